@@ -1,0 +1,76 @@
+"""anadiv: divergences between probability distributions.
+
+Derived closed forms (sympy), generated sympy-free numpy code, Monte Carlo
+estimators with honest error bars, Gaussian-mixture approximations, and
+checked discrete divergences.
+
+Heavy or optional parts (the sympy engine, estimators, quadrature) are loaded
+on first use, so ``import anadiv`` and the numeric path never import sympy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import NoClosedFormError
+from .families import FAMILIES, Family, Param
+from .families import *  # noqa: F401,F403  (the family classes)
+from .families import __all__ as _family_names
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; imported lazily on first attribute access.
+_LAZY: dict[str, str] = {
+    # numeric closed forms (generated code)
+    "kl": "anadiv.api",
+    "entropy": "anadiv.api",
+    "cross_entropy": "anadiv.api",
+    "kl_function": "anadiv.api",
+    "entropy_function": "anadiv.api",
+    "cross_entropy_function": "anadiv.api",
+    "closed_form_pairs": "anadiv.api",
+    # symbolic engine (imports sympy)
+    "derive_kl": "anadiv.symbolic",
+    "derive_entropy": "anadiv.symbolic",
+    "derive_cross_entropy": "anadiv.symbolic",
+    "Derivation": "anadiv.symbolic",
+    # no closed form
+    "Mixture": "anadiv.mixture",
+    "kl_estimate": "anadiv.estimate",
+    "entropy_estimate": "anadiv.estimate",
+    "cross_entropy_estimate": "anadiv.estimate",
+    "Estimate": "anadiv.estimate",
+    "kl_quad": "anadiv.quadrature",
+    "entropy_quad": "anadiv.quadrature",
+    "cross_entropy_quad": "anadiv.quadrature",
+    "QuadResult": "anadiv.quadrature",
+    # interoperability
+    "from_scipy": "anadiv.interop",
+}
+
+_SUBMODULES = ("discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli")
+
+__all__ = [
+    "FAMILIES",
+    "Family",
+    "Param",
+    "NoClosedFormError",
+    *[n for n in _family_names if n not in ("FAMILIES", "Family", "Param")],
+    *_LAZY,
+    *_SUBMODULES,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"anadiv.{name}")
+    raise AttributeError(f"module 'anadiv' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
