@@ -179,7 +179,9 @@ class Family:
     def logpdf(self, x: Any) -> np.ndarray:
         """Log-density at ``x`` (``-inf`` outside the support), broadcasting."""
         self._require_numeric("logpdf")
-        x = np.asarray(x, dtype=np.result_type(float, *self.param_values))
+        # A Python float is a "weak" scalar under numpy 2 promotion, so float32
+        # parameters keep float32 (the type ``float`` itself would force float64).
+        x = np.asarray(x, dtype=np.result_type(0.0, *self.param_values))
         return self._np_logpdf(x, *self.param_values)
 
     def pdf(self, x: Any) -> np.ndarray:

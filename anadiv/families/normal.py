@@ -8,7 +8,8 @@ import numpy as np
 
 from ._base import Family, Param
 
-_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+# A Python float, so float32 inputs are not promoted to float64.
+_LOG_SQRT_2PI = float(0.5 * np.log(2.0 * np.pi))
 
 
 class Normal(Family):
