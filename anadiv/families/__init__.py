@@ -3,7 +3,31 @@
 from __future__ import annotations
 
 from ._base import FAMILIES, Family, Param
+from .beta import Beta
+from .cauchy import Cauchy
 from .exponential import Exponential
+from .gamma import Gamma
+from .gumbel import Gumbel
+from .laplace import Laplace
+from .lognormal import LogNormal
 from .normal import Normal
+from .studentt import StudentT
+from .uniform import Uniform
+from .weibull import Weibull
 
-__all__ = ["FAMILIES", "Family", "Param", "Normal", "Exponential"]
+__all__ = [
+    "FAMILIES",
+    "Family",
+    "Param",
+    "Normal",
+    "Exponential",
+    "Gamma",
+    "Laplace",
+    "Uniform",
+    "Beta",
+    "LogNormal",
+    "Cauchy",
+    "Gumbel",
+    "Weibull",
+    "StudentT",
+]

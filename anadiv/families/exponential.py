@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ._scipy import require_zero_loc
 
 
 class Exponential(Family):
@@ -44,6 +45,11 @@ class Exponential(Family):
     def _np_support(rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         shape = np.shape(rate)
         return np.zeros(shape), np.full(shape, np.inf)
+
+    @classmethod
+    def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
+        require_zero_loc(loc, "expon")
+        return (1.0 / np.asarray(scale, dtype=float),)
 
     @classmethod
     def sym_logpdf(cls, x: Any, rate: Any) -> Any:

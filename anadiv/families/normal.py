@@ -57,6 +57,10 @@ class Normal(Family):
         return (np.asarray(mu),)
 
     @classmethod
+    def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
+        return (loc, scale)
+
+    @classmethod
     def sym_logpdf(cls, x: Any, mu: Any, sigma: Any) -> Any:
         import sympy
 
