@@ -5,11 +5,13 @@ from __future__ import annotations
 from ._base import FAMILIES, Family, Param
 from .beta import Beta
 from .cauchy import Cauchy
+from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
 from .laplace import Laplace
 from .lognormal import LogNormal
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .studentt import StudentT
 from .uniform import Uniform
@@ -30,4 +32,6 @@ __all__ = [
     "Gumbel",
     "Weibull",
     "StudentT",
+    "MultivariateNormal",
+    "DiagonalNormal",
 ]
