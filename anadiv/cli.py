@@ -1,0 +1,749 @@
+"""The ``anadiv`` console command.
+
+Subcommands (``anadiv <command> --help`` explains each with an example)::
+
+    anadiv demo                                   # a tour: formula, code, numbers
+    anadiv derive normal normal --format latex    # a derived closed form
+    anadiv kl "Normal(0, 1)" "Normal(1, 2)"       # one number
+    anadiv kl "[0.1, 0.4, 0.5]" "[0.8, 0.15, 0.05]" --base 2   # discrete, in bits
+    anadiv entropy "Gamma(2, 3)"
+    anadiv cross-entropy "Normal(0, 1)" "Laplace(0, 1)"
+    anadiv pairs                                  # every closed form
+    anadiv estimate "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])" "Normal(1, 2)"
+
+Distributions are written as Python-like calls, ``Normal(0, 1)``,
+``Normal(mu=0, sigma=1)``, ``MultivariateNormal([0, 0], [[1, 0], [0, 2]])``,
+and read with :mod:`ast` (never ``eval``): only family names, ``Mixture``,
+numbers, ``+ - * / **``, lists and the constants ``pi``, ``e``, ``inf`` are
+accepted.
+
+Errors (an unknown family, bad parameters, a pair without a closed form) are
+one line on stderr and exit code 2, never a traceback.
+
+sympy is imported only by ``derive`` (and ``demo``, which derives a formula).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import math
+import operator
+import sys
+import textwrap
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = ["main", "parse_distribution", "CLIError"]
+
+_PROG = "anadiv"
+
+KINDS = ("kl", "entropy", "cross-entropy")
+_KIND_TITLE = {"kl": "KL", "entropy": "H", "cross-entropy": "H"}
+
+
+class CLIError(Exception):
+    """A user error reported as one line on stderr (exit code 2)."""
+
+
+# --------------------------------------------------------------------------
+# Reading distributions from the command line (ast, never eval)
+# --------------------------------------------------------------------------
+_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf}
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+# Larger exponents are a typo or an attempt to make the parser hang.
+_MAX_EXPONENT = 1000
+
+
+def _family_lookup() -> dict[str, type]:
+    """Lower-case spellings (class name, registry name, no underscores) -> class."""
+    from .families import FAMILIES
+
+    table: dict[str, type] = {}
+    for key, cls in FAMILIES.items():
+        for spelling in (key, cls.__name__, key.replace("_", "")):
+            table[spelling.lower()] = cls
+    return table
+
+
+def _known_names() -> list[str]:
+    from .families import FAMILIES
+
+    return sorted({cls.__name__ for cls in FAMILIES.values()})
+
+
+def resolve_family(name: str) -> type:
+    """The family class for a (case-insensitive) name, or a CLIError with suggestions."""
+    table = _family_lookup()
+    cls = table.get(name.lower())
+    if cls is not None:
+        return cls
+    names = _known_names()
+    close = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
+    by_lower = {n.lower(): n for n in names}
+    hint = f"; did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""
+    raise CLIError(f"unknown family {name!r}{hint} (known: {', '.join(names)}, and Mixture)")
+
+
+class _Reader:
+    """Turns one parsed expression into numbers, lists, families and mixtures."""
+
+    def __init__(self, text: str, label: str) -> None:
+        self.text = text
+        self.label = label
+
+    def fail(self, message: str) -> CLIError:
+        return CLIError(f"{self.label}: {message} in {self.text!r}")
+
+    def value(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise self.fail(f"expected a number, got {node.value!r}")
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id.lower() in _CONSTANTS:
+                return _CONSTANTS[node.id.lower()]
+            # A bare family name is a common slip: say so.
+            if node.id.lower() in _family_lookup() or node.id == "Mixture":
+                raise self.fail(f"{node.id} needs its parameters, e.g. {node.id}(...)")
+            raise self.fail(f"unknown name {node.id!r}")
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            operand = self.value(node.operand)
+            self._require_number(operand)
+            return _UNARY[type(node.op)](operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            left, right = self.value(node.left), self.value(node.right)
+            self._require_number(left)
+            self._require_number(right)
+            if isinstance(node.op, ast.Pow) and abs(right) > _MAX_EXPONENT:
+                raise self.fail(f"exponent {right!r} is too large")
+            try:
+                return _BINOPS[type(node.op)](left, right)
+            except (ZeroDivisionError, OverflowError) as exc:
+                raise self.fail(f"arithmetic error ({exc})") from None
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [self.value(elt) for elt in node.elts]
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise self.fail(f"unsupported syntax {type(node).__name__}")
+
+    def _require_number(self, value: Any) -> None:
+        if not isinstance(value, (int, float)):
+            raise self.fail("arithmetic is only allowed on numbers")
+
+    def call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail("expected a family name such as Normal(...)")
+        name = node.func.id
+        # Resolve the name before reading the arguments, so an unknown
+        # function is reported as such.
+        cls = None if name.lower() == "mixture" else resolve_family(name)
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            raise self.fail("*args and **kwargs are not supported")
+        args = [self.value(a) for a in node.args]
+        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        if cls is None:
+            return self.mixture(args, kwargs)
+        try:
+            return cls(*args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            # Wrong parameters: the family's own message, naming the argument.
+            raise CLIError(f"{self.label}: {_first_line(exc)}") from None
+
+    def mixture(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        from .mixture import Mixture
+
+        try:
+            return Mixture(*args, **kwargs)
+        except TypeError as exc:
+            raise CLIError(
+                f"{self.label}: {_first_line(exc)}; write Mixture([w1, w2, ...], [Family(...), Family(...), ...])"
+            ) from None
+        except ValueError as exc:
+            raise CLIError(f"{self.label}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def parse_distribution(text: str, label: str = "distribution") -> Any:
+    """Read ``"Normal(0, 1)"``-style text into a family instance (or a list).
+
+    Parameters
+    ----------
+    text : str
+        A call of a family (``Normal(0, 1)``, ``Gamma(shape=2, rate=3)``),
+        a ``Mixture([weights], [components])``, or a plain list of numbers
+        (a probability vector for the discrete divergences).
+    label : str
+        Name used in error messages (``"P"``, ``"Q"``).
+
+    Returns
+    -------
+    Family, Mixture or list
+        What the text describes.
+
+    Raises
+    ------
+    CLIError
+        For text that is not a distribution, an unknown family (with the
+        closest names) or the wrong parameter names.
+    ValueError
+        From the family itself, for invalid parameter values.
+
+    Examples
+    --------
+    >>> parse_distribution("Normal(0, 2)")
+    Normal(mu=0.0, sigma=2.0)
+    >>> parse_distribution("Normal(mu=-1, sigma=1/2)")
+    Normal(mu=-1.0, sigma=0.5)
+    """
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise CLIError(f"{label}: cannot read {text!r} ({exc.msg})") from None
+    return _Reader(text, label).value(tree.body)
+
+
+def _family_or_class(text: str, label: str) -> Any:
+    """A bare name (``normal``) gives the class; a call gives an instance."""
+    stripped = text.strip()
+    if stripped.isidentifier():
+        return resolve_family(stripped)
+    value = parse_distribution(stripped, label)
+    if not hasattr(value, "param_values"):
+        raise CLIError(f"{label}: expected a family name or call such as Normal(0, 1), got {text!r}")
+    return value
+
+
+def _is_mixture(value: Any) -> bool:
+    return type(value).__name__ == "Mixture"
+
+
+# --------------------------------------------------------------------------
+# Output helpers
+# --------------------------------------------------------------------------
+def _format_number(value: Any, digits: int | None) -> str:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        x = float(arr)
+        return repr(x) if digits is None else f"{x:.{digits}g}"
+    if digits is None:
+        return np.array2string(arr, precision=17, separator=", ", floatmode="unique", threshold=sys.maxsize)
+    return np.array2string(arr, precision=digits, separator=", ", threshold=sys.maxsize)
+
+
+def _label(value: Any) -> str:
+    return repr(value) if not isinstance(value, type) else value.__name__
+
+
+def _log_base(base: str) -> float:
+    """ln(base) for the unit conversion of a divergence in nats."""
+    if base == "e":
+        return 1.0
+    try:
+        b = float(base)
+    except ValueError:
+        raise CLIError(f"--base: expected 2, 10, e or a number > 1, got {base!r}") from None
+    if not b > 1 or not math.isfinite(b):
+        raise CLIError(f"--base: must be > 1, got {base!r}")
+    return math.log(b)
+
+
+# --------------------------------------------------------------------------
+# Subcommands
+# --------------------------------------------------------------------------
+def _cmd_kl(args: argparse.Namespace) -> int:
+    return _divergence(args, "kl")
+
+
+def _cmd_cross_entropy(args: argparse.Namespace) -> int:
+    return _divergence(args, "cross-entropy")
+
+
+def _cmd_entropy(args: argparse.Namespace) -> int:
+    return _divergence(args, "entropy")
+
+
+def _divergence(args: argparse.Namespace, kind: str) -> int:
+    texts = [args.p] if kind == "entropy" else [args.p, args.q]
+    values = [parse_distribution(t, label) for t, label in zip(texts, ("P", "Q"))]
+    scale = _log_base(args.base)
+    if any(_is_mixture(v) for v in values):
+        quoted = " ".join(f'"{t}"' for t in texts)
+        raise CLIError(f"mixtures have no closed form; estimate it instead: anadiv estimate {quoted} --kind {kind}")
+    if all(isinstance(v, list) for v in values):
+        result = _discrete(kind, values)
+    elif any(isinstance(v, list) for v in values):
+        raise CLIError("cannot mix a probability vector and a continuous family")
+    else:
+        result = _closed_form(kind, values, texts)
+    print(_format_number(np.asarray(result, dtype=float) / scale, args.digits))
+    return 0
+
+
+def _discrete(kind: str, vectors: list[list[Any]]) -> Any:
+    from . import discrete
+
+    arrays = [np.asarray(v, dtype=float) for v in vectors]
+    func = {"kl": "kl", "entropy": "entropy", "cross-entropy": "cross_entropy"}[kind]
+    return getattr(discrete, func)(*arrays)
+
+
+def _closed_form(kind: str, dists: list[Any], texts: list[str]) -> Any:
+    from . import api
+    from .errors import NoClosedFormError
+
+    func = {"kl": api.kl, "entropy": api.entropy, "cross-entropy": api.cross_entropy}[kind]
+    try:
+        return func(*dists)
+    except NoClosedFormError as exc:
+        quoted = " ".join(f'"{t}"' for t in texts)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no closed form"
+        raise CLIError(f"{first.rstrip('.')}. Estimate it instead: anadiv estimate {quoted} --kind {kind}") from None
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    kind = args.kind
+    if kind == "entropy":
+        if len(args.families) != 1:
+            raise CLIError("derive --kind entropy takes one family, e.g. anadiv derive gamma --kind entropy")
+    elif len(args.families) == 1:
+        if args.kind_given:
+            raise CLIError(f"derive --kind {kind} takes two families, e.g. anadiv derive normal normal")
+        kind = "entropy"  # `anadiv derive gamma` means its entropy
+    elif len(args.families) != 2:
+        raise CLIError("derive takes one family (entropy) or two (KL, cross-entropy)")
+    fams = [_family_or_class(t, label) for t, label in zip(args.families, ("P", "Q"))]
+    derivation = _derive(kind, fams)
+    print(render_derivation(derivation, args.format, steps=args.steps))
+    return 0
+
+
+def _derive(kind: str, fams: list[Any]) -> Any:
+    from . import symbolic
+    from .errors import NoClosedFormError
+
+    func = {
+        "kl": symbolic.derive_kl,
+        "entropy": symbolic.derive_entropy,
+        "cross-entropy": symbolic.derive_cross_entropy,
+    }[kind]
+    try:
+        return func(*fams)
+    except NoClosedFormError as exc:
+        names = " ".join(f.__name__ if isinstance(f, type) else type(f).__name__ for f in fams)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no closed form"
+        raise CLIError(
+            f"{first.rstrip('.')}. For numbers use: anadiv estimate with {names} instances "
+            f"(e.g. anadiv estimate \"{_example_call(fams[0])}\" ...)"
+        ) from None
+
+
+def _example_call(fam: Any) -> str:
+    if not isinstance(fam, type):
+        return repr(fam)
+    rng = np.random.default_rng(0)
+    values = ", ".join(f"{v:.3g}" for v in fam.random_params(rng))
+    return f"{fam.__name__}({values})"
+
+
+def _title(derivation: Any) -> str:
+    """``KL(Normal(mu_1, sigma_1) || Normal(mu_2, sigma_2))`` for a derivation."""
+    names = []
+    for fam, syms in zip(derivation.families, derivation.symbols):
+        cls = fam if isinstance(fam, type) else type(fam)
+        names.append(f"{cls.__name__}({', '.join(str(s) for s in syms)})")
+    kind = getattr(derivation, "kind", "kl")
+    if kind == "entropy":
+        return f"H({names[0]})"
+    if kind == "cross_entropy":
+        return f"H({names[0]}, {names[1]})"
+    return f"KL({names[0]} || {names[1]})"
+
+
+def render_derivation(derivation: Any, fmt: str, steps: bool = False) -> str:
+    """A derivation as text, pretty text, LaTeX or the generated numpy code."""
+    import sympy
+
+    if fmt == "code":
+        return str(derivation.source).rstrip()
+    if fmt == "latex":
+        body = sympy.latex(derivation.expr)
+    elif fmt == "pretty":
+        body = sympy.pretty(derivation.expr, use_unicode=False)
+    else:
+        body = str(derivation.expr)
+    lines = [f"{_title(derivation)} =", body]
+    conditions = getattr(derivation, "conditions", None)
+    if conditions:
+        cond = conditions if isinstance(conditions, str) else "; ".join(str(c) for c in _as_list(conditions))
+        lines.append(f"where {cond}")
+    if steps and getattr(derivation, "steps", None):
+        lines += ["", "Steps:", textwrap.indent(str(_steps_text(derivation.steps)), "  ")]
+    return "\n".join(lines)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _steps_text(steps: Any) -> str:
+    return steps if isinstance(steps, str) else "\n".join(str(s) for s in steps)
+
+
+def _cmd_pairs(args: argparse.Namespace) -> int:
+    rows = pair_rows(args.kind)
+    if not rows:
+        print("no closed forms registered")
+        return 0
+    width = max(len(p) for _, p, _ in rows)
+    for kind, p, q in rows:
+        print(f"{kind:<14} {p:<{width}}  {q}")
+    print(f"{len(rows)} closed forms")
+    return 0
+
+
+def pair_rows(kind: str | None = None) -> list[tuple[str, str, str]]:
+    """``(kind, P class name, Q class name or '')`` for every registered closed form."""
+    from . import api
+
+    wanted = None if kind in (None, "all") else kind.replace("-", "_")
+    rows = []
+    for k, names in _normalize_pairs(api.closed_form_pairs()):
+        if wanted is not None and k != wanted:
+            continue
+        display = [_display_name(n) for n in names]
+        rows.append((k.replace("_", "-"), display[0], display[1] if len(display) > 1 else ""))
+    return rows
+
+
+def _display_name(name: Any) -> str:
+    if isinstance(name, type):
+        return name.__name__
+    cls = _family_lookup().get(str(name).lower())
+    return cls.__name__ if cls is not None else str(name)
+
+
+def _normalize_pairs(pairs: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    """Accept the registry listing as {kind: [(p, q), ...]} or [(kind, p, q), ...] or [(p, q), ...]."""
+    out: list[tuple[str, tuple[Any, ...]]] = []
+    if isinstance(pairs, dict):
+        for kind, items in pairs.items():
+            for item in items:
+                out.append((str(kind), tuple(item) if isinstance(item, (tuple, list)) else (item,)))
+        return out
+    for item in pairs:
+        item = tuple(item)
+        if len(item) == 3:
+            out.append((str(item[0]), item[1:]))
+        else:
+            out.append(("kl", item))
+    return out
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    kind = args.kind
+    texts = [args.p] if kind == "entropy" else [args.p, args.q]
+    if kind == "entropy" and args.q is not None:
+        raise CLIError("estimate --kind entropy takes one distribution")
+    if kind != "entropy" and args.q is None:
+        raise CLIError(f"estimate --kind {kind} takes two distributions, P and Q")
+    dists = [parse_distribution(t, label) for t, label in zip(texts, ("P", "Q"))]
+    if any(isinstance(d, list) for d in dists):
+        raise CLIError("estimate works on continuous distributions; for probability vectors use anadiv kl")
+    if args.n < 2:
+        raise CLIError(f"--n: must be at least 2, got {args.n}")
+    scale = _log_base(args.base)
+    est = run_estimate(kind, dists, n=args.n, seed=args.seed)
+    for line in estimate_lines(kind, est, scale, args.digits):
+        print(line)
+    if args.quad:
+        quad = run_quad(kind, dists)
+        print(f"quadrature:     {_format_number(quad_value(quad) / scale, args.digits)}")
+    return 0
+
+
+def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None) -> Any:
+    """Monte Carlo estimate of a divergence with a fixed seed."""
+    from . import estimate
+
+    func = {"kl": estimate.kl_estimate, "entropy": estimate.entropy_estimate,
+            "cross-entropy": estimate.cross_entropy_estimate}[kind]
+    return func(*dists, n=n, rng=np.random.default_rng(seed))
+
+
+def run_quad(kind: str, dists: list[Any]) -> Any:
+    """Numerical-integration value of a divergence (the reference truth)."""
+    from . import quadrature
+
+    func = {"kl": quadrature.kl_quad, "entropy": quadrature.entropy_quad,
+            "cross-entropy": quadrature.cross_entropy_quad}[kind]
+    return func(*dists)
+
+
+def quad_value(result: Any) -> float:
+    return float(getattr(result, "value", result))
+
+
+def estimate_lines(kind: str, est: Any, scale: float = 1.0, digits: int | None = 6) -> list[str]:
+    """Human-readable lines for an ``Estimate``: value, standard error, interval."""
+    value = float(est.value) / scale
+    se = float(est.stderr) / scale
+    fmt = (lambda x: f"{x:.{digits}g}") if digits is not None else repr
+    lines = [f"estimate:       {fmt(value)} +/- {fmt(se)} (standard error, n={getattr(est, 'n', '?')})"]
+    ci = getattr(est, "ci", None)
+    if ci is not None:
+        lo, hi = (float(c) / scale for c in (ci() if callable(ci) else ci))
+        level = getattr(est, "level", 0.95)
+        lines.append(f"{int(round(100 * float(level)))}% interval:   [{fmt(lo)}, {fmt(hi)}]")
+    return lines
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    run_demo(print)
+    return 0
+
+
+#: The demo's inputs, also used by the docs and tests.
+DEMO_DISCRETE_P = [0.10, 0.40, 0.50]
+DEMO_DISCRETE_Q = [0.80, 0.15, 0.05]
+DEMO_MIXTURE = "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])"
+DEMO_MIXTURE_Q = "Normal(1, 2)"
+
+
+def run_demo(emit: Callable[[str], Any] = print, n: int = 100_000, seed: int = 0) -> None:
+    """The README's tour: a derived formula, its generated code, and numbers.
+
+    Needs only the core dependencies (numpy, scipy, sympy).
+    """
+    import inspect
+
+    from . import api, discrete
+    from .families import Normal
+
+    emit("1. A closed form derived by sympy")
+    derivation = _derive("kl", [Normal, Normal])
+    emit(textwrap.indent(render_derivation(derivation, "text"), "   "))
+    emit("")
+    emit("2. The numpy code generated from it (sympy-free, in anadiv/_generated/)")
+    func = api.kl_function(Normal, Normal)
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        source = str(derivation.source)
+    emit(textwrap.indent(source.rstrip(), "   "))
+    emit("")
+    emit("3. Numbers")
+    value = float(api.kl(Normal(0.0, 1.0), Normal(1.0, 2.0)))
+    emit(f"   KL(Normal(0, 1) || Normal(1, 2))              = {value:.6f} nats")
+    bits = float(discrete.kl(np.asarray(DEMO_DISCRETE_P), np.asarray(DEMO_DISCRETE_Q))) / math.log(2)
+    emit(f"   KL(p || q), p={DEMO_DISCRETE_P}, q={DEMO_DISCRETE_Q} = {bits:.3f} bits")
+    p = parse_distribution(DEMO_MIXTURE, "P")
+    q = parse_distribution(DEMO_MIXTURE_Q, "Q")
+    est = run_estimate("kl", [p, q], n=n, seed=seed)
+    emit(f"   KL({DEMO_MIXTURE} || {DEMO_MIXTURE_Q}), no closed form:")
+    for line in estimate_lines("kl", est, 1.0, 5):
+        emit(f"     Monte Carlo {line}")
+    emit(f"     quadrature  {quad_value(run_quad('kl', [p, q])):.5f}")
+
+
+# --------------------------------------------------------------------------
+# Argument parsing
+# --------------------------------------------------------------------------
+_DIST_HELP = (
+    'a distribution written like a call: "Normal(0, 1)", "Normal(mu=0, sigma=1)", '
+    '"MultivariateNormal([0, 0], [[1, 0], [0, 2]])"; or a probability vector "[0.2, 0.8]"'
+)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10 (bans)")
+    p.add_argument("--digits", type=int, default=None,
+                   help="significant digits to print (default: all, the shortest exact repr)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the ``anadiv`` command."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        formatter_class=fmt,
+        description="Divergences between probability distributions: derived closed forms, "
+        "generated numpy code, Monte Carlo estimates and discrete divergences.",
+        epilog=textwrap.dedent(
+            """\
+            examples:
+              anadiv demo
+              anadiv derive normal normal --format latex
+              anadiv kl "Normal(0, 1)" "Normal(1, 2)"
+              anadiv kl "[0.10, 0.40, 0.50]" "[0.80, 0.15, 0.05]" --base 2
+              anadiv pairs --kind kl
+              anadiv estimate "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])" "Normal(1, 2)" --quad
+
+            Run `anadiv <command> --help` for the details of one command."""
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+
+    p = sub.add_parser(
+        "demo", formatter_class=fmt, help="a short tour: a derived formula, its code, and numbers",
+        description="Print a derived closed form (KL between two normals), the numpy code generated "
+        "from it, and a few numbers: a closed-form KL, a discrete KL in bits, and a Monte Carlo "
+        "estimate for a Gaussian mixture with its confidence interval next to the quadrature value.",
+        epilog="example:\n  anadiv demo",
+    )
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "derive", formatter_class=fmt, help="derive a closed form symbolically (LaTeX, text or code)",
+        description="Derive a closed-form KL divergence, cross-entropy or entropy with sympy and print "
+        "it as text, pretty text, LaTeX, or as the generated numpy code. Families are names "
+        "(normal, gamma, ...) or calls with numbers (\"Normal(0, 1)\") to substitute parameters.",
+        epilog=textwrap.dedent(
+            """\
+            examples:
+              anadiv derive normal normal
+              anadiv derive normal normal --format latex
+              anadiv derive gamma gamma --format code
+              anadiv derive "Normal(0, 1)" normal        # KL from N(0, 1) as a function of Q's parameters
+              anadiv derive exponential --kind entropy"""
+        ),
+    )
+    p.add_argument("families", nargs="+", metavar="family", help="one family (entropy) or two (P then Q)")
+    p.add_argument("--kind", choices=KINDS, default=None, help="what to derive (default: kl for two families, entropy for one)")
+    p.add_argument("--format", choices=("text", "pretty", "latex", "code"), default="text",
+                   help="text (sympy expression, default), pretty (2-D ASCII), latex, or code (generated numpy)")
+    p.add_argument("--steps", action="store_true", help="also print the derivation steps")
+    p.set_defaults(func=_cmd_derive)
+
+    for name, func, kind_help, example in (
+        ("kl", _cmd_kl, "KL divergence KL(P || Q) from the closed form (one number)",
+         'anadiv kl "Normal(0, 1)" "Normal(1, 2)"\n'
+         '  anadiv kl "Gamma(shape=2, rate=1)" "Exponential(1)" --digits 6\n'
+         '  anadiv kl "[0.10, 0.40, 0.50]" "[0.80, 0.15, 0.05]" --base 2    # discrete, in bits'),
+        ("cross-entropy", _cmd_cross_entropy, "cross-entropy H(P, Q) = -E_P[log q] from the closed form",
+         'anadiv cross-entropy "Normal(0, 1)" "Normal(1, 2)"\n'
+         '  anadiv cross-entropy "[0.5, 0.5]" "[0.9, 0.1]" --base 2'),
+    ):
+        p = sub.add_parser(name, formatter_class=fmt, help=kind_help,
+                           description=f"{kind_help[0].upper()}{kind_help[1:]}. Probability vectors give the "
+                           "discrete divergence. Pairs without a closed form point to `anadiv estimate`.",
+                           epilog=f"examples:\n  {example}")
+        p.add_argument("p", metavar="P", help=_DIST_HELP)
+        p.add_argument("q", metavar="Q", help="the second distribution, written the same way")
+        _add_common(p)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser(
+        "entropy", formatter_class=fmt, help="differential entropy H(P) from the closed form",
+        description="Differential entropy H(P) = -E_P[log p] from the closed form (Shannon entropy for a "
+        "probability vector).",
+        epilog='examples:\n  anadiv entropy "Normal(0, 2)"\n  anadiv entropy "[0.25, 0.25, 0.5]" --base 2',
+    )
+    p.add_argument("p", metavar="P", help=_DIST_HELP)
+    _add_common(p)
+    p.set_defaults(func=_cmd_entropy)
+
+    p = sub.add_parser(
+        "pairs", formatter_class=fmt, help="list every closed form in the registry",
+        description="List the (P, Q) family pairs with a closed form, from the generated registry.",
+        epilog="examples:\n  anadiv pairs\n  anadiv pairs --kind entropy",
+    )
+    p.add_argument("--kind", choices=(*KINDS, "all"), default="all", help="only this kind (default: all)")
+    p.set_defaults(func=_cmd_pairs)
+
+    p = sub.add_parser(
+        "estimate", formatter_class=fmt, help="Monte Carlo estimate with a confidence interval (mixtures, ...)",
+        description=textwrap.dedent(
+            """\
+            Monte Carlo estimate of KL(P || Q), H(P, Q) or H(P) with its standard error and
+            confidence interval, for pairs without a closed form, such as Gaussian mixtures.
+            A mixture is written Mixture([w1, w2, ...], [Family(...), Family(...), ...]):
+            weights first (positive, summing to 1), then the components."""
+        ),
+        epilog=textwrap.dedent(
+            """\
+            examples:
+              anadiv estimate "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])" "Normal(1, 2)"
+              anadiv estimate "Mixture([0.5, 0.5], [Normal(-1, 1), Normal(1, 1)])" "Laplace(0, 1)" --n 200000 --seed 1 --quad
+              anadiv estimate "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])" --kind entropy"""
+        ),
+    )
+    p.add_argument("p", metavar="P", help='a distribution or "Mixture([weights], [components])"')
+    p.add_argument("q", metavar="Q", nargs="?", default=None, help="the second distribution (not for --kind entropy)")
+    p.add_argument("--kind", choices=KINDS, default="kl", help="what to estimate (default: kl)")
+    p.add_argument("--n", type=int, default=100_000, help="number of samples (default: 100000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed, for reproducible numbers (default: 0)")
+    p.add_argument("--quad", action="store_true", help="also print the value from numerical integration")
+    p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10")
+    p.add_argument("--digits", type=int, default=6, help="significant digits to print (default: 6)")
+    p.set_defaults(func=_cmd_estimate)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _error(message: str) -> int:
+    print(f"{_PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``anadiv`` command; returns the exit code (0 ok, 2 user error).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Examples
+    --------
+    >>> main(["kl", "Normal(0, 1)", "Normal(0, 1)"])
+    0.0
+    0
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or argparse's own usage error (exit 2)
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "derive":
+        args.kind_given = args.kind is not None
+        args.kind = args.kind or "kl"
+    try:
+        return int(args.func(args))
+    except CLIError as exc:
+        return _error(str(exc))
+    except ValueError as exc:  # bad parameter values: the family's own message
+        return _error(str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid value")
+    except NotImplementedError as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "not implemented"
+        return _error(msg)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
