@@ -1,0 +1,242 @@
+"""MkDocs hook for the anadiv site.
+
+* Writes ``closed-forms.md`` from the closed-form registry
+  (:func:`anadiv.closed_form_pairs`): one section per registered pair with
+  the formula (the LaTeX of the derivation, as stored in the generated
+  function's docstring), the generated function's name and a call example.
+  The table can never drift from the code: both come from one expression.
+* Leaves out of the navigation the pages other parts of the project have not
+  written yet, and the ``::: module`` API sections whose module does not
+  exist yet (logged at INFO, so ``mkdocs build --strict`` passes while the
+  project grows).
+
+The page generator is importable on its own (``closed_forms_markdown()``),
+so tests can check it without building the site.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("mkdocs.hooks.anadiv")
+
+GENERATED_PAGE = "closed-forms.md"
+_KIND_ORDER = ("kl", "cross_entropy", "entropy")
+_KIND_HEADING = {
+    "kl": "KL divergence",
+    "cross_entropy": "Cross-entropy",
+    "entropy": "Differential entropy",
+}
+_DIRECTIVE = re.compile(r"^:::\s+([\w.]+)\s*$")
+
+
+# ----------------------------------------------------------------- registry
+def _registry() -> list[tuple[str, tuple[type, ...]]]:
+    """(kind, family classes) for every closed form, in a stable order."""
+    from anadiv import api
+    from anadiv.cli import _normalize_pairs, resolve_family
+
+    rows = []
+    for kind, names in _normalize_pairs(api.closed_form_pairs()):
+        fams = tuple(n if isinstance(n, type) else resolve_family(str(n)) for n in names)
+        rows.append((kind, fams))
+    order = {k: i for i, k in enumerate(_KIND_ORDER)}
+    rows.sort(key=lambda r: (order.get(r[0], 99), [f.__name__ for f in r[1]]))
+    return rows
+
+
+def _function(kind: str, fams: tuple[type, ...]) -> Any:
+    from anadiv import api
+
+    getter = {"kl": api.kl_function, "entropy": api.entropy_function,
+              "cross_entropy": api.cross_entropy_function}[kind]
+    return getter(*fams)
+
+
+def formula_latex(func: Any) -> str | None:
+    """The LaTeX of the ``.. math::`` block in a generated function's docstring."""
+    doc = inspect.getdoc(func) or ""
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(".. math::"):
+            inline = stripped[len(".. math::"):].strip()
+            if inline:
+                return inline
+            body = []
+            for nxt in lines[i + 1:]:
+                if body and not nxt.strip():
+                    break
+                if nxt.strip():
+                    if not nxt.startswith((" ", "\t")):
+                        break
+                    body.append(nxt.strip())
+            return " ".join(body) or None
+    return None
+
+
+def _example(func: Any) -> str | None:
+    """The doctest call of a generated function (``>>> float(kl_normal_normal(...))``)."""
+    doc = inspect.getdoc(func) or ""
+    for line in doc.splitlines():
+        s = line.strip()
+        if s.startswith(">>> "):
+            return s[4:].split("  #")[0].strip()
+    return None
+
+
+def _title(kind: str, fams: tuple[type, ...]) -> str:
+    args = [", ".join(p.name for p in f.parameters) for f in fams]
+    if kind == "entropy":
+        return f"H({fams[0].__name__}({args[0]}))"
+    sym = "KL" if kind == "kl" else "H"
+    sep = " || " if kind == "kl" else ", "
+    return f"{sym}({fams[0].__name__}({args[0]}){sep}{fams[1].__name__}({args[1]}))"
+
+
+def _anchor(kind: str, fams: tuple[type, ...]) -> str:
+    return "-".join([kind.replace("_", "-"), *(f.name.replace("_", "-") for f in fams)])
+
+
+def closed_forms_markdown() -> str:
+    """Markdown of the closed-form page, from the registry."""
+    rows = _registry()
+    out = [
+        "# Closed forms",
+        "",
+        "Every closed form anadiv knows, generated from the registry when the site is built. Each "
+        "formula is the expression the symbolic engine derived; the numeric function next to it was "
+        "generated from that same expression (after the numerically stable rewrites), so the page, the "
+        "code and the tests cannot disagree. Parameters carry the suffix `_1` for P and `_2` for Q.",
+        "",
+        "Pairs missing here have no closed form: use `anadiv.kl_estimate` (Monte Carlo with a "
+        "confidence interval), `anadiv.kl_quad` (numerical integration) or, for Gaussian "
+        "mixtures, `anadiv.gmm`. See [Estimation](estimation.md).",
+        "",
+    ]
+    if not rows:
+        out.append("*No closed form is registered yet.*")
+        return "\n".join(out) + "\n"
+
+    counts: dict[str, int] = {}
+    for kind, _ in rows:
+        counts[kind] = counts.get(kind, 0) + 1
+    out += ["| kind | pairs |", "|---|---|"]
+    for kind in sorted(counts, key=lambda k: _KIND_ORDER.index(k) if k in _KIND_ORDER else 99):
+        out.append(f"| {_KIND_HEADING.get(kind, kind)} | {counts[kind]} |")
+    out.append("")
+
+    current = None
+    for kind, fams in rows:
+        if kind != current:
+            current = kind
+            out += [f"## {_KIND_HEADING.get(kind, kind)}", ""]
+            out += ["| P | Q | function |" if kind != "entropy" else "| P | function |",
+                    "|---|---|---|" if kind != "entropy" else "|---|---|"]
+            for k2, f2 in rows:
+                if k2 != kind:
+                    continue
+                func = _function(k2, f2)
+                link = f"[`{func.__name__}`](#{_anchor(k2, f2)})"
+                cells = [f.__name__ for f in f2] + [link]
+                out.append("| " + " | ".join(cells) + " |")
+            out.append("")
+        func = _function(kind, fams)
+        out += [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
+        latex = formula_latex(func)
+        if latex:
+            out += ["\\[", latex, "\\]", ""]
+        module = getattr(func, "__module__", "")
+        out.append(f"Generated function: `{module}.{func.__name__}`.")
+        example = _example(func)
+        if example:
+            out += ["", "```python", f">>> {example}", "```"]
+        derive = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}[kind]
+        cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
+        names = " ".join(f.name for f in fams)
+        out += ["", f"Derivation: `anadiv.{derive}({', '.join(f.__name__ for f in fams)})`, "
+                f"or `anadiv derive {names}{cli_kind} --format latex` on the command line.", ""]
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------- mkdocs events
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _object_exists(path: str) -> bool:
+    """``anadiv.api`` or ``anadiv.families.Normal``: module, or attribute of one."""
+    if _module_exists(path):
+        return True
+    module, _, attr = path.rpartition(".")
+    if not module or not _module_exists(module):
+        return False
+    try:
+        return hasattr(importlib.import_module(module), attr)
+    except Exception:  # a half-written module: leave its section out
+        return False
+
+
+def _prune_nav(nav: Any, docs_dir: Path, generated: set[str]) -> Any:
+    if isinstance(nav, list):
+        kept = [_prune_nav(item, docs_dir, generated) for item in nav]
+        return [k for k in kept if k not in (None, [], {})]
+    if isinstance(nav, dict):
+        out = {}
+        for title, value in nav.items():
+            pruned = _prune_nav(value, docs_dir, generated)
+            if pruned not in (None, [], {}):
+                out[title] = pruned
+        return out
+    if isinstance(nav, str) and not nav.startswith(("http://", "https://")):
+        if nav in generated or (docs_dir / nav).exists():
+            return nav
+        log.info("anadiv docs: page %s is not written yet; left out of the navigation", nav)
+        return None
+    return nav
+
+
+def on_config(config: Any) -> Any:
+    config.nav = _prune_nav(config.nav, Path(config.docs_dir), {GENERATED_PAGE})
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    from mkdocs.structure.files import File
+
+    try:
+        content = closed_forms_markdown()
+    except (ImportError, AttributeError) as exc:  # the registry has not landed yet
+        log.info("anadiv docs: closed-form registry unavailable (%s)", exc)
+        content = "# Closed forms\n\n*The closed-form registry is not available in this build.*\n"
+    files.append(File.generated(config, GENERATED_PAGE, content=content))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """Drop ``::: module`` directives whose module does not exist yet."""
+    lines = markdown.splitlines()
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        m = _DIRECTIVE.match(line)
+        if m:
+            skipping = not _object_exists(m.group(1))
+            if skipping:
+                log.info("anadiv docs: %s does not exist yet; its API section is left out", m.group(1))
+                continue
+        elif skipping and (line.startswith((" ", "\t")) or not line.strip()):
+            continue  # the directive's indented options
+        else:
+            skipping = False
+        out.append(line)
+    return "\n".join(out)

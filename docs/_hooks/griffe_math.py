@@ -1,0 +1,63 @@
+"""Griffe extension: render reST math and roles of numpy-style docstrings.
+
+anadiv's docstrings are numpy-style with reST markup (``.. math::`` blocks,
+``:math:`...``` and ``:func:`...``` roles), which is what ``help()`` and
+Sphinx users read. mkdocstrings renders docstrings as Markdown, so before
+rendering this extension rewrites
+
+* ``.. math:: X`` (one line, or an indented block) into an arithmatex
+  display block ``\\[ X \\]``,
+* ``:math:`X``` into inline ``\\( X \\)``,
+* ``:func:`name``` (and ``:class:``, ``:mod:``, ``:meth:``, ``:attr:``,
+  ``:data:``, ``:obj:``, ``:exc:``) into inline code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import griffe
+
+_INLINE_MATH = re.compile(r":math:`([^`]+)`")
+_ROLE = re.compile(r":(?:py:)?(?:func|class|mod|meth|attr|data|obj|exc|const):`~?([^`]+)`")
+
+
+def rst_to_markdown(text: str) -> str:
+    """Rewrite the reST math and cross-reference roles of one docstring."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip()
+        if stripped.startswith(".. math::"):
+            indent = line[: len(line) - len(stripped)]
+            inline = stripped[len(".. math::"):].strip()
+            body: list[str] = [inline] if inline else []
+            i += 1
+            # The block is every following line indented deeper (or blank).
+            while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > len(indent)):
+                if lines[i].strip():
+                    body.append(lines[i].strip())
+                i += 1
+            if body:
+                out += ["", f"{indent}\\[", *(f"{indent}{b}" for b in body), f"{indent}\\]", ""]
+            continue
+        out.append(line)
+        i += 1
+    text = "\n".join(out)
+    text = _INLINE_MATH.sub(lambda m: f"\\({m.group(1)}\\)", text)
+    return _ROLE.sub(lambda m: f"`{m.group(1)}`", text)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+class RstMath(griffe.Extension):
+    """Apply :func:`rst_to_markdown` to every docstring griffe loads."""
+
+    def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
+        if obj.docstring is not None:
+            obj.docstring.value = rst_to_markdown(obj.docstring.value)
