@@ -359,3 +359,14 @@ def test_float32_parameters_stay_float32(name):
         got = dist32.logpdf(x)
         assert got.dtype == np.float32, got.dtype
         np.testing.assert_allclose(got, dist64.logpdf(x.astype(np.float64)), rtol=2e-4, atol=2e-4)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    for cls in FAMILIES.values():
+        module = importlib.import_module(cls.__module__)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0, module.__name__
+        assert result.failed == 0, module.__name__

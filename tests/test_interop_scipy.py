@@ -80,3 +80,12 @@ def test_unsupported_inputs_raise(frozen, start):
 def test_unsupported_message_lists_what_is_supported():
     with pytest.raises(ValueError, match="gumbel_r"):
         from_scipy(st.poisson(3.0))
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    import anadiv.interop
+
+    result = doctest.testmod(anadiv.interop, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

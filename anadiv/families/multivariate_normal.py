@@ -139,7 +139,12 @@ class MultivariateNormal(Family):
         chol = np.broadcast_to(chol, batch_full + (d, d))
         rhs = np.broadcast_to(diff, full + (d,)).reshape((-1,) + batch_full + (d,))
         rhs = np.moveaxis(rhs, 0, -1)  # (*batch, d, n)
-        z = np.linalg.solve(chol, rhs)
+        if chol.ndim == 2:
+            from scipy.linalg import solve_triangular  # one factor: a triangular solve beats LU
+
+            z = solve_triangular(chol, rhs, lower=True, check_finite=False)
+        else:
+            z = np.linalg.solve(chol, rhs)
         maha = np.moveaxis(np.sum(z * z, axis=-2), -1, 0).reshape(full)
         half_logdet = np.sum(np.log(np.diagonal(chol, axis1=-2, axis2=-1)), axis=-1)
         return -0.5 * maha - half_logdet - 0.5 * d * _LOG_2PI
