@@ -370,3 +370,19 @@ def test_docstring_examples_run():
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0, module.__name__
         assert result.failed == 0, module.__name__
+
+
+@pytest.mark.parametrize("name", [n for n in UNIVARIATE if FAMILIES[n]._np_breakpoints is not FAMILIES["uniform"]._np_breakpoints])
+def test_first_breakpoint_is_the_mode(name):
+    # Every univariate family reports its mode first (when it is interior), so
+    # quadrature splits where the density peaks.
+    cls = FAMILIES[name]
+    for params in _points(name):
+        dist = cls(*params)
+        lo, hi = (float(v) for v in dist.support())
+        mode = float(dist.breakpoints()[0])
+        if not lo < mode < hi:
+            continue
+        h = 1e-4 * max(1.0, abs(mode))
+        peak = float(dist.logpdf(mode))
+        assert peak >= float(dist.logpdf(mode - h)) and peak >= float(dist.logpdf(mode + h)), params
