@@ -1,0 +1,269 @@
+r"""sympy mirrors of the numerically stable helpers in :mod:`anadiv._stable`.
+
+:func:`anadiv.codegen.stabilize.stabilize` rewrites derived expressions in
+terms of these functions; the code printer prints each one as a call to
+``xp._stable.<name>`` (same name). Every class here
+
+* has an elementary form, ``f.as_elementary()`` or
+  ``expr.rewrite("elementary")`` (used to prove a rewrite equal to the
+  derivation),
+* derivatives (``fdiff``),
+* an mpmath evaluation (``evalf`` and ``lambdify(..., "mpmath")`` through
+  ``_imp_``) that works with extra guard digits, so it is accurate even where
+  the elementary form cancels.
+
+Examples
+--------
+>>> import sympy
+>>> from anadiv.codegen.helpers import expm1mx
+>>> u = sympy.Symbol("u")
+>>> expm1mx(u).rewrite("elementary")
+-u + exp(u) - 1
+>>> sympy.N(expm1mx(sympy.Rational(1, 10**9)), 5)
+5.0000e-19
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import mpmath
+import sympy
+from sympy import Function, digamma, exp, log, loggamma, polygamma
+
+__all__ = [
+    "StableHelper",
+    "expm1mx",
+    "log1pmx",
+    "log_ratio",
+    "xm1mlog",
+    "powm1mlog",
+    "lgamma_diff",
+    "digamma_diff",
+    "lgamma_bregman",
+    "lgamma_bregman_d",
+    "HELPERS",
+    "to_elementary",
+]
+
+#: Guard digits for the mpmath evaluation of the elementary form.
+_GUARD_DPS = 60
+
+
+class StableHelper(Function):
+    """Base class: elementary form, mpmath evaluation, registry of helpers."""
+
+    #: Elementary form as a function of the arguments (sympy objects).
+    _elementary: Callable[..., Any]
+    #: The same with mpmath functions (numbers in, mpf out).
+    _mp: Callable[..., Any]
+
+    def as_elementary(self) -> Any:
+        """The helper written with elementary and gamma functions only."""
+        return type(self)._elementary(*self.args)
+
+    def _eval_rewrite_as_elementary(self, *args: Any, **kwargs: Any) -> Any:
+        return type(self)._elementary(*args)
+
+    @classmethod
+    def mp_eval(cls, *args: Any) -> Any:
+        """Value at numeric arguments with mpmath, accurate at the current precision."""
+        with mpmath.workdps(mpmath.mp.dps + _GUARD_DPS):
+            value = cls._mp(*(mpmath.mpf(a) if not isinstance(a, mpmath.mpf) else a for a in args))
+        return +value
+
+    def _eval_evalf(self, prec: int) -> Any:
+        if not all(a.is_number for a in self.args):
+            return None
+        with mpmath.workprec(prec):
+            vals = [mpmath.mpf(sympy.Float(a.evalf(prec + 20), precision=prec + 20)._mpf_) for a in self.args]
+            value = type(self).mp_eval(*vals)
+        return sympy.Float(value, precision=prec)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # lambdify(..., "mpmath") uses _imp_ for functions it does not know
+        cls._imp_ = staticmethod(lambda *args, _cls=cls: _cls.mp_eval(*args))
+
+
+class expm1mx(StableHelper):
+    r""":math:`e^u - 1 - u`."""
+
+    nargs = 1
+
+    @staticmethod
+    def _elementary(u: Any) -> Any:
+        return exp(u) - 1 - u
+
+    @staticmethod
+    def _mp(u: Any) -> Any:
+        return mpmath.expm1(u) - u
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return exp(self.args[0]) - 1
+
+
+class log1pmx(StableHelper):
+    r""":math:`\log(1+t) - t`."""
+
+    nargs = 1
+
+    @staticmethod
+    def _elementary(t: Any) -> Any:
+        return log(1 + t) - t
+
+    @staticmethod
+    def _mp(t: Any) -> Any:
+        return mpmath.log1p(t) - t
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        t = self.args[0]
+        return 1 / (1 + t) - 1
+
+
+class log_ratio(StableHelper):
+    r""":math:`\log(a/b)`."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, b: Any) -> Any:
+        return log(a) - log(b)
+
+    @staticmethod
+    def _mp(a: Any, b: Any) -> Any:
+        return mpmath.log(a / b)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args
+        return 1 / a if argindex == 1 else -1 / b
+
+
+class xm1mlog(StableHelper):
+    r""":math:`a/b - 1 - \log(a/b)`."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, b: Any) -> Any:
+        return a / b - 1 - log(a) + log(b)
+
+    @staticmethod
+    def _mp(a: Any, b: Any) -> Any:
+        return a / b - 1 - mpmath.log(a / b)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args
+        return 1 / b - 1 / a if argindex == 1 else -a / b**2 + 1 / b
+
+
+class powm1mlog(StableHelper):
+    r""":math:`(a/b)^k - 1 - k \log(a/b)`."""
+
+    nargs = 3
+
+    @staticmethod
+    def _elementary(a: Any, b: Any, k: Any) -> Any:
+        return (a / b) ** k - 1 - k * (log(a) - log(b))
+
+    @staticmethod
+    def _mp(a: Any, b: Any, k: Any) -> Any:
+        return mpmath.power(a / b, k) - 1 - k * mpmath.log(a / b)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b, k = self.args
+        r = (a / b) ** k
+        if argindex == 1:
+            return k * (r - 1) / a
+        if argindex == 2:
+            return -k * (r - 1) / b
+        return (r - 1) * (log(a) - log(b))
+
+
+class lgamma_diff(StableHelper):
+    r""":math:`\log\Gamma(b) - \log\Gamma(a)`."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, b: Any) -> Any:
+        return loggamma(b) - loggamma(a)
+
+    @staticmethod
+    def _mp(a: Any, b: Any) -> Any:
+        return mpmath.loggamma(b) - mpmath.loggamma(a)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args
+        return -digamma(a) if argindex == 1 else digamma(b)
+
+
+class digamma_diff(StableHelper):
+    r""":math:`\psi(b) - \psi(a)`."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, b: Any) -> Any:
+        return digamma(b) - digamma(a)
+
+    @staticmethod
+    def _mp(a: Any, b: Any) -> Any:
+        return mpmath.digamma(b) - mpmath.digamma(a)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args
+        return -polygamma(1, a) if argindex == 1 else polygamma(1, b)
+
+
+class lgamma_bregman(StableHelper):
+    r""":math:`\log\Gamma(b) - \log\Gamma(a) - (b-a)\psi(a)`."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, b: Any) -> Any:
+        return loggamma(b) - loggamma(a) - (b - a) * digamma(a)
+
+    @staticmethod
+    def _mp(a: Any, b: Any) -> Any:
+        return mpmath.loggamma(b) - mpmath.loggamma(a) - (b - a) * mpmath.digamma(a)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b = self.args
+        return -(b - a) * polygamma(1, a) if argindex == 1 else digamma(b) - digamma(a)
+
+
+class lgamma_bregman_d(StableHelper):
+    r""":math:`\log\Gamma(a+d) - \log\Gamma(a) - d\,\psi(a)`."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, d: Any) -> Any:
+        return loggamma(a + d) - loggamma(a) - d * digamma(a)
+
+    @staticmethod
+    def _mp(a: Any, d: Any) -> Any:
+        return mpmath.loggamma(a + d) - mpmath.loggamma(a) - d * mpmath.digamma(a)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, d = self.args
+        if argindex == 1:
+            return digamma(a + d) - digamma(a) - d * polygamma(1, a)
+        return digamma(a + d) - digamma(a)
+
+
+#: Every helper by name (the names of the numpy functions in anadiv._stable).
+HELPERS: dict[str, type[StableHelper]] = {
+    cls.__name__: cls
+    for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff,
+                lgamma_bregman, lgamma_bregman_d)
+}
+
+
+def to_elementary(expr: Any) -> Any:
+    """Replace every stable helper in ``expr`` by its elementary form."""
+    expr = sympy.sympify(expr)
+    return expr.replace(lambda e: isinstance(e, StableHelper), lambda e: e.as_elementary())
+
