@@ -1,0 +1,227 @@
+"""Array namespaces for the generated code.
+
+Every generated function starts with ``xp = namespace(*arguments)`` and then
+calls only ``xp.<name>``: elementary functions, ``where``, special functions
+(``gammaln``, ``digamma``, ...), the stable helpers of :mod:`anadiv._stable`
+(as ``xp._stable.<name>``) and the Cholesky helpers of :mod:`anadiv._linalg`
+(as ``xp._linalg.<name>``).
+
+Backends are registered by the top-level module of the array type
+(``"numpy"``, ``"torch"``, ``"jax"``, ...) with :func:`register_backend`; the
+numpy backend (numpy + scipy.special) is built in. Resolution is cached per
+argument *type*, so for numpy and Python scalars :func:`namespace` costs a few
+dictionary look-ups: the scalar ``kl`` path must stay within microseconds.
+
+scipy.special, :mod:`anadiv._stable` and :mod:`anadiv._linalg` are imported on
+first use only, so computing a Normal-Normal KL never imports scipy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["namespace", "register_backend", "NumpyNamespace", "numpy_namespace"]
+
+
+class NumpyNamespace:
+    """numpy + scipy.special, with float32 kept as float32.
+
+    Attributes are plain numpy ufuncs where possible (bound once, at class
+    creation) so the generated code pays no wrapper cost on the hot path.
+    """
+
+    name = "numpy"
+
+    # elementary functions: numpy ufuncs keep the input dtype
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    log2 = staticmethod(np.log2)
+    exp = staticmethod(np.exp)
+    expm1 = staticmethod(np.expm1)
+    sqrt = staticmethod(np.sqrt)
+    abs = staticmethod(np.abs)
+    square = staticmethod(np.square)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tan = staticmethod(np.tan)
+    arctan = staticmethod(np.arctan)
+    arctan2 = staticmethod(np.arctan2)
+    sinh = staticmethod(np.sinh)
+    cosh = staticmethod(np.cosh)
+    tanh = staticmethod(np.tanh)
+    arcsinh = staticmethod(np.arcsinh)
+    floor = staticmethod(np.floor)
+    sign = staticmethod(np.sign)
+    minimum = staticmethod(np.minimum)
+    maximum = staticmethod(np.maximum)
+    isfinite = staticmethod(np.isfinite)
+    logical_and = staticmethod(np.logical_and)
+    logical_or = staticmethod(np.logical_or)
+    logical_not = staticmethod(np.logical_not)
+    logaddexp = staticmethod(np.logaddexp)
+    where = staticmethod(np.where)
+    asarray = staticmethod(np.asarray)
+    sum = staticmethod(np.sum)
+    result_type = staticmethod(np.result_type)
+    broadcast_shapes = staticmethod(np.broadcast_shapes)
+    errstate = staticmethod(np.errstate)
+
+    inf = math.inf
+    nan = math.nan
+    pi = math.pi
+    e = math.e
+    euler_gamma = float(np.euler_gamma)
+
+    # special functions: resolved on first use (scipy import is slow)
+    _SPECIAL = {
+        "gammaln": "gammaln",
+        "digamma": "psi",
+        "erf": "erf",
+        "erfc": "erfc",
+        "erfcx": "erfcx",
+        "betaln": "betaln",
+        "beta": "beta",
+        "gamma": "gamma",
+        "xlogy": "xlogy",
+        "xlog1py": "xlog1py",
+        "log_ndtr": "log_ndtr",
+        "zeta": "zeta",
+        "expit": "expit",
+        "logit": "logit",
+        "ndtr": "ndtr",
+        "exp1": "exp1",
+        "expi": "expi",
+        "lambertw": "lambertw",
+    }
+
+    def __getattr__(self, item: str) -> Any:
+        # Only reached for attributes not set above: load lazily, then cache
+        # on the class so later calls are plain attribute look-ups.
+        if item in self._SPECIAL:
+            import scipy.special
+
+            value = staticmethod(getattr(scipy.special, self._SPECIAL[item]))
+        elif item == "_stable":
+            value = importlib.import_module("anadiv._stable")
+        elif item == "_linalg":
+            value = importlib.import_module("anadiv._linalg")
+        else:
+            raise AttributeError(f"array namespace 'numpy' has no attribute {item!r}")
+        setattr(type(self), item, value)
+        return getattr(self, item)
+
+    @staticmethod
+    def polygamma(n: Any, x: Any) -> Any:
+        """scipy's polygamma, cast back to x's float dtype (scipy returns float64)."""
+        import scipy.special
+
+        out = scipy.special.polygamma(n, x)
+        dtype = np.result_type(x, 1.0)
+        return out.astype(dtype, copy=False) if out.dtype != dtype else out
+
+    @staticmethod
+    def full(value: float, *arrays: Any) -> Any:
+        """``value`` broadcast to the arguments' shape, in their float dtype.
+
+        Used by closed forms that are constant (an infinite KL, a zero).
+        """
+        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+        dtype = np.result_type(*arrays, 1.0)
+        if not shape:
+            return dtype.type(value)
+        return np.full(shape, value, dtype=dtype)
+
+
+#: The default namespace instance.
+numpy_namespace = NumpyNamespace()
+
+# module name of an array type -> namespace object (or a factory returning one)
+_BACKENDS: dict[str, Any] = {"numpy": numpy_namespace, "builtins": numpy_namespace}
+# type -> namespace, filled on first sight of each type (the fast path)
+_BY_TYPE: dict[type, Any] = {
+    float: numpy_namespace,
+    int: numpy_namespace,
+    np.ndarray: numpy_namespace,
+    np.float64: numpy_namespace,
+    np.float32: numpy_namespace,
+}
+# rank of a backend when arguments mix libraries: a non-numpy array wins over
+# numpy/Python scalars (a torch tensor with a float stays torch).
+_PRIORITY: dict[str, int] = {"numpy": 0, "builtins": 0}
+
+
+def register_backend(module: str, ns: Any, priority: int = 1) -> None:
+    """Register the namespace for arrays whose type lives in ``module``.
+
+    Parameters
+    ----------
+    module : str
+        Top-level module of the array type (``"torch"`` for ``torch.Tensor``).
+    ns : object or callable
+        The namespace object, or a zero-argument callable returning it (so the
+        library is imported only when one of its arrays is first seen).
+    priority : int
+        Arguments from several libraries resolve to the highest priority.
+    """
+    _BACKENDS[module] = ns
+    _PRIORITY[module] = priority
+    for typ in [t for t in _BY_TYPE if _module_of(t) == module]:
+        del _BY_TYPE[typ]
+
+
+def _module_of(typ: type) -> str:
+    return typ.__module__.split(".", 1)[0]
+
+
+def _resolve(typ: type) -> Any:
+    module = _module_of(typ)
+    ns = _BACKENDS.get(module)
+    if ns is None:
+        # Unknown types (lists, tuples, Python scalars subclasses, ...) go to numpy.
+        ns = numpy_namespace
+        module = "numpy"
+    elif not isinstance(ns, NumpyNamespace) and callable(ns) and not hasattr(ns, "log"):
+        ns = ns()
+        _BACKENDS[module] = ns
+    _BY_TYPE[typ] = ns
+    return ns
+
+
+def namespace(*arrays: Any) -> Any:
+    """The array namespace for the arguments of a generated function.
+
+    Parameters
+    ----------
+    *arrays
+        The arguments (floats, numpy arrays, or arrays of a registered
+        backend).
+
+    Returns
+    -------
+    object
+        An object with ``log, log1p, exp, expm1, sqrt, abs, where, square,
+        asarray, sum, inf, pi, gammaln, digamma, polygamma, erf, erfc, ...``,
+        ``_stable`` (stable helpers) and ``_linalg`` (Cholesky helpers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xp = namespace(1.0, np.ones(3))
+    >>> xp.name
+    'numpy'
+    """
+    ns = numpy_namespace
+    for a in arrays:
+        found = _BY_TYPE.get(type(a))
+        if found is None:
+            found = _resolve(type(a))
+        if found is not ns and found is not numpy_namespace:
+            if ns is numpy_namespace or _PRIORITY.get(found.name, 1) > _PRIORITY.get(ns.name, 1):
+                ns = found
+    return ns
+
+

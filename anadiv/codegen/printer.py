@@ -1,0 +1,208 @@
+"""A sympy printer that writes array-namespace (``xp.``) Python source.
+
+The generated code never names numpy or scipy: every function is looked up on
+the namespace object ``xp`` returned by :func:`anadiv._xp.namespace`, so the
+same source runs on numpy today and on other array libraries once their
+backend is registered.
+
+Printing rules (why each exists):
+
+* numeric constants such as ``log(2)`` or ``pi`` are printed as Python float
+  literals, because a numpy float64 scalar would promote float32 arrays to
+  float64 while a Python float does not (NEP 50 "weak" scalars);
+* ``Piecewise`` becomes nested ``xp.where`` (elementwise, broadcasting), with
+  ``oo`` printed as ``xp.inf``;
+* ``loggamma, digamma, polygamma, beta, erf, ...`` map to the namespace's
+  special functions (scipy.special for numpy);
+* functions declared in :mod:`anadiv.codegen.helpers` (stable helpers) are
+  printed as ``xp._stable.<name>(...)``;
+* negative integer powers print as divisions, ``x**(1/2)`` as ``xp.sqrt``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.printing.numpy import SciPyPrinter
+
+#: numpy/scipy names -> namespace attribute names where they differ
+_RENAMES = {
+    "psi": "digamma",
+    "select": "select",
+    "euler_gamma": "euler_gamma",
+}
+
+#: Module whose sympy Functions print as ``xp._stable.<name>``.
+HELPERS_MODULE = "anadiv.codegen.helpers"
+
+
+def is_helper(func: Any) -> bool:
+    """True for a stable-helper function class declared in :mod:`anadiv.codegen.helpers`."""
+    return getattr(func, "__module__", "") == HELPERS_MODULE
+
+
+class XpPrinter(SciPyPrinter):
+    """Print sympy expressions as calls on an array namespace named ``xp``."""
+
+    printmethod = "_xpcode"
+    language = "Python with an array namespace"
+
+    def __init__(self, settings: dict | None = None) -> None:
+        base = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
+        base.update(settings or {})
+        super().__init__(base)
+
+    # ------------------------------------------------------------- names
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        name = fqn.split("(")[0].split("[")[0].split(".")[-1]
+        if fqn.startswith("scipy.constants."):
+            return "xp." + name
+        return "xp." + _RENAMES.get(name, name)
+
+    # ---------------------------------------------------------- numbers
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if (
+            isinstance(expr, sympy.Expr)
+            and expr.is_number
+            and not expr.is_Rational
+            and not expr.is_Float
+            and expr.is_finite
+            and expr.is_real
+        ):
+            value = float(sympy.N(expr, 30))
+            return repr(value) if value >= 0 else f"({value!r})"
+        return super()._print(expr, **kwargs)
+
+    def _print_Float(self, expr: Any) -> str:
+        return repr(float(expr))
+
+    def _print_Infinity(self, expr: Any) -> str:
+        return "xp.inf"
+
+    def _print_NegativeInfinity(self, expr: Any) -> str:
+        return "(-xp.inf)"
+
+    def _print_NaN(self, expr: Any) -> str:
+        return "xp.nan"
+
+    def _print_Rational(self, expr: Any) -> str:
+        # Python folds 1/2 into the constant 0.5 at compile time.
+        return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
+
+    def _print_Half(self, expr: Any) -> str:
+        return self._print_Rational(expr)
+
+    # ------------------------------------------------------------ powers
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        base, exp = expr.base, expr.exp
+        if exp.is_Integer and exp.is_negative:
+            from sympy.printing.precedence import PRECEDENCE
+
+            inner = base if exp == -1 else sympy.Pow(base, -exp, evaluate=False)
+            return f"(1/{self.parenthesize(inner, PRECEDENCE['Pow'])})"
+        if exp == sympy.S.Half:
+            return f"xp.sqrt({self._print(base)})"
+        if exp == -sympy.S.Half:
+            return f"(1/xp.sqrt({self._print(base)}))"
+        return self._hprint_Pow(expr, rational=rational, sqrt="xp.sqrt")
+
+    # -------------------------------------------------- piecewise, logic
+    def _print_Piecewise(self, expr: Any) -> str:
+        args = list(expr.args)
+        last = args[-1]
+        if last.cond == sympy.true:
+            out = self._print(last.expr)
+            args = args[:-1]
+        else:
+            out = "xp.nan"  # outside every branch: undefined
+        for branch in reversed(args):
+            out = f"xp.where({self._print(branch.cond)}, {self._print(branch.expr)}, {out})"
+        return out
+
+    def _print_Relational(self, expr: Any) -> str:
+        ops = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+        op = ops[expr.rel_op]
+        return f"({self._print(expr.lhs)} {op} {self._print(expr.rhs)})"
+
+    def _print_And(self, expr: Any) -> str:
+        out = self._print(expr.args[0])
+        for arg in expr.args[1:]:
+            out = f"xp.logical_and({out}, {self._print(arg)})"
+        return out
+
+    def _print_Or(self, expr: Any) -> str:
+        out = self._print(expr.args[0])
+        for arg in expr.args[1:]:
+            out = f"xp.logical_or({out}, {self._print(arg)})"
+        return out
+
+    def _print_Not(self, expr: Any) -> str:
+        return f"xp.logical_not({self._print(expr.args[0])})"
+
+    def _print_BooleanTrue(self, expr: Any) -> str:
+        return "True"
+
+    def _print_BooleanFalse(self, expr: Any) -> str:
+        return "False"
+
+    # ------------------------------------------------ special functions
+    def _print_digamma(self, expr: Any) -> str:
+        return f"xp.digamma({self._print(expr.args[0])})"
+
+    def _print_polygamma(self, expr: Any) -> str:
+        n, x = expr.args
+        if n == 0:
+            return f"xp.digamma({self._print(x)})"
+        return f"xp.polygamma({self._print(n)}, {self._print(x)})"
+
+    def _print_loggamma(self, expr: Any) -> str:
+        return f"xp.gammaln({self._print(expr.args[0])})"
+
+    def _print_beta(self, expr: Any) -> str:
+        return f"xp.beta({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Abs(self, expr: Any) -> str:
+        return f"xp.abs({self._print(expr.args[0])})"
+
+    def _print_Min(self, expr: Any) -> str:
+        out = self._print(expr.args[0])
+        for arg in expr.args[1:]:
+            out = f"xp.minimum({out}, {self._print(arg)})"
+        return out
+
+    def _print_Max(self, expr: Any) -> str:
+        out = self._print(expr.args[0])
+        for arg in expr.args[1:]:
+            out = f"xp.maximum({out}, {self._print(arg)})"
+        return out
+
+    def _print_Function(self, expr: Any) -> str:
+        if is_helper(type(expr)):
+            return f"xp._stable.{type(expr).__name__}({', '.join(self._print(a) for a in expr.args)})"
+        return super()._print_Function(expr)
+
+
+def constants_to_floats(expr: Any) -> Any:
+    """Replace constant subexpressions (``log(2)/2 + EulerGamma``) by one Float.
+
+    Evaluated with 30 digits, then rounded once: the generated literal is the
+    correctly rounded double of the exact constant.
+    """
+
+    def walk(e: Any) -> Any:
+        if isinstance(e, sympy.Expr) and e.is_number and not e.is_Rational:
+            if e.is_finite and e.is_real:
+                return sympy.Float(float(sympy.N(e, 30)), 17)
+            return e
+        if not e.args or isinstance(e, (sympy.Symbol, sympy.MatrixSymbol)):
+            return e
+        new = [walk(a) for a in e.args]
+        return e.func(*new) if any(n is not o for n, o in zip(new, e.args)) else e
+
+    return walk(expr)
+
+
+def xpcode(expr: Any) -> str:
+    """Print ``expr`` as ``xp.``-namespace Python source."""
+    return XpPrinter().doprint(constants_to_floats(expr))

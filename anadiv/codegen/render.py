@@ -1,0 +1,244 @@
+"""Turn one :class:`~anadiv.symbolic.Derivation` into the source of one function.
+
+The function is named ``kl_<p>_<q>``, ``entropy_<p>`` or
+``cross_entropy_<p>_<q>``; its arguments are P's constructor parameters with
+suffix ``_1`` then Q's with suffix ``_2`` (``mu_1, sigma_1, mu_2, sigma_2``;
+plain names for an entropy). The body asks :func:`anadiv._xp.namespace` for
+the array namespace, computes the common subexpressions (``sympy.cse``) as
+named temporaries ``t0, t1, ...`` and returns the closed form.
+
+Before printing, the expression goes through
+:func:`anadiv.codegen.stabilize.stabilize` (numerically careful rewrites; the
+accuracy helper's module). Expressions in matrix symbols (multivariate
+normal) are printed by :mod:`anadiv.codegen.matrix`.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import sympy
+
+from .printer import XpPrinter, constants_to_floats
+
+KIND_TITLES = {
+    "kl": "Kullback-Leibler divergence",
+    "entropy": "Differential entropy",
+    "cross_entropy": "Cross-entropy",
+}
+DERIVE_NAMES = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}
+_MATRIX_CONSTRAINTS = ("vector", "pd_matrix")
+
+
+@dataclass(frozen=True)
+class GeneratedFunction:
+    """Source of one generated function and what the index needs to know."""
+
+    kind: str
+    key: tuple[str, ...]
+    name: str
+    module: str
+    source: str
+    status: str  # "finite", "infinite" or "conditional" (inf where supports say so)
+    stabilized: bool
+
+
+def function_name(kind: str, families: tuple[type, ...]) -> str:
+    return "_".join([kind, *(f.name for f in families)])
+
+
+def argument_names(kind: str, families: tuple[type, ...]) -> list[list[str]]:
+    """Argument names per family: suffixed ``_1``/``_2`` for pairs, plain for an entropy."""
+    if kind == "entropy":
+        return [[p.name for p in families[0].parameters]]
+    return [[f"{p.name}_{i}" for p in fam.parameters] for i, fam in enumerate(families, start=1)]
+
+
+def is_matrix_family(fam: type) -> bool:
+    return any(p.constraint in _MATRIX_CONSTRAINTS for p in fam.parameters)
+
+
+def _load_stabilize() -> tuple[Callable[[Any, Any], Any], bool]:
+    try:
+        from .stabilize import stabilize
+    except ImportError:  # the accuracy helper's module has not landed: print as derived
+        return (lambda expr, derivation: expr), False
+    return stabilize, True
+
+
+def _status(expr: Any) -> str:
+    if expr == sympy.oo:
+        return "infinite"
+    if expr.has(sympy.oo) or expr.has(sympy.Piecewise):
+        return "conditional" if expr.has(sympy.oo) else "finite"
+    return "finite"
+
+
+def _rename(expr: Any, derivation: Any, names: list[list[str]]) -> tuple[Any, list[Any]]:
+    """Replace the engine's symbols by symbols named like the arguments."""
+    mapping = {}
+    new_symbols = []
+    for syms, ns in zip(derivation.symbols, names):
+        for sym, name in zip(syms, ns):
+            if isinstance(sym, sympy.MatrixSymbol):
+                new = sympy.MatrixSymbol(name, *sym.shape)
+            else:
+                new = sympy.Symbol(name, **sym.assumptions0)
+            mapping[sym] = new
+            new_symbols.append(new)
+    return expr.xreplace(mapping), new_symbols
+
+
+def _example_values(families: tuple[type, ...], kind: str, name: str) -> list[list[str]]:
+    """Doctest argument literals: short decimals drawn from each family's typical range.
+
+    The draw is seeded by the function name, so the docstring is reproducible.
+    """
+    from .matrix import example_literals
+
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    out = []
+    for i, fam in enumerate(families):
+        if is_matrix_family(fam):
+            out.append(example_literals(fam, i))
+            continue
+        for _attempt in range(50):
+            vals = [float(f"{v:.2g}") for v in fam.random_params(rng)]
+            try:
+                fam(*vals)
+            except ValueError:
+                continue
+            break
+        out.append([repr(v) for v in vals])
+    return out
+
+
+def _format_example(value: float) -> str:
+    """The start of ``repr(value)`` followed by an ellipsis (robust to the last digits)."""
+    text = repr(float(value))
+    if text in ("inf", "-inf", "nan") or len(text) <= 8:
+        return text
+    if "e" in text:
+        mant, exp = text.split("e")
+        return mant[:8] + "...e" + exp
+    digits = 0
+    for k, ch in enumerate(text):
+        if ch.isdigit() and (digits or ch != "0"):
+            digits += 1
+        if digits == 10:
+            return text[: k + 1] + "..."
+    return text
+
+
+def _docstring(kind: str, families: tuple[type, ...], names: list[list[str]], fname: str,
+               expr_for_doc: Any, example_call: str, example_out: str, status: str) -> str:
+    cls = [f.__name__ for f in families]
+    if kind == "entropy":
+        title = f"Differential entropy of {cls[0]}({', '.join(names[0])})."
+        derive = f"{DERIVE_NAMES[kind]}({cls[0]})"
+    else:
+        sym = "KL" if kind == "kl" else "H"
+        title = f"{KIND_TITLES[kind]} {sym}(P || Q), P = {cls[0]}({', '.join(names[0])}), Q = {cls[1]}({', '.join(names[1])})."
+        derive = f"{DERIVE_NAMES[kind]}({cls[0]}, {cls[1]})"
+    latex = sympy.latex(expr_for_doc)
+    text = sympy.sstr(expr_for_doc)
+    lines = [title, "", f"Generated from ``anadiv.symbolic.{derive}``; do not edit.", ""]
+    lines += [".. math::", "", "    " + latex, ""]
+    lines += ["As text::", ""]
+    lines += ["    " + ln for ln in textwrap.wrap(text, 80, break_long_words=False, break_on_hyphens=False)]
+    lines += ["", "Parameters", "----------"]
+    for fam, ns in zip(families, names):
+        lines += [f"{', '.join(ns)} : array_like", f"    Parameters of {fam.__name__}, broadcasting against each other."]
+    lines += ["", "Returns", "-------", "array_like", "    Same broadcast shape and float dtype as the parameters."]
+    if status == "infinite":
+        lines[-1] += " Always ``inf``: P is not absolutely continuous with respect to Q."
+    elif status == "conditional":
+        lines[-1] += " ``inf`` where P's support is not inside Q's."
+    lines += ["", "Examples", "--------", f">>> float({example_call})  # doctest: +ELLIPSIS", example_out]
+    body = "\n".join(lines)
+    if '"""' in body:  # pragma: no cover - latex never contains it
+        body = body.replace('"""', "'''")
+    return textwrap.indent(f'r"""{body}\n"""', "    ")
+
+
+def render_function(derivation: Any) -> GeneratedFunction:
+    """Python source of the numeric function for ``derivation``."""
+    kind = derivation.kind
+    families = tuple(derivation.families)
+    fname = function_name(kind, families)
+    names = argument_names(kind, families)
+    flat = [n for ns in names for n in ns]
+    stabilize, stabilized = _load_stabilize()
+
+    raw, _ = _rename(derivation.expr, derivation, names)
+    status = _status(raw)
+    matrix_symbols = any(isinstance(s, sympy.MatrixSymbol) for syms in derivation.symbols for s in syms)
+    if matrix_symbols:
+        # Cholesky-based printing; its kl_core call is the stable form.
+        from .matrix import matrix_body
+
+        constraints = {n: p.constraint for fam, ns in zip(families, names) for p, n in zip(fam.parameters, ns)}
+        body_lines = matrix_body(raw, flat, constraints)
+    else:
+        expr = stabilize(derivation.expr, derivation)
+        expr, _ = _rename(expr, derivation, names)
+        if any(f.event_ndim == 1 for f in families):
+            # derived per coordinate (independent coordinates): sum over the last axis
+            from .matrix import diagonal_body
+
+            body_lines = diagonal_body(expr, flat)
+        else:
+            body_lines = scalar_body(expr, flat)
+
+    header = f"def {fname}({', '.join(flat)}):"
+    example_args = _example_values(families, kind, fname)
+    call = f"{fname}({', '.join(a for args in example_args for a in args)})"
+    partial = "\n".join([header, *body_lines])
+    value = _evaluate(partial, fname, call)
+    doc = _docstring(kind, families, names, fname, raw, call, _format_example(value), status)
+    source = "\n".join([header, doc, *body_lines]) + "\n"
+    module = families[0].name
+    key = tuple(f.name for f in families)
+    return GeneratedFunction(kind, key, fname, module, source, status, stabilized)
+
+
+def scalar_body(expr: Any, args: list[str]) -> list[str]:
+    """Body lines (indented) computing ``expr`` of scalar symbols named ``args``."""
+    printer = XpPrinter()
+    expr = constants_to_floats(sympy.sympify(expr))
+    lines = [f"    xp = namespace({', '.join(args)})"]
+    free = {s.name for s in expr.free_symbols}
+    unused = [a for a in args if a not in free]
+    if not free:
+        lines.append(f"    return xp.full({printer.doprint(expr)}, {', '.join(args)})")
+        return lines
+    temps = sympy.numbered_symbols("t")
+    replacements, (reduced,) = sympy.cse(expr, symbols=temps, order="canonical")
+    guarded = expr.has(sympy.Piecewise)
+    indent = "        " if guarded else "    "
+    if guarded:
+        # xp.where evaluates every branch; the branch not taken may overflow
+        # or take the log of a negative number: its warnings mean nothing.
+        lines.append('    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):')
+    for sym, sub in replacements:
+        lines.append(f"{indent}{sym} = {printer.doprint(sub)}")
+    result = printer.doprint(reduced)
+    if unused:
+        # keep the broadcast shape and dtype of every argument
+        result = f"{result} + xp.full(0.0, {', '.join(unused)})"
+    lines.append(f"{indent}return {result}")
+    return lines
+
+
+def _evaluate(source: str, fname: str, call: str) -> float:
+    from anadiv._xp import namespace
+
+    scope: dict[str, Any] = {"namespace": namespace, "np": np}
+    exec(compile(source, f"<generated {fname}>", "exec"), scope)  # noqa: S102 - our own generated code
+    value = eval(call, scope)  # noqa: S307
+    return float(value) if np.ndim(value) == 0 else math.nan
