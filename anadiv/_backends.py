@@ -1,0 +1,721 @@
+"""PyTorch, JAX and Dask backends for the generated code.
+
+The generated closed forms compute with ``xp = anadiv._xp.namespace(*args)``
+and call only ``xp.<name>``, ``xp._stable.<name>`` and ``xp._linalg.<name>``.
+This module provides those namespaces for other array libraries and
+registers them with :func:`anadiv._xp.register_backend` (lazily: torch, jax
+and dask are imported only when one of their arrays reaches a generated
+function, so none of them is a dependency).
+
+* **PyTorch** (``torch.Tensor``): torch ops and ``torch.special``; results
+  are tensors on the inputs' device and gradients flow (``backward()`` on a
+  KL term of a training loss).
+* **JAX** (``jax.Array`` and tracers): ``jax.numpy`` and
+  ``jax.scipy.special``; works under ``jax.grad``, ``jax.jit`` and
+  ``jax.vmap``.
+* **Dask** (``dask.array.Array``): every operation is applied blockwise to
+  the numpy namespace (``elemwise``; ``apply_gufunc`` for the matrix
+  helpers), so the result is a lazy, chunked dask array evaluated by dask's
+  schedulers (threads, processes, or a distributed cluster) with exactly the
+  numpy code's values.
+
+Stable helpers (:mod:`anadiv._stable`). The elementary ones (``expm1mx``,
+``log1pmx``, ``log_ratio``, ``xm1mlog``, ``powm1mlog``) are written here once
+for any namespace with the same branches and series as the numpy versions,
+so torch and JAX run them natively (on GPU, differentiably). The gamma-function
+ones (``lgamma_diff``, ``digamma_diff``, ``lgamma_bregman``,
+``lgamma_bregman_d``) run the accurate numpy code on the values (a host
+round-trip; ``jax.pure_callback`` under JAX) and supply their derivatives
+analytically, from ``digamma``/``polygamma`` of the library itself.
+
+Matrix helpers (:mod:`anadiv._linalg`) are written once over a few
+primitives (Cholesky, triangular solve, diagonal, lower triangle) and
+differentiate through the library's own linear algebra.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["register_all", "torch_namespace", "jax_namespace", "dask_namespace"]
+
+
+# ===================================================================== shared
+class _Quiet(contextlib.AbstractContextManager):
+    """``errstate`` stand-in for libraries that never warn on inf/NaN."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+# Series coefficients, the same as anadiv._stable's.
+_EXPM1MX_COEFS = [1.0 / math.factorial(k + 2) for k in range(19)]
+_ATANH_COEFS = [1.0 / (2 * k + 3) for k in range(20)]
+
+
+def _horner(x: Any, coefs: list[float]) -> Any:
+    acc = x * 0.0 + coefs[-1]
+    for c in coefs[-2::-1]:
+        acc = acc * x + c
+    return acc
+
+
+class GenericStable:
+    """The elementary stable helpers, written once for torch and JAX.
+
+    Same branches and series as :mod:`anadiv._stable`. Each branch gets a
+    *safe* input where it is not selected (``where(mask, x, 0)``), so the
+    unused branch can neither overflow nor poison a gradient with NaN.
+    """
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+
+    def expm1mx(self, u: Any) -> Any:
+        xp = self.xp
+        u = xp.asarray(u)
+        small = xp.abs(u) < 1.0
+        us = xp.where(small, u, 0.0)
+        series = us * us * _horner(us, _EXPM1MX_COEFS)
+        ul = xp.where(small, 1.0, u)
+        return xp.where(small, series, xp.expm1(ul) - ul)
+
+    def log1pmx(self, t: Any) -> Any:
+        xp = self.xp
+        t = xp.asarray(t)
+        near = (t >= -0.5) & (t <= 1.0)
+        ts = xp.where(near, t, 0.0)
+        z = ts / (2.0 + ts)
+        z2 = z * z
+        series = -ts * z + 2.0 * z * z2 * _horner(z2, _ATANH_COEFS)
+        tf = xp.where(near, 2.0, t)
+        return xp.where(near, series, xp.log1p(tf) - tf)
+
+    def _log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
+        xp = self.xp
+        far = d < -0.5
+        return xp.where(far, xp.log(a / b), xp.log1p(xp.where(far, 0.0, d)))
+
+    def log_ratio(self, a: Any, b: Any) -> Any:
+        return self._log_ratio_d(a, b, (a - b) / b)
+
+    def xm1mlog(self, a: Any, b: Any) -> Any:
+        xp = self.xp
+        d = (a - b) / b
+        far = d < -0.5
+        r = a / b
+        near_value = -self.log1pmx(xp.where(far, 0.0, d))
+        return xp.where(far, r - 1.0 - xp.log(r), near_value)
+
+    def powm1mlog(self, a: Any, b: Any, k: Any) -> Any:
+        xp = self.xp
+        u = k * self.log_ratio(a, b)
+        far = xp.abs(u) > 1.0
+        near_value = self.expm1mx(xp.where(far, 0.0, u))
+        far_value = (a / b) ** k - 1.0 - u
+        return xp.where(far, far_value, near_value)
+
+
+# Derivatives of the gamma-function helpers, in the target library's ops.
+# Each returns the partial derivatives with respect to the helper's inputs.
+def _d_lgamma_diff(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    return -xp.digamma(a), xp.digamma(b)
+
+
+def _d_digamma_diff(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    return -xp.polygamma(1, a), xp.polygamma(1, b)
+
+
+def _d_lgamma_bregman(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    # d/da = -(b - a) psi'(a); d/db = psi(b) - psi(a)
+    return -(b - a) * xp.polygamma(1, a), xp.digamma(b) - xp.digamma(a)
+
+
+def _d_lgamma_bregman_d(xp: Any, a: Any, d: Any) -> tuple[Any, ...]:
+    # B(a, a + d): d/da = psi(a + d) - psi(a) - d psi'(a); d/dd = psi(a + d) - psi(a)
+    dpsi = xp.digamma(a + d) - xp.digamma(a)
+    return dpsi - d * xp.polygamma(1, a), dpsi
+
+
+_GAMMA_HELPER_GRADS: dict[str, Callable[..., tuple[Any, ...]]] = {
+    "lgamma_diff": _d_lgamma_diff,
+    "digamma_diff": _d_digamma_diff,
+    "lgamma_bregman": _d_lgamma_bregman,
+    "lgamma_bregman_d": _d_lgamma_bregman_d,
+}
+
+
+def _numpy_stable(name: str) -> Callable[..., Any]:
+    import anadiv._stable as stable
+
+    return getattr(stable, name)
+
+
+class GenericLinalg:
+    """:mod:`anadiv._linalg`'s functions over a library's linear algebra.
+
+    ``ops`` supplies ``cholesky(a) -> (L, ok)``, ``solve_lower(L, b)``,
+    ``diagonal(a)``, ``tril(a, k)``, ``sum(a, axis)``, ``zeros(shape, like)``.
+    """
+
+    def __init__(self, xp: Any, ops: Any) -> None:
+        self.xp = xp
+        self.ops = ops
+
+    def cholesky(self, cov: Any, name: str = "cov") -> Any:
+        cov = self.xp.asarray(cov)
+        if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
+            raise ValueError(f"{name}: must be square with shape (..., d, d), got shape {tuple(cov.shape)}")
+        chol, ok = self.ops.cholesky(cov)
+        if ok is False:
+            raise ValueError(f"{name}: must be positive definite (Cholesky factorization failed)")
+        return chol
+
+    def solve_lower(self, chol: Any, rhs: Any) -> Any:
+        return self.ops.solve_lower(chol, rhs)
+
+    def dimension(self, **arrays: Any) -> int:
+        from . import _linalg
+
+        shapes = {n: _Shaped(tuple(a.shape) if hasattr(a, "shape") else np.shape(a)) for n, a in arrays.items()}
+        return _linalg.dimension(**shapes)
+
+    def logdet(self, chol: Any) -> Any:
+        return 2.0 * self.ops.sum(self.xp.log(self.ops.diagonal(chol)), -1)
+
+    def mahalanobis(self, chol: Any, diff: Any) -> Any:
+        diff = self.xp.asarray(diff)
+        z = self.ops.solve_lower(chol, diff[..., None])[..., 0]
+        return self.ops.sum(z * z, -1)
+
+    def trace_solve(self, chol_b: Any, chol_a: Any) -> Any:
+        m = self.ops.solve_lower(chol_b, chol_a)
+        return self.ops.sum(m * m, (-2, -1))
+
+    def batch_zeros(self, x: Any, event_ndim: int) -> Any:
+        x = self.xp.asarray(x)
+        shape = tuple(x.shape[: x.ndim - event_ndim]) if event_ndim else tuple(x.shape)
+        return self.ops.zeros(shape, x)
+
+    def kl_core(self, cov_a: Any, chol_a: Any, cov_b: Any, chol_b: Any) -> Any:
+        """``tr(B^-1 A) - d - log det(B^-1 A)`` as a sum of nonnegative terms.
+
+        The numpy version additionally recomputes nearly equal covariances
+        through eigenvalues; eigenvalue gradients are undefined for repeated
+        eigenvalues (equal covariances), so the differentiable backends keep
+        the Cholesky form, accurate down to KL ~ 1e-12 relative to d.
+        """
+        stable = GenericStable(self.xp)
+        m = self.ops.solve_lower(chol_b, chol_a)
+        diag = self.ops.diagonal(m)
+        x = (diag - 1.0) * (diag + 1.0)
+        off = self.ops.sum(self.ops.tril(m, -1) ** 2, (-2, -1))
+        return self.ops.sum(-stable.log1pmx(x), -1) + off
+
+
+class _Shaped:
+    """Something with a shape only (for :func:`anadiv._linalg.dimension`)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+
+# ====================================================================== torch
+class TorchNamespace:
+    """Array namespace over PyTorch; differentiable, device-preserving.
+
+    Python scalars and numpy arrays among the arguments are turned into
+    tensors (Python floats as float64 0-d tensors, which do not promote the
+    dtype of a float32 batch).
+    """
+
+    name = "torch"
+
+    def __init__(self) -> None:
+        import torch
+
+        self.torch = torch
+        sp = torch.special
+        t = self._t
+        wrap1 = lambda f: (lambda x: f(t(x)))  # noqa: E731
+        wrapn = lambda f: (lambda *a: f(*map(t, a)))  # noqa: E731
+        for nm, f in {
+            "log": torch.log, "log1p": torch.log1p, "log2": torch.log2, "exp": torch.exp,
+            "expm1": torch.expm1, "sqrt": torch.sqrt, "abs": torch.abs, "square": torch.square,
+            "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "arctan": torch.atan,
+            "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "arcsinh": torch.asinh,
+            "floor": torch.floor, "sign": torch.sign, "isfinite": torch.isfinite,
+            "logical_not": torch.logical_not,
+            "gammaln": sp.gammaln, "digamma": sp.digamma, "erf": sp.erf, "erfc": sp.erfc,
+            "erfcx": sp.erfcx, "log_ndtr": sp.log_ndtr, "expit": sp.expit, "logit": sp.logit,
+            "ndtr": sp.ndtr, "gamma": lambda x: torch.exp(sp.gammaln(x)),
+        }.items():
+            setattr(self, nm, wrap1(f))
+        for nm, f in {
+            "arctan2": torch.atan2, "minimum": torch.minimum, "maximum": torch.maximum,
+            "logical_and": torch.logical_and, "logical_or": torch.logical_or,
+            "logaddexp": torch.logaddexp, "xlogy": sp.xlogy, "xlog1py": sp.xlog1py, "zeta": sp.zeta,
+        }.items():
+            setattr(self, nm, wrapn(f))
+        self.inf = math.inf
+        self.nan = math.nan
+        self.pi = math.pi
+        self.e = math.e
+        self.euler_gamma = float(np.euler_gamma)
+        self.errstate = _Quiet
+        self._stable = _TorchStable(self)
+        self._linalg = GenericLinalg(self, _TorchLinalgOps(torch))
+
+    def _t(self, x: Any) -> Any:
+        torch = self.torch
+        if isinstance(x, torch.Tensor):
+            return x
+        if isinstance(x, (bool, np.bool_)):
+            return torch.as_tensor(x)
+        if isinstance(x, (int, float)):
+            return torch.as_tensor(float(x), dtype=torch.float64)
+        arr = np.asarray(x)
+        if arr.dtype.kind in "biu":
+            arr = arr.astype(np.float64)
+        return torch.as_tensor(arr)
+
+    def asarray(self, x: Any, dtype: Any = None) -> Any:
+        out = self._t(x)
+        return out if dtype is None else out.to(dtype)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return self.torch.where(self._t(cond), self._t(a), self._t(b))
+
+    def sum(self, x: Any, axis: Any = None) -> Any:
+        x = self._t(x)
+        return x.sum() if axis is None else x.sum(dim=axis)
+
+    def polygamma(self, n: Any, x: Any) -> Any:
+        return self.torch.special.polygamma(int(n), self._t(x))
+
+    def betaln(self, a: Any, b: Any) -> Any:
+        a, b = self._t(a), self._t(b)
+        g = self.torch.special.gammaln
+        return g(a) + g(b) - g(a + b)
+
+    def beta(self, a: Any, b: Any) -> Any:
+        return self.torch.exp(self.betaln(a, b))
+
+    def result_type(self, *arrays: Any) -> Any:
+        return functools.reduce(self.torch.promote_types, [self._t(a).dtype for a in arrays])
+
+    def broadcast_shapes(self, *shapes: Any) -> tuple[int, ...]:
+        return tuple(self.torch.broadcast_shapes(*shapes))
+
+    def full(self, value: float, *arrays: Any) -> Any:
+        """``value`` broadcast to the arguments' shape, dtype and device."""
+        tensors = [self._t(a) for a in arrays]
+        shape = self.torch.broadcast_shapes(*(t.shape for t in tensors))
+        dtype = functools.reduce(self.torch.promote_types, [t.dtype for t in tensors], self.torch.float32)
+        if not dtype.is_floating_point:
+            dtype = self.torch.float64
+        device = next((t.device for t in tensors if t.ndim), tensors[0].device if tensors else None)
+        out = self.torch.full(tuple(shape), float(value), dtype=dtype, device=device)
+        # Keep the graph connected so a constant KL still has a (zero) gradient.
+        for t in tensors:
+            if t.requires_grad:
+                out = out + 0.0 * t
+        return out
+
+
+class _TorchLinalgOps:
+    def __init__(self, torch: Any) -> None:
+        self.torch = torch
+
+    def cholesky(self, a: Any) -> tuple[Any, bool | None]:
+        chol, info = self.torch.linalg.cholesky_ex(a)
+        return chol, not bool((info != 0).any())
+
+    def solve_lower(self, chol: Any, rhs: Any) -> Any:
+        batch = self.torch.broadcast_shapes(chol.shape[:-2], rhs.shape[:-2])
+        chol = chol.expand(*batch, *chol.shape[-2:])
+        rhs = rhs.expand(*batch, *rhs.shape[-2:]).to(self.torch.promote_types(chol.dtype, rhs.dtype))
+        return self.torch.linalg.solve_triangular(chol.to(rhs.dtype), rhs, upper=False)
+
+    def diagonal(self, a: Any) -> Any:
+        return self.torch.diagonal(a, dim1=-2, dim2=-1)
+
+    def tril(self, a: Any, k: int) -> Any:
+        return self.torch.tril(a, k)
+
+    def sum(self, a: Any, axis: Any) -> Any:
+        return a.sum(dim=axis)
+
+    def zeros(self, shape: tuple[int, ...], like: Any) -> Any:
+        dtype = like.dtype if like.dtype.is_floating_point else self.torch.float64
+        return self.torch.zeros(shape, dtype=dtype, device=like.device)
+
+
+class _TorchStable(GenericStable):
+    """Stable helpers for torch: native ones from GenericStable, the
+    gamma-function ones through numpy with analytic gradients."""
+
+    def __init__(self, ns: TorchNamespace) -> None:
+        super().__init__(ns)
+        self._function = _torch_numpy_function(ns.torch)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        np_fn = _numpy_stable(name)
+        grad = _GAMMA_HELPER_GRADS.get(name)
+        fn = self._function
+        ns = self.xp
+
+        def call(*args: Any) -> Any:
+            return fn.apply(name, np_fn, grad, ns, *map(ns._t, args))
+
+        setattr(self, name, call)
+        return call
+
+
+def _torch_numpy_function(torch: Any) -> Any:
+    class NumpyHelper(torch.autograd.Function):
+        """Forward: the accurate numpy helper; backward: analytic partials."""
+
+        @staticmethod
+        def forward(ctx: Any, name: str, np_fn: Any, grad: Any, ns: Any, *tensors: Any) -> Any:
+            ctx.name, ctx.grad, ctx.ns = name, grad, ns
+            ctx.save_for_backward(*tensors)
+            dtype = functools.reduce(torch.promote_types, [t.dtype for t in tensors])
+            device = next((t.device for t in tensors if t.ndim), tensors[0].device)
+            out = np_fn(*(t.detach().cpu().numpy() for t in tensors))
+            return torch.as_tensor(np.asarray(out)).to(device=device, dtype=dtype)
+
+        @staticmethod
+        def backward(ctx: Any, grad_out: Any) -> Any:
+            tensors = ctx.saved_tensors
+            if ctx.grad is None:
+                raise NotImplementedError(f"_stable.{ctx.name}: no derivative is defined for the torch backend")
+            partials = ctx.grad(ctx.ns, *tensors)
+            grads = []
+            for t, p, need in zip(tensors, partials, ctx.needs_input_grad[4:]):
+                grads.append((grad_out * p).sum_to_size(t.shape) if need else None)
+            return (None, None, None, None, *grads)
+
+    return NumpyHelper
+
+
+# ======================================================================== jax
+class JaxNamespace:
+    """Array namespace over ``jax.numpy`` and ``jax.scipy.special``.
+
+    Works under ``jax.grad``, ``jax.jit`` and ``jax.vmap``. JAX computes in
+    float32 unless ``jax.config.update("jax_enable_x64", True)``.
+    """
+
+    name = "jax"
+
+    def __init__(self) -> None:
+        import jax
+        import jax.numpy as jnp
+        import jax.scipy.special as jsp
+
+        self.jax = jax
+        self.jnp = jnp
+        for nm in ("log", "log1p", "log2", "exp", "expm1", "sqrt", "abs", "square", "sin", "cos", "tan",
+                   "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "floor", "sign", "minimum",
+                   "maximum", "isfinite", "logical_and", "logical_or", "logical_not", "logaddexp",
+                   "where", "asarray", "sum", "result_type", "broadcast_shapes"):
+            setattr(self, nm, getattr(jnp, nm))
+        for nm in ("gammaln", "digamma", "erf", "erfc", "betaln", "beta", "gamma", "xlogy", "xlog1py",
+                   "log_ndtr", "zeta", "expit", "logit", "ndtr", "exp1", "expi"):
+            if hasattr(jsp, nm):
+                setattr(self, nm, getattr(jsp, nm))
+        self._jsp = jsp
+        self.inf = math.inf
+        self.nan = math.nan
+        self.pi = math.pi
+        self.e = math.e
+        self.euler_gamma = float(np.euler_gamma)
+        self.errstate = _Quiet
+        self._stable = _JaxStable(self)
+        self._linalg = GenericLinalg(self, _JaxLinalgOps(jax))
+
+    def polygamma(self, n: Any, x: Any) -> Any:
+        return self._jsp.polygamma(int(n), x)
+
+    def erfcx(self, x: Any) -> Any:
+        # jax.scipy.special has no erfcx; exp(x^2) erfc(x) is accurate for moderate x.
+        x = self.jnp.asarray(x)
+        return self.jnp.exp(x * x) * self._jsp.erfc(x)
+
+    def full(self, value: float, *arrays: Any) -> Any:
+        jnp = self.jnp
+        arrs = [jnp.asarray(a) for a in arrays]
+        shape = jnp.broadcast_shapes(*(a.shape for a in arrs))
+        dtype = jnp.result_type(*arrs, 1.0)
+        out = jnp.full(shape, value, dtype=dtype)
+        # zero-weighted inputs keep tracers (grad, vmap) attached to the result
+        for a in arrs:
+            out = out + 0.0 * a
+        return out
+
+
+class _JaxLinalgOps:
+    def __init__(self, jax: Any) -> None:
+        import jax.numpy as jnp
+        import jax.scipy.linalg as jsl
+
+        self.jnp = jnp
+        self.jsl = jsl
+        self.jax = jax
+
+    def cholesky(self, a: Any) -> tuple[Any, bool | None]:
+        chol = self.jnp.linalg.cholesky(a)
+        try:  # concrete values: check; under jit the check is not possible
+            ok = not bool(self.jnp.any(self.jnp.isnan(chol)))
+        except self.jax.errors.ConcretizationTypeError:
+            ok = None
+        return chol, ok
+
+    def solve_lower(self, chol: Any, rhs: Any) -> Any:
+        jnp = self.jnp
+        batch = jnp.broadcast_shapes(chol.shape[:-2], rhs.shape[:-2])
+        chol = jnp.broadcast_to(chol, batch + chol.shape[-2:])
+        rhs = jnp.broadcast_to(rhs, batch + rhs.shape[-2:])
+        return self.jsl.solve_triangular(chol, rhs, lower=True)
+
+    def diagonal(self, a: Any) -> Any:
+        return self.jnp.diagonal(a, axis1=-2, axis2=-1)
+
+    def tril(self, a: Any, k: int) -> Any:
+        return self.jnp.tril(a, k)
+
+    def sum(self, a: Any, axis: Any) -> Any:
+        return self.jnp.sum(a, axis=axis)
+
+    def zeros(self, shape: tuple[int, ...], like: Any) -> Any:
+        return self.jnp.zeros(shape, dtype=self.jnp.result_type(like, 1.0))
+
+
+class _JaxStable(GenericStable):
+    """Stable helpers for JAX: native ones from GenericStable, the
+    gamma-function ones through ``pure_callback`` with a custom JVP."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        fn = _jax_numpy_helper(self.xp, name, _numpy_stable(name), _GAMMA_HELPER_GRADS.get(name))
+        setattr(self, name, fn)
+        return fn
+
+
+def _jax_numpy_helper(ns: JaxNamespace, name: str, np_fn: Any, grad: Any) -> Callable[..., Any]:
+    jax, jnp = ns.jax, ns.jnp
+
+    @jax.custom_jvp
+    def helper(*args: Any) -> Any:
+        shape = jnp.broadcast_shapes(*(jnp.shape(a) for a in args))
+        dtype = jnp.result_type(*args)
+
+        def host(*arrays: Any) -> np.ndarray:
+            return np.asarray(np_fn(*arrays), dtype=dtype)
+
+        return jax.pure_callback(host, jax.ShapeDtypeStruct(shape, dtype), *args, vmap_method="broadcast_all")
+
+    @helper.defjvp
+    def helper_jvp(primals: Any, tangents: Any) -> Any:
+        out = helper(*primals)
+        if grad is None:
+            raise NotImplementedError(f"_stable.{name}: no derivative is defined for the JAX backend")
+        partials = grad(ns, *primals)
+        tangent = sum(p * t for p, t in zip(partials, tangents))
+        return out, jnp.broadcast_to(tangent, out.shape).astype(out.dtype)
+
+    def call(*args: Any) -> Any:
+        return helper(*(jnp.asarray(a) for a in args))
+
+    return call
+
+
+# ======================================================================= dask
+class DaskNamespace:
+    """Array namespace over ``dask.array``: the numpy namespace, blockwise.
+
+    Each operation becomes ``dask.array.elemwise`` of the numpy operation
+    (inside ``numpy.errstate(all="ignore")``, as the numpy path suppresses
+    the warnings of branches ``where`` discards), the matrix helpers become
+    ``dask.array.apply_gufunc`` with the matrix axes in one chunk. Nothing is
+    computed until ``.compute()``.
+    """
+
+    name = "dask"
+
+    def __init__(self) -> None:
+        import dask.array as da
+
+        from ._xp import numpy_namespace
+
+        self.da = da
+        self._np = numpy_namespace
+        self.inf = math.inf
+        self.nan = math.nan
+        self.pi = math.pi
+        self.e = math.e
+        self.euler_gamma = float(np.euler_gamma)
+        self.errstate = np.errstate
+        self._stable = _DaskModule(self, "_stable")
+        self._linalg = _DaskLinalg(self)
+
+    def _is_dask(self, x: Any) -> bool:
+        return isinstance(x, self.da.Array)
+
+    def lift(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``fn`` applied blockwise when an argument is a dask array."""
+
+        def quiet(*args: Any, **kwargs: Any) -> Any:
+            with np.errstate(all="ignore"):
+                return fn(*args, **kwargs)
+
+        def call(*args: Any) -> Any:
+            if not any(self._is_dask(a) for a in args):
+                return fn(*args)
+            return self.da.elemwise(quiet, *args)
+
+        return call
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(self._np, name)
+        if callable(value):
+            value = self.lift(value)
+        setattr(self, name, value)
+        return value
+
+    def asarray(self, x: Any, dtype: Any = None) -> Any:
+        if self._is_dask(x):
+            return x if dtype is None else x.astype(dtype)
+        return np.asarray(x, dtype=dtype)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return self.lift(np.where)(cond, a, b)
+
+    def sum(self, x: Any, axis: Any = None) -> Any:
+        return self.da.sum(x, axis=axis) if self._is_dask(x) else np.sum(x, axis=axis)
+
+    def result_type(self, *arrays: Any) -> Any:
+        return np.result_type(*(a.dtype if self._is_dask(a) else a for a in arrays))
+
+    def broadcast_shapes(self, *shapes: Any) -> tuple[int, ...]:
+        return np.broadcast_shapes(*shapes)
+
+    def polygamma(self, n: Any, x: Any) -> Any:
+        return self.lift(lambda xx: self._np.polygamma(n, xx))(x)
+
+    def full(self, value: float, *arrays: Any) -> Any:
+        return self.lift(lambda *a: self._np.full(value, *a))(*arrays)
+
+
+class _DaskModule:
+    """A numpy helper module (``_stable``) with every function lifted blockwise."""
+
+    def __init__(self, ns: DaskNamespace, module: str) -> None:
+        self._ns = ns
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = self._ns.lift(getattr(getattr(self._ns._np, self._module), name))
+        setattr(self, name, value)
+        return value
+
+
+class _DaskLinalg:
+    """:mod:`anadiv._linalg` as ``apply_gufunc`` calls (matrix axes whole, batch axes chunked)."""
+
+    _SIGNATURES = {
+        "cholesky": "(n,n)->(n,n)",
+        "solve_lower": "(n,n),(n,k)->(n,k)",
+        "logdet": "(n,n)->()",
+        "mahalanobis": "(n,n),(n)->()",
+        "trace_solve": "(n,n),(n,n)->()",
+        "kl_core": "(n,n),(n,n),(n,n),(n,n)->()",
+    }
+
+    def __init__(self, ns: DaskNamespace) -> None:
+        self._ns = ns
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        np_fn = getattr(self._ns._np._linalg, name)
+        signature = self._SIGNATURES.get(name)
+        ns = self._ns
+
+        if signature is None:  # shape-only helpers (dimension) and batch_zeros
+            if name == "batch_zeros":
+                return self._batch_zeros
+            return np_fn
+
+        def call(*args: Any) -> Any:
+            arrays = [a for a in args if not isinstance(a, str)]
+            extra = [a for a in args if isinstance(a, str)]
+            if not any(ns._is_dask(a) for a in arrays):
+                return np_fn(*args)
+            dtype = np.result_type(*(a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype for a in arrays), 1.0)
+            fn = functools.partial(_call_with_extra, np_fn, tuple(extra))
+            return ns.da.apply_gufunc(fn, signature, *arrays, output_dtypes=dtype, allow_rechunk=True)
+
+        setattr(self, name, call)
+        return call
+
+    def _batch_zeros(self, x: Any, event_ndim: int) -> Any:
+        da = self._ns.da
+        if not self._ns._is_dask(x):
+            return self._ns._np._linalg.batch_zeros(x, event_ndim)
+        keep = x.ndim - event_ndim
+        chunks = x.chunks[:keep]
+        return da.zeros(x.shape[:keep], dtype=np.result_type(x.dtype, 1.0), chunks=chunks)
+
+
+def _call_with_extra(fn: Callable[..., Any], extra: tuple[str, ...], *arrays: Any) -> Any:
+    return fn(*arrays, *extra)
+
+
+# ================================================================== registry
+@functools.cache
+def torch_namespace() -> TorchNamespace:
+    """The (single) torch namespace; imports torch."""
+    return TorchNamespace()
+
+
+@functools.cache
+def jax_namespace() -> JaxNamespace:
+    """The (single) JAX namespace; imports jax."""
+    return JaxNamespace()
+
+
+@functools.cache
+def dask_namespace() -> DaskNamespace:
+    """The (single) dask namespace; imports dask.array."""
+    return DaskNamespace()
+
+
+def register_all() -> None:
+    """Register the torch, JAX and dask backends with :mod:`anadiv._xp` (lazily).
+
+    Dask ranks above torch and JAX (a dask array of numpy blocks mixed with
+    scalars is dask), and every library ranks above numpy and Python scalars.
+    """
+    from ._xp import register_backend
+
+    register_backend("torch", torch_namespace, priority=2)
+    register_backend("jax", jax_namespace, priority=2)
+    register_backend("jaxlib", jax_namespace, priority=2)
+    register_backend("dask", dask_namespace, priority=3)
