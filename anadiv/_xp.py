@@ -225,3 +225,9 @@ def namespace(*arrays: Any) -> Any:
     return ns
 
 
+
+# Other array libraries (torch, jax, dask): registered here, imported only when
+# one of their arrays reaches a generated function (see anadiv._backends).
+from . import _backends as _other_backends  # noqa: E402
+
+_other_backends.register_all()
