@@ -557,10 +557,12 @@ class DaskNamespace:
 
     def __init__(self) -> None:
         import dask.array as da
+        from dask.array.core import elemwise
 
         from ._xp import numpy_namespace
 
         self.da = da
+        self._elemwise = elemwise
         self._np = numpy_namespace
         self.inf = math.inf
         self.nan = math.nan
@@ -584,7 +586,7 @@ class DaskNamespace:
         def call(*args: Any) -> Any:
             if not any(self._is_dask(a) for a in args):
                 return fn(*args)
-            return self.da.elemwise(quiet, *args)
+            return self._elemwise(quiet, *args)
 
         return call
 
