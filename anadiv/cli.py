@@ -282,7 +282,8 @@ def _divergence(args: argparse.Namespace, kind: str) -> int:
     scale = _log_base(args.base)
     if any(_is_mixture(v) for v in values):
         quoted = " ".join(f'"{t}"' for t in texts)
-        raise CLIError(f"mixtures have no closed form; estimate it instead: anadiv estimate {quoted} --kind {kind}")
+        extra = "" if kind == "kl" else f" --kind {kind}"
+        raise CLIError(f"mixtures have no closed form; estimate it instead: anadiv estimate {quoted}{extra}")
     if all(isinstance(v, list) for v in values):
         result = _discrete(kind, values)
     elif any(isinstance(v, list) for v in values):
@@ -308,10 +309,13 @@ def _closed_form(kind: str, dists: list[Any], texts: list[str]) -> Any:
     func = {"kl": api.kl, "entropy": api.entropy, "cross-entropy": api.cross_entropy}[kind]
     try:
         return func(*dists)
-    except NoClosedFormError as exc:
+    except NoClosedFormError:
+        names = [type(d).__name__ for d in dists]
+        what = f"H({names[0]})" if kind == "entropy" else (
+            f"KL({names[0]} || {names[1]})" if kind == "kl" else f"H({names[0]}, {names[1]})")
         quoted = " ".join(f'"{t}"' for t in texts)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no closed form"
-        raise CLIError(f"{first.rstrip('.')}. Estimate it instead: anadiv estimate {quoted} --kind {kind}") from None
+        extra = "" if kind == "kl" else f" --kind {kind}"
+        raise CLIError(f"no closed form for {what}; estimate it instead: anadiv estimate {quoted}{extra} --quad") from None
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
@@ -410,24 +414,32 @@ def _cmd_pairs(args: argparse.Namespace) -> int:
     if not rows:
         print("no closed forms registered")
         return 0
-    width = max(len(p) for _, p, _ in rows)
-    for kind, p, q in rows:
-        print(f"{kind:<14} {p:<{width}}  {q}")
+    width_p = max(len(r[1]) for r in rows)
+    width_q = max(len(r[2]) for r in rows)
+    print(f"{'kind':<14} {'P':<{width_p}}  {'Q':<{width_q}}  value")
+    for kind, p, q, status in rows:
+        print(f"{kind:<14} {p:<{width_p}}  {q:<{width_q}}  {_STATUS_TEXT.get(status, status)}")
     print(f"{len(rows)} closed forms")
     return 0
 
 
-def pair_rows(kind: str | None = None) -> list[tuple[str, str, str]]:
-    """``(kind, P class name, Q class name or '')`` for every registered closed form."""
+_STATUS_TEXT = {
+    "finite": "closed form",
+    "infinite": "inf (P's support is not inside Q's)",
+    "conditional": "closed form; inf where P's support is not inside Q's",
+}
+
+
+def pair_rows(kind: str | None = None) -> list[tuple[str, str, str, str]]:
+    """``(kind, P class name, Q class name or '', status)`` for every registered closed form."""
     from . import api
 
-    wanted = None if kind in (None, "all") else kind.replace("-", "_")
+    kinds = ("kl", "cross_entropy", "entropy") if kind in (None, "all") else (kind.replace("-", "_"),)
     rows = []
-    for k, names in _normalize_pairs(api.closed_form_pairs()):
-        if wanted is not None and k != wanted:
-            continue
-        display = [_display_name(n) for n in names]
-        rows.append((k.replace("_", "-"), display[0], display[1] if len(display) > 1 else ""))
+    for k in kinds:
+        for entry in api.closed_form_pairs(k):
+            q = _display_name(entry.q) if entry.q else ""
+            rows.append((k.replace("_", "-"), _display_name(entry.p), q, entry.status))
     return rows
 
 
@@ -436,23 +448,6 @@ def _display_name(name: Any) -> str:
         return name.__name__
     cls = _family_lookup().get(str(name).lower())
     return cls.__name__ if cls is not None else str(name)
-
-
-def _normalize_pairs(pairs: Any) -> list[tuple[str, tuple[Any, ...]]]:
-    """Accept the registry listing as {kind: [(p, q), ...]} or [(kind, p, q), ...] or [(p, q), ...]."""
-    out: list[tuple[str, tuple[Any, ...]]] = []
-    if isinstance(pairs, dict):
-        for kind, items in pairs.items():
-            for item in items:
-                out.append((str(kind), tuple(item) if isinstance(item, (tuple, list)) else (item,)))
-        return out
-    for item in pairs:
-        item = tuple(item)
-        if len(item) == 3:
-            out.append((str(item[0]), item[1:]))
-        else:
-            out.append(("kl", item))
-    return out
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:

@@ -37,17 +37,16 @@ _DIRECTIVE = re.compile(r"^:::\s+([\w.]+)\s*$")
 
 
 # ----------------------------------------------------------------- registry
-def _registry() -> list[tuple[str, tuple[type, ...]]]:
-    """(kind, family classes) for every closed form, in a stable order."""
+def _registry() -> list[tuple[str, tuple[type, ...], str]]:
+    """(kind, family classes, status) for every closed form, in a stable order."""
     from anadiv import api
-    from anadiv.cli import _normalize_pairs, resolve_family
+    from anadiv.families import FAMILIES
 
     rows = []
-    for kind, names in _normalize_pairs(api.closed_form_pairs()):
-        fams = tuple(n if isinstance(n, type) else resolve_family(str(n)) for n in names)
-        rows.append((kind, fams))
-    order = {k: i for i, k in enumerate(_KIND_ORDER)}
-    rows.sort(key=lambda r: (order.get(r[0], 99), [f.__name__ for f in r[1]]))
+    for kind in _KIND_ORDER:
+        for entry in api.closed_form_pairs(kind):
+            names = (entry.p,) if entry.q is None else (entry.p, entry.q)
+            rows.append((kind, tuple(FAMILIES[n] for n in names), entry.status))
     return rows
 
 
@@ -81,20 +80,22 @@ def formula_latex(func: Any) -> str | None:
     return None
 
 
-def _example(func: Any) -> str | None:
-    """The doctest call of a generated function (``>>> float(kl_normal_normal(...))``)."""
+def _example(func: Any) -> tuple[str, str] | None:
+    """The doctest call of a generated function and its printed value."""
     doc = inspect.getdoc(func) or ""
-    for line in doc.splitlines():
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
         s = line.strip()
         if s.startswith(">>> "):
-            return s[4:].split("  #")[0].strip()
+            result = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            return s[4:].split("  #")[0].strip(), result
     return None
 
 
 def _title(kind: str, fams: tuple[type, ...]) -> str:
-    args = [", ".join(p.name for p in f.parameters) for f in fams]
     if kind == "entropy":
-        return f"H({fams[0].__name__}({args[0]}))"
+        return f"H({fams[0].__name__}({', '.join(p.name for p in fams[0].parameters)}))"
+    args = [", ".join(f"{p.name}_{i}" for p in f.parameters) for i, f in enumerate(fams, start=1)]
     sym = "KL" if kind == "kl" else "H"
     sep = " || " if kind == "kl" else ", "
     return f"{sym}({fams[0].__name__}({args[0]}){sep}{fams[1].__name__}({args[1]}))"
@@ -104,6 +105,13 @@ def _anchor(kind: str, fams: tuple[type, ...]) -> str:
     return "-".join([kind.replace("_", "-"), *(f.name.replace("_", "-") for f in fams)])
 
 
+_STATUS_CELL = {
+    "finite": "closed form",
+    "infinite": "\\(+\\infty\\) (supports differ)",
+    "conditional": "closed form, \\(+\\infty\\) where P's support is not inside Q's",
+}
+
+
 def closed_forms_markdown() -> str:
     """Markdown of the closed-form page, from the registry."""
     rows = _registry()
@@ -111,57 +119,65 @@ def closed_forms_markdown() -> str:
         "# Closed forms",
         "",
         "Every closed form anadiv knows, generated from the registry when the site is built. Each "
-        "formula is the expression the symbolic engine derived; the numeric function next to it was "
-        "generated from that same expression (after the numerically stable rewrites), so the page, the "
-        "code and the tests cannot disagree. Parameters carry the suffix `_1` for P and `_2` for Q.",
+        "formula is the expression the symbolic engine derived; the numeric function beside it was "
+        "generated from that same expression (after the numerically stable rewrites), so this page, "
+        "the code and the tests cannot disagree. Parameters carry the suffix `_1` for P and `_2` for Q.",
         "",
         "Pairs missing here have no closed form: use `anadiv.kl_estimate` (Monte Carlo with a "
         "confidence interval), `anadiv.kl_quad` (numerical integration) or, for Gaussian "
-        "mixtures, `anadiv.gmm`. See [Estimation](estimation.md).",
+        "mixtures, `anadiv.gmm`; see [Estimation](estimation.md). From a shell, `anadiv pairs` "
+        "prints the same list.",
         "",
     ]
     if not rows:
         out.append("*No closed form is registered yet.*")
         return "\n".join(out) + "\n"
 
-    counts: dict[str, int] = {}
-    for kind, _ in rows:
-        counts[kind] = counts.get(kind, 0) + 1
-    out += ["| kind | pairs |", "|---|---|"]
-    for kind in sorted(counts, key=lambda k: _KIND_ORDER.index(k) if k in _KIND_ORDER else 99):
-        out.append(f"| {_KIND_HEADING.get(kind, kind)} | {counts[kind]} |")
+    out += ["| kind | finite | infinite (supports differ) |", "|---|---|---|"]
+    for kind in _KIND_ORDER:
+        mine = [r for r in rows if r[0] == kind]
+        if mine:
+            inf = sum(1 for r in mine if r[2] == "infinite")
+            out.append(f"| {_KIND_HEADING[kind]} | {len(mine) - inf} | {inf} |")
     out.append("")
 
-    current = None
-    for kind, fams in rows:
-        if kind != current:
-            current = kind
-            out += [f"## {_KIND_HEADING.get(kind, kind)}", ""]
-            out += ["| P | Q | function |" if kind != "entropy" else "| P | function |",
-                    "|---|---|---|" if kind != "entropy" else "|---|---|"]
-            for k2, f2 in rows:
-                if k2 != kind:
-                    continue
-                func = _function(k2, f2)
-                link = f"[`{func.__name__}`](#{_anchor(k2, f2)})"
-                cells = [f.__name__ for f in f2] + [link]
-                out.append("| " + " | ".join(cells) + " |")
-            out.append("")
-        func = _function(kind, fams)
-        out += [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
-        latex = formula_latex(func)
-        if latex:
-            out += ["\\[", latex, "\\]", ""]
-        module = getattr(func, "__module__", "")
-        out.append(f"Generated function: `{module}.{func.__name__}`.")
-        example = _example(func)
-        if example:
-            out += ["", "```python", f">>> {example}", "```"]
-        derive = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}[kind]
-        cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
-        names = " ".join(f.name for f in fams)
-        out += ["", f"Derivation: `anadiv.{derive}({', '.join(f.__name__ for f in fams)})`, "
-                f"or `anadiv derive {names}{cli_kind} --format latex` on the command line.", ""]
+    for kind in _KIND_ORDER:
+        mine = [r for r in rows if r[0] == kind]
+        if not mine:
+            continue
+        out += [f"## {_KIND_HEADING[kind]}", ""]
+        pair = kind != "entropy"
+        out += ["| P | Q | value | function |" if pair else "| P | value | function |",
+                "|---|---|---|---|" if pair else "|---|---|---|"]
+        for _, fams, status in mine:
+            func = _function(kind, fams)
+            name = f"`{func.__name__}`"
+            if status != "infinite":
+                name = f"[{name}](#{_anchor(kind, fams)})"
+            cells = [f.__name__ for f in fams] + [_STATUS_CELL.get(status, status), name]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+        for _, fams, status in mine:
+            if status == "infinite":
+                continue  # listed in the table; the formula is just +inf
+            func = _function(kind, fams)
+            out += [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
+            latex = formula_latex(func)
+            if latex:
+                out += ["\\[", latex, "\\]", ""]
+            if status == "conditional":
+                out += ["where P's support lies inside Q's, and \\(+\\infty\\) elsewhere.", ""]
+            module = getattr(func, "__module__", "")
+            out.append(f"Generated function: `{module}.{func.__name__}`.")
+            example = _example(func)
+            if example:
+                call, value = example
+                out += ["", "```python", f">>> {call}", value, "```"]
+            derive = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}[kind]
+            cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
+            names = " ".join(f.name for f in fams)
+            out += ["", f"Derivation: `anadiv.{derive}({', '.join(f.__name__ for f in fams)})`, "
+                    f"or `anadiv derive {names}{cli_kind} --format latex`.", ""]
     return "\n".join(out) + "\n"
 
 
