@@ -1,0 +1,201 @@
+"""anadiv._stable against 50-digit mpmath, and the sympy mirrors in anadiv.codegen.helpers.
+
+Budget: about 3 s.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from anadiv import _stable
+
+ULP = np.finfo(np.float64).eps
+
+
+def _rel(value: float, ref: mpmath.mpf) -> float:
+    if ref == 0:
+        return abs(float(value))
+    return float(abs((mpmath.mpf(float(value)) - ref) / ref))
+
+
+def _signed_logspace(lo: float, hi: float, n: int) -> list[float]:
+    mags = 10.0 ** np.linspace(lo, hi, n)
+    return [float(s * m) for m in mags for s in (1.0, -1.0)]
+
+
+def _positive_pairs(seed: int, n: int = 300) -> list[tuple[float, float]]:
+    """(a, b) over 1e-8..1e8: independent, and b = a (1 + e) with |e| from 1e-15 to 0.3."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        a = float(10.0 ** rng.uniform(-8, 8))
+        if i % 4 == 0:
+            b = float(10.0 ** rng.uniform(-8, 8))
+        else:
+            b = a * (1 + float(rng.choice((-1.0, 1.0))) * 10.0 ** rng.uniform(-15, -0.5))
+        out.append((a, b))
+    return out
+
+
+def _worst_ulps(fn, ref, points) -> tuple[float, tuple]:
+    worst, where = 0.0, ()
+    with mpmath.workdps(50):
+        for pt in points:
+            r = ref(*[mpmath.mpf(x) for x in pt])
+            e = _rel(fn(*pt), r) / ULP
+            if e > worst:
+                worst, where = e, pt
+    return worst, where
+
+
+ONE_ARG = {
+    "expm1mx": (_stable.expm1mx, lambda u: mpmath.expm1(u) - u, _signed_logspace(-15, 2.5, 150), 3),
+    "log1pmx": (
+        _stable.log1pmx,
+        lambda t: mpmath.log1p(t) - t,
+        [t for t in _signed_logspace(-15, 6, 150) if t > -1] + [-1 + 10.0**-k for k in range(1, 15)],
+        3,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_ARG))
+def test_one_argument_helpers(name):
+    fn, ref, pts, ulps = ONE_ARG[name]
+    worst, where = _worst_ulps(fn, ref, [(x,) for x in pts])
+    assert worst <= ulps, f"{name}: {worst:.1f} ulps at {where}"
+
+
+# (function, reference, allowed ulps). lgamma/digamma differences of far-apart arguments are
+# as ill-conditioned as the difference itself (e.g. lgamma(1.5) - lgamma(1.9)), hence 32.
+TWO_ARG = {
+    "log_ratio": (_stable.log_ratio, lambda a, b: mpmath.log(a / b), 3),
+    "xm1mlog": (_stable.xm1mlog, lambda a, b: a / b - 1 - mpmath.log(a / b), 4),
+    "powm1mlog": (lambda a, b: _stable.powm1mlog(a, b, 2.5), lambda a, b: (a / b) ** 2.5 - 1 - 2.5 * mpmath.log(a / b), 8),
+    "lgamma_bregman": (_stable.lgamma_bregman, lambda a, b: mpmath.loggamma(b) - mpmath.loggamma(a) - (b - a) * mpmath.digamma(a), 32),
+    # the step d = b - a is rounded here, and the reference uses that rounded step exactly
+    "lgamma_bregman_d": (
+        lambda a, b: _stable.lgamma_bregman_d(a, b - a),
+        lambda a, b: mpmath.loggamma(a + mpmath.mpf(float(b - a))) - mpmath.loggamma(a) - mpmath.mpf(float(b - a)) * mpmath.digamma(a),
+        32,
+    ),
+    "lgamma_diff": (_stable.lgamma_diff, lambda a, b: mpmath.loggamma(b) - mpmath.loggamma(a), 32),
+    "digamma_diff": (_stable.digamma_diff, lambda a, b: mpmath.digamma(b) - mpmath.digamma(a), 8),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TWO_ARG))
+def test_two_argument_helpers(name):
+    fn, ref, ulps = TWO_ARG[name]
+    worst, where = _worst_ulps(fn, ref, _positive_pairs(seed=len(name)))
+    assert worst <= ulps, f"{name}: {worst:.1f} ulps at {where}"
+
+
+def test_near_equal_values_are_second_order():
+    # the motivating case: Normal(0.3, 1.2) vs Normal(0.3 + 1e-9, 1.2 (1 + 1e-9))
+    s1, s2 = 1.2, 1.2 * (1 + 1e-9)
+    kl = 0.5 * _stable.powm1mlog(s1, s2, 2.0) + 0.5 * ((0.3 - (0.3 + 1e-9)) / s2) ** 2
+    with mpmath.workdps(50):
+        m1, m2, S1, S2 = (mpmath.mpf(x) for x in (0.3, 0.3 + 1e-9, s1, s2))
+        ref = mpmath.log(S2 / S1) + (S1**2 + (m1 - m2) ** 2) / (2 * S2**2) - mpmath.mpf(1) / 2
+    assert abs(float(ref) - 1.35e-18) < 0.01e-18
+    assert _rel(kl, ref) < 1e-14
+
+
+@pytest.mark.parametrize("name", ["expm1mx", "log1pmx", "log_ratio", "xm1mlog", "lgamma_bregman", "lgamma_diff", "digamma_diff"])
+def test_vectorised_broadcasting_and_float32(name):
+    fn = getattr(_stable, name)
+    nargs = 1 if name in ("expm1mx", "log1pmx") else 2
+    a = np.array([[0.5], [2.0], [30.0]])
+    b = np.array([0.5000001, 3.0, 29.0, 1e-3])
+    args = (a,) if nargs == 1 else (a, b)
+    out = fn(*args)
+    assert out.shape == np.broadcast_shapes(*(np.shape(x) for x in args))
+    for idx in np.ndindex(out.shape):
+        scalar = fn(*[np.broadcast_to(x, out.shape)[idx] for x in args])
+        assert out[idx] == scalar
+    out32 = fn(*[x.astype(np.float32) for x in args])
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, out, rtol=1e-4, atol=1e-6)
+    assert np.isscalar(fn(*[float(np.ravel(x)[0]) for x in args]))
+
+
+def test_bregman_is_nonnegative_and_zero_at_equality():
+    rng = np.random.default_rng(3)
+    a = 10.0 ** rng.uniform(-5, 7, 2000)
+    b = a * (1 + 10.0 ** rng.uniform(-16, 0, 2000) * rng.choice((-1, 1), 2000))
+    assert np.all(_stable.lgamma_bregman(a, b) >= 0)
+    assert np.all(_stable.lgamma_bregman(a, a) == 0)
+    assert np.all(_stable.xm1mlog(a, b) >= 0)
+    assert np.all(_stable.expm1mx(np.log(a)) >= 0)
+
+
+def test_numeric_helpers_do_not_import_sympy():
+    import subprocess
+    import sys
+
+    code = "import sys, anadiv._stable as s; s.lgamma_bregman(2.0, 3.0); print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------- sympy mirrors
+
+sympy = pytest.importorskip("sympy")
+
+
+def test_helpers_mirror_stable_names():
+    from anadiv.codegen.helpers import HELPERS
+
+    for name in HELPERS:
+        assert callable(getattr(_stable, name)), name
+    assert set(HELPERS) == set(_stable.__all__)
+
+
+def test_helpers_elementary_form_and_mpmath_evaluation_agree():
+    from anadiv.codegen.helpers import HELPERS
+
+    rng = np.random.default_rng(5)
+    for name, cls in HELPERS.items():
+        for _ in range(5):
+            args = [sympy.Rational(int(rng.integers(1, 400)), int(rng.integers(1, 100))) for _ in range(max(cls.nargs))]
+            if name in ("log1pmx", "expm1mx"):
+                args = [args[0] / (args[0] + 1) - sympy.Rational(1, 2)]
+            expr = cls(*args)
+            exact = sympy.N(expr.as_elementary(), 40)
+            assert abs(sympy.N(expr, 40) - exact) <= 1e-35 * max(1, abs(exact)), name
+            with mpmath.workdps(40):
+                num = _stable_value(name, args)
+            assert _rel(num, mpmath.mpf(str(exact))) < 64 * ULP, name
+
+
+def _stable_value(name, args):
+    return getattr(_stable, name)(*[float(a) for a in args])
+
+
+def test_helpers_derivatives_match_elementary_form():
+    from anadiv.codegen.helpers import HELPERS
+
+    xs = sympy.symbols("x0:3", positive=True)
+    pt = {xs[0]: sympy.Rational(7, 3), xs[1]: sympy.Rational(5, 2), xs[2]: sympy.Rational(3, 4)}
+    for name, cls in HELPERS.items():
+        n = max(cls.nargs)
+        expr = cls(*xs[:n])
+        for i in range(n):
+            got = sympy.N(sympy.diff(expr, xs[i]).subs(pt), 30)
+            want = sympy.N(sympy.diff(expr.as_elementary(), xs[i]).subs(pt), 30)
+            assert abs(got - want) < 1e-25, (name, i)
+
+
+def test_helpers_lambdify_to_mpmath_keeps_tiny_values():
+    from anadiv.codegen.helpers import powm1mlog
+
+    s1, s2 = sympy.symbols("s1 s2", positive=True)
+    f = sympy.lambdify((s1, s2), powm1mlog(s1, s2, 2) / 2, modules="mpmath")
+    with mpmath.workdps(50):
+        v = f(mpmath.mpf(1.2), mpmath.mpf(1.2 * (1 + 1e-9)))
+    assert math.isclose(float(v), 1.0000001638e-18, rel_tol=1e-6)
