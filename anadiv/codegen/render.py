@@ -185,7 +185,7 @@ def render_function(derivation: Any) -> GeneratedFunction:
         constraints = {n: p.constraint for fam, ns in zip(families, names) for p, n in zip(fam.parameters, ns)}
         body_lines = matrix_body(raw, flat, constraints)
     else:
-        expr = stabilize(derivation.expr, derivation)
+        expr = stabilize(derivation.expr, _per_coordinate_view(derivation))
         expr, _ = _rename(expr, derivation, names)
         if any(f.event_ndim == 1 for f in families):
             # derived per coordinate (independent coordinates): sum over the last axis
@@ -205,6 +205,34 @@ def render_function(derivation: Any) -> GeneratedFunction:
     module = families[0].name
     key = tuple(f.name for f in families)
     return GeneratedFunction(kind, key, fname, module, source, status, stabilized)
+
+
+class _OneCoordinate:
+    """A family of independent coordinates seen one coordinate at a time.
+
+    Its derivation is per coordinate (scalar symbols), so the stabilizer's
+    random points must be scalars too.
+    """
+
+    event_ndim = 0
+
+    def __init__(self, fam: type) -> None:
+        self._fam = fam
+        self.name = fam.name
+        self.__name__ = fam.__name__
+        self.parameters = fam.parameters
+
+    def random_params(self, rng: np.random.Generator) -> tuple[float, ...]:
+        return tuple(float(np.asarray(v).ravel()[0]) for v in self._fam.random_params(rng))
+
+
+def _per_coordinate_view(derivation: Any) -> Any:
+    if not any(f.event_ndim == 1 for f in derivation.families):
+        return derivation
+    from types import SimpleNamespace
+
+    fams = tuple(_OneCoordinate(f) if f.event_ndim == 1 else f for f in derivation.families)
+    return SimpleNamespace(kind=derivation.kind, families=fams, symbols=derivation.symbols, expr=derivation.expr)
 
 
 def scalar_body(expr: Any, args: list[str]) -> list[str]:
