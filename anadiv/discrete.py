@@ -1,0 +1,937 @@
+r"""Divergences between discrete distributions given as probability vectors.
+
+Every function takes array-likes of probabilities.  The probabilities of one
+distribution lie along ``axis`` (the last one by default); all other axes are
+a batch, and two arguments are broadcast against each other batch-wise.
+
+* :func:`entropy` :math:`H(p) = -\sum_i p_i \log p_i`
+* :func:`cross_entropy` :math:`H(p, q) = -\sum_i p_i \log q_i`
+* :func:`kl` :math:`D(p \,\|\, q) = \sum_i p_i \log(p_i / q_i)`
+* :func:`js_divergence` :math:`JS(p, q) = \tfrac12 D(p\,\|\,m) + \tfrac12 D(q\,\|\,m)`,
+  :math:`m = (p + q)/2`
+* :func:`js_distance` :math:`\sqrt{JS(p, q)}`, a metric
+* :func:`pairwise` the matrix of any of these over a set of distributions,
+  computed tile by tile with array operations in bounded memory.
+
+Conventions shared by all functions
+-----------------------------------
+* ``base=None`` gives nats, ``base=2`` bits; any positive base other than 1
+  is allowed.
+* :math:`0 \log(0/q) = 0`; a bin with :math:`p_i > 0 = q_i` makes ``kl`` and
+  ``cross_entropy`` ``inf`` (no warning is emitted).  JS is always finite.
+* Inputs are checked: negative, NaN or infinite entries, empty vectors,
+  vectors whose sum differs from 1 by more than ``atol`` (unless
+  ``normalize=True``), shapes that do not match or do not broadcast, and an
+  invalid ``base`` or ``axis`` raise :class:`ValueError` whose message starts
+  with the argument's name.  Vectors within ``atol`` of 1 are rescaled to sum
+  to 1 before evaluation, so the results are exactly the divergences of
+  probability distributions (never negative, JS at most :math:`\log 2`).
+
+Accuracy: each bin's contribution is evaluated in a form that is
+non-negative and accurate to a few units in the last place even when
+``p`` and ``q`` nearly agree (where ``rel_entr(p, q).sum()`` loses all digits
+of a tiny divergence to cancellation).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "SUM_ATOL",
+    "cross_entropy",
+    "entropy",
+    "js_distance",
+    "js_divergence",
+    "kl",
+    "pairwise",
+]
+
+#: Default tolerance on ``|sum(p) - 1|``.  It accepts float64 vectors that
+#: were normalised in float32 or float64 arithmetic and rejects vectors with
+#: a visible rounding or bookkeeping error (``[0.333, 0.333, 0.333]``).
+SUM_ATOL: float = 1e-6
+
+_LOG2 = math.log(2.0)
+# Smallest positive double.  Adding it to a normal number changes nothing,
+# so it can stand in for an exact zero where a division by p + q would
+# otherwise be 0/0.
+_TINY = np.float64(np.nextafter(0.0, 1.0))
+# |u| = |p - q| / (p + q) below which a bin uses the "near-equal" forms.
+_NEAR = 0.5
+# Below this |u| the difference atanh(u) - u is summed as a series.
+_SERIES = 0.1
+_SERIES_TERMS = 8  # x**8 / 19 with x = u**2 < 0.01 is below 1e-17 of the sum
+# Elements (tile rows x tile columns x bins) of one pairwise tile: about
+# 2 MB per temporary, which keeps the half-dozen temporaries in cache.
+_TILE_ELEMENTS = 1 << 18
+
+Result = Union[float, NDArray[np.float64]]
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _log_base(base: Any) -> float:
+    """log(base), 1.0 for ``None`` (nats); ValueError naming ``base``."""
+    if base is None:
+        return 1.0
+    if isinstance(base, bool) or not isinstance(base, numbers.Real):
+        raise ValueError(
+            f"base: must be a positive number other than 1, or None for nats; got {base!r}"
+        )
+    value = float(base)
+    if not (math.isfinite(value) and value > 0.0 and value != 1.0):
+        raise ValueError(
+            f"base: must be a positive finite number other than 1, or None for nats; got {base!r}"
+        )
+    return math.log(value)
+
+
+def _check_atol(atol: Any) -> float:
+    if isinstance(atol, bool) or not isinstance(atol, numbers.Real) or not (
+        math.isfinite(float(atol)) and float(atol) >= 0.0
+    ):
+        raise ValueError(f"atol: must be a finite number >= 0, got {atol!r}")
+    return float(atol)
+
+
+def _as_array(value: Any, name: str) -> NDArray[np.float64]:
+    """Any array-like of real numbers -> float64 array; ValueError naming it."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists and the like
+        raise ValueError(f"{name}: cannot be read as an array of probabilities ({exc})") from exc
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{name}: probabilities must be real numbers, got complex values")
+    if arr.dtype.kind in "USVMm":
+        raise ValueError(f"{name}: probabilities must be numbers, got dtype {arr.dtype}")
+    try:
+        arr = arr.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: probabilities must be real numbers ({exc})") from exc
+    if arr.ndim == 0:
+        raise ValueError(
+            f"{name}: must be a probability vector (an array with at least one axis), got a scalar"
+        )
+    return arr
+
+
+def _resolve_axis(axis: Any, ndim: int) -> int:
+    """``axis`` as a negative index into arrays of ``ndim`` dimensions."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"axis: must be an integer, got {axis!r}")
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis: {axis} is out of range for arrays with {ndim} dimension(s)")
+    return axis - ndim if axis >= 0 else axis
+
+
+def _distributions(
+    arr: NDArray[np.float64], name: str, axis: int, user_axis: Any, normalize: bool, atol: float
+) -> NDArray[np.float64]:
+    """Check one array of probability vectors; return it with ``axis`` last,
+    rescaled so that every vector sums to 1."""
+    if arr.ndim < -axis:
+        raise ValueError(
+            f"{name}: has shape {arr.shape}, with no axis {user_axis} to hold the probabilities"
+        )
+    arr = np.moveaxis(arr, axis, -1)
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name}: the probability vectors (axis {user_axis}) are empty")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name}: contains NaN")
+    if (arr < 0).any():
+        raise ValueError(
+            f"{name}: contains negative entries (smallest {arr.min():.6g}); "
+            "probabilities must be >= 0"
+        )
+    if np.isinf(arr).any():
+        raise ValueError(f"{name}: contains inf")
+    total = arr.sum(axis=-1, keepdims=True)
+    if normalize:
+        if (total == 0).any():
+            raise ValueError(f"{name}: a vector is all zeros and cannot be normalized")
+        if not np.isfinite(total).all():
+            raise ValueError(f"{name}: a vector's sum overflows; rescale it before calling")
+    else:
+        off = np.abs(total - 1.0) > atol
+        if off.any():
+            raise ValueError(
+                f"{name}: does not sum to 1 (a sum is {float(total[off][0])!r}; allowed "
+                f"deviation atol={atol:g}); pass normalize=True to rescale"
+            )
+    # Rescale even within the tolerance: with exact unit sums every per-bin
+    # term below is a genuine divergence term, so the sums are >= 0.
+    return arr / total
+
+
+def _one(p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"):
+    atol = _check_atol(atol)
+    arr = _as_array(p, name)
+    ax = _resolve_axis(axis, arr.ndim)
+    return _distributions(arr, name, ax, axis, normalize, atol)
+
+
+def _two(p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any):
+    """Checked ``p`` and ``q`` with the probability axis last, plus the
+    broadcast batch shape."""
+    atol = _check_atol(atol)
+    parr = _as_array(p, "p")
+    qarr = _as_array(q, "q")
+    ax = _resolve_axis(axis, max(parr.ndim, qarr.ndim))
+    parr = _distributions(parr, "p", ax, axis, normalize, atol)
+    qarr = _distributions(qarr, "q", ax, axis, normalize, atol)
+    if parr.shape[-1] != qarr.shape[-1]:
+        raise ValueError(
+            f"q: has {qarr.shape[-1]} probabilities along axis {axis} but p has {parr.shape[-1]}"
+        )
+    try:
+        batch = np.broadcast_shapes(parr.shape[:-1], qarr.shape[:-1])
+    except ValueError:
+        raise ValueError(
+            f"q: batch shape {qarr.shape[:-1]} does not broadcast against p's "
+            f"batch shape {parr.shape[:-1]} (probability axis {axis} left out)"
+        ) from None
+    return parr, qarr, batch
+
+
+def _finish(total: NDArray[np.float64], log_base: float) -> Result:
+    if log_base != 1.0:
+        total = total / log_base
+    return float(total) if total.ndim == 0 else total
+
+
+# ------------------------------------------------------- per-bin kernels
+# Each kernel works on float64 arrays with the bins on the last axis and
+# broadcasts; it returns the sum over the bins, in nats.
+
+
+def _xlogx(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """x log x with 0 log 0 = 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = x * np.log(x)
+    out[x == 0] = 0.0
+    return out
+
+
+class _Scratch:
+    """Preallocated temporaries for the JS kernel.
+
+    Fresh multi-megabyte arrays for every tile would be paid for in page
+    faults; one set per worker is reused for every tile it computes.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.buffers = [np.empty(size) for _ in range(4)]
+        self.masks = [np.empty(size, dtype=bool)]
+        self.half = np.full(size, _NEAR)
+        self.neg_half: NDArray[np.float64] | None = None
+
+    def views(self, shape: tuple[int, ...], kl: bool = False) -> list[NDArray[Any]]:
+        """Buffers viewed with ``shape``: four floats, a mask, the constant
+        1/2; for the KL kernel five floats, two masks, 1/2 and -1/2."""
+        if kl and self.neg_half is None:
+            self.buffers.append(np.empty(self.size))
+            self.masks.append(np.empty(self.size, dtype=bool))
+            self.neg_half = np.full(self.size, -_NEAR)
+        n = math.prod(shape)
+        if kl:
+            arrays = (*self.buffers[:5], *self.masks[:2], self.half, self.neg_half)
+        else:
+            arrays = (*self.buffers[:4], self.masks[0], self.half)
+        return [a[:n].reshape(shape) for a in arrays]
+
+
+def _kl_sum(
+    p: NDArray[np.float64],
+    q: NDArray[np.float64],
+    logp: NDArray[np.float64],
+    logq: NDArray[np.float64],
+    scratch: _Scratch | None = None,
+) -> NDArray[np.float64]:
+    r"""Sum over bins of :math:`p \log(p/q) - p + q`, finite parts only.
+
+    With unit sums this is the KL divergence, and every term is >= 0 (the
+    inequality :math:`\log t \le t - 1` bin by bin), so the sum cannot come
+    out negative through rounding and no cancellation between bins occurs:
+    no clamping is needed.  Within a bin, with :math:`s = p + q` and
+    :math:`u = (p - q)/s`, two forms are blended with an exact 0/1 weight:
+
+    * near (:math:`|u| \le 1/2`): :math:`s\,[u\,\mathrm{atanh}(u) +
+      (\mathrm{atanh}(u) - u)]`; the first part is >= 0 and the second, odd
+      part is smaller by a factor :math:`|u|/3`, so nothing cancels; below
+      :math:`|u| = 0.1` the difference :math:`\mathrm{atanh}(u) - u` comes
+      from its series :math:`u^3 \sum_k u^{2k}/(2k+3)` because the
+      subtraction would lose :math:`\log_{10}(3/u^2)` digits;
+    * far: the direct form with ``logp - logq`` (no ratio to overflow).
+
+    ``p``/``q`` must have zeros replaced by ``_TINY`` and ``logp``/``logq``
+    be their logs (all finite).  Bins with :math:`p > 0 = q` then give a
+    finite placeholder: the caller sets those results to ``inf``
+    (:func:`_support_violated`).
+    """
+    shape = np.broadcast_shapes(p.shape, q.shape)
+    scratch = scratch or _Scratch(math.prod(shape))
+    s, u, at, t, series, w_far, w_series, half, neg_half = scratch.views(shape, kl=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.add(p, q, out=s)
+        np.subtract(p, q, out=u)
+        np.divide(u, s, out=u)
+        np.abs(u, out=t)
+        np.greater(t, _NEAR, out=w_far)
+        np.less(t, _SERIES, out=w_series)
+        np.minimum(u, half, out=u)  # the near form stays finite where it is not used
+        np.maximum(u, neg_half, out=u)
+        np.arctanh(u, out=at)
+        # series: u**3 * sum_k u**(2k) / (2k + 3), Horner in x = u**2
+        np.multiply(u, u, out=t)
+        series.fill(1.0 / (2 * _SERIES_TERMS + 3))
+        for k in range(_SERIES_TERMS - 1, -1, -1):
+            series *= t
+            series += 1.0 / (2 * k + 3)
+        series *= t
+        series *= u
+        np.subtract(at, u, out=t)  # atanh(u) - u, direct
+        series -= t
+        series *= w_series
+        t += series  # atanh(u) - u, accurate everywhere in [-1/2, 1/2]
+        at *= u
+        at += t
+        at *= s  # near form
+        np.subtract(logp, logq, out=t)
+        t *= p
+        t -= p
+        t += q  # far form
+        t -= at
+        total = at.sum(axis=-1)
+        total += np.einsum("...i,...i->...", t, w_far)
+    return total
+
+
+def _support_violated(p: NDArray[np.float64], q: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """True where some bin has p > 0 = q (the KL and cross-entropy are inf)."""
+    return ((p > 0) & (q == 0)).any(axis=-1)
+
+
+def _js_sum(
+    p: NDArray[np.float64],
+    q: NDArray[np.float64],
+    plogp: NDArray[np.float64],
+    qlogq: NDArray[np.float64],
+    scratch: _Scratch | None = None,
+) -> NDArray[np.float64]:
+    r"""Sum over bins of :math:`\tfrac12[p\log(p/m) + q\log(q/m)]`, :math:`m=(p+q)/2`.
+
+    ``p`` and ``q`` must have their zeros replaced by ``_TINY`` (this keeps
+    ``p + q > 0`` and changes no sum or difference with a normal number);
+    ``plogp``/``qlogq`` are :math:`x\log x` of the true values.
+
+    With :math:`s = p + q` and :math:`a = |p - q|/s` a bin contributes
+    :math:`\tfrac{s}{4} h(a)`, :math:`h(a) = (1+a)\log(1+a) + (1-a)\log(1-a)
+    \ge 0`, so the sum is never negative.  Two forms of :math:`4\times` the
+    term are blended with an exact 0/1 weight:
+
+    * near (:math:`a \le 1/2`): :math:`s\,[2a\,\mathrm{atanh}(a) +
+      \log(1-a^2)]`, whose two parts cancel by at most a factor 2 (the
+      textbook form cancels like :math:`1/a` and loses every digit of a
+      tiny divergence);
+    * far: :math:`2[p\log p + q\log q - s\log(s/2)]`, exact when one side is
+      0, where :math:`1 - a` is not representable well enough for the near
+      form.
+    """
+    shape = np.broadcast_shapes(p.shape, q.shape)
+    scratch = scratch or _Scratch(math.prod(shape))
+    s, a, h, t, far, half = scratch.views(shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.add(p, q, out=s)
+        np.subtract(p, q, out=a)
+        np.abs(a, out=a)
+        np.divide(a, s, out=a)
+        np.greater(a, _NEAR, out=far)
+        np.minimum(a, half, out=a)  # keeps the near form finite where it is not used
+        np.arctanh(a, out=h)
+        h *= a
+        h += h
+        np.multiply(a, a, out=a)
+        np.negative(a, out=a)
+        np.log1p(a, out=a)
+        h += a
+        h *= s  # 4 x near form
+        np.log(s, out=t)
+        t -= _LOG2
+        t *= s
+        np.add(plogp, qlogq, out=a)
+        a -= t
+        a += a  # 4 x far form
+        a -= h
+        total = h.sum(axis=-1)
+        total += np.einsum("...i,...i->...", a, far)
+    # Rounding can only push the sum a few ulps past its bound log 2.
+    return np.minimum(total * 0.25, _LOG2)
+
+
+def _ce_sum(p: NDArray[np.float64], q: NDArray[np.float64]) -> NDArray[np.float64]:
+    r"""Sum over bins of :math:`-p \log q`; every term is >= 0, inf where q = 0 < p."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, -p * np.log(q), 0.0)
+    return terms.sum(axis=-1)
+
+
+# -------------------------------------------------------- public functions
+
+
+def entropy(
+    p: ArrayLike,
+    *,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Shannon entropy of probability vectors.
+
+    .. math::
+
+        H(p) = -\sum_i p_i \log_b p_i, \qquad 0 \log 0 = 0 .
+
+    Parameters
+    ----------
+    p : array_like
+        Probabilities along ``axis``; other axes are a batch.
+    base : float, optional
+        Base :math:`b` of the logarithm: ``None`` for nats (default), ``2`` for
+        bits, any positive number other than 1.
+    axis : int, default -1
+        Axis holding the probabilities.
+    normalize : bool, default False
+        Rescale each vector to sum to 1 instead of rejecting it.
+    atol : float, default ``SUM_ATOL`` (1e-6)
+        Accepted deviation of each vector's sum from 1.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`0 \le H(p) \le \log_b n` for :math:`n` bins; a float for a
+        single vector, else an array of the batch shape.
+
+    Raises
+    ------
+    ValueError
+        Message starting with ``p``, ``base``, ``axis`` or ``atol`` for
+        invalid input (negative, NaN or inf entries, an empty vector, a sum
+        other than 1).
+
+    Examples
+    --------
+    >>> from anadiv.discrete import entropy
+    >>> entropy([0.5, 0.25, 0.25], base=2)
+    1.5
+    >>> entropy([[1, 0], [0.5, 0.5]], base=2).tolist()
+    [0.0, 1.0]
+    """
+    log_base = _log_base(base)
+    arr = _one(p, axis, normalize, atol)
+    # Every term -p log p is >= 0 because p <= 1 after rescaling.
+    return _finish(0.0 - _xlogx(arr).sum(axis=-1), log_base)  # 0.0 - x: no -0.0
+
+
+def cross_entropy(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Cross-entropy of ``q`` relative to ``p``.
+
+    .. math::
+
+        H(p, q) = -\sum_i p_i \log_b q_i = H(p) + D(p \,\|\, q),
+
+    with :math:`0 \log q = 0`; ``inf`` when some :math:`p_i > 0 = q_i`.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    base, axis, normalize, atol
+        As in :func:`entropy`.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`H(p, q) \ge H(p) \ge 0`.
+
+    Raises
+    ------
+    ValueError
+        Message starting with ``p``, ``q``, ``base``, ``axis`` or ``atol``.
+
+    Examples
+    --------
+    >>> from anadiv.discrete import cross_entropy
+    >>> cross_entropy([0.5, 0.5], [0.25, 0.75], base=2)  # doctest: +ELLIPSIS
+    1.207...
+    >>> cross_entropy([0.5, 0.5], [1.0, 0.0])
+    inf
+    """
+    log_base = _log_base(base)
+    parr, qarr, _ = _two(p, q, axis, normalize, atol)
+    return _finish(_ce_sum(parr, qarr), log_base)
+
+
+def kl(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Kullback-Leibler divergence :math:`D(p \,\|\, q)` of probability vectors.
+
+    .. math::
+
+        D(p \,\|\, q) = \sum_i p_i \log_b \frac{p_i}{q_i}
+                      = \sum_i \Big[p_i \log_b \frac{p_i}{q_i} - p_i + q_i\Big]
+                      \Big/ \ln b ,
+
+    the second form (equal because both vectors sum to 1, each term
+    :math:`\ge 0`) being the one evaluated, with :math:`0 \log(0/q) = 0`.
+    The result is ``inf`` when some :math:`p_i > 0 = q_i` (``p`` is not
+    absolutely continuous with respect to ``q``); no warning is emitted.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    base : float, optional
+        ``None`` for nats (default), ``2`` for bits, any positive number
+        other than 1.
+    axis : int, default -1
+        Axis holding the probabilities (of the broadcast arrays).
+    normalize : bool, default False
+        Rescale each vector to sum to 1 instead of rejecting it.
+    atol : float, default ``SUM_ATOL`` (1e-6)
+        Accepted deviation of each vector's sum from 1.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`D \ge 0`, a float for single vectors, else an array of the
+        broadcast batch shape.
+
+    Raises
+    ------
+    ValueError
+        Message starting with the offending argument (``p``, ``q``, ``base``,
+        ``axis``, ``atol``): negative, NaN or inf entries, empty vectors, a
+        sum other than 1, lengths that differ, batch shapes that do not
+        broadcast.
+
+    Examples
+    --------
+    The seed tutorial's example, in bits and in nats:
+
+    >>> from anadiv.discrete import kl
+    >>> p, q = [0.10, 0.40, 0.50], [0.80, 0.15, 0.05]
+    >>> print(f"{kl(p, q, base=2):.3f} bits, {kl(p, q):.3f} nats")
+    1.927 bits, 1.336 nats
+    >>> print(f"{kl(q, p, base=2):.3f} bits")
+    2.022 bits
+    >>> kl([0.5, 0.5], [1.0, 0.0])
+    inf
+    """
+    log_base = _log_base(base)
+    parr, qarr, _ = _two(p, q, axis, normalize, atol)
+    pt, qt = np.maximum(parr, _TINY), np.maximum(qarr, _TINY)
+    total = _kl_sum(pt, qt, np.log(pt), np.log(qt))
+    total = np.where(_support_violated(parr, qarr), np.inf, total)
+    return _finish(total, log_base)
+
+
+def js_divergence(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Jensen-Shannon divergence of probability vectors.
+
+    .. math::
+
+        JS(p, q) = \tfrac12 D(p \,\|\, m) + \tfrac12 D(q \,\|\, m),
+        \qquad m = \tfrac12 (p + q),
+
+    symmetric, finite, and :math:`0 \le JS \le \log_b 2` (at most 1 bit).
+    Each bin's term is evaluated without cancellation, so nearly equal
+    vectors get a tiny divergence with full relative precision.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    base, axis, normalize, atol
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    ValueError
+        As in :func:`kl`.
+
+    Examples
+    --------
+    >>> from anadiv.discrete import js_divergence
+    >>> print(f"{js_divergence([0.10, 0.40, 0.50], [0.80, 0.15, 0.05], base=2):.3f} bits")
+    0.420 bits
+    >>> js_divergence([1, 0], [0, 1], base=2)
+    1.0
+    """
+    log_base = _log_base(base)
+    parr, qarr, _ = _two(p, q, axis, normalize, atol)
+    total = _js_sum(np.maximum(parr, _TINY), np.maximum(qarr, _TINY), _xlogx(parr), _xlogx(qarr))
+    return _finish(total, log_base)
+
+
+def js_distance(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Jensen-Shannon distance, the square root of :func:`js_divergence`.
+
+    .. math::
+
+        d_{JS}(p, q) = \sqrt{JS_b(p, q)} ,
+
+    a metric (it satisfies the triangle inequality).  The base applies to the
+    divergence under the root: the default (nats) agrees with
+    ``scipy.spatial.distance.jensenshannon(p, q)``, and ``base=2`` with
+    ``jensenshannon(p, q, base=2)``, which lies in [0, 1].  Unlike scipy,
+    vectors are checked instead of silently normalized.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    base, axis, normalize, atol
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    ValueError
+        As in :func:`kl`.
+
+    Examples
+    --------
+    >>> from anadiv.discrete import js_distance
+    >>> p, q = [0.10, 0.40, 0.50], [0.80, 0.15, 0.05]
+    >>> print(f"{js_distance(p, q, base=2):.3f} (bits under the root), {js_distance(p, q):.3f} (nats)")
+    0.648 (bits under the root), 0.540 (nats)
+    """
+    log_base = _log_base(base)
+    parr, qarr, _ = _two(p, q, axis, normalize, atol)
+    total = _js_sum(np.maximum(parr, _TINY), np.maximum(qarr, _TINY), _xlogx(parr), _xlogx(qarr))
+    result = np.sqrt(total / log_base)
+    return float(result) if result.ndim == 0 else result
+
+
+# ------------------------------------------------------------ pairwise
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Per-distribution quantities computed once, before the tiles."""
+
+    probs: NDArray[np.float64]
+    extra: tuple[NDArray[np.float64], ...]
+
+
+@dataclass(frozen=True)
+class _PairwiseRule:
+    """How :func:`pairwise` evaluates one divergence.
+
+    ``prepare`` maps an (N, bins) array of checked distributions to what the
+    tile kernel needs; ``tile`` gets rows (r, 1, bins) and columns (1, c,
+    bins) and returns the (r, c) block in nats; ``finish`` converts the
+    whole matrix (in place) to the requested base.
+    """
+
+    prepare: Callable[[NDArray[np.float64]], _Prepared]
+    tile: Callable[[_Prepared, _Prepared, _Scratch], NDArray[np.float64]]
+    symmetric: bool
+    finish: Callable[[NDArray[np.float64], float], NDArray[np.float64]]
+
+
+def _prepare_js(x: NDArray[np.float64]) -> _Prepared:
+    return _Prepared(np.maximum(x, _TINY), (_xlogx(x),))
+
+
+def _tile_js(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+    return _js_sum(rows.probs, cols.probs, rows.extra[0], cols.extra[0], scratch)
+
+
+def _prepare_kl(x: NDArray[np.float64]) -> _Prepared:
+    xt = np.maximum(x, _TINY)
+    # 1.0 where the bin is positive: a matrix product of these with the
+    # zero indicators of the columns counts support violations per pair.
+    return _Prepared(xt, (np.log(xt), (x > 0).astype(np.float64), (x == 0).astype(np.float64)))
+
+
+def _tile_kl(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+    total = _kl_sum(rows.probs, cols.probs, rows.extra[0], cols.extra[0], scratch)
+    violated = rows.extra[1][:, 0, :] @ cols.extra[2][0].T
+    total[violated > 0] = np.inf
+    return total
+
+
+def _prepare_ce(x: NDArray[np.float64]) -> _Prepared:
+    return _Prepared(x, ())
+
+
+def _tile_ce(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+    return _ce_sum(rows.probs, cols.probs)
+
+
+def _in_base(matrix: NDArray[np.float64], log_base: float) -> NDArray[np.float64]:
+    if log_base != 1.0:
+        matrix /= log_base
+    return matrix
+
+
+def _root_in_base(matrix: NDArray[np.float64], log_base: float) -> NDArray[np.float64]:
+    return np.sqrt(_in_base(matrix, log_base), out=matrix)
+
+
+_RULES: dict[str, _PairwiseRule] = {
+    "kl": _PairwiseRule(_prepare_kl, _tile_kl, False, _in_base),
+    "js_divergence": _PairwiseRule(_prepare_js, _tile_js, True, _in_base),
+    "js_distance": _PairwiseRule(_prepare_js, _tile_js, True, _root_in_base),
+    "cross_entropy": _PairwiseRule(_prepare_ce, _tile_ce, False, _in_base),
+}
+_BY_FUNCTION: dict[Callable[..., Any], str] = {
+    kl: "kl",
+    js_divergence: "js_divergence",
+    js_distance: "js_distance",
+    cross_entropy: "cross_entropy",
+}
+
+
+def _custom_rule(func: Callable[..., Any], base: float | None) -> _PairwiseRule:
+    """Tiles for a user callable, called on broadcastable blocks."""
+    kwargs = {} if base is None else {"base": base}
+
+    def tile(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+        block = np.asarray(func(rows.probs, cols.probs, **kwargs), dtype=np.float64)
+        expected = (rows.probs.shape[0], cols.probs.shape[1])
+        if block.shape != expected:
+            raise ValueError(
+                f"divergence: {getattr(func, '__name__', func)!r} returned shape {block.shape} "
+                f"for blocks of shapes {rows.probs.shape} and {cols.probs.shape}; it must "
+                f"broadcast and reduce the last axis, giving {expected}"
+            )
+        return block
+
+    return _PairwiseRule(_prepare_ce, tile, False, lambda m, lb: m)
+
+
+def _rule_for(divergence: Any, base: float | None) -> _PairwiseRule:
+    if isinstance(divergence, str):
+        if divergence in _RULES:
+            return _RULES[divergence]
+        if divergence == "entropy":
+            raise ValueError("divergence: entropy takes one distribution, it has no pairwise matrix")
+        raise ValueError(
+            f"divergence: unknown name {divergence!r}; choose one of {sorted(_RULES)} or pass a callable"
+        )
+    if divergence is entropy:
+        raise ValueError("divergence: entropy takes one distribution, it has no pairwise matrix")
+    if divergence in _BY_FUNCTION:
+        return _RULES[_BY_FUNCTION[divergence]]
+    if callable(divergence):
+        return _custom_rule(divergence, base)
+    raise ValueError(f"divergence: must be a name or a callable, got {divergence!r}")
+
+
+def _pairwise_set(
+    value: ArrayLike, name: str, axis: Any, normalize: bool, atol: float
+) -> NDArray[np.float64]:
+    arr = _as_array(value, name)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name}: must be 2-D (distributions x probabilities), got shape {arr.shape}"
+        )
+    ax = _resolve_axis(axis, 2)
+    out = _distributions(arr, name, ax, axis, normalize, atol)
+    if out.shape[0] == 0:
+        raise ValueError(f"{name}: holds no distributions")
+    return np.ascontiguousarray(out)
+
+
+def _default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def pairwise(
+    divergence: str | Callable[..., Any],
+    dists: ArrayLike,
+    *,
+    q: ArrayLike | None = None,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+    chunk_size: int | None = None,
+    workers: int | None = None,
+) -> NDArray[np.float64]:
+    r"""Matrix of a divergence between every pair of distributions.
+
+    .. math::
+
+        M_{ij} = \mathrm{div}(p_i, p_j) \quad\text{or, with } q,\quad
+        M_{ij} = \mathrm{div}(p_i, q_j) .
+
+    The matrix is computed by tiles of ``chunk_size`` x ``chunk_size`` pairs
+    with array operations over all bins of a tile at once, using the same
+    per-bin formulas as the single-pair functions.  Memory beyond the result
+    is bounded: about six temporaries of ``chunk_size**2 * bins`` doubles
+    per worker (2 MB each by default), whatever the number of distributions.
+    For symmetric divergences (the Jensen-Shannon ones) without ``q`` only
+    the upper triangle of tiles is computed and mirrored, so the result is
+    exactly symmetric with an exact zero diagonal.
+
+    Parameters
+    ----------
+    divergence : str or callable
+        ``"kl"``, ``"js_divergence"``, ``"js_distance"``, ``"cross_entropy"``
+        or the function of that name from this module.  Any other callable
+        is called as ``divergence(rows, cols)`` (plus ``base=`` if given) on
+        blocks of shapes (r, 1, bins) and (1, c, bins) and must return the
+        (r, c) values, reducing the last axis.
+    dists : array_like, shape (N, bins)
+        The distributions (``axis`` says which axis holds the probabilities).
+    q : array_like, shape (M, bins), optional
+        Second set; the result is then N x M.
+    base, axis, normalize, atol
+        As in :func:`kl`.
+    chunk_size : int, optional
+        Distributions per tile side.  Default: about :math:`\sqrt{2^{18}/\mathrm{bins}}`
+        (32 for 256 bins).
+    workers : int, optional
+        Threads computing tiles (numpy releases the GIL inside its loops).
+        Default: the number of CPUs available; 1 computes in the calling
+        thread.
+
+    Returns
+    -------
+    ndarray, shape (N, N) or (N, M)
+
+    Raises
+    ------
+    ValueError
+        Message starting with ``divergence``, ``dists``, ``q``, ``base``,
+        ``axis``, ``atol``, ``chunk_size`` or ``workers``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from anadiv.discrete import pairwise
+    >>> dists = [[0.10, 0.40, 0.50], [0.80, 0.15, 0.05], [1/3, 1/3, 1/3]]
+    >>> np.round(pairwise("js_distance", dists, base=2), 3)
+    array([[0.   , 0.648, 0.249],
+           [0.648, 0.   , 0.426],
+           [0.249, 0.426, 0.   ]])
+    >>> np.round(pairwise("kl", dists, base=2), 3)[0, 1]
+    np.float64(1.927)
+    """
+    log_base = _log_base(base)
+    atol = _check_atol(atol)
+    rule = _rule_for(divergence, base)
+    x = _pairwise_set(dists, "dists", axis, normalize, atol)
+    if q is None:
+        y = x
+    else:
+        y = _pairwise_set(q, "q", axis, normalize, atol)
+        if y.shape[1] != x.shape[1]:
+            raise ValueError(f"q: has {y.shape[1]} probabilities per distribution but dists has {x.shape[1]}")
+    n, bins = x.shape
+    m = y.shape[0]
+    if chunk_size is None:
+        chunk = max(1, math.isqrt(_TILE_ELEMENTS // bins))
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size: must be a positive integer, got {chunk_size!r}")
+    else:
+        chunk = int(chunk_size)
+    if workers is None:
+        n_workers = _default_workers()
+    elif isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers: must be a positive integer, got {workers!r}")
+    else:
+        n_workers = int(workers)
+
+    rows_prep = rule.prepare(x)
+    cols_prep = rows_prep if q is None else rule.prepare(y)
+    symmetric = rule.symmetric and q is None
+    result = np.empty((n, m))
+    tiles = [
+        (i, j)
+        for i in range(0, n, chunk)
+        for j in range(0, m, chunk)
+        if not symmetric or j >= i
+    ]
+
+    def block(prep: _Prepared, start: int, expand: int) -> _Prepared:
+        sl = slice(start, start + chunk)
+        return _Prepared(
+            np.expand_dims(prep.probs[sl], expand),
+            tuple(np.expand_dims(e[sl], expand) for e in prep.extra),
+        )
+
+    def work(share: list[tuple[int, int]]) -> None:
+        scratch = _Scratch(chunk * chunk * bins)
+        for i, j in share:
+            values = rule.tile(block(rows_prep, i, 1), block(cols_prep, j, 0), scratch)
+            result[i : i + chunk, j : j + chunk] = values
+            if symmetric and j > i:
+                result[j : j + chunk, i : i + chunk] = values.T
+
+    n_workers = min(n_workers, len(tiles))
+    if n_workers == 1:
+        work(tiles)
+    else:
+        with ThreadPoolExecutor(n_workers) as pool:
+            # Round-robin shares balance the cheap edge tiles; list() re-raises errors.
+            list(pool.map(work, [tiles[k::n_workers] for k in range(n_workers)]))
+    return rule.finish(result, log_base)
