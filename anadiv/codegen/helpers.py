@@ -42,6 +42,8 @@ __all__ = [
     "digamma_diff",
     "lgamma_bregman",
     "lgamma_bregman_d",
+    "gamma_bregman",
+    "beta_bregman",
     "HELPERS",
     "to_elementary",
 ]
@@ -61,6 +63,12 @@ class StableHelper(Function):
     def as_elementary(self) -> Any:
         """The helper written with elementary and gamma functions only."""
         return type(self)._elementary(*self.args)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        """Derivative from the elementary form (subclasses give simpler closed forms)."""
+        dummies = [sympy.Dummy() for _ in self.args]
+        form = type(self)._elementary(*dummies)
+        return sympy.diff(form, dummies[argindex - 1]).xreplace(dict(zip(dummies, self.args)))
 
     def _eval_rewrite_as_elementary(self, *args: Any, **kwargs: Any) -> Any:
         return type(self)._elementary(*args)
@@ -254,11 +262,53 @@ class lgamma_bregman_d(StableHelper):
         return digamma(a + d) - digamma(a)
 
 
+def _gamma_kl(a1: Any, b1: Any, a2: Any, b2: Any, lg: Any, dg: Any, ln: Any) -> Any:
+    return lg(a2) - lg(a1) - (a2 - a1) * dg(a1) + a1 * (b2 / b1 - 1) + a2 * (ln(b1) - ln(b2))
+
+
+def _beta_kl(a1: Any, b1: Any, a2: Any, b2: Any, lg: Any, dg: Any) -> Any:
+    def breg(x: Any, y: Any) -> Any:
+        return lg(y) - lg(x) - (y - x) * dg(x)
+
+    return breg(a1, a2) + breg(b1, b2) - breg(a1 + b1, a2 + b2)
+
+
+class gamma_bregman(StableHelper):
+    r"""KL(Gamma(a1, rate b1) || Gamma(a2, rate b2)), the Bregman divergence of
+    :math:`\log\Gamma(a) - a\log b`."""
+
+    nargs = 4
+
+    @staticmethod
+    def _elementary(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
+        return _gamma_kl(a1, b1, a2, b2, loggamma, digamma, log)
+
+    @staticmethod
+    def _mp(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
+        return _gamma_kl(a1, b1, a2, b2, mpmath.loggamma, mpmath.digamma, mpmath.log)
+
+
+
+class beta_bregman(StableHelper):
+    r"""KL(Beta(a1, b1) || Beta(a2, b2)), the Bregman divergence of :math:`\log B(a, b)`."""
+
+    nargs = 4
+
+    @staticmethod
+    def _elementary(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
+        return _beta_kl(a1, b1, a2, b2, loggamma, digamma)
+
+    @staticmethod
+    def _mp(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
+        return _beta_kl(a1, b1, a2, b2, mpmath.loggamma, mpmath.digamma)
+
+
+
 #: Every helper by name (the names of the numpy functions in anadiv._stable).
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff,
-                lgamma_bregman, lgamma_bregman_d)
+                lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman)
 }
 
 

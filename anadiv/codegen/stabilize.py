@@ -50,7 +50,8 @@ import sympy
 from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 
 from .helpers import (
-    StableHelper,
+    beta_bregman,
+    gamma_bregman,
     expm1mx,
     lgamma_bregman,
     lgamma_bregman_d,
@@ -87,6 +88,21 @@ def register_rewrite(kind: str, p: str, q: str) -> Callable[[Callable[[tuple, tu
         return fn
 
     return deco
+
+
+@register_rewrite("kl", "gamma", "gamma")
+def _gamma(p: tuple, q: tuple) -> list[Any]:
+    # the generic atoms (lgamma Bregman + r - 1 - log r + a log-ratio term) cancel by a
+    # factor up to 2*shape; the helper regroups them with Stirling's series
+    (a1, b1), (a2, b2) = p, q
+    return [gamma_bregman(a1, b1, a2, b2)]
+
+
+@register_rewrite("kl", "beta", "beta")
+def _beta(p: tuple, q: tuple) -> list[Any]:
+    # three lgamma Bregman terms cancel by a factor up to a + b; see _stable.beta_bregman
+    (a1, b1), (a2, b2) = p, q
+    return [beta_bregman(a1, b1, a2, b2)]
 
 
 @register_rewrite("kl", "laplace", "laplace")
@@ -302,12 +318,9 @@ def _stabilize_branch(expr: Any, derivation: Any, points: list[dict[Any, Any]]) 
     hint = REWRITES.get(key)
     if hint is not None:
         atoms += hint(p, q)
-    if same:
-        gamma_atoms = _gamma_atoms(expr, p, q)
-        atoms += gamma_atoms
-        rest_for_scale = expr - Add(*[to_elementary(a) for a in atoms])
-        if hint is None:
-            atoms += _scale_atoms(rest_for_scale, p, q)
+    elif same:  # generic atoms, for pairs without registered ones
+        atoms += _gamma_atoms(expr, p, q)
+        atoms += _scale_atoms(expr - Add(*[to_elementary(a) for a in atoms]), p, q)
     residual = sympy.expand(sympy.expand_log(expr - Add(*[to_elementary(a) for a in atoms]), force=True))
     residual = _rewrite_gamma(residual)
     residual = _log_ratios(residual, p, q if same else ())
