@@ -1,0 +1,129 @@
+"""The :class:`Derivation` object returned by the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sympy as sp
+
+_TITLES = {"kl": "KL", "entropy": "H", "cross_entropy": "H"}
+
+
+@dataclass(frozen=True)
+class Derivation:
+    r"""A derived closed form with the conditions under which it holds and how it was obtained.
+
+    Attributes
+    ----------
+    kind : str
+        ``"kl"``, ``"entropy"`` or ``"cross_entropy"``.
+    families : tuple of type
+        ``(P,)`` for the entropy, ``(P, Q)`` otherwise.
+    symbols : tuple of tuple
+        The parameter symbols of each family, in constructor order
+        (``P.symbols("1")``, ``Q.symbols("2")``; the entropy uses ``P.symbols("")``).
+    expr : sympy.Expr
+        The result in those symbols: finite, ``sympy.oo``, or a ``Piecewise`` whose
+        last branch is ``oo`` where supports (or moments) make it infinite.
+    conditions : list of sympy relations
+        Parameter constraints, support containment and moment conditions under which the
+        finite branch holds.
+    steps : list of str
+        Readable account of the derivation.
+    coordinate_sum : bool
+        True for families of independent coordinates (``DiagonalNormal``): ``expr`` is then
+        the per-coordinate term in the scalar symbols of ``Family.symbols(...)`` and the
+        divergence is its sum over the coordinates (:attr:`total` shows it as a ``Sum``;
+        generated code sums over the last axis).
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> from anadiv.symbolic import derive_kl
+    >>> d = derive_kl(Normal, Normal)
+    >>> d.kind, [f.__name__ for f in d.families]
+    ('kl', ['Normal', 'Normal'])
+    >>> d._repr_latex_().startswith("$")
+    True
+    """
+
+    kind: str
+    families: tuple[type, ...]
+    symbols: tuple[tuple[Any, ...], ...]
+    expr: Any
+    conditions: list[Any] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    coordinate_sum: bool = False
+
+    # ---------------------------------------------------------------- display
+    @property
+    def title(self) -> str:
+        """Short plain-text title such as ``KL(Normal || Normal)``."""
+        names = [f.__name__ for f in self.families]
+        if self.kind == "kl":
+            return f"KL({names[0]} || {names[1]})"
+        if self.kind == "entropy":
+            return f"H({names[0]})"
+        return f"H({names[0]}, {names[1]})"
+
+    def _latex_title(self) -> str:
+        names = [rf"\mathrm{{{f.__name__}}}" for f in self.families]
+        if self.kind == "kl":
+            return rf"\mathrm{{KL}}\left({names[0]} \,\|\, {names[1]}\right)"
+        if self.kind == "entropy":
+            return rf"H\left({names[0]}\right)"
+        return rf"H\left({names[0]}, {names[1]}\right)"
+
+    @property
+    def total(self) -> Any:
+        """The whole divergence: ``expr``, or for independent coordinates the ``Sum`` of ``expr`` over them."""
+        if not self.coordinate_sum:
+            return self.expr
+        i = sp.Symbol("i", integer=True, nonnegative=True)
+        d = sp.Symbol("d", integer=True, positive=True)
+        mapping = {s: sp.Indexed(sp.IndexedBase(s.name, real=True), i) for syms in self.symbols for s in syms}
+        return sp.Sum(self.expr.xreplace(mapping), (i, 0, d - 1))
+
+    def _repr_latex_(self) -> str:
+        return f"${self._latex_title()} = {sp.latex(self.total)}$"
+
+    def __str__(self) -> str:
+        lines = [f"{self.title} = {self.total}"]
+        if self.conditions:
+            lines.append("where " + ", ".join(str(c) for c in self.conditions))
+        lines.extend(f"  {i + 1}. {s}" for i, s in enumerate(self.steps))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Derivation {self.title} = {self.total}>"
+
+    # ------------------------------------------------------------------ code
+    @property
+    def source(self) -> str:
+        """Generated numpy source for this closed form (from :mod:`anadiv.codegen`)."""
+        try:
+            from ..codegen import source_for
+        except ImportError as exc:  # the code generator is a separate package
+            raise ImportError(
+                "Derivation.source needs anadiv.codegen.source_for, which is not available in this "
+                f"installation ({exc})"
+            ) from exc
+        return source_for(self)
+
+    # ----------------------------------------------------------- substitution
+    def substitute(self, mapping: dict[Any, Any]) -> "Derivation":
+        """The same derivation with some parameters replaced (by numbers or expressions)."""
+        if not mapping:
+            return self
+        expr = self.expr.xreplace(mapping)
+        if isinstance(expr, sp.Piecewise) or expr.has(sp.Piecewise):
+            expr = sp.piecewise_fold(expr)
+        conditions = []
+        for c in self.conditions:
+            c2 = c.xreplace(mapping) if hasattr(c, "xreplace") else c
+            if c2 is sp.true or c2 is True:
+                continue
+            conditions.append(c2)
+        steps = [*self.steps, "substituted " + ", ".join(f"{k} = {v}" for k, v in mapping.items())]
+        return replace(self, expr=expr, conditions=conditions, steps=steps)

@@ -1,0 +1,369 @@
+"""Derive KL divergence, entropy and cross-entropy from two declared log-densities.
+
+The route, for univariate families P and Q:
+
+1. **Supports.** If ``supp P`` is not inside ``supp Q`` the KL and the
+   cross-entropy are ``oo``. When containment depends on parameters
+   (``Uniform(a, b) || Uniform(c, d)``), the result is
+   ``Piecewise((finite, c <= a & b <= d), (oo, True))``.
+2. **Decompose.** ``log q(x)`` (Q's ``sym_logpdf``) is expanded into
+   ``const + sum_j c_j g_j(x)`` over basis terms (:mod:`.terms`).
+3. **Expectations.** ``E_P[g_j]`` comes from :mod:`.expectations` (derived
+   once per family and basis kind, cached), with the condition under which
+   it is finite.
+4. **Assemble.** ``H(P, Q) = -E_P[log q]``, ``H(P) = -E_P[log p]``,
+   ``KL = H(P, Q) - H(P)``. Where a needed expectation is infinite, the
+   dominant (fastest-growing) term decides: ``+oo`` times a negative
+   coefficient makes ``E_P[log q] = -oo`` and the KL ``oo``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import sympy as sp
+
+from ..errors import NoClosedFormError
+from ..families import FAMILIES
+from .derivation import Derivation
+from .expectations import expectation, growth
+from .terms import decompose
+
+#: families handled in matrix / per-coordinate form by :mod:`.mvn`
+_VECTOR_FAMILIES = ("multivariate_normal", "diagonal_normal")
+
+_ALTERNATIVES = {
+    "kl": "use anadiv.kl_quad(p, q) (numerical integration) or anadiv.kl_estimate(p, q) (Monte Carlo)",
+    "cross_entropy": "use anadiv.cross_entropy_quad(p, q) or anadiv.cross_entropy_estimate(p, q)",
+    "entropy": "use anadiv.entropy_quad(p) or anadiv.entropy_estimate(p)",
+}
+
+
+# ------------------------------------------------------------------ helpers
+def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
+    """sympy relations stating the parameter constraints of ``cls`` for ``syms``."""
+    out: list[Any] = []
+    for p, s in zip(cls.parameters, syms):
+        if p.constraint == "positive":
+            out.append(sp.StrictGreaterThan(s, 0))
+        elif p.constraint == "unit_interval":
+            out.extend([sp.StrictGreaterThan(s, 0), sp.StrictLessThan(s, 1)])
+    names = [p.name for p in cls.parameters]
+    if "low" in names and "high" in names:
+        out.append(sp.StrictLessThan(syms[names.index("low")], syms[names.index("high")]))
+    return out
+
+
+def _x_symbol(*supports: Any) -> Any:
+    """The integration variable: positive when some support is known to lie in [0, oo)."""
+    for s in supports:
+        if (s.start >= 0) == sp.true:
+            return sp.Symbol("x", positive=True)
+    return sp.Symbol("x", real=True)
+
+
+def _containment(supp_p: Any, supp_q: Any) -> Any:
+    """Condition for ``supp_p`` to lie inside ``supp_q`` (endpoints do not matter: measure zero)."""
+    return sp.And(sp.Le(supp_q.start, supp_p.start), sp.Le(supp_p.end, supp_q.end))
+
+
+def tidy(expr: Any) -> Any:
+    """Readable form: expanded logs, simplified when small (kept cheap)."""
+    if expr in (sp.oo, -sp.oo):
+        return expr
+    expr = sp.expand(sp.expand_log(sp.expand(expr), force=True))
+    # one exponential per term, with a factored argument: exp(-(mu - loc)**2/(2 sigma**2))
+    expr = sp.powsimp(expr, combine="exp")
+    expr = expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(sp.factor(e.args[0])))
+    if sp.count_ops(expr) <= 40 and not expr.has(sp.Piecewise):
+        candidate = sp.simplify(expr)
+        if sp.count_ops(candidate) <= sp.count_ops(expr):
+            expr = candidate
+    return expr
+
+
+def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
+    parts = [str(const)] if const != 0 else []
+    parts.extend(f"({c})*{t.as_expr(x)}" for t, c in pieces.items())
+    return " + ".join(parts) if parts else "0"
+
+
+def expected_log_density(
+    P: type, p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
+) -> tuple[Any, Any]:
+    """``(E_P[logdensity], finite_condition)``; the value is ``-oo`` where the condition fails.
+
+    Raises
+    ------
+    NoClosedFormError
+        A needed expectation has no derivation, or the outcome where it is
+        infinite is not decided by the dominant term.
+    """
+    const, pieces = decompose(logdensity, x)
+    steps.append(f"log {label}(x) = {_fmt_sum(const, pieces, x)}")
+    value = const
+    pending = []
+    for term, coef in pieces.items():
+        m = expectation(P, p_params, term)
+        g = term.as_expr(x)
+        how = "; ".join(m.notes)
+        if m.value is None:
+            steps.append(f"E_P[{g}] is infinite ({how})")
+        else:
+            where = "" if m.finite == sp.true else f", finite iff {m.finite}"
+            steps.append(f"E_P[{g}] = {m.value}{where} (from {how})")
+            value += coef * m.value
+        if m.finite != sp.true:
+            pending.append((term, coef, m))
+    finite = sp.And(*[m.finite for _, _, m in pending]) if pending else sp.true
+    if pending:
+        top = max(growth(t) for t, _, _ in pending)
+        dominant = [(t, c, m) for t, c, m in pending if growth(t) == top]
+        decided = all(m.sign_if_infinite == 1 and (sp.sympify(c).is_negative is True) for _, c, m in dominant)
+        if not decided:
+            raise NoClosedFormError(
+                f"E_P[log {label}] is not finite for P = {P.__name__} and its sign is not decided by the dominant term"
+            )
+        terms = ", ".join(str(t.as_expr(x)) for t, _, _ in dominant)
+        steps.append(
+            f"where {finite} fails, the dominant term(s) {terms} diverge to +oo with a negative coefficient, "
+            f"so E_P[log {label}] = -oo there"
+        )
+    return (value if finite != sp.false else -sp.oo), finite
+
+
+def _piecewise(finite_value: Any, condition: Any) -> Any:
+    if condition == sp.true:
+        return finite_value
+    if condition == sp.false:
+        return sp.oo
+    return sp.Piecewise((finite_value, condition), (sp.oo, True))
+
+
+# ---------------------------------------------------------------- derivations
+def _check_supported(*classes: type) -> None:
+    for c in classes:
+        if not (isinstance(c, type) and getattr(c, "name", "") in FAMILIES):
+            raise TypeError(f"expected a family class or instance, got {c!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def _entropy(P: type) -> Derivation:
+    if P.name in _VECTOR_FAMILIES:
+        from . import mvn
+
+        return mvn.derive("entropy", P)
+    sym = P.symbols("")
+    steps: list[str] = [f"H(P) = -E_P[log p(X)] for P = {P.__name__}{sym}"]
+    x = _x_symbol(P.sym_support(*sym))
+    try:
+        elogp, finite = expected_log_density(P, sym, P.sym_logpdf(x, *sym), x, "p", steps)
+    except NoClosedFormError as exc:
+        raise NoClosedFormError(f"no closed form for the entropy of {P.__name__} ({exc}); {_ALTERNATIVES['entropy']}") from None
+    if finite != sp.true:
+        raise NoClosedFormError(f"the entropy of {P.__name__} is not finite everywhere; {_ALTERNATIVES['entropy']}")
+    expr = tidy(-elogp)
+    steps.append(f"H(P) = {expr}")
+    return Derivation("entropy", (P,), (sym,), expr, param_constraints(P, sym), steps)
+
+
+@functools.lru_cache(maxsize=None)
+def _two_sided(kind: str, P: type, Q: type) -> Derivation:
+    if P.name in _VECTOR_FAMILIES or Q.name in _VECTOR_FAMILIES:
+        from . import mvn
+
+        return mvn.derive(kind, P, Q)
+    ps, qs = P.symbols("1"), Q.symbols("2")
+    supp_p, supp_q = P.sym_support(*ps), Q.sym_support(*qs)
+    conditions = param_constraints(P, ps) + param_constraints(Q, qs)
+    what = "KL(P || Q) = E_P[log p(X)] - E_P[log q(X)]" if kind == "kl" else "H(P, Q) = -E_P[log q(X)]"
+    steps = [f"{what} for P = {P.__name__}{ps}, Q = {Q.__name__}{qs}"]
+    inside = _containment(supp_p, supp_q)
+    steps.append(f"supp P = {supp_p}, supp Q = {supp_q}: supp P lies inside supp Q iff {inside}")
+    if inside == sp.false:
+        steps.append("P puts mass where q = 0, so the result is oo")
+        return Derivation(kind, (P, Q), (ps, qs), sp.oo, conditions, steps)
+    x = _x_symbol(supp_p, supp_q)
+    try:
+        elogq, finite_q = expected_log_density(P, ps, Q.sym_logpdf(x, *qs), x, "q", steps)
+        if kind == "kl":
+            elogp, finite_p = expected_log_density(P, ps, P.sym_logpdf(x, *ps), x, "p", steps)
+            if finite_p != sp.true:
+                raise NoClosedFormError(f"E_P[log p] is not finite for P = {P.__name__}")
+    except NoClosedFormError as exc:
+        raise NoClosedFormError(
+            f"no closed form for {kind} between {P.__name__} and {Q.__name__} ({exc}); {_ALTERNATIVES[kind]}"
+        ) from None
+    condition = sp.And(inside, finite_q)
+    if condition == sp.false:
+        steps.append("E_P[log q] = -oo, so the result is oo")
+        return Derivation(kind, (P, Q), (ps, qs), sp.oo, conditions, steps)
+    finite_value = tidy(elogp - elogq if kind == "kl" else -elogq)
+    expr = _piecewise(finite_value, condition)
+    if condition != sp.true:
+        conditions.append(condition)
+        steps.append(f"result = {finite_value} where {condition}, oo elsewhere")
+    else:
+        steps.append(f"result = {finite_value}")
+    return Derivation(kind, (P, Q), (ps, qs), expr, conditions, steps)
+
+
+# ----------------------------------------------------------------- public API
+def _split(dist: Any, name: str) -> tuple[type, tuple[Any, ...] | None]:
+    if isinstance(dist, type):
+        _check_supported(dist)
+        return dist, None
+    cls = type(dist)
+    _check_supported(cls)
+    values = []
+    for v in dist.param_values:
+        if isinstance(v, (sp.Basic, sp.MatrixBase)):
+            values.append(v)
+            continue
+        import numpy as np
+
+        arr = np.asarray(v)
+        if arr.ndim == 0:
+            values.append(sp.Float(float(arr)))
+        elif cls.event_ndim and arr.ndim <= 2:
+            values.append(sp.Matrix(arr.tolist()) if arr.ndim == 2 else sp.Matrix(arr.tolist()))
+        else:
+            raise ValueError(f"{name}: symbolic derivation needs scalar or sympy parameters, got shape {arr.shape}")
+    return cls, tuple(values)
+
+
+def _instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
+    if d.families and any(f.name in _VECTOR_FAMILIES for f in d.families) and any(v is not None for v in values):
+        from . import mvn
+
+        return mvn.instantiate(d, values)
+    mapping = {}
+    for syms, vals in zip(d.symbols, values):
+        if vals is not None:
+            mapping.update({s: sp.sympify(v) for s, v in zip(syms, vals)})
+    return d.substitute(mapping)
+
+
+def derive_kl(P: Any, Q: Any) -> Derivation:
+    r"""Derive :math:`\mathrm{KL}(P \| Q) = E_P[\log p(X) - \log q(X)]` in closed form.
+
+    Parameters
+    ----------
+    P, Q : Family subclass or instance
+        Classes give the result in the symbols ``P.symbols("1")`` and
+        ``Q.symbols("2")``; instances substitute their parameter values
+        (numbers or sympy expressions).
+
+    Returns
+    -------
+    Derivation
+        ``expr`` is the closed form, ``oo`` or a ``Piecewise`` deciding finiteness.
+
+    Raises
+    ------
+    NoClosedFormError
+        When the engine finds no closed form (the message says what to use instead).
+
+    Examples
+    --------
+    >>> from anadiv import Normal, Uniform
+    >>> from anadiv.symbolic import derive_kl
+    >>> print(derive_kl(Normal, Normal).expr)
+    -log(sigma_1) + log(sigma_2) - 1/2 + sigma_1**2/(2*sigma_2**2) + (mu_1 - mu_2)**2/(2*sigma_2**2)
+    >>> derive_kl(Normal, Uniform).expr
+    oo
+    """
+    (Pc, pv), (Qc, qv) = _split(P, "P"), _split(Q, "Q")
+    return _instantiate(_two_sided("kl", Pc, Qc), [pv, qv])
+
+
+def derive_cross_entropy(P: Any, Q: Any) -> Derivation:
+    r"""Derive the cross-entropy :math:`H(P, Q) = -E_P[\log q(X)]` (see :func:`derive_kl`)."""
+    (Pc, pv), (Qc, qv) = _split(P, "P"), _split(Q, "Q")
+    return _instantiate(_two_sided("cross_entropy", Pc, Qc), [pv, qv])
+
+
+def derive_entropy(P: Any) -> Derivation:
+    r"""Derive the differential entropy :math:`H(P) = -E_P[\log p(X)]`.
+
+    The result is in the unsuffixed symbols ``P.symbols("")``.
+
+    Examples
+    --------
+    >>> from anadiv import Exponential
+    >>> from anadiv.symbolic import derive_entropy
+    >>> print(derive_entropy(Exponential).expr)
+    1 - log(rate)
+    """
+    Pc, pv = _split(P, "P")
+    return _instantiate(_entropy(Pc), [pv])
+
+
+def kl_symbolic(p: Any, q: Any) -> Any:
+    """The KL closed form for two (symbolic) distributions, as a sympy expression."""
+    return derive_kl(p, q).expr if not derive_kl(p, q).coordinate_sum else derive_kl(p, q).total
+
+
+def cross_entropy_symbolic(p: Any, q: Any) -> Any:
+    """The cross-entropy closed form for two (symbolic) distributions."""
+    d = derive_cross_entropy(p, q)
+    return d.total
+
+
+def entropy_symbolic(p: Any) -> Any:
+    """The entropy closed form of a (symbolic) distribution."""
+    return derive_entropy(p).total
+
+
+_DERIVE = {"kl": lambda P, Q: derive_kl(P, Q), "cross_entropy": lambda P, Q: derive_cross_entropy(P, Q)}
+
+
+def _all_families() -> list[type]:
+    return sorted(FAMILIES.values(), key=lambda f: f.name)
+
+
+@functools.lru_cache(maxsize=None)
+def _survey(kind: str) -> tuple[tuple[tuple[type, ...], ...], tuple[tuple[tuple[type, ...], str], ...]]:
+    ok, failed = [], []
+    fams = _all_families()
+    if kind == "entropy":
+        for P in fams:
+            try:
+                derive_entropy(P)
+                ok.append((P,))
+            except NoClosedFormError as exc:
+                failed.append(((P,), str(exc)))
+        return tuple(ok), tuple(failed)
+    if kind not in _DERIVE:
+        raise ValueError(f"kind: expected 'kl', 'entropy' or 'cross_entropy', got {kind!r}")
+    for P in fams:
+        for Q in fams:
+            vector = (P.name in _VECTOR_FAMILIES, Q.name in _VECTOR_FAMILIES)
+            if any(vector) and not (P is Q):
+                continue  # vector families pair only with themselves
+            try:
+                _DERIVE[kind](P, Q)
+                ok.append((P, Q))
+            except NoClosedFormError as exc:
+                failed.append(((P, Q), str(exc)))
+    return tuple(ok), tuple(failed)
+
+
+def derivable_pairs(kind: str = "kl") -> list[tuple[type, ...]]:
+    """Every family pair (``(P,)`` for the entropy) the engine derives: a closed form or a proven ``oo``.
+
+    Computed by trying each pair once (cached).
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> (Normal, Normal) in derivable_pairs("kl")
+    True
+    """
+    return list(_survey(kind)[0])
+
+
+def no_closed_form_pairs(kind: str = "kl") -> list[tuple[tuple[type, ...], str]]:
+    """The pairs that raise :class:`~anadiv.errors.NoClosedFormError`, with the reason."""
+    return list(_survey(kind)[1])

@@ -1,0 +1,138 @@
+"""Split a log-density into coefficient x basis-term pieces.
+
+``log q(x)`` of every univariate family is a finite sum
+``const + sum_j c_j * g_j(x)`` where the ``c_j`` are free of ``x`` and each
+``g_j`` is one of a few basis kinds:
+
+=========  ===================================  ======================
+kind       basis term ``g(x)``                  appears in log q of
+=========  ===================================  ======================
+``pow``    ``x**n`` (n an integer or a symbol)  Normal, Exponential, Gamma, Gumbel, Weibull
+``logpow`` ``log(x)**n``                        Gamma, Beta, LogNormal, Weibull
+``log1m``  ``log(1 - x)``                       Beta
+``exp``    ``exp(t*x)``                         Gumbel
+``abs``    ``|x - c|``                          Laplace
+``logquad````log((x - m)**2 + c)``, ``c > 0``   Cauchy, StudentT
+=========  ===================================  ======================
+
+The expectation of each kind under each family is derived once
+(:mod:`anadiv.symbolic.expectations`), so every cross-family pair is a sum of
+known pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from ..errors import NoClosedFormError
+
+KINDS = ("pow", "logpow", "log1m", "exp", "abs", "logquad")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One basis term: its kind and its ``x``-free arguments."""
+
+    kind: str
+    args: tuple[Any, ...] = ()
+
+    def as_expr(self, x: Any) -> Any:
+        """The basis function as a sympy expression in ``x`` (for the steps)."""
+        if self.kind == "pow":
+            return x ** self.args[0]
+        if self.kind == "logpow":
+            return sp.log(x) ** self.args[0]
+        if self.kind == "log1m":
+            return sp.log(1 - x)
+        if self.kind == "exp":
+            return sp.exp(self.args[0] * x)
+        if self.kind == "abs":
+            return sp.Abs(x - self.args[0])
+        if self.kind == "logquad":
+            m, c = self.args
+            return sp.log((x - m) ** 2 + c)
+        raise ValueError(f"kind: unknown basis kind {self.kind!r}")
+
+
+def _classify(factor: Any, x: Any) -> tuple[Any, Term]:
+    """Write an ``x``-dependent factor as ``extra_coefficient * basis``.
+
+    Returns ``(extra, term)``; ``extra`` is ``x``-free (``|a|`` from
+    ``|a x + b|``, ...) or an additive constant folded in by the caller via
+    :func:`decompose`.
+    """
+    if factor == x:
+        return sp.Integer(1), Term("pow", (sp.Integer(1),))
+    if factor.is_Pow and factor.base == x and not factor.exp.has(x):
+        return sp.Integer(1), Term("pow", (factor.exp,))
+    if isinstance(factor, sp.log) and factor.args[0] == x:
+        return sp.Integer(1), Term("logpow", (sp.Integer(1),))
+    if factor.is_Pow and isinstance(factor.base, sp.log) and factor.base.args[0] == x and factor.exp.is_Integer:
+        return sp.Integer(1), Term("logpow", (factor.exp,))
+    if isinstance(factor, sp.exp):
+        arg = sp.expand(factor.args[0])
+        slope = sp.diff(arg, x)
+        if not slope.has(x) and sp.simplify(arg - slope * x) == 0:
+            return sp.Integer(1), Term("exp", (slope,))
+    if isinstance(factor, sp.Abs):
+        arg = sp.expand(factor.args[0])
+        slope = sp.diff(arg, x)
+        if not slope.has(x) and slope != 0:
+            return sp.Abs(slope), Term("abs", (sp.simplify(-(arg - slope * x) / slope),))
+    if isinstance(factor, sp.log):
+        arg = sp.expand(factor.args[0])
+        if arg.is_polynomial(x):
+            poly = sp.Poly(arg, x)
+            if poly.degree() == 1 and sp.simplify(arg - (1 - x)) == 0:
+                return sp.Integer(1), Term("log1m")
+            if poly.degree() == 2:
+                a2, a1, a0 = poly.all_coeffs()
+                m = sp.simplify(-a1 / (2 * a2))
+                c = sp.simplify(a0 / a2 - m**2)
+                # log(a2 (x-m)^2 + a2 c) = log(a2) + log((x-m)^2 + c): return the constant separately
+                return sp.expand_log(sp.log(a2), force=True), Term("logquad", (m, c))
+    raise NoClosedFormError(
+        f"the engine cannot expand the log-density term {factor} into its basis terms; "
+        "use anadiv.kl_quad(p, q) (numerical integration) or anadiv.kl_estimate(p, q) (Monte Carlo)"
+    )
+
+
+def normalize(logdensity: Any) -> Any:
+    """Expand logs, powers and exponentials so each summand holds one basis factor."""
+    expr = sp.expand_log(sp.expand(logdensity), force=True)
+    return sp.expand(sp.powsimp(sp.expand(expr, power_base=True, force=True), combine="base"), force=True)
+
+
+def decompose(logdensity: Any, x: Any) -> tuple[Any, dict[Term, Any]]:
+    """Split ``logdensity`` into ``(constant, {term: coefficient})``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, mu = sp.Symbol("x", real=True), sp.Symbol("mu", real=True)
+    >>> const, pieces = decompose(-(x - mu)**2 / 2, x)
+    >>> sorted((t.args[0], c) for t, c in pieces.items())
+    [(1, mu), (2, -1/2)]
+    """
+    const = sp.Integer(0)
+    pieces: dict[Term, Any] = {}
+    for summand in sp.Add.make_args(normalize(logdensity)):
+        coef, factor = summand.as_independent(x, as_Add=False)
+        if factor == 1:
+            const += coef
+            continue
+        if factor.is_Mul:
+            # a product of x-dependent factors: only an x-free power split is acceptable
+            raise NoClosedFormError(
+                f"the engine cannot expand the product {factor} into basis terms; "
+                "use anadiv.kl_quad(p, q) or anadiv.kl_estimate(p, q)"
+            )
+        extra, term = _classify(factor, x)
+        if term.kind == "logquad":
+            const += coef * extra
+            extra = sp.Integer(1)
+        pieces[term] = pieces.get(term, sp.Integer(0)) + coef * extra
+    return const, {t: c for t, c in pieces.items() if c != 0}
