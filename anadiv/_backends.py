@@ -145,11 +145,38 @@ def _d_lgamma_bregman_d(xp: Any, a: Any, d: Any) -> tuple[Any, ...]:
     return dpsi - d * xp.polygamma(1, a), dpsi
 
 
+def _d_gamma_bregman(xp: Any, a1: Any, b1: Any, a2: Any, b2: Any) -> tuple[Any, ...]:
+    # KL(Gamma(a1, b1) || Gamma(a2, b2)) = (a1 - a2) psi(a1) - lgamma(a1) + lgamma(a2)
+    #                                      + a2 log(b1 / b2) + a1 (b2 / b1 - 1)
+    return (
+        (a1 - a2) * xp.polygamma(1, a1) + b2 / b1 - 1.0,
+        a2 / b1 - a1 * b2 / (b1 * b1),
+        xp.digamma(a2) - xp.digamma(a1) + xp.log(b1 / b2),
+        a1 / b1 - a2 / b2,
+    )
+
+
+def _d_beta_bregman(xp: Any, a1: Any, b1: Any, a2: Any, b2: Any) -> tuple[Any, ...]:
+    # KL(Beta(a1, b1) || Beta(a2, b2)) = log B(a2, b2) - log B(a1, b1) + (a1 - a2) psi(a1)
+    #                                    + (b1 - b2) psi(b1) + (s2 - s1) psi(s1),  s = a + b
+    s1, s2 = a1 + b1, a2 + b2
+    tri_s1 = xp.polygamma(1, s1)
+    psi_s1, psi_s2 = xp.digamma(s1), xp.digamma(s2)
+    return (
+        (a1 - a2) * xp.polygamma(1, a1) - (s1 - s2) * tri_s1,
+        (b1 - b2) * xp.polygamma(1, b1) - (s1 - s2) * tri_s1,
+        xp.digamma(a2) - psi_s2 - xp.digamma(a1) + psi_s1,
+        xp.digamma(b2) - psi_s2 - xp.digamma(b1) + psi_s1,
+    )
+
+
 _GAMMA_HELPER_GRADS: dict[str, Callable[..., tuple[Any, ...]]] = {
     "lgamma_diff": _d_lgamma_diff,
     "digamma_diff": _d_digamma_diff,
     "lgamma_bregman": _d_lgamma_bregman,
     "lgamma_bregman_d": _d_lgamma_bregman_d,
+    "gamma_bregman": _d_gamma_bregman,
+    "beta_bregman": _d_beta_bregman,
 }
 
 
