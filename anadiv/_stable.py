@@ -27,6 +27,8 @@ Helpers
 ``digamma_diff(a, b)``    :math:`\psi(b) - \psi(a)`
 ``lgamma_bregman(a, b)``  :math:`\log\Gamma(b) - \log\Gamma(a) - (b-a)\psi(a)`
 ``lgamma_bregman_d(a, d)`` the same with ``b = a + d`` given by ``d``
+``diff2(a2, a1, b2, b1)``  :math:`(a_2 - a_1) - (b_2 - b_1)` in that order
+``log_ratio_d(a, b, d)``  :math:`\log(a/b)` given :math:`d = a - b` accurately
 ``gamma_bregman(a1, b1, a2, b2)`` KL between Gamma(shape, rate) distributions
 ``beta_bregman(a1, b1, a2, b2)``  KL between Beta distributions
 """
@@ -49,6 +51,8 @@ __all__ = [
     "lgamma_bregman_d",
     "gamma_bregman",
     "beta_bregman",
+    "diff2",
+    "log_ratio_d",
 ]
 
 # --------------------------------------------------------------------------- utils
@@ -187,6 +191,40 @@ def log_ratio(a: Any, b: Any) -> Any:
     with np.errstate(divide="ignore", invalid="ignore"):
         d = (a - b) / b
     return _result(np.asarray(_log_ratio_d(a, b, d)))
+
+
+def diff2(a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
+    r"""``(a2 - a1) - (b2 - b1)``, evaluated in that order.
+
+    The difference of two widths :math:`(a_2 - b_2) - (a_1 - b_1)` (e.g. the
+    lengths of two Uniform intervals) is exact up to one rounding this way,
+    since :math:`a_2 - a_1` and :math:`b_2 - b_1` are exact for close values.
+
+    Examples
+    --------
+    >>> float(diff2(2.0 + 1e-15, 2.0, 1.0, 1.0))  # doctest: +ELLIPSIS
+    8.88178...e-16
+    """
+    a2, a1, b2, b1 = _floats(a2, a1, b2, b1)
+    return _result(np.asarray((a2 - a1) - (b2 - b1)))
+
+
+def log_ratio_d(a: Any, b: Any, d: Any) -> Any:
+    r"""``log(a / b)`` for positive ``a``, ``b``, given their difference ``d = a - b``.
+
+    .. math:: \log\frac{a}{b} = \operatorname{log1p}(d / b)
+
+    For when ``a`` and ``b`` are themselves rounded results (widths
+    ``high - low``) but their difference is known accurately (:func:`diff2`).
+
+    Examples
+    --------
+    >>> float(log_ratio_d(3.0, 3.0, 3e-12))  # doctest: +ELLIPSIS
+    9.99999999999...e-13
+    """
+    a, b, d = _floats(a, b, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _result(np.asarray(_log_ratio_d(a, b, d / b)))
 
 
 def xm1mlog(a: Any, b: Any) -> Any:

@@ -44,6 +44,8 @@ __all__ = [
     "lgamma_bregman_d",
     "gamma_bregman",
     "beta_bregman",
+    "diff2",
+    "log_ratio_d",
     "HELPERS",
     "to_elementary",
 ]
@@ -145,6 +147,34 @@ class log_ratio(StableHelper):
     def fdiff(self, argindex: int = 1) -> Any:
         a, b = self.args
         return 1 / a if argindex == 1 else -1 / b
+
+
+class diff2(StableHelper):
+    r""":math:`(a_2 - a_1) - (b_2 - b_1)` (evaluated in that order)."""
+
+    nargs = 4
+
+    @staticmethod
+    def _elementary(a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
+        return (a2 - a1) - (b2 - b1)
+
+    @staticmethod
+    def _mp(a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
+        return (a2 - a1) - (b2 - b1)
+
+
+class log_ratio_d(StableHelper):
+    r""":math:`\log(a/b)`, with ``d = a - b`` supplied (only used numerically)."""
+
+    nargs = 3
+
+    @staticmethod
+    def _elementary(a: Any, b: Any, d: Any) -> Any:
+        return log(a) - log(b)
+
+    @staticmethod
+    def _mp(a: Any, b: Any, d: Any) -> Any:
+        return mpmath.log(a / b)
 
 
 class xm1mlog(StableHelper):
@@ -308,7 +338,7 @@ class beta_bregman(StableHelper):
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff,
-                lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman)
+                lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d)
 }
 
 

@@ -55,7 +55,9 @@ from .helpers import (
     expm1mx,
     lgamma_bregman,
     lgamma_bregman_d,
+    diff2,
     log_ratio,
+    log_ratio_d,
     powm1mlog,
     to_elementary,
     xm1mlog,
@@ -224,12 +226,28 @@ def _log_ratios(expr: Any, p: tuple, q: tuple) -> Any:
     for lg, c in log_terms.items():  # P-side logs first: pair each with its Q-side partner
         partner = log(lg.args[0].xreplace(to_q))
         if partner != lg and partner in log_terms and sympy.expand(log_terms[partner] + c) == 0:
-            out.append(sympy.factor(c) * log_ratio(lg.args[0], partner.args[0]))
+            out.append(sympy.factor(c) * _log_ratio_of(lg.args[0], partner.args[0]))
             paired.update((lg, partner))
     for lg, c in log_terms.items():
         if lg not in paired:
             out.append(sympy.factor(c) * lg)
     return Add(*out) + _factor_rest(Add(*rest))
+
+
+def _log_ratio_of(g1: Any, g2: Any) -> Any:
+    """``log(g1/g2)``; for widths ``x1 - y1`` over ``x2 - y2`` the difference is taken
+    as ``(x1 - x2) - (y1 - y2)`` (exact for close values) instead of from the rounded widths."""
+    if g1.is_Symbol and g2.is_Symbol:
+        return log_ratio(g1, g2)
+    parts1, parts2 = Add.make_args(g1), Add.make_args(g2)
+    if isinstance(g1, Add) and len(parts1) == 2 and len(parts2) == 2:
+        pos1 = [t for t in parts1 if t.is_Symbol]
+        neg1 = [-t for t in parts1 if (-t).is_Symbol]
+        pos2 = [t for t in parts2 if t.is_Symbol]
+        neg2 = [-t for t in parts2 if (-t).is_Symbol]
+        if len(pos1) == len(neg1) == len(pos2) == len(neg2) == 1:
+            return log_ratio_d(g1, g2, diff2(pos1[0], pos2[0], neg1[0], neg2[0]))
+    return log_ratio(g1, g2)
 
 
 def _factor_rest(rest: Any) -> Any:
