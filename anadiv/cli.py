@@ -331,7 +331,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
         raise CLIError("derive takes one family (entropy) or two (KL, cross-entropy)")
     fams = [_family_or_class(t, label) for t, label in zip(args.families, ("P", "Q"))]
     derivation = _derive(kind, fams)
-    print(render_derivation(derivation, args.format, steps=args.steps))
+    print(render_derivation(derivation, args.format, steps=args.steps, inputs=fams))
     return 0
 
 
@@ -363,12 +363,20 @@ def _example_call(fam: Any) -> str:
     return f"{fam.__name__}({values})"
 
 
-def _title(derivation: Any) -> str:
-    """``KL(Normal(mu_1, sigma_1) || Normal(mu_2, sigma_2))`` for a derivation."""
+def _title(derivation: Any, inputs: Sequence[Any] | None = None) -> str:
+    """``KL(Normal(mu_1, sigma_1) || Normal(mu_2, sigma_2))`` for a derivation.
+
+    An instance among ``inputs`` (numbers substituted) shows its numbers.
+    """
     names = []
-    for fam, syms in zip(derivation.families, derivation.symbols):
+    inputs = list(inputs) if inputs is not None else [None] * len(derivation.families)
+    for fam, syms, given in zip(derivation.families, derivation.symbols, inputs):
         cls = fam if isinstance(fam, type) else type(fam)
-        names.append(f"{cls.__name__}({', '.join(str(s) for s in syms)})")
+        if given is not None and not isinstance(given, type):
+            args = ", ".join(_short(v) for v in given.param_values)
+        else:
+            args = ", ".join(str(s) for s in syms)
+        names.append(f"{cls.__name__}({args})")
     kind = getattr(derivation, "kind", "kl")
     if kind == "entropy":
         return f"H({names[0]})"
@@ -377,7 +385,12 @@ def _title(derivation: Any) -> str:
     return f"KL({names[0]} || {names[1]})"
 
 
-def render_derivation(derivation: Any, fmt: str, steps: bool = False) -> str:
+def _short(value: Any) -> str:
+    arr = np.asarray(value, dtype=float)
+    return f"{float(arr):g}" if arr.ndim == 0 else np.array2string(arr, separator=", ")
+
+
+def render_derivation(derivation: Any, fmt: str, steps: bool = False, inputs: Sequence[Any] | None = None) -> str:
     """A derivation as text, pretty text, LaTeX or the generated numpy code."""
     import sympy
 
@@ -389,11 +402,12 @@ def render_derivation(derivation: Any, fmt: str, steps: bool = False) -> str:
         body = sympy.pretty(derivation.expr, use_unicode=False)
     else:
         body = str(derivation.expr)
-    lines = [f"{_title(derivation)} =", body]
-    conditions = getattr(derivation, "conditions", None)
+    lines = [f"{_title(derivation, inputs)} =", body]
+    # Conditions that always hold (True) say nothing; print the others.
+    conditions = [c for c in _as_list(getattr(derivation, "conditions", None) or []) if c is not True
+                  and str(c) != "True"]
     if conditions:
-        cond = conditions if isinstance(conditions, str) else "; ".join(str(c) for c in _as_list(conditions))
-        lines.append(f"where {cond}")
+        lines.append("where " + "; ".join(str(c) for c in conditions))
     if steps and getattr(derivation, "steps", None):
         lines += ["", "Steps:", textwrap.indent(str(_steps_text(derivation.steps)), "  ")]
     return "\n".join(lines)
@@ -738,6 +752,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(msg)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `anadiv ... | head`: the reader left; not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
