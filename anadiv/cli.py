@@ -395,7 +395,11 @@ def render_derivation(derivation: Any, fmt: str, steps: bool = False, inputs: Se
     import sympy
 
     if fmt == "code":
-        return str(derivation.source).rstrip()
+        source = str(derivation.source).rstrip()
+        if "namespace(" in source and "import namespace" not in source:
+            # the generated modules' import line, so the printed code runs as is
+            source = "from anadiv._xp import namespace\n\n\n" + source
+        return source
     if fmt == "latex":
         body = sympy.latex(derivation.expr)
     elif fmt == "pretty":
