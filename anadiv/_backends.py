@@ -107,6 +107,12 @@ class GenericStable:
     def log_ratio(self, a: Any, b: Any) -> Any:
         return self._log_ratio_d(a, b, (a - b) / b)
 
+    def log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
+        return self._log_ratio_d(a, b, d / b)
+
+    def diff2(self, a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
+        return self.xp.asarray((a2 - a1) - (b2 - b1))
+
     def xm1mlog(self, a: Any, b: Any) -> Any:
         xp = self.xp
         d = (a - b) / b
