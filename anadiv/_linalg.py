@@ -81,7 +81,9 @@ def cholesky(cov: Any, name: str = "cov") -> np.ndarray:
         flat = cov.reshape((-1, d, d))
         out = np.empty_like(flat)
         for i in range(flat.shape[0]):
-            c, info = potrf(flat[i], lower=1, clean=1)
+            # the transpose is a Fortran-ordered view of the same symmetric
+            # matrix: LAPACK reads it without a copy
+            c, info = potrf(flat[i].T, lower=1, clean=1)
             if info != 0:
                 raise ValueError(f"{name}: must be positive definite (Cholesky factorization failed)")
             out[i] = c
@@ -102,7 +104,8 @@ def solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         rb = np.broadcast_to(rhs, batch + rhs.shape[-2:]).reshape((-1,) + rhs.shape[-2:])
         out = np.empty(rb.shape, dtype=np.result_type(chol, rhs))
         for i in range(cb.shape[0]):
-            out[i], _info = trtrs(cb[i], rb[i], lower=1)
+            # L^T is a Fortran-ordered view of L: solve (L^T)^T x = b without copying L
+            out[i], _info = trtrs(cb[i].T, rb[i], lower=0, trans=1)
         return out.reshape(batch + rhs.shape[-2:])
     return np.linalg.solve(chol, rhs)
 
