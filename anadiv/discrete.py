@@ -71,9 +71,16 @@ _NEAR = 0.5
 # Below this |u| the difference atanh(u) - u is summed as a series.
 _SERIES = 0.1
 _SERIES_TERMS = 8  # x**8 / 19 with x = u**2 < 0.01 is below 1e-17 of the sum
-# Elements (tile rows x tile columns x bins) of one pairwise tile: about
-# 2 MB per temporary, which keeps the half-dozen temporaries in cache.
-_TILE_ELEMENTS = 1 << 18
+# Elements (tile rows x tile columns x bins) of one pairwise tile: 1 MB per
+# temporary keeps the half-dozen temporaries of a tile in cache (measured
+# fastest between 2**16 and 2**18 for 4 to 256 bins).
+_TILE_ELEMENTS = 1 << 17
+# Pairwise tiles put the bins first, (bins, rows, cols), when there are fewer
+# bins than this: numpy's inner loops then run along a tile side instead of
+# along a handful of bins, which would cost a loop call per few elements.
+_BINS_FIRST_BELOW = 64
+# Reduction over the bins of two arrays, for bins last (-1) or first (0).
+_EINSUM = {-1: "...i,...i->...", 0: "i...,i...->..."}
 
 Result = Union[float, NDArray[np.float64]]
 
@@ -95,6 +102,18 @@ def _log_base(base: Any) -> float:
             f"base: must be a positive finite number other than 1, or None for nats; got {base!r}"
         )
     return math.log(value)
+
+
+def _log_base_for_root(base: Any) -> float:
+    """As :func:`_log_base`; a base below 1 makes divergences negative, which
+    have no square root, so the JS distance refuses it."""
+    log_base = _log_base(base)
+    if log_base < 0:
+        raise ValueError(
+            f"base: must be greater than 1 for the Jensen-Shannon distance (the square root of "
+            f"a divergence that is negative in base {base!r}); got {base!r}"
+        )
+    return log_base
 
 
 def _check_atol(atol: Any) -> float:
@@ -259,8 +278,9 @@ def _kl_sum(
     logp: NDArray[np.float64],
     logq: NDArray[np.float64],
     scratch: _Scratch | None = None,
+    axis: int = -1,
 ) -> NDArray[np.float64]:
-    r"""Sum over bins of :math:`p \log(p/q) - p + q`, finite parts only.
+    r"""Sum over bins (``axis``) of :math:`p \log(p/q) - p + q`, finite parts only.
 
     With unit sums this is the KL divergence, and every term is >= 0 (the
     inequality :math:`\log t \le t - 1` bin by bin), so the sum cannot come
@@ -314,8 +334,8 @@ def _kl_sum(
         t -= p
         t += q  # far form
         t -= at
-        total = at.sum(axis=-1)
-        total += np.einsum("...i,...i->...", t, w_far)
+        total = at.sum(axis=axis)
+        total += np.einsum(_EINSUM[axis], t, w_far)
     return total
 
 
@@ -330,8 +350,9 @@ def _js_sum(
     plogp: NDArray[np.float64],
     qlogq: NDArray[np.float64],
     scratch: _Scratch | None = None,
+    axis: int = -1,
 ) -> NDArray[np.float64]:
-    r"""Sum over bins of :math:`\tfrac12[p\log(p/m) + q\log(q/m)]`, :math:`m=(p+q)/2`.
+    r"""Sum over bins (``axis``) of :math:`\tfrac12[p\log(p/m) + q\log(q/m)]`, :math:`m=(p+q)/2`.
 
     ``p`` and ``q`` must have their zeros replaced by ``_TINY`` (this keeps
     ``p + q > 0`` and changes no sum or difference with a normal number);
@@ -375,17 +396,17 @@ def _js_sum(
         a -= t
         a += a  # 4 x far form
         a -= h
-        total = h.sum(axis=-1)
-        total += np.einsum("...i,...i->...", a, far)
+        total = h.sum(axis=axis)
+        total += np.einsum(_EINSUM[axis], a, far)
     # Rounding can only push the sum a few ulps past its bound log 2.
     return np.minimum(total * 0.25, _LOG2)
 
 
-def _ce_sum(p: NDArray[np.float64], q: NDArray[np.float64]) -> NDArray[np.float64]:
+def _ce_sum(p: NDArray[np.float64], q: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
     r"""Sum over bins of :math:`-p \log q`; every term is >= 0, inf where q = 0 < p."""
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, -p * np.log(q), 0.0)
-    return terms.sum(axis=-1)
+    return terms.sum(axis=axis)
 
 
 # -------------------------------------------------------- public functions
@@ -411,7 +432,8 @@ def entropy(
         Probabilities along ``axis``; other axes are a batch.
     base : float, optional
         Base :math:`b` of the logarithm: ``None`` for nats (default), ``2`` for
-        bits, any positive number other than 1.
+        bits, any positive number other than 1 (a base below 1 flips the
+        sign of every result, as :math:`\log_b` does).
     axis : int, default -1
         Axis holding the probabilities.
     normalize : bool, default False
@@ -629,7 +651,8 @@ def js_distance(
 
         d_{JS}(p, q) = \sqrt{JS_b(p, q)} ,
 
-    a metric (it satisfies the triangle inequality).  The base applies to the
+    a metric (it satisfies the triangle inequality).  ``base`` must be greater
+    than 1 here (below 1 the divergence is negative).  The base applies to the
     divergence under the root: the default (nats) agrees with
     ``scipy.spatial.distance.jensenshannon(p, q)``, and ``base=2`` with
     ``jensenshannon(p, q, base=2)``, which lies in [0, 1].  Unlike scipy,
@@ -658,7 +681,7 @@ def js_distance(
     >>> print(f"{js_distance(p, q, base=2):.3f} (bits under the root), {js_distance(p, q):.3f} (nats)")
     0.648 (bits under the root), 0.540 (nats)
     """
-    log_base = _log_base(base)
+    log_base = _log_base_for_root(base)
     parr, qarr, _ = _two(p, q, axis, normalize, atol)
     total = _js_sum(np.maximum(parr, _TINY), np.maximum(qarr, _TINY), _xlogx(parr), _xlogx(qarr))
     result = np.sqrt(total / log_base)
@@ -670,10 +693,24 @@ def js_distance(
 
 @dataclass(frozen=True)
 class _Prepared:
-    """Per-distribution quantities computed once, before the tiles."""
+    """Per-distribution quantities computed once, before the tiles.
+
+    Arrays are (N, bins), or (bins, N) when ``bins_first``.
+    """
 
     probs: NDArray[np.float64]
     extra: tuple[NDArray[np.float64], ...]
+    bins_first: bool = False
+
+    def block(self, start: int, size: int, as_rows: bool) -> _Prepared:
+        """Distributions start..start+size as tile rows (r, 1, bins) or
+        columns (1, c, bins); bins-first: (bins, r, 1) or (bins, 1, c)."""
+        sl = slice(start, start + size)
+        if self.bins_first:
+            index: tuple[Any, ...] = (slice(None), sl, None) if as_rows else (slice(None), None, sl)
+        else:
+            index = (sl, None) if as_rows else (None, sl)
+        return _Prepared(self.probs[index], tuple(e[index] for e in self.extra), self.bins_first)
 
 
 @dataclass(frozen=True)
@@ -681,45 +718,54 @@ class _PairwiseRule:
     """How :func:`pairwise` evaluates one divergence.
 
     ``prepare`` maps an (N, bins) array of checked distributions to what the
-    tile kernel needs; ``tile`` gets rows (r, 1, bins) and columns (1, c,
-    bins) and returns the (r, c) block in nats; ``finish`` converts the
-    whole matrix (in place) to the requested base.
+    tile kernel needs; ``tile`` gets a block of rows and one of columns (see
+    :meth:`_Prepared.block`) and returns the (r, c) block in nats;
+    ``finish`` converts the whole matrix (in place) to the requested base.
     """
 
-    prepare: Callable[[NDArray[np.float64]], _Prepared]
+    prepare: Callable[[NDArray[np.float64]], tuple[NDArray[np.float64], ...]]
     tile: Callable[[_Prepared, _Prepared, _Scratch], NDArray[np.float64]]
     symmetric: bool
     finish: Callable[[NDArray[np.float64], float], NDArray[np.float64]]
+    builtin: bool = True
 
 
-def _prepare_js(x: NDArray[np.float64]) -> _Prepared:
-    return _Prepared(np.maximum(x, _TINY), (_xlogx(x),))
+def _bins_axis(block: _Prepared) -> int:
+    return 0 if block.bins_first else -1
+
+
+def _prepare_js(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+    return np.maximum(x, _TINY), _xlogx(x)
 
 
 def _tile_js(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
-    return _js_sum(rows.probs, cols.probs, rows.extra[0], cols.extra[0], scratch)
+    return _js_sum(rows.probs, cols.probs, rows.extra[0], cols.extra[0], scratch, _bins_axis(rows))
 
 
-def _prepare_kl(x: NDArray[np.float64]) -> _Prepared:
+def _prepare_kl(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
     xt = np.maximum(x, _TINY)
-    # 1.0 where the bin is positive: a matrix product of these with the
-    # zero indicators of the columns counts support violations per pair.
-    return _Prepared(xt, (np.log(xt), (x > 0).astype(np.float64), (x == 0).astype(np.float64)))
+    # 1.0 where a bin is positive / zero: the matrix product of a row's
+    # positives with a column's zeros counts the pair's support violations.
+    return xt, np.log(xt), (x > 0).astype(np.float64), (x == 0).astype(np.float64)
 
 
 def _tile_kl(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
-    total = _kl_sum(rows.probs, cols.probs, rows.extra[0], cols.extra[0], scratch)
-    violated = rows.extra[1][:, 0, :] @ cols.extra[2][0].T
+    axis = _bins_axis(rows)
+    total = _kl_sum(rows.probs, cols.probs, rows.extra[0], cols.extra[0], scratch, axis)
+    if rows.bins_first:
+        violated = rows.extra[1][:, :, 0].T @ cols.extra[2][:, 0, :]
+    else:
+        violated = rows.extra[1][:, 0, :] @ cols.extra[2][0].T
     total[violated > 0] = np.inf
     return total
 
 
-def _prepare_ce(x: NDArray[np.float64]) -> _Prepared:
-    return _Prepared(x, ())
+def _prepare_plain(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+    return (x,)
 
 
 def _tile_ce(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
-    return _ce_sum(rows.probs, cols.probs)
+    return _ce_sum(rows.probs, cols.probs, _bins_axis(rows))
 
 
 def _in_base(matrix: NDArray[np.float64], log_base: float) -> NDArray[np.float64]:
@@ -736,7 +782,7 @@ _RULES: dict[str, _PairwiseRule] = {
     "kl": _PairwiseRule(_prepare_kl, _tile_kl, False, _in_base),
     "js_divergence": _PairwiseRule(_prepare_js, _tile_js, True, _in_base),
     "js_distance": _PairwiseRule(_prepare_js, _tile_js, True, _root_in_base),
-    "cross_entropy": _PairwiseRule(_prepare_ce, _tile_ce, False, _in_base),
+    "cross_entropy": _PairwiseRule(_prepare_plain, _tile_ce, False, _in_base),
 }
 _BY_FUNCTION: dict[Callable[..., Any], str] = {
     kl: "kl",
@@ -761,7 +807,7 @@ def _custom_rule(func: Callable[..., Any], base: float | None) -> _PairwiseRule:
             )
         return block
 
-    return _PairwiseRule(_prepare_ce, tile, False, lambda m, lb: m)
+    return _PairwiseRule(_prepare_plain, tile, False, lambda m, lb: m, builtin=False)
 
 
 def _rule_for(divergence: Any, base: float | None) -> _PairwiseRule:
@@ -827,7 +873,7 @@ def pairwise(
     with array operations over all bins of a tile at once, using the same
     per-bin formulas as the single-pair functions.  Memory beyond the result
     is bounded: about six temporaries of ``chunk_size**2 * bins`` doubles
-    per worker (2 MB each by default), whatever the number of distributions.
+    per worker (1 MB each by default), whatever the number of distributions.
     For symmetric divergences (the Jensen-Shannon ones) without ``q`` only
     the upper triangle of tiles is computed and mirrored, so the result is
     exactly symmetric with an exact zero diagonal.
@@ -847,8 +893,8 @@ def pairwise(
     base, axis, normalize, atol
         As in :func:`kl`.
     chunk_size : int, optional
-        Distributions per tile side.  Default: about :math:`\sqrt{2^{18}/\mathrm{bins}}`
-        (32 for 256 bins).
+        Distributions per tile side.  Default: about :math:`\sqrt{2^{17}/\mathrm{bins}}`
+        (22 for 256 bins, 181 for 4 bins).
     workers : int, optional
         Threads computing tiles (numpy releases the GIL inside its loops).
         Default: the number of CPUs available; 1 computes in the calling
@@ -876,9 +922,9 @@ def pairwise(
     >>> np.round(pairwise("kl", dists, base=2), 3)[0, 1]
     np.float64(1.927)
     """
-    log_base = _log_base(base)
-    atol = _check_atol(atol)
     rule = _rule_for(divergence, base)
+    log_base = _log_base_for_root(base) if rule is _RULES["js_distance"] else _log_base(base)
+    atol = _check_atol(atol)
     x = _pairwise_set(dists, "dists", axis, normalize, atol)
     if q is None:
         y = x
@@ -901,8 +947,16 @@ def pairwise(
     else:
         n_workers = int(workers)
 
-    rows_prep = rule.prepare(x)
-    cols_prep = rows_prep if q is None else rule.prepare(y)
+    bins_first = rule.builtin and bins < _BINS_FIRST_BELOW
+
+    def prepared(z: NDArray[np.float64]) -> _Prepared:
+        arrays = rule.prepare(z)
+        if bins_first:
+            arrays = tuple(np.ascontiguousarray(a.T) for a in arrays)
+        return _Prepared(arrays[0], arrays[1:], bins_first)
+
+    rows_prep = prepared(x)
+    cols_prep = rows_prep if q is None else prepared(y)
     symmetric = rule.symmetric and q is None
     result = np.empty((n, m))
     tiles = [
@@ -912,17 +966,12 @@ def pairwise(
         if not symmetric or j >= i
     ]
 
-    def block(prep: _Prepared, start: int, expand: int) -> _Prepared:
-        sl = slice(start, start + chunk)
-        return _Prepared(
-            np.expand_dims(prep.probs[sl], expand),
-            tuple(np.expand_dims(e[sl], expand) for e in prep.extra),
-        )
-
     def work(share: list[tuple[int, int]]) -> None:
         scratch = _Scratch(chunk * chunk * bins)
         for i, j in share:
-            values = rule.tile(block(rows_prep, i, 1), block(cols_prep, j, 0), scratch)
+            values = rule.tile(
+                rows_prep.block(i, chunk, as_rows=True), cols_prep.block(j, chunk, as_rows=False), scratch
+            )
             result[i : i + chunk, j : j + chunk] = values
             if symmetric and j > i:
                 result[j : j + chunk, i : i + chunk] = values.T
