@@ -481,7 +481,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     if args.n < 2:
         raise CLIError(f"--n: must be at least 2, got {args.n}")
     scale = _log_base(args.base)
-    est = run_estimate(kind, dists, n=args.n, seed=args.seed)
+    est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method)
     for line in estimate_lines(kind, est, scale, args.digits):
         print(line)
     if args.quad:
@@ -490,13 +490,13 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None) -> Any:
+def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None, method: str = "mc") -> Any:
     """Monte Carlo estimate of a divergence with a fixed seed."""
     from . import estimate
 
     func = {"kl": estimate.kl_estimate, "entropy": estimate.entropy_estimate,
             "cross-entropy": estimate.cross_entropy_estimate}[kind]
-    return func(*dists, n=n, rng=np.random.default_rng(seed))
+    return func(*dists, n=n, seed=seed, method=method)
 
 
 def run_quad(kind: str, dists: list[Any]) -> Any:
@@ -517,7 +517,9 @@ def estimate_lines(kind: str, est: Any, scale: float = 1.0, digits: int | None =
     value = float(est.value) / scale
     se = float(est.stderr) / scale
     fmt = (lambda x: f"{x:.{digits}g}") if digits is not None else repr
-    lines = [f"estimate:       {fmt(value)} +/- {fmt(se)} (standard error, n={getattr(est, 'n', '?')})"]
+    method = getattr(est, "method", "")
+    lines = [f"estimate:       {fmt(value)} +/- {fmt(se)} (standard error, n={getattr(est, 'n', '?')}"
+             + (f", {method})" if method else ")")]
     ci = getattr(est, "ci", None)
     if ci is not None:
         lo, hi = (float(c) / scale for c in (ci() if callable(ci) else ci))
@@ -548,30 +550,52 @@ def run_demo(emit: Callable[[str], Any] = print, n: int = 100_000, seed: int = 0
     from . import api, discrete
     from .families import Normal
 
-    emit("1. A closed form derived by sympy")
+    emit("1. A closed form derived by sympy: anadiv.derive_kl(Normal, Normal)")
     derivation = _derive("kl", [Normal, Normal])
     emit(textwrap.indent(render_derivation(derivation, "text"), "   "))
     emit("")
-    emit("2. The numpy code generated from it (sympy-free, in anadiv/_generated/)")
     func = api.kl_function(Normal, Normal)
     try:
         source = inspect.getsource(func)
+        where = f"{func.__module__.replace('.', '/')}.py"
     except (OSError, TypeError):
-        source = str(derivation.source)
-    emit(textwrap.indent(source.rstrip(), "   "))
+        source, where = str(derivation.source), "anadiv/_generated/"
+    emit(f"2. The numpy code generated from it ({where}, sympy-free; docstring left out):")
+    emit(textwrap.indent(_without_docstring(source).rstrip(), "   "))
+    if "powm1mlog" in source:
+        emit("   # powm1mlog(a, b, k) = (a/b)**k - 1 - k*log(a/b), computed without cancellation")
     emit("")
     emit("3. Numbers")
     value = float(api.kl(Normal(0.0, 1.0), Normal(1.0, 2.0)))
-    emit(f"   KL(Normal(0, 1) || Normal(1, 2))              = {value:.6f} nats")
-    bits = float(discrete.kl(np.asarray(DEMO_DISCRETE_P), np.asarray(DEMO_DISCRETE_Q))) / math.log(2)
-    emit(f"   KL(p || q), p={DEMO_DISCRETE_P}, q={DEMO_DISCRETE_Q} = {bits:.3f} bits")
+    emit(f"   closed form:     KL(Normal(0, 1) || Normal(1, 2)) = {value:.6f} nats")
+    bits = float(discrete.kl(DEMO_DISCRETE_P, DEMO_DISCRETE_Q, base=2))
+    emit(f"   discrete:        KL(p || q) = {bits:.3f} bits   (p = {DEMO_DISCRETE_P}, q = {DEMO_DISCRETE_Q})")
     p = parse_distribution(DEMO_MIXTURE, "P")
     q = parse_distribution(DEMO_MIXTURE_Q, "Q")
     est = run_estimate("kl", [p, q], n=n, seed=seed)
-    emit(f"   KL({DEMO_MIXTURE} || {DEMO_MIXTURE_Q}), no closed form:")
-    for line in estimate_lines("kl", est, 1.0, 5):
-        emit(f"     Monte Carlo {line}")
-    emit(f"     quadrature  {quad_value(run_quad('kl', [p, q])):.5f}")
+    truth = quad_value(run_quad("kl", [p, q]))
+    lo, hi = est.ci(0.95)
+    emit(f"   no closed form:  KL(P || {DEMO_MIXTURE_Q}), P = {DEMO_MIXTURE}")
+    emit(f"     Monte Carlo:   {est.value:.5f} +/- {est.stderr:.5f} (n = {est.n}, seed {seed}), "
+         f"95% interval [{lo:.5f}, {hi:.5f}]")
+    inside = "inside" if lo <= truth <= hi else "outside"
+    emit(f"     quadrature:    {truth:.5f} ({inside} the interval)")
+
+
+def _without_docstring(source: str) -> str:
+    """A function's source with its docstring removed (for a compact listing)."""
+    lines = source.splitlines()
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return source
+    node = tree.body[0] if tree.body else None
+    body = getattr(node, "body", None)
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        first, last = body[0].lineno - 1, body[0].end_lineno
+        lines = lines[:first] + lines[last:]
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------
@@ -702,6 +726,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=KINDS, default="kl", help="what to estimate (default: kl)")
     p.add_argument("--n", type=int, default=100_000, help="number of samples (default: 100000)")
     p.add_argument("--seed", type=int, default=0, help="random seed, for reproducible numbers (default: 0)")
+    p.add_argument("--method", choices=("mc", "qmc", "control"), default="mc",
+                   help="mc: plain Monte Carlo (default); qmc: randomized quasi-Monte Carlo (scrambled "
+                   "Sobol, t-interval over randomizations); control: control variates")
     p.add_argument("--quad", action="store_true", help="also print the value from numerical integration")
     p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10")
     p.add_argument("--digits", type=int, default=6, help="significant digits to print (default: 6)")
