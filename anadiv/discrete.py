@@ -409,6 +409,36 @@ def _ce_sum(p: NDArray[np.float64], q: NDArray[np.float64], axis: int = -1) -> N
     return terms.sum(axis=axis)
 
 
+def _in_chunks(
+    kernel: Callable[..., NDArray[np.float64]],
+    arrays: tuple[NDArray[Any], ...],
+    batch: tuple[int, ...],
+) -> NDArray[np.float64]:
+    """Apply a per-bin kernel to broadcastable arrays (bins last) in slices of
+    the leading batch axis, so that its temporaries stay near
+    ``_TILE_ELEMENTS`` (in cache) instead of spanning the whole broadcast
+    batch.  ``kernel(*slices, scratch=...)`` returns the sums over bins."""
+    bins = arrays[0].shape[-1]
+    if not batch:
+        return kernel(*arrays, scratch=None)
+    arrays = tuple(a.reshape((1,) * (len(batch) + 1 - a.ndim) + a.shape) for a in arrays)
+    rest = math.prod(batch[1:]) * bins
+    step = max(1, _TILE_ELEMENTS // max(rest, 1))
+    out = np.empty(batch)
+    if out.size == 0:
+        return out
+    scratch = _Scratch(min(step, batch[0]) * rest)
+    for start in range(0, batch[0], step):
+        part = tuple(a if a.shape[0] == 1 else a[start : start + step] for a in arrays)
+        out[start : start + step] = kernel(*part, scratch=scratch)
+    return out
+
+
+def _js_batch(p: NDArray[np.float64], q: NDArray[np.float64], batch: tuple[int, ...]) -> NDArray[np.float64]:
+    arrays = (np.maximum(p, _TINY), np.maximum(q, _TINY), _xlogx(p), _xlogx(q))
+    return _in_chunks(_js_sum, arrays, batch)
+
+
 # -------------------------------------------------------- public functions
 
 
@@ -511,8 +541,9 @@ def cross_entropy(
     inf
     """
     log_base = _log_base(base)
-    parr, qarr, _ = _two(p, q, axis, normalize, atol)
-    return _finish(_ce_sum(parr, qarr), log_base)
+    parr, qarr, batch = _two(p, q, axis, normalize, atol)
+    total = _in_chunks(lambda a, b, scratch: _ce_sum(a, b), (parr, qarr), batch)
+    return _finish(total, log_base)
 
 
 def kl(
@@ -579,10 +610,13 @@ def kl(
     inf
     """
     log_base = _log_base(base)
-    parr, qarr, _ = _two(p, q, axis, normalize, atol)
+    parr, qarr, batch = _two(p, q, axis, normalize, atol)
     pt, qt = np.maximum(parr, _TINY), np.maximum(qarr, _TINY)
-    total = _kl_sum(pt, qt, np.log(pt), np.log(qt))
-    total = np.where(_support_violated(parr, qarr), np.inf, total)
+
+    def kernel(pt, qt, logp, logq, p, q, scratch):
+        return np.where(_support_violated(p, q), np.inf, _kl_sum(pt, qt, logp, logq, scratch))
+
+    total = _in_chunks(kernel, (pt, qt, np.log(pt), np.log(qt), parr, qarr), batch)
     return _finish(total, log_base)
 
 
@@ -631,9 +665,8 @@ def js_divergence(
     1.0
     """
     log_base = _log_base(base)
-    parr, qarr, _ = _two(p, q, axis, normalize, atol)
-    total = _js_sum(np.maximum(parr, _TINY), np.maximum(qarr, _TINY), _xlogx(parr), _xlogx(qarr))
-    return _finish(total, log_base)
+    parr, qarr, batch = _two(p, q, axis, normalize, atol)
+    return _finish(_js_batch(parr, qarr, batch), log_base)
 
 
 def js_distance(
@@ -682,9 +715,8 @@ def js_distance(
     0.648 (bits under the root), 0.540 (nats)
     """
     log_base = _log_base_for_root(base)
-    parr, qarr, _ = _two(p, q, axis, normalize, atol)
-    total = _js_sum(np.maximum(parr, _TINY), np.maximum(qarr, _TINY), _xlogx(parr), _xlogx(qarr))
-    result = np.sqrt(total / log_base)
+    parr, qarr, batch = _two(p, q, axis, normalize, atol)
+    result = np.sqrt(_js_batch(parr, qarr, batch) / log_base)
     return float(result) if result.ndim == 0 else result
 
 
