@@ -98,7 +98,9 @@ def test_cross_entropy_is_entropy_plus_kl(pq):
     p, q = pq
     h, ce, d = entropy(p), cross_entropy(p, q), kl(p, q)
     assert 0.0 <= h <= math.log(p.size) * (1 + 4 * EPS) + 1e-300
-    assert ce >= h * (1 - 8 * EPS)
+    # Float vectors sum to 1 only within ~n ulps; that slack (not the
+    # evaluation) bounds how far H(p, q) >= H(p) can appear violated.
+    assert ce >= h * (1 - 8 * EPS) - 4 * p.size * EPS
     if math.isinf(d):
         assert math.isinf(ce)
     else:
