@@ -464,6 +464,21 @@ def test_docstring_examples_run():
     assert tried >= 15 and failures == 0
 
 
+def test_docs_page_examples_run():
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "discrete.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    text = "\n\n".join(b for b in blocks if ">>>" in b)
+    test = doctest.DocTestParser().get_doctest(text, {}, "discrete.md", str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    runner.run(test, out=out.append)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 15 and result.failed == 0, "".join(out)
+
+
 def test_public_functions_have_docstrings_and_hints():
     for func in (kl, js_divergence, js_distance, entropy, cross_entropy, pairwise):
         doc = func.__doc__ or ""
