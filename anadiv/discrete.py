@@ -244,7 +244,7 @@ def _xlogx(x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 class _Scratch:
-    """Preallocated temporaries for the JS kernel.
+    """Preallocated temporaries for the JS and KL kernels.
 
     Fresh multi-megabyte arrays for every tile would be paid for in page
     faults; one set per worker is reused for every tile it computes.

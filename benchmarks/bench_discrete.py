@@ -42,6 +42,17 @@ def best_of(func, repeats: int) -> float:
     return best
 
 
+def best_cpu(func, repeats: int) -> float:
+    """Best process CPU time: steadier than wall time on a shared machine,
+    and comparable between single-threaded runs."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        func()
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def dirichlet_histograms(rng: np.random.Generator, n: int, bins: int) -> np.ndarray:
     return rng.dirichlet(np.ones(bins), size=n)
 
@@ -72,6 +83,12 @@ def bench_pairwise(label: str, x: np.ndarray, loop_pairs: int, repeats: int, rng
     t_pdist = best_of(lambda: pdist(x, "jensenshannon"), 1)
     reference = squareform(pdist(x, "jensenshannon"))
 
+    # CPU-time ratios, all single-threaded (interleaved to share the same load)
+    cpu_single = best_cpu(lambda: discrete.pairwise("js_distance", x, workers=1), repeats)
+    sub = idx[: loop_pairs // 3]
+    cpu_loop = best_cpu(lambda: [jensenshannon(x[i], x[j]) for i, j in sub], 1) / len(sub) * n * n
+    cpu_pdist = best_cpu(lambda: pdist(x, "jensenshannon"), 1)
+
     sampled = np.array(sampled)
     mine = matrix[idx[:, 0], idx[:, 1]]
     nonzero = sampled > 0
@@ -93,6 +110,11 @@ def bench_pairwise(label: str, x: np.ndarray, loop_pairs: int, repeats: int, rng
     print(f"ratio, i<j loop / anadiv default            : {t_loop_half / t_default:8.1f} x")
     print(f"ratio, pdist / anadiv default               : {t_pdist / t_default:8.2f} x")
     print(f"ratio, pdist / anadiv workers=1             : {t_pdist / t_single:8.2f} x")
+    print(
+        f"CPU time, single thread: anadiv {cpu_single:.3f} s, loop {cpu_loop:.2f} s (extrapolated, "
+        f"{len(sub)} pairs timed), pdist {cpu_pdist:.3f} s -> loop/anadiv {cpu_loop / cpu_single:.1f} x, "
+        f"i<j loop/anadiv {cpu_loop * (n - 1) / (2 * n) / cpu_single:.1f} x, pdist/anadiv {cpu_pdist / cpu_single:.2f} x"
+    )
     print(f"max relative difference vs scipy loop {rel_loop:.1e}, vs pdist {rel_pdist:.1e}")
 
 
