@@ -33,15 +33,23 @@ Methods (``method=``), each with an honest standard error:
     integrands the error falls almost like :math:`1/n` instead of
     :math:`1/\sqrt n`.
 ``"control"`` (control variates, batch means)
-    Regression on quadratic polynomials of the standardised sample
-    :math:`z = L^{-1}(x - m)` (:math:`z_i` and :math:`z_i z_j - \delta_{ij}`,
-    whose means under P are exactly 0; needs P's mean and covariance in closed
-    form). The sample is split into ``batches`` (default 32) interleaved
+    Regression on polynomials of the standardised sample
+    :math:`z = L^{-1}(x - m)` (:math:`m, LL^T` P's mean and covariance) minus
+    their exact means under P, so every control has mean exactly 0. For a
+    Gaussian P (a Gaussian family or a mixture of Gaussians) the controls are
+    the powers :math:`z_i^k`, :math:`k \le 6` (:math:`k \le 4` below
+    ``n = 16384``), and, up to dimension 10, the products :math:`z_i z_j`;
+    their means come from each coordinate's Gaussian-mixture marginal. For
+    other univariate families they are :math:`z` and :math:`z^2` (mean and
+    variance from a table; not available for Cauchy, or Student-t with
+    ``df <= 2``). The sample is split into ``batches`` (default 32) interleaved
     batches; each batch's coefficient is fitted on the *other* batches
     (cross-fitting, so each batch estimate is unbiased), and the interval is a
     Student-t interval over the batch estimates with ``batches - 1`` degrees of
     freedom. Naive control-variate standard errors under-cover at small ``n``;
-    the batch-means error does not rely on the regression being right.
+    the batch-means error does not rely on the regression being right. At
+    least 64 samples per batch are drawn (``n`` is raised to ``64 * batches``
+    if smaller).
 
 Adaptive mode: give ``rtol`` and/or ``atol`` and sampling continues (starting
 from ``n``, then in chunks, or by doubling for ``"qmc"``) until
@@ -71,6 +79,8 @@ from .quadrature import _KINDS, _dim, _support_inside, _weighted_components
 __all__ = ["Estimate", "kl_estimate", "cross_entropy_estimate", "entropy_estimate"]
 
 _DEFAULT_BATCHES = {"mc": None, "qmc": 16, "control": 32}
+#: The control method draws at least this many samples per batch.
+_MIN_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -486,8 +496,10 @@ def _estimate(
         batches = _DEFAULT_BATCHES[method] or 2
     batches = _check_count(batches, "batches", 2)
     adaptive = rtol is not None or atol is not None
-    if method == "control" and n < 4 * batches:
-        raise ValueError(f"n: method 'control' needs n >= 4 * batches = {4 * batches}, got {n}")
+    if method == "control":
+        # Batch means below ~64 samples per batch are too skewed for the
+        # t-interval to be trusted, so the control method never uses fewer.
+        n = max(n, _MIN_BATCH * batches)
     dp = _dim(p, "p")
     if q is not None:
         dq = _dim(q, "q")
