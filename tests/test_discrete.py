@@ -336,9 +336,10 @@ FUNCS = {"kl": kl, "js_divergence": js_divergence, "js_distance": js_distance, "
 
 @pytest.mark.parametrize("name", list(FUNCS))
 @pytest.mark.parametrize("chunk_size,workers", [(None, None), (7, 1), (3, 2), (100, 2)])
-def test_pairwise_matches_the_per_pair_loop(name, chunk_size, workers):
+@pytest.mark.parametrize("bins", [11, 80])  # tiles with the bins first / last
+def test_pairwise_matches_the_per_pair_loop(name, chunk_size, workers, bins):
     rng = np.random.default_rng(8)
-    x = random_dists(rng, 23, 11, 0.25)
+    x = random_dists(rng, 23, bins, 0.25)
     matrix = pairwise(name, x, base=2, chunk_size=chunk_size, workers=workers)
     loop = np.array([[FUNCS[name](a, b, base=2) for b in x] for a in x])
     np.testing.assert_allclose(matrix, loop, rtol=1e-15, atol=0)
@@ -379,6 +380,25 @@ def test_pairwise_agrees_with_scipy_pdist():
     np.testing.assert_allclose(
         pairwise("js_distance", x), squareform(pdist(x, "jensenshannon")), rtol=1e-13, atol=0
     )
+
+
+def test_pairwise_edge_sizes():
+    assert pairwise("kl", [[0.5, 0.5]]).tolist() == [[0.0]]
+    one_bin = pairwise("js_distance", np.ones((5, 1)))
+    assert one_bin.shape == (5, 5) and (one_bin == 0).all()
+    rng = np.random.default_rng(14)
+    wide = random_dists(rng, 3, 200_000)  # a tile of one pair still fits the scratch
+    np.testing.assert_allclose(
+        pairwise("js_divergence", wide, chunk_size=1), [[js_divergence(a, b) for b in wide] for a in wide], rtol=1e-14
+    )
+
+
+def test_float32_inputs_normalised_in_float32_are_accepted():
+    rng = np.random.default_rng(15)
+    x = rng.random((50, 300)).astype(np.float32)
+    x /= x.sum(axis=1, keepdims=True)
+    assert np.isfinite(kl(x, x[::-1])).all()
+    assert pairwise("js_distance", x).dtype == np.float64
 
 
 def test_pairwise_custom_callable():
