@@ -211,3 +211,19 @@ def test_ci_coverage(name, method, n):
         covered.append(lo <= true <= hi)
     rate = np.mean(covered)
     assert rate >= 0.90, f"{name}/{method}/n={n}: coverage {rate:.3f} (first 50 seeds: {sum(covered[:50])}/50)"
+
+
+def test_estimation_page_examples():
+    import doctest
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "estimation.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    text = "\n\n".join(b for b in blocks if ">>>" in b)
+    test = doctest.DocTestParser().get_doctest(text, {}, "estimation.md", str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    out: list[str] = []
+    runner.run(test, out=out.append)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 10 and result.failed == 0, "".join(out)
