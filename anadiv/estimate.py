@@ -15,13 +15,13 @@ bounded whatever ``n`` is (``n = 10**8`` is fine).
 
 Methods (``method=``), each with an honest standard error:
 
-``"mc"`` (plain Monte Carlo)
+**"mc"** (plain Monte Carlo):
     i.i.d. samples; the value is the sample mean and ``stderr`` the sample
     standard deviation over :math:`\sqrt n` (streaming Chan/Welford update).
     The 95% interval is a normal interval; it covers well once ``n`` is in the
     hundreds.
-``"qmc"`` (randomized quasi-Monte Carlo)
-    Needs inverse CDFs (every built-in univariate family, ``MultivariateNormal``,
+**"qmc"** (randomized quasi-Monte Carlo):
+    needs inverse CDFs (every built-in univariate family, ``MultivariateNormal``,
     ``DiagonalNormal`` and mixtures of them). A mixture P is stratified by
     component: :math:`E_P[h] = \sum_k w_k E_{P_k}[h]`, each term is integrated
     with scrambled Sobol points (``scipy.stats.qmc.Sobol``) pushed through the
@@ -32,8 +32,8 @@ Methods (``method=``), each with an honest standard error:
     the error bar is a real one (not a heuristic QMC bound). For smooth
     integrands the error falls almost like :math:`1/n` instead of
     :math:`1/\sqrt n`.
-``"control"`` (control variates, batch means)
-    Regression on polynomials of the standardised sample
+**"control"** (control variates, batch means):
+    regression on polynomials of the standardised sample
     :math:`z = L^{-1}(x - m)` (:math:`m, LL^T` P's mean and covariance) minus
     their exact means under P, so every control has mean exactly 0. For a
     Gaussian P (a Gaussian family or a mixture of Gaussians) the controls are

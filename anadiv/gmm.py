@@ -18,24 +18,18 @@ Building blocks (closed forms between Gaussians):
 
 What each function guarantees:
 
-=================================  ==========================================
-function                           guarantee
-=================================  ==========================================
-:func:`kl_lower_bound`             lower bound (Durrieu et al.), clipped at 0
-:func:`kl_upper_bound`             upper bound (Durrieu et al.)
-:func:`kl_variational_upper_bound` upper bound (Hershey & Olsen, iterative)
-:func:`kl_bounds_mean`             approximation: mean of the two Durrieu bounds
-:func:`kl_variational`             approximation (not a bound); exact for one
-                                   component each
-:func:`kl_matched_bound`           approximation (Goldberger); not a bound in
-                                   general
-:func:`kl_product`                 approximation (product of Gaussians)
-:func:`kl_moment_matched`          approximation: KL between the moment-matched
-                                   single Gaussians; a *lower bound* is NOT
-                                   implied
-:func:`kl_unscented`               approximation (unscented transform, 2d sigma
-                                   points per component of f)
-=================================  ==========================================
+* :func:`kl_lower_bound`: lower bound (Durrieu et al.), clipped at 0.
+* :func:`kl_upper_bound`: upper bound (Durrieu et al.).
+* :func:`kl_variational_upper_bound`: upper bound (Hershey & Olsen, iterative).
+* :func:`kl_bounds_mean`: approximation, the mean of the two Durrieu bounds.
+* :func:`kl_variational`: approximation (not a bound); exact for one
+  component each.
+* :func:`kl_matched_bound`: approximation (Goldberger); not a bound in general.
+* :func:`kl_product`: approximation (product of Gaussians).
+* :func:`kl_moment_matched`: approximation, the KL between the moment-matched
+  single Gaussians.
+* :func:`kl_unscented`: approximation (unscented transform, 2d sigma points
+  per component of f).
 
 Derivation of the Durrieu bounds (checked against quadrature in the tests).
 Write :math:`\mathrm{KL}(f\|g) = E_f[\log f] - E_f[\log g]` and bound each

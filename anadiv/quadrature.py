@@ -12,8 +12,8 @@ log-densities:
 The integrand is written as ``exp(logp) * (logp - logq)``, set to 0 where
 ``logp = -inf`` (never ``0 * inf = NaN``).
 
-Univariate (any family with scalar parameters, or a :class:`~anadiv.Mixture`)
-    The range is P's support, split at its finite ends, at P's and Q's
+**Univariate** (any family with scalar parameters, or a :class:`~anadiv.Mixture`):
+    the range is P's support, split at its finite ends, at P's and Q's
     breakpoints (kinks, modes, support ends of mixture components) and at
     quantiles of every component of P and Q (so a narrow component is never
     stepped over). ``precision="double"`` integrates each piece with
@@ -30,7 +30,7 @@ Univariate (any family with scalar parameters, or a :class:`~anadiv.Mixture`)
     value can be off by ~1e-10 (more than quad's own estimate); use
     ``"high"`` for such cases.
 
-Two dimensions (``MultivariateNormal``/``DiagonalNormal`` or mixtures of them)
+**Two dimensions** (``MultivariateNormal``/``DiagonalNormal`` or mixtures of them):
     ``scipy.integrate.cubature`` (Gauss-Kronrod 21 product rule, adaptive) over
     the box spanned by every component of P's mean +/- 12 standard deviations
     per coordinate. The returned error is cubature's estimate **plus a rigorous
