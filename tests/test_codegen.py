@@ -137,43 +137,51 @@ def _draw(fam, rng):
     raise AssertionError(f"no valid parameters for {fam.name}")
 
 
+# sympy functions without an mpmath printer rule: lambdify would call the
+# sympy class on mpf arguments (betainc_regularized then returns the
+# unregularized integral, sympy 1.14), so name the mpmath function explicitly.
+_MP_FUNCTIONS = {
+    "betainc_regularized": lambda a, b, x1, x2: mpmath.betainc(a, b, x1, x2, regularized=True),
+    "lowergamma": lambda s, x: mpmath.gammainc(s, 0, x),
+    "uppergamma": lambda s, x: mpmath.gammainc(s, x),
+    "Ei": mpmath.ei,
+}
+
+
 def _mp_value(derivation, values):
     """The engine's expression at float64 ``values`` with 50-digit mpmath."""
     expr = derivation.expr
     if expr == sympy.oo:
         return mpmath.inf
-    subs = {}
-    scalars, per_coord = [], False
+    matrices, scalars, per_coord = {}, [], []
     for syms, vals in zip(derivation.symbols, values):
         for s, v in zip(syms, vals):
             if isinstance(s, sympy.MatrixSymbol):
-                v = np.asarray(v)
-                m = sympy.Matrix(v.reshape(s.shape[0] if v.ndim == 1 else v.shape[0], -1).tolist())
-                subs[s] = sympy.ImmutableMatrix(m.applyfunc(lambda x: sympy.Float(float(x), 60)))
-                for dim in s.shape:
-                    if isinstance(dim, sympy.Symbol):
-                        subs[dim] = m.shape[0]
+                matrices[s] = np.asarray(v, dtype=float)
             elif np.ndim(v) == 1:
-                per_coord = True
-                scalars.append((s, v))
+                per_coord.append((s, np.asarray(v, dtype=float)))
             else:
-                subs[s] = sympy.Float(float(v), 60)
+                scalars.append((s, float(v)))
     with mpmath.workdps(50):
+        if matrices:  # explicit matrices of the same float64 entries, evaluated exactly then to 50 digits
+            dims = {dim: np.shape(v)[0] for m, v in matrices.items() for dim in m.shape if isinstance(dim, sympy.Symbol)}
+            explicit = {}
+            for m, v in matrices.items():
+                shape = tuple(int(dims.get(k, k)) for k in m.shape)
+                entries = v.reshape(shape).tolist()
+                explicit[sympy.MatrixSymbol(m.name, *shape)] = sympy.ImmutableMatrix(
+                    [[sympy.Rational(x) for x in row] for row in entries]
+                )
+            e = expr.xreplace(dims).xreplace(explicit).doit()
+            return mpmath.mpf(str(sympy.N(e, 50)))
+        names = [s for s, _ in scalars] + [s for s, _ in per_coord]
+        fn = sympy.lambdify(names, expr, modules=[_MP_FUNCTIONS, "mpmath"])
+        base = [mpmath.mpf(v) for _, v in scalars]
         if per_coord:  # independent coordinates: the expression is one coordinate's term
-            total = mpmath.mpf(0)
-            for i in range(len(scalars[0][1])):
-                point = dict(subs)
-                point.update({s: sympy.Float(float(v[i]), 60) for s, v in scalars})
-                total += mpmath.mpf(str(sympy.N(expr.xreplace(point), 50)))
-            return total
-        if any(isinstance(s, sympy.MatrixSymbol) for s in subs):
-            expr = expr.xreplace({k: v for k, v in subs.items() if not isinstance(k, sympy.MatrixSymbol)})
-            expr = expr.subs({k: v for k, v in subs.items() if isinstance(k, sympy.MatrixSymbol)}).doit()
-            return mpmath.mpf(str(sympy.N(expr, 50)))
-        value = sympy.N(expr.xreplace(subs), 50)
-        if value in (sympy.oo, sympy.zoo):
-            return mpmath.inf
-        return mpmath.mpf(str(value))
+            n = len(per_coord[0][1])
+            return mpmath.fsum(fn(*base, *[mpmath.mpf(float(v[i])) for _, v in per_coord]) for i in range(n))
+        value = fn(*base)
+        return mpmath.inf if value == mpmath.inf else mpmath.mpf(value)
 
 
 @pytest.mark.parametrize(("kind", "key"), ENTRIES, ids=[f"{k}-{'-'.join(n)}" for k, n in ENTRIES])

@@ -18,6 +18,15 @@ from .generate import DEFAULT_OUT, diff_files, generate_all, jobs, render_files,
 
 
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # sympy's cse and simplifications break ties by hash order: with string
+        # hashing randomized, the same expression could print differently from
+        # run to run. Re-run under a fixed seed so the output is reproducible.
+        import subprocess
+
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        args = sys.argv[1:] if argv is None else argv
+        return subprocess.call([sys.executable, "-m", "anadiv.codegen", *args], env=env)
     parser = argparse.ArgumentParser(prog="python -m anadiv.codegen", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 when files differ")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes")

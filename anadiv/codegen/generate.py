@@ -70,8 +70,17 @@ def derive(job: Job) -> Any:
 
 def run_job(job: Job) -> tuple[Job, GeneratedFunction, float]:
     """Derive and render one closed form; returns the seconds it took."""
+    import sympy
+
+    # sympy's cache makes a result depend on what was computed before (the
+    # structure, not the value); clearing it makes every job independent of
+    # the order jobs run in, so parallel and serial runs write the same files.
+    sympy.core.cache.clear_cache()
     t0 = time.perf_counter()
-    gen = render_function(derive(job))
+    try:
+        gen = render_function(derive(job))
+    except Exception as exc:
+        raise RuntimeError(f"{job.label()}: {type(exc).__name__}: {exc}") from exc
     return job, gen, time.perf_counter() - t0
 
 

@@ -105,6 +105,10 @@ class XpPrinter(SciPyPrinter):
             return f"xp.sqrt({self._print(base)})"
         if exp == -sympy.S.Half:
             return f"(1/xp.sqrt({self._print(base)}))"
+        if not exp.is_Integer:
+            # Python's float ** float is complex for a negative base; xp.power
+            # gives nan there (only ever in an xp.where branch not taken)
+            return f"xp.power({self._print(base)}, {self._print(exp)})"
         return self._hprint_Pow(expr, rational=rational, sqrt="xp.sqrt")
 
     # -------------------------------------------------- piecewise, logic
@@ -161,6 +165,11 @@ class XpPrinter(SciPyPrinter):
 
     def _print_beta(self, expr: Any) -> str:
         return f"xp.beta({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_betainc_regularized(self, expr: Any) -> str:
+        a, b, x1, x2 = (self._print(arg) for arg in expr.args)
+        upper = f"xp.betainc({a}, {b}, {x2})"
+        return upper if expr.args[2] == 0 else f"({upper} - xp.betainc({a}, {b}, {x1}))"
 
     def _print_Abs(self, expr: Any) -> str:
         return f"xp.abs({self._print(expr.args[0])})"
