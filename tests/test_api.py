@@ -193,3 +193,14 @@ def test_importing_anadiv_loads_no_generated_module():
     code = "import sys, anadiv; anadiv.kl; print(sorted(m for m in sys.modules if m.startswith('anadiv._generated.') and m != 'anadiv._generated._index'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from anadiv import _linalg, _xp, api
+
+    for module in (api, _xp, _linalg):
+        result = doctest.testmod(module, verbose=False)
+        assert result.failed == 0, module.__name__
+        assert result.attempted > 0, module.__name__
