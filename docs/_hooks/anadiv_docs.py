@@ -133,7 +133,7 @@ def closed_forms_markdown() -> str:
         out.append("*No closed form is registered yet.*")
         return "\n".join(out) + "\n"
 
-    out += ["| kind | finite | infinite (supports differ) |", "|---|---|---|"]
+    out += ["| kind | closed form | always infinite (supports differ) |", "|---|---|---|"]
     for kind in _KIND_ORDER:
         mine = [r for r in rows if r[0] == kind]
         if mine:
