@@ -76,10 +76,12 @@ def tidy(expr: Any) -> Any:
     # one exponential per term, with a factored argument: exp(-(mu - loc)**2/(2 sigma**2))
     expr = sp.powsimp(expr, combine="exp")
     expr = expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(sp.factor(e.args[0])))
-    if sp.count_ops(expr) <= 40 and not expr.has(sp.Piecewise):
-        candidate = sp.simplify(expr)
-        if sp.count_ops(candidate) <= sp.count_ops(expr):
-            expr = candidate
+    # merge the logarithms of the parameters into one log where that is shorter
+    logs = [t for t in sp.Add.make_args(expr) if isinstance(t, sp.log) or (t.is_Mul and any(isinstance(f, sp.log) for f in t.args) and t.as_coeff_Mul()[0].is_Rational and isinstance(t.as_coeff_Mul()[1], sp.log))]
+    if len(logs) > 1:
+        merged = sp.logcombine(sp.Add(*logs), force=True)
+        if sp.count_ops(merged) < sp.count_ops(sp.Add(*logs)):
+            expr = expr - sp.Add(*logs) + merged
     return expr
 
 

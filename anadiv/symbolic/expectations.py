@@ -374,7 +374,7 @@ def _generic(cls: type) -> tuple[Any, ...]:
 
 def _simplify(expr: Any) -> Any:
     expr = sp.expand(expr)
-    if sp.count_ops(expr) < 80:
+    if sp.count_ops(expr) < 30:
         try:
             expr = sp.simplify(expr)
         except Exception:  # pragma: no cover - simplify is best effort
