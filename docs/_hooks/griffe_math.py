@@ -9,11 +9,16 @@ rendering this extension rewrites
   display block ``\\[ X \\]``,
 * ``:math:`X``` into inline ``\\( X \\)``,
 * ``:func:`name``` (and ``:class:``, ``:mod:``, ``:meth:``, ``:attr:``,
-  ``:data:``, ``:obj:``, ``:exc:``) into inline code.
+  ``:data:``, ``:obj:``, ``:exc:``) into inline code,
+
+and gives functions whose docstring is assigned at import time
+(``f.__doc__ = ...``, invisible to static analysis) that docstring.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import re
 from typing import Any
 
@@ -55,9 +60,32 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _runtime_doc(obj: griffe.Object) -> str | None:
+    """The docstring an object gets at import time (``f.__doc__ = ...``), if any.
+
+    Static analysis cannot see such assignments (the estimators share one
+    docstring template), so the object is looked up in its imported module.
+    """
+    if not obj.path.startswith("anadiv") or obj.kind.value not in ("function", "class"):
+        return None
+    try:
+        value: Any = importlib.import_module(obj.module.path)
+        for part in obj.path[len(obj.module.path) + 1:].split("."):
+            value = getattr(value, part)
+    except Exception:  # not importable: keep griffe's view
+        return None
+    doc = getattr(value, "__doc__", None)
+    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
+
+
 class RstMath(griffe.Extension):
-    """Apply :func:`rst_to_markdown` to every docstring griffe loads."""
+    """Apply :func:`rst_to_markdown` to every docstring griffe loads (and
+    pick up docstrings assigned at import time)."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
+        if obj.docstring is None:
+            doc = _runtime_doc(obj)
+            if doc is not None:
+                obj.docstring = griffe.Docstring(doc, parent=obj)
         if obj.docstring is not None:
             obj.docstring.value = rst_to_markdown(obj.docstring.value)
