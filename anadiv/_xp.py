@@ -133,11 +133,12 @@ class NumpyNamespace:
 
         Used by closed forms that are constant (an infinite KL, a zero).
         """
-        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+        arrays = tuple(a if isinstance(a, (np.ndarray, np.generic, float, int)) else np.asarray(a) for a in arrays)
+        shapes = [np.shape(a) for a in arrays]
         dtype = np.result_type(*arrays, 1.0)
-        if not shape:
+        if not any(shapes):  # scalars: skip the shape broadcasting (hot scalar path)
             return dtype.type(value)
-        return np.full(shape, value, dtype=dtype)
+        return np.full(np.broadcast_shapes(*shapes), value, dtype=dtype)
 
 
 class _DtypeKeeping:

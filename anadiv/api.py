@@ -41,6 +41,7 @@ __all__ = [
 _LOADED: dict[tuple[str, Any], Callable[..., Any]] = {}
 
 _SYMBOL = {"kl": "KL", "cross_entropy": "H", "entropy": "H"}
+_SEPARATOR = {"kl": " || ", "cross_entropy": ", ", "entropy": ""}
 _INSTEAD = {
     "kl": "anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)",
     "cross_entropy": "anadiv.cross_entropy_estimate(p, q) (Monte Carlo) or anadiv.cross_entropy_quad(p, q) (numerical integration)",
@@ -79,8 +80,8 @@ def _name(obj: Any) -> str:
 
 def _describe(kind: str, key: Any) -> str:
     names = key if isinstance(key, tuple) else (key,)
-    shown = [FAMILIES[n].__name__ if n in FAMILIES else n for n in names]
-    return f"{_SYMBOL[kind]}({' || '.join(shown)})" if kind != "entropy" else f"H({shown[0]})"
+    shown = [FAMILIES[n].__name__ if n in FAMILIES else n.title().replace("_", "") for n in names]
+    return f"{_SYMBOL[kind]}({_SEPARATOR[kind].join(shown)})"
 
 
 def _function(kind: str, key: Any) -> Callable[..., Any]:

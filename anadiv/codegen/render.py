@@ -142,8 +142,8 @@ def _docstring(kind: str, families: tuple[type, ...], names: list[list[str]], fn
         title = f"Differential entropy of {cls[0]}({', '.join(names[0])})."
         derive = f"{DERIVE_NAMES[kind]}({cls[0]})"
     else:
-        sym = "KL" if kind == "kl" else "H"
-        title = f"{KIND_TITLES[kind]} {sym}(P || Q), P = {cls[0]}({', '.join(names[0])}), Q = {cls[1]}({', '.join(names[1])})."
+        sym = "KL(P || Q)" if kind == "kl" else "H(P, Q)"
+        title = f"{KIND_TITLES[kind]} {sym}, P = {cls[0]}({', '.join(names[0])}), Q = {cls[1]}({', '.join(names[1])})."
         derive = f"{DERIVE_NAMES[kind]}({cls[0]}, {cls[1]})"
     latex = sympy.latex(expr_for_doc)
     text = sympy.sstr(expr_for_doc)
