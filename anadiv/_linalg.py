@@ -60,6 +60,13 @@ def _float(a: Any) -> np.ndarray:
     return a if a.dtype.kind == "f" else a.astype(np.float64)
 
 
+_OWNER = {"_1": " (P's covariance)", "_2": " (Q's covariance)"}
+
+
+def _not_pd(name: str) -> ValueError:
+    return ValueError(f"{name}: must be positive definite{_OWNER.get(name[-2:], '')} (Cholesky factorization failed)")
+
+
 def cholesky(cov: Any, name: str = "cov") -> np.ndarray:
     """Lower Cholesky factor of a batch of covariance matrices.
 
@@ -85,13 +92,13 @@ def cholesky(cov: Any, name: str = "cov") -> np.ndarray:
             # matrix: LAPACK reads it without a copy
             c, info = potrf(flat[i].T, lower=1, clean=1)
             if info != 0:
-                raise ValueError(f"{name}: must be positive definite (Cholesky factorization failed)")
+                raise _not_pd(name)
             out[i] = c
         return out.reshape(cov.shape)
     try:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
-        raise ValueError(f"{name}: must be positive definite (Cholesky factorization failed)") from None
+        raise _not_pd(name) from None
 
 
 def solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
