@@ -124,3 +124,36 @@ def test_nav_lists_every_page() -> None:
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if not p.relative_to(DOCS).parts[0].startswith("_")}
     missing = sorted(p for p in pages if p not in config)
     assert not missing, f"pages not in mkdocs.yml's nav: {missing}"
+
+
+def _console_examples(text: str) -> list[tuple[str, list[str]]]:
+    """``$ anadiv ...`` commands of ```console blocks, with the output lines shown after them."""
+    examples: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                examples.append((line[2:], []))
+            elif examples:
+                examples[-1][1].append(line)
+    return [(cmd, out) for cmd, out in examples if cmd.startswith("anadiv ")]
+
+
+def test_cli_page_examples_print_what_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    import fnmatch
+    import shlex
+
+    from anadiv.cli import main
+
+    examples = _console_examples((DOCS / "cli.md").read_text(encoding="utf-8"))
+    assert len(examples) >= 10
+    for cmd, expected in examples:
+        code = main(shlex.split(cmd, comments=True)[1:])
+        out, err = capsys.readouterr()
+        shown = [line for line in (out + err).splitlines()]
+        is_error = any(line.startswith("anadiv: error:") for line in expected)
+        assert code == (2 if is_error else 0), (cmd, err)
+        for want, got in zip(expected, shown):
+            # "..." in the page stands for text left out
+            assert fnmatch.fnmatchcase(got, want.replace("[", "[[]").replace("...", "*")), (cmd, want, got)
+        if expected:
+            assert len(shown) >= len(expected), (cmd, shown)
