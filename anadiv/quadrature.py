@@ -200,12 +200,16 @@ def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult
 
     def f(x: float) -> float:
         lp = float(p.logpdf(x))
-        if lp == -math.inf:
+        dens = math.exp(lp)
+        if dens == 0.0:
+            # p underflows: the term is 0 even where log q overflows to -inf
+            # (Gumbel tails: log q ~ -exp(|x|)).
             return 0.0
         lq = float(q.logpdf(x)) if q is not None else 0.0
         if lq == -math.inf:
+            # q = 0 (or log q < -1.8e308) where p > 1e-308: the integral diverges.
             raise _Infinite
-        return math.exp(lp) * h(lp, lq)
+        return dens * h(lp, lq)
 
     total, err, messages = 0.0, 0.0, []
     for a, b in zip(edges[:-1], edges[1:]):
@@ -267,7 +271,25 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
         logp = _mp_logpdf(p)
         logq = _mp_logpdf(q) if q is not None else (lambda x: mpmath.mpf(0))
 
+        finite_edges = [v for v in edges if math.isfinite(v)]
+
+        def negligible(x: Any) -> bool:
+            # A float64 look first: where p < exp(-10^4) the integrand is far
+            # below any working precision, and some log-densities there (Gumbel's
+            # -exp(-z)) would cost mpmath an exponent with billions of digits.
+            # Near a finite end float rounding may fake -inf, so mpmath decides there.
+            xf = float(x)
+            if not math.isfinite(xf):
+                return True
+            if any(abs(xf - e) <= 1e-8 * (1 + abs(e)) for e in finite_edges):
+                return False
+            with np.errstate(all="ignore"):
+                lpf = float(p.logpdf(xf))
+            return lpf < -1e4
+
         def f(x: Any) -> Any:
+            if negligible(x):
+                return mpmath.mpf(0)
             lp = logp(x)
             if lp is None:
                 return mpmath.mpf(0)
@@ -277,13 +299,19 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
             return mpmath.exp(lp) * h(lp, lq)
 
         pts = [mpmath.mpf(v) if math.isfinite(v) else (mpmath.inf if v > 0 else -mpmath.inf) for v in edges]
+        # On infinite pieces tanh-sinh reaches nodes like 1e(10^5), where a
+        # double-exponential tail (Gumbel) would need exp(exp(1e5)): no
+        # finite-cost answer. Beyond |x| = 1e40 * (1 + |largest split point|)
+        # even a Cauchy tail holds less than 1e-38 of the integral, so such
+        # nodes contribute 0.
+        cutoff = mpmath.mpf(1e40) * (1 + max([abs(v) for v in edges if math.isfinite(v)] + [0.0]))
         total, err = mpmath.mpf(0), mpmath.mpf(0)
         for a, b in zip(pts[:-1], pts[1:]):
             # tanh-sinh nodes closer to an end than the working precision round
             # onto it, where a log-density may be +-inf; such a node has a
             # negligible weight, so it contributes 0.
             def g(x: Any, a: Any = a, b: Any = b) -> Any:
-                return f(x) if a < x < b else mpmath.mpf(0)
+                return f(x) if a < x < b and abs(x) < cutoff else mpmath.mpf(0)
 
             v, e = mpmath.quad(g, [a, b], error=True, maxdegree=10)
             total += v
@@ -319,12 +347,13 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
     def f(x: np.ndarray) -> np.ndarray:
         lp = np.asarray(p.logpdf(x), dtype=float)
         lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else np.zeros_like(lp)
-        alive = lp > -np.inf
+        with np.errstate(invalid="ignore", over="ignore"):
+            dens = np.exp(lp)
+        alive = dens > 0
         if np.any(alive & (lq == -np.inf)):
             raise _Infinite
         with np.errstate(invalid="ignore", over="ignore"):
             hv = np.where(alive, h(lp, lq), 0.0)
-            dens = np.exp(lp)
         return np.stack([dens * hv, dens * hv * hv], axis=-1)
 
     res = cubature(f, lo, hi, rule="gk21", rtol=rtol, atol=1e-15, max_subdivisions=20000)

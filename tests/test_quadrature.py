@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from anadiv import DiagonalNormal, Exponential, Gamma, Laplace, MultivariateNormal, Normal, Uniform
+from anadiv import FAMILIES, DiagonalNormal, Exponential, Gamma, Laplace, MultivariateNormal, Normal, Uniform
 from anadiv.mixture import Mixture
 from anadiv.quadrature import QuadResult, cross_entropy_quad, entropy_quad, kl_quad
 
@@ -130,3 +130,14 @@ def test_bad_input():
         kl_quad(Normal(0.0, 1.0), MultivariateNormal([0.0, 0.0], np.eye(2)))
     with pytest.raises(ValueError, match="^p"):
         kl_quad(MultivariateNormal(np.zeros(3), np.eye(3)), MultivariateNormal(np.zeros(3), np.eye(3)))
+
+
+def test_double_exponential_tails_do_not_fake_infinity_or_hang():
+    # Far left, log q of a Gumbel overflows to -inf where p has already
+    # underflowed to 0: the double path must give the finite value, and the
+    # mpmath path must not try exp(exp(huge)).
+    gumbel = FAMILIES["gumbel"]
+    p, q = gumbel(-2.4352281465576047, 0.813295173441634), gumbel(-0.12569221115499563, 0.43337132251037036)
+    dbl, high = kl_quad(p, q), kl_quad(p, q, precision="high")
+    assert math.isfinite(dbl.value)
+    assert abs(dbl.value - high.value) <= 1e-12 * high.value
