@@ -64,14 +64,22 @@ _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: op
 _MAX_EXPONENT = 1000
 
 
+# Common other names of families (lower case) -> registry name.
+_ALIASES = {"mvn": "multivariate_normal", "gaussian": "normal", "diagnormal": "diagonal_normal",
+            "t": "studentt", "student_t": "studentt", "exp": "exponential"}
+
+
 def _family_lookup() -> dict[str, type]:
-    """Lower-case spellings (class name, registry name, no underscores) -> class."""
+    """Lower-case spellings (class name, registry name, no underscores, aliases) -> class."""
     from .families import FAMILIES
 
     table: dict[str, type] = {}
     for key, cls in FAMILIES.items():
         for spelling in (key, cls.__name__, key.replace("_", "")):
             table[spelling.lower()] = cls
+    for alias, key in _ALIASES.items():
+        if key in FAMILIES:
+            table.setdefault(alias, FAMILIES[key])
     return table
 
 
@@ -347,11 +355,15 @@ def _derive(kind: str, fams: list[Any]) -> Any:
     try:
         return func(*fams)
     except NoClosedFormError as exc:
-        names = " ".join(f.__name__ if isinstance(f, type) else type(f).__name__ for f in fams)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no closed form"
+        head = _first_line(exc).split(";")[0]  # the engine's reason, before its advice
+        detail = head[head.index("("):head.rindex(")") + 1] if "(" in head and ")" in head else ""
+        names = [f.__name__ if isinstance(f, type) else type(f).__name__ for f in fams]
+        what = {"kl": f"KL({' || '.join(names)})", "entropy": f"H({names[0]})",
+                "cross-entropy": f"H({', '.join(names)})"}[kind]
+        calls = " ".join(f'"{_example_call(f)}"' for f in fams)
+        extra = "" if kind == "kl" else f" --kind {kind}"
         raise CLIError(
-            f"{first.rstrip('.')}. For numbers use: anadiv estimate with {names} instances "
-            f"(e.g. anadiv estimate \"{_example_call(fams[0])}\" ...)"
+            f"no closed form for {what}{' ' + detail if detail else ''}; for numbers: anadiv estimate {calls}{extra} --quad"
         ) from None
 
 
