@@ -50,7 +50,9 @@ The integrand is written as ``exp(logp) * (logp - logq)``, set to 0 where
 
 If P puts mass where Q's density is zero (P's support not inside Q's, decided
 from the supports before integrating, or ``logq = -inf`` met where ``p > 0``),
-KL and cross-entropy are ``inf``.
+KL and cross-entropy are ``inf``. They are also ``inf`` when an infinite tail
+makes the integral diverge (``|x f(x)|`` not decaying far out, e.g. a Cauchy P
+against a Normal Q, where :math:`E_P[x^2] = \infty`); method ``"divergent tail"``.
 """
 
 from __future__ import annotations
@@ -164,6 +166,39 @@ def _split_points(p: Any, q: Any, lo: float, hi: float) -> list[float]:
         edges.pop()
     edges.append(hi)
     return edges
+
+
+def _tail_diverges(kind: str, p: Any, q: Any, edges: list[float]) -> bool:
+    """True when an infinite end makes the integral diverge.
+
+    For a convergent integral over an infinite end, ``|x f(x)| -> 0``. The
+    integrand is looked at on a geometric grid far out (up to 1e12 times the
+    spread of the split points); if ``|x f(x)|`` is not small and still not
+    decreasing there, the tail integral grows without bound (a Cauchy P and a
+    Normal Q: ``f ~ const``). Quadrature would otherwise return a finite
+    number for a divergent integral.
+    """
+    h, _ = _KINDS[kind]
+    scale = max([1.0] + [abs(v) for v in edges if math.isfinite(v)])
+    for sign, end in ((1.0, edges[-1]), (-1.0, edges[0])):
+        if math.isfinite(end):
+            continue
+        g = []
+        for k in (9, 12):
+            x = sign * scale * 10.0**k
+            with np.errstate(all="ignore"):
+                lp = float(p.logpdf(x))
+                dens = math.exp(lp)
+                if dens == 0.0:
+                    g.append(0.0)
+                    continue
+                lq = float(q.logpdf(x)) if q is not None else 0.0
+            if lq == -math.inf:
+                return True
+            g.append(abs(dens * h(lp, lq)) * abs(x))
+        if g[1] > 1e-9 and g[1] >= g[0]:
+            return True
+    return False
 
 
 def _check_precision(precision: str) -> None:
@@ -384,6 +419,8 @@ def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: flo
             if q is not None and not _support_inside(p, q):
                 return QuadResult(math.inf, 0.0, "support")
             edges = _split_points(p, q, lo, hi)
+            if kind != "entropy" and _tail_diverges(kind, p, q, edges):
+                return QuadResult(math.inf, 0.0, "divergent tail")
             if precision == "high":
                 return _quad_1d_high(kind, p, q, edges, int(digits))
             return _quad_1d_double(kind, p, q, edges)

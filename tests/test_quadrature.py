@@ -141,3 +141,16 @@ def test_double_exponential_tails_do_not_fake_infinity_or_hang():
     dbl, high = kl_quad(p, q), kl_quad(p, q, precision="high")
     assert math.isfinite(dbl.value)
     assert abs(dbl.value - high.value) <= 1e-12 * high.value
+
+
+def test_divergent_tails_are_infinite():
+    cauchy, student = FAMILIES["cauchy"], FAMILIES["studentt"]
+    # E_P[x^2] is infinite for a Cauchy and for a Student-t with df <= 2.
+    assert kl_quad(cauchy(0.0, 1.0), Normal(0.0, 1.0)).value == math.inf
+    assert kl_quad(student(1.5, 0.0, 1.0), Normal(0.0, 1.0), precision="high").value == math.inf
+    # df = 3 is finite; both precisions agree.
+    p = student(3.0, 0.0, 1.0)
+    assert abs(kl_quad(p, Normal(0.0, 1.0)).value - kl_quad(p, Normal(0.0, 1.0), precision="high").value) < 1e-11
+    # Cauchy against Cauchy is finite: log((1 + 1/4 + ...)) closed form
+    # KL(C(0,1) || C(1,2)) = log(((1 + 2)^2 + 1^2) / (4 * 1 * 2)) = log(10/8).
+    assert abs(kl_quad(cauchy(0.0, 1.0), cauchy(1.0, 2.0)).value - math.log(10 / 8)) < 1e-12
