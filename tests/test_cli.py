@@ -282,6 +282,28 @@ def test_derive_entropy_of_one_family(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0 and out2 == out
 
 
+def test_derive_without_closed_form_suggests_estimate(capsys: pytest.CaptureFixture[str]) -> None:
+    from anadiv import api
+    from anadiv.families import FAMILIES
+
+    registered = {(c.p, c.q) for c in api.closed_form_pairs("kl")}
+    univariate = sorted(n for n, c in FAMILIES.items() if not c.event_ndim)
+    missing = [(p, q) for p in univariate for q in univariate if (p, q) not in registered]
+    if not missing:  # pragma: no cover
+        pytest.skip("every univariate KL pair has a closed form")
+    code, out, err = run(capsys, "derive", *missing[0])
+    assert_one_line_error(code, out, err, "no closed form", "anadiv estimate")
+    # the suggested command runs
+    suggested = err.split("for numbers: ", 1)[1].strip()
+    import shlex
+
+    args = shlex.split(suggested)[1:]
+    assert args[0] == "estimate"
+    code, out, err = run(capsys, *args, "--n", "2000")
+    assert code == 0, err
+    assert out.startswith("estimate:")
+
+
 def test_derive_wrong_number_of_families(capsys: pytest.CaptureFixture[str]) -> None:
     assert_one_line_error(*run(capsys, "derive", "normal", "--kind", "kl"), "two families")
     assert_one_line_error(*run(capsys, "derive", "normal", "normal", "--kind", "entropy"), "one family")
