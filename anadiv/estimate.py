@@ -58,8 +58,9 @@ first (a ``RuntimeWarning`` says when the cap was hit). ``progress=True``
 prints one updating line to stderr.
 
 Infinite divergences: when P's support is not inside Q's (decided from the
-supports, univariate) or a sample lands where ``log q = -inf``, KL and
-cross-entropy are ``inf`` (with ``stderr`` 0).
+supports, univariate), when an infinite tail makes the expectation diverge
+(univariate; the check of :func:`anadiv.kl_quad`), or when a sample lands where
+``log q = -inf``, KL and cross-entropy are ``inf`` (with ``stderr`` 0).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ import numpy as np
 
 from .families._base import Family
 from .mixture import Mixture, _is_gaussian, gaussian_params
-from .quadrature import _KINDS, _dim, _support_inside, _weighted_components
+from .quadrature import _KINDS, _dim, _split_points, _support, _support_inside, _tail_diverges, _weighted_components
 
 __all__ = ["Estimate", "kl_estimate", "cross_entropy_estimate", "entropy_estimate"]
 
@@ -507,6 +508,11 @@ def _estimate(
             raise ValueError(f"q: dimension {dq or 1} does not match p's dimension {dp or 1}")
         if dp == 0 and not _support_inside(p, q):
             return Estimate(math.inf, 0.0, 0, "support")
+        if dp == 0:
+            lo, hi = _support(p)
+            if _tail_diverges(kind, p, q, _split_points(p, q, lo, hi)):
+                # Sample means would be finite but meaningless (infinite variance).
+                return Estimate(math.inf, 0.0, 0, "divergent tail")
     rng = np.random.default_rng(seed)
     evaluate = _evaluator(kind, p, q)
     try:

@@ -227,3 +227,8 @@ def test_estimation_page_examples():
     runner.run(test, out=out.append)
     result = runner.summarize(verbose=False)
     assert result.attempted >= 10 and result.failed == 0, "".join(out)
+
+
+def test_divergent_tail_is_infinite_not_a_noisy_number():
+    est = kl_estimate(FAMILIES["cauchy"](0.0, 1.0), Normal(0.0, 1.0), n=1000, seed=0)
+    assert est.value == math.inf and est.method == "divergent tail"
