@@ -70,7 +70,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="^rtol"):
         kl_estimate(p, q, rtol=-1.0)
     with pytest.raises(ValueError, match="^method"):
-        kl_estimate(FAMILIES["cauchy"](0.0, 1.0), q, method="control")
+        kl_estimate(FAMILIES["cauchy"](0.0, 1.0), FAMILIES["cauchy"](1.0, 2.0), method="control")
 
 
 def test_reproducible_from_seed():
