@@ -427,7 +427,7 @@ def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
 
 
 def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``; do not edit.
 
@@ -464,7 +464,7 @@ def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
 
 
 def cross_entropy_beta_exponential(a_1, b_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Exponential)``; do not edit.
 
@@ -498,7 +498,7 @@ def cross_entropy_beta_exponential(a_1, b_1, rate_2):
 
 
 def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Gamma)``; do not edit.
 
@@ -536,7 +536,7 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
 
 
 def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Laplace)``; do not edit.
 
@@ -589,7 +589,7 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
 
 
 def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, LogNormal)``; do not edit.
 
@@ -634,7 +634,7 @@ def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
 
 
 def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Normal)``; do not edit.
 
@@ -678,7 +678,7 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
 
 
 def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Uniform)``; do not edit.
 
@@ -713,7 +713,7 @@ def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
 
 
 def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Beta(a_1, b_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Weibull)``; do not edit.
 

@@ -471,7 +471,7 @@ def kl_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
 
 
 def cross_entropy_cauchy_beta(loc_1, scale_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Beta)``; do not edit.
 
@@ -505,7 +505,7 @@ def cross_entropy_cauchy_beta(loc_1, scale_1, a_2, b_2):
 
 
 def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Cauchy(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Cauchy(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Cauchy)``; do not edit.
 
@@ -540,7 +540,7 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_cauchy_exponential(loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Exponential)``; do not edit.
 
@@ -574,7 +574,7 @@ def cross_entropy_cauchy_exponential(loc_1, scale_1, rate_2):
 
 
 def cross_entropy_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gamma)``; do not edit.
 
@@ -608,7 +608,7 @@ def cross_entropy_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
 
 
 def cross_entropy_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gumbel)``; do not edit.
 
@@ -642,7 +642,7 @@ def cross_entropy_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``; do not edit.
 
@@ -676,7 +676,7 @@ def cross_entropy_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``; do not edit.
 
@@ -710,7 +710,7 @@ def cross_entropy_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``; do not edit.
 
@@ -744,7 +744,7 @@ def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = StudentT(df_2, loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = StudentT(df_2, loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, StudentT)``; do not edit.
 
@@ -782,7 +782,7 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
 
 
 def cross_entropy_cauchy_uniform(loc_1, scale_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Uniform)``; do not edit.
 
@@ -816,7 +816,7 @@ def cross_entropy_cauchy_uniform(loc_1, scale_1, low_2, high_2):
 
 
 def cross_entropy_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Cauchy(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Weibull)``; do not edit.
 

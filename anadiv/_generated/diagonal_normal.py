@@ -58,12 +58,11 @@ def kl_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
 
     .. math::
 
-        \frac{mean_{1}^{2}}{2 scale_{2}^{2}} - \frac{mean_{1} mean_{2}}{scale_{2}^{2}} + \frac{mean_{2}^{2}}{2 scale_{2}^{2}} + \frac{scale_{1}^{2}}{2 scale_{2}^{2}} + \log{\left(\frac{scale_{2}}{scale_{1}} \right)} - \frac{1}{2}
+        \log{\left(\frac{scale_{2}}{scale_{1}} \right)} - \frac{1}{2} + \frac{scale_{1}^{2} + \left(mean_{1} - mean_{2}\right)^{2}}{2 scale_{2}^{2}}
 
     As text::
 
-        mean_1**2/(2*scale_2**2) - mean_1*mean_2/scale_2**2 + mean_2**2/(2*scale_2**2) +
-        scale_1**2/(2*scale_2**2) + log(scale_2/scale_1) - 1/2
+        log(scale_2/scale_1) - 1/2 + (scale_1**2 + (mean_1 - mean_2)**2)/(2*scale_2**2)
 
     Parameters
     ----------
@@ -88,18 +87,18 @@ def kl_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
 
 
 def cross_entropy_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = DiagonalNormal(mean_1, scale_1), Q = DiagonalNormal(mean_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = DiagonalNormal(mean_1, scale_1), Q = DiagonalNormal(mean_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(DiagonalNormal, DiagonalNormal)``; do not edit.
 
     .. math::
 
-        \frac{mean_{1}^{2}}{2 scale_{2}^{2}} - \frac{mean_{1} mean_{2}}{scale_{2}^{2}} + \frac{mean_{2}^{2}}{2 scale_{2}^{2}} + \frac{scale_{1}^{2}}{2 scale_{2}^{2}} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+        \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{scale_{1}^{2} + \left(mean_{1} - mean_{2}\right)^{2}}{2 scale_{2}^{2}}
 
     As text::
 
-        mean_1**2/(2*scale_2**2) - mean_1*mean_2/scale_2**2 + mean_2**2/(2*scale_2**2) +
-        scale_1**2/(2*scale_2**2) + log(scale_2) + log(2)/2 + log(pi)/2
+        log(scale_2) + log(2)/2 + log(pi)/2 + (scale_1**2 + (mean_1 -
+        mean_2)**2)/(2*scale_2**2)
 
     Parameters
     ----------

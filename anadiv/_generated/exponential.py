@@ -407,7 +407,7 @@ def kl_exponential_weibull(rate_1, shape_2, scale_2):
 
 
 def cross_entropy_exponential_beta(rate_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``; do not edit.
 
@@ -441,7 +441,7 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
 
 
 def cross_entropy_exponential_exponential(rate_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``; do not edit.
 
@@ -475,7 +475,7 @@ def cross_entropy_exponential_exponential(rate_1, rate_2):
 
 
 def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``; do not edit.
 
@@ -511,7 +511,7 @@ def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
 
 
 def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``; do not edit.
 
@@ -547,7 +547,7 @@ def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
 
 
 def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``; do not edit.
 
@@ -585,7 +585,7 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
 
 
 def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``; do not edit.
 
@@ -625,7 +625,7 @@ def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
 
 
 def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``; do not edit.
 
@@ -661,7 +661,7 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
 
 
 def cross_entropy_exponential_uniform(rate_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``; do not edit.
 
@@ -695,7 +695,7 @@ def cross_entropy_exponential_uniform(rate_1, low_2, high_2):
 
 
 def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``; do not edit.
 

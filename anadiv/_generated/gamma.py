@@ -423,7 +423,7 @@ def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
 
 
 def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``; do not edit.
 
@@ -457,7 +457,7 @@ def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
 
 
 def cross_entropy_gamma_exponential(shape_1, rate_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``; do not edit.
 
@@ -491,7 +491,7 @@ def cross_entropy_gamma_exponential(shape_1, rate_1, rate_2):
 
 
 def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``; do not edit.
 
@@ -527,7 +527,7 @@ def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
 
 
 def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``; do not edit.
 
@@ -563,7 +563,7 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
 
 
 def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``; do not edit.
 
@@ -604,7 +604,7 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
 
 
 def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``; do not edit.
 
@@ -647,7 +647,7 @@ def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
 
 
 def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``; do not edit.
 
@@ -684,7 +684,7 @@ def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
 
 
 def cross_entropy_gamma_uniform(shape_1, rate_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``; do not edit.
 
@@ -718,7 +718,7 @@ def cross_entropy_gamma_uniform(shape_1, rate_1, low_2, high_2):
 
 
 def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Gamma(shape_1, rate_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``; do not edit.
 

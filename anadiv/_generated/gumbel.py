@@ -302,15 +302,14 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
 
     .. math::
 
-        \frac{loc_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{loc_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\gamma loc_{1} scale_{1}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} - \frac{\gamma \mu_{2} scale_{1}}{\sigma_{2}^{2}} + \frac{\gamma^{2} scale_{1}^{2}}{2 \sigma_{2}^{2}} + \frac{\pi^{2} scale_{1}^{2}}{12 \sigma_{2}^{2}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} \sigma_{2}}{scale_{1}} \right)} - 1 - \gamma
+        \log{\left(\frac{\sqrt{2} \sqrt{\pi} \sigma_{2}}{scale_{1}} \right)} - 1 - \gamma + \frac{12 \gamma loc_{1} scale_{1} - 12 \gamma \mu_{2} scale_{1} + 6 \gamma^{2} scale_{1}^{2} + \pi^{2} scale_{1}^{2} + 6 \left(loc_{1} - \mu_{2}\right)^{2}}{12 \sigma_{2}^{2}}
 
     As text::
 
-        loc_1**2/(2*sigma_2**2) - loc_1*mu_2/sigma_2**2 +
-        EulerGamma*loc_1*scale_1/sigma_2**2 + mu_2**2/(2*sigma_2**2) -
-        EulerGamma*mu_2*scale_1/sigma_2**2 + EulerGamma**2*scale_1**2/(2*sigma_2**2) +
-        pi**2*scale_1**2/(12*sigma_2**2) + log(sqrt(2)*sqrt(pi)*sigma_2/scale_1) - 1 -
-        EulerGamma
+        log(sqrt(2)*sqrt(pi)*sigma_2/scale_1) - 1 - EulerGamma +
+        (12*EulerGamma*loc_1*scale_1 - 12*EulerGamma*mu_2*scale_1 +
+        6*EulerGamma**2*scale_1**2 + pi**2*scale_1**2 + 6*(loc_1 -
+        mu_2)**2)/(12*sigma_2**2)
 
     Parameters
     ----------
@@ -404,7 +403,7 @@ def kl_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
 
 
 def cross_entropy_gumbel_beta(loc_1, scale_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Beta)``; do not edit.
 
@@ -438,7 +437,7 @@ def cross_entropy_gumbel_beta(loc_1, scale_1, a_2, b_2):
 
 
 def cross_entropy_gumbel_exponential(loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Exponential)``; do not edit.
 
@@ -472,7 +471,7 @@ def cross_entropy_gumbel_exponential(loc_1, scale_1, rate_2):
 
 
 def cross_entropy_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gamma)``; do not edit.
 
@@ -506,7 +505,7 @@ def cross_entropy_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
 
 
 def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gumbel)``; do not edit.
 
@@ -542,7 +541,7 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``; do not edit.
 
@@ -580,7 +579,7 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``; do not edit.
 
@@ -614,20 +613,19 @@ def cross_entropy_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``; do not edit.
 
     .. math::
 
-        \frac{loc_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{loc_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\gamma loc_{1} scale_{1}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} - \frac{\gamma \mu_{2} scale_{1}}{\sigma_{2}^{2}} + \frac{\gamma^{2} scale_{1}^{2}}{2 \sigma_{2}^{2}} + \frac{\pi^{2} scale_{1}^{2}}{12 \sigma_{2}^{2}} + \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+        \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{12 \gamma loc_{1} scale_{1} - 12 \gamma \mu_{2} scale_{1} + 6 \gamma^{2} scale_{1}^{2} + \pi^{2} scale_{1}^{2} + 6 \left(loc_{1} - \mu_{2}\right)^{2}}{12 \sigma_{2}^{2}}
 
     As text::
 
-        loc_1**2/(2*sigma_2**2) - loc_1*mu_2/sigma_2**2 +
-        EulerGamma*loc_1*scale_1/sigma_2**2 + mu_2**2/(2*sigma_2**2) -
-        EulerGamma*mu_2*scale_1/sigma_2**2 + EulerGamma**2*scale_1**2/(2*sigma_2**2) +
-        pi**2*scale_1**2/(12*sigma_2**2) + log(sigma_2) + log(2)/2 + log(pi)/2
+        log(sigma_2) + log(2)/2 + log(pi)/2 + (12*EulerGamma*loc_1*scale_1 -
+        12*EulerGamma*mu_2*scale_1 + 6*EulerGamma**2*scale_1**2 + pi**2*scale_1**2 +
+        6*(loc_1 - mu_2)**2)/(12*sigma_2**2)
 
     Parameters
     ----------
@@ -652,7 +650,7 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_gumbel_uniform(loc_1, scale_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Uniform)``; do not edit.
 
@@ -686,7 +684,7 @@ def cross_entropy_gumbel_uniform(loc_1, scale_1, low_2, high_2):
 
 
 def cross_entropy_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Gumbel(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Weibull)``; do not edit.
 

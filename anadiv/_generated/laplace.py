@@ -300,12 +300,12 @@ def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
 
     .. math::
 
-        \frac{loc_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{loc_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \frac{scale_{1}^{2}}{\sigma_{2}^{2}} - \log{\left(scale_{1} \right)} + \log{\left(\sigma_{2} \right)} - 1 - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+        - \log{\left(scale_{1} \right)} + \log{\left(\sigma_{2} \right)} - 1 - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{2 scale_{1}^{2} + \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
     As text::
 
-        loc_1**2/(2*sigma_2**2) - loc_1*mu_2/sigma_2**2 + mu_2**2/(2*sigma_2**2) +
-        scale_1**2/sigma_2**2 - log(scale_1) + log(sigma_2) - 1 - log(2)/2 + log(pi)/2
+        -log(scale_1) + log(sigma_2) - 1 - log(2)/2 + log(pi)/2 + (2*scale_1**2 + (loc_1
+        - mu_2)**2)/(2*sigma_2**2)
 
     Parameters
     ----------
@@ -398,7 +398,7 @@ def kl_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
 
 
 def cross_entropy_laplace_beta(loc_1, scale_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Beta)``; do not edit.
 
@@ -432,7 +432,7 @@ def cross_entropy_laplace_beta(loc_1, scale_1, a_2, b_2):
 
 
 def cross_entropy_laplace_exponential(loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Exponential)``; do not edit.
 
@@ -466,7 +466,7 @@ def cross_entropy_laplace_exponential(loc_1, scale_1, rate_2):
 
 
 def cross_entropy_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Gamma)``; do not edit.
 
@@ -500,7 +500,7 @@ def cross_entropy_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
 
 
 def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Gumbel)``; do not edit.
 
@@ -539,7 +539,7 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``; do not edit.
 
@@ -576,7 +576,7 @@ def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``; do not edit.
 
@@ -610,18 +610,18 @@ def cross_entropy_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``; do not edit.
 
     .. math::
 
-        \frac{loc_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{loc_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \frac{scale_{1}^{2}}{\sigma_{2}^{2}} + \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+        \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{2 scale_{1}^{2} + \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
     As text::
 
-        loc_1**2/(2*sigma_2**2) - loc_1*mu_2/sigma_2**2 + mu_2**2/(2*sigma_2**2) +
-        scale_1**2/sigma_2**2 + log(sigma_2) + log(2)/2 + log(pi)/2
+        log(sigma_2) + log(2)/2 + log(pi)/2 + (2*scale_1**2 + (loc_1 -
+        mu_2)**2)/(2*sigma_2**2)
 
     Parameters
     ----------
@@ -645,7 +645,7 @@ def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_laplace_uniform(loc_1, scale_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Uniform)``; do not edit.
 
@@ -679,7 +679,7 @@ def cross_entropy_laplace_uniform(loc_1, scale_1, low_2, high_2):
 
 
 def cross_entropy_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Laplace(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Weibull)``; do not edit.
 

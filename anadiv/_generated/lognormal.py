@@ -232,12 +232,11 @@ def kl_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
 
     .. math::
 
-        \frac{\mu_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{\mu_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \frac{\sigma_{1}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)} - \frac{1}{2}
+        \log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)} - \frac{1}{2} + \frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
     As text::
 
-        mu_1**2/(2*sigma_2**2) - mu_1*mu_2/sigma_2**2 + mu_2**2/(2*sigma_2**2) +
-        sigma_1**2/(2*sigma_2**2) + log(sigma_2/sigma_1) - 1/2
+        log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
 
     Parameters
     ----------
@@ -370,7 +369,7 @@ def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
 
 
 def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``; do not edit.
 
@@ -404,7 +403,7 @@ def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 
 
 def cross_entropy_lognormal_exponential(mu_1, sigma_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``; do not edit.
 
@@ -438,7 +437,7 @@ def cross_entropy_lognormal_exponential(mu_1, sigma_1, rate_2):
 
 
 def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``; do not edit.
 
@@ -473,7 +472,7 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
 
 
 def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``; do not edit.
 
@@ -515,18 +514,18 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
 
 
 def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``; do not edit.
 
     .. math::
 
-        \frac{\mu_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{\mu_{1} \mu_{2}}{\sigma_{2}^{2}} + \mu_{1} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \frac{\sigma_{1}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+        \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{2 \mu_{1} \sigma_{2}^{2} + \sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
     As text::
 
-        mu_1**2/(2*sigma_2**2) - mu_1*mu_2/sigma_2**2 + mu_1 + mu_2**2/(2*sigma_2**2) +
-        sigma_1**2/(2*sigma_2**2) + log(sigma_2) + log(2)/2 + log(pi)/2
+        log(sigma_2) + log(2)/2 + log(pi)/2 + (2*mu_1*sigma_2**2 + sigma_1**2 + (mu_1 -
+        mu_2)**2)/(2*sigma_2**2)
 
     Parameters
     ----------
@@ -552,7 +551,7 @@ def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
 
 
 def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``; do not edit.
 
@@ -590,7 +589,7 @@ def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
 
 
 def cross_entropy_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Uniform)``; do not edit.
 
@@ -624,7 +623,7 @@ def cross_entropy_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
 
 
 def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = LogNormal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Weibull)``; do not edit.
 

@@ -94,7 +94,7 @@ def kl_multivariate_normal_multivariate_normal(mean_1, cov_1, mean_2, cov_2):
 
 
 def cross_entropy_multivariate_normal_multivariate_normal(mean_1, cov_1, mean_2, cov_2):
-    r"""Cross-entropy H(P || Q), P = MultivariateNormal(mean_1, cov_1), Q = MultivariateNormal(mean_2, cov_2).
+    r"""Cross-entropy H(P, Q), P = MultivariateNormal(mean_1, cov_1), Q = MultivariateNormal(mean_2, cov_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(MultivariateNormal, MultivariateNormal)``; do not edit.
 

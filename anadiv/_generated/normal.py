@@ -302,12 +302,11 @@ def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
 
     .. math::
 
-        \frac{\mu_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{\mu_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \frac{\sigma_{1}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)} - \frac{1}{2}
+        \log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)} - \frac{1}{2} + \frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
     As text::
 
-        mu_1**2/(2*sigma_2**2) - mu_1*mu_2/sigma_2**2 + mu_2**2/(2*sigma_2**2) +
-        sigma_1**2/(2*sigma_2**2) + log(sigma_2/sigma_1) - 1/2
+        log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
 
     Parameters
     ----------
@@ -399,7 +398,7 @@ def kl_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
 
 
 def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``; do not edit.
 
@@ -433,7 +432,7 @@ def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
 
 
 def cross_entropy_normal_exponential(mu_1, sigma_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Exponential)``; do not edit.
 
@@ -467,7 +466,7 @@ def cross_entropy_normal_exponential(mu_1, sigma_1, rate_2):
 
 
 def cross_entropy_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Gamma)``; do not edit.
 
@@ -501,7 +500,7 @@ def cross_entropy_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
 
 
 def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Gumbel)``; do not edit.
 
@@ -537,7 +536,7 @@ def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
 
 
 def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``; do not edit.
 
@@ -577,7 +576,7 @@ def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
 
 
 def cross_entropy_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``; do not edit.
 
@@ -611,18 +610,18 @@ def cross_entropy_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
 
 
 def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``; do not edit.
 
     .. math::
 
-        \frac{\mu_{1}^{2}}{2 \sigma_{2}^{2}} - \frac{\mu_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \frac{\sigma_{1}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+        \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
     As text::
 
-        mu_1**2/(2*sigma_2**2) - mu_1*mu_2/sigma_2**2 + mu_2**2/(2*sigma_2**2) +
-        sigma_1**2/(2*sigma_2**2) + log(sigma_2) + log(2)/2 + log(pi)/2
+        log(sigma_2) + log(2)/2 + log(pi)/2 + (sigma_1**2 + (mu_1 -
+        mu_2)**2)/(2*sigma_2**2)
 
     Parameters
     ----------
@@ -646,7 +645,7 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
 
 
 def cross_entropy_normal_uniform(mu_1, sigma_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Uniform)``; do not edit.
 
@@ -680,7 +679,7 @@ def cross_entropy_normal_uniform(mu_1, sigma_1, low_2, high_2):
 
 
 def cross_entropy_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Normal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``; do not edit.
 

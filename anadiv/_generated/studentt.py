@@ -258,17 +258,15 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 
     .. math::
 
-        \begin{cases} \frac{df_{1} loc_{1}^{2}}{2 df_{1} \sigma_{2}^{2} - 4 \sigma_{2}^{2}} + \frac{df_{1} scale_{1}^{2}}{2 df_{1} \sigma_{2}^{2} - 4 \sigma_{2}^{2}} + \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} - \frac{2 loc_{1}^{2}}{2 df_{1} \sigma_{2}^{2} - 4 \sigma_{2}^{2}} - \frac{loc_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\frac{\sqrt{2} \sigma_{2}}{\sqrt{df_{1}} scale_{1}} \right)} - \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{1}}{2} + \frac{1}{2} \right)} + \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} & \text{for}\: df_{1} > 1 \wedge df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} + \log{\left(\frac{\sqrt{2} \sigma_{2}}{\sqrt{df_{1}} scale_{1}} \right)} - \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{1}}{2} + \frac{1}{2} \right)} + \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} + \frac{df_{1} scale_{1}^{2} + \left(df_{1} - 2\right) \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2} \left(df_{1} - 2\right)} & \text{for}\: df_{1} > 1 \wedge df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
-        Piecewise((df_1*loc_1**2/(2*df_1*sigma_2**2 - 4*sigma_2**2) +
-        df_1*scale_1**2/(2*df_1*sigma_2**2 - 4*sigma_2**2) + df_1*polygamma(0, df_1/2)/2
-        - df_1*polygamma(0, df_1/2 + 1/2)/2 - 2*loc_1**2/(2*df_1*sigma_2**2 -
-        4*sigma_2**2) - loc_1*mu_2/sigma_2**2 + mu_2**2/(2*sigma_2**2) +
+        Piecewise((df_1*polygamma(0, df_1/2)/2 - df_1*polygamma(0, df_1/2 + 1/2)/2 +
         log(sqrt(2)*sigma_2/(sqrt(df_1)*scale_1)) - loggamma(df_1/2) + loggamma(df_1/2 +
-        1/2) + polygamma(0, df_1/2)/2 - polygamma(0, df_1/2 + 1/2)/2, (df_1 > 1) & (df_1
-        > 2)), (oo, True))
+        1/2) + polygamma(0, df_1/2)/2 - polygamma(0, df_1/2 + 1/2)/2 + (df_1*scale_1**2
+        + (df_1 - 2)*(loc_1 - mu_2)**2)/(2*sigma_2**2*(df_1 - 2)), (df_1 > 1) & (df_1 >
+        2)), (oo, True))
 
     Parameters
     ----------
@@ -366,7 +364,7 @@ def kl_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
 
 
 def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``; do not edit.
 
@@ -400,7 +398,7 @@ def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
 
 
 def cross_entropy_studentt_exponential(df_1, loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``; do not edit.
 
@@ -434,7 +432,7 @@ def cross_entropy_studentt_exponential(df_1, loc_1, scale_1, rate_2):
 
 
 def cross_entropy_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``; do not edit.
 
@@ -468,7 +466,7 @@ def cross_entropy_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
 
 
 def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``; do not edit.
 
@@ -502,7 +500,7 @@ def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``; do not edit.
 
@@ -536,21 +534,19 @@ def cross_entropy_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``; do not edit.
 
     .. math::
 
-        \begin{cases} \frac{df_{1} loc_{1}^{2}}{2 df_{1} \sigma_{2}^{2} - 4 \sigma_{2}^{2}} + \frac{df_{1} scale_{1}^{2}}{2 df_{1} \sigma_{2}^{2} - 4 \sigma_{2}^{2}} - \frac{2 loc_{1}^{2}}{2 df_{1} \sigma_{2}^{2} - 4 \sigma_{2}^{2}} - \frac{loc_{1} \mu_{2}}{\sigma_{2}^{2}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} & \text{for}\: df_{1} > 1 \wedge df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{df_{1} scale_{1}^{2} + \left(df_{1} - 2\right) \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2} \left(df_{1} - 2\right)} & \text{for}\: df_{1} > 1 \wedge df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
-        Piecewise((df_1*loc_1**2/(2*df_1*sigma_2**2 - 4*sigma_2**2) +
-        df_1*scale_1**2/(2*df_1*sigma_2**2 - 4*sigma_2**2) -
-        2*loc_1**2/(2*df_1*sigma_2**2 - 4*sigma_2**2) - loc_1*mu_2/sigma_2**2 +
-        mu_2**2/(2*sigma_2**2) + log(sigma_2) + log(2)/2 + log(pi)/2, (df_1 > 1) & (df_1
-        > 2)), (oo, True))
+        Piecewise((log(sigma_2) + log(2)/2 + log(pi)/2 + (df_1*scale_1**2 + (df_1 -
+        2)*(loc_1 - mu_2)**2)/(2*sigma_2**2*(df_1 - 2)), (df_1 > 1) & (df_1 > 2)), (oo,
+        True))
 
     Parameters
     ----------
@@ -578,7 +574,7 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Uniform)``; do not edit.
 
@@ -612,7 +608,7 @@ def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
 
 
 def cross_entropy_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Weibull)``; do not edit.
 

@@ -603,7 +603,7 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
 
 
 def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Beta)``; do not edit.
 
@@ -653,7 +653,7 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
 
 
 def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Cauchy(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Cauchy(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Cauchy)``; do not edit.
 
@@ -700,7 +700,7 @@ def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 
 
 def cross_entropy_uniform_exponential(low_1, high_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``; do not edit.
 
@@ -736,7 +736,7 @@ def cross_entropy_uniform_exponential(low_1, high_1, rate_2):
 
 
 def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``; do not edit.
 
@@ -779,7 +779,7 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
 
 
 def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Gumbel(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Gumbel(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``; do not edit.
 
@@ -821,7 +821,7 @@ def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
 
 
 def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``; do not edit.
 
@@ -863,7 +863,7 @@ def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
 
 
 def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``; do not edit.
 
@@ -916,7 +916,7 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
 
 
 def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``; do not edit.
 
@@ -953,7 +953,7 @@ def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
 
 
 def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = StudentT(df_2, loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = StudentT(df_2, loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, StudentT)``; do not edit.
 
@@ -1021,7 +1021,7 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
 
 
 def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Uniform)``; do not edit.
 
@@ -1057,7 +1057,7 @@ def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
 
 
 def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Uniform(low_1, high_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Weibull)``; do not edit.
 

@@ -384,7 +384,7 @@ def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
 
 
 def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = Beta(a_2, b_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Beta(a_2, b_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``; do not edit.
 
@@ -418,7 +418,7 @@ def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
 
 
 def cross_entropy_weibull_exponential(shape_1, scale_1, rate_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = Exponential(rate_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Exponential(rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``; do not edit.
 
@@ -452,7 +452,7 @@ def cross_entropy_weibull_exponential(shape_1, scale_1, rate_2):
 
 
 def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = Gamma(shape_2, rate_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Gamma(shape_2, rate_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``; do not edit.
 
@@ -490,7 +490,7 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
 
 
 def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = Laplace(loc_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Laplace(loc_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``; do not edit.
 
@@ -531,7 +531,7 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
 
 
 def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = LogNormal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``; do not edit.
 
@@ -575,7 +575,7 @@ def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = Normal(mu_2, sigma_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Normal(mu_2, sigma_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``; do not edit.
 
@@ -614,7 +614,7 @@ def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
 
 
 def cross_entropy_weibull_uniform(shape_1, scale_1, low_2, high_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = Uniform(low_2, high_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Uniform(low_2, high_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Uniform)``; do not edit.
 
@@ -648,7 +648,7 @@ def cross_entropy_weibull_uniform(shape_1, scale_1, low_2, high_2):
 
 
 def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
-    r"""Cross-entropy H(P || Q), P = Weibull(shape_1, scale_1), Q = Weibull(shape_2, scale_2).
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Weibull(shape_2, scale_2).
 
     Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Weibull)``; do not edit.
 
