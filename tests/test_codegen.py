@@ -208,3 +208,18 @@ def test_generated_matches_engine_expression(kind, key):
         assert np.isfinite(got), (kind, key, values, got, ref)
         err = abs(mpmath.mpf(got) - ref)
         assert err <= 1e-11 * max(abs(ref), mpmath.mpf(1e-3)), (kind, key, values, got, float(ref))
+
+
+def test_every_namespace_name_the_generated_code_uses_exists():
+    import re
+
+    from anadiv._xp import numpy_namespace
+
+    used = set()
+    for path in sorted(GENERATED.glob("*.py")):
+        used |= set(re.findall(r"\bxp\.([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?", path.read_text()))
+    assert used
+    for name, sub in sorted(used):
+        obj = getattr(numpy_namespace, name)
+        if sub:
+            assert callable(getattr(obj, sub)), f"xp.{name}.{sub}"
