@@ -20,6 +20,7 @@ The route, for univariate families P and Q:
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Any
 
 import sympy as sp
@@ -82,7 +83,47 @@ def tidy(expr: Any) -> Any:
         merged = sp.logcombine(sp.Add(*logs), force=True)
         if sp.count_ops(merged) < sp.count_ops(sp.Add(*logs)):
             expr = expr - sp.Add(*logs) + merged
-    return expr
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.log) and e.args[0].is_rational_function() and not e.args[0].atoms(sp.Function),
+        lambda e: _log_with_squares(e),
+    )
+    return _complete_squares(expr)
+
+
+def _complete_squares(expr: Any, numbers: bool = False) -> Any:
+    """Gather the function-free terms over one denominator and fold ``c(u^2 - 2uv + v^2)`` into ``c(u - v)^2``.
+
+    Kept only when the result is not longer: ``(sigma_1^2 + (mu_1 - mu_2)^2)/(2 sigma_2^2)``
+    reads better than its expansion.
+    """
+    terms = sp.Add.make_args(expr)
+    plain = [t for t in terms if (numbers or not t.is_number) and not t.atoms(sp.Function) and t.is_rational_function()]
+    if len(plain) < 2:
+        return expr
+    num, den = sp.fraction(sp.together(sp.Add(*plain)))
+    num = sp.expand(num)
+    squares = sp.Integer(0)
+    for u, v in itertools.combinations(sorted(num.free_symbols, key=str), 2):
+        poly = sp.Poly(num, u, v)
+        c_uu, c_vv, c_uv = (poly.coeff_monomial(m) for m in (u**2, v**2, u * v))
+        if c_uv == 0 or sp.expand(c_uu - c_vv) != 0:
+            continue
+        for sign in (-1, 1):
+            if sp.expand(c_uv - sign * 2 * c_uu) == 0:
+                num = sp.expand(num - c_uu * (u**2 + sign * 2 * u * v + v**2))
+                squares += c_uu * (u + sign * v) ** 2
+                break
+    if squares == 0:
+        return expr
+    num = num + squares
+    candidate = sp.Add(*[t for t in terms if t not in plain]) + num / den
+    return candidate if sp.count_ops(candidate) <= sp.count_ops(expr) else expr
+
+
+def _log_with_squares(e: Any) -> Any:
+    arg = sp.expand(e.args[0])
+    folded = _complete_squares(arg, numbers=True)
+    return sp.log(folded) if folded is not arg else e
 
 
 def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
@@ -272,7 +313,7 @@ def derive_kl(P: Any, Q: Any) -> Derivation:
     >>> from anadiv import Normal, Uniform
     >>> from anadiv.symbolic import derive_kl
     >>> print(derive_kl(Normal, Normal).expr)
-    -log(sigma_1) + log(sigma_2) - 1/2 + sigma_1**2/(2*sigma_2**2) + (mu_1 - mu_2)**2/(2*sigma_2**2)
+    log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
     >>> derive_kl(Normal, Uniform).expr
     oo
     """
