@@ -41,7 +41,6 @@ __all__ = ["main", "parse_distribution", "CLIError"]
 _PROG = "anadiv"
 
 KINDS = ("kl", "entropy", "cross-entropy")
-_KIND_TITLE = {"kl": "KL", "entropy": "H", "cross-entropy": "H"}
 
 
 class CLIError(Exception):
@@ -250,10 +249,6 @@ def _format_number(value: Any, digits: int | None) -> str:
     if digits is None:
         return np.array2string(arr, precision=17, separator=", ", floatmode="unique", threshold=sys.maxsize)
     return np.array2string(arr, precision=digits, separator=", ", threshold=sys.maxsize)
-
-
-def _label(value: Any) -> str:
-    return repr(value) if not isinstance(value, type) else value.__name__
 
 
 def _log_base(base: str) -> float:
