@@ -46,6 +46,8 @@ __all__ = [
     "beta_bregman",
     "diff2",
     "log_ratio_d",
+    "lgamma_mpsi",
+    "lowergamma_reg",
     "HELPERS",
     "to_elementary",
 ]
@@ -175,6 +177,34 @@ class log_ratio_d(StableHelper):
     @staticmethod
     def _mp(a: Any, b: Any, d: Any) -> Any:
         return mpmath.log(a / b)
+
+
+class lgamma_mpsi(StableHelper):
+    r""":math:`\log\Gamma(x) + (c - x)\psi(x) + x`."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(x: Any, c: Any) -> Any:
+        return loggamma(x) + (c - x) * digamma(x) + x
+
+    @staticmethod
+    def _mp(x: Any, c: Any) -> Any:
+        return mpmath.loggamma(x) + (c - x) * mpmath.digamma(x) + x
+
+
+class lowergamma_reg(StableHelper):
+    r""":math:`\gamma(s, x)/\Gamma(s)` (regularized lower incomplete gamma)."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(s: Any, x: Any) -> Any:
+        return sympy.lowergamma(s, x) / sympy.gamma(s)
+
+    @staticmethod
+    def _mp(s: Any, x: Any) -> Any:
+        return mpmath.gammainc(s, 0, x, regularized=True)
 
 
 class xm1mlog(StableHelper):
@@ -338,7 +368,8 @@ class beta_bregman(StableHelper):
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff,
-                lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d)
+                lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
+                lgamma_mpsi, lowergamma_reg)
 }
 
 

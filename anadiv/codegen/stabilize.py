@@ -52,6 +52,9 @@ from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 from .helpers import (
     beta_bregman,
     gamma_bregman,
+    lgamma_diff,
+    lgamma_mpsi,
+    lowergamma_reg,
     expm1mx,
     lgamma_bregman,
     lgamma_bregman_d,
@@ -180,6 +183,31 @@ def _gamma_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
     return atoms
 
 
+def _mpsi_atoms(expr: Any) -> list[Any]:
+    """``k * lgamma_mpsi(x, c)`` for ``k (loggamma(x) + (c - x) digamma(x))`` (entropy pieces).
+
+    Both terms grow like ``x log x`` for a large shape ``x`` and cancel; the
+    helper returns their sum plus ``x`` without cancellation (the ``- k x``
+    left in the residual cancels symbolically against the divergence's
+    linear terms).
+    """
+    e = sympy.expand(expr)
+    atoms = []
+    for lg in e.atoms(loggamma):
+        x = lg.args[0]
+        k = e.coeff(lg)
+        if k == 0 or not k.is_number:
+            continue
+        psi = e.coeff(polygamma(0, x))
+        if psi == 0:
+            continue
+        c = sympy.expand(psi / k + x)
+        if c.has(*x.free_symbols) or c.has(loggamma, polygamma):
+            continue
+        atoms.append(k * lgamma_mpsi(x, c))
+    return atoms
+
+
 def _scale_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
     """``c * powm1mlog(x1, x2, k)`` for ``c (r^k - 1 - k log r)`` with ``r = x1/x2``."""
     plain = Add(*[t for t in Add.make_args(sympy.expand(expr)) if not _has_special(t)])
@@ -250,11 +278,91 @@ def _log_ratio_of(g1: Any, g2: Any) -> Any:
     return log_ratio(g1, g2)
 
 
+def _is_rational_term(term: Any) -> bool:
+    """No functions other than Abs, and only numeric exponents: safe to factor."""
+    if any(not isinstance(f, Abs) for f in term.atoms(sympy.Function)):
+        return False
+    return all(pw.exp.is_number for pw in term.atoms(sympy.Pow))
+
+
+def _log_of_factor(f: Any) -> Any | None:
+    """log of a factor that may over/underflow on its own, or None."""
+    base, e = (f.base, f.exp) if f.is_Pow else (f, sympy.Integer(1))
+    if isinstance(base, sympy.gamma) and base.args[0].is_positive:
+        return e * loggamma(base.args[0])
+    if isinstance(base, sympy.beta) and all(a.is_positive for a in base.args):
+        x, y = base.args
+        return e * (loggamma(x) + loggamma(y) - loggamma(x + y))
+    if isinstance(base, exp):
+        return e * base.args[0]
+    if f.is_Pow and not e.is_number and base.is_positive:
+        return e * log(base)
+    return None
+
+
+def _pair_lgammas(expo: Any) -> Any:
+    """``loggamma(x + h) - loggamma(x)`` -> ``lgamma_diff(x, x + h)`` inside an exponent."""
+    terms = list(Add.make_args(sympy.expand(expo)))
+    pos = [t for t in terms if isinstance(t, loggamma)]
+    neg = [-t for t in terms if isinstance(-t, loggamma)]
+    out = [t for t in terms if t not in pos and -t not in neg]
+    for y in pos:
+        match = next((x for x in neg if len((y.args[0] - x.args[0]).free_symbols) < len(y.args[0].free_symbols)), None)
+        if match is None:
+            out.append(y)
+        else:
+            neg.remove(match)
+            out.append(lgamma_diff(match.args[0], y.args[0]))
+    return Add(*out) - Add(*neg)
+
+
+def _regularize_lowergamma(term: Any) -> Any:
+    """``lowergamma(s + n, x) / gamma(s)`` -> ``lowergamma_reg(s + n, x) * gamma(s + n) / gamma(s)``."""
+    lows = [f for f in Mul.make_args(term) if isinstance(f, sympy.lowergamma)]
+    invs = [f for f in Mul.make_args(term) if f.is_Pow and isinstance(f.base, sympy.gamma) and f.exp == -1]
+    if len(lows) != 1 or len(invs) != 1:
+        return term
+    (low,), (inv,) = lows, invs
+    s_, x = low.args
+    ratio = sympy.gammasimp(sympy.gamma(s_) / inv.base)
+    if ratio.has(sympy.gamma):
+        return term
+    return term / (low * inv) * lowergamma_reg(s_, x) * ratio
+
+
+def _log_space(term: Any) -> Any:
+    """``gamma(z) b**e exp(a) ...`` -> ``exp(loggamma(z) + e log b + a)``.
+
+    A product of several factors that over/underflow separately (``gamma(k+1)``
+    and ``(rate scale)**-k`` for a large shape ``k``) is formed in log space,
+    so it is finite whenever the product is; ``lowergamma(s, x)/gamma(s)`` becomes
+    the regularized function.
+    """
+    term = _regularize_lowergamma(term)
+    big, other = [], []
+    for f in Mul.make_args(term):
+        lf = _log_of_factor(f)
+        if lf is None:
+            other.append(f)
+        else:
+            big.append(lf)
+    if len(big) < 2:
+        return term
+    return Mul(*other) * exp(_pair_lgammas(Add(*big)))
+
+
 def _factor_rest(rest: Any) -> Any:
-    """Factor the part without special functions so differences stay differences."""
-    plain = Add(*[t for t in Add.make_args(rest) if not _has_special(t)])
-    special = rest - plain
-    return sympy.factor(plain) + sympy.collect(special, list(special.atoms(sympy.Function)))
+    """Factor the rational part so differences stay differences; products of
+    gamma functions, exponentials and symbolic powers go to log space."""
+    rest = rest.replace(
+        lambda e: isinstance(e, Piecewise),
+        lambda e: Piecewise(*[(_factor_rest(sympy.expand(b)), c) for b, c in e.args]),
+    )
+    terms = Add.make_args(rest)
+    plain = Add(*[t for t in terms if _is_rational_term(t)])
+    other = [_log_space(t) for t in terms if not _is_rational_term(t)]
+    special = Add(*other)
+    return sympy.factor(plain) + sympy.collect(special, list(special.atoms(loggamma, polygamma)))
 
 
 def _is_zero(expr: Any, points: list[dict[Any, Any]]) -> bool:
@@ -336,9 +444,11 @@ def _stabilize_branch(expr: Any, derivation: Any, points: list[dict[Any, Any]]) 
     hint = REWRITES.get(key)
     if hint is not None:
         atoms += hint(p, q)
-    elif same:  # generic atoms, for pairs without registered ones
-        atoms += _gamma_atoms(expr, p, q)
-        atoms += _scale_atoms(expr - Add(*[to_elementary(a) for a in atoms]), p, q)
+    else:  # generic atoms, for pairs without registered ones
+        if same:
+            atoms += _gamma_atoms(expr, p, q)
+            atoms += _scale_atoms(expr - Add(*[to_elementary(a) for a in atoms]), p, q)
+        atoms += _mpsi_atoms(expr - Add(*[to_elementary(a) for a in atoms]))
     residual = sympy.expand(sympy.expand_log(expr - Add(*[to_elementary(a) for a in atoms]), force=True))
     residual = _rewrite_gamma(residual)
     residual = _log_ratios(residual, p, q if same else ())
