@@ -232,3 +232,21 @@ def test_estimation_page_examples():
 def test_divergent_tail_is_infinite_not_a_noisy_number():
     est = kl_estimate(FAMILIES["cauchy"](0.0, 1.0), Normal(0.0, 1.0), n=1000, seed=0)
     assert est.value == math.inf and est.method == "divergent tail"
+
+
+def test_qmc_result_does_not_depend_on_chunk_size():
+    p, q = PAIRS["1d_overlapping"]
+    a = kl_estimate(p, q, n=1 << 15, method="qmc", seed=1, chunk_size=1 << 8)
+    b = kl_estimate(p, q, n=1 << 15, method="qmc", seed=1)
+    assert a.n == b.n and abs(a.value - b.value) < 1e-13
+
+
+def test_high_dimensional_diagonal_normal():
+    from anadiv import DiagonalNormal
+
+    rng = np.random.default_rng(0)
+    m0, s0, m1, s1 = rng.normal(size=16), np.exp(rng.normal(size=16) * 0.3), rng.normal(size=16), np.exp(rng.normal(size=16) * 0.3)
+    exact = float(np.sum(np.log(s1 / s0) + (s0**2 + (m0 - m1) ** 2) / (2 * s1**2) - 0.5))
+    for method in ("mc", "qmc", "control"):
+        est = kl_estimate(DiagonalNormal(m0, s0), DiagonalNormal(m1, s1), n=16_384, seed=3, method=method)
+        assert abs(est.value - exact) < 5 * est.stderr, method
