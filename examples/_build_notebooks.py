@@ -323,7 +323,7 @@ ax1.plot(x, P.pdf(x), label="P")
 ax1.plot(x, Q.pdf(x), label="Q")
 ax1.set_title("the two mixtures")
 ax1.legend()
-ax2.errorbar(sizes, values, yerr=highs - values, fmt="o", capsize=3, label="Monte Carlo, 95% CI")
+ax2.errorbar(sizes, values, yerr=[values - lows, highs - values], fmt="o", capsize=3, label="Monte Carlo, 95% CI")
 ax2.axhline(truth_value, color="k", lw=1, label="quadrature")
 ax2.set_xscale("log")
 ax2.set_xlabel("samples n")
@@ -391,7 +391,9 @@ assert np.count_nonzero(table) == 3
 """),
     code("""
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-leaves = hierarchy.dendrogram(Z, ax=ax2, no_labels=True, color_threshold=Z[-3, 2])["leaves"]
+cut = 0.5 * (Z[-3, 2] + Z[-2, 2])   # between the last merges: three clusters
+leaves = hierarchy.dendrogram(Z, ax=ax2, no_labels=True, color_threshold=cut)["leaves"]
+ax2.axhline(cut, color="grey", ls="--", lw=1)
 ax2.set_title("average linkage on JS distances")
 im = ax1.imshow(D[np.ix_(leaves, leaves)], cmap="viridis")
 ax1.set_title("JS distance (bits), in dendrogram order")
