@@ -321,6 +321,21 @@ class _Features:
         return np.concatenate(feats, axis=1)
 
 
+def _solve_psd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Regression coefficients from the normal equations.
+
+    A relative ridge of 1e-12 keeps collinear controls solvable; any
+    coefficient keeps the cross-fitted estimate unbiased, so this only trades
+    a negligible amount of variance for robustness (and is far faster than an
+    SVD-based least squares).
+    """
+    ridge = 1e-12 * max(float(np.trace(a)) / a.shape[0], 1e-300)
+    try:
+        return np.linalg.solve(a + ridge * np.eye(a.shape[0]), b)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
 class _Control:
     """Cross-fitted polynomial control variates with a batch-means error."""
 
@@ -369,7 +384,7 @@ class _Control:
             cbar = (tot[2] - self.sc[b]) / n_o
             cc = (tot[3] - self.scc[b]) / n_o - np.outer(cbar, cbar)
             ch = (tot[4] - self.sch[b]) / n_o - cbar * hbar
-            beta = np.linalg.lstsq(cc, ch, rcond=None)[0]
+            beta = _solve_psd(cc, ch)
             est[b] = self.sh[b] / self.count[b] - beta @ (self.sc[b] / self.count[b])
         value = float(np.mean(est)) + float(self.shift)
         return value, float(np.std(est, ddof=1) / math.sqrt(self.B))
