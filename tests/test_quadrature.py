@@ -154,3 +154,18 @@ def test_divergent_tails_are_infinite():
     # Cauchy against Cauchy is finite: log((1 + 1/4 + ...)) closed form
     # KL(C(0,1) || C(1,2)) = log(((1 + 2)^2 + 1^2) / (4 * 1 * 2)) = log(10/8).
     assert abs(kl_quad(cauchy(0.0, 1.0), cauchy(1.0, 2.0)).value - math.log(10 / 8)) < 1e-12
+
+
+def test_numeric_paths_do_not_import_sympy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from anadiv import Mixture, Normal, kl_quad, kl_estimate, gmm\n"
+        "p = Mixture.gaussian([0.5, 0.5], [0.0, 2.0], [1.0, 0.5]); q = Normal(1.0, 2.0)\n"
+        "kl_quad(p, q); kl_estimate(p, q, n=1000, method='qmc'); kl_estimate(p, q, n=4096, method='control')\n"
+        "gmm.kl_variational(p, q)\n"
+        "assert 'sympy' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
