@@ -183,6 +183,31 @@ def _gamma_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
     return atoms
 
 
+def _cross_mpsi_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
+    """Same-family cross-entropy: ``k (loggamma(y) + (c - y) digamma(x))`` with ``y`` = Q's ``x``.
+
+    Equal to ``k (lgamma_bregman(x, y) + lgamma_mpsi(x, c) - x)``: a
+    nonnegative Bregman term plus the entropy piece, neither cancelling.
+    """
+    to_p = dict(zip(q, p))
+    e = sympy.expand(expr)
+    atoms = []
+    for lg in e.atoms(loggamma):
+        y = lg.args[0]
+        x = y.xreplace(to_p)
+        k = e.coeff(lg)
+        if x == y or k == 0 or not k.is_number or e.coeff(polygamma(0, y)) != 0:
+            continue
+        psi = e.coeff(polygamma(0, x))
+        if psi == 0 or e.coeff(loggamma(x)) != 0:
+            continue
+        c = sympy.expand(psi / k + y)
+        if c.has(*x.free_symbols) or c.has(loggamma, polygamma):
+            continue
+        atoms += [k * lgamma_bregman(x, y), k * lgamma_mpsi(x, c)]
+    return atoms
+
+
 def _mpsi_atoms(expr: Any) -> list[Any]:
     """``k * lgamma_mpsi(x, c)`` for ``k (loggamma(x) + (c - x) digamma(x))`` (entropy pieces).
 
@@ -348,7 +373,34 @@ def _log_space(term: Any) -> Any:
             big.append(lf)
     if len(big) < 2:
         return term
-    return Mul(*other) * exp(_pair_lgammas(Add(*big)))
+    return Mul(*other) * exp(_pair_logs(_pair_lgammas(Add(*big))))
+
+
+def _pair_logs(expo: Any) -> Any:
+    """``e log(a) - e log(b)`` -> ``e log_ratio(a, b)`` inside an exponent (``e`` may be
+    a large shape: the rounding of each log would be amplified by it)."""
+    e = sympy.expand(sympy.expand_log(expo, force=True))
+    coefs: dict[Any, Any] = {}
+    rest = []
+    for t in Add.make_args(e):
+        logs = [f for f in Mul.make_args(t) if isinstance(f, log)]
+        if len(logs) == 1:
+            coefs[logs[0]] = coefs.get(logs[0], 0) + t / logs[0]
+        else:
+            rest.append(t)
+    out, used = [], set()
+    for la, ca in coefs.items():
+        if la in used:
+            continue
+        lb = next((lb for lb, cb in coefs.items() if lb not in used and lb != la
+                   and sympy.expand(ca + cb) == 0), None)
+        if lb is None:
+            out.append(ca * la)
+            used.add(la)
+        else:
+            out.append(sympy.factor(ca) * log_ratio(la.args[0], lb.args[0]))
+            used.update((la, lb))
+    return Add(*out, *rest)
 
 
 def _factor_rest(rest: Any) -> Any:
@@ -448,6 +500,7 @@ def _stabilize_branch(expr: Any, derivation: Any, points: list[dict[Any, Any]]) 
         if same:
             atoms += _gamma_atoms(expr, p, q)
             atoms += _scale_atoms(expr - Add(*[to_elementary(a) for a in atoms]), p, q)
+            atoms += _cross_mpsi_atoms(expr - Add(*[to_elementary(a) for a in atoms]), p, q)
         atoms += _mpsi_atoms(expr - Add(*[to_elementary(a) for a in atoms]))
     residual = sympy.expand(sympy.expand_log(expr - Add(*[to_elementary(a) for a in atoms]), force=True))
     residual = _rewrite_gamma(residual)
