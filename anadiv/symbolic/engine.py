@@ -177,11 +177,16 @@ def expected_log_density(
 
 
 def _piecewise(finite_value: Any, condition: Any) -> Any:
-    if condition == sp.true:
-        return finite_value
+    """``finite_value`` where ``condition`` holds, ``oo`` elsewhere, with inner cases lifted to the top."""
     if condition == sp.false:
         return sp.oo
-    return sp.Piecewise((finite_value, condition), (sp.oo, True))
+    expr = finite_value if condition == sp.true else sp.Piecewise((finite_value, condition), (sp.oo, True))
+    if not expr.has(sp.Piecewise):
+        return expr
+    folded = sp.piecewise_fold(expr)
+    if not isinstance(folded, sp.Piecewise):
+        return folded
+    return sp.Piecewise(*[(tidy(e) if e.has(sp.Piecewise) is False else e, c) for e, c in folded.args])
 
 
 # ---------------------------------------------------------------- derivations

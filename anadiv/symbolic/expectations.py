@@ -468,7 +468,29 @@ def _route_direct(cls: type, term: Term) -> Moment:
     x = sp.Symbol("x", real=True)
     g = term.as_expr(x)
     val, cond = base_expectation(cls.name, params, lambda xx: g.xreplace({x: xx}))
-    return Moment(_simplify(val), _as_bool(cond), 1, (f"integrating {g} against the density ({REPRESENTATIONS[cls.name].text})",))
+    val = _simplify(val)
+    notes = [f"integrating {g} against the density ({REPRESENTATIONS[cls.name].text})"]
+    if cls.name == "uniform":
+        val, extra = _uniform_end_limits(val, params)
+        notes.extend(extra)
+    return Moment(val, _as_bool(cond), 1, tuple(notes))
+
+
+def _uniform_end_limits(val: Any, params: tuple[Any, ...]) -> tuple[Any, list[str]]:
+    """Where the value is 0*log(0)-like at an interval end at 0 (low) or 1 (high), use its limit there.
+
+    ``(high log high - low log low - high + low)/(high - low)`` is the mean of ``log x`` but evaluates to
+    nan at ``low = 0``; the limit ``log(high) - 1`` is its value there.
+    """
+    low, high = params
+    notes = []
+    for end, point, direction in ((low, 0, "+"), (high, 1, "-")):
+        at = val.subs(end, point)
+        if at.has(sp.nan, sp.zoo) or at.has(sp.log(0)) or at is sp.nan:
+            lim = _simplify(sp.limit(val, end, point, direction))
+            val = sp.Piecewise((val, sp.Ne(end, point)), (lim, True))
+            notes.append(f"at {end} = {point} the limit {lim}")
+    return val, notes
 
 
 def _route_uniform_log1m(cls: type, term: Term) -> Moment:
