@@ -262,6 +262,19 @@ def _d_gammainc(xp: Any, a: Any, x: Any) -> tuple[Any, ...]:
     return xp._host(_gammainc_fd_a, a, x), density
 
 
+def _lambertw_real(x: Any) -> np.ndarray:
+    """Principal branch of Lambert's W for real ``x >= -1/e`` (scipy returns complex)."""
+    import scipy.special
+
+    return np.real(scipy.special.lambertw(x))
+
+
+def _d_lambertw(xp: Any, x: Any) -> tuple[Any, ...]:
+    # W'(x) = W / (x (1 + W)) = 1 / (exp(W) (1 + W)), finite at x = 0
+    w = xp._host(_lambertw_real, x)
+    return (1.0 / (xp.exp(w) * (1.0 + w)),)
+
+
 def _d_expi(xp: Any, x: Any) -> tuple[Any, ...]:
     return (xp.exp(x) / x,)
 
@@ -452,6 +465,10 @@ class TorchNamespace:
 
         return self._stable._function.apply("exp1", scipy.special.exp1, _d_exp1, self, self._t(x))
 
+    def lambertw(self, x: Any) -> Any:
+        """Lambert W, principal branch, real part (scipy's values; derivative 1/(e^W (1 + W)))."""
+        return self._stable._function.apply("lambertw", _lambertw_real, _d_lambertw, self, self._t(x))
+
     def _host(self, np_fn: Callable[..., Any], *args: Any) -> Any:
         """``np_fn`` on the values (host numpy), as a tensor like the arguments (not differentiable)."""
         tensors = [self._t(a) for a in args]
@@ -632,6 +649,13 @@ class JaxNamespace:
         dtype = jnp.result_type(*args)
         return self.jax.pure_callback(lambda *v: np.asarray(np_fn(*v), dtype=dtype),
                                       self.jax.ShapeDtypeStruct(shape, dtype), *args, vmap_method="broadcast_all")
+
+    def lambertw(self, x: Any) -> Any:
+        """Lambert W, principal branch, real part, with its derivative (JAX has none)."""
+        fn = self.__dict__.get("_lambertw")
+        if fn is None:
+            fn = self._lambertw = _jax_numpy_helper(self, "lambertw", _lambertw_real, _d_lambertw)
+        return fn(x)
 
     def gammainc(self, a: Any, x: Any) -> Any:
         # x clamped to >= 0: a NaN in a branch `where` discards would poison gradients

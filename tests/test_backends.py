@@ -279,6 +279,41 @@ def test_jax_vmap_over_a_batch(jax: Any) -> None:
     np.testing.assert_allclose(np.asarray(out), f(mu, 1.0, 0.5, 2.0), rtol=1e-13)
 
 
+@pytest.mark.parametrize("library", ["torch", "jax", "dask"])
+def test_backends_have_every_numpy_namespace_function(library: str) -> None:
+    """A function added to anadiv._xp.NumpyNamespace needs a counterpart on every backend."""
+    pytest.importorskip({"torch": "torch", "jax": "jax", "dask": "dask.array"}[library])
+    from anadiv import _backends
+    from anadiv._xp import NumpyNamespace
+
+    ns = getattr(_backends, f"{library}_namespace")()
+    names = {n for n in vars(NumpyNamespace) if not n.startswith("_")} | set(NumpyNamespace._SPECIAL)
+    missing = sorted(n for n in names if not hasattr(ns, n))
+    assert not missing, f"{library} backend lacks {missing}"
+
+
+def test_lambertw_on_torch_and_jax() -> None:
+    import scipy.special
+
+    from anadiv import _backends
+
+    x = np.array([-0.3, 0.0, 0.5, 4.0])
+    expected = scipy.special.lambertw(x).real
+    deriv = 1.0 / (np.exp(expected) * (1.0 + expected))
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(x, requires_grad=True)
+    w = _backends.torch_namespace().lambertw(t)
+    w.sum().backward()
+    np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-15)
+    np.testing.assert_allclose(t.grad.numpy(), deriv, rtol=1e-14)
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    g = jax.vmap(jax.grad(_backends.jax_namespace().lambertw))(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(g), deriv, rtol=1e-14)
+
+
 def test_every_stable_helper_is_differentiable_on_the_backends() -> None:
     """A helper added to anadiv._stable needs a native version or a derivative rule here."""
     from anadiv import _backends, _stable
