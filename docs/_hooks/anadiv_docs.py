@@ -80,6 +80,32 @@ def formula_latex(func: Any) -> str | None:
     return None
 
 
+_FUNCTION_NAMES = (
+    (r"\operatorname{loggamma}", r"\log\Gamma"),
+    (r"\operatorname{polygamma}{\left(0,", r"\psi{\left("),
+    (r"\operatorname{polygamma}{\left(1,", r"\psi'{\left("),
+)
+
+
+def prettify_latex(latex: str) -> str:
+    """Conventional names for sympy's functions, upright multi-letter parameter names.
+
+    ``\operatorname{loggamma}`` becomes ``\log\Gamma``, ``polygamma(0, x)`` and
+    ``polygamma(1, x)`` become ``\psi(x)`` and ``\psi'(x)``, and parameter names
+    such as ``shape_{1}`` are set upright (``\mathrm{shape}_{1}``) instead of
+    as a product of italic letters.
+    """
+    from anadiv.families import FAMILIES
+
+    for old, new in _FUNCTION_NAMES:
+        latex = latex.replace(old, new)
+    names = {p.name for cls in FAMILIES.values() for p in cls.parameters if len(p.name) > 1}
+    greek = {"mu", "sigma", "nu", "alpha", "beta", "lambda", "theta", "kappa", "tau"}
+    words = "|".join(sorted(names - greek, key=len, reverse=True))
+    # one pass, so a name is never wrapped twice; not inside commands (\\log, \\left)
+    return re.sub(rf"(?<![\\a-zA-Z])({words})(?![a-zA-Z])", r"\\mathrm{\1}", latex)
+
+
 def _example(func: Any) -> tuple[str, str] | None:
     """The doctest call of a generated function and its printed value."""
     doc = inspect.getdoc(func) or ""
@@ -164,7 +190,7 @@ def closed_forms_markdown() -> str:
             out += [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
             latex = formula_latex(func)
             if latex:
-                out += ["\\[", latex, "\\]", ""]
+                out += ["\\[", prettify_latex(latex), "\\]", ""]
             if status == "conditional":
                 out += ["where P's support lies inside Q's, and \\(+\\infty\\) elsewhere.", ""]
             module = getattr(func, "__module__", "")
