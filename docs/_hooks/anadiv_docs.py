@@ -88,7 +88,7 @@ _FUNCTION_NAMES = (
 
 
 def prettify_latex(latex: str) -> str:
-    """Conventional names for sympy's functions, upright multi-letter parameter names.
+    r"""Conventional names for sympy's functions, upright multi-letter parameter names.
 
     ``\operatorname{loggamma}`` becomes ``\log\Gamma``, ``polygamma(0, x)`` and
     ``polygamma(1, x)`` become ``\psi(x)`` and ``\psi'(x)``, and parameter names
