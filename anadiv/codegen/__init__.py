@@ -30,7 +30,28 @@ def source_for(derivation: Any) -> str:
     """
     from .render import render_function
 
-    return render_function(derivation).source
+    return render_function(_generic(derivation)).source
+
+
+def _generic(derivation: Any) -> Any:
+    """The family-level derivation when ``derivation`` had values substituted.
+
+    Generated functions take every parameter as an argument, so a derivation
+    for instances (``derive_kl(Normal(0, 1), Normal(mu, 2))``) shows the code
+    of its family pair.
+    """
+    import sympy
+
+    declared = {s for syms in derivation.symbols for s in syms}
+    expr = derivation.expr
+    free = expr.free_symbols if isinstance(expr, sympy.Basic) else set()
+    dims = {d for s in declared if isinstance(s, sympy.MatrixSymbol) for d in s.shape if isinstance(d, sympy.Symbol)}
+    if free <= declared | dims and all(s in free or s in dims for s in declared if not isinstance(s, sympy.MatrixSymbol)):
+        return derivation
+    from anadiv import symbolic
+
+    derive = {"kl": symbolic.derive_kl, "entropy": symbolic.derive_entropy, "cross_entropy": symbolic.derive_cross_entropy}
+    return derive[derivation.kind](*derivation.families)
 
 
 def render_function(derivation: Any) -> Any:
