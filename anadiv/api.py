@@ -110,7 +110,7 @@ def _check_pair(p: Family, q: Family) -> None:
     """Shapes: batch shapes broadcast, event dimensions agree (names ``q``)."""
     if not (type(p).event_ndim or type(q).event_ndim):
         # fast path for scalar parameters (the common hot case): nothing to check
-        if not any(np.shape(v) for v in p.param_values) and not any(np.shape(v) for v in q.param_values):
+        if not any(np.ndim(v) for v in (*p.param_values, *q.param_values)):
             return
     pshape, qshape = p.batch_shape, q.batch_shape
     if pshape != qshape and pshape and qshape:
