@@ -48,6 +48,7 @@ __all__ = [
     "log_ratio_d",
     "lgamma_mpsi",
     "lowergamma_reg",
+    "betainc_reg",
     "HELPERS",
     "to_elementary",
 ]
@@ -205,6 +206,20 @@ class lowergamma_reg(StableHelper):
     @staticmethod
     def _mp(s: Any, x: Any) -> Any:
         return mpmath.gammainc(s, 0, x, regularized=True)
+
+
+class betainc_reg(StableHelper):
+    r"""Regularized incomplete beta function :math:`I_x(a, b)`."""
+
+    nargs = 3
+
+    @staticmethod
+    def _elementary(a: Any, b: Any, x: Any) -> Any:
+        return sympy.betainc_regularized(a, b, 0, x)
+
+    @staticmethod
+    def _mp(a: Any, b: Any, x: Any) -> Any:
+        return mpmath.betainc(a, b, 0, x, regularized=True)
 
 
 class xm1mlog(StableHelper):
@@ -369,7 +384,7 @@ HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
-                lgamma_mpsi, lowergamma_reg)
+                lgamma_mpsi, lowergamma_reg, betainc_reg)
 }
 
 

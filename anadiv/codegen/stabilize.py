@@ -51,6 +51,7 @@ from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 
 from .helpers import (
     beta_bregman,
+    betainc_reg,
     gamma_bregman,
     lgamma_diff,
     lgamma_mpsi,
@@ -403,6 +404,20 @@ def _pair_logs(expo: Any) -> Any:
     return Add(*out, *rest)
 
 
+def _log_of_width_ratio(expr: Any, p: tuple, q: tuple) -> Any:
+    """``log(g)`` with ``g = N/D``, ``N`` the Q-side copy of the sum ``D`` (a ratio of
+    widths, ``(high_2 - low_2)/(high_1 - low_1)``) -> :func:`_log_ratio_of`."""
+    to_p = dict(zip(q, p))
+
+    def fix(arg: Any) -> Any:
+        n, d = sympy.fraction(sympy.together(arg))
+        if isinstance(n, Add) and isinstance(d, Add) and n != d and sympy.expand(n.xreplace(to_p) - d) == 0:
+            return _log_ratio_of(n, d)
+        return log(arg)
+
+    return expr.replace(log, fix)
+
+
 def _factor_rest(rest: Any) -> Any:
     """Factor the rational part so differences stay differences; products of
     gamma functions, exponentials and symbolic powers go to log space."""
@@ -428,10 +443,14 @@ def _is_zero(expr: Any, points: list[dict[Any, Any]]) -> bool:
 # ------------------------------------------------------------------ verification
 
 
+#: lambdify(..., "mpmath") has no translation of the 4-argument regularized incomplete beta
+_MP_FIXES = {"betainc_regularized": lambda a, b, x1, x2: mpmath.betainc(a, b, x1, x2, regularized=True)}
+
+
 def _mp_value(expr: Any, point: dict[Any, Any]) -> Any:
     """50-digit value; helpers evaluate through their guarded mpmath form (``_imp_``)."""
     syms = list(point)
-    f = sympy.lambdify(syms, expr, modules="mpmath")
+    f = sympy.lambdify(syms, expr, modules=[_MP_FIXES, "mpmath"])
     return f(*[point[s] for s in syms])
 
 
@@ -492,6 +511,8 @@ def _stabilize_branch(expr: Any, derivation: Any, points: list[dict[Any, Any]]) 
     names = tuple(f.name for f in derivation.families)
     same = len(names) == 2 and names[0] == names[1] and len(p) == len(q)
     key = (derivation.kind, *names) if len(names) == 2 else (derivation.kind, names[0], "")
+    if same:
+        expr = _log_of_width_ratio(expr, p, q)
     atoms: list[Any] = []
     hint = REWRITES.get(key)
     if hint is not None:
@@ -515,6 +536,15 @@ def _rewrite_gamma(expr: Any) -> Any:
     return expr.replace(
         lambda e: isinstance(e, log) and isinstance(e.args[0], sympy.gamma),
         lambda e: loggamma(e.args[0].args[0]),
+    )
+
+
+def _betainc_from_zero(expr: Any) -> Any:
+    """``betainc_regularized(a, b, 0, x)`` -> ``betainc_reg(a, b, x)`` (see the helper: the
+    stock SciPy printing of the 4-argument form drops parentheses)."""
+    return expr.replace(
+        lambda e: isinstance(e, sympy.betainc_regularized) and e.args[2] == 0,
+        lambda e: betainc_reg(e.args[0], e.args[1], e.args[3]),
     )
 
 
@@ -555,6 +585,7 @@ def stabilize(expr: Any, derivation: Any) -> Any:
         out = Piecewise(*[(_stabilize_branch(e, derivation, points), c) for e, c in expr.args])
     else:
         out = _stabilize_branch(expr, derivation, points)
+    out = _betainc_from_zero(out)
     try:
         verify(expr, out, derivation)
     except StabilizeError as err:  # a bug here must not produce wrong numbers
