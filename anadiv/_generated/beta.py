@@ -202,24 +202,32 @@ def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
 
     .. math::
 
-        a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \log{\left(2 scale_{2} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 2 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{\begin{cases} \frac{a_{1}}{a_{1} + b_{1}} - loc_{2} & \text{for}\: loc_{2} \leq 0 \\- \frac{a_{1}}{a_{1} + b_{1}} + loc_{2} & \text{for}\: loc_{2} \geq 1 \\\frac{2 a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} + \frac{a_{1} \operatorname{B}\left(a_1, b_1\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{2 a_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} + \frac{2 b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{2 b_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{a_{1}}{a_{1} scale_{2} + b_{1} scale_{2}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 2 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} & \text{for}\: loc_{2} \leq 0 \\a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{a_{1}}{a_{1} scale_{2} + b_{1} scale_{2}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 2 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} & \text{for}\: loc_{2} \geq 1 \\\frac{2 a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} - \frac{a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} + a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{a_{1} \operatorname{B}\left(a_1, b_1\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} - \frac{2 a_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} + \frac{2 b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} - \frac{b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{2 b_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} + \log{\left(2 scale_{2} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 2 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} & \text{otherwise} \end{cases}
 
     As text::
 
-        a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 + b_1) + b_1*polygamma(0, b_1) -
-        b_1*polygamma(0, a_1 + b_1) + log(2*scale_2) - loggamma(a_1) - loggamma(b_1) +
+        Piecewise((a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 + b_1) +
+        a_1/(a_1*scale_2 + b_1*scale_2) + b_1*polygamma(0, b_1) - b_1*polygamma(0, a_1 +
+        b_1) - loc_2/scale_2 + log(2*scale_2) - loggamma(a_1) - loggamma(b_1) +
         loggamma(a_1 + b_1) - polygamma(0, a_1) - polygamma(0, b_1) + 2*polygamma(0, a_1
-        + b_1) + Piecewise((a_1/(a_1 + b_1) - loc_2, loc_2 <= 0), (-a_1/(a_1 + b_1) +
-        loc_2, loc_2 >= 1), (2*a_1*loc_2*beta(a_1, b_1)*betainc_regularized(a_1, b_1, 0,
-        loc_2)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - a_1*loc_2*beta(a_1,
-        b_1)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) + a_1*beta(a_1,
-        b_1)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - 2*a_1*beta(a_1 + 1,
-        b_1)*betainc_regularized(a_1 + 1, b_1, 0, loc_2)/(a_1*beta(a_1, b_1) +
-        b_1*beta(a_1, b_1)) + 2*b_1*loc_2*beta(a_1, b_1)*betainc_regularized(a_1, b_1,
-        0, loc_2)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - b_1*loc_2*beta(a_1,
-        b_1)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - 2*b_1*beta(a_1 + 1,
-        b_1)*betainc_regularized(a_1 + 1, b_1, 0, loc_2)/(a_1*beta(a_1, b_1) +
-        b_1*beta(a_1, b_1)), True))/scale_2
+        + b_1), loc_2 <= 0), (a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 + b_1) -
+        a_1/(a_1*scale_2 + b_1*scale_2) + b_1*polygamma(0, b_1) - b_1*polygamma(0, a_1 +
+        b_1) + loc_2/scale_2 + log(2*scale_2) - loggamma(a_1) - loggamma(b_1) +
+        loggamma(a_1 + b_1) - polygamma(0, a_1) - polygamma(0, b_1) + 2*polygamma(0, a_1
+        + b_1), loc_2 >= 1), (2*a_1*loc_2*beta(a_1, b_1)*betainc_regularized(a_1, b_1,
+        0, loc_2)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1, b_1)) -
+        a_1*loc_2*beta(a_1, b_1)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1,
+        b_1)) + a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 + b_1) + a_1*beta(a_1,
+        b_1)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1, b_1)) - 2*a_1*beta(a_1
+        + 1, b_1)*betainc_regularized(a_1 + 1, b_1, 0, loc_2)/(a_1*scale_2*beta(a_1,
+        b_1) + b_1*scale_2*beta(a_1, b_1)) + 2*b_1*loc_2*beta(a_1,
+        b_1)*betainc_regularized(a_1, b_1, 0, loc_2)/(a_1*scale_2*beta(a_1, b_1) +
+        b_1*scale_2*beta(a_1, b_1)) - b_1*loc_2*beta(a_1, b_1)/(a_1*scale_2*beta(a_1,
+        b_1) + b_1*scale_2*beta(a_1, b_1)) + b_1*polygamma(0, b_1) - b_1*polygamma(0,
+        a_1 + b_1) - 2*b_1*beta(a_1 + 1, b_1)*betainc_regularized(a_1 + 1, b_1, 0,
+        loc_2)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1, b_1)) +
+        log(2*scale_2) - loggamma(a_1) - loggamma(b_1) + loggamma(a_1 + b_1) -
+        polygamma(0, a_1) - polygamma(0, b_1) + 2*polygamma(0, a_1 + b_1), True))
 
     Parameters
     ----------
@@ -241,15 +249,20 @@ def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
     xp = namespace(a_1, b_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = a_1 + b_1
-        t1 = a_1/t0 - loc_2
-        t2 = xp.beta(a_1, b_1)
-        t3 = a_1*t2
-        t4 = b_1*t2
-        t5 = (1/(t3 + t4))
-        t6 = xp.betainc(a_1, b_1, loc_2)
-        t7 = a_1 + 1
-        t8 = 2*t5*xp.beta(t7, b_1)*xp.betainc(t7, b_1, loc_2)
-        return xp.log(scale_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2) + 0.6931471805599453 + xp.where((loc_2 <= 0), t1, xp.where((loc_2 >= 1), -t1, 2*a_1*loc_2*t2*t5*t6 + a_1*t2*t5 - a_1*t8 + 2*b_1*loc_2*t2*t5*t6 - b_1*t8 - loc_2*t3*t5 - loc_2*t4*t5))/scale_2
+        t1 = a_1*loc_2
+        t2 = b_1*loc_2
+        t3 = (-a_1 + t1 + t2)/(scale_2*t0)
+        t4 = xp.log(scale_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2) + 0.6931471805599453
+        t5 = xp.beta(a_1, b_1)
+        t6 = scale_2*t5
+        t7 = (1/(a_1*t6 + b_1*t6))
+        t8 = t5*t7
+        t9 = t1*t8
+        t10 = t2*t8
+        t11 = a_1 + 1
+        t12 = 2*t7*xp.beta(t11, b_1)*xp.betainc(t11, b_1, loc_2)
+        t13 = 2*xp.betainc(a_1, b_1, loc_2)
+        return xp.where((loc_2 <= 0), -t3 + t4, xp.where((loc_2 >= 1), t3 + t4, -a_1*t12 + a_1*t8 - b_1*t12 + t10*t13 - t10 + t13*t9 + t4 - t9))
 
 
 def kl_beta_lognormal(a_1, b_1, mu_2, sigma_2):
@@ -459,8 +472,8 @@ def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
     0.7367077690...
     """
     xp = namespace(a_1, b_1, a_2, b_2)
-    t0 = a_2 + b_2
-    return (1 - a_2)*xp.digamma(a_1) + (1 - b_2)*xp.digamma(b_1) + (t0 - 2)*xp.digamma(a_1 + b_1) + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t0)
+    t0 = a_1 + b_1
+    return xp._stable.lgamma_bregman(a_1, a_2) + xp._stable.lgamma_bregman(b_1, b_2) - xp._stable.lgamma_bregman(t0, a_2 + b_2) + xp._stable.lgamma_mpsi(a_1, 1) + xp._stable.lgamma_mpsi(b_1, 1) - xp._stable.lgamma_mpsi(t0, 2)
 
 
 def cross_entropy_beta_exponential(a_1, b_1, rate_2):
@@ -542,21 +555,24 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(2 scale_{2} \right)} + \frac{\begin{cases} \frac{a_{1}}{a_{1} + b_{1}} - loc_{2} & \text{for}\: loc_{2} \leq 0 \\- \frac{a_{1}}{a_{1} + b_{1}} + loc_{2} & \text{for}\: loc_{2} \geq 1 \\\frac{2 a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} + \frac{a_{1} \operatorname{B}\left(a_1, b_1\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{2 a_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} + \frac{2 b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} - \frac{2 b_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} \operatorname{B}\left(a_1, b_1\right) + b_{1} \operatorname{B}\left(a_1, b_1\right)} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} \frac{a_{1}}{a_{1} scale_{2} + b_{1} scale_{2}} - \frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} & \text{for}\: loc_{2} \leq 0 \\- \frac{a_{1}}{a_{1} scale_{2} + b_{1} scale_{2}} + \frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} & \text{for}\: loc_{2} \geq 1 \\\frac{2 a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} - \frac{a_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} + \frac{a_{1} \operatorname{B}\left(a_1, b_1\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} - \frac{2 a_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} + \frac{2 b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1}, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} - \frac{b_{1} loc_{2} \operatorname{B}\left(a_1, b_1\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} - \frac{2 b_{1} \operatorname{B}\left(a_1 + 1, b_1\right) \operatorname{I}_{(0, loc_{2})}\left(a_{1} + 1, b_{1}\right)}{a_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right) + b_{1} scale_{2} \operatorname{B}\left(a_1, b_1\right)} + \log{\left(2 scale_{2} \right)} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2) + Piecewise((a_1/(a_1 + b_1) - loc_2, loc_2 <= 0), (-a_1/(a_1 +
-        b_1) + loc_2, loc_2 >= 1), (2*a_1*loc_2*beta(a_1, b_1)*betainc_regularized(a_1,
-        b_1, 0, loc_2)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - a_1*loc_2*beta(a_1,
-        b_1)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) + a_1*beta(a_1,
-        b_1)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - 2*a_1*beta(a_1 + 1,
-        b_1)*betainc_regularized(a_1 + 1, b_1, 0, loc_2)/(a_1*beta(a_1, b_1) +
-        b_1*beta(a_1, b_1)) + 2*b_1*loc_2*beta(a_1, b_1)*betainc_regularized(a_1, b_1,
-        0, loc_2)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - b_1*loc_2*beta(a_1,
-        b_1)/(a_1*beta(a_1, b_1) + b_1*beta(a_1, b_1)) - 2*b_1*beta(a_1 + 1,
-        b_1)*betainc_regularized(a_1 + 1, b_1, 0, loc_2)/(a_1*beta(a_1, b_1) +
-        b_1*beta(a_1, b_1)), True))/scale_2
+        Piecewise((a_1/(a_1*scale_2 + b_1*scale_2) - loc_2/scale_2 + log(2*scale_2),
+        loc_2 <= 0), (-a_1/(a_1*scale_2 + b_1*scale_2) + loc_2/scale_2 + log(2*scale_2),
+        loc_2 >= 1), (2*a_1*loc_2*beta(a_1, b_1)*betainc_regularized(a_1, b_1, 0,
+        loc_2)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1, b_1)) -
+        a_1*loc_2*beta(a_1, b_1)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1,
+        b_1)) + a_1*beta(a_1, b_1)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1,
+        b_1)) - 2*a_1*beta(a_1 + 1, b_1)*betainc_regularized(a_1 + 1, b_1, 0,
+        loc_2)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1, b_1)) +
+        2*b_1*loc_2*beta(a_1, b_1)*betainc_regularized(a_1, b_1, 0,
+        loc_2)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1, b_1)) -
+        b_1*loc_2*beta(a_1, b_1)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1,
+        b_1)) - 2*b_1*beta(a_1 + 1, b_1)*betainc_regularized(a_1 + 1, b_1, 0,
+        loc_2)/(a_1*scale_2*beta(a_1, b_1) + b_1*scale_2*beta(a_1, b_1)) +
+        log(2*scale_2), True))
 
     Parameters
     ----------
@@ -577,15 +593,20 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
     """
     xp = namespace(a_1, b_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = a_1/(a_1 + b_1) - loc_2
-        t1 = xp.beta(a_1, b_1)
-        t2 = a_1*t1
-        t3 = b_1*t1
-        t4 = (1/(t2 + t3))
-        t5 = xp.betainc(a_1, b_1, loc_2)
-        t6 = a_1 + 1
-        t7 = 2*t4*xp.beta(t6, b_1)*xp.betainc(t6, b_1, loc_2)
-        return xp.log(scale_2) + 0.6931471805599453 + xp.where((loc_2 <= 0), t0, xp.where((loc_2 >= 1), -t0, 2*a_1*loc_2*t1*t4*t5 + a_1*t1*t4 - a_1*t7 + 2*b_1*loc_2*t1*t4*t5 - b_1*t7 - loc_2*t2*t4 - loc_2*t3*t4))/scale_2
+        t0 = a_1*loc_2
+        t1 = b_1*loc_2
+        t2 = (-a_1 + t0 + t1)/(scale_2*(a_1 + b_1))
+        t3 = xp.log(scale_2) + 0.6931471805599453
+        t4 = xp.beta(a_1, b_1)
+        t5 = scale_2*t4
+        t6 = (1/(a_1*t5 + b_1*t5))
+        t7 = t4*t6
+        t8 = t0*t7
+        t9 = t1*t7
+        t10 = a_1 + 1
+        t11 = 2*t6*xp.beta(t10, b_1)*xp.betainc(t10, b_1, loc_2)
+        t12 = 2*xp.betainc(a_1, b_1, loc_2)
+        return xp.where((loc_2 <= 0), -t2 + t3, xp.where((loc_2 >= 1), t2 + t3, -a_1*t11 + a_1*t7 - b_1*t11 + t12*t8 + t12*t9 + t3 - t8 - t9))
 
 
 def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):

@@ -131,12 +131,11 @@ def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(\frac{loc_{1}^{2} - 2 loc_{1} loc_{2} + loc_{2}^{2} + scale_{1}^{2} + 2 scale_{1} scale_{2} + scale_{2}^{2}}{4 scale_{1} scale_{2}} \right)}
+        \log{\left(\frac{\left(loc_{1} - loc_{2}\right)^{2} + \left(scale_{1} + scale_{2}\right)^{2}}{4 scale_{1} scale_{2}} \right)}
 
     As text::
 
-        log((loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2 + 2*scale_1*scale_2 +
-        scale_2**2)/(4*scale_1*scale_2))
+        log(((loc_1 - loc_2)**2 + (scale_1 + scale_2)**2)/(4*scale_1*scale_2))
 
     Parameters
     ----------
@@ -511,12 +510,11 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(\frac{\pi \left(loc_{1}^{2} - 2 loc_{1} loc_{2} + loc_{2}^{2} + scale_{1}^{2} + 2 scale_{1} scale_{2} + scale_{2}^{2}\right)}{scale_{2}} \right)}
+        \log{\left(\frac{\pi \left(loc_{1} - loc_{2}\right)^{2} + \pi \left(scale_{1} + scale_{2}\right)^{2}}{scale_{2}} \right)}
 
     As text::
 
-        log(pi*(loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2 + 2*scale_1*scale_2 +
-        scale_2**2)/scale_2)
+        log((pi*(loc_1 - loc_2)**2 + pi*(scale_1 + scale_2)**2)/scale_2)
 
     Parameters
     ----------
@@ -536,7 +534,7 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     2.863367090...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    return -xp.log(scale_2) + xp.log(loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2 + 2*scale_1*scale_2 + scale_2**2) + 1.1447298858494002
+    return -xp.log(scale_2) + xp.log(3.141592653589793*loc_1**2 - 6.283185307179586*loc_1*loc_2 + 3.141592653589793*loc_2**2 + 3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2)
 
 
 def cross_entropy_cauchy_exponential(loc_1, scale_1, rate_2):

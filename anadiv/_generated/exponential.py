@@ -228,12 +228,13 @@ def kl_exponential_laplace(rate_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(2 rate_{1} scale_{2} \right)} - 1 + \frac{\begin{cases} - loc_{2} + \frac{1}{rate_{1}} & \text{for}\: loc_{2} \leq 0 \\loc_{2} - \frac{1}{rate_{1}} + \frac{2 e^{- loc_{2} rate_{1}}}{rate_{1}} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} + \log{\left(2 rate_{1} scale_{2} \right)} - 1 + \frac{1}{rate_{1} scale_{2}} & \text{for}\: loc_{2} \leq 0 \\\frac{loc_{2}}{scale_{2}} + \log{\left(2 rate_{1} scale_{2} \right)} - 1 - \frac{1}{rate_{1} scale_{2}} + \frac{2 e^{- loc_{2} rate_{1}}}{rate_{1} scale_{2}} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*rate_1*scale_2) - 1 + Piecewise((-loc_2 + 1/rate_1, loc_2 <= 0), (loc_2 -
-        1/rate_1 + 2*exp(-loc_2*rate_1)/rate_1, True))/scale_2
+        Piecewise((-loc_2/scale_2 + log(2*rate_1*scale_2) - 1 + 1/(rate_1*scale_2),
+        loc_2 <= 0), (loc_2/scale_2 + log(2*rate_1*scale_2) - 1 - 1/(rate_1*scale_2) +
+        2*exp(-loc_2*rate_1)/(rate_1*scale_2), True))
 
     Parameters
     ----------
@@ -254,9 +255,12 @@ def kl_exponential_laplace(rate_1, loc_2, scale_2):
     """
     xp = namespace(rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/rate_1)
-        t1 = loc_2 - t0
-        return xp.log(rate_1) + xp.log(scale_2) - 0.3068528194400547 + xp.where((loc_2 <= 0), -t1, 2*t0*xp.exp(-loc_2*rate_1) + t1)/scale_2
+        t0 = loc_2*rate_1
+        t1 = rate_1*scale_2
+        t2 = 1/(rate_1*scale_2)
+        t3 = xp.log(rate_1) + xp.log(scale_2) + 0.6931471805599453
+        t4 = -t0
+        return xp.where((loc_2 <= 0), -t2*(t0 + t1 - 1) + t3, t2*(-t1 - t4 - 1) + 2*t2*xp.exp(t4) + t3)
 
 
 def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
@@ -553,12 +557,13 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(2 scale_{2} \right)} + \frac{\begin{cases} - loc_{2} + \frac{1}{rate_{1}} & \text{for}\: loc_{2} \leq 0 \\loc_{2} - \frac{1}{rate_{1}} + \frac{2 e^{- loc_{2} rate_{1}}}{rate_{1}} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} + \frac{1}{rate_{1} scale_{2}} & \text{for}\: loc_{2} \leq 0 \\\frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} - \frac{1}{rate_{1} scale_{2}} + \frac{2 e^{- loc_{2} rate_{1}}}{rate_{1} scale_{2}} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2) + Piecewise((-loc_2 + 1/rate_1, loc_2 <= 0), (loc_2 - 1/rate_1 +
-        2*exp(-loc_2*rate_1)/rate_1, True))/scale_2
+        Piecewise((-loc_2/scale_2 + log(2*scale_2) + 1/(rate_1*scale_2), loc_2 <= 0),
+        (loc_2/scale_2 + log(2*scale_2) - 1/(rate_1*scale_2) +
+        2*exp(-loc_2*rate_1)/(rate_1*scale_2), True))
 
     Parameters
     ----------
@@ -579,9 +584,11 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
     """
     xp = namespace(rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/rate_1)
-        t1 = loc_2 - t0
-        return xp.log(scale_2) + 0.6931471805599453 + xp.where((loc_2 <= 0), -t1, 2*t0*xp.exp(-loc_2*rate_1) + t1)/scale_2
+        t0 = loc_2*rate_1
+        t1 = 1/(rate_1*scale_2)
+        t2 = t1*(t0 - 1)
+        t3 = xp.log(scale_2) + 0.6931471805599453
+        return xp.where((loc_2 <= 0), -t2 + t3, 2*t1*xp.exp(-t0) + t2 + t3)
 
 
 def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):

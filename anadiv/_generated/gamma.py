@@ -222,9 +222,8 @@ def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     1.406271209...
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
-    t0 = xp.log(rate_1)
-    t1 = (1/scale_2)
-    return t0 + xp.exp(loc_2*t1 + shape_1*t0 - shape_1*xp.log(rate_1 + t1)) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) - t1*(loc_2*rate_1 - shape_1)/rate_1
+    t0 = (1/scale_2)
+    return xp.exp(loc_2*t0 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t0)) + xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) - t0*(loc_2*rate_1 - shape_1)/rate_1
 
 
 def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
@@ -234,15 +233,17 @@ def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
 
     .. math::
 
-        shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \log{\left(2 rate_{1} scale_{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{\begin{cases} - loc_{2} + \frac{shape_{1}}{rate_{1}} & \text{for}\: loc_{2} \leq 0 \\- loc_{2} + \frac{2 loc_{2} \gamma\left(shape_{1}, loc_{2} rate_{1}\right)}{\Gamma\left(shape_{1}\right)} + \frac{shape_{1}}{rate_{1}} - \frac{2 \gamma\left(shape_{1} + 1, loc_{2} rate_{1}\right)}{rate_{1} \Gamma\left(shape_{1}\right)} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \log{\left(2 rate_{1} scale_{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}}{rate_{1} scale_{2}} & \text{for}\: loc_{2} \leq 0 \\- \frac{loc_{2}}{scale_{2}} + \frac{2 loc_{2} \gamma\left(shape_{1}, loc_{2} rate_{1}\right)}{scale_{2} \Gamma\left(shape_{1}\right)} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \log{\left(2 rate_{1} scale_{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}}{rate_{1} scale_{2}} - \frac{2 \gamma\left(shape_{1} + 1, loc_{2} rate_{1}\right)}{rate_{1} scale_{2} \Gamma\left(shape_{1}\right)} & \text{otherwise} \end{cases}
 
     As text::
 
+        Piecewise((-loc_2/scale_2 + shape_1*polygamma(0, shape_1) - shape_1 +
+        log(2*rate_1*scale_2) - loggamma(shape_1) - polygamma(0, shape_1) +
+        shape_1/(rate_1*scale_2), loc_2 <= 0), (-loc_2/scale_2 +
+        2*loc_2*lowergamma(shape_1, loc_2*rate_1)/(scale_2*gamma(shape_1)) +
         shape_1*polygamma(0, shape_1) - shape_1 + log(2*rate_1*scale_2) -
-        loggamma(shape_1) - polygamma(0, shape_1) + Piecewise((-loc_2 + shape_1/rate_1,
-        loc_2 <= 0), (-loc_2 + 2*loc_2*lowergamma(shape_1, loc_2*rate_1)/gamma(shape_1)
-        + shape_1/rate_1 - 2*lowergamma(shape_1 + 1,
-        loc_2*rate_1)/(rate_1*gamma(shape_1)), True))/scale_2
+        loggamma(shape_1) - polygamma(0, shape_1) + shape_1/(rate_1*scale_2) -
+        2*lowergamma(shape_1 + 1, loc_2*rate_1)/(rate_1*scale_2*gamma(shape_1)), True))
 
     Parameters
     ----------
@@ -263,11 +264,11 @@ def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/rate_1)
-        t1 = loc_2 - shape_1*t0
-        t2 = (1/xp.gamma(shape_1))
-        t3 = loc_2*rate_1
-        return xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) + 0.6931471805599453 + xp.where((loc_2 <= 0), -t1, 2*loc_2*t2*xp.gamma(shape_1)*xp.gammainc(shape_1, t3) - 2*t0*t2*xp.gamma(shape_1 + 1)*xp.gammainc(shape_1 + 1, t3) - t1)/scale_2
+        t0 = loc_2*rate_1
+        t1 = (1/scale_2)
+        t2 = t1/rate_1
+        t3 = -t2*(-shape_1 + t0) + xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) + 0.6931471805599453
+        return xp.where((loc_2 <= 0), t3, 2*loc_2*t1*xp._stable.lowergamma_reg(shape_1, t0) - 2*shape_1*t2*xp._stable.lowergamma_reg(shape_1 + 1, t0) + t3)
 
 
 def kl_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
@@ -523,7 +524,7 @@ def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     """
     xp = namespace(shape_1, rate_1, shape_2, rate_2)
     t0 = shape_1 - shape_2
-    return shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + shape_1 + t0*xp.log(rate_2) + (1 - shape_2)*xp.digamma(shape_1) + (-t0 - 1)*xp.log(rate_1) + xp.gammaln(shape_2)
+    return shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + t0*xp.log(rate_2) + (-t0 - 1)*xp.log(rate_1) + xp._stable.lgamma_bregman(shape_1, shape_2) + xp._stable.lgamma_mpsi(shape_1, 1)
 
 
 def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
@@ -559,7 +560,7 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    return xp.exp(loc_2*t0 + shape_1*xp.log(rate_1) - shape_1*xp.log(rate_1 + t0)) + xp.log(scale_2) - t0*(loc_2*rate_1 - shape_1)/rate_1
+    return xp.exp(loc_2*t0 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t0)) + xp.log(scale_2) - t0*(loc_2*rate_1 - shape_1)/rate_1
 
 
 def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
@@ -569,13 +570,15 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(2 scale_{2} \right)} + \frac{\begin{cases} - loc_{2} + \frac{shape_{1}}{rate_{1}} & \text{for}\: loc_{2} \leq 0 \\- loc_{2} + \frac{2 loc_{2} \gamma\left(shape_{1}, loc_{2} rate_{1}\right)}{\Gamma\left(shape_{1}\right)} + \frac{shape_{1}}{rate_{1}} - \frac{2 \gamma\left(shape_{1} + 1, loc_{2} rate_{1}\right)}{rate_{1} \Gamma\left(shape_{1}\right)} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} + \frac{shape_{1}}{rate_{1} scale_{2}} & \text{for}\: loc_{2} \leq 0 \\- \frac{loc_{2}}{scale_{2}} + \frac{2 loc_{2} \gamma\left(shape_{1}, loc_{2} rate_{1}\right)}{scale_{2} \Gamma\left(shape_{1}\right)} + \log{\left(2 scale_{2} \right)} + \frac{shape_{1}}{rate_{1} scale_{2}} - \frac{2 \gamma\left(shape_{1} + 1, loc_{2} rate_{1}\right)}{rate_{1} scale_{2} \Gamma\left(shape_{1}\right)} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2) + Piecewise((-loc_2 + shape_1/rate_1, loc_2 <= 0), (-loc_2 +
-        2*loc_2*lowergamma(shape_1, loc_2*rate_1)/gamma(shape_1) + shape_1/rate_1 -
-        2*lowergamma(shape_1 + 1, loc_2*rate_1)/(rate_1*gamma(shape_1)), True))/scale_2
+        Piecewise((-loc_2/scale_2 + log(2*scale_2) + shape_1/(rate_1*scale_2), loc_2 <=
+        0), (-loc_2/scale_2 + 2*loc_2*lowergamma(shape_1,
+        loc_2*rate_1)/(scale_2*gamma(shape_1)) + log(2*scale_2) +
+        shape_1/(rate_1*scale_2) - 2*lowergamma(shape_1 + 1,
+        loc_2*rate_1)/(rate_1*scale_2*gamma(shape_1)), True))
 
     Parameters
     ----------
@@ -596,11 +599,11 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/rate_1)
-        t1 = loc_2 - shape_1*t0
-        t2 = (1/xp.gamma(shape_1))
-        t3 = loc_2*rate_1
-        return xp.log(scale_2) + 0.6931471805599453 + xp.where((loc_2 <= 0), -t1, 2*loc_2*t2*xp.gamma(shape_1)*xp.gammainc(shape_1, t3) - 2*t0*t2*xp.gamma(shape_1 + 1)*xp.gammainc(shape_1 + 1, t3) - t1)/scale_2
+        t0 = loc_2*rate_1
+        t1 = (1/scale_2)
+        t2 = t1/rate_1
+        t3 = -t2*(-shape_1 + t0) + xp.log(scale_2) + 0.6931471805599453
+        return xp.where((loc_2 <= 0), t3, 2*loc_2*t1*xp._stable.lowergamma_reg(shape_1, t0) - 2*shape_1*t2*xp._stable.lowergamma_reg(shape_1 + 1, t0) + t3)
 
 
 def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):

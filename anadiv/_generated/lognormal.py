@@ -189,15 +189,16 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
 
     .. math::
 
-        - \mu_{1} + \log{\left(\frac{\sqrt{2} scale_{2}}{\sqrt{\pi} \sigma_{1}} \right)} - \frac{1}{2} + \frac{\begin{cases} - loc_{2} + e^{\mu_{1}} e^{\frac{\sigma_{1}^{2}}{2}} & \text{for}\: loc_{2} \leq 0 \\- loc_{2} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)} + e^{\mu_{1}} e^{\frac{\sigma_{1}^{2}}{2}} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} + \frac{\sqrt{2} \sigma_{1}}{2} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} - \mu_{1} + \log{\left(\frac{\sqrt{2} scale_{2}}{\sqrt{\pi} \sigma_{1}} \right)} - \frac{1}{2} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}}}{scale_{2}} & \text{for}\: loc_{2} \leq 0 \\- \frac{loc_{2} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)}}{scale_{2}} - \mu_{1} + \log{\left(\frac{\sqrt{2} scale_{2}}{\sqrt{\pi} \sigma_{1}} \right)} - \frac{1}{2} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} + \frac{\sqrt{2} \sigma_{1}}{2} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)}}{scale_{2}} & \text{otherwise} \end{cases}
 
     As text::
 
-        -mu_1 + log(sqrt(2)*scale_2/(sqrt(pi)*sigma_1)) - 1/2 + Piecewise((-loc_2 +
-        exp(mu_1)*exp(sigma_1**2/2), loc_2 <= 0), (-loc_2*erf(sqrt(2)*mu_1/(2*sigma_1) -
-        sqrt(2)*log(loc_2)/(2*sigma_1)) +
-        exp(mu_1)*exp(sigma_1**2/2)*erf(sqrt(2)*mu_1/(2*sigma_1) + sqrt(2)*sigma_1/2 -
-        sqrt(2)*log(loc_2)/(2*sigma_1)), True))/scale_2
+        Piecewise((-loc_2/scale_2 - mu_1 + log(sqrt(2)*scale_2/(sqrt(pi)*sigma_1)) - 1/2
+        + exp(mu_1 + sigma_1**2/2)/scale_2, loc_2 <= 0),
+        (-loc_2*erf(sqrt(2)*mu_1/(2*sigma_1) - sqrt(2)*log(loc_2)/(2*sigma_1))/scale_2 -
+        mu_1 + log(sqrt(2)*scale_2/(sqrt(pi)*sigma_1)) - 1/2 + exp(mu_1 +
+        sigma_1**2/2)*erf(sqrt(2)*mu_1/(2*sigma_1) + sqrt(2)*sigma_1/2 -
+        sqrt(2)*log(loc_2)/(2*sigma_1))/scale_2, True))
 
     Parameters
     ----------
@@ -218,11 +219,12 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.exp(mu_1)
-        t1 = xp.exp((1/2)*sigma_1**2)
-        t2 = 0.7071067811865476/sigma_1
-        t3 = mu_1*t2 - t2*xp.log(loc_2)
-        return -mu_1 + xp.log(scale_2) - xp.log(sigma_1) - 0.7257913526447275 + xp.where((loc_2 <= 0), -loc_2 + t0*t1, -loc_2*xp.erf(t3) + t0*t1*xp.erf(0.7071067811865476*sigma_1 + t3))/scale_2
+        t0 = (1/scale_2)
+        t1 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+        t2 = -xp.log(scale_2) + xp.log(sigma_1)
+        t3 = 0.7071067811865476/sigma_1
+        t4 = mu_1*t3 - t3*xp.log(loc_2)
+        return xp.where((loc_2 <= 0), t0*t1 - 1/2*t0*(2*loc_2 + 2*mu_1*scale_2 + scale_2) - t2 - 0.22579135264472744, -loc_2*t0*xp.erf(t4) - mu_1 + t0*t1*xp.erf(0.7071067811865476*sigma_1 + t4) - t2 - 0.7257913526447275)
 
 
 def kl_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
@@ -478,14 +480,15 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(2 scale_{2} \right)} + \frac{\begin{cases} - loc_{2} + e^{\mu_{1}} e^{\frac{\sigma_{1}^{2}}{2}} & \text{for}\: loc_{2} \leq 0 \\- loc_{2} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)} + e^{\mu_{1}} e^{\frac{\sigma_{1}^{2}}{2}} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} + \frac{\sqrt{2} \sigma_{1}}{2} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} + \log{\left(2 scale_{2} \right)} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}}}{scale_{2}} & \text{for}\: loc_{2} \leq 0 \\- \frac{loc_{2} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)}}{scale_{2}} + \log{\left(2 scale_{2} \right)} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}} \operatorname{erf}{\left(\frac{\sqrt{2} \mu_{1}}{2 \sigma_{1}} + \frac{\sqrt{2} \sigma_{1}}{2} - \frac{\sqrt{2} \log{\left(loc_{2} \right)}}{2 \sigma_{1}} \right)}}{scale_{2}} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2) + Piecewise((-loc_2 + exp(mu_1)*exp(sigma_1**2/2), loc_2 <= 0),
-        (-loc_2*erf(sqrt(2)*mu_1/(2*sigma_1) - sqrt(2)*log(loc_2)/(2*sigma_1)) +
-        exp(mu_1)*exp(sigma_1**2/2)*erf(sqrt(2)*mu_1/(2*sigma_1) + sqrt(2)*sigma_1/2 -
-        sqrt(2)*log(loc_2)/(2*sigma_1)), True))/scale_2
+        Piecewise((-loc_2/scale_2 + log(2*scale_2) + exp(mu_1 + sigma_1**2/2)/scale_2,
+        loc_2 <= 0), (-loc_2*erf(sqrt(2)*mu_1/(2*sigma_1) -
+        sqrt(2)*log(loc_2)/(2*sigma_1))/scale_2 + log(2*scale_2) + exp(mu_1 +
+        sigma_1**2/2)*erf(sqrt(2)*mu_1/(2*sigma_1) + sqrt(2)*sigma_1/2 -
+        sqrt(2)*log(loc_2)/(2*sigma_1))/scale_2, True))
 
     Parameters
     ----------
@@ -506,11 +509,13 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.exp(mu_1)
-        t1 = xp.exp((1/2)*sigma_1**2)
-        t2 = 0.7071067811865476/sigma_1
-        t3 = mu_1*t2 - t2*xp.log(loc_2)
-        return xp.log(scale_2) + 0.6931471805599453 + xp.where((loc_2 <= 0), -loc_2 + t0*t1, -loc_2*xp.erf(t3) + t0*t1*xp.erf(0.7071067811865476*sigma_1 + t3))/scale_2
+        t0 = (1/scale_2)
+        t1 = t0*xp.exp(mu_1 + (1/2)*sigma_1**2)
+        t2 = loc_2*t0
+        t3 = xp.log(scale_2) + 0.6931471805599453
+        t4 = 0.7071067811865476/sigma_1
+        t5 = mu_1*t4 - t4*xp.log(loc_2)
+        return xp.where((loc_2 <= 0), t1 - t2 + t3, t1*xp.erf(0.7071067811865476*sigma_1 + t5) - t2*xp.erf(t5) + t3)
 
 
 def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):

@@ -97,7 +97,7 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
 
     .. math::
 
-        \begin{cases} - \frac{a_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{a_{2} high_{1}}{high_{1} - low_{1}} + \frac{a_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{a_{2} low_{1}}{high_{1} - low_{1}} - \frac{b_{2} high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{b_{2} high_{1}}{high_{1} - low_{1}} + \frac{b_{2} low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} low_{1}}{high_{1} - low_{1}} + \frac{b_{2} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - \frac{\log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{\log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} - \frac{a_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{a_{2} high_{1}}{high_{1} - low_{1}} + \frac{a_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{a_{2} low_{1}}{high_{1} - low_{1}} - \frac{b_{2} high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{b_{2} high_{1}}{high_{1} - low_{1}} + \frac{b_{2} low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} low_{1}}{high_{1} - low_{1}} + \frac{b_{2} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - \frac{\log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{\log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \wedge high_{1} \neq 1 \wedge low_{1} \neq 0 \\- \frac{a_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{a_{2} high_{1}}{high_{1} - low_{1}} + \frac{a_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{a_{2} low_{1}}{high_{1} - low_{1}} - b_{2} \log{\left(1 - low_{1} \right)} + b_{2} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \log{\left(\frac{1 - low_{1}}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \wedge low_{1} \neq 0 \\- a_{2} \log{\left(high_{1} \right)} + a_{2} - \frac{b_{2} high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{b_{2} high_{1}}{high_{1} - low_{1}} + \frac{b_{2} low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} low_{1}}{high_{1} - low_{1}} + \frac{b_{2} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \log{\left(\frac{high_{1}}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - 1 - \frac{\log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{\log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \wedge high_{1} \neq 1 \\- a_{2} \log{\left(high_{1} \right)} + a_{2} - b_{2} \log{\left(1 - low_{1} \right)} + b_{2} + \log{\left(\frac{high_{1} \left(1 - low_{1}\right)}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - 2 & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -110,8 +110,24 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
         2*high_1/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) - low_1*log(1 -
         low_1)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) - log(high_1 - low_1) +
         loggamma(a_2) + loggamma(b_2) - loggamma(a_2 + b_2) - log(1 - high_1)/(high_1 -
-        low_1) + log(1 - low_1)/(high_1 - low_1), (low_1 >= 0) & (high_1 <= 1)), (oo,
-        True))
+        low_1) + log(1 - low_1)/(high_1 - low_1), (low_1 >= 0) & (high_1 <= 1) &
+        Ne(high_1, 1) & Ne(low_1, 0)), (-a_2*high_1*log(high_1)/(high_1 - low_1) +
+        a_2*high_1/(high_1 - low_1) + a_2*low_1*log(low_1)/(high_1 - low_1) -
+        a_2*low_1/(high_1 - low_1) - b_2*log(1 - low_1) + b_2 +
+        high_1*log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) -
+        low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + log((1 -
+        low_1)/(high_1 - low_1)) + loggamma(a_2) + loggamma(b_2) - loggamma(a_2 + b_2) -
+        1, (low_1 >= 0) & (high_1 <= 1) & Ne(low_1, 0)), (-a_2*log(high_1) + a_2 -
+        b_2*high_1*log(1 - high_1)/(high_1 - low_1) + b_2*high_1/(high_1 - low_1) +
+        b_2*low_1*log(1 - low_1)/(high_1 - low_1) - b_2*low_1/(high_1 - low_1) +
+        b_2*log(1 - high_1)/(high_1 - low_1) - b_2*log(1 - low_1)/(high_1 - low_1) +
+        high_1*log(1 - high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*log(1
+        - low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + log(high_1/(high_1 -
+        low_1)) + loggamma(a_2) + loggamma(b_2) - loggamma(a_2 + b_2) - 1 - log(1 -
+        high_1)/(high_1 - low_1) + log(1 - low_1)/(high_1 - low_1), (low_1 >= 0) &
+        (high_1 <= 1) & Ne(high_1, 1)), (-a_2*log(high_1) + a_2 - b_2*log(1 - low_1) +
+        b_2 + log(high_1*(1 - low_1)/(high_1 - low_1)) + loggamma(a_2) + loggamma(b_2) -
+        loggamma(a_2 + b_2) - 2, (low_1 >= 0) & (high_1 <= 1)), (oo, True))
 
     Parameters
     ----------
@@ -133,13 +149,26 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
     xp = namespace(low_1, high_1, a_2, b_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = high_1 - low_1
-        t1 = a_2 + b_2
-        t2 = (1/t0)
-        t3 = t2*(a_2 - 1)
-        t4 = low_1 - 1
-        t5 = t2*(b_2 - 1)
-        t6 = high_1 - 1
-        return xp.where(xp.logical_and((low_1 >= 0), (high_1 <= 1)), -high_1*t3*xp.log(high_1) + low_1*t3*xp.log(low_1) + t1 + t4*t5*xp.log(-t4) - t5*t6*xp.log(-t6) - xp.log(t0) + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t1) - 2, xp.inf)
+        t1 = (1/t0)
+        t2 = a_2 - 1
+        t3 = t1*t2
+        t4 = xp.log(high_1)
+        t5 = -high_1*t3*t4 + low_1*t3*xp.log(low_1)
+        t6 = low_1 - 1
+        t7 = xp.log(-t6)
+        t8 = b_2 - 1
+        t9 = t1*t8
+        t10 = high_1 - 1
+        t11 = a_2 + b_2
+        t12 = t11 - xp.log(t0) + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t11) - 2
+        t13 = -t10*t9*xp.log(-t10) + t12 + t6*t7*t9
+        t14 = (low_1 >= 0)
+        t15 = (high_1 <= 1)
+        t16 = (high_1 != 1)
+        t17 = (low_1 != 0)
+        t18 = t12 - t7*t8
+        t19 = -t2*t4
+        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t14, t15), t16), t17), t13 + t5, xp.where(xp.logical_and(xp.logical_and(t14, t15), t17), t18 + t5, xp.where(xp.logical_and(xp.logical_and(t14, t15), t16), t13 + t19, xp.where(xp.logical_and(t14, t15), t18 + t19, xp.inf))))
 
 
 def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
@@ -149,16 +178,15 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 
     .. math::
 
-        \frac{high_{1} \log{\left(high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{loc_{2} \log{\left(loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{scale_{2}} - \frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{scale_{2} \left(high_{1} - low_{1}\right)} \right)}
+        \frac{high_{1} \log{\left(scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{high_{1} - low_{1}} + \frac{loc_{2} \log{\left(scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{scale_{2}} - \frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{scale_{2} \left(high_{1} - low_{1}\right)} \right)}
 
     As text::
 
-        high_1*log(high_1**2 - 2*high_1*loc_2 + loc_2**2 + scale_2**2)/(high_1 - low_1)
-        - 2*high_1/(high_1 - low_1) - loc_2*log(high_1**2 - 2*high_1*loc_2 + loc_2**2 +
-        scale_2**2)/(high_1 - low_1) + loc_2*log(loc_2**2 - 2*loc_2*low_1 + low_1**2 +
-        scale_2**2)/(high_1 - low_1) - low_1*log(loc_2**2 - 2*loc_2*low_1 + low_1**2 +
-        scale_2**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) +
-        2*scale_2*atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) +
+        high_1*log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1
+        - low_1) - loc_2*log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) +
+        loc_2*log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) -
+        low_1*log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 -
+        low_1) + 2*scale_2*atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) +
         2*scale_2*atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) +
         log(pi/(scale_2*(high_1 - low_1)))
 
@@ -234,7 +262,7 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
 
     .. math::
 
-        \begin{cases} \frac{high_{1} rate_{2}}{2} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} rate_{2}}{2} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - shape_{2} \log{\left(rate_{2} \right)} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{high_{1} rate_{2}}{2} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} rate_{2}}{2} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - shape_{2} \log{\left(rate_{2} \right)} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1} rate_{2}}{2} + \frac{low_{1} rate_{2}}{2} - shape_{2} \log{\left(high_{1} \right)} - shape_{2} \log{\left(rate_{2} \right)} + shape_{2} + \log{\left(\frac{high_{1}}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -243,7 +271,9 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
         high_1/(high_1 - low_1) + low_1*rate_2/2 + low_1*shape_2*log(low_1)/(high_1 -
         low_1) - low_1*shape_2/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) +
         low_1/(high_1 - low_1) - shape_2*log(rate_2) - log(high_1 - low_1) +
-        loggamma(shape_2), low_1 >= 0), (oo, True))
+        loggamma(shape_2), (low_1 >= 0) & Ne(low_1, 0)), (high_1*rate_2/2 +
+        low_1*rate_2/2 - shape_2*log(high_1) - shape_2*log(rate_2) + shape_2 +
+        log(high_1/(high_1 - low_1)) + loggamma(shape_2) - 1, low_1 >= 0), (oo, True))
 
     Parameters
     ----------
@@ -265,10 +295,13 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
     xp = namespace(low_1, high_1, shape_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = high_1 - low_1
-        t1 = (1/2)*rate_2
-        t2 = shape_2 - 1
-        t3 = t2/t0
-        return xp.where((low_1 >= 0), high_1*t1 - high_1*t3*xp.log(high_1) + low_1*t1 + low_1*t3*xp.log(low_1) - shape_2*xp.log(rate_2) + t2 - xp.log(t0) + xp.gammaln(shape_2), xp.inf)
+        t1 = shape_2 - 1
+        t2 = t1/t0
+        t3 = xp.log(high_1)
+        t4 = (1/2)*rate_2
+        t5 = high_1*t4 + low_1*t4 - shape_2*xp.log(rate_2) + t1 - xp.log(t0) + xp.gammaln(shape_2)
+        t6 = (low_1 >= 0)
+        return xp.where(xp.logical_and(t6, (low_1 != 0)), -high_1*t2*t3 + low_1*t2*xp.log(low_1) + t5, xp.where(t6, -t1*t3 + t5, xp.inf))
 
 
 def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
@@ -320,14 +353,18 @@ def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(\frac{2 scale_{2}}{high_{1} - low_{1}} \right)} + \frac{\begin{cases} \frac{high_{1}}{2} - loc_{2} + \frac{low_{1}}{2} & \text{for}\: loc_{2} \leq low_{1} \\- \frac{high_{1}}{2} + loc_{2} - \frac{low_{1}}{2} & \text{for}\: high_{1} \leq loc_{2} \\\frac{high_{1}^{2}}{2 high_{1} - 2 low_{1}} - \frac{high_{1} loc_{2}}{high_{1} - low_{1}} + \frac{loc_{2}^{2}}{high_{1} - low_{1}} - \frac{loc_{2} low_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{2 high_{1} - 2 low_{1}} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} \frac{high_{1}}{2 scale_{2}} - \frac{loc_{2}}{scale_{2}} + \frac{low_{1}}{2 scale_{2}} + \log{\left(\frac{2 scale_{2}}{high_{1} - low_{1}} \right)} & \text{for}\: loc_{2} \leq low_{1} \\- \frac{high_{1}}{2 scale_{2}} + \frac{loc_{2}}{scale_{2}} - \frac{low_{1}}{2 scale_{2}} + \log{\left(\frac{2 scale_{2}}{high_{1} - low_{1}} \right)} & \text{for}\: high_{1} \leq loc_{2} \\\frac{high_{1}^{2}}{2 high_{1} scale_{2} - 2 low_{1} scale_{2}} - \frac{high_{1} loc_{2}}{high_{1} scale_{2} - low_{1} scale_{2}} + \frac{loc_{2}^{2}}{high_{1} scale_{2} - low_{1} scale_{2}} - \frac{loc_{2} low_{1}}{high_{1} scale_{2} - low_{1} scale_{2}} + \frac{low_{1}^{2}}{2 high_{1} scale_{2} - 2 low_{1} scale_{2}} + \log{\left(\frac{2 scale_{2}}{high_{1} - low_{1}} \right)} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2/(high_1 - low_1)) + Piecewise((high_1/2 - loc_2 + low_1/2, loc_2
-        <= low_1), (-high_1/2 + loc_2 - low_1/2, high_1 <= loc_2), (high_1**2/(2*high_1
-        - 2*low_1) - high_1*loc_2/(high_1 - low_1) + loc_2**2/(high_1 - low_1) -
-        loc_2*low_1/(high_1 - low_1) + low_1**2/(2*high_1 - 2*low_1), True))/scale_2
+        Piecewise((high_1/(2*scale_2) - loc_2/scale_2 + low_1/(2*scale_2) +
+        log(2*scale_2/(high_1 - low_1)), loc_2 <= low_1), (-high_1/(2*scale_2) +
+        loc_2/scale_2 - low_1/(2*scale_2) + log(2*scale_2/(high_1 - low_1)), high_1 <=
+        loc_2), (high_1**2/(2*high_1*scale_2 - 2*low_1*scale_2) -
+        high_1*loc_2/(high_1*scale_2 - low_1*scale_2) + loc_2**2/(high_1*scale_2 -
+        low_1*scale_2) - loc_2*low_1/(high_1*scale_2 - low_1*scale_2) +
+        low_1**2/(2*high_1*scale_2 - 2*low_1*scale_2) + log(2*scale_2/(high_1 - low_1)),
+        True))
 
     Parameters
     ----------
@@ -348,12 +385,12 @@ def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = high_1 - low_1
-        t1 = (1/2)*high_1 - loc_2 + (1/2)*low_1
-        t2 = (1/t0)
-        t3 = loc_2*t2
-        t4 = (1/(2*high_1 - 2*low_1))
-        return xp.log(scale_2) - xp.log(t0) + 0.6931471805599453 + xp.where((loc_2 <= low_1), t1, xp.where((high_1 <= loc_2), -t1, high_1**2*t4 - high_1*t3 + loc_2**2*t2 + low_1**2*t4 - low_1*t3))/scale_2
+        t0 = 2*loc_2
+        t1 = (1/2)/scale_2
+        t2 = t1*(high_1 + low_1 - t0)
+        t3 = high_1 - low_1
+        t4 = xp.log(scale_2) - xp.log(t3) + 0.6931471805599453
+        return xp.where((loc_2 <= low_1), t2 + t4, xp.where((high_1 <= loc_2), -t2 + t4, t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/t3 + t4))
 
 
 def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
@@ -363,7 +400,7 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
 
     .. math::
 
-        \begin{cases} - \frac{high_{1} \mu_{2} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} \mu_{2} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} \sigma_{2}}{high_{1} - low_{1}} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} - \frac{high_{1} \mu_{2} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} \mu_{2} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} \sigma_{2}}{high_{1} - low_{1}} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} - \frac{\mu_{2} \log{\left(high_{1} \right)}}{\sigma_{2}^{2}} + \frac{\mu_{2}}{\sigma_{2}^{2}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} high_{1} \sigma_{2}}{high_{1} - low_{1}} \right)} - 1 + \frac{\log{\left(high_{1} \right)}^{2}}{2 \sigma_{2}^{2}} - \frac{\log{\left(high_{1} \right)}}{\sigma_{2}^{2}} + \frac{1}{\sigma_{2}^{2}} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -378,7 +415,11 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         low_1*log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) -
         low_1/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*log(low_1)/(high_1 - low_1)
         + low_1/(high_1 - low_1) + mu_2**2/(2*sigma_2**2) +
-        log(sqrt(2)*sqrt(pi)*sigma_2/(high_1 - low_1)), low_1 >= 0), (oo, True))
+        log(sqrt(2)*sqrt(pi)*sigma_2/(high_1 - low_1)), (low_1 >= 0) & Ne(low_1, 0)),
+        (mu_2**2/(2*sigma_2**2) - mu_2*log(high_1)/sigma_2**2 + mu_2/sigma_2**2 +
+        log(sqrt(2)*sqrt(pi)*high_1*sigma_2/(high_1 - low_1)) - 1 +
+        log(high_1)**2/(2*sigma_2**2) - log(high_1)/sigma_2**2 + sigma_2**(-2), low_1 >=
+        0), (oo, True))
 
     Parameters
     ----------
@@ -399,15 +440,21 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
     """
     xp = namespace(low_1, high_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = high_1 - low_1
-        t1 = sigma_2**2
-        t2 = (1/t1)
-        t3 = 2*t1
-        t4 = xp.log(high_1)
-        t5 = (1/(high_1*t3 - low_1*t3))
-        t6 = xp.log(low_1)
-        t7 = t2*(mu_2 - t1 + 1)/t0
-        return xp.where((low_1 >= 0), high_1*t4**2*t5 - high_1*t4*t7 - low_1*t5*t6**2 + low_1*t6*t7 + (1/2)*t2*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) - xp.log(t0) + 0.9189385332046727, xp.inf)
+        t0 = xp.log(high_1)
+        t1 = t0**2
+        t2 = sigma_2**2
+        t3 = 2*t2
+        t4 = (1/(high_1*t3 - low_1*t3))
+        t5 = xp.log(low_1)
+        t6 = high_1 - low_1
+        t7 = (1/t6)
+        t8 = (1/t2)
+        t9 = t8*(mu_2 - t2 + 1)
+        t10 = t0*t9
+        t11 = (1/2)*t8
+        t12 = t11*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) - xp.log(t6) + 0.9189385332046727
+        t13 = (low_1 >= 0)
+        return xp.where(xp.logical_and(t13, (low_1 != 0)), high_1*t1*t4 - high_1*t10*t7 - low_1*t4*t5**2 + low_1*t5*t7*t9 + t12, xp.where(t13, t1*t11 - t10 + t12, xp.inf))
 
 
 def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
@@ -454,7 +501,7 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
 
     .. math::
 
-        \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2} high_{1} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} high_{1}}{high_{1} - low_{1}} - \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1}}{high_{1} - low_{1}} - \frac{df_{2} \log{\left(df_{2} \right)}}{2} - df_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{low_{1} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{loggamma}{\left(\frac{df_{2}}{2} + \frac{1}{2} \right)} + \frac{\log{\left(\pi \right)}}{2}
+        \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2} high_{1} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} high_{1}}{high_{1} - low_{1}} - \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1}}{high_{1} - low_{1}} - \frac{df_{2} \log{\left(df_{2} \right)}}{2} - df_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{low_{1} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{loggamma}{\left(\frac{df_{2}}{2} + \frac{1}{2} \right)} + \frac{\log{\left(\pi \right)}}{2}
 
     As text::
 
@@ -466,19 +513,17 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
         loc_2/(sqrt(df_2)*scale_2))/(high_1 - low_1) +
         sqrt(df_2)*scale_2*atan(loc_2/(sqrt(df_2)*scale_2) -
         low_1/(sqrt(df_2)*scale_2))/(high_1 - low_1) + df_2*high_1*log(df_2*scale_2**2 +
-        high_1**2 - 2*high_1*loc_2 + loc_2**2)/(2*high_1 - 2*low_1) -
-        df_2*high_1/(high_1 - low_1) - df_2*loc_2*log(df_2*scale_2**2 + high_1**2 -
-        2*high_1*loc_2 + loc_2**2)/(2*high_1 - 2*low_1) + df_2*loc_2*log(df_2*scale_2**2
-        + loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1 - 2*low_1) -
-        df_2*low_1*log(df_2*scale_2**2 + loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1
-        - 2*low_1) + df_2*low_1/(high_1 - low_1) - df_2*log(df_2)/2 - df_2*log(scale_2)
-        + high_1*log(df_2*scale_2**2 + high_1**2 - 2*high_1*loc_2 + loc_2**2)/(2*high_1
-        - 2*low_1) - high_1/(high_1 - low_1) - loc_2*log(df_2*scale_2**2 + high_1**2 -
-        2*high_1*loc_2 + loc_2**2)/(2*high_1 - 2*low_1) + loc_2*log(df_2*scale_2**2 +
-        loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1 - 2*low_1) -
-        low_1*log(df_2*scale_2**2 + loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1 -
-        2*low_1) + low_1/(high_1 - low_1) - log(high_1 - low_1) + loggamma(df_2/2) -
-        loggamma(df_2/2 + 1/2) + log(pi)/2
+        (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) - df_2*high_1/(high_1 - low_1) -
+        df_2*loc_2*log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) +
+        df_2*loc_2*log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) -
+        df_2*low_1*log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) +
+        df_2*low_1/(high_1 - low_1) - df_2*log(df_2)/2 - df_2*log(scale_2) +
+        high_1*log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) -
+        high_1/(high_1 - low_1) - loc_2*log(df_2*scale_2**2 + (high_1 -
+        loc_2)**2)/(2*high_1 - 2*low_1) + loc_2*log(df_2*scale_2**2 + (loc_2 -
+        low_1)**2)/(2*high_1 - 2*low_1) - low_1*log(df_2*scale_2**2 + (loc_2 -
+        low_1)**2)/(2*high_1 - 2*low_1) + low_1/(high_1 - low_1) - log(high_1 - low_1) +
+        loggamma(df_2/2) - loggamma(df_2/2 + 1/2) + log(pi)/2
 
     Parameters
     ----------
@@ -523,12 +568,12 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
 
     .. math::
 
-        \begin{cases} \log{\left(\frac{high_{2} - low_{2}}{high_{1} - low_{1}} \right)} & \text{for}\: low_{1} \geq low_{2} \wedge high_{1} \leq high_{2} \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \log{\left(\frac{high_{2}}{high_{1} - low_{1}} - \frac{low_{2}}{high_{1} - low_{1}} \right)} & \text{for}\: low_{1} \geq low_{2} \wedge high_{1} \leq high_{2} \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
-        Piecewise((log((high_2 - low_2)/(high_1 - low_1)), (low_1 >= low_2) & (high_1 <=
-        high_2)), (oo, True))
+        Piecewise((log(high_2/(high_1 - low_1) - low_2/(high_1 - low_1)), (low_1 >=
+        low_2) & (high_1 <= high_2)), (oo, True))
 
     Parameters
     ----------
@@ -549,7 +594,8 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), -xp._stable.log_ratio_d(high_1 - low_1, high_2 - low_2, xp._stable.diff2(high_1, high_2, low_1, low_2)), xp.inf)
+        t0 = (1/(high_1 - low_1))
+        return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), xp.log(high_2*t0 - low_2*t0), xp.inf)
 
 
 def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
@@ -559,7 +605,7 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
 
     .. math::
 
-        \begin{cases} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{high_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \frac{low_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + shape_{2} \log{\left(scale_{2} \right)} - \log{\left(shape_{2} \left(high_{1} - low_{1}\right) \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{high_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \frac{low_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + shape_{2} \log{\left(scale_{2} \right)} - \log{\left(shape_{2} \left(high_{1} - low_{1}\right) \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} - \frac{low_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} - shape_{2} \log{\left(high_{1} \right)} + shape_{2} \log{\left(scale_{2} \right)} + shape_{2} + \log{\left(\frac{high_{1}}{shape_{2} \left(high_{1} - low_{1}\right)} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -571,7 +617,13 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
         low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - low_1**(shape_2 +
         1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 -
         low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) + shape_2*log(scale_2)
-        - log(shape_2*(high_1 - low_1)), low_1 >= 0), (oo, True))
+        - log(shape_2*(high_1 - low_1)), (low_1 >= 0) & Ne(low_1, 0)), (high_1**(shape_2
+        + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 -
+        low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - low_1**(shape_2 +
+        1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 -
+        low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - shape_2*log(high_1) +
+        shape_2*log(scale_2) + shape_2 + log(high_1/(shape_2*(high_1 - low_1))) - 1,
+        low_1 >= 0), (oo, True))
 
     Parameters
     ----------
@@ -592,14 +644,21 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
     """
     xp = namespace(low_1, high_1, shape_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = high_1 - low_1
-        t1 = (1/t0)
-        t2 = shape_2 - 1
-        t3 = xp.power(scale_2, shape_2)
-        t4 = high_1*t3
-        t5 = low_1*t3
-        t6 = (1/(shape_2*t4 - shape_2*t5 + t4 - t5))
-        return xp.where((low_1 >= 0), high_1*xp.power(high_1, shape_2)*t6 - high_1*t1*t2*xp.log(high_1) - low_1*xp.power(low_1, shape_2)*t6 + low_1*t1*t2*xp.log(low_1) + shape_2*xp.log(scale_2) + shape_2 - xp.log(shape_2) - xp.log(t0) - 1, xp.inf)
+        t0 = xp.log(shape_2)
+        t1 = xp.log(scale_2)
+        t2 = high_1 - low_1
+        t3 = xp.log(t2)
+        t4 = xp.log(high_1)
+        t5 = (1/t2)
+        t6 = shape_2 - 1
+        t7 = xp.power(scale_2, shape_2)
+        t8 = high_1*t7
+        t9 = low_1*t7
+        t10 = (1/(shape_2*t8 - shape_2*t9 + t8 - t9))
+        t11 = low_1*xp.power(low_1, shape_2)*t10
+        t12 = xp.power(high_1, shape_2)
+        t13 = (low_1 >= 0)
+        return xp.where(xp.logical_and(t13, (low_1 != 0)), high_1*t10*t12 - high_1*t4*t5*t6 + low_1*t5*t6*xp.log(low_1) + shape_2*t1 + shape_2 - t0 - t11 - t3 - 1, xp.where(t13, high_1*t10*t12 + shape_2*t1 - t0 - t11 - t3 - t4*t6 + t6, xp.inf))
 
 
 def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
@@ -609,7 +668,7 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
 
     .. math::
 
-        \begin{cases} - \frac{a_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{a_{2} high_{1}}{high_{1} - low_{1}} + \frac{a_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{a_{2} low_{1}}{high_{1} - low_{1}} - \frac{b_{2} high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{b_{2} high_{1}}{high_{1} - low_{1}} + \frac{b_{2} low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} low_{1}}{high_{1} - low_{1}} + \frac{b_{2} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - \frac{\log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{\log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} - \frac{a_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{a_{2} high_{1}}{high_{1} - low_{1}} + \frac{a_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{a_{2} low_{1}}{high_{1} - low_{1}} - \frac{b_{2} high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{b_{2} high_{1}}{high_{1} - low_{1}} + \frac{b_{2} low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} low_{1}}{high_{1} - low_{1}} + \frac{b_{2} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - \frac{\log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{\log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \wedge high_{1} \neq 1 \wedge low_{1} \neq 0 \\- \frac{a_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{a_{2} high_{1}}{high_{1} - low_{1}} + \frac{a_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{a_{2} low_{1}}{high_{1} - low_{1}} - b_{2} \log{\left(1 - low_{1} \right)} + b_{2} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \log{\left(1 - low_{1} \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \wedge low_{1} \neq 0 \\- a_{2} \log{\left(high_{1} \right)} + a_{2} - \frac{b_{2} high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{b_{2} high_{1}}{high_{1} - low_{1}} + \frac{b_{2} low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} low_{1}}{high_{1} - low_{1}} + \frac{b_{2} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{b_{2} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \log{\left(high_{1} \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - 1 - \frac{\log{\left(1 - high_{1} \right)}}{high_{1} - low_{1}} + \frac{\log{\left(1 - low_{1} \right)}}{high_{1} - low_{1}} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \wedge high_{1} \neq 1 \\- a_{2} \log{\left(high_{1} \right)} + a_{2} - b_{2} \log{\left(1 - low_{1} \right)} + b_{2} + \log{\left(high_{1} \left(1 - low_{1}\right) \right)} + \operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)} - 2 & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -622,7 +681,23 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
         2*high_1/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) - low_1*log(1 -
         low_1)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + loggamma(a_2) +
         loggamma(b_2) - loggamma(a_2 + b_2) - log(1 - high_1)/(high_1 - low_1) + log(1 -
-        low_1)/(high_1 - low_1), (low_1 >= 0) & (high_1 <= 1)), (oo, True))
+        low_1)/(high_1 - low_1), (low_1 >= 0) & (high_1 <= 1) & Ne(high_1, 1) &
+        Ne(low_1, 0)), (-a_2*high_1*log(high_1)/(high_1 - low_1) + a_2*high_1/(high_1 -
+        low_1) + a_2*low_1*log(low_1)/(high_1 - low_1) - a_2*low_1/(high_1 - low_1) -
+        b_2*log(1 - low_1) + b_2 + high_1*log(high_1)/(high_1 - low_1) - high_1/(high_1
+        - low_1) - low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + log(1 -
+        low_1) + loggamma(a_2) + loggamma(b_2) - loggamma(a_2 + b_2) - 1, (low_1 >= 0) &
+        (high_1 <= 1) & Ne(low_1, 0)), (-a_2*log(high_1) + a_2 - b_2*high_1*log(1 -
+        high_1)/(high_1 - low_1) + b_2*high_1/(high_1 - low_1) + b_2*low_1*log(1 -
+        low_1)/(high_1 - low_1) - b_2*low_1/(high_1 - low_1) + b_2*log(1 -
+        high_1)/(high_1 - low_1) - b_2*log(1 - low_1)/(high_1 - low_1) + high_1*log(1 -
+        high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*log(1 -
+        low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + log(high_1) + loggamma(a_2) +
+        loggamma(b_2) - loggamma(a_2 + b_2) - 1 - log(1 - high_1)/(high_1 - low_1) +
+        log(1 - low_1)/(high_1 - low_1), (low_1 >= 0) & (high_1 <= 1) & Ne(high_1, 1)),
+        (-a_2*log(high_1) + a_2 - b_2*log(1 - low_1) + b_2 + log(high_1*(1 - low_1)) +
+        loggamma(a_2) + loggamma(b_2) - loggamma(a_2 + b_2) - 2, (low_1 >= 0) & (high_1
+        <= 1)), (oo, True))
 
     Parameters
     ----------
@@ -643,13 +718,26 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
     """
     xp = namespace(low_1, high_1, a_2, b_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = a_2 + b_2
-        t1 = (1/(high_1 - low_1))
-        t2 = t1*(a_2 - 1)
-        t3 = low_1 - 1
-        t4 = t1*(b_2 - 1)
-        t5 = high_1 - 1
-        return xp.where(xp.logical_and((low_1 >= 0), (high_1 <= 1)), -high_1*t2*xp.log(high_1) + low_1*t2*xp.log(low_1) + t0 + t3*t4*xp.log(-t3) - t4*t5*xp.log(-t5) + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t0) - 2, xp.inf)
+        t0 = (1/(high_1 - low_1))
+        t1 = a_2 - 1
+        t2 = t0*t1
+        t3 = xp.log(high_1)
+        t4 = -high_1*t2*t3 + low_1*t2*xp.log(low_1)
+        t5 = low_1 - 1
+        t6 = xp.log(-t5)
+        t7 = b_2 - 1
+        t8 = t0*t7
+        t9 = high_1 - 1
+        t10 = a_2 + b_2
+        t11 = t10 + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t10) - 2
+        t12 = t11 + t5*t6*t8 - t8*t9*xp.log(-t9)
+        t13 = (low_1 >= 0)
+        t14 = (high_1 <= 1)
+        t15 = (high_1 != 1)
+        t16 = (low_1 != 0)
+        t17 = t11 - t6*t7
+        t18 = -t1*t3
+        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t13, t14), t15), t16), t12 + t4, xp.where(xp.logical_and(xp.logical_and(t13, t14), t16), t17 + t4, xp.where(xp.logical_and(xp.logical_and(t13, t14), t15), t12 + t18, xp.where(xp.logical_and(t13, t14), t17 + t18, xp.inf))))
 
 
 def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
@@ -659,16 +747,15 @@ def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 
     .. math::
 
-        \frac{high_{1} \log{\left(high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{loc_{2} \log{\left(loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{scale_{2}} - \frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{scale_{2}} \right)}
+        \frac{high_{1} \log{\left(scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{high_{1} - low_{1}} + \frac{loc_{2} \log{\left(scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{scale_{2}} - \frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{scale_{2}} \right)}
 
     As text::
 
-        high_1*log(high_1**2 - 2*high_1*loc_2 + loc_2**2 + scale_2**2)/(high_1 - low_1)
-        - 2*high_1/(high_1 - low_1) - loc_2*log(high_1**2 - 2*high_1*loc_2 + loc_2**2 +
-        scale_2**2)/(high_1 - low_1) + loc_2*log(loc_2**2 - 2*loc_2*low_1 + low_1**2 +
-        scale_2**2)/(high_1 - low_1) - low_1*log(loc_2**2 - 2*loc_2*low_1 + low_1**2 +
-        scale_2**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) +
-        2*scale_2*atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) +
+        high_1*log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1
+        - low_1) - loc_2*log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) +
+        loc_2*log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) -
+        low_1*log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 -
+        low_1) + 2*scale_2*atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) +
         2*scale_2*atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + log(pi/scale_2)
 
     Parameters
@@ -742,7 +829,7 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
 
     .. math::
 
-        \begin{cases} \frac{high_{1} rate_{2}}{2} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} rate_{2}}{2} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - shape_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{high_{1} rate_{2}}{2} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} rate_{2}}{2} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - shape_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1} rate_{2}}{2} + \frac{low_{1} rate_{2}}{2} - shape_{2} \log{\left(high_{1} \right)} - shape_{2} \log{\left(rate_{2} \right)} + shape_{2} + \log{\left(high_{1} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -750,8 +837,10 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
         high_1*shape_2/(high_1 - low_1) + high_1*log(high_1)/(high_1 - low_1) -
         high_1/(high_1 - low_1) + low_1*rate_2/2 + low_1*shape_2*log(low_1)/(high_1 -
         low_1) - low_1*shape_2/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) +
-        low_1/(high_1 - low_1) - shape_2*log(rate_2) + loggamma(shape_2), low_1 >= 0),
-        (oo, True))
+        low_1/(high_1 - low_1) - shape_2*log(rate_2) + loggamma(shape_2), (low_1 >= 0) &
+        Ne(low_1, 0)), (high_1*rate_2/2 + low_1*rate_2/2 - shape_2*log(high_1) -
+        shape_2*log(rate_2) + shape_2 + log(high_1) + loggamma(shape_2) - 1, low_1 >=
+        0), (oo, True))
 
     Parameters
     ----------
@@ -772,10 +861,13 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
     """
     xp = namespace(low_1, high_1, shape_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/2)*rate_2
-        t1 = shape_2 - 1
-        t2 = t1/(high_1 - low_1)
-        return xp.where((low_1 >= 0), high_1*t0 - high_1*t2*xp.log(high_1) + low_1*t0 + low_1*t2*xp.log(low_1) - shape_2*xp.log(rate_2) + t1 + xp.gammaln(shape_2), xp.inf)
+        t0 = shape_2 - 1
+        t1 = t0/(high_1 - low_1)
+        t2 = xp.log(high_1)
+        t3 = (1/2)*rate_2
+        t4 = high_1*t3 + low_1*t3 - shape_2*xp.log(rate_2) + t0 + xp.gammaln(shape_2)
+        t5 = (low_1 >= 0)
+        return xp.where(xp.logical_and(t5, (low_1 != 0)), -high_1*t1*t2 + low_1*t1*xp.log(low_1) + t4, xp.where(t5, -t0*t2 + t4, xp.inf))
 
 
 def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
@@ -827,14 +919,17 @@ def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(2 scale_{2} \right)} + \frac{\begin{cases} \frac{high_{1}}{2} - loc_{2} + \frac{low_{1}}{2} & \text{for}\: loc_{2} \leq low_{1} \\- \frac{high_{1}}{2} + loc_{2} - \frac{low_{1}}{2} & \text{for}\: high_{1} \leq loc_{2} \\\frac{high_{1}^{2}}{2 high_{1} - 2 low_{1}} - \frac{high_{1} loc_{2}}{high_{1} - low_{1}} + \frac{loc_{2}^{2}}{high_{1} - low_{1}} - \frac{loc_{2} low_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{2 high_{1} - 2 low_{1}} & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} \frac{high_{1}}{2 scale_{2}} - \frac{loc_{2}}{scale_{2}} + \frac{low_{1}}{2 scale_{2}} + \log{\left(2 scale_{2} \right)} & \text{for}\: loc_{2} \leq low_{1} \\- \frac{high_{1}}{2 scale_{2}} + \frac{loc_{2}}{scale_{2}} - \frac{low_{1}}{2 scale_{2}} + \log{\left(2 scale_{2} \right)} & \text{for}\: high_{1} \leq loc_{2} \\\frac{high_{1}^{2}}{2 high_{1} scale_{2} - 2 low_{1} scale_{2}} - \frac{high_{1} loc_{2}}{high_{1} scale_{2} - low_{1} scale_{2}} + \frac{loc_{2}^{2}}{high_{1} scale_{2} - low_{1} scale_{2}} - \frac{loc_{2} low_{1}}{high_{1} scale_{2} - low_{1} scale_{2}} + \frac{low_{1}^{2}}{2 high_{1} scale_{2} - 2 low_{1} scale_{2}} + \log{\left(2 scale_{2} \right)} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2) + Piecewise((high_1/2 - loc_2 + low_1/2, loc_2 <= low_1),
-        (-high_1/2 + loc_2 - low_1/2, high_1 <= loc_2), (high_1**2/(2*high_1 - 2*low_1)
-        - high_1*loc_2/(high_1 - low_1) + loc_2**2/(high_1 - low_1) -
-        loc_2*low_1/(high_1 - low_1) + low_1**2/(2*high_1 - 2*low_1), True))/scale_2
+        Piecewise((high_1/(2*scale_2) - loc_2/scale_2 + low_1/(2*scale_2) +
+        log(2*scale_2), loc_2 <= low_1), (-high_1/(2*scale_2) + loc_2/scale_2 -
+        low_1/(2*scale_2) + log(2*scale_2), high_1 <= loc_2),
+        (high_1**2/(2*high_1*scale_2 - 2*low_1*scale_2) - high_1*loc_2/(high_1*scale_2 -
+        low_1*scale_2) + loc_2**2/(high_1*scale_2 - low_1*scale_2) -
+        loc_2*low_1/(high_1*scale_2 - low_1*scale_2) + low_1**2/(2*high_1*scale_2 -
+        2*low_1*scale_2) + log(2*scale_2), True))
 
     Parameters
     ----------
@@ -855,11 +950,11 @@ def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/2)*high_1 - loc_2 + (1/2)*low_1
-        t1 = (1/(high_1 - low_1))
-        t2 = loc_2*t1
-        t3 = (1/(2*high_1 - 2*low_1))
-        return xp.log(scale_2) + 0.6931471805599453 + xp.where((loc_2 <= low_1), t0, xp.where((high_1 <= loc_2), -t0, high_1**2*t3 - high_1*t2 + loc_2**2*t1 + low_1**2*t3 - low_1*t2))/scale_2
+        t0 = 2*loc_2
+        t1 = (1/2)/scale_2
+        t2 = t1*(high_1 + low_1 - t0)
+        t3 = xp.log(scale_2) + 0.6931471805599453
+        return xp.where((loc_2 <= low_1), t2 + t3, xp.where((high_1 <= loc_2), -t2 + t3, t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/(high_1 - low_1) + t3))
 
 
 def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
@@ -869,7 +964,7 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
 
     .. math::
 
-        \begin{cases} - \frac{high_{1} \mu_{2} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} \mu_{2} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} - \frac{high_{1} \mu_{2} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1} \mu_{2} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \mu_{2}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}^{2}}{2 high_{1} \sigma_{2}^{2} - 2 low_{1} \sigma_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1}}{high_{1} \sigma_{2}^{2} - low_{1} \sigma_{2}^{2}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} + \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} - \frac{\mu_{2} \log{\left(high_{1} \right)}}{\sigma_{2}^{2}} + \frac{\mu_{2}}{\sigma_{2}^{2}} + \log{\left(\sqrt{2} \sqrt{\pi} high_{1} \sigma_{2} \right)} - 1 + \frac{\log{\left(high_{1} \right)}^{2}}{2 \sigma_{2}^{2}} - \frac{\log{\left(high_{1} \right)}}{\sigma_{2}^{2}} + \frac{1}{\sigma_{2}^{2}} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -884,7 +979,10 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         low_1*log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) -
         low_1/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*log(low_1)/(high_1 - low_1)
         + low_1/(high_1 - low_1) + mu_2**2/(2*sigma_2**2) + log(sigma_2) + log(2)/2 +
-        log(pi)/2, low_1 >= 0), (oo, True))
+        log(pi)/2, (low_1 >= 0) & Ne(low_1, 0)), (mu_2**2/(2*sigma_2**2) -
+        mu_2*log(high_1)/sigma_2**2 + mu_2/sigma_2**2 +
+        log(sqrt(2)*sqrt(pi)*high_1*sigma_2) - 1 + log(high_1)**2/(2*sigma_2**2) -
+        log(high_1)/sigma_2**2 + sigma_2**(-2), low_1 >= 0), (oo, True))
 
     Parameters
     ----------
@@ -905,14 +1003,20 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
     """
     xp = namespace(low_1, high_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = sigma_2**2
-        t1 = (1/t0)
-        t2 = 2*t0
-        t3 = xp.log(high_1)
-        t4 = (1/(high_1*t2 - low_1*t2))
+        t0 = xp.log(high_1)
+        t1 = t0**2
+        t2 = sigma_2**2
+        t3 = 2*t2
+        t4 = (1/(high_1*t3 - low_1*t3))
         t5 = xp.log(low_1)
-        t6 = t1*(mu_2 - t0 + 1)/(high_1 - low_1)
-        return xp.where((low_1 >= 0), high_1*t3**2*t4 - high_1*t3*t6 - low_1*t4*t5**2 + low_1*t5*t6 + (1/2)*t1*(mu_2**2 + 2*mu_2 - t2 + 2) + xp.log(sigma_2) + 0.9189385332046727, xp.inf)
+        t6 = (1/(high_1 - low_1))
+        t7 = (1/t2)
+        t8 = t7*(mu_2 - t2 + 1)
+        t9 = t0*t8
+        t10 = (1/2)*t7
+        t11 = t10*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) + 0.9189385332046727
+        t12 = (low_1 >= 0)
+        return xp.where(xp.logical_and(t12, (low_1 != 0)), high_1*t1*t4 - high_1*t6*t9 - low_1*t4*t5**2 + low_1*t5*t6*t8 + t11, xp.where(t12, t1*t10 + t11 - t9, xp.inf))
 
 
 def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
@@ -959,7 +1063,7 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
 
     .. math::
 
-        \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2} high_{1} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} high_{1}}{high_{1} - low_{1}} - \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1}}{high_{1} - low_{1}} - \frac{df_{2} \log{\left(df_{2} \right)}}{2} - df_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + high_{1}^{2} - 2 high_{1} loc_{2} + loc_{2}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{low_{1} \log{\left(df_{2} scale_{2}^{2} + loc_{2}^{2} - 2 loc_{2} low_{1} + low_{1}^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{loggamma}{\left(\frac{df_{2}}{2} + \frac{1}{2} \right)} + \frac{\log{\left(\pi \right)}}{2}
+        \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2}^{\frac{3}{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{\sqrt{df_{2}} scale_{2}} - \frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{\sqrt{df_{2}} scale_{2} \operatorname{atan}{\left(\frac{loc_{2}}{\sqrt{df_{2}} scale_{2}} - \frac{low_{1}}{\sqrt{df_{2}} scale_{2}} \right)}}{high_{1} - low_{1}} + \frac{df_{2} high_{1} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} high_{1}}{high_{1} - low_{1}} - \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1}}{high_{1} - low_{1}} - \frac{df_{2} \log{\left(df_{2} \right)}}{2} - df_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(high_{1} - loc_{2}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{loc_{2} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} - \frac{low_{1} \log{\left(df_{2} scale_{2}^{2} + \left(loc_{2} - low_{1}\right)^{2} \right)}}{2 high_{1} - 2 low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{loggamma}{\left(\frac{df_{2}}{2} + \frac{1}{2} \right)} + \frac{\log{\left(\pi \right)}}{2}
 
     As text::
 
@@ -971,19 +1075,17 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
         loc_2/(sqrt(df_2)*scale_2))/(high_1 - low_1) +
         sqrt(df_2)*scale_2*atan(loc_2/(sqrt(df_2)*scale_2) -
         low_1/(sqrt(df_2)*scale_2))/(high_1 - low_1) + df_2*high_1*log(df_2*scale_2**2 +
-        high_1**2 - 2*high_1*loc_2 + loc_2**2)/(2*high_1 - 2*low_1) -
-        df_2*high_1/(high_1 - low_1) - df_2*loc_2*log(df_2*scale_2**2 + high_1**2 -
-        2*high_1*loc_2 + loc_2**2)/(2*high_1 - 2*low_1) + df_2*loc_2*log(df_2*scale_2**2
-        + loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1 - 2*low_1) -
-        df_2*low_1*log(df_2*scale_2**2 + loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1
-        - 2*low_1) + df_2*low_1/(high_1 - low_1) - df_2*log(df_2)/2 - df_2*log(scale_2)
-        + high_1*log(df_2*scale_2**2 + high_1**2 - 2*high_1*loc_2 + loc_2**2)/(2*high_1
-        - 2*low_1) - high_1/(high_1 - low_1) - loc_2*log(df_2*scale_2**2 + high_1**2 -
-        2*high_1*loc_2 + loc_2**2)/(2*high_1 - 2*low_1) + loc_2*log(df_2*scale_2**2 +
-        loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1 - 2*low_1) -
-        low_1*log(df_2*scale_2**2 + loc_2**2 - 2*loc_2*low_1 + low_1**2)/(2*high_1 -
-        2*low_1) + low_1/(high_1 - low_1) + loggamma(df_2/2) - loggamma(df_2/2 + 1/2) +
-        log(pi)/2
+        (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) - df_2*high_1/(high_1 - low_1) -
+        df_2*loc_2*log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) +
+        df_2*loc_2*log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) -
+        df_2*low_1*log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) +
+        df_2*low_1/(high_1 - low_1) - df_2*log(df_2)/2 - df_2*log(scale_2) +
+        high_1*log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) -
+        high_1/(high_1 - low_1) - loc_2*log(df_2*scale_2**2 + (high_1 -
+        loc_2)**2)/(2*high_1 - 2*low_1) + loc_2*log(df_2*scale_2**2 + (loc_2 -
+        low_1)**2)/(2*high_1 - 2*low_1) - low_1*log(df_2*scale_2**2 + (loc_2 -
+        low_1)**2)/(2*high_1 - 2*low_1) + low_1/(high_1 - low_1) + loggamma(df_2/2) -
+        loggamma(df_2/2 + 1/2) + log(pi)/2
 
     Parameters
     ----------
@@ -1063,7 +1165,7 @@ def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
 
     .. math::
 
-        \begin{cases} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{high_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \frac{low_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + shape_{2} \log{\left(scale_{2} \right)} - \log{\left(shape_{2} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} - \frac{high_{1} shape_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1} shape_{2}}{high_{1} - low_{1}} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{high_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + \frac{low_{1} shape_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1} shape_{2}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \frac{low_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} + shape_{2} \log{\left(scale_{2} \right)} - \log{\left(shape_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} - \frac{low_{1}^{shape_{2} + 1}}{high_{1} scale_{2}^{shape_{2}} shape_{2} + high_{1} scale_{2}^{shape_{2}} - low_{1} scale_{2}^{shape_{2}} shape_{2} - low_{1} scale_{2}^{shape_{2}}} - shape_{2} \log{\left(high_{1} \right)} + shape_{2} \log{\left(scale_{2} \right)} + shape_{2} + \log{\left(\frac{high_{1}}{shape_{2}} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -1075,7 +1177,13 @@ def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
         low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - low_1**(shape_2 +
         1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 -
         low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) + shape_2*log(scale_2)
-        - log(shape_2), low_1 >= 0), (oo, True))
+        - log(shape_2), (low_1 >= 0) & Ne(low_1, 0)), (high_1**(shape_2 +
+        1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 -
+        low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - low_1**(shape_2 +
+        1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 -
+        low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - shape_2*log(high_1) +
+        shape_2*log(scale_2) + shape_2 + log(high_1/shape_2) - 1, low_1 >= 0), (oo,
+        True))
 
     Parameters
     ----------
@@ -1096,10 +1204,13 @@ def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
     """
     xp = namespace(low_1, high_1, shape_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.power(scale_2, shape_2)
-        t1 = high_1*t0
-        t2 = low_1*t0
-        t3 = (1/(shape_2*t1 - shape_2*t2 + t1 - t2))
-        t4 = shape_2 - 1
-        t5 = t4/(high_1 - low_1)
-        return xp.where((low_1 >= 0), high_1*xp.power(high_1, shape_2)*t3 - high_1*t5*xp.log(high_1) - low_1*xp.power(low_1, shape_2)*t3 + low_1*t5*xp.log(low_1) + shape_2*xp.log(scale_2) + t4 - xp.log(shape_2), xp.inf)
+        t0 = shape_2 - 1
+        t1 = t0/(high_1 - low_1)
+        t2 = xp.log(high_1)
+        t3 = xp.power(scale_2, shape_2)
+        t4 = high_1*t3
+        t5 = low_1*t3
+        t6 = (1/(shape_2*t4 - shape_2*t5 + t4 - t5))
+        t7 = high_1*xp.power(high_1, shape_2)*t6 - low_1*xp.power(low_1, shape_2)*t6 + shape_2*xp.log(scale_2) + t0 - xp.log(shape_2)
+        t8 = (low_1 >= 0)
+        return xp.where(xp.logical_and(t8, (low_1 != 0)), -high_1*t1*t2 + low_1*t1*xp.log(low_1) + t7, xp.where(t8, -t0*t2 + t7, xp.inf))

@@ -191,15 +191,16 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(\frac{2 scale_{2} shape_{1}}{scale_{1}} \right)} - 1 - \gamma + \frac{\gamma}{shape_{1}} + \frac{\begin{cases} - loc_{2} + scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right) & \text{for}\: loc_{2} \leq 0 \\loc_{2} - 2 loc_{2} e^{- loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}} + scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right) - 2 scale_{1} \gamma\left(1 + \frac{1}{shape_{1}}, loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}\right) & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{scale_{2}} + \log{\left(\frac{2 scale_{2} shape_{1}}{scale_{1}} \right)} - 1 - \gamma + \frac{\gamma}{shape_{1}} & \text{for}\: loc_{2} \leq 0 \\\frac{loc_{2}}{scale_{2}} - \frac{2 loc_{2} e^{- loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}}}{scale_{2}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{scale_{2}} - \frac{2 scale_{1} \gamma\left(1 + \frac{1}{shape_{1}}, loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}\right)}{scale_{2}} + \log{\left(\frac{2 scale_{2} shape_{1}}{scale_{1}} \right)} - 1 - \gamma + \frac{\gamma}{shape_{1}} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2*shape_1/scale_1) - 1 - EulerGamma + EulerGamma/shape_1 +
-        Piecewise((-loc_2 + scale_1*gamma(1 + 1/shape_1), loc_2 <= 0), (loc_2 -
-        2*loc_2*exp(-loc_2**shape_1/scale_1**shape_1) + scale_1*gamma(1 + 1/shape_1) -
-        2*scale_1*lowergamma(1 + 1/shape_1, loc_2**shape_1/scale_1**shape_1),
-        True))/scale_2
+        Piecewise((-loc_2/scale_2 + scale_1*gamma(1 + 1/shape_1)/scale_2 +
+        log(2*scale_2*shape_1/scale_1) - 1 - EulerGamma + EulerGamma/shape_1, loc_2 <=
+        0), (loc_2/scale_2 - 2*loc_2*exp(-loc_2**shape_1/scale_1**shape_1)/scale_2 +
+        scale_1*gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*lowergamma(1 + 1/shape_1,
+        loc_2**shape_1/scale_1**shape_1)/scale_2 + log(2*scale_2*shape_1/scale_1) - 1 -
+        EulerGamma + EulerGamma/shape_1, True))
 
     Parameters
     ----------
@@ -220,11 +221,19 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/shape_1)
-        t1 = t0 + 1
-        t2 = xp.gamma(t1)
-        t3 = xp.power(loc_2, shape_1)*xp.power(scale_1, -shape_1)
-        return -t0*(1.5772156649015328*shape_1 - 0.5772156649015329) - xp.log(scale_1) + xp.log(scale_2) + xp.log(shape_1) + 0.6931471805599453 + xp.where((loc_2 <= 0), -loc_2 + scale_1*t2, loc_2 - 2*loc_2*xp.exp(-t3) + scale_1*t2 - 2*scale_1*xp.gamma(t1)*xp.gammainc(t1, t3))/scale_2
+        t0 = xp.log(scale_2)
+        t1 = xp.log(shape_1)
+        t2 = xp.log(scale_1)
+        t3 = (1/shape_1)
+        t4 = t3 + 1
+        t5 = xp.gamma(t4)
+        t6 = (1/scale_2)
+        t7 = scale_1*t6
+        t8 = 0.5772156649015329*scale_2
+        t9 = loc_2*shape_1
+        t10 = t3*t6
+        t11 = xp.power(loc_2, shape_1)*xp.power(scale_1, -shape_1)
+        return xp.where((loc_2 <= 0), t0 + t1 - t10*(1.5772156649015328*scale_2*shape_1 - t8 + t9) - t2 + t5*t7 + 0.6931471805599453, -2*loc_2*t6*xp.exp(-t11) + scale_1*t5*t6 + t0 + t1 - t10*(1.5772156649015328*scale_2*shape_1 - t8 - t9) - t2 - 2*t7*xp.gamma(t4)*xp.gammainc(t4, t11) + 0.6931471805599453)
 
 
 def kl_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
@@ -496,14 +505,15 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \log{\left(2 scale_{2} \right)} + \frac{\begin{cases} - loc_{2} + scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right) & \text{for}\: loc_{2} \leq 0 \\loc_{2} - 2 loc_{2} e^{- loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}} + scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right) - 2 scale_{1} \gamma\left(1 + \frac{1}{shape_{1}}, loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}\right) & \text{otherwise} \end{cases}}{scale_{2}}
+        \begin{cases} - \frac{loc_{2}}{scale_{2}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{scale_{2}} + \log{\left(2 scale_{2} \right)} & \text{for}\: loc_{2} \leq 0 \\\frac{loc_{2}}{scale_{2}} - \frac{2 loc_{2} e^{- loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}}}{scale_{2}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{scale_{2}} - \frac{2 scale_{1} \gamma\left(1 + \frac{1}{shape_{1}}, loc_{2}^{shape_{1}} scale_{1}^{- shape_{1}}\right)}{scale_{2}} + \log{\left(2 scale_{2} \right)} & \text{otherwise} \end{cases}
 
     As text::
 
-        log(2*scale_2) + Piecewise((-loc_2 + scale_1*gamma(1 + 1/shape_1), loc_2 <= 0),
-        (loc_2 - 2*loc_2*exp(-loc_2**shape_1/scale_1**shape_1) + scale_1*gamma(1 +
-        1/shape_1) - 2*scale_1*lowergamma(1 + 1/shape_1,
-        loc_2**shape_1/scale_1**shape_1), True))/scale_2
+        Piecewise((-loc_2/scale_2 + scale_1*gamma(1 + 1/shape_1)/scale_2 +
+        log(2*scale_2), loc_2 <= 0), (loc_2/scale_2 -
+        2*loc_2*exp(-loc_2**shape_1/scale_1**shape_1)/scale_2 + scale_1*gamma(1 +
+        1/shape_1)/scale_2 - 2*scale_1*lowergamma(1 + 1/shape_1,
+        loc_2**shape_1/scale_1**shape_1)/scale_2 + log(2*scale_2), True))
 
     Parameters
     ----------
@@ -524,10 +534,13 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 1 + (1/shape_1)
-        t1 = xp.gamma(t0)
-        t2 = xp.power(loc_2, shape_1)*xp.power(scale_1, -shape_1)
-        return xp.log(scale_2) + 0.6931471805599453 + xp.where((loc_2 <= 0), -loc_2 + scale_1*t1, loc_2 - 2*loc_2*xp.exp(-t2) + scale_1*t1 - 2*scale_1*xp.gamma(t0)*xp.gammainc(t0, t2))/scale_2
+        t0 = (1/scale_2)
+        t1 = loc_2*t0
+        t2 = 1 + (1/shape_1)
+        t3 = scale_1*t0
+        t4 = t3*xp.gamma(t2) + xp.log(scale_2) + 0.6931471805599453
+        t5 = xp.power(loc_2, shape_1)*xp.power(scale_1, -shape_1)
+        return xp.where((loc_2 <= 0), -t1 + t4, t1 - 2*t1*xp.exp(-t5) - 2*t3*xp.gamma(t2)*xp.gammainc(t2, t5) + t4)
 
 
 def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
@@ -680,8 +693,6 @@ def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     132.0972464...
     """
     xp = namespace(shape_1, scale_1, shape_2, scale_2)
-    t0 = shape_2*xp.log(scale_2)
-    t1 = (1/shape_1)
-    t2 = shape_2 - 1
-    t3 = xp.log(scale_1)
-    return t0 + 0.5772156649015329*t1*t2 - t2*t3 + xp.exp(shape_2*t3 - t0 + xp.gammaln(shape_2*t1 + 1)) - xp.log(shape_2)
+    t0 = (1/shape_1)
+    t1 = shape_2 - 1
+    return shape_2*xp.log(scale_2) + 0.5772156649015329*t0*t1 - t1*xp.log(scale_1) + xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t0 + 1)) - xp.log(shape_2)
