@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import mpmath
 import sympy
+from sympy.core.function import ArgumentIndexError
 from sympy import Function, digamma, exp, log, loggamma, polygamma
 
 __all__ = [
@@ -207,6 +208,12 @@ class lowergamma_reg(StableHelper):
     def _mp(s: Any, x: Any) -> Any:
         return mpmath.gammainc(s, 0, x, regularized=True)
 
+    def fdiff(self, argindex: int = 1) -> Any:
+        s, x = self.args
+        if argindex == 2:
+            return x ** (s - 1) * exp(-x) / sympy.gamma(s)
+        raise ArgumentIndexError(self, argindex)  # no closed form in s
+
 
 class betainc_reg(StableHelper):
     r"""Regularized incomplete beta function :math:`I_x(a, b)`."""
@@ -220,6 +227,12 @@ class betainc_reg(StableHelper):
     @staticmethod
     def _mp(a: Any, b: Any, x: Any) -> Any:
         return mpmath.betainc(a, b, 0, x, regularized=True)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        a, b, x = self.args
+        if argindex == 3:
+            return x ** (a - 1) * (1 - x) ** (b - 1) / sympy.beta(a, b)
+        raise ArgumentIndexError(self, argindex)  # no closed form in a, b
 
 
 class xm1mlog(StableHelper):
