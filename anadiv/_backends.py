@@ -110,9 +110,6 @@ class GenericStable:
     def log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
         return self._log_ratio_d(a, b, d / b)
 
-    def lowergamma_reg(self, s: Any, x: Any) -> Any:
-        return self.xp.gammainc(s, x)
-
     def diff2(self, a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
         return self.xp.asarray((a2 - a1) - (b2 - b1))
 
@@ -125,12 +122,31 @@ class GenericStable:
         return xp.where(far, r - 1.0 - xp.log(r), near_value)
 
     def powm1mlog(self, a: Any, b: Any, k: Any) -> Any:
+        # numpy's branches: u = k log(a/b); expm1(u) - u by default, r**k - 1 - u for
+        # |u| > 20, and for |log r| < 0.05 the log from log1p((a - b)/b), with a short
+        # series for |u| < 0.05.
         xp = self.xp
-        u = k * self.log_ratio(a, b)
-        far = xp.abs(u) > 1.0
-        near_value = self.expm1mx(xp.where(far, 0.0, u))
-        far_value = (a / b) ** k - 1.0 - u
-        return xp.where(far, far_value, near_value)
+        r = a / b
+        lr = xp.log(r)
+        u = k * lr
+        big = xp.abs(u) > 20.0
+        near = xp.abs(lr) < 0.05
+        u_def = xp.where(big, 0.0, u)
+        default = xp.expm1(u_def) - u_def
+        far_value = xp.where(big, r, 1.0) ** k - 1.0 - xp.where(big, u, 0.0)
+        un = xp.where(near, k * xp.log1p(xp.where(near, (a - b) / b, 0.0)), 0.0)
+        small = xp.abs(un) < 0.05
+        us = xp.where(small, un, 0.0)
+        series = us * us * _horner(us, _EXPM1MX_COEFS[:10])
+        ul = xp.where(small, 0.0, un)
+        near_value = xp.where(small, series, xp.expm1(ul) - ul)
+        return xp.where(near, near_value, xp.where(big, far_value, default))
+
+    def lowergamma_reg(self, s: Any, x: Any) -> Any:
+        return self.xp.gammainc(s, x)
+
+    def betainc_reg(self, a: Any, b: Any, x: Any) -> Any:
+        return self.xp.betainc(a, b, x)
 
 
 # Derivatives of the gamma-function helpers, in the target library's ops.
