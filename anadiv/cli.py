@@ -525,6 +525,8 @@ def estimate_lines(kind: str, est: Any, scale: float = 1.0, digits: int | None =
     se = float(est.stderr) / scale
     fmt = (lambda x: f"{x:.{digits}g}") if digits is not None else repr
     method = getattr(est, "method", "")
+    if not math.isfinite(value):  # decided from the supports or tails, not sampled
+        return [f"estimate:       {fmt(value)} ({method})" if method else f"estimate:       {fmt(value)}"]
     lines = [f"estimate:       {fmt(value)} +/- {fmt(se)} (standard error, n={getattr(est, 'n', '?')}"
              + (f", {method})" if method else ")")]
     ci = getattr(est, "ci", None)
