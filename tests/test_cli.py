@@ -386,3 +386,11 @@ def test_numeric_commands_do_not_import_sympy() -> None:
 
 def test_cli_module_exports() -> None:
     assert set(cli.__all__) >= {"main", "parse_distribution", "CLIError"}
+
+
+def test_estimate_infinite_divergence(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "estimate", "Normal(0, 1)", "Exponential(1)", "--quad")
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].split()[:2] == ["estimate:", "inf"]
+    assert lines[1].split() == ["quadrature:", "inf"]
