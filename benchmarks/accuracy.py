@@ -341,7 +341,7 @@ def evaluate(kind: str, key: tuple[str, ...], n_random: int = 6, with_naive: boo
     for pt in pts:
         try:
             r = ref(*pt)
-        except (ValueError, ZeroDivisionError, mpmath.libmp.NoConvergence, ReferenceTimeout):
+        except (ValueError, ZeroDivisionError, OverflowError, mpmath.libmp.NoConvergence, ReferenceTimeout):
             # mpmath could not evaluate the reference here (a hypergeometric series that
             # does not converge at 60 digits): the point is counted, not scored
             res.skipped += 1

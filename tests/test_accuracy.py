@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import sys
 import warnings
 
 import pytest
@@ -25,12 +26,31 @@ pytestmark = pytest.mark.slow
 _BENCH = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "accuracy.py"
 _spec = importlib.util.spec_from_file_location("anadiv_accuracy_bench", _BENCH)
 acc = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = acc  # dataclasses look their module up while the file executes
 _spec.loader.exec_module(acc)
 
 TARGET = 1e-12
 
 #: (kind, P, Q) -> (bound, reason). Keep in sync with the table in docs/accuracy.md.
-BOUNDS: dict[tuple[str, ...], tuple[float, str]] = {}
+BOUNDS: dict[tuple[str, ...], tuple[float, str]] = {
+    ("kl", "beta", "lognormal"): (1e-8, "E[log X] and E[log^2 X] of a Beta with shapes ~1e6 enter as an "
+                                        "expanded quadratic in digamma values; cancellation ~ shape * 1e-16"),
+    ("kl", "beta", "weibull"): (1e-11, "E[X^k] is exp of lgamma differences of size ~1e4 at shapes ~1e3"),
+    ("cross_entropy", "beta", "weibull"): (1e-11, "as KL(Beta || Weibull)"),
+    ("kl", "cauchy", "studentt"): (1e-10, "df ~1e7: (df+1)/2 * log(1 + O(1/df)) is formed as a difference of logs"),
+    ("cross_entropy", "cauchy", "studentt"): (1e-10, "as KL(Cauchy || StudentT)"),
+    ("kl", "uniform", "studentt"): (1e-7, "df ~1e7: atan and log terms multiplied by df^(3/2) and df cancel"),
+    ("cross_entropy", "uniform", "studentt"): (1e-7, "as KL(Uniform || StudentT)"),
+    ("cross_entropy", "weibull", "weibull"): (1e-10, "exp(k log(l1/l2)) with k ~1e6: the exponential "
+                                                     "amplifies the last-bit error of its argument by |argument|"),
+}
+
+#: pairs where float64 and/or the 60-digit reference fail on part of the grid (xfail, strict).
+KNOWN_FAILURES: dict[tuple[str, ...], str] = {
+    ("kl", "weibull", "laplace"): "shape ~2e3: (loc/scale)**shape inside lowergamma; the float result is not "
+                                  "finite where the reference is (unresolved)",
+    ("cross_entropy", "weibull", "laplace"): "as KL(Weibull || Laplace)",
+}
 
 
 def _cases() -> list[tuple[str, tuple[str, ...]]]:
@@ -50,7 +70,15 @@ def test_registry_is_covered():
     assert {("normal", "normal"), ("gamma", "gamma"), ("beta", "beta")} <= names
 
 
-@pytest.mark.parametrize("kind, key", CASES, ids=[f"{k}-{'-'.join(p)}" for k, p in CASES])
+def _param(kind: str, key: tuple[str, ...]) -> object:
+    marks = []
+    reason = KNOWN_FAILURES.get((kind, *key))
+    if reason:
+        marks.append(pytest.mark.xfail(reason=reason, strict=True))
+    return pytest.param(kind, key, marks=marks, id=f"{kind}-{'-'.join(key)}")
+
+
+@pytest.mark.parametrize("kind, key", [_param(k, p) for k, p in CASES])
 def test_accuracy_grid(kind, key):
     with warnings.catch_warnings():
         # stabilize() warns (and keeps the derived expression) if a rewrite does not verify
