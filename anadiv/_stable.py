@@ -287,24 +287,29 @@ def powm1mlog(a: Any, b: Any, k: Any) -> Any:
     shape = a.shape
     scalar_k = isinstance(k, float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # in place where possible: at 1e6 elements every fresh temporary costs page faults
-        r = np.asarray(a / b).reshape(-1)
-        u = np.log(r)
-        if scalar_k:
-            u *= k
-        else:
-            u = np.reshape(k, -1) * u
+        # two full-size buffers only (fresh 8 MB temporaries cost page faults at 1e6
+        # elements); the rare subsets below recompute what they need from a and b
+        a1, b1 = np.reshape(a, -1), np.reshape(b, -1)
+        k1 = k if scalar_k else np.reshape(k, -1)
+        u = np.divide(a1, b1)
+        np.log(u, out=u)
+        u *= k1
         out = np.expm1(u)
         out -= u
-        lr_abs = np.abs(u)
-        big = lr_abs > 20.0  # the rounding of log r, amplified by |u|, would pass 4e-15
-        near = lr_abs < 0.05 * abs(k) if scalar_k else np.abs(np.log(r)) < 0.05
-        if big.any():
-            kb = k if scalar_k else np.reshape(k, -1)[big]
-            out[big] = r[big] ** kb - 1.0 - u[big]
-        if near.any():
-            an, bn = np.reshape(a, -1)[near], np.reshape(b, -1)[near]
-            kn = k if scalar_k else np.reshape(k, -1)[near]
+        np.abs(u, out=u)
+        # beyond |u| = 20 the rounding of log r, amplified by |u|, would pass 4e-15
+        big = np.flatnonzero(u > 20.0)
+        if scalar_k:
+            near = np.flatnonzero(u < 0.05 * abs(k))
+        else:
+            near = np.flatnonzero(np.abs(np.log(a1 / b1)) < 0.05)
+        if big.size:
+            kb = k if scalar_k else k1[big]
+            rb = a1[big] / b1[big]
+            out[big] = rb**kb - 1.0 - kb * np.log(rb)
+        if near.size:
+            an, bn = a1[near], b1[near]
+            kn = k if scalar_k else k1[near]
             un = kn * np.log1p((an - bn) / bn)
             small = np.abs(un) < 0.05
             on = np.expm1(un) - un
