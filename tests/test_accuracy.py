@@ -90,3 +90,23 @@ def test_accuracy_grid(kind, key):
         f"{kind} {key} ({result.source}): worst relative error {worst:.2e} > {bound:.0e} "
         f"at {result.where['anadiv']} {reason}"
     )
+
+
+SAME_FAMILY_KL = [key for kind, key in CASES if kind == "kl" and key[0] == key[1]]
+
+
+@pytest.mark.parametrize("key", SAME_FAMILY_KL, ids=["-".join(k) for k in SAME_FAMILY_KL])
+def test_stabilize_rewrites_and_verifies_same_family_kl(key):
+    # P ~ Q cancellation lives in the same-family KLs: each must come out rewritten with at
+    # least one stable helper, and equal to the derivation at 20 more random points (40 digits)
+    from sympy.codegen.cfunctions import log1p
+
+    from anadiv.codegen.helpers import StableHelper
+    from anadiv.codegen.stabilize import stabilize, verify
+
+    d = acc.derivation("kl", key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = stabilize(d.expr, d)
+    assert out.atoms(StableHelper) or out.has(log1p), f"{key}: no stable helper in {out}"
+    verify(d.expr, out, d, n=20)
