@@ -418,6 +418,38 @@ def _log_of_width_ratio(expr: Any, p: tuple, q: tuple) -> Any:
     return expr.replace(log, fix)
 
 
+#: parameters that may be huge (Student t degrees of freedom): a log of a sum dominated by
+#: a term growing with them is split as log(term) + log1p(rest / term)
+_GROWING_PARAMS = {"df"}
+
+
+def _growing_symbols(derivation: Any) -> list[Any]:
+    out = []
+    for fam, syms in zip(derivation.families, derivation.symbols):
+        out += [sym for prm, sym in zip(fam.parameters, syms) if prm.name in _GROWING_PARAMS]
+    return out
+
+
+def _split_dominant_logs(expr: Any, growing: list[Any]) -> Any:
+    """``log(df s^2 + y)`` -> ``log(df s^2) + log1p(y / (df s^2))`` so the ``(df+1)/2 log(df ...)``
+    terms of Student t formulas cancel symbolically instead of in floating point."""
+    from sympy.codegen.cfunctions import log1p
+
+    def split(arg: Any) -> Any:
+        if not isinstance(arg, Add):
+            return log(arg)
+        for g in growing:
+            powers = [sympy.S(t.as_powers_dict().get(g, 0)) for t in arg.args]
+            top = max(powers)
+            if top.is_number and top > 0 and powers.count(top) == 1:
+                dom = arg.args[powers.index(top)]
+                if dom.is_positive:
+                    return log(dom) + log1p(sympy.cancel((arg - dom) / dom))
+        return log(arg)
+
+    return expr.replace(log, split) if growing else expr
+
+
 def _factor_rest(rest: Any) -> Any:
     """Factor the rational part so differences stay differences; products of
     gamma functions, exponentials and symbolic powers go to log space."""
@@ -523,7 +555,8 @@ def _stabilize_branch(expr: Any, derivation: Any, points: list[dict[Any, Any]]) 
             atoms += _scale_atoms(expr - Add(*[to_elementary(a) for a in atoms]), p, q)
             atoms += _cross_mpsi_atoms(expr - Add(*[to_elementary(a) for a in atoms]), p, q)
         atoms += _mpsi_atoms(expr - Add(*[to_elementary(a) for a in atoms]))
-    residual = sympy.expand(sympy.expand_log(expr - Add(*[to_elementary(a) for a in atoms]), force=True))
+    residual = sympy.expand_log(expr - Add(*[to_elementary(a) for a in atoms]), force=True)
+    residual = sympy.expand(_split_dominant_logs(residual, _growing_symbols(derivation)))
     residual = _rewrite_gamma(residual)
     residual = _log_ratios(residual, p, q if same else ())
     if atoms and _is_zero(residual, points):
