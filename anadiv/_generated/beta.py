@@ -260,8 +260,8 @@ def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
         t9 = t1*t8
         t10 = t2*t8
         t11 = a_1 + 1
-        t12 = 2*t7*xp.beta(t11, b_1)*xp.betainc(t11, b_1, loc_2)
-        t13 = 2*xp.betainc(a_1, b_1, loc_2)
+        t12 = 2*t7*xp.beta(t11, b_1)*xp._stable.betainc_reg(t11, b_1, loc_2)
+        t13 = 2*xp._stable.betainc_reg(a_1, b_1, loc_2)
         return xp.where((loc_2 <= 0), -t3 + t4, xp.where((loc_2 >= 1), t3 + t4, -a_1*t12 + a_1*t8 - b_1*t12 + t10*t13 - t10 + t13*t9 + t4 - t9))
 
 
@@ -604,8 +604,8 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
         t8 = t0*t7
         t9 = t1*t7
         t10 = a_1 + 1
-        t11 = 2*t6*xp.beta(t10, b_1)*xp.betainc(t10, b_1, loc_2)
-        t12 = 2*xp.betainc(a_1, b_1, loc_2)
+        t11 = 2*t6*xp.beta(t10, b_1)*xp._stable.betainc_reg(t10, b_1, loc_2)
+        t12 = 2*xp._stable.betainc_reg(a_1, b_1, loc_2)
         return xp.where((loc_2 <= 0), -t2 + t3, xp.where((loc_2 >= 1), t2 + t3, -a_1*t11 + a_1*t7 - b_1*t11 + t12*t8 + t12*t9 + t3 - t8 - t9))
 
 

@@ -594,8 +594,7 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/(high_1 - low_1))
-        return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), xp.log(high_2*t0 - low_2*t0), xp.inf)
+        return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), xp._stable.log_ratio_d(high_2 - low_2, high_1 - low_1, xp._stable.diff2(high_2, high_1, low_2, low_1)), xp.inf)
 
 
 def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
