@@ -77,6 +77,13 @@ def bench_normal(repeat: int) -> None:
         tm1, tm2, ts1, ts2 = (torch.from_numpy(a) for a in (m1, m2, s1, s2))
         t_torch = best_of(lambda: kl_divergence(TN(tm1, ts1, validate_args=False), TN(tm2, ts2, validate_args=False)), repeat)
         print(f"  torch kl_divergence (CPU)    {t_torch * 1e3:8.2f} ms   torch/generated = {t_torch / t_gen:.2f}x (target >= 2x)")
+        # numpy runs elementwise code on one thread; torch on all cores: also one thread
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        t_torch1 = best_of(lambda: kl_divergence(TN(tm1, ts1, validate_args=False), TN(tm2, ts2, validate_args=False)), repeat)
+        torch.set_num_threads(threads)
+        print(f"  torch, 1 thread              {t_torch1 * 1e3:8.2f} ms   torch/generated = {t_torch1 / t_gen:.2f}x; "
+              f"torch/naive = {t_torch1 / t_naive:.2f}x")
 
 
 def _spd_batch(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
