@@ -50,6 +50,7 @@ __all__ = [
     "lgamma_mpsi",
     "lowergamma_reg",
     "betainc_reg",
+    "atanmx",
     "HELPERS",
     "to_elementary",
 ]
@@ -235,6 +236,24 @@ class betainc_reg(StableHelper):
         raise ArgumentIndexError(self, argindex)  # no closed form in a, b
 
 
+class atanmx(StableHelper):
+    r""":math:`\arctan x - x`."""
+
+    nargs = 1
+
+    @staticmethod
+    def _elementary(x: Any) -> Any:
+        return sympy.atan(x) - x
+
+    @staticmethod
+    def _mp(x: Any) -> Any:
+        return mpmath.atan(x) - x
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        x = self.args[0]
+        return 1 / (1 + x**2) - 1
+
+
 class xm1mlog(StableHelper):
     r""":math:`a/b - 1 - \log(a/b)`."""
 
@@ -397,7 +416,7 @@ HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
-                lgamma_mpsi, lowergamma_reg, betainc_reg)
+                lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx)
 }
 
 

@@ -50,6 +50,7 @@ import sympy
 from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 
 from .helpers import (
+    atanmx,
     beta_bregman,
     betainc_reg,
     gamma_bregman,
@@ -447,7 +448,15 @@ def _split_dominant_logs(expr: Any, growing: list[Any]) -> Any:
                     return log(dom) + log1p(sympy.cancel((arg - dom) / dom))
         return log(arg)
 
-    return expr.replace(log, split) if growing else expr
+    if not growing:
+        return expr
+    expr = expr.replace(log, split)
+    # atan(z) with z -> 0 as df grows: its linear part cancels against other terms
+    return expr.replace(
+        lambda e: isinstance(e, sympy.atan) and any(
+            sympy.S(t.as_powers_dict().get(g, 0)) < 0 for g in growing for t in Add.make_args(sympy.expand(e.args[0]))),
+        lambda e: atanmx(e.args[0]) + e.args[0],
+    )
 
 
 def _factor_rest(rest: Any) -> Any:
@@ -460,6 +469,10 @@ def _factor_rest(rest: Any) -> Any:
     terms = Add.make_args(rest)
     plain = Add(*[t for t in terms if _is_rational_term(t)])
     other = [_log_space(t) for t in terms if not _is_rational_term(t)]
+    # loggamma(x + h) - loggamma(x) with a constant shift h: each is huge for a large x
+    lg_terms = [t for t in other if isinstance(t, loggamma) or isinstance(-t, loggamma)]
+    if len(lg_terms) >= 2:
+        other = [t for t in other if t not in lg_terms] + [_pair_lgammas(Add(*lg_terms))]
     special = Add(*other)
     return sympy.factor(plain) + sympy.collect(special, list(special.atoms(loggamma, polygamma)))
 
