@@ -46,13 +46,14 @@ def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
     """sympy relations stating the parameter constraints of ``cls`` for ``syms``."""
     out: list[Any] = []
     for p, s in zip(cls.parameters, syms):
+        # unevaluated: the symbols' assumptions would turn ``sigma > 0`` into ``True``
         if p.constraint == "positive":
-            out.append(sp.StrictGreaterThan(s, 0))
+            out.append(sp.StrictGreaterThan(s, 0, evaluate=False))
         elif p.constraint == "unit_interval":
-            out.extend([sp.StrictGreaterThan(s, 0), sp.StrictLessThan(s, 1)])
+            out.extend([sp.StrictGreaterThan(s, 0, evaluate=False), sp.StrictLessThan(s, 1, evaluate=False)])
     names = [p.name for p in cls.parameters]
     if "low" in names and "high" in names:
-        out.append(sp.StrictLessThan(syms[names.index("low")], syms[names.index("high")]))
+        out.append(sp.StrictLessThan(syms[names.index("low")], syms[names.index("high")], evaluate=False))
     return out
 
 
@@ -160,6 +161,8 @@ def expected_log_density(
         if m.finite != sp.true:
             pending.append((term, coef, m))
     finite = sp.And(*[m.finite for _, _, m in pending]) if pending else sp.true
+    if finite not in (sp.true, sp.false):
+        finite = sp.simplify(finite)  # (df > 1) & (df > 2) -> df > 2
     if pending:
         top = max(growth(t) for t, _, _ in pending)
         dominant = [(t, c, m) for t, c, m in pending if growth(t) == top]

@@ -74,7 +74,14 @@ class Moment:
     def subs(self, mapping: dict) -> "Moment":
         value = self.value.xreplace(mapping) if self.value is not None else None
         finite = self.finite.xreplace(mapping) if self.finite is not sp.true else sp.true
-        return Moment(value, finite, self.sign_if_infinite, tuple(n for n in self.notes))
+        notes = []
+        for note in self.notes:
+            # the notes were written in P's generic symbols (``sigma_P``): name the actual parameters
+            for old, new in mapping.items():
+                if isinstance(old, sp.Symbol) and old.name.endswith("_P"):
+                    note = note.replace(old.name, str(new))
+            notes.append(note)
+        return Moment(value, finite, self.sign_if_infinite, tuple(notes))
 
 
 def growth(term: Term) -> float:
@@ -552,7 +559,7 @@ def tail_exponent(name: str) -> Any:
 
 def _route_tail(cls: type, term: Term) -> Moment:
     alpha = tail_exponent(cls.name)
-    note = f"the density decays like |x|**(-{alpha}) (tail exponent from a limit), so "
+    note = f"the density decays like |x|**({-alpha}) (tail exponent from a limit), so "
     if term.kind == "exp":
         return Moment(None, sp.false, 1, (note + "E[exp(t X)] is infinite",))
     if term.kind == "abs":
