@@ -76,7 +76,7 @@ def tidy(expr: Any) -> Any:
         return expr
     expr = sp.expand(sp.expand_log(sp.expand(expr), force=True))
     # one exponential per term, with a factored argument: exp(-(mu - loc)**2/(2 sigma**2))
-    expr = sp.powsimp(expr, combine="exp")
+    expr = sp.powsimp(expr, combine="exp", deep=True)
     expr = expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(sp.factor(e.args[0])))
     # merge the logarithms of the parameters into one log where that is shorter
     logs = [t for t in sp.Add.make_args(expr) if isinstance(t, sp.log) or (t.is_Mul and any(isinstance(f, sp.log) for f in t.args) and t.as_coeff_Mul()[0].is_Rational and isinstance(t.as_coeff_Mul()[1], sp.log))]

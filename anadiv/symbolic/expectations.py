@@ -301,6 +301,9 @@ def _integrate_term(term: Any, y: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
         if hi == sp.oo:
             return coef * sp.gamma(p + 1) / r ** (p + 1), cond
         return coef * sp.lowergamma(p + 1, r * hi) / r ** (p + 1), cond
+    if not rest and q == 0 and r != 0 and hi == sp.oo and (lo > 0) == sp.true:
+        # the upper incomplete gamma function, by its definition
+        return coef * sp.uppergamma(p + 1, r * lo) / r ** (p + 1), sp.And(r > 0)
     if not rest and lo == 0 and r == 0 and q != 0:
         # Euler's beta integral (or the incomplete beta function): their definitions
         cond = sp.And(p + 1 > 0, q + 1 > 0)
@@ -535,8 +538,8 @@ def _route_abs(cls: type, term: Term) -> Moment:
         part, cond = base_expectation(name, params, lambda x: cc - x, hi=yc, inside=True)
         inner = first.value - cc + 2 * part
     else:
-        part, cond = base_expectation(name, params, lambda x: x - cc, hi=yc, inside=True)
-        inner = cc - first.value + 2 * part
+        part, cond = _decreasing_lower_part(rep, params, yc)
+        inner = first.value - cc + 2 * part
     inner = _simplify(inner).xreplace({cc: c})
     branches = [(first.value - c, c <= lo)] if lo != -sp.oo else []
     if hi != sp.oo:
@@ -544,6 +547,25 @@ def _route_abs(cls: type, term: Term) -> Moment:
     branches.append((inner, True))
     val = sp.Piecewise(*branches) if len(branches) > 1 else inner
     return Moment(val, sp.And(first.finite, _as_bool(cond)), 1, (f"E|X - c| = E[X] - c + 2 E[(c - X)^+] with the partial integral in base coordinates ({rep.text})",))
+
+
+def _decreasing_lower_part(rep: Representation, params: tuple[Any, ...], yc: Any) -> tuple[Any, Any]:
+    """``E[(c - X)^+] = Int_{-oo}^{c} P(X < x) dx`` for ``X = phi(Y)`` with ``phi`` decreasing.
+
+    ``P(X < x) = S_Y(phi^-1(x))`` (the base survival function); substituting ``x = phi(y)``
+    gives ``Int_{y_c}^{oo} S_Y(y) |phi'(y)| dy``, an upper incomplete gamma integral for the
+    Gumbel (no integral of ``log(y) exp(-y)`` is needed).
+    """
+    pieces = rep.pieces(sp.Symbol("y", positive=True), *params)
+    if len(pieces) != 1:
+        raise _NoForm("piecewise base density")
+    _, base_hi, _ = pieces[0]
+    y, u, ylim = sp.Symbol("y", positive=True), sp.Symbol("u", positive=True), sp.Symbol("Y", positive=True)
+    dens_u = rep.pieces(u, *params)[0][2]
+    survival, c1 = integrate(dens_u, u, y, sp.sympify(base_hi))
+    slope = -sp.diff(rep.transform(y, *params), y)
+    part, c2 = integrate(survival * slope, y, ylim, sp.sympify(base_hi))
+    return part.xreplace({ylim: yc}), sp.And(c1, c2).xreplace({ylim: yc})
 
 
 @functools.lru_cache(maxsize=None)
