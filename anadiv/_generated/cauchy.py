@@ -398,7 +398,9 @@ def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*df_2
-    return -df_2*xp.log(scale_2) - t0*xp.log(df_2) + (1/2)*(df_2 + 1)*xp.log(2*xp.sqrt(df_2)*scale_1*scale_2 + df_2*scale_2**2 + loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2) - xp.log(scale_1) + xp.gammaln(t0) - xp.gammaln(t0 + 1/2) - 1.9586593040445908
+    t1 = 1/(df_2*scale_2**2)
+    t2 = (1/2)*xp.log1p(loc_1**2*t1 - 2*loc_1*loc_2*t1 + loc_2**2*t1 + scale_1**2*t1 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    return df_2*t2 + t2 + (1/2)*xp.log(df_2) - xp.log(scale_1) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) - 1.9586593040445908
 
 
 def kl_cauchy_uniform(loc_1, scale_1, low_2, high_2):
@@ -776,7 +778,9 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*df_2
-    return -df_2*xp.log(scale_2) - t0*xp.log(df_2) + (1/2)*(df_2 + 1)*xp.log(2*xp.sqrt(df_2)*scale_1*scale_2 + df_2*scale_2**2 + loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2) + xp.gammaln(t0) - xp.gammaln(t0 + 1/2) + 0.5723649429247001
+    t1 = 1/(df_2*scale_2**2)
+    t2 = (1/2)*xp.log1p(loc_1**2*t1 - 2*loc_1*loc_2*t1 + loc_2**2*t1 + scale_1**2*t1 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    return df_2*t2 + t2 + (1/2)*xp.log(df_2) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) + 0.5723649429247001
 
 
 def cross_entropy_cauchy_uniform(loc_1, scale_1, low_2, high_2):

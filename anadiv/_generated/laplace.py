@@ -191,13 +191,13 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \begin{cases} \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} + \log{\left(\frac{scale_{2}}{2 scale_{1}} \right)} - 1 - \frac{e^{\frac{loc_{2}}{scale_{2}}}}{\frac{scale_{1}^{2} e^{\frac{loc_{1}}{scale_{2}}}}{scale_{2}^{2}} - e^{\frac{loc_{1}}{scale_{2}}}} & \text{for}\: \frac{scale_{1}}{scale_{2}} < 1 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} + \log{\left(\frac{scale_{2}}{2 scale_{1}} \right)} - 1 - \frac{e^{\frac{loc_{2}}{scale_{2}}}}{\frac{scale_{1}^{2} e^{\frac{loc_{1}}{scale_{2}}}}{scale_{2}^{2}} - e^{\frac{loc_{1}}{scale_{2}}}} & \text{for}\: \frac{- scale_{1} + scale_{2}}{scale_{2}} > 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise((loc_1/scale_2 - loc_2/scale_2 + log(scale_2/(2*scale_1)) - 1 -
         exp(loc_2/scale_2)/(scale_1**2*exp(loc_1/scale_2)/scale_2**2 -
-        exp(loc_1/scale_2)), scale_1/scale_2 < 1), (oo, True))
+        exp(loc_1/scale_2)), (-scale_1 + scale_2)/scale_2 > 0), (oo, True))
 
     Parameters
     ----------
@@ -220,7 +220,7 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
         t1 = xp.exp(loc_1*t0)
-        return xp.where((scale_1*t0 < 1), t0*(loc_1 - loc_2 - scale_2) - xp.log(scale_1) + xp.log(scale_2) - 0.6931471805599453 - xp.exp(loc_2*t0)/(scale_1**2*t1/scale_2**2 - t1), xp.inf)
+        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2 - scale_2) - xp.log(scale_1) + xp.log(scale_2) - 0.6931471805599453 - xp.exp(loc_2*t0)/(scale_1**2*t1/scale_2**2 - t1), xp.inf)
 
 
 def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
@@ -506,13 +506,13 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \begin{cases} \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} + \log{\left(scale_{2} \right)} - \frac{e^{\frac{loc_{2}}{scale_{2}}}}{\frac{scale_{1}^{2} e^{\frac{loc_{1}}{scale_{2}}}}{scale_{2}^{2}} - e^{\frac{loc_{1}}{scale_{2}}}} & \text{for}\: \frac{scale_{1}}{scale_{2}} < 1 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} + \log{\left(scale_{2} \right)} - \frac{e^{\frac{loc_{2}}{scale_{2}}}}{\frac{scale_{1}^{2} e^{\frac{loc_{1}}{scale_{2}}}}{scale_{2}^{2}} - e^{\frac{loc_{1}}{scale_{2}}}} & \text{for}\: \frac{- scale_{1} + scale_{2}}{scale_{2}} > 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise((loc_1/scale_2 - loc_2/scale_2 + log(scale_2) -
         exp(loc_2/scale_2)/(scale_1**2*exp(loc_1/scale_2)/scale_2**2 -
-        exp(loc_1/scale_2)), scale_1/scale_2 < 1), (oo, True))
+        exp(loc_1/scale_2)), (-scale_1 + scale_2)/scale_2 > 0), (oo, True))
 
     Parameters
     ----------
@@ -535,7 +535,7 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
         t1 = xp.exp(loc_1*t0)
-        return xp.where((scale_1*t0 < 1), t0*(loc_1 - loc_2) + xp.log(scale_2) - xp.exp(loc_2*t0)/(scale_1**2*t1/scale_2**2 - t1), xp.inf)
+        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2) + xp.log(scale_2) - xp.exp(loc_2*t0)/(scale_1**2*t1/scale_2**2 - t1), xp.inf)
 
 
 def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):

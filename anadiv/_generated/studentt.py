@@ -258,15 +258,15 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 
     .. math::
 
-        \begin{cases} \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} + \log{\left(\frac{\sqrt{2} \sigma_{2}}{\sqrt{df_{1}} scale_{1}} \right)} - \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{1}}{2} + \frac{1}{2} \right)} + \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} + \frac{df_{1} scale_{1}^{2} + \left(df_{1} - 2\right) \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2} \left(df_{1} - 2\right)} & \text{for}\: df_{1} > 1 \wedge df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} + \log{\left(\frac{\sqrt{2} \sigma_{2}}{\sqrt{df_{1}} scale_{1}} \right)} - \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{1}}{2} + \frac{1}{2} \right)} + \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{\operatorname{polygamma}{\left(0,\frac{df_{1}}{2} + \frac{1}{2} \right)}}{2} + \frac{df_{1} scale_{1}^{2} + \left(df_{1} - 2\right) \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2} \left(df_{1} - 2\right)} & \text{for}\: df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise((df_1*polygamma(0, df_1/2)/2 - df_1*polygamma(0, df_1/2 + 1/2)/2 +
         log(sqrt(2)*sigma_2/(sqrt(df_1)*scale_1)) - loggamma(df_1/2) + loggamma(df_1/2 +
         1/2) + polygamma(0, df_1/2)/2 - polygamma(0, df_1/2 + 1/2)/2 + (df_1*scale_1**2
-        + (df_1 - 2)*(loc_1 - mu_2)**2)/(2*sigma_2**2*(df_1 - 2)), (df_1 > 1) & (df_1 >
-        2)), (oo, True))
+        + (df_1 - 2)*(loc_1 - mu_2)**2)/(2*sigma_2**2*(df_1 - 2)), df_1 > 2), (oo,
+        True))
 
     Parameters
     ----------
@@ -292,7 +292,7 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
         t2 = loc_1*mu_2
         t3 = loc_1**2
         t4 = mu_2**2
-        return xp.where(xp.logical_and((df_1 > 1), (df_1 > 2)), -1/2*xp.log(df_1) - xp.log(scale_1) + xp.log(sigma_2) - xp._stable.lgamma_mpsi(t0, -1/2) + xp._stable.lgamma_mpsi(t0 + 1/2, 0) + 0.34657359027997264 + (1/2)*(df_1*scale_1**2 - df_1*t1 - 2*df_1*t2 + df_1*t3 + df_1*t4 + 2*t1 + 4*t2 - 2*t3 - 2*t4)/(t1*(df_1 - 2)), xp.inf)
+        return xp.where((df_1 > 2), -1/2*xp.log(df_1) - xp.log(scale_1) + xp.log(sigma_2) - xp._stable.lgamma_mpsi(t0, -1/2) + xp._stable.lgamma_mpsi(t0 + 1/2, 0) + 0.34657359027997264 + (1/2)*(df_1*scale_1**2 - df_1*t1 - 2*df_1*t2 + df_1*t3 + df_1*t4 + 2*t1 + 4*t2 - 2*t3 - 2*t4)/(t1*(df_1 - 2)), xp.inf)
 
 
 def kl_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
@@ -540,13 +540,12 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 
     .. math::
 
-        \begin{cases} \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{df_{1} scale_{1}^{2} + \left(df_{1} - 2\right) \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2} \left(df_{1} - 2\right)} & \text{for}\: df_{1} > 1 \wedge df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \log{\left(\sigma_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{df_{1} scale_{1}^{2} + \left(df_{1} - 2\right) \left(loc_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2} \left(df_{1} - 2\right)} & \text{for}\: df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise((log(sigma_2) + log(2)/2 + log(pi)/2 + (df_1*scale_1**2 + (df_1 -
-        2)*(loc_1 - mu_2)**2)/(2*sigma_2**2*(df_1 - 2)), (df_1 > 1) & (df_1 > 2)), (oo,
-        True))
+        2)*(loc_1 - mu_2)**2)/(2*sigma_2**2*(df_1 - 2)), df_1 > 2), (oo, True))
 
     Parameters
     ----------
@@ -570,7 +569,7 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
         t0 = loc_1*mu_2
         t1 = loc_1**2
         t2 = mu_2**2
-        return xp.where(xp.logical_and((df_1 > 1), (df_1 > 2)), xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(df_1*scale_1**2 - 2*df_1*t0 + df_1*t1 + df_1*t2 + 4*t0 - 2*t1 - 2*t2)/(sigma_2**2*(df_1 - 2)), xp.inf)
+        return xp.where((df_1 > 2), xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(df_1*scale_1**2 - 2*df_1*t0 + df_1*t1 + df_1*t2 + 4*t0 - 2*t1 - 2*t2)/(sigma_2**2*(df_1 - 2)), xp.inf)
 
 
 def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):

@@ -543,22 +543,29 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     1.292640863...
     """
     xp = namespace(low_1, high_1, df_2, loc_2, scale_2)
-    t0 = (1/2)*df_2
-    t1 = -low_1
-    t2 = high_1 + t1
-    t3 = xp.sqrt(df_2)
-    t4 = 1/(scale_2*t3)
-    t5 = loc_2*t4
-    t6 = xp.arctan(high_1*t4 - t5)
-    t7 = (1/t2)
-    t8 = scale_2*t7
-    t9 = t3*t8
-    t10 = -xp.arctan(low_1*t4 - t5)
-    t11 = xp.power(df_2, 3/2)*t8
-    t12 = 2*loc_2
-    t13 = df_2*scale_2**2 + loc_2**2
-    t14 = (1/2)*t7*(df_2 + 1)
-    return -df_2*xp.log(scale_2) - df_2 - t0*xp.log(df_2) + t10*t11 + t10*t9 + t11*t6 + t14*(high_1 - loc_2)*xp.log(high_1**2 - high_1*t12 + t13) + t14*(loc_2 + t1)*xp.log(low_1**2 - low_1*t12 + t13) + t6*t9 - xp.log(t2) + xp.gammaln(t0) - xp.gammaln(t0 + 1/2) - 0.4276350570752999
+    t0 = high_1 - low_1
+    t1 = (1/2)*df_2
+    t2 = xp.sqrt(df_2)
+    t3 = 1/(scale_2*t2)
+    t4 = loc_2*t3
+    t5 = xp._stable.atanmx(high_1*t3 - t4)
+    t6 = scale_2/t0
+    t7 = t2*t6
+    t8 = xp._stable.atanmx(-low_1*t3 + t4)
+    t9 = xp.power(df_2, 3/2)*t6
+    t10 = 2*high_1
+    t11 = 2*low_1
+    t12 = (1/(t10 - t11))
+    t13 = 1/(df_2*scale_2**2)
+    t14 = loc_2**2*t13
+    t15 = loc_2*t13
+    t16 = t12*xp.log1p(high_1**2*t13 - t10*t15 + t14)
+    t17 = high_1*t16
+    t18 = t12*xp.log1p(low_1**2*t13 - t11*t15 + t14)
+    t19 = loc_2*t18
+    t20 = loc_2*t16
+    t21 = low_1*t18
+    return df_2*t17 + df_2*t19 - df_2*t20 - df_2*t21 + t17 + t19 - t20 - t21 + t5*t7 + t5*t9 + t7*t8 + t8*t9 + (1/2)*xp.log(df_2) + xp.log(scale_2) - xp.log(t0) + xp._stable.lgamma_diff(t1 + 1/2, t1) + 0.5723649429247001
 
 
 def kl_uniform_uniform(low_1, high_1, low_2, high_2):
@@ -1108,17 +1115,24 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     t1 = xp.sqrt(df_2)
     t2 = 1/(scale_2*t1)
     t3 = loc_2*t2
-    t4 = xp.arctan(high_1*t2 - t3)
-    t5 = -low_1
-    t6 = (1/(high_1 + t5))
-    t7 = scale_2*t6
-    t8 = t1*t7
-    t9 = -xp.arctan(low_1*t2 - t3)
-    t10 = xp.power(df_2, 3/2)*t7
-    t11 = 2*loc_2
-    t12 = df_2*scale_2**2 + loc_2**2
-    t13 = (1/2)*t6*(df_2 + 1)
-    return -df_2*xp.log(scale_2) - df_2 - t0*xp.log(df_2) + t10*t4 + t10*t9 + t13*(high_1 - loc_2)*xp.log(high_1**2 - high_1*t11 + t12) + t13*(loc_2 + t5)*xp.log(low_1**2 - low_1*t11 + t12) + t4*t8 + t8*t9 + xp.gammaln(t0) - xp.gammaln(t0 + 1/2) - 0.4276350570752999
+    t4 = xp._stable.atanmx(high_1*t2 - t3)
+    t5 = scale_2/(high_1 - low_1)
+    t6 = t1*t5
+    t7 = xp._stable.atanmx(-low_1*t2 + t3)
+    t8 = xp.power(df_2, 3/2)*t5
+    t9 = 2*high_1
+    t10 = 2*low_1
+    t11 = (1/(-t10 + t9))
+    t12 = 1/(df_2*scale_2**2)
+    t13 = loc_2**2*t12
+    t14 = loc_2*t12
+    t15 = t11*xp.log1p(high_1**2*t12 + t13 - t14*t9)
+    t16 = high_1*t15
+    t17 = t11*xp.log1p(low_1**2*t12 - t10*t14 + t13)
+    t18 = loc_2*t17
+    t19 = loc_2*t15
+    t20 = low_1*t17
+    return df_2*t16 + df_2*t18 - df_2*t19 - df_2*t20 + t16 + t18 - t19 - t20 + t4*t6 + t4*t8 + t6*t7 + t7*t8 + (1/2)*xp.log(df_2) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) + 0.5723649429247001
 
 
 def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
