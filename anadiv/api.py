@@ -100,6 +100,8 @@ def _function(kind: str, key: Any) -> Callable[..., Any]:
 
 # -------------------------------------------------------------- validation
 def _check_family(obj: Any, arg: str) -> None:
+    if isinstance(obj, type):
+        raise ValueError(f"{arg}: expected a distribution such as {obj.__name__}(...), got the class {obj.__name__}")
     if not isinstance(obj, Family):
         if type(obj).__module__.startswith("anadiv"):
             return  # e.g. a Mixture: the registry lookup reports the missing closed form
@@ -140,19 +142,16 @@ def _symbolic(kind: str, *dists: Family) -> Any:
 
 
 def _divergence(kind: str, p: Any, q: Any, validate: bool) -> Any:
-    key = (_name(p), _name(q))
-    func = _LOADED.get((kind, key))
-    if func is None:
+    if not (isinstance(p, Family) and isinstance(q, Family)):
+        # classes and foreign objects fail here; Mixture & co. fail the registry look-up
         _check_family(p, "p")
         _check_family(q, "q")
-        if getattr(p, "symbolic", False) or getattr(q, "symbolic", False):
-            return _symbolic(kind, p, q)
-        func = _function(kind, key)
-    elif not (isinstance(p, Family) and isinstance(q, Family)):
-        _check_family(p, "p")
-        _check_family(q, "q")
-    elif p.symbolic or q.symbolic:
+        _function(kind, (_name(p), _name(q)))
+        raise NoClosedFormError(f"no closed form for {_describe(kind, (_name(p), _name(q)))}; use {_INSTEAD[kind]}")
+    if p.symbolic or q.symbolic:
         return _symbolic(kind, p, q)
+    key = (type(p).name, type(q).name)
+    func = _LOADED.get((kind, key)) or _function(kind, key)
     if validate:
         _check_pair(p, q)
     return _finish(func(*p.param_values, *q.param_values))
@@ -220,17 +219,13 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
     >>> round(entropy(Normal(0.0, 1.0)), 6)
     1.418939
     """
-    key = _name(p)
-    func = _LOADED.get(("entropy", key))
-    if func is None:
+    if not isinstance(p, Family):
         _check_family(p, "p")
-        if getattr(p, "symbolic", False):
-            return _symbolic("entropy", p)
-        func = _function("entropy", key)
-    elif not isinstance(p, Family):
-        _check_family(p, "p")
-    elif p.symbolic:
+        _function("entropy", _name(p))
+        raise NoClosedFormError(f"no closed form for {_describe('entropy', _name(p))}; use {_INSTEAD['entropy']}")
+    if p.symbolic:
         return _symbolic("entropy", p)
+    func = _LOADED.get(("entropy", type(p).name)) or _function("entropy", type(p).name)
     return _finish(func(*p.param_values))
 
 
