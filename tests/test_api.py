@@ -150,6 +150,8 @@ def test_bad_inputs_raise_value_errors_naming_the_argument():
         anadiv.kl(1.0, Normal(0.0, 1.0))
     with pytest.raises(ValueError, match="^q: expected an anadiv distribution"):
         anadiv.kl(Normal(0.0, 1.0), [0.0, 1.0])
+    with pytest.raises(ValueError, match="^q: expected a distribution such as Normal"):
+        anadiv.kl(Normal(0.0, 1.0), Normal)
     with pytest.raises(ValueError, match="^q: batch shape"):
         anadiv.kl(Normal(np.zeros(3), 1.0), Normal(np.zeros(4), 1.0))
     with pytest.raises(ValueError, match="^sigma"):
