@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "derive_entropy": "anadiv.symbolic",
     "derive_cross_entropy": "anadiv.symbolic",
     "Derivation": "anadiv.symbolic",
+    "derivable_pairs": "anadiv.symbolic",
     # no closed form
     "Mixture": "anadiv.mixture",
     "kl_estimate": "anadiv.estimate",
