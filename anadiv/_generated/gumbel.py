@@ -230,13 +230,13 @@ def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} - \frac{2 scale_{1} \operatorname{Ei}{\left(- e^{\frac{loc_{1}}{scale_{1}}} e^{- \frac{loc_{2}}{scale_{1}}} \right)}}{scale_{2}} + \frac{\gamma scale_{1}}{scale_{2}} + \log{\left(\frac{2 scale_{2}}{scale_{1}} \right)} - 1 - \gamma
+        \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} - \frac{2 scale_{1} \operatorname{Ei}{\left(- e^{\frac{loc_{1} - loc_{2}}{scale_{1}}} \right)}}{scale_{2}} + \frac{\gamma scale_{1}}{scale_{2}} + \log{\left(\frac{2 scale_{2}}{scale_{1}} \right)} - 1 - \gamma
 
     As text::
 
-        loc_1/scale_2 - loc_2/scale_2 -
-        2*scale_1*Ei(-exp(loc_1/scale_1)*exp(-loc_2/scale_1))/scale_2 +
-        EulerGamma*scale_1/scale_2 + log(2*scale_2/scale_1) - 1 - EulerGamma
+        loc_1/scale_2 - loc_2/scale_2 - 2*scale_1*Ei(-exp((loc_1 -
+        loc_2)/scale_1))/scale_2 + EulerGamma*scale_1/scale_2 + log(2*scale_2/scale_1) -
+        1 - EulerGamma
 
     Parameters
     ----------
@@ -547,13 +547,12 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
 
     .. math::
 
-        \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} - \frac{2 scale_{1} \operatorname{Ei}{\left(- e^{\frac{loc_{1}}{scale_{1}}} e^{- \frac{loc_{2}}{scale_{1}}} \right)}}{scale_{2}} + \frac{\gamma scale_{1}}{scale_{2}} + \log{\left(2 scale_{2} \right)}
+        \frac{loc_{1}}{scale_{2}} - \frac{loc_{2}}{scale_{2}} - \frac{2 scale_{1} \operatorname{Ei}{\left(- e^{\frac{loc_{1} - loc_{2}}{scale_{1}}} \right)}}{scale_{2}} + \frac{\gamma scale_{1}}{scale_{2}} + \log{\left(2 scale_{2} \right)}
 
     As text::
 
-        loc_1/scale_2 - loc_2/scale_2 -
-        2*scale_1*Ei(-exp(loc_1/scale_1)*exp(-loc_2/scale_1))/scale_2 +
-        EulerGamma*scale_1/scale_2 + log(2*scale_2)
+        loc_1/scale_2 - loc_2/scale_2 - 2*scale_1*Ei(-exp((loc_1 -
+        loc_2)/scale_1))/scale_2 + EulerGamma*scale_1/scale_2 + log(2*scale_2)
 
     Parameters
     ----------
