@@ -59,6 +59,7 @@ class _Quiet(contextlib.AbstractContextManager):
 # Series coefficients, the same as anadiv._stable's.
 _EXPM1MX_COEFS = [1.0 / math.factorial(k + 2) for k in range(19)]
 _ATANH_COEFS = [1.0 / (2 * k + 3) for k in range(20)]
+_ATANMX_COEFS = [(-1.0) ** k / (2 * k + 1) for k in range(1, 18)]
 
 
 def _horner(x: Any, coefs: list[float]) -> Any:
@@ -98,6 +99,16 @@ class GenericStable:
         series = -ts * z + 2.0 * z * z2 * _horner(z2, _ATANH_COEFS)
         tf = xp.where(near, 2.0, t)
         return xp.where(near, series, xp.log1p(tf) - tf)
+
+    def atanmx(self, x: Any) -> Any:
+        # numpy's branches: the odd series for |x| < 0.3, arctan(x) - x beyond.
+        xp = self.xp
+        x = xp.asarray(x)
+        small = xp.abs(x) < 0.3
+        xs = xp.where(small, x, 0.0)
+        series = xs * xs * xs * _horner(xs * xs, _ATANMX_COEFS)
+        xl = xp.where(small, 1.0, x)
+        return xp.where(small, series, xp.arctan(xl) - xl)
 
     def _log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
