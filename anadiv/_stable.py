@@ -284,6 +284,8 @@ def powm1mlog(a: Any, b: Any, k: Any) -> Any:
     if np.ndim(k) == 0:
         a, b = _floats(a, b)
         k = float(k)  # a Python float keeps float32 inputs float32 (NEP 50)
+        if k in _SMALL_INTEGER_POWERS:
+            return _powm1mlog_small_k(a, b, k)
     else:
         a, b, k = _floats(a, b, k)
     shape = a.shape
@@ -317,6 +319,48 @@ def powm1mlog(a: Any, b: Any, k: Any) -> Any:
             on = np.expm1(un) - un
             on[small] = _expm1mx_series_short(un[small])
             out[near] = on
+    return _result(out.reshape(shape))
+
+
+_SMALL_INTEGER_POWERS = (1.0, 2.0, -1.0, -2.0)
+
+
+def _powm1mlog_small_k(a: np.ndarray, b: np.ndarray, k: float) -> Any:
+    """``powm1mlog`` for k = +-1, +-2 with one transcendental call per element.
+
+    ``t = (a/b)**k - 1`` is formed algebraically from the exact difference
+    (``d = (a - b)/b``; ``t = d`` or ``d*(d + 2)``), so ``k*log(a/b) = log1p(t)``
+    and the value is ``t - log1p(t)``: no ``log`` plus ``expm1`` pair. That form
+    is accurate to ~4 eps/|t|, so ``|t| < 0.05`` is redone with the atanh
+    series, and ``t < -0.99`` (``a << b``, where ``1 + t`` has lost digits)
+    from ``k*log(a/b)`` directly.
+    """
+    if k < 0:  # (a/b)**-k == (b/a)**k
+        a, b, k = b, a, -k
+    shape = a.shape
+    a1, b1 = np.reshape(a, -1), np.reshape(b, -1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = np.subtract(a1, b1)
+        t /= b1
+        if k == 2.0:
+            out = t + 2.0
+            t *= out
+        else:
+            out = np.empty_like(t)
+        np.log1p(t, out=out)
+        np.subtract(t, out, out=out)
+        mask = np.abs(t) < 0.05
+        mask |= t < -0.99
+        redo = np.flatnonzero(mask)
+        if redo.size:
+            tr = t[redo]
+            fixed = -_log1pmx_series(np.maximum(tr, -0.05))
+            far = tr < -0.99
+            if far.any():
+                idx = redo[far]
+                r = a1[idx] / b1[idx]
+                fixed[far] = (tr[far]) - k * np.log(r)
+            out[redo] = fixed
     return _result(out.reshape(shape))
 
 
