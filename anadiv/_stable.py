@@ -41,6 +41,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -282,6 +284,8 @@ def powm1mlog(a: Any, b: Any, k: Any) -> Any:
     2.0000003...e-18
     """
     if np.ndim(k) == 0:
+        if k in _SMALL_INTEGER_POWERS and _is_f64_scalar(a) and _is_f64_scalar(b):
+            return _powm1mlog_scalar(float(a), float(b), float(k))
         a, b = _floats(a, b)
         k = float(k)  # a Python float keeps float32 inputs float32 (NEP 50)
         if k in _SMALL_INTEGER_POWERS:
@@ -323,6 +327,35 @@ def powm1mlog(a: Any, b: Any, k: Any) -> Any:
 
 
 _SMALL_INTEGER_POWERS = (1.0, 2.0, -1.0, -2.0)
+
+
+def _is_f64_scalar(x: Any) -> bool:
+    return type(x) is float or (isinstance(x, (np.ndarray, np.float64)) and x.ndim == 0 and x.dtype == np.float64)
+
+
+_ATANH_COEFS_LIST = [float(c) for c in _ATANH_COEFS]
+
+
+def _powm1mlog_scalar(a: float, b: float, k: float) -> np.float64:
+    """:func:`_powm1mlog_small_k` for one float64 pair, with :mod:`math` (the
+    per-call cost of numpy on 0-d arrays dominated scalar ``anadiv.kl``)."""
+    if k < 0:
+        a, b, k = b, a, -k
+    if not (a > 0 and b > 0 and math.isfinite(a) and math.isfinite(b)):
+        return _powm1mlog_small_k(np.asarray(a), np.asarray(b), k)  # nan/inf/0 semantics of the array path
+    t = (a - b) / b
+    if k == 2.0:
+        t *= t + 2.0
+    if t < -0.99:
+        return np.float64(t - k * math.log(a / b))
+    if abs(t) < 0.05:
+        z = t / (2.0 + t)
+        z2 = z * z
+        acc = 0.0
+        for c in reversed(_ATANH_COEFS_LIST):
+            acc = acc * z2 + c
+        return np.float64(t * z - 2.0 * z * z2 * acc)
+    return np.float64(t - math.log1p(t))
 
 
 def _powm1mlog_small_k(a: np.ndarray, b: np.ndarray, k: float) -> Any:
