@@ -55,23 +55,11 @@ JAX_GRAD_CASES = {
 JIT_CASES = {("kl", ("normal", "normal")), ("kl", ("multivariate_normal", "multivariate_normal")),
              ("kl", ("gamma", "gamma")), ("kl", ("beta", "laplace")), ("entropy", ("studentt",))}
 IDS = [f"{k}-{'-'.join(f.name for f in fams)}" for k, fams in CASES]
-# Generated code that evaluates a function outside its domain in a `where`
-# branch that is not taken (log or power of a negative Laplace location):
-# numpy discards the NaN, but autodiff multiplies it by zero and gets NaN.
-# Needs a safe argument in those branches (codegen); reported.
-KNOWN_NAN_GRADIENTS = {
-    (kind, (p, "laplace")) for kind in ("kl", "cross_entropy") for p in ("lognormal", "weibull")
-}
-
-
+# Piecewise branches evaluate every branch (xp.where); codegen guards the
+# parameters inside each branch (BranchGuard) so the branch not taken cannot
+# feed NaN into a gradient. Every registered closed form is checked here.
 def grad_cases() -> list[Any]:
-    out = []
-    for (kind, fams), case_id in zip(CASES, IDS):
-        marks = []
-        if (kind, tuple(f.name for f in fams)) in KNOWN_NAN_GRADIENTS:
-            marks.append(pytest.mark.xfail(reason="NaN gradient from an untaken where branch (codegen)", strict=False))
-        out.append(pytest.param(kind, fams, id=case_id, marks=marks))
-    return out
+    return [pytest.param(kind, fams, id=case_id) for (kind, fams), case_id in zip(CASES, IDS)]
 
 
 def getter(kind: str) -> Any:

@@ -249,20 +249,25 @@ def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
     xp = namespace(a_1, b_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = a_1 + b_1
-        t1 = a_1*loc_2
-        t2 = b_1*loc_2
-        t3 = (-a_1 + t1 + t2)/(scale_2*t0)
-        t4 = xp.log(scale_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2) + 0.6931471805599453
-        t5 = xp.beta(a_1, b_1)
-        t6 = scale_2*t5
-        t7 = (1/(a_1*t6 + b_1*t6))
-        t8 = t5*t7
-        t9 = t1*t8
-        t10 = t2*t8
-        t11 = a_1 + 1
-        t12 = 2*t7*xp.beta(t11, b_1)*xp._stable.betainc_reg(t11, b_1, loc_2)
-        t13 = 2*xp._stable.betainc_reg(a_1, b_1, loc_2)
-        return xp.where((loc_2 <= 0), -t3 + t4, xp.where((loc_2 >= 1), t3 + t4, -a_1*t12 + a_1*t8 - b_1*t12 + t10*t13 - t10 + t13*t9 + t4 - t9))
+        t1 = 1/(scale_2*t0)
+        t2 = -a_1
+        t3 = (loc_2 <= 0)
+        t4 = xp.where(t3, loc_2, -1)
+        t5 = xp.log(scale_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2) + 0.6931471805599453
+        t6 = (loc_2 >= 1)
+        t7 = xp.where(t6, loc_2, 2)
+        t8 = xp.beta(a_1, b_1)
+        t9 = scale_2*t8
+        t10 = (1/(a_1*t9 + b_1*t9))
+        t11 = t10*t8
+        t12 = a_1*t11
+        t13 = xp.where((loc_2 > 0), loc_2, 1)
+        t14 = b_1*t11
+        t15 = a_1 + 1
+        t16 = 2*t10*xp.beta(t15, b_1)
+        t17 = xp._stable.betainc_reg(t15, b_1, t13)
+        t18 = t13*xp._stable.betainc_reg(a_1, b_1, t13)
+        return xp.where(t3, -t1*(a_1*t4 + b_1*t4 + t2) + t5, xp.where(t6, t1*(a_1*t7 + b_1*t7 + t2) + t5, -a_1*t16*t17 - b_1*t16*t17 - t12*t13 + 2*t12*t18 + t12 - t13*t14 + 2*t14*t18 + t5))
 
 
 def kl_beta_lognormal(a_1, b_1, mu_2, sigma_2):
@@ -396,7 +401,9 @@ def kl_beta_uniform(a_1, b_1, low_2, high_2):
     """
     xp = namespace(a_1, b_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp.where(xp.logical_and((high_2 >= 1), (low_2 <= 0)), xp.log(high_2 - low_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(a_1 + b_1, 2), xp.inf)
+        t0 = (high_2 >= 1)
+        t1 = (low_2 <= 0)
+        return xp.where(xp.logical_and(t0, t1), xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1)) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(a_1 + b_1, 2), xp.inf)
 
 
 def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
@@ -593,20 +600,25 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
     """
     xp = namespace(a_1, b_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = a_1*loc_2
-        t1 = b_1*loc_2
-        t2 = (-a_1 + t0 + t1)/(scale_2*(a_1 + b_1))
-        t3 = xp.log(scale_2) + 0.6931471805599453
-        t4 = xp.beta(a_1, b_1)
-        t5 = scale_2*t4
-        t6 = (1/(a_1*t5 + b_1*t5))
-        t7 = t4*t6
-        t8 = t0*t7
-        t9 = t1*t7
-        t10 = a_1 + 1
-        t11 = 2*t6*xp.beta(t10, b_1)*xp._stable.betainc_reg(t10, b_1, loc_2)
-        t12 = 2*xp._stable.betainc_reg(a_1, b_1, loc_2)
-        return xp.where((loc_2 <= 0), -t2 + t3, xp.where((loc_2 >= 1), t2 + t3, -a_1*t11 + a_1*t7 - b_1*t11 + t12*t8 + t12*t9 + t3 - t8 - t9))
+        t0 = 1/(scale_2*(a_1 + b_1))
+        t1 = -a_1
+        t2 = (loc_2 <= 0)
+        t3 = xp.where(t2, loc_2, -1)
+        t4 = xp.log(scale_2) + 0.6931471805599453
+        t5 = (loc_2 >= 1)
+        t6 = xp.where(t5, loc_2, 2)
+        t7 = xp.beta(a_1, b_1)
+        t8 = scale_2*t7
+        t9 = (1/(a_1*t8 + b_1*t8))
+        t10 = t7*t9
+        t11 = a_1*t10
+        t12 = xp.where((loc_2 > 0), loc_2, 1)
+        t13 = b_1*t10
+        t14 = a_1 + 1
+        t15 = 2*t9*xp.beta(t14, b_1)
+        t16 = xp._stable.betainc_reg(t14, b_1, t12)
+        t17 = t12*xp._stable.betainc_reg(a_1, b_1, t12)
+        return xp.where(t2, -t0*(a_1*t3 + b_1*t3 + t1) + t4, xp.where(t5, t0*(a_1*t6 + b_1*t6 + t1) + t4, -a_1*t15*t16 - b_1*t15*t16 - t11*t12 + 2*t11*t17 + t11 - t12*t13 + 2*t13*t17 + t4))
 
 
 def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
@@ -730,7 +742,9 @@ def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
     """
     xp = namespace(a_1, b_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp.where(xp.logical_and((high_2 >= 1), (low_2 <= 0)), xp.log(high_2 - low_2), xp.inf) + xp.full(0.0, a_1, b_1)
+        t0 = (high_2 >= 1)
+        t1 = (low_2 <= 0)
+        return xp.where(xp.logical_and(t0, t1), xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1)), xp.inf) + xp.full(0.0, a_1, b_1)
 
 
 def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):

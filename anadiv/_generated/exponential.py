@@ -255,12 +255,12 @@ def kl_exponential_laplace(rate_1, loc_2, scale_2):
     """
     xp = namespace(rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = loc_2*rate_1
+        t0 = 1/(rate_1*scale_2)
         t1 = rate_1*scale_2
-        t2 = 1/(rate_1*scale_2)
+        t2 = (loc_2 <= 0)
         t3 = xp.log(rate_1) + xp.log(scale_2) + 0.6931471805599453
-        t4 = -t0
-        return xp.where((loc_2 <= 0), -t2*(t0 + t1 - 1) + t3, t2*(-t1 - t4 - 1) + 2*t2*xp.exp(t4) + t3)
+        t4 = -rate_1*xp.where((loc_2 > 0), loc_2, 1)
+        return xp.where(t2, -t0*(rate_1*xp.where(t2, loc_2, -1) + t1 - 1) + t3, t0*(-t1 - t4 - 1) + 2*t0*xp.exp(t4) + t3)
 
 
 def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
@@ -584,11 +584,11 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
     """
     xp = namespace(rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = loc_2*rate_1
-        t1 = 1/(rate_1*scale_2)
-        t2 = t1*(t0 - 1)
-        t3 = xp.log(scale_2) + 0.6931471805599453
-        return xp.where((loc_2 <= 0), -t2 + t3, 2*t1*xp.exp(-t0) + t2 + t3)
+        t0 = 1/(rate_1*scale_2)
+        t1 = (loc_2 <= 0)
+        t2 = xp.log(scale_2) + 0.6931471805599453
+        t3 = rate_1*xp.where((loc_2 > 0), loc_2, 1)
+        return xp.where(t1, -t0*(rate_1*xp.where(t1, loc_2, -1) - 1) + t2, t0*(t3 - 1) + 2*t0*xp.exp(-t3) + t2)
 
 
 def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):

@@ -264,11 +264,14 @@ def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = loc_2*rate_1
-        t1 = (1/scale_2)
-        t2 = t1/rate_1
-        t3 = -t2*(-shape_1 + t0) + xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) + 0.6931471805599453
-        return xp.where((loc_2 <= 0), t3, 2*loc_2*t1*xp._stable.lowergamma_reg(shape_1, t0) - 2*shape_1*t2*xp._stable.lowergamma_reg(shape_1 + 1, t0) + t3)
+        t0 = (1/scale_2)
+        t1 = t0/rate_1
+        t2 = -shape_1
+        t3 = (loc_2 <= 0)
+        t4 = xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) + 0.6931471805599453
+        t5 = xp.where((loc_2 > 0), loc_2, 1)
+        t6 = rate_1*t5
+        return xp.where(t3, -t1*(rate_1*xp.where(t3, loc_2, -1) + t2) + t4, -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t6) + 2*t0*t5*xp._stable.lowergamma_reg(shape_1, t6) - t1*(t2 + t6) + t4)
 
 
 def kl_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
@@ -599,11 +602,14 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = loc_2*rate_1
-        t1 = (1/scale_2)
-        t2 = t1/rate_1
-        t3 = -t2*(-shape_1 + t0) + xp.log(scale_2) + 0.6931471805599453
-        return xp.where((loc_2 <= 0), t3, 2*loc_2*t1*xp._stable.lowergamma_reg(shape_1, t0) - 2*shape_1*t2*xp._stable.lowergamma_reg(shape_1 + 1, t0) + t3)
+        t0 = (1/scale_2)
+        t1 = t0/rate_1
+        t2 = -shape_1
+        t3 = (loc_2 <= 0)
+        t4 = xp.log(scale_2) + 0.6931471805599453
+        t5 = xp.where((loc_2 > 0), loc_2, 1)
+        t6 = rate_1*t5
+        return xp.where(t3, -t1*(rate_1*xp.where(t3, loc_2, -1) + t2) + t4, -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t6) + 2*t0*t5*xp._stable.lowergamma_reg(shape_1, t6) - t1*(t2 + t6) + t4)
 
 
 def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):

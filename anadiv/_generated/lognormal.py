@@ -220,11 +220,13 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
-        t1 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-        t2 = -xp.log(scale_2) + xp.log(sigma_1)
-        t3 = 0.7071067811865476/sigma_1
-        t4 = mu_1*t3 - t3*xp.log(loc_2)
-        return xp.where((loc_2 <= 0), t0*t1 - 1/2*t0*(2*loc_2 + 2*mu_1*scale_2 + scale_2) - t2 - 0.22579135264472744, -loc_2*t0*xp.erf(t4) - mu_1 + t0*t1*xp.erf(0.7071067811865476*sigma_1 + t4) - t2 - 0.7257913526447275)
+        t1 = (loc_2 <= 0)
+        t2 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+        t3 = -xp.log(scale_2) + xp.log(sigma_1)
+        t4 = xp.where((loc_2 > 0), loc_2, 1)
+        t5 = 0.7071067811865476/sigma_1
+        t6 = mu_1*t5 - t5*xp.log(t4)
+        return xp.where(t1, t0*t2 - 1/2*t0*(2*mu_1*scale_2 + scale_2 + 2*xp.where(t1, loc_2, -1)) - t3 - 0.22579135264472744, -mu_1 + t0*t2*xp.erf(0.7071067811865476*sigma_1 + t6) - t0*t4*xp.erf(t6) - t3 - 0.7257913526447275)
 
 
 def kl_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
@@ -511,11 +513,12 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
         t1 = t0*xp.exp(mu_1 + (1/2)*sigma_1**2)
-        t2 = loc_2*t0
+        t2 = (loc_2 <= 0)
         t3 = xp.log(scale_2) + 0.6931471805599453
         t4 = 0.7071067811865476/sigma_1
-        t5 = mu_1*t4 - t4*xp.log(loc_2)
-        return xp.where((loc_2 <= 0), t1 - t2 + t3, t1*xp.erf(0.7071067811865476*sigma_1 + t5) - t2*xp.erf(t5) + t3)
+        t5 = xp.where((loc_2 > 0), loc_2, 1)
+        t6 = mu_1*t4 - t4*xp.log(t5)
+        return xp.where(t2, -t0*xp.where(t2, loc_2, -1) + t1 + t3, -t0*t5*xp.erf(t6) + t1*xp.erf(0.7071067811865476*sigma_1 + t6) + t3)
 
 
 def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):

@@ -287,12 +287,14 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(df_1, loc_1, scale_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/2)*df_1
-        t1 = sigma_2**2
-        t2 = loc_1*mu_2
-        t3 = loc_1**2
-        t4 = mu_2**2
-        return xp.where((df_1 > 2), -1/2*xp.log(df_1) - xp.log(scale_1) + xp.log(sigma_2) - xp._stable.lgamma_mpsi(t0, -1/2) + xp._stable.lgamma_mpsi(t0 + 1/2, 0) + 0.34657359027997264 + (1/2)*(df_1*scale_1**2 - df_1*t1 - 2*df_1*t2 + df_1*t3 + df_1*t4 + 2*t1 + 4*t2 - 2*t3 - 2*t4)/(t1*(df_1 - 2)), xp.inf)
+        t0 = (df_1 > 2)
+        t1 = xp.where(t0, df_1, 3)
+        t2 = (1/2)*t1
+        t3 = sigma_2**2
+        t4 = loc_1*mu_2
+        t5 = loc_1**2
+        t6 = mu_2**2
+        return xp.where(t0, -xp.log(scale_1) + xp.log(sigma_2) - 1/2*xp.log(t1) - xp._stable.lgamma_mpsi(t2, -1/2) + xp._stable.lgamma_mpsi(t2 + 1/2, 0) + 0.34657359027997264 + (1/2)*(scale_1**2*t1 - t1*t3 - 2*t1*t4 + t1*t5 + t1*t6 + 2*t3 + 4*t4 - 2*t5 - 2*t6)/(t3*(t1 - 2)), xp.inf)
 
 
 def kl_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
@@ -566,10 +568,12 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(df_1, loc_1, scale_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = loc_1*mu_2
-        t1 = loc_1**2
-        t2 = mu_2**2
-        return xp.where((df_1 > 2), xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(df_1*scale_1**2 - 2*df_1*t0 + df_1*t1 + df_1*t2 + 4*t0 - 2*t1 - 2*t2)/(sigma_2**2*(df_1 - 2)), xp.inf)
+        t0 = (df_1 > 2)
+        t1 = xp.where(t0, df_1, 3)
+        t2 = loc_1*mu_2
+        t3 = loc_1**2
+        t4 = mu_2**2
+        return xp.where(t0, xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(scale_1**2*t1 - 2*t1*t2 + t1*t3 + t1*t4 + 4*t2 - 2*t3 - 2*t4)/(sigma_2**2*(t1 - 2)), xp.inf)
 
 
 def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):

@@ -148,27 +148,26 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
     """
     xp = namespace(low_1, high_1, a_2, b_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = high_1 - low_1
-        t1 = (1/t0)
-        t2 = a_2 - 1
-        t3 = t1*t2
-        t4 = xp.log(high_1)
-        t5 = -high_1*t3*t4 + low_1*t3*xp.log(low_1)
-        t6 = low_1 - 1
-        t7 = xp.log(-t6)
-        t8 = b_2 - 1
-        t9 = t1*t8
-        t10 = high_1 - 1
-        t11 = a_2 + b_2
-        t12 = t11 - xp.log(t0) + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t11) - 2
-        t13 = -t10*t9*xp.log(-t10) + t12 + t6*t7*t9
-        t14 = (low_1 >= 0)
-        t15 = (high_1 <= 1)
-        t16 = (high_1 != 1)
-        t17 = (low_1 != 0)
-        t18 = t12 - t7*t8
-        t19 = -t2*t4
-        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t14, t15), t16), t17), t13 + t5, xp.where(xp.logical_and(xp.logical_and(t14, t15), t17), t18 + t5, xp.where(xp.logical_and(xp.logical_and(t14, t15), t16), t13 + t19, xp.where(xp.logical_and(t14, t15), t18 + t19, xp.inf))))
+        t0 = a_2 - 1
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (high_1 <= 1)
+        t4 = xp.where(t3, high_1, 0)
+        t5 = -t2
+        t6 = t4 + t5
+        t7 = (1/t6)
+        t8 = xp.log(t4)
+        t9 = t0*t2*t7*xp.log(t2) - t0*t4*t7*t8
+        t10 = b_2 - 1
+        t11 = xp.log(t5 + 1)
+        t12 = a_2 + b_2
+        t13 = t12 - xp.log(t6) + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t12) - 2
+        t14 = t10*t11*t7*(t2 - 1) - t10*t7*(t4 - 1)*xp.log(1 - t4) + t13
+        t15 = (high_1 != 1)
+        t16 = (low_1 != 0)
+        t17 = -t10*t11 + t13
+        t18 = -t0*t8
+        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t1, t15), t16), t3), t14 + t9, xp.where(xp.logical_and(xp.logical_and(t1, t16), t3), t17 + t9, xp.where(xp.logical_and(xp.logical_and(t1, t15), t3), t14 + t18, xp.where(xp.logical_and(t1, t3), t17 + t18, xp.inf))))
 
 
 def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
@@ -252,7 +251,9 @@ def kl_uniform_exponential(low_1, high_1, rate_2):
     """
     xp = namespace(low_1, high_1, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp.where((low_1 >= 0), (1/2)*rate_2*(high_1 + low_1) - xp.log(rate_2) - xp.log(high_1 - low_1), xp.inf)
+        t0 = (low_1 >= 0)
+        t1 = xp.where(t0, low_1, 1)
+        return xp.where(t0, (1/2)*rate_2*(high_1 + t1) - xp.log(rate_2) - xp.log(high_1 - t1), xp.inf)
 
 
 def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
@@ -294,14 +295,15 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
     """
     xp = namespace(low_1, high_1, shape_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = high_1 - low_1
-        t1 = shape_2 - 1
-        t2 = t1/t0
-        t3 = xp.log(high_1)
-        t4 = (1/2)*rate_2
-        t5 = high_1*t4 + low_1*t4 - shape_2*xp.log(rate_2) + t1 - xp.log(t0) + xp.gammaln(shape_2)
-        t6 = (low_1 >= 0)
-        return xp.where(xp.logical_and(t6, (low_1 != 0)), -high_1*t2*t3 + low_1*t2*xp.log(low_1) + t5, xp.where(t6, -t1*t3 + t5, xp.inf))
+        t0 = shape_2 - 1
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = high_1 - t2
+        t4 = (1/t3)
+        t5 = xp.log(high_1)
+        t6 = (1/2)*rate_2
+        t7 = high_1*t6 - shape_2*xp.log(rate_2) + t0 + t2*t6 - xp.log(t3) + xp.gammaln(shape_2)
+        return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t4*t5 + t0*t2*t4*xp.log(t2) + t7, xp.where(t1, -t0*t5 + t7, xp.inf))
 
 
 def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
@@ -444,17 +446,18 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         t1 = t0**2
         t2 = sigma_2**2
         t3 = 2*t2
-        t4 = (1/(high_1*t3 - low_1*t3))
-        t5 = xp.log(low_1)
-        t6 = high_1 - low_1
-        t7 = (1/t6)
+        t4 = (low_1 >= 0)
+        t5 = xp.where(t4, low_1, 1)
+        t6 = (1/(high_1*t3 - t3*t5))
+        t7 = xp.log(t5)
         t8 = (1/t2)
         t9 = t8*(mu_2 - t2 + 1)
-        t10 = t0*t9
-        t11 = (1/2)*t8
-        t12 = t11*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) - xp.log(t6) + 0.9189385332046727
-        t13 = (low_1 >= 0)
-        return xp.where(xp.logical_and(t13, (low_1 != 0)), high_1*t1*t4 - high_1*t10*t7 - low_1*t4*t5**2 + low_1*t5*t7*t9 + t12, xp.where(t13, t1*t11 - t10 + t12, xp.inf))
+        t10 = high_1 - t5
+        t11 = (1/t10)
+        t12 = t0*t9
+        t13 = (1/2)*t8
+        t14 = t13*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) - xp.log(t10) + 0.9189385332046727
+        return xp.where(xp.logical_and(t4, (low_1 != 0)), high_1*t1*t6 - high_1*t11*t12 + t11*t5*t7*t9 + t14 - t5*t6*t7**2, xp.where(t4, t1*t13 - t12 + t14, xp.inf))
 
 
 def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
@@ -652,19 +655,19 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(shape_2)
         t1 = xp.log(scale_2)
-        t2 = high_1 - low_1
-        t3 = xp.log(t2)
-        t4 = xp.log(high_1)
-        t5 = (1/t2)
-        t6 = shape_2 - 1
-        t7 = xp.power(scale_2, shape_2)
-        t8 = high_1*t7
-        t9 = low_1*t7
-        t10 = (1/(shape_2*t8 - shape_2*t9 + t8 - t9))
-        t11 = low_1*xp.power(low_1, shape_2)*t10
-        t12 = xp.power(high_1, shape_2)
-        t13 = (low_1 >= 0)
-        return xp.where(xp.logical_and(t13, (low_1 != 0)), high_1*t10*t12 - high_1*t4*t5*t6 + low_1*t5*t6*xp.log(low_1) + shape_2*t1 + shape_2 - t0 - t11 - t3 - 1, xp.where(t13, high_1*t10*t12 + shape_2*t1 - t0 - t11 - t3 - t4*t6 + t6, xp.inf))
+        t2 = (low_1 >= 0)
+        t3 = xp.where(t2, low_1, 1)
+        t4 = high_1 - t3
+        t5 = xp.log(t4)
+        t6 = xp.log(high_1)
+        t7 = shape_2 - 1
+        t8 = (1/t4)
+        t9 = xp.power(high_1, shape_2)
+        t10 = xp.power(scale_2, shape_2)
+        t11 = high_1*t10
+        t12 = (1/(-shape_2*t10*t3 + shape_2*t11 - t10*t3 + t11))
+        t13 = t12*t3*xp.power(t3, shape_2)
+        return xp.where(xp.logical_and(t2, (low_1 != 0)), high_1*t12*t9 - high_1*t6*t7*t8 + shape_2*t1 + shape_2 - t0 - t13 + t3*t7*t8*xp.log(t3) - t5 - 1, xp.where(t2, high_1*t12*t9 + shape_2*t1 - t0 - t13 - t5 - t6*t7 + t7, xp.inf))
 
 
 def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
@@ -724,26 +727,25 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
     """
     xp = namespace(low_1, high_1, a_2, b_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/(high_1 - low_1))
-        t1 = a_2 - 1
-        t2 = t0*t1
-        t3 = xp.log(high_1)
-        t4 = -high_1*t2*t3 + low_1*t2*xp.log(low_1)
-        t5 = low_1 - 1
-        t6 = xp.log(-t5)
-        t7 = b_2 - 1
-        t8 = t0*t7
-        t9 = high_1 - 1
-        t10 = a_2 + b_2
-        t11 = t10 + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t10) - 2
-        t12 = t11 + t5*t6*t8 - t8*t9*xp.log(-t9)
-        t13 = (low_1 >= 0)
-        t14 = (high_1 <= 1)
-        t15 = (high_1 != 1)
-        t16 = (low_1 != 0)
-        t17 = t11 - t6*t7
-        t18 = -t1*t3
-        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t13, t14), t15), t16), t12 + t4, xp.where(xp.logical_and(xp.logical_and(t13, t14), t16), t17 + t4, xp.where(xp.logical_and(xp.logical_and(t13, t14), t15), t12 + t18, xp.where(xp.logical_and(t13, t14), t17 + t18, xp.inf))))
+        t0 = a_2 - 1
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (high_1 <= 1)
+        t4 = xp.where(t3, high_1, 0)
+        t5 = -t2
+        t6 = (1/(t4 + t5))
+        t7 = xp.log(t4)
+        t8 = t0*t2*t6*xp.log(t2) - t0*t4*t6*t7
+        t9 = b_2 - 1
+        t10 = xp.log(t5 + 1)
+        t11 = a_2 + b_2
+        t12 = t11 + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t11) - 2
+        t13 = t10*t6*t9*(t2 - 1) + t12 - t6*t9*(t4 - 1)*xp.log(1 - t4)
+        t14 = (high_1 != 1)
+        t15 = (low_1 != 0)
+        t16 = -t10*t9 + t12
+        t17 = -t0*t7
+        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t1, t14), t15), t3), t13 + t8, xp.where(xp.logical_and(xp.logical_and(t1, t15), t3), t16 + t8, xp.where(xp.logical_and(xp.logical_and(t1, t14), t3), t13 + t17, xp.where(xp.logical_and(t1, t3), t16 + t17, xp.inf))))
 
 
 def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
@@ -825,7 +827,8 @@ def cross_entropy_uniform_exponential(low_1, high_1, rate_2):
     """
     xp = namespace(low_1, high_1, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp.where((low_1 >= 0), (1/2)*rate_2*(high_1 + low_1) - xp.log(rate_2), xp.inf)
+        t0 = (low_1 >= 0)
+        return xp.where(t0, (1/2)*rate_2*(high_1 + xp.where(t0, low_1, 1)) - xp.log(rate_2), xp.inf)
 
 
 def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
@@ -868,12 +871,13 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
     xp = namespace(low_1, high_1, shape_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = shape_2 - 1
-        t1 = t0/(high_1 - low_1)
-        t2 = xp.log(high_1)
-        t3 = (1/2)*rate_2
-        t4 = high_1*t3 + low_1*t3 - shape_2*xp.log(rate_2) + t0 + xp.gammaln(shape_2)
-        t5 = (low_1 >= 0)
-        return xp.where(xp.logical_and(t5, (low_1 != 0)), -high_1*t1*t2 + low_1*t1*xp.log(low_1) + t4, xp.where(t5, -t0*t2 + t4, xp.inf))
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (1/(high_1 - t2))
+        t4 = xp.log(high_1)
+        t5 = (1/2)*rate_2
+        t6 = high_1*t5 - shape_2*xp.log(rate_2) + t0 + t2*t5 + xp.gammaln(shape_2)
+        return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t3*t4 + t0*t2*t3*xp.log(t2) + t6, xp.where(t1, -t0*t4 + t6, xp.inf))
 
 
 def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
@@ -1013,16 +1017,17 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         t1 = t0**2
         t2 = sigma_2**2
         t3 = 2*t2
-        t4 = (1/(high_1*t3 - low_1*t3))
-        t5 = xp.log(low_1)
-        t6 = (1/(high_1 - low_1))
-        t7 = (1/t2)
-        t8 = t7*(mu_2 - t2 + 1)
-        t9 = t0*t8
-        t10 = (1/2)*t7
-        t11 = t10*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) + 0.9189385332046727
-        t12 = (low_1 >= 0)
-        return xp.where(xp.logical_and(t12, (low_1 != 0)), high_1*t1*t4 - high_1*t6*t9 - low_1*t4*t5**2 + low_1*t5*t6*t8 + t11, xp.where(t12, t1*t10 + t11 - t9, xp.inf))
+        t4 = (low_1 >= 0)
+        t5 = xp.where(t4, low_1, 1)
+        t6 = (1/(high_1*t3 - t3*t5))
+        t7 = xp.log(t5)
+        t8 = (1/t2)
+        t9 = t8*(mu_2 - t2 + 1)
+        t10 = (1/(high_1 - t5))
+        t11 = t0*t9
+        t12 = (1/2)*t8
+        t13 = t12*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) + 0.9189385332046727
+        return xp.where(xp.logical_and(t4, (low_1 != 0)), high_1*t1*t6 - high_1*t10*t11 + t10*t5*t7*t9 + t13 - t5*t6*t7**2, xp.where(t4, t1*t12 - t11 + t13, xp.inf))
 
 
 def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
@@ -1218,12 +1223,12 @@ def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
     xp = namespace(low_1, high_1, shape_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = shape_2 - 1
-        t1 = t0/(high_1 - low_1)
-        t2 = xp.log(high_1)
-        t3 = xp.power(scale_2, shape_2)
-        t4 = high_1*t3
-        t5 = low_1*t3
-        t6 = (1/(shape_2*t4 - shape_2*t5 + t4 - t5))
-        t7 = high_1*xp.power(high_1, shape_2)*t6 - low_1*xp.power(low_1, shape_2)*t6 + shape_2*xp.log(scale_2) + t0 - xp.log(shape_2)
-        t8 = (low_1 >= 0)
-        return xp.where(xp.logical_and(t8, (low_1 != 0)), -high_1*t1*t2 + low_1*t1*xp.log(low_1) + t7, xp.where(t8, -t0*t2 + t7, xp.inf))
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (1/(high_1 - t2))
+        t4 = xp.log(high_1)
+        t5 = xp.power(scale_2, shape_2)
+        t6 = high_1*t5
+        t7 = (1/(-shape_2*t2*t5 + shape_2*t6 - t2*t5 + t6))
+        t8 = high_1*xp.power(high_1, shape_2)*t7 + shape_2*xp.log(scale_2) + t0 - t2*xp.power(t2, shape_2)*t7 - xp.log(shape_2)
+        return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t3*t4 + t0*t2*t3*xp.log(t2) + t8, xp.where(t1, -t0*t4 + t8, xp.inf))

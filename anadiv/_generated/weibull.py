@@ -221,19 +221,17 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(scale_2)
-        t1 = xp.log(shape_1)
-        t2 = xp.log(scale_1)
-        t3 = (1/shape_1)
-        t4 = t3 + 1
-        t5 = xp.gamma(t4)
-        t6 = (1/scale_2)
-        t7 = scale_1*t6
-        t8 = 0.5772156649015329*scale_2
-        t9 = loc_2*shape_1
-        t10 = t3*t6
-        t11 = xp.power(loc_2, shape_1)*xp.power(scale_1, -shape_1)
-        return xp.where((loc_2 <= 0), t0 + t1 - t10*(1.5772156649015328*scale_2*shape_1 - t8 + t9) - t2 + t5*t7 + 0.6931471805599453, -2*loc_2*t6*xp.exp(-t11) + scale_1*t5*t6 + t0 + t1 - t10*(1.5772156649015328*scale_2*shape_1 - t8 - t9) - t2 - 2*t7*xp.gamma(t4)*xp.gammainc(t4, t11) + 0.6931471805599453)
+        t0 = (1/scale_2)
+        t1 = (1/shape_1)
+        t2 = t0*t1
+        t3 = 0.5772156649015329*scale_2
+        t4 = (loc_2 <= 0)
+        t5 = t1 + 1
+        t6 = scale_1*t0*xp.gamma(t5) - xp.log(scale_1) + xp.log(scale_2) + xp.log(shape_1) + 0.6931471805599453
+        t7 = xp.where((loc_2 > 0), loc_2, 1)
+        t8 = 2*t0
+        t9 = xp.power(scale_1, -shape_1)*xp.power(t7, shape_1)
+        return xp.where(t4, -t2*(1.5772156649015328*scale_2*shape_1 + shape_1*xp.where(t4, loc_2, -1) - t3) + t6, -scale_1*t8*xp.gamma(t5)*xp.gammainc(t5, t9) - t2*(1.5772156649015328*scale_2*shape_1 - shape_1*t7 - t3) + t6 - t7*t8*xp.exp(-t9))
 
 
 def kl_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
@@ -535,12 +533,13 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
     xp = namespace(shape_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
-        t1 = loc_2*t0
+        t1 = (loc_2 <= 0)
         t2 = 1 + (1/shape_1)
-        t3 = scale_1*t0
-        t4 = t3*xp.gamma(t2) + xp.log(scale_2) + 0.6931471805599453
-        t5 = xp.power(loc_2, shape_1)*xp.power(scale_1, -shape_1)
-        return xp.where((loc_2 <= 0), -t1 + t4, t1 - 2*t1*xp.exp(-t5) - 2*t3*xp.gamma(t2)*xp.gammainc(t2, t5) + t4)
+        t3 = scale_1*t0*xp.gamma(t2) + xp.log(scale_2) + 0.6931471805599453
+        t4 = xp.where((loc_2 > 0), loc_2, 1)
+        t5 = 2*t0
+        t6 = xp.power(scale_1, -shape_1)*xp.power(t4, shape_1)
+        return xp.where(t1, -t0*xp.where(t1, loc_2, -1) + t3, -scale_1*t5*xp.gamma(t2)*xp.gammainc(t2, t6) + t0*t4 + t3 - t4*t5*xp.exp(-t6))
 
 
 def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):

@@ -124,6 +124,10 @@ class XpPrinter(SciPyPrinter):
             out = f"xp.where({self._print(branch.cond)}, {self._print(branch.expr)}, {out})"
         return out
 
+    def _print_BranchGuard(self, expr: Any) -> str:
+        value, cond, safe = expr.args
+        return f"xp.where({self._print(cond)}, {self._print(value)}, {self._print(safe)})"
+
     def _print_Relational(self, expr: Any) -> str:
         ops = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
         op = ops[expr.rel_op]
@@ -215,3 +219,54 @@ def constants_to_floats(expr: Any) -> Any:
 def xpcode(expr: Any) -> str:
     """Print ``expr`` as ``xp.``-namespace Python source."""
     return XpPrinter().doprint(constants_to_floats(expr))
+
+
+class BranchGuard(sympy.Function):
+    """``value`` where ``cond`` holds, else ``safe`` (a point inside the branch's domain).
+
+    ``xp.where`` evaluates every branch of a ``Piecewise``. The branch not taken
+    may take ``log`` of a negative parameter: numpy drops that NaN, but
+    automatic differentiation (torch, JAX) multiplies it by zero and still gets
+    NaN. Guarding the parameter inside each branch keeps values unchanged and
+    gradients finite.
+    """
+
+    nargs = 3
+
+
+def guard_piecewise_branches(expr: Any) -> Any:
+    """Guard parameters compared with a number in ``Piecewise`` conditions.
+
+    In each branch, a symbol ``s`` that the branch's condition (or the negation
+    of an earlier single-comparison condition) bounds by a number ``c`` is
+    replaced by ``BranchGuard(s, condition, c -+ 1)``.
+    """
+
+    def safe_for(rel: Any) -> Any:
+        if not isinstance(rel, sympy.core.relational.Relational):
+            return None
+        lhs, rhs = rel.lhs, rel.rhs
+        if isinstance(lhs, sympy.Symbol) and rhs.is_number:
+            sym, c, below = lhs, rhs, rel.rel_op in ("<", "<=")
+        elif isinstance(rhs, sympy.Symbol) and lhs.is_number:
+            sym, c, below = rhs, lhs, rel.rel_op in (">", ">=")
+        else:
+            return None
+        return sym, (c - 1 if below else c + 1)
+
+    def guard(pw: Any) -> Any:
+        new_args = []
+        earlier: list[Any] = []
+        for branch_expr, cond in pw.args:
+            rels = list(cond.args) if isinstance(cond, sympy.And) else [cond]
+            rels += [sympy.Not(c) for c in earlier if isinstance(c, sympy.core.relational.Relational)]
+            subs = {}
+            for rel in rels:
+                found = safe_for(rel)
+                if found is not None and found[0] not in subs:
+                    subs[found[0]] = BranchGuard(found[0], rel, found[1])
+            new_args.append((branch_expr.xreplace(subs) if subs else branch_expr, cond))
+            earlier.append(cond)
+        return sympy.Piecewise(*new_args, evaluate=False)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Piecewise), guard)

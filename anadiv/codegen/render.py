@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy
 
-from .printer import XpPrinter, constants_to_floats
+from .printer import XpPrinter, constants_to_floats, guard_piecewise_branches
 
 KIND_TITLES = {
     "kl": "Kullback-Leibler divergence",
@@ -245,6 +245,7 @@ def scalar_body(expr: Any, args: list[str]) -> list[str]:
     if not free:
         lines.append(f"    return xp.full({printer.doprint(expr)}, {', '.join(args)})")
         return lines
+    expr = guard_piecewise_branches(expr)
     temps = sympy.numbered_symbols("t")
     replacements, (reduced,) = sympy.cse(expr, symbols=temps, order="canonical")
     guarded = expr.has(sympy.Piecewise)
