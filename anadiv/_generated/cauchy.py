@@ -399,7 +399,7 @@ def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*df_2
     t1 = 1/(df_2*scale_2**2)
-    t2 = (1/2)*xp.log1p(loc_1**2*t1 - 2*loc_1*loc_2*t1 + loc_2**2*t1 + scale_1**2*t1 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    t2 = (1/2)*xp.log1p(scale_1**2*t1 + t1*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
     return df_2*t2 + t2 + (1/2)*xp.log(df_2) - xp.log(scale_1) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) - 1.9586593040445908
 
 
@@ -536,7 +536,7 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     2.863367090...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    return -xp.log(scale_2) + xp.log(3.141592653589793*loc_1**2 - 6.283185307179586*loc_1*loc_2 + 3.141592653589793*loc_2**2 + 3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2)
+    return -xp.log(scale_2) + xp.log(3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2 + 3.141592653589793*(loc_1 - loc_2)**2)
 
 
 def cross_entropy_cauchy_exponential(loc_1, scale_1, rate_2):
@@ -779,7 +779,7 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*df_2
     t1 = 1/(df_2*scale_2**2)
-    t2 = (1/2)*xp.log1p(loc_1**2*t1 - 2*loc_1*loc_2*t1 + loc_2**2*t1 + scale_1**2*t1 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    t2 = (1/2)*xp.log1p(scale_1**2*t1 + t1*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
     return df_2*t2 + t2 + (1/2)*xp.log(df_2) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) + 0.5723649429247001
 
 

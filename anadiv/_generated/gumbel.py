@@ -220,7 +220,7 @@ def kl_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     t0 = (1/scale_2)
     t1 = t0*(scale_1 - scale_2)
     t2 = xp._stable.lgamma_bregman_d(2, t1)
-    return t2 + xp._stable.expm1mx(t0*(-loc_1 + loc_2) + 0.42278433509846713*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2)
+    return t2 + xp._stable.expm1mx(-t0*(loc_1 - loc_2) + 0.42278433509846713*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2)
 
 
 def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
@@ -257,8 +257,8 @@ def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    t1 = (1/scale_1)
-    return -2*scale_1*t0*xp.expi(-xp.exp(loc_1*t1)*xp.exp(-loc_2*t1)) + t0*(loc_1 - loc_2 + 0.5772156649015329*scale_1 - 1.5772156649015328*scale_2) - xp.log(scale_1) + xp.log(scale_2) + 0.6931471805599453
+    t1 = loc_1 - loc_2
+    return -2*scale_1*t0*xp.expi(-xp.exp(t1/scale_1)) + t0*(0.5772156649015329*scale_1 - 1.5772156649015328*scale_2 + t1) - xp.log(scale_1) + xp.log(scale_2) + 0.6931471805599453
 
 
 def kl_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
@@ -330,8 +330,8 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
     t0 = sigma_2**2
-    t1 = 6.926587978818395*scale_1
-    return -xp.log(scale_1) + xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(6*loc_1**2 - 12*loc_1*mu_2 + loc_1*t1 + 6*mu_2**2 - mu_2*t1 + 11.86867194393567*scale_1**2 - 18.926587978818393*t0)/t0
+    t1 = loc_1 - mu_2
+    return -xp.log(scale_1) + xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(11.86867194393567*scale_1**2 - 18.926587978818393*t0 + 6*t1*(1.1544313298030657*scale_1 + t1))/t0
 
 
 def kl_gumbel_uniform(loc_1, scale_1, low_2, high_2):
@@ -537,7 +537,8 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    return t0*(loc_1 - loc_2 + 0.5772156649015329*scale_1) + xp.exp(-loc_1*t0 + loc_2*t0 + xp.gammaln(scale_1*t0 + 1)) + xp.log(scale_2)
+    t1 = loc_1 - loc_2
+    return t0*(0.5772156649015329*scale_1 + t1) + xp.exp(-t0*t1 + xp.gammaln(scale_1*t0 + 1)) + xp.log(scale_2)
 
 
 def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
@@ -573,8 +574,8 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    t1 = (1/scale_1)
-    return -2*scale_1*t0*xp.expi(-xp.exp(loc_1*t1)*xp.exp(-loc_2*t1)) + t0*(loc_1 - loc_2 + 0.5772156649015329*scale_1) + xp.log(scale_2) + 0.6931471805599453
+    t1 = loc_1 - loc_2
+    return -2*scale_1*t0*xp.expi(-xp.exp(t1/scale_1)) + t0*(0.5772156649015329*scale_1 + t1) + xp.log(scale_2) + 0.6931471805599453
 
 
 def cross_entropy_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
@@ -644,8 +645,8 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     101.0481312...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = 6.926587978818395*scale_1
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(6*loc_1**2 - 12*loc_1*mu_2 + loc_1*t0 + 6*mu_2**2 - mu_2*t0 + 11.86867194393567*scale_1**2)/sigma_2**2
+    t0 = loc_1 - mu_2
+    return xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(11.86867194393567*scale_1**2 + 6*t0*(1.1544313298030657*scale_1 + t0))/sigma_2**2
 
 
 def cross_entropy_gumbel_uniform(loc_1, scale_1, low_2, high_2):

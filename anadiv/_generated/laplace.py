@@ -219,8 +219,7 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
-        t1 = xp.exp(loc_1*t0)
-        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2 - scale_2) - xp.log(scale_1) + xp.log(scale_2) - 0.6931471805599453 - xp.exp(loc_2*t0)/(scale_1**2*t1/scale_2**2 - t1), xp.inf)
+        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2 - scale_2) - xp.log(scale_1) + xp.log(scale_2) - 0.6931471805599453 - xp.exp(-t0*(loc_1 - loc_2))/(scale_1**2/scale_2**2 - 1), xp.inf)
 
 
 def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
@@ -326,7 +325,7 @@ def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
     t0 = sigma_2**2
-    return -xp.log(scale_1) + xp.log(sigma_2) + 0.22579135264472744 + (1/2)*(loc_1**2 - 2*loc_1*mu_2 + mu_2**2 + 2*scale_1**2 - 2*t0)/t0
+    return -xp.log(scale_1) + xp.log(sigma_2) + 0.22579135264472744 + (1/2)*(2*scale_1**2 - 2*t0 + (loc_1 - mu_2)**2)/t0
 
 
 def kl_laplace_uniform(loc_1, scale_1, low_2, high_2):
@@ -534,8 +533,8 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
-        t1 = xp.exp(loc_1*t0)
-        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2) + xp.log(scale_2) - xp.exp(loc_2*t0)/(scale_1**2*t1/scale_2**2 - t1), xp.inf)
+        t1 = t0*(loc_1 - loc_2)
+        return xp.where((t0*(-scale_1 + scale_2) > 0), t1 + xp.log(scale_2) - xp.exp(-t1)/(scale_1**2/scale_2**2 - 1), xp.inf)
 
 
 def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
@@ -641,7 +640,7 @@ def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     7.980731131...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(loc_1**2 - 2*loc_1*mu_2 + mu_2**2 + 2*scale_1**2)/sigma_2**2
+    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
 
 
 def cross_entropy_laplace_uniform(loc_1, scale_1, low_2, high_2):

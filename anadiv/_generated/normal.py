@@ -218,7 +218,7 @@ def kl_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    return -1/2*t0*(2*loc_2 - 2*mu_1 + scale_2) + xp.exp(loc_2*t0 - mu_1*t0 + (1/2)*sigma_1**2/scale_2**2) + xp.log(scale_2) - xp.log(sigma_1) - 0.9189385332046727
+    return -1/2*t0*(2*loc_2 - 2*mu_1 + scale_2) + xp.exp(-t0*(-loc_2 + mu_1) + (1/2)*sigma_1**2/scale_2**2) + xp.log(scale_2) - xp.log(sigma_1) - 0.9189385332046727
 
 
 def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
@@ -255,10 +255,9 @@ def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    t1 = xp.abs(loc_2 - mu_1)
-    t2 = (1/(sigma_1**2))
-    t3 = (1/2)*t2
-    return 0.7978845608028654*sigma_1*t0*xp.exp(-loc_2**2*t3 + loc_2*mu_1*t2 - mu_1**2*t3) + t0*t1*xp.erf(0.7071067811865476*t1/sigma_1) + xp.log(scale_2) - xp.log(sigma_1) - 0.7257913526447275
+    t1 = loc_2 - mu_1
+    t2 = xp.abs(t1)
+    return 0.7978845608028654*sigma_1*t0*xp.exp(-1/2*t1**2/sigma_1**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) - xp.log(sigma_1) - 0.7257913526447275
 
 
 def kl_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
@@ -531,8 +530,8 @@ def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     25987.05093...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    return -t0*(loc_2 - mu_1) + xp.exp(loc_2*t0 - mu_1*t0 + (1/2)*sigma_1**2/scale_2**2) + xp.log(scale_2)
+    t0 = (-loc_2 + mu_1)/scale_2
+    return t0 + xp.exp(-t0 + (1/2)*sigma_1**2/scale_2**2) + xp.log(scale_2)
 
 
 def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
@@ -569,10 +568,9 @@ def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    t1 = xp.abs(loc_2 - mu_1)
-    t2 = (1/(sigma_1**2))
-    t3 = (1/2)*t2
-    return 0.7978845608028654*sigma_1*t0*xp.exp(-loc_2**2*t3 + loc_2*mu_1*t2 - mu_1**2*t3) + t0*t1*xp.erf(0.7071067811865476*t1/sigma_1) + xp.log(scale_2) + 0.6931471805599453
+    t1 = loc_2 - mu_1
+    t2 = xp.abs(t1)
+    return 0.7978845608028654*sigma_1*t0*xp.exp(-1/2*t1**2/sigma_1**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) + 0.6931471805599453
 
 
 def cross_entropy_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
@@ -641,7 +639,7 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.9686156300...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_1**2 - 2*mu_1*mu_2 + mu_2**2 + sigma_1**2)/sigma_2**2
+    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
 
 
 def cross_entropy_normal_uniform(mu_1, sigma_1, low_2, high_2):

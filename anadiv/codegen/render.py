@@ -79,6 +79,50 @@ def _status(expr: Any) -> str:
     return "finite"
 
 
+def location_differences(expr: Any, families: tuple[type, ...], names: list[list[str]], symbols: list[Any]) -> Any:
+    """Write a pair's closed form through the difference of the two locations.
+
+    A divergence between location families depends on ``loc_1 - loc_2`` only,
+    but a derived form may carry the locations separately (``mu_1**2 - 2*mu_1*mu_2
+    + mu_2**2``, ``exp(loc_1/s)*exp(-loc_2/s)``): at locations of 1e8 that loses
+    every digit or overflows. Substituting ``loc_1 = loc_2 + delta``, expanding
+    and combining exponentials cancels ``loc_2`` symbolically; ``delta`` is then
+    printed as ``(loc_1 - loc_2)``, an exact difference for close locations.
+    The rewrite is kept only when it removes ``loc_2`` entirely.
+    """
+    if len(families) != 2 or any(getattr(f, "location", None) is None for f in families):
+        return expr
+    by_name = {s.name: s for s in symbols}
+    p_loc = by_name[names[0][[p.name for p in families[0].parameters].index(families[0].location)]]
+    q_loc = by_name[names[1][[p.name for p in families[1].parameters].index(families[1].location)]]
+    if not (expr.has(p_loc) and expr.has(q_loc)):
+        return expr
+    delta = sympy.Symbol("_delta", real=True)
+
+    def cancel(e: Any) -> Any:
+        # Only nodes that still hold loc_2 are touched, so the stabilizer's
+        # forms elsewhere (exact differences, helpers) stay as they are.
+        if e.is_Atom or not e.has(q_loc):
+            return e
+        e = e.func(*(cancel(a) for a in e.args))
+        if e.is_Add and e.has(q_loc):
+            with_q = [a for a in e.args if a.has(q_loc)]
+            rest = [a for a in e.args if not a.has(q_loc)]
+            # factor_terms pulls a common exp(loc_2/s) out of the sum, so that
+            # the enclosing product can cancel it against its partner
+            expanded = sympy.expand(sympy.Add(*with_q), power_base=False, log=False)
+            return sympy.Add(sympy.factor_terms(expanded), *rest)
+        if (e.is_Mul or e.is_Pow) and e.has(q_loc):
+            combined = sympy.powsimp(sympy.expand_power_base(e, force=True), combine="exp")
+            return cancel(combined) if combined != e else e
+        return e
+
+    shifted = cancel(expr.xreplace({p_loc: q_loc + delta}))
+    if shifted.has(q_loc):
+        return expr
+    return shifted.xreplace({delta: p_loc - q_loc})
+
+
 def _rename(expr: Any, derivation: Any, names: list[list[str]]) -> tuple[Any, list[Any]]:
     """Replace the engine's symbols by symbols named like the arguments."""
     mapping = {}
@@ -186,7 +230,8 @@ def render_function(derivation: Any) -> GeneratedFunction:
         body_lines = matrix_body(raw, flat, constraints)
     else:
         expr = stabilize(derivation.expr, _per_coordinate_view(derivation))
-        expr, _ = _rename(expr, derivation, names)
+        expr, renamed = _rename(expr, derivation, names)
+        expr = location_differences(expr, families, names, renamed)
         if any(f.event_ndim == 1 for f in families):
             # derived per coordinate (independent coordinates): sum over the last axis
             from .matrix import diagonal_body

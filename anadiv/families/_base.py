@@ -87,6 +87,10 @@ class Family:
     event_ndim: ClassVar[int] = 0
     #: scipy.stats name of the matching distribution, for interoperability.
     scipy_name: ClassVar[str | None] = None
+    #: Name of the parameter that shifts the distribution (x -> x + c), if any.
+    #: Divergences between two location families depend on the difference of
+    #: their locations only; code generation uses it to keep that difference exact.
+    location: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

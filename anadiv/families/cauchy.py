@@ -39,6 +39,7 @@ class Cauchy(Family):
 
     name = "cauchy"
     scipy_name = "cauchy"
+    location = "loc"
     parameters = (
         Param("loc", "real", (-3.0, 3.0), "location (median and mode)"),
         Param("scale", "positive", (0.3, 3.0), "scale (half width at half maximum)"),

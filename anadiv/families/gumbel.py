@@ -40,6 +40,7 @@ class Gumbel(Family):
 
     name = "gumbel"
     scipy_name = "gumbel_r"
+    location = "loc"
     parameters = (
         Param("loc", "real", (-3.0, 3.0), "location (mode)"),
         Param("scale", "positive", (0.3, 3.0), "scale"),

@@ -37,6 +37,7 @@ class Laplace(Family):
 
     name = "laplace"
     scipy_name = "laplace"
+    location = "loc"
     parameters = (
         Param("loc", "real", (-3.0, 3.0), "location (mean and median)"),
         Param("scale", "positive", (0.3, 3.0), "scale; the variance is 2 scale^2"),

@@ -33,6 +33,7 @@ class Normal(Family):
 
     name = "normal"
     scipy_name = "norm"
+    location = "mu"
     parameters = (
         Param("mu", "real", (-3.0, 3.0), "mean"),
         Param("sigma", "positive", (0.3, 3.0), "standard deviation"),

@@ -48,6 +48,7 @@ class StudentT(Family):
 
     name = "studentt"
     scipy_name = "t"
+    location = "loc"
     parameters = (
         Param("df", "positive", (1.0, 30.0), "degrees of freedom"),
         Param("loc", "real", (-3.0, 3.0), "location (median and mode)"),
