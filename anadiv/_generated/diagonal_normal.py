@@ -119,4 +119,4 @@ def cross_entropy_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale
     """
     xp = namespace(mean_1, scale_1, mean_2, scale_2)
     mean_1, scale_1, mean_2, scale_2 = xp.asarray(mean_1), xp.asarray(scale_1), xp.asarray(mean_2), xp.asarray(scale_2)
-    return xp.sum(xp.log(scale_2) + 0.9189385332046727 + (1/2)*(mean_1**2 - 2*mean_1*mean_2 + mean_2**2 + scale_1**2)/scale_2**2, axis=-1)
+    return xp.sum(xp.log(scale_2) + 0.9189385332046727 + (1/2)*(scale_1**2 + (mean_1 - mean_2)**2)/scale_2**2, axis=-1)

@@ -61,6 +61,7 @@ class DiagonalNormal(Family):
 
     name = "diagonal_normal"
     scipy_name = None  # scipy has no diagonal normal; see to_multivariate()
+    location = "mean"
     event_ndim = 1
     coordinate_family = Normal
     parameters = (
