@@ -78,7 +78,9 @@ def _float(x: Any) -> np.ndarray:
 
 def _floats(*xs: Any) -> tuple[np.ndarray, ...]:
     arrs = [_float(x) for x in xs]
-    dtype = np.result_type(*arrs)
+    # Python numbers stay weakly typed (NEP 50): ``k = 2`` beside float32 arrays
+    # must not promote the result to float64; 0.0 makes all-integer input float.
+    dtype = np.result_type(*(x if type(x) in (int, float) else a for x, a in zip(xs, arrs)), 0.0)
     shape = np.broadcast_shapes(*(a.shape for a in arrs))
     return tuple(np.broadcast_to(a.astype(dtype, copy=False), shape) for a in arrs)
 

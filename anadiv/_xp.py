@@ -110,7 +110,7 @@ class NumpyNamespace:
 
             value = staticmethod(getattr(scipy.special, self._SPECIAL[item]))
         elif item == "_stable":
-            value = _DtypeKeeping(importlib.import_module("anadiv._stable"))
+            value = importlib.import_module("anadiv._stable")
         elif item == "_linalg":
             value = importlib.import_module("anadiv._linalg")
         else:
@@ -139,34 +139,6 @@ class NumpyNamespace:
         if not any(shapes):  # scalars: skip the shape broadcasting (hot scalar path)
             return dtype.type(value)
         return np.full(np.broadcast_shapes(*shapes), value, dtype=dtype)
-
-
-class _DtypeKeeping:
-    """The stable helpers, with the result cast to the arguments' float dtype.
-
-    Generated code passes Python numbers as helper arguments (``k = 2``);
-    under numpy's promotion rules (NEP 50) they must not turn a float32
-    result into float64. A helper that converts every argument to an array
-    loses that distinction; the cast restores it (a no-op otherwise).
-    """
-
-    def __init__(self, module: Any) -> None:
-        self._module = module
-
-    def __getattr__(self, name: str) -> Any:
-        func = getattr(self._module, name)
-
-        def call(*args: Any) -> Any:
-            out = func(*args)
-            dtype = np.result_type(*args, 1.0)
-            if getattr(out, "dtype", dtype) != dtype and dtype.kind == "f":
-                out = out.astype(dtype)
-            return out
-
-        call.__name__ = call.__qualname__ = name
-        call.__doc__ = func.__doc__
-        setattr(self, name, call)  # cached: later look-ups skip __getattr__
-        return call
 
 
 #: The default namespace instance.
