@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_finite
+from .._linalg import cholesky
 from ._base import Family, Param
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -16,13 +17,6 @@ def _symmetry_rtol(dtype: np.dtype) -> float:
     # sqrt(machine epsilon): forgives round-off from products such as A @ A.T
     # (about 1.5e-8 in float64, 3.5e-4 in float32) but not a real asymmetry.
     return float(np.sqrt(np.finfo(dtype).eps))
-
-
-def _cholesky(cov: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        raise ValueError("cov: must be positive definite (Cholesky factorization failed)") from None
 
 
 class MultivariateNormal(Family):
@@ -96,7 +90,7 @@ class MultivariateNormal(Family):
         asym = np.abs(value - np.swapaxes(value, -1, -2))
         if np.any(asym > _symmetry_rtol(value.dtype) * scale):
             raise ValueError(f"{param.name}: must be symmetric (max |cov - cov.T| = {float(np.max(asym)):.3g})")
-        _cholesky(value)
+        cholesky(value, param.name)
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         mean, cov = params["mean"], params["cov"]
@@ -126,7 +120,7 @@ class MultivariateNormal(Family):
     # --------------------------------------------------------------- numeric
     @staticmethod
     def _np_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-        chol = _cholesky(cov)
+        chol = cholesky(cov)
         d = chol.shape[-1]
         diff = x - mean
         batch = chol.shape[:-2]
@@ -151,7 +145,7 @@ class MultivariateNormal(Family):
 
     @staticmethod
     def _np_sample(rng: np.random.Generator, size: tuple[int, ...], mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-        chol = np.linalg.cholesky(cov)
+        chol = cholesky(cov)
         z = rng.standard_normal(size + (chol.shape[-1],))
         return mean + (chol @ z[..., None])[..., 0]
 
