@@ -48,6 +48,9 @@ _LAZY: dict[str, str] = {
     "QuadResult": "anadiv.quadrature",
     # interoperability
     "from_scipy": "anadiv.interop",
+    # threads for large batches
+    "get_num_threads": "anadiv._threads",
+    "set_num_threads": "anadiv._threads",
 }
 
 _SUBMODULES = ("discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli")
