@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_finite
-from .._linalg import cholesky
+from .._linalg import cholesky, factored_copy
+from .._threads import run_parts
 from ._base import Family, Param
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -17,6 +18,32 @@ def _symmetry_rtol(dtype: np.dtype) -> float:
     # sqrt(machine epsilon): forgives round-off from products such as A @ A.T
     # (about 1.5e-8 in float64, 3.5e-4 in float32) but not a real asymmetry.
     return float(np.sqrt(np.finfo(dtype).eps))
+
+
+def _asymmetry(cov: np.ndarray) -> tuple[bool, float]:
+    """Whether some matrix has ``max|cov - cov.T| > rtol * max|cov|``, and the largest ``|cov - cov.T|``.
+
+    Matrix by matrix, so the temporaries stay in cache, and split across
+    threads for large batches (numpy releases the GIL in its loops).
+    """
+    d = cov.shape[-1]
+    flat = cov.reshape((-1, d, d))
+    rtol = _symmetry_rtol(cov.dtype)
+
+    def part(lo: int, hi: int) -> tuple[bool, float]:
+        bad, worst = False, 0.0
+        diff = np.empty((d, d), dtype=cov.dtype)
+        for a in flat[lo:hi]:
+            scale = max(float(a.max()), -float(a.min()))
+            np.subtract(a, a.T, out=diff)
+            np.abs(diff, out=diff)
+            asym = float(diff.max())
+            bad = bad or asym > rtol * scale
+            worst = max(worst, asym)
+        return bad, worst
+
+    results = run_parts(part, flat.shape[0], max(1, 50_000 // max(1, d * d)))
+    return any(r[0] for r in results), max((r[1] for r in results), default=0.0)
 
 
 class MultivariateNormal(Family):
@@ -45,6 +72,13 @@ class MultivariateNormal(Family):
     ``eps`` the machine epsilon of its dtype: about 1.5e-8 relative in
     float64), or not positive definite (its Cholesky factorization fails), and
     naming ``mean, cov`` when their dimensions differ.
+
+    A validated instance holds ``cov`` as a private read-only copy together
+    with the Cholesky factor computed while validating it; :func:`anadiv.kl`,
+    :meth:`logpdf` and :meth:`sample` reuse that factor instead of factoring
+    again. Changing the array that was passed in, after construction, does
+    not change the distribution. With ``validate=False`` the array is used
+    as given and factored on every use.
 
     ``logpdf(x)`` takes ``x`` of shape ``(..., d)``; ``sample(n)`` returns shape
     ``(n, *batch_shape, d)``. Both work through the Cholesky factor.
@@ -76,6 +110,15 @@ class MultivariateNormal(Family):
         Param("cov", "pd_matrix", (0.3, 3.0), "covariance matrix, shape (..., d, d); typical = eigenvalue range"),
     )
 
+    def __init__(self, *args: Any, validate: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, validate=validate, **kwargs)
+        if validate and not self.symbolic:
+            # Validation factors the covariance anyway (positive definiteness):
+            # keep an immutable private copy and that factor, which anadiv.kl,
+            # logpdf and sample then reuse (anadiv._linalg.factored_copy). The
+            # copy makes later in-place changes to the caller's array harmless.
+            self._params["cov"], _ = factored_copy(self._params["cov"], "cov")
+
     # ------------------------------------------------------------ validation
     @staticmethod
     def _check_param(param: Param, value: np.ndarray) -> None:
@@ -86,11 +129,10 @@ class MultivariateNormal(Family):
             return
         if value.ndim < 2 or value.shape[-1] != value.shape[-2]:
             raise ValueError(f"{param.name}: must be square with shape (..., d, d), got shape {value.shape}")
-        scale = np.max(np.abs(value), axis=(-2, -1), keepdims=True)
-        asym = np.abs(value - np.swapaxes(value, -1, -2))
-        if np.any(asym > _symmetry_rtol(value.dtype) * scale):
-            raise ValueError(f"{param.name}: must be symmetric (max |cov - cov.T| = {float(np.max(asym)):.3g})")
-        cholesky(value, param.name)
+        asymmetric, worst = _asymmetry(value)
+        if asymmetric:
+            raise ValueError(f"{param.name}: must be symmetric (max |cov - cov.T| = {worst:.3g})")
+        # positive definiteness is checked by the factorization in __init__
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         mean, cov = params["mean"], params["cov"]

@@ -1,0 +1,184 @@
+"""GIL-free calls to the BLAS/LAPACK that scipy is linked against.
+
+:mod:`anadiv._linalg` loops over a batch of matrices with two routines:
+``potrf`` (Cholesky) and ``trsm`` (triangular solve with many right-hand
+sides). ``scipy.linalg.lapack``'s wrappers hold the GIL during the call and
+copy every strided argument, so a batch split across threads would run one
+matrix at a time. Here the same routines are called through the function
+pointers scipy publishes for Cython (``scipy.linalg.cython_blas`` and
+``cython_lapack``, part of scipy's public API) with ``ctypes``, which
+releases the GIL during a foreign call and passes any sub-block of a matrix
+as a pointer and a leading dimension, without a copy.
+
+The arrays are numpy C-ordered; Fortran routines see each matrix transposed.
+A C-ordered lower-triangular ``L`` is, to Fortran, the upper-triangular
+``L^T`` with the same leading dimension. Every function here documents its
+operation in C terms.
+
+Threads. OpenBLAS runs its own worker threads inside each call, and calls
+made concurrently from several threads do not run in parallel while it does.
+:func:`one_blas_thread` sets OpenBLAS to one thread while a batch is split
+across anadiv's threads and restores the previous value afterwards (a
+process-wide count of the active splits, under a lock, so overlapping calls
+from several user threads restore the value once, at the end). Other
+scipy.linalg calls made from other threads meanwhile run single-threaded;
+their results do not change. When the thread count of the loaded BLAS
+cannot be read and set (a BLAS other than OpenBLAS), :func:`can_split`
+reports False and the batch runs on one thread, where the BLAS threads
+itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import threading
+from typing import Any, Iterator
+
+import numpy as np
+
+__all__ = ["routines", "can_split", "one_blas_thread"]
+
+_P = ctypes.c_void_p
+_TRSM = ctypes.CFUNCTYPE(None, *([_P] * 11))
+_POTRF = ctypes.CFUNCTYPE(None, *([_P] * 5))
+_CHAR = {c: ctypes.c_char_p(c.encode()) for c in "LRUN"}
+
+
+class Routines:
+    """``potrf`` and ``trsm`` of one dtype (float32 or float64), called with raw pointers."""
+
+    def __init__(self, trsm: Any, potrf: Any, scalar: Any) -> None:
+        self._trsm = trsm
+        self._potrf = potrf
+        self._one = scalar(1.0)
+
+    def cholesky_inplace(self, ptr: int, n: int, ld: int) -> int:
+        """Overwrite the lower triangle of the C-ordered symmetric ``n x n`` matrix at ``ptr``
+        (leading dimension ``ld``) with its Cholesky factor ``L`` (``S = L L^T``).
+
+        Reads and writes the lower triangle only; returns LAPACK's ``info``
+        (``> 0``: not positive definite).
+        """
+        info = ctypes.c_int(0)
+        nn, lda = ctypes.c_int(n), ctypes.c_int(ld)
+        # Fortran sees S^T = S; its upper factor U (S = U^T U) is L^T.
+        self._potrf(_CHAR["U"], ctypes.byref(nn), ptr, ctypes.byref(lda), ctypes.byref(info))
+        return int(info.value)
+
+    def solve_lower_inplace(self, a: int, lda: int, n: int, b: int, ldb: int, k: int) -> None:
+        """``B <- A^-1 B`` for the C-ordered lower-triangular ``n x n`` ``A`` and ``n x k`` ``B``.
+
+        In Fortran terms ``B^T <- B^T (A^T)^-1`` with the upper-triangular
+        ``A^T``: ``trsm`` with side R, uplo U, no transpose.
+        """
+        m_, n_ = ctypes.c_int(k), ctypes.c_int(n)
+        lda_, ldb_ = ctypes.c_int(lda), ctypes.c_int(ldb)
+        self._trsm(
+            _CHAR["R"], _CHAR["U"], _CHAR["N"], _CHAR["N"],
+            ctypes.byref(m_), ctypes.byref(n_), ctypes.byref(self._one),
+            a, ctypes.byref(lda_), b, ctypes.byref(ldb_),
+        )
+
+
+_lock = threading.Lock()
+_loaded = False
+_routines: dict[np.dtype, Routines] = {}
+_get_threads: Any = None
+_set_threads: Any = None
+
+
+def _capsule_pointer(module: Any, name: str) -> int:
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_ptr = ctypes.pythonapi.PyCapsule_GetPointer
+    get_ptr.restype, get_ptr.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    capsule = module.__pyx_capi__[name]
+    return int(get_ptr(capsule, get_name(capsule)))
+
+
+def _load() -> None:
+    global _loaded, _get_threads, _set_threads
+    with _lock:
+        if _loaded:
+            return
+        try:
+            import scipy.linalg.cython_blas as cblas
+            import scipy.linalg.cython_lapack as clapack
+
+            for dtype, prefix, scalar in ((np.float64, "d", ctypes.c_double), (np.float32, "s", ctypes.c_float)):
+                trsm = _TRSM(_capsule_pointer(cblas, f"{prefix}trsm"))
+                potrf = _POTRF(_capsule_pointer(clapack, f"{prefix}potrf"))
+                _routines[np.dtype(dtype)] = Routines(trsm, potrf, scalar)
+            # The OpenBLAS scipy links against is a dependency of cython_blas:
+            # dlsym through its handle finds the thread-count functions.
+            lib = ctypes.CDLL(cblas.__file__)
+            for prefix in ("scipy_openblas", "openblas"):
+                for suffix in ("", "64_"):
+                    get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                    put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                    if get is not None and put is not None:
+                        get.restype, get.argtypes = ctypes.c_int, []
+                        put.restype, put.argtypes = None, [ctypes.c_int]
+                        _get_threads, _set_threads = get, put
+                        break
+                if _get_threads is not None:
+                    break
+        except Exception:  # noqa: BLE001  (no usable scipy build: the callers fall back to scipy.linalg.lapack)
+            _routines.clear()
+        _loaded = True
+
+
+def routines(dtype: Any) -> Routines | None:
+    """The routines for ``dtype`` (float32 or float64), or None when unavailable."""
+    if not _loaded:
+        _load()
+    return _routines.get(np.dtype(dtype))
+
+
+def can_split() -> bool:
+    """True when calls from several threads at once run in parallel (see the module notes)."""
+    if not _loaded:
+        _load()
+    return _get_threads is not None
+
+
+_active = 0
+_saved: int | None = None
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """OpenBLAS on one thread inside the block, restored when the last overlapping block ends."""
+    global _active, _saved
+    if _get_threads is None:
+        yield
+        return
+    with _lock:
+        if _active == 0:
+            _saved = int(_get_threads())
+            if _saved != 1:
+                _set_threads(1)
+        _active += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _active -= 1
+            if _active == 0 and _saved is not None and _saved != 1:
+                _set_threads(_saved)
+
+
+def _after_fork_in_child() -> None:
+    # A fork taken while another thread was inside one_blas_thread: that
+    # thread does not exist in the child, so restore the count here.
+    global _lock, _active
+    _lock = threading.Lock()
+    if _active and _saved is not None and _saved != 1 and _set_threads is not None:
+        _set_threads(_saved)
+    _active = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
