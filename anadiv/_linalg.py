@@ -274,8 +274,10 @@ def solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     batch = np.broadcast_shapes(chol.shape[:-2], rhs.shape[:-2])
     if _use_loop(batch, d):
         dtype = np.result_type(chol, rhs)
+        if rhs.shape[-1] == 0 or 0 in batch:
+            return np.empty(batch + rhs.shape[-2:], dtype=dtype)
         lib = _blas.routines(dtype)
-        if lib is not None and rhs.shape[-1] and d:
+        if lib is not None:
             return _solve_lower_blas(chol.astype(dtype, copy=False), rhs.astype(dtype, copy=False), batch, lib)
         trtrs = _lapack("trtrs", np.empty(0, dtype))
         cb = np.broadcast_to(chol, batch + chol.shape[-2:]).reshape((-1, d, d))

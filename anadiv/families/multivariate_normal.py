@@ -20,6 +20,10 @@ def _symmetry_rtol(dtype: np.dtype) -> float:
     return float(np.sqrt(np.finfo(dtype).eps))
 
 
+# A thread's part of the symmetry check should cover at least this many entries.
+_MIN_PART_ENTRIES = 50_000
+
+
 def _asymmetry(cov: np.ndarray) -> tuple[bool, float]:
     """Whether some matrix has ``max|cov - cov.T| > rtol * max|cov|``, and the largest ``|cov - cov.T|``.
 
@@ -42,7 +46,7 @@ def _asymmetry(cov: np.ndarray) -> tuple[bool, float]:
             worst = max(worst, asym)
         return bad, worst
 
-    results = run_parts(part, flat.shape[0], max(1, 50_000 // max(1, d * d)))
+    results = run_parts(part, flat.shape[0], max(1, _MIN_PART_ENTRIES // max(1, d * d)))
     return any(r[0] for r in results), max((r[1] for r in results), default=0.0)
 
 
