@@ -265,3 +265,35 @@ def test_helpers_lambdify_to_mpmath_keeps_tiny_values():
     with mpmath.workdps(50):
         v = f(mpmath.mpf(1.2), mpmath.mpf(1.2 * (1 + 1e-9)))
     assert math.isclose(float(v), 1.0000001638e-18, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("k", [1.0, 2.0, -1.0, -2.0])
+def test_powm1mlog_integer_powers_array_and_scalar_paths(k):
+    # the Normal KL's hot path: the series subset is chosen from the value itself, the
+    # far subset (a << b) after a min; check both sides of each threshold densely
+    rng = np.random.default_rng(int(k * 10) + 100)
+    t = np.concatenate(
+        [
+            _signed_logspace(-15, 0, 120),
+            rng.uniform(-0.06, -0.04, 200),
+            rng.uniform(0.04, 0.06, 200),
+            -1 + 10.0 ** -rng.uniform(0.5, 12, 100),  # a << b
+            10.0 ** rng.uniform(0, 8, 50),  # a >> b
+        ]
+    )
+    t = t[t > -1]
+    b = np.exp(rng.uniform(-3, 3, t.size))
+    a = b * (1 + t)
+    got = _stable.powm1mlog(a, b, k)
+    worst = 0.0
+    for ai, bi, gi in zip(a, b, got):
+        with mpmath.workdps(90):  # the value is ~t^2/2: 1e-30 needs 30 extra digits
+            r = mpmath.mpf(float(ai)) / mpmath.mpf(float(bi))
+            truth = r**k - 1 - k * mpmath.log(r)
+        if truth == 0:
+            assert gi == 0
+            continue
+        worst = max(worst, float(abs((gi - truth) / truth)))
+        scalar = _stable.powm1mlog(float(ai), float(bi), k)
+        assert float(abs((scalar - truth) / truth)) < 2e-14, (ai, bi, scalar)
+    assert worst < 2e-14
