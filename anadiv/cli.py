@@ -403,9 +403,14 @@ def render_derivation(derivation: Any, fmt: str, steps: bool = False, inputs: Se
 
     if fmt == "code":
         source = str(derivation.source).rstrip()
+        imports = []
+        if source.startswith("@elementwise"):
+            imports.append("from anadiv._blocks import elementwise")
         if "namespace(" in source and "import namespace" not in source:
-            # the generated modules' import line, so the printed code runs as is
-            source = "from anadiv._xp import namespace\n\n\n" + source
+            imports.append("from anadiv._xp import namespace")
+        if imports:
+            # the generated modules' import lines, so the printed code runs as is
+            source = "\n".join(imports) + "\n\n\n" + source
         return source
     if fmt == "latex":
         body = sympy.latex(derivation.expr)

@@ -23,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_beta_weibull``: ``anadiv.symbolic.derive_cross_entropy(Beta, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_beta(a, b):
     r"""Differential entropy of Beta(a, b).
 
@@ -80,6 +82,7 @@ def entropy_beta(a, b):
     return xp._stable.lgamma_mpsi(a, 1) + xp._stable.lgamma_mpsi(b, 1) - xp._stable.lgamma_mpsi(a + b, 2)
 
 
+@elementwise
 def kl_beta_beta(a_1, b_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Beta(a_2, b_2).
 
@@ -118,6 +121,7 @@ def kl_beta_beta(a_1, b_1, a_2, b_2):
     return xp._stable.beta_bregman(a_1, b_1, a_2, b_2)
 
 
+@elementwise
 def kl_beta_exponential(a_1, b_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Exponential(rate_2).
 
@@ -156,6 +160,7 @@ def kl_beta_exponential(a_1, b_1, rate_2):
     return a_1*rate_2/t0 - xp.log(rate_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2)
 
 
+@elementwise
 def kl_beta_gamma(a_1, b_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Gamma(shape_2, rate_2).
 
@@ -195,6 +200,7 @@ def kl_beta_gamma(a_1, b_1, shape_2, rate_2):
     return a_1*rate_2/t0 - shape_2*xp.log(rate_2) - xp._stable.lgamma_mpsi(a_1, shape_2) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, shape_2 + 1) + xp.gammaln(shape_2)
 
 
+@elementwise
 def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Laplace(loc_2, scale_2).
 
@@ -270,6 +276,7 @@ def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
         return xp.where(t3, -t1*(a_1*t4 + b_1*t4 + t2) + t5, xp.where(t6, t1*(a_1*t7 + b_1*t7 + t2) + t5, -a_1*t16*t17 - b_1*t16*t17 - t12*t13 + 2*t12*t18 + t12 - t13*t14 + 2*t14*t18 + t5))
 
 
+@elementwise
 def kl_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -318,6 +325,7 @@ def kl_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     return t3*t4**2 + t3*t5**2 + t3*(2*b_1*t1 + mu_2**2) + t3*xp.polygamma(1, a_1) - t3*xp.polygamma(1, t0) + t4*(a_1 - t2*t5 - t6) + t5*(-t0 + t6 + 1) + xp.log(sigma_2) + xp._stable.lgamma_diff(a_1, t0) - xp._stable.lgamma_mpsi(b_1, 1) + 0.9189385332046727
 
 
+@elementwise
 def kl_beta_normal(a_1, b_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Normal(mu_2, sigma_2).
 
@@ -365,6 +373,7 @@ def kl_beta_normal(a_1, b_1, mu_2, sigma_2):
     return xp.log(sigma_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2) + 0.9189385332046727 + (1/2)*(a_1 + b_1**2*t4 - b_1*t3 + b_1*t4 + 2*b_1*t5 - t1*t2 + t1*t4 + t1 - t3 + t5)/(sigma_2**2*t0*(t0 + 1))
 
 
+@elementwise
 def kl_beta_uniform(a_1, b_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Uniform(low_2, high_2).
 
@@ -406,6 +415,7 @@ def kl_beta_uniform(a_1, b_1, low_2, high_2):
         return xp.where(xp.logical_and(t0, t1), xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1)) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(a_1 + b_1, 2), xp.inf)
 
 
+@elementwise
 def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Weibull(shape_2, scale_2).
 
@@ -446,6 +456,7 @@ def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
     return t0 + xp.exp(-t0 + xp._stable.lgamma_diff(a_1, t1) + xp._stable.lgamma_diff(shape_2 + t1, a_1 + shape_2)) - xp.log(shape_2) - xp._stable.lgamma_mpsi(a_1, shape_2) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t1, shape_2 + 1)
 
 
+@elementwise
 def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Beta(a_2, b_2).
 
@@ -483,6 +494,7 @@ def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
     return xp._stable.lgamma_bregman(a_1, a_2) + xp._stable.lgamma_bregman(b_1, b_2) - xp._stable.lgamma_bregman(t0, a_2 + b_2) + xp._stable.lgamma_mpsi(a_1, 1) + xp._stable.lgamma_mpsi(b_1, 1) - xp._stable.lgamma_mpsi(t0, 2)
 
 
+@elementwise
 def cross_entropy_beta_exponential(a_1, b_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Exponential(rate_2).
 
@@ -517,6 +529,7 @@ def cross_entropy_beta_exponential(a_1, b_1, rate_2):
     return a_1*rate_2/(a_1 + b_1) - xp.log(rate_2)
 
 
+@elementwise
 def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Gamma(shape_2, rate_2).
 
@@ -555,6 +568,7 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
     return a_1*rate_2/t0 - shape_2*xp.log(rate_2) - t1*xp.digamma(a_1) + t1*xp.digamma(t0) + xp.gammaln(shape_2)
 
 
+@elementwise
 def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Laplace(loc_2, scale_2).
 
@@ -621,6 +635,7 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
         return xp.where(t2, -t0*(a_1*t3 + b_1*t3 + t1) + t4, xp.where(t5, t0*(a_1*t6 + b_1*t6 + t1) + t4, -a_1*t15*t16 - b_1*t15*t16 - t11*t12 + 2*t11*t17 + t11 - t12*t13 + 2*t13*t17 + t4))
 
 
+@elementwise
 def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -666,6 +681,7 @@ def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     return mu_2**2*t1 + t1*t2**2 + t1*t4**2 + t1*xp.polygamma(1, a_1) - t1*xp.polygamma(1, t3) + t2*(-t0*t4 - t5) + t4*t5 + xp.log(sigma_2) + 0.9189385332046727
 
 
+@elementwise
 def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Normal(mu_2, sigma_2).
 
@@ -710,6 +726,7 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(a_1 + b_1**2*t4 - b_1*t3 + b_1*t4 + 2*b_1*t5 - t1*t2 + t1*t4 + t1 - t3 + t5)/(sigma_2**2*t0*(t0 + 1))
 
 
+@elementwise
 def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Uniform(low_2, high_2).
 
@@ -747,6 +764,7 @@ def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
         return xp.where(xp.logical_and(t0, t1), xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1)), xp.inf) + xp.full(0.0, a_1, b_1)
 
 
+@elementwise
 def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Weibull(shape_2, scale_2).
 

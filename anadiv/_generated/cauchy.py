@@ -29,6 +29,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_weibull``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_cauchy(loc, scale):
     r"""Differential entropy of Cauchy(loc, scale).
 
@@ -90,6 +92,7 @@ def entropy_cauchy(loc, scale):
     return xp.log(scale) + 2.5310242469692907 + xp.full(0.0, loc)
 
 
+@elementwise
 def kl_cauchy_beta(loc_1, scale_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -124,6 +127,7 @@ def kl_cauchy_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Cauchy(loc_2, scale_2).
 
@@ -158,6 +162,7 @@ def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     return xp.log1p((1/4)*((loc_1 - loc_2)**2 + (scale_1 - scale_2)**2)/(scale_1*scale_2))
 
 
+@elementwise
 def kl_cauchy_exponential(loc_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -192,6 +197,7 @@ def kl_cauchy_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def kl_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -226,6 +232,7 @@ def kl_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def kl_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -260,6 +267,7 @@ def kl_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
 
 
+@elementwise
 def kl_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -294,6 +302,7 @@ def kl_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
 
 
+@elementwise
 def kl_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -328,6 +337,7 @@ def kl_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def kl_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -362,6 +372,7 @@ def kl_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = StudentT(df_2, loc_2, scale_2).
 
@@ -403,6 +414,7 @@ def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     return df_2*t2 + t2 + (1/2)*xp.log(df_2) - xp.log(scale_1) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) - 1.9586593040445908
 
 
+@elementwise
 def kl_cauchy_uniform(loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -437,6 +449,7 @@ def kl_cauchy_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def kl_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -471,6 +484,7 @@ def kl_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
 
 
+@elementwise
 def cross_entropy_cauchy_beta(loc_1, scale_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -505,6 +519,7 @@ def cross_entropy_cauchy_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Cauchy(loc_2, scale_2).
 
@@ -539,6 +554,7 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     return -xp.log(scale_2) + xp.log(3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2 + 3.141592653589793*(loc_1 - loc_2)**2)
 
 
+@elementwise
 def cross_entropy_cauchy_exponential(loc_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -573,6 +589,7 @@ def cross_entropy_cauchy_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def cross_entropy_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -607,6 +624,7 @@ def cross_entropy_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def cross_entropy_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -641,6 +659,7 @@ def cross_entropy_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
 
 
+@elementwise
 def cross_entropy_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -675,6 +694,7 @@ def cross_entropy_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
 
 
+@elementwise
 def cross_entropy_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -709,6 +729,7 @@ def cross_entropy_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -743,6 +764,7 @@ def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = StudentT(df_2, loc_2, scale_2).
 
@@ -783,6 +805,7 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     return df_2*t2 + t2 + (1/2)*xp.log(df_2) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) + 0.5723649429247001
 
 
+@elementwise
 def cross_entropy_cauchy_uniform(loc_1, scale_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -817,6 +840,7 @@ def cross_entropy_cauchy_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 

@@ -83,7 +83,7 @@ def kl_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
     """
     xp = namespace(mean_1, scale_1, mean_2, scale_2)
     mean_1, scale_1, mean_2, scale_2 = xp.asarray(mean_1), xp.asarray(scale_1), xp.asarray(mean_2), xp.asarray(scale_2)
-    return xp.sum((1/2)*xp._stable.powm1mlog(scale_1, scale_2, 2) + (1/2)*(mean_1 - mean_2)**2/scale_2**2, axis=-1)
+    return xp.sum((1/2)*(xp._stable.powm1mlog(scale_1, scale_2, 2) + ((mean_1 - mean_2)/scale_2)**2), axis=-1)
 
 
 def cross_entropy_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):

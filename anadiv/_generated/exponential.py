@@ -25,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_exponential(rate):
     r"""Differential entropy of Exponential(rate).
 
@@ -82,6 +84,7 @@ def entropy_exponential(rate):
     return 1 - xp.log(rate)
 
 
+@elementwise
 def kl_exponential_beta(rate_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Beta(a_2, b_2).
 
@@ -116,6 +119,7 @@ def kl_exponential_beta(rate_1, a_2, b_2):
     return xp.full(xp.inf, rate_1, a_2, b_2)
 
 
+@elementwise
 def kl_exponential_exponential(rate_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Exponential(rate_2).
 
@@ -150,6 +154,7 @@ def kl_exponential_exponential(rate_1, rate_2):
     return xp._stable.powm1mlog(rate_1, rate_2, -1)
 
 
+@elementwise
 def kl_exponential_gamma(rate_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Gamma(shape_2, rate_2).
 
@@ -185,6 +190,7 @@ def kl_exponential_gamma(rate_1, shape_2, rate_2):
     return shape_2*xp.log(rate_1) - shape_2*xp.log(rate_2) + xp.gammaln(shape_2) + (0.5772156649015329*rate_1*shape_2 - 1.5772156649015328*rate_1 + rate_2)/rate_1
 
 
+@elementwise
 def kl_exponential_gumbel(rate_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Gumbel(loc_2, scale_2).
 
@@ -221,6 +227,7 @@ def kl_exponential_gumbel(rate_1, loc_2, scale_2):
     return rate_1*xp.exp(loc_2*t0)/(rate_1 + t0) + xp.log(rate_1) + xp.log(scale_2) - t0*(loc_2*rate_1 + rate_1*scale_2 - 1)/rate_1
 
 
+@elementwise
 def kl_exponential_laplace(rate_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Laplace(loc_2, scale_2).
 
@@ -263,6 +270,7 @@ def kl_exponential_laplace(rate_1, loc_2, scale_2):
         return xp.where(t2, -t0*(rate_1*xp.where(t2, loc_2, -1) + t1 - 1) + t3, t0*(-t1 - t4 - 1) + 2*t0*xp.exp(t4) + t3)
 
 
+@elementwise
 def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -303,6 +311,7 @@ def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
     return (1/2)*t0**2*t2 + t0*t2*(mu_2 + 0.5772156649015329) + (1/12)*t2*(6*mu_2**2 + 6.926587978818395*mu_2 - 18.926587978818393*t1 + 11.86867194393567) + xp.log(sigma_2) + 0.9189385332046727
 
 
+@elementwise
 def kl_exponential_normal(rate_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Normal(mu_2, sigma_2).
 
@@ -340,6 +349,7 @@ def kl_exponential_normal(rate_1, mu_2, sigma_2):
     return xp.log(rate_1) + xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1 - 2*t0*t1 + 2)/(t0*t1)
 
 
+@elementwise
 def kl_exponential_uniform(rate_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Uniform(low_2, high_2).
 
@@ -374,6 +384,7 @@ def kl_exponential_uniform(rate_1, low_2, high_2):
     return xp.full(xp.inf, rate_1, low_2, high_2)
 
 
+@elementwise
 def kl_exponential_weibull(rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
 
@@ -410,6 +421,7 @@ def kl_exponential_weibull(rate_1, shape_2, scale_2):
     return 0.5772156649015329*shape_2 + t0 + xp.exp(-t0 + xp.gammaln(shape_2 + 1)) - xp.log(shape_2) - 1.5772156649015328
 
 
+@elementwise
 def cross_entropy_exponential_beta(rate_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Beta(a_2, b_2).
 
@@ -444,6 +456,7 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
     return xp.full(xp.inf, rate_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_exponential_exponential(rate_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Exponential(rate_2).
 
@@ -478,6 +491,7 @@ def cross_entropy_exponential_exponential(rate_1, rate_2):
     return -xp.log(rate_2) + rate_2/rate_1
 
 
+@elementwise
 def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Gamma(shape_2, rate_2).
 
@@ -514,6 +528,7 @@ def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
     return -shape_2*xp.log(rate_2) + (shape_2 - 1)*xp.log(rate_1) + xp.gammaln(shape_2) + (rate_2 + shape_2*t0 - t0)/rate_1
 
 
+@elementwise
 def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Gumbel(loc_2, scale_2).
 
@@ -550,6 +565,7 @@ def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
     return rate_1*xp.exp(loc_2*t0)/(rate_1 + t0) + xp.log(scale_2) - t0*(loc_2*rate_1 - 1)/rate_1
 
 
+@elementwise
 def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Laplace(loc_2, scale_2).
 
@@ -591,6 +607,7 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
         return xp.where(t1, -t0*(rate_1*xp.where(t1, loc_2, -1) - 1) + t2, t0*(t3 - 1) + 2*t0*xp.exp(-t3) + t2)
 
 
+@elementwise
 def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -631,6 +648,7 @@ def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
     return (1/2)*t1*t2**2 + t1*t2*(mu_2 - t0 + 0.5772156649015329) + (1/12)*t1*(6*mu_2**2 + 6.926587978818395*mu_2 - 6.926587978818395*t0 + 11.86867194393567) + xp.log(sigma_2) + 0.9189385332046727
 
 
+@elementwise
 def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Normal(mu_2, sigma_2).
 
@@ -667,6 +685,7 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1 + 2)/(sigma_2**2*t0)
 
 
+@elementwise
 def cross_entropy_exponential_uniform(rate_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Uniform(low_2, high_2).
 
@@ -701,6 +720,7 @@ def cross_entropy_exponential_uniform(rate_1, low_2, high_2):
     return xp.full(xp.inf, rate_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
 

@@ -25,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_gamma(shape, rate):
     r"""Differential entropy of Gamma(shape, rate).
 
@@ -83,6 +85,7 @@ def entropy_gamma(shape, rate):
     return -xp.log(rate) + xp._stable.lgamma_mpsi(shape, 1)
 
 
+@elementwise
 def kl_gamma_beta(shape_1, rate_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Beta(a_2, b_2).
 
@@ -117,6 +120,7 @@ def kl_gamma_beta(shape_1, rate_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, rate_1, a_2, b_2)
 
 
+@elementwise
 def kl_gamma_exponential(shape_1, rate_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Exponential(rate_2).
 
@@ -152,6 +156,7 @@ def kl_gamma_exponential(shape_1, rate_1, rate_2):
     return xp.log(rate_1) - xp.log(rate_2) - xp._stable.lgamma_mpsi(shape_1, 1) + rate_2*shape_1/rate_1
 
 
+@elementwise
 def kl_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Gamma(shape_2, rate_2).
 
@@ -188,6 +193,7 @@ def kl_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     return xp._stable.gamma_bregman(shape_1, rate_1, shape_2, rate_2)
 
 
+@elementwise
 def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Gumbel(loc_2, scale_2).
 
@@ -226,6 +232,7 @@ def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     return xp.exp(loc_2*t0 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t0)) + xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) - t0*(loc_2*rate_1 - shape_1)/rate_1
 
 
+@elementwise
 def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Laplace(loc_2, scale_2).
 
@@ -274,6 +281,7 @@ def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
         return xp.where(t3, -t1*(rate_1*xp.where(t3, loc_2, -1) + t2) + t4, -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t6) + 2*t0*t5*xp._stable.lowergamma_reg(shape_1, t6) - t1*(t2 + t6) + t4)
 
 
+@elementwise
 def kl_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -316,6 +324,7 @@ def kl_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
     return mu_2**2*t3 + t0**2*t3 + t0*t2 + t3*xp.digamma(shape_1)**2 + t3*xp.polygamma(1, shape_1) + xp.log(sigma_2) - xp._stable.lgamma_mpsi(shape_1, t0*t1 + t2) + 0.9189385332046727
 
 
+@elementwise
 def kl_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Normal(mu_2, sigma_2).
 
@@ -354,6 +363,7 @@ def kl_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     return xp.log(rate_1) + xp.log(sigma_2) - xp._stable.lgamma_mpsi(shape_1, 1) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t0)
 
 
+@elementwise
 def kl_gamma_uniform(shape_1, rate_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Uniform(low_2, high_2).
 
@@ -388,6 +398,7 @@ def kl_gamma_uniform(shape_1, rate_1, low_2, high_2):
     return xp.full(xp.inf, shape_1, rate_1, low_2, high_2)
 
 
+@elementwise
 def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Weibull(shape_2, scale_2).
 
@@ -426,6 +437,7 @@ def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     return t0 + xp.exp(-t0 + xp._stable.lgamma_diff(shape_1, shape_1 + shape_2)) - xp.log(shape_2) - xp._stable.lgamma_mpsi(shape_1, shape_2)
 
 
+@elementwise
 def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Beta(a_2, b_2).
 
@@ -460,6 +472,7 @@ def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, rate_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_gamma_exponential(shape_1, rate_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Exponential(rate_2).
 
@@ -494,6 +507,7 @@ def cross_entropy_gamma_exponential(shape_1, rate_1, rate_2):
     return -xp.log(rate_2) + rate_2*shape_1/rate_1
 
 
+@elementwise
 def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Gamma(shape_2, rate_2).
 
@@ -530,6 +544,7 @@ def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     return shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + t0*xp.log(rate_2) + (-t0 - 1)*xp.log(rate_1) + xp._stable.lgamma_bregman(shape_1, shape_2) + xp._stable.lgamma_mpsi(shape_1, 1)
 
 
+@elementwise
 def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Gumbel(loc_2, scale_2).
 
@@ -566,6 +581,7 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     return xp.exp(loc_2*t0 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t0)) + xp.log(scale_2) - t0*(loc_2*rate_1 - shape_1)/rate_1
 
 
+@elementwise
 def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Laplace(loc_2, scale_2).
 
@@ -612,6 +628,7 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
         return xp.where(t3, -t1*(rate_1*xp.where(t3, loc_2, -1) + t2) + t4, -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t6) + 2*t0*t5*xp._stable.lowergamma_reg(shape_1, t6) - t1*(t2 + t6) + t4)
 
 
+@elementwise
 def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -655,6 +672,7 @@ def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
     return mu_2**2*t2 + t1*t3*(mu_2 - t0 - t4) + t2*t3**2 + t2*t4**2 + t2*xp.polygamma(1, shape_1) + t4*(-mu_2*t1 + 1) + xp.log(sigma_2) + 0.9189385332046727
 
 
+@elementwise
 def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Normal(mu_2, sigma_2).
 
@@ -692,6 +710,7 @@ def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t0)
 
 
+@elementwise
 def cross_entropy_gamma_uniform(shape_1, rate_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Uniform(low_2, high_2).
 
@@ -726,6 +745,7 @@ def cross_entropy_gamma_uniform(shape_1, rate_1, low_2, high_2):
     return xp.full(xp.inf, shape_1, rate_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Weibull(shape_2, scale_2).
 

@@ -25,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_gumbel(loc, scale):
     r"""Differential entropy of Gumbel(loc, scale).
 
@@ -82,6 +84,7 @@ def entropy_gumbel(loc, scale):
     return xp.log(scale) + 1.5772156649015328 + xp.full(0.0, loc)
 
 
+@elementwise
 def kl_gumbel_beta(loc_1, scale_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -116,6 +119,7 @@ def kl_gumbel_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def kl_gumbel_exponential(loc_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -150,6 +154,7 @@ def kl_gumbel_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def kl_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -184,6 +189,7 @@ def kl_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def kl_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -223,6 +229,7 @@ def kl_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     return t2 + xp._stable.expm1mx(-t0*(loc_1 - loc_2) + 0.42278433509846713*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2)
 
 
+@elementwise
 def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -261,6 +268,7 @@ def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     return -2*scale_1*t0*xp.expi(-xp.exp(t1/scale_1)) + t0*(0.5772156649015329*scale_1 - 1.5772156649015328*scale_2 + t1) - xp.log(scale_1) + xp.log(scale_2) + 0.6931471805599453
 
 
+@elementwise
 def kl_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -295,6 +303,7 @@ def kl_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -334,6 +343,7 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     return -xp.log(scale_1) + xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(11.86867194393567*scale_1**2 - 18.926587978818393*t0 + 6*t1*(1.1544313298030657*scale_1 + t1))/t0
 
 
+@elementwise
 def kl_gumbel_uniform(loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -368,6 +378,7 @@ def kl_gumbel_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def kl_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -402,6 +413,7 @@ def kl_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
 
 
+@elementwise
 def cross_entropy_gumbel_beta(loc_1, scale_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -436,6 +448,7 @@ def cross_entropy_gumbel_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_gumbel_exponential(loc_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -470,6 +483,7 @@ def cross_entropy_gumbel_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def cross_entropy_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -504,6 +518,7 @@ def cross_entropy_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -541,6 +556,7 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     return t0*(0.5772156649015329*scale_1 + t1) + xp.exp(-t0*t1 + xp.gammaln(scale_1*t0 + 1)) + xp.log(scale_2)
 
 
+@elementwise
 def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -578,6 +594,7 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     return -2*scale_1*t0*xp.expi(-xp.exp(t1/scale_1)) + t0*(0.5772156649015329*scale_1 + t1) + xp.log(scale_2) + 0.6931471805599453
 
 
+@elementwise
 def cross_entropy_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -612,6 +629,7 @@ def cross_entropy_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -649,6 +667,7 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(11.86867194393567*scale_1**2 + 6*t0*(1.1544313298030657*scale_1 + t0))/sigma_2**2
 
 
+@elementwise
 def cross_entropy_gumbel_uniform(loc_1, scale_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -683,6 +702,7 @@ def cross_entropy_gumbel_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 

@@ -25,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_weibull``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_laplace(loc, scale):
     r"""Differential entropy of Laplace(loc, scale).
 
@@ -82,6 +84,7 @@ def entropy_laplace(loc, scale):
     return xp.log(scale) + 1.6931471805599454 + xp.full(0.0, loc)
 
 
+@elementwise
 def kl_laplace_beta(loc_1, scale_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -116,6 +119,7 @@ def kl_laplace_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def kl_laplace_exponential(loc_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -150,6 +154,7 @@ def kl_laplace_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def kl_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -184,6 +189,7 @@ def kl_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -219,9 +225,10 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
-        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2 - scale_2) - xp.log(scale_1) + xp.log(scale_2) - 0.6931471805599453 - xp.exp(-t0*(loc_1 - loc_2))/(scale_1**2/scale_2**2 - 1), xp.inf)
+        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2 - scale_2) - xp.log(scale_1) + xp.log(scale_2) - 0.6931471805599453 - xp.exp(-t0*(loc_1 - loc_2))/((scale_1/scale_2)**2 - 1), xp.inf)
 
 
+@elementwise
 def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -258,6 +265,7 @@ def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     return xp._stable.expm1mx(-t0 + xp._stable.log_ratio(scale_1, scale_2)) + t0*(scale_1 - scale_2)/scale_2
 
 
+@elementwise
 def kl_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -292,6 +300,7 @@ def kl_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -328,6 +337,7 @@ def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     return -xp.log(scale_1) + xp.log(sigma_2) + 0.22579135264472744 + (1/2)*(2*scale_1**2 - 2*t0 + (loc_1 - mu_2)**2)/t0
 
 
+@elementwise
 def kl_laplace_uniform(loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -362,6 +372,7 @@ def kl_laplace_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def kl_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -396,6 +407,7 @@ def kl_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
 
 
+@elementwise
 def cross_entropy_laplace_beta(loc_1, scale_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -430,6 +442,7 @@ def cross_entropy_laplace_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_laplace_exponential(loc_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -464,6 +477,7 @@ def cross_entropy_laplace_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def cross_entropy_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -498,6 +512,7 @@ def cross_entropy_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -534,9 +549,10 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
         t1 = t0*(loc_1 - loc_2)
-        return xp.where((t0*(-scale_1 + scale_2) > 0), t1 + xp.log(scale_2) - xp.exp(-t1)/(scale_1**2/scale_2**2 - 1), xp.inf)
+        return xp.where((t0*(-scale_1 + scale_2) > 0), t1 + xp.log(scale_2) - xp.exp(-t1)/((scale_1/scale_2)**2 - 1), xp.inf)
 
 
+@elementwise
 def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -574,6 +590,7 @@ def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     return scale_1*t0*xp.exp(-t1/scale_1) + t0*t1 + xp.log(scale_2) + 0.6931471805599453
 
 
+@elementwise
 def cross_entropy_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -608,6 +625,7 @@ def cross_entropy_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -643,6 +661,7 @@ def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
 
 
+@elementwise
 def cross_entropy_laplace_uniform(loc_1, scale_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -677,6 +696,7 @@ def cross_entropy_laplace_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 

@@ -23,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_lognormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_lognormal(mu, sigma):
     r"""Differential entropy of LogNormal(mu, sigma).
 
@@ -78,6 +80,7 @@ def entropy_lognormal(mu, sigma):
     return mu + xp.log(sigma) + 1.4189385332046727
 
 
+@elementwise
 def kl_lognormal_beta(mu_1, sigma_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Beta(a_2, b_2).
 
@@ -112,6 +115,7 @@ def kl_lognormal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+@elementwise
 def kl_lognormal_exponential(mu_1, sigma_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Exponential(rate_2).
 
@@ -147,6 +151,7 @@ def kl_lognormal_exponential(mu_1, sigma_1, rate_2):
     return -mu_1 + rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - xp.log(rate_2) - xp.log(sigma_1) - 1.4189385332046727
 
 
+@elementwise
 def kl_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
 
@@ -182,6 +187,7 @@ def kl_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     return -mu_1*shape_2 + rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - shape_2*xp.log(rate_2) - xp.log(sigma_1) + xp.gammaln(shape_2) - 1.4189385332046727
 
 
+@elementwise
 def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
 
@@ -229,6 +235,7 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
         return xp.where(t1, t0*t2 - 1/2*t0*(2*mu_1*scale_2 + scale_2 + 2*xp.where(t1, loc_2, -1)) - t3 - 0.22579135264472744, -mu_1 + t0*t2*xp.erf(0.7071067811865476*sigma_1 + t6) - t0*t4*xp.erf(t6) - t3 - 0.7257913526447275)
 
 
+@elementwise
 def kl_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -260,9 +267,10 @@ def kl_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     1.398772804...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return (1/2)*xp._stable.powm1mlog(sigma_1, sigma_2, 2) + (1/2)*(mu_1 - mu_2)**2/sigma_2**2
+    return (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2)
 
 
+@elementwise
 def kl_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
 
@@ -302,6 +310,7 @@ def kl_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     return -mu_2*t1*xp.exp(mu_1 + (1/2)*t2) - 1/2*t1*(-mu_2**2 + t0*t3 + t0) + (1/2)*t1*xp.exp(2*t2 + t3) - xp.log(sigma_1) + xp.log(sigma_2)
 
 
+@elementwise
 def kl_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -336,6 +345,7 @@ def kl_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+@elementwise
 def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 
@@ -372,6 +382,7 @@ def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     return -t0 + xp.exp((1/2)*shape_2**2*sigma_1**2 + t0) - xp.log(shape_2) - xp.log(sigma_1) - 1.4189385332046727
 
 
+@elementwise
 def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Beta(a_2, b_2).
 
@@ -406,6 +417,7 @@ def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_lognormal_exponential(mu_1, sigma_1, rate_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Exponential(rate_2).
 
@@ -440,6 +452,7 @@ def cross_entropy_lognormal_exponential(mu_1, sigma_1, rate_2):
     return rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - xp.log(rate_2)
 
 
+@elementwise
 def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
 
@@ -475,6 +488,7 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     return -mu_1*(shape_2 - 1) + rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - shape_2*xp.log(rate_2) + xp.gammaln(shape_2)
 
 
+@elementwise
 def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
 
@@ -521,6 +535,7 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
         return xp.where(t2, -t0*xp.where(t2, loc_2, -1) + t1 + t3, -t0*t5*xp.erf(t6) + t1*xp.erf(0.7071067811865476*sigma_1 + t6) + t3)
 
 
+@elementwise
 def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -558,6 +573,7 @@ def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_1**2 + mu_2**2 - mu_2*t1 + sigma_1**2 + t0*t1)/t0
 
 
+@elementwise
 def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
 
@@ -593,9 +609,10 @@ def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     t0 = (1/(sigma_2**2))
     t1 = (1/2)*t0
     t2 = sigma_1**2
-    return mu_2**2*t1 - mu_2*t0*xp.exp(mu_1 + (1/2)*t2) + t1*xp.exp(2*mu_1 + 2*t2) + xp.log(sigma_2) + 0.9189385332046727
+    return mu_2**2*t1 - mu_2*t0*xp.exp(mu_1 + (1/2)*t2) + t1*xp.exp(2*(mu_1 + t2)) + xp.log(sigma_2) + 0.9189385332046727
 
 
+@elementwise
 def cross_entropy_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -630,6 +647,7 @@ def cross_entropy_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 

@@ -90,7 +90,7 @@ def kl_multivariate_normal_multivariate_normal(mean_1, cov_1, mean_2, cov_2):
     d = xp._linalg.dimension(mean_1=mean_1, cov_1=cov_1, mean_2=mean_2, cov_2=cov_2)
     chol_1 = xp._linalg.cholesky(cov_1, "cov_1")
     chol_2 = xp._linalg.cholesky(cov_2, "cov_2")
-    return (1/2)*xp._linalg.kl_core(cov_1, chol_1, cov_2, chol_2) + (1/2)*xp._linalg.mahalanobis(chol_2, (mean_1 - mean_2))
+    return (1/2)*(xp._linalg.kl_core(cov_1, chol_1, cov_2, chol_2) + xp._linalg.mahalanobis(chol_2, (mean_1 - mean_2)))
 
 
 def cross_entropy_multivariate_normal_multivariate_normal(mean_1, cov_1, mean_2, cov_2):

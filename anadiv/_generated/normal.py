@@ -25,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_weibull``: ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_normal(mu, sigma):
     r"""Differential entropy of Normal(mu, sigma).
 
@@ -82,6 +84,7 @@ def entropy_normal(mu, sigma):
     return xp.log(sigma) + 1.4189385332046727 + xp.full(0.0, mu)
 
 
+@elementwise
 def kl_normal_beta(mu_1, sigma_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Beta(a_2, b_2).
 
@@ -116,6 +119,7 @@ def kl_normal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+@elementwise
 def kl_normal_exponential(mu_1, sigma_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Exponential(rate_2).
 
@@ -150,6 +154,7 @@ def kl_normal_exponential(mu_1, sigma_1, rate_2):
     return xp.full(xp.inf, mu_1, sigma_1, rate_2)
 
 
+@elementwise
 def kl_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
 
@@ -184,6 +189,7 @@ def kl_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
     return xp.full(xp.inf, mu_1, sigma_1, shape_2, rate_2)
 
 
+@elementwise
 def kl_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Gumbel(loc_2, scale_2).
 
@@ -218,9 +224,10 @@ def kl_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     t0 = (1/scale_2)
-    return -1/2*t0*(2*loc_2 - 2*mu_1 + scale_2) + xp.exp(-t0*(-loc_2 + mu_1) + (1/2)*sigma_1**2/scale_2**2) + xp.log(scale_2) - xp.log(sigma_1) - 0.9189385332046727
+    return -1/2*t0*(2*loc_2 - 2*mu_1 + scale_2) + xp.exp(-t0*(-loc_2 + mu_1) + (1/2)*(sigma_1/scale_2)**2) + xp.log(scale_2) - xp.log(sigma_1) - 0.9189385332046727
 
 
+@elementwise
 def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
 
@@ -257,9 +264,10 @@ def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     t0 = (1/scale_2)
     t1 = loc_2 - mu_1
     t2 = xp.abs(t1)
-    return 0.7978845608028654*sigma_1*t0*xp.exp(-1/2*t1**2/sigma_1**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) - xp.log(sigma_1) - 0.7257913526447275
+    return 0.7978845608028654*sigma_1*t0*xp.exp((-1/2)*(t1/sigma_1)**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) - xp.log(sigma_1) - 0.7257913526447275
 
 
+@elementwise
 def kl_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -294,6 +302,7 @@ def kl_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     return xp.full(xp.inf, mu_1, sigma_1, mu_2, sigma_2)
 
 
+@elementwise
 def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
 
@@ -325,9 +334,10 @@ def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.2436960673...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return (1/2)*xp._stable.powm1mlog(sigma_1, sigma_2, 2) + (1/2)*(mu_1 - mu_2)**2/sigma_2**2
+    return (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2)
 
 
+@elementwise
 def kl_normal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -362,6 +372,7 @@ def kl_normal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+@elementwise
 def kl_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 
@@ -396,6 +407,7 @@ def kl_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     return xp.full(xp.inf, mu_1, sigma_1, shape_2, scale_2)
 
 
+@elementwise
 def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Beta(a_2, b_2).
 
@@ -430,6 +442,7 @@ def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_normal_exponential(mu_1, sigma_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Exponential(rate_2).
 
@@ -464,6 +477,7 @@ def cross_entropy_normal_exponential(mu_1, sigma_1, rate_2):
     return xp.full(xp.inf, mu_1, sigma_1, rate_2)
 
 
+@elementwise
 def cross_entropy_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Gamma(shape_2, rate_2).
 
@@ -498,6 +512,7 @@ def cross_entropy_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
     return xp.full(xp.inf, mu_1, sigma_1, shape_2, rate_2)
 
 
+@elementwise
 def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Gumbel(loc_2, scale_2).
 
@@ -531,9 +546,10 @@ def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     t0 = (-loc_2 + mu_1)/scale_2
-    return t0 + xp.exp(-t0 + (1/2)*sigma_1**2/scale_2**2) + xp.log(scale_2)
+    return t0 + xp.exp(-t0 + (1/2)*(sigma_1/scale_2)**2) + xp.log(scale_2)
 
 
+@elementwise
 def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
 
@@ -570,9 +586,10 @@ def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     t0 = (1/scale_2)
     t1 = loc_2 - mu_1
     t2 = xp.abs(t1)
-    return 0.7978845608028654*sigma_1*t0*xp.exp(-1/2*t1**2/sigma_1**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) + 0.6931471805599453
+    return 0.7978845608028654*sigma_1*t0*xp.exp((-1/2)*(t1/sigma_1)**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) + 0.6931471805599453
 
 
+@elementwise
 def cross_entropy_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -607,6 +624,7 @@ def cross_entropy_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     return xp.full(xp.inf, mu_1, sigma_1, mu_2, sigma_2)
 
 
+@elementwise
 def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
 
@@ -642,6 +660,7 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
 
 
+@elementwise
 def cross_entropy_normal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -676,6 +695,7 @@ def cross_entropy_normal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 

@@ -23,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_weibull``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_studentt(df, loc, scale):
     r"""Differential entropy of StudentT(df, loc, scale).
 
@@ -81,6 +83,7 @@ def entropy_studentt(df, loc, scale):
     return (1/2)*xp.log(df) + xp.log(scale) + xp._stable.lgamma_mpsi(t0, -1/2) - xp._stable.lgamma_mpsi(t0 + 1/2, 0) + 1.0723649429247 + xp.full(0.0, loc)
 
 
+@elementwise
 def kl_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -115,6 +118,7 @@ def kl_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def kl_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -149,6 +153,7 @@ def kl_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def kl_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -183,6 +188,7 @@ def kl_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def kl_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -217,6 +223,7 @@ def kl_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
 
 
+@elementwise
 def kl_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -251,6 +258,7 @@ def kl_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -295,6 +303,7 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
         return xp.where(t0, -xp.log(scale_1) + xp.log(sigma_2) - 1/2*xp.log(t1) - xp._stable.lgamma_mpsi(t2, -1/2) + xp._stable.lgamma_mpsi(t2 + 1/2, 0) + 0.34657359027997264 + (1/2)*(scale_1**2*t1 - t1*t3 + 2*t3 + t4*(loc_1 - mu_2)**2)/(t3*t4), xp.inf)
 
 
+@elementwise
 def kl_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -329,6 +338,7 @@ def kl_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def kl_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -363,6 +373,7 @@ def kl_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, shape_2, scale_2)
 
 
+@elementwise
 def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -397,6 +408,7 @@ def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Exponential(rate_2).
 
@@ -431,6 +443,7 @@ def cross_entropy_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, rate_2)
 
 
+@elementwise
 def cross_entropy_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -465,6 +478,7 @@ def cross_entropy_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, shape_2, rate_2)
 
 
+@elementwise
 def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
 
@@ -499,6 +513,7 @@ def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
 
 
+@elementwise
 def cross_entropy_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -533,6 +548,7 @@ def cross_entropy_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, mu_2, sigma_2)
 
 
+@elementwise
 def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -572,6 +588,7 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
         return xp.where(t0, xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(scale_1**2*t1 + t2*(loc_1 - mu_2)**2)/(sigma_2**2*t2), xp.inf)
 
 
+@elementwise
 def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -606,6 +623,7 @@ def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 

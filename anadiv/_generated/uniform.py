@@ -29,6 +29,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_weibull``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_uniform(low, high):
     r"""Differential entropy of Uniform(low, high).
 
@@ -90,6 +92,7 @@ def entropy_uniform(low, high):
     return xp.log(high - low)
 
 
+@elementwise
 def kl_uniform_beta(low_1, high_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Beta(a_2, b_2).
 
@@ -170,6 +173,7 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
         return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t1, t15), t16), t3), t14 + t9, xp.where(xp.logical_and(xp.logical_and(t1, t16), t3), t17 + t9, xp.where(xp.logical_and(xp.logical_and(t1, t15), t3), t14 + t18, xp.where(xp.logical_and(t1, t3), t17 + t18, xp.inf))))
 
 
+@elementwise
 def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Cauchy(loc_2, scale_2).
 
@@ -218,6 +222,7 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     return t4*(high_1 - loc_2)*xp.log(high_1**2 - high_1*t6 + t7) + t4*(loc_2 + t0)*xp.log(low_1**2 - low_1*t6 + t7) + t5*xp.arctan(high_1*t2 - t3) - t5*xp.arctan(low_1*t2 - t3) - xp.log(scale_2) - xp.log(t1) - 0.8552701141505998
 
 
+@elementwise
 def kl_uniform_exponential(low_1, high_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Exponential(rate_2).
 
@@ -256,6 +261,7 @@ def kl_uniform_exponential(low_1, high_1, rate_2):
         return xp.where(t0, (1/2)*rate_2*(high_1 + t1) - xp.log(rate_2) - xp.log(high_1 - t1), xp.inf)
 
 
+@elementwise
 def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Gamma(shape_2, rate_2).
 
@@ -306,6 +312,7 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
         return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t4*t5 + t0*t2*t4*xp.log(t2) + t7, xp.where(t1, -t0*t5 + t7, xp.inf))
 
 
+@elementwise
 def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Gumbel(loc_2, scale_2).
 
@@ -348,6 +355,7 @@ def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
     return (1/2)*t0*(high_1 - 2*loc_2 + low_1) - t2/(high_1*t3 - low_1*t3) + t2/(high_1*t1 - low_1*t1) + xp.log(scale_2) - xp.log(high_1 - low_1)
 
 
+@elementwise
 def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Laplace(loc_2, scale_2).
 
@@ -395,6 +403,7 @@ def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
         return xp.where((loc_2 <= low_1), t2 + t4, xp.where((high_1 <= loc_2), -t2 + t4, t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/t3 + t4))
 
 
+@elementwise
 def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -460,6 +469,7 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         return xp.where(xp.logical_and(t4, (low_1 != 0)), high_1*t1*t6 - high_1*t11*t12 + t11*t5*t7*t9 + t14 - t5*t6*t7**2, xp.where(t4, t1*t13 - t12 + t14, xp.inf))
 
 
+@elementwise
 def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Normal(mu_2, sigma_2).
 
@@ -497,6 +507,7 @@ def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
     return xp.log(sigma_2) - xp.log(high_1 - low_1) + 0.9189385332046727 + (1/6)*(high_1**2 + high_1*low_1 - high_1*t0 + low_1**2 - low_1*t0 + 3*mu_2**2)/sigma_2**2
 
 
+@elementwise
 def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = StudentT(df_2, loc_2, scale_2).
 
@@ -571,6 +582,7 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     return df_2*t17 + df_2*t19 - df_2*t20 - df_2*t21 + t17 + t19 - t20 - t21 + t5*t7 + t5*t9 + t7*t8 + t8*t9 + (1/2)*xp.log(df_2) + xp.log(scale_2) - xp.log(t0) + xp._stable.lgamma_diff(t1 + 1/2, t1) + 0.5723649429247001
 
 
+@elementwise
 def kl_uniform_uniform(low_1, high_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Uniform(low_2, high_2).
 
@@ -607,6 +619,7 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
         return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), xp._stable.log_ratio_d(high_2 - low_2, high_1 - low_1, xp._stable.diff2(high_2, high_1, low_2, low_1)), xp.inf)
 
 
+@elementwise
 def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Weibull(shape_2, scale_2).
 
@@ -670,6 +683,7 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
         return xp.where(xp.logical_and(t2, (low_1 != 0)), high_1*t12*t9 - high_1*t6*t7*t8 + shape_2*t1 + shape_2 - t0 - t13 + t3*t7*t8*xp.log(t3) - t5 - 1, xp.where(t2, high_1*t12*t9 + shape_2*t1 - t0 - t13 - t5 - t6*t7 + t7, xp.inf))
 
 
+@elementwise
 def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Beta(a_2, b_2).
 
@@ -748,6 +762,7 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
         return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t1, t14), t15), t3), t13 + t8, xp.where(xp.logical_and(xp.logical_and(t1, t15), t3), t16 + t8, xp.where(xp.logical_and(xp.logical_and(t1, t14), t3), t13 + t17, xp.where(xp.logical_and(t1, t3), t16 + t17, xp.inf))))
 
 
+@elementwise
 def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Cauchy(loc_2, scale_2).
 
@@ -794,6 +809,7 @@ def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     return t3*(high_1 - loc_2)*xp.log(high_1**2 - high_1*t5 + t6) + t3*(loc_2 + t2)*xp.log(low_1**2 - low_1*t5 + t6) + t4*xp.arctan(high_1*t0 - t1) - t4*xp.arctan(low_1*t0 - t1) - xp.log(scale_2) - 0.8552701141505998
 
 
+@elementwise
 def cross_entropy_uniform_exponential(low_1, high_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Exponential(rate_2).
 
@@ -831,6 +847,7 @@ def cross_entropy_uniform_exponential(low_1, high_1, rate_2):
         return xp.where(t0, (1/2)*rate_2*(high_1 + xp.where(t0, low_1, 1)) - xp.log(rate_2), xp.inf)
 
 
+@elementwise
 def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Gamma(shape_2, rate_2).
 
@@ -880,6 +897,7 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
         return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t3*t4 + t0*t2*t3*xp.log(t2) + t6, xp.where(t1, -t0*t4 + t6, xp.inf))
 
 
+@elementwise
 def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Gumbel(loc_2, scale_2).
 
@@ -922,6 +940,7 @@ def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
     return (1/2)*t0*(high_1 - 2*loc_2 + low_1) - t2/(high_1*t3 - low_1*t3) + t2/(high_1*t1 - low_1*t1) + xp.log(scale_2)
 
 
+@elementwise
 def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Laplace(loc_2, scale_2).
 
@@ -967,6 +986,7 @@ def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
         return xp.where((loc_2 <= low_1), t2 + t3, xp.where((high_1 <= loc_2), -t2 + t3, t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/(high_1 - low_1) + t3))
 
 
+@elementwise
 def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -1030,6 +1050,7 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         return xp.where(xp.logical_and(t4, (low_1 != 0)), high_1*t1*t6 - high_1*t10*t11 + t10*t5*t7*t9 + t13 - t5*t6*t7**2, xp.where(t4, t1*t12 - t11 + t13, xp.inf))
 
 
+@elementwise
 def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Normal(mu_2, sigma_2).
 
@@ -1067,6 +1088,7 @@ def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
     return xp.log(sigma_2) + 0.9189385332046727 + (1/6)*(high_1**2 + high_1*low_1 - high_1*t0 + low_1**2 - low_1*t0 + 3*mu_2**2)/sigma_2**2
 
 
+@elementwise
 def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = StudentT(df_2, loc_2, scale_2).
 
@@ -1140,6 +1162,7 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     return df_2*t16 + df_2*t18 - df_2*t19 - df_2*t20 + t16 + t18 - t19 - t20 + t4*t6 + t4*t8 + t6*t7 + t7*t8 + (1/2)*xp.log(df_2) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) + 0.5723649429247001
 
 
+@elementwise
 def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Uniform(low_2, high_2).
 
@@ -1176,6 +1199,7 @@ def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
         return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), xp.log(high_2 - low_2), xp.inf)
 
 
+@elementwise
 def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Weibull(shape_2, scale_2).
 

@@ -23,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_weibull_weibull``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Weibull)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 
+@elementwise
 def entropy_weibull(shape, scale):
     r"""Differential entropy of Weibull(shape, scale).
 
@@ -78,6 +80,7 @@ def entropy_weibull(shape, scale):
     return xp.log(scale) - xp.log(shape) + (1.5772156649015328*shape - 0.5772156649015329)/shape
 
 
+@elementwise
 def kl_weibull_beta(shape_1, scale_1, a_2, b_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -112,6 +115,7 @@ def kl_weibull_beta(shape_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def kl_weibull_exponential(shape_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Exponential(rate_2).
 
@@ -148,6 +152,7 @@ def kl_weibull_exponential(shape_1, scale_1, rate_2):
     return rate_2*scale_1*xp.gamma(t0 + 1) - t0*(1.5772156649015328*shape_1 - 0.5772156649015329) - xp.log(rate_2) - xp.log(scale_1) + xp.log(shape_1)
 
 
+@elementwise
 def kl_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -184,6 +189,7 @@ def kl_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     return rate_2*scale_1*xp.gamma(t0 + 1) - shape_2*xp.log(rate_2) - shape_2*xp.log(scale_1) - t0*(1.5772156649015328*shape_1 - 0.5772156649015329*shape_2) + xp.log(shape_1) + xp.gammaln(shape_2)
 
 
+@elementwise
 def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -234,6 +240,7 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
         return xp.where(t4, -t2*(1.5772156649015328*scale_2*shape_1 + shape_1*xp.where(t4, loc_2, -1) - t3) + t6, -scale_1*t8*xp.gamma(t5)*xp.gammainc(t5, t9) - t2*(1.5772156649015328*scale_2*shape_1 - shape_1*t7 - t3) + t6 - t7*t8*xp.exp(-t9))
 
 
+@elementwise
 def kl_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -277,6 +284,7 @@ def kl_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     return (1/2)*t1*t2**2 + (1/12)*t1*(6*mu_2**2*t4 - 18.926587978818393*t0*t4 + 6.926587978818395*t3 + 11.86867194393567)/t4 + xp.log(shape_1) + xp.log(sigma_2) + 0.9189385332046727 - t1*t2*(t3 + 0.5772156649015329)/shape_1
 
 
+@elementwise
 def kl_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -318,6 +326,7 @@ def kl_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     return -mu_2*scale_1*t1*xp.gamma(t2 + 1) + scale_1**2*t3*xp.gamma(2*t2 + 1) - t2*t3*(-mu_2**2*shape_1 + 3.1544313298030655*shape_1*t0 - 1.1544313298030657*t0) - xp.log(scale_1) + xp.log(shape_1) + xp.log(sigma_2) + 0.9189385332046727
 
 
+@elementwise
 def kl_weibull_uniform(shape_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -352,6 +361,7 @@ def kl_weibull_uniform(shape_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, shape_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -390,6 +400,7 @@ def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     return t1 + xp._stable.expm1mx(shape_2*xp._stable.log_ratio(scale_1, scale_2) + 0.42278433509846713*t0 + t1) + xp._stable.xm1mlog(shape_2, shape_1)
 
 
+@elementwise
 def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Beta(a_2, b_2).
 
@@ -424,6 +435,7 @@ def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, scale_1, a_2, b_2)
 
 
+@elementwise
 def cross_entropy_weibull_exponential(shape_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Exponential(rate_2).
 
@@ -458,6 +470,7 @@ def cross_entropy_weibull_exponential(shape_1, scale_1, rate_2):
     return rate_2*scale_1*xp.gamma(1 + (1/shape_1)) - xp.log(rate_2)
 
 
+@elementwise
 def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Gamma(shape_2, rate_2).
 
@@ -496,6 +509,7 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     return rate_2*scale_1*xp.gamma(t0 + 1) - shape_2*xp.log(rate_2) + 0.5772156649015329*t0*t1 - t1*xp.log(scale_1) + xp.gammaln(shape_2)
 
 
+@elementwise
 def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -542,6 +556,7 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
         return xp.where(t1, -t0*xp.where(t1, loc_2, -1) + t3, -scale_1*t5*xp.gamma(t2)*xp.gammainc(t2, t6) + t0*t4 + t3 - t4*t5*xp.exp(-t6))
 
 
+@elementwise
 def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -586,6 +601,7 @@ def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     return (1/2)*t1*t2**2 + (1/12)*t1*(6*mu_2**2*t5 + 6.926587978818395*t3 - 6.926587978818395*t4 + 11.86867194393567)/t5 + xp.log(sigma_2) + 0.9189385332046727 - t1*t2*(t3 - t4 + 0.5772156649015329)/shape_1
 
 
+@elementwise
 def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -625,6 +641,7 @@ def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     return mu_2**2*t1 - mu_2*scale_1*t0*xp.gamma(t2 + 1) + scale_1**2*t1*xp.gamma(2*t2 + 1) + xp.log(sigma_2) + 0.9189385332046727
 
 
+@elementwise
 def cross_entropy_weibull_uniform(shape_1, scale_1, low_2, high_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -659,6 +676,7 @@ def cross_entropy_weibull_uniform(shape_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, shape_1, scale_1, low_2, high_2)
 
 
+@elementwise
 def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Weibull(shape_2, scale_2).
 

@@ -132,7 +132,10 @@ def _module_text(module: str, funcs: list[GeneratedFunction]) -> str:
     for f in funcs:
         derive_args = ", ".join(fams[n].__name__ if n in fams else n for n in f.key)
         lines.append(f"- ``{f.name}``: ``anadiv.symbolic.{DERIVE_NAMES[f.kind]}({derive_args})``")
-    lines += ['"""', "", "from anadiv._xp import namespace", "", "__all__ = ["]
+    imports = ["from anadiv._xp import namespace"]
+    if any(f.source.startswith("@elementwise") for f in funcs):
+        imports.insert(0, "from anadiv._blocks import elementwise")
+    lines += ['"""', "", *imports, "", "__all__ = ["]
     lines += [f'    "{f.name}",' for f in funcs]
     lines += ["]", ""]
     body = "\n".join(lines)

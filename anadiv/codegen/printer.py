@@ -93,6 +93,40 @@ class XpPrinter(SciPyPrinter):
     def _print_Half(self, expr: Any) -> str:
         return self._print_Rational(expr)
 
+    # ------------------------------------------------- sums and products
+    # Each printed operator is one pass over the arrays; these two rules save
+    # passes in the hot closed forms (the Normal KL's 0.5*A + 0.5*B**2/C**2).
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        # a coefficient every term shares is applied once: c*(a + b)
+        coeffs = [term.as_coeff_Mul()[0] for term in expr.args]
+        c = coeffs[0]
+        if c.is_Rational and c not in (sympy.S.One, sympy.S.NegativeOne) and all(k == c for k in coeffs[1:]):
+            inner = sympy.Add(*[term / c for term in expr.args])
+            factor = self._print_Rational(c)
+            factor = factor if c.is_Integer and c > 0 else f"({factor})"
+            return f"{factor}*({self._print(inner)})"
+        return super()._print_Add(expr, order)
+
+    def _print_Mul(self, expr: Any) -> str:
+        # x**n * y**-n is printed (x/y)**n: one power instead of two, and no
+        # overflow of x**n or y**n when the ratio is moderate
+        from sympy.printing.precedence import PRECEDENCE
+
+        factors = list(expr.args)
+        for i, up in enumerate(factors):
+            if not (up.is_Pow and up.exp.is_Integer and up.exp >= 2):
+                continue
+            for j, down in enumerate(factors):
+                if down.is_Pow and down.exp == -up.exp:
+                    num = self.parenthesize(up.base, PRECEDENCE["Mul"])
+                    den = self.parenthesize(down.base, PRECEDENCE["Mul"], strict=True)
+                    ratio = f"({num}/{den})**{up.exp}"
+                    rest = [f for k, f in enumerate(factors) if k not in (i, j)]
+                    if not rest:
+                        return ratio
+                    return f"{self.parenthesize(sympy.Mul(*rest), PRECEDENCE['Mul'])}*{ratio}"
+        return super()._print_Mul(expr)
+
     # ------------------------------------------------------------ powers
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         base, exp = expr.base, expr.exp

@@ -241,6 +241,9 @@ def render_function(derivation: Any) -> GeneratedFunction:
             body_lines = scalar_body(expr, flat)
 
     header = f"def {fname}({', '.join(flat)}):"
+    if not matrix_symbols and not any(f.event_ndim == 1 for f in families):
+        # value i depends on the parameters at i only: large batches run in blocks on all cores
+        header = f"@elementwise\n{header}"
     example_args = _example_values(families, kind, fname)
     call = f"{fname}({', '.join(a for args in example_args for a in args)})"
     partial = "\n".join([header, *body_lines])
@@ -310,9 +313,10 @@ def scalar_body(expr: Any, args: list[str]) -> list[str]:
 
 
 def _evaluate(source: str, fname: str, call: str) -> float:
+    from anadiv._blocks import elementwise
     from anadiv._xp import namespace
 
-    scope: dict[str, Any] = {"namespace": namespace, "np": np}
+    scope: dict[str, Any] = {"namespace": namespace, "np": np, "elementwise": elementwise}
     exec(compile(source, f"<generated {fname}>", "exec"), scope)  # noqa: S102 - our own generated code
     value = eval(call, scope)  # noqa: S307
     return float(value) if np.ndim(value) == 0 else math.nan
