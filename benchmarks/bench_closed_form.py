@@ -54,7 +54,8 @@ def _torch() -> Any:
 def bench_normal(repeat: int) -> None:
     import anadiv
 
-    print("1. 1e6 Normal-Normal KLs (float64)")
+    threads = anadiv.get_num_threads()
+    print(f"1. 1e6 Normal-Normal KLs (float64); anadiv and torch on {threads} threads, then both on 1")
     n = 10**6
     rng = np.random.default_rng(0)
     m1, m2 = rng.normal(size=(2, n))
@@ -67,23 +68,29 @@ def bench_normal(repeat: int) -> None:
     t_gen = best_of(lambda: f(m1, s1, m2, s2), repeat)
     t_naive = best_of(naive, repeat)
     t_api = best_of(lambda: anadiv.kl(anadiv.Normal(m1, s1, validate=False), anadiv.Normal(m2, s2, validate=False), validate=False), repeat)
-    print(f"  generated kl_normal_normal   {t_gen * 1e3:8.2f} ms")
+    anadiv.set_num_threads(1)
+    t_gen1 = best_of(lambda: f(m1, s1, m2, s2), repeat)
+    anadiv.set_num_threads(None)
+    print(f"  generated kl_normal_normal   {t_gen * 1e3:8.2f} ms   ({threads} threads)")
     print(f"  naive numpy one-liner        {t_naive * 1e3:8.2f} ms   generated/naive = {t_gen / t_naive:.2f}x (target <= 1.1x)")
+    print(f"  generated, 1 thread          {t_gen1 * 1e3:8.2f} ms   generated/naive = {t_gen1 / t_naive:.2f}x (both on one core)")
     print(f"  anadiv.kl on batched Normals {t_api * 1e3:8.2f} ms")
     torch = _torch()
     if torch is not None:
         from torch.distributions import Normal as TN, kl_divergence
 
         tm1, tm2, ts1, ts2 = (torch.from_numpy(a) for a in (m1, m2, s1, s2))
+        torch.set_num_threads(threads)
         t_torch = best_of(lambda: kl_divergence(TN(tm1, ts1, validate_args=False), TN(tm2, ts2, validate_args=False)), repeat)
-        print(f"  torch kl_divergence (CPU)    {t_torch * 1e3:8.2f} ms   torch/generated = {t_torch / t_gen:.2f}x (target >= 2x)")
-        # numpy runs elementwise code on one thread; torch on all cores: also one thread
-        threads = torch.get_num_threads()
+        print(f"  torch kl_divergence (CPU)    {t_torch * 1e3:8.2f} ms   torch/generated = {t_torch / t_gen:.2f}x (target >= 2x; {threads} threads each)")
         torch.set_num_threads(1)
         t_torch1 = best_of(lambda: kl_divergence(TN(tm1, ts1, validate_args=False), TN(tm2, ts2, validate_args=False)), repeat)
         torch.set_num_threads(threads)
-        print(f"  torch, 1 thread              {t_torch1 * 1e3:8.2f} ms   torch/generated = {t_torch1 / t_gen:.2f}x; "
+        print(f"  torch, 1 thread              {t_torch1 * 1e3:8.2f} ms   torch/generated = {t_torch1 / t_gen1:.2f}x (1 thread each); "
               f"torch/naive = {t_torch1 / t_naive:.2f}x")
+        ours = f(m1, s1, m2, s2)
+        theirs = kl_divergence(TN(tm1, ts1), TN(tm2, ts2)).numpy()
+        print(f"  median relative difference to torch: {np.median(np.abs(ours - theirs) / ours):.1e}")
 
 
 def _spd_batch(rng: np.random.Generator, n: int, d: int) -> np.ndarray:

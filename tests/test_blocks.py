@@ -197,3 +197,33 @@ def test_wrapped_function_keeps_its_identity():
 
     assert list(inspect.signature(f).parameters) == ["mu_1", "sigma_1", "mu_2", "sigma_2"]
     assert inspect.getsource(f).startswith("@elementwise\ndef kl_normal_normal(")
+
+
+def test_a_function_with_another_dtype_rule_is_not_cast():
+    # e.g. a function that always computes in float64: the blocked run must not cast
+    # its result to the inputs' float32
+    f = _blocks.elementwise(lambda x: np.asarray(x, dtype=np.float64) * 3.0)
+    x = np.full(N, 1.25, dtype=np.float32)
+    got = f(x)
+    assert got.dtype == np.float64 and got.shape == (N,)
+    np.testing.assert_array_equal(got, 3.75)
+
+
+def test_float16_goes_straight_through():
+    calls = []
+
+    def spy(x):
+        calls.append(x)
+        return np.asarray(x, dtype=np.float32)
+
+    assert _blocks.elementwise(spy)(np.ones(N, dtype=np.float16)).dtype == np.float32
+    assert len(calls) == 1
+
+
+def test_many_blocks_per_thread():
+    f = _normal_kl()
+    n = 3 * _blocks.BLOCK + 7
+    rng = np.random.default_rng(5)
+    m1, m2 = rng.normal(size=(2, n))
+    s1, s2 = np.exp(rng.normal(size=(2, n)))
+    np.testing.assert_array_equal(f(m1, s1, m2, s2), f.__wrapped__(m1, s1, m2, s2))
