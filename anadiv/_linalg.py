@@ -59,7 +59,10 @@ __all__ = [
 ]
 
 # Few large matrices: loop over LAPACK (a triangular solve costs half of LU).
-_LOOP_MIN_DIM = 24
+# Measured crossover (2 cores, float64): the loop wins from d ~ 28 whatever the
+# batch size when it calls BLAS through anadiv._blas; through scipy.linalg.lapack's
+# wrappers (the fallback) it pays a Python call per matrix, so batches stay small.
+_LOOP_MIN_DIM = 28
 _LOOP_MAX_BATCH = 512
 # Below this value (relative to d), kl_core recomputes through eigenvalues.
 _NEAR_EQUAL = 1e-3
@@ -77,8 +80,10 @@ def _lapack(name: str, arr: np.ndarray) -> Any:
     return func
 
 
-def _use_loop(batch: tuple[int, ...], d: int) -> bool:
-    return d >= _LOOP_MIN_DIM and int(np.prod(batch, dtype=np.int64)) <= _LOOP_MAX_BATCH
+def _use_loop(batch: tuple[int, ...], d: int, dtype: Any = np.float64) -> bool:
+    if d < _LOOP_MIN_DIM:
+        return False
+    return _blas.routines(dtype) is not None or int(np.prod(batch, dtype=np.int64)) <= _LOOP_MAX_BATCH
 
 
 def _float(a: Any) -> np.ndarray:
@@ -238,7 +243,7 @@ def cholesky(cov: Any, name: str = "cov") -> np.ndarray:
     if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
         raise ValueError(f"{name}: must be square with shape (..., d, d), got shape {cov.shape}")
     batch, d = cov.shape[:-2], cov.shape[-1]
-    if _use_loop(batch, d) and batch:
+    if batch and _use_loop(batch, d, cov.dtype):
         flat = np.ascontiguousarray(cov).reshape((-1, d, d))
         lib = _blas.routines(flat.dtype)
         out = _cholesky_blas(flat, name, lib) if lib is not None else _cholesky_f2py(flat, name)
@@ -272,8 +277,8 @@ def solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """``L^-1 rhs`` for lower-triangular ``L`` (..., d, d) and ``rhs`` (..., d, k), broadcasting."""
     d = chol.shape[-1]
     batch = np.broadcast_shapes(chol.shape[:-2], rhs.shape[:-2])
-    if _use_loop(batch, d):
-        dtype = np.result_type(chol, rhs)
+    dtype = np.result_type(chol, rhs)
+    if _use_loop(batch, d, dtype):
         if rhs.shape[-1] == 0 or 0 in batch:
             return np.empty(batch + rhs.shape[-2:], dtype=dtype)
         lib = _blas.routines(dtype)
@@ -335,7 +340,7 @@ def _whitened(chol_b: Any, chol_a: Any) -> tuple[np.ndarray, np.ndarray]:
     d = chol_a.shape[-1]
     batch = np.broadcast_shapes(chol_a.shape[:-2], chol_b.shape[:-2])
     dtype = np.result_type(chol_a, chol_b)
-    lib = _blas.routines(dtype) if (d and _use_loop(batch, d)) else None
+    lib = _blas.routines(dtype) if (d and _use_loop(batch, d, dtype)) else None
     if lib is not None:
         return _whitened_blas(chol_b.astype(dtype, copy=False), chol_a.astype(dtype, copy=False), batch, lib)
     m = solve_lower(chol_b, chol_a)

@@ -143,6 +143,18 @@ def test_loop_path_equals_the_slow_paths(rng, monkeypatch, which):
     np.testing.assert_allclose(fast[0], textbook_kl(m1, s1, m2, s2), rtol=RTOL)
 
 
+def test_large_batches_take_the_loop(rng, monkeypatch):
+    d, n = 28, 600  # beyond the scipy.linalg.lapack loop's batch limit
+    assert _linalg._use_loop((n,), d)
+    m1, m2 = rng.normal(size=(2, n, d))
+    s1, s2 = spd(rng, (n,), d), spd(rng, (n,), d)
+    got = KL(m1, s1, m2, s2)
+    np.testing.assert_allclose(got, textbook_kl(m1, s1, m2, s2), rtol=RTOL)
+    monkeypatch.setattr(_blas, "routines", lambda dtype: None)
+    assert not _linalg._use_loop((n,), d)
+    np.testing.assert_allclose(KL(m1, s1, m2, s2), got, rtol=RTOL)
+
+
 def test_one_thread_equals_threaded(rng, monkeypatch):
     d, n = 50, 9
     m1, m2 = rng.normal(size=(2, n, d))
@@ -164,7 +176,7 @@ def test_one_thread_equals_threaded(rng, monkeypatch):
     [((), (5,)), ((5,), ()), ((2, 1), (3,)), ((4,), (4,))],
 )
 def test_broadcasting_batches(rng, split_small, shape1, shape2):
-    d = 26
+    d = 30
     m1, m2 = rng.normal(size=shape1 + (d,)), rng.normal(size=(d,))
     s1, s2 = spd(rng, shape1, d), spd(rng, shape2, d)
     got = KL(m1, s1, m2, s2)
