@@ -155,14 +155,21 @@ def _remembered(cov: Any) -> np.ndarray | None:
 def _parts(fn: Callable[[int, int], Any], n: int, flops_per_item: float) -> list[Any]:
     """``fn(lo, hi)`` over ``range(n)``, split across threads when it pays.
 
-    While the batch is split, OpenBLAS runs on one thread (see :mod:`anadiv._blas`).
+    OpenBLAS runs on one thread while the batch is split, and also when
+    anadiv is set to one thread (``set_num_threads(1)``: the caller runs
+    one computation per core); see :mod:`anadiv._blas`.
     """
     from ._threads import get_num_threads, run_parts
 
+    threads = get_num_threads()
     min_part = max(1, int(_MIN_PART_FLOPS // max(flops_per_item, 1.0)))
-    if n >= 2 * min_part and get_num_threads() > 1 and _blas.can_split():
-        with _blas.one_blas_thread():
-            return run_parts(fn, n, min_part)
+    if _blas.can_split():
+        if threads > 1 and n >= 2 * min_part:
+            with _blas.one_blas_thread():
+                return run_parts(fn, n, min_part)
+        if threads == 1:
+            with _blas.one_blas_thread():
+                return [fn(0, n)]
     return [fn(0, n)]
 
 

@@ -252,6 +252,32 @@ def test_blas_thread_count_is_restored(rng, monkeypatch):
     assert _blas._get_threads() == before
 
 
+def test_blas_runs_on_one_thread_while_split_or_when_anadiv_has_one(rng, monkeypatch):
+    if not _blas.can_split():
+        pytest.skip("no OpenBLAS thread control in this scipy build")
+    seen: list[int] = []
+    original = _blas.Routines.solve_lower_inplace
+
+    def spy(self, *args):
+        seen.append(_blas._get_threads())
+        return original(self, *args)
+
+    monkeypatch.setattr(_blas.Routines, "solve_lower_inplace", spy)
+    monkeypatch.setattr(_linalg, "_MIN_PART_FLOPS", 1.0)
+    d = 30
+    chol = np.linalg.cholesky(spd(rng, (4,), d))
+    rhs = rng.normal(size=(4, d, 2))
+    _linalg.solve_lower(chol, rhs)  # split: one BLAS thread per worker
+    assert seen and set(seen) == {1}
+    seen.clear()
+    anadiv.set_num_threads(1)
+    try:
+        _linalg.solve_lower(chol[0], rhs[0])
+    finally:
+        anadiv.set_num_threads(None)
+    assert set(seen) == {1}
+
+
 # --------------------------------------------------------------- factor reuse
 def test_validated_family_reuses_its_factor(rng, monkeypatch):
     d, n = 40, 3
