@@ -55,16 +55,16 @@ def _split_size(args: tuple[Any, ...]) -> int:
     return big
 
 
-def _plan(args: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[list[Any], bool, int] | None:
+def _plan(args: tuple[Any, ...], shape: tuple[int, ...], event_ndim: int) -> tuple[list[Any], bool, int] | None:
     """Views of the arguments and how to cut them: ``(views, flat, step)``.
 
-    Flat mode (every array has the full shape and is C-contiguous, or is a single value):
-    the views are 1-D and blocks are ranges of values. Otherwise the views are broadcast to
-    ``shape`` and blocks are ranges of rows along the first axis.
+    Flat mode (every array has the full shape and is C-contiguous, or is a single value;
+    no event axes): the views are 1-D and blocks are ranges of values. Otherwise the views
+    are broadcast to ``shape`` and blocks are ranges of rows along the first axis.
     """
     size = math.prod(shape)
     threads = get_num_threads()
-    flat = True
+    flat = not event_ndim
     for a in args:
         if type(a) is np.ndarray and a.size != 1 and (a.shape != shape or not a.flags.c_contiguous):
             flat = False
@@ -72,8 +72,10 @@ def _plan(args: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[list[Any], boo
     if flat:
         views = [a.reshape(-1) if type(a) is np.ndarray and a.size != 1 else _single(a) for a in args]
         return views, True, min(BLOCK, -(-size // threads))
+    if len(shape) <= event_ndim or shape[0] < 2:
+        return None  # no batch axis to cut
     row = size // shape[0]
-    rows = max(1, min(BLOCK // row, -(-shape[0] // threads)))
+    rows = max(1, min(BLOCK // max(row, 1), -(-shape[0] // threads)))
     if shape[0] < 2 * rows and shape[0] < 4:
         return None  # too few rows to share out
     views = [np.broadcast_to(a, shape) if type(a) is np.ndarray and a.size != 1 else _single(a) for a in args]
@@ -85,18 +87,19 @@ def _single(a: Any) -> Any:
     return a.reshape(()) if type(a) is np.ndarray else a
 
 
-def _run(kernel: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+def _run(kernel: Callable[..., Any], args: tuple[Any, ...], event_ndim: int) -> Any:
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
-    plan = _plan(args, shape)
+    plan = _plan(args, shape, event_ndim)
     if plan is None:
         return kernel(*args)
     views, flat, step = plan
+    batch = shape[: len(shape) - event_ndim]
     length = math.prod(shape) if flat else shape[0]
     n_blocks = -(-length // step)
     # the generated functions' dtype rule: Python numbers are weak (float32 stays
     # float32), integers and bools become float64
     dtype = np.result_type(*(a for a in args if type(a) is np.ndarray or isinstance(a, np.generic)), 0.0)
-    out = np.empty(math.prod(shape) if flat else shape, dtype=dtype)
+    out = np.empty(length if flat else batch, dtype=dtype)
 
     def work(first: int, last: int) -> bool:
         for b in range(first, last):
@@ -109,18 +112,22 @@ def _run(kernel: Callable[..., Any], args: tuple[Any, ...]) -> Any:
 
     if not all(run_parts(work, n_blocks)):
         return kernel(*args)
-    return out.reshape(shape)
+    return out.reshape(batch)
 
 
-def elementwise(kernel: Callable[..., Any]) -> Callable[..., Any]:
+def elementwise(kernel: Callable[..., Any] | None = None, *, event_ndim: int = 0) -> Any:
     """Decorate an elementwise function so large numpy batches use all cores.
 
     ``f = elementwise(kernel)`` returns ``kernel(*args)`` unchanged in value,
     dtype and shape. When the arguments are numpy arrays or numbers, the
     broadcast batch has at least :data:`MIN_SPLIT` values and more than one
-    thread is configured, the batch is evaluated in blocks of :data:`BLOCK`
-    values on :func:`anadiv.get_num_threads` threads. The undecorated
-    function is ``f.__wrapped__``.
+    thread is configured, the batch is evaluated in blocks of at most
+    :data:`BLOCK` values on :func:`anadiv.get_num_threads` threads. The
+    undecorated function is ``f.__wrapped__``.
+
+    ``@elementwise(event_ndim=1)`` is for functions that reduce the last axis
+    (independent coordinates summed, e.g. ``DiagonalNormal``): blocks are then
+    rows of the first axis, and the result has the batch shape.
 
     Examples
     --------
@@ -132,12 +139,19 @@ def elementwise(kernel: Callable[..., Any]) -> Callable[..., Any]:
     [0.0, 1.0, 4.0]
     >>> int(square(np.ones(1 << 18)).sum())
     262144
+    >>> @elementwise(event_ndim=1)
+    ... def sum_squares(x):
+    ...     return np.sum(np.asarray(x) ** 2, axis=-1)
+    >>> sum_squares(np.ones((1 << 12, 64))).shape
+    (4096,)
     """
+    if kernel is None:
+        return functools.partial(elementwise, event_ndim=event_ndim)
 
     @functools.wraps(kernel)
     def blocked(*args: Any) -> Any:
         if _split_size(args):
-            return _run(kernel, args)
+            return _run(kernel, args, event_ndim)
         return kernel(*args)
 
     return blocked

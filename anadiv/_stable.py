@@ -380,26 +380,28 @@ def _powm1mlog_small_k(a: np.ndarray, b: np.ndarray, k: float) -> Any:
     """
     if k < 0:  # (a/b)**-k == (b/a)**k
         a, b, k = b, a, -k
-    shape = a.shape
-    a1, b1 = np.reshape(a, -1), np.reshape(b, -1)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t = np.subtract(a1, b1)
-        t /= b1
+        # a and b may be broadcast views (a batch against one vector): the ufuncs
+        # read them in place, and t, out are fresh contiguous arrays
+        t = np.asarray(np.subtract(a, b))  # 0-d inputs give a scalar; keep an array for out=
+        t /= b
+        out = np.empty_like(t)
         if k == 2.0:
-            out = t + 2.0
+            np.add(t, 2.0, out=out)
             t *= out
-        else:
-            out = np.empty_like(t)
         np.log1p(t, out=out)
         np.subtract(t, out, out=out)
-        near = np.flatnonzero(out < _F_NEAR)
+        t1, out1 = t.reshape(-1), out.reshape(-1)
+        near = np.flatnonzero(out1 < _F_NEAR)
         if near.size:
-            out[near] = -_log1pmx_series_short(t[near])
-        if t.size and not t.min() >= -0.99:  # also true when a NaN is present: then the test below is empty
-            far = np.flatnonzero(t < -0.99)
+            out1[near] = -_log1pmx_series_short(t1[near])
+        if t1.size and not t1.min() >= -0.99:  # also true when a NaN is present: then the test below is empty
+            far = np.flatnonzero(t1 < -0.99)
             if far.size:
-                out[far] = t[far] - k * np.log(a1[far] / b1[far])
-    return _result(out.reshape(shape))
+                at = np.unravel_index(far, t.shape)  # no flat copy of a broadcast input
+                ratio = np.broadcast_to(a, t.shape)[at] / np.broadcast_to(b, t.shape)[at]
+                out1[far] = t1[far] - k * np.log(ratio)
+    return _result(out)
 
 
 # f(t) = t - log1p(t) is 0.0012 at t = -0.048 and t = 0.0498

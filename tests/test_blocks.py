@@ -52,6 +52,47 @@ def _batch(names, rng: np.random.Generator, n: int) -> list[np.ndarray]:
     return columns
 
 
+def _row_entries():
+    for kind, table in _index.REGISTRY.items():
+        for key in sorted(table):
+            names = (key,) if kind == "entropy" else key
+            if all(n == "diagonal_normal" for n in names):
+                yield pytest.param(kind, key, id=f"{kind}-{'-'.join(names)}")
+
+
+@pytest.mark.parametrize("kind,key", list(_row_entries()))
+def test_diagonal_normal_entries_split_by_rows(kind, key):
+    f = _function(kind, key)
+    assert f.__wrapped__ is not f
+    names = (key,) if kind == "entropy" else key
+    rng = np.random.default_rng(zlib.crc32(repr(key).encode()))
+    rows, d = 3001, 64  # the VAE case: a batch of diagonal Gaussians
+    args = []
+    for _ in names:
+        args += [rng.normal(size=(rows, d)), np.exp(rng.normal(size=(rows, d)) * 0.5)]
+    expected = f.__wrapped__(*args)
+    got = f(*args)
+    assert got.shape == expected.shape == (rows,)
+    np.testing.assert_array_equal(got, expected)
+    if kind == "kl":
+        # against the standard normal given as one (d,) vector: broadcasting rows
+        zeros, ones = np.zeros(d), np.ones(d)
+        np.testing.assert_array_equal(f(args[0], args[1], zeros, ones), f.__wrapped__(args[0], args[1], zeros, ones))
+        # a 3-d batch (rows, 2, d) splits along its first axis too
+        m3, s3 = args[0].reshape(rows, 1, d).repeat(2, axis=1), args[1].reshape(rows, 1, d).repeat(2, axis=1)
+        np.testing.assert_array_equal(f(m3, s3, zeros, ones), f.__wrapped__(m3, s3, zeros, ones))
+
+
+def test_docstring_examples():
+    import doctest
+
+    from anadiv import _threads
+
+    for module in (_blocks, _threads):
+        failed, tried = doctest.testmod(module, verbose=False)
+        assert tried > 0 and failed == 0, module.__name__
+
+
 @pytest.mark.parametrize("kind,key", list(_elementwise_entries()))
 def test_every_elementwise_entry_gives_identical_results(kind, key):
     f = _function(kind, key)

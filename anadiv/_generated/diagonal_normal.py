@@ -9,6 +9,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_diagonal_normal_diagonal_normal``: ``anadiv.symbolic.derive_cross_entropy(DiagonalNormal, DiagonalNormal)``
 """
 
+from anadiv._blocks import elementwise
 from anadiv._xp import namespace
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
 ]
 
 
+@elementwise(event_ndim=1)
 def entropy_diagonal_normal(mean, scale):
     r"""Differential entropy of DiagonalNormal(mean, scale).
 
@@ -51,6 +53,7 @@ def entropy_diagonal_normal(mean, scale):
     return xp.sum(xp.log(scale) + 1.4189385332046727 + xp.full(0.0, mean), axis=-1)
 
 
+@elementwise(event_ndim=1)
 def kl_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = DiagonalNormal(mean_1, scale_1), Q = DiagonalNormal(mean_2, scale_2).
 
@@ -86,6 +89,7 @@ def kl_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
     return xp.sum((1/2)*(xp._stable.powm1mlog(scale_1, scale_2, 2) + ((mean_1 - mean_2)/scale_2)**2), axis=-1)
 
 
+@elementwise(event_ndim=1)
 def cross_entropy_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
     r"""Cross-entropy H(P, Q), P = DiagonalNormal(mean_1, scale_1), Q = DiagonalNormal(mean_2, scale_2).
 

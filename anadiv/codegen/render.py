@@ -241,9 +241,11 @@ def render_function(derivation: Any) -> GeneratedFunction:
             body_lines = scalar_body(expr, flat)
 
     header = f"def {fname}({', '.join(flat)}):"
-    if not matrix_symbols and not any(f.event_ndim == 1 for f in families):
-        # value i depends on the parameters at i only: large batches run in blocks on all cores
-        header = f"@elementwise\n{header}"
+    if not matrix_symbols:
+        # value i depends on the parameters at i only (a DiagonalNormal's on row i): large
+        # batches run in blocks on all cores
+        per_row = any(f.event_ndim == 1 for f in families)
+        header = f"@elementwise{'(event_ndim=1)' if per_row else ''}\n{header}"
     example_args = _example_values(families, kind, fname)
     call = f"{fname}({', '.join(a for args in example_args for a in args)})"
     partial = "\n".join([header, *body_lines])
