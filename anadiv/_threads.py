@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["get_num_threads", "set_num_threads", "run_parts", "split"]
 
@@ -93,6 +95,9 @@ def set_num_threads(n: int | None) -> None:
 
 
 def _get_pool(size: int) -> ThreadPoolExecutor:
+    # imported here: concurrent.futures costs ~4 ms, and most programs never split a batch
+    from concurrent.futures import ThreadPoolExecutor
+
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size < size:
