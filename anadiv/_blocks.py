@@ -48,8 +48,8 @@ def _split_size(args: tuple[Any, ...]) -> int:
                 return 0  # float16, longdouble, complex, objects: the function decides
             if a.size > big:
                 big = a.size
-        elif t not in _SCALARS and not isinstance(a, np.generic):
-            return 0  # lists, other array libraries: the function handles them
+        elif t not in _SCALARS and not (isinstance(a, np.generic) and (a.dtype.kind in "iub" or a.dtype in _FLOATS)):
+            return 0  # lists, other array libraries, other scalars: the function handles them
     if big < MIN_SPLIT or get_num_threads() < 2:
         return 0
     return big
@@ -100,8 +100,14 @@ def _run(kernel: Callable[..., Any], args: tuple[Any, ...], event_ndim: int) -> 
     # float32), integers and bools become float64
     dtype = np.result_type(*(a for a in args if type(a) is np.ndarray or isinstance(a, np.generic)), 0.0)
     out = np.empty(length if flat else batch, dtype=dtype)
+    # np.errstate is per thread: the workers follow the caller's (e.g. over="raise")
+    errors = np.geterr()
 
     def work(first: int, last: int) -> bool:
+        with np.errstate(**errors):
+            return _blocks_of(first, last)
+
+    def _blocks_of(first: int, last: int) -> bool:
         for b in range(first, last):
             lo, hi = b * step, min((b + 1) * step, length)
             value = kernel(*(v[lo:hi] if type(v) is np.ndarray and v.ndim else v for v in views))

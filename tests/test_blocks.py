@@ -268,3 +268,31 @@ def test_many_blocks_per_thread():
     m1, m2 = rng.normal(size=(2, n))
     s1, s2 = np.exp(rng.normal(size=(2, n)))
     np.testing.assert_array_equal(f(m1, s1, m2, s2), f.__wrapped__(m1, s1, m2, s2))
+
+
+def test_callers_floating_point_error_settings_reach_the_workers():
+    f = _normal_kl()
+    m = np.zeros(N)
+    s = np.ones(N)
+    s2 = s.copy()
+    s2[N - 3] = 0.0  # division by zero in the last block, which a worker evaluates
+    with np.errstate(divide="raise", invalid="raise"):
+        with pytest.raises(FloatingPointError):
+            f.__wrapped__(m, s, m, s2)
+        with pytest.raises(FloatingPointError):
+            f(m, s, m, s2)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(f(m, s, m, s2), f.__wrapped__(m, s, m, s2))
+
+
+def test_numpy_scalars_of_other_kinds_go_straight_through():
+    calls = []
+
+    def spy(x, y):
+        calls.append(y)
+        return np.asarray(x, dtype=float)
+
+    f = _blocks.elementwise(spy)
+    f(np.ones(N), np.complex128(1.0))
+    f(np.ones(N), np.float16(1.0))
+    assert len(calls) == 2
