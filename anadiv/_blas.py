@@ -2,7 +2,7 @@
 
 :mod:`anadiv._linalg` loops over a batch of matrices with two routines:
 ``potrf`` (Cholesky) and ``trsm`` (triangular solve with many right-hand
-sides). ``scipy.linalg.lapack``'s wrappers hold the GIL during the call and
+sides; ``trsv`` for one). ``scipy.linalg.lapack``'s wrappers hold the GIL during the call and
 copy every strided argument, so a batch split across threads would run one
 matrix at a time. Here the same routines are called through the function
 pointers scipy publishes for Cython (``scipy.linalg.cython_blas`` and
@@ -43,14 +43,16 @@ __all__ = ["routines", "can_split", "one_blas_thread"]
 _P = ctypes.c_void_p
 _TRSM = ctypes.CFUNCTYPE(None, *([_P] * 11))
 _POTRF = ctypes.CFUNCTYPE(None, *([_P] * 5))
-_CHAR = {c: ctypes.c_char_p(c.encode()) for c in "LRUN"}
+_TRSV = ctypes.CFUNCTYPE(None, *([_P] * 8))
+_CHAR = {c: ctypes.c_char_p(c.encode()) for c in "LRUNT"}
 
 
 class Routines:
-    """``potrf`` and ``trsm`` of one dtype (float32 or float64), called with raw pointers."""
+    """``potrf``, ``trsm`` and ``trsv`` of one dtype (float32 or float64), called with raw pointers."""
 
-    def __init__(self, trsm: Any, potrf: Any, scalar: Any) -> None:
+    def __init__(self, trsm: Any, trsv: Any, potrf: Any, scalar: Any) -> None:
         self._trsm = trsm
+        self._trsv = trsv
         self._potrf = potrf
         self._one = scalar(1.0)
 
@@ -81,6 +83,15 @@ class Routines:
             a, ctypes.byref(lda_), b, ctypes.byref(ldb_),
         )
 
+    def solve_lower_vector_inplace(self, a: int, lda: int, n: int, x: int) -> None:
+        """``x <- A^-1 x`` for the C-ordered lower-triangular ``n x n`` ``A`` and a contiguous vector.
+
+        ``trsv`` on the Fortran view ``A^T`` (upper), transposed: for one
+        right-hand side it is several times faster than ``trsm``.
+        """
+        n_, lda_, inc = ctypes.c_int(n), ctypes.c_int(lda), ctypes.c_int(1)
+        self._trsv(_CHAR["U"], _CHAR["T"], _CHAR["N"], ctypes.byref(n_), a, ctypes.byref(lda_), x, ctypes.byref(inc))
+
 
 _lock = threading.Lock()
 _loaded = False
@@ -109,8 +120,9 @@ def _load() -> None:
 
             for dtype, prefix, scalar in ((np.float64, "d", ctypes.c_double), (np.float32, "s", ctypes.c_float)):
                 trsm = _TRSM(_capsule_pointer(cblas, f"{prefix}trsm"))
+                trsv = _TRSV(_capsule_pointer(cblas, f"{prefix}trsv"))
                 potrf = _POTRF(_capsule_pointer(clapack, f"{prefix}potrf"))
-                _routines[np.dtype(dtype)] = Routines(trsm, potrf, scalar)
+                _routines[np.dtype(dtype)] = Routines(trsm, trsv, potrf, scalar)
             # The OpenBLAS scipy links against is a dependency of cython_blas:
             # dlsym through its handle finds the thread-count functions.
             lib = ctypes.CDLL(cblas.__file__)
