@@ -19,17 +19,18 @@ it is small, recomputes it from the eigenvalues ``e`` of the whitened
 difference ``L2^-1 (S1 - S2) L2^-T`` as ``sum(e - log1p(e))`` with a series
 for small ``e``: full relative precision down to KL ~ 1e-300.
 
-Speed (the LAPACK loop). The loop calls ``potrf`` and ``trsm`` through
-:mod:`anadiv._blas` (no GIL, no copies of sub-blocks) and splits the batch
-across :mod:`anadiv._threads`' workers with OpenBLAS on one thread per
-worker. ``M = L_B^-1 L_A`` is lower triangular and its column block ``J``
-(columns ``j0 <= j < j1``) depends only on the trailing triangle
-``L_B[j0:, j0:]``, so it is solved block by block: about ``0.47 d^3`` flops
-with four blocks instead of ``d^3`` for a full triangular solve (0.7 of
-its time at d = 200: narrow solves run slower per flop). The diagonal and
-the strictly-lower sum of squares of ``M`` are read from a per-thread
-buffer; ``M`` itself is never stored. At d = 200 one ``potrf`` takes about
-140 us and one blocked solve about 145 us on one core.
+Speed (the LAPACK loop). The loop calls ``potrf``, ``trsm`` and ``trsv``
+through :mod:`anadiv._blas` (no GIL, no copies of sub-blocks); the threads
+of :mod:`anadiv._threads` take chunks of the batch from a shared queue, with
+OpenBLAS on one thread each. ``M = L_B^-1 L_A`` is lower triangular and its
+column block ``J`` (columns ``j0 <= j < j1``) depends only on the trailing
+triangle ``L_B[j0:, j0:]``, so it is solved block by block: about
+``0.47 d^3`` flops with four blocks (the most used) instead of ``d^3`` for
+a full triangular solve, in 0.7 of its time at d = 200 (narrow solves run
+slower per flop). The diagonal and the strictly-lower sum of squares of
+``M`` are read from a per-thread buffer; ``M`` itself is never stored. At
+d = 200 one ``potrf`` takes about 140 us and one blocked solve about 145 us
+on one core.
 
 Factor reuse. A validated :class:`~anadiv.MultivariateNormal` keeps its
 covariance as an immutable private copy (:func:`factored_copy`: numpy
@@ -41,6 +42,7 @@ holds, so a remembered factor can never be stale.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any, Callable
 
@@ -68,9 +70,11 @@ _LOOP_MIN_DIM = 28
 _LOOP_MAX_BATCH = 512
 # Below this value (relative to d), kl_core recomputes through eigenvalues.
 _NEAR_EQUAL = 1e-3
-# Column block width of the triangular solve M = L_B^-1 L_A (measured at
-# d = 200: 4 blocks; narrower blocks lose more in trsm efficiency than they save).
+# Column blocks of the triangular solve M = L_B^-1 L_A: about d / _BLOCK of
+# them, at most _MAX_BLOCKS (measured at d = 200, 1000, 2000: 4 blocks; narrower
+# blocks lose more in trsm efficiency than they save in flops).
 _BLOCK = 50
+_MAX_BLOCKS = 4
 # A thread's part of a batch should hold at least this many flops (a split costs
 # ~0.1 ms: smaller parts, such as 50 single-vector solves of d = 200, run faster unsplit).
 _MIN_PART_FLOPS = 2.0e6
@@ -155,25 +159,61 @@ def _remembered(cov: Any) -> np.ndarray | None:
 
 
 # -------------------------------------------------------------- the loop
-def _parts(fn: Callable[[int, int], Any], n: int, flops_per_item: float) -> list[Any]:
-    """``fn(lo, hi)`` over ``range(n)``, split across threads when it pays.
+class _Queue:
+    """Hands out ``range(n)`` in chunks of ``size``, each once, to whichever thread asks next."""
 
-    OpenBLAS runs on one thread while the batch is split, and also when
-    anadiv is set to one thread (``set_num_threads(1)``: the caller runs
-    one computation per core); see :mod:`anadiv._blas`.
+    def __init__(self, n: int, size: int) -> None:
+        self._n = n
+        self._size = size
+        self._next = 0
+        self._lock = threading.Lock()
+        self.failed = False
+
+    def take(self) -> tuple[int, int] | None:
+        with self._lock:
+            lo = self._next
+            if lo >= self._n or self.failed:
+                return None
+            self._next = min(self._n, lo + self._size)
+            return lo, self._next
+
+
+def _for_each(make_work: Callable[[], Callable[[int, int], None]], n: int, flops_per_item: float) -> None:
+    """Run ``work(lo, hi)`` over chunks covering ``range(n)``, split across threads when it pays.
+
+    ``make_work()`` is called once per thread (per-thread buffers) and
+    returns ``work``. Threads take chunks of about a quarter of the smallest
+    worthwhile part (one matrix at d = 200) from a shared queue rather than
+    fixed halves, so a core slowed by another process does not hold the
+    others up. OpenBLAS runs on one thread while the batch is split, and
+    also when anadiv is set to one thread (``set_num_threads(1)``: the
+    caller runs one computation per core); see :mod:`anadiv._blas`.
     """
     from ._threads import get_num_threads, run_parts
 
     threads = get_num_threads()
     min_part = max(1, int(_MIN_PART_FLOPS // max(flops_per_item, 1.0)))
-    if _blas.can_split():
-        if threads > 1 and n >= 2 * min_part:
-            with _blas.one_blas_thread():
-                return run_parts(fn, n, min_part)
-        if threads == 1:
-            with _blas.one_blas_thread():
-                return [fn(0, n)]
-    return [fn(0, n)]
+    if not _blas.can_split():
+        make_work()(0, n)
+    elif threads > 1 and n >= 2 * min_part:
+        queue = _Queue(n, max(1, min_part // 4))
+
+        def drain(_lo: int, _hi: int) -> None:
+            work = make_work()
+            try:
+                while (chunk := queue.take()) is not None:
+                    work(*chunk)
+            except BaseException:
+                queue.failed = True  # the others stop early; run_parts re-raises this
+                raise
+
+        with _blas.one_blas_thread():
+            run_parts(drain, n, min_part)
+    elif threads == 1:
+        with _blas.one_blas_thread():
+            make_work()(0, n)
+    else:
+        make_work()(0, n)
 
 
 def _stack(a: np.ndarray, batch: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -207,15 +247,18 @@ def _cholesky_blas(flat: np.ndarray, name: str, lib: _blas.Routines) -> np.ndarr
     base, step = out.ctypes.data, d * d * out.itemsize
     upper = _upper_mask(d)
 
-    def part(lo: int, hi: int) -> None:
-        np.copyto(out[lo:hi], flat[lo:hi])
-        for i in range(lo, hi):
-            if lib.cholesky_inplace(base + i * step, d, d) != 0:
-                raise _not_pd(name)
-        # potrf leaves the other triangle as it was: a factor is returned clean
-        np.copyto(out[lo:hi], 0, where=upper)
+    def make_work() -> Callable[[int, int], None]:
+        def work(lo: int, hi: int) -> None:
+            np.copyto(out[lo:hi], flat[lo:hi])
+            for i in range(lo, hi):
+                if lib.cholesky_inplace(base + i * step, d, d) != 0:
+                    raise _not_pd(name)
+            # potrf leaves the other triangle as it was: a factor is returned clean
+            np.copyto(out[lo:hi], 0, where=upper)
 
-    _parts(part, n, d**3 / 3.0)
+        return work
+
+    _for_each(make_work, n, d**3 / 3.0)
     return out
 
 
@@ -273,16 +316,19 @@ def _solve_lower_blas(chol: np.ndarray, rhs: np.ndarray, batch: tuple[int, ...],
     lbase, lstep = lstack.ctypes.data, d * d * lstack.itemsize
     obase, ostep = out.ctypes.data, d * k * out.itemsize
 
-    def part(lo: int, hi: int) -> None:
-        out[lo:hi] = rstack[lo:hi] if ridx is None else rstack[ridx[lo:hi]]
-        for i in range(lo, hi):
-            j = i if lidx is None else int(lidx[i])
-            if k == 1:
-                lib.solve_lower_vector_inplace(lbase + j * lstep, d, d, obase + i * ostep)
-            else:
-                lib.solve_lower_inplace(lbase + j * lstep, d, d, obase + i * ostep, k, k)
+    def make_work() -> Callable[[int, int], None]:
+        def work(lo: int, hi: int) -> None:
+            out[lo:hi] = rstack[lo:hi] if ridx is None else rstack[ridx[lo:hi]]
+            for i in range(lo, hi):
+                a = lbase + (i if lidx is None else int(lidx[i])) * lstep
+                if k == 1:
+                    lib.solve_lower_vector_inplace(a, d, d, obase + i * ostep)
+                else:
+                    lib.solve_lower_inplace(a, d, d, obase + i * ostep, k, k)
 
-    _parts(part, n, float(d) * d * k)
+        return work
+
+    _for_each(make_work, n, float(d) * d * k)
     return out.reshape(batch + (d, k))
 
 
@@ -309,7 +355,7 @@ def solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 
 
 def _block_edges(d: int) -> list[int]:
-    blocks = max(1, round(d / _BLOCK))
+    blocks = min(_MAX_BLOCKS, max(1, round(d / _BLOCK)))
     return [round(i * d / blocks) for i in range(blocks + 1)]
 
 
@@ -326,24 +372,26 @@ def _whitened_blas(chol_b: np.ndarray, chol_a: np.ndarray, batch: tuple[int, ...
     edges = _block_edges(d)
     blocks = list(zip(edges[:-1], edges[1:]))
 
-    def part(lo: int, hi: int) -> None:
+    def make_work() -> Callable[[int, int], None]:
         m = np.empty((d, d), dtype=astack.dtype)  # this thread's buffer
         mptr = m.ctypes.data
         flat_diag = m.reshape(-1)[:: d + 1]
-        for i in range(lo, hi):
-            ia = i if aidx is None else int(aidx[i])
-            ib = i if bidx is None else int(bidx[i])
-            # L_A is lower triangular, so M is too: rows above j0 of block J stay 0
-            np.copyto(m, astack[ia])
-            lb = bbase + ib * step
-            for j0, j1 in blocks:
-                corner = (j0 * d + j0) * size
-                lib.solve_lower_inplace(lb + corner, d, d - j0, mptr + corner, d, j1 - j0)
-            diag[i] = flat_diag
-            flat_diag[:] = 0.0
-            off[i] = np.einsum("ij,ij->", m, m)
 
-    _parts(part, n, d**3 / 2.3)
+        def work(lo: int, hi: int) -> None:
+            for i in range(lo, hi):
+                # L_A is lower triangular, so M is too: rows above j0 of block J stay 0
+                np.copyto(m, astack[i if aidx is None else aidx[i]])
+                lb = bbase + (i if bidx is None else int(bidx[i])) * step
+                for j0, j1 in blocks:
+                    corner = (j0 * d + j0) * size
+                    lib.solve_lower_inplace(lb + corner, d, d - j0, mptr + corner, d, j1 - j0)
+                diag[i] = flat_diag
+                flat_diag[:] = 0.0
+                off[i] = np.einsum("ij,ij->", m, m)
+
+        return work
+
+    _for_each(make_work, n, d**3 / 2.3)
     return diag.reshape(batch + (d,)), off.reshape(batch)
 
 
