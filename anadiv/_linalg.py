@@ -359,7 +359,9 @@ def _block_edges(d: int) -> list[int]:
     return [round(i * d / blocks) for i in range(blocks + 1)]
 
 
-def _whitened_blas(chol_b: np.ndarray, chol_a: np.ndarray, batch: tuple[int, ...], lib: _blas.Routines) -> tuple[np.ndarray, np.ndarray]:
+def _whitened_blas(
+    chol_b: np.ndarray, chol_a: np.ndarray, batch: tuple[int, ...], lib: _blas.Routines
+) -> tuple[np.ndarray, np.ndarray]:
     """Diagonal and strictly-lower sum of squares of ``M = L_B^-1 L_A``, block by block (module notes)."""
     d = chol_a.shape[-1]
     astack, aidx = _stack(chol_a, batch)
@@ -368,7 +370,7 @@ def _whitened_blas(chol_b: np.ndarray, chol_a: np.ndarray, batch: tuple[int, ...
     diag = np.empty((n, d), dtype=astack.dtype)
     off = np.empty(n, dtype=astack.dtype)
     size = astack.itemsize
-    abase, bbase, step = astack.ctypes.data, bstack.ctypes.data, d * d * size
+    bbase, step = bstack.ctypes.data, d * d * size
     edges = _block_edges(d)
     blocks = list(zip(edges[:-1], edges[1:]))
 

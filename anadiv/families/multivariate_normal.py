@@ -175,7 +175,7 @@ class MultivariateNormal(Family):
         # right-hand sides of one triangular system instead of copying the
         # factor once per point.
         n_extra = len(full) - len(batch)
-        extra, batch_full = full[:n_extra], full[n_extra:]
+        batch_full = full[n_extra:]
         chol = np.broadcast_to(chol, batch_full + (d, d))
         rhs = np.broadcast_to(diff, full + (d,)).reshape((-1,) + batch_full + (d,))
         rhs = np.moveaxis(rhs, 0, -1)  # (*batch, d, n)
