@@ -110,6 +110,16 @@ def test_blocked_solve_matches_textbook(rng, monkeypatch, block):
     np.testing.assert_allclose(XENT(m1, s1, m2, s2), textbook_cross_entropy(m1, s1, m2, s2), rtol=RTOL)
 
 
+def test_cholesky_reads_the_lower_triangle_like_numpy(rng, split_small):
+    d, n = 40, 5
+    s = spd(rng, (n,), d)
+    s[:, 0, 1:] = 1e6  # the strict upper triangle is never read
+    got = _linalg.cholesky(s)
+    np.testing.assert_allclose(got, np.linalg.cholesky(s), rtol=RTOL, atol=1e-15)
+    assert np.all(np.triu(got, 1) == 0)
+    assert got.dtype == np.float64 and got.flags.c_contiguous
+
+
 def test_whitened_parts_match_the_explicit_matrix(rng, split_small):
     d, n = 40, 4
     l1 = np.linalg.cholesky(spd(rng, (n,), d))
