@@ -1,10 +1,11 @@
 """GIL-free calls to the BLAS/LAPACK that scipy is linked against.
 
-:mod:`anadiv._linalg` loops over a batch of matrices with two routines:
-``potrf`` (Cholesky) and ``trsm`` (triangular solve with many right-hand
-sides; ``trsv`` for one). ``scipy.linalg.lapack``'s wrappers hold the GIL during the call and
-copy every strided argument, so a batch split across threads would run one
-matrix at a time. Here the same routines are called through the function
+:mod:`anadiv._linalg` loops over a batch of matrices with three routines:
+``potrf`` (Cholesky), ``trsm`` (triangular solve, many right-hand sides)
+and ``trsv`` (one right-hand side). ``scipy.linalg.lapack``'s wrappers hold
+the GIL during the call and copy every strided argument, so a batch split
+across threads would run one matrix at a time (measured: 2 threads took as
+long as 1). Here the same routines are called through the function
 pointers scipy publishes for Cython (``scipy.linalg.cython_blas`` and
 ``cython_lapack``, part of scipy's public API) with ``ctypes``, which
 releases the GIL during a foreign call and passes any sub-block of a matrix
@@ -16,7 +17,9 @@ A C-ordered lower-triangular ``L`` is, to Fortran, the upper-triangular
 operation in C terms.
 
 Threads. OpenBLAS runs its own worker threads inside each call, and calls
-made concurrently from several threads do not run in parallel while it does.
+made concurrently from several threads do not run in parallel while it does
+(measured: 50 factorizations of d = 200 from 2 threads took as long as from
+one; with OpenBLAS on one thread, half as long).
 :func:`one_blas_thread` sets OpenBLAS to one thread while a batch is split
 across anadiv's threads and restores the previous value afterwards (a
 process-wide count of the active splits, under a lock, so overlapping calls
