@@ -244,21 +244,22 @@ def _upper_mask(d: int) -> np.ndarray:
 def _cholesky_blas(flat: np.ndarray, name: str, lib: _blas.Routines) -> np.ndarray:
     n, d = flat.shape[0], flat.shape[-1]
     out = np.empty_like(flat)
-    upper = _upper_mask(d)
+    keep = ~_upper_mask(d).T  # the upper triangle with the diagonal
 
     def make_work() -> Callable[[int, int], None]:
-        w = np.empty((d, d), dtype=flat.dtype)  # this thread's buffer
+        # This thread's buffer: its strict lower triangle stays 0 (potrf
+        # never writes there), so its transpose is a clean lower factor.
+        w = np.zeros((d, d), dtype=flat.dtype)
         wptr = w.ctypes.data
 
         def work(lo: int, hi: int) -> None:
             for i in range(lo, hi):
                 # Through the transpose LAPACK reads the lower triangle (as numpy
                 # does) with its faster lower-triangular potrf; see anadiv._blas.
-                np.copyto(w, flat[i].T)
+                np.copyto(w, flat[i].T, where=keep)
                 if lib.cholesky_transposed_inplace(wptr, d, d) != 0:
                     raise _not_pd(name)
                 np.copyto(out[i], w.T)
-            np.copyto(out[lo:hi], 0, where=upper)  # a factor is returned clean
 
         return work
 
