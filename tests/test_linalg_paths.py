@@ -105,7 +105,9 @@ def test_blocked_solve_matches_textbook(rng, monkeypatch, block):
     m1, m2 = rng.normal(size=(2, n, d))
     s1, s2 = spd(rng, (n,), d), spd(rng, (n,), d)
     monkeypatch.setattr(_linalg, "_MAX_BLOCKS", 100)
-    assert len(_linalg._block_edges(d)) - 1 == max(1, round(d / block))
+    edges = _linalg._block_edges(d)
+    assert edges[0] == 0 and edges[-1] == d and all(a < b for a, b in zip(edges, edges[1:]))
+    assert len(edges) - 1 == {7: 8, 13: 5, 50: 1}[block]  # corners on multiples of 8
     np.testing.assert_allclose(KL(m1, s1, m2, s2), textbook_kl(m1, s1, m2, s2), rtol=RTOL)
     np.testing.assert_allclose(XENT(m1, s1, m2, s2), textbook_cross_entropy(m1, s1, m2, s2), rtol=RTOL)
 
