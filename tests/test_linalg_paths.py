@@ -11,7 +11,7 @@ validated ``MultivariateNormal``. Each is checked here against
 evaluated with plain numpy (``solve`` and ``slogdet``, matrix by matrix) on
 well-conditioned matrices, and against each other, at rtol 1e-12.
 
-Budget: about 10 s.
+Budget: about 2 s (1.3 s measured on 2 cores).
 """
 
 from __future__ import annotations
