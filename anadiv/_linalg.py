@@ -265,13 +265,14 @@ def _cholesky_blas(flat: np.ndarray, name: str, lib: _blas.Routines) -> np.ndarr
         w = _aligned_empty((d, d), flat.dtype)
         w[...] = 0.0
         wptr = w.ctypes.data
+        factor = lib.factorizer(d, d)
 
         def work(lo: int, hi: int) -> None:
             for i in range(lo, hi):
                 # Through the transpose LAPACK reads the lower triangle (as numpy
                 # does) with its faster lower-triangular potrf; see anadiv._blas.
                 np.copyto(w, flat[i].T, where=keep)
-                if lib.cholesky_transposed_inplace(wptr, d, d) != 0:
+                if factor(wptr) != 0:
                     raise _not_pd(name)
                 np.copyto(out[i], w.T)
 
@@ -336,14 +337,12 @@ def _solve_lower_blas(chol: np.ndarray, rhs: np.ndarray, batch: tuple[int, ...],
     obase, ostep = out.ctypes.data, d * k * out.itemsize
 
     def make_work() -> Callable[[int, int], None]:
+        solve = lib.vector_solver(d, d) if k == 1 else lib.solver(d, k, d, k)
+
         def work(lo: int, hi: int) -> None:
             out[lo:hi] = rstack[lo:hi] if ridx is None else rstack[ridx[lo:hi]]
             for i in range(lo, hi):
-                a = lbase + (i if lidx is None else int(lidx[i])) * lstep
-                if k == 1:
-                    lib.solve_lower_vector_inplace(a, d, d, obase + i * ostep)
-                else:
-                    lib.solve_lower_inplace(a, d, d, obase + i * ostep, k, k)
+                solve(lbase + (i if lidx is None else int(lidx[i])) * lstep, obase + i * ostep)
 
         return work
 
@@ -400,15 +399,16 @@ def _whitened_blas(
         m = _aligned_empty((d, d), astack.dtype)  # this thread's buffer
         mptr = m.ctypes.data
         flat_diag = m.reshape(-1)[:: d + 1]
+        # block J: rows j0.. of its columns, against the trailing triangle of L_B
+        solves = [((j0 * d + j0) * size, lib.solver(d - j0, j1 - j0, d, d)) for j0, j1 in blocks]
 
         def work(lo: int, hi: int) -> None:
             for i in range(lo, hi):
                 # L_A is lower triangular, so M is too: rows above j0 of block J stay 0
                 np.copyto(m, astack[i if aidx is None else aidx[i]])
                 lb = bbase + (i if bidx is None else int(bidx[i])) * step
-                for j0, j1 in blocks:
-                    corner = (j0 * d + j0) * size
-                    lib.solve_lower_inplace(lb + corner, d, d - j0, mptr + corner, d, j1 - j0)
+                for corner, solve in solves:
+                    solve(lb + corner, mptr + corner)
                 diag[i] = flat_diag
                 flat_diag[:] = 0.0
                 off[i] = np.einsum("ij,ij->", m, m)

@@ -269,13 +269,18 @@ def test_blas_runs_on_one_thread_while_split_or_when_anadiv_has_one(rng, monkeyp
     if not _blas.can_split():
         pytest.skip("no OpenBLAS thread control in this scipy build")
     seen: list[int] = []
-    original = _blas.Routines.solve_lower_inplace
+    original = _blas.Routines.solver
 
-    def spy(self, *args):
-        seen.append(_blas._get_threads())
-        return original(self, *args)
+    def spying_solver(self, *sizes):
+        solve = original(self, *sizes)
 
-    monkeypatch.setattr(_blas.Routines, "solve_lower_inplace", spy)
+        def spy(a, b):
+            seen.append(_blas._get_threads())
+            solve(a, b)
+
+        return spy
+
+    monkeypatch.setattr(_blas.Routines, "solver", spying_solver)
     monkeypatch.setattr(_linalg, "_MIN_PART_FLOPS", 1.0)
     d = 30
     chol = np.linalg.cholesky(spd(rng, (4,), d))
