@@ -2,7 +2,7 @@
 
 :mod:`anadiv._linalg` loops over a batch of matrices with three routines:
 ``potrf`` (Cholesky), ``trsm`` (triangular solve, many right-hand sides)
-and ``trsv`` (one right-hand side). ``scipy.linalg.lapack``'s wrappers hold
+and ``trsv`` (one right-hand side), plus ``dot``. ``scipy.linalg.lapack``'s wrappers hold
 the GIL during the call and copy every strided argument, so a batch split
 across threads would run one matrix at a time (measured: 2 threads took as
 long as 1). Here the same routines are called through the function
@@ -47,6 +47,7 @@ _P = ctypes.c_void_p
 _TRSM = ctypes.CFUNCTYPE(None, *([_P] * 11))
 _POTRF = ctypes.CFUNCTYPE(None, *([_P] * 5))
 _TRSV = ctypes.CFUNCTYPE(None, *([_P] * 8))
+_DOT = {np.float64: ctypes.CFUNCTYPE(ctypes.c_double, *([_P] * 5)), np.float32: ctypes.CFUNCTYPE(ctypes.c_float, *([_P] * 5))}
 _CHAR = {c: ctypes.c_char_p(c.encode()) for c in "LRUNT"}
 
 
@@ -59,11 +60,24 @@ class Routines:
     (``factorizer`` keeps its ``info`` in its own integer).
     """
 
-    def __init__(self, trsm: Any, trsv: Any, potrf: Any, scalar: Any) -> None:
+    def __init__(self, trsm: Any, trsv: Any, potrf: Any, dot: Any, scalar: Any) -> None:
         self._trsm = trsm
         self._trsv = trsv
         self._potrf = potrf
+        self._dot = dot
         self._one = scalar(1.0)
+
+    def sum_of_squares(self, n: int) -> Callable[[int], float]:
+        """``total(x)``: the sum of squares of ``n`` contiguous numbers at ``x`` (``dot(x, x)``)."""
+        n_, inc = ctypes.c_int(n), ctypes.c_int(1)
+        size, step = ctypes.byref(n_), ctypes.byref(inc)
+        dot = self._dot
+
+        def total(x: int) -> float:
+            return dot(size, x, step, x, step)
+
+        total.keep = (n_, inc)  # type: ignore[attr-defined]
+        return total
 
     def factorizer(self, n: int, ld: int) -> Callable[[int], int]:
         """``factor(ptr)``: Cholesky factor of ``S``, given ``S^T`` as the C-ordered ``n x n`` matrix at ``ptr``.
@@ -151,7 +165,8 @@ def _load() -> None:
                 trsm = _TRSM(_capsule_pointer(cblas, f"{prefix}trsm"))
                 trsv = _TRSV(_capsule_pointer(cblas, f"{prefix}trsv"))
                 potrf = _POTRF(_capsule_pointer(clapack, f"{prefix}potrf"))
-                _routines[np.dtype(dtype)] = Routines(trsm, trsv, potrf, scalar)
+                dot = _DOT[dtype](_capsule_pointer(cblas, f"{prefix}dot"))
+                _routines[np.dtype(dtype)] = Routines(trsm, trsv, potrf, dot, scalar)
             # The OpenBLAS scipy links against is a dependency of cython_blas:
             # dlsym through its handle finds the thread-count functions.
             lib = ctypes.CDLL(cblas.__file__)

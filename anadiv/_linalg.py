@@ -401,6 +401,7 @@ def _whitened_blas(
         flat_diag = m.reshape(-1)[:: d + 1]
         # block J: rows j0.. of its columns, against the trailing triangle of L_B
         solves = [((j0 * d + j0) * size, lib.solver(d - j0, j1 - j0, d, d)) for j0, j1 in blocks]
+        squares = lib.sum_of_squares(d * d)
 
         def work(lo: int, hi: int) -> None:
             for i in range(lo, hi):
@@ -411,7 +412,7 @@ def _whitened_blas(
                     solve(lb + corner, mptr + corner)
                 diag[i] = flat_diag
                 flat_diag[:] = 0.0
-                off[i] = np.einsum("ij,ij->", m, m)
+                off[i] = squares(mptr)  # the diagonal and the upper triangle are 0
 
         return work
 
