@@ -20,34 +20,41 @@ def _symmetry_rtol(dtype: np.dtype) -> float:
     return float(np.sqrt(np.finfo(dtype).eps))
 
 
-# A thread's part of the symmetry check should cover at least this many entries.
+# A thread's part of the symmetry check should cover at least this many
+# entries; within a part, matrices are checked in chunks of about this many.
 _MIN_PART_ENTRIES = 50_000
+_CHUNK_ENTRIES = 32_768
 
 
 def _asymmetry(cov: np.ndarray) -> tuple[bool, float]:
     """Whether some matrix has ``max|cov - cov.T| > rtol * max|cov|``, and the largest ``|cov - cov.T|``.
 
-    Matrix by matrix, so the temporaries stay in cache, and split across
-    threads for large batches (numpy releases the GIL in its loops).
+    In chunks of matrices small enough for the temporaries to stay in cache
+    (one matrix at d = 200, thousands at d = 2), split across threads for
+    large batches (numpy releases the GIL in its loops).
     """
     d = cov.shape[-1]
+    if d == 0 or cov.size == 0:
+        return False, 0.0
     flat = cov.reshape((-1, d, d))
     rtol = _symmetry_rtol(cov.dtype)
+    step = max(1, _CHUNK_ENTRIES // (d * d))
 
     def part(lo: int, hi: int) -> tuple[bool, float]:
         bad, worst = False, 0.0
-        diff = np.empty((d, d), dtype=cov.dtype)
-        for a in flat[lo:hi]:
-            scale = max(float(a.max()), -float(a.min()))
-            np.subtract(a, a.T, out=diff)
-            np.abs(diff, out=diff)
-            asym = float(diff.max())
-            bad = bad or asym > rtol * scale
-            worst = max(worst, asym)
+        buffer = np.empty((min(step, hi - lo), d, d), dtype=cov.dtype)
+        for start in range(lo, hi, step):
+            a = flat[start : min(hi, start + step)]
+            diff = buffer[: len(a)]
+            scale = np.maximum(a.max(axis=(-2, -1)), -a.min(axis=(-2, -1)))
+            np.subtract(a, np.swapaxes(a, -1, -2), out=diff)
+            asym = np.abs(diff, out=diff).max(axis=(-2, -1))
+            bad = bad or bool(np.any(asym > rtol * scale))
+            worst = max(worst, float(asym.max()))
         return bad, worst
 
-    results = run_parts(part, flat.shape[0], max(1, _MIN_PART_ENTRIES // max(1, d * d)))
-    return any(r[0] for r in results), max((r[1] for r in results), default=0.0)
+    results = run_parts(part, flat.shape[0], max(1, _MIN_PART_ENTRIES // (d * d)))
+    return any(r[0] for r in results), max(r[1] for r in results)
 
 
 class MultivariateNormal(Family):
