@@ -111,6 +111,12 @@ def _normal_kl():
     return anadiv.kl_function("normal", "normal")
 
 
+def _standard_batch():
+    """N standard normals: locations, scales, and a copy of the scales to spoil."""
+    scales = np.ones(N)
+    return np.zeros(N), scales, scales.copy()
+
+
 def test_large_batches_use_several_threads():
     seen: set[str] = set()
     kernel = _normal_kl().__wrapped__
@@ -205,9 +211,7 @@ def test_non_contiguous_views():
 
 def test_nan_and_inf_semantics_are_kept():
     f = _normal_kl()
-    m = np.zeros(N)
-    s = np.ones(N)
-    s2 = s.copy()
+    m, s, s2 = _standard_batch()
     m[5], s[7], s2[11], m[N - 1] = np.nan, np.inf, 0.0, np.inf
     with np.errstate(all="ignore"):
         expected = f.__wrapped__(m, s, 0.0, s2)
@@ -272,9 +276,7 @@ def test_many_blocks_per_thread():
 
 def test_callers_floating_point_error_settings_reach_the_workers():
     f = _normal_kl()
-    m = np.zeros(N)
-    s = np.ones(N)
-    s2 = s.copy()
+    m, s, s2 = _standard_batch()
     s2[N - 3] = 0.0  # division by zero in the last block, which a worker evaluates
     with np.errstate(divide="raise", invalid="raise"):
         with pytest.raises(FloatingPointError):
