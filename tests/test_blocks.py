@@ -298,3 +298,19 @@ def test_numpy_scalars_of_other_kinds_go_straight_through():
     f(np.ones(N), np.complex128(1.0))
     f(np.ones(N), np.float16(1.0))
     assert len(calls) == 2
+
+
+def test_one_thread_still_runs_in_blocks():
+    seen = []
+    kernel = _normal_kl().__wrapped__
+
+    def spy(*args):
+        seen.append(np.shape(args[0]))
+        return kernel(*args)
+
+    anadiv.set_num_threads(1)
+    n = 2 * _blocks.BLOCK + 5
+    m, s = np.zeros(n), np.ones(n)
+    got = _blocks.elementwise(spy)(m, s, m + 1.0, s * 2.0)
+    assert seen == [(_blocks.BLOCK,), (_blocks.BLOCK,), (5,)]
+    np.testing.assert_array_equal(got, kernel(m, s, m + 1.0, s * 2.0))
