@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_finite
-from .._linalg import cholesky, factored_copy
 from .._threads import run_parts
 from ._base import Family, Param
 
@@ -128,6 +127,8 @@ class MultivariateNormal(Family):
             # keep an immutable private copy and that factor, which anadiv.kl,
             # logpdf and sample then reuse (anadiv._linalg.factored_copy). The
             # copy makes later in-place changes to the caller's array harmless.
+            from .._linalg import factored_copy  # deferred: import anadiv stays lean
+
             self._params["cov"], _ = factored_copy(self._params["cov"], "cov")
 
     # ------------------------------------------------------------ validation
@@ -173,6 +174,8 @@ class MultivariateNormal(Family):
     # --------------------------------------------------------------- numeric
     @staticmethod
     def _np_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+        from .._linalg import cholesky
+
         chol = cholesky(cov)
         d = chol.shape[-1]
         diff = x - mean
@@ -198,6 +201,8 @@ class MultivariateNormal(Family):
 
     @staticmethod
     def _np_sample(rng: np.random.Generator, size: tuple[int, ...], mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+        from .._linalg import cholesky
+
         chol = cholesky(cov)
         z = rng.standard_normal(size + (chol.shape[-1],))
         return mean + (chol @ z[..., None])[..., 0]
