@@ -576,6 +576,8 @@ def run_demo(emit: Callable[[str], Any] = print, n: int = 100_000, seed: int = 0
         source, where = str(derivation.source), "anadiv/_generated/"
     emit(f"2. The numpy code generated from it ({where}, sympy-free; docstring left out):")
     emit(textwrap.indent(_without_docstring(source).rstrip(), "   "))
+    if source.startswith("@elementwise"):
+        emit("   # @elementwise: batches of 2**17+ values run in blocks on all cores (same values)")
     if "powm1mlog" in source:
         emit("   # powm1mlog(a, b, k) = (a/b)**k - 1 - k*log(a/b), computed without cancellation")
     emit("")
