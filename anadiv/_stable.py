@@ -104,7 +104,9 @@ def _horner(x: np.ndarray, coefs: np.ndarray) -> np.ndarray:
     """``sum(coefs[i] * x**i)`` by Horner's rule."""
     acc = np.full_like(x, coefs[-1])
     for c in coefs[-2::-1]:
-        acc = acc * x + c
+        # in place: the same two roundings per step as acc * x + c, no temporaries
+        acc *= x
+        acc += c
     return acc
 
 
