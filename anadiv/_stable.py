@@ -96,7 +96,10 @@ def _patch(out: np.ndarray, mask: np.ndarray, fn: Any, *args: np.ndarray) -> Non
     The accurate branch runs only where it is needed, so the common case pays
     for one cheap formula plus a comparison.
     """
-    if mask.any():
+    if mask.all():
+        # every element (common inside the gamma-function helpers' loops): no gathers
+        out[...] = fn(*args)
+    elif mask.any():
         out[mask] = fn(*(a[mask] for a in args))
 
 
@@ -110,6 +113,29 @@ def _horner(x: np.ndarray, coefs: np.ndarray) -> np.ndarray:
     return acc
 
 
+def _horner_needed(x: np.ndarray, coefs: np.ndarray) -> np.ndarray:
+    """:func:`_horner` with only the leading coefficients ``max|x|`` needs.
+
+    For the helpers' series (positive, decreasing ``coefs``, ``|x| < 1``, the
+    value at least ``coefs[0] / 3``) the terms left out after ``k`` are below
+    ``6 coefs[k] max|x|^k``; ``k`` is the first index where that is under
+    1e-19 of ``coefs[0]``. Arguments near the series' edge keep every term;
+    small ones (the common case inside the gamma-function helpers' loops)
+    need a handful.
+    """
+    if x.size == 0:
+        return _horner(x, coefs)
+    xmax = float(np.max(np.abs(x)))
+    if not xmax < 1.0:  # also nan: all terms, as before
+        return _horner(x, coefs)
+    power = 1.0
+    for k in range(1, len(coefs)):
+        power *= xmax
+        if 6.0 * coefs[k] * power <= 1e-19 * coefs[0]:
+            return _horner(x, coefs[:k])
+    return _horner(x, coefs)
+
+
 # ----------------------------------------------------------------- exp and log
 
 # e^u - 1 - u = u^2 * sum_{k>=0} u^k / (k+2)!   (|u| < 1: 19 terms reach 1e-17)
@@ -117,7 +143,7 @@ _EXPM1MX_COEFS = np.array([1.0 / np.prod(np.arange(1.0, k + 3.0)) for k in range
 
 
 def _expm1mx_series(u: np.ndarray) -> np.ndarray:
-    return u * u * _horner(u, _EXPM1MX_COEFS)
+    return u * u * _horner_needed(u, _EXPM1MX_COEFS)
 
 
 def expm1mx(u: Any) -> Any:
@@ -149,7 +175,7 @@ _ATANH_COEFS = np.array([1.0 / (2 * k + 3) for k in range(20)])
 def _log1pmx_series(t: np.ndarray) -> np.ndarray:
     z = t / (2.0 + t)
     z2 = z * z
-    return -t * z + 2.0 * z * z2 * _horner(z2, _ATANH_COEFS)
+    return -t * z + 2.0 * z * z2 * _horner_needed(z2, _ATANH_COEFS)
 
 
 def log1pmx(t: Any) -> Any:
