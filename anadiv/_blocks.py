@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._threads import get_num_threads, run_parts
+from ._threads import get_num_threads, run_chunks
 
 __all__ = ["elementwise", "MIN_SPLIT", "BLOCK"]
 
@@ -104,22 +104,24 @@ def _run(kernel: Callable[..., Any], args: tuple[Any, ...], event_ndim: int) -> 
     # np.errstate is per thread: the workers follow the caller's (e.g. over="raise")
     errors = np.geterr()
 
-    def work(first: int, last: int) -> bool:
+    def work(first: int, last: int) -> None:
         with np.errstate(**errors):
-            return _blocks_of(first, last)
+            for b in range(first, last):
+                lo, hi = b * step, min((b + 1) * step, length)
+                value = kernel(*(v[lo:hi] if type(v) is np.ndarray and v.ndim else v for v in views))
+                if getattr(value, "dtype", None) != dtype:
+                    raise _OtherDtype  # a function with another dtype rule: no silent cast
+                out[lo:hi] = value
 
-    def _blocks_of(first: int, last: int) -> bool:
-        for b in range(first, last):
-            lo, hi = b * step, min((b + 1) * step, length)
-            value = kernel(*(v[lo:hi] if type(v) is np.ndarray and v.ndim else v for v in views))
-            if getattr(value, "dtype", None) != dtype:
-                return False  # a function with another dtype rule: no silent cast
-            out[lo:hi] = value
-        return True
-
-    if not all(run_parts(work, n_blocks)):
+    try:
+        run_chunks(lambda: work, n_blocks, 1)
+    except _OtherDtype:
         return kernel(*args)
     return out.reshape(batch)
+
+
+class _OtherDtype(Exception):
+    """A block's result has another dtype than the one predicted for ``out``."""
 
 
 def elementwise(kernel: Callable[..., Any] | None = None, *, event_ndim: int = 0) -> Any:

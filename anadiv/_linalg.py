@@ -42,7 +42,6 @@ holds, so a remembered factor can never be stale.
 
 from __future__ import annotations
 
-import threading
 import weakref
 from typing import Any, Callable
 
@@ -159,25 +158,6 @@ def _remembered(cov: Any) -> np.ndarray | None:
 
 
 # -------------------------------------------------------------- the loop
-class _Queue:
-    """Hands out ``range(n)`` in chunks of ``size``, each once, to whichever thread asks next."""
-
-    def __init__(self, n: int, size: int) -> None:
-        self._n = n
-        self._size = size
-        self._next = 0
-        self._lock = threading.Lock()
-        self.failed = False
-
-    def take(self) -> tuple[int, int] | None:
-        with self._lock:
-            lo = self._next
-            if lo >= self._n or self.failed:
-                return None
-            self._next = min(self._n, lo + self._size)
-            return lo, self._next
-
-
 def _for_each(make_work: Callable[[], Callable[[int, int], None]], n: int, flops_per_item: float) -> None:
     """Run ``work(lo, hi)`` over chunks covering ``range(n)``, split across threads when it pays.
 
@@ -189,26 +169,15 @@ def _for_each(make_work: Callable[[], Callable[[int, int], None]], n: int, flops
     also when anadiv is set to one thread (``set_num_threads(1)``: the
     caller runs one computation per core); see :mod:`anadiv._blas`.
     """
-    from ._threads import get_num_threads, run_parts
+    from ._threads import get_num_threads, run_chunks
 
     threads = get_num_threads()
     min_part = max(1, int(_MIN_PART_FLOPS // max(flops_per_item, 1.0)))
     if not _blas.can_split():
         make_work()(0, n)
     elif threads > 1 and n >= 2 * min_part:
-        queue = _Queue(n, max(1, min_part // 4))
-
-        def drain(_lo: int, _hi: int) -> None:
-            work = make_work()
-            try:
-                while (chunk := queue.take()) is not None:
-                    work(*chunk)
-            except BaseException:
-                queue.failed = True  # the others stop early; run_parts re-raises this
-                raise
-
         with _blas.one_blas_thread():
-            run_parts(drain, n, min_part)
+            run_chunks(make_work, n, min_part // 4, min_part)
     elif threads == 1:
         with _blas.one_blas_thread():
             make_work()(0, n)

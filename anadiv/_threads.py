@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["get_num_threads", "set_num_threads", "run_parts", "split"]
+__all__ = ["get_num_threads", "set_num_threads", "run_parts", "run_chunks", "split"]
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -191,3 +191,64 @@ def run_parts(fn: Callable[[int, int], Any], n: int, min_part: int = 1) -> list[
         raise first_error
     return results
 
+
+class _ChunkQueue:
+    """Hands out ``range(n)`` in chunks of ``size``, each once, to whichever thread asks next."""
+
+    def __init__(self, n: int, size: int) -> None:
+        self._n = n
+        self._size = size
+        self._next = 0
+        self._lock = threading.Lock()
+        self.failed = False
+
+    def take(self) -> tuple[int, int] | None:
+        with self._lock:
+            lo = self._next
+            if lo >= self._n or self.failed:
+                return None
+            self._next = min(self._n, lo + self._size)
+            return lo, self._next
+
+
+def run_chunks(make_work: Callable[[], Callable[[int, int], Any]], n: int, chunk: int, min_part: int = 1) -> None:
+    """Call ``work(lo, hi)`` on chunks of ``range(n)`` handed out to the threads as they ask.
+
+    Unlike :func:`run_parts` (fixed contiguous parts), each thread takes the
+    next ``chunk`` items when it is done with its last ones, so a core slowed
+    by another process does not hold the others up. ``make_work()`` is called
+    once per thread and returns that thread's ``work`` (room for per-thread
+    buffers). The first exception stops the other threads at their next chunk
+    and is re-raised.
+
+    Parameters
+    ----------
+    make_work : callable
+        Returns ``work(lo, hi)`` for indices ``lo <= i < hi``; chunks do not
+        overlap, so the work may write to disjoint memory without locks.
+    n : int
+        Number of items.
+    chunk : int
+        Items per chunk.
+    min_part : int
+        Smallest number of items worth a thread of its own.
+
+    Examples
+    --------
+    >>> done = []
+    >>> run_chunks(lambda: lambda lo, hi: done.append((lo, hi)), 10, 4)
+    >>> sorted(done)
+    [(0, 4), (4, 8), (8, 10)]
+    """
+    queue = _ChunkQueue(n, max(1, chunk))
+
+    def drain(_lo: int, _hi: int) -> None:
+        work = make_work()
+        try:
+            while (taken := queue.take()) is not None:
+                work(*taken)
+        except BaseException:
+            queue.failed = True  # the others stop at their next chunk; run_parts re-raises this
+            raise
+
+    run_parts(drain, n, min_part)

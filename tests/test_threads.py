@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -111,3 +112,42 @@ def test_pool_works_in_a_forked_child():
     )
     result = subprocess.run([sys.executable, "-c", code], timeout=60)
     assert result.returncode == 0
+
+
+def test_run_chunks_hands_out_every_item_once():
+    anadiv.set_num_threads(2)
+    lock = threading.Lock()
+    seen: list[int] = []
+    makers: list[str] = []
+
+    def make_work():
+        with lock:
+            makers.append(threading.current_thread().name)
+
+        def work(lo, hi):
+            with lock:
+                seen.extend(range(lo, hi))
+
+        return work
+
+    _threads.run_chunks(make_work, 1001, 7, min_part=100)
+    assert sorted(seen) == list(range(1001))
+    assert len(makers) == 2 and len(set(makers)) == 2  # one work function per thread
+
+
+def test_run_chunks_stops_the_others_after_an_error():
+    anadiv.set_num_threads(2)
+    taken: list[int] = []
+
+    def make_work():
+        def work(lo, hi):
+            taken.append(lo)
+            if lo == 0:
+                raise KeyError("first chunk")
+            time.sleep(0.001)
+
+        return work
+
+    with pytest.raises(KeyError, match="first chunk"):
+        _threads.run_chunks(make_work, 10_000, 1, min_part=10)
+    assert len(taken) < 10_000
