@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._threads import get_num_threads, run_chunks
+from ._threads import get_num_threads, run_parts
 
 __all__ = ["elementwise", "MIN_SPLIT", "BLOCK"]
 
@@ -114,7 +114,10 @@ def _run(kernel: Callable[..., Any], args: tuple[Any, ...], event_ndim: int) -> 
                 out[lo:hi] = value
 
     try:
-        run_chunks(lambda: work, n_blocks, 1)
+        # fixed contiguous runs of blocks, one per thread: with a handful of
+        # blocks a shared queue could leave a thread idle (the first one to
+        # start may take them all)
+        run_parts(work, n_blocks)
     except _OtherDtype:
         return kernel(*args)
     return out.reshape(batch)
