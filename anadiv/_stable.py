@@ -379,7 +379,8 @@ def _powm1mlog_scalar(a: float, b: float, k: float) -> np.float64:
     if k == 2.0:
         t *= t + 2.0
     if t < -0.99:
-        return np.float64(t - k * math.log(a / b))
+        # far ratios: log a - log b, since a / b may underflow to 0
+        return np.float64(t - k * (math.log(a) - math.log(b)))
     if abs(t) < 0.05:
         z = t / (2.0 + t)
         z2 = z * z
@@ -711,6 +712,11 @@ def _as64(*xs: Any) -> tuple[tuple[np.ndarray, ...], Any]:
     return tuple(a.astype(np.float64) for a in arrs), arrs[0].dtype
 
 
+#: Largest ratio sum|terms| / value a helper accepts before it returns NaN for the
+#: exact fallback (the same bound as anadiv._refine.CANCELLATION for float64).
+_CANCELLATION = 256.0
+
+
 def gamma_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     r"""KL between Gamma distributions (shape ``a``, rate ``b``), without cancellation.
 
@@ -738,8 +744,12 @@ def gamma_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     (a1, b1, a2, b2), dtype = _as64(a1, b1, a2, b2)
     da = a2 - a1
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        generic = (np.asarray(lgamma_bregman(a1, a2)) + a1 * np.asarray(powm1mlog(b1, b2, -1.0))
-                   + da * np.asarray(log_ratio(b1, b2)))
+        bregman = np.asarray(lgamma_bregman(a1, a2)) + a1 * np.asarray(powm1mlog(b1, b2, -1.0))
+        cross = da * np.asarray(log_ratio(b1, b2))
+        generic = bregman + cross
+        # the last term has either sign: where it cancels the nonnegative rest by
+        # more than the float result can carry, NaN hands the element to anadiv._refine
+        generic = np.where(bregman + np.abs(cross) <= _CANCELLATION * generic, generic, np.nan)
         big = np.minimum(a1, a2) >= _X0
         out = generic
         if np.any(big):
@@ -782,8 +792,14 @@ def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     s1 = a1 + b1
     s2 = a2 + b2
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        generic = (np.asarray(lgamma_bregman(a1, a2)) + np.asarray(lgamma_bregman(b1, b2))
-                   - np.asarray(_two_branch(*_floats(s1, s2, ds), _lgamma_bregman_near, _lgamma_bregman_far)))
+        terms_a = np.asarray(lgamma_bregman(a1, a2))
+        terms_b = np.asarray(lgamma_bregman(b1, b2))
+        terms_s = np.asarray(_two_branch(*_floats(s1, s2, ds), _lgamma_bregman_near, _lgamma_bregman_far))
+        generic = terms_a + terms_b - terms_s
+        # the three Bregman terms are nonnegative but may cancel; where they do by
+        # more than the float result can carry, NaN hands the element to
+        # anadiv._refine (the generated code's exact fallback)
+        generic = np.where(terms_a + terms_b + terms_s <= _CANCELLATION * generic, generic, np.nan)
         big = np.minimum(np.minimum(a1, a2), np.minimum(b1, b2)) >= _X0
         out = generic
         if np.any(big):

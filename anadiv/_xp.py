@@ -113,6 +113,8 @@ class NumpyNamespace:
             value = importlib.import_module("anadiv._stable")
         elif item == "_linalg":
             value = importlib.import_module("anadiv._linalg")
+        elif item == "_refine":
+            value = importlib.import_module("anadiv._refine")
         else:
             raise AttributeError(f"array namespace 'numpy' has no attribute {item!r}")
         setattr(type(self), item, value)

@@ -79,7 +79,15 @@ def entropy_beta(a, b):
     -0.04026991966...
     """
     xp = namespace(a, b)
-    return xp._stable.lgamma_mpsi(a, 1) + xp._stable.lgamma_mpsi(b, 1) - xp._stable.lgamma_mpsi(a + b, 2)
+    t0 = xp._stable.lgamma_mpsi(a, 1)
+    t1 = xp._stable.lgamma_mpsi(b, 1)
+    t2 = -xp._stable.lgamma_mpsi(a + b, 2)
+    return xp._refine.checked('entropy', t0 + t1 + t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _entropy_beta_exact, a, b)
+
+
+def _entropy_beta_exact(mpmath, a, b):
+    """The derived expression of :func:`entropy_beta` for mpmath (see anadiv._refine)."""
+    return -a*mpmath.polygamma(0, a) + a*mpmath.polygamma(0, a + b) - b*mpmath.polygamma(0, b) + b*mpmath.polygamma(0, a + b) + mpmath.loggamma(a) + mpmath.loggamma(b) - mpmath.loggamma(a + b) + mpmath.polygamma(0, a) + mpmath.polygamma(0, b) - 2*mpmath.polygamma(0, a + b)
 
 
 @elementwise
@@ -118,7 +126,12 @@ def kl_beta_beta(a_1, b_1, a_2, b_2):
     0.3558657601...
     """
     xp = namespace(a_1, b_1, a_2, b_2)
-    return xp._stable.beta_bregman(a_1, b_1, a_2, b_2)
+    return xp._refine.checked('kl', xp._stable.beta_bregman(a_1, b_1, a_2, b_2), None, _kl_beta_beta_exact, a_1, b_1, a_2, b_2)
+
+
+def _kl_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
+    """The derived expression of :func:`kl_beta_beta` for mpmath (see anadiv._refine)."""
+    return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) - a_2*mpmath.polygamma(0, a_1) + a_2*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - b_2*mpmath.polygamma(0, b_1) + b_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.loggamma(a_1) + mpmath.loggamma(a_2) - mpmath.loggamma(b_1) + mpmath.loggamma(b_2) + mpmath.loggamma(a_1 + b_1) - mpmath.loggamma(a_2 + b_2)
 
 
 @elementwise
@@ -156,8 +169,18 @@ def kl_beta_exponential(a_1, b_1, rate_2):
     0.4316397922...
     """
     xp = namespace(a_1, b_1, rate_2)
-    t0 = a_1 + b_1
-    return a_1*rate_2/t0 - xp.log(rate_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2)
+    t0 = xp.log(rate_2)
+    t1 = xp._stable.lgamma_mpsi(a_1, 1)
+    t2 = xp._stable.lgamma_mpsi(b_1, 1)
+    t3 = a_1 + b_1
+    t4 = xp._stable.lgamma_mpsi(t3, 2)
+    t5 = (1/t3)
+    return xp._refine.checked('kl', a_1*rate_2*t5 - t0 - t1 - t2 + t4, a_1*rate_2*t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _kl_beta_exponential_exact, a_1, b_1, rate_2)
+
+
+def _kl_beta_exponential_exact(mpmath, a_1, b_1, rate_2):
+    """The derived expression of :func:`kl_beta_exponential` for mpmath (see anadiv._refine)."""
+    return a_1*rate_2/(a_1 + b_1) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(rate_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -196,8 +219,19 @@ def kl_beta_gamma(a_1, b_1, shape_2, rate_2):
     0.1749943078...
     """
     xp = namespace(a_1, b_1, shape_2, rate_2)
-    t0 = a_1 + b_1
-    return a_1*rate_2/t0 - shape_2*xp.log(rate_2) - xp._stable.lgamma_mpsi(a_1, shape_2) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, shape_2 + 1) + xp.gammaln(shape_2)
+    t0 = xp.gammaln(shape_2)
+    t1 = -shape_2*xp.log(rate_2)
+    t2 = -xp._stable.lgamma_mpsi(a_1, shape_2)
+    t3 = -xp._stable.lgamma_mpsi(b_1, 1)
+    t4 = a_1 + b_1
+    t5 = xp._stable.lgamma_mpsi(t4, shape_2 + 1)
+    t6 = a_1*rate_2/t4
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5), _kl_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
+
+
+def _kl_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_beta_gamma` for mpmath (see anadiv._refine)."""
+    return a_1*rate_2/(a_1 + b_1) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(shape_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -259,21 +293,39 @@ def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
         t2 = -a_1
         t3 = (loc_2 <= 0)
         t4 = xp.where(t3, loc_2, -1)
-        t5 = xp.log(scale_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2) + 0.6931471805599453
-        t6 = (loc_2 >= 1)
-        t7 = xp.where(t6, loc_2, 2)
-        t8 = xp.beta(a_1, b_1)
-        t9 = scale_2*t8
-        t10 = (1/(a_1*t9 + b_1*t9))
-        t11 = t10*t8
-        t12 = a_1*t11
-        t13 = xp.where((loc_2 > 0), loc_2, 1)
-        t14 = b_1*t11
-        t15 = a_1 + 1
-        t16 = 2*t10*xp.beta(t15, b_1)
-        t17 = xp._stable.betainc_reg(t15, b_1, t13)
-        t18 = t13*xp._stable.betainc_reg(a_1, b_1, t13)
-        return xp.where(t3, -t1*(a_1*t4 + b_1*t4 + t2) + t5, xp.where(t6, t1*(a_1*t7 + b_1*t7 + t2) + t5, -a_1*t16*t17 - b_1*t16*t17 - t12*t13 + 2*t12*t18 + t12 - t13*t14 + 2*t14*t18 + t5))
+        t5 = -t1*(a_1*t4 + b_1*t4 + t2)
+        t6 = -xp._stable.lgamma_mpsi(a_1, 1)
+        t7 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t8 = xp._stable.lgamma_mpsi(t0, 2)
+        t9 = xp.log(scale_2)
+        t10 = t6 + t7 + t8 + t9 + 0.6931471805599453
+        t11 = (loc_2 >= 1)
+        t12 = xp.where(t11, loc_2, 2)
+        t13 = t1*(a_1*t12 + b_1*t12 + t2)
+        t14 = xp.beta(a_1, b_1)
+        t15 = scale_2*t14
+        t16 = (1/(a_1*t15 + b_1*t15))
+        t17 = t14*t16
+        t18 = a_1*t17
+        t19 = xp.where((loc_2 > 0), loc_2, 1)
+        t20 = -t18*t19
+        t21 = b_1*t17
+        t22 = -t19*t21
+        t23 = a_1 + 1
+        t24 = 2*t16*xp.beta(t23, b_1)
+        t25 = xp._stable.betainc_reg(t23, b_1, t19)
+        t26 = -a_1*t24*t25
+        t27 = -b_1*t24*t25
+        t28 = t19*xp._stable.betainc_reg(a_1, b_1, t19)
+        t29 = 2*t18*t28
+        t30 = 2*t21*t28
+        t31 = xp.abs(t6) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t3, t10 + t5, xp.where(t11, t10 + t13, t10 + t18 + t20 + t22 + t26 + t27 + t29 + t30)), xp.where(t3, t31 + xp.abs(t5), xp.where(t11, t31 + xp.abs(t13), t31 + xp.abs(t18) + xp.abs(t20) + xp.abs(t22) + xp.abs(t26) + xp.abs(t27) + xp.abs(t29) + xp.abs(t30))), _kl_beta_laplace_exact, a_1, b_1, loc_2, scale_2)
+
+
+def _kl_beta_laplace_exact(mpmath, a_1, b_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_beta_laplace` for mpmath (see anadiv._refine)."""
+    return ((a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(a_1*scale_2 + b_1*scale_2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - loc_2/scale_2 + mpmath.log(2*scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1)) if (loc_2 <= 0) else (a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) - a_1/(a_1*scale_2 + b_1*scale_2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + loc_2/scale_2 + mpmath.log(2*scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1)) if (loc_2 >= 1) else (2*a_1*loc_2*mpmath.beta(a_1, b_1)*mpmath.betainc_reg(a_1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) - a_1*loc_2*mpmath.beta(a_1, b_1)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1*mpmath.beta(a_1, b_1)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) - 2*a_1*mpmath.beta(a_1 + 1, b_1)*mpmath.betainc_reg(a_1 + 1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) + 2*b_1*loc_2*mpmath.beta(a_1, b_1)*mpmath.betainc_reg(a_1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) - b_1*loc_2*mpmath.beta(a_1, b_1)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - 2*b_1*mpmath.beta(a_1 + 1, b_1)*mpmath.betainc_reg(a_1 + 1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) + mpmath.log(2*scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1)))
 
 
 @elementwise
@@ -315,14 +367,26 @@ def kl_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     1.473162206...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = a_1 + b_1
-    t1 = sigma_2**2
-    t2 = (1/t1)
-    t3 = (1/2)*t2
-    t4 = xp.digamma(a_1)
-    t5 = xp.digamma(t0)
-    t6 = mu_2*t2
-    return t3*t4**2 + t3*t5**2 + t3*(2*b_1*t1 + mu_2**2) + t3*xp.polygamma(1, a_1) - t3*xp.polygamma(1, t0) + t4*(a_1 - t2*t5 - t6) + t5*(-t0 + t6 + 1) + xp.log(sigma_2) + xp._stable.lgamma_diff(a_1, t0) - xp._stable.lgamma_mpsi(b_1, 1) + 0.9189385332046727
+    t0 = -xp._stable.lgamma_mpsi(b_1, 1)
+    t1 = xp.digamma(a_1)
+    t2 = sigma_2**2
+    t3 = (1/t2)
+    t4 = mu_2*t3
+    t5 = a_1 + b_1
+    t6 = xp.digamma(t5)
+    t7 = t1*(a_1 - t3*t6 - t4)
+    t8 = t6*(t4 - t5 + 1)
+    t9 = (1/2)*t3
+    t10 = -t9*xp.polygamma(1, t5)
+    t11 = xp._stable.lgamma_diff(a_1, t5)
+    t12 = xp.log(sigma_2)
+    t13 = t1**2*t9 + t6**2*t9 + t9*(2*b_1*t2 + mu_2**2) + t9*xp.polygamma(1, a_1) + 0.9189385332046727
+    return xp._refine.checked('kl', t0 + t10 + t11 + t12 + t13 + t7 + t8, t13 + xp.abs(t0) + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t7) + xp.abs(t8), _kl_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
+
+
+def _kl_beta_lognormal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_beta_lognormal` for mpmath (see anadiv._refine)."""
+    return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.polygamma(0, a_1)/sigma_2**2 + mu_2*mpmath.polygamma(0, a_1 + b_1)/sigma_2**2 + mpmath.log(sigma_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, a_1)**2/sigma_2**2 - mpmath.polygamma(0, a_1)*mpmath.polygamma(0, a_1 + b_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, a_1 + b_1)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(1, a_1)/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(1, a_1 + b_1)/sigma_2**2
 
 
 @elementwise
@@ -364,13 +428,23 @@ def kl_beta_normal(a_1, b_1, mu_2, sigma_2):
     3.210870241...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = a_1 + b_1
-    t1 = a_1**2
-    t2 = 2*mu_2
-    t3 = a_1*t2
-    t4 = mu_2**2
-    t5 = a_1*t4
-    return xp.log(sigma_2) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t0, 2) + 0.9189385332046727 + (1/2)*(a_1 + b_1**2*t4 - b_1*t3 + b_1*t4 + 2*b_1*t5 - t1*t2 + t1*t4 + t1 - t3 + t5)/(sigma_2**2*t0*(t0 + 1))
+    t0 = xp.log(sigma_2)
+    t1 = -xp._stable.lgamma_mpsi(a_1, 1)
+    t2 = -xp._stable.lgamma_mpsi(b_1, 1)
+    t3 = a_1 + b_1
+    t4 = xp._stable.lgamma_mpsi(t3, 2)
+    t5 = a_1**2
+    t6 = 2*mu_2
+    t7 = a_1*t6
+    t8 = mu_2**2
+    t9 = a_1*t8
+    t10 = (1/2)*(a_1 + b_1**2*t8 - b_1*t7 + b_1*t8 + 2*b_1*t9 - t5*t6 + t5*t8 + t5 - t7 + t9)/(sigma_2**2*t3*(t3 + 1))
+    return xp._refine.checked('kl', t0 + t1 + t10 + t2 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t10) + xp.abs(t2) + xp.abs(t4) + 0.9189385332046727, _kl_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
+
+
+def _kl_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_beta_normal` for mpmath (see anadiv._refine)."""
+    return a_1**2/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) - a_1*mu_2/(a_1*sigma_2**2 + b_1*sigma_2**2) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -410,9 +484,19 @@ def kl_beta_uniform(a_1, b_1, low_2, high_2):
     """
     xp = namespace(a_1, b_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (high_2 >= 1)
-        t1 = (low_2 <= 0)
-        return xp.where(xp.logical_and(t0, t1), xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1)) - xp._stable.lgamma_mpsi(a_1, 1) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(a_1 + b_1, 2), xp.inf)
+        t0 = -xp._stable.lgamma_mpsi(a_1, 1)
+        t1 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t2 = xp._stable.lgamma_mpsi(a_1 + b_1, 2)
+        t3 = (high_2 >= 1)
+        t4 = (low_2 <= 0)
+        t5 = xp.log(xp.where(t3, high_2, 2) - xp.where(t4, low_2, -1))
+        t6 = xp.logical_and(t3, t4)
+        return xp._refine.checked('kl', xp.where(t6, t0 + t1 + t2 + t5, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_beta_uniform_exact, a_1, b_1, low_2, high_2)
+
+
+def _kl_beta_uniform_exact(mpmath, a_1, b_1, low_2, high_2):
+    """The derived expression of :func:`kl_beta_uniform` for mpmath (see anadiv._refine)."""
+    return ((a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + mpmath.log(high_2 - low_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1)) if (high_2 >= 1) and (low_2 <= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -452,8 +536,18 @@ def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
     """
     xp = namespace(a_1, b_1, shape_2, scale_2)
     t0 = shape_2*xp.log(scale_2)
-    t1 = a_1 + b_1
-    return t0 + xp.exp(-t0 + xp._stable.lgamma_diff(a_1, t1) + xp._stable.lgamma_diff(shape_2 + t1, a_1 + shape_2)) - xp.log(shape_2) - xp._stable.lgamma_mpsi(a_1, shape_2) - xp._stable.lgamma_mpsi(b_1, 1) + xp._stable.lgamma_mpsi(t1, shape_2 + 1)
+    t1 = -xp.log(shape_2)
+    t2 = -xp._stable.lgamma_mpsi(a_1, shape_2)
+    t3 = -xp._stable.lgamma_mpsi(b_1, 1)
+    t4 = a_1 + b_1
+    t5 = xp._stable.lgamma_mpsi(t4, shape_2 + 1)
+    t6 = xp.exp(-t0 + xp._stable.lgamma_diff(a_1, t4) + xp._stable.lgamma_diff(shape_2 + t4, a_1 + shape_2))
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), _kl_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+
+
+def _kl_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_beta_weibull` for mpmath (see anadiv._refine)."""
+    return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1) + scale_2**(-shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)
 
 
 @elementwise
@@ -491,7 +585,17 @@ def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
     """
     xp = namespace(a_1, b_1, a_2, b_2)
     t0 = a_1 + b_1
-    return xp._stable.lgamma_bregman(a_1, a_2) + xp._stable.lgamma_bregman(b_1, b_2) - xp._stable.lgamma_bregman(t0, a_2 + b_2) + xp._stable.lgamma_mpsi(a_1, 1) + xp._stable.lgamma_mpsi(b_1, 1) - xp._stable.lgamma_mpsi(t0, 2)
+    t1 = -xp._stable.lgamma_bregman(t0, a_2 + b_2)
+    t2 = -xp._stable.lgamma_mpsi(t0, 2)
+    t3 = xp._stable.lgamma_mpsi(a_1, 1)
+    t4 = xp._stable.lgamma_mpsi(b_1, 1)
+    t5 = xp._stable.lgamma_bregman(a_1, a_2) + xp._stable.lgamma_bregman(b_1, b_2)
+    return xp._refine.checked('cross_entropy', t1 + t2 + t3 + t4 + t5, t5 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4), _cross_entropy_beta_beta_exact, a_1, b_1, a_2, b_2)
+
+
+def _cross_entropy_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_beta_beta` for mpmath (see anadiv._refine)."""
+    return -a_2*mpmath.polygamma(0, a_1) + a_2*mpmath.polygamma(0, a_1 + b_1) - b_2*mpmath.polygamma(0, b_1) + b_2*mpmath.polygamma(0, a_1 + b_1) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) + mpmath.polygamma(0, a_1) + mpmath.polygamma(0, b_1) - 2*mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -526,7 +630,14 @@ def cross_entropy_beta_exponential(a_1, b_1, rate_2):
     0.8723605932...
     """
     xp = namespace(a_1, b_1, rate_2)
-    return a_1*rate_2/(a_1 + b_1) - xp.log(rate_2)
+    t0 = -xp.log(rate_2)
+    t1 = a_1*rate_2/(a_1 + b_1)
+    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_beta_exponential_exact, a_1, b_1, rate_2)
+
+
+def _cross_entropy_beta_exponential_exact(mpmath, a_1, b_1, rate_2):
+    """The derived expression of :func:`cross_entropy_beta_exponential` for mpmath (see anadiv._refine)."""
+    return a_1*rate_2/(a_1 + b_1) - mpmath.log(rate_2)
 
 
 @elementwise
@@ -563,9 +674,19 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
     1.085777635...
     """
     xp = namespace(a_1, b_1, shape_2, rate_2)
-    t0 = a_1 + b_1
-    t1 = shape_2 - 1
-    return a_1*rate_2/t0 - shape_2*xp.log(rate_2) - t1*xp.digamma(a_1) + t1*xp.digamma(t0) + xp.gammaln(shape_2)
+    t0 = xp.gammaln(shape_2)
+    t1 = -shape_2*xp.log(rate_2)
+    t2 = a_1 + b_1
+    t3 = a_1*rate_2/t2
+    t4 = shape_2 - 1
+    t5 = -t4*xp.digamma(a_1)
+    t6 = t4*xp.digamma(t2)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t5 + t6, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t6), _cross_entropy_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
+
+
+def _cross_entropy_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_beta_gamma` for mpmath (see anadiv._refine)."""
+    return a_1*rate_2/(a_1 + b_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) + mpmath.loggamma(shape_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -618,21 +739,36 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
         t1 = -a_1
         t2 = (loc_2 <= 0)
         t3 = xp.where(t2, loc_2, -1)
-        t4 = xp.log(scale_2) + 0.6931471805599453
-        t5 = (loc_2 >= 1)
-        t6 = xp.where(t5, loc_2, 2)
-        t7 = xp.beta(a_1, b_1)
-        t8 = scale_2*t7
-        t9 = (1/(a_1*t8 + b_1*t8))
-        t10 = t7*t9
-        t11 = a_1*t10
-        t12 = xp.where((loc_2 > 0), loc_2, 1)
-        t13 = b_1*t10
-        t14 = a_1 + 1
-        t15 = 2*t9*xp.beta(t14, b_1)
-        t16 = xp._stable.betainc_reg(t14, b_1, t12)
-        t17 = t12*xp._stable.betainc_reg(a_1, b_1, t12)
-        return xp.where(t2, -t0*(a_1*t3 + b_1*t3 + t1) + t4, xp.where(t5, t0*(a_1*t6 + b_1*t6 + t1) + t4, -a_1*t15*t16 - b_1*t15*t16 - t11*t12 + 2*t11*t17 + t11 - t12*t13 + 2*t13*t17 + t4))
+        t4 = -t0*(a_1*t3 + b_1*t3 + t1)
+        t5 = xp.log(scale_2)
+        t6 = t5 + 0.6931471805599453
+        t7 = (loc_2 >= 1)
+        t8 = xp.where(t7, loc_2, 2)
+        t9 = t0*(a_1*t8 + b_1*t8 + t1)
+        t10 = xp.beta(a_1, b_1)
+        t11 = scale_2*t10
+        t12 = (1/(a_1*t11 + b_1*t11))
+        t13 = t10*t12
+        t14 = a_1*t13
+        t15 = xp.where((loc_2 > 0), loc_2, 1)
+        t16 = -t14*t15
+        t17 = b_1*t13
+        t18 = -t15*t17
+        t19 = a_1 + 1
+        t20 = 2*t12*xp.beta(t19, b_1)
+        t21 = xp._stable.betainc_reg(t19, b_1, t15)
+        t22 = -a_1*t20*t21
+        t23 = -b_1*t20*t21
+        t24 = t15*xp._stable.betainc_reg(a_1, b_1, t15)
+        t25 = 2*t14*t24
+        t26 = 2*t17*t24
+        t27 = xp.abs(t5) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t2, t4 + t6, xp.where(t7, t6 + t9, t14 + t16 + t18 + t22 + t23 + t25 + t26 + t6)), xp.where(t2, t27 + xp.abs(t4), xp.where(t7, t27 + xp.abs(t9), t27 + xp.abs(t14) + xp.abs(t16) + xp.abs(t18) + xp.abs(t22) + xp.abs(t23) + xp.abs(t25) + xp.abs(t26))), _cross_entropy_beta_laplace_exact, a_1, b_1, loc_2, scale_2)
+
+
+def _cross_entropy_beta_laplace_exact(mpmath, a_1, b_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_beta_laplace` for mpmath (see anadiv._refine)."""
+    return ((a_1/(a_1*scale_2 + b_1*scale_2) - loc_2/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (-a_1/(a_1*scale_2 + b_1*scale_2) + loc_2/scale_2 + mpmath.log(2*scale_2)) if (loc_2 >= 1) else (2*a_1*loc_2*mpmath.beta(a_1, b_1)*mpmath.betainc_reg(a_1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) - a_1*loc_2*mpmath.beta(a_1, b_1)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) + a_1*mpmath.beta(a_1, b_1)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) - 2*a_1*mpmath.beta(a_1 + 1, b_1)*mpmath.betainc_reg(a_1 + 1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) + 2*b_1*loc_2*mpmath.beta(a_1, b_1)*mpmath.betainc_reg(a_1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) - b_1*loc_2*mpmath.beta(a_1, b_1)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) - 2*b_1*mpmath.beta(a_1 + 1, b_1)*mpmath.betainc_reg(a_1 + 1, b_1, 0, loc_2)/(a_1*scale_2*mpmath.beta(a_1, b_1) + b_1*scale_2*mpmath.beta(a_1, b_1)) + mpmath.log(2*scale_2)))
 
 
 @elementwise
@@ -672,13 +808,23 @@ def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     0.3337870348...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = (1/(sigma_2**2))
-    t1 = (1/2)*t0
-    t2 = xp.digamma(a_1)
-    t3 = a_1 + b_1
-    t4 = xp.digamma(t3)
-    t5 = mu_2*t0 - 1
-    return mu_2**2*t1 + t1*t2**2 + t1*t4**2 + t1*xp.polygamma(1, a_1) - t1*xp.polygamma(1, t3) + t2*(-t0*t4 - t5) + t4*t5 + xp.log(sigma_2) + 0.9189385332046727
+    t0 = a_1 + b_1
+    t1 = xp.digamma(t0)
+    t2 = (1/(sigma_2**2))
+    t3 = mu_2*t2 - 1
+    t4 = t1*t3
+    t5 = xp.digamma(a_1)
+    t6 = t5*(-t1*t2 - t3)
+    t7 = (1/2)*t2
+    t8 = -t7*xp.polygamma(1, t0)
+    t9 = xp.log(sigma_2)
+    t10 = mu_2**2*t7 + t1**2*t7 + t5**2*t7 + t7*xp.polygamma(1, a_1) + 0.9189385332046727
+    return xp._refine.checked('cross_entropy', t10 + t4 + t6 + t8 + t9, t10 + xp.abs(t4) + xp.abs(t6) + xp.abs(t8) + xp.abs(t9), _cross_entropy_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
+
+
+def _cross_entropy_beta_lognormal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_beta_lognormal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.polygamma(0, a_1)/sigma_2**2 + mu_2*mpmath.polygamma(0, a_1 + b_1)/sigma_2**2 + mpmath.log(sigma_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, a_1)**2/sigma_2**2 - mpmath.polygamma(0, a_1)*mpmath.polygamma(0, a_1 + b_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, a_1 + b_1)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(1, a_1)/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(1, a_1 + b_1)/sigma_2**2
 
 
 @elementwise
@@ -717,13 +863,20 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
     2.688242921...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = a_1 + b_1
-    t1 = a_1**2
-    t2 = 2*mu_2
-    t3 = a_1*t2
-    t4 = mu_2**2
-    t5 = a_1*t4
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(a_1 + b_1**2*t4 - b_1*t3 + b_1*t4 + 2*b_1*t5 - t1*t2 + t1*t4 + t1 - t3 + t5)/(sigma_2**2*t0*(t0 + 1))
+    t0 = xp.log(sigma_2)
+    t1 = a_1 + b_1
+    t2 = a_1**2
+    t3 = 2*mu_2
+    t4 = a_1*t3
+    t5 = mu_2**2
+    t6 = a_1*t5
+    t7 = (1/2)*(a_1 + b_1**2*t5 - b_1*t4 + b_1*t5 + 2*b_1*t6 - t2*t3 + t2*t5 + t2 - t4 + t6)/(sigma_2**2*t1*(t1 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t7 + 0.9189385332046727, xp.abs(t0) + xp.abs(t7) + 0.9189385332046727, _cross_entropy_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
+
+
+def _cross_entropy_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_beta_normal` for mpmath (see anadiv._refine)."""
+    return a_1**2/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) - a_1*mu_2/(a_1*sigma_2**2 + b_1*sigma_2**2) + a_1/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -761,7 +914,14 @@ def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (high_2 >= 1)
         t1 = (low_2 <= 0)
-        return xp.where(xp.logical_and(t0, t1), xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1)), xp.inf) + xp.full(0.0, a_1, b_1)
+        t2 = xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1))
+        t3 = xp.logical_and(t0, t1)
+        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, a_1, b_1), xp.where(t3, t2, 0), _cross_entropy_beta_uniform_exact, a_1, b_1, low_2, high_2)
+
+
+def _cross_entropy_beta_uniform_exact(mpmath, a_1, b_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_beta_uniform` for mpmath (see anadiv._refine)."""
+    return ((mpmath.log(high_2 - low_2)) if (high_2 >= 1) and (low_2 <= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -799,6 +959,15 @@ def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
     """
     xp = namespace(a_1, b_1, shape_2, scale_2)
     t0 = shape_2*xp.log(scale_2)
-    t1 = shape_2 - 1
-    t2 = a_1 + b_1
-    return t0 - t1*xp.digamma(a_1) + t1*xp.digamma(t2) + xp.exp(-t0 + xp._stable.lgamma_diff(a_1, t2) + xp._stable.lgamma_diff(shape_2 + t2, a_1 + shape_2)) - xp.log(shape_2)
+    t1 = -xp.log(shape_2)
+    t2 = shape_2 - 1
+    t3 = -t2*xp.digamma(a_1)
+    t4 = a_1 + b_1
+    t5 = t2*xp.digamma(t4)
+    t6 = xp.exp(-t0 + xp._stable.lgamma_diff(a_1, t4) + xp._stable.lgamma_diff(shape_2 + t4, a_1 + shape_2))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+
+
+def _cross_entropy_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_beta_weibull` for mpmath (see anadiv._refine)."""
+    return shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1) + scale_2**(-shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)

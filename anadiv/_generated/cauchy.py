@@ -89,7 +89,13 @@ def entropy_cauchy(loc, scale):
     3.595734983...
     """
     xp = namespace(loc, scale)
-    return xp.log(scale) + 2.5310242469692907 + xp.full(0.0, loc)
+    t0 = xp.log(scale)
+    return xp._refine.checked('entropy', t0 + 2.5310242469692907 + xp.full(0.0, loc), xp.abs(t0) + 2.5310242469692907, _entropy_cauchy_exact, loc, scale)
+
+
+def _entropy_cauchy_exact(mpmath, loc, scale):
+    """The derived expression of :func:`entropy_cauchy` for mpmath (see anadiv._refine)."""
+    return mpmath.log(4*mpmath.pi*scale)
 
 
 @elementwise
@@ -127,6 +133,11 @@ def kl_cauchy_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+def _kl_cauchy_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`kl_cauchy_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Cauchy(loc_2, scale_2).
@@ -159,7 +170,12 @@ def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     0.5822039262...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    return xp.log1p((1/4)*((loc_1 - loc_2)**2 + (scale_1 - scale_2)**2)/(scale_1*scale_2))
+    return xp._refine.checked('kl', xp.log1p((1/4)*((loc_1 - loc_2)**2 + (scale_1 - scale_2)**2)/(scale_1*scale_2)), None, _kl_cauchy_cauchy_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_cauchy_cauchy` for mpmath (see anadiv._refine)."""
+    return mpmath.log((mpmath.mpf(1)/mpmath.mpf(4))*((loc_1 - loc_2)**2 + (scale_1 + scale_2)**2)/(scale_1*scale_2))
 
 
 @elementwise
@@ -197,6 +213,11 @@ def kl_cauchy_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+def _kl_cauchy_exponential_exact(mpmath, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`kl_cauchy_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
@@ -230,6 +251,11 @@ def kl_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, rate_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
+
+
+def _kl_cauchy_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_cauchy_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -267,6 +293,11 @@ def kl_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
 
 
+def _kl_cauchy_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_cauchy_gumbel` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
@@ -300,6 +331,11 @@ def kl_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_cauchy_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_cauchy_laplace` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -337,6 +373,11 @@ def kl_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+def _kl_cauchy_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_cauchy_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
@@ -370,6 +411,11 @@ def kl_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _kl_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_cauchy_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -408,10 +454,20 @@ def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     2.469854742...
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
-    t0 = (1/2)*df_2
-    t1 = 1/(df_2*scale_2**2)
-    t2 = (1/2)*xp.log1p(scale_1**2*t1 + t1*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
-    return df_2*t2 + t2 + (1/2)*xp.log(df_2) - xp.log(scale_1) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) - 1.9586593040445908
+    t0 = (1/2)*xp.log(df_2)
+    t1 = -xp.log(scale_1)
+    t2 = (1/2)*df_2
+    t3 = xp._stable.lgamma_diff(t2 + 1/2, t2)
+    t4 = xp.log(scale_2)
+    t5 = 1/(df_2*scale_2**2)
+    t6 = (1/2)*xp.log1p(scale_1**2*t5 + t5*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    t7 = df_2*t6 + t6
+    return xp._refine.checked('kl', t0 + t1 + t3 + t4 + t7 - 1.9586593040445908, t7 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 1.9586593040445908, _kl_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
+
+
+def _kl_cauchy_studentt_exact(mpmath, loc_1, scale_1, df_2, loc_2, scale_2):
+    """The derived expression of :func:`kl_cauchy_studentt` for mpmath (see anadiv._refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(df_2) - df_2*mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2*mpmath.sqrt(df_2)*scale_1*scale_2 + df_2*scale_2**2 + loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(4))*mpmath.sqrt(2*mpmath.sqrt(df_2)*scale_1*scale_2 + df_2*scale_2**2 + loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2)/(mpmath.sqrt(mpmath.pi)*scale_1)) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2 + mpmath.mpf(1)/mpmath.mpf(2))
 
 
 @elementwise
@@ -449,6 +505,11 @@ def kl_cauchy_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+def _kl_cauchy_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`kl_cauchy_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -482,6 +543,11 @@ def kl_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
+
+
+def _kl_cauchy_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_cauchy_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -519,6 +585,11 @@ def cross_entropy_cauchy_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+def _cross_entropy_cauchy_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_cauchy_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Cauchy(loc_2, scale_2).
@@ -551,7 +622,14 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     2.863367090...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    return -xp.log(scale_2) + xp.log(3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2 + 3.141592653589793*(loc_1 - loc_2)**2)
+    t0 = xp.log(scale_2)
+    t1 = xp.log(3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2 + 3.141592653589793*(loc_1 - loc_2)**2)
+    return xp._refine.checked('cross_entropy', -t0 + t1, xp.abs(t0) + xp.abs(t1), _cross_entropy_cauchy_cauchy_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_cauchy` for mpmath (see anadiv._refine)."""
+    return mpmath.log((mpmath.pi*(loc_1 - loc_2)**2 + mpmath.pi*(scale_1 + scale_2)**2)/scale_2)
 
 
 @elementwise
@@ -589,6 +667,11 @@ def cross_entropy_cauchy_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+def _cross_entropy_cauchy_exponential_exact(mpmath, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`cross_entropy_cauchy_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
@@ -622,6 +705,11 @@ def cross_entropy_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, rate_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
+
+
+def _cross_entropy_cauchy_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_cauchy_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -659,6 +747,11 @@ def cross_entropy_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
 
 
+def _cross_entropy_cauchy_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_gumbel` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
@@ -692,6 +785,11 @@ def cross_entropy_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_cauchy_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_laplace` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -729,6 +827,11 @@ def cross_entropy_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+def _cross_entropy_cauchy_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_cauchy_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
@@ -762,6 +865,11 @@ def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _cross_entropy_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_cauchy_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -799,10 +907,19 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     5.083261127...
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
-    t0 = (1/2)*df_2
-    t1 = 1/(df_2*scale_2**2)
-    t2 = (1/2)*xp.log1p(scale_1**2*t1 + t1*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
-    return df_2*t2 + t2 + (1/2)*xp.log(df_2) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) + 0.5723649429247001
+    t0 = (1/2)*xp.log(df_2)
+    t1 = (1/2)*df_2
+    t2 = xp._stable.lgamma_diff(t1 + 1/2, t1)
+    t3 = xp.log(scale_2)
+    t4 = 1/(df_2*scale_2**2)
+    t5 = (1/2)*xp.log1p(scale_1**2*t4 + t4*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    t6 = df_2*t5 + t5 + 0.5723649429247001
+    return xp._refine.checked('cross_entropy', t0 + t2 + t3 + t6, t6 + xp.abs(t0) + xp.abs(t2) + xp.abs(t3), _cross_entropy_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
+
+
+def _cross_entropy_cauchy_studentt_exact(mpmath, loc_1, scale_1, df_2, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_studentt` for mpmath (see anadiv._refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(df_2) - df_2*mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2*mpmath.sqrt(df_2)*scale_1*scale_2 + df_2*scale_2**2 + loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2*mpmath.sqrt(df_2)*scale_1*scale_2 + df_2*scale_2**2 + loc_1**2 - 2*loc_1*loc_2 + loc_2**2 + scale_1**2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -840,6 +957,11 @@ def cross_entropy_cauchy_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+def _cross_entropy_cauchy_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_cauchy_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -873,3 +995,8 @@ def cross_entropy_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
+
+
+def _cross_entropy_cauchy_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf

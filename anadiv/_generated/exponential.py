@@ -81,7 +81,13 @@ def entropy_exponential(rate):
     1.634878272...
     """
     xp = namespace(rate)
-    return 1 - xp.log(rate)
+    t0 = xp.log(rate)
+    return xp._refine.checked('entropy', 1 - t0, xp.abs(t0) + 1, _entropy_exponential_exact, rate)
+
+
+def _entropy_exponential_exact(mpmath, rate):
+    """The derived expression of :func:`entropy_exponential` for mpmath (see anadiv._refine)."""
+    return 1 - mpmath.log(rate)
 
 
 @elementwise
@@ -119,6 +125,11 @@ def kl_exponential_beta(rate_1, a_2, b_2):
     return xp.full(xp.inf, rate_1, a_2, b_2)
 
 
+def _kl_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
+    """The derived expression of :func:`kl_exponential_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_exponential_exponential(rate_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Exponential(rate_2).
@@ -151,7 +162,12 @@ def kl_exponential_exponential(rate_1, rate_2):
     0.8341489650...
     """
     xp = namespace(rate_1, rate_2)
-    return xp._stable.powm1mlog(rate_1, rate_2, -1)
+    return xp._refine.checked('kl', xp._stable.powm1mlog(rate_1, rate_2, -1), None, _kl_exponential_exponential_exact, rate_1, rate_2)
+
+
+def _kl_exponential_exponential_exact(mpmath, rate_1, rate_2):
+    """The derived expression of :func:`kl_exponential_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.log(rate_1/rate_2) - 1 + rate_2/rate_1
 
 
 @elementwise
@@ -187,7 +203,16 @@ def kl_exponential_gamma(rate_1, shape_2, rate_2):
     2.703947686...
     """
     xp = namespace(rate_1, shape_2, rate_2)
-    return shape_2*xp.log(rate_1) - shape_2*xp.log(rate_2) + xp.gammaln(shape_2) + (0.5772156649015329*rate_1*shape_2 - 1.5772156649015328*rate_1 + rate_2)/rate_1
+    t0 = xp.gammaln(shape_2)
+    t1 = shape_2*xp.log(rate_1)
+    t2 = -shape_2*xp.log(rate_2)
+    t3 = (0.5772156649015329*rate_1*shape_2 - 1.5772156649015328*rate_1 + rate_2)/rate_1
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_exponential_gamma_exact, rate_1, shape_2, rate_2)
+
+
+def _kl_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_exponential_gamma` for mpmath (see anadiv._refine)."""
+    return shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) + mpmath.euler*shape_2 + mpmath.loggamma(shape_2) - 1 - mpmath.euler + rate_2/rate_1
 
 
 @elementwise
@@ -223,8 +248,17 @@ def kl_exponential_gumbel(rate_1, loc_2, scale_2):
     0.7964699626...
     """
     xp = namespace(rate_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    return rate_1*xp.exp(loc_2*t0)/(rate_1 + t0) + xp.log(rate_1) + xp.log(scale_2) - t0*(loc_2*rate_1 + rate_1*scale_2 - 1)/rate_1
+    t0 = xp.log(rate_1)
+    t1 = xp.log(scale_2)
+    t2 = (1/scale_2)
+    t3 = rate_1*xp.exp(loc_2*t2)/(rate_1 + t2)
+    t4 = -t2*(loc_2*rate_1 + rate_1*scale_2 - 1)/rate_1
+    return xp._refine.checked('kl', t0 + t1 + t3 + t4, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), _kl_exponential_gumbel_exact, rate_1, loc_2, scale_2)
+
+
+def _kl_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_exponential_gumbel` for mpmath (see anadiv._refine)."""
+    return -loc_2/scale_2 + rate_1*mpmath.exp(loc_2/scale_2)/(rate_1 + 1/scale_2) + mpmath.log(rate_1*scale_2) - 1 + 1/(rate_1*scale_2)
 
 
 @elementwise
@@ -265,9 +299,20 @@ def kl_exponential_laplace(rate_1, loc_2, scale_2):
         t0 = 1/(rate_1*scale_2)
         t1 = rate_1*scale_2
         t2 = (loc_2 <= 0)
-        t3 = xp.log(rate_1) + xp.log(scale_2) + 0.6931471805599453
-        t4 = -rate_1*xp.where((loc_2 > 0), loc_2, 1)
-        return xp.where(t2, -t0*(rate_1*xp.where(t2, loc_2, -1) + t1 - 1) + t3, t0*(-t1 - t4 - 1) + 2*t0*xp.exp(t4) + t3)
+        t3 = -t0*(rate_1*xp.where(t2, loc_2, -1) + t1 - 1)
+        t4 = xp.log(rate_1)
+        t5 = xp.log(scale_2)
+        t6 = t4 + t5 + 0.6931471805599453
+        t7 = -rate_1*xp.where((loc_2 > 0), loc_2, 1)
+        t8 = t0*(-t1 - t7 - 1)
+        t9 = 2*t0*xp.exp(t7)
+        t10 = xp.abs(t4) + xp.abs(t5) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t2, t3 + t6, t6 + t8 + t9), xp.where(t2, t10 + xp.abs(t3), t10 + xp.abs(t8) + xp.abs(t9)), _kl_exponential_laplace_exact, rate_1, loc_2, scale_2)
+
+
+def _kl_exponential_laplace_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_exponential_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 + mpmath.log(2*rate_1*scale_2) - 1 + 1/(rate_1*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 + mpmath.log(2*rate_1*scale_2) - 1 - 1/(rate_1*scale_2) + 2*mpmath.exp(-loc_2*rate_1)/(rate_1*scale_2)))
 
 
 @elementwise
@@ -305,10 +350,19 @@ def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
     1.415609236...
     """
     xp = namespace(rate_1, mu_2, sigma_2)
-    t0 = xp.log(rate_1)
-    t1 = sigma_2**2
-    t2 = (1/t1)
-    return (1/2)*t0**2*t2 + t0*t2*(mu_2 + 0.5772156649015329) + (1/12)*t2*(6*mu_2**2 + 6.926587978818395*mu_2 - 18.926587978818393*t1 + 11.86867194393567) + xp.log(sigma_2) + 0.9189385332046727
+    t0 = sigma_2**2
+    t1 = (1/t0)
+    t2 = (1/12)*t1*(6*mu_2**2 + 6.926587978818395*mu_2 - 18.926587978818393*t0 + 11.86867194393567)
+    t3 = xp.log(rate_1)
+    t4 = t1*t3*(mu_2 + 0.5772156649015329)
+    t5 = xp.log(sigma_2)
+    t6 = (1/2)*t1*t3**2 + 0.9189385332046727
+    return xp._refine.checked('kl', t2 + t4 + t5 + t6, t6 + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _kl_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
+
+
+def _kl_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_exponential_lognormal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mu_2*mpmath.log(rate_1)/sigma_2**2 + mpmath.euler*mu_2/sigma_2**2 + mpmath.log(sigma_2) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(rate_1)**2/sigma_2**2 + mpmath.euler*mpmath.log(rate_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(12))*mpmath.pi**2/sigma_2**2
 
 
 @elementwise
@@ -344,9 +398,17 @@ def kl_exponential_normal(rate_1, mu_2, sigma_2):
     0.6100572732...
     """
     xp = namespace(rate_1, mu_2, sigma_2)
-    t0 = rate_1**2
-    t1 = sigma_2**2
-    return xp.log(rate_1) + xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1 - 2*t0*t1 + 2)/(t0*t1)
+    t0 = xp.log(rate_1)
+    t1 = xp.log(sigma_2)
+    t2 = rate_1**2
+    t3 = sigma_2**2
+    t4 = (1/2)*(mu_2**2*t2 - 2*mu_2*rate_1 - 2*t2*t3 + 2)/(t2*t3)
+    return xp._refine.checked('kl', t0 + t1 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, _kl_exponential_normal_exact, rate_1, mu_2, sigma_2)
+
+
+def _kl_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_exponential_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2/(rate_1*sigma_2**2) + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_1*sigma_2) - 1 + 1/(rate_1**2*sigma_2**2)
 
 
 @elementwise
@@ -384,6 +446,11 @@ def kl_exponential_uniform(rate_1, low_2, high_2):
     return xp.full(xp.inf, rate_1, low_2, high_2)
 
 
+def _kl_exponential_uniform_exact(mpmath, rate_1, low_2, high_2):
+    """The derived expression of :func:`kl_exponential_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_exponential_weibull(rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
@@ -417,8 +484,17 @@ def kl_exponential_weibull(rate_1, shape_2, scale_2):
     0.06953002850...
     """
     xp = namespace(rate_1, shape_2, scale_2)
-    t0 = shape_2*xp.log(rate_1) + shape_2*xp.log(scale_2)
-    return 0.5772156649015329*shape_2 + t0 + xp.exp(-t0 + xp.gammaln(shape_2 + 1)) - xp.log(shape_2) - 1.5772156649015328
+    t0 = -xp.log(shape_2)
+    t1 = shape_2*xp.log(rate_1)
+    t2 = shape_2*xp.log(scale_2)
+    t3 = t1 + t2
+    t4 = 0.5772156649015329*shape_2 + xp.exp(-t3 + xp.gammaln(shape_2 + 1))
+    return xp._refine.checked('kl', t0 + t3 + t4 - 1.5772156649015328, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + 1.5772156649015328, _kl_exponential_weibull_exact, rate_1, shape_2, scale_2)
+
+
+def _kl_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_exponential_weibull` for mpmath (see anadiv._refine)."""
+    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(shape_2) - 1 - mpmath.euler + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_2 + 1)
 
 
 @elementwise
@@ -456,6 +532,11 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
     return xp.full(xp.inf, rate_1, a_2, b_2)
 
 
+def _cross_entropy_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_exponential_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_exponential_exponential(rate_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Exponential(rate_2).
@@ -488,7 +569,14 @@ def cross_entropy_exponential_exponential(rate_1, rate_2):
     0.01342015153...
     """
     xp = namespace(rate_1, rate_2)
-    return -xp.log(rate_2) + rate_2/rate_1
+    t0 = xp.log(rate_2)
+    t1 = (1/rate_1)
+    return xp._refine.checked('cross_entropy', rate_2*t1 - t0, rate_2*t1 + xp.abs(t0), _cross_entropy_exponential_exponential_exact, rate_1, rate_2)
+
+
+def _cross_entropy_exponential_exponential_exact(mpmath, rate_1, rate_2):
+    """The derived expression of :func:`cross_entropy_exponential_exponential` for mpmath (see anadiv._refine)."""
+    return -mpmath.log(rate_2) + rate_2/rate_1
 
 
 @elementwise
@@ -524,8 +612,17 @@ def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
     5.864687322...
     """
     xp = namespace(rate_1, shape_2, rate_2)
-    t0 = 0.5772156649015329*rate_1
-    return -shape_2*xp.log(rate_2) + (shape_2 - 1)*xp.log(rate_1) + xp.gammaln(shape_2) + (rate_2 + shape_2*t0 - t0)/rate_1
+    t0 = xp.gammaln(shape_2)
+    t1 = -shape_2*xp.log(rate_2)
+    t2 = (shape_2 - 1)*xp.log(rate_1)
+    t3 = 0.5772156649015329*rate_1
+    t4 = (rate_2 + shape_2*t3 - t3)/rate_1
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _cross_entropy_exponential_gamma_exact, rate_1, shape_2, rate_2)
+
+
+def _cross_entropy_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_exponential_gamma` for mpmath (see anadiv._refine)."""
+    return shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) + mpmath.euler*shape_2 - mpmath.log(rate_1) + mpmath.loggamma(shape_2) - mpmath.euler + rate_2/rate_1
 
 
 @elementwise
@@ -561,8 +658,16 @@ def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
     0.2757903388...
     """
     xp = namespace(rate_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    return rate_1*xp.exp(loc_2*t0)/(rate_1 + t0) + xp.log(scale_2) - t0*(loc_2*rate_1 - 1)/rate_1
+    t0 = xp.log(scale_2)
+    t1 = (1/scale_2)
+    t2 = -t1*(loc_2*rate_1 - 1)/rate_1
+    t3 = rate_1*xp.exp(loc_2*t1)/(rate_1 + t1)
+    return xp._refine.checked('cross_entropy', t0 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t2), _cross_entropy_exponential_gumbel_exact, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_gumbel` for mpmath (see anadiv._refine)."""
+    return -loc_2/scale_2 + rate_1*mpmath.exp(loc_2/scale_2)/(rate_1 + 1/scale_2) + mpmath.log(scale_2) + 1/(rate_1*scale_2)
 
 
 @elementwise
@@ -602,9 +707,19 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = 1/(rate_1*scale_2)
         t1 = (loc_2 <= 0)
-        t2 = xp.log(scale_2) + 0.6931471805599453
-        t3 = rate_1*xp.where((loc_2 > 0), loc_2, 1)
-        return xp.where(t1, -t0*(rate_1*xp.where(t1, loc_2, -1) - 1) + t2, t0*(t3 - 1) + 2*t0*xp.exp(-t3) + t2)
+        t2 = -t0*(rate_1*xp.where(t1, loc_2, -1) - 1)
+        t3 = xp.log(scale_2)
+        t4 = t3 + 0.6931471805599453
+        t5 = rate_1*xp.where((loc_2 > 0), loc_2, 1)
+        t6 = t0*(t5 - 1)
+        t7 = 2*t0*xp.exp(-t5)
+        t8 = xp.abs(t3) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t1, t2 + t4, t4 + t6 + t7), xp.where(t1, t8 + xp.abs(t2), t8 + xp.abs(t6) + xp.abs(t7)), _cross_entropy_exponential_laplace_exact, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_exponential_laplace_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 + mpmath.log(2*scale_2) + 1/(rate_1*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 + mpmath.log(2*scale_2) - 1/(rate_1*scale_2) + 2*mpmath.exp(-loc_2*rate_1)/(rate_1*scale_2)))
 
 
 @elementwise
@@ -644,8 +759,17 @@ def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
     xp = namespace(rate_1, mu_2, sigma_2)
     t0 = sigma_2**2
     t1 = (1/t0)
-    t2 = xp.log(rate_1)
-    return (1/2)*t1*t2**2 + t1*t2*(mu_2 - t0 + 0.5772156649015329) + (1/12)*t1*(6*mu_2**2 + 6.926587978818395*mu_2 - 6.926587978818395*t0 + 11.86867194393567) + xp.log(sigma_2) + 0.9189385332046727
+    t2 = (1/12)*t1*(6*mu_2**2 + 6.926587978818395*mu_2 - 6.926587978818395*t0 + 11.86867194393567)
+    t3 = xp.log(rate_1)
+    t4 = t1*t3*(mu_2 - t0 + 0.5772156649015329)
+    t5 = xp.log(sigma_2)
+    t6 = (1/2)*t1*t3**2 + 0.9189385332046727
+    return xp._refine.checked('cross_entropy', t2 + t4 + t5 + t6, t6 + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _cross_entropy_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
+
+
+def _cross_entropy_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_exponential_lognormal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mu_2*mpmath.log(rate_1)/sigma_2**2 + mpmath.euler*mu_2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/rate_1) - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(rate_1)**2/sigma_2**2 + mpmath.euler*mpmath.log(rate_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(12))*mpmath.pi**2/sigma_2**2
 
 
 @elementwise
@@ -681,8 +805,15 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
     72.17474306...
     """
     xp = namespace(rate_1, mu_2, sigma_2)
-    t0 = rate_1**2
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1 + 2)/(sigma_2**2*t0)
+    t0 = xp.log(sigma_2)
+    t1 = rate_1**2
+    t2 = (1/2)*(mu_2**2*t1 - 2*mu_2*rate_1 + 2)/(sigma_2**2*t1)
+    return xp._refine.checked('cross_entropy', t0 + t2 + 0.9189385332046727, xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_exponential_normal_exact, rate_1, mu_2, sigma_2)
+
+
+def _cross_entropy_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_exponential_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*sigma_2**2)
 
 
 @elementwise
@@ -720,6 +851,11 @@ def cross_entropy_exponential_uniform(rate_1, low_2, high_2):
     return xp.full(xp.inf, rate_1, low_2, high_2)
 
 
+def _cross_entropy_exponential_uniform_exact(mpmath, rate_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_exponential_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
@@ -755,5 +891,13 @@ def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
     """
     xp = namespace(rate_1, shape_2, scale_2)
     t0 = shape_2*xp.log(scale_2)
-    t1 = xp.log(rate_1)
-    return 0.5772156649015329*shape_2 + t0 + t1*(shape_2 - 1) + xp.exp(-shape_2*t1 - t0 + xp.gammaln(shape_2 + 1)) - xp.log(shape_2) - 0.5772156649015329
+    t1 = -xp.log(shape_2)
+    t2 = xp.log(rate_1)
+    t3 = t2*(shape_2 - 1)
+    t4 = 0.5772156649015329*shape_2 + xp.exp(-shape_2*t2 - t0 + xp.gammaln(shape_2 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 - 0.5772156649015329, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + 0.5772156649015329, _cross_entropy_exponential_weibull_exact, rate_1, shape_2, scale_2)
+
+
+def _cross_entropy_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_weibull` for mpmath (see anadiv._refine)."""
+    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(rate_1*shape_2) - mpmath.euler + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_2 + 1)

@@ -82,7 +82,14 @@ def entropy_gamma(shape, rate):
     1.248634367...
     """
     xp = namespace(shape, rate)
-    return -xp.log(rate) + xp._stable.lgamma_mpsi(shape, 1)
+    t0 = xp.log(rate)
+    t1 = xp._stable.lgamma_mpsi(shape, 1)
+    return xp._refine.checked('entropy', -t0 + t1, xp.abs(t0) + xp.abs(t1), _entropy_gamma_exact, shape, rate)
+
+
+def _entropy_gamma_exact(mpmath, shape, rate):
+    """The derived expression of :func:`entropy_gamma` for mpmath (see anadiv._refine)."""
+    return -shape*mpmath.polygamma(0, shape) + shape - mpmath.log(rate) + mpmath.loggamma(shape) + mpmath.polygamma(0, shape)
 
 
 @elementwise
@@ -120,6 +127,11 @@ def kl_gamma_beta(shape_1, rate_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, rate_1, a_2, b_2)
 
 
+def _kl_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
+    """The derived expression of :func:`kl_gamma_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_gamma_exponential(shape_1, rate_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Exponential(rate_2).
@@ -153,7 +165,16 @@ def kl_gamma_exponential(shape_1, rate_1, rate_2):
     11.44243670...
     """
     xp = namespace(shape_1, rate_1, rate_2)
-    return xp.log(rate_1) - xp.log(rate_2) - xp._stable.lgamma_mpsi(shape_1, 1) + rate_2*shape_1/rate_1
+    t0 = xp.log(rate_1)
+    t1 = -xp.log(rate_2)
+    t2 = -xp._stable.lgamma_mpsi(shape_1, 1)
+    t3 = rate_2*shape_1/rate_1
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_gamma_exponential_exact, shape_1, rate_1, rate_2)
+
+
+def _kl_gamma_exponential_exact(mpmath, shape_1, rate_1, rate_2):
+    """The derived expression of :func:`kl_gamma_exponential` for mpmath (see anadiv._refine)."""
+    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1/rate_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + rate_2*shape_1/rate_1
 
 
 @elementwise
@@ -190,7 +211,12 @@ def kl_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     0.09247710305...
     """
     xp = namespace(shape_1, rate_1, shape_2, rate_2)
-    return xp._stable.gamma_bregman(shape_1, rate_1, shape_2, rate_2)
+    return xp._refine.checked('kl', xp._stable.gamma_bregman(shape_1, rate_1, shape_2, rate_2), None, _kl_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2)
+
+
+def _kl_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_gamma_gamma` for mpmath (see anadiv._refine)."""
+    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.loggamma(shape_1) + mpmath.loggamma(shape_2) + rate_2*shape_1/rate_1
 
 
 @elementwise
@@ -228,8 +254,18 @@ def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     1.406271209...
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    return xp.exp(loc_2*t0 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t0)) + xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) - t0*(loc_2*rate_1 - shape_1)/rate_1
+    t0 = xp.log(rate_1)
+    t1 = xp.log(scale_2)
+    t2 = -xp._stable.lgamma_mpsi(shape_1, 1)
+    t3 = (1/scale_2)
+    t4 = -t3*(loc_2*rate_1 - shape_1)/rate_1
+    t5 = xp.exp(loc_2*t3 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t3))
+    return xp._refine.checked('kl', t0 + t1 + t2 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _kl_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
+
+
+def _kl_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gamma_gumbel` for mpmath (see anadiv._refine)."""
+    return -loc_2/scale_2 + rate_1**shape_1*(rate_1 + 1/scale_2)**(-shape_1)*mpmath.exp(loc_2/scale_2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2)
 
 
 @elementwise
@@ -275,10 +311,23 @@ def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
         t1 = t0/rate_1
         t2 = -shape_1
         t3 = (loc_2 <= 0)
-        t4 = xp.log(rate_1) + xp.log(scale_2) - xp._stable.lgamma_mpsi(shape_1, 1) + 0.6931471805599453
-        t5 = xp.where((loc_2 > 0), loc_2, 1)
-        t6 = rate_1*t5
-        return xp.where(t3, -t1*(rate_1*xp.where(t3, loc_2, -1) + t2) + t4, -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t6) + 2*t0*t5*xp._stable.lowergamma_reg(shape_1, t6) - t1*(t2 + t6) + t4)
+        t4 = -t1*(rate_1*xp.where(t3, loc_2, -1) + t2)
+        t5 = -xp._stable.lgamma_mpsi(shape_1, 1)
+        t6 = xp.log(rate_1)
+        t7 = xp.log(scale_2)
+        t8 = t5 + t6 + t7 + 0.6931471805599453
+        t9 = xp.where((loc_2 > 0), loc_2, 1)
+        t10 = rate_1*t9
+        t11 = -t1*(t10 + t2)
+        t12 = 2*t0*t9*xp._stable.lowergamma_reg(shape_1, t10)
+        t13 = -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t10)
+        t14 = xp.abs(t5) + xp.abs(t6) + xp.abs(t7) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t3, t4 + t8, t11 + t12 + t13 + t8), xp.where(t3, t14 + xp.abs(t4), t14 + xp.abs(t11) + xp.abs(t12) + xp.abs(t13)), _kl_gamma_laplace_exact, shape_1, rate_1, loc_2, scale_2)
+
+
+def _kl_gamma_laplace_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gamma_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(2*rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2)) if (loc_2 <= 0) else (-loc_2/scale_2 + 2*loc_2*mpmath.gammainc(shape_1, 0, loc_2*rate_1)/(scale_2*mpmath.gamma(shape_1)) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(2*rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2) - 2*mpmath.gammainc(shape_1 + 1, 0, loc_2*rate_1)/(rate_1*scale_2*mpmath.gamma(shape_1))))
 
 
 @elementwise
@@ -317,11 +366,20 @@ def kl_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
     2.327918987...
     """
     xp = namespace(shape_1, rate_1, mu_2, sigma_2)
-    t0 = xp.log(rate_1)
-    t1 = (1/(sigma_2**2))
-    t2 = mu_2*t1
-    t3 = (1/2)*t1
-    return mu_2**2*t3 + t0**2*t3 + t0*t2 + t3*xp.digamma(shape_1)**2 + t3*xp.polygamma(1, shape_1) + xp.log(sigma_2) - xp._stable.lgamma_mpsi(shape_1, t0*t1 + t2) + 0.9189385332046727
+    t0 = (1/(sigma_2**2))
+    t1 = mu_2*t0
+    t2 = xp.log(rate_1)
+    t3 = -xp._stable.lgamma_mpsi(shape_1, t0*t2 + t1)
+    t4 = t1*t2
+    t5 = xp.log(sigma_2)
+    t6 = (1/2)*t0
+    t7 = mu_2**2*t6 + t2**2*t6 + t6*xp.digamma(shape_1)**2 + t6*xp.polygamma(1, shape_1) + 0.9189385332046727
+    return xp._refine.checked('kl', t3 + t4 + t5 + t7, t7 + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), _kl_gamma_lognormal_exact, shape_1, rate_1, mu_2, sigma_2)
+
+
+def _kl_gamma_lognormal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_gamma_lognormal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mu_2*mpmath.log(rate_1)/sigma_2**2 - mu_2*mpmath.polygamma(0, shape_1)/sigma_2**2 + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(sigma_2) - mpmath.loggamma(shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(rate_1)**2/sigma_2**2 - mpmath.log(rate_1)*mpmath.polygamma(0, shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, shape_1)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(1, shape_1)/sigma_2**2
 
 
 @elementwise
@@ -359,8 +417,17 @@ def kl_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     0.6233038126...
     """
     xp = namespace(shape_1, rate_1, mu_2, sigma_2)
-    t0 = rate_1**2
-    return xp.log(rate_1) + xp.log(sigma_2) - xp._stable.lgamma_mpsi(shape_1, 1) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t0)
+    t0 = xp.log(rate_1)
+    t1 = xp.log(sigma_2)
+    t2 = -xp._stable.lgamma_mpsi(shape_1, 1)
+    t3 = rate_1**2
+    t4 = (1/2)*(mu_2**2*t3 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t3)
+    return xp._refine.checked('kl', t0 + t1 + t2 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + 0.9189385332046727, _kl_gamma_normal_exact, shape_1, rate_1, mu_2, sigma_2)
+
+
+def _kl_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_gamma_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*shape_1/(rate_1*sigma_2**2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_1*sigma_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*sigma_2**2)
 
 
 @elementwise
@@ -398,6 +465,11 @@ def kl_gamma_uniform(shape_1, rate_1, low_2, high_2):
     return xp.full(xp.inf, shape_1, rate_1, low_2, high_2)
 
 
+def _kl_gamma_uniform_exact(mpmath, shape_1, rate_1, low_2, high_2):
+    """The derived expression of :func:`kl_gamma_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Weibull(shape_2, scale_2).
@@ -433,8 +505,18 @@ def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     4.379888241...
     """
     xp = namespace(shape_1, rate_1, shape_2, scale_2)
-    t0 = shape_2*xp.log(rate_1) + shape_2*xp.log(scale_2)
-    return t0 + xp.exp(-t0 + xp._stable.lgamma_diff(shape_1, shape_1 + shape_2)) - xp.log(shape_2) - xp._stable.lgamma_mpsi(shape_1, shape_2)
+    t0 = -xp._stable.lgamma_mpsi(shape_1, shape_2)
+    t1 = -xp.log(shape_2)
+    t2 = shape_2*xp.log(rate_1)
+    t3 = shape_2*xp.log(scale_2)
+    t4 = t2 + t3
+    t5 = xp.exp(-t4 + xp._stable.lgamma_diff(shape_1, shape_1 + shape_2))
+    return xp._refine.checked('kl', t0 + t1 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5), _kl_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
+
+
+def _kl_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_gamma_weibull` for mpmath (see anadiv._refine)."""
+    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(shape_2) - mpmath.loggamma(shape_1) + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)
 
 
 @elementwise
@@ -472,6 +554,11 @@ def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, rate_1, a_2, b_2)
 
 
+def _cross_entropy_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_gamma_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_gamma_exponential(shape_1, rate_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Exponential(rate_2).
@@ -504,7 +591,14 @@ def cross_entropy_gamma_exponential(shape_1, rate_1, rate_2):
     1.805022584...
     """
     xp = namespace(shape_1, rate_1, rate_2)
-    return -xp.log(rate_2) + rate_2*shape_1/rate_1
+    t0 = xp.log(rate_2)
+    t1 = (1/rate_1)
+    return xp._refine.checked('cross_entropy', rate_2*shape_1*t1 - t0, rate_2*shape_1*t1 + xp.abs(t0), _cross_entropy_gamma_exponential_exact, shape_1, rate_1, rate_2)
+
+
+def _cross_entropy_gamma_exponential_exact(mpmath, shape_1, rate_1, rate_2):
+    """The derived expression of :func:`cross_entropy_gamma_exponential` for mpmath (see anadiv._refine)."""
+    return -mpmath.log(rate_2) + rate_2*shape_1/rate_1
 
 
 @elementwise
@@ -541,7 +635,16 @@ def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     """
     xp = namespace(shape_1, rate_1, shape_2, rate_2)
     t0 = shape_1 - shape_2
-    return shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + t0*xp.log(rate_2) + (-t0 - 1)*xp.log(rate_1) + xp._stable.lgamma_bregman(shape_1, shape_2) + xp._stable.lgamma_mpsi(shape_1, 1)
+    t1 = t0*xp.log(rate_2)
+    t2 = (-t0 - 1)*xp.log(rate_1)
+    t3 = xp._stable.lgamma_mpsi(shape_1, 1)
+    t4 = shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + xp._stable.lgamma_bregman(shape_1, shape_2)
+    return xp._refine.checked('cross_entropy', t1 + t2 + t3 + t4, t4 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2)
+
+
+def _cross_entropy_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_gamma_gamma` for mpmath (see anadiv._refine)."""
+    return shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(rate_1) + mpmath.loggamma(shape_2) + mpmath.polygamma(0, shape_1) + rate_2*shape_1/rate_1
 
 
 @elementwise
@@ -577,8 +680,16 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     5.296479404...
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    return xp.exp(loc_2*t0 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t0)) + xp.log(scale_2) - t0*(loc_2*rate_1 - shape_1)/rate_1
+    t0 = xp.log(scale_2)
+    t1 = (1/scale_2)
+    t2 = -t1*(loc_2*rate_1 - shape_1)/rate_1
+    t3 = xp.exp(loc_2*t1 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t1))
+    return xp._refine.checked('cross_entropy', t0 + t2 + t3, xp.abs(t0) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_gumbel` for mpmath (see anadiv._refine)."""
+    return -loc_2/scale_2 + rate_1**shape_1*(rate_1 + 1/scale_2)**(-shape_1)*mpmath.exp(loc_2/scale_2) + mpmath.log(scale_2) + shape_1/(rate_1*scale_2)
 
 
 @elementwise
@@ -622,10 +733,21 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
         t1 = t0/rate_1
         t2 = -shape_1
         t3 = (loc_2 <= 0)
-        t4 = xp.log(scale_2) + 0.6931471805599453
-        t5 = xp.where((loc_2 > 0), loc_2, 1)
-        t6 = rate_1*t5
-        return xp.where(t3, -t1*(rate_1*xp.where(t3, loc_2, -1) + t2) + t4, -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t6) + 2*t0*t5*xp._stable.lowergamma_reg(shape_1, t6) - t1*(t2 + t6) + t4)
+        t4 = -t1*(rate_1*xp.where(t3, loc_2, -1) + t2)
+        t5 = xp.log(scale_2)
+        t6 = t5 + 0.6931471805599453
+        t7 = xp.where((loc_2 > 0), loc_2, 1)
+        t8 = rate_1*t7
+        t9 = -t1*(t2 + t8)
+        t10 = 2*t0*t7*xp._stable.lowergamma_reg(shape_1, t8)
+        t11 = -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t8)
+        t12 = xp.abs(t5) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t3, t4 + t6, t10 + t11 + t6 + t9), xp.where(t3, t12 + xp.abs(t4), t12 + xp.abs(t10) + xp.abs(t11) + xp.abs(t9)), _cross_entropy_gamma_laplace_exact, shape_1, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_gamma_laplace_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 + mpmath.log(2*scale_2) + shape_1/(rate_1*scale_2)) if (loc_2 <= 0) else (-loc_2/scale_2 + 2*loc_2*mpmath.gammainc(shape_1, 0, loc_2*rate_1)/(scale_2*mpmath.gamma(shape_1)) + mpmath.log(2*scale_2) + shape_1/(rate_1*scale_2) - 2*mpmath.gammainc(shape_1 + 1, 0, loc_2*rate_1)/(rate_1*scale_2*mpmath.gamma(shape_1))))
 
 
 @elementwise
@@ -664,12 +786,21 @@ def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
     1.737850740...
     """
     xp = namespace(shape_1, rate_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = (1/t0)
-    t2 = (1/2)*t1
-    t3 = xp.log(rate_1)
-    t4 = xp.digamma(shape_1)
-    return mu_2**2*t2 + t1*t3*(mu_2 - t0 - t4) + t2*t3**2 + t2*t4**2 + t2*xp.polygamma(1, shape_1) + t4*(-mu_2*t1 + 1) + xp.log(sigma_2) + 0.9189385332046727
+    t0 = xp.digamma(shape_1)
+    t1 = sigma_2**2
+    t2 = (1/t1)
+    t3 = t0*(-mu_2*t2 + 1)
+    t4 = xp.log(rate_1)
+    t5 = t2*t4*(mu_2 - t0 - t1)
+    t6 = xp.log(sigma_2)
+    t7 = (1/2)*t2
+    t8 = mu_2**2*t7 + t0**2*t7 + t4**2*t7 + t7*xp.polygamma(1, shape_1) + 0.9189385332046727
+    return xp._refine.checked('cross_entropy', t3 + t5 + t6 + t8, t8 + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), _cross_entropy_gamma_lognormal_exact, shape_1, rate_1, mu_2, sigma_2)
+
+
+def _cross_entropy_gamma_lognormal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_gamma_lognormal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mu_2*mpmath.log(rate_1)/sigma_2**2 - mu_2*mpmath.polygamma(0, shape_1)/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/rate_1) + mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(rate_1)**2/sigma_2**2 - mpmath.log(rate_1)*mpmath.polygamma(0, shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, shape_1)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(1, shape_1)/sigma_2**2
 
 
 @elementwise
@@ -706,8 +837,15 @@ def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     3.002206962...
     """
     xp = namespace(shape_1, rate_1, mu_2, sigma_2)
-    t0 = rate_1**2
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_2**2*t0 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t0)
+    t0 = xp.log(sigma_2)
+    t1 = rate_1**2
+    t2 = (1/2)*(mu_2**2*t1 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t1)
+    return xp._refine.checked('cross_entropy', t0 + t2 + 0.9189385332046727, xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_gamma_normal_exact, shape_1, rate_1, mu_2, sigma_2)
+
+
+def _cross_entropy_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_gamma_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*shape_1/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*sigma_2**2)
 
 
 @elementwise
@@ -745,6 +883,11 @@ def cross_entropy_gamma_uniform(shape_1, rate_1, low_2, high_2):
     return xp.full(xp.inf, shape_1, rate_1, low_2, high_2)
 
 
+def _cross_entropy_gamma_uniform_exact(mpmath, shape_1, rate_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_gamma_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Weibull(shape_2, scale_2).
@@ -780,6 +923,15 @@ def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, shape_2, scale_2)
     t0 = shape_2*xp.log(scale_2)
-    t1 = xp.log(rate_1)
-    t2 = shape_2 - 1
-    return t0 + t1*t2 - t2*xp.digamma(shape_1) + xp.exp(-shape_2*t1 - t0 + xp._stable.lgamma_diff(shape_1, shape_1 + shape_2)) - xp.log(shape_2)
+    t1 = -xp.log(shape_2)
+    t2 = xp.log(rate_1)
+    t3 = shape_2 - 1
+    t4 = t2*t3
+    t5 = -t3*xp.digamma(shape_1)
+    t6 = xp.exp(-shape_2*t2 - t0 + xp._stable.lgamma_diff(shape_1, shape_1 + shape_2))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
+
+
+def _cross_entropy_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_weibull` for mpmath (see anadiv._refine)."""
+    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(rate_1*shape_2) + mpmath.polygamma(0, shape_1) + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)

@@ -81,7 +81,13 @@ def entropy_gumbel(loc, scale):
     1.354072113...
     """
     xp = namespace(loc, scale)
-    return xp.log(scale) + 1.5772156649015328 + xp.full(0.0, loc)
+    t0 = xp.log(scale)
+    return xp._refine.checked('entropy', t0 + 1.5772156649015328 + xp.full(0.0, loc), xp.abs(t0) + 1.5772156649015328, _entropy_gumbel_exact, loc, scale)
+
+
+def _entropy_gumbel_exact(mpmath, loc, scale):
+    """The derived expression of :func:`entropy_gumbel` for mpmath (see anadiv._refine)."""
+    return mpmath.log(scale) + mpmath.euler + 1
 
 
 @elementwise
@@ -119,6 +125,11 @@ def kl_gumbel_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+def _kl_gumbel_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`kl_gumbel_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_gumbel_exponential(loc_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Exponential(rate_2).
@@ -154,6 +165,11 @@ def kl_gumbel_exponential(loc_1, scale_1, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
 
 
+def _kl_gumbel_exponential_exact(mpmath, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`kl_gumbel_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Gamma(shape_2, rate_2).
@@ -187,6 +203,11 @@ def kl_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, rate_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
+
+
+def _kl_gumbel_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_gumbel_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -226,7 +247,12 @@ def kl_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     t0 = (1/scale_2)
     t1 = t0*(scale_1 - scale_2)
     t2 = xp._stable.lgamma_bregman_d(2, t1)
-    return t2 + xp._stable.expm1mx(-t0*(loc_1 - loc_2) + 0.42278433509846713*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2)
+    return xp._refine.checked('kl', t2 + xp._stable.expm1mx(-t0*(loc_1 - loc_2) + 0.42278433509846713*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2), None, _kl_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gumbel_gumbel` for mpmath (see anadiv._refine)."""
+    return loc_1/scale_2 - loc_2/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(scale_2/scale_1) - 1 - mpmath.euler + mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
 
 
 @elementwise
@@ -263,9 +289,18 @@ def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     1.464433548...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = loc_1 - loc_2
-    return -2*scale_1*t0*xp.expi(-xp.exp(t1/scale_1)) + t0*(0.5772156649015329*scale_1 - 1.5772156649015328*scale_2 + t1) - xp.log(scale_1) + xp.log(scale_2) + 0.6931471805599453
+    t0 = xp.log(scale_2)
+    t1 = -xp.log(scale_1)
+    t2 = (1/scale_2)
+    t3 = loc_1 - loc_2
+    t4 = t2*(0.5772156649015329*scale_1 - 1.5772156649015328*scale_2 + t3)
+    t5 = -2*scale_1*t2*xp.expi(-xp.exp(t3/scale_1))
+    return xp._refine.checked('kl', t0 + t1 + t4 + t5 + 0.6931471805599453, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + 0.6931471805599453, _kl_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gumbel_laplace` for mpmath (see anadiv._refine)."""
+    return loc_1/scale_2 - loc_2/scale_2 - 2*scale_1*mpmath.ei(-mpmath.exp((loc_1 - loc_2)/scale_1))/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(2*scale_2/scale_1) - 1 - mpmath.euler
 
 
 @elementwise
@@ -303,6 +338,11 @@ def kl_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+def _kl_gumbel_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_gumbel_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
@@ -338,9 +378,17 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     0.6949375801...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = loc_1 - mu_2
-    return -xp.log(scale_1) + xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(11.86867194393567*scale_1**2 - 18.926587978818393*t0 + 6*t1*(1.1544313298030657*scale_1 + t1))/t0
+    t0 = xp.log(sigma_2)
+    t1 = -xp.log(scale_1)
+    t2 = sigma_2**2
+    t3 = loc_1 - mu_2
+    t4 = (1/12)*(11.86867194393567*scale_1**2 - 18.926587978818393*t2 + 6*t3*(1.1544313298030657*scale_1 + t3))/t2
+    return xp._refine.checked('kl', t0 + t1 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, _kl_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _kl_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_gumbel_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/scale_1) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(12))*(12*mpmath.euler*loc_1*scale_1 - 12*mpmath.euler*mu_2*scale_1 + 6*mpmath.euler**2*scale_1**2 + mpmath.pi**2*scale_1**2 + 6*(loc_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -378,6 +426,11 @@ def kl_gumbel_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+def _kl_gumbel_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`kl_gumbel_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -411,6 +464,11 @@ def kl_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
+
+
+def _kl_gumbel_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_gumbel_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -448,6 +506,11 @@ def cross_entropy_gumbel_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+def _cross_entropy_gumbel_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_gumbel_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_gumbel_exponential(loc_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Exponential(rate_2).
@@ -481,6 +544,11 @@ def cross_entropy_gumbel_exponential(loc_1, scale_1, rate_2):
     """
     xp = namespace(loc_1, scale_1, rate_2)
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
+
+
+def _cross_entropy_gumbel_exponential_exact(mpmath, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`cross_entropy_gumbel_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -518,6 +586,11 @@ def cross_entropy_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+def _cross_entropy_gumbel_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_gumbel_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
@@ -551,9 +624,17 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     2.003671830...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = loc_1 - loc_2
-    return t0*(0.5772156649015329*scale_1 + t1) + xp.exp(-t0*t1 + xp.gammaln(scale_1*t0 + 1)) + xp.log(scale_2)
+    t0 = xp.log(scale_2)
+    t1 = (1/scale_2)
+    t2 = loc_1 - loc_2
+    t3 = t1*(0.5772156649015329*scale_1 + t2)
+    t4 = xp.exp(-t1*t2 + xp.gammaln(scale_1*t1 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t3 + t4, t4 + xp.abs(t0) + xp.abs(t3), _cross_entropy_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_gumbel` for mpmath (see anadiv._refine)."""
+    return loc_1/scale_2 - loc_2/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(scale_2) + mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
 
 
 @elementwise
@@ -589,9 +670,17 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     2.523343588...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = loc_1 - loc_2
-    return -2*scale_1*t0*xp.expi(-xp.exp(t1/scale_1)) + t0*(0.5772156649015329*scale_1 + t1) + xp.log(scale_2) + 0.6931471805599453
+    t0 = xp.log(scale_2)
+    t1 = (1/scale_2)
+    t2 = loc_1 - loc_2
+    t3 = t1*(0.5772156649015329*scale_1 + t2)
+    t4 = -2*scale_1*t1*xp.expi(-xp.exp(t2/scale_1))
+    return xp._refine.checked('cross_entropy', t0 + t3 + t4 + 0.6931471805599453, xp.abs(t0) + xp.abs(t3) + xp.abs(t4) + 0.6931471805599453, _cross_entropy_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_laplace` for mpmath (see anadiv._refine)."""
+    return loc_1/scale_2 - loc_2/scale_2 - 2*scale_1*mpmath.ei(-mpmath.exp((loc_1 - loc_2)/scale_1))/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(2*scale_2)
 
 
 @elementwise
@@ -629,6 +718,11 @@ def cross_entropy_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+def _cross_entropy_gumbel_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_gumbel_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
@@ -663,8 +757,15 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     101.0481312...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = loc_1 - mu_2
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/12)*(11.86867194393567*scale_1**2 + 6*t0*(1.1544313298030657*scale_1 + t0))/sigma_2**2
+    t0 = xp.log(sigma_2)
+    t1 = loc_1 - mu_2
+    t2 = (1/12)*(11.86867194393567*scale_1**2 + 6*t1*(1.1544313298030657*scale_1 + t1))/sigma_2**2
+    return xp._refine.checked('cross_entropy', t0 + t2 + 0.9189385332046727, xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _cross_entropy_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_gumbel_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(12))*(12*mpmath.euler*loc_1*scale_1 - 12*mpmath.euler*mu_2*scale_1 + 6*mpmath.euler**2*scale_1**2 + mpmath.pi**2*scale_1**2 + 6*(loc_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -702,6 +803,11 @@ def cross_entropy_gumbel_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+def _cross_entropy_gumbel_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_gumbel_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -735,3 +841,8 @@ def cross_entropy_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
+
+
+def _cross_entropy_gumbel_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf

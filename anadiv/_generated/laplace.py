@@ -81,7 +81,13 @@ def entropy_laplace(loc, scale):
     0.5219641990...
     """
     xp = namespace(loc, scale)
-    return xp.log(scale) + 1.6931471805599454 + xp.full(0.0, loc)
+    t0 = xp.log(scale)
+    return xp._refine.checked('entropy', t0 + 1.6931471805599454 + xp.full(0.0, loc), xp.abs(t0) + 1.6931471805599454, _entropy_laplace_exact, loc, scale)
+
+
+def _entropy_laplace_exact(mpmath, loc, scale):
+    """The derived expression of :func:`entropy_laplace` for mpmath (see anadiv._refine)."""
+    return mpmath.log(2*scale) + 1
 
 
 @elementwise
@@ -119,6 +125,11 @@ def kl_laplace_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+def _kl_laplace_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`kl_laplace_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_laplace_exponential(loc_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Exponential(rate_2).
@@ -152,6 +163,11 @@ def kl_laplace_exponential(loc_1, scale_1, rate_2):
     """
     xp = namespace(loc_1, scale_1, rate_2)
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
+
+
+def _kl_laplace_exponential_exact(mpmath, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`kl_laplace_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -189,6 +205,11 @@ def kl_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+def _kl_laplace_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_laplace_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
@@ -224,8 +245,18 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/scale_2)
-        return xp.where((t0*(-scale_1 + scale_2) > 0), t0*(loc_1 - loc_2 - scale_2) - xp.log(scale_1) + xp.log(scale_2) - 0.6931471805599453 - xp.exp(-t0*(loc_1 - loc_2))/((scale_1/scale_2)**2 - 1), xp.inf)
+        t0 = xp.log(scale_1)
+        t1 = xp.log(scale_2)
+        t2 = (1/scale_2)
+        t3 = loc_1 - loc_2 - scale_2
+        t4 = xp.exp(-t2*(loc_1 - loc_2))/((scale_1/scale_2)**2 - 1)
+        t5 = (t2*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('kl', xp.where(t5, -t0 + t1 + t2*t3 - t4 - 0.6931471805599453, xp.inf), xp.where(t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t2*t3) + 0.6931471805599453, 0), _kl_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_laplace_gumbel` for mpmath (see anadiv._refine)."""
+    return ((loc_1/scale_2 - loc_2/scale_2 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_2/scale_1) - 1 - mpmath.exp(loc_2/scale_2)/(scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
 
 
 @elementwise
@@ -262,7 +293,14 @@ def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     t0 = xp.abs(loc_1 - loc_2)/scale_1
-    return xp._stable.expm1mx(-t0 + xp._stable.log_ratio(scale_1, scale_2)) + t0*(scale_1 - scale_2)/scale_2
+    t1 = xp._stable.expm1mx(-t0 + xp._stable.log_ratio(scale_1, scale_2))
+    t2 = t0*(scale_1 - scale_2)/scale_2
+    return xp._refine.checked('kl', t1 + t2, t1 + xp.abs(t2), _kl_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_laplace_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_laplace_laplace` for mpmath (see anadiv._refine)."""
+    return scale_1*mpmath.exp(-abs(loc_1 - loc_2)/scale_1)/scale_2 + mpmath.log(scale_2/scale_1) - 1 + abs(loc_1 - loc_2)/scale_2
 
 
 @elementwise
@@ -300,6 +338,11 @@ def kl_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+def _kl_laplace_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_laplace_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
@@ -333,8 +376,16 @@ def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     3.804616709...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    return -xp.log(scale_1) + xp.log(sigma_2) + 0.22579135264472744 + (1/2)*(2*scale_1**2 - 2*t0 + (loc_1 - mu_2)**2)/t0
+    t0 = xp.log(sigma_2)
+    t1 = -xp.log(scale_1)
+    t2 = sigma_2**2
+    t3 = (1/2)*(2*scale_1**2 - 2*t2 + (loc_1 - mu_2)**2)/t2
+    return xp._refine.checked('kl', t0 + t1 + t3 + 0.22579135264472744, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + 0.22579135264472744, _kl_laplace_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _kl_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_laplace_normal` for mpmath (see anadiv._refine)."""
+    return -mpmath.log(scale_1) + mpmath.log(sigma_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -372,6 +423,11 @@ def kl_laplace_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+def _kl_laplace_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`kl_laplace_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -405,6 +461,11 @@ def kl_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
+
+
+def _kl_laplace_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_laplace_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -442,6 +503,11 @@ def cross_entropy_laplace_beta(loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, loc_1, scale_1, a_2, b_2)
 
 
+def _cross_entropy_laplace_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_laplace_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_laplace_exponential(loc_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Exponential(rate_2).
@@ -475,6 +541,11 @@ def cross_entropy_laplace_exponential(loc_1, scale_1, rate_2):
     """
     xp = namespace(loc_1, scale_1, rate_2)
     return xp.full(xp.inf, loc_1, scale_1, rate_2)
+
+
+def _cross_entropy_laplace_exponential_exact(mpmath, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`cross_entropy_laplace_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -512,6 +583,11 @@ def cross_entropy_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, loc_1, scale_1, shape_2, rate_2)
 
 
+def _cross_entropy_laplace_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_laplace_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
@@ -547,9 +623,17 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/scale_2)
-        t1 = t0*(loc_1 - loc_2)
-        return xp.where((t0*(-scale_1 + scale_2) > 0), t1 + xp.log(scale_2) - xp.exp(-t1)/((scale_1/scale_2)**2 - 1), xp.inf)
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = t1*(loc_1 - loc_2)
+        t3 = -xp.exp(-t2)/((scale_1/scale_2)**2 - 1)
+        t4 = (t1*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t2 + t3, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t2) + xp.abs(t3), 0), _cross_entropy_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_gumbel` for mpmath (see anadiv._refine)."""
+    return ((loc_1/scale_2 - loc_2/scale_2 + mpmath.log(scale_2) - mpmath.exp(loc_2/scale_2)/(scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
 
 
 @elementwise
@@ -585,9 +669,16 @@ def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     4.356870438...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = xp.abs(loc_1 - loc_2)
-    return scale_1*t0*xp.exp(-t1/scale_1) + t0*t1 + xp.log(scale_2) + 0.6931471805599453
+    t0 = xp.log(scale_2)
+    t1 = (1/scale_2)
+    t2 = xp.abs(loc_1 - loc_2)
+    t3 = scale_1*t1*xp.exp(-t2/scale_1) + t1*t2 + 0.6931471805599453
+    return xp._refine.checked('cross_entropy', t0 + t3, t3 + xp.abs(t0), _cross_entropy_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_laplace_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_laplace` for mpmath (see anadiv._refine)."""
+    return scale_1*mpmath.exp(-abs(loc_1 - loc_2)/scale_1)/scale_2 + mpmath.log(2*scale_2) + abs(loc_1 - loc_2)/scale_2
 
 
 @elementwise
@@ -625,6 +716,11 @@ def cross_entropy_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, loc_1, scale_1, mu_2, sigma_2)
 
 
+def _cross_entropy_laplace_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_laplace_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
@@ -658,7 +754,14 @@ def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     7.980731131...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
+    t0 = xp.log(sigma_2)
+    t1 = 0.9189385332046727 + (1/2)*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
+    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_laplace_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _cross_entropy_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_laplace_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -696,6 +799,11 @@ def cross_entropy_laplace_uniform(loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, loc_1, scale_1, low_2, high_2)
 
 
+def _cross_entropy_laplace_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_laplace_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -729,3 +837,8 @@ def cross_entropy_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, loc_1, scale_1, shape_2, scale_2)
+
+
+def _cross_entropy_laplace_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf

@@ -77,7 +77,13 @@ def entropy_lognormal(mu, sigma):
     2.114585146...
     """
     xp = namespace(mu, sigma)
-    return mu + xp.log(sigma) + 1.4189385332046727
+    t0 = xp.log(sigma)
+    return xp._refine.checked('entropy', mu + t0 + 1.4189385332046727, xp.abs(mu) + xp.abs(t0) + 1.4189385332046727, _entropy_lognormal_exact, mu, sigma)
+
+
+def _entropy_lognormal_exact(mpmath, mu, sigma):
+    """The derived expression of :func:`entropy_lognormal` for mpmath (see anadiv._refine)."""
+    return mu + mpmath.log(sigma) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + mpmath.mpf(1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -115,6 +121,11 @@ def kl_lognormal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+def _kl_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
+    """The derived expression of :func:`kl_lognormal_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_lognormal_exponential(mu_1, sigma_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Exponential(rate_2).
@@ -148,7 +159,15 @@ def kl_lognormal_exponential(mu_1, sigma_1, rate_2):
     0.9494145185...
     """
     xp = namespace(mu_1, sigma_1, rate_2)
-    return -mu_1 + rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - xp.log(rate_2) - xp.log(sigma_1) - 1.4189385332046727
+    t0 = xp.log(rate_2)
+    t1 = xp.log(sigma_1)
+    t2 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+    return xp._refine.checked('kl', -mu_1 + rate_2*t2 - t0 - t1 - 1.4189385332046727, rate_2*t2 + xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1) + 1.4189385332046727, _kl_lognormal_exponential_exact, mu_1, sigma_1, rate_2)
+
+
+def _kl_lognormal_exponential_exact(mpmath, mu_1, sigma_1, rate_2):
+    """The derived expression of :func:`kl_lognormal_exponential` for mpmath (see anadiv._refine)."""
+    return -mu_1 + rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_2*sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2)
 
 
 @elementwise
@@ -184,7 +203,17 @@ def kl_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     2.281710600...
     """
     xp = namespace(mu_1, sigma_1, shape_2, rate_2)
-    return -mu_1*shape_2 + rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - shape_2*xp.log(rate_2) - xp.log(sigma_1) + xp.gammaln(shape_2) - 1.4189385332046727
+    t0 = xp.log(sigma_1)
+    t1 = mu_1*shape_2
+    t2 = shape_2*xp.log(rate_2)
+    t3 = xp.gammaln(shape_2)
+    t4 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+    return xp._refine.checked('kl', rate_2*t4 - t0 - t1 - t2 + t3 - 1.4189385332046727, rate_2*t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.4189385332046727, _kl_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
+
+
+def _kl_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_lognormal_gamma` for mpmath (see anadiv._refine)."""
+    return -mu_1*shape_2 + rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - shape_2*mpmath.log(rate_2) - mpmath.log(sigma_1) + mpmath.loggamma(shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
 
 
 @elementwise
@@ -227,12 +256,24 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
         t1 = (loc_2 <= 0)
-        t2 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-        t3 = -xp.log(scale_2) + xp.log(sigma_1)
-        t4 = xp.where((loc_2 > 0), loc_2, 1)
-        t5 = 0.7071067811865476/sigma_1
-        t6 = mu_1*t5 - t5*xp.log(t4)
-        return xp.where(t1, t0*t2 - 1/2*t0*(2*mu_1*scale_2 + scale_2 + 2*xp.where(t1, loc_2, -1)) - t3 - 0.22579135264472744, -mu_1 + t0*t2*xp.erf(0.7071067811865476*sigma_1 + t6) - t0*t4*xp.erf(t6) - t3 - 0.7257913526447275)
+        t2 = (1/2)*t0*(2*mu_1*scale_2 + scale_2 + 2*xp.where(t1, loc_2, -1))
+        t3 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+        t4 = xp.log(scale_2)
+        t5 = xp.log(sigma_1)
+        t6 = -t4 + t5
+        t7 = xp.where((loc_2 > 0), loc_2, 1)
+        t8 = 0.7071067811865476/sigma_1
+        t9 = mu_1*t8 - t8*xp.log(t7)
+        t10 = t0*t7*xp.erf(t9)
+        t11 = xp.erf(0.7071067811865476*sigma_1 + t9)
+        t12 = t0*t3
+        t13 = xp.abs(t4) + xp.abs(t5)
+        return xp._refine.checked('kl', xp.where(t1, t0*t3 - t2 - t6 - 0.22579135264472744, -mu_1 + t0*t11*t3 - t10 - t6 - 0.7257913526447275), xp.where(t1, t12 + t13 + xp.abs(t2) + 0.22579135264472744, t13 + xp.abs(mu_1) + xp.abs(t10) + xp.abs(t11*t12) + 0.7257913526447275), _kl_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _kl_lognormal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_lognormal_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 - mu_1 + mpmath.log(mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*sigma_1)) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/scale_2) if (loc_2 <= 0) else (-loc_2*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2 - mu_1 + mpmath.log(mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*sigma_1)) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2))
 
 
 @elementwise
@@ -267,7 +308,12 @@ def kl_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     1.398772804...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2)
+    return xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2), None, _kl_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
+
+
+def _kl_lognormal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_lognormal_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(sigma_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -303,11 +349,22 @@ def kl_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.2736417319...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = (1/t0)
-    t2 = sigma_1**2
-    t3 = 2*mu_1
-    return -mu_2*t1*xp.exp(mu_1 + (1/2)*t2) - 1/2*t1*(-mu_2**2 + t0*t3 + t0) + (1/2)*t1*xp.exp(2*t2 + t3) - xp.log(sigma_1) + xp.log(sigma_2)
+    t0 = xp.log(sigma_1)
+    t1 = xp.log(sigma_2)
+    t2 = sigma_2**2
+    t3 = (1/t2)
+    t4 = sigma_1**2
+    t5 = mu_2*t3*xp.exp(mu_1 + (1/2)*t4)
+    t6 = 2*mu_1
+    t7 = xp.exp(2*t4 + t6)
+    t8 = (1/2)*t3
+    t9 = t8*(-mu_2**2 + t2*t6 + t2)
+    return xp._refine.checked('kl', -t0 + t1 + (1/2)*t3*t7 - t5 - t9, t7*t8 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t9), _kl_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+
+
+def _kl_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_lognormal_normal` for mpmath (see anadiv._refine)."""
+    return -mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/sigma_2**2 + mpmath.log(sigma_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/sigma_2**2
 
 
 @elementwise
@@ -345,6 +402,11 @@ def kl_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+def _kl_lognormal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
+    """The derived expression of :func:`kl_lognormal_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
@@ -378,8 +440,18 @@ def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     0.2055909024...
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
-    t0 = mu_1*shape_2 - shape_2*xp.log(scale_2)
-    return -t0 + xp.exp((1/2)*shape_2**2*sigma_1**2 + t0) - xp.log(shape_2) - xp.log(sigma_1) - 1.4189385332046727
+    t0 = mu_1*shape_2
+    t1 = shape_2*xp.log(scale_2)
+    t2 = t0 - t1
+    t3 = xp.exp((1/2)*shape_2**2*sigma_1**2 + t2)
+    t4 = xp.log(shape_2)
+    t5 = xp.log(sigma_1)
+    return xp._refine.checked('kl', -t2 + t3 - t4 - t5 - 1.4189385332046727, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + 1.4189385332046727, _kl_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
+
+
+def _kl_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_lognormal_weibull` for mpmath (see anadiv._refine)."""
+    return -mu_1*shape_2 + shape_2*mpmath.log(scale_2) - mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*shape_2*sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + scale_2**(-shape_2)*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*shape_2*(2*mu_1 + shape_2*sigma_1**2))
 
 
 @elementwise
@@ -417,6 +489,11 @@ def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+def _cross_entropy_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_lognormal_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_lognormal_exponential(mu_1, sigma_1, rate_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Exponential(rate_2).
@@ -449,7 +526,14 @@ def cross_entropy_lognormal_exponential(mu_1, sigma_1, rate_2):
     2.226767855...
     """
     xp = namespace(mu_1, sigma_1, rate_2)
-    return rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - xp.log(rate_2)
+    t0 = -xp.log(rate_2)
+    t1 = rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2)
+    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_lognormal_exponential_exact, mu_1, sigma_1, rate_2)
+
+
+def _cross_entropy_lognormal_exponential_exact(mpmath, mu_1, sigma_1, rate_2):
+    """The derived expression of :func:`cross_entropy_lognormal_exponential` for mpmath (see anadiv._refine)."""
+    return rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(rate_2)
 
 
 @elementwise
@@ -485,7 +569,16 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     7.705205166...
     """
     xp = namespace(mu_1, sigma_1, shape_2, rate_2)
-    return -mu_1*(shape_2 - 1) + rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2) - shape_2*xp.log(rate_2) + xp.gammaln(shape_2)
+    t0 = shape_2*xp.log(rate_2)
+    t1 = xp.gammaln(shape_2)
+    t2 = mu_1*(shape_2 - 1)
+    t3 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+    return xp._refine.checked('cross_entropy', rate_2*t3 - t0 + t1 - t2, rate_2*t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
+
+
+def _cross_entropy_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_lognormal_gamma` for mpmath (see anadiv._refine)."""
+    return -mu_1*shape_2 + mu_1 + rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)
 
 
 @elementwise
@@ -528,11 +621,21 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
         t0 = (1/scale_2)
         t1 = t0*xp.exp(mu_1 + (1/2)*sigma_1**2)
         t2 = (loc_2 <= 0)
-        t3 = xp.log(scale_2) + 0.6931471805599453
-        t4 = 0.7071067811865476/sigma_1
-        t5 = xp.where((loc_2 > 0), loc_2, 1)
-        t6 = mu_1*t4 - t4*xp.log(t5)
-        return xp.where(t2, -t0*xp.where(t2, loc_2, -1) + t1 + t3, -t0*t5*xp.erf(t6) + t1*xp.erf(0.7071067811865476*sigma_1 + t6) + t3)
+        t3 = -t0*xp.where(t2, loc_2, -1)
+        t4 = xp.log(scale_2)
+        t5 = t4 + 0.6931471805599453
+        t6 = 0.7071067811865476/sigma_1
+        t7 = xp.where((loc_2 > 0), loc_2, 1)
+        t8 = mu_1*t6 - t6*xp.log(t7)
+        t9 = t1*xp.erf(0.7071067811865476*sigma_1 + t8)
+        t10 = -t0*t7*xp.erf(t8)
+        t11 = xp.abs(t4) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t2, t1 + t3 + t5, t10 + t5 + t9), xp.where(t2, t1 + t11 + xp.abs(t3), t11 + xp.abs(t10) + xp.abs(t9)), _cross_entropy_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _cross_entropy_lognormal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_lognormal_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 + mpmath.log(2*scale_2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/scale_2) if (loc_2 <= 0) else (-loc_2*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2 + mpmath.log(2*scale_2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2))
 
 
 @elementwise
@@ -568,9 +671,16 @@ def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     1.609399126...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = 2*mu_1
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(mu_1**2 + mu_2**2 - mu_2*t1 + sigma_1**2 + t0*t1)/t0
+    t0 = xp.log(sigma_2)
+    t1 = sigma_2**2
+    t2 = 2*mu_1
+    t3 = (1/2)*(mu_1**2 + mu_2**2 - mu_2*t2 + sigma_1**2 + t1*t2)/t1
+    return xp._refine.checked('cross_entropy', t0 + t3 + 0.9189385332046727, xp.abs(t0) + xp.abs(t3) + 0.9189385332046727, _cross_entropy_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
+
+
+def _cross_entropy_lognormal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_lognormal_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(2*mu_1*sigma_2**2 + sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -607,9 +717,17 @@ def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
     t0 = (1/(sigma_2**2))
-    t1 = (1/2)*t0
-    t2 = sigma_1**2
-    return mu_2**2*t1 - mu_2*t0*xp.exp(mu_1 + (1/2)*t2) + t1*xp.exp(2*(mu_1 + t2)) + xp.log(sigma_2) + 0.9189385332046727
+    t1 = sigma_1**2
+    t2 = -mu_2*t0*xp.exp(mu_1 + (1/2)*t1)
+    t3 = xp.log(sigma_2)
+    t4 = (1/2)*t0
+    t5 = mu_2**2*t4 + t4*xp.exp(2*(mu_1 + t1)) + 0.9189385332046727
+    return xp._refine.checked('cross_entropy', t2 + t3 + t5, t5 + xp.abs(t2) + xp.abs(t3), _cross_entropy_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+
+
+def _cross_entropy_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_lognormal_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/sigma_2**2
 
 
 @elementwise
@@ -647,6 +765,11 @@ def cross_entropy_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+def _cross_entropy_lognormal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_lognormal_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
@@ -680,5 +803,14 @@ def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     4.313072542...
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
-    t0 = -shape_2*xp.log(scale_2)
-    return -mu_1*(shape_2 - 1) - t0 + xp.exp(mu_1*shape_2 + (1/2)*shape_2**2*sigma_1**2 + t0) - xp.log(shape_2)
+    t0 = xp.log(shape_2)
+    t1 = mu_1*(shape_2 - 1)
+    t2 = shape_2*xp.log(scale_2)
+    t3 = -t2
+    t4 = xp.exp(mu_1*shape_2 + (1/2)*shape_2**2*sigma_1**2 + t3)
+    return xp._refine.checked('cross_entropy', -t0 - t1 - t3 + t4, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
+
+
+def _cross_entropy_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_lognormal_weibull` for mpmath (see anadiv._refine)."""
+    return -mu_1*shape_2 + mu_1 + shape_2*mpmath.log(scale_2) - mpmath.log(shape_2) + scale_2**(-shape_2)*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*shape_2*(2*mu_1 + shape_2*sigma_1**2))

@@ -81,7 +81,13 @@ def entropy_normal(mu, sigma):
     1.601260089...
     """
     xp = namespace(mu, sigma)
-    return xp.log(sigma) + 1.4189385332046727 + xp.full(0.0, mu)
+    t0 = xp.log(sigma)
+    return xp._refine.checked('entropy', t0 + 1.4189385332046727 + xp.full(0.0, mu), xp.abs(t0) + 1.4189385332046727, _entropy_normal_exact, mu, sigma)
+
+
+def _entropy_normal_exact(mpmath, mu, sigma):
+    """The derived expression of :func:`entropy_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(sigma) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + mpmath.mpf(1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -119,6 +125,11 @@ def kl_normal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+def _kl_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
+    """The derived expression of :func:`kl_normal_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_normal_exponential(mu_1, sigma_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Exponential(rate_2).
@@ -152,6 +163,11 @@ def kl_normal_exponential(mu_1, sigma_1, rate_2):
     """
     xp = namespace(mu_1, sigma_1, rate_2)
     return xp.full(xp.inf, mu_1, sigma_1, rate_2)
+
+
+def _kl_normal_exponential_exact(mpmath, mu_1, sigma_1, rate_2):
+    """The derived expression of :func:`kl_normal_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -189,6 +205,11 @@ def kl_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
     return xp.full(xp.inf, mu_1, sigma_1, shape_2, rate_2)
 
 
+def _kl_normal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_normal_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Gumbel(loc_2, scale_2).
@@ -223,8 +244,17 @@ def kl_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     0.7721659393...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    return -1/2*t0*(2*loc_2 - 2*mu_1 + scale_2) + xp.exp(-t0*(-loc_2 + mu_1) + (1/2)*(sigma_1/scale_2)**2) + xp.log(scale_2) - xp.log(sigma_1) - 0.9189385332046727
+    t0 = xp.log(sigma_1)
+    t1 = xp.log(scale_2)
+    t2 = (1/scale_2)
+    t3 = (1/2)*t2*(2*loc_2 - 2*mu_1 + scale_2)
+    t4 = xp.exp(-t2*(-loc_2 + mu_1) + (1/2)*(sigma_1/scale_2)**2)
+    return xp._refine.checked('kl', -t0 + t1 - t3 + t4 - 0.9189385332046727, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + 0.9189385332046727, _kl_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _kl_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_normal_gumbel` for mpmath (see anadiv._refine)."""
+    return -loc_2/scale_2 + mu_1/scale_2 + mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*(2*loc_2*scale_2 - 2*mu_1*scale_2 + sigma_1**2)/scale_2**2) + mpmath.log(scale_2) - mpmath.log(sigma_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
 
 
 @elementwise
@@ -261,10 +291,18 @@ def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     2.110351713...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = loc_2 - mu_1
-    t2 = xp.abs(t1)
-    return 0.7978845608028654*sigma_1*t0*xp.exp((-1/2)*(t1/sigma_1)**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) - xp.log(sigma_1) - 0.7257913526447275
+    t0 = -xp.log(sigma_1)
+    t1 = xp.log(scale_2)
+    t2 = (1/scale_2)
+    t3 = loc_2 - mu_1
+    t4 = xp.abs(t3)
+    t5 = 0.7978845608028654*sigma_1*t2*xp.exp((-1/2)*(t3/sigma_1)**2) + t2*t4*xp.erf(0.7071067811865476*t4/sigma_1)
+    return xp._refine.checked('kl', t0 + t1 + t5 - 0.7257913526447275, t5 + xp.abs(t0) + xp.abs(t1) + 0.7257913526447275, _kl_normal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _kl_normal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_normal_laplace` for mpmath (see anadiv._refine)."""
+    return mpmath.log(mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*sigma_1)) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.sqrt(2)*sigma_1*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*(loc_2 - mu_1)**2/sigma_1**2)/(mpmath.sqrt(mpmath.pi)*scale_2) + abs(loc_2 - mu_1)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*abs(loc_2 - mu_1)/sigma_1)/scale_2
 
 
 @elementwise
@@ -302,6 +340,11 @@ def kl_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     return xp.full(xp.inf, mu_1, sigma_1, mu_2, sigma_2)
 
 
+def _kl_normal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_normal_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
@@ -334,7 +377,12 @@ def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.2436960673...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2)
+    return xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2), None, _kl_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+
+
+def _kl_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_normal_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(sigma_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -372,6 +420,11 @@ def kl_normal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+def _kl_normal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
+    """The derived expression of :func:`kl_normal_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
@@ -405,6 +458,11 @@ def kl_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
     return xp.full(xp.inf, mu_1, sigma_1, shape_2, scale_2)
+
+
+def _kl_normal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_normal_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -442,6 +500,11 @@ def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
     return xp.full(xp.inf, mu_1, sigma_1, a_2, b_2)
 
 
+def _cross_entropy_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_normal_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_normal_exponential(mu_1, sigma_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Exponential(rate_2).
@@ -475,6 +538,11 @@ def cross_entropy_normal_exponential(mu_1, sigma_1, rate_2):
     """
     xp = namespace(mu_1, sigma_1, rate_2)
     return xp.full(xp.inf, mu_1, sigma_1, rate_2)
+
+
+def _cross_entropy_normal_exponential_exact(mpmath, mu_1, sigma_1, rate_2):
+    """The derived expression of :func:`cross_entropy_normal_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -512,6 +580,11 @@ def cross_entropy_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
     return xp.full(xp.inf, mu_1, sigma_1, shape_2, rate_2)
 
 
+def _cross_entropy_normal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_normal_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Gumbel(loc_2, scale_2).
@@ -545,8 +618,15 @@ def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     25987.05093...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = (-loc_2 + mu_1)/scale_2
-    return t0 + xp.exp(-t0 + (1/2)*(sigma_1/scale_2)**2) + xp.log(scale_2)
+    t0 = xp.log(scale_2)
+    t1 = (-loc_2 + mu_1)/scale_2
+    t2 = xp.exp(-t1 + (1/2)*(sigma_1/scale_2)**2)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2, t2 + xp.abs(t0) + xp.abs(t1), _cross_entropy_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _cross_entropy_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_gumbel` for mpmath (see anadiv._refine)."""
+    return -loc_2/scale_2 + mu_1/scale_2 + mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*(2*loc_2*scale_2 - 2*mu_1*scale_2 + sigma_1**2)/scale_2**2) + mpmath.log(scale_2)
 
 
 @elementwise
@@ -583,10 +663,17 @@ def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     7.467572239...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = loc_2 - mu_1
-    t2 = xp.abs(t1)
-    return 0.7978845608028654*sigma_1*t0*xp.exp((-1/2)*(t1/sigma_1)**2) + t0*t2*xp.erf(0.7071067811865476*t2/sigma_1) + xp.log(scale_2) + 0.6931471805599453
+    t0 = xp.log(scale_2)
+    t1 = (1/scale_2)
+    t2 = loc_2 - mu_1
+    t3 = xp.abs(t2)
+    t4 = 0.7978845608028654*sigma_1*t1*xp.exp((-1/2)*(t2/sigma_1)**2) + t1*t3*xp.erf(0.7071067811865476*t3/sigma_1) + 0.6931471805599453
+    return xp._refine.checked('cross_entropy', t0 + t4, t4 + xp.abs(t0), _cross_entropy_normal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _cross_entropy_normal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_laplace` for mpmath (see anadiv._refine)."""
+    return mpmath.log(2*scale_2) + mpmath.sqrt(2)*sigma_1*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*(loc_2 - mu_1)**2/sigma_1**2)/(mpmath.sqrt(mpmath.pi)*scale_2) + abs(loc_2 - mu_1)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*abs(loc_2 - mu_1)/sigma_1)/scale_2
 
 
 @elementwise
@@ -624,6 +711,11 @@ def cross_entropy_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     return xp.full(xp.inf, mu_1, sigma_1, mu_2, sigma_2)
 
 
+def _cross_entropy_normal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_normal_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
@@ -657,7 +749,14 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.9686156300...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
+    t0 = xp.log(sigma_2)
+    t1 = 0.9189385332046727 + (1/2)*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
+    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+
+
+def _cross_entropy_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_normal_normal` for mpmath (see anadiv._refine)."""
+    return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
 
 
 @elementwise
@@ -695,6 +794,11 @@ def cross_entropy_normal_uniform(mu_1, sigma_1, low_2, high_2):
     return xp.full(xp.inf, mu_1, sigma_1, low_2, high_2)
 
 
+def _cross_entropy_normal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_normal_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
@@ -728,3 +832,8 @@ def cross_entropy_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
     return xp.full(xp.inf, mu_1, sigma_1, shape_2, scale_2)
+
+
+def _cross_entropy_normal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf

@@ -79,8 +79,17 @@ def entropy_studentt(df, loc, scale):
     2.803096989...
     """
     xp = namespace(df, loc, scale)
-    t0 = (1/2)*df
-    return (1/2)*xp.log(df) + xp.log(scale) + xp._stable.lgamma_mpsi(t0, -1/2) - xp._stable.lgamma_mpsi(t0 + 1/2, 0) + 1.0723649429247 + xp.full(0.0, loc)
+    t0 = xp.log(scale)
+    t1 = (1/2)*xp.log(df)
+    t2 = (1/2)*df
+    t3 = xp._stable.lgamma_mpsi(t2, -1/2)
+    t4 = -xp._stable.lgamma_mpsi(t2 + 1/2, 0)
+    return xp._refine.checked('entropy', t0 + t1 + t3 + t4 + 1.0723649429247 + xp.full(0.0, loc), xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 1.0723649429247, _entropy_studentt_exact, df, loc, scale)
+
+
+def _entropy_studentt_exact(mpmath, df, loc, scale):
+    """The derived expression of :func:`entropy_studentt` for mpmath (see anadiv._refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df) + (mpmath.mpf(1)/mpmath.mpf(2))*df*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(df) + mpmath.log(scale) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df + mpmath.mpf(1)/mpmath.mpf(2)) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -118,6 +127,11 @@ def kl_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, a_2, b_2)
 
 
+def _kl_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`kl_studentt_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Exponential(rate_2).
@@ -151,6 +165,11 @@ def kl_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     """
     xp = namespace(df_1, loc_1, scale_1, rate_2)
     return xp.full(xp.inf, df_1, loc_1, scale_1, rate_2)
+
+
+def _kl_studentt_exponential_exact(mpmath, df_1, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`kl_studentt_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -188,6 +207,11 @@ def kl_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, shape_2, rate_2)
 
 
+def _kl_studentt_gamma_exact(mpmath, df_1, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_studentt_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
@@ -223,6 +247,11 @@ def kl_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
 
 
+def _kl_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_studentt_gumbel` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
@@ -256,6 +285,11 @@ def kl_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(df_1, loc_1, scale_1, mu_2, sigma_2)
     return xp.full(xp.inf, df_1, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _kl_studentt_lognormal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_studentt_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -295,12 +329,23 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(df_1, loc_1, scale_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (df_1 > 2)
-        t1 = xp.where(t0, df_1, 3)
-        t2 = (1/2)*t1
-        t3 = sigma_2**2
-        t4 = t1 - 2
-        return xp.where(t0, -xp.log(scale_1) + xp.log(sigma_2) - 1/2*xp.log(t1) - xp._stable.lgamma_mpsi(t2, -1/2) + xp._stable.lgamma_mpsi(t2 + 1/2, 0) + 0.34657359027997264 + (1/2)*(scale_1**2*t1 - t1*t3 + 2*t3 + t4*(loc_1 - mu_2)**2)/(t3*t4), xp.inf)
+        t0 = xp.log(sigma_2)
+        t1 = -xp.log(scale_1)
+        t2 = (df_1 > 2)
+        t3 = xp.where(t2, df_1, 3)
+        t4 = -1/2*xp.log(t3)
+        t5 = (1/2)*t3
+        t6 = xp._stable.lgamma_mpsi(t5 + 1/2, 0)
+        t7 = -xp._stable.lgamma_mpsi(t5, -1/2)
+        t8 = sigma_2**2
+        t9 = t3 - 2
+        t10 = (1/2)*(scale_1**2*t3 - t3*t8 + 2*t8 + t9*(loc_1 - mu_2)**2)/(t8*t9)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t10 + t4 + t6 + t7 + 0.34657359027997264, xp.inf), xp.where(t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t10) + xp.abs(t4) + xp.abs(t6) + xp.abs(t7) + 0.34657359027997264, 0), _kl_studentt_normal_exact, df_1, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _kl_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_studentt_normal` for mpmath (see anadiv._refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + mpmath.log(mpmath.sqrt(2)*sigma_2/(mpmath.sqrt(df_1)*scale_1)) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*(df_1*scale_1**2 + (df_1 - 2)*(loc_1 - mu_2)**2)/(sigma_2**2*(df_1 - 2))) if (df_1 > 2) else (mpmath.inf))
 
 
 @elementwise
@@ -338,6 +383,11 @@ def kl_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, low_2, high_2)
 
 
+def _kl_studentt_uniform_exact(mpmath, df_1, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`kl_studentt_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -371,6 +421,11 @@ def kl_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(df_1, loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, df_1, loc_1, scale_1, shape_2, scale_2)
+
+
+def _kl_studentt_weibull_exact(mpmath, df_1, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_studentt_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -408,6 +463,11 @@ def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, a_2, b_2)
 
 
+def _cross_entropy_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_studentt_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Exponential(rate_2).
@@ -441,6 +501,11 @@ def cross_entropy_studentt_exponential(df_1, loc_1, scale_1, rate_2):
     """
     xp = namespace(df_1, loc_1, scale_1, rate_2)
     return xp.full(xp.inf, df_1, loc_1, scale_1, rate_2)
+
+
+def _cross_entropy_studentt_exponential_exact(mpmath, df_1, loc_1, scale_1, rate_2):
+    """The derived expression of :func:`cross_entropy_studentt_exponential` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -478,6 +543,11 @@ def cross_entropy_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, shape_2, rate_2)
 
 
+def _cross_entropy_studentt_gamma_exact(mpmath, df_1, loc_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_studentt_gamma` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Gumbel(loc_2, scale_2).
@@ -511,6 +581,11 @@ def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(df_1, loc_1, scale_1, loc_2, scale_2)
     return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_gumbel` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -548,6 +623,11 @@ def cross_entropy_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, mu_2, sigma_2)
 
 
+def _cross_entropy_studentt_lognormal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_studentt_lognormal` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Normal(mu_2, sigma_2).
@@ -582,10 +662,17 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(df_1, loc_1, scale_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (df_1 > 2)
-        t1 = xp.where(t0, df_1, 3)
-        t2 = t1 - 2
-        return xp.where(t0, xp.log(sigma_2) + 0.9189385332046727 + (1/2)*(scale_1**2*t1 + t2*(loc_1 - mu_2)**2)/(sigma_2**2*t2), xp.inf)
+        t0 = xp.log(sigma_2)
+        t1 = (df_1 > 2)
+        t2 = xp.where(t1, df_1, 3)
+        t3 = t2 - 2
+        t4 = (1/2)*(scale_1**2*t2 + t3*(loc_1 - mu_2)**2)/(sigma_2**2*t3)
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t4 + 0.9189385332046727, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t4) + 0.9189385332046727, 0), _cross_entropy_studentt_normal_exact, df_1, loc_1, scale_1, mu_2, sigma_2)
+
+
+def _cross_entropy_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_studentt_normal` for mpmath (see anadiv._refine)."""
+    return ((mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(df_1*scale_1**2 + (df_1 - 2)*(loc_1 - mu_2)**2)/(sigma_2**2*(df_1 - 2))) if (df_1 > 2) else (mpmath.inf))
 
 
 @elementwise
@@ -623,6 +710,11 @@ def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, df_1, loc_1, scale_1, low_2, high_2)
 
 
+def _cross_entropy_studentt_uniform_exact(mpmath, df_1, loc_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_studentt_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -656,3 +748,8 @@ def cross_entropy_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     """
     xp = namespace(df_1, loc_1, scale_1, shape_2, scale_2)
     return xp.full(xp.inf, df_1, loc_1, scale_1, shape_2, scale_2)
+
+
+def _cross_entropy_studentt_weibull_exact(mpmath, df_1, loc_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.inf

@@ -89,7 +89,12 @@ def entropy_uniform(low, high):
     0.1878064870...
     """
     xp = namespace(low, high)
-    return xp.log(high - low)
+    return xp._refine.checked('entropy', xp.log(high - low), None, _entropy_uniform_exact, low, high)
+
+
+def _entropy_uniform_exact(mpmath, low, high):
+    """The derived expression of :func:`entropy_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.log(high - low)
 
 
 @elementwise
@@ -159,18 +164,41 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
         t5 = -t2
         t6 = t4 + t5
         t7 = (1/t6)
-        t8 = xp.log(t4)
-        t9 = t0*t2*t7*xp.log(t2) - t0*t4*t7*t8
-        t10 = b_2 - 1
-        t11 = xp.log(t5 + 1)
-        t12 = a_2 + b_2
-        t13 = t12 - xp.log(t6) + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t12) - 2
-        t14 = t10*t11*t7*(t2 - 1) - t10*t7*(t4 - 1)*xp.log(1 - t4) + t13
-        t15 = (high_1 != 1)
-        t16 = (low_1 != 0)
-        t17 = -t10*t11 + t13
-        t18 = -t0*t8
-        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t1, t15), t16), t3), t14 + t9, xp.where(xp.logical_and(xp.logical_and(t1, t16), t3), t17 + t9, xp.where(xp.logical_and(xp.logical_and(t1, t15), t3), t14 + t18, xp.where(xp.logical_and(t1, t3), t17 + t18, xp.inf))))
+        t8 = t0*t2*t7*xp.log(t2)
+        t9 = xp.log(t4)
+        t10 = -t0*t4*t7*t9
+        t11 = t10 + t8
+        t12 = b_2 - 1
+        t13 = xp.log(t5 + 1)
+        t14 = t12*t13*t7*(t2 - 1)
+        t15 = -t12*t7*(t4 - 1)*xp.log(1 - t4)
+        t16 = -xp.log(t6)
+        t17 = a_2 + b_2
+        t18 = -xp.gammaln(t17)
+        t19 = xp.gammaln(a_2)
+        t20 = xp.gammaln(b_2)
+        t21 = t16 + t17 + t18 + t19 + t20 - 2
+        t22 = t14 + t15 + t21
+        t23 = (high_1 != 1)
+        t24 = (low_1 != 0)
+        t25 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t23), t24), t3)
+        t26 = -t12*t13
+        t27 = t21 + t26
+        t28 = xp.logical_and(xp.logical_and(t1, t24), t3)
+        t29 = -t0*t9
+        t30 = xp.logical_and(xp.logical_and(t1, t23), t3)
+        t31 = xp.logical_and(t1, t3)
+        t32 = xp.abs(t10) + xp.abs(t8)
+        t33 = t17 + xp.abs(t16) + xp.abs(t18) + xp.abs(t19) + xp.abs(t20) + 2
+        t34 = t33 + xp.abs(t14) + xp.abs(t15)
+        t35 = t33 + xp.abs(t26)
+        t36 = xp.abs(t29)
+        return xp._refine.checked('kl', xp.where(t25, t11 + t22, xp.where(t28, t11 + t27, xp.where(t30, t22 + t29, xp.where(t31, t27 + t29, xp.inf)))), xp.where(t25, t32 + t34, xp.where(t28, t32 + t35, xp.where(t30, t34 + t36, xp.where(t31, t35 + t36, 0)))), _kl_uniform_beta_exact, low_1, high_1, a_2, b_2)
+
+
+def _kl_uniform_beta_exact(mpmath, low_1, high_1, a_2, b_2):
+    """The derived expression of :func:`kl_uniform_beta` for mpmath (see anadiv._refine)."""
+    return ((-a_2*high_1*mpmath.log(high_1)/(high_1 - low_1) + a_2*high_1/(high_1 - low_1) + a_2*low_1*mpmath.log(low_1)/(high_1 - low_1) - a_2*low_1/(high_1 - low_1) - b_2*high_1*mpmath.log(1 - high_1)/(high_1 - low_1) + b_2*high_1/(high_1 - low_1) + b_2*low_1*mpmath.log(1 - low_1)/(high_1 - low_1) - b_2*low_1/(high_1 - low_1) + b_2*mpmath.log(1 - high_1)/(high_1 - low_1) - b_2*mpmath.log(1 - low_1)/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) + high_1*mpmath.log(1 - high_1)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) - low_1*mpmath.log(1 - low_1)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - mpmath.log(1 - high_1)/(high_1 - low_1) + mpmath.log(1 - low_1)/(high_1 - low_1)) if (low_1 >= 0) and (high_1 <= 1) and (high_1 != 1) and (low_1 != 0) else (-a_2*high_1*mpmath.log(high_1)/(high_1 - low_1) + a_2*high_1/(high_1 - low_1) + a_2*low_1*mpmath.log(low_1)/(high_1 - low_1) - a_2*low_1/(high_1 - low_1) - b_2*mpmath.log(1 - low_1) + b_2 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.log((1 - low_1)/(high_1 - low_1)) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - 1) if (low_1 >= 0) and (high_1 <= 1) and (low_1 != 0) else (-a_2*mpmath.log(high_1) + a_2 - b_2*high_1*mpmath.log(1 - high_1)/(high_1 - low_1) + b_2*high_1/(high_1 - low_1) + b_2*low_1*mpmath.log(1 - low_1)/(high_1 - low_1) - b_2*low_1/(high_1 - low_1) + b_2*mpmath.log(1 - high_1)/(high_1 - low_1) - b_2*mpmath.log(1 - low_1)/(high_1 - low_1) + high_1*mpmath.log(1 - high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(1 - low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - 1 - mpmath.log(1 - high_1)/(high_1 - low_1) + mpmath.log(1 - low_1)/(high_1 - low_1)) if (low_1 >= 0) and (high_1 <= 1) and (high_1 != 1) else (-a_2*mpmath.log(high_1) + a_2 - b_2*mpmath.log(1 - low_1) + b_2 + mpmath.log(high_1*(1 - low_1)/(high_1 - low_1)) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - 2) if (low_1 >= 0) and (high_1 <= 1) else (mpmath.inf))
 
 
 @elementwise
@@ -211,15 +239,26 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     0.5956258386...
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
-    t0 = -low_1
-    t1 = high_1 + t0
-    t2 = (1/scale_2)
-    t3 = loc_2*t2
-    t4 = (1/t1)
-    t5 = 2*scale_2*t4
-    t6 = 2*loc_2
-    t7 = loc_2**2 + scale_2**2
-    return t4*(high_1 - loc_2)*xp.log(high_1**2 - high_1*t6 + t7) + t4*(loc_2 + t0)*xp.log(low_1**2 - low_1*t6 + t7) + t5*xp.arctan(high_1*t2 - t3) - t5*xp.arctan(low_1*t2 - t3) - xp.log(scale_2) - xp.log(t1) - 0.8552701141505998
+    t0 = xp.log(scale_2)
+    t1 = -low_1
+    t2 = high_1 + t1
+    t3 = xp.log(t2)
+    t4 = (1/t2)
+    t5 = (1/scale_2)
+    t6 = high_1 - loc_2
+    t7 = xp.arctan(t5*t6)
+    t8 = -loc_2 - t1
+    t9 = 2*scale_2*t4
+    t10 = t9*xp.arctan(t5*t8)
+    t11 = scale_2**2
+    t12 = t4*t8*xp.log(t11 + t8**2)
+    t13 = xp.log(t11 + t6**2)
+    return xp._refine.checked('kl', 2*scale_2*t4*t7 - t0 - t10 - t12 + t13*t4*t6 - t3 - 0.8552701141505998, xp.abs(t0) + xp.abs(t10) + xp.abs(t12) + xp.abs(t3) + xp.abs(t7*t9) + xp.abs(t13*t4*t6) + 0.8552701141505998, _kl_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _kl_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_uniform_cauchy` for mpmath (see anadiv._refine)."""
+    return high_1*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - loc_2*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) + loc_2*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) - low_1*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) + 2*scale_2*mpmath.atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + mpmath.log(mpmath.pi/(scale_2*(high_1 - low_1)))
 
 
 @elementwise
@@ -256,9 +295,17 @@ def kl_uniform_exponential(low_1, high_1, rate_2):
     """
     xp = namespace(low_1, high_1, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (low_1 >= 0)
-        t1 = xp.where(t0, low_1, 1)
-        return xp.where(t0, (1/2)*rate_2*(high_1 + t1) - xp.log(rate_2) - xp.log(high_1 - t1), xp.inf)
+        t0 = xp.log(rate_2)
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = high_1 + t2
+        t4 = xp.log(high_1 - t2)
+        return xp._refine.checked('kl', xp.where(t1, (1/2)*rate_2*t3 - t0 - t4, xp.inf), xp.where(t1, (1/2)*rate_2*xp.abs(t3) + xp.abs(t0) + xp.abs(t4), 0), _kl_uniform_exponential_exact, low_1, high_1, rate_2)
+
+
+def _kl_uniform_exponential_exact(mpmath, low_1, high_1, rate_2):
+    """The derived expression of :func:`kl_uniform_exponential` for mpmath (see anadiv._refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 - mpmath.log(rate_2*(high_1 - low_1))) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -306,10 +353,25 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
         t2 = xp.where(t1, low_1, 1)
         t3 = high_1 - t2
         t4 = (1/t3)
-        t5 = xp.log(high_1)
-        t6 = (1/2)*rate_2
-        t7 = high_1*t6 - shape_2*xp.log(rate_2) + t0 + t2*t6 - xp.log(t3) + xp.gammaln(shape_2)
-        return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t4*t5 + t0*t2*t4*xp.log(t2) + t7, xp.where(t1, -t0*t5 + t7, xp.inf))
+        t5 = t0*t2*t4*xp.log(t2)
+        t6 = xp.log(high_1)
+        t7 = -high_1*t0*t4*t6
+        t8 = -xp.log(t3)
+        t9 = (1/2)*rate_2
+        t10 = high_1*t9
+        t11 = t2*t9
+        t12 = -shape_2*xp.log(rate_2)
+        t13 = xp.gammaln(shape_2)
+        t14 = t0 + t10 + t11 + t12 + t13 + t8
+        t15 = xp.logical_and(t1, (low_1 != 0))
+        t16 = -t0*t6
+        t17 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t13) + xp.abs(t8) + 1
+        return xp._refine.checked('kl', xp.where(t15, t14 + t5 + t7, xp.where(t1, t14 + t16, xp.inf)), xp.where(t15, t17 + xp.abs(t5) + xp.abs(t7), xp.where(t1, t17 + xp.abs(t16), 0)), _kl_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
+
+
+def _kl_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_uniform_gamma` for mpmath (see anadiv._refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 - high_1*shape_2*mpmath.log(high_1)/(high_1 - low_1) + high_1*shape_2/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 + low_1*shape_2*mpmath.log(low_1)/(high_1 - low_1) - low_1*shape_2/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - shape_2*mpmath.log(rate_2) - mpmath.log(high_1 - low_1) + mpmath.loggamma(shape_2)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 - shape_2*mpmath.log(high_1) - shape_2*mpmath.log(rate_2) + shape_2 + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma(shape_2) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -348,11 +410,21 @@ def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
     1.334577688...
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = xp.exp(low_1*t0)
-    t2 = scale_2*xp.exp(loc_2*t0)
-    t3 = xp.exp(high_1*t0)
-    return (1/2)*t0*(high_1 - 2*loc_2 + low_1) - t2/(high_1*t3 - low_1*t3) + t2/(high_1*t1 - low_1*t1) + xp.log(scale_2) - xp.log(high_1 - low_1)
+    t0 = xp.log(scale_2)
+    t1 = -low_1
+    t2 = high_1 + t1
+    t3 = -xp.log(t2)
+    t4 = (1/scale_2)
+    t5 = (1/2)*t4*(high_1 - 2*loc_2 + low_1)
+    t6 = scale_2/t2
+    t7 = t6*xp.exp(-t4*(-loc_2 - t1))
+    t8 = -t6*xp.exp(-t4*(high_1 - loc_2))
+    return xp._refine.checked('kl', t0 + t3 + t5 + t7 + t8, xp.abs(t0) + xp.abs(t3) + xp.abs(t5) + xp.abs(t7) + xp.abs(t8), _kl_uniform_gumbel_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _kl_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_uniform_gumbel` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(low_1/scale_2) - low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(high_1/scale_2) - low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(scale_2/(high_1 - low_1))
 
 
 @elementwise
@@ -399,8 +471,20 @@ def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
         t1 = (1/2)/scale_2
         t2 = t1*(high_1 + low_1 - t0)
         t3 = high_1 - low_1
-        t4 = xp.log(scale_2) - xp.log(t3) + 0.6931471805599453
-        return xp.where((loc_2 <= low_1), t2 + t4, xp.where((high_1 <= loc_2), -t2 + t4, t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/t3 + t4))
+        t4 = -xp.log(t3)
+        t5 = xp.log(scale_2)
+        t6 = t4 + t5 + 0.6931471805599453
+        t7 = (loc_2 <= low_1)
+        t8 = -t2
+        t9 = (high_1 <= loc_2)
+        t10 = t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/t3
+        t11 = xp.abs(t4) + xp.abs(t5) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t7, t2 + t6, xp.where(t9, t6 + t8, t10 + t6)), xp.where(t7, t11 + xp.abs(t2), xp.where(t9, t11 + xp.abs(t8), t11 + xp.abs(t10))), _kl_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _kl_uniform_laplace_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_uniform_laplace` for mpmath (see anadiv._refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + mpmath.log(2*scale_2/(high_1 - low_1))) if (loc_2 <= low_1) else (-mpmath.mpf(1)/mpmath.mpf(2)*high_1/scale_2 + loc_2/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1/scale_2 + mpmath.log(2*scale_2/(high_1 - low_1))) if (high_1 <= loc_2) else (high_1**2/(2*high_1*scale_2 - 2*low_1*scale_2) - high_1*loc_2/(high_1*scale_2 - low_1*scale_2) + loc_2**2/(high_1*scale_2 - low_1*scale_2) - loc_2*low_1/(high_1*scale_2 - low_1*scale_2) + low_1**2/(2*high_1*scale_2 - 2*low_1*scale_2) + mpmath.log(2*scale_2/(high_1 - low_1))))
 
 
 @elementwise
@@ -458,15 +542,31 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         t4 = (low_1 >= 0)
         t5 = xp.where(t4, low_1, 1)
         t6 = (1/(high_1*t3 - t3*t5))
-        t7 = xp.log(t5)
-        t8 = (1/t2)
-        t9 = t8*(mu_2 - t2 + 1)
-        t10 = high_1 - t5
-        t11 = (1/t10)
-        t12 = t0*t9
-        t13 = (1/2)*t8
-        t14 = t13*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) - xp.log(t10) + 0.9189385332046727
-        return xp.where(xp.logical_and(t4, (low_1 != 0)), high_1*t1*t6 - high_1*t11*t12 + t11*t5*t7*t9 + t14 - t5*t6*t7**2, xp.where(t4, t1*t13 - t12 + t14, xp.inf))
+        t7 = high_1*t1*t6
+        t8 = xp.log(t5)
+        t9 = -t5*t6*t8**2
+        t10 = (1/t2)
+        t11 = t10*(mu_2 - t2 + 1)
+        t12 = high_1 - t5
+        t13 = (1/t12)
+        t14 = t11*t13*t5*t8
+        t15 = t0*t11
+        t16 = -high_1*t13*t15
+        t17 = -xp.log(t12)
+        t18 = (1/2)*t10
+        t19 = t18*(mu_2**2 + 2*mu_2 - t3 + 2)
+        t20 = xp.log(sigma_2)
+        t21 = t17 + t19 + t20
+        t22 = xp.logical_and(t4, (low_1 != 0))
+        t23 = -t15
+        t24 = t1*t18 + 0.9189385332046727
+        t25 = xp.abs(t17) + xp.abs(t19) + xp.abs(t20)
+        return xp._refine.checked('kl', xp.where(t22, t14 + t16 + t21 + t7 + t9 + 0.9189385332046727, xp.where(t4, t21 + t23 + t24, xp.inf)), xp.where(t22, t25 + xp.abs(t14) + xp.abs(t16) + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t24 + t25 + xp.abs(t23), 0)), _kl_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
+
+
+def _kl_uniform_lognormal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_uniform_lognormal` for mpmath (see anadiv._refine)."""
+    return ((-high_1*mu_2*mpmath.log(high_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mu_2/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mpmath.log(high_1)**2/(2*high_1*sigma_2**2 - 2*low_1*sigma_2**2) - high_1*mpmath.log(high_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + low_1*mu_2*mpmath.log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mu_2/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mpmath.log(low_1)**2/(2*high_1*sigma_2**2 - 2*low_1*sigma_2**2) + low_1*mpmath.log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/(high_1 - low_1))) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.log(high_1)/sigma_2**2 + mu_2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*high_1*sigma_2/(high_1 - low_1)) - 1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(high_1)**2/sigma_2**2 - mpmath.log(high_1)/sigma_2**2 + sigma_2**(-2)) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -503,8 +603,18 @@ def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
     2.961808287...
     """
     xp = namespace(low_1, high_1, mu_2, sigma_2)
-    t0 = 3*mu_2
-    return xp.log(sigma_2) - xp.log(high_1 - low_1) + 0.9189385332046727 + (1/6)*(high_1**2 + high_1*low_1 - high_1*t0 + low_1**2 - low_1*t0 + 3*mu_2**2)/sigma_2**2
+    t0 = xp.log(sigma_2)
+    t1 = -xp.log(high_1 - low_1)
+    t2 = -mu_2
+    t3 = high_1 + t2
+    t4 = low_1 + t2
+    t5 = (1/6)*(t3**2 + t3*t4 + t4**2)/sigma_2**2
+    return xp._refine.checked('kl', t0 + t1 + t5 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + 0.9189385332046727, _kl_uniform_normal_exact, low_1, high_1, mu_2, sigma_2)
+
+
+def _kl_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_uniform_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*high_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/(high_1 - low_1))
 
 
 @elementwise
@@ -557,29 +667,37 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     1.292640863...
     """
     xp = namespace(low_1, high_1, df_2, loc_2, scale_2)
-    t0 = high_1 - low_1
-    t1 = (1/2)*df_2
-    t2 = xp.sqrt(df_2)
-    t3 = 1/(scale_2*t2)
-    t4 = loc_2*t3
-    t5 = xp._stable.atanmx(high_1*t3 - t4)
-    t6 = scale_2/t0
-    t7 = t2*t6
-    t8 = xp._stable.atanmx(-low_1*t3 + t4)
-    t9 = xp.power(df_2, 3/2)*t6
-    t10 = 2*high_1
-    t11 = 2*low_1
-    t12 = (1/(t10 - t11))
-    t13 = 1/(df_2*scale_2**2)
-    t14 = loc_2**2*t13
-    t15 = loc_2*t13
-    t16 = t12*xp.log1p(high_1**2*t13 - t10*t15 + t14)
-    t17 = high_1*t16
-    t18 = t12*xp.log1p(low_1**2*t13 - t11*t15 + t14)
-    t19 = loc_2*t18
-    t20 = loc_2*t16
-    t21 = low_1*t18
-    return df_2*t17 + df_2*t19 - df_2*t20 - df_2*t21 + t17 + t19 - t20 - t21 + t5*t7 + t5*t9 + t7*t8 + t8*t9 + (1/2)*xp.log(df_2) + xp.log(scale_2) - xp.log(t0) + xp._stable.lgamma_diff(t1 + 1/2, t1) + 0.5723649429247001
+    t0 = xp.log(scale_2)
+    t1 = (1/2)*xp.log(df_2)
+    t2 = -low_1
+    t3 = high_1 + t2
+    t4 = -xp.log(t3)
+    t5 = (1/2)*df_2
+    t6 = xp._stable.lgamma_diff(t5 + 1/2, t5)
+    t7 = high_1 - loc_2
+    t8 = xp.sqrt(df_2)
+    t9 = 1/(scale_2*t8)
+    t10 = xp._stable.atanmx(t7*t9)
+    t11 = (1/t3)
+    t12 = scale_2*t11
+    t13 = t12*t8
+    t14 = t10*t13
+    t15 = xp.power(df_2, 3/2)*t12
+    t16 = t10*t15
+    t17 = -loc_2 - t2
+    t18 = xp._stable.atanmx(-t17*t9)
+    t19 = t13*t18
+    t20 = t15*t18
+    t21 = 1/(df_2*scale_2**2)
+    t22 = t7*xp.log1p(t21*t7**2)
+    t23 = t17*xp.log1p(t17**2*t21)
+    t24 = (1/2)*t11*(df_2*t22 - df_2*t23 + t22 - t23)
+    return xp._refine.checked('kl', t0 + t1 + t14 + t16 + t19 + t20 + t24 + t4 + t6 + 0.5723649429247001, xp.abs(t0) + xp.abs(t1) + xp.abs(t14) + xp.abs(t16) + xp.abs(t19) + xp.abs(t20) + xp.abs(t24) + xp.abs(t4) + xp.abs(t6) + 0.5723649429247001, _kl_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
+
+
+def _kl_uniform_studentt_exact(mpmath, low_1, high_1, df_2, loc_2, scale_2):
+    """The derived expression of :func:`kl_uniform_studentt` for mpmath (see anadiv._refine)."""
+    return df_2**(mpmath.mpf(3)/mpmath.mpf(2))*scale_2*mpmath.atan(high_1/(mpmath.sqrt(df_2)*scale_2) - loc_2/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + df_2**(mpmath.mpf(3)/mpmath.mpf(2))*scale_2*mpmath.atan(loc_2/(mpmath.sqrt(df_2)*scale_2) - low_1/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + mpmath.sqrt(df_2)*scale_2*mpmath.atan(high_1/(mpmath.sqrt(df_2)*scale_2) - loc_2/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + mpmath.sqrt(df_2)*scale_2*mpmath.atan(loc_2/(mpmath.sqrt(df_2)*scale_2) - low_1/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + df_2*high_1*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) - df_2*high_1/(high_1 - low_1) - df_2*loc_2*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) + df_2*loc_2*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) - df_2*low_1*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) + df_2*low_1/(high_1 - low_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(df_2) - df_2*mpmath.log(scale_2) + high_1*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) - high_1/(high_1 - low_1) - loc_2*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) + loc_2*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) - low_1*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) + low_1/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -616,7 +734,14 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), xp._stable.log_ratio_d(high_2 - low_2, high_1 - low_1, xp._stable.diff2(high_2, high_1, low_2, low_1)), xp.inf)
+        t0 = xp._stable.log_ratio_d(high_2 - low_2, high_1 - low_1, xp._stable.diff2(high_2, high_1, low_2, low_1))
+        t1 = xp.logical_and((low_1 >= low_2), (high_1 <= high_2))
+        return xp._refine.checked('kl', xp.where(t1, t0, xp.inf), xp.where(t1, t0, 0), _kl_uniform_uniform_exact, low_1, high_1, low_2, high_2)
+
+
+def _kl_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
+    """The derived expression of :func:`kl_uniform_uniform` for mpmath (see anadiv._refine)."""
+    return ((mpmath.log(high_2/(high_1 - low_1) - low_2/(high_1 - low_1))) if (low_1 >= low_2) and (high_1 <= high_2) else (mpmath.inf))
 
 
 @elementwise
@@ -675,12 +800,27 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
         t6 = xp.log(high_1)
         t7 = shape_2 - 1
         t8 = (1/t4)
-        t9 = xp.power(high_1, shape_2)
-        t10 = xp.power(scale_2, shape_2)
-        t11 = high_1*t10
-        t12 = (1/(-shape_2*t10*t3 + shape_2*t11 - t10*t3 + t11))
-        t13 = t12*t3*xp.power(t3, shape_2)
-        return xp.where(xp.logical_and(t2, (low_1 != 0)), high_1*t12*t9 - high_1*t6*t7*t8 + shape_2*t1 + shape_2 - t0 - t13 + t3*t7*t8*xp.log(t3) - t5 - 1, xp.where(t2, high_1*t12*t9 + shape_2*t1 - t0 - t13 - t5 - t6*t7 + t7, xp.inf))
+        t9 = high_1*t6*t7*t8
+        t10 = xp.log(t3)
+        t11 = xp.power(high_1, shape_2)
+        t12 = xp.power(scale_2, shape_2)
+        t13 = high_1*t12
+        t14 = (1/(-shape_2*t12*t3 + shape_2*t13 - t12*t3 + t13))
+        t15 = t14*t3*xp.power(t3, shape_2)
+        t16 = xp.logical_and(t2, (low_1 != 0))
+        t17 = -t0
+        t18 = -t5
+        t19 = shape_2*t1
+        t20 = -t6*t7
+        t21 = high_1*t11*t14
+        t22 = -t15
+        t23 = shape_2 + xp.abs(t17) + xp.abs(t18) + xp.abs(t19) + xp.abs(t21) + xp.abs(t22) + 1
+        return xp._refine.checked('kl', xp.where(t16, high_1*t11*t14 + shape_2*t1 + shape_2 - t0 + t10*t3*t7*t8 - t15 - t5 - t9 - 1, xp.where(t2, t17 + t18 + t19 + t20 + t21 + t22 + t7, xp.inf)), xp.where(t16, t23 + xp.abs(t9) + xp.abs(t10*t3*t7*t8), xp.where(t2, t23 + xp.abs(t20), 0)), _kl_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
+
+
+def _kl_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_uniform_weibull` for mpmath (see anadiv._refine)."""
+    return ((-high_1*shape_2*mpmath.log(high_1)/(high_1 - low_1) + high_1*shape_2/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + high_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) + low_1*shape_2*mpmath.log(low_1)/(high_1 - low_1) - low_1*shape_2/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - low_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) + shape_2*mpmath.log(scale_2) - mpmath.log(shape_2*(high_1 - low_1))) if (low_1 >= 0) and (low_1 != 0) else (high_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - low_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - shape_2*mpmath.log(high_1) + shape_2*mpmath.log(scale_2) + shape_2 + mpmath.log(high_1/(shape_2*(high_1 - low_1))) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -748,18 +888,40 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
         t4 = xp.where(t3, high_1, 0)
         t5 = -t2
         t6 = (1/(t4 + t5))
-        t7 = xp.log(t4)
-        t8 = t0*t2*t6*xp.log(t2) - t0*t4*t6*t7
-        t9 = b_2 - 1
-        t10 = xp.log(t5 + 1)
-        t11 = a_2 + b_2
-        t12 = t11 + xp.gammaln(a_2) + xp.gammaln(b_2) - xp.gammaln(t11) - 2
-        t13 = t10*t6*t9*(t2 - 1) + t12 - t6*t9*(t4 - 1)*xp.log(1 - t4)
-        t14 = (high_1 != 1)
-        t15 = (low_1 != 0)
-        t16 = -t10*t9 + t12
-        t17 = -t0*t7
-        return xp.where(xp.logical_and(xp.logical_and(xp.logical_and(t1, t14), t15), t3), t13 + t8, xp.where(xp.logical_and(xp.logical_and(t1, t15), t3), t16 + t8, xp.where(xp.logical_and(xp.logical_and(t1, t14), t3), t13 + t17, xp.where(xp.logical_and(t1, t3), t16 + t17, xp.inf))))
+        t7 = t0*t2*t6*xp.log(t2)
+        t8 = xp.log(t4)
+        t9 = -t0*t4*t6*t8
+        t10 = t7 + t9
+        t11 = b_2 - 1
+        t12 = xp.log(t5 + 1)
+        t13 = t11*t12*t6*(t2 - 1)
+        t14 = -t11*t6*(t4 - 1)*xp.log(1 - t4)
+        t15 = a_2 + b_2
+        t16 = -xp.gammaln(t15)
+        t17 = xp.gammaln(a_2)
+        t18 = xp.gammaln(b_2)
+        t19 = t15 + t16 + t17 + t18 - 2
+        t20 = t13 + t14 + t19
+        t21 = (high_1 != 1)
+        t22 = (low_1 != 0)
+        t23 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t21), t22), t3)
+        t24 = -t11*t12
+        t25 = t19 + t24
+        t26 = xp.logical_and(xp.logical_and(t1, t22), t3)
+        t27 = -t0*t8
+        t28 = xp.logical_and(xp.logical_and(t1, t21), t3)
+        t29 = xp.logical_and(t1, t3)
+        t30 = xp.abs(t7) + xp.abs(t9)
+        t31 = t15 + xp.abs(t16) + xp.abs(t17) + xp.abs(t18) + 2
+        t32 = t31 + xp.abs(t13) + xp.abs(t14)
+        t33 = t31 + xp.abs(t24)
+        t34 = xp.abs(t27)
+        return xp._refine.checked('cross_entropy', xp.where(t23, t10 + t20, xp.where(t26, t10 + t25, xp.where(t28, t20 + t27, xp.where(t29, t25 + t27, xp.inf)))), xp.where(t23, t30 + t32, xp.where(t26, t30 + t33, xp.where(t28, t32 + t34, xp.where(t29, t33 + t34, 0)))), _cross_entropy_uniform_beta_exact, low_1, high_1, a_2, b_2)
+
+
+def _cross_entropy_uniform_beta_exact(mpmath, low_1, high_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_uniform_beta` for mpmath (see anadiv._refine)."""
+    return ((-a_2*high_1*mpmath.log(high_1)/(high_1 - low_1) + a_2*high_1/(high_1 - low_1) + a_2*low_1*mpmath.log(low_1)/(high_1 - low_1) - a_2*low_1/(high_1 - low_1) - b_2*high_1*mpmath.log(1 - high_1)/(high_1 - low_1) + b_2*high_1/(high_1 - low_1) + b_2*low_1*mpmath.log(1 - low_1)/(high_1 - low_1) - b_2*low_1/(high_1 - low_1) + b_2*mpmath.log(1 - high_1)/(high_1 - low_1) - b_2*mpmath.log(1 - low_1)/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) + high_1*mpmath.log(1 - high_1)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) - low_1*mpmath.log(1 - low_1)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - mpmath.log(1 - high_1)/(high_1 - low_1) + mpmath.log(1 - low_1)/(high_1 - low_1)) if (low_1 >= 0) and (high_1 <= 1) and (high_1 != 1) and (low_1 != 0) else (-a_2*high_1*mpmath.log(high_1)/(high_1 - low_1) + a_2*high_1/(high_1 - low_1) + a_2*low_1*mpmath.log(low_1)/(high_1 - low_1) - a_2*low_1/(high_1 - low_1) - b_2*mpmath.log(1 - low_1) + b_2 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.log(1 - low_1) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - 1) if (low_1 >= 0) and (high_1 <= 1) and (low_1 != 0) else (-a_2*mpmath.log(high_1) + a_2 - b_2*high_1*mpmath.log(1 - high_1)/(high_1 - low_1) + b_2*high_1/(high_1 - low_1) + b_2*low_1*mpmath.log(1 - low_1)/(high_1 - low_1) - b_2*low_1/(high_1 - low_1) + b_2*mpmath.log(1 - high_1)/(high_1 - low_1) - b_2*mpmath.log(1 - low_1)/(high_1 - low_1) + high_1*mpmath.log(1 - high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(1 - low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.log(high_1) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - 1 - mpmath.log(1 - high_1)/(high_1 - low_1) + mpmath.log(1 - low_1)/(high_1 - low_1)) if (low_1 >= 0) and (high_1 <= 1) and (high_1 != 1) else (-a_2*mpmath.log(high_1) + a_2 - b_2*mpmath.log(1 - low_1) + b_2 + mpmath.log(high_1*(1 - low_1)) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) - 2) if (low_1 >= 0) and (high_1 <= 1) else (mpmath.inf))
 
 
 @elementwise
@@ -799,14 +961,24 @@ def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     2.174319754...
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = loc_2*t0
-    t2 = -low_1
-    t3 = (1/(high_1 + t2))
-    t4 = 2*scale_2*t3
-    t5 = 2*loc_2
-    t6 = loc_2**2 + scale_2**2
-    return t3*(high_1 - loc_2)*xp.log(high_1**2 - high_1*t5 + t6) + t3*(loc_2 + t2)*xp.log(low_1**2 - low_1*t5 + t6) + t4*xp.arctan(high_1*t0 - t1) - t4*xp.arctan(low_1*t0 - t1) - xp.log(scale_2) - 0.8552701141505998
+    t0 = xp.log(scale_2)
+    t1 = -low_1
+    t2 = (1/(high_1 + t1))
+    t3 = (1/scale_2)
+    t4 = high_1 - loc_2
+    t5 = xp.arctan(t3*t4)
+    t6 = -loc_2 - t1
+    t7 = 2*scale_2*t2
+    t8 = t7*xp.arctan(t3*t6)
+    t9 = scale_2**2
+    t10 = t2*t6*xp.log(t6**2 + t9)
+    t11 = xp.log(t4**2 + t9)
+    return xp._refine.checked('cross_entropy', 2*scale_2*t2*t5 - t0 - t10 + t11*t2*t4 - t8 - 0.8552701141505998, xp.abs(t0) + xp.abs(t10) + xp.abs(t8) + xp.abs(t5*t7) + xp.abs(t11*t2*t4) + 0.8552701141505998, _cross_entropy_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _cross_entropy_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_cauchy` for mpmath (see anadiv._refine)."""
+    return high_1*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - loc_2*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) + loc_2*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) - low_1*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) + 2*scale_2*mpmath.atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + mpmath.log(mpmath.pi/scale_2)
 
 
 @elementwise
@@ -843,8 +1015,15 @@ def cross_entropy_uniform_exponential(low_1, high_1, rate_2):
     """
     xp = namespace(low_1, high_1, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (low_1 >= 0)
-        return xp.where(t0, (1/2)*rate_2*(high_1 + xp.where(t0, low_1, 1)) - xp.log(rate_2), xp.inf)
+        t0 = -xp.log(rate_2)
+        t1 = (low_1 >= 0)
+        t2 = (1/2)*rate_2*(high_1 + xp.where(t1, low_1, 1))
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t2, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t2), 0), _cross_entropy_uniform_exponential_exact, low_1, high_1, rate_2)
+
+
+def _cross_entropy_uniform_exponential_exact(mpmath, low_1, high_1, rate_2):
+    """The derived expression of :func:`cross_entropy_uniform_exponential` for mpmath (see anadiv._refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 - mpmath.log(rate_2)) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -891,10 +1070,24 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
         t3 = (1/(high_1 - t2))
-        t4 = xp.log(high_1)
-        t5 = (1/2)*rate_2
-        t6 = high_1*t5 - shape_2*xp.log(rate_2) + t0 + t2*t5 + xp.gammaln(shape_2)
-        return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t3*t4 + t0*t2*t3*xp.log(t2) + t6, xp.where(t1, -t0*t4 + t6, xp.inf))
+        t4 = t0*t2*t3*xp.log(t2)
+        t5 = xp.log(high_1)
+        t6 = -high_1*t0*t3*t5
+        t7 = (1/2)*rate_2
+        t8 = high_1*t7
+        t9 = t2*t7
+        t10 = -shape_2*xp.log(rate_2)
+        t11 = xp.gammaln(shape_2)
+        t12 = t0 + t10 + t11 + t8 + t9
+        t13 = xp.logical_and(t1, (low_1 != 0))
+        t14 = -t0*t5
+        t15 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t13, t12 + t4 + t6, xp.where(t1, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t15 + xp.abs(t14), 0)), _cross_entropy_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
+
+
+def _cross_entropy_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_uniform_gamma` for mpmath (see anadiv._refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 - high_1*shape_2*mpmath.log(high_1)/(high_1 - low_1) + high_1*shape_2/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 + low_1*shape_2*mpmath.log(low_1)/(high_1 - low_1) - low_1*shape_2/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 - shape_2*mpmath.log(high_1) - shape_2*mpmath.log(rate_2) + shape_2 + mpmath.log(high_1) + mpmath.loggamma(shape_2) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -933,11 +1126,19 @@ def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
     5.262627922...
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = xp.exp(low_1*t0)
-    t2 = scale_2*xp.exp(loc_2*t0)
-    t3 = xp.exp(high_1*t0)
-    return (1/2)*t0*(high_1 - 2*loc_2 + low_1) - t2/(high_1*t3 - low_1*t3) + t2/(high_1*t1 - low_1*t1) + xp.log(scale_2)
+    t0 = xp.log(scale_2)
+    t1 = (1/scale_2)
+    t2 = (1/2)*t1*(high_1 - 2*loc_2 + low_1)
+    t3 = -low_1
+    t4 = scale_2/(high_1 + t3)
+    t5 = t4*xp.exp(-t1*(-loc_2 - t3))
+    t6 = -t4*xp.exp(-t1*(high_1 - loc_2))
+    return xp._refine.checked('cross_entropy', t0 + t2 + t5 + t6, xp.abs(t0) + xp.abs(t2) + xp.abs(t5) + xp.abs(t6), _cross_entropy_uniform_gumbel_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _cross_entropy_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_gumbel` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(low_1/scale_2) - low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(high_1/scale_2) - low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(scale_2)
 
 
 @elementwise
@@ -982,8 +1183,19 @@ def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
         t0 = 2*loc_2
         t1 = (1/2)/scale_2
         t2 = t1*(high_1 + low_1 - t0)
-        t3 = xp.log(scale_2) + 0.6931471805599453
-        return xp.where((loc_2 <= low_1), t2 + t3, xp.where((high_1 <= loc_2), -t2 + t3, t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/(high_1 - low_1) + t3))
+        t3 = xp.log(scale_2)
+        t4 = t3 + 0.6931471805599453
+        t5 = (loc_2 <= low_1)
+        t6 = -t2
+        t7 = (high_1 <= loc_2)
+        t8 = t1*(high_1**2 - high_1*t0 + 2*loc_2**2 + low_1**2 - low_1*t0)/(high_1 - low_1)
+        t9 = xp.abs(t3) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t5, t2 + t4, xp.where(t7, t4 + t6, t4 + t8)), xp.where(t5, t9 + xp.abs(t2), xp.where(t7, t9 + xp.abs(t6), t9 + xp.abs(t8))), _cross_entropy_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _cross_entropy_uniform_laplace_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_laplace` for mpmath (see anadiv._refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= low_1) else (-mpmath.mpf(1)/mpmath.mpf(2)*high_1/scale_2 + loc_2/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1/scale_2 + mpmath.log(2*scale_2)) if (high_1 <= loc_2) else (high_1**2/(2*high_1*scale_2 - 2*low_1*scale_2) - high_1*loc_2/(high_1*scale_2 - low_1*scale_2) + loc_2**2/(high_1*scale_2 - low_1*scale_2) - loc_2*low_1/(high_1*scale_2 - low_1*scale_2) + low_1**2/(2*high_1*scale_2 - 2*low_1*scale_2) + mpmath.log(2*scale_2)))
 
 
 @elementwise
@@ -1040,14 +1252,29 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         t4 = (low_1 >= 0)
         t5 = xp.where(t4, low_1, 1)
         t6 = (1/(high_1*t3 - t3*t5))
-        t7 = xp.log(t5)
-        t8 = (1/t2)
-        t9 = t8*(mu_2 - t2 + 1)
-        t10 = (1/(high_1 - t5))
-        t11 = t0*t9
-        t12 = (1/2)*t8
-        t13 = t12*(mu_2**2 + 2*mu_2 - t3 + 2) + xp.log(sigma_2) + 0.9189385332046727
-        return xp.where(xp.logical_and(t4, (low_1 != 0)), high_1*t1*t6 - high_1*t10*t11 + t10*t5*t7*t9 + t13 - t5*t6*t7**2, xp.where(t4, t1*t12 - t11 + t13, xp.inf))
+        t7 = high_1*t1*t6
+        t8 = xp.log(t5)
+        t9 = -t5*t6*t8**2
+        t10 = (1/t2)
+        t11 = t10*(mu_2 - t2 + 1)
+        t12 = (1/(high_1 - t5))
+        t13 = t11*t12*t5*t8
+        t14 = t0*t11
+        t15 = -high_1*t12*t14
+        t16 = (1/2)*t10
+        t17 = t16*(mu_2**2 + 2*mu_2 - t3 + 2)
+        t18 = xp.log(sigma_2)
+        t19 = t17 + t18
+        t20 = xp.logical_and(t4, (low_1 != 0))
+        t21 = -t14
+        t22 = t1*t16 + 0.9189385332046727
+        t23 = xp.abs(t17) + xp.abs(t18)
+        return xp._refine.checked('cross_entropy', xp.where(t20, t13 + t15 + t19 + t7 + t9 + 0.9189385332046727, xp.where(t4, t19 + t21 + t22, xp.inf)), xp.where(t20, t23 + xp.abs(t13) + xp.abs(t15) + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t22 + t23 + xp.abs(t21), 0)), _cross_entropy_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
+
+
+def _cross_entropy_uniform_lognormal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_uniform_lognormal` for mpmath (see anadiv._refine)."""
+    return ((-high_1*mu_2*mpmath.log(high_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mu_2/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mpmath.log(high_1)**2/(2*high_1*sigma_2**2 - 2*low_1*sigma_2**2) - high_1*mpmath.log(high_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + low_1*mu_2*mpmath.log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mu_2/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mpmath.log(low_1)**2/(2*high_1*sigma_2**2 - 2*low_1*sigma_2**2) + low_1*mpmath.log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.log(high_1)/sigma_2**2 + mu_2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*high_1*sigma_2) - 1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(high_1)**2/sigma_2**2 - mpmath.log(high_1)/sigma_2**2 + sigma_2**(-2)) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1084,8 +1311,17 @@ def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
     1.917271368...
     """
     xp = namespace(low_1, high_1, mu_2, sigma_2)
-    t0 = 3*mu_2
-    return xp.log(sigma_2) + 0.9189385332046727 + (1/6)*(high_1**2 + high_1*low_1 - high_1*t0 + low_1**2 - low_1*t0 + 3*mu_2**2)/sigma_2**2
+    t0 = xp.log(sigma_2)
+    t1 = -mu_2
+    t2 = high_1 + t1
+    t3 = low_1 + t1
+    t4 = (1/6)*(t2**2 + t2*t3 + t3**2)/sigma_2**2
+    return xp._refine.checked('cross_entropy', t0 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t4) + 0.9189385332046727, _cross_entropy_uniform_normal_exact, low_1, high_1, mu_2, sigma_2)
+
+
+def _cross_entropy_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_uniform_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*high_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -1138,28 +1374,35 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     2.709898781...
     """
     xp = namespace(low_1, high_1, df_2, loc_2, scale_2)
-    t0 = (1/2)*df_2
-    t1 = xp.sqrt(df_2)
-    t2 = 1/(scale_2*t1)
-    t3 = loc_2*t2
-    t4 = xp._stable.atanmx(high_1*t2 - t3)
-    t5 = scale_2/(high_1 - low_1)
-    t6 = t1*t5
-    t7 = xp._stable.atanmx(-low_1*t2 + t3)
-    t8 = xp.power(df_2, 3/2)*t5
-    t9 = 2*high_1
-    t10 = 2*low_1
-    t11 = (1/(-t10 + t9))
-    t12 = 1/(df_2*scale_2**2)
-    t13 = loc_2**2*t12
-    t14 = loc_2*t12
-    t15 = t11*xp.log1p(high_1**2*t12 + t13 - t14*t9)
-    t16 = high_1*t15
-    t17 = t11*xp.log1p(low_1**2*t12 - t10*t14 + t13)
-    t18 = loc_2*t17
-    t19 = loc_2*t15
-    t20 = low_1*t17
-    return df_2*t16 + df_2*t18 - df_2*t19 - df_2*t20 + t16 + t18 - t19 - t20 + t4*t6 + t4*t8 + t6*t7 + t7*t8 + (1/2)*xp.log(df_2) + xp.log(scale_2) + xp._stable.lgamma_diff(t0 + 1/2, t0) + 0.5723649429247001
+    t0 = xp.log(scale_2)
+    t1 = (1/2)*xp.log(df_2)
+    t2 = (1/2)*df_2
+    t3 = xp._stable.lgamma_diff(t2 + 1/2, t2)
+    t4 = high_1 - loc_2
+    t5 = xp.sqrt(df_2)
+    t6 = 1/(scale_2*t5)
+    t7 = xp._stable.atanmx(t4*t6)
+    t8 = -low_1
+    t9 = (1/(high_1 + t8))
+    t10 = scale_2*t9
+    t11 = t10*t5
+    t12 = t11*t7
+    t13 = xp.power(df_2, 3/2)*t10
+    t14 = t13*t7
+    t15 = -loc_2 - t8
+    t16 = xp._stable.atanmx(-t15*t6)
+    t17 = t11*t16
+    t18 = t13*t16
+    t19 = 1/(df_2*scale_2**2)
+    t20 = t4*xp.log1p(t19*t4**2)
+    t21 = t15*xp.log1p(t15**2*t19)
+    t22 = (1/2)*t9*(df_2*t20 - df_2*t21 + t20 - t21)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t12 + t14 + t17 + t18 + t22 + t3 + 0.5723649429247001, xp.abs(t0) + xp.abs(t1) + xp.abs(t12) + xp.abs(t14) + xp.abs(t17) + xp.abs(t18) + xp.abs(t22) + xp.abs(t3) + 0.5723649429247001, _cross_entropy_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
+
+
+def _cross_entropy_uniform_studentt_exact(mpmath, low_1, high_1, df_2, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_studentt` for mpmath (see anadiv._refine)."""
+    return df_2**(mpmath.mpf(3)/mpmath.mpf(2))*scale_2*mpmath.atan(high_1/(mpmath.sqrt(df_2)*scale_2) - loc_2/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + df_2**(mpmath.mpf(3)/mpmath.mpf(2))*scale_2*mpmath.atan(loc_2/(mpmath.sqrt(df_2)*scale_2) - low_1/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + mpmath.sqrt(df_2)*scale_2*mpmath.atan(high_1/(mpmath.sqrt(df_2)*scale_2) - loc_2/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + mpmath.sqrt(df_2)*scale_2*mpmath.atan(loc_2/(mpmath.sqrt(df_2)*scale_2) - low_1/(mpmath.sqrt(df_2)*scale_2))/(high_1 - low_1) + df_2*high_1*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) - df_2*high_1/(high_1 - low_1) - df_2*loc_2*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) + df_2*loc_2*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) - df_2*low_1*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) + df_2*low_1/(high_1 - low_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(df_2) - df_2*mpmath.log(scale_2) + high_1*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) - high_1/(high_1 - low_1) - loc_2*mpmath.log(df_2*scale_2**2 + (high_1 - loc_2)**2)/(2*high_1 - 2*low_1) + loc_2*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) - low_1*mpmath.log(df_2*scale_2**2 + (loc_2 - low_1)**2)/(2*high_1 - 2*low_1) + low_1/(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -1196,7 +1439,14 @@ def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp.where(xp.logical_and((low_1 >= low_2), (high_1 <= high_2)), xp.log(high_2 - low_2), xp.inf)
+        t0 = xp.log(high_2 - low_2)
+        t1 = xp.logical_and((low_1 >= low_2), (high_1 <= high_2))
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0, xp.inf), xp.where(t1, t0, 0), _cross_entropy_uniform_uniform_exact, low_1, high_1, low_2, high_2)
+
+
+def _cross_entropy_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_uniform_uniform` for mpmath (see anadiv._refine)."""
+    return ((mpmath.log(high_2 - low_2)) if (low_1 >= low_2) and (high_1 <= high_2) else (mpmath.inf))
 
 
 @elementwise
@@ -1250,9 +1500,23 @@ def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
         t3 = (1/(high_1 - t2))
-        t4 = xp.log(high_1)
-        t5 = xp.power(scale_2, shape_2)
-        t6 = high_1*t5
-        t7 = (1/(-shape_2*t2*t5 + shape_2*t6 - t2*t5 + t6))
-        t8 = high_1*xp.power(high_1, shape_2)*t7 + shape_2*xp.log(scale_2) + t0 - t2*xp.power(t2, shape_2)*t7 - xp.log(shape_2)
-        return xp.where(xp.logical_and(t1, (low_1 != 0)), -high_1*t0*t3*t4 + t0*t2*t3*xp.log(t2) + t8, xp.where(t1, -t0*t4 + t8, xp.inf))
+        t4 = t0*t2*t3*xp.log(t2)
+        t5 = xp.log(high_1)
+        t6 = -high_1*t0*t3*t5
+        t7 = -xp.log(shape_2)
+        t8 = shape_2*xp.log(scale_2)
+        t9 = xp.power(scale_2, shape_2)
+        t10 = high_1*t9
+        t11 = (1/(shape_2*t10 - shape_2*t2*t9 + t10 - t2*t9))
+        t12 = high_1*xp.power(high_1, shape_2)*t11
+        t13 = -t11*t2*xp.power(t2, shape_2)
+        t14 = t0 + t12 + t13 + t7 + t8
+        t15 = xp.logical_and(t1, (low_1 != 0))
+        t16 = -t0*t5
+        t17 = shape_2 + xp.abs(t12) + xp.abs(t13) + xp.abs(t7) + xp.abs(t8) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t15, t14 + t4 + t6, xp.where(t1, t14 + t16, xp.inf)), xp.where(t15, t17 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t17 + xp.abs(t16), 0)), _cross_entropy_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
+
+
+def _cross_entropy_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_weibull` for mpmath (see anadiv._refine)."""
+    return ((-high_1*shape_2*mpmath.log(high_1)/(high_1 - low_1) + high_1*shape_2/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + high_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) + low_1*shape_2*mpmath.log(low_1)/(high_1 - low_1) - low_1*shape_2/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - low_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) + shape_2*mpmath.log(scale_2) - mpmath.log(shape_2)) if (low_1 >= 0) and (low_1 != 0) else (high_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - low_1**(shape_2 + 1)/(high_1*scale_2**shape_2*shape_2 + high_1*scale_2**shape_2 - low_1*scale_2**shape_2*shape_2 - low_1*scale_2**shape_2) - shape_2*mpmath.log(high_1) + shape_2*mpmath.log(scale_2) + shape_2 + mpmath.log(high_1/shape_2) - 1) if (low_1 >= 0) else (mpmath.inf))

@@ -77,7 +77,15 @@ def entropy_weibull(shape, scale):
     0.2578590830...
     """
     xp = namespace(shape, scale)
-    return xp.log(scale) - xp.log(shape) + (1.5772156649015328*shape - 0.5772156649015329)/shape
+    t0 = xp.log(scale)
+    t1 = -xp.log(shape)
+    t2 = (1.5772156649015328*shape - 0.5772156649015329)/shape
+    return xp._refine.checked('entropy', t0 + t1 + t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _entropy_weibull_exact, shape, scale)
+
+
+def _entropy_weibull_exact(mpmath, shape, scale):
+    """The derived expression of :func:`entropy_weibull` for mpmath (see anadiv._refine)."""
+    return mpmath.log(scale/shape) + mpmath.euler + 1 - mpmath.euler/shape
 
 
 @elementwise
@@ -115,6 +123,11 @@ def kl_weibull_beta(shape_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, scale_1, a_2, b_2)
 
 
+def _kl_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`kl_weibull_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def kl_weibull_exponential(shape_1, scale_1, rate_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Exponential(rate_2).
@@ -148,8 +161,18 @@ def kl_weibull_exponential(shape_1, scale_1, rate_2):
     0.07302662871...
     """
     xp = namespace(shape_1, scale_1, rate_2)
-    t0 = (1/shape_1)
-    return rate_2*scale_1*xp.gamma(t0 + 1) - t0*(1.5772156649015328*shape_1 - 0.5772156649015329) - xp.log(rate_2) - xp.log(scale_1) + xp.log(shape_1)
+    t0 = xp.log(rate_2)
+    t1 = xp.log(scale_1)
+    t2 = xp.log(shape_1)
+    t3 = (1/shape_1)
+    t4 = t3*(1.5772156649015328*shape_1 - 0.5772156649015329)
+    t5 = xp.gamma(t3 + 1)
+    return xp._refine.checked('kl', rate_2*scale_1*t5 - t0 - t1 + t2 - t4, rate_2*scale_1*t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _kl_weibull_exponential_exact, shape_1, scale_1, rate_2)
+
+
+def _kl_weibull_exponential_exact(mpmath, shape_1, scale_1, rate_2):
+    """The derived expression of :func:`kl_weibull_exponential` for mpmath (see anadiv._refine)."""
+    return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) + mpmath.log(shape_1/(rate_2*scale_1)) - 1 - mpmath.euler + mpmath.euler/shape_1
 
 
 @elementwise
@@ -185,8 +208,19 @@ def kl_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     9.518486393...
     """
     xp = namespace(shape_1, scale_1, shape_2, rate_2)
-    t0 = (1/shape_1)
-    return rate_2*scale_1*xp.gamma(t0 + 1) - shape_2*xp.log(rate_2) - shape_2*xp.log(scale_1) - t0*(1.5772156649015328*shape_1 - 0.5772156649015329*shape_2) + xp.log(shape_1) + xp.gammaln(shape_2)
+    t0 = xp.log(shape_1)
+    t1 = xp.gammaln(shape_2)
+    t2 = -shape_2*xp.log(rate_2)
+    t3 = -shape_2*xp.log(scale_1)
+    t4 = (1/shape_1)
+    t5 = rate_2*scale_1*xp.gamma(t4 + 1)
+    t6 = -t4*(1.5772156649015328*shape_1 - 0.5772156649015329*shape_2)
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 + t6, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), _kl_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
+
+
+def _kl_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`kl_weibull_gamma` for mpmath (see anadiv._refine)."""
+    return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(shape_1) + mpmath.loggamma(shape_2) - 1 - mpmath.euler + mpmath.euler*shape_2/shape_1
 
 
 @elementwise
@@ -232,12 +266,26 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
         t2 = t0*t1
         t3 = 0.5772156649015329*scale_2
         t4 = (loc_2 <= 0)
-        t5 = t1 + 1
-        t6 = scale_1*t0*xp.gamma(t5) - xp.log(scale_1) + xp.log(scale_2) + xp.log(shape_1) + 0.6931471805599453
-        t7 = xp.where((loc_2 > 0), loc_2, 1)
-        t8 = 2*t0
-        t9 = xp.power(scale_1, -shape_1)*xp.power(t7, shape_1)
-        return xp.where(t4, -t2*(1.5772156649015328*scale_2*shape_1 + shape_1*xp.where(t4, loc_2, -1) - t3) + t6, -scale_1*t8*xp.gamma(t5)*xp.gammainc(t5, t9) - t2*(1.5772156649015328*scale_2*shape_1 - shape_1*t7 - t3) + t6 - t7*t8*xp.exp(-t9))
+        t5 = -t2*(1.5772156649015328*scale_2*shape_1 + shape_1*xp.where(t4, loc_2, -1) - t3)
+        t6 = -xp.log(scale_1)
+        t7 = xp.log(scale_2)
+        t8 = xp.log(shape_1)
+        t9 = t1 + 1
+        t10 = scale_1*t0*xp.gamma(t9) + 0.6931471805599453
+        t11 = t10 + t6 + t7 + t8
+        t12 = xp.where((loc_2 > 0), loc_2, 1)
+        t13 = -t2*(1.5772156649015328*scale_2*shape_1 - shape_1*t12 - t3)
+        t14 = 2*t0
+        t15 = xp.power(scale_1, -shape_1)*xp.power(t12, shape_1)
+        t16 = -scale_1*t14*xp.gamma(t9)*xp.gammainc(t9, t15)
+        t17 = -t12*t14*xp.exp(-t15)
+        t18 = t10 + xp.abs(t6) + xp.abs(t7) + xp.abs(t8)
+        return xp._refine.checked('kl', xp.where(t4, t11 + t5, t11 + t13 + t16 + t17), xp.where(t4, t18 + xp.abs(t5), t18 + xp.abs(t13) + xp.abs(t16) + xp.abs(t17)), _kl_weibull_laplace_exact, shape_1, scale_1, loc_2, scale_2)
+
+
+def _kl_weibull_laplace_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_weibull_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-loc_2**shape_1*scale_1**(-shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, loc_2**shape_1*scale_1**(-shape_1))/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1))
 
 
 @elementwise
@@ -276,12 +324,22 @@ def kl_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     0.7219241789...
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = (1/t0)
-    t2 = xp.log(scale_1)
+    t0 = shape_1**2
+    t1 = sigma_2**2
+    t2 = (1/t1)
     t3 = mu_2*shape_1
-    t4 = shape_1**2
-    return (1/2)*t1*t2**2 + (1/12)*t1*(6*mu_2**2*t4 - 18.926587978818393*t0*t4 + 6.926587978818395*t3 + 11.86867194393567)/t4 + xp.log(shape_1) + xp.log(sigma_2) + 0.9189385332046727 - t1*t2*(t3 + 0.5772156649015329)/shape_1
+    t4 = (1/12)*t2*(6*mu_2**2*t0 - 18.926587978818393*t0*t1 + 6.926587978818395*t3 + 11.86867194393567)/t0
+    t5 = xp.log(scale_1)
+    t6 = -t2*t5*(t3 + 0.5772156649015329)/shape_1
+    t7 = xp.log(shape_1)
+    t8 = xp.log(sigma_2)
+    t9 = (1/2)*t2*t5**2 + 0.9189385332046727
+    return xp._refine.checked('kl', t4 + t6 + t7 + t8 + t9, t9 + xp.abs(t4) + xp.abs(t6) + xp.abs(t7) + xp.abs(t8), _kl_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
+
+
+def _kl_weibull_lognormal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_weibull_lognormal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.log(scale_1)/sigma_2**2 + mpmath.euler*mu_2/(shape_1*sigma_2**2) + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*shape_1*sigma_2) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(scale_1)**2/sigma_2**2 - mpmath.euler*mpmath.log(scale_1)/(shape_1*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler**2/(shape_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(12))*mpmath.pi**2/(shape_1**2*sigma_2**2)
 
 
 @elementwise
@@ -319,11 +377,22 @@ def kl_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     7.724112573...
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = (1/t0)
-    t2 = (1/shape_1)
-    t3 = (1/2)*t1
-    return -mu_2*scale_1*t1*xp.gamma(t2 + 1) + scale_1**2*t3*xp.gamma(2*t2 + 1) - t2*t3*(-mu_2**2*shape_1 + 3.1544313298030655*shape_1*t0 - 1.1544313298030657*t0) - xp.log(scale_1) + xp.log(shape_1) + xp.log(sigma_2) + 0.9189385332046727
+    t0 = -xp.log(scale_1)
+    t1 = (1/shape_1)
+    t2 = sigma_2**2
+    t3 = (1/t2)
+    t4 = (1/2)*t3
+    t5 = -t1*t4*(-mu_2**2*shape_1 + 3.1544313298030655*shape_1*t2 - 1.1544313298030657*t2)
+    t6 = -mu_2*scale_1*t3*xp.gamma(t1 + 1)
+    t7 = xp.log(shape_1)
+    t8 = xp.log(sigma_2)
+    t9 = scale_1**2*t4*xp.gamma(2*t1 + 1) + 0.9189385332046727
+    return xp._refine.checked('kl', t0 + t5 + t6 + t7 + t8 + t9, t9 + xp.abs(t0) + xp.abs(t5) + xp.abs(t6) + xp.abs(t7) + xp.abs(t8), _kl_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
+
+
+def _kl_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`kl_weibull_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*scale_1*mpmath.gamma(1 + 1/shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*shape_1*sigma_2/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1
 
 
 @elementwise
@@ -359,6 +428,11 @@ def kl_weibull_uniform(shape_1, scale_1, low_2, high_2):
     """
     xp = namespace(shape_1, scale_1, low_2, high_2)
     return xp.full(xp.inf, shape_1, scale_1, low_2, high_2)
+
+
+def _kl_weibull_uniform_exact(mpmath, shape_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`kl_weibull_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -397,7 +471,12 @@ def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     xp = namespace(shape_1, scale_1, shape_2, scale_2)
     t0 = (-shape_1 + shape_2)/shape_1
     t1 = xp._stable.lgamma_bregman_d(2, t0)
-    return t1 + xp._stable.expm1mx(shape_2*xp._stable.log_ratio(scale_1, scale_2) + 0.42278433509846713*t0 + t1) + xp._stable.xm1mlog(shape_2, shape_1)
+    return xp._refine.checked('kl', t1 + xp._stable.expm1mx(shape_2*xp._stable.log_ratio(scale_1, scale_2) + 0.42278433509846713*t0 + t1) + xp._stable.xm1mlog(shape_2, shape_1), None, _kl_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
+
+
+def _kl_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`kl_weibull_weibull` for mpmath (see anadiv._refine)."""
+    return scale_1**shape_2*scale_2**(-shape_2)*mpmath.gamma(1 + shape_2/shape_1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + mpmath.log(shape_1/shape_2) - 1 - mpmath.euler + mpmath.euler*shape_2/shape_1
 
 
 @elementwise
@@ -435,6 +514,11 @@ def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
     return xp.full(xp.inf, shape_1, scale_1, a_2, b_2)
 
 
+def _cross_entropy_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
+    """The derived expression of :func:`cross_entropy_weibull_beta` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_weibull_exponential(shape_1, scale_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Exponential(rate_2).
@@ -467,7 +551,14 @@ def cross_entropy_weibull_exponential(shape_1, scale_1, rate_2):
     2.082329916...
     """
     xp = namespace(shape_1, scale_1, rate_2)
-    return rate_2*scale_1*xp.gamma(1 + (1/shape_1)) - xp.log(rate_2)
+    t0 = -xp.log(rate_2)
+    t1 = rate_2*scale_1*xp.gamma(1 + (1/shape_1))
+    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_weibull_exponential_exact, shape_1, scale_1, rate_2)
+
+
+def _cross_entropy_weibull_exponential_exact(mpmath, shape_1, scale_1, rate_2):
+    """The derived expression of :func:`cross_entropy_weibull_exponential` for mpmath (see anadiv._refine)."""
+    return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) - mpmath.log(rate_2)
 
 
 @elementwise
@@ -504,9 +595,19 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     0.1607759524...
     """
     xp = namespace(shape_1, scale_1, shape_2, rate_2)
-    t0 = (1/shape_1)
-    t1 = shape_2 - 1
-    return rate_2*scale_1*xp.gamma(t0 + 1) - shape_2*xp.log(rate_2) + 0.5772156649015329*t0*t1 - t1*xp.log(scale_1) + xp.gammaln(shape_2)
+    t0 = xp.gammaln(shape_2)
+    t1 = -shape_2*xp.log(rate_2)
+    t2 = (1/shape_1)
+    t3 = shape_2 - 1
+    t4 = 0.5772156649015329*t2*t3
+    t5 = -t3*xp.log(scale_1)
+    t6 = rate_2*scale_1*xp.gamma(t2 + 1)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), _cross_entropy_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
+
+
+def _cross_entropy_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
+    """The derived expression of :func:`cross_entropy_weibull_gamma` for mpmath (see anadiv._refine)."""
+    return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(scale_1) + mpmath.loggamma(shape_2) + mpmath.euler*shape_2/shape_1 - mpmath.euler/shape_1
 
 
 @elementwise
@@ -548,12 +649,24 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
         t1 = (loc_2 <= 0)
-        t2 = 1 + (1/shape_1)
-        t3 = scale_1*t0*xp.gamma(t2) + xp.log(scale_2) + 0.6931471805599453
-        t4 = xp.where((loc_2 > 0), loc_2, 1)
-        t5 = 2*t0
-        t6 = xp.power(scale_1, -shape_1)*xp.power(t4, shape_1)
-        return xp.where(t1, -t0*xp.where(t1, loc_2, -1) + t3, -scale_1*t5*xp.gamma(t2)*xp.gammainc(t2, t6) + t0*t4 + t3 - t4*t5*xp.exp(-t6))
+        t2 = -t0*xp.where(t1, loc_2, -1)
+        t3 = xp.log(scale_2)
+        t4 = 1 + (1/shape_1)
+        t5 = scale_1*t0*xp.gamma(t4) + 0.6931471805599453
+        t6 = t3 + t5
+        t7 = xp.where((loc_2 > 0), loc_2, 1)
+        t8 = t0*t7
+        t9 = 2*t0
+        t10 = xp.power(scale_1, -shape_1)*xp.power(t7, shape_1)
+        t11 = -scale_1*t9*xp.gamma(t4)*xp.gammainc(t4, t10)
+        t12 = -t7*t9*xp.exp(-t10)
+        t13 = t5 + xp.abs(t3)
+        return xp._refine.checked('cross_entropy', xp.where(t1, t2 + t6, t11 + t12 + t6 + t8), xp.where(t1, t13 + xp.abs(t2), t13 + xp.abs(t11) + xp.abs(t12) + xp.abs(t8)), _cross_entropy_weibull_laplace_exact, shape_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_weibull_laplace_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_weibull_laplace` for mpmath (see anadiv._refine)."""
+    return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-loc_2**shape_1*scale_1**(-shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, loc_2**shape_1*scale_1**(-shape_1))/scale_2 + mpmath.log(2*scale_2)))
 
 
 @elementwise
@@ -592,13 +705,22 @@ def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     8.880665839...
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = (1/t0)
-    t2 = xp.log(scale_1)
+    t0 = shape_1**2
+    t1 = sigma_2**2
+    t2 = (1/t1)
     t3 = mu_2*shape_1
-    t4 = shape_1*t0
-    t5 = shape_1**2
-    return (1/2)*t1*t2**2 + (1/12)*t1*(6*mu_2**2*t5 + 6.926587978818395*t3 - 6.926587978818395*t4 + 11.86867194393567)/t5 + xp.log(sigma_2) + 0.9189385332046727 - t1*t2*(t3 - t4 + 0.5772156649015329)/shape_1
+    t4 = shape_1*t1
+    t5 = (1/12)*t2*(6*mu_2**2*t0 + 6.926587978818395*t3 - 6.926587978818395*t4 + 11.86867194393567)/t0
+    t6 = xp.log(scale_1)
+    t7 = -t2*t6*(t3 - t4 + 0.5772156649015329)/shape_1
+    t8 = xp.log(sigma_2)
+    t9 = (1/2)*t2*t6**2 + 0.9189385332046727
+    return xp._refine.checked('cross_entropy', t5 + t7 + t8 + t9, t9 + xp.abs(t5) + xp.abs(t7) + xp.abs(t8), _cross_entropy_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
+
+
+def _cross_entropy_weibull_lognormal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_weibull_lognormal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.log(scale_1)/sigma_2**2 + mpmath.euler*mu_2/(shape_1*sigma_2**2) + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1*sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(scale_1)**2/sigma_2**2 - mpmath.euler/shape_1 - mpmath.euler*mpmath.log(scale_1)/(shape_1*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler**2/(shape_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(12))*mpmath.pi**2/(shape_1**2*sigma_2**2)
 
 
 @elementwise
@@ -636,9 +758,17 @@ def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
     t0 = (1/(sigma_2**2))
-    t1 = (1/2)*t0
-    t2 = (1/shape_1)
-    return mu_2**2*t1 - mu_2*scale_1*t0*xp.gamma(t2 + 1) + scale_1**2*t1*xp.gamma(2*t2 + 1) + xp.log(sigma_2) + 0.9189385332046727
+    t1 = (1/shape_1)
+    t2 = -mu_2*scale_1*t0*xp.gamma(t1 + 1)
+    t3 = xp.log(sigma_2)
+    t4 = (1/2)*t0
+    t5 = mu_2**2*t4 + scale_1**2*t4*xp.gamma(2*t1 + 1) + 0.9189385332046727
+    return xp._refine.checked('cross_entropy', t2 + t3 + t5, t5 + xp.abs(t2) + xp.abs(t3), _cross_entropy_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
+
+
+def _cross_entropy_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
+    """The derived expression of :func:`cross_entropy_weibull_normal` for mpmath (see anadiv._refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*scale_1*mpmath.gamma(1 + 1/shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -676,6 +806,11 @@ def cross_entropy_weibull_uniform(shape_1, scale_1, low_2, high_2):
     return xp.full(xp.inf, shape_1, scale_1, low_2, high_2)
 
 
+def _cross_entropy_weibull_uniform_exact(mpmath, shape_1, scale_1, low_2, high_2):
+    """The derived expression of :func:`cross_entropy_weibull_uniform` for mpmath (see anadiv._refine)."""
+    return mpmath.inf
+
+
 @elementwise
 def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Weibull(shape_2, scale_2).
@@ -710,6 +845,16 @@ def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     132.0972464...
     """
     xp = namespace(shape_1, scale_1, shape_2, scale_2)
-    t0 = (1/shape_1)
-    t1 = shape_2 - 1
-    return shape_2*xp.log(scale_2) + 0.5772156649015329*t0*t1 - t1*xp.log(scale_1) + xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t0 + 1)) - xp.log(shape_2)
+    t0 = shape_2*xp.log(scale_2)
+    t1 = -xp.log(shape_2)
+    t2 = (1/shape_1)
+    t3 = shape_2 - 1
+    t4 = 0.5772156649015329*t2*t3
+    t5 = -t3*xp.log(scale_1)
+    t6 = xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t2 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
+
+
+def _cross_entropy_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):
+    """The derived expression of :func:`cross_entropy_weibull_weibull` for mpmath (see anadiv._refine)."""
+    return scale_1**shape_2*scale_2**(-shape_2)*mpmath.gamma(1 + shape_2/shape_1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + mpmath.log(scale_1/shape_2) + mpmath.euler*shape_2/shape_1 - mpmath.euler/shape_1

@@ -25,6 +25,7 @@ import numpy as np
 import sympy
 
 from .printer import XpPrinter, constants_to_floats, guard_piecewise_branches
+from .refine import cancellation_scale, exact_name, exact_source
 
 KIND_TITLES = {
     "kl": "Kullback-Leibler divergence",
@@ -88,16 +89,19 @@ def location_differences(expr: Any, families: tuple[type, ...], names: list[list
     every digit or overflows. Substituting ``loc_1 = loc_2 + delta``, expanding
     and combining exponentials cancels ``loc_2`` symbolically; ``delta`` is then
     printed as ``(loc_1 - loc_2)``, an exact difference for close locations.
-    The rewrite is kept only when it removes ``loc_2`` entirely.
+    The rewrite is kept only when it removes ``loc_2`` entirely. A P with
+    several shifted parameters (a Uniform's ``low`` and ``high``) gets one
+    difference each: ``low_1 - loc_2``, ``high_1 - loc_2``.
     """
-    if len(families) != 2 or any(getattr(f, "location", None) is None for f in families):
+    if len(families) != 2 or not families[0].shifted_parameters() or families[1].location is None:
         return expr
     by_name = {s.name: s for s in symbols}
-    p_loc = by_name[names[0][[p.name for p in families[0].parameters].index(families[0].location)]]
+    p_names = [p.name for p in families[0].parameters]
+    p_locs = [by_name[names[0][p_names.index(n)]] for n in families[0].shifted_parameters()]
     q_loc = by_name[names[1][[p.name for p in families[1].parameters].index(families[1].location)]]
-    if not (expr.has(p_loc) and expr.has(q_loc)):
+    if not (any(expr.has(p) for p in p_locs) and expr.has(q_loc)):
         return expr
-    delta = sympy.Symbol("_delta", real=True)
+    deltas = {p: sympy.Symbol(f"_delta{i}", real=True) for i, p in enumerate(p_locs)}
 
     def cancel(e: Any) -> Any:
         # Only nodes that still hold loc_2 are touched, so the stabilizer's
@@ -117,10 +121,10 @@ def location_differences(expr: Any, families: tuple[type, ...], names: list[list
             return cancel(combined) if combined != e else e
         return e
 
-    shifted = cancel(expr.xreplace({p_loc: q_loc + delta}))
+    shifted = cancel(expr.xreplace({p: q_loc + d for p, d in deltas.items()}))
     if shifted.has(q_loc):
         return expr
-    return shifted.xreplace({delta: p_loc - q_loc})
+    return shifted.xreplace({d: p - q_loc for p, d in deltas.items()})
 
 
 def _rename(expr: Any, derivation: Any, names: list[list[str]]) -> tuple[Any, list[Any]]:
@@ -238,7 +242,7 @@ def render_function(derivation: Any) -> GeneratedFunction:
 
             body_lines = diagonal_body(expr, flat)
         else:
-            body_lines = scalar_body(expr, flat)
+            body_lines = scalar_body(expr, flat, kind, fname)
 
     header = f"def {fname}({', '.join(flat)}):"
     if not matrix_symbols:
@@ -249,9 +253,13 @@ def render_function(derivation: Any) -> GeneratedFunction:
     example_args = _example_values(families, kind, fname)
     call = f"{fname}({', '.join(a for args in example_args for a in args)})"
     partial = "\n".join([header, *body_lines])
+    if not matrix_symbols and not any(f.event_ndim == 1 for f in families):
+        partial += "\n\n" + exact_source(raw, fname, flat)
     value = _evaluate(partial, fname, call)
     doc = _docstring(kind, families, names, fname, raw, call, _format_example(value), status)
     source = "\n".join([header, doc, *body_lines]) + "\n"
+    if not matrix_symbols and not any(f.event_ndim == 1 for f in families):
+        source += "\n\n" + exact_source(raw, fname, flat)
     module = families[0].name
     key = tuple(f.name for f in families)
     return GeneratedFunction(kind, key, fname, module, source, status, stabilized)
@@ -285,8 +293,13 @@ def _per_coordinate_view(derivation: Any) -> Any:
     return SimpleNamespace(kind=derivation.kind, families=fams, symbols=derivation.symbols, expr=derivation.expr)
 
 
-def scalar_body(expr: Any, args: list[str]) -> list[str]:
-    """Body lines (indented) computing ``expr`` of scalar symbols named ``args``."""
+def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str | None = None) -> list[str]:
+    """Body lines (indented) computing ``expr`` of scalar symbols named ``args``.
+
+    With ``kind`` and ``fname`` the result goes through ``xp._refine.checked``
+    (NaN, inf, a negative KL or cancelling terms send an element to the exact
+    form ``_<fname>_exact``; see :mod:`anadiv.codegen.refine`).
+    """
     printer = XpPrinter()
     expr = constants_to_floats(sympy.sympify(expr))
     lines = [f"    xp = namespace({', '.join(args)})"]
@@ -296,8 +309,12 @@ def scalar_body(expr: Any, args: list[str]) -> list[str]:
         lines.append(f"    return xp.full({printer.doprint(expr)}, {', '.join(args)})")
         return lines
     expr = guard_piecewise_branches(expr)
+    checked = kind is not None and fname is not None
+    scale = cancellation_scale(expr) if checked else None
     temps = sympy.numbered_symbols("t")
-    replacements, (reduced,) = sympy.cse(expr, symbols=temps, order="canonical")
+    exprs = [expr] if scale is None else [expr, scale]
+    replacements, reduced_all = sympy.cse(exprs, symbols=temps, order="canonical")
+    reduced = reduced_all[0]
     guarded = expr.has(sympy.Piecewise)
     indent = "        " if guarded else "    "
     if guarded:
@@ -310,6 +327,9 @@ def scalar_body(expr: Any, args: list[str]) -> list[str]:
     if unused:
         # keep the broadcast shape and dtype of every argument
         result = f"{result} + xp.full(0.0, {', '.join(unused)})"
+    if checked:
+        scale_src = "None" if scale is None else printer.doprint(reduced_all[1])
+        result = f"xp._refine.checked({kind!r}, {result}, {scale_src}, {exact_name(fname)}, {', '.join(args)})"
     lines.append(f"{indent}return {result}")
     return lines
 

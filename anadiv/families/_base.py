@@ -91,6 +91,16 @@ class Family:
     #: Divergences between two location families depend on the difference of
     #: their locations only; code generation uses it to keep that difference exact.
     location: ClassVar[str | None] = None
+    #: Every parameter that moves with a shift of the variable, when that is not
+    #: one location (a Uniform's ``low`` and ``high``); defaults to ``(location,)``.
+    shifted: ClassVar[tuple[str, ...] | None] = None
+
+    @classmethod
+    def shifted_parameters(cls) -> tuple[str, ...]:
+        """Names of the parameters that move by ``c`` when the variable does."""
+        if cls.shifted is not None:
+            return cls.shifted
+        return (cls.location,) if cls.location else ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -38,6 +38,7 @@ class Uniform(Family):
 
     name = "uniform"
     scipy_name = "uniform"
+    shifted = ("low", "high")
     parameters = (
         Param("low", "real", (-3.0, 0.0), "lower end of the interval"),
         Param("high", "real", (0.5, 3.0), "upper end of the interval (> low)"),

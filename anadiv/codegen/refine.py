@@ -1,0 +1,120 @@
+r"""What a generated closed form needs for its result check (:mod:`anadiv._refine`).
+
+Two things are printed next to each univariate closed form:
+
+* the *cancellation scale* (:func:`cancellation_scale`): the printed expression
+  with each top-level term replaced by its absolute value, so that
+  ``scale / |value|`` bounds how much the terms cancel. Terms that cannot be
+  negative (the stabilizer's Bregman-type atoms, squares, positive parameters)
+  cannot cancel against each other; when every term is such, there is no scale.
+* the *exact form* (:func:`exact_source`): the derived expression printed for
+  mpmath (``def _kl_p_q_exact(mpmath, ...)``), which :mod:`anadiv._refine`
+  evaluates at increasing precision for the elements whose float result is
+  doubtful. It is the expression the engine derived, not the stabilized
+  rewrite, so the fallback answers with the same truth the tests check
+  against.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy.printing.pycode import MpmathPrinter
+
+from .printer import BranchGuard, is_helper
+
+__all__ = ["cancellation_scale", "exact_source", "exact_name"]
+
+#: Stable helpers whose value is never negative (Bregman divergences and
+#: ``x - 1 - log x``-type atoms; see :mod:`anadiv.codegen.helpers`).
+NONNEGATIVE_HELPERS = frozenset(
+    {"expm1mx", "xm1mlog", "powm1mlog", "lgamma_bregman", "lgamma_bregman_d", "gamma_bregman", "beta_bregman"}
+)
+
+
+def _nonnegative(term: Any) -> bool:
+    """True when ``term`` is provably >= 0 for every valid parameter value."""
+    if term.is_nonnegative:
+        return True
+    if isinstance(term, sympy.Mul):
+        return all(_nonnegative(f) for f in term.args)
+    if isinstance(term, sympy.Pow):
+        return bool(term.exp.is_even) or _nonnegative(term.base)
+    if isinstance(term, BranchGuard):
+        return _nonnegative(term.args[0])
+    if is_helper(type(term)):
+        return type(term).__name__ in NONNEGATIVE_HELPERS
+    return False
+
+
+def cancellation_scale(expr: Any) -> Any:
+    """``sum |term|`` over the top-level terms of ``expr`` (per ``Piecewise`` branch).
+
+    Returns None when no two terms can cancel (every term nonnegative, or a
+    single term) and no branch is infinite. In a ``Piecewise``, an infinite
+    branch gets the scale 0 (its ``inf`` is decided by the supports) and a
+    branch without cancellation its own value.
+    """
+    if isinstance(expr, sympy.Piecewise):
+        # an infinite branch (the supports say so) gets scale 0: an inf there is
+        # the true value, not an overflow, and is not recomputed
+        branches = [(sympy.S.Zero if e == sympy.oo else cancellation_scale(e), c) for e, c in expr.args]
+        if all(s is None for s, _ in branches):
+            return None
+        return sympy.Piecewise(*[(e if s is None else s, c) for (s, c), (e, _) in zip(branches, expr.args)],
+                               evaluate=False)
+    if not isinstance(expr, sympy.Add):
+        return None
+    terms = expr.args
+    if all(_nonnegative(t) for t in terms):
+        return None
+    return sympy.Add(*[t if _nonnegative(t) else sympy.Abs(t, evaluate=False) for t in terms], evaluate=False)
+
+
+def exact_name(fname: str) -> str:
+    return f"_{fname}_exact"
+
+
+class _ExactPrinter(MpmathPrinter):
+    """mpmath source; ``mpmath`` is the argument :data:`anadiv._refine.MP` is passed as."""
+
+    def __init__(self) -> None:
+        super().__init__({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+
+    def _print_polygamma(self, expr: Any) -> str:
+        n, x = expr.args
+        return f"mpmath.polygamma({self._print(n)}, {self._print(x)})"
+
+    def _print_lowergamma(self, expr: Any) -> str:
+        s, x = expr.args
+        return f"mpmath.gammainc({self._print(s)}, 0, {self._print(x)})"
+
+    def _print_uppergamma(self, expr: Any) -> str:
+        s, x = expr.args
+        return f"mpmath.gammainc({self._print(s)}, {self._print(x)})"
+
+    def _print_betainc_regularized(self, expr: Any) -> str:
+        # anadiv._refine's continued fraction: mpmath's hypergeometric series
+        # needs thousands of terms at the large shapes where the float path fails
+        a, b, x1, x2 = (self._print(arg) for arg in expr.args)
+        return f"mpmath.betainc_reg({a}, {b}, {x1}, {x2})"
+
+    def _print_Ei(self, expr: Any) -> str:
+        return f"mpmath.ei({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr: Any) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+
+def exact_source(raw: Any, fname: str, args: list[str]) -> str:
+    """Source of ``_<fname>_exact(mpmath, *args)`` returning ``raw`` in mpmath numbers."""
+    body = _ExactPrinter().doprint(raw)
+    return "\n".join(
+        [
+            f"def {exact_name(fname)}(mpmath, {', '.join(args)}):",
+            f'    """The derived expression of :func:`{fname}` for mpmath (see anadiv._refine)."""',
+            f"    return {body}",
+            "",
+        ]
+    )

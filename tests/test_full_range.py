@@ -1,0 +1,229 @@
+"""Every generated univariate closed form over the whole valid parameter range.
+
+Generated from the closed-form registry, so a new pair is tested without an
+edit here. For each KL, cross-entropy and entropy function, parameters are drawn
+
+* log-uniformly within +-8 decades of each family's typical range (signs of
+  real parameters at random, a Uniform's width separately),
+* at the extremes of the float range: one parameter at a time set to
+  1e-300 ... 1e300 (or -1e300 ... for a real one), the others typical,
+* nearly equal P and Q (same family; relative changes 1e-3 ... 1e-12),
+
+and the result is compared with the derived expression (``derive_*``,
+lambdified by sympy for mpmath: a printer independent of the generated code)
+evaluated with enough digits for the parameters' magnitudes, at two
+precisions that must agree. What must hold: no NaN, no negative KL, ``inf``
+only where the true value is infinite or beyond the float range, and the
+relative error within :data:`BOUNDS` (1e-12 unless docs/accuracy.md names a
+looser bound for the pair). float32 inputs (within +-8 decades): finite where
+the true value fits in float32, relative error at most 1e-5.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+from anadiv._generated import _index
+from anadiv._refine import _precisions
+from anadiv.families import FAMILIES
+
+#: Relative-error bounds looser than 1e-12, per (kind, pair), within +-8 decades;
+#: docs/accuracy.md gives the reason for each. Keep in step with that page.
+BOUNDS: dict[tuple[str, tuple[str, ...]], float] = {
+    # lgamma(shape_1 + shape_2) - lgamma(shape_1): the float sum shape_1 + shape_2
+    # rounds before the helper sees it (shape_1 >> shape_2), an error times log(shape_1)
+    ("kl", ("gamma", "weibull")): 2e-7,
+    ("cross_entropy", ("gamma", "weibull")): 2e-7,
+    ("kl", ("beta", "weibull")): 1e-7,
+    ("cross_entropy", ("beta", "weibull")): 1e-7,
+}
+DEFAULT_BOUND = 1e-12
+FLOAT32_BOUND = 1e-5
+
+
+def _cases() -> list[tuple[str, tuple[str, ...]]]:
+    out = []
+    for kind in ("kl", "cross_entropy", "entropy"):
+        for key, (_, _, status) in _index.REGISTRY[kind].items():
+            names = key if isinstance(key, tuple) else (key,)
+            if status == "infinite" or any(FAMILIES[n].event_ndim for n in names):
+                continue
+            out.append((kind, names))
+    return sorted(out)
+
+
+CASES = _cases()
+
+
+def _function(kind: str, names: tuple[str, ...]):
+    import importlib
+
+    module, fname, _ = _index.REGISTRY[kind][names if len(names) > 1 else names[0]]
+    return getattr(importlib.import_module(f"anadiv._generated.{module}"), fname)
+
+
+def _reference(kind: str, names: tuple[str, ...]):
+    import sympy
+
+    import anadiv.symbolic as sym
+
+    d = getattr(sym, f"derive_{kind}")(*(FAMILIES[n] for n in names))
+    flat = [s for group in d.symbols for s in group]
+    fixes = {"betainc_regularized": lambda a, b, x1, x2: mpmath.betainc(a, b, x1, x2, regularized=True)}
+    f = sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
+
+    def ref(point: tuple[float, ...]) -> mpmath.mpf:
+        first = _precisions(list(point))[0] + 20
+        values = []
+        for dps in (first, 2 * first):
+            with mpmath.workdps(dps):
+                v = f(*[mpmath.mpf(x) for x in point])
+                values.append(+v.real if isinstance(v, mpmath.mpc) else mpmath.mpf(v))
+        a, b = values
+        assert (a == b) or (mpmath.isinf(a) and a == b) or abs(a - b) <= abs(b) * mpmath.mpf(2) ** -60, (
+            f"reference unsettled at {point}: {a} vs {b}")
+        return b
+
+    return ref
+
+
+def _valid(fam, vals) -> bool:
+    try:
+        fam(*vals)
+    except (ValueError, TypeError):
+        return False
+    return all(math.isfinite(v) for v in vals)
+
+
+def _wide(fam, rng: np.random.Generator) -> tuple[float, ...]:
+    vals = []
+    for p in fam.parameters:
+        lo, hi = p.typical
+        if p.constraint == "positive":
+            vals.append(10 ** rng.uniform(math.log10(lo) - 8, math.log10(hi) + 8))
+        elif rng.random() < 0.3:
+            vals.append(rng.uniform(lo, hi))
+        else:
+            m = max(abs(lo), abs(hi))
+            vals.append(rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(math.log10(m) - 8, math.log10(m) + 8))
+    if fam.name == "uniform":
+        vals[1] = vals[0] + 10 ** rng.uniform(-8, 8)
+    return tuple(float(v) for v in vals)
+
+
+def _extremes(fam, rng: np.random.Generator) -> list[tuple[float, ...]]:
+    base = fam.random_params(rng)
+    out = []
+    for i, p in enumerate(fam.parameters):
+        for e in (-300, -150, 150, 300):
+            v = list(base)
+            v[i] = 10.0**e if p.constraint == "positive" else float(rng.choice([-1.0, 1.0])) * 10.0**e
+            if fam.name == "uniform":
+                v = [min(v), max(v)]
+            out.append(tuple(v))
+    return out
+
+
+def _near(fam, rng: np.random.Generator, p: tuple[float, ...], eps: float) -> tuple[float, ...]:
+    scales = [v for prm, v in zip(fam.parameters, p) if prm.constraint == "positive"]
+    unit = scales[-1] if scales else 1.0
+    out = []
+    for prm, v in zip(fam.parameters, p):
+        sign = float(rng.choice([-1.0, 1.0]))
+        out.append(v * (1 + sign * eps) if prm.constraint == "positive" or abs(v) > unit else v + sign * eps * unit)
+    return tuple(out)
+
+
+def _points(kind: str, names: tuple[str, ...], seed: int) -> list[tuple[float, ...]]:
+    rng = np.random.default_rng(seed)
+    fams = [FAMILIES[n] for n in names]
+    pts: list[tuple[float, ...]] = []
+
+    def add(*groups: tuple[float, ...]) -> None:
+        if all(_valid(f, g) for f, g in zip(fams, groups)):
+            pts.append(tuple(x for g in groups for x in g))
+
+    for _ in range(10):
+        add(*[_wide(f, rng) for f in fams])
+    for i, f in enumerate(fams):
+        for ext in _extremes(f, rng)[:: 2 if len(fams) > 1 else 1]:
+            groups = [g.random_params(rng) for g in fams]
+            groups[i] = ext
+            add(*groups)
+    if len(fams) == 2 and fams[0] is fams[1]:
+        for eps in (1e-3, 1e-6, 1e-9, 1e-12):
+            p = fams[0].random_params(rng) if eps < 1e-6 else _wide(fams[0], rng)
+            add(p, _near(fams[0], rng, p, eps))
+    return pts
+
+
+def _check(kind: str, value: float, ref: mpmath.mpf, bound: float, fmax: float, where: str) -> None:
+    assert not math.isnan(value), f"NaN {where} (true {mpmath.nstr(ref, 10)})"
+    if kind == "kl":
+        assert value >= 0, f"negative KL {value!r} {where}"
+    if mpmath.isinf(ref) or abs(ref) > fmax:
+        assert value == (math.inf if ref > 0 else -math.inf), f"{value!r} {where}, true {mpmath.nstr(ref, 10)} (beyond float)"
+        return
+    assert math.isfinite(value), f"{value!r} {where}, true {mpmath.nstr(ref, 17)}"
+    if ref == 0:
+        assert abs(value) <= 1e-300, f"{value!r} {where}, true 0"
+        return
+    err = abs((mpmath.mpf(value) - ref) / ref)
+    # a true value below the smallest normal float cannot carry a relative precision
+    if abs(ref) < sys.float_info.min:
+        assert abs(mpmath.mpf(value) - ref) <= sys.float_info.min
+        return
+    assert err <= bound, f"relative error {float(err):.2e} > {bound:.0e} {where}: got {value!r}, true {mpmath.nstr(ref, 17)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,names", CASES, ids=[f"{k}-{'-'.join(n)}" for k, n in CASES])
+def test_whole_range_float64(kind: str, names: tuple[str, ...]) -> None:
+    fn = _function(kind, names)
+    ref = _reference(kind, names)
+    bound = BOUNDS.get((kind, names), DEFAULT_BOUND)
+    pts = _points(kind, names, seed=len(kind) * 1000 + sum(map(ord, "".join(names))))
+    assert len(pts) >= 10
+    arrays = [np.array(col) for col in zip(*pts)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        batch = np.asarray(fn(*arrays))
+        for i, pt in enumerate(pts):
+            r = ref(pt)
+            scalar = float(fn(*pt))
+            _check(kind, scalar, r, bound, sys.float_info.max, f"at {pt}")
+            # the batch takes the array path of every helper: same guarantee
+            _check(kind, float(batch[i]), r, bound, sys.float_info.max, f"at {pt} (in a batch)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,names", CASES, ids=[f"{k}-{'-'.join(n)}" for k, n in CASES])
+def test_whole_range_float32(kind: str, names: tuple[str, ...]) -> None:
+    fn = _function(kind, names)
+    ref = _reference(kind, names)
+    rng = np.random.default_rng(7)
+    fams = [FAMILIES[n] for n in names]
+    pts = []
+    for _ in range(40):
+        groups = [_wide(f, rng) for f in fams]
+        groups = [tuple(float(np.float32(x)) for x in g) for g in groups]
+        if all(_valid(f, g) for f, g in zip(fams, groups)) and all(
+            np.float32(x) != 0 and np.isfinite(np.float32(x)) for g in groups for x in g):
+            pts.append(tuple(x for g in groups for x in g))
+        if len(pts) == 8:
+            break
+    fmax = float(np.finfo(np.float32).max)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        arrays = [np.array(col, dtype=np.float32) for col in zip(*pts)]
+        batch = np.asarray(fn(*arrays))
+    assert batch.dtype == np.float32
+    for i, pt in enumerate(pts):
+        r = ref(pt)
+        _check(kind, float(batch[i]), r, FLOAT32_BOUND, fmax, f"at float32 {pt}")
