@@ -14,10 +14,14 @@ only on the shapes and dtype.
 
 Accuracy: for nearly equal covariances the KL's matrix part
 ``tr(S2^-1 S1) - d - log det(S2^-1 S1)`` is a tiny difference of large
-numbers. :func:`kl_core` writes it as a sum of nonnegative terms and, where
-it is small, recomputes it from the eigenvalues ``e`` of the whitened
-difference ``L2^-1 (S1 - S2) L2^-T`` as ``sum(e - log1p(e))`` with a series
-for small ``e``: full relative precision down to KL ~ 1e-300.
+numbers. :func:`kl_core` writes it as a sum of nonnegative terms (the
+diagonal ones from the ratios of the factors' diagonals, right for ratios
+from 1e-150 to 1e150) and, where it is small, recomputes it from the
+eigenvalues ``e`` of the whitened difference ``L2^-1 (S1 - S2) L2^-T`` as
+``sum(e - log1p(e))`` with a series for small ``e``: full relative precision
+down to KL ~ 1e-300. Scales: tiny covariances are factored after an exact
+power-of-4 scaling, and an overflow inside a triangular solve gives ``inf``
+(see docs/accuracy.md, "Multivariate normal at extreme scales").
 
 Speed (the LAPACK loop). The loop calls ``potrf``, ``trsm`` and ``trsv``
 through :mod:`anadiv._blas` (no GIL, no copies of sub-blocks); the threads
