@@ -361,3 +361,21 @@ def test_torch_backend_at_extreme_ratios():
         ref = mp_parts(np.zeros(2), ratio * base, np.ones(2), base)["kl"]
         _check(got.item(), ref, allowed_rel=TARGET, what=f"torch ratio {ratio}")
         assert torch.all(torch.isfinite(s1.grad))
+
+
+# ------------------------------------------------------------------ helpers
+def test_ratio_atoms_against_mpmath():
+    b = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 1e-160, 1e160, 1e-150, 2.0, 1e100, 1e-300])
+    a = np.array([1 + 1e-12, 1 - 1e-12, 1 + 1e-6, 0.1, 0.1 + 1e-9, 0.09999, 1e-10, 10.0, 1.0, 1e160, 1e-160,
+                  1e150, 2.0, 3e100, 1e-5])
+    got = _linalg._ratio_atoms(a, b)
+    with mpmath.workdps(60):
+        for x, y, g in zip(a.tolist(), b.tolist(), got.tolist()):
+            r = mpmath.mpf(x) / mpmath.mpf(y)
+            ref = r**2 - 1 - 2 * mpmath.log(r)
+            if ref > BIG:
+                assert g == math.inf
+            elif ref == 0:
+                assert g == 0.0
+            else:
+                assert abs(g - ref) <= 4 * EPS * ref, (x, y, g, mpmath.nstr(ref, 17))
