@@ -389,12 +389,20 @@ class GenericLinalg:
         eigenvalues (equal covariances), so the differentiable backends keep
         the Cholesky form, accurate down to KL ~ 1e-12 relative to d.
         """
-        stable = GenericStable(self.xp)
+        xp = self.xp
+        stable = GenericStable(xp)
         m = self.ops.solve_lower(chol_b, chol_a)
-        diag = self.ops.diagonal(m)
-        x = (diag - 1.0) * (diag + 1.0)
         off = self.ops.sum(self.ops.tril(m, -1) ** 2, (-2, -1))
-        return self.ops.sum(-stable.log1pmx(x), -1) + off
+        # diag(M) = a / b from the factors' diagonals; as in anadiv._linalg._ratio_atoms,
+        # r^2 - 1 = t (t + 2) from the difference, and log a - log b where r^2 << 1
+        a, b = self.ops.diagonal(chol_a), self.ops.diagonal(chol_b)
+        t = (a - b) / b
+        x = t * (t + 2.0)
+        far = x < -0.99
+        near = -stable.log1pmx(xp.where(far, 0.0, x))
+        r = a / b
+        terms = xp.where(far, r * r - 1.0 - 2.0 * (xp.log(a) - xp.log(b)), near)
+        return self.ops.sum(terms, -1) + off
 
 
 class _Shaped:

@@ -14,10 +14,14 @@ only on the shapes and dtype.
 
 Accuracy: for nearly equal covariances the KL's matrix part
 ``tr(S2^-1 S1) - d - log det(S2^-1 S1)`` is a tiny difference of large
-numbers. :func:`kl_core` writes it as a sum of nonnegative terms and, where
-it is small, recomputes it from the eigenvalues ``e`` of the whitened
-difference ``L2^-1 (S1 - S2) L2^-T`` as ``sum(e - log1p(e))`` with a series
-for small ``e``: full relative precision down to KL ~ 1e-300.
+numbers. :func:`kl_core` writes it as a sum of nonnegative terms (the
+diagonal ones from the ratios of the factors' diagonals, right for ratios
+from 1e-150 to 1e150) and, where it is small, recomputes it from the
+eigenvalues ``e`` of the whitened difference ``L2^-1 (S1 - S2) L2^-T`` as
+``sum(e - log1p(e))`` with a series for small ``e``: full relative precision
+down to KL ~ 1e-300. Scales: tiny covariances are factored after an exact
+power-of-4 scaling, and an overflow inside a triangular solve gives ``inf``
+(see docs/accuracy.md, "Multivariate normal at extreme scales").
 
 Speed (the LAPACK loop). The loop calls ``potrf``, ``trsm`` and ``trsv``
 through :mod:`anadiv._blas` (no GIL, no copies of sub-blocks); the threads
@@ -285,15 +289,45 @@ def cholesky(cov: Any, name: str = "cov") -> np.ndarray:
     if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
         raise ValueError(f"{name}: must be square with shape (..., d, d), got shape {cov.shape}")
     batch, d = cov.shape[:-2], cov.shape[-1]
+    shift = _tiny_shift(cov)
+    if shift is not None:
+        # 4^-j S is factored and its factor scaled back by 2^j: both exact
+        # (two factors 2^-j: 4^-j itself overflows for j < -511)
+        down = np.ldexp(1.0, -shift).astype(cov.dtype)[..., None, None]
+        cov = cov * down * down
     if batch and _use_loop(batch, d, cov.dtype):
         flat = np.require(cov, requirements="CA").reshape((-1, d, d))
         lib = _blas.routines(flat.dtype)
         out = _cholesky_blas(flat, name, lib) if lib is not None else _cholesky_f2py(flat, name)
-        return out.reshape(cov.shape)
-    try:
-        return np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        raise _not_pd(name) from None
+        out = out.reshape(cov.shape)
+    else:
+        try:
+            out = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            raise _not_pd(name) from None
+    if shift is not None:
+        out *= np.ldexp(1.0, shift).astype(out.dtype)[..., None, None]
+    return out
+
+
+def _tiny_shift(cov: np.ndarray) -> np.ndarray | None:
+    """Per matrix, ``j`` with ``4^-j max(diag S)`` near 1 where that maximum is tiny; None when none is.
+
+    The factorization forms Schur complements down to about ``max(diag S) /
+    cond(S)``: for a matrix at 1e-300 with a condition number of 1e10 they
+    would be subnormal and lose their digits. Scaling by a power of 4 first
+    keeps them normal (the factor of the scaled matrix is the factor of ``S``
+    times a power of 2, exactly). Large matrices need nothing: every
+    intermediate of the factorization is bounded by the diagonal.
+    """
+    if cov.shape[-1] == 0 or cov.size == 0:
+        return None
+    top = np.max(np.diagonal(cov, axis1=-2, axis2=-1), axis=-1)
+    small = (top > 0) & (top < np.sqrt(np.finfo(cov.dtype).tiny))
+    if not np.any(small):
+        return None
+    exponent = np.frexp(top)[1]
+    return np.where(small, exponent // 2, 0)
 
 
 def _solve_lower_blas(chol: np.ndarray, rhs: np.ndarray, batch: tuple[int, ...], lib: _blas.Routines) -> np.ndarray:
@@ -434,14 +468,37 @@ def logdet(chol: np.ndarray) -> np.ndarray:
 def mahalanobis(chol: np.ndarray, diff: Any) -> np.ndarray:
     """``diff^T S^-1 diff = |L^-1 diff|^2`` for ``S = L L^T``, batched over leading axes."""
     diff = np.asarray(diff)
-    z = solve_lower(chol, diff[..., None])[..., 0]
-    return np.sum(z * z, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        z = solve_lower(chol, diff[..., None])[..., 0]
+        return _overflow_to_inf(np.sum(z * z, axis=-1), (diff, 1))
 
 
 def trace_solve(chol_b: np.ndarray, chol_a: np.ndarray) -> np.ndarray:
     """``tr(B^-1 A) = |L_B^-1 L_A|_F^2`` from the (lower-triangular) Cholesky factors of A and B."""
-    diag, off = _whitened(chol_b, chol_a)
-    return np.sum(diag * diag, axis=-1) + off
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        diag, off = _whitened(chol_b, chol_a)
+        return _overflow_to_inf(np.sum(diag * diag, axis=-1) + off, (chol_a, 2), (chol_b, 2))
+
+
+def _overflow_to_inf(value: np.ndarray, *inputs: tuple[Any, int]) -> np.ndarray:
+    """``value`` with NaN made ``inf`` where the inputs hold no NaN.
+
+    A triangular solve with finite inputs gives NaN only through ``inf -
+    inf`` after an overflow, and an intermediate ``L_ij z_j`` overflows only
+    when ``|z_j| > sqrt(max float)`` (every ``|L_ij|`` is below the square
+    root of the largest float): the sum of squares is then beyond the float
+    range anyway.
+    """
+    bad = np.isnan(value)
+    if not np.any(bad):
+        return value
+    tainted = np.zeros(np.shape(value), dtype=bool)
+    for a, event_ndim in inputs:
+        a = np.asarray(a)
+        tainted |= np.any(np.isnan(a), axis=tuple(range(a.ndim - event_ndim, a.ndim)))
+    value = np.array(value, copy=True)
+    value[bad & ~tainted] = np.inf
+    return value
 
 
 def batch_zeros(x: Any, event_ndim: int) -> np.ndarray:
@@ -473,27 +530,67 @@ def _x_minus_log1p(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def kl_core(cov_a: Any, chol_a: np.ndarray, cov_b: Any, chol_b: np.ndarray) -> np.ndarray:
-    """``tr(B^-1 A) - d - log det(B^-1 A)`` (>= 0), accurate when A is close to B.
+def _ratio_atoms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``r^2 - 1 - 2 log r`` (>= 0) for ``r = a / b``, positive ``a`` and ``b``, elementwise.
 
-    With the lower-triangular ``M = L_B^-1 L_A`` (diagonal ``m``) the value is
-    ``sum(f(m_ii^2 - 1)) + sum_{i>j} M_ij^2`` with ``f(x) = x - log1p(x)``:
-    nonnegative terms, no cancellation between traces and determinants.
-    Where the result is small (nearly equal covariances) the diagonal of
-    factors computed separately is not accurate enough, so it is recomputed
-    from the eigenvalues of the whitened difference (see the module notes).
+    ``r^2 - 1 = t (t + 2)`` with ``t = (a - b) / b`` from the difference of
+    the two numbers (exact when they are within a factor 2), then
+    ``x - log1p(x)`` of it. Below ``r = 0.1`` the term is ``-1 - 2 log r``
+    plus a little, and ``1 + x`` has lost the digits of ``r^2``: there it is
+    formed from ``log r`` (or ``log a - log b`` where ``r`` underflows), so a
+    ratio of 1e-10 (covariances 1e-20 apart) keeps every digit.
     """
-    diag, off = _whitened(chol_b, chol_a)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
+        t = (a - b) / b
+        x = t * (t + 2.0)
+        out = _x_minus_log1p(x)
+        out[x == np.inf] = np.inf  # r^2 beyond the float range: so is the term
+        far = x < -0.99
+        if np.any(far):
+            af, bf = a[far], b[far]
+            r = af / bf
+            log_r = np.where(r >= np.finfo(r.dtype).tiny, np.log(r), np.log(af) - np.log(bf))
+            out[far] = r * r - 1.0 - 2.0 * log_r
+    return out
+
+
+def _pow2_exponent(x: np.ndarray) -> np.ndarray:
+    """``e`` with ``x = m 2^e``, ``0.5 <= m < 1`` (0 for ``x == 0``)."""
+    return np.frexp(x)[1]
+
+
+def kl_core(cov_a: Any, chol_a: np.ndarray, cov_b: Any, chol_b: np.ndarray) -> np.ndarray:
+    """``tr(B^-1 A) - d - log det(B^-1 A)`` (>= 0), accurate when A is close to B and at any scale.
+
+    With the lower-triangular ``M = L_B^-1 L_A`` (diagonal ``m_i = a_i / b_i``,
+    the ratios of the factors' diagonals) the value is
+    ``sum(m_i^2 - 1 - 2 log m_i) + sum_{i>j} M_ij^2``: nonnegative terms, no
+    cancellation between traces and determinants, each diagonal term from
+    :func:`_ratio_atoms` (accurate from ``m_i`` ~ 1e-150 to 1e150).
+    Where the result is small (nearly equal covariances) the factors,
+    computed separately, are not close enough to each other, so it is
+    recomputed from the eigenvalues of the whitened difference (see the
+    module notes), after scaling both matrices by the same power of 2 so that
+    their difference is not subnormal (covariances near 1e-300).
+    """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        diag, off = _whitened(chol_b, chol_a)
+        a = np.diagonal(chol_a, axis1=-2, axis2=-1)
+        b = np.diagonal(chol_b, axis1=-2, axis2=-1)
+        a, b = np.broadcast_arrays(a, b)
+        value = np.sum(_ratio_atoms(a, b), axis=-1) + _overflow_to_inf(off, (chol_a, 2), (chol_b, 2))
     d = diag.shape[-1]
-    x = (diag - 1.0) * (diag + 1.0)
-    value = np.sum(_x_minus_log1p(x), axis=-1) + off
     near = value < _NEAR_EQUAL * d
     if np.any(near):
         cov_a, cov_b = _float(cov_a), _float(cov_b)
         batch = value.shape
-        full = lambda a: np.broadcast_to(a, batch + a.shape[-2:])  # noqa: E731
-        diff = (full(cov_a) - full(cov_b))[near]
+        full = lambda x: np.broadcast_to(x, batch + x.shape[-2:])  # noqa: E731
         lb = full(chol_b)[near]
+        # 2^-k L_B has its largest diagonal entry in [0.5, 1); 4^-k A, 4^-k B are exact
+        k = _pow2_exponent(np.max(np.diagonal(lb, axis1=-2, axis2=-1), axis=-1))
+        lb = np.ldexp(lb, -k[:, None, None])
+        four = -2 * k[:, None, None]
+        diff = np.ldexp(full(cov_a)[near], four) - np.ldexp(full(cov_b)[near], four)
         w = solve_lower(lb, diff)
         w = solve_lower(lb, np.swapaxes(w, -1, -2))
         w = 0.5 * (w + np.swapaxes(w, -1, -2))

@@ -13,7 +13,8 @@ nothing is inverted. The KL's group
 ``Trace(B^-1 A) - d - log det A + log det B`` (a sum of nonnegative terms
 that nearly cancels when A is close to B) is printed as one call,
 ``xp._linalg.kl_core(cov_A, chol_A, cov_B, chol_B)``, which keeps full
-precision for nearly equal covariances.
+precision for nearly equal covariances and for covariances far apart
+(ratios to 1e+-300).
 
 Families whose parameters are vectors of independent coordinates
 (``DiagonalNormal``) are derived per coordinate; their body is the scalar body
