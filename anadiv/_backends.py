@@ -457,6 +457,7 @@ class TorchNamespace:
         self.euler_gamma = float(np.euler_gamma)
         self.errstate = _Quiet
         self._stable = _TorchStable(self)
+        self._refine = _TorchRefine(self)
         self._linalg = GenericLinalg(self, _TorchLinalgOps(torch))
 
     def _t(self, x: Any) -> Any:
@@ -637,6 +638,47 @@ def _torch_numpy_function(torch: Any) -> Any:
     return NumpyHelper
 
 
+class _TorchRefine:
+    """:func:`anadiv._refine.checked` for tensors: the check runs on the tensor's
+    device (one synchronisation, for ``any``); only doubtful elements go to the host.
+
+    A recomputed element is a constant: no gradient flows through it (the float
+    expression it replaces was NaN, infinite or cancelled there).
+    """
+
+    def __init__(self, ns: TorchNamespace) -> None:
+        self.ns = ns
+
+    def checked(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any], *params: Any) -> Any:
+        from . import _refine
+
+        torch = self.ns.torch
+        params = tuple(self.ns._t(p) for p in params)
+        with torch.no_grad():
+            v = value.detach()
+            c = 256.0 if v.dtype == torch.float64 else 8.0
+            if kind == "kl":
+                ok = (v >= 0) & (v < math.inf)
+            else:
+                ok = torch.isfinite(v)
+            if scale is not None:
+                s = scale.detach() if isinstance(scale, torch.Tensor) else torch.as_tensor(scale)
+                ok &= s <= c * (v if kind == "kl" else v.abs())
+                ok |= (v == math.inf) & (s == 0)
+            bad = ~ok
+            for p in params:
+                bad &= torch.isfinite(p)
+            if not bool(bad.any()):
+                return value
+            args = [np.broadcast_to(p.detach().cpu().numpy(), tuple(v.shape)) for p in params]
+            where = bad.cpu().numpy()
+            fixed = v.cpu().numpy().copy()
+            for i in zip(*np.nonzero(where)):
+                fixed[i] = _refine.exact_value(exact, [float(a[i]) for a in args], kind)
+            fixed_t = torch.as_tensor(fixed).to(device=v.device, dtype=v.dtype)
+        return torch.where(bad, fixed_t, value)
+
+
 # ======================================================================== jax
 class JaxNamespace:
     """Array namespace over ``jax.numpy`` and ``jax.scipy.special``.
@@ -671,6 +713,7 @@ class JaxNamespace:
         self.euler_gamma = float(np.euler_gamma)
         self.errstate = _Quiet
         self._stable = _JaxStable(self)
+        self._refine = _JaxRefine(self)
         self._linalg = GenericLinalg(self, _JaxLinalgOps(jax))
 
     def polygamma(self, n: Any, x: Any) -> Any:
@@ -807,6 +850,54 @@ def _jax_numpy_helper(ns: JaxNamespace, name: str, np_fn: Any, grad: Any) -> Cal
     return call
 
 
+class _JaxRefine:
+    """:func:`anadiv._refine.checked` for JAX arrays, through ``jax.pure_callback``
+    (so it works under ``jit`` and ``vmap``); recomputed elements carry no gradient."""
+
+    def __init__(self, ns: JaxNamespace) -> None:
+        self.ns = ns
+
+    def checked(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any], *params: Any) -> Any:
+        from . import _refine
+
+        jax, jnp = self.ns.jax, self.ns.jnp
+        value = jnp.asarray(value)
+        args = [jnp.broadcast_to(jnp.asarray(p), value.shape) for p in params]
+        dtype = value.dtype
+
+        def host(v: Any, s: Any, *ps: Any) -> Any:
+            out = _refine.checked(kind, np.array(v, copy=True), None if scale is None else np.asarray(s), exact,
+                                  *(np.asarray(p) for p in ps))
+            return np.asarray(out, dtype=dtype)
+
+        s = jnp.zeros((), dtype) if scale is None else jnp.broadcast_to(jnp.asarray(scale), value.shape)
+        fixed = jax.pure_callback(host, jax.ShapeDtypeStruct(value.shape, dtype), jax.lax.stop_gradient(value),
+                                  jax.lax.stop_gradient(s), *args, vmap_method="broadcast_all")
+        changed = ~((fixed == value) | (jnp.isnan(fixed) & jnp.isnan(value)))
+        return jnp.where(changed, jax.lax.stop_gradient(fixed), value)
+
+
+class _DaskRefine:
+    """:func:`anadiv._refine.checked` block by block."""
+
+    def __init__(self, ns: "DaskNamespace") -> None:
+        self.ns = ns
+
+    def checked(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any], *params: Any) -> Any:
+        from . import _refine
+
+        if scale is None:
+            def block(v: Any, *ps: Any) -> Any:
+                return _refine.checked(kind, np.array(v, copy=True), None, exact, *ps)
+
+            return self.ns.lift(block)(value, *params)
+
+        def block_scaled(v: Any, s: Any, *ps: Any) -> Any:
+            return _refine.checked(kind, np.array(v, copy=True), s, exact, *ps)
+
+        return self.ns.lift(block_scaled)(value, scale, *params)
+
+
 # ======================================================================= dask
 class DaskNamespace:
     """Array namespace over ``dask.array``: the numpy namespace, blockwise.
@@ -836,6 +927,7 @@ class DaskNamespace:
         self.euler_gamma = float(np.euler_gamma)
         self.errstate = np.errstate
         self._stable = _DaskModule(self, "_stable")
+        self._refine = _DaskRefine(self)
         self._linalg = _DaskLinalg(self)
 
     def _is_dask(self, x: Any) -> bool:

@@ -6,7 +6,7 @@ edit here. For each KL, cross-entropy and entropy function, parameters are drawn
 * log-uniformly within +-8 decades of each family's typical range (signs of
   real parameters at random, a Uniform's width separately),
 * at the extremes of the float range: one parameter at a time set to
-  1e-300 ... 1e300 (or -1e300 ... for a real one), the others typical,
+  1e-300 and 1e300 (either sign for a real one), the others typical,
 * nearly equal P and Q (same family; relative changes 1e-3 ... 1e-12),
 
 and the result is compared with the derived expression (``derive_*``,
@@ -75,7 +75,11 @@ def _reference(kind: str, names: tuple[str, ...]):
 
     d = getattr(sym, f"derive_{kind}")(*(FAMILIES[n] for n in names))
     flat = [s for group in d.symbols for s in group]
-    fixes = {"betainc_regularized": lambda a, b, x1, x2: mpmath.betainc(a, b, x1, x2, regularized=True)}
+    # mpmath's betainc sums a hypergeometric series that stalls at shapes ~1e3 and beyond
+    # (NoConvergence); the continued fraction of anadiv._refine is tested against it in test_refine
+    from anadiv._refine import MP
+
+    fixes = {"betainc_regularized": MP.betainc_reg}
     f = sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
 
     def ref(point: tuple[float, ...]) -> mpmath.mpf:
@@ -121,7 +125,7 @@ def _extremes(fam, rng: np.random.Generator) -> list[tuple[float, ...]]:
     base = fam.random_params(rng)
     out = []
     for i, p in enumerate(fam.parameters):
-        for e in (-300, -150, 150, 300):
+        for e in (-300, 300):
             v = list(base)
             v[i] = 10.0**e if p.constraint == "positive" else float(rng.choice([-1.0, 1.0])) * 10.0**e
             if fam.name == "uniform":
@@ -149,10 +153,10 @@ def _points(kind: str, names: tuple[str, ...], seed: int) -> list[tuple[float, .
         if all(_valid(f, g) for f, g in zip(fams, groups)):
             pts.append(tuple(x for g in groups for x in g))
 
-    for _ in range(10):
+    for _ in range(8):
         add(*[_wide(f, rng) for f in fams])
     for i, f in enumerate(fams):
-        for ext in _extremes(f, rng)[:: 2 if len(fams) > 1 else 1]:
+        for ext in _extremes(f, rng):
             groups = [g.random_params(rng) for g in fams]
             groups[i] = ext
             add(*groups)

@@ -170,11 +170,15 @@ def matrix_body(expr: Any, args: list[str], arg_constraints: dict[str, str]) -> 
     return lines
 
 
-def diagonal_body(expr: Any, args: list[str]) -> list[str]:
-    """Body for a per-coordinate expression: the scalar body summed over the last axis."""
+def diagonal_body(expr: Any, args: list[str], kind: str | None = None, fname: str | None = None) -> list[str]:
+    """Body for a per-coordinate expression: the scalar body summed over the last axis.
+
+    With ``kind`` and ``fname`` each coordinate's value is checked (and
+    recomputed exactly where doubtful) before the sum, as in a scalar body.
+    """
     from .render import scalar_body
 
-    lines = scalar_body(expr, args)
+    lines = scalar_body(expr, args, kind, fname)
     lines.insert(1, f"    {', '.join(args)}{',' if len(args) == 1 else ''} = {', '.join(f'xp.asarray({a})' for a in args)}")
     last = lines[-1]
     indent = last[: len(last) - len(last.lstrip())]

@@ -240,7 +240,7 @@ def render_function(derivation: Any) -> GeneratedFunction:
             # derived per coordinate (independent coordinates): sum over the last axis
             from .matrix import diagonal_body
 
-            body_lines = diagonal_body(expr, flat)
+            body_lines = diagonal_body(expr, flat, kind, fname)
         else:
             body_lines = scalar_body(expr, flat, kind, fname)
 
@@ -253,12 +253,12 @@ def render_function(derivation: Any) -> GeneratedFunction:
     example_args = _example_values(families, kind, fname)
     call = f"{fname}({', '.join(a for args in example_args for a in args)})"
     partial = "\n".join([header, *body_lines])
-    if not matrix_symbols and not any(f.event_ndim == 1 for f in families):
+    if not matrix_symbols:
         partial += "\n\n" + exact_source(raw, fname, flat)
     value = _evaluate(partial, fname, call)
     doc = _docstring(kind, families, names, fname, raw, call, _format_example(value), status)
     source = "\n".join([header, doc, *body_lines]) + "\n"
-    if not matrix_symbols and not any(f.event_ndim == 1 for f in families):
+    if not matrix_symbols:
         source += "\n\n" + exact_source(raw, fname, flat)
     module = families[0].name
     key = tuple(f.name for f in families)

@@ -1,0 +1,125 @@
+"""The result check of the generated closed forms (anadiv._refine) and its exact fallback."""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from anadiv import _refine
+from anadiv._generated import _index
+from anadiv.families import FAMILIES
+
+
+def _log_gap(mp, x):
+    # log(x + 1e-12) - log(x): cancels in floats, exact in mpmath
+    return mp.log(x + mp.mpf("1e-12")) - mp.log(x)
+
+
+def test_good_values_pass_through_untouched():
+    v = np.array([0.5, 1.0, 2.0])
+    assert _refine.checked("kl", v, None, _log_gap, v) is v
+    assert _refine.checked("kl", 0.25, None, _log_gap, 1.0) == 0.25
+    s = np.array([0.5, 1.0, 2.0])
+    assert _refine.checked("cross_entropy", -v, s, _log_gap, v) is not None
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -1e-17])
+def test_doubtful_scalars_are_recomputed(bad):
+    out = _refine.checked("kl", bad, None, _log_gap, 1.0)
+    assert out == pytest.approx(1e-12 - 5e-25, rel=1e-15)
+
+
+def test_cancelling_terms_are_recomputed():
+    # value 1e-12 from terms of size 1: cancellation 1e12 > 256
+    out = _refine.checked("cross_entropy", 1.1e-12, 2.0, _log_gap, 1.0)
+    assert out == pytest.approx(1e-12 - 5e-25, rel=1e-15)
+    # the same value with terms of its own size is trusted
+    assert _refine.checked("cross_entropy", 1.1e-12, 1.1e-12, _log_gap, 1.0) == 1.1e-12
+
+
+def test_array_elements_recomputed_in_place_and_others_kept():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    v = np.array([0.1, np.nan, -1.0, 0.2])
+    out = _refine.checked("kl", v.copy(), None, _log_gap, x)
+    assert out[0] == 0.1 and out[3] == 0.2
+    assert out[1] == pytest.approx(float(_log_gap(mpmath, mpmath.mpf(2))), rel=1e-15)
+    assert out[2] == pytest.approx(float(_log_gap(mpmath, mpmath.mpf(3))), rel=1e-15)
+
+
+def test_infinity_from_the_supports_is_not_recomputed():
+    calls = []
+
+    def exact(mp, x):
+        calls.append(x)
+        return mp.inf
+
+    v = np.array([np.inf, 1.0])
+    out = _refine.checked("kl", v, np.array([0.0, 1.0]), exact, np.array([1.0, 2.0]))
+    assert calls == [] and out[0] == np.inf
+    assert _refine.checked("kl", math.inf, 0.0, exact, 1.0) == math.inf and calls == []
+
+
+def test_invalid_parameters_keep_the_float_result():
+    v = np.array([np.nan, np.nan])
+    out = _refine.checked("kl", v, None, _log_gap, np.array([np.nan, np.inf]))
+    assert np.isnan(out).all()
+
+
+def test_beyond_the_float_range_is_inf_and_a_kl_is_never_negative():
+    assert _refine.exact_value(lambda mp, x: mp.exp(x), [1000.0], "kl") == math.inf
+    assert _refine.exact_value(lambda mp, x: x - x - mp.mpf(2) ** -3000, [1.0], "kl") == 0.0
+    out = _refine.checked("cross_entropy", np.float32(np.nan), None, lambda mp, x: mp.exp(x), np.float32(100.0))
+    assert isinstance(out, np.float32) and out == np.inf
+
+
+def test_precision_spans_every_parameter():
+    # 1.7e-70 + 5.5e275 rounds to 5.5e275 below ~350 digits at any two precisions alike
+    first = _refine._precisions([1.7e-70, 5.5e275])[0]
+    assert first >= 34 + 275 + 345
+    value = _refine.exact_value(lambda mp, a, b: mp.log((a + b) / b) * 1e70, [1.7e-70, 5.5e275], "cross_entropy")
+    assert value == pytest.approx(1.7e-70 / 5.5e275 * 1e70, rel=1e-14)
+
+
+@pytest.mark.parametrize("a,b,x", [(2.0, 3.0, 0.3), (0.5, 0.7, 0.99), (1e-3, 5.0, 0.2), (60.0, 40.0, 0.55),
+                                   (300.0, 700.0, 0.31)])
+def test_incomplete_beta_continued_fraction_matches_mpmath(a, b, x):
+    with mpmath.workdps(40):
+        got = _refine.MP.betainc_reg(mpmath.mpf(a), mpmath.mpf(b), 0, mpmath.mpf(x))
+        want = mpmath.betainc(a, b, 0, x, regularized=True)
+        assert abs(got - want) <= mpmath.mpf(10) ** -35
+
+
+def _univariate_entries():
+    for kind in ("kl", "cross_entropy", "entropy"):
+        for key, (module, fname, status) in _index.REGISTRY[kind].items():
+            names = key if isinstance(key, tuple) else (key,)
+            if not any(FAMILIES[n].parameters[0].constraint == "pd_matrix" for n in names):
+                yield kind, module, fname, status
+
+
+def test_every_scalar_and_diagonal_closed_form_has_an_exact_form():
+    for kind, module, fname, status in _univariate_entries():
+        mod = importlib.import_module(f"anadiv._generated.{module}")
+        if status == "infinite":
+            continue
+        assert callable(getattr(mod, f"_{fname}_exact", None)), f"{fname} has no exact form"
+
+
+def test_torch_tensors_get_the_same_recomputed_values():
+    torch = pytest.importorskip("torch")
+    from anadiv._generated.beta import kl_beta_beta
+    from anadiv._generated.gamma import kl_gamma_gamma
+
+    t = lambda *x: torch.tensor(x, dtype=torch.float64)  # noqa: E731
+    got = kl_beta_beta(t(40.0, 2.0), t(1e16, 3.0), t(0.1, 2.5), t(2.0, 3.0))
+    want = kl_beta_beta(np.array([40.0, 2.0]), np.array([1e16, 3.0]), np.array([0.1, 2.5]), np.array([2.0, 3.0]))
+    np.testing.assert_array_equal(got.numpy(), want)
+    a = t(132827350.99004583, 2.0).requires_grad_(True)
+    v = kl_gamma_gamma(a, t(6288.546083846826, 1.0), t(8.763580199846443, 2.5), t(0.00015285221041374514, 1.0))
+    assert float(v[0].detach()) == pytest.approx(10.992494684715538, rel=1e-12)
+    v.sum().backward()
+    assert torch.isfinite(a.grad).all()  # the typical element keeps its gradient; the recomputed one is constant
