@@ -243,42 +243,44 @@ def _order(p_labels: Sequence[Any], q_labels: Sequence[Any], name: str, other: s
             f"{name}: labels along axis {axis} are not unique, so they cannot be matched with "
             f"{other}'s; pass plain arrays (.to_numpy()) in the order you mean"
         )
+    p_set = set(p_list)
     missing = [label for label in p_list if label not in where]
-    extra = len(q_list) - (len(p_list) - len(missing))
+    extra = [label for label in q_list if label not in p_set]
     if missing or extra:
+        example = f"{missing[0]!r} is only in {other}" if missing else f"{extra[0]!r} is only in {name}"
         raise ValueError(
-            f"{name}: labels along axis {axis} differ from {other}'s ({len(missing)} of {other}'s "
-            f"missing, {extra} not in {other}, e.g. {(missing or [l for l in q_list if l not in set(p_list)])[0]!r}); "
-            f"reindex them to the same labels"
+            f"{name}: labels along axis {axis} differ from {other}'s ({len(extra)} of {len(q_list)} "
+            f"not in {other}; e.g. {example}); reindex both to the same labels, or pass plain "
+            f"arrays (.to_numpy()) to pair the values by position"
         )
     return [where[label] for label in p_list]
 
 
 def _align(
-    p: Any, q: Any, parr: NDArray[np.float64], qarr: NDArray[np.float64], name: str = "q", other: str = "p",
-    only_last: bool = False,
+    p: Any, q: Any, qarr: NDArray[np.float64], name: str = "q", other: str = "p", axes: Sequence[int] | None = None
 ) -> NDArray[np.float64]:
-    """``qarr`` with its entries paired with ``parr``'s by label.
+    """``qarr`` (the values of ``q``) with its entries paired with ``p``'s by label.
 
     When both arguments are labelled, axes are matched from the right (as
     numpy broadcasts; a Series against a DataFrame pairs the Series' index
     with the columns, as pandas arithmetic does). Where both axes have the
     same length, ``q``'s entries are reordered to ``p``'s label order; label
     sets that differ raise a ValueError naming ``q``. An unlabelled argument
-    is taken in its positional order. ``only_last``: match the last axis
-    only (pairwise: the rows are different distributions, not pairs).
+    is taken in its positional order. ``axes`` (negative) limits the
+    matching to those axes (pairwise: the probabilities' axis only, the
+    distributions of the two sets are not pairs).
     """
     p_labels, q_labels = _labels(p), _labels(q)
     if p_labels is None or q_labels is None:
         return qarr
-    n_axes = 1 if only_last else min(len(p_labels), len(q_labels))
-    for k in range(1, n_axes + 1):
-        pl, ql = p_labels[-k], q_labels[-k]
+    common = range(-1, -min(len(p_labels), len(q_labels)) - 1, -1)
+    for k in common if axes is None else [a for a in axes if a in common]:
+        pl, ql = p_labels[k], q_labels[k]
         if len(pl) != len(ql) or len(pl) < 2:
             continue  # lengths that differ are reported (or broadcast) by the shape checks
-        order = _order(pl, ql, name, other, -k)
+        order = _order(pl, ql, name, other, k)
         if order is not None:
-            qarr = np.take(qarr, order, axis=qarr.ndim - k)
+            qarr = np.take(qarr, order, axis=qarr.ndim + k)
     return qarr
 
 
@@ -295,7 +297,7 @@ def _two(p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any):
     vector sums, and the broadcast batch shape."""
     atol = _check_atol(atol)
     parr = _as_array(p, "p")
-    qarr = _align(p, q, parr, _as_array(q, "q"))
+    qarr = _align(p, q, _as_array(q, "q"))
     ax = _resolve_axis(axis, max(parr.ndim, qarr.ndim))
     parr, ptotal = _checked(parr, "p", ax, axis, normalize, atol)
     qarr, qtotal = _checked(qarr, "q", ax, axis, normalize, atol)
@@ -1010,14 +1012,18 @@ def _rule_for(divergence: Any, base: float | None) -> _PairwiseRule:
 
 
 def _pairwise_set(
-    value: ArrayLike, name: str, axis: Any, normalize: bool, atol: float
+    value: ArrayLike, name: str, axis: Any, normalize: bool, atol: float, labels_of: Any = None
 ) -> NDArray[np.float64]:
+    """A checked (N, bins) set of distributions; with ``labels_of`` (the first
+    set), labelled bins are put in that set's label order."""
     arr = _as_array(value, name)
     if arr.ndim != 2:
         raise ValueError(
             f"{name}: must be 2-D (distributions x probabilities), got shape {arr.shape}"
         )
     ax = _resolve_axis(axis, 2)
+    if labels_of is not None:
+        arr = _align(labels_of, value, arr, name, "dists", axes=[ax])
     out = _distributions(arr, name, ax, axis, normalize, atol)
     if out.shape[0] == 0:
         raise ValueError(f"{name}: holds no distributions")
@@ -1104,7 +1110,7 @@ def pairwise(
     if q is None:
         y = x
     else:
-        y = _pairwise_set(q, "q", axis, normalize, atol)
+        y = _pairwise_set(q, "q", axis, normalize, atol, labels_of=dists)
         if y.shape[1] != x.shape[1]:
             raise ValueError(f"q: has {y.shape[1]} probabilities per distribution but dists has {x.shape[1]}")
     n, bins = x.shape
