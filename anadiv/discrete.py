@@ -27,6 +27,11 @@ Conventions shared by all functions
   with the argument's name.  Vectors within ``atol`` of 1 are rescaled to sum
   to 1 before evaluation, so the results are exactly the divergences of
   probability distributions (never negative, JS at most :math:`\log 2`).
+* Two labelled arguments (pandas Series / DataFrames) are paired by label
+  along every axis they share, as pandas arithmetic pairs them; label sets
+  that differ raise :class:`ValueError` naming ``q``.
+* Memory beyond the inputs is bounded: the inputs are evaluated in slices
+  of ``_TILE_ELEMENTS`` broadcast elements, also along the bins.
 
 Accuracy: each bin's contribution is evaluated in a form that is
 non-negative and free of cancellation, so results keep a relative error of a
