@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._threads import get_num_threads, run_parts
+from ._threads import cancelled, get_num_threads, run_parts
 
 __all__ = ["elementwise", "MIN_SPLIT", "BLOCK"]
 
@@ -107,6 +107,8 @@ def _run(kernel: Callable[..., Any], args: tuple[Any, ...], event_ndim: int) -> 
     def work(first: int, last: int) -> None:
         with np.errstate(**errors):
             for b in range(first, last):
+                if cancelled():
+                    return  # Ctrl-C or an error in another part: the result is dropped
                 lo, hi = b * step, min((b + 1) * step, length)
                 value = kernel(*(v[lo:hi] if type(v) is np.ndarray and v.ndim else v for v in views))
                 if getattr(value, "dtype", None) != dtype:

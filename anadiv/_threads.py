@@ -10,6 +10,12 @@ process may use; :func:`set_num_threads` changes it at run time (1 turns
 threading off). Work submitted from inside a worker runs inline, so nested
 splitting never waits on its own pool, and a forked child starts with a fresh
 pool (the parent's threads do not exist there).
+
+Any number of threads may split work at once, also while another changes the
+thread count: a pool that grows is replaced, and the old one finishes the
+work already given to it. Ctrl-C (or an exception in any part) stops every
+part at its next block; the caller gets the KeyboardInterrupt within a block's
+time and the pool stays usable.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["get_num_threads", "set_num_threads", "run_parts", "run_chunks", "split"]
+__all__ = ["get_num_threads", "set_num_threads", "run_parts", "run_chunks", "cancelled", "split"]
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -95,17 +101,23 @@ def set_num_threads(n: int | None) -> None:
 
 
 def _get_pool(size: int) -> ThreadPoolExecutor:
+    """The shared pool, grown to ``size`` workers; the caller holds ``_lock``.
+
+    Callers submit while still holding ``_lock``, so a pool is never shut down
+    between being handed out and being submitted to. A pool that is replaced
+    is shut down without waiting: work already queued on it still runs to the
+    end on its own threads, which then exit; no new work goes to it.
+    """
     # imported here: concurrent.futures costs ~4 ms, and most programs never split a batch
     from concurrent.futures import ThreadPoolExecutor
 
     global _pool, _pool_size
-    with _lock:
-        if _pool is None or _pool_size < size:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="anadiv")
-            _pool_size = size
-        return _pool
+    if _pool is None or _pool_size < size:
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+        _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="anadiv")
+        _pool_size = size
+    return _pool
 
 
 def _reset_after_fork() -> None:
@@ -135,61 +147,144 @@ def split(n: int, parts: int) -> list[tuple[int, int]]:
     return out
 
 
-def _inline(fn: Callable[[int, int], Any], lo: int, hi: int) -> Any:
-    _local.worker = True
+class _Run:
+    """The state of one :func:`run_parts` call, shared by its parts.
+
+    ``stop`` is set by the first part that fails (an exception, or Ctrl-C
+    on the calling thread): the other parts see it through :func:`cancelled`
+    and return at their next block, so an error or an interrupt takes effect
+    after one block instead of after the whole batch.
+    """
+
+    __slots__ = ("stop", "done", "results", "error", "interrupted", "_left", "_lock")
+
+    def __init__(self, parts: int) -> None:
+        self.stop = threading.Event()
+        self.done = threading.Event()
+        self.results: list[Any] = [None] * parts
+        self.error: BaseException | None = None
+        self.interrupted: BaseException | None = None
+        self._left = parts
+        self._lock = threading.Lock()
+
+    def fail(self, exc: BaseException) -> None:
+        with self._lock:
+            if self.error is None:
+                self.error = exc
+        self.stop.set()
+
+    def finished(self, parts: int = 1) -> None:
+        with self._lock:
+            self._left -= parts
+            if self._left == 0:
+                self.done.set()
+
+
+def _part(run: _Run, index: int, fn: Callable[[int, int], Any], lo: int, hi: int) -> None:
+    """Run part ``index`` (0: the caller's own); never raises (the caller re-raises ``run.error``)."""
+    _local.worker, _local.run = True, run
     try:
-        return fn(lo, hi)
+        # a pool part queued behind other callers' work may start after the run
+        # was abandoned; the caller's own part always starts (fn checks cancelled())
+        if index == 0 or not run.stop.is_set():
+            run.results[index] = fn(lo, hi)
+    except BaseException as exc:  # noqa: BLE001  (handed to the calling thread)
+        run.fail(exc)
     finally:
-        _local.worker = False
+        _local.worker, _local.run = False, None
+        run.finished()
 
 
-def run_parts(fn: Callable[[int, int], Any], n: int, min_part: int = 1) -> list[Any]:
+def cancelled() -> bool:
+    """True when the :func:`run_parts` call this thread works for is being abandoned.
+
+    Long parts check it between blocks and return early: another part has
+    failed, or the calling thread got a KeyboardInterrupt, and the result
+    will not be used. Outside a part it is False.
+    """
+    run = getattr(_local, "run", None)
+    return run is not None and run.stop.is_set()
+
+
+def _wait(run: _Run) -> None:
+    """Wait until every part has returned, without missing a Ctrl-C.
+
+    The wait wakes every 0.1 s (a bare lock wait is not interruptible
+    everywhere). The first KeyboardInterrupt stops the parts at their next
+    block and is raised once they have returned; a second one is raised at
+    once.
+    """
+    while True:
+        try:
+            while not run.done.wait(0.1):
+                pass
+            return
+        except KeyboardInterrupt as exc:
+            if run.interrupted is not None:
+                raise
+            run.interrupted = exc
+            run.stop.set()
+
+
+def run_parts(fn: Callable[[int, int], Any], n: int, min_part: int = 1, *, threads: int | None = None) -> list[Any]:
     """Call ``fn(lo, hi)`` on contiguous parts of ``range(n)``, in parallel.
 
-    At most :func:`get_num_threads` parts, each at least ``min_part`` long; one
-    part runs on the calling thread, the others on the pool. Results come back
-    in order; the first exception raised by any part is re-raised.
+    At most :func:`get_num_threads` parts (or ``threads``), each at least
+    ``min_part`` long; one part runs on the calling thread, the others on the
+    pool. Results come back in order. The first exception raised by any part
+    stops the others (see :func:`cancelled`) and is re-raised once they have
+    returned; so is a KeyboardInterrupt on the calling thread, which takes
+    effect within a block.
+
+    Safe to call from several threads at once and while another thread calls
+    :func:`set_num_threads`: every call submits to the pool it got, under the
+    lock that guards replacing it.
 
     Parameters
     ----------
     fn : callable
         ``fn(lo, hi)`` does the work for indices ``lo <= i < hi``; the parts
-        must not write to the same memory.
+        must not write to the same memory. A part that loops over blocks
+        should return early when :func:`cancelled` says so.
     n : int
         Number of items.
     min_part : int
         Smallest part worth a thread of its own.
+    threads : int, optional
+        Use at most this many threads instead of :func:`get_num_threads`.
 
     Examples
     --------
     >>> run_parts(lambda lo, hi: hi - lo, 10)  # doctest: +SKIP
     [5, 5]
     """
-    threads = get_num_threads()
+    if threads is None:
+        threads = get_num_threads()
     if getattr(_local, "worker", False):
         threads = 1  # nested: the outer split already uses the cores
     parts = split(n, min(threads, max(1, n // max(1, min_part))))
     if len(parts) == 1:
         return [fn(0, n)]
-    pool = _get_pool(len(parts) - 1)
-    futures = [pool.submit(_inline, fn, lo, hi) for lo, hi in parts[1:]]
-    results: list[Any] = []
-    first_error: BaseException | None = None
+    run = _Run(len(parts))
+    submitted = 1
     try:
-        results.append(_inline(fn, *parts[0]))
-    except BaseException as exc:  # noqa: BLE001  (re-raised below, after the others finish)
-        first_error = exc
-        results.append(None)
-    for fut in futures:
-        try:
-            results.append(fut.result())
-        except BaseException as exc:  # noqa: BLE001
-            if first_error is None:
-                first_error = exc
-            results.append(None)
-    if first_error is not None:
-        raise first_error
-    return results
+        with _lock:
+            pool = _get_pool(len(parts) - 1)
+            for k in range(1, len(parts)):
+                pool.submit(_part, run, k, fn, *parts[k])
+                submitted += 1
+    except BaseException as exc:  # noqa: BLE001  (e.g. Ctrl-C between two submits)
+        run.fail(exc)
+    run.finished(len(parts) - submitted)  # the parts that never reached the pool
+    _part(run, 0, fn, *parts[0])
+    if isinstance(run.error, KeyboardInterrupt) and run.interrupted is None:
+        run.interrupted = run.error  # Ctrl-C landed in the caller's own part
+    _wait(run)
+    if run.interrupted is not None:
+        raise run.interrupted
+    if run.error is not None:
+        raise run.error
+    return run.results
 
 
 class _ChunkQueue:
@@ -200,18 +295,26 @@ class _ChunkQueue:
         self._size = size
         self._next = 0
         self._lock = threading.Lock()
-        self.failed = False
 
     def take(self) -> tuple[int, int] | None:
+        if cancelled():  # another thread failed or the caller was interrupted
+            return None
         with self._lock:
             lo = self._next
-            if lo >= self._n or self.failed:
+            if lo >= self._n:
                 return None
             self._next = min(self._n, lo + self._size)
             return lo, self._next
 
 
-def run_chunks(make_work: Callable[[], Callable[[int, int], Any]], n: int, chunk: int, min_part: int = 1) -> None:
+def run_chunks(
+    make_work: Callable[[], Callable[[int, int], Any]],
+    n: int,
+    chunk: int,
+    min_part: int = 1,
+    *,
+    threads: int | None = None,
+) -> None:
     """Call ``work(lo, hi)`` on chunks of ``range(n)`` handed out to the threads as they ask.
 
     Unlike :func:`run_parts` (fixed contiguous parts), each thread takes the
@@ -232,6 +335,8 @@ def run_chunks(make_work: Callable[[], Callable[[int, int], Any]], n: int, chunk
         Items per chunk.
     min_part : int
         Smallest number of items worth a thread of its own.
+    threads : int, optional
+        Use at most this many threads instead of :func:`get_num_threads`.
 
     Examples
     --------
@@ -244,11 +349,10 @@ def run_chunks(make_work: Callable[[], Callable[[int, int], Any]], n: int, chunk
 
     def drain(_lo: int, _hi: int) -> None:
         work = make_work()
-        try:
-            while (taken := queue.take()) is not None:
-                work(*taken)
-        except BaseException:
-            queue.failed = True  # the others stop at their next chunk; run_parts re-raises this
-            raise
+        while (taken := queue.take()) is not None:
+            work(*taken)
 
-    run_parts(drain, n, min_part)
+    if threads is None:  # called as run_parts(fn, n, min_part), the form tests may wrap
+        run_parts(drain, n, min_part)
+    else:
+        run_parts(drain, n, min_part, threads=threads)

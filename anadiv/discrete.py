@@ -27,6 +27,11 @@ Conventions shared by all functions
   with the argument's name.  Vectors within ``atol`` of 1 are rescaled to sum
   to 1 before evaluation, so the results are exactly the divergences of
   probability distributions (never negative, JS at most :math:`\log 2`).
+* Two labelled arguments (pandas Series / DataFrames) are paired by label
+  along every axis they share, as pandas arithmetic pairs them; label sets
+  that differ raise :class:`ValueError` naming ``q``.
+* Memory beyond the inputs is bounded: the inputs are evaluated in slices
+  of ``_TILE_ELEMENTS`` broadcast elements, also along the bins.
 
 Accuracy: each bin's contribution is evaluated in a form that is
 non-negative and free of cancellation, so results keep a relative error of a
@@ -39,14 +44,14 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from ._threads import get_num_threads, run_chunks
 
 __all__ = [
     "SUM_ATOL",
@@ -128,6 +133,8 @@ def _check_atol(atol: Any) -> float:
 
 def _as_array(value: Any, name: str) -> NDArray[np.float64]:
     """Any array-like of real numbers -> float64 array; ValueError naming it."""
+    if _labels(value) is not None:
+        value = value.to_numpy()  # pandas: the values, without the labels (see _align)
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged nested lists and the like
@@ -157,11 +164,15 @@ def _resolve_axis(axis: Any, ndim: int) -> int:
     return axis - ndim if axis >= 0 else axis
 
 
-def _distributions(
+def _checked(
     arr: NDArray[np.float64], name: str, axis: int, user_axis: Any, normalize: bool, atol: float
-) -> NDArray[np.float64]:
-    """Check one array of probability vectors; return it with ``axis`` last,
-    rescaled so that every vector sums to 1."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Check one array of probability vectors; return it (a view) with ``axis``
+    last, and the sum of every vector (keepdims), which the callers divide by.
+
+    The checks are reductions (min, max, sum): no temporary the size of the
+    input, whatever the number of bins.
+    """
     if arr.ndim < -axis:
         raise ValueError(
             f"{name}: has shape {arr.shape}, with no axis {user_axis} to hold the probabilities"
@@ -169,15 +180,17 @@ def _distributions(
     arr = np.moveaxis(arr, axis, -1)
     if arr.shape[-1] == 0:
         raise ValueError(f"{name}: the probability vectors (axis {user_axis}) are empty")
-    if np.isnan(arr).any():
-        raise ValueError(f"{name}: contains NaN")
-    if (arr < 0).any():
-        raise ValueError(
-            f"{name}: contains negative entries (smallest {arr.min():.6g}); "
-            "probabilities must be >= 0"
-        )
-    if np.isinf(arr).any():
-        raise ValueError(f"{name}: contains inf")
+    if arr.size:
+        smallest = arr.min()  # NaN if any entry is NaN
+        if np.isnan(smallest):
+            raise ValueError(f"{name}: contains NaN")
+        if smallest < 0:
+            raise ValueError(
+                f"{name}: contains negative entries (smallest {smallest:.6g}); "
+                "probabilities must be >= 0"
+            )
+        if np.isinf(arr.max()):
+            raise ValueError(f"{name}: contains inf")
     total = arr.sum(axis=-1, keepdims=True)
     if normalize:
         if (total == 0).any():
@@ -191,27 +204,108 @@ def _distributions(
                 f"{name}: does not sum to 1 (a sum is {float(total[off][0])!r}; allowed "
                 f"deviation atol={atol:g}); pass normalize=True to rescale"
             )
+    return arr, total
+
+
+def _distributions(
+    arr: NDArray[np.float64], name: str, axis: int, user_axis: Any, normalize: bool, atol: float
+) -> NDArray[np.float64]:
+    """:func:`_checked`, rescaled so that every vector sums to 1 (a copy)."""
+    arr, total = _checked(arr, name, axis, user_axis, normalize, atol)
     # Rescale even within the tolerance: with exact unit sums every per-bin
     # term below is a genuine divergence term, so the sums are >= 0.
     return arr / total
 
 
+# ---------------------------------------------------------------- labels
+# pandas objects carry labels; pandas arithmetic pairs values by label, so a
+# pandas user expects the same here. They are recognised by duck typing
+# (``.index`` and ``.to_numpy``), so pandas is never imported.
+
+
+def _labels(value: Any) -> list[Sequence[Any]] | None:
+    """The labels along each axis of a labelled 1-D or 2-D object (a pandas
+    Series: its index; a DataFrame: its index and columns), else None."""
+    if not (hasattr(value, "index") and callable(getattr(value, "to_numpy", None))):
+        return None
+    index = value.index
+    if callable(index):  # a list or tuple has an index() method, not labels
+        return None
+    columns = getattr(value, "columns", None)
+    return [index] if columns is None or callable(columns) else [index, columns]
+
+
+def _order(p_labels: Sequence[Any], q_labels: Sequence[Any], name: str, other: str, axis: int) -> list[int] | None:
+    """Positions in ``q_labels`` of the labels of ``p_labels`` in turn; None
+    when they are already in the same order.  ValueError naming ``name`` when
+    the label sets differ or hold duplicates."""
+    p_list, q_list = list(p_labels), list(q_labels)
+    if p_list == q_list:
+        return None
+    where = {label: i for i, label in enumerate(q_list)}
+    if len(where) != len(q_list) or len(set(p_list)) != len(p_list):
+        raise ValueError(
+            f"{name}: labels along axis {axis} are not unique, so they cannot be matched with "
+            f"{other}'s; pass plain arrays (.to_numpy()) in the order you mean"
+        )
+    p_set = set(p_list)
+    missing = [label for label in p_list if label not in where]
+    extra = [label for label in q_list if label not in p_set]
+    if missing or extra:
+        example = f"{missing[0]!r} is only in {other}" if missing else f"{extra[0]!r} is only in {name}"
+        raise ValueError(
+            f"{name}: labels along axis {axis} differ from {other}'s ({len(extra)} of {len(q_list)} "
+            f"not in {other}; e.g. {example}); reindex both to the same labels, or pass plain "
+            f"arrays (.to_numpy()) to pair the values by position"
+        )
+    return [where[label] for label in p_list]
+
+
+def _align(
+    p: Any, q: Any, qarr: NDArray[np.float64], name: str = "q", other: str = "p", axes: Sequence[int] | None = None
+) -> NDArray[np.float64]:
+    """``qarr`` (the values of ``q``) with its entries paired with ``p``'s by label.
+
+    When both arguments are labelled, axes are matched from the right (as
+    numpy broadcasts; a Series against a DataFrame pairs the Series' index
+    with the columns, as pandas arithmetic does). Where both axes have the
+    same length, ``q``'s entries are reordered to ``p``'s label order; label
+    sets that differ raise a ValueError naming ``q``. An unlabelled argument
+    is taken in its positional order. ``axes`` (negative) limits the
+    matching to those axes (pairwise: the probabilities' axis only, the
+    distributions of the two sets are not pairs).
+    """
+    p_labels, q_labels = _labels(p), _labels(q)
+    if p_labels is None or q_labels is None:
+        return qarr
+    common = range(-1, -min(len(p_labels), len(q_labels)) - 1, -1)
+    for k in common if axes is None else [a for a in axes if a in common]:
+        pl, ql = p_labels[k], q_labels[k]
+        if len(pl) != len(ql) or len(pl) < 2:
+            continue  # lengths that differ are reported (or broadcast) by the shape checks
+        order = _order(pl, ql, name, other, k)
+        if order is not None:
+            qarr = np.take(qarr, order, axis=qarr.ndim + k)
+    return qarr
+
+
 def _one(p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"):
+    """Checked ``p`` with the probability axis last (a view) and its vector sums."""
     atol = _check_atol(atol)
     arr = _as_array(p, name)
     ax = _resolve_axis(axis, arr.ndim)
-    return _distributions(arr, name, ax, axis, normalize, atol)
+    return _checked(arr, name, ax, axis, normalize, atol)
 
 
 def _two(p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any):
-    """Checked ``p`` and ``q`` with the probability axis last, plus the
-    broadcast batch shape."""
+    """Checked ``p`` and ``q`` with the probability axis last (views), their
+    vector sums, and the broadcast batch shape."""
     atol = _check_atol(atol)
     parr = _as_array(p, "p")
-    qarr = _as_array(q, "q")
+    qarr = _align(p, q, _as_array(q, "q"))
     ax = _resolve_axis(axis, max(parr.ndim, qarr.ndim))
-    parr = _distributions(parr, "p", ax, axis, normalize, atol)
-    qarr = _distributions(qarr, "q", ax, axis, normalize, atol)
+    parr, ptotal = _checked(parr, "p", ax, axis, normalize, atol)
+    qarr, qtotal = _checked(qarr, "q", ax, axis, normalize, atol)
     if parr.shape[-1] != qarr.shape[-1]:
         raise ValueError(
             f"q: has {qarr.shape[-1]} probabilities along axis {axis} but p has {parr.shape[-1]}"
@@ -223,7 +317,7 @@ def _two(p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any):
             f"q: batch shape {qarr.shape[:-1]} does not broadcast against p's "
             f"batch shape {parr.shape[:-1]} (probability axis {axis} left out)"
         ) from None
-    return parr, qarr, batch
+    return (parr, qarr), (ptotal, qtotal), batch
 
 
 def _finish(total: NDArray[np.float64], log_base: float) -> Result:
@@ -354,7 +448,25 @@ def _js_sum(
     scratch: _Scratch | None = None,
     axis: int = -1,
 ) -> NDArray[np.float64]:
-    r"""Sum over bins (``axis``) of :math:`\tfrac12[p\log(p/m) + q\log(q/m)]`, :math:`m=(p+q)/2`.
+    r"""Sum over bins (``axis``) of :math:`\tfrac12[p\log(p/m) + q\log(q/m)]`; see :func:`_js_sum4`."""
+    return _js_finish(_js_sum4(p, q, plogp, qlogq, scratch, axis))
+
+
+def _js_finish(total4: NDArray[np.float64]) -> NDArray[np.float64]:
+    # Rounding can only push the sum a few ulps past its bound log 2.
+    return np.minimum(total4 * 0.25, _LOG2)
+
+
+def _js_sum4(
+    p: NDArray[np.float64],
+    q: NDArray[np.float64],
+    plogp: NDArray[np.float64],
+    qlogq: NDArray[np.float64],
+    scratch: _Scratch | None = None,
+    axis: int = -1,
+) -> NDArray[np.float64]:
+    r"""4 times the sum over bins (``axis``) of :math:`\tfrac12[p\log(p/m) + q\log(q/m)]`,
+    :math:`m=(p+q)/2` (:func:`_js_finish` scales and bounds it).
 
     ``p`` and ``q`` must have their zeros replaced by ``_TINY`` (this keeps
     ``p + q > 0`` and changes no sum or difference with a normal number);
@@ -397,11 +509,10 @@ def _js_sum(
         np.add(plogp, qlogq, out=a)
         a -= t
         a += a  # 4 x far form
-        a -= h
-        total = h.sum(axis=axis)
-        total += np.einsum(_EINSUM[axis], a, far)
-    # Rounding can only push the sum a few ulps past its bound log 2.
-    return np.minimum(total * 0.25, _LOG2)
+        # each bin keeps its own form exactly (adding far - near to near
+        # would round: two disjoint vectors came out 1 ulp below log 2)
+        np.copyto(h, a, where=far)
+        return h.sum(axis=axis)
 
 
 def _ce_sum(p: NDArray[np.float64], q: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
@@ -413,32 +524,83 @@ def _ce_sum(p: NDArray[np.float64], q: NDArray[np.float64], axis: int = -1) -> N
 
 def _in_chunks(
     kernel: Callable[..., NDArray[np.float64]],
-    arrays: tuple[NDArray[Any], ...],
+    arrays: tuple[NDArray[np.float64], ...],
+    totals: tuple[NDArray[np.float64], ...],
     batch: tuple[int, ...],
 ) -> NDArray[np.float64]:
-    """Apply a per-bin kernel to broadcastable arrays (bins last) in slices of
-    the leading batch axis, so that its temporaries stay near
-    ``_TILE_ELEMENTS`` (in cache) instead of spanning the whole broadcast
-    batch.  ``kernel(*slices, scratch=...)`` returns the sums over bins."""
+    """Sums over the bins of a per-bin kernel, evaluated in slices of at most
+    ``_TILE_ELEMENTS`` broadcast elements.
+
+    ``arrays`` are checked distributions (bins last, broadcastable batch
+    axes) and ``totals`` their vector sums; ``kernel(*slices, scratch=...)``
+    gets the slices rescaled to unit sums and returns their sums over the
+    bins. Slices run along the batch axes while a batch item has at most
+    ``_TILE_ELEMENTS`` broadcast elements, else item by item and, for a
+    single vector longer than that, along the bins: the partial sums of a
+    vector are then added pairwise (``np.sum``). So the temporaries stay in
+    cache and their size is bounded whatever the batch or the number of bins.
+    """
     bins = arrays[0].shape[-1]
-    if not batch:
-        return kernel(*arrays, scratch=None)
-    arrays = tuple(a.reshape((1,) * (len(batch) + 1 - a.ndim) + a.shape) for a in arrays)
-    rest = math.prod(batch[1:]) * bins
-    step = max(1, _TILE_ELEMENTS // max(rest, 1))
+    nd = len(batch) + 1
+    arrays = tuple(a.reshape((1,) * (nd - a.ndim) + a.shape) for a in arrays)
+    totals = tuple(t.reshape((1,) * (nd - t.ndim) + t.shape) for t in totals)
     out = np.empty(batch)
     if out.size == 0:
         return out
-    scratch = _Scratch(min(step, batch[0]) * rest)
-    for start in range(0, batch[0], step):
-        part = tuple(a if a.shape[0] == 1 else a[start : start + step] for a in arrays)
-        out[start : start + step] = kernel(*part, scratch=scratch)
+    scratch = _Scratch(min(_TILE_ELEMENTS, out.size * bins))
+
+    def call(index: tuple[Any, ...], bin_slice: slice) -> NDArray[np.float64]:
+        """The kernel on ``arrays[index + (..., bin_slice)]``; size-1 (broadcast) axes stay put."""
+        parts = []
+        for a, t in zip(arrays, totals):
+            ix = tuple(
+                i if a.shape[k] > 1 else (0 if isinstance(i, int) else slice(None))
+                for k, i in enumerate(index)
+            )
+            parts.append(a[ix + (Ellipsis, bin_slice)] / t[ix])
+        return kernel(*parts, scratch=scratch)
+
+    def go(index: tuple[Any, ...]) -> None:
+        depth = len(index)
+        if depth == len(batch):  # one vector: partial sums along the bins
+            sums = [call(index, slice(lo, lo + _TILE_ELEMENTS)) for lo in range(0, bins, _TILE_ELEMENTS)]
+            out[index] = sums[0] if len(sums) == 1 else np.sum(sums)
+            return
+        item = math.prod(batch[depth + 1 :]) * bins
+        if item <= _TILE_ELEMENTS:
+            step = _TILE_ELEMENTS // item
+            for start in range(0, batch[depth], step):
+                rows = index + (slice(start, start + step),)
+                out[rows] = call(rows, slice(None))
+        else:
+            for i in range(batch[depth]):
+                go(index + (i,))
+
+    go(())
     return out
 
 
-def _js_batch(p: NDArray[np.float64], q: NDArray[np.float64], batch: tuple[int, ...]) -> NDArray[np.float64]:
-    arrays = (np.maximum(p, _TINY), np.maximum(q, _TINY), _xlogx(p), _xlogx(q))
-    return _in_chunks(_js_sum, arrays, batch)
+def _kl_chunk(p: NDArray[np.float64], q: NDArray[np.float64], scratch: _Scratch) -> NDArray[np.float64]:
+    pt, qt = np.maximum(p, _TINY), np.maximum(q, _TINY)
+    total = _kl_sum(pt, qt, np.log(pt), np.log(qt), scratch)
+    return np.where(_support_violated(p, q), np.inf, total)
+
+
+def _js_chunk(p: NDArray[np.float64], q: NDArray[np.float64], scratch: _Scratch) -> NDArray[np.float64]:
+    return _js_sum4(np.maximum(p, _TINY), np.maximum(q, _TINY), _xlogx(p), _xlogx(q), scratch)
+
+
+def _ce_chunk(p: NDArray[np.float64], q: NDArray[np.float64], scratch: _Scratch) -> NDArray[np.float64]:
+    return _ce_sum(p, q)
+
+
+def _xlogx_chunk(p: NDArray[np.float64], scratch: _Scratch) -> NDArray[np.float64]:
+    return _xlogx(p).sum(axis=-1)
+
+
+def _js_batch(p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any) -> NDArray[np.float64]:
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    return _js_finish(_in_chunks(_js_chunk, arrays, totals, batch))
 
 
 # -------------------------------------------------------- public functions
@@ -495,9 +657,10 @@ def entropy(
     [0.0, 1.0]
     """
     log_base = _log_base(base)
-    arr = _one(p, axis, normalize, atol)
+    arr, total = _one(p, axis, normalize, atol)
     # Every term -p log p is >= 0 because p <= 1 after rescaling.
-    return _finish(0.0 - _xlogx(arr).sum(axis=-1), log_base)  # 0.0 - x: no -0.0
+    sums = _in_chunks(_xlogx_chunk, (arr,), (total,), arr.shape[:-1])
+    return _finish(0.0 - sums, log_base)  # 0.0 - x: no -0.0
 
 
 def cross_entropy(
@@ -543,9 +706,8 @@ def cross_entropy(
     inf
     """
     log_base = _log_base(base)
-    parr, qarr, batch = _two(p, q, axis, normalize, atol)
-    total = _in_chunks(lambda a, b, scratch: _ce_sum(a, b), (parr, qarr), batch)
-    return _finish(total, log_base)
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    return _finish(_in_chunks(_ce_chunk, arrays, totals, batch), log_base)
 
 
 def kl(
@@ -612,14 +774,8 @@ def kl(
     inf
     """
     log_base = _log_base(base)
-    parr, qarr, batch = _two(p, q, axis, normalize, atol)
-    pt, qt = np.maximum(parr, _TINY), np.maximum(qarr, _TINY)
-
-    def kernel(pt, qt, logp, logq, p, q, scratch):
-        return np.where(_support_violated(p, q), np.inf, _kl_sum(pt, qt, logp, logq, scratch))
-
-    total = _in_chunks(kernel, (pt, qt, np.log(pt), np.log(qt), parr, qarr), batch)
-    return _finish(total, log_base)
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    return _finish(_in_chunks(_kl_chunk, arrays, totals, batch), log_base)
 
 
 def js_divergence(
@@ -667,8 +823,7 @@ def js_divergence(
     1.0
     """
     log_base = _log_base(base)
-    parr, qarr, batch = _two(p, q, axis, normalize, atol)
-    return _finish(_js_batch(parr, qarr, batch), log_base)
+    return _finish(_js_batch(p, q, axis, normalize, atol), log_base)
 
 
 def js_distance(
@@ -717,8 +872,7 @@ def js_distance(
     0.648 (bits under the root), 0.540 (nats)
     """
     log_base = _log_base_for_root(base)
-    parr, qarr, batch = _two(p, q, axis, normalize, atol)
-    result = np.sqrt(_js_batch(parr, qarr, batch) / log_base)
+    result = np.sqrt(_js_batch(p, q, axis, normalize, atol) / log_base)
     return float(result) if result.ndim == 0 else result
 
 
@@ -863,25 +1017,22 @@ def _rule_for(divergence: Any, base: float | None) -> _PairwiseRule:
 
 
 def _pairwise_set(
-    value: ArrayLike, name: str, axis: Any, normalize: bool, atol: float
+    value: ArrayLike, name: str, axis: Any, normalize: bool, atol: float, labels_of: Any = None
 ) -> NDArray[np.float64]:
+    """A checked (N, bins) set of distributions; with ``labels_of`` (the first
+    set), labelled bins are put in that set's label order."""
     arr = _as_array(value, name)
     if arr.ndim != 2:
         raise ValueError(
             f"{name}: must be 2-D (distributions x probabilities), got shape {arr.shape}"
         )
     ax = _resolve_axis(axis, 2)
+    if labels_of is not None:
+        arr = _align(labels_of, value, arr, name, "dists", axes=[ax])
     out = _distributions(arr, name, ax, axis, normalize, atol)
     if out.shape[0] == 0:
         raise ValueError(f"{name}: holds no distributions")
     return np.ascontiguousarray(out)
-
-
-def _default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def pairwise(
@@ -927,12 +1078,13 @@ def pairwise(
     base, axis, normalize, atol
         As in :func:`kl`.
     chunk_size : int, optional
-        Distributions per tile side.  Default: about :math:`\sqrt{2^{17}/\mathrm{bins}}`
+        Distributions per tile side (at most the number of distributions).  Default: about :math:`\sqrt{2^{17}/\mathrm{bins}}`
         (22 for 256 bins, 181 for 4 bins).
     workers : int, optional
-        Threads computing tiles (numpy releases the GIL inside its loops).
-        Default: the number of CPUs available; 1 computes in the calling
-        thread.
+        Threads computing tiles (numpy releases the GIL inside its loops),
+        taken from anadiv's shared pool. Default:
+        :func:`anadiv.get_num_threads` (``ANADIV_NUM_THREADS`` or the CPUs
+        available); 1 computes in the calling thread.
 
     Returns
     -------
@@ -963,7 +1115,7 @@ def pairwise(
     if q is None:
         y = x
     else:
-        y = _pairwise_set(q, "q", axis, normalize, atol)
+        y = _pairwise_set(q, "q", axis, normalize, atol, labels_of=dists)
         if y.shape[1] != x.shape[1]:
             raise ValueError(f"q: has {y.shape[1]} probabilities per distribution but dists has {x.shape[1]}")
     n, bins = x.shape
@@ -974,8 +1126,9 @@ def pairwise(
         raise ValueError(f"chunk_size: must be a positive integer, got {chunk_size!r}")
     else:
         chunk = int(chunk_size)
+    chunk = min(chunk, max(n, m))  # a larger tile side only sizes the scratch buffers larger
     if workers is None:
-        n_workers = _default_workers()
+        n_workers = get_num_threads()
     elif isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"workers: must be a positive integer, got {workers!r}")
     else:
@@ -1000,21 +1153,21 @@ def pairwise(
         if not symmetric or j >= i
     ]
 
-    def work(share: list[tuple[int, int]]) -> None:
-        scratch = _Scratch(chunk * chunk * bins)
-        for i, j in share:
-            values = rule.tile(
-                rows_prep.block(i, chunk, as_rows=True), cols_prep.block(j, chunk, as_rows=False), scratch
-            )
-            result[i : i + chunk, j : j + chunk] = values
-            if symmetric and j > i:
-                result[j : j + chunk, i : i + chunk] = values.T
+    def make_work() -> Callable[[int, int], None]:
+        scratch = _Scratch(min(chunk, n) * min(chunk, m) * bins)  # one per thread, reused by its tiles
 
-    n_workers = min(n_workers, len(tiles))
-    if n_workers == 1:
-        work(tiles)
-    else:
-        with ThreadPoolExecutor(n_workers) as pool:
-            # Round-robin shares balance the cheap edge tiles; list() re-raises errors.
-            list(pool.map(work, [tiles[k::n_workers] for k in range(n_workers)]))
+        def work(lo: int, hi: int) -> None:
+            for i, j in tiles[lo:hi]:
+                values = rule.tile(
+                    rows_prep.block(i, chunk, as_rows=True), cols_prep.block(j, chunk, as_rows=False), scratch
+                )
+                result[i : i + chunk, j : j + chunk] = values
+                if symmetric and j > i:
+                    result[j : j + chunk, i : i + chunk] = values.T
+
+        return work
+
+    # the tiles are handed out one at a time on the shared pool (anadiv.set_num_threads
+    # and ANADIV_NUM_THREADS govern it; Ctrl-C stops it after the tiles under way)
+    run_chunks(make_work, len(tiles), 1, threads=n_workers)
     return rule.finish(result, log_base)

@@ -151,3 +151,228 @@ def test_run_chunks_stops_the_others_after_an_error():
     with pytest.raises(KeyError, match="first chunk"):
         _threads.run_chunks(make_work, 10_000, 1, min_part=10)
     assert len(taken) < 10_000
+
+
+# ------------------------------------------------ resizing while in use (issue 10)
+_RESIZE_RACE = """
+import threading, time
+import numpy as np
+import anadiv
+from anadiv import Normal, _threads
+
+m = np.random.default_rng(0).normal(size=1 << 17)
+p, q = Normal(m, 1.0, validate=False), Normal(0.5, 2.0, validate=False)
+expected = anadiv.kl(p, q)
+errors = []
+
+def user(start):
+    start.wait()
+    try:
+        for _ in range(10):
+            if not np.array_equal(anadiv.kl(p, q), expected):
+                errors.append("wrong values")
+    except Exception as exc:
+        errors.append(repr(exc))
+
+def resizer(start):
+    start.wait()
+    for n in range(2, 33):
+        anadiv.set_num_threads(n)
+        time.sleep(0.002)
+
+for attempt in range(3):
+    with _threads._lock:  # start each round from a small pool, so that it is replaced while in use
+        if _threads._pool is not None:
+            _threads._pool.shutdown(wait=True)
+        _threads._pool, _threads._pool_size = None, 0
+    anadiv.set_num_threads(2)
+    start = threading.Barrier(9)
+    threads = [threading.Thread(target=user, args=(start,)) for _ in range(8)]
+    threads.append(threading.Thread(target=resizer, args=(start,)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+print(errors[:1] if errors else "ok")
+raise SystemExit(1 if errors else 0)
+"""
+
+
+def test_resizing_the_pool_while_eight_threads_use_it():
+    # the reproducer of issue 10: 8 threads run kl on 2**17-value batches while
+    # another raises the thread count 2 -> 32; the old code raised "cannot
+    # schedule new futures after shutdown" in every such process on 2 cores
+    result = subprocess.run([sys.executable, "-c", _RESIZE_RACE], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_calls_from_many_threads_get_their_own_results():
+    anadiv.set_num_threads(3)
+    out: dict[int, list[int]] = {}
+
+    def caller(k):
+        for size in (3, 9, 30):
+            anadiv.set_num_threads(size)
+            out[k] = _threads.run_parts(lambda lo, hi: (hi - lo) * k, 300)
+
+    ts = [threading.Thread(target=caller, args=(k,)) for k in range(1, 7)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert sorted(out) == list(range(1, 7))
+    assert all(sum(v) == 300 * k for k, v in out.items())
+
+
+# ----------------------------------------------------------- interrupts (issue 10)
+def _blocks_until_cancelled(log, n_blocks=2000):
+    """A part that works in small blocks and stops when its run is abandoned."""
+
+    def work(lo, hi):
+        for _ in range(n_blocks):
+            if _threads.cancelled():
+                return "stopped"
+            time.sleep(0.001)
+            log.append(lo)
+        return "finished"
+
+    return work
+
+
+def test_interrupt_during_the_callers_part_stops_the_pool_parts():
+    import _thread
+
+    anadiv.set_num_threads(2)
+    log: list[int] = []
+    inner = _blocks_until_cancelled(log)
+
+    def work(lo, hi):
+        if lo > 0:  # a pool part: ask for Ctrl-C on the calling thread once it is under way
+            log.append(lo)
+            _thread.interrupt_main()
+        return inner(lo, hi)
+
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        _threads.run_parts(work, 10)
+    assert time.perf_counter() - t0 < 1.0  # 2000 blocks of 1 ms each would take 2 s
+    assert len(log) < 2 * 2000
+    assert _threads.run_parts(lambda lo, hi: hi - lo, 10) == [5, 5]  # the pool is still usable
+
+
+def test_interrupt_while_the_caller_waits_for_the_pool():
+    import _thread
+
+    anadiv.set_num_threads(2)
+    log: list[int] = []
+    inner = _blocks_until_cancelled(log)
+
+    def work(lo, hi):
+        if lo == 0:
+            return "caller done"  # the caller goes straight to waiting for the other part
+        time.sleep(0.05)
+        _thread.interrupt_main()
+        return inner(lo, hi)
+
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        _threads.run_parts(work, 10)
+    assert time.perf_counter() - t0 < 1.0
+    assert len(log) < 2000
+    assert _threads.run_parts(lambda lo, hi: hi - lo, 10) == [5, 5]
+
+
+def test_keyboard_interrupt_raised_in_a_worker_reaches_the_caller():
+    anadiv.set_num_threads(2)
+    log: list[int] = []
+    inner = _blocks_until_cancelled(log)
+
+    def work(lo, hi):
+        if lo > 0:
+            raise KeyboardInterrupt
+        return inner(lo, hi)
+
+    with pytest.raises(KeyboardInterrupt):
+        _threads.run_parts(work, 10)
+    assert len(log) < 2000  # the caller's own part stopped early too
+    assert _threads.run_parts(lambda lo, hi: hi - lo, 10) == [5, 5]
+
+
+def test_cancelled_is_false_outside_a_run():
+    assert _threads.cancelled() is False
+    anadiv.set_num_threads(2)
+    assert _threads.run_parts(lambda lo, hi: _threads.cancelled(), 10) == [False, False]
+
+
+def test_run_chunks_stops_at_the_next_chunk_on_interrupt():
+    import _thread
+
+    anadiv.set_num_threads(2)
+    taken: list[int] = []
+
+    def make_work():
+        def work(lo, hi):
+            taken.append(lo)
+            if lo == 50:
+                _thread.interrupt_main()
+            time.sleep(0.001)
+
+        return work
+
+    with pytest.raises(KeyboardInterrupt):
+        _threads.run_chunks(make_work, 10_000, 1, min_part=10)
+    assert len(taken) < 10_000
+    done = []
+    _threads.run_chunks(lambda: lambda lo, hi: done.append((lo, hi)), 10, 4)
+    assert sorted(done) == [(0, 4), (4, 8), (8, 10)]
+
+
+def test_threads_argument_caps_the_split():
+    anadiv.set_num_threads(4)
+    assert len(_threads.run_parts(lambda lo, hi: (lo, hi), 100, threads=2)) == 2
+
+
+_SIGINT = """
+import os, signal, sys, threading, time
+import numpy as np
+import anadiv
+from anadiv import Normal, discrete
+
+which = sys.argv[1]
+if which == "kl":
+    p, q = Normal(np.zeros(30_000_000), 1.0), Normal(1.0, 2.0)
+    run = lambda: anadiv.kl(p, q)
+    small = lambda: anadiv.kl(Normal(np.zeros(1 << 18), 1.0), Normal(1.0, 2.0))
+else:
+    d = np.random.default_rng(0).random((3000, 64))
+    d /= d.sum(1, keepdims=True)
+    run = lambda: discrete.pairwise("kl", d)
+    small = lambda: discrete.pairwise("kl", d[:300])
+sent = []
+
+def fire():
+    time.sleep(1.0)
+    sent.append(time.perf_counter())
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=fire, daemon=True).start()
+try:
+    while True:
+        run()
+except KeyboardInterrupt:
+    late = time.perf_counter() - sent[0]
+small()  # the pool still works
+print(f"{late:.3f}")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "kill") or sys.platform == "win32", reason="needs SIGINT")
+@pytest.mark.parametrize("which", ["kl", "pairwise"])
+def test_ctrl_c_takes_effect_within_a_second(which):
+    # issue 10: Ctrl-C during a 3e7-value kl or a large discrete.pairwise took
+    # effect 12-22 s late; the running blocks now stop at their next block
+    result = subprocess.run(
+        [sys.executable, "-c", _SIGINT, which], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.split()[-1]) < 1.0, result.stdout
