@@ -21,6 +21,13 @@ and Q scaled together by 1e-8 and 1e8; and shape parameters (Gamma, Beta,
 Weibull, StudentT df) at 1e3 and 1e6, alone and nearly equal.
 
 Run: ``python benchmarks/accuracy.py [--kind kl] [--markdown]``.
+
+``--sweep N`` runs the whole-range sweep instead (:func:`sweep`): per function,
+N parameter points drawn log-uniformly within +-8 decades of the typical
+ranges, N/5 within +-300 decades and N/5 nearly equal pairs, against the
+derived expression at digits chosen for the point and confirmed at twice as
+many; it counts NaN, negative KLs, wrong infinities and exceptions, and gives
+the worst relative error of each group.
 """
 
 from __future__ import annotations
@@ -378,6 +385,133 @@ def table(results: list[PairResult]) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------- whole-range sweep
+
+#: decades around the typical ranges for the sweep's log-uniform draws
+SWEEP_DECADES = 8
+
+
+def _sweep_draw(fam: Any, rng: np.random.Generator, decades: float) -> tuple[float, ...]:
+    vals = []
+    for p in fam.parameters:
+        lo, hi = p.typical
+        if p.constraint == "positive":
+            vals.append(10 ** rng.uniform(math.log10(lo) - decades, math.log10(hi) + decades))
+        elif rng.random() < 0.3:
+            vals.append(rng.uniform(lo, hi))
+        else:
+            m = max(abs(lo), abs(hi))
+            vals.append(rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(math.log10(m) - decades, math.log10(m) + decades))
+    if fam.name == "uniform":
+        vals[1] = vals[0] + 10 ** rng.uniform(-decades, math.log10(6) + decades)
+    return tuple(float(v) for v in vals)
+
+
+def sweep_points(key: tuple[str, ...], rng: np.random.Generator, n_wide: int, n_ext: int,
+                 n_near: int) -> list[tuple[str, tuple[float, ...]]]:
+    """(tag, point) pairs: "wide" (+-8 decades), "ext" (+-300 decades), "near" (same family, Q ~ P)."""
+    from anadiv.families import FAMILIES
+
+    fams = [FAMILIES[k] for k in key]
+    out: list[tuple[str, tuple[float, ...]]] = []
+
+    def add(tag: str, groups: list[tuple[float, ...]]) -> None:
+        if all(_valid(f, g) for f, g in zip(fams, groups)):
+            out.append((tag, tuple(x for g in groups for x in g)))
+
+    for _ in range(n_wide):
+        add("wide", [_sweep_draw(f, rng, SWEEP_DECADES) for f in fams])
+    for _ in range(n_ext):
+        add("ext", [_sweep_draw(f, rng, 300) for f in fams])
+    if len(fams) == 2 and fams[0] is fams[1]:
+        for i in range(n_near):
+            base = _sweep_draw(fams[0], rng, SWEEP_DECADES) if i % 2 else fams[0].random_params(rng)
+            eps = 10.0 ** -int(rng.integers(3, 13))
+            which = None if i % 3 == 0 else int(rng.integers(len(base)))
+            add("near", [base, _perturb(fams[0], base, eps, rng, which)])
+    return out
+
+
+def settled_reference(d: Any) -> Callable[..., Any]:
+    """The derived expression in mpmath, at digits for the point's magnitudes, confirmed at twice that."""
+    import sympy
+
+    from anadiv._refine import MP, _precisions
+
+    f = sympy.lambdify(_flat(d), d.expr, modules=[{"betainc_regularized": MP.betainc_reg}, "mpmath"])
+
+    def ref(point: tuple[float, ...]) -> Any:
+        first = _precisions(list(point))[0] + 20
+        prev = None
+        for dps in (first, 2 * first, 4 * first):
+            with mpmath.workdps(dps):
+                v = f(*[mpmath.mpf(x) for x in point])
+                v = +v.real if isinstance(v, mpmath.mpc) else mpmath.mpf(v)
+            if prev is not None and (v == prev or abs(v - prev) <= abs(v) * mpmath.mpf(2) ** -60):
+                return v
+            prev = v
+        return v
+
+    return ref
+
+
+@dataclass
+class SweepResult:
+    kind: str
+    key: tuple[str, ...]
+    points: int = 0
+    nan: int = 0
+    negative: int = 0
+    wrong_inf: int = 0
+    errors: int = 0
+    worst: dict[str, float] = field(default_factory=dict)
+    where: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+
+def sweep(kind: str, key: tuple[str, ...], n_wide: int = 200, n_ext: int = 40, n_near: int = 40,
+          seed: int = 0) -> SweepResult:
+    """Count NaN, negative KLs, wrong infinities and the worst relative error over the whole range."""
+    d = derivation(kind, key)
+    fn = generated_function(kind, key)
+    ref = settled_reference(d)
+    res = SweepResult(kind, key)
+    for tag, pt in sweep_points(key, np.random.default_rng(seed), n_wide, n_ext, n_near):
+        try:
+            r = ref(pt)
+        except (ValueError, ZeroDivisionError, OverflowError, mpmath.libmp.NoConvergence):
+            continue
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                v = float(fn(*[np.float64(x) for x in pt]))
+            except Exception:  # an exception is as wrong as a NaN, and counted apart
+                res.errors += 1
+                v = math.nan
+        res.points += 1
+        res.nan += math.isnan(v)
+        res.negative += kind == "kl" and v < 0
+        res.wrong_inf += math.isinf(v) and not (mpmath.isinf(r) or abs(r) > sys.float_info.max)
+        e = rel_error(v, r)
+        if not e <= res.worst.get(tag, -1.0):
+            res.worst[tag] = e
+            res.where[tag] = pt
+    return res
+
+
+def sweep_table(results: list[SweepResult]) -> str:
+    lines = ["| kind | pair | points | NaN | negative | wrong inf | exceptions | worst +-8 decades | worst +-300 decades "
+             "| worst nearly equal |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.kind} | {' -> '.join(r.key)} | {r.points} | {r.nan} | {r.negative} | {r.wrong_inf} "
+                     f"| {r.errors} | {_fmt(r.worst.get('wide'))} | {_fmt(r.worst.get('ext'))} "
+                     f"| {_fmt(r.worst.get('near'))} |")
+    tot = [sum(getattr(r, a) for r in results) for a in ("points", "nan", "negative", "wrong_inf", "errors")]
+    bad = sum(1 for r in results if r.nan or r.negative or r.wrong_inf or r.errors)
+    lines.append(f"| all | {len(results)} functions ({bad} with NaN, negative, wrong inf or exceptions) "
+                 f"| {tot[0]} | {tot[1]} | {tot[2]} | {tot[3]} | {tot[4]} | | | |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kind", choices=("kl", "entropy", "cross_entropy", "all"), default="all")
@@ -385,7 +519,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", action="store_true", help="print the worst point of each method")
     ap.add_argument("--no-generated", action="store_true",
                     help="evaluate stabilize() output lambdified, not the committed generated modules")
+    ap.add_argument("--sweep", type=int, metavar="N", default=0,
+                    help="whole-range sweep instead of the grid: N draws within +-8 decades per function "
+                         "(plus N/5 within +-300 decades and N/5 nearly equal pairs)")
+    ap.add_argument("--only", default="", help="with --sweep: only pairs whose name contains this text")
     args = ap.parse_args(argv)
+    if args.sweep:
+        kinds = ("kl", "entropy", "cross_entropy") if args.kind == "all" else (args.kind,)
+        results = []
+        for kind in kinds:
+            for key in registry_pairs(kind):
+                if args.only not in " -> ".join(key):
+                    continue
+                r = sweep(kind, key, args.sweep, max(1, args.sweep // 5), max(1, args.sweep // 5))
+                results.append(r)
+                print(f"{kind:14s} {' -> '.join(key):28s} {r.points:4d} pts nan={r.nan} neg={r.negative} "
+                      f"inf={r.wrong_inf} exc={r.errors} "
+                      + " ".join(f"{k}={_fmt(v)}" for k, v in r.worst.items()), file=sys.stderr)
+        print(sweep_table(results))
+        return 0
     global USE_GENERATED
     USE_GENERATED = not args.no_generated
     kinds = ("kl", "entropy", "cross_entropy") if args.kind == "all" else (args.kind,)
