@@ -500,7 +500,9 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
         logp = _mp_logpdf(p)
         logq = _mp_logpdf(q) if q is not None else (lambda x: mpmath.mpf(0))
 
-        finite_edges = np.array([v for v in edges if math.isfinite(v)])
+        # Only P's own finite support ends (not the far split points, where a
+        # Gumbel's log-density would cost mpmath exp(1e9)).
+        finite_edges = np.array([v for v in _support(p) if math.isfinite(v)])
         near_tol = 1e-8 * (1 + np.abs(finite_edges))
         with np.errstate(all="ignore"):
             # Does P's log-density stay above -1e4 at |x| = 1e150 (a polynomial tail)?
