@@ -59,8 +59,19 @@ prints one updating line to stderr.
 
 Infinite divergences: when P's support is not inside Q's (decided from the
 supports, univariate), when an infinite tail makes the expectation diverge
-(univariate; the check of :func:`anadiv.kl_quad`), or when a sample lands where
-``log q = -inf``, KL and cross-entropy are ``inf`` (with ``stderr`` 0).
+(univariate; the log-space tail scan of :func:`anadiv.kl_quad`), or when a
+sample lands where ``q = 0``, KL and cross-entropy are ``inf`` (with
+``stderr`` 0).
+
+Unreliable error bars: when ``E_P[h^2]`` is infinite (the same tail scan on
+``p h^2``), or, for ``"qmc"`` and ``"control"``, when ``h`` grows like a power
+of ``|x|`` on a polynomial tail of P, the value is returned with
+``stderr_reliable=False``, a ``warning`` text and a ``RuntimeWarning``;
+:meth:`Estimate.ci` then raises :class:`UnreliableIntervalError`.
+
+Draws that round onto a finite support end where the density is unbounded
+(Beta(0.01, 0.01), Gamma(0.001)) get their integrand from a power-law model
+of the end (see :class:`_EdgeModel`) instead of an infinite log-density.
 """
 
 from __future__ import annotations
@@ -789,8 +800,15 @@ _DOC_PARAMS = """
     Raises
     ------
     ValueError
-        ``n < 2``, unknown ``method``, batched or mismatched ``p``/``q``,
+        A bad argument (the message starts with its name: ``n``, ``seed``,
+        ``rtol``, ...), unknown ``method``, batched or mismatched ``p``/``q``,
         ``method`` unavailable for P.
+
+    Warns
+    -----
+    RuntimeWarning
+        The standard error is not valid (``stderr_reliable`` False: infinite
+        variance, or a power singularity for ``"qmc"``/``"control"``).
 """
 
 

@@ -49,10 +49,24 @@ The integrand is written as ``exp(logp) * (logp - logq)``, set to 0 where
     non-converged cubature gives an ``IntegrationWarning``.
 
 If P puts mass where Q's density is zero (P's support not inside Q's, decided
-from the supports before integrating, or ``logq = -inf`` met where ``p > 0``),
-KL and cross-entropy are ``inf``. They are also ``inf`` when an infinite tail
-makes the integral diverge (``|x f(x)|`` not decaying far out, e.g. a Cauchy P
-against a Normal Q, where :math:`E_P[x^2] = \infty`); method ``"divergent tail"``.
+from the supports before integrating, or ``q = 0`` met where ``p > 0``), KL
+and cross-entropy are ``inf``. They are also ``inf`` when an infinite tail
+makes the integral diverge, method ``"divergent tail"``: ``log|x f(x)|`` is
+scanned in log space on a geometric grid from P's bulk to the end of the
+float range (:func:`_scan_tail`), and ``|x f(x)|`` not decaying there (a
+Cauchy P against a Normal Q; a Laplace P against a Gumbel Q, where
+``p ~ e^-|x|`` meets ``-log q ~ e^|x|``) means divergence. Both precisions use
+this one scan. Where ``log q`` overflows float64 but ``p > 0`` (a Gumbel's
+left tail), the integrand comes from ``log(-log q)`` (:data:`_LOG_NEG_LOGPDF`);
+for a family without that formula :class:`QuadratureError` is raised.
+
+Split points also follow P's own scale (a geometric ladder of P-widths
+around P's bulk), and infinite pieces are mapped onto ``[0, 1]`` with the
+scale of their start, so a P much narrower or wider than Q is integrated as
+accurately as a standardized one. ``precision="high"`` integrates each
+infinite tail in ``u = log(1 + |x - a| / s)`` to ``|x| = 1e280 s`` and adds
+the power-law remainder; it warns (``IntegrationWarning``) when its error
+estimate exceeds ``10**-digits`` of the value.
 """
 
 from __future__ import annotations
@@ -735,7 +749,11 @@ def kl_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol
     ------
     ValueError
         ``p``/``q`` batched, of different or unsupported dimension;
-        ``precision`` unknown.
+        ``precision`` unknown; ``digits`` not an integer in [15, 1000];
+        ``rtol`` not a finite number > 0.
+    QuadratureError
+        ``log q`` overflows float64 where ``p > 0`` and cannot be recovered,
+        or the ``"high"`` tail does not decay: no value can be promised.
 
     Examples
     --------
