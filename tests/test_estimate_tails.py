@@ -165,3 +165,13 @@ def test_ci_level_is_checked(bad):
     est = kl_estimate(P, Q, n=1000, seed=0)
     with pytest.raises(ValueError, match="^level"):
         est.ci(bad)
+
+
+@pytest.mark.parametrize(("arg", "bad"), [("max_iter", -1), ("max_iter", "10"), ("max_iter", 2.5),
+                                          ("tol", -1.0), ("tol", float("nan")), ("tol", "abc")])
+def test_gmm_iteration_arguments(arg, bad):
+    from anadiv import gmm
+
+    p = Mixture.gaussian([0.5, 0.5], [0.0, 2.0], [1.0, 0.5])
+    with pytest.raises(ValueError, match=f"^{arg}"):
+        gmm.kl_variational_upper_bound(p, Normal(1.0, 2.0), **{arg: bad})
