@@ -237,11 +237,25 @@ def _laplace_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
     return np.log(np.abs(x - loc)) - math.log(scale)
 
 
+def _cauchy_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    # -log q = log(pi s) + log(1 + z^2) ~ log(pi s) + 2 log|z| once z^2 overflows.
+    return np.log(math.log(math.pi * scale) + 2.0 * (np.log(np.abs(x - loc)) - math.log(scale)))
+
+
+def _studentt_lnl(x: np.ndarray, df: float, loc: float, scale: float) -> np.ndarray:
+    # -log q = -c + (df + 1)/2 log(1 + z^2 / df) ~ -c + (df + 1)/2 (2 log|z| - log df).
+    c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi) - math.log(scale)
+    log_z = np.log(np.abs(x - loc)) - math.log(scale)
+    return np.log(-c + 0.5 * (df + 1) * (2.0 * log_z - math.log(df)))
+
+
 #: log(-log q(x)) where log q(x) itself overflows float64 (the leading term
 #: there, exact to rounding). A Gumbel's left tail is the case that matters:
 #: log q = -e^-z is -inf in float64 from z = -709.8 on, while p (-log q) is
 #: often still a number (a Normal P against a narrow Gumbel Q).
 _LOG_NEG_LOGPDF: dict[str, Callable[..., np.ndarray]] = {
+    "cauchy": _cauchy_lnl,
+    "studentt": _studentt_lnl,
     "exponential": lambda x, rate: np.log(x) + math.log(rate),
     "gamma": lambda x, shape, rate: np.log(x) + math.log(rate),
     "gumbel": _gumbel_lnl,
