@@ -6,6 +6,7 @@ offending argument, so a user can tell at once which input is wrong.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -54,3 +55,62 @@ def check_real(arr: np.ndarray, name: str) -> None:
 def check_unit_interval(arr: np.ndarray, name: str) -> None:
     if not np.all((arr > 0) & (arr < 1)):
         raise ValueError(f"{name}: must lie in (0, 1)")
+
+
+# ------------------------------------------------ estimator / quadrature knobs
+# Shared by anadiv.estimate and anadiv.quadrature (and anything else that takes
+# a sample count, a tolerance or a seed), so one argument gets one message.
+def check_count(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
+    """An integer in ``[minimum, maximum]``; floats are accepted when integral."""
+    bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:.0e}]"
+    msg = f"{name}: must be an integer {bound}, got {value!r}"
+    if isinstance(value, (bool, np.bool_)) or is_symbolic(value):
+        raise ValueError(msg)
+    try:
+        as_int = int(value)
+    except (TypeError, ValueError, OverflowError):
+        # int('abc'), int(None), int(inf), int(nan)
+        raise ValueError(msg) from None
+    try:
+        integral = as_int == value
+    except Exception:  # exotic __eq__
+        integral = False
+    if not integral or as_int < minimum or (maximum is not None and as_int > maximum):
+        raise ValueError(msg)
+    return as_int
+
+
+def check_tol(value: Any, name: str, *, allow_none: bool = True, positive: bool = False) -> float | None:
+    """A finite real tolerance (``>= 0``, or ``> 0`` with ``positive``); strings are never parsed."""
+    if value is None and allow_none:
+        return None
+    kind = "> 0" if positive else ">= 0"
+    msg = f"{name}: must be a finite number {kind}, got {value!r}"
+    if isinstance(value, (str, bytes, bool, np.bool_, complex, np.complexfloating)) or is_symbolic(value):
+        raise ValueError(msg)
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(msg) from None
+    if not math.isfinite(v) or v < 0 or (positive and v == 0):
+        raise ValueError(msg)
+    return v
+
+
+def check_seed(seed: Any, name: str = "seed") -> Any:
+    """None, a non-negative integer (or a sequence of them), or a numpy Generator/BitGenerator/SeedSequence."""
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
+        return seed
+    msg = (f"{name}: must be None, a non-negative integer, a sequence of them, or a numpy Generator, "
+           f"got {seed!r}")
+    if isinstance(seed, (bool, np.bool_, str, bytes)):
+        raise ValueError(msg)
+    if isinstance(seed, (int, np.integer)):
+        if seed < 0:
+            raise ValueError(msg)
+        return int(seed)
+    if isinstance(seed, (list, tuple, np.ndarray)):
+        arr = np.asarray(seed)
+        if arr.ndim == 1 and arr.size and arr.dtype.kind in "iu" and np.all(arr >= 0):
+            return seed
+    raise ValueError(msg)

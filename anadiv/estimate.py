@@ -59,8 +59,19 @@ prints one updating line to stderr.
 
 Infinite divergences: when P's support is not inside Q's (decided from the
 supports, univariate), when an infinite tail makes the expectation diverge
-(univariate; the check of :func:`anadiv.kl_quad`), or when a sample lands where
-``log q = -inf``, KL and cross-entropy are ``inf`` (with ``stderr`` 0).
+(univariate; the log-space tail scan of :func:`anadiv.kl_quad`), or when a
+sample lands where ``q = 0``, KL and cross-entropy are ``inf`` (with
+``stderr`` 0).
+
+Unreliable error bars: when ``E_P[h^2]`` is infinite (the same tail scan on
+``p h^2``), or, for ``"qmc"`` and ``"control"``, when ``h`` grows like a power
+of ``|x|`` on a polynomial tail of P, the value is returned with
+``stderr_reliable=False``, a ``warning`` text and a ``RuntimeWarning``;
+:meth:`Estimate.ci` then raises :class:`UnreliableIntervalError`.
+
+Draws that round onto a finite support end where the density is unbounded
+(Beta(0.01, 0.01), Gamma(0.001)) get their integrand from a power-law model
+of the end (see :class:`_EdgeModel`) instead of an infinite log-density.
 """
 
 from __future__ import annotations
@@ -73,11 +84,21 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._validation import check_count, check_seed, check_tol
 from .families._base import Family
 from .mixture import Mixture, _is_gaussian, gaussian_params
-from .quadrature import _KINDS, _dim, _split_points, _support, _support_inside, _tail_diverges, _weighted_components
+from .quadrature import (
+    _KINDS,
+    _dim,
+    _scan_tails,
+    _split_points,
+    _support,
+    _support_inside,
+    _tail_diverges,
+    _weighted_components,
+)
 
-__all__ = ["Estimate", "kl_estimate", "cross_entropy_estimate", "entropy_estimate"]
+__all__ = ["Estimate", "UnreliableIntervalError", "kl_estimate", "cross_entropy_estimate", "entropy_estimate"]
 
 _DEFAULT_BATCHES = {"mc": None, "qmc": 16, "control": 32}
 #: The control method draws at least this many samples per batch.
@@ -102,6 +123,15 @@ class Estimate:
     df : float
         Degrees of freedom of the interval: ``inf`` for a normal interval,
         ``batches - 1`` for a Student-t interval over independent replicates.
+    stderr_reliable : bool
+        False when the variance of the integrand under P is infinite (a
+        polynomial-tailed P against a Q whose log-density grows like ``x^2``,
+        e.g. Student-t(3) against a Normal): ``value`` is still a consistent
+        estimate, but ``stderr`` is only the sample spread, the error does
+        not shrink like ``1/sqrt(n)``, and :meth:`ci` raises
+        :class:`UnreliableIntervalError`.
+    warning : str
+        Why ``stderr_reliable`` is False (empty otherwise).
     """
 
     value: float
@@ -109,6 +139,8 @@ class Estimate:
     n: int
     method: str
     df: float = math.inf
+    stderr_reliable: bool = True
+    warning: str = ""
 
     def __float__(self) -> float:
         return float(self.value)
@@ -122,8 +154,12 @@ class Estimate:
         >>> Estimate(1.0, 0.1, 1000, "mc").ci()  # doctest: +ELLIPSIS
         (0.80400..., 1.19599...)
         """
-        if not (0.0 < level < 1.0):
+        lv = check_tol(level, "level", allow_none=False)
+        if not (0.0 < lv < 1.0):
             raise ValueError(f"level: must lie in (0, 1), got {level!r}")
+        level = lv
+        if not self.stderr_reliable:
+            raise UnreliableIntervalError(f"no confidence interval: {self.warning}")
         if not math.isfinite(self.value):
             return (self.value, self.value)
         from scipy.special import ndtri, stdtrit
@@ -134,40 +170,85 @@ class Estimate:
 
 
 # ----------------------------------------------------------------- inputs
-def _check_count(value: Any, name: str, minimum: int) -> int:
-    try:
-        as_int = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: must be an integer >= {minimum}, got {value!r}") from None
-    if as_int != value or as_int < minimum:
-        raise ValueError(f"{name}: must be an integer >= {minimum}, got {value!r}")
-    return as_int
+#: Upper bound on n and max_n: 1e12 samples already take hours; larger values are
+#: almost always a typo (``10**26``) and would run without bound.
+_MAX_SAMPLES = 10**12
 
 
-def _check_tol(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    v = float(value)
-    if not (v >= 0 and math.isfinite(v)):
-        raise ValueError(f"{name}: must be a finite number >= 0, got {value!r}")
-    return v
+class UnreliableIntervalError(ValueError):
+    """Raised by :meth:`Estimate.ci` when the estimate's standard error is not valid."""
 
 
 class _InfiniteTarget(Exception):
     pass
 
 
-def _evaluator(kind: str, p: Any, q: Any) -> Callable[[np.ndarray], np.ndarray]:
+def _evaluator(kind: str, p: Any, q: Any, rng: np.random.Generator) -> Callable[[np.ndarray], np.ndarray]:
     h, _ = _KINDS[kind]
+    edges = _EdgeModel(kind, p, q) if _dim(p, "p") == 0 else None
 
     def evaluate(x: np.ndarray) -> np.ndarray:
-        lp = np.asarray(p.logpdf(x), dtype=float)
-        lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else lp
-        if q is not None and np.any(lq == -np.inf):
-            raise _InfiniteTarget
-        return h(lp, lq)
+        with np.errstate(all="ignore"):
+            lp = np.asarray(p.logpdf(x), dtype=float)
+            lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else lp
+            if q is not None and np.any((lq == -np.inf) & (lp > -np.inf)):
+                raise _InfiniteTarget
+            v = np.asarray(h(lp, lq), dtype=float)
+        if edges is not None:
+            bad = ~np.isfinite(v)
+            if np.any(bad):
+                v = edges.patch(v, x, bad, rng)
+        return v
 
     return evaluate
+
+
+class _EdgeModel:
+    """The integrand at samples that rounded onto a finite end of P's support.
+
+    A density unbounded at an end (Beta(0.01, 0.01), Gamma(0.001)) puts
+    samples closer to the end than float64 can tell apart from it: a third
+    of Beta(0.01, 0.01)'s draws are exactly 1.0, half of Gamma(0.001)'s are
+    0.0, and the log-densities there are infinite. Near the end ``e`` both
+    log-densities are linear in ``log t`` (``t = |x - e|``; ``p ~ t^(a-1)``),
+    so for such a draw the true ``t`` is ``t0 * U^(1/a)`` (``t0`` the
+    rounding distance at ``e``, ``U`` uniform) and ``h`` is linear in
+    ``log t``: each rounded draw gets an independent value of
+    ``h(t1) + slope * (log t0 + log(U) / a - log t1)``, with ``a`` and the
+    slope read off the log-densities at ``t1 = t0 2^20`` and ``t0 2^30``.
+    """
+
+    def __init__(self, kind: str, p: Any, q: Any) -> None:
+        self.ends: dict[float, tuple[float, float, float, float]] = {}
+        h, _ = _KINDS[kind]
+        lo, hi = _support(p)
+        for e, sign in ((lo, 1.0), (hi, -1.0)):
+            if not math.isfinite(e):
+                continue
+            t0 = 2.0**-1074 if e == 0 else 0.5 * abs(e - np.nextafter(e, e + sign))
+            t1, t2 = t0 * 2.0**20, t0 * 2.0**30
+            x1, x2 = e + sign * t1, e + sign * t2
+            with np.errstate(all="ignore"):
+                lp1, lp2 = float(p.logpdf(x1)), float(p.logpdf(x2))
+                lq1 = float(q.logpdf(x1)) if q is not None else lp1
+                lq2 = float(q.logpdf(x2)) if q is not None else lp2
+                h1, h2 = float(h(lp1, lq1)), float(h(lp2, lq2))
+            dlog = math.log(t1 / t2)
+            a = 1.0 + (lp1 - lp2) / dlog
+            if not (math.isfinite(h1) and math.isfinite(h2) and math.isfinite(a) and a > 0):
+                continue
+            # (end, a, h at t1, slope of h in log t, log t0 - log t1)
+            self.ends[e] = (a, h1, (h1 - h2) / dlog, math.log(t0 / t1))
+
+    def patch(self, v: np.ndarray, x: np.ndarray, bad: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        v = v.copy()
+        for e, (a, h1, slope, shift) in self.ends.items():
+            at = bad & (x == e)
+            m = int(np.count_nonzero(at))
+            if m:
+                log_u = np.log(rng.random(m) + 2.0**-60)  # U in (0, 1]: log U finite
+                v[at] = h1 + slope * (shift + log_u / a)
+        return v
 
 
 def _draw(p: Any, m: int, rng: np.random.Generator) -> np.ndarray:
@@ -502,15 +583,18 @@ def _estimate(
     batches: int | None,
     progress: bool,
 ) -> Estimate:
-    if method not in _METHODS:
+    if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method: must be one of {tuple(_METHODS)}, got {method!r}")
-    n = _check_count(n, "n", 2)
-    max_n = _check_count(max_n, "max_n", 2)
-    chunk_size = _check_count(chunk_size, "chunk_size", 2)
-    rtol, atol = _check_tol(rtol, "rtol"), _check_tol(atol, "atol")
+    n = check_count(n, "n", 2, _MAX_SAMPLES)
+    max_n = check_count(max_n, "max_n", 2, _MAX_SAMPLES)
+    chunk_size = check_count(chunk_size, "chunk_size", 2, 1 << 30)
+    rtol, atol = check_tol(rtol, "rtol"), check_tol(atol, "atol")
+    seed = check_seed(seed)
     if batches is None:
         batches = _DEFAULT_BATCHES[method] or 2
-    batches = _check_count(batches, "batches", 2)
+    batches = check_count(batches, "batches", 2, 1 << 16)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress: must be True or False, got {progress!r}")
     adaptive = rtol is not None or atol is not None
     if method == "control":
         # Batch means below ~64 samples per batch are too skewed for the
@@ -529,7 +613,8 @@ def _estimate(
                 # Sample means would be finite but meaningless (infinite variance).
                 return Estimate(math.inf, 0.0, 0, "divergent tail")
     rng = np.random.default_rng(seed)
-    evaluate = _evaluator(kind, p, q)
+    evaluate = _evaluator(kind, p, q, rng)
+    unreliable = _unreliable_reason(kind, p, q, dp, method)
     try:
         acc = _METHODS[method](p, evaluate, rng, batches, n)
         if method == "qmc":
@@ -541,7 +626,59 @@ def _estimate(
     if not math.isfinite(value):
         # inf - inf style failures must not pass as numbers
         raise FloatingPointError(f"{kind} estimate is not finite ({value}); check the log-densities")
+    if unreliable:
+        warnings.warn(f"{kind} estimate: {unreliable}", RuntimeWarning, stacklevel=3)
+        return Estimate(value, stderr, int(acc.n), method, float(acc.df), stderr_reliable=False, warning=unreliable)
     return Estimate(value, stderr, int(acc.n), method, float(acc.df))
+
+
+def _unreliable_reason(kind: str, p: Any, q: Any, dim: int, method: str) -> str:
+    """Why the standard error cannot be trusted, or "" when it can.
+
+    Decided before sampling, from the tails of P and of the integrand ``h``
+    (the tail scan of :mod:`anadiv.quadrature`, in log space):
+
+    * every method needs ``E_P[h^2] < inf`` for its central-limit interval:
+      a Student-t(3) P against a Normal Q has ``h ~ x^2 / (2 sigma^2)`` and
+      ``E x^4 = inf``;
+    * ``"qmc"`` and ``"control"`` also need ``h`` not to grow like a power of
+      ``|x|`` on a polynomial tail of P. There ``h(F^-1(u))`` has a power
+      singularity at ``u = 0`` or 1: randomized-QMC replicates (and the
+      batch estimates of the z, z^2 regression) are strongly skewed, a few
+      large values among many low ones, and the Student-t interval misses
+      low (measured: Student-t(7) against N(0, 2), n = 10^4, 200 seeds:
+      qmc covers 71%, control 92%, while plain MC covers 95.5%).
+
+    Vector-valued P are Gaussian (or mixtures of them) against Gaussian Q:
+    ``h`` is quadratic and every moment is finite.
+    """
+    if dim != 0:
+        return ""
+    left, right = _scan_tails(kind, p, q, power=2)
+    if left.diverges or right.diverges:
+        return ("the variance of the integrand under P is infinite (a heavy tail of P against a "
+                "fast-growing log-density ratio): the standard error and any confidence interval are "
+                "not valid, the error shrinks slower than 1/sqrt(n), and single estimates are mostly "
+                "low. Use kl_quad for univariate pairs.")
+    if method in ("qmc", "control"):
+        tails_p = _scan_tails(kind, p, q, power=0)
+        tails_h = _scan_tails(kind, p, q, power=1)
+        for tp, th in zip(tails_p, tails_h):
+            # alpha(power=0) is P's tail index (finite and moderate for a
+            # polynomial tail); h grows like |x|^beta with beta = alpha0 - alpha1.
+            if tp.alpha < _POLY_TAIL_INDEX and tp.alpha - th.alpha > _POWER_GROWTH:
+                return (f"P has a polynomial tail on which the integrand grows like a power of |x|: the "
+                        f"'{method}' interval is not valid (it misses low); use method='mc', whose interval "
+                        "holds when the variance is finite.")
+    return ""
+
+
+#: A tail scan decay rate below this is a polynomial tail (a Student-t has
+#: its df; exponential tails give rates in the thousands far out).
+_POLY_TAIL_INDEX = 100.0
+#: h growing faster than |x|^0.05 counts as power growth (log-growth, e.g.
+#: Student-t against Cauchy, has rate ~0 far out).
+_POWER_GROWTH = 0.05
 
 
 def _target_met(value: float, stderr: float, rtol: float | None, atol: float | None) -> bool:
@@ -663,8 +800,15 @@ _DOC_PARAMS = """
     Raises
     ------
     ValueError
-        ``n < 2``, unknown ``method``, batched or mismatched ``p``/``q``,
+        A bad argument (the message starts with its name: ``n``, ``seed``,
+        ``rtol``, ...), unknown ``method``, batched or mismatched ``p``/``q``,
         ``method`` unavailable for P.
+
+    Warns
+    -----
+    RuntimeWarning
+        The standard error is not valid (``stderr_reliable`` False: infinite
+        variance, or a power singularity for ``"qmc"``/``"control"``).
 """
 
 

@@ -71,6 +71,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_count, check_tol
 from .families._base import Family
 from .mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
 
@@ -262,6 +263,8 @@ def kl_variational_upper_bound(p: Any, q: Any, *, max_iter: int = 500, tol: floa
     The iteration runs on :math:`\log\phi, \log\psi` (in the linear domain
     :math:`e^{-D_{ab}}` underflows for separated components).
     """
+    max_iter = check_count(max_iter, "max_iter", 0, 10**7)
+    tol = check_tol(tol, "tol", allow_none=False)
     (pi, mf, sf), (om, mg, sg) = _pair(p, q)
     dfg = _pairwise_kl(mf, sf, mg, sg)
     log_pi, log_om = np.log(pi), np.log(om)
