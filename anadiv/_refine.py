@@ -171,13 +171,12 @@ def _precisions(params: list[float]) -> tuple[int, ...]:
 
     Two precisions that both round ``a + b`` to ``b`` (``a = 1e-70``, ``b = 1e275``)
     agree on the same wrong value, so agreement proves nothing until the working
-    precision spans every parameter's digits: the first precision covers
-    ``max |log10 p|`` plus the spread between the smallest and largest ``|p|``
-    (cancellation in ``x psi(x) - log Gamma(x)`` grows like ``log10 x`` too).
+    precision spans every parameter's digits: the first precision covers the
+    larger of ``max |log10 p|`` (cancellation in ``x psi(x) - log Gamma(x)``
+    grows like ``log10 x``) and the spread between the smallest and largest ``|p|``.
     """
-    mags = [abs(math.log10(abs(p))) for p in params if p != 0 and math.isfinite(p)]
     logs = [math.log10(abs(p)) for p in params if p != 0 and math.isfinite(p)]
-    extra = (max(mags) + max(logs) - min(logs)) if mags else 0.0
+    extra = max(max(map(abs, logs)), max(logs) - min(logs)) if logs else 0.0
     first = _DPS[0] + int(math.ceil(extra))
     return (first, 2 * first, 4 * first)
 
@@ -226,6 +225,27 @@ class _MP:
 
         return getattr(mpmath, item)
 
+    # mpmath's gamma-function routines shift a full-precision argument below 1
+    # up to the asymptotic range one step at a time: seconds at 600 digits for
+    # x = 1e-300. Near 0 the Taylor series of log Gamma(x) + log x, whose
+    # coefficients are zeta values, needs dps / -log10(x) terms instead.
+    @staticmethod
+    def loggamma(x: Any) -> Any:
+        import mpmath
+
+        if 0 < x < _tiny_limit():
+            return -mpmath.log(x) + _lgamma1p_series(x, 0)
+        return mpmath.loggamma(x)
+
+    @staticmethod
+    def polygamma(n: Any, x: Any) -> Any:
+        import mpmath
+
+        if n in (0, 1) and 0 < x < _tiny_limit():
+            pole = -1 / x if n == 0 else 1 / x**2
+            return pole + _lgamma1p_series(x, int(n) + 1)
+        return mpmath.polygamma(n, x)
+
     @staticmethod
     def betainc_reg(a: Any, b: Any, x1: Any, x2: Any) -> Any:
         """Regularized incomplete beta ``I_{x2}(a, b) - I_{x1}(a, b)``."""
@@ -234,6 +254,42 @@ class _MP:
 
 #: The namespace :func:`exact_value` passes to the exact forms.
 MP = _MP()
+
+
+def _tiny_limit() -> Any:
+    """Arguments below this take the series (at most ~20 terms at the working precision)."""
+    import mpmath
+
+    return mpmath.mpf(10) ** (-max(3, mpmath.mp.dps // 20))
+
+
+def _lgamma1p_series(x: Any, derivative: int) -> Any:
+    r"""The ``derivative``-th derivative of :math:`\log\Gamma(1 + x)` at small ``x``.
+
+    :math:`\log\Gamma(1+x) = -\gamma x + \sum_{k\ge2} (-1)^k \zeta(k) x^k / k`.
+    """
+    import mpmath
+
+    eps = mpmath.mpf(2) ** (-mpmath.mp.prec - 4)
+    if derivative == 0:
+        total, k = -mpmath.euler * x, 2
+    elif derivative == 1:
+        total, k = -mpmath.euler, 2
+    else:
+        total, k = mpmath.mpf(0), 2
+    while True:
+        # d^j/dx^j of x^k / k is (k-1)!/(k-j)! x^(k-j) for j <= k
+        coef = mpmath.zeta(k) * (-1) ** k
+        if derivative == 0:
+            term = coef * x**k / k
+        elif derivative == 1:
+            term = coef * x ** (k - 1)
+        else:
+            term = coef * (k - 1) * x ** (k - 2)
+        total += term
+        if abs(term) <= eps * abs(total) and k > 2:
+            return total
+        k += 1
 
 
 def _ibeta(a: Any, b: Any, x: Any) -> Any:

@@ -438,7 +438,8 @@ def settled_reference(d: Any) -> Callable[..., Any]:
 
     from anadiv._refine import MP, _precisions
 
-    f = sympy.lambdify(_flat(d), d.expr, modules=[{"betainc_regularized": MP.betainc_reg}, "mpmath"])
+    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma}
+    f = sympy.lambdify(_flat(d), d.expr, modules=[fixes, "mpmath"])
 
     def ref(point: tuple[float, ...]) -> Any:
         first = _precisions(list(point))[0] + 20

@@ -76,10 +76,12 @@ def _reference(kind: str, names: tuple[str, ...]):
     d = getattr(sym, f"derive_{kind}")(*(FAMILIES[n] for n in names))
     flat = [s for group in d.symbols for s in group]
     # mpmath's betainc sums a hypergeometric series that stalls at shapes ~1e3 and beyond
-    # (NoConvergence); the continued fraction of anadiv._refine is tested against it in test_refine
+    # (NoConvergence), and its lgamma/psi take seconds at 1e-300 with 600 digits: the
+    # continued fraction and the zeta series of anadiv._refine (tested against mpmath in
+    # test_refine) stand in for those three
     from anadiv._refine import MP
 
-    fixes = {"betainc_regularized": MP.betainc_reg}
+    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma}
     f = sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
 
     def ref(point: tuple[float, ...]) -> mpmath.mpf:

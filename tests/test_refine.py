@@ -123,3 +123,13 @@ def test_torch_tensors_get_the_same_recomputed_values():
     assert float(v[0].detach()) == pytest.approx(10.992494684715538, rel=1e-12)
     v.sum().backward()
     assert torch.isfinite(a.grad).all()  # the typical element keeps its gradient; the recomputed one is constant
+
+
+@pytest.mark.parametrize("x", [1e-300, 1e-40, 3e-5, 2e-3])
+def test_small_argument_series_match_mpmath(x):
+    with mpmath.workdps(60):
+        v = mpmath.mpf(x)
+        assert abs(_refine.MP.loggamma(v) - mpmath.loggamma(v)) <= mpmath.mpf(10) ** -55 * abs(mpmath.loggamma(v))
+        for n in (0, 1):
+            want = mpmath.polygamma(n, v)
+            assert abs(_refine.MP.polygamma(n, v) - want) <= mpmath.mpf(10) ** -55 * abs(want)

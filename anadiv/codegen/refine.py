@@ -86,6 +86,9 @@ class _ExactPrinter(MpmathPrinter):
         n, x = expr.args
         return f"mpmath.polygamma({self._print(n)}, {self._print(x)})"
 
+    def _print_loggamma(self, expr: Any) -> str:
+        return f"mpmath.loggamma({self._print(expr.args[0])})"
+
     def _print_lowergamma(self, expr: Any) -> str:
         s, x = expr.args
         return f"mpmath.gammainc({self._print(s)}, 0, {self._print(x)})"
