@@ -248,7 +248,21 @@ def _check_sympy_matrix(value: Any, name: str) -> None:
         raise ValueError(f"{name}: must be square, got shape {value.shape}")
     if value.free_symbols:
         return  # signs of the entries unknown: the engine derives under its assumptions
-    if not value.is_symmetric():
+    if all(entry.is_Rational for entry in value):  # exact entries: exact answers
+        if not value.is_symmetric():
+            raise ValueError(f"{name}: must be symmetric")
+        if value.is_positive_definite is False:
+            raise ValueError(f"{name}: must be positive definite")
+        return
+    # Floats: the numeric rule (round-off asymmetry up to sqrt(eps) relative is forgiven).
+    try:
+        arr = np.array(value.evalf(), dtype=np.float64)
+    except (TypeError, ValueError):
+        return  # entries that are not real numbers are refused entry by entry
+    scale = float(np.max(np.abs(arr))) if arr.size else 0.0
+    if float(np.max(np.abs(arr - arr.T), initial=0.0)) > np.sqrt(np.finfo(np.float64).eps) * scale:
         raise ValueError(f"{name}: must be symmetric")
-    if value.is_positive_definite is False:
-        raise ValueError(f"{name}: must be positive definite")
+    try:
+        np.linalg.cholesky(arr)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name}: must be positive definite") from None

@@ -179,15 +179,22 @@ class Family:
 
     @classmethod
     def _convert_symbolic(cls, param: Param, value: Any) -> Any:
-        value = as_sympy(value, param.name)
+        converted = as_sympy(value, param.name)
         if cls.event_ndim == 0:
             import sympy
 
-            if not isinstance(value, sympy.Expr) or isinstance(value, sympy.MatrixExpr):
+            if not isinstance(converted, sympy.Expr) or isinstance(converted, sympy.MatrixExpr):
+                if not is_symbolic(value):
+                    got = f"shape {np.shape(value)}"
+                elif hasattr(value, "shape"):
+                    got = f"a {type(value).__name__} of shape {tuple(value.shape)}"
+                else:
+                    got = f"a {type(value).__name__}"
                 raise ValueError(
-                    f"{param.name}: a symbolic {cls.__name__} takes scalar sympy expressions, got {type(value).__name__}"
+                    f"{param.name}: a symbolic {cls.__name__} takes scalar parameters (numbers or sympy "
+                    f"expressions), got {got}"
                 )
-        return value
+        return converted
 
     def _check_joint_symbolic(self, params: dict[str, Any]) -> None:
         """Joint constraints that sympy can decide for symbolic parameters; override where needed."""
