@@ -182,6 +182,8 @@ class _Reader:
     def _bounded(self, value: Any) -> Any:
         if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
             raise self.fail(f"integer too large (over {_MAX_INT_BITS} bits)")
+        if isinstance(value, complex):  # a negative number to a fractional power
+            raise self.fail(f"arithmetic error (complex result {value!r})")
         return value
 
     def call(self, node: ast.Call) -> Any:

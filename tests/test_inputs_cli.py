@@ -136,3 +136,5 @@ def test_other_bad_text_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     err = one_line_error(capsys, "kl", "Normal([0, 0, 0], [1, 1])", "Normal(0,1)")
     assert "mu, sigma" in err and "Normal" in err
     assert "expected a number" in one_line_error(capsys, "kl", "Normal(0, '1')", "Normal(0,1)")
+    assert "complex result" in one_line_error(capsys, "kl", "Normal(0, (-1)**0.5)", "Normal(0,1)")
+    assert "complex result" in one_line_error(capsys, "kl", "[(-1)**0.5, 1]", "[0.5, 0.5]")
