@@ -265,7 +265,10 @@ def parse_distribution(text: str, label: str = "distribution") -> Any:
         raise CLIError(f"{label}: text too long ({len(text):,} characters; at most {_MAX_TEXT:,})")
     shown = text if len(text) <= 200 else f"{text[:200]}..."
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # the parser's SyntaxWarnings ("invalid decimal literal") about text that is read anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise CLIError(f"{label}: cannot read {shown!r} ({exc.msg})") from None
     except (RecursionError, MemoryError):  # how the parser gives up on deep nesting

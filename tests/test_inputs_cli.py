@@ -68,6 +68,7 @@ def test_deep_expressions_are_one_line_errors(capsys: pytest.CaptureFixture[str]
     assert "nested too deeply" in err
     assert "too long" in one_line_error(capsys, "kl", "Normal(0, 1" + " " * 300_000 + ")", "Normal(0,1)")
     assert "cannot read" in one_line_error(capsys, "kl", "Normal(0, " + "7" * 5000 + ")", "Normal(0,1)")
+    assert "cannot read" in one_line_error(capsys, "kl", "0inf", "Normal(0,1)")  # no parser SyntaxWarning line
 
 
 def test_estimate_failures_inside_the_library_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
