@@ -136,8 +136,11 @@ class Family:
             if validate:
                 for p in self.parameters:
                     self._check_param(p, params[p.name])
-                if not self.event_ndim and any(v.ndim for v in params.values()):
-                    self._check_broadcast(params)
+                if not self.event_ndim:
+                    for v in params.values():
+                        if v.ndim:  # scalars (the hot path) always broadcast
+                            self._check_broadcast(params)
+                            break
                 self._check_joint(params)
         self._params: dict[str, Any] = params
 
