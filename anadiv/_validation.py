@@ -3,9 +3,9 @@
 Every check raises ``ValueError`` whose message starts with the name of the
 offending argument, so a user can tell at once which input is wrong.
 
-What counts as a number: Python ints and floats, :class:`fractions.Fraction`,
-:class:`decimal.Decimal`, numpy integer and floating scalars, and arrays or
-(regular) nested lists of them. Refused, whatever the argument: strings and
+What counts as a number: Python ints and floats, :class:`fractions.Fraction`
+(any :class:`numbers.Real`), :class:`decimal.Decimal`, numpy integer and
+floating scalars, and arrays or (regular) nested lists of them. Refused, whatever the argument: strings and
 bytes (never parsed, let alone evaluated), bools (``True`` is almost always a
 slip, not the number 1), complex numbers, ``datetime64``/``timedelta64``,
 ``None`` and other objects, and values too large for float64 (a Python int
@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from decimal import Decimal
-from fractions import Fraction
+import sys
 from typing import Any
 
 import numpy as np
@@ -78,11 +77,17 @@ def _from_objects(arr: np.ndarray, name: str) -> np.ndarray:
     return out
 
 
+def _is_decimal(item: Any) -> bool:
+    # without importing decimal (import anadiv stays lean): only a Decimal's module has it loaded
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(item, decimal.Decimal)
+
+
 def _real(item: Any, name: str, noun: str = "real numbers") -> float:
     """One element of an object array as a float, or a ValueError naming ``name``."""
     if isinstance(item, (bool, np.bool_)):
         raise ValueError(f"{name}: must be {noun}, got a bool ({item!r})")
-    if not isinstance(item, (numbers.Real, Decimal)):
+    if not (isinstance(item, numbers.Real) or _is_decimal(item)):
         if is_symbolic(item):
             raise ValueError(
                 f"{name}: sympy values inside a list or array are not supported; pass one sympy expression, "
@@ -102,9 +107,9 @@ def _real(item: Any, name: str, noun: str = "real numbers") -> float:
 
 
 def _is_infinite(item: Any) -> bool:
-    if isinstance(item, Decimal):
+    if _is_decimal(item):
         return item.is_infinite()
-    if isinstance(item, (numbers.Integral, Fraction)):
+    if isinstance(item, numbers.Rational):  # ints and Fractions are finite
         return False
     try:
         return math.isinf(item)
@@ -115,10 +120,10 @@ def _is_infinite(item: Any) -> bool:
 def _magnitude(item: Any) -> str:
     """A short description of a huge number (``str`` of a 5000-digit int fails)."""
     try:
-        if isinstance(item, Fraction):
-            exponent = math.log10(abs(item.numerator)) - math.log10(item.denominator)
-        elif isinstance(item, numbers.Integral):
+        if isinstance(item, numbers.Integral):
             exponent = math.log10(abs(int(item)))
+        elif isinstance(item, numbers.Rational):
+            exponent = math.log10(abs(item.numerator)) - math.log10(item.denominator)
         else:
             return f"{item!s:.40}"
     except (ValueError, OverflowError):
@@ -170,9 +175,9 @@ def _sympy_number(item: Any) -> Any:
 
     if isinstance(item, numbers.Integral):
         return sympy.Integer(int(item))
-    if isinstance(item, Fraction):
-        return sympy.Rational(item.numerator, item.denominator)
-    if isinstance(item, Decimal):
+    if isinstance(item, numbers.Rational):
+        return sympy.Rational(int(item.numerator), int(item.denominator))
+    if _is_decimal(item):
         return sympy.Float(str(item))
     return sympy.Float(float(item))
 
