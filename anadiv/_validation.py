@@ -2,14 +2,37 @@
 
 Every check raises ``ValueError`` whose message starts with the name of the
 offending argument, so a user can tell at once which input is wrong.
+
+What counts as a number: Python ints and floats, :class:`fractions.Fraction`
+(any :class:`numbers.Real`), :class:`decimal.Decimal`, numpy integer and
+floating scalars, and arrays or (regular) nested lists of them. Refused, whatever the argument: strings and
+bytes (never parsed, let alone evaluated), bools (``True`` is almost always a
+slip, not the number 1), complex numbers, ``datetime64``/``timedelta64``,
+``None`` and other objects, and values too large for float64 (a Python int
+such as ``10**400``). sympy objects are recognised by :func:`is_symbolic`;
+this module never imports sympy except in :func:`as_sympy`, which only the
+symbolic path calls.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import sys
 from typing import Any
 
 import numpy as np
+
+# dtype kinds that are never real numbers, with the words used in messages
+_REFUSED_KINDS = {
+    "b": "bool",
+    "c": "complex number",
+    "M": "datetime64 value",
+    "m": "timedelta64 value",
+    "U": "string",
+    "S": "bytes value",
+    "V": "raw (void) value",
+}
 
 
 def is_symbolic(value: Any) -> bool:
@@ -18,19 +41,145 @@ def is_symbolic(value: Any) -> bool:
 
 
 def as_float_array(value: Any, name: str) -> np.ndarray:
-    """Convert to a floating array, keeping float32/float64, promoting ints."""
+    """Convert to a floating array, keeping float32/float64, promoting ints.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, for anything but real numbers (see the module
+        docstring), for nested lists of unequal lengths, and for values too
+        large for float64.
+    """
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - numpy's own message is kept
-        raise ValueError(f"{name}: cannot be converted to an array ({exc})") from exc
-    if arr.dtype.kind in "biu":
-        arr = arr.astype(np.float64)
-    elif arr.dtype.kind != "f":
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}: must be real numbers, got dtype {arr.dtype}") from exc
-    return arr
+    except Exception as exc:  # ragged lists, objects whose __array__ fails, ...
+        hint = "; nested lists of unequal lengths?" if isinstance(value, (list, tuple)) else ""
+        raise ValueError(f"{name}: cannot be converted to an array of numbers{hint} ({_first_line(exc)})") from None
+    kind = arr.dtype.kind
+    if kind == "f":  # the common case first: nothing to convert
+        return arr
+    if kind in "iu":
+        return arr.astype(np.float64)
+    if kind == "O":  # Python ints beyond int64, Fractions, Decimals, None, mixtures
+        return _from_objects(arr, name)
+    what = _REFUSED_KINDS.get(kind, "value")
+    if arr.ndim == 0:
+        raise ValueError(f"{name}: must be a real number, got a {what}{_shown(value)}")
+    raise ValueError(f"{name}: must be real numbers, got an array of {what}s (dtype {arr.dtype})")
+
+
+def _from_objects(arr: np.ndarray, name: str) -> np.ndarray:
+    out = np.empty(arr.shape, dtype=np.float64)
+    flat = out.reshape(-1)
+    noun = "a real number" if arr.ndim == 0 else "real numbers"
+    for i, item in enumerate(arr.reshape(-1)):
+        flat[i] = _real(item, name, noun)
+    return out
+
+
+def _is_decimal(item: Any) -> bool:
+    # without importing decimal (import anadiv stays lean): only a Decimal's module has it loaded
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(item, decimal.Decimal)
+
+
+def _real(item: Any, name: str, noun: str = "real numbers") -> float:
+    """One element of an object array as a float, or a ValueError naming ``name``."""
+    if isinstance(item, (bool, np.bool_)):
+        raise ValueError(f"{name}: must be {noun}, got a bool ({item!r})")
+    if not (isinstance(item, numbers.Real) or _is_decimal(item)):
+        if is_symbolic(item):
+            raise ValueError(
+                f"{name}: sympy values inside a list or array are not supported; pass one sympy expression, "
+                "or a sympy.Matrix for a vector parameter"
+            )
+        what = "None" if item is None else f"a {type(item).__name__}{_shown(item)}"
+        raise ValueError(f"{name}: must be {noun}, got {what}")
+    try:
+        x = float(item)
+    except OverflowError:
+        x = math.inf
+    except (TypeError, ValueError) as exc:  # a signalling Decimal NaN, an exotic Real
+        raise ValueError(f"{name}: cannot be converted to float64 ({_first_line(exc)})") from None
+    if math.isinf(x) and not _is_infinite(item):
+        raise ValueError(f"{name}: {_magnitude(item)} is too large for float64 (largest about 1.8e308)")
+    return x
+
+
+def _is_infinite(item: Any) -> bool:
+    if _is_decimal(item):
+        return item.is_infinite()
+    if isinstance(item, numbers.Rational):  # ints and Fractions are finite
+        return False
+    try:
+        return math.isinf(item)
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _magnitude(item: Any) -> str:
+    """A short description of a huge number (``str`` of a 5000-digit int fails)."""
+    try:
+        if isinstance(item, numbers.Integral):
+            exponent = math.log10(abs(int(item)))
+        elif isinstance(item, numbers.Rational):
+            exponent = math.log10(abs(item.numerator)) - math.log10(item.denominator)
+        else:
+            return f"{item!s:.40}"
+    except (ValueError, OverflowError):
+        return "the value"
+    sign = "-" if item < 0 else ""
+    return f"{sign}{type(item).__name__} of about 10**{int(exponent)}"
+
+
+def _shown(value: Any) -> str:
+    """`` (value)`` for a short scalar, for the message; nothing for arrays."""
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return ""
+    text = repr(value)
+    return f" ({text})" if len(text) <= 40 else ""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def as_sympy(value: Any, name: str) -> Any:
+    """A parameter of a symbolic distribution as a sympy object, never by parsing text.
+
+    sympy objects are returned as they are. Numbers are checked like
+    :func:`as_float_array` (strings, bools, complex, ... are refused) and
+    converted exactly: ints to ``Integer``, Fractions to ``Rational``, floats
+    and Decimals to ``Float``; a 1-D array or list becomes a column
+    ``Matrix``, a 2-D one a ``Matrix``.
+    """
+    if is_symbolic(value):
+        return value
+    import sympy  # only the symbolic path gets here
+
+    as_float_array(value, name)  # the type and range checks; the floats are not used
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return _sympy_number(arr.item())
+    if arr.ndim > 2:
+        raise ValueError(f"{name}: a symbolic parameter is a scalar, a vector or a matrix, got shape {arr.shape}")
+    rows = arr.tolist()  # Python ints stay ints (exact), floats stay floats
+    if arr.ndim == 1:
+        return sympy.Matrix([_sympy_number(v) for v in rows])
+    return sympy.Matrix([[_sympy_number(v) for v in row] for row in rows])
+
+
+def _sympy_number(item: Any) -> Any:
+    import sympy
+
+    if isinstance(item, numbers.Integral):
+        return sympy.Integer(int(item))
+    if isinstance(item, numbers.Rational):
+        return sympy.Rational(int(item.numerator), int(item.denominator))
+    if _is_decimal(item):
+        return sympy.Float(str(item))
+    return sympy.Float(float(item))
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
@@ -114,3 +263,70 @@ def check_seed(seed: Any, name: str = "seed") -> Any:
         if arr.ndim == 1 and arr.size and arr.dtype.kind in "iu" and np.all(arr >= 0):
             return seed
     raise ValueError(msg)
+
+
+# ------------------------------------------------------------------ symbolic
+def check_sympy(value: Any, constraint: str, name: str) -> None:
+    """Refuse a sympy parameter known to break ``constraint``; allow unknown signs.
+
+    A number is checked outright (``Integer(-1)`` is not a valid scale); an
+    expression is refused only when sympy can tell it breaks the constraint
+    (a symbol declared negative for a positive parameter). An expression of
+    unknown sign passes: the engine derives under the family's assumptions.
+    Matrices are checked entry by entry; matrix symbols have nothing to check.
+    """
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        if constraint == "pd_matrix":
+            _check_sympy_matrix(value, name)
+        entry_constraint = "positive" if constraint == "positive" else "real"
+        for entry in value:
+            _check_sympy_scalar(entry, entry_constraint, name)
+        return
+    if isinstance(value, sympy.MatrixExpr):
+        return
+    if constraint == "pd_matrix":
+        raise ValueError(f"{name}: must be a d x d matrix (sympy.Matrix or MatrixSymbol), got {value}")
+    _check_sympy_scalar(value, "real" if constraint == "vector" else constraint, name)
+
+
+def _check_sympy_scalar(expr: Any, constraint: str, name: str) -> None:
+    import sympy
+
+    if not isinstance(expr, sympy.Expr):
+        raise ValueError(f"{name}: must be a sympy expression, got {type(expr).__name__} ({expr})")
+    if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise ValueError(f"{name}: must be finite, got {expr}")
+    if expr.is_extended_real is False:
+        raise ValueError(f"{name}: must be real, got {expr}")
+    if constraint == "positive" and expr.is_positive is False:
+        raise ValueError(f"{name}: must be > 0, got {expr}")
+    if constraint == "unit_interval" and (expr.is_positive is False or (1 - expr).is_positive is False):
+        raise ValueError(f"{name}: must lie in (0, 1), got {expr}")
+
+
+def _check_sympy_matrix(value: Any, name: str) -> None:
+    rows, cols = value.shape
+    if rows != cols:
+        raise ValueError(f"{name}: must be square, got shape {value.shape}")
+    if value.free_symbols:
+        return  # signs of the entries unknown: the engine derives under its assumptions
+    if all(entry.is_Rational for entry in value):  # exact entries: exact answers
+        if not value.is_symmetric():
+            raise ValueError(f"{name}: must be symmetric")
+        if value.is_positive_definite is False:
+            raise ValueError(f"{name}: must be positive definite")
+        return
+    # Floats: the numeric rule (round-off asymmetry up to sqrt(eps) relative is forgiven).
+    try:
+        arr = np.array(value.evalf(), dtype=np.float64)
+    except (TypeError, ValueError):
+        return  # entries that are not real numbers are refused entry by entry
+    scale = float(np.max(np.abs(arr))) if arr.size else 0.0
+    if float(np.max(np.abs(arr - arr.T), initial=0.0)) > np.sqrt(np.finfo(np.float64).eps) * scale:
+        raise ValueError(f"{name}: must be symmetric")
+    try:
+        np.linalg.cholesky(arr)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name}: must be positive definite") from None

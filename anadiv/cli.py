@@ -15,10 +15,14 @@ Distributions are written as Python-like calls, ``Normal(0, 1)``,
 ``Normal(mu=0, sigma=1)``, ``MultivariateNormal([0, 0], [[1, 0], [0, 2]])``,
 and read with :mod:`ast` (never ``eval``): only family names, ``Mixture``,
 numbers, ``+ - * / **``, lists and the constants ``pi``, ``e``, ``inf`` are
-accepted.
+accepted. Parameters are always validated (the ``validate`` keyword is
+refused), and the reader is bounded so that no input can make it hang or
+exhaust memory: the text length, the nesting depth of the expression, and
+the size of every integer it computes.
 
-Errors (an unknown family, bad parameters, a pair without a closed form) are
-one line on stderr and exit code 2, never a traceback.
+Errors (an unknown family, bad parameters, a pair without a closed form,
+bad options, and any unexpected failure inside the library) are one line
+on stderr and exit code 2, never a traceback.
 
 sympy is imported only by ``derive`` (and ``demo``, which derives a formula).
 """
@@ -32,6 +36,7 @@ import math
 import operator
 import sys
 import textwrap
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -59,8 +64,18 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Pow: operator.pow,
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
-# Larger exponents are a typo or an attempt to make the parser hang.
-_MAX_EXPONENT = 1000
+# Bounds that keep hostile input from hanging the reader or exhausting memory.
+# An integer of more bits than this is far beyond float64 (1024 bits) anyway,
+# so refusing it loses nothing; arithmetic on smaller ones is instant.
+_MAX_INT_BITS = 4096
+# Longer text than this is not a distribution anyone types (a 100 x 100
+# covariance written out in full is about 60,000 characters).
+_MAX_TEXT = 200_000
+# Deeper expressions are not data (a 3-level matrix inside a 2-level Mixture
+# needs about 8); the limit keeps the recursive reader far from Python's own.
+_MAX_DEPTH = 100
+#: The largest --n the estimate command takes (the library's default max_n).
+MAX_SAMPLES = 10**8
 
 
 # Common other names of families (lower case) -> registry name.
@@ -115,7 +130,7 @@ class _Reader:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self.fail(f"expected a number, got {node.value!r}")
-            return node.value
+            return self._bounded(node.value)
         if isinstance(node, ast.Name):
             if node.id.lower() in _CONSTANTS:
                 return _CONSTANTS[node.id.lower()]
@@ -131,10 +146,9 @@ class _Reader:
             left, right = self.value(node.left), self.value(node.right)
             self._require_number(left)
             self._require_number(right)
-            if isinstance(node.op, ast.Pow) and abs(right) > _MAX_EXPONENT:
-                raise self.fail(f"exponent {right!r} is too large")
+            self._check_int_size(node.op, left, right)
             try:
-                return _BINOPS[type(node.op)](left, right)
+                return self._bounded(_BINOPS[type(node.op)](left, right))
             except (ZeroDivisionError, OverflowError) as exc:
                 raise self.fail(f"arithmetic error ({exc})") from None
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -147,6 +161,31 @@ class _Reader:
         if not isinstance(value, (int, float)):
             raise self.fail("arithmetic is only allowed on numbers")
 
+    def _check_int_size(self, op: ast.operator, left: Any, right: Any) -> None:
+        """Refuse an integer product or power before computing it, from the operands' sizes.
+
+        Both operands are bounded already; only ``*`` and ``**`` on two ints
+        can grow the result past the bound (``+``/``-`` add one bit at most,
+        ``/`` gives a float), so only their result size is estimated here.
+        """
+        if not (isinstance(left, int) and isinstance(right, int)):
+            return
+        if isinstance(op, ast.Mult):
+            bits = left.bit_length() + right.bit_length()
+        elif isinstance(op, ast.Pow) and right > 0 and abs(left) > 1:
+            bits = (abs(left).bit_length() - 1) * right  # a lower bound of the result's size
+        else:
+            return
+        if bits > _MAX_INT_BITS:
+            raise self.fail(f"integer result too large (over {_MAX_INT_BITS} bits, about 10**{int(bits * 0.30103)})")
+
+    def _bounded(self, value: Any) -> Any:
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            raise self.fail(f"integer too large (over {_MAX_INT_BITS} bits)")
+        if isinstance(value, complex):  # a negative number to a fractional power
+            raise self.fail(f"arithmetic error (complex result {value!r})")
+        return value
+
     def call(self, node: ast.Call) -> Any:
         if not isinstance(node.func, ast.Name):
             raise self.fail("expected a family name such as Normal(...)")
@@ -156,6 +195,12 @@ class _Reader:
         cls = None if name.lower() == "mixture" else resolve_family(name)
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             raise self.fail("*args and **kwargs are not supported")
+        keywords = [k.arg for k in node.keywords]
+        if "validate" in keywords:
+            raise self.fail("validate: not accepted on the command line (parameters are always validated)")
+        repeated = sorted({k for k in keywords if keywords.count(k) > 1})
+        if repeated:
+            raise self.fail(f"{', '.join(repeated)}: given twice")
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
         if cls is None:
@@ -216,11 +261,35 @@ def parse_distribution(text: str, label: str = "distribution") -> Any:
     >>> parse_distribution("Normal(mu=-1, sigma=1/2)")
     Normal(mu=-1.0, sigma=0.5)
     """
+    if len(text) > _MAX_TEXT:
+        raise CLIError(f"{label}: text too long ({len(text):,} characters; at most {_MAX_TEXT:,})")
+    shown = text if len(text) <= 200 else f"{text[:200]}..."
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # the parser's SyntaxWarnings ("invalid decimal literal") about text that is read anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise CLIError(f"{label}: cannot read {text!r} ({exc.msg})") from None
-    return _Reader(text, label).value(tree.body)
+        raise CLIError(f"{label}: cannot read {shown!r} ({exc.msg})") from None
+    except (RecursionError, MemoryError):  # how the parser gives up on deep nesting
+        raise CLIError(f"{label}: cannot read {shown!r} (nested too deeply)") from None
+    except ValueError as exc:  # an integer literal of over 4300 digits
+        raise CLIError(f"{label}: cannot read {shown!r} ({_first_line(exc)})") from None
+    if _depth(tree.body) > _MAX_DEPTH:
+        raise CLIError(f"{label}: expression nested too deeply (more than {_MAX_DEPTH} levels) in {shown!r}")
+    return _Reader(shown, label).value(tree.body)
+
+
+def _depth(root: ast.AST) -> int:
+    """Depth of a syntax tree, without recursion (the tree may be very deep)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > _MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _family_or_class(text: str, label: str) -> Any:
@@ -300,7 +369,9 @@ def _divergence(args: argparse.Namespace, kind: str) -> int:
 def _discrete(kind: str, vectors: list[list[Any]]) -> Any:
     from . import discrete
 
-    arrays = [np.asarray(v, dtype=float) for v in vectors]
+    from ._validation import as_float_array
+
+    arrays = [as_float_array(v, label) for v, label in zip(vectors, ("P", "Q"))]
     func = {"kl": "kl", "entropy": "entropy", "cross-entropy": "cross_entropy"}[kind]
     return getattr(discrete, func)(*arrays)
 
@@ -333,9 +404,27 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     elif len(args.families) != 2:
         raise CLIError("derive takes one family (entropy) or two (KL, cross-entropy)")
     fams = [_family_or_class(t, label) for t, label in zip(args.families, ("P", "Q"))]
+    _require_same_event(kind, fams)
     derivation = _derive(kind, fams)
     print(render_derivation(derivation, args.format, steps=args.steps, inputs=fams))
     return 0
+
+
+def _require_same_event(kind: str, fams: list[Any]) -> None:
+    """A vector family and a univariate one have no divergence between them: say so plainly."""
+    classes = [f if isinstance(f, type) else type(f) for f in fams]
+    if len(classes) == 2 and bool(classes[0].event_ndim) != bool(classes[1].event_ndim):
+        what = _what(kind, [c.__name__ for c in classes])
+        vector, scalar = (classes[0], classes[1]) if classes[0].event_ndim else (classes[1], classes[0])
+        raise CLIError(
+            f"no such pair: {what} compares a distribution of vectors ({vector.__name__}) with one of "
+            f"single numbers ({scalar.__name__}); both must be of the same kind"
+        )
+
+
+def _what(kind: str, names: list[str]) -> str:
+    return {"kl": f"KL({' || '.join(names)})", "entropy": f"H({names[0]})",
+            "cross-entropy": f"H({', '.join(names)})"}[kind]
 
 
 def _derive(kind: str, fams: list[Any]) -> Any:
@@ -353,8 +442,7 @@ def _derive(kind: str, fams: list[Any]) -> Any:
         head = _first_line(exc).split(";")[0]  # the engine's reason, before its advice
         detail = head[head.index("("):head.rindex(")") + 1] if "(" in head and ")" in head else ""
         names = [f.__name__ if isinstance(f, type) else type(f).__name__ for f in fams]
-        what = {"kl": f"KL({' || '.join(names)})", "entropy": f"H({names[0]})",
-                "cross-entropy": f"H({', '.join(names)})"}[kind]
+        what = _what(kind, names)
         calls = " ".join(f'"{_example_call(f)}"' for f in fams)
         extra = "" if kind == "kl" else f" --kind {kind}"
         raise CLIError(
@@ -363,11 +451,19 @@ def _derive(kind: str, fams: list[Any]) -> Any:
 
 
 def _example_call(fam: Any) -> str:
-    if not isinstance(fam, type):
-        return repr(fam)
+    if not isinstance(fam, type):  # an instance: its own values, in full
+        values = ", ".join(repr(np.asarray(v, dtype=float).tolist()) for v in fam.param_values)
+        return f"{type(fam).__name__}({values})"
     rng = np.random.default_rng(0)
-    values = ", ".join(f"{v:.3g}" for v in fam.random_params(rng))
+    values = ", ".join(_rounded(v) for v in fam.random_params(rng))
     return f"{fam.__name__}({values})"
+
+
+def _rounded(value: Any) -> str:
+    """A parameter for an example command line: 3 significant digits, lists for arrays."""
+    if np.ndim(value) == 0:
+        return f"{float(value):.3g}"
+    return repr(np.vectorize(lambda v: float(f"{v:.3g}"))(np.asarray(value, dtype=float)).tolist())
 
 
 def _title(derivation: Any, inputs: Sequence[Any] | None = None) -> str:
@@ -490,8 +586,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     dists = [parse_distribution(t, label) for t, label in zip(texts, ("P", "Q"))]
     if any(isinstance(d, list) for d in dists):
         raise CLIError("estimate works on continuous distributions; for probability vectors use anadiv kl")
-    if args.n < 2:
-        raise CLIError(f"--n: must be at least 2, got {args.n}")
+    if not 2 <= args.n <= MAX_SAMPLES:
+        raise CLIError(f"--n: must be between 2 and {MAX_SAMPLES:,}, got {args.n}")
+    if args.seed < 0:
+        raise CLIError(f"--seed: must be >= 0, got {args.seed}")
     scale = _log_base(args.base)
     est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method)
     for line in estimate_lines(kind, est, scale, args.digits):
@@ -623,16 +721,27 @@ _DIST_HELP = (
 )
 
 
+def _digits(text: str) -> int:
+    """--digits: 1 to 17 (17 significant digits give every float64 exactly)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 17, got {text!r}") from None
+    if not 1 <= value <= 17:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 17, got {value}")
+    return value
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10 (bans)")
-    p.add_argument("--digits", type=int, default=None,
+    p.add_argument("--digits", type=_digits, default=None,
                    help="significant digits to print (default: all, the shortest exact repr)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``anadiv`` command."""
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=_PROG,
         formatter_class=fmt,
         description="Divergences between probability distributions: derived closed forms, "
@@ -651,7 +760,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="<command>")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
 
     p = sub.add_parser(
         "demo", formatter_class=fmt, help="a short tour: a derived formula, its code, and numbers",
@@ -740,14 +849,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("p", metavar="P", help='a distribution or "Mixture([weights], [components])"')
     p.add_argument("q", metavar="Q", nargs="?", default=None, help="the second distribution (not for --kind entropy)")
     p.add_argument("--kind", choices=KINDS, default="kl", help="what to estimate (default: kl)")
-    p.add_argument("--n", type=int, default=100_000, help="number of samples (default: 100000)")
+    p.add_argument("--n", type=int, default=100_000,
+                   help=f"number of samples, from 2 to {MAX_SAMPLES:,} (default: 100000)")
     p.add_argument("--seed", type=int, default=0, help="random seed, for reproducible numbers (default: 0)")
     p.add_argument("--method", choices=("mc", "qmc", "control"), default="mc",
                    help="mc: plain Monte Carlo (default); qmc: randomized quasi-Monte Carlo (scrambled "
                    "Sobol, t-interval over randomizations); control: control variates")
     p.add_argument("--quad", action="store_true", help="also print the value from numerical integration")
     p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10")
-    p.add_argument("--digits", type=int, default=6, help="significant digits to print (default: 6)")
+    p.add_argument("--digits", type=_digits, default=6, help="significant digits to print (default: 6)")
     p.set_defaults(func=_cmd_estimate)
     return parser
 
@@ -759,8 +869,20 @@ def _version() -> str:
 
 
 def _error(message: str) -> int:
-    print(f"{_PROG}: error: {message}", file=sys.stderr)
+    print(f"{_PROG}: error: {' '.join(message.split())}", file=sys.stderr)
     return 2
+
+
+class _UsageError(Exception):
+    """argparse's complaint about the command line, raised instead of printing and exiting."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors become one line: the message, then the usage."""
+
+    def error(self, message: str) -> Any:  # argparse's hook; it must not return
+        usage = " ".join(self.format_usage().split())
+        raise _UsageError(f"{self.prog}: {message} ({usage})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -777,10 +899,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     0.0
     0
     """
+    with warnings.catch_warnings():
+        # numpy's floating-point warnings say nothing to a command-line user
+        # (the result, or the one-line error, does); other warnings print as
+        # one line each.
+        warnings.filterwarnings("ignore", category=RuntimeWarning,
+                                message="(invalid value|divide by zero|overflow|underflow) encountered")
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    print(f"{_PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, or argparse's own usage error (exit 2)
+    except _UsageError as exc:  # argparse's own usage error, as one line
+        return _error(str(exc))
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help()
@@ -804,6 +944,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a failure inside the library: still one line, no traceback
+        return _error(f"{args.command} failed: {type(exc).__name__}: {_first_line(exc)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

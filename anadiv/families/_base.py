@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import as_float_array, check_finite, check_positive, is_symbolic
+from .._validation import as_float_array, as_sympy, check_finite, check_positive, check_sympy, is_symbolic
 
 #: Every family class, keyed by its lower-case name ("normal", "gamma", ...).
 FAMILIES: dict[str, type["Family"]] = {}
@@ -75,8 +75,18 @@ class Family:
 
     Instances hold parameter values: floats, numpy arrays (a batch that
     broadcasts like numpy) or sympy expressions (a symbolic distribution).
-    Numeric parameters are validated on construction unless
-    ``validate=False`` is passed (for hot loops).
+    Parameter values are validated on construction unless ``validate=False``
+    is passed (for hot loops): each against its constraint, the batch shapes
+    against each other, and the family's joint constraints.
+
+    Whatever ``validate`` says, a parameter must be real numbers or sympy
+    objects: strings and bytes (never parsed or evaluated), bools, complex
+    numbers, datetime64/timedelta64, ``None`` and numbers too large for
+    float64 raise a ``ValueError`` naming the parameter. Once one parameter is
+    a sympy object the distribution is symbolic; its other parameters are
+    converted exactly (an int becomes a sympy ``Integer``), and a value known
+    to break its constraint (a negative number, a symbol declared negative,
+    for a positive parameter) is refused, while one of unknown sign is kept.
     """
 
     #: Lower-case name used by the registry, the CLI and generated modules.
@@ -125,14 +135,22 @@ class Family:
             raise TypeError(f"{type(self).__name__}: missing parameter(s) {', '.join(missing)}")
         self.symbolic: bool = any(is_symbolic(v) for v in values.values())
         if self.symbolic:
-            import sympy  # only reached when the user passed sympy objects
-
-            params = {n: sympy.sympify(values[n]) for n in names}
+            # Never sympy.sympify: it parses (and evaluates) strings.
+            params = {p.name: self._convert_symbolic(p, values[p.name]) for p in self.parameters}
+            if validate:
+                for p in self.parameters:
+                    check_sympy(params[p.name], p.constraint, p.name)
+                self._check_joint_symbolic(params)
         else:
             params = {p.name: self._convert(p, values[p.name]) for p in self.parameters}
             if validate:
                 for p in self.parameters:
                     self._check_param(p, params[p.name])
+                if not self.event_ndim:
+                    for v in params.values():
+                        if v.ndim:  # scalars (the hot path) always broadcast
+                            self._check_broadcast(params)
+                            break
                 self._check_joint(params)
         self._params: dict[str, Any] = params
 
@@ -152,8 +170,47 @@ class Family:
         else:
             check_finite(value, param.name)
 
+    def _check_broadcast(self, params: dict[str, np.ndarray]) -> None:
+        """Batch shapes must broadcast; the message names the first two that do not."""
+        try:
+            np.broadcast_shapes(*(v.shape for v in params.values()))
+        except ValueError:
+            items = list(params.items())
+            for i, (n1, v1) in enumerate(items):
+                for n2, v2 in items[i + 1 :]:
+                    try:
+                        np.broadcast_shapes(v1.shape, v2.shape)
+                    except ValueError:
+                        raise ValueError(
+                            f"{n1}, {n2}: shapes {v1.shape} and {v2.shape} do not broadcast against each other "
+                            f"in {type(self).__name__}"
+                        ) from None
+            raise  # pragma: no cover - some pair always fails when all of them together do
+
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         """Constraints linking several parameters; override where needed."""
+
+    @classmethod
+    def _convert_symbolic(cls, param: Param, value: Any) -> Any:
+        converted = as_sympy(value, param.name)
+        if cls.event_ndim == 0:
+            import sympy
+
+            if not isinstance(converted, sympy.Expr) or isinstance(converted, sympy.MatrixExpr):
+                if not is_symbolic(value):
+                    got = f"shape {np.shape(value)}"
+                elif hasattr(value, "shape"):
+                    got = f"a {type(value).__name__} of shape {tuple(value.shape)}"
+                else:
+                    got = f"a {type(value).__name__}"
+                raise ValueError(
+                    f"{param.name}: a symbolic {cls.__name__} takes scalar parameters (numbers or sympy "
+                    f"expressions), got {got}"
+                )
+        return converted
+
+    def _check_joint_symbolic(self, params: dict[str, Any]) -> None:
+        """Joint constraints that sympy can decide for symbolic parameters; override where needed."""
 
     def __getattr__(self, item: str) -> Any:
         params = self.__dict__.get("_params")

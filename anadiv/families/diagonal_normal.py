@@ -81,7 +81,8 @@ class DiagonalNormal(Family):
             shape = np.broadcast_shapes(params["mean"].shape, params["scale"].shape)
         except ValueError:
             raise ValueError(
-                f"mean, scale: shapes {params['mean'].shape} and {params['scale'].shape} do not broadcast"
+                f"mean, scale: shapes {params['mean'].shape} and {params['scale'].shape} do not broadcast "
+                "against each other in DiagonalNormal"
             ) from None
         if len(shape) == 0:
             raise ValueError("mean, scale: need shape (..., d); both are scalars")

@@ -49,6 +49,11 @@ class Uniform(Family):
         if not np.all(low < high):
             raise ValueError("low, high: need low < high for every element")
 
+    def _check_joint_symbolic(self, params: dict[str, Any]) -> None:
+        # Refused only when sympy can tell; an undecided sign is left to the engine.
+        if (params["high"] - params["low"]).is_positive is False:
+            raise ValueError(f"low, high: need low < high, got low={params['low']}, high={params['high']}")
+
     @staticmethod
     def _np_logpdf(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
         inside = (x >= low) & (x <= high)
