@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import NoClosedFormError
+from .errors import NoClosedFormError, QuadratureError, UnreliableIntervalError
 from .families import FAMILIES, Family, Param
 from .families import *  # noqa: F401,F403  (the family classes)
 from .families import __all__ as _family_names
@@ -60,6 +60,8 @@ __all__ = [
     "Family",
     "Param",
     "NoClosedFormError",
+    "QuadratureError",
+    "UnreliableIntervalError",
     *[n for n in _family_names if n not in ("FAMILIES", "Family", "Param")],
     *_LAZY,
     *_SUBMODULES,

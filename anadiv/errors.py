@@ -10,3 +10,13 @@ class NoClosedFormError(NotImplementedError):
     Carlo, ``kl_quad`` for numerical integration, or the Gaussian-mixture
     approximations).
     """
+
+
+class QuadratureError(ArithmeticError):
+    """Quadrature cannot give the value to the accuracy it promises (the message says why)."""
+
+
+class UnreliableIntervalError(ValueError):
+    """Raised by :meth:`anadiv.Estimate.ci` when the estimate's standard error is not valid
+    (a heavy tail: the variance of the integrand is infinite or not estimable; see
+    ``Estimate.warning``)."""

@@ -84,6 +84,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .errors import UnreliableIntervalError
 from ._validation import check_count, check_seed, check_tol
 from .families._base import Family
 from .mixture import Mixture, _is_gaussian, gaussian_params
@@ -173,10 +174,6 @@ class Estimate:
 #: Upper bound on n and max_n: 1e12 samples already take hours; larger values are
 #: almost always a typo (``10**26``) and would run without bound.
 _MAX_SAMPLES = 10**12
-
-
-class UnreliableIntervalError(ValueError):
-    """Raised by :meth:`Estimate.ci` when the estimate's standard error is not valid."""
 
 
 class _InfiniteTarget(Exception):

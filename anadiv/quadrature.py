@@ -79,6 +79,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .errors import QuadratureError
 from ._validation import check_count, check_tol
 from .families._base import Family
 from .mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
@@ -392,10 +393,6 @@ def _tail_diverges(kind: str, p: Any, q: Any, edges: list[float] | None = None) 
     """
     left, right = _scan_tails(kind, p, q)
     return left.diverges or right.diverges
-
-
-class QuadratureError(ArithmeticError):
-    """Quadrature cannot give the value to the accuracy it promises (the message says why)."""
 
 
 def _check_precision(precision: str) -> None:

@@ -79,7 +79,7 @@ def test_beyond_the_float_range_is_inf_and_a_kl_is_never_negative():
 def test_precision_spans_every_parameter():
     # 1.7e-70 + 5.5e275 rounds to 5.5e275 below ~350 digits at any two precisions alike
     first = _refine._precisions([1.7e-70, 5.5e275])[0]
-    assert first >= 34 + 275 + 345
+    assert first >= 34 + 345
     value = _refine.exact_value(lambda mp, a, b: mp.log((a + b) / b) * 1e70, [1.7e-70, 5.5e275], "cross_entropy")
     assert value == pytest.approx(1.7e-70 / 5.5e275 * 1e70, rel=1e-14)
 
@@ -97,7 +97,7 @@ def _univariate_entries():
     for kind in ("kl", "cross_entropy", "entropy"):
         for key, (module, fname, status) in _index.REGISTRY[kind].items():
             names = key if isinstance(key, tuple) else (key,)
-            if not any(FAMILIES[n].parameters[0].constraint == "pd_matrix" for n in names):
+            if not any(p.constraint == "pd_matrix" for n in names for p in FAMILIES[n].parameters):
                 yield kind, module, fname, status
 
 
