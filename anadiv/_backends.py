@@ -170,6 +170,16 @@ def _d_digamma_diff(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
     return -xp.polygamma(1, a), xp.polygamma(1, b)
 
 
+def _d_lgamma_diff_d(xp: Any, a: Any, d: Any) -> tuple[Any, ...]:
+    psi_b = xp.digamma(a + d)
+    return psi_b - xp.digamma(a), psi_b
+
+
+def _d_digamma_diff_d(xp: Any, a: Any, d: Any) -> tuple[Any, ...]:
+    tri_b = xp.polygamma(1, a + d)
+    return tri_b - xp.polygamma(1, a), tri_b
+
+
 def _d_lgamma_bregman(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
     # d/da = -(b - a) psi'(a); d/db = psi(b) - psi(a)
     return -(b - a) * xp.polygamma(1, a), xp.digamma(b) - xp.digamma(a)
@@ -215,6 +225,8 @@ _GAMMA_HELPER_GRADS: dict[str, Callable[..., tuple[Any, ...]]] = {
     "lgamma_mpsi": _d_lgamma_mpsi,
     "lgamma_diff": _d_lgamma_diff,
     "digamma_diff": _d_digamma_diff,
+    "lgamma_diff_d": _d_lgamma_diff_d,
+    "digamma_diff_d": _d_digamma_diff_d,
     "lgamma_bregman": _d_lgamma_bregman,
     "lgamma_bregman_d": _d_lgamma_bregman_d,
     "gamma_bregman": _d_gamma_bregman,

@@ -200,6 +200,9 @@ def _agree(a: Any, b: Any) -> bool:
         return a == b
     if a == b:
         return True
+    big = mpmath.mpf(np.finfo(np.float64).max)
+    if abs(a) > big and abs(b) > big and mpmath.sign(a) == mpmath.sign(b):
+        return True  # both round to the same infinity
     return abs(a - b) <= abs(a) * mpmath.mpf(2) ** -64
 
 

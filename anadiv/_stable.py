@@ -627,6 +627,44 @@ def lgamma_diff(a: Any, b: Any) -> Any:
     return _two_branch(a, b, b - a, _lgamma_diff_near, far)
 
 
+def lgamma_diff_d(a: Any, d: Any) -> Any:
+    r"""``lgamma(a + d) - lgamma(a)`` from ``a`` and the exact increment ``d``.
+
+    The same as :func:`lgamma_diff` but ``a + d`` is never rounded before use:
+    with ``a = 1e300`` and ``d = 2.9`` the float sum is ``a`` again, yet the
+    difference is about ``d log a = 2000`` (the near branch works from ``d``).
+
+    Examples
+    --------
+    >>> float(lgamma_diff_d(1e300, 2.0))  # doctest: +ELLIPSIS
+    1381.55...
+    """
+    a, d = _floats(a, d)
+
+    def far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+        sp = _special()
+        return sp.gammaln(b) - sp.gammaln(a)
+
+    return _two_branch(a, a + d, d, _lgamma_diff_near, far)
+
+
+def digamma_diff_d(a: Any, d: Any) -> Any:
+    r"""``digamma(a + d) - digamma(a)`` from ``a`` and the exact increment ``d``.
+
+    Examples
+    --------
+    >>> float(digamma_diff_d(1e300, 2.0))  # doctest: +ELLIPSIS
+    2e-300
+    """
+    a, d = _floats(a, d)
+
+    def far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+        sp = _special()
+        return sp.digamma(b) - sp.digamma(a)
+
+    return _two_branch(a, a + d, d, _digamma_diff_near, far)
+
+
 def digamma_diff(a: Any, b: Any) -> Any:
     r"""``digamma(b) - digamma(a)`` for positive arguments, without cancellation when close.
 

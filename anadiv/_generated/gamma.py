@@ -510,7 +510,7 @@ def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     t2 = shape_2*xp.log(rate_1)
     t3 = shape_2*xp.log(scale_2)
     t4 = t2 + t3
-    t5 = xp.exp(-t4 + xp._stable.lgamma_diff(shape_1, shape_1 + shape_2))
+    t5 = xp.exp(-t4 + xp._stable.lgamma_diff_d(shape_1, shape_2))
     return xp._refine.checked('kl', t0 + t1 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5), _kl_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
 
 
@@ -928,7 +928,7 @@ def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     t3 = shape_2 - 1
     t4 = t2*t3
     t5 = -t3*xp.digamma(shape_1)
-    t6 = xp.exp(-shape_2*t2 - t0 + xp._stable.lgamma_diff(shape_1, shape_1 + shape_2))
+    t6 = xp.exp(-shape_2*t2 - t0 + xp._stable.lgamma_diff_d(shape_1, shape_2))
     return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
 
 
