@@ -456,13 +456,12 @@ def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*xp.log(df_2)
     t1 = -xp.log(scale_1)
-    t2 = (1/2)*df_2
-    t3 = xp._stable.lgamma_diff(t2 + 1/2, t2)
-    t4 = xp.log(scale_2)
-    t5 = 1/(df_2*scale_2**2)
-    t6 = (1/2)*xp.log1p(scale_1**2*t5 + t5*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
-    t7 = df_2*t6 + t6
-    return xp._refine.checked('kl', t0 + t1 + t3 + t4 + t7 - 1.9586593040445908, t7 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 1.9586593040445908, _kl_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
+    t2 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t3 = xp.log(scale_2)
+    t4 = 1/(df_2*scale_2**2)
+    t5 = (1/2)*xp.log1p(scale_1**2*t4 + t4*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    t6 = df_2*t5 + t5
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t6 - 1.9586593040445908, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.9586593040445908, _kl_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
 
 
 def _kl_cauchy_studentt_exact(mpmath, loc_1, scale_1, df_2, loc_2, scale_2):
@@ -908,13 +907,12 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*xp.log(df_2)
-    t1 = (1/2)*df_2
-    t2 = xp._stable.lgamma_diff(t1 + 1/2, t1)
-    t3 = xp.log(scale_2)
-    t4 = 1/(df_2*scale_2**2)
-    t5 = (1/2)*xp.log1p(scale_1**2*t4 + t4*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
-    t6 = df_2*t5 + t5 + 0.5723649429247001
-    return xp._refine.checked('cross_entropy', t0 + t2 + t3 + t6, t6 + xp.abs(t0) + xp.abs(t2) + xp.abs(t3), _cross_entropy_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
+    t1 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t2 = xp.log(scale_2)
+    t3 = 1/(df_2*scale_2**2)
+    t4 = (1/2)*xp.log1p(scale_1**2*t3 + t3*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+    t5 = df_2*t4 + t4 + 0.5723649429247001
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t5, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
 
 
 def _cross_entropy_cauchy_studentt_exact(mpmath, loc_1, scale_1, df_2, loc_2, scale_2):

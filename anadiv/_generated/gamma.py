@@ -259,7 +259,7 @@ def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     t2 = -xp._stable.lgamma_mpsi(shape_1, 1)
     t3 = (1/scale_2)
     t4 = -t3*(loc_2*rate_1 - shape_1)/rate_1
-    t5 = xp.exp(loc_2*t3 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t3))
+    t5 = xp.exp(loc_2*t3 + shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t3, -t3))
     return xp._refine.checked('kl', t0 + t1 + t2 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _kl_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
 
 
@@ -683,7 +683,7 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     t0 = xp.log(scale_2)
     t1 = (1/scale_2)
     t2 = -t1*(loc_2*rate_1 - shape_1)/rate_1
-    t3 = xp.exp(loc_2*t1 + shape_1*xp._stable.log_ratio(rate_1, rate_1 + t1))
+    t3 = xp.exp(loc_2*t1 + shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t1, -t1))
     return xp._refine.checked('cross_entropy', t0 + t2 + t3, xp.abs(t0) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
 
 

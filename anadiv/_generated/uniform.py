@@ -669,30 +669,29 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     xp = namespace(low_1, high_1, df_2, loc_2, scale_2)
     t0 = xp.log(scale_2)
     t1 = (1/2)*xp.log(df_2)
-    t2 = -low_1
-    t3 = high_1 + t2
-    t4 = -xp.log(t3)
-    t5 = (1/2)*df_2
-    t6 = xp._stable.lgamma_diff(t5 + 1/2, t5)
-    t7 = high_1 - loc_2
-    t8 = xp.sqrt(df_2)
-    t9 = 1/(scale_2*t8)
-    t10 = xp._stable.atanmx(t7*t9)
-    t11 = (1/t3)
-    t12 = scale_2*t11
-    t13 = t12*t8
-    t14 = t10*t13
-    t15 = xp.power(df_2, 3/2)*t12
-    t16 = t10*t15
-    t17 = -loc_2 - t2
-    t18 = xp._stable.atanmx(-t17*t9)
-    t19 = t13*t18
-    t20 = t15*t18
-    t21 = 1/(df_2*scale_2**2)
-    t22 = t7*xp.log1p(t21*t7**2)
-    t23 = t17*xp.log1p(t17**2*t21)
-    t24 = (1/2)*t11*(df_2*t22 - df_2*t23 + t22 - t23)
-    return xp._refine.checked('kl', t0 + t1 + t14 + t16 + t19 + t20 + t24 + t4 + t6 + 0.5723649429247001, xp.abs(t0) + xp.abs(t1) + xp.abs(t14) + xp.abs(t16) + xp.abs(t19) + xp.abs(t20) + xp.abs(t24) + xp.abs(t4) + xp.abs(t6) + 0.5723649429247001, _kl_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
+    t2 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t3 = -low_1
+    t4 = high_1 + t3
+    t5 = -xp.log(t4)
+    t6 = high_1 - loc_2
+    t7 = xp.sqrt(df_2)
+    t8 = 1/(scale_2*t7)
+    t9 = xp._stable.atanmx(t6*t8)
+    t10 = (1/t4)
+    t11 = scale_2*t10
+    t12 = t11*t7
+    t13 = t12*t9
+    t14 = xp.power(df_2, 3/2)*t11
+    t15 = t14*t9
+    t16 = -loc_2 - t3
+    t17 = xp._stable.atanmx(-t16*t8)
+    t18 = t12*t17
+    t19 = t14*t17
+    t20 = 1/(df_2*scale_2**2)
+    t21 = t6*xp.log1p(t20*t6**2)
+    t22 = t16*xp.log1p(t16**2*t20)
+    t23 = (1/2)*t10*(df_2*t21 - df_2*t22 + t21 - t22)
+    return xp._refine.checked('kl', t0 + t1 + t13 + t15 + t18 + t19 + t2 + t23 + t5 + 0.5723649429247001, xp.abs(t0) + xp.abs(t1) + xp.abs(t13) + xp.abs(t15) + xp.abs(t18) + xp.abs(t19) + xp.abs(t2) + xp.abs(t23) + xp.abs(t5) + 0.5723649429247001, _kl_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
 
 
 def _kl_uniform_studentt_exact(mpmath, low_1, high_1, df_2, loc_2, scale_2):
@@ -1376,28 +1375,27 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     xp = namespace(low_1, high_1, df_2, loc_2, scale_2)
     t0 = xp.log(scale_2)
     t1 = (1/2)*xp.log(df_2)
-    t2 = (1/2)*df_2
-    t3 = xp._stable.lgamma_diff(t2 + 1/2, t2)
-    t4 = high_1 - loc_2
-    t5 = xp.sqrt(df_2)
-    t6 = 1/(scale_2*t5)
-    t7 = xp._stable.atanmx(t4*t6)
-    t8 = -low_1
-    t9 = (1/(high_1 + t8))
-    t10 = scale_2*t9
-    t11 = t10*t5
-    t12 = t11*t7
-    t13 = xp.power(df_2, 3/2)*t10
-    t14 = t13*t7
-    t15 = -loc_2 - t8
-    t16 = xp._stable.atanmx(-t15*t6)
-    t17 = t11*t16
-    t18 = t13*t16
-    t19 = 1/(df_2*scale_2**2)
-    t20 = t4*xp.log1p(t19*t4**2)
-    t21 = t15*xp.log1p(t15**2*t19)
-    t22 = (1/2)*t9*(df_2*t20 - df_2*t21 + t20 - t21)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t12 + t14 + t17 + t18 + t22 + t3 + 0.5723649429247001, xp.abs(t0) + xp.abs(t1) + xp.abs(t12) + xp.abs(t14) + xp.abs(t17) + xp.abs(t18) + xp.abs(t22) + xp.abs(t3) + 0.5723649429247001, _cross_entropy_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
+    t2 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t3 = high_1 - loc_2
+    t4 = xp.sqrt(df_2)
+    t5 = 1/(scale_2*t4)
+    t6 = xp._stable.atanmx(t3*t5)
+    t7 = -low_1
+    t8 = (1/(high_1 + t7))
+    t9 = scale_2*t8
+    t10 = t4*t9
+    t11 = t10*t6
+    t12 = xp.power(df_2, 3/2)*t9
+    t13 = t12*t6
+    t14 = -loc_2 - t7
+    t15 = xp._stable.atanmx(-t14*t5)
+    t16 = t10*t15
+    t17 = t12*t15
+    t18 = 1/(df_2*scale_2**2)
+    t19 = t3*xp.log1p(t18*t3**2)
+    t20 = t14*xp.log1p(t14**2*t18)
+    t21 = (1/2)*t8*(df_2*t19 - df_2*t20 + t19 - t20)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t11 + t13 + t16 + t17 + t2 + t21 + 0.5723649429247001, xp.abs(t0) + xp.abs(t1) + xp.abs(t11) + xp.abs(t13) + xp.abs(t16) + xp.abs(t17) + xp.abs(t2) + xp.abs(t21) + 0.5723649429247001, _cross_entropy_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
 
 
 def _cross_entropy_uniform_studentt_exact(mpmath, low_1, high_1, df_2, loc_2, scale_2):

@@ -41,6 +41,9 @@ __all__ = [
     "powm1mlog",
     "lgamma_diff",
     "digamma_diff",
+    "lgamma_diff_d",
+    "digamma_diff_d",
+    "with_increments",
     "lgamma_bregman",
     "lgamma_bregman_d",
     "gamma_bregman",
@@ -331,6 +334,64 @@ class digamma_diff(StableHelper):
         return -polygamma(1, a) if argindex == 1 else polygamma(1, b)
 
 
+class lgamma_diff_d(StableHelper):
+    r""":math:`\log\Gamma(a + d) - \log\Gamma(a)`: :class:`lgamma_diff` given the increment
+    ``d`` (the float sum ``a + d`` may round to ``a``; see :func:`with_increments`)."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, d: Any) -> Any:
+        return loggamma(a + d) - loggamma(a)
+
+    @staticmethod
+    def _mp(a: Any, d: Any) -> Any:
+        return mpmath.loggamma(a + d) - mpmath.loggamma(a)
+
+
+class digamma_diff_d(StableHelper):
+    r""":math:`\psi(a + d) - \psi(a)`: :class:`digamma_diff` given the increment ``d``."""
+
+    nargs = 2
+
+    @staticmethod
+    def _elementary(a: Any, d: Any) -> Any:
+        return digamma(a + d) - digamma(a)
+
+    @staticmethod
+    def _mp(a: Any, d: Any) -> Any:
+        return mpmath.digamma(a + d) - mpmath.digamma(a)
+
+
+def _cancels(a: Any, b: Any, d: Any) -> bool:
+    """True when ``d = b - a`` has fewer summands than ``a`` and ``b`` together (a common summand cancelled)."""
+    return len(sympy.Add.make_args(d)) < len(sympy.Add.make_args(a)) + len(sympy.Add.make_args(b))
+
+
+def with_increments(expr: Any) -> Any:
+    """Give helpers of two close arguments their exact increment where it is simpler.
+
+    ``lgamma_diff(a, a + k)`` becomes ``lgamma_diff_d(a, k)``, ``digamma_diff``
+    likewise, and ``log_ratio(r, r + t)`` becomes ``log_ratio_d(r, r + t, -t)``:
+    in floats ``a + k`` is rounded (to ``a`` itself at ``a = 1e300``), and the
+    helper would see an increment with the rounding error of ``a``.
+    """
+
+    def lg(a: Any, b: Any) -> Any:
+        d = sympy.expand(b - a)
+        return lgamma_diff_d(a, d) if _cancels(a, b, d) else lgamma_diff(a, b)
+
+    def dg(a: Any, b: Any) -> Any:
+        d = sympy.expand(b - a)
+        return digamma_diff_d(a, d) if _cancels(a, b, d) else digamma_diff(a, b)
+
+    def lr(a: Any, b: Any) -> Any:
+        d = sympy.expand(a - b)
+        return log_ratio_d(a, b, d) if _cancels(a, b, d) else log_ratio(a, b)
+
+    return expr.replace(lgamma_diff, lg).replace(digamma_diff, dg).replace(log_ratio, lr)
+
+
 class lgamma_bregman(StableHelper):
     r""":math:`\log\Gamma(b) - \log\Gamma(a) - (b-a)\psi(a)`."""
 
@@ -414,7 +475,7 @@ class beta_bregman(StableHelper):
 #: Every helper by name (the names of the numpy functions in anadiv._stable).
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
-    for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff,
+    for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
                 lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx)
 }

@@ -225,20 +225,9 @@ class XpPrinter(SciPyPrinter):
         return out
 
     def _print_Function(self, expr: Any) -> str:
-        name = type(expr).__name__
-        if name in _WITH_INCREMENT and is_helper(type(expr)):
-            a, b = expr.args
-            d = sympy.expand(b - a)
-            if sympy.count_ops(d) < sympy.count_ops(b):
-                # f(a, a + d): the float sum a + d may round to a; pass d itself
-                return f"xp._stable.{name}_d({self._print(a)}, {self._print(d)})"
         if is_helper(type(expr)):
             return f"xp._stable.{type(expr).__name__}({', '.join(self._print(a) for a in expr.args)})"
         return super()._print_Function(expr)
-
-
-#: Helpers ``f(a, b)`` that have a twin ``f_d(a, d)`` taking the increment ``d = b - a``.
-_WITH_INCREMENT = ("lgamma_diff", "digamma_diff")
 
 
 def constants_to_floats(expr: Any) -> Any:

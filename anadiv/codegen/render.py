@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy
 
+from .helpers import with_increments
 from .printer import XpPrinter, constants_to_floats, guard_piecewise_branches
 from .refine import cancellation_scale, exact_name, exact_source
 
@@ -308,7 +309,7 @@ def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str 
     if not free:
         lines.append(f"    return xp.full({printer.doprint(expr)}, {', '.join(args)})")
         return lines
-    expr = guard_piecewise_branches(expr)
+    expr = guard_piecewise_branches(with_increments(expr))
     checked = kind is not None and fname is not None
     scale = cancellation_scale(expr) if checked else None
     temps = sympy.numbered_symbols("t")
