@@ -42,11 +42,7 @@ BOUNDS: dict[tuple[str, ...], tuple[float, str]] = {
 }
 
 #: pairs where float64 and/or the 60-digit reference fail on part of the grid (xfail, strict).
-KNOWN_FAILURES: dict[tuple[str, ...], str] = {
-    ("kl", "weibull", "laplace"): "shape ~2e3: (loc/scale)**shape inside lowergamma; the float result is not "
-                                  "finite where the reference is (unresolved)",
-    ("cross_entropy", "weibull", "laplace"): "as KL(Weibull || Laplace)",
-}
+KNOWN_FAILURES: dict[tuple[str, ...], str] = {}
 
 
 def _cases() -> list[tuple[str, tuple[str, ...]]]:

@@ -35,14 +35,8 @@ from anadiv.families import FAMILIES
 
 #: Relative-error bounds looser than 1e-12, per (kind, pair), within +-8 decades;
 #: docs/accuracy.md gives the reason for each. Keep in step with that page.
-BOUNDS: dict[tuple[str, tuple[str, ...]], float] = {
-    # lgamma(shape_1 + shape_2) - lgamma(shape_1): the float sum shape_1 + shape_2
-    # rounds before the helper sees it (shape_1 >> shape_2), an error times log(shape_1)
-    ("kl", ("gamma", "weibull")): 2e-7,
-    ("cross_entropy", ("gamma", "weibull")): 2e-7,
-    ("kl", ("beta", "weibull")): 1e-7,
-    ("cross_entropy", ("beta", "weibull")): 1e-7,
-}
+BOUNDS: dict[tuple[str, tuple[str, ...]], float] = {}
+
 #: Bounds at the extremes of the float range (a parameter at 1e-300 or 1e300), where
 #: looser than the pair's bound; docs/accuracy.md gives the reason for each.
 EXTREME_BOUNDS: dict[tuple[str, tuple[str, ...]], float] = {

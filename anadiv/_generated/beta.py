@@ -539,10 +539,9 @@ def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
     t1 = -xp.log(shape_2)
     t2 = -xp._stable.lgamma_mpsi(a_1, shape_2)
     t3 = -xp._stable.lgamma_mpsi(b_1, 1)
-    t4 = a_1 + b_1
-    t5 = xp._stable.lgamma_mpsi(t4, shape_2 + 1)
-    t6 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) + xp._stable.lgamma_diff_d(shape_2 + t4, -b_1))
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), _kl_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+    t4 = xp._stable.lgamma_mpsi(a_1 + b_1, shape_2 + 1)
+    t5 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) - xp._stable.lgamma_diff_d(a_1 + shape_2, b_1))
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), _kl_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
 
 
 def _kl_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
@@ -962,10 +961,9 @@ def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
     t1 = -xp.log(shape_2)
     t2 = shape_2 - 1
     t3 = -t2*xp.digamma(a_1)
-    t4 = a_1 + b_1
-    t5 = t2*xp.digamma(t4)
-    t6 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) + xp._stable.lgamma_diff_d(shape_2 + t4, -b_1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+    t4 = t2*xp.digamma(a_1 + b_1)
+    t5 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) - xp._stable.lgamma_diff_d(a_1 + shape_2, b_1))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
 
 
 def _cross_entropy_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):

@@ -455,8 +455,8 @@ def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*xp.log(df_2)
-    t1 = -xp.log(scale_1)
-    t2 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t1 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
+    t2 = -xp.log(scale_1)
     t3 = xp.log(scale_2)
     t4 = 1/(df_2*scale_2**2)
     t5 = (1/2)*xp.log1p(scale_1**2*t4 + t4*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
@@ -907,7 +907,7 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
     t0 = (1/2)*xp.log(df_2)
-    t1 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t1 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
     t2 = xp.log(scale_2)
     t3 = 1/(df_2*scale_2**2)
     t4 = (1/2)*xp.log1p(scale_1**2*t3 + t3*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))

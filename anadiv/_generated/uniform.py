@@ -669,7 +669,7 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     xp = namespace(low_1, high_1, df_2, loc_2, scale_2)
     t0 = xp.log(scale_2)
     t1 = (1/2)*xp.log(df_2)
-    t2 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t2 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
     t3 = -low_1
     t4 = high_1 + t3
     t5 = -xp.log(t4)
@@ -1375,7 +1375,7 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     xp = namespace(low_1, high_1, df_2, loc_2, scale_2)
     t0 = xp.log(scale_2)
     t1 = (1/2)*xp.log(df_2)
-    t2 = xp._stable.lgamma_diff_d((1/2)*(df_2 + 1), -1/2)
+    t2 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
     t3 = high_1 - loc_2
     t4 = xp.sqrt(df_2)
     t5 = 1/(scale_2*t4)

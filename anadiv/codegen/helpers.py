@@ -363,33 +363,46 @@ class digamma_diff_d(StableHelper):
         return mpmath.digamma(a + d) - mpmath.digamma(a)
 
 
-def _cancels(a: Any, b: Any, d: Any) -> bool:
-    """True when ``d = b - a`` has fewer summands than ``a`` and ``b`` together (a common summand cancelled)."""
-    return len(sympy.Add.make_args(d)) < len(sympy.Add.make_args(a)) + len(sympy.Add.make_args(b))
+def _within(small: Any, big: Any) -> bool:
+    """True when every summand of ``small`` is a summand of ``big`` and ``big`` has more."""
+    inner, outer = sympy.Add.make_args(small), list(sympy.Add.make_args(big))
+    for term in inner:
+        if term not in outer:
+            return False
+        outer.remove(term)
+    return bool(outer)
 
 
 def with_increments(expr: Any) -> Any:
-    """Give helpers of two close arguments their exact increment where it is simpler.
+    """Give helpers of two close arguments their exact increment.
 
-    ``lgamma_diff(a, a + k)`` becomes ``lgamma_diff_d(a, k)``, ``digamma_diff``
+    ``lgamma_diff(a, a + k)`` becomes ``lgamma_diff_d(a, k)`` (and
+    ``lgamma_diff(a + k, a)`` becomes ``-lgamma_diff_d(a, k)``), ``digamma_diff``
     likewise, and ``log_ratio(r, r + t)`` becomes ``log_ratio_d(r, r + t, -t)``:
     in floats ``a + k`` is rounded (to ``a`` itself at ``a = 1e300``), and the
-    helper would see an increment with the rounding error of ``a``.
+    helper would see an increment with the rounding error of ``a``. The
+    smaller argument is always the base, so ``base + increment`` is a sum of
+    the original summands, never a cancelling difference.
     """
 
-    def lg(a: Any, b: Any) -> Any:
-        d = sympy.expand(b - a)
-        return lgamma_diff_d(a, d) if _cancels(a, b, d) else lgamma_diff(a, b)
+    def with_base(plain: Any, incremented: Any) -> Any:
+        def rewrite(a: Any, b: Any) -> Any:
+            if _within(a, b):
+                return incremented(a, sympy.Add(*[t for t in sympy.Add.make_args(b) if t not in sympy.Add.make_args(a)]))
+            if _within(b, a):
+                return -incremented(b, sympy.Add(*[t for t in sympy.Add.make_args(a) if t not in sympy.Add.make_args(b)]))
+            return plain(a, b)
 
-    def dg(a: Any, b: Any) -> Any:
-        d = sympy.expand(b - a)
-        return digamma_diff_d(a, d) if _cancels(a, b, d) else digamma_diff(a, b)
+        return rewrite
 
     def lr(a: Any, b: Any) -> Any:
-        d = sympy.expand(a - b)
-        return log_ratio_d(a, b, d) if _cancels(a, b, d) else log_ratio(a, b)
+        if _within(a, b) or _within(b, a):
+            return log_ratio_d(a, b, sympy.expand(a - b))
+        return log_ratio(a, b)
 
-    return expr.replace(lgamma_diff, lg).replace(digamma_diff, dg).replace(log_ratio, lr)
+    return (expr.replace(lgamma_diff, with_base(lgamma_diff, lgamma_diff_d))
+            .replace(digamma_diff, with_base(digamma_diff, digamma_diff_d))
+            .replace(log_ratio, lr))
 
 
 class lgamma_bregman(StableHelper):
