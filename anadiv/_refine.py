@@ -118,6 +118,8 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
         if not all(map(math.isfinite, floats)):
             return value
         out = exact_value(exact, floats, kind)
+        if math.isnan(out):
+            return value  # the exact form failed too: the float result is all there is
         if isinstance(value, float):
             return out
         with np.errstate(over="ignore"):
@@ -134,7 +136,9 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     out = value.copy() if any(value is p for p in params) else value
     with np.errstate(over="ignore"):
         for i in zip(*np.nonzero(bad)):
-            out[i] = exact_value(exact, [float(a[i]) for a in args], kind)
+            exact_i = exact_value(exact, [float(a[i]) for a in args], kind)
+            if not math.isnan(exact_i):  # the exact form failed too: keep the float result
+                out[i] = exact_i
     return out
 
 
@@ -154,7 +158,7 @@ def exact_value(exact: Callable[..., Any], params: list[float], kind: str) -> fl
         with mpmath.workdps(dps):
             try:
                 value = exact(MP, *[mpmath.mpf(p) for p in params])
-            except (ZeroDivisionError, ValueError, OverflowError):
+            except (ZeroDivisionError, ValueError, OverflowError, MemoryError):
                 value = mpmath.nan
             value = _real(value, dps)
             if prev is not None and _agree(value, prev):
@@ -248,6 +252,16 @@ class _MP:
             pole = -1 / x if n == 0 else 1 / x**2
             return pole + _lgamma1p_series(x, int(n) + 1)
         return mpmath.polygamma(n, x)
+
+    @staticmethod
+    def ei(x: Any) -> Any:
+        """Exponential integral; below ``-10 prec`` its value ``~ e^x / x`` is under every
+        digit kept (mpmath would try to expand ``e^x`` at ``x = -e^(8e7)`` and not return)."""
+        import mpmath
+
+        if x < -10 * mpmath.mp.prec:
+            return mpmath.mpf(0)
+        return mpmath.ei(x)
 
     @staticmethod
     def betainc_reg(a: Any, b: Any, x1: Any, x2: Any) -> Any:

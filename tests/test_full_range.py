@@ -83,7 +83,7 @@ def _reference(kind: str, names: tuple[str, ...]):
     # test_refine) stand in for those three
     from anadiv._refine import MP
 
-    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma}
+    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei}
     f = sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
 
     def ref(point: tuple[float, ...]) -> mpmath.mpf:
