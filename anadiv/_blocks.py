@@ -164,10 +164,11 @@ def elementwise(kernel: Callable[..., Any] | None = None, *, event_ndim: int = 0
 
     @functools.wraps(kernel)
     def blocked(*args: Any) -> Any:
-        if float in map(type, args):
+        if all(type(a) is float for a in args):
             # Python float ** 2 raises OverflowError where numpy gives inf (which the
-            # generated code's result check then recomputes exactly)
-            args = tuple(np.float64(a) if type(a) is float else a for a in args)
+            # generated code's result check then recomputes exactly); only an all-float
+            # call: beside a float32 array a Python float must stay weak (NEP 50)
+            args = tuple(map(np.float64, args))
         if _split_size(args):
             return _run(kernel, args, event_ndim)
         return kernel(*args)

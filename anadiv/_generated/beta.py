@@ -288,39 +288,46 @@ def kl_beta_laplace(a_1, b_1, loc_2, scale_2):
     """
     xp = namespace(a_1, b_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = a_1 + b_1
-        t1 = 1/(scale_2*t0)
-        t2 = -a_1
-        t3 = (loc_2 <= 0)
-        t4 = xp.where(t3, loc_2, -1)
-        t5 = -t1*(a_1*t4 + b_1*t4 + t2)
-        t6 = -xp._stable.lgamma_mpsi(a_1, 1)
-        t7 = -xp._stable.lgamma_mpsi(b_1, 1)
-        t8 = xp._stable.lgamma_mpsi(t0, 2)
-        t9 = xp.log(scale_2)
-        t10 = t6 + t7 + t8 + t9 + 0.6931471805599453
-        t11 = (loc_2 >= 1)
-        t12 = xp.where(t11, loc_2, 2)
-        t13 = t1*(a_1*t12 + b_1*t12 + t2)
-        t14 = xp.beta(a_1, b_1)
-        t15 = scale_2*t14
-        t16 = (1/(a_1*t15 + b_1*t15))
-        t17 = t14*t16
-        t18 = a_1*t17
-        t19 = xp.where((loc_2 > 0), loc_2, 1)
-        t20 = -t18*t19
-        t21 = b_1*t17
-        t22 = -t19*t21
-        t23 = a_1 + 1
-        t24 = 2*t16*xp.beta(t23, b_1)
-        t25 = xp._stable.betainc_reg(t23, b_1, t19)
-        t26 = -a_1*t24*t25
-        t27 = -b_1*t24*t25
-        t28 = t19*xp._stable.betainc_reg(a_1, b_1, t19)
-        t29 = 2*t18*t28
-        t30 = 2*t21*t28
-        t31 = xp.abs(t6) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t3, t10 + t5, xp.where(t11, t10 + t13, t10 + t18 + t20 + t22 + t26 + t27 + t29 + t30)), xp.where(t3, t31 + xp.abs(t5), xp.where(t11, t31 + xp.abs(t13), t31 + xp.abs(t18) + xp.abs(t20) + xp.abs(t22) + xp.abs(t26) + xp.abs(t27) + xp.abs(t29) + xp.abs(t30))), _kl_beta_laplace_exact, a_1, b_1, loc_2, scale_2)
+        t0 = (1/scale_2)
+        t1 = a_1 + b_1
+        t2 = (1/t1)
+        t3 = t0*t2
+        t4 = -a_1
+        t5 = (loc_2 <= 0)
+        t6 = xp.where(t5, loc_2, -1)
+        t7 = a_1*t6
+        t8 = b_1*t6
+        t9 = -xp._stable.lgamma_mpsi(a_1, 1)
+        t10 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t11 = xp._stable.lgamma_mpsi(t1, 2)
+        t12 = xp.log(scale_2)
+        t13 = t10 + t11 + t12 + t9 + 0.6931471805599453
+        t14 = (loc_2 >= 1)
+        t15 = xp.where(t14, loc_2, 2)
+        t16 = a_1*t15
+        t17 = b_1*t15
+        t18 = xp.beta(a_1, b_1)
+        t19 = scale_2*t18
+        t20 = (1/(a_1*t19 + b_1*t19))
+        t21 = t18*t20
+        t22 = a_1*t21
+        t23 = xp.where((loc_2 > 0), loc_2, 1)
+        t24 = -t22*t23
+        t25 = b_1*t21
+        t26 = -t23*t25
+        t27 = a_1 + 1
+        t28 = 2*t20*xp.beta(t27, b_1)
+        t29 = xp._stable.betainc_reg(t27, b_1, t23)
+        t30 = -a_1*t28*t29
+        t31 = -b_1*t28*t29
+        t32 = t23*xp._stable.betainc_reg(a_1, b_1, t23)
+        t33 = 2*t22*t32
+        t34 = 2*t25*t32
+        t35 = xp.abs(t0)
+        t36 = xp.abs(t2)
+        t37 = xp.abs(t4)
+        t38 = xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t9) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t5, t13 - t3*(t4 + t7 + t8), xp.where(t14, t13 + t3*(t16 + t17 + t4), t13 + t22 + t24 + t26 + t30 + t31 + t33 + t34)), xp.where(t5, t35*t36*(t37 + xp.abs(t7) + xp.abs(t8)) + t38, xp.where(t14, t35*t36*(t37 + xp.abs(t16) + xp.abs(t17)) + t38, t38 + xp.abs(t22) + xp.abs(t24) + xp.abs(t26) + xp.abs(t30) + xp.abs(t31) + xp.abs(t33) + xp.abs(t34))), _kl_beta_laplace_exact, a_1, b_1, loc_2, scale_2)
 
 
 def _kl_beta_laplace_exact(mpmath, a_1, b_1, loc_2, scale_2):
@@ -369,19 +376,20 @@ def kl_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     xp = namespace(a_1, b_1, mu_2, sigma_2)
     t0 = -xp._stable.lgamma_mpsi(b_1, 1)
     t1 = xp.digamma(a_1)
-    t2 = sigma_2**2
-    t3 = (1/t2)
-    t4 = mu_2*t3
-    t5 = a_1 + b_1
-    t6 = xp.digamma(t5)
-    t7 = t1*(a_1 - t3*t6 - t4)
-    t8 = t6*(t4 - t5 + 1)
-    t9 = (1/2)*t3
-    t10 = -t9*xp.polygamma(1, t5)
-    t11 = xp._stable.lgamma_diff_d(a_1, b_1)
-    t12 = xp.log(sigma_2)
-    t13 = t1**2*t9 + t6**2*t9 + t9*(2*b_1*t2 + mu_2**2) + t9*xp.polygamma(1, a_1) + 0.9189385332046727
-    return xp._refine.checked('kl', t0 + t10 + t11 + t12 + t13 + t7 + t8, t13 + xp.abs(t0) + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t7) + xp.abs(t8), _kl_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
+    t2 = -a_1
+    t3 = sigma_2**2
+    t4 = (1/t3)
+    t5 = mu_2*t4
+    t6 = a_1 + b_1
+    t7 = xp.digamma(t6)
+    t8 = t4*t7
+    t9 = -t5
+    t10 = (1/2)*t4
+    t11 = -t10*xp.polygamma(1, t6)
+    t12 = xp._stable.lgamma_diff_d(a_1, b_1)
+    t13 = xp.log(sigma_2)
+    t14 = t1**2*t10 + t10*t7**2 + t10*(2*b_1*t3 + mu_2**2) + t10*xp.polygamma(1, a_1) + 0.9189385332046727
+    return xp._refine.checked('kl', t0 + t1*(-t2 - t5 - t8) + t11 + t12 + t13 + t14 + t7*(-t6 - t9 + 1), t14 + (a_1 + xp.abs(t8) + xp.abs(t9))*xp.abs(t1) + (b_1 + xp.abs(t2) + xp.abs(t5) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t11) + xp.abs(t12) + xp.abs(t13), _kl_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _kl_beta_lognormal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -433,13 +441,19 @@ def kl_beta_normal(a_1, b_1, mu_2, sigma_2):
     t2 = -xp._stable.lgamma_mpsi(b_1, 1)
     t3 = a_1 + b_1
     t4 = xp._stable.lgamma_mpsi(t3, 2)
-    t5 = a_1**2
-    t6 = 2*mu_2
-    t7 = a_1*t6
-    t8 = mu_2**2
+    t5 = (1/(sigma_2**2))
+    t6 = (1/t3)
+    t7 = (1/(t3 + 1))
+    t8 = 2*mu_2
     t9 = a_1*t8
-    t10 = (1/2)*(a_1 + b_1**2*t8 - b_1*t7 + b_1*t8 + 2*b_1*t9 - t5*t6 + t5*t8 + t5 - t7 + t9)/(sigma_2**2*t3*(t3 + 1))
-    return xp._refine.checked('kl', t0 + t1 + t10 + t2 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t10) + xp.abs(t2) + xp.abs(t4) + 0.9189385332046727, _kl_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
+    t10 = -t9
+    t11 = a_1**2
+    t12 = -t11*t8
+    t13 = -b_1*t9
+    t14 = mu_2**2
+    t15 = a_1*t14
+    t16 = a_1 + b_1**2*t14 + b_1*t14 + 2*b_1*t15 + t11*t14 + t11 + t15
+    return xp._refine.checked('kl', t0 + t1 + t2 + t4 + (1/2)*t5*t6*t7*(t10 + t12 + t13 + t16) + 0.9189385332046727, (1/2)*(t16 + xp.abs(t10) + xp.abs(t12) + xp.abs(t13))*xp.abs(t5)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + 0.9189385332046727, _kl_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _kl_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -677,10 +691,10 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
     t1 = -shape_2*xp.log(rate_2)
     t2 = a_1 + b_1
     t3 = a_1*rate_2/t2
-    t4 = shape_2 - 1
-    t5 = -t4*xp.digamma(a_1)
-    t6 = t4*xp.digamma(t2)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t5 + t6, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t6), _cross_entropy_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
+    t4 = xp.digamma(a_1)
+    t5 = shape_2 - 1
+    t6 = xp.digamma(t2)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 - t4*t5 + t5*t6, t3 + (shape_2 + 1)*xp.abs(t4) + (shape_2 + 1)*xp.abs(t6) + xp.abs(t0) + xp.abs(t1), _cross_entropy_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
 
 
 def _cross_entropy_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
@@ -734,35 +748,42 @@ def cross_entropy_beta_laplace(a_1, b_1, loc_2, scale_2):
     """
     xp = namespace(a_1, b_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 1/(scale_2*(a_1 + b_1))
-        t1 = -a_1
-        t2 = (loc_2 <= 0)
-        t3 = xp.where(t2, loc_2, -1)
-        t4 = -t0*(a_1*t3 + b_1*t3 + t1)
-        t5 = xp.log(scale_2)
-        t6 = t5 + 0.6931471805599453
-        t7 = (loc_2 >= 1)
-        t8 = xp.where(t7, loc_2, 2)
-        t9 = t0*(a_1*t8 + b_1*t8 + t1)
-        t10 = xp.beta(a_1, b_1)
-        t11 = scale_2*t10
-        t12 = (1/(a_1*t11 + b_1*t11))
-        t13 = t10*t12
-        t14 = a_1*t13
-        t15 = xp.where((loc_2 > 0), loc_2, 1)
-        t16 = -t14*t15
-        t17 = b_1*t13
-        t18 = -t15*t17
-        t19 = a_1 + 1
-        t20 = 2*t12*xp.beta(t19, b_1)
-        t21 = xp._stable.betainc_reg(t19, b_1, t15)
-        t22 = -a_1*t20*t21
-        t23 = -b_1*t20*t21
-        t24 = t15*xp._stable.betainc_reg(a_1, b_1, t15)
-        t25 = 2*t14*t24
-        t26 = 2*t17*t24
-        t27 = xp.abs(t5) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t2, t4 + t6, xp.where(t7, t6 + t9, t14 + t16 + t18 + t22 + t23 + t25 + t26 + t6)), xp.where(t2, t27 + xp.abs(t4), xp.where(t7, t27 + xp.abs(t9), t27 + xp.abs(t14) + xp.abs(t16) + xp.abs(t18) + xp.abs(t22) + xp.abs(t23) + xp.abs(t25) + xp.abs(t26))), _cross_entropy_beta_laplace_exact, a_1, b_1, loc_2, scale_2)
+        t0 = (1/scale_2)
+        t1 = (1/(a_1 + b_1))
+        t2 = t0*t1
+        t3 = -a_1
+        t4 = (loc_2 <= 0)
+        t5 = xp.where(t4, loc_2, -1)
+        t6 = a_1*t5
+        t7 = b_1*t5
+        t8 = xp.log(scale_2)
+        t9 = t8 + 0.6931471805599453
+        t10 = (loc_2 >= 1)
+        t11 = xp.where(t10, loc_2, 2)
+        t12 = a_1*t11
+        t13 = b_1*t11
+        t14 = xp.beta(a_1, b_1)
+        t15 = scale_2*t14
+        t16 = (1/(a_1*t15 + b_1*t15))
+        t17 = t14*t16
+        t18 = a_1*t17
+        t19 = xp.where((loc_2 > 0), loc_2, 1)
+        t20 = -t18*t19
+        t21 = b_1*t17
+        t22 = -t19*t21
+        t23 = a_1 + 1
+        t24 = 2*t16*xp.beta(t23, b_1)
+        t25 = xp._stable.betainc_reg(t23, b_1, t19)
+        t26 = -a_1*t24*t25
+        t27 = -b_1*t24*t25
+        t28 = t19*xp._stable.betainc_reg(a_1, b_1, t19)
+        t29 = 2*t18*t28
+        t30 = 2*t21*t28
+        t31 = xp.abs(t0)
+        t32 = xp.abs(t1)
+        t33 = xp.abs(t3)
+        t34 = xp.abs(t8) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t4, -t2*(t3 + t6 + t7) + t9, xp.where(t10, t2*(t12 + t13 + t3) + t9, t18 + t20 + t22 + t26 + t27 + t29 + t30 + t9)), xp.where(t4, t31*t32*(t33 + xp.abs(t6) + xp.abs(t7)) + t34, xp.where(t10, t31*t32*(t33 + xp.abs(t12) + xp.abs(t13)) + t34, t34 + xp.abs(t18) + xp.abs(t20) + xp.abs(t22) + xp.abs(t26) + xp.abs(t27) + xp.abs(t29) + xp.abs(t30))), _cross_entropy_beta_laplace_exact, a_1, b_1, loc_2, scale_2)
 
 
 def _cross_entropy_beta_laplace_exact(mpmath, a_1, b_1, loc_2, scale_2):
@@ -810,15 +831,15 @@ def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     t0 = a_1 + b_1
     t1 = xp.digamma(t0)
     t2 = (1/(sigma_2**2))
-    t3 = mu_2*t2 - 1
-    t4 = t1*t3
+    t3 = mu_2*t2
+    t4 = t3 - 1
     t5 = xp.digamma(a_1)
-    t6 = t5*(-t1*t2 - t3)
+    t6 = t1*t2
     t7 = (1/2)*t2
     t8 = -t7*xp.polygamma(1, t0)
     t9 = xp.log(sigma_2)
     t10 = mu_2**2*t7 + t1**2*t7 + t5**2*t7 + t7*xp.polygamma(1, a_1) + 0.9189385332046727
-    return xp._refine.checked('cross_entropy', t10 + t4 + t6 + t8 + t9, t10 + xp.abs(t4) + xp.abs(t6) + xp.abs(t8) + xp.abs(t9), _cross_entropy_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
+    return xp._refine.checked('cross_entropy', t1*t4 + t10 + t5*(-t4 - t6) + t8 + t9, t10 + (xp.abs(t3) + 1)*xp.abs(t1) + (xp.abs(t3) + xp.abs(t6) + 1)*xp.abs(t5) + xp.abs(t8) + xp.abs(t9), _cross_entropy_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _cross_entropy_beta_lognormal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -863,14 +884,20 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
     t0 = xp.log(sigma_2)
-    t1 = a_1 + b_1
-    t2 = a_1**2
-    t3 = 2*mu_2
-    t4 = a_1*t3
-    t5 = mu_2**2
+    t1 = (1/(sigma_2**2))
+    t2 = a_1 + b_1
+    t3 = (1/t2)
+    t4 = (1/(t2 + 1))
+    t5 = 2*mu_2
     t6 = a_1*t5
-    t7 = (1/2)*(a_1 + b_1**2*t5 - b_1*t4 + b_1*t5 + 2*b_1*t6 - t2*t3 + t2*t5 + t2 - t4 + t6)/(sigma_2**2*t1*(t1 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t7 + 0.9189385332046727, xp.abs(t0) + xp.abs(t7) + 0.9189385332046727, _cross_entropy_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
+    t7 = -t6
+    t8 = a_1**2
+    t9 = -t5*t8
+    t10 = -b_1*t6
+    t11 = mu_2**2
+    t12 = a_1*t11
+    t13 = a_1 + b_1**2*t11 + b_1*t11 + 2*b_1*t12 + t11*t8 + t12 + t8
+    return xp._refine.checked('cross_entropy', t0 + (1/2)*t1*t3*t4*(t10 + t13 + t7 + t9) + 0.9189385332046727, (1/2)*(t13 + xp.abs(t10) + xp.abs(t7) + xp.abs(t9))*xp.abs(t1)*xp.abs(t3)*xp.abs(t4) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _cross_entropy_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -959,11 +986,11 @@ def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
     xp = namespace(a_1, b_1, shape_2, scale_2)
     t0 = shape_2*xp.log(scale_2)
     t1 = -xp.log(shape_2)
-    t2 = shape_2 - 1
-    t3 = -t2*xp.digamma(a_1)
-    t4 = t2*xp.digamma(a_1 + b_1)
+    t2 = xp.digamma(a_1)
+    t3 = shape_2 - 1
+    t4 = xp.digamma(a_1 + b_1)
     t5 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) - xp._stable.lgamma_diff_d(a_1 + shape_2, b_1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+    return xp._refine.checked('cross_entropy', t0 + t1 - t2*t3 + t3*t4 + t5, (shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
 
 
 def _cross_entropy_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):

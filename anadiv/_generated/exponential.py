@@ -206,8 +206,10 @@ def kl_exponential_gamma(rate_1, shape_2, rate_2):
     t0 = xp.gammaln(shape_2)
     t1 = shape_2*xp.log(rate_1)
     t2 = -shape_2*xp.log(rate_2)
-    t3 = (0.5772156649015329*rate_1*shape_2 - 1.5772156649015328*rate_1 + rate_2)/rate_1
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_exponential_gamma_exact, rate_1, shape_2, rate_2)
+    t3 = (1/rate_1)
+    t4 = -1.5772156649015328*rate_1
+    t5 = 0.5772156649015329*rate_1*shape_2 + rate_2
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3*(t4 + t5), (t5 + xp.abs(t4))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_exponential_gamma_exact, rate_1, shape_2, rate_2)
 
 
 def _kl_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
@@ -252,8 +254,11 @@ def kl_exponential_gumbel(rate_1, loc_2, scale_2):
     t1 = xp.log(scale_2)
     t2 = (1/scale_2)
     t3 = rate_1*xp.exp(loc_2*t2)/(rate_1 + t2)
-    t4 = -t2*(loc_2*rate_1 + rate_1*scale_2 - 1)/rate_1
-    return xp._refine.checked('kl', t0 + t1 + t3 + t4, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), _kl_exponential_gumbel_exact, rate_1, loc_2, scale_2)
+    t4 = (1/rate_1)
+    t5 = loc_2*rate_1
+    t6 = rate_1*scale_2
+    t7 = 1
+    return xp._refine.checked('kl', t0 + t1 - t2*t4*(t5 + t6 - 1) + t3, t3 + t7*(t6 + t7 + xp.abs(t5))*xp.abs(t2)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1), _kl_exponential_gumbel_exact, rate_1, loc_2, scale_2)
 
 
 def _kl_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
@@ -296,18 +301,23 @@ def kl_exponential_laplace(rate_1, loc_2, scale_2):
     """
     xp = namespace(rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 1/(rate_1*scale_2)
-        t1 = rate_1*scale_2
-        t2 = (loc_2 <= 0)
-        t3 = -t0*(rate_1*xp.where(t2, loc_2, -1) + t1 - 1)
-        t4 = xp.log(rate_1)
-        t5 = xp.log(scale_2)
-        t6 = t4 + t5 + 0.6931471805599453
-        t7 = -rate_1*xp.where((loc_2 > 0), loc_2, 1)
-        t8 = t0*(-t1 - t7 - 1)
-        t9 = 2*t0*xp.exp(t7)
-        t10 = xp.abs(t4) + xp.abs(t5) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t2, t3 + t6, t6 + t8 + t9), xp.where(t2, t10 + xp.abs(t3), t10 + xp.abs(t8) + xp.abs(t9)), _kl_exponential_laplace_exact, rate_1, loc_2, scale_2)
+        t0 = (1/rate_1)
+        t1 = (1/scale_2)
+        t2 = t0*t1
+        t3 = rate_1*scale_2
+        t4 = (loc_2 <= 0)
+        t5 = rate_1*xp.where(t4, loc_2, -1)
+        t6 = xp.log(rate_1)
+        t7 = xp.log(scale_2)
+        t8 = t6 + t7 + 0.6931471805599453
+        t9 = rate_1*xp.where((loc_2 > 0), loc_2, 1)
+        t10 = -t9
+        t11 = 2*t2*xp.exp(t10)
+        t12 = 1
+        t13 = xp.abs(t0)
+        t14 = xp.abs(t1)
+        t15 = xp.abs(t6) + xp.abs(t7) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t4, -t2*(t3 + t5 - 1) + t8, t11 + t2*(-t10 - t3 - 1) + t8), xp.where(t4, t12*t13*t14*(t12 + t3 + xp.abs(t5)) + t15, t13*t14*(t12 + xp.abs(t3) + xp.abs(t9)) + t15 + xp.abs(t11)), _kl_exponential_laplace_exact, rate_1, loc_2, scale_2)
 
 
 def _kl_exponential_laplace_exact(mpmath, rate_1, loc_2, scale_2):
@@ -352,12 +362,14 @@ def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
     xp = namespace(rate_1, mu_2, sigma_2)
     t0 = sigma_2**2
     t1 = (1/t0)
-    t2 = (1/12)*t1*(6*mu_2**2 + 6.926587978818395*mu_2 - 18.926587978818393*t0 + 11.86867194393567)
-    t3 = xp.log(rate_1)
-    t4 = t1*t3*(mu_2 + 0.5772156649015329)
-    t5 = xp.log(sigma_2)
-    t6 = (1/2)*t1*t3**2 + 0.9189385332046727
-    return xp._refine.checked('kl', t2 + t4 + t5 + t6, t6 + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _kl_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
+    t2 = 6.926587978818395*mu_2
+    t3 = -18.926587978818393*t0
+    t4 = 6*mu_2**2 + 11.86867194393567
+    t5 = xp.log(rate_1)
+    t6 = xp.log(sigma_2)
+    t7 = (1/2)*t1*t5**2 + 0.9189385332046727
+    t8 = xp.abs(t1)
+    return xp._refine.checked('kl', t1*t5*(mu_2 + 0.5772156649015329) + (1/12)*t1*(t2 + t3 + t4) + t6 + t7, t7 + t8*(xp.abs(mu_2) + 0.5772156649015329)*xp.abs(t5) + (1/12)*t8*(t4 + xp.abs(t2) + xp.abs(t3)) + xp.abs(t6), _kl_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
 
 
 def _kl_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -401,9 +413,13 @@ def kl_exponential_normal(rate_1, mu_2, sigma_2):
     t0 = xp.log(rate_1)
     t1 = xp.log(sigma_2)
     t2 = rate_1**2
-    t3 = sigma_2**2
-    t4 = (1/2)*(mu_2**2*t2 - 2*mu_2*rate_1 - 2*t2*t3 + 2)/(t2*t3)
-    return xp._refine.checked('kl', t0 + t1 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, _kl_exponential_normal_exact, rate_1, mu_2, sigma_2)
+    t3 = (1/t2)
+    t4 = sigma_2**2
+    t5 = (1/t4)
+    t6 = -2*mu_2*rate_1
+    t7 = -2*t2*t4
+    t8 = mu_2**2*t2 + 2
+    return xp._refine.checked('kl', t0 + t1 + (1/2)*t3*t5*(t6 + t7 + t8) + 0.9189385332046727, (1/2)*(t8 + xp.abs(t6) + xp.abs(t7))*xp.abs(t3)*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_exponential_normal_exact, rate_1, mu_2, sigma_2)
 
 
 def _kl_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -614,10 +630,12 @@ def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
     xp = namespace(rate_1, shape_2, rate_2)
     t0 = xp.gammaln(shape_2)
     t1 = -shape_2*xp.log(rate_2)
-    t2 = (shape_2 - 1)*xp.log(rate_1)
-    t3 = 0.5772156649015329*rate_1
-    t4 = (rate_2 + shape_2*t3 - t3)/rate_1
-    return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _cross_entropy_exponential_gamma_exact, rate_1, shape_2, rate_2)
+    t2 = xp.log(rate_1)
+    t3 = (1/rate_1)
+    t4 = 0.5772156649015329*rate_1
+    t5 = -t4
+    t6 = rate_2 + shape_2*t4
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2*(shape_2 - 1) + t3*(t5 + t6), (shape_2 + 1)*xp.abs(t2) + (t6 + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1), _cross_entropy_exponential_gamma_exact, rate_1, shape_2, rate_2)
 
 
 def _cross_entropy_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
@@ -659,10 +677,12 @@ def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
     """
     xp = namespace(rate_1, loc_2, scale_2)
     t0 = xp.log(scale_2)
-    t1 = (1/scale_2)
-    t2 = -t1*(loc_2*rate_1 - 1)/rate_1
-    t3 = rate_1*xp.exp(loc_2*t1)/(rate_1 + t1)
-    return xp._refine.checked('cross_entropy', t0 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t2), _cross_entropy_exponential_gumbel_exact, rate_1, loc_2, scale_2)
+    t1 = (1/rate_1)
+    t2 = (1/scale_2)
+    t3 = loc_2*rate_1
+    t4 = rate_1*xp.exp(loc_2*t2)/(rate_1 + t2)
+    t5 = 1
+    return xp._refine.checked('cross_entropy', t0 - t1*t2*(t3 - 1) + t4, t4 + t5*(t5 + xp.abs(t3))*xp.abs(t1)*xp.abs(t2) + xp.abs(t0), _cross_entropy_exponential_gumbel_exact, rate_1, loc_2, scale_2)
 
 
 def _cross_entropy_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
@@ -705,16 +725,20 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
     """
     xp = namespace(rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 1/(rate_1*scale_2)
-        t1 = (loc_2 <= 0)
-        t2 = -t0*(rate_1*xp.where(t1, loc_2, -1) - 1)
-        t3 = xp.log(scale_2)
-        t4 = t3 + 0.6931471805599453
-        t5 = rate_1*xp.where((loc_2 > 0), loc_2, 1)
-        t6 = t0*(t5 - 1)
-        t7 = 2*t0*xp.exp(-t5)
-        t8 = xp.abs(t3) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t1, t2 + t4, t4 + t6 + t7), xp.where(t1, t8 + xp.abs(t2), t8 + xp.abs(t6) + xp.abs(t7)), _cross_entropy_exponential_laplace_exact, rate_1, loc_2, scale_2)
+        t0 = (1/rate_1)
+        t1 = (1/scale_2)
+        t2 = t0*t1
+        t3 = (loc_2 <= 0)
+        t4 = rate_1*xp.where(t3, loc_2, -1)
+        t5 = xp.log(scale_2)
+        t6 = t5 + 0.6931471805599453
+        t7 = rate_1*xp.where((loc_2 > 0), loc_2, 1)
+        t8 = 2*t2*xp.exp(-t7)
+        t9 = 1
+        t10 = xp.abs(t0)
+        t11 = xp.abs(t1)
+        t12 = xp.abs(t5) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t3, -t2*(t4 - 1) + t6, t2*(t7 - 1) + t6 + t8), xp.where(t3, t10*t11*t9*(t9 + xp.abs(t4)) + t12, t10*t11*(t9 + xp.abs(t7)) + t12 + xp.abs(t8)), _cross_entropy_exponential_laplace_exact, rate_1, loc_2, scale_2)
 
 
 def _cross_entropy_exponential_laplace_exact(mpmath, rate_1, loc_2, scale_2):
@@ -759,12 +783,15 @@ def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
     xp = namespace(rate_1, mu_2, sigma_2)
     t0 = sigma_2**2
     t1 = (1/t0)
-    t2 = (1/12)*t1*(6*mu_2**2 + 6.926587978818395*mu_2 - 6.926587978818395*t0 + 11.86867194393567)
-    t3 = xp.log(rate_1)
-    t4 = t1*t3*(mu_2 - t0 + 0.5772156649015329)
-    t5 = xp.log(sigma_2)
-    t6 = (1/2)*t1*t3**2 + 0.9189385332046727
-    return xp._refine.checked('cross_entropy', t2 + t4 + t5 + t6, t6 + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _cross_entropy_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
+    t2 = 6.926587978818395*mu_2
+    t3 = -6.926587978818395*t0
+    t4 = 6*mu_2**2 + 11.86867194393567
+    t5 = xp.log(rate_1)
+    t6 = -t0
+    t7 = xp.log(sigma_2)
+    t8 = (1/2)*t1*t5**2 + 0.9189385332046727
+    t9 = xp.abs(t1)
+    return xp._refine.checked('cross_entropy', t1*t5*(mu_2 + t6 + 0.5772156649015329) + (1/12)*t1*(t2 + t3 + t4) + t7 + t8, t8 + (1/12)*t9*(t4 + xp.abs(t2) + xp.abs(t3)) + t9*(xp.abs(mu_2) + xp.abs(t6) + 0.5772156649015329)*xp.abs(t5) + xp.abs(t7), _cross_entropy_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
 
 
 def _cross_entropy_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -807,8 +834,11 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
     xp = namespace(rate_1, mu_2, sigma_2)
     t0 = xp.log(sigma_2)
     t1 = rate_1**2
-    t2 = (1/2)*(mu_2**2*t1 - 2*mu_2*rate_1 + 2)/(sigma_2**2*t1)
-    return xp._refine.checked('cross_entropy', t0 + t2 + 0.9189385332046727, xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_exponential_normal_exact, rate_1, mu_2, sigma_2)
+    t2 = (1/t1)
+    t3 = (1/(sigma_2**2))
+    t4 = -2*mu_2*rate_1
+    t5 = mu_2**2*t1 + 2
+    return xp._refine.checked('cross_entropy', t0 + (1/2)*t2*t3*(t4 + t5) + 0.9189385332046727, (1/2)*(t5 + xp.abs(t4))*xp.abs(t2)*xp.abs(t3) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_exponential_normal_exact, rate_1, mu_2, sigma_2)
 
 
 def _cross_entropy_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -893,9 +923,8 @@ def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
     t0 = shape_2*xp.log(scale_2)
     t1 = -xp.log(shape_2)
     t2 = xp.log(rate_1)
-    t3 = t2*(shape_2 - 1)
-    t4 = 0.5772156649015329*shape_2 + xp.exp(-shape_2*t2 - t0 + xp.gammaln(shape_2 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 - 0.5772156649015329, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + 0.5772156649015329, _cross_entropy_exponential_weibull_exact, rate_1, shape_2, scale_2)
+    t3 = 0.5772156649015329*shape_2 + xp.exp(-shape_2*t2 - t0 + xp.gammaln(shape_2 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2*(shape_2 - 1) + t3 - 0.5772156649015329, t3 + (shape_2 + 1)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + 0.5772156649015329, _cross_entropy_exponential_weibull_exact, rate_1, shape_2, scale_2)
 
 
 def _cross_entropy_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):

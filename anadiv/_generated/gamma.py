@@ -257,10 +257,12 @@ def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     t0 = xp.log(rate_1)
     t1 = xp.log(scale_2)
     t2 = -xp._stable.lgamma_mpsi(shape_1, 1)
-    t3 = (1/scale_2)
-    t4 = -t3*(loc_2*rate_1 - shape_1)/rate_1
-    t5 = xp.exp(loc_2*t3 + shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t3, -t3))
-    return xp._refine.checked('kl', t0 + t1 + t2 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _kl_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
+    t3 = (1/rate_1)
+    t4 = (1/scale_2)
+    t5 = -shape_1
+    t6 = loc_2*rate_1
+    t7 = xp.exp(loc_2*t4 + shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t4, -t4))
+    return xp._refine.checked('kl', t0 + t1 + t2 - t3*t4*(t5 + t6) + t7, (xp.abs(t5) + xp.abs(t6))*xp.abs(t3)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t7), _kl_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
 
 
 def _kl_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
@@ -307,22 +309,26 @@ def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/scale_2)
-        t1 = t0/rate_1
-        t2 = -shape_1
-        t3 = (loc_2 <= 0)
-        t4 = -t1*(rate_1*xp.where(t3, loc_2, -1) + t2)
-        t5 = -xp._stable.lgamma_mpsi(shape_1, 1)
-        t6 = xp.log(rate_1)
-        t7 = xp.log(scale_2)
-        t8 = t5 + t6 + t7 + 0.6931471805599453
-        t9 = xp.where((loc_2 > 0), loc_2, 1)
-        t10 = rate_1*t9
-        t11 = -t1*(t10 + t2)
-        t12 = 2*t0*t9*xp._stable.lowergamma_reg(shape_1, t10)
-        t13 = -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t10)
-        t14 = xp.abs(t5) + xp.abs(t6) + xp.abs(t7) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t3, t4 + t8, t11 + t12 + t13 + t8), xp.where(t3, t14 + xp.abs(t4), t14 + xp.abs(t11) + xp.abs(t12) + xp.abs(t13)), _kl_gamma_laplace_exact, shape_1, rate_1, loc_2, scale_2)
+        t0 = (1/rate_1)
+        t1 = (1/scale_2)
+        t2 = t0*t1
+        t3 = -shape_1
+        t4 = (loc_2 <= 0)
+        t5 = rate_1*xp.where(t4, loc_2, -1)
+        t6 = -xp._stable.lgamma_mpsi(shape_1, 1)
+        t7 = xp.log(rate_1)
+        t8 = xp.log(scale_2)
+        t9 = t6 + t7 + t8 + 0.6931471805599453
+        t10 = xp.where((loc_2 > 0), loc_2, 1)
+        t11 = rate_1*t10
+        t12 = 2*t1*t10*xp._stable.lowergamma_reg(shape_1, t11)
+        t13 = -2*shape_1*t2*xp._stable.lowergamma_reg(shape_1 + 1, t11)
+        t14 = 1
+        t15 = xp.abs(t0)
+        t16 = xp.abs(t1)
+        t17 = xp.abs(t3)
+        t18 = xp.abs(t6) + xp.abs(t7) + xp.abs(t8) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t4, -t2*(t3 + t5) + t9, t12 + t13 - t2*(t11 + t3) + t9), xp.where(t4, t14*t15*t16*(t17 + xp.abs(t5)) + t18, t14*t15*t16*(t17 + xp.abs(t11)) + t18 + xp.abs(t12) + xp.abs(t13)), _kl_gamma_laplace_exact, shape_1, rate_1, loc_2, scale_2)
 
 
 def _kl_gamma_laplace_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
@@ -421,8 +427,11 @@ def kl_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     t1 = xp.log(sigma_2)
     t2 = -xp._stable.lgamma_mpsi(shape_1, 1)
     t3 = rate_1**2
-    t4 = (1/2)*(mu_2**2*t3 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t3)
-    return xp._refine.checked('kl', t0 + t1 + t2 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + 0.9189385332046727, _kl_gamma_normal_exact, shape_1, rate_1, mu_2, sigma_2)
+    t4 = (1/t3)
+    t5 = (1/(sigma_2**2))
+    t6 = -2*mu_2*rate_1*shape_1
+    t7 = mu_2**2*t3 + shape_1**2 + shape_1
+    return xp._refine.checked('kl', t0 + t1 + t2 + (1/2)*t4*t5*(t6 + t7) + 0.9189385332046727, (1/2)*(t7 + xp.abs(t6))*xp.abs(t4)*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + 0.9189385332046727, _kl_gamma_normal_exact, shape_1, rate_1, mu_2, sigma_2)
 
 
 def _kl_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
@@ -634,12 +643,13 @@ def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     1.592116386...
     """
     xp = namespace(shape_1, rate_1, shape_2, rate_2)
-    t0 = shape_1 - shape_2
-    t1 = t0*xp.log(rate_2)
-    t2 = (-t0 - 1)*xp.log(rate_1)
-    t3 = xp._stable.lgamma_mpsi(shape_1, 1)
-    t4 = shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + xp._stable.lgamma_bregman(shape_1, shape_2)
-    return xp._refine.checked('cross_entropy', t1 + t2 + t3 + t4, t4 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2)
+    t0 = xp.log(rate_2)
+    t1 = -shape_2
+    t2 = shape_1 + t1
+    t3 = xp.log(rate_1)
+    t4 = xp._stable.lgamma_mpsi(shape_1, 1)
+    t5 = shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + xp._stable.lgamma_bregman(shape_1, shape_2)
+    return xp._refine.checked('cross_entropy', t0*t2 + t3*(-t2 - 1) + t4 + t5, t5 + (shape_1 + xp.abs(t1))*xp.abs(t0) + (shape_1 + shape_2 + 1)*xp.abs(t3) + xp.abs(t4), _cross_entropy_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2)
 
 
 def _cross_entropy_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2):
@@ -681,10 +691,12 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     t0 = xp.log(scale_2)
-    t1 = (1/scale_2)
-    t2 = -t1*(loc_2*rate_1 - shape_1)/rate_1
-    t3 = xp.exp(loc_2*t1 + shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t1, -t1))
-    return xp._refine.checked('cross_entropy', t0 + t2 + t3, xp.abs(t0) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
+    t1 = (1/rate_1)
+    t2 = (1/scale_2)
+    t3 = -shape_1
+    t4 = loc_2*rate_1
+    t5 = xp.exp(loc_2*t2 + shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t2, -t2))
+    return xp._refine.checked('cross_entropy', t0 - t1*t2*(t3 + t4) + t5, (xp.abs(t3) + xp.abs(t4))*xp.abs(t1)*xp.abs(t2) + xp.abs(t0) + xp.abs(t5), _cross_entropy_gamma_gumbel_exact, shape_1, rate_1, loc_2, scale_2)
 
 
 def _cross_entropy_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
@@ -729,20 +741,24 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     """
     xp = namespace(shape_1, rate_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/scale_2)
-        t1 = t0/rate_1
-        t2 = -shape_1
-        t3 = (loc_2 <= 0)
-        t4 = -t1*(rate_1*xp.where(t3, loc_2, -1) + t2)
-        t5 = xp.log(scale_2)
-        t6 = t5 + 0.6931471805599453
-        t7 = xp.where((loc_2 > 0), loc_2, 1)
-        t8 = rate_1*t7
-        t9 = -t1*(t2 + t8)
-        t10 = 2*t0*t7*xp._stable.lowergamma_reg(shape_1, t8)
-        t11 = -2*shape_1*t1*xp._stable.lowergamma_reg(shape_1 + 1, t8)
-        t12 = xp.abs(t5) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t3, t4 + t6, t10 + t11 + t6 + t9), xp.where(t3, t12 + xp.abs(t4), t12 + xp.abs(t10) + xp.abs(t11) + xp.abs(t9)), _cross_entropy_gamma_laplace_exact, shape_1, rate_1, loc_2, scale_2)
+        t0 = (1/rate_1)
+        t1 = (1/scale_2)
+        t2 = t0*t1
+        t3 = -shape_1
+        t4 = (loc_2 <= 0)
+        t5 = rate_1*xp.where(t4, loc_2, -1)
+        t6 = xp.log(scale_2)
+        t7 = t6 + 0.6931471805599453
+        t8 = xp.where((loc_2 > 0), loc_2, 1)
+        t9 = rate_1*t8
+        t10 = 2*t1*t8*xp._stable.lowergamma_reg(shape_1, t9)
+        t11 = -2*shape_1*t2*xp._stable.lowergamma_reg(shape_1 + 1, t9)
+        t12 = 1
+        t13 = xp.abs(t0)
+        t14 = xp.abs(t1)
+        t15 = xp.abs(t3)
+        t16 = xp.abs(t6) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t4, -t2*(t3 + t5) + t7, t10 + t11 - t2*(t3 + t9) + t7), xp.where(t4, t12*t13*t14*(t15 + xp.abs(t5)) + t16, t12*t13*t14*(t15 + xp.abs(t9)) + t16 + xp.abs(t10) + xp.abs(t11)), _cross_entropy_gamma_laplace_exact, shape_1, rate_1, loc_2, scale_2)
 
 
 def _cross_entropy_gamma_laplace_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
@@ -789,13 +805,12 @@ def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
     t0 = xp.digamma(shape_1)
     t1 = sigma_2**2
     t2 = (1/t1)
-    t3 = t0*(-mu_2*t2 + 1)
+    t3 = mu_2*t2
     t4 = xp.log(rate_1)
-    t5 = t2*t4*(mu_2 - t0 - t1)
-    t6 = xp.log(sigma_2)
-    t7 = (1/2)*t2
-    t8 = mu_2**2*t7 + t0**2*t7 + t4**2*t7 + t7*xp.polygamma(1, shape_1) + 0.9189385332046727
-    return xp._refine.checked('cross_entropy', t3 + t5 + t6 + t8, t8 + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), _cross_entropy_gamma_lognormal_exact, shape_1, rate_1, mu_2, sigma_2)
+    t5 = xp.log(sigma_2)
+    t6 = (1/2)*t2
+    t7 = mu_2**2*t6 + t0**2*t6 + t4**2*t6 + t6*xp.polygamma(1, shape_1) + 0.9189385332046727
+    return xp._refine.checked('cross_entropy', t0*(1 - t3) + t2*t4*(mu_2 - t0 - t1) + t5 + t7, t7 + (xp.abs(t3) + 1)*xp.abs(t0) + (xp.abs(mu_2) + xp.abs(t0) + xp.abs(t1))*xp.abs(t2)*xp.abs(t4) + xp.abs(t5), _cross_entropy_gamma_lognormal_exact, shape_1, rate_1, mu_2, sigma_2)
 
 
 def _cross_entropy_gamma_lognormal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
@@ -839,8 +854,11 @@ def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     xp = namespace(shape_1, rate_1, mu_2, sigma_2)
     t0 = xp.log(sigma_2)
     t1 = rate_1**2
-    t2 = (1/2)*(mu_2**2*t1 - 2*mu_2*rate_1*shape_1 + shape_1**2 + shape_1)/(sigma_2**2*t1)
-    return xp._refine.checked('cross_entropy', t0 + t2 + 0.9189385332046727, xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_gamma_normal_exact, shape_1, rate_1, mu_2, sigma_2)
+    t2 = (1/t1)
+    t3 = (1/(sigma_2**2))
+    t4 = -2*mu_2*rate_1*shape_1
+    t5 = mu_2**2*t1 + shape_1**2 + shape_1
+    return xp._refine.checked('cross_entropy', t0 + (1/2)*t2*t3*(t4 + t5) + 0.9189385332046727, (1/2)*(t5 + xp.abs(t4))*xp.abs(t2)*xp.abs(t3) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gamma_normal_exact, shape_1, rate_1, mu_2, sigma_2)
 
 
 def _cross_entropy_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
@@ -926,10 +944,9 @@ def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     t1 = -xp.log(shape_2)
     t2 = xp.log(rate_1)
     t3 = shape_2 - 1
-    t4 = t2*t3
-    t5 = -t3*xp.digamma(shape_1)
-    t6 = xp.exp(-shape_2*t2 - t0 + xp._stable.lgamma_diff_d(shape_1, shape_2))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
+    t4 = xp.digamma(shape_1)
+    t5 = xp.exp(-shape_2*t2 - t0 + xp._stable.lgamma_diff_d(shape_1, shape_2))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2*t3 - t3*t4 + t5, (shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _cross_entropy_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
 
 
 def _cross_entropy_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):

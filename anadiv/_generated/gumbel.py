@@ -292,10 +292,12 @@ def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     t0 = xp.log(scale_2)
     t1 = -xp.log(scale_1)
     t2 = (1/scale_2)
-    t3 = loc_1 - loc_2
-    t4 = t2*(0.5772156649015329*scale_1 - 1.5772156649015328*scale_2 + t3)
-    t5 = -2*scale_1*t2*xp.expi(-xp.exp(t3/scale_1))
-    return xp._refine.checked('kl', t0 + t1 + t4 + t5 + 0.6931471805599453, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + 0.6931471805599453, _kl_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+    t3 = 0.5772156649015329*scale_1
+    t4 = -1.5772156649015328*scale_2
+    t5 = -loc_2
+    t6 = loc_1 + t5
+    t7 = -2*scale_1*t2*xp.expi(-xp.exp(t6/scale_1))
+    return xp._refine.checked('kl', t0 + t1 + t2*(t3 + t4 + t6) + t7 + 0.6931471805599453, (t3 + xp.abs(loc_1) + xp.abs(t4) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t7) + 0.6931471805599453, _kl_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -381,9 +383,14 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     t0 = xp.log(sigma_2)
     t1 = -xp.log(scale_1)
     t2 = sigma_2**2
-    t3 = loc_1 - mu_2
-    t4 = (1/12)*(11.86867194393567*scale_1**2 - 18.926587978818393*t2 + 6*t3*(1.1544313298030657*scale_1 + t3))/t2
-    return xp._refine.checked('kl', t0 + t1 + t4 + 0.9189385332046727, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, _kl_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    t3 = (1/t2)
+    t4 = 11.86867194393567*scale_1**2
+    t5 = -18.926587978818393*t2
+    t6 = -mu_2
+    t7 = loc_1 + t6
+    t8 = 1.1544313298030657*scale_1
+    t9 = xp.abs(loc_1) + xp.abs(t6)
+    return xp._refine.checked('kl', t0 + t1 + (1/12)*t3*(t4 + t5 + 6*t7*(t7 + t8)) + 0.9189385332046727, (1/12)*(t4 + 6*t9*(t8 + t9) + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
@@ -626,10 +633,11 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     t0 = xp.log(scale_2)
     t1 = (1/scale_2)
-    t2 = loc_1 - loc_2
-    t3 = t1*(0.5772156649015329*scale_1 + t2)
-    t4 = xp.exp(-t1*t2 + xp.gammaln(scale_1*t1 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t3 + t4, t4 + xp.abs(t0) + xp.abs(t3), _cross_entropy_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+    t2 = 0.5772156649015329*scale_1
+    t3 = -loc_2
+    t4 = loc_1 + t3
+    t5 = xp.exp(-t1*t4 + xp.gammaln(scale_1*t1 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t1*(t2 + t4) + t5, t5 + (t2 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0), _cross_entropy_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -672,10 +680,11 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     t0 = xp.log(scale_2)
     t1 = (1/scale_2)
-    t2 = loc_1 - loc_2
-    t3 = t1*(0.5772156649015329*scale_1 + t2)
-    t4 = -2*scale_1*t1*xp.expi(-xp.exp(t2/scale_1))
-    return xp._refine.checked('cross_entropy', t0 + t3 + t4 + 0.6931471805599453, xp.abs(t0) + xp.abs(t3) + xp.abs(t4) + 0.6931471805599453, _cross_entropy_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+    t2 = 0.5772156649015329*scale_1
+    t3 = -loc_2
+    t4 = loc_1 + t3
+    t5 = -2*scale_1*t1*xp.expi(-xp.exp(t4/scale_1))
+    return xp._refine.checked('cross_entropy', t0 + t1*(t2 + t4) + t5 + 0.6931471805599453, (t2 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0) + xp.abs(t5) + 0.6931471805599453, _cross_entropy_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -758,9 +767,13 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
     t0 = xp.log(sigma_2)
-    t1 = loc_1 - mu_2
-    t2 = (1/12)*(11.86867194393567*scale_1**2 + 6*t1*(1.1544313298030657*scale_1 + t1))/sigma_2**2
-    return xp._refine.checked('cross_entropy', t0 + t2 + 0.9189385332046727, xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    t1 = (1/(sigma_2**2))
+    t2 = 11.86867194393567*scale_1**2
+    t3 = -mu_2
+    t4 = loc_1 + t3
+    t5 = 1.1544313298030657*scale_1
+    t6 = xp.abs(loc_1) + xp.abs(t3)
+    return xp._refine.checked('cross_entropy', t0 + (1/12)*t1*(t2 + 6*t4*(t4 + t5)) + 0.9189385332046727, (1/12)*(t2 + 6*t6*(t5 + t6))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):

@@ -255,20 +255,21 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
-        t1 = (loc_2 <= 0)
-        t2 = (1/2)*t0*(2*mu_1*scale_2 + scale_2 + 2*xp.where(t1, loc_2, -1))
-        t3 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-        t4 = xp.log(scale_2)
-        t5 = xp.log(sigma_1)
-        t6 = -t4 + t5
-        t7 = xp.where((loc_2 > 0), loc_2, 1)
-        t8 = 0.7071067811865476/sigma_1
-        t9 = mu_1*t8 - t8*xp.log(t7)
-        t10 = t0*t7*xp.erf(t9)
-        t11 = xp.erf(0.7071067811865476*sigma_1 + t9)
-        t12 = t0*t3
-        t13 = xp.abs(t4) + xp.abs(t5)
-        return xp._refine.checked('kl', xp.where(t1, t0*t3 - t2 - t6 - 0.22579135264472744, -mu_1 + t0*t11*t3 - t10 - t6 - 0.7257913526447275), xp.where(t1, t12 + t13 + xp.abs(t2) + 0.22579135264472744, t13 + xp.abs(mu_1) + xp.abs(t10) + xp.abs(t11*t12) + 0.7257913526447275), _kl_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+        t1 = 2*mu_1*scale_2
+        t2 = (loc_2 <= 0)
+        t3 = 2*xp.where(t2, loc_2, -1)
+        t4 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+        t5 = xp.log(scale_2)
+        t6 = xp.log(sigma_1)
+        t7 = -t5 + t6
+        t8 = xp.where((loc_2 > 0), loc_2, 1)
+        t9 = 0.7071067811865476/sigma_1
+        t10 = mu_1*t9 - t9*xp.log(t8)
+        t11 = t0*t8*xp.erf(t10)
+        t12 = xp.erf(0.7071067811865476*sigma_1 + t10)
+        t13 = t0*t4
+        t14 = xp.abs(t5) + xp.abs(t6)
+        return xp._refine.checked('kl', xp.where(t2, t0*t4 - 1/2*t0*(scale_2 + t1 + t3) - t7 - 0.22579135264472744, -mu_1 + t0*t12*t4 - t11 - t7 - 0.7257913526447275), xp.where(t2, t13 + t14 + (1/2)*(scale_2 + xp.abs(t1) + xp.abs(t3))*xp.abs(t0) + 0.22579135264472744, t14 + xp.abs(mu_1) + xp.abs(t11) + xp.abs(t12*t13) + 0.7257913526447275), _kl_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _kl_lognormal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
@@ -357,9 +358,10 @@ def kl_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     t5 = mu_2*t3*xp.exp(mu_1 + (1/2)*t4)
     t6 = 2*mu_1
     t7 = xp.exp(2*t4 + t6)
-    t8 = (1/2)*t3
-    t9 = t8*(-mu_2**2 + t2*t6 + t2)
-    return xp._refine.checked('kl', -t0 + t1 + (1/2)*t3*t7 - t5 - t9, t7*t8 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t9), _kl_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    t8 = -mu_2**2
+    t9 = t2*t6
+    t10 = (1/2)*t3
+    return xp._refine.checked('kl', -t0 + t1 - t10*(t2 + t8 + t9) + (1/2)*t3*t7 - t5, t10*t7 + (1/2)*(t2 + xp.abs(t8) + xp.abs(t9))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _kl_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _kl_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
@@ -571,9 +573,9 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     xp = namespace(mu_1, sigma_1, shape_2, rate_2)
     t0 = shape_2*xp.log(rate_2)
     t1 = xp.gammaln(shape_2)
-    t2 = mu_1*(shape_2 - 1)
-    t3 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-    return xp._refine.checked('cross_entropy', rate_2*t3 - t0 + t1 - t2, rate_2*t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
+    t2 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+    t3 = 1
+    return xp._refine.checked('cross_entropy', -mu_1*(shape_2 - 1) + rate_2*t2 - t0 + t1, rate_2*t2 + t3*(shape_2 + t3)*xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1), _cross_entropy_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
 
 
 def _cross_entropy_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
@@ -673,9 +675,12 @@ def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
     t0 = xp.log(sigma_2)
     t1 = sigma_2**2
-    t2 = 2*mu_1
-    t3 = (1/2)*(mu_1**2 + mu_2**2 - mu_2*t2 + sigma_1**2 + t1*t2)/t1
-    return xp._refine.checked('cross_entropy', t0 + t3 + 0.9189385332046727, xp.abs(t0) + xp.abs(t3) + 0.9189385332046727, _cross_entropy_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    t2 = (1/t1)
+    t3 = 2*mu_1
+    t4 = -mu_2*t3
+    t5 = t1*t3
+    t6 = mu_1**2 + mu_2**2 + sigma_1**2
+    return xp._refine.checked('cross_entropy', t0 + (1/2)*t2*(t4 + t5 + t6) + 0.9189385332046727, (1/2)*(t6 + xp.abs(t4) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _cross_entropy_lognormal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
@@ -804,11 +809,11 @@ def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
     t0 = xp.log(shape_2)
-    t1 = mu_1*(shape_2 - 1)
-    t2 = shape_2*xp.log(scale_2)
-    t3 = -t2
-    t4 = xp.exp(mu_1*shape_2 + (1/2)*shape_2**2*sigma_1**2 + t3)
-    return xp._refine.checked('cross_entropy', -t0 - t1 - t3 + t4, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
+    t1 = shape_2*xp.log(scale_2)
+    t2 = -t1
+    t3 = xp.exp(mu_1*shape_2 + (1/2)*shape_2**2*sigma_1**2 + t2)
+    t4 = 1
+    return xp._refine.checked('cross_entropy', -mu_1*(shape_2 - 1) - t0 - t2 + t3, t3 + t4*(shape_2 + t4)*xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1), _cross_entropy_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
 
 
 def _cross_entropy_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):

@@ -79,8 +79,9 @@ def entropy_weibull(shape, scale):
     xp = namespace(shape, scale)
     t0 = xp.log(scale)
     t1 = -xp.log(shape)
-    t2 = (1.5772156649015328*shape - 0.5772156649015329)/shape
-    return xp._refine.checked('entropy', t0 + t1 + t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _entropy_weibull_exact, shape, scale)
+    t2 = (1/shape)
+    t3 = 1.5772156649015328*shape
+    return xp._refine.checked('entropy', t0 + t1 + t2*(t3 - 0.5772156649015329), (t3 + 0.5772156649015329)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1), _entropy_weibull_exact, shape, scale)
 
 
 def _entropy_weibull_exact(mpmath, shape, scale):
@@ -165,9 +166,9 @@ def kl_weibull_exponential(shape_1, scale_1, rate_2):
     t1 = xp.log(scale_1)
     t2 = xp.log(shape_1)
     t3 = (1/shape_1)
-    t4 = t3*(1.5772156649015328*shape_1 - 0.5772156649015329)
+    t4 = 1.5772156649015328*shape_1
     t5 = xp.gamma(t3 + 1)
-    return xp._refine.checked('kl', rate_2*scale_1*t5 - t0 - t1 + t2 - t4, rate_2*scale_1*t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _kl_weibull_exponential_exact, shape_1, scale_1, rate_2)
+    return xp._refine.checked('kl', rate_2*scale_1*t5 - t0 - t1 + t2 - t3*(t4 - 0.5772156649015329), rate_2*scale_1*t5 + (t4 + 0.5772156649015329)*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_weibull_exponential_exact, shape_1, scale_1, rate_2)
 
 
 def _kl_weibull_exponential_exact(mpmath, shape_1, scale_1, rate_2):
@@ -214,8 +215,9 @@ def kl_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     t3 = -shape_2*xp.log(scale_1)
     t4 = (1/shape_1)
     t5 = rate_2*scale_1*xp.gamma(t4 + 1)
-    t6 = -t4*(1.5772156649015328*shape_1 - 0.5772156649015329*shape_2)
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 + t6, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), _kl_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
+    t6 = 1.5772156649015328*shape_1
+    t7 = -0.5772156649015329*shape_2
+    return xp._refine.checked('kl', t0 + t1 + t2 + t3 - t4*(t6 + t7) + t5, t5 + (t6 + xp.abs(t7))*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
 
 
 def _kl_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
@@ -265,22 +267,28 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
         t1 = (1/shape_1)
         t2 = t0*t1
         t3 = 0.5772156649015329*scale_2
-        t4 = (loc_2 <= 0)
-        t5 = -t2*(1.5772156649015328*scale_2*shape_1 + shape_1*xp.where(t4, loc_2, -1) - t3)
-        t6 = -xp.log(scale_1)
-        t7 = xp.log(scale_2)
-        t8 = xp.log(shape_1)
-        t9 = t1 + 1
-        t10 = scale_1*t0*xp.gamma(t9) + 0.6931471805599453
-        t11 = t10 + t6 + t7 + t8
-        t12 = xp.where((loc_2 > 0), loc_2, 1)
-        t13 = -t2*(1.5772156649015328*scale_2*shape_1 - shape_1*t12 - t3)
-        t14 = 2*t0
-        t15 = xp.power(scale_1, -shape_1)*xp.power(t12, shape_1)
-        t16 = -scale_1*t14*xp.gamma(t9)*xp.gammainc(t9, t15)
-        t17 = -t12*t14*xp.exp(-t15)
-        t18 = t10 + xp.abs(t6) + xp.abs(t7) + xp.abs(t8)
-        return xp._refine.checked('kl', xp.where(t4, t11 + t5, t11 + t13 + t16 + t17), xp.where(t4, t18 + xp.abs(t5), t18 + xp.abs(t13) + xp.abs(t16) + xp.abs(t17)), _kl_weibull_laplace_exact, shape_1, scale_1, loc_2, scale_2)
+        t4 = -t3
+        t5 = 1.5772156649015328*scale_2*shape_1
+        t6 = (loc_2 <= 0)
+        t7 = shape_1*xp.where(t6, loc_2, -1)
+        t8 = -xp.log(scale_1)
+        t9 = xp.log(scale_2)
+        t10 = xp.log(shape_1)
+        t11 = t1 + 1
+        t12 = scale_1*t0*xp.gamma(t11) + 0.6931471805599453
+        t13 = t10 + t12 + t8 + t9
+        t14 = xp.where((loc_2 > 0), loc_2, 1)
+        t15 = shape_1*t14
+        t16 = 2*t0
+        t17 = xp.power(scale_1, -shape_1)*xp.power(t14, shape_1)
+        t18 = -scale_1*t16*xp.gamma(t11)*xp.gammainc(t11, t17)
+        t19 = -t14*t16*xp.exp(-t17)
+        t20 = 1
+        t21 = xp.abs(t0)
+        t22 = xp.abs(t1)
+        t23 = t5 + xp.abs(t4)
+        t24 = t12 + xp.abs(t10) + xp.abs(t8) + xp.abs(t9)
+        return xp._refine.checked('kl', xp.where(t6, t13 - t2*(t4 + t5 + t7), t13 + t18 + t19 - t2*(1.5772156649015328*scale_2*shape_1 - t15 - t3)), xp.where(t6, t20*t21*t22*(t23 + xp.abs(t7)) + t24, t20*t21*t22*(t23 + xp.abs(t15)) + t24 + xp.abs(t18) + xp.abs(t19)), _kl_weibull_laplace_exact, shape_1, scale_1, loc_2, scale_2)
 
 
 def _kl_weibull_laplace_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
@@ -325,16 +333,20 @@ def kl_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
     t0 = shape_1**2
-    t1 = sigma_2**2
-    t2 = (1/t1)
-    t3 = mu_2*shape_1
-    t4 = (1/12)*t2*(6*mu_2**2*t0 - 18.926587978818393*t0*t1 + 6.926587978818395*t3 + 11.86867194393567)/t0
-    t5 = xp.log(scale_1)
-    t6 = -t2*t5*(t3 + 0.5772156649015329)/shape_1
-    t7 = xp.log(shape_1)
-    t8 = xp.log(sigma_2)
-    t9 = (1/2)*t2*t5**2 + 0.9189385332046727
-    return xp._refine.checked('kl', t4 + t6 + t7 + t8 + t9, t9 + xp.abs(t4) + xp.abs(t6) + xp.abs(t7) + xp.abs(t8), _kl_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
+    t1 = (1/t0)
+    t2 = sigma_2**2
+    t3 = (1/t2)
+    t4 = mu_2*shape_1
+    t5 = 6.926587978818395*t4
+    t6 = -18.926587978818393*t0*t2
+    t7 = 6*mu_2**2*t0 + 11.86867194393567
+    t8 = xp.log(scale_1)
+    t9 = (1/shape_1)
+    t10 = xp.log(shape_1)
+    t11 = xp.log(sigma_2)
+    t12 = (1/2)*t3*t8**2 + 0.9189385332046727
+    t13 = xp.abs(t3)
+    return xp._refine.checked('kl', (1/12)*t1*t3*(t5 + t6 + t7) + t10 + t11 + t12 - t3*t8*t9*(t4 + 0.5772156649015329), t12 + t13*(xp.abs(t4) + 0.5772156649015329)*xp.abs(t8)*xp.abs(t9) + (1/12)*t13*(t7 + xp.abs(t5) + xp.abs(t6))*xp.abs(t1) + xp.abs(t10) + xp.abs(t11), _kl_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_weibull_lognormal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
@@ -380,14 +392,15 @@ def kl_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     t0 = -xp.log(scale_1)
     t1 = (1/shape_1)
     t2 = sigma_2**2
-    t3 = (1/t2)
-    t4 = (1/2)*t3
-    t5 = -t1*t4*(-mu_2**2*shape_1 + 3.1544313298030655*shape_1*t2 - 1.1544313298030657*t2)
-    t6 = -mu_2*scale_1*t3*xp.gamma(t1 + 1)
-    t7 = xp.log(shape_1)
-    t8 = xp.log(sigma_2)
-    t9 = scale_1**2*t4*xp.gamma(2*t1 + 1) + 0.9189385332046727
-    return xp._refine.checked('kl', t0 + t5 + t6 + t7 + t8 + t9, t9 + xp.abs(t0) + xp.abs(t5) + xp.abs(t6) + xp.abs(t7) + xp.abs(t8), _kl_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
+    t3 = 1.1544313298030657*t2
+    t4 = mu_2**2*shape_1
+    t5 = (1/t2)
+    t6 = (1/2)*t5
+    t7 = -mu_2*scale_1*t5*xp.gamma(t1 + 1)
+    t8 = xp.log(shape_1)
+    t9 = xp.log(sigma_2)
+    t10 = scale_1**2*t6*xp.gamma(2*t1 + 1) + 0.9189385332046727
+    return xp._refine.checked('kl', t0 - t1*t6*(3.1544313298030655*shape_1*t2 - t3 - t4) + t10 + t7 + t8 + t9, t10 + (1/2)*(3.1544313298030655*shape_1*t2 + xp.abs(t3) + xp.abs(t4))*xp.abs(t1)*xp.abs(t5) + xp.abs(t0) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9), _kl_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
@@ -599,10 +612,9 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     t1 = -shape_2*xp.log(rate_2)
     t2 = (1/shape_1)
     t3 = shape_2 - 1
-    t4 = 0.5772156649015329*t2*t3
-    t5 = -t3*xp.log(scale_1)
-    t6 = rate_2*scale_1*xp.gamma(t2 + 1)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), _cross_entropy_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
+    t4 = xp.log(scale_1)
+    t5 = rate_2*scale_1*xp.gamma(t2 + 1)
+    return xp._refine.checked('cross_entropy', t0 + t1 + 0.5772156649015329*t2*t3 - t3*t4 + t5, t5 + 0.5772156649015329*(shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1), _cross_entropy_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
 
 
 def _cross_entropy_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
@@ -706,16 +718,21 @@ def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
     t0 = shape_1**2
-    t1 = sigma_2**2
-    t2 = (1/t1)
-    t3 = mu_2*shape_1
-    t4 = shape_1*t1
-    t5 = (1/12)*t2*(6*mu_2**2*t0 + 6.926587978818395*t3 - 6.926587978818395*t4 + 11.86867194393567)/t0
-    t6 = xp.log(scale_1)
-    t7 = -t2*t6*(t3 - t4 + 0.5772156649015329)/shape_1
-    t8 = xp.log(sigma_2)
-    t9 = (1/2)*t2*t6**2 + 0.9189385332046727
-    return xp._refine.checked('cross_entropy', t5 + t7 + t8 + t9, t9 + xp.abs(t5) + xp.abs(t7) + xp.abs(t8), _cross_entropy_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
+    t1 = (1/t0)
+    t2 = sigma_2**2
+    t3 = (1/t2)
+    t4 = mu_2*shape_1
+    t5 = 6.926587978818395*t4
+    t6 = shape_1*t2
+    t7 = -6.926587978818395*t6
+    t8 = 6*mu_2**2*t0 + 11.86867194393567
+    t9 = xp.log(scale_1)
+    t10 = (1/shape_1)
+    t11 = -t6
+    t12 = xp.log(sigma_2)
+    t13 = (1/2)*t3*t9**2 + 0.9189385332046727
+    t14 = xp.abs(t3)
+    return xp._refine.checked('cross_entropy', (1/12)*t1*t3*(t5 + t7 + t8) - t10*t3*t9*(t11 + t4 + 0.5772156649015329) + t12 + t13, t13 + (1/12)*t14*(t8 + xp.abs(t5) + xp.abs(t7))*xp.abs(t1) + t14*(xp.abs(t11) + xp.abs(t4) + 0.5772156649015329)*xp.abs(t10)*xp.abs(t9) + xp.abs(t12), _cross_entropy_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_weibull_lognormal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
@@ -849,10 +866,9 @@ def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     t1 = -xp.log(shape_2)
     t2 = (1/shape_1)
     t3 = shape_2 - 1
-    t4 = 0.5772156649015329*t2*t3
-    t5 = -t3*xp.log(scale_1)
-    t6 = xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t2 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
+    t4 = xp.log(scale_1)
+    t5 = xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t2 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t1 + 0.5772156649015329*t2*t3 - t3*t4 + t5, 0.5772156649015329*(shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _cross_entropy_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
 
 
 def _cross_entropy_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):

@@ -64,12 +64,29 @@ def cancellation_scale(expr: Any) -> Any:
             return None
         return sympy.Piecewise(*[(e if s is None else s, c) for (s, c), (e, _) in zip(branches, expr.args)],
                                evaluate=False)
-    if not isinstance(expr, sympy.Add):
+    terms = sympy.Add.make_args(expr)
+    if all(_nonnegative(t) for t in terms) and not any(_inner_sum(t) for t in terms):
         return None
-    terms = expr.args
-    if all(_nonnegative(t) for t in terms):
+    if len(terms) == 1 and not _inner_sum(expr):
         return None
-    return sympy.Add(*[t if _nonnegative(t) else sympy.Abs(t, evaluate=False) for t in terms], evaluate=False)
+    return sympy.Add(*[_term_scale(t) for t in terms], evaluate=False)
+
+
+def _inner_sum(term: Any) -> bool:
+    """A product with a sum among its factors (``(a - b + c)/r``): the sum may cancel inside."""
+    return isinstance(term, sympy.Mul) and any(isinstance(f, sympy.Add) and not _nonnegative(f) for f in term.args)
+
+
+def _term_scale(term: Any) -> Any:
+    """``|term|``, with a factor that is a sum replaced by the sum of its terms' scales."""
+    if _nonnegative(term):
+        return term
+    if isinstance(term, sympy.Add):
+        return sympy.Add(*[_term_scale(t) for t in term.args], evaluate=False)
+    if _inner_sum(term):
+        return sympy.Mul(*[_term_scale(f) if isinstance(f, sympy.Add) else sympy.Abs(f, evaluate=False)
+                           for f in term.args], evaluate=False)
+    return sympy.Abs(term, evaluate=False)
 
 
 def exact_name(fname: str) -> str:
