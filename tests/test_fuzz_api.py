@@ -303,7 +303,7 @@ DISCRETE_REFS = {
     "kl": _ref_kl,
     "cross_entropy": _ref_ce,
     "js_divergence": _ref_js,
-    "js_distance": lambda p, q: mpmath.sqrt(max(_ref_js(p, q), 0)),
+    "js_distance": _ref_js,  # the square root is taken after the change of base
     "entropy": lambda p, _: _ref_ce(p, p),
 }
 
@@ -317,7 +317,8 @@ def _probabilities(k: int) -> st.SearchStrategy[list[float]]:
 def _vector_pair(draw):
     k = draw(st.integers(1, 6))
     p, q = draw(_probabilities(k)), draw(_probabilities(k))
-    spoil = draw(st.integers(0, 12))
+    # hypothesis favours 0, the simplest integer: make that "unspoiled"; one draw in 4 is spoiled
+    spoil = draw(st.integers(0, 9)) if draw(st.integers(0, 3)) == 3 else None
     which = draw(st.sampled_from(["p", "q"]))
     bad = {
         0: lambda v: [-x if x else -0.25 for x in v],
@@ -330,7 +331,7 @@ def _vector_pair(draw):
         7: lambda v: [[x] for x in v] + [[0.1, 0.2]],
         8: lambda v: [str(x) for x in v],
         9: lambda v: [complex(x, 1) for x in v],
-    }.get(spoil)
+    }.get(spoil)  # type: ignore[arg-type]
     if bad is not None:
         if which == "p":
             p = bad(p)
@@ -339,18 +340,22 @@ def _vector_pair(draw):
     return p, q, bad is not None, which
 
 
-BASES = st.one_of(st.sampled_from([None, 2, 2.0, math.e, 10, 0.5, 1e-3, 1e300]),
-                  st.sampled_from([1, 1.0, 0, -2, math.nan, math.inf, "2", True, 1j, [2, 3]]))
-AXES = st.sampled_from([-1, 0, -1, -1, np.int64(0), 1, -2, 5, 1.5, "0", None, True])
+GOOD_BASES = st.sampled_from([None, 2, 2.0, math.e, 10, 0.5, 1e-3, 1e300])
+BAD_BASES = st.sampled_from([1, 1.0, 0, -2, math.nan, math.inf, "2", True, 1j, [2, 3]])
+BASES = st.integers(0, 3).flatmap(lambda i: BAD_BASES if i == 3 else GOOD_BASES)
+GOOD_AXES = st.sampled_from([-1, 0, np.int64(0), np.int32(-1)])
+BAD_AXES = st.sampled_from([1, -2, 5, 1.5, "0", None, True, np.float64(0.0)])
+AXES = st.integers(0, 3).flatmap(lambda i: BAD_AXES if i == 3 else GOOD_AXES)
 
 
 def _base_ok(base) -> bool:
     return base is None or (not isinstance(base, (bool, str, complex, list)) and 0 < base < math.inf and base != 1)
 
 
-@SETTINGS
-@given(_vector_pair(), st.sampled_from(sorted(DISCRETE_REFS)), BASES, AXES)
-def test_discrete_is_right_or_names_the_argument(vectors, fn_name, base, axis):
+@pytest.mark.parametrize("fn_name", sorted(DISCRETE_REFS))
+@settings(SETTINGS, max_examples=80)
+@given(_vector_pair(), BASES, AXES)
+def test_discrete_is_right_or_names_the_argument(fn_name, vectors, base, axis):
     p, q, spoiled, which = vectors
     fn = getattr(D, fn_name)
     args = (p,) if fn_name == "entropy" else (p, q)
@@ -370,6 +375,8 @@ def test_discrete_is_right_or_names_the_argument(vectors, fn_name, base, axis):
     assert _base_ok(base), base
     assert axis in (-1, 0) and not isinstance(axis, (bool, str, float)), axis
     value = float(value)
+    if fn_name == "entropy":
+        q = p  # H(p) = H(p, p); q was not passed
     ref = DISCRETE_REFS[fn_name](p, q)
     log_base = mpmath.mpf(1) if base is None else _mp_log(base)
     ref = ref / log_base if fn_name != "js_distance" else mpmath.sqrt(ref / log_base)
@@ -437,8 +444,8 @@ def test_estimators_name_a_bad_argument(fn_name, data):
     fn = getattr(anadiv, fn_name)
     dists = (anadiv.Normal(0.0, 1.0),) if fn_name == "entropy_estimate" else (anadiv.Normal(0.0, 1.0),) * 2
     kwargs = {"n": 256, "seed": 0, arg: bad}
-    if arg in ("rtol", "atol", "max_n") and arg not in ("rtol", "atol"):
-        kwargs["rtol"] = 0.1
+    if arg == "max_n":
+        kwargs["rtol"] = 0.1  # adaptive mode, where max_n is used
     with pytest.raises(ValueError) as info, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fn(*dists, **kwargs)
@@ -469,7 +476,8 @@ def test_estimate_ci_names_a_bad_level(level):
     assert _names_argument(info.value, {"level"}), str(info.value)
 
 
-CHEAP = [("normal", "normal"), ("gamma", "gamma"), ("laplace", "normal")]
+# StudentT against Normal: infinite for df <= 2, infinite integrand variance for df <= 4
+CHEAP = [("normal", "normal"), ("gamma", "gamma"), ("laplace", "normal"), ("studentt", "normal")]
 
 
 @st.composite
@@ -483,7 +491,7 @@ def _typical_pair(draw):
 
 
 @pytest.mark.slow
-@settings(SETTINGS, max_examples=12)
+@settings(SETTINGS, max_examples=40)
 @given(_typical_pair(), st.sampled_from(["kl", "cross_entropy", "entropy"]), st.sampled_from(["mc", "qmc", "control"]),
        st.integers(0, 2**32 - 1))
 def test_estimators_are_within_six_standard_errors(pair, kind, method, seed):
@@ -492,8 +500,20 @@ def test_estimators_are_within_six_standard_errors(pair, kind, method, seed):
     truth = float(getattr(anadiv, kind)(*args))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        est = getattr(anadiv, f"{kind}_estimate")(*args, n=2000, seed=seed, method=method)
-    assert math.isfinite(est.value) and est.stderr >= 0
+        try:
+            est = getattr(anadiv, f"{kind}_estimate")(*args, n=2000, seed=seed, method=method)
+        except ValueError as exc:
+            # documented: control variates need P's variance, which StudentT(df <= 2) lacks
+            assert _names_argument(exc, {"method"}) and method == "control", str(exc)
+            assert isinstance(p, anadiv.StudentT) and float(p.df) <= 2, str(exc)
+            return
+    assert not math.isnan(est.value) and est.stderr >= 0
+    if math.isinf(truth):
+        # never a finite value with a confident interval where the divergence is infinite
+        assert est.value == truth or not est.stderr_reliable, (est, truth)
+        if est.value == truth:
+            assert est.ci() == (truth, truth)
+            return
     if not est.stderr_reliable:
         with pytest.raises(UnreliableIntervalError):
             est.ci()
@@ -504,7 +524,7 @@ def test_estimators_are_within_six_standard_errors(pair, kind, method, seed):
 
 
 @pytest.mark.slow
-@settings(SETTINGS, max_examples=12)
+@settings(SETTINGS, max_examples=30)
 @given(_typical_pair(), st.sampled_from(["kl", "cross_entropy", "entropy"]))
 def test_quadrature_is_within_its_error(pair, kind):
     _, (p, q) = pair
@@ -512,6 +532,9 @@ def test_quadrature_is_within_its_error(pair, kind):
     truth = float(getattr(anadiv, kind)(*args))
     res = getattr(anadiv, f"{kind}_quad")(*args)
     value, error = float(res), float(res.error)
+    if math.isinf(truth):
+        assert value == truth, (res, truth)
+        return
     assert abs(value - truth) <= min(max(error, 4e-16 * abs(truth)), 1e-8 * max(1.0, abs(truth))) + 1e-15, (
         res, truth)
 
