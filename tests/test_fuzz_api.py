@@ -178,10 +178,13 @@ def _params(draw, name: str) -> list:
 def _build(name: str, vals: list):
     cls = FAMILIES[name]
     try:
-        return cls(*vals)
+        dist = cls(*vals)
     except ValueError as exc:
         assert _names_argument(exc, {p.name for p in cls.parameters}), str(exc)
         return None
+    for p, v in zip(cls.parameters, dist.param_values):
+        assert np.all(np.isfinite(v)) and (p.constraint != "positive" or np.all(v > 0)), (name, vals)
+    return dist
 
 
 def _points(*dists) -> list[tuple[float, ...]]:
