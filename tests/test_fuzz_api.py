@@ -132,12 +132,8 @@ def _assert_right(kind: str, value: float, truth: tuple[mpmath.mpf, mpmath.mpf],
         f"{value!r} {where}, true {mpmath.nstr(ref, 17)} (error {mpmath.nstr(err, 3)})")
 
 
-#: Known wrong results, excluded from the fuzz and pinned by strict xfails below.
-KNOWN_BUGS = {
-    # P equal to Q: the generated code's last term (gamma r - (1 + gamma) r + r) / r rounds
-    # to 1.1e-16 at r = 1 while every other term is 0, so no cancellation is seen
-    ("kl", ("exponential", "gamma")): lambda pt: pt[1] == 1.0 and pt[0] == pt[2],
-}
+#: Known wrong results, excluded from the fuzz and pinned by strict xfails below (none at present).
+KNOWN_BUGS: dict = {}
 
 
 # ------------------------------------------------------------------ parameter strategies
@@ -252,9 +248,11 @@ def test_entropy_is_right_or_names_the_parameter(name, data):
         _assert_right("entropy", float(v), _true_value("entropy", (name,), point), f"entropy {name} at {point}")
 
 
-@pytest.mark.xfail(strict=True, reason="kl(Exponential(1), Gamma(1, 1)) is 1.1e-16, not 0 (P equals Q)")
-def test_known_bug_kl_exponential_gamma_equal():
-    assert anadiv.kl(anadiv.Exponential(1.0), anadiv.Gamma(1.0, 1.0)) == 0.0
+def test_kl_exponential_gamma_equal_is_zero():
+    # found by this fuzz: the last term (gamma r - (1 + gamma) r + r) / r rounded to 1.1e-16 at
+    # r = 1 while every other term was 0; the result check now sees the sum inside the product
+    for r in (1.0, 3.0, 0.7, 2.5):
+        assert anadiv.kl(anadiv.Exponential(r), anadiv.Gamma(1.0, r)) == 0.0
 
 
 @SETTINGS
