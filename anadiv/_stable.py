@@ -608,6 +608,16 @@ def lgamma_bregman_d(a: Any, d: Any) -> Any:
     return _two_branch(a, a + d, d, _lgamma_bregman_near, _lgamma_bregman_far)
 
 
+def _lgamma_diff_far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    sp = _special()
+    return sp.gammaln(b) - sp.gammaln(a)
+
+
+def _digamma_diff_far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    sp = _special()
+    return sp.digamma(b) - sp.digamma(a)
+
+
 def lgamma_diff(a: Any, b: Any) -> Any:
     r"""``lgamma(b) - lgamma(a)`` for positive arguments, without cancellation when close.
 
@@ -620,11 +630,7 @@ def lgamma_diff(a: Any, b: Any) -> Any:
     """
     a, b = _floats(a, b)
 
-    def far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
-        sp = _special()
-        return sp.gammaln(b) - sp.gammaln(a)
-
-    return _two_branch(a, b, b - a, _lgamma_diff_near, far)
+    return _two_branch(a, b, b - a, _lgamma_diff_near, _lgamma_diff_far)
 
 
 def lgamma_diff_d(a: Any, d: Any) -> Any:
@@ -641,11 +647,7 @@ def lgamma_diff_d(a: Any, d: Any) -> Any:
     """
     a, d = _floats(a, d)
 
-    def far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
-        sp = _special()
-        return sp.gammaln(b) - sp.gammaln(a)
-
-    return _two_branch(a, a + d, d, _lgamma_diff_near, far)
+    return _two_branch(a, a + d, d, _lgamma_diff_near, _lgamma_diff_far)
 
 
 def digamma_diff_d(a: Any, d: Any) -> Any:
@@ -658,11 +660,7 @@ def digamma_diff_d(a: Any, d: Any) -> Any:
     """
     a, d = _floats(a, d)
 
-    def far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
-        sp = _special()
-        return sp.digamma(b) - sp.digamma(a)
-
-    return _two_branch(a, a + d, d, _digamma_diff_near, far)
+    return _two_branch(a, a + d, d, _digamma_diff_near, _digamma_diff_far)
 
 
 def digamma_diff(a: Any, b: Any) -> Any:
@@ -677,11 +675,7 @@ def digamma_diff(a: Any, b: Any) -> Any:
     """
     a, b = _floats(a, b)
 
-    def far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
-        sp = _special()
-        return sp.digamma(b) - sp.digamma(a)
-
-    return _two_branch(a, b, b - a, _digamma_diff_near, far)
+    return _two_branch(a, b, b - a, _digamma_diff_near, _digamma_diff_far)
 
 
 # ------------------------------------------- Bregman divergences of log-normalizers
