@@ -28,6 +28,8 @@ The module imports mpmath on the first doubtful element only.
 from __future__ import annotations
 
 import math
+import sys
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -39,6 +41,9 @@ __all__ = ["checked", "exact_value", "CANCELLATION", "MP"]
 #: float32: times 8 stays below 1e-5.
 CANCELLATION: dict[Any, float] = {np.dtype(np.float64): 256.0, np.dtype(np.float32): 8.0}
 _DEFAULT_C = 256.0
+#: Seconds one element's exact evaluation may take; past it the element keeps its float
+#: result (mpmath can take minutes on e.g. x**y with y ~ 1e259 at hundreds of digits).
+TIME_BUDGET = 10.0
 #: Digits of the first precision :func:`exact_value` tries for parameters near 1.
 _DPS = (34,)
 
@@ -149,7 +154,31 @@ def exact_value(exact: Callable[..., Any], params: list[float], kind: str) -> fl
     two precisions agree to 2^-64 relative (cancellation in the expression
     costs digits, so a fixed precision is not enough at extreme parameters). A KL is clamped at 0
     (a true zero leaves a residue of the last precision's size, of either sign).
+    NaN when the evaluation fails or runs past :data:`TIME_BUDGET` seconds (the
+    caller then keeps the float result).
     """
+    deadline = time.monotonic() + TIME_BUDGET
+
+    def out_of_time(frame: Any, event: str, arg: Any) -> None:
+        # called on every Python call (mpmath is pure Python), never on lines
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+
+    previous_trace = sys.gettrace()
+    sys.settrace(out_of_time)
+    try:
+        return _settle(exact, params, kind)
+    except _OutOfTime:
+        return math.nan
+    finally:
+        sys.settrace(previous_trace)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _settle(exact: Callable[..., Any], params: list[float], kind: str) -> float:
     import mpmath
 
     prev = None
@@ -158,7 +187,7 @@ def exact_value(exact: Callable[..., Any], params: list[float], kind: str) -> fl
         with mpmath.workdps(dps):
             try:
                 value = exact(MP, *[mpmath.mpf(p) for p in params])
-            except (ZeroDivisionError, ValueError, OverflowError, MemoryError):
+            except (ZeroDivisionError, ValueError, OverflowError, MemoryError, mpmath.libmp.NoConvergence):
                 value = mpmath.nan
             value = _real(value, dps)
             if prev is not None and _agree(value, prev):
@@ -242,7 +271,17 @@ class _MP:
 
         if 0 < x < _tiny_limit():
             return -mpmath.log(x) + _lgamma1p_series(x, 0)
+        if abs(x - 1) < _tiny_limit():
+            return _lgamma1p_series(x - 1, 0)
         return mpmath.loggamma(x)
+
+    @staticmethod
+    def gamma(x: Any) -> Any:
+        import mpmath
+
+        if 0 < x < _tiny_limit() or abs(x - 1) < _tiny_limit():
+            return mpmath.exp(MP.loggamma(x))
+        return mpmath.gamma(x)
 
     @staticmethod
     def polygamma(n: Any, x: Any) -> Any:
@@ -251,7 +290,30 @@ class _MP:
         if n in (0, 1) and 0 < x < _tiny_limit():
             pole = -1 / x if n == 0 else 1 / x**2
             return pole + _lgamma1p_series(x, int(n) + 1)
+        if n in (0, 1) and abs(x - 1) < _tiny_limit():
+            return _lgamma1p_series(x - 1, int(n) + 1)
         return mpmath.polygamma(n, x)
+
+    # Beyond |x| = 2^64, e^x is 0 or infinite to every digit kept, but mpmath would
+    # reduce x modulo log 2 at x's own size (1e7 digits for x = 10^(10^7)) and not return.
+    @staticmethod
+    def exp(x: Any) -> Any:
+        import mpmath
+
+        if abs(x) > _HUGE:
+            return mpmath.mpf(0) if x < 0 else mpmath.inf
+        return mpmath.exp(x)
+
+    @staticmethod
+    def gammainc(z: Any, a: Any = 0, b: Any = None) -> Any:
+        """Incomplete gamma; an end beyond 2^64 (and past the peak at ``z``) is infinite to every digit kept."""
+        import mpmath
+
+        if b is not None and b > _HUGE and z < b / 2:
+            b = mpmath.inf
+        if a > _HUGE and z < a / 2:
+            return mpmath.mpf(0)
+        return mpmath.gammainc(z, a, b)
 
     @staticmethod
     def ei(x: Any) -> Any:
@@ -268,6 +330,9 @@ class _MP:
         """Regularized incomplete beta ``I_{x2}(a, b) - I_{x1}(a, b)``."""
         return _ibeta(a, b, x2) - _ibeta(a, b, x1)
 
+
+#: Arguments beyond this are infinite to every digit the exact forms keep.
+_HUGE = 2.0**64
 
 #: The namespace :func:`exact_value` passes to the exact forms.
 MP = _MP()

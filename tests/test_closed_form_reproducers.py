@@ -63,8 +63,9 @@ def test_float32_uniform_gumbel_is_finite() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         value = anadiv.kl(Uniform(f32(60), f32(200)), Gumbel(f32(0), f32(1)))
-    assert np.asarray(value).dtype == np.float32
+        batch = anadiv.kl_function(Uniform, Gumbel)(*(np.array([v], dtype=f32) for v in (60, 200, 0, 1)))
     assert float(value) == pytest.approx(125.05835723876953, rel=1e-5)
+    assert batch.dtype == np.float32 and float(batch[0]) == pytest.approx(125.05835723876953, rel=1e-5)
 
 
 def test_doubtful_elements_of_a_batch_are_recomputed_in_place() -> None:

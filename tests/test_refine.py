@@ -133,3 +133,20 @@ def test_small_argument_series_match_mpmath(x):
         for n in (0, 1):
             want = mpmath.polygamma(n, v)
             assert abs(_refine.MP.polygamma(n, v) - want) <= mpmath.mpf(10) ** -55 * abs(want)
+
+
+@pytest.mark.parametrize("t", [1e-300, -1e-40, 3e-5])
+def test_series_near_one_match_mpmath(t):
+    with mpmath.workdps(60):
+        x = 1 + mpmath.mpf(t)
+        for got, want in ((_refine.MP.loggamma(x), mpmath.loggamma(x)), (_refine.MP.gamma(x), mpmath.gamma(x)),
+                          (_refine.MP.polygamma(0, x), mpmath.psi(0, x)), (_refine.MP.polygamma(1, x), mpmath.psi(1, x))):
+            assert abs(got - want) <= mpmath.mpf(10) ** -55 * max(abs(want), mpmath.mpf(10) ** -300)
+
+
+def test_huge_arguments_do_not_hang():
+    with mpmath.workdps(50):
+        assert _refine.MP.exp(-mpmath.mpf(10) ** 30) == 0
+        assert _refine.MP.exp(mpmath.mpf(10) ** 30) == mpmath.inf
+        assert _refine.MP.ei(-mpmath.mpf(10) ** 30) == 0
+        assert abs(_refine.MP.gammainc(2.5, 0, mpmath.mpf(10) ** 30) - mpmath.gamma(2.5)) < mpmath.mpf(10) ** -45
