@@ -438,7 +438,8 @@ def settled_reference(d: Any) -> Callable[..., Any]:
 
     from anadiv._refine import MP, _precisions
 
-    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei}
+    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei,
+             "exp": MP.exp, "gamma": MP.gamma, "gammainc": MP.gammainc}
     f = sympy.lambdify(_flat(d), d.expr, modules=[fixes, "mpmath"])
 
     def ref(point: tuple[float, ...]) -> Any:

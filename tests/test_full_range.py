@@ -88,7 +88,8 @@ def _reference(kind: str, names: tuple[str, ...]):
     # test_refine) stand in for those three
     from anadiv._refine import MP
 
-    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei}
+    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei,
+             "exp": MP.exp, "gamma": MP.gamma, "gammainc": MP.gammainc}
     f = sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
 
     def ref(point: tuple[float, ...]) -> mpmath.mpf:
