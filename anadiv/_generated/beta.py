@@ -691,10 +691,10 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
     t1 = -shape_2*xp.log(rate_2)
     t2 = a_1 + b_1
     t3 = a_1*rate_2/t2
-    t4 = xp.digamma(a_1)
-    t5 = shape_2 - 1
-    t6 = xp.digamma(t2)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 - t4*t5 + t5*t6, t3 + (shape_2 + 1)*xp.abs(t4) + (shape_2 + 1)*xp.abs(t6) + xp.abs(t0) + xp.abs(t1), _cross_entropy_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
+    t4 = shape_2 - 1
+    t5 = -t4*xp.digamma(a_1)
+    t6 = t4*xp.digamma(t2)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t5 + t6, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t6), _cross_entropy_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
 
 
 def _cross_entropy_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
@@ -986,11 +986,11 @@ def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
     xp = namespace(a_1, b_1, shape_2, scale_2)
     t0 = shape_2*xp.log(scale_2)
     t1 = -xp.log(shape_2)
-    t2 = xp.digamma(a_1)
-    t3 = shape_2 - 1
-    t4 = xp.digamma(a_1 + b_1)
+    t2 = shape_2 - 1
+    t3 = -t2*xp.digamma(a_1)
+    t4 = t2*xp.digamma(a_1 + b_1)
     t5 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) - xp._stable.lgamma_diff_d(a_1 + shape_2, b_1))
-    return xp._refine.checked('cross_entropy', t0 + t1 - t2*t3 + t3*t4 + t5, (shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
 
 
 def _cross_entropy_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):

@@ -366,10 +366,10 @@ def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
     t3 = -18.926587978818393*t0
     t4 = 6*mu_2**2 + 11.86867194393567
     t5 = xp.log(rate_1)
-    t6 = xp.log(sigma_2)
-    t7 = (1/2)*t1*t5**2 + 0.9189385332046727
-    t8 = xp.abs(t1)
-    return xp._refine.checked('kl', t1*t5*(mu_2 + 0.5772156649015329) + (1/12)*t1*(t2 + t3 + t4) + t6 + t7, t7 + t8*(xp.abs(mu_2) + 0.5772156649015329)*xp.abs(t5) + (1/12)*t8*(t4 + xp.abs(t2) + xp.abs(t3)) + xp.abs(t6), _kl_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
+    t6 = t1*t5*(mu_2 + 0.5772156649015329)
+    t7 = xp.log(sigma_2)
+    t8 = (1/2)*t1*t5**2 + 0.9189385332046727
+    return xp._refine.checked('kl', (1/12)*t1*(t2 + t3 + t4) + t6 + t7 + t8, t8 + (1/12)*(t4 + xp.abs(t2) + xp.abs(t3))*xp.abs(t1) + xp.abs(t6) + xp.abs(t7), _kl_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
 
 
 def _kl_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -630,12 +630,12 @@ def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
     xp = namespace(rate_1, shape_2, rate_2)
     t0 = xp.gammaln(shape_2)
     t1 = -shape_2*xp.log(rate_2)
-    t2 = xp.log(rate_1)
+    t2 = (shape_2 - 1)*xp.log(rate_1)
     t3 = (1/rate_1)
     t4 = 0.5772156649015329*rate_1
     t5 = -t4
     t6 = rate_2 + shape_2*t4
-    return xp._refine.checked('cross_entropy', t0 + t1 + t2*(shape_2 - 1) + t3*(t5 + t6), (shape_2 + 1)*xp.abs(t2) + (t6 + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1), _cross_entropy_exponential_gamma_exact, rate_1, shape_2, rate_2)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t3*(t5 + t6), (t6 + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_exponential_gamma_exact, rate_1, shape_2, rate_2)
 
 
 def _cross_entropy_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
@@ -923,8 +923,9 @@ def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
     t0 = shape_2*xp.log(scale_2)
     t1 = -xp.log(shape_2)
     t2 = xp.log(rate_1)
-    t3 = 0.5772156649015329*shape_2 + xp.exp(-shape_2*t2 - t0 + xp.gammaln(shape_2 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t2*(shape_2 - 1) + t3 - 0.5772156649015329, t3 + (shape_2 + 1)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + 0.5772156649015329, _cross_entropy_exponential_weibull_exact, rate_1, shape_2, scale_2)
+    t3 = t2*(shape_2 - 1)
+    t4 = 0.5772156649015329*shape_2 + xp.exp(-shape_2*t2 - t0 + xp.gammaln(shape_2 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 - 0.5772156649015329, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + 0.5772156649015329, _cross_entropy_exponential_weibull_exact, rate_1, shape_2, scale_2)
 
 
 def _cross_entropy_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):

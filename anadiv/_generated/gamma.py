@@ -643,13 +643,12 @@ def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
     1.592116386...
     """
     xp = namespace(shape_1, rate_1, shape_2, rate_2)
-    t0 = xp.log(rate_2)
-    t1 = -shape_2
-    t2 = shape_1 + t1
-    t3 = xp.log(rate_1)
-    t4 = xp._stable.lgamma_mpsi(shape_1, 1)
-    t5 = shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + xp._stable.lgamma_bregman(shape_1, shape_2)
-    return xp._refine.checked('cross_entropy', t0*t2 + t3*(-t2 - 1) + t4 + t5, t5 + (shape_1 + xp.abs(t1))*xp.abs(t0) + (shape_1 + shape_2 + 1)*xp.abs(t3) + xp.abs(t4), _cross_entropy_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2)
+    t0 = shape_1 - shape_2
+    t1 = t0*xp.log(rate_2)
+    t2 = (-t0 - 1)*xp.log(rate_1)
+    t3 = xp._stable.lgamma_mpsi(shape_1, 1)
+    t4 = shape_1*xp._stable.powm1mlog(rate_1, rate_2, -1) + xp._stable.lgamma_bregman(shape_1, shape_2)
+    return xp._refine.checked('cross_entropy', t1 + t2 + t3 + t4, t4 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2)
 
 
 def _cross_entropy_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2):
@@ -944,9 +943,10 @@ def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     t1 = -xp.log(shape_2)
     t2 = xp.log(rate_1)
     t3 = shape_2 - 1
-    t4 = xp.digamma(shape_1)
-    t5 = xp.exp(-shape_2*t2 - t0 + xp._stable.lgamma_diff_d(shape_1, shape_2))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t2*t3 - t3*t4 + t5, (shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _cross_entropy_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
+    t4 = t2*t3
+    t5 = -t3*xp.digamma(shape_1)
+    t6 = xp.exp(-shape_2*t2 - t0 + xp._stable.lgamma_diff_d(shape_1, shape_2))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_gamma_weibull_exact, shape_1, rate_1, shape_2, scale_2)
 
 
 def _cross_entropy_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):

@@ -389,8 +389,7 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     t6 = -mu_2
     t7 = loc_1 + t6
     t8 = 1.1544313298030657*scale_1
-    t9 = xp.abs(loc_1) + xp.abs(t6)
-    return xp._refine.checked('kl', t0 + t1 + (1/12)*t3*(t4 + t5 + 6*t7*(t7 + t8)) + 0.9189385332046727, (1/12)*(t4 + 6*t9*(t8 + t9) + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    return xp._refine.checked('kl', t0 + t1 + (1/12)*t3*(t4 + t5 + 6*t7*(t7 + t8)) + 0.9189385332046727, (1/12)*(t4 + 6*(t8 + xp.abs(loc_1) + xp.abs(t6))*xp.abs(t7) + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
@@ -772,8 +771,7 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     t3 = -mu_2
     t4 = loc_1 + t3
     t5 = 1.1544313298030657*scale_1
-    t6 = xp.abs(loc_1) + xp.abs(t3)
-    return xp._refine.checked('cross_entropy', t0 + (1/12)*t1*(t2 + 6*t4*(t4 + t5)) + 0.9189385332046727, (1/12)*(t2 + 6*t6*(t5 + t6))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    return xp._refine.checked('cross_entropy', t0 + (1/12)*t1*(t2 + 6*t4*(t4 + t5)) + 0.9189385332046727, (1/12)*(t2 + 6*(t5 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t4))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):

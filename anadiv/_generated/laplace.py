@@ -248,11 +248,10 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
         t0 = xp.log(scale_1)
         t1 = xp.log(scale_2)
         t2 = (1/scale_2)
-        t3 = -loc_2
-        t4 = xp.exp(-t2*(loc_1 + t3))/((scale_1/scale_2)**2 - 1)
-        t5 = -scale_2
-        t6 = (t2*(-scale_1 - t5) > 0)
-        return xp._refine.checked('kl', xp.where(t6, -t0 + t1 + t2*(loc_1 - loc_2 - scale_2) - t4 - 0.6931471805599453, xp.inf), xp.where(t6, (xp.abs(loc_1) + xp.abs(t3) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.6931471805599453, 0), _kl_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+        t3 = loc_1 - loc_2 - scale_2
+        t4 = xp.exp(-t2*(loc_1 - loc_2))/((scale_1/scale_2)**2 - 1)
+        t5 = (t2*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('kl', xp.where(t5, -t0 + t1 + t2*t3 - t4 - 0.6931471805599453, xp.inf), xp.where(t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t2*t3) + 0.6931471805599453, 0), _kl_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -293,13 +292,10 @@ def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     1.130412292...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = (1/scale_1)
-    t1 = xp.abs(loc_1 - loc_2)
-    t2 = t0*t1
-    t3 = xp._stable.expm1mx(-t2 + xp._stable.log_ratio(scale_1, scale_2))
-    t4 = (1/scale_2)
-    t5 = -scale_2
-    return xp._refine.checked('kl', t2*t4*(scale_1 + t5) + t3, t3 + (scale_1 + xp.abs(t5))*xp.abs(t0)*xp.abs(t1)*xp.abs(t4), _kl_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+    t0 = xp.abs(loc_1 - loc_2)/scale_1
+    t1 = xp._stable.expm1mx(-t0 + xp._stable.log_ratio(scale_1, scale_2))
+    t2 = t0*(scale_1 - scale_2)/scale_2
+    return xp._refine.checked('kl', t1 + t2, t1 + xp.abs(t2), _kl_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_laplace_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -631,11 +627,10 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(scale_2)
         t1 = (1/scale_2)
-        t2 = -loc_2
-        t3 = t1*(loc_1 + t2)
-        t4 = -xp.exp(-t3)/((scale_1/scale_2)**2 - 1)
-        t5 = (t1*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('cross_entropy', xp.where(t5, t0 + t3 + t4, xp.inf), xp.where(t5, (xp.abs(loc_1) + xp.abs(t2))*xp.abs(t1) + xp.abs(t0) + xp.abs(t4), 0), _cross_entropy_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+        t2 = t1*(loc_1 - loc_2)
+        t3 = -xp.exp(-t2)/((scale_1/scale_2)**2 - 1)
+        t4 = (t1*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t2 + t3, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t2) + xp.abs(t3), 0), _cross_entropy_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):

@@ -573,9 +573,9 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     xp = namespace(mu_1, sigma_1, shape_2, rate_2)
     t0 = shape_2*xp.log(rate_2)
     t1 = xp.gammaln(shape_2)
-    t2 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-    t3 = 1
-    return xp._refine.checked('cross_entropy', -mu_1*(shape_2 - 1) + rate_2*t2 - t0 + t1, rate_2*t2 + t3*(shape_2 + t3)*xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1), _cross_entropy_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
+    t2 = mu_1*(shape_2 - 1)
+    t3 = xp.exp(mu_1 + (1/2)*sigma_1**2)
+    return xp._refine.checked('cross_entropy', rate_2*t3 - t0 + t1 - t2, rate_2*t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
 
 
 def _cross_entropy_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
@@ -809,11 +809,11 @@ def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
     t0 = xp.log(shape_2)
-    t1 = shape_2*xp.log(scale_2)
-    t2 = -t1
-    t3 = xp.exp(mu_1*shape_2 + (1/2)*shape_2**2*sigma_1**2 + t2)
-    t4 = 1
-    return xp._refine.checked('cross_entropy', -mu_1*(shape_2 - 1) - t0 - t2 + t3, t3 + t4*(shape_2 + t4)*xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1), _cross_entropy_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
+    t1 = mu_1*(shape_2 - 1)
+    t2 = shape_2*xp.log(scale_2)
+    t3 = -t2
+    t4 = xp.exp(mu_1*shape_2 + (1/2)*shape_2**2*sigma_1**2 + t3)
+    return xp._refine.checked('cross_entropy', -t0 - t1 - t3 + t4, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
 
 
 def _cross_entropy_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):

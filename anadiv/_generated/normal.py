@@ -620,10 +620,9 @@ def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     t0 = xp.log(scale_2)
-    t1 = (1/scale_2)
-    t2 = t1*(-loc_2 + mu_1)
-    t3 = xp.exp(-t2 + (1/2)*(sigma_1/scale_2)**2)
-    return xp._refine.checked('cross_entropy', t0 + t2 + t3, t3 + (xp.abs(loc_2) + xp.abs(mu_1))*xp.abs(t1) + xp.abs(t0), _cross_entropy_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
+    t1 = (-loc_2 + mu_1)/scale_2
+    t2 = xp.exp(-t1 + (1/2)*(sigma_1/scale_2)**2)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t2, t2 + xp.abs(t0) + xp.abs(t1), _cross_entropy_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _cross_entropy_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):

@@ -164,41 +164,38 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
         t5 = -t2
         t6 = t4 + t5
         t7 = (1/t6)
-        t8 = xp.log(t2)
+        t8 = t0*t2*t7*xp.log(t2)
         t9 = xp.log(t4)
-        t10 = t0*t2*t7*t8 - t0*t4*t7*t9
-        t11 = b_2 - 1
-        t12 = xp.log(t5 + 1)
-        t13 = xp.log(1 - t4)
-        t14 = -xp.log(t6)
-        t15 = a_2 + b_2
-        t16 = -xp.gammaln(t15)
-        t17 = xp.gammaln(a_2)
-        t18 = xp.gammaln(b_2)
-        t19 = t14 + t15 + t16 + t17 + t18 - 2
-        t20 = t11*t12*t7*(t2 - 1) - t11*t13*t7*(t4 - 1) + t19
-        t21 = (high_1 != 1)
-        t22 = (low_1 != 0)
-        t23 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t21), t22), t3)
-        t24 = -t11*t12 + t19
-        t25 = xp.logical_and(xp.logical_and(t1, t22), t3)
-        t26 = -t0*t9
-        t27 = xp.logical_and(xp.logical_and(t1, t21), t3)
-        t28 = xp.logical_and(t1, t3)
-        t29 = 1
-        t30 = a_2 + t29
-        t31 = xp.abs(t2)
-        t32 = xp.abs(t7)
-        t33 = xp.abs(t4)
-        t34 = xp.abs(t9)
-        t35 = t29*t30*t32*t33*t34 + t30*t31*t32*xp.abs(t8)
-        t36 = b_2 + t29
-        t37 = xp.abs(t12)
-        t38 = t15 + xp.abs(t14) + xp.abs(t16) + xp.abs(t17) + xp.abs(t18) + 2
-        t39 = t29*t32*t36*(t29 + t33)*xp.abs(t13) + t32*t36*t37*(t29 + t31) + t38
-        t40 = t37*(b_2 + 1) + t38
-        t41 = t34*(a_2 + 1)
-        return xp._refine.checked('kl', xp.where(t23, t10 + t20, xp.where(t25, t10 + t24, xp.where(t27, t20 + t26, xp.where(t28, t24 + t26, xp.inf)))), xp.where(t23, t35 + t39, xp.where(t25, t35 + t40, xp.where(t27, t39 + t41, xp.where(t28, t40 + t41, 0)))), _kl_uniform_beta_exact, low_1, high_1, a_2, b_2)
+        t10 = -t0*t4*t7*t9
+        t11 = t10 + t8
+        t12 = b_2 - 1
+        t13 = xp.log(t5 + 1)
+        t14 = xp.log(1 - t4)
+        t15 = -xp.log(t6)
+        t16 = a_2 + b_2
+        t17 = -xp.gammaln(t16)
+        t18 = xp.gammaln(a_2)
+        t19 = xp.gammaln(b_2)
+        t20 = t15 + t16 + t17 + t18 + t19 - 2
+        t21 = t12*t13*t7*(t2 - 1) - t12*t14*t7*(t4 - 1) + t20
+        t22 = (high_1 != 1)
+        t23 = (low_1 != 0)
+        t24 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t22), t23), t3)
+        t25 = -t12*t13
+        t26 = t20 + t25
+        t27 = xp.logical_and(xp.logical_and(t1, t23), t3)
+        t28 = -t0*t9
+        t29 = xp.logical_and(xp.logical_and(t1, t22), t3)
+        t30 = xp.logical_and(t1, t3)
+        t31 = xp.abs(t10) + xp.abs(t8)
+        t32 = xp.abs(t12)
+        t33 = 1
+        t34 = xp.abs(t7)
+        t35 = t16 + xp.abs(t15) + xp.abs(t17) + xp.abs(t18) + xp.abs(t19) + 2
+        t36 = t32*t33*t34*(t33 + xp.abs(t4))*xp.abs(t14) + t32*t34*(t33 + xp.abs(t2))*xp.abs(t13) + t35
+        t37 = t35 + xp.abs(t25)
+        t38 = xp.abs(t28)
+        return xp._refine.checked('kl', xp.where(t24, t11 + t21, xp.where(t27, t11 + t26, xp.where(t29, t21 + t28, xp.where(t30, t26 + t28, xp.inf)))), xp.where(t24, t31 + t36, xp.where(t27, t31 + t37, xp.where(t29, t36 + t38, xp.where(t30, t37 + t38, 0)))), _kl_uniform_beta_exact, low_1, high_1, a_2, b_2)
 
 
 def _kl_uniform_beta_exact(mpmath, low_1, high_1, a_2, b_2):
@@ -250,18 +247,15 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     t3 = xp.log(t2)
     t4 = (1/t2)
     t5 = (1/scale_2)
-    t6 = -loc_2
-    t7 = high_1 + t6
-    t8 = xp.arctan(t5*t7)
-    t9 = -loc_2 - t1
-    t10 = 2*scale_2*t4
-    t11 = t10*xp.arctan(t5*t9)
-    t12 = scale_2**2
-    t13 = xp.log(t12 + t9**2)
-    t14 = xp.log(t12 + t7**2)
-    t15 = xp.abs(t6)
-    t16 = xp.abs(t4)
-    return xp._refine.checked('kl', 2*scale_2*t4*t8 - t0 - t11 - t13*t4*t9 + t14*t4*t7 - t3 - 0.8552701141505998, t16*(t15 + xp.abs(high_1))*xp.abs(t14) + t16*(t15 + xp.abs(low_1))*xp.abs(t13) + xp.abs(t0) + xp.abs(t11) + xp.abs(t3) + xp.abs(t10*t8) + 0.8552701141505998, _kl_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
+    t6 = high_1 - loc_2
+    t7 = xp.arctan(t5*t6)
+    t8 = -loc_2 - t1
+    t9 = 2*scale_2*t4
+    t10 = t9*xp.arctan(t5*t8)
+    t11 = scale_2**2
+    t12 = t4*t8*xp.log(t11 + t8**2)
+    t13 = xp.log(t11 + t6**2)
+    return xp._refine.checked('kl', 2*scale_2*t4*t7 - t0 - t10 - t12 + t13*t4*t6 - t3 - 0.8552701141505998, xp.abs(t0) + xp.abs(t10) + xp.abs(t12) + xp.abs(t3) + xp.abs(t7*t9) + xp.abs(t13*t4*t6) + 0.8552701141505998, _kl_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _kl_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -360,22 +354,20 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
         t2 = xp.where(t1, low_1, 1)
         t3 = high_1 - t2
         t4 = (1/t3)
-        t5 = xp.log(t2)
+        t5 = t0*t2*t4*xp.log(t2)
         t6 = xp.log(high_1)
-        t7 = -xp.log(t3)
-        t8 = (1/2)*rate_2
-        t9 = high_1*t8
-        t10 = t2*t8
-        t11 = -shape_2*xp.log(rate_2)
-        t12 = xp.gammaln(shape_2)
-        t13 = t0 + t10 + t11 + t12 + t7 + t9
-        t14 = xp.logical_and(t1, (low_1 != 0))
-        t15 = 1
-        t16 = shape_2 + t15
-        t17 = xp.abs(t4)
-        t18 = xp.abs(t6)
-        t19 = t16 + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t7) + xp.abs(t9)
-        return xp._refine.checked('kl', xp.where(t14, -high_1*t0*t4*t6 + t0*t2*t4*t5 + t13, xp.where(t1, -t0*t6 + t13, xp.inf)), xp.where(t14, t15*t16*t17*t18*xp.abs(high_1) + t16*t17*xp.abs(t2)*xp.abs(t5) + t19, xp.where(t1, t18*(shape_2 + 1) + t19, 0)), _kl_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
+        t7 = -high_1*t0*t4*t6
+        t8 = -xp.log(t3)
+        t9 = (1/2)*rate_2
+        t10 = high_1*t9
+        t11 = t2*t9
+        t12 = -shape_2*xp.log(rate_2)
+        t13 = xp.gammaln(shape_2)
+        t14 = t0 + t10 + t11 + t12 + t13 + t8
+        t15 = xp.logical_and(t1, (low_1 != 0))
+        t16 = -t0*t6
+        t17 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t13) + xp.abs(t8) + 1
+        return xp._refine.checked('kl', xp.where(t15, t14 + t5 + t7, xp.where(t1, t14 + t16, xp.inf)), xp.where(t15, t17 + xp.abs(t5) + xp.abs(t7), xp.where(t1, t17 + xp.abs(t16), 0)), _kl_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
 
 
 def _kl_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
@@ -630,9 +622,9 @@ def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
     t3 = -mu_2
     t4 = high_1 + t3
     t5 = low_1 + t3
-    t6 = t4**2 + t5**2
-    t7 = xp.abs(t3)
-    return xp._refine.checked('kl', t0 + t1 + (1/6)*t2*(t4*t5 + t6) + 0.9189385332046727, (1/6)*(t6 + (t7 + xp.abs(high_1))*(t7 + xp.abs(low_1)))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_uniform_normal_exact, low_1, high_1, mu_2, sigma_2)
+    t6 = t4*t5
+    t7 = t4**2 + t5**2
+    return xp._refine.checked('kl', t0 + t1 + (1/6)*t2*(t6 + t7) + 0.9189385332046727, (1/6)*(t7 + xp.abs(t6))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_uniform_normal_exact, low_1, high_1, mu_2, sigma_2)
 
 
 def _kl_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
@@ -696,34 +688,27 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     t3 = -low_1
     t4 = high_1 + t3
     t5 = -xp.log(t4)
-    t6 = -loc_2
-    t7 = high_1 + t6
-    t8 = xp.sqrt(df_2)
-    t9 = 1/(scale_2*t8)
-    t10 = xp._stable.atanmx(t7*t9)
-    t11 = (1/t4)
-    t12 = scale_2*t11
-    t13 = t12*t8
-    t14 = t10*t13
-    t15 = xp.power(df_2, 3/2)*t12
-    t16 = t10*t15
-    t17 = -loc_2 - t3
-    t18 = xp._stable.atanmx(-t17*t9)
-    t19 = t13*t18
-    t20 = t15*t18
-    t21 = 1/(df_2*scale_2**2)
-    t22 = xp.log1p(t21*t7**2)
-    t23 = t22*t7
-    t24 = xp.log1p(t17**2*t21)
-    t25 = t17*t24
-    t26 = xp.abs(t6)
-    t27 = t26 + xp.abs(high_1)
-    t28 = xp.abs(t22)
-    t29 = df_2
-    t30 = 1
-    t31 = t26 + xp.abs(low_1)
-    t32 = xp.abs(t24)
-    return xp._refine.checked('kl', t0 + t1 + (1/2)*t11*(df_2*t23 - df_2*t25 + t23 - t25) + t14 + t16 + t19 + t2 + t20 + t5 + 0.5723649429247001, (1/2)*(t27*t28*t29 + t27*t28 + t29*t30*t31*t32 + t30*t31*t32)*xp.abs(t11) + xp.abs(t0) + xp.abs(t1) + xp.abs(t14) + xp.abs(t16) + xp.abs(t19) + xp.abs(t2) + xp.abs(t20) + xp.abs(t5) + 0.5723649429247001, _kl_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
+    t6 = high_1 - loc_2
+    t7 = xp.sqrt(df_2)
+    t8 = 1/(scale_2*t7)
+    t9 = xp._stable.atanmx(t6*t8)
+    t10 = (1/t4)
+    t11 = scale_2*t10
+    t12 = t11*t7
+    t13 = t12*t9
+    t14 = xp.power(df_2, 3/2)*t11
+    t15 = t14*t9
+    t16 = -loc_2 - t3
+    t17 = xp._stable.atanmx(-t16*t8)
+    t18 = t12*t17
+    t19 = t14*t17
+    t20 = 1/(df_2*scale_2**2)
+    t21 = t6*xp.log1p(t20*t6**2)
+    t22 = t16*xp.log1p(t16**2*t20)
+    t23 = -t22
+    t24 = df_2*t21
+    t25 = -df_2*t22
+    return xp._refine.checked('kl', t0 + t1 + (1/2)*t10*(t21 + t23 + t24 + t25) + t13 + t15 + t18 + t19 + t2 + t5 + 0.5723649429247001, (1/2)*(xp.abs(t21) + xp.abs(t23) + xp.abs(t24) + xp.abs(t25))*xp.abs(t10) + xp.abs(t0) + xp.abs(t1) + xp.abs(t13) + xp.abs(t15) + xp.abs(t18) + xp.abs(t19) + xp.abs(t2) + xp.abs(t5) + 0.5723649429247001, _kl_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
 
 
 def _kl_uniform_studentt_exact(mpmath, low_1, high_1, df_2, loc_2, scale_2):
@@ -823,33 +808,30 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
     xp = namespace(low_1, high_1, shape_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(shape_2)
-        t1 = -shape_2
-        t2 = xp.log(scale_2)
-        t3 = (low_1 >= 0)
-        t4 = xp.where(t3, low_1, 1)
-        t5 = high_1 - t4
-        t6 = xp.log(t5)
-        t7 = xp.log(high_1)
-        t8 = shape_2 - 1
-        t9 = (1/t5)
-        t10 = xp.log(t4)
+        t1 = xp.log(scale_2)
+        t2 = (low_1 >= 0)
+        t3 = xp.where(t2, low_1, 1)
+        t4 = high_1 - t3
+        t5 = xp.log(t4)
+        t6 = xp.log(high_1)
+        t7 = shape_2 - 1
+        t8 = (1/t4)
+        t9 = high_1*t6*t7*t8
+        t10 = xp.log(t3)
         t11 = xp.power(high_1, shape_2)
         t12 = xp.power(scale_2, shape_2)
         t13 = high_1*t12
-        t14 = (1/(-shape_2*t12*t4 + shape_2*t13 - t12*t4 + t13))
-        t15 = t14*t4*xp.power(t4, shape_2)
-        t16 = xp.logical_and(t3, (low_1 != 0))
+        t14 = (1/(-shape_2*t12*t3 + shape_2*t13 - t12*t3 + t13))
+        t15 = t14*t3*xp.power(t3, shape_2)
+        t16 = xp.logical_and(t2, (low_1 != 0))
         t17 = -t0
-        t18 = -t6
-        t19 = shape_2*t2
-        t20 = high_1*t11*t14
-        t21 = -t15
-        t22 = 1
-        t23 = shape_2 + t22
-        t24 = xp.abs(t9)
-        t25 = xp.abs(t7)
-        t26 = t23 + xp.abs(t17) + xp.abs(t18) + xp.abs(t19) + xp.abs(t20) + xp.abs(t21)
-        return xp._refine.checked('kl', xp.where(t16, high_1*t11*t14 - high_1*t7*t8*t9 + shape_2*t2 - t0 - t1 + t10*t4*t8*t9 - t15 - t6 - 1, xp.where(t3, t17 + t18 + t19 + t20 + t21 - t7*t8 + t8, xp.inf)), xp.where(t16, t22*t23*t24*t25*xp.abs(high_1) + t23*t24*xp.abs(t10)*xp.abs(t4) + t26, xp.where(t3, t25*(xp.abs(t1) + 1) + t26, 0)), _kl_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
+        t18 = -t5
+        t19 = shape_2*t1
+        t20 = -t6*t7
+        t21 = high_1*t11*t14
+        t22 = -t15
+        t23 = shape_2 + xp.abs(t17) + xp.abs(t18) + xp.abs(t19) + xp.abs(t21) + xp.abs(t22) + 1
+        return xp._refine.checked('kl', xp.where(t16, high_1*t11*t14 + shape_2*t1 + shape_2 - t0 + t10*t3*t7*t8 - t15 - t5 - t9 - 1, xp.where(t2, t17 + t18 + t19 + t20 + t21 + t22 + t7, xp.inf)), xp.where(t16, t23 + xp.abs(t9) + xp.abs(t10*t3*t7*t8), xp.where(t2, t23 + xp.abs(t20), 0)), _kl_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
 
 
 def _kl_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):
@@ -922,40 +904,37 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
         t4 = xp.where(t3, high_1, 0)
         t5 = -t2
         t6 = (1/(t4 + t5))
-        t7 = xp.log(t2)
+        t7 = t0*t2*t6*xp.log(t2)
         t8 = xp.log(t4)
-        t9 = t0*t2*t6*t7 - t0*t4*t6*t8
-        t10 = b_2 - 1
-        t11 = xp.log(t5 + 1)
-        t12 = xp.log(1 - t4)
-        t13 = a_2 + b_2
-        t14 = -xp.gammaln(t13)
-        t15 = xp.gammaln(a_2)
-        t16 = xp.gammaln(b_2)
-        t17 = t13 + t14 + t15 + t16 - 2
-        t18 = t10*t11*t6*(t2 - 1) - t10*t12*t6*(t4 - 1) + t17
-        t19 = (high_1 != 1)
-        t20 = (low_1 != 0)
-        t21 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t19), t20), t3)
-        t22 = -t10*t11 + t17
-        t23 = xp.logical_and(xp.logical_and(t1, t20), t3)
-        t24 = -t0*t8
-        t25 = xp.logical_and(xp.logical_and(t1, t19), t3)
-        t26 = xp.logical_and(t1, t3)
-        t27 = 1
-        t28 = a_2 + t27
-        t29 = xp.abs(t2)
-        t30 = xp.abs(t6)
-        t31 = xp.abs(t4)
-        t32 = xp.abs(t8)
-        t33 = t27*t28*t30*t31*t32 + t28*t29*t30*xp.abs(t7)
-        t34 = b_2 + t27
-        t35 = xp.abs(t11)
-        t36 = t13 + xp.abs(t14) + xp.abs(t15) + xp.abs(t16) + 2
-        t37 = t27*t30*t34*(t27 + t31)*xp.abs(t12) + t30*t34*t35*(t27 + t29) + t36
-        t38 = t35*(b_2 + 1) + t36
-        t39 = t32*(a_2 + 1)
-        return xp._refine.checked('cross_entropy', xp.where(t21, t18 + t9, xp.where(t23, t22 + t9, xp.where(t25, t18 + t24, xp.where(t26, t22 + t24, xp.inf)))), xp.where(t21, t33 + t37, xp.where(t23, t33 + t38, xp.where(t25, t37 + t39, xp.where(t26, t38 + t39, 0)))), _cross_entropy_uniform_beta_exact, low_1, high_1, a_2, b_2)
+        t9 = -t0*t4*t6*t8
+        t10 = t7 + t9
+        t11 = b_2 - 1
+        t12 = xp.log(t5 + 1)
+        t13 = xp.log(1 - t4)
+        t14 = a_2 + b_2
+        t15 = -xp.gammaln(t14)
+        t16 = xp.gammaln(a_2)
+        t17 = xp.gammaln(b_2)
+        t18 = t14 + t15 + t16 + t17 - 2
+        t19 = t11*t12*t6*(t2 - 1) - t11*t13*t6*(t4 - 1) + t18
+        t20 = (high_1 != 1)
+        t21 = (low_1 != 0)
+        t22 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t20), t21), t3)
+        t23 = -t11*t12
+        t24 = t18 + t23
+        t25 = xp.logical_and(xp.logical_and(t1, t21), t3)
+        t26 = -t0*t8
+        t27 = xp.logical_and(xp.logical_and(t1, t20), t3)
+        t28 = xp.logical_and(t1, t3)
+        t29 = xp.abs(t7) + xp.abs(t9)
+        t30 = xp.abs(t11)
+        t31 = 1
+        t32 = xp.abs(t6)
+        t33 = t14 + xp.abs(t15) + xp.abs(t16) + xp.abs(t17) + 2
+        t34 = t30*t31*t32*(t31 + xp.abs(t4))*xp.abs(t13) + t30*t32*(t31 + xp.abs(t2))*xp.abs(t12) + t33
+        t35 = t33 + xp.abs(t23)
+        t36 = xp.abs(t26)
+        return xp._refine.checked('cross_entropy', xp.where(t22, t10 + t19, xp.where(t25, t10 + t24, xp.where(t27, t19 + t26, xp.where(t28, t24 + t26, xp.inf)))), xp.where(t22, t29 + t34, xp.where(t25, t29 + t35, xp.where(t27, t34 + t36, xp.where(t28, t35 + t36, 0)))), _cross_entropy_uniform_beta_exact, low_1, high_1, a_2, b_2)
 
 
 def _cross_entropy_uniform_beta_exact(mpmath, low_1, high_1, a_2, b_2):
@@ -1004,18 +983,15 @@ def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     t1 = -low_1
     t2 = (1/(high_1 + t1))
     t3 = (1/scale_2)
-    t4 = -loc_2
-    t5 = high_1 + t4
-    t6 = xp.arctan(t3*t5)
-    t7 = -loc_2 - t1
-    t8 = 2*scale_2*t2
-    t9 = t8*xp.arctan(t3*t7)
-    t10 = scale_2**2
-    t11 = xp.log(t10 + t7**2)
-    t12 = xp.log(t10 + t5**2)
-    t13 = xp.abs(t4)
-    t14 = xp.abs(t2)
-    return xp._refine.checked('cross_entropy', 2*scale_2*t2*t6 - t0 - t11*t2*t7 + t12*t2*t5 - t9 - 0.8552701141505998, t14*(t13 + xp.abs(high_1))*xp.abs(t12) + t14*(t13 + xp.abs(low_1))*xp.abs(t11) + xp.abs(t0) + xp.abs(t9) + xp.abs(t6*t8) + 0.8552701141505998, _cross_entropy_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
+    t4 = high_1 - loc_2
+    t5 = xp.arctan(t3*t4)
+    t6 = -loc_2 - t1
+    t7 = 2*scale_2*t2
+    t8 = t7*xp.arctan(t3*t6)
+    t9 = scale_2**2
+    t10 = t2*t6*xp.log(t6**2 + t9)
+    t11 = xp.log(t4**2 + t9)
+    return xp._refine.checked('cross_entropy', 2*scale_2*t2*t5 - t0 - t10 + t11*t2*t4 - t8 - 0.8552701141505998, xp.abs(t0) + xp.abs(t10) + xp.abs(t8) + xp.abs(t5*t7) + xp.abs(t11*t2*t4) + 0.8552701141505998, _cross_entropy_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _cross_entropy_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -1112,21 +1088,19 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
         t3 = (1/(high_1 - t2))
-        t4 = xp.log(t2)
+        t4 = t0*t2*t3*xp.log(t2)
         t5 = xp.log(high_1)
-        t6 = (1/2)*rate_2
-        t7 = high_1*t6
-        t8 = t2*t6
-        t9 = -shape_2*xp.log(rate_2)
-        t10 = xp.gammaln(shape_2)
-        t11 = t0 + t10 + t7 + t8 + t9
-        t12 = xp.logical_and(t1, (low_1 != 0))
-        t13 = 1
-        t14 = shape_2 + t13
-        t15 = xp.abs(t3)
-        t16 = xp.abs(t5)
-        t17 = t14 + xp.abs(t10) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9)
-        return xp._refine.checked('cross_entropy', xp.where(t12, -high_1*t0*t3*t5 + t0*t2*t3*t4 + t11, xp.where(t1, -t0*t5 + t11, xp.inf)), xp.where(t12, t13*t14*t15*t16*xp.abs(high_1) + t14*t15*xp.abs(t2)*xp.abs(t4) + t17, xp.where(t1, t16*(shape_2 + 1) + t17, 0)), _cross_entropy_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
+        t6 = -high_1*t0*t3*t5
+        t7 = (1/2)*rate_2
+        t8 = high_1*t7
+        t9 = t2*t7
+        t10 = -shape_2*xp.log(rate_2)
+        t11 = xp.gammaln(shape_2)
+        t12 = t0 + t10 + t11 + t8 + t9
+        t13 = xp.logical_and(t1, (low_1 != 0))
+        t14 = -t0*t5
+        t15 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t13, t12 + t4 + t6, xp.where(t1, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t15 + xp.abs(t14), 0)), _cross_entropy_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
 
 
 def _cross_entropy_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
@@ -1372,9 +1346,9 @@ def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
     t2 = -mu_2
     t3 = high_1 + t2
     t4 = low_1 + t2
-    t5 = t3**2 + t4**2
-    t6 = xp.abs(t2)
-    return xp._refine.checked('cross_entropy', t0 + (1/6)*t1*(t3*t4 + t5) + 0.9189385332046727, (1/6)*(t5 + (t6 + xp.abs(high_1))*(t6 + xp.abs(low_1)))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_uniform_normal_exact, low_1, high_1, mu_2, sigma_2)
+    t5 = t3*t4
+    t6 = t3**2 + t4**2
+    return xp._refine.checked('cross_entropy', t0 + (1/6)*t1*(t5 + t6) + 0.9189385332046727, (1/6)*(t6 + xp.abs(t5))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_uniform_normal_exact, low_1, high_1, mu_2, sigma_2)
 
 
 def _cross_entropy_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
@@ -1435,35 +1409,28 @@ def cross_entropy_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     t0 = xp.log(scale_2)
     t1 = (1/2)*xp.log(df_2)
     t2 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
-    t3 = -loc_2
-    t4 = high_1 + t3
-    t5 = xp.sqrt(df_2)
-    t6 = 1/(scale_2*t5)
-    t7 = xp._stable.atanmx(t4*t6)
-    t8 = -low_1
-    t9 = (1/(high_1 + t8))
-    t10 = scale_2*t9
-    t11 = t10*t5
-    t12 = t11*t7
-    t13 = xp.power(df_2, 3/2)*t10
-    t14 = t13*t7
-    t15 = -loc_2 - t8
-    t16 = xp._stable.atanmx(-t15*t6)
-    t17 = t11*t16
-    t18 = t13*t16
-    t19 = 1/(df_2*scale_2**2)
-    t20 = xp.log1p(t19*t4**2)
-    t21 = t20*t4
-    t22 = xp.log1p(t15**2*t19)
-    t23 = t15*t22
-    t24 = xp.abs(t3)
-    t25 = t24 + xp.abs(high_1)
-    t26 = xp.abs(t20)
-    t27 = df_2
-    t28 = 1
-    t29 = t24 + xp.abs(low_1)
-    t30 = xp.abs(t22)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t12 + t14 + t17 + t18 + t2 + (1/2)*t9*(df_2*t21 - df_2*t23 + t21 - t23) + 0.5723649429247001, (1/2)*(t25*t26*t27 + t25*t26 + t27*t28*t29*t30 + t28*t29*t30)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t12) + xp.abs(t14) + xp.abs(t17) + xp.abs(t18) + xp.abs(t2) + 0.5723649429247001, _cross_entropy_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
+    t3 = high_1 - loc_2
+    t4 = xp.sqrt(df_2)
+    t5 = 1/(scale_2*t4)
+    t6 = xp._stable.atanmx(t3*t5)
+    t7 = -low_1
+    t8 = (1/(high_1 + t7))
+    t9 = scale_2*t8
+    t10 = t4*t9
+    t11 = t10*t6
+    t12 = xp.power(df_2, 3/2)*t9
+    t13 = t12*t6
+    t14 = -loc_2 - t7
+    t15 = xp._stable.atanmx(-t14*t5)
+    t16 = t10*t15
+    t17 = t12*t15
+    t18 = 1/(df_2*scale_2**2)
+    t19 = t3*xp.log1p(t18*t3**2)
+    t20 = t14*xp.log1p(t14**2*t18)
+    t21 = -t20
+    t22 = df_2*t19
+    t23 = -df_2*t20
+    return xp._refine.checked('cross_entropy', t0 + t1 + t11 + t13 + t16 + t17 + t2 + (1/2)*t8*(t19 + t21 + t22 + t23) + 0.5723649429247001, (1/2)*(xp.abs(t19) + xp.abs(t21) + xp.abs(t22) + xp.abs(t23))*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t11) + xp.abs(t13) + xp.abs(t16) + xp.abs(t17) + xp.abs(t2) + 0.5723649429247001, _cross_entropy_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
 
 
 def _cross_entropy_uniform_studentt_exact(mpmath, low_1, high_1, df_2, loc_2, scale_2):
@@ -1566,23 +1533,21 @@ def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
         t3 = (1/(high_1 - t2))
-        t4 = xp.log(t2)
+        t4 = t0*t2*t3*xp.log(t2)
         t5 = xp.log(high_1)
-        t6 = -xp.log(shape_2)
-        t7 = shape_2*xp.log(scale_2)
-        t8 = xp.power(scale_2, shape_2)
-        t9 = high_1*t8
-        t10 = (1/(-shape_2*t2*t8 + shape_2*t9 - t2*t8 + t9))
-        t11 = high_1*xp.power(high_1, shape_2)*t10
-        t12 = -t10*t2*xp.power(t2, shape_2)
-        t13 = t0 + t11 + t12 + t6 + t7
-        t14 = xp.logical_and(t1, (low_1 != 0))
-        t15 = 1
-        t16 = shape_2 + t15
-        t17 = xp.abs(t3)
-        t18 = xp.abs(t5)
-        t19 = t16 + xp.abs(t11) + xp.abs(t12) + xp.abs(t6) + xp.abs(t7)
-        return xp._refine.checked('cross_entropy', xp.where(t14, -high_1*t0*t3*t5 + t0*t2*t3*t4 + t13, xp.where(t1, -t0*t5 + t13, xp.inf)), xp.where(t14, t15*t16*t17*t18*xp.abs(high_1) + t16*t17*xp.abs(t2)*xp.abs(t4) + t19, xp.where(t1, t18*(shape_2 + 1) + t19, 0)), _cross_entropy_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
+        t6 = -high_1*t0*t3*t5
+        t7 = -xp.log(shape_2)
+        t8 = shape_2*xp.log(scale_2)
+        t9 = xp.power(scale_2, shape_2)
+        t10 = high_1*t9
+        t11 = (1/(shape_2*t10 - shape_2*t2*t9 + t10 - t2*t9))
+        t12 = high_1*xp.power(high_1, shape_2)*t11
+        t13 = -t11*t2*xp.power(t2, shape_2)
+        t14 = t0 + t12 + t13 + t7 + t8
+        t15 = xp.logical_and(t1, (low_1 != 0))
+        t16 = -t0*t5
+        t17 = shape_2 + xp.abs(t12) + xp.abs(t13) + xp.abs(t7) + xp.abs(t8) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t15, t14 + t4 + t6, xp.where(t1, t14 + t16, xp.inf)), xp.where(t15, t17 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t17 + xp.abs(t16), 0)), _cross_entropy_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
 
 
 def _cross_entropy_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):

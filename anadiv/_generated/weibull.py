@@ -612,9 +612,10 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     t1 = -shape_2*xp.log(rate_2)
     t2 = (1/shape_1)
     t3 = shape_2 - 1
-    t4 = xp.log(scale_1)
-    t5 = rate_2*scale_1*xp.gamma(t2 + 1)
-    return xp._refine.checked('cross_entropy', t0 + t1 + 0.5772156649015329*t2*t3 - t3*t4 + t5, t5 + 0.5772156649015329*(shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1), _cross_entropy_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
+    t4 = 0.5772156649015329*t2*t3
+    t5 = -t3*xp.log(scale_1)
+    t6 = rate_2*scale_1*xp.gamma(t2 + 1)
+    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), _cross_entropy_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
 
 
 def _cross_entropy_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
@@ -866,9 +867,10 @@ def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     t1 = -xp.log(shape_2)
     t2 = (1/shape_1)
     t3 = shape_2 - 1
-    t4 = xp.log(scale_1)
-    t5 = xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t2 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + 0.5772156649015329*t2*t3 - t3*t4 + t5, 0.5772156649015329*(shape_2 + 1)*xp.abs(t2) + (shape_2 + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _cross_entropy_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
+    t4 = 0.5772156649015329*t2*t3
+    t5 = -t3*xp.log(scale_1)
+    t6 = xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t2 + 1))
+    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
 
 
 def _cross_entropy_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):

@@ -73,8 +73,18 @@ def cancellation_scale(expr: Any) -> Any:
 
 
 def _inner_sum(term: Any) -> bool:
-    """A product with a sum among its factors (``(a - b + c)/r``): the sum may cancel inside."""
-    return isinstance(term, sympy.Mul) and any(isinstance(f, sympy.Add) and not _nonnegative(f) for f in term.args)
+    """A product with a computed sum among its factors (``(g r - (1 + g) r + r)/r``): it may cancel inside.
+
+    A difference of parameters (``loc_1 - loc_2``) is rounded once, however close
+    the two are, so it does not count.
+    """
+    return isinstance(term, sympy.Mul) and any(
+        isinstance(f, sympy.Add) and not _nonnegative(f) and not _parameter_difference(f) for f in term.args)
+
+
+def _parameter_difference(total: Any) -> bool:
+    return all(t.is_Symbol or t.is_Number or (t.is_Mul and len(t.args) == 2 and t.args[0] == -1 and t.args[1].is_Symbol)
+               for t in total.args)
 
 
 def _term_scale(term: Any) -> Any:
@@ -84,8 +94,8 @@ def _term_scale(term: Any) -> Any:
     if isinstance(term, sympy.Add):
         return sympy.Add(*[_term_scale(t) for t in term.args], evaluate=False)
     if _inner_sum(term):
-        return sympy.Mul(*[_term_scale(f) if isinstance(f, sympy.Add) else sympy.Abs(f, evaluate=False)
-                           for f in term.args], evaluate=False)
+        return sympy.Mul(*[_term_scale(f) if isinstance(f, sympy.Add) and not _parameter_difference(f)
+                           else sympy.Abs(f, evaluate=False) for f in term.args], evaluate=False)
     return sympy.Abs(term, evaluate=False)
 
 
