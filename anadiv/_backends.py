@@ -883,8 +883,11 @@ class _JaxRefine:
             return np.asarray(out, dtype=dtype)
 
         s = jnp.zeros((), dtype) if scale is None else jnp.broadcast_to(jnp.asarray(scale), value.shape)
+        # the callback has no derivative: every operand is cut from the graph (the
+        # recomputed elements carry none; the others keep value's own)
         fixed = jax.pure_callback(host, jax.ShapeDtypeStruct(value.shape, dtype), jax.lax.stop_gradient(value),
-                                  jax.lax.stop_gradient(s), *args, vmap_method="broadcast_all")
+                                  jax.lax.stop_gradient(s), *(jax.lax.stop_gradient(a) for a in args),
+                                  vmap_method="broadcast_all")
         changed = ~((fixed == value) | (jnp.isnan(fixed) & jnp.isnan(value)))
         return jnp.where(changed, jax.lax.stop_gradient(fixed), value)
 

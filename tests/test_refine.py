@@ -125,6 +125,27 @@ def test_torch_tensors_get_the_same_recomputed_values():
     assert torch.isfinite(a.grad).all()  # the typical element keeps its gradient; the recomputed one is constant
 
 
+def test_jax_arrays_get_the_same_recomputed_values_under_jit_and_grad():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    from anadiv._generated.beta import kl_beta_beta
+    from anadiv._generated.gamma import kl_gamma_gamma
+
+    cols = ([40.0, 2.0], [1e16, 3.0], [0.1, 2.5], [2.0, 3.0])
+    want = kl_beta_beta(*(np.array(c) for c in cols))
+    for f in (kl_beta_beta, jax.jit(kl_beta_beta)):
+        np.testing.assert_array_equal(np.asarray(f(*(jnp.asarray(c) for c in cols))), want)
+    rest = (jnp.asarray([6288.546083846826, 1.0]), jnp.asarray([8.763580199846443, 2.5]),
+            jnp.asarray([0.00015285221041374514, 1.0]))
+    a = jnp.asarray([132827350.99004583, 2.0])
+    assert float(kl_gamma_gamma(a, *rest)[0]) == pytest.approx(10.992494684715538, rel=1e-12)
+    g = jax.grad(lambda x: jnp.sum(kl_gamma_gamma(x, *rest)))(a)
+    assert bool(jnp.all(jnp.isfinite(g)))  # the typical element keeps its gradient; the recomputed one is constant
+    assert float(g[1]) == pytest.approx(float(jax.grad(lambda x: kl_gamma_gamma(x, 1.0, 2.5, 1.0))(2.0)), rel=1e-12)
+
+
 @pytest.mark.parametrize("x", [1e-300, 1e-40, 3e-5, 2e-3])
 def test_small_argument_series_match_mpmath(x):
     with mpmath.workdps(60):
@@ -146,7 +167,42 @@ def test_series_near_one_match_mpmath(t):
 
 def test_huge_arguments_do_not_hang():
     with mpmath.workdps(50):
-        assert _refine.MP.exp(-mpmath.mpf(10) ** 30) == 0
-        assert _refine.MP.exp(mpmath.mpf(10) ** 30) == mpmath.inf
+        big = mpmath.mpf(10) ** 30
+        assert float(_refine.MP.exp(-big)) == 0.0
+        assert float(_refine.MP.exp(big)) == math.inf
+        # orders and exact reciprocals survive: e^(2x) - 2 e^x is not inf - inf
+        assert _refine.MP.exp(2 * big) - 2 * _refine.MP.exp(big) > 0
+        assert _refine.MP.exp(big) * _refine.MP.exp(-big) == 1
+        assert float(_refine.MP.exp(mpmath.mpf(10) ** (10**7))) == math.inf  # returns at all
         assert _refine.MP.ei(-mpmath.mpf(10) ** 30) == 0
         assert abs(_refine.MP.gammainc(2.5, 0, mpmath.mpf(10) ** 30) - mpmath.gamma(2.5)) < mpmath.mpf(10) ** -45
+
+
+def _endless(mpmath, x):
+    while True:
+        x = x + 1
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_an_endless_exact_form_is_cut_at_the_time_budget(monkeypatch, in_thread):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(_refine, "TIME_BUDGET", 0.2)
+
+    def run():
+        stopped = _refine.exact_value(_endless, [1.0], "cross_entropy")
+        # nothing is left pending for the thread: later work runs undisturbed
+        fine = _refine.exact_value(lambda mp, x: mp.log(x), [2.0], "cross_entropy")
+        total = sum(range(200_000))
+        return stopped, fine, total
+
+    if in_thread:
+        with ThreadPoolExecutor(1) as pool:
+            stopped, fine, total = pool.submit(run).result()
+    else:
+        stopped, fine, total = run()
+    assert math.isnan(stopped)
+    assert fine == math.log(2.0)
+    assert total == 199_999 * 100_000
+    # the float result is kept for an element whose exact form runs out of time
+    assert _refine.checked("cross_entropy", np.array([np.nan, 1.0]), None, _endless, np.array([1.0, 2.0]))[1] == 1.0

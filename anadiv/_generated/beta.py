@@ -79,10 +79,11 @@ def entropy_beta(a, b):
     -0.04026991966...
     """
     xp = namespace(a, b)
-    t0 = xp._stable.lgamma_mpsi(a, 1)
-    t1 = xp._stable.lgamma_mpsi(b, 1)
-    t2 = -xp._stable.lgamma_mpsi(a + b, 2)
-    return xp._refine.checked('entropy', t0 + t1 + t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _entropy_beta_exact, a, b)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp._stable.lgamma_mpsi(a, 1)
+        t1 = xp._stable.lgamma_mpsi(b, 1)
+        t2 = -xp._stable.lgamma_mpsi(a + b, 2)
+        return xp._refine.checked('entropy', t0 + t1 + t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _entropy_beta_exact, a, b)
 
 
 def _entropy_beta_exact(mpmath, a, b):
@@ -126,7 +127,8 @@ def kl_beta_beta(a_1, b_1, a_2, b_2):
     0.3558657601...
     """
     xp = namespace(a_1, b_1, a_2, b_2)
-    return xp._refine.checked('kl', xp._stable.beta_bregman(a_1, b_1, a_2, b_2), None, _kl_beta_beta_exact, a_1, b_1, a_2, b_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return xp._refine.checked('kl', xp._stable.beta_bregman(a_1, b_1, a_2, b_2), None, _kl_beta_beta_exact, a_1, b_1, a_2, b_2)
 
 
 def _kl_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
@@ -169,13 +171,14 @@ def kl_beta_exponential(a_1, b_1, rate_2):
     0.4316397922...
     """
     xp = namespace(a_1, b_1, rate_2)
-    t0 = xp.log(rate_2)
-    t1 = xp._stable.lgamma_mpsi(a_1, 1)
-    t2 = xp._stable.lgamma_mpsi(b_1, 1)
-    t3 = a_1 + b_1
-    t4 = xp._stable.lgamma_mpsi(t3, 2)
-    t5 = (1/t3)
-    return xp._refine.checked('kl', a_1*rate_2*t5 - t0 - t1 - t2 + t4, a_1*rate_2*t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _kl_beta_exponential_exact, a_1, b_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_2)
+        t1 = xp._stable.lgamma_mpsi(a_1, 1)
+        t2 = xp._stable.lgamma_mpsi(b_1, 1)
+        t3 = a_1 + b_1
+        t4 = xp._stable.lgamma_mpsi(t3, 2)
+        t5 = (1/t3)
+        return xp._refine.checked('kl', a_1*rate_2*t5 - t0 - t1 - t2 + t4, a_1*rate_2*t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _kl_beta_exponential_exact, a_1, b_1, rate_2)
 
 
 def _kl_beta_exponential_exact(mpmath, a_1, b_1, rate_2):
@@ -219,14 +222,15 @@ def kl_beta_gamma(a_1, b_1, shape_2, rate_2):
     0.1749943078...
     """
     xp = namespace(a_1, b_1, shape_2, rate_2)
-    t0 = xp.gammaln(shape_2)
-    t1 = -shape_2*xp.log(rate_2)
-    t2 = -xp._stable.lgamma_mpsi(a_1, shape_2)
-    t3 = -xp._stable.lgamma_mpsi(b_1, 1)
-    t4 = a_1 + b_1
-    t5 = xp._stable.lgamma_mpsi(t4, shape_2 + 1)
-    t6 = a_1*rate_2/t4
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5), _kl_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(shape_2)
+        t1 = -shape_2*xp.log(rate_2)
+        t2 = -xp._stable.lgamma_mpsi(a_1, shape_2)
+        t3 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t4 = a_1 + b_1
+        t5 = xp._stable.lgamma_mpsi(t4, shape_2 + 1)
+        t6 = a_1*rate_2/t4
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5), _kl_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
 
 
 def _kl_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
@@ -374,22 +378,23 @@ def kl_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     1.473162206...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = -xp._stable.lgamma_mpsi(b_1, 1)
-    t1 = xp.digamma(a_1)
-    t2 = -a_1
-    t3 = sigma_2**2
-    t4 = (1/t3)
-    t5 = mu_2*t4
-    t6 = a_1 + b_1
-    t7 = xp.digamma(t6)
-    t8 = t4*t7
-    t9 = -t5
-    t10 = (1/2)*t4
-    t11 = -t10*xp.polygamma(1, t6)
-    t12 = xp._stable.lgamma_diff_d(a_1, b_1)
-    t13 = xp.log(sigma_2)
-    t14 = t1**2*t10 + t10*t7**2 + t10*(2*b_1*t3 + mu_2**2) + t10*xp.polygamma(1, a_1) + 0.9189385332046727
-    return xp._refine.checked('kl', t0 + t1*(-t2 - t5 - t8) + t11 + t12 + t13 + t14 + t7*(-t6 - t9 + 1), t14 + (a_1 + xp.abs(t8) + xp.abs(t9))*xp.abs(t1) + (b_1 + xp.abs(t2) + xp.abs(t5) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t11) + xp.abs(t12) + xp.abs(t13), _kl_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t1 = xp.digamma(a_1)
+        t2 = -a_1
+        t3 = sigma_2**2
+        t4 = (1/t3)
+        t5 = mu_2*t4
+        t6 = a_1 + b_1
+        t7 = xp.digamma(t6)
+        t8 = t4*t7
+        t9 = -t5
+        t10 = (1/2)*t4
+        t11 = -t10*xp.polygamma(1, t6)
+        t12 = xp._stable.lgamma_diff_d(a_1, b_1)
+        t13 = xp.log(sigma_2)
+        t14 = t1**2*t10 + t10*t7**2 + t10*(2*b_1*t3 + mu_2**2) + t10*xp.polygamma(1, a_1) + 0.9189385332046727
+        return xp._refine.checked('kl', t0 + t1*(-t2 - t5 - t8) + t11 + t12 + t13 + t14 + t7*(-t6 - t9 + 1), t14 + (a_1 + xp.abs(t8) + xp.abs(t9))*xp.abs(t1) + (b_1 + xp.abs(t2) + xp.abs(t5) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t11) + xp.abs(t12) + xp.abs(t13), _kl_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _kl_beta_lognormal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -436,24 +441,25 @@ def kl_beta_normal(a_1, b_1, mu_2, sigma_2):
     3.210870241...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = -xp._stable.lgamma_mpsi(a_1, 1)
-    t2 = -xp._stable.lgamma_mpsi(b_1, 1)
-    t3 = a_1 + b_1
-    t4 = xp._stable.lgamma_mpsi(t3, 2)
-    t5 = (1/(sigma_2**2))
-    t6 = (1/t3)
-    t7 = (1/(t3 + 1))
-    t8 = 2*mu_2
-    t9 = a_1*t8
-    t10 = -t9
-    t11 = a_1**2
-    t12 = -t11*t8
-    t13 = -b_1*t9
-    t14 = mu_2**2
-    t15 = a_1*t14
-    t16 = a_1 + b_1**2*t14 + b_1*t14 + 2*b_1*t15 + t11*t14 + t11 + t15
-    return xp._refine.checked('kl', t0 + t1 + t2 + t4 + (1/2)*t5*t6*t7*(t10 + t12 + t13 + t16) + 0.9189385332046727, (1/2)*(t16 + xp.abs(t10) + xp.abs(t12) + xp.abs(t13))*xp.abs(t5)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + 0.9189385332046727, _kl_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = -xp._stable.lgamma_mpsi(a_1, 1)
+        t2 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t3 = a_1 + b_1
+        t4 = xp._stable.lgamma_mpsi(t3, 2)
+        t5 = (1/(sigma_2**2))
+        t6 = (1/t3)
+        t7 = (1/(t3 + 1))
+        t8 = 2*mu_2
+        t9 = a_1*t8
+        t10 = -t9
+        t11 = a_1**2
+        t12 = -t11*t8
+        t13 = -b_1*t9
+        t14 = mu_2**2
+        t15 = a_1*t14
+        t16 = a_1 + b_1**2*t14 + b_1*t14 + 2*b_1*t15 + t11*t14 + t11 + t15
+        return xp._refine.checked('kl', t0 + t1 + t2 + t4 + (1/2)*t5*t6*t7*(t10 + t12 + t13 + t16) + 0.9189385332046727, (1/2)*(t16 + xp.abs(t10) + xp.abs(t12) + xp.abs(t13))*xp.abs(t5)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + 0.9189385332046727, _kl_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _kl_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -549,13 +555,16 @@ def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
     0.4939427933...
     """
     xp = namespace(a_1, b_1, shape_2, scale_2)
-    t0 = shape_2*xp.log(scale_2)
-    t1 = -xp.log(shape_2)
-    t2 = -xp._stable.lgamma_mpsi(a_1, shape_2)
-    t3 = -xp._stable.lgamma_mpsi(b_1, 1)
-    t4 = xp._stable.lgamma_mpsi(a_1 + b_1, shape_2 + 1)
-    t5 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) - xp._stable.lgamma_diff_d(a_1 + shape_2, b_1))
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), _kl_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = shape_2*xp.log(scale_2)
+        t1 = -xp.log(shape_2)
+        t2 = -xp._stable.lgamma_mpsi(a_1, shape_2)
+        t3 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t4 = xp._stable.lgamma_mpsi(a_1 + b_1, shape_2 + 1)
+        t5 = xp._stable.lgamma_diff_d(a_1, b_1)
+        t6 = xp._stable.lgamma_diff_d(a_1 + shape_2, b_1)
+        t7 = xp.exp(-t0 + t5 - t6)
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t4 + t7, (xp.abs(t0) + xp.abs(t5) + xp.abs(t6) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4), _kl_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
 
 
 def _kl_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
@@ -597,13 +606,14 @@ def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
     0.7367077690...
     """
     xp = namespace(a_1, b_1, a_2, b_2)
-    t0 = a_1 + b_1
-    t1 = -xp._stable.lgamma_bregman(t0, a_2 + b_2)
-    t2 = -xp._stable.lgamma_mpsi(t0, 2)
-    t3 = xp._stable.lgamma_mpsi(a_1, 1)
-    t4 = xp._stable.lgamma_mpsi(b_1, 1)
-    t5 = xp._stable.lgamma_bregman(a_1, a_2) + xp._stable.lgamma_bregman(b_1, b_2)
-    return xp._refine.checked('cross_entropy', t1 + t2 + t3 + t4 + t5, t5 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4), _cross_entropy_beta_beta_exact, a_1, b_1, a_2, b_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = a_1 + b_1
+        t1 = -xp._stable.lgamma_bregman(t0, a_2 + b_2)
+        t2 = -xp._stable.lgamma_mpsi(t0, 2)
+        t3 = xp._stable.lgamma_mpsi(a_1, 1)
+        t4 = xp._stable.lgamma_mpsi(b_1, 1)
+        t5 = xp._stable.lgamma_bregman(a_1, a_2) + xp._stable.lgamma_bregman(b_1, b_2)
+        return xp._refine.checked('cross_entropy', t1 + t2 + t3 + t4 + t5, t5 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4), _cross_entropy_beta_beta_exact, a_1, b_1, a_2, b_2)
 
 
 def _cross_entropy_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
@@ -643,9 +653,10 @@ def cross_entropy_beta_exponential(a_1, b_1, rate_2):
     0.8723605932...
     """
     xp = namespace(a_1, b_1, rate_2)
-    t0 = -xp.log(rate_2)
-    t1 = a_1*rate_2/(a_1 + b_1)
-    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_beta_exponential_exact, a_1, b_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(rate_2)
+        t1 = a_1*rate_2/(a_1 + b_1)
+        return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_beta_exponential_exact, a_1, b_1, rate_2)
 
 
 def _cross_entropy_beta_exponential_exact(mpmath, a_1, b_1, rate_2):
@@ -687,14 +698,15 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
     1.085777635...
     """
     xp = namespace(a_1, b_1, shape_2, rate_2)
-    t0 = xp.gammaln(shape_2)
-    t1 = -shape_2*xp.log(rate_2)
-    t2 = a_1 + b_1
-    t3 = a_1*rate_2/t2
-    t4 = shape_2 - 1
-    t5 = -t4*xp.digamma(a_1)
-    t6 = t4*xp.digamma(t2)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t5 + t6, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t6), _cross_entropy_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(shape_2)
+        t1 = -shape_2*xp.log(rate_2)
+        t2 = a_1 + b_1
+        t3 = a_1*rate_2/t2
+        t4 = shape_2 - 1
+        t5 = -t4*xp.digamma(a_1)
+        t6 = t4*xp.digamma(t2)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t5 + t6, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t6), _cross_entropy_beta_gamma_exact, a_1, b_1, shape_2, rate_2)
 
 
 def _cross_entropy_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
@@ -828,18 +840,19 @@ def cross_entropy_beta_lognormal(a_1, b_1, mu_2, sigma_2):
     0.3337870348...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = a_1 + b_1
-    t1 = xp.digamma(t0)
-    t2 = (1/(sigma_2**2))
-    t3 = mu_2*t2
-    t4 = t3 - 1
-    t5 = xp.digamma(a_1)
-    t6 = t1*t2
-    t7 = (1/2)*t2
-    t8 = -t7*xp.polygamma(1, t0)
-    t9 = xp.log(sigma_2)
-    t10 = mu_2**2*t7 + t1**2*t7 + t5**2*t7 + t7*xp.polygamma(1, a_1) + 0.9189385332046727
-    return xp._refine.checked('cross_entropy', t1*t4 + t10 + t5*(-t4 - t6) + t8 + t9, t10 + (xp.abs(t3) + 1)*xp.abs(t1) + (xp.abs(t3) + xp.abs(t6) + 1)*xp.abs(t5) + xp.abs(t8) + xp.abs(t9), _cross_entropy_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = a_1 + b_1
+        t1 = xp.digamma(t0)
+        t2 = (1/(sigma_2**2))
+        t3 = mu_2*t2
+        t4 = t3 - 1
+        t5 = xp.digamma(a_1)
+        t6 = t1*t2
+        t7 = (1/2)*t2
+        t8 = -t7*xp.polygamma(1, t0)
+        t9 = xp.log(sigma_2)
+        t10 = mu_2**2*t7 + t1**2*t7 + t5**2*t7 + t7*xp.polygamma(1, a_1) + 0.9189385332046727
+        return xp._refine.checked('cross_entropy', t1*t4 + t10 + t5*(-t4 - t6) + t8 + t9, t10 + (xp.abs(t3) + 1)*xp.abs(t1) + (xp.abs(t3) + xp.abs(t6) + 1)*xp.abs(t5) + xp.abs(t8) + xp.abs(t9), _cross_entropy_beta_lognormal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _cross_entropy_beta_lognormal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -883,21 +896,22 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
     2.688242921...
     """
     xp = namespace(a_1, b_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = (1/(sigma_2**2))
-    t2 = a_1 + b_1
-    t3 = (1/t2)
-    t4 = (1/(t2 + 1))
-    t5 = 2*mu_2
-    t6 = a_1*t5
-    t7 = -t6
-    t8 = a_1**2
-    t9 = -t5*t8
-    t10 = -b_1*t6
-    t11 = mu_2**2
-    t12 = a_1*t11
-    t13 = a_1 + b_1**2*t11 + b_1*t11 + 2*b_1*t12 + t11*t8 + t12 + t8
-    return xp._refine.checked('cross_entropy', t0 + (1/2)*t1*t3*t4*(t10 + t13 + t7 + t9) + 0.9189385332046727, (1/2)*(t13 + xp.abs(t10) + xp.abs(t7) + xp.abs(t9))*xp.abs(t1)*xp.abs(t3)*xp.abs(t4) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = (1/(sigma_2**2))
+        t2 = a_1 + b_1
+        t3 = (1/t2)
+        t4 = (1/(t2 + 1))
+        t5 = 2*mu_2
+        t6 = a_1*t5
+        t7 = -t6
+        t8 = a_1**2
+        t9 = -t5*t8
+        t10 = -b_1*t6
+        t11 = mu_2**2
+        t12 = a_1*t11
+        t13 = a_1 + b_1**2*t11 + b_1*t11 + 2*b_1*t12 + t11*t8 + t12 + t8
+        return xp._refine.checked('cross_entropy', t0 + (1/2)*t1*t3*t4*(t10 + t13 + t7 + t9) + 0.9189385332046727, (1/2)*(t13 + xp.abs(t10) + xp.abs(t7) + xp.abs(t9))*xp.abs(t1)*xp.abs(t3)*xp.abs(t4) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_beta_normal_exact, a_1, b_1, mu_2, sigma_2)
 
 
 def _cross_entropy_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
@@ -984,13 +998,16 @@ def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
     0.9029391541...
     """
     xp = namespace(a_1, b_1, shape_2, scale_2)
-    t0 = shape_2*xp.log(scale_2)
-    t1 = -xp.log(shape_2)
-    t2 = shape_2 - 1
-    t3 = -t2*xp.digamma(a_1)
-    t4 = t2*xp.digamma(a_1 + b_1)
-    t5 = xp.exp(-t0 + xp._stable.lgamma_diff_d(a_1, b_1) - xp._stable.lgamma_diff_d(a_1 + shape_2, b_1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 + t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = shape_2*xp.log(scale_2)
+        t1 = -xp.log(shape_2)
+        t2 = shape_2 - 1
+        t3 = -t2*xp.digamma(a_1)
+        t4 = t2*xp.digamma(a_1 + b_1)
+        t5 = xp._stable.lgamma_diff_d(a_1, b_1)
+        t6 = xp._stable.lgamma_diff_d(a_1 + shape_2, b_1)
+        t7 = xp.exp(-t0 + t5 - t6)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 + t7, (xp.abs(t0) + xp.abs(t5) + xp.abs(t6) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4), _cross_entropy_beta_weibull_exact, a_1, b_1, shape_2, scale_2)
 
 
 def _cross_entropy_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):

@@ -89,8 +89,9 @@ def entropy_cauchy(loc, scale):
     3.595734983...
     """
     xp = namespace(loc, scale)
-    t0 = xp.log(scale)
-    return xp._refine.checked('entropy', t0 + 2.5310242469692907 + xp.full(0.0, loc), xp.abs(t0) + 2.5310242469692907, _entropy_cauchy_exact, loc, scale)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale)
+        return xp._refine.checked('entropy', t0 + 2.5310242469692907 + xp.full(0.0, loc), xp.abs(t0) + 2.5310242469692907, _entropy_cauchy_exact, loc, scale)
 
 
 def _entropy_cauchy_exact(mpmath, loc, scale):
@@ -170,7 +171,8 @@ def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     0.5822039262...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    return xp._refine.checked('kl', xp.log1p((1/4)*((loc_1 - loc_2)**2 + (scale_1 - scale_2)**2)/(scale_1*scale_2)), None, _kl_cauchy_cauchy_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return xp._refine.checked('kl', xp.log1p((1/4)*((loc_1 - loc_2)**2 + (scale_1 - scale_2)**2)/(scale_1*scale_2)), None, _kl_cauchy_cauchy_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -454,14 +456,15 @@ def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     2.469854742...
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
-    t0 = (1/2)*xp.log(df_2)
-    t1 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
-    t2 = -xp.log(scale_1)
-    t3 = xp.log(scale_2)
-    t4 = 1/(df_2*scale_2**2)
-    t5 = (1/2)*xp.log1p(scale_1**2*t4 + t4*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
-    t6 = df_2*t5 + t5
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t6 - 1.9586593040445908, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.9586593040445908, _kl_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*xp.log(df_2)
+        t1 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
+        t2 = -xp.log(scale_1)
+        t3 = xp.log(scale_2)
+        t4 = 1/(df_2*scale_2**2)
+        t5 = (1/2)*xp.log1p(scale_1**2*t4 + t4*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+        t6 = df_2*t5 + t5
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t6 - 1.9586593040445908, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.9586593040445908, _kl_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
 
 
 def _kl_cauchy_studentt_exact(mpmath, loc_1, scale_1, df_2, loc_2, scale_2):
@@ -621,9 +624,10 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
     2.863367090...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = xp.log(3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2 + 3.141592653589793*(loc_1 - loc_2)**2)
-    return xp._refine.checked('cross_entropy', -t0 + t1, xp.abs(t0) + xp.abs(t1), _cross_entropy_cauchy_cauchy_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = xp.log(3.141592653589793*scale_1**2 + 6.283185307179586*scale_1*scale_2 + 3.141592653589793*scale_2**2 + 3.141592653589793*(loc_1 - loc_2)**2)
+        return xp._refine.checked('cross_entropy', -t0 + t1, xp.abs(t0) + xp.abs(t1), _cross_entropy_cauchy_cauchy_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -906,13 +910,14 @@ def cross_entropy_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     5.083261127...
     """
     xp = namespace(loc_1, scale_1, df_2, loc_2, scale_2)
-    t0 = (1/2)*xp.log(df_2)
-    t1 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
-    t2 = xp.log(scale_2)
-    t3 = 1/(df_2*scale_2**2)
-    t4 = (1/2)*xp.log1p(scale_1**2*t3 + t3*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
-    t5 = df_2*t4 + t4 + 0.5723649429247001
-    return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t5, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*xp.log(df_2)
+        t1 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
+        t2 = xp.log(scale_2)
+        t3 = 1/(df_2*scale_2**2)
+        t4 = (1/2)*xp.log1p(scale_1**2*t3 + t3*(loc_1 - loc_2)**2 + 2*scale_1/(xp.sqrt(df_2)*scale_2))
+        t5 = df_2*t4 + t4 + 0.5723649429247001
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t5, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_cauchy_studentt_exact, loc_1, scale_1, df_2, loc_2, scale_2)
 
 
 def _cross_entropy_cauchy_studentt_exact(mpmath, loc_1, scale_1, df_2, loc_2, scale_2):

@@ -50,8 +50,9 @@ def entropy_diagonal_normal(mean, scale):
     """
     xp = namespace(mean, scale)
     mean, scale = xp.asarray(mean), xp.asarray(scale)
-    t0 = xp.log(scale)
-    return xp.sum(xp._refine.checked('entropy', t0 + 1.4189385332046727 + xp.full(0.0, mean), xp.abs(t0) + 1.4189385332046727, _entropy_diagonal_normal_exact, mean, scale), axis=-1)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale)
+        return xp.sum(xp._refine.checked('entropy', t0 + 1.4189385332046727 + xp.full(0.0, mean), xp.abs(t0) + 1.4189385332046727, _entropy_diagonal_normal_exact, mean, scale), axis=-1)
 
 
 def _entropy_diagonal_normal_exact(mpmath, mean, scale):
@@ -92,7 +93,8 @@ def kl_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale_2):
     """
     xp = namespace(mean_1, scale_1, mean_2, scale_2)
     mean_1, scale_1, mean_2, scale_2 = xp.asarray(mean_1), xp.asarray(scale_1), xp.asarray(mean_2), xp.asarray(scale_2)
-    return xp.sum(xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(scale_1, scale_2, 2) + ((mean_1 - mean_2)/scale_2)**2), None, _kl_diagonal_normal_diagonal_normal_exact, mean_1, scale_1, mean_2, scale_2), axis=-1)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return xp.sum(xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(scale_1, scale_2, 2) + ((mean_1 - mean_2)/scale_2)**2), None, _kl_diagonal_normal_diagonal_normal_exact, mean_1, scale_1, mean_2, scale_2), axis=-1)
 
 
 def _kl_diagonal_normal_diagonal_normal_exact(mpmath, mean_1, scale_1, mean_2, scale_2):
@@ -134,9 +136,10 @@ def cross_entropy_diagonal_normal_diagonal_normal(mean_1, scale_1, mean_2, scale
     """
     xp = namespace(mean_1, scale_1, mean_2, scale_2)
     mean_1, scale_1, mean_2, scale_2 = xp.asarray(mean_1), xp.asarray(scale_1), xp.asarray(mean_2), xp.asarray(scale_2)
-    t0 = xp.log(scale_2)
-    t1 = 0.9189385332046727 + (1/2)*(scale_1**2 + (mean_1 - mean_2)**2)/scale_2**2
-    return xp.sum(xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_diagonal_normal_diagonal_normal_exact, mean_1, scale_1, mean_2, scale_2), axis=-1)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = 0.9189385332046727 + (1/2)*(scale_1**2 + (mean_1 - mean_2)**2)/scale_2**2
+        return xp.sum(xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_diagonal_normal_diagonal_normal_exact, mean_1, scale_1, mean_2, scale_2), axis=-1)
 
 
 def _cross_entropy_diagonal_normal_diagonal_normal_exact(mpmath, mean_1, scale_1, mean_2, scale_2):

@@ -81,8 +81,9 @@ def entropy_exponential(rate):
     1.634878272...
     """
     xp = namespace(rate)
-    t0 = xp.log(rate)
-    return xp._refine.checked('entropy', 1 - t0, xp.abs(t0) + 1, _entropy_exponential_exact, rate)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate)
+        return xp._refine.checked('entropy', 1 - t0, xp.abs(t0) + 1, _entropy_exponential_exact, rate)
 
 
 def _entropy_exponential_exact(mpmath, rate):
@@ -162,7 +163,8 @@ def kl_exponential_exponential(rate_1, rate_2):
     0.8341489650...
     """
     xp = namespace(rate_1, rate_2)
-    return xp._refine.checked('kl', xp._stable.powm1mlog(rate_1, rate_2, -1), None, _kl_exponential_exponential_exact, rate_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return xp._refine.checked('kl', xp._stable.powm1mlog(rate_1, rate_2, -1), None, _kl_exponential_exponential_exact, rate_1, rate_2)
 
 
 def _kl_exponential_exponential_exact(mpmath, rate_1, rate_2):
@@ -203,13 +205,14 @@ def kl_exponential_gamma(rate_1, shape_2, rate_2):
     2.703947686...
     """
     xp = namespace(rate_1, shape_2, rate_2)
-    t0 = xp.gammaln(shape_2)
-    t1 = shape_2*xp.log(rate_1)
-    t2 = -shape_2*xp.log(rate_2)
-    t3 = (1/rate_1)
-    t4 = -1.5772156649015328*rate_1
-    t5 = 0.5772156649015329*rate_1*shape_2 + rate_2
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3*(t4 + t5), (t5 + xp.abs(t4))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_exponential_gamma_exact, rate_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(shape_2)
+        t1 = shape_2*xp.log(rate_1)
+        t2 = -shape_2*xp.log(rate_2)
+        t3 = (1/rate_1)
+        t4 = -1.5772156649015328*rate_1
+        t5 = 0.5772156649015329*rate_1*shape_2 + rate_2
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3*(t4 + t5), (t5 + xp.abs(t4))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_exponential_gamma_exact, rate_1, shape_2, rate_2)
 
 
 def _kl_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
@@ -250,15 +253,16 @@ def kl_exponential_gumbel(rate_1, loc_2, scale_2):
     0.7964699626...
     """
     xp = namespace(rate_1, loc_2, scale_2)
-    t0 = xp.log(rate_1)
-    t1 = xp.log(scale_2)
-    t2 = (1/scale_2)
-    t3 = rate_1*xp.exp(loc_2*t2)/(rate_1 + t2)
-    t4 = (1/rate_1)
-    t5 = loc_2*rate_1
-    t6 = rate_1*scale_2
-    t7 = 1
-    return xp._refine.checked('kl', t0 + t1 - t2*t4*(t5 + t6 - 1) + t3, t3 + t7*(t6 + t7 + xp.abs(t5))*xp.abs(t2)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1), _kl_exponential_gumbel_exact, rate_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = xp.log(scale_2)
+        t2 = (1/scale_2)
+        t3 = rate_1*xp.exp(loc_2*t2)/(rate_1 + t2)
+        t4 = (1/rate_1)
+        t5 = loc_2*rate_1
+        t6 = rate_1*scale_2
+        t7 = 1
+        return xp._refine.checked('kl', t0 + t1 - t2*t4*(t5 + t6 - 1) + t3, t3 + t7*(t6 + t7 + xp.abs(t5))*xp.abs(t2)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1), _kl_exponential_gumbel_exact, rate_1, loc_2, scale_2)
 
 
 def _kl_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
@@ -360,16 +364,17 @@ def kl_exponential_lognormal(rate_1, mu_2, sigma_2):
     1.415609236...
     """
     xp = namespace(rate_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = (1/t0)
-    t2 = 6.926587978818395*mu_2
-    t3 = -18.926587978818393*t0
-    t4 = 6*mu_2**2 + 11.86867194393567
-    t5 = xp.log(rate_1)
-    t6 = t1*t5*(mu_2 + 0.5772156649015329)
-    t7 = xp.log(sigma_2)
-    t8 = (1/2)*t1*t5**2 + 0.9189385332046727
-    return xp._refine.checked('kl', (1/12)*t1*(t2 + t3 + t4) + t6 + t7 + t8, t8 + (1/12)*(t4 + xp.abs(t2) + xp.abs(t3))*xp.abs(t1) + xp.abs(t6) + xp.abs(t7), _kl_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = sigma_2**2
+        t1 = (1/t0)
+        t2 = 6.926587978818395*mu_2
+        t3 = -18.926587978818393*t0
+        t4 = 6*mu_2**2 + 11.86867194393567
+        t5 = xp.log(rate_1)
+        t6 = t1*t5*(mu_2 + 0.5772156649015329)
+        t7 = xp.log(sigma_2)
+        t8 = (1/2)*t1*t5**2 + 0.9189385332046727
+        return xp._refine.checked('kl', (1/12)*t1*(t2 + t3 + t4) + t6 + t7 + t8, t8 + (1/12)*(t4 + xp.abs(t2) + xp.abs(t3))*xp.abs(t1) + xp.abs(t6) + xp.abs(t7), _kl_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
 
 
 def _kl_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -410,16 +415,17 @@ def kl_exponential_normal(rate_1, mu_2, sigma_2):
     0.6100572732...
     """
     xp = namespace(rate_1, mu_2, sigma_2)
-    t0 = xp.log(rate_1)
-    t1 = xp.log(sigma_2)
-    t2 = rate_1**2
-    t3 = (1/t2)
-    t4 = sigma_2**2
-    t5 = (1/t4)
-    t6 = -2*mu_2*rate_1
-    t7 = -2*t2*t4
-    t8 = mu_2**2*t2 + 2
-    return xp._refine.checked('kl', t0 + t1 + (1/2)*t3*t5*(t6 + t7 + t8) + 0.9189385332046727, (1/2)*(t8 + xp.abs(t6) + xp.abs(t7))*xp.abs(t3)*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_exponential_normal_exact, rate_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = xp.log(sigma_2)
+        t2 = rate_1**2
+        t3 = (1/t2)
+        t4 = sigma_2**2
+        t5 = (1/t4)
+        t6 = -2*mu_2*rate_1
+        t7 = -2*t2*t4
+        t8 = mu_2**2*t2 + 2
+        return xp._refine.checked('kl', t0 + t1 + (1/2)*t3*t5*(t6 + t7 + t8) + 0.9189385332046727, (1/2)*(t8 + xp.abs(t6) + xp.abs(t7))*xp.abs(t3)*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_exponential_normal_exact, rate_1, mu_2, sigma_2)
 
 
 def _kl_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -500,12 +506,15 @@ def kl_exponential_weibull(rate_1, shape_2, scale_2):
     0.06953002850...
     """
     xp = namespace(rate_1, shape_2, scale_2)
-    t0 = -xp.log(shape_2)
-    t1 = shape_2*xp.log(rate_1)
-    t2 = shape_2*xp.log(scale_2)
-    t3 = t1 + t2
-    t4 = 0.5772156649015329*shape_2 + xp.exp(-t3 + xp.gammaln(shape_2 + 1))
-    return xp._refine.checked('kl', t0 + t3 + t4 - 1.5772156649015328, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + 1.5772156649015328, _kl_exponential_weibull_exact, rate_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(shape_2)
+        t1 = 0.5772156649015329*shape_2
+        t2 = xp.gammaln(shape_2 + 1)
+        t3 = shape_2*xp.log(rate_1)
+        t4 = shape_2*xp.log(scale_2)
+        t5 = t3 + t4
+        t6 = xp.exp(t2 - t5)
+        return xp._refine.checked('kl', t0 + t1 + t5 + t6 - 1.5772156649015328, t1 + t6*(xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + 1) + xp.abs(t0) + xp.abs(t3) + xp.abs(t4) + 1.5772156649015328, _kl_exponential_weibull_exact, rate_1, shape_2, scale_2)
 
 
 def _kl_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):
@@ -585,9 +594,10 @@ def cross_entropy_exponential_exponential(rate_1, rate_2):
     0.01342015153...
     """
     xp = namespace(rate_1, rate_2)
-    t0 = xp.log(rate_2)
-    t1 = (1/rate_1)
-    return xp._refine.checked('cross_entropy', rate_2*t1 - t0, rate_2*t1 + xp.abs(t0), _cross_entropy_exponential_exponential_exact, rate_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_2)
+        t1 = (1/rate_1)
+        return xp._refine.checked('cross_entropy', rate_2*t1 - t0, rate_2*t1 + xp.abs(t0), _cross_entropy_exponential_exponential_exact, rate_1, rate_2)
 
 
 def _cross_entropy_exponential_exponential_exact(mpmath, rate_1, rate_2):
@@ -628,14 +638,15 @@ def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
     5.864687322...
     """
     xp = namespace(rate_1, shape_2, rate_2)
-    t0 = xp.gammaln(shape_2)
-    t1 = -shape_2*xp.log(rate_2)
-    t2 = (shape_2 - 1)*xp.log(rate_1)
-    t3 = (1/rate_1)
-    t4 = 0.5772156649015329*rate_1
-    t5 = -t4
-    t6 = rate_2 + shape_2*t4
-    return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t3*(t5 + t6), (t6 + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_exponential_gamma_exact, rate_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(shape_2)
+        t1 = -shape_2*xp.log(rate_2)
+        t2 = (shape_2 - 1)*xp.log(rate_1)
+        t3 = (1/rate_1)
+        t4 = 0.5772156649015329*rate_1
+        t5 = -t4
+        t6 = rate_2 + shape_2*t4
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t3*(t5 + t6), (t6 + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_exponential_gamma_exact, rate_1, shape_2, rate_2)
 
 
 def _cross_entropy_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
@@ -676,13 +687,14 @@ def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
     0.2757903388...
     """
     xp = namespace(rate_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = (1/rate_1)
-    t2 = (1/scale_2)
-    t3 = loc_2*rate_1
-    t4 = rate_1*xp.exp(loc_2*t2)/(rate_1 + t2)
-    t5 = 1
-    return xp._refine.checked('cross_entropy', t0 - t1*t2*(t3 - 1) + t4, t4 + t5*(t5 + xp.abs(t3))*xp.abs(t1)*xp.abs(t2) + xp.abs(t0), _cross_entropy_exponential_gumbel_exact, rate_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/rate_1)
+        t2 = (1/scale_2)
+        t3 = loc_2*rate_1
+        t4 = rate_1*xp.exp(loc_2*t2)/(rate_1 + t2)
+        t5 = 1
+        return xp._refine.checked('cross_entropy', t0 - t1*t2*(t3 - 1) + t4, t4 + t5*(t5 + xp.abs(t3))*xp.abs(t1)*xp.abs(t2) + xp.abs(t0), _cross_entropy_exponential_gumbel_exact, rate_1, loc_2, scale_2)
 
 
 def _cross_entropy_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
@@ -781,17 +793,18 @@ def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
     2.215715526...
     """
     xp = namespace(rate_1, mu_2, sigma_2)
-    t0 = sigma_2**2
-    t1 = (1/t0)
-    t2 = 6.926587978818395*mu_2
-    t3 = -6.926587978818395*t0
-    t4 = 6*mu_2**2 + 11.86867194393567
-    t5 = xp.log(rate_1)
-    t6 = -t0
-    t7 = xp.log(sigma_2)
-    t8 = (1/2)*t1*t5**2 + 0.9189385332046727
-    t9 = xp.abs(t1)
-    return xp._refine.checked('cross_entropy', t1*t5*(mu_2 + t6 + 0.5772156649015329) + (1/12)*t1*(t2 + t3 + t4) + t7 + t8, t8 + (1/12)*t9*(t4 + xp.abs(t2) + xp.abs(t3)) + t9*(xp.abs(mu_2) + xp.abs(t6) + 0.5772156649015329)*xp.abs(t5) + xp.abs(t7), _cross_entropy_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = sigma_2**2
+        t1 = (1/t0)
+        t2 = 6.926587978818395*mu_2
+        t3 = -6.926587978818395*t0
+        t4 = 6*mu_2**2 + 11.86867194393567
+        t5 = xp.log(rate_1)
+        t6 = -t0
+        t7 = xp.log(sigma_2)
+        t8 = (1/2)*t1*t5**2 + 0.9189385332046727
+        t9 = xp.abs(t1)
+        return xp._refine.checked('cross_entropy', t1*t5*(mu_2 + t6 + 0.5772156649015329) + (1/12)*t1*(t2 + t3 + t4) + t7 + t8, t8 + (1/12)*t9*(t4 + xp.abs(t2) + xp.abs(t3)) + t9*(xp.abs(mu_2) + xp.abs(t6) + 0.5772156649015329)*xp.abs(t5) + xp.abs(t7), _cross_entropy_exponential_lognormal_exact, rate_1, mu_2, sigma_2)
 
 
 def _cross_entropy_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -832,13 +845,14 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
     72.17474306...
     """
     xp = namespace(rate_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = rate_1**2
-    t2 = (1/t1)
-    t3 = (1/(sigma_2**2))
-    t4 = -2*mu_2*rate_1
-    t5 = mu_2**2*t1 + 2
-    return xp._refine.checked('cross_entropy', t0 + (1/2)*t2*t3*(t4 + t5) + 0.9189385332046727, (1/2)*(t5 + xp.abs(t4))*xp.abs(t2)*xp.abs(t3) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_exponential_normal_exact, rate_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = rate_1**2
+        t2 = (1/t1)
+        t3 = (1/(sigma_2**2))
+        t4 = -2*mu_2*rate_1
+        t5 = mu_2**2*t1 + 2
+        return xp._refine.checked('cross_entropy', t0 + (1/2)*t2*t3*(t4 + t5) + 0.9189385332046727, (1/2)*(t5 + xp.abs(t4))*xp.abs(t2)*xp.abs(t3) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_exponential_normal_exact, rate_1, mu_2, sigma_2)
 
 
 def _cross_entropy_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
@@ -920,12 +934,16 @@ def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
     3.217235346...
     """
     xp = namespace(rate_1, shape_2, scale_2)
-    t0 = shape_2*xp.log(scale_2)
-    t1 = -xp.log(shape_2)
-    t2 = xp.log(rate_1)
-    t3 = t2*(shape_2 - 1)
-    t4 = 0.5772156649015329*shape_2 + xp.exp(-shape_2*t2 - t0 + xp.gammaln(shape_2 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4 - 0.5772156649015329, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + 0.5772156649015329, _cross_entropy_exponential_weibull_exact, rate_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.5772156649015329*shape_2
+        t1 = shape_2*xp.log(scale_2)
+        t2 = -xp.log(shape_2)
+        t3 = xp.log(rate_1)
+        t4 = t3*(shape_2 - 1)
+        t5 = shape_2*t3
+        t6 = xp.gammaln(shape_2 + 1)
+        t7 = xp.exp(-t1 - t5 + t6)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4 + t7 - 0.5772156649015329, t0 + t7*(xp.abs(t1) + xp.abs(t5) + xp.abs(t6) + 1) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + 0.5772156649015329, _cross_entropy_exponential_weibull_exact, rate_1, shape_2, scale_2)
 
 
 def _cross_entropy_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):

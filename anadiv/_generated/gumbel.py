@@ -81,8 +81,9 @@ def entropy_gumbel(loc, scale):
     1.354072113...
     """
     xp = namespace(loc, scale)
-    t0 = xp.log(scale)
-    return xp._refine.checked('entropy', t0 + 1.5772156649015328 + xp.full(0.0, loc), xp.abs(t0) + 1.5772156649015328, _entropy_gumbel_exact, loc, scale)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale)
+        return xp._refine.checked('entropy', t0 + 1.5772156649015328 + xp.full(0.0, loc), xp.abs(t0) + 1.5772156649015328, _entropy_gumbel_exact, loc, scale)
 
 
 def _entropy_gumbel_exact(mpmath, loc, scale):
@@ -244,10 +245,11 @@ def kl_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     0.6981382679...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = (1/scale_2)
-    t1 = t0*(scale_1 - scale_2)
-    t2 = xp._stable.lgamma_bregman_d(2, t1)
-    return xp._refine.checked('kl', t2 + xp._stable.expm1mx(-t0*(loc_1 - loc_2) + 0.42278433509846713*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2), None, _kl_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/scale_2)
+        t1 = t0*(scale_1 - scale_2)
+        t2 = xp._stable.lgamma_bregman_d(2, t1)
+        return xp._refine.checked('kl', t2 + xp._stable.expm1mx(-t0*(loc_1 - loc_2) + 0.42278433509846713*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2), None, _kl_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -289,15 +291,16 @@ def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     1.464433548...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = -xp.log(scale_1)
-    t2 = (1/scale_2)
-    t3 = 0.5772156649015329*scale_1
-    t4 = -1.5772156649015328*scale_2
-    t5 = -loc_2
-    t6 = loc_1 + t5
-    t7 = -2*scale_1*t2*xp.expi(-xp.exp(t6/scale_1))
-    return xp._refine.checked('kl', t0 + t1 + t2*(t3 + t4 + t6) + t7 + 0.6931471805599453, (t3 + xp.abs(loc_1) + xp.abs(t4) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t7) + 0.6931471805599453, _kl_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = -xp.log(scale_1)
+        t2 = (1/scale_2)
+        t3 = 0.5772156649015329*scale_1
+        t4 = -1.5772156649015328*scale_2
+        t5 = -loc_2
+        t6 = loc_1 + t5
+        t7 = -2*scale_1*t2*xp.expi(-xp.exp(t6/scale_1))
+        return xp._refine.checked('kl', t0 + t1 + t2*(t3 + t4 + t6) + t7 + 0.6931471805599453, (t3 + xp.abs(loc_1) + xp.abs(t4) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t7) + 0.6931471805599453, _kl_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -380,16 +383,17 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     0.6949375801...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = -xp.log(scale_1)
-    t2 = sigma_2**2
-    t3 = (1/t2)
-    t4 = 11.86867194393567*scale_1**2
-    t5 = -18.926587978818393*t2
-    t6 = -mu_2
-    t7 = loc_1 + t6
-    t8 = 1.1544313298030657*scale_1
-    return xp._refine.checked('kl', t0 + t1 + (1/12)*t3*(t4 + t5 + 6*t7*(t7 + t8)) + 0.9189385332046727, (1/12)*(t4 + 6*(t8 + xp.abs(loc_1) + xp.abs(t6))*xp.abs(t7) + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = -xp.log(scale_1)
+        t2 = sigma_2**2
+        t3 = (1/t2)
+        t4 = 11.86867194393567*scale_1**2
+        t5 = -18.926587978818393*t2
+        t6 = -mu_2
+        t7 = loc_1 + t6
+        t8 = 1.1544313298030657*scale_1
+        return xp._refine.checked('kl', t0 + t1 + (1/12)*t3*(t4 + t5 + 6*t7*(t7 + t8)) + 0.9189385332046727, (1/12)*(t4 + 6*(t8 + xp.abs(loc_1) + xp.abs(t6))*xp.abs(t7) + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
@@ -630,13 +634,16 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
     2.003671830...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = (1/scale_2)
-    t2 = 0.5772156649015329*scale_1
-    t3 = -loc_2
-    t4 = loc_1 + t3
-    t5 = xp.exp(-t1*t4 + xp.gammaln(scale_1*t1 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t1*(t2 + t4) + t5, t5 + (t2 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0), _cross_entropy_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = 0.5772156649015329*scale_1
+        t3 = -loc_2
+        t4 = loc_1 + t3
+        t5 = xp.gammaln(scale_1*t1 + 1)
+        t6 = -t1*t4
+        t7 = xp.exp(t5 + t6)
+        return xp._refine.checked('cross_entropy', t0 + t1*(t2 + t4) + t7, t7*(xp.abs(t5) + xp.abs(t6) + 1) + (t2 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0), _cross_entropy_gumbel_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -677,13 +684,14 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
     2.523343588...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = (1/scale_2)
-    t2 = 0.5772156649015329*scale_1
-    t3 = -loc_2
-    t4 = loc_1 + t3
-    t5 = -2*scale_1*t1*xp.expi(-xp.exp(t4/scale_1))
-    return xp._refine.checked('cross_entropy', t0 + t1*(t2 + t4) + t5 + 0.6931471805599453, (t2 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0) + xp.abs(t5) + 0.6931471805599453, _cross_entropy_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = 0.5772156649015329*scale_1
+        t3 = -loc_2
+        t4 = loc_1 + t3
+        t5 = -2*scale_1*t1*xp.expi(-xp.exp(t4/scale_1))
+        return xp._refine.checked('cross_entropy', t0 + t1*(t2 + t4) + t5 + 0.6931471805599453, (t2 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0) + xp.abs(t5) + 0.6931471805599453, _cross_entropy_gumbel_laplace_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -765,13 +773,14 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     101.0481312...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = (1/(sigma_2**2))
-    t2 = 11.86867194393567*scale_1**2
-    t3 = -mu_2
-    t4 = loc_1 + t3
-    t5 = 1.1544313298030657*scale_1
-    return xp._refine.checked('cross_entropy', t0 + (1/12)*t1*(t2 + 6*t4*(t4 + t5)) + 0.9189385332046727, (1/12)*(t2 + 6*(t5 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t4))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = (1/(sigma_2**2))
+        t2 = 11.86867194393567*scale_1**2
+        t3 = -mu_2
+        t4 = loc_1 + t3
+        t5 = 1.1544313298030657*scale_1
+        return xp._refine.checked('cross_entropy', t0 + (1/12)*t1*(t2 + 6*t4*(t4 + t5)) + 0.9189385332046727, (1/12)*(t2 + 6*(t5 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t4))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gumbel_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):

@@ -81,8 +81,9 @@ def entropy_laplace(loc, scale):
     0.5219641990...
     """
     xp = namespace(loc, scale)
-    t0 = xp.log(scale)
-    return xp._refine.checked('entropy', t0 + 1.6931471805599454 + xp.full(0.0, loc), xp.abs(t0) + 1.6931471805599454, _entropy_laplace_exact, loc, scale)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale)
+        return xp._refine.checked('entropy', t0 + 1.6931471805599454 + xp.full(0.0, loc), xp.abs(t0) + 1.6931471805599454, _entropy_laplace_exact, loc, scale)
 
 
 def _entropy_laplace_exact(mpmath, loc, scale):
@@ -292,10 +293,11 @@ def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     1.130412292...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = xp.abs(loc_1 - loc_2)/scale_1
-    t1 = xp._stable.expm1mx(-t0 + xp._stable.log_ratio(scale_1, scale_2))
-    t2 = t0*(scale_1 - scale_2)/scale_2
-    return xp._refine.checked('kl', t1 + t2, t1 + xp.abs(t2), _kl_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.abs(loc_1 - loc_2)/scale_1
+        t1 = xp._stable.expm1mx(-t0 + xp._stable.log_ratio(scale_1, scale_2))
+        t2 = t0*(scale_1 - scale_2)/scale_2
+        return xp._refine.checked('kl', t1 + t2, t1 + xp.abs(t2), _kl_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_laplace_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -376,13 +378,14 @@ def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     3.804616709...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = -xp.log(scale_1)
-    t2 = sigma_2**2
-    t3 = (1/t2)
-    t4 = -2*t2
-    t5 = 2*scale_1**2 + (loc_1 - mu_2)**2
-    return xp._refine.checked('kl', t0 + t1 + (1/2)*t3*(t4 + t5) + 0.22579135264472744, (1/2)*(t5 + xp.abs(t4))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.22579135264472744, _kl_laplace_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = -xp.log(scale_1)
+        t2 = sigma_2**2
+        t3 = (1/t2)
+        t4 = -2*t2
+        t5 = 2*scale_1**2 + (loc_1 - mu_2)**2
+        return xp._refine.checked('kl', t0 + t1 + (1/2)*t3*(t4 + t5) + 0.22579135264472744, (1/2)*(t5 + xp.abs(t4))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.22579135264472744, _kl_laplace_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
@@ -671,11 +674,12 @@ def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     4.356870438...
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = (1/scale_2)
-    t2 = xp.abs(loc_1 - loc_2)
-    t3 = scale_1*t1*xp.exp(-t2/scale_1) + t1*t2 + 0.6931471805599453
-    return xp._refine.checked('cross_entropy', t0 + t3, t3 + xp.abs(t0), _cross_entropy_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = xp.abs(loc_1 - loc_2)
+        t3 = scale_1*t1*xp.exp(-t2/scale_1) + t1*t2 + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', t0 + t3, t3 + xp.abs(t0), _cross_entropy_laplace_laplace_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_laplace_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -756,9 +760,10 @@ def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     7.980731131...
     """
     xp = namespace(loc_1, scale_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = 0.9189385332046727 + (1/2)*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
-    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_laplace_normal_exact, loc_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = 0.9189385332046727 + (1/2)*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
+        return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_laplace_normal_exact, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):

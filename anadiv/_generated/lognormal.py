@@ -77,8 +77,9 @@ def entropy_lognormal(mu, sigma):
     2.114585146...
     """
     xp = namespace(mu, sigma)
-    t0 = xp.log(sigma)
-    return xp._refine.checked('entropy', mu + t0 + 1.4189385332046727, xp.abs(mu) + xp.abs(t0) + 1.4189385332046727, _entropy_lognormal_exact, mu, sigma)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma)
+        return xp._refine.checked('entropy', mu + t0 + 1.4189385332046727, xp.abs(mu) + xp.abs(t0) + 1.4189385332046727, _entropy_lognormal_exact, mu, sigma)
 
 
 def _entropy_lognormal_exact(mpmath, mu, sigma):
@@ -159,10 +160,12 @@ def kl_lognormal_exponential(mu_1, sigma_1, rate_2):
     0.9494145185...
     """
     xp = namespace(mu_1, sigma_1, rate_2)
-    t0 = xp.log(rate_2)
-    t1 = xp.log(sigma_1)
-    t2 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-    return xp._refine.checked('kl', -mu_1 + rate_2*t2 - t0 - t1 - 1.4189385332046727, rate_2*t2 + xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1) + 1.4189385332046727, _kl_lognormal_exponential_exact, mu_1, sigma_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_2)
+        t1 = xp.log(sigma_1)
+        t2 = (1/2)*sigma_1**2
+        t3 = xp.exp(mu_1 + t2)
+        return xp._refine.checked('kl', -mu_1 + rate_2*t3 - t0 - t1 - 1.4189385332046727, rate_2*t3*(t2 + xp.abs(mu_1) + 1) + xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1) + 1.4189385332046727, _kl_lognormal_exponential_exact, mu_1, sigma_1, rate_2)
 
 
 def _kl_lognormal_exponential_exact(mpmath, mu_1, sigma_1, rate_2):
@@ -203,12 +206,14 @@ def kl_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     2.281710600...
     """
     xp = namespace(mu_1, sigma_1, shape_2, rate_2)
-    t0 = xp.log(sigma_1)
-    t1 = mu_1*shape_2
-    t2 = shape_2*xp.log(rate_2)
-    t3 = xp.gammaln(shape_2)
-    t4 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-    return xp._refine.checked('kl', rate_2*t4 - t0 - t1 - t2 + t3 - 1.4189385332046727, rate_2*t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.4189385332046727, _kl_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = mu_1*shape_2
+        t2 = shape_2*xp.log(rate_2)
+        t3 = xp.gammaln(shape_2)
+        t4 = (1/2)*sigma_1**2
+        t5 = xp.exp(mu_1 + t4)
+        return xp._refine.checked('kl', rate_2*t5 - t0 - t1 - t2 + t3 - 1.4189385332046727, rate_2*t5*(t4 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.4189385332046727, _kl_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
 
 
 def _kl_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
@@ -258,18 +263,20 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
         t1 = 2*mu_1*scale_2
         t2 = (loc_2 <= 0)
         t3 = 2*xp.where(t2, loc_2, -1)
-        t4 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-        t5 = xp.log(scale_2)
-        t6 = xp.log(sigma_1)
-        t7 = -t5 + t6
-        t8 = xp.where((loc_2 > 0), loc_2, 1)
-        t9 = 0.7071067811865476/sigma_1
-        t10 = mu_1*t9 - t9*xp.log(t8)
-        t11 = t0*t8*xp.erf(t10)
-        t12 = xp.erf(0.7071067811865476*sigma_1 + t10)
-        t13 = t0*t4
-        t14 = xp.abs(t5) + xp.abs(t6)
-        return xp._refine.checked('kl', xp.where(t2, t0*t4 - 1/2*t0*(scale_2 + t1 + t3) - t7 - 0.22579135264472744, -mu_1 + t0*t12*t4 - t11 - t7 - 0.7257913526447275), xp.where(t2, t13 + t14 + (1/2)*(scale_2 + xp.abs(t1) + xp.abs(t3))*xp.abs(t0) + 0.22579135264472744, t14 + xp.abs(mu_1) + xp.abs(t11) + xp.abs(t12*t13) + 0.7257913526447275), _kl_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+        t4 = (1/2)*sigma_1**2
+        t5 = xp.exp(mu_1 + t4)
+        t6 = xp.log(scale_2)
+        t7 = xp.log(sigma_1)
+        t8 = -t6 + t7
+        t9 = xp.where((loc_2 > 0), loc_2, 1)
+        t10 = 0.7071067811865476/sigma_1
+        t11 = mu_1*t10 - t10*xp.log(t9)
+        t12 = t0*t9*xp.erf(t11)
+        t13 = xp.erf(0.7071067811865476*sigma_1 + t11)
+        t14 = t4 + xp.abs(mu_1) + 1
+        t15 = t0*t5
+        t16 = xp.abs(t6) + xp.abs(t7)
+        return xp._refine.checked('kl', xp.where(t2, t0*t5 - 1/2*t0*(scale_2 + t1 + t3) - t8 - 0.22579135264472744, -mu_1 + t0*t13*t5 - t12 - t8 - 0.7257913526447275), xp.where(t2, t14*t15 + t16 + (1/2)*(scale_2 + xp.abs(t1) + xp.abs(t3))*xp.abs(t0) + 0.22579135264472744, t14*xp.abs(t13*t15) + t16 + xp.abs(mu_1) + xp.abs(t12) + 0.7257913526447275), _kl_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _kl_lognormal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
@@ -309,7 +316,8 @@ def kl_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     1.398772804...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2), None, _kl_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2), None, _kl_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _kl_lognormal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
@@ -350,18 +358,21 @@ def kl_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.2736417319...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_1)
-    t1 = xp.log(sigma_2)
-    t2 = sigma_2**2
-    t3 = (1/t2)
-    t4 = sigma_1**2
-    t5 = mu_2*t3*xp.exp(mu_1 + (1/2)*t4)
-    t6 = 2*mu_1
-    t7 = xp.exp(2*t4 + t6)
-    t8 = -mu_2**2
-    t9 = t2*t6
-    t10 = (1/2)*t3
-    return xp._refine.checked('kl', -t0 + t1 - t10*(t2 + t8 + t9) + (1/2)*t3*t7 - t5, t10*t7 + (1/2)*(t2 + xp.abs(t8) + xp.abs(t9))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _kl_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = xp.log(sigma_2)
+        t2 = sigma_2**2
+        t3 = (1/t2)
+        t4 = sigma_1**2
+        t5 = (1/2)*t4
+        t6 = mu_2*t3*xp.exp(mu_1 + t5)
+        t7 = 2*mu_1
+        t8 = 2*t4
+        t9 = xp.exp(t7 + t8)
+        t10 = -mu_2**2
+        t11 = t2*t7
+        t12 = (1/2)*t3
+        return xp._refine.checked('kl', -t0 + t1 - t12*(t10 + t11 + t2) + (1/2)*t3*t9 - t6, t12*t9*(t8 + xp.abs(t7) + 1) + (1/2)*(t2 + xp.abs(t10) + xp.abs(t11))*xp.abs(t3) + (t5 + xp.abs(mu_1) + 1)*xp.abs(t6) + xp.abs(t0) + xp.abs(t1), _kl_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _kl_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
@@ -442,13 +453,16 @@ def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     0.2055909024...
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
-    t0 = mu_1*shape_2
-    t1 = shape_2*xp.log(scale_2)
-    t2 = t0 - t1
-    t3 = xp.exp((1/2)*shape_2**2*sigma_1**2 + t2)
-    t4 = xp.log(shape_2)
-    t5 = xp.log(sigma_1)
-    return xp._refine.checked('kl', -t2 + t3 - t4 - t5 - 1.4189385332046727, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + 1.4189385332046727, _kl_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*shape_2**2*sigma_1**2
+        t1 = mu_1*shape_2
+        t2 = shape_2*xp.log(scale_2)
+        t3 = -t2
+        t4 = t1 + t3
+        t5 = xp.exp(t0 + t4)
+        t6 = xp.log(shape_2)
+        t7 = xp.log(sigma_1)
+        return xp._refine.checked('kl', -t4 + t5 - t6 - t7 - 1.4189385332046727, t5*(t0 + xp.abs(t1) + xp.abs(t3) + 1) + xp.abs(t1) + xp.abs(t2) + xp.abs(t6) + xp.abs(t7) + 1.4189385332046727, _kl_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
 
 
 def _kl_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
@@ -528,9 +542,11 @@ def cross_entropy_lognormal_exponential(mu_1, sigma_1, rate_2):
     2.226767855...
     """
     xp = namespace(mu_1, sigma_1, rate_2)
-    t0 = -xp.log(rate_2)
-    t1 = rate_2*xp.exp(mu_1 + (1/2)*sigma_1**2)
-    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_lognormal_exponential_exact, mu_1, sigma_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(rate_2)
+        t1 = (1/2)*sigma_1**2
+        t2 = rate_2*xp.exp(mu_1 + t1)
+        return xp._refine.checked('cross_entropy', t0 + t2, t2*(t1 + xp.abs(mu_1) + 1) + xp.abs(t0), _cross_entropy_lognormal_exponential_exact, mu_1, sigma_1, rate_2)
 
 
 def _cross_entropy_lognormal_exponential_exact(mpmath, mu_1, sigma_1, rate_2):
@@ -571,11 +587,13 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
     7.705205166...
     """
     xp = namespace(mu_1, sigma_1, shape_2, rate_2)
-    t0 = shape_2*xp.log(rate_2)
-    t1 = xp.gammaln(shape_2)
-    t2 = mu_1*(shape_2 - 1)
-    t3 = xp.exp(mu_1 + (1/2)*sigma_1**2)
-    return xp._refine.checked('cross_entropy', rate_2*t3 - t0 + t1 - t2, rate_2*t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = shape_2*xp.log(rate_2)
+        t1 = xp.gammaln(shape_2)
+        t2 = mu_1*(shape_2 - 1)
+        t3 = (1/2)*sigma_1**2
+        t4 = xp.exp(mu_1 + t3)
+        return xp._refine.checked('cross_entropy', rate_2*t4 - t0 + t1 - t2, rate_2*t4*(t3 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_gamma_exact, mu_1, sigma_1, shape_2, rate_2)
 
 
 def _cross_entropy_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
@@ -621,18 +639,20 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/scale_2)
-        t1 = t0*xp.exp(mu_1 + (1/2)*sigma_1**2)
-        t2 = (loc_2 <= 0)
-        t3 = -t0*xp.where(t2, loc_2, -1)
-        t4 = xp.log(scale_2)
-        t5 = t4 + 0.6931471805599453
-        t6 = 0.7071067811865476/sigma_1
-        t7 = xp.where((loc_2 > 0), loc_2, 1)
-        t8 = mu_1*t6 - t6*xp.log(t7)
-        t9 = t1*xp.erf(0.7071067811865476*sigma_1 + t8)
-        t10 = -t0*t7*xp.erf(t8)
-        t11 = xp.abs(t4) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t2, t1 + t3 + t5, t10 + t5 + t9), xp.where(t2, t1 + t11 + xp.abs(t3), t11 + xp.abs(t10) + xp.abs(t9)), _cross_entropy_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+        t1 = (1/2)*sigma_1**2
+        t2 = t0*xp.exp(mu_1 + t1)
+        t3 = (loc_2 <= 0)
+        t4 = -t0*xp.where(t3, loc_2, -1)
+        t5 = xp.log(scale_2)
+        t6 = t5 + 0.6931471805599453
+        t7 = 0.7071067811865476/sigma_1
+        t8 = xp.where((loc_2 > 0), loc_2, 1)
+        t9 = mu_1*t7 - t7*xp.log(t8)
+        t10 = t2*xp.erf(0.7071067811865476*sigma_1 + t9)
+        t11 = -t0*t8*xp.erf(t9)
+        t12 = t1 + xp.abs(mu_1) + 1
+        t13 = xp.abs(t5) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t3, t2 + t4 + t6, t10 + t11 + t6), xp.where(t3, t12*t2 + t13 + xp.abs(t4), t12*xp.abs(t10) + t13 + xp.abs(t11)), _cross_entropy_lognormal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _cross_entropy_lognormal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
@@ -673,14 +693,15 @@ def cross_entropy_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
     1.609399126...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = sigma_2**2
-    t2 = (1/t1)
-    t3 = 2*mu_1
-    t4 = -mu_2*t3
-    t5 = t1*t3
-    t6 = mu_1**2 + mu_2**2 + sigma_1**2
-    return xp._refine.checked('cross_entropy', t0 + (1/2)*t2*(t4 + t5 + t6) + 0.9189385332046727, (1/2)*(t6 + xp.abs(t4) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = sigma_2**2
+        t2 = (1/t1)
+        t3 = 2*mu_1
+        t4 = -mu_2*t3
+        t5 = t1*t3
+        t6 = mu_1**2 + mu_2**2 + sigma_1**2
+        return xp._refine.checked('cross_entropy', t0 + (1/2)*t2*(t4 + t5 + t6) + 0.9189385332046727, (1/2)*(t6 + xp.abs(t4) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _cross_entropy_lognormal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
@@ -721,13 +742,18 @@ def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
     1.472181438...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    t0 = (1/(sigma_2**2))
-    t1 = sigma_1**2
-    t2 = -mu_2*t0*xp.exp(mu_1 + (1/2)*t1)
-    t3 = xp.log(sigma_2)
-    t4 = (1/2)*t0
-    t5 = mu_2**2*t4 + t4*xp.exp(2*(mu_1 + t1)) + 0.9189385332046727
-    return xp._refine.checked('cross_entropy', t2 + t3 + t5, t5 + xp.abs(t2) + xp.abs(t3), _cross_entropy_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*mu_1
+        t1 = sigma_1**2
+        t2 = 2*t1
+        t3 = (1/(sigma_2**2))
+        t4 = (1/2)*t3
+        t5 = t4*xp.exp(t0 + t2)
+        t6 = (1/2)*t1
+        t7 = -mu_2*t3*xp.exp(mu_1 + t6)
+        t8 = xp.log(sigma_2)
+        t9 = mu_2**2*t4 + 0.9189385332046727
+        return xp._refine.checked('cross_entropy', t5 + t7 + t8 + t9, t5*(t2 + xp.abs(t0) + 1) + t9 + (t6 + xp.abs(mu_1) + 1)*xp.abs(t7) + xp.abs(t8), _cross_entropy_lognormal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _cross_entropy_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
@@ -808,12 +834,15 @@ def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     4.313072542...
     """
     xp = namespace(mu_1, sigma_1, shape_2, scale_2)
-    t0 = xp.log(shape_2)
-    t1 = mu_1*(shape_2 - 1)
-    t2 = shape_2*xp.log(scale_2)
-    t3 = -t2
-    t4 = xp.exp(mu_1*shape_2 + (1/2)*shape_2**2*sigma_1**2 + t3)
-    return xp._refine.checked('cross_entropy', -t0 - t1 - t3 + t4, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(shape_2)
+        t1 = mu_1*(shape_2 - 1)
+        t2 = shape_2*xp.log(scale_2)
+        t3 = -t2
+        t4 = mu_1*shape_2
+        t5 = (1/2)*shape_2**2*sigma_1**2
+        t6 = xp.exp(t3 + t4 + t5)
+        return xp._refine.checked('cross_entropy', -t0 - t1 - t3 + t6, t6*(t5 + xp.abs(t3) + xp.abs(t4) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_weibull_exact, mu_1, sigma_1, shape_2, scale_2)
 
 
 def _cross_entropy_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):

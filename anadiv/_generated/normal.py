@@ -81,8 +81,9 @@ def entropy_normal(mu, sigma):
     1.601260089...
     """
     xp = namespace(mu, sigma)
-    t0 = xp.log(sigma)
-    return xp._refine.checked('entropy', t0 + 1.4189385332046727 + xp.full(0.0, mu), xp.abs(t0) + 1.4189385332046727, _entropy_normal_exact, mu, sigma)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma)
+        return xp._refine.checked('entropy', t0 + 1.4189385332046727 + xp.full(0.0, mu), xp.abs(t0) + 1.4189385332046727, _entropy_normal_exact, mu, sigma)
 
 
 def _entropy_normal_exact(mpmath, mu, sigma):
@@ -244,13 +245,17 @@ def kl_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     0.7721659393...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = xp.log(sigma_1)
-    t1 = xp.log(scale_2)
-    t2 = (1/scale_2)
-    t3 = 2*loc_2
-    t4 = -2*mu_1
-    t5 = xp.exp(-t2*(-loc_2 + mu_1) + (1/2)*(sigma_1/scale_2)**2)
-    return xp._refine.checked('kl', -t0 + t1 - 1/2*t2*(scale_2 + t3 + t4) + t5 - 0.9189385332046727, t5 + (1/2)*(scale_2 + xp.abs(t3) + xp.abs(t4))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = xp.log(scale_2)
+        t2 = (1/scale_2)
+        t3 = 2*loc_2
+        t4 = -2*mu_1
+        t5 = (1/(scale_2**2))
+        t6 = sigma_1**2
+        t7 = t2*(-loc_2 + mu_1)
+        t8 = xp.exp((1/2)*t5*t6 - t7)
+        return xp._refine.checked('kl', -t0 + t1 - 1/2*t2*(scale_2 + t3 + t4) + t8 - 0.9189385332046727, t8*((1/2)*t5*t6 + xp.abs(t7) + 1) + (1/2)*(scale_2 + xp.abs(t3) + xp.abs(t4))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _kl_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
@@ -292,13 +297,14 @@ def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     2.110351713...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = -xp.log(sigma_1)
-    t1 = xp.log(scale_2)
-    t2 = (1/scale_2)
-    t3 = loc_2 - mu_1
-    t4 = xp.abs(t3)
-    t5 = 0.7978845608028654*sigma_1*t2*xp.exp((-1/2)*(t3/sigma_1)**2) + t2*t4*xp.erf(0.7071067811865476*t4/sigma_1)
-    return xp._refine.checked('kl', t0 + t1 + t5 - 0.7257913526447275, t5 + xp.abs(t0) + xp.abs(t1) + 0.7257913526447275, _kl_normal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(sigma_1)
+        t1 = xp.log(scale_2)
+        t2 = (1/scale_2)
+        t3 = loc_2 - mu_1
+        t4 = xp.abs(t3)
+        t5 = 0.7978845608028654*sigma_1*t2*xp.exp((-1/2)*(t3/sigma_1)**2) + t2*t4*xp.erf(0.7071067811865476*t4/sigma_1)
+        return xp._refine.checked('kl', t0 + t1 + t5 - 0.7257913526447275, t5 + xp.abs(t0) + xp.abs(t1) + 0.7257913526447275, _kl_normal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _kl_normal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
@@ -378,7 +384,8 @@ def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.2436960673...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    return xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2), None, _kl_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return xp._refine.checked('kl', (1/2)*(xp._stable.powm1mlog(sigma_1, sigma_2, 2) + ((mu_1 - mu_2)/sigma_2)**2), None, _kl_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _kl_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
@@ -619,10 +626,13 @@ def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
     25987.05093...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = (-loc_2 + mu_1)/scale_2
-    t2 = xp.exp(-t1 + (1/2)*(sigma_1/scale_2)**2)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t2, t2 + xp.abs(t0) + xp.abs(t1), _cross_entropy_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (-loc_2 + mu_1)/scale_2
+        t2 = (1/(scale_2**2))
+        t3 = sigma_1**2
+        t4 = xp.exp(-t1 + (1/2)*t2*t3)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t4, t4*((1/2)*t2*t3 + xp.abs(t1) + 1) + xp.abs(t0) + xp.abs(t1), _cross_entropy_normal_gumbel_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _cross_entropy_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
@@ -664,12 +674,13 @@ def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     7.467572239...
     """
     xp = namespace(mu_1, sigma_1, loc_2, scale_2)
-    t0 = xp.log(scale_2)
-    t1 = (1/scale_2)
-    t2 = loc_2 - mu_1
-    t3 = xp.abs(t2)
-    t4 = 0.7978845608028654*sigma_1*t1*xp.exp((-1/2)*(t2/sigma_1)**2) + t1*t3*xp.erf(0.7071067811865476*t3/sigma_1) + 0.6931471805599453
-    return xp._refine.checked('cross_entropy', t0 + t4, t4 + xp.abs(t0), _cross_entropy_normal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = loc_2 - mu_1
+        t3 = xp.abs(t2)
+        t4 = 0.7978845608028654*sigma_1*t1*xp.exp((-1/2)*(t2/sigma_1)**2) + t1*t3*xp.erf(0.7071067811865476*t3/sigma_1) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', t0 + t4, t4 + xp.abs(t0), _cross_entropy_normal_laplace_exact, mu_1, sigma_1, loc_2, scale_2)
 
 
 def _cross_entropy_normal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
@@ -750,9 +761,10 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     0.9686156300...
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2)
-    t0 = xp.log(sigma_2)
-    t1 = 0.9189385332046727 + (1/2)*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
-    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = 0.9189385332046727 + (1/2)*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
+        return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2)
 
 
 def _cross_entropy_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):

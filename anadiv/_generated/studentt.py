@@ -79,12 +79,13 @@ def entropy_studentt(df, loc, scale):
     2.803096989...
     """
     xp = namespace(df, loc, scale)
-    t0 = xp.log(scale)
-    t1 = (1/2)*xp.log(df)
-    t2 = (1/2)*df
-    t3 = xp._stable.lgamma_mpsi(t2, -1/2)
-    t4 = -xp._stable.lgamma_mpsi(t2 + 1/2, 0)
-    return xp._refine.checked('entropy', t0 + t1 + t3 + t4 + 1.0723649429247 + xp.full(0.0, loc), xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 1.0723649429247, _entropy_studentt_exact, df, loc, scale)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale)
+        t1 = (1/2)*xp.log(df)
+        t2 = (1/2)*df
+        t3 = xp._stable.lgamma_mpsi(t2, -1/2)
+        t4 = -xp._stable.lgamma_mpsi(t2 + 1/2, 0)
+        return xp._refine.checked('entropy', t0 + t1 + t3 + t4 + 1.0723649429247 + xp.full(0.0, loc), xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 1.0723649429247, _entropy_studentt_exact, df, loc, scale)
 
 
 def _entropy_studentt_exact(mpmath, df, loc, scale):

@@ -77,11 +77,12 @@ def entropy_weibull(shape, scale):
     0.2578590830...
     """
     xp = namespace(shape, scale)
-    t0 = xp.log(scale)
-    t1 = -xp.log(shape)
-    t2 = (1/shape)
-    t3 = 1.5772156649015328*shape
-    return xp._refine.checked('entropy', t0 + t1 + t2*(t3 - 0.5772156649015329), (t3 + 0.5772156649015329)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1), _entropy_weibull_exact, shape, scale)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale)
+        t1 = -xp.log(shape)
+        t2 = (1/shape)
+        t3 = 1.5772156649015328*shape
+        return xp._refine.checked('entropy', t0 + t1 + t2*(t3 - 0.5772156649015329), (t3 + 0.5772156649015329)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1), _entropy_weibull_exact, shape, scale)
 
 
 def _entropy_weibull_exact(mpmath, shape, scale):
@@ -162,13 +163,14 @@ def kl_weibull_exponential(shape_1, scale_1, rate_2):
     0.07302662871...
     """
     xp = namespace(shape_1, scale_1, rate_2)
-    t0 = xp.log(rate_2)
-    t1 = xp.log(scale_1)
-    t2 = xp.log(shape_1)
-    t3 = (1/shape_1)
-    t4 = 1.5772156649015328*shape_1
-    t5 = xp.gamma(t3 + 1)
-    return xp._refine.checked('kl', rate_2*scale_1*t5 - t0 - t1 + t2 - t3*(t4 - 0.5772156649015329), rate_2*scale_1*t5 + (t4 + 0.5772156649015329)*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_weibull_exponential_exact, shape_1, scale_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_2)
+        t1 = xp.log(scale_1)
+        t2 = xp.log(shape_1)
+        t3 = (1/shape_1)
+        t4 = 1.5772156649015328*shape_1
+        t5 = xp.gamma(t3 + 1)
+        return xp._refine.checked('kl', rate_2*scale_1*t5 - t0 - t1 + t2 - t3*(t4 - 0.5772156649015329), rate_2*scale_1*t5 + (t4 + 0.5772156649015329)*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_weibull_exponential_exact, shape_1, scale_1, rate_2)
 
 
 def _kl_weibull_exponential_exact(mpmath, shape_1, scale_1, rate_2):
@@ -209,15 +211,16 @@ def kl_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     9.518486393...
     """
     xp = namespace(shape_1, scale_1, shape_2, rate_2)
-    t0 = xp.log(shape_1)
-    t1 = xp.gammaln(shape_2)
-    t2 = -shape_2*xp.log(rate_2)
-    t3 = -shape_2*xp.log(scale_1)
-    t4 = (1/shape_1)
-    t5 = rate_2*scale_1*xp.gamma(t4 + 1)
-    t6 = 1.5772156649015328*shape_1
-    t7 = -0.5772156649015329*shape_2
-    return xp._refine.checked('kl', t0 + t1 + t2 + t3 - t4*(t6 + t7) + t5, t5 + (t6 + xp.abs(t7))*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(shape_1)
+        t1 = xp.gammaln(shape_2)
+        t2 = -shape_2*xp.log(rate_2)
+        t3 = -shape_2*xp.log(scale_1)
+        t4 = (1/shape_1)
+        t5 = rate_2*scale_1*xp.gamma(t4 + 1)
+        t6 = 1.5772156649015328*shape_1
+        t7 = -0.5772156649015329*shape_2
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 - t4*(t6 + t7) + t5, t5 + (t6 + xp.abs(t7))*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
 
 
 def _kl_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
@@ -332,21 +335,22 @@ def kl_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     0.7219241789...
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
-    t0 = shape_1**2
-    t1 = (1/t0)
-    t2 = sigma_2**2
-    t3 = (1/t2)
-    t4 = mu_2*shape_1
-    t5 = 6.926587978818395*t4
-    t6 = -18.926587978818393*t0*t2
-    t7 = 6*mu_2**2*t0 + 11.86867194393567
-    t8 = xp.log(scale_1)
-    t9 = (1/shape_1)
-    t10 = xp.log(shape_1)
-    t11 = xp.log(sigma_2)
-    t12 = (1/2)*t3*t8**2 + 0.9189385332046727
-    t13 = xp.abs(t3)
-    return xp._refine.checked('kl', (1/12)*t1*t3*(t5 + t6 + t7) + t10 + t11 + t12 - t3*t8*t9*(t4 + 0.5772156649015329), t12 + t13*(xp.abs(t4) + 0.5772156649015329)*xp.abs(t8)*xp.abs(t9) + (1/12)*t13*(t7 + xp.abs(t5) + xp.abs(t6))*xp.abs(t1) + xp.abs(t10) + xp.abs(t11), _kl_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = shape_1**2
+        t1 = (1/t0)
+        t2 = sigma_2**2
+        t3 = (1/t2)
+        t4 = mu_2*shape_1
+        t5 = 6.926587978818395*t4
+        t6 = -18.926587978818393*t0*t2
+        t7 = 6*mu_2**2*t0 + 11.86867194393567
+        t8 = xp.log(scale_1)
+        t9 = (1/shape_1)
+        t10 = xp.log(shape_1)
+        t11 = xp.log(sigma_2)
+        t12 = (1/2)*t3*t8**2 + 0.9189385332046727
+        t13 = xp.abs(t3)
+        return xp._refine.checked('kl', (1/12)*t1*t3*(t5 + t6 + t7) + t10 + t11 + t12 - t3*t8*t9*(t4 + 0.5772156649015329), t12 + t13*(xp.abs(t4) + 0.5772156649015329)*xp.abs(t8)*xp.abs(t9) + (1/12)*t13*(t7 + xp.abs(t5) + xp.abs(t6))*xp.abs(t1) + xp.abs(t10) + xp.abs(t11), _kl_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_weibull_lognormal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
@@ -389,18 +393,19 @@ def kl_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     7.724112573...
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
-    t0 = -xp.log(scale_1)
-    t1 = (1/shape_1)
-    t2 = sigma_2**2
-    t3 = 1.1544313298030657*t2
-    t4 = mu_2**2*shape_1
-    t5 = (1/t2)
-    t6 = (1/2)*t5
-    t7 = -mu_2*scale_1*t5*xp.gamma(t1 + 1)
-    t8 = xp.log(shape_1)
-    t9 = xp.log(sigma_2)
-    t10 = scale_1**2*t6*xp.gamma(2*t1 + 1) + 0.9189385332046727
-    return xp._refine.checked('kl', t0 - t1*t6*(3.1544313298030655*shape_1*t2 - t3 - t4) + t10 + t7 + t8 + t9, t10 + (1/2)*(3.1544313298030655*shape_1*t2 + xp.abs(t3) + xp.abs(t4))*xp.abs(t1)*xp.abs(t5) + xp.abs(t0) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9), _kl_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = (1/shape_1)
+        t2 = sigma_2**2
+        t3 = 1.1544313298030657*t2
+        t4 = mu_2**2*shape_1
+        t5 = (1/t2)
+        t6 = (1/2)*t5
+        t7 = -mu_2*scale_1*t5*xp.gamma(t1 + 1)
+        t8 = xp.log(shape_1)
+        t9 = xp.log(sigma_2)
+        t10 = scale_1**2*t6*xp.gamma(2*t1 + 1) + 0.9189385332046727
+        return xp._refine.checked('kl', t0 - t1*t6*(3.1544313298030655*shape_1*t2 - t3 - t4) + t10 + t7 + t8 + t9, t10 + (1/2)*(3.1544313298030655*shape_1*t2 + xp.abs(t3) + xp.abs(t4))*xp.abs(t1)*xp.abs(t5) + xp.abs(t0) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9), _kl_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
@@ -482,9 +487,10 @@ def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     0.1116276005...
     """
     xp = namespace(shape_1, scale_1, shape_2, scale_2)
-    t0 = (-shape_1 + shape_2)/shape_1
-    t1 = xp._stable.lgamma_bregman_d(2, t0)
-    return xp._refine.checked('kl', t1 + xp._stable.expm1mx(shape_2*xp._stable.log_ratio(scale_1, scale_2) + 0.42278433509846713*t0 + t1) + xp._stable.xm1mlog(shape_2, shape_1), None, _kl_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (-shape_1 + shape_2)/shape_1
+        t1 = xp._stable.lgamma_bregman_d(2, t0)
+        return xp._refine.checked('kl', t1 + xp._stable.expm1mx(shape_2*xp._stable.log_ratio(scale_1, scale_2) + 0.42278433509846713*t0 + t1) + xp._stable.xm1mlog(shape_2, shape_1), None, _kl_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
 
 
 def _kl_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):
@@ -564,9 +570,10 @@ def cross_entropy_weibull_exponential(shape_1, scale_1, rate_2):
     2.082329916...
     """
     xp = namespace(shape_1, scale_1, rate_2)
-    t0 = -xp.log(rate_2)
-    t1 = rate_2*scale_1*xp.gamma(1 + (1/shape_1))
-    return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_weibull_exponential_exact, shape_1, scale_1, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(rate_2)
+        t1 = rate_2*scale_1*xp.gamma(1 + (1/shape_1))
+        return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_weibull_exponential_exact, shape_1, scale_1, rate_2)
 
 
 def _cross_entropy_weibull_exponential_exact(mpmath, shape_1, scale_1, rate_2):
@@ -608,14 +615,15 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
     0.1607759524...
     """
     xp = namespace(shape_1, scale_1, shape_2, rate_2)
-    t0 = xp.gammaln(shape_2)
-    t1 = -shape_2*xp.log(rate_2)
-    t2 = (1/shape_1)
-    t3 = shape_2 - 1
-    t4 = 0.5772156649015329*t2*t3
-    t5 = -t3*xp.log(scale_1)
-    t6 = rate_2*scale_1*xp.gamma(t2 + 1)
-    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), _cross_entropy_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(shape_2)
+        t1 = -shape_2*xp.log(rate_2)
+        t2 = (1/shape_1)
+        t3 = shape_2 - 1
+        t4 = 0.5772156649015329*t2*t3
+        t5 = -t3*xp.log(scale_1)
+        t6 = rate_2*scale_1*xp.gamma(t2 + 1)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, t6 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), _cross_entropy_weibull_gamma_exact, shape_1, scale_1, shape_2, rate_2)
 
 
 def _cross_entropy_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
@@ -718,22 +726,23 @@ def cross_entropy_weibull_lognormal(shape_1, scale_1, mu_2, sigma_2):
     8.880665839...
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
-    t0 = shape_1**2
-    t1 = (1/t0)
-    t2 = sigma_2**2
-    t3 = (1/t2)
-    t4 = mu_2*shape_1
-    t5 = 6.926587978818395*t4
-    t6 = shape_1*t2
-    t7 = -6.926587978818395*t6
-    t8 = 6*mu_2**2*t0 + 11.86867194393567
-    t9 = xp.log(scale_1)
-    t10 = (1/shape_1)
-    t11 = -t6
-    t12 = xp.log(sigma_2)
-    t13 = (1/2)*t3*t9**2 + 0.9189385332046727
-    t14 = xp.abs(t3)
-    return xp._refine.checked('cross_entropy', (1/12)*t1*t3*(t5 + t7 + t8) - t10*t3*t9*(t11 + t4 + 0.5772156649015329) + t12 + t13, t13 + (1/12)*t14*(t8 + xp.abs(t5) + xp.abs(t7))*xp.abs(t1) + t14*(xp.abs(t11) + xp.abs(t4) + 0.5772156649015329)*xp.abs(t10)*xp.abs(t9) + xp.abs(t12), _cross_entropy_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = shape_1**2
+        t1 = (1/t0)
+        t2 = sigma_2**2
+        t3 = (1/t2)
+        t4 = mu_2*shape_1
+        t5 = 6.926587978818395*t4
+        t6 = shape_1*t2
+        t7 = -6.926587978818395*t6
+        t8 = 6*mu_2**2*t0 + 11.86867194393567
+        t9 = xp.log(scale_1)
+        t10 = (1/shape_1)
+        t11 = -t6
+        t12 = xp.log(sigma_2)
+        t13 = (1/2)*t3*t9**2 + 0.9189385332046727
+        t14 = xp.abs(t3)
+        return xp._refine.checked('cross_entropy', (1/12)*t1*t3*(t5 + t7 + t8) - t10*t3*t9*(t11 + t4 + 0.5772156649015329) + t12 + t13, t13 + (1/12)*t14*(t8 + xp.abs(t5) + xp.abs(t7))*xp.abs(t1) + t14*(xp.abs(t11) + xp.abs(t4) + 0.5772156649015329)*xp.abs(t10)*xp.abs(t9) + xp.abs(t12), _cross_entropy_weibull_lognormal_exact, shape_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_weibull_lognormal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
@@ -775,13 +784,14 @@ def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
     6.186122104...
     """
     xp = namespace(shape_1, scale_1, mu_2, sigma_2)
-    t0 = (1/(sigma_2**2))
-    t1 = (1/shape_1)
-    t2 = -mu_2*scale_1*t0*xp.gamma(t1 + 1)
-    t3 = xp.log(sigma_2)
-    t4 = (1/2)*t0
-    t5 = mu_2**2*t4 + scale_1**2*t4*xp.gamma(2*t1 + 1) + 0.9189385332046727
-    return xp._refine.checked('cross_entropy', t2 + t3 + t5, t5 + xp.abs(t2) + xp.abs(t3), _cross_entropy_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/(sigma_2**2))
+        t1 = (1/shape_1)
+        t2 = -mu_2*scale_1*t0*xp.gamma(t1 + 1)
+        t3 = xp.log(sigma_2)
+        t4 = (1/2)*t0
+        t5 = mu_2**2*t4 + scale_1**2*t4*xp.gamma(2*t1 + 1) + 0.9189385332046727
+        return xp._refine.checked('cross_entropy', t2 + t3 + t5, t5 + xp.abs(t2) + xp.abs(t3), _cross_entropy_weibull_normal_exact, shape_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
@@ -863,14 +873,17 @@ def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     132.0972464...
     """
     xp = namespace(shape_1, scale_1, shape_2, scale_2)
-    t0 = shape_2*xp.log(scale_2)
-    t1 = -xp.log(shape_2)
-    t2 = (1/shape_1)
-    t3 = shape_2 - 1
-    t4 = 0.5772156649015329*t2*t3
-    t5 = -t3*xp.log(scale_1)
-    t6 = xp.exp(shape_2*xp._stable.log_ratio(scale_1, scale_2) + xp.gammaln(shape_2*t2 + 1))
-    return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _cross_entropy_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = shape_2*xp.log(scale_2)
+        t1 = -xp.log(shape_2)
+        t2 = (1/shape_1)
+        t3 = shape_2 - 1
+        t4 = 0.5772156649015329*t2*t3
+        t5 = -t3*xp.log(scale_1)
+        t6 = shape_2*xp._stable.log_ratio(scale_1, scale_2)
+        t7 = xp.gammaln(shape_2*t2 + 1)
+        t8 = xp.exp(t6 + t7)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t4 + t5 + t8, (xp.abs(t6) + xp.abs(t7) + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), _cross_entropy_weibull_weibull_exact, shape_1, scale_1, shape_2, scale_2)
 
 
 def _cross_entropy_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):

@@ -44,6 +44,7 @@ __all__ = [
     "lgamma_diff_d",
     "digamma_diff_d",
     "with_increments",
+    "with_log1p",
     "lgamma_bregman",
     "lgamma_bregman_d",
     "gamma_bregman",
@@ -403,6 +404,20 @@ def with_increments(expr: Any) -> Any:
     return (expr.replace(lgamma_diff, with_base(lgamma_diff, lgamma_diff_d))
             .replace(digamma_diff, with_base(digamma_diff, digamma_diff_d))
             .replace(log_ratio, lr))
+
+
+def with_log1p(expr: Any) -> Any:
+    """``log(1 + u)`` -> ``log1p(u)``.
+
+    ``1 - low`` for ``low = 1.7e-4`` is rounded to a relative 1e-16 of 1, which
+    is 6e-13 of ``log(1 - low)``; ``log1p`` works from ``u`` itself.
+    """
+    from sympy.codegen.cfunctions import log1p
+
+    def one_plus(e: Any) -> bool:
+        return isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Add) and sympy.S.One in e.args[0].args
+
+    return expr.replace(one_plus, lambda e: log1p(e.args[0] - 1))
 
 
 class lgamma_bregman(StableHelper):

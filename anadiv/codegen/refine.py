@@ -65,9 +65,9 @@ def cancellation_scale(expr: Any) -> Any:
         return sympy.Piecewise(*[(e if s is None else s, c) for (s, c), (e, _) in zip(branches, expr.args)],
                                evaluate=False)
     terms = sympy.Add.make_args(expr)
-    if all(_nonnegative(t) for t in terms) and not any(_inner_sum(t) for t in terms):
+    if all(_nonnegative(t) for t in terms) and not any(_inner_sum(t) or _exponent_scale(t) is not None for t in terms):
         return None
-    if len(terms) == 1 and not _inner_sum(expr):
+    if len(terms) == 1 and not _inner_sum(expr) and _exponent_scale(expr) is None:
         return None
     return sympy.Add(*[_term_scale(t) for t in terms], evaluate=False)
 
@@ -88,7 +88,20 @@ def _parameter_difference(total: Any) -> bool:
 
 
 def _term_scale(term: Any) -> Any:
-    """``|term|``, with a factor that is a sum replaced by the sum of its terms' scales."""
+    """``|term|``, with a factor that is a sum replaced by the sum of its terms' scales.
+
+    A factor ``exp(u)`` whose exponent ``u`` is a computed sum multiplies the
+    term's scale by ``1 + sum |u_i|``: an absolute error ``eps * sum |u_i|`` in
+    the exponent is that relative error in the term (``B(a + s, b) / B(a, b)``
+    formed from log-gamma differences of size 1e9 that cancel to 1e-4).
+    """
+    inflation = _exponent_scale(term)
+    if inflation is not None:
+        return sympy.Mul(_plain_term_scale(term), 1 + inflation, evaluate=False)
+    return _plain_term_scale(term)
+
+
+def _plain_term_scale(term: Any) -> Any:
     if _nonnegative(term):
         return term
     if isinstance(term, sympy.Add):
@@ -97,6 +110,16 @@ def _term_scale(term: Any) -> Any:
         return sympy.Mul(*[_term_scale(f) if isinstance(f, sympy.Add) and not _parameter_difference(f)
                            else sympy.Abs(f, evaluate=False) for f in term.args], evaluate=False)
     return sympy.Abs(term, evaluate=False)
+
+
+def _exponent_scale(term: Any) -> Any | None:
+    """``sum |u_i|`` over the exponents' terms of the ``exp(u)`` factors of ``term``, or None."""
+    factors = sympy.Mul.make_args(term) if isinstance(term, sympy.Mul) else (term,)
+    sums = [f.args[0] for f in factors
+            if isinstance(f, sympy.exp) and isinstance(f.args[0], sympy.Add) and not _parameter_difference(f.args[0])]
+    if not sums:
+        return None
+    return sympy.Add(*[_plain_term_scale(t) for u in sums for t in u.args], evaluate=False)
 
 
 def exact_name(fname: str) -> str:

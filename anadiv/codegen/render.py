@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy
 
-from .helpers import with_increments
+from .helpers import with_increments, with_log1p
 from .printer import XpPrinter, constants_to_floats, guard_piecewise_branches
 from .refine import cancellation_scale, exact_name, exact_source
 
@@ -309,18 +309,20 @@ def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str 
     if not free:
         lines.append(f"    return xp.full({printer.doprint(expr)}, {', '.join(args)})")
         return lines
-    expr = guard_piecewise_branches(with_increments(expr))
+    expr = guard_piecewise_branches(with_log1p(with_increments(expr)))
     checked = kind is not None and fname is not None
     scale = cancellation_scale(expr) if checked else None
     temps = sympy.numbered_symbols("t")
     exprs = [expr] if scale is None else [expr, scale]
     replacements, reduced_all = sympy.cse(exprs, symbols=temps, order="canonical")
     reduced = reduced_all[0]
-    guarded = expr.has(sympy.Piecewise)
+    guarded = expr.has(sympy.Piecewise) or checked
     indent = "        " if guarded else "    "
     if guarded:
         # xp.where evaluates every branch; the branch not taken may overflow
-        # or take the log of a negative number: its warnings mean nothing.
+        # or take the log of a negative number: its warnings mean nothing. A
+        # checked result is recomputed wherever an intermediate overflowed, so
+        # the float path's warnings mean nothing there either.
         lines.append('    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):')
     for sym, sub in replacements:
         lines.append(f"{indent}{sym} = {printer.doprint(sub)}")
