@@ -351,6 +351,17 @@ class _MP:
         return mpmath.exp(x)
 
     @staticmethod
+    def power(x: Any, y: Any) -> Any:
+        """``x**y``; where ``|y log x|`` is beyond 2^64 it is :meth:`exp`'s stand-in."""
+        import mpmath
+
+        if x > 0 and abs(y) > _HUGE ** 0.5:
+            t = y * mpmath.log(x)
+            if abs(t) > _HUGE:
+                return MP.exp(t)
+        return mpmath.power(x, y)
+
+    @staticmethod
     def gammainc(z: Any, a: Any = 0, b: Any = None) -> Any:
         """Incomplete gamma; an end beyond 2^64 (and past the peak at ``z``) is infinite to every digit kept."""
         import mpmath

@@ -32,14 +32,7 @@ _spec.loader.exec_module(acc)
 TARGET = 1e-12
 
 #: (kind, P, Q) -> (bound, reason). Keep in sync with the table in docs/accuracy.md.
-BOUNDS: dict[tuple[str, ...], tuple[float, str]] = {
-    ("kl", "beta", "lognormal"): (1e-8, "E[log X] and E[log^2 X] of a Beta with shapes ~1e6 enter as an "
-                                        "expanded quadratic in digamma values; cancellation ~ shape * 1e-16"),
-    ("kl", "beta", "weibull"): (1e-11, "E[X^k] is exp of lgamma differences of size ~1e4 at shapes ~1e3"),
-    ("cross_entropy", "beta", "weibull"): (1e-11, "as KL(Beta || Weibull)"),
-    ("cross_entropy", "weibull", "weibull"): (1e-10, "exp(k log(l1/l2)) with k ~1e6: the exponential "
-                                                     "amplifies the last-bit error of its argument by |argument|"),
-}
+BOUNDS: dict[tuple[str, ...], tuple[float, str]] = {}
 
 #: pairs where float64 and/or the 60-digit reference fail on part of the grid (xfail, strict).
 KNOWN_FAILURES: dict[tuple[str, ...], str] = {}

@@ -275,16 +275,18 @@ def test_many_blocks_per_thread():
 
 
 def test_callers_floating_point_error_settings_reach_the_workers():
-    f = _normal_kl()
+    # (the generated closed forms silence their own float path, whose overflows
+    # are recomputed: a plain elementwise function shows the blocks' behaviour)
+    f = _blocks.elementwise(lambda x, y: np.log(np.asarray(x) / np.asarray(y)))
     m, s, s2 = _standard_batch()
     s2[N - 3] = 0.0  # division by zero in the last block, which a worker evaluates
     with np.errstate(divide="raise", invalid="raise"):
         with pytest.raises(FloatingPointError):
-            f.__wrapped__(m, s, m, s2)
+            f.__wrapped__(s, s2)
         with pytest.raises(FloatingPointError):
-            f(m, s, m, s2)
+            f(s, s2)
     with np.errstate(all="ignore"):
-        np.testing.assert_array_equal(f(m, s, m, s2), f.__wrapped__(m, s, m, s2))
+        np.testing.assert_array_equal(f(s, s2), f.__wrapped__(s, s2))
 
 
 def test_numpy_scalars_of_other_kinds_go_straight_through():

@@ -569,7 +569,7 @@ def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
 
 def _kl_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
     """The derived expression of :func:`kl_beta_weibull` for mpmath (see anadiv._refine)."""
-    return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1) + scale_2**(-shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)
+    return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1) + mpmath.power(scale_2, -shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)
 
 
 @elementwise
@@ -1012,4 +1012,4 @@ def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
 
 def _cross_entropy_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_beta_weibull` for mpmath (see anadiv._refine)."""
-    return shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1) + scale_2**(-shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)
+    return shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1) + mpmath.power(scale_2, -shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)

@@ -519,7 +519,7 @@ def kl_exponential_weibull(rate_1, shape_2, scale_2):
 
 def _kl_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):
     """The derived expression of :func:`kl_exponential_weibull` for mpmath (see anadiv._refine)."""
-    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(shape_2) - 1 - mpmath.euler + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_2 + 1)
+    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(shape_2) - 1 - mpmath.euler + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_2 + 1)
 
 
 @elementwise
@@ -948,4 +948,4 @@ def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
 
 def _cross_entropy_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_exponential_weibull` for mpmath (see anadiv._refine)."""
-    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(rate_1*shape_2) - mpmath.euler + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_2 + 1)
+    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(rate_1*shape_2) - mpmath.euler + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_2 + 1)

@@ -273,7 +273,7 @@ def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
 
 def _kl_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
     """The derived expression of :func:`kl_gamma_gumbel` for mpmath (see anadiv._refine)."""
-    return -loc_2/scale_2 + rate_1**shape_1*(rate_1 + 1/scale_2)**(-shape_1)*mpmath.exp(loc_2/scale_2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2)
+    return -loc_2/scale_2 + mpmath.power(rate_1, shape_1)*mpmath.power(rate_1 + 1/scale_2, -shape_1)*mpmath.exp(loc_2/scale_2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2)
 
 
 @elementwise
@@ -535,7 +535,7 @@ def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
 
 def _kl_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):
     """The derived expression of :func:`kl_gamma_weibull` for mpmath (see anadiv._refine)."""
-    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(shape_2) - mpmath.loggamma(shape_1) + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)
+    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(shape_2) - mpmath.loggamma(shape_1) + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)
 
 
 @elementwise
@@ -715,7 +715,7 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
 
 def _cross_entropy_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_gamma_gumbel` for mpmath (see anadiv._refine)."""
-    return -loc_2/scale_2 + rate_1**shape_1*(rate_1 + 1/scale_2)**(-shape_1)*mpmath.exp(loc_2/scale_2) + mpmath.log(scale_2) + shape_1/(rate_1*scale_2)
+    return -loc_2/scale_2 + mpmath.power(rate_1, shape_1)*mpmath.power(rate_1 + 1/scale_2, -shape_1)*mpmath.exp(loc_2/scale_2) + mpmath.log(scale_2) + shape_1/(rate_1*scale_2)
 
 
 @elementwise
@@ -971,4 +971,4 @@ def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
 
 def _cross_entropy_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_gamma_weibull` for mpmath (see anadiv._refine)."""
-    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(rate_1*shape_2) + mpmath.polygamma(0, shape_1) + rate_1**(-shape_2)*scale_2**(-shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)
+    return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(rate_1*shape_2) + mpmath.polygamma(0, shape_1) + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)

@@ -467,7 +467,7 @@ def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
 
 def _kl_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
     """The derived expression of :func:`kl_lognormal_weibull` for mpmath (see anadiv._refine)."""
-    return -mu_1*shape_2 + shape_2*mpmath.log(scale_2) - mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*shape_2*sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + scale_2**(-shape_2)*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*shape_2*(2*mu_1 + shape_2*sigma_1**2))
+    return -mu_1*shape_2 + shape_2*mpmath.log(scale_2) - mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*shape_2*sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.power(scale_2, -shape_2)*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*shape_2*(2*mu_1 + shape_2*sigma_1**2))
 
 
 @elementwise
@@ -847,4 +847,4 @@ def cross_entropy_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
 
 def _cross_entropy_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_lognormal_weibull` for mpmath (see anadiv._refine)."""
-    return -mu_1*shape_2 + mu_1 + shape_2*mpmath.log(scale_2) - mpmath.log(shape_2) + scale_2**(-shape_2)*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*shape_2*(2*mu_1 + shape_2*sigma_1**2))
+    return -mu_1*shape_2 + mu_1 + shape_2*mpmath.log(scale_2) - mpmath.log(shape_2) + mpmath.power(scale_2, -shape_2)*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*shape_2*(2*mu_1 + shape_2*sigma_1**2))

@@ -296,7 +296,7 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
 
 def _kl_weibull_laplace_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_weibull_laplace` for mpmath (see anadiv._refine)."""
-    return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-loc_2**shape_1*scale_1**(-shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, loc_2**shape_1*scale_1**(-shape_1))/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1))
+    return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1))
 
 
 @elementwise
@@ -495,7 +495,7 @@ def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
 
 def _kl_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):
     """The derived expression of :func:`kl_weibull_weibull` for mpmath (see anadiv._refine)."""
-    return scale_1**shape_2*scale_2**(-shape_2)*mpmath.gamma(1 + shape_2/shape_1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + mpmath.log(shape_1/shape_2) - 1 - mpmath.euler + mpmath.euler*shape_2/shape_1
+    return mpmath.power(scale_1, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(1 + shape_2/shape_1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + mpmath.log(shape_1/shape_2) - 1 - mpmath.euler + mpmath.euler*shape_2/shape_1
 
 
 @elementwise
@@ -687,7 +687,7 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
 
 def _cross_entropy_weibull_laplace_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_weibull_laplace` for mpmath (see anadiv._refine)."""
-    return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-loc_2**shape_1*scale_1**(-shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, loc_2**shape_1*scale_1**(-shape_1))/scale_2 + mpmath.log(2*scale_2)))
+    return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + mpmath.log(2*scale_2)))
 
 
 @elementwise
@@ -888,4 +888,4 @@ def cross_entropy_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
 
 def _cross_entropy_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_weibull_weibull` for mpmath (see anadiv._refine)."""
-    return scale_1**shape_2*scale_2**(-shape_2)*mpmath.gamma(1 + shape_2/shape_1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + mpmath.log(scale_1/shape_2) + mpmath.euler*shape_2/shape_1 - mpmath.euler/shape_1
+    return mpmath.power(scale_1, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(1 + shape_2/shape_1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + mpmath.log(scale_1/shape_2) + mpmath.euler*shape_2/shape_1 - mpmath.euler/shape_1

@@ -156,6 +156,13 @@ class _ExactPrinter(MpmathPrinter):
     def _print_Ei(self, expr: Any) -> str:
         return f"mpmath.ei({self._print(expr.args[0])})"
 
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        if expr.exp.is_Number:
+            return super()._print_Pow(expr, rational=rational)
+        # anadiv._refine's guarded power: ``scale**shape`` with shape ~1e259 would
+        # have mpmath expand e^(1e259-sized) digit by digit
+        return f"mpmath.power({self._print(expr.base)}, {self._print(expr.exp)})"
+
     def _print_Abs(self, expr: Any) -> str:
         return f"abs({self._print(expr.args[0])})"
 
