@@ -335,29 +335,27 @@ class _MP:
             return _lgamma1p_series(x - 1, int(n) + 1)
         return mpmath.polygamma(n, x)
 
-    # Beyond |x| = 2^64, e^x is far outside the float range, but mpmath would reduce x
-    # modulo log 2 at x's own size (1e7 digits for x = 10^(10^7)) and not return. The
-    # power of two nearest e^x stands in: it keeps the order of such terms (e^(2 mu)
-    # against e^mu, which 0 and inf would turn into inf - inf) and cancels exactly
-    # against its own reciprocal.
+    # mpmath's e^x is exact and fast (milliseconds) up to |x| ~ 1e1000, so e^(2 mu)
+    # against e^mu with mu = 1e300 stays an ordinary difference. Beyond 2^4096 (an
+    # exponential of an exponential: no product or ratio of floats is that large)
+    # mpmath would reduce x modulo log 2 at x's own size (1e7 digits for
+    # x = 10^(10^7)) and not return; e^x is 0 or infinite there to every digit kept.
     @staticmethod
     def exp(x: Any) -> Any:
         import mpmath
 
-        if abs(x) > _HUGE:
-            with mpmath.workdps(30):
-                n = int(mpmath.nint(x / mpmath.ln2))
-            return mpmath.ldexp(mpmath.mpf(1), n)
+        if abs(x) > _ASTRONOMICAL:
+            return mpmath.mpf(0) if x < 0 else mpmath.inf
         return mpmath.exp(x)
 
     @staticmethod
     def power(x: Any, y: Any) -> Any:
-        """``x**y``; where ``|y log x|`` is beyond 2^64 it is :meth:`exp`'s stand-in."""
+        """``x**y``; where ``|y log x|`` is beyond 2^4096 it is :meth:`exp`'s stand-in."""
         import mpmath
 
-        if x > 0 and abs(y) > _HUGE ** 0.5:
+        if x > 0 and abs(y) > _HUGE:
             t = y * mpmath.log(x)
-            if abs(t) > _HUGE:
+            if abs(t) > _ASTRONOMICAL:
                 return MP.exp(t)
         return mpmath.power(x, y)
 
@@ -390,6 +388,8 @@ class _MP:
 
 #: Arguments beyond this are infinite to every digit the exact forms keep.
 _HUGE = 2.0**64
+#: Exponents beyond this only arise from an exponential of an exponential.
+_ASTRONOMICAL = 2**4096
 
 #: The namespace :func:`exact_value` passes to the exact forms.
 MP = _MP()
