@@ -459,3 +459,23 @@ def test_dask_multivariate_normal_batch(da: Any) -> None:
     lazy = f(da.from_array(m, chunks=(4, 3)), da.from_array(s, chunks=(4, 3, 3)), m[::-1], s[::-1])
     assert isinstance(lazy, da.Array)
     np.testing.assert_allclose(lazy.compute(), f(m, s, m[::-1], s[::-1]), rtol=1e-14)
+
+
+def test_jax_exponential_integrals_in_one_batch() -> None:
+    """Tiny and ordinary arguments in one batch (jax's own expi loops ~1/|x| times
+    for the whole batch: minutes for -1e-7), and -inf."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    import scipy.special
+
+    from anadiv import _backends
+
+    ns = _backends.jax_namespace()
+    x = np.array([-np.inf, -700.0, -30.0, -2.0, -1.0, -0.999, -0.3, -1.65e-7, -1e-300, 1e-300, 1e-9, 0.5,
+                  0.999, 1.0, 3.0, 40.0])
+    np.testing.assert_allclose(np.asarray(ns.expi(jnp.asarray(x))), scipy.special.expi(x), rtol=2e-15, atol=0)
+    pos = x[x > 0]
+    np.testing.assert_allclose(np.asarray(ns.exp1(jnp.asarray(pos))), scipy.special.exp1(pos), rtol=2e-15, atol=0)
+    g = jax.vmap(jax.grad(ns.expi))(jnp.asarray(x[2:-1]))
+    np.testing.assert_allclose(np.asarray(g), np.exp(x[2:-1]) / x[2:-1], rtol=1e-13)

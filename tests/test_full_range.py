@@ -238,3 +238,36 @@ def test_whole_range_float32(kind: str, names: tuple[str, ...]) -> None:
     for i, pt in enumerate(pts):
         r = ref(pt)
         _check(kind, float(batch[i]), r, FLOAT32_BOUND, fmax, f"at float32 {pt}")
+
+
+def _backend_arrays(library: str):
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        return lambda col: torch.tensor(col, dtype=torch.float64), lambda out: out.numpy()
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    return lambda col: jnp.asarray(np.array(col, dtype=np.float64)), np.asarray
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("library", ["torch", "jax"])
+@pytest.mark.parametrize("kind,names", CASES, ids=[f"{k}-{'-'.join(n)}" for k, n in CASES])
+def test_whole_range_array_backends(library: str, kind: str, names: tuple[str, ...]) -> None:
+    """The same points on torch tensors and JAX arrays: the numpy batch's values
+    (checked against the reference above), through the backend's own result check."""
+    to_backend, to_numpy = _backend_arrays(library)
+    fn = _function(kind, names)
+    pts = _points(kind, names, seed=len(kind) * 1000 + sum(map(ord, "".join(names))))
+    cols = [list(col) for col in zip(*pts)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        want = np.asarray(fn(*(np.array(c) for c in cols)))
+    got = to_numpy(fn(*(to_backend(c) for c in cols)))
+    assert got.shape == want.shape
+    assert not np.isnan(got).any(), [pts[i] for i in np.nonzero(np.isnan(got))[0]]
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=4e-12, atol=0,
+                               err_msg=f"{library} {kind} {names}")
