@@ -125,6 +125,23 @@ def _run(kernel: Callable[..., Any], args: tuple[Any, ...], event_ndim: int) -> 
     return out.reshape(batch)
 
 
+def _on_floats(kernel: Callable[..., Any], args: tuple[float, ...]) -> Any:
+    """``kernel`` on Python floats, the fast scalar call (Python float arithmetic
+    costs a fraction of numpy scalars'). Where Python raises or turns complex and
+    numpy would give inf or NaN (``1e200 ** 2``, ``x / 0.0``, ``(-8.0) ** (1/3)``,
+    which the generated code's result check then recomputes exactly), the call is
+    repeated on numpy float64 scalars. Only an all-float call: beside a float32
+    array a Python float must stay weak (NEP 50)."""
+    try:
+        out = kernel(*args)
+    except (OverflowError, ZeroDivisionError):
+        pass
+    else:
+        if isinstance(out, (float, np.floating)) or (isinstance(out, np.ndarray) and out.dtype.kind == "f"):
+            return out
+    return kernel(*map(np.float64, args))
+
+
 class _OtherDtype(Exception):
     """A block's result has another dtype than the one predicted for ``out``."""
 
@@ -165,10 +182,7 @@ def elementwise(kernel: Callable[..., Any] | None = None, *, event_ndim: int = 0
     @functools.wraps(kernel)
     def blocked(*args: Any) -> Any:
         if all(type(a) is float for a in args):
-            # Python float ** 2 raises OverflowError where numpy gives inf (which the
-            # generated code's result check then recomputes exactly); only an all-float
-            # call: beside a float32 array a Python float must stay weak (NEP 50)
-            args = tuple(map(np.float64, args))
+            return _on_floats(kernel, args)
         if _split_size(args):
             return _run(kernel, args, event_ndim)
         return kernel(*args)

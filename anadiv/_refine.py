@@ -40,6 +40,7 @@ __all__ = ["checked", "exact_value", "CANCELLATION", "MP"]
 #: few ulps of error on each term times 256 stays below 1e-12 relative;
 #: float32: times 8 stays below 1e-5.
 CANCELLATION: dict[Any, float] = {np.dtype(np.float64): 256.0, np.dtype(np.float32): 8.0}
+_C64 = CANCELLATION[np.dtype(np.float64)]
 _DEFAULT_C = 256.0
 #: Seconds one element's exact evaluation may take; past it the element keeps its float
 #: result (mpmath can take minutes on e.g. x**y with y ~ 1e259 at hundreds of digits).
@@ -113,6 +114,15 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     >>> checked("cross_entropy", math.nan, None, f, 1.0)  # doctest: +ELLIPSIS
     -9.99...e-13
     """
+    if type(value) is np.float64 or type(value) is float:
+        # the common scalar call: the float64 test inline, nothing else on the way
+        if kind == "kl":
+            if 0.0 <= value < math.inf and (scale is None or scale <= _C64 * value):
+                return value
+        elif -math.inf < value < math.inf and (scale is None or scale <= _C64 * abs(value)):
+            return value
+        if value == math.inf and scale == 0.0:
+            return value  # infinite because the supports say so
     if not isinstance(value, np.ndarray) or value.ndim == 0:
         v = float(value)
         s = None if scale is None else float(scale)

@@ -316,3 +316,20 @@ def test_one_thread_still_runs_in_blocks():
     got = _blocks.elementwise(spy)(m, s, m + 1.0, s * 2.0)
     assert seen == [(_blocks.BLOCK,), (_blocks.BLOCK,), (5,)]
     np.testing.assert_array_equal(got, kernel(m, s, m + 1.0, s * 2.0))
+
+
+def test_python_floats_are_retried_as_numpy_where_python_raises_or_turns_complex():
+    calls = []
+
+    @_blocks.elementwise
+    def square_root_of_cube(x, y):
+        calls.append(type(x))
+        return (x ** 3) ** 0.5 / y
+
+    assert square_root_of_cube(4.0, 2.0) == 4.0 and calls == [float]  # the fast path: Python floats
+    calls.clear()
+    with np.errstate(all="ignore"):
+        assert square_root_of_cube(1e200, 1.0) == np.inf  # OverflowError in Python, inf in numpy
+        assert square_root_of_cube(4.0, 0.0) == np.inf  # ZeroDivisionError in Python
+        assert np.isnan(square_root_of_cube(-4.0, 1.0))  # complex in Python, NaN in numpy
+    assert calls == [float, np.float64] * 3
