@@ -241,6 +241,9 @@ def test_whole_range_float32(kind: str, names: tuple[str, ...]) -> None:
 
 
 def _backend_arrays(library: str):
+    if library == "dask":
+        da = pytest.importorskip("dask.array")
+        return lambda col: da.from_array(np.array(col, dtype=np.float64), chunks=7), lambda out: np.asarray(out.compute())
     if library == "torch":
         torch = pytest.importorskip("torch")
         return lambda col: torch.tensor(col, dtype=torch.float64), lambda out: out.numpy()
@@ -252,10 +255,11 @@ def _backend_arrays(library: str):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("library", ["torch", "jax"])
+@pytest.mark.parametrize("library", ["torch", "jax", "dask"])
 @pytest.mark.parametrize("kind,names", CASES, ids=[f"{k}-{'-'.join(n)}" for k, n in CASES])
 def test_whole_range_array_backends(library: str, kind: str, names: tuple[str, ...]) -> None:
-    """The same points on torch tensors and JAX arrays: the numpy batch's values
+    """The same points on torch tensors, JAX arrays and Dask arrays (in chunks of 7):
+    the numpy batch's values
     (checked against the reference above), through the backend's own result check."""
     to_backend, to_numpy = _backend_arrays(library)
     fn = _function(kind, names)
