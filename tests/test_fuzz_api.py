@@ -38,6 +38,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from _assert_truth import assert_right
+
 import anadiv
 from anadiv import FAMILIES, NoClosedFormError, UnreliableIntervalError
 from anadiv import discrete as D
@@ -118,18 +120,7 @@ def _true_value(kind: str, names: tuple[str, ...], point: tuple[float, ...]) -> 
 def _assert_right(kind: str, value: float, truth: tuple[mpmath.mpf, mpmath.mpf], where: str,
                   rtol: float = 1e-9) -> None:
     ref, noise = truth
-    assert not math.isnan(value), f"NaN {where} (true {mpmath.nstr(ref, 12)})"
-    assert not mpmath.isnan(ref), f"reference is NaN {where}"
-    if kind == "kl":
-        assert value >= 0, f"negative KL {value!r} {where} (true {mpmath.nstr(ref, 12)})"
-    if mpmath.isinf(ref) or abs(ref) > FMAX:
-        assert value == (math.inf if ref > 0 else -math.inf), f"{value!r} {where}, true {mpmath.nstr(ref, 12)}"
-        return
-    assert math.isfinite(value), f"{value!r} {where}, true {mpmath.nstr(ref, 17)}"
-    # below the smallest normal float a value has no relative precision
-    err = abs(mpmath.mpf(value) - ref)
-    assert err <= rtol * abs(ref) or err <= max(noise, sys.float_info.min), (
-        f"{value!r} {where}, true {mpmath.nstr(ref, 17)} (error {mpmath.nstr(err, 3)})")
+    assert_right(kind, value, ref, rtol=rtol, where=where, fmax=FMAX, floor=noise)
 
 
 #: Known wrong results, excluded from the fuzz and pinned by strict xfails below (none at present).
