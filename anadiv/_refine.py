@@ -114,15 +114,8 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     >>> checked("cross_entropy", math.nan, None, f, 1.0)  # doctest: +ELLIPSIS
     -9.99...e-13
     """
-    if type(value) is np.float64 or type(value) is float:
-        # the common scalar call: the float64 test inline, nothing else on the way
-        if kind == "kl":
-            if 0.0 <= value < math.inf and (scale is None or scale <= _C64 * value):
-                return value
-        elif -math.inf < value < math.inf and (scale is None or scale <= _C64 * abs(value)):
-            return value
-        if value == math.inf and scale == 0.0:
-            return value  # infinite because the supports say so
+    if (type(value) is np.float64 or type(value) is float) and _scalar_ok(kind, value, scale, _C64):
+        return value  # the common scalar call: no conversions on the way
     if not isinstance(value, np.ndarray) or value.ndim == 0:
         v = float(value)
         s = None if scale is None else float(scale)
@@ -171,13 +164,11 @@ def exact_value(exact: Callable[..., Any], params: list[float], kind: str) -> fl
     NaN when the evaluation fails or runs past :data:`TIME_BUDGET` seconds (the
     caller then keeps the float result).
     """
-    with _Deadline(TIME_BUDGET) as deadline:
+    with _Deadline(TIME_BUDGET):
         try:
             return _settle(exact, params, kind)
         except _OutOfTime:
             return math.nan
-        finally:
-            deadline.disarm()
     return math.nan  # the deadline struck while the result was being returned
 
 
@@ -197,7 +188,6 @@ class _Deadline:
     """
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.thread_id = threading.get_ident()
         self.lock = threading.Lock()
         self.armed = True

@@ -205,3 +205,33 @@ def test_an_endless_exact_form_is_cut_at_the_time_budget(monkeypatch, in_thread)
     assert total == 199_999 * 100_000
     # the float result is kept for an element whose exact form runs out of time
     assert _refine.checked("cross_entropy", np.array([np.nan, 1.0]), None, _endless, np.array([1.0, 2.0]))[1] == 1.0
+
+
+def test_the_scale_counts_the_terms_of_an_exponent():
+    import sympy
+
+    from anadiv.codegen.refine import cancellation_scale
+
+    a, b, k = sympy.symbols("a b k", positive=True)
+    # exp(u) with u = lgamma(a + b) - lgamma(a + k + b) + ... : terms of size 1e9 that cancel to ~1e-4
+    u = sympy.loggamma(a + b) - sympy.loggamma(a) - sympy.loggamma(a + k + b) + sympy.loggamma(a + k)
+    scale = cancellation_scale(sympy.log(k) + sympy.exp(u))
+    at = {a: 751793.2, b: 394851886.5, k: 6.1e-5}
+    value = float((sympy.log(k) + sympy.exp(u)).evalf(50, subs=at))
+    assert float(scale.evalf(30, subs=at)) > 1e6 * abs(value)  # the check sees the lost digits
+    # a plain difference of parameters in the exponent is one rounding: not inflated
+    plain = cancellation_scale(sympy.log(k) + sympy.exp(a - b))
+    assert float(plain.evalf(30, subs={a: 2.0, b: 1.0, k: 3.0})) == pytest.approx(math.log(3.0) + math.e)
+
+
+def test_log_of_one_plus_is_printed_as_log1p_and_symbolic_powers_are_guarded():
+    import sympy
+    from sympy.codegen.cfunctions import log1p
+
+    from anadiv.codegen.helpers import with_log1p
+    from anadiv.codegen.refine import exact_source
+
+    x, y = sympy.symbols("x y", positive=True)
+    assert with_log1p(sympy.log(1 - x) + sympy.log(x)) == log1p(-x) + sympy.log(x)
+    src = exact_source(x**y + x**2, "f", ["x", "y"])
+    assert "mpmath.power(x, y)" in src and "x**2" in src
