@@ -44,7 +44,7 @@ _C64 = CANCELLATION[np.dtype(np.float64)]
 _DEFAULT_C = 256.0
 #: Seconds one element's exact evaluation may take; past it the element keeps its float
 #: result (mpmath can take minutes on e.g. x**y with y ~ 1e259 at hundreds of digits).
-TIME_BUDGET = 10.0
+TIME_BUDGET = 60.0
 #: Digits of the first precision :func:`exact_value` tries for parameters near 1.
 _DPS = (34,)
 
