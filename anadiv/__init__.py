@@ -49,8 +49,8 @@ _LAZY: dict[str, str] = {
     # interoperability
     "from_scipy": "anadiv.interop",
     # threads for large batches
-    "get_num_threads": "anadiv._threads",
-    "set_num_threads": "anadiv._threads",
+    "get_num_threads": "anadiv.numeric.threads",
+    "set_num_threads": "anadiv.numeric.threads",
 }
 
 _SUBMODULES = ("discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli")

@@ -369,7 +369,7 @@ def _divergence(args: argparse.Namespace, kind: str) -> int:
 def _discrete(kind: str, vectors: list[list[Any]]) -> Any:
     from . import discrete
 
-    from ._validation import as_float_array
+    from .numeric.validation import as_float_array
 
     arrays = [as_float_array(v, label) for v, label in zip(vectors, ("P", "Q"))]
     func = {"kl": "kl", "entropy": "entropy", "cross-entropy": "cross_entropy"}[kind]
@@ -501,9 +501,9 @@ def render_derivation(derivation: Any, fmt: str, steps: bool = False, inputs: Se
         source = str(derivation.source).rstrip()
         imports = []
         if source.startswith("@elementwise"):
-            imports.append("from anadiv._blocks import elementwise")
+            imports.append("from anadiv.numeric.blocks import elementwise")
         if "namespace(" in source and "import namespace" not in source:
-            imports.append("from anadiv._xp import namespace")
+            imports.append("from anadiv.numeric.xp import namespace")
         if imports:
             # the generated modules' import lines, so the printed code runs as is
             source = "\n".join(imports) + "\n\n\n" + source

@@ -51,7 +51,7 @@ from typing import Any, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._threads import get_num_threads, run_chunks
+from .numeric.threads import get_num_threads, run_chunks
 
 __all__ = [
     "SUM_ATOL",

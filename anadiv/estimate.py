@@ -85,7 +85,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import UnreliableIntervalError
-from ._validation import check_count, check_seed, check_tol
+from .numeric.validation import check_count, check_seed, check_tol
 from .families._base import Family
 from .mixture import Mixture, _is_gaussian, gaussian_params
 from .quadrature import (

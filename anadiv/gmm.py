@@ -71,7 +71,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_count, check_tol
+from .numeric.validation import check_count, check_tol
 from .families._base import Family
 from .mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
 

@@ -80,7 +80,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import QuadratureError
-from ._validation import check_count, check_tol
+from .numeric.validation import check_count, check_tol
 from .families._base import Family
 from .mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
 

@@ -5,7 +5,7 @@ evaluates, on a grid of float64 parameter points,
 
 * **anadiv**: the generated function (``anadiv/_generated``; for pairs the
   generator has not written yet, the stabilized expression lambdified with
-  :mod:`anadiv._stable`),
+  :mod:`anadiv.numeric.stable`),
 * **naive**: the engine's expression as derived, lambdified to numpy/scipy
   without stabilisation (the textbook formula),
 * **torch**: ``torch.distributions.kl_divergence`` where PyTorch is installed
@@ -108,10 +108,10 @@ def generated_function(kind: str, key: tuple[str, ...]) -> Callable[..., Any] | 
 
 
 def lambdified_stable(d: Any) -> Callable[..., Any]:
-    """The stabilized expression lambdified with numpy + scipy + anadiv._stable."""
+    """The stabilized expression lambdified with numpy + scipy + anadiv.numeric.stable."""
     import sympy
 
-    from anadiv import _stable
+    from anadiv.numeric import stable as _stable
     from anadiv.codegen.helpers import HELPERS
     from anadiv.codegen.stabilize import stabilize
 
@@ -436,7 +436,7 @@ def settled_reference(d: Any) -> Callable[..., Any]:
     """The derived expression in mpmath, at digits for the point's magnitudes, confirmed at twice that."""
     import sympy
 
-    from anadiv._refine import MP, _precisions
+    from anadiv.numeric.refine import MP, _precisions
 
     fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei,
              "exp": MP.exp, "gamma": MP.gamma, "gammainc": MP.gammainc}

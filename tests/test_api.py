@@ -200,7 +200,9 @@ def test_importing_anadiv_loads_no_generated_module():
 def test_docstring_examples_run():
     import doctest
 
-    from anadiv import _linalg, _xp, api
+    from anadiv import api
+    from anadiv.numeric import linalg as _linalg
+    from anadiv.numeric import xp as _xp
 
     for module in (api, _xp, _linalg):
         result = doctest.testmod(module, verbose=False)

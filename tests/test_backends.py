@@ -269,12 +269,13 @@ def test_jax_vmap_over_a_batch(jax: Any) -> None:
 
 @pytest.mark.parametrize("library", ["torch", "jax", "dask"])
 def test_backends_have_every_numpy_namespace_function(library: str) -> None:
-    """A function added to anadiv._xp.NumpyNamespace needs a counterpart on every backend."""
+    """A function added to anadiv.numeric.xp.NumpyNamespace needs a counterpart on every backend."""
     pytest.importorskip({"torch": "torch", "jax": "jax", "dask": "dask.array"}[library])
-    from anadiv import _backends
-    from anadiv._xp import NumpyNamespace
+    import importlib
 
-    ns = getattr(_backends, f"{library}_namespace")()
+    from anadiv.numeric.xp import NumpyNamespace
+
+    ns = importlib.import_module(f"anadiv.numeric.backends.{library}_backend").namespace()
     names = {n for n in vars(NumpyNamespace) if not n.startswith("_")} | set(NumpyNamespace._SPECIAL)
     missing = sorted(n for n in names if not hasattr(ns, n))
     assert not missing, f"{library} backend lacks {missing}"
@@ -283,14 +284,13 @@ def test_backends_have_every_numpy_namespace_function(library: str) -> None:
 def test_lambertw_on_torch_and_jax() -> None:
     import scipy.special
 
-    from anadiv import _backends
-
+    from anadiv.numeric.backends import jax_backend, torch_backend
     x = np.array([-0.3, 0.0, 0.5, 4.0])
     expected = scipy.special.lambertw(x).real
     deriv = 1.0 / (np.exp(expected) * (1.0 + expected))
     torch = pytest.importorskip("torch")
     t = torch.tensor(x, requires_grad=True)
-    w = _backends.torch_namespace().lambertw(t)
+    w = torch_backend.namespace().lambertw(t)
     w.sum().backward()
     np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-15)
     np.testing.assert_allclose(t.grad.numpy(), deriv, rtol=1e-14)
@@ -298,17 +298,18 @@ def test_lambertw_on_torch_and_jax() -> None:
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
-    g = jax.vmap(jax.grad(_backends.jax_namespace().lambertw))(jnp.asarray(x))
+    g = jax.vmap(jax.grad(jax_backend.namespace().lambertw))(jnp.asarray(x))
     np.testing.assert_allclose(np.asarray(g), deriv, rtol=1e-14)
 
 
 def test_every_stable_helper_is_differentiable_on_the_backends() -> None:
-    """A helper added to anadiv._stable needs a native version or a derivative rule here."""
-    from anadiv import _backends, _stable
+    """A helper added to anadiv.numeric.stable needs a native version or a derivative rule here."""
+    from anadiv.numeric import stable as _stable
+    from anadiv.numeric.backends import generic
 
-    native = {n for n in vars(_backends.GenericStable) if not n.startswith("_")}
-    missing = set(_stable.__all__) - native - set(_backends._GAMMA_HELPER_GRADS)
-    assert not missing, f"no torch/JAX derivative for anadiv._stable helpers {sorted(missing)}"
+    native = {n for n in vars(generic.GenericStable) if not n.startswith("_")}
+    missing = set(_stable.__all__) - native - set(generic._GAMMA_HELPER_GRADS)
+    assert not missing, f"no torch/JAX derivative for anadiv.numeric.stable helpers {sorted(missing)}"
 
 
 def _stable_grid() -> dict[str, tuple[np.ndarray, ...]]:
@@ -329,11 +330,12 @@ def _stable_grid() -> dict[str, tuple[np.ndarray, ...]]:
 
 @pytest.mark.parametrize("library", ["torch", "jax"])
 def test_native_stable_helpers_equal_numpy(library: str) -> None:
-    from anadiv import _backends, _stable
+    from anadiv.numeric import stable as _stable
+    from anadiv.numeric.backends import jax_backend, torch_backend
 
     if library == "torch":
         torch = pytest.importorskip("torch")
-        st = _backends.torch_namespace()._stable
+        st = torch_backend.namespace()._stable
         convert, back = (lambda x: torch.tensor(x, dtype=torch.float64)), (lambda y: y.numpy())
         rtol = 1e-15  # torch.pow and numpy's power may differ in the last bit
     else:
@@ -341,7 +343,7 @@ def test_native_stable_helpers_equal_numpy(library: str) -> None:
         jax.config.update("jax_enable_x64", True)
         import jax.numpy as jnp
 
-        st = _backends.jax_namespace()._stable
+        st = jax_backend.namespace()._stable
         convert, back = jnp.asarray, np.asarray
         rtol = 2e-14  # XLA's own log1p is off by up to ~1e-14 relative (e.g. at -0.4)
     for key, args in _stable_grid().items():
@@ -353,8 +355,8 @@ def test_native_stable_helpers_equal_numpy(library: str) -> None:
 
 @pytest.mark.parametrize("name", ["gamma_bregman", "beta_bregman", "lgamma_bregman_d"])
 def test_torch_gamma_helper_gradients(torch: Any, name: str) -> None:
-    from anadiv import _stable
-    from anadiv._backends import torch_namespace
+    from anadiv.numeric import stable as _stable
+    from anadiv.numeric.backends.torch_backend import namespace as torch_namespace
 
     helper = getattr(torch_namespace()._stable, name)
     nargs = 2 if name == "lgamma_bregman_d" else 4
@@ -372,8 +374,8 @@ def test_jax_gamma_helpers_under_grad_and_jit(jax: Any) -> None:
     """The gamma-function helpers run through a host callback with analytic derivatives."""
     import jax.numpy as jnp
 
-    from anadiv import _stable
-    from anadiv._backends import jax_namespace
+    from anadiv.numeric import stable as _stable
+    from anadiv.numeric.backends.jax_backend import namespace as jax_namespace
 
     st = jax_namespace()._stable
     a, b = np.array([0.7, 2.0, 30.0]), np.array([0.7 * (1 + 1e-9), 3.5, 29.0])
@@ -469,9 +471,9 @@ def test_jax_exponential_integrals_in_one_batch() -> None:
     import jax.numpy as jnp
     import scipy.special
 
-    from anadiv import _backends
+    from anadiv.numeric.backends import jax_backend
 
-    ns = _backends.jax_namespace()
+    ns = jax_backend.namespace()
     x = np.array([-np.inf, -700.0, -30.0, -2.0, -1.0, -0.999, -0.3, -1.65e-7, -1e-300, 1e-300, 1e-9, 0.5,
                   0.999, 1.0, 3.0, 40.0])
     np.testing.assert_allclose(np.asarray(ns.expi(jnp.asarray(x))), scipy.special.expi(x), rtol=2e-15, atol=0)

@@ -1,4 +1,4 @@
-"""Blocked, threaded evaluation of large elementwise batches (anadiv._blocks).
+"""Blocked, threaded evaluation of large elementwise batches (anadiv.numeric.blocks).
 
 The decorated function must return exactly what the undecorated one returns:
 same values bit for bit, same dtype, same shape, for every elementwise entry
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import anadiv
-from anadiv import _blocks
+from anadiv.numeric import blocks as _blocks
 from anadiv._generated import _index
 from anadiv.families import FAMILIES
 
@@ -86,8 +86,7 @@ def test_diagonal_normal_entries_split_by_rows(kind, key):
 def test_docstring_examples():
     import doctest
 
-    from anadiv import _threads
-
+    from anadiv.numeric import threads as _threads
     for module in (_blocks, _threads):
         failed, tried = doctest.testmod(module, verbose=False)
         assert tried > 0 and failed == 0, module.__name__

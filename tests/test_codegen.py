@@ -213,7 +213,7 @@ def test_generated_matches_engine_expression(kind, key):
 def test_every_namespace_name_the_generated_code_uses_exists():
     import re
 
-    from anadiv._xp import numpy_namespace
+    from anadiv.numeric.xp import numpy_namespace
 
     used = set()
     for path in sorted(GENERATED.glob("*.py")):
@@ -231,7 +231,7 @@ def test_derivation_source_is_the_generated_function():
 
     generated = (GENERATED / "normal.py").read_text()
     source = symbolic.derive_kl(Normal, Normal).source
-    # elementwise: large batches run in blocks on all cores (anadiv._blocks)
+    # elementwise: large batches run in blocks on all cores (anadiv.numeric.blocks)
     assert source.startswith("@elementwise\ndef kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):")
     assert source in generated
     # with values substituted, the family pair's code (it takes every parameter)

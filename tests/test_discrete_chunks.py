@@ -145,8 +145,7 @@ def test_pairwise_chunk_size_larger_than_the_set_is_capped():
 
 
 def test_pairwise_uses_the_shared_pool_and_its_thread_count(monkeypatch):
-    from anadiv import _threads
-
+    from anadiv.numeric import threads as _threads
     calls = []
     original = _threads.run_parts
 

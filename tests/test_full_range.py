@@ -32,7 +32,7 @@ import pytest
 from _assert_truth import assert_right
 
 from anadiv._generated import _index
-from anadiv._refine import _precisions
+from anadiv.numeric.refine import _precisions
 from anadiv.families import FAMILIES
 
 #: Relative-error bounds looser than 1e-12, per (kind, pair), within +-8 decades;
@@ -78,9 +78,9 @@ def _reference(kind: str, names: tuple[str, ...]):
     flat = [s for group in d.symbols for s in group]
     # mpmath's betainc sums a hypergeometric series that stalls at shapes ~1e3 and beyond
     # (NoConvergence), and its lgamma/psi take seconds at 1e-300 with 600 digits: the
-    # continued fraction and the zeta series of anadiv._refine (tested against mpmath in
+    # continued fraction and the zeta series of anadiv.numeric.refine (tested against mpmath in
     # test_refine) stand in for those three
-    from anadiv._refine import MP
+    from anadiv.numeric.refine import MP
 
     fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei,
              "exp": MP.exp, "gamma": MP.gamma, "gammainc": MP.gammainc}

@@ -85,7 +85,7 @@ def _reference(kind: str, names: tuple[str, ...]):
     import sympy
 
     import anadiv.symbolic as sym
-    from anadiv._refine import MP
+    from anadiv.numeric.refine import MP
 
     d = getattr(sym, f"derive_{kind}")(*(FAMILIES[n] for n in names))
     flat = [s for group in d.symbols for s in group]
@@ -100,7 +100,7 @@ def _true_value(kind: str, names: tuple[str, ...], point: tuple[float, ...]) -> 
     first one's rounding residue (P equal to Q leaves ``+-1e-56`` instead of 0), and
     the larger residue is returned as the noise.
     """
-    from anadiv._refine import _precisions
+    from anadiv.numeric.refine import _precisions
 
     if _status(kind, names) == "infinite":
         return mpmath.inf, mpmath.mpf(0)

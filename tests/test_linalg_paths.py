@@ -1,8 +1,8 @@
 """Every code path of the multivariate-normal linear algebra against the textbook formula.
 
-``anadiv._linalg`` computes the same quantities several ways: numpy's batched
+``anadiv.numeric.linalg`` computes the same quantities several ways: numpy's batched
 routines (many small matrices), a loop over LAPACK/BLAS called through
-``anadiv._blas`` (split across threads, blocked triangular solve), the
+``anadiv.numeric.blas`` (split across threads, blocked triangular solve), the
 scipy.linalg.lapack loop it falls back to, and factors remembered from a
 validated ``MultivariateNormal``. Each is checked here against
 
@@ -23,7 +23,10 @@ import numpy as np
 import pytest
 
 import anadiv
-from anadiv import MultivariateNormal, _blas, _linalg, _threads
+from anadiv import MultivariateNormal
+from anadiv.numeric import blas as _blas
+from anadiv.numeric import linalg as _linalg
+from anadiv.numeric import threads as _threads
 
 KL = anadiv.kl_function("multivariate_normal", "multivariate_normal")
 XENT = anadiv.cross_entropy_function("multivariate_normal", "multivariate_normal")

@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 import anadiv
-from anadiv import _linalg
+from anadiv.numeric import linalg as _linalg
 from anadiv.families import DiagonalNormal, MultivariateNormal
 
 EPS = float(np.finfo(np.float64).eps)

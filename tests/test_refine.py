@@ -1,4 +1,4 @@
-"""The result check of the generated closed forms (anadiv._refine) and its exact fallback."""
+"""The result check of the generated closed forms (anadiv.numeric.refine) and its exact fallback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from anadiv import _refine
+from anadiv.numeric import refine as _refine
 from anadiv._generated import _index
 from anadiv.families import FAMILIES
 

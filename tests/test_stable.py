@@ -1,4 +1,4 @@
-"""anadiv._stable against 50-digit mpmath, and the sympy mirrors in anadiv.codegen.helpers.
+"""anadiv.numeric.stable against 50-digit mpmath, and the sympy mirrors in anadiv.codegen.helpers.
 
 Budget: about 3 s.
 """
@@ -11,8 +11,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from anadiv import _stable
-
+from anadiv.numeric import stable as _stable
 ULP = np.finfo(np.float64).eps
 
 
@@ -182,7 +181,7 @@ def test_numeric_helpers_do_not_import_sympy():
     import subprocess
     import sys
 
-    code = "import sys, anadiv._stable as s; s.lgamma_bregman(2.0, 3.0); print('sympy' in sys.modules)"
+    code = "import sys, anadiv.numeric.stable as s; s.lgamma_bregman(2.0, 3.0); print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -11,9 +11,7 @@ import time
 import pytest
 
 import anadiv
-from anadiv import _threads
-
-
+from anadiv.numeric import threads as _threads
 @pytest.fixture(autouse=True)
 def _restore_threads():
     yield
@@ -101,7 +99,7 @@ def test_errors_propagate_after_all_parts_finish():
 def test_pool_works_in_a_forked_child():
     code = (
         "import os, anadiv\n"
-        "from anadiv import _threads\n"
+        "from anadiv.numeric import threads as _threads\n"
         "anadiv.set_num_threads(2)\n"
         "_threads.run_parts(lambda lo, hi: hi, 10)\n"
         "pid = os.fork()\n"
@@ -158,7 +156,8 @@ _RESIZE_RACE = """
 import threading, time
 import numpy as np
 import anadiv
-from anadiv import Normal, _threads
+from anadiv import Normal
+from anadiv.numeric import threads as _threads
 
 m = np.random.default_rng(0).normal(size=1 << 17)
 p, q = Normal(m, 1.0, validate=False), Normal(0.5, 2.0, validate=False)

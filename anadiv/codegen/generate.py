@@ -124,7 +124,7 @@ def _module_text(module: str, funcs: list[GeneratedFunction]) -> str:
     lines = [
         f"{GENERATED_MARK} from the symbolic engine's derivations: do not edit.",
         f"# Regenerate with: {REGENERATE}",
-        '"""Closed forms with P = ' + cls + " (generated code, numpy/scipy.special through ``anadiv._xp``).",
+        '"""Closed forms with P = ' + cls + " (generated code, numpy/scipy.special through ``anadiv.numeric.xp``).",
         "",
         "Each function was printed from the derivation named beside it:",
         "",
@@ -132,9 +132,9 @@ def _module_text(module: str, funcs: list[GeneratedFunction]) -> str:
     for f in funcs:
         derive_args = ", ".join(fams[n].__name__ if n in fams else n for n in f.key)
         lines.append(f"- ``{f.name}``: ``anadiv.symbolic.{DERIVE_NAMES[f.kind]}({derive_args})``")
-    imports = ["from anadiv._xp import namespace"]
+    imports = ["from anadiv.numeric.xp import namespace"]
     if any(f.source.startswith("@elementwise") for f in funcs):
-        imports.insert(0, "from anadiv._blocks import elementwise")
+        imports.insert(0, "from anadiv.numeric.blocks import elementwise")
     lines += ['"""', "", *imports, "", "__all__ = ["]
     lines += [f'    "{f.name}",' for f in funcs]
     lines += ["]", ""]

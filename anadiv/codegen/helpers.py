@@ -1,4 +1,4 @@
-r"""sympy mirrors of the numerically stable helpers in :mod:`anadiv._stable`.
+r"""sympy mirrors of the numerically stable helpers in :mod:`anadiv.numeric.stable`.
 
 :func:`anadiv.codegen.stabilize.stabilize` rewrites derived expressions in
 terms of these functions; the code printer prints each one as a call to
@@ -500,7 +500,7 @@ class beta_bregman(StableHelper):
 
 
 
-#: Every helper by name (the names of the numpy functions in anadiv._stable).
+#: Every helper by name (the names of the numpy functions in anadiv.numeric.stable).
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,

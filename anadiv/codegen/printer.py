@@ -1,7 +1,7 @@
 """A sympy printer that writes array-namespace (``xp.``) Python source.
 
 The generated code never names numpy or scipy: every function is looked up on
-the namespace object ``xp`` returned by :func:`anadiv._xp.namespace`, so the
+the namespace object ``xp`` returned by :func:`anadiv.numeric.xp.namespace`, so the
 same source runs on numpy today and on other array libraries once their
 backend is registered.
 

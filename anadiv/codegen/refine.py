@@ -1,4 +1,4 @@
-r"""What a generated closed form needs for its result check (:mod:`anadiv._refine`).
+r"""What a generated closed form needs for its result check (:mod:`anadiv.numeric.refine`).
 
 Two things are printed next to each univariate closed form:
 
@@ -8,7 +8,7 @@ Two things are printed next to each univariate closed form:
   negative (the stabilizer's Bregman-type atoms, squares, positive parameters)
   cannot cancel against each other; when every term is such, there is no scale.
 * the *exact form* (:func:`exact_source`): the derived expression printed for
-  mpmath (``def _kl_p_q_exact(mpmath, ...)``), which :mod:`anadiv._refine`
+  mpmath (``def _kl_p_q_exact(mpmath, ...)``), which :mod:`anadiv.numeric.refine`
   evaluates at increasing precision for the elements whose float result is
   doubtful. It is the expression the engine derived, not the stabilized
   rewrite, so the fallback answers with the same truth the tests check
@@ -127,7 +127,7 @@ def exact_name(fname: str) -> str:
 
 
 class _ExactPrinter(MpmathPrinter):
-    """mpmath source; ``mpmath`` is the argument :data:`anadiv._refine.MP` is passed as."""
+    """mpmath source; ``mpmath`` is the argument :data:`anadiv.numeric.refine.MP` is passed as."""
 
     def __init__(self) -> None:
         super().__init__({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
@@ -148,7 +148,7 @@ class _ExactPrinter(MpmathPrinter):
         return f"mpmath.gammainc({self._print(s)}, {self._print(x)})"
 
     def _print_betainc_regularized(self, expr: Any) -> str:
-        # anadiv._refine's continued fraction: mpmath's hypergeometric series
+        # anadiv.numeric.refine's continued fraction: mpmath's hypergeometric series
         # needs thousands of terms at the large shapes where the float path fails
         a, b, x1, x2 = (self._print(arg) for arg in expr.args)
         return f"mpmath.betainc_reg({a}, {b}, {x1}, {x2})"
@@ -159,7 +159,7 @@ class _ExactPrinter(MpmathPrinter):
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         if expr.exp.is_Number:
             return super()._print_Pow(expr, rational=rational)
-        # anadiv._refine's guarded power: ``scale**shape`` with shape ~1e259 would
+        # anadiv.numeric.refine's guarded power: ``scale**shape`` with shape ~1e259 would
         # have mpmath expand e^(1e259-sized) digit by digit
         return f"mpmath.power({self._print(expr.base)}, {self._print(expr.exp)})"
 
@@ -173,7 +173,7 @@ def exact_source(raw: Any, fname: str, args: list[str]) -> str:
     return "\n".join(
         [
             f"def {exact_name(fname)}(mpmath, {', '.join(args)}):",
-            f'    """The derived expression of :func:`{fname}` for mpmath (see anadiv._refine)."""',
+            f'    """The derived expression of :func:`{fname}` for mpmath (see anadiv.numeric.refine)."""',
             f"    return {body}",
             "",
         ]

@@ -3,7 +3,7 @@
 The function is named ``kl_<p>_<q>``, ``entropy_<p>`` or
 ``cross_entropy_<p>_<q>``; its arguments are P's constructor parameters with
 suffix ``_1`` then Q's with suffix ``_2`` (``mu_1, sigma_1, mu_2, sigma_2``;
-plain names for an entropy). The body asks :func:`anadiv._xp.namespace` for
+plain names for an entropy). The body asks :func:`anadiv.numeric.xp.namespace` for
 the array namespace, computes the common subexpressions (``sympy.cse``) as
 named temporaries ``t0, t1, ...`` and returns the closed form.
 
@@ -338,8 +338,8 @@ def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str 
 
 
 def _evaluate(source: str, fname: str, call: str) -> float:
-    from anadiv._blocks import elementwise
-    from anadiv._xp import namespace
+    from anadiv.numeric.blocks import elementwise
+    from anadiv.numeric.xp import namespace
 
     scope: dict[str, Any] = {"namespace": namespace, "np": np, "elementwise": elementwise}
     exec(compile(source, f"<generated {fname}>", "exec"), scope)  # noqa: S102 - our own generated code

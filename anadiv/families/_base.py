@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import as_float_array, as_sympy, check_finite, check_positive, check_sympy, is_symbolic
+from ..numeric.validation import as_float_array, as_sympy, check_finite, check_positive, check_sympy, is_symbolic
 
 #: Every family class, keyed by its lower-case name ("normal", "gamma", ...).
 FAMILIES: dict[str, type["Family"]] = {}

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_finite, check_positive
+from ..numeric.validation import check_finite, check_positive
 from ._base import Family, Param
 from .normal import Normal
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_finite
-from .._threads import run_parts
+from ..numeric.validation import check_finite
+from ..numeric.threads import run_parts
 from ._base import Family, Param
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -125,9 +125,9 @@ class MultivariateNormal(Family):
         if validate and not self.symbolic:
             # Validation factors the covariance anyway (positive definiteness):
             # keep an immutable private copy and that factor, which anadiv.kl,
-            # logpdf and sample then reuse (anadiv._linalg.factored_copy). The
+            # logpdf and sample then reuse (anadiv.numeric.linalg.factored_copy). The
             # copy makes later in-place changes to the caller's array harmless.
-            from .._linalg import factored_copy  # deferred: import anadiv stays lean
+            from ..numeric.linalg import factored_copy  # deferred: import anadiv stays lean
 
             self._params["cov"], _ = factored_copy(self._params["cov"], "cov")
 
@@ -174,7 +174,7 @@ class MultivariateNormal(Family):
     # --------------------------------------------------------------- numeric
     @staticmethod
     def _np_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-        from .._linalg import cholesky
+        from ..numeric.linalg import cholesky
 
         chol = cholesky(cov)
         d = chol.shape[-1]
@@ -201,7 +201,7 @@ class MultivariateNormal(Family):
 
     @staticmethod
     def _np_sample(rng: np.random.Generator, size: tuple[int, ...], mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-        from .._linalg import cholesky
+        from ..numeric.linalg import cholesky
 
         chol = cholesky(cov)
         z = rng.standard_normal(size + (chol.shape[-1],))

@@ -24,8 +24,8 @@ power-of-4 scaling, and an overflow inside a triangular solve gives ``inf``
 (see docs/accuracy.md, "Multivariate normal at extreme scales").
 
 Speed (the LAPACK loop). The loop calls ``potrf``, ``trsm`` and ``trsv``
-through :mod:`anadiv._blas` (no GIL, no copies of sub-blocks); the threads
-of :mod:`anadiv._threads` take chunks of the batch from a shared queue, with
+through :mod:`anadiv.numeric.blas` (no GIL, no copies of sub-blocks); the threads
+of :mod:`anadiv.numeric.threads` take chunks of the batch from a shared queue, with
 OpenBLAS on one thread each. ``M = L_B^-1 L_A`` is lower triangular and its
 column block ``J`` (columns ``j0 <= j < j1``) depends only on the trailing
 triangle ``L_B[j0:, j0:]``, so it is solved block by block: about
@@ -51,7 +51,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _blas
+from . import blas as _blas
 
 __all__ = [
     "cholesky",
@@ -67,7 +67,7 @@ __all__ = [
 
 # Few large matrices: loop over LAPACK (a triangular solve costs half of LU).
 # Measured crossover (2 cores, float64): the loop wins from d ~ 28 whatever the
-# batch size when it calls BLAS through anadiv._blas; through scipy.linalg.lapack's
+# batch size when it calls BLAS through anadiv.numeric.blas; through scipy.linalg.lapack's
 # wrappers (the fallback) it pays a Python call per matrix, so batches stay small.
 _LOOP_MIN_DIM = 28
 _LOOP_MAX_BATCH = 512
@@ -171,9 +171,9 @@ def _for_each(make_work: Callable[[], Callable[[int, int], None]], n: int, flops
     fixed halves, so a core slowed by another process does not hold the
     others up. OpenBLAS runs on one thread while the batch is split, and
     also when anadiv is set to one thread (``set_num_threads(1)``: the
-    caller runs one computation per core); see :mod:`anadiv._blas`.
+    caller runs one computation per core); see :mod:`anadiv.numeric.blas`.
     """
-    from ._threads import get_num_threads, run_chunks
+    from .threads import get_num_threads, run_chunks
 
     threads = get_num_threads()
     min_part = max(1, int(_MIN_PART_FLOPS // max(flops_per_item, 1.0)))
@@ -243,7 +243,7 @@ def _cholesky_blas(flat: np.ndarray, name: str, lib: _blas.Routines) -> np.ndarr
         def work(lo: int, hi: int) -> None:
             for i in range(lo, hi):
                 # Through the transpose LAPACK reads the lower triangle (as numpy
-                # does) with its faster lower-triangular potrf; see anadiv._blas.
+                # does) with its faster lower-triangular potrf; see anadiv.numeric.blas.
                 np.copyto(w, flat[i].T, where=keep)
                 if factor(wptr) != 0:
                     raise _not_pd(name)
@@ -256,7 +256,7 @@ def _cholesky_blas(flat: np.ndarray, name: str, lib: _blas.Routines) -> np.ndarr
 
 
 def _cholesky_f2py(flat: np.ndarray, name: str) -> np.ndarray:
-    # Fallback when anadiv._blas is unavailable (a dtype or scipy build it does not cover).
+    # Fallback when anadiv.numeric.blas is unavailable (a dtype or scipy build it does not cover).
     potrf = _lapack("potrf", flat)
     out = np.empty_like(flat)
     for i in range(flat.shape[0]):

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._threads import cancelled, get_num_threads, run_parts
+from .threads import cancelled, get_num_threads, run_parts
 
 __all__ = ["elementwise", "MIN_SPLIT", "BLOCK"]
 

@@ -1,6 +1,6 @@
 """GIL-free calls to the BLAS/LAPACK that scipy is linked against.
 
-:mod:`anadiv._linalg` loops over a batch of matrices with three routines:
+:mod:`anadiv.numeric.linalg` loops over a batch of matrices with three routines:
 ``potrf`` (Cholesky), ``trsm`` (triangular solve, many right-hand sides)
 and ``trsv`` (one right-hand side), plus ``dot``. ``scipy.linalg.lapack``'s wrappers hold
 the GIL during the call and copy every strided argument, so a batch split

@@ -2,18 +2,21 @@
 
 Every generated function starts with ``xp = namespace(*arguments)`` and then
 calls only ``xp.<name>``: elementary functions, ``where``, special functions
-(``gammaln``, ``digamma``, ...), the stable helpers of :mod:`anadiv._stable`
-(as ``xp._stable.<name>``) and the Cholesky helpers of :mod:`anadiv._linalg`
-(as ``xp._linalg.<name>``).
+(``gammaln``, ``digamma``, ...), the stable helpers of :mod:`anadiv.numeric.stable`
+(as ``xp._stable.<name>``), the Cholesky helpers of :mod:`anadiv.numeric.linalg`
+(as ``xp._linalg.<name>``) and the result check of :mod:`anadiv.numeric.refine`
+(as ``xp._refine.checked``).
 
 Backends are registered by the top-level module of the array type
 (``"numpy"``, ``"torch"``, ``"jax"``, ...) with :func:`register_backend`; the
-numpy backend (numpy + scipy.special) is built in. Resolution is cached per
+numpy backend (numpy + scipy.special) is built in, and the torch, JAX and Dask
+backends (:mod:`anadiv.numeric.backends`) are registered by name, so their
+library is imported only when one of its arrays is first seen. Resolution is cached per
 argument *type*, so for numpy and Python scalars :func:`namespace` costs a few
 dictionary look-ups: the scalar ``kl`` path must stay within microseconds.
 
-scipy.special, :mod:`anadiv._stable` and :mod:`anadiv._linalg` are imported on
-first use only, so computing a Normal-Normal KL never imports scipy.
+scipy.special, :mod:`anadiv.numeric.stable` and :mod:`anadiv.numeric.linalg` are
+imported on first use only, so computing a Normal-Normal KL never imports scipy.
 """
 
 from __future__ import annotations
@@ -110,11 +113,11 @@ class NumpyNamespace:
 
             value = staticmethod(getattr(scipy.special, self._SPECIAL[item]))
         elif item == "_stable":
-            value = importlib.import_module("anadiv._stable")
+            value = importlib.import_module("anadiv.numeric.stable")
         elif item == "_linalg":
-            value = importlib.import_module("anadiv._linalg")
+            value = importlib.import_module("anadiv.numeric.linalg")
         elif item == "_refine":
-            value = importlib.import_module("anadiv._refine")
+            value = importlib.import_module("anadiv.numeric.refine")
         else:
             raise AttributeError(f"array namespace 'numpy' has no attribute {item!r}")
         setattr(type(self), item, value)
@@ -168,8 +171,9 @@ def register_backend(module: str, ns: Any, priority: int = 1) -> None:
     ----------
     module : str
         Top-level module of the array type (``"torch"`` for ``torch.Tensor``).
-    ns : object or callable
-        The namespace object, or a zero-argument callable returning it (so the
+    ns : object, callable or str
+        The namespace object; or a zero-argument callable returning it, or the
+        ``"package.module:function"`` path of such a callable (either way the
         library is imported only when one of its arrays is first seen).
     priority : int
         Arguments from several libraries resolve to the highest priority.
@@ -191,6 +195,10 @@ def _resolve(typ: type) -> Any:
         # Unknown types (lists, tuples, Python scalars subclasses, ...) go to numpy.
         ns = numpy_namespace
         module = "numpy"
+    elif isinstance(ns, str):
+        path, _, attr = ns.partition(":")
+        ns = getattr(importlib.import_module(path), attr)()
+        _BACKENDS[module] = ns
     elif not isinstance(ns, NumpyNamespace) and callable(ns) and not hasattr(ns, "log"):
         ns = ns()
         _BACKENDS[module] = ns
@@ -233,8 +241,11 @@ def namespace(*arrays: Any) -> Any:
 
 
 
-# Other array libraries (torch, jax, dask): registered here, imported only when
-# one of their arrays reaches a generated function (see anadiv._backends).
-from . import _backends as _other_backends  # noqa: E402
-
-_other_backends.register_all()
+# Other array libraries: registered by where their namespace is built, so
+# torch, jax and dask are imported only when one of their arrays arrives.
+# Dask ranks above torch and JAX (a dask array of numpy blocks mixed with
+# scalars is dask), and every library ranks above numpy and Python scalars.
+register_backend("torch", "anadiv.numeric.backends.torch_backend:namespace", priority=2)
+register_backend("jax", "anadiv.numeric.backends.jax_backend:namespace", priority=2)
+register_backend("jaxlib", "anadiv.numeric.backends.jax_backend:namespace", priority=2)
+register_backend("dask", "anadiv.numeric.backends.dask_backend:namespace", priority=3)

@@ -747,7 +747,7 @@ def _as64(*xs: Any) -> tuple[tuple[np.ndarray, ...], Any]:
 
 
 #: Largest ratio sum|terms| / value a helper accepts before it returns NaN for the
-#: exact fallback (the same bound as anadiv._refine.CANCELLATION for float64).
+#: exact fallback (the same bound as anadiv.numeric.refine.CANCELLATION for float64).
 _CANCELLATION = 256.0
 
 
@@ -782,7 +782,7 @@ def gamma_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         cross = da * np.asarray(log_ratio(b1, b2))
         generic = bregman + cross
         # the last term has either sign: where it cancels the nonnegative rest by
-        # more than the float result can carry, NaN hands the element to anadiv._refine
+        # more than the float result can carry, NaN hands the element to anadiv.numeric.refine
         generic = np.where(bregman + np.abs(cross) <= _CANCELLATION * generic, generic, np.nan)
         big = np.minimum(a1, a2) >= _X0
         out = generic
@@ -817,7 +817,7 @@ def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     Elsewhere the three terms are added as they are: the relative error is a few
     ulps times their cancellation :math:`(A + B + S)/(A + B - S)`, and where that
     exceeds 256 the result is NaN, which hands the element to the generated code's
-    exact fallback (:mod:`anadiv._refine`).
+    exact fallback (:mod:`anadiv.numeric.refine`).
 
     Examples
     --------
@@ -837,7 +837,7 @@ def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         generic = terms_a + terms_b - terms_s
         # the three Bregman terms are nonnegative but may cancel; where they do by
         # more than the float result can carry, NaN hands the element to
-        # anadiv._refine (the generated code's exact fallback)
+        # anadiv.numeric.refine (the generated code's exact fallback)
         generic = np.where(terms_a + terms_b + terms_s <= _CANCELLATION * generic, generic, np.nan)
         big = np.minimum(np.minimum(a1, a2), np.minimum(b1, b2)) >= _X0
         out = generic
