@@ -38,14 +38,15 @@ _LAZY: dict[str, str] = {
     "derivable_pairs": "anadiv.symbolic",
     # no closed form
     "Mixture": "anadiv.mixture",
-    "kl_estimate": "anadiv.estimate",
-    "entropy_estimate": "anadiv.estimate",
-    "cross_entropy_estimate": "anadiv.estimate",
-    "Estimate": "anadiv.estimate",
-    "kl_quad": "anadiv.quadrature",
-    "entropy_quad": "anadiv.quadrature",
-    "cross_entropy_quad": "anadiv.quadrature",
-    "QuadResult": "anadiv.quadrature",
+    "kl_estimate": "anadiv.estimators.monte_carlo",
+    "entropy_estimate": "anadiv.estimators.monte_carlo",
+    "cross_entropy_estimate": "anadiv.estimators.monte_carlo",
+    "Estimate": "anadiv.estimators.result",
+    "kl_quad": "anadiv.estimators.quadrature",
+    "entropy_quad": "anadiv.estimators.quadrature",
+    "cross_entropy_quad": "anadiv.estimators.quadrature",
+    "QuadResult": "anadiv.estimators.result",
+    "Result": "anadiv.estimators.result",
     # interoperability
     "from_scipy": "anadiv.interop",
     # threads for large batches
@@ -53,7 +54,9 @@ _LAZY: dict[str, str] = {
     "set_num_threads": "anadiv.numeric.threads",
 }
 
-_SUBMODULES = ("discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli")
+_SUBMODULES = (
+    "discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli", "estimators", "numeric",
+)
 
 __all__ = [
     "FAMILIES",

@@ -28,7 +28,7 @@ import numpy as np
 
 from anadiv import kl_estimate
 from anadiv.mixture import Mixture
-from anadiv.quadrature import kl_quad
+from anadiv.estimators.quadrature import kl_quad
 
 
 def overlapping_pair(d: int) -> tuple[Mixture, Mixture]:

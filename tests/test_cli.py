@@ -313,7 +313,7 @@ def test_derive_wrong_number_of_families(capsys: pytest.CaptureFixture[str]) -> 
 # ---------------------------------------------------------------- estimate
 @pytest.mark.slow
 def test_estimate_mixture_agrees_with_quadrature(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("anadiv.estimate")
+    pytest.importorskip("anadiv.estimators.monte_carlo")
     mix = "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])"
     code, out, err = run(capsys, "estimate", mix, "Normal(1, 2)", "--n", "200000", "--seed", "3", "--quad",
                          "--digits", "10")
@@ -332,7 +332,7 @@ def test_estimate_mixture_agrees_with_quadrature(capsys: pytest.CaptureFixture[s
 
 
 def test_estimate_is_reproducible_with_a_seed(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("anadiv.estimate")
+    pytest.importorskip("anadiv.estimators.monte_carlo")
     args = ["estimate", "Mixture([0.5, 0.5], [Normal(-1, 1), Normal(1, 1)])", "Normal(0, 2)", "--n", "2000"]
     code1, out1, _ = run(capsys, *args, "--seed", "7")
     code2, out2, _ = run(capsys, *args, "--seed", "7")
@@ -349,7 +349,7 @@ def test_estimate_argument_errors(capsys: pytest.CaptureFixture[str]) -> None:
 # --------------------------------------------------------------------- demo
 @pytest.mark.slow
 def test_demo_prints_formula_code_and_numbers(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("anadiv.estimate")
+    pytest.importorskip("anadiv.estimators.monte_carlo")
     code, out, err = run(capsys, "demo")
     assert code == 0, err
     assert "KL(Normal(" in out

@@ -28,7 +28,7 @@ import sympy as sp
 
 from anadiv import FAMILIES
 from anadiv.errors import NoClosedFormError
-from anadiv.quadrature import cross_entropy_quad, entropy_quad, kl_quad
+from anadiv.estimators.quadrature import cross_entropy_quad, entropy_quad, kl_quad
 from anadiv.symbolic import derivable_pairs, derive_cross_entropy, derive_entropy, derive_kl
 
 from _quadrature_truth import integral

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from anadiv import FAMILIES, Exponential, Gamma, MultivariateNormal, Normal, Uniform
-from anadiv.estimate import Estimate, _MC, cross_entropy_estimate, entropy_estimate, kl_estimate
+from anadiv.estimators.monte_carlo import Estimate, _MC, cross_entropy_estimate, entropy_estimate, kl_estimate
 from anadiv.mixture import Mixture
-from anadiv.quadrature import entropy_quad, kl_quad
+from anadiv.estimators.quadrature import entropy_quad, kl_quad
 
 # Pairs for the coverage test: 1-D and 2-D, overlapping and well separated.
 PAIRS = {

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from anadiv import Beta, Gamma, Gumbel, Laplace, Mixture, Normal, StudentT, entropy, kl
-from anadiv.estimate import UnreliableIntervalError, cross_entropy_estimate, entropy_estimate, kl_estimate
-from anadiv.quadrature import kl_quad
+from anadiv.estimators.monte_carlo import UnreliableIntervalError, cross_entropy_estimate, entropy_estimate, kl_estimate
+from anadiv.estimators.quadrature import kl_quad
 
 METHODS = ("mc", "qmc", "control")
 

@@ -8,7 +8,7 @@ import pytest
 from anadiv import Exponential, MultivariateNormal, Normal
 from anadiv import gmm
 from anadiv.mixture import Mixture
-from anadiv.quadrature import kl_quad
+from anadiv.estimators.quadrature import kl_quad
 
 APPROXIMATIONS = [
     "kl_variational",

@@ -72,7 +72,7 @@ def test_deep_expressions_are_one_line_errors(capsys: pytest.CaptureFixture[str]
 
 
 def test_estimate_failures_inside_the_library_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    # was: a FloatingPointError traceback (the estimator itself is fixed in anadiv.estimate)
+    # was: a FloatingPointError traceback (the estimator itself is fixed in anadiv.estimators.monte_carlo)
     code = main(["estimate", "Beta(0.01,0.01)", "Beta(0.02,0.02)", "--n", "10000"])
     out, err = capsys.readouterr()
     if code == 0:

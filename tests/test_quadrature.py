@@ -7,7 +7,7 @@ import pytest
 
 from anadiv import FAMILIES, DiagonalNormal, Exponential, Gamma, Laplace, MultivariateNormal, Normal, Uniform
 from anadiv.mixture import Mixture
-from anadiv.quadrature import QuadResult, cross_entropy_quad, entropy_quad, kl_quad
+from anadiv.estimators.quadrature import QuadResult, cross_entropy_quad, entropy_quad, kl_quad
 
 
 def kl_normal(m1, s1, m2, s2):

@@ -11,7 +11,7 @@ import mpmath
 import pytest
 
 from anadiv import Gumbel, Laplace, Normal, StudentT, kl
-from anadiv.quadrature import _tail_diverges, cross_entropy_quad, entropy_quad, kl_quad
+from anadiv.estimators.quadrature import _tail_diverges, cross_entropy_quad, entropy_quad, kl_quad
 
 
 def _kl_normal(s_p, s_q=1.0):

@@ -207,7 +207,7 @@ def check_unit_interval(arr: np.ndarray, name: str) -> None:
 
 
 # ------------------------------------------------ estimator / quadrature knobs
-# Shared by anadiv.estimate and anadiv.quadrature (and anything else that takes
+# Shared by the estimators (anadiv.estimators) (and anything else that takes
 # a sample count, a tolerance or a seed), so one argument gets one message.
 def check_count(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
     """An integer in ``[minimum, maximum]``; floats are accepted when integral."""

@@ -1,0 +1,782 @@
+r"""Numerical integration of KL divergence, cross-entropy and entropy.
+
+This is the numerical truth the test-suite checks every closed form and
+estimator against, and users can call it on any pair with numeric
+log-densities:
+
+.. math::
+
+    \mathrm{KL}(P\|Q) = \int p(x)\,(\log p(x) - \log q(x))\,dx, \quad
+    H(P, Q) = -\int p \log q, \quad H(P) = -\int p \log p.
+
+The integrand is written as ``exp(logp) * (logp - logq)``, set to 0 where
+``logp = -inf`` (never ``0 * inf = NaN``).
+
+**Univariate** (any family with scalar parameters, or a :class:`~anadiv.Mixture`):
+    the range is P's support, split at its finite ends, at P's and Q's
+    breakpoints (kinks, modes, support ends of mixture components) and at
+    quantiles of every component of P and Q (so a narrow component is never
+    stepped over). ``precision="double"`` integrates each piece with
+    ``scipy.integrate.quad`` (``epsabs=1e-14``, ``epsrel=1e-12``, ``limit=500``)
+    and reports the sum of its error estimates; infinite pieces use quad's own
+    variable transformation, so there is **no truncation of the tails**.
+    ``precision="high"`` uses ``mpmath.quad`` (tanh-sinh) at ``digits``
+    significant digits on the same pieces, with log-densities built from each
+    family's symbolic ``sym_logpdf`` lambdified to mpmath. That path imports
+    sympy (once; the lambdified function is cached per family class); the
+    ``"double"`` path never does. Where a density is unbounded at a finite
+    support end (Beta with ``a < 1`` or ``b < 1``), float64 cannot resolve
+    points closer to the end than its spacing there, and the ``"double"``
+    value can be off by ~1e-10 (more than quad's own estimate); use
+    ``"high"`` for such cases.
+
+**Two dimensions** (``MultivariateNormal``/``DiagonalNormal`` or mixtures of them):
+    ``scipy.integrate.cubature`` (Gauss-Kronrod 21 product rule, adaptive) over
+    the box spanned by every component of P's mean +/- 12 standard deviations
+    per coordinate. The returned error is cubature's estimate **plus a rigorous
+    bound on the truncated tails**: by Cauchy-Schwarz,
+
+    .. math::
+
+        \Bigl|\int_{\text{outside}} p\,h\Bigr| \le
+        \sqrt{P(\text{outside})}\;\sqrt{E_P[h^2]},
+
+    where :math:`P(\text{outside}) \le \sum_k w_k \sum_i [\Phi(-a_{ki}) + \Phi(-b_{ki})]`
+    (union bound over coordinates, :math:`a, b` the distances from component
+    :math:`k`'s mean to the box edges in standard deviations, at least 12, so
+    :math:`P(\text{outside}) < 10^{-32}`) and :math:`E_P[h^2]` is integrated
+    alongside the value (the box part, plus a margin of a factor of 2). A
+    non-converged cubature gives an ``IntegrationWarning``.
+
+If P puts mass where Q's density is zero (P's support not inside Q's, decided
+from the supports before integrating, or ``q = 0`` met where ``p > 0``), KL
+and cross-entropy are ``inf``. They are also ``inf`` when an infinite tail
+makes the integral diverge, method ``"divergent tail"``: ``log|x f(x)|`` is
+scanned in log space on a geometric grid from P's bulk to the end of the
+float range (:func:`_scan_tail`), and ``|x f(x)|`` not decaying there (a
+Cauchy P against a Normal Q; a Laplace P against a Gumbel Q, where
+``p ~ e^-|x|`` meets ``-log q ~ e^|x|``) means divergence. Both precisions use
+this one scan. Where ``log q`` overflows float64 but ``p > 0`` (a Gumbel's
+left tail), the integrand comes from ``log(-log q)`` (:data:`_LOG_NEG_LOGPDF`);
+for a family without that formula :class:`QuadratureError` is raised.
+
+Split points also follow P's own scale (a geometric ladder of P-widths
+around P's bulk), and infinite pieces are mapped onto ``[0, 1]`` with the
+scale of their start, so a P much narrower or wider than Q is integrated as
+accurately as a standardized one. ``precision="high"`` integrates each
+infinite tail in ``u = log(1 + |x - a| / s)`` to ``|x| = 1e280 s`` and adds
+the power-law remainder; it warns (``IntegrationWarning``) when its error
+estimate exceeds ``10**-digits`` of the value.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import QuadratureError
+from ..numeric.validation import check_count, check_tol
+from ..families._base import Family
+from .result import QuadResult
+from ..mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
+
+__all__ = ["QuadResult", "QuadratureError", "kl_quad", "entropy_quad", "cross_entropy_quad"]
+
+_PRECISIONS = ("double", "high")
+#: Working precision cap of the "high" path (beyond it one integral takes hours).
+_MAX_DIGITS = 1000
+#: Half-width of the 2-D integration box, in component standard deviations.
+_BOX_SDS = 12.0
+#: Quantile levels of each component used as split points in 1-D.
+_SPLIT_LEVELS = np.array([1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99, 0.999, 1 - 1e-4])
+
+
+class _Infinite(Exception):
+    """Raised inside an integrand when P has mass where log q = -inf."""
+
+
+# ------------------------------------------------------------------ helpers
+def _dim(dist: Any, name: str) -> int:
+    """0 for univariate, d for d-dimensional; validates scalar parameters."""
+    if isinstance(dist, Mixture):
+        return dist.dim
+    if isinstance(dist, Family):
+        try:
+            return _component_dim(dist, name)
+        except ValueError as exc:
+            msg = str(exc)
+            raise ValueError(f"{name}: quadrature needs a single distribution, not a batch "
+                             f"({msg.split(': ', 1)[-1]})") from None
+    raise ValueError(f"{name}: must be an anadiv Family instance or a Mixture, got {type(dist).__name__}")
+
+
+def _weighted_components(dist: Any) -> list[tuple[float, Family]]:
+    if isinstance(dist, Mixture):
+        return [(float(w), c) for w, c in zip(dist.weights, dist.components) if w > 0]
+    return [(1.0, dist)]
+
+
+def _support(dist: Any) -> tuple[float, float]:
+    lo, hi = dist.support()
+    return float(np.asarray(lo)), float(np.asarray(hi))
+
+
+def _support_inside(p: Any, q: Any) -> bool:
+    """True when every component of P lives inside the support of some part of Q's hull."""
+    qlo, qhi = _support(q)
+    plo, phi = _support(p)
+    return plo >= qlo and phi <= qhi
+
+
+@functools.lru_cache(maxsize=None)
+def _bulk_points(c: Family) -> tuple[float, ...]:
+    """Quantiles of one component from a fixed-seed sample (deterministic)."""
+    s = np.asarray(c.sample(4096, rng=np.random.default_rng(20260522)), dtype=float)
+    return tuple(float(v) for v in np.quantile(s, _SPLIT_LEVELS))
+
+
+def _p_scale(p: Any) -> float:
+    """Width of P's narrowest component (inter-quantile range), the unit of P's standardized variable."""
+    widths = []
+    for _, c in _weighted_components(p):
+        b = _bulk_points(c)
+        w = b[7] - b[3]  # 95% - 5% quantiles
+        if w > 0 and math.isfinite(w):
+            widths.append(w)
+    return min(widths) if widths else 1.0
+
+
+#: Geometric ladder of split points, in units of P's scale, around each
+#: component of P: pieces grow by 4x away from P's bulk, so a P much narrower
+#: than Q (or than the distance to Q's split points) is never stepped over.
+_LADDER = 4.0 ** np.arange(1, 16)
+
+
+def _split_points(p: Any, q: Any, lo: float, hi: float) -> list[float]:
+    pts: set[float] = set()
+    for dist in (p, q):
+        if dist is None:
+            continue
+        pts.update(float(np.asarray(b)) for b in dist.breakpoints())
+        for _, c in _weighted_components(dist):
+            pts.update(_bulk_points(c))
+            clo, chi = _support(c)
+            pts.update(v for v in (clo, chi) if math.isfinite(v))
+    for _, c in _weighted_components(p):
+        b = _bulk_points(c)
+        w = b[7] - b[3]
+        if w > 0 and math.isfinite(w):
+            pts.update((b[0] - w * _LADDER).tolist())
+            pts.update((b[-1] + w * _LADDER).tolist())
+    # Near a finite end where the density may be unbounded (Beta(0.01, 0.01)
+    # has quantiles like 1e-258), quad's own endpoint treatment of the one
+    # piece touching the end does far better than pieces spanning hundreds of
+    # decades: no split points within 1e-12 P-widths of a finite end.
+    guard = 1e-12 * _p_scale(p)
+    inner = sorted(v for v in pts if math.isfinite(v) and lo + guard < v < hi - guard)
+    # Drop points that would make a zero-width piece (relative to the value's
+    # own spacing, so a P of width 1e-8 keeps its points).
+    edges = [lo]
+    for v in inner:
+        prev = edges[-1]
+        if not math.isfinite(prev) or v - prev > 1e-13 * max(abs(v), abs(prev)):
+            edges.append(v)
+    if len(edges) > 1 and math.isfinite(hi) and hi - edges[-1] <= 1e-13 * max(abs(hi), abs(edges[-1])):
+        edges.pop()
+    edges.append(hi)
+    return edges
+
+
+def _gumbel_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    # -log q = log b + z + e^-z; far left (z << 0) it is e^-z (1 + (z + log b) e^z).
+    # Far right (z >> 0, where z itself may overflow) it is z.
+    z = (x - loc) / scale
+    right = np.log(np.abs(x - loc)) - math.log(scale)
+    return np.where(x > loc, right, -z + np.log1p((z + math.log(scale)) * np.exp(z)))
+
+
+def _normal_lnl(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
+    # -log q ~ z^2 / 2 once z^2 overflows (|z| > 1e154); the constant is below rounding.
+    return 2.0 * np.log(np.abs(x - mu)) - math.log(2.0 * sigma * sigma)
+
+
+def _weibull_lnl(x: np.ndarray, k: float, lam: float) -> np.ndarray:
+    # -log q ~ (x / lam)^k once that overflows.
+    return k * (np.log(x) - math.log(lam))
+
+
+def _laplace_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    return np.log(np.abs(x - loc)) - math.log(scale)
+
+
+def _cauchy_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    # -log q = log(pi s) + log(1 + z^2) ~ log(pi s) + 2 log|z| once z^2 overflows.
+    return np.log(math.log(math.pi * scale) + 2.0 * (np.log(np.abs(x - loc)) - math.log(scale)))
+
+
+def _studentt_lnl(x: np.ndarray, df: float, loc: float, scale: float) -> np.ndarray:
+    # -log q = -c + (df + 1)/2 log(1 + z^2 / df) ~ -c + (df + 1)/2 (2 log|z| - log df).
+    c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi) - math.log(scale)
+    log_z = np.log(np.abs(x - loc)) - math.log(scale)
+    return np.log(-c + 0.5 * (df + 1) * (2.0 * log_z - math.log(df)))
+
+
+#: log(-log q(x)) where log q(x) itself overflows float64 (the leading term
+#: there, exact to rounding). A Gumbel's left tail is the case that matters:
+#: log q = -e^-z is -inf in float64 from z = -709.8 on, while p (-log q) is
+#: often still a number (a Normal P against a narrow Gumbel Q).
+_LOG_NEG_LOGPDF: dict[str, Callable[..., np.ndarray]] = {
+    "cauchy": _cauchy_lnl,
+    "studentt": _studentt_lnl,
+    "exponential": lambda x, rate: np.log(x) + math.log(rate),
+    "gamma": lambda x, shape, rate: np.log(x) + math.log(rate),
+    "gumbel": _gumbel_lnl,
+    "normal": _normal_lnl,
+    "weibull": _weibull_lnl,
+    "laplace": _laplace_lnl,
+}
+
+
+def _log_neg_logq(q: Any, x: np.ndarray) -> np.ndarray:
+    """log(-log q(x)) from the table above (NaN where no family formula is known).
+
+    For a mixture all of whose components overflow, -log q is the smallest
+    of the components' -log(w_k q_k) to far below rounding.
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.full(x.shape, np.inf)
+    for w, c in _weighted_components(q):
+        fn = _LOG_NEG_LOGPDF.get(getattr(c, "name", ""))
+        lo, hi = _support(c)
+        with np.errstate(all="ignore"):
+            lq_k = np.asarray(c.logpdf(x), dtype=float)
+            known = np.log(-lq_k - math.log(w))
+            if fn is not None:
+                tail = fn(x, *(float(np.asarray(v)) for v in c.param_values))
+            else:
+                tail = np.full(x.shape, np.nan)
+        # Outside the component's support it adds nothing (-log(w q_k) = inf).
+        lnl = np.where((x < lo) | (x > hi), np.inf, np.where(np.isfinite(lq_k), known, tail))
+        out = np.minimum(out, lnl)
+    return out
+
+
+@dataclass
+class _Tail:
+    """What the scan of one infinite end found: ``diverges``, and the decay rate
+    ``alpha`` of log|x f(x)| per unit of log|x| over the farthest points."""
+
+    diverges: bool = False
+    alpha: float = math.inf
+
+
+def _log_abs_h(kind: str, lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
+    h, _ = _KINDS[kind]
+    with np.errstate(all="ignore"):
+        return np.log(np.abs(h(lp, lq)))
+
+
+def _in_q_support(q: Any, x: np.ndarray) -> np.ndarray:
+    inside = np.zeros(np.shape(x), dtype=bool)
+    for _, c in _weighted_components(q):
+        lo, hi = _support(c)
+        inside |= (x >= lo) & (x <= hi)
+    return inside
+
+
+def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log p, log|h|, sign of h) at x, with log|h| right where log q overflows.
+
+    Raises ``_Infinite`` where p > 0 and q = 0 (x outside every part of Q's
+    support) and ``QuadratureError`` where log q overflows and no formula for
+    log(-log q) is known.
+    """
+    h, _ = _KINDS[kind]
+    with np.errstate(all="ignore"):
+        lp = np.asarray(p.logpdf(x), dtype=float)
+        lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else np.zeros_like(lp)
+        hv = h(lp, lq)
+        log_h = np.log(np.abs(hv))
+        sign = np.sign(hv)
+    alive = lp > -np.inf
+    over = alive & (lq == -np.inf)
+    if np.any(over):
+        if np.any(over & ~_in_q_support(q, x)):
+            raise _Infinite
+        lnl = _log_neg_logq(q, x[over] if np.ndim(x) else x)
+        if np.any(np.isnan(lnl)):
+            bad = float(np.asarray(x)[over].ravel()[0]) if np.ndim(x) else float(x)
+            raise QuadratureError(f"log q overflows float64 at x = {bad:.6g} where p > 0, and no formula "
+                                  f"for log(-log q) is known for {q!r}; the integral cannot be computed")
+        # h = log p - log q (or -log q) is -log q to rounding there: positive.
+        log_h = np.array(log_h, dtype=float)
+        sign = np.array(sign, dtype=float)
+        log_h[over] = lnl
+        sign[over] = 1.0
+    return lp, log_h, sign
+
+
+def _scan_tail(kind: str, p: Any, q: Any, start: float, sign: float, scale: float, power: int = 1) -> _Tail:
+    """Decide whether the integral over ``[start, sign * inf)`` converges, in log space.
+
+    ``log g = log|x - start| + log p + log|h|`` is evaluated on the grid
+    ``start + sign * scale * 2**j`` out to the end of the float range, so
+    nothing underflows: a Laplace P against a Gumbel Q has ``p ~ e^-|x|`` and
+    ``|h| ~ e^|x|``, fine in logs while their product in float64 was 0 * inf.
+    The integral converges when ``g = |x f(x)|`` decays over the farthest
+    points evaluated (by a factor 8 in ``|x|``), and diverges when it does not.
+    """
+    j = np.arange(0, 1100, dtype=float)
+    with np.errstate(all="ignore"):
+        d = scale * np.exp2(j)
+        x = start + sign * d
+    keep = np.isfinite(x) & (d > 0) & (x != start)
+    x, d = x[keep], d[keep]
+    lp, log_h, _ = _log_integrand(kind, p, q, x)
+    with np.errstate(all="ignore"):
+        log_g = np.log(d) + lp + power * log_h
+    ok = np.isfinite(log_g)
+    if np.count_nonzero(ok) < 4:
+        return _Tail()
+    lg, dd = log_g[ok], d[ok]
+    alpha = float(lg[-4] - lg[-1]) / math.log(dd[-1] / dd[-4])
+    return _Tail(diverges=bool(alpha <= 0 and lg[-1] > math.log(1e-300)), alpha=alpha)
+
+
+def _scan_tails(kind: str, p: Any, q: Any, power: int = 1) -> tuple[_Tail, _Tail]:
+    """(left, right) tail scans from P's outermost bulk quantiles; a finite end gives an empty ``_Tail``.
+
+    ``power=2`` scans ``p h^2`` instead of ``p h``: whether ``E_P[h^2]`` (so
+    the variance of a Monte Carlo estimate) is finite.
+    """
+    lo, hi = _support(p)
+    scale = _p_scale(p)
+    bulk = [b for _, c in _weighted_components(p) for b in _bulk_points(c)]
+    left = _scan_tail(kind, p, q, min(bulk), -1.0, scale, power) if not math.isfinite(lo) else _Tail()
+    right = _scan_tail(kind, p, q, max(bulk), 1.0, scale, power) if not math.isfinite(hi) else _Tail()
+    return left, right
+
+
+def _tail_diverges(kind: str, p: Any, q: Any, edges: list[float] | None = None) -> bool:
+    """True when an infinite end makes the integral diverge (see :func:`_scan_tail`).
+
+    ``edges`` is accepted for the callers' convenience; the scan starts from P's bulk.
+    """
+    left, right = _scan_tails(kind, p, q)
+    return left.diverges or right.diverges
+
+
+def _check_precision(precision: str) -> None:
+    if not isinstance(precision, str) or precision not in _PRECISIONS:
+        raise ValueError(f"precision: must be one of {_PRECISIONS}, got {precision!r}")
+
+
+# Integrand h(logp, logq) such that the target is E_P[h]; keyed by kind.
+def _h_kl(lp: Any, lq: Any) -> Any:
+    return lp - lq
+
+
+def _h_cross(lp: Any, lq: Any) -> Any:
+    return -lq
+
+
+def _h_entropy(lp: Any, lq: Any) -> Any:
+    return -lp
+
+
+_KINDS: dict[str, tuple[Callable[[Any, Any], Any], bool]] = {
+    # kind: (h, needs Q)
+    "kl": (_h_kl, True),
+    "cross_entropy": (_h_cross, True),
+    "entropy": (_h_entropy, False),
+}
+
+
+# ------------------------------------------------------------ double, 1-D
+def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult:
+    from scipy.integrate import quad
+
+    h, _ = _KINDS[kind]
+
+    def f(x: float) -> float:
+        lp = float(p.logpdf(x))
+        dens = math.exp(lp)
+        if dens == 0.0:
+            # p underflows: the term is 0 even where log q overflows to -inf
+            # (Gumbel tails: log q ~ -exp(|x|)).
+            return 0.0
+        lq = float(q.logpdf(x)) if q is not None else 0.0
+        if lq == -math.inf:
+            # q = 0 (raises _Infinite) or log q overflowed: p |log q| from logs.
+            _, log_h, _ = _log_integrand(kind, p, q, np.array([x]))
+            v = lp + float(log_h[0])
+            return math.exp(v) if v < 709.7 else math.inf
+        return dens * h(lp, lq)
+
+    total, err, messages = 0.0, 0.0, []
+    scale = _p_scale(p)
+    for a, b in zip(edges[:-1], edges[1:]):
+        if math.isfinite(a) and math.isfinite(b):
+            out = quad(f, a, b, epsabs=1e-14, epsrel=1e-12, limit=500, full_output=1)
+        else:
+            # An infinite piece starting at |a| >> 1 (the outermost split point,
+            # far out in P's own scale): quad's x = a + (1 - t) / t would crowd
+            # the whole tail into t < 1 / |a|. x = a +- S t / (1 - t) with S the
+            # distance scale at a keeps it on [0, 1]; a power tail becomes an
+            # algebraic end singularity (1 - t)^(alpha - 1), which quad extrapolates.
+            start, sign = (b, -1.0) if math.isinf(a) else (a, 1.0)
+            S = max(abs(start), scale)
+
+            def ft(t: float, start: float = start, sign: float = sign, S: float = S) -> float:
+                if t >= 1.0:
+                    return 0.0
+                u = 1.0 - t
+                with np.errstate(over="ignore"):
+                    x = start + sign * S * t / u
+                if not math.isfinite(x):
+                    return 0.0
+                v = f(x)
+                return v * S / (u * u) if v else 0.0
+
+            out = quad(ft, 0.0, 1.0, epsabs=1e-14, epsrel=1e-12, limit=500, full_output=1)
+        total += out[0]
+        err += out[1]
+        if len(out) > 3:
+            messages.append(f"[{a:g}, {b:g}]: {str(out[3]).splitlines()[0]}")
+    # quad flags round-off on pieces whose integral is ~0; only an error
+    # estimate that is large in absolute and relative terms is worth a warning.
+    if messages and err > max(1e-9, 1e-7 * abs(total)):
+        from scipy.integrate import IntegrationWarning
+
+        warnings.warn("quad did not fully converge on " + "; ".join(messages), IntegrationWarning, stacklevel=3)
+    return QuadResult(total, err, "scipy.integrate.quad")
+
+
+# -------------------------------------------------------------- high, 1-D
+@functools.lru_cache(maxsize=None)
+def _mp_logpdf_function(cls: type) -> Callable[..., Any]:
+    """mpmath log-density of a family class from its sympy ``sym_logpdf`` (cached)."""
+    import sympy  # high-precision path only
+
+    x = sympy.Symbol("x", real=True)
+    params = cls.symbols()
+    expr = cls.sym_logpdf(x, *params)
+    return sympy.lambdify((x, *params), expr, modules="mpmath")
+
+
+def _mp_logpdf(dist: Any) -> Callable[[Any], Any]:
+    """mpmath log-density (``None`` meaning -inf) of a family or mixture."""
+    import mpmath
+
+    parts = []
+    for w, c in _weighted_components(dist):
+        fn = _mp_logpdf_function(type(c))
+        params = tuple(mpmath.mpf(float(np.asarray(v))) for v in c.param_values)
+        lo, hi = _support(c)
+        parts.append((mpmath.log(mpmath.mpf(w)), fn, params, mpmath.mpf(lo), mpmath.mpf(hi)))
+
+    def logpdf(x: Any) -> Any:
+        terms = [lw + fn(x, *params) for lw, fn, params, lo, hi in parts if lo <= x <= hi]
+        terms = [t for t in terms if t != -mpmath.inf]
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return terms[0]
+        m = max(terms)
+        return m + mpmath.log(mpmath.fsum(mpmath.exp(t - m) for t in terms))
+
+    return logpdf
+
+
+def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) -> QuadResult:
+    import mpmath
+
+    h, _ = _KINDS[kind]
+    with mpmath.workdps(digits + 5):
+        logp = _mp_logpdf(p)
+        logq = _mp_logpdf(q) if q is not None else (lambda x: mpmath.mpf(0))
+
+        # Only P's own finite support ends (not the far split points, where a
+        # Gumbel's log-density would cost mpmath exp(1e9)).
+        finite_edges = np.array([v for v in _support(p) if math.isfinite(v)])
+        near_tol = 1e-8 * (1 + np.abs(finite_edges))
+        with np.errstate(all="ignore"):
+            # Does P's log-density stay above -1e4 at |x| = 1e150 (a polynomial tail)?
+            heavy = {side: bool(float(p.logpdf((1e150 if side else -1e150))) > -1e4) for side in (False, True)}
+
+        def negligible(x: Any) -> bool:
+            # A float64 look first: where p < exp(-10^4) the integrand is far
+            # below any working precision, and some log-densities there (Gumbel's
+            # -exp(-z)) would cost mpmath an exponent with billions of digits.
+            # Near a finite end float rounding may fake -inf, so mpmath decides there.
+            xf = float(x)
+            if not math.isfinite(xf):
+                return True
+            if np.any(np.abs(xf - finite_edges) <= near_tol):
+                return False
+            with np.errstate(all="ignore"):
+                lpf = float(p.logpdf(xf))
+            if lpf == -math.inf and heavy[xf > 0]:
+                # A polynomial tail whose float64 log-density overflowed
+                # (x^2 at |x| > 1e154): mpmath evaluates it cheaply.
+                return False
+            return lpf < -1e4
+
+        def f(x: Any) -> Any:
+            if negligible(x):
+                return mpmath.mpf(0)
+            lp = logp(x)
+            if lp is None:
+                return mpmath.mpf(0)
+            lq = logq(x)
+            if lq is None:
+                raise _Infinite
+            return mpmath.exp(lp) * h(lp, lq)
+
+        total, err = mpmath.mpf(0), mpmath.mpf(0)
+        finite = [mpmath.mpf(v) for v in edges if math.isfinite(v)]
+        for a, b in zip(finite[:-1], finite[1:]):
+            # tanh-sinh nodes closer to an end than the working precision round
+            # onto it, where a log-density may be +-inf; such a node has a
+            # negligible weight, so it contributes 0.
+            def g(x: Any, a: Any = a, b: Any = b) -> Any:
+                return f(x) if a < x < b else mpmath.mpf(0)
+
+            v, e = mpmath.quad(g, [a, b], error=True, maxdegree=10)
+            total += v
+            err += e
+        scale = mpmath.mpf(_p_scale(p))
+        for sign, end, a in ((-1, edges[0], finite[0]), (1, edges[-1], finite[-1])):
+            if math.isfinite(end):
+                continue
+            v, e = _high_tail(f, a, sign, scale)
+            total += v
+            err += e
+        # Promise: `digits` significant digits; say so when the error estimate is larger.
+        if err > mpmath.mpf(10) ** (-digits) * max(abs(total), mpmath.mpf(1)):
+            warnings.warn(f"precision='high': error estimate {float(err):.3g} is above the requested "
+                          f"{digits} digits (value {float(total):.17g})", _integration_warning(), stacklevel=4)
+        return QuadResult(float(total), float(err), f"mpmath.quad ({digits} digits)")
+
+
+def _integration_warning() -> type:
+    from scipy.integrate import IntegrationWarning
+
+    return IntegrationWarning
+
+
+#: The "high" path integrates an infinite tail to |x - a| = scale * _FAR, in the
+#: variable u = log(1 + |x - a| / scale), then adds the power-law remainder.
+_FAR = 1e280
+#: Pieces of the u-range (u = log(1 + |x - a| / scale); 645 at _FAR).
+_U_SPLITS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 448.0)
+
+
+def _high_tail(f: Callable[[Any], Any], a: Any, sign: int, scale: Any) -> tuple[Any, Any]:
+    """Integral of f over [a, sign * inf) at mpmath precision, with its error.
+
+    In u = log(1 + |x - a| / scale) the integrand of a polynomial tail,
+    ``f ~ C |x|^(-1-alpha)``, becomes ``~ e^(-alpha u)``: smooth and easy for
+    tanh-sinh (a Student-t P with df = 2.05 against a Normal Q has alpha =
+    0.05, so |x| = 1e40 still leaves 1% of the tail). Up to |x - a| = scale *
+    1e280 the tail is integrated; the remainder is ``g(X) / alpha`` with
+    ``g = |x - a| f`` and alpha read off g at X / 1e10 and X. The error counts
+    the spread of that estimate between two alphas (X / 10 against X / 1e10):
+    exact for a pure power law, honest when log factors make it less so.
+    """
+    import mpmath
+
+    def x_of(u: Any) -> Any:
+        return a + sign * scale * mpmath.expm1(u)
+
+    def fu(u: Any) -> Any:
+        return f(x_of(u)) * scale * mpmath.exp(u) if u > 0 else mpmath.mpf(0)
+
+    u_end = mpmath.log1p(mpmath.mpf(_FAR))
+    cuts = [mpmath.mpf(c) for c in _U_SPLITS] + [u_end]
+    total, err = mpmath.mpf(0), mpmath.mpf(0)
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        v, e = mpmath.quad(fu, [lo, hi], error=True, maxdegree=10)
+        total += v
+        err += e
+
+    def g(t: Any) -> Any:
+        return abs(f(a + sign * scale * t)) * scale * t
+
+    far = mpmath.mpf(_FAR)
+    g_end = g(far)
+    if g_end == 0:
+        return total, err
+    g_10, g_1e10 = g(far / 10), g(far / mpmath.mpf(1e10))
+    if g_10 <= g_end or g_1e10 <= g_end:
+        # Not decaying at 1e280 scales: the tail analysis should have said
+        # "divergent"; refuse rather than guess.
+        raise QuadratureError("precision='high': the integrand's tail does not decay by |x| = 1e280; "
+                              "the integral cannot be given to the requested digits")
+    alpha_near = mpmath.log(g_10 / g_end) / mpmath.log(10)
+    alpha_far = mpmath.log(g_1e10 / g_end) / mpmath.log(mpmath.mpf(1e10))
+    sgn = mpmath.sign(f(a + sign * scale * far))
+    rest = sgn * g_end / alpha_far
+    total += rest
+    err += abs(g_end / alpha_near - g_end / alpha_far)
+    return total, err
+
+
+# ------------------------------------------------------------------- 2-D
+def _gaussian_parts(dist: Any, name: str) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    parts = []
+    for w, c in _weighted_components(dist):
+        if not _is_gaussian(c):
+            raise ValueError(f"{name}: 2-D quadrature supports Gaussian components only, got {c!r}")
+        m, s = gaussian_params(c)
+        parts.append((w, m, s))
+    return parts
+
+
+def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
+    from scipy.integrate import IntegrationWarning, cubature
+    from scipy.special import ndtr
+
+    h, _ = _KINDS[kind]
+    parts = _gaussian_parts(p, "p")
+    means = np.array([m for _, m, _ in parts])
+    sds = np.array([np.sqrt(np.diag(s)) for _, _, s in parts])
+    weights = np.array([w for w, _, _ in parts])
+    lo = np.min(means - _BOX_SDS * sds, axis=0)
+    hi = np.max(means + _BOX_SDS * sds, axis=0)
+    # Union bound on the P-mass outside the box (exact Gaussian tails per coordinate).
+    p_out = float(np.sum(weights[:, None] * (ndtr(-(means - lo) / sds) + ndtr(-(hi - means) / sds))))
+
+    def f(x: np.ndarray) -> np.ndarray:
+        lp = np.asarray(p.logpdf(x), dtype=float)
+        lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else np.zeros_like(lp)
+        with np.errstate(invalid="ignore", over="ignore"):
+            dens = np.exp(lp)
+        alive = dens > 0
+        if np.any(alive & (lq == -np.inf)):
+            raise _Infinite
+        with np.errstate(invalid="ignore", over="ignore"):
+            hv = np.where(alive, h(lp, lq), 0.0)
+        return np.stack([dens * hv, dens * hv * hv], axis=-1)
+
+    res = cubature(f, lo, hi, rule="gk21", rtol=rtol, atol=1e-15, max_subdivisions=20000)
+    if res.status != "converged":
+        warnings.warn(
+            f"cubature did not converge (error estimate {res.error[0]:.3g}); the value may be inaccurate",
+            IntegrationWarning,
+            stacklevel=3,
+        )
+    value, second = float(res.estimate[0]), float(res.estimate[1])
+    tail = math.sqrt(p_out) * math.sqrt(2.0 * max(second, 0.0) + 1.0)
+    return QuadResult(value, float(res.error[0]) + tail, "scipy.integrate.cubature (gk21)")
+
+
+# ---------------------------------------------------------------- driver
+def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
+    _check_precision(precision)
+    digits = check_count(digits, "digits", 15, _MAX_DIGITS)
+    # rtol steers the 2-D cubature; 0 or a negative value would never be met.
+    rtol = check_tol(rtol, "rtol", allow_none=False, positive=True)
+    dp = _dim(p, "p")
+    if q is not None:
+        dq = _dim(q, "q")
+        if dq != dp:
+            raise ValueError(f"q: dimension {dq or 1} does not match p's dimension {dp or 1}")
+    try:
+        if dp == 0:
+            lo, hi = _support(p)
+            if q is not None and not _support_inside(p, q):
+                return QuadResult(math.inf, 0.0, "support")
+            edges = _split_points(p, q, lo, hi)
+            if kind != "entropy" and _tail_diverges(kind, p, q, edges):
+                return QuadResult(math.inf, 0.0, "divergent tail")
+            if precision == "high":
+                return _quad_1d_high(kind, p, q, edges, int(digits))
+            return _quad_1d_double(kind, p, q, edges)
+        if dp == 2:
+            if precision == "high":
+                raise ValueError("precision: 'high' is only available for univariate distributions")
+            if q is not None:
+                _gaussian_parts(q, "q")
+            return _quad_2d(kind, p, q, rtol)
+        raise ValueError(f"p: quadrature supports univariate and 2-D distributions, got dimension {dp}; "
+                         "use kl_estimate")
+    except _Infinite:
+        return QuadResult(math.inf, 0.0, "support")
+
+
+def kl_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
+    r"""KL divergence :math:`\int p \log(p/q)` by numerical integration.
+
+    Parameters
+    ----------
+    p, q : Family or Mixture
+        Univariate distributions with scalar parameters, or 2-D Gaussians /
+        Gaussian mixtures.
+    precision : {"double", "high"}
+        ``"double"``: scipy (``quad`` in 1-D, ``cubature`` in 2-D).
+        ``"high"``: ``mpmath.quad`` at ``digits`` digits (1-D only; imports
+        sympy to build mpmath log-densities).
+    digits : int
+        Working precision of the ``"high"`` path (>= 15).
+    rtol : float
+        Relative tolerance of the 2-D cubature.
+
+    Returns
+    -------
+    QuadResult
+        ``value`` (``inf`` if P has mass where ``q = 0``), ``error``, ``method``.
+
+    Raises
+    ------
+    ValueError
+        ``p``/``q`` batched, of different or unsupported dimension;
+        ``precision`` unknown; ``digits`` not an integer in [15, 1000];
+        ``rtol`` not a finite number > 0.
+    QuadratureError
+        ``log q`` overflows float64 where ``p > 0`` and cannot be recovered,
+        or the ``"high"`` tail does not decay: no value can be promised.
+
+    Examples
+    --------
+    >>> from anadiv import Normal, kl_quad
+    >>> r = kl_quad(Normal(0.0, 1.0), Normal(1.0, 2.0))
+    >>> round(float(r), 12)  # log 2 + (1 + 1) / 8 - 1/2
+    0.44314718056
+    >>> r.error < 1e-10
+    True
+    """
+    return _integrate("kl", p, q, precision, digits, rtol)
+
+
+def cross_entropy_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
+    r"""Cross-entropy :math:`H(P, Q) = -\int p \log q` by numerical integration.
+
+    Same arguments and guarantees as :func:`kl_quad`.
+
+    Examples
+    --------
+    >>> from anadiv import Normal, cross_entropy_quad
+    >>> round(float(cross_entropy_quad(Normal(0.0, 1.0), Normal(0.0, 1.0))), 12)  # 0.5 log(2 pi e)
+    1.418938533205
+    """
+    return _integrate("cross_entropy", p, q, precision, digits, rtol)
+
+
+def entropy_quad(p: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
+    r"""Differential entropy :math:`H(P) = -\int p \log p` by numerical integration.
+
+    Same arguments and guarantees as :func:`kl_quad`.
+
+    Examples
+    --------
+    >>> from anadiv import Exponential, entropy_quad
+    >>> round(float(entropy_quad(Exponential(2.0))), 12)  # 1 - log 2
+    0.30685281944
+    """
+    return _integrate("entropy", p, None, precision, digits, rtol)
