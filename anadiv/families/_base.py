@@ -499,7 +499,8 @@ class Family:
         import torch
         import torch.distributions
 
-        tensors = [torch.as_tensor(np.asarray(v, dtype=np.float64)) for v in self.param_values]
+        # copies: torch refuses read-only arrays (a validated covariance is one)
+        tensors = [torch.from_numpy(np.array(v, dtype=np.float64)) for v in self.param_values]
         return getattr(torch.distributions, cls.torch_name)(**cls._torch_params(*tensors))
 
     def _require_numeric(self, what: str) -> None:
