@@ -364,3 +364,12 @@ def test_a_new_family_is_one_file(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "ok"
+
+
+def test_base_docstring_examples_run():
+    import doctest
+
+    import anadiv.families._base as base
+
+    result = doctest.testmod(base, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.attempted >= 5 and result.failed == 0
