@@ -373,3 +373,15 @@ def test_base_docstring_examples_run():
 
     result = doctest.testmod(base, optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted >= 5 and result.failed == 0
+
+
+def test_an_unknown_route_name_is_refused_naming_the_attribute():
+    from anadiv.symbolic.expectations import ROUTE_FUNCTIONS, routes
+
+    class Misrouted(Normal):
+        name = ""  # not registered
+        expectation_routes = {"pow": "no_such_route"}
+
+    with pytest.raises(ValueError, match="^expectation_routes: Misrouted names the unknown route 'no_such_route'"):
+        routes(Misrouted)
+    assert routes(Normal) == {k: ROUTE_FUNCTIONS[v] for k, v in Normal.expectation_routes.items()}
