@@ -16,13 +16,11 @@ __all__ = ["from_scipy"]
 
 
 def _scipy_table() -> dict[str, type[Family]]:
-    # Built from the registry on each call so a newly added family with a
-    # ``scipy_name`` and a converter is picked up without touching this module.
-    return {
-        cls.scipy_name: cls
-        for cls in FAMILIES.values()
-        if cls.scipy_name and (hasattr(cls, "_from_scipy_params") or hasattr(cls, "_from_scipy_frozen"))
-    }
+    # Built from the registry on each call so a newly added family is picked
+    # up without touching this module: a family with a ``scipy_name`` declares
+    # the reverse mapping (``Family._from_scipy_frozen``), which the test of the
+    # family hooks checks.
+    return {cls.scipy_name: cls for cls in FAMILIES.values() if cls.scipy_name}
 
 
 def _scipy_name(frozen: Any) -> str:
@@ -38,28 +36,6 @@ def _scipy_name(frozen: Any) -> str:
             f"with its parameters, e.g. scipy.stats.{frozen.name}(...)"
         )
     raise ValueError(f"frozen: expected a frozen scipy.stats distribution, got {type(frozen).__name__}")
-
-
-def _shapes_loc_scale(frozen: Any) -> tuple[dict[str, Any], Any, Any]:
-    """Bind a frozen univariate distribution's arguments to (shapes, loc, scale)."""
-    dist = frozen.dist
-    shape_names = [s.strip() for s in (dist.shapes or "").split(",") if s.strip()]
-    names = shape_names + ["loc", "scale"]
-    if len(frozen.args) > len(names):
-        raise ValueError(f"frozen: scipy.stats.{dist.name} got {len(frozen.args)} positional arguments")
-    bound = dict(zip(names, frozen.args))
-    for key, val in frozen.kwds.items():
-        if key in bound:
-            raise ValueError(f"frozen: scipy.stats.{dist.name} got {key!r} twice")
-        bound[key] = val
-    missing = [n for n in shape_names if n not in bound]
-    if missing:
-        raise ValueError(f"frozen: scipy.stats.{dist.name} is missing shape parameter(s) {', '.join(missing)}")
-    unknown = set(bound) - set(names)
-    if unknown:
-        raise ValueError(f"frozen: scipy.stats.{dist.name} got unknown argument(s) {', '.join(sorted(unknown))}")
-    shapes = {n: bound[n] for n in shape_names}
-    return shapes, bound.get("loc", 0.0), bound.get("scale", 1.0)
 
 
 def from_scipy(frozen: Any) -> Family:
@@ -102,9 +78,4 @@ def from_scipy(frozen: Any) -> Family:
         raise ValueError(
             f"frozen: scipy.stats.{name} has no anadiv family; supported: {', '.join(sorted(table))}"
         )
-    if hasattr(cls, "_from_scipy_frozen"):
-        params = cls._from_scipy_frozen(frozen)
-    else:
-        shapes, loc, scale = _shapes_loc_scale(frozen)
-        params = cls._from_scipy_params(shapes, loc, scale)
-    return cls(*params)
+    return cls(*cls._from_scipy_frozen(frozen))

@@ -18,7 +18,7 @@ d <= 2) or the Gaussian-mixture approximations and bounds in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -33,35 +33,9 @@ __all__ = ["Mixture", "WEIGHT_SUM_TOL", "gaussian_params"]
 
 
 # ---------------------------------------------------------------- Gaussians
-# Extract (mean vector, covariance matrix) from a Gaussian component, keyed by
-# the family's parameter names so any Gaussian-like family plugs in.
-def _normal_params(c: Family) -> tuple[np.ndarray, np.ndarray]:
-    mu, sigma = (np.asarray(v, dtype=float) for v in c.param_values)
-    return mu.reshape(1), (sigma**2).reshape(1, 1)
-
-
-def _mvn_params(c: Family) -> tuple[np.ndarray, np.ndarray]:
-    mean, cov = (np.asarray(v, dtype=float) for v in c.param_values)
-    return mean, cov
-
-
-def _diag_params(c: Family) -> tuple[np.ndarray, np.ndarray]:
-    mean, scale = (np.asarray(v, dtype=float) for v in c.param_values)
-    return mean, np.diag(scale**2)
-
-
-_GAUSSIAN_PARAMS: dict[tuple[str, ...], Callable[[Family], tuple[np.ndarray, np.ndarray]]] = {
-    ("mu", "sigma"): _normal_params,
-    ("mean", "cov"): _mvn_params,
-    ("mean", "scale"): _diag_params,
-}
-_GAUSSIAN_NAMES = {"normal", "multivariate_normal", "multivariatenormal", "mvn", "diagonal_normal", "diagonalnormal"}
-
-
 def _is_gaussian(c: Any) -> bool:
-    if not isinstance(c, Family) or c.name.replace(" ", "_") not in _GAUSSIAN_NAMES:
-        return False
-    return tuple(p.name for p in c.parameters) in _GAUSSIAN_PARAMS
+    # The family class says so (``is_gaussian``) and gives mean and covariance (``_np_gaussian``).
+    return isinstance(c, Family) and type(c).is_gaussian and type(c)._np_gaussian is not None
 
 
 def gaussian_params(c: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +50,7 @@ def gaussian_params(c: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     if not _is_gaussian(c):
         raise ValueError(f"component: {c!r} is not a Gaussian family")
-    return _GAUSSIAN_PARAMS[tuple(p.name for p in c.parameters)](c)
+    return type(c)._np_gaussian(*c.param_values)
 
 
 def _component_dim(c: Any, where: str) -> int:

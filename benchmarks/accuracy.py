@@ -172,24 +172,12 @@ def reference_function(d: Any, seconds: float = 5.0) -> Callable[..., Any]:
 
 # ------------------------------------------------------------------------ torch
 
-_TORCH_CTORS: dict[str, Callable[..., Any]] = {
-    "normal": lambda D, m, s: D.Normal(m, s),
-    "lognormal": lambda D, m, s: D.LogNormal(m, s),
-    "exponential": lambda D, r: D.Exponential(r),
-    "gamma": lambda D, a, r: D.Gamma(a, r),
-    "beta": lambda D, a, b: D.Beta(a, b),
-    "laplace": lambda D, m, s: D.Laplace(m, s),
-    "gumbel": lambda D, m, s: D.Gumbel(m, s),
-    "weibull": lambda D, k, s: D.Weibull(s, k),
-    "cauchy": lambda D, m, s: D.Cauchy(m, s),
-    "uniform": lambda D, lo, hi: D.Uniform(lo, hi),
-    "studentt": lambda D, df, m, s: D.StudentT(df, m, s),
-}
-
-
 def torch_function(kind: str, key: tuple[str, ...], nparams: tuple[int, ...]) -> Callable[..., Any] | None:
     """``torch.distributions`` KL/entropy in float64, or None (not installed / no pair)."""
-    if kind == "cross_entropy" or any(k not in _TORCH_CTORS for k in key):
+    import anadiv.families as fam
+
+    # Each family names its torch.distributions counterpart (``torch_name``, ``_torch_params``).
+    if kind == "cross_entropy" or any(fam.FAMILIES[k].torch_name is None for k in key):
         return None
     try:
         import torch
@@ -198,7 +186,9 @@ def torch_function(kind: str, key: tuple[str, ...], nparams: tuple[int, ...]) ->
         return None
 
     def make(name: str, vals: tuple[float, ...]) -> Any:
-        return _TORCH_CTORS[name](D, *[torch.tensor(float(v), dtype=torch.float64) for v in vals])
+        cls = fam.FAMILIES[name]
+        tensors = [torch.tensor(float(v), dtype=torch.float64) for v in vals]
+        return getattr(D, cls.torch_name)(**cls._torch_params(*tensors))
 
     def fn(*vals: float) -> float:
         p = make(key[0], vals[: nparams[0]])
@@ -208,8 +198,6 @@ def torch_function(kind: str, key: tuple[str, ...], nparams: tuple[int, ...]) ->
         return float(D.kl_divergence(p, q))
 
     try:
-        import anadiv.families as fam
-
         probe = [fam.FAMILIES[k].random_params(np.random.default_rng(0)) for k in key]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

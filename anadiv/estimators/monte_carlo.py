@@ -41,7 +41,7 @@ Methods (``method=``), each with an honest standard error:
     ``n = 16384``), and, up to dimension 10, the products :math:`z_i z_j`;
     their means come from each coordinate's Gaussian-mixture marginal. For
     other univariate families they are :math:`z` and :math:`z^2` (mean and
-    variance from a table; not available for Cauchy, or Student-t with
+    variance from the family's ``_np_mean_var``; not available for Cauchy, or Student-t with
     ``df <= 2``). The sample is split into ``batches`` (default 32) interleaved
     batches; each batch's coefficient is fitted on the *other* batches
     (cross-fitting, so each batch estimate is unbiased), and the interval is a
@@ -217,32 +217,17 @@ class _MC:
 
 # ------------------------------------------------ quadratic control variates
 def _moments_univariate(c: Family) -> tuple[float, float] | None:
-    fn = _MOMENTS.get(c.name)
+    """(mean, variance) of a scalar univariate family from its ``_np_mean_var`` hook; None if not finite."""
+    fn = type(c)._np_mean_var
     if fn is None:
         return None
-    return fn(*(float(np.asarray(v)) for v in c.param_values))
-
-
-def _gamma_fn(x: float) -> float:
-    return math.gamma(x)
-
-
-_MOMENTS: dict[str, Callable[..., tuple[float, float] | None]] = {
-    # name: (mean, variance) from constructor parameters; None if infinite.
-    "normal": lambda mu, s: (mu, s * s),
-    "exponential": lambda r: (1 / r, 1 / (r * r)),
-    "gamma": lambda a, b: (a / b, a / (b * b)),
-    "laplace": lambda loc, s: (loc, 2 * s * s),
-    "uniform": lambda lo, hi: ((lo + hi) / 2, (hi - lo) ** 2 / 12),
-    "beta": lambda a, b: (a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))),
-    "lognormal": lambda mu, s: (math.exp(mu + s * s / 2), math.expm1(s * s) * math.exp(2 * mu + s * s)),
-    "gumbel": lambda loc, s: (loc + 0.5772156649015329 * s, math.pi**2 / 6 * s * s),
-    "weibull": lambda k, lam: (
-        lam * _gamma_fn(1 + 1 / k),
-        lam * lam * (_gamma_fn(1 + 2 / k) - _gamma_fn(1 + 1 / k) ** 2),
-    ),
-    "studentt": lambda df, loc, s: (loc, s * s * df / (df - 2)) if df > 2 else None,
-}
+    mom = fn(*(float(np.asarray(v)) for v in c.param_values))
+    if mom is None:
+        return None
+    mean, var = float(mom[0]), float(mom[1])
+    if not (math.isfinite(mean) and math.isfinite(var)):
+        return None
+    return mean, var
 
 
 def _mean_cov(p: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -254,7 +239,15 @@ def _mean_cov(p: Any) -> tuple[np.ndarray, np.ndarray]:
             continue
         mom = _moments_univariate(c) if getattr(c, "event_ndim", 0) == 0 else None
         if mom is None:
-            raise ValueError(f"method: 'control' needs P's mean and variance in closed form; not available for {c!r}")
+            why = (
+                "its class declares no mean (_np_mean_var is None)"
+                if type(c)._np_mean_var is None
+                else "they are not finite for these parameters"
+            )
+            raise ValueError(
+                f"method: 'control' needs P's mean and variance in closed form; not available for {c!r} ({why}); "
+                "use method='mc' or method='qmc'"
+            )
         parts.append((w, np.array([mom[0]]), np.array([[mom[1]]])))
     w = np.array([t[0] for t in parts])
     means = np.stack([t[1] for t in parts])
@@ -292,7 +285,7 @@ class _Features:
     standardised coordinate (each coordinate's marginal is a Gaussian mixture,
     whose raw moments are sums of binomial terms) and, up to dimension 10, the
     products z_i z_j. Other univariate P: z and z^2 (mean and variance from a
-    closed-form table).
+    family's ``_np_mean_var`` hook).
     """
 
     def __init__(self, p: Any, n: int) -> None:
@@ -405,45 +398,20 @@ class _Control:
 
 
 # ----------------------------------------------------- randomized QMC
-def _ppf_registry() -> dict[str, Callable[..., np.ndarray]]:
-    from scipy import special as sc
-
-    def laplace(u: np.ndarray, loc: float, s: float) -> np.ndarray:
-        t = u - 0.5
-        return loc - s * np.sign(t) * np.log1p(-2.0 * np.abs(t))
-
-    return {
-        "normal": lambda u, mu, s: mu + s * sc.ndtri(u),
-        "exponential": lambda u, r: -np.log1p(-u) / r,
-        "gamma": lambda u, a, b: sc.gammaincinv(a, u) / b,
-        "laplace": laplace,
-        "uniform": lambda u, lo, hi: lo + (hi - lo) * u,
-        "beta": lambda u, a, b: sc.betaincinv(a, b, u),
-        "lognormal": lambda u, mu, s: np.exp(mu + s * sc.ndtri(u)),
-        "cauchy": lambda u, loc, s: loc + s * np.tan(np.pi * (u - 0.5)),
-        "gumbel": lambda u, loc, s: loc - s * np.log(-np.log(u)),
-        "weibull": lambda u, k, lam: lam * (-np.log1p(-u)) ** (1.0 / k),
-        "studentt": lambda u, df, loc, s: loc + s * sc.stdtrit(df, u),
-    }
-
-
-_PPF: dict[str, Callable[..., np.ndarray]] | None = None
-
-
 def _component_transform(c: Family) -> tuple[int, Callable[[np.ndarray], np.ndarray]]:
     """(number of uniforms, map from uniforms (m, k) to samples) for one component."""
-    global _PPF
     if _is_gaussian(c) and getattr(c, "event_ndim", 0) == 1:
         from scipy.special import ndtri
 
         mean, cov = gaussian_params(c)
         chol = np.linalg.cholesky(cov)
         return mean.shape[0], lambda u: mean + ndtri(u) @ chol.T
-    if _PPF is None:
-        _PPF = _ppf_registry()
-    fn = _PPF.get(c.name) if getattr(c, "event_ndim", 0) == 0 else None
+    fn = type(c)._np_quantile if getattr(c, "event_ndim", 0) == 0 else None
     if fn is None:
-        raise ValueError(f"method: 'qmc' needs an inverse CDF; none is available for {c!r} (use method='mc')")
+        raise ValueError(
+            f"method: 'qmc' needs an inverse CDF; {type(c).__name__} declares no quantile function "
+            f"(its _np_quantile is None), so none is available for {c!r} (use method='mc')"
+        )
     params = tuple(float(np.asarray(v)) for v in c.param_values)
     return 1, lambda u: fn(u[:, 0], *params)
 

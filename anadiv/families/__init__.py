@@ -1,4 +1,11 @@
-"""Distribution families: one module each, registered in :data:`FAMILIES`."""
+"""Distribution families: one module each, registered in :data:`FAMILIES`.
+
+Every public module of this package is imported below (:func:`_import_family_modules`),
+so adding a family is adding its file: the class registers itself in
+:data:`FAMILIES` when its module is imported and is exported here (and from
+``anadiv``) under its class name. The explicit imports of the built-in
+families only keep their names visible to static tools.
+"""
 
 from __future__ import annotations
 
@@ -35,3 +42,26 @@ __all__ = [
     "MultivariateNormal",
     "DiagonalNormal",
 ]
+
+
+def _import_family_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in list(vars(module).values()):
+            if (
+                isinstance(value, type)
+                and issubclass(value, Family)
+                and value.name
+                and value.__module__ == module.__name__
+                and value.__name__ not in __all__
+            ):
+                globals()[value.__name__] = value
+                __all__.append(value.__name__)
+
+
+_import_family_modules()

@@ -8,7 +8,13 @@ A family module declares, in one place:
 * its support and the points where the density is not smooth (used to split
   quadrature),
 * its symbolic log-density and support (sympy, imported only inside the
-  ``sym_*`` class methods).
+  ``sym_*`` class methods),
+* what the rest of anadiv needs to know about it, as hooks with generic
+  fallbacks here (see "Hooks" in :class:`Family`): its representation and
+  derivation routes for the expectation engine, its quantile function and
+  mean/variance (the estimators), its scipy and torch counterparts, whether
+  it is Gaussian, and, for exponential families, its natural parameters,
+  sufficient statistics and log-normalizer.
 
 Subclasses register themselves in :data:`FAMILIES` by their ``name``.
 """
@@ -16,7 +22,7 @@ Subclasses register themselves in :data:`FAMILIES` by their ``name``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
@@ -104,6 +110,110 @@ class Family:
     #: Every parameter that moves with a shift of the variable, when that is not
     #: one location (a Uniform's ``low`` and ``high``); defaults to ``(location,)``.
     shifted: ClassVar[tuple[str, ...] | None] = None
+
+    # ------------------------------------------------------------------ hooks
+    # Facts about the family that the engine, the estimators, quadrature,
+    # interop and the generated tests read from the class. A hook that a family
+    # cannot provide is set to ``None`` in its class body: an explicit "there is
+    # none", which :meth:`undeclared_hooks` tells apart from a forgotten hook.
+
+    #: Quantile function ``_np_quantile(u, *params)`` (numpy, broadcasting), the
+    #: inverse of the cdf on (0, 1); ``None`` where there is none in closed form.
+    _np_quantile: ClassVar[Callable[..., np.ndarray] | None] = None
+    #: ``_np_mean_var(*params) -> (mean, variance)`` (numpy; a vector family gives
+    #: the mean vector and covariance matrix), returning ``None`` where the
+    #: variance is infinite for these parameters; ``None`` (the attribute) where
+    #: the mean never exists.
+    _np_mean_var: ClassVar[Callable[..., tuple[Any, Any] | None] | None] = None
+    #: ``_scipy_frozen(*params)``: the equal frozen ``scipy.stats`` distribution
+    #: (scipy imported inside); ``None`` where scipy has none.
+    _scipy_frozen: ClassVar[Callable[..., Any] | None] = None
+    #: Name of the equal ``torch.distributions`` class (``"Normal"``) and
+    #: ``_torch_params(*params) -> dict`` its keyword arguments; ``None``: torch has none.
+    torch_name: ClassVar[str | None] = None
+    _torch_params: ClassVar[Callable[..., dict[str, Any]] | None] = None
+    #: A Gaussian family: ``_np_gaussian(*params) -> (mean vector, covariance
+    #: matrix)`` for unbatched parameters. Mixtures, control variates, QMC and
+    #: the Gaussian-mixture code use the exact Gaussian algebra for such components.
+    is_gaussian: ClassVar[bool] = False
+    _np_gaussian: ClassVar[Callable[..., tuple[np.ndarray, np.ndarray]] | None] = None
+    #: An exponential family: ``sym_natural_params``, ``sym_sufficient_statistics``,
+    #: ``sym_log_normalizer`` and ``sym_log_base_measure`` are declared.
+    exponential_family: ClassVar[bool] = False
+    #: How the expectation engine derives ``E_P[g(X)]`` per basis-term kind
+    #: (``"pow"``, ``"logpow"``, ``"exp"``, ``"abs"``, ``"logquad"``, ``"log1m"``): a route
+    #: name of :data:`anadiv.symbolic.expectations.ROUTE_FUNCTIONS` (``"mgf"``,
+    #: ``"mellin"``, ``"direct"``, ...) or a callable ``route(cls, term) -> Moment``.
+    #: ``None``: the generic routes (direct integration against the density,
+    #: ``E|X - c|`` from the partial integral).
+    expectation_routes: ClassVar[Mapping[str, Any] | None] = None
+
+    #: Hooks every family must declare (implemented, or set to ``None`` for "none").
+    DECLARED_HOOKS: ClassVar[tuple[str, ...]] = ("_np_quantile", "_np_mean_var", "_scipy_frozen", "torch_name")
+    #: Methods every family must implement (no fallback exists).
+    REQUIRED_HOOKS: ClassVar[tuple[str, ...]] = ("_np_logpdf", "_np_sample", "_np_support", "sym_logpdf", "sym_support")
+    _EXPONENTIAL_FAMILY_HOOKS: ClassVar[tuple[str, ...]] = (
+        "sym_natural_params", "sym_sufficient_statistics", "sym_log_normalizer", "sym_log_base_measure",
+    )
+
+    @classmethod
+    def _declares(cls, hook: str) -> bool:
+        """Whether a subclass (not the base) sets ``hook``, to a value or to ``None``."""
+        for klass in cls.__mro__:
+            if klass is Family:
+                return False
+            if hook in vars(klass):
+                return True
+        return False
+
+    @classmethod
+    def undeclared_hooks(cls) -> list[str]:
+        """Hooks this family should declare and does not, each with what it is for.
+
+        Empty for a complete family; the generated tests iterate over
+        :data:`FAMILIES` and fail with this list.
+
+        Returns
+        -------
+        list of str
+            ``"<hook>: <what needs it>"`` for each missing hook.
+
+        Examples
+        --------
+        >>> from anadiv import Normal
+        >>> Normal.undeclared_hooks()
+        []
+        """
+        missing = []
+        needs = {
+            "_np_logpdf": "the numeric log-density",
+            "_np_sample": "the sampler",
+            "_np_support": "the numeric support",
+            "sym_logpdf": "the symbolic log-density (the engine)",
+            "sym_support": "the symbolic support (the engine)",
+            "_np_quantile": "the quantile function for method='qmc' (or None: there is none)",
+            "_np_mean_var": "mean and variance for method='control' (or None: the mean does not exist)",
+            "_scipy_frozen": "the scipy.stats counterpart the tests compare with (or None: scipy has none)",
+            "torch_name": "the torch.distributions counterpart (or None: torch has none)",
+        }
+        for hook in cls.REQUIRED_HOOKS + cls.DECLARED_HOOKS:
+            if not cls._declares(hook):
+                missing.append(f"{hook}: {needs[hook]}")
+        if not cls.name:
+            missing.append("name: the registry key")
+        if not cls.parameters:
+            missing.append("parameters: the Param specs")
+        if cls.scipy_name and not (cls._declares("_from_scipy_params") or cls._declares("_from_scipy_frozen")):
+            missing.append("_from_scipy_params: the reverse of _scipy_frozen that from_scipy uses (scipy_name is set)")
+        if cls.torch_name and not cls._declares("_torch_params"):
+            missing.append("_torch_params: torch's keyword arguments (torch_name is set)")
+        if cls.is_gaussian and not cls._declares("_np_gaussian"):
+            missing.append("_np_gaussian: mean vector and covariance (is_gaussian is set)")
+        if cls.exponential_family:
+            for hook in cls._EXPONENTIAL_FAMILY_HOOKS:
+                if not cls._declares(hook):
+                    missing.append(f"{hook}: exponential_family is set")
+        return missing
 
     @classmethod
     def shifted_parameters(cls) -> tuple[str, ...]:
@@ -283,6 +393,116 @@ class Family:
         self._require_numeric("breakpoints")
         return self._np_breakpoints(*self.param_values)
 
+    def quantile(self, u: Any) -> np.ndarray:
+        r"""Quantile function (inverse cdf) :math:`F^{-1}(u)` for ``u`` in (0, 1), broadcasting.
+
+        Parameters
+        ----------
+        u : array_like
+            Probabilities in (0, 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            The points :math:`x` with :math:`P(X \le x) = u`.
+
+        Raises
+        ------
+        NotImplementedError
+            When the family has no quantile function in closed form
+            (``_np_quantile`` is ``None``).
+        ValueError
+            ``u: ...`` when ``u`` has values outside [0, 1].
+
+        Examples
+        --------
+        >>> from anadiv import Exponential
+        >>> float(Exponential(2.0).quantile(0.5))  # doctest: +ELLIPSIS
+        0.3465...
+        """
+        self._require_numeric("quantile")
+        fn = type(self)._np_quantile
+        if fn is None:
+            raise NotImplementedError(f"{type(self).__name__} has no quantile function (its _np_quantile is None)")
+        u = as_float_array(u, "u")
+        if np.any((u < 0) | (u > 1)):
+            raise ValueError("u: probabilities must lie in [0, 1]")
+        with np.errstate(divide="ignore"):
+            return fn(u, *self.param_values)
+
+    def mean_variance(self) -> tuple[np.ndarray, np.ndarray] | None:
+        r"""Mean and variance :math:`(E[X], \operatorname{Var}[X])` in closed form.
+
+        A vector family gives the mean vector and the covariance matrix.
+
+        Returns
+        -------
+        tuple of numpy.ndarray, or None
+            ``None`` when the variance is infinite for these parameters
+            (a Student t with ``df <= 2``).
+
+        Raises
+        ------
+        NotImplementedError
+            When the mean never exists (Cauchy: ``_np_mean_var`` is ``None``).
+
+        Examples
+        --------
+        >>> from anadiv import Gamma
+        >>> [float(v) for v in Gamma(3.0, 2.0).mean_variance()]
+        [1.5, 0.75]
+        """
+        self._require_numeric("mean_variance")
+        fn = type(self)._np_mean_var
+        if fn is None:
+            raise NotImplementedError(f"{type(self).__name__} has no mean (its _np_mean_var is None)")
+        return fn(*self.param_values)
+
+    def to_scipy(self) -> Any:
+        """The equal frozen ``scipy.stats`` distribution (the reverse of :func:`anadiv.from_scipy`).
+
+        Raises
+        ------
+        NotImplementedError
+            When scipy has no counterpart (``_scipy_frozen`` is ``None``).
+
+        Examples
+        --------
+        >>> from anadiv import Gamma
+        >>> float(Gamma(2.0, 4.0).to_scipy().mean())
+        0.5
+        """
+        self._require_numeric("to_scipy")
+        fn = type(self)._scipy_frozen
+        if fn is None:
+            raise NotImplementedError(f"{type(self).__name__} has no scipy.stats counterpart")
+        return fn(*self.param_values)
+
+    def to_torch(self) -> Any:
+        """The equal ``torch.distributions`` object, with float64 tensor parameters (imports torch).
+
+        Raises
+        ------
+        NotImplementedError
+            When torch has no counterpart (``torch_name`` is ``None``).
+
+        Examples
+        --------
+        >>> from anadiv import Normal
+        >>> Normal(0.0, 2.0).to_torch()  # doctest: +SKIP
+        Normal(loc: 0.0, scale: 2.0)
+        """
+        self._require_numeric("to_torch")
+        cls = type(self)
+        if cls.torch_name is None or cls._torch_params is None:
+            raise NotImplementedError(f"{cls.__name__} has no torch.distributions counterpart")
+        import torch
+        import torch.distributions
+
+        # copies: torch refuses read-only arrays (a validated covariance is one)
+        tensors = [torch.from_numpy(np.array(v, dtype=np.float64)) for v in self.param_values]
+        return getattr(torch.distributions, cls.torch_name)(**cls._torch_params(*tensors))
+
     def _require_numeric(self, what: str) -> None:
         if self.symbolic:
             raise TypeError(f"{what} needs numeric parameters; {self!r} is symbolic")
@@ -338,3 +558,53 @@ class Family:
     def sym_support(cls, *params: Any) -> Any:
         """Symbolic support as a sympy ``Interval``."""
         raise NotImplementedError
+
+    # ------------------------------------------------- symbolic: the engine
+    @classmethod
+    def sym_representation(cls) -> Any:
+        """``X = transform(Y)`` with ``Y`` of a simple base density, for the expectation engine.
+
+        Returns an :class:`anadiv.symbolic.expectations.Representation`, or
+        ``None`` (this default): the engine then integrates against
+        ``exp(sym_logpdf)`` over ``sym_support`` directly.
+        """
+        return None
+
+    # ------------------------------------------ symbolic: exponential families
+    # log p(x) = eta(theta) . T(x) - A(eta) + log h(x)
+    @classmethod
+    def sym_natural_params(cls, *params: Any) -> tuple[Any, ...]:
+        """Natural parameters ``eta(theta)`` (exponential families)."""
+        raise NotImplementedError(f"{cls.__name__} declares no exponential-family form")
+
+    @classmethod
+    def sym_sufficient_statistics(cls, x: Any) -> tuple[Any, ...]:
+        """Sufficient statistics ``T(x)``, in the order of :meth:`sym_natural_params`."""
+        raise NotImplementedError(f"{cls.__name__} declares no exponential-family form")
+
+    @classmethod
+    def sym_log_normalizer(cls, *eta: Any) -> Any:
+        """Log-normalizer ``A(eta)`` as a function of the natural parameters."""
+        raise NotImplementedError(f"{cls.__name__} declares no exponential-family form")
+
+    @classmethod
+    def sym_log_base_measure(cls, x: Any) -> Any:
+        """``log h(x)``, the part of the log-density free of the parameters."""
+        raise NotImplementedError(f"{cls.__name__} declares no exponential-family form")
+
+    # ------------------------------------------------------------------ scipy
+    @classmethod
+    def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
+        """Parameters from a univariate scipy distribution's shapes, ``loc`` and ``scale``."""
+        raise NotImplementedError(f"{cls.__name__} has no converter from scipy.stats")
+
+    @classmethod
+    def _from_scipy_frozen(cls, frozen: Any) -> tuple[Any, ...]:
+        """Parameters equal to a frozen scipy distribution (the reverse of ``_scipy_frozen``).
+
+        Univariate families only declare :meth:`_from_scipy_params`; this
+        binds scipy's positional and keyword arguments for them.
+        """
+        from ._scipy import shapes_loc_scale
+
+        return cls._from_scipy_params(*shapes_loc_scale(frozen))

@@ -81,6 +81,31 @@ class Beta(Family):
         require_unit_scale(scale, "beta")
         return (shapes["a"], shapes["b"])
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Beta"
+    exponential_family = True
+    expectation_routes = {"pow": "mellin", "logpow": "mellin", "log1m": "mellin", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        from scipy.special import betaincinv
+
+        return betaincinv(a, b, u)
+
+    @staticmethod
+    def _np_mean_var(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
+
+    @staticmethod
+    def _scipy_frozen(a: np.ndarray, b: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.beta(a, b)
+
+    @staticmethod
+    def _torch_params(a: Any, b: Any) -> dict[str, Any]:
+        return {"concentration1": a, "concentration0": b}
+
     @classmethod
     def sym_logpdf(cls, x: Any, a: Any, b: Any) -> Any:
         import sympy
@@ -93,3 +118,40 @@ class Beta(Family):
         import sympy
 
         return sympy.Interval(0, 1)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation
+
+        return Representation(
+            lambda y, a, b: [(0, 1, y ** (a - 1) * (1 - y) ** (b - 1) / sympy.beta(a, b))],
+            lambda y, a, b: y,
+            lambda x, a, b: x,
+            True,
+            "X with density x**(a-1)*(1-x)**(b-1)/B(a, b)",
+        )
+
+    # exponential family: eta = (a - 1, b - 1), T(x) = (log x, log(1 - x))
+    @classmethod
+    def sym_natural_params(cls, a: Any, b: Any) -> tuple[Any, ...]:
+        return (a - 1, b - 1)
+
+    @classmethod
+    def sym_sufficient_statistics(cls, x: Any) -> tuple[Any, ...]:
+        import sympy
+
+        return (sympy.log(x), sympy.log(1 - x))
+
+    @classmethod
+    def sym_log_normalizer(cls, eta1: Any, eta2: Any) -> Any:
+        import sympy
+
+        return sympy.loggamma(eta1 + 1) + sympy.loggamma(eta2 + 1) - sympy.loggamma(eta1 + eta2 + 2)
+
+    @classmethod
+    def sym_log_base_measure(cls, x: Any) -> Any:
+        import sympy
+
+        return sympy.Integer(0)

@@ -67,6 +67,26 @@ class Cauchy(Family):
     def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
         return (loc, scale)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Cauchy"
+    expectation_routes = {"pow": "tail", "exp": "tail", "abs": "tail", "logquad": "poisson"}
+    # The mean does not exist: control variates cannot centre on it.
+    _np_mean_var = None
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        return loc + scale * np.tan(np.pi * (u - 0.5))
+
+    @staticmethod
+    def _scipy_frozen(loc: np.ndarray, scale: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.cauchy(loc, scale)
+
+    @staticmethod
+    def _torch_params(loc: Any, scale: Any) -> dict[str, Any]:
+        return {"loc": loc, "scale": scale}
+
     @classmethod
     def sym_logpdf(cls, x: Any, loc: Any, scale: Any) -> Any:
         import sympy
@@ -78,3 +98,18 @@ class Cauchy(Family):
         import sympy
 
         return sympy.Interval(-sympy.oo, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation
+
+        return Representation(
+            lambda y, m, s: [(-sympy.oo, sympy.oo, 1 / (sympy.pi * (1 + y**2)))],
+            lambda y, m, s: m + s * y,
+            lambda x, m, s: (x - m) / s,
+            True,
+            "X = loc + scale*Y, Y standard Cauchy",
+            lambda m, s: (m, s),
+        )

@@ -132,6 +132,30 @@ class DiagonalNormal(Family):
         shape = np.broadcast_shapes(np.shape(mean), np.shape(scale))
         return np.full(shape, -np.inf), np.full(shape, np.inf)
 
+    # ------------------------------------------------------------------ hooks
+    # torch's counterpart is Independent(Normal(mean, scale), 1), not one class.
+    torch_name = None
+    is_gaussian = True
+    # QMC maps uniforms through the diagonal factor (a Gaussian), not a quantile.
+    _np_quantile = None
+
+    @staticmethod
+    def _np_mean_var(mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        shape = np.broadcast_shapes(np.shape(mean), np.shape(scale))
+        scale = np.broadcast_to(scale, shape)
+        return np.broadcast_to(mean, shape), scale[..., :, None] ** 2 * np.eye(shape[-1])
+
+    @staticmethod
+    def _np_gaussian(mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, scale = (np.asarray(v, dtype=float) for v in (mean, scale))
+        return mean, np.diag(scale**2)
+
+    @staticmethod
+    def _scipy_frozen(mean: np.ndarray, scale: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.multivariate_normal(mean, np.diag(scale**2))
+
     @classmethod
     def random_params(cls, rng: np.random.Generator, dim: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """Random mean and scale vectors of length ``dim`` from the typical ranges."""

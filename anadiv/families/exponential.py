@@ -51,6 +51,29 @@ class Exponential(Family):
         require_zero_loc(loc, "expon")
         return (1.0 / np.asarray(scale, dtype=float),)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Exponential"
+    exponential_family = True
+    expectation_routes = {"pow": "mellin", "logpow": "mellin", "exp": "direct", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        return -np.log1p(-u) / rate
+
+    @staticmethod
+    def _np_mean_var(rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return 1 / rate, 1 / (rate * rate)
+
+    @staticmethod
+    def _scipy_frozen(rate: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.expon(scale=1 / rate)
+
+    @staticmethod
+    def _torch_params(rate: Any) -> dict[str, Any]:
+        return {"rate": rate}
+
     @classmethod
     def sym_logpdf(cls, x: Any, rate: Any) -> Any:
         import sympy
@@ -62,3 +85,38 @@ class Exponential(Family):
         import sympy
 
         return sympy.Interval(0, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation, exp1_density
+
+        return Representation(
+            lambda y, r: [(0, sympy.oo, exp1_density(y))],
+            lambda y, r: y / r,
+            lambda x, r: r * x,
+            True,
+            "X = E/rate, E ~ Exp(1)",
+        )
+
+    # exponential family: eta = -rate, T(x) = x
+    @classmethod
+    def sym_natural_params(cls, rate: Any) -> tuple[Any, ...]:
+        return (-rate,)
+
+    @classmethod
+    def sym_sufficient_statistics(cls, x: Any) -> tuple[Any, ...]:
+        return (x,)
+
+    @classmethod
+    def sym_log_normalizer(cls, eta: Any) -> Any:
+        import sympy
+
+        return -sympy.log(-eta)
+
+    @classmethod
+    def sym_log_base_measure(cls, x: Any) -> Any:
+        import sympy
+
+        return sympy.Integer(0)

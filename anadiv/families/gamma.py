@@ -76,6 +76,31 @@ class Gamma(Family):
         require_zero_loc(loc, "gamma")
         return (shapes["a"], 1.0 / np.asarray(scale, dtype=float))
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Gamma"
+    exponential_family = True
+    expectation_routes = {"pow": "mellin", "logpow": "mellin", "exp": "direct", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, shape: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        from scipy.special import gammaincinv
+
+        return gammaincinv(shape, u) / rate
+
+    @staticmethod
+    def _np_mean_var(shape: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return shape / rate, shape / (rate * rate)
+
+    @staticmethod
+    def _scipy_frozen(shape: np.ndarray, rate: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.gamma(shape, scale=1 / rate)
+
+    @staticmethod
+    def _torch_params(shape: Any, rate: Any) -> dict[str, Any]:
+        return {"concentration": shape, "rate": rate}
+
     @classmethod
     def sym_logpdf(cls, x: Any, shape: Any, rate: Any) -> Any:
         import sympy
@@ -88,3 +113,39 @@ class Gamma(Family):
 
         return sympy.Interval(0, sympy.oo)
 
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation
+
+        return Representation(
+            lambda y, a, r: [(0, sympy.oo, y ** (a - 1) * sympy.exp(-y) / sympy.gamma(a))],
+            lambda y, a, r: y / r,
+            lambda x, a, r: r * x,
+            True,
+            "X = G/rate, G ~ Gamma(shape, 1)",
+        )
+
+    # exponential family: eta = (shape - 1, -rate), T(x) = (log x, x)
+    @classmethod
+    def sym_natural_params(cls, shape: Any, rate: Any) -> tuple[Any, ...]:
+        return (shape - 1, -rate)
+
+    @classmethod
+    def sym_sufficient_statistics(cls, x: Any) -> tuple[Any, ...]:
+        import sympy
+
+        return (sympy.log(x), x)
+
+    @classmethod
+    def sym_log_normalizer(cls, eta1: Any, eta2: Any) -> Any:
+        import sympy
+
+        return sympy.loggamma(eta1 + 1) - (eta1 + 1) * sympy.log(-eta2)
+
+    @classmethod
+    def sym_log_base_measure(cls, x: Any) -> Any:
+        import sympy
+
+        return sympy.Integer(0)

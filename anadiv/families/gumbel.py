@@ -69,6 +69,28 @@ class Gumbel(Family):
     def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
         return (loc, scale)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Gumbel"
+    expectation_routes = {"pow": "mgf", "exp": "mgf", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        return loc - scale * np.log(-np.log(u))
+
+    @staticmethod
+    def _np_mean_var(loc: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return loc + np.euler_gamma * scale, np.pi**2 / 6 * scale * scale
+
+    @staticmethod
+    def _scipy_frozen(loc: np.ndarray, scale: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.gumbel_r(loc, scale)
+
+    @staticmethod
+    def _torch_params(loc: Any, scale: Any) -> dict[str, Any]:
+        return {"loc": loc, "scale": scale}
+
     @classmethod
     def sym_logpdf(cls, x: Any, loc: Any, scale: Any) -> Any:
         import sympy
@@ -81,3 +103,17 @@ class Gumbel(Family):
         import sympy
 
         return sympy.Interval(-sympy.oo, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation, exp1_density
+
+        return Representation(
+            lambda y, m, s: [(0, sympy.oo, exp1_density(y))],
+            lambda y, m, s: m - s * sympy.log(y),
+            lambda x, m, s: sympy.exp(-(x - m) / s),
+            False,
+            "X = loc - scale*log(E), E ~ Exp(1)",
+        )

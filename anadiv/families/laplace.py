@@ -64,6 +64,29 @@ class Laplace(Family):
     def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
         return (loc, scale)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Laplace"
+    expectation_routes = {"pow": "mgf", "exp": "mgf", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        t = u - 0.5
+        return loc - scale * np.sign(t) * np.log1p(-2.0 * np.abs(t))
+
+    @staticmethod
+    def _np_mean_var(loc: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return loc, 2 * scale * scale
+
+    @staticmethod
+    def _scipy_frozen(loc: np.ndarray, scale: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.laplace(loc, scale)
+
+    @staticmethod
+    def _torch_params(loc: Any, scale: Any) -> dict[str, Any]:
+        return {"loc": loc, "scale": scale}
+
     @classmethod
     def sym_logpdf(cls, x: Any, loc: Any, scale: Any) -> Any:
         import sympy
@@ -75,3 +98,18 @@ class Laplace(Family):
         import sympy
 
         return sympy.Interval(-sympy.oo, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation
+
+        return Representation(
+            lambda y, m, b: [(-sympy.oo, 0, sympy.exp(y) / 2), (0, sympy.oo, sympy.exp(-y) / 2)],
+            lambda y, m, b: m + b * y,
+            lambda x, m, b: (x - m) / b,
+            True,
+            "X = loc + scale*Y, Y with density exp(-|y|)/2",
+            lambda m, b: (m, b),
+        )

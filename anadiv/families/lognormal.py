@@ -78,6 +78,32 @@ class LogNormal(Family):
         require_zero_loc(loc, "lognorm")
         return (np.log(np.asarray(scale, dtype=float)), shapes["s"])
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "LogNormal"
+    exponential_family = True
+    expectation_routes = {"pow": "mellin", "logpow": "mellin", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri
+
+        return np.exp(mu + sigma * ndtri(u))
+
+    @staticmethod
+    def _np_mean_var(mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s2 = sigma * sigma
+        return np.exp(mu + s2 / 2), np.expm1(s2) * np.exp(2 * mu + s2)
+
+    @staticmethod
+    def _scipy_frozen(mu: np.ndarray, sigma: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.lognorm(sigma, scale=np.exp(mu))
+
+    @staticmethod
+    def _torch_params(mu: Any, sigma: Any) -> dict[str, Any]:
+        return {"loc": mu, "scale": sigma}
+
     @classmethod
     def sym_logpdf(cls, x: Any, mu: Any, sigma: Any) -> Any:
         import sympy
@@ -94,3 +120,40 @@ class LogNormal(Family):
         import sympy
 
         return sympy.Interval(0, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation, std_normal_density
+
+        return Representation(
+            lambda y, mu, s: [(-sympy.oo, sympy.oo, std_normal_density(y))],
+            lambda y, mu, s: sympy.exp(mu + s * y),
+            lambda x, mu, s: (sympy.log(x) - mu) / s,
+            True,
+            "X = exp(mu + sigma*Z), Z ~ N(0, 1)",
+        )
+
+    # exponential family: eta = (mu/sigma^2, -1/(2 sigma^2)), T(x) = (log x, log(x)^2)
+    @classmethod
+    def sym_natural_params(cls, mu: Any, sigma: Any) -> tuple[Any, ...]:
+        return (mu / sigma**2, -1 / (2 * sigma**2))
+
+    @classmethod
+    def sym_sufficient_statistics(cls, x: Any) -> tuple[Any, ...]:
+        import sympy
+
+        return (sympy.log(x), sympy.log(x) ** 2)
+
+    @classmethod
+    def sym_log_normalizer(cls, eta1: Any, eta2: Any) -> Any:
+        import sympy
+
+        return -(eta1**2) / (4 * eta2) - sympy.log(-2 * eta2) / 2
+
+    @classmethod
+    def sym_log_base_measure(cls, x: Any) -> Any:
+        import sympy
+
+        return -sympy.log(x) - sympy.log(2 * sympy.pi) / 2

@@ -223,6 +223,30 @@ class MultivariateNormal(Family):
         cov = (q * eig) @ q.T
         return mean, 0.5 * (cov + cov.T)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "MultivariateNormal"
+    is_gaussian = True
+    # QMC maps uniforms through the Cholesky factor (a Gaussian), not a quantile.
+    _np_quantile = None
+
+    @staticmethod
+    def _np_mean_var(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return mean, cov
+
+    @staticmethod
+    def _np_gaussian(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(mean, dtype=float), np.asarray(cov, dtype=float)
+
+    @staticmethod
+    def _scipy_frozen(mean: np.ndarray, cov: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.multivariate_normal(mean, cov)
+
+    @staticmethod
+    def _torch_params(mean: Any, cov: Any) -> dict[str, Any]:
+        return {"loc": mean, "covariance_matrix": cov}
+
     @classmethod
     def _from_scipy_frozen(cls, frozen: Any) -> tuple[Any, ...]:
         return (np.asarray(frozen.mean, dtype=float), np.asarray(frozen.cov, dtype=float))

@@ -61,6 +61,37 @@ class Normal(Family):
     def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
         return (loc, scale)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Normal"
+    is_gaussian = True
+    exponential_family = True
+    expectation_routes = {"pow": "mgf", "exp": "mgf", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri
+
+        return mu + sigma * ndtri(u)
+
+    @staticmethod
+    def _np_mean_var(mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return mu, sigma * sigma
+
+    @staticmethod
+    def _np_gaussian(mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mu, sigma = (np.asarray(v, dtype=float) for v in (mu, sigma))
+        return mu.reshape(1), (sigma**2).reshape(1, 1)
+
+    @staticmethod
+    def _scipy_frozen(mu: np.ndarray, sigma: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.norm(mu, sigma)
+
+    @staticmethod
+    def _torch_params(mu: Any, sigma: Any) -> dict[str, Any]:
+        return {"loc": mu, "scale": sigma}
+
     @classmethod
     def sym_logpdf(cls, x: Any, mu: Any, sigma: Any) -> Any:
         import sympy
@@ -72,3 +103,39 @@ class Normal(Family):
         import sympy
 
         return sympy.Interval(-sympy.oo, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation, std_normal_density
+
+        return Representation(
+            lambda y, mu, s: [(-sympy.oo, sympy.oo, std_normal_density(y))],
+            lambda y, mu, s: mu + s * y,
+            lambda x, mu, s: (x - mu) / s,
+            True,
+            "X = mu + sigma*Z, Z ~ N(0, 1)",
+            lambda mu, s: (mu, s),
+        )
+
+    # exponential family: eta = (mu/sigma^2, -1/(2 sigma^2)), T(x) = (x, x^2)
+    @classmethod
+    def sym_natural_params(cls, mu: Any, sigma: Any) -> tuple[Any, ...]:
+        return (mu / sigma**2, -1 / (2 * sigma**2))
+
+    @classmethod
+    def sym_sufficient_statistics(cls, x: Any) -> tuple[Any, ...]:
+        return (x, x**2)
+
+    @classmethod
+    def sym_log_normalizer(cls, eta1: Any, eta2: Any) -> Any:
+        import sympy
+
+        return -(eta1**2) / (4 * eta2) - sympy.log(-2 * eta2) / 2
+
+    @classmethod
+    def sym_log_base_measure(cls, x: Any) -> Any:
+        import sympy
+
+        return -sympy.log(2 * sympy.pi) / 2

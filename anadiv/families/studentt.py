@@ -82,6 +82,35 @@ class StudentT(Family):
     def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
         return (shapes["df"], loc, scale)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "StudentT"
+    expectation_routes = {"pow": "tail_t", "exp": "tail", "abs": "tail", "logquad": "t_beta"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, df: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        from scipy.special import stdtrit
+
+        return loc + scale * stdtrit(df, u)
+
+    @staticmethod
+    def _np_mean_var(df: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # The mean exists for df > 1, the variance for df > 2.
+        shape = np.broadcast_shapes(np.shape(df), np.shape(loc), np.shape(scale))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(df > 1, loc, np.nan)
+            var = np.where(df > 2, scale * scale * df / (df - 2), np.inf)
+        return np.broadcast_to(mean, shape), np.broadcast_to(var, shape)
+
+    @staticmethod
+    def _scipy_frozen(df: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.t(df, loc, scale)
+
+    @staticmethod
+    def _torch_params(df: Any, loc: Any, scale: Any) -> dict[str, Any]:
+        return {"df": df, "loc": loc, "scale": scale}
+
     @classmethod
     def sym_logpdf(cls, x: Any, df: Any, loc: Any, scale: Any) -> Any:
         import sympy
@@ -100,3 +129,26 @@ class StudentT(Family):
         import sympy
 
         return sympy.Interval(-sympy.oo, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation
+
+        return Representation(
+            lambda y, nu, m, s: [
+                (
+                    -sympy.oo,
+                    sympy.oo,
+                    sympy.gamma((nu + 1) / 2)
+                    / (sympy.sqrt(nu * sympy.pi) * sympy.gamma(nu / 2))
+                    * (1 + y**2 / nu) ** (-(nu + 1) / 2),
+                )
+            ],
+            lambda y, nu, m, s: m + s * y,
+            lambda x, nu, m, s: (x - m) / s,
+            True,
+            "X = loc + scale*Y, Y ~ t(df)",
+            lambda nu, m, s: (m, s),
+        )

@@ -72,6 +72,35 @@ class Uniform(Family):
     def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
         return (loc, np.asarray(loc, dtype=float) + scale)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Uniform"
+    expectation_routes = {
+        "pow": "direct_interval",
+        "logpow": "direct_interval",
+        "exp": "direct_interval",
+        "logquad": "direct_interval",
+        "abs": "abs",
+        "log1m": "uniform_reflect",
+    }
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        return low + (high - low) * u
+
+    @staticmethod
+    def _np_mean_var(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (low + high) / 2, (high - low) ** 2 / 12
+
+    @staticmethod
+    def _scipy_frozen(low: np.ndarray, high: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.uniform(low, high - low)
+
+    @staticmethod
+    def _torch_params(low: Any, high: Any) -> dict[str, Any]:
+        return {"low": low, "high": high}
+
     @classmethod
     def sym_logpdf(cls, x: Any, low: Any, high: Any) -> Any:
         import sympy
@@ -83,3 +112,15 @@ class Uniform(Family):
         import sympy
 
         return sympy.Interval(low, high)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        from ..symbolic.expectations import Representation
+
+        return Representation(
+            lambda y, lo, hi: [(lo, hi, 1 / (hi - lo))],
+            lambda y, lo, hi: y,
+            lambda x, lo, hi: x,
+            True,
+            "X with density 1/(high - low) on [low, high]",
+        )

@@ -80,6 +80,31 @@ class Weibull(Family):
         require_zero_loc(loc, "weibull_min")
         return (shapes["c"], scale)
 
+    # ------------------------------------------------------------------ hooks
+    torch_name = "Weibull"
+    expectation_routes = {"pow": "mellin", "logpow": "mellin", "abs": "abs"}
+
+    @staticmethod
+    def _np_quantile(u: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        return scale * (-np.log1p(-u)) ** (1.0 / shape)
+
+    @staticmethod
+    def _np_mean_var(shape: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from scipy.special import gamma
+
+        g1 = gamma(1 + 1 / shape)
+        return scale * g1, scale * scale * (gamma(1 + 2 / shape) - g1**2)
+
+    @staticmethod
+    def _scipy_frozen(shape: np.ndarray, scale: np.ndarray) -> Any:
+        import scipy.stats
+
+        return scipy.stats.weibull_min(shape, scale=scale)
+
+    @staticmethod
+    def _torch_params(shape: Any, scale: Any) -> dict[str, Any]:
+        return {"scale": scale, "concentration": shape}
+
     @classmethod
     def sym_logpdf(cls, x: Any, shape: Any, scale: Any) -> Any:
         import sympy
@@ -96,3 +121,17 @@ class Weibull(Family):
         import sympy
 
         return sympy.Interval(0, sympy.oo)
+
+    @classmethod
+    def sym_representation(cls) -> Any:
+        import sympy
+
+        from ..symbolic.expectations import Representation, exp1_density
+
+        return Representation(
+            lambda y, k, lam: [(0, sympy.oo, exp1_density(y))],
+            lambda y, k, lam: lam * y ** (1 / k),
+            lambda x, k, lam: (x / lam) ** k,
+            True,
+            "X = scale*E**(1/shape), E ~ Exp(1)",
+        )

@@ -3,14 +3,18 @@
 For a family P and a basis term g (see :mod:`anadiv.symbolic.terms`), this
 module derives ``E_P[g(X)]`` together with the condition under which it is
 finite. Nothing here is a typed-in result: every value comes from one of
-these derivation routes, chosen per (family, kind) in :data:`ROUTES`.
+these derivation routes, chosen per (family, kind) by the family's class
+(``expectation_routes``, names from :data:`ROUTE_FUNCTIONS`; :data:`ROUTES`
+is the resulting table).
 
 * **Base integral.** Each family is written as ``X = phi(Y)`` with ``Y`` of a
-  simple density (:data:`REPRESENTATIONS`: ``Normal = mu + sigma*Z``,
+  simple density (its class's ``sym_representation``, collected in
+  :data:`REPRESENTATIONS`: ``Normal = mu + sigma*Z``,
   ``Gumbel = loc - scale*log(E)`` with ``E ~ Exp(1)``,
   ``Weibull = scale*E**(1/shape)``, ``LogNormal = exp(mu + sigma*Z)``, ...;
   the tests check each change of variables against the declared
-  log-density). Integrals against the base density are done by sympy, except
+  log-density; a family that declares none is integrated against its own
+  density). Integrals against the base density are done by sympy, except
   that integrands of the Euler forms ``y**p * exp(-r*y)`` and
   ``y**p * (1-y)**q`` are recognised and written as ``gamma``/``lowergamma``
   and ``beta``/``betainc_regularized`` (their definitions), which keeps every
@@ -38,6 +42,7 @@ these derivation routes, chosen per (family, kind) in :data:`ROUTES`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -119,101 +124,66 @@ class Representation:
         return self.loc_scale is not None
 
 
-def _std_normal(y: Any) -> Any:
+def std_normal_density(y: Any) -> Any:
+    """The standard normal density, a base density of several representations."""
     return sp.exp(-(y**2) / 2) / sp.sqrt(2 * sp.pi)
 
 
-def _exp1(y: Any) -> Any:
+def exp1_density(y: Any) -> Any:
+    """The Exp(1) density on y >= 0, a base density of several representations."""
     return sp.exp(-y)
 
 
-_OO = sp.oo
+def _family(name_or_cls: Any) -> type:
+    if isinstance(name_or_cls, str):
+        from ..families import FAMILIES
 
-REPRESENTATIONS: dict[str, Representation] = {
-    "normal": Representation(
-        lambda y, mu, s: [(-_OO, _OO, _std_normal(y))],
-        lambda y, mu, s: mu + s * y,
-        lambda x, mu, s: (x - mu) / s,
-        True,
-        "X = mu + sigma*Z, Z ~ N(0, 1)",
-        lambda mu, s: (mu, s),
-    ),
-    "laplace": Representation(
-        lambda y, m, b: [(-_OO, 0, sp.exp(y) / 2), (0, _OO, sp.exp(-y) / 2)],
-        lambda y, m, b: m + b * y,
-        lambda x, m, b: (x - m) / b,
-        True,
-        "X = loc + scale*Y, Y with density exp(-|y|)/2",
-        lambda m, b: (m, b),
-    ),
-    "cauchy": Representation(
-        lambda y, m, s: [(-_OO, _OO, 1 / (sp.pi * (1 + y**2)))],
-        lambda y, m, s: m + s * y,
-        lambda x, m, s: (x - m) / s,
-        True,
-        "X = loc + scale*Y, Y standard Cauchy",
-        lambda m, s: (m, s),
-    ),
-    "studentt": Representation(
-        lambda y, nu, m, s: [
-            (-_OO, _OO, sp.gamma((nu + 1) / 2) / (sp.sqrt(nu * sp.pi) * sp.gamma(nu / 2)) * (1 + y**2 / nu) ** (-(nu + 1) / 2))
-        ],
-        lambda y, nu, m, s: m + s * y,
-        lambda x, nu, m, s: (x - m) / s,
-        True,
-        "X = loc + scale*Y, Y ~ t(df)",
-        lambda nu, m, s: (m, s),
-    ),
-    "exponential": Representation(
-        lambda y, r: [(0, _OO, _exp1(y))],
-        lambda y, r: y / r,
-        lambda x, r: r * x,
-        True,
-        "X = E/rate, E ~ Exp(1)",
-    ),
-    "gamma": Representation(
-        lambda y, a, r: [(0, _OO, y ** (a - 1) * sp.exp(-y) / sp.gamma(a))],
-        lambda y, a, r: y / r,
-        lambda x, a, r: r * x,
-        True,
-        "X = G/rate, G ~ Gamma(shape, 1)",
-    ),
-    "weibull": Representation(
-        lambda y, k, lam: [(0, _OO, _exp1(y))],
-        lambda y, k, lam: lam * y ** (1 / k),
-        lambda x, k, lam: (x / lam) ** k,
-        True,
-        "X = scale*E**(1/shape), E ~ Exp(1)",
-    ),
-    "lognormal": Representation(
-        lambda y, mu, s: [(-_OO, _OO, _std_normal(y))],
-        lambda y, mu, s: sp.exp(mu + s * y),
-        lambda x, mu, s: (sp.log(x) - mu) / s,
-        True,
-        "X = exp(mu + sigma*Z), Z ~ N(0, 1)",
-    ),
-    "gumbel": Representation(
-        lambda y, m, s: [(0, _OO, _exp1(y))],
-        lambda y, m, s: m - s * sp.log(y),
-        lambda x, m, s: sp.exp(-(x - m) / s),
-        False,
-        "X = loc - scale*log(E), E ~ Exp(1)",
-    ),
-    "beta": Representation(
-        lambda y, a, b: [(0, 1, y ** (a - 1) * (1 - y) ** (b - 1) / sp.beta(a, b))],
-        lambda y, a, b: y,
-        lambda x, a, b: x,
-        True,
-        "X with density x**(a-1)*(1-x)**(b-1)/B(a, b)",
-    ),
-    "uniform": Representation(
-        lambda y, lo, hi: [(lo, hi, 1 / (hi - lo))],
-        lambda y, lo, hi: y,
-        lambda x, lo, hi: x,
-        True,
-        "X with density 1/(high - low) on [low, high]",
-    ),
-}
+        return FAMILIES[name_or_cls]
+    return name_or_cls
+
+
+@functools.lru_cache(maxsize=None)
+def representation(cls: type) -> Representation:
+    """The family's ``sym_representation``, or its own density on its support (``X = Y``).
+
+    Cached per class, so every derivation sees the same object.
+    """
+    rep = cls.sym_representation()
+    if rep is not None:
+        return rep
+
+    def pieces(y: Any, *params: Any) -> list[tuple[Any, Any, Any]]:
+        support = cls.sym_support(*params)
+        return [(support.start, support.end, sp.exp(cls.sym_logpdf(y, *params)))]
+
+    return Representation(
+        pieces, lambda y, *params: y, lambda x, *params: x, True, f"X with the {cls.__name__} density exp(log p(x))"
+    )
+
+
+class _Representations(Mapping):
+    """Family name -> declared :class:`Representation`, read from the classes (a live view)."""
+
+    def _declaring(self) -> dict[str, type]:
+        from ..families import FAMILIES
+
+        return {n: c for n, c in FAMILIES.items() if c.sym_representation() is not None}
+
+    def __getitem__(self, name: str) -> Representation:
+        cls = self._declaring().get(name)
+        if cls is None:
+            raise KeyError(name)
+        return representation(cls)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._declaring())
+
+    def __len__(self) -> int:
+        return len(self._declaring())
+
+
+#: Family name -> the representation its class declares (``sym_representation``).
+REPRESENTATIONS: Mapping[str, Representation] = _Representations()
 
 
 # ------------------------------------------------------------------ integration
@@ -342,7 +312,7 @@ def base_expectation(
 
     ``inside=True`` states that ``hi`` lies inside a one-piece base support.
     """
-    rep = REPRESENTATIONS[name]
+    rep = representation(_family(name))
     y = sp.Symbol("y", real=True)
     total, conds = sp.Integer(0), []
     pieces = rep.pieces(y, *params)
@@ -448,7 +418,7 @@ def _route_mgf(cls: type, term: Term) -> Moment:
     if term.kind == "pow" and term.args[0].is_Integer and term.args[0] > 0:
         n = int(term.args[0])
         val, cond = _from_generating(gen, n, None)
-        return Moment(val, _as_bool(cond), 1 if n % 2 == 0 else 0, (f"the {_ordinal(n)} derivative at t = 0 of the moment generating function M(t) = {gen[0]} (integral of exp(t x) against the density; {REPRESENTATIONS[name].text})",))
+        return Moment(val, _as_bool(cond), 1 if n % 2 == 0 else 0, (f"the {_ordinal(n)} derivative at t = 0 of the moment generating function M(t) = {gen[0]} (integral of exp(t x) against the density; {representation(cls).text})",))
     if term.kind == "exp":
         val, cond = _from_generating(gen, None, term.args[0])
         return Moment(val, _as_bool(cond), 1, (f"M({term.args[0]}) with the moment generating function M(t) = {gen[0]}",))
@@ -464,7 +434,7 @@ def _route_mellin(cls: type, term: Term) -> Moment:
     gen = mellin(name)
     if term.kind == "pow":
         val, cond = _from_generating(gen, None, term.args[0])
-        return Moment(val, _as_bool(cond), 1, (f"the Mellin transform E[X**t] = {gen[0]} at t = {term.args[0]} ({REPRESENTATIONS[name].text})",))
+        return Moment(val, _as_bool(cond), 1, (f"the Mellin transform E[X**t] = {gen[0]} at t = {term.args[0]} ({representation(cls).text})",))
     if term.kind == "logpow" and term.args[0].is_Integer and term.args[0] > 0:
         n = int(term.args[0])
         val, cond = _from_generating(gen, n, None)
@@ -472,18 +442,23 @@ def _route_mellin(cls: type, term: Term) -> Moment:
     raise _NoForm(term.kind)
 
 
-def _route_direct(cls: type, term: Term) -> Moment:
-    """Direct integral of the term against the density (Uniform)."""
+def _route_direct(cls: type, term: Term, end_limits: bool = False) -> Moment:
+    """Direct integral of the term against the density."""
     params = _generic(cls)
     x = sp.Symbol("x", real=True)
     g = term.as_expr(x)
     val, cond = base_expectation(cls.name, params, lambda xx: g.xreplace({x: xx}))
     val = _simplify(val)
-    notes = [f"integrating {g} against the density ({REPRESENTATIONS[cls.name].text})"]
-    if cls.name == "uniform":
+    notes = [f"integrating {g} against the density ({representation(cls).text})"]
+    if end_limits:
         val, extra = _uniform_end_limits(val, params)
         notes.extend(extra)
     return Moment(val, _as_bool(cond), 1, tuple(notes))
+
+
+def _route_direct_interval(cls: type, term: Term) -> Moment:
+    """Direct integral for a family on ``[low, high]`` (its two parameters), with the limits at ends 0 and 1."""
+    return _route_direct(cls, term, end_limits=True)
 
 
 def _uniform_end_limits(val: Any, params: tuple[Any, ...]) -> tuple[Any, list[str]]:
@@ -518,7 +493,7 @@ def _first_moment(cls: type) -> Moment:
 
 def _route_abs(cls: type, term: Term) -> Moment:
     name = cls.name
-    rep = REPRESENTATIONS[name]
+    rep = representation(cls)
     params = _generic(cls)
     c = term.args[0]
     if rep.symmetric:
@@ -579,7 +554,8 @@ def tail_exponent(name: str) -> Any:
     return sp.simplify(sp.limit(-logp / sp.log(x), x, sp.oo))
 
 
-def _route_tail(cls: type, term: Term) -> Moment:
+def _route_tail(cls: type, term: Term, finite_power: Callable[[type, int, Any, str], Moment] | None = None) -> Moment:
+    """Power-law tails; ``finite_power`` derives the power moments that are finite."""
     alpha = tail_exponent(cls.name)
     note = f"the density decays like |x|**({-alpha}) (tail exponent from a limit), so "
     if term.kind == "exp":
@@ -595,13 +571,18 @@ def _route_tail(cls: type, term: Term) -> Moment:
         sign = 1 if n % 2 == 0 else 0
         if finite is sp.false:
             return Moment(None, finite, sign, (note + f"E[X**{n}] is infinite",))
-        return _studentt_power(cls, n, finite, note)
+        if finite_power is None:
+            raise _NoForm("power moment")
+        return finite_power(cls, n, finite, note)
     raise _NoForm(term.kind)
 
 
+def _route_tail_t(cls: type, term: Term) -> Moment:
+    """Power-law tails of a Student t ``(df, loc, scale)``: its finite moments through the Beta transform."""
+    return _route_tail(cls, term, _studentt_power)
+
+
 def _studentt_power(cls: type, n: int, finite: Any, note: str) -> Moment:
-    if cls.name != "studentt":
-        raise _NoForm("power moment")
     from ..families import FAMILIES
 
     nu, loc, scale = _generic(cls)
@@ -663,20 +644,83 @@ def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Mo
     return run
 
 
-#: (family name) -> (basis kind) -> route deriving E_P[term] in generic symbols.
-ROUTES: dict[str, dict[str, Callable[[type, Term], Moment]]] = {
-    "normal": {"pow": _route_mgf, "exp": _route_mgf, "abs": _route_abs},
-    "laplace": {"pow": _route_mgf, "exp": _route_mgf, "abs": _route_abs},
-    "gumbel": {"pow": _route_mgf, "exp": _route_mgf, "abs": _route_abs},
-    "exponential": {"pow": _route_mellin, "logpow": _route_mellin, "exp": _route_direct, "abs": _route_abs},
-    "gamma": {"pow": _route_mellin, "logpow": _route_mellin, "exp": _route_direct, "abs": _route_abs},
-    "weibull": {"pow": _route_mellin, "logpow": _route_mellin, "abs": _route_abs},
-    "lognormal": {"pow": _route_mellin, "logpow": _route_mellin, "abs": _route_abs},
-    "beta": {"pow": _route_mellin, "logpow": _route_mellin, "log1m": _route_mellin, "abs": _route_abs},
-    "uniform": {k: _route_direct for k in ("pow", "logpow", "exp", "logquad")} | {"abs": _route_abs, "log1m": _route_uniform_log1m},
-    "cauchy": {"pow": _route_tail, "exp": _route_tail, "abs": _route_tail, "logquad": _route_poisson},
-    "studentt": {"pow": _route_tail, "exp": _route_tail, "abs": _route_tail, "logquad": _route_studentt_logquad},
+# Not cached per kind: whether the route applies depends on the actual arguments.
+_route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
+
+#: Route name -> derivation, for the families' ``expectation_routes``.
+ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
+    # the moment generating function from the base integral (real-line families)
+    "mgf": _route_mgf,
+    # the Mellin transform E[X**t] (positive families; E[(1-X)**u] for log(1 - x))
+    "mellin": _route_mellin,
+    # the term integrated against the density in base coordinates
+    "direct": _route_direct,
+    # the same for a family on [low, high], with its limits where an end sits at 0 or 1
+    "direct_interval": _route_direct_interval,
+    # E|X - c| from the first moment and a partial integral (or by symmetry)
+    "abs": _route_abs,
+    # power-law tails decide which moments are infinite
+    "tail": _route_tail,
+    # the same, with a Student t's finite moments through the Beta transform
+    "tail_t": _route_tail_t,
+    # the Poisson integral for log((x - m)^2 + c) under a Cauchy
+    "poisson": _route_poisson,
+    # log((x - loc)^2 + df scale^2) under a Student t through the Beta transform
+    "t_beta": _route_studentt_logquad,
+    # log(1 - X) under Uniform(low, high) as log U under Uniform(1 - high, 1 - low)
+    "uniform_reflect": _route_uniform_log1m,
 }
+
+#: The routes of a family that declares none: the terms integrated against its density.
+GENERIC_ROUTES: dict[str, str] = {
+    "pow": "direct", "logpow": "direct", "exp": "direct", "logquad": "direct", "log1m": "direct", "abs": "abs",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def routes(cls: type) -> dict[str, Callable[..., Moment]]:
+    """Basis kind -> route deriving ``E_P[term]`` for the family ``cls`` (asked of the class).
+
+    Raises
+    ------
+    ValueError
+        When the class names a route that :data:`ROUTE_FUNCTIONS` does not have.
+    """
+    declared = cls.expectation_routes
+    if declared is None:
+        declared = GENERIC_ROUTES if cls.event_ndim == 0 else {}
+    out = {}
+    for kind, route in declared.items():
+        if isinstance(route, str):
+            if route not in ROUTE_FUNCTIONS:
+                raise ValueError(
+                    f"expectation_routes: {cls.__name__} names the unknown route {route!r} for {kind!r}; "
+                    f"known: {', '.join(sorted(ROUTE_FUNCTIONS))}"
+                )
+            route = ROUTE_FUNCTIONS[route]
+        out[kind] = route
+    return out
+
+
+class _Routes(Mapping):
+    """Family name -> basis kind -> route, read from the classes (a live view)."""
+
+    def __getitem__(self, name: str) -> dict[str, Callable[..., Moment]]:
+        return routes(_family(name))
+
+    def __iter__(self) -> Iterator[str]:
+        from ..families import FAMILIES
+
+        return iter(FAMILIES)
+
+    def __len__(self) -> int:
+        from ..families import FAMILIES
+
+        return len(FAMILIES)
+
+
+#: (family name) -> (basis kind) -> route deriving E_P[term] in generic symbols.
+ROUTES: Mapping[str, dict[str, Callable[..., Moment]]] = _Routes()
 
 
 def _as_bool(cond: Any) -> Any:
@@ -712,8 +756,7 @@ def _placeholder_term(term: Term) -> tuple[Term, dict[Any, Any]]:
 @functools.lru_cache(maxsize=None)
 def expectation_generic(cls: type, term: Term) -> Moment:
     """``E_P[term]`` in P's generic symbols ``cls.symbols("P")`` (cached per family and term)."""
-    routes = ROUTES.get(cls.name, {})
-    route = routes.get(term.kind)
+    route = routes(cls).get(term.kind)
     if route is None:
         raise NoClosedFormError(f"no derivation of E[{term.as_expr(sp.Symbol('x'))}] under {cls.__name__}")
     try:
@@ -732,10 +775,11 @@ def expectation(cls: type, params: tuple[Any, ...], term: Term) -> Moment:
     NoClosedFormError
         When no route derives the expectation.
     """
-    if cls.name == "studentt" and term.kind == "logquad":
-        # not cached per kind: whether the Beta reduction applies depends on the actual arguments
+    route = routes(cls).get(term.kind)
+    if getattr(route, "per_arguments", False):
+        # not cached per kind: whether the route applies depends on the actual arguments
         try:
-            return _route_studentt_logquad(cls, term, tuple(params))
+            return route(cls, term, tuple(params))
         except _NoForm as exc:
             raise NoClosedFormError(
                 f"E[{term.as_expr(sp.Symbol('x'))}] under {cls.__name__} has no closed form in the engine ({exc})"
