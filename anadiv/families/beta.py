@@ -123,7 +123,7 @@ class Beta(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation
+        from ._representation import Representation
 
         return Representation(
             lambda y, a, b: [(0, 1, y ** (a - 1) * (1 - y) ** (b - 1) / sympy.beta(a, b))],

@@ -103,7 +103,7 @@ class Cauchy(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation
+        from ._representation import Representation
 
         return Representation(
             lambda y, m, s: [(-sympy.oo, sympy.oo, 1 / (sympy.pi * (1 + y**2)))],

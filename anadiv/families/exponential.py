@@ -90,7 +90,7 @@ class Exponential(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation, exp1_density
+        from ._representation import Representation, exp1_density
 
         return Representation(
             lambda y, r: [(0, sympy.oo, exp1_density(y))],

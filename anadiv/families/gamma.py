@@ -117,7 +117,7 @@ class Gamma(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation
+        from ._representation import Representation
 
         return Representation(
             lambda y, a, r: [(0, sympy.oo, y ** (a - 1) * sympy.exp(-y) / sympy.gamma(a))],

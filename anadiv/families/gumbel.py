@@ -108,7 +108,7 @@ class Gumbel(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation, exp1_density
+        from ._representation import Representation, exp1_density
 
         return Representation(
             lambda y, m, s: [(0, sympy.oo, exp1_density(y))],

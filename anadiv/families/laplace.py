@@ -103,7 +103,7 @@ class Laplace(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation
+        from ._representation import Representation
 
         return Representation(
             lambda y, m, b: [(-sympy.oo, 0, sympy.exp(y) / 2), (0, sympy.oo, sympy.exp(-y) / 2)],

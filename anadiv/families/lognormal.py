@@ -125,7 +125,7 @@ class LogNormal(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation, std_normal_density
+        from ._representation import Representation, std_normal_density
 
         return Representation(
             lambda y, mu, s: [(-sympy.oo, sympy.oo, std_normal_density(y))],

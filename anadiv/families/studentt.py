@@ -134,7 +134,7 @@ class StudentT(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation
+        from ._representation import Representation
 
         return Representation(
             lambda y, nu, m, s: [

@@ -115,7 +115,7 @@ class Uniform(Family):
 
     @classmethod
     def sym_representation(cls) -> Any:
-        from ..symbolic.expectations import Representation
+        from ._representation import Representation
 
         return Representation(
             lambda y, lo, hi: [(lo, hi, 1 / (hi - lo))],

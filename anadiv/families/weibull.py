@@ -126,7 +126,7 @@ class Weibull(Family):
     def sym_representation(cls) -> Any:
         import sympy
 
-        from ..symbolic.expectations import Representation, exp1_density
+        from ._representation import Representation, exp1_density
 
         return Representation(
             lambda y, k, lam: [(0, sympy.oo, exp1_density(y))],

@@ -49,6 +49,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from ..errors import NoClosedFormError
+from ..families._representation import Representation
 from .terms import Term
 
 #: sympy functions a derived expectation may contain (all have numpy/scipy equivalents).
@@ -101,39 +102,7 @@ def growth(term: Term) -> float:
     return 0.0
 
 
-# --------------------------------------------------------------- base densities
-@dataclass(frozen=True)
-class Representation:
-    """``X = transform(Y, *params)`` where ``Y`` has a piecewise base density.
-
-    ``pieces(y, *params)`` lists ``(lo, hi, density)``; ``inverse`` solves
-    ``transform(y) = x`` for ``y``; ``symmetric`` marks ``X = loc + scale*Y``
-    with ``Y`` symmetric about 0, in which case ``loc_scale(*params)`` returns
-    ``(loc, scale)``.
-    """
-
-    pieces: Callable[..., list[tuple[Any, Any, Any]]]
-    transform: Callable[..., Any]
-    inverse: Callable[..., Any]
-    increasing: bool
-    text: str
-    loc_scale: Callable[..., tuple[Any, Any]] | None = None
-
-    @property
-    def symmetric(self) -> bool:
-        return self.loc_scale is not None
-
-
-def std_normal_density(y: Any) -> Any:
-    """The standard normal density, a base density of several representations."""
-    return sp.exp(-(y**2) / 2) / sp.sqrt(2 * sp.pi)
-
-
-def exp1_density(y: Any) -> Any:
-    """The Exp(1) density on y >= 0, a base density of several representations."""
-    return sp.exp(-y)
-
-
+# --------------------------------------------------------------- representations
 def _family(name_or_cls: Any) -> type:
     if isinstance(name_or_cls, str):
         from ..families import FAMILIES
