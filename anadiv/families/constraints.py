@@ -40,13 +40,13 @@ Examples
 --------
 >>> import numpy as np
 >>> from anadiv.families.constraints import positive, simplex, independent
->>> positive.check(np.float64(2.0), "sigma")
-np.float64(2.0)
+>>> positive.check(2.0, "sigma")
+array(2.)
 >>> simplex.check(np.array([0.2, 0.3, 0.5]), "probs")
 array([0.2, 0.3, 0.5])
 >>> independent(positive).event_ndim
 1
->>> positive.check(np.float64(-1.0), "sigma")
+>>> positive.check(-1.0, "sigma")
 Traceback (most recent call last):
 ...
 ValueError: sigma: must be > 0, got -1.0
@@ -479,6 +479,9 @@ class PositiveDefinite(Constraint):
     event_ndim = 2
     #: range of the eigenvalues of test matrices
     typical = (0.3, 3.0)
+
+    def __repr__(self) -> str:
+        return "positive_definite"
 
     def check(self, value: Any, name: str) -> np.ndarray:
         value = _as_array(value, name)
