@@ -730,6 +730,15 @@ def as_constraint(value: Constraint | str, stacklevel: int = 2) -> Constraint:
     ------
     ValueError
         ``"constraint: ..."`` for an unknown string or another type.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from anadiv.families.constraints import as_constraint, positive_definite
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     as_constraint("pd_matrix") is positive_definite
+    True
     """
     if isinstance(value, Constraint):
         return value
