@@ -221,8 +221,10 @@ def _valid(fam: Any, vals: tuple[float, ...]) -> bool:
 
 
 def _perturb(fam: Any, vals: tuple[float, ...], eps: float, rng: np.random.Generator, which: int | None) -> tuple[float, ...]:
+    from anadiv.constraints import positive, real
+
     # a real parameter (location) moves relative to the family's scale, not to 1
-    scales = [v for p, v in zip(fam.parameters, vals) if p.constraint == "positive" and p.name not in SHAPE_NAMES]
+    scales = [v for p, v in zip(fam.parameters, vals) if p.constraint == positive and p.name not in SHAPE_NAMES]
     unit = scales[0] if scales else 1.0
     out = []
     for i, (p, v) in enumerate(zip(fam.parameters, vals)):
@@ -231,7 +233,7 @@ def _perturb(fam: Any, vals: tuple[float, ...], eps: float, rng: np.random.Gener
             continue
         sign = rng.choice((-1.0, 1.0))
         # relative perturbation; a real parameter near 0 moves relative to 1
-        out.append(v * (1 + sign * eps) if p.constraint != "real" or abs(v) > unit else v + sign * eps * unit)
+        out.append(v * (1 + sign * eps) if p.constraint != real or abs(v) > unit else v + sign * eps * unit)
     return tuple(out)
 
 
@@ -380,10 +382,12 @@ SWEEP_DECADES = 8
 
 
 def _sweep_draw(fam: Any, rng: np.random.Generator, decades: float) -> tuple[float, ...]:
+    from anadiv.constraints import positive
+
     vals = []
     for p in fam.parameters:
         lo, hi = p.typical
-        if p.constraint == "positive":
+        if p.constraint == positive:
             vals.append(10 ** rng.uniform(math.log10(lo) - decades, math.log10(hi) + decades))
         elif rng.random() < 0.3:
             vals.append(rng.uniform(lo, hi))

@@ -20,6 +20,7 @@ import pytest
 
 from anadiv import api
 from anadiv.families import FAMILIES, MultivariateNormal, Normal
+from anadiv.constraints import positive_definite
 
 KINDS = ("kl", "cross_entropy", "entropy")
 
@@ -104,7 +105,7 @@ def _split(fams: tuple[type, ...], flat: list[Any]) -> list[list[Any]]:
 def is_matrix(fams: tuple[type, ...], index: int) -> bool:
     """Whether flat parameter ``index`` is a covariance matrix (not perturbed elementwise)."""
     constraints = [p.constraint for f in fams for p in f.parameters]
-    return constraints[index] == "pd_matrix"
+    return constraints[index] == positive_definite
 
 
 def numeric_gradient(func: Any, params: list[np.ndarray], index: int) -> np.ndarray:

@@ -16,6 +16,7 @@ import scipy.integrate as integrate
 import scipy.stats as st
 
 from anadiv import FAMILIES, DiagonalNormal, MultivariateNormal
+from anadiv.constraints import independent, positive, real, unit_interval
 
 N_POINTS = 6
 
@@ -229,7 +230,7 @@ def test_symbols_carry_assumptions():
         for p, s in zip(cls.parameters, cls.symbols("2")):
             assert s.name.endswith("_2")
             assert s.is_real
-            if p.constraint == "positive":
+            if p.constraint == positive:
                 assert s.is_positive
 
 
@@ -238,12 +239,14 @@ def _invalid_cases(name):
     """(params, parameter name expected in the message) built from the constraints."""
     cls = FAMILIES[name]
     base = list(_points(name, 1)[0])
+    positive_entries = (positive, independent(positive))  # a DiagonalNormal's scale is positive entry by entry
     for i, p in enumerate(cls.parameters):
-        bad_values = {"positive": [0.0, -1.0, np.nan, np.inf], "real": [np.nan, np.inf], "unit_interval": [0.0, 1.5]}
-        if cls.event_ndim == 0 or p.constraint == "positive":
+        bad_values = {positive: [0.0, -1.0, np.nan, np.inf], independent(positive): [0.0, -1.0, np.nan, np.inf],
+                      real: [np.nan, np.inf], unit_interval: [0.0, 1.5]}
+        if cls.event_ndim == 0 or p.constraint in positive_entries:
             for bad in bad_values.get(p.constraint, []):
                 params = list(base)
-                params[i] = np.full(np.shape(base[i]), bad) if p.constraint == "positive" else bad
+                params[i] = np.full(np.shape(base[i]), bad) if p.constraint in positive_entries else bad
                 yield params, p.name
     if name == "uniform":
         yield [1.0, 1.0], "low, high"

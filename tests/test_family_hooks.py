@@ -24,6 +24,7 @@ import sympy as sp
 import anadiv
 import anadiv.families as families
 from anadiv import FAMILIES, Family, Normal, Param, from_scipy, kl, kl_estimate
+from anadiv.constraints import real
 from anadiv.mixture import _is_gaussian, gaussian_params
 
 ALL = sorted(FAMILIES)
@@ -49,7 +50,7 @@ def test_family_declares_every_hook(name):
 def test_undeclared_hooks_names_what_is_missing():
     # No name: not registered, so the registry the other tests iterate over is untouched.
     class Partial(Family):
-        parameters = (Param("loc", "real", (-1.0, 1.0)),)
+        parameters = (Param("loc", real, (-1.0, 1.0)),)
 
         @staticmethod
         def _np_logpdf(x, loc):
@@ -257,6 +258,8 @@ from typing import Any
 
 import numpy as np
 
+from anadiv.constraints import positive
+
 from ._base import Family, Param
 from ._scipy import require_zero_loc
 
@@ -265,7 +268,7 @@ class HalfNormal(Family):
     name = "halfnormal_test"
     scipy_name = "halfnorm"
     torch_name = "HalfNormal"
-    parameters = (Param("sigma", "positive", (0.5, 2.0), "scale"),)
+    parameters = (Param("sigma", positive, (0.5, 2.0), "scale"),)
 
     @staticmethod
     def _np_logpdf(x, sigma):

@@ -34,6 +34,7 @@ from _assert_truth import assert_right
 from anadiv._generated import _index
 from anadiv.numeric.refine import _precisions
 from anadiv.families import FAMILIES
+from anadiv.constraints import positive
 
 #: Relative-error bounds looser than 1e-12, per (kind, pair), within +-8 decades;
 #: docs/accuracy.md gives the reason for each. Keep in step with that page.
@@ -115,7 +116,7 @@ def _wide(fam, rng: np.random.Generator) -> tuple[float, ...]:
     vals = []
     for p in fam.parameters:
         lo, hi = p.typical
-        if p.constraint == "positive":
+        if p.constraint == positive:
             vals.append(10 ** rng.uniform(math.log10(lo) - 8, math.log10(hi) + 8))
         elif rng.random() < 0.3:
             vals.append(rng.uniform(lo, hi))
@@ -133,7 +134,7 @@ def _extremes(fam, rng: np.random.Generator) -> list[tuple[float, ...]]:
     for i, p in enumerate(fam.parameters):
         for e in (-300, 300):
             v = list(base)
-            v[i] = 10.0**e if p.constraint == "positive" else float(rng.choice([-1.0, 1.0])) * 10.0**e
+            v[i] = 10.0**e if p.constraint == positive else float(rng.choice([-1.0, 1.0])) * 10.0**e
             if fam.name == "uniform":
                 v = [min(v), max(v)]
             out.append(tuple(v))
@@ -141,12 +142,12 @@ def _extremes(fam, rng: np.random.Generator) -> list[tuple[float, ...]]:
 
 
 def _near(fam, rng: np.random.Generator, p: tuple[float, ...], eps: float) -> tuple[float, ...]:
-    scales = [v for prm, v in zip(fam.parameters, p) if prm.constraint == "positive"]
+    scales = [v for prm, v in zip(fam.parameters, p) if prm.constraint == positive]
     unit = scales[-1] if scales else 1.0
     out = []
     for prm, v in zip(fam.parameters, p):
         sign = float(rng.choice([-1.0, 1.0]))
-        out.append(v * (1 + sign * eps) if prm.constraint == "positive" or abs(v) > unit else v + sign * eps * unit)
+        out.append(v * (1 + sign * eps) if prm.constraint == positive or abs(v) > unit else v + sign * eps * unit)
     return tuple(out)
 
 

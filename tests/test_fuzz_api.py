@@ -45,6 +45,7 @@ from anadiv import FAMILIES, NoClosedFormError, UnreliableIntervalError
 from anadiv import discrete as D
 from anadiv._generated import _index
 from anadiv.cli import main
+from anadiv.constraints import positive
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True)
 FMAX = sys.float_info.max
@@ -130,7 +131,7 @@ KNOWN_BUGS: dict = {}
 # ------------------------------------------------------------------ parameter strategies
 def _valid_param(p) -> st.SearchStrategy[float]:
     lo, hi = p.typical
-    if p.constraint == "positive":
+    if p.constraint == positive:
         return st.floats(math.log10(lo) - 8, math.log10(hi) + 8).map(lambda e: 10.0**e)
     m = max(abs(lo), abs(hi))
     wide = st.tuples(st.sampled_from([-1.0, 1.0]), st.floats(math.log10(m) - 8, math.log10(m) + 8)).map(
@@ -155,7 +156,7 @@ def _params(draw, name: str) -> list:
     for i, p in enumerate(cls.parameters):
         # hypothesis favours 0, the simplest integer: the rarer branches take the largest
         if draw(st.integers(0, 5)) == 5:
-            bad = BAD_ANY + (BAD_POSITIVE if p.constraint == "positive" else [])
+            bad = BAD_ANY + (BAD_POSITIVE if p.constraint == positive else [])
             vals[i] = draw(st.sampled_from(bad))
         elif draw(st.integers(0, 9)) == 9:  # a batch of two valid values
             vals[i] = [vals[i], draw(_valid_param(p))] if name != "uniform" else vals[i]
@@ -170,7 +171,7 @@ def _build(name: str, vals: list):
         assert _names_argument(exc, {p.name for p in cls.parameters}), str(exc)
         return None
     for p, v in zip(cls.parameters, dist.param_values):
-        assert np.all(np.isfinite(v)) and (p.constraint != "positive" or np.all(v > 0)), (name, vals)
+        assert np.all(np.isfinite(v)) and (p.constraint != positive or np.all(v > 0)), (name, vals)
     return dist
 
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from anadiv import FAMILIES
 from anadiv.cli import main
+from anadiv.constraints import positive
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
 UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0)
@@ -71,7 +72,7 @@ def test_constructors_accept_valid_values_and_name_the_parameter_otherwise(name)
         for p, v in zip(cls.parameters, dist.param_values):
             assert isinstance(v, np.ndarray) and v.dtype.kind == "f", (p.name, v)
             assert np.all(np.isfinite(v)), (p.name, v)
-            if p.constraint == "positive":
+            if p.constraint == positive:
                 assert np.all(v > 0), (p.name, v)
 
     check()

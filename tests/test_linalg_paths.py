@@ -384,9 +384,9 @@ def test_remembered_factors_are_released(rng):
 
 
 def test_symmetry_check_in_parts(rng, monkeypatch):
-    from anadiv.families import multivariate_normal
+    from anadiv import constraints
 
-    monkeypatch.setattr(multivariate_normal, "_MIN_PART_ENTRIES", 1)
+    monkeypatch.setattr(constraints, "_MIN_PART_ENTRIES", 1)
     _threads.set_num_threads(3)
     try:
         d, n = 25, 7

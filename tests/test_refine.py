@@ -12,6 +12,7 @@ import pytest
 from anadiv.numeric import refine as _refine
 from anadiv._generated import _index
 from anadiv.families import FAMILIES
+from anadiv.constraints import positive_definite
 
 
 def _log_gap(mp, x):
@@ -97,7 +98,7 @@ def _univariate_entries():
     for kind in ("kl", "cross_entropy", "entropy"):
         for key, (module, fname, status) in _index.REGISTRY[kind].items():
             names = key if isinstance(key, tuple) else (key,)
-            if not any(p.constraint == "pd_matrix" for n in names for p in FAMILIES[n].parameters):
+            if not any(p.constraint == positive_definite for n in names for p in FAMILIES[n].parameters):
                 yield kind, module, fname, status
 
 

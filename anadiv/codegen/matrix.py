@@ -30,8 +30,6 @@ import sympy
 
 from .printer import XpPrinter, constants_to_floats
 
-_EVENT_NDIM = {"vector": 1, "pd_matrix": 2}
-
 
 def example_literals(fam: type, index: int) -> list[str]:
     """Doctest literals for a vector/matrix family (two fixed 2-d examples)."""
@@ -90,8 +88,12 @@ def _classify(atom: Any) -> tuple[str, tuple[Any, ...]] | None:
     return None
 
 
-def matrix_body(expr: Any, args: list[str], arg_constraints: dict[str, str]) -> list[str]:
-    """Body lines for a scalar expression in matrix symbols named like ``args``."""
+def matrix_body(expr: Any, args: list[str], arg_constraints: dict[str, Any]) -> list[str]:
+    """Body lines for a scalar expression in matrix symbols named like ``args``.
+
+    ``arg_constraints`` maps each argument to its parameter's constraint, whose
+    ``event_ndim`` says how many trailing axes an unused argument's zeros drop.
+    """
     expr = sympy.expand(expr, deep=False)
     matrices = sorted({m for m in expr.atoms(sympy.MatrixSymbol)}, key=lambda m: m.name)
     dims = {m.shape[0] for m in matrices} | {m.shape[1] for m in matrices}
@@ -165,7 +167,7 @@ def matrix_body(expr: Any, args: list[str], arg_constraints: dict[str, str]) -> 
     used |= {a for a in args if a in printed}
     unused = [a for a in args if a not in used]
     for a in unused:
-        printed += f" + xp._linalg.batch_zeros({a}, {_EVENT_NDIM.get(arg_constraints[a], 0)})"
+        printed += f" + xp._linalg.batch_zeros({a}, {arg_constraints[a].event_ndim})"
     lines.append(f"    return {printed}")
     return lines
 

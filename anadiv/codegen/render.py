@@ -34,7 +34,6 @@ KIND_TITLES = {
     "cross_entropy": "Cross-entropy",
 }
 DERIVE_NAMES = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}
-_MATRIX_CONSTRAINTS = ("vector", "pd_matrix")
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def argument_names(kind: str, families: tuple[type, ...]) -> list[list[str]]:
 
 
 def is_matrix_family(fam: type) -> bool:
-    return any(p.constraint in _MATRIX_CONSTRAINTS for p in fam.parameters)
+    return any(p.constraint.event_ndim for p in fam.parameters)
 
 
 def _load_stabilize() -> tuple[Callable[[Any, Any], Any], bool]:

@@ -26,12 +26,11 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
-from ..numeric.validation import as_float_array, as_sympy, check_finite, check_positive, check_sympy, is_symbolic
+from ..numeric.validation import as_float_array, as_sympy, is_symbolic
+from ..constraints import Constraint, as_constraint
 
 #: Every family class, keyed by its lower-case name ("normal", "gamma", ...).
 FAMILIES: dict[str, type["Family"]] = {}
-
-_CONSTRAINTS = ("real", "positive", "unit_interval", "vector", "pd_matrix")
 
 
 @dataclass(frozen=True)
@@ -42,38 +41,48 @@ class Param:
     ----------
     name : str
         Argument name, as in the constructor (``"sigma"``).
-    constraint : str
-        One of ``"real"``, ``"positive"``, ``"unit_interval"``, ``"vector"``,
-        ``"pd_matrix"``. Joint constraints (``low < high``) are checked by the
-        family's ``_check_joint``.
-    typical : tuple of float
+    constraint : Constraint
+        The parameter's domain, from :mod:`anadiv.constraints`
+        (``positive``, ``independent(real)``, ``simplex``, ...). The strings
+        of earlier versions (``"positive"``, ...) are a deprecated shorthand.
+        Joint constraints (``low < high``) are checked by the family's
+        ``_check_joint``.
+    typical : tuple of float, optional
         Range the tests draw parameter values from (log-uniformly for
-        positive parameters).
+        positive parameters, the eigenvalues of a positive-definite matrix);
+        defaults to the constraint's.
     doc : str
         What the parameter means.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from anadiv.families import Param
+    >>> from anadiv.constraints import positive
+    >>> p = Param("rate", positive, (0.2, 5.0), "events per unit time")
+    >>> 0.2 <= p.draw(np.random.default_rng(0)) <= 5.0
+    True
     """
 
     name: str
-    constraint: str
-    typical: tuple[float, float]
+    constraint: Constraint
+    typical: tuple[float, float] | None = None
     doc: str = ""
 
     def __post_init__(self) -> None:
-        if self.constraint not in _CONSTRAINTS:
-            raise ValueError(f"constraint: unknown constraint {self.constraint!r}")
+        # frozen: the normalised fields are set through object.__setattr__
+        constraint = as_constraint(self.constraint, stacklevel=4)  # warn at the Param(...) line
+        object.__setattr__(self, "constraint", constraint)
+        if self.typical is None:
+            object.__setattr__(self, "typical", constraint.typical)
 
     def sympy_assumptions(self) -> dict[str, bool]:
         """Assumptions for the sympy symbol standing for this parameter."""
-        if self.constraint in ("positive", "unit_interval"):
-            return {"positive": True}
-        return {"real": True}
+        return self.constraint.sympy_assumptions()
 
-    def draw(self, rng: np.random.Generator) -> float:
-        """A random value from the typical range."""
-        lo, hi = self.typical
-        if self.constraint == "positive" and lo > 0:
-            return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
-        return float(rng.uniform(lo, hi))
+    def draw(self, rng: np.random.Generator, shape: tuple[int, ...] = ()) -> Any:
+        """A random value from the typical range (an array of ``shape`` when given)."""
+        return self.constraint.draw(rng, self.typical, shape)
 
 
 class Family:
@@ -249,13 +258,15 @@ class Family:
             params = {p.name: self._convert_symbolic(p, values[p.name]) for p in self.parameters}
             if validate:
                 for p in self.parameters:
-                    check_sympy(params[p.name], p.constraint, p.name)
+                    p.constraint.check_sympy(params[p.name], p.name)
                 self._check_joint_symbolic(params)
         else:
             params = {p.name: self._convert(p, values[p.name]) for p in self.parameters}
             if validate:
                 for p in self.parameters:
-                    self._check_param(p, params[p.name])
+                    checked = self._check_param(p, params[p.name])
+                    if checked is not None:  # an override written before checks returned the value
+                        params[p.name] = checked
                 if not self.event_ndim:
                     for v in params.values():
                         if v.ndim:  # scalars (the hot path) always broadcast
@@ -270,15 +281,9 @@ class Family:
         return as_float_array(value, param.name)
 
     @staticmethod
-    def _check_param(param: Param, value: np.ndarray) -> None:
-        if param.constraint == "positive":
-            check_positive(value, param.name)
-        elif param.constraint == "unit_interval":
-            check_finite(value, param.name)
-            if not np.all((value > 0) & (value < 1)):
-                raise ValueError(f"{param.name}: must lie in (0, 1)")
-        else:
-            check_finite(value, param.name)
+    def _check_param(param: Param, value: np.ndarray) -> np.ndarray | None:
+        """The value to keep (checked against the parameter's constraint)."""
+        return param.constraint.check(value, param.name)
 
     def _check_broadcast(self, params: dict[str, np.ndarray]) -> None:
         """Batch shapes must broadcast; the message names the first two that do not."""

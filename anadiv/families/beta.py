@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive
 from ._scipy import require_unit_scale, require_zero_loc
 
 
@@ -45,8 +46,8 @@ class Beta(Family):
     name = "beta"
     scipy_name = "beta"
     parameters = (
-        Param("a", "positive", (0.5, 5.0), "first shape parameter (concentration1)"),
-        Param("b", "positive", (0.5, 5.0), "second shape parameter (concentration0)"),
+        Param("a", positive, (0.5, 5.0), "first shape parameter (concentration1)"),
+        Param("b", positive, (0.5, 5.0), "second shape parameter (concentration0)"),
     )
 
     @staticmethod

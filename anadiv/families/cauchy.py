@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive, real
 
 _LOG_PI = float(np.log(np.pi))
 
@@ -41,8 +42,8 @@ class Cauchy(Family):
     scipy_name = "cauchy"
     location = "loc"
     parameters = (
-        Param("loc", "real", (-3.0, 3.0), "location (median and mode)"),
-        Param("scale", "positive", (0.3, 3.0), "scale (half width at half maximum)"),
+        Param("loc", real, (-3.0, 3.0), "location (median and mode)"),
+        Param("scale", positive, (0.3, 3.0), "scale (half width at half maximum)"),
     )
 
     @staticmethod

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..numeric.validation import check_finite, check_positive
 from ._base import Family, Param
+from ..constraints import independent, positive, real
 from .normal import Normal
 
 _LOG_SQRT_2PI = float(0.5 * np.log(2.0 * np.pi))
@@ -65,16 +65,15 @@ class DiagonalNormal(Family):
     event_ndim = 1
     coordinate_family = Normal
     parameters = (
-        Param("mean", "vector", (-3.0, 3.0), "mean of each coordinate, shape (..., d)"),
-        Param("scale", "positive", (0.3, 3.0), "standard deviation of each coordinate, shape (..., d)"),
+        Param("mean", independent(real), (-3.0, 3.0), "mean of each coordinate, shape (..., d)"),
+        Param("scale", independent(positive), (0.3, 3.0), "standard deviation of each coordinate, shape (..., d)"),
     )
 
     @staticmethod
-    def _check_param(param: Param, value: np.ndarray) -> None:
-        if param.constraint == "positive":
-            check_positive(value, param.name)
-        else:
-            check_finite(value, param.name)
+    def _check_param(param: Param, value: np.ndarray) -> np.ndarray:
+        # mean and scale broadcast into the event axis together (a scalar scale
+        # is isotropic): each is checked entry by entry, the event axis by _check_joint
+        return param.constraint.base.check(value, param.name)
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         try:

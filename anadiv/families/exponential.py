@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive
 from ._scipy import require_zero_loc
 
 
@@ -29,7 +30,7 @@ class Exponential(Family):
 
     name = "exponential"
     scipy_name = "expon"
-    parameters = (Param("rate", "positive", (0.2, 5.0), "rate (inverse mean)"),)
+    parameters = (Param("rate", positive, (0.2, 5.0), "rate (inverse mean)"),)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, rate: np.ndarray) -> np.ndarray:

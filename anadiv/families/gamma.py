@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive
 from ._scipy import require_zero_loc
 
 
@@ -44,8 +45,8 @@ class Gamma(Family):
     name = "gamma"
     scipy_name = "gamma"
     parameters = (
-        Param("shape", "positive", (0.5, 6.0), "shape (concentration)"),
-        Param("rate", "positive", (0.3, 3.0), "rate (inverse scale)"),
+        Param("shape", positive, (0.5, 6.0), "shape (concentration)"),
+        Param("rate", positive, (0.3, 3.0), "rate (inverse scale)"),
     )
 
     @staticmethod

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive, real
 
 
 class Gumbel(Family):
@@ -42,8 +43,8 @@ class Gumbel(Family):
     scipy_name = "gumbel_r"
     location = "loc"
     parameters = (
-        Param("loc", "real", (-3.0, 3.0), "location (mode)"),
-        Param("scale", "positive", (0.3, 3.0), "scale"),
+        Param("loc", real, (-3.0, 3.0), "location (mode)"),
+        Param("scale", positive, (0.3, 3.0), "scale"),
     )
 
     @staticmethod

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive, real
 
 
 class Laplace(Family):
@@ -39,8 +40,8 @@ class Laplace(Family):
     scipy_name = "laplace"
     location = "loc"
     parameters = (
-        Param("loc", "real", (-3.0, 3.0), "location (mean and median)"),
-        Param("scale", "positive", (0.3, 3.0), "scale; the variance is 2 scale^2"),
+        Param("loc", real, (-3.0, 3.0), "location (mean and median)"),
+        Param("scale", positive, (0.3, 3.0), "scale; the variance is 2 scale^2"),
     )
 
     @staticmethod

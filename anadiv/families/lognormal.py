@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive, real
 from ._scipy import require_zero_loc
 
 _LOG_SQRT_2PI = float(0.5 * np.log(2.0 * np.pi))
@@ -47,8 +48,8 @@ class LogNormal(Family):
     name = "lognormal"
     scipy_name = "lognorm"
     parameters = (
-        Param("mu", "real", (-1.0, 1.0), "mean of log X"),
-        Param("sigma", "positive", (0.3, 1.5), "standard deviation of log X"),
+        Param("mu", real, (-1.0, 1.0), "mean of log X"),
+        Param("sigma", positive, (0.3, 1.5), "standard deviation of log X"),
     )
 
     @staticmethod

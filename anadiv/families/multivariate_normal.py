@@ -6,54 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ..numeric.validation import check_finite
-from ..numeric.threads import run_parts
 from ._base import Family, Param
+from ..constraints import independent, positive_definite, real
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def _symmetry_rtol(dtype: np.dtype) -> float:
-    # sqrt(machine epsilon): forgives round-off from products such as A @ A.T
-    # (about 1.5e-8 in float64, 3.5e-4 in float32) but not a real asymmetry.
-    return float(np.sqrt(np.finfo(dtype).eps))
-
-
-# A thread's part of the symmetry check should cover at least this many
-# entries; within a part, matrices are checked in chunks of about this many.
-_MIN_PART_ENTRIES = 50_000
-_CHUNK_ENTRIES = 32_768
-
-
-def _asymmetry(cov: np.ndarray) -> tuple[bool, float]:
-    """Whether some matrix has ``max|cov - cov.T| > rtol * max|cov|``, and the largest ``|cov - cov.T|``.
-
-    In chunks of matrices small enough for the temporaries to stay in cache
-    (one matrix at d = 200, thousands at d = 2), split across threads for
-    large batches (numpy releases the GIL in its loops).
-    """
-    d = cov.shape[-1]
-    if d == 0 or cov.size == 0:
-        return False, 0.0
-    flat = cov.reshape((-1, d, d))
-    rtol = _symmetry_rtol(cov.dtype)
-    step = max(1, _CHUNK_ENTRIES // (d * d))
-
-    def part(lo: int, hi: int) -> tuple[bool, float]:
-        bad, worst = False, 0.0
-        buffer = np.empty((min(step, hi - lo), d, d), dtype=cov.dtype)
-        for start in range(lo, hi, step):
-            a = flat[start : min(hi, start + step)]
-            diff = buffer[: len(a)]
-            scale = np.maximum(a.max(axis=(-2, -1)), -a.min(axis=(-2, -1)))
-            np.subtract(a, np.swapaxes(a, -1, -2), out=diff)
-            asym = np.abs(diff, out=diff).max(axis=(-2, -1))
-            bad = bad or bool(np.any(asym > rtol * scale))
-            worst = max(worst, float(asym.max()))
-        return bad, worst
-
-    results = run_parts(part, flat.shape[0], max(1, _MIN_PART_ENTRIES // (d * d)))
-    return any(r[0] for r in results), max(r[1] for r in results)
 
 
 class MultivariateNormal(Family):
@@ -116,36 +72,15 @@ class MultivariateNormal(Family):
     scipy_name = "multivariate_normal"
     event_ndim = 1
     parameters = (
-        Param("mean", "vector", (-2.0, 2.0), "mean vector, shape (..., d)"),
-        Param("cov", "pd_matrix", (0.3, 3.0), "covariance matrix, shape (..., d, d); typical = eigenvalue range"),
+        Param("mean", independent(real), (-2.0, 2.0), "mean vector, shape (..., d)"),
+        Param("cov", positive_definite, (0.3, 3.0), "covariance matrix, shape (..., d, d); typical = eigenvalue range"),
     )
 
-    def __init__(self, *args: Any, validate: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, validate=validate, **kwargs)
-        if validate and not self.symbolic:
-            # Validation factors the covariance anyway (positive definiteness):
-            # keep an immutable private copy and that factor, which anadiv.kl,
-            # logpdf and sample then reuse (anadiv.numeric.linalg.factored_copy). The
-            # copy makes later in-place changes to the caller's array harmless.
-            from ..numeric.linalg import factored_copy  # deferred: import anadiv stays lean
-
-            self._params["cov"], _ = factored_copy(self._params["cov"], "cov")
-
     # ------------------------------------------------------------ validation
-    @staticmethod
-    def _check_param(param: Param, value: np.ndarray) -> None:
-        check_finite(value, param.name)
-        if param.constraint == "vector":
-            if value.ndim < 1:
-                raise ValueError(f"{param.name}: must have shape (..., d), got a scalar")
-            return
-        if value.ndim < 2 or value.shape[-1] != value.shape[-2]:
-            raise ValueError(f"{param.name}: must be square with shape (..., d, d), got shape {value.shape}")
-        asymmetric, worst = _asymmetry(value)
-        if asymmetric:
-            raise ValueError(f"{param.name}: must be symmetric (max |cov - cov.T| = {worst:.3g})")
-        # positive definiteness is checked by the factorization in __init__
-
+    # The constraints check each parameter: ``cov`` is kept as the immutable
+    # private copy positive_definite makes, with the Cholesky factor computed
+    # while validating it, which anadiv.kl, logpdf and sample then reuse
+    # (anadiv.numeric.linalg.factored_copy); later changes to the caller's array are harmless.
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         mean, cov = params["mean"], params["cov"]
         if mean.shape[-1] != cov.shape[-1]:

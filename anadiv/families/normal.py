@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive, real
 
 # A Python float, so float32 inputs are not promoted to float64.
 _LOG_SQRT_2PI = float(0.5 * np.log(2.0 * np.pi))
@@ -35,8 +36,8 @@ class Normal(Family):
     scipy_name = "norm"
     location = "mu"
     parameters = (
-        Param("mu", "real", (-3.0, 3.0), "mean"),
-        Param("sigma", "positive", (0.3, 3.0), "standard deviation"),
+        Param("mu", real, (-3.0, 3.0), "mean"),
+        Param("sigma", positive, (0.3, 3.0), "standard deviation"),
     )
 
     @staticmethod

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive, real
 
 _LOG_PI = float(np.log(np.pi))
 
@@ -50,9 +51,9 @@ class StudentT(Family):
     scipy_name = "t"
     location = "loc"
     parameters = (
-        Param("df", "positive", (1.0, 30.0), "degrees of freedom"),
-        Param("loc", "real", (-3.0, 3.0), "location (median and mode)"),
-        Param("scale", "positive", (0.3, 3.0), "scale"),
+        Param("df", positive, (1.0, 30.0), "degrees of freedom"),
+        Param("loc", real, (-3.0, 3.0), "location (median and mode)"),
+        Param("scale", positive, (0.3, 3.0), "scale"),
     )
 
     @staticmethod

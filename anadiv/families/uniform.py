@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import real
 
 
 class Uniform(Family):
@@ -40,8 +41,8 @@ class Uniform(Family):
     scipy_name = "uniform"
     shifted = ("low", "high")
     parameters = (
-        Param("low", "real", (-3.0, 0.0), "lower end of the interval"),
-        Param("high", "real", (0.5, 3.0), "upper end of the interval (> low)"),
+        Param("low", real, (-3.0, 0.0), "lower end of the interval"),
+        Param("high", real, (0.5, 3.0), "upper end of the interval (> low)"),
     )
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Family, Param
+from ..constraints import positive
 from ._scipy import require_zero_loc
 
 
@@ -45,8 +46,8 @@ class Weibull(Family):
     name = "weibull"
     scipy_name = "weibull_min"
     parameters = (
-        Param("shape", "positive", (0.6, 5.0), "shape (concentration)"),
-        Param("scale", "positive", (0.3, 3.0), "scale"),
+        Param("shape", positive, (0.6, 5.0), "shape (concentration)"),
+        Param("scale", positive, (0.3, 3.0), "scale"),
     )
 
     @staticmethod

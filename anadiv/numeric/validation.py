@@ -197,15 +197,6 @@ def check_positive(arr: np.ndarray, name: str) -> None:
         raise ValueError(f"{name}: must be finite, got inf")
 
 
-def check_real(arr: np.ndarray, name: str) -> None:
-    check_finite(arr, name)
-
-
-def check_unit_interval(arr: np.ndarray, name: str) -> None:
-    if not np.all((arr > 0) & (arr < 1)):
-        raise ValueError(f"{name}: must lie in (0, 1)")
-
-
 # ------------------------------------------------ estimator / quadrature knobs
 # Shared by the estimators (anadiv.estimators) (and anything else that takes
 # a sample count, a tolerance or a seed), so one argument gets one message.
@@ -263,70 +254,3 @@ def check_seed(seed: Any, name: str = "seed") -> Any:
         if arr.ndim == 1 and arr.size and arr.dtype.kind in "iu" and np.all(arr >= 0):
             return seed
     raise ValueError(msg)
-
-
-# ------------------------------------------------------------------ symbolic
-def check_sympy(value: Any, constraint: str, name: str) -> None:
-    """Refuse a sympy parameter known to break ``constraint``; allow unknown signs.
-
-    A number is checked outright (``Integer(-1)`` is not a valid scale); an
-    expression is refused only when sympy can tell it breaks the constraint
-    (a symbol declared negative for a positive parameter). An expression of
-    unknown sign passes: the engine derives under the family's assumptions.
-    Matrices are checked entry by entry; matrix symbols have nothing to check.
-    """
-    import sympy
-
-    if isinstance(value, sympy.MatrixBase):
-        if constraint == "pd_matrix":
-            _check_sympy_matrix(value, name)
-        entry_constraint = "positive" if constraint == "positive" else "real"
-        for entry in value:
-            _check_sympy_scalar(entry, entry_constraint, name)
-        return
-    if isinstance(value, sympy.MatrixExpr):
-        return
-    if constraint == "pd_matrix":
-        raise ValueError(f"{name}: must be a d x d matrix (sympy.Matrix or MatrixSymbol), got {value}")
-    _check_sympy_scalar(value, "real" if constraint == "vector" else constraint, name)
-
-
-def _check_sympy_scalar(expr: Any, constraint: str, name: str) -> None:
-    import sympy
-
-    if not isinstance(expr, sympy.Expr):
-        raise ValueError(f"{name}: must be a sympy expression, got {type(expr).__name__} ({expr})")
-    if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        raise ValueError(f"{name}: must be finite, got {expr}")
-    if expr.is_extended_real is False:
-        raise ValueError(f"{name}: must be real, got {expr}")
-    if constraint == "positive" and expr.is_positive is False:
-        raise ValueError(f"{name}: must be > 0, got {expr}")
-    if constraint == "unit_interval" and (expr.is_positive is False or (1 - expr).is_positive is False):
-        raise ValueError(f"{name}: must lie in (0, 1), got {expr}")
-
-
-def _check_sympy_matrix(value: Any, name: str) -> None:
-    rows, cols = value.shape
-    if rows != cols:
-        raise ValueError(f"{name}: must be square, got shape {value.shape}")
-    if value.free_symbols:
-        return  # signs of the entries unknown: the engine derives under its assumptions
-    if all(entry.is_Rational for entry in value):  # exact entries: exact answers
-        if not value.is_symmetric():
-            raise ValueError(f"{name}: must be symmetric")
-        if value.is_positive_definite is False:
-            raise ValueError(f"{name}: must be positive definite")
-        return
-    # Floats: the numeric rule (round-off asymmetry up to sqrt(eps) relative is forgiven).
-    try:
-        arr = np.array(value.evalf(), dtype=np.float64)
-    except (TypeError, ValueError):
-        return  # entries that are not real numbers are refused entry by entry
-    scale = float(np.max(np.abs(arr))) if arr.size else 0.0
-    if float(np.max(np.abs(arr - arr.T), initial=0.0)) > np.sqrt(np.finfo(np.float64).eps) * scale:
-        raise ValueError(f"{name}: must be symmetric")
-    try:
-        np.linalg.cholesky(arr)
-    except np.linalg.LinAlgError:
-        raise ValueError(f"{name}: must be positive definite") from None

@@ -46,11 +46,7 @@ def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
     """sympy relations stating the parameter constraints of ``cls`` for ``syms``."""
     out: list[Any] = []
     for p, s in zip(cls.parameters, syms):
-        # unevaluated: the symbols' assumptions would turn ``sigma > 0`` into ``True``
-        if p.constraint == "positive":
-            out.append(sp.StrictGreaterThan(s, 0, evaluate=False))
-        elif p.constraint == "unit_interval":
-            out.extend([sp.StrictGreaterThan(s, 0, evaluate=False), sp.StrictLessThan(s, 1, evaluate=False)])
+        out.extend(p.constraint.sympy_conditions(s))
     names = [p.name for p in cls.parameters]
     if "low" in names and "high" in names:
         out.append(sp.StrictLessThan(syms[names.index("low")], syms[names.index("high")], evaluate=False))
