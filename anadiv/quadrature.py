@@ -82,9 +82,10 @@ import numpy as np
 from .errors import QuadratureError
 from ._validation import check_count, check_tol
 from .families._base import Family
+from .kinds import KINDS, DivergenceKind, get_kind
 from .mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
 
-__all__ = ["QuadResult", "QuadratureError", "kl_quad", "entropy_quad", "cross_entropy_quad"]
+__all__ = ["QuadResult", "QuadratureError", "divergence_quad", "kl_quad", "entropy_quad", "cross_entropy_quad"]
 
 _PRECISIONS = ("double", "high")
 #: Working precision cap of the "high" path (beyond it one integral takes hours).
@@ -300,7 +301,7 @@ class _Tail:
 
 
 def _log_abs_h(kind: str, lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
-    h, _ = _KINDS[kind]
+    h = _h(kind)
     with np.errstate(all="ignore"):
         return np.log(np.abs(h(lp, lq)))
 
@@ -320,7 +321,7 @@ def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray
     support) and ``QuadratureError`` where log q overflows and no formula for
     log(-log q) is known.
     """
-    h, _ = _KINDS[kind]
+    h = _h(kind)
     with np.errstate(all="ignore"):
         lp = np.asarray(p.logpdf(x), dtype=float)
         lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else np.zeros_like(lp)
@@ -400,32 +401,16 @@ def _check_precision(precision: str) -> None:
         raise ValueError(f"precision: must be one of {_PRECISIONS}, got {precision!r}")
 
 
-# Integrand h(logp, logq) such that the target is E_P[h]; keyed by kind.
-def _h_kl(lp: Any, lq: Any) -> Any:
-    return lp - lq
-
-
-def _h_cross(lp: Any, lq: Any) -> Any:
-    return -lq
-
-
-def _h_entropy(lp: Any, lq: Any) -> Any:
-    return -lp
-
-
-_KINDS: dict[str, tuple[Callable[[Any, Any], Any], bool]] = {
-    # kind: (h, needs Q)
-    "kl": (_h_kl, True),
-    "cross_entropy": (_h_cross, True),
-    "entropy": (_h_entropy, False),
-}
+def _h(kind: Any) -> Callable[[Any, Any], Any]:
+    """The integrand ``h(log p, log q)`` of a kind (object or name): the target is ``E_P[h]``."""
+    return get_kind(kind).integrand
 
 
 # ------------------------------------------------------------ double, 1-D
 def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult:
     from scipy.integrate import quad
 
-    h, _ = _KINDS[kind]
+    h = _h(kind)
 
     def f(x: float) -> float:
         lp = float(p.logpdf(x))
@@ -520,7 +505,7 @@ def _mp_logpdf(dist: Any) -> Callable[[Any], Any]:
 def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) -> QuadResult:
     import mpmath
 
-    h, _ = _KINDS[kind]
+    h = _h(kind)
     with mpmath.workdps(digits + 5):
         logp = _mp_logpdf(p)
         logq = _mp_logpdf(q) if q is not None else (lambda x: mpmath.mpf(0))
@@ -666,7 +651,7 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
     from scipy.integrate import IntegrationWarning, cubature
     from scipy.special import ndtr
 
-    h, _ = _KINDS[kind]
+    h = _h(kind)
     parts = _gaussian_parts(p, "p")
     means = np.array([m for _, m, _ in parts])
     sds = np.array([np.sqrt(np.diag(s)) for _, _, s in parts])
@@ -701,7 +686,7 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
 
 
 # ---------------------------------------------------------------- driver
-def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
+def _integrate(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
     _check_precision(precision)
     digits = check_count(digits, "digits", 15, _MAX_DIGITS)
     # rtol steers the 2-D cubature; 0 or a negative value would never be met.
@@ -714,10 +699,10 @@ def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: flo
     try:
         if dp == 0:
             lo, hi = _support(p)
-            if q is not None and not _support_inside(p, q):
+            if q is not None and kind.infinite_from_supports and not _support_inside(p, q):
                 return QuadResult(math.inf, 0.0, "support")
             edges = _split_points(p, q, lo, hi)
-            if kind != "entropy" and _tail_diverges(kind, p, q, edges):
+            if q is not None and _tail_diverges(kind, p, q, edges):
                 return QuadResult(math.inf, 0.0, "divergent tail")
             if precision == "high":
                 return _quad_1d_high(kind, p, q, edges, int(digits))
@@ -732,6 +717,64 @@ def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: flo
                          "use kl_estimate")
     except _Infinite:
         return QuadResult(math.inf, 0.0, "support")
+
+
+def divergence_quad(
+    kind: str | DivergenceKind,
+    p: Any,
+    q: Any = None,
+    *,
+    params: dict[str, Any] | None = None,
+    precision: str = "double",
+    digits: int = 30,
+    rtol: float = 1e-10,
+) -> QuadResult:
+    r"""Any divergence kind by numerical integration: :math:`\int p(x)\, h(\log p(x), \log q(x))\, dx`.
+
+    The one path behind :func:`kl_quad`, :func:`cross_entropy_quad` and
+    :func:`entropy_quad`; ``h`` is the kind's :meth:`~anadiv.kinds.DivergenceKind.integrand`.
+
+    Parameters
+    ----------
+    kind : str or DivergenceKind
+        A name in :data:`anadiv.kinds.KINDS` (``"kl"``, ...) or a kind object,
+        registered or not.
+    p, q : Family or Mixture
+        As for :func:`kl_quad`; ``q`` only for a kind of arity 2.
+    params : dict, optional
+        Values of the kind's extra parameters (none for KL, cross-entropy, entropy).
+    precision, digits, rtol
+        As for :func:`kl_quad`.
+
+    Returns
+    -------
+    QuadResult
+
+    Raises
+    ------
+    ValueError
+        ``kind`` unknown, ``q`` given to (or missing from) a kind that
+        takes one (or two) distributions, a bad parameter of the kind, and
+        everything :func:`kl_quad` refuses.
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> round(float(divergence_quad("kl", Normal(0.0, 1.0), Normal(1.0, 2.0))), 12)
+    0.44314718056
+    """
+    k = _checked_kind(kind, q, params)
+    return _integrate(k, p, q, precision, digits, rtol)
+
+
+def _checked_kind(kind: Any, q: Any, params: dict[str, Any] | None) -> Any:
+    """The kind object with its parameters fixed; the number of distributions checked against its arity."""
+    k = get_kind(kind).at(params)
+    if k.arity == 1 and q is not None:
+        raise ValueError(f"q: {k.title} takes one distribution, got a second one")
+    if k.arity == 2 and q is None:
+        raise ValueError(f"q: {k.title} needs a second distribution")
+    return k
 
 
 def kl_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
@@ -775,7 +818,7 @@ def kl_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol
     >>> r.error < 1e-10
     True
     """
-    return _integrate("kl", p, q, precision, digits, rtol)
+    return _integrate(KINDS["kl"], p, q, precision, digits, rtol)
 
 
 def cross_entropy_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
@@ -789,7 +832,7 @@ def cross_entropy_quad(p: Any, q: Any, *, precision: str = "double", digits: int
     >>> round(float(cross_entropy_quad(Normal(0.0, 1.0), Normal(0.0, 1.0))), 12)  # 0.5 log(2 pi e)
     1.418938533205
     """
-    return _integrate("cross_entropy", p, q, precision, digits, rtol)
+    return _integrate(KINDS["cross_entropy"], p, q, precision, digits, rtol)
 
 
 def entropy_quad(p: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
@@ -803,4 +846,4 @@ def entropy_quad(p: Any, *, precision: str = "double", digits: int = 30, rtol: f
     >>> round(float(entropy_quad(Exponential(2.0))), 12)  # 1 - log 2
     0.30685281944
     """
-    return _integrate("entropy", p, None, precision, digits, rtol)
+    return _integrate(KINDS["entropy"], p, None, precision, digits, rtol)

@@ -24,16 +24,11 @@ from typing import Any, Callable
 import numpy as np
 import sympy
 
+from ..kinds import KINDS
 from .helpers import with_increments, with_log1p
 from .printer import XpPrinter, constants_to_floats, guard_piecewise_branches
 from .refine import cancellation_scale, exact_name, exact_source
 
-KIND_TITLES = {
-    "kl": "Kullback-Leibler divergence",
-    "entropy": "Differential entropy",
-    "cross_entropy": "Cross-entropy",
-}
-DERIVE_NAMES = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}
 _MATRIX_CONSTRAINTS = ("vector", "pd_matrix")
 
 
@@ -51,14 +46,17 @@ class GeneratedFunction:
 
 
 def function_name(kind: str, families: tuple[type, ...]) -> str:
-    return "_".join([kind, *(f.name for f in families)])
+    return KINDS[kind].function_name([f.name for f in families])
 
 
 def argument_names(kind: str, families: tuple[type, ...]) -> list[list[str]]:
-    """Argument names per family: suffixed ``_1``/``_2`` for pairs, plain for an entropy."""
-    if kind == "entropy":
-        return [[p.name for p in families[0].parameters]]
-    return [[f"{p.name}_{i}" for p in fam.parameters] for i, fam in enumerate(families, start=1)]
+    """Argument names per family (suffixed ``_1``/``_2`` for pairs, plain for one family), then the kind's own."""
+    k = KINDS[kind]
+    if k.arity == 1:
+        per_family = [[p.name for p in families[0].parameters]]
+    else:
+        per_family = [[f"{p.name}_{i}" for p in fam.parameters] for i, fam in enumerate(families, start=1)]
+    return k.argument_names(per_family)
 
 
 def is_matrix_family(fam: type) -> bool:
@@ -187,13 +185,12 @@ def _format_example(value: float) -> str:
 def _docstring(kind: str, families: tuple[type, ...], names: list[list[str]], fname: str,
                expr_for_doc: Any, example_call: str, example_out: str, status: str) -> str:
     cls = [f.__name__ for f in families]
-    if kind == "entropy":
-        title = f"Differential entropy of {cls[0]}({', '.join(names[0])})."
-        derive = f"{DERIVE_NAMES[kind]}({cls[0]})"
+    k = KINDS[kind]
+    derive = f"{k.route_name}({', '.join(cls)})"
+    if k.arity == 1:
+        title = f"{k.title} of {cls[0]}({', '.join(names[0])})."
     else:
-        sym = "KL(P || Q)" if kind == "kl" else "H(P, Q)"
-        title = f"{KIND_TITLES[kind]} {sym}, P = {cls[0]}({', '.join(names[0])}), Q = {cls[1]}({', '.join(names[1])})."
-        derive = f"{DERIVE_NAMES[kind]}({cls[0]}, {cls[1]})"
+        title = f"{k.title} {k.show(['P', 'Q'])}, P = {cls[0]}({', '.join(names[0])}), Q = {cls[1]}({', '.join(names[1])})."
     latex = sympy.latex(expr_for_doc)
     text = sympy.sstr(expr_for_doc)
     lines = [title, "", f"Generated from ``anadiv.symbolic.{derive}``; do not edit.", ""]

@@ -27,19 +27,13 @@ import sympy as sp
 
 from ..errors import NoClosedFormError
 from ..families import FAMILIES
+from ..kinds import KINDS, DivergenceKind
 from .derivation import Derivation
 from .expectations import expectation, growth
 from .terms import decompose
 
 #: families handled in matrix / per-coordinate form by :mod:`.mvn`
 _VECTOR_FAMILIES = ("multivariate_normal", "diagonal_normal")
-
-_ALTERNATIVES = {
-    "kl": "use anadiv.kl_quad(p, q) (numerical integration) or anadiv.kl_estimate(p, q) (Monte Carlo)",
-    "cross_entropy": "use anadiv.cross_entropy_quad(p, q) or anadiv.cross_entropy_estimate(p, q)",
-    "entropy": "use anadiv.entropy_quad(p) or anadiv.entropy_estimate(p)",
-}
-
 
 # ------------------------------------------------------------------ helpers
 def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
@@ -57,17 +51,32 @@ def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
     return out
 
 
-def _x_symbol(*supports: Any) -> Any:
-    """The integration variable: positive when some support is known to lie in [0, oo)."""
-    for s in supports:
-        if (s.start >= 0) == sp.true:
-            return sp.Symbol("x", positive=True)
-    return sp.Symbol("x", real=True)
+def _ends(support: Any) -> tuple[Any, Any]:
+    """``(lower, upper)`` end of a support: an ``Interval``, or a ``Range`` of integers."""
+    if isinstance(support, sp.Interval):
+        return support.start, support.end
+    return support.inf, support.sup
+
+
+def _measure(P: type) -> str:
+    return getattr(P, "measure", "lebesgue")
+
+
+def _x_symbol(P: type, *supports: Any) -> Any:
+    """The integration (or summation) variable: positive when some support is known to lie in [0, oo).
+
+    Integer for a family on the counting measure, so that sympy sums over it.
+    """
+    nonnegative = any((_ends(s)[0] >= 0) == sp.true for s in supports)
+    if _measure(P) == "counting":
+        return sp.Symbol("x", integer=True, nonnegative=True) if nonnegative else sp.Symbol("x", integer=True)
+    return sp.Symbol("x", positive=True) if nonnegative else sp.Symbol("x", real=True)
 
 
 def _containment(supp_p: Any, supp_q: Any) -> Any:
     """Condition for ``supp_p`` to lie inside ``supp_q`` (endpoints do not matter: measure zero)."""
-    return sp.And(sp.Le(supp_q.start, supp_p.start), sp.Le(supp_p.end, supp_q.end))
+    (p_lo, p_hi), (q_lo, q_hi) = _ends(supp_p), _ends(supp_q)
+    return sp.And(sp.Le(q_lo, p_lo), sp.Le(p_hi, q_hi))
 
 
 def tidy(expr: Any) -> Any:
@@ -199,65 +208,77 @@ def _check_supported(*classes: type) -> None:
             raise TypeError(f"expected a family class or instance, got {c!r}")
 
 
+def _instead(kind: DivergenceKind) -> str:
+    return f"use {kind.instead()}"
+
+
 @functools.lru_cache(maxsize=None)
 def _entropy(P: type) -> Derivation:
+    kind = KINDS["entropy"]
     if P.name in _VECTOR_FAMILIES:
         from . import mvn
 
-        return mvn.derive("entropy", P)
+        return mvn.derive(kind.name, P)
     sym = P.symbols("")
-    steps: list[str] = [f"H(P) = -E_P[log p(X)] for P = {P.__name__}{sym}"]
-    x = _x_symbol(P.sym_support(*sym))
+    steps: list[str] = [f"{kind.show(['P'])} = {kind.definition} for P = {P.__name__}{sym}"]
+    x = _x_symbol(P, P.sym_support(*sym))
     try:
         elogp, finite = expected_log_density(P, sym, P.sym_logpdf(x, *sym), x, "p", steps)
     except NoClosedFormError as exc:
-        raise NoClosedFormError(f"no closed form for the entropy of {P.__name__} ({exc}); {_ALTERNATIVES['entropy']}") from None
+        raise NoClosedFormError(f"no closed form for the entropy of {P.__name__} ({exc}); {_instead(kind)}") from None
     if finite != sp.true:
-        raise NoClosedFormError(f"the entropy of {P.__name__} is not finite everywhere; {_ALTERNATIVES['entropy']}")
-    expr = tidy(-elogp)
-    steps.append(f"H(P) = {expr}")
-    return Derivation("entropy", (P,), (sym,), expr, param_constraints(P, sym), steps)
+        raise NoClosedFormError(f"the entropy of {P.__name__} is not finite everywhere; {_instead(kind)}")
+    expr = tidy(kind.integrand(elogp, None))
+    steps.append(f"{kind.show(['P'])} = {expr}")
+    return Derivation(kind.name, (P,), (sym,), expr, param_constraints(P, sym), steps)
 
 
 @functools.lru_cache(maxsize=None)
-def _two_sided(kind: str, P: type, Q: type) -> Derivation:
+def _two_sided(name: str, P: type, Q: type) -> Derivation:
+    """A kind linear in ``E_P[log p]`` and ``E_P[log q]`` (its integrand applied to them)."""
+    kind = KINDS[name]
     if P.name in _VECTOR_FAMILIES or Q.name in _VECTOR_FAMILIES:
         from . import mvn
 
-        return mvn.derive(kind, P, Q)
+        return mvn.derive(name, P, Q)
     ps, qs = P.symbols("1"), Q.symbols("2")
     supp_p, supp_q = P.sym_support(*ps), Q.sym_support(*qs)
     conditions = param_constraints(P, ps) + param_constraints(Q, qs)
-    what = "KL(P || Q) = E_P[log p(X)] - E_P[log q(X)]" if kind == "kl" else "H(P, Q) = -E_P[log q(X)]"
-    steps = [f"{what} for P = {P.__name__}{ps}, Q = {Q.__name__}{qs}"]
-    inside = _containment(supp_p, supp_q)
-    steps.append(f"supp P = {supp_p}, supp Q = {supp_q}: supp P lies inside supp Q iff {inside}")
+    steps = [f"{kind.show(['P', 'Q'])} = {kind.definition} for P = {P.__name__}{ps}, Q = {Q.__name__}{qs}"]
+    if _measure(P) != _measure(Q):
+        # one has atoms, the other a density: each puts mass where the other has none
+        inside = sp.false
+        steps.append(f"P has a {_measure(P)} density, Q a {_measure(Q)} one: P is not absolutely continuous w.r.t. Q")
+    else:
+        inside = _containment(supp_p, supp_q)
+        steps.append(f"supp P = {supp_p}, supp Q = {supp_q}: supp P lies inside supp Q iff {inside}")
     if inside == sp.false:
         steps.append("P puts mass where q = 0, so the result is oo")
-        return Derivation(kind, (P, Q), (ps, qs), sp.oo, conditions, steps)
-    x = _x_symbol(supp_p, supp_q)
+        return Derivation(name, (P, Q), (ps, qs), sp.oo, conditions, steps)
+    x = _x_symbol(P, supp_p, supp_q)
+    elogp = None
     try:
         elogq, finite_q = expected_log_density(P, ps, Q.sym_logpdf(x, *qs), x, "q", steps)
-        if kind == "kl":
+        if "p" in kind.log_densities:
             elogp, finite_p = expected_log_density(P, ps, P.sym_logpdf(x, *ps), x, "p", steps)
             if finite_p != sp.true:
                 raise NoClosedFormError(f"E_P[log p] is not finite for P = {P.__name__}")
     except NoClosedFormError as exc:
         raise NoClosedFormError(
-            f"no closed form for {kind} between {P.__name__} and {Q.__name__} ({exc}); {_ALTERNATIVES[kind]}"
+            f"no closed form for {name} between {P.__name__} and {Q.__name__} ({exc}); {_instead(kind)}"
         ) from None
     condition = sp.And(inside, finite_q)
     if condition == sp.false:
         steps.append("E_P[log q] = -oo, so the result is oo")
-        return Derivation(kind, (P, Q), (ps, qs), sp.oo, conditions, steps)
-    finite_value = tidy(elogp - elogq if kind == "kl" else -elogq)
+        return Derivation(name, (P, Q), (ps, qs), sp.oo, conditions, steps)
+    finite_value = tidy(kind.integrand(elogp, elogq))
     expr = _piecewise(finite_value, condition)
     if condition != sp.true:
         conditions.append(condition)
         steps.append(f"result = {finite_value} where {condition}, oo elsewhere")
     else:
         steps.append(f"result = {finite_value}")
-    return Derivation(kind, (P, Q), (ps, qs), expr, conditions, steps)
+    return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
 
 
 # ----------------------------------------------------------------- public API
@@ -367,37 +388,30 @@ def entropy_symbolic(p: Any) -> Any:
     return derive_entropy(p).total
 
 
-_DERIVE = {"kl": lambda P, Q: derive_kl(P, Q), "cross_entropy": lambda P, Q: derive_cross_entropy(P, Q)}
-
-
 def _all_families() -> list[type]:
     return sorted(FAMILIES.values(), key=lambda f: f.name)
 
 
 @functools.lru_cache(maxsize=None)
 def _survey(kind: str) -> tuple[tuple[tuple[type, ...], ...], tuple[tuple[tuple[type, ...], str], ...]]:
+    if kind not in KINDS or KINDS[kind].route is None:
+        routed = [k for k, v in KINDS.items() if v.route is not None]
+        raise ValueError(f"kind: expected one of {', '.join(map(repr, routed))}, got {kind!r}")
+    k = KINDS[kind]
     ok, failed = [], []
     fams = _all_families()
-    if kind == "entropy":
-        for P in fams:
-            try:
-                derive_entropy(P)
-                ok.append((P,))
-            except NoClosedFormError as exc:
-                failed.append(((P,), str(exc)))
-        return tuple(ok), tuple(failed)
-    if kind not in _DERIVE:
-        raise ValueError(f"kind: expected 'kl', 'entropy' or 'cross_entropy', got {kind!r}")
-    for P in fams:
-        for Q in fams:
-            vector = (P.name in _VECTOR_FAMILIES, Q.name in _VECTOR_FAMILIES)
-            if any(vector) and not (P is Q):
-                continue  # vector families pair only with themselves
-            try:
-                _DERIVE[kind](P, Q)
-                ok.append((P, Q))
-            except NoClosedFormError as exc:
-                failed.append(((P, Q), str(exc)))
+    if k.arity == 1:
+        candidates = [(P,) for P in fams]
+    else:
+        # vector families pair only with themselves
+        candidates = [(P, Q) for P in fams for Q in fams
+                      if P is Q or not (P.name in _VECTOR_FAMILIES or Q.name in _VECTOR_FAMILIES)]
+    for item in candidates:
+        try:
+            k.derive(*item)
+            ok.append(item)
+        except NoClosedFormError as exc:
+            failed.append((item, str(exc)))
     return tuple(ok), tuple(failed)
 
 
