@@ -300,10 +300,9 @@ class _Tail:
     alpha: float = math.inf
 
 
-def _log_abs_h(kind: str, lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
-    h = _h(kind)
+def _log_abs_h(kind: Any, lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.log(np.abs(h(lp, lq)))
+        return get_kind(kind).log_abs_integrand(lp, lq)[0]
 
 
 def _in_q_support(q: Any, x: np.ndarray) -> np.ndarray:
@@ -321,13 +320,10 @@ def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray
     support) and ``QuadratureError`` where log q overflows and no formula for
     log(-log q) is known.
     """
-    h = _h(kind)
     with np.errstate(all="ignore"):
         lp = np.asarray(p.logpdf(x), dtype=float)
         lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else np.zeros_like(lp)
-        hv = h(lp, lq)
-        log_h = np.log(np.abs(hv))
-        sign = np.sign(hv)
+        log_h, sign = get_kind(kind).log_abs_integrand(lp, lq)
     alive = lp > -np.inf
     over = alive & (lq == -np.inf)
     if np.any(over):
@@ -425,7 +421,14 @@ def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult
             _, log_h, _ = _log_integrand(kind, p, q, np.array([x]))
             v = lp + float(log_h[0])
             return math.exp(v) if v < 709.7 else math.inf
-        return dens * h(lp, lq)
+        v = dens * h(lp, lq)
+        if not math.isfinite(v) and math.isfinite(lq):
+            # h overflowed where p h does not (an integrand with q/p in it): p h from logs
+            with np.errstate(all="ignore"):
+                log_h, sign = get_kind(kind).log_abs_integrand(np.array([lp]), np.array([lq]))
+            t = lp + float(log_h[0])
+            return float(sign[0]) * (math.exp(t) if t < 709.7 else math.inf)
+        return v
 
     total, err, messages = 0.0, 0.0, []
     scale = _p_scale(p)

@@ -135,6 +135,18 @@ class DivergenceKind:
         """
         raise NotImplementedError(f"{type(self).__name__} does not define its integrand")
 
+    def log_abs_integrand(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+        """``(log |h|, sign h)`` on numpy arrays: what the tail scans of quadrature read.
+
+        The default takes the logarithm of :meth:`integrand`. A kind whose
+        integrand overflows where ``p * h`` does not (one with ``q/p`` in it)
+        overrides this with a form computed in logarithms.
+        """
+        import numpy as np
+
+        h = self.integrand(logp, logq, **params)
+        return np.log(np.abs(h)), np.sign(h)
+
     # --------------------------------------------------------------- display
     @property
     def cli_name(self) -> str:
@@ -250,6 +262,9 @@ class _Bound:
 
     def integrand(self, logp: Any, logq: Any) -> Any:
         return self.kind.integrand(logp, logq, **self.values)
+
+    def log_abs_integrand(self, logp: Any, logq: Any) -> tuple[Any, Any]:
+        return self.kind.log_abs_integrand(logp, logq, **self.values)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.kind, attr)
