@@ -374,7 +374,7 @@ def derive_entropy(P: Any) -> Derivation:
 
 def kl_symbolic(p: Any, q: Any) -> Any:
     """The KL closed form for two (symbolic) distributions, as a sympy expression."""
-    return derive_kl(p, q).expr if not derive_kl(p, q).coordinate_sum else derive_kl(p, q).total
+    return derive_kl(p, q).total
 
 
 def cross_entropy_symbolic(p: Any, q: Any) -> Any:
