@@ -25,6 +25,7 @@ import numpy as np
 from ._generated import _index
 from .errors import NoClosedFormError
 from .families import FAMILIES, Family
+from .kinds import KINDS
 
 __all__ = [
     "kl",
@@ -39,21 +40,6 @@ __all__ = [
 
 # (kind, key) -> generated function, filled on first use of each pair
 _LOADED: dict[tuple[str, Any], Callable[..., Any]] = {}
-
-_SYMBOL = {"kl": "KL", "cross_entropy": "H", "entropy": "H"}
-_SEPARATOR = {"kl": " || ", "cross_entropy": ", ", "entropy": ""}
-_INSTEAD = {
-    "kl": "anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)",
-    "cross_entropy": "anadiv.cross_entropy_estimate(p, q) (Monte Carlo) or anadiv.cross_entropy_quad(p, q) (numerical integration)",
-    "entropy": "anadiv.entropy_estimate(p) (Monte Carlo) or anadiv.entropy_quad(p) (numerical integration)",
-}
-# symbolic entry points of the engine, tried in order
-_SYMBOLIC = {
-    "kl": ("kl_symbolic", "derive_kl"),
-    "cross_entropy": ("cross_entropy_symbolic", "derive_cross_entropy"),
-    "entropy": ("entropy_symbolic", "derive_entropy"),
-}
-
 
 class ClosedForm(NamedTuple):
     """One registry entry: ``q`` is ``None`` for an entropy.
@@ -81,7 +67,7 @@ def _name(obj: Any) -> str:
 def _describe(kind: str, key: Any) -> str:
     names = key if isinstance(key, tuple) else (key,)
     shown = [FAMILIES[n].__name__ if n in FAMILIES else n.title().replace("_", "") for n in names]
-    return f"{_SYMBOL[kind]}({_SEPARATOR[kind].join(shown)})"
+    return KINDS[kind].show(shown)
 
 
 def _function(kind: str, key: Any) -> Callable[..., Any]:
@@ -90,7 +76,7 @@ def _function(kind: str, key: Any) -> Callable[..., Any]:
         entry = _index.REGISTRY[kind].get(key)
         if entry is None:
             raise NoClosedFormError(
-                f"no closed form for {_describe(kind, key)} in the registry; use {_INSTEAD[kind]}"
+                f"no closed form for {_describe(kind, key)} in the registry; use {KINDS[kind].instead()}"
             )
         module, fname, _status = entry
         func = getattr(importlib.import_module(f"anadiv._generated.{module}"), fname)
@@ -132,13 +118,8 @@ def _finish(out: Any) -> Any:
 
 
 def _symbolic(kind: str, *dists: Family) -> Any:
-    engine = importlib.import_module("anadiv.symbolic")
-    for attr in _SYMBOLIC[kind]:
-        func = getattr(engine, attr, None)
-        if func is not None:
-            result = func(*dists)
-            return getattr(result, "expr", result)
-    raise NoClosedFormError(f"the symbolic engine has no {kind} entry point")  # pragma: no cover
+    # the kind's symbolic route imports the engine (and sympy) only now
+    return KINDS[kind].derive(*dists).total
 
 
 def _divergence(kind: str, p: Any, q: Any, validate: bool) -> Any:
@@ -147,7 +128,7 @@ def _divergence(kind: str, p: Any, q: Any, validate: bool) -> Any:
         _check_family(p, "p")
         _check_family(q, "q")
         _function(kind, (_name(p), _name(q)))
-        raise NoClosedFormError(f"no closed form for {_describe(kind, (_name(p), _name(q)))}; use {_INSTEAD[kind]}")
+        raise NoClosedFormError(f"no closed form for {_describe(kind, (_name(p), _name(q)))}; use {KINDS[kind].instead()}")
     if p.symbolic or q.symbolic:
         return _symbolic(kind, p, q)
     key = (type(p).name, type(q).name)
@@ -222,7 +203,7 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
     if not isinstance(p, Family):
         _check_family(p, "p")
         _function("entropy", _name(p))
-        raise NoClosedFormError(f"no closed form for {_describe('entropy', _name(p))}; use {_INSTEAD['entropy']}")
+        raise NoClosedFormError(f"no closed form for {_describe('entropy', _name(p))}; use {KINDS['entropy'].instead()}")
     if p.symbolic:
         return _symbolic("entropy", p)
     func = _LOADED.get(("entropy", type(p).name)) or _function("entropy", type(p).name)
@@ -268,7 +249,9 @@ def closed_form_pairs(kind: str = "kl") -> list[ClosedForm]:
 
     Parameters
     ----------
-    kind : {"kl", "cross_entropy", "entropy"}
+    kind : str
+        A kind of :data:`anadiv.kinds.KINDS` with closed forms: ``"kl"``,
+        ``"cross_entropy"`` or ``"entropy"``.
 
     Returns
     -------
@@ -284,6 +267,6 @@ def closed_form_pairs(kind: str = "kl") -> list[ClosedForm]:
         raise ValueError(f"kind: must be one of {', '.join(sorted(_index.REGISTRY))}, got {kind!r}")
     out = []
     for key, (_module, fname, status) in sorted(_index.REGISTRY[kind].items()):
-        p, q = (key, None) if kind == "entropy" else key
+        p, q = (key, None) if KINDS[kind].arity == 1 else key
         out.append(ClosedForm(kind, p, q, status, fname))
     return out

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import functools
 import math
 import operator
 import sys
@@ -41,11 +42,17 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .kinds import KINDS as _KINDS
+from .kinds import DivergenceKind
+
 __all__ = ["main", "parse_distribution", "CLIError"]
 
 _PROG = "anadiv"
 
-KINDS = ("kl", "entropy", "cross-entropy")
+#: the --kind choices: every divergence kind, spelled for the command line
+KINDS = tuple(k.cli_name for k in _KINDS.values())
+#: what a command means without --kind, by the number of distributions given
+_DEFAULT_KIND = {2: "kl", 1: "entropy"}
 
 
 class CLIError(Exception):
@@ -336,25 +343,57 @@ def _log_base(base: str) -> float:
 # --------------------------------------------------------------------------
 # Subcommands
 # --------------------------------------------------------------------------
-def _cmd_kl(args: argparse.Namespace) -> int:
-    return _divergence(args, "kl")
+#: (help, description, examples) of each kind's command
+_COMMAND_TEXT = {
+    "kl": (
+        "KL divergence KL(P || Q) from the closed form (one number)",
+        None,
+        'anadiv kl "Normal(0, 1)" "Normal(1, 2)"\n'
+        '  anadiv kl "Gamma(shape=2, rate=1)" "Exponential(1)" --digits 6\n'
+        '  anadiv kl "[0.10, 0.40, 0.50]" "[0.80, 0.15, 0.05]" --base 2    # discrete, in bits',
+    ),
+    "cross_entropy": (
+        "cross-entropy H(P, Q) = -E_P[log q] from the closed form",
+        None,
+        'anadiv cross-entropy "Normal(0, 1)" "Normal(1, 2)"\n'
+        '  anadiv cross-entropy "[0.5, 0.5]" "[0.9, 0.1]" --base 2',
+    ),
+    "entropy": (
+        "differential entropy H(P) from the closed form",
+        "Differential entropy H(P) = -E_P[log p] from the closed form (Shannon entropy for a probability vector).",
+        'anadiv entropy "Normal(0, 2)"\n  anadiv entropy "[0.25, 0.25, 0.5]" --base 2',
+    ),
+}
 
 
-def _cmd_cross_entropy(args: argparse.Namespace) -> int:
-    return _divergence(args, "cross-entropy")
+def _command_text(kind: DivergenceKind) -> tuple[str, str, str]:
+    """Help, description and examples of a kind's command; a kind without its own text gets one from its fields."""
+    names = ["P", "Q"][:kind.arity]
+    quoted = " ".join('"Normal(0, 1)"' for _ in names)
+    kind_help, description, example = _COMMAND_TEXT.get(
+        kind.name,
+        (f"{kind.title.lower()} {kind.show(names)} = {kind.definition} from the closed form", None,
+         f"anadiv {kind.cli_name} {quoted}"),
+    )
+    if description is None:
+        description = (f"{kind_help[0].upper()}{kind_help[1:]}. Probability vectors give the discrete divergence. "
+                       "Pairs without a closed form point to `anadiv estimate`.")
+    return kind_help, description, example
 
 
-def _cmd_entropy(args: argparse.Namespace) -> int:
-    return _divergence(args, "entropy")
+def _kind(kind: str) -> DivergenceKind:
+    """The kind object for a command-line spelling (``cross-entropy``)."""
+    return _KINDS[kind.replace("-", "_")]
 
 
 def _divergence(args: argparse.Namespace, kind: str) -> int:
-    texts = [args.p] if kind == "entropy" else [args.p, args.q]
+    """A kind's command: its closed form, or the discrete version for probability vectors."""
+    texts = [args.p] if _kind(kind).arity == 1 else [args.p, args.q]
     values = [parse_distribution(t, label) for t, label in zip(texts, ("P", "Q"))]
     scale = _log_base(args.base)
     if any(_is_mixture(v) for v in values):
         quoted = " ".join(f'"{t}"' for t in texts)
-        extra = "" if kind == "kl" else f" --kind {kind}"
+        extra = "" if kind == _DEFAULT_KIND[2] else f" --kind {kind}"
         raise CLIError(f"mixtures have no closed form; estimate it instead: anadiv estimate {quoted}{extra}")
     if all(isinstance(v, list) for v in values):
         result = _discrete(kind, values)
@@ -372,35 +411,35 @@ def _discrete(kind: str, vectors: list[list[Any]]) -> Any:
     from .numeric.validation import as_float_array
 
     arrays = [as_float_array(v, label) for v, label in zip(vectors, ("P", "Q"))]
-    func = {"kl": "kl", "entropy": "entropy", "cross-entropy": "cross_entropy"}[kind]
-    return getattr(discrete, func)(*arrays)
+    func = getattr(discrete, _kind(kind).name, None)
+    if func is None:
+        raise CLIError(f"{kind}: no discrete version for probability vectors")
+    return func(*arrays)
 
 
 def _closed_form(kind: str, dists: list[Any], texts: list[str]) -> Any:
     from . import api
     from .errors import NoClosedFormError
 
-    func = {"kl": api.kl, "entropy": api.entropy, "cross-entropy": api.cross_entropy}[kind]
+    func = getattr(api, _kind(kind).name)
     try:
         return func(*dists)
     except NoClosedFormError:
-        names = [type(d).__name__ for d in dists]
-        what = f"H({names[0]})" if kind == "entropy" else (
-            f"KL({names[0]} || {names[1]})" if kind == "kl" else f"H({names[0]}, {names[1]})")
+        what = _what(kind, [type(d).__name__ for d in dists])
         quoted = " ".join(f'"{t}"' for t in texts)
-        extra = "" if kind == "kl" else f" --kind {kind}"
+        extra = "" if kind == _DEFAULT_KIND[2] else f" --kind {kind}"
         raise CLIError(f"no closed form for {what}; estimate it instead: anadiv estimate {quoted}{extra} --quad") from None
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
     kind = args.kind
-    if kind == "entropy":
+    if _kind(kind).arity == 1:
         if len(args.families) != 1:
-            raise CLIError("derive --kind entropy takes one family, e.g. anadiv derive gamma --kind entropy")
+            raise CLIError(f"derive --kind {kind} takes one family, e.g. anadiv derive gamma --kind {kind}")
     elif len(args.families) == 1:
         if args.kind_given:
             raise CLIError(f"derive --kind {kind} takes two families, e.g. anadiv derive normal normal")
-        kind = "entropy"  # `anadiv derive gamma` means its entropy
+        kind = _DEFAULT_KIND[1]  # `anadiv derive gamma` means its entropy
     elif len(args.families) != 2:
         raise CLIError("derive takes one family (entropy) or two (KL, cross-entropy)")
     fams = [_family_or_class(t, label) for t, label in zip(args.families, ("P", "Q"))]
@@ -423,28 +462,21 @@ def _require_same_event(kind: str, fams: list[Any]) -> None:
 
 
 def _what(kind: str, names: list[str]) -> str:
-    return {"kl": f"KL({' || '.join(names)})", "entropy": f"H({names[0]})",
-            "cross-entropy": f"H({', '.join(names)})"}[kind]
+    return _kind(kind).show(names[:_kind(kind).arity])
 
 
 def _derive(kind: str, fams: list[Any]) -> Any:
-    from . import symbolic
     from .errors import NoClosedFormError
 
-    func = {
-        "kl": symbolic.derive_kl,
-        "entropy": symbolic.derive_entropy,
-        "cross-entropy": symbolic.derive_cross_entropy,
-    }[kind]
     try:
-        return func(*fams)
+        return _kind(kind).derive(*fams)
     except NoClosedFormError as exc:
         head = _first_line(exc).split(";")[0]  # the engine's reason, before its advice
         detail = head[head.index("("):head.rindex(")") + 1] if "(" in head and ")" in head else ""
         names = [f.__name__ if isinstance(f, type) else type(f).__name__ for f in fams]
         what = _what(kind, names)
         calls = " ".join(f'"{_example_call(f)}"' for f in fams)
-        extra = "" if kind == "kl" else f" --kind {kind}"
+        extra = "" if kind == _DEFAULT_KIND[2] else f" --kind {kind}"
         raise CLIError(
             f"no closed form for {what}{' ' + detail if detail else ''}; for numbers: anadiv estimate {calls}{extra} --quad"
         ) from None
@@ -480,12 +512,7 @@ def _title(derivation: Any, inputs: Sequence[Any] | None = None) -> str:
         else:
             args = ", ".join(str(s) for s in syms)
         names.append(f"{cls.__name__}({args})")
-    kind = getattr(derivation, "kind", "kl")
-    if kind == "entropy":
-        return f"H({names[0]})"
-    if kind == "cross_entropy":
-        return f"H({names[0]}, {names[1]})"
-    return f"KL({names[0]} || {names[1]})"
+    return _KINDS[getattr(derivation, "kind", "kl")].show(names)
 
 
 def _short(value: Any) -> str:
@@ -560,7 +587,7 @@ def pair_rows(kind: str | None = None) -> list[tuple[str, str, str, str]]:
     """``(kind, P class name, Q class name or '', status)`` for every registered closed form."""
     from . import api
 
-    kinds = ("kl", "cross_entropy", "entropy") if kind in (None, "all") else (kind.replace("-", "_"),)
+    kinds = tuple(_KINDS) if kind in (None, "all") else (kind.replace("-", "_"),)
     rows = []
     for k in kinds:
         for entry in api.closed_form_pairs(k):
@@ -578,10 +605,11 @@ def _display_name(name: Any) -> str:
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
     kind = args.kind
-    texts = [args.p] if kind == "entropy" else [args.p, args.q]
-    if kind == "entropy" and args.q is not None:
-        raise CLIError("estimate --kind entropy takes one distribution")
-    if kind != "entropy" and args.q is None:
+    one = _kind(kind).arity == 1
+    texts = [args.p] if one else [args.p, args.q]
+    if one and args.q is not None:
+        raise CLIError(f"estimate --kind {kind} takes one distribution")
+    if not one and args.q is None:
         raise CLIError(f"estimate --kind {kind} takes two distributions, P and Q")
     dists = [parse_distribution(t, label) for t, label in zip(texts, ("P", "Q"))]
     if any(isinstance(d, list) for d in dists):
@@ -604,18 +632,14 @@ def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None, method: 
     """Monte Carlo estimate of a divergence with a fixed seed."""
     from . import estimate
 
-    func = {"kl": estimate.kl_estimate, "entropy": estimate.entropy_estimate,
-            "cross-entropy": estimate.cross_entropy_estimate}[kind]
-    return func(*dists, n=n, seed=seed, method=method)
+    return estimate.divergence_estimate(_kind(kind), *dists, n=n, seed=seed, method=method)
 
 
 def run_quad(kind: str, dists: list[Any]) -> Any:
     """Numerical-integration value of a divergence (the reference truth)."""
     from . import quadrature
 
-    func = {"kl": quadrature.kl_quad, "entropy": quadrature.entropy_quad,
-            "cross-entropy": quadrature.cross_entropy_quad}[kind]
-    return func(*dists)
+    return quadrature.divergence_quad(_kind(kind), *dists)
 
 
 def quad_value(result: Any) -> float:
@@ -793,33 +817,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", action="store_true", help="also print the derivation steps")
     p.set_defaults(func=_cmd_derive)
 
-    for name, func, kind_help, example in (
-        ("kl", _cmd_kl, "KL divergence KL(P || Q) from the closed form (one number)",
-         'anadiv kl "Normal(0, 1)" "Normal(1, 2)"\n'
-         '  anadiv kl "Gamma(shape=2, rate=1)" "Exponential(1)" --digits 6\n'
-         '  anadiv kl "[0.10, 0.40, 0.50]" "[0.80, 0.15, 0.05]" --base 2    # discrete, in bits'),
-        ("cross-entropy", _cmd_cross_entropy, "cross-entropy H(P, Q) = -E_P[log q] from the closed form",
-         'anadiv cross-entropy "Normal(0, 1)" "Normal(1, 2)"\n'
-         '  anadiv cross-entropy "[0.5, 0.5]" "[0.9, 0.1]" --base 2'),
-    ):
-        p = sub.add_parser(name, formatter_class=fmt, help=kind_help,
-                           description=f"{kind_help[0].upper()}{kind_help[1:]}. Probability vectors give the "
-                           "discrete divergence. Pairs without a closed form point to `anadiv estimate`.",
+    for kind in _KINDS.values():
+        kind_help, description, example = _command_text(kind)
+        p = sub.add_parser(kind.cli_name, formatter_class=fmt, help=kind_help, description=description,
                            epilog=f"examples:\n  {example}")
         p.add_argument("p", metavar="P", help=_DIST_HELP)
-        p.add_argument("q", metavar="Q", help="the second distribution, written the same way")
+        if kind.arity == 2:
+            p.add_argument("q", metavar="Q", help="the second distribution, written the same way")
         _add_common(p)
-        p.set_defaults(func=func)
-
-    p = sub.add_parser(
-        "entropy", formatter_class=fmt, help="differential entropy H(P) from the closed form",
-        description="Differential entropy H(P) = -E_P[log p] from the closed form (Shannon entropy for a "
-        "probability vector).",
-        epilog='examples:\n  anadiv entropy "Normal(0, 2)"\n  anadiv entropy "[0.25, 0.25, 0.5]" --base 2',
-    )
-    p.add_argument("p", metavar="P", help=_DIST_HELP)
-    _add_common(p)
-    p.set_defaults(func=_cmd_entropy)
+        p.set_defaults(func=functools.partial(_divergence, kind=kind.cli_name))
 
     p = sub.add_parser(
         "pairs", formatter_class=fmt, help="list every closed form in the registry",

@@ -10,9 +10,6 @@ lazily by ``anadiv.api``) and ``status`` is ``"finite"``, ``"infinite"``
 support is not inside Q's). Plain data: importing it imports nothing.
 """
 
-#: whether anadiv.codegen.stabilize rewrote the expressions before printing
-STABILIZED = True
-
 ENTROPY: dict[str, tuple[str, str, str]] = {
     "beta": ("beta", "entropy_beta", "finite"),
     "cauchy": ("cauchy", "entropy_cauchy", "finite"),

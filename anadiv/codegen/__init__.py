@@ -48,10 +48,9 @@ def _generic(derivation: Any) -> Any:
     dims = {d for s in declared if isinstance(s, sympy.MatrixSymbol) for d in s.shape if isinstance(d, sympy.Symbol)}
     if free <= declared | dims and all(s in free or s in dims for s in declared if not isinstance(s, sympy.MatrixSymbol)):
         return derivation
-    from anadiv import symbolic
+    from anadiv.kinds import KINDS
 
-    derive = {"kl": symbolic.derive_kl, "entropy": symbolic.derive_entropy, "cross_entropy": symbolic.derive_cross_entropy}
-    return derive[derivation.kind](*derivation.families)
+    return KINDS[derivation.kind].derive(*derivation.families)
 
 
 def render_function(derivation: Any) -> Any:

@@ -178,7 +178,7 @@ def diagonal_body(expr: Any, args: list[str], kind: str | None = None, fname: st
     With ``kind`` and ``fname`` each coordinate's value is checked (and
     recomputed exactly where doubtful) before the sum, as in a scalar body.
     """
-    from .render import scalar_body
+    from .scalar import scalar_body
 
     lines = scalar_body(expr, args, kind, fname)
     lines.insert(1, f"    {', '.join(args)}{',' if len(args) == 1 else ''} = {', '.join(f'xp.asarray({a})' for a in args)}")

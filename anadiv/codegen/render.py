@@ -8,8 +8,8 @@ the array namespace, computes the common subexpressions (``sympy.cse``) as
 named temporaries ``t0, t1, ...`` and returns the closed form.
 
 Before printing, the expression goes through
-:func:`anadiv.codegen.stabilize.stabilize` (numerically careful rewrites; the
-accuracy helper's module). Expressions in matrix symbols (multivariate
+:func:`anadiv.codegen.stabilize.stabilize` (numerically careful rewrites) and
+the body is printed by :mod:`anadiv.codegen.scalar`. Expressions in matrix symbols (multivariate
 normal) are printed by :mod:`anadiv.codegen.matrix`.
 """
 
@@ -19,21 +19,16 @@ import math
 import textwrap
 import zlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import sympy
 
-from .helpers import with_increments, with_log1p
-from .printer import XpPrinter, constants_to_floats, guard_piecewise_branches
-from .refine import cancellation_scale, exact_name, exact_source
+from ..kinds import KINDS
+from .refine import exact_source
+from .scalar import scalar_body
+from .stabilize import stabilize
 
-KIND_TITLES = {
-    "kl": "Kullback-Leibler divergence",
-    "entropy": "Differential entropy",
-    "cross_entropy": "Cross-entropy",
-}
-DERIVE_NAMES = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}
 
 
 @dataclass(frozen=True)
@@ -46,30 +41,24 @@ class GeneratedFunction:
     module: str
     source: str
     status: str  # "finite", "infinite" or "conditional" (inf where supports say so)
-    stabilized: bool
 
 
 def function_name(kind: str, families: tuple[type, ...]) -> str:
-    return "_".join([kind, *(f.name for f in families)])
+    return KINDS[kind].function_name([f.name for f in families])
 
 
 def argument_names(kind: str, families: tuple[type, ...]) -> list[list[str]]:
-    """Argument names per family: suffixed ``_1``/``_2`` for pairs, plain for an entropy."""
-    if kind == "entropy":
-        return [[p.name for p in families[0].parameters]]
-    return [[f"{p.name}_{i}" for p in fam.parameters] for i, fam in enumerate(families, start=1)]
+    """Argument names per family (suffixed ``_1``/``_2`` for pairs, plain for one family), then the kind's own."""
+    k = KINDS[kind]
+    if k.arity == 1:
+        per_family = [[p.name for p in families[0].parameters]]
+    else:
+        per_family = [[f"{p.name}_{i}" for p in fam.parameters] for i, fam in enumerate(families, start=1)]
+    return k.argument_names(per_family)
 
 
 def is_matrix_family(fam: type) -> bool:
     return any(p.constraint.event_ndim for p in fam.parameters)
-
-
-def _load_stabilize() -> tuple[Callable[[Any, Any], Any], bool]:
-    try:
-        from .stabilize import stabilize
-    except ImportError:  # the accuracy helper's module has not landed: print as derived
-        return (lambda expr, derivation: expr), False
-    return stabilize, True
 
 
 def _status(expr: Any) -> str:
@@ -186,13 +175,12 @@ def _format_example(value: float) -> str:
 def _docstring(kind: str, families: tuple[type, ...], names: list[list[str]], fname: str,
                expr_for_doc: Any, example_call: str, example_out: str, status: str) -> str:
     cls = [f.__name__ for f in families]
-    if kind == "entropy":
-        title = f"Differential entropy of {cls[0]}({', '.join(names[0])})."
-        derive = f"{DERIVE_NAMES[kind]}({cls[0]})"
+    k = KINDS[kind]
+    derive = f"{k.route_name}({', '.join(cls)})"
+    if k.arity == 1:
+        title = f"{k.title} of {cls[0]}({', '.join(names[0])})."
     else:
-        sym = "KL(P || Q)" if kind == "kl" else "H(P, Q)"
-        title = f"{KIND_TITLES[kind]} {sym}, P = {cls[0]}({', '.join(names[0])}), Q = {cls[1]}({', '.join(names[1])})."
-        derive = f"{DERIVE_NAMES[kind]}({cls[0]}, {cls[1]})"
+        title = f"{k.title} {k.show(['P', 'Q'])}, P = {cls[0]}({', '.join(names[0])}), Q = {cls[1]}({', '.join(names[1])})."
     latex = sympy.latex(expr_for_doc)
     text = sympy.sstr(expr_for_doc)
     lines = [title, "", f"Generated from ``anadiv.symbolic.{derive}``; do not edit.", ""]
@@ -221,7 +209,6 @@ def render_function(derivation: Any) -> GeneratedFunction:
     fname = function_name(kind, families)
     names = argument_names(kind, families)
     flat = [n for ns in names for n in ns]
-    stabilize, stabilized = _load_stabilize()
 
     raw, _ = _rename(derivation.expr, derivation, names)
     status = _status(raw)
@@ -262,7 +249,7 @@ def render_function(derivation: Any) -> GeneratedFunction:
         source += "\n\n" + exact_source(raw, fname, flat)
     module = families[0].name
     key = tuple(f.name for f in families)
-    return GeneratedFunction(kind, key, fname, module, source, status, stabilized)
+    return GeneratedFunction(kind, key, fname, module, source, status)
 
 
 class _OneCoordinate:
@@ -291,49 +278,6 @@ def _per_coordinate_view(derivation: Any) -> Any:
 
     fams = tuple(_OneCoordinate(f) if f.event_ndim == 1 else f for f in derivation.families)
     return SimpleNamespace(kind=derivation.kind, families=fams, symbols=derivation.symbols, expr=derivation.expr)
-
-
-def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str | None = None) -> list[str]:
-    """Body lines (indented) computing ``expr`` of scalar symbols named ``args``.
-
-    With ``kind`` and ``fname`` the result goes through ``xp._refine.checked``
-    (NaN, inf, a negative KL or cancelling terms send an element to the exact
-    form ``_<fname>_exact``; see :mod:`anadiv.codegen.refine`).
-    """
-    printer = XpPrinter()
-    expr = constants_to_floats(sympy.sympify(expr))
-    lines = [f"    xp = namespace({', '.join(args)})"]
-    free = {s.name for s in expr.free_symbols}
-    unused = [a for a in args if a not in free]
-    if not free:
-        lines.append(f"    return xp.full({printer.doprint(expr)}, {', '.join(args)})")
-        return lines
-    expr = guard_piecewise_branches(with_log1p(with_increments(expr)))
-    checked = kind is not None and fname is not None
-    scale = cancellation_scale(expr) if checked else None
-    temps = sympy.numbered_symbols("t")
-    exprs = [expr] if scale is None else [expr, scale]
-    replacements, reduced_all = sympy.cse(exprs, symbols=temps, order="canonical")
-    reduced = reduced_all[0]
-    guarded = expr.has(sympy.Piecewise) or checked
-    indent = "        " if guarded else "    "
-    if guarded:
-        # xp.where evaluates every branch; the branch not taken may overflow
-        # or take the log of a negative number: its warnings mean nothing. A
-        # checked result is recomputed wherever an intermediate overflowed, so
-        # the float path's warnings mean nothing there either.
-        lines.append('    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):')
-    for sym, sub in replacements:
-        lines.append(f"{indent}{sym} = {printer.doprint(sub)}")
-    result = printer.doprint(reduced)
-    if unused:
-        # keep the broadcast shape and dtype of every argument
-        result = f"{result} + xp.full(0.0, {', '.join(unused)})"
-    if checked:
-        scale_src = "None" if scale is None else printer.doprint(reduced_all[1])
-        result = f"xp._refine.checked({kind!r}, {result}, {scale_src}, {exact_name(fname)}, {', '.join(args)})"
-    lines.append(f"{indent}return {result}")
-    return lines
 
 
 def _evaluate(source: str, fname: str, call: str) -> float:

@@ -83,9 +83,10 @@ from ..errors import QuadratureError
 from ..numeric.validation import check_count, check_tol
 from ..families._base import Family
 from .result import QuadResult
+from ..kinds import KINDS, DivergenceKind, get_kind
 from ..mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
 
-__all__ = ["QuadResult", "QuadratureError", "kl_quad", "entropy_quad", "cross_entropy_quad"]
+__all__ = ["QuadResult", "QuadratureError", "divergence_quad", "kl_quad", "entropy_quad", "cross_entropy_quad"]
 
 _PRECISIONS = ("double", "high")
 #: Working precision cap of the "high" path (beyond it one integral takes hours).
@@ -275,10 +276,9 @@ class _Tail:
     alpha: float = math.inf
 
 
-def _log_abs_h(kind: str, lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
-    h, _ = _KINDS[kind]
+def _log_abs_h(kind: Any, lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.log(np.abs(h(lp, lq)))
+        return get_kind(kind).log_abs_integrand(lp, lq)[0]
 
 
 def _in_q_support(q: Any, x: np.ndarray) -> np.ndarray:
@@ -296,13 +296,10 @@ def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray
     support) and ``QuadratureError`` where log q overflows and no formula for
     log(-log q) is known.
     """
-    h, _ = _KINDS[kind]
     with np.errstate(all="ignore"):
         lp = np.asarray(p.logpdf(x), dtype=float)
         lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else np.zeros_like(lp)
-        hv = h(lp, lq)
-        log_h = np.log(np.abs(hv))
-        sign = np.sign(hv)
+        log_h, sign = get_kind(kind).log_abs_integrand(lp, lq)
     alive = lp > -np.inf
     over = alive & (lq == -np.inf)
     if np.any(over):
@@ -376,32 +373,16 @@ def _check_precision(precision: str) -> None:
         raise ValueError(f"precision: must be one of {_PRECISIONS}, got {precision!r}")
 
 
-# Integrand h(logp, logq) such that the target is E_P[h]; keyed by kind.
-def _h_kl(lp: Any, lq: Any) -> Any:
-    return lp - lq
-
-
-def _h_cross(lp: Any, lq: Any) -> Any:
-    return -lq
-
-
-def _h_entropy(lp: Any, lq: Any) -> Any:
-    return -lp
-
-
-_KINDS: dict[str, tuple[Callable[[Any, Any], Any], bool]] = {
-    # kind: (h, needs Q)
-    "kl": (_h_kl, True),
-    "cross_entropy": (_h_cross, True),
-    "entropy": (_h_entropy, False),
-}
+def _h(kind: Any) -> Callable[[Any, Any], Any]:
+    """The integrand ``h(log p, log q)`` of a kind (object or name): the target is ``E_P[h]``."""
+    return get_kind(kind).integrand
 
 
 # ------------------------------------------------------------ double, 1-D
 def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult:
     from scipy.integrate import quad
 
-    h, _ = _KINDS[kind]
+    h = _h(kind)
 
     def f(x: float) -> float:
         lp = float(p.logpdf(x))
@@ -416,7 +397,14 @@ def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult
             _, log_h, _ = _log_integrand(kind, p, q, np.array([x]))
             v = lp + float(log_h[0])
             return math.exp(v) if v < 709.7 else math.inf
-        return dens * h(lp, lq)
+        v = dens * h(lp, lq)
+        if not math.isfinite(v) and math.isfinite(lq):
+            # h overflowed where p h does not (an integrand with q/p in it): p h from logs
+            with np.errstate(all="ignore"):
+                log_h, sign = get_kind(kind).log_abs_integrand(np.array([lp]), np.array([lq]))
+            t = lp + float(log_h[0])
+            return float(sign[0]) * (math.exp(t) if t < 709.7 else math.inf)
+        return v
 
     total, err, messages = 0.0, 0.0, []
     scale = _p_scale(p)
@@ -496,7 +484,7 @@ def _mp_logpdf(dist: Any) -> Callable[[Any], Any]:
 def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) -> QuadResult:
     import mpmath
 
-    h, _ = _KINDS[kind]
+    h = _h(kind)
     with mpmath.workdps(digits + 5):
         logp = _mp_logpdf(p)
         logq = _mp_logpdf(q) if q is not None else (lambda x: mpmath.mpf(0))
@@ -642,7 +630,7 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
     from scipy.integrate import IntegrationWarning, cubature
     from scipy.special import ndtr
 
-    h, _ = _KINDS[kind]
+    h = _h(kind)
     parts = _gaussian_parts(p, "p")
     means = np.array([m for _, m, _ in parts])
     sds = np.array([np.sqrt(np.diag(s)) for _, _, s in parts])
@@ -677,7 +665,7 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
 
 
 # ---------------------------------------------------------------- driver
-def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
+def _integrate(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
     _check_precision(precision)
     digits = check_count(digits, "digits", 15, _MAX_DIGITS)
     # rtol steers the 2-D cubature; 0 or a negative value would never be met.
@@ -690,10 +678,10 @@ def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: flo
     try:
         if dp == 0:
             lo, hi = _support(p)
-            if q is not None and not _support_inside(p, q):
+            if q is not None and kind.infinite_from_supports and not _support_inside(p, q):
                 return QuadResult(math.inf, 0.0, "support")
             edges = _split_points(p, q, lo, hi)
-            if kind != "entropy" and _tail_diverges(kind, p, q, edges):
+            if q is not None and _tail_diverges(kind, p, q, edges):
                 return QuadResult(math.inf, 0.0, "divergent tail")
             if precision == "high":
                 return _quad_1d_high(kind, p, q, edges, int(digits))
@@ -708,6 +696,64 @@ def _integrate(kind: str, p: Any, q: Any, precision: str, digits: int, rtol: flo
                          "use kl_estimate")
     except _Infinite:
         return QuadResult(math.inf, 0.0, "support")
+
+
+def divergence_quad(
+    kind: str | DivergenceKind,
+    p: Any,
+    q: Any = None,
+    *,
+    params: dict[str, Any] | None = None,
+    precision: str = "double",
+    digits: int = 30,
+    rtol: float = 1e-10,
+) -> QuadResult:
+    r"""Any divergence kind by numerical integration: :math:`\int p(x)\, h(\log p(x), \log q(x))\, dx`.
+
+    The one path behind :func:`kl_quad`, :func:`cross_entropy_quad` and
+    :func:`entropy_quad`; ``h`` is the kind's :meth:`~anadiv.kinds.DivergenceKind.integrand`.
+
+    Parameters
+    ----------
+    kind : str or DivergenceKind
+        A name in :data:`anadiv.kinds.KINDS` (``"kl"``, ...) or a kind object,
+        registered or not.
+    p, q : Family or Mixture
+        As for :func:`kl_quad`; ``q`` only for a kind of arity 2.
+    params : dict, optional
+        Values of the kind's extra parameters (none for KL, cross-entropy, entropy).
+    precision, digits, rtol
+        As for :func:`kl_quad`.
+
+    Returns
+    -------
+    QuadResult
+
+    Raises
+    ------
+    ValueError
+        ``kind`` unknown, ``q`` given to (or missing from) a kind that
+        takes one (or two) distributions, a bad parameter of the kind, and
+        everything :func:`kl_quad` refuses.
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> round(float(divergence_quad("kl", Normal(0.0, 1.0), Normal(1.0, 2.0))), 12)
+    0.44314718056
+    """
+    k = _checked_kind(kind, q, params)
+    return _integrate(k, p, q, precision, digits, rtol)
+
+
+def _checked_kind(kind: Any, q: Any, params: dict[str, Any] | None) -> Any:
+    """The kind object with its parameters fixed; the number of distributions checked against its arity."""
+    k = get_kind(kind).at(params)
+    if k.arity == 1 and q is not None:
+        raise ValueError(f"q: {k.title} takes one distribution, got a second one")
+    if k.arity == 2 and q is None:
+        raise ValueError(f"q: {k.title} needs a second distribution")
+    return k
 
 
 def kl_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
@@ -751,7 +797,7 @@ def kl_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol
     >>> r.error < 1e-10
     True
     """
-    return _integrate("kl", p, q, precision, digits, rtol)
+    return _integrate(KINDS["kl"], p, q, precision, digits, rtol)
 
 
 def cross_entropy_quad(p: Any, q: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
@@ -765,7 +811,7 @@ def cross_entropy_quad(p: Any, q: Any, *, precision: str = "double", digits: int
     >>> round(float(cross_entropy_quad(Normal(0.0, 1.0), Normal(0.0, 1.0))), 12)  # 0.5 log(2 pi e)
     1.418938533205
     """
-    return _integrate("cross_entropy", p, q, precision, digits, rtol)
+    return _integrate(KINDS["cross_entropy"], p, q, precision, digits, rtol)
 
 
 def entropy_quad(p: Any, *, precision: str = "double", digits: int = 30, rtol: float = 1e-10) -> QuadResult:
@@ -779,4 +825,4 @@ def entropy_quad(p: Any, *, precision: str = "double", digits: int = 30, rtol: f
     >>> round(float(entropy_quad(Exponential(2.0))), 12)  # 1 - log 2
     0.30685281944
     """
-    return _integrate("entropy", p, None, precision, digits, rtol)
+    return _integrate(KINDS["entropy"], p, None, precision, digits, rtol)

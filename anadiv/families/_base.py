@@ -119,6 +119,11 @@ class Family:
     #: Every parameter that moves with a shift of the variable, when that is not
     #: one location (a Uniform's ``low`` and ``high``); defaults to ``(location,)``.
     shifted: ClassVar[tuple[str, ...] | None] = None
+    #: Reference measure of the density: ``"lebesgue"`` (a density on the real
+    #: line) or ``"counting"`` (a probability mass function on the integers of
+    #: the support, which ``sym_support`` gives as a ``sympy.Range``). The
+    #: symbolic engine integrates over the support or sums over it.
+    measure: ClassVar[str] = "lebesgue"
 
     # ------------------------------------------------------------------ hooks
     # Facts about the family that the engine, the estimators, quadrature,

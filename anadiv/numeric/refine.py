@@ -28,13 +28,14 @@ The module imports mpmath on the first doubtful element only.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import math
 import threading
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["checked", "exact_value", "CANCELLATION", "MP"]
+__all__ = ["checked", "exact_value", "rule", "register_rule", "CANCELLATION", "MP"]
 
 #: Largest tolerated ratio sum|terms| / |value|, by float type. float64: a
 #: few ulps of error on each term times 256 stays below 1e-12 relative;
@@ -53,40 +54,61 @@ def _limit(dtype: Any) -> float:
     return CANCELLATION.get(dtype, _DEFAULT_C)
 
 
+def register_rule(kind: str, nonnegative: bool, infinite_from_supports: bool) -> None:
+    """Declare how the check judges a kind's values (called by :mod:`anadiv.kinds` for each kind).
+
+    ``nonnegative``: a negative value is wrong (a KL); ``infinite_from_supports``:
+    ``inf`` with a zero cancellation scale is the supports' verdict, not an overflow.
+    """
+    _RULES[kind] = (bool(nonnegative), bool(infinite_from_supports))
+
+
+def rule(kind: str) -> tuple[bool, bool]:
+    """``(nonnegative, infinite_from_supports)`` of a kind, as the check reads them."""
+    found = _RULES.get(kind)
+    if found is None:
+        # the kinds register themselves when anadiv.kinds is imported; loaded by
+        # name because the kinds sit above this module
+        importlib.import_module("anadiv.kinds")
+        found = _RULES.get(kind)
+        if found is None:
+            raise ValueError(f"kind: no divergence kind {kind!r} is registered")
+    return found
+
+
+_RULES: dict[str, tuple[bool, bool]] = {}
+
+
 def _scalar_ok(kind: str, v: float, s: float | None, c: float) -> bool:
-    if v == math.inf and s == 0.0:
-        return True  # infinite because the supports say so
-    if kind == "kl":
-        if not (0.0 <= v < math.inf):
-            return False
-        # an exact zero is right only when every term is zero too
+    if 0.0 <= v < math.inf:
+        # finite and not negative: in range for every kind, so the common call
+        # needs no look-up of the kind
         return s is None or s <= c * v
-    if not (-math.inf < v < math.inf):
+    nonnegative, from_supports = _RULES.get(kind) or rule(kind)
+    if v == math.inf:
+        return s == 0.0 and from_supports  # infinite because the supports say so
+    if nonnegative or not v > -math.inf:  # negative for a kind that never is, -inf or NaN
         return False
-    return s is None or s <= c * abs(v)
+    return s is None or s <= c * -v
 
 
 def _bad_mask(kind: str, v: np.ndarray, s: Any, c: float) -> np.ndarray | None:
     """Mask of doubtful elements, or None when there are none (the fast path)."""
     if v.size == 0:
         return None
+    nonnegative, from_supports = rule(kind)
     lo, hi = v.min(), v.max()  # NaN propagates into both
-    finite = (lo >= 0 if kind == "kl" else lo > -math.inf) and hi < math.inf
+    finite = (lo >= 0 if nonnegative else lo > -math.inf) and hi < math.inf
     if finite and s is None:
         return None
-    if finite and np.all(s <= c * (v if kind == "kl" else np.abs(v))):
+    if finite and np.all(s <= c * np.abs(v)):
         return None
     with np.errstate(invalid="ignore"):
-        if kind == "kl":
-            bad = ~((v >= 0) & (v < math.inf))
-            if s is not None:
-                bad |= ~(s <= c * v)
-        else:
-            bad = ~np.isfinite(v)
-            if s is not None:
-                bad |= ~(s <= c * np.abs(v))
+        bad = ~((v >= 0) & (v < math.inf)) if nonnegative else ~np.isfinite(v)
         if s is not None:
-            bad &= ~((v == math.inf) & (s == 0))  # infinite because the supports say so
+            bad |= ~(s <= c * np.abs(v))
+            if from_supports:
+                bad &= ~((v == math.inf) & (s == 0))  # infinite because the supports say so
     return bad
 
 
@@ -95,8 +117,9 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
 
     Parameters
     ----------
-    kind : {"kl", "cross_entropy", "entropy"}
-        What ``value`` is (a KL is never negative).
+    kind : str
+        Name of a divergence kind in :data:`anadiv.kinds.KINDS` (a KL is never
+        negative; only a kind with ``infinite_from_supports`` may be ``inf``).
     value : float or ndarray
         The float result of the generated expression.
     scale : float, ndarray or None
@@ -235,7 +258,7 @@ def _settle(exact: Callable[..., Any], params: list[float], kind: str) -> float:
                 break
             prev = value
     out = _to_float(value)
-    if kind == "kl" and not out >= 0 and not math.isnan(out):
+    if rule(kind)[0] and not out >= 0 and not math.isnan(out):
         out = 0.0
     return out
 

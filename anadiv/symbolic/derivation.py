@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
 
-_TITLES = {"kl": "KL", "entropy": "H", "cross_entropy": "H"}
-
+from ..kinds import KINDS
 
 @dataclass(frozen=True)
 class Derivation:
@@ -17,7 +18,8 @@ class Derivation:
     Attributes
     ----------
     kind : str
-        ``"kl"``, ``"entropy"`` or ``"cross_entropy"``.
+        Name of the divergence kind (:data:`anadiv.kinds.KINDS`): ``"kl"``,
+        ``"entropy"`` or ``"cross_entropy"``.
     families : tuple of type
         ``(P,)`` for the entropy, ``(P, Q)`` otherwise.
     symbols : tuple of tuple
@@ -60,20 +62,10 @@ class Derivation:
     @property
     def title(self) -> str:
         """Short plain-text title such as ``KL(Normal || Normal)``."""
-        names = [f.__name__ for f in self.families]
-        if self.kind == "kl":
-            return f"KL({names[0]} || {names[1]})"
-        if self.kind == "entropy":
-            return f"H({names[0]})"
-        return f"H({names[0]}, {names[1]})"
+        return KINDS[self.kind].show([f.__name__ for f in self.families])
 
     def _latex_title(self) -> str:
-        names = [rf"\mathrm{{{f.__name__}}}" for f in self.families]
-        if self.kind == "kl":
-            return rf"\mathrm{{KL}}\left({names[0]} \,\|\, {names[1]}\right)"
-        if self.kind == "entropy":
-            return rf"H\left({names[0]}\right)"
-        return rf"H\left({names[0]}, {names[1]}\right)"
+        return KINDS[self.kind].latex([rf"\mathrm{{{f.__name__}}}" for f in self.families])
 
     @property
     def total(self) -> Any:
@@ -102,14 +94,9 @@ class Derivation:
     @property
     def source(self) -> str:
         """Generated numpy source for this closed form (from :mod:`anadiv.codegen`)."""
-        try:
-            from ..codegen import source_for
-        except ImportError as exc:  # the code generator is a separate package
-            raise ImportError(
-                "Derivation.source needs anadiv.codegen.source_for, which is not available in this "
-                f"installation ({exc})"
-            ) from exc
-        return source_for(self)
+        # loaded by name: the code generator consumes derivations, so it sits
+        # above this module and is imported only when the source is asked for
+        return importlib.import_module("anadiv.codegen").source_for(self)
 
     # ----------------------------------------------------------- substitution
     def substitute(self, mapping: dict[Any, Any]) -> "Derivation":

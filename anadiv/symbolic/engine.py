@@ -1,194 +1,33 @@
-"""Derive KL divergence, entropy and cross-entropy from two declared log-densities.
+"""Derive KL divergence, entropy and cross-entropy: the engine's front door.
 
-The route, for univariate families P and Q:
-
-1. **Supports.** If ``supp P`` is not inside ``supp Q`` the KL and the
-   cross-entropy are ``oo``. When containment depends on parameters
-   (``Uniform(a, b) || Uniform(c, d)``), the result is
-   ``Piecewise((finite, c <= a & b <= d), (oo, True))``.
-2. **Decompose.** ``log q(x)`` (Q's ``sym_logpdf``) is expanded into
-   ``const + sum_j c_j g_j(x)`` over basis terms (:mod:`.terms`).
-3. **Expectations.** ``E_P[g_j]`` comes from :mod:`.expectations` (derived
-   once per family and basis kind, cached), with the condition under which
-   it is finite.
-4. **Assemble.** ``H(P, Q) = -E_P[log q]``, ``H(P) = -E_P[log p]``,
-   ``KL = H(P, Q) - H(P)``. Where a needed expectation is infinite, the
-   dominant (fastest-growing) term decides: ``+oo`` times a negative
-   coefficient makes ``E_P[log q] = -oo`` and the KL ``oo``.
+``derive_kl``, ``derive_cross_entropy`` and ``derive_entropy`` take family
+classes or instances, dispatch univariate pairs to :mod:`.univariate` (the
+expectation route through the declared log-densities) and vector families
+(``event_ndim == 1``) to :mod:`.mvn` (matrix and per-coordinate forms), and
+substitute an instance's values into the family-level derivation.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 from typing import Any
 
 import sympy as sp
 
 from ..errors import NoClosedFormError
 from ..families import FAMILIES
+from ..kinds import KINDS
+from . import mvn
 from .derivation import Derivation
-from .expectations import expectation, growth
-from .terms import decompose
-
-#: families handled in matrix / per-coordinate form by :mod:`.mvn`
-_VECTOR_FAMILIES = ("multivariate_normal", "diagonal_normal")
-
-_ALTERNATIVES = {
-    "kl": "use anadiv.kl_quad(p, q) (numerical integration) or anadiv.kl_estimate(p, q) (Monte Carlo)",
-    "cross_entropy": "use anadiv.cross_entropy_quad(p, q) or anadiv.cross_entropy_estimate(p, q)",
-    "entropy": "use anadiv.entropy_quad(p) or anadiv.entropy_estimate(p)",
-}
+from .univariate import entropy as _univariate_entropy
+from .univariate import two_sided as _univariate_two_sided
 
 
-# ------------------------------------------------------------------ helpers
-def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
-    """sympy relations stating the parameter constraints of ``cls`` for ``syms``."""
-    out: list[Any] = []
-    for p, s in zip(cls.parameters, syms):
-        out.extend(p.constraint.sympy_conditions(s))
-    names = [p.name for p in cls.parameters]
-    if "low" in names and "high" in names:
-        out.append(sp.StrictLessThan(syms[names.index("low")], syms[names.index("high")], evaluate=False))
-    return out
+def _vector(*families: type) -> bool:
+    """Whether the matrix route (:mod:`.mvn`) handles this tuple of families."""
+    return any(getattr(f, "event_ndim", 0) for f in families)
 
 
-def _x_symbol(*supports: Any) -> Any:
-    """The integration variable: positive when some support is known to lie in [0, oo)."""
-    for s in supports:
-        if (s.start >= 0) == sp.true:
-            return sp.Symbol("x", positive=True)
-    return sp.Symbol("x", real=True)
-
-
-def _containment(supp_p: Any, supp_q: Any) -> Any:
-    """Condition for ``supp_p`` to lie inside ``supp_q`` (endpoints do not matter: measure zero)."""
-    return sp.And(sp.Le(supp_q.start, supp_p.start), sp.Le(supp_p.end, supp_q.end))
-
-
-def tidy(expr: Any) -> Any:
-    """Readable form: expanded logs, simplified when small (kept cheap)."""
-    if expr in (sp.oo, -sp.oo):
-        return expr
-    expr = sp.expand(sp.expand_log(sp.expand(expr), force=True))
-    # one exponential per term, with a factored argument: exp(-(mu - loc)**2/(2 sigma**2))
-    expr = sp.powsimp(expr, combine="exp", deep=True)
-    expr = expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(sp.factor(e.args[0])))
-    # merge the logarithms of the parameters into one log where that is shorter
-    logs = [t for t in sp.Add.make_args(expr) if isinstance(t, sp.log) or (t.is_Mul and any(isinstance(f, sp.log) for f in t.args) and t.as_coeff_Mul()[0].is_Rational and isinstance(t.as_coeff_Mul()[1], sp.log))]
-    if len(logs) > 1:
-        merged = sp.logcombine(sp.Add(*logs), force=True)
-        if sp.count_ops(merged) < sp.count_ops(sp.Add(*logs)):
-            expr = expr - sp.Add(*logs) + merged
-    expr = expr.replace(
-        lambda e: isinstance(e, sp.log) and e.args[0].is_rational_function() and not e.args[0].atoms(sp.Function),
-        lambda e: _log_with_squares(e),
-    )
-    return _complete_squares(expr)
-
-
-def _complete_squares(expr: Any, numbers: bool = False) -> Any:
-    """Gather the function-free terms over one denominator and fold ``c(u^2 - 2uv + v^2)`` into ``c(u - v)^2``.
-
-    Kept only when the result is not longer: ``(sigma_1^2 + (mu_1 - mu_2)^2)/(2 sigma_2^2)``
-    reads better than its expansion.
-    """
-    terms = sp.Add.make_args(expr)
-    plain = [t for t in terms if (numbers or not t.is_number) and not t.atoms(sp.Function) and t.is_rational_function()]
-    if len(plain) < 2:
-        return expr
-    num, den = sp.fraction(sp.together(sp.Add(*plain)))
-    num = sp.expand(num)
-    squares = sp.Integer(0)
-    for u, v in itertools.combinations(sorted(num.free_symbols, key=str), 2):
-        poly = sp.Poly(num, u, v)
-        c_uu, c_vv, c_uv = (poly.coeff_monomial(m) for m in (u**2, v**2, u * v))
-        if c_uv == 0 or sp.expand(c_uu - c_vv) != 0:
-            continue
-        for sign in (-1, 1):
-            if sp.expand(c_uv - sign * 2 * c_uu) == 0:
-                num = sp.expand(num - c_uu * (u**2 + sign * 2 * u * v + v**2))
-                squares += c_uu * (u + sign * v) ** 2
-                break
-    if squares == 0:
-        return expr
-    num = num + squares
-    candidate = sp.Add(*[t for t in terms if t not in plain]) + num / den
-    return candidate if sp.count_ops(candidate) <= sp.count_ops(expr) else expr
-
-
-def _log_with_squares(e: Any) -> Any:
-    arg = sp.expand(e.args[0])
-    folded = _complete_squares(arg, numbers=True)
-    return sp.log(folded) if folded is not arg else e
-
-
-def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
-    parts = [str(const)] if const != 0 else []
-    parts.extend(f"({c})*{t.as_expr(x)}" for t, c in pieces.items())
-    return " + ".join(parts) if parts else "0"
-
-
-def expected_log_density(
-    P: type, p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
-) -> tuple[Any, Any]:
-    """``(E_P[logdensity], finite_condition)``; the value is ``-oo`` where the condition fails.
-
-    Raises
-    ------
-    NoClosedFormError
-        A needed expectation has no derivation, or the outcome where it is
-        infinite is not decided by the dominant term.
-    """
-    const, pieces = decompose(logdensity, x)
-    steps.append(f"log {label}(x) = {_fmt_sum(const, pieces, x)}")
-    value = const
-    pending = []
-    for term, coef in pieces.items():
-        m = expectation(P, p_params, term)
-        g = term.as_expr(x)
-        how = "; ".join(m.notes)
-        if m.value is None:
-            steps.append(f"E_P[{g}] is infinite ({how})")
-        else:
-            where = "" if m.finite == sp.true else f", finite iff {m.finite}"
-            steps.append(f"E_P[{g}] = {m.value}{where} (from {how})")
-            value += coef * m.value
-        if m.finite != sp.true:
-            pending.append((term, coef, m))
-    finite = sp.And(*[m.finite for _, _, m in pending]) if pending else sp.true
-    if finite not in (sp.true, sp.false):
-        finite = sp.simplify(finite)  # (df > 1) & (df > 2) -> df > 2
-    if pending:
-        top = max(growth(t) for t, _, _ in pending)
-        dominant = [(t, c, m) for t, c, m in pending if growth(t) == top]
-        decided = all(m.sign_if_infinite == 1 and (sp.sympify(c).is_negative is True) for _, c, m in dominant)
-        if not decided:
-            raise NoClosedFormError(
-                f"E_P[log {label}] is not finite for P = {P.__name__} and its sign is not decided by the dominant term"
-            )
-        terms = ", ".join(str(t.as_expr(x)) for t, _, _ in dominant)
-        steps.append(
-            f"where {finite} fails, the dominant term(s) {terms} diverge to +oo with a negative coefficient, "
-            f"so E_P[log {label}] = -oo there"
-        )
-    return (value if finite != sp.false else -sp.oo), finite
-
-
-def _piecewise(finite_value: Any, condition: Any) -> Any:
-    """``finite_value`` where ``condition`` holds, ``oo`` elsewhere, with inner cases lifted to the top."""
-    if condition == sp.false:
-        return sp.oo
-    expr = finite_value if condition == sp.true else sp.Piecewise((finite_value, condition), (sp.oo, True))
-    if not expr.has(sp.Piecewise):
-        return expr
-    folded = sp.piecewise_fold(expr)
-    if not isinstance(folded, sp.Piecewise):
-        return folded
-    return sp.Piecewise(*[(tidy(e) if e.has(sp.Piecewise) is False else e, c) for e, c in folded.args])
-
-
-# ---------------------------------------------------------------- derivations
 def _check_supported(*classes: type) -> None:
     for c in classes:
         if not (isinstance(c, type) and getattr(c, "name", "") in FAMILIES):
@@ -197,63 +36,12 @@ def _check_supported(*classes: type) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _entropy(P: type) -> Derivation:
-    if P.name in _VECTOR_FAMILIES:
-        from . import mvn
-
-        return mvn.derive("entropy", P)
-    sym = P.symbols("")
-    steps: list[str] = [f"H(P) = -E_P[log p(X)] for P = {P.__name__}{sym}"]
-    x = _x_symbol(P.sym_support(*sym))
-    try:
-        elogp, finite = expected_log_density(P, sym, P.sym_logpdf(x, *sym), x, "p", steps)
-    except NoClosedFormError as exc:
-        raise NoClosedFormError(f"no closed form for the entropy of {P.__name__} ({exc}); {_ALTERNATIVES['entropy']}") from None
-    if finite != sp.true:
-        raise NoClosedFormError(f"the entropy of {P.__name__} is not finite everywhere; {_ALTERNATIVES['entropy']}")
-    expr = tidy(-elogp)
-    steps.append(f"H(P) = {expr}")
-    return Derivation("entropy", (P,), (sym,), expr, param_constraints(P, sym), steps)
+    return mvn.derive("entropy", P) if _vector(P) else _univariate_entropy(P)
 
 
 @functools.lru_cache(maxsize=None)
-def _two_sided(kind: str, P: type, Q: type) -> Derivation:
-    if P.name in _VECTOR_FAMILIES or Q.name in _VECTOR_FAMILIES:
-        from . import mvn
-
-        return mvn.derive(kind, P, Q)
-    ps, qs = P.symbols("1"), Q.symbols("2")
-    supp_p, supp_q = P.sym_support(*ps), Q.sym_support(*qs)
-    conditions = param_constraints(P, ps) + param_constraints(Q, qs)
-    what = "KL(P || Q) = E_P[log p(X)] - E_P[log q(X)]" if kind == "kl" else "H(P, Q) = -E_P[log q(X)]"
-    steps = [f"{what} for P = {P.__name__}{ps}, Q = {Q.__name__}{qs}"]
-    inside = _containment(supp_p, supp_q)
-    steps.append(f"supp P = {supp_p}, supp Q = {supp_q}: supp P lies inside supp Q iff {inside}")
-    if inside == sp.false:
-        steps.append("P puts mass where q = 0, so the result is oo")
-        return Derivation(kind, (P, Q), (ps, qs), sp.oo, conditions, steps)
-    x = _x_symbol(supp_p, supp_q)
-    try:
-        elogq, finite_q = expected_log_density(P, ps, Q.sym_logpdf(x, *qs), x, "q", steps)
-        if kind == "kl":
-            elogp, finite_p = expected_log_density(P, ps, P.sym_logpdf(x, *ps), x, "p", steps)
-            if finite_p != sp.true:
-                raise NoClosedFormError(f"E_P[log p] is not finite for P = {P.__name__}")
-    except NoClosedFormError as exc:
-        raise NoClosedFormError(
-            f"no closed form for {kind} between {P.__name__} and {Q.__name__} ({exc}); {_ALTERNATIVES[kind]}"
-        ) from None
-    condition = sp.And(inside, finite_q)
-    if condition == sp.false:
-        steps.append("E_P[log q] = -oo, so the result is oo")
-        return Derivation(kind, (P, Q), (ps, qs), sp.oo, conditions, steps)
-    finite_value = tidy(elogp - elogq if kind == "kl" else -elogq)
-    expr = _piecewise(finite_value, condition)
-    if condition != sp.true:
-        conditions.append(condition)
-        steps.append(f"result = {finite_value} where {condition}, oo elsewhere")
-    else:
-        steps.append(f"result = {finite_value}")
-    return Derivation(kind, (P, Q), (ps, qs), expr, conditions, steps)
+def _two_sided(name: str, P: type, Q: type) -> Derivation:
+    return mvn.derive(name, P, Q) if _vector(P, Q) else _univariate_two_sided(name, P, Q)
 
 
 # ----------------------------------------------------------------- public API
@@ -281,9 +69,7 @@ def _split(dist: Any, name: str) -> tuple[type, tuple[Any, ...] | None]:
 
 
 def _instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
-    if d.families and any(f.name in _VECTOR_FAMILIES for f in d.families) and any(v is not None for v in values):
-        from . import mvn
-
+    if d.families and _vector(*d.families) and any(v is not None for v in values):
         return mvn.instantiate(d, values)
     mapping = {}
     for syms, vals in zip(d.symbols, values):
@@ -349,7 +135,7 @@ def derive_entropy(P: Any) -> Derivation:
 
 def kl_symbolic(p: Any, q: Any) -> Any:
     """The KL closed form for two (symbolic) distributions, as a sympy expression."""
-    return derive_kl(p, q).expr if not derive_kl(p, q).coordinate_sum else derive_kl(p, q).total
+    return derive_kl(p, q).total
 
 
 def cross_entropy_symbolic(p: Any, q: Any) -> Any:
@@ -363,37 +149,30 @@ def entropy_symbolic(p: Any) -> Any:
     return derive_entropy(p).total
 
 
-_DERIVE = {"kl": lambda P, Q: derive_kl(P, Q), "cross_entropy": lambda P, Q: derive_cross_entropy(P, Q)}
-
-
 def _all_families() -> list[type]:
     return sorted(FAMILIES.values(), key=lambda f: f.name)
 
 
 @functools.lru_cache(maxsize=None)
 def _survey(kind: str) -> tuple[tuple[tuple[type, ...], ...], tuple[tuple[tuple[type, ...], str], ...]]:
+    if kind not in KINDS or KINDS[kind].route is None:
+        routed = [k for k, v in KINDS.items() if v.route is not None]
+        raise ValueError(f"kind: expected one of {', '.join(map(repr, routed))}, got {kind!r}")
+    k = KINDS[kind]
     ok, failed = [], []
     fams = _all_families()
-    if kind == "entropy":
-        for P in fams:
-            try:
-                derive_entropy(P)
-                ok.append((P,))
-            except NoClosedFormError as exc:
-                failed.append(((P,), str(exc)))
-        return tuple(ok), tuple(failed)
-    if kind not in _DERIVE:
-        raise ValueError(f"kind: expected 'kl', 'entropy' or 'cross_entropy', got {kind!r}")
-    for P in fams:
-        for Q in fams:
-            vector = (P.name in _VECTOR_FAMILIES, Q.name in _VECTOR_FAMILIES)
-            if any(vector) and not (P is Q):
-                continue  # vector families pair only with themselves
-            try:
-                _DERIVE[kind](P, Q)
-                ok.append((P, Q))
-            except NoClosedFormError as exc:
-                failed.append(((P, Q), str(exc)))
+    if k.arity == 1:
+        candidates = [(P,) for P in fams]
+    else:
+        # vector families pair only with themselves
+        candidates = [(P, Q) for P in fams for Q in fams
+                      if P is Q or not _vector(P, Q)]
+    for item in candidates:
+        try:
+            k.derive(*item)
+            ok.append(item)
+        except NoClosedFormError as exc:
+            failed.append((item, str(exc)))
     return tuple(ok), tuple(failed)
 
 

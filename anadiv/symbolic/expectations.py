@@ -722,10 +722,70 @@ def _placeholder_term(term: Term) -> tuple[Term, dict[Any, Any]]:
     return term, {}
 
 
+def _domain(constraint: Any, symbol: Any) -> Any:
+    """The set of values a scalar parameter's constraint allows (None when not a set of reals)."""
+    if constraint.event_ndim:
+        return None
+    conditions = constraint.sympy_conditions(symbol)
+    if not conditions:
+        return sp.S.Reals
+    try:
+        return sp.And(*conditions).as_set()
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+
+
+def _holds_everywhere(cond: Any, cls: type, params: tuple[Any, ...]) -> Any:
+    """``sp.true`` when ``cond`` (in one parameter) holds on that parameter's whole domain, else ``cond``."""
+    if cond in (sp.true, sp.false) or len(cond.free_symbols) != 1:
+        return cond
+    (s,) = cond.free_symbols
+    spec = dict(zip(params, cls.parameters)).get(s)
+    domain = _domain(spec.constraint, s) if spec is not None else None
+    if domain is not None and sp.solveset(sp.Not(cond), s, domain) == sp.S.EmptySet:
+        return sp.true
+    return cond
+
+
+def _route_sum(cls: type, term: Term) -> Moment:
+    """Counting measure: ``E_P[g] = sum over the support of pmf(k) g(k)``, summed by sympy.
+
+    The sum comes back as ``Piecewise((value, convergence condition), (Sum, True))``;
+    a condition that holds for every valid parameter (``|1 - p| < 1`` for
+    ``0 < p < 1``) is dropped, one that does not becomes the finiteness condition
+    (with an undecided sign where it fails).
+    """
+    params = _generic(cls)
+    support = cls.sym_support(*params)
+    lo, hi = support.inf, support.sup
+    k = sp.Symbol("k", integer=True, nonnegative=True) if (lo >= 0) == sp.true else sp.Symbol("k", integer=True)
+    # exp(k*log(1 - p)) -> (1 - p)**k: the form sympy's summation recognises
+    pmf = sp.exp(cls.sym_logpdf(k, *params)).rewrite(sp.Pow)
+    total = sp.piecewise_fold(sp.summation(pmf * term.as_expr(k), (k, lo, hi)))
+    value, finite = total, sp.true
+    if isinstance(total, sp.Piecewise):
+        value, finite = total.args[0]
+    if value.has(sp.Sum):
+        raise _NoForm("sympy finds no closed form for the sum")
+    value = _simplify(value)
+    _check_allowed(value)
+    finite = _holds_everywhere(finite, cls, params)
+    how = f"the sum over k in {support} of the probability mass times {term.as_expr(k)}"
+    return Moment(value, finite, 1 if finite == sp.true else 0, (how,))
+
+
+def _routes_for(cls: type, term: Term) -> Callable[[type, Term], Moment] | None:
+    # a family's reference measure decides how an expectation is taken: sums
+    # under the counting measure, the per-family integral routes otherwise
+    if getattr(cls, "measure", "lebesgue") == "counting":
+        return _route_sum
+    return routes(cls).get(term.kind)
+
+
 @functools.lru_cache(maxsize=None)
 def expectation_generic(cls: type, term: Term) -> Moment:
     """``E_P[term]`` in P's generic symbols ``cls.symbols("P")`` (cached per family and term)."""
-    route = routes(cls).get(term.kind)
+    route = _routes_for(cls, term)
     if route is None:
         raise NoClosedFormError(f"no derivation of E[{term.as_expr(sp.Symbol('x'))}] under {cls.__name__}")
     try:

@@ -27,6 +27,8 @@ import sympy as sp
 
 from ..errors import NoClosedFormError
 from ..families import FAMILIES
+from ..kinds import KINDS
+from . import univariate
 from .derivation import Derivation
 
 _MVN = "multivariate_normal"
@@ -74,17 +76,18 @@ def _settle(expr: Any) -> Any:
 
 
 def _mvn(kind: str, P: type, Q: type | None = None) -> Derivation:
-    mu1, S1 = P.symbols("1") if kind != "entropy" else P.symbols("")
+    reads = KINDS[kind].log_densities
+    mu1, S1 = P.symbols("1") if KINDS[kind].arity == 2 else P.symbols("")
     d = mu1.shape[0]
     x = sp.MatrixSymbol("x", d, 1)
     conditions = [sp.Q.positive_definite(S1)]
     steps: list[str] = []
     neg_elogp = None
-    if kind in ("entropy", "kl"):
+    if "p" in reads:
         logp = P.sym_logpdf(x, mu1, S1)
         steps.append(f"log p(x) = {logp}")
         neg_elogp = -_settle(_quadratic_expectation(logp, x, mu1, S1, steps, "p"))
-    if kind == "entropy":
+    if KINDS[kind].arity == 1:
         expr = neg_elogp
         steps.append(f"H(P) = -E_P[log p] = {expr}")
         return Derivation(kind, (P,), ((mu1, S1),), expr, conditions, steps)
@@ -93,29 +96,28 @@ def _mvn(kind: str, P: type, Q: type | None = None) -> Derivation:
     logq = Q.sym_logpdf(x, mu2, S2)
     steps.append(f"log q(x) = {logq}")
     cross = -_settle(_quadratic_expectation(logq, x, mu1, S1, steps, "q"))
-    expr = cross if kind == "cross_entropy" else sp.expand(cross - neg_elogp, deep=False)
+    # the two-sided kinds with a closed form here: -E[log q], or E[log p] - E[log q]
+    expr = cross if neg_elogp is None else sp.expand(cross - neg_elogp, deep=False)
     steps.append(f"result = {expr}")
     return Derivation(kind, (P, Q), ((mu1, S1), (mu2, S2)), expr, conditions, steps)
 
 
 def _diag(kind: str, P: type, Q: type | None = None) -> Derivation:
-    from .engine import _entropy, _two_sided
-
     normal = FAMILIES["normal"]
-    if kind == "entropy":
-        base = _entropy(normal)
+    if KINDS[kind].arity == 1:
+        base = univariate.entropy(normal)
         syms = (P.symbols(""),)
     else:
         if Q is None or Q.name != _DIAG:
             raise NoClosedFormError(f"{kind} between {P.__name__} and {getattr(Q, '__name__', Q)} is not derived; "
                                     "convert with DiagonalNormal.to_multivariate()")
-        base = _two_sided(kind, normal, normal)
+        base = univariate.two_sided(kind, normal, normal)
         syms = (P.symbols("1"), Q.symbols("2"))
     mapping = {a: b for old, new in zip(base.symbols, syms) for a, b in zip(old, new)}
     expr = base.expr.xreplace(mapping)
     steps = ["coordinates are independent, so the divergence is the sum over coordinates of the univariate "
              "Normal result:", *base.steps, f"per coordinate: {expr}"]
-    fams = (P,) if kind == "entropy" else (P, Q)
+    fams = (P,) if KINDS[kind].arity == 1 else (P, Q)
     conditions = [c.xreplace(mapping) for c in base.conditions]
     return Derivation(kind, fams, syms, expr, conditions, steps, coordinate_sum=True)
 

@@ -277,14 +277,13 @@ class _TorchRefine:
         with torch.no_grad():
             v = value.detach()
             c = 256.0 if v.dtype == torch.float64 else 8.0
-            if kind == "kl":
-                ok = (v >= 0) & (v < math.inf)
-            else:
-                ok = torch.isfinite(v)
+            nonnegative, from_supports = _refine.rule(kind)
+            ok = torch.isfinite(v) & (v >= 0) if nonnegative else torch.isfinite(v)
             if scale is not None:
                 s = scale.detach() if isinstance(scale, torch.Tensor) else torch.as_tensor(scale)
-                ok &= s <= c * (v if kind == "kl" else v.abs())
-                ok |= (v == math.inf) & (s == 0)
+                ok &= s <= c * v.abs()
+                if from_supports:
+                    ok |= (v == math.inf) & (s == 0)
             bad = ~ok
             for p in params:
                 bad &= torch.isfinite(p)

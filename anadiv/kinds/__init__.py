@@ -1,0 +1,26 @@
+"""Divergence kinds: one object per kind, in one registry.
+
+``KINDS`` maps a name to its :class:`DivergenceKind`, in declaration order
+(KL, cross-entropy, entropy). Adding a kind is one module here (a subclass of
+:class:`DivergenceKind`, imported below) plus its symbolic route in the engine.
+Importing this package imports neither numpy nor sympy.
+
+Examples
+--------
+>>> from anadiv.kinds import KINDS
+>>> list(KINDS)
+['kl', 'cross_entropy', 'entropy']
+>>> KINDS["cross_entropy"].show(["Normal", "Gamma"]), KINDS["entropy"].show(["Normal"])
+('H(Normal, Gamma)', 'H(Normal)')
+"""
+
+from __future__ import annotations
+
+from ._base import KINDS, DivergenceKind, KindParameter, get_kind
+
+# Declaring a kind registers it; the order here is the order of KINDS.
+from .kl import KL
+from .cross_entropy import CrossEntropy
+from .entropy import Entropy
+
+__all__ = ["KINDS", "DivergenceKind", "KindParameter", "get_kind", "KL", "CrossEntropy", "Entropy"]

@@ -1,0 +1,294 @@
+"""The :class:`DivergenceKind` base class and the :data:`KINDS` registry.
+
+A divergence kind (KL, cross-entropy, entropy, later Renyi, Hellinger, ...) is
+one subclass of :class:`DivergenceKind` in one module of this package. Declaring
+the subclass registers one instance of it in :data:`KINDS` under its ``name``;
+everything else in anadiv (the closed-form API, the symbolic engine, code
+generation, quadrature, Monte Carlo, the command line, the result check of the
+generated code) consults that object instead of listing kinds.
+
+Plain Python: importing this package imports neither numpy nor sympy (the
+symbolic route is named, and imported only when a derivation is asked for).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+from ..numeric.refine import register_rule
+
+__all__ = ["DivergenceKind", "KindParameter", "KINDS", "get_kind"]
+
+#: name -> the kind object, in the order the kinds were declared.
+KINDS: dict[str, "DivergenceKind"] = {}
+
+
+@dataclass(frozen=True)
+class KindParameter:
+    """An extra parameter of a divergence kind (Renyi's order ``alpha``).
+
+    Parameters
+    ----------
+    name : str
+        The keyword it is given as; also the name of the generated functions' extra argument.
+    check : callable
+        ``check(value)`` returns the value to use or raises ``ValueError`` (the
+        kind prefixes the message with the parameter's name).
+    doc : str
+        What it means, for docstrings.
+    """
+
+    name: str
+    check: Callable[[Any], Any]
+    doc: str = ""
+
+
+class DivergenceKind:
+    r"""What anadiv needs to know about one divergence kind.
+
+    A kind is a functional of P (and Q for ``arity == 2``) written as an
+    expectation under P of an integrand of the two log-densities,
+
+    .. math::
+
+        D(P, Q) = E_P\left[h(\log p(X), \log q(X))\right],
+
+    (``KL``: :math:`h = \log p - \log q`; cross-entropy: :math:`-\log q`;
+    entropy: :math:`-\log p`). Quadrature integrates :math:`p\,h`, Monte Carlo
+    averages :math:`h` over draws from P, and the symbolic engine follows
+    :attr:`route`.
+
+    Subclass it and set the class attributes; the subclass is registered in
+    :data:`KINDS` when it is declared (a subclass without ``name`` is an
+    abstract helper and is not registered).
+
+    Attributes
+    ----------
+    name : str
+        Registry key and prefix of the generated functions (``kl_normal_gamma``).
+    title : str
+        Long name (``"Kullback-Leibler divergence"``).
+    symbol, separator : str
+        ``KL`` and ``" || "`` show ``KL(Normal || Gamma)``.
+    latex_symbol, latex_separator : str
+        The same in LaTeX.
+    arity : int
+        2 for a divergence between P and Q, 1 for a functional of P alone.
+    parameters : tuple of KindParameter
+        Extra parameters (empty for KL, cross-entropy and entropy).
+    log_densities : tuple of str
+        Which of ``"p"`` and ``"q"`` the integrand reads: the symbolic engine
+        derives only those expectations.
+    definition : str
+        The defining expectation in plain text, for derivation steps.
+    route : str or None
+        The engine's derivation function, ``"module:function"``, imported on
+        first use (``None``: no symbolic route, no closed forms).
+    nonnegative : bool
+        The value is never negative (a KL): the result check recomputes a
+        negative float result and clamps the exact one at 0.
+    infinite_from_supports : bool
+        P putting mass where ``q = 0`` makes the value ``+inf`` (KL,
+        cross-entropy); False when no infinite value comes from the supports.
+
+    Examples
+    --------
+    >>> from anadiv.kinds import KINDS
+    >>> KINDS["kl"].show(["Normal", "Gamma"])
+    'KL(Normal || Gamma)'
+    >>> KINDS["kl"].integrand(-1.0, -3.5)
+    2.5
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    symbol: ClassVar[str] = ""
+    separator: ClassVar[str] = ", "
+    latex_symbol: ClassVar[str] = ""
+    latex_separator: ClassVar[str] = ", "
+    arity: ClassVar[int] = 2
+    parameters: ClassVar[tuple[KindParameter, ...]] = ()
+    log_densities: ClassVar[tuple[str, ...]] = ("p", "q")
+    definition: ClassVar[str] = ""
+    route: ClassVar[str | None] = None
+    nonnegative: ClassVar[bool] = False
+    infinite_from_supports: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.name:
+            return
+        if cls.arity not in (1, 2):
+            raise TypeError(f"arity: a divergence kind takes 1 or 2 distributions, {cls.__name__} says {cls.arity}")
+        if cls.name in KINDS and type(KINDS[cls.name]) is not cls:
+            raise TypeError(f"divergence kind {cls.name!r} registered twice")
+        KINDS[cls.name] = cls()
+        # the result check of generated code judges this kind's values by these two rules
+        register_rule(cls.name, cls.nonnegative, cls.infinite_from_supports)
+
+    # ------------------------------------------------------------ evaluation
+    def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:
+        """``h(log p, log q)``: the value is ``E_P[h]``.
+
+        ``logp`` and ``logq`` are floats or numpy arrays (mpmath numbers on
+        quadrature's ``"high"`` path, sympy expectations on the symbolic route
+        of a kind that is linear in them); for ``arity == 1`` ``logq`` carries
+        no information.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define its integrand")
+
+    def log_abs_integrand(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+        """``(log |h|, sign h)`` on numpy arrays: what the tail scans of quadrature read.
+
+        The default takes the logarithm of :meth:`integrand`. A kind whose
+        integrand overflows where ``p * h`` does not (one with ``q/p`` in it)
+        overrides this with a form computed in logarithms.
+        """
+        import numpy as np
+
+        h = self.integrand(logp, logq, **params)
+        return np.log(np.abs(h)), np.sign(h)
+
+    # --------------------------------------------------------------- display
+    @property
+    def cli_name(self) -> str:
+        """The command-line spelling (``cross-entropy``)."""
+        return self.name.replace("_", "-")
+
+    @property
+    def index_section(self) -> str:
+        """Name of this kind's dict in the generated index (``REGISTRY[name]``)."""
+        return self.name.upper()
+
+    def function_name(self, family_names: Sequence[str]) -> str:
+        """Name of the generated function (``kl_normal_gamma``)."""
+        return "_".join([self.name, *family_names])
+
+    def show(self, names: Sequence[str]) -> str:
+        """``KL(Normal || Gamma)``, ``H(Normal, Gamma)``, ``H(Normal)``."""
+        return f"{self.symbol}({self.separator.join(names)})"
+
+    def latex(self, names: Sequence[str]) -> str:
+        r"""The same in LaTeX (``\mathrm{KL}\left(P \,\|\, Q\right)``)."""
+        return rf"{self.latex_symbol}\left({self.latex_separator.join(names)}\right)"
+
+    # -------------------------------------------------------- no closed form
+    @property
+    def estimator(self) -> str:
+        """Name of the Monte Carlo wrapper in ``anadiv`` (``kl_estimate``)."""
+        return f"{self.name}_estimate"
+
+    @property
+    def quadrature(self) -> str:
+        """Name of the quadrature wrapper in ``anadiv`` (``kl_quad``)."""
+        return f"{self.name}_quad"
+
+    def instead(self) -> str:
+        """What to call when there is no closed form."""
+        args = "p" if self.arity == 1 else "p, q"
+        return (f"anadiv.{self.estimator}({args}) (Monte Carlo with a standard error) or "
+                f"anadiv.{self.quadrature}({args}) (numerical integration)")
+
+    # ------------------------------------------------------------ parameters
+    def bind(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Checked values of the kind's extra parameters, in declared order.
+
+        Raises ``ValueError`` naming the parameter for a missing, unknown or bad value.
+        """
+        given = dict(params or {})
+        out = {}
+        for spec in self.parameters:
+            if spec.name not in given:
+                raise ValueError(f"{spec.name}: missing; {self.title} needs it")
+            try:
+                out[spec.name] = spec.check(given.pop(spec.name))
+            except ValueError as exc:
+                raise ValueError(f"{spec.name}: {exc}") from None
+        if given:
+            raise ValueError(f"{sorted(given)[0]}: not a parameter of {self.title}")
+        return out
+
+    def cache_key(self, family_names: Sequence[str], params: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+        """Key of one closed form: the kind, the families, and the bound extra parameters."""
+        bound = self.bind(params)
+        return (self.name, *family_names, *bound.values())
+
+    def at(self, params: Mapping[str, Any] | None = None) -> "DivergenceKind":
+        """This kind with its extra parameters fixed (itself when it has none).
+
+        Quadrature and Monte Carlo call ``integrand(logp, logq)`` on the result.
+        """
+        values = self.bind(params)
+        return _Bound(self, values) if values else self
+
+    def argument_names(self, per_family: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Arguments of the generated function: each family's, then the kind's own."""
+        out = [list(ns) for ns in per_family]
+        if self.parameters:
+            out.append([spec.name for spec in self.parameters])
+        return out
+
+    # ------------------------------------------------------------ symbolic
+    @property
+    def route_path(self) -> str:
+        """Dotted path of the derivation function (``anadiv.symbolic.derive_kl``)."""
+        if self.route is None:
+            raise LookupError(f"{self.title} has no symbolic route")
+        module, func = self.route.split(":")
+        return f"{module}.{func}"
+
+    @property
+    def route_name(self) -> str:
+        """The derivation function's name (``derive_kl``)."""
+        return self.route_path.rsplit(".", 1)[1]
+
+    def derive(self, *dists: Any) -> Any:
+        """The engine's :class:`~anadiv.symbolic.Derivation` (imports sympy)."""
+        if self.route is None:
+            from ..errors import NoClosedFormError
+
+            raise NoClosedFormError(f"{self.title} has no symbolic route; use {self.instead()}")
+        module, func = self.route.split(":")
+        return getattr(importlib.import_module(module), func)(*dists)
+
+    def __repr__(self) -> str:
+        return f"<divergence kind {self.name!r}>"
+
+
+class _Bound:
+    """A kind whose extra parameters are fixed: reads like the kind, integrand takes only the logs."""
+
+    def __init__(self, kind: DivergenceKind, values: dict[str, Any]) -> None:
+        self.kind = kind
+        self.values = values
+
+    def integrand(self, logp: Any, logq: Any) -> Any:
+        return self.kind.integrand(logp, logq, **self.values)
+
+    def log_abs_integrand(self, logp: Any, logq: Any) -> tuple[Any, Any]:
+        return self.kind.log_abs_integrand(logp, logq, **self.values)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.kind, attr)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        return f"<divergence kind {self.kind.name!r} at {shown}>"
+
+
+def get_kind(kind: "str | DivergenceKind", arg: str = "kind") -> DivergenceKind:
+    """The kind object for a name or a kind (a kind need not be registered).
+
+    Examples
+    --------
+    >>> get_kind("entropy").arity
+    1
+    """
+    if isinstance(kind, (DivergenceKind, _Bound)):
+        return kind  # type: ignore[return-value]
+    found = KINDS.get(kind) if isinstance(kind, str) else None
+    if found is None:
+        raise ValueError(f"{arg}: must be one of {', '.join(KINDS)} or a DivergenceKind, got {kind!r}")
+    return found

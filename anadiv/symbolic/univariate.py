@@ -1,0 +1,269 @@
+"""Derivations between univariate families, from their declared log-densities.
+
+The route, for univariate families P and Q (:mod:`.engine` dispatches to it;
+vector families go to :mod:`.mvn`):
+
+1. **Supports.** If ``supp P`` is not inside ``supp Q`` the KL and the
+   cross-entropy are ``oo``. When containment depends on parameters
+   (``Uniform(a, b) || Uniform(c, d)``), the result is
+   ``Piecewise((finite, c <= a & b <= d), (oo, True))``.
+2. **Decompose.** ``log q(x)`` (Q's ``sym_logpdf``) is expanded into
+   ``const + sum_j c_j g_j(x)`` over basis terms (:mod:`.terms`).
+3. **Expectations.** ``E_P[g_j]`` comes from :mod:`.expectations` (derived
+   once per family and basis kind, cached), with the condition under which
+   it is finite.
+4. **Assemble.** ``H(P, Q) = -E_P[log q]``, ``H(P) = -E_P[log p]``,
+   ``KL = H(P, Q) - H(P)``. Where a needed expectation is infinite, the
+   dominant (fastest-growing) term decides: ``+oo`` times a negative
+   coefficient makes ``E_P[log q] = -oo`` and the KL ``oo``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Any
+
+import sympy as sp
+
+from ..errors import NoClosedFormError
+from ..families import FAMILIES
+from ..kinds import KINDS, DivergenceKind
+from .derivation import Derivation
+from .expectations import expectation, growth
+from .terms import decompose
+
+
+# ------------------------------------------------------------------ helpers
+def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
+    """sympy relations stating the parameter constraints of ``cls`` for ``syms``."""
+    out: list[Any] = []
+    for p, s in zip(cls.parameters, syms):
+        out.extend(p.constraint.sympy_conditions(s))
+    names = [p.name for p in cls.parameters]
+    if "low" in names and "high" in names:
+        out.append(sp.StrictLessThan(syms[names.index("low")], syms[names.index("high")], evaluate=False))
+    return out
+
+
+def _ends(support: Any) -> tuple[Any, Any]:
+    """``(lower, upper)`` end of a support: an ``Interval``, or a ``Range`` of integers."""
+    if isinstance(support, sp.Interval):
+        return support.start, support.end
+    return support.inf, support.sup
+
+
+def _measure(P: type) -> str:
+    return getattr(P, "measure", "lebesgue")
+
+
+def _x_symbol(P: type, *supports: Any) -> Any:
+    """The integration (or summation) variable: positive when some support is known to lie in [0, oo).
+
+    Integer for a family on the counting measure, so that sympy sums over it.
+    """
+    nonnegative = any((_ends(s)[0] >= 0) == sp.true for s in supports)
+    if _measure(P) == "counting":
+        return sp.Symbol("x", integer=True, nonnegative=True) if nonnegative else sp.Symbol("x", integer=True)
+    return sp.Symbol("x", positive=True) if nonnegative else sp.Symbol("x", real=True)
+
+
+def _containment(supp_p: Any, supp_q: Any) -> Any:
+    """Condition for ``supp_p`` to lie inside ``supp_q`` (endpoints do not matter: measure zero)."""
+    (p_lo, p_hi), (q_lo, q_hi) = _ends(supp_p), _ends(supp_q)
+    return sp.And(sp.Le(q_lo, p_lo), sp.Le(p_hi, q_hi))
+
+
+def tidy(expr: Any) -> Any:
+    """Readable form: expanded logs, simplified when small (kept cheap)."""
+    if expr in (sp.oo, -sp.oo):
+        return expr
+    expr = sp.expand(sp.expand_log(sp.expand(expr), force=True))
+    # one exponential per term, with a factored argument: exp(-(mu - loc)**2/(2 sigma**2))
+    expr = sp.powsimp(expr, combine="exp", deep=True)
+    expr = expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(sp.factor(e.args[0])))
+    # merge the logarithms of the parameters into one log where that is shorter
+    logs = [t for t in sp.Add.make_args(expr) if isinstance(t, sp.log) or (t.is_Mul and any(isinstance(f, sp.log) for f in t.args) and t.as_coeff_Mul()[0].is_Rational and isinstance(t.as_coeff_Mul()[1], sp.log))]
+    if len(logs) > 1:
+        merged = sp.logcombine(sp.Add(*logs), force=True)
+        if sp.count_ops(merged) < sp.count_ops(sp.Add(*logs)):
+            expr = expr - sp.Add(*logs) + merged
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.log) and e.args[0].is_rational_function() and not e.args[0].atoms(sp.Function),
+        lambda e: _log_with_squares(e),
+    )
+    return _complete_squares(expr)
+
+
+def _complete_squares(expr: Any, numbers: bool = False) -> Any:
+    """Gather the function-free terms over one denominator and fold ``c(u^2 - 2uv + v^2)`` into ``c(u - v)^2``.
+
+    Kept only when the result is not longer: ``(sigma_1^2 + (mu_1 - mu_2)^2)/(2 sigma_2^2)``
+    reads better than its expansion.
+    """
+    terms = sp.Add.make_args(expr)
+    plain = [t for t in terms if (numbers or not t.is_number) and not t.atoms(sp.Function) and t.is_rational_function()]
+    if len(plain) < 2:
+        return expr
+    num, den = sp.fraction(sp.together(sp.Add(*plain)))
+    num = sp.expand(num)
+    squares = sp.Integer(0)
+    for u, v in itertools.combinations(sorted(num.free_symbols, key=str), 2):
+        poly = sp.Poly(num, u, v)
+        c_uu, c_vv, c_uv = (poly.coeff_monomial(m) for m in (u**2, v**2, u * v))
+        if c_uv == 0 or sp.expand(c_uu - c_vv) != 0:
+            continue
+        for sign in (-1, 1):
+            if sp.expand(c_uv - sign * 2 * c_uu) == 0:
+                num = sp.expand(num - c_uu * (u**2 + sign * 2 * u * v + v**2))
+                squares += c_uu * (u + sign * v) ** 2
+                break
+    if squares == 0:
+        return expr
+    num = num + squares
+    candidate = sp.Add(*[t for t in terms if t not in plain]) + num / den
+    return candidate if sp.count_ops(candidate) <= sp.count_ops(expr) else expr
+
+
+def _log_with_squares(e: Any) -> Any:
+    arg = sp.expand(e.args[0])
+    folded = _complete_squares(arg, numbers=True)
+    return sp.log(folded) if folded is not arg else e
+
+
+def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
+    parts = [str(const)] if const != 0 else []
+    parts.extend(f"({c})*{t.as_expr(x)}" for t, c in pieces.items())
+    return " + ".join(parts) if parts else "0"
+
+
+def expected_log_density(
+    P: type, p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
+) -> tuple[Any, Any]:
+    """``(E_P[logdensity], finite_condition)``; the value is ``-oo`` where the condition fails.
+
+    Raises
+    ------
+    NoClosedFormError
+        A needed expectation has no derivation, or the outcome where it is
+        infinite is not decided by the dominant term.
+    """
+    const, pieces = decompose(logdensity, x)
+    steps.append(f"log {label}(x) = {_fmt_sum(const, pieces, x)}")
+    value = const
+    pending = []
+    for term, coef in pieces.items():
+        m = expectation(P, p_params, term)
+        g = term.as_expr(x)
+        how = "; ".join(m.notes)
+        if m.value is None:
+            steps.append(f"E_P[{g}] is infinite ({how})")
+        else:
+            where = "" if m.finite == sp.true else f", finite iff {m.finite}"
+            steps.append(f"E_P[{g}] = {m.value}{where} (from {how})")
+            value += coef * m.value
+        if m.finite != sp.true:
+            pending.append((term, coef, m))
+    finite = sp.And(*[m.finite for _, _, m in pending]) if pending else sp.true
+    if finite not in (sp.true, sp.false):
+        finite = sp.simplify(finite)  # (df > 1) & (df > 2) -> df > 2
+    if pending:
+        top = max(growth(t) for t, _, _ in pending)
+        dominant = [(t, c, m) for t, c, m in pending if growth(t) == top]
+        decided = all(m.sign_if_infinite == 1 and (sp.sympify(c).is_negative is True) for _, c, m in dominant)
+        if not decided:
+            raise NoClosedFormError(
+                f"E_P[log {label}] is not finite for P = {P.__name__} and its sign is not decided by the dominant term"
+            )
+        terms = ", ".join(str(t.as_expr(x)) for t, _, _ in dominant)
+        steps.append(
+            f"where {finite} fails, the dominant term(s) {terms} diverge to +oo with a negative coefficient, "
+            f"so E_P[log {label}] = -oo there"
+        )
+    return (value if finite != sp.false else -sp.oo), finite
+
+
+def _piecewise(finite_value: Any, condition: Any) -> Any:
+    """``finite_value`` where ``condition`` holds, ``oo`` elsewhere, with inner cases lifted to the top."""
+    if condition == sp.false:
+        return sp.oo
+    expr = finite_value if condition == sp.true else sp.Piecewise((finite_value, condition), (sp.oo, True))
+    if not expr.has(sp.Piecewise):
+        return expr
+    folded = sp.piecewise_fold(expr)
+    if not isinstance(folded, sp.Piecewise):
+        return folded
+    return sp.Piecewise(*[(tidy(e) if e.has(sp.Piecewise) is False else e, c) for e, c in folded.args])
+
+
+# ---------------------------------------------------------------- derivations
+def _check_supported(*classes: type) -> None:
+    for c in classes:
+        if not (isinstance(c, type) and getattr(c, "name", "") in FAMILIES):
+            raise TypeError(f"expected a family class or instance, got {c!r}")
+
+
+def _instead(kind: DivergenceKind) -> str:
+    return f"use {kind.instead()}"
+
+
+@functools.lru_cache(maxsize=None)
+def entropy(P: type) -> Derivation:
+    """The entropy of a univariate family, through the expectation of its log-density."""
+    kind = KINDS["entropy"]
+    sym = P.symbols("")
+    steps: list[str] = [f"{kind.show(['P'])} = {kind.definition} for P = {P.__name__}{sym}"]
+    x = _x_symbol(P, P.sym_support(*sym))
+    try:
+        elogp, finite = expected_log_density(P, sym, P.sym_logpdf(x, *sym), x, "p", steps)
+    except NoClosedFormError as exc:
+        raise NoClosedFormError(f"no closed form for the entropy of {P.__name__} ({exc}); {_instead(kind)}") from None
+    if finite != sp.true:
+        raise NoClosedFormError(f"the entropy of {P.__name__} is not finite everywhere; {_instead(kind)}")
+    expr = tidy(kind.integrand(elogp, None))
+    steps.append(f"{kind.show(['P'])} = {expr}")
+    return Derivation(kind.name, (P,), (sym,), expr, param_constraints(P, sym), steps)
+
+
+@functools.lru_cache(maxsize=None)
+def two_sided(name: str, P: type, Q: type) -> Derivation:
+    """A kind linear in ``E_P[log p]`` and ``E_P[log q]`` (its integrand applied to them), univariate P and Q."""
+    kind = KINDS[name]
+    ps, qs = P.symbols("1"), Q.symbols("2")
+    supp_p, supp_q = P.sym_support(*ps), Q.sym_support(*qs)
+    conditions = param_constraints(P, ps) + param_constraints(Q, qs)
+    steps = [f"{kind.show(['P', 'Q'])} = {kind.definition} for P = {P.__name__}{ps}, Q = {Q.__name__}{qs}"]
+    if _measure(P) != _measure(Q):
+        # one has atoms, the other a density: each puts mass where the other has none
+        inside = sp.false
+        steps.append(f"P has a {_measure(P)} density, Q a {_measure(Q)} one: P is not absolutely continuous w.r.t. Q")
+    else:
+        inside = _containment(supp_p, supp_q)
+        steps.append(f"supp P = {supp_p}, supp Q = {supp_q}: supp P lies inside supp Q iff {inside}")
+    if inside == sp.false:
+        steps.append("P puts mass where q = 0, so the result is oo")
+        return Derivation(name, (P, Q), (ps, qs), sp.oo, conditions, steps)
+    x = _x_symbol(P, supp_p, supp_q)
+    elogp = None
+    try:
+        elogq, finite_q = expected_log_density(P, ps, Q.sym_logpdf(x, *qs), x, "q", steps)
+        if "p" in kind.log_densities:
+            elogp, finite_p = expected_log_density(P, ps, P.sym_logpdf(x, *ps), x, "p", steps)
+            if finite_p != sp.true:
+                raise NoClosedFormError(f"E_P[log p] is not finite for P = {P.__name__}")
+    except NoClosedFormError as exc:
+        raise NoClosedFormError(
+            f"no closed form for {name} between {P.__name__} and {Q.__name__} ({exc}); {_instead(kind)}"
+        ) from None
+    condition = sp.And(inside, finite_q)
+    if condition == sp.false:
+        steps.append("E_P[log q] = -oo, so the result is oo")
+        return Derivation(name, (P, Q), (ps, qs), sp.oo, conditions, steps)
+    finite_value = tidy(kind.integrand(elogp, elogq))
+    expr = _piecewise(finite_value, condition)
+    if condition != sp.true:
+        conditions.append(condition)
+        steps.append(f"result = {finite_value} where {condition}, oo elsewhere")
+    else:
+        steps.append(f"result = {finite_value}")
+    return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
