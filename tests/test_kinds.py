@@ -18,10 +18,11 @@ import pytest
 
 import anadiv
 from anadiv._generated import _index
-from anadiv.estimate import divergence_estimate
+from anadiv.constraints import unit_interval
+from anadiv.estimators.monte_carlo import divergence_estimate
+from anadiv.estimators.quadrature import divergence_quad
 from anadiv.families import FAMILIES, Family, Normal, Param
 from anadiv.kinds import KINDS, DivergenceKind, KindParameter, get_kind
-from anadiv.quadrature import divergence_quad
 
 
 def kl_normal(m1: float, s1: float, m2: float, s2: float) -> float:
@@ -229,7 +230,7 @@ def geometric():
     class Geometric(Family):
         name = "test_geometric"
         measure = "counting"
-        parameters = (Param("p", "unit_interval", (0.1, 0.9), "success probability"),)
+        parameters = (Param("p", unit_interval, (0.1, 0.9), "success probability"),)
 
         @staticmethod
         def _np_logpdf(x: np.ndarray, p: np.ndarray) -> np.ndarray:
