@@ -57,7 +57,7 @@ float range (:func:`_scan_tail`), and ``|x f(x)|`` not decaying there (a
 Cauchy P against a Normal Q; a Laplace P against a Gumbel Q, where
 ``p ~ e^-|x|`` meets ``-log q ~ e^|x|``) means divergence. Both precisions use
 this one scan. Where ``log q`` overflows float64 but ``p > 0`` (a Gumbel's
-left tail), the integrand comes from ``log(-log q)`` (:data:`_LOG_NEG_LOGPDF`);
+left tail), the integrand comes from ``log(-log q)`` (the family's ``_np_log_neg_logpdf`` hook);
 for a family without that formula :class:`QuadratureError` is raised.
 
 Split points also follow P's own scale (a geometric ladder of P-widths
@@ -193,58 +193,12 @@ def _split_points(p: Any, q: Any, lo: float, hi: float) -> list[float]:
     return edges
 
 
-def _gumbel_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
-    # -log q = log b + z + e^-z; far left (z << 0) it is e^-z (1 + (z + log b) e^z).
-    # Far right (z >> 0, where z itself may overflow) it is z.
-    z = (x - loc) / scale
-    right = np.log(np.abs(x - loc)) - math.log(scale)
-    return np.where(x > loc, right, -z + np.log1p((z + math.log(scale)) * np.exp(z)))
-
-
-def _normal_lnl(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
-    # -log q ~ z^2 / 2 once z^2 overflows (|z| > 1e154); the constant is below rounding.
-    return 2.0 * np.log(np.abs(x - mu)) - math.log(2.0 * sigma * sigma)
-
-
-def _weibull_lnl(x: np.ndarray, k: float, lam: float) -> np.ndarray:
-    # -log q ~ (x / lam)^k once that overflows.
-    return k * (np.log(x) - math.log(lam))
-
-
-def _laplace_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
-    return np.log(np.abs(x - loc)) - math.log(scale)
-
-
-def _cauchy_lnl(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
-    # -log q = log(pi s) + log(1 + z^2) ~ log(pi s) + 2 log|z| once z^2 overflows.
-    return np.log(math.log(math.pi * scale) + 2.0 * (np.log(np.abs(x - loc)) - math.log(scale)))
-
-
-def _studentt_lnl(x: np.ndarray, df: float, loc: float, scale: float) -> np.ndarray:
-    # -log q = -c + (df + 1)/2 log(1 + z^2 / df) ~ -c + (df + 1)/2 (2 log|z| - log df).
-    c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi) - math.log(scale)
-    log_z = np.log(np.abs(x - loc)) - math.log(scale)
-    return np.log(-c + 0.5 * (df + 1) * (2.0 * log_z - math.log(df)))
-
-
-#: log(-log q(x)) where log q(x) itself overflows float64 (the leading term
-#: there, exact to rounding). A Gumbel's left tail is the case that matters:
-#: log q = -e^-z is -inf in float64 from z = -709.8 on, while p (-log q) is
-#: often still a number (a Normal P against a narrow Gumbel Q).
-_LOG_NEG_LOGPDF: dict[str, Callable[..., np.ndarray]] = {
-    "cauchy": _cauchy_lnl,
-    "studentt": _studentt_lnl,
-    "exponential": lambda x, rate: np.log(x) + math.log(rate),
-    "gamma": lambda x, shape, rate: np.log(x) + math.log(rate),
-    "gumbel": _gumbel_lnl,
-    "normal": _normal_lnl,
-    "weibull": _weibull_lnl,
-    "laplace": _laplace_lnl,
-}
-
-
 def _log_neg_logq(q: Any, x: np.ndarray) -> np.ndarray:
-    """log(-log q(x)) from the table above (NaN where no family formula is known).
+    """log(-log q(x)) from each family's ``_np_log_neg_logpdf`` (NaN where it has none).
+
+    The case that matters is a Gumbel's left tail: log q = -e^-z is -inf in
+    float64 from z = -709.8 on, while p (-log q) is often still a number (a
+    Normal P against a narrow Gumbel Q).
 
     For a mixture all of whose components overflow, -log q is the smallest
     of the components' -log(w_k q_k) to far below rounding.
@@ -252,7 +206,7 @@ def _log_neg_logq(q: Any, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     out = np.full(x.shape, np.inf)
     for w, c in _weighted_components(q):
-        fn = _LOG_NEG_LOGPDF.get(getattr(c, "name", ""))
+        fn = getattr(type(c), "_np_log_neg_logpdf", None)
         lo, hi = _support(c)
         with np.errstate(all="ignore"):
             lq_k = np.asarray(c.logpdf(x), dtype=float)

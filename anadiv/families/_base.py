@@ -162,6 +162,11 @@ class Family:
     #: ``E|X - c|`` from the partial integral).
     expectation_routes: ClassVar[Mapping[str, Any] | None] = None
 
+    #: ``_np_log_neg_logpdf(x, *params)``: ``log(-log p(x))`` where ``log p`` itself
+    #: overflows float64 (far in a tail whose log-density falls faster than any
+    #: power), exact to rounding there; quadrature integrates ``p (-log q)`` through
+    #: it. ``None``: the log-density never overflows before the density underflows.
+    _np_log_neg_logpdf: ClassVar[Callable[..., np.ndarray] | None] = None
     #: Hooks every family must declare (implemented, or set to ``None`` for "none").
     DECLARED_HOOKS: ClassVar[tuple[str, ...]] = ("_np_quantile", "_np_mean_var", "_scipy_frozen", "torch_name")
     #: Methods every family must implement (no fallback exists).

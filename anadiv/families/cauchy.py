@@ -88,6 +88,11 @@ class Cauchy(Family):
     def _torch_params(loc: Any, scale: Any) -> dict[str, Any]:
         return {"loc": loc, "scale": scale}
 
+    @staticmethod
+    def _np_log_neg_logpdf(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+        # -log p = log(pi s) + log(1 + z^2) ~ log(pi s) + 2 log|z| once z^2 overflows
+        return np.log(np.log(np.pi * scale) + 2.0 * (np.log(np.abs(x - loc)) - np.log(scale)))
+
     @classmethod
     def sym_logpdf(cls, x: Any, loc: Any, scale: Any) -> Any:
         import sympy

@@ -75,6 +75,11 @@ class Exponential(Family):
     def _torch_params(rate: Any) -> dict[str, Any]:
         return {"rate": rate}
 
+    @staticmethod
+    def _np_log_neg_logpdf(x: np.ndarray, rate: float) -> np.ndarray:
+        # -log p = rate x - log rate ~ rate x once that overflows
+        return np.log(x) + np.log(rate)
+
     @classmethod
     def sym_logpdf(cls, x: Any, rate: Any) -> Any:
         import sympy

@@ -92,6 +92,14 @@ class Gumbel(Family):
     def _torch_params(loc: Any, scale: Any) -> dict[str, Any]:
         return {"loc": loc, "scale": scale}
 
+    @staticmethod
+    def _np_log_neg_logpdf(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+        # -log p = log b + z + e^-z; far left (z << 0) it is e^-z (1 + (z + log b) e^z).
+        # Far right (z >> 0, where z itself may overflow) it is z.
+        z = (x - loc) / scale
+        right = np.log(np.abs(x - loc)) - np.log(scale)
+        return np.where(x > loc, right, -z + np.log1p((z + np.log(scale)) * np.exp(z)))
+
     @classmethod
     def sym_logpdf(cls, x: Any, loc: Any, scale: Any) -> Any:
         import sympy

@@ -93,6 +93,11 @@ class Normal(Family):
     def _torch_params(mu: Any, sigma: Any) -> dict[str, Any]:
         return {"loc": mu, "scale": sigma}
 
+    @staticmethod
+    def _np_log_neg_logpdf(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
+        # -log p ~ z^2 / 2 once z^2 overflows (|z| > 1e154); the constant is below rounding
+        return 2.0 * np.log(np.abs(x - mu)) - np.log(2.0 * sigma * sigma)
+
     @classmethod
     def sym_logpdf(cls, x: Any, mu: Any, sigma: Any) -> Any:
         import sympy

@@ -112,6 +112,15 @@ class StudentT(Family):
     def _torch_params(df: Any, loc: Any, scale: Any) -> dict[str, Any]:
         return {"df": df, "loc": loc, "scale": scale}
 
+    @staticmethod
+    def _np_log_neg_logpdf(x: np.ndarray, df: float, loc: float, scale: float) -> np.ndarray:
+        # -log p = -c + (df + 1)/2 log(1 + z^2 / df) ~ -c + (df + 1)/2 (2 log|z| - log df)
+        from scipy.special import gammaln
+
+        c = gammaln((df + 1) / 2) - gammaln(df / 2) - 0.5 * np.log(df * np.pi) - np.log(scale)
+        log_z = np.log(np.abs(x - loc)) - np.log(scale)
+        return np.log(-c + 0.5 * (df + 1) * (2.0 * log_z - np.log(df)))
+
     @classmethod
     def sym_logpdf(cls, x: Any, df: Any, loc: Any, scale: Any) -> Any:
         import sympy

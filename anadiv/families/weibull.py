@@ -106,6 +106,11 @@ class Weibull(Family):
     def _torch_params(shape: Any, scale: Any) -> dict[str, Any]:
         return {"scale": scale, "concentration": shape}
 
+    @staticmethod
+    def _np_log_neg_logpdf(x: np.ndarray, shape: float, scale: float) -> np.ndarray:
+        # -log p ~ (x / scale)^shape once that overflows
+        return shape * (np.log(x) - np.log(scale))
+
     @classmethod
     def sym_logpdf(cls, x: Any, shape: Any, scale: Any) -> Any:
         import sympy
