@@ -224,6 +224,9 @@ class XpPrinter(SciPyPrinter):
             out = f"xp.maximum({out}, {self._print(arg)})"
         return out
 
+    def _print_erfcx(self, expr: Any) -> str:
+        return f"xp.erfcx({self._print(expr.args[0])})"
+
     def _print_Function(self, expr: Any) -> str:
         if is_helper(type(expr)):
             return f"xp._stable.{type(expr).__name__}({', '.join(self._print(a) for a in expr.args)})"

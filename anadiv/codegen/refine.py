@@ -156,6 +156,10 @@ class _ExactPrinter(MpmathPrinter):
     def _print_Ei(self, expr: Any) -> str:
         return f"mpmath.ei({self._print(expr.args[0])})"
 
+    def _print_erfcx(self, expr: Any) -> str:
+        # anadiv.numeric.refine's: mpmath has no erfcx, and its erfc overflows beyond 1e154
+        return f"mpmath.erfcx({self._print(expr.args[0])})"
+
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         if expr.exp.is_Number:
             return super()._print_Pow(expr, rational=rational)

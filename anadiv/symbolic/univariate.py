@@ -30,6 +30,7 @@ from ..errors import NoClosedFormError
 from ..families import FAMILIES
 from ..kinds import KINDS, DivergenceKind
 from .derivation import Derivation
+from .functions import with_erfcx
 from .expectations import expectation, growth
 from .terms import decompose
 
@@ -92,7 +93,30 @@ def tidy(expr: Any) -> Any:
         lambda e: isinstance(e, sp.log) and e.args[0].is_rational_function() and not e.args[0].atoms(sp.Function),
         lambda e: _log_with_squares(e),
     )
-    return _complete_squares(expr)
+    return with_erfcx(_complete_squares(_with_erfc(expr)))
+
+
+def _with_erfc(expr: Any) -> Any:
+    """``c - c erf(b)`` as ``c erfc(b)`` among the terms of a sum.
+
+    ``1 - erf(b)`` loses every digit once ``erf(b)`` rounds to 1 (``b > 6`` in
+    float64, and at any working precision for ``b`` large enough), while
+    ``erfc(b)`` keeps them; the terms pair up where an expectation of
+    ``exp(-x/s)`` under a half-line density meets the rest of the sum. The
+    product ``exp(a) erfc(b)`` is then scaled (:func:`.functions.with_erfcx`).
+    """
+    if not isinstance(expr, sp.Add):
+        return expr
+    terms = list(expr.args)
+    for i, term in enumerate(terms):
+        for factor in sp.Mul.make_args(term):
+            if isinstance(factor, sp.erf):
+                base = term / factor
+                partner = next((j for j, t in enumerate(terms) if j != i and sp.expand(t + base) == 0), None)
+                if partner is not None:
+                    rest = [t for k, t in enumerate(terms) if k not in (i, partner)]
+                    return _with_erfc(sp.Add(*rest, -base * sp.erfc(factor.args[0]), evaluate=True))
+    return expr
 
 
 def _complete_squares(expr: Any, numbers: bool = False) -> Any:
