@@ -8,8 +8,9 @@ import scipy.stats as st
 
 from anadiv import FAMILIES, from_scipy
 
-# scipy name -> frozen distributions to convert (default and non-default loc/scale/shape spelling).
-CASES = {
+# scipy name -> frozen distributions to convert, spelled by hand (default and non-default
+# loc/scale/shape spelling); every family also gets random points through its own hook below.
+HAND_CASES = {
     "norm": [st.norm(), st.norm(1.5, 0.7), st.norm(loc=-1.0, scale=2.0)],
     "expon": [st.expon(), st.expon(scale=0.4), st.expon(0, 3.0)],
     "gamma": [st.gamma(2.5), st.gamma(0.7, scale=2.0), st.gamma(a=4.0, loc=0.0, scale=0.3)],
@@ -28,9 +29,23 @@ CASES = {
 }
 
 
+def _cases() -> dict[str, list]:
+    """HAND_CASES plus, for every family with a scipy counterpart, frozen distributions from its hook."""
+    rng = np.random.default_rng(11)
+    out = {name: list(cases) for name, cases in HAND_CASES.items()}
+    for cls in FAMILIES.values():
+        if cls.scipy_name and cls._scipy_frozen is not None:
+            out.setdefault(cls.scipy_name, []).extend(cls._scipy_frozen(*cls.random_params(rng)) for _ in range(2))
+    return out
+
+
+CASES = _cases()
+
+
 def test_every_family_with_a_scipy_name_has_cases():
     names = {cls.scipy_name for cls in FAMILIES.values() if cls.scipy_name}
     assert names == set(CASES)
+    assert set(HAND_CASES) <= names, f"hand-written cases for unknown scipy names: {set(HAND_CASES) - names}"
 
 
 @pytest.mark.parametrize("scipy_name", sorted(CASES))

@@ -8,6 +8,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_beta_beta``: ``anadiv.symbolic.derive_kl(Beta, Beta)``
 - ``kl_beta_exponential``: ``anadiv.symbolic.derive_kl(Beta, Exponential)``
 - ``kl_beta_gamma``: ``anadiv.symbolic.derive_kl(Beta, Gamma)``
+- ``kl_beta_halfnormal``: ``anadiv.symbolic.derive_kl(Beta, HalfNormal)``
 - ``kl_beta_laplace``: ``anadiv.symbolic.derive_kl(Beta, Laplace)``
 - ``kl_beta_lognormal``: ``anadiv.symbolic.derive_kl(Beta, LogNormal)``
 - ``kl_beta_normal``: ``anadiv.symbolic.derive_kl(Beta, Normal)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_beta_beta``: ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``
 - ``cross_entropy_beta_exponential``: ``anadiv.symbolic.derive_cross_entropy(Beta, Exponential)``
 - ``cross_entropy_beta_gamma``: ``anadiv.symbolic.derive_cross_entropy(Beta, Gamma)``
+- ``cross_entropy_beta_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, HalfNormal)``
 - ``cross_entropy_beta_laplace``: ``anadiv.symbolic.derive_cross_entropy(Beta, Laplace)``
 - ``cross_entropy_beta_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, LogNormal)``
 - ``cross_entropy_beta_normal``: ``anadiv.symbolic.derive_cross_entropy(Beta, Normal)``
@@ -31,6 +33,7 @@ __all__ = [
     "kl_beta_beta",
     "kl_beta_exponential",
     "kl_beta_gamma",
+    "kl_beta_halfnormal",
     "kl_beta_laplace",
     "kl_beta_lognormal",
     "kl_beta_normal",
@@ -39,6 +42,7 @@ __all__ = [
     "cross_entropy_beta_beta",
     "cross_entropy_beta_exponential",
     "cross_entropy_beta_gamma",
+    "cross_entropy_beta_halfnormal",
     "cross_entropy_beta_laplace",
     "cross_entropy_beta_lognormal",
     "cross_entropy_beta_normal",
@@ -236,6 +240,59 @@ def kl_beta_gamma(a_1, b_1, shape_2, rate_2):
 def _kl_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
     """The derived expression of :func:`kl_beta_gamma` for mpmath (see anadiv.numeric.refine)."""
     return a_1*rate_2/(a_1 + b_1) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(shape_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1)
+
+
+@elementwise
+def kl_beta_halfnormal(a_1, b_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{a_{1}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \log{\left(scale_{2} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 2 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+
+    As text::
+
+        a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 +
+        2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*polygamma(0, a_1) -
+        a_1*polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 +
+        2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*polygamma(0,
+        b_1) - b_1*polygamma(0, a_1 + b_1) + log(scale_2) - loggamma(a_1) -
+        loggamma(b_1) + loggamma(a_1 + b_1) - polygamma(0, a_1) - polygamma(0, b_1) +
+        2*polygamma(0, a_1 + b_1) - log(2)/2 + log(pi)/2
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_beta_halfnormal(1.0, 0.72, 0.35))  # doctest: +ELLIPSIS
+    0.9812380501...
+    """
+    xp = namespace(a_1, b_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp._stable.lgamma_mpsi(a_1, 1)
+        t1 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t2 = a_1 + b_1
+        t3 = xp._stable.lgamma_mpsi(t2, 2)
+        t4 = xp.log(scale_2)
+        t5 = (1/2)*a_1*(a_1 + 1)/(scale_2**2*t2*(t2 + 1)) + 0.22579135264472744
+        return xp._refine.checked('kl', t0 + t1 + t3 + t4 + t5, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4), _kl_beta_halfnormal_exact, a_1, b_1, scale_2)
+
+
+def _kl_beta_halfnormal_exact(mpmath, a_1, b_1, scale_2):
+    """The derived expression of :func:`kl_beta_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + mpmath.log(scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise
@@ -712,6 +769,53 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
 def _cross_entropy_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_beta_gamma` for mpmath (see anadiv.numeric.refine)."""
     return a_1*rate_2/(a_1 + b_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) + mpmath.loggamma(shape_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1)
+
+
+@elementwise
+def cross_entropy_beta_halfnormal(a_1, b_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + \frac{a_{1}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + \log{\left(scale_{2} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+
+    As text::
+
+        a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 +
+        2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 +
+        4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 +
+        2*b_1*scale_2**2) + log(scale_2) - log(2)/2 + log(pi)/2
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_halfnormal(1.8, 2.5, 0.63))  # doctest: +ELLIPSIS
+    0.04235204702...
+    """
+    xp = namespace(a_1, b_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = a_1 + b_1
+        t2 = (1/2)*a_1*(a_1 + 1)/(scale_2**2*t1*(t1 + 1)) + 0.22579135264472744
+        return xp._refine.checked('cross_entropy', t0 + t2, t2 + xp.abs(t0), _cross_entropy_beta_halfnormal_exact, a_1, b_1, scale_2)
+
+
+def _cross_entropy_beta_halfnormal_exact(mpmath, a_1, b_1, scale_2):
+    """The derived expression of :func:`cross_entropy_beta_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise

@@ -9,6 +9,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
+- ``kl_exponential_halfnormal``: ``anadiv.symbolic.derive_kl(Exponential, HalfNormal)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
+- ``cross_entropy_exponential_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, HalfNormal)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
@@ -34,6 +36,7 @@ __all__ = [
     "kl_exponential_exponential",
     "kl_exponential_gamma",
     "kl_exponential_gumbel",
+    "kl_exponential_halfnormal",
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
     "kl_exponential_normal",
@@ -43,6 +46,7 @@ __all__ = [
     "cross_entropy_exponential_exponential",
     "cross_entropy_exponential_gamma",
     "cross_entropy_exponential_gumbel",
+    "cross_entropy_exponential_halfnormal",
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
@@ -268,6 +272,54 @@ def kl_exponential_gumbel(rate_1, loc_2, scale_2):
 def _kl_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
     """The derived expression of :func:`kl_exponential_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return -loc_2/scale_2 + rate_1*mpmath.exp(loc_2/scale_2)/(rate_1 + 1/scale_2) + mpmath.log(rate_1*scale_2) - 1 + 1/(rate_1*scale_2)
+
+
+@elementwise
+def kl_exponential_halfnormal(rate_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \log{\left(rate_{1} \right)} + \log{\left(scale_{2} \right)} - 1 - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{1}{rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(rate_1) + log(scale_2) - 1 - log(2)/2 + log(pi)/2 + 1/(rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_exponential_halfnormal(3.3, 0.61))  # doctest: +ELLIPSIS
+    0.1721989143...
+    """
+    xp = namespace(rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = xp.log(scale_2)
+        t2 = (1/(rate_1**2))
+        t3 = (1/(scale_2**2))
+        t4 = rate_1*scale_2
+        t5 = t4 + 1
+        t6 = 1
+        return xp._refine.checked('kl', t0 + t1 - t2*t3*t5*(t4 - 1) + 0.22579135264472744, t5*t6*(t4 + t6)*xp.abs(t2)*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.22579135264472744, _kl_exponential_halfnormal_exact, rate_1, scale_2)
+
+
+def _kl_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
+    """The derived expression of :func:`kl_exponential_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(rate_1) + mpmath.log(scale_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*scale_2**2)
 
 
 @elementwise
@@ -700,6 +752,49 @@ def cross_entropy_exponential_gumbel(rate_1, loc_2, scale_2):
 def _cross_entropy_exponential_gumbel_exact(mpmath, rate_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_exponential_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return -loc_2/scale_2 + rate_1*mpmath.exp(loc_2/scale_2)/(rate_1 + 1/scale_2) + mpmath.log(scale_2) + 1/(rate_1*scale_2)
+
+
+@elementwise
+def cross_entropy_exponential_halfnormal(rate_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \log{\left(scale_{2} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{1}{rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(scale_2) - log(2)/2 + log(pi)/2 + 1/(rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_halfnormal(1.3, 2.2))  # doctest: +ELLIPSIS
+    1.136504080...
+    """
+    xp = namespace(rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = 0.22579135264472744 + 1/(rate_1**2*scale_2**2)
+        return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_exponential_halfnormal_exact, rate_1, scale_2)
+
+
+def _cross_entropy_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*scale_2**2)
 
 
 @elementwise

@@ -9,6 +9,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_exponential``: ``anadiv.symbolic.derive_kl(Gamma, Exponential)``
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
+- ``kl_gamma_halfnormal``: ``anadiv.symbolic.derive_kl(Gamma, HalfNormal)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
+- ``cross_entropy_gamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, HalfNormal)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
@@ -34,6 +36,7 @@ __all__ = [
     "kl_gamma_exponential",
     "kl_gamma_gamma",
     "kl_gamma_gumbel",
+    "kl_gamma_halfnormal",
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
     "kl_gamma_normal",
@@ -43,6 +46,7 @@ __all__ = [
     "cross_entropy_gamma_exponential",
     "cross_entropy_gamma_gamma",
     "cross_entropy_gamma_gumbel",
+    "cross_entropy_gamma_halfnormal",
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
@@ -274,6 +278,53 @@ def kl_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
 def _kl_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
     """The derived expression of :func:`kl_gamma_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return -loc_2/scale_2 + mpmath.power(rate_1, shape_1)*mpmath.power(rate_1 + 1/scale_2, -shape_1)*mpmath.exp(loc_2/scale_2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2)
+
+
+@elementwise
+def kl_gamma_halfnormal(shape_1, rate_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, HalfNormal)``; do not edit.
+
+    .. math::
+
+        shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \log{\left(rate_{1} \right)} + \log{\left(scale_{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - \operatorname{polygamma}{\left(0,shape_{1} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{shape_{1}^{2}}{2 rate_{1}^{2} scale_{2}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        shape_1*polygamma(0, shape_1) - shape_1 + log(rate_1) + log(scale_2) -
+        loggamma(shape_1) - polygamma(0, shape_1) - log(2)/2 + log(pi)/2 +
+        shape_1**2/(2*rate_1**2*scale_2**2) + shape_1/(2*rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gamma_halfnormal(4.6, 1.9, 0.6))  # doctest: +ELLIPSIS
+    8.162090442...
+    """
+    xp = namespace(shape_1, rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp._stable.lgamma_mpsi(shape_1, 1)
+        t1 = xp.log(rate_1)
+        t2 = xp.log(scale_2)
+        t3 = 0.22579135264472744 + (1/2)*shape_1*(shape_1 + 1)/(rate_1**2*scale_2**2)
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_gamma_halfnormal_exact, shape_1, rate_1, scale_2)
+
+
+def _kl_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
+    """The derived expression of :func:`kl_gamma_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1) + mpmath.log(scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
 
 
 @elementwise
@@ -716,6 +767,50 @@ def cross_entropy_gamma_gumbel(shape_1, rate_1, loc_2, scale_2):
 def _cross_entropy_gamma_gumbel_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_gamma_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return -loc_2/scale_2 + mpmath.power(rate_1, shape_1)*mpmath.power(rate_1 + 1/scale_2, -shape_1)*mpmath.exp(loc_2/scale_2) + mpmath.log(scale_2) + shape_1/(rate_1*scale_2)
+
+
+@elementwise
+def cross_entropy_gamma_halfnormal(shape_1, rate_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \log{\left(scale_{2} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{shape_{1}^{2}}{2 rate_{1}^{2} scale_{2}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(scale_2) - log(2)/2 + log(pi)/2 + shape_1**2/(2*rate_1**2*scale_2**2) +
+        shape_1/(2*rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_halfnormal(4.6, 1.2, 2.5))  # doctest: +ELLIPSIS
+    2.573193195...
+    """
+    xp = namespace(shape_1, rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = 0.22579135264472744 + (1/2)*shape_1*(shape_1 + 1)/(rate_1**2*scale_2**2)
+        return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_gamma_halfnormal_exact, shape_1, rate_1, scale_2)
+
+
+def _cross_entropy_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
 
 
 @elementwise

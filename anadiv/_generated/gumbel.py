@@ -9,6 +9,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_exponential``: ``anadiv.symbolic.derive_kl(Gumbel, Exponential)``
 - ``kl_gumbel_gamma``: ``anadiv.symbolic.derive_kl(Gumbel, Gamma)``
 - ``kl_gumbel_gumbel``: ``anadiv.symbolic.derive_kl(Gumbel, Gumbel)``
+- ``kl_gumbel_halfnormal``: ``anadiv.symbolic.derive_kl(Gumbel, HalfNormal)``
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Exponential)``
 - ``cross_entropy_gumbel_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gamma)``
 - ``cross_entropy_gumbel_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gumbel)``
+- ``cross_entropy_gumbel_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfNormal)``
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
@@ -34,6 +36,7 @@ __all__ = [
     "kl_gumbel_exponential",
     "kl_gumbel_gamma",
     "kl_gumbel_gumbel",
+    "kl_gumbel_halfnormal",
     "kl_gumbel_laplace",
     "kl_gumbel_lognormal",
     "kl_gumbel_normal",
@@ -43,6 +46,7 @@ __all__ = [
     "cross_entropy_gumbel_exponential",
     "cross_entropy_gumbel_gamma",
     "cross_entropy_gumbel_gumbel",
+    "cross_entropy_gumbel_halfnormal",
     "cross_entropy_gumbel_laplace",
     "cross_entropy_gumbel_lognormal",
     "cross_entropy_gumbel_normal",
@@ -255,6 +259,46 @@ def kl_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _kl_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_gumbel_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return loc_1/scale_2 - loc_2/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(scale_2/scale_1) - 1 - mpmath.euler + mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
+
+
+@elementwise
+def kl_gumbel_halfnormal(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_halfnormal(-0.46, 1.1, 2.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_gumbel_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_gumbel_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -649,6 +693,46 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_gumbel_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return loc_1/scale_2 - loc_2/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(scale_2) + mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
+
+
+@elementwise
+def cross_entropy_gumbel_halfnormal(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_halfnormal(2.8, 0.47, 2.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_gumbel_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

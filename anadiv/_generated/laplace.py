@@ -9,6 +9,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_exponential``: ``anadiv.symbolic.derive_kl(Laplace, Exponential)``
 - ``kl_laplace_gamma``: ``anadiv.symbolic.derive_kl(Laplace, Gamma)``
 - ``kl_laplace_gumbel``: ``anadiv.symbolic.derive_kl(Laplace, Gumbel)``
+- ``kl_laplace_halfnormal``: ``anadiv.symbolic.derive_kl(Laplace, HalfNormal)``
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_exponential``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Exponential)``
 - ``cross_entropy_laplace_gamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gamma)``
 - ``cross_entropy_laplace_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gumbel)``
+- ``cross_entropy_laplace_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfNormal)``
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
@@ -34,6 +36,7 @@ __all__ = [
     "kl_laplace_exponential",
     "kl_laplace_gamma",
     "kl_laplace_gumbel",
+    "kl_laplace_halfnormal",
     "kl_laplace_laplace",
     "kl_laplace_lognormal",
     "kl_laplace_normal",
@@ -43,6 +46,7 @@ __all__ = [
     "cross_entropy_laplace_exponential",
     "cross_entropy_laplace_gamma",
     "cross_entropy_laplace_gumbel",
+    "cross_entropy_laplace_halfnormal",
     "cross_entropy_laplace_laplace",
     "cross_entropy_laplace_lognormal",
     "cross_entropy_laplace_normal",
@@ -258,6 +262,46 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _kl_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_laplace_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return ((loc_1/scale_2 - loc_2/scale_2 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_2/scale_1) - 1 - mpmath.exp(loc_2/scale_2)/(scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
+
+
+@elementwise
+def kl_laplace_halfnormal(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_halfnormal(1.1, 1.8, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_laplace_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_laplace_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -639,6 +683,46 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_laplace_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return ((loc_1/scale_2 - loc_2/scale_2 + mpmath.log(scale_2) - mpmath.exp(loc_2/scale_2)/(scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_laplace_halfnormal(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_halfnormal(1.1, 0.47, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_laplace_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

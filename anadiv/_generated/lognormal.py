@@ -8,6 +8,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_beta``: ``anadiv.symbolic.derive_kl(LogNormal, Beta)``
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
 - ``kl_lognormal_gamma``: ``anadiv.symbolic.derive_kl(LogNormal, Gamma)``
+- ``kl_lognormal_halfnormal``: ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``
 - ``kl_lognormal_laplace``: ``anadiv.symbolic.derive_kl(LogNormal, Laplace)``
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
 - ``cross_entropy_lognormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``
+- ``cross_entropy_lognormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``
 - ``cross_entropy_lognormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
@@ -31,6 +33,7 @@ __all__ = [
     "kl_lognormal_beta",
     "kl_lognormal_exponential",
     "kl_lognormal_gamma",
+    "kl_lognormal_halfnormal",
     "kl_lognormal_laplace",
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
@@ -39,6 +42,7 @@ __all__ = [
     "cross_entropy_lognormal_beta",
     "cross_entropy_lognormal_exponential",
     "cross_entropy_lognormal_gamma",
+    "cross_entropy_lognormal_halfnormal",
     "cross_entropy_lognormal_laplace",
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
@@ -219,6 +223,54 @@ def kl_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
 def _kl_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
     """The derived expression of :func:`kl_lognormal_gamma` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1*shape_2 + rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - shape_2*mpmath.log(rate_2) - mpmath.log(sigma_1) + mpmath.loggamma(shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
+
+
+@elementwise
+def kl_lognormal_halfnormal(mu_1, sigma_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``; do not edit.
+
+    .. math::
+
+        - \mu_{1} + \log{\left(\frac{scale_{2}}{2 \sigma_{1}} \right)} - \frac{1}{2} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2 scale_{2}^{2}}
+
+    As text::
+
+        -mu_1 + log(scale_2/(2*sigma_1)) - 1/2 + exp(2*mu_1 +
+        2*sigma_1**2)/(2*scale_2**2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_halfnormal(0.94, 0.62, 2.5))  # doctest: +ELLIPSIS
+    0.3921444711...
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = xp.log(scale_2)
+        t2 = (1/(scale_2**2))
+        t3 = 2*mu_1
+        t4 = 2*sigma_1**2
+        t5 = xp.exp(t3 + t4)
+        return xp._refine.checked('kl', -mu_1 - t0 + t1 + (1/2)*t2*t5 - 1.1931471805599454, (1/2)*t2*t5*(t4 + xp.abs(t3) + 1) + xp.abs(mu_1) + xp.abs(t0) + xp.abs(t1) + 1.1931471805599454, _kl_lognormal_halfnormal_exact, mu_1, sigma_1, scale_2)
+
+
+def _kl_lognormal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`kl_lognormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return -mu_1 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
 
 
 @elementwise
@@ -599,6 +651,51 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
 def _cross_entropy_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_lognormal_gamma` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1*shape_2 + mu_1 + rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)
+
+
+@elementwise
+def cross_entropy_lognormal_halfnormal(mu_1, sigma_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \log{\left(scale_{2} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2 scale_{2}^{2}}
+
+    As text::
+
+        log(scale_2) - log(2)/2 + log(pi)/2 + exp(2*mu_1 + 2*sigma_1**2)/(2*scale_2**2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_halfnormal(-0.9, 0.52, 1.0))  # doctest: +ELLIPSIS
+    0.3677318729...
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = 2*mu_1
+        t2 = 2*sigma_1**2
+        t3 = (1/2)*xp.exp(t1 + t2)/scale_2**2
+        return xp._refine.checked('cross_entropy', t0 + t3 + 0.22579135264472744, t3*(t2 + xp.abs(t1) + 1) + xp.abs(t0) + 0.22579135264472744, _cross_entropy_lognormal_halfnormal_exact, mu_1, sigma_1, scale_2)
+
+
+def _cross_entropy_lognormal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`cross_entropy_lognormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
 
 
 @elementwise

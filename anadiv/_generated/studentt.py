@@ -9,6 +9,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_exponential``: ``anadiv.symbolic.derive_kl(StudentT, Exponential)``
 - ``kl_studentt_gamma``: ``anadiv.symbolic.derive_kl(StudentT, Gamma)``
 - ``kl_studentt_gumbel``: ``anadiv.symbolic.derive_kl(StudentT, Gumbel)``
+- ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
 - ``kl_studentt_uniform``: ``anadiv.symbolic.derive_kl(StudentT, Uniform)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_exponential``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``
 - ``cross_entropy_studentt_gamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``
 - ``cross_entropy_studentt_gumbel``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``
+- ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
 - ``cross_entropy_studentt_uniform``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Uniform)``
@@ -32,6 +34,7 @@ __all__ = [
     "kl_studentt_exponential",
     "kl_studentt_gamma",
     "kl_studentt_gumbel",
+    "kl_studentt_halfnormal",
     "kl_studentt_lognormal",
     "kl_studentt_normal",
     "kl_studentt_uniform",
@@ -40,6 +43,7 @@ __all__ = [
     "cross_entropy_studentt_exponential",
     "cross_entropy_studentt_gamma",
     "cross_entropy_studentt_gumbel",
+    "cross_entropy_studentt_halfnormal",
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_normal",
     "cross_entropy_studentt_uniform",
@@ -250,6 +254,46 @@ def kl_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
 
 def _kl_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_studentt_gumbel` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_halfnormal(1.3, -1.1, 1.3, 0.78))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _kl_studentt_halfnormal_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_studentt_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -590,6 +634,46 @@ def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
 
 def _cross_entropy_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_studentt_gumbel` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_halfnormal(27.0, 1.6, 0.44, 0.36))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_studentt_halfnormal_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_exponential``: ``anadiv.symbolic.derive_kl(Uniform, Exponential)``
 - ``kl_uniform_gamma``: ``anadiv.symbolic.derive_kl(Uniform, Gamma)``
 - ``kl_uniform_gumbel``: ``anadiv.symbolic.derive_kl(Uniform, Gumbel)``
+- ``kl_uniform_halfnormal``: ``anadiv.symbolic.derive_kl(Uniform, HalfNormal)``
 - ``kl_uniform_laplace``: ``anadiv.symbolic.derive_kl(Uniform, Laplace)``
 - ``kl_uniform_lognormal``: ``anadiv.symbolic.derive_kl(Uniform, LogNormal)``
 - ``kl_uniform_normal``: ``anadiv.symbolic.derive_kl(Uniform, Normal)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_exponential``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``
 - ``cross_entropy_uniform_gamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``
 - ``cross_entropy_uniform_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``
+- ``cross_entropy_uniform_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfNormal)``
 - ``cross_entropy_uniform_laplace``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``
 - ``cross_entropy_uniform_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``
 - ``cross_entropy_uniform_normal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``
@@ -39,6 +41,7 @@ __all__ = [
     "kl_uniform_exponential",
     "kl_uniform_gamma",
     "kl_uniform_gumbel",
+    "kl_uniform_halfnormal",
     "kl_uniform_laplace",
     "kl_uniform_lognormal",
     "kl_uniform_normal",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_uniform_exponential",
     "cross_entropy_uniform_gamma",
     "cross_entropy_uniform_gumbel",
+    "cross_entropy_uniform_halfnormal",
     "cross_entropy_uniform_laplace",
     "cross_entropy_uniform_lognormal",
     "cross_entropy_uniform_normal",
@@ -429,6 +433,56 @@ def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
 def _kl_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`kl_uniform_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(low_1/scale_2) - low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(high_1/scale_2) - low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(scale_2/(high_1 - low_1))
+
+
+@elementwise
+def kl_uniform_halfnormal(low_1, high_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \log{\left(scale_{2} \right)} - \log{\left(high_{1} - low_{1} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) +
+        low_1**2/(6*scale_2**2) + log(scale_2) - log(high_1 - low_1) - log(2)/2 +
+        log(pi)/2, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_halfnormal(-1.5, 2.3, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = -xp.log(high_1 - t2)
+        t4 = (1/(scale_2**2))
+        t5 = high_1*t2
+        t6 = high_1**2 + t2**2
+        return xp._refine.checked('kl', xp.where(t1, t0 + t3 + (1/6)*t4*(t5 + t6) + 0.22579135264472744, xp.inf), xp.where(t1, (1/6)*(t6 + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3) + 0.22579135264472744, 0), _kl_uniform_halfnormal_exact, low_1, high_1, scale_2)
+
+
+def _kl_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`kl_uniform_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2) - mpmath.log(high_1 - low_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1164,6 +1218,55 @@ def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
 def _cross_entropy_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_uniform_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(low_1/scale_2) - low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(high_1/scale_2) - low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(scale_2)
+
+
+@elementwise
+def cross_entropy_uniform_halfnormal(low_1, high_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \log{\left(scale_{2} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) +
+        low_1**2/(6*scale_2**2) + log(scale_2) - log(2)/2 + log(pi)/2, low_1 >= 0), (oo,
+        True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_halfnormal(-2.8, 2.3, 0.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/(scale_2**2))
+        t2 = (low_1 >= 0)
+        t3 = xp.where(t2, low_1, 1)
+        t4 = high_1*t3
+        t5 = high_1**2 + t3**2
+        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/6)*t1*(t4 + t5) + 0.22579135264472744, xp.inf), xp.where(t2, (1/6)*(t5 + xp.abs(t4))*xp.abs(t1) + xp.abs(t0) + 0.22579135264472744, 0), _cross_entropy_uniform_halfnormal_exact, low_1, high_1, scale_2)
+
+
+def _cross_entropy_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise

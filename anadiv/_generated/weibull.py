@@ -8,6 +8,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_beta``: ``anadiv.symbolic.derive_kl(Weibull, Beta)``
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
 - ``kl_weibull_gamma``: ``anadiv.symbolic.derive_kl(Weibull, Gamma)``
+- ``kl_weibull_halfnormal``: ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``
 - ``kl_weibull_laplace``: ``anadiv.symbolic.derive_kl(Weibull, Laplace)``
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
 - ``cross_entropy_weibull_gamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``
+- ``cross_entropy_weibull_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``
 - ``cross_entropy_weibull_laplace``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
@@ -31,6 +33,7 @@ __all__ = [
     "kl_weibull_beta",
     "kl_weibull_exponential",
     "kl_weibull_gamma",
+    "kl_weibull_halfnormal",
     "kl_weibull_laplace",
     "kl_weibull_lognormal",
     "kl_weibull_normal",
@@ -39,6 +42,7 @@ __all__ = [
     "cross_entropy_weibull_beta",
     "cross_entropy_weibull_exponential",
     "cross_entropy_weibull_gamma",
+    "cross_entropy_weibull_halfnormal",
     "cross_entropy_weibull_laplace",
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
@@ -226,6 +230,55 @@ def kl_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
 def _kl_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`kl_weibull_gamma` for mpmath (see anadiv.numeric.refine)."""
     return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(shape_1) + mpmath.loggamma(shape_2) - 1 - mpmath.euler + mpmath.euler*shape_2/shape_1
+
+
+@elementwise
+def kl_weibull_halfnormal(shape_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2 scale_{2}^{2}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} scale_{2} shape_{1}}{2 scale_{1}} \right)} - 1 - \gamma + \frac{\gamma}{shape_{1}}
+
+    As text::
+
+        scale_1**2*gamma(1 + 2/shape_1)/(2*scale_2**2) +
+        log(sqrt(2)*sqrt(pi)*scale_2*shape_1/(2*scale_1)) - 1 - EulerGamma +
+        EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_weibull_halfnormal(3.4, 2.6, 1.6))  # doctest: +ELLIPSIS
+    0.7346541864...
+    """
+    xp = namespace(shape_1, scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = (1/shape_1)
+        t2 = 1.5772156649015328*shape_1
+        t3 = xp.log(scale_2)
+        t4 = xp.log(shape_1)
+        t5 = ((1/2)*xp.gamma(2*t1 + 1))*(scale_1/scale_2)**2 + 0.22579135264472744
+        return xp._refine.checked('kl', t0 - t1*(t2 - 0.5772156649015329) + t3 + t4 + t5, t5 + (t2 + 0.5772156649015329)*xp.abs(t1) + xp.abs(t0) + xp.abs(t3) + xp.abs(t4), _kl_weibull_halfnormal_exact, shape_1, scale_1, scale_2)
+
+
+def _kl_weibull_halfnormal_exact(mpmath, shape_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_weibull_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1
 
 
 @elementwise
@@ -629,6 +682,50 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
 def _cross_entropy_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_weibull_gamma` for mpmath (see anadiv.numeric.refine)."""
     return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(scale_1) + mpmath.loggamma(shape_2) + mpmath.euler*shape_2/shape_1 - mpmath.euler/shape_1
+
+
+@elementwise
+def cross_entropy_weibull_halfnormal(shape_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2 scale_{2}^{2}} + \log{\left(scale_{2} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+
+    As text::
+
+        scale_1**2*gamma(1 + 2/shape_1)/(2*scale_2**2) + log(scale_2) - log(2)/2 +
+        log(pi)/2
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_halfnormal(3.0, 0.47, 2.0))  # doctest: +ELLIPSIS
+    0.9438655876...
+    """
+    xp = namespace(shape_1, scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = ((1/2)*xp.gamma(1 + 2/shape_1))*(scale_1/scale_2)**2 + 0.22579135264472744
+        return xp._refine.checked('cross_entropy', t0 + t1, t1 + xp.abs(t0), _cross_entropy_weibull_halfnormal_exact, shape_1, scale_1, scale_2)
+
+
+def _cross_entropy_weibull_halfnormal_exact(mpmath, shape_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_weibull_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise

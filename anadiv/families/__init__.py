@@ -16,6 +16,7 @@ from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
+from .halfnormal import HalfNormal
 from .laplace import Laplace
 from .lognormal import LogNormal
 from .multivariate_normal import MultivariateNormal
@@ -39,6 +40,7 @@ __all__ = [
     "Gumbel",
     "Weibull",
     "StudentT",
+    "HalfNormal",
     "MultivariateNormal",
     "DiagonalNormal",
 ]
