@@ -1,4 +1,7 @@
-"""Distribution families: one module each, registered in :data:`FAMILIES`."""
+"""Distribution families: one module each, registered in :data:`FAMILIES`.
+
+:class:`Independent` is no family (it wraps one) and is not in :data:`FAMILIES`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
+from .independent import Independent
 from .laplace import Laplace
 from .lognormal import LogNormal
 from .multivariate_normal import MultivariateNormal
@@ -34,4 +38,5 @@ __all__ = [
     "StudentT",
     "MultivariateNormal",
     "DiagonalNormal",
+    "Independent",
 ]
