@@ -336,3 +336,16 @@ def test_independent_rules_are_listed_as_composite() -> None:
         q = None if kind == "entropy" else "independent"
         assert [(c.p, c.q, c.source) for c in extra] == [("independent", q, "composite")]
         assert {c.source for c in plain} == {"generated"}
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    from anadiv import distribution
+    from anadiv.families import independent
+
+    for module in (registry, independent, distribution):
+        result = doctest.testmod(module, verbose=False)
+        assert result.failed == 0, module.__name__
+        assert result.attempted > 0, module.__name__
+    assert _generated_listing() == GENERATED  # the examples undo their registrations
