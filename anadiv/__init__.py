@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import NoClosedFormError, QuadratureError, UnreliableIntervalError
+from .distribution import Distribution
+from .errors import AmbiguousClosedFormError, NoClosedFormError, QuadratureError, UnreliableIntervalError
 from .families import FAMILIES, Family, Param
 from .families import *  # noqa: F401,F403  (the family classes)
 from .families import __all__ as _family_names
@@ -30,6 +31,10 @@ _LAZY: dict[str, str] = {
     "entropy_function": "anadiv.api",
     "cross_entropy_function": "anadiv.api",
     "closed_form_pairs": "anadiv.api",
+    # the open registry of closed forms
+    "register_closed_form": "anadiv.registry",
+    "Independent": "anadiv.independent",
+    "unregister_closed_form": "anadiv.registry",
     # symbolic engine (imports sympy)
     "derive_kl": "anadiv.symbolic",
     "derive_entropy": "anadiv.symbolic",
@@ -55,14 +60,17 @@ _LAZY: dict[str, str] = {
 }
 
 _SUBMODULES = (
-    "discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli", "estimators", "numeric",
+    "registry", "discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli", "estimators",
+    "numeric",
 )
 
 __all__ = [
     "FAMILIES",
     "Family",
     "Param",
+    "Distribution",
     "NoClosedFormError",
+    "AmbiguousClosedFormError",
     "QuadratureError",
     "UnreliableIntervalError",
     *[n for n in _family_names if n not in ("FAMILIES", "Family", "Param")],

@@ -1,12 +1,15 @@
 """Closed-form divergences: dispatch a pair of distributions to generated code.
 
-``kl(p, q)`` looks up ``(type(p).name, type(q).name)`` in the closed-form
-registry (:mod:`anadiv._generated._index`, produced by ``python -m
-anadiv.codegen`` from the symbolic engine's derivations) and calls the
-generated function with P's parameter values then Q's. Numeric parameters
-give a float (scalar parameters) or an array (batched parameters); sympy
-parameters are handed to the symbolic engine, imported only then. This
-module never imports sympy.
+``kl(p, q)`` looks up the classes ``(type(p), type(q))`` in the closed-form
+registry (:mod:`anadiv.registry`: the generated closed forms of
+:mod:`anadiv._generated._index`, produced by ``python -m anadiv.codegen``
+from the symbolic engine's derivations, plus rules added with
+:func:`anadiv.register_closed_form`), along the classes' hierarchy. A
+generated function is called with P's parameter values then Q's; a
+registered rule with the distributions. Numeric parameters give a float
+(scalar parameters) or an array (batched parameters); sympy parameters are
+handed to the symbolic engine, imported only then. This module never
+imports sympy.
 
 Examples
 --------
@@ -17,15 +20,16 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from ._generated import _index
+from . import registry
+from .distribution import Distribution
 from .errors import NoClosedFormError
 from .families import FAMILIES, Family
 from .kinds import KINDS
+from .registry import RESOLVED as _RESOLVED
 
 __all__ = [
     "kl",
@@ -38,14 +42,18 @@ __all__ = [
     "ClosedForm",
 ]
 
-# (kind, key) -> generated function, filled on first use of each pair
-_LOADED: dict[tuple[str, Any], Callable[..., Any]] = {}
 
 class ClosedForm(NamedTuple):
     """One registry entry: ``q`` is ``None`` for an entropy.
 
-    ``status`` is ``"finite"``, ``"infinite"`` (supports differ: always
-    ``inf``) or ``"conditional"`` (``inf`` for some parameter values).
+    ``p`` and ``q`` are family names (``"normal"``), or a class's name for a
+    rule registered on a class without a name of its own. ``status`` is
+    ``"finite"``, ``"infinite"`` (supports differ: always ``inf``) or
+    ``"conditional"`` (``inf`` for some parameter values). ``function`` is the
+    generated function's name, or ``module.qualname`` of a registered rule.
+    ``source`` says where the rule comes from: ``"generated"`` (the derived
+    closed forms), ``"registered"`` (:func:`anadiv.register_closed_form`) or
+    ``"composite"`` (anadiv's rules for wrappers such as ``Independent``).
     """
 
     kind: str
@@ -53,44 +61,58 @@ class ClosedForm(NamedTuple):
     q: str | None
     status: str
     function: str
+    source: str = "generated"
 
 
 # ------------------------------------------------------------------ lookup
-def _name(obj: Any) -> str:
-    """Registry name of a family class, instance or name."""
+def _class(obj: Any) -> type | None:
+    """The class a key element stands for: a class, an instance's class, or the family of a name."""
     if isinstance(obj, str):
-        return obj.lower()
-    cls = obj if isinstance(obj, type) else type(obj)
-    return getattr(cls, "name", "") or cls.__name__
+        return FAMILIES.get(obj.lower())
+    return obj if isinstance(obj, type) else type(obj)
 
 
 def _describe(kind: str, key: Any) -> str:
-    names = key if isinstance(key, tuple) else (key,)
-    shown = [FAMILIES[n].__name__ if n in FAMILIES else n.title().replace("_", "") for n in names]
+    items = key if isinstance(key, tuple) else (key,)
+    shown = []
+    for n in items:
+        cls = _class(n)
+        shown.append(cls.__name__ if cls is not None else str(n).title().replace("_", ""))
     return KINDS[kind].show(shown)
 
 
-def _function(kind: str, key: Any) -> Callable[..., Any]:
-    func = _LOADED.get((kind, key))
-    if func is None:
-        entry = _index.REGISTRY[kind].get(key)
-        if entry is None:
-            raise NoClosedFormError(
-                f"no closed form for {_describe(kind, key)} in the registry; use {KINDS[kind].instead()}"
-            )
-        module, fname, _status = entry
-        func = getattr(importlib.import_module(f"anadiv._generated.{module}"), fname)
-        _LOADED[(kind, key)] = func
-    return func
+def _function(kind: str, key: Any) -> registry.Rule:
+    """The registry's rule for ``key``: classes, instances or family names (a tuple of two but for entropies).
+
+    The one look-up of this module; the dispatch itself (hierarchy, caching)
+    is :func:`anadiv.registry.resolve`.
+    """
+    items = key if isinstance(key, tuple) else (key,)
+    classes = [_class(k) for k in items]
+    rule = None if None in classes else registry.resolve(kind, *classes)
+    if rule is None:
+        raise NoClosedFormError(f"no closed form for {_describe(kind, key)} in the registry; use {KINDS[kind].instead()}")
+    return rule
+
+
+def _raw(kind: str, key: Any) -> Callable[..., Any]:
+    """The function of ``key``'s rule, which must take raw parameter values (a generated closed form)."""
+    rule = _function(kind, key)
+    if not rule.raw:
+        call = f"{kind}(p)" if KINDS[kind].arity == 1 else f"{kind}(p, q)"
+        raise TypeError(
+            f"{kind}_function: {_describe(kind, key)} is a rule registered with anadiv.register_closed_form "
+            f"({rule.name}); it takes the distributions, not raw parameter values: call anadiv.{call}"
+        )
+    return rule.function  # type: ignore[return-value]
 
 
 # -------------------------------------------------------------- validation
 def _check_family(obj: Any, arg: str) -> None:
     if isinstance(obj, type):
         raise ValueError(f"{arg}: expected a distribution such as {obj.__name__}(...), got the class {obj.__name__}")
-    if not isinstance(obj, Family):
-        if type(obj).__module__.startswith("anadiv"):
-            return  # e.g. a Mixture: the registry lookup reports the missing closed form
+    if not isinstance(obj, Distribution):
+        # a Mixture, an Independent & co. pass: the registry look-up reports a missing closed form
         raise ValueError(f"{arg}: expected an anadiv distribution (Normal(...), ...), got {type(obj).__name__}")
 
 
@@ -124,18 +146,19 @@ def _symbolic(kind: str, *dists: Family) -> Any:
 
 def _divergence(kind: str, p: Any, q: Any, validate: bool) -> Any:
     if not (isinstance(p, Family) and isinstance(q, Family)):
-        # classes and foreign objects fail here; Mixture & co. fail the registry look-up
+        # classes and foreign objects fail here; a Mixture fails the registry look-up
         _check_family(p, "p")
         _check_family(q, "q")
-        _function(kind, (_name(p), _name(q)))
-        raise NoClosedFormError(f"no closed form for {_describe(kind, (_name(p), _name(q)))}; use {KINDS[kind].instead()}")
+        # generated rules are for families only, so what matches here takes the distributions
+        return _function(kind, (type(p), type(q))).function(p, q)  # type: ignore[misc]
     if p.symbolic or q.symbolic:
         return _symbolic(kind, p, q)
-    key = (type(p).name, type(q).name)
-    func = _LOADED.get((kind, key)) or _function(kind, key)
+    rule = _RESOLVED.get((kind, type(p), type(q))) or _function(kind, (type(p), type(q)))
+    if not rule.raw:
+        return rule.function(p, q)
     if validate:
         _check_pair(p, q)
-    return _finish(func(*p.param_values, *q.param_values))
+    return _finish(rule.function(*p.param_values, *q.param_values))
 
 
 # -------------------------------------------------------------- public API
@@ -202,12 +225,13 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
     """
     if not isinstance(p, Family):
         _check_family(p, "p")
-        _function("entropy", _name(p))
-        raise NoClosedFormError(f"no closed form for {_describe('entropy', _name(p))}; use {KINDS['entropy'].instead()}")
+        return _function("entropy", type(p)).function(p)  # type: ignore[misc]
     if p.symbolic:
         return _symbolic("entropy", p)
-    func = _LOADED.get(("entropy", type(p).name)) or _function("entropy", type(p).name)
-    return _finish(func(*p.param_values))
+    rule = _RESOLVED.get(("entropy", type(p), None)) or _function("entropy", type(p))
+    if not rule.raw:
+        return rule.function(p)
+    return _finish(rule.function(*p.param_values))
 
 
 def kl_function(p: Any, q: Any) -> Callable[..., Any]:
@@ -216,13 +240,23 @@ def kl_function(p: Any, q: Any) -> Callable[..., Any]:
     Parameters
     ----------
     p, q : family class, instance or name
-        ``Normal``, ``Normal(0, 1)`` or ``"normal"``.
+        ``Normal``, ``Normal(0, 1)`` or ``"normal"``. A subclass of a family
+        gets its parent's function (:mod:`anadiv.registry`).
 
     Returns
     -------
     callable
         ``f(*p_params, *q_params)`` in constructor order, broadcasting over
         arrays and keeping float32.
+
+    Raises
+    ------
+    NoClosedFormError
+        For a pair without a closed form.
+    TypeError
+        When the pair's rule was added with
+        :func:`anadiv.register_closed_form`: such a rule takes the
+        distributions, so call :func:`kl` instead.
 
     Examples
     --------
@@ -231,20 +265,20 @@ def kl_function(p: Any, q: Any) -> Callable[..., Any]:
     >>> round(float(f(0.0, 1.0, 1.0, 2.0)), 6)
     0.443147
     """
-    return _function("kl", (_name(p), _name(q)))
+    return _raw("kl", (p, q))
 
 
 def cross_entropy_function(p: Any, q: Any) -> Callable[..., Any]:
-    """The generated cross-entropy function for a pair of families (raw)."""
-    return _function("cross_entropy", (_name(p), _name(q)))
+    """The generated cross-entropy function for a pair of families (raw); as :func:`kl_function`."""
+    return _raw("cross_entropy", (p, q))
 
 
 def entropy_function(p: Any) -> Callable[..., Any]:
-    """The generated entropy function for a family (raw)."""
-    return _function("entropy", _name(p))
+    """The generated entropy function for a family (raw); as :func:`kl_function`."""
+    return _raw("entropy", p)
 
 
-def closed_form_pairs(kind: str = "kl") -> list[ClosedForm]:
+def closed_form_pairs(kind: str = "kl", *, composite: bool = False) -> list[ClosedForm]:
     """The registry's closed forms of one kind (no sympy import).
 
     Parameters
@@ -252,21 +286,33 @@ def closed_form_pairs(kind: str = "kl") -> list[ClosedForm]:
     kind : str
         A kind of :data:`anadiv.kinds.KINDS` with closed forms: ``"kl"``,
         ``"cross_entropy"`` or ``"entropy"``.
+    composite : bool, default False
+        Also list the composite rules (``source == "composite"``: anadiv's
+        rules for wrappers such as ``Independent``, which reduce to the closed
+        forms of what they wrap). Left out by default, so the plain listing
+        has one row per pair of classes with a closed form of its own: the
+        generated ones and those added with :func:`anadiv.register_closed_form`.
 
     Returns
     -------
     list of ClosedForm
-        Sorted by family names; ``status`` tells finite from infinite.
+        Sorted by names; ``status`` tells finite from infinite, ``source``
+        generated from registered. A registered rule that replaces a
+        generated one is listed in its place.
 
     Examples
     --------
     >>> ("normal", "normal") in [(c.p, c.q) for c in closed_form_pairs("kl")]
     True
+    >>> [c.source for c in closed_form_pairs("kl", composite=True) if c.p == "independent"]
+    ['composite']
     """
-    if kind not in _index.REGISTRY:
-        raise ValueError(f"kind: must be one of {', '.join(sorted(_index.REGISTRY))}, got {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind: must be one of {', '.join(sorted(KINDS))}, got {kind!r}")
     out = []
-    for key, (_module, fname, status) in sorted(_index.REGISTRY[kind].items()):
-        p, q = (key, None) if KINDS[kind].arity == 1 else key
-        out.append(ClosedForm(kind, p, q, status, fname))
+    for rule in registry.rules(kind):
+        if rule.source == "composite" and not composite:
+            continue
+        q = registry.label(rule.q) if rule.q is not None else None
+        out.append(ClosedForm(kind, registry.label(rule.p), q, rule.status, rule.name, rule.source))
     return out

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .distribution import Distribution
 from .families._base import Family
 
 #: Weights may miss a total of 1 by at most this much (absolute); they are
@@ -138,7 +139,7 @@ def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
     return s
 
 
-class Mixture:
+class Mixture(Distribution):
     r"""Finite mixture :math:`p(x) = \sum_k w_k p_k(x)`.
 
     Parameters

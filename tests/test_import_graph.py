@@ -18,12 +18,14 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "anadiv"
 # Who may import whom: a module of the key's layer imports only anadiv modules of these layers.
 LAYERS: dict[str, set[str]] = {
     "anadiv.errors": set(),
+    "anadiv.distribution": set(),
     "anadiv.numeric": {"anadiv.numeric", "anadiv.errors"},
     "anadiv.constraints": {"anadiv.numeric", "anadiv.errors"},
-    "anadiv.families": {"anadiv.families", "anadiv.constraints", "anadiv.numeric", "anadiv.errors"},
+    "anadiv.families": {"anadiv.families", "anadiv.distribution", "anadiv.constraints", "anadiv.numeric",
+                        "anadiv.errors"},
     "anadiv.kinds": {"anadiv.kinds", "anadiv.constraints", "anadiv.numeric", "anadiv.errors"},
     "anadiv._generated": {"anadiv.numeric"},
-    "anadiv.estimators": {"anadiv.estimators", "anadiv.mixture", "anadiv.families", "anadiv.kinds",
+    "anadiv.estimators": {"anadiv.estimators", "anadiv.mixture", "anadiv.distribution", "anadiv.families", "anadiv.kinds",
                           "anadiv.constraints", "anadiv.numeric", "anadiv.errors"},
 }
 

@@ -16,7 +16,10 @@ A family module declares, in one place:
   it is Gaussian, and, for exponential families, its natural parameters,
   sufficient statistics and log-normalizer.
 
-Subclasses register themselves in :data:`FAMILIES` by their ``name``.
+Subclasses register themselves in :data:`FAMILIES` by their ``name``: the
+class that declares a name owns it. A subclass that does not declare its own
+(``class MyNormal(Normal): pass``) is not registered and dispatches to its
+parent's closed forms (:mod:`anadiv.registry`).
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ import numpy as np
 
 from ..numeric.validation import as_float_array, as_sympy, is_symbolic
 from ..constraints import Constraint, as_constraint
+from ..distribution import Distribution
 
-#: Every family class, keyed by its lower-case name ("normal", "gamma", ...).
+#: Every family class, keyed by its lower-case name ("normal", "gamma", ...):
+#: the class that declared the name, never a subclass inheriting it.
 FAMILIES: dict[str, type["Family"]] = {}
 
 
@@ -85,7 +90,7 @@ class Param:
         return self.constraint.draw(rng, self.typical, shape)
 
 
-class Family:
+class Family(Distribution):
     """A parametric family of distributions with numeric and symbolic views.
 
     Instances hold parameter values: floats, numpy arrays (a batch that
@@ -243,7 +248,10 @@ class Family:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.name:
+        # Only a class that declares ``name`` itself claims it: a subclass
+        # inheriting its parent's name is a variant of that family, not a
+        # second family of the same name.
+        if cls.__dict__.get("name"):
             if cls.name in FAMILIES and FAMILIES[cls.name] is not cls:
                 raise TypeError(f"family name {cls.name!r} registered twice")
             FAMILIES[cls.name] = cls

@@ -1,0 +1,384 @@
+r"""The open registry of closed forms, and dispatch along the class hierarchy.
+
+One registry per divergence kind (``"kl"``, ``"cross_entropy"``,
+``"entropy"``) holds *rules*: a function for a pair of distribution classes
+``(P, Q)`` (one class for an entropy). Rules come from three places
+(:attr:`Rule.source`):
+
+* ``"generated"``: the closed forms of :mod:`anadiv._generated._index`,
+  keyed there by family names and mapped here to the classes that declare
+  those names. Their functions take raw parameter values (P's, then Q's)
+  and their modules are imported on first use.
+* ``"registered"``: hand-written rules added with
+  :func:`register_closed_form`. Their functions take the distribution
+  objects.
+* ``"composite"``: anadiv's own rules for wrappers that reduce to their parts'
+  closed forms, such as :class:`~anadiv.Independent` (a sum over event
+  dimensions). They take the distribution objects too.
+
+Dispatch
+--------
+A call with distributions of classes :math:`(X, Y)` is matched by every rule
+:math:`(P, Q)` with :math:`X \subseteq P` and :math:`Y \subseteq Q`
+(``issubclass``), so a subclass of a family uses its parent's closed forms.
+A match's distance is
+
+.. math:: d(P, Q) = (\operatorname{mro}(X).\mathrm{index}(P),\ \operatorname{mro}(Y).\mathrm{index}(Q)),
+
+and the most specific match is the one whose distance is smallest in *both*
+coordinates. When no match is (one rule is nearer on P's side, another on
+Q's), :class:`~anadiv.errors.AmbiguousClosedFormError` is raised naming the
+tied rules, rather than a silent choice that would change the numbers; a
+rule registered for :math:`(X, Y)` itself settles it. A rule registered for
+exactly the classes of a generated one replaces it (and
+:func:`unregister_closed_form` brings the generated one back).
+
+Resolved look-ups are cached per ``(kind, X, Y)`` in :data:`RESOLVED`, which
+:mod:`anadiv.api` reads inline, so the scalar hot path costs one dict look-up;
+registering or removing a rule clears the cache.
+
+Examples
+--------
+>>> import math
+>>> import anadiv
+>>> from anadiv import Normal, register_closed_form, unregister_closed_form
+>>> class MyNormal(Normal):  # no name of its own: Normal's closed forms apply
+...     pass
+>>> round(anadiv.kl(MyNormal(0.0, 1.0), Normal(1.0, 2.0)), 6)
+0.443147
+>>> @register_closed_form("entropy", MyNormal)  # a rule of its own wins over Normal's
+... def _entropy_my_normal(p):
+...     return 0.5 * math.log(2.0 * math.pi * math.e) + math.log(float(p.sigma))
+>>> round(anadiv.entropy(MyNormal(0.0, 2.0)), 6)
+2.112086
+>>> _ = unregister_closed_form("entropy", MyNormal)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, TypeVar
+
+from ._generated import _index
+from .distribution import Distribution
+from .errors import AmbiguousClosedFormError
+from .kinds import KINDS
+
+__all__ = [
+    "Rule",
+    "RESOLVED",
+    "register_closed_form",
+    "unregister_closed_form",
+    "resolve",
+    "rules",
+]
+
+_SOURCES = ("generated", "registered", "composite")
+_STATUSES = ("finite", "infinite", "conditional")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Rule:
+    """One closed form in the registry.
+
+    Attributes
+    ----------
+    kind : str
+        ``"kl"``, ``"cross_entropy"`` or ``"entropy"``.
+    p, q : type
+        The classes the rule is registered for (``q`` is ``None`` for an
+        entropy).
+    function : callable or None
+        The function; ``None`` for a generated rule not imported yet
+        (:meth:`load`).
+    raw : bool
+        True when ``function`` takes raw parameter values (P's, then Q's, in
+        constructor order: the generated rules); False when it takes the
+        distribution objects.
+    source : str
+        ``"generated"``, ``"registered"`` or ``"composite"``.
+    status : str
+        ``"finite"``, ``"infinite"`` (always ``inf``) or ``"conditional"``
+        (``inf`` for some parameter values).
+    name : str
+        The function's name (generated) or ``module.qualname`` (registered).
+    """
+
+    __slots__ = ("kind", "p", "q", "function", "raw", "source", "status", "name", "_module")
+
+    def __init__(
+        self,
+        kind: str,
+        p: type,
+        q: type | None,
+        function: Callable[..., Any] | None,
+        *,
+        raw: bool,
+        source: str,
+        status: str,
+        name: str,
+        module: str | None = None,
+    ) -> None:
+        self.kind, self.p, self.q, self.function = kind, p, q, function
+        self.raw, self.source, self.status, self.name, self._module = raw, source, status, name, module
+
+    def load(self) -> "Rule":
+        """Import a generated rule's module (once) and return the rule."""
+        if self.function is None:
+            module = importlib.import_module(f"anadiv._generated.{self._module}")
+            self.function = getattr(module, self.name)
+        return self
+
+    @property
+    def classes(self) -> tuple[type, ...]:
+        """``(p,)`` for an entropy, ``(p, q)`` otherwise."""
+        return (self.p,) if self.q is None else (self.p, self.q)
+
+    def __repr__(self) -> str:
+        return f"Rule({_signature(self.kind, self.classes)}, {self.source}, {self.name})"
+
+
+def label(cls: type) -> str:
+    """How listings name a class: a family's registry name if the class declares one, else its name.
+
+    >>> from anadiv import Normal
+    >>> label(Normal)
+    'normal'
+    """
+    own = cls.__dict__.get("name")
+    return own if isinstance(own, str) and own else cls.__qualname__
+
+
+def _signature(kind: str, classes: tuple[type, ...]) -> str:
+    return f"{kind}({', '.join(c.__name__ for c in classes)})"
+
+
+# ---------------------------------------------------------------- storage
+# kind -> {(P, Q): rule}, Q None for an entropy
+_GENERATED: dict[str, dict[tuple[type, type | None], Rule]] = {}
+_REGISTERED: dict[str, dict[tuple[type, type | None], Rule]] = {}
+
+#: ``(kind, X, Y) -> Rule`` for every resolved look-up (``Y`` None for an
+#: entropy). Only cleared, never rebound: :mod:`anadiv.api` holds a reference.
+RESOLVED: dict[tuple[str, type, type | None], Rule] = {}
+
+
+def _generated(kind: str) -> dict[tuple[type, type | None], Rule]:
+    table = _GENERATED.get(kind)
+    if table is None:
+        # Imported here: the families package imports this module (Independent registers its rules).
+        from .families._base import FAMILIES
+
+        table = {}
+        for key, (module, fname, status) in _index.REGISTRY.get(kind, {}).items():
+            names = (key, None) if KINDS[kind].arity == 1 else key
+            p = FAMILIES.get(names[0])
+            q = FAMILIES.get(names[1]) if names[1] is not None else None
+            if p is None or (names[1] is not None and q is None):
+                continue  # pragma: no cover - the index names only families anadiv declares
+            table[(p, q)] = Rule(kind, p, q, None, raw=True, source="generated", status=status, name=fname, module=module)
+        _GENERATED[kind] = table
+    return table
+
+
+def _effective(kind: str) -> dict[tuple[type, type | None], Rule]:
+    """Generated rules, with the registered ones replacing those of the same classes."""
+    merged = dict(_generated(kind))
+    merged.update(_REGISTERED.get(kind, {}))
+    return merged
+
+
+# -------------------------------------------------------------- validation
+def _check_kind(kind: Any) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"kind: must be one of {', '.join(sorted(KINDS))}, got {kind!r}")
+    return kind
+
+
+def _check_class(cls: Any, arg: str) -> type:
+    if not isinstance(cls, type):
+        what = f"an instance of {type(cls).__name__}; pass the class itself" if isinstance(cls, Distribution) else repr(cls)
+        raise TypeError(f"{arg}: expected a distribution class (Normal, Mixture, ...), got {what}")
+    if not issubclass(cls, Distribution):
+        raise TypeError(f"{arg}: {cls.__name__} is not a subclass of anadiv.Distribution, so anadiv never dispatches on it")
+    return cls
+
+
+def _check_classes(kind: str, P: Any, Q: Any) -> tuple[type, type | None]:
+    _check_kind(kind)
+    p = _check_class(P, "P")
+    if KINDS[kind].arity == 1:
+        if Q is not None:
+            raise TypeError(f"Q: an {kind} rule is for one class, got Q={Q!r}")
+        return p, None
+    if Q is None:
+        raise TypeError(f"Q: a {kind} rule is for a pair of classes; pass Q")
+    return p, _check_class(Q, "Q")
+
+
+# ------------------------------------------------------------ registration
+def register_closed_form(
+    kind: str, P: type, Q: type | None = None, *, status: str = "finite", source: str = "registered"
+) -> Callable[[F], F]:
+    r"""Register a closed form for a pair of distribution classes (a decorator).
+
+    The decorated function receives the **distribution objects** (``p, q``,
+    or ``p`` alone for an entropy) and returns the value, e.g. a float for
+    scalar parameters and an array for a batch; :func:`anadiv.kl` returns it
+    as is. It is used for ``kl(p, q)`` whenever ``type(p)`` derives from
+    ``P`` and ``type(q)`` from ``Q`` and no more specific rule matches
+    (:mod:`anadiv.registry`, "Dispatch"). Shape checks are the rule's job
+    (a message naming the argument, like ``"q: ..."``). Distributions with
+    sympy parameters go to the symbolic engine before any rule is consulted.
+
+    Parameters
+    ----------
+    kind : {"kl", "cross_entropy", "entropy"}
+        :math:`KL(P \| Q)`, :math:`H(P, Q) = -E_P[\log q]` or
+        :math:`H(P) = -E_P[\log p]`.
+    P, Q : type
+        Subclasses of :class:`anadiv.Distribution` (``Q`` omitted for an
+        entropy). A rule for exactly the classes of an existing one replaces
+        it.
+    status : {"finite", "infinite", "conditional"}, default "finite"
+        What :func:`anadiv.closed_form_pairs` reports: always finite, always
+        ``inf``, or ``inf`` for some parameter values.
+    source : {"registered", "composite"}, default "registered"
+        ``"composite"`` marks a rule that reduces a wrapper to its parts'
+        closed forms; :func:`anadiv.closed_form_pairs` lists those only when
+        asked (``composite=True``).
+
+    Returns
+    -------
+    callable
+        The decorator; it registers the function and returns it unchanged.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, ``status`` or ``source``.
+    TypeError
+        Naming ``P`` or ``Q`` when it is not a Distribution subclass (or ``Q``
+        is missing or superfluous), ``function`` when what is decorated is
+        not callable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import anadiv
+    >>> from anadiv import Exponential, register_closed_form, unregister_closed_form
+    >>> class Rate(Exponential):  # a variant of Exponential with a rule of its own
+    ...     pass
+    >>> @register_closed_form("kl", Rate, Rate)
+    ... def _kl_rate(p, q):  # KL(Exp(a) || Exp(b)) = log(a/b) + b/a - 1
+    ...     a, b = np.asarray(p.rate), np.asarray(q.rate)
+    ...     return float(np.log(a / b) + b / a - 1.0)
+    >>> round(anadiv.kl(Rate(2.0), Rate(1.0)), 6)
+    0.193147
+    >>> _ = unregister_closed_form("kl", Rate, Rate)
+    """
+    p, q = _check_classes(kind, P, Q)
+    if status not in _STATUSES:
+        raise ValueError(f"status: must be one of {', '.join(_STATUSES)}, got {status!r}")
+    if source not in ("registered", "composite"):
+        raise ValueError(f"source: must be 'registered' or 'composite', got {source!r}")
+
+    def decorate(function: F) -> F:
+        if not callable(function):
+            raise TypeError(f"function: expected a callable taking the distributions, got {function!r}")
+        name = f"{getattr(function, '__module__', None) or '?'}.{getattr(function, '__qualname__', repr(function))}"
+        _REGISTERED.setdefault(kind, {})[(p, q)] = Rule(kind, p, q, function, raw=False, source=source, status=status, name=name)
+        RESOLVED.clear()
+        return function
+
+    return decorate
+
+
+def unregister_closed_form(kind: str, P: type, Q: type | None = None) -> Callable[..., Any]:
+    """Remove a rule added with :func:`register_closed_form` and return its function.
+
+    A generated rule it replaced applies again. Generated rules themselves
+    cannot be removed.
+
+    Raises
+    ------
+    ValueError
+        Naming ``P`` when no rule is registered for exactly these classes.
+
+    Examples
+    --------
+    >>> from anadiv import Normal, register_closed_form, unregister_closed_form
+    >>> class Tagged(Normal):
+    ...     pass
+    >>> rule = register_closed_form("entropy", Tagged)(lambda p: 0.0)
+    >>> unregister_closed_form("entropy", Tagged) is rule
+    True
+    """
+    p, q = _check_classes(kind, P, Q)
+    rule = _REGISTERED.get(kind, {}).pop((p, q), None)
+    if rule is None:
+        raise ValueError(f"P: no rule registered for {_signature(kind, (p,) if q is None else (p, q))}")
+    RESOLVED.clear()
+    return rule.function  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ lookup
+def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
+    """The most specific rule for distributions of classes ``X`` (and ``Y``), or ``None``.
+
+    The rule is loaded (a generated module imported) and cached in
+    :data:`RESOLVED`.
+
+    Raises
+    ------
+    AmbiguousClosedFormError
+        When several rules match and none is nearest on both sides.
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> resolve("kl", Normal, Normal).name
+    'kl_normal_normal'
+    """
+    key = (kind, X, Y)
+    rule = RESOLVED.get(key)
+    if rule is not None:
+        return rule
+    xmro = {c: i for i, c in enumerate(X.__mro__)}
+    ymro = {c: i for i, c in enumerate(Y.__mro__)} if Y is not None else {None: 0}
+    matches = [
+        (xmro[p], ymro[q], r) for (p, q), r in _effective(kind).items() if p in xmro and q in ymro
+    ]
+    if not matches:
+        return None
+    best = min(matches, key=lambda m: (m[0], m[1]))
+    if any(m[1] < best[1] for m in matches):
+        tied = sorted(
+            (m for m in matches if not any(o[0] <= m[0] and o[1] <= m[1] and o is not m for o in matches)),
+            key=lambda m: (m[0], m[1]),
+        )
+        shown = ", ".join(f"{_signature(kind, m[2].classes)} [{m[2].source}]" for m in tied)
+        classes = (X,) if Y is None else (X, Y)
+        raise AmbiguousClosedFormError(
+            f"{_signature(kind, classes)} matches several closed forms and none is more specific on both sides: "
+            f"{shown}; register one for exactly these classes with "
+            f"anadiv.register_closed_form({kind!r}, {', '.join(c.__name__ for c in classes)})"
+        )
+    rule = best[2].load()
+    RESOLVED[key] = rule
+    return rule
+
+
+def rules(kind: str) -> list[Rule]:
+    """Every rule in effect for ``kind`` (generated, registered, composite), sorted by class labels.
+
+    Examples
+    --------
+    >>> any(r.name == "kl_normal_normal" for r in rules("kl"))
+    True
+    """
+    _check_kind(kind)
+    return sorted(
+        _effective(kind).values(), key=lambda r: (label(r.p), label(r.q) if r.q is not None else "")
+    )
