@@ -8,11 +8,11 @@ evaluated by dask's schedulers with exactly the numpy code's values.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any, Callable
 
 import numpy as np
 
+from .generic import Constants
 
 __all__ = ["DaskNamespace", "namespace"]
 
@@ -39,7 +39,7 @@ class _DaskRefine:
 
 
 # ======================================================================= dask
-class DaskNamespace:
+class DaskNamespace(Constants):
     """Array namespace over ``dask.array``: the numpy namespace, blockwise.
 
     Each operation becomes ``dask.array.elemwise`` of the numpy operation
@@ -60,11 +60,6 @@ class DaskNamespace:
         self.da = da
         self._elemwise = elemwise
         self._np = numpy_namespace
-        self.inf = math.inf
-        self.nan = math.nan
-        self.pi = math.pi
-        self.e = math.e
-        self.euler_gamma = float(np.euler_gamma)
         self.errstate = np.errstate
         self._stable = _DaskModule(self, "_stable")
         self._refine = _DaskRefine(self)

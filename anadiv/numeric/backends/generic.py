@@ -31,10 +31,20 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["GenericStable", "GenericLinalg"]
+__all__ = ["Constants", "GenericStable", "GenericLinalg"]
 
 
 # ===================================================================== shared
+class Constants:
+    """The constants every namespace has (as Python floats, so they never promote a float32 array)."""
+
+    inf = math.inf
+    nan = math.nan
+    pi = math.pi
+    e = math.e
+    euler_gamma = float(np.euler_gamma)
+
+
 class _Quiet(contextlib.AbstractContextManager):
     """``errstate`` stand-in for libraries that never warn on inf/NaN."""
 

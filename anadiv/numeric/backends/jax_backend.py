@@ -8,12 +8,12 @@ jax is imported when the first JAX array reaches a generated function.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any, Callable
 
 import numpy as np
 
 from .generic import (
+    Constants,
     GenericLinalg,
     GenericStable,
     _GAMMA_HELPER_GRADS,
@@ -28,7 +28,7 @@ from .generic import (
 __all__ = ["JaxNamespace", "namespace"]
 
 
-class JaxNamespace:
+class JaxNamespace(Constants):
     """Array namespace over ``jax.numpy`` and ``jax.scipy.special``.
 
     Works under ``jax.grad``, ``jax.jit`` and ``jax.vmap``. JAX computes in
@@ -54,11 +54,6 @@ class JaxNamespace:
             if hasattr(jsp, nm):
                 setattr(self, nm, getattr(jsp, nm))
         self._jsp = jsp
-        self.inf = math.inf
-        self.nan = math.nan
-        self.pi = math.pi
-        self.e = math.e
-        self.euler_gamma = float(np.euler_gamma)
         self.errstate = _Quiet
         self._stable = _JaxStable(self)
         self._refine = _JaxRefine(self)

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .generic import (
+    Constants,
     GenericLinalg,
     GenericStable,
     _GAMMA_HELPER_GRADS,
@@ -33,7 +34,7 @@ from .generic import (
 __all__ = ["TorchNamespace", "namespace"]
 
 
-class TorchNamespace:
+class TorchNamespace(Constants):
     """Array namespace over PyTorch; differentiable, device-preserving.
 
     Python scalars and numpy arrays among the arguments are turned into
@@ -70,11 +71,6 @@ class TorchNamespace:
             "power": torch.pow,
         }.items():
             setattr(self, nm, wrapn(f))
-        self.inf = math.inf
-        self.nan = math.nan
-        self.pi = math.pi
-        self.e = math.e
-        self.euler_gamma = float(np.euler_gamma)
         self.errstate = _Quiet
         self._stable = _TorchStable(self)
         self._refine = _TorchRefine(self)
