@@ -27,12 +27,6 @@ from typing import Any
 log = logging.getLogger("mkdocs.hooks.anadiv")
 
 GENERATED_PAGE = "closed-forms.md"
-_KIND_ORDER = ("kl", "cross_entropy", "entropy")
-_KIND_HEADING = {
-    "kl": "KL divergence",
-    "cross_entropy": "Cross-entropy",
-    "entropy": "Differential entropy",
-}
 _DIRECTIVE = re.compile(r"^:::\s+([\w.]+)\s*$")
 
 
@@ -41,9 +35,10 @@ def _registry() -> list[tuple[str, tuple[type, ...], str]]:
     """(kind, family classes, status) for every closed form, in a stable order."""
     from anadiv import api
     from anadiv.families import FAMILIES
+    from anadiv.kinds import KINDS
 
     rows = []
-    for kind in _KIND_ORDER:
+    for kind in KINDS:
         for entry in api.closed_form_pairs(kind):
             names = (entry.p,) if entry.q is None else (entry.p, entry.q)
             rows.append((kind, tuple(FAMILIES[n] for n in names), entry.status))
@@ -53,9 +48,7 @@ def _registry() -> list[tuple[str, tuple[type, ...], str]]:
 def _function(kind: str, fams: tuple[type, ...]) -> Any:
     from anadiv import api
 
-    getter = {"kl": api.kl_function, "entropy": api.entropy_function,
-              "cross_entropy": api.cross_entropy_function}[kind]
-    return getter(*fams)
+    return api._raw(kind, fams if len(fams) > 1 else fams[0])
 
 
 def formula_latex(func: Any) -> str | None:
@@ -119,16 +112,24 @@ def _example(func: Any) -> tuple[str, str] | None:
 
 
 def _title(kind: str, fams: tuple[type, ...]) -> str:
-    if kind == "entropy":
-        return f"H({fams[0].__name__}({', '.join(p.name for p in fams[0].parameters)}))"
-    args = [", ".join(f"{p.name}_{i}" for p in f.parameters) for i, f in enumerate(fams, start=1)]
-    sym = "KL" if kind == "kl" else "H"
-    sep = " || " if kind == "kl" else ", "
-    return f"{sym}({fams[0].__name__}({args[0]}){sep}{fams[1].__name__}({args[1]}))"
+    from anadiv.kinds import KINDS
+
+    if len(fams) == 1:
+        args = [", ".join(p.name for p in fams[0].parameters)]
+    else:
+        args = [", ".join(f"{p.name}_{i}" for p in f.parameters) for i, f in enumerate(fams, start=1)]
+    return KINDS[kind].show([f"{f.__name__}({a})" for f, a in zip(fams, args)])
 
 
 def _anchor(kind: str, fams: tuple[type, ...]) -> str:
     return "-".join([kind.replace("_", "-"), *(f.name.replace("_", "-") for f in fams)])
+
+
+def _heading(kind: str) -> str:
+    from anadiv.kinds import KINDS
+
+    title = KINDS[kind].title
+    return title[0].upper() + title[1:]
 
 
 _STATUS_CELL = {
@@ -159,20 +160,22 @@ def closed_forms_markdown() -> str:
         out.append("*No closed form is registered yet.*")
         return "\n".join(out) + "\n"
 
+    from anadiv.kinds import KINDS
+
     out += ["| kind | closed form | always infinite (supports differ) |", "|---|---|---|"]
-    for kind in _KIND_ORDER:
+    for kind in KINDS:
         mine = [r for r in rows if r[0] == kind]
         if mine:
             inf = sum(1 for r in mine if r[2] == "infinite")
-            out.append(f"| {_KIND_HEADING[kind]} | {len(mine) - inf} | {inf} |")
+            out.append(f"| {_heading(kind)} | {len(mine) - inf} | {inf} |")
     out.append("")
 
-    for kind in _KIND_ORDER:
+    for kind in KINDS:
         mine = [r for r in rows if r[0] == kind]
         if not mine:
             continue
-        out += [f"## {_KIND_HEADING[kind]}", ""]
-        pair = kind != "entropy"
+        out += [f"## {_heading(kind)}", ""]
+        pair = KINDS[kind].arity == 2
         out += ["| P | Q | value | function |" if pair else "| P | value | function |",
                 "|---|---|---|---|" if pair else "|---|---|---|"]
         for _, fams, status in mine:
@@ -199,7 +202,7 @@ def closed_forms_markdown() -> str:
             if example:
                 call, value = example
                 out += ["", "```python", f">>> {call}", value, "```"]
-            derive = {"kl": "derive_kl", "entropy": "derive_entropy", "cross_entropy": "derive_cross_entropy"}[kind]
+            derive = KINDS[kind].route_name
             cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
             names = " ".join(f.name for f in fams)
             out += ["", f"Derivation: `anadiv.{derive}({', '.join(f.__name__ for f in fams)})`, "
