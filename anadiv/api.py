@@ -29,7 +29,7 @@ from .distribution import Distribution
 from .errors import NoClosedFormError
 from .families import FAMILIES, Family
 from .kinds import KINDS
-from .registry import RESOLVED as _RESOLVED
+from .registry import RAW as _RAW
 
 __all__ = [
     "kl",
@@ -153,12 +153,16 @@ def _divergence(kind: str, p: Any, q: Any, validate: bool) -> Any:
         return _function(kind, (type(p), type(q))).function(p, q)  # type: ignore[misc]
     if p.symbolic or q.symbolic:
         return _symbolic(kind, p, q)
-    rule = _RESOLVED.get((kind, type(p), type(q))) or _function(kind, (type(p), type(q)))
-    if not rule.raw:
-        return rule.function(p, q)
+    key = (kind, type(p), type(q))
+    func = _RAW.get(key)
+    if func is None:  # first call for these classes, or a rule that takes the distributions
+        rule = _function(kind, key[1:])
+        if not rule.raw:
+            return rule.function(p, q)  # type: ignore[misc]
+        func = rule.function
     if validate:
         _check_pair(p, q)
-    return _finish(rule.function(*p.param_values, *q.param_values))
+    return _finish(func(*p.param_values, *q.param_values))  # type: ignore[misc]
 
 
 # -------------------------------------------------------------- public API
@@ -228,10 +232,13 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
         return _function("entropy", type(p)).function(p)  # type: ignore[misc]
     if p.symbolic:
         return _symbolic("entropy", p)
-    rule = _RESOLVED.get(("entropy", type(p), None)) or _function("entropy", type(p))
-    if not rule.raw:
-        return rule.function(p)
-    return _finish(rule.function(*p.param_values))
+    func = _RAW.get(("entropy", type(p), None))
+    if func is None:
+        rule = _function("entropy", type(p))
+        if not rule.raw:
+            return rule.function(p)  # type: ignore[misc]
+        func = rule.function
+    return _finish(func(*p.param_values))  # type: ignore[misc]
 
 
 def kl_function(p: Any, q: Any) -> Callable[..., Any]:

@@ -33,9 +33,10 @@ rule registered for :math:`(X, Y)` itself settles it. A rule registered for
 exactly the classes of a generated one replaces it (and
 :func:`unregister_closed_form` brings the generated one back).
 
-Resolved look-ups are cached per ``(kind, X, Y)`` in :data:`RESOLVED`, which
-:mod:`anadiv.api` reads inline, so the scalar hot path costs one dict look-up;
-registering or removing a rule clears the cache.
+Resolved look-ups are cached per ``(kind, X, Y)`` in :data:`RESOLVED` (and
+the functions of generated rules in :data:`RAW`, which :mod:`anadiv.api`
+reads inline, so the scalar hot path costs one dict look-up); registering or
+removing a rule clears both.
 
 Examples
 --------
@@ -67,6 +68,7 @@ from .kinds import KINDS
 __all__ = [
     "Rule",
     "RESOLVED",
+    "RAW",
     "register_closed_form",
     "unregister_closed_form",
     "resolve",
@@ -162,6 +164,10 @@ _REGISTERED: dict[str, dict[tuple[type, type | None], Rule]] = {}
 #: ``(kind, X, Y) -> Rule`` for every resolved look-up (``Y`` None for an
 #: entropy). Only cleared, never rebound: :mod:`anadiv.api` holds a reference.
 RESOLVED: dict[tuple[str, type, type | None], Rule] = {}
+#: ``(kind, X, Y) -> function`` for the resolved look-ups whose rule takes raw
+#: parameter values: the hot path of :mod:`anadiv.api` gets the function from
+#: one dict look-up, without reading the rule's attributes. Cleared with RESOLVED.
+RAW: dict[tuple[str, type, type | None], Callable[..., Any]] = {}
 
 
 def _generated(kind: str) -> dict[tuple[type, type | None], Rule]:
@@ -289,7 +295,7 @@ def register_closed_form(
             raise TypeError(f"function: expected a callable taking the distributions, got {function!r}")
         name = f"{getattr(function, '__module__', None) or '?'}.{getattr(function, '__qualname__', repr(function))}"
         _REGISTERED.setdefault(kind, {})[(p, q)] = Rule(kind, p, q, function, raw=False, source=source, status=status, name=name)
-        RESOLVED.clear()
+        _clear()
         return function
 
     return decorate
@@ -319,11 +325,16 @@ def unregister_closed_form(kind: str, P: type, Q: type | None = None) -> Callabl
     rule = _REGISTERED.get(kind, {}).pop((p, q), None)
     if rule is None:
         raise ValueError(f"P: no rule registered for {_signature(kind, (p,) if q is None else (p, q))}")
-    RESOLVED.clear()
+    _clear()
     return rule.function  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------ lookup
+def _clear() -> None:
+    RAW.clear()
+    RESOLVED.clear()
+
+
 def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     """The most specific rule for distributions of classes ``X`` (and ``Y``), or ``None``.
 
@@ -367,6 +378,8 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
         )
     rule = best[2].load()
     RESOLVED[key] = rule
+    if rule.raw:
+        RAW[key] = rule.function  # type: ignore[assignment]
     return rule
 
 

@@ -125,12 +125,14 @@ def test_subclass_dispatches_to_the_parents_closed_forms() -> None:
     f = anadiv.kl_function(Normal, Normal)
     assert anadiv.kl_function(MyNormal, Normal) is f and anadiv.kl_function(MyNormal(0, 1), "normal") is f
     assert registry.RESOLVED[("kl", MyNormal, MyNormal)].name == "kl_normal_normal"
+    assert registry.RAW[("kl", MyNormal, MyNormal)] is f  # what the hot path reads
 
 
 def test_a_subclass_rule_wins_over_the_parents(register) -> None:
     p, q = MyNormal(0.0, 1.0), MyNormal(1.0, 2.0)
     parent = anadiv.kl(p, q)  # resolved and cached before the registration
     register("kl", MyNormal, MyNormal)(lambda a, b: -1.0)
+    assert not registry.RAW and not registry.RESOLVED  # registering cleared the caches
     register("kl", MyNormal, Normal)(lambda a, b: -2.0)
     assert anadiv.kl(p, q) == -1.0  # the cache was cleared
     assert anadiv.kl(p, Normal(1.0, 2.0)) == -2.0  # nearer on P's side than (Normal, Normal)
