@@ -24,7 +24,9 @@ import math
 import mpmath
 import numpy as np
 import pytest
+import scipy.special
 import sympy as sp
+from sympy.utilities.lambdify import implemented_function
 
 from anadiv import FAMILIES
 from anadiv.errors import NoClosedFormError
@@ -46,9 +48,20 @@ def _compiled(kind: str, names: tuple[str, ...]):
     fams = [FAMILIES[n] for n in names]
     d = {"kl": derive_kl, "cross_entropy": derive_cross_entropy}[kind](*fams) if kind != "entropy" else derive_entropy(fams[0])
     syms = [s for group in d.symbols for s in group]
-    f_np = sp.lambdify(syms, d.expr, modules=["scipy", "numpy"])
-    f_mp = sp.lambdify(syms, d.expr, modules="mpmath")
+    # sympy's SciPy printer writes betainc_regularized(a, b, x1, x2) inline as
+    # "betainc(a, b, x2) - betainc(a, b, x1)" without parentheses, so a factor or
+    # divisor around it applies to one of the two terms; its mpmath printer calls
+    # the sympy class itself. Both get a function of their own here.
+    expr_np = d.expr.replace(sp.betainc_regularized, lambda *args: _IBETA_NP(*args))
+    f_np = sp.lambdify(syms, expr_np, modules=["scipy", "numpy"])
+    f_mp = sp.lambdify(syms, d.expr, modules=[_MP_FIXES, "mpmath"])
     return d, f_np, f_mp
+
+
+_IBETA_NP = implemented_function(
+    "ibeta_difference", lambda a, b, x1, x2: scipy.special.betainc(a, b, x2) - scipy.special.betainc(a, b, x1)
+)
+_MP_FIXES = {"betainc_regularized": lambda a, b, x1, x2: mpmath.betainc(a, b, x1, x2, regularized=True)}
 
 
 def _value_np(kind, names, params) -> float:
