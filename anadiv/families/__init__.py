@@ -48,12 +48,14 @@ __all__ = [
 
 def _import_family_modules() -> None:
     import importlib
-    import pkgutil
+    import os
 
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
+    # a directory listing, not pkgutil (whose import alone costs a millisecond of every `import anadiv`)
+    names = sorted({entry[:-3] for path in __path__ for entry in os.listdir(path) if entry.endswith(".py")})
+    for name in names:
+        if name.startswith("_"):
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(f"{__name__}.{name}")
         for value in list(vars(module).values()):
             if (
                 isinstance(value, type)

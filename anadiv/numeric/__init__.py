@@ -16,7 +16,8 @@ module                         job
                                argument
 =============================  ==============================================
 
-Importing this package imports only numpy and :mod:`.xp`.
+Importing this package imports nothing (its names load :mod:`.xp` on first
+use), so ``import anadiv`` pays only for the modules it uses.
 
 Examples
 --------
@@ -34,6 +35,13 @@ registered under the top-level module of its array type:
 
 from __future__ import annotations
 
-from .xp import NumpyNamespace, namespace, numpy_namespace, register_backend
+import importlib
+from typing import Any
 
 __all__ = ["NumpyNamespace", "namespace", "numpy_namespace", "register_backend"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module("anadiv.numeric.xp"), name)
+    raise AttributeError(f"module 'anadiv.numeric' has no attribute {name!r}")
