@@ -62,6 +62,8 @@ _COLD = "import time; t0 = time.perf_counter(); import anadiv; print(time.perf_c
 
 def _run(tree: str, code: str) -> str:
     env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
+    # with bytecode writing off every import compiles from source: that would time the compiler
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env,
                           cwd=os.path.abspath(tree)).stdout
 
