@@ -24,7 +24,7 @@ LAYERS: dict[str, set[str]] = {
     "anadiv.families": {"anadiv.families", "anadiv.distribution", "anadiv.constraints", "anadiv.numeric",
                         "anadiv.errors"},
     "anadiv.kinds": {"anadiv.kinds", "anadiv.constraints", "anadiv.numeric", "anadiv.errors"},
-    "anadiv._generated": {"anadiv.numeric"},
+    "anadiv._generated": {"anadiv.numeric", "anadiv.kinds"},
     "anadiv.estimators": {"anadiv.estimators", "anadiv.mixture", "anadiv.distribution", "anadiv.families", "anadiv.kinds",
                           "anadiv.constraints", "anadiv.numeric", "anadiv.errors"},
 }

@@ -201,7 +201,9 @@ def render_files(funcs: list[GeneratedFunction]) -> dict[str, str]:
     files["_index.py"] = _index_text(funcs)
     files["__init__.py"] = (
         f"{GENERATED_MARK}: do not edit.\n# Regenerate with: {REGENERATE}\n"
-        '"""Generated, sympy-free closed forms; the registry is ``_index``."""\n'
+        '"""Generated, sympy-free closed forms; the registry is ``_index``."""\n\n'
+        "# the result check of every function here judges values by the rules the kinds register\n"
+        "import anadiv.kinds  # noqa: F401\n"
     )
     return files
 

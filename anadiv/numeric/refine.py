@@ -28,7 +28,6 @@ The module imports mpmath on the first doubtful element only.
 from __future__ import annotations
 
 import ctypes
-import importlib
 import math
 import threading
 from typing import Any, Callable
@@ -67,12 +66,9 @@ def rule(kind: str) -> tuple[bool, bool]:
     """``(nonnegative, infinite_from_supports)`` of a kind, as the check reads them."""
     found = _RULES.get(kind)
     if found is None:
-        # the kinds register themselves when anadiv.kinds is imported; loaded by
-        # name because the kinds sit above this module
-        importlib.import_module("anadiv.kinds")
-        found = _RULES.get(kind)
-        if found is None:
-            raise ValueError(f"kind: no divergence kind {kind!r} is registered")
+        # the kinds register their rules when anadiv.kinds is imported, which the
+        # generated package does before any of its functions can run
+        raise ValueError(f"kind: no divergence kind {kind!r} is registered with the result check")
     return found
 
 
