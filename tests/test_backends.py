@@ -482,3 +482,37 @@ def test_jax_exponential_integrals_in_one_batch() -> None:
     np.testing.assert_allclose(np.asarray(ns.exp1(jnp.asarray(pos))), scipy.special.exp1(pos), rtol=2e-15, atol=0)
     g = jax.vmap(jax.grad(ns.expi))(jnp.asarray(x[2:-1]))
     np.testing.assert_allclose(np.asarray(g), np.exp(x[2:-1]) / x[2:-1], rtol=1e-13)
+
+
+def test_a_registered_backend_is_used_for_its_arrays() -> None:
+    """anadiv.numeric.register_backend: arrays whose type lives in the named module compute with that namespace."""
+    import anadiv.numeric as numeric
+    from anadiv.numeric import xp as xp_module
+
+    calls: list[str] = []
+
+    class Tagged(np.ndarray):
+        pass
+
+    Tagged.__module__ = "tagged_lib.core"
+
+    class TaggedNamespace(numeric.NumpyNamespace):
+        name = "tagged_lib"
+
+        @staticmethod
+        def errstate(**kwargs):
+            calls.append("errstate")
+            return np.errstate(**kwargs)
+
+    numeric.register_backend("tagged_lib", TaggedNamespace(), priority=2)
+    try:
+        f = api.kl_function(Normal, Normal)
+        mu = np.array([0.0, 0.5, 1.0]).view(Tagged)
+        got = f(mu, 1.0, 1.0, 2.0)
+        want = f(np.asarray(mu), 1.0, 1.0, 2.0)
+        assert calls, "the registered namespace was not used"
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-15)
+        assert numeric.namespace(mu).name == "tagged_lib" and numeric.namespace(1.0).name == "numpy"
+    finally:
+        del xp_module._BACKENDS["tagged_lib"], xp_module._PRIORITY["tagged_lib"]
+        xp_module._BY_TYPE.pop(Tagged, None)
