@@ -392,6 +392,14 @@ def rules(kind: str) -> list[Rule]:
     True
     """
     _check_kind(kind)
+    for module in _COMPOSITE_MODULES:
+        # their rules register on import; a listing must not depend on whether the
+        # program has used Independent yet (loaded by name: they sit above this module)
+        importlib.import_module(module)
     return sorted(
         _effective(kind).values(), key=lambda r: (label(r.p), label(r.q) if r.q is not None else "")
     )
+
+
+#: anadiv's modules that register composite rules, imported before the rules are listed.
+_COMPOSITE_MODULES = ("anadiv.independent",)
