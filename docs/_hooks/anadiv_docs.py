@@ -139,6 +139,109 @@ _STATUS_CELL = {
 }
 
 
+def _counts(rows: list[tuple[str, tuple[type, ...], str]], kind: str) -> dict[str, int]:
+    """Families and pairs of one kind by status; ``none``: pairs of families of one event
+    dimension (and measure) with no closed form."""
+    from anadiv.families import FAMILIES
+    from anadiv.kinds import KINDS
+
+    mine = [r for r in rows if r[0] == kind]
+    fams = list(FAMILIES.values())
+    if KINDS[kind].arity == 1:
+        candidates = len(fams)
+    else:
+        candidates = sum(1 for a in fams for b in fams if a.event_ndim == b.event_ndim)
+    out = {status: sum(1 for r in mine if r[2] == status) for status in ("finite", "conditional", "infinite")}
+    out["families"] = len(fams)
+    out["none"] = candidates - len(mine)
+    return out
+
+
+def counts_markdown(rows: list[tuple[str, tuple[type, ...], str]]) -> list[str]:
+    """The table of counts per kind: families, finite, conditional and infinite closed forms, none."""
+    from anadiv.kinds import KINDS
+
+    out = [
+        "| kind | families | closed form, finite | finite or \\(+\\infty\\) by the parameters | "
+        "always \\(+\\infty\\) (supports differ) | no closed form |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind in KINDS:
+        if not any(r[0] == kind for r in rows):
+            continue
+        c = _counts(rows, kind)
+        out.append(f"| {_heading(kind)} | {c['families']} | {c['finite']} | {c['conditional']} | "
+                   f"{c['infinite']} | {c['none']} |")
+    out += ["", "\"No closed form\" counts the ordered pairs of families of the same event dimension (the "
+            "families themselves for the entropy) that the engine cannot derive: estimate those.", ""]
+    return out
+
+
+def _peers() -> Any:
+    spec = importlib.util.spec_from_file_location("peer_kl_pairs", Path(__file__).with_name("peer_kl_pairs.py"))
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def peer_class(library: str, name: str) -> type | None:
+    """The anadiv class standing for a peer library's class, or None."""
+    import anadiv
+    from anadiv.families import FAMILIES
+
+    peers = _peers()
+    if name == "Independent":
+        return anadiv.Independent
+    for cls in FAMILIES.values():
+        if library == "torch" and cls.torch_name == name:
+            return cls
+        if library == "tfp" and cls.__name__ == peers.TFP_ALIASES.get(name, name):
+            return cls
+    return None
+
+
+def peer_status(library: str, p_name: str, q_name: str) -> str:
+    """anadiv's answer for a KL pair a peer library registers, as a table cell."""
+    from anadiv import registry
+
+    peers = _peers()
+    for name in (p_name, q_name):
+        if name in peers.CONSTRUCTIONS and name != "Independent":
+            return peers.CONSTRUCTIONS[name]
+    P, Q = peer_class(library, p_name), peer_class(library, q_name)
+    missing = [n for n, c in ((p_name, P), (q_name, Q)) if c is None]
+    if missing:
+        return "not yet: no anadiv family for " + " and ".join(sorted(set(missing)))
+    rule = registry.resolve("kl", P, Q)
+    if rule is None:
+        return "no closed form: estimated (`kl_quad`, `kl_estimate`)"
+    if rule.source == "composite":
+        return "closed form (composite: " + peers.CONSTRUCTIONS.get(p_name, "sum of the parts") + ")"
+    return {"finite": "closed form", "conditional": "closed form, \\(+\\infty\\) by the supports",
+            "infinite": "\\(+\\infty\\) (supports differ)"}.get(rule.status, rule.status)
+
+
+def parity_markdown() -> list[str]:
+    """Every KL pair PyTorch and TensorFlow Probability register, with anadiv's answer."""
+    peers = _peers()
+    out = ["## Parity with PyTorch and TensorFlow Probability", "",
+           f"Every KL pair `torch.distributions` {peers.TORCH_VERSION} registers "
+           f"({len(peers.TORCH_KL_PAIRS)} pairs) and every public pair TensorFlow Probability registers "
+           f"({len(peers.TFP_KL_PAIRS)}, at commit `{peers.TFP_COMMIT[:8]}`), with anadiv's answer. "
+           "`tests/test_peer_parity.py` checks the torch list against torch's own registry and anadiv's "
+           "values against torch's on every pair both have.", ""]
+    for library, title, pairs in (("torch", "PyTorch", peers.TORCH_KL_PAIRS), ("tfp", "TensorFlow Probability",
+                                                                            peers.TFP_KL_PAIRS)):
+        answered = sum(1 for p, q in pairs if not peer_status(library, p, q).startswith(("not yet", "torch's")))
+        out += [f"### {title}: {answered} of {len(pairs)} answered", "", "| P | Q | anadiv | note |", "|---|---|---|---|"]
+        for p, q in pairs:
+            note = peers.NOTES.get((p, q), "")
+            out.append(f"| {p} | {q} | {peer_status(library, p, q)} | {note} |")
+        out.append("")
+    return out
+
+
 def closed_forms_markdown() -> str:
     """Markdown of the closed-form page, from the registry."""
     rows = _registry()
@@ -162,13 +265,7 @@ def closed_forms_markdown() -> str:
 
     from anadiv.kinds import KINDS
 
-    out += ["| kind | closed form | always infinite (supports differ) |", "|---|---|---|"]
-    for kind in KINDS:
-        mine = [r for r in rows if r[0] == kind]
-        if mine:
-            inf = sum(1 for r in mine if r[2] == "infinite")
-            out.append(f"| {_heading(kind)} | {len(mine) - inf} | {inf} |")
-    out.append("")
+    out += counts_markdown(rows) + parity_markdown()
 
     for kind in KINDS:
         mine = [r for r in rows if r[0] == kind]
