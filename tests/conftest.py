@@ -1,0 +1,86 @@
+"""Test-session plumbing: the engine's derivations shared between the test processes.
+
+Many test files check the engine's derivations (against quadrature, mpmath, the
+generated code), each in every pytest-xdist worker, and a derivation costs a
+fraction of a second to seconds of sympy: the same few hundred derivations were
+computed once per worker. Here the engine's two cached entry points
+(``engine._two_sided`` and ``engine._entropy``) are wrapped so that a derivation
+between built-in families is pickled to a directory keyed by a hash of anadiv's
+source (every ``.py`` outside ``_generated``) and sympy's version, and read back
+by the other workers (and by a later run of the same source). A changed engine or
+family gives another key, so nothing stale is ever served. The check that the
+committed code equals the engine's output (``tests/test_codegen.py``) runs the
+code generator in a subprocess of its own, which derives everything afresh.
+
+Set ``ANADIV_TEST_DERIVATION_CACHE=0`` to derive in every process.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _source_key() -> str:
+    import sympy
+
+    digest = hashlib.sha256(sympy.__version__.encode())
+    for path in sorted((ROOT / "anadiv").rglob("*.py")):
+        if "_generated" in path.parts:
+            continue
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _builtin(cls: Any) -> bool:
+    from anadiv.families import FAMILIES
+
+    return (isinstance(cls, type) and FAMILIES.get(getattr(cls, "name", "")) is cls
+            and cls.__module__.startswith("anadiv.families."))
+
+
+def _shared(function: Callable[..., Any], directory: Path) -> Callable[..., Any]:
+    from anadiv.errors import NoClosedFormError
+
+    @functools.lru_cache(maxsize=None)
+    def cached(*args: Any) -> Any:
+        classes = [a for a in args if isinstance(a, type)]
+        if not all(map(_builtin, classes)):
+            return function(*args)
+        path = directory / ("-".join(a if isinstance(a, str) else a.name for a in args) + ".pickle")
+        try:
+            outcome, value = pickle.loads(path.read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            try:
+                outcome, value = "ok", function(*args)
+            except NoClosedFormError as exc:
+                outcome, value = "none", str(exc)
+            fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump((outcome, value), f)
+            os.replace(tmp, path)  # atomic: another worker reads a whole file or none
+        if outcome == "none":
+            raise NoClosedFormError(value)
+        return value
+
+    cached.__wrapped__ = function  # type: ignore[attr-defined]
+    return cached
+
+
+def pytest_configure(config: Any) -> None:
+    if os.environ.get("ANADIV_TEST_DERIVATION_CACHE", "1") == "0":
+        return
+    from anadiv.symbolic import engine
+
+    directory = Path(tempfile.gettempdir()) / "anadiv-test-derivations" / _source_key()
+    directory.mkdir(parents=True, exist_ok=True)
+    engine._two_sided = _shared(engine._two_sided, directory)
+    engine._entropy = _shared(engine._entropy, directory)
