@@ -12,6 +12,12 @@ family gives another key, so nothing stale is ever served. The check that the
 committed code equals the engine's output (``tests/test_codegen.py``) runs the
 code generator in a subprocess of its own, which derives everything afresh.
 
+When the tests run in workers (``pytest -n N``), the controlling process fills
+the cache first, with ``N`` processes over every pair the workers' collection
+would derive (``derivable_pairs`` tries them all): otherwise the workers, which
+collect the same files in the same order at the same time, would each derive
+every pair before either had written one.
+
 Set ``ANADIV_TEST_DERIVATION_CACHE=0`` to derive in every process.
 """
 
@@ -75,6 +81,41 @@ def _shared(function: Callable[..., Any], directory: Path) -> Callable[..., Any]
     return cached
 
 
+def _candidates() -> list[tuple[Any, ...]]:
+    """The arguments of every derivation the engine's survey tries, as ``_two_sided``/``_entropy`` take them."""
+    from anadiv.families import FAMILIES
+    from anadiv.kinds import KINDS
+
+    fams = sorted(FAMILIES.values(), key=lambda f: f.name)
+    out: list[tuple[Any, ...]] = []
+    for kind in KINDS.values():
+        if kind.route is None:
+            continue
+        if kind.arity == 1:
+            out += [(P,) for P in fams]
+        else:
+            out += [(kind.name, P, Q) for P in fams for Q in fams if P is Q or not (P.event_ndim or Q.event_ndim)]
+    return out
+
+
+def _derive_one(args: tuple[Any, ...]) -> None:
+    from anadiv.errors import NoClosedFormError
+    from anadiv.symbolic import engine
+
+    try:
+        (engine._entropy if len(args) == 1 else engine._two_sided)(*args)
+    except NoClosedFormError:
+        pass
+
+
+def _prewarm(processes: int) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for _ in pool.imap_unordered(_derive_one, _candidates()):
+            pass
+
+
 def pytest_configure(config: Any) -> None:
     if os.environ.get("ANADIV_TEST_DERIVATION_CACHE", "1") == "0":
         return
@@ -84,3 +125,6 @@ def pytest_configure(config: Any) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     engine._two_sided = _shared(engine._two_sided, directory)
     engine._entropy = _shared(engine._entropy, directory)
+    workers = getattr(config.option, "numprocesses", None)
+    if not hasattr(config, "workerinput") and isinstance(workers, int) and workers > 1:
+        _prewarm(workers)
