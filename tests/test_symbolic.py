@@ -345,3 +345,43 @@ def test_vector_families_pair_only_with_themselves():
     pairs = derivable_pairs("kl")
     assert (MVN, MVN) in pairs and (Diag, Diag) in pairs
     assert not any((P is MVN) != (Q is MVN) for P, Q in pairs)
+
+
+def test_sympys_integration_fallback_counts_the_densitys_constant_once() -> None:
+    """An exponent with a constant part and a term no Euler form covers (``|x - loc|^beta``) goes to
+    sympy's integration; the constant (here ``-log Gamma(1/beta)``) was multiplied in and also left in the
+    integrand, so E_P[x] under a generalized normal came out as ``loc / Gamma(1/beta)`` instead of ``loc``."""
+    from anadiv import Family, Normal, Param
+    from anadiv.constraints import positive, real
+
+    class GenNormal(Family):
+        name = "test_gennormal"
+        parameters = (Param("loc", real, (-2.0, 2.0)), Param("scale", positive, (0.3, 3.0)),
+                      Param("beta", positive, (0.8, 4.0)))
+        _np_quantile = _np_mean_var = _scipy_frozen = torch_name = None
+
+        @classmethod
+        def sym_logpdf(cls, x, loc, scale, beta):
+            return sp.log(beta) - sp.log(2 * scale) - sp.loggamma(1 / beta) - (sp.Abs(x - loc) / scale) ** beta
+
+        @classmethod
+        def sym_support(cls, loc, scale, beta):
+            return sp.Interval(-sp.oo, sp.oo)
+
+    try:
+        d = derive_cross_entropy(GenNormal, Normal)
+        values = ["0.5", "1.3", "1.7", "-0.2", "2"]
+        point = dict(zip([s for g in d.symbols for s in g], map(sp.Rational, values)))
+        with mpmath.workdps(30):
+            loc, scale, beta, mu, sigma = map(mpmath.mpf, values)
+
+            def logp(x):
+                return mpmath.log(beta / (2 * scale)) - mpmath.loggamma(1 / beta) - (abs(x - loc) / scale) ** beta
+
+            def neg_logq(x):
+                return (x - mu) ** 2 / (2 * sigma**2) + mpmath.log(sigma * mpmath.sqrt(2 * mpmath.pi))
+
+            truth = mpmath.quad(lambda x: mpmath.exp(logp(x)) * neg_logq(x), [-mpmath.inf, -4, loc, 5, mpmath.inf])
+            assert abs(d.expr.subs(point).evalf(30) - truth) <= 1e-25 * abs(truth)
+    finally:
+        FAMILIES.pop("test_gennormal", None)

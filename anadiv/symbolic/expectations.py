@@ -233,22 +233,24 @@ def _integrate_term(term: Any, y: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
     if gauss is not None:
         return coef * gauss, sp.true
     k, p, q, r, rest = _euler_parts(dep, y)
-    coef = coef * k
+    # k, the y-free part of dep's exponentials, multiplies the Euler forms below, which
+    # integrate dep / k; sympy's own integration (the last resort) integrates dep itself
+    euler = coef * k
     if not rest and lo == 0 and q == 0 and r != 0:
         # Euler's gamma integral (or its incomplete form): the definition of gamma / lowergamma
         cond = sp.And(p + 1 > 0, r > 0)
         if hi == sp.oo:
-            return coef * sp.gamma(p + 1) / r ** (p + 1), cond
-        return coef * sp.lowergamma(p + 1, r * hi) / r ** (p + 1), cond
+            return euler * sp.gamma(p + 1) / r ** (p + 1), cond
+        return euler * sp.lowergamma(p + 1, r * hi) / r ** (p + 1), cond
     if not rest and q == 0 and r != 0 and hi == sp.oo and (lo > 0) == sp.true:
         # the upper incomplete gamma function, by its definition
-        return coef * sp.uppergamma(p + 1, r * lo) / r ** (p + 1), sp.And(r > 0)
+        return euler * sp.uppergamma(p + 1, r * lo) / r ** (p + 1), sp.And(r > 0)
     if not rest and lo == 0 and r == 0 and q != 0:
         # Euler's beta integral (or the incomplete beta function): their definitions
         cond = sp.And(p + 1 > 0, q + 1 > 0)
         if hi == 1:
-            return coef * sp.beta(p + 1, q + 1), cond
-        return coef * sp.beta(p + 1, q + 1) * sp.betainc_regularized(p + 1, q + 1, 0, hi), cond
+            return euler * sp.beta(p + 1, q + 1), cond
+        return euler * sp.beta(p + 1, q + 1) * sp.betainc_regularized(p + 1, q + 1, 0, hi), cond
     res = sp.integrate(dep, (y, lo, hi), conds="piecewise")
     cond = sp.true
     if isinstance(res, sp.Piecewise):
