@@ -229,6 +229,8 @@ def _finish(value: Any) -> Any:
 def kl_gaussian(p: Any, q: Any) -> Any:
     r""":math:`KL(P \| Q)` between two Gaussians of any of the structures above (module notes).
 
+    .. math:: \tfrac12 \left[\operatorname{tr}(\Sigma_Q^{-1}\Sigma_P) - d - \log\det(\Sigma_Q^{-1}\Sigma_P) + (m_Q - m_P)^\top \Sigma_Q^{-1} (m_Q - m_P)\right]
+
     Raises
     ------
     ValueError
@@ -246,7 +248,7 @@ def kl_gaussian(p: Any, q: Any) -> Any:
     >>> round(anadiv.kl(p, q), 12) == round(anadiv.kl(p.to_multivariate(), q.to_multivariate()), 12)
     True
     >>> round(anadiv.kl(q, MultivariateNormal(np.zeros(2), np.eye(2))), 6)
-    3.227411
+    2.613706
     """
     a, b = _parts(p, "p"), _parts(q, "q")
     batch = _check(a, b)
@@ -254,14 +256,19 @@ def kl_gaussian(p: Any, q: Any) -> Any:
 
 
 def cross_entropy_gaussian(p: Any, q: Any) -> Any:
-    r""":math:`H(P, Q) = H(P) + KL(P \| Q)`, :math:`H(P) = \tfrac12 [d(1 + \log 2\pi) + \log\det\Sigma_P]`."""
+    r""":math:`H(P, Q) = H(P) + KL(P \| Q)`, :math:`H(P) = \tfrac12 [d(1 + \log 2\pi) + \log\det\Sigma_P]`.
+
+    .. math:: \tfrac12 \left[d \log 2\pi + \log\det\Sigma_Q + \operatorname{tr}(\Sigma_Q^{-1}\Sigma_P) + (m_Q - m_P)^\top \Sigma_Q^{-1} (m_Q - m_P)\right]
+    """
     a, b = _parts(p, "p"), _parts(q, "q")
     batch = _check(a, b)
     return _finish(_entropy(a) + 0.5 * _kl2(a, b, batch))
 
 
 def entropy_lowrank(p: LowRankMultivariateNormal) -> Any:
-    r""":math:`H(P) = \tfrac12 [d(1 + \log 2\pi) + \sum_i \log D_i + \log\det(I_r + W^\top D^{-1} W)]`.
+    r"""The entropy of a LowRankMultivariateNormal (the matrix determinant lemma).
+
+    .. math:: \tfrac12 \left[d(1 + \log 2\pi) + \sum_i \log D_i + \log\det(I_r + W^\top D^{-1} W)\right]
 
     Examples
     --------

@@ -151,7 +151,8 @@ class LowRankMultivariateNormal(Family):
     def covariance_matrix(self) -> np.ndarray:
         """The dense covariance ``W W^T + diag(D)``, shape ``batch_shape + (d, d)`` (formed on request)."""
         self._require_numeric("covariance_matrix")
-        return _dense(self.cov_factor, self.cov_diag)
+        cov = _dense(self.cov_factor, self.cov_diag)
+        return np.broadcast_to(cov, self.batch_shape + cov.shape[-2:])
 
     cov = covariance_matrix
 
