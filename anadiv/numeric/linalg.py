@@ -516,8 +516,15 @@ def _x_minus_log1p(x: np.ndarray) -> np.ndarray:
     one sign for small ``u``.
     """
     x = np.asarray(x)
-    out = np.empty_like(x)
     small = np.abs(x) < 0.5
+    if small.all():  # the usual case of nearly equal inputs: no masked copies
+        u = x / (2.0 + x)
+        u2 = u * u
+        series = np.zeros_like(u)
+        for k in range(31, 1, -2):
+            series = series * u2 + 1.0 / k
+        return u * x - 2.0 * u * u2 * series
+    out = np.empty_like(x)
     xs = x[small]
     u = xs / (2.0 + xs)
     u2 = u * u
@@ -668,8 +675,8 @@ def capacitance_cholesky(factor: np.ndarray, diag: np.ndarray) -> np.ndarray:
     ``C`` is the identity plus a positive semi-definite matrix, so its factor
     always exists and its eigenvalues are at least 1.
     """
-    u = factor / np.sqrt(diag)[..., :, None]
-    gram = np.swapaxes(u, -1, -2) @ u
+    # D^-1 applied to W^T (r x d): numpy broadcasts faster along the long axis
+    gram = (np.swapaxes(factor, -1, -2) / diag[..., None, :]) @ factor
     r = gram.shape[-1]
     return cholesky(gram + np.eye(r, dtype=gram.dtype), "cov_factor")
 
@@ -682,23 +689,31 @@ def lowrank_logdet(factor: np.ndarray | None, diag: np.ndarray, chol_cap: np.nda
     return out
 
 
+def _trace_inverse(chol: np.ndarray, gram: np.ndarray) -> np.ndarray:
+    """``tr(C^-1 G) = tr(L^-1 G L^-T)`` for ``C = L L^T`` and a positive semi-definite ``G`` (r x r).
+
+    The diagonal of ``L^-1 G L^-T`` is nonnegative: a sum without cancellation.
+    """
+    half = solve_lower(chol, gram)  # L^-1 G
+    full = solve_lower(chol, np.swapaxes(half, -1, -2))  # L^-1 (L^-1 G)^T = L^-1 G L^-T
+    return np.sum(np.diagonal(full, axis1=-2, axis2=-1), axis=-1)
+
+
 def lowrank_mahalanobis(
     diag: np.ndarray, factor: np.ndarray | None, chol_cap: np.ndarray | None, diff: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(v, s)``: ``v = diff^T (D + W W^T)^-1 diff`` by Woodbury, and the sum ``s`` of its terms' sizes.
 
-    ``v = |z|^2 - |L_C^-1 U^T z|^2`` with ``z = D^-1/2 diff``, ``U = D^-1/2 W``;
-    the two terms cancel where ``diff`` lies along a factor column much larger
-    than ``sqrt(D)``, which ``v`` much smaller than ``s`` shows (the absolute
-    error of ``v`` is a few ``eps * s``).
+    ``v = diff^T D^-1 diff - |L_C^-1 W^T D^-1 diff|^2``; the two terms cancel
+    where ``diff`` lies along a factor column much larger than ``sqrt(D)``,
+    which ``v`` much smaller than ``s`` shows (the absolute error of ``v`` is
+    a few ``eps * s``).
     """
-    root = np.sqrt(diag)
-    z = diff / root
-    m1 = np.sum(z * z, axis=-1)
+    scaled = diff / diag
+    m1 = np.sum(scaled * diff, axis=-1)
     if factor is None or chol_cap is None:
         return m1, m1
-    u = factor / root[..., :, None]
-    y = solve_lower(chol_cap, np.swapaxes(u, -1, -2) @ z[..., :, None])[..., 0]
+    y = solve_lower(chol_cap, np.swapaxes(factor, -1, -2) @ scaled[..., :, None])[..., 0]
     m2 = np.sum(y * y, axis=-1)
     return m1 - m2, m1 + m2
 
@@ -710,8 +725,8 @@ def _variance_atoms(t: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray
     has lost the digits of ``rho``: there the term is ``rho - 1 - (log d1 - log d2)``.
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = _x_minus_log1p(np.where(t < -0.99, 0.0, t))
         far = t < -0.99
+        out = _x_minus_log1p(np.where(far, 0.0, t))
         if np.any(far):
             d1f, d2f = np.broadcast_arrays(d1, d2)
             out[far] = (d1f[far] / d2f[far] - 1.0) - (np.log(d1f[far]) - np.log(d2f[far]))
@@ -731,46 +746,50 @@ def lowrank_kl_core(
 
     ``diag_i`` are double-double pairs ``(hi, lo)``; a factor is ``None`` for a
     diagonal covariance (``r = 0``); ``chol_cap_i`` is the factor of the
-    capacitance :func:`capacitance_cholesky` of ``(W_i, D_i)``. With
-    ``U_i = D_2^{-1/2} W_i``, ``rho = D_1 / D_2 = 1 + t`` and ``C_i`` the
-    capacitances,
+    capacitance ``C_i = I + W_i^T D_i^-1 W_i`` (:func:`capacitance_cholesky`).
+    With ``rho = D_1 / D_2 = 1 + t``,
 
     .. math::
 
-        v = \sum_i (\rho_i - 1 - \log\rho_i) + \|U_1\|_F^2
-            - \|L_{C_2}^{-1} (U_2 \rho^{1/2})^T\|_F^2 - \|L_{C_2}^{-1} U_2^T U_1\|_F^2
+        v = \sum_i (
+ho_i - 1 - \log
+ho_i) + \operatorname{tr}(W_1^	op D_2^{-1} W_1)
+            - \operatorname{tr}(C_2^{-1} W_2^	op D_1 D_2^{-2} W_2)
+            - \|L_{C_2}^{-1} W_2^	op D_2^{-1} W_1\|_F^2
             - \log\det C_1 + \log\det C_2 :
 
-    the trace by Woodbury, ``log det S_2 - log det S_1`` by the determinant
-    lemma, and ``tr(D_2^-1 D_1) - d - sum log rho`` as the nonnegative atoms
-    (``t`` from the difference of the diagonals, exact for a double-double
-    pair). ``s`` is the sum of the terms' sizes: where ``v`` is much smaller
-    than ``s`` (nearly equal low-rank parts) the terms cancel and ``v`` has an
-    absolute error of a few ``eps * s``; the caller recomputes those items
-    (:func:`kl_core_from_difference`).
+    ``tr(S_2^-1 S_1)`` by Woodbury (``S_2^-1 = D_2^-1 - D_2^-1 W_2 C_2^-1 W_2^T D_2^-1``
+    applied to ``D_1`` and to ``W_1 W_1^T``), ``log det S_2 - log det S_1`` by the
+    determinant lemma, and ``tr(D_2^-1 D_1) - d - sum log rho`` as the
+    nonnegative atoms ``t - log1p(t)`` (``t`` from the difference of the
+    diagonals, exact for a double-double pair). Only ``r x r`` matrices are
+    factored or solved. ``s`` is the sum of the terms' sizes: where ``v`` is
+    much smaller than ``s`` (nearly equal low-rank parts) the terms cancel
+    and ``v`` has an absolute error of a few ``eps * s``; the caller
+    recomputes those items (:func:`kl_core_from_difference`).
     """
     (h1, l1), (h2, l2) = diag_1, diag_2
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         t = ((h1 - h2) + (l1 - l2)) / h2
     value = np.sum(_variance_atoms(t, h1, h2), axis=-1)
     scale = value
-    root_2 = np.sqrt(h2)
-    u2 = None
+    w2t_over_d2 = None
     if factor_2 is not None and chol_cap_2 is not None:
-        u2 = factor_2 / root_2[..., :, None]
-        weighted = u2 * np.sqrt(1.0 + t)[..., :, None]  # D_2^-1/2 W_2 rho^1/2
-        x2 = np.sum(solve_lower(chol_cap_2, np.swapaxes(weighted, -1, -2)) ** 2, axis=(-2, -1))
+        w2t_over_d2 = np.swapaxes(factor_2, -1, -2) / h2[..., None, :]  # W_2^T D_2^-1, r x d
+        # W_2^T D_1 D_2^-2 W_2 = (W_2^T D_2^-1 rho) W_2
+        weighted = (w2t_over_d2 * (1.0 + t)[..., None, :]) @ factor_2
+        x2 = _trace_inverse(chol_cap_2, 0.5 * (weighted + np.swapaxes(weighted, -1, -2)))
         t5 = logdet(chol_cap_2)
         value = value - x2 + t5
         scale = scale + x2 + t5
     if factor_1 is not None and chol_cap_1 is not None:
-        u1 = factor_1 / root_2[..., :, None]
-        t1 = np.sum(u1 * u1, axis=(-2, -1))
+        t1 = np.sum(np.einsum("...ij,...ij->...i", factor_1, factor_1) / h2, axis=-1)
         t4 = logdet(chol_cap_1)
         value = value + t1 - t4
         scale = scale + t1 + t4
-        if u2 is not None:
-            t3 = np.sum(solve_lower(chol_cap_2, np.swapaxes(u2, -1, -2) @ u1) ** 2, axis=(-2, -1))
+        if w2t_over_d2 is not None:
+            cross = w2t_over_d2 @ factor_1  # W_2^T D_2^-1 W_1
+            t3 = np.sum(solve_lower(chol_cap_2, cross) ** 2, axis=(-2, -1))
             value = value - t3
             scale = scale + t3
     return value, scale
