@@ -36,6 +36,16 @@ slower per flop). The diagonal and the strictly-lower sum of squares of
 d = 200 one factorization takes about 120 us (84 of them in ``potrf``) and
 one blocked solve about 145 us on one core.
 
+Low-rank plus diagonal covariances. ``S = D + W W^T`` (``W`` of shape
+``d x r``) is handled through the ``r x r`` capacitance ``C = I + W^T D^-1 W``
+(:func:`capacitance_cholesky`): Woodbury for ``S^-1``, the determinant lemma
+for ``log det S``, ``O(d r^2)`` per matrix (:func:`lowrank_kl_core`,
+:func:`lowrank_mahalanobis`), each value with the sum of its terms' sizes so
+that a caller can tell cancellation. For nearly equal pairs,
+:func:`covariance_difference` forms ``S_A - S_B`` from the parts with exact
+products and double-double sums and :func:`kl_core_from_difference` runs
+:func:`kl_core`'s eigenvalue path on it (used by :mod:`anadiv.gaussian_pairs`).
+
 Factor reuse. A validated :class:`~anadiv.MultivariateNormal` keeps its
 covariance as an immutable private copy (:func:`factored_copy`: numpy
 cannot make it writable again) and the factor computed while validating
@@ -63,6 +73,14 @@ __all__ = [
     "batch_zeros",
     "solve_lower",
     "factored_copy",
+    "two_sum",
+    "two_product",
+    "capacitance_cholesky",
+    "lowrank_logdet",
+    "lowrank_mahalanobis",
+    "lowrank_kl_core",
+    "covariance_difference",
+    "kl_core_from_difference",
 ]
 
 # Few large matrices: loop over LAPACK (a triangular solve costs half of LU).
