@@ -15,6 +15,11 @@ One registry per divergence kind (``"kl"``, ``"cross_entropy"``,
 * ``"composite"``: anadiv's own rules for wrappers that reduce to their parts'
   closed forms, such as :class:`~anadiv.Independent` (a sum over event
   dimensions). They take the distribution objects too.
+* ``"builtin"``: anadiv's own hand-written closed forms for family pairs the
+  engine does not derive (:mod:`anadiv.gaussian_pairs`: the Gaussians of
+  different covariance structure), registered with
+  :func:`register_closed_form` like the user's, listed like the generated
+  ones. They take the distribution objects.
 
 Dispatch
 --------
@@ -75,7 +80,7 @@ __all__ = [
     "rules",
 ]
 
-_SOURCES = ("generated", "registered", "composite")
+_SOURCES = ("generated", "registered", "composite", "builtin")
 _STATUSES = ("finite", "infinite", "conditional")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,7 +104,7 @@ class Rule:
         constructor order: the generated rules); False when it takes the
         distribution objects.
     source : str
-        ``"generated"``, ``"registered"`` or ``"composite"``.
+        ``"generated"``, ``"registered"``, ``"composite"`` or ``"builtin"``.
     status : str
         ``"finite"``, ``"infinite"`` (always ``inf``) or ``"conditional"``
         (``inf`` for some parameter values).
@@ -250,10 +255,11 @@ def register_closed_form(
     status : {"finite", "infinite", "conditional"}, default "finite"
         What :func:`anadiv.closed_form_pairs` reports: always finite, always
         ``inf``, or ``inf`` for some parameter values.
-    source : {"registered", "composite"}, default "registered"
+    source : {"registered", "composite", "builtin"}, default "registered"
         ``"composite"`` marks a rule that reduces a wrapper to its parts'
         closed forms; :func:`anadiv.closed_form_pairs` lists those only when
-        asked (``composite=True``).
+        asked (``composite=True``). ``"builtin"`` marks anadiv's own
+        hand-written closed forms (listed like the generated ones).
 
     Returns
     -------
@@ -287,8 +293,8 @@ def register_closed_form(
     p, q = _check_classes(kind, P, Q)
     if status not in _STATUSES:
         raise ValueError(f"status: must be one of {', '.join(_STATUSES)}, got {status!r}")
-    if source not in ("registered", "composite"):
-        raise ValueError(f"source: must be 'registered' or 'composite', got {source!r}")
+    if source not in _SOURCES[1:]:
+        raise ValueError(f"source: must be 'registered', 'composite' or 'builtin', got {source!r}")
 
     def decorate(function: F) -> F:
         if not callable(function):
@@ -356,6 +362,7 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     rule = RESOLVED.get(key)
     if rule is not None:
         return rule
+    _load_rule_modules()
     xmro = {c: i for i, c in enumerate(X.__mro__)}
     ymro = {c: i for i, c in enumerate(Y.__mro__)} if Y is not None else {None: 0}
     matches = [
@@ -392,14 +399,27 @@ def rules(kind: str) -> list[Rule]:
     True
     """
     _check_kind(kind)
-    for module in _COMPOSITE_MODULES:
-        # their rules register on import; a listing must not depend on whether the
-        # program has used Independent yet (loaded by name: they sit above this module)
-        importlib.import_module(module)
+    _load_rule_modules()
     return sorted(
         _effective(kind).values(), key=lambda r: (label(r.p), label(r.q) if r.q is not None else "")
     )
 
 
-#: anadiv's modules that register composite rules, imported before the rules are listed.
-_COMPOSITE_MODULES = ("anadiv.independent",)
+#: anadiv's modules that register rules (composite or hand-written), imported before the rules
+#: are listed or first looked up: a LowRankMultivariateNormal finds its closed forms in
+#: anadiv.gaussian_pairs without the program importing that module.
+_COMPOSITE_MODULES = ("anadiv.independent", "anadiv.gaussian_pairs")
+_LOADED: list[bool] = []
+
+
+def _load_rule_modules() -> None:
+    """Import :data:`_COMPOSITE_MODULES` once (their rules register on import).
+
+    A listing or a look-up must not depend on whether the program has used
+    Independent yet; loaded by name: the modules sit above this one.
+    """
+    if _LOADED:
+        return
+    _LOADED.append(True)
+    for module in _COMPOSITE_MODULES:
+        importlib.import_module(module)

@@ -161,13 +161,15 @@ def test_torch_counterpart_has_the_same_log_density(name):
 
 # ------------------------------------------------------------------- Gaussian
 def test_is_gaussian_is_declared_by_the_gaussian_families_only():
-    assert {n for n, c in FAMILIES.items() if c.is_gaussian} == {"normal", "multivariate_normal", "diagonal_normal"}
+    assert {n for n, c in FAMILIES.items() if c.is_gaussian} == {
+        "normal", "multivariate_normal", "diagonal_normal", "lowrank_multivariate_normal"
+    }
     for name in ALL:
         dist = FAMILIES[name](*FAMILIES[name].random_params(np.random.default_rng(0)))
         assert _is_gaussian(dist) is FAMILIES[name].is_gaussian
 
 
-@pytest.mark.parametrize("name", ["normal", "multivariate_normal", "diagonal_normal"])
+@pytest.mark.parametrize("name", ["normal", "multivariate_normal", "diagonal_normal", "lowrank_multivariate_normal"])
 def test_gaussian_params_come_from_the_hook_and_equal_scipy(name):
     cls = FAMILIES[name]
     params = _points(name, 1)[0]

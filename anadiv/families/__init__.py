@@ -19,6 +19,7 @@ from .gumbel import Gumbel
 from .halfnormal import HalfNormal
 from .laplace import Laplace
 from .lognormal import LogNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .studentt import StudentT
@@ -43,6 +44,7 @@ __all__ = [
     "HalfNormal",
     "MultivariateNormal",
     "DiagonalNormal",
+    "LowRankMultivariateNormal",
 ]
 
 

@@ -41,7 +41,9 @@ def _registry() -> list[tuple[str, tuple[type, ...], str]]:
     for kind in KINDS:
         for entry in api.closed_form_pairs(kind):
             names = (entry.p,) if entry.q is None else (entry.p, entry.q)
-            rows.append((kind, tuple(FAMILIES[n] for n in names), entry.status))
+            # a hand-written rule (source "builtin") is named by module.qualname; a generated one by None
+            builtin = entry.function if entry.source != "generated" else None
+            rows.append((kind, tuple(FAMILIES[n] for n in names), entry.status, builtin))
     return rows
 
 
@@ -275,7 +277,11 @@ def closed_forms_markdown() -> str:
         pair = KINDS[kind].arity == 2
         out += ["| P | Q | value | function |" if pair else "| P | value | function |",
                 "|---|---|---|---|" if pair else "|---|---|---|"]
-        for _, fams, status in mine:
+        for _, fams, status, builtin in mine:
+            if builtin:
+                cells = [f.__name__ for f in fams] + [_STATUS_CELL.get(status, status), f"`{builtin}`"]
+                out.append("| " + " | ".join(cells) + " |")
+                continue
             func = _function(kind, fams)
             name = f"`{func.__name__}`"
             if status != "infinite":
@@ -283,9 +289,15 @@ def closed_forms_markdown() -> str:
             cells = [f.__name__ for f in fams] + [_STATUS_CELL.get(status, status), name]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
-        for _, fams, status in mine:
+        if any(r[3] for r in mine):
+            out += ["Functions named by their module are anadiv's hand-written rules (the Gaussians of "
+                    "different covariance structure: `anadiv.gaussian_pairs`, see the API reference).", ""]
+        for _, fams, status, builtin in mine:
             if status == "infinite":
                 continue  # listed in the table; the formula is just +inf
+            if builtin:
+                out += _builtin_section(kind, fams, builtin)
+                continue
             func = _function(kind, fams)
             out += [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
             latex = formula_latex(func)
@@ -305,6 +317,21 @@ def closed_forms_markdown() -> str:
             out += ["", f"Derivation: `anadiv.{derive}({', '.join(f.__name__ for f in fams)})`, "
                     f"or `anadiv derive {names}{cli_kind} --format latex`.", ""]
     return "\n".join(out) + "\n"
+
+
+def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
+    """The section of a hand-written rule: the formula of its docstring and how it is called."""
+    from anadiv import registry
+
+    func = registry.resolve(kind, *fams).function
+    out = [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
+    latex = formula_latex(func)
+    if latex:
+        out += ["\\[", prettify_latex(latex), "\\]", ""]
+    args = "p" if len(fams) == 1 else "p, q"
+    out += [f"Hand-written function: `{name}({args})`, called by `anadiv.{kind}({args})` with the "
+            "distributions; how each term is evaluated: `anadiv.gaussian_pairs`.", ""]
+    return out
 
 
 # ----------------------------------------------------------- mkdocs events
