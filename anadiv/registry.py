@@ -12,6 +12,10 @@ One registry per divergence kind (``"kl"``, ``"cross_entropy"``,
 * ``"registered"``: hand-written rules added with
   :func:`register_closed_form`. Their functions take the distribution
   objects.
+* ``"derived"``: closed forms of a user's own family (declared outside
+  anadiv, so absent from the generated index), derived, rendered and cached
+  by :mod:`anadiv.codegen.on_demand` at the first look-up that finds no other
+  rule. They take raw parameter values like the generated ones.
 * ``"composite"``: anadiv's own rules for wrappers that reduce to their parts'
   closed forms, such as :class:`~anadiv.Independent` (a sum over event
   dimensions). They take the distribution objects too.
@@ -73,9 +77,10 @@ __all__ = [
     "unregister_closed_form",
     "resolve",
     "rules",
+    "forget",
 ]
 
-_SOURCES = ("generated", "registered", "composite")
+_SOURCES = ("generated", "registered", "composite", "derived")
 _STATUSES = ("finite", "infinite", "conditional")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -160,6 +165,7 @@ def _signature(kind: str, classes: tuple[type, ...]) -> str:
 # kind -> {(P, Q): rule}, Q None for an entropy
 _GENERATED: dict[str, dict[tuple[type, type | None], Rule]] = {}
 _REGISTERED: dict[str, dict[tuple[type, type | None], Rule]] = {}
+_DERIVED: dict[str, dict[tuple[type, type | None], Rule]] = {}
 
 #: ``(kind, X, Y) -> Rule`` for every resolved look-up (``Y`` None for an
 #: entropy). Only cleared, never rebound: :mod:`anadiv.api` holds a reference.
@@ -190,7 +196,8 @@ def _generated(kind: str) -> dict[tuple[type, type | None], Rule]:
 
 def _effective(kind: str) -> dict[tuple[type, type | None], Rule]:
     """Generated rules, with the registered ones replacing those of the same classes."""
-    merged = dict(_generated(kind))
+    merged = dict(_DERIVED.get(kind, {}))
+    merged.update(_generated(kind))
     merged.update(_REGISTERED.get(kind, {}))
     return merged
 
@@ -362,7 +369,10 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
         (xmro[p], ymro[q], r) for (p, q), r in _effective(kind).items() if p in xmro and q in ymro
     ]
     if not matches:
-        return None
+        derived = _derive(kind, X, Y)
+        if derived is None:
+            return None
+        matches = [(0, 0, derived)]
     best = min(matches, key=lambda m: (m[0], m[1]))
     if any(m[1] < best[1] for m in matches):
         tied = sorted(
@@ -381,6 +391,56 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     if rule.raw:
         RAW[key] = rule.function  # type: ignore[assignment]
     return rule
+
+
+def _indexed_names() -> frozenset[str]:
+    """The family names the generated index has closed forms for."""
+    names: set[str] = set()
+    for table in _index.REGISTRY.values():
+        for key in table:
+            names.update((key,) if isinstance(key, str) else key)
+    return frozenset(names)
+
+
+def _derive(kind: str, X: type, Y: type | None) -> Rule | None:
+    """A closed form derived at first use for a pair with a user's own family, or None.
+
+    Only for families registered under their own name of which at least one
+    is not in the generated index (anadiv's families never reach the engine
+    from here: their pairs without a closed form stay without one).
+    """
+    from .families._base import FAMILIES, Family
+
+    classes = (X,) if Y is None else (X, Y)
+    for c in classes:
+        if not (issubclass(c, Family) and c.__dict__.get("name") and FAMILIES.get(c.name) is c and not c.event_ndim):
+            return None
+    if KINDS[kind].route is None or not any(c.is_own_family() for c in classes):
+        return None
+    if all(c.name in _indexed_names() for c in classes):
+        return None  # pragma: no cover - an own family's name is never in the index
+    # by name: the renderer sits above this module (and imports sympy on a cache miss only)
+    found = importlib.import_module("anadiv.codegen.on_demand").closed_form(kind, classes)
+    if found is None:
+        return None
+    function, status = found
+    rule = Rule(kind, X, Y, function, raw=True, source="derived", status=status, name=function.__name__)
+    _DERIVED.setdefault(kind, {})[(X, Y)] = rule
+    return rule
+
+
+def forget(cls: type) -> None:
+    """Drop the derived rules involving ``cls`` and every resolved look-up (tests, redefined families).
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> forget(Normal)  # nothing derived for it: only the look-up caches are cleared
+    """
+    for table in _DERIVED.values():
+        for key in [k for k in table if cls in k]:
+            del table[key]
+    _clear()
 
 
 def rules(kind: str) -> list[Rule]:

@@ -616,6 +616,25 @@ def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Mo
 # Not cached per kind: whether the route applies depends on the actual arguments.
 _route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
 
+def _route_density(cls: type, term: Term) -> Moment:
+    """A family declaring no routes (a user's own): the direct integral, else the Mellin transform.
+
+    ``E[log(X)**n]`` against a density like ``x**2 exp(-x**2/2)`` (Maxwell) has
+    no direct antiderivative sympy finds, but ``E[X**t]`` is a gamma function
+    whose derivatives at ``t = 0`` are the log-moments; that needs ``X > 0``,
+    so the Mellin step is taken only for a support starting at or above 0.
+    """
+    try:
+        return _route_direct(cls, term)
+    except _NoForm:
+        if term.kind not in ("logpow", "pow"):
+            raise
+    support = cls.sym_support(*_generic(cls))
+    if not (getattr(support, "start", None) is not None and (support.start >= 0) == sp.true):
+        raise _NoForm(f"{term.kind}: no direct integral, and the support {support} is not positive (no Mellin transform)")
+    return _route_mellin(cls, term)
+
+
 #: Route name -> derivation, for the families' ``expectation_routes``.
 ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     # the moment generating function from the base integral (real-line families)
@@ -638,11 +657,13 @@ ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     "t_beta": _route_studentt_logquad,
     # log(1 - X) under Uniform(low, high) as log U under Uniform(1 - high, 1 - low)
     "uniform_reflect": _route_uniform_log1m,
+    # a family declaring no routes: the direct integral, else the Mellin transform on a positive support
+    "density": _route_density,
 }
 
 #: The routes of a family that declares none: the terms integrated against its density.
 GENERIC_ROUTES: dict[str, str] = {
-    "pow": "direct", "logpow": "direct", "exp": "direct", "logquad": "direct", "log1m": "direct", "abs": "abs",
+    "pow": "density", "logpow": "density", "exp": "direct", "logquad": "direct", "log1m": "direct", "abs": "abs",
 }
 
 
