@@ -62,6 +62,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import math
 from typing import Any, Callable, TypeVar
 
 from ._generated import _index
@@ -420,13 +421,56 @@ def _derive(kind: str, X: type, Y: type | None) -> Rule | None:
     if all(c.name in _indexed_names() for c in classes):
         return None  # pragma: no cover - an own family's name is never in the index
     # by name: the renderer sits above this module (and imports sympy on a cache miss only)
-    found = importlib.import_module("anadiv.codegen.on_demand").closed_form(kind, classes)
+    found = importlib.import_module("anadiv.codegen.on_demand").closed_form(kind, classes, check=_check_derived)
     if found is None:
         return None
     function, status = found
     rule = Rule(kind, X, Y, function, raw=True, source="derived", status=status, name=function.__name__)
     _DERIVED.setdefault(kind, {})[(X, Y)] = rule
     return rule
+
+
+#: points per derived closed form at which it is compared with quadrature before it is cached
+CHECK_POINTS = 3
+
+
+def _check_derived(kind: str, classes: tuple[type, ...], function: Callable[..., Any]) -> str | None:
+    """Compare a closed form derived at first use with quadrature; the disagreement found, or None.
+
+    anadiv's generated closed forms are checked by its test suite against
+    quadrature and mpmath; a user's family has no such tests, so its closed
+    forms are checked here, once, before they are cached: at
+    :data:`CHECK_POINTS` parameter points drawn (seeded by the family names)
+    from each family's typical ranges, against
+    :func:`anadiv.estimators.quadrature.divergence_quad`. A point where
+    quadrature itself fails is skipped.
+    """
+    import zlib
+
+    import numpy as np
+
+    from .estimators.quadrature import divergence_quad
+    from .errors import QuadratureError
+
+    rng = np.random.default_rng(zlib.crc32(("/".join(c.name for c in classes) + kind).encode()))
+    for _ in range(CHECK_POINTS):
+        points = [c.random_params(rng) for c in classes]
+        try:
+            dists = [c(*pt) for c, pt in zip(classes, points)]
+        except ValueError:
+            continue  # joint constraints the independent draws broke
+        value = float(function(*(v for pt in points for v in pt)))
+        try:
+            ref = divergence_quad(kind, *dists)
+        except (QuadratureError, ValueError, ArithmeticError):
+            continue
+        truth, err = float(ref.value), float(getattr(ref, "error", 0.0) or 0.0)
+        if math.isinf(truth) and value == truth:
+            continue
+        if not abs(value - truth) <= max(1e-8 * abs(truth), 10.0 * err, 1e-10):
+            shown = ", ".join(repr(d) for d in dists)
+            return f"{kind}({shown}): the derived closed form gives {value!r}, quadrature {truth!r} (+- {err:.2g})"
+    return None
 
 
 def forget(cls: type) -> None:

@@ -262,7 +262,9 @@ def _key(*parts: str) -> str:
 
 
 # ------------------------------------------------------------ closed forms
-def closed_form(kind: str, classes: tuple[type, ...]) -> tuple[Callable[..., Any], str] | None:
+def closed_form(
+    kind: str, classes: tuple[type, ...], check: Callable[[str, tuple[type, ...], Callable[..., Any]], str | None] | None = None
+) -> tuple[Callable[..., Any], str] | None:
     """The numeric closed form of ``kind`` for ``classes`` and its status, or None when the engine has none.
 
     From memory, else from the cache directory, else derived, rendered and
@@ -274,6 +276,12 @@ def closed_form(kind: str, classes: tuple[type, ...]) -> tuple[Callable[..., Any
         A kind with a symbolic route (``"kl"``, ``"cross_entropy"``, ``"entropy"``).
     classes : tuple of type
         The families (one for an entropy), at least one of them a user's own.
+    check : callable, optional
+        ``check(kind, classes, function)`` after a derivation, before the
+        module is cached: a message when the function is wrong (then it is
+        recorded as "no closed form" with that reason and a ``RuntimeWarning``
+        says so), None when it passes. The registry passes a comparison with
+        quadrature.
 
     Returns
     -------
@@ -299,11 +307,20 @@ def closed_form(kind: str, classes: tuple[type, ...]) -> tuple[Callable[..., Any
         return None
     if body is None:
         body = _derive_source(kind, classes)
-        if body is None:
-            _write(none_path, json.dumps({"kind": kind, "families": names, "closed_form": None}) + "\n")
-            _MEMORY[mem_key] = None
-            return None
-        _write(path, _seal(body))
+        reason = "the engine finds no closed form"
+        if body is not None:
+            module = _load(f"{fname}_{key}", path, body)
+            found = (getattr(module, module.FUNCTION), module.STATUS)
+            wrong = check(kind, classes, found[0]) if check is not None else None
+            if wrong is None:
+                _write(path, _seal(body))
+                _MEMORY[mem_key] = found
+                return found
+            reason = f"the derived closed form failed its check: {wrong}"
+            warnings.warn(f"anadiv: {reason}; it is not used (quadrature and Monte Carlo still are)", RuntimeWarning, stacklevel=4)
+        _write(none_path, json.dumps({"kind": kind, "families": names, "closed_form": None, "reason": reason}) + "\n")
+        _MEMORY[mem_key] = None
+        return None
     module = _load(f"{fname}_{key}", path, body)
     found = (getattr(module, module.FUNCTION), module.STATUS)
     _MEMORY[mem_key] = found
@@ -316,8 +333,13 @@ def _forget_stale_names(classes: tuple[type, ...]) -> None:
     for c in classes:
         _DERIVED_CLASS[c.name] = c
     if stale:
-        from anadiv.symbolic import expectations
+        _clear_engine_name_caches()
 
+
+def _clear_engine_name_caches() -> None:
+    """Clear the engine's caches keyed by family name (they would serve another class of that name)."""
+    expectations = sys.modules.get("anadiv.symbolic.expectations")
+    if expectations is not None:
         for cached in (expectations.mgf, expectations.mellin, expectations.mellin_complement, expectations.tail_exponent):
             cached.cache_clear()
 
@@ -421,6 +443,7 @@ def _family_source(cls: type) -> str:
 def forget(cls: type) -> None:
     """Drop what this process holds in memory for ``cls`` (not the files): for tests and redefinitions."""
     fp = _PRINTS.pop(cls, None)
+    _clear_engine_name_caches()
     if fp is None:
         return
     _FAMILY_MODULES.pop(fp, None)

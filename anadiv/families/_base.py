@@ -281,7 +281,8 @@ class Family(Distribution):
         # inheriting its parent's name is a variant of that family, not a
         # second family of the same name.
         if cls.__dict__.get("name"):
-            if cls.name in FAMILIES and FAMILIES[cls.name] is not cls:
+            old = FAMILIES.get(cls.name)
+            if old is not None and old is not cls and not _redefinition(old, cls):
                 raise TypeError(f"family name {cls.name!r} registered twice")
             FAMILIES[cls.name] = cls
 
@@ -678,3 +679,16 @@ def _derived_hooks(cls: type, hook: str) -> Any:
     from . import _derived
 
     return _derived
+
+
+def _redefinition(old: type, new: type) -> bool:
+    """A user's own family declared again where it was (a notebook cell run twice, a reloaded module).
+
+    The new class takes the name; its closed forms are derived afresh (their
+    cache key holds the class's code, see :mod:`anadiv.codegen.on_demand`).
+    """
+    return (
+        old.is_own_family()
+        and old.__module__ == new.__module__
+        and old.__qualname__ == new.__qualname__
+    )
