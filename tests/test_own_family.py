@@ -470,3 +470,12 @@ def test_nothing_leaks_into_the_builtin_tables(cache):
     assert {k: dict(v) for k, v in registry._DERIVED.items() if v} == {k: v for k, v in before[1].items() if v}
     assert not any(Maxwell in k for k in registry.RESOLVED)
     assert "maxwell_leak" not in [c.p for c in anadiv.closed_form_pairs("kl")]
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    for module in (on_demand, _derived):
+        result = doctest.testmod(module, verbose=False)
+        assert result.failed == 0, module.__name__
+        assert result.attempted > 0, module.__name__

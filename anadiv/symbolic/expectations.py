@@ -617,22 +617,25 @@ def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Mo
 _route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
 
 def _route_density(cls: type, term: Term) -> Moment:
-    """A family declaring no routes (a user's own): the direct integral, else the Mellin transform.
+    """A family declaring no routes (a user's own): the Mellin transform or the direct integral.
 
     ``E[log(X)**n]`` against a density like ``x**2 exp(-x**2/2)`` (Maxwell) has
-    no direct antiderivative sympy finds, but ``E[X**t]`` is a gamma function
-    whose derivatives at ``t = 0`` are the log-moments; that needs ``X > 0``,
-    so the Mellin step is taken only for a support starting at or above 0.
+    no direct antiderivative sympy finds (and looking for one takes seconds),
+    but ``E[X**t]`` is a gamma function whose derivatives at ``t = 0`` are the
+    log-moments. That needs ``X > 0``: on a support starting at or above 0 a
+    log-moment tries the Mellin transform first, then the direct integral; a
+    power tries the direct integral first (a polynomial moment), then the
+    Mellin transform. Elsewhere only the direct integral applies.
     """
-    try:
-        return _route_direct(cls, term)
-    except _NoForm:
-        if term.kind not in ("logpow", "pow"):
-            raise
     support = cls.sym_support(*_generic(cls))
-    if not (getattr(support, "start", None) is not None and (support.start >= 0) == sp.true):
-        raise _NoForm(f"{term.kind}: no direct integral, and the support {support} is not positive (no Mellin transform)")
-    return _route_mellin(cls, term)
+    positive = getattr(support, "start", None) is not None and (support.start >= 0) == sp.true
+    if not positive or term.kind not in ("logpow", "pow"):
+        return _route_direct(cls, term)
+    order = (_route_mellin, _route_direct) if term.kind == "logpow" else (_route_direct, _route_mellin)
+    try:
+        return order[0](cls, term)
+    except _NoForm:
+        return order[1](cls, term)
 
 
 #: Route name -> derivation, for the families' ``expectation_routes``.
