@@ -434,9 +434,13 @@ def test_a_tampered_or_foreign_file_is_not_imported(declare, cache):
 
 
 def test_a_redeclared_class_replaces_the_old_one_and_is_rederived(declare):
+    from anadiv.symbolic import derive_entropy
+
     first = declare(_declare_maxwell, "maxwell_r")
     x = np.array([0.5, 2.0])
     np.testing.assert_allclose(first(4.0).logpdf(x), st.maxwell(scale=4.0).logpdf(x), rtol=1e-13)
+    a, = first.symbols()
+    assert sp.simplify(derive_entropy(first).expr - (sp.log(a * sp.sqrt(2 * sp.pi)) + sp.EulerGamma - sp.Rational(1, 2))) == 0
 
     def other():
         # the same name and place, another density (scale read as a variance): a new cache key
@@ -458,6 +462,10 @@ def test_a_redeclared_class_replaces_the_old_one_and_is_rederived(declare):
     second = declare(other)
     assert FAMILIES["maxwell_r"] is second and on_demand.fingerprint(second) != on_demand.fingerprint(first)
     np.testing.assert_allclose(second(4.0).logpdf(x), st.maxwell(scale=2.0).logpdf(x), rtol=1e-13)
+    # the engine's by-name caches (the Mellin transform behind E[log X]) were the old class's: forgotten
+    v, = second.symbols()
+    h = derive_entropy(second).expr
+    assert sp.simplify(sp.expand_log(h - (sp.log(sp.sqrt(v) * sp.sqrt(2 * sp.pi)) + sp.EulerGamma - sp.Rational(1, 2)), force=True)) == 0
 
 
 def test_nothing_leaks_into_the_builtin_tables(cache):

@@ -339,9 +339,8 @@ def _forget_stale_names(classes: tuple[type, ...]) -> None:
 def _clear_engine_name_caches() -> None:
     """Clear the engine's caches keyed by family name (they would serve another class of that name)."""
     expectations = sys.modules.get("anadiv.symbolic.expectations")
-    if expectations is not None:
-        for cached in (expectations.mgf, expectations.mellin, expectations.mellin_complement, expectations.tail_exponent):
-            cached.cache_clear()
+    if expectations is not None:  # not loaded: nothing cached
+        expectations.clear_name_caches()
 
 
 def _derive_source(kind: str, classes: tuple[type, ...]) -> str | None:

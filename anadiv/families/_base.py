@@ -24,6 +24,7 @@ parent's closed forms (:mod:`anadiv.registry`).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -687,8 +688,10 @@ def _redefinition(old: type, new: type) -> bool:
     The new class takes the name; its closed forms are derived afresh (their
     cache key holds the class's code, see :mod:`anadiv.codegen.on_demand`).
     """
-    return (
-        old.is_own_family()
-        and old.__module__ == new.__module__
-        and old.__qualname__ == new.__qualname__
-    )
+    if not (old.is_own_family() and old.__module__ == new.__module__ and old.__qualname__ == new.__qualname__):
+        return False
+    # the engine caches some derivations by family name: they belong to the old class
+    expectations = sys.modules.get("anadiv.symbolic.expectations")
+    if expectations is not None:  # not loaded: nothing cached (and no reason to import sympy)
+        expectations.clear_name_caches()
+    return True

@@ -365,6 +365,16 @@ def mellin_complement(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     return value, cond, params
 
 
+def clear_name_caches() -> None:
+    """Forget the generating functions cached by family name (:func:`mgf`, :func:`mellin`, ...).
+
+    For a name that now belongs to another class: a user's own family declared
+    again (:mod:`anadiv.codegen.on_demand`, ``Family``'s redefinition rule).
+    """
+    for cached in (mgf, mellin, mellin_complement, tail_exponent):
+        cached.cache_clear()
+
+
 def _from_generating(gen: tuple[Any, Any, tuple[Any, ...]], order: int | None, at: Any | None) -> tuple[Any, Any]:
     value, cond, _params = gen
     t = sp.Symbol("t", real=True)
