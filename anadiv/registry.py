@@ -12,6 +12,10 @@ One registry per divergence kind (``"kl"``, ``"cross_entropy"``,
 * ``"registered"``: hand-written rules added with
   :func:`register_closed_form`. Their functions take the distribution
   objects.
+* ``"derived"``: closed forms of a user's own family (declared outside
+  anadiv, so absent from the generated index), derived, rendered and cached
+  by :mod:`anadiv.codegen.on_demand` at the first look-up that finds no other
+  rule. They take raw parameter values like the generated ones.
 * ``"composite"``: anadiv's own rules for wrappers that reduce to their parts'
   closed forms, such as :class:`~anadiv.Independent` (a sum over event
   dimensions). They take the distribution objects too.
@@ -63,6 +67,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import math
 from typing import Any, Callable, TypeVar
 
 from ._generated import _index
@@ -78,9 +83,10 @@ __all__ = [
     "unregister_closed_form",
     "resolve",
     "rules",
+    "forget",
 ]
 
-_SOURCES = ("generated", "registered", "composite", "builtin")
+_SOURCES = ("generated", "registered", "composite", "builtin", "derived")
 _STATUSES = ("finite", "infinite", "conditional")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,7 +110,8 @@ class Rule:
         constructor order: the generated rules); False when it takes the
         distribution objects.
     source : str
-        ``"generated"``, ``"registered"``, ``"composite"`` or ``"builtin"``.
+        ``"generated"``, ``"registered"``, ``"composite"``, ``"builtin"`` or
+        ``"derived"`` (a user's family, at first use).
     status : str
         ``"finite"``, ``"infinite"`` (always ``inf``) or ``"conditional"``
         (``inf`` for some parameter values).
@@ -165,6 +172,7 @@ def _signature(kind: str, classes: tuple[type, ...]) -> str:
 # kind -> {(P, Q): rule}, Q None for an entropy
 _GENERATED: dict[str, dict[tuple[type, type | None], Rule]] = {}
 _REGISTERED: dict[str, dict[tuple[type, type | None], Rule]] = {}
+_DERIVED: dict[str, dict[tuple[type, type | None], Rule]] = {}
 
 #: ``(kind, X, Y) -> Rule`` for every resolved look-up (``Y`` None for an
 #: entropy). Only cleared, never rebound: :mod:`anadiv.api` holds a reference.
@@ -195,7 +203,8 @@ def _generated(kind: str) -> dict[tuple[type, type | None], Rule]:
 
 def _effective(kind: str) -> dict[tuple[type, type | None], Rule]:
     """Generated rules, with the registered ones replacing those of the same classes."""
-    merged = dict(_generated(kind))
+    merged = dict(_DERIVED.get(kind, {}))
+    merged.update(_generated(kind))
     merged.update(_REGISTERED.get(kind, {}))
     return merged
 
@@ -293,7 +302,7 @@ def register_closed_form(
     p, q = _check_classes(kind, P, Q)
     if status not in _STATUSES:
         raise ValueError(f"status: must be one of {', '.join(_STATUSES)}, got {status!r}")
-    if source not in _SOURCES[1:]:
+    if source not in ("registered", "composite", "builtin"):
         raise ValueError(f"source: must be 'registered', 'composite' or 'builtin', got {source!r}")
 
     def decorate(function: F) -> F:
@@ -369,7 +378,10 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
         (xmro[p], ymro[q], r) for (p, q), r in _effective(kind).items() if p in xmro and q in ymro
     ]
     if not matches:
-        return None
+        derived = _derive(kind, X, Y)
+        if derived is None:
+            return None
+        matches = [(0, 0, derived)]
     best = min(matches, key=lambda m: (m[0], m[1]))
     if any(m[1] < best[1] for m in matches):
         tied = sorted(
@@ -388,6 +400,99 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     if rule.raw:
         RAW[key] = rule.function  # type: ignore[assignment]
     return rule
+
+
+def _indexed_names() -> frozenset[str]:
+    """The family names the generated index has closed forms for."""
+    names: set[str] = set()
+    for table in _index.REGISTRY.values():
+        for key in table:
+            names.update((key,) if isinstance(key, str) else key)
+    return frozenset(names)
+
+
+def _derive(kind: str, X: type, Y: type | None) -> Rule | None:
+    """A closed form derived at first use for a pair with a user's own family, or None.
+
+    Only for families registered under their own name of which at least one
+    is not in the generated index (anadiv's families never reach the engine
+    from here: their pairs without a closed form stay without one).
+    """
+    from .families._base import FAMILIES, Family
+
+    classes = (X,) if Y is None else (X, Y)
+    for c in classes:
+        if not (issubclass(c, Family) and c.__dict__.get("name") and FAMILIES.get(c.name) is c and not c.event_ndim):
+            return None
+    if KINDS[kind].route is None or not any(c.is_own_family() for c in classes):
+        return None
+    if all(c.name in _indexed_names() for c in classes):
+        return None  # pragma: no cover - an own family's name is never in the index
+    # by name: the renderer sits above this module (and imports sympy on a cache miss only)
+    found = importlib.import_module("anadiv.codegen.on_demand").closed_form(kind, classes, check=_check_derived)
+    if found is None:
+        return None
+    function, status = found
+    rule = Rule(kind, X, Y, function, raw=True, source="derived", status=status, name=function.__name__)
+    _DERIVED.setdefault(kind, {})[(X, Y)] = rule
+    return rule
+
+
+#: points per derived closed form at which it is compared with quadrature before it is cached
+CHECK_POINTS = 3
+
+
+def _check_derived(kind: str, classes: tuple[type, ...], function: Callable[..., Any]) -> str | None:
+    """Compare a closed form derived at first use with quadrature; the disagreement found, or None.
+
+    anadiv's generated closed forms are checked by its test suite against
+    quadrature and mpmath; a user's family has no such tests, so its closed
+    forms are checked here, once, before they are cached: at
+    :data:`CHECK_POINTS` parameter points drawn (seeded by the family names)
+    from each family's typical ranges, against
+    :func:`anadiv.estimators.quadrature.divergence_quad`. A point where
+    quadrature itself fails is skipped.
+    """
+    import zlib
+
+    import numpy as np
+
+    from .estimators.quadrature import divergence_quad
+    from .errors import QuadratureError
+
+    rng = np.random.default_rng(zlib.crc32(("/".join(c.name for c in classes) + kind).encode()))
+    for _ in range(CHECK_POINTS):
+        points = [c.random_params(rng) for c in classes]
+        try:
+            dists = [c(*pt) for c, pt in zip(classes, points)]
+        except ValueError:
+            continue  # joint constraints the independent draws broke
+        value = float(function(*(v for pt in points for v in pt)))
+        try:
+            ref = divergence_quad(kind, *dists)
+        except (QuadratureError, ValueError, ArithmeticError):
+            continue
+        truth, err = float(ref.value), float(getattr(ref, "error", 0.0) or 0.0)
+        if math.isinf(truth) and value == truth:
+            continue
+        if not abs(value - truth) <= max(1e-8 * abs(truth), 10.0 * err, 1e-10):
+            shown = ", ".join(repr(d) for d in dists)
+            return f"{kind}({shown}): the derived closed form gives {value!r}, quadrature {truth!r} (+- {err:.2g})"
+    return None
+
+
+def forget(cls: type) -> None:
+    """Drop the derived rules involving ``cls`` and every resolved look-up (tests, redefined families).
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> forget(Normal)  # nothing derived for it: only the look-up caches are cleared
+    """
+    for table in _DERIVED.values():
+        for key in [k for k in table if cls in k]:
+            del table[key]
+    _clear()
 
 
 def rules(kind: str) -> list[Rule]:

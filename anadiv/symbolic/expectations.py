@@ -367,6 +367,16 @@ def mellin_complement(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     return value, cond, params
 
 
+def clear_name_caches() -> None:
+    """Forget the generating functions cached by family name (:func:`mgf`, :func:`mellin`, ...).
+
+    For a name that now belongs to another class: a user's own family declared
+    again (:mod:`anadiv.codegen.on_demand`, ``Family``'s redefinition rule).
+    """
+    for cached in (mgf, mellin, mellin_complement, tail_exponent):
+        cached.cache_clear()
+
+
 def _from_generating(gen: tuple[Any, Any, tuple[Any, ...]], order: int | None, at: Any | None) -> tuple[Any, Any]:
     value, cond, _params = gen
     t = sp.Symbol("t", real=True)
@@ -618,6 +628,28 @@ def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Mo
 # Not cached per kind: whether the route applies depends on the actual arguments.
 _route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
 
+def _route_density(cls: type, term: Term) -> Moment:
+    """A family declaring no routes (a user's own): the Mellin transform or the direct integral.
+
+    ``E[log(X)**n]`` against a density like ``x**2 exp(-x**2/2)`` (Maxwell) has
+    no direct antiderivative sympy finds (and looking for one takes seconds),
+    but ``E[X**t]`` is a gamma function whose derivatives at ``t = 0`` are the
+    log-moments. That needs ``X > 0``: on a support starting at or above 0 a
+    log-moment tries the Mellin transform first, then the direct integral; a
+    power tries the direct integral first (a polynomial moment), then the
+    Mellin transform. Elsewhere only the direct integral applies.
+    """
+    support = cls.sym_support(*_generic(cls))
+    positive = getattr(support, "start", None) is not None and (support.start >= 0) == sp.true
+    if not positive or term.kind not in ("logpow", "pow"):
+        return _route_direct(cls, term)
+    order = (_route_mellin, _route_direct) if term.kind == "logpow" else (_route_direct, _route_mellin)
+    try:
+        return order[0](cls, term)
+    except _NoForm:
+        return order[1](cls, term)
+
+
 #: Route name -> derivation, for the families' ``expectation_routes``.
 ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     # the moment generating function from the base integral (real-line families)
@@ -640,11 +672,13 @@ ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     "t_beta": _route_studentt_logquad,
     # log(1 - X) under Uniform(low, high) as log U under Uniform(1 - high, 1 - low)
     "uniform_reflect": _route_uniform_log1m,
+    # a family declaring no routes: the direct integral, else the Mellin transform on a positive support
+    "density": _route_density,
 }
 
 #: The routes of a family that declares none: the terms integrated against its density.
 GENERIC_ROUTES: dict[str, str] = {
-    "pow": "direct", "logpow": "direct", "exp": "direct", "logquad": "direct", "log1m": "direct", "abs": "abs",
+    "pow": "density", "logpow": "density", "exp": "direct", "logquad": "direct", "log1m": "direct", "abs": "abs",
 }
 
 
