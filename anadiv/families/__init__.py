@@ -10,11 +10,13 @@ families only keep their names visible to static tools.
 from __future__ import annotations
 
 from ._base import FAMILIES, Family, Param
+from .bernoulli import Bernoulli
 from .beta import Beta
 from .cauchy import Cauchy
 from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
 from .gumbel import Gumbel
 from .halfnormal import HalfNormal
 from .laplace import Laplace
@@ -22,6 +24,7 @@ from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .poisson import Poisson
 from .studentt import StudentT
 from .uniform import Uniform
 from .weibull import Weibull
@@ -42,6 +45,9 @@ __all__ = [
     "Weibull",
     "StudentT",
     "HalfNormal",
+    "Bernoulli",
+    "Poisson",
+    "Geometric",
     "MultivariateNormal",
     "DiagonalNormal",
     "LowRankMultivariateNormal",

@@ -99,6 +99,8 @@ def growth(term: Term) -> float:
         return float(n) if n.is_number else 1e6
     if term.kind == "abs":
         return 1.0
+    if term.kind == "lgamma":
+        return 1.5  # log gamma(x) ~ x log x: between |x| and x**2
     return 0.0
 
 
@@ -783,6 +785,17 @@ def _holds_everywhere(cond: Any, cls: type, params: tuple[Any, ...]) -> Any:
     return cond
 
 
+def _mass_function(cls: type, k: Any, params: tuple[Any, ...]) -> Any:
+    """The probability mass at ``k`` as a product of powers and factorials: the form sympy's summation recognises.
+
+    ``exp(k*log(1 - p))`` becomes ``(1 - p)**k``, ``exp(-loggamma(k + 1))`` becomes ``1/k!``.
+    """
+    logp = sp.expand(sp.expand_log(cls.sym_logpdf(k, *params), force=True))
+    logp = logp.replace(sp.loggamma, lambda a: sp.log(sp.gamma(a)))
+    pmf = sp.Mul(*[sp.powsimp(sp.exp(t)) for t in sp.Add.make_args(logp)])
+    return pmf.rewrite(sp.Pow).rewrite(sp.factorial)
+
+
 def _route_sum(cls: type, term: Term) -> Moment:
     """Counting measure: ``E_P[g] = sum over the support of pmf(k) g(k)``, summed by sympy.
 
@@ -795,8 +808,12 @@ def _route_sum(cls: type, term: Term) -> Moment:
     support = cls.sym_support(*params)
     lo, hi = support.inf, support.sup
     k = sp.Symbol("k", integer=True, nonnegative=True) if (lo >= 0) == sp.true else sp.Symbol("k", integer=True)
-    # exp(k*log(1 - p)) -> (1 - p)**k: the form sympy's summation recognises
-    pmf = sp.exp(cls.sym_logpdf(k, *params)).rewrite(sp.Pow)
+    if term.kind == "lgamma" and not (lo.is_number and hi.is_number and hi.is_finite):
+        # E[log gamma(k + b)] (E[log k!] under a Poisson, a Binomial(n), ...) has no closed form: a finite
+        # support with numeric ends is summed term by term below, any other is refused here, since
+        # sympy would only hand back the unevaluated Sum (after a long search)
+        raise _NoForm(f"E[{term.as_expr(k)}] over k in {support} is not a known closed form")
+    pmf = _mass_function(cls, k, params)
     total = sp.piecewise_fold(sp.summation(pmf * term.as_expr(k), (k, lo, hi)))
     value, finite = total, sp.true
     if isinstance(total, sp.Piecewise):

@@ -13,6 +13,7 @@ kind       basis term ``g(x)``                  appears in log q of
 ``exp``    ``exp(t*x)``                         Gumbel
 ``abs``    ``|x - c|``                          Laplace
 ``logquad````log((x - m)**2 + c)``, ``c > 0``   Cauchy, StudentT
+``lgamma`` ``log(gamma(s*x + b))``              Poisson, Binomial, NegativeBinomial (``log k!``)
 =========  ===================================  ======================
 
 The expectation of each kind under each family is derived once
@@ -29,7 +30,7 @@ import sympy as sp
 
 from ..errors import NoClosedFormError
 
-KINDS = ("pow", "logpow", "log1m", "exp", "abs", "logquad")
+KINDS = ("pow", "logpow", "log1m", "exp", "abs", "logquad", "lgamma")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Term:
         if self.kind == "logquad":
             m, c = self.args
             return sp.log((x - m) ** 2 + c)
+        if self.kind == "lgamma":
+            s, b = self.args
+            return sp.loggamma(s * x + b)
         raise ValueError(f"kind: unknown basis kind {self.kind!r}")
 
 
@@ -82,6 +86,9 @@ def _classify(factor: Any, x: Any) -> tuple[Any, Term]:
         slope = sp.diff(arg, x)
         if not slope.has(x) and slope != 0:
             return sp.Abs(slope), Term("abs", (sp.simplify(-(arg - slope * x) / slope),))
+    lgamma = _classify_lgamma(factor, x)
+    if lgamma is not None:
+        return sp.Integer(1), lgamma
     if isinstance(factor, sp.log):
         arg = sp.expand(factor.args[0])
         if arg.is_polynomial(x):
@@ -98,6 +105,21 @@ def _classify(factor: Any, x: Any) -> tuple[Any, Term]:
         f"the engine cannot expand the log-density term {factor} into its basis terms; "
         "use anadiv.kl_quad(p, q) (numerical integration) or anadiv.kl_estimate(p, q) (Monte Carlo)"
     )
+
+
+def _classify_lgamma(factor: Any, x: Any) -> Term | None:
+    """``log(gamma(s*x + b))`` (a mass function's ``log k!`` or binomial coefficient) as an ``lgamma`` term."""
+    if isinstance(factor, sp.loggamma):
+        arg = factor.args[0]
+    elif isinstance(factor, sp.log) and isinstance(factor.args[0], sp.gamma):
+        arg = factor.args[0].args[0]
+    else:
+        return None
+    arg = sp.expand(arg)
+    slope = sp.diff(arg, x)
+    if slope.has(x) or slope == 0:
+        return None
+    return Term("lgamma", (slope, sp.expand(arg - slope * x)))
 
 
 def normalize(logdensity: Any) -> Any:
