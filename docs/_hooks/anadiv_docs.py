@@ -154,8 +154,16 @@ def _counts(rows: list[tuple[str, tuple[type, ...], str]], kind: str) -> dict[st
     else:
         candidates = sum(1 for a in fams for b in fams if a.event_ndim == b.event_ndim)
     out = {status: sum(1 for r in mine if r[2] == status) for status in ("finite", "conditional", "infinite")}
+    # a mass function against a density: inf by one registry rule, not a listed row each
+    singular = 0
+    if KINDS[kind].arity == 2 and KINDS[kind].infinite_from_supports:
+        listed = {r[1] for r in mine}
+        singular = sum(1 for a in fams for b in fams
+                       if a.event_ndim == b.event_ndim and a.measure != b.measure and (a, b) not in listed)
+    out["infinite"] += singular
+    out["singular"] = singular
     out["families"] = len(fams)
-    out["none"] = candidates - len(mine)
+    out["none"] = candidates - len(mine) - singular
     return out
 
 
@@ -174,8 +182,12 @@ def counts_markdown(rows: list[tuple[str, tuple[type, ...], str]]) -> list[str]:
         c = _counts(rows, kind)
         out.append(f"| {_heading(kind)} | {c['families']} | {c['finite']} | {c['conditional']} | "
                    f"{c['infinite']} | {c['none']} |")
+    singular = _counts(rows, "kl")["singular"] if any(r[0] == "kl" for r in rows) else 0
     out += ["", "\"No closed form\" counts the ordered pairs of families of the same event dimension (the "
-            "families themselves for the entropy) that the engine cannot derive: estimate those.", ""]
+            "families themselves for the entropy) that the engine cannot derive: estimate those. "
+            f"\"Always infinite\" includes the {singular} ordered pairs of a discrete and a continuous family "
+            "(a mass function against a density: each puts its mass where the other has none), answered by one "
+            "rule of the registry and not listed below.", ""]
     return out
 
 
@@ -238,7 +250,8 @@ def parity_markdown() -> list[str]:
         answered = sum(1 for p, q in pairs if not peer_status(library, p, q).startswith(("not yet", "torch's")))
         out += [f"### {title}: {answered} of {len(pairs)} answered", "", "| P | Q | anadiv | note |", "|---|---|---|---|"]
         for p, q in pairs:
-            note = peers.NOTES.get((p, q), "")
+            note = peers.TORCH_WRONG.get((p, q), "") if library == "torch" else ""
+            note = "; ".join(n for n in (note, peers.NOTES.get((p, q), "")) if n)
             out.append(f"| {p} | {q} | {peer_status(library, p, q)} | {note} |")
         out.append("")
     return out

@@ -159,4 +159,13 @@ CONSTRUCTIONS: dict[str, str] = {
 
 #: What a reader should know about a pair beyond anadiv's status, keyed by the peer's class names.
 NOTES: dict[tuple[str, str], str] = {
+    ("Bernoulli", "Bernoulli"): "p2 = p1 (1 + 1e-9): torch -5.6e-18, true 2.1e-19 (anadiv's value)",
+    ("Normal", "Normal"): "sigma2 = sigma1 (1 + 1e-9), float64: torch 1.0000001492e-18, true 1.0000001638e-18 "
+                          "(anadiv's value); float32: torch 0.26 off, anadiv 5e-9",
+    ("LowRankMultivariateNormal", "LowRankMultivariateNormal"): "nearly equal P and Q: torch loses digits",
+}
+
+#: Pairs where torch's value is wrong at typical parameters (not only near P = Q): the parity
+#: test checks anadiv's value against quadrature there instead of against torch's.
+TORCH_WRONG: dict[tuple[str, str], str] = {
 }
