@@ -36,7 +36,7 @@ from anadiv.errors import NoClosedFormError
 from anadiv.families import _derived
 
 ROOT = Path(__file__).resolve().parent.parent
-mpmath.mp.dps = 50
+DIGITS = 50  # the references' working precision (set locally: other modules' tests share mpmath.mp)
 
 
 def _declare_maxwell(family_name: str = "maxwell") -> type:
@@ -136,13 +136,15 @@ def _mp_halfnormal(x, s):
 
 def _mp_expect(logp, f, scale):
     """E_P[f(X)] on (0, oo) with P's log-density ``logp`` at 50 digits, split around the scale."""
-    s = mpmath.mpf(scale)
-    points = [0, s / 8, s / 2, s, 2 * s, 4 * s, 8 * s, 16 * s, mpmath.inf]
-    return mpmath.quad(lambda x: mpmath.exp(logp(x)) * f(x), points)
+    with mpmath.workdps(DIGITS):
+        s = mpmath.mpf(scale)
+        points = [0, s / 8, s / 2, s, 2 * s, 4 * s, 8 * s, 16 * s, mpmath.inf]
+        return +mpmath.quad(lambda x: mpmath.exp(logp(x)) * f(x), points)
 
 
 def _close(value: float, truth, rtol: float = 1e-12) -> bool:
-    return abs(mpmath.mpf(value) - truth) <= rtol * abs(truth) + mpmath.mpf(10) ** -300
+    with mpmath.workdps(DIGITS):
+        return bool(abs(mpmath.mpf(value) - truth) <= rtol * abs(truth) + mpmath.mpf(10) ** -300)
 
 
 # ---------------------------------------------------------------- hooks
