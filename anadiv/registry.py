@@ -84,6 +84,7 @@ __all__ = [
     "resolve",
     "rules",
     "forget",
+    "mutually_singular",
 ]
 
 _SOURCES = ("generated", "registered", "composite", "builtin", "derived")
@@ -378,7 +379,7 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
         (xmro[p], ymro[q], r) for (p, q), r in _effective(kind).items() if p in xmro and q in ymro
     ]
     if not matches:
-        derived = _derive(kind, X, Y)
+        derived = _singular(kind, X, Y) or _derive(kind, X, Y)
         if derived is None:
             return None
         matches = [(0, 0, derived)]
@@ -400,6 +401,39 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     if rule.raw:
         RAW[key] = rule.function  # type: ignore[assignment]
     return rule
+
+
+def mutually_singular(X: type, Y: type | None) -> bool:
+    """Whether ``X`` has a mass function and ``Y`` a density, or the other way round.
+
+    Each then puts its mass where the other has none (the integers have
+    Lebesgue measure zero; a density's continuum has no atoms), so a kind
+    whose result is infinite when the supports say so (KL, cross-entropy)
+    is ``inf`` for every parameter value.
+    """
+    mx, my = getattr(X, "measure", None), getattr(Y, "measure", None)
+    return mx is not None and my is not None and mx != my
+
+
+def infinite_by_measure(*params: Any) -> Any:
+    """``inf`` in the parameters' broadcast shape and float type, on their array library."""
+    from .numeric.xp import namespace
+
+    xp = namespace(*params)
+    return xp.full(xp.inf, *params)
+
+
+def _singular(kind: str, X: type, Y: type | None) -> Rule | None:
+    """The one rule of every pair of a mass function and a density: ``inf``, not a generated function each.
+
+    The code generator writes no function for such pairs (there would be one per
+    discrete and continuous family, each returning ``inf``); the engine still
+    derives ``oo`` for them, from the measures.
+    """
+    if Y is None or not KINDS[kind].infinite_from_supports or not mutually_singular(X, Y):
+        return None
+    return Rule(kind, X, Y, infinite_by_measure, raw=True, source="builtin", status="infinite",
+                name="infinite_by_measure")
 
 
 def _indexed_names() -> frozenset[str]:

@@ -358,3 +358,32 @@ def test_docstring_examples_run() -> None:
         assert result.failed == 0, module.__name__
         assert result.attempted > 0, module.__name__
     assert _generated_listing() == GENERATED  # the examples undo their registrations
+
+
+def test_a_mass_function_against_a_density_is_one_rule_and_inf() -> None:
+    """Every ordered pair of a discrete and a continuous family: inf for KL and cross-entropy, in the
+    parameters' broadcast shape, by one registry rule (no generated function per pair), as the engine derives."""
+    import sympy as sp
+
+    from anadiv import FAMILIES
+    from anadiv.codegen.generate import jobs
+    from anadiv.symbolic import derive_kl
+
+    univariate = [f for f in FAMILIES.values() if f.event_ndim == 0]
+    pairs = [(a, b) for a in univariate for b in univariate if a.measure != b.measure]
+    assert pairs, "no discrete family to pair"
+    generated = {(j.kind, j.names) for j in jobs()}
+    rng = np.random.default_rng(0)
+    for kind in ("kl", "cross_entropy"):
+        for P, Q in pairs:
+            assert registry.mutually_singular(P, Q)
+            assert (kind, (P.name, Q.name)) not in generated
+            rule = registry.resolve(kind, P, Q)
+            assert (rule.source, rule.status, rule.name) == ("builtin", "infinite", "infinite_by_measure")
+            p = P(*[np.full(3, v) for v in P.random_params(rng)])
+            q = Q(*Q.random_params(rng))
+            out = getattr(anadiv, kind)(p, q)
+            assert np.shape(out) == (3,) and np.all(np.isinf(out)) and np.all(out > 0), (P, Q, out)
+    P, Q = pairs[0]
+    assert derive_kl(P, Q).expr == sp.oo
+    assert not registry.mutually_singular(FAMILIES["normal"], FAMILIES["gamma"])

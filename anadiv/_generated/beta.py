@@ -5,28 +5,22 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_beta``: ``anadiv.symbolic.derive_entropy(Beta)``
-- ``kl_beta_bernoulli``: ``anadiv.symbolic.derive_kl(Beta, Bernoulli)``
 - ``kl_beta_beta``: ``anadiv.symbolic.derive_kl(Beta, Beta)``
 - ``kl_beta_exponential``: ``anadiv.symbolic.derive_kl(Beta, Exponential)``
 - ``kl_beta_gamma``: ``anadiv.symbolic.derive_kl(Beta, Gamma)``
-- ``kl_beta_geometric``: ``anadiv.symbolic.derive_kl(Beta, Geometric)``
 - ``kl_beta_halfnormal``: ``anadiv.symbolic.derive_kl(Beta, HalfNormal)``
 - ``kl_beta_laplace``: ``anadiv.symbolic.derive_kl(Beta, Laplace)``
 - ``kl_beta_lognormal``: ``anadiv.symbolic.derive_kl(Beta, LogNormal)``
 - ``kl_beta_normal``: ``anadiv.symbolic.derive_kl(Beta, Normal)``
-- ``kl_beta_poisson``: ``anadiv.symbolic.derive_kl(Beta, Poisson)``
 - ``kl_beta_uniform``: ``anadiv.symbolic.derive_kl(Beta, Uniform)``
 - ``kl_beta_weibull``: ``anadiv.symbolic.derive_kl(Beta, Weibull)``
-- ``cross_entropy_beta_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Beta, Bernoulli)``
 - ``cross_entropy_beta_beta``: ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``
 - ``cross_entropy_beta_exponential``: ``anadiv.symbolic.derive_cross_entropy(Beta, Exponential)``
 - ``cross_entropy_beta_gamma``: ``anadiv.symbolic.derive_cross_entropy(Beta, Gamma)``
-- ``cross_entropy_beta_geometric``: ``anadiv.symbolic.derive_cross_entropy(Beta, Geometric)``
 - ``cross_entropy_beta_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, HalfNormal)``
 - ``cross_entropy_beta_laplace``: ``anadiv.symbolic.derive_cross_entropy(Beta, Laplace)``
 - ``cross_entropy_beta_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, LogNormal)``
 - ``cross_entropy_beta_normal``: ``anadiv.symbolic.derive_cross_entropy(Beta, Normal)``
-- ``cross_entropy_beta_poisson``: ``anadiv.symbolic.derive_cross_entropy(Beta, Poisson)``
 - ``cross_entropy_beta_uniform``: ``anadiv.symbolic.derive_cross_entropy(Beta, Uniform)``
 - ``cross_entropy_beta_weibull``: ``anadiv.symbolic.derive_cross_entropy(Beta, Weibull)``
 """
@@ -36,28 +30,22 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_beta",
-    "kl_beta_bernoulli",
     "kl_beta_beta",
     "kl_beta_exponential",
     "kl_beta_gamma",
-    "kl_beta_geometric",
     "kl_beta_halfnormal",
     "kl_beta_laplace",
     "kl_beta_lognormal",
     "kl_beta_normal",
-    "kl_beta_poisson",
     "kl_beta_uniform",
     "kl_beta_weibull",
-    "cross_entropy_beta_bernoulli",
     "cross_entropy_beta_beta",
     "cross_entropy_beta_exponential",
     "cross_entropy_beta_gamma",
-    "cross_entropy_beta_geometric",
     "cross_entropy_beta_halfnormal",
     "cross_entropy_beta_laplace",
     "cross_entropy_beta_lognormal",
     "cross_entropy_beta_normal",
-    "cross_entropy_beta_poisson",
     "cross_entropy_beta_uniform",
     "cross_entropy_beta_weibull",
 ]
@@ -105,46 +93,6 @@ def entropy_beta(a, b):
 def _entropy_beta_exact(mpmath, a, b):
     """The derived expression of :func:`entropy_beta` for mpmath (see anadiv.numeric.refine)."""
     return -a*mpmath.polygamma(0, a) + a*mpmath.polygamma(0, a + b) - b*mpmath.polygamma(0, b) + b*mpmath.polygamma(0, a + b) + mpmath.loggamma(a) + mpmath.loggamma(b) - mpmath.loggamma(a + b) + mpmath.polygamma(0, a) + mpmath.polygamma(0, b) - 2*mpmath.polygamma(0, a + b)
-
-
-@elementwise
-def kl_beta_bernoulli(a_1, b_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Beta, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    a_1, b_1 : array_like
-        Parameters of Beta, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_beta_bernoulli(1.1, 1.5, 0.82))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(a_1, b_1, p_2)
-    return xp.full(xp.inf, a_1, b_1, p_2)
-
-
-def _kl_beta_bernoulli_exact(mpmath, a_1, b_1, p_2):
-    """The derived expression of :func:`kl_beta_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -292,46 +240,6 @@ def kl_beta_gamma(a_1, b_1, shape_2, rate_2):
 def _kl_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
     """The derived expression of :func:`kl_beta_gamma` for mpmath (see anadiv.numeric.refine)."""
     return a_1*rate_2/(a_1 + b_1) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(shape_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1)
-
-
-@elementwise
-def kl_beta_geometric(a_1, b_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Beta, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    a_1, b_1 : array_like
-        Parameters of Beta, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_beta_geometric(0.61, 0.55, 0.37))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(a_1, b_1, p_2)
-    return xp.full(xp.inf, a_1, b_1, p_2)
-
-
-def _kl_beta_geometric_exact(mpmath, a_1, b_1, p_2):
-    """The derived expression of :func:`kl_beta_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -617,46 +525,6 @@ def _kl_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_beta_poisson(a_1, b_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Beta, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    a_1, b_1 : array_like
-        Parameters of Beta, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_beta_poisson(0.91, 1.2, 0.99))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(a_1, b_1, rate_2)
-    return xp.full(xp.inf, a_1, b_1, rate_2)
-
-
-def _kl_beta_poisson_exact(mpmath, a_1, b_1, rate_2):
-    """The derived expression of :func:`kl_beta_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_beta_uniform(a_1, b_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Uniform(low_2, high_2).
 
@@ -759,46 +627,6 @@ def kl_beta_weibull(a_1, b_1, shape_2, scale_2):
 def _kl_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
     """The derived expression of :func:`kl_beta_weibull` for mpmath (see anadiv.numeric.refine)."""
     return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1) + mpmath.power(scale_2, -shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)
-
-
-@elementwise
-def cross_entropy_beta_bernoulli(a_1, b_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    a_1, b_1 : array_like
-        Parameters of Beta, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_beta_bernoulli(1.7, 4.1, 0.19))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(a_1, b_1, p_2)
-    return xp.full(xp.inf, a_1, b_1, p_2)
-
-
-def _cross_entropy_beta_bernoulli_exact(mpmath, a_1, b_1, p_2):
-    """The derived expression of :func:`cross_entropy_beta_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -941,46 +769,6 @@ def cross_entropy_beta_gamma(a_1, b_1, shape_2, rate_2):
 def _cross_entropy_beta_gamma_exact(mpmath, a_1, b_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_beta_gamma` for mpmath (see anadiv.numeric.refine)."""
     return a_1*rate_2/(a_1 + b_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) + mpmath.loggamma(shape_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1)
-
-
-@elementwise
-def cross_entropy_beta_geometric(a_1, b_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    a_1, b_1 : array_like
-        Parameters of Beta, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_beta_geometric(0.53, 4.7, 0.087))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(a_1, b_1, p_2)
-    return xp.full(xp.inf, a_1, b_1, p_2)
-
-
-def _cross_entropy_beta_geometric_exact(mpmath, a_1, b_1, p_2):
-    """The derived expression of :func:`cross_entropy_beta_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1233,46 +1021,6 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
 def _cross_entropy_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_beta_normal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) - a_1*mu_2/(a_1*sigma_2**2 + b_1*sigma_2**2) + a_1/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def cross_entropy_beta_poisson(a_1, b_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    a_1, b_1 : array_like
-        Parameters of Beta, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_beta_poisson(1.3, 3.7, 19.0))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(a_1, b_1, rate_2)
-    return xp.full(xp.inf, a_1, b_1, rate_2)
-
-
-def _cross_entropy_beta_poisson_exact(mpmath, a_1, b_1, rate_2):
-    """The derived expression of :func:`cross_entropy_beta_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

@@ -5,33 +5,27 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_cauchy``: ``anadiv.symbolic.derive_entropy(Cauchy)``
-- ``kl_cauchy_bernoulli``: ``anadiv.symbolic.derive_kl(Cauchy, Bernoulli)``
 - ``kl_cauchy_beta``: ``anadiv.symbolic.derive_kl(Cauchy, Beta)``
 - ``kl_cauchy_cauchy``: ``anadiv.symbolic.derive_kl(Cauchy, Cauchy)``
 - ``kl_cauchy_exponential``: ``anadiv.symbolic.derive_kl(Cauchy, Exponential)``
 - ``kl_cauchy_gamma``: ``anadiv.symbolic.derive_kl(Cauchy, Gamma)``
-- ``kl_cauchy_geometric``: ``anadiv.symbolic.derive_kl(Cauchy, Geometric)``
 - ``kl_cauchy_gumbel``: ``anadiv.symbolic.derive_kl(Cauchy, Gumbel)``
 - ``kl_cauchy_halfnormal``: ``anadiv.symbolic.derive_kl(Cauchy, HalfNormal)``
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
-- ``kl_cauchy_poisson``: ``anadiv.symbolic.derive_kl(Cauchy, Poisson)``
 - ``kl_cauchy_studentt``: ``anadiv.symbolic.derive_kl(Cauchy, StudentT)``
 - ``kl_cauchy_uniform``: ``anadiv.symbolic.derive_kl(Cauchy, Uniform)``
 - ``kl_cauchy_weibull``: ``anadiv.symbolic.derive_kl(Cauchy, Weibull)``
-- ``cross_entropy_cauchy_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Bernoulli)``
 - ``cross_entropy_cauchy_beta``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Beta)``
 - ``cross_entropy_cauchy_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Cauchy)``
 - ``cross_entropy_cauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Exponential)``
 - ``cross_entropy_cauchy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gamma)``
-- ``cross_entropy_cauchy_geometric``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Geometric)``
 - ``cross_entropy_cauchy_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gumbel)``
 - ``cross_entropy_cauchy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfNormal)``
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
-- ``cross_entropy_cauchy_poisson``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Poisson)``
 - ``cross_entropy_cauchy_studentt``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, StudentT)``
 - ``cross_entropy_cauchy_uniform``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Uniform)``
 - ``cross_entropy_cauchy_weibull``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Weibull)``
@@ -42,33 +36,27 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_cauchy",
-    "kl_cauchy_bernoulli",
     "kl_cauchy_beta",
     "kl_cauchy_cauchy",
     "kl_cauchy_exponential",
     "kl_cauchy_gamma",
-    "kl_cauchy_geometric",
     "kl_cauchy_gumbel",
     "kl_cauchy_halfnormal",
     "kl_cauchy_laplace",
     "kl_cauchy_lognormal",
     "kl_cauchy_normal",
-    "kl_cauchy_poisson",
     "kl_cauchy_studentt",
     "kl_cauchy_uniform",
     "kl_cauchy_weibull",
-    "cross_entropy_cauchy_bernoulli",
     "cross_entropy_cauchy_beta",
     "cross_entropy_cauchy_cauchy",
     "cross_entropy_cauchy_exponential",
     "cross_entropy_cauchy_gamma",
-    "cross_entropy_cauchy_geometric",
     "cross_entropy_cauchy_gumbel",
     "cross_entropy_cauchy_halfnormal",
     "cross_entropy_cauchy_laplace",
     "cross_entropy_cauchy_lognormal",
     "cross_entropy_cauchy_normal",
-    "cross_entropy_cauchy_poisson",
     "cross_entropy_cauchy_studentt",
     "cross_entropy_cauchy_uniform",
     "cross_entropy_cauchy_weibull",
@@ -113,46 +101,6 @@ def entropy_cauchy(loc, scale):
 def _entropy_cauchy_exact(mpmath, loc, scale):
     """The derived expression of :func:`entropy_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(4*mpmath.pi*scale)
-
-
-@elementwise
-def kl_cauchy_bernoulli(loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Cauchy, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_cauchy_bernoulli(-2.4, 0.44, 0.093))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _kl_cauchy_bernoulli_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_cauchy_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -313,46 +261,6 @@ def kl_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
 
 def _kl_cauchy_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`kl_cauchy_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def kl_cauchy_geometric(loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Cauchy, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_cauchy_geometric(2.8, 0.66, 0.78))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _kl_cauchy_geometric_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_cauchy_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -557,46 +465,6 @@ def _kl_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_cauchy_poisson(loc_1, scale_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Cauchy, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_cauchy_poisson(-0.13, 0.68, 8.5))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, loc_1, scale_1, rate_2)
-
-
-def _kl_cauchy_poisson_exact(mpmath, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`kl_cauchy_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_cauchy_studentt(loc_1, scale_1, df_2, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = StudentT(df_2, loc_2, scale_2).
 
@@ -725,46 +593,6 @@ def kl_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
 
 def _kl_cauchy_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
     """The derived expression of :func:`kl_cauchy_weibull` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_cauchy_bernoulli(loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Cauchy, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_cauchy_bernoulli(1.9, 0.96, 0.76))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_cauchy_bernoulli_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_cauchy_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -928,46 +756,6 @@ def cross_entropy_cauchy_gamma(loc_1, scale_1, shape_2, rate_2):
 
 def _cross_entropy_cauchy_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_cauchy_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_cauchy_geometric(loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Cauchy, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_cauchy_geometric(-0.97, 0.31, 0.76))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_cauchy_geometric_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_cauchy_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1168,46 +956,6 @@ def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
 
 def _cross_entropy_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_cauchy_normal` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_cauchy_poisson(loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Cauchy, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_cauchy_poisson(-0.18, 0.43, 0.57))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, loc_1, scale_1, rate_2)
-
-
-def _cross_entropy_cauchy_poisson_exact(mpmath, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`cross_entropy_cauchy_poisson` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -5,30 +5,24 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_exponential``: ``anadiv.symbolic.derive_entropy(Exponential)``
-- ``kl_exponential_bernoulli``: ``anadiv.symbolic.derive_kl(Exponential, Bernoulli)``
 - ``kl_exponential_beta``: ``anadiv.symbolic.derive_kl(Exponential, Beta)``
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
-- ``kl_exponential_geometric``: ``anadiv.symbolic.derive_kl(Exponential, Geometric)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
 - ``kl_exponential_halfnormal``: ``anadiv.symbolic.derive_kl(Exponential, HalfNormal)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
-- ``kl_exponential_poisson``: ``anadiv.symbolic.derive_kl(Exponential, Poisson)``
 - ``kl_exponential_uniform``: ``anadiv.symbolic.derive_kl(Exponential, Uniform)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
-- ``cross_entropy_exponential_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Bernoulli)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
-- ``cross_entropy_exponential_geometric``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Geometric)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
 - ``cross_entropy_exponential_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, HalfNormal)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
-- ``cross_entropy_exponential_poisson``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Poisson)``
 - ``cross_entropy_exponential_uniform``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
 """
@@ -38,30 +32,24 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_exponential",
-    "kl_exponential_bernoulli",
     "kl_exponential_beta",
     "kl_exponential_exponential",
     "kl_exponential_gamma",
-    "kl_exponential_geometric",
     "kl_exponential_gumbel",
     "kl_exponential_halfnormal",
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
     "kl_exponential_normal",
-    "kl_exponential_poisson",
     "kl_exponential_uniform",
     "kl_exponential_weibull",
-    "cross_entropy_exponential_bernoulli",
     "cross_entropy_exponential_beta",
     "cross_entropy_exponential_exponential",
     "cross_entropy_exponential_gamma",
-    "cross_entropy_exponential_geometric",
     "cross_entropy_exponential_gumbel",
     "cross_entropy_exponential_halfnormal",
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
-    "cross_entropy_exponential_poisson",
     "cross_entropy_exponential_uniform",
     "cross_entropy_exponential_weibull",
 ]
@@ -105,46 +93,6 @@ def entropy_exponential(rate):
 def _entropy_exponential_exact(mpmath, rate):
     """The derived expression of :func:`entropy_exponential` for mpmath (see anadiv.numeric.refine)."""
     return 1 - mpmath.log(rate)
-
-
-@elementwise
-def kl_exponential_bernoulli(rate_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Exponential, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    rate_1 : array_like
-        Parameters of Exponential, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_exponential_bernoulli(0.32, 0.55))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(rate_1, p_2)
-    return xp.full(xp.inf, rate_1, p_2)
-
-
-def _kl_exponential_bernoulli_exact(mpmath, rate_1, p_2):
-    """The derived expression of :func:`kl_exponential_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -274,46 +222,6 @@ def kl_exponential_gamma(rate_1, shape_2, rate_2):
 def _kl_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
     """The derived expression of :func:`kl_exponential_gamma` for mpmath (see anadiv.numeric.refine)."""
     return shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) + mpmath.euler*shape_2 + mpmath.loggamma(shape_2) - 1 - mpmath.euler + rate_2/rate_1
-
-
-@elementwise
-def kl_exponential_geometric(rate_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Exponential, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    rate_1 : array_like
-        Parameters of Exponential, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_exponential_geometric(0.55, 0.54))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(rate_1, p_2)
-    return xp.full(xp.inf, rate_1, p_2)
-
-
-def _kl_exponential_geometric_exact(mpmath, rate_1, p_2):
-    """The derived expression of :func:`kl_exponential_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -578,46 +486,6 @@ def _kl_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_exponential_poisson(rate_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Exponential, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    rate_1 : array_like
-        Parameters of Exponential, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_exponential_poisson(0.59, 0.69))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(rate_1, rate_2)
-    return xp.full(xp.inf, rate_1, rate_2)
-
-
-def _kl_exponential_poisson_exact(mpmath, rate_1, rate_2):
-    """The derived expression of :func:`kl_exponential_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_exponential_uniform(rate_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Uniform(low_2, high_2).
 
@@ -704,46 +572,6 @@ def kl_exponential_weibull(rate_1, shape_2, scale_2):
 def _kl_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):
     """The derived expression of :func:`kl_exponential_weibull` for mpmath (see anadiv.numeric.refine)."""
     return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(shape_2) - 1 - mpmath.euler + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_2 + 1)
-
-
-@elementwise
-def cross_entropy_exponential_bernoulli(rate_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    rate_1 : array_like
-        Parameters of Exponential, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_exponential_bernoulli(0.75, 0.51))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(rate_1, p_2)
-    return xp.full(xp.inf, rate_1, p_2)
-
-
-def _cross_entropy_exponential_bernoulli_exact(mpmath, rate_1, p_2):
-    """The derived expression of :func:`cross_entropy_exponential_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -876,46 +704,6 @@ def cross_entropy_exponential_gamma(rate_1, shape_2, rate_2):
 def _cross_entropy_exponential_gamma_exact(mpmath, rate_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_exponential_gamma` for mpmath (see anadiv.numeric.refine)."""
     return shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) + mpmath.euler*shape_2 - mpmath.log(rate_1) + mpmath.loggamma(shape_2) - mpmath.euler + rate_2/rate_1
-
-
-@elementwise
-def cross_entropy_exponential_geometric(rate_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    rate_1 : array_like
-        Parameters of Exponential, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_exponential_geometric(0.37, 0.44))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(rate_1, p_2)
-    return xp.full(xp.inf, rate_1, p_2)
-
-
-def _cross_entropy_exponential_geometric_exact(mpmath, rate_1, p_2):
-    """The derived expression of :func:`cross_entropy_exponential_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1165,46 +953,6 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
 def _cross_entropy_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_exponential_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*sigma_2**2)
-
-
-@elementwise
-def cross_entropy_exponential_poisson(rate_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    rate_1 : array_like
-        Parameters of Exponential, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_exponential_poisson(0.76, 0.61))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(rate_1, rate_2)
-    return xp.full(xp.inf, rate_1, rate_2)
-
-
-def _cross_entropy_exponential_poisson_exact(mpmath, rate_1, rate_2):
-    """The derived expression of :func:`cross_entropy_exponential_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

@@ -5,30 +5,24 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_gamma``: ``anadiv.symbolic.derive_entropy(Gamma)``
-- ``kl_gamma_bernoulli``: ``anadiv.symbolic.derive_kl(Gamma, Bernoulli)``
 - ``kl_gamma_beta``: ``anadiv.symbolic.derive_kl(Gamma, Beta)``
 - ``kl_gamma_exponential``: ``anadiv.symbolic.derive_kl(Gamma, Exponential)``
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
-- ``kl_gamma_geometric``: ``anadiv.symbolic.derive_kl(Gamma, Geometric)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
 - ``kl_gamma_halfnormal``: ``anadiv.symbolic.derive_kl(Gamma, HalfNormal)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
-- ``kl_gamma_poisson``: ``anadiv.symbolic.derive_kl(Gamma, Poisson)``
 - ``kl_gamma_uniform``: ``anadiv.symbolic.derive_kl(Gamma, Uniform)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
-- ``cross_entropy_gamma_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Bernoulli)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
-- ``cross_entropy_gamma_geometric``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Geometric)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
 - ``cross_entropy_gamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, HalfNormal)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
-- ``cross_entropy_gamma_poisson``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Poisson)``
 - ``cross_entropy_gamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
 """
@@ -38,30 +32,24 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_gamma",
-    "kl_gamma_bernoulli",
     "kl_gamma_beta",
     "kl_gamma_exponential",
     "kl_gamma_gamma",
-    "kl_gamma_geometric",
     "kl_gamma_gumbel",
     "kl_gamma_halfnormal",
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
     "kl_gamma_normal",
-    "kl_gamma_poisson",
     "kl_gamma_uniform",
     "kl_gamma_weibull",
-    "cross_entropy_gamma_bernoulli",
     "cross_entropy_gamma_beta",
     "cross_entropy_gamma_exponential",
     "cross_entropy_gamma_gamma",
-    "cross_entropy_gamma_geometric",
     "cross_entropy_gamma_gumbel",
     "cross_entropy_gamma_halfnormal",
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
-    "cross_entropy_gamma_poisson",
     "cross_entropy_gamma_uniform",
     "cross_entropy_gamma_weibull",
 ]
@@ -107,46 +95,6 @@ def entropy_gamma(shape, rate):
 def _entropy_gamma_exact(mpmath, shape, rate):
     """The derived expression of :func:`entropy_gamma` for mpmath (see anadiv.numeric.refine)."""
     return -shape*mpmath.polygamma(0, shape) + shape - mpmath.log(rate) + mpmath.loggamma(shape) + mpmath.polygamma(0, shape)
-
-
-@elementwise
-def kl_gamma_bernoulli(shape_1, rate_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Gamma, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, rate_1 : array_like
-        Parameters of Gamma, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_gamma_bernoulli(1.6, 0.59, 0.36))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, rate_1, p_2)
-    return xp.full(xp.inf, shape_1, rate_1, p_2)
-
-
-def _kl_gamma_bernoulli_exact(mpmath, shape_1, rate_1, p_2):
-    """The derived expression of :func:`kl_gamma_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -276,46 +224,6 @@ def kl_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
 def _kl_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2):
     """The derived expression of :func:`kl_gamma_gamma` for mpmath (see anadiv.numeric.refine)."""
     return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.loggamma(shape_1) + mpmath.loggamma(shape_2) + rate_2*shape_1/rate_1
-
-
-@elementwise
-def kl_gamma_geometric(shape_1, rate_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Gamma, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, rate_1 : array_like
-        Parameters of Gamma, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_gamma_geometric(1.0, 2.5, 0.58))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, rate_1, p_2)
-    return xp.full(xp.inf, shape_1, rate_1, p_2)
-
-
-def _kl_gamma_geometric_exact(mpmath, shape_1, rate_1, p_2):
-    """The derived expression of :func:`kl_gamma_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -591,46 +499,6 @@ def _kl_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_gamma_poisson(shape_1, rate_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Gamma, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, rate_1 : array_like
-        Parameters of Gamma, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_gamma_poisson(1.7, 1.4, 0.32))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, rate_1, rate_2)
-    return xp.full(xp.inf, shape_1, rate_1, rate_2)
-
-
-def _kl_gamma_poisson_exact(mpmath, shape_1, rate_1, rate_2):
-    """The derived expression of :func:`kl_gamma_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_gamma_uniform(shape_1, rate_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Uniform(low_2, high_2).
 
@@ -719,46 +587,6 @@ def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
 def _kl_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):
     """The derived expression of :func:`kl_gamma_weibull` for mpmath (see anadiv.numeric.refine)."""
     return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(shape_2) - mpmath.loggamma(shape_1) + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)
-
-
-@elementwise
-def cross_entropy_gamma_bernoulli(shape_1, rate_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, rate_1 : array_like
-        Parameters of Gamma, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_gamma_bernoulli(1.8, 2.8, 0.35))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, rate_1, p_2)
-    return xp.full(xp.inf, shape_1, rate_1, p_2)
-
-
-def _cross_entropy_gamma_bernoulli_exact(mpmath, shape_1, rate_1, p_2):
-    """The derived expression of :func:`cross_entropy_gamma_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -889,46 +717,6 @@ def cross_entropy_gamma_gamma(shape_1, rate_1, shape_2, rate_2):
 def _cross_entropy_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_gamma_gamma` for mpmath (see anadiv.numeric.refine)."""
     return shape_2*mpmath.log(rate_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(rate_1) + mpmath.loggamma(shape_2) + mpmath.polygamma(0, shape_1) + rate_2*shape_1/rate_1
-
-
-@elementwise
-def cross_entropy_gamma_geometric(shape_1, rate_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, rate_1 : array_like
-        Parameters of Gamma, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_gamma_geometric(6.0, 0.91, 0.39))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, rate_1, p_2)
-    return xp.full(xp.inf, shape_1, rate_1, p_2)
-
-
-def _cross_entropy_gamma_geometric_exact(mpmath, shape_1, rate_1, p_2):
-    """The derived expression of :func:`cross_entropy_gamma_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1187,46 +975,6 @@ def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
 def _cross_entropy_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_gamma_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*shape_1/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*sigma_2**2)
-
-
-@elementwise
-def cross_entropy_gamma_poisson(shape_1, rate_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, rate_1 : array_like
-        Parameters of Gamma, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_gamma_poisson(0.68, 1.6, 15.0))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, rate_1, rate_2)
-    return xp.full(xp.inf, shape_1, rate_1, rate_2)
-
-
-def _cross_entropy_gamma_poisson_exact(mpmath, shape_1, rate_1, rate_2):
-    """The derived expression of :func:`cross_entropy_gamma_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

@@ -5,30 +5,24 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_gumbel``: ``anadiv.symbolic.derive_entropy(Gumbel)``
-- ``kl_gumbel_bernoulli``: ``anadiv.symbolic.derive_kl(Gumbel, Bernoulli)``
 - ``kl_gumbel_beta``: ``anadiv.symbolic.derive_kl(Gumbel, Beta)``
 - ``kl_gumbel_exponential``: ``anadiv.symbolic.derive_kl(Gumbel, Exponential)``
 - ``kl_gumbel_gamma``: ``anadiv.symbolic.derive_kl(Gumbel, Gamma)``
-- ``kl_gumbel_geometric``: ``anadiv.symbolic.derive_kl(Gumbel, Geometric)``
 - ``kl_gumbel_gumbel``: ``anadiv.symbolic.derive_kl(Gumbel, Gumbel)``
 - ``kl_gumbel_halfnormal``: ``anadiv.symbolic.derive_kl(Gumbel, HalfNormal)``
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
-- ``kl_gumbel_poisson``: ``anadiv.symbolic.derive_kl(Gumbel, Poisson)``
 - ``kl_gumbel_uniform``: ``anadiv.symbolic.derive_kl(Gumbel, Uniform)``
 - ``kl_gumbel_weibull``: ``anadiv.symbolic.derive_kl(Gumbel, Weibull)``
-- ``cross_entropy_gumbel_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Bernoulli)``
 - ``cross_entropy_gumbel_beta``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Beta)``
 - ``cross_entropy_gumbel_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Exponential)``
 - ``cross_entropy_gumbel_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gamma)``
-- ``cross_entropy_gumbel_geometric``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Geometric)``
 - ``cross_entropy_gumbel_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gumbel)``
 - ``cross_entropy_gumbel_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfNormal)``
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
-- ``cross_entropy_gumbel_poisson``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Poisson)``
 - ``cross_entropy_gumbel_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Uniform)``
 - ``cross_entropy_gumbel_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Weibull)``
 """
@@ -38,30 +32,24 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_gumbel",
-    "kl_gumbel_bernoulli",
     "kl_gumbel_beta",
     "kl_gumbel_exponential",
     "kl_gumbel_gamma",
-    "kl_gumbel_geometric",
     "kl_gumbel_gumbel",
     "kl_gumbel_halfnormal",
     "kl_gumbel_laplace",
     "kl_gumbel_lognormal",
     "kl_gumbel_normal",
-    "kl_gumbel_poisson",
     "kl_gumbel_uniform",
     "kl_gumbel_weibull",
-    "cross_entropy_gumbel_bernoulli",
     "cross_entropy_gumbel_beta",
     "cross_entropy_gumbel_exponential",
     "cross_entropy_gumbel_gamma",
-    "cross_entropy_gumbel_geometric",
     "cross_entropy_gumbel_gumbel",
     "cross_entropy_gumbel_halfnormal",
     "cross_entropy_gumbel_laplace",
     "cross_entropy_gumbel_lognormal",
     "cross_entropy_gumbel_normal",
-    "cross_entropy_gumbel_poisson",
     "cross_entropy_gumbel_uniform",
     "cross_entropy_gumbel_weibull",
 ]
@@ -105,46 +93,6 @@ def entropy_gumbel(loc, scale):
 def _entropy_gumbel_exact(mpmath, loc, scale):
     """The derived expression of :func:`entropy_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale) + mpmath.euler + 1
-
-
-@elementwise
-def kl_gumbel_bernoulli(loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_gumbel_bernoulli(2.9, 1.7, 0.41))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _kl_gumbel_bernoulli_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_gumbel_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -264,46 +212,6 @@ def kl_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
 
 def _kl_gumbel_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`kl_gumbel_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def kl_gumbel_geometric(loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_gumbel_geometric(2.9, 2.7, 0.36))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _kl_gumbel_geometric_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_gumbel_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -538,46 +446,6 @@ def _kl_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_gumbel_poisson(loc_1, scale_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_gumbel_poisson(1.3, 1.4, 1.9))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, loc_1, scale_1, rate_2)
-
-
-def _kl_gumbel_poisson_exact(mpmath, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`kl_gumbel_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_gumbel_uniform(loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -654,46 +522,6 @@ def kl_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
 
 def _kl_gumbel_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
     """The derived expression of :func:`kl_gumbel_weibull` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_gumbel_bernoulli(loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_gumbel_bernoulli(-0.82, 1.0, 0.12))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_gumbel_bernoulli_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_gumbel_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -814,46 +642,6 @@ def cross_entropy_gumbel_gamma(loc_1, scale_1, shape_2, rate_2):
 
 def _cross_entropy_gumbel_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_gumbel_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_gumbel_geometric(loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_gumbel_geometric(0.31, 1.2, 0.73))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_gumbel_geometric_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_gumbel_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1082,46 +870,6 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_gumbel_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(12))*(12*mpmath.euler*loc_1*scale_1 - 12*mpmath.euler*mu_2*scale_1 + 6*mpmath.euler**2*scale_1**2 + mpmath.pi**2*scale_1**2 + 6*(loc_1 - mu_2)**2)/sigma_2**2
-
-
-@elementwise
-def cross_entropy_gumbel_poisson(loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_gumbel_poisson(-2.7, 2.2, 0.46))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, loc_1, scale_1, rate_2)
-
-
-def _cross_entropy_gumbel_poisson_exact(mpmath, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`cross_entropy_gumbel_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

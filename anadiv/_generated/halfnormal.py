@@ -5,30 +5,24 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_halfnormal``: ``anadiv.symbolic.derive_entropy(HalfNormal)``
-- ``kl_halfnormal_bernoulli``: ``anadiv.symbolic.derive_kl(HalfNormal, Bernoulli)``
 - ``kl_halfnormal_beta``: ``anadiv.symbolic.derive_kl(HalfNormal, Beta)``
 - ``kl_halfnormal_exponential``: ``anadiv.symbolic.derive_kl(HalfNormal, Exponential)``
 - ``kl_halfnormal_gamma``: ``anadiv.symbolic.derive_kl(HalfNormal, Gamma)``
-- ``kl_halfnormal_geometric``: ``anadiv.symbolic.derive_kl(HalfNormal, Geometric)``
 - ``kl_halfnormal_gumbel``: ``anadiv.symbolic.derive_kl(HalfNormal, Gumbel)``
 - ``kl_halfnormal_halfnormal``: ``anadiv.symbolic.derive_kl(HalfNormal, HalfNormal)``
 - ``kl_halfnormal_laplace``: ``anadiv.symbolic.derive_kl(HalfNormal, Laplace)``
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
-- ``kl_halfnormal_poisson``: ``anadiv.symbolic.derive_kl(HalfNormal, Poisson)``
 - ``kl_halfnormal_uniform``: ``anadiv.symbolic.derive_kl(HalfNormal, Uniform)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
-- ``cross_entropy_halfnormal_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Bernoulli)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
 - ``cross_entropy_halfnormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Exponential)``
 - ``cross_entropy_halfnormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gamma)``
-- ``cross_entropy_halfnormal_geometric``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Geometric)``
 - ``cross_entropy_halfnormal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gumbel)``
 - ``cross_entropy_halfnormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, HalfNormal)``
 - ``cross_entropy_halfnormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Laplace)``
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
-- ``cross_entropy_halfnormal_poisson``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Poisson)``
 - ``cross_entropy_halfnormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Uniform)``
 - ``cross_entropy_halfnormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Weibull)``
 """
@@ -38,30 +32,24 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_halfnormal",
-    "kl_halfnormal_bernoulli",
     "kl_halfnormal_beta",
     "kl_halfnormal_exponential",
     "kl_halfnormal_gamma",
-    "kl_halfnormal_geometric",
     "kl_halfnormal_gumbel",
     "kl_halfnormal_halfnormal",
     "kl_halfnormal_laplace",
     "kl_halfnormal_lognormal",
     "kl_halfnormal_normal",
-    "kl_halfnormal_poisson",
     "kl_halfnormal_uniform",
     "kl_halfnormal_weibull",
-    "cross_entropy_halfnormal_bernoulli",
     "cross_entropy_halfnormal_beta",
     "cross_entropy_halfnormal_exponential",
     "cross_entropy_halfnormal_gamma",
-    "cross_entropy_halfnormal_geometric",
     "cross_entropy_halfnormal_gumbel",
     "cross_entropy_halfnormal_halfnormal",
     "cross_entropy_halfnormal_laplace",
     "cross_entropy_halfnormal_lognormal",
     "cross_entropy_halfnormal_normal",
-    "cross_entropy_halfnormal_poisson",
     "cross_entropy_halfnormal_uniform",
     "cross_entropy_halfnormal_weibull",
 ]
@@ -105,46 +93,6 @@ def entropy_halfnormal(scale):
 def _entropy_halfnormal_exact(mpmath, scale):
     """The derived expression of :func:`entropy_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + mpmath.mpf(1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def kl_halfnormal_bernoulli(scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    scale_1 : array_like
-        Parameters of HalfNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_halfnormal_bernoulli(0.81, 0.51))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(scale_1, p_2)
-    return xp.full(xp.inf, scale_1, p_2)
-
-
-def _kl_halfnormal_bernoulli_exact(mpmath, scale_1, p_2):
-    """The derived expression of :func:`kl_halfnormal_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -275,46 +223,6 @@ def kl_halfnormal_gamma(scale_1, shape_2, rate_2):
 def _kl_halfnormal_gamma_exact(mpmath, scale_1, shape_2, rate_2):
     """The derived expression of :func:`kl_halfnormal_gamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.sqrt(2)*rate_2*scale_1/mpmath.sqrt(mpmath.pi) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*shape_2 + (mpmath.mpf(1)/mpmath.mpf(2))*shape_2*mpmath.log(2) + mpmath.loggamma(shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
-
-
-@elementwise
-def kl_halfnormal_geometric(scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    scale_1 : array_like
-        Parameters of HalfNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_halfnormal_geometric(2.8, 0.5))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(scale_1, p_2)
-    return xp.full(xp.inf, scale_1, p_2)
-
-
-def _kl_halfnormal_geometric_exact(mpmath, scale_1, p_2):
-    """The derived expression of :func:`kl_halfnormal_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -584,46 +492,6 @@ def _kl_halfnormal_normal_exact(mpmath, scale_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_halfnormal_poisson(scale_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    scale_1 : array_like
-        Parameters of HalfNormal, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_halfnormal_poisson(1.4, 8.9))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(scale_1, rate_2)
-    return xp.full(xp.inf, scale_1, rate_2)
-
-
-def _kl_halfnormal_poisson_exact(mpmath, scale_1, rate_2):
-    """The derived expression of :func:`kl_halfnormal_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_halfnormal_uniform(scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Uniform(low_2, high_2).
 
@@ -712,46 +580,6 @@ def kl_halfnormal_weibull(scale_1, shape_2, scale_2):
 def _kl_halfnormal_weibull_exact(mpmath, scale_1, shape_2, scale_2):
     """The derived expression of :func:`kl_halfnormal_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.power(2, (mpmath.mpf(1)/mpmath.mpf(2))*shape_2)*mpmath.power(scale_1, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*shape_2 + mpmath.mpf(1)/mpmath.mpf(2))/mpmath.sqrt(mpmath.pi) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*shape_2 + (mpmath.mpf(1)/mpmath.mpf(2))*shape_2*mpmath.log(2) - mpmath.log(shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
-
-
-@elementwise
-def cross_entropy_halfnormal_bernoulli(scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    scale_1 : array_like
-        Parameters of HalfNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_halfnormal_bernoulli(2.7, 0.42))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(scale_1, p_2)
-    return xp.full(xp.inf, scale_1, p_2)
-
-
-def _cross_entropy_halfnormal_bernoulli_exact(mpmath, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_halfnormal_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -882,46 +710,6 @@ def cross_entropy_halfnormal_gamma(scale_1, shape_2, rate_2):
 def _cross_entropy_halfnormal_gamma_exact(mpmath, scale_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_halfnormal_gamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.sqrt(2)*rate_2*scale_1/mpmath.sqrt(mpmath.pi) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*shape_2 + (mpmath.mpf(1)/mpmath.mpf(2))*shape_2*mpmath.log(2) + mpmath.log(scale_1) + mpmath.loggamma(shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
-
-
-@elementwise
-def cross_entropy_halfnormal_geometric(scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    scale_1 : array_like
-        Parameters of HalfNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_halfnormal_geometric(0.93, 0.22))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(scale_1, p_2)
-    return xp.full(xp.inf, scale_1, p_2)
-
-
-def _cross_entropy_halfnormal_geometric_exact(mpmath, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_halfnormal_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1179,46 +967,6 @@ def cross_entropy_halfnormal_normal(scale_1, mu_2, sigma_2):
 def _cross_entropy_halfnormal_normal_exact(mpmath, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_halfnormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mpmath.sqrt(2)*mu_2*scale_1/(mpmath.sqrt(mpmath.pi)*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def cross_entropy_halfnormal_poisson(scale_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    scale_1 : array_like
-        Parameters of HalfNormal, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_halfnormal_poisson(0.44, 0.31))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(scale_1, rate_2)
-    return xp.full(xp.inf, scale_1, rate_2)
-
-
-def _cross_entropy_halfnormal_poisson_exact(mpmath, scale_1, rate_2):
-    """The derived expression of :func:`cross_entropy_halfnormal_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

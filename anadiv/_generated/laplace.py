@@ -5,30 +5,24 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_laplace``: ``anadiv.symbolic.derive_entropy(Laplace)``
-- ``kl_laplace_bernoulli``: ``anadiv.symbolic.derive_kl(Laplace, Bernoulli)``
 - ``kl_laplace_beta``: ``anadiv.symbolic.derive_kl(Laplace, Beta)``
 - ``kl_laplace_exponential``: ``anadiv.symbolic.derive_kl(Laplace, Exponential)``
 - ``kl_laplace_gamma``: ``anadiv.symbolic.derive_kl(Laplace, Gamma)``
-- ``kl_laplace_geometric``: ``anadiv.symbolic.derive_kl(Laplace, Geometric)``
 - ``kl_laplace_gumbel``: ``anadiv.symbolic.derive_kl(Laplace, Gumbel)``
 - ``kl_laplace_halfnormal``: ``anadiv.symbolic.derive_kl(Laplace, HalfNormal)``
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
-- ``kl_laplace_poisson``: ``anadiv.symbolic.derive_kl(Laplace, Poisson)``
 - ``kl_laplace_uniform``: ``anadiv.symbolic.derive_kl(Laplace, Uniform)``
 - ``kl_laplace_weibull``: ``anadiv.symbolic.derive_kl(Laplace, Weibull)``
-- ``cross_entropy_laplace_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Bernoulli)``
 - ``cross_entropy_laplace_beta``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Beta)``
 - ``cross_entropy_laplace_exponential``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Exponential)``
 - ``cross_entropy_laplace_gamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gamma)``
-- ``cross_entropy_laplace_geometric``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Geometric)``
 - ``cross_entropy_laplace_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gumbel)``
 - ``cross_entropy_laplace_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfNormal)``
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
-- ``cross_entropy_laplace_poisson``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Poisson)``
 - ``cross_entropy_laplace_uniform``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Uniform)``
 - ``cross_entropy_laplace_weibull``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Weibull)``
 """
@@ -38,30 +32,24 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_laplace",
-    "kl_laplace_bernoulli",
     "kl_laplace_beta",
     "kl_laplace_exponential",
     "kl_laplace_gamma",
-    "kl_laplace_geometric",
     "kl_laplace_gumbel",
     "kl_laplace_halfnormal",
     "kl_laplace_laplace",
     "kl_laplace_lognormal",
     "kl_laplace_normal",
-    "kl_laplace_poisson",
     "kl_laplace_uniform",
     "kl_laplace_weibull",
-    "cross_entropy_laplace_bernoulli",
     "cross_entropy_laplace_beta",
     "cross_entropy_laplace_exponential",
     "cross_entropy_laplace_gamma",
-    "cross_entropy_laplace_geometric",
     "cross_entropy_laplace_gumbel",
     "cross_entropy_laplace_halfnormal",
     "cross_entropy_laplace_laplace",
     "cross_entropy_laplace_lognormal",
     "cross_entropy_laplace_normal",
-    "cross_entropy_laplace_poisson",
     "cross_entropy_laplace_uniform",
     "cross_entropy_laplace_weibull",
 ]
@@ -105,46 +93,6 @@ def entropy_laplace(loc, scale):
 def _entropy_laplace_exact(mpmath, loc, scale):
     """The derived expression of :func:`entropy_laplace` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(2*scale) + 1
-
-
-@elementwise
-def kl_laplace_bernoulli(loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Laplace, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Laplace, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_laplace_bernoulli(-1.3, 0.46, 0.63))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _kl_laplace_bernoulli_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_laplace_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -264,46 +212,6 @@ def kl_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
 
 def _kl_laplace_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`kl_laplace_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def kl_laplace_geometric(loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Laplace, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Laplace, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_laplace_geometric(-1.7, 1.0, 0.91))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _kl_laplace_geometric_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_laplace_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -530,46 +438,6 @@ def _kl_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_laplace_poisson(loc_1, scale_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Laplace, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Laplace, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_laplace_poisson(0.2, 0.4, 3.7))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, loc_1, scale_1, rate_2)
-
-
-def _kl_laplace_poisson_exact(mpmath, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`kl_laplace_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_laplace_uniform(loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -646,46 +514,6 @@ def kl_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
 
 def _kl_laplace_weibull_exact(mpmath, loc_1, scale_1, shape_2, scale_2):
     """The derived expression of :func:`kl_laplace_weibull` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_laplace_bernoulli(loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Laplace, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_laplace_bernoulli(0.19, 2.3, 0.13))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_laplace_bernoulli_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_laplace_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -806,46 +634,6 @@ def cross_entropy_laplace_gamma(loc_1, scale_1, shape_2, rate_2):
 
 def _cross_entropy_laplace_gamma_exact(mpmath, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_laplace_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_laplace_geometric(loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Laplace, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_laplace_geometric(1.1, 1.5, 0.9))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, p_2)
-    return xp.full(xp.inf, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_laplace_geometric_exact(mpmath, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_laplace_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1065,46 +853,6 @@ def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_laplace_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
-
-
-@elementwise
-def cross_entropy_laplace_poisson(loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    loc_1, scale_1 : array_like
-        Parameters of Laplace, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_laplace_poisson(-0.12, 1.6, 1.9))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, loc_1, scale_1, rate_2)
-
-
-def _cross_entropy_laplace_poisson_exact(mpmath, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`cross_entropy_laplace_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

@@ -5,28 +5,22 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_lognormal``: ``anadiv.symbolic.derive_entropy(LogNormal)``
-- ``kl_lognormal_bernoulli``: ``anadiv.symbolic.derive_kl(LogNormal, Bernoulli)``
 - ``kl_lognormal_beta``: ``anadiv.symbolic.derive_kl(LogNormal, Beta)``
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
 - ``kl_lognormal_gamma``: ``anadiv.symbolic.derive_kl(LogNormal, Gamma)``
-- ``kl_lognormal_geometric``: ``anadiv.symbolic.derive_kl(LogNormal, Geometric)``
 - ``kl_lognormal_halfnormal``: ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``
 - ``kl_lognormal_laplace``: ``anadiv.symbolic.derive_kl(LogNormal, Laplace)``
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
-- ``kl_lognormal_poisson``: ``anadiv.symbolic.derive_kl(LogNormal, Poisson)``
 - ``kl_lognormal_uniform``: ``anadiv.symbolic.derive_kl(LogNormal, Uniform)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
-- ``cross_entropy_lognormal_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Bernoulli)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
 - ``cross_entropy_lognormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``
-- ``cross_entropy_lognormal_geometric``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Geometric)``
 - ``cross_entropy_lognormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``
 - ``cross_entropy_lognormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
-- ``cross_entropy_lognormal_poisson``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Poisson)``
 - ``cross_entropy_lognormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Uniform)``
 - ``cross_entropy_lognormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Weibull)``
 """
@@ -36,28 +30,22 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_lognormal",
-    "kl_lognormal_bernoulli",
     "kl_lognormal_beta",
     "kl_lognormal_exponential",
     "kl_lognormal_gamma",
-    "kl_lognormal_geometric",
     "kl_lognormal_halfnormal",
     "kl_lognormal_laplace",
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
-    "kl_lognormal_poisson",
     "kl_lognormal_uniform",
     "kl_lognormal_weibull",
-    "cross_entropy_lognormal_bernoulli",
     "cross_entropy_lognormal_beta",
     "cross_entropy_lognormal_exponential",
     "cross_entropy_lognormal_gamma",
-    "cross_entropy_lognormal_geometric",
     "cross_entropy_lognormal_halfnormal",
     "cross_entropy_lognormal_laplace",
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
-    "cross_entropy_lognormal_poisson",
     "cross_entropy_lognormal_uniform",
     "cross_entropy_lognormal_weibull",
 ]
@@ -101,46 +89,6 @@ def entropy_lognormal(mu, sigma):
 def _entropy_lognormal_exact(mpmath, mu, sigma):
     """The derived expression of :func:`entropy_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return mu + mpmath.log(sigma) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + mpmath.mpf(1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def kl_lognormal_bernoulli(mu_1, sigma_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of LogNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_lognormal_bernoulli(0.098, 0.64, 0.46))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _kl_lognormal_bernoulli_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`kl_lognormal_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -275,46 +223,6 @@ def kl_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
 def _kl_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
     """The derived expression of :func:`kl_lognormal_gamma` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1*shape_2 + rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - shape_2*mpmath.log(rate_2) - mpmath.log(sigma_1) + mpmath.loggamma(shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
-
-
-@elementwise
-def kl_lognormal_geometric(mu_1, sigma_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of LogNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_lognormal_geometric(0.63, 0.58, 0.77))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _kl_lognormal_geometric_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`kl_lognormal_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -525,46 +433,6 @@ def _kl_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_lognormal_poisson(mu_1, sigma_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of LogNormal, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_lognormal_poisson(-0.44, 0.56, 15.0))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, rate_2)
-    return xp.full(xp.inf, mu_1, sigma_1, rate_2)
-
-
-def _kl_lognormal_poisson_exact(mpmath, mu_1, sigma_1, rate_2):
-    """The derived expression of :func:`kl_lognormal_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -652,46 +520,6 @@ def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
 def _kl_lognormal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
     """The derived expression of :func:`kl_lognormal_weibull` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1*shape_2 + shape_2*mpmath.log(scale_2) - mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*shape_2*sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.power(scale_2, -shape_2)*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*shape_2*(2*mu_1 + shape_2*sigma_1**2))
-
-
-@elementwise
-def cross_entropy_lognormal_bernoulli(mu_1, sigma_1, p_2):
-    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of LogNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_lognormal_bernoulli(0.82, 1.4, 0.57))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _cross_entropy_lognormal_bernoulli_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`cross_entropy_lognormal_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -823,46 +651,6 @@ def cross_entropy_lognormal_gamma(mu_1, sigma_1, shape_2, rate_2):
 def _cross_entropy_lognormal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_lognormal_gamma` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1*shape_2 + mu_1 + rate_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)
-
-
-@elementwise
-def cross_entropy_lognormal_geometric(mu_1, sigma_1, p_2):
-    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of LogNormal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_lognormal_geometric(0.78, 0.33, 0.71))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _cross_entropy_lognormal_geometric_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`cross_entropy_lognormal_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1068,46 +856,6 @@ def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _cross_entropy_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_lognormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/sigma_2**2
-
-
-@elementwise
-def cross_entropy_lognormal_poisson(mu_1, sigma_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of LogNormal, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_lognormal_poisson(-0.55, 1.3, 9.6))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, rate_2)
-    return xp.full(xp.inf, mu_1, sigma_1, rate_2)
-
-
-def _cross_entropy_lognormal_poisson_exact(mpmath, mu_1, sigma_1, rate_2):
-    """The derived expression of :func:`cross_entropy_lognormal_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

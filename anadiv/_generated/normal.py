@@ -5,30 +5,24 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_normal``: ``anadiv.symbolic.derive_entropy(Normal)``
-- ``kl_normal_bernoulli``: ``anadiv.symbolic.derive_kl(Normal, Bernoulli)``
 - ``kl_normal_beta``: ``anadiv.symbolic.derive_kl(Normal, Beta)``
 - ``kl_normal_exponential``: ``anadiv.symbolic.derive_kl(Normal, Exponential)``
 - ``kl_normal_gamma``: ``anadiv.symbolic.derive_kl(Normal, Gamma)``
-- ``kl_normal_geometric``: ``anadiv.symbolic.derive_kl(Normal, Geometric)``
 - ``kl_normal_gumbel``: ``anadiv.symbolic.derive_kl(Normal, Gumbel)``
 - ``kl_normal_halfnormal``: ``anadiv.symbolic.derive_kl(Normal, HalfNormal)``
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
-- ``kl_normal_poisson``: ``anadiv.symbolic.derive_kl(Normal, Poisson)``
 - ``kl_normal_uniform``: ``anadiv.symbolic.derive_kl(Normal, Uniform)``
 - ``kl_normal_weibull``: ``anadiv.symbolic.derive_kl(Normal, Weibull)``
-- ``cross_entropy_normal_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Normal, Bernoulli)``
 - ``cross_entropy_normal_beta``: ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``
 - ``cross_entropy_normal_exponential``: ``anadiv.symbolic.derive_cross_entropy(Normal, Exponential)``
 - ``cross_entropy_normal_gamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gamma)``
-- ``cross_entropy_normal_geometric``: ``anadiv.symbolic.derive_cross_entropy(Normal, Geometric)``
 - ``cross_entropy_normal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gumbel)``
 - ``cross_entropy_normal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfNormal)``
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
-- ``cross_entropy_normal_poisson``: ``anadiv.symbolic.derive_cross_entropy(Normal, Poisson)``
 - ``cross_entropy_normal_uniform``: ``anadiv.symbolic.derive_cross_entropy(Normal, Uniform)``
 - ``cross_entropy_normal_weibull``: ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``
 """
@@ -38,30 +32,24 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_normal",
-    "kl_normal_bernoulli",
     "kl_normal_beta",
     "kl_normal_exponential",
     "kl_normal_gamma",
-    "kl_normal_geometric",
     "kl_normal_gumbel",
     "kl_normal_halfnormal",
     "kl_normal_laplace",
     "kl_normal_lognormal",
     "kl_normal_normal",
-    "kl_normal_poisson",
     "kl_normal_uniform",
     "kl_normal_weibull",
-    "cross_entropy_normal_bernoulli",
     "cross_entropy_normal_beta",
     "cross_entropy_normal_exponential",
     "cross_entropy_normal_gamma",
-    "cross_entropy_normal_geometric",
     "cross_entropy_normal_gumbel",
     "cross_entropy_normal_halfnormal",
     "cross_entropy_normal_laplace",
     "cross_entropy_normal_lognormal",
     "cross_entropy_normal_normal",
-    "cross_entropy_normal_poisson",
     "cross_entropy_normal_uniform",
     "cross_entropy_normal_weibull",
 ]
@@ -105,46 +93,6 @@ def entropy_normal(mu, sigma):
 def _entropy_normal_exact(mpmath, mu, sigma):
     """The derived expression of :func:`entropy_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + mpmath.mpf(1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def kl_normal_bernoulli(mu_1, sigma_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Normal, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of Normal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_normal_bernoulli(-2.4, 0.47, 0.2))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _kl_normal_bernoulli_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`kl_normal_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -264,46 +212,6 @@ def kl_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
 
 def _kl_normal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
     """The derived expression of :func:`kl_normal_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def kl_normal_geometric(mu_1, sigma_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Normal, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of Normal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_normal_geometric(-0.061, 1.7, 0.31))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _kl_normal_geometric_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`kl_normal_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -530,46 +438,6 @@ def _kl_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_normal_poisson(mu_1, sigma_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Normal, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of Normal, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_normal_poisson(1.6, 0.55, 0.32))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, rate_2)
-    return xp.full(xp.inf, mu_1, sigma_1, rate_2)
-
-
-def _kl_normal_poisson_exact(mpmath, mu_1, sigma_1, rate_2):
-    """The derived expression of :func:`kl_normal_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_normal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -646,46 +514,6 @@ def kl_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
 
 def _kl_normal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
     """The derived expression of :func:`kl_normal_weibull` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_normal_bernoulli(mu_1, sigma_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of Normal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_normal_bernoulli(0.26, 1.1, 0.9))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _cross_entropy_normal_bernoulli_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`cross_entropy_normal_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -806,46 +634,6 @@ def cross_entropy_normal_gamma(mu_1, sigma_1, shape_2, rate_2):
 
 def _cross_entropy_normal_gamma_exact(mpmath, mu_1, sigma_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_normal_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_normal_geometric(mu_1, sigma_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of Normal, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_normal_geometric(-2.2, 1.5, 0.74))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, p_2)
-    return xp.full(xp.inf, mu_1, sigma_1, p_2)
-
-
-def _cross_entropy_normal_geometric_exact(mpmath, mu_1, sigma_1, p_2):
-    """The derived expression of :func:`cross_entropy_normal_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1066,46 +854,6 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _cross_entropy_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_normal_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
-
-
-@elementwise
-def cross_entropy_normal_poisson(mu_1, sigma_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    mu_1, sigma_1 : array_like
-        Parameters of Normal, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_normal_poisson(-2.7, 1.1, 0.73))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(mu_1, sigma_1, rate_2)
-    return xp.full(xp.inf, mu_1, sigma_1, rate_2)
-
-
-def _cross_entropy_normal_poisson_exact(mpmath, mu_1, sigma_1, rate_2):
-    """The derived expression of :func:`cross_entropy_normal_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

@@ -5,28 +5,22 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_studentt``: ``anadiv.symbolic.derive_entropy(StudentT)``
-- ``kl_studentt_bernoulli``: ``anadiv.symbolic.derive_kl(StudentT, Bernoulli)``
 - ``kl_studentt_beta``: ``anadiv.symbolic.derive_kl(StudentT, Beta)``
 - ``kl_studentt_exponential``: ``anadiv.symbolic.derive_kl(StudentT, Exponential)``
 - ``kl_studentt_gamma``: ``anadiv.symbolic.derive_kl(StudentT, Gamma)``
-- ``kl_studentt_geometric``: ``anadiv.symbolic.derive_kl(StudentT, Geometric)``
 - ``kl_studentt_gumbel``: ``anadiv.symbolic.derive_kl(StudentT, Gumbel)``
 - ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
-- ``kl_studentt_poisson``: ``anadiv.symbolic.derive_kl(StudentT, Poisson)``
 - ``kl_studentt_uniform``: ``anadiv.symbolic.derive_kl(StudentT, Uniform)``
 - ``kl_studentt_weibull``: ``anadiv.symbolic.derive_kl(StudentT, Weibull)``
-- ``cross_entropy_studentt_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Bernoulli)``
 - ``cross_entropy_studentt_beta``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``
 - ``cross_entropy_studentt_exponential``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``
 - ``cross_entropy_studentt_gamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``
-- ``cross_entropy_studentt_geometric``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Geometric)``
 - ``cross_entropy_studentt_gumbel``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``
 - ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
-- ``cross_entropy_studentt_poisson``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Poisson)``
 - ``cross_entropy_studentt_uniform``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Uniform)``
 - ``cross_entropy_studentt_weibull``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Weibull)``
 """
@@ -36,28 +30,22 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_studentt",
-    "kl_studentt_bernoulli",
     "kl_studentt_beta",
     "kl_studentt_exponential",
     "kl_studentt_gamma",
-    "kl_studentt_geometric",
     "kl_studentt_gumbel",
     "kl_studentt_halfnormal",
     "kl_studentt_lognormal",
     "kl_studentt_normal",
-    "kl_studentt_poisson",
     "kl_studentt_uniform",
     "kl_studentt_weibull",
-    "cross_entropy_studentt_bernoulli",
     "cross_entropy_studentt_beta",
     "cross_entropy_studentt_exponential",
     "cross_entropy_studentt_gamma",
-    "cross_entropy_studentt_geometric",
     "cross_entropy_studentt_gumbel",
     "cross_entropy_studentt_halfnormal",
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_normal",
-    "cross_entropy_studentt_poisson",
     "cross_entropy_studentt_uniform",
     "cross_entropy_studentt_weibull",
 ]
@@ -107,46 +95,6 @@ def entropy_studentt(df, loc, scale):
 def _entropy_studentt_exact(mpmath, df, loc, scale):
     """The derived expression of :func:`entropy_studentt` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df) + (mpmath.mpf(1)/mpmath.mpf(2))*df*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(df) + mpmath.log(scale) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df + mpmath.mpf(1)/mpmath.mpf(2)) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def kl_studentt_bernoulli(df_1, loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(StudentT, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    df_1, loc_1, scale_1 : array_like
-        Parameters of StudentT, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_studentt_bernoulli(2.5, -0.26, 0.73, 0.68))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(df_1, loc_1, scale_1, p_2)
-    return xp.full(xp.inf, df_1, loc_1, scale_1, p_2)
-
-
-def _kl_studentt_bernoulli_exact(mpmath, df_1, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_studentt_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -266,46 +214,6 @@ def kl_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
 
 def _kl_studentt_gamma_exact(mpmath, df_1, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`kl_studentt_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def kl_studentt_geometric(df_1, loc_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(StudentT, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    df_1, loc_1, scale_1 : array_like
-        Parameters of StudentT, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_studentt_geometric(26.0, -2.7, 0.43, 0.43))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(df_1, loc_1, scale_1, p_2)
-    return xp.full(xp.inf, df_1, loc_1, scale_1, p_2)
-
-
-def _kl_studentt_geometric_exact(mpmath, df_1, loc_1, scale_1, p_2):
-    """The derived expression of :func:`kl_studentt_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -490,46 +398,6 @@ def _kl_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_studentt_poisson(df_1, loc_1, scale_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(StudentT, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    df_1, loc_1, scale_1 : array_like
-        Parameters of StudentT, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_studentt_poisson(1.2, 2.0, 0.7, 4.0))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(df_1, loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, df_1, loc_1, scale_1, rate_2)
-
-
-def _kl_studentt_poisson_exact(mpmath, df_1, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`kl_studentt_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -606,46 +474,6 @@ def kl_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
 
 def _kl_studentt_weibull_exact(mpmath, df_1, loc_1, scale_1, shape_2, scale_2):
     """The derived expression of :func:`kl_studentt_weibull` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_studentt_bernoulli(df_1, loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    df_1, loc_1, scale_1 : array_like
-        Parameters of StudentT, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_studentt_bernoulli(1.5, -1.7, 0.81, 0.65))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(df_1, loc_1, scale_1, p_2)
-    return xp.full(xp.inf, df_1, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_studentt_bernoulli_exact(mpmath, df_1, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_studentt_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -766,46 +594,6 @@ def cross_entropy_studentt_gamma(df_1, loc_1, scale_1, shape_2, rate_2):
 
 def _cross_entropy_studentt_gamma_exact(mpmath, df_1, loc_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_studentt_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
-def cross_entropy_studentt_geometric(df_1, loc_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    df_1, loc_1, scale_1 : array_like
-        Parameters of StudentT, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_studentt_geometric(27.0, -0.46, 0.73, 0.34))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(df_1, loc_1, scale_1, p_2)
-    return xp.full(xp.inf, df_1, loc_1, scale_1, p_2)
-
-
-def _cross_entropy_studentt_geometric_exact(mpmath, df_1, loc_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_studentt_geometric` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -977,46 +765,6 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_studentt_normal` for mpmath (see anadiv.numeric.refine)."""
     return ((mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(df_1*scale_1**2 + (df_1 - 2)*(loc_1 - mu_2)**2)/(sigma_2**2*(df_1 - 2))) if (df_1 > 2) else (mpmath.inf))
-
-
-@elementwise
-def cross_entropy_studentt_poisson(df_1, loc_1, scale_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    df_1, loc_1, scale_1 : array_like
-        Parameters of StudentT, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_studentt_poisson(10.0, 0.53, 1.8, 1.9))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(df_1, loc_1, scale_1, rate_2)
-    return xp.full(xp.inf, df_1, loc_1, scale_1, rate_2)
-
-
-def _cross_entropy_studentt_poisson_exact(mpmath, df_1, loc_1, scale_1, rate_2):
-    """The derived expression of :func:`cross_entropy_studentt_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

@@ -5,33 +5,27 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_uniform``: ``anadiv.symbolic.derive_entropy(Uniform)``
-- ``kl_uniform_bernoulli``: ``anadiv.symbolic.derive_kl(Uniform, Bernoulli)``
 - ``kl_uniform_beta``: ``anadiv.symbolic.derive_kl(Uniform, Beta)``
 - ``kl_uniform_cauchy``: ``anadiv.symbolic.derive_kl(Uniform, Cauchy)``
 - ``kl_uniform_exponential``: ``anadiv.symbolic.derive_kl(Uniform, Exponential)``
 - ``kl_uniform_gamma``: ``anadiv.symbolic.derive_kl(Uniform, Gamma)``
-- ``kl_uniform_geometric``: ``anadiv.symbolic.derive_kl(Uniform, Geometric)``
 - ``kl_uniform_gumbel``: ``anadiv.symbolic.derive_kl(Uniform, Gumbel)``
 - ``kl_uniform_halfnormal``: ``anadiv.symbolic.derive_kl(Uniform, HalfNormal)``
 - ``kl_uniform_laplace``: ``anadiv.symbolic.derive_kl(Uniform, Laplace)``
 - ``kl_uniform_lognormal``: ``anadiv.symbolic.derive_kl(Uniform, LogNormal)``
 - ``kl_uniform_normal``: ``anadiv.symbolic.derive_kl(Uniform, Normal)``
-- ``kl_uniform_poisson``: ``anadiv.symbolic.derive_kl(Uniform, Poisson)``
 - ``kl_uniform_studentt``: ``anadiv.symbolic.derive_kl(Uniform, StudentT)``
 - ``kl_uniform_uniform``: ``anadiv.symbolic.derive_kl(Uniform, Uniform)``
 - ``kl_uniform_weibull``: ``anadiv.symbolic.derive_kl(Uniform, Weibull)``
-- ``cross_entropy_uniform_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Bernoulli)``
 - ``cross_entropy_uniform_beta``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Beta)``
 - ``cross_entropy_uniform_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Cauchy)``
 - ``cross_entropy_uniform_exponential``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``
 - ``cross_entropy_uniform_gamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``
-- ``cross_entropy_uniform_geometric``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Geometric)``
 - ``cross_entropy_uniform_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``
 - ``cross_entropy_uniform_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfNormal)``
 - ``cross_entropy_uniform_laplace``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``
 - ``cross_entropy_uniform_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``
 - ``cross_entropy_uniform_normal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``
-- ``cross_entropy_uniform_poisson``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Poisson)``
 - ``cross_entropy_uniform_studentt``: ``anadiv.symbolic.derive_cross_entropy(Uniform, StudentT)``
 - ``cross_entropy_uniform_uniform``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Uniform)``
 - ``cross_entropy_uniform_weibull``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Weibull)``
@@ -42,33 +36,27 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_uniform",
-    "kl_uniform_bernoulli",
     "kl_uniform_beta",
     "kl_uniform_cauchy",
     "kl_uniform_exponential",
     "kl_uniform_gamma",
-    "kl_uniform_geometric",
     "kl_uniform_gumbel",
     "kl_uniform_halfnormal",
     "kl_uniform_laplace",
     "kl_uniform_lognormal",
     "kl_uniform_normal",
-    "kl_uniform_poisson",
     "kl_uniform_studentt",
     "kl_uniform_uniform",
     "kl_uniform_weibull",
-    "cross_entropy_uniform_bernoulli",
     "cross_entropy_uniform_beta",
     "cross_entropy_uniform_cauchy",
     "cross_entropy_uniform_exponential",
     "cross_entropy_uniform_gamma",
-    "cross_entropy_uniform_geometric",
     "cross_entropy_uniform_gumbel",
     "cross_entropy_uniform_halfnormal",
     "cross_entropy_uniform_laplace",
     "cross_entropy_uniform_lognormal",
     "cross_entropy_uniform_normal",
-    "cross_entropy_uniform_poisson",
     "cross_entropy_uniform_studentt",
     "cross_entropy_uniform_uniform",
     "cross_entropy_uniform_weibull",
@@ -112,46 +100,6 @@ def entropy_uniform(low, high):
 def _entropy_uniform_exact(mpmath, low, high):
     """The derived expression of :func:`entropy_uniform` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(high - low)
-
-
-@elementwise
-def kl_uniform_bernoulli(low_1, high_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Uniform, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    low_1, high_1 : array_like
-        Parameters of Uniform, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_uniform_bernoulli(-0.51, 2.4, 0.5))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(low_1, high_1, p_2)
-    return xp.full(xp.inf, low_1, high_1, p_2)
-
-
-def _kl_uniform_bernoulli_exact(mpmath, low_1, high_1, p_2):
-    """The derived expression of :func:`kl_uniform_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -431,46 +379,6 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
 def _kl_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
     """The derived expression of :func:`kl_uniform_gamma` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 - high_1*shape_2*mpmath.log(high_1)/(high_1 - low_1) + high_1*shape_2/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 + low_1*shape_2*mpmath.log(low_1)/(high_1 - low_1) - low_1*shape_2/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - shape_2*mpmath.log(rate_2) - mpmath.log(high_1 - low_1) + mpmath.loggamma(shape_2)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 - shape_2*mpmath.log(high_1) - shape_2*mpmath.log(rate_2) + shape_2 + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma(shape_2) - 1) if (low_1 >= 0) else (mpmath.inf))
-
-
-@elementwise
-def kl_uniform_geometric(low_1, high_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Uniform, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    low_1, high_1 : array_like
-        Parameters of Uniform, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_uniform_geometric(-0.91, 0.91, 0.87))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(low_1, high_1, p_2)
-    return xp.full(xp.inf, low_1, high_1, p_2)
-
-
-def _kl_uniform_geometric_exact(mpmath, low_1, high_1, p_2):
-    """The derived expression of :func:`kl_uniform_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -783,46 +691,6 @@ def _kl_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_uniform_poisson(low_1, high_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Uniform, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    low_1, high_1 : array_like
-        Parameters of Uniform, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_uniform_poisson(-0.65, 2.0, 1.0))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(low_1, high_1, rate_2)
-    return xp.full(xp.inf, low_1, high_1, rate_2)
-
-
-def _kl_uniform_poisson_exact(mpmath, low_1, high_1, rate_2):
-    """The derived expression of :func:`kl_uniform_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = StudentT(df_2, loc_2, scale_2).
 
@@ -1028,46 +896,6 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
 def _kl_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):
     """The derived expression of :func:`kl_uniform_weibull` for mpmath (see anadiv.numeric.refine)."""
     return ((-high_1*shape_2*mpmath.log(high_1)/(high_1 - low_1) + high_1*shape_2/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + mpmath.power(high_1, shape_2 + 1)/(high_1*mpmath.power(scale_2, shape_2)*shape_2 + high_1*mpmath.power(scale_2, shape_2) - low_1*mpmath.power(scale_2, shape_2)*shape_2 - low_1*mpmath.power(scale_2, shape_2)) + low_1*shape_2*mpmath.log(low_1)/(high_1 - low_1) - low_1*shape_2/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.power(low_1, shape_2 + 1)/(high_1*mpmath.power(scale_2, shape_2)*shape_2 + high_1*mpmath.power(scale_2, shape_2) - low_1*mpmath.power(scale_2, shape_2)*shape_2 - low_1*mpmath.power(scale_2, shape_2)) + shape_2*mpmath.log(scale_2) - mpmath.log(shape_2*(high_1 - low_1))) if (low_1 >= 0) and (low_1 != 0) else (mpmath.power(high_1, shape_2 + 1)/(high_1*mpmath.power(scale_2, shape_2)*shape_2 + high_1*mpmath.power(scale_2, shape_2) - low_1*mpmath.power(scale_2, shape_2)*shape_2 - low_1*mpmath.power(scale_2, shape_2)) - mpmath.power(low_1, shape_2 + 1)/(high_1*mpmath.power(scale_2, shape_2)*shape_2 + high_1*mpmath.power(scale_2, shape_2) - low_1*mpmath.power(scale_2, shape_2)*shape_2 - low_1*mpmath.power(scale_2, shape_2)) - shape_2*mpmath.log(high_1) + shape_2*mpmath.log(scale_2) + shape_2 + mpmath.log(high_1/(shape_2*(high_1 - low_1))) - 1) if (low_1 >= 0) else (mpmath.inf))
-
-
-@elementwise
-def cross_entropy_uniform_bernoulli(low_1, high_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    low_1, high_1 : array_like
-        Parameters of Uniform, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_uniform_bernoulli(-2.8, 2.6, 0.47))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(low_1, high_1, p_2)
-    return xp.full(xp.inf, low_1, high_1, p_2)
-
-
-def _cross_entropy_uniform_bernoulli_exact(mpmath, low_1, high_1, p_2):
-    """The derived expression of :func:`cross_entropy_uniform_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1338,46 +1166,6 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
 def _cross_entropy_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_uniform_gamma` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 - high_1*shape_2*mpmath.log(high_1)/(high_1 - low_1) + high_1*shape_2/(high_1 - low_1) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 + low_1*shape_2*mpmath.log(low_1)/(high_1 - low_1) - low_1*shape_2/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*high_1*rate_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*rate_2 - shape_2*mpmath.log(high_1) - shape_2*mpmath.log(rate_2) + shape_2 + mpmath.log(high_1) + mpmath.loggamma(shape_2) - 1) if (low_1 >= 0) else (mpmath.inf))
-
-
-@elementwise
-def cross_entropy_uniform_geometric(low_1, high_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    low_1, high_1 : array_like
-        Parameters of Uniform, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_uniform_geometric(-1.4, 2.8, 0.86))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(low_1, high_1, p_2)
-    return xp.full(xp.inf, low_1, high_1, p_2)
-
-
-def _cross_entropy_uniform_geometric_exact(mpmath, low_1, high_1, p_2):
-    """The derived expression of :func:`cross_entropy_uniform_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1677,46 +1465,6 @@ def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
 def _cross_entropy_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_uniform_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*high_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def cross_entropy_uniform_poisson(low_1, high_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    low_1, high_1 : array_like
-        Parameters of Uniform, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_uniform_poisson(-1.4, 1.7, 0.89))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(low_1, high_1, rate_2)
-    return xp.full(xp.inf, low_1, high_1, rate_2)
-
-
-def _cross_entropy_uniform_poisson_exact(mpmath, low_1, high_1, rate_2):
-    """The derived expression of :func:`cross_entropy_uniform_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise

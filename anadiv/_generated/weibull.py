@@ -5,28 +5,22 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_weibull``: ``anadiv.symbolic.derive_entropy(Weibull)``
-- ``kl_weibull_bernoulli``: ``anadiv.symbolic.derive_kl(Weibull, Bernoulli)``
 - ``kl_weibull_beta``: ``anadiv.symbolic.derive_kl(Weibull, Beta)``
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
 - ``kl_weibull_gamma``: ``anadiv.symbolic.derive_kl(Weibull, Gamma)``
-- ``kl_weibull_geometric``: ``anadiv.symbolic.derive_kl(Weibull, Geometric)``
 - ``kl_weibull_halfnormal``: ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``
 - ``kl_weibull_laplace``: ``anadiv.symbolic.derive_kl(Weibull, Laplace)``
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
-- ``kl_weibull_poisson``: ``anadiv.symbolic.derive_kl(Weibull, Poisson)``
 - ``kl_weibull_uniform``: ``anadiv.symbolic.derive_kl(Weibull, Uniform)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
-- ``cross_entropy_weibull_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Bernoulli)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
 - ``cross_entropy_weibull_gamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``
-- ``cross_entropy_weibull_geometric``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Geometric)``
 - ``cross_entropy_weibull_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``
 - ``cross_entropy_weibull_laplace``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
-- ``cross_entropy_weibull_poisson``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Poisson)``
 - ``cross_entropy_weibull_uniform``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Uniform)``
 - ``cross_entropy_weibull_weibull``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Weibull)``
 """
@@ -36,28 +30,22 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_weibull",
-    "kl_weibull_bernoulli",
     "kl_weibull_beta",
     "kl_weibull_exponential",
     "kl_weibull_gamma",
-    "kl_weibull_geometric",
     "kl_weibull_halfnormal",
     "kl_weibull_laplace",
     "kl_weibull_lognormal",
     "kl_weibull_normal",
-    "kl_weibull_poisson",
     "kl_weibull_uniform",
     "kl_weibull_weibull",
-    "cross_entropy_weibull_bernoulli",
     "cross_entropy_weibull_beta",
     "cross_entropy_weibull_exponential",
     "cross_entropy_weibull_gamma",
-    "cross_entropy_weibull_geometric",
     "cross_entropy_weibull_halfnormal",
     "cross_entropy_weibull_laplace",
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
-    "cross_entropy_weibull_poisson",
     "cross_entropy_weibull_uniform",
     "cross_entropy_weibull_weibull",
 ]
@@ -104,46 +92,6 @@ def entropy_weibull(shape, scale):
 def _entropy_weibull_exact(mpmath, shape, scale):
     """The derived expression of :func:`entropy_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale/shape) + mpmath.euler + 1 - mpmath.euler/shape
-
-
-@elementwise
-def kl_weibull_bernoulli(shape_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Weibull, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, scale_1 : array_like
-        Parameters of Weibull, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_weibull_bernoulli(3.0, 0.7, 0.59))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, scale_1, p_2)
-    return xp.full(xp.inf, shape_1, scale_1, p_2)
-
-
-def _kl_weibull_bernoulli_exact(mpmath, shape_1, scale_1, p_2):
-    """The derived expression of :func:`kl_weibull_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -282,46 +230,6 @@ def kl_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
 def _kl_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`kl_weibull_gamma` for mpmath (see anadiv.numeric.refine)."""
     return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(shape_1) + mpmath.loggamma(shape_2) - 1 - mpmath.euler + mpmath.euler*shape_2/shape_1
-
-
-@elementwise
-def kl_weibull_geometric(shape_1, scale_1, p_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Weibull, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, scale_1 : array_like
-        Parameters of Weibull, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_weibull_geometric(1.1, 2.1, 0.28))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, scale_1, p_2)
-    return xp.full(xp.inf, shape_1, scale_1, p_2)
-
-
-def _kl_weibull_geometric_exact(mpmath, shape_1, scale_1, p_2):
-    """The derived expression of :func:`kl_weibull_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -559,46 +467,6 @@ def _kl_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
-def kl_weibull_poisson(shape_1, scale_1, rate_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Weibull, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, scale_1 : array_like
-        Parameters of Weibull, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(kl_weibull_poisson(2.4, 0.33, 0.8))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, scale_1, rate_2)
-    return xp.full(xp.inf, shape_1, scale_1, rate_2)
-
-
-def _kl_weibull_poisson_exact(mpmath, shape_1, scale_1, rate_2):
-    """The derived expression of :func:`kl_weibull_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
-
-
-@elementwise
 def kl_weibull_uniform(shape_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -681,46 +549,6 @@ def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
 def _kl_weibull_weibull_exact(mpmath, shape_1, scale_1, shape_2, scale_2):
     """The derived expression of :func:`kl_weibull_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.power(scale_1, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(1 + shape_2/shape_1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + mpmath.log(shape_1/shape_2) - 1 - mpmath.euler + mpmath.euler*shape_2/shape_1
-
-
-@elementwise
-def cross_entropy_weibull_bernoulli(shape_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Bernoulli(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Bernoulli)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, scale_1 : array_like
-        Parameters of Weibull, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Bernoulli, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_weibull_bernoulli(0.8, 2.8, 0.61))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, scale_1, p_2)
-    return xp.full(xp.inf, shape_1, scale_1, p_2)
-
-
-def _cross_entropy_weibull_bernoulli_exact(mpmath, shape_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_weibull_bernoulli` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -854,46 +682,6 @@ def cross_entropy_weibull_gamma(shape_1, scale_1, shape_2, rate_2):
 def _cross_entropy_weibull_gamma_exact(mpmath, shape_1, scale_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_weibull_gamma` for mpmath (see anadiv.numeric.refine)."""
     return rate_2*scale_1*mpmath.gamma(1 + 1/shape_1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(scale_1) + mpmath.loggamma(shape_2) + mpmath.euler*shape_2/shape_1 - mpmath.euler/shape_1
-
-
-@elementwise
-def cross_entropy_weibull_geometric(shape_1, scale_1, p_2):
-    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Geometric(p_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Geometric)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, scale_1 : array_like
-        Parameters of Weibull, broadcasting against each other.
-    p_2 : array_like
-        Parameters of Geometric, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_weibull_geometric(1.2, 1.1, 0.31))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, scale_1, p_2)
-    return xp.full(xp.inf, shape_1, scale_1, p_2)
-
-
-def _cross_entropy_weibull_geometric_exact(mpmath, shape_1, scale_1, p_2):
-    """The derived expression of :func:`cross_entropy_weibull_geometric` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
@@ -1106,46 +894,6 @@ def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_weibull_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*scale_1*mpmath.gamma(1 + 1/shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
-
-
-@elementwise
-def cross_entropy_weibull_poisson(shape_1, scale_1, rate_2):
-    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Poisson(rate_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Poisson)``; do not edit.
-
-    .. math::
-
-        \infty
-
-    As text::
-
-        oo
-
-    Parameters
-    ----------
-    shape_1, scale_1 : array_like
-        Parameters of Weibull, broadcasting against each other.
-    rate_2 : array_like
-        Parameters of Poisson, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
-
-    Examples
-    --------
-    >>> float(cross_entropy_weibull_poisson(0.86, 0.63, 0.62))  # doctest: +ELLIPSIS
-    inf
-    """
-    xp = namespace(shape_1, scale_1, rate_2)
-    return xp.full(xp.inf, shape_1, scale_1, rate_2)
-
-
-def _cross_entropy_weibull_poisson_exact(mpmath, shape_1, scale_1, rate_2):
-    """The derived expression of :func:`cross_entropy_weibull_poisson` for mpmath (see anadiv.numeric.refine)."""
-    return mpmath.inf
 
 
 @elementwise
