@@ -598,25 +598,14 @@ def kl_core(cov_a: Any, chol_a: np.ndarray, cov_b: Any, chol_b: np.ndarray) -> n
     module notes), after scaling both matrices by the same power of 2 so that
     their difference is not subnormal (covariances near 1e-300).
     """
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        diag, off = _whitened(chol_b, chol_a)
-        a = np.diagonal(chol_a, axis1=-2, axis2=-1)
-        b = np.diagonal(chol_b, axis1=-2, axis2=-1)
-        a, b = np.broadcast_arrays(a, b)
-        value = np.sum(_ratio_atoms(a, b), axis=-1) + _overflow_to_inf(off, (chol_a, 2), (chol_b, 2))
-    d = diag.shape[-1]
-    near = value < _NEAR_EQUAL * d
-    if np.any(near):
-        cov_a, cov_b = _float(cov_a), _float(cov_b)
-        batch = value.shape
-        full = lambda x: np.broadcast_to(x, batch + x.shape[-2:])  # noqa: E731
 
-        def difference(mask: np.ndarray, k: np.ndarray) -> np.ndarray:
-            four = -2 * k[:, None, None]  # 4^-k A, 4^-k B are exact
-            return np.ldexp(full(cov_a)[mask], four) - np.ldexp(full(cov_b)[mask], four)
+    def difference(mask: np.ndarray, k: np.ndarray) -> np.ndarray:
+        a, b = _float(cov_a), _float(cov_b)
+        four = -2 * k[:, None, None]  # 4^-k A, 4^-k B are exact
+        full = lambda x: np.broadcast_to(x, mask.shape + x.shape[-2:])  # noqa: E731
+        return np.ldexp(full(a)[mask], four) - np.ldexp(full(b)[mask], four)
 
-        value = _near_equal_core(value, near, chol_b, difference)
-    return value
+    return kl_core_from_difference(chol_a, chol_b, difference)
 
 
 def _near_equal_core(
