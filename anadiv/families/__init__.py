@@ -18,6 +18,7 @@ from .gamma import Gamma
 from .gumbel import Gumbel
 from .halfnormal import HalfNormal
 from .laplace import Laplace
+from .logistic import Logistic
 from .lognormal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
@@ -41,6 +42,7 @@ __all__ = [
     "Weibull",
     "StudentT",
     "HalfNormal",
+    "Logistic",
     "MultivariateNormal",
     "DiagonalNormal",
 ]
