@@ -10,20 +10,24 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
 - ``kl_gamma_halfnormal``: ``anadiv.symbolic.derive_kl(Gamma, HalfNormal)``
+- ``kl_gamma_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gamma, Kumaraswamy)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
 - ``kl_gamma_uniform``: ``anadiv.symbolic.derive_kl(Gamma, Uniform)``
+- ``kl_gamma_vonmises``: ``anadiv.symbolic.derive_kl(Gamma, VonMises)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
 - ``cross_entropy_gamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, HalfNormal)``
+- ``cross_entropy_gamma_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Kumaraswamy)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
 - ``cross_entropy_gamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``
+- ``cross_entropy_gamma_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Gamma, VonMises)``
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
 """
 
@@ -37,20 +41,24 @@ __all__ = [
     "kl_gamma_gamma",
     "kl_gamma_gumbel",
     "kl_gamma_halfnormal",
+    "kl_gamma_kumaraswamy",
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
     "kl_gamma_normal",
     "kl_gamma_uniform",
+    "kl_gamma_vonmises",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
     "cross_entropy_gamma_exponential",
     "cross_entropy_gamma_gamma",
     "cross_entropy_gamma_gumbel",
     "cross_entropy_gamma_halfnormal",
+    "cross_entropy_gamma_kumaraswamy",
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
     "cross_entropy_gamma_uniform",
+    "cross_entropy_gamma_vonmises",
     "cross_entropy_gamma_weibull",
 ]
 
@@ -328,6 +336,46 @@ def _kl_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
 
 
 @elementwise
+def kl_gamma_kumaraswamy(shape_1, rate_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_kumaraswamy(0.69, 0.55, 2.7, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, shape_1, rate_1, concentration1_2, concentration0_2)
+
+
+def _kl_gamma_kumaraswamy_exact(mpmath, shape_1, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_gamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Laplace(loc_2, scale_2).
 
@@ -535,6 +583,46 @@ def kl_gamma_uniform(shape_1, rate_1, low_2, high_2):
 
 def _kl_gamma_uniform_exact(mpmath, shape_1, rate_1, low_2, high_2):
     """The derived expression of :func:`kl_gamma_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gamma_vonmises(shape_1, rate_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_vonmises(1.9, 0.39, -0.38, 0.47))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, shape_1, rate_1, loc_2, concentration_2)
+
+
+def _kl_gamma_vonmises_exact(mpmath, shape_1, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_gamma_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -814,6 +902,46 @@ def _cross_entropy_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
 
 
 @elementwise
+def cross_entropy_gamma_kumaraswamy(shape_1, rate_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_kumaraswamy(0.77, 1.0, 3.0, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, shape_1, rate_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_gamma_kumaraswamy_exact(mpmath, shape_1, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_gamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Laplace(loc_2, scale_2).
 
@@ -1014,6 +1142,46 @@ def cross_entropy_gamma_uniform(shape_1, rate_1, low_2, high_2):
 
 def _cross_entropy_gamma_uniform_exact(mpmath, shape_1, rate_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_gamma_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_vonmises(shape_1, rate_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_vonmises(1.2, 0.31, 0.77, 2.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, shape_1, rate_1, loc_2, concentration_2)
+
+
+def _cross_entropy_gamma_vonmises_exact(mpmath, shape_1, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_gamma_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

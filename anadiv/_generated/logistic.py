@@ -10,20 +10,24 @@ Each function was printed from the derivation named beside it:
 - ``kl_logistic_gamma``: ``anadiv.symbolic.derive_kl(Logistic, Gamma)``
 - ``kl_logistic_gumbel``: ``anadiv.symbolic.derive_kl(Logistic, Gumbel)``
 - ``kl_logistic_halfnormal``: ``anadiv.symbolic.derive_kl(Logistic, HalfNormal)``
+- ``kl_logistic_kumaraswamy``: ``anadiv.symbolic.derive_kl(Logistic, Kumaraswamy)``
 - ``kl_logistic_laplace``: ``anadiv.symbolic.derive_kl(Logistic, Laplace)``
 - ``kl_logistic_lognormal``: ``anadiv.symbolic.derive_kl(Logistic, LogNormal)``
 - ``kl_logistic_normal``: ``anadiv.symbolic.derive_kl(Logistic, Normal)``
 - ``kl_logistic_uniform``: ``anadiv.symbolic.derive_kl(Logistic, Uniform)``
+- ``kl_logistic_vonmises``: ``anadiv.symbolic.derive_kl(Logistic, VonMises)``
 - ``kl_logistic_weibull``: ``anadiv.symbolic.derive_kl(Logistic, Weibull)``
 - ``cross_entropy_logistic_beta``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Beta)``
 - ``cross_entropy_logistic_exponential``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Exponential)``
 - ``cross_entropy_logistic_gamma``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Gamma)``
 - ``cross_entropy_logistic_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Gumbel)``
 - ``cross_entropy_logistic_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, HalfNormal)``
+- ``cross_entropy_logistic_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Kumaraswamy)``
 - ``cross_entropy_logistic_laplace``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Laplace)``
 - ``cross_entropy_logistic_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, LogNormal)``
 - ``cross_entropy_logistic_normal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Normal)``
 - ``cross_entropy_logistic_uniform``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Uniform)``
+- ``cross_entropy_logistic_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Logistic, VonMises)``
 - ``cross_entropy_logistic_weibull``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Weibull)``
 """
 
@@ -37,20 +41,24 @@ __all__ = [
     "kl_logistic_gamma",
     "kl_logistic_gumbel",
     "kl_logistic_halfnormal",
+    "kl_logistic_kumaraswamy",
     "kl_logistic_laplace",
     "kl_logistic_lognormal",
     "kl_logistic_normal",
     "kl_logistic_uniform",
+    "kl_logistic_vonmises",
     "kl_logistic_weibull",
     "cross_entropy_logistic_beta",
     "cross_entropy_logistic_exponential",
     "cross_entropy_logistic_gamma",
     "cross_entropy_logistic_gumbel",
     "cross_entropy_logistic_halfnormal",
+    "cross_entropy_logistic_kumaraswamy",
     "cross_entropy_logistic_laplace",
     "cross_entropy_logistic_lognormal",
     "cross_entropy_logistic_normal",
     "cross_entropy_logistic_uniform",
+    "cross_entropy_logistic_vonmises",
     "cross_entropy_logistic_weibull",
 ]
 
@@ -309,6 +317,46 @@ def _kl_logistic_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
 
 
 @elementwise
+def kl_logistic_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_kumaraswamy(-0.87, 0.48, 1.4, 3.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_logistic_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_logistic_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_logistic_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -481,6 +529,46 @@ def kl_logistic_uniform(loc_1, scale_1, low_2, high_2):
 
 def _kl_logistic_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
     """The derived expression of :func:`kl_logistic_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_logistic_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_vonmises(-2.8, 0.72, -1.6, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _kl_logistic_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_logistic_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -736,6 +824,46 @@ def _cross_entropy_logistic_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
 
 
 @elementwise
+def cross_entropy_logistic_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_kumaraswamy(-1.4, 0.95, 1.0, 0.75))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_logistic_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_logistic_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_logistic_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -903,6 +1031,46 @@ def cross_entropy_logistic_uniform(loc_1, scale_1, low_2, high_2):
 
 def _cross_entropy_logistic_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_logistic_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_logistic_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_vonmises(0.5, 1.0, -0.48, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_logistic_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_logistic_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -16,6 +16,7 @@ from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
+from .kumaraswamy import Kumaraswamy
 from .halfnormal import HalfNormal
 from .laplace import Laplace
 from .logistic import Logistic
@@ -24,6 +25,7 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .studentt import StudentT
 from .uniform import Uniform
+from .vonmises import VonMises
 from .weibull import Weibull
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "StudentT",
     "HalfNormal",
     "Logistic",
+    "Kumaraswamy",
+    "VonMises",
     "MultivariateNormal",
     "DiagonalNormal",
 ]

@@ -59,6 +59,7 @@ class _Quiet(contextlib.AbstractContextManager):
 _EXPM1MX_COEFS = [1.0 / math.factorial(k + 2) for k in range(19)]
 _ATANH_COEFS = [1.0 / (2 * k + 3) for k in range(20)]
 _ATANMX_COEFS = [(-1.0) ** k / (2 * k + 1) for k in range(1, 18)]
+_I0M1_COEFS = [1.0 / math.factorial(j) ** 2 for j in range(1, 15)]
 
 
 def _horner(x: Any, coefs: list[float]) -> Any:
@@ -157,6 +158,21 @@ class GenericStable:
 
     def betainc_reg(self, a: Any, b: Any, x: Any) -> Any:
         return self.xp.betainc(a, b, x)
+
+    def log_i0(self, k: Any) -> Any:
+        # numpy's branches: the series of I0 - 1 through log1p for k < 2, log(i0e(k)) + k beyond
+        xp = self.xp
+        k = xp.asarray(k)
+        small = xp.abs(k) < 2.0
+        ks = xp.where(small, k, 0.0)
+        t = 0.25 * ks * ks
+        series = xp.log1p(t * _horner(t, _I0M1_COEFS))
+        kl = xp.where(small, 2.0, k)
+        return xp.where(small, series, xp.log(xp.i0e(kl)) + kl)
+
+    def i1_i0(self, k: Any) -> Any:
+        xp = self.xp
+        return xp.i1e(k) / xp.i0e(k)
 
 
 # Derivatives of the gamma-function helpers, in the target library's ops.
