@@ -6,10 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from ..constraints import positive, real
+from ..constraints import interval, positive
 from ._base import Family, Param
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
+#: an angle: a location beyond [-pi, pi] is the same distribution as its remainder there, and a huge
+#: one (1e300) would lose every digit of cos(loc_1 - loc_2); it is asked for in [-pi, pi]
+_ANGLE = interval(-np.pi, np.pi, low_closed=True, high_closed=True)
 
 
 class VonMises(Family):
@@ -28,7 +31,8 @@ class VonMises(Family):
     Parameters
     ----------
     loc : array_like or sympy expression
-        Location :math:`\mu` (the mode, taken modulo :math:`2\pi`), any real number.
+        Location :math:`\mu` (the mode), an angle in :math:`[-\pi, \pi]` (torch
+        accepts any real ``loc``; reduce it modulo :math:`2\pi` first).
     concentration : array_like or sympy expression
         Concentration :math:`\kappa > 0`; :math:`\kappa \to 0` is the uniform
         on the circle, :math:`\kappa \to \infty` a normal of variance
@@ -77,7 +81,7 @@ class VonMises(Family):
     name = "vonmises"
     scipy_name = None
     parameters = (
-        Param("loc", real, (-3.0, 3.0), "location (the mode, modulo 2 pi)"),
+        Param("loc", _ANGLE, (-3.0, 3.0), "location (the mode), an angle in [-pi, pi]"),
         Param("concentration", positive, (0.3, 5.0), "concentration kappa"),
     )
 
