@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_exponential``: ``anadiv.symbolic.derive_entropy(Exponential)``
 - ``kl_exponential_beta``: ``anadiv.symbolic.derive_kl(Exponential, Beta)``
+- ``kl_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_vonmises``: ``anadiv.symbolic.derive_kl(Exponential, VonMises)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
+- ``cross_entropy_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_exponential",
     "kl_exponential_beta",
+    "kl_exponential_continuous_bernoulli",
     "kl_exponential_exponential",
     "kl_exponential_gamma",
     "kl_exponential_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_exponential_vonmises",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
+    "cross_entropy_exponential_continuous_bernoulli",
     "cross_entropy_exponential_exponential",
     "cross_entropy_exponential_gamma",
     "cross_entropy_exponential_gumbel",
@@ -140,6 +144,46 @@ def kl_exponential_beta(rate_1, a_2, b_2):
 
 def _kl_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_exponential_continuous_bernoulli(rate_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_continuous_bernoulli(4.1, 0.32))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, probs_2)
+    return xp.full(xp.inf, rate_1, probs_2)
+
+
+def _kl_exponential_continuous_bernoulli_exact(mpmath, rate_1, probs_2):
+    """The derived expression of :func:`kl_exponential_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -699,6 +743,46 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
 
 def _cross_entropy_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_continuous_bernoulli(rate_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_continuous_bernoulli(4.7, 0.055))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, probs_2)
+    return xp.full(xp.inf, rate_1, probs_2)
+
+
+def _cross_entropy_exponential_continuous_bernoulli_exact(mpmath, rate_1, probs_2):
+    """The derived expression of :func:`cross_entropy_exponential_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

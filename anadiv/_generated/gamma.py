@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_gamma``: ``anadiv.symbolic.derive_entropy(Gamma)``
 - ``kl_gamma_beta``: ``anadiv.symbolic.derive_kl(Gamma, Beta)``
+- ``kl_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Gamma, ContinuousBernoulli)``
 - ``kl_gamma_exponential``: ``anadiv.symbolic.derive_kl(Gamma, Exponential)``
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_vonmises``: ``anadiv.symbolic.derive_kl(Gamma, VonMises)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
+- ``cross_entropy_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gamma, ContinuousBernoulli)``
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_gamma",
     "kl_gamma_beta",
+    "kl_gamma_continuous_bernoulli",
     "kl_gamma_exponential",
     "kl_gamma_gamma",
     "kl_gamma_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_gamma_vonmises",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
+    "cross_entropy_gamma_continuous_bernoulli",
     "cross_entropy_gamma_exponential",
     "cross_entropy_gamma_gamma",
     "cross_entropy_gamma_gumbel",
@@ -142,6 +146,46 @@ def kl_gamma_beta(shape_1, rate_1, a_2, b_2):
 
 def _kl_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gamma_continuous_bernoulli(shape_1, rate_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_continuous_bernoulli(2.7, 0.41, 0.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, probs_2)
+    return xp.full(xp.inf, shape_1, rate_1, probs_2)
+
+
+def _kl_gamma_continuous_bernoulli_exact(mpmath, shape_1, rate_1, probs_2):
+    """The derived expression of :func:`kl_gamma_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -714,6 +758,46 @@ def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
 
 def _cross_entropy_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_continuous_bernoulli(shape_1, rate_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_continuous_bernoulli(0.59, 0.82, 0.61))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, probs_2)
+    return xp.full(xp.inf, shape_1, rate_1, probs_2)
+
+
+def _cross_entropy_gamma_continuous_bernoulli_exact(mpmath, shape_1, rate_1, probs_2):
+    """The derived expression of :func:`cross_entropy_gamma_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

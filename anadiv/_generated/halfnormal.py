@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_halfnormal``: ``anadiv.symbolic.derive_entropy(HalfNormal)``
 - ``kl_halfnormal_beta``: ``anadiv.symbolic.derive_kl(HalfNormal, Beta)``
+- ``kl_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(HalfNormal, ContinuousBernoulli)``
 - ``kl_halfnormal_exponential``: ``anadiv.symbolic.derive_kl(HalfNormal, Exponential)``
 - ``kl_halfnormal_gamma``: ``anadiv.symbolic.derive_kl(HalfNormal, Gamma)``
 - ``kl_halfnormal_gumbel``: ``anadiv.symbolic.derive_kl(HalfNormal, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_vonmises``: ``anadiv.symbolic.derive_kl(HalfNormal, VonMises)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
+- ``cross_entropy_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, ContinuousBernoulli)``
 - ``cross_entropy_halfnormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Exponential)``
 - ``cross_entropy_halfnormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gamma)``
 - ``cross_entropy_halfnormal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_halfnormal",
     "kl_halfnormal_beta",
+    "kl_halfnormal_continuous_bernoulli",
     "kl_halfnormal_exponential",
     "kl_halfnormal_gamma",
     "kl_halfnormal_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_halfnormal_vonmises",
     "kl_halfnormal_weibull",
     "cross_entropy_halfnormal_beta",
+    "cross_entropy_halfnormal_continuous_bernoulli",
     "cross_entropy_halfnormal_exponential",
     "cross_entropy_halfnormal_gamma",
     "cross_entropy_halfnormal_gumbel",
@@ -140,6 +144,46 @@ def kl_halfnormal_beta(scale_1, a_2, b_2):
 
 def _kl_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_halfnormal_continuous_bernoulli(scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_continuous_bernoulli(0.87, 0.083))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _kl_halfnormal_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`kl_halfnormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -707,6 +751,46 @@ def cross_entropy_halfnormal_beta(scale_1, a_2, b_2):
 
 def _cross_entropy_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_continuous_bernoulli(scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_continuous_bernoulli(0.8, 0.83))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _cross_entropy_halfnormal_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -5,6 +5,7 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_kumaraswamy``: ``anadiv.symbolic.derive_entropy(Kumaraswamy)``
+- ``kl_kumaraswamy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Kumaraswamy, ContinuousBernoulli)``
 - ``kl_kumaraswamy_exponential``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Exponential)``
 - ``kl_kumaraswamy_gamma``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Gamma)``
 - ``kl_kumaraswamy_halfnormal``: ``anadiv.symbolic.derive_kl(Kumaraswamy, HalfNormal)``
@@ -13,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_kumaraswamy_normal``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Normal)``
 - ``kl_kumaraswamy_uniform``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Uniform)``
 - ``kl_kumaraswamy_weibull``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Weibull)``
+- ``cross_entropy_kumaraswamy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, ContinuousBernoulli)``
 - ``cross_entropy_kumaraswamy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Exponential)``
 - ``cross_entropy_kumaraswamy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Gamma)``
 - ``cross_entropy_kumaraswamy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, HalfNormal)``
@@ -28,6 +30,7 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_kumaraswamy",
+    "kl_kumaraswamy_continuous_bernoulli",
     "kl_kumaraswamy_exponential",
     "kl_kumaraswamy_gamma",
     "kl_kumaraswamy_halfnormal",
@@ -36,6 +39,7 @@ __all__ = [
     "kl_kumaraswamy_normal",
     "kl_kumaraswamy_uniform",
     "kl_kumaraswamy_weibull",
+    "cross_entropy_kumaraswamy_continuous_bernoulli",
     "cross_entropy_kumaraswamy_exponential",
     "cross_entropy_kumaraswamy_gamma",
     "cross_entropy_kumaraswamy_halfnormal",
@@ -93,6 +97,68 @@ def entropy_kumaraswamy(concentration1, concentration0):
 def _entropy_kumaraswamy_exact(mpmath, concentration1, concentration0):
     """The derived expression of :func:`entropy_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.log(concentration0*concentration1) + mpmath.polygamma(0, concentration0) + mpmath.euler + 1 - mpmath.polygamma(0, concentration0)/concentration1 - mpmath.euler/concentration1 - 1/(concentration0*concentration1)
+
+
+@elementwise
+def kl_kumaraswamy_continuous_bernoulli(concentration1_1, concentration0_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Kumaraswamy, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        - \frac{\log{\left(probs_{2} \right)} \Gamma\left(1 + \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{\Gamma\left(concentration_{0 1} + 1 + \frac{1}{concentration_{1 1}}\right)} + \log{\left(concentration_{0 1} concentration_{1 1} \right)} + \frac{\log{\left(1 - probs_{2} \right)} \Gamma\left(1 + \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{\Gamma\left(concentration_{0 1} + 1 + \frac{1}{concentration_{1 1}}\right)} + \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)} \right)} - \operatorname{polygamma}{\left(0,concentration_{0 1} \right)} - 1 - \gamma + \frac{\operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} + \frac{\gamma}{concentration_{1 1}} + \frac{1}{concentration_{0 1} concentration_{1 1}}
+
+    As text::
+
+        -log(probs_2)*gamma(1 + 1/concentration1_1)*gamma(concentration0_1 +
+        1)/gamma(concentration0_1 + 1 + 1/concentration1_1) +
+        log(concentration0_1*concentration1_1) + log(1 - probs_2)*gamma(1 +
+        1/concentration1_1)*gamma(concentration0_1 + 1)/gamma(concentration0_1 + 1 +
+        1/concentration1_1) + cb_log_normalizer(log(probs_2) - log(1 - probs_2)) -
+        polygamma(0, concentration0_1) - 1 - EulerGamma + polygamma(0,
+        concentration0_1)/concentration1_1 + EulerGamma/concentration1_1 +
+        1/(concentration0_1*concentration1_1)
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_kumaraswamy_continuous_bernoulli(1.1, 0.55, 0.061))  # doctest: +ELLIPSIS
+    0.9974379836...
+    """
+    xp = namespace(concentration1_1, concentration0_1, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(concentration0_1)
+        t1 = xp.log(concentration1_1)
+        t2 = xp.digamma(concentration0_1)
+        t3 = (1/concentration1_1)
+        t4 = xp.log(probs_2)
+        t5 = xp.log1p(-probs_2)
+        t6 = xp._stable.cb_log_normalizer(t4 - t5)
+        t7 = (1/concentration0_1)
+        t8 = 0.5772156649015329*concentration0_1
+        t9 = concentration0_1 + 1
+        t10 = xp.gamma(t9)*xp.gamma(t3 + 1)/xp.gamma(t3 + t9)
+        t11 = -t10*t4
+        t12 = t10*t5
+        t13 = 1
+        return xp._refine.checked('kl', t0 + t1 + t11 + t12 + t2*(t3 - 1) - t3*t7*(1.5772156649015328*concentration0_1*concentration1_1 - t8 - 1) + t6, t13*(1.5772156649015328*concentration0_1*concentration1_1 + t13 + xp.abs(t8))*xp.abs(t3)*xp.abs(t7) + (t13 + t3)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t11) + xp.abs(t12) + xp.abs(t6), _kl_kumaraswamy_continuous_bernoulli_exact, concentration1_1, concentration0_1, probs_2)
+
+
+def _kl_kumaraswamy_continuous_bernoulli_exact(mpmath, concentration1_1, concentration0_1, probs_2):
+    """The derived expression of :func:`kl_kumaraswamy_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.log(probs_2)*mpmath.gamma(1 + 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 1/concentration1_1) + mpmath.log(concentration0_1*concentration1_1) + mpmath.log(1 - probs_2)*mpmath.gamma(1 + 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 1/concentration1_1) + (mpmath.log(mpmath.expm1(mpmath.log(probs_2) - mpmath.log(1 - probs_2))/(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) if (mpmath.log(probs_2) - mpmath.log(1 - probs_2)) != 0 else 0) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler + mpmath.polygamma(0, concentration0_1)/concentration1_1 + mpmath.euler/concentration1_1 + 1/(concentration0_1*concentration1_1)
 
 
 @elementwise
@@ -357,7 +423,7 @@ def kl_kumaraswamy_laplace(concentration1_1, concentration0_1, loc_2, scale_2):
         t29 = 2*concentration0_1*t2
         t30 = xp.power(t27, concentration1_1)
         t31 = -t29*xp.beta(t14, concentration0_1)*xp._stable.betainc_reg(t14, concentration0_1, t30)
-        t32 = t27*t29*xp.beta(1, concentration0_1)*xp._stable.betainc_reg(1, concentration0_1, t30)
+        t32 = t27*t29*(1/concentration0_1)*xp._stable.betainc_reg(1, concentration0_1, t30)
         t33 = 1
         t34 = xp.abs(t0)
         t35 = xp.abs(t1)
@@ -638,6 +704,58 @@ def _kl_kumaraswamy_weibull_exact(mpmath, concentration1_1, concentration0_1, sh
 
 
 @elementwise
+def cross_entropy_kumaraswamy_continuous_bernoulli(concentration1_1, concentration0_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        - \frac{\log{\left(probs_{2} \right)} \Gamma\left(1 + \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{\Gamma\left(concentration_{0 1} + 1 + \frac{1}{concentration_{1 1}}\right)} + \frac{\log{\left(1 - probs_{2} \right)} \Gamma\left(1 + \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{\Gamma\left(concentration_{0 1} + 1 + \frac{1}{concentration_{1 1}}\right)} + \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)} \right)}
+
+    As text::
+
+        -log(probs_2)*gamma(1 + 1/concentration1_1)*gamma(concentration0_1 +
+        1)/gamma(concentration0_1 + 1 + 1/concentration1_1) + log(1 - probs_2)*gamma(1 +
+        1/concentration1_1)*gamma(concentration0_1 + 1)/gamma(concentration0_1 + 1 +
+        1/concentration1_1) + cb_log_normalizer(log(probs_2) - log(1 - probs_2))
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_kumaraswamy_continuous_bernoulli(0.6, 3.8, 0.3))  # doctest: +ELLIPSIS
+    -0.3100656597...
+    """
+    xp = namespace(concentration1_1, concentration0_1, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(probs_2)
+        t1 = xp.log1p(-probs_2)
+        t2 = xp._stable.cb_log_normalizer(t0 - t1)
+        t3 = (1/concentration1_1)
+        t4 = concentration0_1 + 1
+        t5 = xp.gamma(t4)*xp.gamma(t3 + 1)/xp.gamma(t3 + t4)
+        t6 = -t0*t5
+        t7 = t1*t5
+        return xp._refine.checked('cross_entropy', t2 + t6 + t7, xp.abs(t2) + xp.abs(t6) + xp.abs(t7), _cross_entropy_kumaraswamy_continuous_bernoulli_exact, concentration1_1, concentration0_1, probs_2)
+
+
+def _cross_entropy_kumaraswamy_continuous_bernoulli_exact(mpmath, concentration1_1, concentration0_1, probs_2):
+    """The derived expression of :func:`cross_entropy_kumaraswamy_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.log(probs_2)*mpmath.gamma(1 + 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 1/concentration1_1) + mpmath.log(1 - probs_2)*mpmath.gamma(1 + 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 1/concentration1_1) + (mpmath.log(mpmath.expm1(mpmath.log(probs_2) - mpmath.log(1 - probs_2))/(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) if (mpmath.log(probs_2) - mpmath.log(1 - probs_2)) != 0 else 0)
+
+
+@elementwise
 def cross_entropy_kumaraswamy_exponential(concentration1_1, concentration0_1, rate_2):
     r"""Cross-entropy H(P, Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Exponential(rate_2).
 
@@ -860,7 +978,7 @@ def cross_entropy_kumaraswamy_laplace(concentration1_1, concentration0_1, loc_2,
         t18 = 2*concentration0_1*t0
         t19 = xp.power(t16, concentration1_1)
         t20 = -t18*xp.beta(t6, concentration0_1)*xp._stable.betainc_reg(t6, concentration0_1, t19)
-        t21 = t16*t18*xp.beta(1, concentration0_1)*xp._stable.betainc_reg(1, concentration0_1, t19)
+        t21 = t16*t18*(1/concentration0_1)*xp._stable.betainc_reg(1, concentration0_1, t19)
         t22 = xp.abs(t4) + xp.abs(t7) + xp.abs(t8) + 1
         t23 = xp.abs(t10) + 0.6931471805599453
         t24 = t22*t9 + t23

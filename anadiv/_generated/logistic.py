@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_logistic``: ``anadiv.symbolic.derive_entropy(Logistic)``
 - ``kl_logistic_beta``: ``anadiv.symbolic.derive_kl(Logistic, Beta)``
+- ``kl_logistic_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Logistic, ContinuousBernoulli)``
 - ``kl_logistic_exponential``: ``anadiv.symbolic.derive_kl(Logistic, Exponential)``
 - ``kl_logistic_gamma``: ``anadiv.symbolic.derive_kl(Logistic, Gamma)``
 - ``kl_logistic_gumbel``: ``anadiv.symbolic.derive_kl(Logistic, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_logistic_vonmises``: ``anadiv.symbolic.derive_kl(Logistic, VonMises)``
 - ``kl_logistic_weibull``: ``anadiv.symbolic.derive_kl(Logistic, Weibull)``
 - ``cross_entropy_logistic_beta``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Beta)``
+- ``cross_entropy_logistic_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Logistic, ContinuousBernoulli)``
 - ``cross_entropy_logistic_exponential``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Exponential)``
 - ``cross_entropy_logistic_gamma``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Gamma)``
 - ``cross_entropy_logistic_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_logistic",
     "kl_logistic_beta",
+    "kl_logistic_continuous_bernoulli",
     "kl_logistic_exponential",
     "kl_logistic_gamma",
     "kl_logistic_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_logistic_vonmises",
     "kl_logistic_weibull",
     "cross_entropy_logistic_beta",
+    "cross_entropy_logistic_continuous_bernoulli",
     "cross_entropy_logistic_exponential",
     "cross_entropy_logistic_gamma",
     "cross_entropy_logistic_gumbel",
@@ -140,6 +144,46 @@ def kl_logistic_beta(loc_1, scale_1, a_2, b_2):
 
 def _kl_logistic_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_logistic_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_logistic_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_continuous_bernoulli(1.6, 1.6, 0.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _kl_logistic_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`kl_logistic_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -649,6 +693,46 @@ def cross_entropy_logistic_beta(loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_logistic_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_logistic_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_logistic_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_continuous_bernoulli(0.68, 2.1, 0.25))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _cross_entropy_logistic_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_logistic_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_lognormal``: ``anadiv.symbolic.derive_entropy(LogNormal)``
 - ``kl_lognormal_beta``: ``anadiv.symbolic.derive_kl(LogNormal, Beta)``
+- ``kl_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(LogNormal, ContinuousBernoulli)``
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
 - ``kl_lognormal_gamma``: ``anadiv.symbolic.derive_kl(LogNormal, Gamma)``
 - ``kl_lognormal_halfnormal``: ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_vonmises``: ``anadiv.symbolic.derive_kl(LogNormal, VonMises)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
+- ``cross_entropy_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, ContinuousBernoulli)``
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
 - ``cross_entropy_lognormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``
 - ``cross_entropy_lognormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``
@@ -35,6 +37,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_lognormal",
     "kl_lognormal_beta",
+    "kl_lognormal_continuous_bernoulli",
     "kl_lognormal_exponential",
     "kl_lognormal_gamma",
     "kl_lognormal_halfnormal",
@@ -46,6 +49,7 @@ __all__ = [
     "kl_lognormal_vonmises",
     "kl_lognormal_weibull",
     "cross_entropy_lognormal_beta",
+    "cross_entropy_lognormal_continuous_bernoulli",
     "cross_entropy_lognormal_exponential",
     "cross_entropy_lognormal_gamma",
     "cross_entropy_lognormal_halfnormal",
@@ -136,6 +140,46 @@ def kl_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _kl_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`kl_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_lognormal_continuous_bernoulli(mu_1, sigma_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_continuous_bernoulli(-0.38, 0.63, 0.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, probs_2)
+    return xp.full(xp.inf, mu_1, sigma_1, probs_2)
+
+
+def _kl_lognormal_continuous_bernoulli_exact(mpmath, mu_1, sigma_1, probs_2):
+    """The derived expression of :func:`kl_lognormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -647,6 +691,46 @@ def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _cross_entropy_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_lognormal_continuous_bernoulli(mu_1, sigma_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_continuous_bernoulli(-0.14, 1.1, 0.29))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, probs_2)
+    return xp.full(xp.inf, mu_1, sigma_1, probs_2)
+
+
+def _cross_entropy_lognormal_continuous_bernoulli_exact(mpmath, mu_1, sigma_1, probs_2):
+    """The derived expression of :func:`cross_entropy_lognormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_vonmises``: ``anadiv.symbolic.derive_entropy(VonMises)``
 - ``kl_vonmises_beta``: ``anadiv.symbolic.derive_kl(VonMises, Beta)``
+- ``kl_vonmises_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(VonMises, ContinuousBernoulli)``
 - ``kl_vonmises_exponential``: ``anadiv.symbolic.derive_kl(VonMises, Exponential)``
 - ``kl_vonmises_gamma``: ``anadiv.symbolic.derive_kl(VonMises, Gamma)``
 - ``kl_vonmises_halfnormal``: ``anadiv.symbolic.derive_kl(VonMises, HalfNormal)``
@@ -15,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_vonmises_vonmises``: ``anadiv.symbolic.derive_kl(VonMises, VonMises)``
 - ``kl_vonmises_weibull``: ``anadiv.symbolic.derive_kl(VonMises, Weibull)``
 - ``cross_entropy_vonmises_beta``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Beta)``
+- ``cross_entropy_vonmises_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(VonMises, ContinuousBernoulli)``
 - ``cross_entropy_vonmises_exponential``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Exponential)``
 - ``cross_entropy_vonmises_gamma``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Gamma)``
 - ``cross_entropy_vonmises_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(VonMises, HalfNormal)``
@@ -31,6 +33,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_vonmises",
     "kl_vonmises_beta",
+    "kl_vonmises_continuous_bernoulli",
     "kl_vonmises_exponential",
     "kl_vonmises_gamma",
     "kl_vonmises_halfnormal",
@@ -40,6 +43,7 @@ __all__ = [
     "kl_vonmises_vonmises",
     "kl_vonmises_weibull",
     "cross_entropy_vonmises_beta",
+    "cross_entropy_vonmises_continuous_bernoulli",
     "cross_entropy_vonmises_exponential",
     "cross_entropy_vonmises_gamma",
     "cross_entropy_vonmises_halfnormal",
@@ -130,6 +134,46 @@ def kl_vonmises_beta(loc_1, concentration_1, a_2, b_2):
 
 def _kl_vonmises_beta_exact(mpmath, loc_1, concentration_1, a_2, b_2):
     """The derived expression of :func:`kl_vonmises_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_vonmises_continuous_bernoulli(loc_1, concentration_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_continuous_bernoulli(-0.97, 3.7, 0.41))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, probs_2)
+    return xp.full(xp.inf, loc_1, concentration_1, probs_2)
+
+
+def _kl_vonmises_continuous_bernoulli_exact(mpmath, loc_1, concentration_1, probs_2):
+    """The derived expression of :func:`kl_vonmises_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -507,6 +551,46 @@ def cross_entropy_vonmises_beta(loc_1, concentration_1, a_2, b_2):
 
 def _cross_entropy_vonmises_beta_exact(mpmath, loc_1, concentration_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_vonmises_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_vonmises_continuous_bernoulli(loc_1, concentration_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_continuous_bernoulli(-2.2, 0.62, 0.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, probs_2)
+    return xp.full(xp.inf, loc_1, concentration_1, probs_2)
+
+
+def _cross_entropy_vonmises_continuous_bernoulli_exact(mpmath, loc_1, concentration_1, probs_2):
+    """The derived expression of :func:`cross_entropy_vonmises_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

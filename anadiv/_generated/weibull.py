@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_weibull``: ``anadiv.symbolic.derive_entropy(Weibull)``
 - ``kl_weibull_beta``: ``anadiv.symbolic.derive_kl(Weibull, Beta)``
+- ``kl_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Weibull, ContinuousBernoulli)``
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
 - ``kl_weibull_gamma``: ``anadiv.symbolic.derive_kl(Weibull, Gamma)``
 - ``kl_weibull_halfnormal``: ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_vonmises``: ``anadiv.symbolic.derive_kl(Weibull, VonMises)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
+- ``cross_entropy_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Weibull, ContinuousBernoulli)``
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
 - ``cross_entropy_weibull_gamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``
 - ``cross_entropy_weibull_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``
@@ -35,6 +37,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_weibull",
     "kl_weibull_beta",
+    "kl_weibull_continuous_bernoulli",
     "kl_weibull_exponential",
     "kl_weibull_gamma",
     "kl_weibull_halfnormal",
@@ -46,6 +49,7 @@ __all__ = [
     "kl_weibull_vonmises",
     "kl_weibull_weibull",
     "cross_entropy_weibull_beta",
+    "cross_entropy_weibull_continuous_bernoulli",
     "cross_entropy_weibull_exponential",
     "cross_entropy_weibull_gamma",
     "cross_entropy_weibull_halfnormal",
@@ -139,6 +143,46 @@ def kl_weibull_beta(shape_1, scale_1, a_2, b_2):
 
 def _kl_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_weibull_continuous_bernoulli(shape_1, scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_weibull_continuous_bernoulli(0.72, 1.3, 0.41))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, probs_2)
+    return xp.full(xp.inf, shape_1, scale_1, probs_2)
+
+
+def _kl_weibull_continuous_bernoulli_exact(mpmath, shape_1, scale_1, probs_2):
+    """The derived expression of :func:`kl_weibull_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -676,6 +720,46 @@ def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
 
 def _cross_entropy_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_weibull_continuous_bernoulli(shape_1, scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_continuous_bernoulli(1.6, 0.79, 0.83))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, probs_2)
+    return xp.full(xp.inf, shape_1, scale_1, probs_2)
+
+
+def _cross_entropy_weibull_continuous_bernoulli_exact(mpmath, shape_1, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_weibull_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._base import FAMILIES, Family, Param
 from .beta import Beta
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
@@ -47,6 +48,7 @@ __all__ = [
     "Logistic",
     "Kumaraswamy",
     "VonMises",
+    "ContinuousBernoulli",
     "MultivariateNormal",
     "DiagonalNormal",
 ]

@@ -743,6 +743,36 @@ def _own_power(rep: Representation, params: tuple[Any, ...]) -> Any:
 _route_log1mpow_base.per_arguments = True  # type: ignore[attr-defined]
 
 
+
+def _route_natural_linear(cls: type, term: Term) -> Moment:
+    """A one-parameter exponential family with sufficient statistic ``x`` on a bounded support.
+
+    ``E[exp(tX)] = exp(A(eta + t) - A(eta))`` (the density integrates to one at
+    every natural parameter, and a bounded support makes every ``t`` admissible);
+    the power moments are its derivatives at ``t = 0`` (``A'``, ``A'' + A'^2``, ...).
+    """
+    if not getattr(cls, "exponential_family", False) or term.kind not in ("pow", "exp"):
+        raise _NoForm(term.kind)
+    params = _generic(cls)
+    x = sp.Symbol("x", real=True)
+    if tuple(cls.sym_sufficient_statistics(x)) != (x,):
+        raise _NoForm("sufficient statistic other than x")
+    lo, hi = (sp.sympify(v) for v in (cls.sym_support(*params).start, cls.sym_support(*params).end))
+    if not (lo.is_finite and hi.is_finite):
+        raise _NoForm("unbounded support: E[exp(tX)] may be infinite")
+    (eta,) = cls.sym_natural_params(*params)
+    t = sp.Symbol("t", real=True)
+    gen = sp.exp(cls.sym_log_normalizer(eta + t) - cls.sym_log_normalizer(eta))
+    note = f"E[exp(tX)] = exp(A(eta + t) - A(eta)) = {gen} (exponential family, bounded support)"
+    if term.kind == "exp":
+        return Moment(gen.xreplace({t: term.args[0]}), sp.true, 1, (note,))
+    n = term.args[0]
+    if not (n.is_Integer and n > 0):
+        raise _NoForm("a power other than a positive integer")
+    value = sp.expand(sp.diff(gen, t, int(n)).xreplace({t: 0}))
+    return Moment(value, sp.true, 1 if int(n) % 2 == 0 else 0, (f"the derivative of order {n} at t = 0 of {note}",))
+
+
 def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Moment]:
     def run(cls: type, term: Term) -> Moment:
         for r in routes:
@@ -788,6 +818,8 @@ ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     "natural_cos": _route_natural_cos,
     # log(1 - x**c) where X**c is the base variable on (0, 1) (Kumaraswamy)
     "log1mpow_base": _route_log1mpow_base,
+    # powers and exponentials of x from a one-parameter exponential family's log-normalizer (ContinuousBernoulli)
+    "natural_linear": _route_natural_linear,
 }
 
 #: The routes of a family that declares none: the terms integrated against its density.
