@@ -34,7 +34,7 @@ from _assert_truth import assert_right
 from anadiv._generated import _index
 from anadiv.numeric.refine import _precisions
 from anadiv.families import FAMILIES
-from anadiv.constraints import positive
+from anadiv.constraints import Interval, positive
 
 #: Relative-error bounds looser than 1e-12, per (kind, pair), within +-8 decades;
 #: docs/accuracy.md gives the reason for each. Keep in step with that page.
@@ -123,6 +123,12 @@ def _wide(fam, rng: np.random.Generator) -> tuple[float, ...]:
         lo, hi = p.typical
         if p.constraint == positive:
             vals.append(10 ** rng.uniform(math.log10(lo) - 8, math.log10(hi) + 8))
+        elif isinstance(p.constraint, Interval):
+            # a bounded parameter (a probability, an angle): within its interval, up to 8 decades
+            # from either end
+            c = p.constraint
+            gap = (c.high - c.low) * 10 ** rng.uniform(-8, 0) * rng.uniform(0.1, 1.0)
+            vals.append(c.low + gap if rng.random() < 0.5 else c.high - gap)
         elif rng.random() < 0.3:
             vals.append(rng.uniform(lo, hi))
         else:

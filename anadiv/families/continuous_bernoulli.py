@@ -14,7 +14,9 @@ from ._base import Family, Param
 
 def _eta(probs: np.ndarray) -> np.ndarray:
     """The natural parameter ``logit(probs)``: ``2 atanh(2 probs - 1)`` near 1/2 (``2 probs - 1`` is exact there)."""
-    p = np.asarray(probs, dtype=float)
+    p = np.asarray(probs)
+    if not np.issubdtype(p.dtype, np.floating):
+        p = p.astype(np.float64)  # float32 stays float32
     with np.errstate(divide="ignore"):
         far = np.log(p) - np.log1p(-p)
         near = 2.0 * np.arctanh(2.0 * p - 1.0)
@@ -105,7 +107,7 @@ class ContinuousBernoulli(Family):
     def _np_quantile(u: np.ndarray, probs: np.ndarray) -> np.ndarray:
         # F(x) = expm1(eta x)/expm1(eta), so x = log1p(u expm1(eta))/eta; u itself at eta = 0
         eta = _eta(probs)
-        u = np.asarray(u, dtype=float)
+        u = np.asarray(u, dtype=eta.dtype)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             pos = np.log1p(u * np.expm1(eta)) / eta
             # where expm1(eta) overflows, factor e^eta out: x = 1 + log(u + (1 - u) e^-eta)/eta
