@@ -145,7 +145,12 @@ def _extremes(fam, rng: np.random.Generator) -> list[tuple[float, ...]]:
     for i, p in enumerate(fam.parameters):
         for e in (-300, 300):
             v = list(base)
-            v[i] = 10.0**e if p.constraint == positive else float(rng.choice([-1.0, 1.0])) * 10.0**e
+            if isinstance(p.constraint, Interval):
+                # a bounded parameter: 1e-300 of its width above the lower end, the float below the upper
+                c = p.constraint
+                v[i] = c.low + (c.high - c.low) * 1e-300 if e < 0 else float(np.nextafter(c.high, c.low))
+            else:
+                v[i] = 10.0**e if p.constraint == positive else float(rng.choice([-1.0, 1.0])) * 10.0**e
             if fam.name == "uniform":
                 v = [min(v), max(v)]
             out.append(tuple(v))

@@ -170,13 +170,16 @@ def _functions() -> tuple[type, type, type]:
 
     def guarded(fn: Any, at_zero: Any) -> Any:
         def value(e: Any) -> Any:
+            # mpmath numbers in, mpmath numbers out; a float in (numpy's lambdify), a float out
+            as_float = not isinstance(e, (mpmath.mpf, mpmath.mpc))
             e = mpmath.mpf(e)
             if e == 0:
-                return mpmath.mpf(at_zero)
-            extra = 20 + 2 * max(0, -int(mpmath.floor(mpmath.log10(abs(e)))))
-            with mpmath.workdps(mpmath.mp.dps + extra):
-                out = fn(e)
-            return +out
+                out = mpmath.mpf(at_zero)
+            else:
+                extra = 20 + 2 * max(0, -int(mpmath.floor(mpmath.log10(abs(e)))))
+                with mpmath.workdps(mpmath.mp.dps + extra):
+                    out = fn(e)
+            return float(out) if as_float else +out
 
         return value
 
