@@ -31,8 +31,10 @@ from anadiv.mixture import _is_gaussian, gaussian_params
 
 ALL = sorted(FAMILIES)
 UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0)
-WITH_QUANTILE = sorted(n for n in UNIVARIATE if FAMILIES[n]._np_quantile is not None)
 WITH_SCIPY = sorted(n for n, c in FAMILIES.items() if c._scipy_frozen is not None)
+#: quantiles checked against scipy's cdf and ppf here; the others against their cdf in closed form
+#: (tests/test_families_new_continuous2.py)
+WITH_QUANTILE = sorted(n for n in UNIVARIATE if FAMILIES[n]._np_quantile is not None and n in WITH_SCIPY)
 WITH_TORCH = sorted(n for n, c in FAMILIES.items() if c.torch_name is not None)
 EXPONENTIAL = sorted(n for n, c in FAMILIES.items() if c.exponential_family)
 
@@ -155,7 +157,14 @@ def test_to_scipy_of_a_batch_is_a_batched_scipy_distribution():
     np.testing.assert_allclose(g.to_scipy().mean(), [0.5, 0.5])
 
 
-@pytest.mark.parametrize("name", WITH_TORCH)
+#: torch counterparts whose log-density is an approximation, with its size; compared with the
+#: documented error (and anadiv's with mpmath) in tests/test_families_new_continuous2.py
+TORCH_APPROXIMATE = {
+    "vonmises": "torch's log I0 is a polynomial fit, off by ~2e-8 in the log-density",
+}
+
+
+@pytest.mark.parametrize("name", [n for n in WITH_TORCH if n not in TORCH_APPROXIMATE])
 def test_torch_counterpart_has_the_same_log_density(name):
     torch = pytest.importorskip("torch")
     cls = FAMILIES[name]

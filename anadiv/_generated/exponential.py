@@ -6,24 +6,30 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_exponential``: ``anadiv.symbolic.derive_entropy(Exponential)``
 - ``kl_exponential_beta``: ``anadiv.symbolic.derive_kl(Exponential, Beta)``
+- ``kl_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
 - ``kl_exponential_halfnormal``: ``anadiv.symbolic.derive_kl(Exponential, HalfNormal)``
+- ``kl_exponential_kumaraswamy``: ``anadiv.symbolic.derive_kl(Exponential, Kumaraswamy)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
 - ``kl_exponential_uniform``: ``anadiv.symbolic.derive_kl(Exponential, Uniform)``
+- ``kl_exponential_vonmises``: ``anadiv.symbolic.derive_kl(Exponential, VonMises)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
+- ``cross_entropy_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
 - ``cross_entropy_exponential_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, HalfNormal)``
+- ``cross_entropy_exponential_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Kumaraswamy)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
 - ``cross_entropy_exponential_uniform``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``
+- ``cross_entropy_exponential_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Exponential, VonMises)``
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
 """
 
@@ -33,24 +39,30 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_exponential",
     "kl_exponential_beta",
+    "kl_exponential_continuous_bernoulli",
     "kl_exponential_exponential",
     "kl_exponential_gamma",
     "kl_exponential_gumbel",
     "kl_exponential_halfnormal",
+    "kl_exponential_kumaraswamy",
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
     "kl_exponential_normal",
     "kl_exponential_uniform",
+    "kl_exponential_vonmises",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
+    "cross_entropy_exponential_continuous_bernoulli",
     "cross_entropy_exponential_exponential",
     "cross_entropy_exponential_gamma",
     "cross_entropy_exponential_gumbel",
     "cross_entropy_exponential_halfnormal",
+    "cross_entropy_exponential_kumaraswamy",
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
     "cross_entropy_exponential_uniform",
+    "cross_entropy_exponential_vonmises",
     "cross_entropy_exponential_weibull",
 ]
 
@@ -132,6 +144,46 @@ def kl_exponential_beta(rate_1, a_2, b_2):
 
 def _kl_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_exponential_continuous_bernoulli(rate_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_continuous_bernoulli(4.1, 0.32))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, probs_2)
+    return xp.full(xp.inf, rate_1, probs_2)
+
+
+def _kl_exponential_continuous_bernoulli_exact(mpmath, rate_1, probs_2):
+    """The derived expression of :func:`kl_exponential_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -320,6 +372,46 @@ def kl_exponential_halfnormal(rate_1, scale_2):
 def _kl_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
     """The derived expression of :func:`kl_exponential_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(rate_1) + mpmath.log(scale_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*scale_2**2)
+
+
+@elementwise
+def kl_exponential_kumaraswamy(rate_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_kumaraswamy(0.37, 2.4, 0.94))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, rate_1, concentration1_2, concentration0_2)
+
+
+def _kl_exponential_kumaraswamy_exact(mpmath, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_exponential_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -526,6 +618,46 @@ def _kl_exponential_uniform_exact(mpmath, rate_1, low_2, high_2):
 
 
 @elementwise
+def kl_exponential_vonmises(rate_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_vonmises(0.89, 2.4, 3.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, rate_1, loc_2, concentration_2)
+
+
+def _kl_exponential_vonmises_exact(mpmath, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_exponential_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_exponential_weibull(rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
 
@@ -611,6 +743,46 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
 
 def _cross_entropy_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_continuous_bernoulli(rate_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_continuous_bernoulli(4.7, 0.055))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, probs_2)
+    return xp.full(xp.inf, rate_1, probs_2)
+
+
+def _cross_entropy_exponential_continuous_bernoulli_exact(mpmath, rate_1, probs_2):
+    """The derived expression of :func:`cross_entropy_exponential_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -795,6 +967,46 @@ def cross_entropy_exponential_halfnormal(rate_1, scale_2):
 def _cross_entropy_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
     """The derived expression of :func:`cross_entropy_exponential_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*scale_2**2)
+
+
+@elementwise
+def cross_entropy_exponential_kumaraswamy(rate_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_kumaraswamy(0.97, 2.0, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, rate_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_exponential_kumaraswamy_exact(mpmath, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_exponential_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -992,6 +1204,46 @@ def cross_entropy_exponential_uniform(rate_1, low_2, high_2):
 
 def _cross_entropy_exponential_uniform_exact(mpmath, rate_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_exponential_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_vonmises(rate_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_vonmises(1.4, 2.7, 0.45))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, rate_1, loc_2, concentration_2)
+
+
+def _cross_entropy_exponential_vonmises_exact(mpmath, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_exponential_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -13,13 +13,16 @@ from ._base import FAMILIES, Family, Param
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
+from .kumaraswamy import Kumaraswamy
 from .halfnormal import HalfNormal
 from .laplace import Laplace
+from .logistic import Logistic
 from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal
@@ -27,6 +30,7 @@ from .normal import Normal
 from .poisson import Poisson
 from .studentt import StudentT
 from .uniform import Uniform
+from .vonmises import VonMises
 from .weibull import Weibull
 
 __all__ = [
@@ -48,6 +52,10 @@ __all__ = [
     "Bernoulli",
     "Poisson",
     "Geometric",
+    "Logistic",
+    "Kumaraswamy",
+    "VonMises",
+    "ContinuousBernoulli",
     "MultivariateNormal",
     "DiagonalNormal",
     "LowRankMultivariateNormal",

@@ -97,7 +97,7 @@ def growth(term: Term) -> float:
     if term.kind == "pow":
         n = term.args[0]
         return float(n) if n.is_number else 1e6
-    if term.kind == "abs":
+    if term.kind in ("abs", "softplus"):
         return 1.0
     if term.kind == "lgamma":
         return 1.5  # log gamma(x) ~ x log x: between |x| and x**2
@@ -187,6 +187,8 @@ def _euler_parts(dep: Any, y: Any) -> tuple[Any, Any, Any, Any, list[Any]]:
                     r -= c
                 elif dep_part == sp.log(y):
                     p += c  # exp(c log y) = y**c
+                elif dep_part == sp.log(1 - y):
+                    q += c  # exp(c log(1 - y)) = (1 - y)**c
                 else:
                     rest.append(sp.exp(piece))
         elif sp.expand(base - (1 - y)) == 0:
@@ -615,6 +617,176 @@ def _route_studentt_logquad(cls: type, term: Term, params: tuple[Any, ...] | Non
     return Moment(val, sp.true, 1, (f"(x - loc)**2 + df*scale**2 = df*scale**2/(1 - W) with W = Y**2/(df + Y**2) ~ Beta(1/2, df/2), and E[log(1 - W)] = {inner.value}",))
 
 
+def _logistic_uniform(cls: type, g: Callable[[Any], Any]) -> tuple[Any, Any, tuple[Any, ...]]:
+    """``E[g(X)]`` for ``X = loc + scale*Y`` with the standard logistic ``Y`` written as ``Y = log(U/(1 - U))``.
+
+    The base cdf ``1/(1 + exp(-y))`` maps ``Y`` to a uniform ``U`` on (0, 1), so the
+    expectation is an integral over ``u`` of ``g(loc + scale*(log u - log(1 - u)))``:
+    ``exp(t X)`` becomes ``exp(t loc) u**(scale t) (1 - u)**(-scale t)``, Euler's beta integral.
+    """
+    loc, scale = _generic(cls)
+    u = sp.Symbol("u", positive=True)
+    integrand = sp.powsimp(sp.expand(g(loc + scale * (sp.log(u) - sp.log(1 - u)))), combine="exp")
+    value, cond = integrate(integrand, u, sp.Integer(0), sp.Integer(1))
+    return value, cond, (loc, scale)
+
+
+@functools.lru_cache(maxsize=None)
+def _logistic_mgf(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
+    from ..families import FAMILIES
+
+    t = sp.Symbol("t", real=True)
+    value, cond, params = _logistic_uniform(FAMILIES[name], lambda x: sp.exp(t * x))
+    # beta(1 + st, 1 - st) = gamma(1 + st) gamma(1 - st) (gamma(2) = 1); not gammasimp, whose pi st/sin(pi st) is 0/0 at t = 0
+    return sp.expand_func(value), cond, params
+
+
+def _route_logistic_mgf(cls: type, term: Term) -> Moment:
+    """Powers and exponentials under a logistic, from its mgf (a beta integral in the uniform coordinate)."""
+    gen = _logistic_mgf(cls.name)
+    note = f"the moment generating function M(t) = {gen[0]} (X = loc + scale*log(U/(1 - U)), U uniform: Euler's beta integral)"
+    if term.kind == "pow" and term.args[0].is_Integer and term.args[0] > 0:
+        n = int(term.args[0])
+        val, cond = _from_generating(gen, n, None)
+        return Moment(val, _as_bool(cond), 1 if n % 2 == 0 else 0, (f"the {_ordinal(n)} derivative at t = 0 of {note}",))
+    if term.kind == "exp":
+        # not simplified: gamma(1 - a) gamma(1 + a) keeps its digits as a -> 1, pi a/sin(pi a) does not
+        t = sp.Symbol("t", real=True)
+        val, cond = gen[0].xreplace({t: term.args[0]}), gen[1].xreplace({t: term.args[0]})
+        return Moment(val, _as_bool(cond), 1, (f"M({term.args[0]}) with {note}",))
+    raise _NoForm(term.kind)
+
+
+def _route_logistic_softplus(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+    """``log(1 + exp(-(x - m)/s))`` under a logistic with its own ``m = loc`` and ``s = scale``.
+
+    In the uniform coordinate the term is ``log(1 + (1 - u)/u) = -log(u)``; with another
+    location or scale it is a dilogarithm, which the engine does not print.
+    """
+    if term.kind != "softplus":
+        raise _NoForm(term.kind)
+    loc, scale = params if params is not None else _generic(cls)
+    m, s = term.args
+    if sp.simplify(m - loc) != 0 or sp.simplify(s - scale) != 0:
+        raise _NoForm("log(1 + exp(-(x - m)/s)) under a logistic with another location or scale")
+    gen_loc, gen_scale = _generic(cls)
+
+    def g(x: Any) -> Any:
+        # log(1 + exp(-(x - loc)/scale)) with x = loc + scale*log(u/(1 - u)): log(1 + (1 - u)/u)
+        inner = sp.simplify(sp.exp(-sp.expand((x - gen_loc) / gen_scale)))
+        return sp.expand_log(sp.log(sp.cancel(1 + inner)), force=True)
+
+    value, cond, _ = _logistic_uniform(cls, g)
+    return Moment(_simplify(value), _as_bool(cond), 1, (
+        "with x = loc + scale*log(u/(1 - u)), u uniform on (0, 1), log(1 + exp(-(x - loc)/scale)) = -log(u), "
+        f"whose integral over (0, 1) is {value}",))
+
+
+_route_logistic_softplus.per_arguments = True  # type: ignore[attr-defined]
+
+
+def _route_natural_cos(cls: type, term: Term) -> Moment:
+    """``E[cos(X - m)]`` from an exponential family with sufficient statistics ``(cos x, sin x)``.
+
+    ``E[T] = grad A(eta)`` (the derivative of the log-normalizer), and
+    ``cos(x - m) = cos(x) cos(m) + sin(x) sin(m)``.
+    """
+    if term.kind != "cos" or not getattr(cls, "exponential_family", False):
+        raise _NoForm(term.kind)
+    params = _generic(cls)
+    x = sp.Symbol("x", real=True)
+    stats = tuple(cls.sym_sufficient_statistics(x))
+    if stats != (sp.cos(x), sp.sin(x)):
+        raise _NoForm("sufficient statistics other than (cos x, sin x)")
+    etas = tuple(sp.Symbol(f"eta{i}", real=True) for i in range(len(stats)))
+    a = cls.sym_log_normalizer(*etas)
+    natural = dict(zip(etas, cls.sym_natural_params(*params)))
+    e_cos, e_sin = (sp.simplify(sp.trigsimp(sp.diff(a, e).xreplace(natural))) for e in etas)
+    m = term.args[0]
+    value = sp.simplify(sp.trigsimp(sp.expand_trig(e_cos * sp.cos(m) + e_sin * sp.sin(m))))
+    value = sp.trigsimp(value)
+    return Moment(value, sp.true, 1, (
+        f"E[(cos X, sin X)] = grad A(eta) = ({e_cos}, {e_sin}) (exponential-family mean), "
+        "and cos(x - m) = cos(x) cos(m) + sin(x) sin(m)",))
+
+
+def _route_log1mpow_base(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+    """``log(1 - x**c)`` where the representation's base variable is ``W = X**c`` on (0, 1).
+
+    ``E[(1 - X**c)**u] = E[(1 - W)**u]`` is Euler's beta integral in base coordinates;
+    its derivative at ``u = 0`` is the expectation. With another exponent ``c`` the
+    term is an infinite series, left to the numerical routes.
+    """
+    if term.kind != "log1mpow":
+        raise _NoForm(term.kind)
+    actual = params if params is not None else _generic(cls)
+    generic = _generic(cls)
+    rep = representation(cls)
+    own = _own_power(rep, generic)
+    mapping = dict(zip(generic, actual))
+    if sp.simplify(own.xreplace(mapping) - term.args[0]) != 0:
+        raise _NoForm("log(1 - x**c) with c other than the family's own power")
+    gen = _log1mpow_generating(cls.name)
+    val, fin = _from_generating(gen, 1, None)
+    moment = Moment(val, _as_bool(fin), 0, (
+        f"d/du at u = 0 of E[(1 - X**c)**u] = {gen[0]} (W = X**c is the base variable: Euler's beta integral)",))
+    return moment.subs(mapping)
+
+
+@functools.lru_cache(maxsize=None)
+def _log1mpow_generating(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
+    """``E[(1 - X**c)**u]`` with ``c`` the family's own power, in base coordinates."""
+    cls = _family(name)
+    generic = _generic(cls)
+    own = _own_power(representation(cls), generic)
+    u = sp.Symbol("t", real=True)
+    value, cond = base_expectation(name, generic, lambda x: (1 - sp.powdenest(x**own, force=True)) ** u)
+    return value, cond, generic
+
+
+def _own_power(rep: Representation, params: tuple[Any, ...]) -> Any:
+    """The ``c`` with ``transform(w)**c = w`` (a power transform ``w**(1/c)``)."""
+    w = sp.Symbol("w", positive=True)
+    x = rep.transform(w, *params)
+    base, e = x.as_base_exp()
+    if base != w:
+        raise _NoForm("the representation is not a power of its base variable")
+    return 1 / e
+
+
+_route_log1mpow_base.per_arguments = True  # type: ignore[attr-defined]
+
+
+
+def _route_natural_linear(cls: type, term: Term) -> Moment:
+    """A one-parameter exponential family with sufficient statistic ``x`` on a bounded support.
+
+    ``E[exp(tX)] = exp(A(eta + t) - A(eta))`` (the density integrates to one at
+    every natural parameter, and a bounded support makes every ``t`` admissible);
+    the power moments are its derivatives at ``t = 0`` (``A'``, ``A'' + A'^2``, ...).
+    """
+    if not getattr(cls, "exponential_family", False) or term.kind not in ("pow", "exp"):
+        raise _NoForm(term.kind)
+    params = _generic(cls)
+    x = sp.Symbol("x", real=True)
+    if tuple(cls.sym_sufficient_statistics(x)) != (x,):
+        raise _NoForm("sufficient statistic other than x")
+    lo, hi = (sp.sympify(v) for v in (cls.sym_support(*params).start, cls.sym_support(*params).end))
+    if not (lo.is_finite and hi.is_finite):
+        raise _NoForm("unbounded support: E[exp(tX)] may be infinite")
+    (eta,) = cls.sym_natural_params(*params)
+    t = sp.Symbol("t", real=True)
+    gen = sp.exp(cls.sym_log_normalizer(eta + t) - cls.sym_log_normalizer(eta))
+    note = f"E[exp(tX)] = exp(A(eta + t) - A(eta)) = {gen} (exponential family, bounded support)"
+    if term.kind == "exp":
+        return Moment(gen.xreplace({t: term.args[0]}), sp.true, 1, (note,))
+    n = term.args[0]
+    if not (n.is_Integer and n > 0):
+        raise _NoForm("a power other than a positive integer")
+    value = sp.expand(sp.diff(gen, t, int(n)).xreplace({t: 0}))
+    return Moment(value, sp.true, 1 if int(n) % 2 == 0 else 0, (f"the derivative of order {n} at t = 0 of {note}",))
+
+
 def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Moment]:
     def run(cls: type, term: Term) -> Moment:
         for r in routes:
@@ -676,6 +848,16 @@ ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     "uniform_reflect": _route_uniform_log1m,
     # a family declaring no routes: the direct integral, else the Mellin transform on a positive support
     "density": _route_density,
+    # powers and exponentials under a logistic: its mgf in the uniform coordinate
+    "logistic_mgf": _route_logistic_mgf,
+    # log(1 + exp(-(x - loc)/scale)) under a logistic with its own loc and scale
+    "logistic_softplus": _route_logistic_softplus,
+    # cos(x - m) from an exponential family with statistics (cos x, sin x) (VonMises)
+    "natural_cos": _route_natural_cos,
+    # log(1 - x**c) where X**c is the base variable on (0, 1) (Kumaraswamy)
+    "log1mpow_base": _route_log1mpow_base,
+    # powers and exponentials of x from a one-parameter exponential family's log-normalizer (ContinuousBernoulli)
+    "natural_linear": _route_natural_linear,
 }
 
 #: The routes of a family that declares none: the terms integrated against its density.
@@ -757,6 +939,8 @@ def _placeholder_term(term: Term) -> tuple[Term, dict[Any, Any]]:
         return Term("abs", (_C,)), {_C: term.args[0]}
     if term.kind == "logquad":
         return Term("logquad", (_M, _CPOS)), {_M: term.args[0], _CPOS: term.args[1]}
+    if term.kind == "cos":
+        return Term("cos", (_M,)), {_M: term.args[0]}
     return term, {}
 
 
