@@ -6,7 +6,7 @@ fraction of a second to seconds of sympy: the same few hundred derivations were
 computed once per worker. Here the engine's two cached entry points
 (``engine._two_sided`` and ``engine._entropy``) are wrapped so that a derivation
 between built-in families is pickled to a directory keyed by a hash of anadiv's
-source (every ``.py`` outside ``_generated``) and sympy's version, and read back
+source (every ``.py`` outside ``_generated``), this file and sympy's version, and read back
 by the other workers (and by a later run of the same source). A changed engine or
 family gives another key, so nothing stale is ever served. The check that the
 committed code equals the engine's output (``tests/test_codegen.py``) runs the
@@ -38,6 +38,7 @@ def _source_key() -> str:
     import sympy
 
     digest = hashlib.sha256(sympy.__version__.encode())
+    digest.update(Path(__file__).read_bytes())  # this file's pickling is part of what is stored
     for path in sorted((ROOT / "anadiv").rglob("*.py")):
         if "_generated" in path.parts:
             continue
@@ -51,6 +52,24 @@ def _builtin(cls: Any) -> bool:
 
     return (isinstance(cls, type) and FAMILIES.get(getattr(cls, "name", "")) is cls
             and cls.__module__.startswith("anadiv.families."))
+
+
+class _Pickler(pickle.Pickler):
+    """A pickler that keeps unevaluated relations unevaluated.
+
+    sympy pickles ``StrictGreaterThan(sigma_1, 0, evaluate=False)`` as its class
+    and arguments, and unpickling calls the class, which evaluates it to ``True``
+    for a positive symbol: a derivation's conditions would come back as ``True``.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        import copyreg
+
+        from sympy.core.relational import Relational
+
+        if isinstance(obj, Relational):
+            return copyreg.__newobj_ex__, (type(obj), obj.args, {"evaluate": False})
+        return NotImplemented
 
 
 def _shared(function: Callable[..., Any], directory: Path) -> Callable[..., Any]:
@@ -71,7 +90,7 @@ def _shared(function: Callable[..., Any], directory: Path) -> Callable[..., Any]
                 outcome, value = "none", str(exc)
             fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
-                pickle.dump((outcome, value), f)
+                _Pickler(f).dump((outcome, value))
             os.replace(tmp, path)  # atomic: another worker reads a whole file or none
         if outcome == "none":
             raise NoClosedFormError(value)

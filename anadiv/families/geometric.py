@@ -34,7 +34,7 @@ class Geometric(Family):
     Examples
     --------
     >>> from anadiv import Geometric, entropy
-    >>> float(Geometric(0.5).pdf(2.0))  # 0.5 * 0.5**2
+    >>> round(float(Geometric(0.5).pdf(2.0)), 15)  # 0.5 * 0.5**2, through exp(log p + k log(1 - p))
     0.125
     >>> round(entropy(Geometric(0.5)), 9)  # 2 log 2
     1.386294361

@@ -45,7 +45,7 @@ class Poisson(Family):
     >>> round(float(Poisson(2.0).pdf(1.0)), 6)  # 2 e^-2
     0.270671
     >>> round(kl(Poisson(2.0), Poisson(3.0)), 9)  # 2 log(2/3) - 2 + 3
-    0.189069783
+    0.189069784
     """
 
     name = "poisson"
