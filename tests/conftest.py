@@ -89,9 +89,13 @@ def _shared(function: Callable[..., Any], directory: Path) -> Callable[..., Any]
             except NoClosedFormError as exc:
                 outcome, value = "none", str(exc)
             fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                _Pickler(f).dump((outcome, value))
-            os.replace(tmp, path)  # atomic: another worker reads a whole file or none
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    _Pickler(f).dump((outcome, value))
+                os.replace(tmp, path)  # atomic: another worker reads a whole file or none
+            except (pickle.PicklingError, AttributeError, TypeError):
+                # a function class a family builds at run time (not importable by name): derive per process
+                os.unlink(tmp)
         if outcome == "none":
             raise NoClosedFormError(value)
         return value
