@@ -32,7 +32,7 @@ import pytest
 from _assert_truth import assert_right
 
 from anadiv._generated import _index
-from anadiv.numeric.refine import CONFIRM_DIGITS, _precisions
+from anadiv.numeric.refine import _precisions
 from anadiv.families import FAMILIES
 from anadiv.constraints import IntegerInterval, Interval, positive
 
@@ -95,12 +95,12 @@ def _reference(kind: str, names: tuple[str, ...]):
                 v = f(*[mpmath.mpf(x) for x in point])
                 return +v.real if isinstance(v, mpmath.mpc) else mpmath.mpf(v)
 
-        a, b = at(first), at(first + CONFIRM_DIGITS)
+        a, b = at(first), at(2 * first)
         if not (a == b or abs(a - b) <= abs(b) * mpmath.mpf(2) ** -60):
             # terms of size 1/p^2 cancel (a Kumaraswamy's digamma(b) + 1/b at b = 1e-300): more digits
             # than the parameters' magnitudes suggest, as in the generated functions' exact fallback
             # (anadiv.numeric.refine); the last two precisions must still agree
-            a, b = b, at(2 * first + CONFIRM_DIGITS)
+            a, b = b, at(4 * first)
         if abs(a) > sys.float_info.max and abs(b) > sys.float_info.max and mpmath.sign(a) == mpmath.sign(b):
             return b  # beyond the float range at both precisions: inf is the answer either way
         assert (a == b) or (mpmath.isinf(a) and a == b) or abs(a - b) <= abs(b) * mpmath.mpf(2) ** -60, (

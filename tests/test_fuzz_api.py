@@ -101,14 +101,14 @@ def _true_value(kind: str, names: tuple[str, ...], point: tuple[float, ...]) -> 
     first one's rounding residue (P equal to Q leaves ``+-1e-56`` instead of 0), and
     the larger residue is returned as the noise.
     """
-    from anadiv.numeric.refine import CONFIRM_DIGITS, _precisions
+    from anadiv.numeric.refine import _precisions
 
     if _status(kind, names) == "infinite":
         return mpmath.inf, mpmath.mpf(0)
     f = _reference(kind, names)
     first = _precisions(list(point))[0] + 20
     values = []
-    for dps in (first, first + CONFIRM_DIGITS):
+    for dps in (first, 2 * first):
         with mpmath.workdps(dps):
             v = f(*[mpmath.mpf(x) for x in point])
             values.append(+v.real if isinstance(v, mpmath.mpc) else +mpmath.mpf(v))

@@ -47,8 +47,6 @@ _DEFAULT_C = 256.0
 TIME_BUDGET = 60.0
 #: Digits of the first precision :func:`exact_value` tries for parameters near 1.
 _DPS = (34,)
-#: Digits the confirming precision adds to the first (see :func:`_precisions`).
-CONFIRM_DIGITS = 24
 
 
 def _limit(dtype: Any) -> float:
@@ -269,19 +267,11 @@ def _precisions(params: list[float]) -> tuple[int, ...]:
     precision spans every parameter's digits: the first precision covers the
     larger of ``max |log10 p|`` (cancellation in ``x psi(x) - log Gamma(x)``
     grows like ``log10 x``) and the spread between the smallest and largest ``|p|``.
-
-    The second precision adds :data:`CONFIRM_DIGITS` digits rather than doubling
-    the first: two results that agree to 2^-64 (19.3 digits) at precisions 24
-    digits apart have lost fewer digits to cancellation than the first one
-    carries beyond them, so the second is right to float64, and adding digits
-    costs a fraction of doubling them (mpmath's special functions grow faster
-    than linearly in the precision: 3x less time over the full-range test points).
-    The third precision, for expressions that disagreed, doubles.
     """
     logs = [math.log10(abs(p)) for p in params if p != 0 and math.isfinite(p)]
     extra = max(max(map(abs, logs)), max(logs) - min(logs)) if logs else 0.0
     first = _DPS[0] + int(math.ceil(extra))
-    return (first, first + CONFIRM_DIGITS, 2 * first + CONFIRM_DIGITS)
+    return (first, 2 * first, 4 * first)
 
 
 def _real(value: Any, dps: int) -> Any:
