@@ -101,8 +101,11 @@ def _raw(kind: str, key: Any) -> Callable[..., Any]:
     rule = _function(kind, key)
     if not rule.raw:
         call = f"{kind}(p)" if KINDS[kind].arity == 1 else f"{kind}(p, q)"
+        # a rule of distribution objects: the user's (register_closed_form) or anadiv's own
+        origin = {"builtin": "one of anadiv's rules of distribution objects",
+                  "composite": "a composite rule of anadiv"}.get(rule.source, "a rule registered with anadiv.register_closed_form")
         raise TypeError(
-            f"{kind}_function: {_describe(kind, key)} is a rule registered with anadiv.register_closed_form "
+            f"{kind}_function: {_describe(kind, key)} is {origin} "
             f"({rule.name}); it takes the distributions, not raw parameter values: call anadiv.{call}"
         )
     return rule.function  # type: ignore[return-value]

@@ -387,3 +387,9 @@ def test_a_mass_function_against_a_density_is_one_rule_and_inf() -> None:
     P, Q = pairs[0]
     assert derive_kl(P, Q).expr == sp.oo
     assert not registry.mutually_singular(FAMILIES["normal"], FAMILIES["gamma"])
+
+
+def test_kl_function_of_a_builtin_rule_points_to_kl() -> None:
+    """anadiv's own rules take the distributions: kl_function says so, without calling them the user's."""
+    with pytest.raises(TypeError, match=r"one of anadiv's rules of distribution objects .*call anadiv\.kl\(p, q\)"):
+        anadiv.kl_function(anadiv.DiagonalNormal, anadiv.LowRankMultivariateNormal)
