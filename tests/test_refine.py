@@ -245,3 +245,18 @@ def test_two_close_precisions_can_agree_on_a_wrong_zero():
     cross-entropy at b = 1e-300."""
     value = _refine.exact_value(lambda mp, b: (1 / b + 1) ** 2 - 1 / b**2 - 2 / b, [1e-300], "cross_entropy")
     assert value == 1.0
+
+
+def test_exact_evaluations_in_parallel_chunks_do_not_share_a_precision():
+    """mpmath's precision is process-wide: Dask chunks recomputed at once each ran at the other's
+    precision, and one of three chunks of a Kumaraswamy cross-entropy at b = 1e-300 came out 0.0."""
+    da = pytest.importorskip("dask.array")
+    from anadiv._generated import kumaraswamy
+
+    point = (0.6790245576178698, 1e-300, -0.9333431595558972, 0.4882221228429113)
+    f = kumaraswamy.cross_entropy_kumaraswamy_lognormal
+    want = float(f(*point))
+    assert want == pytest.approx(2.029287127566629, rel=1e-15)
+    with np.errstate(all="ignore"):
+        got = np.asarray(f(*[da.from_array(np.full(4, v), chunks=1) for v in point]).compute())
+    np.testing.assert_array_equal(got, np.full(4, want))
