@@ -12,10 +12,18 @@ splitting never waits on its own pool, and a forked child starts with a fresh
 pool (the parent's threads do not exist there).
 
 Any number of threads may split work at once, also while another changes the
-thread count: a pool that grows is replaced, and the old one finishes the
-work already given to it. Ctrl-C (or an exception in any part) stops every
-part at its next block; the caller gets the KeyboardInterrupt within a block's
-time and the pool stays usable.
+thread count: the workers are daemon threads taking parts from one queue, and
+a larger count starts more of them. Ctrl-C (or an exception in any part) stops
+every part at its next block; the caller gets the KeyboardInterrupt within a
+block's time and the pool stays usable.
+
+The pool is not ``concurrent.futures``: a Ctrl-C landing inside
+``ThreadPoolExecutor.submit`` (its bookkeeping is plain Python, interruptible
+between any two calls) could leave a started worker unregistered, so the
+interpreter hung at exit joining it, or leave a part queued but counted as never
+sent. Here a submission is one C call (``SimpleQueue.put``), each part is
+claimed exactly once, by a worker or by the caller abandoning it, and the
+workers are daemons, so nothing at exit waits for them.
 """
 
 from __future__ import annotations
@@ -25,14 +33,14 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    from queue import SimpleQueue
 
 __all__ = ["get_num_threads", "set_num_threads", "run_parts", "run_chunks", "cancelled", "split"]
 
 _lock = threading.Lock()
 _local = threading.local()
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
+_queue: SimpleQueue[Any] | None = None  # parts waiting for a worker
+_workers = 0  # worker threads started on _queue
 _num_threads: int | None = None
 
 
@@ -100,29 +108,33 @@ def set_num_threads(n: int | None) -> None:
     _num_threads = n
 
 
-def _get_pool(size: int) -> ThreadPoolExecutor:
-    """The shared pool, grown to ``size`` workers; the caller holds ``_lock``.
+def _worker_loop(queue: SimpleQueue[Any]) -> None:
+    """A worker: take parts off the shared queue for ever; a part abandoned by its caller is skipped."""
+    while True:
+        run, index, fn, lo, hi = queue.get()
+        if run.claim(index):
+            _part(run, index, fn, lo, hi)
+        del run, fn  # do not keep the last run's arrays alive while idle
 
-    Callers submit while still holding ``_lock``, so a pool is never shut down
-    between being handed out and being submitted to. A pool that is replaced
-    is shut down without waiting: work already queued on it still runs to the
-    end on its own threads, which then exit; no new work goes to it.
-    """
-    # imported here: concurrent.futures costs ~4 ms, and most programs never split a batch
-    from concurrent.futures import ThreadPoolExecutor
 
-    global _pool, _pool_size
-    if _pool is None or _pool_size < size:
-        if _pool is not None:
-            _pool.shutdown(wait=False)
-        _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="anadiv")
-        _pool_size = size
-    return _pool
+def _get_queue(size: int) -> SimpleQueue[Any]:
+    """The shared queue, with at least ``size`` workers taking from it; the caller holds ``_lock``."""
+    # imported here: most programs never split a batch
+    from queue import SimpleQueue
+
+    global _queue, _workers
+    if _queue is None:
+        _queue = SimpleQueue()
+    while _workers < size:
+        name = f"anadiv_{_workers}"
+        threading.Thread(target=_worker_loop, args=(_queue,), name=name, daemon=True).start()
+        _workers += 1
+    return _queue
 
 
 def _reset_after_fork() -> None:
-    global _pool, _pool_size, _lock
-    _pool, _pool_size, _lock = None, 0, threading.Lock()
+    global _queue, _workers, _lock
+    _queue, _workers, _lock = None, 0, threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -156,7 +168,7 @@ class _Run:
     after one block instead of after the whole batch.
     """
 
-    __slots__ = ("stop", "done", "results", "error", "interrupted", "_left", "_lock")
+    __slots__ = ("stop", "done", "results", "error", "interrupted", "_left", "_claimed", "_lock")
 
     def __init__(self, parts: int) -> None:
         self.stop = threading.Event()
@@ -165,7 +177,22 @@ class _Run:
         self.error: BaseException | None = None
         self.interrupted: BaseException | None = None
         self._left = parts
+        self._claimed = {0}  # the caller's own part
         self._lock = threading.Lock()
+
+    def claim(self, index: int) -> bool:
+        """Take part ``index`` for running; False when a worker or the caller already took it."""
+        with self._lock:
+            if index in self._claimed:
+                return False
+            self._claimed.add(index)
+            return True
+
+    def abandon(self, parts: int) -> None:
+        """Claim every pool part nobody has started (the caller gave up submitting) and count it done."""
+        for index in range(1, parts):
+            if self.claim(index):
+                self.finished()
 
     def fail(self, exc: BaseException) -> None:
         with self._lock:
@@ -182,8 +209,10 @@ class _Run:
 
 def _part(run: _Run, index: int, fn: Callable[[int, int], Any], lo: int, hi: int) -> None:
     """Run part ``index`` (0: the caller's own); never raises (the caller re-raises ``run.error``)."""
-    _local.worker, _local.run = True, run
     try:
+        # set inside the try: the finally must reset them on the caller's thread
+        # whatever interrupts it, or every later call there would run unsplit
+        _local.worker, _local.run = True, run
         # a pool part queued behind other callers' work may start after the run
         # was abandoned; the caller's own part always starts (fn checks cancelled())
         if index == 0 or not run.stop.is_set():
@@ -266,16 +295,14 @@ def run_parts(fn: Callable[[int, int], Any], n: int, min_part: int = 1, *, threa
     if len(parts) == 1:
         return [fn(0, n)]
     run = _Run(len(parts))
-    submitted = 1
     try:
         with _lock:
-            pool = _get_pool(len(parts) - 1)
+            queue = _get_queue(len(parts) - 1)
             for k in range(1, len(parts)):
-                pool.submit(_part, run, k, fn, *parts[k])
-                submitted += 1
-    except BaseException as exc:  # noqa: BLE001  (e.g. Ctrl-C between two submits)
+                queue.put((run, k, fn, *parts[k]))
+    except BaseException as exc:  # noqa: BLE001  (e.g. Ctrl-C between two puts)
         run.fail(exc)
-    run.finished(len(parts) - submitted)  # the parts that never reached the pool
+        run.abandon(len(parts))  # queued or not, a part no worker has started never will
     _part(run, 0, fn, *parts[0])
     if isinstance(run.error, KeyboardInterrupt) and run.interrupted is None:
         run.interrupted = run.error  # Ctrl-C landed in the caller's own part
