@@ -327,6 +327,7 @@ def _stable_grid() -> dict[str, tuple[np.ndarray, ...]]:
     return {
         "expm1mx": (u,), "log1pmx": (t,), "log_ratio": (a, b), "xm1mlog": (a, b),
         "powm1mlog": (a, b, np.full_like(a, 2.0)), "log_ratio_d": (a + 1.0, b + 1.0, a - b),
+        "xm1mlog_d": (a, b, a - b),
         # |u| > 20, default, |log r| < 0.05 with |u| below and above 0.05, k an array
         "powm1mlog ": (np.array([1e-10, 1e3, 1e5, 1.01, 1.04, 1.0 + 1e-9, 0.97, 50.0]), 1.0,
                        np.array([2.0, 2.0, 2.0, 2.0, 2.0, 3.5, -0.5, 6.0])),

@@ -103,15 +103,11 @@ def kl_bernoulli_bernoulli(p_1, p_2):
     """
     xp = namespace(p_1, p_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = p_1*xp._stable.log_ratio(p_1, p_2)
-        t1 = xp.log1p(-p_2)
-        t2 = t1*(p_2 - 1)
-        t3 = p_2*t1
-        t4 = t3*xp.log(p_1)
-        t5 = -t3*xp.log(p_2)
-        t6 = (1 - p_1)*xp.log1p(-p_1)
-        t7 = t3*xp._stable.powm1mlog(p_1, p_2, 1)
-        return xp._refine.checked('kl', t0 + t2 + t4 + t5 + t6 + t7, xp.abs(t0) + xp.abs(t2) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6) + xp.abs(t7), _kl_bernoulli_bernoulli_exact, p_1, p_2)
+        t0 = p_1 - p_2
+        t1 = p_1*xp._stable.xm1mlog_d(p_2, p_1, -t0)
+        t2 = 1 - p_1
+        t3 = t2*xp._stable.xm1mlog_d(1 - p_2, t2, t0)
+        return xp._refine.checked('kl', t1 + t3, t1 + xp.abs(t3), _kl_bernoulli_bernoulli_exact, p_1, p_2)
 
 
 def _kl_bernoulli_bernoulli_exact(mpmath, p_1, p_2):

@@ -139,14 +139,11 @@ def kl_geometric_geometric(p_1, p_2):
     """
     xp = namespace(p_1, p_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp._stable.log_ratio(p_1, p_2)
-        t1 = xp.log1p(-p_2)/p_2
-        t2 = t1*xp.log(p_1)
-        t3 = t1*(p_2 - 1)
-        t4 = -t1*xp.log(p_2)
-        t5 = -(p_1 - 1)*xp.log1p(-p_1)/p_1
-        t6 = -t1*xp._stable.powm1mlog(p_1, p_2, -1)
-        return xp._refine.checked('kl', t0 + t2 + t3 + t4 + t5 + t6, xp.abs(t0) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _kl_geometric_geometric_exact, p_1, p_2)
+        t0 = p_1 - p_2
+        t1 = xp._stable.xm1mlog_d(p_2, p_1, -t0)
+        t2 = 1 - p_1
+        t3 = t2*xp._stable.xm1mlog_d(1 - p_2, t2, t0)/p_1
+        return xp._refine.checked('kl', t1 + t3, t1 + xp.abs(t3), _kl_geometric_geometric_exact, p_1, p_2)
 
 
 def _kl_geometric_geometric_exact(mpmath, p_1, p_2):

@@ -38,6 +38,7 @@ __all__ = [
     "log1pmx",
     "log_ratio",
     "xm1mlog",
+    "xm1mlog_d",
     "powm1mlog",
     "lgamma_diff",
     "digamma_diff",
@@ -276,6 +277,20 @@ class xm1mlog(StableHelper):
     def fdiff(self, argindex: int = 1) -> Any:
         a, b = self.args
         return 1 / b - 1 / a if argindex == 1 else -a / b**2 + 1 / b
+
+
+class xm1mlog_d(StableHelper):
+    r""":math:`a/b - 1 - \log(a/b)`, with ``d = a - b`` supplied (only used numerically)."""
+
+    nargs = 3
+
+    @staticmethod
+    def _elementary(a: Any, b: Any, d: Any) -> Any:
+        return a / b - 1 - log(a) + log(b)
+
+    @staticmethod
+    def _mp(a: Any, b: Any, d: Any) -> Any:
+        return a / b - 1 - mpmath.log(a / b)
 
 
 class powm1mlog(StableHelper):
@@ -577,7 +592,7 @@ def with_scaled_bessel(expr: Any) -> Any:
 #: Every helper by name (the names of the numpy functions in anadiv.numeric.stable).
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
-    for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
+    for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, xm1mlog_d, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
                 lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx, log_i0, i1_i0)
 }

@@ -29,7 +29,7 @@ __all__ = ["cancellation_scale", "exact_source", "exact_name"]
 #: Stable helpers whose value is never negative (Bregman divergences and
 #: ``x - 1 - log x``-type atoms; see :mod:`anadiv.codegen.helpers`).
 NONNEGATIVE_HELPERS = frozenset(
-    {"expm1mx", "xm1mlog", "powm1mlog", "lgamma_bregman", "lgamma_bregman_d", "gamma_bregman", "beta_bregman"}
+    {"expm1mx", "xm1mlog", "xm1mlog_d", "powm1mlog", "lgamma_bregman", "lgamma_bregman_d", "gamma_bregman", "beta_bregman"}
 )
 
 

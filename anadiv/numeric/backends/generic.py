@@ -138,6 +138,14 @@ class GenericStable:
         near_value = -self.log1pmx(xp.where(far, 0.0, d))
         return xp.where(far, r - 1.0 - xp.log(r), near_value)
 
+    def xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
+        xp = self.xp
+        t = d / b
+        far = t < -0.5
+        r = xp.where(far, a / b, 1.0)
+        near_value = -self.log1pmx(xp.where(far, 0.0, t))
+        return xp.where(far, r - 1.0 - xp.log(r), near_value)
+
     def powm1mlog(self, a: Any, b: Any, k: Any) -> Any:
         # numpy's branches: u = k log(a/b); expm1(u) - u by default, r**k - 1 - u for
         # |u| > 20, and for |log r| < 0.05 the log from log1p((a - b)/b), with a short
