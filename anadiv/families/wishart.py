@@ -117,7 +117,7 @@ class Wishart(Family):
     scipy_name = "wishart"
     event_ndim = 2
     parameters = (
-        Param("df", positive, (1.5, 12.0), "degrees of freedom n > d - 1; typical for d = 2"),
+        Param("df", positive, (2.5, 13.0), "degrees of freedom n > d - 1; typical for d = 2"),
         Param("scale", positive_definite, (0.3, 3.0), "scale matrix V, shape (..., d, d); typical = eigenvalue range"),
     )
 
@@ -192,7 +192,8 @@ class Wishart(Family):
         finite = np.all(np.isfinite(x), axis=(-2, -1))
         chol_x, pd = _cholesky_where_pd(np.where((symmetric & finite)[..., None, None], x, np.eye(d)))
         inside = symmetric & finite & pd
-        df = np.asarray(df)
+        dtype = np.result_type(x, df, scale, np.float32)
+        df = np.asarray(df, dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = (
                 0.5 * (df - d - 1.0) * logdet(chol_x)
@@ -201,7 +202,7 @@ class Wishart(Family):
                 - 0.5 * df * logdet(chol_v)
                 - log_multigamma(0.5 * df, d)
             )
-        return np.where(inside, out, -np.inf)
+        return np.where(inside, out, -np.inf).astype(dtype, copy=False)
 
     @staticmethod
     def _np_sample(rng: np.random.Generator, size: tuple[int, ...], df: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -225,8 +226,13 @@ class Wishart(Family):
 
     @classmethod
     def random_params(cls, rng: np.random.Generator, dim: int = 2) -> tuple[np.ndarray, np.ndarray]:
-        """Degrees of freedom ``dim - 1 + u`` (``u`` log-uniform in (0.5, 10)) and a random SPD scale."""
-        df = np.asarray(dim - 1.0 + positive.draw(rng, (0.5, 10.0)))
+        """Degrees of freedom ``dim - 1 + u`` (``u`` log-uniform in (1.5, 12)) and a random SPD scale.
+
+        ``df >= dim + 0.5``: below ``dim`` the draws are nearly singular (an
+        eigenvalue of 1e-12 is common), whose log-determinant no float
+        algorithm gets to more than a few digits.
+        """
+        df = np.asarray(dim - 1.0 + positive.draw(rng, (1.5, 12.0)))
         scale = cls.parameters[1].draw(rng, (dim, dim))
         return df, scale
 
