@@ -320,6 +320,10 @@ def entropy_wishart(p: Wishart) -> Any:
 def cross_entropy_wishart(p: Wishart, q: Wishart) -> Any:
     r""":math:`H(P, Q) = -E_P[\log q] = H(P) + KL(P \| Q)` between Wisharts.
 
+    .. math:: -\tfrac{n_2 - d - 1}2\left[\psi_d(\tfrac{n_1}2) + d\log 2 + \log\det V_1\right]
+              + \tfrac{n_1}2\operatorname{tr}(V_2^{-1}V_1) + \tfrac{n_2 d}2\log 2
+              + \tfrac{n_2}2\log\det V_2 + \log\Gamma_d(\tfrac{n_2}2)
+
     Examples
     --------
     >>> import numpy as np
