@@ -166,7 +166,7 @@ def _kl_eigen(n1: np.ndarray, v1: np.ndarray, n2: np.ndarray, v2: np.ndarray, l2
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         log1pe = np.log1p(e)
         atoms = np.where(e >= -0.5, -np.asarray(stable.log1pmx(e)), e - log1pe)
-        terms = np.asarray(stable.gamma_bregman_step(a, b, e, log1pe))
+        terms = np.asarray(stable.gamma_bregman_step(a, b, e))
         terms = terms + 0.5 * np.arange(d, dtype=np.float64) * atoms
         value = np.sum(terms, axis=-1)
         de = 16.0 * d * eps * (1.0 + np.max(np.abs(e), axis=-1, keepdims=True))
