@@ -66,6 +66,11 @@ def _component_dim(c: Any, where: str) -> int:
         if any(np.ndim(v) != 0 for v in c.param_values):
             raise ValueError(f"{where}: parameters must be scalars (got a batch of shape {c.batch_shape})")
         return 0
+    if getattr(c, "event_ndim", 0) == 2:
+        # a matrix variate (Wishart): its first parameter may be a scalar (df), so ask its batch shape
+        if c.batch_shape:
+            raise ValueError(f"{where}: must be a single matrix distribution (got a batch of shape {c.batch_shape})")
+        return int(c.dim)
     first = np.asarray(c.param_values[0])
     if first.ndim != 1:
         raise ValueError(f"{where}: must be a single vector distribution (got parameter shape {first.shape})")

@@ -20,10 +20,18 @@ def is_counting(cls_or_dist: Any) -> bool:
     return getattr(cls, "measure", "lebesgue") == "counting"
 
 
-def scipy_log_density(frozen: Any, x: np.ndarray) -> np.ndarray:
-    """scipy's log-density (continuous) or log-mass (discrete) at ``x``."""
+def scipy_log_density(frozen: Any, x: np.ndarray, event_ndim: int = 0) -> np.ndarray:
+    """scipy's log-density (continuous) or log-mass (discrete) at ``x``.
+
+    ``x`` holds points on its leading axes and each event on its last
+    ``event_ndim``; scipy's matrix variates (``event_ndim == 2``) take the
+    matrix axes first and the points last.
+    """
     if hasattr(frozen, "logpmf"):
         return frozen.logpmf(x)
+    if event_ndim == 2:
+        x = np.asarray(x)
+        return np.asarray(frozen.logpdf(np.moveaxis(x.reshape((-1,) + x.shape[-2:]), 0, -1))).reshape(x.shape[:-2])
     return frozen.logpdf(x)
 
 

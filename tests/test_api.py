@@ -123,8 +123,9 @@ def test_closed_form_pairs_lists_the_registry():
     for kind in ("kl", "cross_entropy", "entropy"):
         pairs = closed_form_pairs(kind)
         assert len([c for c in pairs if c.source == "generated"]) == len(_index.REGISTRY[kind])
-        # the rest: anadiv's hand-written Gaussian rules
-        assert all(c.function.startswith("anadiv.gaussian_pairs.") for c in pairs if c.source != "generated")
+        # the rest: anadiv's hand-written Gaussian and Wishart rules
+        assert all(c.function.startswith(("anadiv.gaussian_pairs.", "anadiv.wishart_pairs."))
+                   for c in pairs if c.source != "generated")
         assert {c.status for c in pairs} <= {"finite", "infinite", "conditional"}
     assert ("normal", "normal") in [(c.p, c.q) for c in closed_form_pairs("kl")]
     with pytest.raises(ValueError, match="^kind"):

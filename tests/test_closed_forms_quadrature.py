@@ -299,8 +299,9 @@ def test_every_family_and_pair_has_cases():
     vector = {(P, Q) for P, Q in derivable if P.event_ndim or Q.event_ndim}
     assert derivable - vector <= tested  # every univariate pair the engine derives is tested above
     assert {P.name for P, _ in vector} == {"multivariate_normal", "diagonal_normal"}  # tested in test_symbolic
-    # LowRankMultivariateNormal's closed forms are anadiv's hand-written rules, checked in test_lowrank.py
-    builtin = {"lowrank_multivariate_normal"}
+    # LowRankMultivariateNormal's and Wishart's closed forms are anadiv's hand-written rules, checked in
+    # test_lowrank.py and test_wishart.py
+    builtin = {"lowrank_multivariate_normal", "wishart"}
     for name, fam in FAMILIES.items():
         assert (fam, fam) in derivable or name in set(NO_SELF_KL) | builtin, name
         assert ((fam,) in derivable_pairs("entropy")) == (name not in NO_CLOSED_ENTROPY | builtin), name

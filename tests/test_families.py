@@ -32,6 +32,7 @@ SCIPY = {name: cls._scipy_frozen for name, cls in FAMILIES.items() if cls._scipy
 
 UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0)
 VECTOR = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 1)
+MATRIX = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 2)
 ALL = sorted(FAMILIES)
 #: Families scipy has a counterpart of; the others are compared with torch (test_family_hooks)
 #: and with their cdf in closed form (tests/test_families_new_continuous2.py).
@@ -66,7 +67,7 @@ def test_every_family_has_cases():
     for name in set(FAMILIES) - set(SCIPY):
         # scipy has none: the family is compared with torch's instead
         assert FAMILIES[name].torch_name, f"add a scipy or torch equivalent for {name}"
-    assert set(UNIVARIATE) | set(VECTOR) == set(FAMILIES)
+    assert set(UNIVARIATE) | set(VECTOR) | set(MATRIX) == set(FAMILIES)
     for name in FAMILIES:
         assert len(_points(name)) >= 5
     assert len(FAMILIES) >= 13
@@ -82,7 +83,7 @@ def test_logpdf_matches_scipy(name):
         x = np.asarray(ref.rvs(size=25, random_state=rng))
         if cls.event_ndim == 0:
             x = np.concatenate([x, [-2.5, -0.3, 0.0, 0.4, 1.0, 1.7, 4.0]])
-        got, want = dist.logpdf(x), scipy_log_density(ref, x)
+        got, want = dist.logpdf(x), scipy_log_density(ref, x, cls.event_ndim)
         assert got.shape == np.shape(want)
         assert np.array_equal(np.isneginf(got), np.isneginf(want)), params
         finite = np.isfinite(want)
@@ -280,6 +281,13 @@ def _invalid_cases(name):
         yield [np.zeros(2), np.array([[1.0, np.nan], [np.nan, 1.0]])], "cov"
         yield [np.zeros(3), np.eye(2)], "mean, cov"
         yield [0.0, np.eye(1)], "mean"
+    if name == "wishart":
+        yield [1.0, np.eye(2)], "df"  # df must exceed d - 1
+        yield [np.array([3.0, 0.5]), np.eye(2)], "df"
+        yield [base[0], np.array([[1.0, 2.0], [2.0, 1.0]])], "scale"  # not positive definite
+        yield [base[0], np.array([[1.0, 0.5], [0.0, 1.0]])], "scale"  # not symmetric
+        yield [base[0], np.ones((2, 3))], "scale"
+        yield [np.full(3, 4.0), np.broadcast_to(np.eye(2), (2, 2, 2))], "df, scale"
     if name == "diagonal_normal":
         yield [0.0, 1.0], "mean, scale"
         yield [np.zeros(3), np.ones(2)], "mean, scale"

@@ -128,6 +128,10 @@ def test_mean_and_variance_equal_scipy(name):
         mean, var = cls(*params).mean_variance()
         if cls.event_ndim == 0:
             np.testing.assert_allclose([mean, var], [ref.mean(), ref.var()], rtol=1e-12, err_msg=str(params))
+        elif cls.event_ndim == 2:
+            # scipy's matrix variates: the mean matrix and the entrywise variances, as methods
+            np.testing.assert_allclose(mean, ref.mean(), rtol=1e-14)
+            np.testing.assert_allclose(var, ref.var(), rtol=1e-14)
         else:
             np.testing.assert_allclose(mean, ref.mean, rtol=1e-14)
             np.testing.assert_allclose(var, ref.cov, rtol=1e-14)

@@ -59,7 +59,7 @@ def test_round_trip_logpdf(scipy_name):
         x = np.asarray(frozen.rvs(size=20, random_state=rng))
         if dist.event_ndim == 0:
             x = np.concatenate([x, [-1.0, 0.0, 0.3, 1.0, 2.5]])
-        got, want = dist.logpdf(x), scipy_log_density(frozen, x)
+        got, want = dist.logpdf(x), scipy_log_density(frozen, x, dist.event_ndim)
         assert np.array_equal(np.isneginf(got), np.isneginf(want))
         finite = np.isfinite(want)
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-11, atol=1e-12)

@@ -202,8 +202,9 @@ LAPLACE_AS_Q = ["normal", "exponential", "gamma", "uniform", "beta", "gumbel", "
 
 
 # Families whose closed forms are anadiv's hand-written rules (anadiv.gaussian_pairs: Woodbury
-# algebra), not the engine's derivations; the registry lists them with source "builtin".
-BUILTIN_ONLY = {"lowrank_multivariate_normal"}
+# algebra; anadiv.wishart_pairs: matrix-variate expectations), not the engine's derivations; the
+# registry lists them with source "builtin".
+BUILTIN_ONLY = {"lowrank_multivariate_normal", "wishart"}
 
 
 def test_builtin_families_have_registered_closed_forms():

@@ -32,6 +32,7 @@ from .studentt import StudentT
 from .uniform import Uniform
 from .vonmises import VonMises
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [
     "FAMILIES",
@@ -59,6 +60,7 @@ __all__ = [
     "MultivariateNormal",
     "DiagonalNormal",
     "LowRankMultivariateNormal",
+    "Wishart",
 ]
 
 

@@ -129,6 +129,12 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
         return _mvn(kind, P, Q)
     if P.name == _DIAG and (Q is None or Q.name == _DIAG):
         return _diag(kind, P, Q)
+    if any(getattr(f, "event_ndim", 0) == 2 for f in (P, Q) if f is not None):
+        raise NoClosedFormError(
+            f"{kind} between {names[0]} and {names[1]} is not derived by the engine (no matrix-variate "
+            "expectations): a Wishart's closed forms are anadiv's hand-written rules (anadiv.wishart_pairs, "
+            "derivation in its notes), evaluated by anadiv.kl(p, q) on numeric parameters"
+        )
     raise NoClosedFormError(
         f"{kind} between {names[0]} and {names[1]} is not derived by the engine (a vector family pairs only with "
         "itself; convert a DiagonalNormal with to_multivariate()); use anadiv.kl_estimate(p, q)"

@@ -278,6 +278,11 @@ def _d_beta_bregman(xp: Any, a1: Any, b1: Any, a2: Any, b2: Any) -> tuple[Any, .
     )
 
 
+def _d_gamma_bregman_step(xp: Any, a: Any, b: Any, e: Any) -> tuple[Any, ...]:
+    # lgamma(b) - lgamma(a) - (b - a) psi(a) + a (e - l) - (b - a) l, l = log(1 + e)
+    return -(b - a) * xp.polygamma(1, a) + e, xp.digamma(b) - xp.digamma(a) - xp.log1p(e), a - b / (1.0 + e)
+
+
 def _d_lgamma_mpsi(xp: Any, x: Any, c: Any) -> tuple[Any, ...]:
     # lgamma(x) + (c - x) psi(x) + x: d/dx = (c - x) psi'(x) + 1; d/dc = psi(x)
     return (c - x) * xp.polygamma(1, x) + 1.0, xp.digamma(x)
@@ -293,6 +298,7 @@ _GAMMA_HELPER_GRADS: dict[str, Callable[..., tuple[Any, ...]]] = {
     "lgamma_bregman_d": _d_lgamma_bregman_d,
     "gamma_bregman": _d_gamma_bregman,
     "beta_bregman": _d_beta_bregman,
+    "gamma_bregman_step": _d_gamma_bregman_step,
 }
 
 
