@@ -12,6 +12,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_beta_laplace``: ``anadiv.symbolic.derive_kl(Beta, Laplace)``
 - ``kl_beta_lognormal``: ``anadiv.symbolic.derive_kl(Beta, LogNormal)``
 - ``kl_beta_normal``: ``anadiv.symbolic.derive_kl(Beta, Normal)``
+- ``kl_beta_pareto``: ``anadiv.symbolic.derive_kl(Beta, Pareto)``
 - ``kl_beta_uniform``: ``anadiv.symbolic.derive_kl(Beta, Uniform)``
 - ``kl_beta_weibull``: ``anadiv.symbolic.derive_kl(Beta, Weibull)``
 - ``cross_entropy_beta_beta``: ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_beta_laplace``: ``anadiv.symbolic.derive_cross_entropy(Beta, Laplace)``
 - ``cross_entropy_beta_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, LogNormal)``
 - ``cross_entropy_beta_normal``: ``anadiv.symbolic.derive_cross_entropy(Beta, Normal)``
+- ``cross_entropy_beta_pareto``: ``anadiv.symbolic.derive_cross_entropy(Beta, Pareto)``
 - ``cross_entropy_beta_uniform``: ``anadiv.symbolic.derive_cross_entropy(Beta, Uniform)``
 - ``cross_entropy_beta_weibull``: ``anadiv.symbolic.derive_cross_entropy(Beta, Weibull)``
 """
@@ -37,6 +39,7 @@ __all__ = [
     "kl_beta_laplace",
     "kl_beta_lognormal",
     "kl_beta_normal",
+    "kl_beta_pareto",
     "kl_beta_uniform",
     "kl_beta_weibull",
     "cross_entropy_beta_beta",
@@ -46,6 +49,7 @@ __all__ = [
     "cross_entropy_beta_laplace",
     "cross_entropy_beta_lognormal",
     "cross_entropy_beta_normal",
+    "cross_entropy_beta_pareto",
     "cross_entropy_beta_uniform",
     "cross_entropy_beta_weibull",
 ]
@@ -522,6 +526,46 @@ def kl_beta_normal(a_1, b_1, mu_2, sigma_2):
 def _kl_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_beta_normal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) - a_1*mu_2/(a_1*sigma_2**2 + b_1*sigma_2**2) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def kl_beta_pareto(a_1, b_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_beta_pareto(1.2, 1.9, 1.6, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(a_1, b_1, scale_2, alpha_2)
+    return xp.full(xp.inf, a_1, b_1, scale_2, alpha_2)
+
+
+def _kl_beta_pareto_exact(mpmath, a_1, b_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_beta_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1021,6 +1065,46 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
 def _cross_entropy_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_beta_normal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) - a_1*mu_2/(a_1*sigma_2**2 + b_1*sigma_2**2) + a_1/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_beta_pareto(a_1, b_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_pareto(1.9, 1.9, 1.9, 0.91))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(a_1, b_1, scale_2, alpha_2)
+    return xp.full(xp.inf, a_1, b_1, scale_2, alpha_2)
+
+
+def _cross_entropy_beta_pareto_exact(mpmath, a_1, b_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_beta_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
+- ``kl_cauchy_pareto``: ``anadiv.symbolic.derive_kl(Cauchy, Pareto)``
 - ``kl_cauchy_studentt``: ``anadiv.symbolic.derive_kl(Cauchy, StudentT)``
 - ``kl_cauchy_uniform``: ``anadiv.symbolic.derive_kl(Cauchy, Uniform)``
 - ``kl_cauchy_weibull``: ``anadiv.symbolic.derive_kl(Cauchy, Weibull)``
@@ -26,6 +27,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
+- ``cross_entropy_cauchy_pareto``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Pareto)``
 - ``cross_entropy_cauchy_studentt``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, StudentT)``
 - ``cross_entropy_cauchy_uniform``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Uniform)``
 - ``cross_entropy_cauchy_weibull``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Weibull)``
@@ -45,6 +47,7 @@ __all__ = [
     "kl_cauchy_laplace",
     "kl_cauchy_lognormal",
     "kl_cauchy_normal",
+    "kl_cauchy_pareto",
     "kl_cauchy_studentt",
     "kl_cauchy_uniform",
     "kl_cauchy_weibull",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_cauchy_laplace",
     "cross_entropy_cauchy_lognormal",
     "cross_entropy_cauchy_normal",
+    "cross_entropy_cauchy_pareto",
     "cross_entropy_cauchy_studentt",
     "cross_entropy_cauchy_uniform",
     "cross_entropy_cauchy_weibull",
@@ -461,6 +465,46 @@ def kl_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
 
 def _kl_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_cauchy_normal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_pareto(-2.9, 1.3, 0.4, 0.84))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_cauchy_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_cauchy_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -956,6 +1000,46 @@ def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
 
 def _cross_entropy_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_cauchy_normal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_pareto(-1.1, 0.8, 1.8, 5.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_cauchy_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_cauchy_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
+- ``kl_exponential_pareto``: ``anadiv.symbolic.derive_kl(Exponential, Pareto)``
 - ``kl_exponential_uniform``: ``anadiv.symbolic.derive_kl(Exponential, Uniform)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
+- ``cross_entropy_exponential_pareto``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Pareto)``
 - ``cross_entropy_exponential_uniform``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
     "kl_exponential_normal",
+    "kl_exponential_pareto",
     "kl_exponential_uniform",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
+    "cross_entropy_exponential_pareto",
     "cross_entropy_exponential_uniform",
     "cross_entropy_exponential_weibull",
 ]
@@ -483,6 +487,46 @@ def kl_exponential_normal(rate_1, mu_2, sigma_2):
 def _kl_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_exponential_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2/(rate_1*sigma_2**2) + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_1*sigma_2) - 1 + 1/(rate_1**2*sigma_2**2)
+
+
+@elementwise
+def kl_exponential_pareto(rate_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_pareto(1.5, 2.3, 5.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, rate_1, scale_2, alpha_2)
+
+
+def _kl_exponential_pareto_exact(mpmath, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_exponential_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -953,6 +997,46 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
 def _cross_entropy_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_exponential_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*sigma_2**2)
+
+
+@elementwise
+def cross_entropy_exponential_pareto(rate_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_pareto(0.5, 2.1, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, rate_1, scale_2, alpha_2)
+
+
+def _cross_entropy_exponential_pareto_exact(mpmath, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_exponential_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
+- ``kl_gamma_pareto``: ``anadiv.symbolic.derive_kl(Gamma, Pareto)``
 - ``kl_gamma_uniform``: ``anadiv.symbolic.derive_kl(Gamma, Uniform)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
+- ``cross_entropy_gamma_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Pareto)``
 - ``cross_entropy_gamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
     "kl_gamma_normal",
+    "kl_gamma_pareto",
     "kl_gamma_uniform",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
+    "cross_entropy_gamma_pareto",
     "cross_entropy_gamma_uniform",
     "cross_entropy_gamma_weibull",
 ]
@@ -496,6 +500,46 @@ def kl_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
 def _kl_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_gamma_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*shape_1/(rate_1*sigma_2**2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_1*sigma_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*sigma_2**2)
+
+
+@elementwise
+def kl_gamma_pareto(shape_1, rate_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_pareto(4.9, 0.57, 2.9, 2.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, rate_1, scale_2, alpha_2)
+
+
+def _kl_gamma_pareto_exact(mpmath, shape_1, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_gamma_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -975,6 +1019,46 @@ def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
 def _cross_entropy_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_gamma_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*shape_1/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*sigma_2**2)
+
+
+@elementwise
+def cross_entropy_gamma_pareto(shape_1, rate_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_pareto(1.3, 2.0, 2.8, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, rate_1, scale_2, alpha_2)
+
+
+def _cross_entropy_gamma_pareto_exact(mpmath, shape_1, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_gamma_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
+- ``kl_gumbel_pareto``: ``anadiv.symbolic.derive_kl(Gumbel, Pareto)``
 - ``kl_gumbel_uniform``: ``anadiv.symbolic.derive_kl(Gumbel, Uniform)``
 - ``kl_gumbel_weibull``: ``anadiv.symbolic.derive_kl(Gumbel, Weibull)``
 - ``cross_entropy_gumbel_beta``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
+- ``cross_entropy_gumbel_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Pareto)``
 - ``cross_entropy_gumbel_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Uniform)``
 - ``cross_entropy_gumbel_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_gumbel_laplace",
     "kl_gumbel_lognormal",
     "kl_gumbel_normal",
+    "kl_gumbel_pareto",
     "kl_gumbel_uniform",
     "kl_gumbel_weibull",
     "cross_entropy_gumbel_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_gumbel_laplace",
     "cross_entropy_gumbel_lognormal",
     "cross_entropy_gumbel_normal",
+    "cross_entropy_gumbel_pareto",
     "cross_entropy_gumbel_uniform",
     "cross_entropy_gumbel_weibull",
 ]
@@ -443,6 +447,46 @@ def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
 def _kl_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_gumbel_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/scale_1) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(12))*(12*mpmath.euler*loc_1*scale_1 - 12*mpmath.euler*mu_2*scale_1 + 6*mpmath.euler**2*scale_1**2 + mpmath.pi**2*scale_1**2 + 6*(loc_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def kl_gumbel_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_pareto(2.0, 1.1, 0.8, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_gumbel_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_gumbel_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -870,6 +914,46 @@ def cross_entropy_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_gumbel_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_gumbel_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(12))*(12*mpmath.euler*loc_1*scale_1 - 12*mpmath.euler*mu_2*scale_1 + 6*mpmath.euler**2*scale_1**2 + mpmath.pi**2*scale_1**2 + 6*(loc_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_gumbel_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_pareto(-2.6, 1.9, 1.5, 5.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_gumbel_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_gumbel_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_laplace``: ``anadiv.symbolic.derive_kl(HalfNormal, Laplace)``
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
+- ``kl_halfnormal_pareto``: ``anadiv.symbolic.derive_kl(HalfNormal, Pareto)``
 - ``kl_halfnormal_uniform``: ``anadiv.symbolic.derive_kl(HalfNormal, Uniform)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_halfnormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Laplace)``
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
+- ``cross_entropy_halfnormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Pareto)``
 - ``cross_entropy_halfnormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Uniform)``
 - ``cross_entropy_halfnormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_halfnormal_laplace",
     "kl_halfnormal_lognormal",
     "kl_halfnormal_normal",
+    "kl_halfnormal_pareto",
     "kl_halfnormal_uniform",
     "kl_halfnormal_weibull",
     "cross_entropy_halfnormal_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_halfnormal_laplace",
     "cross_entropy_halfnormal_lognormal",
     "cross_entropy_halfnormal_normal",
+    "cross_entropy_halfnormal_pareto",
     "cross_entropy_halfnormal_uniform",
     "cross_entropy_halfnormal_weibull",
 ]
@@ -489,6 +493,46 @@ def kl_halfnormal_normal(scale_1, mu_2, sigma_2):
 def _kl_halfnormal_normal_exact(mpmath, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_halfnormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mpmath.sqrt(2)*mu_2*scale_1/(mpmath.sqrt(mpmath.pi)*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/sigma_2**2 + mpmath.log(2*sigma_2/scale_1) + mpmath.mpf(-1)/mpmath.mpf(2)
+
+
+@elementwise
+def kl_halfnormal_pareto(scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_pareto(0.5, 0.37, 2.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, scale_1, scale_2, alpha_2)
+
+
+def _kl_halfnormal_pareto_exact(mpmath, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_halfnormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -967,6 +1011,46 @@ def cross_entropy_halfnormal_normal(scale_1, mu_2, sigma_2):
 def _cross_entropy_halfnormal_normal_exact(mpmath, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_halfnormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mpmath.sqrt(2)*mu_2*scale_1/(mpmath.sqrt(mpmath.pi)*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_halfnormal_pareto(scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_pareto(2.3, 0.46, 0.86))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_halfnormal_pareto_exact(mpmath, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

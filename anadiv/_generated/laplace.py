@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
+- ``kl_laplace_pareto``: ``anadiv.symbolic.derive_kl(Laplace, Pareto)``
 - ``kl_laplace_uniform``: ``anadiv.symbolic.derive_kl(Laplace, Uniform)``
 - ``kl_laplace_weibull``: ``anadiv.symbolic.derive_kl(Laplace, Weibull)``
 - ``cross_entropy_laplace_beta``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
+- ``cross_entropy_laplace_pareto``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Pareto)``
 - ``cross_entropy_laplace_uniform``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Uniform)``
 - ``cross_entropy_laplace_weibull``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_laplace_laplace",
     "kl_laplace_lognormal",
     "kl_laplace_normal",
+    "kl_laplace_pareto",
     "kl_laplace_uniform",
     "kl_laplace_weibull",
     "cross_entropy_laplace_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_laplace_laplace",
     "cross_entropy_laplace_lognormal",
     "cross_entropy_laplace_normal",
+    "cross_entropy_laplace_pareto",
     "cross_entropy_laplace_uniform",
     "cross_entropy_laplace_weibull",
 ]
@@ -435,6 +439,46 @@ def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
 def _kl_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_laplace_normal` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.log(scale_1) + mpmath.log(sigma_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def kl_laplace_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_pareto(-0.15, 2.5, 0.32, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_laplace_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_laplace_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -853,6 +897,46 @@ def cross_entropy_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_laplace_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_laplace_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(2*scale_1**2 + (loc_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_laplace_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_pareto(-1.6, 2.4, 0.71, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_laplace_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_laplace_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

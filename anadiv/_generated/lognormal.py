@@ -12,6 +12,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_laplace``: ``anadiv.symbolic.derive_kl(LogNormal, Laplace)``
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
+- ``kl_lognormal_pareto``: ``anadiv.symbolic.derive_kl(LogNormal, Pareto)``
 - ``kl_lognormal_uniform``: ``anadiv.symbolic.derive_kl(LogNormal, Uniform)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_lognormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
+- ``cross_entropy_lognormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Pareto)``
 - ``cross_entropy_lognormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Uniform)``
 - ``cross_entropy_lognormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Weibull)``
 """
@@ -37,6 +39,7 @@ __all__ = [
     "kl_lognormal_laplace",
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
+    "kl_lognormal_pareto",
     "kl_lognormal_uniform",
     "kl_lognormal_weibull",
     "cross_entropy_lognormal_beta",
@@ -46,6 +49,7 @@ __all__ = [
     "cross_entropy_lognormal_laplace",
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
+    "cross_entropy_lognormal_pareto",
     "cross_entropy_lognormal_uniform",
     "cross_entropy_lognormal_weibull",
 ]
@@ -430,6 +434,46 @@ def kl_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _kl_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_lognormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/sigma_2**2 + mpmath.log(sigma_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/sigma_2**2
+
+
+@elementwise
+def kl_lognormal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_pareto(-0.76, 1.1, 1.2, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _kl_lognormal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_lognormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -856,6 +900,46 @@ def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _cross_entropy_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_lognormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_lognormal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_pareto(0.51, 0.45, 0.78, 4.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _cross_entropy_lognormal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_lognormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

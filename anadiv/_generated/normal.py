@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
+- ``kl_normal_pareto``: ``anadiv.symbolic.derive_kl(Normal, Pareto)``
 - ``kl_normal_uniform``: ``anadiv.symbolic.derive_kl(Normal, Uniform)``
 - ``kl_normal_weibull``: ``anadiv.symbolic.derive_kl(Normal, Weibull)``
 - ``cross_entropy_normal_beta``: ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
+- ``cross_entropy_normal_pareto``: ``anadiv.symbolic.derive_cross_entropy(Normal, Pareto)``
 - ``cross_entropy_normal_uniform``: ``anadiv.symbolic.derive_cross_entropy(Normal, Uniform)``
 - ``cross_entropy_normal_weibull``: ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_normal_laplace",
     "kl_normal_lognormal",
     "kl_normal_normal",
+    "kl_normal_pareto",
     "kl_normal_uniform",
     "kl_normal_weibull",
     "cross_entropy_normal_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_normal_laplace",
     "cross_entropy_normal_lognormal",
     "cross_entropy_normal_normal",
+    "cross_entropy_normal_pareto",
     "cross_entropy_normal_uniform",
     "cross_entropy_normal_weibull",
 ]
@@ -435,6 +439,46 @@ def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _kl_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_normal_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def kl_normal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_pareto(-1.6, 0.41, 1.0, 3.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _kl_normal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_normal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -854,6 +898,46 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _cross_entropy_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_normal_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_normal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_pareto(-0.19, 0.61, 0.55, 0.68))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _cross_entropy_normal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_normal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -12,6 +12,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
+- ``kl_studentt_pareto``: ``anadiv.symbolic.derive_kl(StudentT, Pareto)``
 - ``kl_studentt_uniform``: ``anadiv.symbolic.derive_kl(StudentT, Uniform)``
 - ``kl_studentt_weibull``: ``anadiv.symbolic.derive_kl(StudentT, Weibull)``
 - ``cross_entropy_studentt_beta``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
+- ``cross_entropy_studentt_pareto``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``
 - ``cross_entropy_studentt_uniform``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Uniform)``
 - ``cross_entropy_studentt_weibull``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Weibull)``
 """
@@ -37,6 +39,7 @@ __all__ = [
     "kl_studentt_halfnormal",
     "kl_studentt_lognormal",
     "kl_studentt_normal",
+    "kl_studentt_pareto",
     "kl_studentt_uniform",
     "kl_studentt_weibull",
     "cross_entropy_studentt_beta",
@@ -46,6 +49,7 @@ __all__ = [
     "cross_entropy_studentt_halfnormal",
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_normal",
+    "cross_entropy_studentt_pareto",
     "cross_entropy_studentt_uniform",
     "cross_entropy_studentt_weibull",
 ]
@@ -395,6 +399,46 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 def _kl_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_studentt_normal` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + mpmath.log(mpmath.sqrt(2)*sigma_2/(mpmath.sqrt(df_1)*scale_1)) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*(df_1*scale_1**2 + (df_1 - 2)*(loc_1 - mu_2)**2)/(sigma_2**2*(df_1 - 2))) if (df_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def kl_studentt_pareto(df_1, loc_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_pareto(1.3, -0.65, 0.92, 2.3, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_studentt_pareto_exact(mpmath, df_1, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_studentt_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -765,6 +809,46 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_studentt_normal` for mpmath (see anadiv.numeric.refine)."""
     return ((mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(df_1*scale_1**2 + (df_1 - 2)*(loc_1 - mu_2)**2)/(sigma_2**2*(df_1 - 2))) if (df_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_studentt_pareto(df_1, loc_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_pareto(29.0, 2.0, 1.8, 1.6, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_studentt_pareto_exact(mpmath, df_1, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_studentt_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_laplace``: ``anadiv.symbolic.derive_kl(Uniform, Laplace)``
 - ``kl_uniform_lognormal``: ``anadiv.symbolic.derive_kl(Uniform, LogNormal)``
 - ``kl_uniform_normal``: ``anadiv.symbolic.derive_kl(Uniform, Normal)``
+- ``kl_uniform_pareto``: ``anadiv.symbolic.derive_kl(Uniform, Pareto)``
 - ``kl_uniform_studentt``: ``anadiv.symbolic.derive_kl(Uniform, StudentT)``
 - ``kl_uniform_uniform``: ``anadiv.symbolic.derive_kl(Uniform, Uniform)``
 - ``kl_uniform_weibull``: ``anadiv.symbolic.derive_kl(Uniform, Weibull)``
@@ -26,6 +27,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_laplace``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``
 - ``cross_entropy_uniform_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``
 - ``cross_entropy_uniform_normal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``
+- ``cross_entropy_uniform_pareto``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Pareto)``
 - ``cross_entropy_uniform_studentt``: ``anadiv.symbolic.derive_cross_entropy(Uniform, StudentT)``
 - ``cross_entropy_uniform_uniform``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Uniform)``
 - ``cross_entropy_uniform_weibull``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Weibull)``
@@ -45,6 +47,7 @@ __all__ = [
     "kl_uniform_laplace",
     "kl_uniform_lognormal",
     "kl_uniform_normal",
+    "kl_uniform_pareto",
     "kl_uniform_studentt",
     "kl_uniform_uniform",
     "kl_uniform_weibull",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_uniform_laplace",
     "cross_entropy_uniform_lognormal",
     "cross_entropy_uniform_normal",
+    "cross_entropy_uniform_pareto",
     "cross_entropy_uniform_studentt",
     "cross_entropy_uniform_uniform",
     "cross_entropy_uniform_weibull",
@@ -688,6 +692,69 @@ def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
 def _kl_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_uniform_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*high_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/(high_1 - low_1))
+
+
+@elementwise
+def kl_uniform_pareto(low_1, high_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Pareto)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{\alpha_{2} high_{1}}{high_{1} - low_{1}} - \frac{\alpha_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{\alpha_{2} low_{1}}{high_{1} - low_{1}} - \alpha_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(\alpha_{2} \left(high_{1} - low_{1}\right) \right)} & \text{for}\: low_{1} \geq scale_{2} \wedge low_{1} \neq 0 \\\alpha_{2} \log{\left(high_{1} \right)} - \alpha_{2} \log{\left(scale_{2} \right)} - \alpha_{2} + \log{\left(\frac{high_{1}}{\alpha_{2} \left(high_{1} - low_{1}\right)} \right)} - 1 & \text{for}\: low_{1} \geq scale_{2} \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_2*high_1*log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1
+        - low_1) - alpha_2*low_1*log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 -
+        low_1) - alpha_2*log(scale_2) + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 -
+        low_1) - log(alpha_2*(high_1 - low_1)), (low_1 >= scale_2) & Ne(low_1, 0)),
+        (alpha_2*log(high_1) - alpha_2*log(scale_2) - alpha_2 +
+        log(high_1/(alpha_2*(high_1 - low_1))) - 1, low_1 >= scale_2), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_pareto(-0.71, 1.3, 1.7, 0.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2, alpha_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = alpha_2 + 1
+        t1 = (low_1 != 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = high_1 - t2
+        t4 = (1/t3)
+        t5 = t0*t2*t4*xp.log(t2)
+        t6 = xp.log(high_1)
+        t7 = xp.log(t3)
+        t8 = alpha_2*xp.log(scale_2)
+        t9 = xp.log(alpha_2)
+        t10 = t0 + t8 + t9
+        t11 = (low_1 >= scale_2)
+        t12 = xp.logical_and(t1, t11)
+        t13 = xp.log(high_1 - low_1)
+        t14 = t0*t6
+        t15 = alpha_2 + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('kl', xp.where(t12, high_1*t0*t4*t6 - t10 - t5 - t7, xp.where(t11, t0*t6 - t10 - t13, xp.inf)), xp.where(t12, t15 + xp.abs(t5) + xp.abs(t7) + xp.abs(high_1*t14*t4), xp.where(t11, t15 + xp.abs(t13) + xp.abs(t14), 0)), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+
+
+def _kl_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_uniform_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1 - low_1) - alpha_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 - low_1) - alpha_2*mpmath.log(scale_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(alpha_2*(high_1 - low_1))) if (low_1 >= scale_2) and (low_1 != 0) else (alpha_2*mpmath.log(high_1) - alpha_2*mpmath.log(scale_2) - alpha_2 + mpmath.log(high_1/(alpha_2*(high_1 - low_1))) - 1) if (low_1 >= scale_2) else (mpmath.inf))
 
 
 @elementwise
@@ -1465,6 +1532,66 @@ def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
 def _cross_entropy_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_uniform_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*high_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_uniform_pareto(low_1, high_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Pareto)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{\alpha_{2} high_{1}}{high_{1} - low_{1}} - \frac{\alpha_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{\alpha_{2} low_{1}}{high_{1} - low_{1}} - \alpha_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(\alpha_{2} \right)} & \text{for}\: low_{1} \geq scale_{2} \wedge low_{1} \neq 0 \\\alpha_{2} \log{\left(high_{1} \right)} - \alpha_{2} \log{\left(scale_{2} \right)} - \alpha_{2} + \log{\left(\frac{high_{1}}{\alpha_{2}} \right)} - 1 & \text{for}\: low_{1} \geq scale_{2} \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_2*high_1*log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1
+        - low_1) - alpha_2*low_1*log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 -
+        low_1) - alpha_2*log(scale_2) + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 -
+        low_1) - log(alpha_2), (low_1 >= scale_2) & Ne(low_1, 0)), (alpha_2*log(high_1)
+        - alpha_2*log(scale_2) - alpha_2 + log(high_1/alpha_2) - 1, low_1 >= scale_2),
+        (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_pareto(-0.32, 1.8, 0.69, 5.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2, alpha_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = alpha_2 + 1
+        t1 = (low_1 != 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (1/(high_1 - t2))
+        t4 = t0*t2*t3*xp.log(t2)
+        t5 = xp.log(high_1)
+        t6 = alpha_2*xp.log(scale_2)
+        t7 = xp.log(alpha_2)
+        t8 = t0 + t6 + t7
+        t9 = (low_1 >= scale_2)
+        t10 = xp.logical_and(t1, t9)
+        t11 = t0*t5
+        t12 = alpha_2 + xp.abs(t6) + xp.abs(t7) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t10, high_1*t0*t3*t5 - t4 - t8, xp.where(t9, t0*t5 - t8, xp.inf)), xp.where(t10, t12 + xp.abs(t4) + xp.abs(high_1*t11*t3), xp.where(t9, t12 + xp.abs(t11), 0)), _cross_entropy_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+
+
+def _cross_entropy_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_uniform_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1 - low_1) - alpha_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 - low_1) - alpha_2*mpmath.log(scale_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(alpha_2)) if (low_1 >= scale_2) and (low_1 != 0) else (alpha_2*mpmath.log(high_1) - alpha_2*mpmath.log(scale_2) - alpha_2 + mpmath.log(high_1/alpha_2) - 1) if (low_1 >= scale_2) else (mpmath.inf))
 
 
 @elementwise

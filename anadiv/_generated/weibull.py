@@ -12,6 +12,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_laplace``: ``anadiv.symbolic.derive_kl(Weibull, Laplace)``
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
+- ``kl_weibull_pareto``: ``anadiv.symbolic.derive_kl(Weibull, Pareto)``
 - ``kl_weibull_uniform``: ``anadiv.symbolic.derive_kl(Weibull, Uniform)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_weibull_laplace``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
+- ``cross_entropy_weibull_pareto``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Pareto)``
 - ``cross_entropy_weibull_uniform``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Uniform)``
 - ``cross_entropy_weibull_weibull``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Weibull)``
 """
@@ -37,6 +39,7 @@ __all__ = [
     "kl_weibull_laplace",
     "kl_weibull_lognormal",
     "kl_weibull_normal",
+    "kl_weibull_pareto",
     "kl_weibull_uniform",
     "kl_weibull_weibull",
     "cross_entropy_weibull_beta",
@@ -46,6 +49,7 @@ __all__ = [
     "cross_entropy_weibull_laplace",
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
+    "cross_entropy_weibull_pareto",
     "cross_entropy_weibull_uniform",
     "cross_entropy_weibull_weibull",
 ]
@@ -464,6 +468,46 @@ def kl_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
 def _kl_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_weibull_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*scale_1*mpmath.gamma(1 + 1/shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*shape_1*sigma_2/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1
+
+
+@elementwise
+def kl_weibull_pareto(shape_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_weibull_pareto(3.4, 0.44, 1.1, 0.67))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_weibull_pareto_exact(mpmath, shape_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_weibull_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -894,6 +938,46 @@ def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_weibull_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*scale_1*mpmath.gamma(1 + 1/shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_weibull_pareto(shape_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_pareto(4.2, 0.44, 1.3, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_weibull_pareto_exact(mpmath, shape_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_weibull_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

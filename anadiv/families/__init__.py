@@ -21,6 +21,7 @@ from .laplace import Laplace
 from .lognormal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .pareto import Pareto
 from .studentt import StudentT
 from .uniform import Uniform
 from .weibull import Weibull
@@ -41,6 +42,7 @@ __all__ = [
     "Weibull",
     "StudentT",
     "HalfNormal",
+    "Pareto",
     "MultivariateNormal",
     "DiagonalNormal",
 ]
