@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_beta_lognormal``: ``anadiv.symbolic.derive_kl(Beta, LogNormal)``
 - ``kl_beta_normal``: ``anadiv.symbolic.derive_kl(Beta, Normal)``
 - ``kl_beta_pareto``: ``anadiv.symbolic.derive_kl(Beta, Pareto)``
+- ``kl_beta_rayleigh``: ``anadiv.symbolic.derive_kl(Beta, Rayleigh)``
 - ``kl_beta_uniform``: ``anadiv.symbolic.derive_kl(Beta, Uniform)``
 - ``kl_beta_weibull``: ``anadiv.symbolic.derive_kl(Beta, Weibull)``
 - ``cross_entropy_beta_beta``: ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_beta_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, LogNormal)``
 - ``cross_entropy_beta_normal``: ``anadiv.symbolic.derive_cross_entropy(Beta, Normal)``
 - ``cross_entropy_beta_pareto``: ``anadiv.symbolic.derive_cross_entropy(Beta, Pareto)``
+- ``cross_entropy_beta_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Beta, Rayleigh)``
 - ``cross_entropy_beta_uniform``: ``anadiv.symbolic.derive_cross_entropy(Beta, Uniform)``
 - ``cross_entropy_beta_weibull``: ``anadiv.symbolic.derive_cross_entropy(Beta, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_beta_lognormal",
     "kl_beta_normal",
     "kl_beta_pareto",
+    "kl_beta_rayleigh",
     "kl_beta_uniform",
     "kl_beta_weibull",
     "cross_entropy_beta_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_beta_lognormal",
     "cross_entropy_beta_normal",
     "cross_entropy_beta_pareto",
+    "cross_entropy_beta_rayleigh",
     "cross_entropy_beta_uniform",
     "cross_entropy_beta_weibull",
 ]
@@ -566,6 +570,59 @@ def kl_beta_pareto(a_1, b_1, scale_2, alpha_2):
 def _kl_beta_pareto_exact(mpmath, a_1, b_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_beta_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_beta_rayleigh(a_1, b_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{a_{1}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + 2 \log{\left(scale_{2} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - 2 \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 3 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}
+
+    As text::
+
+        a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 +
+        2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*polygamma(0, a_1) -
+        a_1*polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 +
+        2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*polygamma(0,
+        b_1) - b_1*polygamma(0, a_1 + b_1) + 2*log(scale_2) - loggamma(a_1) -
+        loggamma(b_1) + loggamma(a_1 + b_1) - 2*polygamma(0, a_1) - polygamma(0, b_1) +
+        3*polygamma(0, a_1 + b_1)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_beta_rayleigh(3.6, 3.8, 1.3))  # doctest: +ELLIPSIS
+    1.752768463...
+    """
+    xp = namespace(a_1, b_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(scale_2)
+        t1 = -xp._stable.lgamma_mpsi(a_1, 2)
+        t2 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t3 = a_1 + b_1
+        t4 = xp._stable.lgamma_mpsi(t3, 3)
+        t5 = (1/2)*a_1*(a_1 + 1)/(scale_2**2*t3*(t3 + 1))
+        return xp._refine.checked('kl', t0 + t1 + t2 + t4 + t5, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _kl_beta_rayleigh_exact, a_1, b_1, scale_2)
+
+
+def _kl_beta_rayleigh_exact(mpmath, a_1, b_1, scale_2):
+    """The derived expression of :func:`kl_beta_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + 2*mpmath.log(scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - 2*mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 3*mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -1105,6 +1162,55 @@ def cross_entropy_beta_pareto(a_1, b_1, scale_2, alpha_2):
 def _cross_entropy_beta_pareto_exact(mpmath, a_1, b_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_beta_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_beta_rayleigh(a_1, b_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + \frac{a_{1}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + 2 \log{\left(scale_{2} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} + \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}
+
+    As text::
+
+        a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 +
+        2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 +
+        4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 +
+        2*b_1*scale_2**2) + 2*log(scale_2) - polygamma(0, a_1) + polygamma(0, a_1 + b_1)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_rayleigh(2.8, 0.84, 1.5))  # doctest: +ELLIPSIS
+    1.258754762...
+    """
+    xp = namespace(a_1, b_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(scale_2)
+        t1 = -xp.digamma(a_1)
+        t2 = a_1 + b_1
+        t3 = xp.digamma(t2)
+        t4 = (1/2)*a_1*(a_1 + 1)/(scale_2**2*t2*(t2 + 1))
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3), _cross_entropy_beta_rayleigh_exact, a_1, b_1, scale_2)
+
+
+def _cross_entropy_beta_rayleigh_exact(mpmath, a_1, b_1, scale_2):
+    """The derived expression of :func:`cross_entropy_beta_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + 2*mpmath.log(scale_2) - mpmath.polygamma(0, a_1) + mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise

@@ -15,6 +15,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
 - ``kl_cauchy_pareto``: ``anadiv.symbolic.derive_kl(Cauchy, Pareto)``
+- ``kl_cauchy_rayleigh``: ``anadiv.symbolic.derive_kl(Cauchy, Rayleigh)``
 - ``kl_cauchy_studentt``: ``anadiv.symbolic.derive_kl(Cauchy, StudentT)``
 - ``kl_cauchy_uniform``: ``anadiv.symbolic.derive_kl(Cauchy, Uniform)``
 - ``kl_cauchy_weibull``: ``anadiv.symbolic.derive_kl(Cauchy, Weibull)``
@@ -28,6 +29,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
 - ``cross_entropy_cauchy_pareto``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Pareto)``
+- ``cross_entropy_cauchy_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Rayleigh)``
 - ``cross_entropy_cauchy_studentt``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, StudentT)``
 - ``cross_entropy_cauchy_uniform``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Uniform)``
 - ``cross_entropy_cauchy_weibull``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Weibull)``
@@ -48,6 +50,7 @@ __all__ = [
     "kl_cauchy_lognormal",
     "kl_cauchy_normal",
     "kl_cauchy_pareto",
+    "kl_cauchy_rayleigh",
     "kl_cauchy_studentt",
     "kl_cauchy_uniform",
     "kl_cauchy_weibull",
@@ -61,6 +64,7 @@ __all__ = [
     "cross_entropy_cauchy_lognormal",
     "cross_entropy_cauchy_normal",
     "cross_entropy_cauchy_pareto",
+    "cross_entropy_cauchy_rayleigh",
     "cross_entropy_cauchy_studentt",
     "cross_entropy_cauchy_uniform",
     "cross_entropy_cauchy_weibull",
@@ -505,6 +509,46 @@ def kl_cauchy_pareto(loc_1, scale_1, scale_2, alpha_2):
 
 def _kl_cauchy_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_cauchy_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_rayleigh(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_rayleigh(-0.92, 0.32, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_cauchy_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_cauchy_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1040,6 +1084,46 @@ def cross_entropy_cauchy_pareto(loc_1, scale_1, scale_2, alpha_2):
 
 def _cross_entropy_cauchy_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_cauchy_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_rayleigh(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_rayleigh(-2.3, 0.62, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_cauchy_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
 - ``kl_exponential_pareto``: ``anadiv.symbolic.derive_kl(Exponential, Pareto)``
+- ``kl_exponential_rayleigh``: ``anadiv.symbolic.derive_kl(Exponential, Rayleigh)``
 - ``kl_exponential_uniform``: ``anadiv.symbolic.derive_kl(Exponential, Uniform)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
 - ``cross_entropy_exponential_pareto``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Pareto)``
+- ``cross_entropy_exponential_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Rayleigh)``
 - ``cross_entropy_exponential_uniform``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
 """
@@ -43,6 +45,7 @@ __all__ = [
     "kl_exponential_lognormal",
     "kl_exponential_normal",
     "kl_exponential_pareto",
+    "kl_exponential_rayleigh",
     "kl_exponential_uniform",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
     "cross_entropy_exponential_pareto",
+    "cross_entropy_exponential_rayleigh",
     "cross_entropy_exponential_uniform",
     "cross_entropy_exponential_weibull",
 ]
@@ -527,6 +531,54 @@ def kl_exponential_pareto(rate_1, scale_2, alpha_2):
 def _kl_exponential_pareto_exact(mpmath, rate_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_exponential_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_exponential_rayleigh(rate_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \log{\left(rate_{1}^{2} scale_{2}^{2} \right)} - 1 + \gamma + \frac{1}{rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(rate_1**2*scale_2**2) - 1 + EulerGamma + 1/(rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_exponential_rayleigh(2.5, 1.9))  # doctest: +ELLIPSIS
+    2.737826230...
+    """
+    xp = namespace(rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = rate_1**2
+        t3 = (1/t2)
+        t4 = scale_2**2
+        t5 = (1/t4)
+        t6 = 0.42278433509846713*t2*t4
+        return xp._refine.checked('kl', t0 + t1 + t3*t5*(1 - t6), (xp.abs(t6) + 1)*xp.abs(t3)*xp.abs(t5) + xp.abs(t0) + xp.abs(t1), _kl_exponential_rayleigh_exact, rate_1, scale_2)
+
+
+def _kl_exponential_rayleigh_exact(mpmath, rate_1, scale_2):
+    """The derived expression of :func:`kl_exponential_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(rate_1**2*scale_2**2) - 1 + mpmath.euler + 1/(rate_1**2*scale_2**2)
 
 
 @elementwise
@@ -1037,6 +1089,52 @@ def cross_entropy_exponential_pareto(rate_1, scale_2, alpha_2):
 def _cross_entropy_exponential_pareto_exact(mpmath, rate_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_exponential_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_rayleigh(rate_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \log{\left(rate_{1} scale_{2}^{2} \right)} + \gamma + \frac{1}{rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(rate_1*scale_2**2) + EulerGamma + 1/(rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_rayleigh(0.23, 0.55))  # doctest: +ELLIPSIS
+    60.40307786...
+    """
+    xp = namespace(rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = rate_1**2
+        t3 = scale_2**2
+        t4 = (0.5772156649015329*t2*t3 + 1)/(t2*t3)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t4, t4 + xp.abs(t0) + xp.abs(t1), _cross_entropy_exponential_rayleigh_exact, rate_1, scale_2)
+
+
+def _cross_entropy_exponential_rayleigh_exact(mpmath, rate_1, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(rate_1*scale_2**2) + mpmath.euler + 1/(rate_1**2*scale_2**2)
 
 
 @elementwise

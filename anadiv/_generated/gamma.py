@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
 - ``kl_gamma_pareto``: ``anadiv.symbolic.derive_kl(Gamma, Pareto)``
+- ``kl_gamma_rayleigh``: ``anadiv.symbolic.derive_kl(Gamma, Rayleigh)``
 - ``kl_gamma_uniform``: ``anadiv.symbolic.derive_kl(Gamma, Uniform)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
 - ``cross_entropy_gamma_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Pareto)``
+- ``cross_entropy_gamma_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Rayleigh)``
 - ``cross_entropy_gamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
 """
@@ -43,6 +45,7 @@ __all__ = [
     "kl_gamma_lognormal",
     "kl_gamma_normal",
     "kl_gamma_pareto",
+    "kl_gamma_rayleigh",
     "kl_gamma_uniform",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
     "cross_entropy_gamma_pareto",
+    "cross_entropy_gamma_rayleigh",
     "cross_entropy_gamma_uniform",
     "cross_entropy_gamma_weibull",
 ]
@@ -540,6 +544,53 @@ def kl_gamma_pareto(shape_1, rate_1, scale_2, alpha_2):
 def _kl_gamma_pareto_exact(mpmath, shape_1, rate_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_gamma_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_gamma_rayleigh(shape_1, rate_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Rayleigh)``; do not edit.
+
+    .. math::
+
+        shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \log{\left(rate_{1}^{2} scale_{2}^{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - 2 \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}^{2}}{2 rate_{1}^{2} scale_{2}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        shape_1*polygamma(0, shape_1) - shape_1 + log(rate_1**2*scale_2**2) -
+        loggamma(shape_1) - 2*polygamma(0, shape_1) +
+        shape_1**2/(2*rate_1**2*scale_2**2) + shape_1/(2*rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gamma_rayleigh(0.94, 0.36, 1.8))  # doctest: +ELLIPSIS
+    1.047351906...
+    """
+    xp = namespace(shape_1, rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = -xp._stable.lgamma_mpsi(shape_1, 2)
+        t3 = (1/2)*shape_1*(shape_1 + 1)/(rate_1**2*scale_2**2)
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_gamma_rayleigh_exact, shape_1, rate_1, scale_2)
+
+
+def _kl_gamma_rayleigh_exact(mpmath, shape_1, rate_1, scale_2):
+    """The derived expression of :func:`kl_gamma_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1**2*scale_2**2) - mpmath.loggamma(shape_1) - 2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
 
 
 @elementwise
@@ -1059,6 +1110,52 @@ def cross_entropy_gamma_pareto(shape_1, rate_1, scale_2, alpha_2):
 def _cross_entropy_gamma_pareto_exact(mpmath, shape_1, rate_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_gamma_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_rayleigh(shape_1, rate_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \log{\left(rate_{1} scale_{2}^{2} \right)} - \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}^{2}}{2 rate_{1}^{2} scale_{2}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(rate_1*scale_2**2) - polygamma(0, shape_1) +
+        shape_1**2/(2*rate_1**2*scale_2**2) + shape_1/(2*rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_rayleigh(2.2, 0.75, 1.2))  # doctest: +ELLIPSIS
+    3.878346616...
+    """
+    xp = namespace(shape_1, rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = -xp.digamma(shape_1)
+        t3 = (1/2)*shape_1*(shape_1 + 1)/(rate_1**2*scale_2**2)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_gamma_rayleigh_exact, shape_1, rate_1, scale_2)
+
+
+def _cross_entropy_gamma_rayleigh_exact(mpmath, shape_1, rate_1, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(rate_1*scale_2**2) - mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
 
 
 @elementwise

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
 - ``kl_gumbel_pareto``: ``anadiv.symbolic.derive_kl(Gumbel, Pareto)``
+- ``kl_gumbel_rayleigh``: ``anadiv.symbolic.derive_kl(Gumbel, Rayleigh)``
 - ``kl_gumbel_uniform``: ``anadiv.symbolic.derive_kl(Gumbel, Uniform)``
 - ``kl_gumbel_weibull``: ``anadiv.symbolic.derive_kl(Gumbel, Weibull)``
 - ``cross_entropy_gumbel_beta``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Beta)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
 - ``cross_entropy_gumbel_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Pareto)``
+- ``cross_entropy_gumbel_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Rayleigh)``
 - ``cross_entropy_gumbel_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Uniform)``
 - ``cross_entropy_gumbel_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Weibull)``
 """
@@ -43,6 +45,7 @@ __all__ = [
     "kl_gumbel_lognormal",
     "kl_gumbel_normal",
     "kl_gumbel_pareto",
+    "kl_gumbel_rayleigh",
     "kl_gumbel_uniform",
     "kl_gumbel_weibull",
     "cross_entropy_gumbel_beta",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_gumbel_lognormal",
     "cross_entropy_gumbel_normal",
     "cross_entropy_gumbel_pareto",
+    "cross_entropy_gumbel_rayleigh",
     "cross_entropy_gumbel_uniform",
     "cross_entropy_gumbel_weibull",
 ]
@@ -486,6 +490,46 @@ def kl_gumbel_pareto(loc_1, scale_1, scale_2, alpha_2):
 
 def _kl_gumbel_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_gumbel_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gumbel_rayleigh(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_rayleigh(2.0, 0.86, 0.72))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_gumbel_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_gumbel_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -953,6 +997,46 @@ def cross_entropy_gumbel_pareto(loc_1, scale_1, scale_2, alpha_2):
 
 def _cross_entropy_gumbel_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_gumbel_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_rayleigh(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_rayleigh(0.7, 1.0, 0.74))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_gumbel_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
 - ``kl_halfnormal_pareto``: ``anadiv.symbolic.derive_kl(HalfNormal, Pareto)``
+- ``kl_halfnormal_rayleigh``: ``anadiv.symbolic.derive_kl(HalfNormal, Rayleigh)``
 - ``kl_halfnormal_uniform``: ``anadiv.symbolic.derive_kl(HalfNormal, Uniform)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
 - ``cross_entropy_halfnormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Pareto)``
+- ``cross_entropy_halfnormal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Rayleigh)``
 - ``cross_entropy_halfnormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Uniform)``
 - ``cross_entropy_halfnormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Weibull)``
 """
@@ -43,6 +45,7 @@ __all__ = [
     "kl_halfnormal_lognormal",
     "kl_halfnormal_normal",
     "kl_halfnormal_pareto",
+    "kl_halfnormal_rayleigh",
     "kl_halfnormal_uniform",
     "kl_halfnormal_weibull",
     "cross_entropy_halfnormal_beta",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_halfnormal_lognormal",
     "cross_entropy_halfnormal_normal",
     "cross_entropy_halfnormal_pareto",
+    "cross_entropy_halfnormal_rayleigh",
     "cross_entropy_halfnormal_uniform",
     "cross_entropy_halfnormal_weibull",
 ]
@@ -533,6 +537,54 @@ def kl_halfnormal_pareto(scale_1, scale_2, alpha_2):
 def _kl_halfnormal_pareto_exact(mpmath, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_halfnormal_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_halfnormal_rayleigh(scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2}}{2 scale_{2}^{2}} + \log{\left(\frac{2 scale_{2}^{2}}{\sqrt{\pi} scale_{1}^{2}} \right)} - \frac{1}{2} + \frac{\gamma}{2}
+
+    As text::
+
+        scale_1**2/(2*scale_2**2) + log(2*scale_2**2/(sqrt(pi)*scale_1**2)) - 1/2 +
+        EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_rayleigh(0.54, 1.0))  # doctest: +ELLIPSIS
+    1.287562348...
+    """
+    xp = namespace(scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -2*xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = scale_2**2
+        t3 = (1/t2)
+        t4 = scale_1**2
+        t5 = -0.42278433509846713*t2
+        return xp._refine.checked('kl', t0 + t1 + (1/2)*t3*(t4 + t5) + 0.1207822376352452, (1/2)*(t4 + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.1207822376352452, _kl_halfnormal_rayleigh_exact, scale_1, scale_2)
+
+
+def _kl_halfnormal_rayleigh_exact(mpmath, scale_1, scale_2):
+    """The derived expression of :func:`kl_halfnormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/scale_2**2 + mpmath.log(2*scale_2**2/(mpmath.sqrt(mpmath.pi)*scale_1**2)) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler
 
 
 @elementwise
@@ -1051,6 +1103,51 @@ def cross_entropy_halfnormal_pareto(scale_1, scale_2, alpha_2):
 def _cross_entropy_halfnormal_pareto_exact(mpmath, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_halfnormal_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_rayleigh(scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2}}{2 scale_{2}^{2}} + \log{\left(\frac{\sqrt{2} scale_{2}^{2}}{scale_{1}} \right)} + \frac{\gamma}{2}
+
+    As text::
+
+        scale_1**2/(2*scale_2**2) + log(sqrt(2)*scale_2**2/scale_1) + EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_rayleigh(0.97, 2.5))  # doctest: +ELLIPSIS
+    2.573494093...
+    """
+    xp = namespace(scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = scale_2**2
+        t3 = 0.34657359027997264 + (1/2)*(scale_1**2 + 0.5772156649015329*t2)/t2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3, t3 + xp.abs(t0) + xp.abs(t1), _cross_entropy_halfnormal_rayleigh_exact, scale_1, scale_2)
+
+
+def _cross_entropy_halfnormal_rayleigh_exact(mpmath, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/scale_2**2 + mpmath.log(mpmath.sqrt(2)*scale_2**2/scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler
 
 
 @elementwise

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
 - ``kl_laplace_pareto``: ``anadiv.symbolic.derive_kl(Laplace, Pareto)``
+- ``kl_laplace_rayleigh``: ``anadiv.symbolic.derive_kl(Laplace, Rayleigh)``
 - ``kl_laplace_uniform``: ``anadiv.symbolic.derive_kl(Laplace, Uniform)``
 - ``kl_laplace_weibull``: ``anadiv.symbolic.derive_kl(Laplace, Weibull)``
 - ``cross_entropy_laplace_beta``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Beta)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
 - ``cross_entropy_laplace_pareto``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Pareto)``
+- ``cross_entropy_laplace_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Rayleigh)``
 - ``cross_entropy_laplace_uniform``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Uniform)``
 - ``cross_entropy_laplace_weibull``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Weibull)``
 """
@@ -43,6 +45,7 @@ __all__ = [
     "kl_laplace_lognormal",
     "kl_laplace_normal",
     "kl_laplace_pareto",
+    "kl_laplace_rayleigh",
     "kl_laplace_uniform",
     "kl_laplace_weibull",
     "cross_entropy_laplace_beta",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_laplace_lognormal",
     "cross_entropy_laplace_normal",
     "cross_entropy_laplace_pareto",
+    "cross_entropy_laplace_rayleigh",
     "cross_entropy_laplace_uniform",
     "cross_entropy_laplace_weibull",
 ]
@@ -478,6 +482,46 @@ def kl_laplace_pareto(loc_1, scale_1, scale_2, alpha_2):
 
 def _kl_laplace_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_laplace_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_laplace_rayleigh(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_rayleigh(-0.84, 0.38, 0.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_laplace_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_laplace_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -936,6 +980,46 @@ def cross_entropy_laplace_pareto(loc_1, scale_1, scale_2, alpha_2):
 
 def _cross_entropy_laplace_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_laplace_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_laplace_rayleigh(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_rayleigh(-1.4, 0.93, 2.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_laplace_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

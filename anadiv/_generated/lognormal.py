@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
 - ``kl_lognormal_pareto``: ``anadiv.symbolic.derive_kl(LogNormal, Pareto)``
+- ``kl_lognormal_rayleigh``: ``anadiv.symbolic.derive_kl(LogNormal, Rayleigh)``
 - ``kl_lognormal_uniform``: ``anadiv.symbolic.derive_kl(LogNormal, Uniform)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
 - ``cross_entropy_lognormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Pareto)``
+- ``cross_entropy_lognormal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Rayleigh)``
 - ``cross_entropy_lognormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Uniform)``
 - ``cross_entropy_lognormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
     "kl_lognormal_pareto",
+    "kl_lognormal_rayleigh",
     "kl_lognormal_uniform",
     "kl_lognormal_weibull",
     "cross_entropy_lognormal_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
     "cross_entropy_lognormal_pareto",
+    "cross_entropy_lognormal_rayleigh",
     "cross_entropy_lognormal_uniform",
     "cross_entropy_lognormal_weibull",
 ]
@@ -474,6 +478,54 @@ def kl_lognormal_pareto(mu_1, sigma_1, scale_2, alpha_2):
 def _kl_lognormal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_lognormal_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_lognormal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        - 2 \mu_{1} + 2 \log{\left(scale_{2} \right)} - \log{\left(\sigma_{1} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\log{\left(2 \right)}}{2} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2 scale_{2}^{2}}
+
+    As text::
+
+        -2*mu_1 + 2*log(scale_2) - log(sigma_1) - log(pi)/2 - 1/2 - log(2)/2 +
+        exp(2*mu_1 + 2*sigma_1**2)/(2*scale_2**2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_rayleigh(0.33, 0.49, 1.8))  # doctest: +ELLIPSIS
+    0.2926071816...
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = 2*mu_1
+        t2 = xp.log(scale_2)
+        t3 = (1/(scale_2**2))
+        t4 = 2*sigma_1**2
+        t5 = xp.exp(t1 + t4)
+        return xp._refine.checked('kl', -t0 - t1 + 2*t2 + (1/2)*t3*t5 - 1.4189385332046727, (1/2)*t3*t5*(t4 + xp.abs(t1) + 1) + xp.abs(t0) + xp.abs(t1) + 2*xp.abs(t2) + 1.4189385332046727, _kl_lognormal_rayleigh_exact, mu_1, sigma_1, scale_2)
+
+
+def _kl_lognormal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`kl_lognormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return -2*mu_1 + 2*mpmath.log(scale_2) - mpmath.log(sigma_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
 
 
 @elementwise
@@ -940,6 +992,52 @@ def cross_entropy_lognormal_pareto(mu_1, sigma_1, scale_2, alpha_2):
 def _cross_entropy_lognormal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_lognormal_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_lognormal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        - \mu_{1} + 2 \log{\left(scale_{2} \right)} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2 scale_{2}^{2}}
+
+    As text::
+
+        -mu_1 + 2*log(scale_2) + exp(2*mu_1 + 2*sigma_1**2)/(2*scale_2**2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_rayleigh(-0.68, 0.84, 0.86))  # doctest: +ELLIPSIS
+    1.089910047...
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -mu_1
+        t1 = 2*xp.log(scale_2)
+        t2 = 2*mu_1
+        t3 = 2*sigma_1**2
+        t4 = (1/2)*xp.exp(t2 + t3)/scale_2**2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t4, t4*(t3 + xp.abs(t2) + 1) + xp.abs(t0) + xp.abs(t1), _cross_entropy_lognormal_rayleigh_exact, mu_1, sigma_1, scale_2)
+
+
+def _cross_entropy_lognormal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`cross_entropy_lognormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return -mu_1 + 2*mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
 
 
 @elementwise

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
 - ``kl_normal_pareto``: ``anadiv.symbolic.derive_kl(Normal, Pareto)``
+- ``kl_normal_rayleigh``: ``anadiv.symbolic.derive_kl(Normal, Rayleigh)``
 - ``kl_normal_uniform``: ``anadiv.symbolic.derive_kl(Normal, Uniform)``
 - ``kl_normal_weibull``: ``anadiv.symbolic.derive_kl(Normal, Weibull)``
 - ``cross_entropy_normal_beta``: ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
 - ``cross_entropy_normal_pareto``: ``anadiv.symbolic.derive_cross_entropy(Normal, Pareto)``
+- ``cross_entropy_normal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Normal, Rayleigh)``
 - ``cross_entropy_normal_uniform``: ``anadiv.symbolic.derive_cross_entropy(Normal, Uniform)``
 - ``cross_entropy_normal_weibull``: ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``
 """
@@ -43,6 +45,7 @@ __all__ = [
     "kl_normal_lognormal",
     "kl_normal_normal",
     "kl_normal_pareto",
+    "kl_normal_rayleigh",
     "kl_normal_uniform",
     "kl_normal_weibull",
     "cross_entropy_normal_beta",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_normal_lognormal",
     "cross_entropy_normal_normal",
     "cross_entropy_normal_pareto",
+    "cross_entropy_normal_rayleigh",
     "cross_entropy_normal_uniform",
     "cross_entropy_normal_weibull",
 ]
@@ -478,6 +482,46 @@ def kl_normal_pareto(mu_1, sigma_1, scale_2, alpha_2):
 
 def _kl_normal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_normal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_rayleigh(2.7, 0.42, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _kl_normal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`kl_normal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -937,6 +981,46 @@ def cross_entropy_normal_pareto(mu_1, sigma_1, scale_2, alpha_2):
 
 def _cross_entropy_normal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_normal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_rayleigh(-2.4, 0.31, 0.36))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _cross_entropy_normal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

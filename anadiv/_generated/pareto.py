@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_pareto_lognormal``: ``anadiv.symbolic.derive_kl(Pareto, LogNormal)``
 - ``kl_pareto_normal``: ``anadiv.symbolic.derive_kl(Pareto, Normal)``
 - ``kl_pareto_pareto``: ``anadiv.symbolic.derive_kl(Pareto, Pareto)``
+- ``kl_pareto_rayleigh``: ``anadiv.symbolic.derive_kl(Pareto, Rayleigh)``
 - ``kl_pareto_uniform``: ``anadiv.symbolic.derive_kl(Pareto, Uniform)``
 - ``kl_pareto_weibull``: ``anadiv.symbolic.derive_kl(Pareto, Weibull)``
 - ``cross_entropy_pareto_beta``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Beta)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_pareto_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, LogNormal)``
 - ``cross_entropy_pareto_normal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Normal)``
 - ``cross_entropy_pareto_pareto``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Pareto)``
+- ``cross_entropy_pareto_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Rayleigh)``
 - ``cross_entropy_pareto_uniform``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Uniform)``
 - ``cross_entropy_pareto_weibull``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Weibull)``
 """
@@ -43,6 +45,7 @@ __all__ = [
     "kl_pareto_lognormal",
     "kl_pareto_normal",
     "kl_pareto_pareto",
+    "kl_pareto_rayleigh",
     "kl_pareto_uniform",
     "kl_pareto_weibull",
     "cross_entropy_pareto_beta",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_pareto_lognormal",
     "cross_entropy_pareto_normal",
     "cross_entropy_pareto_pareto",
+    "cross_entropy_pareto_rayleigh",
     "cross_entropy_pareto_uniform",
     "cross_entropy_pareto_weibull",
 ]
@@ -605,6 +609,60 @@ def kl_pareto_pareto(scale_1, alpha_1, scale_2, alpha_2):
 def _kl_pareto_pareto_exact(mpmath, scale_1, alpha_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_pareto_pareto` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_2*mpmath.log(scale_1) - alpha_2*mpmath.log(scale_2) + mpmath.log(alpha_1/alpha_2) - 1 + alpha_2/alpha_1) if (scale_1 >= scale_2) else (mpmath.inf))
+
+
+@elementwise
+def kl_pareto_rayleigh(scale_1, alpha_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{1} scale_{1}^{2}}{2 \alpha_{1} scale_{2}^{2} - 4 scale_{2}^{2}} + \log{\left(\frac{\alpha_{1} scale_{2}^{2}}{scale_{1}^{2}} \right)} - 1 - \frac{2}{\alpha_{1}} & \text{for}\: \alpha_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_1*scale_1**2/(2*alpha_1*scale_2**2 - 4*scale_2**2) +
+        log(alpha_1*scale_2**2/scale_1**2) - 1 - 2/alpha_1, alpha_1 > 2), (oo, True))
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_pareto_rayleigh(2.2, 1.4, 0.47))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -2*xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = (alpha_1 > 2)
+        t3 = xp.where(t2, alpha_1, 3)
+        t4 = xp.log(t3)
+        t5 = scale_2**2
+        t6 = (1/t5)
+        t7 = (1/t3)
+        t8 = (1/(t3 - 2))
+        t9 = t3**2
+        t10 = -2*t5*t9
+        t11 = scale_1**2*t9 + 8*t5
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t6*t7*t8*(t10 + t11), xp.inf), xp.where(t2, (1/2)*(t11 + xp.abs(t10))*xp.abs(t6)*xp.abs(t7)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), 0), _kl_pareto_rayleigh_exact, scale_1, alpha_1, scale_2)
+
+
+def _kl_pareto_rayleigh_exact(mpmath, scale_1, alpha_1, scale_2):
+    """The derived expression of :func:`kl_pareto_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_1*scale_1**2/(2*alpha_1*scale_2**2 - 4*scale_2**2) + mpmath.log(alpha_1*scale_2**2/scale_1**2) - 1 - 2/alpha_1) if (alpha_1 > 2) else (mpmath.inf))
 
 
 @elementwise
@@ -1164,6 +1222,58 @@ def cross_entropy_pareto_pareto(scale_1, alpha_1, scale_2, alpha_2):
 def _cross_entropy_pareto_pareto_exact(mpmath, scale_1, alpha_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_pareto_pareto` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_2*mpmath.log(scale_1) - alpha_2*mpmath.log(scale_2) + mpmath.log(scale_1/alpha_2) + alpha_2/alpha_1 + 1/alpha_1) if (scale_1 >= scale_2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_pareto_rayleigh(scale_1, alpha_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{1} scale_{1}^{2}}{2 \alpha_{1} scale_{2}^{2} - 4 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2}}{scale_{1}} \right)} - \frac{1}{\alpha_{1}} & \text{for}\: \alpha_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_1*scale_1**2/(2*alpha_1*scale_2**2 - 4*scale_2**2) +
+        log(scale_2**2/scale_1) - 1/alpha_1, alpha_1 > 2), (oo, True))
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_rayleigh(0.5, 4.9, 0.53))  # doctest: +ELLIPSIS
+    -0.02879745281...
+    """
+    xp = namespace(scale_1, alpha_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = scale_2**2
+        t3 = (1/t2)
+        t4 = (alpha_1 > 2)
+        t5 = xp.where(t4, alpha_1, 3)
+        t6 = (1/t5)
+        t7 = (1/(t5 - 2))
+        t8 = -2*t2*t5
+        t9 = scale_1**2*t5**2 + 4*t2
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + (1/2)*t3*t6*t7*(t8 + t9), xp.inf), xp.where(t4, (1/2)*(t9 + xp.abs(t8))*xp.abs(t3)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1), 0), _cross_entropy_pareto_rayleigh_exact, scale_1, alpha_1, scale_2)
+
+
+def _cross_entropy_pareto_rayleigh_exact(mpmath, scale_1, alpha_1, scale_2):
+    """The derived expression of :func:`cross_entropy_pareto_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_1*scale_1**2/(2*alpha_1*scale_2**2 - 4*scale_2**2) + mpmath.log(scale_2**2/scale_1) - 1/alpha_1) if (alpha_1 > 2) else (mpmath.inf))
 
 
 @elementwise

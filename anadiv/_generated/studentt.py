@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
 - ``kl_studentt_pareto``: ``anadiv.symbolic.derive_kl(StudentT, Pareto)``
+- ``kl_studentt_rayleigh``: ``anadiv.symbolic.derive_kl(StudentT, Rayleigh)``
 - ``kl_studentt_uniform``: ``anadiv.symbolic.derive_kl(StudentT, Uniform)``
 - ``kl_studentt_weibull``: ``anadiv.symbolic.derive_kl(StudentT, Weibull)``
 - ``cross_entropy_studentt_beta``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
 - ``cross_entropy_studentt_pareto``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``
+- ``cross_entropy_studentt_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Rayleigh)``
 - ``cross_entropy_studentt_uniform``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Uniform)``
 - ``cross_entropy_studentt_weibull``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_studentt_lognormal",
     "kl_studentt_normal",
     "kl_studentt_pareto",
+    "kl_studentt_rayleigh",
     "kl_studentt_uniform",
     "kl_studentt_weibull",
     "cross_entropy_studentt_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_normal",
     "cross_entropy_studentt_pareto",
+    "cross_entropy_studentt_rayleigh",
     "cross_entropy_studentt_uniform",
     "cross_entropy_studentt_weibull",
 ]
@@ -438,6 +442,46 @@ def kl_studentt_pareto(df_1, loc_1, scale_1, scale_2, alpha_2):
 
 def _kl_studentt_pareto_exact(mpmath, df_1, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_studentt_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_rayleigh(df_1, loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_rayleigh(4.2, 0.94, 1.6, 2.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _kl_studentt_rayleigh_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_studentt_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -848,6 +892,46 @@ def cross_entropy_studentt_pareto(df_1, loc_1, scale_1, scale_2, alpha_2):
 
 def _cross_entropy_studentt_pareto_exact(mpmath, df_1, loc_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_studentt_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_rayleigh(df_1, loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_rayleigh(3.3, 1.6, 0.73, 1.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_studentt_rayleigh_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

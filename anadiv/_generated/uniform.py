@@ -15,6 +15,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_lognormal``: ``anadiv.symbolic.derive_kl(Uniform, LogNormal)``
 - ``kl_uniform_normal``: ``anadiv.symbolic.derive_kl(Uniform, Normal)``
 - ``kl_uniform_pareto``: ``anadiv.symbolic.derive_kl(Uniform, Pareto)``
+- ``kl_uniform_rayleigh``: ``anadiv.symbolic.derive_kl(Uniform, Rayleigh)``
 - ``kl_uniform_studentt``: ``anadiv.symbolic.derive_kl(Uniform, StudentT)``
 - ``kl_uniform_uniform``: ``anadiv.symbolic.derive_kl(Uniform, Uniform)``
 - ``kl_uniform_weibull``: ``anadiv.symbolic.derive_kl(Uniform, Weibull)``
@@ -28,6 +29,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``
 - ``cross_entropy_uniform_normal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``
 - ``cross_entropy_uniform_pareto``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Pareto)``
+- ``cross_entropy_uniform_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Rayleigh)``
 - ``cross_entropy_uniform_studentt``: ``anadiv.symbolic.derive_cross_entropy(Uniform, StudentT)``
 - ``cross_entropy_uniform_uniform``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Uniform)``
 - ``cross_entropy_uniform_weibull``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Weibull)``
@@ -48,6 +50,7 @@ __all__ = [
     "kl_uniform_lognormal",
     "kl_uniform_normal",
     "kl_uniform_pareto",
+    "kl_uniform_rayleigh",
     "kl_uniform_studentt",
     "kl_uniform_uniform",
     "kl_uniform_weibull",
@@ -61,6 +64,7 @@ __all__ = [
     "cross_entropy_uniform_lognormal",
     "cross_entropy_uniform_normal",
     "cross_entropy_uniform_pareto",
+    "cross_entropy_uniform_rayleigh",
     "cross_entropy_uniform_studentt",
     "cross_entropy_uniform_uniform",
     "cross_entropy_uniform_weibull",
@@ -755,6 +759,70 @@ def kl_uniform_pareto(low_1, high_1, scale_2, alpha_2):
 def _kl_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_uniform_pareto` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1 - low_1) - alpha_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 - low_1) - alpha_2*mpmath.log(scale_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(alpha_2*(high_1 - low_1))) if (low_1 >= scale_2) and (low_1 != 0) else (alpha_2*mpmath.log(high_1) - alpha_2*mpmath.log(scale_2) - alpha_2 + mpmath.log(high_1/(alpha_2*(high_1 - low_1))) - 1) if (low_1 >= scale_2) else (mpmath.inf))
+
+
+@elementwise
+def kl_uniform_rayleigh(low_1, high_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1}}{high_{1} - low_{1}} + \log{\left(\frac{scale_{2}^{2}}{high_{1} - low_{1}} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2}}{high_{1} \left(high_{1} - low_{1}\right)} \right)} + 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) -
+        high_1*log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) +
+        low_1**2/(6*scale_2**2) + low_1*log(low_1)/(high_1 - low_1) - low_1/(high_1 -
+        low_1) + log(scale_2**2/(high_1 - low_1)), (low_1 >= 0) & Ne(low_1, 0)),
+        (high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) +
+        low_1**2/(6*scale_2**2) + log(scale_2**2/(high_1*(high_1 - low_1))) + 1, low_1
+        >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_rayleigh(-3.0, 2.8, 0.51))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (low_1 >= 0)
+        t1 = xp.where(t0, low_1, 1)
+        t2 = high_1 - t1
+        t3 = (1/t2)
+        t4 = t1*t3*xp.log(t1)
+        t5 = xp.log(high_1)
+        t6 = -high_1*t3*t5
+        t7 = -xp.log(t2)
+        t8 = 2*xp.log(scale_2)
+        t9 = scale_2**2
+        t10 = (1/t9)
+        t11 = high_1*t1
+        t12 = high_1**2 + t1**2 + 6*t9
+        t13 = (1/6)*t10*(t11 + t12) + t7 + t8
+        t14 = xp.logical_and(t0, (low_1 != 0))
+        t15 = -t5
+        t16 = (1/6)*(t12 + xp.abs(t11))*xp.abs(t10) + xp.abs(t7) + xp.abs(t8)
+        return xp._refine.checked('kl', xp.where(t14, t13 + t4 + t6, xp.where(t0, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t4) + xp.abs(t6), xp.where(t0, t16 + xp.abs(t15), 0)), _kl_uniform_rayleigh_exact, low_1, high_1, scale_2)
+
+
+def _kl_uniform_rayleigh_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`kl_uniform_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 - high_1*mpmath.log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + low_1*mpmath.log(low_1)/(high_1 - low_1) - low_1/(high_1 - low_1) + mpmath.log(scale_2**2/(high_1 - low_1))) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2**2/(high_1*(high_1 - low_1))) + 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1592,6 +1660,67 @@ def cross_entropy_uniform_pareto(low_1, high_1, scale_2, alpha_2):
 def _cross_entropy_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_uniform_pareto` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1 - low_1) - alpha_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 - low_1) - alpha_2*mpmath.log(scale_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(alpha_2)) if (low_1 >= scale_2) and (low_1 != 0) else (alpha_2*mpmath.log(high_1) - alpha_2*mpmath.log(scale_2) - alpha_2 + mpmath.log(high_1/alpha_2) - 1) if (low_1 >= scale_2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_uniform_rayleigh(low_1, high_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1}}{high_{1} - low_{1}} + 2 \log{\left(scale_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2}}{high_{1}} \right)} + 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) -
+        high_1*log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) +
+        low_1**2/(6*scale_2**2) + low_1*log(low_1)/(high_1 - low_1) - low_1/(high_1 -
+        low_1) + 2*log(scale_2), (low_1 >= 0) & Ne(low_1, 0)), (high_1**2/(6*scale_2**2)
+        + high_1*low_1/(6*scale_2**2) + low_1**2/(6*scale_2**2) + log(scale_2**2/high_1)
+        + 1, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_rayleigh(-2.2, 2.6, 0.41))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (low_1 >= 0)
+        t1 = xp.where(t0, low_1, 1)
+        t2 = (1/(high_1 - t1))
+        t3 = t1*t2*xp.log(t1)
+        t4 = xp.log(high_1)
+        t5 = -high_1*t2*t4
+        t6 = 2*xp.log(scale_2)
+        t7 = scale_2**2
+        t8 = (1/t7)
+        t9 = high_1*t1
+        t10 = high_1**2 + t1**2 + 6*t7
+        t11 = t6 + (1/6)*t8*(t10 + t9)
+        t12 = xp.logical_and(t0, (low_1 != 0))
+        t13 = -t4
+        t14 = (1/6)*(t10 + xp.abs(t9))*xp.abs(t8) + xp.abs(t6)
+        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t3 + t5, xp.where(t0, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t3) + xp.abs(t5), xp.where(t0, t14 + xp.abs(t13), 0)), _cross_entropy_uniform_rayleigh_exact, low_1, high_1, scale_2)
+
+
+def _cross_entropy_uniform_rayleigh_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 - high_1*mpmath.log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + low_1*mpmath.log(low_1)/(high_1 - low_1) - low_1/(high_1 - low_1) + 2*mpmath.log(scale_2)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2**2/high_1) + 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise

@@ -13,6 +13,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
 - ``kl_weibull_pareto``: ``anadiv.symbolic.derive_kl(Weibull, Pareto)``
+- ``kl_weibull_rayleigh``: ``anadiv.symbolic.derive_kl(Weibull, Rayleigh)``
 - ``kl_weibull_uniform``: ``anadiv.symbolic.derive_kl(Weibull, Uniform)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
 - ``cross_entropy_weibull_pareto``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Pareto)``
+- ``cross_entropy_weibull_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Rayleigh)``
 - ``cross_entropy_weibull_uniform``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Uniform)``
 - ``cross_entropy_weibull_weibull``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Weibull)``
 """
@@ -40,6 +42,7 @@ __all__ = [
     "kl_weibull_lognormal",
     "kl_weibull_normal",
     "kl_weibull_pareto",
+    "kl_weibull_rayleigh",
     "kl_weibull_uniform",
     "kl_weibull_weibull",
     "cross_entropy_weibull_beta",
@@ -50,6 +53,7 @@ __all__ = [
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
     "cross_entropy_weibull_pareto",
+    "cross_entropy_weibull_rayleigh",
     "cross_entropy_weibull_uniform",
     "cross_entropy_weibull_weibull",
 ]
@@ -508,6 +512,54 @@ def kl_weibull_pareto(shape_1, scale_1, scale_2, alpha_2):
 def _kl_weibull_pareto_exact(mpmath, shape_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`kl_weibull_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_weibull_rayleigh(shape_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2} shape_{1}}{scale_{1}^{2}} \right)} - 1 - \gamma + \frac{2 \gamma}{shape_{1}}
+
+    As text::
+
+        scale_1**2*gamma(1 + 2/shape_1)/(2*scale_2**2) +
+        log(scale_2**2*shape_1/scale_1**2) - 1 - EulerGamma + 2*EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_weibull_rayleigh(2.9, 1.1, 0.5))  # doctest: +ELLIPSIS
+    0.5029204429...
+    """
+    xp = namespace(shape_1, scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(shape_1)
+        t1 = -2*xp.log(scale_1)
+        t2 = 2*xp.log(scale_2)
+        t3 = (1/shape_1)
+        t4 = 1.5772156649015328*shape_1
+        t5 = ((1/2)*xp.gamma(2*t3 + 1))*(scale_1/scale_2)**2
+        return xp._refine.checked('kl', t0 + t1 + t2 - t3*(t4 - 1.1544313298030657) + t5, t5 + (t4 + 1.1544313298030657)*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_weibull_rayleigh_exact, shape_1, scale_1, scale_2)
+
+
+def _kl_weibull_rayleigh_exact(mpmath, shape_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_weibull_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log(scale_2**2*shape_1/scale_1**2) - 1 - mpmath.euler + 2*mpmath.euler/shape_1
 
 
 @elementwise
@@ -978,6 +1030,52 @@ def cross_entropy_weibull_pareto(shape_1, scale_1, scale_2, alpha_2):
 def _cross_entropy_weibull_pareto_exact(mpmath, shape_1, scale_1, scale_2, alpha_2):
     """The derived expression of :func:`cross_entropy_weibull_pareto` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_weibull_rayleigh(shape_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2}}{scale_{1}} \right)} + \frac{\gamma}{shape_{1}}
+
+    As text::
+
+        scale_1**2*gamma(1 + 2/shape_1)/(2*scale_2**2) + log(scale_2**2/scale_1) +
+        EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_rayleigh(1.3, 0.91, 0.73))  # doctest: +ELLIPSIS
+    0.9704625703...
+    """
+    xp = namespace(shape_1, scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = (1/shape_1)
+        t3 = ((1/2)*xp.gamma(2*t2 + 1))*(scale_1/scale_2)**2 + 0.5772156649015329*t2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3, t3 + xp.abs(t0) + xp.abs(t1), _cross_entropy_weibull_rayleigh_exact, shape_1, scale_1, scale_2)
+
+
+def _cross_entropy_weibull_rayleigh_exact(mpmath, shape_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_weibull_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log(scale_2**2/scale_1) + mpmath.euler/shape_1
 
 
 @elementwise

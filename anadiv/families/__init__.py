@@ -22,6 +22,7 @@ from .lognormal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .pareto import Pareto
+from .rayleigh import Rayleigh
 from .studentt import StudentT
 from .uniform import Uniform
 from .weibull import Weibull
@@ -43,6 +44,7 @@ __all__ = [
     "StudentT",
     "HalfNormal",
     "Pareto",
+    "Rayleigh",
     "MultivariateNormal",
     "DiagonalNormal",
 ]
