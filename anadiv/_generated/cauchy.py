@@ -7,6 +7,7 @@ Each function was printed from the derivation named beside it:
 - ``entropy_cauchy``: ``anadiv.symbolic.derive_entropy(Cauchy)``
 - ``kl_cauchy_beta``: ``anadiv.symbolic.derive_kl(Cauchy, Beta)``
 - ``kl_cauchy_cauchy``: ``anadiv.symbolic.derive_kl(Cauchy, Cauchy)``
+- ``kl_cauchy_chi2``: ``anadiv.symbolic.derive_kl(Cauchy, Chi2)``
 - ``kl_cauchy_exponential``: ``anadiv.symbolic.derive_kl(Cauchy, Exponential)``
 - ``kl_cauchy_gamma``: ``anadiv.symbolic.derive_kl(Cauchy, Gamma)``
 - ``kl_cauchy_gumbel``: ``anadiv.symbolic.derive_kl(Cauchy, Gumbel)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_weibull``: ``anadiv.symbolic.derive_kl(Cauchy, Weibull)``
 - ``cross_entropy_cauchy_beta``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Beta)``
 - ``cross_entropy_cauchy_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Cauchy)``
+- ``cross_entropy_cauchy_chi2``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi2)``
 - ``cross_entropy_cauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Exponential)``
 - ``cross_entropy_cauchy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gamma)``
 - ``cross_entropy_cauchy_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gumbel)``
@@ -42,6 +44,7 @@ __all__ = [
     "entropy_cauchy",
     "kl_cauchy_beta",
     "kl_cauchy_cauchy",
+    "kl_cauchy_chi2",
     "kl_cauchy_exponential",
     "kl_cauchy_gamma",
     "kl_cauchy_gumbel",
@@ -56,6 +59,7 @@ __all__ = [
     "kl_cauchy_weibull",
     "cross_entropy_cauchy_beta",
     "cross_entropy_cauchy_cauchy",
+    "cross_entropy_cauchy_chi2",
     "cross_entropy_cauchy_exponential",
     "cross_entropy_cauchy_gamma",
     "cross_entropy_cauchy_gumbel",
@@ -190,6 +194,46 @@ def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 def _kl_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_cauchy_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log((mpmath.mpf(1)/mpmath.mpf(4))*((loc_1 - loc_2)**2 + (scale_1 + scale_2)**2)/(scale_1*scale_2))
+
+
+@elementwise
+def kl_cauchy_chi2(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_chi2(1.4, 1.5, 0.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_cauchy_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_cauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -765,6 +809,46 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_cauchy_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log((mpmath.pi*(loc_1 - loc_2)**2 + mpmath.pi*(scale_1 + scale_2)**2)/scale_2)
+
+
+@elementwise
+def cross_entropy_cauchy_chi2(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_chi2(-0.82, 0.78, 6.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_cauchy_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_cauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_exponential``: ``anadiv.symbolic.derive_entropy(Exponential)``
 - ``kl_exponential_beta``: ``anadiv.symbolic.derive_kl(Exponential, Beta)``
+- ``kl_exponential_chi2``: ``anadiv.symbolic.derive_kl(Exponential, Chi2)``
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_uniform``: ``anadiv.symbolic.derive_kl(Exponential, Uniform)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
+- ``cross_entropy_exponential_chi2``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi2)``
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_exponential",
     "kl_exponential_beta",
+    "kl_exponential_chi2",
     "kl_exponential_exponential",
     "kl_exponential_gamma",
     "kl_exponential_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_exponential_uniform",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
+    "cross_entropy_exponential_chi2",
     "cross_entropy_exponential_exponential",
     "cross_entropy_exponential_gamma",
     "cross_entropy_exponential_gumbel",
@@ -141,6 +145,55 @@ def kl_exponential_beta(rate_1, a_2, b_2):
 def _kl_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_exponential_chi2(rate_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} + \frac{\gamma df_{2}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \gamma + \frac{1}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 + EulerGamma*df_2/2 + df_2*log(2)/2 + loggamma(df_2/2) - 1 -
+        EulerGamma + 1/(2*rate_1)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_exponential_chi2(0.7, 1.2))  # doctest: +ELLIPSIS
+    0.08351664836...
+    """
+    xp = namespace(rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = (1/2)*df_2
+        t2 = xp.gammaln(t1)
+        t3 = t1*xp.log(rate_1)
+        t4 = (1/rate_1)
+        t5 = -3.1544313298030655*rate_1
+        t6 = 0.5772156649015329*df_2*rate_1 + 1
+        return xp._refine.checked('kl', t0 + t2 + t3 + (1/2)*t4*(t5 + t6), t0 + (1/2)*(t6 + xp.abs(t5))*xp.abs(t4) + xp.abs(t2) + xp.abs(t3), _kl_exponential_chi2_exact, rate_1, df_2)
+
+
+def _kl_exponential_chi2_exact(mpmath, rate_1, df_2):
+    """The derived expression of :func:`kl_exponential_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))/rate_1
 
 
 @elementwise
@@ -708,6 +761,54 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
 def _cross_entropy_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_chi2(rate_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} + \frac{\gamma df_{2}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} - \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \gamma + \frac{1}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 + EulerGamma*df_2/2 + df_2*log(2)/2 - log(rate_1) +
+        loggamma(df_2/2) - EulerGamma + 1/(2*rate_1)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_chi2(0.8, 0.61))  # doctest: +ELLIPSIS
+    1.668766662...
+    """
+    xp = namespace(rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = (1/2)*(df_2 - 2)*xp.log(rate_1)
+        t3 = (1/rate_1)
+        t4 = -1.1544313298030657*rate_1
+        t5 = 0.5772156649015329*df_2*rate_1 + 1
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + (1/2)*t3*(t4 + t5), t0 + (1/2)*(t5 + xp.abs(t4))*xp.abs(t3) + xp.abs(t1) + xp.abs(t2), _cross_entropy_exponential_chi2_exact, rate_1, df_2)
+
+
+def _cross_entropy_exponential_chi2_exact(mpmath, rate_1, df_2):
+    """The derived expression of :func:`cross_entropy_exponential_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.log(rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))/rate_1
 
 
 @elementwise

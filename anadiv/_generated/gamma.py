@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_gamma``: ``anadiv.symbolic.derive_entropy(Gamma)``
 - ``kl_gamma_beta``: ``anadiv.symbolic.derive_kl(Gamma, Beta)``
+- ``kl_gamma_chi2``: ``anadiv.symbolic.derive_kl(Gamma, Chi2)``
 - ``kl_gamma_exponential``: ``anadiv.symbolic.derive_kl(Gamma, Exponential)``
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_uniform``: ``anadiv.symbolic.derive_kl(Gamma, Uniform)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
+- ``cross_entropy_gamma_chi2``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi2)``
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_gamma",
     "kl_gamma_beta",
+    "kl_gamma_chi2",
     "kl_gamma_exponential",
     "kl_gamma_gamma",
     "kl_gamma_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_gamma_uniform",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
+    "cross_entropy_gamma_chi2",
     "cross_entropy_gamma_exponential",
     "cross_entropy_gamma_gamma",
     "cross_entropy_gamma_gumbel",
@@ -143,6 +147,54 @@ def kl_gamma_beta(shape_1, rate_1, a_2, b_2):
 def _kl_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_gamma_chi2(shape_1, rate_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} - \frac{df_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} + \frac{shape_{1}}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 - df_2*polygamma(0, shape_1)/2 + df_2*log(2)/2 +
+        shape_1*polygamma(0, shape_1) - shape_1 + loggamma(df_2/2) - loggamma(shape_1) +
+        shape_1/(2*rate_1)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gamma_chi2(1.3, 2.7, 0.75))  # doctest: +ELLIPSIS
+    0.3878875679...
+    """
+    xp = namespace(shape_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = -xp._stable.lgamma_mpsi(shape_1, t0)
+        t2 = t0*xp.log(rate_1)
+        t3 = xp.gammaln(t0)
+        t4 = 0.34657359027997264*df_2 + (1/2)*shape_1/rate_1
+        return xp._refine.checked('kl', t1 + t2 + t3 + t4, t4 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_gamma_chi2_exact, shape_1, rate_1, df_2)
+
+
+def _kl_gamma_chi2_exact(mpmath, shape_1, rate_1, df_2):
+    """The derived expression of :func:`kl_gamma_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma(shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1
 
 
 @elementwise
@@ -722,6 +774,53 @@ def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
 def _cross_entropy_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_chi2(shape_1, rate_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} - \frac{df_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} - \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 - df_2*polygamma(0, shape_1)/2 + df_2*log(2)/2 - log(rate_1)
+        + loggamma(df_2/2) + polygamma(0, shape_1) + shape_1/(2*rate_1)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_chi2(5.3, 0.88, 0.7))  # doctest: +ELLIPSIS
+    5.292405173...
+    """
+    xp = namespace(shape_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.digamma(shape_1)
+        t1 = (1/2)*df_2
+        t2 = (1/2)*(df_2 - 2)*xp.log(rate_1)
+        t3 = xp.gammaln(t1)
+        t4 = 0.34657359027997264*df_2 + (1/2)*shape_1/rate_1
+        return xp._refine.checked('cross_entropy', t0*(1 - t1) + t2 + t3 + t4, t4 + (xp.abs(t1) + 1)*xp.abs(t0) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_chi2_exact, shape_1, rate_1, df_2)
+
+
+def _cross_entropy_gamma_chi2_exact(mpmath, shape_1, rate_1, df_2):
+    """The derived expression of :func:`cross_entropy_gamma_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.log(rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1
 
 
 @elementwise

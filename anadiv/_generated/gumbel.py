@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_gumbel``: ``anadiv.symbolic.derive_entropy(Gumbel)``
 - ``kl_gumbel_beta``: ``anadiv.symbolic.derive_kl(Gumbel, Beta)``
+- ``kl_gumbel_chi2``: ``anadiv.symbolic.derive_kl(Gumbel, Chi2)``
 - ``kl_gumbel_exponential``: ``anadiv.symbolic.derive_kl(Gumbel, Exponential)``
 - ``kl_gumbel_gamma``: ``anadiv.symbolic.derive_kl(Gumbel, Gamma)``
 - ``kl_gumbel_gumbel``: ``anadiv.symbolic.derive_kl(Gumbel, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_uniform``: ``anadiv.symbolic.derive_kl(Gumbel, Uniform)``
 - ``kl_gumbel_weibull``: ``anadiv.symbolic.derive_kl(Gumbel, Weibull)``
 - ``cross_entropy_gumbel_beta``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Beta)``
+- ``cross_entropy_gumbel_chi2``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Chi2)``
 - ``cross_entropy_gumbel_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Exponential)``
 - ``cross_entropy_gumbel_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gamma)``
 - ``cross_entropy_gumbel_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_gumbel",
     "kl_gumbel_beta",
+    "kl_gumbel_chi2",
     "kl_gumbel_exponential",
     "kl_gumbel_gamma",
     "kl_gumbel_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_gumbel_uniform",
     "kl_gumbel_weibull",
     "cross_entropy_gumbel_beta",
+    "cross_entropy_gumbel_chi2",
     "cross_entropy_gumbel_exponential",
     "cross_entropy_gumbel_gamma",
     "cross_entropy_gumbel_gumbel",
@@ -140,6 +144,46 @@ def kl_gumbel_beta(loc_1, scale_1, a_2, b_2):
 
 def _kl_gumbel_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_gumbel_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gumbel_chi2(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_chi2(-1.4, 3.0, 2.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_gumbel_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_gumbel_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -650,6 +694,46 @@ def cross_entropy_gumbel_beta(loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_gumbel_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_gumbel_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_chi2(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_chi2(0.051, 0.61, 7.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_gumbel_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_gumbel_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

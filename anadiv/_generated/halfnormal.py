@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_halfnormal``: ``anadiv.symbolic.derive_entropy(HalfNormal)``
 - ``kl_halfnormal_beta``: ``anadiv.symbolic.derive_kl(HalfNormal, Beta)``
+- ``kl_halfnormal_chi2``: ``anadiv.symbolic.derive_kl(HalfNormal, Chi2)``
 - ``kl_halfnormal_exponential``: ``anadiv.symbolic.derive_kl(HalfNormal, Exponential)``
 - ``kl_halfnormal_gamma``: ``anadiv.symbolic.derive_kl(HalfNormal, Gamma)``
 - ``kl_halfnormal_gumbel``: ``anadiv.symbolic.derive_kl(HalfNormal, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_uniform``: ``anadiv.symbolic.derive_kl(HalfNormal, Uniform)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
+- ``cross_entropy_halfnormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi2)``
 - ``cross_entropy_halfnormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Exponential)``
 - ``cross_entropy_halfnormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gamma)``
 - ``cross_entropy_halfnormal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_halfnormal",
     "kl_halfnormal_beta",
+    "kl_halfnormal_chi2",
     "kl_halfnormal_exponential",
     "kl_halfnormal_gamma",
     "kl_halfnormal_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_halfnormal_uniform",
     "kl_halfnormal_weibull",
     "cross_entropy_halfnormal_beta",
+    "cross_entropy_halfnormal_chi2",
     "cross_entropy_halfnormal_exponential",
     "cross_entropy_halfnormal_gamma",
     "cross_entropy_halfnormal_gumbel",
@@ -141,6 +145,52 @@ def kl_halfnormal_beta(scale_1, a_2, b_2):
 def _kl_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_halfnormal_chi2(scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{\gamma df_{2}}{4} + \frac{3 df_{2} \log{\left(2 \right)}}{4} + \frac{\sqrt{2} scale_{1}}{2 \sqrt{\pi}} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\gamma}{2}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + EulerGamma*df_2/4 + 3*df_2*log(2)/4 +
+        sqrt(2)*scale_1/(2*sqrt(pi)) + loggamma(df_2/2) - log(pi)/2 - 1/2 - EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_chi2(2.5, 1.1))  # doctest: +ELLIPSIS
+    0.3430346110...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = -t0*xp.log(scale_1)
+        t2 = xp.gammaln(t0)
+        t3 = 0.6641643016453422*df_2 + 0.3989422804014327*scale_1
+        return xp._refine.checked('kl', t1 + t2 + t3 - 1.3609727753754666, t3 + xp.abs(t1) + xp.abs(t2) + 1.3609727753754666, _kl_halfnormal_chi2_exact, scale_1, df_2)
+
+
+def _kl_halfnormal_chi2_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`kl_halfnormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(3)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/mpmath.sqrt(mpmath.pi) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
 
 
 @elementwise
@@ -716,6 +766,52 @@ def cross_entropy_halfnormal_beta(scale_1, a_2, b_2):
 def _cross_entropy_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_chi2(scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{\gamma df_{2}}{4} + \frac{3 df_{2} \log{\left(2 \right)}}{4} + \frac{\sqrt{2} scale_{1}}{2 \sqrt{\pi}} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\log{\left(2 \right)}}{2} - \frac{\gamma}{2}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + EulerGamma*df_2/4 + 3*df_2*log(2)/4 +
+        sqrt(2)*scale_1/(2*sqrt(pi)) + log(scale_1) + loggamma(df_2/2) - log(2)/2 -
+        EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_chi2(2.1, 1.1))  # doctest: +ELLIPSIS
+    1.747080759...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -1/2*(df_2 - 2)*xp.log(scale_1)
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = 0.6641643016453422*df_2 + 0.3989422804014327*scale_1
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 - 0.6351814227307391, t2 + xp.abs(t0) + xp.abs(t1) + 0.6351814227307391, _cross_entropy_halfnormal_chi2_exact, scale_1, df_2)
+
+
+def _cross_entropy_halfnormal_chi2_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(3)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/mpmath.sqrt(mpmath.pi) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_laplace``: ``anadiv.symbolic.derive_entropy(Laplace)``
 - ``kl_laplace_beta``: ``anadiv.symbolic.derive_kl(Laplace, Beta)``
+- ``kl_laplace_chi2``: ``anadiv.symbolic.derive_kl(Laplace, Chi2)``
 - ``kl_laplace_exponential``: ``anadiv.symbolic.derive_kl(Laplace, Exponential)``
 - ``kl_laplace_gamma``: ``anadiv.symbolic.derive_kl(Laplace, Gamma)``
 - ``kl_laplace_gumbel``: ``anadiv.symbolic.derive_kl(Laplace, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_uniform``: ``anadiv.symbolic.derive_kl(Laplace, Uniform)``
 - ``kl_laplace_weibull``: ``anadiv.symbolic.derive_kl(Laplace, Weibull)``
 - ``cross_entropy_laplace_beta``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Beta)``
+- ``cross_entropy_laplace_chi2``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Chi2)``
 - ``cross_entropy_laplace_exponential``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Exponential)``
 - ``cross_entropy_laplace_gamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gamma)``
 - ``cross_entropy_laplace_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_laplace",
     "kl_laplace_beta",
+    "kl_laplace_chi2",
     "kl_laplace_exponential",
     "kl_laplace_gamma",
     "kl_laplace_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_laplace_uniform",
     "kl_laplace_weibull",
     "cross_entropy_laplace_beta",
+    "cross_entropy_laplace_chi2",
     "cross_entropy_laplace_exponential",
     "cross_entropy_laplace_gamma",
     "cross_entropy_laplace_gumbel",
@@ -140,6 +144,46 @@ def kl_laplace_beta(loc_1, scale_1, a_2, b_2):
 
 def _kl_laplace_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_laplace_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_laplace_chi2(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_chi2(-0.94, 0.81, 0.73))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_laplace_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_laplace_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -642,6 +686,46 @@ def cross_entropy_laplace_beta(loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_laplace_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_laplace_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_laplace_chi2(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_chi2(0.78, 0.64, 2.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_laplace_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_laplace_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_lognormal``: ``anadiv.symbolic.derive_entropy(LogNormal)``
 - ``kl_lognormal_beta``: ``anadiv.symbolic.derive_kl(LogNormal, Beta)``
+- ``kl_lognormal_chi2``: ``anadiv.symbolic.derive_kl(LogNormal, Chi2)``
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
 - ``kl_lognormal_gamma``: ``anadiv.symbolic.derive_kl(LogNormal, Gamma)``
 - ``kl_lognormal_halfnormal``: ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_uniform``: ``anadiv.symbolic.derive_kl(LogNormal, Uniform)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
+- ``cross_entropy_lognormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi2)``
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
 - ``cross_entropy_lognormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``
 - ``cross_entropy_lognormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``
@@ -35,6 +37,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_lognormal",
     "kl_lognormal_beta",
+    "kl_lognormal_chi2",
     "kl_lognormal_exponential",
     "kl_lognormal_gamma",
     "kl_lognormal_halfnormal",
@@ -46,6 +49,7 @@ __all__ = [
     "kl_lognormal_uniform",
     "kl_lognormal_weibull",
     "cross_entropy_lognormal_beta",
+    "cross_entropy_lognormal_chi2",
     "cross_entropy_lognormal_exponential",
     "cross_entropy_lognormal_gamma",
     "cross_entropy_lognormal_halfnormal",
@@ -137,6 +141,54 @@ def kl_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 def _kl_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`kl_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_lognormal_chi2(mu_1, sigma_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \mu_{1}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}}}{2} - \log{\left(\sigma_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\log{\left(2 \right)}}{2}
+
+    As text::
+
+        -df_2*mu_1/2 + df_2*log(2)/2 + exp(mu_1 + sigma_1**2/2)/2 - log(sigma_1) +
+        loggamma(df_2/2) - log(pi)/2 - 1/2 - log(2)/2
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_chi2(0.44, 1.0, 7.6))  # doctest: +ELLIPSIS
+    2.369333671...
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = (1/2)*df_2
+        t2 = mu_1*t1
+        t3 = xp.gammaln(t1)
+        t4 = (1/2)*sigma_1**2
+        t5 = xp.exp(mu_1 + t4)
+        return xp._refine.checked('kl', 0.34657359027997264*df_2 - t0 - t2 + t3 + (1/2)*t5 - 1.4189385332046727, 0.34657359027997264*df_2 + (1/2)*t5*(t4 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t2) + xp.abs(t3) + 1.4189385332046727, _kl_lognormal_chi2_exact, mu_1, sigma_1, df_2)
+
+
+def _kl_lognormal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`kl_lognormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(sigma_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
 
 
 @elementwise
@@ -656,6 +708,53 @@ def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 def _cross_entropy_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_lognormal_chi2(mu_1, sigma_1, df_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \mu_{1}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \mu_{1} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)}
+
+    As text::
+
+        -df_2*mu_1/2 + df_2*log(2)/2 + mu_1 + exp(mu_1 + sigma_1**2/2)/2 +
+        loggamma(df_2/2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_chi2(0.9, 0.3, 4.3))  # doctest: +ELLIPSIS
+    1.812128861...
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = -1/2*mu_1*(df_2 - 2)
+        t3 = (1/2)*sigma_1**2
+        t4 = (1/2)*xp.exp(mu_1 + t3)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4, t0 + t4*(t3 + xp.abs(mu_1) + 1) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_chi2_exact, mu_1, sigma_1, df_2)
+
+
+def _cross_entropy_lognormal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`cross_entropy_lognormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_normal``: ``anadiv.symbolic.derive_entropy(Normal)``
 - ``kl_normal_beta``: ``anadiv.symbolic.derive_kl(Normal, Beta)``
+- ``kl_normal_chi2``: ``anadiv.symbolic.derive_kl(Normal, Chi2)``
 - ``kl_normal_exponential``: ``anadiv.symbolic.derive_kl(Normal, Exponential)``
 - ``kl_normal_gamma``: ``anadiv.symbolic.derive_kl(Normal, Gamma)``
 - ``kl_normal_gumbel``: ``anadiv.symbolic.derive_kl(Normal, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_uniform``: ``anadiv.symbolic.derive_kl(Normal, Uniform)``
 - ``kl_normal_weibull``: ``anadiv.symbolic.derive_kl(Normal, Weibull)``
 - ``cross_entropy_normal_beta``: ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``
+- ``cross_entropy_normal_chi2``: ``anadiv.symbolic.derive_cross_entropy(Normal, Chi2)``
 - ``cross_entropy_normal_exponential``: ``anadiv.symbolic.derive_cross_entropy(Normal, Exponential)``
 - ``cross_entropy_normal_gamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gamma)``
 - ``cross_entropy_normal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_normal",
     "kl_normal_beta",
+    "kl_normal_chi2",
     "kl_normal_exponential",
     "kl_normal_gamma",
     "kl_normal_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_normal_uniform",
     "kl_normal_weibull",
     "cross_entropy_normal_beta",
+    "cross_entropy_normal_chi2",
     "cross_entropy_normal_exponential",
     "cross_entropy_normal_gamma",
     "cross_entropy_normal_gumbel",
@@ -140,6 +144,46 @@ def kl_normal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _kl_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`kl_normal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_chi2(mu_1, sigma_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_chi2(-0.63, 0.3, 3.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    return xp.full(xp.inf, mu_1, sigma_1, df_2)
+
+
+def _kl_normal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`kl_normal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -642,6 +686,46 @@ def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _cross_entropy_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_normal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_chi2(mu_1, sigma_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_chi2(1.9, 0.38, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    return xp.full(xp.inf, mu_1, sigma_1, df_2)
+
+
+def _cross_entropy_normal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`cross_entropy_normal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_pareto``: ``anadiv.symbolic.derive_entropy(Pareto)``
 - ``kl_pareto_beta``: ``anadiv.symbolic.derive_kl(Pareto, Beta)``
+- ``kl_pareto_chi2``: ``anadiv.symbolic.derive_kl(Pareto, Chi2)``
 - ``kl_pareto_exponential``: ``anadiv.symbolic.derive_kl(Pareto, Exponential)``
 - ``kl_pareto_gamma``: ``anadiv.symbolic.derive_kl(Pareto, Gamma)``
 - ``kl_pareto_gumbel``: ``anadiv.symbolic.derive_kl(Pareto, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_pareto_uniform``: ``anadiv.symbolic.derive_kl(Pareto, Uniform)``
 - ``kl_pareto_weibull``: ``anadiv.symbolic.derive_kl(Pareto, Weibull)``
 - ``cross_entropy_pareto_beta``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Beta)``
+- ``cross_entropy_pareto_chi2``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Chi2)``
 - ``cross_entropy_pareto_exponential``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Exponential)``
 - ``cross_entropy_pareto_gamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Gamma)``
 - ``cross_entropy_pareto_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_pareto",
     "kl_pareto_beta",
+    "kl_pareto_chi2",
     "kl_pareto_exponential",
     "kl_pareto_gamma",
     "kl_pareto_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_pareto_uniform",
     "kl_pareto_weibull",
     "cross_entropy_pareto_beta",
+    "cross_entropy_pareto_chi2",
     "cross_entropy_pareto_exponential",
     "cross_entropy_pareto_gamma",
     "cross_entropy_pareto_gumbel",
@@ -143,6 +147,62 @@ def kl_pareto_beta(scale_1, alpha_1, a_2, b_2):
 def _kl_pareto_beta_exact(mpmath, scale_1, alpha_1, a_2, b_2):
     """The derived expression of :func:`kl_pareto_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_pareto_chi2(scale_1, alpha_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, Chi2)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{1} scale_{1}}{2 \alpha_{1} - 2} - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \log{\left(\alpha_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \frac{df_{2}}{2 \alpha_{1}} & \text{for}\: \alpha_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_1*scale_1/(2*alpha_1 - 2) - df_2*log(scale_1)/2 + df_2*log(2)/2
+        + log(alpha_1) + loggamma(df_2/2) - 1 - df_2/(2*alpha_1), alpha_1 > 1), (oo,
+        True))
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_pareto_chi2(0.56, 1.7, 4.0))  # doctest: +ELLIPSIS
+    1.580089014...
+    """
+    xp = namespace(scale_1, alpha_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = (1/2)*df_2
+        t2 = xp.gammaln(t1)
+        t3 = -t1*xp.log(scale_1)
+        t4 = (alpha_1 > 1)
+        t5 = xp.where(t4, alpha_1, 2)
+        t6 = xp.log(t5)
+        t7 = (1/t5)
+        t8 = (1/(t5 - 1))
+        t9 = t5**2
+        t10 = -2*t9
+        t11 = -df_2*t5
+        t12 = df_2 + scale_1*t9 + 2*t5
+        return xp._refine.checked('kl', xp.where(t4, t0 + t2 + t3 + t6 + (1/2)*t7*t8*(t10 + t11 + t12), xp.inf), xp.where(t4, t0 + (1/2)*(t12 + xp.abs(t10) + xp.abs(t11))*xp.abs(t7)*xp.abs(t8) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), 0), _kl_pareto_chi2_exact, scale_1, alpha_1, df_2)
+
+
+def _kl_pareto_chi2_exact(mpmath, scale_1, alpha_1, df_2):
+    """The derived expression of :func:`kl_pareto_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_1*scale_1/(2*alpha_1 - 2) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log(alpha_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*df_2/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
 
 
 @elementwise
@@ -794,6 +854,59 @@ def cross_entropy_pareto_beta(scale_1, alpha_1, a_2, b_2):
 def _cross_entropy_pareto_beta_exact(mpmath, scale_1, alpha_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_pareto_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_pareto_chi2(scale_1, alpha_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, Chi2)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{1} scale_{1}}{2 \alpha_{1} - 2} - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{df_{2}}{2 \alpha_{1}} + \frac{1}{\alpha_{1}} & \text{for}\: \alpha_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_1*scale_1/(2*alpha_1 - 2) - df_2*log(scale_1)/2 + df_2*log(2)/2
+        + log(scale_1) + loggamma(df_2/2) - df_2/(2*alpha_1) + 1/alpha_1, alpha_1 > 1),
+        (oo, True))
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_chi2(1.4, 2.8, 2.4))  # doctest: +ELLIPSIS
+    1.696568396...
+    """
+    xp = namespace(scale_1, alpha_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = df_2 - 2
+        t3 = -1/2*t2*xp.log(scale_1)
+        t4 = (alpha_1 > 1)
+        t5 = xp.where(t4, alpha_1, 2)
+        t6 = (1/t5)
+        t7 = (1/(t5 - 1))
+        t8 = -df_2*t5
+        t9 = scale_1*t5**2 + 2*t5
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + (1/2)*t6*t7*(t2 + t8 + t9), xp.inf), xp.where(t4, t0 + (1/2)*(df_2 + t9 + xp.abs(t8) + 2)*xp.abs(t6)*xp.abs(t7) + xp.abs(t1) + xp.abs(t3), 0), _cross_entropy_pareto_chi2_exact, scale_1, alpha_1, df_2)
+
+
+def _cross_entropy_pareto_chi2_exact(mpmath, scale_1, alpha_1, df_2):
+    """The derived expression of :func:`cross_entropy_pareto_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_1*scale_1/(2*alpha_1 - 2) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*df_2/alpha_1 + 1/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_rayleigh``: ``anadiv.symbolic.derive_entropy(Rayleigh)``
 - ``kl_rayleigh_beta``: ``anadiv.symbolic.derive_kl(Rayleigh, Beta)``
+- ``kl_rayleigh_chi2``: ``anadiv.symbolic.derive_kl(Rayleigh, Chi2)``
 - ``kl_rayleigh_exponential``: ``anadiv.symbolic.derive_kl(Rayleigh, Exponential)``
 - ``kl_rayleigh_gamma``: ``anadiv.symbolic.derive_kl(Rayleigh, Gamma)``
 - ``kl_rayleigh_gumbel``: ``anadiv.symbolic.derive_kl(Rayleigh, Gumbel)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_rayleigh_uniform``: ``anadiv.symbolic.derive_kl(Rayleigh, Uniform)``
 - ``kl_rayleigh_weibull``: ``anadiv.symbolic.derive_kl(Rayleigh, Weibull)``
 - ``cross_entropy_rayleigh_beta``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Beta)``
+- ``cross_entropy_rayleigh_chi2``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Chi2)``
 - ``cross_entropy_rayleigh_exponential``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Exponential)``
 - ``cross_entropy_rayleigh_gamma``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Gamma)``
 - ``cross_entropy_rayleigh_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Gumbel)``
@@ -37,6 +39,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_rayleigh",
     "kl_rayleigh_beta",
+    "kl_rayleigh_chi2",
     "kl_rayleigh_exponential",
     "kl_rayleigh_gamma",
     "kl_rayleigh_gumbel",
@@ -49,6 +52,7 @@ __all__ = [
     "kl_rayleigh_uniform",
     "kl_rayleigh_weibull",
     "cross_entropy_rayleigh_beta",
+    "cross_entropy_rayleigh_chi2",
     "cross_entropy_rayleigh_exponential",
     "cross_entropy_rayleigh_gamma",
     "cross_entropy_rayleigh_gumbel",
@@ -141,6 +145,52 @@ def kl_rayleigh_beta(scale_1, a_2, b_2):
 def _kl_rayleigh_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_rayleigh_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_rayleigh_chi2(scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{\gamma df_{2}}{4} + \frac{df_{2} \log{\left(2 \right)}}{4} + \frac{\sqrt{2} \sqrt{\pi} scale_{1}}{4} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \gamma + \log{\left(2 \right)}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + EulerGamma*df_2/4 + df_2*log(2)/4 +
+        sqrt(2)*sqrt(pi)*scale_1/4 + loggamma(df_2/2) - 1 - EulerGamma + log(2)
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_chi2(1.9, 5.8))  # doctest: +ELLIPSIS
+    0.8900994123...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = -t0*xp.log(scale_1)
+        t2 = xp.gammaln(t0)
+        t3 = 0.31759071136536954*df_2 + 0.6266570686577502*scale_1
+        return xp._refine.checked('kl', t1 + t2 + t3 - 0.8840684843415876, t3 + xp.abs(t1) + xp.abs(t2) + 0.8840684843415876, _kl_rayleigh_chi2_exact, scale_1, df_2)
+
+
+def _kl_rayleigh_chi2_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`kl_rayleigh_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler + mpmath.log(2)
 
 
 @elementwise
@@ -714,6 +764,52 @@ def cross_entropy_rayleigh_beta(scale_1, a_2, b_2):
 def _cross_entropy_rayleigh_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_rayleigh_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_rayleigh_chi2(scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{\gamma df_{2}}{4} + \frac{df_{2} \log{\left(2 \right)}}{4} + \frac{\sqrt{2} \sqrt{\pi} scale_{1}}{4} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\gamma}{2} + \frac{\log{\left(2 \right)}}{2}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + EulerGamma*df_2/4 + df_2*log(2)/4 +
+        sqrt(2)*sqrt(pi)*scale_1/4 + log(scale_1) + loggamma(df_2/2) - EulerGamma/2 +
+        log(2)/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_chi2(1.0, 3.4))  # doctest: +ELLIPSIS
+    1.668623547...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -1/2*(df_2 - 2)*xp.log(scale_1)
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = 0.31759071136536954*df_2 + 0.6266570686577502*scale_1 + 0.05796575782920621
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2, t2 + xp.abs(t0) + xp.abs(t1), _cross_entropy_rayleigh_chi2_exact, scale_1, df_2)
+
+
+def _cross_entropy_rayleigh_chi2_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1 + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2)
 
 
 @elementwise

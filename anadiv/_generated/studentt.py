@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_studentt``: ``anadiv.symbolic.derive_entropy(StudentT)``
 - ``kl_studentt_beta``: ``anadiv.symbolic.derive_kl(StudentT, Beta)``
+- ``kl_studentt_chi2``: ``anadiv.symbolic.derive_kl(StudentT, Chi2)``
 - ``kl_studentt_exponential``: ``anadiv.symbolic.derive_kl(StudentT, Exponential)``
 - ``kl_studentt_gamma``: ``anadiv.symbolic.derive_kl(StudentT, Gamma)``
 - ``kl_studentt_gumbel``: ``anadiv.symbolic.derive_kl(StudentT, Gumbel)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_uniform``: ``anadiv.symbolic.derive_kl(StudentT, Uniform)``
 - ``kl_studentt_weibull``: ``anadiv.symbolic.derive_kl(StudentT, Weibull)``
 - ``cross_entropy_studentt_beta``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``
+- ``cross_entropy_studentt_chi2``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi2)``
 - ``cross_entropy_studentt_exponential``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``
 - ``cross_entropy_studentt_gamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``
 - ``cross_entropy_studentt_gumbel``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``
@@ -35,6 +37,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_studentt",
     "kl_studentt_beta",
+    "kl_studentt_chi2",
     "kl_studentt_exponential",
     "kl_studentt_gamma",
     "kl_studentt_gumbel",
@@ -46,6 +49,7 @@ __all__ = [
     "kl_studentt_uniform",
     "kl_studentt_weibull",
     "cross_entropy_studentt_beta",
+    "cross_entropy_studentt_chi2",
     "cross_entropy_studentt_exponential",
     "cross_entropy_studentt_gamma",
     "cross_entropy_studentt_gumbel",
@@ -142,6 +146,46 @@ def kl_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
 
 def _kl_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_studentt_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_chi2(df_1, loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_chi2(10.0, 2.0, 2.0, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, df_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, df_2)
+
+
+def _kl_studentt_chi2_exact(mpmath, df_1, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_studentt_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -602,6 +646,46 @@ def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_studentt_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_chi2(df_1, loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_chi2(10.0, 0.082, 1.4, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, df_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_studentt_chi2_exact(mpmath, df_1, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_studentt_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

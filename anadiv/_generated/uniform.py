@@ -7,6 +7,7 @@ Each function was printed from the derivation named beside it:
 - ``entropy_uniform``: ``anadiv.symbolic.derive_entropy(Uniform)``
 - ``kl_uniform_beta``: ``anadiv.symbolic.derive_kl(Uniform, Beta)``
 - ``kl_uniform_cauchy``: ``anadiv.symbolic.derive_kl(Uniform, Cauchy)``
+- ``kl_uniform_chi2``: ``anadiv.symbolic.derive_kl(Uniform, Chi2)``
 - ``kl_uniform_exponential``: ``anadiv.symbolic.derive_kl(Uniform, Exponential)``
 - ``kl_uniform_gamma``: ``anadiv.symbolic.derive_kl(Uniform, Gamma)``
 - ``kl_uniform_gumbel``: ``anadiv.symbolic.derive_kl(Uniform, Gumbel)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_weibull``: ``anadiv.symbolic.derive_kl(Uniform, Weibull)``
 - ``cross_entropy_uniform_beta``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Beta)``
 - ``cross_entropy_uniform_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Cauchy)``
+- ``cross_entropy_uniform_chi2``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi2)``
 - ``cross_entropy_uniform_exponential``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``
 - ``cross_entropy_uniform_gamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``
 - ``cross_entropy_uniform_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``
@@ -42,6 +44,7 @@ __all__ = [
     "entropy_uniform",
     "kl_uniform_beta",
     "kl_uniform_cauchy",
+    "kl_uniform_chi2",
     "kl_uniform_exponential",
     "kl_uniform_gamma",
     "kl_uniform_gumbel",
@@ -56,6 +59,7 @@ __all__ = [
     "kl_uniform_weibull",
     "cross_entropy_uniform_beta",
     "cross_entropy_uniform_cauchy",
+    "cross_entropy_uniform_chi2",
     "cross_entropy_uniform_exponential",
     "cross_entropy_uniform_gamma",
     "cross_entropy_uniform_gumbel",
@@ -275,6 +279,71 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 def _kl_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`kl_uniform_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return high_1*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - loc_2*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) + loc_2*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) - low_1*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) + 2*scale_2*mpmath.atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + mpmath.log(mpmath.pi/(scale_2*(high_1 - low_1)))
+
+
+@elementwise
+def kl_uniform_chi2(low_1, high_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Chi2)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{df_{2} high_{1} \log{\left(high_{1} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} high_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1} \log{\left(low_{1} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{high_{1}}{4} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}}{4} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\- \frac{df_{2} \log{\left(high_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{df_{2}}{2} + \frac{high_{1}}{4} + \frac{low_{1}}{4} + \log{\left(\frac{high_{1}}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-df_2*high_1*log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1
+        - 2*low_1) + df_2*low_1*log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 -
+        2*low_1) + df_2*log(2)/2 + high_1/4 + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) + low_1/4 - low_1*log(low_1)/(high_1 - low_1) +
+        low_1/(high_1 - low_1) - log(high_1 - low_1) + loggamma(df_2/2), (low_1 >= 0) &
+        Ne(low_1, 0)), (-df_2*log(high_1)/2 + df_2*log(2)/2 + df_2/2 + high_1/4 +
+        low_1/4 + log(high_1/(high_1 - low_1)) + loggamma(df_2/2) - 1, low_1 >= 0), (oo,
+        True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_chi2(-1.2, 1.6, 3.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = high_1 - t2
+        t4 = (1/t3)
+        t5 = t2*t4*(t0 - 1)*xp.log(t2)
+        t6 = (1/2)*(df_2 - 2)*xp.log(high_1)
+        t7 = -high_1*t4*t6
+        t8 = -xp.log(t3)
+        t9 = (1/4)*high_1
+        t10 = (1/4)*t2
+        t11 = 0.8465735902799727*df_2
+        t12 = xp.gammaln(t0)
+        t13 = t10 + t11 + t12 + t8 + t9 - 1
+        t14 = xp.logical_and(t1, (low_1 != 0))
+        t15 = -t6
+        t16 = t11 + xp.abs(t10) + xp.abs(t12) + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('kl', xp.where(t14, t13 + t5 + t7, xp.where(t1, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t5) + xp.abs(t7), xp.where(t1, t16 + xp.abs(t15), 0)), _kl_uniform_chi2_exact, low_1, high_1, df_2)
+
+
+def _kl_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
+    """The derived expression of :func:`kl_uniform_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return ((-df_2*high_1*mpmath.log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1 - 2*low_1) + df_2*low_1*mpmath.log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 - 2*low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) if (low_1 >= 0) and (low_1 != 0) else (-mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1192,6 +1261,68 @@ def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 def _cross_entropy_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_uniform_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return high_1*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - loc_2*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) + loc_2*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) - low_1*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) + 2*scale_2*mpmath.atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + mpmath.log(mpmath.pi/scale_2)
+
+
+@elementwise
+def cross_entropy_uniform_chi2(low_1, high_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi2)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{df_{2} high_{1} \log{\left(high_{1} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} high_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1} \log{\left(low_{1} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{high_{1}}{4} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}}{4} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\- \frac{df_{2} \log{\left(high_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{df_{2}}{2} + \frac{high_{1}}{4} + \frac{low_{1}}{4} + \log{\left(high_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-df_2*high_1*log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1
+        - 2*low_1) + df_2*low_1*log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 -
+        2*low_1) + df_2*log(2)/2 + high_1/4 + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) + low_1/4 - low_1*log(low_1)/(high_1 - low_1) +
+        low_1/(high_1 - low_1) + loggamma(df_2/2), (low_1 >= 0) & Ne(low_1, 0)),
+        (-df_2*log(high_1)/2 + df_2*log(2)/2 + df_2/2 + high_1/4 + low_1/4 + log(high_1)
+        + loggamma(df_2/2) - 1, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_chi2(-2.3, 0.77, 8.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (1/(high_1 - t2))
+        t4 = t2*t3*(t0 - 1)*xp.log(t2)
+        t5 = (1/2)*(df_2 - 2)*xp.log(high_1)
+        t6 = -high_1*t3*t5
+        t7 = (1/4)*high_1
+        t8 = (1/4)*t2
+        t9 = 0.8465735902799727*df_2
+        t10 = xp.gammaln(t0)
+        t11 = t10 + t7 + t8 + t9 - 1
+        t12 = xp.logical_and(t1, (low_1 != 0))
+        t13 = -t5
+        t14 = t9 + xp.abs(t10) + xp.abs(t7) + xp.abs(t8) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t4 + t6, xp.where(t1, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t14 + xp.abs(t13), 0)), _cross_entropy_uniform_chi2_exact, low_1, high_1, df_2)
+
+
+def _cross_entropy_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
+    """The derived expression of :func:`cross_entropy_uniform_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return ((-df_2*high_1*mpmath.log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1 - 2*low_1) + df_2*low_1*mpmath.log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 - 2*low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) if (low_1 >= 0) and (low_1 != 0) else (-mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 + mpmath.log(high_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise

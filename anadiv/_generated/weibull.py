@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_weibull``: ``anadiv.symbolic.derive_entropy(Weibull)``
 - ``kl_weibull_beta``: ``anadiv.symbolic.derive_kl(Weibull, Beta)``
+- ``kl_weibull_chi2``: ``anadiv.symbolic.derive_kl(Weibull, Chi2)``
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
 - ``kl_weibull_gamma``: ``anadiv.symbolic.derive_kl(Weibull, Gamma)``
 - ``kl_weibull_halfnormal``: ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_uniform``: ``anadiv.symbolic.derive_kl(Weibull, Uniform)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
+- ``cross_entropy_weibull_chi2``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi2)``
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
 - ``cross_entropy_weibull_gamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``
 - ``cross_entropy_weibull_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``
@@ -35,6 +37,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_weibull",
     "kl_weibull_beta",
+    "kl_weibull_chi2",
     "kl_weibull_exponential",
     "kl_weibull_gamma",
     "kl_weibull_halfnormal",
@@ -46,6 +49,7 @@ __all__ = [
     "kl_weibull_uniform",
     "kl_weibull_weibull",
     "cross_entropy_weibull_beta",
+    "cross_entropy_weibull_chi2",
     "cross_entropy_weibull_exponential",
     "cross_entropy_weibull_gamma",
     "cross_entropy_weibull_halfnormal",
@@ -140,6 +144,57 @@ def kl_weibull_beta(shape_1, scale_1, a_2, b_2):
 def _kl_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_weibull_chi2(shape_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\gamma df_{2}}{2 shape_{1}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{2} + \log{\left(shape_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \gamma
+
+    As text::
+
+        -df_2*log(scale_1)/2 + df_2*log(2)/2 + EulerGamma*df_2/(2*shape_1) +
+        scale_1*gamma(1 + 1/shape_1)/2 + log(shape_1) + loggamma(df_2/2) - 1 -
+        EulerGamma
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_weibull_chi2(5.0, 0.53, 7.2))  # doctest: +ELLIPSIS
+    6.784947182...
+    """
+    xp = namespace(shape_1, scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/shape_1)
+        t1 = 0.5772156649015329*df_2
+        t2 = -3.1544313298030655*shape_1
+        t3 = (1/2)*df_2
+        t4 = -t3*xp.log(scale_1)
+        t5 = xp.log(shape_1)
+        t6 = xp.gammaln(t3)
+        t7 = 0.34657359027997264*df_2 + (1/2)*scale_1*xp.gamma(t0 + 1)
+        return xp._refine.checked('kl', (1/2)*t0*(t1 + t2) + t4 + t5 + t6 + t7, t7 + (1/2)*(t1 + xp.abs(t2))*xp.abs(t0) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _kl_weibull_chi2_exact, shape_1, scale_1, df_2)
+
+
+def _kl_weibull_chi2_exact(mpmath, shape_1, scale_1, df_2):
+    """The derived expression of :func:`kl_weibull_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1*mpmath.gamma(1 + 1/shape_1) + mpmath.log(shape_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler
 
 
 @elementwise
@@ -685,6 +740,55 @@ def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
 def _cross_entropy_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_weibull_chi2(shape_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\gamma df_{2}}{2 shape_{1}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{2} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\gamma}{shape_{1}}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + df_2*log(2)/2 + EulerGamma*df_2/(2*shape_1) +
+        scale_1*gamma(1 + 1/shape_1)/2 + log(scale_1) + loggamma(df_2/2) -
+        EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_chi2(2.8, 1.0, 5.1))  # doctest: +ELLIPSIS
+    2.852729673...
+    """
+    xp = namespace(shape_1, scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = df_2 - 2
+        t1 = -1/2*t0*xp.log(scale_1)
+        t2 = (1/shape_1)
+        t3 = 0.28860783245076643*t0*t2
+        t4 = xp.gammaln((1/2)*df_2)
+        t5 = 0.34657359027997264*df_2 + (1/2)*scale_1*xp.gamma(t2 + 1)
+        return xp._refine.checked('cross_entropy', t1 + t3 + t4 + t5, t5 + xp.abs(t1) + xp.abs(t3) + xp.abs(t4), _cross_entropy_weibull_chi2_exact, shape_1, scale_1, df_2)
+
+
+def _cross_entropy_weibull_chi2_exact(mpmath, shape_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_weibull_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1*mpmath.gamma(1 + 1/shape_1) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler/shape_1
 
 
 @elementwise

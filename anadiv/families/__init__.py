@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._base import FAMILIES, Family, Param
 from .beta import Beta
 from .cauchy import Cauchy
+from .chi2 import Chi2
 from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
@@ -45,6 +46,7 @@ __all__ = [
     "HalfNormal",
     "Pareto",
     "Rayleigh",
+    "Chi2",
     "MultivariateNormal",
     "DiagonalNormal",
 ]
