@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_beta_exponential``: ``anadiv.symbolic.derive_kl(Beta, Exponential)``
 - ``kl_beta_gamma``: ``anadiv.symbolic.derive_kl(Beta, Gamma)``
 - ``kl_beta_halfnormal``: ``anadiv.symbolic.derive_kl(Beta, HalfNormal)``
+- ``kl_beta_inversegamma``: ``anadiv.symbolic.derive_kl(Beta, InverseGamma)``
 - ``kl_beta_laplace``: ``anadiv.symbolic.derive_kl(Beta, Laplace)``
 - ``kl_beta_lognormal``: ``anadiv.symbolic.derive_kl(Beta, LogNormal)``
 - ``kl_beta_normal``: ``anadiv.symbolic.derive_kl(Beta, Normal)``
@@ -22,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_beta_exponential``: ``anadiv.symbolic.derive_cross_entropy(Beta, Exponential)``
 - ``cross_entropy_beta_gamma``: ``anadiv.symbolic.derive_cross_entropy(Beta, Gamma)``
 - ``cross_entropy_beta_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, HalfNormal)``
+- ``cross_entropy_beta_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Beta, InverseGamma)``
 - ``cross_entropy_beta_laplace``: ``anadiv.symbolic.derive_cross_entropy(Beta, Laplace)``
 - ``cross_entropy_beta_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, LogNormal)``
 - ``cross_entropy_beta_normal``: ``anadiv.symbolic.derive_cross_entropy(Beta, Normal)``
@@ -41,6 +43,7 @@ __all__ = [
     "kl_beta_exponential",
     "kl_beta_gamma",
     "kl_beta_halfnormal",
+    "kl_beta_inversegamma",
     "kl_beta_laplace",
     "kl_beta_lognormal",
     "kl_beta_normal",
@@ -53,6 +56,7 @@ __all__ = [
     "cross_entropy_beta_exponential",
     "cross_entropy_beta_gamma",
     "cross_entropy_beta_halfnormal",
+    "cross_entropy_beta_inversegamma",
     "cross_entropy_beta_laplace",
     "cross_entropy_beta_lognormal",
     "cross_entropy_beta_normal",
@@ -357,6 +361,62 @@ def kl_beta_halfnormal(a_1, b_1, scale_2):
 def _kl_beta_halfnormal_exact(mpmath, a_1, b_1, scale_2):
     """The derived expression of :func:`kl_beta_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + mpmath.log(scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def kl_beta_inversegamma(a_1, b_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{a_{1} rate_{2}}{a_{1} - 1} + a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{b_{1} rate_{2}}{a_{1} - 1} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,a_{1} \right)} - concentration_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{rate_{2}}{a_{1} - 1} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} & \text{for}\: a_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((a_1*rate_2/(a_1 - 1) + a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 +
+        b_1) + b_1*rate_2/(a_1 - 1) + b_1*polygamma(0, b_1) - b_1*polygamma(0, a_1 +
+        b_1) - concentration_2*log(rate_2) + concentration_2*polygamma(0, a_1) -
+        concentration_2*polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) - loggamma(a_1) -
+        loggamma(b_1) + loggamma(concentration_2) + loggamma(a_1 + b_1) - polygamma(0,
+        b_1) + polygamma(0, a_1 + b_1), a_1 > 1), (oo, True))
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_beta_inversegamma(2.9, 0.96, 3.6, 0.5))  # doctest: +ELLIPSIS
+    3.461729058...
+    """
+    xp = namespace(a_1, b_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t3 = (a_1 > 1)
+        t4 = xp.where(t3, a_1, 2)
+        t5 = -xp._stable.lgamma_mpsi(t4, -concentration_2)
+        t6 = b_1 + t4
+        t7 = xp._stable.lgamma_mpsi(t6, 1 - concentration_2)
+        t8 = t4 - 1
+        t9 = (1/t8)
+        return xp._refine.checked('kl', xp.where(t3, rate_2*t9*(b_1 + t8) + t0 + t1 + t2 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t7), 0), _kl_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
+
+
+def _kl_beta_inversegamma_exact(mpmath, a_1, b_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_beta_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((a_1*rate_2/(a_1 - 1) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*rate_2/(a_1 - 1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, a_1) - concentration_2*mpmath.polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(concentration_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1)) if (a_1 > 1) else (mpmath.inf))
 
 
 @elementwise
@@ -1022,6 +1082,60 @@ def cross_entropy_beta_halfnormal(a_1, b_1, scale_2):
 def _cross_entropy_beta_halfnormal_exact(mpmath, a_1, b_1, scale_2):
     """The derived expression of :func:`cross_entropy_beta_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_beta_inversegamma(a_1, b_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{a_{1} rate_{2}}{a_{1} - 1} + \frac{b_{1} rate_{2}}{a_{1} - 1} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,a_{1} \right)} - concentration_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{rate_{2}}{a_{1} - 1} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} & \text{for}\: a_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((a_1*rate_2/(a_1 - 1) + b_1*rate_2/(a_1 - 1) -
+        concentration_2*log(rate_2) + concentration_2*polygamma(0, a_1) -
+        concentration_2*polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) +
+        loggamma(concentration_2) + polygamma(0, a_1) - polygamma(0, a_1 + b_1), a_1 >
+        1), (oo, True))
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_inversegamma(2.6, 2.8, 2.3, 1.5))  # doctest: +ELLIPSIS
+    0.5749142051...
+    """
+    xp = namespace(a_1, b_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = concentration_2 + 1
+        t3 = (a_1 > 1)
+        t4 = xp.where(t3, a_1, 2)
+        t5 = t2*xp.digamma(t4)
+        t6 = b_1 + t4
+        t7 = -t2*xp.digamma(t6)
+        t8 = (1/(t4 - 1))
+        return xp._refine.checked('cross_entropy', xp.where(t3, rate_2*t8*(t6 - 1) + t0 + t1 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t7), 0), _cross_entropy_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
+
+
+def _cross_entropy_beta_inversegamma_exact(mpmath, a_1, b_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_beta_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((a_1*rate_2/(a_1 - 1) + b_1*rate_2/(a_1 - 1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, a_1) - concentration_2*mpmath.polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) + mpmath.loggamma(concentration_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1)) if (a_1 > 1) else (mpmath.inf))
 
 
 @elementwise

@@ -12,6 +12,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_gamma``: ``anadiv.symbolic.derive_kl(Cauchy, Gamma)``
 - ``kl_cauchy_gumbel``: ``anadiv.symbolic.derive_kl(Cauchy, Gumbel)``
 - ``kl_cauchy_halfnormal``: ``anadiv.symbolic.derive_kl(Cauchy, HalfNormal)``
+- ``kl_cauchy_inversegamma``: ``anadiv.symbolic.derive_kl(Cauchy, InverseGamma)``
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
@@ -27,6 +28,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gamma)``
 - ``cross_entropy_cauchy_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gumbel)``
 - ``cross_entropy_cauchy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfNormal)``
+- ``cross_entropy_cauchy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, InverseGamma)``
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
@@ -49,6 +51,7 @@ __all__ = [
     "kl_cauchy_gamma",
     "kl_cauchy_gumbel",
     "kl_cauchy_halfnormal",
+    "kl_cauchy_inversegamma",
     "kl_cauchy_laplace",
     "kl_cauchy_lognormal",
     "kl_cauchy_normal",
@@ -64,6 +67,7 @@ __all__ = [
     "cross_entropy_cauchy_gamma",
     "cross_entropy_cauchy_gumbel",
     "cross_entropy_cauchy_halfnormal",
+    "cross_entropy_cauchy_inversegamma",
     "cross_entropy_cauchy_laplace",
     "cross_entropy_cauchy_lognormal",
     "cross_entropy_cauchy_normal",
@@ -393,6 +397,46 @@ def kl_cauchy_halfnormal(loc_1, scale_1, scale_2):
 
 def _kl_cauchy_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`kl_cauchy_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_inversegamma(1.1, 0.56, 0.5, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_cauchy_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_cauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1008,6 +1052,46 @@ def cross_entropy_cauchy_halfnormal(loc_1, scale_1, scale_2):
 
 def _cross_entropy_cauchy_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_cauchy_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_inversegamma(0.29, 0.93, 0.51, 0.44))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_cauchy_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_cauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

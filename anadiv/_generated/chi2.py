@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_chi2_gamma``: ``anadiv.symbolic.derive_kl(Chi2, Gamma)``
 - ``kl_chi2_gumbel``: ``anadiv.symbolic.derive_kl(Chi2, Gumbel)``
 - ``kl_chi2_halfnormal``: ``anadiv.symbolic.derive_kl(Chi2, HalfNormal)``
+- ``kl_chi2_inversegamma``: ``anadiv.symbolic.derive_kl(Chi2, InverseGamma)``
 - ``kl_chi2_laplace``: ``anadiv.symbolic.derive_kl(Chi2, Laplace)``
 - ``kl_chi2_lognormal``: ``anadiv.symbolic.derive_kl(Chi2, LogNormal)``
 - ``kl_chi2_normal``: ``anadiv.symbolic.derive_kl(Chi2, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_chi2_gamma``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Gamma)``
 - ``cross_entropy_chi2_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Gumbel)``
 - ``cross_entropy_chi2_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, HalfNormal)``
+- ``cross_entropy_chi2_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Chi2, InverseGamma)``
 - ``cross_entropy_chi2_laplace``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Laplace)``
 - ``cross_entropy_chi2_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, LogNormal)``
 - ``cross_entropy_chi2_normal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_chi2_gamma",
     "kl_chi2_gumbel",
     "kl_chi2_halfnormal",
+    "kl_chi2_inversegamma",
     "kl_chi2_laplace",
     "kl_chi2_lognormal",
     "kl_chi2_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_chi2_gamma",
     "cross_entropy_chi2_gumbel",
     "cross_entropy_chi2_halfnormal",
+    "cross_entropy_chi2_inversegamma",
     "cross_entropy_chi2_laplace",
     "cross_entropy_chi2_lognormal",
     "cross_entropy_chi2_normal",
@@ -375,6 +379,56 @@ def kl_chi2_halfnormal(df_1, scale_2):
 def _kl_chi2_halfnormal_exact(mpmath, df_1, scale_2):
     """The derived expression of :func:`kl_chi2_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 + df_1/scale_2**2 + mpmath.log(scale_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(3)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def kl_chi2_inversegamma(df_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi2, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)} + concentration_{2} \log{\left(2 \right)} + \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{df_{1}}{2} + \frac{rate_{2}}{df_{1} - 2} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)} & \text{for}\: df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + concentration_2*polygamma(0, df_1/2) +
+        concentration_2*log(2) + df_1*polygamma(0, df_1/2)/2 - df_1/2 + rate_2/(df_1 -
+        2) + loggamma(concentration_2) - loggamma(df_1/2), df_1 > 2), (oo, True))
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_chi2_inversegamma(8.5, 1.4, 0.33))  # doctest: +ELLIPSIS
+    3.573693302...
+    """
+    xp = namespace(df_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = 0.6931471805599453*concentration_2
+        t2 = -concentration_2*xp.log(rate_2)
+        t3 = (df_1 > 2)
+        t4 = xp.where(t3, df_1, 3)
+        t5 = rate_2/(t4 - 2)
+        t6 = -xp._stable.lgamma_mpsi((1/2)*t4, -concentration_2)
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + t6, xp.inf), xp.where(t3, t1 + xp.abs(t0) + xp.abs(t2) + xp.abs(t5) + xp.abs(t6), 0), _kl_chi2_inversegamma_exact, df_1, concentration_2, rate_2)
+
+
+def _kl_chi2_inversegamma_exact(mpmath, df_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_chi2_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + concentration_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 + rate_2/(df_1 - 2) + mpmath.loggamma(concentration_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) if (df_1 > 2) else (mpmath.inf))
 
 
 @elementwise
@@ -981,6 +1035,56 @@ def cross_entropy_chi2_halfnormal(df_1, scale_2):
 def _cross_entropy_chi2_halfnormal_exact(mpmath, df_1, scale_2):
     """The derived expression of :func:`cross_entropy_chi2_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_1**2/scale_2**2 + df_1/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_chi2_inversegamma(df_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Chi2(df_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi2, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)} + concentration_{2} \log{\left(2 \right)} + \frac{rate_{2}}{df_{1} - 2} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)} + \log{\left(2 \right)} & \text{for}\: df_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + concentration_2*polygamma(0, df_1/2) +
+        concentration_2*log(2) + rate_2/(df_1 - 2) + loggamma(concentration_2) +
+        polygamma(0, df_1/2) + log(2), df_1 > 2), (oo, True))
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi2_inversegamma(8.5, 1.7, 0.59))  # doctest: +ELLIPSIS
+    6.340079273...
+    """
+    xp = namespace(df_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (df_1 > 2)
+        t1 = xp.where(t0, df_1, 3)
+        t2 = rate_2/(t1 - 2)
+        t3 = (concentration_2 + 1)*xp.digamma((1/2)*t1)
+        t4 = -concentration_2*xp.log(rate_2)
+        t5 = xp.gammaln(concentration_2)
+        t6 = 0.6931471805599453*concentration_2 + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t0, t2 + t3 + t4 + t5 + t6, xp.inf), xp.where(t0, t6 + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), 0), _cross_entropy_chi2_inversegamma_exact, df_1, concentration_2, rate_2)
+
+
+def _cross_entropy_chi2_inversegamma_exact(mpmath, df_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_chi2_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + concentration_2*mpmath.log(2) + rate_2/(df_1 - 2) + mpmath.loggamma(concentration_2) + mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.log(2)) if (df_1 > 2) else (mpmath.inf))
 
 
 @elementwise

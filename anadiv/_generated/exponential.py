@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
 - ``kl_exponential_halfnormal``: ``anadiv.symbolic.derive_kl(Exponential, HalfNormal)``
+- ``kl_exponential_inversegamma``: ``anadiv.symbolic.derive_kl(Exponential, InverseGamma)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
 - ``cross_entropy_exponential_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, HalfNormal)``
+- ``cross_entropy_exponential_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, InverseGamma)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_exponential_gamma",
     "kl_exponential_gumbel",
     "kl_exponential_halfnormal",
+    "kl_exponential_inversegamma",
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
     "kl_exponential_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_exponential_gamma",
     "cross_entropy_exponential_gumbel",
     "cross_entropy_exponential_halfnormal",
+    "cross_entropy_exponential_inversegamma",
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
@@ -381,6 +385,46 @@ def kl_exponential_halfnormal(rate_1, scale_2):
 def _kl_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
     """The derived expression of :func:`kl_exponential_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(rate_1) + mpmath.log(scale_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*scale_2**2)
+
+
+@elementwise
+def kl_exponential_inversegamma(rate_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_inversegamma(2.9, 2.6, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration_2, rate_2)
+    return xp.full(xp.inf, rate_1, concentration_2, rate_2)
+
+
+def _kl_exponential_inversegamma_exact(mpmath, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_exponential_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -992,6 +1036,46 @@ def cross_entropy_exponential_halfnormal(rate_1, scale_2):
 def _cross_entropy_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
     """The derived expression of :func:`cross_entropy_exponential_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*scale_2**2)
+
+
+@elementwise
+def cross_entropy_exponential_inversegamma(rate_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_inversegamma(2.1, 0.51, 2.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration_2, rate_2)
+    return xp.full(xp.inf, rate_1, concentration_2, rate_2)
+
+
+def _cross_entropy_exponential_inversegamma_exact(mpmath, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_exponential_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

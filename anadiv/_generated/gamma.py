@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
 - ``kl_gamma_halfnormal``: ``anadiv.symbolic.derive_kl(Gamma, HalfNormal)``
+- ``kl_gamma_inversegamma``: ``anadiv.symbolic.derive_kl(Gamma, InverseGamma)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
 - ``cross_entropy_gamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, HalfNormal)``
+- ``cross_entropy_gamma_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, InverseGamma)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_gamma_gamma",
     "kl_gamma_gumbel",
     "kl_gamma_halfnormal",
+    "kl_gamma_inversegamma",
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
     "kl_gamma_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_gamma_gamma",
     "cross_entropy_gamma_gumbel",
     "cross_entropy_gamma_halfnormal",
+    "cross_entropy_gamma_inversegamma",
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
@@ -385,6 +389,57 @@ def kl_gamma_halfnormal(shape_1, rate_1, scale_2):
 def _kl_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
     """The derived expression of :func:`kl_gamma_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1) + mpmath.log(scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
+
+
+@elementwise
+def kl_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{rate_{1} rate_{2}}{shape_{1} - 1} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} & \text{for}\: shape_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_1) - concentration_2*log(rate_2) +
+        concentration_2*polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) +
+        shape_1*polygamma(0, shape_1) - shape_1 + loggamma(concentration_2) -
+        loggamma(shape_1), shape_1 > 1), (oo, True))
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_gamma_inversegamma(1.7, 3.0, 1.6, 1.6))  # doctest: +ELLIPSIS
+    3.318781307...
+    """
+    xp = namespace(shape_1, rate_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = concentration_2*xp.log(rate_1)
+        t1 = concentration_2*xp.log(rate_2)
+        t2 = xp.gammaln(concentration_2)
+        t3 = (shape_1 > 1)
+        t4 = xp.where(t3, shape_1, 2)
+        t5 = xp._stable.lgamma_mpsi(t4, -concentration_2)
+        t6 = (1/(t4 - 1))
+        return xp._refine.checked('kl', xp.where(t3, rate_1*rate_2*t6 - t0 - t1 + t2 - t5, xp.inf), xp.where(t3, rate_1*rate_2*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
+
+
+def _kl_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_gamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.loggamma(concentration_2) - mpmath.loggamma(shape_1)) if (shape_1 > 1) else (mpmath.inf))
 
 
 @elementwise
@@ -1005,6 +1060,58 @@ def cross_entropy_gamma_halfnormal(shape_1, rate_1, scale_2):
 def _cross_entropy_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
     """The derived expression of :func:`cross_entropy_gamma_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
+
+
+@elementwise
+def cross_entropy_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{rate_{1} rate_{2}}{shape_{1} - 1} - \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \operatorname{polygamma}{\left(0,shape_{1} \right)} & \text{for}\: shape_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_1) - concentration_2*log(rate_2) +
+        concentration_2*polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) -
+        log(rate_1) + loggamma(concentration_2) + polygamma(0, shape_1), shape_1 > 1),
+        (oo, True))
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_inversegamma(2.2, 0.46, 1.7, 0.47))  # doctest: +ELLIPSIS
+    4.934117373...
+    """
+    xp = namespace(shape_1, rate_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = concentration_2 + 1
+        t3 = -t2*xp.log(rate_1)
+        t4 = (shape_1 > 1)
+        t5 = xp.where(t4, shape_1, 2)
+        t6 = t2*xp.digamma(t5)
+        t7 = rate_1*rate_2/(t5 - 1)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), 0), _cross_entropy_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
+
+
+def _cross_entropy_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_gamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) - mpmath.log(rate_1) + mpmath.loggamma(concentration_2) + mpmath.polygamma(0, shape_1)) if (shape_1 > 1) else (mpmath.inf))
 
 
 @elementwise

@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_gamma``: ``anadiv.symbolic.derive_kl(Gumbel, Gamma)``
 - ``kl_gumbel_gumbel``: ``anadiv.symbolic.derive_kl(Gumbel, Gumbel)``
 - ``kl_gumbel_halfnormal``: ``anadiv.symbolic.derive_kl(Gumbel, HalfNormal)``
+- ``kl_gumbel_inversegamma``: ``anadiv.symbolic.derive_kl(Gumbel, InverseGamma)``
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gamma)``
 - ``cross_entropy_gumbel_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gumbel)``
 - ``cross_entropy_gumbel_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfNormal)``
+- ``cross_entropy_gumbel_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, InverseGamma)``
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_gumbel_gamma",
     "kl_gumbel_gumbel",
     "kl_gumbel_halfnormal",
+    "kl_gumbel_inversegamma",
     "kl_gumbel_laplace",
     "kl_gumbel_lognormal",
     "kl_gumbel_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_gumbel_gamma",
     "cross_entropy_gumbel_gumbel",
     "cross_entropy_gumbel_halfnormal",
+    "cross_entropy_gumbel_inversegamma",
     "cross_entropy_gumbel_laplace",
     "cross_entropy_gumbel_lognormal",
     "cross_entropy_gumbel_normal",
@@ -350,6 +354,46 @@ def kl_gumbel_halfnormal(loc_1, scale_1, scale_2):
 
 def _kl_gumbel_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`kl_gumbel_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gumbel_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_inversegamma(0.46, 0.37, 4.4, 0.47))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_gumbel_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_gumbel_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -904,6 +948,46 @@ def cross_entropy_gumbel_halfnormal(loc_1, scale_1, scale_2):
 
 def _cross_entropy_gumbel_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_gumbel_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_inversegamma(1.0, 2.4, 2.7, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_gumbel_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_gumbel_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

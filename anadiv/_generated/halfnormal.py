@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_gamma``: ``anadiv.symbolic.derive_kl(HalfNormal, Gamma)``
 - ``kl_halfnormal_gumbel``: ``anadiv.symbolic.derive_kl(HalfNormal, Gumbel)``
 - ``kl_halfnormal_halfnormal``: ``anadiv.symbolic.derive_kl(HalfNormal, HalfNormal)``
+- ``kl_halfnormal_inversegamma``: ``anadiv.symbolic.derive_kl(HalfNormal, InverseGamma)``
 - ``kl_halfnormal_laplace``: ``anadiv.symbolic.derive_kl(HalfNormal, Laplace)``
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_halfnormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gamma)``
 - ``cross_entropy_halfnormal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gumbel)``
 - ``cross_entropy_halfnormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, HalfNormal)``
+- ``cross_entropy_halfnormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, InverseGamma)``
 - ``cross_entropy_halfnormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Laplace)``
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_halfnormal_gamma",
     "kl_halfnormal_gumbel",
     "kl_halfnormal_halfnormal",
+    "kl_halfnormal_inversegamma",
     "kl_halfnormal_laplace",
     "kl_halfnormal_lognormal",
     "kl_halfnormal_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_halfnormal_gamma",
     "cross_entropy_halfnormal_gumbel",
     "cross_entropy_halfnormal_halfnormal",
+    "cross_entropy_halfnormal_inversegamma",
     "cross_entropy_halfnormal_laplace",
     "cross_entropy_halfnormal_lognormal",
     "cross_entropy_halfnormal_normal",
@@ -373,6 +377,46 @@ def kl_halfnormal_halfnormal(scale_1, scale_2):
 def _kl_halfnormal_halfnormal_exact(mpmath, scale_1, scale_2):
     """The derived expression of :func:`kl_halfnormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/scale_2**2 + mpmath.log(scale_2/scale_1) + mpmath.mpf(-1)/mpmath.mpf(2)
+
+
+@elementwise
+def kl_halfnormal_inversegamma(scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_inversegamma(1.6, 3.8, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, scale_1, concentration_2, rate_2)
+
+
+def _kl_halfnormal_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_halfnormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -992,6 +1036,46 @@ def cross_entropy_halfnormal_halfnormal(scale_1, scale_2):
 def _cross_entropy_halfnormal_halfnormal_exact(mpmath, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_halfnormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_halfnormal_inversegamma(scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_inversegamma(0.35, 0.65, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_halfnormal_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_gamma``: ``anadiv.symbolic.derive_kl(Laplace, Gamma)``
 - ``kl_laplace_gumbel``: ``anadiv.symbolic.derive_kl(Laplace, Gumbel)``
 - ``kl_laplace_halfnormal``: ``anadiv.symbolic.derive_kl(Laplace, HalfNormal)``
+- ``kl_laplace_inversegamma``: ``anadiv.symbolic.derive_kl(Laplace, InverseGamma)``
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_gamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gamma)``
 - ``cross_entropy_laplace_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gumbel)``
 - ``cross_entropy_laplace_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfNormal)``
+- ``cross_entropy_laplace_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, InverseGamma)``
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_laplace_gamma",
     "kl_laplace_gumbel",
     "kl_laplace_halfnormal",
+    "kl_laplace_inversegamma",
     "kl_laplace_laplace",
     "kl_laplace_lognormal",
     "kl_laplace_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_laplace_gamma",
     "cross_entropy_laplace_gumbel",
     "cross_entropy_laplace_halfnormal",
+    "cross_entropy_laplace_inversegamma",
     "cross_entropy_laplace_laplace",
     "cross_entropy_laplace_lognormal",
     "cross_entropy_laplace_normal",
@@ -353,6 +357,46 @@ def kl_laplace_halfnormal(loc_1, scale_1, scale_2):
 
 def _kl_laplace_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`kl_laplace_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_laplace_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_inversegamma(1.8, 1.1, 0.58, 0.72))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_laplace_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_laplace_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -894,6 +938,46 @@ def cross_entropy_laplace_halfnormal(loc_1, scale_1, scale_2):
 
 def _cross_entropy_laplace_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_laplace_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_laplace_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_inversegamma(-2.7, 1.1, 1.4, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_laplace_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_laplace_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
 - ``kl_lognormal_gamma``: ``anadiv.symbolic.derive_kl(LogNormal, Gamma)``
 - ``kl_lognormal_halfnormal``: ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``
+- ``kl_lognormal_inversegamma``: ``anadiv.symbolic.derive_kl(LogNormal, InverseGamma)``
 - ``kl_lognormal_laplace``: ``anadiv.symbolic.derive_kl(LogNormal, Laplace)``
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
@@ -22,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
 - ``cross_entropy_lognormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``
 - ``cross_entropy_lognormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``
+- ``cross_entropy_lognormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, InverseGamma)``
 - ``cross_entropy_lognormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
@@ -41,6 +43,7 @@ __all__ = [
     "kl_lognormal_exponential",
     "kl_lognormal_gamma",
     "kl_lognormal_halfnormal",
+    "kl_lognormal_inversegamma",
     "kl_lognormal_laplace",
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
@@ -53,6 +56,7 @@ __all__ = [
     "cross_entropy_lognormal_exponential",
     "cross_entropy_lognormal_gamma",
     "cross_entropy_lognormal_halfnormal",
+    "cross_entropy_lognormal_inversegamma",
     "cross_entropy_lognormal_laplace",
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
@@ -331,6 +335,55 @@ def kl_lognormal_halfnormal(mu_1, sigma_1, scale_2):
 def _kl_lognormal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`kl_lognormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
+
+
+@elementwise
+def kl_lognormal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        concentration_{2} \mu_{1} - concentration_{2} \log{\left(rate_{2} \right)} + rate_{2} e^{- \mu_{1} + \frac{\sigma_{1}^{2}}{2}} - \log{\left(\sigma_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\log{\left(2 \right)}}{2}
+
+    As text::
+
+        concentration_2*mu_1 - concentration_2*log(rate_2) + rate_2*exp(-mu_1 +
+        sigma_1**2/2) - log(sigma_1) + loggamma(concentration_2) - log(pi)/2 - 1/2 -
+        log(2)/2
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_inversegamma(-0.97, 1.2, 0.69, 0.36))  # doctest: +ELLIPSIS
+    0.6586025925...
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = concentration_2*mu_1
+        t2 = -xp.log(sigma_1)
+        t3 = -concentration_2*xp.log(rate_2)
+        t4 = sigma_1**2
+        t5 = rate_2*xp.exp(-mu_1 + (1/2)*t4)
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 - 1.4189385332046727, t5*((1/2)*t4 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.4189385332046727, _kl_lognormal_inversegamma_exact, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _kl_lognormal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_lognormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return concentration_2*mu_1 - concentration_2*mpmath.log(rate_2) + rate_2*mpmath.exp(-mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(sigma_1) + mpmath.loggamma(concentration_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
 
 
 @elementwise
@@ -891,6 +944,53 @@ def cross_entropy_lognormal_halfnormal(mu_1, sigma_1, scale_2):
 def _cross_entropy_lognormal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`cross_entropy_lognormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
+
+
+@elementwise
+def cross_entropy_lognormal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        concentration_{2} \mu_{1} - concentration_{2} \log{\left(rate_{2} \right)} + \mu_{1} + rate_{2} e^{- \mu_{1} + \frac{\sigma_{1}^{2}}{2}} + \operatorname{loggamma}{\left(concentration_{2} \right)}
+
+    As text::
+
+        concentration_2*mu_1 - concentration_2*log(rate_2) + mu_1 + rate_2*exp(-mu_1 +
+        sigma_1**2/2) + loggamma(concentration_2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_inversegamma(0.31, 1.4, 2.7, 0.35))  # doctest: +ELLIPSIS
+    5.100323352...
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = mu_1*(concentration_2 + 1)
+        t3 = sigma_1**2
+        t4 = rate_2*xp.exp(-mu_1 + (1/2)*t3)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4, t4*((1/2)*t3 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_inversegamma_exact, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _cross_entropy_lognormal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_lognormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return concentration_2*mu_1 - concentration_2*mpmath.log(rate_2) + mu_1 + rate_2*mpmath.exp(-mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) + mpmath.loggamma(concentration_2)
 
 
 @elementwise

@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_gamma``: ``anadiv.symbolic.derive_kl(Normal, Gamma)``
 - ``kl_normal_gumbel``: ``anadiv.symbolic.derive_kl(Normal, Gumbel)``
 - ``kl_normal_halfnormal``: ``anadiv.symbolic.derive_kl(Normal, HalfNormal)``
+- ``kl_normal_inversegamma``: ``anadiv.symbolic.derive_kl(Normal, InverseGamma)``
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_gamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gamma)``
 - ``cross_entropy_normal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gumbel)``
 - ``cross_entropy_normal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfNormal)``
+- ``cross_entropy_normal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, InverseGamma)``
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_normal_gamma",
     "kl_normal_gumbel",
     "kl_normal_halfnormal",
+    "kl_normal_inversegamma",
     "kl_normal_laplace",
     "kl_normal_lognormal",
     "kl_normal_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_normal_gamma",
     "cross_entropy_normal_gumbel",
     "cross_entropy_normal_halfnormal",
+    "cross_entropy_normal_inversegamma",
     "cross_entropy_normal_laplace",
     "cross_entropy_normal_lognormal",
     "cross_entropy_normal_normal",
@@ -356,6 +360,46 @@ def kl_normal_halfnormal(mu_1, sigma_1, scale_2):
 
 def _kl_normal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`kl_normal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_inversegamma(2.5, 3.0, 0.57, 2.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _kl_normal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_normal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -893,6 +937,46 @@ def cross_entropy_normal_halfnormal(mu_1, sigma_1, scale_2):
 
 def _cross_entropy_normal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`cross_entropy_normal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_inversegamma(-2.7, 0.4, 2.3, 0.33))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _cross_entropy_normal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_normal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_pareto_gamma``: ``anadiv.symbolic.derive_kl(Pareto, Gamma)``
 - ``kl_pareto_gumbel``: ``anadiv.symbolic.derive_kl(Pareto, Gumbel)``
 - ``kl_pareto_halfnormal``: ``anadiv.symbolic.derive_kl(Pareto, HalfNormal)``
+- ``kl_pareto_inversegamma``: ``anadiv.symbolic.derive_kl(Pareto, InverseGamma)``
 - ``kl_pareto_laplace``: ``anadiv.symbolic.derive_kl(Pareto, Laplace)``
 - ``kl_pareto_lognormal``: ``anadiv.symbolic.derive_kl(Pareto, LogNormal)``
 - ``kl_pareto_normal``: ``anadiv.symbolic.derive_kl(Pareto, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_pareto_gamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Gamma)``
 - ``cross_entropy_pareto_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Gumbel)``
 - ``cross_entropy_pareto_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, HalfNormal)``
+- ``cross_entropy_pareto_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, InverseGamma)``
 - ``cross_entropy_pareto_laplace``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Laplace)``
 - ``cross_entropy_pareto_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, LogNormal)``
 - ``cross_entropy_pareto_normal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_pareto_gamma",
     "kl_pareto_gumbel",
     "kl_pareto_halfnormal",
+    "kl_pareto_inversegamma",
     "kl_pareto_laplace",
     "kl_pareto_lognormal",
     "kl_pareto_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_pareto_gamma",
     "cross_entropy_pareto_gumbel",
     "cross_entropy_pareto_halfnormal",
+    "cross_entropy_pareto_inversegamma",
     "cross_entropy_pareto_laplace",
     "cross_entropy_pareto_lognormal",
     "cross_entropy_pareto_normal",
@@ -424,6 +428,61 @@ def kl_pareto_halfnormal(scale_1, alpha_1, scale_2):
 def _kl_pareto_halfnormal_exact(mpmath, scale_1, alpha_1, scale_2):
     """The derived expression of :func:`kl_pareto_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*scale_1**2/(2*alpha_1*scale_2**2 - 4*scale_2**2) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*alpha_1*scale_2/scale_1) - 1 - 1/alpha_1) if (alpha_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def kl_pareto_inversegamma(scale_1, alpha_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \frac{\alpha_{1} rate_{2}}{\alpha_{1} scale_{1} + scale_{1}} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} + \log{\left(\alpha_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 + \frac{concentration_{2}}{\alpha_{1}}
+
+    As text::
+
+        alpha_1*rate_2/(alpha_1*scale_1 + scale_1) - concentration_2*log(rate_2) +
+        concentration_2*log(scale_1) + log(alpha_1) + loggamma(concentration_2) - 1 +
+        concentration_2/alpha_1
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_pareto_inversegamma(1.0, 1.3, 2.8, 1.3))  # doctest: +ELLIPSIS
+    1.933075878...
+    """
+    xp = namespace(scale_1, alpha_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(alpha_1)
+        t1 = xp.gammaln(concentration_2)
+        t2 = concentration_2*xp.log(scale_1)
+        t3 = -concentration_2*xp.log(rate_2)
+        t4 = (1/alpha_1)
+        t5 = (1/scale_1)
+        t6 = (1/(alpha_1 + 1))
+        t7 = -alpha_1*scale_1
+        t8 = alpha_1**2
+        t9 = -scale_1*t8
+        t10 = concentration_2*scale_1
+        t11 = alpha_1*t10 + rate_2*t8 + t10
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t4*t5*t6*(t11 + t7 + t9), (t11 + xp.abs(t7) + xp.abs(t9))*xp.abs(t4)*xp.abs(t5)*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_pareto_inversegamma_exact, scale_1, alpha_1, concentration_2, rate_2)
+
+
+def _kl_pareto_inversegamma_exact(mpmath, scale_1, alpha_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_pareto_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return alpha_1*rate_2/(alpha_1*scale_1 + scale_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) + mpmath.log(alpha_1) + mpmath.loggamma(concentration_2) - 1 + concentration_2/alpha_1
 
 
 @elementwise
@@ -1105,6 +1164,54 @@ def cross_entropy_pareto_halfnormal(scale_1, alpha_1, scale_2):
 def _cross_entropy_pareto_halfnormal_exact(mpmath, scale_1, alpha_1, scale_2):
     """The derived expression of :func:`cross_entropy_pareto_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*scale_1**2/(2*alpha_1*scale_2**2 - 4*scale_2**2) + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)) if (alpha_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_pareto_inversegamma(scale_1, alpha_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \frac{\alpha_{1} rate_{2}}{\alpha_{1} scale_{1} + scale_{1}} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \frac{concentration_{2}}{\alpha_{1}} + \frac{1}{\alpha_{1}}
+
+    As text::
+
+        alpha_1*rate_2/(alpha_1*scale_1 + scale_1) - concentration_2*log(rate_2) +
+        concentration_2*log(scale_1) + log(scale_1) + loggamma(concentration_2) +
+        concentration_2/alpha_1 + 1/alpha_1
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_inversegamma(0.78, 1.8, 0.58, 0.61))  # doctest: +ELLIPSIS
+    1.704435042...
+    """
+    xp = namespace(scale_1, alpha_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = (concentration_2 + 1)*xp.log(scale_1)
+        t3 = alpha_1*scale_1
+        t4 = (alpha_1**2*rate_2 + concentration_2*scale_1 + concentration_2*t3 + scale_1 + t3)/(alpha_1*scale_1*(alpha_1 + 1))
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_pareto_inversegamma_exact, scale_1, alpha_1, concentration_2, rate_2)
+
+
+def _cross_entropy_pareto_inversegamma_exact(mpmath, scale_1, alpha_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_pareto_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return alpha_1*rate_2/(alpha_1*scale_1 + scale_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) + mpmath.log(scale_1) + mpmath.loggamma(concentration_2) + concentration_2/alpha_1 + 1/alpha_1
 
 
 @elementwise

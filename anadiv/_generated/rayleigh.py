@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_rayleigh_gamma``: ``anadiv.symbolic.derive_kl(Rayleigh, Gamma)``
 - ``kl_rayleigh_gumbel``: ``anadiv.symbolic.derive_kl(Rayleigh, Gumbel)``
 - ``kl_rayleigh_halfnormal``: ``anadiv.symbolic.derive_kl(Rayleigh, HalfNormal)``
+- ``kl_rayleigh_inversegamma``: ``anadiv.symbolic.derive_kl(Rayleigh, InverseGamma)``
 - ``kl_rayleigh_laplace``: ``anadiv.symbolic.derive_kl(Rayleigh, Laplace)``
 - ``kl_rayleigh_lognormal``: ``anadiv.symbolic.derive_kl(Rayleigh, LogNormal)``
 - ``kl_rayleigh_normal``: ``anadiv.symbolic.derive_kl(Rayleigh, Normal)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_rayleigh_gamma``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Gamma)``
 - ``cross_entropy_rayleigh_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Gumbel)``
 - ``cross_entropy_rayleigh_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, HalfNormal)``
+- ``cross_entropy_rayleigh_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, InverseGamma)``
 - ``cross_entropy_rayleigh_laplace``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Laplace)``
 - ``cross_entropy_rayleigh_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, LogNormal)``
 - ``cross_entropy_rayleigh_normal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Normal)``
@@ -44,6 +46,7 @@ __all__ = [
     "kl_rayleigh_gamma",
     "kl_rayleigh_gumbel",
     "kl_rayleigh_halfnormal",
+    "kl_rayleigh_inversegamma",
     "kl_rayleigh_laplace",
     "kl_rayleigh_lognormal",
     "kl_rayleigh_normal",
@@ -57,6 +60,7 @@ __all__ = [
     "cross_entropy_rayleigh_gamma",
     "cross_entropy_rayleigh_gumbel",
     "cross_entropy_rayleigh_halfnormal",
+    "cross_entropy_rayleigh_inversegamma",
     "cross_entropy_rayleigh_laplace",
     "cross_entropy_rayleigh_lognormal",
     "cross_entropy_rayleigh_normal",
@@ -381,6 +385,57 @@ def kl_rayleigh_halfnormal(scale_1, scale_2):
 def _kl_rayleigh_halfnormal_exact(mpmath, scale_1, scale_2):
     """The derived expression of :func:`kl_rayleigh_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return scale_1**2/scale_2**2 + mpmath.log(mpmath.sqrt(mpmath.pi)*scale_2/scale_1) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
+
+
+@elementwise
+def kl_rayleigh_inversegamma(scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, InverseGamma)``; do not edit.
+
+    .. math::
+
+        - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} - \frac{\gamma concentration_{2}}{2} + \frac{concentration_{2} \log{\left(2 \right)}}{2} + \frac{\sqrt{2} \sqrt{\pi} rate_{2}}{2 scale_{1}} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 - \gamma + \log{\left(2 \right)}
+
+    As text::
+
+        -concentration_2*log(rate_2) + concentration_2*log(scale_1) -
+        EulerGamma*concentration_2/2 + concentration_2*log(2)/2 +
+        sqrt(2)*sqrt(pi)*rate_2/(2*scale_1) + loggamma(concentration_2) - 1 - EulerGamma
+        + log(2)
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_inversegamma(2.4, 0.98, 1.4))  # doctest: +ELLIPSIS
+    0.4439309920...
+    """
+    xp = namespace(scale_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = concentration_2*xp.log(scale_1)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = (1/scale_1)
+        t3 = -2.5066282746310007*rate_2
+        t4 = 0.5772156649015329*concentration_2*scale_1 + 3.1544313298030655*scale_1
+        t5 = xp.gammaln(concentration_2)
+        t6 = 0.34657359027997264*concentration_2 + 0.6931471805599453
+        return xp._refine.checked('kl', t0 + t1 - 1/2*t2*(t3 + t4) + t5 + t6, t6 + (1/2)*(t4 + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), _kl_rayleigh_inversegamma_exact, scale_1, concentration_2, rate_2)
+
+
+def _kl_rayleigh_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_rayleigh_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return -concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler*concentration_2 + (mpmath.mpf(1)/mpmath.mpf(2))*concentration_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_2/scale_1 + mpmath.loggamma(concentration_2) - 1 - mpmath.euler + mpmath.log(2)
 
 
 @elementwise
@@ -994,6 +1049,58 @@ def cross_entropy_rayleigh_halfnormal(scale_1, scale_2):
 def _cross_entropy_rayleigh_halfnormal_exact(mpmath, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_rayleigh_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return scale_1**2/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_rayleigh_inversegamma(scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, InverseGamma)``; do not edit.
+
+    .. math::
+
+        - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} - \frac{\gamma concentration_{2}}{2} + \frac{concentration_{2} \log{\left(2 \right)}}{2} + \frac{\sqrt{2} \sqrt{\pi} rate_{2}}{2 scale_{1}} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \frac{\gamma}{2} + \frac{\log{\left(2 \right)}}{2}
+
+    As text::
+
+        -concentration_2*log(rate_2) + concentration_2*log(scale_1) -
+        EulerGamma*concentration_2/2 + concentration_2*log(2)/2 +
+        sqrt(2)*sqrt(pi)*rate_2/(2*scale_1) + log(scale_1) + loggamma(concentration_2) -
+        EulerGamma/2 + log(2)/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_inversegamma(0.75, 0.8, 0.95))  # doctest: +ELLIPSIS
+    1.367136188...
+    """
+    xp = namespace(scale_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (concentration_2 + 1)*xp.log(scale_1)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = (1/scale_1)
+        t3 = -2.5066282746310007*rate_2
+        t4 = 0.5772156649015329*scale_1
+        t5 = concentration_2*t4 + t4
+        t6 = xp.gammaln(concentration_2)
+        t7 = 0.34657359027997264*concentration_2 + 0.34657359027997264
+        return xp._refine.checked('cross_entropy', t0 + t1 - 1/2*t2*(t3 + t5) + t6 + t7, t7 + (1/2)*(t5 + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6), _cross_entropy_rayleigh_inversegamma_exact, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_rayleigh_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return -concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler*concentration_2 + (mpmath.mpf(1)/mpmath.mpf(2))*concentration_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_2/scale_1 + mpmath.log(scale_1) + mpmath.loggamma(concentration_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2)
 
 
 @elementwise

@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_gamma``: ``anadiv.symbolic.derive_kl(StudentT, Gamma)``
 - ``kl_studentt_gumbel``: ``anadiv.symbolic.derive_kl(StudentT, Gumbel)``
 - ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
+- ``kl_studentt_inversegamma``: ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
 - ``kl_studentt_pareto``: ``anadiv.symbolic.derive_kl(StudentT, Pareto)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_gamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``
 - ``cross_entropy_studentt_gumbel``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``
 - ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
+- ``cross_entropy_studentt_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
 - ``cross_entropy_studentt_pareto``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``
@@ -42,6 +44,7 @@ __all__ = [
     "kl_studentt_gamma",
     "kl_studentt_gumbel",
     "kl_studentt_halfnormal",
+    "kl_studentt_inversegamma",
     "kl_studentt_lognormal",
     "kl_studentt_normal",
     "kl_studentt_pareto",
@@ -54,6 +57,7 @@ __all__ = [
     "cross_entropy_studentt_gamma",
     "cross_entropy_studentt_gumbel",
     "cross_entropy_studentt_halfnormal",
+    "cross_entropy_studentt_inversegamma",
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_normal",
     "cross_entropy_studentt_pareto",
@@ -346,6 +350,46 @@ def kl_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
 
 def _kl_studentt_halfnormal_exact(mpmath, df_1, loc_1, scale_1, scale_2):
     """The derived expression of :func:`kl_studentt_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_inversegamma(df_1, loc_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_inversegamma(4.4, -0.4, 0.79, 4.7, 0.61))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_studentt_inversegamma_exact(mpmath, df_1, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_studentt_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -846,6 +890,46 @@ def cross_entropy_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
 
 def _cross_entropy_studentt_halfnormal_exact(mpmath, df_1, loc_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_studentt_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_inversegamma(df_1, loc_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_inversegamma(10.0, 0.42, 0.54, 5.1, 2.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_studentt_inversegamma_exact(mpmath, df_1, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_studentt_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

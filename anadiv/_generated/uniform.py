@@ -12,6 +12,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_gamma``: ``anadiv.symbolic.derive_kl(Uniform, Gamma)``
 - ``kl_uniform_gumbel``: ``anadiv.symbolic.derive_kl(Uniform, Gumbel)``
 - ``kl_uniform_halfnormal``: ``anadiv.symbolic.derive_kl(Uniform, HalfNormal)``
+- ``kl_uniform_inversegamma``: ``anadiv.symbolic.derive_kl(Uniform, InverseGamma)``
 - ``kl_uniform_laplace``: ``anadiv.symbolic.derive_kl(Uniform, Laplace)``
 - ``kl_uniform_lognormal``: ``anadiv.symbolic.derive_kl(Uniform, LogNormal)``
 - ``kl_uniform_normal``: ``anadiv.symbolic.derive_kl(Uniform, Normal)``
@@ -27,6 +28,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_gamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``
 - ``cross_entropy_uniform_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``
 - ``cross_entropy_uniform_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfNormal)``
+- ``cross_entropy_uniform_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, InverseGamma)``
 - ``cross_entropy_uniform_laplace``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``
 - ``cross_entropy_uniform_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``
 - ``cross_entropy_uniform_normal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``
@@ -49,6 +51,7 @@ __all__ = [
     "kl_uniform_gamma",
     "kl_uniform_gumbel",
     "kl_uniform_halfnormal",
+    "kl_uniform_inversegamma",
     "kl_uniform_laplace",
     "kl_uniform_lognormal",
     "kl_uniform_normal",
@@ -64,6 +67,7 @@ __all__ = [
     "cross_entropy_uniform_gamma",
     "cross_entropy_uniform_gumbel",
     "cross_entropy_uniform_halfnormal",
+    "cross_entropy_uniform_inversegamma",
     "cross_entropy_uniform_laplace",
     "cross_entropy_uniform_lognormal",
     "cross_entropy_uniform_normal",
@@ -560,6 +564,79 @@ def kl_uniform_halfnormal(low_1, high_1, scale_2):
 def _kl_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
     """The derived expression of :func:`kl_uniform_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2) - mpmath.log(high_1 - low_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
+def kl_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{concentration_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{concentration_{2} high_{1}}{high_{1} - low_{1}} - \frac{concentration_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{concentration_{2} low_{1}}{high_{1} - low_{1}} - concentration_{2} \log{\left(rate_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{rate_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{rate_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\concentration_{2} \log{\left(high_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} - concentration_{2} + \log{\left(\frac{high_{1}}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 + \frac{\infty \left|{high_{1}}\right|}{high_{1}} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((concentration_2*high_1*log(high_1)/(high_1 - low_1) -
+        concentration_2*high_1/(high_1 - low_1) -
+        concentration_2*low_1*log(low_1)/(high_1 - low_1) +
+        concentration_2*low_1/(high_1 - low_1) - concentration_2*log(rate_2) +
+        high_1*log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) -
+        low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) +
+        rate_2*log(high_1)/(high_1 - low_1) - rate_2*log(low_1)/(high_1 - low_1) -
+        log(high_1 - low_1) + loggamma(concentration_2), (low_1 >= 0) & Ne(low_1, 0)),
+        (concentration_2*log(high_1) - concentration_2*log(rate_2) - concentration_2 +
+        log(high_1/(high_1 - low_1)) + loggamma(concentration_2) - 1 +
+        oo*Abs(high_1)/high_1, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_inversegamma(-2.8, 1.2, 5.8, 1.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = concentration_2*xp.log(rate_2)
+        t2 = (low_1 >= 0)
+        t3 = xp.where(t2, low_1, 1)
+        t4 = high_1 - t3
+        t5 = (1/t4)
+        t6 = concentration_2*t3
+        t7 = xp.log(t3)
+        t8 = xp.log(high_1)
+        t9 = concentration_2*high_1
+        t10 = high_1 + t9
+        t11 = xp.log(t4)
+        t12 = concentration_2 + 1
+        t13 = xp.logical_and(t2, (low_1 != 0))
+        t14 = -t1
+        t15 = t12*t8
+        t16 = -t11
+        t17 = (1/high_1)
+        t18 = xp.abs(high_1)
+        t19 = 1
+        t20 = xp.abs(t5)
+        t21 = xp.abs(t0) + xp.abs(t14) + xp.abs(t16)
+        return xp._refine.checked('kl', xp.where(t13, t0 - t1 - t11 - t12 - t5*t7*(rate_2 + t3 + t6) + t5*t8*(rate_2 + t10), xp.where(t2, t0 + t14 + t15 + t16 + t17*(-t10 + xp.inf*t18), xp.inf)), xp.where(t13, concentration_2 + t19*t20*(rate_2 + xp.abs(t3) + xp.abs(t6))*xp.abs(t7) + t19 + t20*(rate_2 + t18 + xp.abs(t9))*xp.abs(t8) + t21, xp.where(t2, t21 + (xp.abs(high_1) + xp.inf*xp.abs(t18) + xp.abs(t9))*xp.abs(t17) + xp.abs(t15), 0)), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+
+
+def _kl_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_uniform_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((concentration_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - concentration_2*high_1/(high_1 - low_1) - concentration_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + concentration_2*low_1/(high_1 - low_1) - concentration_2*mpmath.log(rate_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + rate_2*mpmath.log(high_1)/(high_1 - low_1) - rate_2*mpmath.log(low_1)/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma(concentration_2)) if (low_1 >= 0) and (low_1 != 0) else (concentration_2*mpmath.log(high_1) - concentration_2*mpmath.log(rate_2) - concentration_2 + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma(concentration_2) - 1 + mpmath.inf*abs(high_1)/high_1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1533,6 +1610,76 @@ def cross_entropy_uniform_halfnormal(low_1, high_1, scale_2):
 def _cross_entropy_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
     """The derived expression of :func:`cross_entropy_uniform_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{concentration_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{concentration_{2} high_{1}}{high_{1} - low_{1}} - \frac{concentration_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{concentration_{2} low_{1}}{high_{1} - low_{1}} - concentration_{2} \log{\left(rate_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{rate_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{rate_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(concentration_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\concentration_{2} \log{\left(high_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} - concentration_{2} + \log{\left(high_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 + \frac{\infty \left|{high_{1}}\right|}{high_{1}} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((concentration_2*high_1*log(high_1)/(high_1 - low_1) -
+        concentration_2*high_1/(high_1 - low_1) -
+        concentration_2*low_1*log(low_1)/(high_1 - low_1) +
+        concentration_2*low_1/(high_1 - low_1) - concentration_2*log(rate_2) +
+        high_1*log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) -
+        low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) +
+        rate_2*log(high_1)/(high_1 - low_1) - rate_2*log(low_1)/(high_1 - low_1) +
+        loggamma(concentration_2), (low_1 >= 0) & Ne(low_1, 0)),
+        (concentration_2*log(high_1) - concentration_2*log(rate_2) - concentration_2 +
+        log(high_1) + loggamma(concentration_2) - 1 + oo*Abs(high_1)/high_1, low_1 >=
+        0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_inversegamma(-0.16, 2.9, 0.97, 0.71))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = concentration_2*xp.log(rate_2)
+        t2 = (low_1 >= 0)
+        t3 = xp.where(t2, low_1, 1)
+        t4 = (1/(high_1 - t3))
+        t5 = concentration_2*t3
+        t6 = xp.log(t3)
+        t7 = xp.log(high_1)
+        t8 = concentration_2*high_1
+        t9 = high_1 + t8
+        t10 = concentration_2 + 1
+        t11 = xp.logical_and(t2, (low_1 != 0))
+        t12 = -t1
+        t13 = t10*t7
+        t14 = (1/high_1)
+        t15 = xp.abs(high_1)
+        t16 = 1
+        t17 = xp.abs(t4)
+        t18 = xp.abs(t0) + xp.abs(t12)
+        return xp._refine.checked('cross_entropy', xp.where(t11, t0 - t1 - t10 - t4*t6*(rate_2 + t3 + t5) + t4*t7*(rate_2 + t9), xp.where(t2, t0 + t12 + t13 + t14*(xp.inf*t15 - t9), xp.inf)), xp.where(t11, concentration_2 + t16*t17*(rate_2 + xp.abs(t3) + xp.abs(t5))*xp.abs(t6) + t16 + t17*(rate_2 + t15 + xp.abs(t8))*xp.abs(t7) + t18, xp.where(t2, t18 + (xp.abs(high_1) + xp.inf*xp.abs(t15) + xp.abs(t8))*xp.abs(t14) + xp.abs(t13), 0)), _cross_entropy_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+
+
+def _cross_entropy_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_uniform_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((concentration_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - concentration_2*high_1/(high_1 - low_1) - concentration_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + concentration_2*low_1/(high_1 - low_1) - concentration_2*mpmath.log(rate_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + rate_2*mpmath.log(high_1)/(high_1 - low_1) - rate_2*mpmath.log(low_1)/(high_1 - low_1) + mpmath.loggamma(concentration_2)) if (low_1 >= 0) and (low_1 != 0) else (concentration_2*mpmath.log(high_1) - concentration_2*mpmath.log(rate_2) - concentration_2 + mpmath.log(high_1) + mpmath.loggamma(concentration_2) - 1 + mpmath.inf*abs(high_1)/high_1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise

@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
 - ``kl_weibull_gamma``: ``anadiv.symbolic.derive_kl(Weibull, Gamma)``
 - ``kl_weibull_halfnormal``: ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``
+- ``kl_weibull_inversegamma``: ``anadiv.symbolic.derive_kl(Weibull, InverseGamma)``
 - ``kl_weibull_laplace``: ``anadiv.symbolic.derive_kl(Weibull, Laplace)``
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
@@ -22,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
 - ``cross_entropy_weibull_gamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``
 - ``cross_entropy_weibull_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``
+- ``cross_entropy_weibull_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, InverseGamma)``
 - ``cross_entropy_weibull_laplace``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
@@ -41,6 +43,7 @@ __all__ = [
     "kl_weibull_exponential",
     "kl_weibull_gamma",
     "kl_weibull_halfnormal",
+    "kl_weibull_inversegamma",
     "kl_weibull_laplace",
     "kl_weibull_lognormal",
     "kl_weibull_normal",
@@ -53,6 +56,7 @@ __all__ = [
     "cross_entropy_weibull_exponential",
     "cross_entropy_weibull_gamma",
     "cross_entropy_weibull_halfnormal",
+    "cross_entropy_weibull_inversegamma",
     "cross_entropy_weibull_laplace",
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
@@ -342,6 +346,58 @@ def kl_weibull_halfnormal(shape_1, scale_1, scale_2):
 def _kl_weibull_halfnormal_exact(mpmath, shape_1, scale_1, scale_2):
     """The derived expression of :func:`kl_weibull_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1
+
+
+@elementwise
+def kl_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} - \frac{\gamma concentration_{2}}{shape_{1}} + \frac{rate_{2} \Gamma\left(1 - \frac{1}{shape_{1}}\right)}{scale_{1}} + \log{\left(shape_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 - \gamma & \text{for}\: \frac{shape_{1} - 1}{shape_{1}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + concentration_2*log(scale_1) -
+        EulerGamma*concentration_2/shape_1 + rate_2*gamma(1 - 1/shape_1)/scale_1 +
+        log(shape_1) + loggamma(concentration_2) - 1 - EulerGamma, (shape_1 - 1)/shape_1
+        > 0), (oo, True))
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_weibull_inversegamma(1.4, 0.83, 3.8, 2.8))  # doctest: +ELLIPSIS
+    4.741765244...
+    """
+    xp = namespace(shape_1, scale_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(shape_1)
+        t1 = xp.gammaln(concentration_2)
+        t2 = concentration_2*xp.log(scale_1)
+        t3 = -concentration_2*xp.log(rate_2)
+        t4 = (1/shape_1)
+        t5 = -t4*(0.5772156649015329*concentration_2 + 1.5772156649015328*shape_1)
+        t6 = rate_2*xp.gamma(1 - t4)/scale_1
+        t7 = (t4*(shape_1 - 1) > 0)
+        return xp._refine.checked('kl', xp.where(t7, t0 + t1 + t2 + t3 + t5 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), 0), _kl_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_weibull_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.euler*concentration_2/shape_1 + rate_2*mpmath.gamma(1 - 1/shape_1)/scale_1 + mpmath.log(shape_1) + mpmath.loggamma(concentration_2) - 1 - mpmath.euler) if ((shape_1 - 1)/shape_1 > 0) else (mpmath.inf))
 
 
 @elementwise
@@ -926,6 +982,58 @@ def cross_entropy_weibull_halfnormal(shape_1, scale_1, scale_2):
 def _cross_entropy_weibull_halfnormal_exact(mpmath, shape_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_weibull_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} - \frac{\gamma concentration_{2}}{shape_{1}} + \frac{rate_{2} \Gamma\left(1 - \frac{1}{shape_{1}}\right)}{scale_{1}} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \frac{\gamma}{shape_{1}} & \text{for}\: \frac{shape_{1} - 1}{shape_{1}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + concentration_2*log(scale_1) -
+        EulerGamma*concentration_2/shape_1 + rate_2*gamma(1 - 1/shape_1)/scale_1 +
+        log(scale_1) + loggamma(concentration_2) - EulerGamma/shape_1, (shape_1 -
+        1)/shape_1 > 0), (oo, True))
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_inversegamma(2.7, 0.88, 1.1, 0.35))  # doctest: +ELLIPSIS
+    0.9542797990...
+    """
+    xp = namespace(shape_1, scale_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = concentration_2 + 1
+        t3 = t2*xp.log(scale_1)
+        t4 = (1/shape_1)
+        t5 = -0.5772156649015329*t2*t4
+        t6 = rate_2*xp.gamma(1 - t4)/scale_1
+        t7 = (t4*(shape_1 - 1) > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t7, t0 + t1 + t3 + t5 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), 0), _cross_entropy_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_weibull_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.euler*concentration_2/shape_1 + rate_2*mpmath.gamma(1 - 1/shape_1)/scale_1 + mpmath.log(scale_1) + mpmath.loggamma(concentration_2) - mpmath.euler/shape_1) if ((shape_1 - 1)/shape_1 > 0) else (mpmath.inf))
 
 
 @elementwise

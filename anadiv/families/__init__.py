@@ -18,6 +18,7 @@ from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
 from .halfnormal import HalfNormal
+from .inversegamma import InverseGamma
 from .laplace import Laplace
 from .lognormal import LogNormal
 from .multivariate_normal import MultivariateNormal
@@ -47,6 +48,7 @@ __all__ = [
     "Pareto",
     "Rayleigh",
     "Chi2",
+    "InverseGamma",
     "MultivariateNormal",
     "DiagonalNormal",
 ]
