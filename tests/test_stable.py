@@ -212,6 +212,8 @@ def test_helpers_elementary_form_and_mpmath_evaluation_agree():
                 args[2] = args[0] - args[1]
             if name == "betainc_reg":
                 args[2] = args[2] / (args[2] + 1)
+            if name == "cos_half_pi":  # dyadic points of (0, 2), exact in float64, around the zero at 1
+                args = [sympy.Rational(int(rng.integers(1, 2**21)), 2**20)]
             expr = cls(*args)
             if name == "betainc_reg":  # sympy cannot evalf betainc_regularized; mpmath can
                 with mpmath.workdps(40):
@@ -331,3 +333,12 @@ def test_beta_bregman_hands_heavy_cancellation_to_the_fallback():
     from anadiv._generated.beta import kl_beta_beta
 
     assert _rel(float(kl_beta_beta(a1, b1, a2, b2)), exact) < 4 * ULP
+
+
+def test_cos_half_pi_keeps_its_digits_next_to_its_zeros():
+    # the documented range |x| <= 2 (the Mellin transform of a half-Cauchy needs |x| < 1)
+    x = np.array([1.0 - 2.0**-50, 1.0 - 1e-9, 1.0 + 1e-12, -1.0 + 1e-7, 0.5, 0.3, 1.7, 2.0, -1.5])
+    got = _stable.cos_half_pi(x)
+    for xi, gi in zip(x, got):
+        with mpmath.workdps(40):
+            assert _rel(gi, mpmath.cospi(mpmath.mpf(float(xi)) / 2)) < 8 * ULP, xi

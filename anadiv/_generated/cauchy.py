@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_exponential``: ``anadiv.symbolic.derive_kl(Cauchy, Exponential)``
 - ``kl_cauchy_gamma``: ``anadiv.symbolic.derive_kl(Cauchy, Gamma)``
 - ``kl_cauchy_gumbel``: ``anadiv.symbolic.derive_kl(Cauchy, Gumbel)``
+- ``kl_cauchy_halfcauchy``: ``anadiv.symbolic.derive_kl(Cauchy, HalfCauchy)``
 - ``kl_cauchy_halfnormal``: ``anadiv.symbolic.derive_kl(Cauchy, HalfNormal)``
 - ``kl_cauchy_inversegamma``: ``anadiv.symbolic.derive_kl(Cauchy, InverseGamma)``
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
@@ -27,6 +28,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Exponential)``
 - ``cross_entropy_cauchy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gamma)``
 - ``cross_entropy_cauchy_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gumbel)``
+- ``cross_entropy_cauchy_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfCauchy)``
 - ``cross_entropy_cauchy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfNormal)``
 - ``cross_entropy_cauchy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, InverseGamma)``
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
@@ -50,6 +52,7 @@ __all__ = [
     "kl_cauchy_exponential",
     "kl_cauchy_gamma",
     "kl_cauchy_gumbel",
+    "kl_cauchy_halfcauchy",
     "kl_cauchy_halfnormal",
     "kl_cauchy_inversegamma",
     "kl_cauchy_laplace",
@@ -66,6 +69,7 @@ __all__ = [
     "cross_entropy_cauchy_exponential",
     "cross_entropy_cauchy_gamma",
     "cross_entropy_cauchy_gumbel",
+    "cross_entropy_cauchy_halfcauchy",
     "cross_entropy_cauchy_halfnormal",
     "cross_entropy_cauchy_inversegamma",
     "cross_entropy_cauchy_laplace",
@@ -357,6 +361,46 @@ def kl_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
 
 def _kl_cauchy_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_cauchy_gumbel` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_halfcauchy(-1.6, 1.8, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_cauchy_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_cauchy_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1012,6 +1056,46 @@ def cross_entropy_cauchy_gumbel(loc_1, scale_1, loc_2, scale_2):
 
 def _cross_entropy_cauchy_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_cauchy_gumbel` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_halfcauchy(2.7, 0.56, 0.97))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_cauchy_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

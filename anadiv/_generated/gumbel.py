@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_exponential``: ``anadiv.symbolic.derive_kl(Gumbel, Exponential)``
 - ``kl_gumbel_gamma``: ``anadiv.symbolic.derive_kl(Gumbel, Gamma)``
 - ``kl_gumbel_gumbel``: ``anadiv.symbolic.derive_kl(Gumbel, Gumbel)``
+- ``kl_gumbel_halfcauchy``: ``anadiv.symbolic.derive_kl(Gumbel, HalfCauchy)``
 - ``kl_gumbel_halfnormal``: ``anadiv.symbolic.derive_kl(Gumbel, HalfNormal)``
 - ``kl_gumbel_inversegamma``: ``anadiv.symbolic.derive_kl(Gumbel, InverseGamma)``
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Exponential)``
 - ``cross_entropy_gumbel_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gamma)``
 - ``cross_entropy_gumbel_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gumbel)``
+- ``cross_entropy_gumbel_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfCauchy)``
 - ``cross_entropy_gumbel_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfNormal)``
 - ``cross_entropy_gumbel_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, InverseGamma)``
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
@@ -45,6 +47,7 @@ __all__ = [
     "kl_gumbel_exponential",
     "kl_gumbel_gamma",
     "kl_gumbel_gumbel",
+    "kl_gumbel_halfcauchy",
     "kl_gumbel_halfnormal",
     "kl_gumbel_inversegamma",
     "kl_gumbel_laplace",
@@ -59,6 +62,7 @@ __all__ = [
     "cross_entropy_gumbel_exponential",
     "cross_entropy_gumbel_gamma",
     "cross_entropy_gumbel_gumbel",
+    "cross_entropy_gumbel_halfcauchy",
     "cross_entropy_gumbel_halfnormal",
     "cross_entropy_gumbel_inversegamma",
     "cross_entropy_gumbel_laplace",
@@ -315,6 +319,46 @@ def kl_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _kl_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_gumbel_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return loc_1/scale_2 - loc_2/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(scale_2/scale_1) - 1 - mpmath.euler + mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
+
+
+@elementwise
+def kl_gumbel_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_halfcauchy(0.93, 2.1, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_gumbel_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_gumbel_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -909,6 +953,46 @@ def cross_entropy_gumbel_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_gumbel_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_gumbel_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return loc_1/scale_2 - loc_2/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(scale_2) + mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
+
+
+@elementwise
+def cross_entropy_gumbel_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_halfcauchy(0.93, 1.8, 2.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_gumbel_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

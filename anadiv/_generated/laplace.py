@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_exponential``: ``anadiv.symbolic.derive_kl(Laplace, Exponential)``
 - ``kl_laplace_gamma``: ``anadiv.symbolic.derive_kl(Laplace, Gamma)``
 - ``kl_laplace_gumbel``: ``anadiv.symbolic.derive_kl(Laplace, Gumbel)``
+- ``kl_laplace_halfcauchy``: ``anadiv.symbolic.derive_kl(Laplace, HalfCauchy)``
 - ``kl_laplace_halfnormal``: ``anadiv.symbolic.derive_kl(Laplace, HalfNormal)``
 - ``kl_laplace_inversegamma``: ``anadiv.symbolic.derive_kl(Laplace, InverseGamma)``
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_exponential``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Exponential)``
 - ``cross_entropy_laplace_gamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gamma)``
 - ``cross_entropy_laplace_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gumbel)``
+- ``cross_entropy_laplace_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfCauchy)``
 - ``cross_entropy_laplace_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfNormal)``
 - ``cross_entropy_laplace_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, InverseGamma)``
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
@@ -45,6 +47,7 @@ __all__ = [
     "kl_laplace_exponential",
     "kl_laplace_gamma",
     "kl_laplace_gumbel",
+    "kl_laplace_halfcauchy",
     "kl_laplace_halfnormal",
     "kl_laplace_inversegamma",
     "kl_laplace_laplace",
@@ -59,6 +62,7 @@ __all__ = [
     "cross_entropy_laplace_exponential",
     "cross_entropy_laplace_gamma",
     "cross_entropy_laplace_gumbel",
+    "cross_entropy_laplace_halfcauchy",
     "cross_entropy_laplace_halfnormal",
     "cross_entropy_laplace_inversegamma",
     "cross_entropy_laplace_laplace",
@@ -318,6 +322,46 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _kl_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_laplace_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return ((loc_1/scale_2 - loc_2/scale_2 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_2/scale_1) - 1 - mpmath.exp(loc_2/scale_2)/(scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
+
+
+@elementwise
+def kl_laplace_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_halfcauchy(0.71, 0.37, 0.44))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_laplace_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_laplace_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -899,6 +943,46 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_laplace_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return ((loc_1/scale_2 - loc_2/scale_2 + mpmath.log(scale_2) - mpmath.exp(loc_2/scale_2)/(scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_laplace_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_halfcauchy(2.7, 0.73, 0.67))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_laplace_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_exponential``: ``anadiv.symbolic.derive_kl(Normal, Exponential)``
 - ``kl_normal_gamma``: ``anadiv.symbolic.derive_kl(Normal, Gamma)``
 - ``kl_normal_gumbel``: ``anadiv.symbolic.derive_kl(Normal, Gumbel)``
+- ``kl_normal_halfcauchy``: ``anadiv.symbolic.derive_kl(Normal, HalfCauchy)``
 - ``kl_normal_halfnormal``: ``anadiv.symbolic.derive_kl(Normal, HalfNormal)``
 - ``kl_normal_inversegamma``: ``anadiv.symbolic.derive_kl(Normal, InverseGamma)``
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
@@ -24,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_exponential``: ``anadiv.symbolic.derive_cross_entropy(Normal, Exponential)``
 - ``cross_entropy_normal_gamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gamma)``
 - ``cross_entropy_normal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gumbel)``
+- ``cross_entropy_normal_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfCauchy)``
 - ``cross_entropy_normal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfNormal)``
 - ``cross_entropy_normal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, InverseGamma)``
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
@@ -45,6 +47,7 @@ __all__ = [
     "kl_normal_exponential",
     "kl_normal_gamma",
     "kl_normal_gumbel",
+    "kl_normal_halfcauchy",
     "kl_normal_halfnormal",
     "kl_normal_inversegamma",
     "kl_normal_laplace",
@@ -59,6 +62,7 @@ __all__ = [
     "cross_entropy_normal_exponential",
     "cross_entropy_normal_gamma",
     "cross_entropy_normal_gumbel",
+    "cross_entropy_normal_halfcauchy",
     "cross_entropy_normal_halfnormal",
     "cross_entropy_normal_inversegamma",
     "cross_entropy_normal_laplace",
@@ -321,6 +325,46 @@ def kl_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
 def _kl_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
     """The derived expression of :func:`kl_normal_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return -loc_2/scale_2 + mu_1/scale_2 + mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*(2*loc_2*scale_2 - 2*mu_1*scale_2 + sigma_1**2)/scale_2**2) + mpmath.log(scale_2) - mpmath.log(sigma_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
+
+
+@elementwise
+def kl_normal_halfcauchy(mu_1, sigma_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_halfcauchy(1.7, 1.2, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _kl_normal_halfcauchy_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`kl_normal_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -898,6 +942,46 @@ def cross_entropy_normal_gumbel(mu_1, sigma_1, loc_2, scale_2):
 def _cross_entropy_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_normal_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return -loc_2/scale_2 + mu_1/scale_2 + mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*(2*loc_2*scale_2 - 2*mu_1*scale_2 + sigma_1**2)/scale_2**2) + mpmath.log(scale_2)
+
+
+@elementwise
+def cross_entropy_normal_halfcauchy(mu_1, sigma_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_halfcauchy(-2.5, 2.1, 2.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _cross_entropy_normal_halfcauchy_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_exponential``: ``anadiv.symbolic.derive_kl(StudentT, Exponential)``
 - ``kl_studentt_gamma``: ``anadiv.symbolic.derive_kl(StudentT, Gamma)``
 - ``kl_studentt_gumbel``: ``anadiv.symbolic.derive_kl(StudentT, Gumbel)``
+- ``kl_studentt_halfcauchy``: ``anadiv.symbolic.derive_kl(StudentT, HalfCauchy)``
 - ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
 - ``kl_studentt_inversegamma``: ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_exponential``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``
 - ``cross_entropy_studentt_gamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``
 - ``cross_entropy_studentt_gumbel``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``
+- ``cross_entropy_studentt_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfCauchy)``
 - ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
 - ``cross_entropy_studentt_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
@@ -43,6 +45,7 @@ __all__ = [
     "kl_studentt_exponential",
     "kl_studentt_gamma",
     "kl_studentt_gumbel",
+    "kl_studentt_halfcauchy",
     "kl_studentt_halfnormal",
     "kl_studentt_inversegamma",
     "kl_studentt_lognormal",
@@ -56,6 +59,7 @@ __all__ = [
     "cross_entropy_studentt_exponential",
     "cross_entropy_studentt_gamma",
     "cross_entropy_studentt_gumbel",
+    "cross_entropy_studentt_halfcauchy",
     "cross_entropy_studentt_halfnormal",
     "cross_entropy_studentt_inversegamma",
     "cross_entropy_studentt_lognormal",
@@ -310,6 +314,46 @@ def kl_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
 
 def _kl_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_studentt_gumbel` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_halfcauchy(df_1, loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_halfcauchy(2.7, -1.9, 2.0, 0.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _kl_studentt_halfcauchy_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_studentt_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -850,6 +894,46 @@ def cross_entropy_studentt_gumbel(df_1, loc_1, scale_1, loc_2, scale_2):
 
 def _cross_entropy_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_studentt_gumbel` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_halfcauchy(df_1, loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_halfcauchy(26.0, 2.1, 0.71, 0.96))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_studentt_halfcauchy_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -11,6 +11,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_exponential``: ``anadiv.symbolic.derive_kl(Uniform, Exponential)``
 - ``kl_uniform_gamma``: ``anadiv.symbolic.derive_kl(Uniform, Gamma)``
 - ``kl_uniform_gumbel``: ``anadiv.symbolic.derive_kl(Uniform, Gumbel)``
+- ``kl_uniform_halfcauchy``: ``anadiv.symbolic.derive_kl(Uniform, HalfCauchy)``
 - ``kl_uniform_halfnormal``: ``anadiv.symbolic.derive_kl(Uniform, HalfNormal)``
 - ``kl_uniform_inversegamma``: ``anadiv.symbolic.derive_kl(Uniform, InverseGamma)``
 - ``kl_uniform_laplace``: ``anadiv.symbolic.derive_kl(Uniform, Laplace)``
@@ -27,6 +28,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_exponential``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``
 - ``cross_entropy_uniform_gamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``
 - ``cross_entropy_uniform_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``
+- ``cross_entropy_uniform_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfCauchy)``
 - ``cross_entropy_uniform_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfNormal)``
 - ``cross_entropy_uniform_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, InverseGamma)``
 - ``cross_entropy_uniform_laplace``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``
@@ -50,6 +52,7 @@ __all__ = [
     "kl_uniform_exponential",
     "kl_uniform_gamma",
     "kl_uniform_gumbel",
+    "kl_uniform_halfcauchy",
     "kl_uniform_halfnormal",
     "kl_uniform_inversegamma",
     "kl_uniform_laplace",
@@ -66,6 +69,7 @@ __all__ = [
     "cross_entropy_uniform_exponential",
     "cross_entropy_uniform_gamma",
     "cross_entropy_uniform_gumbel",
+    "cross_entropy_uniform_halfcauchy",
     "cross_entropy_uniform_halfnormal",
     "cross_entropy_uniform_inversegamma",
     "cross_entropy_uniform_laplace",
@@ -514,6 +518,64 @@ def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
 def _kl_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`kl_uniform_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(low_1/scale_2) - low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(high_1/scale_2) - low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(scale_2/(high_1 - low_1))
+
+
+@elementwise
+def kl_uniform_halfcauchy(low_1, high_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1} \log{\left(high_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} - \frac{2 scale_{2} \operatorname{atan}{\left(\frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{2 scale_{2} \left(high_{1} - low_{1}\right)} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1*log(high_1**2 + scale_2**2)/(high_1 - low_1) -
+        2*high_1/(high_1 - low_1) - low_1*log(low_1**2 + scale_2**2)/(high_1 - low_1) +
+        2*low_1/(high_1 - low_1) + 2*scale_2*atan(high_1/scale_2)/(high_1 - low_1) -
+        2*scale_2*atan(low_1/scale_2)/(high_1 - low_1) + log(pi/(2*scale_2*(high_1 -
+        low_1))), low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_halfcauchy(-2.6, 2.7, 0.38))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = high_1 - t2
+        t4 = xp.log(t3)
+        t5 = (1/scale_2)
+        t6 = xp.arctan(high_1*t5)
+        t7 = (1/t3)
+        t8 = scale_2**2
+        t9 = xp.log(high_1**2 + t8)
+        t10 = 2*scale_2
+        t11 = t10*t7*xp.arctan(t2*t5)
+        t12 = t2*t7*xp.log(t2**2 + t8)
+        return xp._refine.checked('kl', xp.where(t1, high_1*t7*t9 + 2*scale_2*t6*t7 - t0 - t11 - t12 - t4 - 1.548417294710545, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t11) + xp.abs(t12) + xp.abs(t4) + xp.abs(high_1*t7*t9) + xp.abs(t10*t6*t7) + 1.548417294710545, 0), _kl_uniform_halfcauchy_exact, low_1, high_1, scale_2)
+
+
+def _kl_uniform_halfcauchy_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`kl_uniform_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return ((high_1*mpmath.log(high_1**2 + scale_2**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - low_1*mpmath.log(low_1**2 + scale_2**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2)/(high_1 - low_1) - 2*scale_2*mpmath.atan(low_1/scale_2)/(high_1 - low_1) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.pi/(scale_2*(high_1 - low_1)))) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1561,6 +1623,62 @@ def cross_entropy_uniform_gumbel(low_1, high_1, loc_2, scale_2):
 def _cross_entropy_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_uniform_gumbel` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*high_1/scale_2 - loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(low_1/scale_2) - low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(high_1*mpmath.exp(high_1/scale_2) - low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(scale_2)
+
+
+@elementwise
+def cross_entropy_uniform_halfcauchy(low_1, high_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1} \log{\left(high_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} - \frac{2 scale_{2} \operatorname{atan}{\left(\frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{2 scale_{2}} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1*log(high_1**2 + scale_2**2)/(high_1 - low_1) -
+        2*high_1/(high_1 - low_1) - low_1*log(low_1**2 + scale_2**2)/(high_1 - low_1) +
+        2*low_1/(high_1 - low_1) + 2*scale_2*atan(high_1/scale_2)/(high_1 - low_1) -
+        2*scale_2*atan(low_1/scale_2)/(high_1 - low_1) + log(pi/(2*scale_2)), low_1 >=
+        0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_halfcauchy(-0.26, 2.0, 0.67))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = xp.arctan(high_1*t1)
+        t3 = (low_1 >= 0)
+        t4 = xp.where(t3, low_1, 1)
+        t5 = (1/(high_1 - t4))
+        t6 = scale_2**2
+        t7 = xp.log(high_1**2 + t6)
+        t8 = 2*scale_2
+        t9 = t5*t8*xp.arctan(t1*t4)
+        t10 = t4*t5*xp.log(t4**2 + t6)
+        return xp._refine.checked('cross_entropy', xp.where(t3, high_1*t5*t7 + 2*scale_2*t2*t5 - t0 - t10 - t9 - 1.548417294710545, xp.inf), xp.where(t3, xp.abs(t0) + xp.abs(t10) + xp.abs(t9) + xp.abs(high_1*t5*t7) + xp.abs(t2*t5*t8) + 1.548417294710545, 0), _cross_entropy_uniform_halfcauchy_exact, low_1, high_1, scale_2)
+
+
+def _cross_entropy_uniform_halfcauchy_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return ((high_1*mpmath.log(high_1**2 + scale_2**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - low_1*mpmath.log(low_1**2 + scale_2**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2)/(high_1 - low_1) - 2*scale_2*mpmath.atan(low_1/scale_2)/(high_1 - low_1) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.pi/scale_2)) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise

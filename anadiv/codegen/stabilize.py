@@ -51,6 +51,7 @@ from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 
 from .helpers import (
     atanmx,
+    cos_half_pi,
     beta_bregman,
     betainc_reg,
     gamma_bregman,
@@ -594,6 +595,20 @@ def _betainc_from_zero(expr: Any) -> Any:
     )
 
 
+def _cos_half_pi(expr: Any) -> Any:
+    """``cos(pi u/2)`` as ``cos_half_pi(u)``: printed as written, it loses every digit near ``u = 1``
+    (the half-Cauchy's Mellin transform ``E[X^t] = scale^t/cos(pi t/2)`` against a Weibull of shape near 1)."""
+
+    def half_pi_multiple(e: Any) -> Any:
+        u = sympy.simplify(2 * e.args[0] / sympy.pi)
+        return u if not u.has(sympy.pi) else None
+
+    return expr.replace(
+        lambda e: isinstance(e, sympy.cos) and half_pi_multiple(e) is not None,
+        lambda e: cos_half_pi(half_pi_multiple(e)),
+    )
+
+
 def stabilize(expr: Any, derivation: Any) -> Any:
     """Rewrite ``expr`` (the derivation's expression) into an equal, cancellation-free form.
 
@@ -631,7 +646,7 @@ def stabilize(expr: Any, derivation: Any) -> Any:
         out = Piecewise(*[(_stabilize_branch(e, derivation, points), c) for e, c in expr.args])
     else:
         out = _stabilize_branch(expr, derivation, points)
-    out = _betainc_from_zero(out)
+    out = _cos_half_pi(_betainc_from_zero(out))
     try:
         verify(expr, out, derivation)
     except StabilizeError as err:  # a bug here must not produce wrong numbers

@@ -17,6 +17,7 @@ from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
+from .halfcauchy import HalfCauchy
 from .halfnormal import HalfNormal
 from .inversegamma import InverseGamma
 from .laplace import Laplace
@@ -49,6 +50,7 @@ __all__ = [
     "Rayleigh",
     "Chi2",
     "InverseGamma",
+    "HalfCauchy",
     "MultivariateNormal",
     "DiagonalNormal",
 ]
