@@ -94,6 +94,7 @@ def test_chi2_and_inverse_gamma_equal_their_gamma_forms():
 NO_CLOSED_FORM = [
     (Pareto(1.0, 2.0), anadiv.Cauchy(0.0, 1.0)),
     (Pareto(1.0, 2.0), HalfCauchy(1.0)),
+    (Pareto(1.0, 2.0), Gumbel(0.0, 1.0)),
     (InverseGamma(2.0, 1.0), Gumbel(0.0, 1.0)),
     (HalfCauchy(1.0), Gumbel(0.0, 1.0)),
     (HalfCauchy(1.0), anadiv.Cauchy(1.0, 1.0)),

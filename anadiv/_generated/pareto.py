@@ -9,7 +9,6 @@ Each function was printed from the derivation named beside it:
 - ``kl_pareto_chi2``: ``anadiv.symbolic.derive_kl(Pareto, Chi2)``
 - ``kl_pareto_exponential``: ``anadiv.symbolic.derive_kl(Pareto, Exponential)``
 - ``kl_pareto_gamma``: ``anadiv.symbolic.derive_kl(Pareto, Gamma)``
-- ``kl_pareto_gumbel``: ``anadiv.symbolic.derive_kl(Pareto, Gumbel)``
 - ``kl_pareto_halfnormal``: ``anadiv.symbolic.derive_kl(Pareto, HalfNormal)``
 - ``kl_pareto_inversegamma``: ``anadiv.symbolic.derive_kl(Pareto, InverseGamma)``
 - ``kl_pareto_laplace``: ``anadiv.symbolic.derive_kl(Pareto, Laplace)``
@@ -23,7 +22,6 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_pareto_chi2``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Chi2)``
 - ``cross_entropy_pareto_exponential``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Exponential)``
 - ``cross_entropy_pareto_gamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Gamma)``
-- ``cross_entropy_pareto_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Gumbel)``
 - ``cross_entropy_pareto_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, HalfNormal)``
 - ``cross_entropy_pareto_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, InverseGamma)``
 - ``cross_entropy_pareto_laplace``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Laplace)``
@@ -44,7 +42,6 @@ __all__ = [
     "kl_pareto_chi2",
     "kl_pareto_exponential",
     "kl_pareto_gamma",
-    "kl_pareto_gumbel",
     "kl_pareto_halfnormal",
     "kl_pareto_inversegamma",
     "kl_pareto_laplace",
@@ -58,7 +55,6 @@ __all__ = [
     "cross_entropy_pareto_chi2",
     "cross_entropy_pareto_exponential",
     "cross_entropy_pareto_gamma",
-    "cross_entropy_pareto_gumbel",
     "cross_entropy_pareto_halfnormal",
     "cross_entropy_pareto_inversegamma",
     "cross_entropy_pareto_laplace",
@@ -314,64 +310,6 @@ def kl_pareto_gamma(scale_1, alpha_1, shape_2, rate_2):
 def _kl_pareto_gamma_exact(mpmath, scale_1, alpha_1, shape_2, rate_2):
     """The derived expression of :func:`kl_pareto_gamma` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*rate_2*scale_1/(alpha_1 - 1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(alpha_1) + mpmath.loggamma(shape_2) - 1 - shape_2/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
-
-
-@elementwise
-def kl_pareto_gumbel(scale_1, alpha_1, loc_2, scale_2):
-    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = Gumbel(loc_2, scale_2).
-
-    Generated from ``anadiv.symbolic.derive_kl(Pareto, Gumbel)``; do not edit.
-
-    .. math::
-
-        \begin{cases} \frac{\alpha_{1} scale_{1}}{\alpha_{1} scale_{2} - scale_{2}} + \alpha_{1} scale_{1}^{\alpha_{1}} scale_{2}^{- \alpha_{1}} e^{\frac{loc_{2}}{scale_{2}}} \Gamma\left(- \alpha_{1}, \frac{scale_{1}}{scale_{2}}\right) - \frac{loc_{2}}{scale_{2}} + \log{\left(\frac{\alpha_{1} scale_{2}}{scale_{1}} \right)} - 1 - \frac{1}{\alpha_{1}} & \text{for}\: \alpha_{1} > 1 \\\infty & \text{otherwise} \end{cases}
-
-    As text::
-
-        Piecewise((alpha_1*scale_1/(alpha_1*scale_2 - scale_2) +
-        alpha_1*scale_1**alpha_1*exp(loc_2/scale_2)*uppergamma(-alpha_1,
-        scale_1/scale_2)/scale_2**alpha_1 - loc_2/scale_2 + log(alpha_1*scale_2/scale_1)
-        - 1 - 1/alpha_1, alpha_1 > 1), (oo, True))
-
-    Parameters
-    ----------
-    scale_1, alpha_1 : array_like
-        Parameters of Pareto, broadcasting against each other.
-    loc_2, scale_2 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
-
-    Examples
-    --------
-    >>> float(kl_pareto_gumbel(1.3, 1.3, 2.5, 0.53))  # doctest: +ELLIPSIS
-    6.377582152...
-    """
-    xp = namespace(scale_1, alpha_1, loc_2, scale_2)
-    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(scale_2)
-        t1 = -xp.log(scale_1)
-        t2 = (alpha_1 > 1)
-        t3 = xp.where(t2, alpha_1, 2)
-        t4 = xp.log(t3)
-        t5 = (1/scale_2)
-        t6 = loc_2*t5
-        t7 = t3*xp._stable.log_ratio(scale_1, scale_2)
-        t8 = t3*xp.exp(t6 + t7)*xp.gamma(-t3)*xp.gammaincc(-t3, scale_1*t5)
-        t9 = (1/t3)
-        t10 = (1/(t3 - 1))
-        t11 = loc_2*t3
-        t12 = t3**2
-        t13 = scale_1*t12
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 - t10*t5*t9*(loc_2*t12 + scale_2*t12 - scale_2 - t11 - t13) + t4 + t8, xp.inf), xp.where(t2, (xp.abs(t6) + xp.abs(t7) + 1)*xp.abs(t8) + (scale_2*t12 + scale_2 + xp.abs(t11) + xp.abs(t13) + xp.abs(loc_2*t12))*xp.abs(t10)*xp.abs(t5)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), 0), _kl_pareto_gumbel_exact, scale_1, alpha_1, loc_2, scale_2)
-
-
-def _kl_pareto_gumbel_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
-    """The derived expression of :func:`kl_pareto_gumbel` for mpmath (see anadiv.numeric.refine)."""
-    return ((alpha_1*scale_1/(alpha_1*scale_2 - scale_2) + alpha_1*mpmath.power(scale_1, alpha_1)*mpmath.power(scale_2, -alpha_1)*mpmath.exp(loc_2/scale_2)*mpmath.gammainc(-alpha_1, scale_1/scale_2) - loc_2/scale_2 + mpmath.log(alpha_1*scale_2/scale_1) - 1 - 1/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
 
 
 @elementwise
@@ -1065,59 +1003,6 @@ def cross_entropy_pareto_gamma(scale_1, alpha_1, shape_2, rate_2):
 def _cross_entropy_pareto_gamma_exact(mpmath, scale_1, alpha_1, shape_2, rate_2):
     """The derived expression of :func:`cross_entropy_pareto_gamma` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*rate_2*scale_1/(alpha_1 - 1) - shape_2*mpmath.log(rate_2) - shape_2*mpmath.log(scale_1) + mpmath.log(scale_1) + mpmath.loggamma(shape_2) - shape_2/alpha_1 + 1/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
-
-
-@elementwise
-def cross_entropy_pareto_gumbel(scale_1, alpha_1, loc_2, scale_2):
-    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = Gumbel(loc_2, scale_2).
-
-    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, Gumbel)``; do not edit.
-
-    .. math::
-
-        \begin{cases} \frac{\alpha_{1} scale_{1}}{\alpha_{1} scale_{2} - scale_{2}} + \alpha_{1} scale_{1}^{\alpha_{1}} scale_{2}^{- \alpha_{1}} e^{\frac{loc_{2}}{scale_{2}}} \Gamma\left(- \alpha_{1}, \frac{scale_{1}}{scale_{2}}\right) - \frac{loc_{2}}{scale_{2}} + \log{\left(scale_{2} \right)} & \text{for}\: \alpha_{1} > 1 \\\infty & \text{otherwise} \end{cases}
-
-    As text::
-
-        Piecewise((alpha_1*scale_1/(alpha_1*scale_2 - scale_2) +
-        alpha_1*scale_1**alpha_1*exp(loc_2/scale_2)*uppergamma(-alpha_1,
-        scale_1/scale_2)/scale_2**alpha_1 - loc_2/scale_2 + log(scale_2), alpha_1 > 1),
-        (oo, True))
-
-    Parameters
-    ----------
-    scale_1, alpha_1 : array_like
-        Parameters of Pareto, broadcasting against each other.
-    loc_2, scale_2 : array_like
-        Parameters of Gumbel, broadcasting against each other.
-
-    Returns
-    -------
-    array_like
-        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
-
-    Examples
-    --------
-    >>> float(cross_entropy_pareto_gumbel(0.83, 1.3, 0.71, 2.5))  # doctest: +ELLIPSIS
-    2.728992592...
-    """
-    xp = namespace(scale_1, alpha_1, loc_2, scale_2)
-    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(scale_2)
-        t1 = (1/scale_2)
-        t2 = (alpha_1 > 1)
-        t3 = xp.where(t2, alpha_1, 2)
-        t4 = (1/(t3 - 1))
-        t5 = scale_1*t3
-        t6 = loc_2*t1
-        t7 = t3*xp._stable.log_ratio(scale_1, scale_2)
-        t8 = t3*xp.exp(t6 + t7)*xp.gamma(-t3)*xp.gammaincc(-t3, scale_1*t1)
-        return xp._refine.checked('cross_entropy', xp.where(t2, t0 - t1*t4*(loc_2*t3 - loc_2 - t5) + t8, xp.inf), xp.where(t2, (xp.abs(loc_2) + xp.abs(t5) + xp.abs(loc_2*t3))*xp.abs(t1)*xp.abs(t4) + (xp.abs(t6) + xp.abs(t7) + 1)*xp.abs(t8) + xp.abs(t0), 0), _cross_entropy_pareto_gumbel_exact, scale_1, alpha_1, loc_2, scale_2)
-
-
-def _cross_entropy_pareto_gumbel_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
-    """The derived expression of :func:`cross_entropy_pareto_gumbel` for mpmath (see anadiv.numeric.refine)."""
-    return ((alpha_1*scale_1/(alpha_1*scale_2 - scale_2) + alpha_1*mpmath.power(scale_1, alpha_1)*mpmath.power(scale_2, -alpha_1)*mpmath.exp(loc_2/scale_2)*mpmath.gammainc(-alpha_1, scale_1/scale_2) - loc_2/scale_2 + mpmath.log(scale_2)) if (alpha_1 > 1) else (mpmath.inf))
 
 
 @elementwise

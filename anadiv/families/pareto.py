@@ -88,7 +88,10 @@ class Pareto(Family):
 
     # ------------------------------------------------------------------ hooks
     torch_name = "Pareto"
-    expectation_routes = {"pow": "mellin", "logpow": "mellin", "exp": "direct", "abs": "abs"}
+    # no "exp": E[exp(-x/s)] = alpha E_{alpha+1}(scale/s), a generalized exponential integral that the
+    # numpy namespace lacks (gamma(-alpha) gammaincc(-alpha, z) is NaN in scipy, so every element went
+    # to the exact fallback, seconds each): Pareto -> Gumbel raises NoClosedFormError instead
+    expectation_routes = {"pow": "mellin", "logpow": "mellin", "abs": "abs"}
     # A power-law tail: log p never overflows before p underflows.
     _np_log_neg_logpdf = None
 
