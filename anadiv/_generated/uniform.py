@@ -324,7 +324,7 @@ def kl_uniform_chi2(low_1, high_1, df_2):
 
     Examples
     --------
-    >>> float(kl_uniform_chi2(-1.2, 1.6, 3.3))  # doctest: +ELLIPSIS
+    >>> float(kl_uniform_chi2(-1.2, 1.6, 4.2))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(low_1, high_1, df_2)
@@ -1436,7 +1436,7 @@ def cross_entropy_uniform_chi2(low_1, high_1, df_2):
 
     Examples
     --------
-    >>> float(cross_entropy_uniform_chi2(-2.3, 0.77, 8.4))  # doctest: +ELLIPSIS
+    >>> float(cross_entropy_uniform_chi2(-2.3, 0.77, 8.7))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(low_1, high_1, df_2)

@@ -155,6 +155,15 @@ def _cauchy(p: tuple, q: tuple) -> list[Any]:
     return [log1p(((b1 - b2) ** 2 + (m1 - m2) ** 2) / (4 * b1 * b2))]
 
 
+@register_rewrite("kl", "halfcauchy", "halfcauchy")
+def _halfcauchy(p: tuple, q: tuple) -> list[Any]:
+    # the Cauchy's with equal locations: log((s1+s2)^2 / (4 s1 s2)) = log1p((s1-s2)^2 / (4 s1 s2))
+    from sympy.codegen.cfunctions import log1p
+
+    (s1,), (s2,) = p, q
+    return [log1p((s1 - s2) ** 2 / (4 * s1 * s2))]
+
+
 # ------------------------------------------------------------------ generic atoms
 
 
