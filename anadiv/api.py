@@ -52,8 +52,9 @@ class ClosedForm(NamedTuple):
     ``"conditional"`` (``inf`` for some parameter values). ``function`` is the
     generated function's name, or ``module.qualname`` of a registered rule.
     ``source`` says where the rule comes from: ``"generated"`` (the derived
-    closed forms), ``"registered"`` (:func:`anadiv.register_closed_form`) or
-    ``"composite"`` (anadiv's rules for wrappers such as ``Independent``).
+    closed forms), ``"registered"`` (:func:`anadiv.register_closed_form`),
+    ``"composite"`` (anadiv's rules for wrappers such as ``Independent``) or
+    ``"builtin"`` (anadiv's hand-written closed forms, :mod:`anadiv.gaussian_pairs`).
     """
 
     kind: str
@@ -100,8 +101,11 @@ def _raw(kind: str, key: Any) -> Callable[..., Any]:
     rule = _function(kind, key)
     if not rule.raw:
         call = f"{kind}(p)" if KINDS[kind].arity == 1 else f"{kind}(p, q)"
+        # a rule of distribution objects: the user's (register_closed_form) or anadiv's own
+        origin = {"builtin": "one of anadiv's rules of distribution objects",
+                  "composite": "a composite rule of anadiv"}.get(rule.source, "a rule registered with anadiv.register_closed_form")
         raise TypeError(
-            f"{kind}_function: {_describe(kind, key)} is a rule registered with anadiv.register_closed_form "
+            f"{kind}_function: {_describe(kind, key)} is {origin} "
             f"({rule.name}); it takes the distributions, not raw parameter values: call anadiv.{call}"
         )
     return rule.function  # type: ignore[return-value]
@@ -311,7 +315,7 @@ def closed_form_pairs(kind: str = "kl", *, composite: bool = False) -> list[Clos
     --------
     >>> ("normal", "normal") in [(c.p, c.q) for c in closed_form_pairs("kl")]
     True
-    >>> [c.source for c in closed_form_pairs("kl", composite=True) if c.p == "independent"]
+    >>> sorted({c.source for c in closed_form_pairs("kl", composite=True) if c.p == "independent"})
     ['composite']
     """
     if kind not in KINDS:

@@ -12,9 +12,18 @@ One registry per divergence kind (``"kl"``, ``"cross_entropy"``,
 * ``"registered"``: hand-written rules added with
   :func:`register_closed_form`. Their functions take the distribution
   objects.
+* ``"derived"``: closed forms of a user's own family (declared outside
+  anadiv, so absent from the generated index), derived, rendered and cached
+  by :mod:`anadiv.codegen.on_demand` at the first look-up that finds no other
+  rule. They take raw parameter values like the generated ones.
 * ``"composite"``: anadiv's own rules for wrappers that reduce to their parts'
   closed forms, such as :class:`~anadiv.Independent` (a sum over event
   dimensions). They take the distribution objects too.
+* ``"builtin"``: anadiv's own hand-written closed forms for family pairs the
+  engine does not derive (:mod:`anadiv.gaussian_pairs`: the Gaussians of
+  different covariance structure), registered with
+  :func:`register_closed_form` like the user's, listed like the generated
+  ones. They take the distribution objects.
 
 Dispatch
 --------
@@ -58,6 +67,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import math
 from typing import Any, Callable, TypeVar
 
 from ._generated import _index
@@ -73,9 +83,11 @@ __all__ = [
     "unregister_closed_form",
     "resolve",
     "rules",
+    "forget",
+    "mutually_singular",
 ]
 
-_SOURCES = ("generated", "registered", "composite")
+_SOURCES = ("generated", "registered", "composite", "builtin", "derived")
 _STATUSES = ("finite", "infinite", "conditional")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,7 +111,8 @@ class Rule:
         constructor order: the generated rules); False when it takes the
         distribution objects.
     source : str
-        ``"generated"``, ``"registered"`` or ``"composite"``.
+        ``"generated"``, ``"registered"``, ``"composite"``, ``"builtin"`` or
+        ``"derived"`` (a user's family, at first use).
     status : str
         ``"finite"``, ``"infinite"`` (always ``inf``) or ``"conditional"``
         (``inf`` for some parameter values).
@@ -160,6 +173,7 @@ def _signature(kind: str, classes: tuple[type, ...]) -> str:
 # kind -> {(P, Q): rule}, Q None for an entropy
 _GENERATED: dict[str, dict[tuple[type, type | None], Rule]] = {}
 _REGISTERED: dict[str, dict[tuple[type, type | None], Rule]] = {}
+_DERIVED: dict[str, dict[tuple[type, type | None], Rule]] = {}
 
 #: ``(kind, X, Y) -> Rule`` for every resolved look-up (``Y`` None for an
 #: entropy). Only cleared, never rebound: :mod:`anadiv.api` holds a reference.
@@ -190,7 +204,8 @@ def _generated(kind: str) -> dict[tuple[type, type | None], Rule]:
 
 def _effective(kind: str) -> dict[tuple[type, type | None], Rule]:
     """Generated rules, with the registered ones replacing those of the same classes."""
-    merged = dict(_generated(kind))
+    merged = dict(_DERIVED.get(kind, {}))
+    merged.update(_generated(kind))
     merged.update(_REGISTERED.get(kind, {}))
     return merged
 
@@ -250,10 +265,11 @@ def register_closed_form(
     status : {"finite", "infinite", "conditional"}, default "finite"
         What :func:`anadiv.closed_form_pairs` reports: always finite, always
         ``inf``, or ``inf`` for some parameter values.
-    source : {"registered", "composite"}, default "registered"
+    source : {"registered", "composite", "builtin"}, default "registered"
         ``"composite"`` marks a rule that reduces a wrapper to its parts'
         closed forms; :func:`anadiv.closed_form_pairs` lists those only when
-        asked (``composite=True``).
+        asked (``composite=True``). ``"builtin"`` marks anadiv's own
+        hand-written closed forms (listed like the generated ones).
 
     Returns
     -------
@@ -287,8 +303,8 @@ def register_closed_form(
     p, q = _check_classes(kind, P, Q)
     if status not in _STATUSES:
         raise ValueError(f"status: must be one of {', '.join(_STATUSES)}, got {status!r}")
-    if source not in ("registered", "composite"):
-        raise ValueError(f"source: must be 'registered' or 'composite', got {source!r}")
+    if source not in ("registered", "composite", "builtin"):
+        raise ValueError(f"source: must be 'registered', 'composite' or 'builtin', got {source!r}")
 
     def decorate(function: F) -> F:
         if not callable(function):
@@ -356,13 +372,17 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     rule = RESOLVED.get(key)
     if rule is not None:
         return rule
+    _load_rule_modules()
     xmro = {c: i for i, c in enumerate(X.__mro__)}
     ymro = {c: i for i, c in enumerate(Y.__mro__)} if Y is not None else {None: 0}
     matches = [
         (xmro[p], ymro[q], r) for (p, q), r in _effective(kind).items() if p in xmro and q in ymro
     ]
     if not matches:
-        return None
+        derived = _singular(kind, X, Y) or _derive(kind, X, Y)
+        if derived is None:
+            return None
+        matches = [(0, 0, derived)]
     best = min(matches, key=lambda m: (m[0], m[1]))
     if any(m[1] < best[1] for m in matches):
         tied = sorted(
@@ -383,6 +403,132 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     return rule
 
 
+def mutually_singular(X: type, Y: type | None) -> bool:
+    """Whether ``X`` has a mass function and ``Y`` a density, or the other way round.
+
+    Each then puts its mass where the other has none (the integers have
+    Lebesgue measure zero; a density's continuum has no atoms), so a kind
+    whose result is infinite when the supports say so (KL, cross-entropy)
+    is ``inf`` for every parameter value.
+    """
+    mx, my = getattr(X, "measure", None), getattr(Y, "measure", None)
+    return mx is not None and my is not None and mx != my
+
+
+def infinite_by_measure(*params: Any) -> Any:
+    """``inf`` in the parameters' broadcast shape and float type, on their array library."""
+    from .numeric.xp import namespace
+
+    xp = namespace(*params)
+    return xp.full(xp.inf, *params)
+
+
+def _singular(kind: str, X: type, Y: type | None) -> Rule | None:
+    """The one rule of every pair of a mass function and a density: ``inf``, not a generated function each.
+
+    The code generator writes no function for such pairs (there would be one per
+    discrete and continuous family, each returning ``inf``); the engine still
+    derives ``oo`` for them, from the measures.
+    """
+    if Y is None or not KINDS[kind].infinite_from_supports or not mutually_singular(X, Y):
+        return None
+    return Rule(kind, X, Y, infinite_by_measure, raw=True, source="builtin", status="infinite",
+                name="infinite_by_measure")
+
+
+def _indexed_names() -> frozenset[str]:
+    """The family names the generated index has closed forms for."""
+    names: set[str] = set()
+    for table in _index.REGISTRY.values():
+        for key in table:
+            names.update((key,) if isinstance(key, str) else key)
+    return frozenset(names)
+
+
+def _derive(kind: str, X: type, Y: type | None) -> Rule | None:
+    """A closed form derived at first use for a pair with a user's own family, or None.
+
+    Only for families registered under their own name of which at least one
+    is not in the generated index (anadiv's families never reach the engine
+    from here: their pairs without a closed form stay without one).
+    """
+    from .families._base import FAMILIES, Family
+
+    classes = (X,) if Y is None else (X, Y)
+    for c in classes:
+        if not (issubclass(c, Family) and c.__dict__.get("name") and FAMILIES.get(c.name) is c and not c.event_ndim):
+            return None
+    if KINDS[kind].route is None or not any(c.is_own_family() for c in classes):
+        return None
+    if all(c.name in _indexed_names() for c in classes):
+        return None  # pragma: no cover - an own family's name is never in the index
+    # by name: the renderer sits above this module (and imports sympy on a cache miss only)
+    found = importlib.import_module("anadiv.codegen.on_demand").closed_form(kind, classes, check=_check_derived)
+    if found is None:
+        return None
+    function, status = found
+    rule = Rule(kind, X, Y, function, raw=True, source="derived", status=status, name=function.__name__)
+    _DERIVED.setdefault(kind, {})[(X, Y)] = rule
+    return rule
+
+
+#: points per derived closed form at which it is compared with quadrature before it is cached
+CHECK_POINTS = 3
+
+
+def _check_derived(kind: str, classes: tuple[type, ...], function: Callable[..., Any]) -> str | None:
+    """Compare a closed form derived at first use with quadrature; the disagreement found, or None.
+
+    anadiv's generated closed forms are checked by its test suite against
+    quadrature and mpmath; a user's family has no such tests, so its closed
+    forms are checked here, once, before they are cached: at
+    :data:`CHECK_POINTS` parameter points drawn (seeded by the family names)
+    from each family's typical ranges, against
+    :func:`anadiv.estimators.quadrature.divergence_quad`. A point where
+    quadrature itself fails is skipped.
+    """
+    import zlib
+
+    import numpy as np
+
+    from .estimators.quadrature import divergence_quad
+    from .errors import QuadratureError
+
+    rng = np.random.default_rng(zlib.crc32(("/".join(c.name for c in classes) + kind).encode()))
+    for _ in range(CHECK_POINTS):
+        points = [c.random_params(rng) for c in classes]
+        try:
+            dists = [c(*pt) for c, pt in zip(classes, points)]
+        except ValueError:
+            continue  # joint constraints the independent draws broke
+        value = float(function(*(v for pt in points for v in pt)))
+        try:
+            ref = divergence_quad(kind, *dists)
+        except (QuadratureError, ValueError, ArithmeticError):
+            continue
+        truth, err = float(ref.value), float(getattr(ref, "error", 0.0) or 0.0)
+        if math.isinf(truth) and value == truth:
+            continue
+        if not abs(value - truth) <= max(1e-8 * abs(truth), 10.0 * err, 1e-10):
+            shown = ", ".join(repr(d) for d in dists)
+            return f"{kind}({shown}): the derived closed form gives {value!r}, quadrature {truth!r} (+- {err:.2g})"
+    return None
+
+
+def forget(cls: type) -> None:
+    """Drop the derived rules involving ``cls`` and every resolved look-up (tests, redefined families).
+
+    Examples
+    --------
+    >>> from anadiv import Normal
+    >>> forget(Normal)  # nothing derived for it: only the look-up caches are cleared
+    """
+    for table in _DERIVED.values():
+        for key in [k for k in table if cls in k]:
+            del table[key]
+    _clear()
+
+
 def rules(kind: str) -> list[Rule]:
     """Every rule in effect for ``kind`` (generated, registered, composite), sorted by class labels.
 
@@ -392,14 +538,27 @@ def rules(kind: str) -> list[Rule]:
     True
     """
     _check_kind(kind)
-    for module in _COMPOSITE_MODULES:
-        # their rules register on import; a listing must not depend on whether the
-        # program has used Independent yet (loaded by name: they sit above this module)
-        importlib.import_module(module)
+    _load_rule_modules()
     return sorted(
         _effective(kind).values(), key=lambda r: (label(r.p), label(r.q) if r.q is not None else "")
     )
 
 
-#: anadiv's modules that register composite rules, imported before the rules are listed.
-_COMPOSITE_MODULES = ("anadiv.independent",)
+#: anadiv's modules that register rules (composite or hand-written), imported before the rules
+#: are listed or first looked up: a LowRankMultivariateNormal finds its closed forms in
+#: anadiv.gaussian_pairs without the program importing that module.
+_COMPOSITE_MODULES = ("anadiv.independent", "anadiv.gaussian_pairs")
+_LOADED: list[bool] = []
+
+
+def _load_rule_modules() -> None:
+    """Import :data:`_COMPOSITE_MODULES` once (their rules register on import).
+
+    A listing or a look-up must not depend on whether the program has used
+    Independent yet; loaded by name: the modules sit above this one.
+    """
+    if _LOADED:
+        return
+    _LOADED.append(True)
+    for module in _COMPOSITE_MODULES:
+        importlib.import_module(module)

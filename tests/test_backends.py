@@ -29,8 +29,8 @@ def registered() -> list[tuple[str, tuple[type, ...]]]:
     out = []
     for kind in KINDS:
         for entry in api.closed_form_pairs(kind):
-            if entry.status == "infinite":
-                continue
+            if entry.status == "infinite" or entry.source != "generated":
+                continue  # anadiv's hand-written (builtin) rules take numpy-backed distributions, not arrays
             names = (entry.p,) if entry.q is None else (entry.p, entry.q)
             out.append((kind, tuple(FAMILIES[n] for n in names)))
     return out
@@ -76,6 +76,11 @@ def finite_point(kind: str, fams: tuple[type, ...], seed: int = 0) -> list[np.nd
         if attempt % 2 and fams[0].name in INSIDE_UNIT_INTERVAL:
             # P's typical range may never fit inside Q's support (Uniform on [-3, 3] vs [0, inf))
             draws[0] = INSIDE_UNIT_INTERVAL[fams[0].name](rng)
+        if attempt % 2 and len(fams) == 2 and fams[1].name == "uniform":
+            # a Uniform Q around P's bounded support (VonMises on [-pi, pi])
+            lo, hi = (float(v) for v in fams[0]._np_support(*[np.asarray(v) for v in draws[0]]))
+            if np.isfinite(lo) and np.isfinite(hi):
+                draws[1] = (lo - rng.uniform(0.0, 1.0), hi + rng.uniform(0.0, 1.0))
         params = [np.asarray(v, dtype=float) for d in draws for v in d]
         try:
             for f, chunk in zip(fams, _split(fams, params)):

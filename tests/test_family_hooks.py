@@ -23,14 +23,18 @@ import sympy as sp
 
 import anadiv
 import anadiv.families as families
+from _measure import is_counting
+
 from anadiv import FAMILIES, Family, Normal, Param, from_scipy, kl, kl_estimate
 from anadiv.constraints import real
 from anadiv.mixture import _is_gaussian, gaussian_params
 
 ALL = sorted(FAMILIES)
 UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0)
-WITH_QUANTILE = sorted(n for n in UNIVARIATE if FAMILIES[n]._np_quantile is not None)
 WITH_SCIPY = sorted(n for n, c in FAMILIES.items() if c._scipy_frozen is not None)
+#: quantiles checked against scipy's cdf and ppf here; the others against their cdf in closed form
+#: (tests/test_families_new_continuous2.py)
+WITH_QUANTILE = sorted(n for n in UNIVARIATE if FAMILIES[n]._np_quantile is not None and n in WITH_SCIPY)
 WITH_TORCH = sorted(n for n, c in FAMILIES.items() if c.torch_name is not None)
 EXPONENTIAL = sorted(n for n, c in FAMILIES.items() if c.exponential_family)
 
@@ -84,6 +88,11 @@ def test_quantile_inverts_the_scipy_cdf(name):
     for params in _points(name):
         x = cls(*params).quantile(u)
         ref = cls._scipy_frozen(*params)
+        if is_counting(cls):
+            # the smallest count whose cdf reaches u
+            assert np.all(ref.cdf(x) >= u) and np.all(ref.cdf(x - 1) < u), params
+            np.testing.assert_array_equal(x, ref.ppf(u), err_msg=str(params))
+            continue
         np.testing.assert_allclose(ref.cdf(x), u, rtol=1e-9, atol=1e-14, err_msg=str(params))
         np.testing.assert_allclose(x, ref.ppf(u), rtol=1e-9, atol=1e-12, err_msg=str(params))
 
@@ -148,7 +157,14 @@ def test_to_scipy_of_a_batch_is_a_batched_scipy_distribution():
     np.testing.assert_allclose(g.to_scipy().mean(), [0.5, 0.5])
 
 
-@pytest.mark.parametrize("name", WITH_TORCH)
+#: torch counterparts whose log-density is an approximation, with its size; compared with the
+#: documented error (and anadiv's with mpmath) in tests/test_families_new_continuous2.py
+TORCH_APPROXIMATE = {
+    "vonmises": "torch's log I0 is a polynomial fit, off by ~2e-8 in the log-density",
+}
+
+
+@pytest.mark.parametrize("name", [n for n in WITH_TORCH if n not in TORCH_APPROXIMATE])
 def test_torch_counterpart_has_the_same_log_density(name):
     torch = pytest.importorskip("torch")
     cls = FAMILIES[name]
@@ -161,13 +177,15 @@ def test_torch_counterpart_has_the_same_log_density(name):
 
 # ------------------------------------------------------------------- Gaussian
 def test_is_gaussian_is_declared_by_the_gaussian_families_only():
-    assert {n for n, c in FAMILIES.items() if c.is_gaussian} == {"normal", "multivariate_normal", "diagonal_normal"}
+    assert {n for n, c in FAMILIES.items() if c.is_gaussian} == {
+        "normal", "multivariate_normal", "diagonal_normal", "lowrank_multivariate_normal"
+    }
     for name in ALL:
         dist = FAMILIES[name](*FAMILIES[name].random_params(np.random.default_rng(0)))
         assert _is_gaussian(dist) is FAMILIES[name].is_gaussian
 
 
-@pytest.mark.parametrize("name", ["normal", "multivariate_normal", "diagonal_normal"])
+@pytest.mark.parametrize("name", ["normal", "multivariate_normal", "diagonal_normal", "lowrank_multivariate_normal"])
 def test_gaussian_params_come_from_the_hook_and_equal_scipy(name):
     cls = FAMILIES[name]
     params = _points(name, 1)[0]

@@ -34,7 +34,7 @@ from _assert_truth import assert_right
 from anadiv._generated import _index
 from anadiv.numeric.refine import _precisions
 from anadiv.families import FAMILIES
-from anadiv.constraints import positive
+from anadiv.constraints import IntegerInterval, Interval, positive
 
 #: Relative-error bounds looser than 1e-12, per (kind, pair), within +-8 decades;
 #: docs/accuracy.md gives the reason for each. Keep in step with that page.
@@ -87,19 +87,21 @@ def _reference(kind: str, names: tuple[str, ...]):
              "exp": MP.exp, "gamma": MP.gamma, "gammainc": MP.gammainc}
     f = sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
 
-    def at(point: tuple[float, ...], dps: int) -> mpmath.mpf:
-        with mpmath.workdps(dps):
-            v = f(*[mpmath.mpf(x) for x in point])
-            return +v.real if isinstance(v, mpmath.mpc) else mpmath.mpf(v)
-
     def ref(point: tuple[float, ...]) -> mpmath.mpf:
         first = _precisions(list(point))[0] + 20
-        a, b = at(point, first), at(point, 2 * first)
+
+        def at(dps: int) -> mpmath.mpf:
+            with mpmath.workdps(dps):
+                v = f(*[mpmath.mpf(x) for x in point])
+                return +v.real if isinstance(v, mpmath.mpc) else mpmath.mpf(v)
+
+        a, b = at(first), at(2 * first)
         if not (a == b or abs(a - b) <= abs(b) * mpmath.mpf(2) ** -60):
-            # terms that cancel to 1/z^2 of exp(z) (Rayleigh -> Gumbel at scale 1e-300: exp(loc/scale)
-            # (1 - sqrt(pi) z erfcx(z))) need twice the digits of the exponent: one more doubling, as
-            # the generated functions' own exact fallback does (anadiv.numeric.refine); the last two must agree
-            a, b = b, at(point, 4 * first)
+            # terms of size 1/p^2 cancel (a Kumaraswamy's digamma(b) + 1/b at b = 1e-300; Rayleigh -> Gumbel
+            # at scale 1e-300: exp(z) (1 - sqrt(pi) z erfcx(z)) with z ~ 1/scale): more digits
+            # than the parameters' magnitudes suggest, as in the generated functions' exact fallback
+            # (anadiv.numeric.refine); the last two precisions must still agree
+            a, b = b, at(4 * first)
         if abs(a) > sys.float_info.max and abs(b) > sys.float_info.max and mpmath.sign(a) == mpmath.sign(b):
             return b  # beyond the float range at both precisions: inf is the answer either way
         assert (a == b) or (mpmath.isinf(a) and a == b) or abs(a - b) <= abs(b) * mpmath.mpf(2) ** -60, (
@@ -121,7 +123,11 @@ def _wide(fam, rng: np.random.Generator) -> tuple[float, ...]:
     vals = []
     for p in fam.parameters:
         lo, hi = p.typical
-        if p.constraint == positive:
+        if isinstance(p.constraint, Interval):
+            vals.append(_in_interval(p.constraint, rng))
+        elif isinstance(p.constraint, IntegerInterval):
+            vals.append(_integer(p.constraint, rng))
+        elif p.constraint == positive:
             vals.append(10 ** rng.uniform(math.log10(lo) - 8, math.log10(hi) + 8))
         elif rng.random() < 0.3:
             vals.append(rng.uniform(lo, hi))
@@ -133,10 +139,43 @@ def _wide(fam, rng: np.random.Generator) -> tuple[float, ...]:
     return tuple(float(v) for v in vals)
 
 
+def _in_interval(c: Interval, rng: np.random.Generator) -> float:
+    """A value of a bounded interval, log-uniformly close to either end (1e-300 of the width at the low
+    end of (0, 1), the float spacing at the high end) or uniform inside: a probability near 0 or 1."""
+    width = c.high - c.low
+    u = rng.random()
+    if u < 0.3:
+        return float(rng.uniform(c.low, c.high))
+    if u < 0.65:
+        return float(c.low + width * 10 ** rng.uniform(-300 if c.low == 0 else -15, -0.5))
+    return float(c.high - width * 10 ** rng.uniform(-15.5, -0.5))
+
+
+def _integer(c: IntegerInterval, rng: np.random.Generator) -> float:
+    """A count from the domain, log-uniformly up to 1e6 (or the domain's top)."""
+    top = min(float(c.high), 1e6)
+    return float(min(top, max(c.low, math.floor(10 ** rng.uniform(0, math.log10(top + 1))))))
+
+
 def _extremes(fam, rng: np.random.Generator) -> list[tuple[float, ...]]:
     base = fam.random_params(rng)
     out = []
     for i, p in enumerate(fam.parameters):
+        if isinstance(p.constraint, Interval):
+            # the ends of a bounded interval: 1e-300 above 0 (or 1e-15 of the width), and the float spacing below the top
+            width = p.constraint.high - p.constraint.low
+            for v_i in (p.constraint.low + width * (1e-300 if p.constraint.low == 0 else 1e-15),
+                        float(np.nextafter(p.constraint.high, -np.inf))):
+                v = list(base)
+                v[i] = v_i
+                out.append(tuple(v))
+            continue
+        if isinstance(p.constraint, IntegerInterval):
+            for v_i in (float(p.constraint.low), min(float(p.constraint.high), 1e9)):
+                v = list(base)
+                v[i] = v_i
+                out.append(tuple(v))
+            continue
         for e in (-300, 300):
             v = list(base)
             v[i] = 10.0**e if p.constraint == positive else float(rng.choice([-1.0, 1.0])) * 10.0**e

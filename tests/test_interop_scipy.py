@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import scipy.stats as st
 
+from _measure import scipy_log_density
+
 from anadiv import FAMILIES, from_scipy
 
 # scipy name -> frozen distributions to convert, spelled by hand (default and non-default
@@ -57,7 +59,7 @@ def test_round_trip_logpdf(scipy_name):
         x = np.asarray(frozen.rvs(size=20, random_state=rng))
         if dist.event_ndim == 0:
             x = np.concatenate([x, [-1.0, 0.0, 0.3, 1.0, 2.5]])
-        got, want = dist.logpdf(x), frozen.logpdf(x)
+        got, want = dist.logpdf(x), scipy_log_density(frozen, x)
         assert np.array_equal(np.isneginf(got), np.isneginf(want))
         finite = np.isfinite(want)
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-11, atol=1e-12)
@@ -79,7 +81,7 @@ def test_batched_scipy_arguments_give_a_batch():
         (st.weibull_min(2.0, loc=0.1), "loc"),
         (st.beta(2.0, 3.0, loc=1.0), "loc"),
         (st.beta(2.0, 3.0, scale=2.0), "scale"),
-        (st.poisson(3.0), "frozen"),
+        (st.zipf(3.0), "frozen"),
         (st.dirichlet([1.0, 2.0]), "frozen"),
         (st.norm, "frozen"),
         (3.0, "frozen"),
@@ -94,7 +96,7 @@ def test_unsupported_inputs_raise(frozen, start):
 
 def test_unsupported_message_lists_what_is_supported():
     with pytest.raises(ValueError, match="gumbel_r"):
-        from_scipy(st.poisson(3.0))
+        from_scipy(st.zipf(3.0))
 
 
 def test_docstring_example_runs():

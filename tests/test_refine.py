@@ -236,3 +236,27 @@ def test_log_of_one_plus_is_printed_as_log1p_and_symbolic_powers_are_guarded():
     assert with_log1p(sympy.log(1 - x) + sympy.log(x)) == log1p(-x) + sympy.log(x)
     src = exact_source(x**y + x**2, "f", ["x", "y"])
     assert "mpmath.power(x, y)" in src and "x**2" in src
+
+
+def test_two_close_precisions_can_agree_on_a_wrong_zero():
+    """Why the confirming precision doubles the first: terms of size 1/b^2 = 1e600 that cancel to 1
+    round alike at 354 and at 378 digits (both give exactly 0), while 708 digits resolve them. A rule
+    adding a fixed number of digits (tried on 2026-11-28) returned 0 here and for a Kumaraswamy
+    cross-entropy at b = 1e-300."""
+    value = _refine.exact_value(lambda mp, b: (1 / b + 1) ** 2 - 1 / b**2 - 2 / b, [1e-300], "cross_entropy")
+    assert value == 1.0
+
+
+def test_exact_evaluations_in_parallel_chunks_do_not_share_a_precision():
+    """mpmath's precision is process-wide: Dask chunks recomputed at once each ran at the other's
+    precision, and one of three chunks of a Kumaraswamy cross-entropy at b = 1e-300 came out 0.0."""
+    da = pytest.importorskip("dask.array")
+    from anadiv._generated import kumaraswamy
+
+    point = (0.6790245576178698, 1e-300, -0.9333431595558972, 0.4882221228429113)
+    f = kumaraswamy.cross_entropy_kumaraswamy_lognormal
+    want = float(f(*point))
+    assert want == pytest.approx(2.029287127566629, rel=1e-15)
+    with np.errstate(all="ignore"):
+        got = np.asarray(f(*[da.from_array(np.full(4, v), chunks=1) for v in point]).compute())
+    np.testing.assert_array_equal(got, np.full(4, want))

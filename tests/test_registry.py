@@ -30,7 +30,6 @@ from anadiv import (
     unregister_closed_form,
 )
 from anadiv import registry
-from anadiv._generated import _index
 
 KINDS = ("kl", "cross_entropy", "entropy")
 
@@ -184,7 +183,7 @@ def test_a_hand_written_rule_is_used_and_listed(register) -> None:
     assert [(c.kind, c.p, c.q, c.status, c.function) for c in rows] == [
         ("kl", "Rayleigh", "Rayleigh", "finite", f"{__name__}._kl_rayleigh")
     ]
-    assert len(anadiv.closed_form_pairs("kl")) == len(_index.KL) + 1
+    assert len(anadiv.closed_form_pairs("kl")) == len(GENERATED["kl"]) + 1
     with pytest.raises(NoClosedFormError, match="entropy_estimate"):
         anadiv.entropy(p)
     with pytest.raises(TypeError, match="^kl_function: KL\\(Rayleigh \\|\\| Rayleigh\\).*anadiv.kl\\(p, q\\)"):
@@ -197,7 +196,7 @@ def test_a_registered_rule_replaces_a_generated_one_until_removed(register) -> N
     register("kl", Normal, Normal, status="conditional")(lambda a, b: 42.0)
     assert anadiv.kl(p, q) == 42.0 and anadiv.kl(MyNormal(0.0, 1.0), q) == 42.0
     listing = anadiv.closed_form_pairs("kl")
-    assert len(listing) == len(_index.KL)  # listed in place of the generated one
+    assert len(listing) == len(GENERATED["kl"])  # listed in place of the generated one
     (row,) = [c for c in listing if (c.p, c.q) == ("normal", "normal")]
     assert (row.source, row.status) == ("registered", "conditional")
     with pytest.raises(TypeError, match="^kl_function"):
@@ -331,13 +330,21 @@ def test_independent_errors_name_the_argument() -> None:
 
 
 def test_independent_rules_are_listed_as_composite() -> None:
+    gaussian = {"lowrank_multivariate_normal", "multivariate_normal", "diagonal_normal"}
     for kind in KINDS:
         plain = anadiv.closed_form_pairs(kind)
         full = anadiv.closed_form_pairs(kind, composite=True)
         extra = [c for c in full if c not in plain]
         q = None if kind == "entropy" else "independent"
-        assert [(c.p, c.q, c.source) for c in extra] == [("independent", q, "composite")]
-        assert {c.source for c in plain} == {"generated"}
+        own = [(c.p, c.q, c.source) for c in extra if c.function.startswith("anadiv.independent.")]
+        assert own == [("independent", q, "composite")]
+        # the rest: Independent(Normal, 1) against each vector Gaussian, both ways (anadiv.gaussian_pairs)
+        others = {(c.p, c.q) for c in extra if not c.function.startswith("anadiv.independent.")}
+        want = set() if kind == "entropy" else {(a, b) for g in gaussian for a, b in (("independent", g), (g, "independent"))}
+        assert others == want
+        assert all(c.source == "composite" and c.function.startswith("anadiv.gaussian_pairs.") for c in extra if (c.p, c.q) in want)
+        assert {c.source for c in plain} == {"generated", "builtin"}
+        assert all(c.function.startswith("anadiv.gaussian_pairs.") for c in plain if c.source == "builtin")
 
 
 def test_docstring_examples_run() -> None:
@@ -351,3 +358,38 @@ def test_docstring_examples_run() -> None:
         assert result.failed == 0, module.__name__
         assert result.attempted > 0, module.__name__
     assert _generated_listing() == GENERATED  # the examples undo their registrations
+
+
+def test_a_mass_function_against_a_density_is_one_rule_and_inf() -> None:
+    """Every ordered pair of a discrete and a continuous family: inf for KL and cross-entropy, in the
+    parameters' broadcast shape, by one registry rule (no generated function per pair), as the engine derives."""
+    import sympy as sp
+
+    from anadiv import FAMILIES
+    from anadiv.codegen.generate import jobs
+    from anadiv.symbolic import derive_kl
+
+    univariate = [f for f in FAMILIES.values() if f.event_ndim == 0]
+    pairs = [(a, b) for a in univariate for b in univariate if a.measure != b.measure]
+    assert pairs, "no discrete family to pair"
+    generated = {(j.kind, j.names) for j in jobs()}
+    rng = np.random.default_rng(0)
+    for kind in ("kl", "cross_entropy"):
+        for P, Q in pairs:
+            assert registry.mutually_singular(P, Q)
+            assert (kind, (P.name, Q.name)) not in generated
+            rule = registry.resolve(kind, P, Q)
+            assert (rule.source, rule.status, rule.name) == ("builtin", "infinite", "infinite_by_measure")
+            p = P(*[np.full(3, v) for v in P.random_params(rng)])
+            q = Q(*Q.random_params(rng))
+            out = getattr(anadiv, kind)(p, q)
+            assert np.shape(out) == (3,) and np.all(np.isinf(out)) and np.all(out > 0), (P, Q, out)
+    P, Q = pairs[0]
+    assert derive_kl(P, Q).expr == sp.oo
+    assert not registry.mutually_singular(FAMILIES["normal"], FAMILIES["gamma"])
+
+
+def test_kl_function_of_a_builtin_rule_points_to_kl() -> None:
+    """anadiv's own rules take the distributions: kl_function says so, without calling them the user's."""
+    with pytest.raises(TypeError, match=r"one of anadiv's rules of distribution objects .*call anadiv\.kl\(p, q\)"):
+        anadiv.kl_function(anadiv.DiagonalNormal, anadiv.LowRankMultivariateNormal)

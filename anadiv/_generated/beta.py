@@ -7,6 +7,7 @@ Each function was printed from the derivation named beside it:
 - ``entropy_beta``: ``anadiv.symbolic.derive_entropy(Beta)``
 - ``kl_beta_beta``: ``anadiv.symbolic.derive_kl(Beta, Beta)``
 - ``kl_beta_chi2``: ``anadiv.symbolic.derive_kl(Beta, Chi2)``
+- ``kl_beta_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Beta, ContinuousBernoulli)``
 - ``kl_beta_exponential``: ``anadiv.symbolic.derive_kl(Beta, Exponential)``
 - ``kl_beta_gamma``: ``anadiv.symbolic.derive_kl(Beta, Gamma)``
 - ``kl_beta_halfnormal``: ``anadiv.symbolic.derive_kl(Beta, HalfNormal)``
@@ -20,6 +21,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_beta_weibull``: ``anadiv.symbolic.derive_kl(Beta, Weibull)``
 - ``cross_entropy_beta_beta``: ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``
 - ``cross_entropy_beta_chi2``: ``anadiv.symbolic.derive_cross_entropy(Beta, Chi2)``
+- ``cross_entropy_beta_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Beta, ContinuousBernoulli)``
 - ``cross_entropy_beta_exponential``: ``anadiv.symbolic.derive_cross_entropy(Beta, Exponential)``
 - ``cross_entropy_beta_gamma``: ``anadiv.symbolic.derive_cross_entropy(Beta, Gamma)``
 - ``cross_entropy_beta_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, HalfNormal)``
@@ -40,6 +42,7 @@ __all__ = [
     "entropy_beta",
     "kl_beta_beta",
     "kl_beta_chi2",
+    "kl_beta_continuous_bernoulli",
     "kl_beta_exponential",
     "kl_beta_gamma",
     "kl_beta_halfnormal",
@@ -53,6 +56,7 @@ __all__ = [
     "kl_beta_weibull",
     "cross_entropy_beta_beta",
     "cross_entropy_beta_chi2",
+    "cross_entropy_beta_continuous_bernoulli",
     "cross_entropy_beta_exponential",
     "cross_entropy_beta_gamma",
     "cross_entropy_beta_halfnormal",
@@ -206,6 +210,61 @@ def kl_beta_chi2(a_1, b_1, df_2):
 def _kl_beta_chi2_exact(mpmath, a_1, b_1, df_2):
     """The derived expression of :func:`kl_beta_chi2` for mpmath (see anadiv.numeric.refine)."""
     return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1 + 2*b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, a_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1)
+
+
+@elementwise
+def kl_beta_continuous_bernoulli(a_1, b_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{a_{1} \log{\left(probs_{2} \right)}}{a_{1} + b_{1}} + \frac{a_{1} \log{\left(1 - probs_{2} \right)}}{a_{1} + b_{1}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 2 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}
+
+    As text::
+
+        a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 + b_1) - a_1*log(probs_2)/(a_1 +
+        b_1) + a_1*log(1 - probs_2)/(a_1 + b_1) + b_1*polygamma(0, b_1) -
+        b_1*polygamma(0, a_1 + b_1) + cb_log_normalizer(log(probs_2) - log(1 - probs_2))
+        - loggamma(a_1) - loggamma(b_1) + loggamma(a_1 + b_1) - polygamma(0, a_1) -
+        polygamma(0, b_1) + 2*polygamma(0, a_1 + b_1)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_beta_continuous_bernoulli(0.74, 2.8, 0.13))  # doctest: +ELLIPSIS
+    0.1904748307...
+    """
+    xp = namespace(a_1, b_1, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp._stable.lgamma_mpsi(a_1, 1)
+        t1 = xp._stable.lgamma_mpsi(b_1, 1)
+        t2 = a_1 + b_1
+        t3 = xp._stable.lgamma_mpsi(t2, 2)
+        t4 = xp.log(probs_2)
+        t5 = (1/t2)
+        t6 = a_1*t5
+        t7 = t4*t6
+        t8 = xp.log1p(-probs_2)
+        t9 = xp._stable.cb_log_normalizer(t4 - t8)
+        return xp._refine.checked('kl', a_1*t5*t8 - t0 - t1 + t3 - t7 + t9, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t7) + xp.abs(t9) + xp.abs(t6*t8), _kl_beta_continuous_bernoulli_exact, a_1, b_1, probs_2)
+
+
+def _kl_beta_continuous_bernoulli_exact(mpmath, a_1, b_1, probs_2):
+    """The derived expression of :func:`kl_beta_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) - a_1*mpmath.log(probs_2)/(a_1 + b_1) + a_1*mpmath.log(1 - probs_2)/(a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + (mpmath.log(mpmath.expm1(mpmath.log(probs_2) - mpmath.log(1 - probs_2))/(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) if (mpmath.log(probs_2) - mpmath.log(1 - probs_2)) != 0 else 0) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -942,6 +1001,54 @@ def cross_entropy_beta_chi2(a_1, b_1, df_2):
 def _cross_entropy_beta_chi2_exact(mpmath, a_1, b_1, df_2):
     """The derived expression of :func:`cross_entropy_beta_chi2` for mpmath (see anadiv.numeric.refine)."""
     return a_1/(2*a_1 + 2*b_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, a_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1)
+
+
+@elementwise
+def cross_entropy_beta_continuous_bernoulli(a_1, b_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        - \frac{a_{1} \log{\left(probs_{2} \right)}}{a_{1} + b_{1}} + \frac{a_{1} \log{\left(1 - probs_{2} \right)}}{a_{1} + b_{1}} + \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)} \right)}
+
+    As text::
+
+        -a_1*log(probs_2)/(a_1 + b_1) + a_1*log(1 - probs_2)/(a_1 + b_1) +
+        cb_log_normalizer(log(probs_2) - log(1 - probs_2))
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_continuous_bernoulli(1.5, 2.5, 0.4))  # doctest: +ELLIPSIS
+    -0.04384241740...
+    """
+    xp = namespace(a_1, b_1, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(probs_2)
+        t1 = a_1/(a_1 + b_1)
+        t2 = -t0*t1
+        t3 = xp.log1p(-probs_2)
+        t4 = xp._stable.cb_log_normalizer(t0 - t3)
+        t5 = t1*t3
+        return xp._refine.checked('cross_entropy', t2 + t4 + t5, xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _cross_entropy_beta_continuous_bernoulli_exact, a_1, b_1, probs_2)
+
+
+def _cross_entropy_beta_continuous_bernoulli_exact(mpmath, a_1, b_1, probs_2):
+    """The derived expression of :func:`cross_entropy_beta_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return -a_1*mpmath.log(probs_2)/(a_1 + b_1) + a_1*mpmath.log(1 - probs_2)/(a_1 + b_1) + (mpmath.log(mpmath.expm1(mpmath.log(probs_2) - mpmath.log(1 - probs_2))/(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) if (mpmath.log(probs_2) - mpmath.log(1 - probs_2)) != 0 else 0)
 
 
 @elementwise

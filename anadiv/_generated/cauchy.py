@@ -8,12 +8,14 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_beta``: ``anadiv.symbolic.derive_kl(Cauchy, Beta)``
 - ``kl_cauchy_cauchy``: ``anadiv.symbolic.derive_kl(Cauchy, Cauchy)``
 - ``kl_cauchy_chi2``: ``anadiv.symbolic.derive_kl(Cauchy, Chi2)``
+- ``kl_cauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Cauchy, ContinuousBernoulli)``
 - ``kl_cauchy_exponential``: ``anadiv.symbolic.derive_kl(Cauchy, Exponential)``
 - ``kl_cauchy_gamma``: ``anadiv.symbolic.derive_kl(Cauchy, Gamma)``
 - ``kl_cauchy_gumbel``: ``anadiv.symbolic.derive_kl(Cauchy, Gumbel)``
 - ``kl_cauchy_halfcauchy``: ``anadiv.symbolic.derive_kl(Cauchy, HalfCauchy)``
 - ``kl_cauchy_halfnormal``: ``anadiv.symbolic.derive_kl(Cauchy, HalfNormal)``
 - ``kl_cauchy_inversegamma``: ``anadiv.symbolic.derive_kl(Cauchy, InverseGamma)``
+- ``kl_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_kl(Cauchy, Kumaraswamy)``
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
@@ -21,16 +23,19 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_rayleigh``: ``anadiv.symbolic.derive_kl(Cauchy, Rayleigh)``
 - ``kl_cauchy_studentt``: ``anadiv.symbolic.derive_kl(Cauchy, StudentT)``
 - ``kl_cauchy_uniform``: ``anadiv.symbolic.derive_kl(Cauchy, Uniform)``
+- ``kl_cauchy_vonmises``: ``anadiv.symbolic.derive_kl(Cauchy, VonMises)``
 - ``kl_cauchy_weibull``: ``anadiv.symbolic.derive_kl(Cauchy, Weibull)``
 - ``cross_entropy_cauchy_beta``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Beta)``
 - ``cross_entropy_cauchy_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Cauchy)``
 - ``cross_entropy_cauchy_chi2``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi2)``
+- ``cross_entropy_cauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, ContinuousBernoulli)``
 - ``cross_entropy_cauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Exponential)``
 - ``cross_entropy_cauchy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gamma)``
 - ``cross_entropy_cauchy_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gumbel)``
 - ``cross_entropy_cauchy_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfCauchy)``
 - ``cross_entropy_cauchy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfNormal)``
 - ``cross_entropy_cauchy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, InverseGamma)``
+- ``cross_entropy_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Kumaraswamy)``
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
@@ -38,6 +43,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Rayleigh)``
 - ``cross_entropy_cauchy_studentt``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, StudentT)``
 - ``cross_entropy_cauchy_uniform``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Uniform)``
+- ``cross_entropy_cauchy_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, VonMises)``
 - ``cross_entropy_cauchy_weibull``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Weibull)``
 """
 
@@ -49,12 +55,14 @@ __all__ = [
     "kl_cauchy_beta",
     "kl_cauchy_cauchy",
     "kl_cauchy_chi2",
+    "kl_cauchy_continuous_bernoulli",
     "kl_cauchy_exponential",
     "kl_cauchy_gamma",
     "kl_cauchy_gumbel",
     "kl_cauchy_halfcauchy",
     "kl_cauchy_halfnormal",
     "kl_cauchy_inversegamma",
+    "kl_cauchy_kumaraswamy",
     "kl_cauchy_laplace",
     "kl_cauchy_lognormal",
     "kl_cauchy_normal",
@@ -62,16 +70,19 @@ __all__ = [
     "kl_cauchy_rayleigh",
     "kl_cauchy_studentt",
     "kl_cauchy_uniform",
+    "kl_cauchy_vonmises",
     "kl_cauchy_weibull",
     "cross_entropy_cauchy_beta",
     "cross_entropy_cauchy_cauchy",
     "cross_entropy_cauchy_chi2",
+    "cross_entropy_cauchy_continuous_bernoulli",
     "cross_entropy_cauchy_exponential",
     "cross_entropy_cauchy_gamma",
     "cross_entropy_cauchy_gumbel",
     "cross_entropy_cauchy_halfcauchy",
     "cross_entropy_cauchy_halfnormal",
     "cross_entropy_cauchy_inversegamma",
+    "cross_entropy_cauchy_kumaraswamy",
     "cross_entropy_cauchy_laplace",
     "cross_entropy_cauchy_lognormal",
     "cross_entropy_cauchy_normal",
@@ -79,6 +90,7 @@ __all__ = [
     "cross_entropy_cauchy_rayleigh",
     "cross_entropy_cauchy_studentt",
     "cross_entropy_cauchy_uniform",
+    "cross_entropy_cauchy_vonmises",
     "cross_entropy_cauchy_weibull",
 ]
 
@@ -241,6 +253,46 @@ def kl_cauchy_chi2(loc_1, scale_1, df_2):
 
 def _kl_cauchy_chi2_exact(mpmath, loc_1, scale_1, df_2):
     """The derived expression of :func:`kl_cauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_continuous_bernoulli(2.9, 0.41, 0.56))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _kl_cauchy_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`kl_cauchy_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -481,6 +533,46 @@ def kl_cauchy_inversegamma(loc_1, scale_1, concentration_2, rate_2):
 
 def _kl_cauchy_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_cauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_kumaraswamy(2.9, 0.75, 2.6, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_cauchy_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_cauchy_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -777,6 +869,46 @@ def _kl_cauchy_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_cauchy_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_vonmises(1.9, 2.5, 1.8, 2.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _kl_cauchy_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_cauchy_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_cauchy_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -936,6 +1068,46 @@ def cross_entropy_cauchy_chi2(loc_1, scale_1, df_2):
 
 def _cross_entropy_cauchy_chi2_exact(mpmath, loc_1, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_cauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_continuous_bernoulli(2.9, 0.47, 0.36))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _cross_entropy_cauchy_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_cauchy_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1176,6 +1348,46 @@ def cross_entropy_cauchy_inversegamma(loc_1, scale_1, concentration_2, rate_2):
 
 def _cross_entropy_cauchy_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_cauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_kumaraswamy(2.8, 2.9, 3.4, 2.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_cauchy_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_cauchy_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1466,6 +1678,46 @@ def cross_entropy_cauchy_uniform(loc_1, scale_1, low_2, high_2):
 
 def _cross_entropy_cauchy_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_cauchy_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_vonmises(-2.5, 0.51, -1.1, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_cauchy_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_cauchy_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -7,31 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_chi2``: ``anadiv.symbolic.derive_entropy(Chi2)``
 - ``kl_chi2_beta``: ``anadiv.symbolic.derive_kl(Chi2, Beta)``
 - ``kl_chi2_chi2``: ``anadiv.symbolic.derive_kl(Chi2, Chi2)``
+- ``kl_chi2_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Chi2, ContinuousBernoulli)``
 - ``kl_chi2_exponential``: ``anadiv.symbolic.derive_kl(Chi2, Exponential)``
 - ``kl_chi2_gamma``: ``anadiv.symbolic.derive_kl(Chi2, Gamma)``
 - ``kl_chi2_gumbel``: ``anadiv.symbolic.derive_kl(Chi2, Gumbel)``
 - ``kl_chi2_halfnormal``: ``anadiv.symbolic.derive_kl(Chi2, HalfNormal)``
 - ``kl_chi2_inversegamma``: ``anadiv.symbolic.derive_kl(Chi2, InverseGamma)``
+- ``kl_chi2_kumaraswamy``: ``anadiv.symbolic.derive_kl(Chi2, Kumaraswamy)``
 - ``kl_chi2_laplace``: ``anadiv.symbolic.derive_kl(Chi2, Laplace)``
 - ``kl_chi2_lognormal``: ``anadiv.symbolic.derive_kl(Chi2, LogNormal)``
 - ``kl_chi2_normal``: ``anadiv.symbolic.derive_kl(Chi2, Normal)``
 - ``kl_chi2_pareto``: ``anadiv.symbolic.derive_kl(Chi2, Pareto)``
 - ``kl_chi2_rayleigh``: ``anadiv.symbolic.derive_kl(Chi2, Rayleigh)``
 - ``kl_chi2_uniform``: ``anadiv.symbolic.derive_kl(Chi2, Uniform)``
+- ``kl_chi2_vonmises``: ``anadiv.symbolic.derive_kl(Chi2, VonMises)``
 - ``kl_chi2_weibull``: ``anadiv.symbolic.derive_kl(Chi2, Weibull)``
 - ``cross_entropy_chi2_beta``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Beta)``
 - ``cross_entropy_chi2_chi2``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Chi2)``
+- ``cross_entropy_chi2_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Chi2, ContinuousBernoulli)``
 - ``cross_entropy_chi2_exponential``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Exponential)``
 - ``cross_entropy_chi2_gamma``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Gamma)``
 - ``cross_entropy_chi2_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Gumbel)``
 - ``cross_entropy_chi2_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, HalfNormal)``
 - ``cross_entropy_chi2_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Chi2, InverseGamma)``
+- ``cross_entropy_chi2_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Kumaraswamy)``
 - ``cross_entropy_chi2_laplace``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Laplace)``
 - ``cross_entropy_chi2_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, LogNormal)``
 - ``cross_entropy_chi2_normal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Normal)``
 - ``cross_entropy_chi2_pareto``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Pareto)``
 - ``cross_entropy_chi2_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Rayleigh)``
 - ``cross_entropy_chi2_uniform``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Uniform)``
+- ``cross_entropy_chi2_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Chi2, VonMises)``
 - ``cross_entropy_chi2_weibull``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Weibull)``
 """
 
@@ -42,31 +48,37 @@ __all__ = [
     "entropy_chi2",
     "kl_chi2_beta",
     "kl_chi2_chi2",
+    "kl_chi2_continuous_bernoulli",
     "kl_chi2_exponential",
     "kl_chi2_gamma",
     "kl_chi2_gumbel",
     "kl_chi2_halfnormal",
     "kl_chi2_inversegamma",
+    "kl_chi2_kumaraswamy",
     "kl_chi2_laplace",
     "kl_chi2_lognormal",
     "kl_chi2_normal",
     "kl_chi2_pareto",
     "kl_chi2_rayleigh",
     "kl_chi2_uniform",
+    "kl_chi2_vonmises",
     "kl_chi2_weibull",
     "cross_entropy_chi2_beta",
     "cross_entropy_chi2_chi2",
+    "cross_entropy_chi2_continuous_bernoulli",
     "cross_entropy_chi2_exponential",
     "cross_entropy_chi2_gamma",
     "cross_entropy_chi2_gumbel",
     "cross_entropy_chi2_halfnormal",
     "cross_entropy_chi2_inversegamma",
+    "cross_entropy_chi2_kumaraswamy",
     "cross_entropy_chi2_laplace",
     "cross_entropy_chi2_lognormal",
     "cross_entropy_chi2_normal",
     "cross_entropy_chi2_pareto",
     "cross_entropy_chi2_rayleigh",
     "cross_entropy_chi2_uniform",
+    "cross_entropy_chi2_vonmises",
     "cross_entropy_chi2_weibull",
 ]
 
@@ -191,6 +203,46 @@ def kl_chi2_chi2(df_1, df_2):
 def _kl_chi2_chi2_exact(mpmath, df_1, df_2):
     """The derived expression of :func:`kl_chi2_chi2` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)
+
+
+@elementwise
+def kl_chi2_continuous_bernoulli(df_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi2, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_chi2_continuous_bernoulli(4.9, 0.64))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, probs_2)
+    return xp.full(xp.inf, df_1, probs_2)
+
+
+def _kl_chi2_continuous_bernoulli_exact(mpmath, df_1, probs_2):
+    """The derived expression of :func:`kl_chi2_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -429,6 +481,46 @@ def kl_chi2_inversegamma(df_1, concentration_2, rate_2):
 def _kl_chi2_inversegamma_exact(mpmath, df_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_chi2_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + concentration_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 + rate_2/(df_1 - 2) + mpmath.loggamma(concentration_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) if (df_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def kl_chi2_kumaraswamy(df_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi2, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_chi2_kumaraswamy(1.3, 3.5, 0.66))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, df_1, concentration1_2, concentration0_2)
+
+
+def _kl_chi2_kumaraswamy_exact(mpmath, df_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_chi2_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -722,6 +814,46 @@ def _kl_chi2_uniform_exact(mpmath, df_1, low_2, high_2):
 
 
 @elementwise
+def kl_chi2_vonmises(df_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi2, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_chi2_vonmises(4.8, 0.5, 0.87))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_2, concentration_2)
+    return xp.full(xp.inf, df_1, loc_2, concentration_2)
+
+
+def _kl_chi2_vonmises_exact(mpmath, df_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_chi2_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_chi2_weibull(df_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = Weibull(shape_2, scale_2).
 
@@ -855,6 +987,46 @@ def cross_entropy_chi2_chi2(df_1, df_2):
 def _cross_entropy_chi2_chi2_exact(mpmath, df_1, df_2):
     """The derived expression of :func:`cross_entropy_chi2_chi2` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_1 - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.log(2)
+
+
+@elementwise
+def cross_entropy_chi2_continuous_bernoulli(df_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Chi2(df_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi2, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi2_continuous_bernoulli(1.4, 0.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, probs_2)
+    return xp.full(xp.inf, df_1, probs_2)
+
+
+def _cross_entropy_chi2_continuous_bernoulli_exact(mpmath, df_1, probs_2):
+    """The derived expression of :func:`cross_entropy_chi2_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1085,6 +1257,46 @@ def cross_entropy_chi2_inversegamma(df_1, concentration_2, rate_2):
 def _cross_entropy_chi2_inversegamma_exact(mpmath, df_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_chi2_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + concentration_2*mpmath.log(2) + rate_2/(df_1 - 2) + mpmath.loggamma(concentration_2) + mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.log(2)) if (df_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_chi2_kumaraswamy(df_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Chi2(df_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi2, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi2_kumaraswamy(1.3, 1.4, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, df_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_chi2_kumaraswamy_exact(mpmath, df_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_chi2_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1369,6 +1581,46 @@ def cross_entropy_chi2_uniform(df_1, low_2, high_2):
 
 def _cross_entropy_chi2_uniform_exact(mpmath, df_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_chi2_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_chi2_vonmises(df_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Chi2(df_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi2, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi2_vonmises(5.9, 1.5, 0.98))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_2, concentration_2)
+    return xp.full(xp.inf, df_1, loc_2, concentration_2)
+
+
+def _cross_entropy_chi2_vonmises_exact(mpmath, df_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_chi2_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -7,31 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_exponential``: ``anadiv.symbolic.derive_entropy(Exponential)``
 - ``kl_exponential_beta``: ``anadiv.symbolic.derive_kl(Exponential, Beta)``
 - ``kl_exponential_chi2``: ``anadiv.symbolic.derive_kl(Exponential, Chi2)``
+- ``kl_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
 - ``kl_exponential_halfnormal``: ``anadiv.symbolic.derive_kl(Exponential, HalfNormal)``
 - ``kl_exponential_inversegamma``: ``anadiv.symbolic.derive_kl(Exponential, InverseGamma)``
+- ``kl_exponential_kumaraswamy``: ``anadiv.symbolic.derive_kl(Exponential, Kumaraswamy)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
 - ``kl_exponential_pareto``: ``anadiv.symbolic.derive_kl(Exponential, Pareto)``
 - ``kl_exponential_rayleigh``: ``anadiv.symbolic.derive_kl(Exponential, Rayleigh)``
 - ``kl_exponential_uniform``: ``anadiv.symbolic.derive_kl(Exponential, Uniform)``
+- ``kl_exponential_vonmises``: ``anadiv.symbolic.derive_kl(Exponential, VonMises)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
 - ``cross_entropy_exponential_chi2``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi2)``
+- ``cross_entropy_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
 - ``cross_entropy_exponential_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, HalfNormal)``
 - ``cross_entropy_exponential_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, InverseGamma)``
+- ``cross_entropy_exponential_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Kumaraswamy)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
 - ``cross_entropy_exponential_pareto``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Pareto)``
 - ``cross_entropy_exponential_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Rayleigh)``
 - ``cross_entropy_exponential_uniform``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``
+- ``cross_entropy_exponential_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Exponential, VonMises)``
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
 """
 
@@ -42,31 +48,37 @@ __all__ = [
     "entropy_exponential",
     "kl_exponential_beta",
     "kl_exponential_chi2",
+    "kl_exponential_continuous_bernoulli",
     "kl_exponential_exponential",
     "kl_exponential_gamma",
     "kl_exponential_gumbel",
     "kl_exponential_halfnormal",
     "kl_exponential_inversegamma",
+    "kl_exponential_kumaraswamy",
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
     "kl_exponential_normal",
     "kl_exponential_pareto",
     "kl_exponential_rayleigh",
     "kl_exponential_uniform",
+    "kl_exponential_vonmises",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
     "cross_entropy_exponential_chi2",
+    "cross_entropy_exponential_continuous_bernoulli",
     "cross_entropy_exponential_exponential",
     "cross_entropy_exponential_gamma",
     "cross_entropy_exponential_gumbel",
     "cross_entropy_exponential_halfnormal",
     "cross_entropy_exponential_inversegamma",
+    "cross_entropy_exponential_kumaraswamy",
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
     "cross_entropy_exponential_pareto",
     "cross_entropy_exponential_rayleigh",
     "cross_entropy_exponential_uniform",
+    "cross_entropy_exponential_vonmises",
     "cross_entropy_exponential_weibull",
 ]
 
@@ -198,6 +210,46 @@ def kl_exponential_chi2(rate_1, df_2):
 def _kl_exponential_chi2_exact(mpmath, rate_1, df_2):
     """The derived expression of :func:`kl_exponential_chi2` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))/rate_1
+
+
+@elementwise
+def kl_exponential_continuous_bernoulli(rate_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_continuous_bernoulli(4.1, 0.32))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, probs_2)
+    return xp.full(xp.inf, rate_1, probs_2)
+
+
+def _kl_exponential_continuous_bernoulli_exact(mpmath, rate_1, probs_2):
+    """The derived expression of :func:`kl_exponential_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -424,6 +476,46 @@ def kl_exponential_inversegamma(rate_1, concentration_2, rate_2):
 
 def _kl_exponential_inversegamma_exact(mpmath, rate_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_exponential_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_exponential_kumaraswamy(rate_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_kumaraswamy(0.37, 2.4, 0.94))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, rate_1, concentration1_2, concentration0_2)
+
+
+def _kl_exponential_kumaraswamy_exact(mpmath, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_exponential_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -719,6 +811,46 @@ def _kl_exponential_uniform_exact(mpmath, rate_1, low_2, high_2):
 
 
 @elementwise
+def kl_exponential_vonmises(rate_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_vonmises(0.89, 2.4, 3.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, rate_1, loc_2, concentration_2)
+
+
+def _kl_exponential_vonmises_exact(mpmath, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_exponential_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_exponential_weibull(rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Weibull(shape_2, scale_2).
 
@@ -853,6 +985,46 @@ def cross_entropy_exponential_chi2(rate_1, df_2):
 def _cross_entropy_exponential_chi2_exact(mpmath, rate_1, df_2):
     """The derived expression of :func:`cross_entropy_exponential_chi2` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.log(rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))/rate_1
+
+
+@elementwise
+def cross_entropy_exponential_continuous_bernoulli(rate_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_continuous_bernoulli(4.7, 0.055))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, probs_2)
+    return xp.full(xp.inf, rate_1, probs_2)
+
+
+def _cross_entropy_exponential_continuous_bernoulli_exact(mpmath, rate_1, probs_2):
+    """The derived expression of :func:`cross_entropy_exponential_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1075,6 +1247,46 @@ def cross_entropy_exponential_inversegamma(rate_1, concentration_2, rate_2):
 
 def _cross_entropy_exponential_inversegamma_exact(mpmath, rate_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_exponential_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_kumaraswamy(rate_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_kumaraswamy(0.97, 2.0, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, rate_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_exponential_kumaraswamy_exact(mpmath, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_exponential_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1359,6 +1571,46 @@ def cross_entropy_exponential_uniform(rate_1, low_2, high_2):
 
 def _cross_entropy_exponential_uniform_exact(mpmath, rate_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_exponential_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_vonmises(rate_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_vonmises(1.4, 2.7, 0.45))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, rate_1, loc_2, concentration_2)
+
+
+def _cross_entropy_exponential_vonmises_exact(mpmath, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_exponential_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -7,31 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_gamma``: ``anadiv.symbolic.derive_entropy(Gamma)``
 - ``kl_gamma_beta``: ``anadiv.symbolic.derive_kl(Gamma, Beta)``
 - ``kl_gamma_chi2``: ``anadiv.symbolic.derive_kl(Gamma, Chi2)``
+- ``kl_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Gamma, ContinuousBernoulli)``
 - ``kl_gamma_exponential``: ``anadiv.symbolic.derive_kl(Gamma, Exponential)``
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
 - ``kl_gamma_halfnormal``: ``anadiv.symbolic.derive_kl(Gamma, HalfNormal)``
 - ``kl_gamma_inversegamma``: ``anadiv.symbolic.derive_kl(Gamma, InverseGamma)``
+- ``kl_gamma_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gamma, Kumaraswamy)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
 - ``kl_gamma_pareto``: ``anadiv.symbolic.derive_kl(Gamma, Pareto)``
 - ``kl_gamma_rayleigh``: ``anadiv.symbolic.derive_kl(Gamma, Rayleigh)``
 - ``kl_gamma_uniform``: ``anadiv.symbolic.derive_kl(Gamma, Uniform)``
+- ``kl_gamma_vonmises``: ``anadiv.symbolic.derive_kl(Gamma, VonMises)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
 - ``cross_entropy_gamma_chi2``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi2)``
+- ``cross_entropy_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gamma, ContinuousBernoulli)``
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
 - ``cross_entropy_gamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, HalfNormal)``
 - ``cross_entropy_gamma_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, InverseGamma)``
+- ``cross_entropy_gamma_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Kumaraswamy)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
 - ``cross_entropy_gamma_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Pareto)``
 - ``cross_entropy_gamma_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Rayleigh)``
 - ``cross_entropy_gamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``
+- ``cross_entropy_gamma_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Gamma, VonMises)``
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
 """
 
@@ -42,31 +48,37 @@ __all__ = [
     "entropy_gamma",
     "kl_gamma_beta",
     "kl_gamma_chi2",
+    "kl_gamma_continuous_bernoulli",
     "kl_gamma_exponential",
     "kl_gamma_gamma",
     "kl_gamma_gumbel",
     "kl_gamma_halfnormal",
     "kl_gamma_inversegamma",
+    "kl_gamma_kumaraswamy",
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
     "kl_gamma_normal",
     "kl_gamma_pareto",
     "kl_gamma_rayleigh",
     "kl_gamma_uniform",
+    "kl_gamma_vonmises",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
     "cross_entropy_gamma_chi2",
+    "cross_entropy_gamma_continuous_bernoulli",
     "cross_entropy_gamma_exponential",
     "cross_entropy_gamma_gamma",
     "cross_entropy_gamma_gumbel",
     "cross_entropy_gamma_halfnormal",
     "cross_entropy_gamma_inversegamma",
+    "cross_entropy_gamma_kumaraswamy",
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
     "cross_entropy_gamma_pareto",
     "cross_entropy_gamma_rayleigh",
     "cross_entropy_gamma_uniform",
+    "cross_entropy_gamma_vonmises",
     "cross_entropy_gamma_weibull",
 ]
 
@@ -199,6 +211,46 @@ def kl_gamma_chi2(shape_1, rate_1, df_2):
 def _kl_gamma_chi2_exact(mpmath, shape_1, rate_1, df_2):
     """The derived expression of :func:`kl_gamma_chi2` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma(shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1
+
+
+@elementwise
+def kl_gamma_continuous_bernoulli(shape_1, rate_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_continuous_bernoulli(2.7, 0.41, 0.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, probs_2)
+    return xp.full(xp.inf, shape_1, rate_1, probs_2)
+
+
+def _kl_gamma_continuous_bernoulli_exact(mpmath, shape_1, rate_1, probs_2):
+    """The derived expression of :func:`kl_gamma_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -440,6 +492,46 @@ def kl_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
 def _kl_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_gamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return ((-concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.loggamma(concentration_2) - mpmath.loggamma(shape_1)) if (shape_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def kl_gamma_kumaraswamy(shape_1, rate_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_kumaraswamy(0.69, 0.55, 2.7, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, shape_1, rate_1, concentration1_2, concentration0_2)
+
+
+def _kl_gamma_kumaraswamy_exact(mpmath, shape_1, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_gamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -741,6 +833,46 @@ def _kl_gamma_uniform_exact(mpmath, shape_1, rate_1, low_2, high_2):
 
 
 @elementwise
+def kl_gamma_vonmises(shape_1, rate_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_vonmises(1.9, 0.39, -0.38, 0.47))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, shape_1, rate_1, loc_2, concentration_2)
+
+
+def _kl_gamma_vonmises_exact(mpmath, shape_1, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_gamma_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Weibull(shape_2, scale_2).
 
@@ -876,6 +1008,46 @@ def cross_entropy_gamma_chi2(shape_1, rate_1, df_2):
 def _cross_entropy_gamma_chi2_exact(mpmath, shape_1, rate_1, df_2):
     """The derived expression of :func:`cross_entropy_gamma_chi2` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.log(rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1
+
+
+@elementwise
+def cross_entropy_gamma_continuous_bernoulli(shape_1, rate_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_continuous_bernoulli(0.59, 0.82, 0.61))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, probs_2)
+    return xp.full(xp.inf, shape_1, rate_1, probs_2)
+
+
+def _cross_entropy_gamma_continuous_bernoulli_exact(mpmath, shape_1, rate_1, probs_2):
+    """The derived expression of :func:`cross_entropy_gamma_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1112,6 +1284,46 @@ def cross_entropy_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
 def _cross_entropy_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_gamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return ((-concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) - mpmath.log(rate_1) + mpmath.loggamma(concentration_2) + mpmath.polygamma(0, shape_1)) if (shape_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_gamma_kumaraswamy(shape_1, rate_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_kumaraswamy(0.77, 1.0, 3.0, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, shape_1, rate_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_gamma_kumaraswamy_exact(mpmath, shape_1, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_gamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1401,6 +1613,46 @@ def cross_entropy_gamma_uniform(shape_1, rate_1, low_2, high_2):
 
 def _cross_entropy_gamma_uniform_exact(mpmath, shape_1, rate_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_gamma_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_vonmises(shape_1, rate_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_vonmises(1.2, 0.31, 0.77, 2.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, shape_1, rate_1, loc_2, concentration_2)
+
+
+def _cross_entropy_gamma_vonmises_exact(mpmath, shape_1, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_gamma_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

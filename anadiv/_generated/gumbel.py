@@ -7,33 +7,39 @@ Each function was printed from the derivation named beside it:
 - ``entropy_gumbel``: ``anadiv.symbolic.derive_entropy(Gumbel)``
 - ``kl_gumbel_beta``: ``anadiv.symbolic.derive_kl(Gumbel, Beta)``
 - ``kl_gumbel_chi2``: ``anadiv.symbolic.derive_kl(Gumbel, Chi2)``
+- ``kl_gumbel_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Gumbel, ContinuousBernoulli)``
 - ``kl_gumbel_exponential``: ``anadiv.symbolic.derive_kl(Gumbel, Exponential)``
 - ``kl_gumbel_gamma``: ``anadiv.symbolic.derive_kl(Gumbel, Gamma)``
 - ``kl_gumbel_gumbel``: ``anadiv.symbolic.derive_kl(Gumbel, Gumbel)``
 - ``kl_gumbel_halfcauchy``: ``anadiv.symbolic.derive_kl(Gumbel, HalfCauchy)``
 - ``kl_gumbel_halfnormal``: ``anadiv.symbolic.derive_kl(Gumbel, HalfNormal)``
 - ``kl_gumbel_inversegamma``: ``anadiv.symbolic.derive_kl(Gumbel, InverseGamma)``
+- ``kl_gumbel_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gumbel, Kumaraswamy)``
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
 - ``kl_gumbel_pareto``: ``anadiv.symbolic.derive_kl(Gumbel, Pareto)``
 - ``kl_gumbel_rayleigh``: ``anadiv.symbolic.derive_kl(Gumbel, Rayleigh)``
 - ``kl_gumbel_uniform``: ``anadiv.symbolic.derive_kl(Gumbel, Uniform)``
+- ``kl_gumbel_vonmises``: ``anadiv.symbolic.derive_kl(Gumbel, VonMises)``
 - ``kl_gumbel_weibull``: ``anadiv.symbolic.derive_kl(Gumbel, Weibull)``
 - ``cross_entropy_gumbel_beta``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Beta)``
 - ``cross_entropy_gumbel_chi2``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Chi2)``
+- ``cross_entropy_gumbel_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, ContinuousBernoulli)``
 - ``cross_entropy_gumbel_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Exponential)``
 - ``cross_entropy_gumbel_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gamma)``
 - ``cross_entropy_gumbel_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Gumbel)``
 - ``cross_entropy_gumbel_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfCauchy)``
 - ``cross_entropy_gumbel_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, HalfNormal)``
 - ``cross_entropy_gumbel_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, InverseGamma)``
+- ``cross_entropy_gumbel_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Kumaraswamy)``
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
 - ``cross_entropy_gumbel_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Pareto)``
 - ``cross_entropy_gumbel_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Rayleigh)``
 - ``cross_entropy_gumbel_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Uniform)``
+- ``cross_entropy_gumbel_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, VonMises)``
 - ``cross_entropy_gumbel_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Weibull)``
 """
 
@@ -44,33 +50,39 @@ __all__ = [
     "entropy_gumbel",
     "kl_gumbel_beta",
     "kl_gumbel_chi2",
+    "kl_gumbel_continuous_bernoulli",
     "kl_gumbel_exponential",
     "kl_gumbel_gamma",
     "kl_gumbel_gumbel",
     "kl_gumbel_halfcauchy",
     "kl_gumbel_halfnormal",
     "kl_gumbel_inversegamma",
+    "kl_gumbel_kumaraswamy",
     "kl_gumbel_laplace",
     "kl_gumbel_lognormal",
     "kl_gumbel_normal",
     "kl_gumbel_pareto",
     "kl_gumbel_rayleigh",
     "kl_gumbel_uniform",
+    "kl_gumbel_vonmises",
     "kl_gumbel_weibull",
     "cross_entropy_gumbel_beta",
     "cross_entropy_gumbel_chi2",
+    "cross_entropy_gumbel_continuous_bernoulli",
     "cross_entropy_gumbel_exponential",
     "cross_entropy_gumbel_gamma",
     "cross_entropy_gumbel_gumbel",
     "cross_entropy_gumbel_halfcauchy",
     "cross_entropy_gumbel_halfnormal",
     "cross_entropy_gumbel_inversegamma",
+    "cross_entropy_gumbel_kumaraswamy",
     "cross_entropy_gumbel_laplace",
     "cross_entropy_gumbel_lognormal",
     "cross_entropy_gumbel_normal",
     "cross_entropy_gumbel_pareto",
     "cross_entropy_gumbel_rayleigh",
     "cross_entropy_gumbel_uniform",
+    "cross_entropy_gumbel_vonmises",
     "cross_entropy_gumbel_weibull",
 ]
 
@@ -192,6 +204,46 @@ def kl_gumbel_chi2(loc_1, scale_1, df_2):
 
 def _kl_gumbel_chi2_exact(mpmath, loc_1, scale_1, df_2):
     """The derived expression of :func:`kl_gumbel_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gumbel_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_continuous_bernoulli(0.66, 1.2, 0.93))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _kl_gumbel_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`kl_gumbel_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -438,6 +490,46 @@ def kl_gumbel_inversegamma(loc_1, scale_1, concentration_2, rate_2):
 
 def _kl_gumbel_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_gumbel_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gumbel_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_kumaraswamy(1.2, 0.54, 2.0, 3.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_gumbel_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_gumbel_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -706,6 +798,46 @@ def _kl_gumbel_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_gumbel_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_vonmises(-2.7, 0.3, -1.3, 0.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _kl_gumbel_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_gumbel_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_gumbel_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -822,6 +954,46 @@ def cross_entropy_gumbel_chi2(loc_1, scale_1, df_2):
 
 def _cross_entropy_gumbel_chi2_exact(mpmath, loc_1, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_gumbel_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_continuous_bernoulli(-2.1, 1.6, 0.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _cross_entropy_gumbel_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_gumbel_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1072,6 +1244,46 @@ def cross_entropy_gumbel_inversegamma(loc_1, scale_1, concentration_2, rate_2):
 
 def _cross_entropy_gumbel_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_gumbel_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_kumaraswamy(-0.56, 0.7, 3.6, 0.68))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_gumbel_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_gumbel_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1329,6 +1541,46 @@ def cross_entropy_gumbel_uniform(loc_1, scale_1, low_2, high_2):
 
 def _cross_entropy_gumbel_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_gumbel_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_vonmises(-1.6, 1.6, 0.48, 2.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_gumbel_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_gumbel_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -7,31 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_halfcauchy``: ``anadiv.symbolic.derive_entropy(HalfCauchy)``
 - ``kl_halfcauchy_beta``: ``anadiv.symbolic.derive_kl(HalfCauchy, Beta)``
 - ``kl_halfcauchy_chi2``: ``anadiv.symbolic.derive_kl(HalfCauchy, Chi2)``
+- ``kl_halfcauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(HalfCauchy, ContinuousBernoulli)``
 - ``kl_halfcauchy_exponential``: ``anadiv.symbolic.derive_kl(HalfCauchy, Exponential)``
 - ``kl_halfcauchy_gamma``: ``anadiv.symbolic.derive_kl(HalfCauchy, Gamma)``
 - ``kl_halfcauchy_halfcauchy``: ``anadiv.symbolic.derive_kl(HalfCauchy, HalfCauchy)``
 - ``kl_halfcauchy_halfnormal``: ``anadiv.symbolic.derive_kl(HalfCauchy, HalfNormal)``
 - ``kl_halfcauchy_inversegamma``: ``anadiv.symbolic.derive_kl(HalfCauchy, InverseGamma)``
+- ``kl_halfcauchy_kumaraswamy``: ``anadiv.symbolic.derive_kl(HalfCauchy, Kumaraswamy)``
 - ``kl_halfcauchy_laplace``: ``anadiv.symbolic.derive_kl(HalfCauchy, Laplace)``
 - ``kl_halfcauchy_lognormal``: ``anadiv.symbolic.derive_kl(HalfCauchy, LogNormal)``
 - ``kl_halfcauchy_normal``: ``anadiv.symbolic.derive_kl(HalfCauchy, Normal)``
 - ``kl_halfcauchy_pareto``: ``anadiv.symbolic.derive_kl(HalfCauchy, Pareto)``
 - ``kl_halfcauchy_rayleigh``: ``anadiv.symbolic.derive_kl(HalfCauchy, Rayleigh)``
 - ``kl_halfcauchy_uniform``: ``anadiv.symbolic.derive_kl(HalfCauchy, Uniform)``
+- ``kl_halfcauchy_vonmises``: ``anadiv.symbolic.derive_kl(HalfCauchy, VonMises)``
 - ``kl_halfcauchy_weibull``: ``anadiv.symbolic.derive_kl(HalfCauchy, Weibull)``
 - ``cross_entropy_halfcauchy_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Beta)``
 - ``cross_entropy_halfcauchy_chi2``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Chi2)``
+- ``cross_entropy_halfcauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, ContinuousBernoulli)``
 - ``cross_entropy_halfcauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Exponential)``
 - ``cross_entropy_halfcauchy_gamma``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Gamma)``
 - ``cross_entropy_halfcauchy_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, HalfCauchy)``
 - ``cross_entropy_halfcauchy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, HalfNormal)``
 - ``cross_entropy_halfcauchy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, InverseGamma)``
+- ``cross_entropy_halfcauchy_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Kumaraswamy)``
 - ``cross_entropy_halfcauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Laplace)``
 - ``cross_entropy_halfcauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, LogNormal)``
 - ``cross_entropy_halfcauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Normal)``
 - ``cross_entropy_halfcauchy_pareto``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Pareto)``
 - ``cross_entropy_halfcauchy_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Rayleigh)``
 - ``cross_entropy_halfcauchy_uniform``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Uniform)``
+- ``cross_entropy_halfcauchy_vonmises``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, VonMises)``
 - ``cross_entropy_halfcauchy_weibull``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Weibull)``
 """
 
@@ -42,31 +48,37 @@ __all__ = [
     "entropy_halfcauchy",
     "kl_halfcauchy_beta",
     "kl_halfcauchy_chi2",
+    "kl_halfcauchy_continuous_bernoulli",
     "kl_halfcauchy_exponential",
     "kl_halfcauchy_gamma",
     "kl_halfcauchy_halfcauchy",
     "kl_halfcauchy_halfnormal",
     "kl_halfcauchy_inversegamma",
+    "kl_halfcauchy_kumaraswamy",
     "kl_halfcauchy_laplace",
     "kl_halfcauchy_lognormal",
     "kl_halfcauchy_normal",
     "kl_halfcauchy_pareto",
     "kl_halfcauchy_rayleigh",
     "kl_halfcauchy_uniform",
+    "kl_halfcauchy_vonmises",
     "kl_halfcauchy_weibull",
     "cross_entropy_halfcauchy_beta",
     "cross_entropy_halfcauchy_chi2",
+    "cross_entropy_halfcauchy_continuous_bernoulli",
     "cross_entropy_halfcauchy_exponential",
     "cross_entropy_halfcauchy_gamma",
     "cross_entropy_halfcauchy_halfcauchy",
     "cross_entropy_halfcauchy_halfnormal",
     "cross_entropy_halfcauchy_inversegamma",
+    "cross_entropy_halfcauchy_kumaraswamy",
     "cross_entropy_halfcauchy_laplace",
     "cross_entropy_halfcauchy_lognormal",
     "cross_entropy_halfcauchy_normal",
     "cross_entropy_halfcauchy_pareto",
     "cross_entropy_halfcauchy_rayleigh",
     "cross_entropy_halfcauchy_uniform",
+    "cross_entropy_halfcauchy_vonmises",
     "cross_entropy_halfcauchy_weibull",
 ]
 
@@ -188,6 +200,46 @@ def kl_halfcauchy_chi2(scale_1, df_2):
 
 def _kl_halfcauchy_chi2_exact(mpmath, scale_1, df_2):
     """The derived expression of :func:`kl_halfcauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_halfcauchy_continuous_bernoulli(scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfCauchy(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfCauchy, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfcauchy_continuous_bernoulli(0.64, 0.84))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _kl_halfcauchy_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`kl_halfcauchy_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -389,6 +441,46 @@ def kl_halfcauchy_inversegamma(scale_1, concentration_2, rate_2):
 
 def _kl_halfcauchy_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_halfcauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_halfcauchy_kumaraswamy(scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfCauchy(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfCauchy, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfcauchy_kumaraswamy(1.8, 1.3, 0.74))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_halfcauchy_kumaraswamy_exact(mpmath, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_halfcauchy_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -640,6 +732,46 @@ def _kl_halfcauchy_uniform_exact(mpmath, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_halfcauchy_vonmises(scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfCauchy(scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfCauchy, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfcauchy_vonmises(1.1, -0.12, 0.31))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, loc_2, concentration_2)
+
+
+def _kl_halfcauchy_vonmises_exact(mpmath, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_halfcauchy_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_halfcauchy_weibull(scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = HalfCauchy(scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -766,6 +898,46 @@ def cross_entropy_halfcauchy_chi2(scale_1, df_2):
 
 def _cross_entropy_halfcauchy_chi2_exact(mpmath, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_halfcauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfcauchy_continuous_bernoulli(scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = HalfCauchy(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfcauchy_continuous_bernoulli(1.3, 0.55))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _cross_entropy_halfcauchy_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_halfcauchy_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -969,6 +1141,46 @@ def cross_entropy_halfcauchy_inversegamma(scale_1, concentration_2, rate_2):
 
 def _cross_entropy_halfcauchy_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_halfcauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfcauchy_kumaraswamy(scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = HalfCauchy(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfcauchy_kumaraswamy(0.51, 3.3, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_halfcauchy_kumaraswamy_exact(mpmath, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_halfcauchy_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1218,6 +1430,46 @@ def cross_entropy_halfcauchy_uniform(scale_1, low_2, high_2):
 
 def _cross_entropy_halfcauchy_uniform_exact(mpmath, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_halfcauchy_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfcauchy_vonmises(scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = HalfCauchy(scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfcauchy_vonmises(0.99, -1.0, 0.69))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_halfcauchy_vonmises_exact(mpmath, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_halfcauchy_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

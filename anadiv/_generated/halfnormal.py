@@ -7,31 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_halfnormal``: ``anadiv.symbolic.derive_entropy(HalfNormal)``
 - ``kl_halfnormal_beta``: ``anadiv.symbolic.derive_kl(HalfNormal, Beta)``
 - ``kl_halfnormal_chi2``: ``anadiv.symbolic.derive_kl(HalfNormal, Chi2)``
+- ``kl_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(HalfNormal, ContinuousBernoulli)``
 - ``kl_halfnormal_exponential``: ``anadiv.symbolic.derive_kl(HalfNormal, Exponential)``
 - ``kl_halfnormal_gamma``: ``anadiv.symbolic.derive_kl(HalfNormal, Gamma)``
 - ``kl_halfnormal_gumbel``: ``anadiv.symbolic.derive_kl(HalfNormal, Gumbel)``
 - ``kl_halfnormal_halfnormal``: ``anadiv.symbolic.derive_kl(HalfNormal, HalfNormal)``
 - ``kl_halfnormal_inversegamma``: ``anadiv.symbolic.derive_kl(HalfNormal, InverseGamma)``
+- ``kl_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_kl(HalfNormal, Kumaraswamy)``
 - ``kl_halfnormal_laplace``: ``anadiv.symbolic.derive_kl(HalfNormal, Laplace)``
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
 - ``kl_halfnormal_pareto``: ``anadiv.symbolic.derive_kl(HalfNormal, Pareto)``
 - ``kl_halfnormal_rayleigh``: ``anadiv.symbolic.derive_kl(HalfNormal, Rayleigh)``
 - ``kl_halfnormal_uniform``: ``anadiv.symbolic.derive_kl(HalfNormal, Uniform)``
+- ``kl_halfnormal_vonmises``: ``anadiv.symbolic.derive_kl(HalfNormal, VonMises)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
 - ``cross_entropy_halfnormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi2)``
+- ``cross_entropy_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, ContinuousBernoulli)``
 - ``cross_entropy_halfnormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Exponential)``
 - ``cross_entropy_halfnormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gamma)``
 - ``cross_entropy_halfnormal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gumbel)``
 - ``cross_entropy_halfnormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, HalfNormal)``
 - ``cross_entropy_halfnormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, InverseGamma)``
+- ``cross_entropy_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Kumaraswamy)``
 - ``cross_entropy_halfnormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Laplace)``
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
 - ``cross_entropy_halfnormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Pareto)``
 - ``cross_entropy_halfnormal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Rayleigh)``
 - ``cross_entropy_halfnormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Uniform)``
+- ``cross_entropy_halfnormal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, VonMises)``
 - ``cross_entropy_halfnormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Weibull)``
 """
 
@@ -42,31 +48,37 @@ __all__ = [
     "entropy_halfnormal",
     "kl_halfnormal_beta",
     "kl_halfnormal_chi2",
+    "kl_halfnormal_continuous_bernoulli",
     "kl_halfnormal_exponential",
     "kl_halfnormal_gamma",
     "kl_halfnormal_gumbel",
     "kl_halfnormal_halfnormal",
     "kl_halfnormal_inversegamma",
+    "kl_halfnormal_kumaraswamy",
     "kl_halfnormal_laplace",
     "kl_halfnormal_lognormal",
     "kl_halfnormal_normal",
     "kl_halfnormal_pareto",
     "kl_halfnormal_rayleigh",
     "kl_halfnormal_uniform",
+    "kl_halfnormal_vonmises",
     "kl_halfnormal_weibull",
     "cross_entropy_halfnormal_beta",
     "cross_entropy_halfnormal_chi2",
+    "cross_entropy_halfnormal_continuous_bernoulli",
     "cross_entropy_halfnormal_exponential",
     "cross_entropy_halfnormal_gamma",
     "cross_entropy_halfnormal_gumbel",
     "cross_entropy_halfnormal_halfnormal",
     "cross_entropy_halfnormal_inversegamma",
+    "cross_entropy_halfnormal_kumaraswamy",
     "cross_entropy_halfnormal_laplace",
     "cross_entropy_halfnormal_lognormal",
     "cross_entropy_halfnormal_normal",
     "cross_entropy_halfnormal_pareto",
     "cross_entropy_halfnormal_rayleigh",
     "cross_entropy_halfnormal_uniform",
+    "cross_entropy_halfnormal_vonmises",
     "cross_entropy_halfnormal_weibull",
 ]
 
@@ -195,6 +207,46 @@ def kl_halfnormal_chi2(scale_1, df_2):
 def _kl_halfnormal_chi2_exact(mpmath, scale_1, df_2):
     """The derived expression of :func:`kl_halfnormal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(3)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/mpmath.sqrt(mpmath.pi) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
+
+
+@elementwise
+def kl_halfnormal_continuous_bernoulli(scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_continuous_bernoulli(0.87, 0.083))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _kl_halfnormal_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`kl_halfnormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -416,6 +468,46 @@ def kl_halfnormal_inversegamma(scale_1, concentration_2, rate_2):
 
 def _kl_halfnormal_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_halfnormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_halfnormal_kumaraswamy(scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_kumaraswamy(2.2, 0.94, 2.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_halfnormal_kumaraswamy_exact(mpmath, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_halfnormal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -722,6 +814,46 @@ def _kl_halfnormal_uniform_exact(mpmath, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_halfnormal_vonmises(scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_vonmises(2.4, -0.97, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, loc_2, concentration_2)
+
+
+def _kl_halfnormal_vonmises_exact(mpmath, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_halfnormal_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_halfnormal_weibull(scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -856,6 +988,46 @@ def cross_entropy_halfnormal_chi2(scale_1, df_2):
 def _cross_entropy_halfnormal_chi2_exact(mpmath, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_halfnormal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(3)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/mpmath.sqrt(mpmath.pi) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
+
+
+@elementwise
+def cross_entropy_halfnormal_continuous_bernoulli(scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_continuous_bernoulli(0.8, 0.83))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _cross_entropy_halfnormal_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1075,6 +1247,46 @@ def cross_entropy_halfnormal_inversegamma(scale_1, concentration_2, rate_2):
 
 def _cross_entropy_halfnormal_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_halfnormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_kumaraswamy(scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_kumaraswamy(0.68, 1.3, 3.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_halfnormal_kumaraswamy_exact(mpmath, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1367,6 +1579,46 @@ def cross_entropy_halfnormal_uniform(scale_1, low_2, high_2):
 
 def _cross_entropy_halfnormal_uniform_exact(mpmath, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_halfnormal_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_vonmises(scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_vonmises(0.3, 1.0, 0.89))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_halfnormal_vonmises_exact(mpmath, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

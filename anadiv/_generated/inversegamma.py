@@ -7,27 +7,33 @@ Each function was printed from the derivation named beside it:
 - ``entropy_inversegamma``: ``anadiv.symbolic.derive_entropy(InverseGamma)``
 - ``kl_inversegamma_beta``: ``anadiv.symbolic.derive_kl(InverseGamma, Beta)``
 - ``kl_inversegamma_chi2``: ``anadiv.symbolic.derive_kl(InverseGamma, Chi2)``
+- ``kl_inversegamma_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(InverseGamma, ContinuousBernoulli)``
 - ``kl_inversegamma_exponential``: ``anadiv.symbolic.derive_kl(InverseGamma, Exponential)``
 - ``kl_inversegamma_gamma``: ``anadiv.symbolic.derive_kl(InverseGamma, Gamma)``
 - ``kl_inversegamma_halfnormal``: ``anadiv.symbolic.derive_kl(InverseGamma, HalfNormal)``
 - ``kl_inversegamma_inversegamma``: ``anadiv.symbolic.derive_kl(InverseGamma, InverseGamma)``
+- ``kl_inversegamma_kumaraswamy``: ``anadiv.symbolic.derive_kl(InverseGamma, Kumaraswamy)``
 - ``kl_inversegamma_lognormal``: ``anadiv.symbolic.derive_kl(InverseGamma, LogNormal)``
 - ``kl_inversegamma_normal``: ``anadiv.symbolic.derive_kl(InverseGamma, Normal)``
 - ``kl_inversegamma_pareto``: ``anadiv.symbolic.derive_kl(InverseGamma, Pareto)``
 - ``kl_inversegamma_rayleigh``: ``anadiv.symbolic.derive_kl(InverseGamma, Rayleigh)``
 - ``kl_inversegamma_uniform``: ``anadiv.symbolic.derive_kl(InverseGamma, Uniform)``
+- ``kl_inversegamma_vonmises``: ``anadiv.symbolic.derive_kl(InverseGamma, VonMises)``
 - ``kl_inversegamma_weibull``: ``anadiv.symbolic.derive_kl(InverseGamma, Weibull)``
 - ``cross_entropy_inversegamma_beta``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Beta)``
 - ``cross_entropy_inversegamma_chi2``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Chi2)``
+- ``cross_entropy_inversegamma_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, ContinuousBernoulli)``
 - ``cross_entropy_inversegamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Exponential)``
 - ``cross_entropy_inversegamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Gamma)``
 - ``cross_entropy_inversegamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, HalfNormal)``
 - ``cross_entropy_inversegamma_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, InverseGamma)``
+- ``cross_entropy_inversegamma_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Kumaraswamy)``
 - ``cross_entropy_inversegamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, LogNormal)``
 - ``cross_entropy_inversegamma_normal``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Normal)``
 - ``cross_entropy_inversegamma_pareto``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Pareto)``
 - ``cross_entropy_inversegamma_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Rayleigh)``
 - ``cross_entropy_inversegamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Uniform)``
+- ``cross_entropy_inversegamma_vonmises``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, VonMises)``
 - ``cross_entropy_inversegamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Weibull)``
 """
 
@@ -38,27 +44,33 @@ __all__ = [
     "entropy_inversegamma",
     "kl_inversegamma_beta",
     "kl_inversegamma_chi2",
+    "kl_inversegamma_continuous_bernoulli",
     "kl_inversegamma_exponential",
     "kl_inversegamma_gamma",
     "kl_inversegamma_halfnormal",
     "kl_inversegamma_inversegamma",
+    "kl_inversegamma_kumaraswamy",
     "kl_inversegamma_lognormal",
     "kl_inversegamma_normal",
     "kl_inversegamma_pareto",
     "kl_inversegamma_rayleigh",
     "kl_inversegamma_uniform",
+    "kl_inversegamma_vonmises",
     "kl_inversegamma_weibull",
     "cross_entropy_inversegamma_beta",
     "cross_entropy_inversegamma_chi2",
+    "cross_entropy_inversegamma_continuous_bernoulli",
     "cross_entropy_inversegamma_exponential",
     "cross_entropy_inversegamma_gamma",
     "cross_entropy_inversegamma_halfnormal",
     "cross_entropy_inversegamma_inversegamma",
+    "cross_entropy_inversegamma_kumaraswamy",
     "cross_entropy_inversegamma_lognormal",
     "cross_entropy_inversegamma_normal",
     "cross_entropy_inversegamma_pareto",
     "cross_entropy_inversegamma_rayleigh",
     "cross_entropy_inversegamma_uniform",
+    "cross_entropy_inversegamma_vonmises",
     "cross_entropy_inversegamma_weibull",
 ]
 
@@ -195,6 +207,46 @@ def kl_inversegamma_chi2(concentration_1, rate_1, df_2):
 def _kl_inversegamma_chi2_exact(mpmath, concentration_1, rate_1, df_2):
     """The derived expression of :func:`kl_inversegamma_chi2` for mpmath (see anadiv.numeric.refine)."""
     return ((concentration_1*mpmath.polygamma(0, concentration_1) - concentration_1 - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, concentration_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + rate_1/(2*concentration_1 - 2) - mpmath.loggamma(concentration_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) if (concentration_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def kl_inversegamma_continuous_bernoulli(concentration_1, rate_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = InverseGamma(concentration_1, rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(InverseGamma, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_inversegamma_continuous_bernoulli(1.3, 0.99, 0.059))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, probs_2)
+    return xp.full(xp.inf, concentration_1, rate_1, probs_2)
+
+
+def _kl_inversegamma_continuous_bernoulli_exact(mpmath, concentration_1, rate_1, probs_2):
+    """The derived expression of :func:`kl_inversegamma_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -393,6 +445,46 @@ def kl_inversegamma_inversegamma(concentration_1, rate_1, concentration_2, rate_
 def _kl_inversegamma_inversegamma_exact(mpmath, concentration_1, rate_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_inversegamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return concentration_1*mpmath.polygamma(0, concentration_1) - concentration_1 + concentration_1*rate_2/rate_1 + concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) - concentration_2*mpmath.polygamma(0, concentration_1) - mpmath.loggamma(concentration_1) + mpmath.loggamma(concentration_2)
+
+
+@elementwise
+def kl_inversegamma_kumaraswamy(concentration_1, rate_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = InverseGamma(concentration_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(InverseGamma, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_inversegamma_kumaraswamy(0.7, 0.66, 1.1, 0.86))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, concentration_1, rate_1, concentration1_2, concentration0_2)
+
+
+def _kl_inversegamma_kumaraswamy_exact(mpmath, concentration_1, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_inversegamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -638,6 +730,46 @@ def _kl_inversegamma_uniform_exact(mpmath, concentration_1, rate_1, low_2, high_
 
 
 @elementwise
+def kl_inversegamma_vonmises(concentration_1, rate_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = InverseGamma(concentration_1, rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(InverseGamma, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_inversegamma_vonmises(1.3, 0.7, 0.67, 0.45))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, concentration_1, rate_1, loc_2, concentration_2)
+
+
+def _kl_inversegamma_vonmises_exact(mpmath, concentration_1, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_inversegamma_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_inversegamma_weibull(concentration_1, rate_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = InverseGamma(concentration_1, rate_1), Q = Weibull(shape_2, scale_2).
 
@@ -781,6 +913,46 @@ def cross_entropy_inversegamma_chi2(concentration_1, rate_1, df_2):
 def _cross_entropy_inversegamma_chi2_exact(mpmath, concentration_1, rate_1, df_2):
     """The derived expression of :func:`cross_entropy_inversegamma_chi2` for mpmath (see anadiv.numeric.refine)."""
     return ((-mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, concentration_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + rate_1/(2*concentration_1 - 2) + mpmath.log(rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.polygamma(0, concentration_1)) if (concentration_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_inversegamma_continuous_bernoulli(concentration_1, rate_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = InverseGamma(concentration_1, rate_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(InverseGamma, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_inversegamma_continuous_bernoulli(1.6, 3.0, 0.66))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, probs_2)
+    return xp.full(xp.inf, concentration_1, rate_1, probs_2)
+
+
+def _cross_entropy_inversegamma_continuous_bernoulli_exact(mpmath, concentration_1, rate_1, probs_2):
+    """The derived expression of :func:`cross_entropy_inversegamma_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -972,6 +1144,46 @@ def cross_entropy_inversegamma_inversegamma(concentration_1, rate_1, concentrati
 def _cross_entropy_inversegamma_inversegamma_exact(mpmath, concentration_1, rate_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_inversegamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return concentration_1*rate_2/rate_1 + concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) - concentration_2*mpmath.polygamma(0, concentration_1) + mpmath.log(rate_1) + mpmath.loggamma(concentration_2) - mpmath.polygamma(0, concentration_1)
+
+
+@elementwise
+def cross_entropy_inversegamma_kumaraswamy(concentration_1, rate_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = InverseGamma(concentration_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_inversegamma_kumaraswamy(0.9, 0.62, 0.93, 2.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, concentration_1, rate_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_inversegamma_kumaraswamy_exact(mpmath, concentration_1, rate_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_inversegamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1213,6 +1425,46 @@ def cross_entropy_inversegamma_uniform(concentration_1, rate_1, low_2, high_2):
 
 def _cross_entropy_inversegamma_uniform_exact(mpmath, concentration_1, rate_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_inversegamma_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_inversegamma_vonmises(concentration_1, rate_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = InverseGamma(concentration_1, rate_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(InverseGamma, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_inversegamma_vonmises(4.5, 0.31, 1.1, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, loc_2, concentration_2)
+    return xp.full(xp.inf, concentration_1, rate_1, loc_2, concentration_2)
+
+
+def _cross_entropy_inversegamma_vonmises_exact(mpmath, concentration_1, rate_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_inversegamma_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

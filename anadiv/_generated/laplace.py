@@ -7,33 +7,39 @@ Each function was printed from the derivation named beside it:
 - ``entropy_laplace``: ``anadiv.symbolic.derive_entropy(Laplace)``
 - ``kl_laplace_beta``: ``anadiv.symbolic.derive_kl(Laplace, Beta)``
 - ``kl_laplace_chi2``: ``anadiv.symbolic.derive_kl(Laplace, Chi2)``
+- ``kl_laplace_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Laplace, ContinuousBernoulli)``
 - ``kl_laplace_exponential``: ``anadiv.symbolic.derive_kl(Laplace, Exponential)``
 - ``kl_laplace_gamma``: ``anadiv.symbolic.derive_kl(Laplace, Gamma)``
 - ``kl_laplace_gumbel``: ``anadiv.symbolic.derive_kl(Laplace, Gumbel)``
 - ``kl_laplace_halfcauchy``: ``anadiv.symbolic.derive_kl(Laplace, HalfCauchy)``
 - ``kl_laplace_halfnormal``: ``anadiv.symbolic.derive_kl(Laplace, HalfNormal)``
 - ``kl_laplace_inversegamma``: ``anadiv.symbolic.derive_kl(Laplace, InverseGamma)``
+- ``kl_laplace_kumaraswamy``: ``anadiv.symbolic.derive_kl(Laplace, Kumaraswamy)``
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
 - ``kl_laplace_pareto``: ``anadiv.symbolic.derive_kl(Laplace, Pareto)``
 - ``kl_laplace_rayleigh``: ``anadiv.symbolic.derive_kl(Laplace, Rayleigh)``
 - ``kl_laplace_uniform``: ``anadiv.symbolic.derive_kl(Laplace, Uniform)``
+- ``kl_laplace_vonmises``: ``anadiv.symbolic.derive_kl(Laplace, VonMises)``
 - ``kl_laplace_weibull``: ``anadiv.symbolic.derive_kl(Laplace, Weibull)``
 - ``cross_entropy_laplace_beta``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Beta)``
 - ``cross_entropy_laplace_chi2``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Chi2)``
+- ``cross_entropy_laplace_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Laplace, ContinuousBernoulli)``
 - ``cross_entropy_laplace_exponential``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Exponential)``
 - ``cross_entropy_laplace_gamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gamma)``
 - ``cross_entropy_laplace_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Gumbel)``
 - ``cross_entropy_laplace_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfCauchy)``
 - ``cross_entropy_laplace_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, HalfNormal)``
 - ``cross_entropy_laplace_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, InverseGamma)``
+- ``cross_entropy_laplace_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Kumaraswamy)``
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
 - ``cross_entropy_laplace_pareto``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Pareto)``
 - ``cross_entropy_laplace_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Rayleigh)``
 - ``cross_entropy_laplace_uniform``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Uniform)``
+- ``cross_entropy_laplace_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Laplace, VonMises)``
 - ``cross_entropy_laplace_weibull``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Weibull)``
 """
 
@@ -44,33 +50,39 @@ __all__ = [
     "entropy_laplace",
     "kl_laplace_beta",
     "kl_laplace_chi2",
+    "kl_laplace_continuous_bernoulli",
     "kl_laplace_exponential",
     "kl_laplace_gamma",
     "kl_laplace_gumbel",
     "kl_laplace_halfcauchy",
     "kl_laplace_halfnormal",
     "kl_laplace_inversegamma",
+    "kl_laplace_kumaraswamy",
     "kl_laplace_laplace",
     "kl_laplace_lognormal",
     "kl_laplace_normal",
     "kl_laplace_pareto",
     "kl_laplace_rayleigh",
     "kl_laplace_uniform",
+    "kl_laplace_vonmises",
     "kl_laplace_weibull",
     "cross_entropy_laplace_beta",
     "cross_entropy_laplace_chi2",
+    "cross_entropy_laplace_continuous_bernoulli",
     "cross_entropy_laplace_exponential",
     "cross_entropy_laplace_gamma",
     "cross_entropy_laplace_gumbel",
     "cross_entropy_laplace_halfcauchy",
     "cross_entropy_laplace_halfnormal",
     "cross_entropy_laplace_inversegamma",
+    "cross_entropy_laplace_kumaraswamy",
     "cross_entropy_laplace_laplace",
     "cross_entropy_laplace_lognormal",
     "cross_entropy_laplace_normal",
     "cross_entropy_laplace_pareto",
     "cross_entropy_laplace_rayleigh",
     "cross_entropy_laplace_uniform",
+    "cross_entropy_laplace_vonmises",
     "cross_entropy_laplace_weibull",
 ]
 
@@ -192,6 +204,46 @@ def kl_laplace_chi2(loc_1, scale_1, df_2):
 
 def _kl_laplace_chi2_exact(mpmath, loc_1, scale_1, df_2):
     """The derived expression of :func:`kl_laplace_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_laplace_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_continuous_bernoulli(0.14, 0.6, 0.078))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _kl_laplace_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`kl_laplace_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -441,6 +493,46 @@ def kl_laplace_inversegamma(loc_1, scale_1, concentration_2, rate_2):
 
 def _kl_laplace_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_laplace_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_laplace_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_kumaraswamy(1.9, 0.59, 0.58, 3.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_laplace_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_laplace_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -698,6 +790,46 @@ def _kl_laplace_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_laplace_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_vonmises(1.3, 1.1, -0.27, 2.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _kl_laplace_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_laplace_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_laplace_weibull(loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -814,6 +946,46 @@ def cross_entropy_laplace_chi2(loc_1, scale_1, df_2):
 
 def _cross_entropy_laplace_chi2_exact(mpmath, loc_1, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_laplace_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_laplace_continuous_bernoulli(loc_1, scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_continuous_bernoulli(0.14, 1.5, 0.46))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, loc_1, scale_1, probs_2)
+
+
+def _cross_entropy_laplace_continuous_bernoulli_exact(mpmath, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_laplace_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1066,6 +1238,46 @@ def _cross_entropy_laplace_inversegamma_exact(mpmath, loc_1, scale_1, concentrat
 
 
 @elementwise
+def cross_entropy_laplace_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_kumaraswamy(-1.1, 1.1, 1.7, 3.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_laplace_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_laplace_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Laplace(loc_2, scale_2).
 
@@ -1312,6 +1524,46 @@ def cross_entropy_laplace_uniform(loc_1, scale_1, low_2, high_2):
 
 def _cross_entropy_laplace_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_laplace_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_laplace_vonmises(loc_1, scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_vonmises(2.9, 0.31, -2.2, 0.93))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_laplace_vonmises_exact(mpmath, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_laplace_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

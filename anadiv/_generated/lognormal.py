@@ -7,29 +7,35 @@ Each function was printed from the derivation named beside it:
 - ``entropy_lognormal``: ``anadiv.symbolic.derive_entropy(LogNormal)``
 - ``kl_lognormal_beta``: ``anadiv.symbolic.derive_kl(LogNormal, Beta)``
 - ``kl_lognormal_chi2``: ``anadiv.symbolic.derive_kl(LogNormal, Chi2)``
+- ``kl_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(LogNormal, ContinuousBernoulli)``
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
 - ``kl_lognormal_gamma``: ``anadiv.symbolic.derive_kl(LogNormal, Gamma)``
 - ``kl_lognormal_halfnormal``: ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``
 - ``kl_lognormal_inversegamma``: ``anadiv.symbolic.derive_kl(LogNormal, InverseGamma)``
+- ``kl_lognormal_kumaraswamy``: ``anadiv.symbolic.derive_kl(LogNormal, Kumaraswamy)``
 - ``kl_lognormal_laplace``: ``anadiv.symbolic.derive_kl(LogNormal, Laplace)``
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
 - ``kl_lognormal_pareto``: ``anadiv.symbolic.derive_kl(LogNormal, Pareto)``
 - ``kl_lognormal_rayleigh``: ``anadiv.symbolic.derive_kl(LogNormal, Rayleigh)``
 - ``kl_lognormal_uniform``: ``anadiv.symbolic.derive_kl(LogNormal, Uniform)``
+- ``kl_lognormal_vonmises``: ``anadiv.symbolic.derive_kl(LogNormal, VonMises)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
 - ``cross_entropy_lognormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi2)``
+- ``cross_entropy_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, ContinuousBernoulli)``
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
 - ``cross_entropy_lognormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``
 - ``cross_entropy_lognormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``
 - ``cross_entropy_lognormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, InverseGamma)``
+- ``cross_entropy_lognormal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Kumaraswamy)``
 - ``cross_entropy_lognormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
 - ``cross_entropy_lognormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Pareto)``
 - ``cross_entropy_lognormal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Rayleigh)``
 - ``cross_entropy_lognormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Uniform)``
+- ``cross_entropy_lognormal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, VonMises)``
 - ``cross_entropy_lognormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Weibull)``
 """
 
@@ -40,29 +46,35 @@ __all__ = [
     "entropy_lognormal",
     "kl_lognormal_beta",
     "kl_lognormal_chi2",
+    "kl_lognormal_continuous_bernoulli",
     "kl_lognormal_exponential",
     "kl_lognormal_gamma",
     "kl_lognormal_halfnormal",
     "kl_lognormal_inversegamma",
+    "kl_lognormal_kumaraswamy",
     "kl_lognormal_laplace",
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
     "kl_lognormal_pareto",
     "kl_lognormal_rayleigh",
     "kl_lognormal_uniform",
+    "kl_lognormal_vonmises",
     "kl_lognormal_weibull",
     "cross_entropy_lognormal_beta",
     "cross_entropy_lognormal_chi2",
+    "cross_entropy_lognormal_continuous_bernoulli",
     "cross_entropy_lognormal_exponential",
     "cross_entropy_lognormal_gamma",
     "cross_entropy_lognormal_halfnormal",
     "cross_entropy_lognormal_inversegamma",
+    "cross_entropy_lognormal_kumaraswamy",
     "cross_entropy_lognormal_laplace",
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
     "cross_entropy_lognormal_pareto",
     "cross_entropy_lognormal_rayleigh",
     "cross_entropy_lognormal_uniform",
+    "cross_entropy_lognormal_vonmises",
     "cross_entropy_lognormal_weibull",
 ]
 
@@ -193,6 +205,46 @@ def kl_lognormal_chi2(mu_1, sigma_1, df_2):
 def _kl_lognormal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
     """The derived expression of :func:`kl_lognormal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(sigma_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
+
+
+@elementwise
+def kl_lognormal_continuous_bernoulli(mu_1, sigma_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_continuous_bernoulli(-0.38, 0.63, 0.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, probs_2)
+    return xp.full(xp.inf, mu_1, sigma_1, probs_2)
+
+
+def _kl_lognormal_continuous_bernoulli_exact(mpmath, mu_1, sigma_1, probs_2):
+    """The derived expression of :func:`kl_lognormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -384,6 +436,46 @@ def kl_lognormal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
 def _kl_lognormal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_lognormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return concentration_2*mu_1 - concentration_2*mpmath.log(rate_2) + rate_2*mpmath.exp(-mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(sigma_1) + mpmath.loggamma(concentration_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
+
+
+@elementwise
+def kl_lognormal_kumaraswamy(mu_1, sigma_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_kumaraswamy(0.39, 1.1, 2.6, 3.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration1_2, concentration0_2)
+
+
+def _kl_lognormal_kumaraswamy_exact(mpmath, mu_1, sigma_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_lognormal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -674,6 +766,46 @@ def _kl_lognormal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
 
 
 @elementwise
+def kl_lognormal_vonmises(mu_1, sigma_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_vonmises(0.41, 0.83, -2.3, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, concentration_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, concentration_2)
+
+
+def _kl_lognormal_vonmises_exact(mpmath, mu_1, sigma_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_lognormal_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_lognormal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 
@@ -808,6 +940,46 @@ def cross_entropy_lognormal_chi2(mu_1, sigma_1, df_2):
 def _cross_entropy_lognormal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
     """The derived expression of :func:`cross_entropy_lognormal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)
+
+
+@elementwise
+def cross_entropy_lognormal_continuous_bernoulli(mu_1, sigma_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_continuous_bernoulli(-0.14, 1.1, 0.29))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, probs_2)
+    return xp.full(xp.inf, mu_1, sigma_1, probs_2)
+
+
+def _cross_entropy_lognormal_continuous_bernoulli_exact(mpmath, mu_1, sigma_1, probs_2):
+    """The derived expression of :func:`cross_entropy_lognormal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -991,6 +1163,46 @@ def cross_entropy_lognormal_inversegamma(mu_1, sigma_1, concentration_2, rate_2)
 def _cross_entropy_lognormal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_lognormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return concentration_2*mu_1 - concentration_2*mpmath.log(rate_2) + mu_1 + rate_2*mpmath.exp(-mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) + mpmath.loggamma(concentration_2)
+
+
+@elementwise
+def cross_entropy_lognormal_kumaraswamy(mu_1, sigma_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_kumaraswamy(0.85, 0.74, 1.6, 2.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_lognormal_kumaraswamy_exact(mpmath, mu_1, sigma_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_lognormal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1276,6 +1488,46 @@ def cross_entropy_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
 
 def _cross_entropy_lognormal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_lognormal_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_lognormal_vonmises(mu_1, sigma_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_vonmises(0.24, 0.37, -1.6, 2.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, concentration_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, concentration_2)
+
+
+def _cross_entropy_lognormal_vonmises_exact(mpmath, mu_1, sigma_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_lognormal_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

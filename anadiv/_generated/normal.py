@@ -7,33 +7,39 @@ Each function was printed from the derivation named beside it:
 - ``entropy_normal``: ``anadiv.symbolic.derive_entropy(Normal)``
 - ``kl_normal_beta``: ``anadiv.symbolic.derive_kl(Normal, Beta)``
 - ``kl_normal_chi2``: ``anadiv.symbolic.derive_kl(Normal, Chi2)``
+- ``kl_normal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Normal, ContinuousBernoulli)``
 - ``kl_normal_exponential``: ``anadiv.symbolic.derive_kl(Normal, Exponential)``
 - ``kl_normal_gamma``: ``anadiv.symbolic.derive_kl(Normal, Gamma)``
 - ``kl_normal_gumbel``: ``anadiv.symbolic.derive_kl(Normal, Gumbel)``
 - ``kl_normal_halfcauchy``: ``anadiv.symbolic.derive_kl(Normal, HalfCauchy)``
 - ``kl_normal_halfnormal``: ``anadiv.symbolic.derive_kl(Normal, HalfNormal)``
 - ``kl_normal_inversegamma``: ``anadiv.symbolic.derive_kl(Normal, InverseGamma)``
+- ``kl_normal_kumaraswamy``: ``anadiv.symbolic.derive_kl(Normal, Kumaraswamy)``
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
 - ``kl_normal_pareto``: ``anadiv.symbolic.derive_kl(Normal, Pareto)``
 - ``kl_normal_rayleigh``: ``anadiv.symbolic.derive_kl(Normal, Rayleigh)``
 - ``kl_normal_uniform``: ``anadiv.symbolic.derive_kl(Normal, Uniform)``
+- ``kl_normal_vonmises``: ``anadiv.symbolic.derive_kl(Normal, VonMises)``
 - ``kl_normal_weibull``: ``anadiv.symbolic.derive_kl(Normal, Weibull)``
 - ``cross_entropy_normal_beta``: ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``
 - ``cross_entropy_normal_chi2``: ``anadiv.symbolic.derive_cross_entropy(Normal, Chi2)``
+- ``cross_entropy_normal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Normal, ContinuousBernoulli)``
 - ``cross_entropy_normal_exponential``: ``anadiv.symbolic.derive_cross_entropy(Normal, Exponential)``
 - ``cross_entropy_normal_gamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gamma)``
 - ``cross_entropy_normal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gumbel)``
 - ``cross_entropy_normal_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfCauchy)``
 - ``cross_entropy_normal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfNormal)``
 - ``cross_entropy_normal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, InverseGamma)``
+- ``cross_entropy_normal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Normal, Kumaraswamy)``
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
 - ``cross_entropy_normal_pareto``: ``anadiv.symbolic.derive_cross_entropy(Normal, Pareto)``
 - ``cross_entropy_normal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Normal, Rayleigh)``
 - ``cross_entropy_normal_uniform``: ``anadiv.symbolic.derive_cross_entropy(Normal, Uniform)``
+- ``cross_entropy_normal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Normal, VonMises)``
 - ``cross_entropy_normal_weibull``: ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``
 """
 
@@ -44,33 +50,39 @@ __all__ = [
     "entropy_normal",
     "kl_normal_beta",
     "kl_normal_chi2",
+    "kl_normal_continuous_bernoulli",
     "kl_normal_exponential",
     "kl_normal_gamma",
     "kl_normal_gumbel",
     "kl_normal_halfcauchy",
     "kl_normal_halfnormal",
     "kl_normal_inversegamma",
+    "kl_normal_kumaraswamy",
     "kl_normal_laplace",
     "kl_normal_lognormal",
     "kl_normal_normal",
     "kl_normal_pareto",
     "kl_normal_rayleigh",
     "kl_normal_uniform",
+    "kl_normal_vonmises",
     "kl_normal_weibull",
     "cross_entropy_normal_beta",
     "cross_entropy_normal_chi2",
+    "cross_entropy_normal_continuous_bernoulli",
     "cross_entropy_normal_exponential",
     "cross_entropy_normal_gamma",
     "cross_entropy_normal_gumbel",
     "cross_entropy_normal_halfcauchy",
     "cross_entropy_normal_halfnormal",
     "cross_entropy_normal_inversegamma",
+    "cross_entropy_normal_kumaraswamy",
     "cross_entropy_normal_laplace",
     "cross_entropy_normal_lognormal",
     "cross_entropy_normal_normal",
     "cross_entropy_normal_pareto",
     "cross_entropy_normal_rayleigh",
     "cross_entropy_normal_uniform",
+    "cross_entropy_normal_vonmises",
     "cross_entropy_normal_weibull",
 ]
 
@@ -192,6 +204,46 @@ def kl_normal_chi2(mu_1, sigma_1, df_2):
 
 def _kl_normal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
     """The derived expression of :func:`kl_normal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_continuous_bernoulli(mu_1, sigma_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_continuous_bernoulli(0.076, 0.59, 0.21))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, probs_2)
+    return xp.full(xp.inf, mu_1, sigma_1, probs_2)
+
+
+def _kl_normal_continuous_bernoulli_exact(mpmath, mu_1, sigma_1, probs_2):
+    """The derived expression of :func:`kl_normal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -448,6 +500,46 @@ def _kl_normal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2
 
 
 @elementwise
+def kl_normal_kumaraswamy(mu_1, sigma_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_kumaraswamy(-1.1, 1.4, 2.6, 1.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration1_2, concentration0_2)
+
+
+def _kl_normal_kumaraswamy_exact(mpmath, mu_1, sigma_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_normal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Laplace(loc_2, scale_2).
 
@@ -698,6 +790,46 @@ def _kl_normal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
 
 
 @elementwise
+def kl_normal_vonmises(mu_1, sigma_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_vonmises(-1.2, 0.95, -2.1, 0.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, concentration_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, concentration_2)
+
+
+def _kl_normal_vonmises_exact(mpmath, mu_1, sigma_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_normal_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Weibull(shape_2, scale_2).
 
@@ -814,6 +946,46 @@ def cross_entropy_normal_chi2(mu_1, sigma_1, df_2):
 
 def _cross_entropy_normal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
     """The derived expression of :func:`cross_entropy_normal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_continuous_bernoulli(mu_1, sigma_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_continuous_bernoulli(-1.3, 1.3, 0.095))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, probs_2)
+    return xp.full(xp.inf, mu_1, sigma_1, probs_2)
+
+
+def _cross_entropy_normal_continuous_bernoulli_exact(mpmath, mu_1, sigma_1, probs_2):
+    """The derived expression of :func:`cross_entropy_normal_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1061,6 +1233,46 @@ def cross_entropy_normal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
 
 def _cross_entropy_normal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_normal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_kumaraswamy(mu_1, sigma_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_kumaraswamy(-2.3, 0.93, 2.9, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_normal_kumaraswamy_exact(mpmath, mu_1, sigma_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_normal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1313,6 +1525,46 @@ def cross_entropy_normal_uniform(mu_1, sigma_1, low_2, high_2):
 
 def _cross_entropy_normal_uniform_exact(mpmath, mu_1, sigma_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_normal_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_vonmises(mu_1, sigma_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_vonmises(0.23, 0.44, 0.69, 2.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, concentration_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, concentration_2)
+
+
+def _cross_entropy_normal_vonmises_exact(mpmath, mu_1, sigma_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_normal_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -7,29 +7,35 @@ Each function was printed from the derivation named beside it:
 - ``entropy_pareto``: ``anadiv.symbolic.derive_entropy(Pareto)``
 - ``kl_pareto_beta``: ``anadiv.symbolic.derive_kl(Pareto, Beta)``
 - ``kl_pareto_chi2``: ``anadiv.symbolic.derive_kl(Pareto, Chi2)``
+- ``kl_pareto_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Pareto, ContinuousBernoulli)``
 - ``kl_pareto_exponential``: ``anadiv.symbolic.derive_kl(Pareto, Exponential)``
 - ``kl_pareto_gamma``: ``anadiv.symbolic.derive_kl(Pareto, Gamma)``
 - ``kl_pareto_halfnormal``: ``anadiv.symbolic.derive_kl(Pareto, HalfNormal)``
 - ``kl_pareto_inversegamma``: ``anadiv.symbolic.derive_kl(Pareto, InverseGamma)``
+- ``kl_pareto_kumaraswamy``: ``anadiv.symbolic.derive_kl(Pareto, Kumaraswamy)``
 - ``kl_pareto_laplace``: ``anadiv.symbolic.derive_kl(Pareto, Laplace)``
 - ``kl_pareto_lognormal``: ``anadiv.symbolic.derive_kl(Pareto, LogNormal)``
 - ``kl_pareto_normal``: ``anadiv.symbolic.derive_kl(Pareto, Normal)``
 - ``kl_pareto_pareto``: ``anadiv.symbolic.derive_kl(Pareto, Pareto)``
 - ``kl_pareto_rayleigh``: ``anadiv.symbolic.derive_kl(Pareto, Rayleigh)``
 - ``kl_pareto_uniform``: ``anadiv.symbolic.derive_kl(Pareto, Uniform)``
+- ``kl_pareto_vonmises``: ``anadiv.symbolic.derive_kl(Pareto, VonMises)``
 - ``kl_pareto_weibull``: ``anadiv.symbolic.derive_kl(Pareto, Weibull)``
 - ``cross_entropy_pareto_beta``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Beta)``
 - ``cross_entropy_pareto_chi2``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Chi2)``
+- ``cross_entropy_pareto_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Pareto, ContinuousBernoulli)``
 - ``cross_entropy_pareto_exponential``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Exponential)``
 - ``cross_entropy_pareto_gamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Gamma)``
 - ``cross_entropy_pareto_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, HalfNormal)``
 - ``cross_entropy_pareto_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, InverseGamma)``
+- ``cross_entropy_pareto_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Kumaraswamy)``
 - ``cross_entropy_pareto_laplace``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Laplace)``
 - ``cross_entropy_pareto_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, LogNormal)``
 - ``cross_entropy_pareto_normal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Normal)``
 - ``cross_entropy_pareto_pareto``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Pareto)``
 - ``cross_entropy_pareto_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Rayleigh)``
 - ``cross_entropy_pareto_uniform``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Uniform)``
+- ``cross_entropy_pareto_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Pareto, VonMises)``
 - ``cross_entropy_pareto_weibull``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Weibull)``
 """
 
@@ -40,29 +46,35 @@ __all__ = [
     "entropy_pareto",
     "kl_pareto_beta",
     "kl_pareto_chi2",
+    "kl_pareto_continuous_bernoulli",
     "kl_pareto_exponential",
     "kl_pareto_gamma",
     "kl_pareto_halfnormal",
     "kl_pareto_inversegamma",
+    "kl_pareto_kumaraswamy",
     "kl_pareto_laplace",
     "kl_pareto_lognormal",
     "kl_pareto_normal",
     "kl_pareto_pareto",
     "kl_pareto_rayleigh",
     "kl_pareto_uniform",
+    "kl_pareto_vonmises",
     "kl_pareto_weibull",
     "cross_entropy_pareto_beta",
     "cross_entropy_pareto_chi2",
+    "cross_entropy_pareto_continuous_bernoulli",
     "cross_entropy_pareto_exponential",
     "cross_entropy_pareto_gamma",
     "cross_entropy_pareto_halfnormal",
     "cross_entropy_pareto_inversegamma",
+    "cross_entropy_pareto_kumaraswamy",
     "cross_entropy_pareto_laplace",
     "cross_entropy_pareto_lognormal",
     "cross_entropy_pareto_normal",
     "cross_entropy_pareto_pareto",
     "cross_entropy_pareto_rayleigh",
     "cross_entropy_pareto_uniform",
+    "cross_entropy_pareto_vonmises",
     "cross_entropy_pareto_weibull",
 ]
 
@@ -203,6 +215,46 @@ def kl_pareto_chi2(scale_1, alpha_1, df_2):
 def _kl_pareto_chi2_exact(mpmath, scale_1, alpha_1, df_2):
     """The derived expression of :func:`kl_pareto_chi2` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*scale_1/(2*alpha_1 - 2) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log(alpha_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*df_2/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def kl_pareto_continuous_bernoulli(scale_1, alpha_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_pareto_continuous_bernoulli(0.82, 5.0, 0.95))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, probs_2)
+    return xp.full(xp.inf, scale_1, alpha_1, probs_2)
+
+
+def _kl_pareto_continuous_bernoulli_exact(mpmath, scale_1, alpha_1, probs_2):
+    """The derived expression of :func:`kl_pareto_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -421,6 +473,46 @@ def kl_pareto_inversegamma(scale_1, alpha_1, concentration_2, rate_2):
 def _kl_pareto_inversegamma_exact(mpmath, scale_1, alpha_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_pareto_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return alpha_1*rate_2/(alpha_1*scale_1 + scale_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) + mpmath.log(alpha_1) + mpmath.loggamma(concentration_2) - 1 + concentration_2/alpha_1
+
+
+@elementwise
+def kl_pareto_kumaraswamy(scale_1, alpha_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_pareto_kumaraswamy(2.4, 2.4, 0.53, 3.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, alpha_1, concentration1_2, concentration0_2)
+
+
+def _kl_pareto_kumaraswamy_exact(mpmath, scale_1, alpha_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_pareto_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -763,6 +855,46 @@ def _kl_pareto_uniform_exact(mpmath, scale_1, alpha_1, low_2, high_2):
 
 
 @elementwise
+def kl_pareto_vonmises(scale_1, alpha_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_pareto_vonmises(1.5, 0.98, 2.3, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, alpha_1, loc_2, concentration_2)
+
+
+def _kl_pareto_vonmises_exact(mpmath, scale_1, alpha_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_pareto_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_pareto_weibull(scale_1, alpha_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = Weibull(shape_2, scale_2).
 
@@ -904,6 +1036,46 @@ def cross_entropy_pareto_chi2(scale_1, alpha_1, df_2):
 def _cross_entropy_pareto_chi2_exact(mpmath, scale_1, alpha_1, df_2):
     """The derived expression of :func:`cross_entropy_pareto_chi2` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*scale_1/(2*alpha_1 - 2) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*df_2/alpha_1 + 1/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_pareto_continuous_bernoulli(scale_1, alpha_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_continuous_bernoulli(0.73, 4.8, 0.52))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, probs_2)
+    return xp.full(xp.inf, scale_1, alpha_1, probs_2)
+
+
+def _cross_entropy_pareto_continuous_bernoulli_exact(mpmath, scale_1, alpha_1, probs_2):
+    """The derived expression of :func:`cross_entropy_pareto_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1097,6 +1269,46 @@ def cross_entropy_pareto_inversegamma(scale_1, alpha_1, concentration_2, rate_2)
 def _cross_entropy_pareto_inversegamma_exact(mpmath, scale_1, alpha_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_pareto_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return alpha_1*rate_2/(alpha_1*scale_1 + scale_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) + mpmath.log(scale_1) + mpmath.loggamma(concentration_2) + concentration_2/alpha_1 + 1/alpha_1
+
+
+@elementwise
+def cross_entropy_pareto_kumaraswamy(scale_1, alpha_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_kumaraswamy(1.3, 2.1, 2.0, 2.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, alpha_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_pareto_kumaraswamy_exact(mpmath, scale_1, alpha_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_pareto_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1418,6 +1630,46 @@ def cross_entropy_pareto_uniform(scale_1, alpha_1, low_2, high_2):
 
 def _cross_entropy_pareto_uniform_exact(mpmath, scale_1, alpha_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_pareto_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_pareto_vonmises(scale_1, alpha_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_vonmises(2.2, 5.6, 2.9, 0.54))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, alpha_1, loc_2, concentration_2)
+
+
+def _cross_entropy_pareto_vonmises_exact(mpmath, scale_1, alpha_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_pareto_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

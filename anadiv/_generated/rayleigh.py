@@ -7,31 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_rayleigh``: ``anadiv.symbolic.derive_entropy(Rayleigh)``
 - ``kl_rayleigh_beta``: ``anadiv.symbolic.derive_kl(Rayleigh, Beta)``
 - ``kl_rayleigh_chi2``: ``anadiv.symbolic.derive_kl(Rayleigh, Chi2)``
+- ``kl_rayleigh_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Rayleigh, ContinuousBernoulli)``
 - ``kl_rayleigh_exponential``: ``anadiv.symbolic.derive_kl(Rayleigh, Exponential)``
 - ``kl_rayleigh_gamma``: ``anadiv.symbolic.derive_kl(Rayleigh, Gamma)``
 - ``kl_rayleigh_gumbel``: ``anadiv.symbolic.derive_kl(Rayleigh, Gumbel)``
 - ``kl_rayleigh_halfnormal``: ``anadiv.symbolic.derive_kl(Rayleigh, HalfNormal)``
 - ``kl_rayleigh_inversegamma``: ``anadiv.symbolic.derive_kl(Rayleigh, InverseGamma)``
+- ``kl_rayleigh_kumaraswamy``: ``anadiv.symbolic.derive_kl(Rayleigh, Kumaraswamy)``
 - ``kl_rayleigh_laplace``: ``anadiv.symbolic.derive_kl(Rayleigh, Laplace)``
 - ``kl_rayleigh_lognormal``: ``anadiv.symbolic.derive_kl(Rayleigh, LogNormal)``
 - ``kl_rayleigh_normal``: ``anadiv.symbolic.derive_kl(Rayleigh, Normal)``
 - ``kl_rayleigh_pareto``: ``anadiv.symbolic.derive_kl(Rayleigh, Pareto)``
 - ``kl_rayleigh_rayleigh``: ``anadiv.symbolic.derive_kl(Rayleigh, Rayleigh)``
 - ``kl_rayleigh_uniform``: ``anadiv.symbolic.derive_kl(Rayleigh, Uniform)``
+- ``kl_rayleigh_vonmises``: ``anadiv.symbolic.derive_kl(Rayleigh, VonMises)``
 - ``kl_rayleigh_weibull``: ``anadiv.symbolic.derive_kl(Rayleigh, Weibull)``
 - ``cross_entropy_rayleigh_beta``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Beta)``
 - ``cross_entropy_rayleigh_chi2``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Chi2)``
+- ``cross_entropy_rayleigh_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, ContinuousBernoulli)``
 - ``cross_entropy_rayleigh_exponential``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Exponential)``
 - ``cross_entropy_rayleigh_gamma``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Gamma)``
 - ``cross_entropy_rayleigh_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Gumbel)``
 - ``cross_entropy_rayleigh_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, HalfNormal)``
 - ``cross_entropy_rayleigh_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, InverseGamma)``
+- ``cross_entropy_rayleigh_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Kumaraswamy)``
 - ``cross_entropy_rayleigh_laplace``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Laplace)``
 - ``cross_entropy_rayleigh_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, LogNormal)``
 - ``cross_entropy_rayleigh_normal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Normal)``
 - ``cross_entropy_rayleigh_pareto``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Pareto)``
 - ``cross_entropy_rayleigh_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Rayleigh)``
 - ``cross_entropy_rayleigh_uniform``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Uniform)``
+- ``cross_entropy_rayleigh_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, VonMises)``
 - ``cross_entropy_rayleigh_weibull``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Weibull)``
 """
 
@@ -42,31 +48,37 @@ __all__ = [
     "entropy_rayleigh",
     "kl_rayleigh_beta",
     "kl_rayleigh_chi2",
+    "kl_rayleigh_continuous_bernoulli",
     "kl_rayleigh_exponential",
     "kl_rayleigh_gamma",
     "kl_rayleigh_gumbel",
     "kl_rayleigh_halfnormal",
     "kl_rayleigh_inversegamma",
+    "kl_rayleigh_kumaraswamy",
     "kl_rayleigh_laplace",
     "kl_rayleigh_lognormal",
     "kl_rayleigh_normal",
     "kl_rayleigh_pareto",
     "kl_rayleigh_rayleigh",
     "kl_rayleigh_uniform",
+    "kl_rayleigh_vonmises",
     "kl_rayleigh_weibull",
     "cross_entropy_rayleigh_beta",
     "cross_entropy_rayleigh_chi2",
+    "cross_entropy_rayleigh_continuous_bernoulli",
     "cross_entropy_rayleigh_exponential",
     "cross_entropy_rayleigh_gamma",
     "cross_entropy_rayleigh_gumbel",
     "cross_entropy_rayleigh_halfnormal",
     "cross_entropy_rayleigh_inversegamma",
+    "cross_entropy_rayleigh_kumaraswamy",
     "cross_entropy_rayleigh_laplace",
     "cross_entropy_rayleigh_lognormal",
     "cross_entropy_rayleigh_normal",
     "cross_entropy_rayleigh_pareto",
     "cross_entropy_rayleigh_rayleigh",
     "cross_entropy_rayleigh_uniform",
+    "cross_entropy_rayleigh_vonmises",
     "cross_entropy_rayleigh_weibull",
 ]
 
@@ -195,6 +207,46 @@ def kl_rayleigh_chi2(scale_1, df_2):
 def _kl_rayleigh_chi2_exact(mpmath, scale_1, df_2):
     """The derived expression of :func:`kl_rayleigh_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler + mpmath.log(2)
+
+
+@elementwise
+def kl_rayleigh_continuous_bernoulli(scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_continuous_bernoulli(0.49, 0.78))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _kl_rayleigh_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`kl_rayleigh_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -436,6 +488,46 @@ def kl_rayleigh_inversegamma(scale_1, concentration_2, rate_2):
 def _kl_rayleigh_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_rayleigh_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return -concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler*concentration_2 + (mpmath.mpf(1)/mpmath.mpf(2))*concentration_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_2/scale_1 + mpmath.loggamma(concentration_2) - 1 - mpmath.euler + mpmath.log(2)
+
+
+@elementwise
+def kl_rayleigh_kumaraswamy(scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_kumaraswamy(0.77, 2.2, 3.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_rayleigh_kumaraswamy_exact(mpmath, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_rayleigh_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -731,6 +823,46 @@ def _kl_rayleigh_uniform_exact(mpmath, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_rayleigh_vonmises(scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_vonmises(1.2, -0.2, 0.56))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, loc_2, concentration_2)
+
+
+def _kl_rayleigh_vonmises_exact(mpmath, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_rayleigh_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_rayleigh_weibull(scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -865,6 +997,46 @@ def cross_entropy_rayleigh_chi2(scale_1, df_2):
 def _cross_entropy_rayleigh_chi2_exact(mpmath, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_rayleigh_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1 + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2)
+
+
+@elementwise
+def cross_entropy_rayleigh_continuous_bernoulli(scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_continuous_bernoulli(2.1, 0.53))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, probs_2)
+    return xp.full(xp.inf, scale_1, probs_2)
+
+
+def _cross_entropy_rayleigh_continuous_bernoulli_exact(mpmath, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1101,6 +1273,46 @@ def cross_entropy_rayleigh_inversegamma(scale_1, concentration_2, rate_2):
 def _cross_entropy_rayleigh_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_rayleigh_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return -concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler*concentration_2 + (mpmath.mpf(1)/mpmath.mpf(2))*concentration_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_2/scale_1 + mpmath.log(scale_1) + mpmath.loggamma(concentration_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2)
+
+
+@elementwise
+def cross_entropy_rayleigh_kumaraswamy(scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_kumaraswamy(0.58, 1.1, 0.55))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_rayleigh_kumaraswamy_exact(mpmath, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1388,6 +1600,46 @@ def cross_entropy_rayleigh_uniform(scale_1, low_2, high_2):
 
 def _cross_entropy_rayleigh_uniform_exact(mpmath, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_rayleigh_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_rayleigh_vonmises(scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_vonmises(2.2, -1.3, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_rayleigh_vonmises_exact(mpmath, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -7,31 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_studentt``: ``anadiv.symbolic.derive_entropy(StudentT)``
 - ``kl_studentt_beta``: ``anadiv.symbolic.derive_kl(StudentT, Beta)``
 - ``kl_studentt_chi2``: ``anadiv.symbolic.derive_kl(StudentT, Chi2)``
+- ``kl_studentt_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(StudentT, ContinuousBernoulli)``
 - ``kl_studentt_exponential``: ``anadiv.symbolic.derive_kl(StudentT, Exponential)``
 - ``kl_studentt_gamma``: ``anadiv.symbolic.derive_kl(StudentT, Gamma)``
 - ``kl_studentt_gumbel``: ``anadiv.symbolic.derive_kl(StudentT, Gumbel)``
 - ``kl_studentt_halfcauchy``: ``anadiv.symbolic.derive_kl(StudentT, HalfCauchy)``
 - ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
 - ``kl_studentt_inversegamma``: ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``
+- ``kl_studentt_kumaraswamy``: ``anadiv.symbolic.derive_kl(StudentT, Kumaraswamy)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
 - ``kl_studentt_pareto``: ``anadiv.symbolic.derive_kl(StudentT, Pareto)``
 - ``kl_studentt_rayleigh``: ``anadiv.symbolic.derive_kl(StudentT, Rayleigh)``
 - ``kl_studentt_uniform``: ``anadiv.symbolic.derive_kl(StudentT, Uniform)``
+- ``kl_studentt_vonmises``: ``anadiv.symbolic.derive_kl(StudentT, VonMises)``
 - ``kl_studentt_weibull``: ``anadiv.symbolic.derive_kl(StudentT, Weibull)``
 - ``cross_entropy_studentt_beta``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``
 - ``cross_entropy_studentt_chi2``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi2)``
+- ``cross_entropy_studentt_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(StudentT, ContinuousBernoulli)``
 - ``cross_entropy_studentt_exponential``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``
 - ``cross_entropy_studentt_gamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``
 - ``cross_entropy_studentt_gumbel``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``
 - ``cross_entropy_studentt_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfCauchy)``
 - ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
 - ``cross_entropy_studentt_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``
+- ``cross_entropy_studentt_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Kumaraswamy)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
 - ``cross_entropy_studentt_pareto``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``
 - ``cross_entropy_studentt_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Rayleigh)``
 - ``cross_entropy_studentt_uniform``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Uniform)``
+- ``cross_entropy_studentt_vonmises``: ``anadiv.symbolic.derive_cross_entropy(StudentT, VonMises)``
 - ``cross_entropy_studentt_weibull``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Weibull)``
 """
 
@@ -42,31 +48,37 @@ __all__ = [
     "entropy_studentt",
     "kl_studentt_beta",
     "kl_studentt_chi2",
+    "kl_studentt_continuous_bernoulli",
     "kl_studentt_exponential",
     "kl_studentt_gamma",
     "kl_studentt_gumbel",
     "kl_studentt_halfcauchy",
     "kl_studentt_halfnormal",
     "kl_studentt_inversegamma",
+    "kl_studentt_kumaraswamy",
     "kl_studentt_lognormal",
     "kl_studentt_normal",
     "kl_studentt_pareto",
     "kl_studentt_rayleigh",
     "kl_studentt_uniform",
+    "kl_studentt_vonmises",
     "kl_studentt_weibull",
     "cross_entropy_studentt_beta",
     "cross_entropy_studentt_chi2",
+    "cross_entropy_studentt_continuous_bernoulli",
     "cross_entropy_studentt_exponential",
     "cross_entropy_studentt_gamma",
     "cross_entropy_studentt_gumbel",
     "cross_entropy_studentt_halfcauchy",
     "cross_entropy_studentt_halfnormal",
     "cross_entropy_studentt_inversegamma",
+    "cross_entropy_studentt_kumaraswamy",
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_normal",
     "cross_entropy_studentt_pareto",
     "cross_entropy_studentt_rayleigh",
     "cross_entropy_studentt_uniform",
+    "cross_entropy_studentt_vonmises",
     "cross_entropy_studentt_weibull",
 ]
 
@@ -194,6 +206,46 @@ def kl_studentt_chi2(df_1, loc_1, scale_1, df_2):
 
 def _kl_studentt_chi2_exact(mpmath, df_1, loc_1, scale_1, df_2):
     """The derived expression of :func:`kl_studentt_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_continuous_bernoulli(df_1, loc_1, scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_continuous_bernoulli(27.0, 1.6, 0.31, 0.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, probs_2)
+
+
+def _kl_studentt_continuous_bernoulli_exact(mpmath, df_1, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`kl_studentt_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -438,6 +490,46 @@ def _kl_studentt_inversegamma_exact(mpmath, df_1, loc_1, scale_1, concentration_
 
 
 @elementwise
+def kl_studentt_kumaraswamy(df_1, loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_kumaraswamy(1.1, -1.9, 2.0, 3.1, 0.86))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_studentt_kumaraswamy_exact(mpmath, df_1, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_studentt_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -658,6 +750,46 @@ def _kl_studentt_uniform_exact(mpmath, df_1, loc_1, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_studentt_vonmises(df_1, loc_1, scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_vonmises(1.5, -1.6, 2.6, 1.3, 0.86))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _kl_studentt_vonmises_exact(mpmath, df_1, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_studentt_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_studentt_weibull(df_1, loc_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -774,6 +906,46 @@ def cross_entropy_studentt_chi2(df_1, loc_1, scale_1, df_2):
 
 def _cross_entropy_studentt_chi2_exact(mpmath, df_1, loc_1, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_studentt_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_continuous_bernoulli(df_1, loc_1, scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_continuous_bernoulli(9.4, -2.1, 0.55, 0.51))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, probs_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, probs_2)
+
+
+def _cross_entropy_studentt_continuous_bernoulli_exact(mpmath, df_1, loc_1, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_studentt_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1018,6 +1190,46 @@ def _cross_entropy_studentt_inversegamma_exact(mpmath, df_1, loc_1, scale_1, con
 
 
 @elementwise
+def cross_entropy_studentt_kumaraswamy(df_1, loc_1, scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_kumaraswamy(26.0, 1.2, 0.43, 1.7, 0.55))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_studentt_kumaraswamy_exact(mpmath, df_1, loc_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_studentt_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = LogNormal(mu_2, sigma_2).
 
@@ -1224,6 +1436,46 @@ def cross_entropy_studentt_uniform(df_1, loc_1, scale_1, low_2, high_2):
 
 def _cross_entropy_studentt_uniform_exact(mpmath, df_1, loc_1, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_studentt_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_vonmises(df_1, loc_1, scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_vonmises(1.3, 1.6, 2.4, -1.0, 0.39))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_studentt_vonmises_exact(mpmath, df_1, loc_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_studentt_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

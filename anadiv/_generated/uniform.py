@@ -8,6 +8,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_beta``: ``anadiv.symbolic.derive_kl(Uniform, Beta)``
 - ``kl_uniform_cauchy``: ``anadiv.symbolic.derive_kl(Uniform, Cauchy)``
 - ``kl_uniform_chi2``: ``anadiv.symbolic.derive_kl(Uniform, Chi2)``
+- ``kl_uniform_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Uniform, ContinuousBernoulli)``
 - ``kl_uniform_exponential``: ``anadiv.symbolic.derive_kl(Uniform, Exponential)``
 - ``kl_uniform_gamma``: ``anadiv.symbolic.derive_kl(Uniform, Gamma)``
 - ``kl_uniform_gumbel``: ``anadiv.symbolic.derive_kl(Uniform, Gumbel)``
@@ -25,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_beta``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Beta)``
 - ``cross_entropy_uniform_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Cauchy)``
 - ``cross_entropy_uniform_chi2``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi2)``
+- ``cross_entropy_uniform_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Uniform, ContinuousBernoulli)``
 - ``cross_entropy_uniform_exponential``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``
 - ``cross_entropy_uniform_gamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``
 - ``cross_entropy_uniform_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``
@@ -49,6 +51,7 @@ __all__ = [
     "kl_uniform_beta",
     "kl_uniform_cauchy",
     "kl_uniform_chi2",
+    "kl_uniform_continuous_bernoulli",
     "kl_uniform_exponential",
     "kl_uniform_gamma",
     "kl_uniform_gumbel",
@@ -66,6 +69,7 @@ __all__ = [
     "cross_entropy_uniform_beta",
     "cross_entropy_uniform_cauchy",
     "cross_entropy_uniform_chi2",
+    "cross_entropy_uniform_continuous_bernoulli",
     "cross_entropy_uniform_exponential",
     "cross_entropy_uniform_gamma",
     "cross_entropy_uniform_gumbel",
@@ -352,6 +356,61 @@ def kl_uniform_chi2(low_1, high_1, df_2):
 def _kl_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
     """The derived expression of :func:`kl_uniform_chi2` for mpmath (see anadiv.numeric.refine)."""
     return ((-df_2*high_1*mpmath.log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1 - 2*low_1) + df_2*low_1*mpmath.log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 - 2*low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) if (low_1 >= 0) and (low_1 != 0) else (-mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
+def kl_uniform_continuous_bernoulli(low_1, high_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{high_{1} \log{\left(probs_{2} \right)}}{2} + \frac{high_{1} \log{\left(1 - probs_{2} \right)}}{2} - \frac{low_{1} \log{\left(probs_{2} \right)}}{2} + \frac{low_{1} \log{\left(1 - probs_{2} \right)}}{2} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)} \right)} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-high_1*log(probs_2)/2 + high_1*log(1 - probs_2)/2 -
+        low_1*log(probs_2)/2 + low_1*log(1 - probs_2)/2 - log(high_1 - low_1) +
+        cb_log_normalizer(log(probs_2) - log(1 - probs_2)), (low_1 >= 0) & (high_1 <=
+        1)), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_continuous_bernoulli(-0.41, 1.8, 0.51))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(probs_2)
+        t1 = xp.log1p(-probs_2)
+        t2 = xp._stable.cb_log_normalizer(t0 - t1)
+        t3 = (high_1 <= 1)
+        t4 = xp.where(t3, high_1, 0)
+        t5 = (low_1 >= 0)
+        t6 = xp.where(t5, low_1, 1)
+        t7 = t4 + t6
+        t8 = -xp.log(t4 - t6)
+        t9 = xp.logical_and(t3, t5)
+        t10 = xp.abs(t4) + xp.abs(t6)
+        return xp._refine.checked('kl', xp.where(t9, -1/2*t0*t7 + (1/2)*t1*t7 + t2 + t8, xp.inf), xp.where(t9, (1/2)*t10*xp.abs(t0) + (1/2)*t10*xp.abs(t1) + xp.abs(t2) + xp.abs(t8), 0), _kl_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
+
+
+def _kl_uniform_continuous_bernoulli_exact(mpmath, low_1, high_1, probs_2):
+    """The derived expression of :func:`kl_uniform_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return ((-mpmath.mpf(1)/mpmath.mpf(2)*high_1*mpmath.log(probs_2) + (mpmath.mpf(1)/mpmath.mpf(2))*high_1*mpmath.log(1 - probs_2) - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mpmath.log(probs_2) + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*mpmath.log(1 - probs_2) - mpmath.log(high_1 - low_1) + (mpmath.log(mpmath.expm1(mpmath.log(probs_2) - mpmath.log(1 - probs_2))/(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) if (mpmath.log(probs_2) - mpmath.log(1 - probs_2)) != 0 else 0)) if (low_1 >= 0) and (high_1 <= 1) else (mpmath.inf))
 
 
 @elementwise
@@ -1462,6 +1521,59 @@ def cross_entropy_uniform_chi2(low_1, high_1, df_2):
 def _cross_entropy_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
     """The derived expression of :func:`cross_entropy_uniform_chi2` for mpmath (see anadiv.numeric.refine)."""
     return ((-df_2*high_1*mpmath.log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1 - 2*low_1) + df_2*low_1*mpmath.log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 - 2*low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) if (low_1 >= 0) and (low_1 != 0) else (-mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 + mpmath.log(high_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_uniform_continuous_bernoulli(low_1, high_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{high_{1} \log{\left(probs_{2} \right)}}{2} + \frac{high_{1} \log{\left(1 - probs_{2} \right)}}{2} - \frac{low_{1} \log{\left(probs_{2} \right)}}{2} + \frac{low_{1} \log{\left(1 - probs_{2} \right)}}{2} + \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)} \right)} & \text{for}\: low_{1} \geq 0 \wedge high_{1} \leq 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-high_1*log(probs_2)/2 + high_1*log(1 - probs_2)/2 -
+        low_1*log(probs_2)/2 + low_1*log(1 - probs_2)/2 + cb_log_normalizer(log(probs_2)
+        - log(1 - probs_2)), (low_1 >= 0) & (high_1 <= 1)), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_continuous_bernoulli(-1.8, 1.5, 0.15))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(probs_2)
+        t1 = xp.log1p(-probs_2)
+        t2 = xp._stable.cb_log_normalizer(t0 - t1)
+        t3 = (high_1 <= 1)
+        t4 = xp.where(t3, high_1, 0)
+        t5 = (low_1 >= 0)
+        t6 = xp.where(t5, low_1, 1)
+        t7 = t4 + t6
+        t8 = xp.logical_and(t3, t5)
+        t9 = xp.abs(t4) + xp.abs(t6)
+        return xp._refine.checked('cross_entropy', xp.where(t8, -1/2*t0*t7 + (1/2)*t1*t7 + t2, xp.inf), xp.where(t8, (1/2)*t9*xp.abs(t0) + (1/2)*t9*xp.abs(t1) + xp.abs(t2), 0), _cross_entropy_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
+
+
+def _cross_entropy_uniform_continuous_bernoulli_exact(mpmath, low_1, high_1, probs_2):
+    """The derived expression of :func:`cross_entropy_uniform_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return ((-mpmath.mpf(1)/mpmath.mpf(2)*high_1*mpmath.log(probs_2) + (mpmath.mpf(1)/mpmath.mpf(2))*high_1*mpmath.log(1 - probs_2) - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mpmath.log(probs_2) + (mpmath.mpf(1)/mpmath.mpf(2))*low_1*mpmath.log(1 - probs_2) + (mpmath.log(mpmath.expm1(mpmath.log(probs_2) - mpmath.log(1 - probs_2))/(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) if (mpmath.log(probs_2) - mpmath.log(1 - probs_2)) != 0 else 0)) if (low_1 >= 0) and (high_1 <= 1) else (mpmath.inf))
 
 
 @elementwise

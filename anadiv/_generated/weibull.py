@@ -7,29 +7,35 @@ Each function was printed from the derivation named beside it:
 - ``entropy_weibull``: ``anadiv.symbolic.derive_entropy(Weibull)``
 - ``kl_weibull_beta``: ``anadiv.symbolic.derive_kl(Weibull, Beta)``
 - ``kl_weibull_chi2``: ``anadiv.symbolic.derive_kl(Weibull, Chi2)``
+- ``kl_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Weibull, ContinuousBernoulli)``
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
 - ``kl_weibull_gamma``: ``anadiv.symbolic.derive_kl(Weibull, Gamma)``
 - ``kl_weibull_halfnormal``: ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``
 - ``kl_weibull_inversegamma``: ``anadiv.symbolic.derive_kl(Weibull, InverseGamma)``
+- ``kl_weibull_kumaraswamy``: ``anadiv.symbolic.derive_kl(Weibull, Kumaraswamy)``
 - ``kl_weibull_laplace``: ``anadiv.symbolic.derive_kl(Weibull, Laplace)``
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
 - ``kl_weibull_pareto``: ``anadiv.symbolic.derive_kl(Weibull, Pareto)``
 - ``kl_weibull_rayleigh``: ``anadiv.symbolic.derive_kl(Weibull, Rayleigh)``
 - ``kl_weibull_uniform``: ``anadiv.symbolic.derive_kl(Weibull, Uniform)``
+- ``kl_weibull_vonmises``: ``anadiv.symbolic.derive_kl(Weibull, VonMises)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
 - ``cross_entropy_weibull_chi2``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi2)``
+- ``cross_entropy_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Weibull, ContinuousBernoulli)``
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
 - ``cross_entropy_weibull_gamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``
 - ``cross_entropy_weibull_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``
 - ``cross_entropy_weibull_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, InverseGamma)``
+- ``cross_entropy_weibull_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Kumaraswamy)``
 - ``cross_entropy_weibull_laplace``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
 - ``cross_entropy_weibull_pareto``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Pareto)``
 - ``cross_entropy_weibull_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Rayleigh)``
 - ``cross_entropy_weibull_uniform``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Uniform)``
+- ``cross_entropy_weibull_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Weibull, VonMises)``
 - ``cross_entropy_weibull_weibull``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Weibull)``
 """
 
@@ -40,29 +46,35 @@ __all__ = [
     "entropy_weibull",
     "kl_weibull_beta",
     "kl_weibull_chi2",
+    "kl_weibull_continuous_bernoulli",
     "kl_weibull_exponential",
     "kl_weibull_gamma",
     "kl_weibull_halfnormal",
     "kl_weibull_inversegamma",
+    "kl_weibull_kumaraswamy",
     "kl_weibull_laplace",
     "kl_weibull_lognormal",
     "kl_weibull_normal",
     "kl_weibull_pareto",
     "kl_weibull_rayleigh",
     "kl_weibull_uniform",
+    "kl_weibull_vonmises",
     "kl_weibull_weibull",
     "cross_entropy_weibull_beta",
     "cross_entropy_weibull_chi2",
+    "cross_entropy_weibull_continuous_bernoulli",
     "cross_entropy_weibull_exponential",
     "cross_entropy_weibull_gamma",
     "cross_entropy_weibull_halfnormal",
     "cross_entropy_weibull_inversegamma",
+    "cross_entropy_weibull_kumaraswamy",
     "cross_entropy_weibull_laplace",
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
     "cross_entropy_weibull_pareto",
     "cross_entropy_weibull_rayleigh",
     "cross_entropy_weibull_uniform",
+    "cross_entropy_weibull_vonmises",
     "cross_entropy_weibull_weibull",
 ]
 
@@ -199,6 +211,46 @@ def kl_weibull_chi2(shape_1, scale_1, df_2):
 def _kl_weibull_chi2_exact(mpmath, shape_1, scale_1, df_2):
     """The derived expression of :func:`kl_weibull_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1*mpmath.gamma(1 + 1/shape_1) + mpmath.log(shape_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler
+
+
+@elementwise
+def kl_weibull_continuous_bernoulli(shape_1, scale_1, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_weibull_continuous_bernoulli(0.72, 1.3, 0.41))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, probs_2)
+    return xp.full(xp.inf, shape_1, scale_1, probs_2)
+
+
+def _kl_weibull_continuous_bernoulli_exact(mpmath, shape_1, scale_1, probs_2):
+    """The derived expression of :func:`kl_weibull_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -398,6 +450,46 @@ def kl_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2):
 def _kl_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`kl_weibull_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.euler*concentration_2/shape_1 + rate_2*mpmath.gamma(1 - 1/shape_1)/scale_1 + mpmath.log(shape_1) + mpmath.loggamma(concentration_2) - 1 - mpmath.euler) if ((shape_1 - 1)/shape_1 > 0) else (mpmath.inf))
+
+
+@elementwise
+def kl_weibull_kumaraswamy(shape_1, scale_1, concentration1_2, concentration0_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_weibull_kumaraswamy(1.6, 0.81, 0.64, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, shape_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _kl_weibull_kumaraswamy_exact(mpmath, shape_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`kl_weibull_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -714,6 +806,46 @@ def _kl_weibull_uniform_exact(mpmath, shape_1, scale_1, low_2, high_2):
 
 
 @elementwise
+def kl_weibull_vonmises(shape_1, scale_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_weibull_vonmises(4.0, 1.3, -2.9, 0.49))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, shape_1, scale_1, loc_2, concentration_2)
+
+
+def _kl_weibull_vonmises_exact(mpmath, shape_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_weibull_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_weibull_weibull(shape_1, scale_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Weibull(shape_2, scale_2).
 
@@ -845,6 +977,46 @@ def cross_entropy_weibull_chi2(shape_1, scale_1, df_2):
 def _cross_entropy_weibull_chi2_exact(mpmath, shape_1, scale_1, df_2):
     """The derived expression of :func:`cross_entropy_weibull_chi2` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1*mpmath.gamma(1 + 1/shape_1) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler/shape_1
+
+
+@elementwise
+def cross_entropy_weibull_continuous_bernoulli(shape_1, scale_1, probs_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_continuous_bernoulli(1.6, 0.79, 0.83))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, probs_2)
+    return xp.full(xp.inf, shape_1, scale_1, probs_2)
+
+
+def _cross_entropy_weibull_continuous_bernoulli_exact(mpmath, shape_1, scale_1, probs_2):
+    """The derived expression of :func:`cross_entropy_weibull_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1034,6 +1206,46 @@ def cross_entropy_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2
 def _cross_entropy_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):
     """The derived expression of :func:`cross_entropy_weibull_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.euler*concentration_2/shape_1 + rate_2*mpmath.gamma(1 - 1/shape_1)/scale_1 + mpmath.log(scale_1) + mpmath.loggamma(concentration_2) - mpmath.euler/shape_1) if ((shape_1 - 1)/shape_1 > 0) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_weibull_kumaraswamy(shape_1, scale_1, concentration1_2, concentration0_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Kumaraswamy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    concentration1_2, concentration0_2 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_kumaraswamy(0.93, 0.54, 1.1, 3.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, concentration1_2, concentration0_2)
+    return xp.full(xp.inf, shape_1, scale_1, concentration1_2, concentration0_2)
+
+
+def _cross_entropy_weibull_kumaraswamy_exact(mpmath, shape_1, scale_1, concentration1_2, concentration0_2):
+    """The derived expression of :func:`cross_entropy_weibull_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1327,6 +1539,46 @@ def cross_entropy_weibull_uniform(shape_1, scale_1, low_2, high_2):
 
 def _cross_entropy_weibull_uniform_exact(mpmath, shape_1, scale_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_weibull_uniform` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_weibull_vonmises(shape_1, scale_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, VonMises)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_vonmises(1.6, 0.55, -2.0, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, loc_2, concentration_2)
+    return xp.full(xp.inf, shape_1, scale_1, loc_2, concentration_2)
+
+
+def _cross_entropy_weibull_vonmises_exact(mpmath, shape_1, scale_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_weibull_vonmises` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

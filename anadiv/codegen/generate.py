@@ -62,6 +62,11 @@ def _as_names(item: Any) -> tuple[str, ...]:
     return tuple(x if isinstance(x, str) else x.name for x in items)
 
 
+def _singular(P: type, Q: type) -> bool:
+    """A mass function against a density (see :func:`anadiv.registry.mutually_singular`)."""
+    return P.measure != Q.measure
+
+
 def jobs() -> list[Job]:
     """Every (kind, families) the engine can derive, sorted."""
     from anadiv import symbolic
@@ -69,6 +74,10 @@ def jobs() -> list[Job]:
     out = set()
     for kind in KINDS:
         for item in symbolic.derivable_pairs(kind):
+            if len(item) == 2 and _singular(*item):
+                # a mass function against a density: inf by the measures alone, answered by
+                # one registry rule (anadiv.registry.infinite_by_measure), not a function per pair
+                continue
             out.add(Job(kind, _as_names(item)))
     return sorted(out, key=lambda j: (KINDS.index(j.kind), j.names))
 

@@ -56,6 +56,8 @@ __all__ = [
     "betainc_reg",
     "atanmx",
     "cos_half_pi",
+    "log_i0",
+    "i1_i0",
     "HELPERS",
     "to_elementary",
 ]
@@ -519,12 +521,84 @@ class beta_bregman(StableHelper):
 
 
 
+class log_i0(StableHelper):
+    r""":math:`\log I_0(\kappa)`, the von Mises log-normalizer, without overflow.
+
+    Printed as ``xp._stable.log_i0``: ``log(i0e(k)) + k`` for large ``k`` (``I_0``
+    itself overflows from ``k ~ 713``), a series of ``I_0 - 1`` through ``log1p``
+    for small ``k`` (where ``log I_0(k) ~ k^2/4`` would lose its digits).
+    """
+
+    nargs = 1
+
+    @staticmethod
+    def _elementary(k: Any) -> Any:
+        return log(sympy.besseli(0, k))
+
+    @staticmethod
+    def _mp(k: Any) -> Any:
+        return mpmath.log(mpmath.besseli(0, k))
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return i1_i0(self.args[0])
+
+
+class i1_i0(StableHelper):
+    r""":math:`A(\kappa) = I_1(\kappa)/I_0(\kappa)`, the von Mises mean resultant length.
+
+    Printed as ``xp._stable.i1_i0``: ``i1e(k)/i0e(k)`` (the scalings cancel),
+    so neither factor overflows at large ``k``.
+    """
+
+    nargs = 1
+
+    @staticmethod
+    def _elementary(k: Any) -> Any:
+        return sympy.besseli(1, k) / sympy.besseli(0, k)
+
+    @staticmethod
+    def _mp(k: Any) -> Any:
+        return mpmath.besseli(1, k) / mpmath.besseli(0, k)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        # A' = 1 - A/k - A^2 (from I0' = I1 and I1' = I0 - I1/k)
+        k = self.args[0]
+        a = i1_i0(k)
+        return 1 - a / k - a**2
+
+
+def with_scaled_bessel(expr: Any) -> Any:
+    """``log(besseli(0, k))`` as :class:`log_i0` and ``besseli(1, k)/besseli(0, k)`` as :class:`i1_i0`.
+
+    A Bessel function left over (none in the von Mises forms) stays as it is.
+    """
+    expr = sympy.sympify(expr)
+    # log((high - low)/(2 pi I0(k))) arrives as the log of a sum: factor it, then split the log
+    expr = expr.replace(lambda e: isinstance(e, log) and e.args[0].has(sympy.besseli),
+                        lambda e: sympy.expand_log(log(sympy.factor(e.args[0])), force=True))
+
+    def ratio(e: Any) -> Any:
+        factors = list(sympy.Mul.make_args(e))
+        for f in factors:
+            if isinstance(f, sympy.besseli) and f.args[0] == 1:
+                k = f.args[1]
+                den = sympy.Pow(sympy.besseli(0, k), -1)
+                if den in factors:
+                    rest = [g for g in factors if g is not f and g != den]
+                    return sympy.Mul(*rest, i1_i0(k))
+        return e
+
+    expr = expr.replace(lambda e: isinstance(e, log) and isinstance(e.args[0], sympy.besseli) and e.args[0].args[0] == 0,
+                        lambda e: log_i0(e.args[0].args[1]))
+    return expr.replace(lambda e: e.is_Mul and e.has(sympy.besseli), ratio)
+
+
 #: Every helper by name (the names of the numpy functions in anadiv.numeric.stable).
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
-                lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx, cos_half_pi)
+                lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx, cos_half_pi, log_i0, i1_i0)
 }
 
 

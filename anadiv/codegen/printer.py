@@ -202,6 +202,10 @@ class XpPrinter(SciPyPrinter):
         return f"xp.gammaln({self._print(expr.args[0])})"
 
     def _print_beta(self, expr: Any) -> str:
+        # B(1, b) = 1/b: scipy's beta promotes float32 to float64 beside a Python number
+        if len(expr.args) == 2 and sympy.S.One in expr.args:
+            other = expr.args[1] if expr.args[0] == 1 else expr.args[0]
+            return f"(1/{self.parenthesize(other, 50)})"
         return f"xp.beta({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_betainc_regularized(self, expr: Any) -> str:
@@ -230,6 +234,11 @@ class XpPrinter(SciPyPrinter):
     def _print_Function(self, expr: Any) -> str:
         if is_helper(type(expr)):
             return f"xp._stable.{type(expr).__name__}({', '.join(self._print(a) for a in expr.args)})"
+        # a function a family declares (sympy imported inside the family) with a stable helper of
+        # the same meaning in anadiv.numeric.stable: the continuous Bernoulli log-normalizer
+        stable_name = getattr(type(expr), "xp_stable_name", None)
+        if stable_name:
+            return f"xp._stable.{stable_name}({', '.join(self._print(a) for a in expr.args)})"
         return super()._print_Function(expr)
 
 

@@ -66,6 +66,7 @@ from .helpers import (
     log_ratio_d,
     powm1mlog,
     to_elementary,
+    with_scaled_bessel,
     xm1mlog,
 )
 
@@ -651,10 +652,12 @@ def stabilize(expr: Any, derivation: Any) -> Any:
     if expr.is_number:
         return expr
     points = _points(derivation, 6, seed=1)
-    if isinstance(expr, Piecewise):
-        out = Piecewise(*[(_stabilize_branch(e, derivation, points), c) for e, c in expr.args])
+    # Bessel functions overflow float64 from k ~ 713: their scaled forms first (von Mises)
+    work = with_scaled_bessel(expr) if expr.has(sympy.besseli) else expr
+    if isinstance(work, Piecewise):
+        out = Piecewise(*[(_stabilize_branch(e, derivation, points), c) for e, c in work.args])
     else:
-        out = _stabilize_branch(expr, derivation, points)
+        out = _stabilize_branch(work, derivation, points)
     out = _cos_half_pi(_betainc_from_zero(out))
     try:
         verify(expr, out, derivation)

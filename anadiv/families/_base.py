@@ -24,6 +24,7 @@ parent's closed forms (:mod:`anadiv.registry`).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -180,6 +181,32 @@ class Family(Distribution):
         "sym_natural_params", "sym_sufficient_statistics", "sym_log_normalizer", "sym_log_base_measure",
     )
 
+    #: Numeric hooks a user's own family may leave out: derived from ``sym_logpdf``
+    #: and ``sym_support`` (see :meth:`is_own_family`). anadiv's families declare them.
+    DERIVED_HOOKS: ClassVar[tuple[str, ...]] = ("_np_logpdf", "_np_sample", "_np_support")
+
+    @classmethod
+    def is_own_family(cls) -> bool:
+        """Whether this is a user's own family: declared outside anadiv, with ``sym_logpdf`` and ``sym_support``.
+
+        Such a family needs nothing else: its numeric log-density, support and
+        sampler are derived (:data:`DERIVED_HOOKS`), the hooks of
+        :data:`DECLARED_HOOKS` default to ``None``, and its closed forms are
+        derived and cached at first use (:mod:`anadiv.codegen.on_demand`).
+
+        Examples
+        --------
+        >>> from anadiv import Normal
+        >>> Normal.is_own_family()
+        False
+        """
+        module = cls.__module__ or ""
+        return (
+            not (module == "anadiv" or module.startswith("anadiv."))
+            and cls._declares("sym_logpdf")
+            and cls._declares("sym_support")
+        )
+
     @classmethod
     def _declares(cls, hook: str) -> bool:
         """Whether a subclass (not the base) sets ``hook``, to a value or to ``None``."""
@@ -209,6 +236,7 @@ class Family(Distribution):
         []
         """
         missing = []
+        own = cls.is_own_family()
         needs = {
             "_np_logpdf": "the numeric log-density",
             "_np_sample": "the sampler",
@@ -221,6 +249,8 @@ class Family(Distribution):
             "torch_name": "the torch.distributions counterpart (or None: torch has none)",
         }
         for hook in cls.REQUIRED_HOOKS + cls.DECLARED_HOOKS:
+            if own and hook in cls.DERIVED_HOOKS + cls.DECLARED_HOOKS:
+                continue  # derived from the sympy declarations, or None by default
             if not cls._declares(hook):
                 missing.append(f"{hook}: {needs[hook]}")
         if not cls.name:
@@ -252,7 +282,8 @@ class Family(Distribution):
         # inheriting its parent's name is a variant of that family, not a
         # second family of the same name.
         if cls.__dict__.get("name"):
-            if cls.name in FAMILIES and FAMILIES[cls.name] is not cls:
+            old = FAMILIES.get(cls.name)
+            if old is not None and old is not cls and not _redefinition(old, cls):
                 raise TypeError(f"family name {cls.name!r} registered twice")
             FAMILIES[cls.name] = cls
 
@@ -530,18 +561,24 @@ class Family(Distribution):
         if self.symbolic:
             raise TypeError(f"{what} needs numeric parameters; {self!r} is symbolic")
 
-    # Subclasses implement these as static methods on plain arrays.
-    @staticmethod
-    def _np_logpdf(x: np.ndarray, *params: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    # anadiv's families implement these as static methods on plain arrays. A
+    # user's own family (declared outside anadiv with sym_logpdf and sym_support)
+    # may leave them out: these fallbacks derive them from the sympy declarations
+    # (anadiv/families/_derived.py; the printed code is cached, sympy imported
+    # only when it is not).
+    @classmethod
+    def _np_logpdf(cls, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
+        return _derived_hooks(cls, "_np_logpdf").logpdf(cls, x, *params)
 
-    @staticmethod
-    def _np_sample(rng: np.random.Generator, size: tuple[int, ...], *params: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    @classmethod
+    def _np_sample(cls, rng: np.random.Generator, size: tuple[int, ...], *params: np.ndarray) -> np.ndarray:
+        return _derived_hooks(cls, "_np_sample").sample(cls, rng, size, *params)
 
-    @staticmethod
-    def _np_support(*params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+    @classmethod
+    def _np_support(cls, *params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = _derived_hooks(cls, "_np_support").support(cls, *params)
+        shape = np.broadcast_shapes(*(np.shape(p) for p in params))
+        return np.broadcast_to(lo, shape), np.broadcast_to(hi, shape)
 
     @staticmethod
     def _np_breakpoints(*params: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -631,3 +668,30 @@ class Family(Distribution):
         from ._scipy import shapes_loc_scale
 
         return cls._from_scipy_params(*shapes_loc_scale(frozen))
+
+
+def _derived_hooks(cls: type, hook: str) -> Any:
+    """The module deriving a user's own family's numeric hooks; an error naming ``hook`` for any other family."""
+    if not (isinstance(cls, type) and issubclass(cls, Family) and cls.is_own_family()):
+        raise NotImplementedError(
+            f"{hook}: {getattr(cls, '__name__', cls)} implements no {hook} and cannot derive it "
+            "(a family declared outside anadiv derives it from its sym_logpdf and sym_support)"
+        )
+    from . import _derived
+
+    return _derived
+
+
+def _redefinition(old: type, new: type) -> bool:
+    """A user's own family declared again where it was (a notebook cell run twice, a reloaded module).
+
+    The new class takes the name; its closed forms are derived afresh (their
+    cache key holds the class's code, see :mod:`anadiv.codegen.on_demand`).
+    """
+    if not (old.is_own_family() and old.__module__ == new.__module__ and old.__qualname__ == new.__qualname__):
+        return False
+    # the engine caches some derivations by family name: they belong to the old class
+    expectations = sys.modules.get("anadiv.symbolic.expectations")
+    if expectations is not None:  # not loaded: nothing cached (and no reason to import sympy)
+        expectations.clear_name_caches()
+    return True

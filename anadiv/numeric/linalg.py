@@ -36,6 +36,16 @@ slower per flop). The diagonal and the strictly-lower sum of squares of
 d = 200 one factorization takes about 120 us (84 of them in ``potrf``) and
 one blocked solve about 145 us on one core.
 
+Low-rank plus diagonal covariances. ``S = D + W W^T`` (``W`` of shape
+``d x r``) is handled through the ``r x r`` capacitance ``C = I + W^T D^-1 W``
+(:func:`capacitance_cholesky`): Woodbury for ``S^-1``, the determinant lemma
+for ``log det S``, ``O(d r^2)`` per matrix (:func:`lowrank_kl_core`,
+:func:`lowrank_mahalanobis`), each value with the sum of its terms' sizes so
+that a caller can tell cancellation. For nearly equal pairs,
+:func:`covariance_difference` forms ``S_A - S_B`` from the parts with exact
+products and double-double sums and :func:`kl_core_from_difference` runs
+:func:`kl_core`'s eigenvalue path on it (used by :mod:`anadiv.gaussian_pairs`).
+
 Factor reuse. A validated :class:`~anadiv.MultivariateNormal` keeps its
 covariance as an immutable private copy (:func:`factored_copy`: numpy
 cannot make it writable again) and the factor computed while validating
@@ -63,6 +73,14 @@ __all__ = [
     "batch_zeros",
     "solve_lower",
     "factored_copy",
+    "two_sum",
+    "two_product",
+    "capacitance_cholesky",
+    "lowrank_logdet",
+    "lowrank_mahalanobis",
+    "lowrank_kl_core",
+    "covariance_difference",
+    "kl_core_from_difference",
 ]
 
 # Few large matrices: loop over LAPACK (a triangular solve costs half of LU).
@@ -516,8 +534,15 @@ def _x_minus_log1p(x: np.ndarray) -> np.ndarray:
     one sign for small ``u``.
     """
     x = np.asarray(x)
-    out = np.empty_like(x)
     small = np.abs(x) < 0.5
+    if small.all():  # the usual case of nearly equal inputs: no masked copies
+        u = x / (2.0 + x)
+        u2 = u * u
+        series = np.zeros_like(u)
+        for k in range(31, 1, -2):
+            series = series * u2 + 1.0 / k
+        return u * x - 2.0 * u * u2 * series
+    out = np.empty_like(x)
     xs = x[small]
     u = xs / (2.0 + xs)
     u2 = u * u
@@ -573,28 +598,272 @@ def kl_core(cov_a: Any, chol_a: np.ndarray, cov_b: Any, chol_b: np.ndarray) -> n
     module notes), after scaling both matrices by the same power of 2 so that
     their difference is not subnormal (covariances near 1e-300).
     """
+
+    def difference(mask: np.ndarray, k: np.ndarray) -> np.ndarray:
+        a, b = _float(cov_a), _float(cov_b)
+        four = -2 * k[:, None, None]  # 4^-k A, 4^-k B are exact
+        full = lambda x: np.broadcast_to(x, mask.shape + x.shape[-2:])  # noqa: E731
+        return np.ldexp(full(a)[mask], four) - np.ldexp(full(b)[mask], four)
+
+    return kl_core_from_difference(chol_a, chol_b, difference)
+
+
+def _near_equal_core(
+    value: np.ndarray, near: np.ndarray, chol_b: np.ndarray, difference: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``value`` with its ``near`` items recomputed as ``sum(e - log1p(e))`` over the whitened difference.
+
+    ``e`` are the eigenvalues of ``L_B^-1 (A - B) L_B^-T``; ``difference(near, k)``
+    gives ``4^-k (A - B)`` for the ``near`` items, ``k`` per item such that
+    ``2^-k L_B`` has its largest diagonal entry in [0.5, 1) (so that the
+    difference of tiny covariances is not subnormal).
+    """
+    batch = value.shape
+    lb = np.broadcast_to(chol_b, batch + chol_b.shape[-2:])[near]
+    k = _pow2_exponent(np.max(np.diagonal(lb, axis1=-2, axis2=-1), axis=-1))
+    lb = np.ldexp(lb, -k[:, None, None])
+    diff = difference(near, k)
+    w = solve_lower(lb, diff)
+    w = solve_lower(lb, np.swapaxes(w, -1, -2))
+    w = 0.5 * (w + np.swapaxes(w, -1, -2))
+    eig = np.linalg.eigvalsh(w)
+    value = np.array(value, copy=True)
+    value[near] = np.sum(_x_minus_log1p(eig), axis=-1)
+    return value
+
+
+# ------------------------------------------- low-rank plus diagonal covariances
+# S = D + W W^T with D = diag(D) > 0 (d entries) and W of shape (..., d, r): the
+# Woodbury identity and the matrix determinant lemma through the r x r
+# "capacitance" C = I_r + W^T D^-1 W = L_C L_C^T:
+#     S^-1 = D^-1 - D^-1 W C^-1 W^T D^-1,   log det S = sum log D + log det C,
+# so nothing of size d x d is formed or factored: O(d r^2) per matrix.
+# A diagonal is carried as a double-double pair (hi, lo), hi + lo exact: a
+# DiagonalNormal's variance is scale^2, exactly the pair two_product(scale, scale).
+_SPLITTER = 134217729.0  # 2^27 + 1: Veltkamp's split into two 26-bit halves
+
+
+def two_sum(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(s, e)`` with ``s = fl(a + b)`` and ``s + e = a + b`` exactly (Knuth), elementwise."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c = _SPLITTER * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def two_product(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(p, e)`` with ``p = fl(a b)`` and ``p + e = a b`` exactly (Dekker, no FMA), elementwise.
+
+    Exact for ``|a|, |b| < 1e150`` or so (the split multiplies by ``2^27``) and
+    products above the subnormal range.
+
+    Examples
+    --------
+    >>> p, e = two_product(0.1, 0.1)
+    >>> from fractions import Fraction
+    >>> Fraction(p) + Fraction(e) == Fraction(0.1) ** 2
+    True
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def capacitance_cholesky(factor: np.ndarray, diag: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor of ``C = I_r + W^T D^-1 W``, batched; ``factor`` (..., d, r), ``diag`` (..., d).
+
+    ``C`` is the identity plus a positive semi-definite matrix, so its factor
+    always exists and its eigenvalues are at least 1.
+    """
+    # D^-1 applied to W^T (r x d): numpy broadcasts faster along the long axis
+    gram = (np.swapaxes(factor, -1, -2) / diag[..., None, :]) @ factor
+    r = gram.shape[-1]
+    return cholesky(gram + np.eye(r, dtype=gram.dtype), "cov_factor")
+
+
+def lowrank_logdet(factor: np.ndarray | None, diag: np.ndarray, chol_cap: np.ndarray | None) -> np.ndarray:
+    """``log det(D + W W^T) = sum log D + log det C`` (the matrix determinant lemma)."""
+    out = np.sum(np.log(diag), axis=-1)
+    if factor is not None and chol_cap is not None:
+        out = out + logdet(chol_cap)
+    return out
+
+
+def _trace_inverse(chol: np.ndarray, gram: np.ndarray) -> np.ndarray:
+    """``tr(C^-1 G) = tr(L^-1 G L^-T)`` for ``C = L L^T`` and a positive semi-definite ``G`` (r x r).
+
+    The diagonal of ``L^-1 G L^-T`` is nonnegative: a sum without cancellation.
+    """
+    half = solve_lower(chol, gram)  # L^-1 G
+    full = solve_lower(chol, np.swapaxes(half, -1, -2))  # L^-1 (L^-1 G)^T = L^-1 G L^-T
+    return np.sum(np.diagonal(full, axis1=-2, axis2=-1), axis=-1)
+
+
+def lowrank_mahalanobis(
+    diag: np.ndarray, factor: np.ndarray | None, chol_cap: np.ndarray | None, diff: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(v, s)``: ``v = diff^T (D + W W^T)^-1 diff`` by Woodbury, and the sum ``s`` of its terms' sizes.
+
+    ``v = diff^T D^-1 diff - |L_C^-1 W^T D^-1 diff|^2``; the two terms cancel
+    where ``diff`` lies along a factor column much larger than ``sqrt(D)``,
+    which ``v`` much smaller than ``s`` shows (the absolute error of ``v`` is
+    a few ``eps * s``).
+    """
+    scaled = diff / diag
+    m1 = np.sum(scaled * diff, axis=-1)
+    if factor is None or chol_cap is None:
+        return m1, m1
+    y = solve_lower(chol_cap, np.swapaxes(factor, -1, -2) @ scaled[..., :, None])[..., 0]
+    m2 = np.sum(y * y, axis=-1)
+    return m1 - m2, m1 + m2
+
+
+def _variance_atoms(t: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    """``rho - 1 - log rho`` (>= 0) for ``rho = d1 / d2 = 1 + t``, ``t`` computed from the difference.
+
+    ``x - log1p(x)`` of ``t`` (:func:`_x_minus_log1p`); below ``rho = 0.01``, ``1 + t``
+    has lost the digits of ``rho``: there the term is ``rho - 1 - (log d1 - log d2)``.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        far = t < -0.99
+        out = _x_minus_log1p(np.where(far, 0.0, t))
+        if np.any(far):
+            d1f, d2f = np.broadcast_arrays(d1, d2)
+            out[far] = (d1f[far] / d2f[far] - 1.0) - (np.log(d1f[far]) - np.log(d2f[far]))
+        out[t == np.inf] = np.inf
+    return out
+
+
+def lowrank_kl_core(
+    diag_1: tuple[np.ndarray, np.ndarray],
+    factor_1: np.ndarray | None,
+    chol_cap_1: np.ndarray | None,
+    diag_2: tuple[np.ndarray, np.ndarray],
+    factor_2: np.ndarray | None,
+    chol_cap_2: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(v, s)``: ``v = tr(S_2^-1 S_1) - d - log det(S_2^-1 S_1)`` for ``S_i = D_i + W_i W_i^T``, in O(d r^2).
+
+    ``diag_i`` are double-double pairs ``(hi, lo)``; a factor is ``None`` for a
+    diagonal covariance (``r = 0``); ``chol_cap_i`` is the factor of the
+    capacitance ``C_i = I + W_i^T D_i^-1 W_i`` (:func:`capacitance_cholesky`).
+    With ``rho = D_1 / D_2 = 1 + t``,
+
+    .. math::
+
+        v = \sum_i (
+ho_i - 1 - \log
+ho_i) + \operatorname{tr}(W_1^	op D_2^{-1} W_1)
+            - \operatorname{tr}(C_2^{-1} W_2^	op D_1 D_2^{-2} W_2)
+            - \|L_{C_2}^{-1} W_2^	op D_2^{-1} W_1\|_F^2
+            - \log\det C_1 + \log\det C_2 :
+
+    ``tr(S_2^-1 S_1)`` by Woodbury (``S_2^-1 = D_2^-1 - D_2^-1 W_2 C_2^-1 W_2^T D_2^-1``
+    applied to ``D_1`` and to ``W_1 W_1^T``), ``log det S_2 - log det S_1`` by the
+    determinant lemma, and ``tr(D_2^-1 D_1) - d - sum log rho`` as the
+    nonnegative atoms ``t - log1p(t)`` (``t`` from the difference of the
+    diagonals, exact for a double-double pair). Only ``r x r`` matrices are
+    factored or solved. ``s`` is the sum of the terms' sizes: where ``v`` is
+    much smaller than ``s`` (nearly equal low-rank parts) the terms cancel
+    and ``v`` has an absolute error of a few ``eps * s``; the caller
+    recomputes those items (:func:`kl_core_from_difference`).
+    """
+    (h1, l1), (h2, l2) = diag_1, diag_2
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        t = ((h1 - h2) + (l1 - l2)) / h2
+    value = np.sum(_variance_atoms(t, h1, h2), axis=-1)
+    scale = value
+    w2t_over_d2 = None
+    if factor_2 is not None and chol_cap_2 is not None:
+        w2t_over_d2 = np.swapaxes(factor_2, -1, -2) / h2[..., None, :]  # W_2^T D_2^-1, r x d
+        # W_2^T D_1 D_2^-2 W_2 = (W_2^T D_2^-1 rho) W_2
+        weighted = (w2t_over_d2 * (1.0 + t)[..., None, :]) @ factor_2
+        x2 = _trace_inverse(chol_cap_2, 0.5 * (weighted + np.swapaxes(weighted, -1, -2)))
+        t5 = logdet(chol_cap_2)
+        value = value - x2 + t5
+        scale = scale + x2 + t5
+    if factor_1 is not None and chol_cap_1 is not None:
+        t1 = np.sum(np.einsum("...ij,...ij->...i", factor_1, factor_1) / h2, axis=-1)
+        t4 = logdet(chol_cap_1)
+        value = value + t1 - t4
+        scale = scale + t1 + t4
+        if w2t_over_d2 is not None:
+            cross = w2t_over_d2 @ factor_1  # W_2^T D_2^-1 W_1
+            t3 = np.sum(solve_lower(chol_cap_2, cross) ** 2, axis=(-2, -1))
+            value = value - t3
+            scale = scale + t3
+    return value, scale
+
+
+#: A covariance for :func:`covariance_difference`: ``(dense, (diag_hi, diag_lo), factor)``, each part
+#: optional (``None``); the matrix is ``dense + diag(diag_hi + diag_lo) + factor factor^T``.
+CovarianceParts = tuple[Any, Any, Any]
+
+
+def covariance_difference(a: CovarianceParts, b: CovarianceParts, k: np.ndarray) -> np.ndarray:
+    """``4^-k (S_A - S_B)`` for covariances given by their parts, each entry accurate to rounding.
+
+    The parts have a leading axis of items (``k`` one exponent per item).
+    Every product ``w_i w_j`` of a factor is split exactly (:func:`two_product`)
+    and every sum is carried as a double-double (:func:`two_sum`), so the
+    difference of two nearly equal covariances keeps its digits even when
+    their factors differ (a rotated ``W``) or one side is a dense matrix:
+    this is what the eigenvalue path of :func:`kl_core_from_difference` needs.
+    Costs ``O(d^2 r)`` with a large constant (about 30 passes per factor column).
+    """
+    shapes = [np.shape(x) for parts in (a, b) for x in (parts[0], parts[2]) if x is not None]
+    shapes += [np.shape(parts[1][0]) for parts in (a, b) if parts[1] is not None]
+    n = int(k.shape[0])
+    d = max(s[1] for s in shapes)
+    hi = np.zeros((n, d, d))
+    lo = np.zeros((n, d, d))
+    idx = np.arange(d)
+    half = -k[:, None, None]
+    for sign, (dense, diag, factor) in ((1.0, a), (-1.0, b)):
+        if dense is not None:
+            hi, e = two_sum(hi, sign * np.ldexp(np.asarray(dense, dtype=np.float64), 2 * half))
+            lo += e
+        if diag is not None:
+            dh = sign * np.ldexp(np.asarray(diag[0], dtype=np.float64), 2 * half[..., 0])
+            dl = sign * np.ldexp(np.asarray(diag[1], dtype=np.float64), 2 * half[..., 0])
+            s, e = two_sum(hi[:, idx, idx], dh)
+            hi[:, idx, idx] = s
+            lo[:, idx, idx] += e + dl
+        if factor is not None:
+            f = np.ldexp(np.asarray(factor, dtype=np.float64), half)
+            for j in range(f.shape[-1]):
+                col = f[:, :, j]
+                p, e = two_product(col[:, :, None], col[:, None, :])
+                hi, e2 = two_sum(hi, sign * p)
+                lo += e2 + sign * e
+    return hi + lo
+
+
+def kl_core_from_difference(
+    chol_a: np.ndarray, chol_b: np.ndarray, difference: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """:func:`kl_core` from the two factors, its near-equal path given ``4^-k (A - B)`` by ``difference``.
+
+    For covariances that are not held as matrices (a low-rank plus diagonal
+    covariance, a diagonal of squared scales), whose dense forms are rounded:
+    their difference comes from :func:`covariance_difference` instead of
+    subtracting the rounded matrices. ``difference(near, k)`` gets a boolean
+    mask over the batch and one exponent per selected item.
+    """
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         diag, off = _whitened(chol_b, chol_a)
         a = np.diagonal(chol_a, axis1=-2, axis2=-1)
         b = np.diagonal(chol_b, axis1=-2, axis2=-1)
         a, b = np.broadcast_arrays(a, b)
         value = np.sum(_ratio_atoms(a, b), axis=-1) + _overflow_to_inf(off, (chol_a, 2), (chol_b, 2))
-    d = diag.shape[-1]
-    near = value < _NEAR_EQUAL * d
+    near = value < _NEAR_EQUAL * diag.shape[-1]
     if np.any(near):
-        cov_a, cov_b = _float(cov_a), _float(cov_b)
-        batch = value.shape
-        full = lambda x: np.broadcast_to(x, batch + x.shape[-2:])  # noqa: E731
-        lb = full(chol_b)[near]
-        # 2^-k L_B has its largest diagonal entry in [0.5, 1); 4^-k A, 4^-k B are exact
-        k = _pow2_exponent(np.max(np.diagonal(lb, axis1=-2, axis2=-1), axis=-1))
-        lb = np.ldexp(lb, -k[:, None, None])
-        four = -2 * k[:, None, None]
-        diff = np.ldexp(full(cov_a)[near], four) - np.ldexp(full(cov_b)[near], four)
-        w = solve_lower(lb, diff)
-        w = solve_lower(lb, np.swapaxes(w, -1, -2))
-        w = 0.5 * (w + np.swapaxes(w, -1, -2))
-        eig = np.linalg.eigvalsh(w)
-        value = np.array(value, copy=True)
-        value[near] = np.sum(_x_minus_log1p(eig), axis=-1)
+        value = _near_equal_core(value, near, chol_b, difference)
     return value

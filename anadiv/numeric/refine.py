@@ -47,6 +47,8 @@ _DEFAULT_C = 256.0
 TIME_BUDGET = 60.0
 #: Digits of the first precision :func:`exact_value` tries for parameters near 1.
 _DPS = (34,)
+#: Serializes exact evaluations: mpmath's precision is process-wide (see :func:`exact_value`).
+_MPMATH_LOCK = threading.Lock()
 
 
 def _limit(dtype: Any) -> float:
@@ -183,7 +185,11 @@ def exact_value(exact: Callable[..., Any], params: list[float], kind: str) -> fl
     NaN when the evaluation fails or runs past :data:`TIME_BUDGET` seconds (the
     caller then keeps the float result).
     """
-    with _Deadline(TIME_BUDGET):
+    # mpmath's working precision is one global context: two threads (the block pool, Dask's
+    # scheduler) evaluating at once would each run at the other's precision, and two too-low
+    # precisions can agree on a wrong value (a Kumaraswamy cross-entropy came out 0.0 in one
+    # Dask chunk of three). mpmath is pure Python under the GIL, so one at a time loses little.
+    with _MPMATH_LOCK, _Deadline(TIME_BUDGET):
         try:
             return _settle(exact, params, kind)
         except _OutOfTime:

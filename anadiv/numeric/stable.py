@@ -36,6 +36,11 @@ Helpers
 ``betainc_reg(a, b, x)``   regularized incomplete beta function :math:`I_x(a, b)`
 ``gamma_bregman(a1, b1, a2, b2)`` KL between Gamma(shape, rate) distributions
 ``beta_bregman(a1, b1, a2, b2)``  KL between Beta distributions
+``log_i0(k)``              :math:`\log I_0(k)` (scaled Bessel function; series near 0)
+``i1_i0(k)``               :math:`I_1(k)/I_0(k)` (scaled Bessel functions)
+``cb_log_normalizer(e)``   :math:`\log((e^\eta - 1)/\eta)` (continuous Bernoulli; series near 0)
+``cb_mean(e)``             its derivative :math:`1/(1 - e^{-\eta}) - 1/\eta` (series near 0)
+``cb_variance(e)``         its second derivative :math:`1/\eta^2 - 1/(4\sinh^2(\eta/2))`
 """
 
 from __future__ import annotations
@@ -67,6 +72,11 @@ __all__ = [
     "betainc_reg",
     "atanmx",
     "cos_half_pi",
+    "log_i0",
+    "i1_i0",
+    "cb_log_normalizer",
+    "cb_mean",
+    "cb_variance",
 ]
 
 # --------------------------------------------------------------------------- utils
@@ -988,3 +998,153 @@ def cos_half_pi(x: Any) -> Any:
     with np.errstate(invalid="ignore"):
         out = np.where(near, np.sin((0.5 * np.pi) * (1.0 - np.where(near, ax, 1.0))), np.cos((0.5 * np.pi) * x))
     return _result(np.asarray(out))
+# I0(k) - 1 = sum_{j>=1} t^j / (j!)^2 with t = k^2/4; for k < 2 (t < 1) 14 terms reach 1e-19
+_I0M1_COEFS = np.array([1.0 / math.factorial(j) ** 2 for j in range(1, 15)])
+#: below it log I0 comes from the series of I0 - 1, above from log(i0e(k)) + k (no cancellation there)
+_LOG_I0_SERIES = 2.0
+
+
+def log_i0(k: Any) -> Any:
+    r""":math:`\log I_0(k)` for :math:`k \ge 0`, without overflow or cancellation.
+
+    .. math:: \log I_0(k) = \log i_0e(k) + k
+        = \operatorname{log1p}\Bigl(\sum_{j\ge1} \frac{(k^2/4)^j}{(j!)^2}\Bigr)
+
+    ``I_0`` overflows float64 from ``k ~ 713``; the scaled ``i0e`` never does.
+    For ``k < 2`` the series of ``I_0 - 1`` keeps the relative digits of
+    ``log I_0(k) ~ k^2/4`` (``log(i0e(k)) + k`` would cancel there).
+
+    Examples
+    --------
+    >>> float(log_i0(1e-8))  # doctest: +ELLIPSIS
+    2.500000000000...e-17
+    >>> float(log_i0(1e6))  # doctest: +ELLIPSIS
+    999992.1...
+    """
+    k = _float(k)
+    sp = _special()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(np.log(sp.i0e(k)) + k)
+    out = out.copy() if out.ndim else out.reshape(1)
+    kk = k.reshape(out.shape) if k.ndim else k.reshape(1)
+
+    def series(v: np.ndarray) -> np.ndarray:
+        t = 0.25 * v * v
+        return np.log1p(t * _horner(t, _I0M1_COEFS))
+
+    _patch(out, np.abs(kk) < _LOG_I0_SERIES, series, kk)
+    return _result(out.reshape(k.shape))
+
+
+def i1_i0(k: Any) -> Any:
+    r""":math:`A(k) = I_1(k)/I_0(k)`, the von Mises mean resultant length, as ``i1e(k)/i0e(k)``.
+
+    The exponential scalings cancel, so neither factor overflows at large ``k``,
+    and both keep their relative digits as ``k -> 0`` (``A(k) ~ k/2``).
+
+    Examples
+    --------
+    >>> float(i1_i0(1e-10))  # doctest: +ELLIPSIS
+    5.00000000000...e-11
+    >>> float(i1_i0(1e300))
+    1.0
+    """
+    k = _float(k)
+    sp = _special()
+    return _result(np.asarray(sp.i1e(k) / sp.i0e(k)))
+
+
+def _bernoulli_over_factorial(n_terms: int) -> list[float]:
+    """``B_2k/(2k)!`` for k = 1..n_terms (exact rationals, then rounded once)."""
+    from fractions import Fraction
+
+    b = [Fraction(1)]
+    for m in range(1, 2 * n_terms + 1):
+        b.append(-sum(Fraction(math.comb(m + 1, j)) * b[j] for j in range(m)) / (m + 1))
+    return [float(b[2 * k] / math.factorial(2 * k)) for k in range(1, n_terms + 1)]
+
+
+# 1/(1 - e^-x) - 1/x = 1/2 + sum_k B_2k/(2k)! x^(2k-1); radius 2 pi, so |x| < 2 needs 20 terms
+_CB_B = _bernoulli_over_factorial(20)
+_CB_MEAN_COEFS = np.array(_CB_B)                                            # times x^(2k-1)
+_CB_LOGNORM_COEFS = np.array([c / (2 * k) for k, c in enumerate(_CB_B, start=1)])  # times x^(2k)
+_CB_VAR_COEFS = np.array([(2 * k - 1) * c for k, c in enumerate(_CB_B, start=1)])  # times x^(2k-2)
+_CB_SERIES = 2.0
+
+
+def cb_log_normalizer(e: Any) -> Any:
+    r""":math:`A(\eta) = \log\frac{e^\eta - 1}{\eta}`, the continuous Bernoulli log-normalizer (``A(0) = 0``).
+
+    The series :math:`\eta/2 + \sum_k B_{2k}\eta^{2k}/(2k\,(2k)!)` for
+    ``|eta| < 2`` (no 0/0 at the removable singularity ``eta = 0``, i.e.
+    ``probs = 1/2``); for larger ``|eta|`` the
+    exponential is factored out so nothing overflows:
+    ``eta + log(-expm1(-eta)) - log(eta)`` for ``eta > 0`` and
+    ``log(-expm1(eta)) - log(-eta)`` for ``eta < 0``.
+
+    Examples
+    --------
+    >>> float(cb_log_normalizer(0.0))
+    0.0
+    >>> float(cb_log_normalizer(1e-9))  # doctest: +ELLIPSIS
+    5.00000000041666...e-10
+    """
+    e = _float(e)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pos = np.asarray(e + np.log(-np.expm1(-e)) - np.log(e))
+        neg = np.asarray(np.log(-np.expm1(e)) - np.log(-e))
+        out = np.array(np.where(e > 0, pos, neg), dtype=e.dtype, ndmin=1)
+    ee = e.reshape(out.shape) if e.ndim else e.reshape(1)
+
+    def series(v: np.ndarray) -> np.ndarray:
+        return 0.5 * v + v * v * _horner(v * v, _CB_LOGNORM_COEFS)
+
+    _patch(out, np.abs(ee) < _CB_SERIES, series, ee)
+    return _result(out.reshape(e.shape))
+
+
+def cb_mean(e: Any) -> Any:
+    r""":math:`A'(\eta) = \frac{1}{1 - e^{-\eta}} - \frac1\eta`, the continuous Bernoulli mean (``1/2`` at 0).
+
+    The Bernoulli-number series :math:`\tfrac12 + \sum_k B_{2k}\eta^{2k-1}/(2k)!`
+    for ``|eta| < 2`` (the two terms of the closed form cancel there),
+    ``-1/expm1(-eta) - 1/eta`` beyond.
+
+    Examples
+    --------
+    >>> float(cb_mean(0.0))
+    0.5
+    >>> float(cb_mean(1e-6))  # doctest: +ELLIPSIS
+    0.50000008333333...
+    """
+    e = _float(e)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.array(-1.0 / np.expm1(-e) - 1.0 / e, dtype=e.dtype, ndmin=1)
+    ee = e.reshape(out.shape) if e.ndim else e.reshape(1)
+
+    def series(v: np.ndarray) -> np.ndarray:
+        return 0.5 + v * _horner(v * v, _CB_MEAN_COEFS)
+
+    _patch(out, np.abs(ee) < _CB_SERIES, series, ee)
+    return _result(out.reshape(e.shape))
+
+
+def cb_variance(e: Any) -> Any:
+    r""":math:`A''(\eta) = \frac{1}{\eta^2} - \frac{1}{4\sinh^2(\eta/2)}`, the continuous Bernoulli variance (``1/12`` at 0).
+
+    Examples
+    --------
+    >>> float(cb_variance(0.0))  # doctest: +ELLIPSIS
+    0.08333333333333...
+    """
+    e = _float(e)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        sh = np.sinh(0.5 * e)
+        out = np.array(1.0 / (e * e) - 0.25 / (sh * sh), dtype=e.dtype, ndmin=1)
+    ee = e.reshape(out.shape) if e.ndim else e.reshape(1)
+
+    def series(v: np.ndarray) -> np.ndarray:
+        return _horner(v * v, _CB_VAR_COEFS)
+
+    _patch(out, np.abs(ee) < _CB_SERIES, series, ee)
+    return _result(out.reshape(e.shape))

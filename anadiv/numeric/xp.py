@@ -103,6 +103,8 @@ class NumpyNamespace:
         "betainc": "betainc",
         "gammainc": "gammainc",
         "gammaincc": "gammaincc",
+        "i0e": "i0e",
+        "i1e": "i1e",
     }
 
     def __getattr__(self, item: str) -> Any:

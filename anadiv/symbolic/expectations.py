@@ -99,8 +99,10 @@ def growth(term: Term) -> float:
     if term.kind == "pow":
         n = term.args[0]
         return float(n) if n.is_number else 1e6
-    if term.kind == "abs":
+    if term.kind in ("abs", "softplus"):
         return 1.0
+    if term.kind == "lgamma":
+        return 1.5  # log gamma(x) ~ x log x: between |x| and x**2
     return 0.0
 
 
@@ -187,6 +189,8 @@ def _euler_parts(dep: Any, y: Any) -> tuple[Any, Any, Any, Any, list[Any]]:
                     r -= c
                 elif dep_part == sp.log(y):
                     p += c  # exp(c log y) = y**c
+                elif dep_part == sp.log(1 - y):
+                    q += c  # exp(c log(1 - y)) = (1 - y)**c
                 else:
                     rest.append(sp.exp(piece))
         elif sp.expand(base - (1 - y)) == 0:
@@ -235,22 +239,24 @@ def _integrate_term(term: Any, y: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
     if gauss is not None:
         return coef * gauss, sp.true
     k, p, q, r, rest = _euler_parts(dep, y)
-    coef = coef * k
+    # k, the y-free part of dep's exponentials, multiplies the Euler forms below, which
+    # integrate dep / k; sympy's own integration (the last resort) integrates dep itself
+    euler = coef * k
     if not rest and lo == 0 and q == 0 and r != 0:
         # Euler's gamma integral (or its incomplete form): the definition of gamma / lowergamma
         cond = sp.And(p + 1 > 0, r > 0)
         if hi == sp.oo:
-            return coef * sp.gamma(p + 1) / r ** (p + 1), cond
-        return coef * sp.lowergamma(p + 1, r * hi) / r ** (p + 1), cond
+            return euler * sp.gamma(p + 1) / r ** (p + 1), cond
+        return euler * sp.lowergamma(p + 1, r * hi) / r ** (p + 1), cond
     if not rest and q == 0 and r != 0 and hi == sp.oo and (lo > 0) == sp.true:
         # the upper incomplete gamma function, by its definition
-        return coef * sp.uppergamma(p + 1, r * lo) / r ** (p + 1), sp.And(r > 0)
+        return euler * sp.uppergamma(p + 1, r * lo) / r ** (p + 1), sp.And(r > 0)
     if not rest and lo == 0 and r == 0 and q != 0:
         # Euler's beta integral (or the incomplete beta function): their definitions
         cond = sp.And(p + 1 > 0, q + 1 > 0)
         if hi == 1:
-            return coef * sp.beta(p + 1, q + 1), cond
-        return coef * sp.beta(p + 1, q + 1) * sp.betainc_regularized(p + 1, q + 1, 0, hi), cond
+            return euler * sp.beta(p + 1, q + 1), cond
+        return euler * sp.beta(p + 1, q + 1) * sp.betainc_regularized(p + 1, q + 1, 0, hi), cond
     res = sp.integrate(dep, (y, lo, hi), conds="piecewise")
     cond = sp.true
     if isinstance(res, sp.Piecewise):
@@ -365,6 +371,16 @@ def mellin_complement(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     u = sp.Symbol("t", real=True)
     value, cond = base_expectation(name, params, lambda x: (1 - x) ** u)
     return value, cond, params
+
+
+def clear_name_caches() -> None:
+    """Forget the generating functions cached by family name (:func:`mgf`, :func:`mellin`, ...).
+
+    For a name that now belongs to another class: a user's own family declared
+    again (:mod:`anadiv.codegen.on_demand`, ``Family``'s redefinition rule).
+    """
+    for cached in (mgf, mellin, mellin_complement, tail_exponent):
+        cached.cache_clear()
 
 
 def _from_generating(gen: tuple[Any, Any, tuple[Any, ...]], order: int | None, at: Any | None) -> tuple[Any, Any]:
@@ -619,6 +635,174 @@ def _route_half_poisson(cls: type, term: Term, params: tuple[Any, ...] | None = 
     return Moment(val, sp.true, 1, (
         f"log(x**2 + c) is even, so its expectation under scale*|Y| is the one under a Cauchy(0, scale): "
         f"the value at i*scale of 2 Re log(x + i sqrt(c)) (Poisson integral), {val}",))
+def _logistic_uniform(cls: type, g: Callable[[Any], Any]) -> tuple[Any, Any, tuple[Any, ...]]:
+    """``E[g(X)]`` for ``X = loc + scale*Y`` with the standard logistic ``Y`` written as ``Y = log(U/(1 - U))``.
+
+    The base cdf ``1/(1 + exp(-y))`` maps ``Y`` to a uniform ``U`` on (0, 1), so the
+    expectation is an integral over ``u`` of ``g(loc + scale*(log u - log(1 - u)))``:
+    ``exp(t X)`` becomes ``exp(t loc) u**(scale t) (1 - u)**(-scale t)``, Euler's beta integral.
+    """
+    loc, scale = _generic(cls)
+    u = sp.Symbol("u", positive=True)
+    integrand = sp.powsimp(sp.expand(g(loc + scale * (sp.log(u) - sp.log(1 - u)))), combine="exp")
+    value, cond = integrate(integrand, u, sp.Integer(0), sp.Integer(1))
+    return value, cond, (loc, scale)
+
+
+@functools.lru_cache(maxsize=None)
+def _logistic_mgf(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
+    from ..families import FAMILIES
+
+    t = sp.Symbol("t", real=True)
+    value, cond, params = _logistic_uniform(FAMILIES[name], lambda x: sp.exp(t * x))
+    # beta(1 + st, 1 - st) = gamma(1 + st) gamma(1 - st) (gamma(2) = 1); not gammasimp, whose pi st/sin(pi st) is 0/0 at t = 0
+    return sp.expand_func(value), cond, params
+
+
+def _route_logistic_mgf(cls: type, term: Term) -> Moment:
+    """Powers and exponentials under a logistic, from its mgf (a beta integral in the uniform coordinate)."""
+    gen = _logistic_mgf(cls.name)
+    note = f"the moment generating function M(t) = {gen[0]} (X = loc + scale*log(U/(1 - U)), U uniform: Euler's beta integral)"
+    if term.kind == "pow" and term.args[0].is_Integer and term.args[0] > 0:
+        n = int(term.args[0])
+        val, cond = _from_generating(gen, n, None)
+        return Moment(val, _as_bool(cond), 1 if n % 2 == 0 else 0, (f"the {_ordinal(n)} derivative at t = 0 of {note}",))
+    if term.kind == "exp":
+        # not simplified: gamma(1 - a) gamma(1 + a) keeps its digits as a -> 1, pi a/sin(pi a) does not
+        t = sp.Symbol("t", real=True)
+        val, cond = gen[0].xreplace({t: term.args[0]}), gen[1].xreplace({t: term.args[0]})
+        return Moment(val, _as_bool(cond), 1, (f"M({term.args[0]}) with {note}",))
+    raise _NoForm(term.kind)
+
+
+def _route_logistic_softplus(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+    """``log(1 + exp(-(x - m)/s))`` under a logistic with its own ``m = loc`` and ``s = scale``.
+
+    In the uniform coordinate the term is ``log(1 + (1 - u)/u) = -log(u)``; with another
+    location or scale it is a dilogarithm, which the engine does not print.
+    """
+    if term.kind != "softplus":
+        raise _NoForm(term.kind)
+    loc, scale = params if params is not None else _generic(cls)
+    m, s = term.args
+    if sp.simplify(m - loc) != 0 or sp.simplify(s - scale) != 0:
+        raise _NoForm("log(1 + exp(-(x - m)/s)) under a logistic with another location or scale")
+    gen_loc, gen_scale = _generic(cls)
+
+    def g(x: Any) -> Any:
+        # log(1 + exp(-(x - loc)/scale)) with x = loc + scale*log(u/(1 - u)): log(1 + (1 - u)/u)
+        inner = sp.simplify(sp.exp(-sp.expand((x - gen_loc) / gen_scale)))
+        return sp.expand_log(sp.log(sp.cancel(1 + inner)), force=True)
+
+    value, cond, _ = _logistic_uniform(cls, g)
+    return Moment(_simplify(value), _as_bool(cond), 1, (
+        "with x = loc + scale*log(u/(1 - u)), u uniform on (0, 1), log(1 + exp(-(x - loc)/scale)) = -log(u), "
+        f"whose integral over (0, 1) is {value}",))
+
+
+_route_logistic_softplus.per_arguments = True  # type: ignore[attr-defined]
+
+
+def _route_natural_cos(cls: type, term: Term) -> Moment:
+    """``E[cos(X - m)]`` from an exponential family with sufficient statistics ``(cos x, sin x)``.
+
+    ``E[T] = grad A(eta)`` (the derivative of the log-normalizer), and
+    ``cos(x - m) = cos(x) cos(m) + sin(x) sin(m)``.
+    """
+    if term.kind != "cos" or not getattr(cls, "exponential_family", False):
+        raise _NoForm(term.kind)
+    params = _generic(cls)
+    x = sp.Symbol("x", real=True)
+    stats = tuple(cls.sym_sufficient_statistics(x))
+    if stats != (sp.cos(x), sp.sin(x)):
+        raise _NoForm("sufficient statistics other than (cos x, sin x)")
+    etas = tuple(sp.Symbol(f"eta{i}", real=True) for i in range(len(stats)))
+    a = cls.sym_log_normalizer(*etas)
+    natural = dict(zip(etas, cls.sym_natural_params(*params)))
+    e_cos, e_sin = (sp.simplify(sp.trigsimp(sp.diff(a, e).xreplace(natural))) for e in etas)
+    m = term.args[0]
+    value = sp.simplify(sp.trigsimp(sp.expand_trig(e_cos * sp.cos(m) + e_sin * sp.sin(m))))
+    value = sp.trigsimp(value)
+    return Moment(value, sp.true, 1, (
+        f"E[(cos X, sin X)] = grad A(eta) = ({e_cos}, {e_sin}) (exponential-family mean), "
+        "and cos(x - m) = cos(x) cos(m) + sin(x) sin(m)",))
+
+
+def _route_log1mpow_base(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+    """``log(1 - x**c)`` where the representation's base variable is ``W = X**c`` on (0, 1).
+
+    ``E[(1 - X**c)**u] = E[(1 - W)**u]`` is Euler's beta integral in base coordinates;
+    its derivative at ``u = 0`` is the expectation. With another exponent ``c`` the
+    term is an infinite series, left to the numerical routes.
+    """
+    if term.kind != "log1mpow":
+        raise _NoForm(term.kind)
+    actual = params if params is not None else _generic(cls)
+    generic = _generic(cls)
+    rep = representation(cls)
+    own = _own_power(rep, generic)
+    mapping = dict(zip(generic, actual))
+    if sp.simplify(own.xreplace(mapping) - term.args[0]) != 0:
+        raise _NoForm("log(1 - x**c) with c other than the family's own power")
+    gen = _log1mpow_generating(cls.name)
+    val, fin = _from_generating(gen, 1, None)
+    moment = Moment(val, _as_bool(fin), 0, (
+        f"d/du at u = 0 of E[(1 - X**c)**u] = {gen[0]} (W = X**c is the base variable: Euler's beta integral)",))
+    return moment.subs(mapping)
+
+
+@functools.lru_cache(maxsize=None)
+def _log1mpow_generating(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
+    """``E[(1 - X**c)**u]`` with ``c`` the family's own power, in base coordinates."""
+    cls = _family(name)
+    generic = _generic(cls)
+    own = _own_power(representation(cls), generic)
+    u = sp.Symbol("t", real=True)
+    value, cond = base_expectation(name, generic, lambda x: (1 - sp.powdenest(x**own, force=True)) ** u)
+    return value, cond, generic
+
+
+def _own_power(rep: Representation, params: tuple[Any, ...]) -> Any:
+    """The ``c`` with ``transform(w)**c = w`` (a power transform ``w**(1/c)``)."""
+    w = sp.Symbol("w", positive=True)
+    x = rep.transform(w, *params)
+    base, e = x.as_base_exp()
+    if base != w:
+        raise _NoForm("the representation is not a power of its base variable")
+    return 1 / e
+
+
+_route_log1mpow_base.per_arguments = True  # type: ignore[attr-defined]
+
+
+
+def _route_natural_linear(cls: type, term: Term) -> Moment:
+    """A one-parameter exponential family with sufficient statistic ``x`` on a bounded support.
+
+    ``E[exp(tX)] = exp(A(eta + t) - A(eta))`` (the density integrates to one at
+    every natural parameter, and a bounded support makes every ``t`` admissible);
+    the power moments are its derivatives at ``t = 0`` (``A'``, ``A'' + A'^2``, ...).
+    """
+    if not getattr(cls, "exponential_family", False) or term.kind not in ("pow", "exp"):
+        raise _NoForm(term.kind)
+    params = _generic(cls)
+    x = sp.Symbol("x", real=True)
+    if tuple(cls.sym_sufficient_statistics(x)) != (x,):
+        raise _NoForm("sufficient statistic other than x")
+    lo, hi = (sp.sympify(v) for v in (cls.sym_support(*params).start, cls.sym_support(*params).end))
+    if not (lo.is_finite and hi.is_finite):
+        raise _NoForm("unbounded support: E[exp(tX)] may be infinite")
+    (eta,) = cls.sym_natural_params(*params)
+    t = sp.Symbol("t", real=True)
+    gen = sp.exp(cls.sym_log_normalizer(eta + t) - cls.sym_log_normalizer(eta))
+    note = f"E[exp(tX)] = exp(A(eta + t) - A(eta)) = {gen} (exponential family, bounded support)"
+    if term.kind == "exp":
+        return Moment(gen.xreplace({t: term.args[0]}), sp.true, 1, (note,))
+    n = term.args[0]
+    if not (n.is_Integer and n > 0):
+        raise _NoForm("a power other than a positive integer")
+    value = sp.expand(sp.diff(gen, t, int(n)).xreplace({t: 0}))
+    return Moment(value, sp.true, 1 if int(n) % 2 == 0 else 0, (f"the derivative of order {n} at t = 0 of {note}",))
 
 
 def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Moment]:
@@ -636,6 +820,28 @@ def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Mo
 # Not cached per kind: whether the route applies depends on the actual arguments.
 _route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
 _route_half_poisson.per_arguments = True  # type: ignore[attr-defined]
+
+def _route_density(cls: type, term: Term) -> Moment:
+    """A family declaring no routes (a user's own): the Mellin transform or the direct integral.
+
+    ``E[log(X)**n]`` against a density like ``x**2 exp(-x**2/2)`` (Maxwell) has
+    no direct antiderivative sympy finds (and looking for one takes seconds),
+    but ``E[X**t]`` is a gamma function whose derivatives at ``t = 0`` are the
+    log-moments. That needs ``X > 0``: on a support starting at or above 0 a
+    log-moment tries the Mellin transform first, then the direct integral; a
+    power tries the direct integral first (a polynomial moment), then the
+    Mellin transform. Elsewhere only the direct integral applies.
+    """
+    support = cls.sym_support(*_generic(cls))
+    positive = getattr(support, "start", None) is not None and (support.start >= 0) == sp.true
+    if not positive or term.kind not in ("logpow", "pow"):
+        return _route_direct(cls, term)
+    order = (_route_mellin, _route_direct) if term.kind == "logpow" else (_route_direct, _route_mellin)
+    try:
+        return order[0](cls, term)
+    except _NoForm:
+        return order[1](cls, term)
+
 
 #: Route name -> derivation, for the families' ``expectation_routes``.
 ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
@@ -661,11 +867,23 @@ ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     "uniform_reflect": _route_uniform_log1m,
     # log(x**2 + c) under a half-Cauchy through the Cauchy's Poisson integral
     "half_poisson": _route_half_poisson,
+    # a family declaring no routes: the direct integral, else the Mellin transform on a positive support
+    "density": _route_density,
+    # powers and exponentials under a logistic: its mgf in the uniform coordinate
+    "logistic_mgf": _route_logistic_mgf,
+    # log(1 + exp(-(x - loc)/scale)) under a logistic with its own loc and scale
+    "logistic_softplus": _route_logistic_softplus,
+    # cos(x - m) from an exponential family with statistics (cos x, sin x) (VonMises)
+    "natural_cos": _route_natural_cos,
+    # log(1 - x**c) where X**c is the base variable on (0, 1) (Kumaraswamy)
+    "log1mpow_base": _route_log1mpow_base,
+    # powers and exponentials of x from a one-parameter exponential family's log-normalizer (ContinuousBernoulli)
+    "natural_linear": _route_natural_linear,
 }
 
 #: The routes of a family that declares none: the terms integrated against its density.
 GENERIC_ROUTES: dict[str, str] = {
-    "pow": "direct", "logpow": "direct", "exp": "direct", "logquad": "direct", "log1m": "direct", "abs": "abs",
+    "pow": "density", "logpow": "density", "exp": "direct", "logquad": "direct", "log1m": "direct", "abs": "abs",
 }
 
 
@@ -742,6 +960,8 @@ def _placeholder_term(term: Term) -> tuple[Term, dict[Any, Any]]:
         return Term("abs", (_C,)), {_C: term.args[0]}
     if term.kind == "logquad":
         return Term("logquad", (_M, _CPOS)), {_M: term.args[0], _CPOS: term.args[1]}
+    if term.kind == "cos":
+        return Term("cos", (_M,)), {_M: term.args[0]}
     return term, {}
 
 
@@ -770,6 +990,17 @@ def _holds_everywhere(cond: Any, cls: type, params: tuple[Any, ...]) -> Any:
     return cond
 
 
+def _mass_function(cls: type, k: Any, params: tuple[Any, ...]) -> Any:
+    """The probability mass at ``k`` as a product of powers and factorials: the form sympy's summation recognises.
+
+    ``exp(k*log(1 - p))`` becomes ``(1 - p)**k``, ``exp(-loggamma(k + 1))`` becomes ``1/k!``.
+    """
+    logp = sp.expand(sp.expand_log(cls.sym_logpdf(k, *params), force=True))
+    logp = logp.replace(sp.loggamma, lambda a: sp.log(sp.gamma(a)))
+    pmf = sp.Mul(*[sp.powsimp(sp.exp(t)) for t in sp.Add.make_args(logp)])
+    return pmf.rewrite(sp.Pow).rewrite(sp.factorial)
+
+
 def _route_sum(cls: type, term: Term) -> Moment:
     """Counting measure: ``E_P[g] = sum over the support of pmf(k) g(k)``, summed by sympy.
 
@@ -782,8 +1013,12 @@ def _route_sum(cls: type, term: Term) -> Moment:
     support = cls.sym_support(*params)
     lo, hi = support.inf, support.sup
     k = sp.Symbol("k", integer=True, nonnegative=True) if (lo >= 0) == sp.true else sp.Symbol("k", integer=True)
-    # exp(k*log(1 - p)) -> (1 - p)**k: the form sympy's summation recognises
-    pmf = sp.exp(cls.sym_logpdf(k, *params)).rewrite(sp.Pow)
+    if term.kind == "lgamma" and not (lo.is_number and hi.is_number and hi.is_finite):
+        # E[log gamma(k + b)] (E[log k!] under a Poisson, a Binomial(n), ...) has no closed form: a finite
+        # support with numeric ends is summed term by term below, any other is refused here, since
+        # sympy would only hand back the unevaluated Sum (after a long search)
+        raise _NoForm(f"E[{term.as_expr(k)}] over k in {support} is not a known closed form")
+    pmf = _mass_function(cls, k, params)
     total = sp.piecewise_fold(sp.summation(pmf * term.as_expr(k), (k, lo, hi)))
     value, finite = total, sp.true
     if isinstance(total, sp.Piecewise):

@@ -13,6 +13,10 @@ kind       basis term ``g(x)``                  appears in log q of
 ``exp``    ``exp(t*x)``                         Gumbel
 ``abs``    ``|x - c|``                          Laplace
 ``logquad````log((x - m)**2 + c)``, ``c > 0``   Cauchy, StudentT
+``lgamma`` ``log(gamma(s*x + b))``              Poisson, Binomial, NegativeBinomial (``log k!``)
+``softplus`` ``log(1 + exp(-(x - m)/s))``, s > 0 Logistic
+``cos``    ``cos(x - m)``                       VonMises
+``log1mpow`` ``log(1 - x**c)``                  Kumaraswamy
 =========  ===================================  ======================
 
 The expectation of each kind under each family is derived once
@@ -29,7 +33,7 @@ import sympy as sp
 
 from ..errors import NoClosedFormError
 
-KINDS = ("pow", "logpow", "log1m", "exp", "abs", "logquad")
+KINDS = ("pow", "logpow", "log1m", "exp", "abs", "logquad", "lgamma", "softplus", "cos", "log1mpow")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,16 @@ class Term:
         if self.kind == "logquad":
             m, c = self.args
             return sp.log((x - m) ** 2 + c)
+        if self.kind == "lgamma":
+            s, b = self.args
+            return sp.loggamma(s * x + b)
+        if self.kind == "softplus":
+            m, scale = self.args
+            return sp.log(1 + sp.exp(-(x - m) / scale))
+        if self.kind == "cos":
+            return sp.cos(x - self.args[0])
+        if self.kind == "log1mpow":
+            return sp.log(1 - x ** self.args[0])
         raise ValueError(f"kind: unknown basis kind {self.kind!r}")
 
 
@@ -82,8 +96,18 @@ def _classify(factor: Any, x: Any) -> tuple[Any, Term]:
         slope = sp.diff(arg, x)
         if not slope.has(x) and slope != 0:
             return sp.Abs(slope), Term("abs", (sp.simplify(-(arg - slope * x) / slope),))
+    lgamma = _classify_lgamma(factor, x)
+    if lgamma is not None:
+        return sp.Integer(1), lgamma
+    if isinstance(factor, sp.cos):
+        found = _cos_term(factor, x)
+        if found is not None:
+            return sp.Integer(1), found
     if isinstance(factor, sp.log):
         arg = sp.expand(factor.args[0])
+        found = _softplus_term(arg, x) or _log1mpow_term(arg, x)
+        if found is not None:
+            return sp.Integer(1), found
         if arg.is_polynomial(x):
             poly = sp.Poly(arg, x)
             if poly.degree() == 1 and sp.simplify(arg - (1 - x)) == 0:
@@ -98,6 +122,58 @@ def _classify(factor: Any, x: Any) -> tuple[Any, Term]:
         f"the engine cannot expand the log-density term {factor} into its basis terms; "
         "use anadiv.kl_quad(p, q) (numerical integration) or anadiv.kl_estimate(p, q) (Monte Carlo)"
     )
+
+
+def _classify_lgamma(factor: Any, x: Any) -> Term | None:
+    """``log(gamma(s*x + b))`` (a mass function's ``log k!`` or binomial coefficient) as an ``lgamma`` term."""
+    if isinstance(factor, sp.loggamma):
+        arg = factor.args[0]
+    elif isinstance(factor, sp.log) and isinstance(factor.args[0], sp.gamma):
+        arg = factor.args[0].args[0]
+    else:
+        return None
+    arg = sp.expand(arg)
+    slope = sp.diff(arg, x)
+    if slope.has(x) or slope == 0:
+        return None
+    return Term("lgamma", (slope, sp.expand(arg - slope * x)))
+def _softplus_term(arg: Any, x: Any) -> Term | None:
+    """``log(1 + A exp(u x + v))`` with a negative slope ``u`` as ``softplus(m, s)``: ``log(1 + exp(-(x - m)/s))``.
+
+    A positive slope is left unrecognised (``log(1 + e^w) = w + log(1 + e^-w)``
+    would split it, but no declared log-density needs that).
+    """
+    rest = sp.expand(arg - 1)
+    if rest == 0 or not rest.has(x):
+        return None
+    coef, dep = rest.as_independent(x, as_Add=False)
+    exps = [f for f in sp.Mul.make_args(dep) if isinstance(f, sp.exp)]
+    if len(exps) != len(sp.Mul.make_args(dep)) or coef.is_positive is not True:
+        return None
+    exponent = sp.expand(sp.Add(*[f.args[0] for f in exps]) + sp.log(coef))
+    slope = sp.diff(exponent, x)
+    if slope.has(x) or slope.is_negative is not True:
+        return None
+    scale = sp.simplify(-1 / slope)
+    m = sp.simplify(sp.expand_log(exponent - slope * x, force=True) * scale)
+    return Term("softplus", (m, scale))
+
+
+def _log1mpow_term(arg: Any, x: Any) -> Term | None:
+    """``log(1 - x**c)`` for a symbolic or non-integer ``c`` (``c = 1`` is ``log1m``)."""
+    rest = sp.expand(1 - arg)
+    if rest.is_Pow and rest.base == x and not rest.exp.has(x) and not rest.exp.is_Integer:
+        return Term("log1mpow", (rest.exp,))
+    return None
+
+
+def _cos_term(factor: Any, x: Any) -> Term | None:
+    """``cos(+-(x - m))`` as ``cos(x - m)`` (cos is even); other frequencies are left unrecognised."""
+    arg = sp.expand(factor.args[0])
+    slope = sp.diff(arg, x)
+    if slope not in (1, -1):
+        return None
+    return Term("cos", (sp.simplify(-(arg - slope * x) / slope),))
 
 
 def normalize(logdensity: Any) -> Any:

@@ -41,7 +41,9 @@ def _registry() -> list[tuple[str, tuple[type, ...], str]]:
     for kind in KINDS:
         for entry in api.closed_form_pairs(kind):
             names = (entry.p,) if entry.q is None else (entry.p, entry.q)
-            rows.append((kind, tuple(FAMILIES[n] for n in names), entry.status))
+            # a hand-written rule (source "builtin") is named by module.qualname; a generated one by None
+            builtin = entry.function if entry.source != "generated" else None
+            rows.append((kind, tuple(FAMILIES[n] for n in names), entry.status, builtin))
     return rows
 
 
@@ -139,6 +141,122 @@ _STATUS_CELL = {
 }
 
 
+def _counts(rows: list[tuple[str, tuple[type, ...], str]], kind: str) -> dict[str, int]:
+    """Families and pairs of one kind by status; ``none``: pairs of families of one event
+    dimension (and measure) with no closed form."""
+    from anadiv.families import FAMILIES
+    from anadiv.kinds import KINDS
+
+    mine = [r for r in rows if r[0] == kind]
+    fams = list(FAMILIES.values())
+    if KINDS[kind].arity == 1:
+        candidates = len(fams)
+    else:
+        candidates = sum(1 for a in fams for b in fams if a.event_ndim == b.event_ndim)
+    out = {status: sum(1 for r in mine if r[2] == status) for status in ("finite", "conditional", "infinite")}
+    # a mass function against a density: inf by one registry rule, not a listed row each
+    singular = 0
+    if KINDS[kind].arity == 2 and KINDS[kind].infinite_from_supports:
+        listed = {r[1] for r in mine}
+        singular = sum(1 for a in fams for b in fams
+                       if a.event_ndim == b.event_ndim and a.measure != b.measure and (a, b) not in listed)
+    out["infinite"] += singular
+    out["singular"] = singular
+    out["families"] = len(fams)
+    out["none"] = candidates - len(mine) - singular
+    return out
+
+
+def counts_markdown(rows: list[tuple[str, tuple[type, ...], str]]) -> list[str]:
+    """The table of counts per kind: families, finite, conditional and infinite closed forms, none."""
+    from anadiv.kinds import KINDS
+
+    out = [
+        "| kind | families | closed form, finite | finite or \\(+\\infty\\) by the parameters | "
+        "always \\(+\\infty\\) (supports differ) | no closed form |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind in KINDS:
+        if not any(r[0] == kind for r in rows):
+            continue
+        c = _counts(rows, kind)
+        out.append(f"| {_heading(kind)} | {c['families']} | {c['finite']} | {c['conditional']} | "
+                   f"{c['infinite']} | {c['none']} |")
+    singular = _counts(rows, "kl")["singular"] if any(r[0] == "kl" for r in rows) else 0
+    out += ["", "\"No closed form\" counts the ordered pairs of families of the same event dimension (the "
+            "families themselves for the entropy) that the engine cannot derive: estimate those. "
+            f"\"Always infinite\" includes the {singular} ordered pairs of a discrete and a continuous family "
+            "(a mass function against a density: each puts its mass where the other has none), answered by one "
+            "rule of the registry and not listed below.", ""]
+    return out
+
+
+def _peers() -> Any:
+    spec = importlib.util.spec_from_file_location("peer_kl_pairs", Path(__file__).with_name("peer_kl_pairs.py"))
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def peer_class(library: str, name: str) -> type | None:
+    """The anadiv class standing for a peer library's class, or None."""
+    import anadiv
+    from anadiv.families import FAMILIES
+
+    peers = _peers()
+    if name == "Independent":
+        return anadiv.Independent
+    for cls in FAMILIES.values():
+        if library == "torch" and cls.torch_name == name:
+            return cls
+        if library == "tfp" and cls.__name__ == peers.TFP_ALIASES.get(name, name):
+            return cls
+    return None
+
+
+def peer_status(library: str, p_name: str, q_name: str) -> str:
+    """anadiv's answer for a KL pair a peer library registers, as a table cell."""
+    from anadiv import registry
+
+    peers = _peers()
+    for name in (p_name, q_name):
+        if name in peers.CONSTRUCTIONS and name != "Independent":
+            return peers.CONSTRUCTIONS[name]
+    P, Q = peer_class(library, p_name), peer_class(library, q_name)
+    missing = [n for n, c in ((p_name, P), (q_name, Q)) if c is None]
+    if missing:
+        return "not yet: no anadiv family for " + " and ".join(sorted(set(missing)))
+    rule = registry.resolve("kl", P, Q)
+    if rule is None:
+        return "no closed form: estimated (`kl_quad`, `kl_estimate`)"
+    if rule.source == "composite":
+        return "closed form (composite: " + peers.CONSTRUCTIONS.get(p_name, "sum of the parts") + ")"
+    return {"finite": "closed form", "conditional": "closed form, \\(+\\infty\\) by the supports",
+            "infinite": "\\(+\\infty\\) (supports differ)"}.get(rule.status, rule.status)
+
+
+def parity_markdown() -> list[str]:
+    """Every KL pair PyTorch and TensorFlow Probability register, with anadiv's answer."""
+    peers = _peers()
+    out = ["## Parity with PyTorch and TensorFlow Probability", "",
+           f"Every KL pair `torch.distributions` {peers.TORCH_VERSION} registers "
+           f"({len(peers.TORCH_KL_PAIRS)} pairs) and every public pair TensorFlow Probability registers "
+           f"({len(peers.TFP_KL_PAIRS)}, at commit `{peers.TFP_COMMIT[:8]}`), with anadiv's answer. "
+           "`tests/test_peer_parity.py` checks the torch list against torch's own registry and anadiv's "
+           "values against torch's on every pair both have.", ""]
+    for library, title, pairs in (("torch", "PyTorch", peers.TORCH_KL_PAIRS), ("tfp", "TensorFlow Probability",
+                                                                            peers.TFP_KL_PAIRS)):
+        answered = sum(1 for p, q in pairs if not peer_status(library, p, q).startswith(("not yet", "torch's")))
+        out += [f"### {title}: {answered} of {len(pairs)} answered", "", "| P | Q | anadiv | note |", "|---|---|---|---|"]
+        for p, q in pairs:
+            note = peers.TORCH_WRONG.get((p, q), "") if library == "torch" else ""
+            note = "; ".join(n for n in (note, peers.NOTES.get((p, q), "")) if n)
+            out.append(f"| {p} | {q} | {peer_status(library, p, q)} | {note} |")
+        out.append("")
+    return out
+
+
 def closed_forms_markdown() -> str:
     """Markdown of the closed-form page, from the registry."""
     rows = _registry()
@@ -162,13 +280,7 @@ def closed_forms_markdown() -> str:
 
     from anadiv.kinds import KINDS
 
-    out += ["| kind | closed form | always infinite (supports differ) |", "|---|---|---|"]
-    for kind in KINDS:
-        mine = [r for r in rows if r[0] == kind]
-        if mine:
-            inf = sum(1 for r in mine if r[2] == "infinite")
-            out.append(f"| {_heading(kind)} | {len(mine) - inf} | {inf} |")
-    out.append("")
+    out += counts_markdown(rows) + parity_markdown()
 
     for kind in KINDS:
         mine = [r for r in rows if r[0] == kind]
@@ -178,7 +290,11 @@ def closed_forms_markdown() -> str:
         pair = KINDS[kind].arity == 2
         out += ["| P | Q | value | function |" if pair else "| P | value | function |",
                 "|---|---|---|---|" if pair else "|---|---|---|"]
-        for _, fams, status in mine:
+        for _, fams, status, builtin in mine:
+            if builtin:
+                cells = [f.__name__ for f in fams] + [_STATUS_CELL.get(status, status), f"`{builtin}`"]
+                out.append("| " + " | ".join(cells) + " |")
+                continue
             func = _function(kind, fams)
             name = f"`{func.__name__}`"
             if status != "infinite":
@@ -186,9 +302,15 @@ def closed_forms_markdown() -> str:
             cells = [f.__name__ for f in fams] + [_STATUS_CELL.get(status, status), name]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
-        for _, fams, status in mine:
+        if any(r[3] for r in mine):
+            out += ["Functions named by their module are anadiv's hand-written rules (the Gaussians of "
+                    "different covariance structure: `anadiv.gaussian_pairs`, see the API reference).", ""]
+        for _, fams, status, builtin in mine:
             if status == "infinite":
                 continue  # listed in the table; the formula is just +inf
+            if builtin:
+                out += _builtin_section(kind, fams, builtin)
+                continue
             func = _function(kind, fams)
             out += [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
             latex = formula_latex(func)
@@ -208,6 +330,21 @@ def closed_forms_markdown() -> str:
             out += ["", f"Derivation: `anadiv.{derive}({', '.join(f.__name__ for f in fams)})`, "
                     f"or `anadiv derive {names}{cli_kind} --format latex`.", ""]
     return "\n".join(out) + "\n"
+
+
+def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
+    """The section of a hand-written rule: the formula of its docstring and how it is called."""
+    from anadiv import registry
+
+    func = registry.resolve(kind, *fams).function
+    out = [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
+    latex = formula_latex(func)
+    if latex:
+        out += ["\\[", prettify_latex(latex), "\\]", ""]
+    args = "p" if len(fams) == 1 else "p, q"
+    out += [f"Hand-written function: `{name}({args})`, called by `anadiv.{kind}({args})` with the "
+            "distributions; how each term is evaluated: `anadiv.gaussian_pairs`.", ""]
+    return out
 
 
 # ----------------------------------------------------------- mkdocs events

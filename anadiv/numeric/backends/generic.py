@@ -59,6 +59,13 @@ class _Quiet(contextlib.AbstractContextManager):
 _EXPM1MX_COEFS = [1.0 / math.factorial(k + 2) for k in range(19)]
 _ATANH_COEFS = [1.0 / (2 * k + 3) for k in range(20)]
 _ATANMX_COEFS = [(-1.0) ** k / (2 * k + 1) for k in range(1, 18)]
+_I0M1_COEFS = [1.0 / math.factorial(j) ** 2 for j in range(1, 15)]
+
+
+def _cb_coefs() -> tuple[list[float], list[float], list[float]]:
+    from .. import stable
+
+    return list(stable._CB_MEAN_COEFS), list(stable._CB_VAR_COEFS), list(stable._CB_LOGNORM_COEFS)
 
 
 def _horner(x: Any, coefs: list[float]) -> Any:
@@ -165,6 +172,54 @@ class GenericStable:
 
     def betainc_reg(self, a: Any, b: Any, x: Any) -> Any:
         return self.xp.betainc(a, b, x)
+
+    def log_i0(self, k: Any) -> Any:
+        # numpy's branches: the series of I0 - 1 through log1p for k < 2, log(i0e(k)) + k beyond
+        xp = self.xp
+        k = xp.asarray(k)
+        small = xp.abs(k) < 2.0
+        ks = xp.where(small, k, 0.0)
+        t = 0.25 * ks * ks
+        series = xp.log1p(t * _horner(t, _I0M1_COEFS))
+        kl = xp.where(small, 2.0, k)
+        return xp.where(small, series, xp.log(xp.i0e(kl)) + kl)
+
+    def i1_i0(self, k: Any) -> Any:
+        xp = self.xp
+        return xp.i1e(k) / xp.i0e(k)
+
+    def cb_log_normalizer(self, e: Any) -> Any:
+        # numpy's branches: the Bernoulli series for |e| < 2, the exponential factored out beyond
+        xp = self.xp
+        e = xp.asarray(e)
+        small = xp.abs(e) < 2.0
+        es = xp.where(small, e, 0.0)
+        near = 0.5 * es + es * es * _horner(es * es, _cb_coefs()[2])
+        ep = xp.where(e > 0.0, e, 1.0)
+        en = xp.where(e < 0.0, e, -1.0)
+        far = xp.where(e > 0, ep + xp.log(-xp.expm1(-ep)) - xp.log(ep), xp.log(-xp.expm1(en)) - xp.log(-en))
+        return xp.where(small, near, far)
+
+    def cb_mean(self, e: Any) -> Any:
+        xp = self.xp
+        e = xp.asarray(e)
+        small = xp.abs(e) < 2.0
+        es = xp.where(small, e, 0.0)
+        mean_coefs = _cb_coefs()[0]
+        series = 0.5 + es * _horner(es * es, mean_coefs)
+        el = xp.where(small, 3.0, e)
+        return xp.where(small, series, -1.0 / xp.expm1(-el) - 1.0 / el)
+
+    def cb_variance(self, e: Any) -> Any:
+        xp = self.xp
+        e = xp.asarray(e)
+        small = xp.abs(e) < 2.0
+        es = xp.where(small, e, 0.0)
+        var_coefs = _cb_coefs()[1]
+        series = _horner(es * es, var_coefs)
+        el = xp.where(small, 3.0, e)
+        sh = xp.sinh(0.5 * el)
+        return xp.where(small, series, 1.0 / (el * el) - 0.25 / (sh * sh))
 
 
 # Derivatives of the gamma-function helpers, in the target library's ops.

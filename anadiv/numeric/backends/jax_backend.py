@@ -50,7 +50,7 @@ class JaxNamespace(Constants):
                    "where", "asarray", "sum", "result_type", "broadcast_shapes"):
             setattr(self, nm, getattr(jnp, nm))
         for nm in ("gammaln", "digamma", "erf", "erfc", "betaln", "beta", "gamma", "xlogy", "xlog1py",
-                   "log_ndtr", "zeta", "expit", "logit", "ndtr"):
+                   "log_ndtr", "zeta", "expit", "logit", "ndtr", "i0e", "i1e"):
             if hasattr(jsp, nm):
                 setattr(self, nm, getattr(jsp, nm))
         self._jsp = jsp

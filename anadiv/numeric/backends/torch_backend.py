@@ -62,6 +62,7 @@ class TorchNamespace(Constants):
             "gammaln": sp.gammaln, "digamma": sp.digamma, "erf": sp.erf, "erfc": sp.erfc,
             "erfcx": sp.erfcx, "log_ndtr": sp.log_ndtr, "expit": sp.expit, "logit": sp.logit,
             "ndtr": sp.ndtr, "gamma": lambda x: torch.exp(sp.gammaln(x)),
+            "i0e": sp.i0e, "i1e": sp.i1e,
         }.items():
             setattr(self, nm, wrap1(f))
         for nm, f in {
