@@ -62,9 +62,15 @@ class Pareto(Family):
     @staticmethod
     def _np_logpdf(x: np.ndarray, scale: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         inside = x >= scale
-        # log(x/scale): no log(scale) - log(x) cancellation near the support start
-        t = np.where(inside, x / scale, 1.0)
-        return np.where(inside, np.log(alpha) - np.log(scale) - (alpha + 1) * np.log(t), -np.inf)
+        xs = np.where(inside, x, scale)
+        # log(x/scale): no log(x) - log(scale) cancellation near the support start; where x/scale
+        # overflows (x near the float maximum with scale < 1: quadrature follows the power-law tail
+        # that far), log x - log scale, which has nothing to cancel there
+        with np.errstate(over="ignore"):
+            t = xs / scale
+        finite = np.isfinite(t)
+        log_t = np.where(finite, np.log(np.where(finite, t, 1.0)), np.log(xs) - np.log(scale))
+        return np.where(inside, np.log(alpha) - np.log(scale) - (alpha + 1) * log_t, -np.inf)
 
     @staticmethod
     def _np_sample(rng: np.random.Generator, size: tuple[int, ...], scale: np.ndarray, alpha: np.ndarray) -> np.ndarray:
