@@ -809,14 +809,15 @@ def kl_inversegamma_weibull(concentration_1, rate_1, shape_2, scale_2):
         t0 = xp.log(shape_2)
         t1 = shape_2*xp.log(rate_1)
         t2 = xp.log(scale_2)
-        t3 = -shape_2
-        t4 = xp._stable.lgamma_mpsi(concentration_1, t3)
-        t5 = xp.gamma(concentration_1 + t3)
-        t6 = -xp.gammaln(concentration_1)
+        t3 = (concentration_1 > shape_2)
+        t4 = xp.where(t3, concentration_1, shape_2 + 1)
+        t5 = -shape_2
+        t6 = xp._stable.lgamma_mpsi(t4, t5)
         t7 = shape_2*xp._stable.log_ratio(rate_1, scale_2)
-        t8 = xp.exp(t6 + t7)
-        t9 = (concentration_1 > shape_2)
-        return xp._refine.checked('kl', xp.where(t9, shape_2*t2 - t0 - t1 - t4 + t5*t8, xp.inf), xp.where(t9, shape_2*xp.abs(t2) + (xp.abs(t6) + xp.abs(t7) + 1)*xp.abs(t5*t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), 0), _kl_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
+        t8 = -xp.gammaln(t4)
+        t9 = xp.exp(t7 + t8)
+        t10 = xp.gamma(t4 + t5)
+        return xp._refine.checked('kl', xp.where(t3, shape_2*t2 - t0 - t1 + t10*t9 - t6, xp.inf), xp.where(t3, shape_2*xp.abs(t2) + (xp.abs(t7) + xp.abs(t8) + 1)*xp.abs(t10*t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6), 0), _kl_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
 
 
 def _kl_inversegamma_weibull_exact(mpmath, concentration_1, rate_1, shape_2, scale_2):
@@ -1508,13 +1509,14 @@ def cross_entropy_inversegamma_weibull(concentration_1, rate_1, shape_2, scale_2
         t0 = shape_2*xp.log(scale_2)
         t1 = -xp.log(shape_2)
         t2 = shape_2 - 1
-        t3 = t2*xp.digamma(concentration_1)
-        t4 = -t2*xp.log(rate_1)
-        t5 = -xp.gammaln(concentration_1)
-        t6 = shape_2*xp._stable.log_ratio(rate_1, scale_2)
-        t7 = xp.exp(t5 + t6)*xp.gamma(concentration_1 - shape_2)
-        t8 = (concentration_1 > shape_2)
-        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t1 + t3 + t4 + t7, xp.inf), xp.where(t8, (xp.abs(t5) + xp.abs(t6) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4), 0), _cross_entropy_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
+        t3 = -t2*xp.log(rate_1)
+        t4 = (concentration_1 > shape_2)
+        t5 = xp.where(t4, concentration_1, shape_2 + 1)
+        t6 = t2*xp.digamma(t5)
+        t7 = shape_2*xp._stable.log_ratio(rate_1, scale_2)
+        t8 = -xp.gammaln(t5)
+        t9 = xp.exp(t7 + t8)*xp.gamma(-shape_2 + t5)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t9, xp.inf), xp.where(t4, (xp.abs(t7) + xp.abs(t8) + 1)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6), 0), _cross_entropy_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
 
 
 def _cross_entropy_inversegamma_weibull_exact(mpmath, concentration_1, rate_1, shape_2, scale_2):

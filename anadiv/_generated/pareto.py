@@ -561,25 +561,27 @@ def kl_pareto_laplace(scale_1, alpha_1, loc_2, scale_2):
         t2 = xp.where(t1, alpha_1, 2)
         t3 = (1/t2)
         t4 = (1/(t2 - 1))
-        t5 = loc_2*t2
-        t6 = t2**2
-        t7 = scale_1*t6
-        t8 = -xp.log(scale_1)
-        t9 = xp.log(scale_2)
-        t10 = xp.log(t2)
-        t11 = t10 + t8 + t9 + 0.6931471805599453
-        t12 = xp.logical_and(t1, (loc_2 <= scale_1))
-        t13 = t2 + 1
-        t14 = xp.power(loc_2, t2)
-        t15 = (1/(scale_2*t14*t2 - scale_2*t14))
-        t16 = -loc_2*t14*t15
-        t17 = 2*loc_2*xp.power(scale_1, t2)*t15
-        t18 = t14*t15*t2
-        t19 = loc_2*t18
-        t20 = -scale_1*t18
-        t21 = xp.abs(t3)
-        t22 = xp.abs(t10) + xp.abs(t8) + xp.abs(t9) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t12, -t0*t3*t4*(loc_2*t6 + scale_2*t6 - scale_2 - t5 - t7) + t11, xp.where(t1, t11 - t13*t3 + t16 + t17 + t19 + t20, xp.inf)), xp.where(t12, t21*(scale_2*t6 + scale_2 + xp.abs(t5) + xp.abs(t7) + xp.abs(loc_2*t6))*xp.abs(t0)*xp.abs(t4) + t22, xp.where(t1, t13*t21 + t22 + xp.abs(t16) + xp.abs(t17) + xp.abs(t19) + xp.abs(t20), 0)), _kl_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
+        t5 = t2**2
+        t6 = scale_1*t5
+        t7 = (loc_2 <= scale_1)
+        t8 = xp.where(t7, loc_2, scale_1 - 1)
+        t9 = t2*t8
+        t10 = -xp.log(scale_1)
+        t11 = xp.log(scale_2)
+        t12 = xp.log(t2)
+        t13 = t10 + t11 + t12 + 0.6931471805599453
+        t14 = xp.logical_and(t1, t7)
+        t15 = t2 + 1
+        t16 = xp.where((loc_2 > scale_1), loc_2, scale_1 + 1)
+        t17 = xp.power(t16, t2)
+        t18 = (1/(scale_2*t17*t2 - scale_2*t17))
+        t19 = -t16*t17*t18
+        t20 = 2*xp.power(scale_1, t2)*t16*t18
+        t21 = t16*t17*t18*t2
+        t22 = -scale_1*t17*t18*t2
+        t23 = xp.abs(t3)
+        t24 = xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t14, -t0*t3*t4*(scale_2*t5 - scale_2 + t5*t8 - t6 - t9) + t13, xp.where(t1, t13 - t15*t3 + t19 + t20 + t21 + t22, xp.inf)), xp.where(t14, t23*(scale_2*t5 + scale_2 + xp.abs(t6) + xp.abs(t9) + xp.abs(t5*t8))*xp.abs(t0)*xp.abs(t4) + t24, xp.where(t1, t15*t23 + t24 + xp.abs(t19) + xp.abs(t20) + xp.abs(t21) + xp.abs(t22), 0)), _kl_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
 
 
 def _kl_pareto_laplace_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
@@ -750,9 +752,9 @@ def kl_pareto_pareto(scale_1, alpha_1, scale_2, alpha_2):
     xp = namespace(scale_1, alpha_1, scale_2, alpha_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp._stable.powm1mlog(alpha_1, alpha_2, -1)
-        t1 = alpha_2*xp._stable.log_ratio(scale_1, scale_2)
-        t2 = (scale_1 >= scale_2)
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1, xp.inf), xp.where(t2, t0 + xp.abs(t1), 0), _kl_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
+        t1 = (scale_1 >= scale_2)
+        t2 = alpha_2*xp._stable.log_ratio(xp.where(t1, scale_1, scale_2 + 1), scale_2)
+        return xp._refine.checked('kl', xp.where(t1, t0 + t2, xp.inf), xp.where(t1, t0 + xp.abs(t2), 0), _kl_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
 
 
 def _kl_pareto_pareto_exact(mpmath, scale_1, alpha_1, scale_2, alpha_2):
@@ -929,15 +931,17 @@ def kl_pareto_weibull(scale_1, alpha_1, shape_2, scale_2):
     """
     xp = namespace(scale_1, alpha_1, shape_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(alpha_1)
-        t1 = shape_2*xp.log(scale_2)
-        t2 = -xp.log(shape_2)
-        t3 = -shape_2*xp.log(scale_1)
-        t4 = -(alpha_1 + shape_2)/alpha_1
-        t5 = xp.power(scale_2, shape_2)
-        t6 = alpha_1*xp.power(scale_1, shape_2)/(alpha_1*t5 - shape_2*t5)
-        t7 = (alpha_1 > shape_2)
-        return xp._refine.checked('kl', xp.where(t7, t0 + t1 + t2 + t3 + t4 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t6), 0), _kl_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
+        t0 = shape_2*xp.log(scale_2)
+        t1 = -xp.log(shape_2)
+        t2 = -shape_2*xp.log(scale_1)
+        t3 = (alpha_1 > shape_2)
+        t4 = xp.where(t3, alpha_1, shape_2 + 1)
+        t5 = xp.log(t4)
+        t6 = (1/t4)
+        t7 = shape_2 + t4
+        t8 = xp.power(scale_2, shape_2)
+        t9 = xp.power(scale_1, shape_2)*t4/(-shape_2*t8 + t4*t8)
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 - t6*t7 + t9, xp.inf), xp.where(t3, t7*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t9), 0), _kl_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
 
 
 def _kl_pareto_weibull_exact(mpmath, scale_1, alpha_1, shape_2, scale_2):
@@ -1356,18 +1360,20 @@ def cross_entropy_pareto_laplace(scale_1, alpha_1, loc_2, scale_2):
         t2 = xp.where(t1, alpha_1, 2)
         t3 = (1/(t2 - 1))
         t4 = scale_1*t2
-        t5 = xp.log(scale_2)
-        t6 = t5 + 0.6931471805599453
-        t7 = xp.logical_and(t1, (loc_2 <= scale_1))
-        t8 = xp.power(loc_2, t2)
-        t9 = (1/(scale_2*t2*t8 - scale_2*t8))
-        t10 = -loc_2*t8*t9
-        t11 = 2*loc_2*xp.power(scale_1, t2)*t9
-        t12 = t2*t8*t9
-        t13 = loc_2*t12
-        t14 = -scale_1*t12
-        t15 = xp.abs(t5) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t7, -t0*t3*(loc_2*t2 - loc_2 - t4) + t6, xp.where(t1, t10 + t11 + t13 + t14 + t6, xp.inf)), xp.where(t7, t15 + (xp.abs(loc_2) + xp.abs(t4) + xp.abs(loc_2*t2))*xp.abs(t0)*xp.abs(t3), xp.where(t1, t15 + xp.abs(t10) + xp.abs(t11) + xp.abs(t13) + xp.abs(t14), 0)), _cross_entropy_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
+        t5 = (loc_2 <= scale_1)
+        t6 = xp.where(t5, loc_2, scale_1 - 1)
+        t7 = xp.log(scale_2)
+        t8 = t7 + 0.6931471805599453
+        t9 = xp.logical_and(t1, t5)
+        t10 = xp.where((loc_2 > scale_1), loc_2, scale_1 + 1)
+        t11 = xp.power(t10, t2)
+        t12 = (1/(scale_2*t11*t2 - scale_2*t11))
+        t13 = -t10*t11*t12
+        t14 = 2*xp.power(scale_1, t2)*t10*t12
+        t15 = t10*t11*t12*t2
+        t16 = -scale_1*t11*t12*t2
+        t17 = xp.abs(t7) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t9, -t0*t3*(t2*t6 - t4 - t6) + t8, xp.where(t1, t13 + t14 + t15 + t16 + t8, xp.inf)), xp.where(t9, t17 + (xp.abs(t4) + xp.abs(t6) + xp.abs(t2*t6))*xp.abs(t0)*xp.abs(t3), xp.where(t1, t17 + xp.abs(t13) + xp.abs(t14) + xp.abs(t15) + xp.abs(t16), 0)), _cross_entropy_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
 
 
 def _cross_entropy_pareto_laplace_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
@@ -1527,13 +1533,13 @@ def cross_entropy_pareto_pareto(scale_1, alpha_1, scale_2, alpha_2):
     """
     xp = namespace(scale_1, alpha_1, scale_2, alpha_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(alpha_2)
-        t1 = alpha_2*xp.log(scale_2)
-        t2 = xp.log(scale_1)
-        t3 = alpha_2 + 1
-        t4 = (1/alpha_1)
-        t5 = (scale_1 >= scale_2)
-        return xp._refine.checked('cross_entropy', xp.where(t5, -t0 - t1 + t2*t3 + t3*t4, xp.inf), xp.where(t5, t3*t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2*t3), 0), _cross_entropy_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
+        t0 = -xp.log(alpha_2)
+        t1 = -alpha_2*xp.log(scale_2)
+        t2 = alpha_2 + 1
+        t3 = t2/alpha_1
+        t4 = (scale_1 >= scale_2)
+        t5 = t2*xp.log(xp.where(t4, scale_1, scale_2 + 1))
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t5, xp.inf), xp.where(t4, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), 0), _cross_entropy_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
 
 
 def _cross_entropy_pareto_pareto_exact(mpmath, scale_1, alpha_1, scale_2, alpha_2):
@@ -1712,12 +1718,13 @@ def cross_entropy_pareto_weibull(scale_1, alpha_1, shape_2, scale_2):
         t0 = shape_2*xp.log(scale_2)
         t1 = -xp.log(shape_2)
         t2 = shape_2 - 1
-        t3 = -t2/alpha_1
-        t4 = -t2*xp.log(scale_1)
-        t5 = xp.power(scale_2, shape_2)
-        t6 = alpha_1*xp.power(scale_1, shape_2)/(alpha_1*t5 - shape_2*t5)
-        t7 = (alpha_1 > shape_2)
-        return xp._refine.checked('cross_entropy', xp.where(t7, t0 + t1 + t3 + t4 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + xp.abs(t6), 0), _cross_entropy_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
+        t3 = -t2*xp.log(scale_1)
+        t4 = (alpha_1 > shape_2)
+        t5 = xp.where(t4, alpha_1, shape_2 + 1)
+        t6 = -t2/t5
+        t7 = xp.power(scale_2, shape_2)
+        t8 = xp.power(scale_1, shape_2)*t5/(-shape_2*t7 + t5*t7)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t8, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t8), 0), _cross_entropy_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
 
 
 def _cross_entropy_pareto_weibull_exact(mpmath, scale_1, alpha_1, shape_2, scale_2):

@@ -730,29 +730,32 @@ def kl_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
     """
     xp = namespace(low_1, high_1, concentration_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.gammaln(concentration_2)
-        t1 = concentration_2*xp.log(rate_2)
+        t0 = concentration_2*xp.log(rate_2)
+        t1 = xp.gammaln(concentration_2)
         t2 = (low_1 >= 0)
         t3 = xp.where(t2, low_1, 1)
         t4 = high_1 - t3
-        t5 = (1/t4)
-        t6 = concentration_2*t3
-        t7 = xp.log(t3)
-        t8 = xp.log(high_1)
-        t9 = concentration_2*high_1
-        t10 = high_1 + t9
-        t11 = xp.log(t4)
-        t12 = concentration_2 + 1
-        t13 = xp.logical_and(t2, (low_1 != 0))
-        t14 = -t1
-        t15 = t12*t8
-        t16 = -t11
-        t17 = (1/high_1)
-        t18 = xp.abs(high_1)
-        t19 = 1
-        t20 = xp.abs(t5)
-        t21 = xp.abs(t0) + xp.abs(t14) + xp.abs(t16)
-        return xp._refine.checked('kl', xp.where(t13, t0 - t1 - t11 - t12 - t5*t7*(rate_2 + t3 + t6) + t5*t8*(rate_2 + t10), xp.where(t2, t0 + t14 + t15 + t16 + t17*(-t10 + xp.inf*t18), xp.inf)), xp.where(t13, concentration_2 + t19*t20*(rate_2 + xp.abs(t3) + xp.abs(t6))*xp.abs(t7) + t19 + t20*(rate_2 + t18 + xp.abs(t9))*xp.abs(t8) + t21, xp.where(t2, t21 + (xp.abs(high_1) + xp.inf*xp.abs(t18) + xp.abs(t9))*xp.abs(t17) + xp.abs(t15), 0)), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+        t5 = xp.log(t4)
+        t6 = xp.log(high_1)
+        t7 = concentration_2*high_1
+        t8 = (1/t4)
+        t9 = concentration_2*t3
+        t10 = xp.log(t3)
+        t11 = xp.logical_and(t2, (low_1 != 0))
+        t12 = xp.logical_and(t2, (low_1 == 0))
+        t13 = xp.where(t12, concentration_2, 1)
+        t14 = xp.gammaln(t13)
+        t15 = -t13*xp.log(xp.where(t12, rate_2, 1))
+        t16 = xp.where(t12, high_1, 1)
+        t17 = xp.log(t16)
+        t18 = t13 + 1
+        t19 = -xp.log(t16 - xp.where(t12, low_1, 1))
+        t20 = (1/t16)
+        t21 = xp.abs(t16)
+        t22 = t13*t16
+        t23 = 1
+        t24 = xp.abs(t8)
+        return xp._refine.checked('kl', xp.where(t11, -concentration_2 - t0 + t1 - t10*t8*(rate_2 + t3 + t9) - t5 + t6*t8*(high_1 + rate_2 + t7) - 1, xp.where(t2, t14 + t15 + t17*t18 + t19 + t20*(-t16 + xp.inf*t21 - t22), xp.inf)), xp.where(t11, concentration_2 + t23*t24*(rate_2 + xp.abs(t3) + xp.abs(t9))*xp.abs(t10) + t23 + t24*(rate_2 + xp.abs(high_1) + xp.abs(t7))*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), xp.where(t2, t18*xp.abs(t17) + (xp.abs(t16) + xp.inf*xp.abs(t21) + xp.abs(t22))*xp.abs(t20) + xp.abs(t14) + xp.abs(t15) + xp.abs(t19), 0)), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
 
 
 def _kl_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
@@ -800,26 +803,31 @@ def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 2*loc_2
-        t1 = -t0
+        t0 = -low_1
+        t1 = -xp.log(high_1 + t0)
         t2 = (1/scale_2)
         t3 = (1/2)*t2
-        t4 = t3*(high_1 + low_1 + t1)
-        t5 = high_1 - low_1
-        t6 = -xp.log(t5)
-        t7 = xp.log(scale_2)
-        t8 = t6 + t7 + 0.6931471805599453
-        t9 = (loc_2 <= low_1)
-        t10 = (high_1 <= loc_2)
-        t11 = (1/t5)
-        t12 = -high_1*t0
-        t13 = -low_1*t0
-        t14 = high_1**2 + 2*loc_2**2 + low_1**2
-        t15 = 1/2
-        t16 = xp.abs(t2)
-        t17 = xp.abs(high_1) + xp.abs(low_1) + xp.abs(t1)
-        t18 = xp.abs(t6) + xp.abs(t7) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t9, t4 + t8, xp.where(t10, -t4 + t8, t11*t3*(t12 + t13 + t14) + t8)), xp.where(t9, t15*t16*t17 + t18, xp.where(t10, (1/2)*t16*t17 + t18, t15*t16*(t14 + xp.abs(t12) + xp.abs(t13))*xp.abs(t11) + t18)), _kl_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
+        t4 = (loc_2 <= low_1)
+        t5 = -2*xp.where(t4, loc_2, low_1 - 1)
+        t6 = xp.log(scale_2)
+        t7 = t6 + 0.6931471805599453
+        t8 = (high_1 <= loc_2)
+        t9 = xp.where(t8, high_1, loc_2 - 1)
+        t10 = -xp.log(t0 + t9)
+        t11 = xp.where((loc_2 > low_1), loc_2, low_1 + 1)
+        t12 = -2*t11
+        t13 = xp.where((high_1 > loc_2), high_1, loc_2 + 1)
+        t14 = t0 + t13
+        t15 = -xp.log(t14)
+        t16 = (1/t14)
+        t17 = -2*low_1*t11
+        t18 = -2*t11*t13
+        t19 = low_1**2 + 2*t11**2 + t13**2
+        t20 = 1/2
+        t21 = xp.abs(t2)
+        t22 = xp.abs(low_1)
+        t23 = xp.abs(t6) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t4, t1 + t3*(high_1 + low_1 + t5) + t7, xp.where(t8, t10 - t3*(low_1 + t12 + t9) + t7, t15 + t16*t3*(t17 + t18 + t19) + t7)), xp.where(t4, t20*t21*(t22 + xp.abs(high_1) + xp.abs(t5)) + t23 + xp.abs(t1), xp.where(t8, (1/2)*t21*(t22 + xp.abs(t12) + xp.abs(t9)) + t23 + xp.abs(t10), t20*t21*(t19 + xp.abs(t17) + xp.abs(t18))*xp.abs(t16) + t23 + xp.abs(t15))), _kl_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _kl_uniform_laplace_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -1005,22 +1013,20 @@ def kl_uniform_pareto(low_1, high_1, scale_2, alpha_2):
     xp = namespace(low_1, high_1, scale_2, alpha_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = alpha_2 + 1
-        t1 = (low_1 != 0)
-        t2 = xp.where(t1, low_1, 1)
+        t1 = (low_1 >= scale_2)
+        t2 = xp.where(t1, low_1, scale_2 + 1)
         t3 = high_1 - t2
         t4 = (1/t3)
         t5 = t0*t2*t4*xp.log(t2)
         t6 = xp.log(high_1)
-        t7 = xp.log(t3)
-        t8 = alpha_2*xp.log(scale_2)
-        t9 = xp.log(alpha_2)
-        t10 = t0 + t8 + t9
-        t11 = (low_1 >= scale_2)
-        t12 = xp.logical_and(t1, t11)
-        t13 = xp.log(high_1 - low_1)
-        t14 = t0*t6
-        t15 = alpha_2 + xp.abs(t8) + xp.abs(t9) + 1
-        return xp._refine.checked('kl', xp.where(t12, high_1*t0*t4*t6 - t10 - t5 - t7, xp.where(t11, t0*t6 - t10 - t13, xp.inf)), xp.where(t12, t15 + xp.abs(t5) + xp.abs(t7) + xp.abs(high_1*t14*t4), xp.where(t11, t15 + xp.abs(t13) + xp.abs(t14), 0)), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+        t7 = alpha_2*xp.log(scale_2)
+        t8 = xp.log(alpha_2)
+        t9 = xp.log(t3)
+        t10 = t0 + t7 + t8 + t9
+        t11 = xp.logical_and(t1, (low_1 != 0))
+        t12 = t0*t6
+        t13 = alpha_2 + xp.abs(t7) + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('kl', xp.where(t11, high_1*t0*t4*t6 - t10 - t5, xp.where(t1, t0*t6 - t10, xp.inf)), xp.where(t11, t13 + xp.abs(t5) + xp.abs(high_1*t12*t4), xp.where(t1, t13 + xp.abs(t12), 0)), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
 
 
 def _kl_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
@@ -1211,9 +1217,13 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp._stable.log_ratio_d(high_2 - low_2, high_1 - low_1, xp._stable.diff2(high_2, high_1, low_2, low_1))
-        t1 = xp.logical_and((low_1 >= low_2), (high_1 <= high_2))
-        return xp._refine.checked('kl', xp.where(t1, t0, xp.inf), xp.where(t1, t0, 0), _kl_uniform_uniform_exact, low_1, high_1, low_2, high_2)
+        t0 = (high_1 <= high_2)
+        t1 = xp.where(t0, high_1, high_2 - 1)
+        t2 = (low_1 >= low_2)
+        t3 = xp.where(t2, low_1, low_2 + 1)
+        t4 = xp._stable.log_ratio_d(high_2 - low_2, t1 - t3, xp._stable.diff2(high_2, t1, low_2, t3))
+        t5 = xp.logical_and(t0, t2)
+        return xp._refine.checked('kl', xp.where(t5, t4, xp.inf), xp.where(t5, t4, 0), _kl_uniform_uniform_exact, low_1, high_1, low_2, high_2)
 
 
 def _kl_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
@@ -1885,26 +1895,29 @@ def cross_entropy_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
     """
     xp = namespace(low_1, high_1, concentration_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.gammaln(concentration_2)
-        t1 = concentration_2*xp.log(rate_2)
-        t2 = (low_1 >= 0)
-        t3 = xp.where(t2, low_1, 1)
-        t4 = (1/(high_1 - t3))
-        t5 = concentration_2*t3
-        t6 = xp.log(t3)
-        t7 = xp.log(high_1)
-        t8 = concentration_2*high_1
-        t9 = high_1 + t8
-        t10 = concentration_2 + 1
-        t11 = xp.logical_and(t2, (low_1 != 0))
-        t12 = -t1
-        t13 = t10*t7
-        t14 = (1/high_1)
-        t15 = xp.abs(high_1)
-        t16 = 1
-        t17 = xp.abs(t4)
-        t18 = xp.abs(t0) + xp.abs(t12)
-        return xp._refine.checked('cross_entropy', xp.where(t11, t0 - t1 - t10 - t4*t6*(rate_2 + t3 + t5) + t4*t7*(rate_2 + t9), xp.where(t2, t0 + t12 + t13 + t14*(xp.inf*t15 - t9), xp.inf)), xp.where(t11, concentration_2 + t16*t17*(rate_2 + xp.abs(t3) + xp.abs(t5))*xp.abs(t6) + t16 + t17*(rate_2 + t15 + xp.abs(t8))*xp.abs(t7) + t18, xp.where(t2, t18 + (xp.abs(high_1) + xp.inf*xp.abs(t15) + xp.abs(t8))*xp.abs(t14) + xp.abs(t13), 0)), _cross_entropy_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+        t0 = concentration_2*xp.log(rate_2)
+        t1 = xp.gammaln(concentration_2)
+        t2 = xp.log(high_1)
+        t3 = concentration_2*high_1
+        t4 = (low_1 >= 0)
+        t5 = xp.where(t4, low_1, 1)
+        t6 = (1/(high_1 - t5))
+        t7 = concentration_2*t5
+        t8 = xp.log(t5)
+        t9 = xp.logical_and(t4, (low_1 != 0))
+        t10 = xp.logical_and(t4, (low_1 == 0))
+        t11 = xp.where(t10, concentration_2, 1)
+        t12 = xp.gammaln(t11)
+        t13 = -t11*xp.log(xp.where(t10, rate_2, 1))
+        t14 = xp.where(t10, high_1, 1)
+        t15 = xp.log(t14)
+        t16 = t11 + 1
+        t17 = (1/t14)
+        t18 = xp.abs(t14)
+        t19 = t11*t14
+        t20 = 1
+        t21 = xp.abs(t6)
+        return xp._refine.checked('cross_entropy', xp.where(t9, -concentration_2 - t0 + t1 + t2*t6*(high_1 + rate_2 + t3) - t6*t8*(rate_2 + t5 + t7) - 1, xp.where(t4, t12 + t13 + t15*t16 + t17*(-t14 + xp.inf*t18 - t19), xp.inf)), xp.where(t9, concentration_2 + t20*t21*(rate_2 + xp.abs(t5) + xp.abs(t7))*xp.abs(t8) + t20 + t21*(rate_2 + xp.abs(high_1) + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1), xp.where(t4, t16*xp.abs(t15) + (xp.abs(t14) + xp.inf*xp.abs(t18) + xp.abs(t19))*xp.abs(t17) + xp.abs(t12) + xp.abs(t13), 0)), _cross_entropy_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
 
 
 def _cross_entropy_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
@@ -1951,24 +1964,26 @@ def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 2*loc_2
-        t1 = -t0
-        t2 = (1/scale_2)
-        t3 = (1/2)*t2
-        t4 = t3*(high_1 + low_1 + t1)
-        t5 = xp.log(scale_2)
-        t6 = t5 + 0.6931471805599453
-        t7 = (loc_2 <= low_1)
-        t8 = (high_1 <= loc_2)
-        t9 = (1/(high_1 - low_1))
-        t10 = -high_1*t0
-        t11 = -low_1*t0
-        t12 = high_1**2 + 2*loc_2**2 + low_1**2
-        t13 = 1/2
-        t14 = xp.abs(t2)
-        t15 = xp.abs(high_1) + xp.abs(low_1) + xp.abs(t1)
-        t16 = xp.abs(t5) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t7, t4 + t6, xp.where(t8, -t4 + t6, t3*t9*(t10 + t11 + t12) + t6)), xp.where(t7, t13*t14*t15 + t16, xp.where(t8, (1/2)*t14*t15 + t16, t13*t14*(t12 + xp.abs(t10) + xp.abs(t11))*xp.abs(t9) + t16)), _cross_entropy_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
+        t0 = (1/scale_2)
+        t1 = (1/2)*t0
+        t2 = (loc_2 <= low_1)
+        t3 = -2*xp.where(t2, loc_2, low_1 - 1)
+        t4 = xp.log(scale_2)
+        t5 = t4 + 0.6931471805599453
+        t6 = (high_1 <= loc_2)
+        t7 = xp.where(t6, high_1, loc_2 - 1)
+        t8 = xp.where((loc_2 > low_1), loc_2, low_1 + 1)
+        t9 = -2*t8
+        t10 = xp.where((high_1 > loc_2), high_1, loc_2 + 1)
+        t11 = (1/(-low_1 + t10))
+        t12 = -2*low_1*t8
+        t13 = -2*t10*t8
+        t14 = low_1**2 + t10**2 + 2*t8**2
+        t15 = 1/2
+        t16 = xp.abs(t0)
+        t17 = xp.abs(low_1)
+        t18 = xp.abs(t4) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t2, t1*(high_1 + low_1 + t3) + t5, xp.where(t6, -t1*(low_1 + t7 + t9) + t5, t1*t11*(t12 + t13 + t14) + t5)), xp.where(t2, t15*t16*(t17 + xp.abs(high_1) + xp.abs(t3)) + t18, xp.where(t6, (1/2)*t16*(t17 + xp.abs(t7) + xp.abs(t9)) + t18, t15*t16*(t14 + xp.abs(t12) + xp.abs(t13))*xp.abs(t11) + t18)), _cross_entropy_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _cross_entropy_uniform_laplace_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -2150,19 +2165,18 @@ def cross_entropy_uniform_pareto(low_1, high_1, scale_2, alpha_2):
     xp = namespace(low_1, high_1, scale_2, alpha_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = alpha_2 + 1
-        t1 = (low_1 != 0)
-        t2 = xp.where(t1, low_1, 1)
+        t1 = (low_1 >= scale_2)
+        t2 = xp.where(t1, low_1, scale_2 + 1)
         t3 = (1/(high_1 - t2))
         t4 = t0*t2*t3*xp.log(t2)
         t5 = xp.log(high_1)
         t6 = alpha_2*xp.log(scale_2)
         t7 = xp.log(alpha_2)
         t8 = t0 + t6 + t7
-        t9 = (low_1 >= scale_2)
-        t10 = xp.logical_and(t1, t9)
-        t11 = t0*t5
-        t12 = alpha_2 + xp.abs(t6) + xp.abs(t7) + 1
-        return xp._refine.checked('cross_entropy', xp.where(t10, high_1*t0*t3*t5 - t4 - t8, xp.where(t9, t0*t5 - t8, xp.inf)), xp.where(t10, t12 + xp.abs(t4) + xp.abs(high_1*t11*t3), xp.where(t9, t12 + xp.abs(t11), 0)), _cross_entropy_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+        t9 = xp.logical_and(t1, (low_1 != 0))
+        t10 = t0*t5
+        t11 = alpha_2 + xp.abs(t6) + xp.abs(t7) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t9, high_1*t0*t3*t5 - t4 - t8, xp.where(t1, t0*t5 - t8, xp.inf)), xp.where(t9, t11 + xp.abs(t4) + xp.abs(high_1*t10*t3), xp.where(t1, t11 + xp.abs(t10), 0)), _cross_entropy_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
 
 
 def _cross_entropy_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
