@@ -206,3 +206,36 @@ def test_torch_loses_digits_for_nearly_equal_pairs_and_anadiv_does_not():
     elog = (b * mpmath.log(b) - a * mpmath.log(a)) / (b - a) - 1
     want = -mpmath.log(b - a) - mpmath.log(al) - mp(al) * mpmath.log(sc) + (mp(al) + 1) * elog
     assert _rel(kl(Uniform(lo, hi), Pareto(sc, al)), want) < 1e-13
+
+
+# --------------------------------------------------------- gradients per branch
+#: One batch over two branches of a Piecewise: (P params, Q params) per element; the torch
+#: gradients of the finite elements must be finite and match central differences of numpy.
+BRANCH_BATCHES = {
+    # loc <= scale: one formula; loc > scale: another, with loc**alpha (NaN at loc < 0 where not taken)
+    (Pareto, Laplace): ([[1.0, 1.0], [2.5, 2.5]], [[-2.0, 3.0], [1.5, 1.5]]),
+    # low = 0: infinite (oo*|high|/high), low > 0: finite
+    (Uniform, InverseGamma): ([[0.0, 0.5], [2.0, 2.0]], [[3.0, 3.0], [1.2, 1.2]]),
+}
+
+
+@pytest.mark.parametrize("pair", list(BRANCH_BATCHES), ids=lambda pair: "->".join(c.__name__ for c in pair))
+def test_torch_gradients_are_finite_in_every_branch_of_one_batch(pair):
+    torch = pytest.importorskip("torch")
+    f = anadiv.kl_function(*pair)
+    p_params, q_params = BRANCH_BATCHES[pair]
+    arrays = [np.asarray(v, dtype=float) for v in (*p_params, *q_params)]
+    tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    value = f(*tensors)
+    finite = torch.isfinite(value).detach().numpy()
+    assert finite.any() and np.array_equal(value.detach().numpy(), f(*arrays))
+    torch.where(torch.isfinite(value), value, torch.zeros_like(value)).sum().backward()
+    for i, t in enumerate(tensors):
+        assert np.all(np.isfinite(t.grad.numpy()[finite])), (i, t.grad)
+        for j in np.flatnonzero(finite):
+            h = 1e-6 * max(1.0, abs(arrays[i][j]))
+            up, down = [a.copy() for a in arrays], [a.copy() for a in arrays]
+            up[i][j] += h
+            down[i][j] -= h
+            numeric = (f(*up)[j] - f(*down)[j]) / (2 * h)
+            assert t.grad.numpy()[j] == pytest.approx(numeric, rel=1e-5, abs=1e-7)
