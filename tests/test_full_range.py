@@ -97,7 +97,8 @@ def _reference(kind: str, names: tuple[str, ...]):
 
         a, b = at(first), at(2 * first)
         if not (a == b or abs(a - b) <= abs(b) * mpmath.mpf(2) ** -60):
-            # terms of size 1/p^2 cancel (a Kumaraswamy's digamma(b) + 1/b at b = 1e-300): more digits
+            # terms of size 1/p^2 cancel (a Kumaraswamy's digamma(b) + 1/b at b = 1e-300; Rayleigh -> Gumbel
+            # at scale 1e-300: exp(z) (1 - sqrt(pi) z erfcx(z)) with z ~ 1/scale): more digits
             # than the parameters' magnitudes suggest, as in the generated functions' exact fallback
             # (anadiv.numeric.refine); the last two precisions must still agree
             a, b = b, at(4 * first)

@@ -214,6 +214,8 @@ def test_helpers_elementary_form_and_mpmath_evaluation_agree():
                 args = [args[0] / (args[0] + 1) - sympy.Rational(1, 2)]
             if name == "betainc_reg":
                 args[2] = args[2] / (args[2] + 1)
+            if name == "cos_half_pi":  # dyadic points of (0, 2), exact in float64, around the zero at 1
+                args = [sympy.Rational(int(rng.integers(1, 2**21)), 2**20)]
             # the helper sees float64 inputs: its error is measured against the exact value
             # at those (lowergamma_reg(113/3, 9/22) has condition number ~170 in s, so the
             # rounding of the rational inputs alone moved the true value by 2e-14)
@@ -339,3 +341,12 @@ def test_beta_bregman_hands_heavy_cancellation_to_the_fallback():
     from anadiv._generated.beta import kl_beta_beta
 
     assert _rel(float(kl_beta_beta(a1, b1, a2, b2)), exact) < 4 * ULP
+
+
+def test_cos_half_pi_keeps_its_digits_next_to_its_zeros():
+    # the documented range |x| <= 2 (the Mellin transform of a half-Cauchy needs |x| < 1)
+    x = np.array([1.0 - 2.0**-50, 1.0 - 1e-9, 1.0 + 1e-12, -1.0 + 1e-7, 0.5, 0.3, 1.7, 2.0, -1.5])
+    got = _stable.cos_half_pi(x)
+    for xi, gi in zip(x, got):
+        with mpmath.workdps(40):
+            assert _rel(gi, mpmath.cospi(mpmath.mpf(float(xi)) / 2)) < 8 * ULP, xi

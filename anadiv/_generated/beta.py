@@ -6,23 +6,31 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_beta``: ``anadiv.symbolic.derive_entropy(Beta)``
 - ``kl_beta_beta``: ``anadiv.symbolic.derive_kl(Beta, Beta)``
+- ``kl_beta_chi2``: ``anadiv.symbolic.derive_kl(Beta, Chi2)``
 - ``kl_beta_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Beta, ContinuousBernoulli)``
 - ``kl_beta_exponential``: ``anadiv.symbolic.derive_kl(Beta, Exponential)``
 - ``kl_beta_gamma``: ``anadiv.symbolic.derive_kl(Beta, Gamma)``
 - ``kl_beta_halfnormal``: ``anadiv.symbolic.derive_kl(Beta, HalfNormal)``
+- ``kl_beta_inversegamma``: ``anadiv.symbolic.derive_kl(Beta, InverseGamma)``
 - ``kl_beta_laplace``: ``anadiv.symbolic.derive_kl(Beta, Laplace)``
 - ``kl_beta_lognormal``: ``anadiv.symbolic.derive_kl(Beta, LogNormal)``
 - ``kl_beta_normal``: ``anadiv.symbolic.derive_kl(Beta, Normal)``
+- ``kl_beta_pareto``: ``anadiv.symbolic.derive_kl(Beta, Pareto)``
+- ``kl_beta_rayleigh``: ``anadiv.symbolic.derive_kl(Beta, Rayleigh)``
 - ``kl_beta_uniform``: ``anadiv.symbolic.derive_kl(Beta, Uniform)``
 - ``kl_beta_weibull``: ``anadiv.symbolic.derive_kl(Beta, Weibull)``
 - ``cross_entropy_beta_beta``: ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``
+- ``cross_entropy_beta_chi2``: ``anadiv.symbolic.derive_cross_entropy(Beta, Chi2)``
 - ``cross_entropy_beta_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Beta, ContinuousBernoulli)``
 - ``cross_entropy_beta_exponential``: ``anadiv.symbolic.derive_cross_entropy(Beta, Exponential)``
 - ``cross_entropy_beta_gamma``: ``anadiv.symbolic.derive_cross_entropy(Beta, Gamma)``
 - ``cross_entropy_beta_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, HalfNormal)``
+- ``cross_entropy_beta_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Beta, InverseGamma)``
 - ``cross_entropy_beta_laplace``: ``anadiv.symbolic.derive_cross_entropy(Beta, Laplace)``
 - ``cross_entropy_beta_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Beta, LogNormal)``
 - ``cross_entropy_beta_normal``: ``anadiv.symbolic.derive_cross_entropy(Beta, Normal)``
+- ``cross_entropy_beta_pareto``: ``anadiv.symbolic.derive_cross_entropy(Beta, Pareto)``
+- ``cross_entropy_beta_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Beta, Rayleigh)``
 - ``cross_entropy_beta_uniform``: ``anadiv.symbolic.derive_cross_entropy(Beta, Uniform)``
 - ``cross_entropy_beta_weibull``: ``anadiv.symbolic.derive_cross_entropy(Beta, Weibull)``
 """
@@ -33,23 +41,31 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_beta",
     "kl_beta_beta",
+    "kl_beta_chi2",
     "kl_beta_continuous_bernoulli",
     "kl_beta_exponential",
     "kl_beta_gamma",
     "kl_beta_halfnormal",
+    "kl_beta_inversegamma",
     "kl_beta_laplace",
     "kl_beta_lognormal",
     "kl_beta_normal",
+    "kl_beta_pareto",
+    "kl_beta_rayleigh",
     "kl_beta_uniform",
     "kl_beta_weibull",
     "cross_entropy_beta_beta",
+    "cross_entropy_beta_chi2",
     "cross_entropy_beta_continuous_bernoulli",
     "cross_entropy_beta_exponential",
     "cross_entropy_beta_gamma",
     "cross_entropy_beta_halfnormal",
+    "cross_entropy_beta_inversegamma",
     "cross_entropy_beta_laplace",
     "cross_entropy_beta_lognormal",
     "cross_entropy_beta_normal",
+    "cross_entropy_beta_pareto",
+    "cross_entropy_beta_rayleigh",
     "cross_entropy_beta_uniform",
     "cross_entropy_beta_weibull",
 ]
@@ -142,6 +158,58 @@ def kl_beta_beta(a_1, b_1, a_2, b_2):
 def _kl_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
     """The derived expression of :func:`kl_beta_beta` for mpmath (see anadiv.numeric.refine)."""
     return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) - a_2*mpmath.polygamma(0, a_1) + a_2*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - b_2*mpmath.polygamma(0, b_1) + b_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.loggamma(a_1) + mpmath.loggamma(a_2) - mpmath.loggamma(b_1) + mpmath.loggamma(b_2) + mpmath.loggamma(a_1 + b_1) - mpmath.loggamma(a_2 + b_2)
+
+
+@elementwise
+def kl_beta_chi2(a_1, b_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, Chi2)``; do not edit.
+
+    .. math::
+
+        a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{a_{1}}{2 a_{1} + 2 b_{1}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{df_{2} \operatorname{polygamma}{\left(0,a_{1} \right)}}{2} + \frac{df_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}
+
+    As text::
+
+        a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 + b_1) + a_1/(2*a_1 + 2*b_1) +
+        b_1*polygamma(0, b_1) - b_1*polygamma(0, a_1 + b_1) - df_2*polygamma(0, a_1)/2 +
+        df_2*polygamma(0, a_1 + b_1)/2 + df_2*log(2)/2 - loggamma(a_1) - loggamma(b_1) +
+        loggamma(df_2/2) + loggamma(a_1 + b_1) - polygamma(0, b_1) + polygamma(0, a_1 +
+        b_1)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_beta_chi2(3.7, 0.69, 1.1))  # doctest: +ELLIPSIS
+    2.081883971...
+    """
+    xp = namespace(a_1, b_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = -xp._stable.lgamma_mpsi(a_1, t0)
+        t2 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t3 = a_1 + b_1
+        t4 = xp._stable.lgamma_mpsi(t3, t0 + 1)
+        t5 = xp.gammaln(t0)
+        t6 = (1/2)*a_1/t3 + 0.34657359027997264*df_2
+        return xp._refine.checked('kl', t1 + t2 + t4 + t5 + t6, t6 + xp.abs(t1) + xp.abs(t2) + xp.abs(t4) + xp.abs(t5), _kl_beta_chi2_exact, a_1, b_1, df_2)
+
+
+def _kl_beta_chi2_exact(mpmath, a_1, b_1, df_2):
+    """The derived expression of :func:`kl_beta_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1 + 2*b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, a_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -352,6 +420,62 @@ def kl_beta_halfnormal(a_1, b_1, scale_2):
 def _kl_beta_halfnormal_exact(mpmath, a_1, b_1, scale_2):
     """The derived expression of :func:`kl_beta_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + mpmath.log(scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 2*mpmath.polygamma(0, a_1 + b_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def kl_beta_inversegamma(a_1, b_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{a_{1} rate_{2}}{a_{1} - 1} + a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{b_{1} rate_{2}}{a_{1} - 1} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,a_{1} \right)} - concentration_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{rate_{2}}{a_{1} - 1} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} & \text{for}\: a_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((a_1*rate_2/(a_1 - 1) + a_1*polygamma(0, a_1) - a_1*polygamma(0, a_1 +
+        b_1) + b_1*rate_2/(a_1 - 1) + b_1*polygamma(0, b_1) - b_1*polygamma(0, a_1 +
+        b_1) - concentration_2*log(rate_2) + concentration_2*polygamma(0, a_1) -
+        concentration_2*polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) - loggamma(a_1) -
+        loggamma(b_1) + loggamma(concentration_2) + loggamma(a_1 + b_1) - polygamma(0,
+        b_1) + polygamma(0, a_1 + b_1), a_1 > 1), (oo, True))
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_beta_inversegamma(2.9, 0.96, 3.6, 0.5))  # doctest: +ELLIPSIS
+    3.461729058...
+    """
+    xp = namespace(a_1, b_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t3 = (a_1 > 1)
+        t4 = xp.where(t3, a_1, 2)
+        t5 = -xp._stable.lgamma_mpsi(t4, -concentration_2)
+        t6 = b_1 + t4
+        t7 = xp._stable.lgamma_mpsi(t6, 1 - concentration_2)
+        t8 = t4 - 1
+        t9 = (1/t8)
+        return xp._refine.checked('kl', xp.where(t3, rate_2*t9*(b_1 + t8) + t0 + t1 + t2 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t7), 0), _kl_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
+
+
+def _kl_beta_inversegamma_exact(mpmath, a_1, b_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_beta_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((a_1*rate_2/(a_1 - 1) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + b_1*rate_2/(a_1 - 1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, a_1) - concentration_2*mpmath.polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(concentration_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1)) if (a_1 > 1) else (mpmath.inf))
 
 
 @elementwise
@@ -584,6 +708,99 @@ def _kl_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_beta_pareto(a_1, b_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_beta_pareto(1.2, 1.9, 1.6, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(a_1, b_1, scale_2, alpha_2)
+    return xp.full(xp.inf, a_1, b_1, scale_2, alpha_2)
+
+
+def _kl_beta_pareto_exact(mpmath, a_1, b_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_beta_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_beta_rayleigh(a_1, b_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{a_{1}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + 2 \log{\left(scale_{2} \right)} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - 2 \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + 3 \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}
+
+    As text::
+
+        a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 +
+        2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*polygamma(0, a_1) -
+        a_1*polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 +
+        2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*polygamma(0,
+        b_1) - b_1*polygamma(0, a_1 + b_1) + 2*log(scale_2) - loggamma(a_1) -
+        loggamma(b_1) + loggamma(a_1 + b_1) - 2*polygamma(0, a_1) - polygamma(0, b_1) +
+        3*polygamma(0, a_1 + b_1)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_beta_rayleigh(3.6, 3.8, 1.3))  # doctest: +ELLIPSIS
+    1.752768463...
+    """
+    xp = namespace(a_1, b_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(scale_2)
+        t1 = -xp._stable.lgamma_mpsi(a_1, 2)
+        t2 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t3 = a_1 + b_1
+        t4 = xp._stable.lgamma_mpsi(t3, 3)
+        t5 = (1/2)*a_1*(a_1 + 1)/(scale_2**2*t3*(t3 + 1))
+        return xp._refine.checked('kl', t0 + t1 + t2 + t4 + t5, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t4), _kl_beta_rayleigh_exact, a_1, b_1, scale_2)
+
+
+def _kl_beta_rayleigh_exact(mpmath, a_1, b_1, scale_2):
+    """The derived expression of :func:`kl_beta_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) + 2*mpmath.log(scale_2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma(a_1 + b_1) - 2*mpmath.polygamma(0, a_1) - mpmath.polygamma(0, b_1) + 3*mpmath.polygamma(0, a_1 + b_1)
+
+
+@elementwise
 def kl_beta_uniform(a_1, b_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Uniform(low_2, high_2).
 
@@ -735,6 +952,55 @@ def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
 def _cross_entropy_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_beta_beta` for mpmath (see anadiv.numeric.refine)."""
     return -a_2*mpmath.polygamma(0, a_1) + a_2*mpmath.polygamma(0, a_1 + b_1) - b_2*mpmath.polygamma(0, b_1) + b_2*mpmath.polygamma(0, a_1 + b_1) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) + mpmath.polygamma(0, a_1) + mpmath.polygamma(0, b_1) - 2*mpmath.polygamma(0, a_1 + b_1)
+
+
+@elementwise
+def cross_entropy_beta_chi2(a_1, b_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}}{2 a_{1} + 2 b_{1}} - \frac{df_{2} \operatorname{polygamma}{\left(0,a_{1} \right)}}{2} + \frac{df_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}
+
+    As text::
+
+        a_1/(2*a_1 + 2*b_1) - df_2*polygamma(0, a_1)/2 + df_2*polygamma(0, a_1 + b_1)/2
+        + df_2*log(2)/2 + loggamma(df_2/2) + polygamma(0, a_1) - polygamma(0, a_1 + b_1)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_chi2(2.0, 4.1, 2.5))  # doctest: +ELLIPSIS
+    1.257422471...
+    """
+    xp = namespace(a_1, b_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.digamma(a_1)
+        t1 = (1/2)*df_2
+        t2 = t1 - 1
+        t3 = a_1 + b_1
+        t4 = xp.digamma(t3)
+        t5 = xp.gammaln(t1)
+        t6 = (1/2)*a_1/t3 + 0.34657359027997264*df_2
+        return xp._refine.checked('cross_entropy', -t0*t2 + t2*t4 + t5 + t6, t6 + (t1 + 1)*xp.abs(t4) + (xp.abs(t1) + 1)*xp.abs(t0) + xp.abs(t5), _cross_entropy_beta_chi2_exact, a_1, b_1, df_2)
+
+
+def _cross_entropy_beta_chi2_exact(mpmath, a_1, b_1, df_2):
+    """The derived expression of :func:`cross_entropy_beta_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return a_1/(2*a_1 + 2*b_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, a_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise
@@ -923,6 +1189,60 @@ def cross_entropy_beta_halfnormal(a_1, b_1, scale_2):
 def _cross_entropy_beta_halfnormal_exact(mpmath, a_1, b_1, scale_2):
     """The derived expression of :func:`cross_entropy_beta_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_beta_inversegamma(a_1, b_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{a_{1} rate_{2}}{a_{1} - 1} + \frac{b_{1} rate_{2}}{a_{1} - 1} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,a_{1} \right)} - concentration_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \frac{rate_{2}}{a_{1} - 1} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} & \text{for}\: a_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((a_1*rate_2/(a_1 - 1) + b_1*rate_2/(a_1 - 1) -
+        concentration_2*log(rate_2) + concentration_2*polygamma(0, a_1) -
+        concentration_2*polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) +
+        loggamma(concentration_2) + polygamma(0, a_1) - polygamma(0, a_1 + b_1), a_1 >
+        1), (oo, True))
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_inversegamma(2.6, 2.8, 2.3, 1.5))  # doctest: +ELLIPSIS
+    0.5749142051...
+    """
+    xp = namespace(a_1, b_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = concentration_2 + 1
+        t3 = (a_1 > 1)
+        t4 = xp.where(t3, a_1, 2)
+        t5 = t2*xp.digamma(t4)
+        t6 = b_1 + t4
+        t7 = -t2*xp.digamma(t6)
+        t8 = (1/(t4 - 1))
+        return xp._refine.checked('cross_entropy', xp.where(t3, rate_2*t8*(t6 - 1) + t0 + t1 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t7), 0), _cross_entropy_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
+
+
+def _cross_entropy_beta_inversegamma_exact(mpmath, a_1, b_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_beta_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((a_1*rate_2/(a_1 - 1) + b_1*rate_2/(a_1 - 1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, a_1) - concentration_2*mpmath.polygamma(0, a_1 + b_1) - rate_2/(a_1 - 1) + mpmath.loggamma(concentration_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1)) if (a_1 > 1) else (mpmath.inf))
 
 
 @elementwise
@@ -1128,6 +1448,95 @@ def cross_entropy_beta_normal(a_1, b_1, mu_2, sigma_2):
 def _cross_entropy_beta_normal_exact(mpmath, a_1, b_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_beta_normal` for mpmath (see anadiv.numeric.refine)."""
     return a_1**2/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) - a_1*mu_2/(a_1*sigma_2**2 + b_1*sigma_2**2) + a_1/(2*a_1**2*sigma_2**2 + 4*a_1*b_1*sigma_2**2 + 2*a_1*sigma_2**2 + 2*b_1**2*sigma_2**2 + 2*b_1*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_beta_pareto(a_1, b_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_pareto(1.9, 1.9, 1.9, 0.91))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(a_1, b_1, scale_2, alpha_2)
+    return xp.full(xp.inf, a_1, b_1, scale_2, alpha_2)
+
+
+def _cross_entropy_beta_pareto_exact(mpmath, a_1, b_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_beta_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_beta_rayleigh(a_1, b_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + \frac{a_{1}}{2 a_{1}^{2} scale_{2}^{2} + 4 a_{1} b_{1} scale_{2}^{2} + 2 a_{1} scale_{2}^{2} + 2 b_{1}^{2} scale_{2}^{2} + 2 b_{1} scale_{2}^{2}} + 2 \log{\left(scale_{2} \right)} - \operatorname{polygamma}{\left(0,a_{1} \right)} + \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)}
+
+    As text::
+
+        a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 +
+        2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 +
+        4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 +
+        2*b_1*scale_2**2) + 2*log(scale_2) - polygamma(0, a_1) + polygamma(0, a_1 + b_1)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_rayleigh(2.8, 0.84, 1.5))  # doctest: +ELLIPSIS
+    1.258754762...
+    """
+    xp = namespace(a_1, b_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(scale_2)
+        t1 = -xp.digamma(a_1)
+        t2 = a_1 + b_1
+        t3 = xp.digamma(t2)
+        t4 = (1/2)*a_1*(a_1 + 1)/(scale_2**2*t2*(t2 + 1))
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4, t4 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3), _cross_entropy_beta_rayleigh_exact, a_1, b_1, scale_2)
+
+
+def _cross_entropy_beta_rayleigh_exact(mpmath, a_1, b_1, scale_2):
+    """The derived expression of :func:`cross_entropy_beta_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + a_1/(2*a_1**2*scale_2**2 + 4*a_1*b_1*scale_2**2 + 2*a_1*scale_2**2 + 2*b_1**2*scale_2**2 + 2*b_1*scale_2**2) + 2*mpmath.log(scale_2) - mpmath.polygamma(0, a_1) + mpmath.polygamma(0, a_1 + b_1)
 
 
 @elementwise

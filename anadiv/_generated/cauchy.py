@@ -7,30 +7,40 @@ Each function was printed from the derivation named beside it:
 - ``entropy_cauchy``: ``anadiv.symbolic.derive_entropy(Cauchy)``
 - ``kl_cauchy_beta``: ``anadiv.symbolic.derive_kl(Cauchy, Beta)``
 - ``kl_cauchy_cauchy``: ``anadiv.symbolic.derive_kl(Cauchy, Cauchy)``
+- ``kl_cauchy_chi2``: ``anadiv.symbolic.derive_kl(Cauchy, Chi2)``
 - ``kl_cauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Cauchy, ContinuousBernoulli)``
 - ``kl_cauchy_exponential``: ``anadiv.symbolic.derive_kl(Cauchy, Exponential)``
 - ``kl_cauchy_gamma``: ``anadiv.symbolic.derive_kl(Cauchy, Gamma)``
 - ``kl_cauchy_gumbel``: ``anadiv.symbolic.derive_kl(Cauchy, Gumbel)``
+- ``kl_cauchy_halfcauchy``: ``anadiv.symbolic.derive_kl(Cauchy, HalfCauchy)``
 - ``kl_cauchy_halfnormal``: ``anadiv.symbolic.derive_kl(Cauchy, HalfNormal)``
+- ``kl_cauchy_inversegamma``: ``anadiv.symbolic.derive_kl(Cauchy, InverseGamma)``
 - ``kl_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_kl(Cauchy, Kumaraswamy)``
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
+- ``kl_cauchy_pareto``: ``anadiv.symbolic.derive_kl(Cauchy, Pareto)``
+- ``kl_cauchy_rayleigh``: ``anadiv.symbolic.derive_kl(Cauchy, Rayleigh)``
 - ``kl_cauchy_studentt``: ``anadiv.symbolic.derive_kl(Cauchy, StudentT)``
 - ``kl_cauchy_uniform``: ``anadiv.symbolic.derive_kl(Cauchy, Uniform)``
 - ``kl_cauchy_vonmises``: ``anadiv.symbolic.derive_kl(Cauchy, VonMises)``
 - ``kl_cauchy_weibull``: ``anadiv.symbolic.derive_kl(Cauchy, Weibull)``
 - ``cross_entropy_cauchy_beta``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Beta)``
 - ``cross_entropy_cauchy_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Cauchy)``
+- ``cross_entropy_cauchy_chi2``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi2)``
 - ``cross_entropy_cauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, ContinuousBernoulli)``
 - ``cross_entropy_cauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Exponential)``
 - ``cross_entropy_cauchy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gamma)``
 - ``cross_entropy_cauchy_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Gumbel)``
+- ``cross_entropy_cauchy_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfCauchy)``
 - ``cross_entropy_cauchy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfNormal)``
+- ``cross_entropy_cauchy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, InverseGamma)``
 - ``cross_entropy_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Kumaraswamy)``
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
+- ``cross_entropy_cauchy_pareto``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Pareto)``
+- ``cross_entropy_cauchy_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Rayleigh)``
 - ``cross_entropy_cauchy_studentt``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, StudentT)``
 - ``cross_entropy_cauchy_uniform``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Uniform)``
 - ``cross_entropy_cauchy_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, VonMises)``
@@ -44,30 +54,40 @@ __all__ = [
     "entropy_cauchy",
     "kl_cauchy_beta",
     "kl_cauchy_cauchy",
+    "kl_cauchy_chi2",
     "kl_cauchy_continuous_bernoulli",
     "kl_cauchy_exponential",
     "kl_cauchy_gamma",
     "kl_cauchy_gumbel",
+    "kl_cauchy_halfcauchy",
     "kl_cauchy_halfnormal",
+    "kl_cauchy_inversegamma",
     "kl_cauchy_kumaraswamy",
     "kl_cauchy_laplace",
     "kl_cauchy_lognormal",
     "kl_cauchy_normal",
+    "kl_cauchy_pareto",
+    "kl_cauchy_rayleigh",
     "kl_cauchy_studentt",
     "kl_cauchy_uniform",
     "kl_cauchy_vonmises",
     "kl_cauchy_weibull",
     "cross_entropy_cauchy_beta",
     "cross_entropy_cauchy_cauchy",
+    "cross_entropy_cauchy_chi2",
     "cross_entropy_cauchy_continuous_bernoulli",
     "cross_entropy_cauchy_exponential",
     "cross_entropy_cauchy_gamma",
     "cross_entropy_cauchy_gumbel",
+    "cross_entropy_cauchy_halfcauchy",
     "cross_entropy_cauchy_halfnormal",
+    "cross_entropy_cauchy_inversegamma",
     "cross_entropy_cauchy_kumaraswamy",
     "cross_entropy_cauchy_laplace",
     "cross_entropy_cauchy_lognormal",
     "cross_entropy_cauchy_normal",
+    "cross_entropy_cauchy_pareto",
+    "cross_entropy_cauchy_rayleigh",
     "cross_entropy_cauchy_studentt",
     "cross_entropy_cauchy_uniform",
     "cross_entropy_cauchy_vonmises",
@@ -194,6 +214,46 @@ def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 def _kl_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_cauchy_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log((mpmath.mpf(1)/mpmath.mpf(4))*((loc_1 - loc_2)**2 + (scale_1 + scale_2)**2)/(scale_1*scale_2))
+
+
+@elementwise
+def kl_cauchy_chi2(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_chi2(1.4, 1.5, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_cauchy_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_cauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -357,6 +417,46 @@ def _kl_cauchy_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
 
 
 @elementwise
+def kl_cauchy_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_halfcauchy(-1.6, 1.8, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_cauchy_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_cauchy_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_cauchy_halfnormal(loc_1, scale_1, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = HalfNormal(scale_2).
 
@@ -393,6 +493,46 @@ def kl_cauchy_halfnormal(loc_1, scale_1, scale_2):
 
 def _kl_cauchy_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`kl_cauchy_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_inversegamma(1.1, 0.56, 0.5, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_cauchy_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_cauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -553,6 +693,86 @@ def kl_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
 
 def _kl_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_cauchy_normal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_pareto(-2.9, 1.3, 0.4, 0.84))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_cauchy_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_cauchy_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_rayleigh(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_rayleigh(-0.92, 0.32, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_cauchy_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_cauchy_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -812,6 +1032,46 @@ def _cross_entropy_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
 
 
 @elementwise
+def cross_entropy_cauchy_chi2(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_chi2(-0.82, 0.78, 7.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_cauchy_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_cauchy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_cauchy_continuous_bernoulli(loc_1, scale_1, probs_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = ContinuousBernoulli(probs_2).
 
@@ -972,6 +1232,46 @@ def _cross_entropy_cauchy_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
 
 
 @elementwise
+def cross_entropy_cauchy_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_halfcauchy(2.7, 0.56, 0.97))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_cauchy_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_cauchy_halfnormal(loc_1, scale_1, scale_2):
     r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = HalfNormal(scale_2).
 
@@ -1008,6 +1308,46 @@ def cross_entropy_cauchy_halfnormal(loc_1, scale_1, scale_2):
 
 def _cross_entropy_cauchy_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_cauchy_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_inversegamma(0.29, 0.93, 0.51, 0.44))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_cauchy_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_cauchy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1168,6 +1508,86 @@ def cross_entropy_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
 
 def _cross_entropy_cauchy_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_cauchy_normal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_pareto(-1.1, 0.8, 1.8, 5.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_cauchy_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_cauchy_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_rayleigh(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_rayleigh(-2.3, 0.62, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_cauchy_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -10,12 +10,14 @@ Each function was printed from the derivation named beside it:
 - ``kl_continuous_bernoulli_gumbel``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Gumbel)``
 - ``kl_continuous_bernoulli_halfnormal``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, HalfNormal)``
 - ``kl_continuous_bernoulli_normal``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Normal)``
+- ``kl_continuous_bernoulli_pareto``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Pareto)``
 - ``kl_continuous_bernoulli_uniform``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Uniform)``
 - ``cross_entropy_continuous_bernoulli_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, ContinuousBernoulli)``
 - ``cross_entropy_continuous_bernoulli_exponential``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Exponential)``
 - ``cross_entropy_continuous_bernoulli_gumbel``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Gumbel)``
 - ``cross_entropy_continuous_bernoulli_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, HalfNormal)``
 - ``cross_entropy_continuous_bernoulli_normal``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Normal)``
+- ``cross_entropy_continuous_bernoulli_pareto``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Pareto)``
 - ``cross_entropy_continuous_bernoulli_uniform``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Uniform)``
 """
 
@@ -29,12 +31,14 @@ __all__ = [
     "kl_continuous_bernoulli_gumbel",
     "kl_continuous_bernoulli_halfnormal",
     "kl_continuous_bernoulli_normal",
+    "kl_continuous_bernoulli_pareto",
     "kl_continuous_bernoulli_uniform",
     "cross_entropy_continuous_bernoulli_continuous_bernoulli",
     "cross_entropy_continuous_bernoulli_exponential",
     "cross_entropy_continuous_bernoulli_gumbel",
     "cross_entropy_continuous_bernoulli_halfnormal",
     "cross_entropy_continuous_bernoulli_normal",
+    "cross_entropy_continuous_bernoulli_pareto",
     "cross_entropy_continuous_bernoulli_uniform",
 ]
 
@@ -367,6 +371,46 @@ def _kl_continuous_bernoulli_normal_exact(mpmath, probs_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_continuous_bernoulli_pareto(probs_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = ContinuousBernoulli(probs_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    probs_1 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_continuous_bernoulli_pareto(0.51, 0.53, 0.76))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(probs_1, scale_2, alpha_2)
+    return xp.full(xp.inf, probs_1, scale_2, alpha_2)
+
+
+def _kl_continuous_bernoulli_pareto_exact(mpmath, probs_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_continuous_bernoulli_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_continuous_bernoulli_uniform(probs_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = ContinuousBernoulli(probs_1), Q = Uniform(low_2, high_2).
 
@@ -666,6 +710,46 @@ def cross_entropy_continuous_bernoulli_normal(probs_1, mu_2, sigma_2):
 def _cross_entropy_continuous_bernoulli_normal_exact(mpmath, probs_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_continuous_bernoulli_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*((1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))**2 - 1/(4*mpmath.sinh((mpmath.log(probs_1) - mpmath.log(1 - probs_1))/2)**2)) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/12)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_continuous_bernoulli_pareto(probs_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = ContinuousBernoulli(probs_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    probs_1 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_continuous_bernoulli_pareto(0.2, 0.74, 0.78))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(probs_1, scale_2, alpha_2)
+    return xp.full(xp.inf, probs_1, scale_2, alpha_2)
+
+
+def _cross_entropy_continuous_bernoulli_pareto_exact(mpmath, probs_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_continuous_bernoulli_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

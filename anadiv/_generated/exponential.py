@@ -6,28 +6,36 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_exponential``: ``anadiv.symbolic.derive_entropy(Exponential)``
 - ``kl_exponential_beta``: ``anadiv.symbolic.derive_kl(Exponential, Beta)``
+- ``kl_exponential_chi2``: ``anadiv.symbolic.derive_kl(Exponential, Chi2)``
 - ``kl_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
 - ``kl_exponential_gamma``: ``anadiv.symbolic.derive_kl(Exponential, Gamma)``
 - ``kl_exponential_gumbel``: ``anadiv.symbolic.derive_kl(Exponential, Gumbel)``
 - ``kl_exponential_halfnormal``: ``anadiv.symbolic.derive_kl(Exponential, HalfNormal)``
+- ``kl_exponential_inversegamma``: ``anadiv.symbolic.derive_kl(Exponential, InverseGamma)``
 - ``kl_exponential_kumaraswamy``: ``anadiv.symbolic.derive_kl(Exponential, Kumaraswamy)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
+- ``kl_exponential_pareto``: ``anadiv.symbolic.derive_kl(Exponential, Pareto)``
+- ``kl_exponential_rayleigh``: ``anadiv.symbolic.derive_kl(Exponential, Rayleigh)``
 - ``kl_exponential_uniform``: ``anadiv.symbolic.derive_kl(Exponential, Uniform)``
 - ``kl_exponential_vonmises``: ``anadiv.symbolic.derive_kl(Exponential, VonMises)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
+- ``cross_entropy_exponential_chi2``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi2)``
 - ``cross_entropy_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
 - ``cross_entropy_exponential_gamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gamma)``
 - ``cross_entropy_exponential_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Gumbel)``
 - ``cross_entropy_exponential_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, HalfNormal)``
+- ``cross_entropy_exponential_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, InverseGamma)``
 - ``cross_entropy_exponential_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Kumaraswamy)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
+- ``cross_entropy_exponential_pareto``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Pareto)``
+- ``cross_entropy_exponential_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Rayleigh)``
 - ``cross_entropy_exponential_uniform``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``
 - ``cross_entropy_exponential_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Exponential, VonMises)``
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
@@ -39,28 +47,36 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_exponential",
     "kl_exponential_beta",
+    "kl_exponential_chi2",
     "kl_exponential_continuous_bernoulli",
     "kl_exponential_exponential",
     "kl_exponential_gamma",
     "kl_exponential_gumbel",
     "kl_exponential_halfnormal",
+    "kl_exponential_inversegamma",
     "kl_exponential_kumaraswamy",
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
     "kl_exponential_normal",
+    "kl_exponential_pareto",
+    "kl_exponential_rayleigh",
     "kl_exponential_uniform",
     "kl_exponential_vonmises",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
+    "cross_entropy_exponential_chi2",
     "cross_entropy_exponential_continuous_bernoulli",
     "cross_entropy_exponential_exponential",
     "cross_entropy_exponential_gamma",
     "cross_entropy_exponential_gumbel",
     "cross_entropy_exponential_halfnormal",
+    "cross_entropy_exponential_inversegamma",
     "cross_entropy_exponential_kumaraswamy",
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_normal",
+    "cross_entropy_exponential_pareto",
+    "cross_entropy_exponential_rayleigh",
     "cross_entropy_exponential_uniform",
     "cross_entropy_exponential_vonmises",
     "cross_entropy_exponential_weibull",
@@ -145,6 +161,55 @@ def kl_exponential_beta(rate_1, a_2, b_2):
 def _kl_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_exponential_chi2(rate_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} + \frac{\gamma df_{2}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \gamma + \frac{1}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 + EulerGamma*df_2/2 + df_2*log(2)/2 + loggamma(df_2/2) - 1 -
+        EulerGamma + 1/(2*rate_1)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_exponential_chi2(0.7, 2.0))  # doctest: +ELLIPSIS
+    0.05075795090...
+    """
+    xp = namespace(rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = (1/2)*df_2
+        t2 = xp.gammaln(t1)
+        t3 = t1*xp.log(rate_1)
+        t4 = (1/rate_1)
+        t5 = -3.1544313298030655*rate_1
+        t6 = 0.5772156649015329*df_2*rate_1 + 1
+        return xp._refine.checked('kl', t0 + t2 + t3 + (1/2)*t4*(t5 + t6), t0 + (1/2)*(t6 + xp.abs(t5))*xp.abs(t4) + xp.abs(t2) + xp.abs(t3), _kl_exponential_chi2_exact, rate_1, df_2)
+
+
+def _kl_exponential_chi2_exact(mpmath, rate_1, df_2):
+    """The derived expression of :func:`kl_exponential_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))/rate_1
 
 
 @elementwise
@@ -375,6 +440,46 @@ def _kl_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
 
 
 @elementwise
+def kl_exponential_inversegamma(rate_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_inversegamma(2.9, 2.6, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration_2, rate_2)
+    return xp.full(xp.inf, rate_1, concentration_2, rate_2)
+
+
+def _kl_exponential_inversegamma_exact(mpmath, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_exponential_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_exponential_kumaraswamy(rate_1, concentration1_2, concentration0_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
 
@@ -578,6 +683,94 @@ def _kl_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_exponential_pareto(rate_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_pareto(1.5, 2.3, 5.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, rate_1, scale_2, alpha_2)
+
+
+def _kl_exponential_pareto_exact(mpmath, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_exponential_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_exponential_rayleigh(rate_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \log{\left(rate_{1}^{2} scale_{2}^{2} \right)} - 1 + \gamma + \frac{1}{rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(rate_1**2*scale_2**2) - 1 + EulerGamma + 1/(rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_exponential_rayleigh(2.5, 1.9))  # doctest: +ELLIPSIS
+    2.737826230...
+    """
+    xp = namespace(rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = rate_1**2
+        t3 = (1/t2)
+        t4 = scale_2**2
+        t5 = (1/t4)
+        t6 = 0.42278433509846713*t2*t4
+        return xp._refine.checked('kl', t0 + t1 + t3*t5*(1 - t6), (xp.abs(t6) + 1)*xp.abs(t3)*xp.abs(t5) + xp.abs(t0) + xp.abs(t1), _kl_exponential_rayleigh_exact, rate_1, scale_2)
+
+
+def _kl_exponential_rayleigh_exact(mpmath, rate_1, scale_2):
+    """The derived expression of :func:`kl_exponential_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(rate_1**2*scale_2**2) - 1 + mpmath.euler + 1/(rate_1**2*scale_2**2)
+
+
+@elementwise
 def kl_exponential_uniform(rate_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Uniform(low_2, high_2).
 
@@ -744,6 +937,54 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
 def _cross_entropy_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_chi2(rate_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} + \frac{\gamma df_{2}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} - \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \gamma + \frac{1}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 + EulerGamma*df_2/2 + df_2*log(2)/2 - log(rate_1) +
+        loggamma(df_2/2) - EulerGamma + 1/(2*rate_1)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_chi2(0.8, 1.2))  # doctest: +ELLIPSIS
+    1.297493320...
+    """
+    xp = namespace(rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = (1/2)*(df_2 - 2)*xp.log(rate_1)
+        t3 = (1/rate_1)
+        t4 = -1.1544313298030657*rate_1
+        t5 = 0.5772156649015329*df_2*rate_1 + 1
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + (1/2)*t3*(t4 + t5), t0 + (1/2)*(t5 + xp.abs(t4))*xp.abs(t3) + xp.abs(t1) + xp.abs(t2), _cross_entropy_exponential_chi2_exact, rate_1, df_2)
+
+
+def _cross_entropy_exponential_chi2_exact(mpmath, rate_1, df_2):
+    """The derived expression of :func:`cross_entropy_exponential_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.log(rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))/rate_1
 
 
 @elementwise
@@ -970,6 +1211,46 @@ def _cross_entropy_exponential_halfnormal_exact(mpmath, rate_1, scale_2):
 
 
 @elementwise
+def cross_entropy_exponential_inversegamma(rate_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_inversegamma(2.1, 0.51, 2.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, concentration_2, rate_2)
+    return xp.full(xp.inf, rate_1, concentration_2, rate_2)
+
+
+def _cross_entropy_exponential_inversegamma_exact(mpmath, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_exponential_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_exponential_kumaraswamy(rate_1, concentration1_2, concentration0_2):
     r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
 
@@ -1165,6 +1446,92 @@ def cross_entropy_exponential_normal(rate_1, mu_2, sigma_2):
 def _cross_entropy_exponential_normal_exact(mpmath, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_exponential_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + 1/(rate_1**2*sigma_2**2)
+
+
+@elementwise
+def cross_entropy_exponential_pareto(rate_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_pareto(0.5, 2.1, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, rate_1, scale_2, alpha_2)
+
+
+def _cross_entropy_exponential_pareto_exact(mpmath, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_exponential_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_rayleigh(rate_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \log{\left(rate_{1} scale_{2}^{2} \right)} + \gamma + \frac{1}{rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(rate_1*scale_2**2) + EulerGamma + 1/(rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_rayleigh(0.23, 0.55))  # doctest: +ELLIPSIS
+    60.40307786...
+    """
+    xp = namespace(rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = rate_1**2
+        t3 = scale_2**2
+        t4 = (0.5772156649015329*t2*t3 + 1)/(t2*t3)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t4, t4 + xp.abs(t0) + xp.abs(t1), _cross_entropy_exponential_rayleigh_exact, rate_1, scale_2)
+
+
+def _cross_entropy_exponential_rayleigh_exact(mpmath, rate_1, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(rate_1*scale_2**2) + mpmath.euler + 1/(rate_1**2*scale_2**2)
 
 
 @elementwise

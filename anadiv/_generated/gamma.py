@@ -6,28 +6,36 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_gamma``: ``anadiv.symbolic.derive_entropy(Gamma)``
 - ``kl_gamma_beta``: ``anadiv.symbolic.derive_kl(Gamma, Beta)``
+- ``kl_gamma_chi2``: ``anadiv.symbolic.derive_kl(Gamma, Chi2)``
 - ``kl_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Gamma, ContinuousBernoulli)``
 - ``kl_gamma_exponential``: ``anadiv.symbolic.derive_kl(Gamma, Exponential)``
 - ``kl_gamma_gamma``: ``anadiv.symbolic.derive_kl(Gamma, Gamma)``
 - ``kl_gamma_gumbel``: ``anadiv.symbolic.derive_kl(Gamma, Gumbel)``
 - ``kl_gamma_halfnormal``: ``anadiv.symbolic.derive_kl(Gamma, HalfNormal)``
+- ``kl_gamma_inversegamma``: ``anadiv.symbolic.derive_kl(Gamma, InverseGamma)``
 - ``kl_gamma_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gamma, Kumaraswamy)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
+- ``kl_gamma_pareto``: ``anadiv.symbolic.derive_kl(Gamma, Pareto)``
+- ``kl_gamma_rayleigh``: ``anadiv.symbolic.derive_kl(Gamma, Rayleigh)``
 - ``kl_gamma_uniform``: ``anadiv.symbolic.derive_kl(Gamma, Uniform)``
 - ``kl_gamma_vonmises``: ``anadiv.symbolic.derive_kl(Gamma, VonMises)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
+- ``cross_entropy_gamma_chi2``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi2)``
 - ``cross_entropy_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gamma, ContinuousBernoulli)``
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
 - ``cross_entropy_gamma_gamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gamma)``
 - ``cross_entropy_gamma_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Gumbel)``
 - ``cross_entropy_gamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, HalfNormal)``
+- ``cross_entropy_gamma_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, InverseGamma)``
 - ``cross_entropy_gamma_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Kumaraswamy)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
+- ``cross_entropy_gamma_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Pareto)``
+- ``cross_entropy_gamma_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Rayleigh)``
 - ``cross_entropy_gamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``
 - ``cross_entropy_gamma_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Gamma, VonMises)``
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
@@ -39,28 +47,36 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_gamma",
     "kl_gamma_beta",
+    "kl_gamma_chi2",
     "kl_gamma_continuous_bernoulli",
     "kl_gamma_exponential",
     "kl_gamma_gamma",
     "kl_gamma_gumbel",
     "kl_gamma_halfnormal",
+    "kl_gamma_inversegamma",
     "kl_gamma_kumaraswamy",
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
     "kl_gamma_normal",
+    "kl_gamma_pareto",
+    "kl_gamma_rayleigh",
     "kl_gamma_uniform",
     "kl_gamma_vonmises",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
+    "cross_entropy_gamma_chi2",
     "cross_entropy_gamma_continuous_bernoulli",
     "cross_entropy_gamma_exponential",
     "cross_entropy_gamma_gamma",
     "cross_entropy_gamma_gumbel",
     "cross_entropy_gamma_halfnormal",
+    "cross_entropy_gamma_inversegamma",
     "cross_entropy_gamma_kumaraswamy",
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_normal",
+    "cross_entropy_gamma_pareto",
+    "cross_entropy_gamma_rayleigh",
     "cross_entropy_gamma_uniform",
     "cross_entropy_gamma_vonmises",
     "cross_entropy_gamma_weibull",
@@ -147,6 +163,54 @@ def kl_gamma_beta(shape_1, rate_1, a_2, b_2):
 def _kl_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_gamma_chi2(shape_1, rate_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} - \frac{df_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} + \frac{shape_{1}}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 - df_2*polygamma(0, shape_1)/2 + df_2*log(2)/2 +
+        shape_1*polygamma(0, shape_1) - shape_1 + loggamma(df_2/2) - loggamma(shape_1) +
+        shape_1/(2*rate_1)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gamma_chi2(1.3, 2.7, 1.4))  # doctest: +ELLIPSIS
+    0.3887475309...
+    """
+    xp = namespace(shape_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = -xp._stable.lgamma_mpsi(shape_1, t0)
+        t2 = t0*xp.log(rate_1)
+        t3 = xp.gammaln(t0)
+        t4 = 0.34657359027997264*df_2 + (1/2)*shape_1/rate_1
+        return xp._refine.checked('kl', t1 + t2 + t3 + t4, t4 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3), _kl_gamma_chi2_exact, shape_1, rate_1, df_2)
+
+
+def _kl_gamma_chi2_exact(mpmath, shape_1, rate_1, df_2):
+    """The derived expression of :func:`kl_gamma_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma(shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1
 
 
 @elementwise
@@ -380,6 +444,57 @@ def _kl_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
 
 
 @elementwise
+def kl_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{rate_{1} rate_{2}}{shape_{1} - 1} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} & \text{for}\: shape_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_1) - concentration_2*log(rate_2) +
+        concentration_2*polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) +
+        shape_1*polygamma(0, shape_1) - shape_1 + loggamma(concentration_2) -
+        loggamma(shape_1), shape_1 > 1), (oo, True))
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_gamma_inversegamma(1.7, 3.0, 1.6, 1.6))  # doctest: +ELLIPSIS
+    3.318781307...
+    """
+    xp = namespace(shape_1, rate_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = concentration_2*xp.log(rate_1)
+        t1 = concentration_2*xp.log(rate_2)
+        t2 = xp.gammaln(concentration_2)
+        t3 = (shape_1 > 1)
+        t4 = xp.where(t3, shape_1, 2)
+        t5 = xp._stable.lgamma_mpsi(t4, -concentration_2)
+        t6 = (1/(t4 - 1))
+        return xp._refine.checked('kl', xp.where(t3, rate_1*rate_2*t6 - t0 - t1 + t2 - t5, xp.inf), xp.where(t3, rate_1*rate_2*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
+
+
+def _kl_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_gamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.loggamma(concentration_2) - mpmath.loggamma(shape_1)) if (shape_1 > 1) else (mpmath.inf))
+
+
+@elementwise
 def kl_gamma_kumaraswamy(shape_1, rate_1, concentration1_2, concentration0_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
 
@@ -591,6 +706,93 @@ def _kl_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_gamma_pareto(shape_1, rate_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_pareto(4.9, 0.57, 2.9, 2.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, rate_1, scale_2, alpha_2)
+
+
+def _kl_gamma_pareto_exact(mpmath, shape_1, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_gamma_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gamma_rayleigh(shape_1, rate_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Rayleigh)``; do not edit.
+
+    .. math::
+
+        shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \log{\left(rate_{1}^{2} scale_{2}^{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - 2 \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}^{2}}{2 rate_{1}^{2} scale_{2}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        shape_1*polygamma(0, shape_1) - shape_1 + log(rate_1**2*scale_2**2) -
+        loggamma(shape_1) - 2*polygamma(0, shape_1) +
+        shape_1**2/(2*rate_1**2*scale_2**2) + shape_1/(2*rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gamma_rayleigh(0.94, 0.36, 1.8))  # doctest: +ELLIPSIS
+    1.047351906...
+    """
+    xp = namespace(shape_1, rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = -xp._stable.lgamma_mpsi(shape_1, 2)
+        t3 = (1/2)*shape_1*(shape_1 + 1)/(rate_1**2*scale_2**2)
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_gamma_rayleigh_exact, shape_1, rate_1, scale_2)
+
+
+def _kl_gamma_rayleigh_exact(mpmath, shape_1, rate_1, scale_2):
+    """The derived expression of :func:`kl_gamma_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(rate_1**2*scale_2**2) - mpmath.loggamma(shape_1) - 2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
+
+
+@elementwise
 def kl_gamma_uniform(shape_1, rate_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Uniform(low_2, high_2).
 
@@ -759,6 +961,53 @@ def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
 def _cross_entropy_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_chi2(shape_1, rate_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(rate_{1} \right)}}{2} - \frac{df_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} - \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}}{2 rate_{1}}
+
+    As text::
+
+        df_2*log(rate_1)/2 - df_2*polygamma(0, shape_1)/2 + df_2*log(2)/2 - log(rate_1)
+        + loggamma(df_2/2) + polygamma(0, shape_1) + shape_1/(2*rate_1)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_chi2(5.3, 0.88, 1.3))  # doctest: +ELLIPSIS
+    4.381846997...
+    """
+    xp = namespace(shape_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.digamma(shape_1)
+        t1 = (1/2)*df_2
+        t2 = (1/2)*(df_2 - 2)*xp.log(rate_1)
+        t3 = xp.gammaln(t1)
+        t4 = 0.34657359027997264*df_2 + (1/2)*shape_1/rate_1
+        return xp._refine.checked('cross_entropy', t0*(1 - t1) + t2 + t3 + t4, t4 + (xp.abs(t1) + 1)*xp.abs(t0) + xp.abs(t2) + xp.abs(t3), _cross_entropy_gamma_chi2_exact, shape_1, rate_1, df_2)
+
+
+def _cross_entropy_gamma_chi2_exact(mpmath, shape_1, rate_1, df_2):
+    """The derived expression of :func:`cross_entropy_gamma_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(rate_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.log(rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1
 
 
 @elementwise
@@ -986,6 +1235,58 @@ def _cross_entropy_gamma_halfnormal_exact(mpmath, shape_1, rate_1, scale_2):
 
 
 @elementwise
+def cross_entropy_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{rate_{1} rate_{2}}{shape_{1} - 1} - \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} + \operatorname{polygamma}{\left(0,shape_{1} \right)} & \text{for}\: shape_{1} > 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_1) - concentration_2*log(rate_2) +
+        concentration_2*polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) -
+        log(rate_1) + loggamma(concentration_2) + polygamma(0, shape_1), shape_1 > 1),
+        (oo, True))
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_inversegamma(2.2, 0.46, 1.7, 0.47))  # doctest: +ELLIPSIS
+    4.934117373...
+    """
+    xp = namespace(shape_1, rate_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = concentration_2 + 1
+        t3 = -t2*xp.log(rate_1)
+        t4 = (shape_1 > 1)
+        t5 = xp.where(t4, shape_1, 2)
+        t6 = t2*xp.digamma(t5)
+        t7 = rate_1*rate_2/(t5 - 1)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), 0), _cross_entropy_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
+
+
+def _cross_entropy_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_gamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_1) - concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.polygamma(0, shape_1) + rate_1*rate_2/(shape_1 - 1) - mpmath.log(rate_1) + mpmath.loggamma(concentration_2) + mpmath.polygamma(0, shape_1)) if (shape_1 > 1) else (mpmath.inf))
+
+
+@elementwise
 def cross_entropy_gamma_kumaraswamy(shape_1, rate_1, concentration1_2, concentration0_2):
     r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
 
@@ -1187,6 +1488,92 @@ def cross_entropy_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
 def _cross_entropy_gamma_normal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_gamma_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*shape_1/(rate_1*sigma_2**2) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*sigma_2**2)
+
+
+@elementwise
+def cross_entropy_gamma_pareto(shape_1, rate_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_pareto(1.3, 2.0, 2.8, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, rate_1, scale_2, alpha_2)
+
+
+def _cross_entropy_gamma_pareto_exact(mpmath, shape_1, rate_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_gamma_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_rayleigh(shape_1, rate_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \log{\left(rate_{1} scale_{2}^{2} \right)} - \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}^{2}}{2 rate_{1}^{2} scale_{2}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2} scale_{2}^{2}}
+
+    As text::
+
+        log(rate_1*scale_2**2) - polygamma(0, shape_1) +
+        shape_1**2/(2*rate_1**2*scale_2**2) + shape_1/(2*rate_1**2*scale_2**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_rayleigh(2.2, 0.75, 1.2))  # doctest: +ELLIPSIS
+    3.878346616...
+    """
+    xp = namespace(shape_1, rate_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = -xp.digamma(shape_1)
+        t3 = (1/2)*shape_1*(shape_1 + 1)/(rate_1**2*scale_2**2)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t3, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_gamma_rayleigh_exact, shape_1, rate_1, scale_2)
+
+
+def _cross_entropy_gamma_rayleigh_exact(mpmath, shape_1, rate_1, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(rate_1*scale_2**2) - mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/(rate_1**2*scale_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1**2*scale_2**2)
 
 
 @elementwise

@@ -6,28 +6,36 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_halfnormal``: ``anadiv.symbolic.derive_entropy(HalfNormal)``
 - ``kl_halfnormal_beta``: ``anadiv.symbolic.derive_kl(HalfNormal, Beta)``
+- ``kl_halfnormal_chi2``: ``anadiv.symbolic.derive_kl(HalfNormal, Chi2)``
 - ``kl_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(HalfNormal, ContinuousBernoulli)``
 - ``kl_halfnormal_exponential``: ``anadiv.symbolic.derive_kl(HalfNormal, Exponential)``
 - ``kl_halfnormal_gamma``: ``anadiv.symbolic.derive_kl(HalfNormal, Gamma)``
 - ``kl_halfnormal_gumbel``: ``anadiv.symbolic.derive_kl(HalfNormal, Gumbel)``
 - ``kl_halfnormal_halfnormal``: ``anadiv.symbolic.derive_kl(HalfNormal, HalfNormal)``
+- ``kl_halfnormal_inversegamma``: ``anadiv.symbolic.derive_kl(HalfNormal, InverseGamma)``
 - ``kl_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_kl(HalfNormal, Kumaraswamy)``
 - ``kl_halfnormal_laplace``: ``anadiv.symbolic.derive_kl(HalfNormal, Laplace)``
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
+- ``kl_halfnormal_pareto``: ``anadiv.symbolic.derive_kl(HalfNormal, Pareto)``
+- ``kl_halfnormal_rayleigh``: ``anadiv.symbolic.derive_kl(HalfNormal, Rayleigh)``
 - ``kl_halfnormal_uniform``: ``anadiv.symbolic.derive_kl(HalfNormal, Uniform)``
 - ``kl_halfnormal_vonmises``: ``anadiv.symbolic.derive_kl(HalfNormal, VonMises)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
+- ``cross_entropy_halfnormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi2)``
 - ``cross_entropy_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, ContinuousBernoulli)``
 - ``cross_entropy_halfnormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Exponential)``
 - ``cross_entropy_halfnormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gamma)``
 - ``cross_entropy_halfnormal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Gumbel)``
 - ``cross_entropy_halfnormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, HalfNormal)``
+- ``cross_entropy_halfnormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, InverseGamma)``
 - ``cross_entropy_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Kumaraswamy)``
 - ``cross_entropy_halfnormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Laplace)``
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
+- ``cross_entropy_halfnormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Pareto)``
+- ``cross_entropy_halfnormal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Rayleigh)``
 - ``cross_entropy_halfnormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Uniform)``
 - ``cross_entropy_halfnormal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, VonMises)``
 - ``cross_entropy_halfnormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Weibull)``
@@ -39,28 +47,36 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_halfnormal",
     "kl_halfnormal_beta",
+    "kl_halfnormal_chi2",
     "kl_halfnormal_continuous_bernoulli",
     "kl_halfnormal_exponential",
     "kl_halfnormal_gamma",
     "kl_halfnormal_gumbel",
     "kl_halfnormal_halfnormal",
+    "kl_halfnormal_inversegamma",
     "kl_halfnormal_kumaraswamy",
     "kl_halfnormal_laplace",
     "kl_halfnormal_lognormal",
     "kl_halfnormal_normal",
+    "kl_halfnormal_pareto",
+    "kl_halfnormal_rayleigh",
     "kl_halfnormal_uniform",
     "kl_halfnormal_vonmises",
     "kl_halfnormal_weibull",
     "cross_entropy_halfnormal_beta",
+    "cross_entropy_halfnormal_chi2",
     "cross_entropy_halfnormal_continuous_bernoulli",
     "cross_entropy_halfnormal_exponential",
     "cross_entropy_halfnormal_gamma",
     "cross_entropy_halfnormal_gumbel",
     "cross_entropy_halfnormal_halfnormal",
+    "cross_entropy_halfnormal_inversegamma",
     "cross_entropy_halfnormal_kumaraswamy",
     "cross_entropy_halfnormal_laplace",
     "cross_entropy_halfnormal_lognormal",
     "cross_entropy_halfnormal_normal",
+    "cross_entropy_halfnormal_pareto",
+    "cross_entropy_halfnormal_rayleigh",
     "cross_entropy_halfnormal_uniform",
     "cross_entropy_halfnormal_vonmises",
     "cross_entropy_halfnormal_weibull",
@@ -145,6 +161,52 @@ def kl_halfnormal_beta(scale_1, a_2, b_2):
 def _kl_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_halfnormal_chi2(scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{\gamma df_{2}}{4} + \frac{3 df_{2} \log{\left(2 \right)}}{4} + \frac{\sqrt{2} scale_{1}}{2 \sqrt{\pi}} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\gamma}{2}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + EulerGamma*df_2/4 + 3*df_2*log(2)/4 +
+        sqrt(2)*scale_1/(2*sqrt(pi)) + loggamma(df_2/2) - log(pi)/2 - 1/2 - EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_chi2(2.5, 1.9))  # doctest: +ELLIPSIS
+    0.05878769871...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = -t0*xp.log(scale_1)
+        t2 = xp.gammaln(t0)
+        t3 = 0.6641643016453422*df_2 + 0.3989422804014327*scale_1
+        return xp._refine.checked('kl', t1 + t2 + t3 - 1.3609727753754666, t3 + xp.abs(t1) + xp.abs(t2) + 1.3609727753754666, _kl_halfnormal_chi2_exact, scale_1, df_2)
+
+
+def _kl_halfnormal_chi2_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`kl_halfnormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(3)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/mpmath.sqrt(mpmath.pi) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
 
 
 @elementwise
@@ -370,6 +432,46 @@ def _kl_halfnormal_halfnormal_exact(mpmath, scale_1, scale_2):
 
 
 @elementwise
+def kl_halfnormal_inversegamma(scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_inversegamma(1.6, 3.8, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, scale_1, concentration_2, rate_2)
+
+
+def _kl_halfnormal_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_halfnormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_halfnormal_kumaraswamy(scale_1, concentration1_2, concentration0_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
 
@@ -584,6 +686,94 @@ def _kl_halfnormal_normal_exact(mpmath, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_halfnormal_pareto(scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_pareto(0.5, 0.37, 2.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, scale_1, scale_2, alpha_2)
+
+
+def _kl_halfnormal_pareto_exact(mpmath, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_halfnormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_halfnormal_rayleigh(scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2}}{2 scale_{2}^{2}} + \log{\left(\frac{2 scale_{2}^{2}}{\sqrt{\pi} scale_{1}^{2}} \right)} - \frac{1}{2} + \frac{\gamma}{2}
+
+    As text::
+
+        scale_1**2/(2*scale_2**2) + log(2*scale_2**2/(sqrt(pi)*scale_1**2)) - 1/2 +
+        EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_rayleigh(0.54, 1.0))  # doctest: +ELLIPSIS
+    1.287562348...
+    """
+    xp = namespace(scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -2*xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = scale_2**2
+        t3 = (1/t2)
+        t4 = scale_1**2
+        t5 = -0.42278433509846713*t2
+        return xp._refine.checked('kl', t0 + t1 + (1/2)*t3*(t4 + t5) + 0.1207822376352452, (1/2)*(t4 + xp.abs(t5))*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + 0.1207822376352452, _kl_halfnormal_rayleigh_exact, scale_1, scale_2)
+
+
+def _kl_halfnormal_rayleigh_exact(mpmath, scale_1, scale_2):
+    """The derived expression of :func:`kl_halfnormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/scale_2**2 + mpmath.log(2*scale_2**2/(mpmath.sqrt(mpmath.pi)*scale_1**2)) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler
+
+
+@elementwise
 def kl_halfnormal_uniform(scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Uniform(low_2, high_2).
 
@@ -752,6 +942,52 @@ def cross_entropy_halfnormal_beta(scale_1, a_2, b_2):
 def _cross_entropy_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_chi2(scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{\gamma df_{2}}{4} + \frac{3 df_{2} \log{\left(2 \right)}}{4} + \frac{\sqrt{2} scale_{1}}{2 \sqrt{\pi}} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\log{\left(2 \right)}}{2} - \frac{\gamma}{2}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + EulerGamma*df_2/4 + 3*df_2*log(2)/4 +
+        sqrt(2)*scale_1/(2*sqrt(pi)) + log(scale_1) + loggamma(df_2/2) - log(2)/2 -
+        EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_chi2(2.1, 1.9))  # doctest: +ELLIPSIS
+    1.532575201...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -1/2*(df_2 - 2)*xp.log(scale_1)
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = 0.6641643016453422*df_2 + 0.3989422804014327*scale_1
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 - 0.6351814227307391, t2 + xp.abs(t0) + xp.abs(t1) + 0.6351814227307391, _cross_entropy_halfnormal_chi2_exact, scale_1, df_2)
+
+
+def _cross_entropy_halfnormal_chi2_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*df_2 + (mpmath.mpf(3)/mpmath.mpf(4))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/mpmath.sqrt(mpmath.pi) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
 
 
 @elementwise
@@ -975,6 +1211,46 @@ def _cross_entropy_halfnormal_halfnormal_exact(mpmath, scale_1, scale_2):
 
 
 @elementwise
+def cross_entropy_halfnormal_inversegamma(scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_inversegamma(0.35, 0.65, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_halfnormal_inversegamma_exact(mpmath, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_halfnormal_kumaraswamy(scale_1, concentration1_2, concentration0_2):
     r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Kumaraswamy(concentration1_2, concentration0_2).
 
@@ -1179,6 +1455,91 @@ def cross_entropy_halfnormal_normal(scale_1, mu_2, sigma_2):
 def _cross_entropy_halfnormal_normal_exact(mpmath, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_halfnormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mpmath.sqrt(2)*mu_2*scale_1/(mpmath.sqrt(mpmath.pi)*sigma_2**2) + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_halfnormal_pareto(scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_pareto(2.3, 0.46, 0.86))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_halfnormal_pareto_exact(mpmath, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_rayleigh(scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2}}{2 scale_{2}^{2}} + \log{\left(\frac{\sqrt{2} scale_{2}^{2}}{scale_{1}} \right)} + \frac{\gamma}{2}
+
+    As text::
+
+        scale_1**2/(2*scale_2**2) + log(sqrt(2)*scale_2**2/scale_1) + EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_rayleigh(0.97, 2.5))  # doctest: +ELLIPSIS
+    2.573494093...
+    """
+    xp = namespace(scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = scale_2**2
+        t3 = 0.34657359027997264 + (1/2)*(scale_1**2 + 0.5772156649015329*t2)/t2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3, t3 + xp.abs(t0) + xp.abs(t1), _cross_entropy_halfnormal_rayleigh_exact, scale_1, scale_2)
+
+
+def _cross_entropy_halfnormal_rayleigh_exact(mpmath, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2/scale_2**2 + mpmath.log(mpmath.sqrt(2)*scale_2**2/scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler
 
 
 @elementwise

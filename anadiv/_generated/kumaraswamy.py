@@ -5,22 +5,30 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_kumaraswamy``: ``anadiv.symbolic.derive_entropy(Kumaraswamy)``
+- ``kl_kumaraswamy_chi2``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Chi2)``
 - ``kl_kumaraswamy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Kumaraswamy, ContinuousBernoulli)``
 - ``kl_kumaraswamy_exponential``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Exponential)``
 - ``kl_kumaraswamy_gamma``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Gamma)``
 - ``kl_kumaraswamy_halfnormal``: ``anadiv.symbolic.derive_kl(Kumaraswamy, HalfNormal)``
+- ``kl_kumaraswamy_inversegamma``: ``anadiv.symbolic.derive_kl(Kumaraswamy, InverseGamma)``
 - ``kl_kumaraswamy_laplace``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Laplace)``
 - ``kl_kumaraswamy_lognormal``: ``anadiv.symbolic.derive_kl(Kumaraswamy, LogNormal)``
 - ``kl_kumaraswamy_normal``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Normal)``
+- ``kl_kumaraswamy_pareto``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Pareto)``
+- ``kl_kumaraswamy_rayleigh``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Rayleigh)``
 - ``kl_kumaraswamy_uniform``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Uniform)``
 - ``kl_kumaraswamy_weibull``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Weibull)``
+- ``cross_entropy_kumaraswamy_chi2``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Chi2)``
 - ``cross_entropy_kumaraswamy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, ContinuousBernoulli)``
 - ``cross_entropy_kumaraswamy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Exponential)``
 - ``cross_entropy_kumaraswamy_gamma``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Gamma)``
 - ``cross_entropy_kumaraswamy_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, HalfNormal)``
+- ``cross_entropy_kumaraswamy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, InverseGamma)``
 - ``cross_entropy_kumaraswamy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Laplace)``
 - ``cross_entropy_kumaraswamy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, LogNormal)``
 - ``cross_entropy_kumaraswamy_normal``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Normal)``
+- ``cross_entropy_kumaraswamy_pareto``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Pareto)``
+- ``cross_entropy_kumaraswamy_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Rayleigh)``
 - ``cross_entropy_kumaraswamy_uniform``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Uniform)``
 - ``cross_entropy_kumaraswamy_weibull``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Weibull)``
 """
@@ -30,22 +38,30 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_kumaraswamy",
+    "kl_kumaraswamy_chi2",
     "kl_kumaraswamy_continuous_bernoulli",
     "kl_kumaraswamy_exponential",
     "kl_kumaraswamy_gamma",
     "kl_kumaraswamy_halfnormal",
+    "kl_kumaraswamy_inversegamma",
     "kl_kumaraswamy_laplace",
     "kl_kumaraswamy_lognormal",
     "kl_kumaraswamy_normal",
+    "kl_kumaraswamy_pareto",
+    "kl_kumaraswamy_rayleigh",
     "kl_kumaraswamy_uniform",
     "kl_kumaraswamy_weibull",
+    "cross_entropy_kumaraswamy_chi2",
     "cross_entropy_kumaraswamy_continuous_bernoulli",
     "cross_entropy_kumaraswamy_exponential",
     "cross_entropy_kumaraswamy_gamma",
     "cross_entropy_kumaraswamy_halfnormal",
+    "cross_entropy_kumaraswamy_inversegamma",
     "cross_entropy_kumaraswamy_laplace",
     "cross_entropy_kumaraswamy_lognormal",
     "cross_entropy_kumaraswamy_normal",
+    "cross_entropy_kumaraswamy_pareto",
+    "cross_entropy_kumaraswamy_rayleigh",
     "cross_entropy_kumaraswamy_uniform",
     "cross_entropy_kumaraswamy_weibull",
 ]
@@ -97,6 +113,66 @@ def entropy_kumaraswamy(concentration1, concentration0):
 def _entropy_kumaraswamy_exact(mpmath, concentration1, concentration0):
     """The derived expression of :func:`entropy_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.log(concentration0*concentration1) + mpmath.polygamma(0, concentration0) + mpmath.euler + 1 - mpmath.polygamma(0, concentration0)/concentration1 - mpmath.euler/concentration1 - 1/(concentration0*concentration1)
+
+
+@elementwise
+def kl_kumaraswamy_chi2(concentration1_1, concentration0_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Kumaraswamy, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(2 \right)}}{2} + \log{\left(concentration_{0 1} concentration_{1 1} \right)} + \frac{\Gamma\left(1 + \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{2 \Gamma\left(concentration_{0 1} + 1 + \frac{1}{concentration_{1 1}}\right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{polygamma}{\left(0,concentration_{0 1} \right)} - 1 - \gamma + \frac{df_{2} \operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{2 concentration_{1 1}} + \frac{\gamma df_{2}}{2 concentration_{1 1}} + \frac{df_{2}}{2 concentration_{0 1} concentration_{1 1}}
+
+    As text::
+
+        df_2*log(2)/2 + log(concentration0_1*concentration1_1) + gamma(1 +
+        1/concentration1_1)*gamma(concentration0_1 + 1)/(2*gamma(concentration0_1 + 1 +
+        1/concentration1_1)) + loggamma(df_2/2) - polygamma(0, concentration0_1) - 1 -
+        EulerGamma + df_2*polygamma(0, concentration0_1)/(2*concentration1_1) +
+        EulerGamma*df_2/(2*concentration1_1) +
+        df_2/(2*concentration0_1*concentration1_1)
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_kumaraswamy_chi2(0.66, 2.8, 2.9))  # doctest: +ELLIPSIS
+    3.060269890...
+    """
+    xp = namespace(concentration1_1, concentration0_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(concentration0_1)
+        t1 = xp.log(concentration1_1)
+        t2 = 0.34657359027997264*df_2
+        t3 = (1/2)*df_2
+        t4 = xp.gammaln(t3)
+        t5 = xp.digamma(concentration0_1)
+        t6 = (1/concentration1_1)
+        t7 = (1/concentration0_1)
+        t8 = 0.5772156649015329*concentration0_1*df_2
+        t9 = concentration0_1 + 1
+        t10 = xp.gammaln(t9)
+        t11 = xp.gammaln(t6 + 1)
+        t12 = -xp.gammaln(t6 + t9)
+        t13 = (1/2)*xp.exp(t10 + t11 + t12)
+        return xp._refine.checked('kl', t0 + t1 + t13 + t2 + t4 + t5*((1/2)*df_2*t6 - 1) - 1/2*t6*t7*(3.1544313298030655*concentration0_1*concentration1_1 - df_2 - t8), t13*(xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + 1) + t2 + (t3*t6 + 1)*xp.abs(t5) + (1/2)*(3.1544313298030655*concentration0_1*concentration1_1 + df_2 + xp.abs(t8))*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), _kl_kumaraswamy_chi2_exact, concentration1_1, concentration0_1, df_2)
+
+
+def _kl_kumaraswamy_chi2_exact(mpmath, concentration1_1, concentration0_1, df_2):
+    """The derived expression of :func:`kl_kumaraswamy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log(concentration0_1*concentration1_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 1/concentration1_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/concentration1_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2/(concentration0_1*concentration1_1)
 
 
 @elementwise
@@ -337,6 +413,66 @@ def kl_kumaraswamy_halfnormal(concentration1_1, concentration0_1, scale_2):
 def _kl_kumaraswamy_halfnormal_exact(mpmath, concentration1_1, concentration0_1, scale_2):
     """The derived expression of :func:`kl_kumaraswamy_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*concentration0_1*concentration1_1*scale_2) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 2/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/(scale_2**2*mpmath.gamma(concentration0_1 + 1 + 2/concentration1_1)) + mpmath.polygamma(0, concentration0_1)/concentration1_1 + mpmath.euler/concentration1_1 + 1/(concentration0_1*concentration1_1)
+
+
+@elementwise
+def kl_kumaraswamy_inversegamma(concentration1_1, concentration0_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Kumaraswamy, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + \frac{rate_{2} \Gamma\left(1 - \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{\Gamma\left(concentration_{0 1} + 1 - \frac{1}{concentration_{1 1}}\right)} + \log{\left(concentration_{0 1} concentration_{1 1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \operatorname{polygamma}{\left(0,concentration_{0 1} \right)} - 1 - \gamma - \frac{concentration_{2} \operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} - \frac{\gamma concentration_{2}}{concentration_{1 1}} - \frac{concentration_{2}}{concentration_{0 1} concentration_{1 1}} & \text{for}\: \frac{concentration_{1 1} - 1}{concentration_{1 1}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + rate_2*gamma(1 -
+        1/concentration1_1)*gamma(concentration0_1 + 1)/gamma(concentration0_1 + 1 -
+        1/concentration1_1) + log(concentration0_1*concentration1_1) +
+        loggamma(concentration_2) - polygamma(0, concentration0_1) - 1 - EulerGamma -
+        concentration_2*polygamma(0, concentration0_1)/concentration1_1 -
+        EulerGamma*concentration_2/concentration1_1 -
+        concentration_2/(concentration0_1*concentration1_1), (concentration1_1 -
+        1)/concentration1_1 > 0), (oo, True))
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_kumaraswamy_inversegamma(0.62, 2.3, 3.3, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration1_1, concentration0_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(concentration0_1)
+        t1 = xp.log(concentration1_1)
+        t2 = xp.gammaln(concentration_2)
+        t3 = -concentration_2*xp.log(rate_2)
+        t4 = xp.digamma(concentration0_1)
+        t5 = (1/concentration1_1)
+        t6 = concentration_2*t5
+        t7 = -t5*(1.5772156649015328*concentration0_1*concentration1_1 + 0.5772156649015329*concentration0_1*concentration_2 + concentration_2)/concentration0_1
+        t8 = concentration0_1 + 1
+        t9 = -t5
+        t10 = rate_2*xp.gamma(t8)*xp.gamma(t9 + 1)/xp.gamma(t8 + t9)
+        t11 = (t5*(concentration1_1 - 1) > 0)
+        return xp._refine.checked('kl', xp.where(t11, t0 + t1 + t10 + t2 + t3 + t4*(-t6 - 1) + t7, xp.inf), xp.where(t11, (xp.abs(t6) + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t10) + xp.abs(t2) + xp.abs(t3) + xp.abs(t7), 0), _kl_kumaraswamy_inversegamma_exact, concentration1_1, concentration0_1, concentration_2, rate_2)
+
+
+def _kl_kumaraswamy_inversegamma_exact(mpmath, concentration1_1, concentration0_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_kumaraswamy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + rate_2*mpmath.gamma(1 - 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 - 1/concentration1_1) + mpmath.log(concentration0_1*concentration1_1) + mpmath.loggamma(concentration_2) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler - concentration_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 - mpmath.euler*concentration_2/concentration1_1 - concentration_2/(concentration0_1*concentration1_1)) if ((concentration1_1 - 1)/concentration1_1 > 0) else (mpmath.inf))
 
 
 @elementwise
@@ -589,6 +725,106 @@ def _kl_kumaraswamy_normal_exact(mpmath, concentration1_1, concentration0_1, mu_
 
 
 @elementwise
+def kl_kumaraswamy_pareto(concentration1_1, concentration0_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Kumaraswamy, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_kumaraswamy_pareto(2.9, 1.0, 1.0, 3.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration1_1, concentration0_1, scale_2, alpha_2)
+    return xp.full(xp.inf, concentration1_1, concentration0_1, scale_2, alpha_2)
+
+
+def _kl_kumaraswamy_pareto_exact(mpmath, concentration1_1, concentration0_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_kumaraswamy_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_kumaraswamy_rayleigh(concentration1_1, concentration0_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Kumaraswamy, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \log{\left(concentration_{0 1} concentration_{1 1} scale_{2}^{2} \right)} - \operatorname{polygamma}{\left(0,concentration_{0 1} \right)} - 1 - \gamma + \frac{\Gamma\left(1 + \frac{2}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{2 scale_{2}^{2} \Gamma\left(concentration_{0 1} + 1 + \frac{2}{concentration_{1 1}}\right)} + \frac{2 \operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} + \frac{2 \gamma}{concentration_{1 1}} + \frac{2}{concentration_{0 1} concentration_{1 1}}
+
+    As text::
+
+        log(concentration0_1*concentration1_1*scale_2**2) - polygamma(0,
+        concentration0_1) - 1 - EulerGamma + gamma(1 +
+        2/concentration1_1)*gamma(concentration0_1 +
+        1)/(2*scale_2**2*gamma(concentration0_1 + 1 + 2/concentration1_1)) +
+        2*polygamma(0, concentration0_1)/concentration1_1 +
+        2*EulerGamma/concentration1_1 + 2/(concentration0_1*concentration1_1)
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_kumaraswamy_rayleigh(1.0, 3.7, 2.6))  # doctest: +ELLIPSIS
+    4.509787253...
+    """
+    xp = namespace(concentration1_1, concentration0_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(concentration0_1)
+        t1 = xp.log(concentration1_1)
+        t2 = 2*xp.log(scale_2)
+        t3 = xp.digamma(concentration0_1)
+        t4 = (1/concentration1_1)
+        t5 = (1/concentration0_1)
+        t6 = 1.1544313298030657*concentration0_1
+        t7 = concentration0_1 + 1
+        t8 = xp.gammaln(t7)
+        t9 = 2*t4
+        t10 = xp.gammaln(t9 + 1)
+        t11 = -xp.gammaln(t7 + t9)
+        t12 = (1/2)*xp.exp(t10 + t11 + t8)/scale_2**2
+        t13 = 1
+        return xp._refine.checked('kl', t0 + t1 + t12 + t2 + t3*(2*t4 - 1) - t4*t5*(1.5772156649015328*concentration0_1*concentration1_1 - t6 - 2), t12*(xp.abs(t10) + xp.abs(t11) + xp.abs(t8) + 1) + t13*(1.5772156649015328*concentration0_1*concentration1_1 + xp.abs(t6) + 2)*xp.abs(t4)*xp.abs(t5) + (t13 + t9)*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_kumaraswamy_rayleigh_exact, concentration1_1, concentration0_1, scale_2)
+
+
+def _kl_kumaraswamy_rayleigh_exact(mpmath, concentration1_1, concentration0_1, scale_2):
+    """The derived expression of :func:`kl_kumaraswamy_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.log(concentration0_1*concentration1_1*scale_2**2) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 2/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/(scale_2**2*mpmath.gamma(concentration0_1 + 1 + 2/concentration1_1)) + 2*mpmath.polygamma(0, concentration0_1)/concentration1_1 + 2*mpmath.euler/concentration1_1 + 2/(concentration0_1*concentration1_1)
+
+
+@elementwise
 def kl_kumaraswamy_uniform(concentration1_1, concentration0_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Uniform(low_2, high_2).
 
@@ -701,6 +937,66 @@ def kl_kumaraswamy_weibull(concentration1_1, concentration0_1, shape_2, scale_2)
 def _kl_kumaraswamy_weibull_exact(mpmath, concentration1_1, concentration0_1, shape_2, scale_2):
     """The derived expression of :func:`kl_kumaraswamy_weibull` for mpmath (see anadiv.numeric.refine)."""
     return concentration0_1*mpmath.power(scale_2, -shape_2)*mpmath.beta(1 + shape_2/concentration1_1, concentration0_1) + shape_2*mpmath.log(scale_2) + mpmath.log(concentration0_1*concentration1_1/shape_2) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler + shape_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 + mpmath.euler*shape_2/concentration1_1 + shape_2/(concentration0_1*concentration1_1)
+
+
+@elementwise
+def cross_entropy_kumaraswamy_chi2(concentration1_1, concentration0_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Chi2)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\Gamma\left(1 + \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{2 \Gamma\left(concentration_{0 1} + 1 + \frac{1}{concentration_{1 1}}\right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \frac{df_{2} \operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{2 concentration_{1 1}} + \frac{\gamma df_{2}}{2 concentration_{1 1}} - \frac{\operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} - \frac{\gamma}{concentration_{1 1}} + \frac{df_{2}}{2 concentration_{0 1} concentration_{1 1}} - \frac{1}{concentration_{0 1} concentration_{1 1}}
+
+    As text::
+
+        df_2*log(2)/2 + gamma(1 + 1/concentration1_1)*gamma(concentration0_1 +
+        1)/(2*gamma(concentration0_1 + 1 + 1/concentration1_1)) + loggamma(df_2/2) +
+        df_2*polygamma(0, concentration0_1)/(2*concentration1_1) +
+        EulerGamma*df_2/(2*concentration1_1) - polygamma(0,
+        concentration0_1)/concentration1_1 - EulerGamma/concentration1_1 +
+        df_2/(2*concentration0_1*concentration1_1) -
+        1/(concentration0_1*concentration1_1)
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_kumaraswamy_chi2(1.3, 1.1, 3.0))  # doctest: +ELLIPSIS
+    1.599294522...
+    """
+    xp = namespace(concentration1_1, concentration0_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = (1/2)*df_2
+        t2 = xp.gammaln(t1)
+        t3 = (1/concentration1_1)
+        t4 = (1/2)*t3*(0.5772156649015329*concentration0_1 + 1)*(df_2 - 2)/concentration0_1
+        t5 = xp.digamma(concentration0_1)
+        t6 = -t3
+        t7 = t1*t3
+        t8 = concentration0_1 + 1
+        t9 = xp.gammaln(t8)
+        t10 = xp.gammaln(t3 + 1)
+        t11 = -xp.gammaln(t3 + t8)
+        t12 = (1/2)*xp.exp(t10 + t11 + t9)
+        return xp._refine.checked('cross_entropy', t0 + t12 + t2 + t4 + t5*(t6 + t7), t0 + t12*(xp.abs(t10) + xp.abs(t11) + xp.abs(t9) + 1) + (t7 + xp.abs(t6))*xp.abs(t5) + xp.abs(t2) + xp.abs(t4), _cross_entropy_kumaraswamy_chi2_exact, concentration1_1, concentration0_1, df_2)
+
+
+def _cross_entropy_kumaraswamy_chi2_exact(mpmath, concentration1_1, concentration0_1, df_2):
+    """The derived expression of :func:`cross_entropy_kumaraswamy_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 1/concentration1_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/concentration1_1 - mpmath.polygamma(0, concentration0_1)/concentration1_1 - mpmath.euler/concentration1_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2/(concentration0_1*concentration1_1) - 1/(concentration0_1*concentration1_1)
 
 
 @elementwise
@@ -911,6 +1207,64 @@ def cross_entropy_kumaraswamy_halfnormal(concentration1_1, concentration0_1, sca
 def _cross_entropy_kumaraswamy_halfnormal_exact(mpmath, concentration1_1, concentration0_1, scale_2):
     """The derived expression of :func:`cross_entropy_kumaraswamy_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 2/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/(scale_2**2*mpmath.gamma(concentration0_1 + 1 + 2/concentration1_1))
+
+
+@elementwise
+def cross_entropy_kumaraswamy_inversegamma(concentration1_1, concentration0_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + \frac{rate_{2} \Gamma\left(1 - \frac{1}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{\Gamma\left(concentration_{0 1} + 1 - \frac{1}{concentration_{1 1}}\right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \frac{concentration_{2} \operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} - \frac{\gamma concentration_{2}}{concentration_{1 1}} - \frac{\operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} - \frac{\gamma}{concentration_{1 1}} - \frac{concentration_{2}}{concentration_{0 1} concentration_{1 1}} - \frac{1}{concentration_{0 1} concentration_{1 1}} & \text{for}\: \frac{concentration_{1 1} - 1}{concentration_{1 1}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + rate_2*gamma(1 -
+        1/concentration1_1)*gamma(concentration0_1 + 1)/gamma(concentration0_1 + 1 -
+        1/concentration1_1) + loggamma(concentration_2) - concentration_2*polygamma(0,
+        concentration0_1)/concentration1_1 - EulerGamma*concentration_2/concentration1_1
+        - polygamma(0, concentration0_1)/concentration1_1 - EulerGamma/concentration1_1
+        - concentration_2/(concentration0_1*concentration1_1) -
+        1/(concentration0_1*concentration1_1), (concentration1_1 - 1)/concentration1_1 >
+        0), (oo, True))
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_kumaraswamy_inversegamma(2.5, 0.52, 5.7, 0.46))  # doctest: +ELLIPSIS
+    7.659757703...
+    """
+    xp = namespace(concentration1_1, concentration0_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = (1/concentration1_1)
+        t3 = -t2*(0.5772156649015329*concentration0_1 + 1)*(concentration_2 + 1)/concentration0_1
+        t4 = xp.digamma(concentration0_1)
+        t5 = concentration_2*t2
+        t6 = concentration0_1 + 1
+        t7 = -t2
+        t8 = rate_2*xp.gamma(t6)*xp.gamma(t7 + 1)/xp.gamma(t6 + t7)
+        t9 = (t2*(concentration1_1 - 1) > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t9, t0 + t1 + t3 + t4*(-t2 - t5) + t8, xp.inf), xp.where(t9, (xp.abs(t5) + xp.abs(t7))*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t8), 0), _cross_entropy_kumaraswamy_inversegamma_exact, concentration1_1, concentration0_1, concentration_2, rate_2)
+
+
+def _cross_entropy_kumaraswamy_inversegamma_exact(mpmath, concentration1_1, concentration0_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_kumaraswamy_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + rate_2*mpmath.gamma(1 - 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 - 1/concentration1_1) + mpmath.loggamma(concentration_2) - concentration_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 - mpmath.euler*concentration_2/concentration1_1 - mpmath.polygamma(0, concentration0_1)/concentration1_1 - mpmath.euler/concentration1_1 - concentration_2/(concentration0_1*concentration1_1) - 1/(concentration0_1*concentration1_1)) if ((concentration1_1 - 1)/concentration1_1 > 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1127,6 +1481,100 @@ def cross_entropy_kumaraswamy_normal(concentration1_1, concentration0_1, mu_2, s
 def _cross_entropy_kumaraswamy_normal_exact(mpmath, concentration1_1, concentration0_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_kumaraswamy_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.gamma(1 + 1/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/(sigma_2**2*mpmath.gamma(concentration0_1 + 1 + 1/concentration1_1)) + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 2/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/(sigma_2**2*mpmath.gamma(concentration0_1 + 1 + 2/concentration1_1))
+
+
+@elementwise
+def cross_entropy_kumaraswamy_pareto(concentration1_1, concentration0_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_kumaraswamy_pareto(2.1, 1.1, 1.5, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration1_1, concentration0_1, scale_2, alpha_2)
+    return xp.full(xp.inf, concentration1_1, concentration0_1, scale_2, alpha_2)
+
+
+def _cross_entropy_kumaraswamy_pareto_exact(mpmath, concentration1_1, concentration0_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_kumaraswamy_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_kumaraswamy_rayleigh(concentration1_1, concentration0_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Rayleigh)``; do not edit.
+
+    .. math::
+
+        2 \log{\left(scale_{2} \right)} + \frac{\Gamma\left(1 + \frac{2}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{2 scale_{2}^{2} \Gamma\left(concentration_{0 1} + 1 + \frac{2}{concentration_{1 1}}\right)} + \frac{\operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} + \frac{\gamma}{concentration_{1 1}} + \frac{1}{concentration_{0 1} concentration_{1 1}}
+
+    As text::
+
+        2*log(scale_2) + gamma(1 + 2/concentration1_1)*gamma(concentration0_1 +
+        1)/(2*scale_2**2*gamma(concentration0_1 + 1 + 2/concentration1_1)) +
+        polygamma(0, concentration0_1)/concentration1_1 + EulerGamma/concentration1_1 +
+        1/(concentration0_1*concentration1_1)
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_kumaraswamy_rayleigh(3.1, 1.9, 0.83))  # doctest: +ELLIPSIS
+    0.4395891029...
+    """
+    xp = namespace(concentration1_1, concentration0_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 2*xp.log(scale_2)
+        t1 = (1/concentration1_1)
+        t2 = t1*xp.digamma(concentration0_1)
+        t3 = t1*(0.5772156649015329*concentration0_1 + 1)/concentration0_1
+        t4 = concentration0_1 + 1
+        t5 = xp.gammaln(t4)
+        t6 = 2*t1
+        t7 = xp.gammaln(t6 + 1)
+        t8 = -xp.gammaln(t4 + t6)
+        t9 = (1/2)*xp.exp(t5 + t7 + t8)/scale_2**2
+        return xp._refine.checked('cross_entropy', t0 + t2 + t3 + t9, t3 + t9*(xp.abs(t5) + xp.abs(t7) + xp.abs(t8) + 1) + xp.abs(t0) + xp.abs(t2), _cross_entropy_kumaraswamy_rayleigh_exact, concentration1_1, concentration0_1, scale_2)
+
+
+def _cross_entropy_kumaraswamy_rayleigh_exact(mpmath, concentration1_1, concentration0_1, scale_2):
+    """The derived expression of :func:`cross_entropy_kumaraswamy_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return 2*mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 2/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/(scale_2**2*mpmath.gamma(concentration0_1 + 1 + 2/concentration1_1)) + mpmath.polygamma(0, concentration0_1)/concentration1_1 + mpmath.euler/concentration1_1 + 1/(concentration0_1*concentration1_1)
 
 
 @elementwise

@@ -6,28 +6,38 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_logistic``: ``anadiv.symbolic.derive_entropy(Logistic)``
 - ``kl_logistic_beta``: ``anadiv.symbolic.derive_kl(Logistic, Beta)``
+- ``kl_logistic_chi2``: ``anadiv.symbolic.derive_kl(Logistic, Chi2)``
 - ``kl_logistic_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Logistic, ContinuousBernoulli)``
 - ``kl_logistic_exponential``: ``anadiv.symbolic.derive_kl(Logistic, Exponential)``
 - ``kl_logistic_gamma``: ``anadiv.symbolic.derive_kl(Logistic, Gamma)``
 - ``kl_logistic_gumbel``: ``anadiv.symbolic.derive_kl(Logistic, Gumbel)``
+- ``kl_logistic_halfcauchy``: ``anadiv.symbolic.derive_kl(Logistic, HalfCauchy)``
 - ``kl_logistic_halfnormal``: ``anadiv.symbolic.derive_kl(Logistic, HalfNormal)``
+- ``kl_logistic_inversegamma``: ``anadiv.symbolic.derive_kl(Logistic, InverseGamma)``
 - ``kl_logistic_kumaraswamy``: ``anadiv.symbolic.derive_kl(Logistic, Kumaraswamy)``
 - ``kl_logistic_laplace``: ``anadiv.symbolic.derive_kl(Logistic, Laplace)``
 - ``kl_logistic_lognormal``: ``anadiv.symbolic.derive_kl(Logistic, LogNormal)``
 - ``kl_logistic_normal``: ``anadiv.symbolic.derive_kl(Logistic, Normal)``
+- ``kl_logistic_pareto``: ``anadiv.symbolic.derive_kl(Logistic, Pareto)``
+- ``kl_logistic_rayleigh``: ``anadiv.symbolic.derive_kl(Logistic, Rayleigh)``
 - ``kl_logistic_uniform``: ``anadiv.symbolic.derive_kl(Logistic, Uniform)``
 - ``kl_logistic_vonmises``: ``anadiv.symbolic.derive_kl(Logistic, VonMises)``
 - ``kl_logistic_weibull``: ``anadiv.symbolic.derive_kl(Logistic, Weibull)``
 - ``cross_entropy_logistic_beta``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Beta)``
+- ``cross_entropy_logistic_chi2``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Chi2)``
 - ``cross_entropy_logistic_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Logistic, ContinuousBernoulli)``
 - ``cross_entropy_logistic_exponential``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Exponential)``
 - ``cross_entropy_logistic_gamma``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Gamma)``
 - ``cross_entropy_logistic_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Gumbel)``
+- ``cross_entropy_logistic_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Logistic, HalfCauchy)``
 - ``cross_entropy_logistic_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, HalfNormal)``
+- ``cross_entropy_logistic_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Logistic, InverseGamma)``
 - ``cross_entropy_logistic_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Kumaraswamy)``
 - ``cross_entropy_logistic_laplace``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Laplace)``
 - ``cross_entropy_logistic_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, LogNormal)``
 - ``cross_entropy_logistic_normal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Normal)``
+- ``cross_entropy_logistic_pareto``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Pareto)``
+- ``cross_entropy_logistic_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Rayleigh)``
 - ``cross_entropy_logistic_uniform``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Uniform)``
 - ``cross_entropy_logistic_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Logistic, VonMises)``
 - ``cross_entropy_logistic_weibull``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Weibull)``
@@ -39,28 +49,38 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_logistic",
     "kl_logistic_beta",
+    "kl_logistic_chi2",
     "kl_logistic_continuous_bernoulli",
     "kl_logistic_exponential",
     "kl_logistic_gamma",
     "kl_logistic_gumbel",
+    "kl_logistic_halfcauchy",
     "kl_logistic_halfnormal",
+    "kl_logistic_inversegamma",
     "kl_logistic_kumaraswamy",
     "kl_logistic_laplace",
     "kl_logistic_lognormal",
     "kl_logistic_normal",
+    "kl_logistic_pareto",
+    "kl_logistic_rayleigh",
     "kl_logistic_uniform",
     "kl_logistic_vonmises",
     "kl_logistic_weibull",
     "cross_entropy_logistic_beta",
+    "cross_entropy_logistic_chi2",
     "cross_entropy_logistic_continuous_bernoulli",
     "cross_entropy_logistic_exponential",
     "cross_entropy_logistic_gamma",
     "cross_entropy_logistic_gumbel",
+    "cross_entropy_logistic_halfcauchy",
     "cross_entropy_logistic_halfnormal",
+    "cross_entropy_logistic_inversegamma",
     "cross_entropy_logistic_kumaraswamy",
     "cross_entropy_logistic_laplace",
     "cross_entropy_logistic_lognormal",
     "cross_entropy_logistic_normal",
+    "cross_entropy_logistic_pareto",
+    "cross_entropy_logistic_rayleigh",
     "cross_entropy_logistic_uniform",
     "cross_entropy_logistic_vonmises",
     "cross_entropy_logistic_weibull",
@@ -144,6 +164,46 @@ def kl_logistic_beta(loc_1, scale_1, a_2, b_2):
 
 def _kl_logistic_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_logistic_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_logistic_chi2(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_chi2(-1.1, 0.34, 9.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_logistic_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_logistic_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -321,6 +381,46 @@ def _kl_logistic_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
 
 
 @elementwise
+def kl_logistic_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_halfcauchy(-1.1, 2.1, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_logistic_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_logistic_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_logistic_halfnormal(loc_1, scale_1, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = HalfNormal(scale_2).
 
@@ -357,6 +457,46 @@ def kl_logistic_halfnormal(loc_1, scale_1, scale_2):
 
 def _kl_logistic_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`kl_logistic_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_logistic_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_inversegamma(-1.3, 0.72, 4.3, 0.72))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_logistic_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_logistic_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -537,6 +677,86 @@ def _kl_logistic_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_logistic_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_pareto(-0.99, 0.36, 1.5, 2.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_logistic_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_logistic_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_logistic_rayleigh(loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_rayleigh(0.65, 1.2, 0.66))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _kl_logistic_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_logistic_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_logistic_uniform(loc_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -693,6 +913,46 @@ def cross_entropy_logistic_beta(loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_logistic_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_logistic_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_logistic_chi2(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_chi2(2.2, 0.91, 1.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_logistic_chi2_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_logistic_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -868,6 +1128,46 @@ def _cross_entropy_logistic_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2)
 
 
 @elementwise
+def cross_entropy_logistic_halfcauchy(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_halfcauchy(-2.0, 1.5, 0.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_logistic_halfcauchy_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_logistic_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_logistic_halfnormal(loc_1, scale_1, scale_2):
     r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = HalfNormal(scale_2).
 
@@ -904,6 +1204,46 @@ def cross_entropy_logistic_halfnormal(loc_1, scale_1, scale_2):
 
 def _cross_entropy_logistic_halfnormal_exact(mpmath, loc_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_logistic_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_logistic_inversegamma(loc_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_inversegamma(-1.4, 2.6, 1.6, 0.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_logistic_inversegamma_exact(mpmath, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_logistic_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1076,6 +1416,86 @@ def cross_entropy_logistic_normal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_logistic_normal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_logistic_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(6))*(mpmath.pi**2*scale_1**2 + 3*(loc_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_logistic_pareto(loc_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_pareto(-1.4, 0.65, 0.89, 3.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_logistic_pareto_exact(mpmath, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_logistic_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_logistic_rayleigh(loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_rayleigh(1.8, 0.73, 2.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_logistic_rayleigh_exact(mpmath, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_logistic_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

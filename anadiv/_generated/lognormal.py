@@ -6,26 +6,34 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_lognormal``: ``anadiv.symbolic.derive_entropy(LogNormal)``
 - ``kl_lognormal_beta``: ``anadiv.symbolic.derive_kl(LogNormal, Beta)``
+- ``kl_lognormal_chi2``: ``anadiv.symbolic.derive_kl(LogNormal, Chi2)``
 - ``kl_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(LogNormal, ContinuousBernoulli)``
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
 - ``kl_lognormal_gamma``: ``anadiv.symbolic.derive_kl(LogNormal, Gamma)``
 - ``kl_lognormal_halfnormal``: ``anadiv.symbolic.derive_kl(LogNormal, HalfNormal)``
+- ``kl_lognormal_inversegamma``: ``anadiv.symbolic.derive_kl(LogNormal, InverseGamma)``
 - ``kl_lognormal_kumaraswamy``: ``anadiv.symbolic.derive_kl(LogNormal, Kumaraswamy)``
 - ``kl_lognormal_laplace``: ``anadiv.symbolic.derive_kl(LogNormal, Laplace)``
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
+- ``kl_lognormal_pareto``: ``anadiv.symbolic.derive_kl(LogNormal, Pareto)``
+- ``kl_lognormal_rayleigh``: ``anadiv.symbolic.derive_kl(LogNormal, Rayleigh)``
 - ``kl_lognormal_uniform``: ``anadiv.symbolic.derive_kl(LogNormal, Uniform)``
 - ``kl_lognormal_vonmises``: ``anadiv.symbolic.derive_kl(LogNormal, VonMises)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
+- ``cross_entropy_lognormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi2)``
 - ``cross_entropy_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, ContinuousBernoulli)``
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
 - ``cross_entropy_lognormal_gamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Gamma)``
 - ``cross_entropy_lognormal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, HalfNormal)``
+- ``cross_entropy_lognormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, InverseGamma)``
 - ``cross_entropy_lognormal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Kumaraswamy)``
 - ``cross_entropy_lognormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
+- ``cross_entropy_lognormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Pareto)``
+- ``cross_entropy_lognormal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Rayleigh)``
 - ``cross_entropy_lognormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Uniform)``
 - ``cross_entropy_lognormal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, VonMises)``
 - ``cross_entropy_lognormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Weibull)``
@@ -37,26 +45,34 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_lognormal",
     "kl_lognormal_beta",
+    "kl_lognormal_chi2",
     "kl_lognormal_continuous_bernoulli",
     "kl_lognormal_exponential",
     "kl_lognormal_gamma",
     "kl_lognormal_halfnormal",
+    "kl_lognormal_inversegamma",
     "kl_lognormal_kumaraswamy",
     "kl_lognormal_laplace",
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
+    "kl_lognormal_pareto",
+    "kl_lognormal_rayleigh",
     "kl_lognormal_uniform",
     "kl_lognormal_vonmises",
     "kl_lognormal_weibull",
     "cross_entropy_lognormal_beta",
+    "cross_entropy_lognormal_chi2",
     "cross_entropy_lognormal_continuous_bernoulli",
     "cross_entropy_lognormal_exponential",
     "cross_entropy_lognormal_gamma",
     "cross_entropy_lognormal_halfnormal",
+    "cross_entropy_lognormal_inversegamma",
     "cross_entropy_lognormal_kumaraswamy",
     "cross_entropy_lognormal_laplace",
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
+    "cross_entropy_lognormal_pareto",
+    "cross_entropy_lognormal_rayleigh",
     "cross_entropy_lognormal_uniform",
     "cross_entropy_lognormal_vonmises",
     "cross_entropy_lognormal_weibull",
@@ -141,6 +157,54 @@ def kl_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 def _kl_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`kl_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_lognormal_chi2(mu_1, sigma_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \mu_{1}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}}}{2} - \log{\left(\sigma_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\log{\left(2 \right)}}{2}
+
+    As text::
+
+        -df_2*mu_1/2 + df_2*log(2)/2 + exp(mu_1 + sigma_1**2/2)/2 - log(sigma_1) +
+        loggamma(df_2/2) - log(pi)/2 - 1/2 - log(2)/2
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_chi2(0.44, 1.0, 8.1))  # doctest: +ELLIPSIS
+    2.741216732...
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = (1/2)*df_2
+        t2 = mu_1*t1
+        t3 = xp.gammaln(t1)
+        t4 = (1/2)*sigma_1**2
+        t5 = xp.exp(mu_1 + t4)
+        return xp._refine.checked('kl', 0.34657359027997264*df_2 - t0 - t2 + t3 + (1/2)*t5 - 1.4189385332046727, 0.34657359027997264*df_2 + (1/2)*t5*(t4 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t2) + xp.abs(t3) + 1.4189385332046727, _kl_lognormal_chi2_exact, mu_1, sigma_1, df_2)
+
+
+def _kl_lognormal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`kl_lognormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(sigma_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
 
 
 @elementwise
@@ -323,6 +387,55 @@ def kl_lognormal_halfnormal(mu_1, sigma_1, scale_2):
 def _kl_lognormal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`kl_lognormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return -mu_1 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
+
+
+@elementwise
+def kl_lognormal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        concentration_{2} \mu_{1} - concentration_{2} \log{\left(rate_{2} \right)} + rate_{2} e^{- \mu_{1} + \frac{\sigma_{1}^{2}}{2}} - \log{\left(\sigma_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\log{\left(2 \right)}}{2}
+
+    As text::
+
+        concentration_2*mu_1 - concentration_2*log(rate_2) + rate_2*exp(-mu_1 +
+        sigma_1**2/2) - log(sigma_1) + loggamma(concentration_2) - log(pi)/2 - 1/2 -
+        log(2)/2
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_inversegamma(-0.97, 1.2, 0.69, 0.36))  # doctest: +ELLIPSIS
+    0.6586025925...
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = concentration_2*mu_1
+        t2 = -xp.log(sigma_1)
+        t3 = -concentration_2*xp.log(rate_2)
+        t4 = sigma_1**2
+        t5 = rate_2*xp.exp(-mu_1 + (1/2)*t4)
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 + t5 - 1.4189385332046727, t5*((1/2)*t4 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 1.4189385332046727, _kl_lognormal_inversegamma_exact, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _kl_lognormal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_lognormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return concentration_2*mu_1 - concentration_2*mpmath.log(rate_2) + rate_2*mpmath.exp(-mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) - mpmath.log(sigma_1) + mpmath.loggamma(concentration_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)
 
 
 @elementwise
@@ -525,6 +638,94 @@ def _kl_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_lognormal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_pareto(-0.76, 1.1, 1.2, 1.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _kl_lognormal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_lognormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_lognormal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        - 2 \mu_{1} + 2 \log{\left(scale_{2} \right)} - \log{\left(\sigma_{1} \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\log{\left(2 \right)}}{2} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2 scale_{2}^{2}}
+
+    As text::
+
+        -2*mu_1 + 2*log(scale_2) - log(sigma_1) - log(pi)/2 - 1/2 - log(2)/2 +
+        exp(2*mu_1 + 2*sigma_1**2)/(2*scale_2**2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_rayleigh(0.33, 0.49, 1.8))  # doctest: +ELLIPSIS
+    0.2926071816...
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = 2*mu_1
+        t2 = xp.log(scale_2)
+        t3 = (1/(scale_2**2))
+        t4 = 2*sigma_1**2
+        t5 = xp.exp(t1 + t4)
+        return xp._refine.checked('kl', -t0 - t1 + 2*t2 + (1/2)*t3*t5 - 1.4189385332046727, (1/2)*t3*t5*(t4 + xp.abs(t1) + 1) + xp.abs(t0) + xp.abs(t1) + 2*xp.abs(t2) + 1.4189385332046727, _kl_lognormal_rayleigh_exact, mu_1, sigma_1, scale_2)
+
+
+def _kl_lognormal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`kl_lognormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return -2*mu_1 + 2*mpmath.log(scale_2) - mpmath.log(sigma_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
+
+
+@elementwise
 def kl_lognormal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -692,6 +893,53 @@ def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 def _cross_entropy_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_lognormal_chi2(mu_1, sigma_1, df_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \mu_{1}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \mu_{1} + \frac{e^{\mu_{1} + \frac{\sigma_{1}^{2}}{2}}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)}
+
+    As text::
+
+        -df_2*mu_1/2 + df_2*log(2)/2 + mu_1 + exp(mu_1 + sigma_1**2/2)/2 +
+        loggamma(df_2/2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_chi2(0.9, 0.3, 5.3))  # doctest: +ELLIPSIS
+    2.033791277...
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = -1/2*mu_1*(df_2 - 2)
+        t3 = (1/2)*sigma_1**2
+        t4 = (1/2)*xp.exp(mu_1 + t3)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4, t0 + t4*(t3 + xp.abs(mu_1) + 1) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_chi2_exact, mu_1, sigma_1, df_2)
+
+
+def _cross_entropy_lognormal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`cross_entropy_lognormal_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)
 
 
 @elementwise
@@ -868,6 +1116,53 @@ def cross_entropy_lognormal_halfnormal(mu_1, sigma_1, scale_2):
 def _cross_entropy_lognormal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`cross_entropy_lognormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
+
+
+@elementwise
+def cross_entropy_lognormal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        concentration_{2} \mu_{1} - concentration_{2} \log{\left(rate_{2} \right)} + \mu_{1} + rate_{2} e^{- \mu_{1} + \frac{\sigma_{1}^{2}}{2}} + \operatorname{loggamma}{\left(concentration_{2} \right)}
+
+    As text::
+
+        concentration_2*mu_1 - concentration_2*log(rate_2) + mu_1 + rate_2*exp(-mu_1 +
+        sigma_1**2/2) + loggamma(concentration_2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_inversegamma(0.31, 1.4, 2.7, 0.35))  # doctest: +ELLIPSIS
+    5.100323352...
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = mu_1*(concentration_2 + 1)
+        t3 = sigma_1**2
+        t4 = rate_2*xp.exp(-mu_1 + (1/2)*t3)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4, t4*((1/2)*t3 + xp.abs(mu_1) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_lognormal_inversegamma_exact, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _cross_entropy_lognormal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_lognormal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return concentration_2*mu_1 - concentration_2*mpmath.log(rate_2) + mu_1 + rate_2*mpmath.exp(-mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2) + mpmath.loggamma(concentration_2)
 
 
 @elementwise
@@ -1068,6 +1363,92 @@ def cross_entropy_lognormal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _cross_entropy_lognormal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_lognormal_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_lognormal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_pareto(0.51, 0.45, 0.78, 4.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _cross_entropy_lognormal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_lognormal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_lognormal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        - \mu_{1} + 2 \log{\left(scale_{2} \right)} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2 scale_{2}^{2}}
+
+    As text::
+
+        -mu_1 + 2*log(scale_2) + exp(2*mu_1 + 2*sigma_1**2)/(2*scale_2**2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_rayleigh(-0.68, 0.84, 0.86))  # doctest: +ELLIPSIS
+    1.089910047...
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -mu_1
+        t1 = 2*xp.log(scale_2)
+        t2 = 2*mu_1
+        t3 = 2*sigma_1**2
+        t4 = (1/2)*xp.exp(t2 + t3)/scale_2**2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t4, t4*(t3 + xp.abs(t2) + 1) + xp.abs(t0) + xp.abs(t1), _cross_entropy_lognormal_rayleigh_exact, mu_1, sigma_1, scale_2)
+
+
+def _cross_entropy_lognormal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`cross_entropy_lognormal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return -mu_1 + 2*mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2)/scale_2**2
 
 
 @elementwise

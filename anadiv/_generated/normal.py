@@ -6,28 +6,38 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_normal``: ``anadiv.symbolic.derive_entropy(Normal)``
 - ``kl_normal_beta``: ``anadiv.symbolic.derive_kl(Normal, Beta)``
+- ``kl_normal_chi2``: ``anadiv.symbolic.derive_kl(Normal, Chi2)``
 - ``kl_normal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Normal, ContinuousBernoulli)``
 - ``kl_normal_exponential``: ``anadiv.symbolic.derive_kl(Normal, Exponential)``
 - ``kl_normal_gamma``: ``anadiv.symbolic.derive_kl(Normal, Gamma)``
 - ``kl_normal_gumbel``: ``anadiv.symbolic.derive_kl(Normal, Gumbel)``
+- ``kl_normal_halfcauchy``: ``anadiv.symbolic.derive_kl(Normal, HalfCauchy)``
 - ``kl_normal_halfnormal``: ``anadiv.symbolic.derive_kl(Normal, HalfNormal)``
+- ``kl_normal_inversegamma``: ``anadiv.symbolic.derive_kl(Normal, InverseGamma)``
 - ``kl_normal_kumaraswamy``: ``anadiv.symbolic.derive_kl(Normal, Kumaraswamy)``
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
+- ``kl_normal_pareto``: ``anadiv.symbolic.derive_kl(Normal, Pareto)``
+- ``kl_normal_rayleigh``: ``anadiv.symbolic.derive_kl(Normal, Rayleigh)``
 - ``kl_normal_uniform``: ``anadiv.symbolic.derive_kl(Normal, Uniform)``
 - ``kl_normal_vonmises``: ``anadiv.symbolic.derive_kl(Normal, VonMises)``
 - ``kl_normal_weibull``: ``anadiv.symbolic.derive_kl(Normal, Weibull)``
 - ``cross_entropy_normal_beta``: ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``
+- ``cross_entropy_normal_chi2``: ``anadiv.symbolic.derive_cross_entropy(Normal, Chi2)``
 - ``cross_entropy_normal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Normal, ContinuousBernoulli)``
 - ``cross_entropy_normal_exponential``: ``anadiv.symbolic.derive_cross_entropy(Normal, Exponential)``
 - ``cross_entropy_normal_gamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gamma)``
 - ``cross_entropy_normal_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Normal, Gumbel)``
+- ``cross_entropy_normal_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfCauchy)``
 - ``cross_entropy_normal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, HalfNormal)``
+- ``cross_entropy_normal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, InverseGamma)``
 - ``cross_entropy_normal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Normal, Kumaraswamy)``
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
+- ``cross_entropy_normal_pareto``: ``anadiv.symbolic.derive_cross_entropy(Normal, Pareto)``
+- ``cross_entropy_normal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Normal, Rayleigh)``
 - ``cross_entropy_normal_uniform``: ``anadiv.symbolic.derive_cross_entropy(Normal, Uniform)``
 - ``cross_entropy_normal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Normal, VonMises)``
 - ``cross_entropy_normal_weibull``: ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``
@@ -39,28 +49,38 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_normal",
     "kl_normal_beta",
+    "kl_normal_chi2",
     "kl_normal_continuous_bernoulli",
     "kl_normal_exponential",
     "kl_normal_gamma",
     "kl_normal_gumbel",
+    "kl_normal_halfcauchy",
     "kl_normal_halfnormal",
+    "kl_normal_inversegamma",
     "kl_normal_kumaraswamy",
     "kl_normal_laplace",
     "kl_normal_lognormal",
     "kl_normal_normal",
+    "kl_normal_pareto",
+    "kl_normal_rayleigh",
     "kl_normal_uniform",
     "kl_normal_vonmises",
     "kl_normal_weibull",
     "cross_entropy_normal_beta",
+    "cross_entropy_normal_chi2",
     "cross_entropy_normal_continuous_bernoulli",
     "cross_entropy_normal_exponential",
     "cross_entropy_normal_gamma",
     "cross_entropy_normal_gumbel",
+    "cross_entropy_normal_halfcauchy",
     "cross_entropy_normal_halfnormal",
+    "cross_entropy_normal_inversegamma",
     "cross_entropy_normal_kumaraswamy",
     "cross_entropy_normal_laplace",
     "cross_entropy_normal_lognormal",
     "cross_entropy_normal_normal",
+    "cross_entropy_normal_pareto",
+    "cross_entropy_normal_rayleigh",
     "cross_entropy_normal_uniform",
     "cross_entropy_normal_vonmises",
     "cross_entropy_normal_weibull",
@@ -144,6 +164,46 @@ def kl_normal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _kl_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`kl_normal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_chi2(mu_1, sigma_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_chi2(-0.63, 0.3, 4.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    return xp.full(xp.inf, mu_1, sigma_1, df_2)
+
+
+def _kl_normal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`kl_normal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -320,6 +380,46 @@ def _kl_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
 
 
 @elementwise
+def kl_normal_halfcauchy(mu_1, sigma_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_halfcauchy(1.7, 1.2, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _kl_normal_halfcauchy_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`kl_normal_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_normal_halfnormal(mu_1, sigma_1, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = HalfNormal(scale_2).
 
@@ -356,6 +456,46 @@ def kl_normal_halfnormal(mu_1, sigma_1, scale_2):
 
 def _kl_normal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`kl_normal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_inversegamma(2.5, 3.0, 0.57, 2.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _kl_normal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_normal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -530,6 +670,86 @@ def _kl_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_normal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_pareto(-1.6, 0.41, 1.0, 3.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _kl_normal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_normal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_rayleigh(2.7, 0.42, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _kl_normal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`kl_normal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_normal_uniform(mu_1, sigma_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Uniform(low_2, high_2).
 
@@ -686,6 +906,46 @@ def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _cross_entropy_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_normal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_chi2(mu_1, sigma_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_chi2(1.9, 0.38, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    return xp.full(xp.inf, mu_1, sigma_1, df_2)
+
+
+def _cross_entropy_normal_chi2_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`cross_entropy_normal_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -857,6 +1117,46 @@ def _cross_entropy_normal_gumbel_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
 
 
 @elementwise
+def cross_entropy_normal_halfcauchy(mu_1, sigma_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_halfcauchy(-2.5, 2.1, 2.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _cross_entropy_normal_halfcauchy_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_normal_halfnormal(mu_1, sigma_1, scale_2):
     r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = HalfNormal(scale_2).
 
@@ -893,6 +1193,46 @@ def cross_entropy_normal_halfnormal(mu_1, sigma_1, scale_2):
 
 def _cross_entropy_normal_halfnormal_exact(mpmath, mu_1, sigma_1, scale_2):
     """The derived expression of :func:`cross_entropy_normal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_inversegamma(mu_1, sigma_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_inversegamma(-2.7, 0.4, 2.3, 0.33))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, concentration_2, rate_2)
+    return xp.full(xp.inf, mu_1, sigma_1, concentration_2, rate_2)
+
+
+def _cross_entropy_normal_inversegamma_exact(mpmath, mu_1, sigma_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_normal_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1066,6 +1406,86 @@ def cross_entropy_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
 def _cross_entropy_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_normal_normal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(sigma_1**2 + (mu_1 - mu_2)**2)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_normal_pareto(mu_1, sigma_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_pareto(-0.19, 0.61, 0.55, 0.68))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2, alpha_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2, alpha_2)
+
+
+def _cross_entropy_normal_pareto_exact(mpmath, mu_1, sigma_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_normal_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_rayleigh(mu_1, sigma_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_rayleigh(-2.4, 0.31, 0.36))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, scale_2)
+
+
+def _cross_entropy_normal_rayleigh_exact(mpmath, mu_1, sigma_1, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -6,26 +6,36 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_studentt``: ``anadiv.symbolic.derive_entropy(StudentT)``
 - ``kl_studentt_beta``: ``anadiv.symbolic.derive_kl(StudentT, Beta)``
+- ``kl_studentt_chi2``: ``anadiv.symbolic.derive_kl(StudentT, Chi2)``
 - ``kl_studentt_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(StudentT, ContinuousBernoulli)``
 - ``kl_studentt_exponential``: ``anadiv.symbolic.derive_kl(StudentT, Exponential)``
 - ``kl_studentt_gamma``: ``anadiv.symbolic.derive_kl(StudentT, Gamma)``
 - ``kl_studentt_gumbel``: ``anadiv.symbolic.derive_kl(StudentT, Gumbel)``
+- ``kl_studentt_halfcauchy``: ``anadiv.symbolic.derive_kl(StudentT, HalfCauchy)``
 - ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
+- ``kl_studentt_inversegamma``: ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``
 - ``kl_studentt_kumaraswamy``: ``anadiv.symbolic.derive_kl(StudentT, Kumaraswamy)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
+- ``kl_studentt_pareto``: ``anadiv.symbolic.derive_kl(StudentT, Pareto)``
+- ``kl_studentt_rayleigh``: ``anadiv.symbolic.derive_kl(StudentT, Rayleigh)``
 - ``kl_studentt_uniform``: ``anadiv.symbolic.derive_kl(StudentT, Uniform)``
 - ``kl_studentt_vonmises``: ``anadiv.symbolic.derive_kl(StudentT, VonMises)``
 - ``kl_studentt_weibull``: ``anadiv.symbolic.derive_kl(StudentT, Weibull)``
 - ``cross_entropy_studentt_beta``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``
+- ``cross_entropy_studentt_chi2``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi2)``
 - ``cross_entropy_studentt_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(StudentT, ContinuousBernoulli)``
 - ``cross_entropy_studentt_exponential``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``
 - ``cross_entropy_studentt_gamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gamma)``
 - ``cross_entropy_studentt_gumbel``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Gumbel)``
+- ``cross_entropy_studentt_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfCauchy)``
 - ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
+- ``cross_entropy_studentt_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``
 - ``cross_entropy_studentt_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Kumaraswamy)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
+- ``cross_entropy_studentt_pareto``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``
+- ``cross_entropy_studentt_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Rayleigh)``
 - ``cross_entropy_studentt_uniform``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Uniform)``
 - ``cross_entropy_studentt_vonmises``: ``anadiv.symbolic.derive_cross_entropy(StudentT, VonMises)``
 - ``cross_entropy_studentt_weibull``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Weibull)``
@@ -37,26 +47,36 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_studentt",
     "kl_studentt_beta",
+    "kl_studentt_chi2",
     "kl_studentt_continuous_bernoulli",
     "kl_studentt_exponential",
     "kl_studentt_gamma",
     "kl_studentt_gumbel",
+    "kl_studentt_halfcauchy",
     "kl_studentt_halfnormal",
+    "kl_studentt_inversegamma",
     "kl_studentt_kumaraswamy",
     "kl_studentt_lognormal",
     "kl_studentt_normal",
+    "kl_studentt_pareto",
+    "kl_studentt_rayleigh",
     "kl_studentt_uniform",
     "kl_studentt_vonmises",
     "kl_studentt_weibull",
     "cross_entropy_studentt_beta",
+    "cross_entropy_studentt_chi2",
     "cross_entropy_studentt_continuous_bernoulli",
     "cross_entropy_studentt_exponential",
     "cross_entropy_studentt_gamma",
     "cross_entropy_studentt_gumbel",
+    "cross_entropy_studentt_halfcauchy",
     "cross_entropy_studentt_halfnormal",
+    "cross_entropy_studentt_inversegamma",
     "cross_entropy_studentt_kumaraswamy",
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_normal",
+    "cross_entropy_studentt_pareto",
+    "cross_entropy_studentt_rayleigh",
     "cross_entropy_studentt_uniform",
     "cross_entropy_studentt_vonmises",
     "cross_entropy_studentt_weibull",
@@ -146,6 +166,46 @@ def kl_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
 
 def _kl_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_studentt_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_chi2(df_1, loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_chi2(10.0, 2.0, 2.0, 2.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, df_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, df_2)
+
+
+def _kl_studentt_chi2_exact(mpmath, df_1, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_studentt_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -310,6 +370,46 @@ def _kl_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
 
 
 @elementwise
+def kl_studentt_halfcauchy(df_1, loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_halfcauchy(2.7, -1.9, 2.0, 0.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _kl_studentt_halfcauchy_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_studentt_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfNormal(scale_2).
 
@@ -346,6 +446,46 @@ def kl_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
 
 def _kl_studentt_halfnormal_exact(mpmath, df_1, loc_1, scale_1, scale_2):
     """The derived expression of :func:`kl_studentt_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_inversegamma(df_1, loc_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_inversegamma(4.4, -0.4, 0.79, 4.7, 0.61))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_studentt_inversegamma_exact(mpmath, df_1, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_studentt_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -487,6 +627,86 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 def _kl_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_studentt_normal` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + mpmath.log(mpmath.sqrt(2)*sigma_2/(mpmath.sqrt(df_1)*scale_1)) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2)) + (mpmath.mpf(1)/mpmath.mpf(2))*(df_1*scale_1**2 + (df_1 - 2)*(loc_1 - mu_2)**2)/(sigma_2**2*(df_1 - 2))) if (df_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def kl_studentt_pareto(df_1, loc_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_pareto(1.3, -0.65, 0.92, 2.3, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_studentt_pareto_exact(mpmath, df_1, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_studentt_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_rayleigh(df_1, loc_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_rayleigh(4.2, 0.94, 1.6, 2.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _kl_studentt_rayleigh_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_studentt_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -646,6 +866,46 @@ def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_studentt_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_chi2(df_1, loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_chi2(10.0, 0.082, 1.4, 2.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, df_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_studentt_chi2_exact(mpmath, df_1, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_studentt_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -810,6 +1070,46 @@ def _cross_entropy_studentt_gumbel_exact(mpmath, df_1, loc_1, scale_1, loc_2, sc
 
 
 @elementwise
+def cross_entropy_studentt_halfcauchy(df_1, loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_halfcauchy(26.0, 2.1, 0.71, 0.96))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_studentt_halfcauchy_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
     r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = HalfNormal(scale_2).
 
@@ -846,6 +1146,46 @@ def cross_entropy_studentt_halfnormal(df_1, loc_1, scale_1, scale_2):
 
 def _cross_entropy_studentt_halfnormal_exact(mpmath, df_1, loc_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_studentt_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_inversegamma(df_1, loc_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_inversegamma(10.0, 0.42, 0.54, 5.1, 2.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, concentration_2, rate_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_studentt_inversegamma_exact(mpmath, df_1, loc_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_studentt_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -977,6 +1317,86 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_studentt_normal` for mpmath (see anadiv.numeric.refine)."""
     return ((mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*(df_1*scale_1**2 + (df_1 - 2)*(loc_1 - mu_2)**2)/(sigma_2**2*(df_1 - 2))) if (df_1 > 2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_studentt_pareto(df_1, loc_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_pareto(29.0, 2.0, 1.8, 1.6, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_studentt_pareto_exact(mpmath, df_1, loc_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_studentt_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_rayleigh(df_1, loc_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_rayleigh(3.3, 1.6, 0.73, 1.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, scale_2)
+
+
+def _cross_entropy_studentt_rayleigh_exact(mpmath, df_1, loc_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -7,27 +7,37 @@ Each function was printed from the derivation named beside it:
 - ``entropy_uniform``: ``anadiv.symbolic.derive_entropy(Uniform)``
 - ``kl_uniform_beta``: ``anadiv.symbolic.derive_kl(Uniform, Beta)``
 - ``kl_uniform_cauchy``: ``anadiv.symbolic.derive_kl(Uniform, Cauchy)``
+- ``kl_uniform_chi2``: ``anadiv.symbolic.derive_kl(Uniform, Chi2)``
 - ``kl_uniform_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Uniform, ContinuousBernoulli)``
 - ``kl_uniform_exponential``: ``anadiv.symbolic.derive_kl(Uniform, Exponential)``
 - ``kl_uniform_gamma``: ``anadiv.symbolic.derive_kl(Uniform, Gamma)``
 - ``kl_uniform_gumbel``: ``anadiv.symbolic.derive_kl(Uniform, Gumbel)``
+- ``kl_uniform_halfcauchy``: ``anadiv.symbolic.derive_kl(Uniform, HalfCauchy)``
 - ``kl_uniform_halfnormal``: ``anadiv.symbolic.derive_kl(Uniform, HalfNormal)``
+- ``kl_uniform_inversegamma``: ``anadiv.symbolic.derive_kl(Uniform, InverseGamma)``
 - ``kl_uniform_laplace``: ``anadiv.symbolic.derive_kl(Uniform, Laplace)``
 - ``kl_uniform_lognormal``: ``anadiv.symbolic.derive_kl(Uniform, LogNormal)``
 - ``kl_uniform_normal``: ``anadiv.symbolic.derive_kl(Uniform, Normal)``
+- ``kl_uniform_pareto``: ``anadiv.symbolic.derive_kl(Uniform, Pareto)``
+- ``kl_uniform_rayleigh``: ``anadiv.symbolic.derive_kl(Uniform, Rayleigh)``
 - ``kl_uniform_studentt``: ``anadiv.symbolic.derive_kl(Uniform, StudentT)``
 - ``kl_uniform_uniform``: ``anadiv.symbolic.derive_kl(Uniform, Uniform)``
 - ``kl_uniform_weibull``: ``anadiv.symbolic.derive_kl(Uniform, Weibull)``
 - ``cross_entropy_uniform_beta``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Beta)``
 - ``cross_entropy_uniform_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Cauchy)``
+- ``cross_entropy_uniform_chi2``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi2)``
 - ``cross_entropy_uniform_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Uniform, ContinuousBernoulli)``
 - ``cross_entropy_uniform_exponential``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``
 - ``cross_entropy_uniform_gamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gamma)``
 - ``cross_entropy_uniform_gumbel``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Gumbel)``
+- ``cross_entropy_uniform_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfCauchy)``
 - ``cross_entropy_uniform_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfNormal)``
+- ``cross_entropy_uniform_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, InverseGamma)``
 - ``cross_entropy_uniform_laplace``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``
 - ``cross_entropy_uniform_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``
 - ``cross_entropy_uniform_normal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``
+- ``cross_entropy_uniform_pareto``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Pareto)``
+- ``cross_entropy_uniform_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Rayleigh)``
 - ``cross_entropy_uniform_studentt``: ``anadiv.symbolic.derive_cross_entropy(Uniform, StudentT)``
 - ``cross_entropy_uniform_uniform``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Uniform)``
 - ``cross_entropy_uniform_weibull``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Weibull)``
@@ -40,27 +50,37 @@ __all__ = [
     "entropy_uniform",
     "kl_uniform_beta",
     "kl_uniform_cauchy",
+    "kl_uniform_chi2",
     "kl_uniform_continuous_bernoulli",
     "kl_uniform_exponential",
     "kl_uniform_gamma",
     "kl_uniform_gumbel",
+    "kl_uniform_halfcauchy",
     "kl_uniform_halfnormal",
+    "kl_uniform_inversegamma",
     "kl_uniform_laplace",
     "kl_uniform_lognormal",
     "kl_uniform_normal",
+    "kl_uniform_pareto",
+    "kl_uniform_rayleigh",
     "kl_uniform_studentt",
     "kl_uniform_uniform",
     "kl_uniform_weibull",
     "cross_entropy_uniform_beta",
     "cross_entropy_uniform_cauchy",
+    "cross_entropy_uniform_chi2",
     "cross_entropy_uniform_continuous_bernoulli",
     "cross_entropy_uniform_exponential",
     "cross_entropy_uniform_gamma",
     "cross_entropy_uniform_gumbel",
+    "cross_entropy_uniform_halfcauchy",
     "cross_entropy_uniform_halfnormal",
+    "cross_entropy_uniform_inversegamma",
     "cross_entropy_uniform_laplace",
     "cross_entropy_uniform_lognormal",
     "cross_entropy_uniform_normal",
+    "cross_entropy_uniform_pareto",
+    "cross_entropy_uniform_rayleigh",
     "cross_entropy_uniform_studentt",
     "cross_entropy_uniform_uniform",
     "cross_entropy_uniform_weibull",
@@ -271,6 +291,71 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 def _kl_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`kl_uniform_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return high_1*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - loc_2*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) + loc_2*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) - low_1*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) + 2*scale_2*mpmath.atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + mpmath.log(mpmath.pi/(scale_2*(high_1 - low_1)))
+
+
+@elementwise
+def kl_uniform_chi2(low_1, high_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Chi2)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{df_{2} high_{1} \log{\left(high_{1} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} high_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1} \log{\left(low_{1} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{high_{1}}{4} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}}{4} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\- \frac{df_{2} \log{\left(high_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{df_{2}}{2} + \frac{high_{1}}{4} + \frac{low_{1}}{4} + \log{\left(\frac{high_{1}}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-df_2*high_1*log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1
+        - 2*low_1) + df_2*low_1*log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 -
+        2*low_1) + df_2*log(2)/2 + high_1/4 + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) + low_1/4 - low_1*log(low_1)/(high_1 - low_1) +
+        low_1/(high_1 - low_1) - log(high_1 - low_1) + loggamma(df_2/2), (low_1 >= 0) &
+        Ne(low_1, 0)), (-df_2*log(high_1)/2 + df_2*log(2)/2 + df_2/2 + high_1/4 +
+        low_1/4 + log(high_1/(high_1 - low_1)) + loggamma(df_2/2) - 1, low_1 >= 0), (oo,
+        True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_chi2(-1.2, 1.6, 4.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = high_1 - t2
+        t4 = (1/t3)
+        t5 = t2*t4*(t0 - 1)*xp.log(t2)
+        t6 = (1/2)*(df_2 - 2)*xp.log(high_1)
+        t7 = -high_1*t4*t6
+        t8 = -xp.log(t3)
+        t9 = (1/4)*high_1
+        t10 = (1/4)*t2
+        t11 = 0.8465735902799727*df_2
+        t12 = xp.gammaln(t0)
+        t13 = t10 + t11 + t12 + t8 + t9 - 1
+        t14 = xp.logical_and(t1, (low_1 != 0))
+        t15 = -t6
+        t16 = t11 + xp.abs(t10) + xp.abs(t12) + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('kl', xp.where(t14, t13 + t5 + t7, xp.where(t1, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t5) + xp.abs(t7), xp.where(t1, t16 + xp.abs(t15), 0)), _kl_uniform_chi2_exact, low_1, high_1, df_2)
+
+
+def _kl_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
+    """The derived expression of :func:`kl_uniform_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return ((-df_2*high_1*mpmath.log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1 - 2*low_1) + df_2*low_1*mpmath.log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 - 2*low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) if (low_1 >= 0) and (low_1 != 0) else (-mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -495,6 +580,64 @@ def _kl_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
 
 
 @elementwise
+def kl_uniform_halfcauchy(low_1, high_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1} \log{\left(high_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} - \frac{2 scale_{2} \operatorname{atan}{\left(\frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{2 scale_{2} \left(high_{1} - low_{1}\right)} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1*log(high_1**2 + scale_2**2)/(high_1 - low_1) -
+        2*high_1/(high_1 - low_1) - low_1*log(low_1**2 + scale_2**2)/(high_1 - low_1) +
+        2*low_1/(high_1 - low_1) + 2*scale_2*atan(high_1/scale_2)/(high_1 - low_1) -
+        2*scale_2*atan(low_1/scale_2)/(high_1 - low_1) + log(pi/(2*scale_2*(high_1 -
+        low_1))), low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_halfcauchy(-2.6, 2.7, 0.38))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = high_1 - t2
+        t4 = xp.log(t3)
+        t5 = (1/scale_2)
+        t6 = xp.arctan(high_1*t5)
+        t7 = (1/t3)
+        t8 = scale_2**2
+        t9 = xp.log(high_1**2 + t8)
+        t10 = 2*scale_2
+        t11 = t10*t7*xp.arctan(t2*t5)
+        t12 = t2*t7*xp.log(t2**2 + t8)
+        return xp._refine.checked('kl', xp.where(t1, high_1*t7*t9 + 2*scale_2*t6*t7 - t0 - t11 - t12 - t4 - 1.548417294710545, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t11) + xp.abs(t12) + xp.abs(t4) + xp.abs(high_1*t7*t9) + xp.abs(t10*t6*t7) + 1.548417294710545, 0), _kl_uniform_halfcauchy_exact, low_1, high_1, scale_2)
+
+
+def _kl_uniform_halfcauchy_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`kl_uniform_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return ((high_1*mpmath.log(high_1**2 + scale_2**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - low_1*mpmath.log(low_1**2 + scale_2**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2)/(high_1 - low_1) - 2*scale_2*mpmath.atan(low_1/scale_2)/(high_1 - low_1) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.pi/(scale_2*(high_1 - low_1)))) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
 def kl_uniform_halfnormal(low_1, high_1, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = HalfNormal(scale_2).
 
@@ -545,6 +688,82 @@ def _kl_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
 
 
 @elementwise
+def kl_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{concentration_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{concentration_{2} high_{1}}{high_{1} - low_{1}} - \frac{concentration_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{concentration_{2} low_{1}}{high_{1} - low_{1}} - concentration_{2} \log{\left(rate_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{rate_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{rate_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\concentration_{2} \log{\left(high_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} - concentration_{2} + \log{\left(\frac{high_{1}}{high_{1} - low_{1}} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 + \frac{\infty \left|{high_{1}}\right|}{high_{1}} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((concentration_2*high_1*log(high_1)/(high_1 - low_1) -
+        concentration_2*high_1/(high_1 - low_1) -
+        concentration_2*low_1*log(low_1)/(high_1 - low_1) +
+        concentration_2*low_1/(high_1 - low_1) - concentration_2*log(rate_2) +
+        high_1*log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) -
+        low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) +
+        rate_2*log(high_1)/(high_1 - low_1) - rate_2*log(low_1)/(high_1 - low_1) -
+        log(high_1 - low_1) + loggamma(concentration_2), (low_1 >= 0) & Ne(low_1, 0)),
+        (concentration_2*log(high_1) - concentration_2*log(rate_2) - concentration_2 +
+        log(high_1/(high_1 - low_1)) + loggamma(concentration_2) - 1 +
+        oo*Abs(high_1)/high_1, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_inversegamma(-2.8, 1.2, 5.8, 1.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = concentration_2*xp.log(rate_2)
+        t1 = xp.gammaln(concentration_2)
+        t2 = (low_1 >= 0)
+        t3 = xp.where(t2, low_1, 1)
+        t4 = high_1 - t3
+        t5 = xp.log(t4)
+        t6 = xp.log(high_1)
+        t7 = concentration_2*high_1
+        t8 = (1/t4)
+        t9 = concentration_2*t3
+        t10 = xp.log(t3)
+        t11 = xp.logical_and(t2, (low_1 != 0))
+        t12 = xp.logical_and(t2, (low_1 == 0))
+        t13 = xp.where(t12, concentration_2, 1)
+        t14 = xp.gammaln(t13)
+        t15 = -t13*xp.log(xp.where(t12, rate_2, 1))
+        t16 = xp.where(t12, high_1, 1)
+        t17 = xp.log(t16)
+        t18 = t13 + 1
+        t19 = -xp.log(t16 - xp.where(t12, low_1, 1))
+        t20 = (1/t16)
+        t21 = xp.abs(t16)
+        t22 = t13*t16
+        t23 = 1
+        t24 = xp.abs(t8)
+        return xp._refine.checked('kl', xp.where(t11, -concentration_2 - t0 + t1 - t10*t8*(rate_2 + t3 + t9) - t5 + t6*t8*(high_1 + rate_2 + t7) - 1, xp.where(t2, t14 + t15 + t17*t18 + t19 + t20*(-t16 + xp.inf*t21 - t22), xp.inf)), xp.where(t11, concentration_2 + t23*t24*(rate_2 + xp.abs(t3) + xp.abs(t9))*xp.abs(t10) + t23 + t24*(rate_2 + xp.abs(high_1) + xp.abs(t7))*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), xp.where(t2, t18*xp.abs(t17) + (xp.abs(t16) + xp.inf*xp.abs(t21) + xp.abs(t22))*xp.abs(t20) + xp.abs(t14) + xp.abs(t15) + xp.abs(t19), 0)), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+
+
+def _kl_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_uniform_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((concentration_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - concentration_2*high_1/(high_1 - low_1) - concentration_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + concentration_2*low_1/(high_1 - low_1) - concentration_2*mpmath.log(rate_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + rate_2*mpmath.log(high_1)/(high_1 - low_1) - rate_2*mpmath.log(low_1)/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma(concentration_2)) if (low_1 >= 0) and (low_1 != 0) else (concentration_2*mpmath.log(high_1) - concentration_2*mpmath.log(rate_2) - concentration_2 + mpmath.log(high_1/(high_1 - low_1)) + mpmath.loggamma(concentration_2) - 1 + mpmath.inf*abs(high_1)/high_1) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
 def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Laplace(loc_2, scale_2).
 
@@ -584,26 +803,31 @@ def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 2*loc_2
-        t1 = -t0
+        t0 = -low_1
+        t1 = -xp.log(high_1 + t0)
         t2 = (1/scale_2)
         t3 = (1/2)*t2
-        t4 = t3*(high_1 + low_1 + t1)
-        t5 = high_1 - low_1
-        t6 = -xp.log(t5)
-        t7 = xp.log(scale_2)
-        t8 = t6 + t7 + 0.6931471805599453
-        t9 = (loc_2 <= low_1)
-        t10 = (high_1 <= loc_2)
-        t11 = (1/t5)
-        t12 = -high_1*t0
-        t13 = -low_1*t0
-        t14 = high_1**2 + 2*loc_2**2 + low_1**2
-        t15 = 1/2
-        t16 = xp.abs(t2)
-        t17 = xp.abs(high_1) + xp.abs(low_1) + xp.abs(t1)
-        t18 = xp.abs(t6) + xp.abs(t7) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t9, t4 + t8, xp.where(t10, -t4 + t8, t11*t3*(t12 + t13 + t14) + t8)), xp.where(t9, t15*t16*t17 + t18, xp.where(t10, (1/2)*t16*t17 + t18, t15*t16*(t14 + xp.abs(t12) + xp.abs(t13))*xp.abs(t11) + t18)), _kl_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
+        t4 = (loc_2 <= low_1)
+        t5 = -2*xp.where(t4, loc_2, low_1 - 1)
+        t6 = xp.log(scale_2)
+        t7 = t6 + 0.6931471805599453
+        t8 = (high_1 <= loc_2)
+        t9 = xp.where(t8, high_1, loc_2 - 1)
+        t10 = -xp.log(t0 + t9)
+        t11 = xp.where((loc_2 > low_1), loc_2, low_1 + 1)
+        t12 = -2*t11
+        t13 = xp.where((high_1 > loc_2), high_1, loc_2 + 1)
+        t14 = t0 + t13
+        t15 = -xp.log(t14)
+        t16 = (1/t14)
+        t17 = -2*low_1*t11
+        t18 = -2*t11*t13
+        t19 = low_1**2 + 2*t11**2 + t13**2
+        t20 = 1/2
+        t21 = xp.abs(t2)
+        t22 = xp.abs(low_1)
+        t23 = xp.abs(t6) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t4, t1 + t3*(high_1 + low_1 + t5) + t7, xp.where(t8, t10 - t3*(low_1 + t12 + t9) + t7, t15 + t16*t3*(t17 + t18 + t19) + t7)), xp.where(t4, t20*t21*(t22 + xp.abs(high_1) + xp.abs(t5)) + t23 + xp.abs(t1), xp.where(t8, (1/2)*t21*(t22 + xp.abs(t12) + xp.abs(t9)) + t23 + xp.abs(t10), t20*t21*(t19 + xp.abs(t17) + xp.abs(t18))*xp.abs(t16) + t23 + xp.abs(t15))), _kl_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _kl_uniform_laplace_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -750,6 +974,131 @@ def _kl_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_uniform_pareto(low_1, high_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Pareto)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{\alpha_{2} high_{1}}{high_{1} - low_{1}} - \frac{\alpha_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{\alpha_{2} low_{1}}{high_{1} - low_{1}} - \alpha_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(\alpha_{2} \left(high_{1} - low_{1}\right) \right)} & \text{for}\: low_{1} \geq scale_{2} \wedge low_{1} \neq 0 \\\alpha_{2} \log{\left(high_{1} \right)} - \alpha_{2} \log{\left(scale_{2} \right)} - \alpha_{2} + \log{\left(\frac{high_{1}}{\alpha_{2} \left(high_{1} - low_{1}\right)} \right)} - 1 & \text{for}\: low_{1} \geq scale_{2} \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_2*high_1*log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1
+        - low_1) - alpha_2*low_1*log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 -
+        low_1) - alpha_2*log(scale_2) + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 -
+        low_1) - log(alpha_2*(high_1 - low_1)), (low_1 >= scale_2) & Ne(low_1, 0)),
+        (alpha_2*log(high_1) - alpha_2*log(scale_2) - alpha_2 +
+        log(high_1/(alpha_2*(high_1 - low_1))) - 1, low_1 >= scale_2), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_pareto(-0.71, 1.3, 1.7, 0.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2, alpha_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = alpha_2 + 1
+        t1 = (low_1 >= scale_2)
+        t2 = xp.where(t1, low_1, scale_2 + 1)
+        t3 = high_1 - t2
+        t4 = (1/t3)
+        t5 = t0*t2*t4*xp.log(t2)
+        t6 = xp.log(high_1)
+        t7 = alpha_2*xp.log(scale_2)
+        t8 = xp.log(alpha_2)
+        t9 = xp.log(t3)
+        t10 = t0 + t7 + t8 + t9
+        t11 = xp.logical_and(t1, (low_1 != 0))
+        t12 = t0*t6
+        t13 = alpha_2 + xp.abs(t7) + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('kl', xp.where(t11, high_1*t0*t4*t6 - t10 - t5, xp.where(t1, t0*t6 - t10, xp.inf)), xp.where(t11, t13 + xp.abs(t5) + xp.abs(high_1*t12*t4), xp.where(t1, t13 + xp.abs(t12), 0)), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+
+
+def _kl_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_uniform_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1 - low_1) - alpha_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 - low_1) - alpha_2*mpmath.log(scale_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(alpha_2*(high_1 - low_1))) if (low_1 >= scale_2) and (low_1 != 0) else (alpha_2*mpmath.log(high_1) - alpha_2*mpmath.log(scale_2) - alpha_2 + mpmath.log(high_1/(alpha_2*(high_1 - low_1))) - 1) if (low_1 >= scale_2) else (mpmath.inf))
+
+
+@elementwise
+def kl_uniform_rayleigh(low_1, high_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1}}{high_{1} - low_{1}} + \log{\left(\frac{scale_{2}^{2}}{high_{1} - low_{1}} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2}}{high_{1} \left(high_{1} - low_{1}\right)} \right)} + 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) -
+        high_1*log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) +
+        low_1**2/(6*scale_2**2) + low_1*log(low_1)/(high_1 - low_1) - low_1/(high_1 -
+        low_1) + log(scale_2**2/(high_1 - low_1)), (low_1 >= 0) & Ne(low_1, 0)),
+        (high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) +
+        low_1**2/(6*scale_2**2) + log(scale_2**2/(high_1*(high_1 - low_1))) + 1, low_1
+        >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_rayleigh(-3.0, 2.8, 0.51))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (low_1 >= 0)
+        t1 = xp.where(t0, low_1, 1)
+        t2 = high_1 - t1
+        t3 = (1/t2)
+        t4 = t1*t3*xp.log(t1)
+        t5 = xp.log(high_1)
+        t6 = -high_1*t3*t5
+        t7 = -xp.log(t2)
+        t8 = 2*xp.log(scale_2)
+        t9 = scale_2**2
+        t10 = (1/t9)
+        t11 = high_1*t1
+        t12 = high_1**2 + t1**2 + 6*t9
+        t13 = (1/6)*t10*(t11 + t12) + t7 + t8
+        t14 = xp.logical_and(t0, (low_1 != 0))
+        t15 = -t5
+        t16 = (1/6)*(t12 + xp.abs(t11))*xp.abs(t10) + xp.abs(t7) + xp.abs(t8)
+        return xp._refine.checked('kl', xp.where(t14, t13 + t4 + t6, xp.where(t0, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t4) + xp.abs(t6), xp.where(t0, t16 + xp.abs(t15), 0)), _kl_uniform_rayleigh_exact, low_1, high_1, scale_2)
+
+
+def _kl_uniform_rayleigh_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`kl_uniform_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 - high_1*mpmath.log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + low_1*mpmath.log(low_1)/(high_1 - low_1) - low_1/(high_1 - low_1) + mpmath.log(scale_2**2/(high_1 - low_1))) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2**2/(high_1*(high_1 - low_1))) + 1) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
 def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = StudentT(df_2, loc_2, scale_2).
 
@@ -868,9 +1217,13 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp._stable.log_ratio_d(high_2 - low_2, high_1 - low_1, xp._stable.diff2(high_2, high_1, low_2, low_1))
-        t1 = xp.logical_and((low_1 >= low_2), (high_1 <= high_2))
-        return xp._refine.checked('kl', xp.where(t1, t0, xp.inf), xp.where(t1, t0, 0), _kl_uniform_uniform_exact, low_1, high_1, low_2, high_2)
+        t0 = (high_1 <= high_2)
+        t1 = xp.where(t0, high_1, high_2 - 1)
+        t2 = (low_1 >= low_2)
+        t3 = xp.where(t2, low_1, low_2 + 1)
+        t4 = xp._stable.log_ratio_d(high_2 - low_2, t1 - t3, xp._stable.diff2(high_2, t1, low_2, t3))
+        t5 = xp.logical_and(t0, t2)
+        return xp._refine.checked('kl', xp.where(t5, t4, xp.inf), xp.where(t5, t4, 0), _kl_uniform_uniform_exact, low_1, high_1, low_2, high_2)
 
 
 def _kl_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
@@ -1119,6 +1472,68 @@ def _cross_entropy_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
 
 
 @elementwise
+def cross_entropy_uniform_chi2(low_1, high_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi2)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{df_{2} high_{1} \log{\left(high_{1} \right)}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} high_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} low_{1} \log{\left(low_{1} \right)}}{2 high_{1} - 2 low_{1}} - \frac{df_{2} low_{1}}{2 high_{1} - 2 low_{1}} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{high_{1}}{4} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}}{4} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\- \frac{df_{2} \log{\left(high_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{df_{2}}{2} + \frac{high_{1}}{4} + \frac{low_{1}}{4} + \log{\left(high_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-df_2*high_1*log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1
+        - 2*low_1) + df_2*low_1*log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 -
+        2*low_1) + df_2*log(2)/2 + high_1/4 + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) + low_1/4 - low_1*log(low_1)/(high_1 - low_1) +
+        low_1/(high_1 - low_1) + loggamma(df_2/2), (low_1 >= 0) & Ne(low_1, 0)),
+        (-df_2*log(high_1)/2 + df_2*log(2)/2 + df_2/2 + high_1/4 + low_1/4 + log(high_1)
+        + loggamma(df_2/2) - 1, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_chi2(-2.3, 0.77, 8.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_2
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (1/(high_1 - t2))
+        t4 = t2*t3*(t0 - 1)*xp.log(t2)
+        t5 = (1/2)*(df_2 - 2)*xp.log(high_1)
+        t6 = -high_1*t3*t5
+        t7 = (1/4)*high_1
+        t8 = (1/4)*t2
+        t9 = 0.8465735902799727*df_2
+        t10 = xp.gammaln(t0)
+        t11 = t10 + t7 + t8 + t9 - 1
+        t12 = xp.logical_and(t1, (low_1 != 0))
+        t13 = -t5
+        t14 = t9 + xp.abs(t10) + xp.abs(t7) + xp.abs(t8) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t4 + t6, xp.where(t1, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t14 + xp.abs(t13), 0)), _cross_entropy_uniform_chi2_exact, low_1, high_1, df_2)
+
+
+def _cross_entropy_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
+    """The derived expression of :func:`cross_entropy_uniform_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return ((-df_2*high_1*mpmath.log(high_1)/(2*high_1 - 2*low_1) + df_2*high_1/(2*high_1 - 2*low_1) + df_2*low_1*mpmath.log(low_1)/(2*high_1 - 2*low_1) - df_2*low_1/(2*high_1 - 2*low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) if (low_1 >= 0) and (low_1 != 0) else (-mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 + (mpmath.mpf(1)/mpmath.mpf(4))*high_1 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1 + mpmath.log(high_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
 def cross_entropy_uniform_continuous_bernoulli(low_1, high_1, probs_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = ContinuousBernoulli(probs_2).
 
@@ -1333,6 +1748,62 @@ def _cross_entropy_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
 
 
 @elementwise
+def cross_entropy_uniform_halfcauchy(low_1, high_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1} \log{\left(high_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} - \frac{2 high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1}^{2} + scale_{2}^{2} \right)}}{high_{1} - low_{1}} + \frac{2 low_{1}}{high_{1} - low_{1}} + \frac{2 scale_{2} \operatorname{atan}{\left(\frac{high_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} - \frac{2 scale_{2} \operatorname{atan}{\left(\frac{low_{1}}{scale_{2}} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{\pi}{2 scale_{2}} \right)} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1*log(high_1**2 + scale_2**2)/(high_1 - low_1) -
+        2*high_1/(high_1 - low_1) - low_1*log(low_1**2 + scale_2**2)/(high_1 - low_1) +
+        2*low_1/(high_1 - low_1) + 2*scale_2*atan(high_1/scale_2)/(high_1 - low_1) -
+        2*scale_2*atan(low_1/scale_2)/(high_1 - low_1) + log(pi/(2*scale_2)), low_1 >=
+        0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_halfcauchy(-0.26, 2.0, 0.67))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = xp.arctan(high_1*t1)
+        t3 = (low_1 >= 0)
+        t4 = xp.where(t3, low_1, 1)
+        t5 = (1/(high_1 - t4))
+        t6 = scale_2**2
+        t7 = xp.log(high_1**2 + t6)
+        t8 = 2*scale_2
+        t9 = t5*t8*xp.arctan(t1*t4)
+        t10 = t4*t5*xp.log(t4**2 + t6)
+        return xp._refine.checked('cross_entropy', xp.where(t3, high_1*t5*t7 + 2*scale_2*t2*t5 - t0 - t10 - t9 - 1.548417294710545, xp.inf), xp.where(t3, xp.abs(t0) + xp.abs(t10) + xp.abs(t9) + xp.abs(high_1*t5*t7) + xp.abs(t2*t5*t8) + 1.548417294710545, 0), _cross_entropy_uniform_halfcauchy_exact, low_1, high_1, scale_2)
+
+
+def _cross_entropy_uniform_halfcauchy_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return ((high_1*mpmath.log(high_1**2 + scale_2**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - low_1*mpmath.log(low_1**2 + scale_2**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2)/(high_1 - low_1) - 2*scale_2*mpmath.atan(low_1/scale_2)/(high_1 - low_1) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.pi/scale_2)) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
 def cross_entropy_uniform_halfnormal(low_1, high_1, scale_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = HalfNormal(scale_2).
 
@@ -1382,6 +1853,79 @@ def _cross_entropy_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
 
 
 @elementwise
+def cross_entropy_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{concentration_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{concentration_{2} high_{1}}{high_{1} - low_{1}} - \frac{concentration_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{concentration_{2} low_{1}}{high_{1} - low_{1}} - concentration_{2} \log{\left(rate_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \frac{rate_{2} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{rate_{2} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(concentration_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\concentration_{2} \log{\left(high_{1} \right)} - concentration_{2} \log{\left(rate_{2} \right)} - concentration_{2} + \log{\left(high_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 + \frac{\infty \left|{high_{1}}\right|}{high_{1}} & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((concentration_2*high_1*log(high_1)/(high_1 - low_1) -
+        concentration_2*high_1/(high_1 - low_1) -
+        concentration_2*low_1*log(low_1)/(high_1 - low_1) +
+        concentration_2*low_1/(high_1 - low_1) - concentration_2*log(rate_2) +
+        high_1*log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) -
+        low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) +
+        rate_2*log(high_1)/(high_1 - low_1) - rate_2*log(low_1)/(high_1 - low_1) +
+        loggamma(concentration_2), (low_1 >= 0) & Ne(low_1, 0)),
+        (concentration_2*log(high_1) - concentration_2*log(rate_2) - concentration_2 +
+        log(high_1) + loggamma(concentration_2) - 1 + oo*Abs(high_1)/high_1, low_1 >=
+        0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_inversegamma(-0.16, 2.9, 0.97, 0.71))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = concentration_2*xp.log(rate_2)
+        t1 = xp.gammaln(concentration_2)
+        t2 = xp.log(high_1)
+        t3 = concentration_2*high_1
+        t4 = (low_1 >= 0)
+        t5 = xp.where(t4, low_1, 1)
+        t6 = (1/(high_1 - t5))
+        t7 = concentration_2*t5
+        t8 = xp.log(t5)
+        t9 = xp.logical_and(t4, (low_1 != 0))
+        t10 = xp.logical_and(t4, (low_1 == 0))
+        t11 = xp.where(t10, concentration_2, 1)
+        t12 = xp.gammaln(t11)
+        t13 = -t11*xp.log(xp.where(t10, rate_2, 1))
+        t14 = xp.where(t10, high_1, 1)
+        t15 = xp.log(t14)
+        t16 = t11 + 1
+        t17 = (1/t14)
+        t18 = xp.abs(t14)
+        t19 = t11*t14
+        t20 = 1
+        t21 = xp.abs(t6)
+        return xp._refine.checked('cross_entropy', xp.where(t9, -concentration_2 - t0 + t1 + t2*t6*(high_1 + rate_2 + t3) - t6*t8*(rate_2 + t5 + t7) - 1, xp.where(t4, t12 + t13 + t15*t16 + t17*(-t14 + xp.inf*t18 - t19), xp.inf)), xp.where(t9, concentration_2 + t20*t21*(rate_2 + xp.abs(t5) + xp.abs(t7))*xp.abs(t8) + t20 + t21*(rate_2 + xp.abs(high_1) + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1), xp.where(t4, t16*xp.abs(t15) + (xp.abs(t14) + xp.inf*xp.abs(t18) + xp.abs(t19))*xp.abs(t17) + xp.abs(t12) + xp.abs(t13), 0)), _cross_entropy_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+
+
+def _cross_entropy_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_uniform_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((concentration_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - concentration_2*high_1/(high_1 - low_1) - concentration_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + concentration_2*low_1/(high_1 - low_1) - concentration_2*mpmath.log(rate_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + rate_2*mpmath.log(high_1)/(high_1 - low_1) - rate_2*mpmath.log(low_1)/(high_1 - low_1) + mpmath.loggamma(concentration_2)) if (low_1 >= 0) and (low_1 != 0) else (concentration_2*mpmath.log(high_1) - concentration_2*mpmath.log(rate_2) - concentration_2 + mpmath.log(high_1) + mpmath.loggamma(concentration_2) - 1 + mpmath.inf*abs(high_1)/high_1) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
 def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
     r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Laplace(loc_2, scale_2).
 
@@ -1420,24 +1964,26 @@ def cross_entropy_uniform_laplace(low_1, high_1, loc_2, scale_2):
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 2*loc_2
-        t1 = -t0
-        t2 = (1/scale_2)
-        t3 = (1/2)*t2
-        t4 = t3*(high_1 + low_1 + t1)
-        t5 = xp.log(scale_2)
-        t6 = t5 + 0.6931471805599453
-        t7 = (loc_2 <= low_1)
-        t8 = (high_1 <= loc_2)
-        t9 = (1/(high_1 - low_1))
-        t10 = -high_1*t0
-        t11 = -low_1*t0
-        t12 = high_1**2 + 2*loc_2**2 + low_1**2
-        t13 = 1/2
-        t14 = xp.abs(t2)
-        t15 = xp.abs(high_1) + xp.abs(low_1) + xp.abs(t1)
-        t16 = xp.abs(t5) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t7, t4 + t6, xp.where(t8, -t4 + t6, t3*t9*(t10 + t11 + t12) + t6)), xp.where(t7, t13*t14*t15 + t16, xp.where(t8, (1/2)*t14*t15 + t16, t13*t14*(t12 + xp.abs(t10) + xp.abs(t11))*xp.abs(t9) + t16)), _cross_entropy_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
+        t0 = (1/scale_2)
+        t1 = (1/2)*t0
+        t2 = (loc_2 <= low_1)
+        t3 = -2*xp.where(t2, loc_2, low_1 - 1)
+        t4 = xp.log(scale_2)
+        t5 = t4 + 0.6931471805599453
+        t6 = (high_1 <= loc_2)
+        t7 = xp.where(t6, high_1, loc_2 - 1)
+        t8 = xp.where((loc_2 > low_1), loc_2, low_1 + 1)
+        t9 = -2*t8
+        t10 = xp.where((high_1 > loc_2), high_1, loc_2 + 1)
+        t11 = (1/(-low_1 + t10))
+        t12 = -2*low_1*t8
+        t13 = -2*t10*t8
+        t14 = low_1**2 + t10**2 + 2*t8**2
+        t15 = 1/2
+        t16 = xp.abs(t0)
+        t17 = xp.abs(low_1)
+        t18 = xp.abs(t4) + 0.6931471805599453
+        return xp._refine.checked('cross_entropy', xp.where(t2, t1*(high_1 + low_1 + t3) + t5, xp.where(t6, -t1*(low_1 + t7 + t9) + t5, t1*t11*(t12 + t13 + t14) + t5)), xp.where(t2, t15*t16*(t17 + xp.abs(high_1) + xp.abs(t3)) + t18, xp.where(t6, (1/2)*t16*(t17 + xp.abs(t7) + xp.abs(t9)) + t18, t15*t16*(t14 + xp.abs(t12) + xp.abs(t13))*xp.abs(t11) + t18)), _cross_entropy_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _cross_entropy_uniform_laplace_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -1577,6 +2123,126 @@ def cross_entropy_uniform_normal(low_1, high_1, mu_2, sigma_2):
 def _cross_entropy_uniform_normal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_uniform_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*high_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*low_1*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_uniform_pareto(low_1, high_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Pareto)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{\alpha_{2} high_{1}}{high_{1} - low_{1}} - \frac{\alpha_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{\alpha_{2} low_{1}}{high_{1} - low_{1}} - \alpha_{2} \log{\left(scale_{2} \right)} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(\alpha_{2} \right)} & \text{for}\: low_{1} \geq scale_{2} \wedge low_{1} \neq 0 \\\alpha_{2} \log{\left(high_{1} \right)} - \alpha_{2} \log{\left(scale_{2} \right)} - \alpha_{2} + \log{\left(\frac{high_{1}}{\alpha_{2}} \right)} - 1 & \text{for}\: low_{1} \geq scale_{2} \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_2*high_1*log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1
+        - low_1) - alpha_2*low_1*log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 -
+        low_1) - alpha_2*log(scale_2) + high_1*log(high_1)/(high_1 - low_1) -
+        high_1/(high_1 - low_1) - low_1*log(low_1)/(high_1 - low_1) + low_1/(high_1 -
+        low_1) - log(alpha_2), (low_1 >= scale_2) & Ne(low_1, 0)), (alpha_2*log(high_1)
+        - alpha_2*log(scale_2) - alpha_2 + log(high_1/alpha_2) - 1, low_1 >= scale_2),
+        (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_pareto(-0.32, 1.8, 0.69, 5.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2, alpha_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = alpha_2 + 1
+        t1 = (low_1 >= scale_2)
+        t2 = xp.where(t1, low_1, scale_2 + 1)
+        t3 = (1/(high_1 - t2))
+        t4 = t0*t2*t3*xp.log(t2)
+        t5 = xp.log(high_1)
+        t6 = alpha_2*xp.log(scale_2)
+        t7 = xp.log(alpha_2)
+        t8 = t0 + t6 + t7
+        t9 = xp.logical_and(t1, (low_1 != 0))
+        t10 = t0*t5
+        t11 = alpha_2 + xp.abs(t6) + xp.abs(t7) + 1
+        return xp._refine.checked('cross_entropy', xp.where(t9, high_1*t0*t3*t5 - t4 - t8, xp.where(t1, t0*t5 - t8, xp.inf)), xp.where(t9, t11 + xp.abs(t4) + xp.abs(high_1*t10*t3), xp.where(t1, t11 + xp.abs(t10), 0)), _cross_entropy_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+
+
+def _cross_entropy_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_uniform_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_2*high_1*mpmath.log(high_1)/(high_1 - low_1) - alpha_2*high_1/(high_1 - low_1) - alpha_2*low_1*mpmath.log(low_1)/(high_1 - low_1) + alpha_2*low_1/(high_1 - low_1) - alpha_2*mpmath.log(scale_2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(alpha_2)) if (low_1 >= scale_2) and (low_1 != 0) else (alpha_2*mpmath.log(high_1) - alpha_2*mpmath.log(scale_2) - alpha_2 + mpmath.log(high_1/alpha_2) - 1) if (low_1 >= scale_2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_uniform_rayleigh(low_1, high_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} - \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{low_{1}}{high_{1} - low_{1}} + 2 \log{\left(scale_{2} \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\\frac{high_{1}^{2}}{6 scale_{2}^{2}} + \frac{high_{1} low_{1}}{6 scale_{2}^{2}} + \frac{low_{1}^{2}}{6 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2}}{high_{1}} \right)} + 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((high_1**2/(6*scale_2**2) + high_1*low_1/(6*scale_2**2) -
+        high_1*log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) +
+        low_1**2/(6*scale_2**2) + low_1*log(low_1)/(high_1 - low_1) - low_1/(high_1 -
+        low_1) + 2*log(scale_2), (low_1 >= 0) & Ne(low_1, 0)), (high_1**2/(6*scale_2**2)
+        + high_1*low_1/(6*scale_2**2) + low_1**2/(6*scale_2**2) + log(scale_2**2/high_1)
+        + 1, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_rayleigh(-2.2, 2.6, 0.41))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (low_1 >= 0)
+        t1 = xp.where(t0, low_1, 1)
+        t2 = (1/(high_1 - t1))
+        t3 = t1*t2*xp.log(t1)
+        t4 = xp.log(high_1)
+        t5 = -high_1*t2*t4
+        t6 = 2*xp.log(scale_2)
+        t7 = scale_2**2
+        t8 = (1/t7)
+        t9 = high_1*t1
+        t10 = high_1**2 + t1**2 + 6*t7
+        t11 = t6 + (1/6)*t8*(t10 + t9)
+        t12 = xp.logical_and(t0, (low_1 != 0))
+        t13 = -t4
+        t14 = (1/6)*(t10 + xp.abs(t9))*xp.abs(t8) + xp.abs(t6)
+        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t3 + t5, xp.where(t0, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t3) + xp.abs(t5), xp.where(t0, t14 + xp.abs(t13), 0)), _cross_entropy_uniform_rayleigh_exact, low_1, high_1, scale_2)
+
+
+def _cross_entropy_uniform_rayleigh_exact(mpmath, low_1, high_1, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 - high_1*mpmath.log(high_1)/(high_1 - low_1) + high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + low_1*mpmath.log(low_1)/(high_1 - low_1) - low_1/(high_1 - low_1) + 2*mpmath.log(scale_2)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(6))*high_1**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2/scale_2**2 + mpmath.log(scale_2**2/high_1) + 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise

@@ -6,22 +6,32 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_vonmises``: ``anadiv.symbolic.derive_entropy(VonMises)``
 - ``kl_vonmises_beta``: ``anadiv.symbolic.derive_kl(VonMises, Beta)``
+- ``kl_vonmises_chi2``: ``anadiv.symbolic.derive_kl(VonMises, Chi2)``
 - ``kl_vonmises_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(VonMises, ContinuousBernoulli)``
 - ``kl_vonmises_exponential``: ``anadiv.symbolic.derive_kl(VonMises, Exponential)``
 - ``kl_vonmises_gamma``: ``anadiv.symbolic.derive_kl(VonMises, Gamma)``
+- ``kl_vonmises_halfcauchy``: ``anadiv.symbolic.derive_kl(VonMises, HalfCauchy)``
 - ``kl_vonmises_halfnormal``: ``anadiv.symbolic.derive_kl(VonMises, HalfNormal)``
+- ``kl_vonmises_inversegamma``: ``anadiv.symbolic.derive_kl(VonMises, InverseGamma)``
 - ``kl_vonmises_kumaraswamy``: ``anadiv.symbolic.derive_kl(VonMises, Kumaraswamy)``
 - ``kl_vonmises_lognormal``: ``anadiv.symbolic.derive_kl(VonMises, LogNormal)``
+- ``kl_vonmises_pareto``: ``anadiv.symbolic.derive_kl(VonMises, Pareto)``
+- ``kl_vonmises_rayleigh``: ``anadiv.symbolic.derive_kl(VonMises, Rayleigh)``
 - ``kl_vonmises_uniform``: ``anadiv.symbolic.derive_kl(VonMises, Uniform)``
 - ``kl_vonmises_vonmises``: ``anadiv.symbolic.derive_kl(VonMises, VonMises)``
 - ``kl_vonmises_weibull``: ``anadiv.symbolic.derive_kl(VonMises, Weibull)``
 - ``cross_entropy_vonmises_beta``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Beta)``
+- ``cross_entropy_vonmises_chi2``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Chi2)``
 - ``cross_entropy_vonmises_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(VonMises, ContinuousBernoulli)``
 - ``cross_entropy_vonmises_exponential``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Exponential)``
 - ``cross_entropy_vonmises_gamma``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Gamma)``
+- ``cross_entropy_vonmises_halfcauchy``: ``anadiv.symbolic.derive_cross_entropy(VonMises, HalfCauchy)``
 - ``cross_entropy_vonmises_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(VonMises, HalfNormal)``
+- ``cross_entropy_vonmises_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(VonMises, InverseGamma)``
 - ``cross_entropy_vonmises_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Kumaraswamy)``
 - ``cross_entropy_vonmises_lognormal``: ``anadiv.symbolic.derive_cross_entropy(VonMises, LogNormal)``
+- ``cross_entropy_vonmises_pareto``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Pareto)``
+- ``cross_entropy_vonmises_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Rayleigh)``
 - ``cross_entropy_vonmises_uniform``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Uniform)``
 - ``cross_entropy_vonmises_vonmises``: ``anadiv.symbolic.derive_cross_entropy(VonMises, VonMises)``
 - ``cross_entropy_vonmises_weibull``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Weibull)``
@@ -33,22 +43,32 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_vonmises",
     "kl_vonmises_beta",
+    "kl_vonmises_chi2",
     "kl_vonmises_continuous_bernoulli",
     "kl_vonmises_exponential",
     "kl_vonmises_gamma",
+    "kl_vonmises_halfcauchy",
     "kl_vonmises_halfnormal",
+    "kl_vonmises_inversegamma",
     "kl_vonmises_kumaraswamy",
     "kl_vonmises_lognormal",
+    "kl_vonmises_pareto",
+    "kl_vonmises_rayleigh",
     "kl_vonmises_uniform",
     "kl_vonmises_vonmises",
     "kl_vonmises_weibull",
     "cross_entropy_vonmises_beta",
+    "cross_entropy_vonmises_chi2",
     "cross_entropy_vonmises_continuous_bernoulli",
     "cross_entropy_vonmises_exponential",
     "cross_entropy_vonmises_gamma",
+    "cross_entropy_vonmises_halfcauchy",
     "cross_entropy_vonmises_halfnormal",
+    "cross_entropy_vonmises_inversegamma",
     "cross_entropy_vonmises_kumaraswamy",
     "cross_entropy_vonmises_lognormal",
+    "cross_entropy_vonmises_pareto",
+    "cross_entropy_vonmises_rayleigh",
     "cross_entropy_vonmises_uniform",
     "cross_entropy_vonmises_vonmises",
     "cross_entropy_vonmises_weibull",
@@ -134,6 +154,46 @@ def kl_vonmises_beta(loc_1, concentration_1, a_2, b_2):
 
 def _kl_vonmises_beta_exact(mpmath, loc_1, concentration_1, a_2, b_2):
     """The derived expression of :func:`kl_vonmises_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_vonmises_chi2(loc_1, concentration_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_chi2(2.2, 0.98, 7.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, df_2)
+    return xp.full(xp.inf, loc_1, concentration_1, df_2)
+
+
+def _kl_vonmises_chi2_exact(mpmath, loc_1, concentration_1, df_2):
+    """The derived expression of :func:`kl_vonmises_chi2` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -258,6 +318,46 @@ def _kl_vonmises_gamma_exact(mpmath, loc_1, concentration_1, shape_2, rate_2):
 
 
 @elementwise
+def kl_vonmises_halfcauchy(loc_1, concentration_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_halfcauchy(-2.9, 0.58, 0.84))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, scale_2)
+    return xp.full(xp.inf, loc_1, concentration_1, scale_2)
+
+
+def _kl_vonmises_halfcauchy_exact(mpmath, loc_1, concentration_1, scale_2):
+    """The derived expression of :func:`kl_vonmises_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_vonmises_halfnormal(loc_1, concentration_1, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = HalfNormal(scale_2).
 
@@ -294,6 +394,46 @@ def kl_vonmises_halfnormal(loc_1, concentration_1, scale_2):
 
 def _kl_vonmises_halfnormal_exact(mpmath, loc_1, concentration_1, scale_2):
     """The derived expression of :func:`kl_vonmises_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_vonmises_inversegamma(loc_1, concentration_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_inversegamma(-0.49, 1.1, 3.8, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, concentration_1, concentration_2, rate_2)
+
+
+def _kl_vonmises_inversegamma_exact(mpmath, loc_1, concentration_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_vonmises_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -374,6 +514,86 @@ def kl_vonmises_lognormal(loc_1, concentration_1, mu_2, sigma_2):
 
 def _kl_vonmises_lognormal_exact(mpmath, loc_1, concentration_1, mu_2, sigma_2):
     """The derived expression of :func:`kl_vonmises_lognormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_vonmises_pareto(loc_1, concentration_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_pareto(1.7, 1.8, 0.51, 4.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, concentration_1, scale_2, alpha_2)
+
+
+def _kl_vonmises_pareto_exact(mpmath, loc_1, concentration_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_vonmises_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_vonmises_rayleigh(loc_1, concentration_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_rayleigh(-0.24, 1.2, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, scale_2)
+    return xp.full(xp.inf, loc_1, concentration_1, scale_2)
+
+
+def _kl_vonmises_rayleigh_exact(mpmath, loc_1, concentration_1, scale_2):
+    """The derived expression of :func:`kl_vonmises_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -555,6 +775,46 @@ def _cross_entropy_vonmises_beta_exact(mpmath, loc_1, concentration_1, a_2, b_2)
 
 
 @elementwise
+def cross_entropy_vonmises_chi2(loc_1, concentration_1, df_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, Chi2)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_chi2(2.4, 2.9, 6.9))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, df_2)
+    return xp.full(xp.inf, loc_1, concentration_1, df_2)
+
+
+def _cross_entropy_vonmises_chi2_exact(mpmath, loc_1, concentration_1, df_2):
+    """The derived expression of :func:`cross_entropy_vonmises_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_vonmises_continuous_bernoulli(loc_1, concentration_1, probs_2):
     r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = ContinuousBernoulli(probs_2).
 
@@ -675,6 +935,46 @@ def _cross_entropy_vonmises_gamma_exact(mpmath, loc_1, concentration_1, shape_2,
 
 
 @elementwise
+def cross_entropy_vonmises_halfcauchy(loc_1, concentration_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = HalfCauchy(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, HalfCauchy)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_halfcauchy(-1.4, 3.1, 2.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, scale_2)
+    return xp.full(xp.inf, loc_1, concentration_1, scale_2)
+
+
+def _cross_entropy_vonmises_halfcauchy_exact(mpmath, loc_1, concentration_1, scale_2):
+    """The derived expression of :func:`cross_entropy_vonmises_halfcauchy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def cross_entropy_vonmises_halfnormal(loc_1, concentration_1, scale_2):
     r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = HalfNormal(scale_2).
 
@@ -711,6 +1011,46 @@ def cross_entropy_vonmises_halfnormal(loc_1, concentration_1, scale_2):
 
 def _cross_entropy_vonmises_halfnormal_exact(mpmath, loc_1, concentration_1, scale_2):
     """The derived expression of :func:`cross_entropy_vonmises_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_vonmises_inversegamma(loc_1, concentration_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_inversegamma(-2.3, 4.4, 3.9, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, concentration_2, rate_2)
+    return xp.full(xp.inf, loc_1, concentration_1, concentration_2, rate_2)
+
+
+def _cross_entropy_vonmises_inversegamma_exact(mpmath, loc_1, concentration_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_vonmises_inversegamma` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -791,6 +1131,86 @@ def cross_entropy_vonmises_lognormal(loc_1, concentration_1, mu_2, sigma_2):
 
 def _cross_entropy_vonmises_lognormal_exact(mpmath, loc_1, concentration_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_vonmises_lognormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_vonmises_pareto(loc_1, concentration_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_pareto(1.2, 1.7, 0.94, 0.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, scale_2, alpha_2)
+    return xp.full(xp.inf, loc_1, concentration_1, scale_2, alpha_2)
+
+
+def _cross_entropy_vonmises_pareto_exact(mpmath, loc_1, concentration_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_vonmises_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_vonmises_rayleigh(loc_1, concentration_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_rayleigh(-0.6, 0.56, 0.44))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, scale_2)
+    return xp.full(xp.inf, loc_1, concentration_1, scale_2)
+
+
+def _cross_entropy_vonmises_rayleigh_exact(mpmath, loc_1, concentration_1, scale_2):
+    """The derived expression of :func:`cross_entropy_vonmises_rayleigh` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -6,26 +6,34 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_weibull``: ``anadiv.symbolic.derive_entropy(Weibull)``
 - ``kl_weibull_beta``: ``anadiv.symbolic.derive_kl(Weibull, Beta)``
+- ``kl_weibull_chi2``: ``anadiv.symbolic.derive_kl(Weibull, Chi2)``
 - ``kl_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Weibull, ContinuousBernoulli)``
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
 - ``kl_weibull_gamma``: ``anadiv.symbolic.derive_kl(Weibull, Gamma)``
 - ``kl_weibull_halfnormal``: ``anadiv.symbolic.derive_kl(Weibull, HalfNormal)``
+- ``kl_weibull_inversegamma``: ``anadiv.symbolic.derive_kl(Weibull, InverseGamma)``
 - ``kl_weibull_kumaraswamy``: ``anadiv.symbolic.derive_kl(Weibull, Kumaraswamy)``
 - ``kl_weibull_laplace``: ``anadiv.symbolic.derive_kl(Weibull, Laplace)``
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
+- ``kl_weibull_pareto``: ``anadiv.symbolic.derive_kl(Weibull, Pareto)``
+- ``kl_weibull_rayleigh``: ``anadiv.symbolic.derive_kl(Weibull, Rayleigh)``
 - ``kl_weibull_uniform``: ``anadiv.symbolic.derive_kl(Weibull, Uniform)``
 - ``kl_weibull_vonmises``: ``anadiv.symbolic.derive_kl(Weibull, VonMises)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
+- ``cross_entropy_weibull_chi2``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi2)``
 - ``cross_entropy_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Weibull, ContinuousBernoulli)``
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
 - ``cross_entropy_weibull_gamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Gamma)``
 - ``cross_entropy_weibull_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, HalfNormal)``
+- ``cross_entropy_weibull_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, InverseGamma)``
 - ``cross_entropy_weibull_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Kumaraswamy)``
 - ``cross_entropy_weibull_laplace``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
+- ``cross_entropy_weibull_pareto``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Pareto)``
+- ``cross_entropy_weibull_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Rayleigh)``
 - ``cross_entropy_weibull_uniform``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Uniform)``
 - ``cross_entropy_weibull_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Weibull, VonMises)``
 - ``cross_entropy_weibull_weibull``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Weibull)``
@@ -37,26 +45,34 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_weibull",
     "kl_weibull_beta",
+    "kl_weibull_chi2",
     "kl_weibull_continuous_bernoulli",
     "kl_weibull_exponential",
     "kl_weibull_gamma",
     "kl_weibull_halfnormal",
+    "kl_weibull_inversegamma",
     "kl_weibull_kumaraswamy",
     "kl_weibull_laplace",
     "kl_weibull_lognormal",
     "kl_weibull_normal",
+    "kl_weibull_pareto",
+    "kl_weibull_rayleigh",
     "kl_weibull_uniform",
     "kl_weibull_vonmises",
     "kl_weibull_weibull",
     "cross_entropy_weibull_beta",
+    "cross_entropy_weibull_chi2",
     "cross_entropy_weibull_continuous_bernoulli",
     "cross_entropy_weibull_exponential",
     "cross_entropy_weibull_gamma",
     "cross_entropy_weibull_halfnormal",
+    "cross_entropy_weibull_inversegamma",
     "cross_entropy_weibull_kumaraswamy",
     "cross_entropy_weibull_laplace",
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
+    "cross_entropy_weibull_pareto",
+    "cross_entropy_weibull_rayleigh",
     "cross_entropy_weibull_uniform",
     "cross_entropy_weibull_vonmises",
     "cross_entropy_weibull_weibull",
@@ -144,6 +160,57 @@ def kl_weibull_beta(shape_1, scale_1, a_2, b_2):
 def _kl_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_weibull_chi2(shape_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\gamma df_{2}}{2 shape_{1}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{2} + \log{\left(shape_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \gamma
+
+    As text::
+
+        -df_2*log(scale_1)/2 + df_2*log(2)/2 + EulerGamma*df_2/(2*shape_1) +
+        scale_1*gamma(1 + 1/shape_1)/2 + log(shape_1) + loggamma(df_2/2) - 1 -
+        EulerGamma
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_weibull_chi2(5.0, 0.53, 7.7))  # doctest: +ELLIPSIS
+    7.439471840...
+    """
+    xp = namespace(shape_1, scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/shape_1)
+        t1 = 0.5772156649015329*df_2
+        t2 = -3.1544313298030655*shape_1
+        t3 = (1/2)*df_2
+        t4 = -t3*xp.log(scale_1)
+        t5 = xp.log(shape_1)
+        t6 = xp.gammaln(t3)
+        t7 = 0.34657359027997264*df_2 + (1/2)*scale_1*xp.gamma(t0 + 1)
+        return xp._refine.checked('kl', (1/2)*t0*(t1 + t2) + t4 + t5 + t6 + t7, t7 + (1/2)*(t1 + xp.abs(t2))*xp.abs(t0) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6), _kl_weibull_chi2_exact, shape_1, scale_1, df_2)
+
+
+def _kl_weibull_chi2_exact(mpmath, shape_1, scale_1, df_2):
+    """The derived expression of :func:`kl_weibull_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1*mpmath.gamma(1 + 1/shape_1) + mpmath.log(shape_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler
 
 
 @elementwise
@@ -331,6 +398,58 @@ def kl_weibull_halfnormal(shape_1, scale_1, scale_2):
 def _kl_weibull_halfnormal_exact(mpmath, shape_1, scale_1, scale_2):
     """The derived expression of :func:`kl_weibull_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1
+
+
+@elementwise
+def kl_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} - \frac{\gamma concentration_{2}}{shape_{1}} + \frac{rate_{2} \Gamma\left(1 - \frac{1}{shape_{1}}\right)}{scale_{1}} + \log{\left(shape_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - 1 - \gamma & \text{for}\: \frac{shape_{1} - 1}{shape_{1}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + concentration_2*log(scale_1) -
+        EulerGamma*concentration_2/shape_1 + rate_2*gamma(1 - 1/shape_1)/scale_1 +
+        log(shape_1) + loggamma(concentration_2) - 1 - EulerGamma, (shape_1 - 1)/shape_1
+        > 0), (oo, True))
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_weibull_inversegamma(1.4, 0.83, 3.8, 2.8))  # doctest: +ELLIPSIS
+    4.741765244...
+    """
+    xp = namespace(shape_1, scale_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(shape_1)
+        t1 = xp.gammaln(concentration_2)
+        t2 = concentration_2*xp.log(scale_1)
+        t3 = -concentration_2*xp.log(rate_2)
+        t4 = (1/shape_1)
+        t5 = -t4*(0.5772156649015329*concentration_2 + 1.5772156649015328*shape_1)
+        t6 = rate_2*xp.gamma(1 - t4)/scale_1
+        t7 = (t4*(shape_1 - 1) > 0)
+        return xp._refine.checked('kl', xp.where(t7, t0 + t1 + t2 + t3 + t5 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), 0), _kl_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
+
+
+def _kl_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`kl_weibull_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.euler*concentration_2/shape_1 + rate_2*mpmath.gamma(1 - 1/shape_1)/scale_1 + mpmath.log(shape_1) + mpmath.loggamma(concentration_2) - 1 - mpmath.euler) if ((shape_1 - 1)/shape_1 > 0) else (mpmath.inf))
 
 
 @elementwise
@@ -559,6 +678,94 @@ def _kl_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_weibull_pareto(shape_1, scale_1, scale_2, alpha_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_weibull_pareto(3.4, 0.44, 1.1, 0.67))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, scale_1, scale_2, alpha_2)
+
+
+def _kl_weibull_pareto_exact(mpmath, shape_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`kl_weibull_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_weibull_rayleigh(shape_1, scale_1, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2} shape_{1}}{scale_{1}^{2}} \right)} - 1 - \gamma + \frac{2 \gamma}{shape_{1}}
+
+    As text::
+
+        scale_1**2*gamma(1 + 2/shape_1)/(2*scale_2**2) +
+        log(scale_2**2*shape_1/scale_1**2) - 1 - EulerGamma + 2*EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_weibull_rayleigh(2.9, 1.1, 0.5))  # doctest: +ELLIPSIS
+    0.5029204429...
+    """
+    xp = namespace(shape_1, scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(shape_1)
+        t1 = -2*xp.log(scale_1)
+        t2 = 2*xp.log(scale_2)
+        t3 = (1/shape_1)
+        t4 = 1.5772156649015328*shape_1
+        t5 = ((1/2)*xp.gamma(2*t3 + 1))*(scale_1/scale_2)**2
+        return xp._refine.checked('kl', t0 + t1 + t2 - t3*(t4 - 1.1544313298030657) + t5, t5 + (t4 + 1.1544313298030657)*xp.abs(t3) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _kl_weibull_rayleigh_exact, shape_1, scale_1, scale_2)
+
+
+def _kl_weibull_rayleigh_exact(mpmath, shape_1, scale_1, scale_2):
+    """The derived expression of :func:`kl_weibull_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log(scale_2**2*shape_1/scale_1**2) - 1 - mpmath.euler + 2*mpmath.euler/shape_1
+
+
+@elementwise
 def kl_weibull_uniform(shape_1, scale_1, low_2, high_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Uniform(low_2, high_2).
 
@@ -721,6 +928,55 @@ def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
 def _cross_entropy_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_weibull_chi2(shape_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi2)``; do not edit.
+
+    .. math::
+
+        - \frac{df_{2} \log{\left(scale_{1} \right)}}{2} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\gamma df_{2}}{2 shape_{1}} + \frac{scale_{1} \Gamma\left(1 + \frac{1}{shape_{1}}\right)}{2} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\gamma}{shape_{1}}
+
+    As text::
+
+        -df_2*log(scale_1)/2 + df_2*log(2)/2 + EulerGamma*df_2/(2*shape_1) +
+        scale_1*gamma(1 + 1/shape_1)/2 + log(scale_1) + loggamma(df_2/2) -
+        EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_chi2(2.8, 1.0, 6.0))  # doctest: +ELLIPSIS
+    3.630111102...
+    """
+    xp = namespace(shape_1, scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = df_2 - 2
+        t1 = -1/2*t0*xp.log(scale_1)
+        t2 = (1/shape_1)
+        t3 = 0.28860783245076643*t0*t2
+        t4 = xp.gammaln((1/2)*df_2)
+        t5 = 0.34657359027997264*df_2 + (1/2)*scale_1*xp.gamma(t2 + 1)
+        return xp._refine.checked('cross_entropy', t1 + t3 + t4 + t5, t5 + xp.abs(t1) + xp.abs(t3) + xp.abs(t4), _cross_entropy_weibull_chi2_exact, shape_1, scale_1, df_2)
+
+
+def _cross_entropy_weibull_chi2_exact(mpmath, shape_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_weibull_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1*mpmath.gamma(1 + 1/shape_1) + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler/shape_1
 
 
 @elementwise
@@ -898,6 +1154,58 @@ def cross_entropy_weibull_halfnormal(shape_1, scale_1, scale_2):
 def _cross_entropy_weibull_halfnormal_exact(mpmath, shape_1, scale_1, scale_2):
     """The derived expression of :func:`cross_entropy_weibull_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - concentration_{2} \log{\left(rate_{2} \right)} + concentration_{2} \log{\left(scale_{1} \right)} - \frac{\gamma concentration_{2}}{shape_{1}} + \frac{rate_{2} \Gamma\left(1 - \frac{1}{shape_{1}}\right)}{scale_{1}} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)} - \frac{\gamma}{shape_{1}} & \text{for}\: \frac{shape_{1} - 1}{shape_{1}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*log(rate_2) + concentration_2*log(scale_1) -
+        EulerGamma*concentration_2/shape_1 + rate_2*gamma(1 - 1/shape_1)/scale_1 +
+        log(scale_1) + loggamma(concentration_2) - EulerGamma/shape_1, (shape_1 -
+        1)/shape_1 > 0), (oo, True))
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_inversegamma(2.7, 0.88, 1.1, 0.35))  # doctest: +ELLIPSIS
+    0.9542797990...
+    """
+    xp = namespace(shape_1, scale_1, concentration_2, rate_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.gammaln(concentration_2)
+        t1 = -concentration_2*xp.log(rate_2)
+        t2 = concentration_2 + 1
+        t3 = t2*xp.log(scale_1)
+        t4 = (1/shape_1)
+        t5 = -0.5772156649015329*t2*t4
+        t6 = rate_2*xp.gamma(1 - t4)/scale_1
+        t7 = (t4*(shape_1 - 1) > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t7, t0 + t1 + t3 + t5 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), 0), _cross_entropy_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
+
+
+def _cross_entropy_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):
+    """The derived expression of :func:`cross_entropy_weibull_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.log(rate_2) + concentration_2*mpmath.log(scale_1) - mpmath.euler*concentration_2/shape_1 + rate_2*mpmath.gamma(1 - 1/shape_1)/scale_1 + mpmath.log(scale_1) + mpmath.loggamma(concentration_2) - mpmath.euler/shape_1) if ((shape_1 - 1)/shape_1 > 0) else (mpmath.inf))
 
 
 @elementwise
@@ -1106,6 +1414,92 @@ def cross_entropy_weibull_normal(shape_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_weibull_normal_exact(mpmath, shape_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_weibull_normal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*scale_1*mpmath.gamma(1 + 1/shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
+
+
+@elementwise
+def cross_entropy_weibull_pareto(shape_1, scale_1, scale_2, alpha_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Pareto(scale_2, alpha_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Pareto)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2, alpha_2 : array_like
+        Parameters of Pareto, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_pareto(4.2, 0.44, 1.3, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, scale_2, alpha_2)
+    return xp.full(xp.inf, shape_1, scale_1, scale_2, alpha_2)
+
+
+def _cross_entropy_weibull_pareto_exact(mpmath, shape_1, scale_1, scale_2, alpha_2):
+    """The derived expression of :func:`cross_entropy_weibull_pareto` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_weibull_rayleigh(shape_1, scale_1, scale_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2 scale_{2}^{2}} + \log{\left(\frac{scale_{2}^{2}}{scale_{1}} \right)} + \frac{\gamma}{shape_{1}}
+
+    As text::
+
+        scale_1**2*gamma(1 + 2/shape_1)/(2*scale_2**2) + log(scale_2**2/scale_1) +
+        EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_rayleigh(1.3, 0.91, 0.73))  # doctest: +ELLIPSIS
+    0.9704625703...
+    """
+    xp = namespace(shape_1, scale_1, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = 2*xp.log(scale_2)
+        t2 = (1/shape_1)
+        t3 = ((1/2)*xp.gamma(2*t2 + 1))*(scale_1/scale_2)**2 + 0.5772156649015329*t2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3, t3 + xp.abs(t0) + xp.abs(t1), _cross_entropy_weibull_rayleigh_exact, shape_1, scale_1, scale_2)
+
+
+def _cross_entropy_weibull_rayleigh_exact(mpmath, shape_1, scale_1, scale_2):
+    """The derived expression of :func:`cross_entropy_weibull_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1)/scale_2**2 + mpmath.log(scale_2**2/scale_1) + mpmath.euler/shape_1
 
 
 @elementwise

@@ -56,6 +56,7 @@ __all__ = [
     "lowergamma_reg",
     "betainc_reg",
     "atanmx",
+    "cos_half_pi",
     "log_i0",
     "i1_i0",
     "HELPERS",
@@ -259,6 +260,24 @@ class atanmx(StableHelper):
     def fdiff(self, argindex: int = 1) -> Any:
         x = self.args[0]
         return 1 / (1 + x**2) - 1
+
+
+class cos_half_pi(StableHelper):
+    r""":math:`\cos(\pi x/2)` (numpy: the sine form near the zeros at ``x = +-1``)."""
+
+    nargs = 1
+
+    @staticmethod
+    def _elementary(x: Any) -> Any:
+        return sympy.cos(sympy.pi * x / 2)
+
+    @staticmethod
+    def _mp(x: Any) -> Any:
+        return mpmath.cospi(x / 2)
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        x = self.args[0]
+        return -sympy.pi / 2 * sympy.sin(sympy.pi * x / 2)
 
 
 class xm1mlog(StableHelper):
@@ -594,7 +613,7 @@ HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
     for cls in (expm1mx, log1pmx, log_ratio, xm1mlog, xm1mlog_d, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
-                lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx, log_i0, i1_i0)
+                lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx, cos_half_pi, log_i0, i1_i0)
 }
 
 

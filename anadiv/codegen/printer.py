@@ -274,43 +274,63 @@ class BranchGuard(sympy.Function):
     may take ``log`` of a negative parameter: numpy drops that NaN, but
     automatic differentiation (torch, JAX) multiplies it by zero and still gets
     NaN. Guarding the parameter inside each branch keeps values unchanged and
-    gradients finite.
+    gradients finite (the "double where": ``where(c, f(where(c, s, safe)), ...)``).
     """
 
     nargs = 3
 
 
 def guard_piecewise_branches(expr: Any) -> Any:
-    """Guard parameters compared with a number in ``Piecewise`` conditions.
+    """Guard the parameters of each ``Piecewise`` branch where the branch is not taken.
 
-    In each branch, a symbol ``s`` that the branch's condition (or the negation
-    of an earlier single-comparison condition) bounds by a number ``c`` is
-    replaced by ``BranchGuard(s, condition, c -+ 1)``.
+    In each branch, a symbol ``s`` that a comparison bounds by a number or by
+    another symbol ``c`` is replaced by ``BranchGuard(s, comparison, safe)``
+    with ``safe`` = ``c -+ 1`` (``c`` for an equality): the branch's own
+    condition, the negations of earlier single comparisons, then what the
+    earlier branches leave of it (``alpha > 1`` after
+    ``(loc <= scale) & (alpha > 1)``: ``loc > scale``, so ``scale + 1``). A
+    branch that holds ``oo`` inside an expression (infinite wherever it is
+    taken, but ``oo * f(s)`` has an infinite derivative at every ``s``) has
+    every symbol guarded by its whole condition: the gradient of
+    ``where(taken, s, safe)`` with respect to ``s`` is ``where(taken, g, 0)``,
+    exactly 0 where the branch is not taken, whatever ``0 * inf`` gave inside it.
     """
 
     def safe_for(rel: Any) -> Any:
         if not isinstance(rel, sympy.core.relational.Relational):
             return None
         lhs, rhs = rel.lhs, rel.rhs
-        if isinstance(lhs, sympy.Symbol) and rhs.is_number:
+        if isinstance(lhs, sympy.Symbol) and (rhs.is_number or isinstance(rhs, sympy.Symbol)):
             sym, c, below = lhs, rhs, rel.rel_op in ("<", "<=")
         elif isinstance(rhs, sympy.Symbol) and lhs.is_number:
             sym, c, below = rhs, lhs, rel.rel_op in (">", ">=")
         else:
             return None
+        if rel.rel_op == "==":
+            return sym, c
         return sym, (c - 1 if below else c + 1)
+
+    def relations(cond: Any) -> list[Any]:
+        return list(cond.args) if isinstance(cond, sympy.And) else [cond]
 
     def guard(pw: Any) -> Any:
         new_args = []
         earlier: list[Any] = []
         for branch_expr, cond in pw.args:
-            rels = list(cond.args) if isinstance(cond, sympy.And) else [cond]
+            rels = relations(cond)
             rels += [sympy.Not(c) for c in earlier if isinstance(c, sympy.core.relational.Relational)]
+            taken = cond
+            if earlier:
+                taken = sympy.simplify_logic(sympy.And(cond, *[sympy.Not(c) for c in earlier]))
+                rels += [r for r in relations(taken) if r not in rels]
             subs = {}
             for rel in rels:
                 found = safe_for(rel)
                 if found is not None and found[0] not in subs:
                     subs[found[0]] = BranchGuard(found[0], rel, found[1])
+            if branch_expr.has(sympy.oo, -sympy.oo) and not branch_expr.is_number and taken != sympy.true:
+                subs = {s: BranchGuard(s, taken, subs[s].args[2] if s in subs else sympy.S.One)
+                        for s in branch_expr.free_symbols}
             new_args.append((branch_expr.xreplace(subs) if subs else branch_expr, cond))
             earlier.append(cond)
         return sympy.Piecewise(*new_args, evaluate=False)

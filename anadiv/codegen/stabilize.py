@@ -51,6 +51,7 @@ from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 
 from .helpers import (
     atanmx,
+    cos_half_pi,
     beta_bregman,
     betainc_reg,
     gamma_bregman,
@@ -179,6 +180,15 @@ def _geometric(p: tuple, q: tuple) -> list[Any]:
     # KL(Geometric(p1) || Geometric(p2)) = KL(Bernoulli(p1) || Bernoulli(p2)) / p1
     (p1,), (p2,) = p, q
     return [atom / p1 for atom in _two_point_bregman(p1, p2)]
+
+
+@register_rewrite("kl", "halfcauchy", "halfcauchy")
+def _halfcauchy(p: tuple, q: tuple) -> list[Any]:
+    # the Cauchy's with equal locations: log((s1+s2)^2 / (4 s1 s2)) = log1p((s1-s2)^2 / (4 s1 s2))
+    from sympy.codegen.cfunctions import log1p
+
+    (s1,), (s2,) = p, q
+    return [log1p((s1 - s2) ** 2 / (4 * s1 * s2))]
 
 
 # ------------------------------------------------------------------ generic atoms
@@ -621,6 +631,20 @@ def _betainc_from_zero(expr: Any) -> Any:
     )
 
 
+def _cos_half_pi(expr: Any) -> Any:
+    """``cos(pi u/2)`` as ``cos_half_pi(u)``: printed as written, it loses every digit near ``u = 1``
+    (the half-Cauchy's Mellin transform ``E[X^t] = scale^t/cos(pi t/2)`` against a Weibull of shape near 1)."""
+
+    def half_pi_multiple(e: Any) -> Any:
+        u = sympy.simplify(2 * e.args[0] / sympy.pi)
+        return u if not u.has(sympy.pi) else None
+
+    return expr.replace(
+        lambda e: isinstance(e, sympy.cos) and half_pi_multiple(e) is not None,
+        lambda e: cos_half_pi(half_pi_multiple(e)),
+    )
+
+
 def stabilize(expr: Any, derivation: Any) -> Any:
     """Rewrite ``expr`` (the derivation's expression) into an equal, cancellation-free form.
 
@@ -660,7 +684,7 @@ def stabilize(expr: Any, derivation: Any) -> Any:
         out = Piecewise(*[(_stabilize_branch(e, derivation, points), c) for e, c in work.args])
     else:
         out = _stabilize_branch(work, derivation, points)
-    out = _betainc_from_zero(out)
+    out = _cos_half_pi(_betainc_from_zero(out))
     try:
         verify(expr, out, derivation)
     except StabilizeError as err:  # a bug here must not produce wrong numbers

@@ -13,21 +13,26 @@ from ._base import FAMILIES, Family, Param
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .cauchy import Cauchy
+from .chi2 import Chi2
 from .continuous_bernoulli import ContinuousBernoulli
 from .diagonal_normal import DiagonalNormal
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
-from .kumaraswamy import Kumaraswamy
+from .halfcauchy import HalfCauchy
 from .halfnormal import HalfNormal
+from .inversegamma import InverseGamma
+from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .logistic import Logistic
 from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .pareto import Pareto
 from .poisson import Poisson
+from .rayleigh import Rayleigh
 from .studentt import StudentT
 from .uniform import Uniform
 from .vonmises import VonMises
@@ -50,6 +55,11 @@ __all__ = [
     "Weibull",
     "StudentT",
     "HalfNormal",
+    "Pareto",
+    "Rayleigh",
+    "Chi2",
+    "InverseGamma",
+    "HalfCauchy",
     "Bernoulli",
     "Poisson",
     "Geometric",

@@ -57,6 +57,8 @@ ALLOWED_FUNCTIONS = (
     sp.log, sp.exp, sp.gamma, sp.loggamma, sp.polygamma, sp.beta, sp.erf, sp.erfc, sp.Ei, sp.expint,
     sp.lowergamma, sp.uppergamma, sp.betainc_regularized, sp.atan, sp.Abs, sp.Piecewise, sp.sign,
     sp.Max, sp.Min,
+    # the Mellin transform of a half-Cauchy, E[X**t] = scale**t/cos(pi t/2)
+    sp.cos,
 )
 
 
@@ -617,6 +619,22 @@ def _route_studentt_logquad(cls: type, term: Term, params: tuple[Any, ...] | Non
     return Moment(val, sp.true, 1, (f"(x - loc)**2 + df*scale**2 = df*scale**2/(1 - W) with W = Y**2/(df + Y**2) ~ Beta(1/2, df/2), and E[log(1 - W)] = {inner.value}",))
 
 
+def _route_half_poisson(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+    """``log(x**2 + c)`` under ``X = scale*|Y|``, ``Y`` standard Cauchy: the Cauchy's Poisson integral.
+
+    Needs the actual arguments: the term is even in ``x`` only for ``m = 0``, and
+    then ``E[f(scale*|Y|)] = E[f(scale*Y)]``.
+    """
+    if term.kind != "logquad":
+        raise _NoForm(term.kind)
+    (scale,) = params if params is not None else _generic(cls)
+    m, c = term.args
+    if sp.simplify(m) != 0:
+        raise _NoForm("log((x - m)**2 + c) with m != 0 under a half-Cauchy (not even in x)")
+    val = 2 * sp.log(scale + sp.sqrt(c))
+    return Moment(val, sp.true, 1, (
+        f"log(x**2 + c) is even, so its expectation under scale*|Y| is the one under a Cauchy(0, scale): "
+        f"the value at i*scale of 2 Re log(x + i sqrt(c)) (Poisson integral), {val}",))
 def _logistic_uniform(cls: type, g: Callable[[Any], Any]) -> tuple[Any, Any, tuple[Any, ...]]:
     """``E[g(X)]`` for ``X = loc + scale*Y`` with the standard logistic ``Y`` written as ``Y = log(U/(1 - U))``.
 
@@ -801,6 +819,7 @@ def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Mo
 
 # Not cached per kind: whether the route applies depends on the actual arguments.
 _route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
+_route_half_poisson.per_arguments = True  # type: ignore[attr-defined]
 
 def _route_density(cls: type, term: Term) -> Moment:
     """A family declaring no routes (a user's own): the Mellin transform or the direct integral.
@@ -846,6 +865,8 @@ ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     "t_beta": _route_studentt_logquad,
     # log(1 - X) under Uniform(low, high) as log U under Uniform(1 - high, 1 - low)
     "uniform_reflect": _route_uniform_log1m,
+    # log(x**2 + c) under a half-Cauchy through the Cauchy's Poisson integral
+    "half_poisson": _route_half_poisson,
     # a family declaring no routes: the direct integral, else the Mellin transform on a positive support
     "density": _route_density,
     # powers and exponentials under a logistic: its mgf in the uniform coordinate

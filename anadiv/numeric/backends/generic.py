@@ -116,6 +116,14 @@ class GenericStable:
         xl = xp.where(small, 1.0, x)
         return xp.where(small, series, xp.arctan(xl) - xl)
 
+    def cos_half_pi(self, x: Any) -> Any:
+        # numpy's branches: sin(pi (1 - |x|)/2) for 1/2 <= |x| <= 2 (1 - |x| exact there), cos(pi x/2) elsewhere
+        xp = self.xp
+        x = xp.asarray(x)
+        ax = xp.abs(x)
+        near = (ax >= 0.5) & (ax <= 2.0)
+        return xp.where(near, xp.sin((0.5 * math.pi) * (1.0 - xp.where(near, ax, 1.0))), xp.cos((0.5 * math.pi) * x))
+
     def _log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
         far = d < -0.5
