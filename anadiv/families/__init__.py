@@ -12,9 +12,11 @@ from __future__ import annotations
 from ._base import FAMILIES, Family, Param
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .categorical import Categorical
 from .cauchy import Cauchy
 from .continuous_bernoulli import ContinuousBernoulli
 from .diagonal_normal import DiagonalNormal
+from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
@@ -59,6 +61,8 @@ __all__ = [
     "MultivariateNormal",
     "DiagonalNormal",
     "LowRankMultivariateNormal",
+    "Dirichlet",
+    "Categorical",
 ]
 
 
