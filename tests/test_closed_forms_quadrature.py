@@ -35,7 +35,8 @@ from anadiv.symbolic import derivable_pairs, derive_cross_entropy, derive_entrop
 
 from _quadrature_truth import integral
 
-UNIVARIATE = sorted(n for n, f in FAMILIES.items() if f.event_ndim == 0)
+#: scalar parameters (Dirichlet and Categorical, vector parameters: tests/test_simplex_families.py)
+UNIVARIATE = sorted(n for n, f in FAMILIES.items() if f.event_ndim == 0 and all(p.constraint.event_ndim == 0 for p in f.parameters))
 ALL_PAIRS = [(a, b) for a in UNIVARIATE for b in UNIVARIATE]
 N_POINTS = 5
 RTOL_DOUBLE = 1e-8

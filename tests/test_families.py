@@ -30,8 +30,10 @@ N_POINTS = 6
 # test_family_hooks.py checks that from_scipy inverts it.
 SCIPY = {name: cls._scipy_frozen for name, cls in FAMILIES.items() if cls._scipy_frozen is not None}
 
-UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0)
-VECTOR = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 1)
+UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0 and all(p.constraint.event_ndim == 0 for p in c.parameters))
+VECTOR = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 1 and c.is_gaussian)
+#: vector parameters on the simplex: tests/test_simplex_families.py
+SIMPLEX = sorted(n for n, c in FAMILIES.items() if n not in UNIVARIATE and n not in VECTOR)
 ALL = sorted(FAMILIES)
 #: Families scipy has a counterpart of; the others are compared with torch (test_family_hooks)
 #: and with their cdf in closed form (tests/test_families_new_continuous2.py).
@@ -66,7 +68,8 @@ def test_every_family_has_cases():
     for name in set(FAMILIES) - set(SCIPY):
         # scipy has none: the family is compared with torch's instead
         assert FAMILIES[name].torch_name, f"add a scipy or torch equivalent for {name}"
-    assert set(UNIVARIATE) | set(VECTOR) == set(FAMILIES)
+    assert set(UNIVARIATE) | set(VECTOR) == set(FAMILIES) - set(SIMPLEX)
+    assert set(SIMPLEX) == {"dirichlet", "categorical"}
     for name in FAMILIES:
         assert len(_points(name)) >= 5
     assert len(FAMILIES) >= 13
