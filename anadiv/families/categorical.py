@@ -74,7 +74,8 @@ class Categorical(Family):
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
-        p = np.asarray(probs, dtype=float)
+        dtype = np.result_type(probs, np.float32)
+        p = np.asarray(probs, dtype=dtype)
         x = np.asarray(x, dtype=float)
         k = p.shape[-1]
         inside = (x >= 0) & (x <= k - 1) & (x == np.floor(x))

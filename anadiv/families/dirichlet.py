@@ -83,10 +83,13 @@ class Dirichlet(Family):
     def _np_logpdf(x: np.ndarray, concentration: np.ndarray) -> np.ndarray:
         from scipy.special import xlogy
 
-        x = np.asarray(x, dtype=float)
-        inside = np.all(x >= 0, axis=-1) & (np.abs(np.sum(x, axis=-1) - 1.0) <= 1e-8)
+        dtype = np.result_type(x, concentration, np.float32)
+        x = np.asarray(x, dtype=dtype)
+        # on the simplex to the rounding of the sum (the tolerance of anadiv.constraints.simplex)
+        tol = np.sqrt(np.finfo(dtype).eps)
+        inside = np.all(x >= 0, axis=-1) & (np.abs(np.sum(x, axis=-1) - 1.0) <= tol)
         out = np.sum(xlogy(concentration - 1.0, x), axis=-1) - _log_beta(concentration)
-        return np.where(inside, out, -np.inf)
+        return np.where(inside, out, -np.inf).astype(dtype)
 
     @staticmethod
     def _np_sample(rng: np.random.Generator, size: tuple[int, ...], concentration: np.ndarray) -> np.ndarray:
@@ -102,6 +105,8 @@ class Dirichlet(Family):
     # ------------------------------------------------------------------ hooks
     torch_name = "Dirichlet"
     _np_quantile = None  # no inverse cdf of a vector
+    # scipy.stats.dirichlet takes one unbatched vector and its logpdf wants the event on the first axis
+    _scipy_frozen = None
 
     @staticmethod
     def _np_mean_var(concentration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,12 +115,6 @@ class Dirichlet(Family):
         mean = a / a0
         cov = (mean[..., :, None] * np.eye(a.shape[-1]) - mean[..., :, None] * mean[..., None, :]) / (a0[..., None] + 1)
         return mean, cov
-
-    @staticmethod
-    def _scipy_frozen(concentration: np.ndarray) -> Any:
-        import scipy.stats
-
-        return scipy.stats.dirichlet(np.asarray(concentration, dtype=float))
 
     @staticmethod
     def _torch_params(concentration: Any) -> dict[str, Any]:
