@@ -225,7 +225,10 @@ def test_symbolic_support_matches_numeric(name):
     support = cls.sym_support(*syms)
     for params in _points(name):
         lo, hi = cls(*params).support()
-        if cls.event_ndim == 0:
+        if name in SIMPLEX and cls.event_ndim == 0:
+            # the categories 0 .. K - 1 of a probability vector over K symbolic coordinates
+            numeric_support = support.subs(sympy.Symbol("K", integer=True, positive=True), np.shape(params[0])[-1])
+        elif cls.event_ndim == 0:
             numeric_support = support.subs(dict(zip(syms, params)))
         else:
             numeric_support = support  # one interval per coordinate
@@ -283,6 +286,13 @@ def _invalid_cases(name):
         yield [np.zeros(2), np.array([[1.0, np.nan], [np.nan, 1.0]])], "cov"
         yield [np.zeros(3), np.eye(2)], "mean, cov"
         yield [0.0, np.eye(1)], "mean"
+    if name == "categorical":
+        yield [np.array([0.2, 0.2, 0.5])], "probs"
+        yield [np.array([-0.1, 0.6, 0.5])], "probs"
+        yield [np.array([np.nan, 0.5, 0.5])], "probs"
+        yield [0.5], "probs"
+    if name == "dirichlet":
+        yield [np.array([1.0])], "concentration"
     if name == "diagonal_normal":
         yield [0.0, 1.0], "mean, scale"
         yield [np.zeros(3), np.ones(2)], "mean, scale"

@@ -85,8 +85,9 @@ class Dirichlet(Family):
 
         dtype = np.result_type(x, concentration, np.float32)
         x = np.asarray(x, dtype=dtype)
-        # on the simplex to the rounding of the sum (the tolerance of anadiv.constraints.simplex)
-        tol = np.sqrt(np.finfo(dtype).eps)
+        # on the simplex to the rounding of a float32 point's sum (sqrt of float32's eps, 3.5e-4),
+        # so that a point rounded to float32 and back stays on it
+        tol = np.sqrt(np.finfo(np.float32).eps)
         inside = np.all(x >= 0, axis=-1) & (np.abs(np.sum(x, axis=-1) - 1.0) <= tol)
         out = np.sum(xlogy(concentration - 1.0, x), axis=-1) - _log_beta(concentration)
         return np.where(inside, out, -np.inf).astype(dtype)
