@@ -223,3 +223,79 @@ def test_jax_backend():
     p, q = np.array([0.0, 0.4, 0.6]), np.array([0.2, 0.3, 0.5])
     got = gen_cat.kl_categorical_categorical(jnp.asarray(p), jnp.asarray(q))
     assert float(got) == pytest.approx(_mp_categorical(p, q)[0], rel=1e-12)
+
+
+# --------------------------------------------------------------- Multinomial
+def _mp_multinomial_kl(n1, p, n2, q) -> float:
+    """KL as the exact sum over every count vector (the truth, not the closed form)."""
+    from itertools import product
+
+    if n1 != n2:
+        return math.inf
+    p = [mpmath.mpf(float(v)) for v in p]
+    q = [mpmath.mpf(float(v)) for v in q]
+    total = mpmath.mpf(0)
+    for x in product(range(n1 + 1), repeat=len(p) - 1):
+        last = n1 - sum(x)
+        if last < 0:
+            continue
+        counts = (*x, last)
+        logc = mpmath.loggamma(n1 + 1) - mpmath.fsum(mpmath.loggamma(c + 1) for c in counts)
+        lp = logc + mpmath.fsum(c * mpmath.log(v) for c, v in zip(counts, p) if c)
+        if any(c and v == 0 for c, v in zip(counts, p)):
+            continue  # probability 0 under P
+        if any(c and v == 0 for c, v in zip(counts, q)):
+            return math.inf
+        lq = logc + mpmath.fsum(c * mpmath.log(v) for c, v in zip(counts, q) if c)
+        total += mpmath.exp(lp) * (lp - lq)
+    return float(total)
+
+
+MULTINOMIAL_POINTS = [
+    (4, [0.2, 0.3, 0.5], 4, [0.5, 0.25, 0.25]),
+    (7, [0.0, 0.4, 0.6], 7, [0.2, 0.3, 0.5]),
+    (3, [0.5, 0.5], 3, [0.0, 1.0]),  # q = 0 < p: inf
+    (5, [0.25, 0.25, 0.5], 5, [0.25 * (1 + 1e-9), 0.25, 0.5 - 0.25e-9]),  # nearly equal
+    (4, [0.2, 0.3, 0.5], 5, [0.2, 0.3, 0.5]),  # disjoint supports: inf
+]
+
+
+@pytest.mark.parametrize("n1, p, n2, q", MULTINOMIAL_POINTS)
+def test_multinomial_kl_is_the_exact_sum(n1, p, n2, q):
+    from anadiv import Multinomial
+    from anadiv._generated import multinomial as gen_mult
+
+    want = _mp_multinomial_kl(n1, p, n2, q)
+    got = gen_mult.kl_multinomial_multinomial(n1, np.array(p), n2, np.array(q))
+    assert got == pytest.approx(want, rel=1e-12, abs=0) if math.isfinite(want) else got == want
+    assert float(anadiv.kl(Multinomial(n1, np.array(p)), Multinomial(n2, np.array(q)))) == got
+
+
+def test_multinomial_batches_entropy_none_and_inputs():
+    from anadiv import Multinomial
+    from anadiv.errors import NoClosedFormError
+
+    n = np.array([3.0, 4.0])
+    p = np.array([[0.2, 0.8], [0.5, 0.5]])
+    got = anadiv.kl(Multinomial(n, p), Multinomial(np.array([3.0, 5.0]), np.array([0.5, 0.5])))
+    assert got[0] == pytest.approx(_mp_multinomial_kl(3, [0.2, 0.8], 3, [0.5, 0.5]), rel=1e-12) and got[1] == math.inf
+    with pytest.raises(NoClosedFormError, match="E_P\\[log h"):
+        derive_entropy(Multinomial)
+    with pytest.raises(NoClosedFormError, match="E_P\\[log h"):
+        derive_cross_entropy(Multinomial, Multinomial)
+    with pytest.raises(ValueError, match="^total_count: "):
+        Multinomial(2.5, np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="^total_count: "):
+        Multinomial(0, np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="^probs: must sum to 1"):
+        Multinomial(3, np.array([0.5, 0.6]))
+    with pytest.raises(ValueError, match="^q: probs_2 has"):
+        anadiv.kl(Multinomial(3, np.array([0.5, 0.5])), Multinomial(3, np.array([0.2, 0.3, 0.5])))
+    dist = Multinomial(4, np.array([0.2, 0.3, 0.5]))
+    x = dist.sample(2000, rng=3)
+    assert x.shape == (2000, 3) and np.all(x.sum(axis=-1) == 4)
+    import scipy.stats as st
+
+    assert float(dist.logpdf(np.array([1.0, 1.0, 2.0]))) == pytest.approx(
+        st.multinomial(4, [0.2, 0.3, 0.5]).logpmf([1, 1, 2]), rel=1e-13)
+    assert float(dist.logpdf(np.array([1.0, 1.0, 1.0]))) == -math.inf

@@ -174,6 +174,7 @@ KL: dict[tuple[str, str], tuple[str, str, str]] = {
     ("lognormal", "uniform"): ("lognormal", "kl_lognormal_uniform", "infinite"),
     ("lognormal", "vonmises"): ("lognormal", "kl_lognormal_vonmises", "infinite"),
     ("lognormal", "weibull"): ("lognormal", "kl_lognormal_weibull", "finite"),
+    ("multinomial", "multinomial"): ("multinomial", "kl_multinomial_multinomial", "conditional"),
     ("multivariate_normal", "multivariate_normal"): ("multivariate_normal", "kl_multivariate_normal_multivariate_normal", "finite"),
     ("normal", "beta"): ("normal", "kl_normal_beta", "infinite"),
     ("normal", "continuous_bernoulli"): ("normal", "kl_normal_continuous_bernoulli", "infinite"),

@@ -96,9 +96,15 @@ def _stable(expr: Any, p: tuple, q: tuple, probs: set) -> Any:
 class _ArrayPrinter(XpPrinter):
     """Coordinates as whole arrays; a sum over the coordinates as ``xp.sum`` on the last axis."""
 
-    def __init__(self, keepdims: bool) -> None:
+    def __init__(self, keepdims: bool, scalars: set | None = None) -> None:
         super().__init__()
         self._keepdims = keepdims
+        self._scalars = scalars or set()
+
+    def _print_Symbol(self, expr: Any) -> str:
+        # a scalar parameter (one per batch element) inside a coordinate sum meets the coordinate axis
+        name = super()._print_Symbol(expr)
+        return f"{name}[..., None]" if self._keepdims and expr in self._scalars else name
 
     def _print_Indexed(self, expr: Any) -> str:
         return str(expr.base.label)
@@ -117,80 +123,101 @@ def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
     # a probability entry may be 0 (the "0 log 0" rule must see it), a concentration may not
     coord = {b: sympy.Symbol(f"_c_{b.label}", **({"nonnegative": True} if b in probs_bases else {"positive": True}))
              for b in bases}
-    half = len(derivation.symbols[0])
     p_syms = tuple(derivation.symbols[0])
     q_syms = tuple(derivation.symbols[1]) if len(derivation.symbols) == 2 else ()
 
-    outer, inner = _split(expr)
-    # coordinate part: a[j] -> a plain symbol, stabilized, and back
-    inner_plain = inner.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in coord and e.indices[0] == _J,
-                                lambda e: coord[e.base])
-    back = {v: k[_J] for k, v in coord.items()}
-    inner_s = _stable(inner_plain, tuple(coord[b] for b in p_syms if b in coord),
-                      tuple(coord[b] for b in q_syms if b in coord), {coord[b] for b in probs_bases}).xreplace(back)
-    # the linear rest of the coordinate part joins the aggregates
-    kept = sympy.Integer(0)
-    for t in sympy.Add.make_args(inner_s):
-        if t.atoms(sympy.Function) or t.has(sympy.Piecewise):
-            kept += t
-        else:
-            outer += sympy.Sum(t, (_J, 0, _K - 1))
-    inner_s = kept
-    # aggregate part: Sum(a[i]) -> a plain symbol
-    agg = {b: sympy.Symbol(f"_s_{b.label}", positive=True) for b in bases}
-
-    def to_agg(e: Any) -> Any:
-        # a linear sum is the same combination of the vectors' sums (which cancel symbolically)
-        (var, _lo, _hi) = e.limits[0]
-        if not _is_aggregate(e):
-            return e
-        f = sympy.expand(e.function)
-        out = sympy.Integer(0)
-        for t in sympy.Add.make_args(f):
-            c, core = t.as_independent(var, as_Add=False)
-            if core == 1:
-                out += c * _K
-            elif isinstance(core, sympy.Indexed) and core.base in agg and core.indices[0] == var:
-                out += c * agg[core.base]
+    def parts(expr: Any) -> tuple[Any, Any]:
+        outer, inner = _split(expr)
+        # coordinate part: a[j] -> a plain symbol, stabilized, and back
+        inner_plain = inner.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in coord and e.indices[0] == _J,
+                                    lambda e: coord[e.base])
+        back = {v: k[_J] for k, v in coord.items()}
+        inner_s = _stable(inner_plain, tuple(coord[b] for b in p_syms if b in coord),
+                          tuple(coord[b] for b in q_syms if b in coord), {coord[b] for b in probs_bases}).xreplace(back)
+        # the linear rest of the coordinate part joins the aggregates
+        kept = sympy.Integer(0)
+        for t in sympy.Add.make_args(inner_s):
+            if t.atoms(sympy.Function) or t.has(sympy.Piecewise):
+                kept += t
             else:
+                outer += sympy.Sum(t, (_J, 0, _K - 1))
+        inner_s = kept
+        # aggregate part: Sum(a[i]) -> a plain symbol
+        agg = {b: sympy.Symbol(f"_s_{b.label}", positive=True) for b in bases}
+
+        def to_agg(e: Any) -> Any:
+            # a linear sum is the same combination of the vectors' sums (which cancel symbolically)
+            (var, _lo, _hi) = e.limits[0]
+            if not _is_aggregate(e):
                 return e
-        return out
+            f = sympy.expand(e.function)
+            out = sympy.Integer(0)
+            for t in sympy.Add.make_args(f):
+                c, core = t.as_independent(var, as_Add=False)
+                if core == 1:
+                    out += c * _K
+                elif isinstance(core, sympy.Indexed) and core.base in agg and core.indices[0] == var:
+                    out += c * agg[core.base]
+                else:
+                    return e
+            return out
 
-    outer_plain = sympy.expand(outer.replace(lambda e: isinstance(e, sympy.Sum), to_agg))
-    # a probability vector sums to one
-    outer_plain = sympy.expand(outer_plain.xreplace({agg[b]: 1 for b in probs_bases}))
-    ps = tuple(agg[b] for b in p_syms if b in agg)
-    qs = tuple(agg[b] for b in q_syms if b in agg)
-    outer_s = _stable(outer_plain, ps, qs, set())
-    # lgamma_bregman(a0, b0) with the step b0 - a0 summed exactly: lgamma_bregman_d(a0, Sum(b - a))
-    i = sympy.Symbol("i", integer=True, nonnegative=True)
-    for x, y in zip(ps, qs):
-        bx = next(b for b, s in agg.items() if s == x)
-        by = next(b for b, s in agg.items() if s == y)
-        step = sympy.Sum(by[i] - bx[i], (i, 0, _K - 1))
-        outer_s = outer_s.replace(lambda e: isinstance(e, lgamma_bregman) and e.args == (x, y),
-                                  lambda e: lgamma_bregman_d(x, step))
-    outer_s = outer_s.xreplace({s: sympy.Sum(b[i], (i, 0, _K - 1)) for b, s in agg.items()})
+        outer_plain = sympy.expand(outer.replace(lambda e: isinstance(e, sympy.Sum), to_agg))
+        # a probability vector sums to one
+        outer_plain = sympy.expand(outer_plain.xreplace({agg[b]: 1 for b in probs_bases}))
+        ps = tuple(agg[b] for b in p_syms if b in agg)
+        qs = tuple(agg[b] for b in q_syms if b in agg)
+        outer_s = _stable(outer_plain, ps, qs, set())
+        # lgamma_bregman(a0, b0) with the step b0 - a0 summed exactly: lgamma_bregman_d(a0, Sum(b - a))
+        i = sympy.Symbol("i", integer=True, nonnegative=True)
+        for x, y in zip(ps, qs):
+            bx = next(b for b, s in agg.items() if s == x)
+            by = next(b for b, s in agg.items() if s == y)
+            step = sympy.Sum(by[i] - bx[i], (i, 0, _K - 1))
+            outer_s = outer_s.replace(lambda e: isinstance(e, lgamma_bregman) and e.args == (x, y),
+                                      lambda e: lgamma_bregman_d(x, step))
+        outer_s = outer_s.xreplace({s: sympy.Sum(b[i], (i, 0, _K - 1)) for b, s in agg.items()})
+        return inner_s, outer_s
 
+    vectors = [a for a, sym in zip(args, [s for syms in derivation.symbols for s in syms])
+               if isinstance(sym, sympy.IndexedBase)]
+    scalars = {sym for syms in derivation.symbols for sym in syms if not isinstance(sym, sympy.IndexedBase)}
+    inner_printer, outer_printer = _ArrayPrinter(True, scalars), _ArrayPrinter(False, scalars)
+    uses_k = False
+
+    def value(expr: Any) -> str:
+        nonlocal uses_k
+        if isinstance(expr, sympy.Piecewise):
+            # a top-level case split (a singular parameter): each branch printed on its own
+            (first, cond), rest = expr.args[0], expr.args[1:]
+            other = sympy.Piecewise(*rest) if rest and rest[0][1] is not sympy.true else rest[0][0]
+            return f"xp.where({outer_printer.doprint(cond)}, {value(first)}, {value(other)})"
+        if expr == sympy.oo:
+            return "xp.inf"
+        inner_s, outer_s = parts(expr)
+        printed_inner = inner_printer.doprint(constants_to_floats(inner_s))
+        printed_outer = outer_printer.doprint(constants_to_floats(outer_s))
+        uses_k = uses_k or "K" in (printed_inner + printed_outer).replace("keepdims", "")
+        terms = []
+        if inner_s != 0:
+            terms.append(f"xp.sum({printed_inner}, axis=-1)")
+        if outer_s != 0 or not terms:
+            terms.append(printed_outer)
+        text = terms[0]
+        for v in terms[1:]:
+            text += f" - {v[1:]}" if v.startswith("-") else f" + {v}"
+        return text
+
+    text = value(expr)
     lines = [f"    xp = namespace({', '.join(args)})"]
     lines.append(f"    {', '.join(args)} = {', '.join(f'xp.asarray({a})' for a in args)}")
-    printed_inner = _ArrayPrinter(True).doprint(constants_to_floats(inner_s))
-    printed_outer = _ArrayPrinter(False).doprint(constants_to_floats(outer_s))
-    if "K" in (printed_inner + printed_outer).replace("keepdims", ""):
-        lines.append(f"    K = {args[0]}.shape[-1]")
-    value = []
-    if inner_s != 0:
-        value.append(f"xp.sum({printed_inner}, axis=-1)")
-    if outer_s != 0 or not value:
-        value.append(printed_outer)
+    if uses_k:
+        lines.append(f"    K = {vectors[0]}.shape[-1]")
     if len(derivation.symbols) == 2:
         # one category count (event size) on both sides: a mismatch is the second argument's fault
-        a, b = args[0], args[half]
+        a, b = vectors[0], vectors[len(vectors) // 2]
         lines.append(f"    if {a}.shape[-1:] != {b}.shape[-1:]:")
         lines.append(f'        raise ValueError(f"q: {b} has {{{b}.shape[-1:]}} entries on its last axis, P\'s {a} has {{{a}.shape[-1:]}}")')
-    text = value[0]
-    for v in value[1:]:
-        text += f" - {v[1:]}" if v.startswith("-") else f" + {v}"
     # a where() evaluates both branches: log(0) where the value is 0 or inf by the rules above
     lines.append('    with xp.errstate(divide="ignore", invalid="ignore"):')
     lines.append(f"        return {text}")

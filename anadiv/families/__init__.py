@@ -27,6 +27,7 @@ from .laplace import Laplace
 from .logistic import Logistic
 from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
@@ -63,6 +64,7 @@ __all__ = [
     "LowRankMultivariateNormal",
     "Dirichlet",
     "Categorical",
+    "Multinomial",
 ]
 
 

@@ -18,7 +18,11 @@ dimension symbol ``K``: ``symbols(suffix)`` gives ``IndexedBase`` vectors
 (``concentration_1[i]``), ``sym_natural_params`` maps one coordinate's
 parameters to that coordinate's natural parameters, and
 ``sym_log_normalizer`` takes one ``IndexedBase`` per natural parameter and
-returns :math:`A` with ``Sum`` over ``i = 0 .. K - 1``. The gradient is taken
+returns :math:`A` with ``Sum`` over ``i = 0 .. K - 1``. A family's
+``singular_parameters`` (scalars, such as a Multinomial's number of trials)
+select one exponential family each: ``A`` takes them after the natural
+parameters, and two members that differ in one are mutually singular (their
+supports are disjoint), so the KL and cross-entropy are ``oo`` there. The gradient is taken
 coordinate-wise (``d A / d eta[j]``), so the result holds for every ``K``; it
 is a sympy expression with ``Sum`` over the coordinates, printed by
 :mod:`anadiv.codegen.indexed`.
@@ -48,6 +52,12 @@ def handles(*families: type) -> bool:
         and bool(getattr(first, "exponential_family", False))
         and any(p.constraint.event_ndim for p in first.parameters)
     )
+
+
+def _fixed(cls: type, params: tuple[Any, ...]) -> list[Any]:
+    """The values of the family's ``singular_parameters`` among ``params``."""
+    names = [p.name for p in cls.parameters]
+    return [params[names.index(n)] for n in getattr(cls, "singular_parameters", ())]
 
 
 def _coordinate(params: tuple[Any, ...], index: Any) -> tuple[Any, ...]:
@@ -104,7 +114,8 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
     params1 = P.symbols("1") if k.arity == 2 else P.symbols("")
     m = len(P.sym_natural_params(*_coordinate(params1, _J)))
     etas = [sp.IndexedBase(f"eta{n}") for n in range(m)]
-    a = P.sym_log_normalizer(*etas)
+    fixed1 = _fixed(P, params1)
+    a = P.sym_log_normalizer(*etas, *fixed1)
     grads = [_gradient(a, e) for e in etas]
     steps = [f"A(eta) = {a}", *(f"E_P[T_{n}[j]] = dA/d eta{n}[j] = {g}" for n, g in enumerate(grads))]
 
@@ -124,7 +135,9 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
     else:
         params2 = Q.symbols("2")
         eta2 = Q.sym_natural_params(*_coordinate(params2, _J))
+        # one exponential family per value of the singular parameters: Q's A is P's (where they agree)
         a2 = at(params2, a)
+        fixed2 = _fixed(Q, params2)
         if kind == "kl":
             inner = sp.Add(*[(e2 - e1) * t for e1, e2, t in zip(eta1, eta2, mean_t)])
             expr = a2 - a1 - sp.Sum(inner, (_J, 0, K - 1))
@@ -137,6 +150,10 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
             raise NoClosedFormError(f"{kind}: the Bregman route derives kl, cross_entropy and entropy only")
         fams, syms = (P, Q), (params1, params2)
         expr = _unit_sums(P, params2, _unit_sums(P, params1, expr))
+        if fixed1:
+            same = sp.And(*[sp.Eq(f1, f2) for f1, f2 in zip(fixed1, fixed2)])
+            steps.append(f"members with different {', '.join(map(str, fixed1))} have disjoint supports: oo unless {same}")
+            expr = sp.Piecewise((expr, same), (sp.oo, True))
     steps.append(f"result = {expr}")
     return Derivation(kind, fams, syms, expr, [], steps)
 
