@@ -227,7 +227,7 @@ def test_kl_of_a_distribution_with_itself_is_zero(name):
 
 # -------------------------------------------------------- entropy, cross
 #: Families whose entropy needs E[log k!] (or E[log gamma(k + n)]), which has no closed form.
-NO_CLOSED_ENTROPY = {"poisson", "binomial", "negative_binomial"}
+NO_CLOSED_ENTROPY = {"poisson", "binomial", "negative_binomial", "multinomial"}
 
 
 def _entropy_mp(name, p):
@@ -300,7 +300,8 @@ def test_every_family_and_pair_has_cases():
     vector = {(P, Q) for P, Q in derivable if P.name not in UNIVARIATE or Q.name not in UNIVARIATE}
     assert derivable - vector <= tested  # every univariate pair the engine derives is tested above
     # tested in test_symbolic (the normals) and test_simplex_families (the Bregman route's)
-    assert {P.name for P, _ in vector} == {"multivariate_normal", "diagonal_normal", "dirichlet", "categorical"}
+    assert {P.name for P, _ in vector} == {"multivariate_normal", "diagonal_normal", "dirichlet", "categorical",
+                                          "multinomial"}
     # LowRankMultivariateNormal's closed forms are anadiv's hand-written rules, checked in test_lowrank.py
     builtin = {"lowrank_multivariate_normal"}
     for name, fam in FAMILIES.items():

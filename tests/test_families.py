@@ -69,7 +69,7 @@ def test_every_family_has_cases():
         # scipy has none: the family is compared with torch's instead
         assert FAMILIES[name].torch_name, f"add a scipy or torch equivalent for {name}"
     assert set(UNIVARIATE) | set(VECTOR) == set(FAMILIES) - set(SIMPLEX)
-    assert set(SIMPLEX) == {"dirichlet", "categorical"}
+    assert set(SIMPLEX) == {"dirichlet", "categorical", "multinomial"}
     for name in FAMILIES:
         assert len(_points(name)) >= 5
     assert len(FAMILIES) >= 13
@@ -225,7 +225,11 @@ def test_symbolic_support_matches_numeric(name):
     support = cls.sym_support(*syms)
     for params in _points(name):
         lo, hi = cls(*params).support()
-        if name in SIMPLEX and cls.event_ndim == 0:
+        if name in SIMPLEX and cls.event_ndim == 1 and isinstance(support, sympy.Range):
+            # counts 0 .. n of a Multinomial: the scalar parameters substituted
+            numeric_support = support.subs({s: int(v) for s, v in zip(syms, params) if np.ndim(v) == 0})
+            lo, hi = np.unique(lo), np.unique(hi)
+        elif name in SIMPLEX and cls.event_ndim == 0:
             # the categories 0 .. K - 1 of a probability vector over K symbolic coordinates
             numeric_support = support.subs(sympy.Symbol("K", integer=True, positive=True), np.shape(params[0])[-1])
         elif cls.event_ndim == 0:
@@ -293,6 +297,11 @@ def _invalid_cases(name):
         yield [0.5], "probs"
     if name == "dirichlet":
         yield [np.array([1.0])], "concentration"
+    if name == "multinomial":
+        yield [2.5, np.array([0.5, 0.5])], "total_count"
+        yield [0.0, np.array([0.5, 0.5])], "total_count"
+        yield [3.0, np.array([0.5, 0.6])], "probs"
+        yield [np.array([3.0, 4.0, 5.0]), np.array([[0.5, 0.5], [0.2, 0.8]])], "total_count, probs"
     if name == "diagonal_normal":
         yield [0.0, 1.0], "mean, scale"
         yield [np.zeros(3), np.ones(2)], "mean, scale"

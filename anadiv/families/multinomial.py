@@ -48,7 +48,7 @@ class Multinomial(Family):
     >>> from anadiv import Multinomial, kl
     >>> p = Multinomial(4, np.array([0.2, 0.3, 0.5]))
     >>> float(p.logpdf(np.array([1.0, 1.0, 2.0])))  # doctest: +ELLIPSIS
-    -1.5141...
+    -1.7147...
     >>> float(kl(p, Multinomial(4, np.array([0.5, 0.25, 0.25]))))  # doctest: +ELLIPSIS
     0.8720...
     >>> float(kl(p, Multinomial(5, np.array([0.5, 0.25, 0.25]))))
@@ -113,7 +113,7 @@ class Multinomial(Family):
         return np.zeros(shape), np.broadcast_to(np.asarray(total_count, dtype=float)[..., None], shape).copy()
 
     # ------------------------------------------------------------------ hooks
-    torch_name = None  # torch.distributions.Multinomial takes one integer count for the whole batch
+    torch_name = "Multinomial"
     _np_quantile = None
     _scipy_frozen = None
 
@@ -122,6 +122,13 @@ class Multinomial(Family):
         p = np.asarray(probs, dtype=float)
         n = np.asarray(total_count, dtype=float)[..., None, None]
         return n[..., 0] * p, n * (p[..., :, None] * np.eye(p.shape[-1]) - p[..., :, None] * p[..., None, :])
+
+    @staticmethod
+    def _torch_params(total_count: Any, probs: Any) -> dict[str, Any]:
+        counts = np.unique(np.asarray(total_count))
+        if counts.size != 1:
+            raise ValueError("total_count: torch's Multinomial takes one number of draws for the whole batch")
+        return {"total_count": int(counts[0]), "probs": probs}
 
     @classmethod
     def random_params(cls, rng: np.random.Generator, dim: int = 3) -> tuple[Any, np.ndarray]:
