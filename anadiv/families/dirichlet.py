@@ -46,7 +46,10 @@ class Dirichlet(Family):
 
     printed as :math:`\sum_i B(a_i, b_i) - B(a_0, b_0)` with the Bregman divergence
     :math:`B` of :math:`\log\Gamma` (``lgamma_bregman``), so nearly equal ``a`` and
-    ``b`` do not lose digits to the difference of the log-gammas.
+    ``b`` do not lose digits to the difference of the log-gammas. Where ``b`` is
+    nearly proportional to ``a`` the two nonnegative parts still cancel by about
+    :math:`a_0/(K-1)`: the relative error is at most :math:`64\,a_0\,\epsilon`
+    there (docs/accuracy.md, "Documented bounds").
 
     Examples
     --------
