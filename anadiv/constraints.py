@@ -452,6 +452,8 @@ class Simplex(Constraint):
 
         if isinstance(value, sympy.MatrixExpr) and not isinstance(value, sympy.MatrixBase):
             return  # a MatrixSymbol: nothing sympy could refute
+        if isinstance(value, sympy.IndexedBase):
+            return  # a vector over K symbolic coordinates (the Bregman route's symbols): the same
         if not isinstance(value, sympy.MatrixBase) or 1 not in value.shape:
             raise ValueError(f"{name}: must be a vector (a one-column sympy.Matrix), got {value}")
         for p in value:

@@ -117,8 +117,12 @@ def _candidates() -> list[tuple[Any, ...]]:
         if kind.arity == 1:
             out += [(P,) for P in fams]
         else:
-            out += [(kind.name, P, Q) for P in fams for Q in fams if P is Q or not (P.event_ndim or Q.event_ndim)]
+            out += [(kind.name, P, Q) for P in fams for Q in fams if P is Q or not (_vector(P) or _vector(Q))]
     return out
+
+
+def _vector(f: Any) -> bool:
+    return bool(f.event_ndim) or any(p.constraint.event_ndim for p in f.parameters)
 
 
 def _derive_one(args: tuple[Any, ...]) -> None:

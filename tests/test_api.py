@@ -33,7 +33,7 @@ def _function(kind, key):
 def _params(name, rng, batch=()):
     """Valid parameters of family ``name``, each with a leading batch shape."""
     fam = FAMILIES[name]
-    if fam.event_ndim:
+    if fam.event_ndim or any(p.constraint.event_ndim for p in fam.parameters):
         n = int(np.prod(batch)) if batch else 1
         draws = [fam.random_params(rng, dim=3) for _ in range(n)]
         return [np.stack([d[i] for d in draws]).reshape(batch + np.shape(draws[0][i])) for i in range(len(draws[0]))]

@@ -108,9 +108,9 @@ def _split(fams: tuple[type, ...], flat: list[Any]) -> list[list[Any]]:
 
 
 def is_matrix(fams: tuple[type, ...], index: int) -> bool:
-    """Whether flat parameter ``index`` is a covariance matrix (not perturbed elementwise)."""
+    """Whether flat parameter ``index`` is a covariance matrix or an integer (not perturbed elementwise)."""
     constraints = [p.constraint for f in fams for p in f.parameters]
-    return constraints[index] == positive_definite
+    return constraints[index] == positive_definite or constraints[index].is_discrete
 
 
 def numeric_gradient(func: Any, params: list[np.ndarray], index: int) -> np.ndarray:

@@ -35,7 +35,8 @@ from anadiv.symbolic import derivable_pairs, derive_cross_entropy, derive_entrop
 
 from _quadrature_truth import integral
 
-UNIVARIATE = sorted(n for n, f in FAMILIES.items() if f.event_ndim == 0)
+#: scalar parameters (Dirichlet and Categorical, vector parameters: tests/test_simplex_families.py)
+UNIVARIATE = sorted(n for n, f in FAMILIES.items() if f.event_ndim == 0 and all(p.constraint.event_ndim == 0 for p in f.parameters))
 ALL_PAIRS = [(a, b) for a in UNIVARIATE for b in UNIVARIATE]
 N_POINTS = 5
 RTOL_DOUBLE = 1e-8
@@ -226,7 +227,7 @@ def test_kl_of_a_distribution_with_itself_is_zero(name):
 
 # -------------------------------------------------------- entropy, cross
 #: Families whose entropy needs E[log k!] (or E[log gamma(k + n)]), which has no closed form.
-NO_CLOSED_ENTROPY = {"poisson", "binomial", "negative_binomial"}
+NO_CLOSED_ENTROPY = {"poisson", "binomial", "negative_binomial", "multinomial"}
 
 
 def _entropy_mp(name, p):
@@ -296,9 +297,11 @@ def test_cross_entropy_against_quadrature_and_identity(pname, qname):
 def test_every_family_and_pair_has_cases():
     derivable = set(derivable_pairs("kl"))
     tested = {(FAMILIES[a], FAMILIES[b]) for a, b in ALL_PAIRS}
-    vector = {(P, Q) for P, Q in derivable if P.event_ndim or Q.event_ndim}
+    vector = {(P, Q) for P, Q in derivable if P.name not in UNIVARIATE or Q.name not in UNIVARIATE}
     assert derivable - vector <= tested  # every univariate pair the engine derives is tested above
-    assert {P.name for P, _ in vector} == {"multivariate_normal", "diagonal_normal"}  # tested in test_symbolic
+    # tested in test_symbolic (the normals) and test_simplex_families (the Bregman route's)
+    assert {P.name for P, _ in vector} == {"multivariate_normal", "diagonal_normal", "dirichlet", "categorical",
+                                          "multinomial"}
     # LowRankMultivariateNormal's and Wishart's closed forms are anadiv's hand-written rules, checked in
     # test_lowrank.py and test_wishart.py
     builtin = {"lowrank_multivariate_normal", "wishart"}

@@ -158,6 +158,14 @@ def _mp_value(derivation, values):
     expr = derivation.expr
     if expr == sympy.oo:
         return mpmath.inf
+    if any(isinstance(s, sympy.IndexedBase) for syms in derivation.symbols for s in syms):
+        # sums over K coordinates (the Bregman route): the same float64 vectors, exactly, then 50 digits
+        from anadiv.symbolic import bregman
+
+        exact = [tuple(sympy.Matrix([sympy.Rational(float(x)) for x in np.ravel(v)]) if np.ndim(v)
+                       else sympy.Rational(float(v)) for v in vals) for vals in values]
+        e = bregman.instantiate(derivation, exact).expr
+        return mpmath.inf if e == sympy.oo else mpmath.mpf(str(sympy.N(e, 50)))
     matrices, scalars, per_coord = {}, [], []
     for syms, vals in zip(derivation.symbols, values):
         for s, v in zip(syms, vals):

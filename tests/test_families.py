@@ -30,9 +30,11 @@ N_POINTS = 6
 # test_family_hooks.py checks that from_scipy inverts it.
 SCIPY = {name: cls._scipy_frozen for name, cls in FAMILIES.items() if cls._scipy_frozen is not None}
 
-UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0)
-VECTOR = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 1)
+UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0 and all(p.constraint.event_ndim == 0 for p in c.parameters))
+VECTOR = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 1 and c.is_gaussian)
 MATRIX = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 2)
+#: vector parameters on the simplex: tests/test_simplex_families.py
+SIMPLEX = sorted(n for n, c in FAMILIES.items() if n not in UNIVARIATE and n not in VECTOR and n not in MATRIX)
 ALL = sorted(FAMILIES)
 #: Families scipy has a counterpart of; the others are compared with torch (test_family_hooks)
 #: and with their cdf in closed form (tests/test_families_new_continuous2.py).
@@ -67,7 +69,8 @@ def test_every_family_has_cases():
     for name in set(FAMILIES) - set(SCIPY):
         # scipy has none: the family is compared with torch's instead
         assert FAMILIES[name].torch_name, f"add a scipy or torch equivalent for {name}"
-    assert set(UNIVARIATE) | set(VECTOR) | set(MATRIX) == set(FAMILIES)
+    assert set(UNIVARIATE) | set(VECTOR) | set(MATRIX) == set(FAMILIES) - set(SIMPLEX)
+    assert set(SIMPLEX) == {"dirichlet", "categorical", "multinomial"}
     for name in FAMILIES:
         assert len(_points(name)) >= 5
     assert len(FAMILIES) >= 13
@@ -223,7 +226,14 @@ def test_symbolic_support_matches_numeric(name):
     support = cls.sym_support(*syms)
     for params in _points(name):
         lo, hi = cls(*params).support()
-        if cls.event_ndim == 0:
+        if name in SIMPLEX and cls.event_ndim == 1 and isinstance(support, sympy.Range):
+            # counts 0 .. n of a Multinomial: the scalar parameters substituted
+            numeric_support = support.subs({s: int(v) for s, v in zip(syms, params) if np.ndim(v) == 0})
+            lo, hi = np.unique(lo), np.unique(hi)
+        elif name in SIMPLEX and cls.event_ndim == 0:
+            # the categories 0 .. K - 1 of a probability vector over K symbolic coordinates
+            numeric_support = support.subs(sympy.Symbol("K", integer=True, positive=True), np.shape(params[0])[-1])
+        elif cls.event_ndim == 0:
             numeric_support = support.subs(dict(zip(syms, params)))
         else:
             numeric_support = support  # one interval per coordinate
@@ -288,6 +298,18 @@ def _invalid_cases(name):
         yield [base[0], np.array([[1.0, 0.5], [0.0, 1.0]])], "scale"  # not symmetric
         yield [base[0], np.ones((2, 3))], "scale"
         yield [np.full(3, 4.0), np.broadcast_to(np.eye(2), (2, 2, 2))], "df, scale"
+    if name == "categorical":
+        yield [np.array([0.2, 0.2, 0.5])], "probs"
+        yield [np.array([-0.1, 0.6, 0.5])], "probs"
+        yield [np.array([np.nan, 0.5, 0.5])], "probs"
+        yield [0.5], "probs"
+    if name == "dirichlet":
+        yield [np.array([1.0])], "concentration"
+    if name == "multinomial":
+        yield [2.5, np.array([0.5, 0.5])], "total_count"
+        yield [0.0, np.array([0.5, 0.5])], "total_count"
+        yield [3.0, np.array([0.5, 0.6])], "probs"
+        yield [np.array([3.0, 4.0, 5.0]), np.array([[0.5, 0.5], [0.2, 0.8]])], "total_count, probs"
     if name == "diagonal_normal":
         yield [0.0, 1.0], "mean, scale"
         yield [np.zeros(3), np.ones(2)], "mean, scale"

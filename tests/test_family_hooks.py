@@ -30,13 +30,14 @@ from anadiv.constraints import real
 from anadiv.mixture import _is_gaussian, gaussian_params
 
 ALL = sorted(FAMILIES)
-UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0)
+UNIVARIATE = sorted(n for n, c in FAMILIES.items() if c.event_ndim == 0 and all(p.constraint.event_ndim == 0 for p in c.parameters))
 WITH_SCIPY = sorted(n for n, c in FAMILIES.items() if c._scipy_frozen is not None)
 #: quantiles checked against scipy's cdf and ppf here; the others against their cdf in closed form
 #: (tests/test_families_new_continuous2.py)
 WITH_QUANTILE = sorted(n for n in UNIVARIATE if FAMILIES[n]._np_quantile is not None and n in WITH_SCIPY)
 WITH_TORCH = sorted(n for n, c in FAMILIES.items() if c.torch_name is not None)
-EXPONENTIAL = sorted(n for n, c in FAMILIES.items() if c.exponential_family)
+#: scalar natural parameters; the vector ones (Dirichlet, Categorical) through the Bregman route: tests/test_simplex_families.py
+EXPONENTIAL = sorted(n for n, c in FAMILIES.items() if c.exponential_family and all(p.constraint.event_ndim == 0 for p in c.parameters))
 
 
 def _points(name: str, n: int = 5) -> list[tuple]:

@@ -54,7 +54,9 @@ def _cases() -> list[tuple[str, tuple[str, ...]]]:
     for kind in ("kl", "cross_entropy", "entropy"):
         for key, (_, _, status) in _index.REGISTRY[kind].items():
             names = key if isinstance(key, tuple) else (key,)
-            if status == "infinite" or any(FAMILIES[n].event_ndim for n in names):
+            # vector parameters (the Gaussians, and the simplex families: tests/test_simplex_families.py)
+            if status == "infinite" or any(FAMILIES[n].event_ndim or any(p.constraint.event_ndim for p in
+                                                                       FAMILIES[n].parameters) for n in names):
                 continue
             out.append((kind, names))
     return sorted(out)

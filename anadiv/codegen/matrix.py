@@ -32,7 +32,10 @@ from .printer import XpPrinter, constants_to_floats
 
 
 def example_literals(fam: type, index: int) -> list[str]:
-    """Doctest literals for a vector/matrix family (two fixed 2-d examples)."""
+    """Doctest literals for a vector/matrix family (two fixed 2-d examples, or the family's ``codegen_examples``)."""
+    own = getattr(fam, "codegen_examples", None)
+    if own is not None:
+        return list(own[index % len(own)])
     if fam.name == "multivariate_normal":
         choices = [
             ["[0.0, 1.0]", "[[2.0, 0.5], [0.5, 1.0]]"],

@@ -124,11 +124,23 @@ def _rename(expr: Any, derivation: Any, names: list[list[str]]) -> tuple[Any, li
         for sym, name in zip(syms, ns):
             if isinstance(sym, sympy.MatrixSymbol):
                 new = sympy.MatrixSymbol(name, *sym.shape)
+            elif isinstance(sym, sympy.IndexedBase):
+                new = sympy.IndexedBase(name, **sym.assumptions0)
             else:
                 new = sympy.Symbol(name, **sym.assumptions0)
             mapping[sym] = new
             new_symbols.append(new)
     return expr.xreplace(mapping), new_symbols
+
+
+def _renamed(derivation: Any, names: list[list[str]]) -> Any:
+    """The derivation's families and symbols, the symbols named like the arguments."""
+    from types import SimpleNamespace
+
+    _, symbols = _rename(sympy.Integer(0), derivation, names)
+    it = iter(symbols)
+    grouped = tuple(tuple(next(it) for _ in syms) for syms in derivation.symbols)
+    return SimpleNamespace(kind=derivation.kind, families=derivation.families, symbols=grouped)
 
 
 def _example_values(families: tuple[type, ...], kind: str, name: str) -> list[list[str]]:
@@ -212,8 +224,15 @@ def render_function(derivation: Any) -> GeneratedFunction:
 
     raw, _ = _rename(derivation.expr, derivation, names)
     status = _status(raw)
-    matrix_symbols = any(isinstance(s, sympy.MatrixSymbol) for syms in derivation.symbols for s in syms)
-    if matrix_symbols:
+    matrix_symbols = any(isinstance(s, (sympy.MatrixSymbol, sympy.IndexedBase))
+                         for syms in derivation.symbols for s in syms)
+    if any(isinstance(s, sympy.IndexedBase) for syms in derivation.symbols for s in syms):
+        # coordinate sums of a vector exponential family (the Bregman route)
+        from .indexed import indexed_body
+
+        renamed_derivation = _renamed(derivation, names)
+        body_lines = indexed_body(raw, renamed_derivation, flat)
+    elif matrix_symbols:
         # Cholesky-based printing; its kl_core call is the stable form.
         from .matrix import matrix_body
 

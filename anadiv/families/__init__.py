@@ -12,10 +12,12 @@ from __future__ import annotations
 from ._base import FAMILIES, Family, Param
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .categorical import Categorical
 from .cauchy import Cauchy
 from .chi2 import Chi2
 from .continuous_bernoulli import ContinuousBernoulli
 from .diagonal_normal import DiagonalNormal
+from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
@@ -28,6 +30,7 @@ from .laplace import Laplace
 from .logistic import Logistic
 from .lognormal import LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .pareto import Pareto
@@ -71,6 +74,9 @@ __all__ = [
     "DiagonalNormal",
     "LowRankMultivariateNormal",
     "Wishart",
+    "Dirichlet",
+    "Categorical",
+    "Multinomial",
 ]
 
 

@@ -17,7 +17,7 @@ import sympy as sp
 from ..errors import NoClosedFormError
 from ..families import FAMILIES
 from ..kinds import KINDS
-from . import mvn
+from . import bregman, mvn
 from .derivation import Derivation
 from .univariate import entropy as _univariate_entropy
 from .univariate import two_sided as _univariate_two_sided
@@ -36,11 +36,15 @@ def _check_supported(*classes: type) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _entropy(P: type) -> Derivation:
+    if bregman.handles(P):
+        return bregman.derive("entropy", P)
     return mvn.derive("entropy", P) if _vector(P) else _univariate_entropy(P)
 
 
 @functools.lru_cache(maxsize=None)
 def _two_sided(name: str, P: type, Q: type) -> Derivation:
+    if bregman.handles(P) or bregman.handles(Q):
+        return bregman.derive(name, P, Q)
     return mvn.derive(name, P, Q) if _vector(P, Q) else _univariate_two_sided(name, P, Q)
 
 
@@ -61,7 +65,7 @@ def _split(dist: Any, name: str) -> tuple[type, tuple[Any, ...] | None]:
         arr = np.asarray(v)
         if arr.ndim == 0:
             values.append(sp.Float(float(arr)))
-        elif cls.event_ndim and arr.ndim <= 2:
+        elif (cls.event_ndim or bregman.handles(cls)) and arr.ndim <= 2:
             values.append(sp.Matrix(arr.tolist()) if arr.ndim == 2 else sp.Matrix(arr.tolist()))
         else:
             raise ValueError(f"{name}: symbolic derivation needs scalar or sympy parameters, got shape {arr.shape}")
@@ -69,6 +73,8 @@ def _split(dist: Any, name: str) -> tuple[type, tuple[Any, ...] | None]:
 
 
 def _instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
+    if d.families and bregman.handles(d.families[0]) and any(v is not None for v in values):
+        return bregman.instantiate(d, values)
     if d.families and _vector(*d.families) and any(v is not None for v in values):
         return mvn.instantiate(d, values)
     mapping = {}

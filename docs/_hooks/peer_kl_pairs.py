@@ -153,6 +153,8 @@ CONSTRUCTIONS: dict[str, str] = {
     "Independent": "anadiv.Independent (the sum over event dimensions of the bases' closed forms)",
     "ExponentialFamily": "torch's generic Bregman rule for two instances of one exponential family: "
                          "anadiv derives each exponential family's same-family KL instead",
+    "OneHotCategorical": "anadiv.Categorical: the same law, its event written as the category's index "
+                         "instead of a one-hot vector (kl(Categorical(p), Categorical(q)))",
     "TransformedDistribution": "torch's rule for two distributions through the same bijector: "
                                "anadiv has no transformed-distribution class",
 }
