@@ -510,8 +510,27 @@ def _close(a_expr: Any, b_expr: Any, point: dict[Any, Any], digits: int = 40) ->
         return abs(a - b) <= scale * mpmath.mpf(10) ** -digits
 
 
+def tied_symbols(expr: Any) -> dict[Any, Any]:
+    """Q's symbol -> P's for a closed form that holds only where they are equal (``Eq(n_1, n_2)``).
+
+    The engine derives a pair whose terms cancel only for a shared parameter (a
+    Binomial pair's trial count) as ``Piecewise((value, Eq(n_1, n_2)), ...,
+    (nan, True))``; points that check or illustrate ``value`` take the tie.
+    """
+    if not isinstance(expr, Piecewise) or not any(e is sympy.nan for e, _ in expr.args):
+        return {}
+    condition = expr.args[0][1]
+    eqs = [c for c in sympy.And.make_args(condition) if isinstance(c, sympy.Eq)]
+    out = {}
+    for eq in eqs:
+        a, b = sorted(eq.args, key=str)  # "n_1" < "n_2": Q's symbol second
+        out[b] = a
+    return out
+
+
 def _points(derivation: Any, n: int, seed: int = 0) -> list[dict[Any, Any]]:
     """Random parameter points (exact decimals) for P and Q, near-equal ones included."""
+    tied = tied_symbols(derivation.expr)
     rng = np.random.default_rng(seed)
     fams = derivation.families
     syms = derivation.symbols
@@ -522,9 +541,12 @@ def _points(derivation: Any, n: int, seed: int = 0) -> list[dict[Any, Any]]:
             params = fam.random_params(rng)
             if i % 3 == 2 and len(fams) == 2 and fams[0] is fams[1] and vals:
                 # near-equal pair: Q = P perturbed
-                params = tuple(v * (1 + 1e-3 * rng.standard_normal()) for _, v in vals)
+                params = tuple(v if spec.constraint.is_discrete else v * (1 + 1e-3 * rng.standard_normal())
+                               for (_, v), spec in zip(vals, fam.parameters))
             vals += list(zip(ss, params))
-        pts.append({s: mpmath.mpf(float(v)) for s, v in vals})
+        point = {s: mpmath.mpf(float(v)) for s, v in vals}
+        point.update({q: point[p] for q, p in tied.items() if p in point})
+        pts.append(point)
     return pts
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._base import FAMILIES, Family, Param
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .binomial import Binomial
 from .cauchy import Cauchy
 from .continuous_bernoulli import ContinuousBernoulli
 from .diagonal_normal import DiagonalNormal
@@ -24,6 +25,7 @@ from .halfnormal import HalfNormal
 from .laplace import Laplace
 from .logistic import Logistic
 from .lognormal import LogNormal
+from .negative_binomial import NegativeBinomial
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
@@ -52,6 +54,8 @@ __all__ = [
     "Bernoulli",
     "Poisson",
     "Geometric",
+    "Binomial",
+    "NegativeBinomial",
     "Logistic",
     "Kumaraswamy",
     "VonMises",
