@@ -27,13 +27,13 @@ def kl_binomial_binomial(n_1, p_1, n_2, p_2):
 
     .. math::
 
-        \begin{cases} n_{1} p_{1} \log{\left(p_{1} \right)} - n_{1} p_{1} \log{\left(p_{2} \right)} - n_{1} p_{1} \log{\left(1 - p_{1} \right)} + n_{1} p_{1} \log{\left(1 - p_{2} \right)} + n_{1} \log{\left(1 - p_{1} \right)} - n_{1} \log{\left(1 - p_{2} \right)} & \text{for}\: n_{1} = n_{2} \\\infty & \text{for}\: n_{1} > n_{2} \\\text{NaN} & \text{otherwise} \end{cases}
+        \begin{cases} \infty & \text{for}\: n_{1} > n_{2} \\n_{1} p_{1} \log{\left(p_{1} \right)} - n_{1} p_{1} \log{\left(p_{2} \right)} - n_{1} p_{1} \log{\left(1 - p_{1} \right)} + n_{1} p_{1} \log{\left(1 - p_{2} \right)} + n_{1} \log{\left(1 - p_{1} \right)} - n_{1} \log{\left(1 - p_{2} \right)} & \text{for}\: n_{1} = n_{2} \\\text{NaN} & \text{otherwise} \end{cases}
 
     As text::
 
-        Piecewise((n_1*p_1*log(p_1) - n_1*p_1*log(p_2) - n_1*p_1*log(1 - p_1) +
-        n_1*p_1*log(1 - p_2) + n_1*log(1 - p_1) - n_1*log(1 - p_2), Eq(n_1, n_2)), (oo,
-        n_1 > n_2), (nan, True))
+        Piecewise((oo, n_1 > n_2), (n_1*p_1*log(p_1) - n_1*p_1*log(p_2) - n_1*p_1*log(1
+        - p_1) + n_1*p_1*log(1 - p_2) + n_1*log(1 - p_1) - n_1*log(1 - p_2), Eq(n_1,
+        n_2)), (nan, True))
 
     Parameters
     ----------
@@ -54,22 +54,20 @@ def kl_binomial_binomial(n_1, p_1, n_2, p_2):
     """
     xp = namespace(n_1, p_1, n_2, p_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = n_1*p_1*xp._stable.log_ratio(p_1, p_2)
-        t1 = n_1*xp.log1p(-p_2)
-        t2 = t1*(p_2 - 1)
-        t3 = p_2*t1
-        t4 = t3*xp.log(p_1)
-        t5 = -n_1*(p_1 - 1)*xp.log1p(-p_1)
-        t6 = -t3*xp.log(p_2)
-        t7 = t3*xp._stable.powm1mlog(p_1, p_2, 1)
-        t8 = (n_1 == n_2)
-        t9 = (n_1 > n_2)
-        return xp._refine.defined(xp._refine.checked('kl', xp.where(t8, t0 + t2 + t4 + t5 + t6 + t7, xp.where(t9, xp.inf, xp.nan)), xp.where(t8, xp.abs(t0) + xp.abs(t2) + xp.abs(t4) + xp.abs(t5) + xp.abs(t6) + xp.abs(t7), xp.where(t9, 0, xp.nan)), _kl_binomial_binomial_exact, n_1, p_1, n_2, p_2), 'kl_binomial_binomial: no closed form where n_1 < n_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', n_1, p_1, n_2, p_2)
+        t0 = (n_1 > n_2)
+        t1 = (1/p_2)
+        t2 = p_1 - p_2
+        t3 = n_1*p_1*xp._stable.log1pmx(t1*t2)
+        t4 = (1/(1 - p_2))
+        t5 = n_1*t1*t2**2*t4
+        t6 = n_1*(1 - p_1)*xp._stable.log1pmx(-t2*t4)
+        t7 = (n_1 == n_2)
+        return xp._refine.defined(xp._refine.checked('kl', xp.where(t0, xp.inf, xp.where(t7, t3 + t5 + t6, xp.nan)), xp.where(t0, 0, xp.where(t7, xp.abs(t3) + xp.abs(t5) + xp.abs(t6), xp.nan)), _kl_binomial_binomial_exact, n_1, p_1, n_2, p_2), 'kl_binomial_binomial: no closed form where n_1 < n_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', n_1, p_1, n_2, p_2)
 
 
 def _kl_binomial_binomial_exact(mpmath, n_1, p_1, n_2, p_2):
     """The derived expression of :func:`kl_binomial_binomial` for mpmath (see anadiv.numeric.refine)."""
-    return ((n_1*p_1*mpmath.log(p_1) - n_1*p_1*mpmath.log(p_2) - n_1*p_1*mpmath.log(1 - p_1) + n_1*p_1*mpmath.log(1 - p_2) + n_1*mpmath.log(1 - p_1) - n_1*mpmath.log(1 - p_2)) if (n_1 == n_2) else (mpmath.inf) if (n_1 > n_2) else (mpmath.nan))
+    return ((mpmath.inf) if (n_1 > n_2) else (n_1*p_1*mpmath.log(p_1) - n_1*p_1*mpmath.log(p_2) - n_1*p_1*mpmath.log(1 - p_1) + n_1*p_1*mpmath.log(1 - p_2) + n_1*mpmath.log(1 - p_1) - n_1*mpmath.log(1 - p_2)) if (n_1 == n_2) else (mpmath.nan))
 
 
 @elementwise

@@ -50,6 +50,7 @@ import sympy
 from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 
 from .helpers import (
+    log1pmx,
     atanmx,
     beta_bregman,
     betainc_reg,
@@ -153,6 +154,28 @@ def _cauchy(p: tuple, q: tuple) -> list[Any]:
 
     (m1, b1), (m2, b2) = p, q
     return [log1p(((b1 - b2) ** 2 + (m1 - m2) ** 2) / (4 * b1 * b2))]
+
+
+# Binomial and NegativeBinomial pairs (same trial count): log(p1/p2) = log1p(d/p2) and
+# log(q1/q2) = log1p(-d/q2) with d = p1 - p2 (an exact difference for close values; 1 - p1 and
+# 1 - p2 round to the same float below 1e-16, so log(q1/q2) is never formed as a ratio). Each
+# log1p(t) is log1pmx(t) + t, and the first-order terms t add up to a multiple of d^2: nothing
+# cancels to first order when P and Q are nearly equal.
+@register_rewrite("kl", "binomial", "binomial")
+def _binomial(p: tuple, q: tuple) -> list[Any]:
+    # n [p1 log(p1/p2) + q1 log(q1/q2)], d = p1 - p2: n [p1 log1pmx(d/p2) + q1 log1pmx(-d/q2) + d^2/(p2 q2)]
+    (n1, p1), (_, p2) = p, q
+    d = p1 - p2
+    return [n1 * p1 * log1pmx(d / p2), n1 * (1 - p1) * log1pmx(-d / (1 - p2)), n1 * d**2 / (p2 * (1 - p2))]
+
+
+@register_rewrite("kl", "negative_binomial", "negative_binomial")
+def _negative_binomial(p: tuple, q: tuple) -> list[Any]:
+    # r [log(q1/q2) + (p1/q1) log(p1/p2)], d = p1 - p2:
+    # r [log1pmx(-d/q2) + (p1/q1) log1pmx(d/p2) + d^2/(q1 q2 p2)]
+    (r1, p1), (_, p2) = p, q
+    d = p1 - p2
+    return [r1 * log1pmx(-d / (1 - p2)), r1 * p1 / (1 - p1) * log1pmx(d / p2), r1 * d**2 / ((1 - p1) * (1 - p2) * p2)]
 
 
 # ------------------------------------------------------------------ generic atoms
@@ -519,8 +542,7 @@ def tied_symbols(expr: Any) -> dict[Any, Any]:
     """
     if not isinstance(expr, Piecewise) or not any(e is sympy.nan for e, _ in expr.args):
         return {}
-    condition = expr.args[0][1]
-    eqs = [c for c in sympy.And.make_args(condition) if isinstance(c, sympy.Eq)]
+    eqs = [c for _, condition in expr.args for c in sympy.And.make_args(condition) if isinstance(c, sympy.Eq)]
     out = {}
     for eq in eqs:
         a, b = sorted(eq.args, key=str)  # "n_1" < "n_2": Q's symbol second

@@ -381,10 +381,10 @@ def _tied_derivation(
     (see :mod:`anadiv.codegen.render`): there the divergence exists but needs
     ``E_P[log gamma]`` terms with no closed form (a sum the quadrature does exactly).
     """
-    branches = [(value, tie)]
-    if inside != sp.true:
-        branches.append((sp.oo, sp.Not(inside)))
-    expr = sp.Piecewise(*branches, (sp.nan, True))
+    # oo first: the printed xp.where nests the last two branches, and two scalar branches
+    # (inf, nan) would make a float64 array out of float32 parameters
+    branches = [] if inside == sp.true else [(sp.oo, sp.Not(inside))]
+    expr = sp.Piecewise(*branches, (value, tie), (sp.nan, True))
     conditions.append(tie)
     steps.append(f"result = {value} where {tie}"
                  + ("" if inside == sp.true else f", oo where {sp.Not(inside)}")
