@@ -231,8 +231,8 @@ def _perturb(fam: Any, vals: tuple[float, ...], eps: float, rng: np.random.Gener
     unit = scales[0] if scales else 1.0
     out = []
     for i, (p, v) in enumerate(zip(fam.parameters, vals)):
-        if which is not None and i != which:
-            out.append(v)
+        if (which is not None and i != which) or p.constraint.is_discrete:
+            out.append(v)  # a count stays a count
             continue
         sign = rng.choice((-1.0, 1.0))
         # relative perturbation; a real parameter near 0 moves relative to 1
@@ -260,6 +260,30 @@ def _big_shape(fam: Any, vals: tuple[float, ...], big: float) -> tuple[float, ..
     return tuple(v * big if p.name in SHAPE_NAMES else v for p, v in zip(fam.parameters, vals))
 
 
+def tie(kind: str, key: tuple[str, ...]) -> list[tuple[int, int]]:
+    """``(index in Q's, index in P's)`` parameters a closed form needs equal (a Binomial pair's trial count).
+
+    Elsewhere it has no value (the generated function raises NoClosedFormError):
+    the points of such a pair take the tie.
+    """
+    if len(key) < 2:
+        return []
+    from anadiv.codegen.stabilize import tied_symbols
+
+    d = derivation(kind, key)
+    ps, qs = [s.name for s in d.symbols[0]], [s.name for s in d.symbols[1]]
+    return [(qs.index(b.name), ps.index(a.name)) for b, a in tied_symbols(d.expr).items()]
+
+
+def _tied(groups: Any, pairs: list[tuple[int, int]]) -> Any:
+    if not pairs or groups[0] is None or groups[1] is None:
+        return groups
+    q = list(groups[1])
+    for i, j in pairs:
+        q[i] = groups[0][j]
+    return [groups[0], tuple(q), *groups[2:]]
+
+
 def grid(kind: str, key: tuple[str, ...], n_random: int = 6, seed: int = 0) -> list[tuple[float, ...]]:
     """Float64 parameter points (P's, then Q's) for one pair; see the module docstring."""
     from anadiv.families import FAMILIES
@@ -268,8 +292,10 @@ def grid(kind: str, key: tuple[str, ...], n_random: int = 6, seed: int = 0) -> l
     fams = [FAMILIES[k] for k in key]
     same = len(fams) == 2 and fams[0] is fams[1]
     points: list[tuple[tuple[float, ...], ...]] = []
+    ties = tie(kind, key)
 
     def add(*groups: tuple[float, ...] | None) -> None:
+        groups = tuple(_tied(list(groups), ties))
         if all(g is not None and _valid(f, g) for f, g in zip(fams, groups)):
             points.append(tuple(groups))  # type: ignore[arg-type]
 
@@ -385,12 +411,16 @@ SWEEP_DECADES = 8
 
 
 def _sweep_draw(fam: Any, rng: np.random.Generator, decades: float) -> tuple[float, ...]:
-    from anadiv.constraints import positive
+    from anadiv.constraints import IntegerInterval, positive
 
     vals = []
     for p in fam.parameters:
         lo, hi = p.typical
-        if p.constraint == positive:
+        if isinstance(p.constraint, IntegerInterval):
+            # a count, log-uniformly up to 10^decades above the typical top (a Binomial's trial count)
+            top = min(float(p.constraint.high), 10.0 ** min(math.log10(hi + 1) + decades, 15))
+            vals.append(max(p.constraint.low, math.floor(10 ** rng.uniform(0, math.log10(top + 1)))))
+        elif p.constraint == positive:
             vals.append(10 ** rng.uniform(math.log10(lo) - decades, math.log10(hi) + decades))
         elif rng.random() < 0.3:
             vals.append(rng.uniform(lo, hi))
@@ -403,14 +433,18 @@ def _sweep_draw(fam: Any, rng: np.random.Generator, decades: float) -> tuple[flo
 
 
 def sweep_points(key: tuple[str, ...], rng: np.random.Generator, n_wide: int, n_ext: int,
-                 n_near: int) -> list[tuple[str, tuple[float, ...]]]:
-    """(tag, point) pairs: "wide" (+-8 decades), "ext" (+-300 decades), "near" (same family, Q ~ P)."""
+                 n_near: int, ties: list[tuple[int, int]] | None = None) -> list[tuple[str, tuple[float, ...]]]:
+    """(tag, point) pairs: "wide" (+-8 decades), "ext" (+-300 decades), "near" (same family, Q ~ P).
+
+    ``ties`` (from :func:`tie`): parameters of Q set to P's in every point.
+    """
     from anadiv.families import FAMILIES
 
     fams = [FAMILIES[k] for k in key]
     out: list[tuple[str, tuple[float, ...]]] = []
 
     def add(tag: str, groups: list[tuple[float, ...]]) -> None:
+        groups = _tied(groups, ties or [])
         if all(_valid(f, g) for f, g in zip(fams, groups)):
             out.append((tag, tuple(x for g in groups for x in g)))
 
@@ -472,7 +506,7 @@ def sweep(kind: str, key: tuple[str, ...], n_wide: int = 200, n_ext: int = 40, n
     fn = generated_function(kind, key)
     ref = settled_reference(d)
     res = SweepResult(kind, key)
-    for tag, pt in sweep_points(key, np.random.default_rng(seed), n_wide, n_ext, n_near):
+    for tag, pt in sweep_points(key, np.random.default_rng(seed), n_wide, n_ext, n_near, tie(kind, key)):
         try:
             r = ref(pt)
         except (ValueError, ZeroDivisionError, OverflowError, mpmath.libmp.NoConvergence):

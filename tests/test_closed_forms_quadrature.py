@@ -102,13 +102,35 @@ def _draw(P, Q, rng, repair):
     return p, q
 
 
+def _tie(kind, P, Q):
+    """``(index in q, index in p)`` of the parameters a closed form needs equal (a Binomial pair's trial count)."""
+    from anadiv.codegen.stabilize import tied_symbols
+
+    d = _compiled(kind, (P.name, Q.name))[0]
+    ps, qs = [s.name for s in d.symbols[0]], [s.name for s in d.symbols[1]]
+    return [(qs.index(b.name), ps.index(a.name)) for b, a in tied_symbols(d.expr).items()]
+
+
 def _points(kind, P, Q, finite=True, n=N_POINTS, seed=0):
-    """``n`` parameter points where the closed form is finite (or infinite)."""
+    """``n`` parameter points where the closed form is finite (or infinite).
+
+    Points where it has no value (``nan``: a Binomial pair with ``n_1 < n_2``,
+    where the generated function raises, see test_families_discrete.py) are
+    neither; a repaired draw takes the parameters the closed form needs equal.
+    """
     rng = np.random.default_rng([seed, UNIVARIATE.index(P.name), UNIVARIATE.index(Q.name)])
+    tie = _tie(kind, P, Q)
     out = []
     for attempt in range(600):
         p, q = _draw(P, Q, rng, repair=finite and attempt % 2 == 0)
+        if tie and finite and attempt % 2 == 0:
+            q = list(q)
+            for i, j in tie:
+                q[i] = p[j]
+            q = tuple(q)
         v = _value_np(kind, (P.name, Q.name), (*p, *q))
+        if np.isnan(v):
+            continue
         if np.isinf(v) != finite:
             out.append((p, q))
             if len(out) == n:

@@ -22,6 +22,7 @@ import pytest
 
 import anadiv
 from anadiv import registry
+from anadiv.errors import NoClosedFormError
 
 HOOKS = Path(__file__).resolve().parents[1] / "docs" / "_hooks"
 
@@ -38,7 +39,7 @@ PEERS = _load("peer_kl_pairs")
 HOOK = _load("anadiv_docs")
 
 #: torch classes anadiv has no family for yet (issue 12 adds them); shrinks as they land.
-NOT_YET = {"Binomial"}
+NOT_YET: set[str] = set()
 
 N_POINTS = 4
 RTOL = 1e-9
@@ -82,7 +83,13 @@ def test_anadiv_answers_every_torch_pair_with_torchs_value(pair: tuple[str, str]
     rng = np.random.default_rng([7, *map(ord, "".join(pair))])
     for _ in range(N_POINTS):
         p, q = P(*P.random_params(rng)), Q(*Q.random_params(rng))
-        mine = float(anadiv.kl(p, q))
+        try:
+            mine = float(anadiv.kl(p, q))
+        except NoClosedFormError:
+            # a Binomial pair with P's trial count below Q's: torch refuses it too
+            with pytest.raises(NotImplementedError):
+                _torch_value(p, q)
+            continue
         assert mine >= 0, (pair, p, q, mine)
         if pair in PEERS.TORCH_WRONG:
             truth = float(anadiv.kl_quad(p, q))

@@ -6,10 +6,14 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_bernoulli``: ``anadiv.symbolic.derive_entropy(Bernoulli)``
 - ``kl_bernoulli_bernoulli``: ``anadiv.symbolic.derive_kl(Bernoulli, Bernoulli)``
+- ``kl_bernoulli_binomial``: ``anadiv.symbolic.derive_kl(Bernoulli, Binomial)``
 - ``kl_bernoulli_geometric``: ``anadiv.symbolic.derive_kl(Bernoulli, Geometric)``
+- ``kl_bernoulli_negative_binomial``: ``anadiv.symbolic.derive_kl(Bernoulli, NegativeBinomial)``
 - ``kl_bernoulli_poisson``: ``anadiv.symbolic.derive_kl(Bernoulli, Poisson)``
 - ``cross_entropy_bernoulli_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Bernoulli, Bernoulli)``
+- ``cross_entropy_bernoulli_binomial``: ``anadiv.symbolic.derive_cross_entropy(Bernoulli, Binomial)``
 - ``cross_entropy_bernoulli_geometric``: ``anadiv.symbolic.derive_cross_entropy(Bernoulli, Geometric)``
+- ``cross_entropy_bernoulli_negative_binomial``: ``anadiv.symbolic.derive_cross_entropy(Bernoulli, NegativeBinomial)``
 - ``cross_entropy_bernoulli_poisson``: ``anadiv.symbolic.derive_cross_entropy(Bernoulli, Poisson)``
 """
 
@@ -19,10 +23,14 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_bernoulli",
     "kl_bernoulli_bernoulli",
+    "kl_bernoulli_binomial",
     "kl_bernoulli_geometric",
+    "kl_bernoulli_negative_binomial",
     "kl_bernoulli_poisson",
     "cross_entropy_bernoulli_bernoulli",
+    "cross_entropy_bernoulli_binomial",
     "cross_entropy_bernoulli_geometric",
+    "cross_entropy_bernoulli_negative_binomial",
     "cross_entropy_bernoulli_poisson",
 ]
 
@@ -116,6 +124,56 @@ def _kl_bernoulli_bernoulli_exact(mpmath, p_1, p_2):
 
 
 @elementwise
+def kl_bernoulli_binomial(p_1, n_2, p_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Bernoulli(p_1), Q = Binomial(n_2, p_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Bernoulli, Binomial)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - n_{2} \log{\left(1 - p_{2} \right)} - p_{1} \log{\left(n_{2} \right)} + p_{1} \log{\left(p_{1} \right)} - p_{1} \log{\left(p_{2} \right)} - p_{1} \log{\left(1 - p_{1} \right)} + p_{1} \log{\left(1 - p_{2} \right)} + \log{\left(1 - p_{1} \right)} & \text{for}\: n_{2} \geq 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-n_2*log(1 - p_2) - p_1*log(n_2) + p_1*log(p_1) - p_1*log(p_2) -
+        p_1*log(1 - p_1) + p_1*log(1 - p_2) + log(1 - p_1), n_2 >= 1), (oo, True))
+
+    Parameters
+    ----------
+    p_1 : array_like
+        Parameters of Bernoulli, broadcasting against each other.
+    n_2, p_2 : array_like
+        Parameters of Binomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_bernoulli_binomial(0.6, 5.0, 0.47))  # doctest: +ELLIPSIS
+    1.607803534...
+    """
+    xp = namespace(p_1, n_2, p_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = p_1*xp.log(p_1)
+        t1 = -p_1*xp.log(p_2)
+        t2 = (n_2 >= 1)
+        t3 = xp.where(t2, n_2, 2)
+        t4 = -p_1*xp.log(t3)
+        t5 = (1 - p_1)*xp.log1p(-p_1)
+        t6 = xp.log1p(-p_2)
+        t7 = -t3
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5 + t6*(p_1 + t7), xp.inf), xp.where(t2, (p_1 + xp.abs(t7))*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), 0), _kl_bernoulli_binomial_exact, p_1, n_2, p_2)
+
+
+def _kl_bernoulli_binomial_exact(mpmath, p_1, n_2, p_2):
+    """The derived expression of :func:`kl_bernoulli_binomial` for mpmath (see anadiv.numeric.refine)."""
+    return ((-n_2*mpmath.log(1 - p_2) - p_1*mpmath.log(n_2) + p_1*mpmath.log(p_1) - p_1*mpmath.log(p_2) - p_1*mpmath.log(1 - p_1) + p_1*mpmath.log(1 - p_2) + mpmath.log(1 - p_1)) if (n_2 >= 1) else (mpmath.inf))
+
+
+@elementwise
 def kl_bernoulli_geometric(p_1, p_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Bernoulli(p_1), Q = Geometric(p_2).
 
@@ -158,6 +216,54 @@ def kl_bernoulli_geometric(p_1, p_2):
 def _kl_bernoulli_geometric_exact(mpmath, p_1, p_2):
     """The derived expression of :func:`kl_bernoulli_geometric` for mpmath (see anadiv.numeric.refine)."""
     return p_1*mpmath.log(p_1) - p_1*mpmath.log(1 - p_1) - p_1*mpmath.log(1 - p_2) + mpmath.log((1 - p_1)/p_2)
+
+
+@elementwise
+def kl_bernoulli_negative_binomial(p_1, total_count_2, probs_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Bernoulli(p_1), Q = NegativeBinomial(total_count_2, probs_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Bernoulli, NegativeBinomial)``; do not edit.
+
+    .. math::
+
+        p_{1} \log{\left(p_{1} \right)} - p_{1} \log{\left(probs_{2} \right)} - p_{1} \log{\left(total_{count 2} \right)} - p_{1} \log{\left(1 - p_{1} \right)} - total_{count 2} \log{\left(1 - probs_{2} \right)} + \log{\left(1 - p_{1} \right)}
+
+    As text::
+
+        p_1*log(p_1) - p_1*log(probs_2) - p_1*log(total_count_2) - p_1*log(1 - p_1) -
+        total_count_2*log(1 - probs_2) + log(1 - p_1)
+
+    Parameters
+    ----------
+    p_1 : array_like
+        Parameters of Bernoulli, broadcasting against each other.
+    total_count_2, probs_2 : array_like
+        Parameters of NegativeBinomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_bernoulli_negative_binomial(0.67, 1.3, 0.48))  # doctest: +ELLIPSIS
+    0.5319010620...
+    """
+    xp = namespace(p_1, total_count_2, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = p_1*xp.log(probs_2)
+        t1 = p_1*xp.log(total_count_2)
+        t2 = xp.log(p_1)
+        t3 = total_count_2*xp.log1p(-probs_2)
+        t4 = xp.log1p(-p_1)
+        t5 = 1 - p_1
+        return xp._refine.checked('kl', p_1*t2 - t0 - t1 - t3 + t4*t5, p_1*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4*t5), _kl_bernoulli_negative_binomial_exact, p_1, total_count_2, probs_2)
+
+
+def _kl_bernoulli_negative_binomial_exact(mpmath, p_1, total_count_2, probs_2):
+    """The derived expression of :func:`kl_bernoulli_negative_binomial` for mpmath (see anadiv.numeric.refine)."""
+    return p_1*mpmath.log(p_1) - p_1*mpmath.log(probs_2) - p_1*mpmath.log(total_count_2) - p_1*mpmath.log(1 - p_1) - total_count_2*mpmath.log(1 - probs_2) + mpmath.log(1 - p_1)
 
 
 @elementwise
@@ -249,6 +355,54 @@ def _cross_entropy_bernoulli_bernoulli_exact(mpmath, p_1, p_2):
 
 
 @elementwise
+def cross_entropy_bernoulli_binomial(p_1, n_2, p_2):
+    r"""Cross-entropy H(P, Q), P = Bernoulli(p_1), Q = Binomial(n_2, p_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Bernoulli, Binomial)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - n_{2} \log{\left(1 - p_{2} \right)} - p_{1} \log{\left(n_{2} \right)} - p_{1} \log{\left(p_{2} \right)} + p_{1} \log{\left(1 - p_{2} \right)} & \text{for}\: n_{2} \geq 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-n_2*log(1 - p_2) - p_1*log(n_2) - p_1*log(p_2) + p_1*log(1 - p_2),
+        n_2 >= 1), (oo, True))
+
+    Parameters
+    ----------
+    p_1 : array_like
+        Parameters of Bernoulli, broadcasting against each other.
+    n_2, p_2 : array_like
+        Parameters of Binomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_bernoulli_binomial(0.85, 19.0, 0.33))  # doctest: +ELLIPSIS
+    5.708257932...
+    """
+    xp = namespace(p_1, n_2, p_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = p_1*xp.log(p_2)
+        t1 = (n_2 >= 1)
+        t2 = xp.where(t1, n_2, 2)
+        t3 = p_1*xp.log(t2)
+        t4 = xp.log1p(-p_2)
+        t5 = -t2
+        return xp._refine.checked('cross_entropy', xp.where(t1, -t0 - t3 + t4*(p_1 + t5), xp.inf), xp.where(t1, (p_1 + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3), 0), _cross_entropy_bernoulli_binomial_exact, p_1, n_2, p_2)
+
+
+def _cross_entropy_bernoulli_binomial_exact(mpmath, p_1, n_2, p_2):
+    """The derived expression of :func:`cross_entropy_bernoulli_binomial` for mpmath (see anadiv.numeric.refine)."""
+    return ((-n_2*mpmath.log(1 - p_2) - p_1*mpmath.log(n_2) - p_1*mpmath.log(p_2) + p_1*mpmath.log(1 - p_2)) if (n_2 >= 1) else (mpmath.inf))
+
+
+@elementwise
 def cross_entropy_bernoulli_geometric(p_1, p_2):
     r"""Cross-entropy H(P, Q), P = Bernoulli(p_1), Q = Geometric(p_2).
 
@@ -289,6 +443,50 @@ def cross_entropy_bernoulli_geometric(p_1, p_2):
 def _cross_entropy_bernoulli_geometric_exact(mpmath, p_1, p_2):
     """The derived expression of :func:`cross_entropy_bernoulli_geometric` for mpmath (see anadiv.numeric.refine)."""
     return -p_1*mpmath.log(1 - p_2) - mpmath.log(p_2)
+
+
+@elementwise
+def cross_entropy_bernoulli_negative_binomial(p_1, total_count_2, probs_2):
+    r"""Cross-entropy H(P, Q), P = Bernoulli(p_1), Q = NegativeBinomial(total_count_2, probs_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Bernoulli, NegativeBinomial)``; do not edit.
+
+    .. math::
+
+        - p_{1} \log{\left(probs_{2} \right)} - p_{1} \log{\left(total_{count 2} \right)} - total_{count 2} \log{\left(1 - probs_{2} \right)}
+
+    As text::
+
+        -p_1*log(probs_2) - p_1*log(total_count_2) - total_count_2*log(1 - probs_2)
+
+    Parameters
+    ----------
+    p_1 : array_like
+        Parameters of Bernoulli, broadcasting against each other.
+    total_count_2, probs_2 : array_like
+        Parameters of NegativeBinomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_bernoulli_negative_binomial(0.51, 9.9, 0.53))  # doctest: +ELLIPSIS
+    6.629318777...
+    """
+    xp = namespace(p_1, total_count_2, probs_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = p_1*xp.log(probs_2)
+        t1 = p_1*xp.log(total_count_2)
+        t2 = total_count_2*xp.log1p(-probs_2)
+        return xp._refine.checked('cross_entropy', -t0 - t1 - t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t2), _cross_entropy_bernoulli_negative_binomial_exact, p_1, total_count_2, probs_2)
+
+
+def _cross_entropy_bernoulli_negative_binomial_exact(mpmath, p_1, total_count_2, probs_2):
+    """The derived expression of :func:`cross_entropy_bernoulli_negative_binomial` for mpmath (see anadiv.numeric.refine)."""
+    return -p_1*mpmath.log(probs_2) - p_1*mpmath.log(total_count_2) - total_count_2*mpmath.log(1 - probs_2)
 
 
 @elementwise

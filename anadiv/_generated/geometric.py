@@ -6,8 +6,10 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_geometric``: ``anadiv.symbolic.derive_entropy(Geometric)``
 - ``kl_geometric_bernoulli``: ``anadiv.symbolic.derive_kl(Geometric, Bernoulli)``
+- ``kl_geometric_binomial``: ``anadiv.symbolic.derive_kl(Geometric, Binomial)``
 - ``kl_geometric_geometric``: ``anadiv.symbolic.derive_kl(Geometric, Geometric)``
 - ``cross_entropy_geometric_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Geometric, Bernoulli)``
+- ``cross_entropy_geometric_binomial``: ``anadiv.symbolic.derive_cross_entropy(Geometric, Binomial)``
 - ``cross_entropy_geometric_geometric``: ``anadiv.symbolic.derive_cross_entropy(Geometric, Geometric)``
 """
 
@@ -17,8 +19,10 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_geometric",
     "kl_geometric_bernoulli",
+    "kl_geometric_binomial",
     "kl_geometric_geometric",
     "cross_entropy_geometric_bernoulli",
+    "cross_entropy_geometric_binomial",
     "cross_entropy_geometric_geometric",
 ]
 
@@ -107,6 +111,46 @@ def _kl_geometric_bernoulli_exact(mpmath, p_1, p_2):
 
 
 @elementwise
+def kl_geometric_binomial(p_1, n_2, p_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Geometric(p_1), Q = Binomial(n_2, p_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Geometric, Binomial)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    p_1 : array_like
+        Parameters of Geometric, broadcasting against each other.
+    n_2, p_2 : array_like
+        Parameters of Binomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_geometric_binomial(0.41, 7.0, 0.55))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(p_1, n_2, p_2)
+    return xp.full(xp.inf, p_1, n_2, p_2)
+
+
+def _kl_geometric_binomial_exact(mpmath, p_1, n_2, p_2):
+    """The derived expression of :func:`kl_geometric_binomial` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_geometric_geometric(p_1, p_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Geometric(p_1), Q = Geometric(p_2).
 
@@ -188,6 +232,46 @@ def cross_entropy_geometric_bernoulli(p_1, p_2):
 
 def _cross_entropy_geometric_bernoulli_exact(mpmath, p_1, p_2):
     """The derived expression of :func:`cross_entropy_geometric_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_geometric_binomial(p_1, n_2, p_2):
+    r"""Cross-entropy H(P, Q), P = Geometric(p_1), Q = Binomial(n_2, p_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Geometric, Binomial)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    p_1 : array_like
+        Parameters of Geometric, broadcasting against each other.
+    n_2, p_2 : array_like
+        Parameters of Binomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_geometric_binomial(0.51, 17.0, 0.19))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(p_1, n_2, p_2)
+    return xp.full(xp.inf, p_1, n_2, p_2)
+
+
+def _cross_entropy_geometric_binomial_exact(mpmath, p_1, n_2, p_2):
+    """The derived expression of :func:`cross_entropy_geometric_binomial` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

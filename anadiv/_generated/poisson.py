@@ -5,8 +5,10 @@
 Each function was printed from the derivation named beside it:
 
 - ``kl_poisson_bernoulli``: ``anadiv.symbolic.derive_kl(Poisson, Bernoulli)``
+- ``kl_poisson_binomial``: ``anadiv.symbolic.derive_kl(Poisson, Binomial)``
 - ``kl_poisson_poisson``: ``anadiv.symbolic.derive_kl(Poisson, Poisson)``
 - ``cross_entropy_poisson_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Poisson, Bernoulli)``
+- ``cross_entropy_poisson_binomial``: ``anadiv.symbolic.derive_cross_entropy(Poisson, Binomial)``
 - ``cross_entropy_poisson_geometric``: ``anadiv.symbolic.derive_cross_entropy(Poisson, Geometric)``
 """
 
@@ -15,8 +17,10 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "kl_poisson_bernoulli",
+    "kl_poisson_binomial",
     "kl_poisson_poisson",
     "cross_entropy_poisson_bernoulli",
+    "cross_entropy_poisson_binomial",
     "cross_entropy_poisson_geometric",
 ]
 
@@ -58,6 +62,46 @@ def kl_poisson_bernoulli(rate_1, p_2):
 
 def _kl_poisson_bernoulli_exact(mpmath, rate_1, p_2):
     """The derived expression of :func:`kl_poisson_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_poisson_binomial(rate_1, n_2, p_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Poisson(rate_1), Q = Binomial(n_2, p_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Poisson, Binomial)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Poisson, broadcasting against each other.
+    n_2, p_2 : array_like
+        Parameters of Binomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_poisson_binomial(11.0, 11.0, 0.31))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, n_2, p_2)
+    return xp.full(xp.inf, rate_1, n_2, p_2)
+
+
+def _kl_poisson_binomial_exact(mpmath, rate_1, n_2, p_2):
+    """The derived expression of :func:`kl_poisson_binomial` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -142,6 +186,46 @@ def cross_entropy_poisson_bernoulli(rate_1, p_2):
 
 def _cross_entropy_poisson_bernoulli_exact(mpmath, rate_1, p_2):
     """The derived expression of :func:`cross_entropy_poisson_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_poisson_binomial(rate_1, n_2, p_2):
+    r"""Cross-entropy H(P, Q), P = Poisson(rate_1), Q = Binomial(n_2, p_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Poisson, Binomial)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Poisson, broadcasting against each other.
+    n_2, p_2 : array_like
+        Parameters of Binomial, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_poisson_binomial(6.1, 9.0, 0.45))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, n_2, p_2)
+    return xp.full(xp.inf, rate_1, n_2, p_2)
+
+
+def _cross_entropy_poisson_binomial_exact(mpmath, rate_1, n_2, p_2):
+    """The derived expression of :func:`cross_entropy_poisson_binomial` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -201,6 +201,13 @@ class XpPrinter(SciPyPrinter):
     def _print_loggamma(self, expr: Any) -> str:
         return f"xp.gammaln({self._print(expr.args[0])})"
 
+    def _print_log(self, expr: Any) -> str:
+        # sympy writes loggamma(n + 1) of an integer n >= 0 as log(gamma(n + 1)) (a mass function's
+        # log n!): gammaln keeps it finite where gamma overflows (n > 170)
+        if isinstance(expr.args[0], sympy.gamma):
+            return f"xp.gammaln({self._print(expr.args[0].args[0])})"
+        return super()._print_log(expr)
+
     def _print_beta(self, expr: Any) -> str:
         # B(1, b) = 1/b: scipy's beta promotes float32 to float64 beside a Python number
         if len(expr.args) == 2 and sympy.S.One in expr.args:

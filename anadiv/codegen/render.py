@@ -27,7 +27,7 @@ import sympy
 from ..kinds import KINDS
 from .refine import exact_source
 from .scalar import scalar_body
-from .stabilize import stabilize
+from .stabilize import stabilize, tied_symbols
 
 
 
@@ -248,7 +248,7 @@ def render_function(derivation: Any) -> GeneratedFunction:
 
             body_lines = diagonal_body(expr, flat, kind, fname)
         else:
-            body_lines = scalar_body(expr, flat, kind, fname)
+            body_lines = scalar_body(expr, flat, kind, fname, undefined_message(raw, kind, fname))
 
     header = f"def {fname}({', '.join(flat)}):"
     if not matrix_symbols:
@@ -257,6 +257,10 @@ def render_function(derivation: Any) -> GeneratedFunction:
         per_row = any(f.event_ndim == 1 for f in families)
         header = f"@elementwise{'(event_ndim=1)' if per_row else ''}\n{header}"
     example_args = _example_values(families, kind, fname)
+    for q, p in tied_symbols(raw).items():
+        # a closed form that holds where Q's parameter equals P's (a Binomial pair's trial count)
+        (i, j), (k, m) = _position(names, q.name), _position(names, p.name)
+        example_args[i][j] = example_args[k][m]
     call = f"{fname}({', '.join(a for args in example_args for a in args)})"
     partial = "\n".join([header, *body_lines])
     if not matrix_symbols:
@@ -269,6 +273,30 @@ def render_function(derivation: Any) -> GeneratedFunction:
     module = families[0].name
     key = tuple(f.name for f in families)
     return GeneratedFunction(kind, key, fname, module, source, status)
+
+
+def _position(names: list[list[str]], name: str) -> tuple[int, int]:
+    return next((i, ns.index(name)) for i, ns in enumerate(names) if name in ns)
+
+
+def undefined_message(expr: Any, kind: str, fname: str) -> str | None:
+    """What the function raises where ``expr`` (a ``Piecewise``) takes its ``nan`` branch; None without one.
+
+    The engine writes ``nan`` where a divergence exists but has no closed form
+    (a Binomial pair with ``n_1 < n_2``); the message names the region, from
+    the conditions of the branches before it.
+    """
+    if not isinstance(expr, sympy.Piecewise) or not any(e is sympy.nan for e, _ in expr.args):
+        return None
+    before = []
+    for e, c in expr.args:
+        if e is sympy.nan:
+            break
+        before.append(sympy.Not(c))
+    region = sympy.simplify(sympy.And(*before)) if before else sympy.true
+    text = f"{region.lhs} != {region.rhs}" if isinstance(region, sympy.Ne) else str(region)
+    where = "" if region == sympy.true else f" where {text}"
+    return f"{fname}: no closed form{where}; use {KINDS[kind].instead()}"
 
 
 class _OneCoordinate:

@@ -21,12 +21,15 @@ from .refine import cancellation_scale, exact_name
 __all__ = ["scalar_body"]
 
 
-def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str | None = None) -> list[str]:
+def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str | None = None,
+                undefined: str | None = None) -> list[str]:
     """Body lines (indented) computing ``expr`` of scalar symbols named ``args``.
 
     With ``kind`` and ``fname`` the result goes through ``xp._refine.checked``
     (NaN, inf, a negative KL or cancelling terms send an element to the exact
-    form ``_<fname>_exact``; see :mod:`anadiv.codegen.refine`).
+    form ``_<fname>_exact``; see :mod:`anadiv.codegen.refine`). With
+    ``undefined`` (a message) the expression has a ``nan`` branch, where no
+    closed form exists: ``xp._refine.defined`` raises it for such an element.
     """
     printer = XpPrinter()
     expr = constants_to_floats(sympy.sympify(expr))
@@ -60,5 +63,7 @@ def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str 
     if checked:
         scale_src = "None" if scale is None else printer.doprint(reduced_all[1])
         result = f"xp._refine.checked({kind!r}, {result}, {scale_src}, {exact_name(fname)}, {', '.join(args)})"
+    if undefined is not None:
+        result = f"xp._refine.defined({result}, {undefined!r}, {', '.join(args)})"
     lines.append(f"{indent}return {result}")
     return lines

@@ -50,6 +50,7 @@ import sympy
 from sympy import Abs, Add, Dummy, Mul, Piecewise, exp, log, loggamma, polygamma
 
 from .helpers import (
+    log1pmx,
     atanmx,
     cos_half_pi,
     beta_bregman,
@@ -189,6 +190,28 @@ def _halfcauchy(p: tuple, q: tuple) -> list[Any]:
 
     (s1,), (s2,) = p, q
     return [log1p((s1 - s2) ** 2 / (4 * s1 * s2))]
+
+
+# Binomial and NegativeBinomial pairs (same trial count): log(p1/p2) = log1p(d/p2) and
+# log(q1/q2) = log1p(-d/q2) with d = p1 - p2 (an exact difference for close values; 1 - p1 and
+# 1 - p2 round to the same float below 1e-16, so log(q1/q2) is never formed as a ratio). Each
+# log1p(t) is log1pmx(t) + t, and the first-order terms t add up to a multiple of d^2: nothing
+# cancels to first order when P and Q are nearly equal.
+@register_rewrite("kl", "binomial", "binomial")
+def _binomial(p: tuple, q: tuple) -> list[Any]:
+    # n [p1 log(p1/p2) + q1 log(q1/q2)], d = p1 - p2: n [p1 log1pmx(d/p2) + q1 log1pmx(-d/q2) + d^2/(p2 q2)]
+    (n1, p1), (_, p2) = p, q
+    d = p1 - p2
+    return [n1 * p1 * log1pmx(d / p2), n1 * (1 - p1) * log1pmx(-d / (1 - p2)), n1 * d**2 / (p2 * (1 - p2))]
+
+
+@register_rewrite("kl", "negative_binomial", "negative_binomial")
+def _negative_binomial(p: tuple, q: tuple) -> list[Any]:
+    # r [log(q1/q2) + (p1/q1) log(p1/p2)], d = p1 - p2:
+    # r [log1pmx(-d/q2) + (p1/q1) log1pmx(d/p2) + d^2/(q1 q2 p2)]
+    (r1, p1), (_, p2) = p, q
+    d = p1 - p2
+    return [r1 * log1pmx(-d / (1 - p2)), r1 * p1 / (1 - p1) * log1pmx(d / p2), r1 * d**2 / ((1 - p1) * (1 - p2) * p2)]
 
 
 # ------------------------------------------------------------------ generic atoms
@@ -546,8 +569,26 @@ def _close(a_expr: Any, b_expr: Any, point: dict[Any, Any], digits: int = 40) ->
         return abs(a - b) <= scale * mpmath.mpf(10) ** -digits
 
 
+def tied_symbols(expr: Any) -> dict[Any, Any]:
+    """Q's symbol -> P's for a closed form that holds only where they are equal (``Eq(n_1, n_2)``).
+
+    The engine derives a pair whose terms cancel only for a shared parameter (a
+    Binomial pair's trial count) as ``Piecewise((value, Eq(n_1, n_2)), ...,
+    (nan, True))``; points that check or illustrate ``value`` take the tie.
+    """
+    if not isinstance(expr, Piecewise) or not any(e is sympy.nan for e, _ in expr.args):
+        return {}
+    eqs = [c for _, condition in expr.args for c in sympy.And.make_args(condition) if isinstance(c, sympy.Eq)]
+    out = {}
+    for eq in eqs:
+        a, b = sorted(eq.args, key=str)  # "n_1" < "n_2": Q's symbol second
+        out[b] = a
+    return out
+
+
 def _points(derivation: Any, n: int, seed: int = 0) -> list[dict[Any, Any]]:
     """Random parameter points (exact decimals) for P and Q, near-equal ones included."""
+    tied = tied_symbols(derivation.expr)
     rng = np.random.default_rng(seed)
     fams = derivation.families
     syms = derivation.symbols
@@ -558,9 +599,12 @@ def _points(derivation: Any, n: int, seed: int = 0) -> list[dict[Any, Any]]:
             params = fam.random_params(rng)
             if i % 3 == 2 and len(fams) == 2 and fams[0] is fams[1] and vals:
                 # near-equal pair: Q = P perturbed
-                params = tuple(v * (1 + 1e-3 * rng.standard_normal()) for _, v in vals)
+                params = tuple(v if spec.constraint.is_discrete else v * (1 + 1e-3 * rng.standard_normal())
+                               for (_, v), spec in zip(vals, fam.parameters))
             vals += list(zip(ss, params))
-        pts.append({s: mpmath.mpf(float(v)) for s, v in vals})
+        point = {s: mpmath.mpf(float(v)) for s, v in vals}
+        point.update({q: point[p] for q, p in tied.items() if p in point})
+        pts.append(point)
     return pts
 
 

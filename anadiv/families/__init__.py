@@ -13,6 +13,7 @@ from ._base import FAMILIES, Family, Param
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .categorical import Categorical
+from .binomial import Binomial
 from .cauchy import Cauchy
 from .chi2 import Chi2
 from .continuous_bernoulli import ContinuousBernoulli
@@ -29,6 +30,7 @@ from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .logistic import Logistic
 from .lognormal import LogNormal
+from .negative_binomial import NegativeBinomial
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
@@ -66,6 +68,8 @@ __all__ = [
     "Bernoulli",
     "Poisson",
     "Geometric",
+    "Binomial",
+    "NegativeBinomial",
     "Logistic",
     "Kumaraswamy",
     "VonMises",

@@ -175,6 +175,43 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     return out
 
 
+def defined(value: Any, message: str, *params: Any) -> Any:
+    """``value``, unless an element with finite parameters is NaN: there the closed form has no value.
+
+    A derivation that holds only on part of the parameter space (a Binomial
+    pair's KL where the trial counts are equal or P's exceeds Q's) is NaN on
+    the rest; the generated function ends with this check, so that such an
+    element raises instead of coming back as a silent NaN.
+
+    Raises
+    ------
+    NoClosedFormError
+        ``message`` (which names the function, the region and what to use
+        instead), with the number of such elements.
+
+    Examples
+    --------
+    >>> defined(1.5, "f: no closed form where a < b", 1.0)
+    1.5
+    >>> defined(float("nan"), "f: no closed form where a < b", 1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    anadiv.errors.NoClosedFormError: f: no closed form where a < b (1 of 1 elements)
+    """
+    v = np.asarray(value)
+    bad = np.isnan(v)
+    if not bad.any():
+        return value
+    for p in params:
+        # a NaN or infinite parameter is not a valid one: its NaN is the float result's
+        bad &= np.isfinite(np.broadcast_to(np.asarray(p), v.shape))
+    if bad.any():
+        from ..errors import NoClosedFormError
+
+        raise NoClosedFormError(f"{message} ({int(bad.sum())} of {bad.size} elements)")
+    return value
+
+
 def exact_value(exact: Callable[..., Any], params: list[float], kind: str) -> float:
     """The derived expression at ``params``, correctly rounded to float64.
 

@@ -1018,6 +1018,10 @@ def _route_sum(cls: type, term: Term) -> Moment:
         # support with numeric ends is summed term by term below, any other is refused here, since
         # sympy would only hand back the unevaluated Sum (after a long search)
         raise _NoForm(f"E[{term.as_expr(k)}] over k in {support} is not a known closed form")
+    if hi.is_finite and not hi.is_number:
+        # a finite support with a symbolic end (Binomial(n)): sympy's summation of the mass
+        # function times a term searches for minutes (E[X] there comes from the score identity)
+        raise _NoForm(f"E[{term.as_expr(k)}] over k in {support}: no closed-form sum up to a symbolic end")
     pmf = _mass_function(cls, k, params)
     total = sp.piecewise_fold(sp.summation(pmf * term.as_expr(k), (k, lo, hi)))
     value, finite = total, sp.true
@@ -1026,17 +1030,73 @@ def _route_sum(cls: type, term: Term) -> Moment:
     if value.has(sp.Sum):
         raise _NoForm("sympy finds no closed form for the sum")
     value = _simplify(value)
+    value = gamma_logs(value)
     _check_allowed(value)
     finite = _holds_everywhere(finite, cls, params)
     how = f"the sum over k in {support} of the probability mass times {term.as_expr(k)}"
     return Moment(value, finite, 1 if finite == sp.true else 0, (how,))
 
 
+def gamma_logs(value: Any) -> Any:
+    """Log-gammas and log-factorials as ``log(gamma(a))``, with ``gamma(a + m)`` expanded, so that they cancel.
+
+    sympy writes ``loggamma(n + 1)`` of an integer ``n >= 0`` as ``log(gamma(n + 1))``
+    but keeps ``loggamma(n)`` (infinite at ``n = 0``), and a finite sum of
+    ``log gamma(n - k + 1)`` (a Binomial(n)'s coefficient under a Bernoulli) comes
+    back as ``log(n!)``: one form for all of them, ``gamma(n + 1) = n gamma(n)``
+    expanded, lets the log-gammas of a constant and of an expectation cancel
+    (``log(n!) - log((n - 1)!) = log n``). The code printer writes a remaining
+    ``log(gamma(a))`` as ``gammaln(a)`` (no overflow).
+    """
+    if not value.has(sp.factorial, sp.gamma, sp.loggamma):
+        return value
+    value = value.replace(sp.factorial, lambda a: sp.gamma(a + 1))
+    value = value.replace(sp.loggamma, lambda a: sp.log(sp.gamma(a)))
+    return sp.expand(sp.expand_log(sp.expand_func(value), force=True))
+
+
+def _route_score(cls: type, term: Term) -> Moment:
+    """``E[X]`` from the score identity ``E_P[d/dtheta log p(X)] = 0``.
+
+    For a continuous parameter ``theta`` that the support does not depend on
+    and whose score is affine in ``x``, ``a(theta) x + b(theta)``, the identity
+    gives ``E[X] = -b/a`` without the sum (sympy finds no closed form for
+    ``sum k C(n, k) p^k (1 - p)^(n - k)`` with a symbolic ``n``, and looks for
+    one for minutes).
+    """
+    if term.kind != "pow" or term.args[0] != 1:
+        raise _NoForm(term.kind)
+    params = _generic(cls)
+    x = sp.Symbol("x", integer=True, nonnegative=True)
+    logp = cls.sym_logpdf(x, *params)
+    fixed = cls.sym_support(*params).free_symbols
+    for theta, spec in zip(params, cls.parameters):
+        if theta in fixed or spec.constraint.is_discrete:
+            continue
+        score = sp.expand(sp.diff(logp, theta))
+        a = sp.simplify(sp.diff(score, x))
+        if a.has(x) or a == 0:
+            continue
+        b = sp.simplify(score.xreplace({x: 0}))  # the score is affine in x: its value at 0
+        value = sp.factor(sp.simplify(-b / a))
+        return Moment(value, sp.true, 1, (
+            f"the score identity E[d/d{theta} log p(X)] = 0, with the score ({a})*x + {b} affine in x",))
+    raise _NoForm("no parameter whose score is affine in x")
+
+
+def _route_counting(cls: type, term: Term) -> Moment:
+    """Counting measure: the score identity for ``E[X]`` where it applies, else the sum over the support."""
+    try:
+        return _route_score(cls, term)
+    except _NoForm:
+        return _route_sum(cls, term)
+
+
 def _routes_for(cls: type, term: Term) -> Callable[[type, Term], Moment] | None:
     # a family's reference measure decides how an expectation is taken: sums
     # under the counting measure, the per-family integral routes otherwise
     if getattr(cls, "measure", "lebesgue") == "counting":
-        return _route_sum
+        return _route_counting
     return routes(cls).get(term.kind)
 
 

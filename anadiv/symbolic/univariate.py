@@ -31,7 +31,7 @@ from ..families import FAMILIES
 from ..kinds import KINDS, DivergenceKind
 from .derivation import Derivation
 from .functions import with_erfcx
-from .expectations import expectation, growth
+from .expectations import expectation, gamma_logs, growth
 from .terms import decompose
 
 
@@ -310,7 +310,10 @@ def two_sided(name: str, P: type, Q: type) -> Derivation:
             elogp, finite_p = expected_log_density(P, ps, P.sym_logpdf(x, *ps), x, "p", steps)
             if finite_p != sp.true:
                 raise NoClosedFormError(f"E_P[log p] is not finite for P = {P.__name__}")
-        finite_value = tidy(kind.integrand(elogp, elogq))
+        finite_value = kind.integrand(elogp, elogq)
+        if _measure(P) == "counting":
+            finite_value = gamma_logs(finite_value)  # log n! of a constant against an expectation's log (n-1)!
+        finite_value = tidy(finite_value)
     except NoClosedFormError as exc:
         if len(kind.log_densities) < 2:
             raise NoClosedFormError(
@@ -319,7 +322,11 @@ def two_sided(name: str, P: type, Q: type) -> Derivation:
         # E_P[log p] or E_P[log q] alone has no closed form (E[log k!] under a Poisson): the terms
         # log p and log q share may cancel in h(log p, log q) itself
         steps.append(f"separately: {exc}; so h(log p, log q) is expanded as one expression")
-        finite_value, finite_q = _combined(kind, P, ps, Q, qs, x, steps, exc)
+        try:
+            finite_value, finite_q = _combined(kind, P, ps, Q, qs, x, steps, exc)
+        except NoClosedFormError as combined:
+            tie, finite_value = _tied(kind, P, ps, Q, qs, x, steps, exc, combined)
+            return _tied_derivation(name, P, Q, ps, qs, conditions, steps, inside, tie, finite_value)
     condition = sp.And(inside, finite_q)
     if condition == sp.false:
         steps.append("E_P[log q] = -oo, so the result is oo")
@@ -330,4 +337,56 @@ def two_sided(name: str, P: type, Q: type) -> Derivation:
         steps.append(f"result = {finite_value} where {condition}, oo elsewhere")
     else:
         steps.append(f"result = {finite_value}")
+    return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
+
+
+# ------------------------------------------------------- shared parameters
+def _tied(
+    kind: DivergenceKind, P: type, ps: tuple[Any, ...], Q: type, qs: tuple[Any, ...], x: Any, steps: list[str],
+    separate: Exception, combined: NoClosedFormError,
+) -> tuple[Any, Any]:
+    """``(tie, value)``: the combined route again with Q's parameters inside ``log gamma`` terms set to P's.
+
+    Two mass functions of one family with the same trial count (``Binomial(n, p1)``,
+    ``Binomial(n, p2)``) share their binomial coefficients, which cancel in
+    ``log p - log q``; with different counts ``E_P[log C(n_2, k)]`` has no closed
+    form. The closed form then holds where ``tie`` (``Eq(n_1, n_2)``) does.
+
+    Raises
+    ------
+    NoClosedFormError
+        ``combined`` when P and Q are different families, no parameter of Q sits
+        in a ``log gamma`` term, or the tied terms do not cancel either.
+    """
+    if P is not Q:
+        raise combined
+    _, pieces = decompose(Q.sym_logpdf(x, *qs), x)
+    inside_lgamma = set().union(*[sp.Tuple(*t.args).free_symbols for t in pieces if t.kind == "lgamma"])
+    tied = {q: p for p, q in zip(ps, qs) if q in inside_lgamma}
+    if not tied:
+        raise combined
+    steps.append(f"with different parameters: {combined}; so the parameters {', '.join(map(str, tied))} of Q "
+                 f"inside log gamma terms are set equal to P's")
+    value, _ = _combined(kind, P, ps, Q, tuple(tied.get(q, q) for q in qs), x, steps, separate)
+    return sp.And(*[sp.Eq(q, p) for q, p in tied.items()]), value
+
+
+def _tied_derivation(
+    name: str, P: type, Q: type, ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
+    steps: list[str], inside: Any, tie: Any, value: Any,
+) -> Derivation:
+    """``value`` where ``tie`` holds, ``oo`` where P's support leaves Q's, ``nan`` (no closed form) elsewhere.
+
+    The generated function raises ``NoClosedFormError`` for the ``nan`` elements
+    (see :mod:`anadiv.codegen.render`): there the divergence exists but needs
+    ``E_P[log gamma]`` terms with no closed form (a sum the quadrature does exactly).
+    """
+    # oo first: the printed xp.where nests the last two branches, and two scalar branches
+    # (inf, nan) would make a float64 array out of float32 parameters
+    branches = [] if inside == sp.true else [(sp.oo, sp.Not(inside))]
+    expr = sp.Piecewise(*branches, (value, tie), (sp.nan, True))
+    conditions.append(tie)
+    steps.append(f"result = {value} where {tie}"
+                 + ("" if inside == sp.true else f", oo where {sp.Not(inside)}")
+                 + "; elsewhere no closed form (nan: the generated function raises NoClosedFormError there)")
     return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)

@@ -37,6 +37,15 @@ class _DaskRefine:
 
         return self.ns.lift(block_scaled)(value, scale, *params)
 
+    def defined(self, value: Any, message: str, *params: Any) -> Any:
+        """:func:`anadiv.numeric.refine.defined` block by block (raised when the block is computed)."""
+        from .. import refine as _refine
+
+        def block(v: Any, *ps: Any) -> Any:
+            return _refine.defined(v, message, *ps)
+
+        return self.ns.lift(block)(value, *params)
+
 
 # ======================================================================= dask
 class DaskNamespace(Constants):

@@ -249,6 +249,22 @@ class _JaxRefine:
         changed = ~((fixed == value) | (jnp.isnan(fixed) & jnp.isnan(value)))
         return jnp.where(changed, jax.lax.stop_gradient(fixed), value)
 
+    def defined(self, value: Any, message: str, *params: Any) -> Any:
+        """:func:`anadiv.numeric.refine.defined` on concrete arrays.
+
+        Under ``jit`` the values are not known when the function is traced and
+        an exception cannot be raised from compiled code: there the NaN stays
+        (call the function outside ``jit`` to have it checked).
+        """
+        from .. import refine as _refine
+
+        try:
+            host = [np.asarray(a) for a in (value, *params)]
+        except self.ns.jax.errors.TracerArrayConversionError:
+            return value
+        _refine.defined(host[0], message, *host[1:])
+        return value
+
 
 @functools.cache
 def namespace() -> JaxNamespace:

@@ -294,6 +294,17 @@ class _TorchRefine:
             fixed_t = torch.as_tensor(fixed).to(device=v.device, dtype=v.dtype)
         return torch.where(bad, fixed_t, value)
 
+    def defined(self, value: Any, message: str, *params: Any) -> Any:
+        """:func:`anadiv.numeric.refine.defined` on the host (one synchronisation, for ``any``)."""
+        from .. import refine as _refine
+
+        torch = self.ns.torch
+        if not bool(torch.isnan(value.detach()).any()):
+            return value
+        _refine.defined(value.detach().cpu().numpy(), message,
+                        *(self.ns._t(p).detach().cpu().numpy() for p in params))
+        return value
+
 
 # ======================================================================== jax
 
