@@ -57,12 +57,13 @@ def kl_binomial_binomial(n_1, p_1, n_2, p_2):
         t0 = (n_1 > n_2)
         t1 = (1/p_2)
         t2 = p_1 - p_2
-        t3 = n_1*p_1*xp._stable.log1pmx(t1*t2)
-        t4 = (1/(1 - p_2))
-        t5 = n_1*t1*t2**2*t4
-        t6 = n_1*(1 - p_1)*xp._stable.log1pmx(-t2*t4)
-        t7 = (n_1 == n_2)
-        return xp._refine.defined(xp._refine.checked('kl', xp.where(t0, xp.inf, xp.where(t7, t3 + t5 + t6, xp.nan)), xp.where(t0, 0, xp.where(t7, xp.abs(t3) + xp.abs(t5) + xp.abs(t6), xp.nan)), _kl_binomial_binomial_exact, n_1, p_1, n_2, p_2), 'kl_binomial_binomial: no closed form where n_1 < n_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', n_1, p_1, n_2, p_2)
+        t3 = (n_1 == n_2)
+        t4 = xp.where(t3, n_1, n_2)
+        t5 = p_1*t4*xp._stable.log1pmx(t1*t2)
+        t6 = (1/(1 - p_2))
+        t7 = t1*t2**2*t4*t6
+        t8 = t4*(1 - p_1)*xp._stable.log1pmx(-t2*t6)
+        return xp._refine.defined(xp._refine.checked('kl', xp.where(t0, xp.inf, xp.where(t3, t5 + t7 + t8, xp.nan)), xp.where(t0, 0, xp.where(t3, xp.abs(t5) + xp.abs(t7) + xp.abs(t8), xp.nan)), _kl_binomial_binomial_exact, n_1, p_1, n_2, p_2), 'kl_binomial_binomial: no closed form where n_1 < n_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', n_1, p_1, n_2, p_2)
 
 
 def _kl_binomial_binomial_exact(mpmath, n_1, p_1, n_2, p_2):

@@ -143,13 +143,14 @@ def kl_negative_binomial_negative_binomial(total_count_1, probs_1, total_count_2
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = probs_1 - probs_2
         t1 = (1/(1 - probs_2))
-        t2 = total_count_1*xp._stable.log1pmx(-t0*t1)
-        t3 = (1/probs_2)
-        t4 = total_count_1/(1 - probs_1)
-        t5 = probs_1*t4*xp._stable.log1pmx(t0*t3)
-        t6 = t0**2*t1*t3*t4
-        t7 = (total_count_1 == total_count_2)
-        return xp._refine.defined(xp._refine.checked('kl', xp.where(t7, t2 + t5 + t6, xp.nan), xp.where(t7, xp.abs(t2) + xp.abs(t5) + xp.abs(t6), xp.nan), _kl_negative_binomial_negative_binomial_exact, total_count_1, probs_1, total_count_2, probs_2), 'kl_negative_binomial_negative_binomial: no closed form where total_count_1 != total_count_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', total_count_1, probs_1, total_count_2, probs_2)
+        t2 = (total_count_1 == total_count_2)
+        t3 = xp.where(t2, total_count_1, total_count_2)
+        t4 = t3*xp._stable.log1pmx(-t0*t1)
+        t5 = (1/(1 - probs_1))
+        t6 = (1/probs_2)
+        t7 = probs_1*t3*t5*xp._stable.log1pmx(t0*t6)
+        t8 = t0**2*t1*t3*t5*t6
+        return xp._refine.defined(xp._refine.checked('kl', xp.where(t2, t4 + t7 + t8, xp.nan), xp.where(t2, xp.abs(t4) + xp.abs(t7) + xp.abs(t8), xp.nan), _kl_negative_binomial_negative_binomial_exact, total_count_1, probs_1, total_count_2, probs_2), 'kl_negative_binomial_negative_binomial: no closed form where total_count_1 != total_count_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', total_count_1, probs_1, total_count_2, probs_2)
 
 
 def _kl_negative_binomial_negative_binomial_exact(mpmath, total_count_1, probs_1, total_count_2, probs_2):
