@@ -63,7 +63,8 @@ def _component_dim(c: Any, where: str) -> int:
     if c.symbolic:
         raise ValueError(f"{where}: must have numeric parameters, got symbolic {c!r}")
     if getattr(c, "event_ndim", 0) == 0:
-        if any(np.ndim(v) != 0 for v in c.param_values):
+        # a Categorical's probs are a vector of one distribution: ask the batch shape, not the ndim
+        if c.batch_shape != () or (not _vector_parameters(c) and any(np.ndim(v) != 0 for v in c.param_values)):
             raise ValueError(f"{where}: parameters must be scalars (got a batch of shape {c.batch_shape})")
         return 0
     if getattr(c, "event_ndim", 0) == 2:
@@ -71,10 +72,17 @@ def _component_dim(c: Any, where: str) -> int:
         if c.batch_shape:
             raise ValueError(f"{where}: must be a single matrix distribution (got a batch of shape {c.batch_shape})")
         return int(c.dim)
-    first = np.asarray(c.param_values[0])
+    # the first vector parameter gives the dimension (a Multinomial's first parameter is its count)
+    index = next((i for i, par in enumerate(type(c).parameters) if getattr(par.constraint, "event_ndim", 0) == 1), 0)
+    first = np.asarray(c.param_values[index])
     if first.ndim != 1:
         raise ValueError(f"{where}: must be a single vector distribution (got parameter shape {first.shape})")
     return int(first.shape[0])
+
+
+def _vector_parameters(c: Any) -> bool:
+    """True when some parameter of ``c``'s family is a vector for one distribution (a Categorical's probs)."""
+    return any(getattr(par.constraint, "event_ndim", 0) for par in getattr(type(c), "parameters", ()))
 
 
 #: Up to this dimension the quadratic forms are accumulated column by column.

@@ -318,3 +318,23 @@ def test_dirichlet_kl_documented_bound_along_proportional_concentrations():
         want = _mp_dirichlet_kl(a, b)
         got = float(gen_dir.kl_dirichlet_dirichlet(a, b))
         assert abs(got - want) <= max(64 * a.sum() * eps, 1e-12) * want, (a, c, got, want)
+
+
+@pytest.mark.parametrize("name", ["categorical", "multinomial", "dirichlet"])
+def test_monte_carlo_estimates_agree_with_the_closed_forms(name):
+    # kl_estimate and entropy_estimate take one distribution whose parameter is a vector (a
+    # Categorical's probs, a Multinomial's count and probs): they raised "not a batch" before
+    from anadiv import FAMILIES, kl_estimate
+
+    cls = FAMILIES[name]
+    rng = np.random.default_rng(11)
+    p, q = cls(*cls.random_params(rng)), cls(*cls.random_params(rng))
+    if name == "multinomial":  # equal counts: a finite KL
+        q = cls(p.param_values[0], q.param_values[-1])
+    est = kl_estimate(p, q, n=20_000, seed=3)
+    assert abs(est.value - float(anadiv.kl(p, q))) < 5 * est.stderr
+    if name != "multinomial":  # its entropy has no closed form
+        h = anadiv.entropy_estimate(p, n=20_000, seed=4)
+        assert abs(h.value - float(anadiv.entropy(p))) < 5 * h.stderr
+    with pytest.raises(ValueError, match="method: 'qmc' needs an inverse CDF"):
+        kl_estimate(p, q, n=1024, seed=2, method="qmc")

@@ -538,6 +538,12 @@ def _estimate(
     return Estimate(value, stderr, int(acc.n), method, float(acc.df))
 
 
+def _finite_vector_support(p: Any) -> bool:
+    """True for a single family whose parameters are vectors but whose values are scalars (a Categorical)."""
+    parameters = getattr(type(p), "parameters", ())
+    return bool(parameters) and any(getattr(par.constraint, "event_ndim", 0) for par in parameters)
+
+
 def _unreliable_reason(kind: Any, p: Any, q: Any, dim: int, method: str) -> str:
     """Why the standard error cannot be trusted, or "" when it can.
 
@@ -556,9 +562,10 @@ def _unreliable_reason(kind: Any, p: Any, q: Any, dim: int, method: str) -> str:
       qmc covers 71%, control 92%, while plain MC covers 95.5%).
 
     Vector-valued P are Gaussian (or mixtures of them) against Gaussian Q:
-    ``h`` is quadratic and every moment is finite.
+    ``h`` is quadratic and every moment is finite. A P with a vector
+    parameter and scalar values (a Categorical) has a finite support: no tail.
     """
-    if dim != 0:
+    if dim != 0 or _finite_vector_support(p):
         return ""
     left, right = _scan_tails(kind, p, q, power=2)
     if left.diverges or right.diverges:
