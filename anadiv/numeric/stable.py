@@ -432,13 +432,18 @@ def _powm1mlog_scalar(a: float, b: float, k: float) -> np.float64:
         # far ratios: log a - log b, since a / b may underflow to 0
         return np.float64(t - k * (math.log(a) - math.log(b)))
     if abs(t) < 0.05:
-        z = t / (2.0 + t)
-        z2 = z * z
-        acc = 0.0
-        for c in reversed(_ATANH_COEFS_LIST):
-            acc = acc * z2 + c
-        return np.float64(t * z - 2.0 * z * z2 * acc)
+        return np.float64(_minus_log1pmx_series_scalar(t))
     return np.float64(t - math.log1p(t))
+
+
+def _minus_log1pmx_series_scalar(t: float) -> float:
+    """``t - log1p(t)`` for one float with ``-0.5 <= t <= 1``: the atanh series of :func:`log1pmx`."""
+    z = t / (2.0 + t)
+    z2 = z * z
+    acc = 0.0
+    for c in reversed(_ATANH_COEFS_LIST):
+        acc = acc * z2 + c
+    return t * z - 2.0 * z * z2 * acc
 
 
 def _xm1mlog_d_scalar(a: float, b: float, d: float) -> np.float64 | None:
@@ -452,12 +457,7 @@ def _xm1mlog_d_scalar(a: float, b: float, d: float) -> np.float64 | None:
         r = a / b
         return np.float64(r - 1.0 - math.log(r))
     if t <= 1.0:
-        z = t / (2.0 + t)
-        z2 = z * z
-        acc = 0.0
-        for c in reversed(_ATANH_COEFS_LIST):
-            acc = acc * z2 + c
-        return np.float64(t * z - 2.0 * z * z2 * acc)
+        return np.float64(_minus_log1pmx_series_scalar(t))
     return np.float64(t - math.log1p(t))
 
 
@@ -1090,7 +1090,7 @@ def cos_half_pi(x: Any) -> Any:
     Examples
     --------
     >>> float(cos_half_pi(1.0 - 2.0**-40))  # doctest: +ELLIPSIS
-    1.42859...e-12
+    1.42863...e-12
     """
     x = _float(x)
     ax = np.abs(x)
