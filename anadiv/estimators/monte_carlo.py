@@ -88,7 +88,7 @@ from ..numeric.validation import check_count, check_seed, check_tol
 from ..families._base import Family
 from .result import Estimate
 from ..kinds import KINDS, DivergenceKind
-from ..mixture import Mixture, _is_gaussian, gaussian_params
+from ..mixture import Mixture, _is_gaussian, _vector_parameters, gaussian_params
 from .quadrature import (
     _checked_kind,
     _dim,
@@ -538,12 +538,6 @@ def _estimate(
     return Estimate(value, stderr, int(acc.n), method, float(acc.df))
 
 
-def _finite_vector_support(p: Any) -> bool:
-    """True for a single family whose parameters are vectors but whose values are scalars (a Categorical)."""
-    parameters = getattr(type(p), "parameters", ())
-    return bool(parameters) and any(getattr(par.constraint, "event_ndim", 0) for par in parameters)
-
-
 def _unreliable_reason(kind: Any, p: Any, q: Any, dim: int, method: str) -> str:
     """Why the standard error cannot be trusted, or "" when it can.
 
@@ -565,7 +559,7 @@ def _unreliable_reason(kind: Any, p: Any, q: Any, dim: int, method: str) -> str:
     ``h`` is quadratic and every moment is finite. A P with a vector
     parameter and scalar values (a Categorical) has a finite support: no tail.
     """
-    if dim != 0 or _finite_vector_support(p):
+    if dim != 0 or _vector_parameters(p):  # dim 0 with a vector parameter: a Categorical
         return ""
     left, right = _scan_tails(kind, p, q, power=2)
     if left.diverges or right.diverges:
