@@ -48,8 +48,18 @@ def entropy_categorical(probs):
     """
     xp = namespace(probs)
     probs = xp.asarray(probs)
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.sum(xp.where((probs == 0), 0, -xp.log(probs)*probs), axis=-1)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value = xp.sum(xp.where((probs == 0), 0, -xp.log(probs)*probs), axis=-1)
+        return xp._refine.checked('entropy', value, xp.sum(xp.abs(xp.where((probs == 0), 0, -xp.log(probs)*probs)), axis=-1), _entropy_categorical_exact, probs)
+
+
+def _entropy_categorical_exact(mpmath, probs):
+    """The derived expression of :func:`entropy_categorical` for mpmath (see anadiv.numeric.refine)."""
+    K = len(probs)
+    _agg0 = mpmath.fsum(mpmath.xlogy(probs[j], probs[j]) for j in range(0, K))
+    return -_agg0
+
+_entropy_categorical_exact.event_ndim = (1,)
 
 
 def kl_categorical_categorical(probs_1, probs_2):
@@ -86,8 +96,18 @@ def kl_categorical_categorical(probs_1, probs_2):
     probs_1, probs_2 = xp.asarray(probs_1), xp.asarray(probs_2)
     if probs_1.shape[-1:] != probs_2.shape[-1:]:
         raise ValueError(f"q: probs_2 has {probs_2.shape[-1:]} entries on its last axis, P's probs_1 has {probs_1.shape[-1:]}")
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.sum(xp.where((probs_1 == 0), probs_2, xp._stable.xm1mlog(probs_2, probs_1)*probs_1), axis=-1)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value = xp.sum(xp.where((probs_1 == 0), probs_2, xp._stable.xm1mlog(probs_2, probs_1)*probs_1), axis=-1)
+        return xp._refine.checked('kl', value, None, _kl_categorical_categorical_exact, probs_1, probs_2)
+
+
+def _kl_categorical_categorical_exact(mpmath, probs_1, probs_2):
+    """The derived expression of :func:`kl_categorical_categorical` for mpmath (see anadiv.numeric.refine)."""
+    K = len(probs_1)
+    _agg0 = mpmath.fsum(-mpmath.xlogy(probs_1[j], probs_1[j]) + mpmath.xlogy(probs_1[j], probs_2[j]) for j in range(0, K))
+    return -_agg0
+
+_kl_categorical_categorical_exact.event_ndim = (1, 1,)
 
 
 def cross_entropy_categorical_categorical(probs_1, probs_2):
@@ -124,5 +144,15 @@ def cross_entropy_categorical_categorical(probs_1, probs_2):
     probs_1, probs_2 = xp.asarray(probs_1), xp.asarray(probs_2)
     if probs_1.shape[-1:] != probs_2.shape[-1:]:
         raise ValueError(f"q: probs_2 has {probs_2.shape[-1:]} entries on its last axis, P's probs_1 has {probs_1.shape[-1:]}")
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.sum(xp.where((probs_1 == 0), 0, -xp.log(probs_2)*probs_1), axis=-1)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value = xp.sum(xp.where((probs_1 == 0), 0, -xp.log(probs_2)*probs_1), axis=-1)
+        return xp._refine.checked('cross_entropy', value, xp.sum(xp.abs(xp.where((probs_1 == 0), 0, -xp.log(probs_2)*probs_1)), axis=-1), _cross_entropy_categorical_categorical_exact, probs_1, probs_2)
+
+
+def _cross_entropy_categorical_categorical_exact(mpmath, probs_1, probs_2):
+    """The derived expression of :func:`cross_entropy_categorical_categorical` for mpmath (see anadiv.numeric.refine)."""
+    K = len(probs_1)
+    _agg0 = mpmath.fsum(mpmath.xlogy(probs_1[j], probs_2[j]) for j in range(0, K))
+    return -_agg0
+
+_cross_entropy_categorical_categorical_exact.event_ndim = (1, 1,)

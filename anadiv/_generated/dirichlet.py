@@ -52,8 +52,24 @@ def entropy_dirichlet(concentration):
     xp = namespace(concentration)
     concentration = xp.asarray(concentration)
     K = concentration.shape[-1]
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.sum(xp._stable.lgamma_mpsi(concentration, 1), axis=-1) - xp._stable.lgamma_mpsi(xp.sum(concentration, axis=-1), K)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inner = xp.sum(xp._stable.lgamma_mpsi(concentration, 1), axis=-1)
+        outer = -xp._stable.lgamma_mpsi(xp.sum(concentration, axis=-1), K)
+        value = inner + outer
+        return xp._refine.checked('entropy', value, xp.sum(xp.abs(xp._stable.lgamma_mpsi(concentration, 1)), axis=-1) + xp.abs(outer), _entropy_dirichlet_exact, concentration)
+
+
+def _entropy_dirichlet_exact(mpmath, concentration):
+    """The derived expression of :func:`entropy_dirichlet` for mpmath (see anadiv.numeric.refine)."""
+    K = len(concentration)
+    _agg0 = mpmath.fsum(concentration[i] for i in range(0, K))
+    _agg1 = mpmath.fsum(mpmath.loggamma(concentration[i]) for i in range(0, K))
+    _agg2 = mpmath.polygamma(0, _agg0)
+    _agg3 = mpmath.loggamma(_agg0)
+    _agg4 = mpmath.fsum((-_agg2 + mpmath.polygamma(0, concentration[j]))*(concentration[j] - 1) for j in range(0, K))
+    return _agg1 - _agg3 - _agg4
+
+_entropy_dirichlet_exact.event_ndim = (1,)
 
 
 def kl_dirichlet_dirichlet(concentration_1, concentration_2):
@@ -95,8 +111,27 @@ def kl_dirichlet_dirichlet(concentration_1, concentration_2):
     concentration_1, concentration_2 = xp.asarray(concentration_1), xp.asarray(concentration_2)
     if concentration_1.shape[-1:] != concentration_2.shape[-1:]:
         raise ValueError(f"q: concentration_2 has {concentration_2.shape[-1:]} entries on its last axis, P's concentration_1 has {concentration_1.shape[-1:]}")
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.sum(xp._stable.lgamma_bregman(concentration_1, concentration_2), axis=-1) - xp._stable.lgamma_bregman_d(xp.sum(concentration_1, axis=-1), xp.sum(-concentration_1 + concentration_2, axis=-1))
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inner = xp.sum(xp._stable.lgamma_bregman(concentration_1, concentration_2), axis=-1)
+        outer = -xp._stable.lgamma_bregman_d(xp.sum(concentration_1, axis=-1), xp.sum(-concentration_1 + concentration_2, axis=-1))
+        value = inner + outer
+        return xp._refine.checked('kl', value, inner + xp.abs(outer), _kl_dirichlet_dirichlet_exact, concentration_1, concentration_2)
+
+
+def _kl_dirichlet_dirichlet_exact(mpmath, concentration_1, concentration_2):
+    """The derived expression of :func:`kl_dirichlet_dirichlet` for mpmath (see anadiv.numeric.refine)."""
+    K = len(concentration_1)
+    _agg0 = mpmath.fsum(concentration_1[i] for i in range(0, K))
+    _agg1 = mpmath.fsum(mpmath.loggamma(concentration_1[i]) for i in range(0, K))
+    _agg2 = mpmath.fsum(concentration_2[i] for i in range(0, K))
+    _agg3 = mpmath.fsum(mpmath.loggamma(concentration_2[i]) for i in range(0, K))
+    _agg4 = mpmath.polygamma(0, _agg0)
+    _agg5 = mpmath.loggamma(_agg2)
+    _agg6 = mpmath.loggamma(_agg0)
+    _agg7 = mpmath.fsum((-_agg4 + mpmath.polygamma(0, concentration_1[j]))*(-concentration_1[j] + concentration_2[j]) for j in range(0, K))
+    return -_agg1 + _agg3 - _agg5 + _agg6 - _agg7
+
+_kl_dirichlet_dirichlet_exact.event_ndim = (1, 1,)
 
 
 def cross_entropy_dirichlet_dirichlet(concentration_1, concentration_2):
@@ -137,5 +172,22 @@ def cross_entropy_dirichlet_dirichlet(concentration_1, concentration_2):
     K = concentration_1.shape[-1]
     if concentration_1.shape[-1:] != concentration_2.shape[-1:]:
         raise ValueError(f"q: concentration_2 has {concentration_2.shape[-1:]} entries on its last axis, P's concentration_1 has {concentration_1.shape[-1:]}")
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.sum(xp._stable.lgamma_bregman(concentration_1, concentration_2) + xp._stable.lgamma_mpsi(concentration_1, 1), axis=-1) - xp._stable.lgamma_bregman_d(xp.sum(concentration_1, axis=-1), xp.sum(-concentration_1 + concentration_2, axis=-1)) - xp._stable.lgamma_mpsi(xp.sum(concentration_1, axis=-1), K)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inner = xp.sum(xp._stable.lgamma_bregman(concentration_1, concentration_2) + xp._stable.lgamma_mpsi(concentration_1, 1), axis=-1)
+        outer = -xp._stable.lgamma_bregman_d(xp.sum(concentration_1, axis=-1), xp.sum(-concentration_1 + concentration_2, axis=-1)) - xp._stable.lgamma_mpsi(xp.sum(concentration_1, axis=-1), K)
+        value = inner + outer
+        return xp._refine.checked('cross_entropy', value, xp.sum(xp.abs(xp._stable.lgamma_mpsi(concentration_1, 1)) + xp._stable.lgamma_bregman(concentration_1, concentration_2), axis=-1) + xp.abs(-xp._stable.lgamma_bregman_d(xp.sum(concentration_1, axis=-1), xp.sum(-concentration_1 + concentration_2, axis=-1))) + xp.abs(-xp._stable.lgamma_mpsi(xp.sum(concentration_1, axis=-1), K)), _cross_entropy_dirichlet_dirichlet_exact, concentration_1, concentration_2)
+
+
+def _cross_entropy_dirichlet_dirichlet_exact(mpmath, concentration_1, concentration_2):
+    """The derived expression of :func:`cross_entropy_dirichlet_dirichlet` for mpmath (see anadiv.numeric.refine)."""
+    K = len(concentration_1)
+    _agg0 = mpmath.fsum(concentration_1[i] for i in range(0, K))
+    _agg1 = mpmath.fsum(concentration_2[i] for i in range(0, K))
+    _agg2 = mpmath.fsum(mpmath.loggamma(concentration_2[i]) for i in range(0, K))
+    _agg3 = mpmath.polygamma(0, _agg0)
+    _agg4 = mpmath.loggamma(_agg1)
+    _agg5 = mpmath.fsum((-_agg3 + mpmath.polygamma(0, concentration_1[j]))*(concentration_2[j] - 1) for j in range(0, K))
+    return _agg2 - _agg4 - _agg5
+
+_cross_entropy_dirichlet_dirichlet_exact.event_ndim = (1, 1,)

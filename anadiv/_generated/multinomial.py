@@ -49,5 +49,16 @@ def kl_multinomial_multinomial(total_count_1, probs_1, total_count_2, probs_2):
     total_count_1, probs_1, total_count_2, probs_2 = xp.asarray(total_count_1), xp.asarray(probs_1), xp.asarray(total_count_2), xp.asarray(probs_2)
     if probs_1.shape[-1:] != probs_2.shape[-1:]:
         raise ValueError(f"q: probs_2 has {probs_2.shape[-1:]} entries on its last axis, P's probs_1 has {probs_1.shape[-1:]}")
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.where((total_count_1 == total_count_2), xp.sum(total_count_1[..., None]*xp.where((probs_1 == 0), probs_2, xp._stable.xm1mlog(probs_2, probs_1)*probs_1), axis=-1), xp.inf)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value = xp.where((total_count_1 == total_count_2), xp.sum(total_count_1[..., None]*xp.where((probs_1 == 0), probs_2, xp._stable.xm1mlog(probs_2, probs_1)*probs_1), axis=-1), xp.inf)
+        return xp._refine.checked('kl', value, xp.where((total_count_1 == total_count_2), value, 0.0), _kl_multinomial_multinomial_exact, total_count_1, probs_1, total_count_2, probs_2)
+
+
+def _kl_multinomial_multinomial_exact(mpmath, total_count_1, probs_1, total_count_2, probs_2):
+    """The derived expression of :func:`kl_multinomial_multinomial` for mpmath (see anadiv.numeric.refine)."""
+    K = len(probs_1)
+    _agg0 = mpmath.fsum(-total_count_1*mpmath.xlogy(probs_1[j], probs_1[j]) + total_count_1*mpmath.xlogy(probs_1[j], probs_2[j]) for j in range(0, K))
+    _agg1 = ((-_agg0) if (total_count_1 == total_count_2) else (mpmath.inf))
+    return _agg1
+
+_kl_multinomial_multinomial_exact.event_ndim = (0, 1, 0, 1,)

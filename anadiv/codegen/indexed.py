@@ -27,6 +27,7 @@ import sympy
 from ..constraints import simplex
 from .helpers import lgamma_bregman, lgamma_bregman_d, to_elementary, xm1mlog
 from .printer import XpPrinter, constants_to_floats
+from .refine import _nonnegative, _term_scale, exact_name
 from .stabilize import _cross_mpsi_atoms, _gamma_atoms, _mpsi_atoms
 
 _K = sympy.Symbol("K", integer=True, positive=True)
@@ -115,8 +116,13 @@ class _ArrayPrinter(XpPrinter):
         return f"xp.sum({body}, axis=-1{', keepdims=True' if self._keepdims else ''})"
 
 
-def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
-    """Body lines for a derivation in ``IndexedBase`` parameters (names already the argument names)."""
+def indexed_body(expr: Any, derivation: Any, args: list[str], kind: str, fname: str) -> list[str]:
+    """Body lines for a derivation in ``IndexedBase`` parameters (names already the argument names).
+
+    The result goes through ``xp._refine.checked`` with the cancellation scale
+    ``sum |term|`` of both parts (per coordinate and aggregate) and the exact
+    form ``_<fname>_exact`` over the coordinate lists (see :mod:`anadiv.codegen.refine`).
+    """
     bases = [s for syms in derivation.symbols for s in syms if isinstance(s, sympy.IndexedBase)]
     probs_bases = {s for fam, syms in zip(derivation.families, derivation.symbols)
                    for spec, s in zip(fam.parameters, syms) if spec.constraint is simplex}
@@ -133,15 +139,19 @@ def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
                                     lambda e: coord[e.base])
         back = {v: k[_J] for k, v in coord.items()}
         inner_s = _stable(inner_plain, tuple(coord[b] for b in p_syms if b in coord),
-                          tuple(coord[b] for b in q_syms if b in coord), {coord[b] for b in probs_bases}).xreplace(back)
+                          tuple(coord[b] for b in q_syms if b in coord), {coord[b] for b in probs_bases})
         # the linear rest of the coordinate part joins the aggregates
         kept = sympy.Integer(0)
         for t in sympy.Add.make_args(inner_s):
             if t.atoms(sympy.Function) or t.has(sympy.Piecewise):
                 kept += t
             else:
-                outer += sympy.Sum(t, (_J, 0, _K - 1))
-        inner_s = kept
+                outer += sympy.Sum(t.xreplace(back), (_J, 0, _K - 1))
+        # judged on the plain symbols, which carry the parameters' signs (an Indexed entry carries none)
+        inner_terms = sympy.Add.make_args(kept)
+        inner_nonnegative = all(_nonnegative(t) for t in inner_terms)
+        inner_scale = sympy.Add(*[_term_scale(t) for t in inner_terms]).xreplace(back)
+        inner_s = kept.xreplace(back)
         # aggregate part: Sum(a[i]) -> a plain symbol
         agg = {b: sympy.Symbol(f"_s_{b.label}", positive=True) for b in bases}
 
@@ -168,6 +178,7 @@ def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
         ps = tuple(agg[b] for b in p_syms if b in agg)
         qs = tuple(agg[b] for b in q_syms if b in agg)
         outer_s = _stable(outer_plain, ps, qs, set())
+        outer_nonnegative = all(_nonnegative(t) for t in sympy.Add.make_args(outer_s))
         # lgamma_bregman(a0, b0) with the step b0 - a0 summed exactly: lgamma_bregman_d(a0, Sum(b - a))
         i = sympy.Symbol("i", integer=True, nonnegative=True)
         for x, y in zip(ps, qs):
@@ -177,7 +188,13 @@ def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
             outer_s = outer_s.replace(lambda e: isinstance(e, lgamma_bregman) and e.args == (x, y),
                                       lambda e: lgamma_bregman_d(x, step))
         outer_s = outer_s.xreplace({s: sympy.Sum(b[i], (i, 0, _K - 1)) for b, s in agg.items()})
-        return inner_s, outer_s
+        # sum |term| over both parts; None when no term can cancel another (every one nonnegative)
+        scale = None
+        if not (inner_nonnegative and outer_nonnegative):
+            outer_terms = sympy.Add.make_args(outer_s)
+            scale = (None if inner_nonnegative else inner_scale,
+                     None if len(outer_terms) == 1 else sympy.Add(*[_term_scale(t) for t in outer_terms]))
+        return inner_s, outer_s, scale
 
     vectors = [a for a, sym in zip(args, [s for syms in derivation.symbols for s in syms])
                if isinstance(sym, sympy.IndexedBase)]
@@ -185,19 +202,14 @@ def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
     inner_printer, outer_printer = _ArrayPrinter(True, scalars), _ArrayPrinter(False, scalars)
     uses_k = False
 
-    def value(expr: Any) -> str:
+    def printed(inner_s: Any, outer_s: Any) -> tuple[str, str]:
         nonlocal uses_k
-        if isinstance(expr, sympy.Piecewise):
-            # a top-level case split (a singular parameter): each branch printed on its own
-            (first, cond), rest = expr.args[0], expr.args[1:]
-            other = sympy.Piecewise(*rest) if rest and rest[0][1] is not sympy.true else rest[0][0]
-            return f"xp.where({outer_printer.doprint(cond)}, {value(first)}, {value(other)})"
-        if expr == sympy.oo:
-            return "xp.inf"
-        inner_s, outer_s = parts(expr)
-        printed_inner = inner_printer.doprint(constants_to_floats(inner_s))
-        printed_outer = outer_printer.doprint(constants_to_floats(outer_s))
-        uses_k = uses_k or "K" in (printed_inner + printed_outer).replace("keepdims", "")
+        texts = (inner_printer.doprint(constants_to_floats(inner_s)), outer_printer.doprint(constants_to_floats(outer_s)))
+        uses_k = uses_k or "K" in "".join(texts).replace("keepdims", "")
+        return texts
+
+    def total(inner_s: Any, outer_s: Any) -> str:
+        printed_inner, printed_outer = printed(inner_s, outer_s)
         terms = []
         if inner_s != 0:
             terms.append(f"xp.sum({printed_inner}, axis=-1)")
@@ -208,7 +220,41 @@ def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
             text += f" - {v[1:]}" if v.startswith("-") else f" + {v}"
         return text
 
-    text = value(expr)
+    prelude: list[str] = []
+
+    def value(expr: Any, top: bool) -> tuple[str, str | None]:
+        """The printed value and its printed cancellation scale (None: no term can cancel).
+
+        At the top (no case split) the two parts are computed once, as ``inner``
+        (the coordinate sum) and ``outer`` (the aggregate terms), and the scale
+        reuses them.
+        """
+        if isinstance(expr, sympy.Piecewise):
+            # a top-level case split (a singular parameter): each branch printed on its own
+            (first, cond), rest = expr.args[0], expr.args[1:]
+            other = sympy.Piecewise(*rest) if rest and rest[0][1] is not sympy.true else rest[0][0]
+            (v1, s1), (v2, s2) = value(first, False), value(other, False)
+            where = outer_printer.doprint(cond)
+            if s1 is None and s2 is None:
+                return f"xp.where({where}, {v1}, {v2})", None
+            # a branch without cancellation is its own scale: the value itself there
+            return f"xp.where({where}, {v1}, {v2})", f"xp.where({where}, {s1 or 'value'}, {s2 or 'value'})"
+        if expr == sympy.oo:
+            # infinite by the supports: scale 0, the result check keeps it
+            return "xp.inf", "0.0"
+        inner_s, outer_s, scale = parts(expr)
+        if scale is None or not top or inner_s == 0 or outer_s == 0:
+            return total(inner_s, outer_s), None if scale is None else (
+                total(inner_s if scale[0] is None else scale[0], sympy.Abs(outer_s) if scale[1] is None else scale[1]))
+        printed_inner, printed_outer = printed(inner_s, outer_s)
+        prelude.append(f"        inner = xp.sum({printed_inner}, axis=-1)")
+        prelude.append(f"        outer = {printed_outer}")
+        inner_scale = "inner" if scale[0] is None else f"xp.sum({printed(scale[0], sympy.Integer(0))[0]}, axis=-1)"
+        outer_scale = "xp.abs(outer)" if scale[1] is None else printed(sympy.Integer(0), scale[1])[1]
+        return "inner + outer", f"{inner_scale} + {outer_scale}"
+
+    text, scale = value(expr, True)
+    exact_call = ", ".join([repr(kind), "value", scale or "None", exact_name(fname), *args])
     lines = [f"    xp = namespace({', '.join(args)})"]
     lines.append(f"    {', '.join(args)} = {', '.join(f'xp.asarray({a})' for a in args)}")
     if uses_k:
@@ -219,6 +265,9 @@ def indexed_body(expr: Any, derivation: Any, args: list[str]) -> list[str]:
         lines.append(f"    if {a}.shape[-1:] != {b}.shape[-1:]:")
         lines.append(f'        raise ValueError(f"q: {b} has {{{b}.shape[-1:]}} entries on its last axis, P\'s {a} has {{{a}.shape[-1:]}}")')
     # a where() evaluates both branches: log(0) where the value is 0 or inf by the rules above
-    lines.append('    with xp.errstate(divide="ignore", invalid="ignore"):')
-    lines.append(f"        return {text}")
+    # (and an overflow in an intermediate is recomputed by the result check)
+    lines.append('    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):')
+    lines += prelude
+    lines.append(f"        value = {text}")
+    lines.append(f"        return xp._refine.checked({exact_call})")
     return lines

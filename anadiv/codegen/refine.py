@@ -43,6 +43,8 @@ def _nonnegative(term: Any) -> bool:
         return bool(term.exp.is_even) or _nonnegative(term.base)
     if isinstance(term, BranchGuard):
         return _nonnegative(term.args[0])
+    if isinstance(term, sympy.Piecewise):
+        return all(_nonnegative(e) for e, _ in term.args)
     if is_helper(type(term)):
         return type(term).__name__ in NONNEGATIVE_HELPERS
     return False
@@ -167,18 +169,93 @@ class _ExactPrinter(MpmathPrinter):
         # have mpmath expand e^(1e259-sized) digit by digit
         return f"mpmath.power({self._print(expr.base)}, {self._print(expr.exp)})"
 
+    def _print_Sum(self, expr: Any) -> str:
+        # mpmath's exactly rounded sum; the generated module has no ``builtins`` name
+        (var, lo, hi) = expr.limits[0]
+        return (f"mpmath.fsum({self._print(expr.function)} for {self._print(var)} in "
+                f"range({self._print(lo)}, {self._print(hi + 1)}))")
+
+    def _print__xlogy(self, expr: Any) -> str:
+        return f"mpmath.xlogy({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
     def _print_Abs(self, expr: Any) -> str:
         return f"abs({self._print(expr.args[0])})"
 
 
+class _xlogy(sympy.Function):
+    """``x log y``, 0 where ``x = 0``: printed for the exact forms of coordinate sums only."""
+
+
+def _entry_logs(expr: Any) -> Any:
+    """``x[j] log(y)`` -> ``xlogy(x[j], y)`` inside coordinate sums (``0 log 0 = 0`` for a probability entry).
+
+    A concentration entry is never 0, so the rewrite changes nothing for it.
+    """
+    def term(t: Any) -> Any:
+        factors = list(sympy.Mul.make_args(t))
+        entry = next((f for f in factors if isinstance(f, sympy.Indexed)), None)
+        log = next((f for f in factors if isinstance(f, sympy.log)), None)
+        if entry is None or log is None:
+            return t
+        factors.remove(entry)
+        factors.remove(log)
+        return sympy.Mul(*factors) * _xlogy(entry, log.args[0])
+
+    def summand(s: Any) -> Any:
+        if not s.function.has(sympy.log):
+            return s
+        body = sympy.expand(s.function)
+        return sympy.Sum(sympy.Add(*[term(t) for t in sympy.Add.make_args(body)]), *s.limits)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), summand)
+
+
+def _hoist_aggregates(expr: Any) -> tuple[Any, list[tuple[Any, Any]]]:
+    """Name the coordinate sums and their functions that do not depend on an outer sum's index.
+
+    ``Sum(psi(a[j]) - psi(Sum(a[i])), j)`` would otherwise recompute the inner
+    sum and its digamma for every ``j``: K^2 work in mpmath.
+    """
+    hoisted: list[tuple[Any, Any]] = []
+    names = sympy.numbered_symbols("_agg")
+    indices = {lim[0] for e in expr.atoms(sympy.Sum) for lim in e.limits}
+
+    def independent(e: Any) -> bool:
+        return not e.free_symbols & indices
+
+    while True:
+        # innermost first: an outer sum is named once the sums and calls inside it are
+        agg = {n for n, _ in hoisted}
+        found = [e for e in sympy.preorder_traversal(expr)
+                 if isinstance(e, sympy.Function) and e.free_symbols & agg and independent(e)]
+        found = found or [e for e in sympy.preorder_traversal(expr) if isinstance(e, sympy.Sum) and independent(e)
+                          and not e.function.atoms(sympy.Sum)]
+        if not found:
+            return expr, hoisted
+        for part in dict.fromkeys(found):
+            name = next(names)
+            hoisted.append((name, part))
+            expr = expr.xreplace({part: name})
+
+
 def exact_source(raw: Any, fname: str, args: list[str]) -> str:
-    """Source of ``_<fname>_exact(mpmath, *args)`` returning ``raw`` in mpmath numbers."""
-    body = _ExactPrinter().doprint(raw)
-    return "\n".join(
-        [
-            f"def {exact_name(fname)}(mpmath, {', '.join(args)}):",
-            f'    """The derived expression of :func:`{fname}` for mpmath (see anadiv.numeric.refine)."""',
-            f"    return {body}",
-            "",
-        ]
-    )
+    """Source of ``_<fname>_exact(mpmath, *args)`` returning ``raw`` in mpmath numbers.
+
+    For a closed form over coordinate sums (``IndexedBase`` parameters) a vector
+    argument arrives as a list of mpmath numbers, ``K`` is its length, and the
+    function carries ``event_ndim`` (1 per vector argument) for
+    :func:`anadiv.numeric.refine.checked`.
+    """
+    bases = {b.label.name for b in raw.atoms(sympy.IndexedBase)}
+    printer = _ExactPrinter()
+    lines = [f"def {exact_name(fname)}(mpmath, {', '.join(args)}):",
+             f'    """The derived expression of :func:`{fname}` for mpmath (see anadiv.numeric.refine)."""']
+    if bases:
+        lines.append(f"    K = len({next(a for a in args if a in bases)})")
+        raw, hoisted = _hoist_aggregates(_entry_logs(raw))
+        lines += [f"    {name} = {printer.doprint(value)}" for name, value in hoisted]
+    lines += [f"    return {printer.doprint(raw)}", ""]
+    if bases:
+        events = ", ".join("1" if a in bases else "0" for a in args)
+        lines += [f"{exact_name(fname)}.event_ndim = ({events},)", ""]
+    return "\n".join(lines)

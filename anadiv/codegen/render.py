@@ -226,12 +226,13 @@ def render_function(derivation: Any) -> GeneratedFunction:
     status = _status(raw)
     matrix_symbols = any(isinstance(s, (sympy.MatrixSymbol, sympy.IndexedBase))
                          for syms in derivation.symbols for s in syms)
-    if any(isinstance(s, sympy.IndexedBase) for syms in derivation.symbols for s in syms):
+    indexed = any(isinstance(s, sympy.IndexedBase) for syms in derivation.symbols for s in syms)
+    if indexed:
         # coordinate sums of a vector exponential family (the Bregman route)
         from .indexed import indexed_body
 
         renamed_derivation = _renamed(derivation, names)
-        body_lines = indexed_body(raw, renamed_derivation, flat)
+        body_lines = indexed_body(raw, renamed_derivation, flat, kind, fname)
     elif matrix_symbols:
         # Cholesky-based printing; its kl_core call is the stable form.
         from .matrix import matrix_body
@@ -263,12 +264,14 @@ def render_function(derivation: Any) -> GeneratedFunction:
         example_args[i][j] = example_args[k][m]
     call = f"{fname}({', '.join(a for args in example_args for a in args)})"
     partial = "\n".join([header, *body_lines])
-    if not matrix_symbols:
+    # every closed form but the Cholesky-printed ones (their kl_core is the stable form) has an exact one
+    exact = not matrix_symbols or indexed
+    if exact:
         partial += "\n\n" + exact_source(raw, fname, flat)
     value = _evaluate(partial, fname, call)
     doc = _docstring(kind, families, names, fname, raw, call, _format_example(value), status)
     source = "\n".join([header, doc, *body_lines]) + "\n"
-    if not matrix_symbols:
+    if exact:
         source += "\n\n" + exact_source(raw, fname, flat)
     module = families[0].name
     key = tuple(f.name for f in families)

@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["checked", "exact_value", "rule", "register_rule", "CANCELLATION", "MP"]
+__all__ = ["checked", "event_ndims", "exact_value", "rule", "register_rule", "CANCELLATION", "MP"]
 
 #: Largest tolerated ratio sum|terms| / |value|, by float type. float64: a
 #: few ulps of error on each term times 256 stays below 1e-12 relative;
@@ -126,7 +126,11 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     exact : callable
         ``exact(mpmath, *params)``: the derived expression written for mpmath.
     *params
-        The function's parameters, broadcasting to ``value``'s shape.
+        The function's parameters, broadcasting to ``value``'s shape. A vector
+        parameter (a Dirichlet's concentration) has one more axis, its
+        coordinates, when ``exact.event_ndim`` says so: one number per
+        parameter, 1 for such a one, 0 for a scalar (the default for all).
+        ``exact`` then receives that parameter as a list of mpmath numbers.
 
     Examples
     --------
@@ -143,8 +147,9 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
         dtype = np.result_type(value)
         if _scalar_ok(kind, v, s, _limit(dtype)):
             return value
-        floats = [float(np.asarray(p)) for p in params]
-        if not all(map(math.isfinite, floats)):
+        events = event_ndims(exact, len(params))
+        floats = [float(np.asarray(p)) if e == 0 else [float(x) for x in np.ravel(p)] for p, e in zip(params, events)]
+        if not all(map(math.isfinite, _flat(floats))):
             return value
         out = exact_value(exact, floats, kind)
         if math.isnan(out):
@@ -156,22 +161,50 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     bad = _bad_mask(kind, value, scale, _limit(value.dtype))
     if bad is None or not bad.any():
         return value
-    args = [np.broadcast_to(np.asarray(p), value.shape) for p in params]
-    for a in args:
+    events = event_ndims(exact, len(params))
+    args = [_broadcast_param(p, value.shape, e) for p, e in zip(params, events)]
+    for a, e in zip(args, events):
         # a NaN or infinite parameter is not a valid one: its element keeps the float result
-        bad &= np.isfinite(a)
+        bad &= np.isfinite(a) if e == 0 else np.isfinite(a).all(axis=tuple(range(-e, 0)))
     if not bad.any():
         return value
     out = value.copy() if any(value is p for p in params) else value
     # a batch often repeats its parameter points (a scalar Q broadcast against P,
     # a table of cases): each distinct point is evaluated once
-    points = np.stack([a[bad] for a in args], axis=-1)
-    distinct, where = np.unique(points, axis=0, return_inverse=True)
-    exact_points = np.array([exact_value(exact, [float(x) for x in row], kind) for row in distinct])
+    columns = [a[bad].reshape(int(bad.sum()), -1) for a in args]
+    sizes = [c.shape[1] for c in columns]
+    distinct, where = np.unique(np.concatenate(columns, axis=1), axis=0, return_inverse=True)
+    exact_points = np.array([exact_value(exact, _unflatten(row, sizes, events), kind) for row in distinct])
     fixed = exact_points[where.reshape(-1)]
     keep = np.isnan(fixed)  # the exact form failed too: keep the float result
     with np.errstate(over="ignore"):
         out[bad] = np.where(keep, out[bad], fixed)
+    return out
+
+
+def event_ndims(exact: Callable[..., Any], count: int) -> tuple[int, ...]:
+    """Per parameter of ``exact``, its coordinate axes (``exact.event_ndim``; 0 each by default)."""
+    events = getattr(exact, "event_ndim", None)
+    return (0,) * count if events is None else tuple(events)
+
+
+def _broadcast_param(p: Any, shape: tuple[int, ...], event_ndim: int) -> np.ndarray:
+    p = np.asarray(p)
+    return np.broadcast_to(p, shape + (p.shape[p.ndim - event_ndim:] if event_ndim else ()))
+
+
+def _flat(params: list[Any]) -> list[float]:
+    return [x for p in params for x in (p if isinstance(p, list) else [p])]
+
+
+def _unflatten(row: np.ndarray, sizes: list[int], events: tuple[int, ...]) -> list[Any]:
+    """One distinct point's parameters: a float per scalar one, a list of floats per vector one."""
+    out: list[Any] = []
+    start = 0
+    for size, e in zip(sizes, events):
+        chunk = [float(x) for x in row[start:start + size]]
+        out.append(chunk if e else chunk[0])
+        start += size
     return out
 
 
@@ -212,8 +245,8 @@ def defined(value: Any, message: str, *params: Any) -> Any:
     return value
 
 
-def exact_value(exact: Callable[..., Any], params: list[float], kind: str) -> float:
-    """The derived expression at ``params``, correctly rounded to float64.
+def exact_value(exact: Callable[..., Any], params: list[Any], kind: str) -> float:
+    """The derived expression at ``params`` (floats; a list of floats for a vector parameter), rounded to float64.
 
     Evaluated with mpmath at increasing precision (:func:`_precisions`) until
     two precisions agree to 2^-64 relative (cancellation in the expression
@@ -289,7 +322,8 @@ def _settle(exact: Callable[..., Any], params: list[float], kind: str) -> float:
     for dps in _precisions(params):
         with mpmath.workdps(dps):
             try:
-                value = exact(MP, *[mpmath.mpf(p) for p in params])
+                value = exact(MP, *[[mpmath.mpf(x) for x in p] if isinstance(p, list) else mpmath.mpf(p)
+                                    for p in params])
             except (ZeroDivisionError, ValueError, OverflowError, MemoryError, mpmath.libmp.NoConvergence):
                 value = mpmath.nan
             value = _real(value, dps)
@@ -311,7 +345,7 @@ def _precisions(params: list[float]) -> tuple[int, ...]:
     larger of ``max |log10 p|`` (cancellation in ``x psi(x) - log Gamma(x)``
     grows like ``log10 x``) and the spread between the smallest and largest ``|p|``.
     """
-    logs = [math.log10(abs(p)) for p in params if p != 0 and math.isfinite(p)]
+    logs = [math.log10(abs(p)) for p in _flat(params) if p != 0 and math.isfinite(p)]
     extra = max(max(map(abs, logs)), max(logs) - min(logs)) if logs else 0.0
     first = _DPS[0] + int(math.ceil(extra))
     return (first, 2 * first, 4 * first)
@@ -431,6 +465,13 @@ class _MP:
         if a > _HUGE and z < a / 2:
             return mpmath.mpf(0)
         return mpmath.gammainc(z, a, b)
+
+    @staticmethod
+    def xlogy(x: Any, y: Any) -> Any:
+        """``x log y``, 0 where ``x = 0`` (a probability entry of 0 contributes nothing, even where ``y = 0``)."""
+        import mpmath
+
+        return mpmath.mpf(0) if x == 0 else x * mpmath.log(y)
 
     @staticmethod
     def ei(x: Any) -> Any:

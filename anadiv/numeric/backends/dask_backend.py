@@ -26,6 +26,9 @@ class _DaskRefine:
     def checked(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any], *params: Any) -> Any:
         from .. import refine as _refine
 
+        events = _refine.event_ndims(exact, len(params))
+        if any(events):
+            return self._checked_vectors(kind, value, scale, exact, params, events)
         if scale is None:
             def block(v: Any, *ps: Any) -> Any:
                 return _refine.checked(kind, np.array(v, copy=True), None, exact, *ps)
@@ -36,6 +39,34 @@ class _DaskRefine:
             return _refine.checked(kind, np.array(v, copy=True), s, exact, *ps)
 
         return self.ns.lift(block_scaled)(value, scale, *params)
+
+    def _checked_vectors(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any],
+                         params: tuple, events: tuple[int, ...]) -> Any:
+        """The check with vector parameters: each block gets its rows' coordinates whole."""
+        import dask.array as da
+
+        from .. import refine as _refine
+
+        value = da.asarray(value)
+        batch = tuple(range(value.ndim))
+        operands: list[Any] = [value, batch]
+        if scale is not None:
+            operands += [da.broadcast_to(da.asarray(scale), value.shape), batch]
+        for p, e in zip(params, events):
+            p = da.asarray(p)
+            if e:
+                # the coordinate axis in one chunk: the exact form needs every coordinate of a row
+                p = da.broadcast_to(p, value.shape + p.shape[-1:]).rechunk({value.ndim: -1})
+                operands += [p, batch + (value.ndim,)]
+            else:
+                operands += [da.broadcast_to(p, value.shape), batch]
+
+        def block(v: Any, *rest: Any) -> Any:
+            s, ps = (rest[0], rest[1:]) if scale is not None else (None, rest)
+            with np.errstate(all="ignore"):
+                return _refine.checked(kind, np.array(v, copy=True), s, exact, *ps)
+
+        return da.blockwise(block, batch, *operands, dtype=value.dtype, concatenate=True)
 
     def defined(self, value: Any, message: str, *params: Any) -> Any:
         """:func:`anadiv.numeric.refine.defined` block by block (raised when the block is computed)."""

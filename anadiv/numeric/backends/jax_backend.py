@@ -232,7 +232,9 @@ class _JaxRefine:
 
         jax, jnp = self.ns.jax, self.ns.jnp
         value = jnp.asarray(value)
-        args = [jnp.broadcast_to(jnp.asarray(p), value.shape) for p in params]
+        events = _refine.event_ndims(exact, len(params))
+        args = [jnp.broadcast_to(jnp.asarray(p), value.shape + (jnp.shape(p)[-1:] if e else ()))
+                for p, e in zip(params, events)]
         dtype = value.dtype
 
         def host(v: Any, s: Any, *ps: Any) -> Any:

@@ -282,15 +282,20 @@ class _TorchRefine:
                 if from_supports:
                     ok |= (v == math.inf) & (s == 0)
             bad = ~ok
-            for p in params:
-                bad &= torch.isfinite(p)
+            events = _refine.event_ndims(exact, len(params))
+            for p, e in zip(params, events):
+                # a vector parameter (event_ndim 1) is valid where all its coordinates are finite
+                bad &= torch.isfinite(p) if e == 0 else torch.isfinite(p).all(dim=-1)
             if not bool(bad.any()):
                 return value
-            args = [np.broadcast_to(p.detach().cpu().numpy(), tuple(v.shape)) for p in params]
+            shape = tuple(v.shape)
+            args = [np.broadcast_to(p.detach().cpu().numpy(), shape + (tuple(p.shape[-1:]) if e else ()))
+                    for p, e in zip(params, events)]
             where = bad.cpu().numpy()
             fixed = v.cpu().numpy().copy()
             for i in zip(*np.nonzero(where)):
-                fixed[i] = _refine.exact_value(exact, [float(a[i]) for a in args], kind)
+                point = [[float(x) for x in a[i]] if e else float(a[i]) for a, e in zip(args, events)]
+                fixed[i] = _refine.exact_value(exact, point, kind)
             fixed_t = torch.as_tensor(fixed).to(device=v.device, dtype=v.dtype)
         return torch.where(bad, fixed_t, value)
 
