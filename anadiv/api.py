@@ -49,7 +49,9 @@ class ClosedForm(NamedTuple):
     ``p`` and ``q`` are family names (``"normal"``), or a class's name for a
     rule registered on a class without a name of its own. ``status`` is
     ``"finite"``, ``"infinite"`` (supports differ: always ``inf``) or
-    ``"conditional"`` (``inf`` for some parameter values). ``function`` is the
+    ``"conditional"`` (``inf`` for some parameter values) or ``"partial"`` (a
+    closed form where the trial counts are equal; the function raises
+    ``NoClosedFormError`` elsewhere). ``function`` is the
     generated function's name, or ``module.qualname`` of a registered rule.
     ``source`` says where the rule comes from: ``"generated"`` (the derived
     closed forms), ``"registered"`` (:func:`anadiv.register_closed_form`),

@@ -580,6 +580,8 @@ _STATUS_TEXT = {
     "finite": "closed form",
     "infinite": "inf (P's support is not inside Q's)",
     "conditional": "closed form; inf where P's support is not inside Q's",
+    "partial": "closed form where the trial counts are equal (inf where P's support is not inside Q's); "
+               "none elsewhere",
 }
 
 

@@ -88,7 +88,7 @@ __all__ = [
 ]
 
 _SOURCES = ("generated", "registered", "composite", "builtin", "derived")
-_STATUSES = ("finite", "infinite", "conditional")
+_STATUSES = ("finite", "infinite", "conditional", "partial")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,8 +114,10 @@ class Rule:
         ``"generated"``, ``"registered"``, ``"composite"``, ``"builtin"`` or
         ``"derived"`` (a user's family, at first use).
     status : str
-        ``"finite"``, ``"infinite"`` (always ``inf``) or ``"conditional"``
-        (``inf`` for some parameter values).
+        ``"finite"``, ``"infinite"`` (always ``inf``), ``"conditional"``
+        (``inf`` for some parameter values) or ``"partial"`` (a closed form
+        where parameters tie, such as equal trial counts; the function raises
+        ``NoClosedFormError`` elsewhere).
     name : str
         The function's name (generated) or ``module.qualname`` (registered).
     """

@@ -91,6 +91,12 @@ KL_CASES = [
     (Bernoulli(0.9), Binomial(1, 0.9 * (1 + 1e-8))),
     (Bernoulli(0.3), NegativeBinomial(2.5, 0.4)),
     (Bernoulli(0.5), NegativeBinomial(1e-3, 1e-6)),
+    # Binomial || Bernoulli: finite for one trial or none (the supports nest only there)
+    (Binomial(1, 0.3), Bernoulli(0.8)),
+    (Binomial(1, 0.3), Bernoulli(0.3 * (1 + 1e-9))),
+    (Binomial(1, 1e-12), Bernoulli(0.5)),
+    (Binomial(0, 0.3), Bernoulli(0.999)),
+    (Binomial(0, 0.9), Bernoulli(1e-15)),
 ]
 
 
@@ -117,7 +123,11 @@ def test_cross_entropy_against_60_digit_sums(p: Any, q: Any) -> None:
 
 def test_infinite_where_p_has_mass_where_q_has_none() -> None:
     assert kl(Binomial(10, 0.3), Binomial(9, 0.3)) == math.inf
-    assert math.isinf(float(kl_quad(Binomial(2, 0.3), Bernoulli(0.3))))  # the engine: no closed form, see below
+    assert kl(Binomial(2, 0.3), Bernoulli(0.3)) == math.inf  # two trials: mass at 2, where Q has none
+    assert math.isinf(float(kl_quad(Binomial(2, 0.3), Bernoulli(0.3))))
+    got = kl(Binomial(np.array([0.0, 1.0, 2.0, 50.0]), 0.3), Bernoulli(0.4))
+    assert got[0] == pytest.approx(-math.log(0.6), rel=1e-15) and np.isinf(got[2:]).all()
+    assert got[1] == pytest.approx(float(kl(Bernoulli(0.3), Bernoulli(0.4))), rel=1e-15)
     assert cross_entropy(Binomial(2, 0.3), Bernoulli(0.4)) == math.inf
     assert kl(Bernoulli(0.3), Binomial(0, 0.5)) == math.inf
     for p, q in [(Poisson(2.0), Binomial(5, 0.3)), (NegativeBinomial(2.0, 0.3), Binomial(5, 0.3)),
@@ -177,7 +187,6 @@ def test_no_entropy_and_no_self_cross_entropy_in_closed_form() -> None:
 
 @pytest.mark.parametrize("P, Q, why", [
     (Binomial, Poisson, r"E\[log\(gamma\(k \+ 1\)\)\] over k in Range\(0, n_P \+ 1, 1\)"),
-    (Binomial, Bernoulli, r"E\[log\(gamma\(k \+ 1\)\)\]"),  # E[log C(n, k)] for n in {0, 1}: no closed form in n
     (Poisson, NegativeBinomial, r"E\[log\(gamma\(k \+ 1\)\)\]"),
     (NegativeBinomial, Poisson, r"E\[log\(gamma\(k \+ 1\)\)\]"),
 ])
@@ -186,6 +195,22 @@ def test_cross_family_pairs_without_closed_form_name_the_expectation(P: type, Q:
 
     with pytest.raises(NoClosedFormError, match=why):
         derive_kl(P, Q)
+
+
+def test_binomial_bernoulli_is_derived_where_the_supports_nest() -> None:
+    import sympy as sp
+
+    from anadiv.symbolic import derive_kl
+
+    d = derive_kl(Binomial, Bernoulli)
+    (n1, p1), (p2,) = d.symbols
+    (none, at0), (one, at1), (rest, _) = d.expr.args
+    assert at0 == sp.Eq(n1, 0) and at1 == sp.Eq(n1, 1) and rest == sp.oo
+    assert sp.simplify(none + sp.log(1 - p2)) == 0
+    # n = 1: the Bernoulli KL, derived here from the sums over the two points
+    bern = derive_kl(Bernoulli, Bernoulli)
+    assert sp.simplify(one - bern.expr.xreplace(dict(zip(bern.symbols[0] + bern.symbols[1], (p1, p2))))) == 0
+    assert any("supports nest only where" in s for s in d.steps)
 
 
 def test_derivation_is_conditional_on_the_counts() -> None:

@@ -6,8 +6,9 @@
 ``"kl"``, ``"cross_entropy"`` (key: ``(P name, Q name)``) or ``"entropy"``
 (key: P name); ``module`` is a module of ``anadiv._generated`` (imported
 lazily by ``anadiv.api``) and ``status`` is ``"finite"``, ``"infinite"``
-(always ``inf``: supports differ) or ``"conditional"`` (``inf`` where P's
-support is not inside Q's). Plain data: importing it imports nothing.
+(always ``inf``: supports differ), ``"conditional"`` (``inf`` where P's
+support is not inside Q's) or ``"partial"`` (a closed form where the trial counts
+are equal, ``NoClosedFormError`` elsewhere). Plain data: importing it imports nothing.
 """
 
 ENTROPY: dict[str, tuple[str, str, str]] = {
@@ -60,7 +61,8 @@ KL: dict[tuple[str, str], tuple[str, str, str]] = {
     ("beta", "rayleigh"): ("beta", "kl_beta_rayleigh", "finite"),
     ("beta", "uniform"): ("beta", "kl_beta_uniform", "conditional"),
     ("beta", "weibull"): ("beta", "kl_beta_weibull", "finite"),
-    ("binomial", "binomial"): ("binomial", "kl_binomial_binomial", "conditional"),
+    ("binomial", "bernoulli"): ("binomial", "kl_binomial_bernoulli", "conditional"),
+    ("binomial", "binomial"): ("binomial", "kl_binomial_binomial", "partial"),
     ("categorical", "categorical"): ("categorical", "kl_categorical_categorical", "finite"),
     ("cauchy", "beta"): ("cauchy", "kl_cauchy_beta", "infinite"),
     ("cauchy", "cauchy"): ("cauchy", "kl_cauchy_cauchy", "finite"),
@@ -281,7 +283,7 @@ KL: dict[tuple[str, str], tuple[str, str, str]] = {
     ("multivariate_normal", "multivariate_normal"): ("multivariate_normal", "kl_multivariate_normal_multivariate_normal", "finite"),
     ("negative_binomial", "bernoulli"): ("negative_binomial", "kl_negative_binomial_bernoulli", "infinite"),
     ("negative_binomial", "binomial"): ("negative_binomial", "kl_negative_binomial_binomial", "infinite"),
-    ("negative_binomial", "negative_binomial"): ("negative_binomial", "kl_negative_binomial_negative_binomial", "finite"),
+    ("negative_binomial", "negative_binomial"): ("negative_binomial", "kl_negative_binomial_negative_binomial", "partial"),
     ("normal", "beta"): ("normal", "kl_normal_beta", "infinite"),
     ("normal", "chi2"): ("normal", "kl_normal_chi2", "infinite"),
     ("normal", "continuous_bernoulli"): ("normal", "kl_normal_continuous_bernoulli", "infinite"),

@@ -4,6 +4,7 @@
 
 Each function was printed from the derivation named beside it:
 
+- ``kl_binomial_bernoulli``: ``anadiv.symbolic.derive_kl(Binomial, Bernoulli)``
 - ``kl_binomial_binomial``: ``anadiv.symbolic.derive_kl(Binomial, Binomial)``
 - ``cross_entropy_binomial_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Binomial, Bernoulli)``
 - ``cross_entropy_binomial_geometric``: ``anadiv.symbolic.derive_cross_entropy(Binomial, Geometric)``
@@ -13,10 +14,61 @@ from anadiv.numeric.blocks import elementwise
 from anadiv.numeric.xp import namespace
 
 __all__ = [
+    "kl_binomial_bernoulli",
     "kl_binomial_binomial",
     "cross_entropy_binomial_bernoulli",
     "cross_entropy_binomial_geometric",
 ]
+
+
+@elementwise
+def kl_binomial_bernoulli(n_1, p_1, p_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Binomial(n_1, p_1), Q = Bernoulli(p_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Binomial, Bernoulli)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \log{\left(1 - p_{2} \right)} & \text{for}\: n_{1} = 0 \\p_{1} \log{\left(p_{1} \right)} - p_{1} \log{\left(p_{2} \right)} - p_{1} \log{\left(1 - p_{1} \right)} + p_{1} \log{\left(1 - p_{2} \right)} + \log{\left(\frac{1 - p_{1}}{1 - p_{2}} \right)} & \text{for}\: n_{1} = 1 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-log(1 - p_2), Eq(n_1, 0)), (p_1*log(p_1) - p_1*log(p_2) - p_1*log(1
+        - p_1) + p_1*log(1 - p_2) + log((1 - p_1)/(1 - p_2)), Eq(n_1, 1)), (oo, True))
+
+    Parameters
+    ----------
+    n_1, p_1 : array_like
+        Parameters of Binomial, broadcasting against each other.
+    p_2 : array_like
+        Parameters of Bernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_binomial_bernoulli(2.0, 0.083, 0.32))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(n_1, p_1, p_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -p_2
+        t1 = -xp.log1p(t0)
+        t2 = (n_1 == 0)
+        t3 = p_1 + t0
+        t4 = p_1*xp._stable.xm1mlog_d(p_2, p_1, -t3)
+        t5 = 1 - p_1
+        t6 = t5*xp._stable.xm1mlog_d(1 - p_2, t5, t3)
+        t7 = (n_1 == 1)
+        return xp._refine.checked('kl', xp.where(t2, t1, xp.where(t7, t4 + t6, xp.inf)), xp.where(t2, t1, xp.where(t7, t4 + xp.abs(t6), 0)), _kl_binomial_bernoulli_exact, n_1, p_1, p_2)
+
+
+def _kl_binomial_bernoulli_exact(mpmath, n_1, p_1, p_2):
+    """The derived expression of :func:`kl_binomial_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return ((-mpmath.log(1 - p_2)) if (n_1 == 0) else (p_1*mpmath.log(p_1) - p_1*mpmath.log(p_2) - p_1*mpmath.log(1 - p_1) + p_1*mpmath.log(1 - p_2) + mpmath.log((1 - p_1)/(1 - p_2))) if (n_1 == 1) else (mpmath.inf))
 
 
 @elementwise
@@ -45,7 +97,7 @@ def kl_binomial_binomial(n_1, p_1, n_2, p_2):
     Returns
     -------
     array_like
-        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+        Same broadcast shape and float dtype as the parameters. A closed form where the trial counts are equal (``inf`` where P's support is not inside Q's); elsewhere it raises ``NoClosedFormError``.
 
     Examples
     --------

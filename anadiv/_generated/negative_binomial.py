@@ -132,7 +132,7 @@ def kl_negative_binomial_negative_binomial(total_count_1, probs_1, total_count_2
     Returns
     -------
     array_like
-        Same broadcast shape and float dtype as the parameters.
+        Same broadcast shape and float dtype as the parameters. A closed form where the trial counts are equal (``inf`` where P's support is not inside Q's); elsewhere it raises ``NoClosedFormError``.
 
     Examples
     --------

@@ -178,8 +178,9 @@ def _index_text(funcs: list[GeneratedFunction]) -> str:
         f"{pairs} (key: ``(P name, Q name)``) or {singles}",
         "(key: P name); ``module`` is a module of ``anadiv._generated`` (imported",
         'lazily by ``anadiv.api``) and ``status`` is ``"finite"``, ``"infinite"``',
-        '(always ``inf``: supports differ) or ``"conditional"`` (``inf`` where P\'s',
-        "support is not inside Q's). Plain data: importing it imports nothing.",
+        '(always ``inf``: supports differ), ``"conditional"`` (``inf`` where P\'s',
+        "support is not inside Q's) or ``\"partial\"`` (a closed form where the trial counts",
+        "are equal, ``NoClosedFormError`` elsewhere). Plain data: importing it imports nothing.",
         '"""',
         "",
     ]

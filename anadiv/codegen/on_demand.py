@@ -287,7 +287,7 @@ def closed_form(
     -------
     (callable, str) or None
         The function of raw parameter values (P's, then Q's) and
-        ``"finite"``, ``"infinite"`` or ``"conditional"``.
+        ``"finite"``, ``"infinite"``, ``"conditional"`` or ``"partial"``.
     """
     prints = tuple(fingerprint(c) for c in classes)
     mem_key = (kind, *prints)

@@ -40,7 +40,7 @@ class GeneratedFunction:
     name: str
     module: str
     source: str
-    status: str  # "finite", "infinite" or "conditional" (inf where supports say so)
+    status: str  # "finite", "infinite", "conditional" (inf where supports say so) or "partial" (see _status)
 
 
 def function_name(kind: str, families: tuple[type, ...]) -> str:
@@ -64,6 +64,9 @@ def is_matrix_family(fam: type) -> bool:
 def _status(expr: Any) -> str:
     if expr == sympy.oo:
         return "infinite"
+    if isinstance(expr, sympy.Piecewise) and any(e is sympy.nan for e, _ in expr.args):
+        # a closed form where the parameters tie (equal trial counts); none elsewhere
+        return "partial"
     if expr.has(sympy.oo) or expr.has(sympy.Piecewise):
         return "conditional" if expr.has(sympy.oo) else "finite"
     return "finite"
@@ -207,6 +210,9 @@ def _docstring(kind: str, families: tuple[type, ...], names: list[list[str]], fn
         lines[-1] += " Always ``inf``: P is not absolutely continuous with respect to Q."
     elif status == "conditional":
         lines[-1] += " ``inf`` where P's support is not inside Q's."
+    elif status == "partial":
+        lines[-1] += (" A closed form where the trial counts are equal (``inf`` where P's support is not inside"
+                      " Q's); elsewhere it raises ``NoClosedFormError``.")
     lines += ["", "Examples", "--------", f">>> float({example_call})  # doctest: +ELLIPSIS", example_out]
     body = "\n".join(lines)
     if '"""' in body:  # pragma: no cover - latex never contains it

@@ -86,16 +86,22 @@ class StabilizeError(AssertionError):
 #: atoms) is computed from the derivation, so a wrong atom cannot change the
 #: value, only the accuracy, and the accuracy test catches that.
 REWRITES: dict[tuple[str, str, str], Callable[[tuple, tuple], list[Any]]] = {}
+#: Pairs whose atoms are the whole value of one case of a case split: a case
+#: they do not add up to takes the generic atoms (``Binomial(n) || Bernoulli``:
+#: the Bernoulli KL where ``n = 1``, ``-log(1 - p_2)`` where ``n = 0``).
+ONE_CASE: set[tuple[str, str, str]] = set()
 
 
-def register_rewrite(kind: str, p: str, q: str) -> Callable[[Callable[[tuple, tuple], list[Any]]], Callable[[tuple, tuple], list[Any]]]:
-    """Decorator registering the atoms of one family pair."""
+def register_rewrite(kind: str, p: str, q: str, one_case: bool = False) -> Callable[[Callable[[tuple, tuple], list[Any]]], Callable[[tuple, tuple], list[Any]]]:
+    """Decorator registering the atoms of one family pair (``one_case``: see :data:`ONE_CASE`)."""
 
     def deco(fn: Callable[[tuple, tuple], list[Any]]) -> Callable[[tuple, tuple], list[Any]]:
         key = (kind, p, q)
         if key in REWRITES:
             raise ValueError(f"rewrite for {key} registered twice")
         REWRITES[key] = fn
+        if one_case:
+            ONE_CASE.add(key)
         return fn
 
     return deco
@@ -174,6 +180,12 @@ def _two_point_bregman(p1: Any, p2: Any) -> list[Any]:
 @register_rewrite("kl", "bernoulli", "bernoulli")
 def _bernoulli(p: tuple, q: tuple) -> list[Any]:
     return _two_point_bregman(p[0], q[0])
+
+
+@register_rewrite("kl", "binomial", "bernoulli", one_case=True)
+def _binomial_bernoulli(p: tuple, q: tuple) -> list[Any]:
+    # finite where n = 0 (-log(1 - p_2), generic atoms) or n = 1: Bernoulli(p_1) || Bernoulli(p_2)
+    return _two_point_bregman(p[1], q[0])
 
 
 @register_rewrite("kl", "geometric", "geometric")
@@ -641,6 +653,8 @@ def _stabilize_branch(expr: Any, derivation: Any, points: list[dict[Any, Any]]) 
         expr = _log_of_width_ratio(expr, p, q)
     atoms: list[Any] = []
     hint = REWRITES.get(key)
+    if hint is not None and key in ONE_CASE and not _is_zero(expr - Add(*[to_elementary(a) for a in hint(p, q)]), points):
+        hint = None  # another case of the split: the generic atoms
     if hint is not None:
         atoms += hint(p, q)
     else:  # generic atoms, for pairs without registered ones

@@ -325,6 +325,9 @@ def two_sided(name: str, P: type, Q: type) -> Derivation:
         try:
             finite_value, finite_q = _combined(kind, P, ps, Q, qs, x, steps, exc)
         except NoClosedFormError as combined:
+            pinned = _pinned(inside, ps)
+            if pinned:
+                return _pinned_derivation(name, P, Q, ps, qs, conditions, steps, inside, pinned, combined)
             tie, finite_value = _tied(kind, P, ps, Q, qs, x, steps, exc, combined)
             return _tied_derivation(name, P, Q, ps, qs, conditions, steps, inside, tie, finite_value)
     condition = sp.And(inside, finite_q)
@@ -341,6 +344,60 @@ def two_sided(name: str, P: type, Q: type) -> Derivation:
 
 
 # ------------------------------------------------------- shared parameters
+def _pinned(inside: Any, ps: tuple[Any, ...]) -> tuple[Any, list[Any]] | None:
+    """P's integer parameter that the containment of the supports confines to a few values, and those values.
+
+    ``Binomial(n) || Bernoulli``: the supports nest only where ``n <= 1``, and a
+    trial count is a nonnegative integer, so only ``n = 0`` and ``n = 1`` are finite.
+    """
+    for s in ps:
+        if not s.is_integer or inside.free_symbols != {s}:
+            continue
+        least = 1 if s.is_positive else 0 if s.is_nonnegative else None
+        if least is None:
+            continue
+        values = [least + k for k in range(_FEW + 1) if sp.simplify(inside.subs(s, least + k)) == sp.true]
+        # a bound on a support's end is monotone in the parameter: true on a prefix only
+        if values and len(values) <= _FEW and values == list(range(least, least + len(values))):
+            return s, [sp.Integer(v) for v in values]
+    return None
+
+
+#: The most parameter values :func:`_pinned` derives one by one.
+_FEW = 4
+
+
+def _pinned_derivation(
+    name: str, P: type, Q: type, ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
+    steps: list[str], inside: Any, pinned: tuple[Any, list[Any]], combined: NoClosedFormError,
+) -> Derivation:
+    """A value for each pinned parameter value (where the supports nest), ``oo`` elsewhere.
+
+    Raises ``combined`` when the family at a pinned value has no closed form either.
+    """
+    kind = KINDS[name]
+    sym, values = pinned
+    steps.append(f"the supports nest only where {inside}, that is {sym} in {{{', '.join(map(str, values))}}}")
+    branches = []
+    for v in values:
+        fixed = tuple(v if p == sym else p for p in ps)
+        support = P.sym_support(*fixed)
+        if not isinstance(support, sp.Range) or not support.size.is_Integer or support.size > _FEW + 1:
+            raise combined
+        # a support of a few points: the expectations are the finite sums themselves
+        logp = [sp.simplify(P.sym_logpdf(k, *fixed)) for k in support]
+        logq = [sp.expand_log(Q.sym_logpdf(k, *qs), force=True) for k in support]
+        elogq = sp.Add(*[sp.exp(lp) * lq for lp, lq in zip(logp, logq)])
+        elogp = sp.Add(*[sp.exp(lp) * lp for lp in logp]) if "p" in kind.log_densities else None
+        value = tidy(kind.integrand(elogp, elogq))
+        steps.append(f"where {sym} = {v}, supp P = {support}: the sums over its points give {value}")
+        branches.append((value, sp.Eq(sym, v)))
+    expr = sp.Piecewise(*branches, (sp.oo, True))
+    conditions.append(inside)
+    steps.append(f"result = {expr}")
+    return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
+
+
 def _tied(
     kind: DivergenceKind, P: type, ps: tuple[Any, ...], Q: type, qs: tuple[Any, ...], x: Any, steps: list[str],
     separate: Exception, combined: NoClosedFormError,

@@ -138,6 +138,7 @@ _STATUS_CELL = {
     "finite": "closed form",
     "infinite": "\\(+\\infty\\) (supports differ)",
     "conditional": "closed form, \\(+\\infty\\) where P's support is not inside Q's",
+    "partial": "closed form where the trial counts are equal, none elsewhere",
 }
 
 
@@ -153,7 +154,8 @@ def _counts(rows: list[tuple[str, tuple[type, ...], str]], kind: str) -> dict[st
         candidates = len(fams)
     else:
         candidates = sum(1 for a in fams for b in fams if a.event_ndim == b.event_ndim)
-    out = {status: sum(1 for r in mine if r[2] == status) for status in ("finite", "conditional", "infinite")}
+    out = {status: sum(1 for r in mine if r[2] == status)
+           for status in ("finite", "conditional", "partial", "infinite")}
     # a mass function against a density: inf by one registry rule, not a listed row each
     singular = 0
     if KINDS[kind].arity == 2 and KINDS[kind].infinite_from_supports:
@@ -173,15 +175,15 @@ def counts_markdown(rows: list[tuple[str, tuple[type, ...], str]]) -> list[str]:
 
     out = [
         "| kind | families | closed form, finite | finite or \\(+\\infty\\) by the parameters | "
-        "always \\(+\\infty\\) (supports differ) | no closed form |",
-        "|---|---|---|---|---|---|",
+        "closed form where the trial counts are equal | always \\(+\\infty\\) (supports differ) | no closed form |",
+        "|---|---|---|---|---|---|---|",
     ]
     for kind in KINDS:
         if not any(r[0] == kind for r in rows):
             continue
         c = _counts(rows, kind)
         out.append(f"| {_heading(kind)} | {c['families']} | {c['finite']} | {c['conditional']} | "
-                   f"{c['infinite']} | {c['none']} |")
+                   f"{c['partial']} | {c['infinite']} | {c['none']} |")
     singular = _counts(rows, "kl")["singular"] if any(r[0] == "kl" for r in rows) else 0
     out += ["", "\"No closed form\" counts the ordered pairs of families of the same event dimension (the "
             "families themselves for the entropy) that the engine cannot derive: estimate those. "
@@ -233,6 +235,7 @@ def peer_status(library: str, p_name: str, q_name: str) -> str:
     if rule.source == "composite":
         return "closed form (composite: " + peers.CONSTRUCTIONS.get(p_name, "sum of the parts") + ")"
     return {"finite": "closed form", "conditional": "closed form, \\(+\\infty\\) by the supports",
+            "partial": "closed form where the trial counts are equal",
             "infinite": "\\(+\\infty\\) (supports differ)"}.get(rule.status, rule.status)
 
 
@@ -318,6 +321,9 @@ def closed_forms_markdown() -> str:
                 out += ["\\[", prettify_latex(latex), "\\]", ""]
             if status == "conditional":
                 out += ["where P's support lies inside Q's, and \\(+\\infty\\) elsewhere.", ""]
+            elif status == "partial":
+                out += ["where the trial counts are equal (\\(+\\infty\\) where P's support is not inside Q's); "
+                        "elsewhere the function raises `NoClosedFormError`: estimate those.", ""]
             module = getattr(func, "__module__", "")
             out.append(f"Generated function: `{module}.{func.__name__}`.")
             example = _example(func)
