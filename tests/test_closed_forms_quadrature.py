@@ -99,6 +99,11 @@ def _draw(P, Q, rng, repair):
         lo, hi = (float(v) for v in P._np_support(*[np.asarray(v) for v in p]))
         if np.isfinite(lo) and np.isfinite(hi):
             q = (lo - rng.uniform(0.0, 1.0), hi + rng.uniform(0.0, 1.0))
+    elif not repair and P.name == "uniform" and rng.uniform() < 0.5:
+        # a uniform reaching past a bounded Q's support (a von Mises on [-pi, pi]): the infinite branch
+        lo, hi = (float(v) for v in Q._np_support(*[np.asarray(v) for v in q]))
+        if np.isfinite(lo) and np.isfinite(hi):
+            p = (lo - rng.uniform(0.0, 1.0), hi + rng.uniform(0.0, 1.0))
     return p, q
 
 

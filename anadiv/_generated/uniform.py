@@ -22,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_rayleigh``: ``anadiv.symbolic.derive_kl(Uniform, Rayleigh)``
 - ``kl_uniform_studentt``: ``anadiv.symbolic.derive_kl(Uniform, StudentT)``
 - ``kl_uniform_uniform``: ``anadiv.symbolic.derive_kl(Uniform, Uniform)``
+- ``kl_uniform_vonmises``: ``anadiv.symbolic.derive_kl(Uniform, VonMises)``
 - ``kl_uniform_weibull``: ``anadiv.symbolic.derive_kl(Uniform, Weibull)``
 - ``cross_entropy_uniform_beta``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Beta)``
 - ``cross_entropy_uniform_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Cauchy)``
@@ -40,6 +41,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Rayleigh)``
 - ``cross_entropy_uniform_studentt``: ``anadiv.symbolic.derive_cross_entropy(Uniform, StudentT)``
 - ``cross_entropy_uniform_uniform``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Uniform)``
+- ``cross_entropy_uniform_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Uniform, VonMises)``
 - ``cross_entropy_uniform_weibull``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Weibull)``
 """
 
@@ -65,6 +67,7 @@ __all__ = [
     "kl_uniform_rayleigh",
     "kl_uniform_studentt",
     "kl_uniform_uniform",
+    "kl_uniform_vonmises",
     "kl_uniform_weibull",
     "cross_entropy_uniform_beta",
     "cross_entropy_uniform_cauchy",
@@ -83,6 +86,7 @@ __all__ = [
     "cross_entropy_uniform_rayleigh",
     "cross_entropy_uniform_studentt",
     "cross_entropy_uniform_uniform",
+    "cross_entropy_uniform_vonmises",
     "cross_entropy_uniform_weibull",
 ]
 
@@ -1232,6 +1236,61 @@ def _kl_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
 
 
 @elementwise
+def kl_uniform_vonmises(low_1, high_1, loc_2, concentration_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, VonMises)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{concentration_{2} \sin{\left(high_{1} - loc_{2} \right)}}{high_{1} - low_{1}} - \frac{concentration_{2} \sin{\left(loc_{2} - low_{1} \right)}}{high_{1} - low_{1}} + \log{\left(\frac{2 \pi I_{0}\left(concentration_{2}\right)}{high_{1} - low_{1}} \right)} & \text{for}\: low_{1} \geq - \pi \wedge high_{1} \leq \pi \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*sin(high_1 - loc_2)/(high_1 - low_1) -
+        concentration_2*sin(loc_2 - low_1)/(high_1 - low_1) + log(2*pi*besseli(0,
+        concentration_2)/(high_1 - low_1)), (high_1 <= pi) & (low_1 >= -pi)), (oo,
+        True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_vonmises(-0.74, 1.0, -0.43, 0.56))  # doctest: +ELLIPSIS
+    0.9440726495...
+    """
+    xp = namespace(low_1, high_1, loc_2, concentration_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp._stable.log_i0(concentration_2)
+        t1 = (high_1 <= 3.141592653589793)
+        t2 = xp.where(t1, high_1, 2.141592653589793)
+        t3 = (low_1 >= -3.141592653589793)
+        t4 = -xp.where(t3, low_1, -2.141592653589793)
+        t5 = t2 + t4
+        t6 = xp.log(t5)
+        t7 = (1/t5)
+        t8 = -concentration_2*t7*xp.sin(loc_2 - t2)
+        t9 = concentration_2*t7*xp.sin(loc_2 + t4)
+        t10 = xp.logical_and(t1, t3)
+        return xp._refine.checked('kl', xp.where(t10, t0 - t6 - t8 - t9 + 1.8378770664093453, xp.inf), xp.where(t10, xp.abs(t0) + xp.abs(t6) + xp.abs(t8) + xp.abs(t9) + 1.8378770664093453, 0), _kl_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
+
+
+def _kl_uniform_vonmises_exact(mpmath, low_1, high_1, loc_2, concentration_2):
+    """The derived expression of :func:`kl_uniform_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.sin(high_1 - loc_2)/(high_1 - low_1) - concentration_2*mpmath.sin(loc_2 - low_1)/(high_1 - low_1) + mpmath.log(2*mpmath.pi*mpmath.besseli(0, concentration_2)/(high_1 - low_1))) if (low_1 >= -mpmath.pi) and (high_1 <= mpmath.pi) else (mpmath.inf))
+
+
+@elementwise
 def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Weibull(shape_2, scale_2).
 
@@ -2370,6 +2429,58 @@ def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
 def _cross_entropy_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_uniform_uniform` for mpmath (see anadiv.numeric.refine)."""
     return ((mpmath.log(high_2 - low_2)) if (low_1 >= low_2) and (high_1 <= high_2) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_uniform_vonmises(low_1, high_1, loc_2, concentration_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, VonMises)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{concentration_{2} \sin{\left(high_{1} - loc_{2} \right)}}{high_{1} - low_{1}} - \frac{concentration_{2} \sin{\left(loc_{2} - low_{1} \right)}}{high_{1} - low_{1}} + \log{\left(2 \pi I_{0}\left(concentration_{2}\right) \right)} & \text{for}\: low_{1} \geq - \pi \wedge high_{1} \leq \pi \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-concentration_2*sin(high_1 - loc_2)/(high_1 - low_1) -
+        concentration_2*sin(loc_2 - low_1)/(high_1 - low_1) + log(2*pi*besseli(0,
+        concentration_2)), (high_1 <= pi) & (low_1 >= -pi)), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_vonmises(-0.37, 2.5, 1.9, 0.56))  # doctest: +ELLIPSIS
+    1.655280202...
+    """
+    xp = namespace(low_1, high_1, loc_2, concentration_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp._stable.log_i0(concentration_2)
+        t1 = (high_1 <= 3.141592653589793)
+        t2 = xp.where(t1, high_1, 2.141592653589793)
+        t3 = (low_1 >= -3.141592653589793)
+        t4 = -xp.where(t3, low_1, -2.141592653589793)
+        t5 = (1/(t2 + t4))
+        t6 = concentration_2*t5*xp.sin(loc_2 - t2)
+        t7 = -concentration_2*t5*xp.sin(loc_2 + t4)
+        t8 = xp.logical_and(t1, t3)
+        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t6 + t7 + 1.8378770664093453, xp.inf), xp.where(t8, xp.abs(t0) + xp.abs(t6) + xp.abs(t7) + 1.8378770664093453, 0), _cross_entropy_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
+
+
+def _cross_entropy_uniform_vonmises_exact(mpmath, low_1, high_1, loc_2, concentration_2):
+    """The derived expression of :func:`cross_entropy_uniform_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return ((-concentration_2*mpmath.sin(high_1 - loc_2)/(high_1 - low_1) - concentration_2*mpmath.sin(loc_2 - low_1)/(high_1 - low_1) + mpmath.log(2*mpmath.pi*mpmath.besseli(0, concentration_2))) if (low_1 >= -mpmath.pi) and (high_1 <= mpmath.pi) else (mpmath.inf))
 
 
 @elementwise

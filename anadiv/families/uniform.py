@@ -79,6 +79,8 @@ class Uniform(Family):
         "pow": "direct_interval",
         "logpow": "direct_interval",
         "exp": "direct_interval",
+        # cos(x - m) (a VonMises Q): the integral (sin(high - m) - sin(low - m)) / (high - low)
+        "cos": "direct",
         "logquad": "direct_interval",
         "abs": "abs",
         "log1m": "uniform_reflect",

@@ -59,6 +59,8 @@ ALLOWED_FUNCTIONS = (
     sp.Max, sp.Min,
     # the Mellin transform of a half-Cauchy, E[X**t] = scale**t/cos(pi t/2)
     sp.cos,
+    # E[cos(X - m)] under a Uniform: (sin(high - m) - sin(low - m))/(high - low)
+    sp.sin,
 )
 
 
