@@ -16,6 +16,22 @@ import sys
 import mpmath
 
 
+def mpmath_modules() -> list:
+    """lambdify modules for a derived expression as the truth: mpmath, with anadiv's guards.
+
+    mpmath's betainc sums a hypergeometric series that stalls at shapes ~1e3 and beyond
+    (NoConvergence), its lgamma/psi take seconds at 1e-300 with 600 digits, and its
+    ``ei(x)``/``exp(x)`` at ``x = -1e300`` expand ``e^x`` digit by digit (the API fuzz
+    test hung there for an hour): the stand-ins of :data:`anadiv.numeric.refine.MP`
+    (tested against mpmath in test_refine) take their place.
+    """
+    from anadiv.numeric.refine import MP
+
+    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma,
+             "Ei": MP.ei, "exp": MP.exp, "gamma": MP.gamma, "gammainc": MP.gammainc}
+    return [fixes, "mpmath"]
+
+
 def assert_right(kind: str, value: float, ref: mpmath.mpf, *, rtol: float, where: str,
                  fmax: float = sys.float_info.max, floor: float = 0.0) -> None:
     shown = mpmath.nstr(ref, 17)

@@ -155,3 +155,25 @@ def pytest_configure(config: Any) -> None:
     workers = getattr(config.option, "numprocesses", None)
     if not hasattr(config, "workerinput") and isinstance(workers, int) and workers > 1:
         _prewarm(workers)
+
+
+def pytest_collection_finish(session: Any) -> None:
+    """Freeze the constants Hypothesis mixes into its examples.
+
+    Hypothesis (6.13x and later) draws about 5 % of its values from the literals of
+    the local modules loaded *so far*, so which examples a ``derandomize=True``
+    test draws depended on the modules the worker had imported before it (the
+    other tests it happened to run first): the same commit drew different
+    examples in another checkout or worker split (a hang and a failure the
+    local run never saw). After collection every test module is loaded; the
+    pool is taken then, in every process alike, and kept.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - hypothesis is in the test extra
+        return
+    compute = getattr(providers, "_get_local_constants", None)
+    if compute is None:  # pragma: no cover - a Hypothesis without the pool
+        return
+    frozen = compute()
+    providers._get_local_constants = lambda: frozen

@@ -29,7 +29,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from _assert_truth import assert_right
+from _assert_truth import assert_right, mpmath_modules
 
 from anadiv._generated import _index
 from anadiv.numeric.refine import _precisions
@@ -79,15 +79,7 @@ def _reference(kind: str, names: tuple[str, ...]):
 
     d = getattr(sym, f"derive_{kind}")(*(FAMILIES[n] for n in names))
     flat = [s for group in d.symbols for s in group]
-    # mpmath's betainc sums a hypergeometric series that stalls at shapes ~1e3 and beyond
-    # (NoConvergence), and its lgamma/psi take seconds at 1e-300 with 600 digits: the
-    # continued fraction and the zeta series of anadiv.numeric.refine (tested against mpmath in
-    # test_refine) stand in for those three
-    from anadiv.numeric.refine import MP
-
-    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma, "Ei": MP.ei,
-             "exp": MP.exp, "gamma": MP.gamma, "gammainc": MP.gammainc}
-    f = sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
+    f = sympy.lambdify(flat, d.expr, modules=mpmath_modules())
 
     def ref(point: tuple[float, ...]) -> mpmath.mpf:
         first = _precisions(list(point))[0] + 20

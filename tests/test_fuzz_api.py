@@ -38,7 +38,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from _assert_truth import assert_right
+from _assert_truth import assert_right, mpmath_modules
 
 import anadiv
 from anadiv import FAMILIES, NoClosedFormError, UnreliableIntervalError
@@ -86,12 +86,10 @@ def _reference(kind: str, names: tuple[str, ...]):
     import sympy
 
     import anadiv.symbolic as sym
-    from anadiv.numeric.refine import MP
 
     d = getattr(sym, f"derive_{kind}")(*(FAMILIES[n] for n in names))
     flat = [s for group in d.symbols for s in group]
-    fixes = {"betainc_regularized": MP.betainc_reg, "loggamma": MP.loggamma, "polygamma": MP.polygamma}
-    return sympy.lambdify(flat, d.expr, modules=[fixes, "mpmath"])
+    return sympy.lambdify(flat, d.expr, modules=mpmath_modules())
 
 
 def _true_value(kind: str, names: tuple[str, ...], point: tuple[float, ...]) -> tuple[mpmath.mpf, mpmath.mpf]:
