@@ -115,18 +115,21 @@ def _decompose(P: type, params: tuple[Any, ...], X: Any) -> tuple[Any, Any, Any,
     return sp.factor(eta), H, -rest, log_h
 
 
-def _natural_form(P: type, params: tuple[Any, ...], eta: Any, H: Any, A: Any, Eta: Any) -> Any:
-    """``A`` in the natural parameters: the scalar parameter from ``eta``, the matrix one from ``H = c V^-1``."""
+def _natural_form(P: type, params: tuple[Any, ...], eta: Any, H: Any, A: Any, Eta: Any) -> tuple[Any, dict[Any, Any]]:
+    """``A`` in the natural parameters, and the parameters in terms of them.
+
+    The scalar parameter is solved from ``eta``; the matrix one from ``H = c V^-1`` (``V = (H / c)^-1``).
+    """
     scalars = [p for p in params if not isinstance(p, sp.MatrixSymbol)]
     matrices = [p for p in params if isinstance(p, sp.MatrixSymbol)]
-    coeff, mats = sp.MatMul(H).as_coeff_matrices() if not isinstance(H, sp.MatMul) else H.as_coeff_matrices()
+    coeff, mats = (H if isinstance(H, sp.MatMul) else sp.MatMul(H)).as_coeff_matrices()
     if len(scalars) != 1 or len(matrices) != 1 or mats != [sp.Inverse(matrices[0])]:
         raise NoClosedFormError(f"{P.__name__}: the natural parameter of X is not a multiple of the inverse scale")
     solved = sp.solve(sp.Eq(_ETA, eta), scalars[0], dict=True)
     if len(solved) != 1:
         raise NoClosedFormError(f"{P.__name__}: eta = {eta} does not determine {scalars[0]}")
-    scalar = solved[0][scalars[0]]
-    return A.xreplace({scalars[0]: scalar, matrices[0]: sp.Inverse(Eta / coeff)}), scalar, sp.Inverse(Eta / coeff)
+    inverse = {scalars[0]: solved[0][scalars[0]], matrices[0]: sp.Inverse(Eta / coeff)}
+    return A.xreplace(inverse), inverse
 
 
 def _matrix_gradient(a: Any, M: Any) -> Any:
@@ -190,7 +193,8 @@ def _tidy(expr: Any, matrices: list[Any]) -> Any:
     parts = [sp.collect(rest, atoms, sp.factor)]
     for lim, body in sums.items():
         body = sp.expand(body)
-        parts.append(sp.Sum(sp.collect(body, sorted(body.atoms(sp.polygamma), key=sp.default_sort_key), sp.factor), lim))
+        digammas = sorted(body.atoms(sp.polygamma), key=sp.default_sort_key)
+        parts.append(sp.Sum(sp.collect(body, digammas, sp.factor), lim))
     return sp.Add(*parts)
 
 
@@ -217,10 +221,11 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
     eta1, H1, A1, log_h = _decompose(P, params1, X)
     steps.append(f"log p(X) = eta log det(X) + tr(H X) - A + log h(X): sufficient statistics T(X) = (log det(X), X), "
                  f"natural parameters eta = {eta1}, H = {H1}, log h(X) = {log_h}")
-    steps.append(f"log-normalizer A = {A1} (log Gamma_d(a) = d(d - 1)/4 log(pi) + Sum(loggamma(a - j/2), j = 0 .. d - 1))")
-    A_nat, scalar_of, matrix_of = _natural_form(P, params1, eta1, H1, A1, Eta)
-    steps.append(f"in the natural parameters ({_free_scalar(params1)} = {scalar_of}, {matrix1} = {matrix_of}): "
-                 f"A(eta, H) = {A_nat}")
+    steps.append(f"log-normalizer A = {A1} "
+                 "(log Gamma_d(a) = d(d - 1)/4 log(pi) + Sum(loggamma(a - j/2), j = 0 .. d - 1))")
+    A_nat, inverse = _natural_form(P, params1, eta1, H1, A1, Eta)
+    shown = ", ".join(f"{k} = {v}" for k, v in inverse.items())
+    steps.append(f"in the natural parameters ({shown}): A(eta, H) = {A_nat}")
     grad_eta = sp.diff(A_nat, _ETA)
     grad_H = _matrix_gradient(A_nat, Eta)
 
@@ -260,10 +265,6 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
     return Derivation(kind, fams, syms, expr, [sp.Q.positive_definite(m) for m in matrices], steps)
 
 
-def _free_scalar(params: tuple[Any, ...]) -> Any:
-    return next(p for p in params if not isinstance(p, sp.MatrixSymbol))
-
-
 def instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
     """Substitute explicit parameters (numbers or sympy, a ``d x d`` scale) into a Wishart derivation."""
     if any(v is None for v in values):
@@ -285,4 +286,5 @@ def instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivati
     expr = expr.xreplace({sp.MatrixSymbol(s.name, size, size) if isinstance(s, sp.MatrixSymbol) else s: v
                           for s, v in mapping.items()})
     out = expr.doit()
-    return Derivation(d.kind, d.families, d.symbols, out, [], [*d.steps, f"substituted explicit {size} x {size} scales"])
+    steps = [*d.steps, f"substituted explicit {size} x {size} scales"]
+    return Derivation(d.kind, d.families, d.symbols, out, [], steps)

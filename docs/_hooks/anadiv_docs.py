@@ -368,7 +368,8 @@ def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
             f"distributions; how each term is evaluated: `{func.__module__}`.", ""]
     if derived:
         cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
-        out += [f"The formula is the engine's: `anadiv.{KINDS[kind].route_name}({', '.join(f.__name__ for f in fams)})`, "
+        call = f"anadiv.{KINDS[kind].route_name}({', '.join(f.__name__ for f in fams)})"
+        out += [f"The formula is the engine's: `{call}`, "
                 f"or `anadiv derive {' '.join(f.name for f in fams)}{cli_kind} --format latex`; the hand-written "
                 "function is its stable evaluation.", ""]
     return out
