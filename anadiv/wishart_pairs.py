@@ -1,7 +1,12 @@
 r"""Closed forms of the Wishart family: KL, cross-entropy and entropy.
 
-Hand-written rules registered with ``source="builtin"``: the engine derives
-expectations of scalar and vector variates only. The derivation is short.
+The engine derives these closed forms (``anadiv.symbolic.derive_kl(Wishart,
+Wishart)``, :mod:`anadiv.symbolic.wishart`: the exponential-family route, from
+the natural parameters, the sufficient statistics and the log-normalizer);
+the rules here, registered with ``source="builtin"``, are the stable
+evaluations of the derived forms, and the registry calls them (the code
+generator prints no Wishart function). ``tests/test_wishart_derivation.py``
+checks that the two agree. The derivation is short.
 For :math:`X \sim W_d(n, V)` (``d x d``, density in
 :class:`~anadiv.Wishart`) the log-density is linear in :math:`\log\det X`
 and :math:`X`, and

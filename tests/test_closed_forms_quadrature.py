@@ -326,12 +326,12 @@ def test_every_family_and_pair_has_cases():
     tested = {(FAMILIES[a], FAMILIES[b]) for a, b in ALL_PAIRS}
     vector = {(P, Q) for P, Q in derivable if P.name not in UNIVARIATE or Q.name not in UNIVARIATE}
     assert derivable - vector <= tested  # every univariate pair the engine derives is tested above
-    # tested in test_symbolic (the normals) and test_simplex_families (the Bregman route's)
+    # tested in test_symbolic (the normals), test_simplex_families (the Bregman route's) and
+    # test_wishart_derivation (the Wishart's, against its hand-written rules)
     assert {P.name for P, _ in vector} == {"multivariate_normal", "diagonal_normal", "dirichlet", "categorical",
-                                          "multinomial"}
-    # LowRankMultivariateNormal's and Wishart's closed forms are anadiv's hand-written rules, checked in
-    # test_lowrank.py and test_wishart.py
-    builtin = {"lowrank_multivariate_normal", "wishart"}
+                                          "multinomial", "wishart"}
+    # LowRankMultivariateNormal's closed forms are anadiv's hand-written rules, checked in test_lowrank.py
+    builtin = {"lowrank_multivariate_normal"}
     for name, fam in FAMILIES.items():
         assert (fam, fam) in derivable or name in set(NO_SELF_KL) | builtin, name
         assert ((fam,) in derivable_pairs("entropy")) == (name not in NO_CLOSED_ENTROPY | builtin), name

@@ -67,16 +67,33 @@ def _singular(P: type, Q: type) -> bool:
     return P.measure != Q.measure
 
 
+def _builtin(kind: str) -> set[tuple[str, ...]]:
+    """The family names of the pairs (``(P,)`` for an entropy) that a hand-written rule answers.
+
+    A rule registered for the classes of a generated one replaces it in the
+    registry (:mod:`anadiv.registry`), so a function generated for such a pair
+    would never be called: the Wishart's derivations, for one, are evaluated
+    by the numerically careful rules of :mod:`anadiv.wishart_pairs`.
+    """
+    from anadiv import registry
+
+    return {(r.p.name,) if r.q is None else (r.p.name, r.q.name)
+            for r in registry.rules(kind) if r.source == "builtin"}
+
+
 def jobs() -> list[Job]:
-    """Every (kind, families) the engine can derive, sorted."""
+    """Every (kind, families) the engine can derive and no hand-written rule answers, sorted."""
     from anadiv import symbolic
 
     out = set()
     for kind in KINDS:
+        builtin = _builtin(kind)
         for item in symbolic.derivable_pairs(kind):
             if len(item) == 2 and _singular(*item):
                 # a mass function against a density: inf by the measures alone, answered by
                 # one registry rule (anadiv.registry.infinite_by_measure), not a function per pair
+                continue
+            if _as_names(item) in builtin:
                 continue
             out.add(Job(kind, _as_names(item)))
     return sorted(out, key=lambda j: (KINDS.index(j.kind), j.names))

@@ -99,8 +99,10 @@ class Wishart(Family):
     :math:`A_{ii}^2 \sim \chi^2_{n - i}` for :math:`i = 0, \dots, d - 1` and
     standard normal entries below the diagonal).
 
-    The closed forms (KL, cross-entropy, entropy) are anadiv's hand-written
-    rules in :mod:`anadiv.wishart_pairs`.
+    The closed forms (KL, cross-entropy, entropy) are derived by the engine
+    (:mod:`anadiv.symbolic.wishart`, the exponential-family route) and
+    evaluated by anadiv's hand-written, numerically careful rules in
+    :mod:`anadiv.wishart_pairs`.
 
     Examples
     --------

@@ -3,8 +3,10 @@
 ``derive_kl``, ``derive_cross_entropy`` and ``derive_entropy`` take family
 classes or instances, dispatch univariate pairs to :mod:`.univariate` (the
 expectation route through the declared log-densities) and vector families
-(``event_ndim == 1``) to :mod:`.mvn` (matrix and per-coordinate forms), and
-substitute an instance's values into the family-level derivation.
+(``event_ndim == 1``) to :mod:`.mvn` (matrix and per-coordinate forms),
+matrix variates (``event_ndim == 2``: Wishart) to :mod:`.wishart` (the
+exponential-family route in matrix form), and substitute an instance's
+values into the family-level derivation.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sympy as sp
 from ..errors import NoClosedFormError
 from ..families import FAMILIES
 from ..kinds import KINDS
-from . import bregman, mvn
+from . import bregman, mvn, wishart
 from .derivation import Derivation
 from .univariate import entropy as _univariate_entropy
 from .univariate import two_sided as _univariate_two_sided
@@ -36,6 +38,8 @@ def _check_supported(*classes: type) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _entropy(P: type) -> Derivation:
+    if wishart.handles(P):
+        return wishart.derive("entropy", P)
     if bregman.handles(P):
         return bregman.derive("entropy", P)
     return mvn.derive("entropy", P) if _vector(P) else _univariate_entropy(P)
@@ -43,6 +47,8 @@ def _entropy(P: type) -> Derivation:
 
 @functools.lru_cache(maxsize=None)
 def _two_sided(name: str, P: type, Q: type) -> Derivation:
+    if wishart.handles(P, Q):
+        return wishart.derive(name, P, Q)
     if bregman.handles(P) or bregman.handles(Q):
         return bregman.derive(name, P, Q)
     return mvn.derive(name, P, Q) if _vector(P, Q) else _univariate_two_sided(name, P, Q)
@@ -73,6 +79,8 @@ def _split(dist: Any, name: str) -> tuple[type, tuple[Any, ...] | None]:
 
 
 def _instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
+    if d.families and wishart.handles(*d.families) and any(v is not None for v in values):
+        return wishart.instantiate(d, values)
     if d.families and bregman.handles(d.families[0]) and any(v is not None for v in values):
         return bregman.instantiate(d, values)
     if d.families and _vector(*d.families) and any(v is not None for v in values):

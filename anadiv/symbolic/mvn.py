@@ -17,6 +17,9 @@ DiagonalNormal (independent coordinates) is derived per coordinate: the
 univariate Normal result in the scalar symbols ``DiagonalNormal.symbols(...)``
 (``mean_1, scale_1, ...``), flagged ``coordinate_sum=True``; the divergence is
 the sum over coordinates (``Derivation.total`` shows the ``Sum``).
+
+Matrix variates (the Wishart) are derived by :mod:`.wishart` (the
+exponential-family route in matrix form), never here.
 """
 
 from __future__ import annotations
@@ -129,12 +132,6 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
         return _mvn(kind, P, Q)
     if P.name == _DIAG and (Q is None or Q.name == _DIAG):
         return _diag(kind, P, Q)
-    if any(getattr(f, "event_ndim", 0) == 2 for f in (P, Q) if f is not None):
-        raise NoClosedFormError(
-            f"{kind} between {names[0]} and {names[1]} is not derived by the engine (no matrix-variate "
-            "expectations): a Wishart's closed forms are anadiv's hand-written rules (anadiv.wishart_pairs, "
-            "derivation in its notes), evaluated by anadiv.kl(p, q) on numeric parameters"
-        )
     raise NoClosedFormError(
         f"{kind} between {names[0]} and {names[1]} is not derived by the engine (a vector family pairs only with "
         "itself; convert a DiagonalNormal with to_multivariate()); use anadiv.kl_estimate(p, q)"

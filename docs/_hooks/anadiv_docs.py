@@ -307,7 +307,8 @@ def closed_forms_markdown() -> str:
         out.append("")
         if any(r[3] for r in mine):
             out += ["Functions named by their module are anadiv's hand-written rules (the Gaussians of "
-                    "different covariance structure: `anadiv.gaussian_pairs`, see the API reference).", ""]
+                    "different covariance structure: `anadiv.gaussian_pairs`; the Wishart: `anadiv.wishart_pairs`, "
+                    "see the API reference).", ""]
         for _, fams, status, builtin in mine:
             if status == "infinite":
                 continue  # listed in the table; the formula is just +inf
@@ -338,18 +339,39 @@ def closed_forms_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+def _derived_latex(kind: str, fams: tuple[type, ...]) -> str | None:
+    """The LaTeX of the engine's derivation for the pair, or None where the engine derives none."""
+    from anadiv.errors import NoClosedFormError
+    from anadiv.kinds import KINDS
+
+    import sympy
+
+    try:
+        return sympy.latex(KINDS[kind].derive(*fams).total)
+    except NoClosedFormError:
+        return None
+
+
 def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
-    """The section of a hand-written rule: the formula of its docstring and how it is called."""
+    """The section of a hand-written rule: the engine's formula (else its docstring's) and how it is called."""
     from anadiv import registry
+    from anadiv.kinds import KINDS
 
     func = registry.resolve(kind, *fams).function
     out = [f"### {_title(kind, fams)} {{#{_anchor(kind, fams)}}}", ""]
-    latex = formula_latex(func)
+    derived = _derived_latex(kind, fams)
+    latex = derived or formula_latex(func)
     if latex:
         out += ["\\[", prettify_latex(latex), "\\]", ""]
     args = "p" if len(fams) == 1 else "p, q"
     out += [f"Hand-written function: `{name}({args})`, called by `anadiv.{kind}({args})` with the "
-            "distributions; how each term is evaluated: `anadiv.gaussian_pairs`.", ""]
+            f"distributions; how each term is evaluated: `{func.__module__}`.", ""]
+    if derived:
+        cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
+        call = f"anadiv.{KINDS[kind].route_name}({', '.join(f.__name__ for f in fams)})"
+        out += [f"The formula is the engine's: `{call}`, "
+                f"or `anadiv derive {' '.join(f.name for f in fams)}{cli_kind} --format latex`; the hand-written "
+                "function is its stable evaluation.", ""]
     return out
 
 
