@@ -120,6 +120,8 @@ TORCH_PAIRS = [
     ("laplace", "pareto"), ("normal", "chi2"), ("normal", "pareto"), ("pareto", "beta"), ("pareto", "chi2"),
     ("pareto", "exponential"), ("pareto", "gamma"), ("pareto", "normal"), ("pareto", "pareto"),
     ("pareto", "uniform"), ("uniform", "chi2"), ("uniform", "pareto"),
+    # with a ContinuousBernoulli (a family of another branch: torch registers these through Gamma and Pareto)
+    ("chi2", "continuous_bernoulli"), ("continuous_bernoulli", "pareto"), ("pareto", "continuous_bernoulli"),
 ]
 
 #: Points where the pair is finite, beyond the random draws (which often give inf for Pareto's Q).

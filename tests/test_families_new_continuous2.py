@@ -186,12 +186,35 @@ def test_vonmises_against_the_uniform_on_the_circle_is_finite():
 @pytest.mark.parametrize("p, q", [
     (VonMises(0.0, 1.0), anadiv.Normal(0.0, 1.0)),   # E x^2 over [-pi, pi]
     (VonMises(0.0, 1.0), anadiv.Laplace(0.0, 1.0)),
-    (anadiv.Uniform(-1.0, 1.0), VonMises(0.0, 1.0)),  # E cos(x - m) under a uniform: no route
     (anadiv.Beta(2.0, 2.0), VonMises(0.0, 1.0)),
 ])
 def test_vonmises_pairs_without_a_closed_form_raise(p, q):
     with pytest.raises(NoClosedFormError):
         kl(p, q)
+
+
+@pytest.mark.parametrize("low, high, loc, kappa", [
+    (-1.0, 1.0, 0.0, 1.0), (0.2, 0.2 + 1e-6, 0.2, 50.0), (-np.pi, np.pi, 3.0, 1e-3), (2.5, 3.1, -2.0, 8.0),
+])
+def test_uniform_against_vonmises_is_derived(low, high, loc, kappa):
+    """KL(U(low, high) || VM(loc, kappa)) = log(2 pi I0(kappa)/(high - low)) - kappa E[cos(X - loc)]."""
+    with mpmath.workdps(40):
+        lo, hi, m, k = (mpmath.mpf(v) for v in (low, high, loc, kappa))
+        e_cos = (mpmath.sin(hi - m) - mpmath.sin(lo - m)) / (hi - lo)
+        want = mpmath.log(2 * mpmath.pi * mpmath.besseli(0, k) / (hi - lo)) - k * e_cos
+        log_width = mpmath.log(hi - lo)
+    got = kl(anadiv.Uniform(low, high), VonMises(loc, kappa))
+    assert got == pytest.approx(float(want), rel=1e-12)
+    quad = float(anadiv.kl_quad(anadiv.Uniform(low, high), VonMises(loc, kappa)))
+    assert got == pytest.approx(quad, rel=1e-8, abs=1e-12)
+    # cross-entropy = entropy + KL
+    assert anadiv.cross_entropy(anadiv.Uniform(low, high), VonMises(loc, kappa)) == pytest.approx(
+        float(want + log_width), rel=1e-12, abs=1e-15)
+
+
+def test_uniform_reaching_past_pi_against_vonmises_is_infinite():
+    assert kl(anadiv.Uniform(-1.0, 3.5), VonMises(0.0, 1.0)) == math.inf
+    assert anadiv.cross_entropy(anadiv.Uniform(-4.0, 0.0), VonMises(0.0, 1.0)) == math.inf
 
 
 def test_new_families_are_registered():

@@ -67,7 +67,9 @@ def test_constructors_accept_valid_values_and_name_the_parameter_otherwise(name)
             first = str(exc).split(":", 1)[0]
             assert first and all(part.strip() in names for part in first.split(",")), str(exc)
             return
-        shape = np.broadcast_shapes(*(np.shape(v) for v in dist.param_values))
+        # a vector parameter (a Categorical's probs) carries its coordinates on its last axes
+        shape = np.broadcast_shapes(*(np.shape(v)[:np.ndim(v) - p.constraint.event_ndim]
+                                      for p, v in zip(cls.parameters, dist.param_values)))
         assert dist.batch_shape == shape
         for p, v in zip(cls.parameters, dist.param_values):
             assert isinstance(v, np.ndarray) and v.dtype.kind == "f", (p.name, v)
