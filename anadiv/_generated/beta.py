@@ -842,7 +842,7 @@ def kl_beta_uniform(a_1, b_1, low_2, high_2):
         t2 = xp._stable.lgamma_mpsi(a_1 + b_1, 2)
         t3 = (high_2 >= 1)
         t4 = (low_2 <= 0)
-        t5 = xp.log(xp.where(t3, high_2, 2) - xp.where(t4, low_2, -1))
+        t5 = xp._stable.log_diff(xp.where(t3, high_2, 2), xp.where(t4, low_2, -1))
         t6 = xp.logical_and(t3, t4)
         return xp._refine.checked('kl', xp.where(t6, t0 + t1 + t2 + t5, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_beta_uniform_exact, a_1, b_1, low_2, high_2)
 
@@ -1574,7 +1574,7 @@ def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (high_2 >= 1)
         t1 = (low_2 <= 0)
-        t2 = xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1))
+        t2 = xp._stable.log_diff(xp.where(t0, high_2, 2), xp.where(t1, low_2, -1))
         t3 = xp.logical_and(t0, t1)
         return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, a_1, b_1), xp.where(t3, t2, 0), _cross_entropy_beta_uniform_exact, a_1, b_1, low_2, high_2)
 

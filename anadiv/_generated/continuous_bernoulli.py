@@ -452,12 +452,12 @@ def kl_continuous_bernoulli_uniform(probs_1, low_2, high_2):
         t3 = -xp._stable.cb_log_normalizer(t2)
         t4 = xp._stable.cb_mean(t2)
         t5 = t0*t4
-        t6 = -t1*t4
-        t7 = (high_2 >= 1)
-        t8 = (low_2 <= 0)
-        t9 = xp.log(xp.where(t7, high_2, 2) - xp.where(t8, low_2, -1))
-        t10 = xp.logical_and(t7, t8)
-        return xp._refine.checked('kl', xp.where(t10, t3 + t5 + t6 + t9, xp.inf), xp.where(t10, xp.abs(t3) + xp.abs(t5) + xp.abs(t6) + xp.abs(t9), 0), _kl_continuous_bernoulli_uniform_exact, probs_1, low_2, high_2)
+        t6 = (high_2 >= 1)
+        t7 = (low_2 <= 0)
+        t8 = xp._stable.log_diff(xp.where(t6, high_2, 2), xp.where(t7, low_2, -1))
+        t9 = -t1*t4
+        t10 = xp.logical_and(t6, t7)
+        return xp._refine.checked('kl', xp.where(t10, t3 + t5 + t8 + t9, xp.inf), xp.where(t10, xp.abs(t3) + xp.abs(t5) + xp.abs(t8) + xp.abs(t9), 0), _kl_continuous_bernoulli_uniform_exact, probs_1, low_2, high_2)
 
 
 def _kl_continuous_bernoulli_uniform_exact(mpmath, probs_1, low_2, high_2):
@@ -787,7 +787,7 @@ def cross_entropy_continuous_bernoulli_uniform(probs_1, low_2, high_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (high_2 >= 1)
         t1 = (low_2 <= 0)
-        t2 = xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1))
+        t2 = xp._stable.log_diff(xp.where(t0, high_2, 2), xp.where(t1, low_2, -1))
         t3 = xp.logical_and(t0, t1)
         return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, probs_1), xp.where(t3, t2, 0), _cross_entropy_continuous_bernoulli_uniform_exact, probs_1, low_2, high_2)
 

@@ -865,14 +865,14 @@ def kl_kumaraswamy_uniform(concentration1_1, concentration0_1, low_2, high_2):
         t1 = xp.log(concentration1_1)
         t2 = xp.digamma(concentration0_1)
         t3 = (1/concentration1_1)
-        t4 = (1/concentration0_1)
-        t5 = 0.5772156649015329*concentration0_1
-        t6 = (high_2 >= 1)
-        t7 = (low_2 <= 0)
-        t8 = xp.log(xp.where(t6, high_2, 2) - xp.where(t7, low_2, -1))
-        t9 = xp.logical_and(t6, t7)
+        t4 = (high_2 >= 1)
+        t5 = (low_2 <= 0)
+        t6 = xp._stable.log_diff(xp.where(t4, high_2, 2), xp.where(t5, low_2, -1))
+        t7 = (1/concentration0_1)
+        t8 = 0.5772156649015329*concentration0_1
+        t9 = xp.logical_and(t4, t5)
         t10 = 1
-        return xp._refine.checked('kl', xp.where(t9, t0 + t1 + t2*(t3 - 1) - t3*t4*(1.5772156649015328*concentration0_1*concentration1_1 - t5 - 1) + t8, xp.inf), xp.where(t9, t10*(1.5772156649015328*concentration0_1*concentration1_1 + t10 + xp.abs(t5))*xp.abs(t3)*xp.abs(t4) + (t10 + t3)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t8), 0), _kl_kumaraswamy_uniform_exact, concentration1_1, concentration0_1, low_2, high_2)
+        return xp._refine.checked('kl', xp.where(t9, t0 + t1 + t2*(t3 - 1) - t3*t7*(1.5772156649015328*concentration0_1*concentration1_1 - t8 - 1) + t6, xp.inf), xp.where(t9, t10*(1.5772156649015328*concentration0_1*concentration1_1 + t10 + xp.abs(t8))*xp.abs(t3)*xp.abs(t7) + (t10 + t3)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6), 0), _kl_kumaraswamy_uniform_exact, concentration1_1, concentration0_1, low_2, high_2)
 
 
 def _kl_kumaraswamy_uniform_exact(mpmath, concentration1_1, concentration0_1, low_2, high_2):
@@ -1612,7 +1612,7 @@ def cross_entropy_kumaraswamy_uniform(concentration1_1, concentration0_1, low_2,
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (high_2 >= 1)
         t1 = (low_2 <= 0)
-        t2 = xp.log(xp.where(t0, high_2, 2) - xp.where(t1, low_2, -1))
+        t2 = xp._stable.log_diff(xp.where(t0, high_2, 2), xp.where(t1, low_2, -1))
         t3 = xp.logical_and(t0, t1)
         return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, concentration1_1, concentration0_1), xp.where(t3, t2, 0), _cross_entropy_kumaraswamy_uniform_exact, concentration1_1, concentration0_1, low_2, high_2)
 

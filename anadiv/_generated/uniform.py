@@ -122,7 +122,7 @@ def entropy_uniform(low, high):
     """
     xp = namespace(low, high)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return xp._refine.checked('entropy', xp.log(high - low), None, _entropy_uniform_exact, low, high)
+        return xp._refine.checked('entropy', xp._stable.log_diff(high, low), None, _entropy_uniform_exact, low, high)
 
 
 def _entropy_uniform_exact(mpmath, low, high):
@@ -195,40 +195,39 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
         t3 = (high_1 <= 1)
         t4 = xp.where(t3, high_1, 0)
         t5 = -t2
-        t6 = t4 + t5
-        t7 = (1/t6)
-        t8 = t0*t2*t7*xp.log(t2)
-        t9 = xp.log(t4)
-        t10 = -t0*t4*t7*t9
-        t11 = t10 + t8
-        t12 = b_2 - 1
-        t13 = xp.log1p(t5)
-        t14 = xp.log1p(-t4)
-        t15 = -xp.log(t6)
-        t16 = a_2 + b_2
-        t17 = -xp.gammaln(t16)
-        t18 = xp.gammaln(a_2)
-        t19 = xp.gammaln(b_2)
-        t20 = t15 + t16 + t17 + t18 + t19 - 2
-        t21 = t12*t13*t7*(t2 - 1) - t12*t14*t7*(t4 - 1) + t20
-        t22 = (high_1 != 1)
-        t23 = (low_1 != 0)
-        t24 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t22), t23), t3)
-        t25 = -t12*t13
-        t26 = t20 + t25
-        t27 = xp.logical_and(xp.logical_and(t1, t23), t3)
-        t28 = -t0*t9
-        t29 = xp.logical_and(xp.logical_and(t1, t22), t3)
-        t30 = xp.logical_and(t1, t3)
-        t31 = xp.abs(t10) + xp.abs(t8)
-        t32 = xp.abs(t12)
-        t33 = 1
-        t34 = xp.abs(t7)
-        t35 = t16 + xp.abs(t15) + xp.abs(t17) + xp.abs(t18) + xp.abs(t19) + 2
-        t36 = t32*t33*t34*(t33 + xp.abs(t4))*xp.abs(t14) + t32*t34*(t33 + xp.abs(t2))*xp.abs(t13) + t35
-        t37 = t35 + xp.abs(t25)
-        t38 = xp.abs(t28)
-        return xp._refine.checked('kl', xp.where(t24, t11 + t21, xp.where(t27, t11 + t26, xp.where(t29, t21 + t28, xp.where(t30, t26 + t28, xp.inf)))), xp.where(t24, t31 + t36, xp.where(t27, t31 + t37, xp.where(t29, t36 + t38, xp.where(t30, t37 + t38, 0)))), _kl_uniform_beta_exact, low_1, high_1, a_2, b_2)
+        t6 = (1/(t4 + t5))
+        t7 = t0*t2*t6*xp.log(t2)
+        t8 = xp.log(t4)
+        t9 = -t0*t4*t6*t8
+        t10 = t7 + t9
+        t11 = b_2 - 1
+        t12 = xp.log1p(t5)
+        t13 = xp.log1p(-t4)
+        t14 = -xp._stable.log_diff(t4, t2)
+        t15 = a_2 + b_2
+        t16 = -xp.gammaln(t15)
+        t17 = xp.gammaln(a_2)
+        t18 = xp.gammaln(b_2)
+        t19 = t14 + t15 + t16 + t17 + t18 - 2
+        t20 = t11*t12*t6*(t2 - 1) - t11*t13*t6*(t4 - 1) + t19
+        t21 = (high_1 != 1)
+        t22 = (low_1 != 0)
+        t23 = xp.logical_and(xp.logical_and(xp.logical_and(t1, t21), t22), t3)
+        t24 = -t11*t12
+        t25 = t19 + t24
+        t26 = xp.logical_and(xp.logical_and(t1, t22), t3)
+        t27 = -t0*t8
+        t28 = xp.logical_and(xp.logical_and(t1, t21), t3)
+        t29 = xp.logical_and(t1, t3)
+        t30 = xp.abs(t7) + xp.abs(t9)
+        t31 = xp.abs(t11)
+        t32 = 1
+        t33 = xp.abs(t6)
+        t34 = t15 + xp.abs(t14) + xp.abs(t16) + xp.abs(t17) + xp.abs(t18) + 2
+        t35 = t31*t32*t33*(t32 + xp.abs(t4))*xp.abs(t13) + t31*t33*(t32 + xp.abs(t2))*xp.abs(t12) + t34
+        t36 = t34 + xp.abs(t24)
+        t37 = xp.abs(t27)
+        return xp._refine.checked('kl', xp.where(t23, t10 + t20, xp.where(t26, t10 + t25, xp.where(t28, t20 + t27, xp.where(t29, t25 + t27, xp.inf)))), xp.where(t23, t30 + t35, xp.where(t26, t30 + t36, xp.where(t28, t35 + t37, xp.where(t29, t36 + t37, 0)))), _kl_uniform_beta_exact, low_1, high_1, a_2, b_2)
 
 
 def _kl_uniform_beta_exact(mpmath, low_1, high_1, a_2, b_2):
@@ -276,20 +275,19 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(scale_2)
-        t1 = -low_1
-        t2 = high_1 + t1
-        t3 = xp.log(t2)
-        t4 = (1/t2)
-        t5 = (1/scale_2)
-        t6 = high_1 - loc_2
-        t7 = xp.arctan(t5*t6)
-        t8 = -loc_2 - t1
-        t9 = 2*scale_2*t4
-        t10 = t9*xp.arctan(t5*t8)
-        t11 = scale_2**2
-        t12 = t4*t8*xp.log(t11 + t8**2)
-        t13 = xp.log(t11 + t6**2)
-        return xp._refine.checked('kl', 2*scale_2*t4*t7 - t0 - t10 - t12 + t13*t4*t6 - t3 - 0.8552701141505998, xp.abs(t0) + xp.abs(t10) + xp.abs(t12) + xp.abs(t3) + xp.abs(t7*t9) + xp.abs(t13*t4*t6) + 0.8552701141505998, _kl_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
+        t1 = xp._stable.log_diff(high_1, low_1)
+        t2 = -low_1
+        t3 = (1/(high_1 + t2))
+        t4 = (1/scale_2)
+        t5 = high_1 - loc_2
+        t6 = xp.arctan(t4*t5)
+        t7 = -loc_2 - t2
+        t8 = 2*scale_2*t3
+        t9 = t8*xp.arctan(t4*t7)
+        t10 = scale_2**2
+        t11 = t3*t7*xp.log(t10 + t7**2)
+        t12 = xp.log(t10 + t5**2)
+        return xp._refine.checked('kl', 2*scale_2*t3*t6 - t0 - t1 - t11 + t12*t3*t5 - t9 - 0.8552701141505998, xp.abs(t0) + xp.abs(t1) + xp.abs(t11) + xp.abs(t9) + xp.abs(t6*t8) + xp.abs(t12*t3*t5) + 0.8552701141505998, _kl_uniform_cauchy_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _kl_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -340,21 +338,20 @@ def kl_uniform_chi2(low_1, high_1, df_2):
         t0 = (1/2)*df_2
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
-        t3 = high_1 - t2
-        t4 = (1/t3)
-        t5 = t2*t4*(t0 - 1)*xp.log(t2)
-        t6 = (1/2)*(df_2 - 2)*xp.log(high_1)
-        t7 = -high_1*t4*t6
-        t8 = -xp.log(t3)
-        t9 = (1/4)*high_1
-        t10 = (1/4)*t2
-        t11 = 0.8465735902799727*df_2
-        t12 = xp.gammaln(t0)
-        t13 = t10 + t11 + t12 + t8 + t9 - 1
-        t14 = xp.logical_and(t1, (low_1 != 0))
-        t15 = -t6
-        t16 = t11 + xp.abs(t10) + xp.abs(t12) + xp.abs(t8) + xp.abs(t9) + 1
-        return xp._refine.checked('kl', xp.where(t14, t13 + t5 + t7, xp.where(t1, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t5) + xp.abs(t7), xp.where(t1, t16 + xp.abs(t15), 0)), _kl_uniform_chi2_exact, low_1, high_1, df_2)
+        t3 = (1/(high_1 - t2))
+        t4 = t2*t3*(t0 - 1)*xp.log(t2)
+        t5 = (1/2)*(df_2 - 2)*xp.log(high_1)
+        t6 = -high_1*t3*t5
+        t7 = -xp._stable.log_diff(high_1, t2)
+        t8 = (1/4)*high_1
+        t9 = (1/4)*t2
+        t10 = 0.8465735902799727*df_2
+        t11 = xp.gammaln(t0)
+        t12 = t10 + t11 + t7 + t8 + t9 - 1
+        t13 = xp.logical_and(t1, (low_1 != 0))
+        t14 = -t5
+        t15 = t10 + xp.abs(t11) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9) + 1
+        return xp._refine.checked('kl', xp.where(t13, t12 + t4 + t6, xp.where(t1, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t15 + xp.abs(t14), 0)), _kl_uniform_chi2_exact, low_1, high_1, df_2)
 
 
 def _kl_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
@@ -405,11 +402,11 @@ def kl_uniform_continuous_bernoulli(low_1, high_1, probs_2):
         t4 = xp.where(t3, high_1, 0)
         t5 = (low_1 >= 0)
         t6 = xp.where(t5, low_1, 1)
-        t7 = t4 + t6
-        t8 = -xp.log(t4 - t6)
+        t7 = -xp._stable.log_diff(t4, t6)
+        t8 = t4 + t6
         t9 = xp.logical_and(t3, t5)
         t10 = xp.abs(t4) + xp.abs(t6)
-        return xp._refine.checked('kl', xp.where(t9, -1/2*t0*t7 + (1/2)*t1*t7 + t2 + t8, xp.inf), xp.where(t9, (1/2)*t10*xp.abs(t0) + (1/2)*t10*xp.abs(t1) + xp.abs(t2) + xp.abs(t8), 0), _kl_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
+        return xp._refine.checked('kl', xp.where(t9, -1/2*t0*t8 + (1/2)*t1*t8 + t2 + t7, xp.inf), xp.where(t9, (1/2)*t10*xp.abs(t0) + (1/2)*t10*xp.abs(t1) + xp.abs(t2) + xp.abs(t7), 0), _kl_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
 
 
 def _kl_uniform_continuous_bernoulli_exact(mpmath, low_1, high_1, probs_2):
@@ -454,7 +451,7 @@ def kl_uniform_exponential(low_1, high_1, rate_2):
         t0 = xp.log(rate_2)
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
-        t3 = xp.log(high_1 - t2)
+        t3 = xp._stable.log_diff(high_1, t2)
         return xp._refine.checked('kl', xp.where(t1, (1/2)*rate_2*(high_1 + t2) - t0 - t3, xp.inf), xp.where(t1, (1/2)*rate_2*(xp.abs(high_1) + xp.abs(t2)) + xp.abs(t0) + xp.abs(t3), 0), _kl_uniform_exponential_exact, low_1, high_1, rate_2)
 
 
@@ -506,22 +503,21 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
         t0 = shape_2 - 1
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
-        t3 = high_1 - t2
-        t4 = (1/t3)
-        t5 = t0*t2*t4*xp.log(t2)
-        t6 = xp.log(high_1)
-        t7 = -high_1*t0*t4*t6
-        t8 = -xp.log(t3)
-        t9 = (1/2)*rate_2
-        t10 = high_1*t9
-        t11 = t2*t9
-        t12 = -shape_2*xp.log(rate_2)
-        t13 = xp.gammaln(shape_2)
-        t14 = t0 + t10 + t11 + t12 + t13 + t8
-        t15 = xp.logical_and(t1, (low_1 != 0))
-        t16 = -t0*t6
-        t17 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t13) + xp.abs(t8) + 1
-        return xp._refine.checked('kl', xp.where(t15, t14 + t5 + t7, xp.where(t1, t14 + t16, xp.inf)), xp.where(t15, t17 + xp.abs(t5) + xp.abs(t7), xp.where(t1, t17 + xp.abs(t16), 0)), _kl_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
+        t3 = (1/(high_1 - t2))
+        t4 = t0*t2*t3*xp.log(t2)
+        t5 = xp.log(high_1)
+        t6 = -high_1*t0*t3*t5
+        t7 = -xp._stable.log_diff(high_1, t2)
+        t8 = (1/2)*rate_2
+        t9 = high_1*t8
+        t10 = t2*t8
+        t11 = -shape_2*xp.log(rate_2)
+        t12 = xp.gammaln(shape_2)
+        t13 = t0 + t10 + t11 + t12 + t7 + t9
+        t14 = xp.logical_and(t1, (low_1 != 0))
+        t15 = -t0*t5
+        t16 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t7) + xp.abs(t9) + 1
+        return xp._refine.checked('kl', xp.where(t14, t13 + t4 + t6, xp.where(t1, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t16 + xp.abs(t15), 0)), _kl_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
 
 
 def _kl_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
@@ -567,15 +563,14 @@ def kl_uniform_gumbel(low_1, high_1, loc_2, scale_2):
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(scale_2)
-        t1 = -low_1
-        t2 = high_1 + t1
-        t3 = -xp.log(t2)
-        t4 = (1/scale_2)
-        t5 = -2*loc_2
-        t6 = scale_2/t2
-        t7 = t6*xp.exp(-t4*(-loc_2 - t1))
-        t8 = -t6*xp.exp(-t4*(high_1 - loc_2))
-        return xp._refine.checked('kl', t0 + t3 + (1/2)*t4*(high_1 + low_1 + t5) + t7 + t8, (1/2)*(xp.abs(high_1) + xp.abs(low_1) + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3) + xp.abs(t7) + xp.abs(t8), _kl_uniform_gumbel_exact, low_1, high_1, loc_2, scale_2)
+        t1 = -xp._stable.log_diff(high_1, low_1)
+        t2 = (1/scale_2)
+        t3 = -2*loc_2
+        t4 = -low_1
+        t5 = scale_2/(high_1 + t4)
+        t6 = t5*xp.exp(-t2*(-loc_2 - t4))
+        t7 = -t5*xp.exp(-t2*(high_1 - loc_2))
+        return xp._refine.checked('kl', t0 + t1 + (1/2)*t2*(high_1 + low_1 + t3) + t6 + t7, (1/2)*(xp.abs(high_1) + xp.abs(low_1) + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6) + xp.abs(t7), _kl_uniform_gumbel_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _kl_uniform_gumbel_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -623,17 +618,16 @@ def kl_uniform_halfcauchy(low_1, high_1, scale_2):
         t0 = xp.log(scale_2)
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
-        t3 = high_1 - t2
-        t4 = xp.log(t3)
-        t5 = (1/scale_2)
-        t6 = xp.arctan(high_1*t5)
-        t7 = (1/t3)
-        t8 = scale_2**2
-        t9 = xp.log(high_1**2 + t8)
-        t10 = 2*scale_2
-        t11 = t10*t7*xp.arctan(t2*t5)
-        t12 = t2*t7*xp.log(t2**2 + t8)
-        return xp._refine.checked('kl', xp.where(t1, high_1*t7*t9 + 2*scale_2*t6*t7 - t0 - t11 - t12 - t4 - 1.548417294710545, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t11) + xp.abs(t12) + xp.abs(t4) + xp.abs(high_1*t7*t9) + xp.abs(t10*t6*t7) + 1.548417294710545, 0), _kl_uniform_halfcauchy_exact, low_1, high_1, scale_2)
+        t3 = xp._stable.log_diff(high_1, t2)
+        t4 = (1/scale_2)
+        t5 = xp.arctan(high_1*t4)
+        t6 = (1/(high_1 - t2))
+        t7 = scale_2**2
+        t8 = xp.log(high_1**2 + t7)
+        t9 = 2*scale_2
+        t10 = t6*t9*xp.arctan(t2*t4)
+        t11 = t2*t6*xp.log(t2**2 + t7)
+        return xp._refine.checked('kl', xp.where(t1, high_1*t6*t8 + 2*scale_2*t5*t6 - t0 - t10 - t11 - t3 - 1.548417294710545, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t10) + xp.abs(t11) + xp.abs(t3) + xp.abs(high_1*t6*t8) + xp.abs(t5*t6*t9) + 1.548417294710545, 0), _kl_uniform_halfcauchy_exact, low_1, high_1, scale_2)
 
 
 def _kl_uniform_halfcauchy_exact(mpmath, low_1, high_1, scale_2):
@@ -679,7 +673,7 @@ def kl_uniform_halfnormal(low_1, high_1, scale_2):
         t0 = xp.log(scale_2)
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
-        t3 = -xp.log(high_1 - t2)
+        t3 = -xp._stable.log_diff(high_1, t2)
         t4 = (1/(scale_2**2))
         t5 = high_1*t2
         t6 = high_1**2 + t2**2
@@ -738,28 +732,27 @@ def kl_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
         t1 = xp.gammaln(concentration_2)
         t2 = (low_1 >= 0)
         t3 = xp.where(t2, low_1, 1)
-        t4 = high_1 - t3
-        t5 = xp.log(t4)
-        t6 = xp.log(high_1)
-        t7 = concentration_2*high_1
-        t8 = (1/t4)
-        t9 = concentration_2*t3
-        t10 = xp.log(t3)
-        t11 = xp.logical_and(t2, (low_1 != 0))
-        t12 = xp.logical_and(t2, (low_1 == 0))
-        t13 = xp.where(t12, concentration_2, 1)
-        t14 = xp.gammaln(t13)
-        t15 = -t13*xp.log(xp.where(t12, rate_2, 1))
-        t16 = xp.where(t12, high_1, 1)
-        t17 = xp.log(t16)
-        t18 = t13 + 1
-        t19 = -xp.log(t16 - xp.where(t12, low_1, 1))
-        t20 = (1/t16)
-        t21 = xp.abs(t16)
-        t22 = t13*t16
-        t23 = 1
-        t24 = xp.abs(t8)
-        return xp._refine.checked('kl', xp.where(t11, -concentration_2 - t0 + t1 - t10*t8*(rate_2 + t3 + t9) - t5 + t6*t8*(high_1 + rate_2 + t7) - 1, xp.where(t2, t14 + t15 + t17*t18 + t19 + t20*(-t16 + xp.inf*t21 - t22), xp.inf)), xp.where(t11, concentration_2 + t23*t24*(rate_2 + xp.abs(t3) + xp.abs(t9))*xp.abs(t10) + t23 + t24*(rate_2 + xp.abs(high_1) + xp.abs(t7))*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), xp.where(t2, t18*xp.abs(t17) + (xp.abs(t16) + xp.inf*xp.abs(t21) + xp.abs(t22))*xp.abs(t20) + xp.abs(t14) + xp.abs(t15) + xp.abs(t19), 0)), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+        t4 = xp._stable.log_diff(high_1, t3)
+        t5 = xp.log(high_1)
+        t6 = concentration_2*high_1
+        t7 = (1/(high_1 - t3))
+        t8 = concentration_2*t3
+        t9 = xp.log(t3)
+        t10 = xp.logical_and(t2, (low_1 != 0))
+        t11 = xp.logical_and(t2, (low_1 == 0))
+        t12 = xp.where(t11, concentration_2, 1)
+        t13 = xp.gammaln(t12)
+        t14 = -t12*xp.log(xp.where(t11, rate_2, 1))
+        t15 = xp.where(t11, high_1, 1)
+        t16 = -xp._stable.log_diff(t15, xp.where(t11, low_1, 1))
+        t17 = xp.log(t15)
+        t18 = t12 + 1
+        t19 = (1/t15)
+        t20 = xp.abs(t15)
+        t21 = t12*t15
+        t22 = 1
+        t23 = xp.abs(t7)
+        return xp._refine.checked('kl', xp.where(t10, -concentration_2 - t0 + t1 - t4 + t5*t7*(high_1 + rate_2 + t6) - t7*t9*(rate_2 + t3 + t8) - 1, xp.where(t2, t13 + t14 + t16 + t17*t18 + t19*(-t15 + xp.inf*t20 - t21), xp.inf)), xp.where(t10, concentration_2 + t22*t23*(rate_2 + xp.abs(t3) + xp.abs(t8))*xp.abs(t9) + t22 + t23*(rate_2 + xp.abs(high_1) + xp.abs(t6))*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), xp.where(t2, t18*xp.abs(t17) + (xp.abs(t15) + xp.inf*xp.abs(t20) + xp.abs(t21))*xp.abs(t19) + xp.abs(t13) + xp.abs(t14) + xp.abs(t16), 0)), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
 
 
 def _kl_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
@@ -807,31 +800,29 @@ def kl_uniform_laplace(low_1, high_1, loc_2, scale_2):
     """
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = -low_1
-        t1 = -xp.log(high_1 + t0)
-        t2 = (1/scale_2)
-        t3 = (1/2)*t2
-        t4 = (loc_2 <= low_1)
-        t5 = -2*xp.where(t4, loc_2, low_1 - 1)
-        t6 = xp.log(scale_2)
-        t7 = t6 + 0.6931471805599453
-        t8 = (high_1 <= loc_2)
-        t9 = xp.where(t8, high_1, loc_2 - 1)
-        t10 = -xp.log(t0 + t9)
-        t11 = xp.where((loc_2 > low_1), loc_2, low_1 + 1)
-        t12 = -2*t11
-        t13 = xp.where((high_1 > loc_2), high_1, loc_2 + 1)
-        t14 = t0 + t13
-        t15 = -xp.log(t14)
-        t16 = (1/t14)
-        t17 = -2*low_1*t11
-        t18 = -2*t11*t13
-        t19 = low_1**2 + 2*t11**2 + t13**2
-        t20 = 1/2
-        t21 = xp.abs(t2)
-        t22 = xp.abs(low_1)
-        t23 = xp.abs(t6) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t4, t1 + t3*(high_1 + low_1 + t5) + t7, xp.where(t8, t10 - t3*(low_1 + t12 + t9) + t7, t15 + t16*t3*(t17 + t18 + t19) + t7)), xp.where(t4, t20*t21*(t22 + xp.abs(high_1) + xp.abs(t5)) + t23 + xp.abs(t1), xp.where(t8, (1/2)*t21*(t22 + xp.abs(t12) + xp.abs(t9)) + t23 + xp.abs(t10), t20*t21*(t19 + xp.abs(t17) + xp.abs(t18))*xp.abs(t16) + t23 + xp.abs(t15))), _kl_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
+        t0 = -xp._stable.log_diff(high_1, low_1)
+        t1 = (1/scale_2)
+        t2 = (1/2)*t1
+        t3 = (loc_2 <= low_1)
+        t4 = -2*xp.where(t3, loc_2, low_1 - 1)
+        t5 = xp.log(scale_2)
+        t6 = t5 + 0.6931471805599453
+        t7 = (high_1 <= loc_2)
+        t8 = xp.where(t7, high_1, loc_2 - 1)
+        t9 = -xp._stable.log_diff(t8, low_1)
+        t10 = xp.where((loc_2 > low_1), loc_2, low_1 + 1)
+        t11 = -2*t10
+        t12 = xp.where((high_1 > loc_2), high_1, loc_2 + 1)
+        t13 = -xp._stable.log_diff(t12, low_1)
+        t14 = (1/(-low_1 + t12))
+        t15 = -2*low_1*t10
+        t16 = -2*t10*t12
+        t17 = low_1**2 + 2*t10**2 + t12**2
+        t18 = 1/2
+        t19 = xp.abs(t1)
+        t20 = xp.abs(low_1)
+        t21 = xp.abs(t5) + 0.6931471805599453
+        return xp._refine.checked('kl', xp.where(t3, t0 + t2*(high_1 + low_1 + t4) + t6, xp.where(t7, -t2*(low_1 + t11 + t8) + t6 + t9, t13 + t14*t2*(t15 + t16 + t17) + t6)), xp.where(t3, t18*t19*(t20 + xp.abs(high_1) + xp.abs(t4)) + t21 + xp.abs(t0), xp.where(t7, (1/2)*t19*(t20 + xp.abs(t11) + xp.abs(t8)) + t21 + xp.abs(t9), t18*t19*(t17 + xp.abs(t15) + xp.abs(t16))*xp.abs(t14) + t21 + xp.abs(t13))), _kl_uniform_laplace_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _kl_uniform_laplace_exact(mpmath, low_1, high_1, loc_2, scale_2):
@@ -900,25 +891,24 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         t10 = (1/t2)
         t11 = -t2
         t12 = t10*(mu_2 + t11 + 1)
-        t13 = high_1 - t5
-        t14 = (1/t13)
-        t15 = t0*t12
-        t16 = -xp.log(t13)
-        t17 = -t3
-        t18 = 2*mu_2
-        t19 = mu_2**2 + 2
-        t20 = (1/2)*t10
-        t21 = xp.log(sigma_2)
-        t22 = t16 + t20*(t17 + t18 + t19) + t21
-        t23 = xp.logical_and(t4, (low_1 != 0))
-        t24 = t1*t20 + 0.9189385332046727
-        t25 = xp.abs(t10)
-        t26 = xp.abs(mu_2) + xp.abs(t11) + 1
-        t27 = xp.abs(t14)
-        t28 = 1
-        t29 = xp.abs(t0)
-        t30 = (1/2)*t25*(t19 + xp.abs(t17) + xp.abs(t18)) + xp.abs(t16) + xp.abs(t21)
-        return xp._refine.checked('kl', xp.where(t23, -high_1*t14*t15 + t12*t14*t5*t8 + t22 + t7 + t9 + 0.9189385332046727, xp.where(t4, -t15 + t22 + t24, xp.inf)), xp.where(t23, t25*t26*t27*t28*t29*xp.abs(high_1) + t25*t26*t27*xp.abs(t5)*xp.abs(t8) + t30 + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t24 + t25*t26*t28*t29 + t30, 0)), _kl_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
+        t13 = (1/(high_1 - t5))
+        t14 = t0*t12
+        t15 = -xp._stable.log_diff(high_1, t5)
+        t16 = -t3
+        t17 = 2*mu_2
+        t18 = mu_2**2 + 2
+        t19 = (1/2)*t10
+        t20 = xp.log(sigma_2)
+        t21 = t15 + t19*(t16 + t17 + t18) + t20
+        t22 = xp.logical_and(t4, (low_1 != 0))
+        t23 = t1*t19 + 0.9189385332046727
+        t24 = xp.abs(t10)
+        t25 = xp.abs(mu_2) + xp.abs(t11) + 1
+        t26 = xp.abs(t13)
+        t27 = 1
+        t28 = xp.abs(t0)
+        t29 = (1/2)*t24*(t18 + xp.abs(t16) + xp.abs(t17)) + xp.abs(t15) + xp.abs(t20)
+        return xp._refine.checked('kl', xp.where(t22, -high_1*t13*t14 + t12*t13*t5*t8 + t21 + t7 + t9 + 0.9189385332046727, xp.where(t4, -t14 + t21 + t23, xp.inf)), xp.where(t22, t24*t25*t26*t27*t28*xp.abs(high_1) + t24*t25*t26*xp.abs(t5)*xp.abs(t8) + t29 + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t23 + t24*t25*t27*t28 + t29, 0)), _kl_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
 
 
 def _kl_uniform_lognormal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
@@ -962,7 +952,7 @@ def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
     xp = namespace(low_1, high_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(sigma_2)
-        t1 = -xp.log(high_1 - low_1)
+        t1 = -xp._stable.log_diff(high_1, low_1)
         t2 = (1/(sigma_2**2))
         t3 = -mu_2
         t4 = high_1 + t3
@@ -1019,18 +1009,17 @@ def kl_uniform_pareto(low_1, high_1, scale_2, alpha_2):
         t0 = alpha_2 + 1
         t1 = (low_1 >= scale_2)
         t2 = xp.where(t1, low_1, scale_2 + 1)
-        t3 = high_1 - t2
-        t4 = (1/t3)
-        t5 = t0*t2*t4*xp.log(t2)
-        t6 = xp.log(high_1)
-        t7 = alpha_2*xp.log(scale_2)
-        t8 = xp.log(alpha_2)
-        t9 = xp.log(t3)
-        t10 = t0 + t7 + t8 + t9
-        t11 = xp.logical_and(t1, (low_1 != 0))
-        t12 = t0*t6
-        t13 = alpha_2 + xp.abs(t7) + xp.abs(t8) + xp.abs(t9) + 1
-        return xp._refine.checked('kl', xp.where(t11, high_1*t0*t4*t6 - t10 - t5, xp.where(t1, t0*t6 - t10, xp.inf)), xp.where(t11, t13 + xp.abs(t5) + xp.abs(high_1*t12*t4), xp.where(t1, t13 + xp.abs(t12), 0)), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+        t3 = (1/(high_1 - t2))
+        t4 = t0*t2*t3*xp.log(t2)
+        t5 = xp.log(high_1)
+        t6 = alpha_2*xp.log(scale_2)
+        t7 = xp.log(alpha_2)
+        t8 = xp._stable.log_diff(high_1, t2)
+        t9 = t0 + t6 + t7 + t8
+        t10 = xp.logical_and(t1, (low_1 != 0))
+        t11 = t0*t5
+        t12 = alpha_2 + xp.abs(t6) + xp.abs(t7) + xp.abs(t8) + 1
+        return xp._refine.checked('kl', xp.where(t10, high_1*t0*t3*t5 - t4 - t9, xp.where(t1, t0*t5 - t9, xp.inf)), xp.where(t10, t12 + xp.abs(t4) + xp.abs(high_1*t11*t3), xp.where(t1, t12 + xp.abs(t11), 0)), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
 
 
 def _kl_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
@@ -1079,22 +1068,21 @@ def kl_uniform_rayleigh(low_1, high_1, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (low_1 >= 0)
         t1 = xp.where(t0, low_1, 1)
-        t2 = high_1 - t1
-        t3 = (1/t2)
-        t4 = t1*t3*xp.log(t1)
-        t5 = xp.log(high_1)
-        t6 = -high_1*t3*t5
-        t7 = -xp.log(t2)
-        t8 = 2*xp.log(scale_2)
-        t9 = scale_2**2
-        t10 = (1/t9)
-        t11 = high_1*t1
-        t12 = high_1**2 + t1**2 + 6*t9
-        t13 = (1/6)*t10*(t11 + t12) + t7 + t8
-        t14 = xp.logical_and(t0, (low_1 != 0))
-        t15 = -t5
-        t16 = (1/6)*(t12 + xp.abs(t11))*xp.abs(t10) + xp.abs(t7) + xp.abs(t8)
-        return xp._refine.checked('kl', xp.where(t14, t13 + t4 + t6, xp.where(t0, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t4) + xp.abs(t6), xp.where(t0, t16 + xp.abs(t15), 0)), _kl_uniform_rayleigh_exact, low_1, high_1, scale_2)
+        t2 = (1/(high_1 - t1))
+        t3 = t1*t2*xp.log(t1)
+        t4 = xp.log(high_1)
+        t5 = -high_1*t2*t4
+        t6 = -xp._stable.log_diff(high_1, t1)
+        t7 = 2*xp.log(scale_2)
+        t8 = scale_2**2
+        t9 = (1/t8)
+        t10 = high_1*t1
+        t11 = high_1**2 + t1**2 + 6*t8
+        t12 = t6 + t7 + (1/6)*t9*(t10 + t11)
+        t13 = xp.logical_and(t0, (low_1 != 0))
+        t14 = -t4
+        t15 = (1/6)*(t11 + xp.abs(t10))*xp.abs(t9) + xp.abs(t6) + xp.abs(t7)
+        return xp._refine.checked('kl', xp.where(t13, t12 + t3 + t5, xp.where(t0, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t3) + xp.abs(t5), xp.where(t0, t15 + xp.abs(t14), 0)), _kl_uniform_rayleigh_exact, low_1, high_1, scale_2)
 
 
 def _kl_uniform_rayleigh_exact(mpmath, low_1, high_1, scale_2):
@@ -1155,31 +1143,30 @@ def kl_uniform_studentt(low_1, high_1, df_2, loc_2, scale_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(scale_2)
         t1 = (1/2)*xp.log(df_2)
-        t2 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
-        t3 = -low_1
-        t4 = high_1 + t3
-        t5 = -xp.log(t4)
-        t6 = high_1 - loc_2
-        t7 = xp.sqrt(df_2)
-        t8 = 1/(scale_2*t7)
-        t9 = xp._stable.atanmx(t6*t8)
-        t10 = (1/t4)
-        t11 = scale_2*t10
+        t2 = -xp._stable.log_diff(high_1, low_1)
+        t3 = -xp._stable.lgamma_diff_d((1/2)*df_2, 1/2)
+        t4 = high_1 - loc_2
+        t5 = xp.sqrt(df_2)
+        t6 = 1/(scale_2*t5)
+        t7 = xp._stable.atanmx(t4*t6)
+        t8 = -low_1
+        t9 = (1/(high_1 + t8))
+        t10 = scale_2*t9
+        t11 = t10*t5
         t12 = t11*t7
-        t13 = t12*t9
-        t14 = xp.power(df_2, 3/2)*t11
-        t15 = t14*t9
-        t16 = -loc_2 - t3
-        t17 = xp._stable.atanmx(-t16*t8)
-        t18 = t12*t17
-        t19 = t14*t17
-        t20 = 1/(df_2*scale_2**2)
-        t21 = t6*xp.log1p(t20*t6**2)
-        t22 = t16*xp.log1p(t16**2*t20)
-        t23 = -t22
-        t24 = df_2*t21
-        t25 = -df_2*t22
-        return xp._refine.checked('kl', t0 + t1 + (1/2)*t10*(t21 + t23 + t24 + t25) + t13 + t15 + t18 + t19 + t2 + t5 + 0.5723649429247001, (1/2)*(xp.abs(t21) + xp.abs(t23) + xp.abs(t24) + xp.abs(t25))*xp.abs(t10) + xp.abs(t0) + xp.abs(t1) + xp.abs(t13) + xp.abs(t15) + xp.abs(t18) + xp.abs(t19) + xp.abs(t2) + xp.abs(t5) + 0.5723649429247001, _kl_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
+        t13 = xp.power(df_2, 3/2)*t10
+        t14 = t13*t7
+        t15 = -loc_2 - t8
+        t16 = xp._stable.atanmx(-t15*t6)
+        t17 = t11*t16
+        t18 = t13*t16
+        t19 = 1/(df_2*scale_2**2)
+        t20 = t4*xp.log1p(t19*t4**2)
+        t21 = t15*xp.log1p(t15**2*t19)
+        t22 = -t21
+        t23 = df_2*t20
+        t24 = -df_2*t21
+        return xp._refine.checked('kl', t0 + t1 + t12 + t14 + t17 + t18 + t2 + t3 + (1/2)*t9*(t20 + t22 + t23 + t24) + 0.5723649429247001, (1/2)*(xp.abs(t20) + xp.abs(t22) + xp.abs(t23) + xp.abs(t24))*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t12) + xp.abs(t14) + xp.abs(t17) + xp.abs(t18) + xp.abs(t2) + xp.abs(t3) + 0.5723649429247001, _kl_uniform_studentt_exact, low_1, high_1, df_2, loc_2, scale_2)
 
 
 def _kl_uniform_studentt_exact(mpmath, low_1, high_1, df_2, loc_2, scale_2):
@@ -1275,14 +1262,14 @@ def kl_uniform_vonmises(low_1, high_1, loc_2, concentration_2):
         t1 = (high_1 <= 3.141592653589793)
         t2 = xp.where(t1, high_1, 2.141592653589793)
         t3 = (low_1 >= -3.141592653589793)
-        t4 = -xp.where(t3, low_1, -2.141592653589793)
-        t5 = t2 + t4
-        t6 = xp.log(t5)
-        t7 = (1/t5)
+        t4 = xp.where(t3, low_1, -2.141592653589793)
+        t5 = xp._stable.log_diff(t2, t4)
+        t6 = -t4
+        t7 = (1/(t2 + t6))
         t8 = -concentration_2*t7*xp.sin(loc_2 - t2)
-        t9 = concentration_2*t7*xp.sin(loc_2 + t4)
+        t9 = concentration_2*t7*xp.sin(loc_2 + t6)
         t10 = xp.logical_and(t1, t3)
-        return xp._refine.checked('kl', xp.where(t10, t0 - t6 - t8 - t9 + 1.8378770664093453, xp.inf), xp.where(t10, xp.abs(t0) + xp.abs(t6) + xp.abs(t8) + xp.abs(t9) + 1.8378770664093453, 0), _kl_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
+        return xp._refine.checked('kl', xp.where(t10, t0 - t5 - t8 - t9 + 1.8378770664093453, xp.inf), xp.where(t10, xp.abs(t0) + xp.abs(t5) + xp.abs(t8) + xp.abs(t9) + 1.8378770664093453, 0), _kl_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
 
 
 def _kl_uniform_vonmises_exact(mpmath, low_1, high_1, loc_2, concentration_2):
@@ -1341,27 +1328,26 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
         t1 = xp.log(scale_2)
         t2 = (low_1 >= 0)
         t3 = xp.where(t2, low_1, 1)
-        t4 = high_1 - t3
-        t5 = xp.log(t4)
-        t6 = xp.log(high_1)
-        t7 = shape_2 - 1
-        t8 = (1/t4)
-        t9 = high_1*t6*t7*t8
-        t10 = xp.log(t3)
-        t11 = xp.power(high_1, shape_2)
-        t12 = xp.power(scale_2, shape_2)
-        t13 = high_1*t12
-        t14 = (1/(-shape_2*t12*t3 + shape_2*t13 - t12*t3 + t13))
-        t15 = t14*t3*xp.power(t3, shape_2)
-        t16 = xp.logical_and(t2, (low_1 != 0))
-        t17 = -t0
-        t18 = -t5
-        t19 = shape_2*t1
-        t20 = -t6*t7
-        t21 = high_1*t11*t14
-        t22 = -t15
-        t23 = shape_2 + xp.abs(t17) + xp.abs(t18) + xp.abs(t19) + xp.abs(t21) + xp.abs(t22) + 1
-        return xp._refine.checked('kl', xp.where(t16, high_1*t11*t14 + shape_2*t1 + shape_2 - t0 + t10*t3*t7*t8 - t15 - t5 - t9 - 1, xp.where(t2, t17 + t18 + t19 + t20 + t21 + t22 + t7, xp.inf)), xp.where(t16, t23 + xp.abs(t9) + xp.abs(t10*t3*t7*t8), xp.where(t2, t23 + xp.abs(t20), 0)), _kl_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
+        t4 = xp._stable.log_diff(high_1, t3)
+        t5 = xp.log(high_1)
+        t6 = shape_2 - 1
+        t7 = (1/(high_1 - t3))
+        t8 = high_1*t5*t6*t7
+        t9 = xp.log(t3)
+        t10 = xp.power(high_1, shape_2)
+        t11 = xp.power(scale_2, shape_2)
+        t12 = high_1*t11
+        t13 = (1/(-shape_2*t11*t3 + shape_2*t12 - t11*t3 + t12))
+        t14 = t13*t3*xp.power(t3, shape_2)
+        t15 = xp.logical_and(t2, (low_1 != 0))
+        t16 = -t0
+        t17 = -t4
+        t18 = shape_2*t1
+        t19 = -t5*t6
+        t20 = high_1*t10*t13
+        t21 = -t14
+        t22 = shape_2 + xp.abs(t16) + xp.abs(t17) + xp.abs(t18) + xp.abs(t20) + xp.abs(t21) + 1
+        return xp._refine.checked('kl', xp.where(t15, high_1*t10*t13 + shape_2*t1 + shape_2 - t0 - t14 + t3*t6*t7*t9 - t4 - t8 - 1, xp.where(t2, t16 + t17 + t18 + t19 + t20 + t21 + t6, xp.inf)), xp.where(t15, t22 + xp.abs(t8) + xp.abs(t3*t6*t7*t9), xp.where(t2, t22 + xp.abs(t19), 0)), _kl_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
 
 
 def _kl_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):
@@ -2421,7 +2407,7 @@ def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(high_2 - low_2)
+        t0 = xp._stable.log_diff(high_2, low_2)
         t1 = xp.logical_and((low_1 >= low_2), (high_1 <= high_2))
         return xp._refine.checked('cross_entropy', xp.where(t1, t0, xp.inf), xp.where(t1, t0, 0), _cross_entropy_uniform_uniform_exact, low_1, high_1, low_2, high_2)
 

@@ -636,7 +636,7 @@ def kl_vonmises_uniform(loc_1, concentration_1, low_2, high_2):
         t1 = -xp._stable.log_i0(concentration_1)
         t2 = (high_2 >= 3.141592653589793)
         t3 = (low_2 <= -3.141592653589793)
-        t4 = xp.log(xp.where(t2, high_2, 4.141592653589793) - xp.where(t3, low_2, -4.141592653589793))
+        t4 = xp._stable.log_diff(xp.where(t2, high_2, 4.141592653589793), xp.where(t3, low_2, -4.141592653589793))
         t5 = xp.logical_and(t2, t3)
         return xp._refine.checked('kl', xp.where(t5, t0 + t1 + t4 - 1.8378770664093453, xp.inf) + xp.full(0.0, loc_1), xp.where(t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 1.8378770664093453, 0), _kl_vonmises_uniform_exact, loc_1, concentration_1, low_2, high_2)
 
@@ -1249,7 +1249,7 @@ def cross_entropy_vonmises_uniform(loc_1, concentration_1, low_2, high_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (high_2 >= 3.141592653589793)
         t1 = (low_2 <= -3.141592653589793)
-        t2 = xp.log(xp.where(t0, high_2, 4.141592653589793) - xp.where(t1, low_2, -4.141592653589793))
+        t2 = xp._stable.log_diff(xp.where(t0, high_2, 4.141592653589793), xp.where(t1, low_2, -4.141592653589793))
         t3 = xp.logical_and(t0, t1)
         return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, loc_1, concentration_1), xp.where(t3, t2, 0), _cross_entropy_vonmises_uniform_exact, loc_1, concentration_1, low_2, high_2)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy
 
-from .helpers import with_increments, with_log1p
+from .helpers import with_exact_widths, with_increments, with_log1p
 from .printer import XpPrinter, constants_to_floats, guard_piecewise_branches
 from .refine import cancellation_scale, exact_name
 
@@ -39,7 +39,7 @@ def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str 
     if not free:
         lines.append(f"    return xp.full({printer.doprint(expr)}, {', '.join(args)})")
         return lines
-    expr = guard_piecewise_branches(with_log1p(with_increments(expr)))
+    expr = guard_piecewise_branches(with_log1p(with_exact_widths(with_increments(expr))))
     checked = kind is not None and fname is not None
     scale = cancellation_scale(expr) if checked else None
     temps = sympy.numbered_symbols("t")

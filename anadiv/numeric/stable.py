@@ -30,6 +30,7 @@ Helpers
 ``lgamma_bregman_d(a, d)`` the same with ``b = a + d`` given by ``d``
 ``diff2(a2, a1, b2, b1)``  :math:`(a_2 - a_1) - (b_2 - b_1)` in that order
 ``log_ratio_d(a, b, d)``  :math:`\log(a/b)` given :math:`d = a - b` accurately
+``log_diff(a, b)``        :math:`\log(a - b)`, with the rounding error of ``a - b`` added back
 ``lgamma_mpsi(x, c)``     :math:`\log\Gamma(x) + (c - x)\psi(x) + x` (entropy pieces)
 ``lowergamma_reg(s, x)``   :math:`\gamma(s, x)/\Gamma(s)` (regularized; no overflow)
 ``atanmx(x)``             :math:`\arctan x - x` (series near 0)
@@ -59,6 +60,7 @@ __all__ = [
     "expm1mx",
     "log1pmx",
     "log_ratio",
+    "log_diff",
     "xm1mlog",
     "xm1mlog_d",
     "powm1mlog",
@@ -266,6 +268,31 @@ def diff2(a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
     """
     a2, a1, b2, b1 = _floats(a2, a1, b2, b1)
     return _result(np.asarray((a2 - a1) - (b2 - b1)))
+
+
+def log_diff(a: Any, b: Any) -> Any:
+    r"""``log(a - b)`` for ``a > b``, accurate where ``a - b`` is close to 1.
+
+    .. math:: \log(a - b) = \log s + \operatorname{log1p}(e/s),\quad s = \mathrm{fl}(a - b),\ e = (a - b) - s
+
+    The rounding error ``e`` of the difference is recovered exactly (Knuth's
+    two-sum); it is below half an ulp of ``s`` and matters only where
+    :math:`\log s` is near 0: a Uniform(0.3, 1.3000000001)'s entropy 1e-10 comes
+    out within a few ulps instead of 1e-6 relative, and Uniform(-2e-272, 1)'s
+    2e-272 instead of 0.
+
+    Examples
+    --------
+    >>> float(log_diff(1.0, -2e-272))
+    2e-272
+    """
+    a, b = _floats(a, b)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        s = a - b
+        back = s - a  # -b as rounded in s
+        e = (a - (s - back)) + (-b - back)
+        out = np.log(s) + np.where(np.isfinite(e) & (s > 0), e / s, 0.0)
+    return _result(np.asarray(out))
 
 
 def log_ratio_d(a: Any, b: Any, d: Any) -> Any:

@@ -135,6 +135,13 @@ class GenericStable:
     def log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
         return self._log_ratio_d(a, b, d / b)
 
+    def log_diff(self, a: Any, b: Any) -> Any:
+        xp = self.xp
+        s = a - b
+        back = s - a
+        e = (a - (s - back)) + (-b - back)
+        return xp.log(s) + xp.where(xp.isfinite(e) & (s > 0), e / s, 0.0)
+
     def diff2(self, a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
         return self.xp.asarray((a2 - a1) - (b2 - b1))
 
