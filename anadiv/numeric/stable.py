@@ -205,8 +205,10 @@ def log1pmx(t: Any) -> Any:
     .. math:: \log(1+t) - t = -\frac{t^2}{2+t} + 2\sum_{k\ge1}\frac{z^{2k+1}}{2k+1},
               \quad z = \frac{t}{2+t}
 
-    (the atanh series of :math:`\log(1+t)`), used for :math:`-0.5 \le t \le 1`;
-    outside, ``log1p(t) - t`` loses less than a factor 3. Always :math:`\le 0`.
+    (the atanh series of :math:`\log(1+t)`), used for :math:`|t| \le 1/4`;
+    outside, ``log1p(t) - t`` loses less than a factor 8 (a few ulps). Always :math:`\le 0`.
+    (The series over :math:`-1/2 \le t \le 1` made a typical Categorical KL,
+    whose ratios mostly fall there, 4x slower for no digit that matters.)
 
     Examples
     --------
@@ -218,7 +220,7 @@ def log1pmx(t: Any) -> Any:
         out = np.asarray(np.log1p(t) - t)
     out = out.copy() if out.ndim else out.reshape(1)
     tt = t.reshape(out.shape) if t.ndim else t.reshape(1)
-    _patch(out, (tt >= -0.5) & (tt <= 1.0), _log1pmx_series, tt)
+    _patch(out, np.abs(tt) <= 0.25, _log1pmx_series, tt)
     return _result(out.reshape(t.shape))
 
 
