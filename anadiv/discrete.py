@@ -10,6 +10,11 @@ a batch, and two arguments are broadcast against each other batch-wise.
 * :func:`js_divergence` :math:`JS(p, q) = \tfrac12 D(p\,\|\,m) + \tfrac12 D(q\,\|\,m)`,
   :math:`m = (p + q)/2`
 * :func:`js_distance` :math:`\sqrt{JS(p, q)}`, a metric
+* :func:`hellinger` :math:`H(p, q) = \sqrt{\tfrac12 \sum_i (\sqrt{p_i} - \sqrt{q_i})^2}`, in [0, 1]
+* :func:`bhattacharyya` :math:`D_B(p, q) = -\log \sum_i \sqrt{p_i q_i}`
+* :func:`total_variation` :math:`TV(p, q) = \tfrac12 \sum_i |p_i - q_i|`, in [0, 1]
+* :func:`chi_square` :math:`\chi^2(p \,\|\, q) = \sum_i (p_i - q_i)^2 / q_i` (Pearson)
+* :func:`renyi` :math:`D_\alpha(p \,\|\, q) = \frac{1}{\alpha - 1} \log \sum_i p_i^\alpha q_i^{1-\alpha}`
 * :func:`pairwise` the matrix of any of these over a set of distributions,
   computed tile by tile with array operations in bounded memory.
 
@@ -17,7 +22,8 @@ Conventions shared by all functions
 -----------------------------------
 * ``base=None`` gives nats, ``base=2`` bits; any positive base other than 1
   is allowed (below 1 every value changes sign, and ``js_distance`` refuses
-  it).
+  it).  The Hellinger distance, the total variation and the chi-square
+  divergence are not logarithms and take no ``base``.
 * :math:`0 \log(0/q) = 0`; a bin with :math:`p_i > 0 = q_i` makes ``kl`` and
   ``cross_entropy`` ``inf`` (no warning is emitted).  JS is always finite.
 * Inputs are checked: negative, NaN or infinite entries, empty vectors,
@@ -51,16 +57,22 @@ from typing import Any, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _discrete_kinds as _kinds
 from .numeric.threads import get_num_threads, run_chunks
 
 __all__ = [
     "SUM_ATOL",
+    "bhattacharyya",
+    "chi_square",
     "cross_entropy",
     "entropy",
+    "hellinger",
     "js_distance",
     "js_divergence",
     "kl",
     "pairwise",
+    "renyi",
+    "total_variation",
 ]
 
 #: Default tolerance on ``|sum(p) - 1|``.  It accepts float64 vectors that
@@ -527,6 +539,8 @@ def _in_chunks(
     arrays: tuple[NDArray[np.float64], ...],
     totals: tuple[NDArray[np.float64], ...],
     batch: tuple[int, ...],
+    combine: Callable[[Any], Any] = np.sum,
+    per_vector: tuple[NDArray[np.float64], ...] = (),
 ) -> NDArray[np.float64]:
     """Sums over the bins of a per-bin kernel, evaluated in slices of at most
     ``_TILE_ELEMENTS`` broadcast elements.
@@ -539,6 +553,12 @@ def _in_chunks(
     single vector longer than that, along the bins: the partial sums of a
     vector are then added pairwise (``np.sum``). So the temporaries stay in
     cache and their size is bounded whatever the batch or the number of bins.
+
+    ``combine`` joins those partial results instead of ``np.sum`` (``np.max``
+    for a kernel that returns maxima). ``per_vector`` are arrays of the batch
+    shape (one number per vector, e.g. a shift computed by an earlier pass);
+    the kernel then gets their slices, with a trailing bin axis of length 1,
+    as the keyword ``per_vector``.
     """
     bins = arrays[0].shape[-1]
     nd = len(batch) + 1
@@ -558,13 +578,16 @@ def _in_chunks(
                 for k, i in enumerate(index)
             )
             parts.append(a[ix + (Ellipsis, bin_slice)] / t[ix])
+        if per_vector:
+            extra = tuple(np.asarray(np.broadcast_to(v, batch)[index])[..., None] for v in per_vector)
+            return kernel(*parts, scratch=scratch, per_vector=extra)
         return kernel(*parts, scratch=scratch)
 
     def go(index: tuple[Any, ...]) -> None:
         depth = len(index)
         if depth == len(batch):  # one vector: partial sums along the bins
             sums = [call(index, slice(lo, lo + _TILE_ELEMENTS)) for lo in range(0, bins, _TILE_ELEMENTS)]
-            out[index] = sums[0] if len(sums) == 1 else np.sum(sums)
+            out[index] = sums[0] if len(sums) == 1 else combine(sums)
             return
         item = math.prod(batch[depth + 1 :]) * bins
         if item <= _TILE_ELEMENTS:
@@ -876,6 +899,390 @@ def js_distance(
     return float(result) if result.ndim == 0 else result
 
 
+# --------------------------------------------- Hellinger, TV, chi-square, Renyi
+
+
+def _check_alpha(alpha: Any) -> float:
+    """The Renyi order as a float in [0, inf]; ValueError naming ``alpha``."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise ValueError(f"alpha: the Renyi order must be a real number >= 0 (inf allowed), got {alpha!r}")
+    value = float(alpha)
+    if math.isnan(value) or value < 0.0:
+        raise ValueError(f"alpha: the Renyi order must be >= 0 (inf allowed), got {alpha!r}")
+    return value
+
+
+def _chunk(func: Callable[..., NDArray[np.float64]], *args: Any) -> Callable[..., NDArray[np.float64]]:
+    """An :func:`_in_chunks` kernel from a :mod:`anadiv._discrete_kinds` kernel (bins last)."""
+
+    def kernel(*arrays: NDArray[np.float64], scratch: _Scratch, per_vector: tuple[Any, ...] = ()) -> NDArray[np.float64]:
+        return func(*arrays, *args, *per_vector)
+
+    return kernel
+
+
+def _hellinger2_from(sqdiff: NDArray[np.float64]) -> NDArray[np.float64]:
+    """H^2 from the sum of squared root differences (at most 1: rounding only)."""
+    return np.minimum(0.5 * sqdiff, 1.0)
+
+
+def _bhattacharyya_from(h2: NDArray[np.float64], bc: NDArray[np.float64]) -> NDArray[np.float64]:
+    """-log BC: from H^2 = 1 - BC while it is below 1/2 (a tiny divergence keeps
+    its digits), from BC itself beyond (an H^2 near 1 has lost BC's digits)."""
+    with np.errstate(divide="ignore"):
+        return np.where(h2 < 0.5, -np.log1p(-np.minimum(h2, 0.5)), -np.log(bc))
+
+
+def _renyi_from_sum(
+    total: NDArray[np.float64],
+    alpha: float,
+    log_ratio_max: Callable[[], NDArray[np.float64]],
+    shifted_sum: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+) -> NDArray[np.float64]:
+    """D_alpha in nats from S = sum p^a q^(1-a) - 1 (:func:`_kinds.renyi_terms_sum`).
+
+    For alpha > 1, S may have overflowed (or be too large for log1p to
+    matter): those vectors are evaluated again, shifted by the largest
+    log-ratio (:func:`_kinds.renyi_shifted_sum`); that pass runs only when
+    needed.
+    """
+    b = alpha - 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if b < 0:
+            value = np.log1p(np.clip(total, -1.0, 0.0)) / b  # log1p(-1) = -inf: disjoint supports
+            return np.asarray(value)
+        value = np.log1p(np.maximum(total, 0.0)) / b
+        redo = ~np.isfinite(total) | (total > 1.0)
+        if redo.any():
+            top = log_ratio_max()
+            shift = np.where(np.isfinite(top), top, 0.0)
+            alt = np.where(np.isinf(top), np.inf, shift + np.log(shifted_sum(shift)) / b)
+            value = np.where(redo, alt, value)
+    return np.asarray(value)
+
+
+def _renyi_special(
+    alpha: float,
+    total: Callable[[Callable[..., NDArray[np.float64]], Callable[[Any], Any]], NDArray[np.float64]],
+) -> NDArray[np.float64] | None:
+    """D_alpha for the limits alpha = 0 and inf (None otherwise): ``total(kernel,
+    combine)`` evaluates a :mod:`anadiv._discrete_kinds` kernel over the bins."""
+    if alpha == 0.0:
+        outside = total(_kinds.support_mass_outside, np.sum)
+        inside = total(_kinds.support_mass_inside, np.sum)
+        with np.errstate(divide="ignore"):
+            # -log Q(supp p): log1p keeps a tiny mass outside the support, log the
+            # digits of a small mass inside it
+            return np.where(outside < 0.5, -np.log1p(-np.minimum(outside, 0.5)), -np.log(inside))
+    if math.isinf(alpha):
+        return np.maximum(total(_kinds.log_ratio_max, np.max), 0.0)
+    return None
+
+
+def _renyi_batch(p: ArrayLike, q: ArrayLike, alpha: float, axis: Any, normalize: bool, atol: Any) -> NDArray[np.float64]:
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    if alpha == 1.0:
+        return _in_chunks(_kl_chunk, arrays, totals, batch)
+
+    def total(kernel: Callable[..., NDArray[np.float64]], combine: Callable[[Any], Any]) -> NDArray[np.float64]:
+        return _in_chunks(_chunk(kernel), arrays, totals, batch, combine=combine)
+
+    special = _renyi_special(alpha, total)
+    if special is not None:
+        return special
+    return _renyi_from_sum(
+        _in_chunks(_chunk(_kinds.renyi_terms_sum, alpha), arrays, totals, batch),
+        alpha,
+        lambda: total(_kinds.log_ratio_max, np.max),
+        lambda shift: _in_chunks(
+            _chunk(_kinds.renyi_shifted_sum, alpha), arrays, totals, batch, per_vector=(shift,)
+        ),
+    )
+
+
+def _plain(result: NDArray[np.float64]) -> Result:
+    return float(result) if result.ndim == 0 else result
+
+
+def hellinger(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Hellinger distance of probability vectors, in [0, 1].
+
+    .. math::
+
+        H(p, q) = \sqrt{\tfrac12 \sum_i \big(\sqrt{p_i} - \sqrt{q_i}\big)^2}
+                = \sqrt{1 - BC(p, q)}, \qquad BC = \sum_i \sqrt{p_i q_i} .
+
+    This is the convention with the factor :math:`\tfrac12`, so that
+    :math:`H = 0` for equal and :math:`H = 1` for disjoint vectors (some
+    texts omit it; their distance is :math:`\sqrt2 H`).  It is a metric, and
+    :math:`H^2 \le TV \le \sqrt2\, H`.  It is evaluated from the first form,
+    with :math:`\sqrt{p} - \sqrt{q} = (p - q)/(\sqrt p + \sqrt q)`, so no
+    digits are lost when ``p`` and ``q`` nearly agree (``1 - BC`` would lose
+    them all).  It is not a logarithm: there is no ``base``.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    axis, normalize, atol
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`0 \le H \le 1`.
+
+    Raises
+    ------
+    ValueError
+        Message starting with ``p``, ``q``, ``axis`` or ``atol`` (as in :func:`kl`).
+
+    Examples
+    --------
+    >>> from anadiv.discrete import hellinger
+    >>> print(f"{hellinger([0.10, 0.40, 0.50], [0.80, 0.15, 0.05]):.4f}")
+    0.5604
+    >>> hellinger([1, 0], [0, 1])
+    1.0
+    """
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    sqdiff = _in_chunks(_chunk(_kinds.sqrt_diff2_sum), arrays, totals, batch)
+    return _plain(np.sqrt(_hellinger2_from(sqdiff)))
+
+
+def bhattacharyya(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Bhattacharyya distance of probability vectors.
+
+    .. math::
+
+        D_B(p, q) = -\log_b BC(p, q), \qquad BC = \sum_i \sqrt{p_i q_i}
+                  = 1 - H^2(p, q),
+
+    symmetric, :math:`\ge 0`, ``inf`` when the supports are disjoint
+    (:math:`BC = 0`); it is :math:`\tfrac12 D_{1/2}` of :func:`renyi`.  While
+    :math:`H^2 < 1/2` it is evaluated as :math:`-\log(1 - H^2)` with ``log1p``
+    and the cancellation-free Hellinger sum (see :func:`hellinger`), so a
+    nearly equal pair keeps its digits; beyond, as :math:`-\log BC`.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    base, axis, normalize, atol
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    ValueError
+        As in :func:`kl`.
+
+    Examples
+    --------
+    >>> from anadiv.discrete import bhattacharyya
+    >>> print(f"{bhattacharyya([0.10, 0.40, 0.50], [0.80, 0.15, 0.05]):.4f}")
+    0.3770
+    >>> bhattacharyya([1, 0], [0, 1])
+    inf
+    """
+    log_base = _log_base(base)
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    h2 = _hellinger2_from(_in_chunks(_chunk(_kinds.sqrt_diff2_sum), arrays, totals, batch))
+    bc = _in_chunks(_chunk(_kinds.sqrt_product_sum), arrays, totals, batch)
+    return _finish(_bhattacharyya_from(h2, bc), log_base)
+
+
+def total_variation(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Total variation distance of probability vectors, in [0, 1].
+
+    .. math::
+
+        TV(p, q) = \tfrac12 \sum_i |p_i - q_i| = \max_A |P(A) - Q(A)| ,
+
+    a metric; Pinsker's inequality bounds it by :math:`\sqrt{D(p\,\|\,q)/2}`
+    (KL in nats).  It is not a logarithm: there is no ``base``.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    axis, normalize, atol
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`0 \le TV \le 1`.
+
+    Raises
+    ------
+    ValueError
+        Message starting with ``p``, ``q``, ``axis`` or ``atol`` (as in :func:`kl`).
+
+    Examples
+    --------
+    >>> from anadiv.discrete import total_variation
+    >>> print(f"{total_variation([0.10, 0.40, 0.50], [0.80, 0.15, 0.05]):.2f}")
+    0.70
+    """
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    total = _in_chunks(_chunk(_kinds.abs_diff_sum), arrays, totals, batch)
+    return _plain(np.minimum(0.5 * total, 1.0))
+
+
+def chi_square(
+    p: ArrayLike,
+    q: ArrayLike,
+    *,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Pearson's chi-square divergence :math:`\chi^2(p \,\|\, q)`.
+
+    .. math::
+
+        \chi^2(p \,\|\, q) = \sum_i \frac{(p_i - q_i)^2}{q_i}
+                           = \sum_i \frac{p_i^2}{q_i} - 1 ,
+
+    evaluated from the first form (every term :math:`\ge 0`, no
+    cancellation).  A bin with :math:`q_i = 0 < p_i` makes it ``inf``; bins
+    where both are 0 contribute 0.  Not symmetric; related to Renyi's by
+    :math:`D_2 = \log(1 + \chi^2)`.  It is not a logarithm: there is no
+    ``base``.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    axis, normalize, atol
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\chi^2 \ge 0`.
+
+    Raises
+    ------
+    ValueError
+        Message starting with ``p``, ``q``, ``axis`` or ``atol`` (as in :func:`kl`).
+
+    Examples
+    --------
+    >>> from anadiv.discrete import chi_square
+    >>> chi_square([0.5, 0.5], [0.25, 0.75])
+    0.3333333333333333
+    >>> chi_square([0.5, 0.5], [1.0, 0.0])
+    inf
+    """
+    arrays, totals, batch = _two(p, q, axis, normalize, atol)
+    return _plain(_in_chunks(_chunk(_kinds.chi_square_sum), arrays, totals, batch))
+
+
+def renyi(
+    p: ArrayLike,
+    q: ArrayLike,
+    alpha: float,
+    *,
+    base: float | None = None,
+    axis: int = -1,
+    normalize: bool = False,
+    atol: float = SUM_ATOL,
+) -> Result:
+    r"""Renyi divergence of order :math:`\alpha` of probability vectors.
+
+    .. math::
+
+        D_\alpha(p \,\|\, q) = \frac{1}{\alpha - 1}
+            \log_b \sum_i p_i^\alpha q_i^{1-\alpha}
+            \qquad (0 < \alpha < \infty,\ \alpha \ne 1),
+
+    non-decreasing in :math:`\alpha` and continuous, with the limits
+
+    * :math:`\alpha = 1`: the KL divergence :func:`kl`;
+    * :math:`\alpha = \infty`: :math:`\log_b \max_{i: p_i > 0} p_i / q_i`;
+    * :math:`\alpha = 0`: :math:`-\log_b Q(\{i: p_i > 0\})`, the mass of
+      ``q`` outside the support of ``p`` (0 when the supports agree).
+
+    :math:`\alpha = 1/2` gives twice the Bhattacharyya distance and
+    :math:`\alpha = 2` gives :math:`\log(1 + \chi^2)`.  The result is ``inf``
+    when the supports say so: for :math:`\alpha \ge 1` when some
+    :math:`q_i = 0 < p_i`, for :math:`\alpha < 1` only when the supports are
+    disjoint (for :math:`\alpha = 0`, when ``q`` puts no mass on ``p``'s
+    support).
+
+    Accuracy: the sum is evaluated as :math:`\log1p(S)/(\alpha - 1)` with
+    :math:`S = \sum_i q_i\,[r_i^\alpha - 1 - \alpha (r_i - 1)]`,
+    :math:`r = p/q`, a sum of terms of one sign and second order in
+    :math:`r - 1`, each from a cancellation-free form (see
+    :func:`anadiv._discrete_kinds.renyi_terms_sum`), so nearly equal vectors
+    and orders near 1 keep their digits.  Where :math:`\sum_i p_i^\alpha
+    q_i^{1-\alpha}` overflows (large :math:`\alpha` and tiny :math:`q_i`)
+    the sum is taken relative to its largest ratio, so the divergence stays
+    finite.
+
+    Parameters
+    ----------
+    p, q : array_like
+        Probabilities along ``axis``, same length; the other axes broadcast.
+    alpha : float
+        The order, :math:`0 \le \alpha \le \infty` (``math.inf`` allowed).
+    base, axis, normalize, atol
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`D_\alpha \ge 0`.
+
+    Raises
+    ------
+    ValueError
+        Message starting with ``alpha`` (not a real number, negative or NaN)
+        or, as in :func:`kl`, ``p``, ``q``, ``base``, ``axis``, ``atol``.
+
+    Examples
+    --------
+    >>> from anadiv.discrete import renyi, kl
+    >>> p, q = [0.10, 0.40, 0.50], [0.80, 0.15, 0.05]
+    >>> print(f"{renyi(p, q, 0.5):.4f} {renyi(p, q, 1):.4f} {kl(p, q):.4f} {renyi(p, q, 2):.4f}")
+    0.7540 1.3357 1.3357 1.8049
+    >>> print(f"{renyi(p, q, float('inf'), base=2):.4f} bits")  # log2(0.5 / 0.05)
+    3.3219 bits
+    >>> renyi([0.5, 0.5], [1.0, 0.0], 0.5)  # supports overlap: finite for alpha < 1
+    0.6931471805599453
+    """
+    a = _check_alpha(alpha)
+    log_base = _log_base(base)
+    return _finish(_renyi_batch(p, q, a, axis, normalize, atol), log_base)
+
+
 # ------------------------------------------------------------ pairwise
 
 
@@ -909,6 +1316,8 @@ class _PairwiseRule:
     tile kernel needs; ``tile`` gets a block of rows and one of columns (see
     :meth:`_Prepared.block`) and returns the (r, c) block in nats;
     ``finish`` converts the whole matrix (in place) to the requested base.
+    ``in_base`` is False for the divergences that are not logarithms
+    (Hellinger, total variation, chi-square), which refuse a ``base``.
     """
 
     prepare: Callable[[NDArray[np.float64]], tuple[NDArray[np.float64], ...]]
@@ -916,6 +1325,7 @@ class _PairwiseRule:
     symmetric: bool
     finish: Callable[[NDArray[np.float64], float], NDArray[np.float64]]
     builtin: bool = True
+    in_base: bool = True
 
 
 def _bins_axis(block: _Prepared) -> int:
@@ -966,17 +1376,77 @@ def _root_in_base(matrix: NDArray[np.float64], log_base: float) -> NDArray[np.fl
     return np.sqrt(_in_base(matrix, log_base), out=matrix)
 
 
+def _tile_hellinger(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+    sqdiff = _kinds.sqrt_diff2_sum(rows.probs, cols.probs, _bins_axis(rows))
+    return np.sqrt(_hellinger2_from(sqdiff))
+
+
+def _tile_bhattacharyya(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+    axis = _bins_axis(rows)
+    h2 = _hellinger2_from(_kinds.sqrt_diff2_sum(rows.probs, cols.probs, axis))
+    return _bhattacharyya_from(h2, _kinds.sqrt_product_sum(rows.probs, cols.probs, axis))
+
+
+def _tile_total_variation(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+    return np.minimum(0.5 * _kinds.abs_diff_sum(rows.probs, cols.probs, _bins_axis(rows)), 1.0)
+
+
+def _tile_chi_square(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+    return _kinds.chi_square_sum(rows.probs, cols.probs, _bins_axis(rows))
+
+
+def _unchanged(matrix: NDArray[np.float64], log_base: float) -> NDArray[np.float64]:
+    return matrix
+
+
+def _renyi_rule(alpha: float) -> _PairwiseRule:
+    """The pairwise rule of the Renyi divergence of order ``alpha`` (checked)."""
+    if alpha == 1.0:
+        return _RULES["kl"]
+
+    def tile(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
+        axis = _bins_axis(rows)
+
+        def total(kernel: Callable[..., NDArray[np.float64]], combine: Callable[[Any], Any]) -> NDArray[np.float64]:
+            return kernel(rows.probs, cols.probs, axis=axis)  # all bins at once: nothing to combine
+
+        special = _renyi_special(alpha, total)
+        if special is not None:
+            return special
+        return _renyi_from_sum(
+            _kinds.renyi_terms_sum(rows.probs, cols.probs, alpha, axis),
+            alpha,
+            lambda: _kinds.log_ratio_max(rows.probs, cols.probs, axis),
+            lambda shift: _kinds.renyi_shifted_sum(
+                rows.probs, cols.probs, alpha, np.expand_dims(shift, axis), axis
+            ),
+        )
+
+    return _PairwiseRule(_prepare_plain, tile, False, _in_base)
+
+
 _RULES: dict[str, _PairwiseRule] = {
     "kl": _PairwiseRule(_prepare_kl, _tile_kl, False, _in_base),
     "js_divergence": _PairwiseRule(_prepare_js, _tile_js, True, _in_base),
     "js_distance": _PairwiseRule(_prepare_js, _tile_js, True, _root_in_base),
     "cross_entropy": _PairwiseRule(_prepare_plain, _tile_ce, False, _in_base),
+    "hellinger": _PairwiseRule(_prepare_plain, _tile_hellinger, True, _unchanged, in_base=False),
+    "bhattacharyya": _PairwiseRule(_prepare_plain, _tile_bhattacharyya, True, _in_base),
+    "total_variation": _PairwiseRule(_prepare_plain, _tile_total_variation, True, _unchanged, in_base=False),
+    "chi_square": _PairwiseRule(_prepare_plain, _tile_chi_square, False, _unchanged, in_base=False),
 }
+# Built by _renyi_rule for each order; the name is listed for error messages.
+_PARAMETRIZED = ("renyi",)
 _BY_FUNCTION: dict[Callable[..., Any], str] = {
     kl: "kl",
     js_divergence: "js_divergence",
     js_distance: "js_distance",
     cross_entropy: "cross_entropy",
+    hellinger: "hellinger",
+    bhattacharyya: "bhattacharyya",
+    total_variation: "total_variation",
+    chi_square: "chi_square",
+    renyi: "renyi",
 }
 
 
@@ -998,22 +1468,32 @@ def _custom_rule(func: Callable[..., Any], base: float | None) -> _PairwiseRule:
     return _PairwiseRule(_prepare_plain, tile, False, lambda m, lb: m, builtin=False)
 
 
-def _rule_for(divergence: Any, base: float | None) -> _PairwiseRule:
+def _rule_for(divergence: Any, base: float | None, alpha: Any = None) -> _PairwiseRule:
+    name = None
     if isinstance(divergence, str):
-        if divergence in _RULES:
-            return _RULES[divergence]
         if divergence == "entropy":
             raise ValueError("divergence: entropy takes one distribution, it has no pairwise matrix")
-        raise ValueError(
-            f"divergence: unknown name {divergence!r}; choose one of {sorted(_RULES)} or pass a callable"
-        )
-    if divergence is entropy:
+        if divergence not in _RULES and divergence not in _PARAMETRIZED:
+            raise ValueError(
+                f"divergence: unknown name {divergence!r}; choose one of "
+                f"{sorted([*_RULES, *_PARAMETRIZED])} or pass a callable"
+            )
+        name = divergence
+    elif divergence is entropy:
         raise ValueError("divergence: entropy takes one distribution, it has no pairwise matrix")
-    if divergence in _BY_FUNCTION:
-        return _RULES[_BY_FUNCTION[divergence]]
-    if callable(divergence):
-        return _custom_rule(divergence, base)
-    raise ValueError(f"divergence: must be a name or a callable, got {divergence!r}")
+    elif not callable(divergence):
+        raise ValueError(f"divergence: must be a name or a callable, got {divergence!r}")
+    else:
+        name = _BY_FUNCTION.get(divergence)
+    if name == "renyi":
+        if alpha is None:
+            raise ValueError("alpha: the Renyi divergence needs its order, e.g. pairwise('renyi', dists, alpha=2)")
+        return _renyi_rule(_check_alpha(alpha))
+    if alpha is not None:
+        raise ValueError(f"alpha: only the Renyi divergence takes an order, not {getattr(divergence, '__name__', divergence)!r}")
+    if name is not None:
+        return _RULES[name]
+    return _custom_rule(divergence, base)
 
 
 def _pairwise_set(
@@ -1040,6 +1520,7 @@ def pairwise(
     dists: ArrayLike,
     *,
     q: ArrayLike | None = None,
+    alpha: float | None = None,
     base: float | None = None,
     axis: int = -1,
     normalize: bool = False,
@@ -1059,15 +1540,18 @@ def pairwise(
     per-bin formulas as the single-pair functions.  Memory beyond the result
     is bounded: about six temporaries of ``chunk_size**2 * bins`` doubles
     per worker (1 MB each by default), whatever the number of distributions.
-    For symmetric divergences (the Jensen-Shannon ones) without ``q`` only
-    the upper triangle of tiles is computed and mirrored, so the result is
-    exactly symmetric with an exact zero diagonal.
+    For symmetric divergences (Jensen-Shannon, Hellinger, Bhattacharyya,
+    total variation) without ``q`` only the upper triangle of tiles is
+    computed and mirrored, so the result is exactly symmetric with an exact
+    zero diagonal.
 
     Parameters
     ----------
     divergence : str or callable
-        ``"kl"``, ``"js_divergence"``, ``"js_distance"``, ``"cross_entropy"``
-        or the function of that name from this module.  Any other callable
+        ``"kl"``, ``"js_divergence"``, ``"js_distance"``, ``"cross_entropy"``,
+        ``"hellinger"``, ``"bhattacharyya"``, ``"total_variation"``,
+        ``"chi_square"``, ``"renyi"`` (with ``alpha=``) or the function of
+        that name from this module.  Any other callable
         is called as ``divergence(rows, cols)`` (plus ``base=`` if given) on
         blocks of shapes (r, 1, bins) and (1, c, bins) and must return the
         (r, c) values, reducing the last axis.
@@ -1075,8 +1559,12 @@ def pairwise(
         The distributions (``axis`` says which axis holds the probabilities).
     q : array_like, shape (M, bins), optional
         Second set; the result is then N x M.
+    alpha : float, optional
+        The order of the Renyi divergence, required with ``"renyi"`` (as in
+        :func:`renyi`) and refused with any other divergence.
     base, axis, normalize, atol
-        As in :func:`kl`.
+        As in :func:`kl`; the Hellinger, total-variation and chi-square
+        matrices take no ``base``.
     chunk_size : int, optional
         Distributions per tile side (at most the number of distributions).  Default: about :math:`\sqrt{2^{17}/\mathrm{bins}}`
         (22 for 256 bins, 181 for 4 bins).
@@ -1093,8 +1581,8 @@ def pairwise(
     Raises
     ------
     ValueError
-        Message starting with ``divergence``, ``dists``, ``q``, ``base``,
-        ``axis``, ``atol``, ``chunk_size`` or ``workers``.
+        Message starting with ``divergence``, ``dists``, ``q``, ``alpha``,
+        ``base``, ``axis``, ``atol``, ``chunk_size`` or ``workers``.
 
     Examples
     --------
@@ -1107,8 +1595,14 @@ def pairwise(
            [0.249, 0.426, 0.   ]])
     >>> np.round(pairwise("kl", dists, base=2), 3)[0, 1]
     np.float64(1.927)
+    >>> np.round(pairwise("renyi", dists, alpha=2), 3)[0, 1]
+    np.float64(1.805)
     """
-    rule = _rule_for(divergence, base)
+    rule = _rule_for(divergence, base, alpha)
+    if not rule.in_base and base is not None:
+        raise ValueError(
+            f"base: {getattr(divergence, '__name__', divergence)} is not a logarithm and takes no base; got {base!r}"
+        )
     log_base = _log_base_for_root(base) if rule is _RULES["js_distance"] else _log_base(base)
     atol = _check_atol(atol)
     x = _pairwise_set(dists, "dists", axis, normalize, atol)
