@@ -130,7 +130,8 @@ def renyi_terms_sum(p: Array, q: Array, alpha: float, axis: int = -1) -> Array:
         g = np.maximum(g, 0.0)  # >= 0 exactly; a rounding below 0 is noise of a tiny term
         y = b * log_ratio
         small = np.abs(y) < _SERIES
-        p_phi_far = pp * np.power(pp / qq, b) - pp - pp * y
+        # e^y from the accurate log-ratio: (p/q)**b would raise the rounding of p/q to the power b
+        p_phi_far = pp * np.expm1(y) - pp * y
         p_phi = np.where(small, pp * expm1mx(np.where(small, y, 0.0)), p_phi_far)
         term = b * g + p_phi
         if a < 1.0:
@@ -170,4 +171,36 @@ def renyi_shifted_sum(p: Array, q: Array, alpha: float, shift: Array, axis: int 
     _, log_ratio, _ = _log_ratio(np.where(pos, p, 1.0), np.where(pos, q, 1.0))
     with np.errstate(over="ignore", invalid="ignore"):
         terms = np.where(pos, p * np.exp(b * np.minimum(log_ratio - shift, 0.0)), 0.0)
+    return _sum(terms, axis)
+
+
+def renyi_power_sum(p: Array, q: Array, alpha: float, axis: int = -1) -> Array:
+    r""":math:`V = \sum_{i: p_i q_i > 0} p_i^\alpha q_i^{1-\alpha}` for
+    :math:`0 < \alpha < 1`, a sum of positive terms, each at most
+    :math:`\max(p_i, q_i)`: where :math:`V` is small (far from
+    :math:`1 + S`'s digits) :math:`\log V` comes from it."""
+    a = float(alpha)
+    pos = (p > 0) & (q > 0)
+    pp, qq = np.where(pos, p, 1.0), np.where(pos, q, 1.0)
+    return _sum(np.where(pos, np.power(pp, a) * np.power(qq, 1.0 - a), 0.0), axis)
+
+
+def renyi_log_terms_max(p: Array, q: Array, alpha: float, axis: int = -1) -> Array:
+    r""":math:`\max_{i: p_i q_i > 0} [\alpha \log p_i + (1 - \alpha) \log q_i]`
+    (``-inf`` for disjoint supports): the shift of :func:`renyi_log_shifted_sum`."""
+    a = float(alpha)
+    pos = (p > 0) & (q > 0)
+    pp, qq = np.where(pos, p, 1.0), np.where(pos, q, 1.0)
+    return np.asarray(np.where(pos, a * np.log(pp) + (1.0 - a) * np.log(qq), -np.inf).max(axis=axis))
+
+
+def renyi_log_shifted_sum(p: Array, q: Array, alpha: float, shift: Array, axis: int = -1) -> Array:
+    r""":math:`\sum_{i: p_i q_i > 0} e^{\alpha \log p_i + (1 - \alpha)\log q_i - c}`
+    with ``shift`` :math:`c` from :func:`renyi_log_terms_max`: at least 1, so
+    :math:`\log V = c + \log(\text{sum})` even where :math:`V` underflows."""
+    a = float(alpha)
+    pos = (p > 0) & (q > 0)
+    pp, qq = np.where(pos, p, 1.0), np.where(pos, q, 1.0)
+    with np.errstate(invalid="ignore"):
+        terms = np.where(pos, np.exp(np.minimum(a * np.log(pp) + (1.0 - a) * np.log(qq) - shift, 0.0)), 0.0)
     return _sum(terms, axis)

@@ -933,49 +933,60 @@ def _bhattacharyya_from(h2: NDArray[np.float64], bc: NDArray[np.float64]) -> NDA
         return np.where(h2 < 0.5, -np.log1p(-np.minimum(h2, 0.5)), -np.log(bc))
 
 
-def _renyi_from_sum(
-    total: NDArray[np.float64],
-    alpha: float,
-    log_ratio_max: Callable[[], NDArray[np.float64]],
-    shifted_sum: Callable[[NDArray[np.float64]], NDArray[np.float64]],
-) -> NDArray[np.float64]:
+Run = Callable[..., NDArray[np.float64]]
+
+
+def _renyi_from_sum(total: NDArray[np.float64], alpha: float, run: Run) -> NDArray[np.float64]:
     """D_alpha in nats from S = sum p^a q^(1-a) - 1 (:func:`_kinds.renyi_terms_sum`).
 
-    For alpha > 1, S may have overflowed (or be too large for log1p to
-    matter): those vectors are evaluated again, shifted by the largest
-    log-ratio (:func:`_kinds.renyi_shifted_sum`); that pass runs only when
-    needed.
+    ``run(kernel, combine, *args, per_vector=())`` evaluates another kernel of
+    :mod:`anadiv._discrete_kinds` over the same vectors (``combine`` joins
+    partial results over slices of the bins).  Such passes run only where
+    log1p(S) is not the right tool: for alpha > 1 where S overflowed or
+    exceeds 1 (the sum is then taken relative to its largest ratio), for
+    alpha < 1 where S < -1/2 (1 + S has lost the digits of a small sum of
+    powers, and rounds to 0 for nearly disjoint supports: the sum of powers
+    itself is used, in logarithms where it underflows).
     """
     b = alpha - 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         if b < 0:
-            value = np.log1p(np.clip(total, -1.0, 0.0)) / b  # log1p(-1) = -inf: disjoint supports
-            return np.asarray(value)
+            value = np.log1p(np.clip(total, -1.0, 0.0)) / b
+            redo = total < -0.5
+            if redo.any():
+                power = run(_kinds.renyi_power_sum, np.sum, alpha)
+                direct = np.log(power) / b
+                tiny = power < 1e-290  # an underflowing sum of powers: logarithms
+                if (tiny & redo).any():
+                    top = run(_kinds.renyi_log_terms_max, np.max, alpha)
+                    shift = np.where(np.isfinite(top), top, 0.0)
+                    logs = shift + np.log(run(_kinds.renyi_log_shifted_sum, np.sum, alpha, per_vector=(shift,)))
+                    direct = np.where(tiny, np.where(np.isfinite(top), logs / b, np.inf), direct)
+                value = np.where(redo, direct, value)
+            return np.maximum(value, 0.0)
         value = np.log1p(np.maximum(total, 0.0)) / b
         redo = ~np.isfinite(total) | (total > 1.0)
         if redo.any():
-            top = log_ratio_max()
+            top = run(_kinds.log_ratio_max, np.max)
             shift = np.where(np.isfinite(top), top, 0.0)
-            alt = np.where(np.isinf(top), np.inf, shift + np.log(shifted_sum(shift)) / b)
+            shifted = run(_kinds.renyi_shifted_sum, np.sum, alpha, per_vector=(shift,))
+            alt = np.where(np.isinf(top), np.inf, shift + np.log(shifted) / b)
             value = np.where(redo, alt, value)
     return np.asarray(value)
 
 
-def _renyi_special(
-    alpha: float,
-    total: Callable[[Callable[..., NDArray[np.float64]], Callable[[Any], Any]], NDArray[np.float64]],
-) -> NDArray[np.float64] | None:
-    """D_alpha for the limits alpha = 0 and inf (None otherwise): ``total(kernel,
-    combine)`` evaluates a :mod:`anadiv._discrete_kinds` kernel over the bins."""
+def _renyi_special(alpha: float, run: Run) -> NDArray[np.float64] | None:
+    """D_alpha for the limits alpha = 0 and inf (None otherwise); ``run`` as in
+    :func:`_renyi_from_sum`."""
     if alpha == 0.0:
-        outside = total(_kinds.support_mass_outside, np.sum)
-        inside = total(_kinds.support_mass_inside, np.sum)
+        outside = run(_kinds.support_mass_outside, np.sum)
+        inside = run(_kinds.support_mass_inside, np.sum)
         with np.errstate(divide="ignore"):
             # -log Q(supp p): log1p keeps a tiny mass outside the support, log the
             # digits of a small mass inside it
             return np.where(outside < 0.5, -np.log1p(-np.minimum(outside, 0.5)), -np.log(inside))
     if math.isinf(alpha):
-        return np.maximum(total(_kinds.log_ratio_max, np.max), 0.0)
+        return np.maximum(run(_kinds.log_ratio_max, np.max), 0.0)
     return None
 
 
@@ -984,20 +995,15 @@ def _renyi_batch(p: ArrayLike, q: ArrayLike, alpha: float, axis: Any, normalize:
     if alpha == 1.0:
         return _in_chunks(_kl_chunk, arrays, totals, batch)
 
-    def total(kernel: Callable[..., NDArray[np.float64]], combine: Callable[[Any], Any]) -> NDArray[np.float64]:
-        return _in_chunks(_chunk(kernel), arrays, totals, batch, combine=combine)
+    def run(
+        kernel: Run, combine: Callable[[Any], Any], *args: Any, per_vector: tuple[NDArray[np.float64], ...] = ()
+    ) -> NDArray[np.float64]:
+        return _in_chunks(_chunk(kernel, *args), arrays, totals, batch, combine=combine, per_vector=per_vector)
 
-    special = _renyi_special(alpha, total)
+    special = _renyi_special(alpha, run)
     if special is not None:
         return special
-    return _renyi_from_sum(
-        _in_chunks(_chunk(_kinds.renyi_terms_sum, alpha), arrays, totals, batch),
-        alpha,
-        lambda: total(_kinds.log_ratio_max, np.max),
-        lambda shift: _in_chunks(
-            _chunk(_kinds.renyi_shifted_sum, alpha), arrays, totals, batch, per_vector=(shift,)
-        ),
-    )
+    return _renyi_from_sum(run(_kinds.renyi_terms_sum, np.sum, alpha), alpha, run)
 
 
 def _plain(result: NDArray[np.float64]) -> Result:
@@ -1407,20 +1413,17 @@ def _renyi_rule(alpha: float) -> _PairwiseRule:
     def tile(rows: _Prepared, cols: _Prepared, scratch: _Scratch) -> NDArray[np.float64]:
         axis = _bins_axis(rows)
 
-        def total(kernel: Callable[..., NDArray[np.float64]], combine: Callable[[Any], Any]) -> NDArray[np.float64]:
-            return kernel(rows.probs, cols.probs, axis=axis)  # all bins at once: nothing to combine
+        def run(
+            kernel: Run, combine: Callable[[Any], Any], *args: Any, per_vector: tuple[NDArray[np.float64], ...] = ()
+        ) -> NDArray[np.float64]:
+            # all bins of the tile at once: nothing to combine
+            extra = tuple(np.expand_dims(v, axis) for v in per_vector)
+            return kernel(rows.probs, cols.probs, *args, *extra, axis=axis)
 
-        special = _renyi_special(alpha, total)
+        special = _renyi_special(alpha, run)
         if special is not None:
             return special
-        return _renyi_from_sum(
-            _kinds.renyi_terms_sum(rows.probs, cols.probs, alpha, axis),
-            alpha,
-            lambda: _kinds.log_ratio_max(rows.probs, cols.probs, axis),
-            lambda shift: _kinds.renyi_shifted_sum(
-                rows.probs, cols.probs, alpha, np.expand_dims(shift, axis), axis
-            ),
-        )
+        return _renyi_from_sum(run(_kinds.renyi_terms_sum, np.sum, alpha), alpha, run)
 
     return _PairwiseRule(_prepare_plain, tile, False, _in_base)
 
