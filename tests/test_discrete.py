@@ -423,8 +423,8 @@ def test_pairwise_custom_callable():
 
 def test_pairwise_bad_input_names_the_argument():
     x = np.full((4, 3), 1 / 3)
-    with pytest.raises(ValueError, match=r"^divergence: unknown name 'hellinger'"):
-        pairwise("hellinger", x)
+    with pytest.raises(ValueError, match=r"^divergence: unknown name 'wasserstein'"):
+        pairwise("wasserstein", x)
     with pytest.raises(ValueError, match=r"^divergence: entropy takes one distribution"):
         pairwise("entropy", x)
     with pytest.raises(ValueError, match=r"^divergence: entropy takes one distribution"):
