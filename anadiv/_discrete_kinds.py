@@ -110,8 +110,9 @@ def renyi_terms_sum(p: Array, q: Array, alpha: float, axis: int = -1) -> Array:
     * (D) :math:`p^\alpha q^{1-\alpha} - \alpha p - (1 - \alpha) q`, good far
       from :math:`r = 1`;
 
-    and for :math:`\alpha < 1` each bin takes the form whose parts have the
-    smallest sum of magnitudes (the bound on its rounding error).  The
+    (B) is used for :math:`\alpha \ge 1/2`, (A) below; for :math:`\alpha < 1`
+    a bin takes (D) instead where its parts have the smaller sum of
+    magnitudes (the bound on the rounding error).  The
     :math:`\varphi` are series for small arguments and differences of exact
     terms (:math:`q e^{L} = p`) otherwise.  Bins with :math:`p = 0` give
     :math:`b q`, bins with :math:`q = 0 < p` give :math:`-\alpha p` for
@@ -125,28 +126,30 @@ def renyi_terms_sum(p: Array, q: Array, alpha: float, axis: int = -1) -> Array:
     pp, qq = np.where(pos, p, 1.0), np.where(pos, q, 1.0)
     x, log_ratio, near = _log_ratio(pp, qq)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        xn = np.where(near, x, 0.0)
-        g = np.where(near, qq * (xn * xn + (1.0 + xn) * log1pmx(xn)), pp * log_ratio - (pp - qq))
-        g = np.maximum(g, 0.0)  # >= 0 exactly; a rounding below 0 is noise of a tiny term
-        y = b * log_ratio
-        small = np.abs(y) < _SERIES
-        # e^y from the accurate log-ratio: (p/q)**b would raise the rounding of p/q to the power b
-        p_phi_far = pp * np.expm1(y) - pp * y
-        p_phi = np.where(small, pp * expm1mx(np.where(small, y, 0.0)), p_phi_far)
-        term = b * g + p_phi
-        if a < 1.0:
+        if a >= 0.5:
+            # (B); near r = 1 its parts cancel by at most a factor 1/alpha <= 2
+            xn = np.where(near, x, 0.0)
+            g = np.where(near, qq * (xn * xn + (1.0 + xn) * log1pmx(xn)), pp * log_ratio - (pp - qq))
+            g = np.maximum(g, 0.0)  # >= 0 exactly; a rounding below 0 is noise of a tiny term
+            y = b * log_ratio
+            small = np.abs(y) < _SERIES
+            # e^y from the accurate log-ratio: (p/q)**b would raise the rounding of p/q to the power b
+            p_phi_far = pp * np.expm1(y) - pp * y
+            p_phi = np.where(small, pp * expm1mx(np.where(small, y, 0.0)), p_phi_far)
+            term = b * g + p_phi
             size = np.abs(b) * g + np.abs(p_phi)
+        if a < 1.0:
             pa = np.power(pp, a) * np.power(qq, 1.0 - a)  # <= max(p, q): no overflow
+        if a < 0.5:
+            # (A); near r = 1 its parts cancel by at most a factor 1/(1 - alpha) < 2
             z = a * log_ratio
             small_z = np.abs(z) < _SERIES
             q_phi_z = np.where(small_z, qq * expm1mx(np.where(small_z, z, 0.0)), pa - qq - qq * z)
             small_l = np.abs(log_ratio) < _SERIES
             q_phi_l = np.where(small_l, qq * expm1mx(np.where(small_l, log_ratio, 0.0)), pp - qq - qq * log_ratio)
-            term_a = q_phi_z - a * q_phi_l
-            size_a = np.abs(q_phi_z) + a * np.abs(q_phi_l)
-            better = size_a < size
-            term = np.where(better, term_a, term)
-            size = np.where(better, size_a, size)
+            term = q_phi_z - a * q_phi_l
+            size = np.abs(q_phi_z) + a * np.abs(q_phi_l)
+        if a < 1.0:
             term_d = (pa - a * pp) - (1.0 - a) * qq
             size_d = pa + a * pp + (1.0 - a) * qq
             term = np.where(size_d < size, term_d, term)

@@ -1541,7 +1541,7 @@ def pairwise(
     The matrix is computed by tiles of ``chunk_size`` x ``chunk_size`` pairs
     with array operations over all bins of a tile at once, using the same
     per-bin formulas as the single-pair functions.  Memory beyond the result
-    is bounded: about six temporaries of ``chunk_size**2 * bins`` doubles
+    is bounded: about six temporaries (twenty for ``"renyi"``) of ``chunk_size**2 * bins`` doubles
     per worker (1 MB each by default), whatever the number of distributions.
     For symmetric divergences (Jensen-Shannon, Hellinger, Bhattacharyya,
     total variation) without ``q`` only the upper triangle of tiles is
