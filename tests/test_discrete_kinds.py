@@ -280,9 +280,20 @@ def test_renyi_passes_join_slices_of_one_long_vector(monkeypatch):
     p /= p.sum()
     q /= q.sum()
     expected = {a: renyi(p, q, a) for a in [0.0, 0.3, 3.0, math.inf]}
+    # nearly disjoint supports: for alpha < 1 the sum of powers 2^-1060 underflows
+    far_p, far_q = np.zeros(40), np.zeros(40)
+    far_p[:20], far_q[20:] = 1 / 20, 1 / 20
+    far_p[39] = far_q[0] = 2.0**-1060
+    far = {a: renyi(far_p, far_q, a) for a in [0.3, 0.9]}
+    P, Q = ([mpmath.mpf(v) for v in x] for x in (far_p, far_q))
+    P, Q = [v / sum(P) for v in P], [v / sum(Q) for v in Q]
+    for a, value in far.items():
+        assert value == pytest.approx(float(mp_truth("renyi", P, Q, a)), rel=1e-13)
     monkeypatch.setattr(discrete, "_TILE_ELEMENTS", 8)
     for a, value in expected.items():
         assert renyi(p, q, a) == pytest.approx(value, rel=8 * EPS)
+    for a, value in far.items():
+        assert renyi(far_p, far_q, a) == pytest.approx(value, rel=8 * EPS)
 
 
 # ------------------------------------------------------------ pairwise
