@@ -663,18 +663,10 @@ def kl_moyal_moyal(loc_1, scale_1, loc_2, scale_2):
     """
     xp = namespace(loc_1, scale_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = 0.34657359027997264*xp.log(scale_1)
-        t1 = -0.34657359027997264*xp.log(scale_2)
-        t2 = -0.7113921675492336*xp._stable.log_ratio(scale_1, scale_2)
-        t3 = 0.6351814227307391*xp._stable.powm1mlog(scale_1, scale_2, 1)
-        t4 = (1/scale_2)
-        t5 = (1/2)*t4*(loc_1 - loc_2 - scale_2)
-        t6 = scale_1*t4
-        t7 = 0.6931471805599453*t6
-        t8 = xp.gammaln(t6 + 1/2)
-        t9 = -t4*(loc_1 - loc_2)
-        t10 = 0.28209479177387814*xp.exp(t7 + t8 + t9)
-        return xp._refine.checked('kl', t0 + t1 + t10 + t2 + t3 + t5, t10*(t7 + xp.abs(t8) + xp.abs(t9) + 1) + t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), _kl_moyal_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+        t0 = (1/scale_2)
+        t1 = t0*(scale_1 - scale_2)
+        t2 = xp._stable.lgamma_bregman_d(3/2, t1)
+        return xp._refine.checked('kl', (1/2)*t2 + (1/2)*xp._stable.expm1mx(-t0*(loc_1 - loc_2) + 0.7296371545385218*t1 + t2) + xp._stable.xm1mlog(scale_1, scale_2), None, _kl_moyal_moyal_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_moyal_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
