@@ -110,8 +110,8 @@ def entropy_chi(df):
 
     Examples
     --------
-    >>> float(entropy_chi(2.6))  # doctest: +ELLIPSIS
-    0.9806043113...
+    >>> float(entropy_chi(1.7))  # doctest: +ELLIPSIS
+    0.9093662357...
     """
     xp = namespace(df)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -152,7 +152,7 @@ def kl_chi_beta(df_1, a_2, b_2):
 
     Examples
     --------
-    >>> float(kl_chi_beta(2.7, 4.2, 0.61))  # doctest: +ELLIPSIS
+    >>> float(kl_chi_beta(1.8, 4.2, 0.61))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, a_2, b_2)
@@ -193,8 +193,8 @@ def kl_chi_chi(df_1, df_2):
 
     Examples
     --------
-    >>> float(kl_chi_chi(1.1, 1.9))  # doctest: +ELLIPSIS
-    0.2453216393...
+    >>> float(kl_chi_chi(0.54, 1.1))  # doctest: +ELLIPSIS
+    0.3673730426...
     """
     xp = namespace(df_1, df_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -236,8 +236,8 @@ def kl_chi_chi2(df_1, df_2):
 
     Examples
     --------
-    >>> float(kl_chi_chi2(4.5, 1.2))  # doctest: +ELLIPSIS
-    1.044695562...
+    >>> float(kl_chi_chi2(3.5, 1.2))  # doctest: +ELLIPSIS
+    0.8642693881...
     """
     xp = namespace(df_1, df_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -282,7 +282,7 @@ def kl_chi_continuous_bernoulli(df_1, probs_2):
 
     Examples
     --------
-    >>> float(kl_chi_continuous_bernoulli(6.1, 0.77))  # doctest: +ELLIPSIS
+    >>> float(kl_chi_continuous_bernoulli(5.2, 0.77))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, probs_2)
@@ -324,8 +324,8 @@ def kl_chi_exponential(df_1, rate_2):
 
     Examples
     --------
-    >>> float(kl_chi_exponential(1.9, 4.0))  # doctest: +ELLIPSIS
-    2.538415887...
+    >>> float(kl_chi_exponential(1.2, 4.0))  # doctest: +ELLIPSIS
+    1.421789960...
     """
     xp = namespace(df_1, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -371,8 +371,8 @@ def kl_chi_gamma(df_1, shape_2, rate_2):
 
     Examples
     --------
-    >>> float(kl_chi_gamma(8.6, 1.1, 1.3))  # doctest: +ELLIPSIS
-    2.212728425...
+    >>> float(kl_chi_gamma(8.2, 1.1, 1.3))  # doctest: +ELLIPSIS
+    2.124365497...
     """
     xp = namespace(df_1, shape_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -419,8 +419,8 @@ def kl_chi_halfnormal(df_1, scale_2):
 
     Examples
     --------
-    >>> float(kl_chi_halfnormal(7.6, 1.4))  # doctest: +ELLIPSIS
-    1.453666972...
+    >>> float(kl_chi_halfnormal(6.9, 1.4))  # doctest: +ELLIPSIS
+    1.277991215...
     """
     xp = namespace(df_1, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -467,8 +467,8 @@ def kl_chi_inversegamma(df_1, concentration_2, rate_2):
 
     Examples
     --------
-    >>> float(kl_chi_inversegamma(9.2, 1.2, 0.33))  # doctest: +ELLIPSIS
-    2.628890319...
+    >>> float(kl_chi_inversegamma(9.0, 1.2, 0.33))  # doctest: +ELLIPSIS
+    2.603928287...
     """
     xp = namespace(df_1, concentration_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -515,7 +515,7 @@ def kl_chi_kumaraswamy(df_1, concentration1_2, concentration0_2):
 
     Examples
     --------
-    >>> float(kl_chi_kumaraswamy(1.5, 3.4, 0.68))  # doctest: +ELLIPSIS
+    >>> float(kl_chi_kumaraswamy(0.88, 3.4, 0.68))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, concentration1_2, concentration0_2)
@@ -561,8 +561,8 @@ def kl_chi_laplace(df_1, loc_2, scale_2):
 
     Examples
     --------
-    >>> float(kl_chi_laplace(5.3, 0.64, 0.47))  # doctest: +ELLIPSIS
-    2.217205073...
+    >>> float(kl_chi_laplace(4.3, 0.64, 0.47))  # doctest: +ELLIPSIS
+    1.724214598...
     """
     xp = namespace(df_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -620,8 +620,8 @@ def kl_chi_lognormal(df_1, mu_2, sigma_2):
 
     Examples
     --------
-    >>> float(kl_chi_lognormal(1.8, -0.28, 0.32))  # doctest: +ELLIPSIS
-    1.476698550...
+    >>> float(kl_chi_lognormal(1.1, -0.28, 0.32))  # doctest: +ELLIPSIS
+    3.900375647...
     """
     xp = namespace(df_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -673,8 +673,8 @@ def kl_chi_normal(df_1, mu_2, sigma_2):
 
     Examples
     --------
-    >>> float(kl_chi_normal(2.6, -1.7, 1.6))  # doctest: +ELLIPSIS
-    2.455216797...
+    >>> float(kl_chi_normal(1.8, -1.7, 1.6))  # doctest: +ELLIPSIS
+    2.162924496...
     """
     xp = namespace(df_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -720,7 +720,7 @@ def kl_chi_pareto(df_1, scale_2, alpha_2):
 
     Examples
     --------
-    >>> float(kl_chi_pareto(1.2, 2.7, 0.63))  # doctest: +ELLIPSIS
+    >>> float(kl_chi_pareto(0.63, 2.7, 0.63))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, scale_2, alpha_2)
@@ -761,8 +761,8 @@ def kl_chi_rayleigh(df_1, scale_2):
 
     Examples
     --------
-    >>> float(kl_chi_rayleigh(5.4, 1.1))  # doctest: +ELLIPSIS
-    0.6417361519...
+    >>> float(kl_chi_rayleigh(4.5, 1.1))  # doctest: +ELLIPSIS
+    0.3909358602...
     """
     xp = namespace(df_1, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -806,7 +806,7 @@ def kl_chi_uniform(df_1, low_2, high_2):
 
     Examples
     --------
-    >>> float(kl_chi_uniform(8.9, -2.4, 1.9))  # doctest: +ELLIPSIS
+    >>> float(kl_chi_uniform(8.5, -2.4, 1.9))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, low_2, high_2)
@@ -846,7 +846,7 @@ def kl_chi_vonmises(df_1, loc_2, concentration_2):
 
     Examples
     --------
-    >>> float(kl_chi_vonmises(1.1, 0.75, 0.49))  # doctest: +ELLIPSIS
+    >>> float(kl_chi_vonmises(0.54, 0.75, 0.49))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, loc_2, concentration_2)
@@ -889,8 +889,8 @@ def kl_chi_weibull(df_1, shape_2, scale_2):
 
     Examples
     --------
-    >>> float(kl_chi_weibull(2.9, 1.8, 0.99))  # doctest: +ELLIPSIS
-    0.7097125534...
+    >>> float(kl_chi_weibull(2.0, 1.8, 0.99))  # doctest: +ELLIPSIS
+    0.2331973851...
     """
     xp = namespace(df_1, shape_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -940,7 +940,7 @@ def cross_entropy_chi_beta(df_1, a_2, b_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_beta(1.3, 2.1, 1.0))  # doctest: +ELLIPSIS
+    >>> float(cross_entropy_chi_beta(0.72, 2.1, 1.0))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, a_2, b_2)
@@ -981,8 +981,8 @@ def cross_entropy_chi_chi(df_1, df_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_chi(2.9, 1.3))  # doctest: +ELLIPSIS
-    1.430676061...
+    >>> float(cross_entropy_chi_chi(2.0, 0.73))  # doctest: +ELLIPSIS
+    1.466530980...
     """
     xp = namespace(df_1, df_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1026,8 +1026,8 @@ def cross_entropy_chi_chi2(df_1, df_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_chi2(1.2, 1.2))  # doctest: +ELLIPSIS
-    1.096353573...
+    >>> float(cross_entropy_chi_chi2(0.66, 1.2))  # doctest: +ELLIPSIS
+    0.6152655525...
     """
     xp = namespace(df_1, df_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1073,7 +1073,7 @@ def cross_entropy_chi_continuous_bernoulli(df_1, probs_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_continuous_bernoulli(1.1, 0.41))  # doctest: +ELLIPSIS
+    >>> float(cross_entropy_chi_continuous_bernoulli(0.54, 0.41))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, probs_2)
@@ -1113,8 +1113,8 @@ def cross_entropy_chi_exponential(df_1, rate_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_exponential(8.6, 0.29))  # doctest: +ELLIPSIS
-    2.064008153...
+    >>> float(cross_entropy_chi_exponential(8.2, 0.29))  # doctest: +ELLIPSIS
+    2.043431765...
     """
     xp = namespace(df_1, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1158,8 +1158,8 @@ def cross_entropy_chi_gamma(df_1, shape_2, rate_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_gamma(5.6, 2.2, 0.78))  # doctest: +ELLIPSIS
-    1.488976749...
+    >>> float(cross_entropy_chi_gamma(4.7, 2.2, 0.78))  # doctest: +ELLIPSIS
+    1.455602315...
     """
     xp = namespace(df_1, shape_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1206,8 +1206,8 @@ def cross_entropy_chi_halfnormal(df_1, scale_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_halfnormal(1.3, 0.39))  # doctest: +ELLIPSIS
-    3.557687086...
+    >>> float(cross_entropy_chi_halfnormal(0.67, 0.39))  # doctest: +ELLIPSIS
+    1.486681169...
     """
     xp = namespace(df_1, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1252,8 +1252,8 @@ def cross_entropy_chi_inversegamma(df_1, concentration_2, rate_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_inversegamma(1.5, 0.67, 1.3))  # doctest: +ELLIPSIS
-    2.514802152...
+    >>> float(cross_entropy_chi_inversegamma(0.83, 0.67, 1.3))  # doctest: +ELLIPSIS
+    inf
     """
     xp = namespace(df_1, concentration_2, rate_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1300,7 +1300,7 @@ def cross_entropy_chi_kumaraswamy(df_1, concentration1_2, concentration0_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_kumaraswamy(7.9, 2.2, 2.1))  # doctest: +ELLIPSIS
+    >>> float(cross_entropy_chi_kumaraswamy(7.4, 2.2, 2.1))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, concentration1_2, concentration0_2)
@@ -1344,8 +1344,8 @@ def cross_entropy_chi_laplace(df_1, loc_2, scale_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_laplace(2.4, 2.5, 0.64))  # doctest: +ELLIPSIS
-    2.039138102...
+    >>> float(cross_entropy_chi_laplace(1.5, 2.5, 0.64))  # doctest: +ELLIPSIS
+    2.545426175...
     """
     xp = namespace(df_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1402,8 +1402,8 @@ def cross_entropy_chi_lognormal(df_1, mu_2, sigma_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_lognormal(7.3, 0.88, 0.31))  # doctest: +ELLIPSIS
-    1.088996937...
+    >>> float(cross_entropy_chi_lognormal(6.7, 0.88, 0.31))  # doctest: +ELLIPSIS
+    1.072673637...
     """
     xp = namespace(df_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1454,8 +1454,8 @@ def cross_entropy_chi_normal(df_1, mu_2, sigma_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_normal(4.6, 3.0, 0.96))  # doctest: +ELLIPSIS
-    1.641566220...
+    >>> float(cross_entropy_chi_normal(3.6, 3.0, 0.96))  # doctest: +ELLIPSIS
+    1.947335569...
     """
     xp = namespace(df_1, mu_2, sigma_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1539,8 +1539,8 @@ def cross_entropy_chi_rayleigh(df_1, scale_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_rayleigh(2.1, 0.69))  # doctest: +ELLIPSIS
-    1.365640572...
+    >>> float(cross_entropy_chi_rayleigh(1.3, 0.69))  # doctest: +ELLIPSIS
+    0.9617331766...
     """
     xp = namespace(df_1, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1584,7 +1584,7 @@ def cross_entropy_chi_uniform(df_1, low_2, high_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_uniform(8.8, -1.6, 2.7))  # doctest: +ELLIPSIS
+    >>> float(cross_entropy_chi_uniform(8.5, -1.6, 2.7))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, low_2, high_2)
@@ -1624,7 +1624,7 @@ def cross_entropy_chi_vonmises(df_1, loc_2, concentration_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_vonmises(1.9, 0.094, 0.48))  # doctest: +ELLIPSIS
+    >>> float(cross_entropy_chi_vonmises(1.2, 0.094, 0.48))  # doctest: +ELLIPSIS
     inf
     """
     xp = namespace(df_1, loc_2, concentration_2)
@@ -1666,8 +1666,8 @@ def cross_entropy_chi_weibull(df_1, shape_2, scale_2):
 
     Examples
     --------
-    >>> float(cross_entropy_chi_weibull(1.0, 1.5, 1.2))  # doctest: +ELLIPSIS
-    0.8398625237...
+    >>> float(cross_entropy_chi_weibull(0.5, 1.5, 1.2))  # doctest: +ELLIPSIS
+    1.104467727...
     """
     xp = namespace(df_1, shape_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):

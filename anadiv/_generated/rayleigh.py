@@ -200,8 +200,8 @@ def kl_rayleigh_chi(scale_1, df_2):
 
     Examples
     --------
-    >>> float(kl_rayleigh_chi(1.4, 9.3))  # doctest: +ELLIPSIS
-    2.602476743...
+    >>> float(kl_rayleigh_chi(1.4, 9.1))  # doctest: +ELLIPSIS
+    2.470708006...
     """
     xp = namespace(scale_1, df_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -1088,8 +1088,8 @@ def cross_entropy_rayleigh_chi(scale_1, df_2):
 
     Examples
     --------
-    >>> float(cross_entropy_rayleigh_chi(2.7, 4.1))  # doctest: +ELLIPSIS
-    4.780967285...
+    >>> float(cross_entropy_rayleigh_chi(2.7, 3.1))  # doctest: +ELLIPSIS
+    5.345867989...
     """
     xp = namespace(scale_1, df_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
