@@ -136,3 +136,11 @@ def test_samplers_and_quantiles_match_the_distributions():
         assert st.kstest(x, ref.cdf).pvalue > 1e-3
         u = np.array([1e-9, 0.2, 0.5, 0.9, 1 - 1e-9])
         np.testing.assert_allclose(ref.cdf(dist.quantile(u)), u, rtol=1e-9)
+
+
+def test_moyal_logpdf_far_left_is_finite_where_scipys_underflows():
+    x = np.array([-40.0, -10.0, -3.0, 0.0, 50.0])
+    got = Moyal(0.5, 1.5).logpdf(x)
+    with mpmath.workdps(30):
+        for xi, g in zip(x, got):
+            assert math.isclose(g, float(_moyal_logpdf(mpmath.mpf(float(xi)), 0.5, 1.5)), rel_tol=1e-14), xi
