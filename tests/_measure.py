@@ -32,7 +32,18 @@ def scipy_log_density(frozen: Any, x: np.ndarray, event_ndim: int = 0) -> np.nda
     if event_ndim == 2:
         x = np.asarray(x)
         return np.asarray(frozen.logpdf(np.moveaxis(x.reshape((-1,) + x.shape[-2:]), 0, -1))).reshape(x.shape[:-2])
-    return frozen.logpdf(x)
+    out = frozen.logpdf(x)
+    if getattr(getattr(frozen, "dist", None), "name", None) in LOGPDF_UNDERFLOWS:
+        # scipy's -inf inside its support is exp underflowing before the log, no zero density:
+        # no truth there (nan: neither -inf nor compared)
+        lo, hi = frozen.support()
+        out = np.where(np.isneginf(out) & (np.asarray(x) > lo) & (np.asarray(x) < hi), np.nan, out)
+    return out
+
+
+#: scipy distributions whose ``logpdf`` is the log of an underflowing ``pdf`` (scipy 1.x ``moyal``:
+#: ``-inf`` from ``exp(-exp(-z)/2)`` far left, where the log-density is a finite ``-exp(-z)/2``).
+LOGPDF_UNDERFLOWS: frozenset[str] = frozenset({"moyal"})
 
 
 def count_range(dist: Any) -> np.ndarray:

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_beta``: ``anadiv.symbolic.derive_entropy(Beta)``
 - ``kl_beta_beta``: ``anadiv.symbolic.derive_kl(Beta, Beta)``
+- ``kl_beta_chi``: ``anadiv.symbolic.derive_kl(Beta, Chi)``
 - ``kl_beta_chi2``: ``anadiv.symbolic.derive_kl(Beta, Chi2)``
 - ``kl_beta_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Beta, ContinuousBernoulli)``
 - ``kl_beta_exponential``: ``anadiv.symbolic.derive_kl(Beta, Exponential)``
@@ -20,6 +21,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_beta_uniform``: ``anadiv.symbolic.derive_kl(Beta, Uniform)``
 - ``kl_beta_weibull``: ``anadiv.symbolic.derive_kl(Beta, Weibull)``
 - ``cross_entropy_beta_beta``: ``anadiv.symbolic.derive_cross_entropy(Beta, Beta)``
+- ``cross_entropy_beta_chi``: ``anadiv.symbolic.derive_cross_entropy(Beta, Chi)``
 - ``cross_entropy_beta_chi2``: ``anadiv.symbolic.derive_cross_entropy(Beta, Chi2)``
 - ``cross_entropy_beta_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Beta, ContinuousBernoulli)``
 - ``cross_entropy_beta_exponential``: ``anadiv.symbolic.derive_cross_entropy(Beta, Exponential)``
@@ -41,6 +43,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_beta",
     "kl_beta_beta",
+    "kl_beta_chi",
     "kl_beta_chi2",
     "kl_beta_continuous_bernoulli",
     "kl_beta_exponential",
@@ -55,6 +58,7 @@ __all__ = [
     "kl_beta_uniform",
     "kl_beta_weibull",
     "cross_entropy_beta_beta",
+    "cross_entropy_beta_chi",
     "cross_entropy_beta_chi2",
     "cross_entropy_beta_continuous_bernoulli",
     "cross_entropy_beta_exponential",
@@ -158,6 +162,58 @@ def kl_beta_beta(a_1, b_1, a_2, b_2):
 def _kl_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
     """The derived expression of :func:`kl_beta_beta` for mpmath (see anadiv.numeric.refine)."""
     return a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) - a_2*mpmath.polygamma(0, a_1) + a_2*mpmath.polygamma(0, a_1 + b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - b_2*mpmath.polygamma(0, b_1) + b_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.loggamma(a_1) + mpmath.loggamma(a_2) - mpmath.loggamma(b_1) + mpmath.loggamma(b_2) + mpmath.loggamma(a_1 + b_1) - mpmath.loggamma(a_2 + b_2)
+
+
+@elementwise
+def kl_beta_chi(a_1, b_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Beta(a_1, b_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Beta, Chi)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} + 4 a_{1} b_{1} + 2 a_{1} + 2 b_{1}^{2} + 2 b_{1}} + a_{1} \operatorname{polygamma}{\left(0,a_{1} \right)} - a_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{a_{1}}{2 a_{1}^{2} + 4 a_{1} b_{1} + 2 a_{1} + 2 b_{1}^{2} + 2 b_{1}} + b_{1} \operatorname{polygamma}{\left(0,b_{1} \right)} - b_{1} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - df_{2} \operatorname{polygamma}{\left(0,a_{1} \right)} + df_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} - \operatorname{loggamma}{\left(a_{1} \right)} - \operatorname{loggamma}{\left(b_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{loggamma}{\left(a_{1} + b_{1} \right)} - \operatorname{polygamma}{\left(0,b_{1} \right)} + \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \log{\left(2 \right)}
+
+    As text::
+
+        a_1**2/(2*a_1**2 + 4*a_1*b_1 + 2*a_1 + 2*b_1**2 + 2*b_1) + a_1*polygamma(0, a_1)
+        - a_1*polygamma(0, a_1 + b_1) + a_1/(2*a_1**2 + 4*a_1*b_1 + 2*a_1 + 2*b_1**2 +
+        2*b_1) + b_1*polygamma(0, b_1) - b_1*polygamma(0, a_1 + b_1) - df_2*polygamma(0,
+        a_1) + df_2*polygamma(0, a_1 + b_1) + df_2*log(2)/2 - loggamma(a_1) -
+        loggamma(b_1) + loggamma(df_2/2) + loggamma(a_1 + b_1) - polygamma(0, b_1) +
+        polygamma(0, a_1 + b_1) - log(2)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_beta_chi(1.1, 1.1, 3.6))  # doctest: +ELLIPSIS
+    3.167504826...
+    """
+    xp = namespace(a_1, b_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp._stable.lgamma_mpsi(a_1, df_2)
+        t1 = -xp._stable.lgamma_mpsi(b_1, 1)
+        t2 = a_1 + b_1
+        t3 = xp._stable.lgamma_mpsi(t2, df_2 + 1)
+        t4 = xp.gammaln((1/2)*df_2)
+        t5 = (1/2)*a_1*(a_1 + 1)/(t2*(t2 + 1)) + 0.34657359027997264*df_2
+        return xp._refine.checked('kl', t0 + t1 + t3 + t4 + t5 - 0.6931471805599453, t5 + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 0.6931471805599453, _kl_beta_chi_exact, a_1, b_1, df_2)
+
+
+def _kl_beta_chi_exact(mpmath, a_1, b_1, df_2):
+    """The derived expression of :func:`kl_beta_chi` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2 + 4*a_1*b_1 + 2*a_1 + 2*b_1**2 + 2*b_1) + a_1*mpmath.polygamma(0, a_1) - a_1*mpmath.polygamma(0, a_1 + b_1) + a_1/(2*a_1**2 + 4*a_1*b_1 + 2*a_1 + 2*b_1**2 + 2*b_1) + b_1*mpmath.polygamma(0, b_1) - b_1*mpmath.polygamma(0, a_1 + b_1) - df_2*mpmath.polygamma(0, a_1) + df_2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.loggamma(a_1) - mpmath.loggamma(b_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.loggamma(a_1 + b_1) - mpmath.polygamma(0, b_1) + mpmath.polygamma(0, a_1 + b_1) - mpmath.log(2)
 
 
 @elementwise
@@ -952,6 +1008,56 @@ def cross_entropy_beta_beta(a_1, b_1, a_2, b_2):
 def _cross_entropy_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_beta_beta` for mpmath (see anadiv.numeric.refine)."""
     return -a_2*mpmath.polygamma(0, a_1) + a_2*mpmath.polygamma(0, a_1 + b_1) - b_2*mpmath.polygamma(0, b_1) + b_2*mpmath.polygamma(0, a_1 + b_1) + mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2) + mpmath.polygamma(0, a_1) + mpmath.polygamma(0, b_1) - 2*mpmath.polygamma(0, a_1 + b_1)
+
+
+@elementwise
+def cross_entropy_beta_chi(a_1, b_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Beta(a_1, b_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Beta, Chi)``; do not edit.
+
+    .. math::
+
+        \frac{a_{1}^{2}}{2 a_{1}^{2} + 4 a_{1} b_{1} + 2 a_{1} + 2 b_{1}^{2} + 2 b_{1}} + \frac{a_{1}}{2 a_{1}^{2} + 4 a_{1} b_{1} + 2 a_{1} + 2 b_{1}^{2} + 2 b_{1}} - df_{2} \operatorname{polygamma}{\left(0,a_{1} \right)} + df_{2} \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{polygamma}{\left(0,a_{1} \right)} - \operatorname{polygamma}{\left(0,a_{1} + b_{1} \right)} - \log{\left(2 \right)}
+
+    As text::
+
+        a_1**2/(2*a_1**2 + 4*a_1*b_1 + 2*a_1 + 2*b_1**2 + 2*b_1) + a_1/(2*a_1**2 +
+        4*a_1*b_1 + 2*a_1 + 2*b_1**2 + 2*b_1) - df_2*polygamma(0, a_1) +
+        df_2*polygamma(0, a_1 + b_1) + df_2*log(2)/2 + loggamma(df_2/2) + polygamma(0,
+        a_1) - polygamma(0, a_1 + b_1) - log(2)
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_beta_chi(1.8, 4.3, 6.4))  # doctest: +ELLIPSIS
+    10.23963504...
+    """
+    xp = namespace(a_1, b_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = df_2 - 1
+        t1 = -t0*xp.digamma(a_1)
+        t2 = a_1 + b_1
+        t3 = t0*xp.digamma(t2)
+        t4 = xp.gammaln((1/2)*df_2)
+        t5 = (1/2)*a_1*(a_1 + 1)/(t2*(t2 + 1)) + 0.34657359027997264*df_2
+        return xp._refine.checked('cross_entropy', t1 + t3 + t4 + t5 - 0.6931471805599453, t5 + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 0.6931471805599453, _cross_entropy_beta_chi_exact, a_1, b_1, df_2)
+
+
+def _cross_entropy_beta_chi_exact(mpmath, a_1, b_1, df_2):
+    """The derived expression of :func:`cross_entropy_beta_chi` for mpmath (see anadiv.numeric.refine)."""
+    return a_1**2/(2*a_1**2 + 4*a_1*b_1 + 2*a_1 + 2*b_1**2 + 2*b_1) + a_1/(2*a_1**2 + 4*a_1*b_1 + 2*a_1 + 2*b_1**2 + 2*b_1) - df_2*mpmath.polygamma(0, a_1) + df_2*mpmath.polygamma(0, a_1 + b_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1) - mpmath.log(2)
 
 
 @elementwise

@@ -7,6 +7,7 @@ Each function was printed from the derivation named beside it:
 - ``entropy_cauchy``: ``anadiv.symbolic.derive_entropy(Cauchy)``
 - ``kl_cauchy_beta``: ``anadiv.symbolic.derive_kl(Cauchy, Beta)``
 - ``kl_cauchy_cauchy``: ``anadiv.symbolic.derive_kl(Cauchy, Cauchy)``
+- ``kl_cauchy_chi``: ``anadiv.symbolic.derive_kl(Cauchy, Chi)``
 - ``kl_cauchy_chi2``: ``anadiv.symbolic.derive_kl(Cauchy, Chi2)``
 - ``kl_cauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Cauchy, ContinuousBernoulli)``
 - ``kl_cauchy_exponential``: ``anadiv.symbolic.derive_kl(Cauchy, Exponential)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_kl(Cauchy, Kumaraswamy)``
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
+- ``kl_cauchy_moyal``: ``anadiv.symbolic.derive_kl(Cauchy, Moyal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
 - ``kl_cauchy_pareto``: ``anadiv.symbolic.derive_kl(Cauchy, Pareto)``
 - ``kl_cauchy_rayleigh``: ``anadiv.symbolic.derive_kl(Cauchy, Rayleigh)``
@@ -27,6 +29,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_weibull``: ``anadiv.symbolic.derive_kl(Cauchy, Weibull)``
 - ``cross_entropy_cauchy_beta``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Beta)``
 - ``cross_entropy_cauchy_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Cauchy)``
+- ``cross_entropy_cauchy_chi``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi)``
 - ``cross_entropy_cauchy_chi2``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi2)``
 - ``cross_entropy_cauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, ContinuousBernoulli)``
 - ``cross_entropy_cauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Exponential)``
@@ -38,6 +41,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Kumaraswamy)``
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
+- ``cross_entropy_cauchy_moyal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Moyal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
 - ``cross_entropy_cauchy_pareto``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Pareto)``
 - ``cross_entropy_cauchy_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Rayleigh)``
@@ -54,6 +58,7 @@ __all__ = [
     "entropy_cauchy",
     "kl_cauchy_beta",
     "kl_cauchy_cauchy",
+    "kl_cauchy_chi",
     "kl_cauchy_chi2",
     "kl_cauchy_continuous_bernoulli",
     "kl_cauchy_exponential",
@@ -65,6 +70,7 @@ __all__ = [
     "kl_cauchy_kumaraswamy",
     "kl_cauchy_laplace",
     "kl_cauchy_lognormal",
+    "kl_cauchy_moyal",
     "kl_cauchy_normal",
     "kl_cauchy_pareto",
     "kl_cauchy_rayleigh",
@@ -74,6 +80,7 @@ __all__ = [
     "kl_cauchy_weibull",
     "cross_entropy_cauchy_beta",
     "cross_entropy_cauchy_cauchy",
+    "cross_entropy_cauchy_chi",
     "cross_entropy_cauchy_chi2",
     "cross_entropy_cauchy_continuous_bernoulli",
     "cross_entropy_cauchy_exponential",
@@ -85,6 +92,7 @@ __all__ = [
     "cross_entropy_cauchy_kumaraswamy",
     "cross_entropy_cauchy_laplace",
     "cross_entropy_cauchy_lognormal",
+    "cross_entropy_cauchy_moyal",
     "cross_entropy_cauchy_normal",
     "cross_entropy_cauchy_pareto",
     "cross_entropy_cauchy_rayleigh",
@@ -214,6 +222,46 @@ def kl_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 def _kl_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_cauchy_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log((mpmath.mpf(1)/mpmath.mpf(4))*((loc_1 - loc_2)**2 + (scale_1 + scale_2)**2)/(scale_1*scale_2))
+
+
+@elementwise
+def kl_cauchy_chi(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_chi(2.2, 0.3, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_cauchy_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_cauchy_chi` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -657,6 +705,46 @@ def _kl_cauchy_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_cauchy_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, Moyal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_moyal(-2.8, 2.9, 1.2, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_cauchy_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_cauchy_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_cauchy_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -1029,6 +1117,46 @@ def cross_entropy_cauchy_cauchy(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_cauchy_cauchy_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_cauchy_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log((mpmath.pi*(loc_1 - loc_2)**2 + mpmath.pi*(scale_1 + scale_2)**2)/scale_2)
+
+
+@elementwise
+def cross_entropy_cauchy_chi(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_chi(-2.9, 1.3, 4.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_cauchy_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_cauchy_chi` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1468,6 +1596,46 @@ def cross_entropy_cauchy_lognormal(loc_1, scale_1, mu_2, sigma_2):
 
 def _cross_entropy_cauchy_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_cauchy_lognormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, Moyal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_moyal(-0.44, 2.6, -0.73, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_cauchy_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_moyal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_chi2``: ``anadiv.symbolic.derive_entropy(Chi2)``
 - ``kl_chi2_beta``: ``anadiv.symbolic.derive_kl(Chi2, Beta)``
+- ``kl_chi2_chi``: ``anadiv.symbolic.derive_kl(Chi2, Chi)``
 - ``kl_chi2_chi2``: ``anadiv.symbolic.derive_kl(Chi2, Chi2)``
 - ``kl_chi2_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Chi2, ContinuousBernoulli)``
 - ``kl_chi2_exponential``: ``anadiv.symbolic.derive_kl(Chi2, Exponential)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_chi2_kumaraswamy``: ``anadiv.symbolic.derive_kl(Chi2, Kumaraswamy)``
 - ``kl_chi2_laplace``: ``anadiv.symbolic.derive_kl(Chi2, Laplace)``
 - ``kl_chi2_lognormal``: ``anadiv.symbolic.derive_kl(Chi2, LogNormal)``
+- ``kl_chi2_moyal``: ``anadiv.symbolic.derive_kl(Chi2, Moyal)``
 - ``kl_chi2_normal``: ``anadiv.symbolic.derive_kl(Chi2, Normal)``
 - ``kl_chi2_pareto``: ``anadiv.symbolic.derive_kl(Chi2, Pareto)``
 - ``kl_chi2_rayleigh``: ``anadiv.symbolic.derive_kl(Chi2, Rayleigh)``
@@ -23,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_chi2_vonmises``: ``anadiv.symbolic.derive_kl(Chi2, VonMises)``
 - ``kl_chi2_weibull``: ``anadiv.symbolic.derive_kl(Chi2, Weibull)``
 - ``cross_entropy_chi2_beta``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Beta)``
+- ``cross_entropy_chi2_chi``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Chi)``
 - ``cross_entropy_chi2_chi2``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Chi2)``
 - ``cross_entropy_chi2_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Chi2, ContinuousBernoulli)``
 - ``cross_entropy_chi2_exponential``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Exponential)``
@@ -33,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_chi2_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Kumaraswamy)``
 - ``cross_entropy_chi2_laplace``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Laplace)``
 - ``cross_entropy_chi2_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, LogNormal)``
+- ``cross_entropy_chi2_moyal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Moyal)``
 - ``cross_entropy_chi2_normal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Normal)``
 - ``cross_entropy_chi2_pareto``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Pareto)``
 - ``cross_entropy_chi2_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Rayleigh)``
@@ -47,6 +51,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_chi2",
     "kl_chi2_beta",
+    "kl_chi2_chi",
     "kl_chi2_chi2",
     "kl_chi2_continuous_bernoulli",
     "kl_chi2_exponential",
@@ -57,6 +62,7 @@ __all__ = [
     "kl_chi2_kumaraswamy",
     "kl_chi2_laplace",
     "kl_chi2_lognormal",
+    "kl_chi2_moyal",
     "kl_chi2_normal",
     "kl_chi2_pareto",
     "kl_chi2_rayleigh",
@@ -64,6 +70,7 @@ __all__ = [
     "kl_chi2_vonmises",
     "kl_chi2_weibull",
     "cross_entropy_chi2_beta",
+    "cross_entropy_chi2_chi",
     "cross_entropy_chi2_chi2",
     "cross_entropy_chi2_continuous_bernoulli",
     "cross_entropy_chi2_exponential",
@@ -74,6 +81,7 @@ __all__ = [
     "cross_entropy_chi2_kumaraswamy",
     "cross_entropy_chi2_laplace",
     "cross_entropy_chi2_lognormal",
+    "cross_entropy_chi2_moyal",
     "cross_entropy_chi2_normal",
     "cross_entropy_chi2_pareto",
     "cross_entropy_chi2_rayleigh",
@@ -161,6 +169,53 @@ def kl_chi2_beta(df_1, a_2, b_2):
 def _kl_chi2_beta_exact(mpmath, df_1, a_2, b_2):
     """The derived expression of :func:`kl_chi2_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_chi2_chi(df_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi2, Chi)``; do not edit.
+
+    .. math::
+
+        \frac{df_{1}^{2}}{2} + \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} + \frac{df_{1}}{2} - df_{2} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)} - \frac{df_{2} \log{\left(2 \right)}}{2} - \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \log{\left(2 \right)}
+
+    As text::
+
+        df_1**2/2 + df_1*polygamma(0, df_1/2)/2 + df_1/2 - df_2*polygamma(0, df_1/2) -
+        df_2*log(2)/2 - loggamma(df_1/2) + loggamma(df_2/2) - log(2)
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_chi2_chi(3.4, 0.9))  # doctest: +ELLIPSIS
+    7.414669690...
+    """
+    xp = namespace(df_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = (1/2)*df_1
+        t2 = xp._stable.lgamma_mpsi(t1, df_2)
+        t3 = df_1 + 2
+        t4 = xp.gammaln((1/2)*df_2)
+        return xp._refine.checked('kl', (1/2)*df_1*t3 - t0 - t2 + t4 - 0.6931471805599453, t1*t3 + xp.abs(t0) + xp.abs(t2) + xp.abs(t4) + 0.6931471805599453, _kl_chi2_chi_exact, df_1, df_2)
+
+
+def _kl_chi2_chi_exact(mpmath, df_1, df_2):
+    """The derived expression of :func:`kl_chi2_chi` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_1**2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_1 - df_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.log(2)
 
 
 @elementwise
@@ -639,6 +694,56 @@ def _kl_chi2_lognormal_exact(mpmath, df_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_chi2_moyal(df_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi2, Moyal)``; do not edit.
+
+    .. math::
+
+        \frac{df_{1} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}}{2} - \frac{df_{1}}{2} + \frac{df_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \log{\left(scale_{2} \right)} - \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)} - \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)} - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{\left(1 + \frac{2}{scale_{2}}\right)^{- \frac{df_{1}}{2}} e^{\frac{loc_{2}}{scale_{2}}}}{2}
+
+    As text::
+
+        df_1*polygamma(0, df_1/2)/2 - df_1/2 + df_1/(2*scale_2) - loc_2/(2*scale_2) +
+        log(scale_2) - loggamma(df_1/2) - polygamma(0, df_1/2) - log(2)/2 + log(pi)/2 +
+        exp(loc_2/scale_2)/(2*(1 + 2/scale_2)**(df_1/2))
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_chi2_moyal(5.5, 2.1, 0.49))  # doctest: +ELLIPSIS
+    1.605336848...
+    """
+    xp = namespace(df_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/2)*df_1
+        t2 = -xp._stable.lgamma_mpsi(t1, 1)
+        t3 = (1/scale_2)
+        t4 = (1/2)*t3*(df_1 - loc_2)
+        t5 = t1*xp.log1p(2*t3)
+        t6 = (1/2)*xp.exp(loc_2*t3 - t5)
+        return xp._refine.checked('kl', t0 + t2 + t4 + t6 + 0.22579135264472744, t6*(xp.abs(t5) + xp.abs(loc_2*t3) + 1) + xp.abs(t0) + xp.abs(t2) + xp.abs(t4) + 0.22579135264472744, _kl_chi2_moyal_exact, df_1, loc_2, scale_2)
+
+
+def _kl_chi2_moyal_exact(mpmath, df_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_chi2_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + mpmath.log(scale_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.power(1 + 2/scale_2, -mpmath.mpf(1)/mpmath.mpf(2)*df_1)*mpmath.exp(loc_2/scale_2)
+
+
+@elementwise
 def kl_chi2_normal(df_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = Normal(mu_2, sigma_2).
 
@@ -942,6 +1047,53 @@ def cross_entropy_chi2_beta(df_1, a_2, b_2):
 def _cross_entropy_chi2_beta_exact(mpmath, df_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_chi2_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_chi2_chi(df_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Chi2(df_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi2, Chi)``; do not edit.
+
+    .. math::
+
+        \frac{df_{1}^{2}}{2} + df_{1} - df_{2} \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)} - \frac{df_{2} \log{\left(2 \right)}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{polygamma}{\left(0,\frac{df_{1}}{2} \right)}
+
+    As text::
+
+        df_1**2/2 + df_1 - df_2*polygamma(0, df_1/2) - df_2*log(2)/2 + loggamma(df_2/2)
+        + polygamma(0, df_1/2)
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi2_chi(2.4, 9.1))  # doctest: +ELLIPSIS
+    6.990893239...
+    """
+    xp = namespace(df_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = (1/2)*df_1
+        t3 = t2*(df_1 + 2)
+        t4 = (1 - df_2)*xp.digamma(t2)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t3 + t4, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), _cross_entropy_chi2_chi_exact, df_1, df_2)
+
+
+def _cross_entropy_chi2_chi_exact(mpmath, df_1, df_2):
+    """The derived expression of :func:`cross_entropy_chi2_chi` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_1**2 + df_1 - df_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1)
 
 
 @elementwise
@@ -1410,6 +1562,53 @@ def cross_entropy_chi2_lognormal(df_1, mu_2, sigma_2):
 def _cross_entropy_chi2_lognormal_exact(mpmath, df_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_chi2_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1)/sigma_2**2 - mu_2*mpmath.log(2)/sigma_2**2 + mpmath.log(sigma_2) + mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(3)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1)**2/sigma_2**2 + mpmath.log(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(1, (mpmath.mpf(1)/mpmath.mpf(2))*df_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2)**2/sigma_2**2
+
+
+@elementwise
+def cross_entropy_chi2_moyal(df_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Chi2(df_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi2, Moyal)``; do not edit.
+
+    .. math::
+
+        \frac{df_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{\left(1 + \frac{2}{scale_{2}}\right)^{- \frac{df_{1}}{2}} e^{\frac{loc_{2}}{scale_{2}}}}{2}
+
+    As text::
+
+        df_1/(2*scale_2) - loc_2/(2*scale_2) + log(scale_2) + log(2)/2 + log(pi)/2 +
+        exp(loc_2/scale_2)/(2*(1 + 2/scale_2)**(df_1/2))
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi2_moyal(1.7, -0.77, 0.51))  # doctest: +ELLIPSIS
+    2.695671639...
+    """
+    xp = namespace(df_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = (1/2)*t1*(df_1 - loc_2)
+        t3 = (1/2)*df_1*xp.log1p(2*t1)
+        t4 = (1/2)*xp.exp(loc_2*t1 - t3)
+        return xp._refine.checked('cross_entropy', t0 + t2 + t4 + 0.9189385332046727, t4*(xp.abs(t3) + xp.abs(loc_2*t1) + 1) + xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_chi2_moyal_exact, df_1, loc_2, scale_2)
+
+
+def _cross_entropy_chi2_moyal_exact(mpmath, df_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_chi2_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.power(1 + 2/scale_2, -mpmath.mpf(1)/mpmath.mpf(2)*df_1)*mpmath.exp(loc_2/scale_2)
 
 
 @elementwise

@@ -9,6 +9,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_continuous_bernoulli_exponential``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Exponential)``
 - ``kl_continuous_bernoulli_gumbel``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Gumbel)``
 - ``kl_continuous_bernoulli_halfnormal``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, HalfNormal)``
+- ``kl_continuous_bernoulli_moyal``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Moyal)``
 - ``kl_continuous_bernoulli_normal``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Normal)``
 - ``kl_continuous_bernoulli_pareto``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Pareto)``
 - ``kl_continuous_bernoulli_uniform``: ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Uniform)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_continuous_bernoulli_exponential``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Exponential)``
 - ``cross_entropy_continuous_bernoulli_gumbel``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Gumbel)``
 - ``cross_entropy_continuous_bernoulli_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, HalfNormal)``
+- ``cross_entropy_continuous_bernoulli_moyal``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Moyal)``
 - ``cross_entropy_continuous_bernoulli_normal``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Normal)``
 - ``cross_entropy_continuous_bernoulli_pareto``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Pareto)``
 - ``cross_entropy_continuous_bernoulli_uniform``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Uniform)``
@@ -30,6 +32,7 @@ __all__ = [
     "kl_continuous_bernoulli_exponential",
     "kl_continuous_bernoulli_gumbel",
     "kl_continuous_bernoulli_halfnormal",
+    "kl_continuous_bernoulli_moyal",
     "kl_continuous_bernoulli_normal",
     "kl_continuous_bernoulli_pareto",
     "kl_continuous_bernoulli_uniform",
@@ -37,6 +40,7 @@ __all__ = [
     "cross_entropy_continuous_bernoulli_exponential",
     "cross_entropy_continuous_bernoulli_gumbel",
     "cross_entropy_continuous_bernoulli_halfnormal",
+    "cross_entropy_continuous_bernoulli_moyal",
     "cross_entropy_continuous_bernoulli_normal",
     "cross_entropy_continuous_bernoulli_pareto",
     "cross_entropy_continuous_bernoulli_uniform",
@@ -309,6 +313,67 @@ def kl_continuous_bernoulli_halfnormal(probs_1, scale_2):
 def _kl_continuous_bernoulli_halfnormal_exact(mpmath, probs_1, scale_2):
     """The derived expression of :func:`kl_continuous_bernoulli_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(probs_1)*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2) + mpmath.log(scale_2) - mpmath.log(1 - probs_1)*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2) - (mpmath.log(mpmath.expm1(mpmath.log(probs_1) - mpmath.log(1 - probs_1))/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else 0) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2)**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*((1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))**2 - 1/(4*mpmath.sinh((mpmath.log(probs_1) - mpmath.log(1 - probs_1))/2)**2)) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/12)/scale_2**2
+
+
+@elementwise
+def kl_continuous_bernoulli_moyal(probs_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = ContinuousBernoulli(probs_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(ContinuousBernoulli, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{e^{\frac{loc_{2} - scale_{2} \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)} + scale_{2} \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} - \frac{1}{scale_{2}} \right)}}{scale_{2}}}}{2} + \log{\left(probs_{1} \right)} \operatorname{cb}_{mean}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)} + \log{\left(scale_{2} \right)} - \log{\left(1 - probs_{1} \right)} \operatorname{cb}_{mean}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)} - \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{\operatorname{cb}_{mean}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)}}{2 scale_{2}}
+
+    As text::
+
+        -loc_2/(2*scale_2) + exp((loc_2 - scale_2*cb_log_normalizer(log(probs_1) - log(1
+        - probs_1)) + scale_2*cb_log_normalizer(log(probs_1) - log(1 - probs_1) -
+        1/scale_2))/scale_2)/2 + log(probs_1)*cb_mean(log(probs_1) - log(1 - probs_1)) +
+        log(scale_2) - log(1 - probs_1)*cb_mean(log(probs_1) - log(1 - probs_1)) -
+        cb_log_normalizer(log(probs_1) - log(1 - probs_1)) + log(2)/2 + log(pi)/2 +
+        cb_mean(log(probs_1) - log(1 - probs_1))/(2*scale_2)
+
+    Parameters
+    ----------
+    probs_1 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_continuous_bernoulli_moyal(0.21, 0.82, 1.6))  # doctest: +ELLIPSIS
+    1.988098872...
+    """
+    xp = namespace(probs_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = loc_2*t1
+        t3 = -1/2*t2
+        t4 = xp.log(probs_1)
+        t5 = xp.log1p(-probs_1)
+        t6 = t4 - t5
+        t7 = -xp._stable.cb_log_normalizer(t6)
+        t8 = xp._stable.cb_mean(t6)
+        t9 = t4*t8
+        t10 = (1/2)*t1*t8
+        t11 = -t5*t8
+        t12 = xp._stable.cb_log_normalizer(-t1 + t4 - t5)
+        t13 = (1/2)*xp.exp(t12 + t2 + t7)
+        t14 = xp.abs(t7)
+        return xp._refine.checked('kl', t0 + t10 + t11 + t13 + t3 + t7 + t9 + 0.9189385332046727, t14 + (t14 + xp.abs(t12) + xp.abs(t2) + 1)*xp.abs(t13) + xp.abs(t0) + xp.abs(t10) + xp.abs(t11) + xp.abs(t3) + xp.abs(t9) + 0.9189385332046727, _kl_continuous_bernoulli_moyal_exact, probs_1, loc_2, scale_2)
+
+
+def _kl_continuous_bernoulli_moyal_exact(mpmath, probs_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_continuous_bernoulli_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp((loc_2 - scale_2*(mpmath.log(mpmath.expm1(mpmath.log(probs_1) - mpmath.log(1 - probs_1))/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else 0) + scale_2*(mpmath.log(mpmath.expm1(mpmath.log(probs_1) - mpmath.log(1 - probs_1) - 1/scale_2)/(mpmath.log(probs_1) - mpmath.log(1 - probs_1) - 1/scale_2)) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1) - 1/scale_2) != 0 else 0))/scale_2) + mpmath.log(probs_1)*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2) + mpmath.log(scale_2) - mpmath.log(1 - probs_1)*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2) - (mpmath.log(mpmath.expm1(mpmath.log(probs_1) - mpmath.log(1 - probs_1))/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else 0) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2)/scale_2
 
 
 @elementwise
@@ -658,6 +723,61 @@ def cross_entropy_continuous_bernoulli_halfnormal(probs_1, scale_2):
 def _cross_entropy_continuous_bernoulli_halfnormal_exact(mpmath, probs_1, scale_2):
     """The derived expression of :func:`cross_entropy_continuous_bernoulli_halfnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2)**2/scale_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*((1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))**2 - 1/(4*mpmath.sinh((mpmath.log(probs_1) - mpmath.log(1 - probs_1))/2)**2)) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/12)/scale_2**2
+
+
+@elementwise
+def cross_entropy_continuous_bernoulli_moyal(probs_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = ContinuousBernoulli(probs_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{e^{\frac{loc_{2} - scale_{2} \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)} + scale_{2} \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} - \frac{1}{scale_{2}} \right)}}{scale_{2}}}}{2} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{\operatorname{cb}_{mean}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)}}{2 scale_{2}}
+
+    As text::
+
+        -loc_2/(2*scale_2) + exp((loc_2 - scale_2*cb_log_normalizer(log(probs_1) - log(1
+        - probs_1)) + scale_2*cb_log_normalizer(log(probs_1) - log(1 - probs_1) -
+        1/scale_2))/scale_2)/2 + log(scale_2) + log(2)/2 + log(pi)/2 +
+        cb_mean(log(probs_1) - log(1 - probs_1))/(2*scale_2)
+
+    Parameters
+    ----------
+    probs_1 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_continuous_bernoulli_moyal(0.91, -2.3, 0.53))  # doctest: +ELLIPSIS
+    3.095121664...
+    """
+    xp = namespace(probs_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = loc_2*t1
+        t3 = -1/2*t2
+        t4 = xp.log(probs_1)
+        t5 = xp.log1p(-probs_1)
+        t6 = t4 - t5
+        t7 = (1/2)*t1*xp._stable.cb_mean(t6)
+        t8 = -xp._stable.cb_log_normalizer(t6)
+        t9 = xp._stable.cb_log_normalizer(-t1 + t4 - t5)
+        t10 = (1/2)*xp.exp(t2 + t8 + t9)
+        return xp._refine.checked('cross_entropy', t0 + t10 + t3 + t7 + 0.9189385332046727, (xp.abs(t2) + xp.abs(t8) + xp.abs(t9) + 1)*xp.abs(t10) + xp.abs(t0) + xp.abs(t3) + xp.abs(t7) + 0.9189385332046727, _cross_entropy_continuous_bernoulli_moyal_exact, probs_1, loc_2, scale_2)
+
+
+def _cross_entropy_continuous_bernoulli_moyal_exact(mpmath, probs_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_continuous_bernoulli_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp((loc_2 - scale_2*(mpmath.log(mpmath.expm1(mpmath.log(probs_1) - mpmath.log(1 - probs_1))/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else 0) + scale_2*(mpmath.log(mpmath.expm1(mpmath.log(probs_1) - mpmath.log(1 - probs_1) - 1/scale_2)/(mpmath.log(probs_1) - mpmath.log(1 - probs_1) - 1/scale_2)) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1) - 1/scale_2) != 0 else 0))/scale_2) + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*((-1/mpmath.expm1(-(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) - 1/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else mpmath.mpf(1)/2)/scale_2
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_exponential``: ``anadiv.symbolic.derive_entropy(Exponential)``
 - ``kl_exponential_beta``: ``anadiv.symbolic.derive_kl(Exponential, Beta)``
+- ``kl_exponential_chi``: ``anadiv.symbolic.derive_kl(Exponential, Chi)``
 - ``kl_exponential_chi2``: ``anadiv.symbolic.derive_kl(Exponential, Chi2)``
 - ``kl_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Exponential, ContinuousBernoulli)``
 - ``kl_exponential_exponential``: ``anadiv.symbolic.derive_kl(Exponential, Exponential)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_kumaraswamy``: ``anadiv.symbolic.derive_kl(Exponential, Kumaraswamy)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
+- ``kl_exponential_moyal``: ``anadiv.symbolic.derive_kl(Exponential, Moyal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
 - ``kl_exponential_pareto``: ``anadiv.symbolic.derive_kl(Exponential, Pareto)``
 - ``kl_exponential_rayleigh``: ``anadiv.symbolic.derive_kl(Exponential, Rayleigh)``
@@ -23,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_vonmises``: ``anadiv.symbolic.derive_kl(Exponential, VonMises)``
 - ``kl_exponential_weibull``: ``anadiv.symbolic.derive_kl(Exponential, Weibull)``
 - ``cross_entropy_exponential_beta``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Beta)``
+- ``cross_entropy_exponential_chi``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi)``
 - ``cross_entropy_exponential_chi2``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi2)``
 - ``cross_entropy_exponential_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Exponential, ContinuousBernoulli)``
 - ``cross_entropy_exponential_exponential``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Exponential)``
@@ -33,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Kumaraswamy)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
+- ``cross_entropy_exponential_moyal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Moyal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
 - ``cross_entropy_exponential_pareto``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Pareto)``
 - ``cross_entropy_exponential_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Rayleigh)``
@@ -47,6 +51,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_exponential",
     "kl_exponential_beta",
+    "kl_exponential_chi",
     "kl_exponential_chi2",
     "kl_exponential_continuous_bernoulli",
     "kl_exponential_exponential",
@@ -57,6 +62,7 @@ __all__ = [
     "kl_exponential_kumaraswamy",
     "kl_exponential_laplace",
     "kl_exponential_lognormal",
+    "kl_exponential_moyal",
     "kl_exponential_normal",
     "kl_exponential_pareto",
     "kl_exponential_rayleigh",
@@ -64,6 +70,7 @@ __all__ = [
     "kl_exponential_vonmises",
     "kl_exponential_weibull",
     "cross_entropy_exponential_beta",
+    "cross_entropy_exponential_chi",
     "cross_entropy_exponential_chi2",
     "cross_entropy_exponential_continuous_bernoulli",
     "cross_entropy_exponential_exponential",
@@ -74,6 +81,7 @@ __all__ = [
     "cross_entropy_exponential_kumaraswamy",
     "cross_entropy_exponential_laplace",
     "cross_entropy_exponential_lognormal",
+    "cross_entropy_exponential_moyal",
     "cross_entropy_exponential_normal",
     "cross_entropy_exponential_pareto",
     "cross_entropy_exponential_rayleigh",
@@ -161,6 +169,55 @@ def kl_exponential_beta(rate_1, a_2, b_2):
 def _kl_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_exponential_chi(rate_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Chi)``; do not edit.
+
+    .. math::
+
+        df_{2} \log{\left(rate_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \gamma df_{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \log{\left(2 \right)} - \gamma + \frac{1}{rate_{1}^{2}}
+
+    As text::
+
+        df_2*log(rate_1) + df_2*log(2)/2 + EulerGamma*df_2 + loggamma(df_2/2) - 1 -
+        log(2) - EulerGamma + rate_1**(-2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_exponential_chi(0.3, 4.4))  # doctest: +ELLIPSIS
+    7.704888116...
+    """
+    xp = namespace(rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = df_2*xp.log(rate_1)
+        t2 = xp.gammaln((1/2)*df_2)
+        t3 = rate_1**2
+        t4 = (1/t3)
+        t5 = -1.5772156649015328*t3
+        t6 = 0.5772156649015329*df_2*t3 + 1
+        return xp._refine.checked('kl', t0 + t1 + t2 + t4*(t5 + t6) - 0.6931471805599453, t0 + (t6 + xp.abs(t5))*xp.abs(t4) + xp.abs(t1) + xp.abs(t2) + 0.6931471805599453, _kl_exponential_chi_exact, rate_1, df_2)
+
+
+def _kl_exponential_chi_exact(mpmath, rate_1, df_2):
+    """The derived expression of :func:`kl_exponential_chi` for mpmath (see anadiv.numeric.refine)."""
+    return df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.euler*df_2 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.log(2) - mpmath.euler + rate_1**(-2)
 
 
 @elementwise
@@ -632,6 +689,56 @@ def _kl_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_exponential_moyal(rate_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{rate_{1} e^{\frac{loc_{2}}{scale_{2}}}}{2 rate_{1} + \frac{2}{scale_{2}}} + \log{\left(\sqrt{2} \sqrt{\pi} rate_{1} scale_{2} \right)} - 1 + \frac{1}{2 rate_{1} scale_{2}}
+
+    As text::
+
+        -loc_2/(2*scale_2) + rate_1*exp(loc_2/scale_2)/(2*rate_1 + 2/scale_2) +
+        log(sqrt(2)*sqrt(pi)*rate_1*scale_2) - 1 + 1/(2*rate_1*scale_2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_exponential_moyal(0.41, 2.2, 1.2))  # doctest: +ELLIPSIS
+    0.3405265351...
+    """
+    xp = namespace(rate_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/rate_1)
+        t1 = (1/scale_2)
+        t2 = loc_2*rate_1
+        t3 = 2*rate_1
+        t4 = scale_2*t3
+        t5 = xp.log(rate_1)
+        t6 = xp.log(scale_2)
+        t7 = rate_1*xp.exp(loc_2*t1)/(2*t1 + t3) + 0.9189385332046727
+        return xp._refine.checked('kl', -1/2*t0*t1*(t2 + t4 - 1) + t5 + t6 + t7, t7 + (1/2)*(t4 + xp.abs(t2) + 1)*xp.abs(t0)*xp.abs(t1) + xp.abs(t5) + xp.abs(t6), _kl_exponential_moyal_exact, rate_1, loc_2, scale_2)
+
+
+def _kl_exponential_moyal_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_exponential_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + rate_1*mpmath.exp(loc_2/scale_2)/(2*rate_1 + 2/scale_2) + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_1*scale_2) - 1 + (mpmath.mpf(1)/mpmath.mpf(2))/(rate_1*scale_2)
+
+
+@elementwise
 def kl_exponential_normal(rate_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = Normal(mu_2, sigma_2).
 
@@ -937,6 +1044,56 @@ def cross_entropy_exponential_beta(rate_1, a_2, b_2):
 def _cross_entropy_exponential_beta_exact(mpmath, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_exponential_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_exponential_chi(rate_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Chi)``; do not edit.
+
+    .. math::
+
+        df_{2} \log{\left(rate_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \gamma df_{2} - \log{\left(2 rate_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \gamma + \frac{1}{rate_{1}^{2}}
+
+    As text::
+
+        df_2*log(rate_1) + df_2*log(2)/2 + EulerGamma*df_2 - log(2*rate_1) +
+        loggamma(df_2/2) - EulerGamma + rate_1**(-2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_chi(0.21, 1.6))  # doctest: +ELLIPSIS
+    22.09910795...
+    """
+    xp = namespace(rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = (df_2 - 1)*xp.log(rate_1)
+        t3 = rate_1**2
+        t4 = (1/t3)
+        t5 = 0.5772156649015329*t3
+        t6 = -t5
+        t7 = df_2*t5 + 1
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t4*(t6 + t7) - 0.6931471805599453, t0 + (t7 + xp.abs(t6))*xp.abs(t4) + xp.abs(t1) + xp.abs(t2) + 0.6931471805599453, _cross_entropy_exponential_chi_exact, rate_1, df_2)
+
+
+def _cross_entropy_exponential_chi_exact(mpmath, rate_1, df_2):
+    """The derived expression of :func:`cross_entropy_exponential_chi` for mpmath (see anadiv.numeric.refine)."""
+    return df_2*mpmath.log(rate_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.euler*df_2 - mpmath.log(2*rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler + rate_1**(-2)
 
 
 @elementwise
@@ -1398,6 +1555,53 @@ def cross_entropy_exponential_lognormal(rate_1, mu_2, sigma_2):
 def _cross_entropy_exponential_lognormal_exact(mpmath, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_exponential_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mu_2*mpmath.log(rate_1)/sigma_2**2 + mpmath.euler*mu_2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/rate_1) - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(rate_1)**2/sigma_2**2 + mpmath.euler*mpmath.log(rate_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(12))*mpmath.pi**2/sigma_2**2
+
+
+@elementwise
+def cross_entropy_exponential_moyal(rate_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{rate_{1} e^{\frac{loc_{2}}{scale_{2}}}}{2 rate_{1} + \frac{2}{scale_{2}}} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{1}{2 rate_{1} scale_{2}}
+
+    As text::
+
+        -loc_2/(2*scale_2) + rate_1*exp(loc_2/scale_2)/(2*rate_1 + 2/scale_2) +
+        log(scale_2) + log(2)/2 + log(pi)/2 + 1/(2*rate_1*scale_2)
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_moyal(3.7, 0.5, 2.9))  # doctest: +ELLIPSIS
+    2.487478783...
+    """
+    xp = namespace(rate_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/rate_1)
+        t1 = (1/scale_2)
+        t2 = loc_2*rate_1
+        t3 = xp.log(scale_2)
+        t4 = rate_1*xp.exp(loc_2*t1)/(2*(rate_1 + t1)) + 0.9189385332046727
+        return xp._refine.checked('cross_entropy', -1/2*t0*t1*(t2 - 1) + t3 + t4, t4 + (1/2)*(xp.abs(t2) + 1)*xp.abs(t0)*xp.abs(t1) + xp.abs(t3), _cross_entropy_exponential_moyal_exact, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_exponential_moyal_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + rate_1*mpmath.exp(loc_2/scale_2)/(2*rate_1 + 2/scale_2) + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))/(rate_1*scale_2)
 
 
 @elementwise

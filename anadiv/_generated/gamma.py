@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_gamma``: ``anadiv.symbolic.derive_entropy(Gamma)``
 - ``kl_gamma_beta``: ``anadiv.symbolic.derive_kl(Gamma, Beta)``
+- ``kl_gamma_chi``: ``anadiv.symbolic.derive_kl(Gamma, Chi)``
 - ``kl_gamma_chi2``: ``anadiv.symbolic.derive_kl(Gamma, Chi2)``
 - ``kl_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Gamma, ContinuousBernoulli)``
 - ``kl_gamma_exponential``: ``anadiv.symbolic.derive_kl(Gamma, Exponential)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gamma, Kumaraswamy)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
+- ``kl_gamma_moyal``: ``anadiv.symbolic.derive_kl(Gamma, Moyal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
 - ``kl_gamma_pareto``: ``anadiv.symbolic.derive_kl(Gamma, Pareto)``
 - ``kl_gamma_rayleigh``: ``anadiv.symbolic.derive_kl(Gamma, Rayleigh)``
@@ -23,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_vonmises``: ``anadiv.symbolic.derive_kl(Gamma, VonMises)``
 - ``kl_gamma_weibull``: ``anadiv.symbolic.derive_kl(Gamma, Weibull)``
 - ``cross_entropy_gamma_beta``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Beta)``
+- ``cross_entropy_gamma_chi``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi)``
 - ``cross_entropy_gamma_chi2``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi2)``
 - ``cross_entropy_gamma_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gamma, ContinuousBernoulli)``
 - ``cross_entropy_gamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Exponential)``
@@ -33,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Kumaraswamy)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
+- ``cross_entropy_gamma_moyal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Moyal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
 - ``cross_entropy_gamma_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Pareto)``
 - ``cross_entropy_gamma_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Rayleigh)``
@@ -47,6 +51,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_gamma",
     "kl_gamma_beta",
+    "kl_gamma_chi",
     "kl_gamma_chi2",
     "kl_gamma_continuous_bernoulli",
     "kl_gamma_exponential",
@@ -57,6 +62,7 @@ __all__ = [
     "kl_gamma_kumaraswamy",
     "kl_gamma_laplace",
     "kl_gamma_lognormal",
+    "kl_gamma_moyal",
     "kl_gamma_normal",
     "kl_gamma_pareto",
     "kl_gamma_rayleigh",
@@ -64,6 +70,7 @@ __all__ = [
     "kl_gamma_vonmises",
     "kl_gamma_weibull",
     "cross_entropy_gamma_beta",
+    "cross_entropy_gamma_chi",
     "cross_entropy_gamma_chi2",
     "cross_entropy_gamma_continuous_bernoulli",
     "cross_entropy_gamma_exponential",
@@ -74,6 +81,7 @@ __all__ = [
     "cross_entropy_gamma_kumaraswamy",
     "cross_entropy_gamma_laplace",
     "cross_entropy_gamma_lognormal",
+    "cross_entropy_gamma_moyal",
     "cross_entropy_gamma_normal",
     "cross_entropy_gamma_pareto",
     "cross_entropy_gamma_rayleigh",
@@ -163,6 +171,53 @@ def kl_gamma_beta(shape_1, rate_1, a_2, b_2):
 def _kl_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_gamma_chi(shape_1, rate_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Chi)``; do not edit.
+
+    .. math::
+
+        df_{2} \log{\left(rate_{1} \right)} - df_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - \log{\left(2 \right)} + \frac{shape_{1}^{2}}{2 rate_{1}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2}}
+
+    As text::
+
+        df_2*log(rate_1) - df_2*polygamma(0, shape_1) + df_2*log(2)/2 +
+        shape_1*polygamma(0, shape_1) - shape_1 + loggamma(df_2/2) - loggamma(shape_1) -
+        log(2) + shape_1**2/(2*rate_1**2) + shape_1/(2*rate_1**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gamma_chi(3.3, 1.2, 1.4))  # doctest: +ELLIPSIS
+    2.914320756...
+    """
+    xp = namespace(shape_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp._stable.lgamma_mpsi(shape_1, df_2)
+        t1 = df_2*xp.log(rate_1)
+        t2 = xp.gammaln((1/2)*df_2)
+        t3 = 0.34657359027997264*df_2 + (1/2)*shape_1*(shape_1 + 1)/rate_1**2
+        return xp._refine.checked('kl', t0 + t1 + t2 + t3 - 0.6931471805599453, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + 0.6931471805599453, _kl_gamma_chi_exact, shape_1, rate_1, df_2)
+
+
+def _kl_gamma_chi_exact(mpmath, shape_1, rate_1, df_2):
+    """The derived expression of :func:`kl_gamma_chi` for mpmath (see anadiv.numeric.refine)."""
+    return df_2*mpmath.log(rate_1) - df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.loggamma(shape_1) - mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/rate_1**2 + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1**2
 
 
 @elementwise
@@ -654,6 +709,60 @@ def _kl_gamma_lognormal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_gamma_moyal(shape_1, rate_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{rate_{1}^{shape_{1}} \left(rate_{1} + \frac{1}{scale_{2}}\right)^{- shape_{1}} e^{\frac{loc_{2}}{scale_{2}}}}{2} + shape_{1} \operatorname{polygamma}{\left(0,shape_{1} \right)} - shape_{1} + \log{\left(\sqrt{2} \sqrt{\pi} rate_{1} scale_{2} \right)} - \operatorname{loggamma}{\left(shape_{1} \right)} - \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}}{2 rate_{1} scale_{2}}
+
+    As text::
+
+        -loc_2/(2*scale_2) + rate_1**shape_1*exp(loc_2/scale_2)/(2*(rate_1 +
+        1/scale_2)**shape_1) + shape_1*polygamma(0, shape_1) - shape_1 +
+        log(sqrt(2)*sqrt(pi)*rate_1*scale_2) - loggamma(shape_1) - polygamma(0, shape_1)
+        + shape_1/(2*rate_1*scale_2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gamma_moyal(5.7, 1.0, 0.75, 0.45))  # doctest: +ELLIPSIS
+    3.395714844...
+    """
+    xp = namespace(shape_1, rate_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_1)
+        t1 = xp.log(scale_2)
+        t2 = -xp._stable.lgamma_mpsi(shape_1, 1)
+        t3 = (1/rate_1)
+        t4 = (1/scale_2)
+        t5 = -shape_1
+        t6 = loc_2*rate_1
+        t7 = loc_2*t4
+        t8 = shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t4, -t4)
+        t9 = (1/2)*xp.exp(t7 + t8)
+        return xp._refine.checked('kl', t0 + t1 + t2 - 1/2*t3*t4*(t5 + t6) + t9 + 0.9189385332046727, (1/2)*(xp.abs(t5) + xp.abs(t6))*xp.abs(t3)*xp.abs(t4) + (xp.abs(t7) + xp.abs(t8) + 1)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + 0.9189385332046727, _kl_gamma_moyal_exact, shape_1, rate_1, loc_2, scale_2)
+
+
+def _kl_gamma_moyal_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gamma_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.power(rate_1, shape_1)*mpmath.power(rate_1 + 1/scale_2, -shape_1)*mpmath.exp(loc_2/scale_2) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1*scale_2)
+
+
+@elementwise
 def kl_gamma_normal(shape_1, rate_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = Normal(mu_2, sigma_2).
 
@@ -961,6 +1070,54 @@ def cross_entropy_gamma_beta(shape_1, rate_1, a_2, b_2):
 def _cross_entropy_gamma_beta_exact(mpmath, shape_1, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_gamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gamma_chi(shape_1, rate_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Chi)``; do not edit.
+
+    .. math::
+
+        df_{2} \log{\left(rate_{1} \right)} - df_{2} \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} - \log{\left(2 rate_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} + \operatorname{polygamma}{\left(0,shape_{1} \right)} + \frac{shape_{1}^{2}}{2 rate_{1}^{2}} + \frac{shape_{1}}{2 rate_{1}^{2}}
+
+    As text::
+
+        df_2*log(rate_1) - df_2*polygamma(0, shape_1) + df_2*log(2)/2 - log(2*rate_1) +
+        loggamma(df_2/2) + polygamma(0, shape_1) + shape_1**2/(2*rate_1**2) +
+        shape_1/(2*rate_1**2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_chi(4.1, 0.41, 9.0))  # doctest: +ELLIPSIS
+    49.66923197...
+    """
+    xp = namespace(shape_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = df_2 - 1
+        t1 = -t0*xp.digamma(shape_1)
+        t2 = t0*xp.log(rate_1)
+        t3 = xp.gammaln((1/2)*df_2)
+        t4 = 0.34657359027997264*df_2 + (1/2)*shape_1*(shape_1 + 1)/rate_1**2
+        return xp._refine.checked('cross_entropy', t1 + t2 + t3 + t4 - 0.6931471805599453, t4 + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + 0.6931471805599453, _cross_entropy_gamma_chi_exact, shape_1, rate_1, df_2)
+
+
+def _cross_entropy_gamma_chi_exact(mpmath, shape_1, rate_1, df_2):
+    """The derived expression of :func:`cross_entropy_gamma_chi` for mpmath (see anadiv.numeric.refine)."""
+    return df_2*mpmath.log(rate_1) - df_2*mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) - mpmath.log(2*rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) + mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1**2/rate_1**2 + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/rate_1**2
 
 
 @elementwise
@@ -1439,6 +1596,57 @@ def cross_entropy_gamma_lognormal(shape_1, rate_1, mu_2, sigma_2):
 def _cross_entropy_gamma_lognormal_exact(mpmath, shape_1, rate_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_gamma_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mu_2*mpmath.log(rate_1)/sigma_2**2 - mu_2*mpmath.polygamma(0, shape_1)/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*sigma_2/rate_1) + mpmath.polygamma(0, shape_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(rate_1)**2/sigma_2**2 - mpmath.log(rate_1)*mpmath.polygamma(0, shape_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(0, shape_1)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.polygamma(1, shape_1)/sigma_2**2
+
+
+@elementwise
+def cross_entropy_gamma_moyal(shape_1, rate_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{rate_{1}^{shape_{1}} \left(rate_{1} + \frac{1}{scale_{2}}\right)^{- shape_{1}} e^{\frac{loc_{2}}{scale_{2}}}}{2} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{shape_{1}}{2 rate_{1} scale_{2}}
+
+    As text::
+
+        -loc_2/(2*scale_2) + rate_1**shape_1*exp(loc_2/scale_2)/(2*(rate_1 +
+        1/scale_2)**shape_1) + log(scale_2) + log(2)/2 + log(pi)/2 +
+        shape_1/(2*rate_1*scale_2)
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_moyal(1.4, 1.4, 0.95, 1.6))  # doctest: +ELLIPSIS
+    1.944595518...
+    """
+    xp = namespace(shape_1, rate_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/rate_1)
+        t2 = (1/scale_2)
+        t3 = -shape_1
+        t4 = loc_2*rate_1
+        t5 = loc_2*t2
+        t6 = shape_1*xp._stable.log_ratio_d(rate_1, rate_1 + t2, -t2)
+        t7 = (1/2)*xp.exp(t5 + t6)
+        return xp._refine.checked('cross_entropy', t0 - 1/2*t1*t2*(t3 + t4) + t7 + 0.9189385332046727, (1/2)*(xp.abs(t3) + xp.abs(t4))*xp.abs(t1)*xp.abs(t2) + (xp.abs(t5) + xp.abs(t6) + 1)*xp.abs(t7) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gamma_moyal_exact, shape_1, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_gamma_moyal_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.power(rate_1, shape_1)*mpmath.power(rate_1 + 1/scale_2, -shape_1)*mpmath.exp(loc_2/scale_2) + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*shape_1/(rate_1*scale_2)
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_gumbel``: ``anadiv.symbolic.derive_entropy(Gumbel)``
 - ``kl_gumbel_beta``: ``anadiv.symbolic.derive_kl(Gumbel, Beta)``
+- ``kl_gumbel_chi``: ``anadiv.symbolic.derive_kl(Gumbel, Chi)``
 - ``kl_gumbel_chi2``: ``anadiv.symbolic.derive_kl(Gumbel, Chi2)``
 - ``kl_gumbel_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Gumbel, ContinuousBernoulli)``
 - ``kl_gumbel_exponential``: ``anadiv.symbolic.derive_kl(Gumbel, Exponential)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gumbel, Kumaraswamy)``
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
+- ``kl_gumbel_moyal``: ``anadiv.symbolic.derive_kl(Gumbel, Moyal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
 - ``kl_gumbel_pareto``: ``anadiv.symbolic.derive_kl(Gumbel, Pareto)``
 - ``kl_gumbel_rayleigh``: ``anadiv.symbolic.derive_kl(Gumbel, Rayleigh)``
@@ -24,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_vonmises``: ``anadiv.symbolic.derive_kl(Gumbel, VonMises)``
 - ``kl_gumbel_weibull``: ``anadiv.symbolic.derive_kl(Gumbel, Weibull)``
 - ``cross_entropy_gumbel_beta``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Beta)``
+- ``cross_entropy_gumbel_chi``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Chi)``
 - ``cross_entropy_gumbel_chi2``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Chi2)``
 - ``cross_entropy_gumbel_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, ContinuousBernoulli)``
 - ``cross_entropy_gumbel_exponential``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Exponential)``
@@ -35,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Kumaraswamy)``
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
+- ``cross_entropy_gumbel_moyal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Moyal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
 - ``cross_entropy_gumbel_pareto``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Pareto)``
 - ``cross_entropy_gumbel_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Rayleigh)``
@@ -49,6 +53,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_gumbel",
     "kl_gumbel_beta",
+    "kl_gumbel_chi",
     "kl_gumbel_chi2",
     "kl_gumbel_continuous_bernoulli",
     "kl_gumbel_exponential",
@@ -60,6 +65,7 @@ __all__ = [
     "kl_gumbel_kumaraswamy",
     "kl_gumbel_laplace",
     "kl_gumbel_lognormal",
+    "kl_gumbel_moyal",
     "kl_gumbel_normal",
     "kl_gumbel_pareto",
     "kl_gumbel_rayleigh",
@@ -67,6 +73,7 @@ __all__ = [
     "kl_gumbel_vonmises",
     "kl_gumbel_weibull",
     "cross_entropy_gumbel_beta",
+    "cross_entropy_gumbel_chi",
     "cross_entropy_gumbel_chi2",
     "cross_entropy_gumbel_continuous_bernoulli",
     "cross_entropy_gumbel_exponential",
@@ -78,6 +85,7 @@ __all__ = [
     "cross_entropy_gumbel_kumaraswamy",
     "cross_entropy_gumbel_laplace",
     "cross_entropy_gumbel_lognormal",
+    "cross_entropy_gumbel_moyal",
     "cross_entropy_gumbel_normal",
     "cross_entropy_gumbel_pareto",
     "cross_entropy_gumbel_rayleigh",
@@ -164,6 +172,46 @@ def kl_gumbel_beta(loc_1, scale_1, a_2, b_2):
 
 def _kl_gumbel_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_gumbel_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_gumbel_chi(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_chi(-0.37, 1.7, 4.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_gumbel_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_gumbel_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -625,6 +673,59 @@ def _kl_gumbel_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_gumbel_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, Moyal)``; do not edit.
+
+    .. math::
+
+        \frac{loc_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \frac{\gamma scale_{1}}{2 scale_{2}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} scale_{2}}{scale_{1}} \right)} - 1 - \gamma + \frac{e^{- \frac{loc_{1} - loc_{2}}{scale_{2}}} \Gamma\left(\frac{scale_{1}}{scale_{2}} + 1\right)}{2}
+
+    As text::
+
+        loc_1/(2*scale_2) - loc_2/(2*scale_2) + EulerGamma*scale_1/(2*scale_2) +
+        log(sqrt(2)*sqrt(pi)*scale_2/scale_1) - 1 - EulerGamma + exp(-(loc_1 -
+        loc_2)/scale_2)*gamma(scale_1/scale_2 + 1)/2
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_moyal(0.13, 0.44, -0.73, 1.9))  # doctest: +ELLIPSIS
+    1.387192343...
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = -xp.log(scale_1)
+        t2 = (1/scale_2)
+        t3 = 0.5772156649015329*scale_1
+        t4 = -3.1544313298030655*scale_2
+        t5 = -loc_2
+        t6 = loc_1 + t5
+        t7 = xp.gammaln(scale_1*t2 + 1)
+        t8 = -t2*t6
+        t9 = (1/2)*xp.exp(t7 + t8)
+        return xp._refine.checked('kl', t0 + t1 + (1/2)*t2*(t3 + t4 + t6) + t9 + 0.9189385332046727, t9*(xp.abs(t7) + xp.abs(t8) + 1) + (1/2)*(t3 + xp.abs(loc_1) + xp.abs(t4) + xp.abs(t5))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, _kl_gumbel_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_gumbel_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gumbel_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*loc_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*scale_1/scale_2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_2/scale_1) - 1 - mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
+
+
+@elementwise
 def kl_gumbel_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -914,6 +1015,46 @@ def cross_entropy_gumbel_beta(loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_gumbel_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_gumbel_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_chi(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_chi(0.88, 1.3, 0.85))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_gumbel_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_gumbel_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1373,6 +1514,57 @@ def cross_entropy_gumbel_lognormal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_gumbel_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_gumbel_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_gumbel_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, Moyal)``; do not edit.
+
+    .. math::
+
+        \frac{loc_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \frac{\gamma scale_{1}}{2 scale_{2}} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{e^{- \frac{loc_{1} - loc_{2}}{scale_{2}}} \Gamma\left(\frac{scale_{1}}{scale_{2}} + 1\right)}{2}
+
+    As text::
+
+        loc_1/(2*scale_2) - loc_2/(2*scale_2) + EulerGamma*scale_1/(2*scale_2) +
+        log(scale_2) + log(2)/2 + log(pi)/2 + exp(-(loc_1 -
+        loc_2)/scale_2)*gamma(scale_1/scale_2 + 1)/2
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_moyal(-2.6, 0.88, 2.0, 1.4))  # doctest: +ELLIPSIS
+    11.78218270...
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = 0.5772156649015329*scale_1
+        t3 = -loc_2
+        t4 = loc_1 + t3
+        t5 = xp.gammaln(scale_1*t1 + 1)
+        t6 = -t1*t4
+        t7 = (1/2)*xp.exp(t5 + t6)
+        return xp._refine.checked('cross_entropy', t0 + (1/2)*t1*(t2 + t4) + t7 + 0.9189385332046727, t7*(xp.abs(t5) + xp.abs(t6) + 1) + (1/2)*(t2 + xp.abs(loc_1) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0) + 0.9189385332046727, _cross_entropy_gumbel_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_gumbel_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*loc_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*scale_1/scale_2 + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(scale_1/scale_2 + 1)
 
 
 @elementwise

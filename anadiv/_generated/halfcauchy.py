@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_halfcauchy``: ``anadiv.symbolic.derive_entropy(HalfCauchy)``
 - ``kl_halfcauchy_beta``: ``anadiv.symbolic.derive_kl(HalfCauchy, Beta)``
+- ``kl_halfcauchy_chi``: ``anadiv.symbolic.derive_kl(HalfCauchy, Chi)``
 - ``kl_halfcauchy_chi2``: ``anadiv.symbolic.derive_kl(HalfCauchy, Chi2)``
 - ``kl_halfcauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(HalfCauchy, ContinuousBernoulli)``
 - ``kl_halfcauchy_exponential``: ``anadiv.symbolic.derive_kl(HalfCauchy, Exponential)``
@@ -23,6 +24,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfcauchy_vonmises``: ``anadiv.symbolic.derive_kl(HalfCauchy, VonMises)``
 - ``kl_halfcauchy_weibull``: ``anadiv.symbolic.derive_kl(HalfCauchy, Weibull)``
 - ``cross_entropy_halfcauchy_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Beta)``
+- ``cross_entropy_halfcauchy_chi``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Chi)``
 - ``cross_entropy_halfcauchy_chi2``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Chi2)``
 - ``cross_entropy_halfcauchy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, ContinuousBernoulli)``
 - ``cross_entropy_halfcauchy_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Exponential)``
@@ -47,6 +49,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_halfcauchy",
     "kl_halfcauchy_beta",
+    "kl_halfcauchy_chi",
     "kl_halfcauchy_chi2",
     "kl_halfcauchy_continuous_bernoulli",
     "kl_halfcauchy_exponential",
@@ -64,6 +67,7 @@ __all__ = [
     "kl_halfcauchy_vonmises",
     "kl_halfcauchy_weibull",
     "cross_entropy_halfcauchy_beta",
+    "cross_entropy_halfcauchy_chi",
     "cross_entropy_halfcauchy_chi2",
     "cross_entropy_halfcauchy_continuous_bernoulli",
     "cross_entropy_halfcauchy_exponential",
@@ -160,6 +164,46 @@ def kl_halfcauchy_beta(scale_1, a_2, b_2):
 
 def _kl_halfcauchy_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_halfcauchy_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_halfcauchy_chi(scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfCauchy(scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfCauchy, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfcauchy_chi(0.54, 4.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, df_2)
+    return xp.full(xp.inf, scale_1, df_2)
+
+
+def _kl_halfcauchy_chi_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`kl_halfcauchy_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -858,6 +902,46 @@ def cross_entropy_halfcauchy_beta(scale_1, a_2, b_2):
 
 def _cross_entropy_halfcauchy_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_halfcauchy_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfcauchy_chi(scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = HalfCauchy(scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfcauchy_chi(0.84, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, df_2)
+    return xp.full(xp.inf, scale_1, df_2)
+
+
+def _cross_entropy_halfcauchy_chi_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_halfcauchy_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_halfnormal``: ``anadiv.symbolic.derive_entropy(HalfNormal)``
 - ``kl_halfnormal_beta``: ``anadiv.symbolic.derive_kl(HalfNormal, Beta)``
+- ``kl_halfnormal_chi``: ``anadiv.symbolic.derive_kl(HalfNormal, Chi)``
 - ``kl_halfnormal_chi2``: ``anadiv.symbolic.derive_kl(HalfNormal, Chi2)``
 - ``kl_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(HalfNormal, ContinuousBernoulli)``
 - ``kl_halfnormal_exponential``: ``anadiv.symbolic.derive_kl(HalfNormal, Exponential)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_kl(HalfNormal, Kumaraswamy)``
 - ``kl_halfnormal_laplace``: ``anadiv.symbolic.derive_kl(HalfNormal, Laplace)``
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
+- ``kl_halfnormal_moyal``: ``anadiv.symbolic.derive_kl(HalfNormal, Moyal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
 - ``kl_halfnormal_pareto``: ``anadiv.symbolic.derive_kl(HalfNormal, Pareto)``
 - ``kl_halfnormal_rayleigh``: ``anadiv.symbolic.derive_kl(HalfNormal, Rayleigh)``
@@ -23,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_vonmises``: ``anadiv.symbolic.derive_kl(HalfNormal, VonMises)``
 - ``kl_halfnormal_weibull``: ``anadiv.symbolic.derive_kl(HalfNormal, Weibull)``
 - ``cross_entropy_halfnormal_beta``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Beta)``
+- ``cross_entropy_halfnormal_chi``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi)``
 - ``cross_entropy_halfnormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi2)``
 - ``cross_entropy_halfnormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, ContinuousBernoulli)``
 - ``cross_entropy_halfnormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Exponential)``
@@ -33,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Kumaraswamy)``
 - ``cross_entropy_halfnormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Laplace)``
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
+- ``cross_entropy_halfnormal_moyal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Moyal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
 - ``cross_entropy_halfnormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Pareto)``
 - ``cross_entropy_halfnormal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Rayleigh)``
@@ -47,6 +51,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_halfnormal",
     "kl_halfnormal_beta",
+    "kl_halfnormal_chi",
     "kl_halfnormal_chi2",
     "kl_halfnormal_continuous_bernoulli",
     "kl_halfnormal_exponential",
@@ -57,6 +62,7 @@ __all__ = [
     "kl_halfnormal_kumaraswamy",
     "kl_halfnormal_laplace",
     "kl_halfnormal_lognormal",
+    "kl_halfnormal_moyal",
     "kl_halfnormal_normal",
     "kl_halfnormal_pareto",
     "kl_halfnormal_rayleigh",
@@ -64,6 +70,7 @@ __all__ = [
     "kl_halfnormal_vonmises",
     "kl_halfnormal_weibull",
     "cross_entropy_halfnormal_beta",
+    "cross_entropy_halfnormal_chi",
     "cross_entropy_halfnormal_chi2",
     "cross_entropy_halfnormal_continuous_bernoulli",
     "cross_entropy_halfnormal_exponential",
@@ -74,6 +81,7 @@ __all__ = [
     "cross_entropy_halfnormal_kumaraswamy",
     "cross_entropy_halfnormal_laplace",
     "cross_entropy_halfnormal_lognormal",
+    "cross_entropy_halfnormal_moyal",
     "cross_entropy_halfnormal_normal",
     "cross_entropy_halfnormal_pareto",
     "cross_entropy_halfnormal_rayleigh",
@@ -161,6 +169,51 @@ def kl_halfnormal_beta(scale_1, a_2, b_2):
 def _kl_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_halfnormal_chi(scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \log{\left(scale_{1} \right)} + \frac{\gamma df_{2}}{2} + df_{2} \log{\left(2 \right)} + \frac{scale_{1}^{2}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \log{\left(2 \right)} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2} - \frac{\gamma}{2}
+
+    As text::
+
+        -df_2*log(scale_1) + EulerGamma*df_2/2 + df_2*log(2) + scale_1**2/2 +
+        loggamma(df_2/2) - log(2) - log(pi)/2 - 1/2 - EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_chi(1.3, 0.73))  # doctest: +ELLIPSIS
+    0.2070639758...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -df_2*xp.log(scale_1)
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = 0.9817550130107118*df_2 + (1/2)*scale_1**2
+        return xp._refine.checked('kl', t0 + t1 + t2 - 2.0541199559354117, t2 + xp.abs(t0) + xp.abs(t1) + 2.0541199559354117, _kl_halfnormal_chi_exact, scale_1, df_2)
+
+
+def _kl_halfnormal_chi_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`kl_halfnormal_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
 
 
 @elementwise
@@ -637,6 +690,56 @@ def _kl_halfnormal_lognormal_exact(mpmath, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_halfnormal_moyal(scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{\sqrt{2} scale_{1}}{2 \sqrt{\pi} scale_{2}} + \frac{e^{\frac{loc_{2}}{scale_{2}}} \operatorname{erfcx}{\left(\frac{\sqrt{2} scale_{1}}{2 scale_{2}} \right)}}{2} + \log{\left(\frac{2 scale_{2}}{scale_{1}} \right)} - \frac{1}{2}
+
+    As text::
+
+        -loc_2/(2*scale_2) + sqrt(2)*scale_1/(2*sqrt(pi)*scale_2) +
+        exp(loc_2/scale_2)*erfcx(sqrt(2)*scale_1/(2*scale_2))/2 + log(2*scale_2/scale_1)
+        - 1/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_moyal(0.96, -1.7, 0.56))  # doctest: +ELLIPSIS
+    1.864937465...
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -xp.log(scale_1)
+        t1 = (1/scale_2)
+        t2 = 1.772453850905516*loc_2
+        t3 = -1.4142135623730951*scale_1
+        t4 = 1.772453850905516*scale_2
+        t5 = xp.log(scale_2)
+        t6 = (1/2)*xp.exp(loc_2*t1)*xp.erfcx(0.7071067811865476*scale_1*t1) + 0.6931471805599453
+        return xp._refine.checked('kl', t0 - 0.28209479177387814*t1*(t2 + t3 + t4) + t5 + t6, t6 + 0.28209479177387814*(t4 + xp.abs(t2) + xp.abs(t3))*xp.abs(t1) + xp.abs(t0) + xp.abs(t5), _kl_halfnormal_moyal_exact, scale_1, loc_2, scale_2)
+
+
+def _kl_halfnormal_moyal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_halfnormal_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/(mpmath.sqrt(mpmath.pi)*scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(loc_2/scale_2)*mpmath.erfcx((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/scale_2) + mpmath.log(2*scale_2/scale_1) + mpmath.mpf(-1)/mpmath.mpf(2)
+
+
+@elementwise
 def kl_halfnormal_normal(scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -942,6 +1045,51 @@ def cross_entropy_halfnormal_beta(scale_1, a_2, b_2):
 def _cross_entropy_halfnormal_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_halfnormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfnormal_chi(scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \log{\left(scale_{1} \right)} + \frac{\gamma df_{2}}{2} + df_{2} \log{\left(2 \right)} + \frac{scale_{1}^{2}}{2} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{3 \log{\left(2 \right)}}{2} - \frac{\gamma}{2}
+
+    As text::
+
+        -df_2*log(scale_1) + EulerGamma*df_2/2 + df_2*log(2) + scale_1**2/2 +
+        log(scale_1) + loggamma(df_2/2) - 3*log(2)/2 - EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_chi(0.8, 2.4))  # doctest: +ELLIPSIS
+    1.574910309...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1 - df_2)*xp.log(scale_1)
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = 0.9817550130107118*df_2 + (1/2)*scale_1**2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 - 1.3283286032906845, t2 + xp.abs(t0) + xp.abs(t1) + 1.3283286032906845, _cross_entropy_halfnormal_chi_exact, scale_1, df_2)
+
+
+def _cross_entropy_halfnormal_chi_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2 + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(3)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
 
 
 @elementwise
@@ -1409,6 +1557,54 @@ def cross_entropy_halfnormal_lognormal(scale_1, mu_2, sigma_2):
 def _cross_entropy_halfnormal_lognormal_exact(mpmath, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_halfnormal_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.log(scale_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*mu_2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2*mpmath.log(2)/sigma_2**2 + mpmath.log(mpmath.sqrt(mpmath.pi)*scale_1*sigma_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(scale_1)**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2)*mpmath.log(scale_1)/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler*mpmath.log(scale_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(8))*mpmath.euler**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(8))*mpmath.log(2)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.euler*mpmath.log(2)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(16))*mpmath.pi**2/sigma_2**2
+
+
+@elementwise
+def cross_entropy_halfnormal_moyal(scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{\sqrt{2} scale_{1}}{2 \sqrt{\pi} scale_{2}} + \frac{e^{\frac{loc_{2}}{scale_{2}}} \operatorname{erfcx}{\left(\frac{\sqrt{2} scale_{1}}{2 scale_{2}} \right)}}{2} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+
+    As text::
+
+        -loc_2/(2*scale_2) + sqrt(2)*scale_1/(2*sqrt(pi)*scale_2) +
+        exp(loc_2/scale_2)*erfcx(sqrt(2)*scale_1/(2*scale_2))/2 + log(scale_2) +
+        log(2)/2 + log(pi)/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_moyal(0.52, -1.3, 0.5))  # doctest: +ELLIPSIS
+    1.959718842...
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/scale_2)
+        t1 = 1.772453850905516*loc_2
+        t2 = -1.4142135623730951*scale_1
+        t3 = xp.log(scale_2)
+        t4 = (1/2)*xp.exp(loc_2*t0)*xp.erfcx(0.7071067811865476*scale_1*t0) + 0.9189385332046727
+        return xp._refine.checked('cross_entropy', -0.28209479177387814*t0*(t1 + t2) + t3 + t4, t4 + 0.28209479177387814*(xp.abs(t1) + xp.abs(t2))*xp.abs(t0) + xp.abs(t3), _cross_entropy_halfnormal_moyal_exact, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_halfnormal_moyal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/(mpmath.sqrt(mpmath.pi)*scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(loc_2/scale_2)*mpmath.erfcx((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/scale_2) + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise

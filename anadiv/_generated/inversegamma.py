@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_inversegamma``: ``anadiv.symbolic.derive_entropy(InverseGamma)``
 - ``kl_inversegamma_beta``: ``anadiv.symbolic.derive_kl(InverseGamma, Beta)``
+- ``kl_inversegamma_chi``: ``anadiv.symbolic.derive_kl(InverseGamma, Chi)``
 - ``kl_inversegamma_chi2``: ``anadiv.symbolic.derive_kl(InverseGamma, Chi2)``
 - ``kl_inversegamma_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(InverseGamma, ContinuousBernoulli)``
 - ``kl_inversegamma_exponential``: ``anadiv.symbolic.derive_kl(InverseGamma, Exponential)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_inversegamma_vonmises``: ``anadiv.symbolic.derive_kl(InverseGamma, VonMises)``
 - ``kl_inversegamma_weibull``: ``anadiv.symbolic.derive_kl(InverseGamma, Weibull)``
 - ``cross_entropy_inversegamma_beta``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Beta)``
+- ``cross_entropy_inversegamma_chi``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Chi)``
 - ``cross_entropy_inversegamma_chi2``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Chi2)``
 - ``cross_entropy_inversegamma_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, ContinuousBernoulli)``
 - ``cross_entropy_inversegamma_exponential``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Exponential)``
@@ -43,6 +45,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_inversegamma",
     "kl_inversegamma_beta",
+    "kl_inversegamma_chi",
     "kl_inversegamma_chi2",
     "kl_inversegamma_continuous_bernoulli",
     "kl_inversegamma_exponential",
@@ -58,6 +61,7 @@ __all__ = [
     "kl_inversegamma_vonmises",
     "kl_inversegamma_weibull",
     "cross_entropy_inversegamma_beta",
+    "cross_entropy_inversegamma_chi",
     "cross_entropy_inversegamma_chi2",
     "cross_entropy_inversegamma_continuous_bernoulli",
     "cross_entropy_inversegamma_exponential",
@@ -155,6 +159,58 @@ def kl_inversegamma_beta(concentration_1, rate_1, a_2, b_2):
 def _kl_inversegamma_beta_exact(mpmath, concentration_1, rate_1, a_2, b_2):
     """The derived expression of :func:`kl_inversegamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_inversegamma_chi(concentration_1, rate_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = InverseGamma(concentration_1, rate_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(InverseGamma, Chi)``; do not edit.
+
+    .. math::
+
+        \begin{cases} concentration_{1} \operatorname{polygamma}{\left(0,concentration_{1} \right)} - concentration_{1} - df_{2} \log{\left(rate_{1} \right)} + df_{2} \operatorname{polygamma}{\left(0,concentration_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{rate_{1}^{2}}{2 concentration_{1}^{2} - 6 concentration_{1} + 4} - \operatorname{loggamma}{\left(concentration_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \log{\left(2 \right)} & \text{for}\: concentration_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((concentration_1*polygamma(0, concentration_1) - concentration_1 -
+        df_2*log(rate_1) + df_2*polygamma(0, concentration_1) + df_2*log(2)/2 +
+        rate_1**2/(2*concentration_1**2 - 6*concentration_1 + 4) -
+        loggamma(concentration_1) + loggamma(df_2/2) - log(2), concentration_1 > 2),
+        (oo, True))
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_inversegamma_chi(0.7, 0.39, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = -df_2*xp.log(rate_1)
+        t3 = (concentration_1 > 2)
+        t4 = xp.where(t3, concentration_1, 3)
+        t5 = -xp._stable.lgamma_mpsi(t4, -df_2)
+        t6 = (1/2)*rate_1**2/((t4 - 2)*(t4 - 1))
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + t6 - 0.6931471805599453, xp.inf), xp.where(t3, t0 + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t6) + 0.6931471805599453, 0), _kl_inversegamma_chi_exact, concentration_1, rate_1, df_2)
+
+
+def _kl_inversegamma_chi_exact(mpmath, concentration_1, rate_1, df_2):
+    """The derived expression of :func:`kl_inversegamma_chi` for mpmath (see anadiv.numeric.refine)."""
+    return ((concentration_1*mpmath.polygamma(0, concentration_1) - concentration_1 - df_2*mpmath.log(rate_1) + df_2*mpmath.polygamma(0, concentration_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + rate_1**2/(2*concentration_1**2 - 6*concentration_1 + 4) - mpmath.loggamma(concentration_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.log(2)) if (concentration_1 > 2) else (mpmath.inf))
 
 
 @elementwise
@@ -863,6 +919,58 @@ def cross_entropy_inversegamma_beta(concentration_1, rate_1, a_2, b_2):
 def _cross_entropy_inversegamma_beta_exact(mpmath, concentration_1, rate_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_inversegamma_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_inversegamma_chi(concentration_1, rate_1, df_2):
+    r"""Cross-entropy H(P, Q), P = InverseGamma(concentration_1, rate_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Chi)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - df_{2} \log{\left(rate_{1} \right)} + df_{2} \operatorname{polygamma}{\left(0,concentration_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{rate_{1}^{2}}{2 concentration_{1}^{2} - 6 concentration_{1} + 4} + \log{\left(\frac{rate_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{polygamma}{\left(0,concentration_{1} \right)} & \text{for}\: concentration_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-df_2*log(rate_1) + df_2*polygamma(0, concentration_1) +
+        df_2*log(2)/2 + rate_1**2/(2*concentration_1**2 - 6*concentration_1 + 4) +
+        log(rate_1/2) + loggamma(df_2/2) - polygamma(0, concentration_1),
+        concentration_1 > 2), (oo, True))
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_inversegamma_chi(1.7, 0.48, 0.94))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = df_2 - 1
+        t3 = -t2*xp.log(rate_1)
+        t4 = (concentration_1 > 2)
+        t5 = xp.where(t4, concentration_1, 3)
+        t6 = t2*xp.digamma(t5)
+        t7 = (1/2)*rate_1**2/((t5 - 2)*(t5 - 1))
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7 - 0.6931471805599453, xp.inf), xp.where(t4, t0 + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7) + 0.6931471805599453, 0), _cross_entropy_inversegamma_chi_exact, concentration_1, rate_1, df_2)
+
+
+def _cross_entropy_inversegamma_chi_exact(mpmath, concentration_1, rate_1, df_2):
+    """The derived expression of :func:`cross_entropy_inversegamma_chi` for mpmath (see anadiv.numeric.refine)."""
+    return ((-df_2*mpmath.log(rate_1) + df_2*mpmath.polygamma(0, concentration_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + rate_1**2/(2*concentration_1**2 - 6*concentration_1 + 4) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*rate_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.polygamma(0, concentration_1)) if (concentration_1 > 2) else (mpmath.inf))
 
 
 @elementwise

@@ -5,6 +5,7 @@
 Each function was printed from the derivation named beside it:
 
 - ``entropy_kumaraswamy``: ``anadiv.symbolic.derive_entropy(Kumaraswamy)``
+- ``kl_kumaraswamy_chi``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Chi)``
 - ``kl_kumaraswamy_chi2``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Chi2)``
 - ``kl_kumaraswamy_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Kumaraswamy, ContinuousBernoulli)``
 - ``kl_kumaraswamy_exponential``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Exponential)``
@@ -18,6 +19,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_kumaraswamy_rayleigh``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Rayleigh)``
 - ``kl_kumaraswamy_uniform``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Uniform)``
 - ``kl_kumaraswamy_weibull``: ``anadiv.symbolic.derive_kl(Kumaraswamy, Weibull)``
+- ``cross_entropy_kumaraswamy_chi``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Chi)``
 - ``cross_entropy_kumaraswamy_chi2``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Chi2)``
 - ``cross_entropy_kumaraswamy_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, ContinuousBernoulli)``
 - ``cross_entropy_kumaraswamy_exponential``: ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Exponential)``
@@ -38,6 +40,7 @@ from anadiv.numeric.xp import namespace
 
 __all__ = [
     "entropy_kumaraswamy",
+    "kl_kumaraswamy_chi",
     "kl_kumaraswamy_chi2",
     "kl_kumaraswamy_continuous_bernoulli",
     "kl_kumaraswamy_exponential",
@@ -51,6 +54,7 @@ __all__ = [
     "kl_kumaraswamy_rayleigh",
     "kl_kumaraswamy_uniform",
     "kl_kumaraswamy_weibull",
+    "cross_entropy_kumaraswamy_chi",
     "cross_entropy_kumaraswamy_chi2",
     "cross_entropy_kumaraswamy_continuous_bernoulli",
     "cross_entropy_kumaraswamy_exponential",
@@ -113,6 +117,66 @@ def entropy_kumaraswamy(concentration1, concentration0):
 def _entropy_kumaraswamy_exact(mpmath, concentration1, concentration0):
     """The derived expression of :func:`entropy_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
     return -mpmath.log(concentration0*concentration1) + mpmath.polygamma(0, concentration0) + mpmath.euler + 1 - mpmath.polygamma(0, concentration0)/concentration1 - mpmath.euler/concentration1 - 1/(concentration0*concentration1)
+
+
+@elementwise
+def kl_kumaraswamy_chi(concentration1_1, concentration0_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Kumaraswamy, Chi)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(2 \right)}}{2} + \log{\left(\frac{concentration_{0 1} concentration_{1 1}}{2} \right)} + \frac{\Gamma\left(1 + \frac{2}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{2 \Gamma\left(concentration_{0 1} + 1 + \frac{2}{concentration_{1 1}}\right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \operatorname{polygamma}{\left(0,concentration_{0 1} \right)} - 1 - \gamma + \frac{df_{2} \operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} + \frac{\gamma df_{2}}{concentration_{1 1}} + \frac{df_{2}}{concentration_{0 1} concentration_{1 1}}
+
+    As text::
+
+        df_2*log(2)/2 + log(concentration0_1*concentration1_1/2) + gamma(1 +
+        2/concentration1_1)*gamma(concentration0_1 + 1)/(2*gamma(concentration0_1 + 1 +
+        2/concentration1_1)) + loggamma(df_2/2) - polygamma(0, concentration0_1) - 1 -
+        EulerGamma + df_2*polygamma(0, concentration0_1)/concentration1_1 +
+        EulerGamma*df_2/concentration1_1 + df_2/(concentration0_1*concentration1_1)
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_kumaraswamy_chi(3.6, 3.9, 2.8))  # doctest: +ELLIPSIS
+    1.786538065...
+    """
+    xp = namespace(concentration1_1, concentration0_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(concentration0_1)
+        t1 = xp.log(concentration1_1)
+        t2 = 0.34657359027997264*df_2
+        t3 = xp.gammaln((1/2)*df_2)
+        t4 = xp.digamma(concentration0_1)
+        t5 = (1/concentration1_1)
+        t6 = (1/concentration0_1)
+        t7 = 0.5772156649015329*concentration0_1*df_2
+        t8 = concentration0_1 + 1
+        t9 = xp.gammaln(t8)
+        t10 = 2*t5
+        t11 = xp.gammaln(t10 + 1)
+        t12 = -xp.gammaln(t10 + t8)
+        t13 = (1/2)*xp.exp(t11 + t12 + t9)
+        t14 = 1
+        return xp._refine.checked('kl', t0 + t1 + t13 + t2 + t3 + t4*(df_2*t5 - 1) - t5*t6*(1.5772156649015328*concentration0_1*concentration1_1 - df_2 - t7) - 0.6931471805599453, t13*(xp.abs(t11) + xp.abs(t12) + xp.abs(t9) + 1) + t14*(1.5772156649015328*concentration0_1*concentration1_1 + df_2 + xp.abs(t7))*xp.abs(t5)*xp.abs(t6) + t2 + (df_2*t5 + t14)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + 0.6931471805599453, _kl_kumaraswamy_chi_exact, concentration1_1, concentration0_1, df_2)
+
+
+def _kl_kumaraswamy_chi_exact(mpmath, concentration1_1, concentration0_1, df_2):
+    """The derived expression of :func:`kl_kumaraswamy_chi` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*concentration0_1*concentration1_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 2/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 2/concentration1_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler + df_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 + mpmath.euler*df_2/concentration1_1 + df_2/(concentration0_1*concentration1_1)
 
 
 @elementwise
@@ -937,6 +1001,65 @@ def kl_kumaraswamy_weibull(concentration1_1, concentration0_1, shape_2, scale_2)
 def _kl_kumaraswamy_weibull_exact(mpmath, concentration1_1, concentration0_1, shape_2, scale_2):
     """The derived expression of :func:`kl_kumaraswamy_weibull` for mpmath (see anadiv.numeric.refine)."""
     return concentration0_1*mpmath.power(scale_2, -shape_2)*mpmath.beta(1 + shape_2/concentration1_1, concentration0_1) + shape_2*mpmath.log(scale_2) + mpmath.log(concentration0_1*concentration1_1/shape_2) - mpmath.polygamma(0, concentration0_1) - 1 - mpmath.euler + shape_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 + mpmath.euler*shape_2/concentration1_1 + shape_2/(concentration0_1*concentration1_1)
+
+
+@elementwise
+def cross_entropy_kumaraswamy_chi(concentration1_1, concentration0_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Kumaraswamy(concentration1_1, concentration0_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Kumaraswamy, Chi)``; do not edit.
+
+    .. math::
+
+        \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\Gamma\left(1 + \frac{2}{concentration_{1 1}}\right) \Gamma\left(concentration_{0 1} + 1\right)}{2 \Gamma\left(concentration_{0 1} + 1 + \frac{2}{concentration_{1 1}}\right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \log{\left(2 \right)} + \frac{df_{2} \operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} + \frac{\gamma df_{2}}{concentration_{1 1}} - \frac{\operatorname{polygamma}{\left(0,concentration_{0 1} \right)}}{concentration_{1 1}} - \frac{\gamma}{concentration_{1 1}} + \frac{df_{2}}{concentration_{0 1} concentration_{1 1}} - \frac{1}{concentration_{0 1} concentration_{1 1}}
+
+    As text::
+
+        df_2*log(2)/2 + gamma(1 + 2/concentration1_1)*gamma(concentration0_1 +
+        1)/(2*gamma(concentration0_1 + 1 + 2/concentration1_1)) + loggamma(df_2/2) -
+        log(2) + df_2*polygamma(0, concentration0_1)/concentration1_1 +
+        EulerGamma*df_2/concentration1_1 - polygamma(0,
+        concentration0_1)/concentration1_1 - EulerGamma/concentration1_1 +
+        df_2/(concentration0_1*concentration1_1) - 1/(concentration0_1*concentration1_1)
+
+    Parameters
+    ----------
+    concentration1_1, concentration0_1 : array_like
+        Parameters of Kumaraswamy, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_kumaraswamy_chi(2.5, 0.9, 6.0))  # doctest: +ELLIPSIS
+    4.236194354...
+    """
+    xp = namespace(concentration1_1, concentration0_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = (1/concentration1_1)
+        t3 = t2*(0.5772156649015329*concentration0_1 + 1)*(df_2 - 1)/concentration0_1
+        t4 = xp.digamma(concentration0_1)
+        t5 = -t2
+        t6 = df_2*t2
+        t7 = concentration0_1 + 1
+        t8 = xp.gammaln(t7)
+        t9 = 2*t2
+        t10 = xp.gammaln(t9 + 1)
+        t11 = -xp.gammaln(t7 + t9)
+        t12 = (1/2)*xp.exp(t10 + t11 + t8)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t12 + t3 + t4*(t5 + t6) - 0.6931471805599453, t0 + t12*(xp.abs(t10) + xp.abs(t11) + xp.abs(t8) + 1) + (t6 + xp.abs(t5))*xp.abs(t4) + xp.abs(t1) + xp.abs(t3) + 0.6931471805599453, _cross_entropy_kumaraswamy_chi_exact, concentration1_1, concentration0_1, df_2)
+
+
+def _cross_entropy_kumaraswamy_chi_exact(mpmath, concentration1_1, concentration0_1, df_2):
+    """The derived expression of :func:`cross_entropy_kumaraswamy_chi` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.gamma(1 + 2/concentration1_1)*mpmath.gamma(concentration0_1 + 1)/mpmath.gamma(concentration0_1 + 1 + 2/concentration1_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.log(2) + df_2*mpmath.polygamma(0, concentration0_1)/concentration1_1 + mpmath.euler*df_2/concentration1_1 - mpmath.polygamma(0, concentration0_1)/concentration1_1 - mpmath.euler/concentration1_1 + df_2/(concentration0_1*concentration1_1) - 1/(concentration0_1*concentration1_1)
 
 
 @elementwise

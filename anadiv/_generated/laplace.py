@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_laplace``: ``anadiv.symbolic.derive_entropy(Laplace)``
 - ``kl_laplace_beta``: ``anadiv.symbolic.derive_kl(Laplace, Beta)``
+- ``kl_laplace_chi``: ``anadiv.symbolic.derive_kl(Laplace, Chi)``
 - ``kl_laplace_chi2``: ``anadiv.symbolic.derive_kl(Laplace, Chi2)``
 - ``kl_laplace_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Laplace, ContinuousBernoulli)``
 - ``kl_laplace_exponential``: ``anadiv.symbolic.derive_kl(Laplace, Exponential)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_kumaraswamy``: ``anadiv.symbolic.derive_kl(Laplace, Kumaraswamy)``
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
+- ``kl_laplace_moyal``: ``anadiv.symbolic.derive_kl(Laplace, Moyal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
 - ``kl_laplace_pareto``: ``anadiv.symbolic.derive_kl(Laplace, Pareto)``
 - ``kl_laplace_rayleigh``: ``anadiv.symbolic.derive_kl(Laplace, Rayleigh)``
@@ -24,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_vonmises``: ``anadiv.symbolic.derive_kl(Laplace, VonMises)``
 - ``kl_laplace_weibull``: ``anadiv.symbolic.derive_kl(Laplace, Weibull)``
 - ``cross_entropy_laplace_beta``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Beta)``
+- ``cross_entropy_laplace_chi``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Chi)``
 - ``cross_entropy_laplace_chi2``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Chi2)``
 - ``cross_entropy_laplace_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Laplace, ContinuousBernoulli)``
 - ``cross_entropy_laplace_exponential``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Exponential)``
@@ -35,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Kumaraswamy)``
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
+- ``cross_entropy_laplace_moyal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Moyal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
 - ``cross_entropy_laplace_pareto``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Pareto)``
 - ``cross_entropy_laplace_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Rayleigh)``
@@ -49,6 +53,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_laplace",
     "kl_laplace_beta",
+    "kl_laplace_chi",
     "kl_laplace_chi2",
     "kl_laplace_continuous_bernoulli",
     "kl_laplace_exponential",
@@ -60,6 +65,7 @@ __all__ = [
     "kl_laplace_kumaraswamy",
     "kl_laplace_laplace",
     "kl_laplace_lognormal",
+    "kl_laplace_moyal",
     "kl_laplace_normal",
     "kl_laplace_pareto",
     "kl_laplace_rayleigh",
@@ -67,6 +73,7 @@ __all__ = [
     "kl_laplace_vonmises",
     "kl_laplace_weibull",
     "cross_entropy_laplace_beta",
+    "cross_entropy_laplace_chi",
     "cross_entropy_laplace_chi2",
     "cross_entropy_laplace_continuous_bernoulli",
     "cross_entropy_laplace_exponential",
@@ -78,6 +85,7 @@ __all__ = [
     "cross_entropy_laplace_kumaraswamy",
     "cross_entropy_laplace_laplace",
     "cross_entropy_laplace_lognormal",
+    "cross_entropy_laplace_moyal",
     "cross_entropy_laplace_normal",
     "cross_entropy_laplace_pareto",
     "cross_entropy_laplace_rayleigh",
@@ -164,6 +172,46 @@ def kl_laplace_beta(loc_1, scale_1, a_2, b_2):
 
 def _kl_laplace_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_laplace_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_laplace_chi(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_chi(2.6, 0.39, 2.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_laplace_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_laplace_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -622,6 +670,57 @@ def _kl_laplace_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_laplace_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, Moyal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{loc_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} - \log{\left(scale_{1} \right)} + \log{\left(scale_{2} \right)} - 1 - \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} - \frac{e^{\frac{loc_{2}}{scale_{2}}}}{\frac{2 scale_{1}^{2} e^{\frac{loc_{1}}{scale_{2}}}}{scale_{2}^{2}} - 2 e^{\frac{loc_{1}}{scale_{2}}}} & \text{for}\: \frac{- scale_{1} + scale_{2}}{scale_{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((loc_1/(2*scale_2) - loc_2/(2*scale_2) - log(scale_1) + log(scale_2) -
+        1 - log(2)/2 + log(pi)/2 -
+        exp(loc_2/scale_2)/(2*scale_1**2*exp(loc_1/scale_2)/scale_2**2 -
+        2*exp(loc_1/scale_2)), (-scale_1 + scale_2)/scale_2 > 0), (oo, True))
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_laplace_moyal(-2.5, 1.3, -2.0, 1.8))  # doctest: +ELLIPSIS
+    0.7921392624...
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = -xp.log(scale_1)
+        t2 = (1/scale_2)
+        t3 = 2*scale_2
+        t4 = -loc_2
+        t5 = -1/2*xp.exp(-t2*(loc_1 + t4))/((scale_1/scale_2)**2 - 1)
+        t6 = (t2*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('kl', xp.where(t6, t0 + t1 + (1/2)*t2*(loc_1 - loc_2 - t3) + t5 + 0.22579135264472744, xp.inf), xp.where(t6, (1/2)*(xp.abs(loc_1) + xp.abs(t3) + xp.abs(t4))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + 0.22579135264472744, 0), _kl_laplace_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_laplace_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_laplace_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*loc_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 - mpmath.log(scale_1) + mpmath.log(scale_2) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) - mpmath.exp(loc_2/scale_2)/(2*scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - 2*mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
+
+
+@elementwise
 def kl_laplace_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -906,6 +1005,46 @@ def cross_entropy_laplace_beta(loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_laplace_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_laplace_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_laplace_chi(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_chi(-2.6, 1.3, 0.57))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_laplace_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_laplace_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1361,6 +1500,55 @@ def cross_entropy_laplace_lognormal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_laplace_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_laplace_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_laplace_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, Moyal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{loc_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} - \frac{e^{\frac{loc_{2}}{scale_{2}}}}{\frac{2 scale_{1}^{2} e^{\frac{loc_{1}}{scale_{2}}}}{scale_{2}^{2}} - 2 e^{\frac{loc_{1}}{scale_{2}}}} & \text{for}\: \frac{- scale_{1} + scale_{2}}{scale_{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((loc_1/(2*scale_2) - loc_2/(2*scale_2) + log(scale_2) + log(2)/2 +
+        log(pi)/2 - exp(loc_2/scale_2)/(2*scale_1**2*exp(loc_1/scale_2)/scale_2**2 -
+        2*exp(loc_1/scale_2)), (-scale_1 + scale_2)/scale_2 > 0), (oo, True))
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_moyal(-0.56, 0.63, -2.9, 1.2))  # doctest: +ELLIPSIS
+    2.174464798...
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = t1*(loc_1 - loc_2)
+        t3 = (1/2)*t2
+        t4 = -1/2*xp.exp(-t2)/((scale_1/scale_2)**2 - 1)
+        t5 = (t1*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t5, t0 + t3 + t4 + 0.9189385332046727, xp.inf), xp.where(t5, xp.abs(t0) + xp.abs(t3) + xp.abs(t4) + 0.9189385332046727, 0), _cross_entropy_laplace_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_laplace_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*loc_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) - mpmath.exp(loc_2/scale_2)/(2*scale_1**2*mpmath.exp(loc_1/scale_2)/scale_2**2 - 2*mpmath.exp(loc_1/scale_2))) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_logistic``: ``anadiv.symbolic.derive_entropy(Logistic)``
 - ``kl_logistic_beta``: ``anadiv.symbolic.derive_kl(Logistic, Beta)``
+- ``kl_logistic_chi``: ``anadiv.symbolic.derive_kl(Logistic, Chi)``
 - ``kl_logistic_chi2``: ``anadiv.symbolic.derive_kl(Logistic, Chi2)``
 - ``kl_logistic_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Logistic, ContinuousBernoulli)``
 - ``kl_logistic_exponential``: ``anadiv.symbolic.derive_kl(Logistic, Exponential)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_logistic_kumaraswamy``: ``anadiv.symbolic.derive_kl(Logistic, Kumaraswamy)``
 - ``kl_logistic_laplace``: ``anadiv.symbolic.derive_kl(Logistic, Laplace)``
 - ``kl_logistic_lognormal``: ``anadiv.symbolic.derive_kl(Logistic, LogNormal)``
+- ``kl_logistic_moyal``: ``anadiv.symbolic.derive_kl(Logistic, Moyal)``
 - ``kl_logistic_normal``: ``anadiv.symbolic.derive_kl(Logistic, Normal)``
 - ``kl_logistic_pareto``: ``anadiv.symbolic.derive_kl(Logistic, Pareto)``
 - ``kl_logistic_rayleigh``: ``anadiv.symbolic.derive_kl(Logistic, Rayleigh)``
@@ -24,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_logistic_vonmises``: ``anadiv.symbolic.derive_kl(Logistic, VonMises)``
 - ``kl_logistic_weibull``: ``anadiv.symbolic.derive_kl(Logistic, Weibull)``
 - ``cross_entropy_logistic_beta``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Beta)``
+- ``cross_entropy_logistic_chi``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Chi)``
 - ``cross_entropy_logistic_chi2``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Chi2)``
 - ``cross_entropy_logistic_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Logistic, ContinuousBernoulli)``
 - ``cross_entropy_logistic_exponential``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Exponential)``
@@ -35,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_logistic_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Kumaraswamy)``
 - ``cross_entropy_logistic_laplace``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Laplace)``
 - ``cross_entropy_logistic_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, LogNormal)``
+- ``cross_entropy_logistic_moyal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Moyal)``
 - ``cross_entropy_logistic_normal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Normal)``
 - ``cross_entropy_logistic_pareto``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Pareto)``
 - ``cross_entropy_logistic_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Rayleigh)``
@@ -49,6 +53,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_logistic",
     "kl_logistic_beta",
+    "kl_logistic_chi",
     "kl_logistic_chi2",
     "kl_logistic_continuous_bernoulli",
     "kl_logistic_exponential",
@@ -60,6 +65,7 @@ __all__ = [
     "kl_logistic_kumaraswamy",
     "kl_logistic_laplace",
     "kl_logistic_lognormal",
+    "kl_logistic_moyal",
     "kl_logistic_normal",
     "kl_logistic_pareto",
     "kl_logistic_rayleigh",
@@ -67,6 +73,7 @@ __all__ = [
     "kl_logistic_vonmises",
     "kl_logistic_weibull",
     "cross_entropy_logistic_beta",
+    "cross_entropy_logistic_chi",
     "cross_entropy_logistic_chi2",
     "cross_entropy_logistic_continuous_bernoulli",
     "cross_entropy_logistic_exponential",
@@ -78,6 +85,7 @@ __all__ = [
     "cross_entropy_logistic_kumaraswamy",
     "cross_entropy_logistic_laplace",
     "cross_entropy_logistic_lognormal",
+    "cross_entropy_logistic_moyal",
     "cross_entropy_logistic_normal",
     "cross_entropy_logistic_pareto",
     "cross_entropy_logistic_rayleigh",
@@ -164,6 +172,46 @@ def kl_logistic_beta(loc_1, scale_1, a_2, b_2):
 
 def _kl_logistic_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_logistic_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_logistic_chi(loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_chi(0.25, 0.78, 0.98))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _kl_logistic_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_logistic_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -629,6 +677,60 @@ def _kl_logistic_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_logistic_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, Moyal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{loc_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} scale_{2}}{scale_{1}} \right)} - 2 + \frac{e^{- \frac{loc_{1} - loc_{2}}{scale_{2}}} \Gamma\left(- \frac{scale_{1}}{scale_{2}} + 1\right) \Gamma\left(\frac{scale_{1}}{scale_{2}} + 1\right)}{2} & \text{for}\: \frac{- scale_{1} + scale_{2}}{scale_{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((loc_1/(2*scale_2) - loc_2/(2*scale_2) +
+        log(sqrt(2)*sqrt(pi)*scale_2/scale_1) - 2 + exp(-(loc_1 -
+        loc_2)/scale_2)*gamma(-scale_1/scale_2 + 1)*gamma(scale_1/scale_2 + 1)/2,
+        (-scale_1 + scale_2)/scale_2 > 0), (oo, True))
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_logistic_moyal(0.44, 2.4, -1.6, 0.55))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = -xp.log(scale_1)
+        t2 = (1/scale_2)
+        t3 = 4*scale_2
+        t4 = scale_1*t2
+        t5 = xp.gammaln(t4 + 1)
+        t6 = -loc_2
+        t7 = -t2*(loc_1 + t6)
+        t8 = (1/2)*xp.exp(t5 + t7)*xp.gamma(1 - t4)
+        t9 = (t2*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('kl', xp.where(t9, t0 + t1 + (1/2)*t2*(loc_1 - loc_2 - t3) + t8 + 0.9189385332046727, xp.inf), xp.where(t9, (1/2)*(xp.abs(loc_1) + xp.abs(t3) + xp.abs(t6))*xp.abs(t2) + (xp.abs(t5) + xp.abs(t7) + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, 0), _kl_logistic_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_logistic_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_logistic_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*loc_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_2/scale_1) - 2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(-scale_1/scale_2 + 1)*mpmath.gamma(scale_1/scale_2 + 1)) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
+
+
+@elementwise
 def kl_logistic_normal(loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -913,6 +1015,46 @@ def cross_entropy_logistic_beta(loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_logistic_beta_exact(mpmath, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_logistic_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_logistic_chi(loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_chi(0.8, 2.7, 5.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, df_2)
+    return xp.full(xp.inf, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_logistic_chi_exact(mpmath, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_logistic_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1372,6 +1514,58 @@ def cross_entropy_logistic_lognormal(loc_1, scale_1, mu_2, sigma_2):
 def _cross_entropy_logistic_lognormal_exact(mpmath, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_logistic_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_logistic_moyal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, Moyal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{loc_{1}}{2 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2} + \frac{e^{- \frac{loc_{1} - loc_{2}}{scale_{2}}} \Gamma\left(- \frac{scale_{1}}{scale_{2}} + 1\right) \Gamma\left(\frac{scale_{1}}{scale_{2}} + 1\right)}{2} & \text{for}\: \frac{- scale_{1} + scale_{2}}{scale_{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((loc_1/(2*scale_2) - loc_2/(2*scale_2) + log(scale_2) + log(2)/2 +
+        log(pi)/2 + exp(-(loc_1 - loc_2)/scale_2)*gamma(-scale_1/scale_2 +
+        1)*gamma(scale_1/scale_2 + 1)/2, (-scale_1 + scale_2)/scale_2 > 0), (oo, True))
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_moyal(-1.5, 0.97, 2.4, 0.33))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = t1*(loc_1 - loc_2)
+        t3 = (1/2)*t2
+        t4 = scale_1*t1
+        t5 = xp.gammaln(t4 + 1)
+        t6 = -t2
+        t7 = (1/2)*xp.exp(t5 + t6)*xp.gamma(1 - t4)
+        t8 = (t1*(-scale_1 + scale_2) > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t3 + t7 + 0.9189385332046727, xp.inf), xp.where(t8, (xp.abs(t5) + xp.abs(t6) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t3) + 0.9189385332046727, 0), _cross_entropy_logistic_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_logistic_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_logistic_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (((mpmath.mpf(1)/mpmath.mpf(2))*loc_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(-(loc_1 - loc_2)/scale_2)*mpmath.gamma(-scale_1/scale_2 + 1)*mpmath.gamma(scale_1/scale_2 + 1)) if ((-scale_1 + scale_2)/scale_2 > 0) else (mpmath.inf))
 
 
 @elementwise

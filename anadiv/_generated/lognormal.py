@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_lognormal``: ``anadiv.symbolic.derive_entropy(LogNormal)``
 - ``kl_lognormal_beta``: ``anadiv.symbolic.derive_kl(LogNormal, Beta)``
+- ``kl_lognormal_chi``: ``anadiv.symbolic.derive_kl(LogNormal, Chi)``
 - ``kl_lognormal_chi2``: ``anadiv.symbolic.derive_kl(LogNormal, Chi2)``
 - ``kl_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(LogNormal, ContinuousBernoulli)``
 - ``kl_lognormal_exponential``: ``anadiv.symbolic.derive_kl(LogNormal, Exponential)``
@@ -22,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_vonmises``: ``anadiv.symbolic.derive_kl(LogNormal, VonMises)``
 - ``kl_lognormal_weibull``: ``anadiv.symbolic.derive_kl(LogNormal, Weibull)``
 - ``cross_entropy_lognormal_beta``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Beta)``
+- ``cross_entropy_lognormal_chi``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi)``
 - ``cross_entropy_lognormal_chi2``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi2)``
 - ``cross_entropy_lognormal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, ContinuousBernoulli)``
 - ``cross_entropy_lognormal_exponential``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Exponential)``
@@ -45,6 +47,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_lognormal",
     "kl_lognormal_beta",
+    "kl_lognormal_chi",
     "kl_lognormal_chi2",
     "kl_lognormal_continuous_bernoulli",
     "kl_lognormal_exponential",
@@ -61,6 +64,7 @@ __all__ = [
     "kl_lognormal_vonmises",
     "kl_lognormal_weibull",
     "cross_entropy_lognormal_beta",
+    "cross_entropy_lognormal_chi",
     "cross_entropy_lognormal_chi2",
     "cross_entropy_lognormal_continuous_bernoulli",
     "cross_entropy_lognormal_exponential",
@@ -157,6 +161,54 @@ def kl_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 def _kl_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`kl_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_lognormal_chi(mu_1, sigma_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \mu_{1} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2} - \log{\left(\sigma_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{3 \log{\left(2 \right)}}{2} - \frac{\log{\left(\pi \right)}}{2} - \frac{1}{2}
+
+    As text::
+
+        -df_2*mu_1 + df_2*log(2)/2 + exp(2*mu_1 + 2*sigma_1**2)/2 - log(sigma_1) +
+        loggamma(df_2/2) - 3*log(2)/2 - log(pi)/2 - 1/2
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_chi(-0.38, 0.32, 0.63))  # doctest: +ELLIPSIS
+    0.8166655621...
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_1)
+        t1 = df_2*mu_1
+        t2 = xp.gammaln((1/2)*df_2)
+        t3 = 2*mu_1
+        t4 = 2*sigma_1**2
+        t5 = xp.exp(t3 + t4)
+        return xp._refine.checked('kl', 0.34657359027997264*df_2 - t0 - t1 + t2 + (1/2)*t5 - 2.112085713764618, 0.34657359027997264*df_2 + (1/2)*t5*(t4 + xp.abs(t3) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + 2.112085713764618, _kl_lognormal_chi_exact, mu_1, sigma_1, df_2)
+
+
+def _kl_lognormal_chi_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`kl_lognormal_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2) - mpmath.log(sigma_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(3)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(mpmath.pi) + mpmath.mpf(-1)/mpmath.mpf(2)
 
 
 @elementwise
@@ -893,6 +945,54 @@ def cross_entropy_lognormal_beta(mu_1, sigma_1, a_2, b_2):
 def _cross_entropy_lognormal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_lognormal_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_lognormal_chi(mu_1, sigma_1, df_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \mu_{1} + \frac{df_{2} \log{\left(2 \right)}}{2} + \mu_{1} + \frac{e^{2 \mu_{1} + 2 \sigma_{1}^{2}}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \log{\left(2 \right)}
+
+    As text::
+
+        -df_2*mu_1 + df_2*log(2)/2 + mu_1 + exp(2*mu_1 + 2*sigma_1**2)/2 +
+        loggamma(df_2/2) - log(2)
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_chi(0.96, 0.59, 3.0))  # doctest: +ELLIPSIS
+    5.147604793...
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = -mu_1*(df_2 - 1)
+        t3 = 2*mu_1
+        t4 = 2*sigma_1**2
+        t5 = (1/2)*xp.exp(t3 + t4)
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 + t5 - 0.6931471805599453, t0 + t5*(t4 + xp.abs(t3) + 1) + xp.abs(t1) + xp.abs(t2) + 0.6931471805599453, _cross_entropy_lognormal_chi_exact, mu_1, sigma_1, df_2)
+
+
+def _cross_entropy_lognormal_chi_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`cross_entropy_lognormal_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(2*mu_1 + 2*sigma_1**2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.log(2)
 
 
 @elementwise

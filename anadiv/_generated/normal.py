@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_normal``: ``anadiv.symbolic.derive_entropy(Normal)``
 - ``kl_normal_beta``: ``anadiv.symbolic.derive_kl(Normal, Beta)``
+- ``kl_normal_chi``: ``anadiv.symbolic.derive_kl(Normal, Chi)``
 - ``kl_normal_chi2``: ``anadiv.symbolic.derive_kl(Normal, Chi2)``
 - ``kl_normal_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Normal, ContinuousBernoulli)``
 - ``kl_normal_exponential``: ``anadiv.symbolic.derive_kl(Normal, Exponential)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_kumaraswamy``: ``anadiv.symbolic.derive_kl(Normal, Kumaraswamy)``
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
+- ``kl_normal_moyal``: ``anadiv.symbolic.derive_kl(Normal, Moyal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
 - ``kl_normal_pareto``: ``anadiv.symbolic.derive_kl(Normal, Pareto)``
 - ``kl_normal_rayleigh``: ``anadiv.symbolic.derive_kl(Normal, Rayleigh)``
@@ -24,6 +26,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_vonmises``: ``anadiv.symbolic.derive_kl(Normal, VonMises)``
 - ``kl_normal_weibull``: ``anadiv.symbolic.derive_kl(Normal, Weibull)``
 - ``cross_entropy_normal_beta``: ``anadiv.symbolic.derive_cross_entropy(Normal, Beta)``
+- ``cross_entropy_normal_chi``: ``anadiv.symbolic.derive_cross_entropy(Normal, Chi)``
 - ``cross_entropy_normal_chi2``: ``anadiv.symbolic.derive_cross_entropy(Normal, Chi2)``
 - ``cross_entropy_normal_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Normal, ContinuousBernoulli)``
 - ``cross_entropy_normal_exponential``: ``anadiv.symbolic.derive_cross_entropy(Normal, Exponential)``
@@ -35,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Normal, Kumaraswamy)``
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
+- ``cross_entropy_normal_moyal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Moyal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
 - ``cross_entropy_normal_pareto``: ``anadiv.symbolic.derive_cross_entropy(Normal, Pareto)``
 - ``cross_entropy_normal_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Normal, Rayleigh)``
@@ -49,6 +53,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_normal",
     "kl_normal_beta",
+    "kl_normal_chi",
     "kl_normal_chi2",
     "kl_normal_continuous_bernoulli",
     "kl_normal_exponential",
@@ -60,6 +65,7 @@ __all__ = [
     "kl_normal_kumaraswamy",
     "kl_normal_laplace",
     "kl_normal_lognormal",
+    "kl_normal_moyal",
     "kl_normal_normal",
     "kl_normal_pareto",
     "kl_normal_rayleigh",
@@ -67,6 +73,7 @@ __all__ = [
     "kl_normal_vonmises",
     "kl_normal_weibull",
     "cross_entropy_normal_beta",
+    "cross_entropy_normal_chi",
     "cross_entropy_normal_chi2",
     "cross_entropy_normal_continuous_bernoulli",
     "cross_entropy_normal_exponential",
@@ -78,6 +85,7 @@ __all__ = [
     "cross_entropy_normal_kumaraswamy",
     "cross_entropy_normal_laplace",
     "cross_entropy_normal_lognormal",
+    "cross_entropy_normal_moyal",
     "cross_entropy_normal_normal",
     "cross_entropy_normal_pareto",
     "cross_entropy_normal_rayleigh",
@@ -164,6 +172,46 @@ def kl_normal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _kl_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`kl_normal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_normal_chi(mu_1, sigma_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_chi(1.6, 0.76, 4.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    return xp.full(xp.inf, mu_1, sigma_1, df_2)
+
+
+def _kl_normal_chi_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`kl_normal_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -629,6 +677,57 @@ def _kl_normal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_normal_moyal(mu_1, sigma_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{\mu_{1}}{2 scale_{2}} + \frac{e^{\frac{2 loc_{2} scale_{2} - 2 \mu_{1} scale_{2} + \sigma_{1}^{2}}{2 scale_{2}^{2}}}}{2} + \log{\left(\frac{scale_{2}}{\sigma_{1}} \right)} - \frac{1}{2}
+
+    As text::
+
+        -loc_2/(2*scale_2) + mu_1/(2*scale_2) + exp((2*loc_2*scale_2 - 2*mu_1*scale_2 +
+        sigma_1**2)/(2*scale_2**2))/2 + log(scale_2/sigma_1) - 1/2
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_normal_moyal(-1.1, 0.67, 0.27, 0.64))  # doctest: +ELLIPSIS
+    5.739400909...
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = -xp.log(sigma_1)
+        t2 = (1/scale_2)
+        t3 = loc_2 - mu_1
+        t4 = -1/2*t2*(scale_2 + t3)
+        t5 = (1/(scale_2**2))
+        t6 = sigma_1**2
+        t7 = -t2*t3
+        t8 = (1/2)*xp.exp((1/2)*t5*t6 - t7)
+        return xp._refine.checked('kl', t0 + t1 + t4 + t8, t8*((1/2)*t5*t6 + xp.abs(t7) + 1) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), _kl_normal_moyal_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _kl_normal_moyal_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_normal_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_1/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*(2*loc_2*scale_2 - 2*mu_1*scale_2 + sigma_1**2)/scale_2**2) + mpmath.log(scale_2/sigma_1) + mpmath.mpf(-1)/mpmath.mpf(2)
+
+
+@elementwise
 def kl_normal_normal(mu_1, sigma_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
 
@@ -906,6 +1005,46 @@ def cross_entropy_normal_beta(mu_1, sigma_1, a_2, b_2):
 
 def _cross_entropy_normal_beta_exact(mpmath, mu_1, sigma_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_normal_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_chi(mu_1, sigma_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_chi(2.0, 0.59, 4.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, df_2)
+    return xp.full(xp.inf, mu_1, sigma_1, df_2)
+
+
+def _cross_entropy_normal_chi_exact(mpmath, mu_1, sigma_1, df_2):
+    """The derived expression of :func:`cross_entropy_normal_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1362,6 +1501,54 @@ def cross_entropy_normal_lognormal(mu_1, sigma_1, mu_2, sigma_2):
 def _cross_entropy_normal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_normal_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_normal_moyal(mu_1, sigma_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} + \frac{\mu_{1}}{2 scale_{2}} + \frac{e^{\frac{2 loc_{2} scale_{2} - 2 \mu_{1} scale_{2} + \sigma_{1}^{2}}{2 scale_{2}^{2}}}}{2} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+
+    As text::
+
+        -loc_2/(2*scale_2) + mu_1/(2*scale_2) + exp((2*loc_2*scale_2 - 2*mu_1*scale_2 +
+        sigma_1**2)/(2*scale_2**2))/2 + log(scale_2) + log(2)/2 + log(pi)/2
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_moyal(0.087, 2.0, -2.0, 1.4))  # doctest: +ELLIPSIS
+    2.313173397...
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (-loc_2 + mu_1)/scale_2
+        t2 = (1/2)*t1
+        t3 = (1/(scale_2**2))
+        t4 = sigma_1**2
+        t5 = (1/2)*xp.exp(-t1 + (1/2)*t3*t4)
+        return xp._refine.checked('cross_entropy', t0 + t2 + t5 + 0.9189385332046727, t5*((1/2)*t3*t4 + xp.abs(t1) + 1) + xp.abs(t0) + xp.abs(t2) + 0.9189385332046727, _cross_entropy_normal_moyal_exact, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _cross_entropy_normal_moyal_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mu_1/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp((mpmath.mpf(1)/mpmath.mpf(2))*(2*loc_2*scale_2 - 2*mu_1*scale_2 + sigma_1**2)/scale_2**2) + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_pareto``: ``anadiv.symbolic.derive_entropy(Pareto)``
 - ``kl_pareto_beta``: ``anadiv.symbolic.derive_kl(Pareto, Beta)``
+- ``kl_pareto_chi``: ``anadiv.symbolic.derive_kl(Pareto, Chi)``
 - ``kl_pareto_chi2``: ``anadiv.symbolic.derive_kl(Pareto, Chi2)``
 - ``kl_pareto_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Pareto, ContinuousBernoulli)``
 - ``kl_pareto_exponential``: ``anadiv.symbolic.derive_kl(Pareto, Exponential)``
@@ -22,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_pareto_vonmises``: ``anadiv.symbolic.derive_kl(Pareto, VonMises)``
 - ``kl_pareto_weibull``: ``anadiv.symbolic.derive_kl(Pareto, Weibull)``
 - ``cross_entropy_pareto_beta``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Beta)``
+- ``cross_entropy_pareto_chi``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Chi)``
 - ``cross_entropy_pareto_chi2``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Chi2)``
 - ``cross_entropy_pareto_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Pareto, ContinuousBernoulli)``
 - ``cross_entropy_pareto_exponential``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Exponential)``
@@ -45,6 +47,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_pareto",
     "kl_pareto_beta",
+    "kl_pareto_chi",
     "kl_pareto_chi2",
     "kl_pareto_continuous_bernoulli",
     "kl_pareto_exponential",
@@ -61,6 +64,7 @@ __all__ = [
     "kl_pareto_vonmises",
     "kl_pareto_weibull",
     "cross_entropy_pareto_beta",
+    "cross_entropy_pareto_chi",
     "cross_entropy_pareto_chi2",
     "cross_entropy_pareto_continuous_bernoulli",
     "cross_entropy_pareto_exponential",
@@ -159,6 +163,61 @@ def kl_pareto_beta(scale_1, alpha_1, a_2, b_2):
 def _kl_pareto_beta_exact(mpmath, scale_1, alpha_1, a_2, b_2):
     """The derived expression of :func:`kl_pareto_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_pareto_chi(scale_1, alpha_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, Chi)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{1} scale_{1}^{2}}{2 \alpha_{1} - 4} - df_{2} \log{\left(scale_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \log{\left(\frac{\alpha_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \frac{df_{2}}{\alpha_{1}} & \text{for}\: \alpha_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_1*scale_1**2/(2*alpha_1 - 4) - df_2*log(scale_1) +
+        df_2*log(2)/2 + log(alpha_1/2) + loggamma(df_2/2) - 1 - df_2/alpha_1, alpha_1 >
+        2), (oo, True))
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_pareto_chi(1.6, 1.3, 0.87))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = -df_2*xp.log(scale_1)
+        t3 = (alpha_1 > 2)
+        t4 = xp.where(t3, alpha_1, 3)
+        t5 = xp.log(t4)
+        t6 = (1/t4)
+        t7 = (1/(t4 - 2))
+        t8 = t4**2
+        t9 = -2*t8
+        t10 = -2*df_2*t4
+        t11 = 4*df_2 + scale_1**2*t8 + 4*t4
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + (1/2)*t6*t7*(t10 + t11 + t9) - 0.6931471805599453, xp.inf), xp.where(t3, t0 + (1/2)*(t11 + xp.abs(t10) + xp.abs(t9))*xp.abs(t6)*xp.abs(t7) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + 0.6931471805599453, 0), _kl_pareto_chi_exact, scale_1, alpha_1, df_2)
+
+
+def _kl_pareto_chi_exact(mpmath, scale_1, alpha_1, df_2):
+    """The derived expression of :func:`kl_pareto_chi` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_1*scale_1**2/(2*alpha_1 - 4) - df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*alpha_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - df_2/alpha_1) if (alpha_1 > 2) else (mpmath.inf))
 
 
 @elementwise
@@ -987,6 +1046,58 @@ def cross_entropy_pareto_beta(scale_1, alpha_1, a_2, b_2):
 def _cross_entropy_pareto_beta_exact(mpmath, scale_1, alpha_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_pareto_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_pareto_chi(scale_1, alpha_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, Chi)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha_{1} scale_{1}^{2}}{2 \alpha_{1} - 4} - df_{2} \log{\left(scale_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \log{\left(\frac{scale_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{df_{2}}{\alpha_{1}} + \frac{1}{\alpha_{1}} & \text{for}\: \alpha_{1} > 2 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((alpha_1*scale_1**2/(2*alpha_1 - 4) - df_2*log(scale_1) +
+        df_2*log(2)/2 + log(scale_1/2) + loggamma(df_2/2) - df_2/alpha_1 + 1/alpha_1,
+        alpha_1 > 2), (oo, True))
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_chi(0.41, 1.9, 0.62))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = 0.34657359027997264*df_2
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = (1 - df_2)*xp.log(scale_1)
+        t3 = (alpha_1 > 2)
+        t4 = xp.where(t3, alpha_1, 3)
+        t5 = (1/t4)
+        t6 = (1/(t4 - 2))
+        t7 = -2*df_2*t4
+        t8 = 4*df_2 + scale_1**2*t4**2 + 2*t4
+        return xp._refine.checked('cross_entropy', xp.where(t3, t0 + t1 + t2 + (1/2)*t5*t6*(t7 + t8 - 4) - 0.6931471805599453, xp.inf), xp.where(t3, t0 + (1/2)*(t8 + xp.abs(t7) + 4)*xp.abs(t5)*xp.abs(t6) + xp.abs(t1) + xp.abs(t2) + 0.6931471805599453, 0), _cross_entropy_pareto_chi_exact, scale_1, alpha_1, df_2)
+
+
+def _cross_entropy_pareto_chi_exact(mpmath, scale_1, alpha_1, df_2):
+    """The derived expression of :func:`cross_entropy_pareto_chi` for mpmath (see anadiv.numeric.refine)."""
+    return ((alpha_1*scale_1**2/(2*alpha_1 - 4) - df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - df_2/alpha_1 + 1/alpha_1) if (alpha_1 > 2) else (mpmath.inf))
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_rayleigh``: ``anadiv.symbolic.derive_entropy(Rayleigh)``
 - ``kl_rayleigh_beta``: ``anadiv.symbolic.derive_kl(Rayleigh, Beta)``
+- ``kl_rayleigh_chi``: ``anadiv.symbolic.derive_kl(Rayleigh, Chi)``
 - ``kl_rayleigh_chi2``: ``anadiv.symbolic.derive_kl(Rayleigh, Chi2)``
 - ``kl_rayleigh_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Rayleigh, ContinuousBernoulli)``
 - ``kl_rayleigh_exponential``: ``anadiv.symbolic.derive_kl(Rayleigh, Exponential)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_rayleigh_kumaraswamy``: ``anadiv.symbolic.derive_kl(Rayleigh, Kumaraswamy)``
 - ``kl_rayleigh_laplace``: ``anadiv.symbolic.derive_kl(Rayleigh, Laplace)``
 - ``kl_rayleigh_lognormal``: ``anadiv.symbolic.derive_kl(Rayleigh, LogNormal)``
+- ``kl_rayleigh_moyal``: ``anadiv.symbolic.derive_kl(Rayleigh, Moyal)``
 - ``kl_rayleigh_normal``: ``anadiv.symbolic.derive_kl(Rayleigh, Normal)``
 - ``kl_rayleigh_pareto``: ``anadiv.symbolic.derive_kl(Rayleigh, Pareto)``
 - ``kl_rayleigh_rayleigh``: ``anadiv.symbolic.derive_kl(Rayleigh, Rayleigh)``
@@ -23,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_rayleigh_vonmises``: ``anadiv.symbolic.derive_kl(Rayleigh, VonMises)``
 - ``kl_rayleigh_weibull``: ``anadiv.symbolic.derive_kl(Rayleigh, Weibull)``
 - ``cross_entropy_rayleigh_beta``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Beta)``
+- ``cross_entropy_rayleigh_chi``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Chi)``
 - ``cross_entropy_rayleigh_chi2``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Chi2)``
 - ``cross_entropy_rayleigh_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, ContinuousBernoulli)``
 - ``cross_entropy_rayleigh_exponential``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Exponential)``
@@ -33,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_rayleigh_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Kumaraswamy)``
 - ``cross_entropy_rayleigh_laplace``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Laplace)``
 - ``cross_entropy_rayleigh_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, LogNormal)``
+- ``cross_entropy_rayleigh_moyal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Moyal)``
 - ``cross_entropy_rayleigh_normal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Normal)``
 - ``cross_entropy_rayleigh_pareto``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Pareto)``
 - ``cross_entropy_rayleigh_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Rayleigh)``
@@ -47,6 +51,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_rayleigh",
     "kl_rayleigh_beta",
+    "kl_rayleigh_chi",
     "kl_rayleigh_chi2",
     "kl_rayleigh_continuous_bernoulli",
     "kl_rayleigh_exponential",
@@ -57,6 +62,7 @@ __all__ = [
     "kl_rayleigh_kumaraswamy",
     "kl_rayleigh_laplace",
     "kl_rayleigh_lognormal",
+    "kl_rayleigh_moyal",
     "kl_rayleigh_normal",
     "kl_rayleigh_pareto",
     "kl_rayleigh_rayleigh",
@@ -64,6 +70,7 @@ __all__ = [
     "kl_rayleigh_vonmises",
     "kl_rayleigh_weibull",
     "cross_entropy_rayleigh_beta",
+    "cross_entropy_rayleigh_chi",
     "cross_entropy_rayleigh_chi2",
     "cross_entropy_rayleigh_continuous_bernoulli",
     "cross_entropy_rayleigh_exponential",
@@ -74,6 +81,7 @@ __all__ = [
     "cross_entropy_rayleigh_kumaraswamy",
     "cross_entropy_rayleigh_laplace",
     "cross_entropy_rayleigh_lognormal",
+    "cross_entropy_rayleigh_moyal",
     "cross_entropy_rayleigh_normal",
     "cross_entropy_rayleigh_pareto",
     "cross_entropy_rayleigh_rayleigh",
@@ -161,6 +169,51 @@ def kl_rayleigh_beta(scale_1, a_2, b_2):
 def _kl_rayleigh_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_rayleigh_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_rayleigh_chi(scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \log{\left(scale_{1} \right)} + \frac{\gamma df_{2}}{2} + scale_{1}^{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \gamma
+
+    As text::
+
+        -df_2*log(scale_1) + EulerGamma*df_2/2 + scale_1**2 + loggamma(df_2/2) - 1 -
+        EulerGamma
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_chi(1.4, 9.1))  # doctest: +ELLIPSIS
+    2.470708006...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -df_2*xp.log(scale_1)
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = 0.28860783245076643*df_2 + scale_1**2
+        return xp._refine.checked('kl', t0 + t1 + t2 - 1.5772156649015328, t2 + xp.abs(t0) + xp.abs(t1) + 1.5772156649015328, _kl_rayleigh_chi_exact, scale_1, df_2)
+
+
+def _kl_rayleigh_chi_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`kl_rayleigh_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + scale_1**2 + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler
 
 
 @elementwise
@@ -654,6 +707,59 @@ def _kl_rayleigh_lognormal_exact(mpmath, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_rayleigh_moyal(scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} - \frac{\sqrt{2} \sqrt{\pi} scale_{1} e^{\frac{loc_{2}}{scale_{2}}} \operatorname{erfcx}{\left(\frac{\sqrt{2} scale_{1}}{2 scale_{2}} \right)}}{4 scale_{2}} + \frac{\sqrt{2} \sqrt{\pi} scale_{1}}{4 scale_{2}} + \frac{e^{\frac{loc_{2}}{scale_{2}}}}{2} + \log{\left(\frac{2 \sqrt{\pi} scale_{2}}{scale_{1}} \right)} - 1 - \frac{\gamma}{2}
+
+    As text::
+
+        -loc_2/(2*scale_2) -
+        sqrt(2)*sqrt(pi)*scale_1*exp(loc_2/scale_2)*erfcx(sqrt(2)*scale_1/(2*scale_2))/(4*scale_2)
+        + sqrt(2)*sqrt(pi)*scale_1/(4*scale_2) + exp(loc_2/scale_2)/2 +
+        log(2*sqrt(pi)*scale_2/scale_1) - 1 - EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_moyal(2.7, -1.8, 1.0))  # doctest: +ELLIPSIS
+    1.584034403...
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_1)
+        t1 = xp.log(scale_2)
+        t2 = (1/scale_2)
+        t3 = xp.exp(loc_2*t2)
+        t4 = -2.5066282746310007*scale_1
+        t5 = 5.1544313298030655*scale_2
+        t6 = 2*loc_2
+        t7 = scale_1*t2
+        t8 = 0.6266570686577502*t3*t7*xp.erfcx(0.7071067811865476*t7)
+        return xp._refine.checked('kl', -t0 + t1 - 1/4*t2*(t4 + t5 + t6) + (1/2)*t3 - t8 + 1.2655121234846454, (1/2)*t3 + (1/4)*(t5 + xp.abs(t4) + xp.abs(t6))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t8) + 1.2655121234846454, _kl_rayleigh_moyal_exact, scale_1, loc_2, scale_2)
+
+
+def _kl_rayleigh_moyal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_rayleigh_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 - mpmath.mpf(1)/mpmath.mpf(4)*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1*mpmath.exp(loc_2/scale_2)*mpmath.erfcx((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/scale_2)/scale_2 + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(loc_2/scale_2) + mpmath.log(2*mpmath.sqrt(mpmath.pi)*scale_2/scale_1) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
+
+
+@elementwise
 def kl_rayleigh_normal(scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -951,6 +1057,51 @@ def cross_entropy_rayleigh_beta(scale_1, a_2, b_2):
 def _cross_entropy_rayleigh_beta_exact(mpmath, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_rayleigh_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_rayleigh_chi(scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \log{\left(scale_{1} \right)} + \frac{\gamma df_{2}}{2} + scale_{1}^{2} + \log{\left(scale_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\log{\left(2 \right)}}{2} - \frac{\gamma}{2}
+
+    As text::
+
+        -df_2*log(scale_1) + EulerGamma*df_2/2 + scale_1**2 + log(scale_1) +
+        loggamma(df_2/2) - log(2)/2 - EulerGamma/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_chi(2.7, 3.1))  # doctest: +ELLIPSIS
+    5.345867989...
+    """
+    xp = namespace(scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1 - df_2)*xp.log(scale_1)
+        t1 = xp.gammaln((1/2)*df_2)
+        t2 = 0.28860783245076643*df_2 + scale_1**2
+        return xp._refine.checked('cross_entropy', t0 + t1 + t2 - 0.6351814227307391, t2 + xp.abs(t0) + xp.abs(t1) + 0.6351814227307391, _cross_entropy_rayleigh_chi_exact, scale_1, df_2)
+
+
+def _cross_entropy_rayleigh_chi_exact(mpmath, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*df_2 + scale_1**2 + mpmath.log(scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
 
 
 @elementwise
@@ -1432,6 +1583,58 @@ def cross_entropy_rayleigh_lognormal(scale_1, mu_2, sigma_2):
 def _cross_entropy_rayleigh_lognormal_exact(mpmath, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_rayleigh_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.log(scale_1)/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mu_2*mpmath.log(2)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*mu_2/sigma_2**2 + mpmath.log(2*mpmath.sqrt(mpmath.pi)*scale_1*sigma_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(scale_1)**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler*mpmath.log(scale_1)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2)*mpmath.log(scale_1)/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(4)*mpmath.euler*mpmath.log(2)/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(8))*mpmath.euler**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(8))*mpmath.log(2)**2/sigma_2**2 + (mpmath.mpf(1)/mpmath.mpf(48))*mpmath.pi**2/sigma_2**2
+
+
+@elementwise
+def cross_entropy_rayleigh_moyal(scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Moyal)``; do not edit.
+
+    .. math::
+
+        - \frac{loc_{2}}{2 scale_{2}} - \frac{\sqrt{2} \sqrt{\pi} scale_{1} e^{\frac{loc_{2}}{scale_{2}}} \operatorname{erfcx}{\left(\frac{\sqrt{2} scale_{1}}{2 scale_{2}} \right)}}{4 scale_{2}} + \frac{\sqrt{2} \sqrt{\pi} scale_{1}}{4 scale_{2}} + \frac{e^{\frac{loc_{2}}{scale_{2}}}}{2} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+
+    As text::
+
+        -loc_2/(2*scale_2) -
+        sqrt(2)*sqrt(pi)*scale_1*exp(loc_2/scale_2)*erfcx(sqrt(2)*scale_1/(2*scale_2))/(4*scale_2)
+        + sqrt(2)*sqrt(pi)*scale_1/(4*scale_2) + exp(loc_2/scale_2)/2 + log(scale_2) +
+        log(2)/2 + log(pi)/2
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_moyal(1.3, -0.55, 1.0))  # doctest: +ELLIPSIS
+    2.085232638...
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/scale_2)
+        t1 = -2.5066282746310007*scale_1
+        t2 = 2*loc_2
+        t3 = xp.exp(loc_2*t0)
+        t4 = scale_1*t0
+        t5 = -0.6266570686577502*t3*t4*xp.erfcx(0.7071067811865476*t4)
+        t6 = xp.log(scale_2)
+        t7 = (1/2)*t3 + 0.9189385332046727
+        return xp._refine.checked('cross_entropy', -1/4*t0*(t1 + t2) + t5 + t6 + t7, t7 + (1/4)*(xp.abs(t1) + xp.abs(t2))*xp.abs(t0) + xp.abs(t5) + xp.abs(t6), _cross_entropy_rayleigh_moyal_exact, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_rayleigh_moyal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return -mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 - mpmath.mpf(1)/mpmath.mpf(4)*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1*mpmath.exp(loc_2/scale_2)*mpmath.erfcx((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*scale_1/scale_2)/scale_2 + (mpmath.mpf(1)/mpmath.mpf(4))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.exp(loc_2/scale_2) + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise

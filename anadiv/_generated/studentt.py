@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_studentt``: ``anadiv.symbolic.derive_entropy(StudentT)``
 - ``kl_studentt_beta``: ``anadiv.symbolic.derive_kl(StudentT, Beta)``
+- ``kl_studentt_chi``: ``anadiv.symbolic.derive_kl(StudentT, Chi)``
 - ``kl_studentt_chi2``: ``anadiv.symbolic.derive_kl(StudentT, Chi2)``
 - ``kl_studentt_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(StudentT, ContinuousBernoulli)``
 - ``kl_studentt_exponential``: ``anadiv.symbolic.derive_kl(StudentT, Exponential)``
@@ -16,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_inversegamma``: ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``
 - ``kl_studentt_kumaraswamy``: ``anadiv.symbolic.derive_kl(StudentT, Kumaraswamy)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
+- ``kl_studentt_moyal``: ``anadiv.symbolic.derive_kl(StudentT, Moyal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
 - ``kl_studentt_pareto``: ``anadiv.symbolic.derive_kl(StudentT, Pareto)``
 - ``kl_studentt_rayleigh``: ``anadiv.symbolic.derive_kl(StudentT, Rayleigh)``
@@ -23,6 +25,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_vonmises``: ``anadiv.symbolic.derive_kl(StudentT, VonMises)``
 - ``kl_studentt_weibull``: ``anadiv.symbolic.derive_kl(StudentT, Weibull)``
 - ``cross_entropy_studentt_beta``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Beta)``
+- ``cross_entropy_studentt_chi``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi)``
 - ``cross_entropy_studentt_chi2``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi2)``
 - ``cross_entropy_studentt_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(StudentT, ContinuousBernoulli)``
 - ``cross_entropy_studentt_exponential``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Exponential)``
@@ -33,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``
 - ``cross_entropy_studentt_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Kumaraswamy)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
+- ``cross_entropy_studentt_moyal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Moyal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
 - ``cross_entropy_studentt_pareto``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Pareto)``
 - ``cross_entropy_studentt_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Rayleigh)``
@@ -47,6 +51,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_studentt",
     "kl_studentt_beta",
+    "kl_studentt_chi",
     "kl_studentt_chi2",
     "kl_studentt_continuous_bernoulli",
     "kl_studentt_exponential",
@@ -57,6 +62,7 @@ __all__ = [
     "kl_studentt_inversegamma",
     "kl_studentt_kumaraswamy",
     "kl_studentt_lognormal",
+    "kl_studentt_moyal",
     "kl_studentt_normal",
     "kl_studentt_pareto",
     "kl_studentt_rayleigh",
@@ -64,6 +70,7 @@ __all__ = [
     "kl_studentt_vonmises",
     "kl_studentt_weibull",
     "cross_entropy_studentt_beta",
+    "cross_entropy_studentt_chi",
     "cross_entropy_studentt_chi2",
     "cross_entropy_studentt_continuous_bernoulli",
     "cross_entropy_studentt_exponential",
@@ -74,6 +81,7 @@ __all__ = [
     "cross_entropy_studentt_inversegamma",
     "cross_entropy_studentt_kumaraswamy",
     "cross_entropy_studentt_lognormal",
+    "cross_entropy_studentt_moyal",
     "cross_entropy_studentt_normal",
     "cross_entropy_studentt_pareto",
     "cross_entropy_studentt_rayleigh",
@@ -166,6 +174,46 @@ def kl_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
 
 def _kl_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_studentt_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_chi(df_1, loc_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_chi(1.6, -1.6, 0.37, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, df_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, df_2)
+
+
+def _kl_studentt_chi_exact(mpmath, df_1, loc_1, scale_1, df_2):
+    """The derived expression of :func:`kl_studentt_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -570,6 +618,46 @@ def _kl_studentt_lognormal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_studentt_moyal(df_1, loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, Moyal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_moyal(2.2, -0.9, 2.2, -2.4, 0.76))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_studentt_moyal_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_studentt_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
 def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = Normal(mu_2, sigma_2).
 
@@ -866,6 +954,46 @@ def cross_entropy_studentt_beta(df_1, loc_1, scale_1, a_2, b_2):
 
 def _cross_entropy_studentt_beta_exact(mpmath, df_1, loc_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_studentt_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_chi(df_1, loc_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_chi(5.8, 0.2, 1.3, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, df_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, df_2)
+
+
+def _cross_entropy_studentt_chi_exact(mpmath, df_1, loc_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_studentt_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1266,6 +1394,46 @@ def cross_entropy_studentt_lognormal(df_1, loc_1, scale_1, mu_2, sigma_2):
 
 def _cross_entropy_studentt_lognormal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_studentt_lognormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_moyal(df_1, loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, Moyal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_moyal(4.1, 0.17, 0.39, 0.065, 1.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_studentt_moyal_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_moyal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

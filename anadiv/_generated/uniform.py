@@ -7,6 +7,7 @@ Each function was printed from the derivation named beside it:
 - ``entropy_uniform``: ``anadiv.symbolic.derive_entropy(Uniform)``
 - ``kl_uniform_beta``: ``anadiv.symbolic.derive_kl(Uniform, Beta)``
 - ``kl_uniform_cauchy``: ``anadiv.symbolic.derive_kl(Uniform, Cauchy)``
+- ``kl_uniform_chi``: ``anadiv.symbolic.derive_kl(Uniform, Chi)``
 - ``kl_uniform_chi2``: ``anadiv.symbolic.derive_kl(Uniform, Chi2)``
 - ``kl_uniform_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Uniform, ContinuousBernoulli)``
 - ``kl_uniform_exponential``: ``anadiv.symbolic.derive_kl(Uniform, Exponential)``
@@ -17,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_inversegamma``: ``anadiv.symbolic.derive_kl(Uniform, InverseGamma)``
 - ``kl_uniform_laplace``: ``anadiv.symbolic.derive_kl(Uniform, Laplace)``
 - ``kl_uniform_lognormal``: ``anadiv.symbolic.derive_kl(Uniform, LogNormal)``
+- ``kl_uniform_moyal``: ``anadiv.symbolic.derive_kl(Uniform, Moyal)``
 - ``kl_uniform_normal``: ``anadiv.symbolic.derive_kl(Uniform, Normal)``
 - ``kl_uniform_pareto``: ``anadiv.symbolic.derive_kl(Uniform, Pareto)``
 - ``kl_uniform_rayleigh``: ``anadiv.symbolic.derive_kl(Uniform, Rayleigh)``
@@ -26,6 +28,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_uniform_weibull``: ``anadiv.symbolic.derive_kl(Uniform, Weibull)``
 - ``cross_entropy_uniform_beta``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Beta)``
 - ``cross_entropy_uniform_cauchy``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Cauchy)``
+- ``cross_entropy_uniform_chi``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi)``
 - ``cross_entropy_uniform_chi2``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi2)``
 - ``cross_entropy_uniform_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Uniform, ContinuousBernoulli)``
 - ``cross_entropy_uniform_exponential``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Exponential)``
@@ -36,6 +39,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_uniform_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Uniform, InverseGamma)``
 - ``cross_entropy_uniform_laplace``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Laplace)``
 - ``cross_entropy_uniform_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, LogNormal)``
+- ``cross_entropy_uniform_moyal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Moyal)``
 - ``cross_entropy_uniform_normal``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Normal)``
 - ``cross_entropy_uniform_pareto``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Pareto)``
 - ``cross_entropy_uniform_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Uniform, Rayleigh)``
@@ -52,6 +56,7 @@ __all__ = [
     "entropy_uniform",
     "kl_uniform_beta",
     "kl_uniform_cauchy",
+    "kl_uniform_chi",
     "kl_uniform_chi2",
     "kl_uniform_continuous_bernoulli",
     "kl_uniform_exponential",
@@ -62,6 +67,7 @@ __all__ = [
     "kl_uniform_inversegamma",
     "kl_uniform_laplace",
     "kl_uniform_lognormal",
+    "kl_uniform_moyal",
     "kl_uniform_normal",
     "kl_uniform_pareto",
     "kl_uniform_rayleigh",
@@ -71,6 +77,7 @@ __all__ = [
     "kl_uniform_weibull",
     "cross_entropy_uniform_beta",
     "cross_entropy_uniform_cauchy",
+    "cross_entropy_uniform_chi",
     "cross_entropy_uniform_chi2",
     "cross_entropy_uniform_continuous_bernoulli",
     "cross_entropy_uniform_exponential",
@@ -81,6 +88,7 @@ __all__ = [
     "cross_entropy_uniform_inversegamma",
     "cross_entropy_uniform_laplace",
     "cross_entropy_uniform_lognormal",
+    "cross_entropy_uniform_moyal",
     "cross_entropy_uniform_normal",
     "cross_entropy_uniform_pareto",
     "cross_entropy_uniform_rayleigh",
@@ -293,6 +301,71 @@ def kl_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 def _kl_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`kl_uniform_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return high_1*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - loc_2*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) + loc_2*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) - low_1*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) + 2*scale_2*mpmath.atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + mpmath.log(mpmath.pi/(scale_2*(high_1 - low_1)))
+
+
+@elementwise
+def kl_uniform_chi(low_1, high_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Chi)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{df_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{df_{2} high_{1}}{high_{1} - low_{1}} + \frac{df_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{df_{2} low_{1}}{high_{1} - low_{1}} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{high_{1}^{2}}{6} + \frac{high_{1} low_{1}}{6} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{6} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} - \log{\left(high_{1} - low_{1} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \log{\left(2 \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\- df_{2} \log{\left(high_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + df_{2} + \frac{high_{1}^{2}}{6} + \frac{high_{1} low_{1}}{6} + \frac{low_{1}^{2}}{6} + \log{\left(\frac{high_{1}}{2 high_{1} - 2 low_{1}} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-df_2*high_1*log(high_1)/(high_1 - low_1) + df_2*high_1/(high_1 -
+        low_1) + df_2*low_1*log(low_1)/(high_1 - low_1) - df_2*low_1/(high_1 - low_1) +
+        df_2*log(2)/2 + high_1**2/6 + high_1*low_1/6 + high_1*log(high_1)/(high_1 -
+        low_1) - high_1/(high_1 - low_1) + low_1**2/6 - low_1*log(low_1)/(high_1 -
+        low_1) + low_1/(high_1 - low_1) - log(high_1 - low_1) + loggamma(df_2/2) -
+        log(2), (low_1 >= 0) & Ne(low_1, 0)), (-df_2*log(high_1) + df_2*log(2)/2 + df_2
+        + high_1**2/6 + high_1*low_1/6 + low_1**2/6 + log(high_1/(2*high_1 - 2*low_1)) +
+        loggamma(df_2/2) - 1, low_1 >= 0), (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(kl_uniform_chi(-1.1, 1.8, 0.96))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (low_1 >= 0)
+        t1 = xp.where(t0, low_1, 1)
+        t2 = high_1 - t1
+        t3 = -xp.log(t2)
+        t4 = df_2 - 1
+        t5 = (1/t2)
+        t6 = t1*t4*t5*xp.log(t1)
+        t7 = xp.log(high_1)
+        t8 = -high_1*t4*t5*t7
+        t9 = (1/6)*high_1*t1
+        t10 = xp.gammaln((1/2)*df_2)
+        t11 = 1.3465735902799727*df_2 + (1/6)*high_1**2 + (1/6)*t1**2
+        t12 = t10 + t11 + t9
+        t13 = xp.logical_and(t0, (low_1 != 0))
+        t14 = -xp.log(2*high_1 - 2*t1)
+        t15 = -t4*t7
+        t16 = t11 + xp.abs(t10) + xp.abs(t9)
+        return xp._refine.checked('kl', xp.where(t13, t12 + t3 + t6 + t8 - 1.6931471805599454, xp.where(t0, t12 + t14 + t15 - 1, xp.inf)), xp.where(t13, t16 + xp.abs(t3) + xp.abs(t6) + xp.abs(t8) + 1.6931471805599454, xp.where(t0, t16 + xp.abs(t14) + xp.abs(t15) + 1, 0)), _kl_uniform_chi_exact, low_1, high_1, df_2)
+
+
+def _kl_uniform_chi_exact(mpmath, low_1, high_1, df_2):
+    """The derived expression of :func:`kl_uniform_chi` for mpmath (see anadiv.numeric.refine)."""
+    return ((-df_2*high_1*mpmath.log(high_1)/(high_1 - low_1) + df_2*high_1/(high_1 - low_1) + df_2*low_1*mpmath.log(low_1)/(high_1 - low_1) - df_2*low_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) - mpmath.log(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.log(2)) if (low_1 >= 0) and (low_1 != 0) else (-df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + df_2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2 + mpmath.log(high_1/(2*high_1 - 2*low_1)) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -917,6 +990,60 @@ def _kl_uniform_lognormal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
 
 
 @elementwise
+def kl_uniform_moyal(low_1, high_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Uniform, Moyal)``; do not edit.
+
+    .. math::
+
+        \frac{high_{1}}{4 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \frac{low_{1}}{4 scale_{2}} + \frac{scale_{2} e^{\frac{loc_{2}}{scale_{2}}}}{2 high_{1} e^{\frac{low_{1}}{scale_{2}}} - 2 low_{1} e^{\frac{low_{1}}{scale_{2}}}} - \frac{scale_{2} e^{\frac{loc_{2}}{scale_{2}}}}{2 high_{1} e^{\frac{high_{1}}{scale_{2}}} - 2 low_{1} e^{\frac{high_{1}}{scale_{2}}}} + \log{\left(\frac{\sqrt{2} \sqrt{\pi} scale_{2}}{high_{1} - low_{1}} \right)}
+
+    As text::
+
+        high_1/(4*scale_2) - loc_2/(2*scale_2) + low_1/(4*scale_2) +
+        scale_2*exp(loc_2/scale_2)/(2*high_1*exp(low_1/scale_2) -
+        2*low_1*exp(low_1/scale_2)) -
+        scale_2*exp(loc_2/scale_2)/(2*high_1*exp(high_1/scale_2) -
+        2*low_1*exp(high_1/scale_2)) + log(sqrt(2)*sqrt(pi)*scale_2/(high_1 - low_1))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_uniform_moyal(-1.7, 2.4, -1.3, 0.7))  # doctest: +ELLIPSIS
+    0.4805812242...
+    """
+    xp = namespace(low_1, high_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = -low_1
+        t2 = high_1 + t1
+        t3 = -xp.log(t2)
+        t4 = (1/scale_2)
+        t5 = -2*loc_2
+        t6 = (1/2)*scale_2/t2
+        t7 = -t6*xp.exp(-t4*(high_1 - loc_2))
+        t8 = t6*xp.exp(-t4*(-loc_2 - t1))
+        return xp._refine.checked('kl', t0 + t3 + (1/4)*t4*(high_1 + low_1 + t5) + t7 + t8 + 0.9189385332046727, (1/4)*(xp.abs(high_1) + xp.abs(low_1) + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3) + xp.abs(t7) + xp.abs(t8) + 0.9189385332046727, _kl_uniform_moyal_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _kl_uniform_moyal_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_uniform_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(4))*high_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(2*high_1*mpmath.exp(low_1/scale_2) - 2*low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(2*high_1*mpmath.exp(high_1/scale_2) - 2*low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_2/(high_1 - low_1))
+
+
+@elementwise
 def kl_uniform_normal(low_1, high_1, mu_2, sigma_2):
     r"""Kullback-Leibler divergence KL(P || Q), P = Uniform(low_1, high_1), Q = Normal(mu_2, sigma_2).
 
@@ -1514,6 +1641,68 @@ def cross_entropy_uniform_cauchy(low_1, high_1, loc_2, scale_2):
 def _cross_entropy_uniform_cauchy_exact(mpmath, low_1, high_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_uniform_cauchy` for mpmath (see anadiv.numeric.refine)."""
     return high_1*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) - 2*high_1/(high_1 - low_1) - loc_2*mpmath.log(scale_2**2 + (high_1 - loc_2)**2)/(high_1 - low_1) + loc_2*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) - low_1*mpmath.log(scale_2**2 + (loc_2 - low_1)**2)/(high_1 - low_1) + 2*low_1/(high_1 - low_1) + 2*scale_2*mpmath.atan(high_1/scale_2 - loc_2/scale_2)/(high_1 - low_1) + 2*scale_2*mpmath.atan(loc_2/scale_2 - low_1/scale_2)/(high_1 - low_1) + mpmath.log(mpmath.pi/scale_2)
+
+
+@elementwise
+def cross_entropy_uniform_chi(low_1, high_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Chi)``; do not edit.
+
+    .. math::
+
+        \begin{cases} - \frac{df_{2} high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} + \frac{df_{2} high_{1}}{high_{1} - low_{1}} + \frac{df_{2} low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} - \frac{df_{2} low_{1}}{high_{1} - low_{1}} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{high_{1}^{2}}{6} + \frac{high_{1} low_{1}}{6} + \frac{high_{1} \log{\left(high_{1} \right)}}{high_{1} - low_{1}} - \frac{high_{1}}{high_{1} - low_{1}} + \frac{low_{1}^{2}}{6} - \frac{low_{1} \log{\left(low_{1} \right)}}{high_{1} - low_{1}} + \frac{low_{1}}{high_{1} - low_{1}} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \log{\left(2 \right)} & \text{for}\: low_{1} \geq 0 \wedge low_{1} \neq 0 \\- df_{2} \log{\left(high_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + df_{2} + \frac{high_{1}^{2}}{6} + \frac{high_{1} low_{1}}{6} + \frac{low_{1}^{2}}{6} + \log{\left(\frac{high_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 & \text{for}\: low_{1} \geq 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise((-df_2*high_1*log(high_1)/(high_1 - low_1) + df_2*high_1/(high_1 -
+        low_1) + df_2*low_1*log(low_1)/(high_1 - low_1) - df_2*low_1/(high_1 - low_1) +
+        df_2*log(2)/2 + high_1**2/6 + high_1*low_1/6 + high_1*log(high_1)/(high_1 -
+        low_1) - high_1/(high_1 - low_1) + low_1**2/6 - low_1*log(low_1)/(high_1 -
+        low_1) + low_1/(high_1 - low_1) + loggamma(df_2/2) - log(2), (low_1 >= 0) &
+        Ne(low_1, 0)), (-df_2*log(high_1) + df_2*log(2)/2 + df_2 + high_1**2/6 +
+        high_1*low_1/6 + low_1**2/6 + log(high_1/2) + loggamma(df_2/2) - 1, low_1 >= 0),
+        (oo, True))
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_chi(-2.9, 2.2, 2.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(low_1, high_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = df_2 - 1
+        t1 = (low_1 >= 0)
+        t2 = xp.where(t1, low_1, 1)
+        t3 = (1/(high_1 - t2))
+        t4 = t0*t2*t3*xp.log(t2)
+        t5 = xp.log(high_1)
+        t6 = -high_1*t0*t3*t5
+        t7 = (1/6)*high_1*t2
+        t8 = xp.gammaln((1/2)*df_2)
+        t9 = 1.3465735902799727*df_2 + (1/6)*high_1**2 + (1/6)*t2**2
+        t10 = t7 + t8 + t9 - 1.6931471805599454
+        t11 = xp.logical_and(t1, (low_1 != 0))
+        t12 = -t0*t5
+        t13 = t9 + xp.abs(t7) + xp.abs(t8) + 1.6931471805599454
+        return xp._refine.checked('cross_entropy', xp.where(t11, t10 + t4 + t6, xp.where(t1, t10 + t12, xp.inf)), xp.where(t11, t13 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t13 + xp.abs(t12), 0)), _cross_entropy_uniform_chi_exact, low_1, high_1, df_2)
+
+
+def _cross_entropy_uniform_chi_exact(mpmath, low_1, high_1, df_2):
+    """The derived expression of :func:`cross_entropy_uniform_chi` for mpmath (see anadiv.numeric.refine)."""
+    return ((-df_2*high_1*mpmath.log(high_1)/(high_1 - low_1) + df_2*high_1/(high_1 - low_1) + df_2*low_1*mpmath.log(low_1)/(high_1 - low_1) - df_2*low_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1 + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2 - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.log(2)) if (low_1 >= 0) and (low_1 != 0) else (-df_2*mpmath.log(high_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + df_2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1**2 + (mpmath.mpf(1)/mpmath.mpf(6))*high_1*low_1 + (mpmath.mpf(1)/mpmath.mpf(6))*low_1**2 + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*high_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1) if (low_1 >= 0) else (mpmath.inf))
 
 
 @elementwise
@@ -2118,6 +2307,58 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
 def _cross_entropy_uniform_lognormal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
     """The derived expression of :func:`cross_entropy_uniform_lognormal` for mpmath (see anadiv.numeric.refine)."""
     return ((-high_1*mu_2*mpmath.log(high_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mu_2/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mpmath.log(high_1)**2/(2*high_1*sigma_2**2 - 2*low_1*sigma_2**2) - high_1*mpmath.log(high_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1/(high_1*sigma_2**2 - low_1*sigma_2**2) + high_1*mpmath.log(high_1)/(high_1 - low_1) - high_1/(high_1 - low_1) + low_1*mu_2*mpmath.log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mu_2/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mpmath.log(low_1)**2/(2*high_1*sigma_2**2 - 2*low_1*sigma_2**2) + low_1*mpmath.log(low_1)/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1/(high_1*sigma_2**2 - low_1*sigma_2**2) - low_1*mpmath.log(low_1)/(high_1 - low_1) + low_1/(high_1 - low_1) + (mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 + mpmath.log(sigma_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)) if (low_1 >= 0) and (low_1 != 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mu_2*mpmath.log(high_1)/sigma_2**2 + mu_2/sigma_2**2 + mpmath.log(mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*high_1*sigma_2) - 1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(high_1)**2/sigma_2**2 - mpmath.log(high_1)/sigma_2**2 + sigma_2**(-2)) if (low_1 >= 0) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_uniform_moyal(low_1, high_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Uniform(low_1, high_1), Q = Moyal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Uniform, Moyal)``; do not edit.
+
+    .. math::
+
+        \frac{high_{1}}{4 scale_{2}} - \frac{loc_{2}}{2 scale_{2}} + \frac{low_{1}}{4 scale_{2}} + \frac{scale_{2} e^{\frac{loc_{2}}{scale_{2}}}}{2 high_{1} e^{\frac{low_{1}}{scale_{2}}} - 2 low_{1} e^{\frac{low_{1}}{scale_{2}}}} - \frac{scale_{2} e^{\frac{loc_{2}}{scale_{2}}}}{2 high_{1} e^{\frac{high_{1}}{scale_{2}}} - 2 low_{1} e^{\frac{high_{1}}{scale_{2}}}} + \log{\left(scale_{2} \right)} + \frac{\log{\left(2 \right)}}{2} + \frac{\log{\left(\pi \right)}}{2}
+
+    As text::
+
+        high_1/(4*scale_2) - loc_2/(2*scale_2) + low_1/(4*scale_2) +
+        scale_2*exp(loc_2/scale_2)/(2*high_1*exp(low_1/scale_2) -
+        2*low_1*exp(low_1/scale_2)) -
+        scale_2*exp(loc_2/scale_2)/(2*high_1*exp(high_1/scale_2) -
+        2*low_1*exp(high_1/scale_2)) + log(scale_2) + log(2)/2 + log(pi)/2
+
+    Parameters
+    ----------
+    low_1, high_1 : array_like
+        Parameters of Uniform, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of Moyal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_uniform_moyal(-2.4, 0.87, 2.5, 2.3))  # doctest: +ELLIPSIS
+    3.288323222...
+    """
+    xp = namespace(low_1, high_1, loc_2, scale_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/scale_2)
+        t2 = -2*loc_2
+        t3 = -low_1
+        t4 = (1/2)*scale_2/(high_1 + t3)
+        t5 = -t4*xp.exp(-t1*(high_1 - loc_2))
+        t6 = t4*xp.exp(-t1*(-loc_2 - t3))
+        return xp._refine.checked('cross_entropy', t0 + (1/4)*t1*(high_1 + low_1 + t2) + t5 + t6 + 0.9189385332046727, (1/4)*(xp.abs(high_1) + xp.abs(low_1) + xp.abs(t2))*xp.abs(t1) + xp.abs(t0) + xp.abs(t5) + xp.abs(t6) + 0.9189385332046727, _cross_entropy_uniform_moyal_exact, low_1, high_1, loc_2, scale_2)
+
+
+def _cross_entropy_uniform_moyal_exact(mpmath, low_1, high_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_uniform_moyal` for mpmath (see anadiv.numeric.refine)."""
+    return (mpmath.mpf(1)/mpmath.mpf(4))*high_1/scale_2 - mpmath.mpf(1)/mpmath.mpf(2)*loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(4))*low_1/scale_2 + scale_2*mpmath.exp(loc_2/scale_2)/(2*high_1*mpmath.exp(low_1/scale_2) - 2*low_1*mpmath.exp(low_1/scale_2)) - scale_2*mpmath.exp(loc_2/scale_2)/(2*high_1*mpmath.exp(high_1/scale_2) - 2*low_1*mpmath.exp(high_1/scale_2)) + mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.log(mpmath.pi)
 
 
 @elementwise

@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_vonmises``: ``anadiv.symbolic.derive_entropy(VonMises)``
 - ``kl_vonmises_beta``: ``anadiv.symbolic.derive_kl(VonMises, Beta)``
+- ``kl_vonmises_chi``: ``anadiv.symbolic.derive_kl(VonMises, Chi)``
 - ``kl_vonmises_chi2``: ``anadiv.symbolic.derive_kl(VonMises, Chi2)``
 - ``kl_vonmises_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(VonMises, ContinuousBernoulli)``
 - ``kl_vonmises_exponential``: ``anadiv.symbolic.derive_kl(VonMises, Exponential)``
@@ -21,6 +22,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_vonmises_vonmises``: ``anadiv.symbolic.derive_kl(VonMises, VonMises)``
 - ``kl_vonmises_weibull``: ``anadiv.symbolic.derive_kl(VonMises, Weibull)``
 - ``cross_entropy_vonmises_beta``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Beta)``
+- ``cross_entropy_vonmises_chi``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Chi)``
 - ``cross_entropy_vonmises_chi2``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Chi2)``
 - ``cross_entropy_vonmises_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(VonMises, ContinuousBernoulli)``
 - ``cross_entropy_vonmises_exponential``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Exponential)``
@@ -43,6 +45,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_vonmises",
     "kl_vonmises_beta",
+    "kl_vonmises_chi",
     "kl_vonmises_chi2",
     "kl_vonmises_continuous_bernoulli",
     "kl_vonmises_exponential",
@@ -58,6 +61,7 @@ __all__ = [
     "kl_vonmises_vonmises",
     "kl_vonmises_weibull",
     "cross_entropy_vonmises_beta",
+    "cross_entropy_vonmises_chi",
     "cross_entropy_vonmises_chi2",
     "cross_entropy_vonmises_continuous_bernoulli",
     "cross_entropy_vonmises_exponential",
@@ -154,6 +158,46 @@ def kl_vonmises_beta(loc_1, concentration_1, a_2, b_2):
 
 def _kl_vonmises_beta_exact(mpmath, loc_1, concentration_1, a_2, b_2):
     """The derived expression of :func:`kl_vonmises_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_vonmises_chi(loc_1, concentration_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_chi(1.3, 1.1, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, df_2)
+    return xp.full(xp.inf, loc_1, concentration_1, df_2)
+
+
+def _kl_vonmises_chi_exact(mpmath, loc_1, concentration_1, df_2):
+    """The derived expression of :func:`kl_vonmises_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -771,6 +815,46 @@ def cross_entropy_vonmises_beta(loc_1, concentration_1, a_2, b_2):
 
 def _cross_entropy_vonmises_beta_exact(mpmath, loc_1, concentration_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_vonmises_beta` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_vonmises_chi(loc_1, concentration_1, df_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, Chi)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_chi(-0.13, 0.94, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, df_2)
+    return xp.full(xp.inf, loc_1, concentration_1, df_2)
+
+
+def _cross_entropy_vonmises_chi_exact(mpmath, loc_1, concentration_1, df_2):
+    """The derived expression of :func:`cross_entropy_vonmises_chi` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

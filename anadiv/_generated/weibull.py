@@ -6,6 +6,7 @@ Each function was printed from the derivation named beside it:
 
 - ``entropy_weibull``: ``anadiv.symbolic.derive_entropy(Weibull)``
 - ``kl_weibull_beta``: ``anadiv.symbolic.derive_kl(Weibull, Beta)``
+- ``kl_weibull_chi``: ``anadiv.symbolic.derive_kl(Weibull, Chi)``
 - ``kl_weibull_chi2``: ``anadiv.symbolic.derive_kl(Weibull, Chi2)``
 - ``kl_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_kl(Weibull, ContinuousBernoulli)``
 - ``kl_weibull_exponential``: ``anadiv.symbolic.derive_kl(Weibull, Exponential)``
@@ -22,6 +23,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_vonmises``: ``anadiv.symbolic.derive_kl(Weibull, VonMises)``
 - ``kl_weibull_weibull``: ``anadiv.symbolic.derive_kl(Weibull, Weibull)``
 - ``cross_entropy_weibull_beta``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Beta)``
+- ``cross_entropy_weibull_chi``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi)``
 - ``cross_entropy_weibull_chi2``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi2)``
 - ``cross_entropy_weibull_continuous_bernoulli``: ``anadiv.symbolic.derive_cross_entropy(Weibull, ContinuousBernoulli)``
 - ``cross_entropy_weibull_exponential``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Exponential)``
@@ -45,6 +47,7 @@ from anadiv.numeric.xp import namespace
 __all__ = [
     "entropy_weibull",
     "kl_weibull_beta",
+    "kl_weibull_chi",
     "kl_weibull_chi2",
     "kl_weibull_continuous_bernoulli",
     "kl_weibull_exponential",
@@ -61,6 +64,7 @@ __all__ = [
     "kl_weibull_vonmises",
     "kl_weibull_weibull",
     "cross_entropy_weibull_beta",
+    "cross_entropy_weibull_chi",
     "cross_entropy_weibull_chi2",
     "cross_entropy_weibull_continuous_bernoulli",
     "cross_entropy_weibull_exponential",
@@ -160,6 +164,56 @@ def kl_weibull_beta(shape_1, scale_1, a_2, b_2):
 def _kl_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`kl_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def kl_weibull_chi(shape_1, scale_1, df_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \log{\left(scale_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\gamma df_{2}}{shape_{1}} + \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2} + \log{\left(\frac{shape_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - 1 - \gamma
+
+    As text::
+
+        -df_2*log(scale_1) + df_2*log(2)/2 + EulerGamma*df_2/shape_1 +
+        scale_1**2*gamma(1 + 2/shape_1)/2 + log(shape_1/2) + loggamma(df_2/2) - 1 -
+        EulerGamma
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(kl_weibull_chi(0.82, 0.32, 9.4))  # doctest: +ELLIPSIS
+    21.01211266...
+    """
+    xp = namespace(shape_1, scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/shape_1)
+        t1 = 0.5772156649015329*df_2
+        t2 = -1.5772156649015328*shape_1
+        t3 = -df_2*xp.log(scale_1)
+        t4 = xp.log(shape_1)
+        t5 = xp.gammaln((1/2)*df_2)
+        t6 = 0.34657359027997264*df_2 + (1/2)*scale_1**2*xp.gamma(2*t0 + 1)
+        return xp._refine.checked('kl', t0*(t1 + t2) + t3 + t4 + t5 + t6 - 0.6931471805599453, t6 + (t1 + xp.abs(t2))*xp.abs(t0) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5) + 0.6931471805599453, _kl_weibull_chi_exact, shape_1, scale_1, df_2)
+
+
+def _kl_weibull_chi_exact(mpmath, shape_1, scale_1, df_2):
+    """The derived expression of :func:`kl_weibull_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*shape_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - 1 - mpmath.euler
 
 
 @elementwise
@@ -928,6 +982,55 @@ def cross_entropy_weibull_beta(shape_1, scale_1, a_2, b_2):
 def _cross_entropy_weibull_beta_exact(mpmath, shape_1, scale_1, a_2, b_2):
     """The derived expression of :func:`cross_entropy_weibull_beta` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def cross_entropy_weibull_chi(shape_1, scale_1, df_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = Chi(df_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, Chi)``; do not edit.
+
+    .. math::
+
+        - df_{2} \log{\left(scale_{1} \right)} + \frac{df_{2} \log{\left(2 \right)}}{2} + \frac{\gamma df_{2}}{shape_{1}} + \frac{scale_{1}^{2} \Gamma\left(1 + \frac{2}{shape_{1}}\right)}{2} + \log{\left(\frac{scale_{1}}{2} \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)} - \frac{\gamma}{shape_{1}}
+
+    As text::
+
+        -df_2*log(scale_1) + df_2*log(2)/2 + EulerGamma*df_2/shape_1 +
+        scale_1**2*gamma(1 + 2/shape_1)/2 + log(scale_1/2) + loggamma(df_2/2) -
+        EulerGamma/shape_1
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_chi(0.72, 3.0, 0.69))  # doctest: +ELLIPSIS
+    21.15810242...
+    """
+    xp = namespace(shape_1, scale_1, df_2)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = df_2 - 1
+        t1 = -t0*xp.log(scale_1)
+        t2 = (1/shape_1)
+        t3 = 0.5772156649015329*t0*t2
+        t4 = xp.gammaln((1/2)*df_2)
+        t5 = 0.34657359027997264*df_2 + (1/2)*scale_1**2*xp.gamma(2*t2 + 1)
+        return xp._refine.checked('cross_entropy', t1 + t3 + t4 + t5 - 0.6931471805599453, t5 + xp.abs(t1) + xp.abs(t3) + xp.abs(t4) + 0.6931471805599453, _cross_entropy_weibull_chi_exact, shape_1, scale_1, df_2)
+
+
+def _cross_entropy_weibull_chi_exact(mpmath, shape_1, scale_1, df_2):
+    """The derived expression of :func:`cross_entropy_weibull_chi` for mpmath (see anadiv.numeric.refine)."""
+    return -df_2*mpmath.log(scale_1) + (mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.euler*df_2/shape_1 + (mpmath.mpf(1)/mpmath.mpf(2))*scale_1**2*mpmath.gamma(1 + 2/shape_1) + mpmath.log((mpmath.mpf(1)/mpmath.mpf(2))*scale_1) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2) - mpmath.euler/shape_1
 
 
 @elementwise

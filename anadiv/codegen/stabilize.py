@@ -155,6 +155,18 @@ def _weibull(p: tuple, q: tuple) -> list[Any]:
     return _gumbel_like(k2 * log_ratio(l1, l2), (k2 - k1) / k1, k2, k1)
 
 
+@register_rewrite("kl", "moyal", "moyal")
+def _moyal(p: tuple, q: tuple) -> list[Any]:
+    # 2^(r-1) exp((m2-m1)/b2) Gamma(r + 1/2)/sqrt(pi) = exp(u)/2 with r = b1/b2 = 1 + e and
+    # u = (m2-m1)/b2 + (2 - gamma - log 2) e + B(3/2, e), B = lgamma_bregman_d (psi(3/2) = 2 - gamma - 2 log 2);
+    # the KL is then (expm1mx(u) + B(3/2, e))/2 + xm1mlog(b1, b2), three nonnegative terms
+    (m1, b1), (m2, b2) = p, q
+    e = (b1 - b2) / b2
+    bregman = lgamma_bregman_d(sympy.Rational(3, 2), e)
+    u = (m2 - m1) / b2 + (2 - sympy.EulerGamma - log(2)) * e + bregman
+    return [expm1mx(u) / 2, bregman / 2, xm1mlog(b1, b2)]
+
+
 @register_rewrite("kl", "cauchy", "cauchy")
 def _cauchy(p: tuple, q: tuple) -> list[Any]:
     # log(((b1+b2)^2 + (m1-m2)^2) / (4 b1 b2)) = log1p(((b1-b2)^2 + (m1-m2)^2) / (4 b1 b2))

@@ -15,6 +15,7 @@ from .beta import Beta
 from .categorical import Categorical
 from .binomial import Binomial
 from .cauchy import Cauchy
+from .chi import Chi
 from .chi2 import Chi2
 from .continuous_bernoulli import ContinuousBernoulli
 from .diagonal_normal import DiagonalNormal
@@ -30,6 +31,7 @@ from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .logistic import Logistic
 from .lognormal import LogNormal
+from .moyal import Moyal
 from .negative_binomial import NegativeBinomial
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multinomial import Multinomial
@@ -74,6 +76,8 @@ __all__ = [
     "Kumaraswamy",
     "VonMises",
     "ContinuousBernoulli",
+    "Chi",
+    "Moyal",
     "MultivariateNormal",
     "DiagonalNormal",
     "LowRankMultivariateNormal",
