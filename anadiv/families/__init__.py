@@ -29,6 +29,7 @@ from .inversegamma import InverseGamma
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .logistic import Logistic
+from .logitnormal import LogitNormal
 from .lognormal import LogNormal
 from .negative_binomial import NegativeBinomial
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
@@ -71,6 +72,7 @@ __all__ = [
     "Binomial",
     "NegativeBinomial",
     "Logistic",
+    "LogitNormal",
     "Kumaraswamy",
     "VonMises",
     "ContinuousBernoulli",
