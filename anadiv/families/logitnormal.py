@@ -12,6 +12,25 @@ from ._base import Family, Param
 _LOG_SQRT_2PI = float(0.5 * np.log(2.0 * np.pi))
 
 
+def _mode_logit(loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``logit`` of a mode: a root of ``h(y) = y - loc - scale^2 tanh(y/2)`` where ``h`` crosses upwards.
+
+    ``d log p / dy = -h(y)/scale^2`` in ``y = logit(x)``, so the density rises
+    where ``h < 0`` and falls where ``h > 0``; bisection keeping ``h(lo) < 0 < h(hi)``
+    on ``[loc - scale^2, loc + scale^2]`` (``|tanh| < 1`` puts every root there)
+    ends on an upward crossing: a mode, one of the two when ``scale^2 > 2`` makes
+    the density bimodal.
+    """
+    s2 = np.asarray(scale, dtype=float) ** 2
+    lo, hi = np.broadcast_arrays(loc - s2, loc + s2)
+    lo, hi = lo.astype(float), hi.astype(float)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        up = mid - loc - s2 * np.tanh(0.5 * mid) > 0
+        lo, hi = np.where(up, lo, mid), np.where(up, mid, hi)
+    return 0.5 * (lo + hi)
+
+
 class LogitNormal(Family):
     r"""Logit-normal distribution: :math:`\operatorname{logit} X \sim N(\mu, \sigma^2)`, :math:`X \in (0, 1)`.
 
@@ -33,6 +52,8 @@ class LogitNormal(Family):
 
     Notes
     -----
+    Breakpoints: a mode (``logit`` of it solves ``y = loc + scale^2 tanh(y/2)``;
+    the density is bimodal when ``scale^2 > 2``) and the median ``sigmoid(loc)``.
     ``X = sigmoid(loc + scale*Z)`` with ``Z`` standard normal. The KL between
     two logit-normals is the KL between the underlying normals (a divergence
     does not change under a bijection of the variable): the engine derives it
@@ -88,8 +109,7 @@ class LogitNormal(Family):
     def _np_breakpoints(loc: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, ...]:
         from scipy.special import expit
 
-        # the median: the density is sharply peaked there for small scale
-        return (expit(np.broadcast_to(loc, np.broadcast_shapes(np.shape(loc), np.shape(scale)))),)
+        return (expit(_mode_logit(loc, scale)), expit(np.broadcast_to(loc, np.broadcast_shapes(np.shape(loc), np.shape(scale)))))
 
     # ------------------------------------------------------------------ hooks
     torch_name = None
