@@ -129,7 +129,7 @@ class LogitNormal(Family):
     def sym_logpdf(cls, x: Any, loc: Any, scale: Any) -> Any:
         import sympy
 
-        from ..symbolic.functions import logit
+        from ._logit import logit
 
         return (
             -sympy.log(x)
