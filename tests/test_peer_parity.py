@@ -120,3 +120,10 @@ def test_the_docs_table_names_every_pair_with_anadivs_answer() -> None:
     for p, q in PEERS.TORCH_KL_PAIRS + PEERS.TFP_KL_PAIRS:
         assert f"| {p} | {q} |" in text
     assert "Normal | Normal | closed form |" in text
+
+
+@pytest.mark.parametrize("pair", [("LogitNormal", "LogitNormal")])
+def test_the_tfp_pairs_of_the_tfp_families_are_closed_forms(pair: tuple[str, str]) -> None:
+    assert pair in PEERS.TFP_KL_PAIRS
+    assert HOOK.peer_status("tfp", *pair) == "closed form"
+    assert f"| {pair[0]} | {pair[1]} | closed form |" in "\n".join(HOOK.parity_markdown())

@@ -18,6 +18,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_cauchy_inversegamma``: ``anadiv.symbolic.derive_kl(Cauchy, InverseGamma)``
 - ``kl_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_kl(Cauchy, Kumaraswamy)``
 - ``kl_cauchy_laplace``: ``anadiv.symbolic.derive_kl(Cauchy, Laplace)``
+- ``kl_cauchy_logitnormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogitNormal)``
 - ``kl_cauchy_lognormal``: ``anadiv.symbolic.derive_kl(Cauchy, LogNormal)``
 - ``kl_cauchy_moyal``: ``anadiv.symbolic.derive_kl(Cauchy, Moyal)``
 - ``kl_cauchy_normal``: ``anadiv.symbolic.derive_kl(Cauchy, Normal)``
@@ -40,6 +41,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_cauchy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, InverseGamma)``
 - ``cross_entropy_cauchy_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Kumaraswamy)``
 - ``cross_entropy_cauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Laplace)``
+- ``cross_entropy_cauchy_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogitNormal)``
 - ``cross_entropy_cauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogNormal)``
 - ``cross_entropy_cauchy_moyal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Moyal)``
 - ``cross_entropy_cauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(Cauchy, Normal)``
@@ -69,6 +71,7 @@ __all__ = [
     "kl_cauchy_inversegamma",
     "kl_cauchy_kumaraswamy",
     "kl_cauchy_laplace",
+    "kl_cauchy_logitnormal",
     "kl_cauchy_lognormal",
     "kl_cauchy_moyal",
     "kl_cauchy_normal",
@@ -91,6 +94,7 @@ __all__ = [
     "cross_entropy_cauchy_inversegamma",
     "cross_entropy_cauchy_kumaraswamy",
     "cross_entropy_cauchy_laplace",
+    "cross_entropy_cauchy_logitnormal",
     "cross_entropy_cauchy_lognormal",
     "cross_entropy_cauchy_moyal",
     "cross_entropy_cauchy_normal",
@@ -661,6 +665,46 @@ def kl_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
 
 def _kl_cauchy_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_cauchy_laplace` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_cauchy_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Cauchy(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Cauchy, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_cauchy_logitnormal(-0.12, 2.3, 1.9, 0.36))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_cauchy_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_cauchy_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1556,6 +1600,46 @@ def cross_entropy_cauchy_laplace(loc_1, scale_1, loc_2, scale_2):
 
 def _cross_entropy_cauchy_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_cauchy_laplace` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_cauchy_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Cauchy(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Cauchy, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Cauchy, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_cauchy_logitnormal(1.1, 0.33, -1.6, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_cauchy_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_cauchy_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_chi2_inversegamma``: ``anadiv.symbolic.derive_kl(Chi2, InverseGamma)``
 - ``kl_chi2_kumaraswamy``: ``anadiv.symbolic.derive_kl(Chi2, Kumaraswamy)``
 - ``kl_chi2_laplace``: ``anadiv.symbolic.derive_kl(Chi2, Laplace)``
+- ``kl_chi2_logitnormal``: ``anadiv.symbolic.derive_kl(Chi2, LogitNormal)``
 - ``kl_chi2_lognormal``: ``anadiv.symbolic.derive_kl(Chi2, LogNormal)``
 - ``kl_chi2_moyal``: ``anadiv.symbolic.derive_kl(Chi2, Moyal)``
 - ``kl_chi2_normal``: ``anadiv.symbolic.derive_kl(Chi2, Normal)``
@@ -35,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_chi2_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Chi2, InverseGamma)``
 - ``cross_entropy_chi2_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Kumaraswamy)``
 - ``cross_entropy_chi2_laplace``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Laplace)``
+- ``cross_entropy_chi2_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, LogitNormal)``
 - ``cross_entropy_chi2_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, LogNormal)``
 - ``cross_entropy_chi2_moyal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Moyal)``
 - ``cross_entropy_chi2_normal``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Normal)``
@@ -61,6 +63,7 @@ __all__ = [
     "kl_chi2_inversegamma",
     "kl_chi2_kumaraswamy",
     "kl_chi2_laplace",
+    "kl_chi2_logitnormal",
     "kl_chi2_lognormal",
     "kl_chi2_moyal",
     "kl_chi2_normal",
@@ -80,6 +83,7 @@ __all__ = [
     "cross_entropy_chi2_inversegamma",
     "cross_entropy_chi2_kumaraswamy",
     "cross_entropy_chi2_laplace",
+    "cross_entropy_chi2_logitnormal",
     "cross_entropy_chi2_lognormal",
     "cross_entropy_chi2_moyal",
     "cross_entropy_chi2_normal",
@@ -637,6 +641,46 @@ def kl_chi2_laplace(df_1, loc_2, scale_2):
 def _kl_chi2_laplace_exact(mpmath, df_1, loc_2, scale_2):
     """The derived expression of :func:`kl_chi2_laplace` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 + df_1/scale_2 - loc_2/scale_2 + mpmath.log(scale_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1)) if (loc_2 <= 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 + df_1/scale_2 - loc_2/scale_2 + 2*loc_2*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1, 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) + mpmath.log(scale_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - 4*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + 1, 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1))))
+
+
+@elementwise
+def kl_chi2_logitnormal(df_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi2(df_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi2, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_chi2_logitnormal(5.8, 0.87, 0.65))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_2, scale_2)
+
+
+def _kl_chi2_logitnormal_exact(mpmath, df_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_chi2_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1507,6 +1551,46 @@ def cross_entropy_chi2_laplace(df_1, loc_2, scale_2):
 def _cross_entropy_chi2_laplace_exact(mpmath, df_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_chi2_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((df_1/scale_2 - loc_2/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (df_1/scale_2 - loc_2/scale_2 + 2*loc_2*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1, 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) + mpmath.log(2*scale_2) - 4*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + 1, 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1))))
+
+
+@elementwise
+def cross_entropy_chi2_logitnormal(df_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Chi2(df_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi2, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi2_logitnormal(1.0, 0.096, 0.5))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_2, scale_2)
+
+
+def _cross_entropy_chi2_logitnormal_exact(mpmath, df_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_chi2_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

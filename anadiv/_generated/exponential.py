@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_exponential_inversegamma``: ``anadiv.symbolic.derive_kl(Exponential, InverseGamma)``
 - ``kl_exponential_kumaraswamy``: ``anadiv.symbolic.derive_kl(Exponential, Kumaraswamy)``
 - ``kl_exponential_laplace``: ``anadiv.symbolic.derive_kl(Exponential, Laplace)``
+- ``kl_exponential_logitnormal``: ``anadiv.symbolic.derive_kl(Exponential, LogitNormal)``
 - ``kl_exponential_lognormal``: ``anadiv.symbolic.derive_kl(Exponential, LogNormal)``
 - ``kl_exponential_moyal``: ``anadiv.symbolic.derive_kl(Exponential, Moyal)``
 - ``kl_exponential_normal``: ``anadiv.symbolic.derive_kl(Exponential, Normal)``
@@ -35,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Exponential, InverseGamma)``
 - ``cross_entropy_exponential_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Kumaraswamy)``
 - ``cross_entropy_exponential_laplace``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Laplace)``
+- ``cross_entropy_exponential_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogitNormal)``
 - ``cross_entropy_exponential_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, LogNormal)``
 - ``cross_entropy_exponential_moyal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Moyal)``
 - ``cross_entropy_exponential_normal``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Normal)``
@@ -61,6 +63,7 @@ __all__ = [
     "kl_exponential_inversegamma",
     "kl_exponential_kumaraswamy",
     "kl_exponential_laplace",
+    "kl_exponential_logitnormal",
     "kl_exponential_lognormal",
     "kl_exponential_moyal",
     "kl_exponential_normal",
@@ -80,6 +83,7 @@ __all__ = [
     "cross_entropy_exponential_inversegamma",
     "cross_entropy_exponential_kumaraswamy",
     "cross_entropy_exponential_laplace",
+    "cross_entropy_exponential_logitnormal",
     "cross_entropy_exponential_lognormal",
     "cross_entropy_exponential_moyal",
     "cross_entropy_exponential_normal",
@@ -633,6 +637,46 @@ def kl_exponential_laplace(rate_1, loc_2, scale_2):
 def _kl_exponential_laplace_exact(mpmath, rate_1, loc_2, scale_2):
     """The derived expression of :func:`kl_exponential_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + mpmath.log(2*rate_1*scale_2) - 1 + 1/(rate_1*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 + mpmath.log(2*rate_1*scale_2) - 1 - 1/(rate_1*scale_2) + 2*mpmath.exp(-loc_2*rate_1)/(rate_1*scale_2)))
+
+
+@elementwise
+def kl_exponential_logitnormal(rate_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Exponential(rate_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Exponential, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_exponential_logitnormal(0.31, -1.6, 0.48))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, loc_2, scale_2)
+    return xp.full(xp.inf, rate_1, loc_2, scale_2)
+
+
+def _kl_exponential_logitnormal_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_exponential_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1501,6 +1545,46 @@ def cross_entropy_exponential_laplace(rate_1, loc_2, scale_2):
 def _cross_entropy_exponential_laplace_exact(mpmath, rate_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_exponential_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + mpmath.log(2*scale_2) + 1/(rate_1*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 + mpmath.log(2*scale_2) - 1/(rate_1*scale_2) + 2*mpmath.exp(-loc_2*rate_1)/(rate_1*scale_2)))
+
+
+@elementwise
+def cross_entropy_exponential_logitnormal(rate_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Exponential(rate_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Exponential, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_exponential_logitnormal(0.22, 1.6, 0.44))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(rate_1, loc_2, scale_2)
+    return xp.full(xp.inf, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_exponential_logitnormal_exact(mpmath, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_exponential_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gamma_inversegamma``: ``anadiv.symbolic.derive_kl(Gamma, InverseGamma)``
 - ``kl_gamma_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gamma, Kumaraswamy)``
 - ``kl_gamma_laplace``: ``anadiv.symbolic.derive_kl(Gamma, Laplace)``
+- ``kl_gamma_logitnormal``: ``anadiv.symbolic.derive_kl(Gamma, LogitNormal)``
 - ``kl_gamma_lognormal``: ``anadiv.symbolic.derive_kl(Gamma, LogNormal)``
 - ``kl_gamma_moyal``: ``anadiv.symbolic.derive_kl(Gamma, Moyal)``
 - ``kl_gamma_normal``: ``anadiv.symbolic.derive_kl(Gamma, Normal)``
@@ -35,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gamma, InverseGamma)``
 - ``cross_entropy_gamma_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Kumaraswamy)``
 - ``cross_entropy_gamma_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Laplace)``
+- ``cross_entropy_gamma_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogitNormal)``
 - ``cross_entropy_gamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, LogNormal)``
 - ``cross_entropy_gamma_moyal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Moyal)``
 - ``cross_entropy_gamma_normal``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Normal)``
@@ -61,6 +63,7 @@ __all__ = [
     "kl_gamma_inversegamma",
     "kl_gamma_kumaraswamy",
     "kl_gamma_laplace",
+    "kl_gamma_logitnormal",
     "kl_gamma_lognormal",
     "kl_gamma_moyal",
     "kl_gamma_normal",
@@ -80,6 +83,7 @@ __all__ = [
     "cross_entropy_gamma_inversegamma",
     "cross_entropy_gamma_kumaraswamy",
     "cross_entropy_gamma_laplace",
+    "cross_entropy_gamma_logitnormal",
     "cross_entropy_gamma_lognormal",
     "cross_entropy_gamma_moyal",
     "cross_entropy_gamma_normal",
@@ -653,6 +657,46 @@ def kl_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
 def _kl_gamma_laplace_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
     """The derived expression of :func:`kl_gamma_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(2*rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2)) if (loc_2 <= 0) else (-loc_2/scale_2 + 2*loc_2*mpmath.gammainc(shape_1, 0, loc_2*rate_1)/(scale_2*mpmath.gamma(shape_1)) + shape_1*mpmath.polygamma(0, shape_1) - shape_1 + mpmath.log(2*rate_1*scale_2) - mpmath.loggamma(shape_1) - mpmath.polygamma(0, shape_1) + shape_1/(rate_1*scale_2) - 2*mpmath.gammainc(shape_1 + 1, 0, loc_2*rate_1)/(rate_1*scale_2*mpmath.gamma(shape_1))))
+
+
+@elementwise
+def kl_gamma_logitnormal(shape_1, rate_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gamma(shape_1, rate_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gamma, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gamma_logitnormal(3.0, 1.1, -1.6, 0.53))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, loc_2, scale_2)
+    return xp.full(xp.inf, shape_1, rate_1, loc_2, scale_2)
+
+
+def _kl_gamma_logitnormal_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gamma_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1543,6 +1587,46 @@ def cross_entropy_gamma_laplace(shape_1, rate_1, loc_2, scale_2):
 def _cross_entropy_gamma_laplace_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_gamma_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + mpmath.log(2*scale_2) + shape_1/(rate_1*scale_2)) if (loc_2 <= 0) else (-loc_2/scale_2 + 2*loc_2*mpmath.gammainc(shape_1, 0, loc_2*rate_1)/(scale_2*mpmath.gamma(shape_1)) + mpmath.log(2*scale_2) + shape_1/(rate_1*scale_2) - 2*mpmath.gammainc(shape_1 + 1, 0, loc_2*rate_1)/(rate_1*scale_2*mpmath.gamma(shape_1))))
+
+
+@elementwise
+def cross_entropy_gamma_logitnormal(shape_1, rate_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gamma(shape_1, rate_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gamma, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gamma_logitnormal(2.5, 0.34, -0.075, 0.44))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, rate_1, loc_2, scale_2)
+    return xp.full(xp.inf, shape_1, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_gamma_logitnormal_exact(mpmath, shape_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gamma_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

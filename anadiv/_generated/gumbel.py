@@ -17,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_gumbel_inversegamma``: ``anadiv.symbolic.derive_kl(Gumbel, InverseGamma)``
 - ``kl_gumbel_kumaraswamy``: ``anadiv.symbolic.derive_kl(Gumbel, Kumaraswamy)``
 - ``kl_gumbel_laplace``: ``anadiv.symbolic.derive_kl(Gumbel, Laplace)``
+- ``kl_gumbel_logitnormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogitNormal)``
 - ``kl_gumbel_lognormal``: ``anadiv.symbolic.derive_kl(Gumbel, LogNormal)``
 - ``kl_gumbel_moyal``: ``anadiv.symbolic.derive_kl(Gumbel, Moyal)``
 - ``kl_gumbel_normal``: ``anadiv.symbolic.derive_kl(Gumbel, Normal)``
@@ -37,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gumbel_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, InverseGamma)``
 - ``cross_entropy_gumbel_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Kumaraswamy)``
 - ``cross_entropy_gumbel_laplace``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Laplace)``
+- ``cross_entropy_gumbel_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogitNormal)``
 - ``cross_entropy_gumbel_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogNormal)``
 - ``cross_entropy_gumbel_moyal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Moyal)``
 - ``cross_entropy_gumbel_normal``: ``anadiv.symbolic.derive_cross_entropy(Gumbel, Normal)``
@@ -64,6 +66,7 @@ __all__ = [
     "kl_gumbel_inversegamma",
     "kl_gumbel_kumaraswamy",
     "kl_gumbel_laplace",
+    "kl_gumbel_logitnormal",
     "kl_gumbel_lognormal",
     "kl_gumbel_moyal",
     "kl_gumbel_normal",
@@ -84,6 +87,7 @@ __all__ = [
     "cross_entropy_gumbel_inversegamma",
     "cross_entropy_gumbel_kumaraswamy",
     "cross_entropy_gumbel_laplace",
+    "cross_entropy_gumbel_logitnormal",
     "cross_entropy_gumbel_lognormal",
     "cross_entropy_gumbel_moyal",
     "cross_entropy_gumbel_normal",
@@ -630,6 +634,46 @@ def kl_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
 def _kl_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_gumbel_laplace` for mpmath (see anadiv.numeric.refine)."""
     return loc_1/scale_2 - loc_2/scale_2 - 2*scale_1*mpmath.ei(-mpmath.exp((loc_1 - loc_2)/scale_1))/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(2*scale_2/scale_1) - 1 - mpmath.euler
+
+
+@elementwise
+def kl_gumbel_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Gumbel(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Gumbel, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_gumbel_logitnormal(-0.9, 2.2, 1.3, 0.36))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_gumbel_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_gumbel_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1474,6 +1518,46 @@ def cross_entropy_gumbel_laplace(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_gumbel_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_gumbel_laplace` for mpmath (see anadiv.numeric.refine)."""
     return loc_1/scale_2 - loc_2/scale_2 - 2*scale_1*mpmath.ei(-mpmath.exp((loc_1 - loc_2)/scale_1))/scale_2 + mpmath.euler*scale_1/scale_2 + mpmath.log(2*scale_2)
+
+
+@elementwise
+def cross_entropy_gumbel_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Gumbel(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Gumbel, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Gumbel, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_gumbel_logitnormal(-0.61, 2.9, -0.27, 0.59))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_gumbel_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_gumbel_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

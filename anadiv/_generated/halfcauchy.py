@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfcauchy_inversegamma``: ``anadiv.symbolic.derive_kl(HalfCauchy, InverseGamma)``
 - ``kl_halfcauchy_kumaraswamy``: ``anadiv.symbolic.derive_kl(HalfCauchy, Kumaraswamy)``
 - ``kl_halfcauchy_laplace``: ``anadiv.symbolic.derive_kl(HalfCauchy, Laplace)``
+- ``kl_halfcauchy_logitnormal``: ``anadiv.symbolic.derive_kl(HalfCauchy, LogitNormal)``
 - ``kl_halfcauchy_lognormal``: ``anadiv.symbolic.derive_kl(HalfCauchy, LogNormal)``
 - ``kl_halfcauchy_normal``: ``anadiv.symbolic.derive_kl(HalfCauchy, Normal)``
 - ``kl_halfcauchy_pareto``: ``anadiv.symbolic.derive_kl(HalfCauchy, Pareto)``
@@ -34,6 +35,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_halfcauchy_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, InverseGamma)``
 - ``cross_entropy_halfcauchy_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Kumaraswamy)``
 - ``cross_entropy_halfcauchy_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Laplace)``
+- ``cross_entropy_halfcauchy_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, LogitNormal)``
 - ``cross_entropy_halfcauchy_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, LogNormal)``
 - ``cross_entropy_halfcauchy_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Normal)``
 - ``cross_entropy_halfcauchy_pareto``: ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, Pareto)``
@@ -59,6 +61,7 @@ __all__ = [
     "kl_halfcauchy_inversegamma",
     "kl_halfcauchy_kumaraswamy",
     "kl_halfcauchy_laplace",
+    "kl_halfcauchy_logitnormal",
     "kl_halfcauchy_lognormal",
     "kl_halfcauchy_normal",
     "kl_halfcauchy_pareto",
@@ -77,6 +80,7 @@ __all__ = [
     "cross_entropy_halfcauchy_inversegamma",
     "cross_entropy_halfcauchy_kumaraswamy",
     "cross_entropy_halfcauchy_laplace",
+    "cross_entropy_halfcauchy_logitnormal",
     "cross_entropy_halfcauchy_lognormal",
     "cross_entropy_halfcauchy_normal",
     "cross_entropy_halfcauchy_pareto",
@@ -565,6 +569,46 @@ def kl_halfcauchy_laplace(scale_1, loc_2, scale_2):
 
 def _kl_halfcauchy_laplace_exact(mpmath, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_halfcauchy_laplace` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_halfcauchy_logitnormal(scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfCauchy(scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfCauchy, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfcauchy_logitnormal(1.4, -0.97, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, loc_2, scale_2)
+
+
+def _kl_halfcauchy_logitnormal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_halfcauchy_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1305,6 +1349,46 @@ def cross_entropy_halfcauchy_laplace(scale_1, loc_2, scale_2):
 
 def _cross_entropy_halfcauchy_laplace_exact(mpmath, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_halfcauchy_laplace` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_halfcauchy_logitnormal(scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = HalfCauchy(scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfCauchy, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfCauchy, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfcauchy_logitnormal(0.63, -1.1, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_halfcauchy_logitnormal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_halfcauchy_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

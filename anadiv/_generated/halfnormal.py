@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_halfnormal_inversegamma``: ``anadiv.symbolic.derive_kl(HalfNormal, InverseGamma)``
 - ``kl_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_kl(HalfNormal, Kumaraswamy)``
 - ``kl_halfnormal_laplace``: ``anadiv.symbolic.derive_kl(HalfNormal, Laplace)``
+- ``kl_halfnormal_logitnormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogitNormal)``
 - ``kl_halfnormal_lognormal``: ``anadiv.symbolic.derive_kl(HalfNormal, LogNormal)``
 - ``kl_halfnormal_moyal``: ``anadiv.symbolic.derive_kl(HalfNormal, Moyal)``
 - ``kl_halfnormal_normal``: ``anadiv.symbolic.derive_kl(HalfNormal, Normal)``
@@ -35,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_halfnormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, InverseGamma)``
 - ``cross_entropy_halfnormal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Kumaraswamy)``
 - ``cross_entropy_halfnormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Laplace)``
+- ``cross_entropy_halfnormal_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogitNormal)``
 - ``cross_entropy_halfnormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogNormal)``
 - ``cross_entropy_halfnormal_moyal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Moyal)``
 - ``cross_entropy_halfnormal_normal``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Normal)``
@@ -61,6 +63,7 @@ __all__ = [
     "kl_halfnormal_inversegamma",
     "kl_halfnormal_kumaraswamy",
     "kl_halfnormal_laplace",
+    "kl_halfnormal_logitnormal",
     "kl_halfnormal_lognormal",
     "kl_halfnormal_moyal",
     "kl_halfnormal_normal",
@@ -80,6 +83,7 @@ __all__ = [
     "cross_entropy_halfnormal_inversegamma",
     "cross_entropy_halfnormal_kumaraswamy",
     "cross_entropy_halfnormal_laplace",
+    "cross_entropy_halfnormal_logitnormal",
     "cross_entropy_halfnormal_lognormal",
     "cross_entropy_halfnormal_moyal",
     "cross_entropy_halfnormal_normal",
@@ -626,6 +630,46 @@ def kl_halfnormal_laplace(scale_1, loc_2, scale_2):
 def _kl_halfnormal_laplace_exact(mpmath, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_halfnormal_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + mpmath.sqrt(2)*scale_1/(mpmath.sqrt(mpmath.pi)*scale_2) + mpmath.log(2*mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*scale_1)) + mpmath.mpf(-1)/mpmath.mpf(2)) if (loc_2 <= 0) else (2*loc_2*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*loc_2/scale_1)/scale_2 - loc_2/scale_2 - mpmath.sqrt(2)*scale_1/(mpmath.sqrt(mpmath.pi)*scale_2) + 2*mpmath.sqrt(2)*scale_1*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*loc_2**2/scale_1**2)/(mpmath.sqrt(mpmath.pi)*scale_2) + mpmath.log(2*mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*scale_1)) + mpmath.mpf(-1)/mpmath.mpf(2)))
+
+
+@elementwise
+def kl_halfnormal_logitnormal(scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = HalfNormal(scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(HalfNormal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_halfnormal_logitnormal(0.44, 0.3, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, loc_2, scale_2)
+
+
+def _kl_halfnormal_logitnormal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_halfnormal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1496,6 +1540,46 @@ def cross_entropy_halfnormal_laplace(scale_1, loc_2, scale_2):
 def _cross_entropy_halfnormal_laplace_exact(mpmath, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_halfnormal_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + mpmath.sqrt(2)*scale_1/(mpmath.sqrt(mpmath.pi)*scale_2) + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (2*loc_2*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*loc_2/scale_1)/scale_2 - loc_2/scale_2 - mpmath.sqrt(2)*scale_1/(mpmath.sqrt(mpmath.pi)*scale_2) + 2*mpmath.sqrt(2)*scale_1*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*loc_2**2/scale_1**2)/(mpmath.sqrt(mpmath.pi)*scale_2) + mpmath.log(2*scale_2)))
+
+
+@elementwise
+def cross_entropy_halfnormal_logitnormal(scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = HalfNormal(scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(HalfNormal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_halfnormal_logitnormal(1.5, 0.43, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_halfnormal_logitnormal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_halfnormal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -14,6 +14,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_inversegamma_halfnormal``: ``anadiv.symbolic.derive_kl(InverseGamma, HalfNormal)``
 - ``kl_inversegamma_inversegamma``: ``anadiv.symbolic.derive_kl(InverseGamma, InverseGamma)``
 - ``kl_inversegamma_kumaraswamy``: ``anadiv.symbolic.derive_kl(InverseGamma, Kumaraswamy)``
+- ``kl_inversegamma_logitnormal``: ``anadiv.symbolic.derive_kl(InverseGamma, LogitNormal)``
 - ``kl_inversegamma_lognormal``: ``anadiv.symbolic.derive_kl(InverseGamma, LogNormal)``
 - ``kl_inversegamma_normal``: ``anadiv.symbolic.derive_kl(InverseGamma, Normal)``
 - ``kl_inversegamma_pareto``: ``anadiv.symbolic.derive_kl(InverseGamma, Pareto)``
@@ -30,6 +31,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_inversegamma_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, HalfNormal)``
 - ``cross_entropy_inversegamma_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, InverseGamma)``
 - ``cross_entropy_inversegamma_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Kumaraswamy)``
+- ``cross_entropy_inversegamma_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, LogitNormal)``
 - ``cross_entropy_inversegamma_lognormal``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, LogNormal)``
 - ``cross_entropy_inversegamma_normal``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Normal)``
 - ``cross_entropy_inversegamma_pareto``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Pareto)``
@@ -53,6 +55,7 @@ __all__ = [
     "kl_inversegamma_halfnormal",
     "kl_inversegamma_inversegamma",
     "kl_inversegamma_kumaraswamy",
+    "kl_inversegamma_logitnormal",
     "kl_inversegamma_lognormal",
     "kl_inversegamma_normal",
     "kl_inversegamma_pareto",
@@ -69,6 +72,7 @@ __all__ = [
     "cross_entropy_inversegamma_halfnormal",
     "cross_entropy_inversegamma_inversegamma",
     "cross_entropy_inversegamma_kumaraswamy",
+    "cross_entropy_inversegamma_logitnormal",
     "cross_entropy_inversegamma_lognormal",
     "cross_entropy_inversegamma_normal",
     "cross_entropy_inversegamma_pareto",
@@ -540,6 +544,46 @@ def kl_inversegamma_kumaraswamy(concentration_1, rate_1, concentration1_2, conce
 
 def _kl_inversegamma_kumaraswamy_exact(mpmath, concentration_1, rate_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`kl_inversegamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_inversegamma_logitnormal(concentration_1, rate_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = InverseGamma(concentration_1, rate_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(InverseGamma, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_inversegamma_logitnormal(3.0, 1.0, 1.2, 0.97))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, loc_2, scale_2)
+    return xp.full(xp.inf, concentration_1, rate_1, loc_2, scale_2)
+
+
+def _kl_inversegamma_logitnormal_exact(mpmath, concentration_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_inversegamma_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1292,6 +1336,46 @@ def cross_entropy_inversegamma_kumaraswamy(concentration_1, rate_1, concentratio
 
 def _cross_entropy_inversegamma_kumaraswamy_exact(mpmath, concentration_1, rate_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`cross_entropy_inversegamma_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_inversegamma_logitnormal(concentration_1, rate_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = InverseGamma(concentration_1, rate_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(InverseGamma, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_inversegamma_logitnormal(5.1, 0.4, -0.92, 0.52))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(concentration_1, rate_1, loc_2, scale_2)
+    return xp.full(xp.inf, concentration_1, rate_1, loc_2, scale_2)
+
+
+def _cross_entropy_inversegamma_logitnormal_exact(mpmath, concentration_1, rate_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_inversegamma_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

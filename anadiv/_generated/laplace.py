@@ -17,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_laplace_inversegamma``: ``anadiv.symbolic.derive_kl(Laplace, InverseGamma)``
 - ``kl_laplace_kumaraswamy``: ``anadiv.symbolic.derive_kl(Laplace, Kumaraswamy)``
 - ``kl_laplace_laplace``: ``anadiv.symbolic.derive_kl(Laplace, Laplace)``
+- ``kl_laplace_logitnormal``: ``anadiv.symbolic.derive_kl(Laplace, LogitNormal)``
 - ``kl_laplace_lognormal``: ``anadiv.symbolic.derive_kl(Laplace, LogNormal)``
 - ``kl_laplace_moyal``: ``anadiv.symbolic.derive_kl(Laplace, Moyal)``
 - ``kl_laplace_normal``: ``anadiv.symbolic.derive_kl(Laplace, Normal)``
@@ -37,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_laplace_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Laplace, InverseGamma)``
 - ``cross_entropy_laplace_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Kumaraswamy)``
 - ``cross_entropy_laplace_laplace``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Laplace)``
+- ``cross_entropy_laplace_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogitNormal)``
 - ``cross_entropy_laplace_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, LogNormal)``
 - ``cross_entropy_laplace_moyal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Moyal)``
 - ``cross_entropy_laplace_normal``: ``anadiv.symbolic.derive_cross_entropy(Laplace, Normal)``
@@ -64,6 +66,7 @@ __all__ = [
     "kl_laplace_inversegamma",
     "kl_laplace_kumaraswamy",
     "kl_laplace_laplace",
+    "kl_laplace_logitnormal",
     "kl_laplace_lognormal",
     "kl_laplace_moyal",
     "kl_laplace_normal",
@@ -84,6 +87,7 @@ __all__ = [
     "cross_entropy_laplace_inversegamma",
     "cross_entropy_laplace_kumaraswamy",
     "cross_entropy_laplace_laplace",
+    "cross_entropy_laplace_logitnormal",
     "cross_entropy_laplace_lognormal",
     "cross_entropy_laplace_moyal",
     "cross_entropy_laplace_normal",
@@ -627,6 +631,46 @@ def kl_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
 def _kl_laplace_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_laplace_laplace` for mpmath (see anadiv.numeric.refine)."""
     return scale_1*mpmath.exp(-abs(loc_1 - loc_2)/scale_1)/scale_2 + mpmath.log(scale_2/scale_1) - 1 + abs(loc_1 - loc_2)/scale_2
+
+
+@elementwise
+def kl_laplace_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Laplace(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Laplace, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_laplace_logitnormal(-2.8, 1.2, 1.9, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_laplace_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_laplace_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1460,6 +1504,46 @@ def cross_entropy_laplace_laplace(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_laplace_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_laplace_laplace` for mpmath (see anadiv.numeric.refine)."""
     return scale_1*mpmath.exp(-abs(loc_1 - loc_2)/scale_1)/scale_2 + mpmath.log(2*scale_2) + abs(loc_1 - loc_2)/scale_2
+
+
+@elementwise
+def cross_entropy_laplace_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Laplace(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Laplace, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Laplace, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_laplace_logitnormal(-2.7, 0.67, -1.5, 1.4))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_laplace_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_laplace_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

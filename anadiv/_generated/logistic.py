@@ -17,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_logistic_inversegamma``: ``anadiv.symbolic.derive_kl(Logistic, InverseGamma)``
 - ``kl_logistic_kumaraswamy``: ``anadiv.symbolic.derive_kl(Logistic, Kumaraswamy)``
 - ``kl_logistic_laplace``: ``anadiv.symbolic.derive_kl(Logistic, Laplace)``
+- ``kl_logistic_logitnormal``: ``anadiv.symbolic.derive_kl(Logistic, LogitNormal)``
 - ``kl_logistic_lognormal``: ``anadiv.symbolic.derive_kl(Logistic, LogNormal)``
 - ``kl_logistic_moyal``: ``anadiv.symbolic.derive_kl(Logistic, Moyal)``
 - ``kl_logistic_normal``: ``anadiv.symbolic.derive_kl(Logistic, Normal)``
@@ -37,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_logistic_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Logistic, InverseGamma)``
 - ``cross_entropy_logistic_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Kumaraswamy)``
 - ``cross_entropy_logistic_laplace``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Laplace)``
+- ``cross_entropy_logistic_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, LogitNormal)``
 - ``cross_entropy_logistic_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, LogNormal)``
 - ``cross_entropy_logistic_moyal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Moyal)``
 - ``cross_entropy_logistic_normal``: ``anadiv.symbolic.derive_cross_entropy(Logistic, Normal)``
@@ -64,6 +66,7 @@ __all__ = [
     "kl_logistic_inversegamma",
     "kl_logistic_kumaraswamy",
     "kl_logistic_laplace",
+    "kl_logistic_logitnormal",
     "kl_logistic_lognormal",
     "kl_logistic_moyal",
     "kl_logistic_normal",
@@ -84,6 +87,7 @@ __all__ = [
     "cross_entropy_logistic_inversegamma",
     "cross_entropy_logistic_kumaraswamy",
     "cross_entropy_logistic_laplace",
+    "cross_entropy_logistic_logitnormal",
     "cross_entropy_logistic_lognormal",
     "cross_entropy_logistic_moyal",
     "cross_entropy_logistic_normal",
@@ -634,6 +638,46 @@ def kl_logistic_laplace(loc_1, scale_1, loc_2, scale_2):
 def _kl_logistic_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_logistic_laplace` for mpmath (see anadiv.numeric.refine)."""
     return 2*scale_1*mpmath.log(mpmath.exp(abs(loc_1 - loc_2)/scale_1) + 1)/scale_2 + mpmath.log(2*scale_2/scale_1) - 2 - abs(loc_1 - loc_2)/scale_2
+
+
+@elementwise
+def kl_logistic_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Logistic(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Logistic, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_logistic_logitnormal(-1.1, 1.8, -1.8, 0.75))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_logistic_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_logistic_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1474,6 +1518,46 @@ def cross_entropy_logistic_laplace(loc_1, scale_1, loc_2, scale_2):
 def _cross_entropy_logistic_laplace_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_logistic_laplace` for mpmath (see anadiv.numeric.refine)."""
     return 2*scale_1*mpmath.log(mpmath.exp(abs(loc_1 - loc_2)/scale_1) + 1)/scale_2 + mpmath.log(2*scale_2) - abs(loc_1 - loc_2)/scale_2
+
+
+@elementwise
+def cross_entropy_logistic_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Logistic(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Logistic, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Logistic, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_logistic_logitnormal(2.7, 0.4, -0.93, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_logistic_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_logistic_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

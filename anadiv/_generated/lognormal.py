@@ -15,6 +15,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_lognormal_inversegamma``: ``anadiv.symbolic.derive_kl(LogNormal, InverseGamma)``
 - ``kl_lognormal_kumaraswamy``: ``anadiv.symbolic.derive_kl(LogNormal, Kumaraswamy)``
 - ``kl_lognormal_laplace``: ``anadiv.symbolic.derive_kl(LogNormal, Laplace)``
+- ``kl_lognormal_logitnormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogitNormal)``
 - ``kl_lognormal_lognormal``: ``anadiv.symbolic.derive_kl(LogNormal, LogNormal)``
 - ``kl_lognormal_normal``: ``anadiv.symbolic.derive_kl(LogNormal, Normal)``
 - ``kl_lognormal_pareto``: ``anadiv.symbolic.derive_kl(LogNormal, Pareto)``
@@ -32,6 +33,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_lognormal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, InverseGamma)``
 - ``cross_entropy_lognormal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Kumaraswamy)``
 - ``cross_entropy_lognormal_laplace``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Laplace)``
+- ``cross_entropy_lognormal_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogitNormal)``
 - ``cross_entropy_lognormal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogNormal)``
 - ``cross_entropy_lognormal_normal``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Normal)``
 - ``cross_entropy_lognormal_pareto``: ``anadiv.symbolic.derive_cross_entropy(LogNormal, Pareto)``
@@ -56,6 +58,7 @@ __all__ = [
     "kl_lognormal_inversegamma",
     "kl_lognormal_kumaraswamy",
     "kl_lognormal_laplace",
+    "kl_lognormal_logitnormal",
     "kl_lognormal_lognormal",
     "kl_lognormal_normal",
     "kl_lognormal_pareto",
@@ -73,6 +76,7 @@ __all__ = [
     "cross_entropy_lognormal_inversegamma",
     "cross_entropy_lognormal_kumaraswamy",
     "cross_entropy_lognormal_laplace",
+    "cross_entropy_lognormal_logitnormal",
     "cross_entropy_lognormal_lognormal",
     "cross_entropy_lognormal_normal",
     "cross_entropy_lognormal_pareto",
@@ -591,6 +595,46 @@ def kl_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
 def _kl_lognormal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
     """The derived expression of :func:`kl_lognormal_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 - mu_1 + mpmath.log(mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*sigma_1)) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/scale_2) if (loc_2 <= 0) else (-loc_2*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2 - mu_1 + mpmath.log(mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*sigma_1)) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2))
+
+
+@elementwise
+def kl_lognormal_logitnormal(mu_1, sigma_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = LogNormal(mu_1, sigma_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(LogNormal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_lognormal_logitnormal(-0.21, 0.42, -2.0, 0.57))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _kl_lognormal_logitnormal_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_lognormal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1362,6 +1406,46 @@ def cross_entropy_lognormal_laplace(mu_1, sigma_1, loc_2, scale_2):
 def _cross_entropy_lognormal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_lognormal_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + mpmath.log(2*scale_2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)/scale_2) if (loc_2 <= 0) else (-loc_2*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2 + mpmath.log(2*scale_2) + mpmath.exp(mu_1 + (mpmath.mpf(1)/mpmath.mpf(2))*sigma_1**2)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mu_1/sigma_1 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*sigma_1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.sqrt(2)*mpmath.log(loc_2)/sigma_1)/scale_2))
+
+
+@elementwise
+def cross_entropy_lognormal_logitnormal(mu_1, sigma_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = LogNormal(mu_1, sigma_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(LogNormal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of LogNormal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_lognormal_logitnormal(0.85, 0.55, -0.4, 0.57))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _cross_entropy_lognormal_logitnormal_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_lognormal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -17,6 +17,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_normal_inversegamma``: ``anadiv.symbolic.derive_kl(Normal, InverseGamma)``
 - ``kl_normal_kumaraswamy``: ``anadiv.symbolic.derive_kl(Normal, Kumaraswamy)``
 - ``kl_normal_laplace``: ``anadiv.symbolic.derive_kl(Normal, Laplace)``
+- ``kl_normal_logitnormal``: ``anadiv.symbolic.derive_kl(Normal, LogitNormal)``
 - ``kl_normal_lognormal``: ``anadiv.symbolic.derive_kl(Normal, LogNormal)``
 - ``kl_normal_moyal``: ``anadiv.symbolic.derive_kl(Normal, Moyal)``
 - ``kl_normal_normal``: ``anadiv.symbolic.derive_kl(Normal, Normal)``
@@ -37,6 +38,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Normal, InverseGamma)``
 - ``cross_entropy_normal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Normal, Kumaraswamy)``
 - ``cross_entropy_normal_laplace``: ``anadiv.symbolic.derive_cross_entropy(Normal, Laplace)``
+- ``cross_entropy_normal_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogitNormal)``
 - ``cross_entropy_normal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Normal, LogNormal)``
 - ``cross_entropy_normal_moyal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Moyal)``
 - ``cross_entropy_normal_normal``: ``anadiv.symbolic.derive_cross_entropy(Normal, Normal)``
@@ -64,6 +66,7 @@ __all__ = [
     "kl_normal_inversegamma",
     "kl_normal_kumaraswamy",
     "kl_normal_laplace",
+    "kl_normal_logitnormal",
     "kl_normal_lognormal",
     "kl_normal_moyal",
     "kl_normal_normal",
@@ -84,6 +87,7 @@ __all__ = [
     "cross_entropy_normal_inversegamma",
     "cross_entropy_normal_kumaraswamy",
     "cross_entropy_normal_laplace",
+    "cross_entropy_normal_logitnormal",
     "cross_entropy_normal_lognormal",
     "cross_entropy_normal_moyal",
     "cross_entropy_normal_normal",
@@ -634,6 +638,46 @@ def kl_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
 def _kl_normal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
     """The derived expression of :func:`kl_normal_laplace` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(mpmath.sqrt(2)*scale_2/(mpmath.sqrt(mpmath.pi)*sigma_1)) + mpmath.mpf(-1)/mpmath.mpf(2) + mpmath.sqrt(2)*sigma_1*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*(loc_2 - mu_1)**2/sigma_1**2)/(mpmath.sqrt(mpmath.pi)*scale_2) + abs(loc_2 - mu_1)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*abs(loc_2 - mu_1)/sigma_1)/scale_2
+
+
+@elementwise
+def kl_normal_logitnormal(mu_1, sigma_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Normal(mu_1, sigma_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Normal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_normal_logitnormal(2.5, 1.1, -0.9, 0.74))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _kl_normal_logitnormal_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_normal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1461,6 +1505,46 @@ def cross_entropy_normal_laplace(mu_1, sigma_1, loc_2, scale_2):
 def _cross_entropy_normal_laplace_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_normal_laplace` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.log(2*scale_2) + mpmath.sqrt(2)*sigma_1*mpmath.exp(-mpmath.mpf(1)/mpmath.mpf(2)*(loc_2 - mu_1)**2/sigma_1**2)/(mpmath.sqrt(mpmath.pi)*scale_2) + abs(loc_2 - mu_1)*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*abs(loc_2 - mu_1)/sigma_1)/scale_2
+
+
+@elementwise
+def cross_entropy_normal_logitnormal(mu_1, sigma_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Normal(mu_1, sigma_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Normal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_normal_logitnormal(-0.78, 1.2, 0.86, 0.93))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(mu_1, sigma_1, loc_2, scale_2)
+    return xp.full(xp.inf, mu_1, sigma_1, loc_2, scale_2)
+
+
+def _cross_entropy_normal_logitnormal_exact(mpmath, mu_1, sigma_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_normal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

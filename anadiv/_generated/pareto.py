@@ -15,6 +15,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_pareto_inversegamma``: ``anadiv.symbolic.derive_kl(Pareto, InverseGamma)``
 - ``kl_pareto_kumaraswamy``: ``anadiv.symbolic.derive_kl(Pareto, Kumaraswamy)``
 - ``kl_pareto_laplace``: ``anadiv.symbolic.derive_kl(Pareto, Laplace)``
+- ``kl_pareto_logitnormal``: ``anadiv.symbolic.derive_kl(Pareto, LogitNormal)``
 - ``kl_pareto_lognormal``: ``anadiv.symbolic.derive_kl(Pareto, LogNormal)``
 - ``kl_pareto_normal``: ``anadiv.symbolic.derive_kl(Pareto, Normal)``
 - ``kl_pareto_pareto``: ``anadiv.symbolic.derive_kl(Pareto, Pareto)``
@@ -32,6 +33,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_pareto_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Pareto, InverseGamma)``
 - ``cross_entropy_pareto_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Kumaraswamy)``
 - ``cross_entropy_pareto_laplace``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Laplace)``
+- ``cross_entropy_pareto_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, LogitNormal)``
 - ``cross_entropy_pareto_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, LogNormal)``
 - ``cross_entropy_pareto_normal``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Normal)``
 - ``cross_entropy_pareto_pareto``: ``anadiv.symbolic.derive_cross_entropy(Pareto, Pareto)``
@@ -56,6 +58,7 @@ __all__ = [
     "kl_pareto_inversegamma",
     "kl_pareto_kumaraswamy",
     "kl_pareto_laplace",
+    "kl_pareto_logitnormal",
     "kl_pareto_lognormal",
     "kl_pareto_normal",
     "kl_pareto_pareto",
@@ -73,6 +76,7 @@ __all__ = [
     "cross_entropy_pareto_inversegamma",
     "cross_entropy_pareto_kumaraswamy",
     "cross_entropy_pareto_laplace",
+    "cross_entropy_pareto_logitnormal",
     "cross_entropy_pareto_lognormal",
     "cross_entropy_pareto_normal",
     "cross_entropy_pareto_pareto",
@@ -646,6 +650,46 @@ def kl_pareto_laplace(scale_1, alpha_1, loc_2, scale_2):
 def _kl_pareto_laplace_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
     """The derived expression of :func:`kl_pareto_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*scale_1/(alpha_1*scale_2 - scale_2) - loc_2/scale_2 + mpmath.log(2*alpha_1*scale_2/scale_1) - 1 - 1/alpha_1) if (loc_2 <= scale_1) and (alpha_1 > 1) else (-alpha_1*mpmath.power(loc_2, alpha_1)*scale_1/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) + alpha_1*mpmath.power(loc_2, alpha_1 + 1)/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) + 2*loc_2*mpmath.power(scale_1, alpha_1)/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) - mpmath.power(loc_2, alpha_1 + 1)/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) + mpmath.log(2*alpha_1*scale_2/scale_1) - 1 - 1/alpha_1) if (alpha_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def kl_pareto_logitnormal(scale_1, alpha_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Pareto(scale_1, alpha_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Pareto, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_pareto_logitnormal(1.8, 1.7, 2.0, 0.53))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, alpha_1, loc_2, scale_2)
+
+
+def _kl_pareto_logitnormal_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_pareto_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1490,6 +1534,46 @@ def cross_entropy_pareto_laplace(scale_1, alpha_1, loc_2, scale_2):
 def _cross_entropy_pareto_laplace_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_pareto_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((alpha_1*scale_1/(alpha_1*scale_2 - scale_2) - loc_2/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= scale_1) and (alpha_1 > 1) else (-alpha_1*mpmath.power(loc_2, alpha_1)*scale_1/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) + alpha_1*mpmath.power(loc_2, alpha_1 + 1)/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) + 2*loc_2*mpmath.power(scale_1, alpha_1)/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) - mpmath.power(loc_2, alpha_1 + 1)/(alpha_1*mpmath.power(loc_2, alpha_1)*scale_2 - mpmath.power(loc_2, alpha_1)*scale_2) + mpmath.log(2*scale_2)) if (alpha_1 > 1) else (mpmath.inf))
+
+
+@elementwise
+def cross_entropy_pareto_logitnormal(scale_1, alpha_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Pareto(scale_1, alpha_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Pareto, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1, alpha_1 : array_like
+        Parameters of Pareto, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_pareto_logitnormal(2.9, 1.4, 1.6, 1.2))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, alpha_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, alpha_1, loc_2, scale_2)
+
+
+def _cross_entropy_pareto_logitnormal_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_pareto_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_rayleigh_inversegamma``: ``anadiv.symbolic.derive_kl(Rayleigh, InverseGamma)``
 - ``kl_rayleigh_kumaraswamy``: ``anadiv.symbolic.derive_kl(Rayleigh, Kumaraswamy)``
 - ``kl_rayleigh_laplace``: ``anadiv.symbolic.derive_kl(Rayleigh, Laplace)``
+- ``kl_rayleigh_logitnormal``: ``anadiv.symbolic.derive_kl(Rayleigh, LogitNormal)``
 - ``kl_rayleigh_lognormal``: ``anadiv.symbolic.derive_kl(Rayleigh, LogNormal)``
 - ``kl_rayleigh_moyal``: ``anadiv.symbolic.derive_kl(Rayleigh, Moyal)``
 - ``kl_rayleigh_normal``: ``anadiv.symbolic.derive_kl(Rayleigh, Normal)``
@@ -35,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_rayleigh_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, InverseGamma)``
 - ``cross_entropy_rayleigh_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Kumaraswamy)``
 - ``cross_entropy_rayleigh_laplace``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Laplace)``
+- ``cross_entropy_rayleigh_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, LogitNormal)``
 - ``cross_entropy_rayleigh_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, LogNormal)``
 - ``cross_entropy_rayleigh_moyal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Moyal)``
 - ``cross_entropy_rayleigh_normal``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Normal)``
@@ -61,6 +63,7 @@ __all__ = [
     "kl_rayleigh_inversegamma",
     "kl_rayleigh_kumaraswamy",
     "kl_rayleigh_laplace",
+    "kl_rayleigh_logitnormal",
     "kl_rayleigh_lognormal",
     "kl_rayleigh_moyal",
     "kl_rayleigh_normal",
@@ -80,6 +83,7 @@ __all__ = [
     "cross_entropy_rayleigh_inversegamma",
     "cross_entropy_rayleigh_kumaraswamy",
     "cross_entropy_rayleigh_laplace",
+    "cross_entropy_rayleigh_logitnormal",
     "cross_entropy_rayleigh_lognormal",
     "cross_entropy_rayleigh_moyal",
     "cross_entropy_rayleigh_normal",
@@ -643,6 +647,46 @@ def kl_rayleigh_laplace(scale_1, loc_2, scale_2):
 def _kl_rayleigh_laplace_exact(mpmath, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_rayleigh_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1/scale_2 + mpmath.log(2*mpmath.sqrt(2)*scale_2/scale_1) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler) if (loc_2 <= 0) else (loc_2/scale_2 - mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*loc_2/scale_1)/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1/scale_2 + mpmath.log(2*mpmath.sqrt(2)*scale_2/scale_1) - 1 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler))
+
+
+@elementwise
+def kl_rayleigh_logitnormal(scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Rayleigh(scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Rayleigh, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_rayleigh_logitnormal(0.47, 0.3, 1.8))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, loc_2, scale_2)
+
+
+def _kl_rayleigh_logitnormal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_rayleigh_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1521,6 +1565,46 @@ def cross_entropy_rayleigh_laplace(scale_1, loc_2, scale_2):
 def _cross_entropy_rayleigh_laplace_exact(mpmath, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_rayleigh_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 - mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1*mpmath.erf((mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*loc_2/scale_1)/scale_2 + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.sqrt(2)*mpmath.sqrt(mpmath.pi)*scale_1/scale_2 + mpmath.log(2*scale_2)))
+
+
+@elementwise
+def cross_entropy_rayleigh_logitnormal(scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Rayleigh(scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Rayleigh, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_rayleigh_logitnormal(0.65, -2.0, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_rayleigh_logitnormal_exact(mpmath, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_rayleigh_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

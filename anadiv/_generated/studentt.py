@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_studentt_halfnormal``: ``anadiv.symbolic.derive_kl(StudentT, HalfNormal)``
 - ``kl_studentt_inversegamma``: ``anadiv.symbolic.derive_kl(StudentT, InverseGamma)``
 - ``kl_studentt_kumaraswamy``: ``anadiv.symbolic.derive_kl(StudentT, Kumaraswamy)``
+- ``kl_studentt_logitnormal``: ``anadiv.symbolic.derive_kl(StudentT, LogitNormal)``
 - ``kl_studentt_lognormal``: ``anadiv.symbolic.derive_kl(StudentT, LogNormal)``
 - ``kl_studentt_moyal``: ``anadiv.symbolic.derive_kl(StudentT, Moyal)``
 - ``kl_studentt_normal``: ``anadiv.symbolic.derive_kl(StudentT, Normal)``
@@ -35,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_studentt_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, HalfNormal)``
 - ``cross_entropy_studentt_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(StudentT, InverseGamma)``
 - ``cross_entropy_studentt_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Kumaraswamy)``
+- ``cross_entropy_studentt_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogitNormal)``
 - ``cross_entropy_studentt_lognormal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, LogNormal)``
 - ``cross_entropy_studentt_moyal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Moyal)``
 - ``cross_entropy_studentt_normal``: ``anadiv.symbolic.derive_cross_entropy(StudentT, Normal)``
@@ -61,6 +63,7 @@ __all__ = [
     "kl_studentt_halfnormal",
     "kl_studentt_inversegamma",
     "kl_studentt_kumaraswamy",
+    "kl_studentt_logitnormal",
     "kl_studentt_lognormal",
     "kl_studentt_moyal",
     "kl_studentt_normal",
@@ -80,6 +83,7 @@ __all__ = [
     "cross_entropy_studentt_halfnormal",
     "cross_entropy_studentt_inversegamma",
     "cross_entropy_studentt_kumaraswamy",
+    "cross_entropy_studentt_logitnormal",
     "cross_entropy_studentt_lognormal",
     "cross_entropy_studentt_moyal",
     "cross_entropy_studentt_normal",
@@ -574,6 +578,46 @@ def kl_studentt_kumaraswamy(df_1, loc_1, scale_1, concentration1_2, concentratio
 
 def _kl_studentt_kumaraswamy_exact(mpmath, df_1, loc_1, scale_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`kl_studentt_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_studentt_logitnormal(df_1, loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = StudentT(df_1, loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(StudentT, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_studentt_logitnormal(14.0, 0.45, 0.88, -0.26, 1.6))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_studentt_logitnormal_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_studentt_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1354,6 +1398,46 @@ def cross_entropy_studentt_kumaraswamy(df_1, loc_1, scale_1, concentration1_2, c
 
 def _cross_entropy_studentt_kumaraswamy_exact(mpmath, df_1, loc_1, scale_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`cross_entropy_studentt_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_studentt_logitnormal(df_1, loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = StudentT(df_1, loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(StudentT, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1, loc_1, scale_1 : array_like
+        Parameters of StudentT, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_studentt_logitnormal(6.5, 0.71, 0.66, -1.4, 1.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_studentt_logitnormal_exact(mpmath, df_1, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_studentt_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -15,6 +15,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_vonmises_halfnormal``: ``anadiv.symbolic.derive_kl(VonMises, HalfNormal)``
 - ``kl_vonmises_inversegamma``: ``anadiv.symbolic.derive_kl(VonMises, InverseGamma)``
 - ``kl_vonmises_kumaraswamy``: ``anadiv.symbolic.derive_kl(VonMises, Kumaraswamy)``
+- ``kl_vonmises_logitnormal``: ``anadiv.symbolic.derive_kl(VonMises, LogitNormal)``
 - ``kl_vonmises_lognormal``: ``anadiv.symbolic.derive_kl(VonMises, LogNormal)``
 - ``kl_vonmises_pareto``: ``anadiv.symbolic.derive_kl(VonMises, Pareto)``
 - ``kl_vonmises_rayleigh``: ``anadiv.symbolic.derive_kl(VonMises, Rayleigh)``
@@ -31,6 +32,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_vonmises_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(VonMises, HalfNormal)``
 - ``cross_entropy_vonmises_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(VonMises, InverseGamma)``
 - ``cross_entropy_vonmises_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Kumaraswamy)``
+- ``cross_entropy_vonmises_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(VonMises, LogitNormal)``
 - ``cross_entropy_vonmises_lognormal``: ``anadiv.symbolic.derive_cross_entropy(VonMises, LogNormal)``
 - ``cross_entropy_vonmises_pareto``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Pareto)``
 - ``cross_entropy_vonmises_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Rayleigh)``
@@ -54,6 +56,7 @@ __all__ = [
     "kl_vonmises_halfnormal",
     "kl_vonmises_inversegamma",
     "kl_vonmises_kumaraswamy",
+    "kl_vonmises_logitnormal",
     "kl_vonmises_lognormal",
     "kl_vonmises_pareto",
     "kl_vonmises_rayleigh",
@@ -70,6 +73,7 @@ __all__ = [
     "cross_entropy_vonmises_halfnormal",
     "cross_entropy_vonmises_inversegamma",
     "cross_entropy_vonmises_kumaraswamy",
+    "cross_entropy_vonmises_logitnormal",
     "cross_entropy_vonmises_lognormal",
     "cross_entropy_vonmises_pareto",
     "cross_entropy_vonmises_rayleigh",
@@ -518,6 +522,46 @@ def kl_vonmises_kumaraswamy(loc_1, concentration_1, concentration1_2, concentrat
 
 def _kl_vonmises_kumaraswamy_exact(mpmath, loc_1, concentration_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`kl_vonmises_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_vonmises_logitnormal(loc_1, concentration_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = VonMises(loc_1, concentration_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(VonMises, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_vonmises_logitnormal(1.6, 2.3, -1.5, 0.7))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, concentration_1, loc_2, scale_2)
+
+
+def _kl_vonmises_logitnormal_exact(mpmath, loc_1, concentration_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_vonmises_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1175,6 +1219,46 @@ def cross_entropy_vonmises_kumaraswamy(loc_1, concentration_1, concentration1_2,
 
 def _cross_entropy_vonmises_kumaraswamy_exact(mpmath, loc_1, concentration_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`cross_entropy_vonmises_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_vonmises_logitnormal(loc_1, concentration_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = VonMises(loc_1, concentration_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(VonMises, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_vonmises_logitnormal(1.3, 2.2, 0.074, 0.57))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, concentration_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, concentration_1, loc_2, scale_2)
+
+
+def _cross_entropy_vonmises_logitnormal_exact(mpmath, loc_1, concentration_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_vonmises_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

@@ -15,6 +15,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_weibull_inversegamma``: ``anadiv.symbolic.derive_kl(Weibull, InverseGamma)``
 - ``kl_weibull_kumaraswamy``: ``anadiv.symbolic.derive_kl(Weibull, Kumaraswamy)``
 - ``kl_weibull_laplace``: ``anadiv.symbolic.derive_kl(Weibull, Laplace)``
+- ``kl_weibull_logitnormal``: ``anadiv.symbolic.derive_kl(Weibull, LogitNormal)``
 - ``kl_weibull_lognormal``: ``anadiv.symbolic.derive_kl(Weibull, LogNormal)``
 - ``kl_weibull_normal``: ``anadiv.symbolic.derive_kl(Weibull, Normal)``
 - ``kl_weibull_pareto``: ``anadiv.symbolic.derive_kl(Weibull, Pareto)``
@@ -32,6 +33,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_weibull_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Weibull, InverseGamma)``
 - ``cross_entropy_weibull_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Kumaraswamy)``
 - ``cross_entropy_weibull_laplace``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Laplace)``
+- ``cross_entropy_weibull_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogitNormal)``
 - ``cross_entropy_weibull_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, LogNormal)``
 - ``cross_entropy_weibull_normal``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Normal)``
 - ``cross_entropy_weibull_pareto``: ``anadiv.symbolic.derive_cross_entropy(Weibull, Pareto)``
@@ -56,6 +58,7 @@ __all__ = [
     "kl_weibull_inversegamma",
     "kl_weibull_kumaraswamy",
     "kl_weibull_laplace",
+    "kl_weibull_logitnormal",
     "kl_weibull_lognormal",
     "kl_weibull_normal",
     "kl_weibull_pareto",
@@ -73,6 +76,7 @@ __all__ = [
     "cross_entropy_weibull_inversegamma",
     "cross_entropy_weibull_kumaraswamy",
     "cross_entropy_weibull_laplace",
+    "cross_entropy_weibull_logitnormal",
     "cross_entropy_weibull_lognormal",
     "cross_entropy_weibull_normal",
     "cross_entropy_weibull_pareto",
@@ -615,6 +619,46 @@ def kl_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
 def _kl_weibull_laplace_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`kl_weibull_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + mpmath.log(2*scale_2*shape_1/scale_1) - 1 - mpmath.euler + mpmath.euler/shape_1))
+
+
+@elementwise
+def kl_weibull_logitnormal(shape_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Weibull(shape_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Weibull, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_weibull_logitnormal(2.2, 0.31, 0.81, 0.63))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, shape_1, scale_1, loc_2, scale_2)
+
+
+def _kl_weibull_logitnormal_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_weibull_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1408,6 +1452,46 @@ def cross_entropy_weibull_laplace(shape_1, scale_1, loc_2, scale_2):
 def _cross_entropy_weibull_laplace_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_weibull_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 + mpmath.log(2*scale_2)) if (loc_2 <= 0) else (loc_2/scale_2 - 2*loc_2*mpmath.exp(-mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + scale_1*mpmath.gamma(1 + 1/shape_1)/scale_2 - 2*scale_1*mpmath.gammainc(1 + 1/shape_1, 0, mpmath.power(loc_2, shape_1)*mpmath.power(scale_1, -shape_1))/scale_2 + mpmath.log(2*scale_2)))
+
+
+@elementwise
+def cross_entropy_weibull_logitnormal(shape_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Weibull(shape_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Weibull, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    shape_1, scale_1 : array_like
+        Parameters of Weibull, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_weibull_logitnormal(2.9, 0.61, -1.8, 0.67))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(shape_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, shape_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_weibull_logitnormal_exact(mpmath, shape_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_weibull_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

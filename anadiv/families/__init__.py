@@ -30,6 +30,7 @@ from .inversegamma import InverseGamma
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .logistic import Logistic
+from .logitnormal import LogitNormal
 from .lognormal import LogNormal
 from .moyal import Moyal
 from .negative_binomial import NegativeBinomial
@@ -73,6 +74,7 @@ __all__ = [
     "Binomial",
     "NegativeBinomial",
     "Logistic",
+    "LogitNormal",
     "Kumaraswamy",
     "VonMises",
     "ContinuousBernoulli",

@@ -807,6 +807,25 @@ def _route_natural_linear(cls: type, term: Term) -> Moment:
     return Moment(value, sp.true, 1 if int(n) % 2 == 0 else 0, (f"the derivative of order {n} at t = 0 of {note}",))
 
 
+def _route_logit_base(cls: type, term: Term) -> Moment:
+    """``E[logit(X)**n]`` where the representation is ``X = sigmoid(a + b*Y)``: the base moment ``E[(a + b*Y)**n]``.
+
+    ``logit`` of the sigmoid is its argument (:class:`.functions.logit`), so the
+    integral in base coordinates is a polynomial moment of ``Y`` (a normal one
+    for a LogitNormal).
+    """
+    if term.kind != "logitpow" or not (term.args[0].is_Integer and term.args[0] > 0):
+        raise _NoForm(term.kind)
+    from .functions import logit
+
+    n = int(term.args[0])
+    val, cond = base_expectation(cls.name, _generic(cls), lambda xx: logit(xx) ** n)
+    if val.has(logit):
+        raise _NoForm("the representation is not a sigmoid of its base variable")
+    return Moment(_simplify(val), _as_bool(cond), 1 if n % 2 == 0 else 0,
+                  (f"E[logit(X)**{n}] in base coordinates ({representation(cls).text})",))
+
+
 def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Moment]:
     def run(cls: type, term: Term) -> Moment:
         for r in routes:
@@ -881,6 +900,8 @@ ROUTE_FUNCTIONS: dict[str, Callable[..., Moment]] = {
     "log1mpow_base": _route_log1mpow_base,
     # powers and exponentials of x from a one-parameter exponential family's log-normalizer (ContinuousBernoulli)
     "natural_linear": _route_natural_linear,
+    # powers of logit(x) where X is the sigmoid of an affine map of the base variable (LogitNormal)
+    "logit_base": _route_logit_base,
 }
 
 #: The routes of a family that declares none: the terms integrated against its density.

@@ -26,9 +26,10 @@ import mpmath
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
+from ..families._logit import logit  # declared where a family's sym_logpdf may import it
 from ..numeric.refine import MP
 
-__all__ = ["erfcx", "with_erfcx"]
+__all__ = ["erfcx", "with_erfcx", "logit"]
 
 
 class erfcx(sp.Function):  # noqa: N801 - named as in scipy.special
@@ -90,3 +91,4 @@ def with_erfcx(expr: Any) -> Any:
         return sp.Mul(*rest, sp.exp(sp.factor(sp.cancel(e.args[0] - b**2))), erfcx(b))
 
     return sp.Add(*[fold(t) for t in sp.Add.make_args(expr)])
+

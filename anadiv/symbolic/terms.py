@@ -17,6 +17,7 @@ kind       basis term ``g(x)``                  appears in log q of
 ``softplus`` ``log(1 + exp(-(x - m)/s))``, s > 0 Logistic
 ``cos``    ``cos(x - m)``                       VonMises
 ``log1mpow`` ``log(1 - x**c)``                  Kumaraswamy
+``logitpow`` ``logit(x)**n``                    LogitNormal
 =========  ===================================  ======================
 
 The expectation of each kind under each family is derived once
@@ -32,8 +33,9 @@ from typing import Any
 import sympy as sp
 
 from ..errors import NoClosedFormError
+from .functions import logit
 
-KINDS = ("pow", "logpow", "log1m", "exp", "abs", "logquad", "lgamma", "softplus", "cos", "log1mpow")
+KINDS = ("pow", "logpow", "log1m", "exp", "abs", "logquad", "lgamma", "softplus", "cos", "log1mpow", "logitpow")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Term:
             return sp.cos(x - self.args[0])
         if self.kind == "log1mpow":
             return sp.log(1 - x ** self.args[0])
+        if self.kind == "logitpow":
+            return logit(x) ** self.args[0]
         raise ValueError(f"kind: unknown basis kind {self.kind!r}")
 
 
@@ -96,6 +100,9 @@ def _classify(factor: Any, x: Any) -> tuple[Any, Term]:
         slope = sp.diff(arg, x)
         if not slope.has(x) and slope != 0:
             return sp.Abs(slope), Term("abs", (sp.simplify(-(arg - slope * x) / slope),))
+    logitpow = _logitpow_term(factor, x)
+    if logitpow is not None:
+        return sp.Integer(1), logitpow
     lgamma = _classify_lgamma(factor, x)
     if lgamma is not None:
         return sp.Integer(1), lgamma
@@ -157,6 +164,14 @@ def _softplus_term(arg: Any, x: Any) -> Term | None:
     scale = sp.simplify(-1 / slope)
     m = sp.simplify(sp.expand_log(exponent - slope * x, force=True) * scale)
     return Term("softplus", (m, scale))
+
+
+def _logitpow_term(factor: Any, x: Any) -> Term | None:
+    """``logit(x)**n`` (``n`` a positive integer): a LogitNormal's log-density is quadratic in ``logit(x)``."""
+    base, n = factor.as_base_exp()
+    if isinstance(base, logit) and base.args[0] == x and n.is_Integer and n > 0:
+        return Term("logitpow", (n,))
+    return None
 
 
 def _log1mpow_term(arg: Any, x: Any) -> Term | None:
