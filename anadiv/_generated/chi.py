@@ -15,6 +15,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_chi_inversegamma``: ``anadiv.symbolic.derive_kl(Chi, InverseGamma)``
 - ``kl_chi_kumaraswamy``: ``anadiv.symbolic.derive_kl(Chi, Kumaraswamy)``
 - ``kl_chi_laplace``: ``anadiv.symbolic.derive_kl(Chi, Laplace)``
+- ``kl_chi_logitnormal``: ``anadiv.symbolic.derive_kl(Chi, LogitNormal)``
 - ``kl_chi_lognormal``: ``anadiv.symbolic.derive_kl(Chi, LogNormal)``
 - ``kl_chi_normal``: ``anadiv.symbolic.derive_kl(Chi, Normal)``
 - ``kl_chi_pareto``: ``anadiv.symbolic.derive_kl(Chi, Pareto)``
@@ -32,6 +33,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_chi_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Chi, InverseGamma)``
 - ``cross_entropy_chi_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Chi, Kumaraswamy)``
 - ``cross_entropy_chi_laplace``: ``anadiv.symbolic.derive_cross_entropy(Chi, Laplace)``
+- ``cross_entropy_chi_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Chi, LogitNormal)``
 - ``cross_entropy_chi_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Chi, LogNormal)``
 - ``cross_entropy_chi_normal``: ``anadiv.symbolic.derive_cross_entropy(Chi, Normal)``
 - ``cross_entropy_chi_pareto``: ``anadiv.symbolic.derive_cross_entropy(Chi, Pareto)``
@@ -56,6 +58,7 @@ __all__ = [
     "kl_chi_inversegamma",
     "kl_chi_kumaraswamy",
     "kl_chi_laplace",
+    "kl_chi_logitnormal",
     "kl_chi_lognormal",
     "kl_chi_normal",
     "kl_chi_pareto",
@@ -73,6 +76,7 @@ __all__ = [
     "cross_entropy_chi_inversegamma",
     "cross_entropy_chi_kumaraswamy",
     "cross_entropy_chi_laplace",
+    "cross_entropy_chi_logitnormal",
     "cross_entropy_chi_lognormal",
     "cross_entropy_chi_normal",
     "cross_entropy_chi_pareto",
@@ -586,6 +590,46 @@ def kl_chi_laplace(df_1, loc_2, scale_2):
 def _kl_chi_laplace_exact(mpmath, df_1, loc_2, scale_2):
     """The derived expression of :func:`kl_chi_laplace` for mpmath (see anadiv.numeric.refine)."""
     return (((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 - loc_2/scale_2 + mpmath.log(scale_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + (mpmath.mpf(3)/mpmath.mpf(2))*mpmath.log(2) + mpmath.sqrt(2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2))/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1))) if (loc_2 <= 0) else ((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*df_1 - loc_2/scale_2 + 2*loc_2*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1, 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2**2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) + mpmath.log(scale_2) - mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) + (mpmath.mpf(3)/mpmath.mpf(2))*mpmath.log(2) + mpmath.sqrt(2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2))/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) - 2*mpmath.sqrt(2)*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2), 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2**2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1))))
+
+
+@elementwise
+def kl_chi_logitnormal(df_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Chi(df_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Chi, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_chi_logitnormal(5.1, 1.2, 1.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_2, scale_2)
+
+
+def _kl_chi_logitnormal_exact(mpmath, df_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_chi_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise
@@ -1368,6 +1412,46 @@ def cross_entropy_chi_laplace(df_1, loc_2, scale_2):
 def _cross_entropy_chi_laplace_exact(mpmath, df_1, loc_2, scale_2):
     """The derived expression of :func:`cross_entropy_chi_laplace` for mpmath (see anadiv.numeric.refine)."""
     return ((-loc_2/scale_2 + mpmath.log(2*scale_2) + mpmath.sqrt(2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2))/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1))) if (loc_2 <= 0) else (-loc_2/scale_2 + 2*loc_2*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1, 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2**2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) + mpmath.log(2*scale_2) + mpmath.sqrt(2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2))/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) - 2*mpmath.sqrt(2)*mpmath.gammainc((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + mpmath.mpf(1)/mpmath.mpf(2), 0, (mpmath.mpf(1)/mpmath.mpf(2))*loc_2**2)/(scale_2*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1))))
+
+
+@elementwise
+def cross_entropy_chi_logitnormal(df_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Chi(df_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Chi, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_chi_logitnormal(6.9, 1.7, 0.66))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, loc_2, scale_2)
+    return xp.full(xp.inf, df_1, loc_2, scale_2)
+
+
+def _cross_entropy_chi_logitnormal_exact(mpmath, df_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_chi_logitnormal` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
 
 
 @elementwise

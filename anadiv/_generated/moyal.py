@@ -16,6 +16,7 @@ Each function was printed from the derivation named beside it:
 - ``kl_moyal_halfnormal``: ``anadiv.symbolic.derive_kl(Moyal, HalfNormal)``
 - ``kl_moyal_inversegamma``: ``anadiv.symbolic.derive_kl(Moyal, InverseGamma)``
 - ``kl_moyal_kumaraswamy``: ``anadiv.symbolic.derive_kl(Moyal, Kumaraswamy)``
+- ``kl_moyal_logitnormal``: ``anadiv.symbolic.derive_kl(Moyal, LogitNormal)``
 - ``kl_moyal_lognormal``: ``anadiv.symbolic.derive_kl(Moyal, LogNormal)``
 - ``kl_moyal_moyal``: ``anadiv.symbolic.derive_kl(Moyal, Moyal)``
 - ``kl_moyal_normal``: ``anadiv.symbolic.derive_kl(Moyal, Normal)``
@@ -35,6 +36,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_moyal_halfnormal``: ``anadiv.symbolic.derive_cross_entropy(Moyal, HalfNormal)``
 - ``cross_entropy_moyal_inversegamma``: ``anadiv.symbolic.derive_cross_entropy(Moyal, InverseGamma)``
 - ``cross_entropy_moyal_kumaraswamy``: ``anadiv.symbolic.derive_cross_entropy(Moyal, Kumaraswamy)``
+- ``cross_entropy_moyal_logitnormal``: ``anadiv.symbolic.derive_cross_entropy(Moyal, LogitNormal)``
 - ``cross_entropy_moyal_lognormal``: ``anadiv.symbolic.derive_cross_entropy(Moyal, LogNormal)``
 - ``cross_entropy_moyal_moyal``: ``anadiv.symbolic.derive_cross_entropy(Moyal, Moyal)``
 - ``cross_entropy_moyal_normal``: ``anadiv.symbolic.derive_cross_entropy(Moyal, Normal)``
@@ -61,6 +63,7 @@ __all__ = [
     "kl_moyal_halfnormal",
     "kl_moyal_inversegamma",
     "kl_moyal_kumaraswamy",
+    "kl_moyal_logitnormal",
     "kl_moyal_lognormal",
     "kl_moyal_moyal",
     "kl_moyal_normal",
@@ -80,6 +83,7 @@ __all__ = [
     "cross_entropy_moyal_halfnormal",
     "cross_entropy_moyal_inversegamma",
     "cross_entropy_moyal_kumaraswamy",
+    "cross_entropy_moyal_logitnormal",
     "cross_entropy_moyal_lognormal",
     "cross_entropy_moyal_moyal",
     "cross_entropy_moyal_normal",
@@ -584,6 +588,46 @@ def kl_moyal_kumaraswamy(loc_1, scale_1, concentration1_2, concentration0_2):
 
 def _kl_moyal_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`kl_moyal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def kl_moyal_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Kullback-Leibler divergence KL(P || Q), P = Moyal(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_kl(Moyal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Moyal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(kl_moyal_logitnormal(1.4, 0.82, 0.36, 1.3))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _kl_moyal_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`kl_moyal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 
@@ -1386,6 +1430,46 @@ def cross_entropy_moyal_kumaraswamy(loc_1, scale_1, concentration1_2, concentrat
 
 def _cross_entropy_moyal_kumaraswamy_exact(mpmath, loc_1, scale_1, concentration1_2, concentration0_2):
     """The derived expression of :func:`cross_entropy_moyal_kumaraswamy` for mpmath (see anadiv.numeric.refine)."""
+    return mpmath.inf
+
+
+@elementwise
+def cross_entropy_moyal_logitnormal(loc_1, scale_1, loc_2, scale_2):
+    r"""Cross-entropy H(P, Q), P = Moyal(loc_1, scale_1), Q = LogitNormal(loc_2, scale_2).
+
+    Generated from ``anadiv.symbolic.derive_cross_entropy(Moyal, LogitNormal)``; do not edit.
+
+    .. math::
+
+        \infty
+
+    As text::
+
+        oo
+
+    Parameters
+    ----------
+    loc_1, scale_1 : array_like
+        Parameters of Moyal, broadcasting against each other.
+    loc_2, scale_2 : array_like
+        Parameters of LogitNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. Always ``inf``: P is not absolutely continuous with respect to Q.
+
+    Examples
+    --------
+    >>> float(cross_entropy_moyal_logitnormal(1.6, 2.8, -0.97, 1.1))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(loc_1, scale_1, loc_2, scale_2)
+    return xp.full(xp.inf, loc_1, scale_1, loc_2, scale_2)
+
+
+def _cross_entropy_moyal_logitnormal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
+    """The derived expression of :func:`cross_entropy_moyal_logitnormal` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
 
 

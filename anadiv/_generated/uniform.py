@@ -345,22 +345,21 @@ def kl_uniform_chi(low_1, high_1, df_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (low_1 >= 0)
         t1 = xp.where(t0, low_1, 1)
-        t2 = high_1 - t1
-        t3 = -xp.log(t2)
-        t4 = df_2 - 1
-        t5 = (1/t2)
-        t6 = t1*t4*t5*xp.log(t1)
-        t7 = xp.log(high_1)
-        t8 = -high_1*t4*t5*t7
-        t9 = (1/6)*high_1*t1
-        t10 = xp.gammaln((1/2)*df_2)
-        t11 = 1.3465735902799727*df_2 + (1/6)*high_1**2 + (1/6)*t1**2
-        t12 = t10 + t11 + t9
-        t13 = xp.logical_and(t0, (low_1 != 0))
-        t14 = -xp.log(2*high_1 - 2*t1)
-        t15 = -t4*t7
-        t16 = t11 + xp.abs(t10) + xp.abs(t9)
-        return xp._refine.checked('kl', xp.where(t13, t12 + t3 + t6 + t8 - 1.6931471805599454, xp.where(t0, t12 + t14 + t15 - 1, xp.inf)), xp.where(t13, t16 + xp.abs(t3) + xp.abs(t6) + xp.abs(t8) + 1.6931471805599454, xp.where(t0, t16 + xp.abs(t14) + xp.abs(t15) + 1, 0)), _kl_uniform_chi_exact, low_1, high_1, df_2)
+        t2 = -xp._stable.log_diff(high_1, t1)
+        t3 = df_2 - 1
+        t4 = (1/(high_1 - t1))
+        t5 = t1*t3*t4*xp.log(t1)
+        t6 = xp.log(high_1)
+        t7 = -high_1*t3*t4*t6
+        t8 = (1/6)*high_1*t1
+        t9 = xp.gammaln((1/2)*df_2)
+        t10 = 1.3465735902799727*df_2 + (1/6)*high_1**2 + (1/6)*t1**2
+        t11 = t10 + t8 + t9
+        t12 = xp.logical_and(t0, (low_1 != 0))
+        t13 = -xp.log(2*high_1 - 2*t1)
+        t14 = -t3*t6
+        t15 = t10 + xp.abs(t8) + xp.abs(t9)
+        return xp._refine.checked('kl', xp.where(t12, t11 + t2 + t5 + t7 - 1.6931471805599454, xp.where(t0, t11 + t13 + t14 - 1, xp.inf)), xp.where(t12, t15 + xp.abs(t2) + xp.abs(t5) + xp.abs(t7) + 1.6931471805599454, xp.where(t0, t15 + xp.abs(t13) + xp.abs(t14) + 1, 0)), _kl_uniform_chi_exact, low_1, high_1, df_2)
 
 
 def _kl_uniform_chi_exact(mpmath, low_1, high_1, df_2):
@@ -1027,15 +1026,14 @@ def kl_uniform_moyal(low_1, high_1, loc_2, scale_2):
     xp = namespace(low_1, high_1, loc_2, scale_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp.log(scale_2)
-        t1 = -low_1
-        t2 = high_1 + t1
-        t3 = -xp.log(t2)
-        t4 = (1/scale_2)
-        t5 = -2*loc_2
-        t6 = (1/2)*scale_2/t2
-        t7 = -t6*xp.exp(-t4*(high_1 - loc_2))
-        t8 = t6*xp.exp(-t4*(-loc_2 - t1))
-        return xp._refine.checked('kl', t0 + t3 + (1/4)*t4*(high_1 + low_1 + t5) + t7 + t8 + 0.9189385332046727, (1/4)*(xp.abs(high_1) + xp.abs(low_1) + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3) + xp.abs(t7) + xp.abs(t8) + 0.9189385332046727, _kl_uniform_moyal_exact, low_1, high_1, loc_2, scale_2)
+        t1 = -xp._stable.log_diff(high_1, low_1)
+        t2 = (1/scale_2)
+        t3 = -2*loc_2
+        t4 = -low_1
+        t5 = (1/2)*scale_2/(high_1 + t4)
+        t6 = -t5*xp.exp(-t2*(high_1 - loc_2))
+        t7 = t5*xp.exp(-t2*(-loc_2 - t4))
+        return xp._refine.checked('kl', t0 + t1 + (1/4)*t2*(high_1 + low_1 + t3) + t6 + t7 + 0.9189385332046727, (1/4)*(xp.abs(high_1) + xp.abs(low_1) + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6) + xp.abs(t7) + 0.9189385332046727, _kl_uniform_moyal_exact, low_1, high_1, loc_2, scale_2)
 
 
 def _kl_uniform_moyal_exact(mpmath, low_1, high_1, loc_2, scale_2):
