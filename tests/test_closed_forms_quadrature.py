@@ -11,7 +11,10 @@ the infinite branch where there is one):
   (scipy.integrate.quad), relative tolerance 1e-8;
 * the closed form through mpmath at 30 digits against a 30-digit
   ``mpmath.quad`` of ``exp(logp) * (logp - logq)`` (``_quadrature_truth``),
-  relative tolerance 1e-12;
+  relative tolerance 1e-12, at the first :data:`HIGH_PRECISION_POINTS` of them
+  (the 30-digit integrals are most of this file's time, and three points
+  already pin a derivation down; the generated code itself is checked at
+  every point of the whole valid range by test_full_range);
 * KL >= 0, KL(P, P) = 0, cross-entropy = entropy + KL, entropy and
   cross-entropy against quadrature.
 """
@@ -39,6 +42,7 @@ from _quadrature_truth import integral
 UNIVARIATE = sorted(n for n, f in FAMILIES.items() if f.event_ndim == 0 and all(p.constraint.event_ndim == 0 for p in f.parameters))
 ALL_PAIRS = [(a, b) for a in UNIVARIATE for b in UNIVARIATE]
 N_POINTS = 5
+HIGH_PRECISION_POINTS = 3
 RTOL_DOUBLE = 1e-8
 RTOL_HIGH = 1e-12
 
@@ -206,14 +210,16 @@ def test_kl_against_quadrature(pname, qname):
         return
     finite = _points("kl", P, Q, finite=True)
     assert len(finite) == N_POINTS, "could not draw parameter points on the finite branch"
-    for p, q in finite:
+    for i, (p, q) in enumerate(finite):
         closed = _value_np("kl", (pname, qname), (*p, *q))
-        closed_high = _value_mp("kl", (pname, qname), (*p, *q))
-        truth = integral("kl", P, p, Q, q, dps=30)
         assert closed >= 0.0
-        assert _close(closed, float(truth), RTOL_DOUBLE, 1e-14), (p, q, closed, truth)
-        assert _close(closed_high, truth, mpmath.mpf(RTOL_HIGH), mpmath.mpf(10) ** -25), (p, q, closed_high, truth)
-        if _bounded_density(P, p):
+        bounded = _bounded_density(P, p)
+        if i < HIGH_PRECISION_POINTS or not bounded:  # scipy's quad is no truth at an endpoint singularity
+            closed_high = _value_mp("kl", (pname, qname), (*p, *q))
+            truth = integral("kl", P, p, Q, q, dps=30)
+            assert _close(closed, float(truth), RTOL_DOUBLE, 1e-14), (p, q, closed, truth)
+            assert _close(closed_high, truth, mpmath.mpf(RTOL_HIGH), mpmath.mpf(10) ** -25), (p, q, closed_high, truth)
+        if bounded:
             scipy_truth = float(kl_quad(P(*p), Q(*q)))
             assert _close(closed, scipy_truth, RTOL_DOUBLE, 1e-12), (p, q, closed, scipy_truth)
     if d.expr.has(sp.oo):

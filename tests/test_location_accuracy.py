@@ -36,7 +36,7 @@ CASES = _cases()
 
 def test_location_families_have_cases():
     names = {fam.name for fam in FAMILIES.values() if fam.location and not fam.event_ndim}
-    assert names == {"normal", "laplace", "cauchy", "gumbel", "studentt", "logistic"}
+    assert names == {"normal", "laplace", "cauchy", "gumbel", "studentt", "logistic", "moyal"}
     assert len(CASES) >= 20
 
 
