@@ -31,6 +31,16 @@ _LAZY: dict[str, str] = {
     "entropy_function": "anadiv.api",
     "cross_entropy_function": "anadiv.api",
     "closed_form_pairs": "anadiv.api",
+    # every kind: one front door, and the closed forms beyond KL
+    "divergence": "anadiv.divergences",
+    "renyi": "anadiv.divergences",
+    "bhattacharyya": "anadiv.divergences",
+    "hellinger": "anadiv.divergences",
+    "chi_square": "anadiv.divergences",
+    "total_variation": "anadiv.divergences",
+    "jeffreys": "anadiv.divergences",
+    "divergence_quad": "anadiv.estimators.quadrature",
+    "divergence_estimate": "anadiv.estimators.monte_carlo",
     # the open registry of closed forms
     "register_closed_form": "anadiv.registry",
     "Independent": "anadiv.independent",
@@ -60,7 +70,7 @@ _LAZY: dict[str, str] = {
 }
 
 _SUBMODULES = (
-    "registry", "discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli", "estimators",
+    "registry", "divergences", "discrete", "gmm", "symbolic", "estimate", "quadrature", "mixture", "interop", "api", "cli", "estimators",
     "numeric",
 )
 

@@ -146,29 +146,37 @@ def _finish(out: Any) -> Any:
 
 
 def _symbolic(kind: str, *dists: Family) -> Any:
+    """The engine's closed form; values after the distributions are the kind's own parameters."""
     # the kind's symbolic route imports the engine (and sympy) only now
-    return KINDS[kind].derive(*dists).total
+    k = KINDS[kind]
+    n = k.arity
+    d = k.derive(*dists[:n])
+    if len(dists) > n:
+        extra = d.symbols[n] if len(d.symbols) > n else ()
+        d = d.substitute(dict(zip(extra, dists[n:])))
+    return d.total
 
 
-def _divergence(kind: str, p: Any, q: Any, validate: bool) -> Any:
+def _divergence(kind: str, p: Any, q: Any, validate: bool, *extra: Any) -> Any:
+    """The closed form of ``kind`` for ``p`` and ``q``; ``extra``: the kind's own parameter values (Renyi's order)."""
     if not (isinstance(p, Family) and isinstance(q, Family)):
         # classes and foreign objects fail here; a Mixture fails the registry look-up
         _check_family(p, "p")
         _check_family(q, "q")
         # generated rules are for families only, so what matches here takes the distributions
-        return _function(kind, (type(p), type(q))).function(p, q)  # type: ignore[misc]
+        return _function(kind, (type(p), type(q))).function(p, q, *extra)  # type: ignore[misc]
     if p.symbolic or q.symbolic:
-        return _symbolic(kind, p, q)
+        return _symbolic(kind, p, q, *extra)
     key = (kind, type(p), type(q))
     func = _RAW.get(key)
     if func is None:  # first call for these classes, or a rule that takes the distributions
         rule = _function(kind, key[1:])
         if not rule.raw:
-            return rule.function(p, q)  # type: ignore[misc]
+            return rule.function(p, q, *extra)  # type: ignore[misc]
         func = rule.function
     if validate:
         _check_pair(p, q)
-    return _finish(func(*p.param_values, *q.param_values))  # type: ignore[misc]
+    return _finish(func(*p.param_values, *q.param_values, *extra))  # type: ignore[misc]
 
 
 # -------------------------------------------------------------- public API

@@ -159,7 +159,9 @@ def test_closed_form_pairs_lists_the_registry():
         assert {c.status for c in pairs} <= {"finite", "infinite", "conditional", "partial"}
     assert ("normal", "normal") in [(c.p, c.q) for c in closed_form_pairs("kl")]
     with pytest.raises(ValueError, match="^kind"):
-        closed_form_pairs("renyi")
+        closed_form_pairs("kullback")
+    # the Renyi closed forms are generated too
+    assert ("gamma", "gamma") in [(c.p, c.q) for c in closed_form_pairs("renyi")]
 
 
 # ------------------------------------------------------------------- errors

@@ -28,6 +28,7 @@ sympy = pytest.importorskip("sympy")
 
 from anadiv import FAMILIES  # noqa: E402
 from anadiv._generated import _index  # noqa: E402
+from anadiv.kinds import KINDS  # noqa: E402
 from anadiv.codegen.printer import xpcode  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,14 +212,18 @@ def _tie(derivation) -> dict[int, int]:
 def test_generated_matches_engine_expression(kind, key):
     symbolic = _symbolic()
     fams = [FAMILIES[n] for n in key]
-    derive = {"kl": symbolic.derive_kl, "entropy": symbolic.derive_entropy, "cross_entropy": symbolic.derive_cross_entropy}
+    derive = {"kl": symbolic.derive_kl, "entropy": symbolic.derive_entropy, "cross_entropy": symbolic.derive_cross_entropy,
+              "renyi": symbolic.derive_renyi}
     derivation = derive[kind](*fams)
     module, fname, status = _index.REGISTRY[kind][key if kind != "entropy" else key[0]]
     func = getattr(importlib.import_module(f"anadiv._generated.{module}"), fname)
     rng = np.random.default_rng(zlib.crc32(fname.encode()))
     tie = _tie(derivation)
+    extra = KINDS[kind].parameters
     for _ in range(4):
         values = [_draw(f, rng) for f in fams]
+        if extra:  # the kind's own parameters (Renyi's order) after the families'
+            values.append(tuple(spec.draw(rng) for spec in extra))
         if tie:  # a closed form that holds where Q's parameter is P's (a Binomial pair's trial count)
             values[1] = tuple(values[0][tie[i]] if i in tie else v for i, v in enumerate(values[1]))
         got = float(func(*[v for vals in values for v in vals]))

@@ -208,8 +208,10 @@ def test_a_registered_rule_replaces_a_generated_one_until_removed(register) -> N
 
 def test_registration_errors_name_the_argument() -> None:
     ok: Callable[..., float] = lambda *a: 0.0  # noqa: E731
-    with pytest.raises(ValueError, match="^kind: must be one of cross_entropy, entropy, kl, got 'renyi'"):
-        register_closed_form("renyi", Normal, Normal)
+    with pytest.raises(ValueError, match="^kind: must be one of bhattacharyya, chi_square, cross_entropy, entropy, "
+                                         "hellinger, jeffreys, jensen_shannon, kl, renyi, total_variation, "
+                                         "got 'kullback'"):
+        register_closed_form("kullback", Normal, Normal)
     with pytest.raises(TypeError, match="^P: expected a distribution class.*instance of Normal"):
         register_closed_form("kl", Normal(0, 1), Normal)
     with pytest.raises(TypeError, match="^Q: float is not a subclass of anadiv.Distribution"):

@@ -3,7 +3,7 @@
 """The closed-form registry (generated).
 
 ``REGISTRY[kind][key] = (module, function, status)`` where ``kind`` is
-``"kl"``, ``"cross_entropy"`` (key: ``(P name, Q name)``) or ``"entropy"``
+``"kl"``, ``"cross_entropy"``, ``"renyi"`` (key: ``(P name, Q name)``) or ``"entropy"``
 (key: P name); ``module`` is a module of ``anadiv._generated`` (imported
 lazily by ``anadiv.api``) and ``status`` is ``"finite"``, ``"infinite"``
 (always ``inf``: supports differ), ``"conditional"`` (``inf`` where P's
@@ -954,4 +954,19 @@ CROSS_ENTROPY: dict[tuple[str, str], tuple[str, str, str]] = {
     ("weibull", "weibull"): ("weibull", "cross_entropy_weibull_weibull", "finite"),
 }
 
-REGISTRY = {"entropy": ENTROPY, "kl": KL, "cross_entropy": CROSS_ENTROPY}
+RENYI: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("beta", "beta"): ("beta", "renyi_beta_beta", "conditional"),
+    ("chi", "chi"): ("chi", "renyi_chi_chi", "conditional"),
+    ("chi2", "chi2"): ("chi2", "renyi_chi2_chi2", "conditional"),
+    ("continuous_bernoulli", "continuous_bernoulli"): ("continuous_bernoulli", "renyi_continuous_bernoulli_continuous_bernoulli", "finite"),
+    ("exponential", "exponential"): ("exponential", "renyi_exponential_exponential", "conditional"),
+    ("gamma", "gamma"): ("gamma", "renyi_gamma_gamma", "conditional"),
+    ("halfnormal", "halfnormal"): ("halfnormal", "renyi_halfnormal_halfnormal", "conditional"),
+    ("inversegamma", "inversegamma"): ("inversegamma", "renyi_inversegamma_inversegamma", "conditional"),
+    ("lognormal", "lognormal"): ("lognormal", "renyi_lognormal_lognormal", "conditional"),
+    ("normal", "normal"): ("normal", "renyi_normal_normal", "conditional"),
+    ("rayleigh", "rayleigh"): ("rayleigh", "renyi_rayleigh_rayleigh", "conditional"),
+    ("vonmises", "vonmises"): ("vonmises", "renyi_vonmises_vonmises", "finite"),
+}
+
+REGISTRY = {"entropy": ENTROPY, "kl": KL, "cross_entropy": CROSS_ENTROPY, "renyi": RENYI}

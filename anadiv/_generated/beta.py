@@ -35,6 +35,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_beta_rayleigh``: ``anadiv.symbolic.derive_cross_entropy(Beta, Rayleigh)``
 - ``cross_entropy_beta_uniform``: ``anadiv.symbolic.derive_cross_entropy(Beta, Uniform)``
 - ``cross_entropy_beta_weibull``: ``anadiv.symbolic.derive_cross_entropy(Beta, Weibull)``
+- ``renyi_beta_beta``: ``anadiv.symbolic.derive_renyi(Beta, Beta)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -72,6 +73,7 @@ __all__ = [
     "cross_entropy_beta_rayleigh",
     "cross_entropy_beta_uniform",
     "cross_entropy_beta_weibull",
+    "renyi_beta_beta",
 ]
 
 
@@ -1739,3 +1741,71 @@ def cross_entropy_beta_weibull(a_1, b_1, shape_2, scale_2):
 def _cross_entropy_beta_weibull_exact(mpmath, a_1, b_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_beta_weibull` for mpmath (see anadiv.numeric.refine)."""
     return shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, a_1) + shape_2*mpmath.polygamma(0, a_1 + b_1) - mpmath.log(shape_2) + mpmath.polygamma(0, a_1) - mpmath.polygamma(0, a_1 + b_1) + mpmath.power(scale_2, -shape_2)*mpmath.beta(a_1 + shape_2, b_1)/mpmath.beta(a_1, b_1)
+
+
+@elementwise
+def renyi_beta_beta(a_1, b_1, a_2, b_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = Beta(a_1, b_1), Q = Beta(a_2, b_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(Beta, Beta)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{- \alpha \left(\operatorname{loggamma}{\left(a_{1} \right)} + \operatorname{loggamma}{\left(b_{1} \right)} - \operatorname{loggamma}{\left(a_{1} + b_{1} \right)}\right) - \left(1 - \alpha\right) \left(\operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)}\right) + \operatorname{loggamma}{\left(\alpha \left(a_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) + 1 \right)} + \operatorname{loggamma}{\left(\alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) + 1 \right)} - \operatorname{loggamma}{\left(\alpha \left(a_{1} - 1\right) + \alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) + 2 \right)}}{\alpha - 1} & \text{for}\: a_{1} \alpha - a_{2} \alpha + a_{2} > 0 \wedge \alpha b_{1} - \alpha b_{2} + b_{2} > 0 \wedge a_{1} \alpha - a_{2} \alpha + a_{2} + \alpha b_{1} - \alpha b_{2} + b_{2} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((-alpha*(loggamma(a_1) + loggamma(b_1) - loggamma(a_1 + b_1)) - (1 -
+        alpha)*(loggamma(a_2) + loggamma(b_2) - loggamma(a_2 + b_2)) +
+        loggamma(alpha*(a_1 - 1) + (1 - alpha)*(a_2 - 1) + 1) + loggamma(alpha*(b_1 - 1)
+        + (1 - alpha)*(b_2 - 1) + 1) - loggamma(alpha*(a_1 - 1) + alpha*(b_1 - 1) + (1 -
+        alpha)*(a_2 - 1) + (1 - alpha)*(b_2 - 1) + 2))/(alpha - 1), (a_1*alpha -
+        a_2*alpha + a_2 > 0) & (alpha*b_1 - alpha*b_2 + b_2 > 0) & (a_1*alpha -
+        a_2*alpha + a_2 + alpha*b_1 - alpha*b_2 + b_2 > 0)), (oo, True))
+
+    Parameters
+    ----------
+    a_1, b_1 : array_like
+        Parameters of Beta, broadcasting against each other.
+    a_2, b_2 : array_like
+        Parameters of Beta, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_beta_beta(0.71, 1.2, 1.3, 1.3, 0.5))  # doctest: +ELLIPSIS
+    0.08281781191...
+    """
+    xp = namespace(a_1, b_1, a_2, b_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/(alpha - 1))
+        t1 = alpha*t0
+        t2 = -t1*xp.gammaln(a_1)
+        t3 = -t1*xp.gammaln(b_1)
+        t4 = t1*xp.gammaln(a_1 + b_1)
+        t5 = a_1*alpha - a_2*alpha
+        t6 = a_2 + t5
+        t7 = t0*xp.gammaln(t6)
+        t8 = alpha*b_1 - alpha*b_2
+        t9 = b_2 + t8
+        t10 = t0*xp.gammaln(t9)
+        t11 = xp.gammaln(a_2)
+        t12 = -t0
+        t13 = t1 + t12
+        t14 = xp.gammaln(b_2)
+        t15 = a_2 + b_2
+        t16 = xp.gammaln(t15)
+        t17 = t15 + t5 + t8
+        t18 = -t0*xp.gammaln(t17)
+        t19 = xp.logical_and(xp.logical_and((t17 > 0), (t6 > 0)), (t9 > 0))
+        t20 = xp.abs(t1) + xp.abs(t12)
+        return xp._refine.checked('renyi', xp.where(t19, t10 + t11*t13 + t13*t14 - t13*t16 + t18 + t2 + t3 + t4 + t7, xp.inf), xp.where(t19, t20*xp.abs(t11) + t20*xp.abs(t14) + (xp.abs(t0) + xp.abs(t1))*xp.abs(t16) + xp.abs(t10) + xp.abs(t18) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t7), 0), _renyi_beta_beta_exact, a_1, b_1, a_2, b_2, alpha)
+
+
+def _renyi_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2, alpha):
+    """The derived expression of :func:`renyi_beta_beta` for mpmath (see anadiv.numeric.refine)."""
+    return (((-alpha*(mpmath.loggamma(a_1) + mpmath.loggamma(b_1) - mpmath.loggamma(a_1 + b_1)) - (1 - alpha)*(mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2)) + mpmath.loggamma(alpha*(a_1 - 1) + (1 - alpha)*(a_2 - 1) + 1) + mpmath.loggamma(alpha*(b_1 - 1) + (1 - alpha)*(b_2 - 1) + 1) - mpmath.loggamma(alpha*(a_1 - 1) + alpha*(b_1 - 1) + (1 - alpha)*(a_2 - 1) + (1 - alpha)*(b_2 - 1) + 2))/(alpha - 1)) if (a_1*alpha - a_2*alpha + a_2 > 0) and (alpha*b_1 - alpha*b_2 + b_2 > 0) and (a_1*alpha - a_2*alpha + a_2 + alpha*b_1 - alpha*b_2 + b_2 > 0) else (mpmath.inf))

@@ -45,6 +45,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_chi2_uniform``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Uniform)``
 - ``cross_entropy_chi2_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Chi2, VonMises)``
 - ``cross_entropy_chi2_weibull``: ``anadiv.symbolic.derive_cross_entropy(Chi2, Weibull)``
+- ``renyi_chi2_chi2``: ``anadiv.symbolic.derive_renyi(Chi2, Chi2)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -92,6 +93,7 @@ __all__ = [
     "cross_entropy_chi2_uniform",
     "cross_entropy_chi2_vonmises",
     "cross_entropy_chi2_weibull",
+    "renyi_chi2_chi2",
 ]
 
 
@@ -1956,3 +1958,58 @@ def cross_entropy_chi2_weibull(df_1, shape_2, scale_2):
 def _cross_entropy_chi2_weibull_exact(mpmath, df_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_chi2_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.power(2, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1 + shape_2)/mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1) - shape_2*mpmath.log(2) + mpmath.log(2/shape_2) + mpmath.polygamma(0, (mpmath.mpf(1)/mpmath.mpf(2))*df_1)
+
+
+@elementwise
+def renyi_chi2_chi2(df_1, df_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = Chi2(df_1), Q = Chi2(df_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(Chi2, Chi2)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{- \alpha \left(\frac{df_{1} \log{\left(2 \right)}}{2} + \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)}\right) - \left(1 - \alpha\right) \left(\frac{df_{2} \log{\left(2 \right)}}{2} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)}\right) + \left(\alpha \left(\frac{df_{1}}{2} - 1\right) + \left(1 - \alpha\right) \left(\frac{df_{2}}{2} - 1\right) + 1\right) \log{\left(2 \right)} + \operatorname{loggamma}{\left(\alpha \left(\frac{df_{1}}{2} - 1\right) + \left(1 - \alpha\right) \left(\frac{df_{2}}{2} - 1\right) + 1 \right)}}{\alpha - 1} & \text{for}\: \frac{\alpha df_{1}}{2} - \frac{\alpha df_{2}}{2} + \frac{df_{2}}{2} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((-alpha*(df_1*log(2)/2 + loggamma(df_1/2)) - (1 -
+        alpha)*(df_2*log(2)/2 + loggamma(df_2/2)) + (alpha*(df_1/2 - 1) + (1 -
+        alpha)*(df_2/2 - 1) + 1)*log(2) + loggamma(alpha*(df_1/2 - 1) + (1 -
+        alpha)*(df_2/2 - 1) + 1))/(alpha - 1), alpha*df_1/2 - alpha*df_2/2 + df_2/2 >
+        0), (oo, True))
+
+    Parameters
+    ----------
+    df_1 : array_like
+        Parameters of Chi2, broadcasting against each other.
+    df_2 : array_like
+        Parameters of Chi2, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_chi2_chi2(6.6, 9.5, 4.0))  # doctest: +ELLIPSIS
+    inf
+    """
+    xp = namespace(df_1, df_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/2)*df_1
+        t1 = (1/(alpha - 1))
+        t2 = alpha*t1
+        t3 = -t2*xp.gammaln(t0)
+        t4 = (1/2)*df_2
+        t5 = alpha*t0 - alpha*t4 + t4
+        t6 = t1*xp.gammaln(t5)
+        t7 = xp.gammaln(t4)
+        t8 = -t1
+        t9 = (t5 > 0)
+        return xp._refine.checked('renyi', xp.where(t9, t3 + t6 + t7*(t2 + t8), xp.inf), xp.where(t9, (xp.abs(t2) + xp.abs(t8))*xp.abs(t7) + xp.abs(t3) + xp.abs(t6), 0), _renyi_chi2_chi2_exact, df_1, df_2, alpha)
+
+
+def _renyi_chi2_chi2_exact(mpmath, df_1, df_2, alpha):
+    """The derived expression of :func:`renyi_chi2_chi2` for mpmath (see anadiv.numeric.refine)."""
+    return (((-alpha*((mpmath.mpf(1)/mpmath.mpf(2))*df_1*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) - (1 - alpha)*((mpmath.mpf(1)/mpmath.mpf(2))*df_2*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) + (alpha*((mpmath.mpf(1)/mpmath.mpf(2))*df_1 - 1) + (1 - alpha)*((mpmath.mpf(1)/mpmath.mpf(2))*df_2 - 1) + 1)*mpmath.log(2) + mpmath.loggamma(alpha*((mpmath.mpf(1)/mpmath.mpf(2))*df_1 - 1) + (1 - alpha)*((mpmath.mpf(1)/mpmath.mpf(2))*df_2 - 1) + 1))/(alpha - 1)) if ((mpmath.mpf(1)/mpmath.mpf(2))*alpha*df_1 - mpmath.mpf(1)/mpmath.mpf(2)*alpha*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 > 0) else (mpmath.inf))

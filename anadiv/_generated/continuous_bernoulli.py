@@ -21,6 +21,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_continuous_bernoulli_normal``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Normal)``
 - ``cross_entropy_continuous_bernoulli_pareto``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Pareto)``
 - ``cross_entropy_continuous_bernoulli_uniform``: ``anadiv.symbolic.derive_cross_entropy(ContinuousBernoulli, Uniform)``
+- ``renyi_continuous_bernoulli_continuous_bernoulli``: ``anadiv.symbolic.derive_renyi(ContinuousBernoulli, ContinuousBernoulli)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -44,6 +45,7 @@ __all__ = [
     "cross_entropy_continuous_bernoulli_normal",
     "cross_entropy_continuous_bernoulli_pareto",
     "cross_entropy_continuous_bernoulli_uniform",
+    "renyi_continuous_bernoulli_continuous_bernoulli",
 ]
 
 
@@ -915,3 +917,57 @@ def cross_entropy_continuous_bernoulli_uniform(probs_1, low_2, high_2):
 def _cross_entropy_continuous_bernoulli_uniform_exact(mpmath, probs_1, low_2, high_2):
     """The derived expression of :func:`cross_entropy_continuous_bernoulli_uniform` for mpmath (see anadiv.numeric.refine)."""
     return ((mpmath.log(high_2 - low_2)) if (high_2 >= 1) and (low_2 <= 0) else (mpmath.inf))
+
+
+@elementwise
+def renyi_continuous_bernoulli_continuous_bernoulli(probs_1, probs_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = ContinuousBernoulli(probs_1), Q = ContinuousBernoulli(probs_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(ContinuousBernoulli, ContinuousBernoulli)``; do not edit.
+
+    .. math::
+
+        \frac{- \alpha \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)} \right)} - \left(1 - \alpha\right) \operatorname{cb}_{log normalizer}{\left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)} \right)} + \operatorname{cb}_{log normalizer}{\left(\alpha \left(\log{\left(probs_{1} \right)} - \log{\left(1 - probs_{1} \right)}\right) + \left(1 - \alpha\right) \left(\log{\left(probs_{2} \right)} - \log{\left(1 - probs_{2} \right)}\right) \right)}}{\alpha - 1}
+
+    As text::
+
+        (-alpha*cb_log_normalizer(log(probs_1) - log(1 - probs_1)) - (1 -
+        alpha)*cb_log_normalizer(log(probs_2) - log(1 - probs_2)) +
+        cb_log_normalizer(alpha*(log(probs_1) - log(1 - probs_1)) + (1 -
+        alpha)*(log(probs_2) - log(1 - probs_2))))/(alpha - 1)
+
+    Parameters
+    ----------
+    probs_1 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+    probs_2 : array_like
+        Parameters of ContinuousBernoulli, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(renyi_continuous_bernoulli_continuous_bernoulli(0.32, 0.77, 1.5))  # doctest: +ELLIPSIS
+    0.2342149427...
+    """
+    xp = namespace(probs_1, probs_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/(alpha - 1))
+        t1 = xp.log(probs_2)
+        t2 = xp.log1p(-probs_2)
+        t3 = t1 - t2
+        t4 = xp._stable.cb_log_normalizer(t3)
+        t5 = t0*t4
+        t6 = xp.log(probs_1)
+        t7 = xp.log1p(-probs_1)
+        t8 = alpha*t0*xp._stable.cb_log_normalizer(t6 - t7)
+        t9 = xp._stable.cb_log_normalizer(-alpha*t1 + alpha*t2 + alpha*t6 - alpha*t7 + t3)
+        return xp._refine.checked('renyi', alpha*t0*t4 + t0*t9 - t5 - t8, alpha*xp.abs(t5) + xp.abs(t5) + xp.abs(t8) + xp.abs(t0*t9), _renyi_continuous_bernoulli_continuous_bernoulli_exact, probs_1, probs_2, alpha)
+
+
+def _renyi_continuous_bernoulli_continuous_bernoulli_exact(mpmath, probs_1, probs_2, alpha):
+    """The derived expression of :func:`renyi_continuous_bernoulli_continuous_bernoulli` for mpmath (see anadiv.numeric.refine)."""
+    return (-alpha*(mpmath.log(mpmath.expm1(mpmath.log(probs_1) - mpmath.log(1 - probs_1))/(mpmath.log(probs_1) - mpmath.log(1 - probs_1))) if (mpmath.log(probs_1) - mpmath.log(1 - probs_1)) != 0 else 0) - (1 - alpha)*(mpmath.log(mpmath.expm1(mpmath.log(probs_2) - mpmath.log(1 - probs_2))/(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) if (mpmath.log(probs_2) - mpmath.log(1 - probs_2)) != 0 else 0) + (mpmath.log(mpmath.expm1(alpha*(mpmath.log(probs_1) - mpmath.log(1 - probs_1)) + (1 - alpha)*(mpmath.log(probs_2) - mpmath.log(1 - probs_2)))/(alpha*(mpmath.log(probs_1) - mpmath.log(1 - probs_1)) + (1 - alpha)*(mpmath.log(probs_2) - mpmath.log(1 - probs_2)))) if (alpha*(mpmath.log(probs_1) - mpmath.log(1 - probs_1)) + (1 - alpha)*(mpmath.log(probs_2) - mpmath.log(1 - probs_2))) != 0 else 0))/(alpha - 1)

@@ -45,6 +45,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_exponential_uniform``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Uniform)``
 - ``cross_entropy_exponential_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Exponential, VonMises)``
 - ``cross_entropy_exponential_weibull``: ``anadiv.symbolic.derive_cross_entropy(Exponential, Weibull)``
+- ``renyi_exponential_exponential``: ``anadiv.symbolic.derive_renyi(Exponential, Exponential)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -92,6 +93,7 @@ __all__ = [
     "cross_entropy_exponential_uniform",
     "cross_entropy_exponential_vonmises",
     "cross_entropy_exponential_weibull",
+    "renyi_exponential_exponential",
 ]
 
 
@@ -1951,3 +1953,53 @@ def cross_entropy_exponential_weibull(rate_1, shape_2, scale_2):
 def _cross_entropy_exponential_weibull_exact(mpmath, rate_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_exponential_weibull` for mpmath (see anadiv.numeric.refine)."""
     return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + mpmath.euler*shape_2 - mpmath.log(rate_1*shape_2) - mpmath.euler + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_2 + 1)
+
+
+@elementwise
+def renyi_exponential_exponential(rate_1, rate_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = Exponential(rate_1), Q = Exponential(rate_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(Exponential, Exponential)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha \log{\left(rate_{1} \right)} + \left(1 - \alpha\right) \log{\left(rate_{2} \right)} - \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} - rate_{2} \left(\alpha - 1\right) > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((alpha*log(rate_1) + (1 - alpha)*log(rate_2) - log(alpha*rate_1 +
+        rate_2*(1 - alpha)))/(alpha - 1), alpha*rate_1 - rate_2*(alpha - 1) > 0), (oo,
+        True))
+
+    Parameters
+    ----------
+    rate_1 : array_like
+        Parameters of Exponential, broadcasting against each other.
+    rate_2 : array_like
+        Parameters of Exponential, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_exponential_exponential(1.3, 2.6, 0.9))  # doctest: +ELLIPSIS
+    0.2599546174...
+    """
+    xp = namespace(rate_1, rate_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(rate_2)
+        t1 = xp.log(rate_1)
+        t2 = alpha - 1
+        t3 = (1/t2)
+        t4 = alpha*rate_1
+        t5 = t3*xp.log(-alpha*rate_2 + rate_2 + t4)
+        t6 = (-rate_2*t2 + t4 > 0)
+        return xp._refine.checked('renyi', xp.where(t6, alpha*t1*t3 - t0 - t5, xp.inf), xp.where(t6, alpha*xp.abs(t1*t3) + xp.abs(t0) + xp.abs(t5), 0), _renyi_exponential_exponential_exact, rate_1, rate_2, alpha)
+
+
+def _renyi_exponential_exponential_exact(mpmath, rate_1, rate_2, alpha):
+    """The derived expression of :func:`renyi_exponential_exponential` for mpmath (see anadiv.numeric.refine)."""
+    return (((alpha*mpmath.log(rate_1) + (1 - alpha)*mpmath.log(rate_2) - mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)))/(alpha - 1)) if (alpha*rate_1 - rate_2*(alpha - 1) > 0) else (mpmath.inf))

@@ -45,6 +45,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_gamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Uniform)``
 - ``cross_entropy_gamma_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Gamma, VonMises)``
 - ``cross_entropy_gamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(Gamma, Weibull)``
+- ``renyi_gamma_gamma``: ``anadiv.symbolic.derive_renyi(Gamma, Gamma)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -92,6 +93,7 @@ __all__ = [
     "cross_entropy_gamma_uniform",
     "cross_entropy_gamma_vonmises",
     "cross_entropy_gamma_weibull",
+    "renyi_gamma_gamma",
 ]
 
 
@@ -1998,3 +2000,65 @@ def cross_entropy_gamma_weibull(shape_1, rate_1, shape_2, scale_2):
 def _cross_entropy_gamma_weibull_exact(mpmath, shape_1, rate_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_gamma_weibull` for mpmath (see anadiv.numeric.refine)."""
     return shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) - shape_2*mpmath.polygamma(0, shape_1) - mpmath.log(rate_1*shape_2) + mpmath.polygamma(0, shape_1) + mpmath.power(rate_1, -shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(shape_1 + shape_2)/mpmath.gamma(shape_1)
+
+
+@elementwise
+def renyi_gamma_gamma(shape_1, rate_1, shape_2, rate_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = Gamma(shape_1, rate_1), Q = Gamma(shape_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(Gamma, Gamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{- \alpha \left(- shape_{1} \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(shape_{1} \right)}\right) - \left(1 - \alpha\right) \left(- shape_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)}\right) - \left(\alpha \left(shape_{1} - 1\right) + \left(1 - \alpha\right) \left(shape_{2} - 1\right) + 1\right) \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)} + \operatorname{loggamma}{\left(\alpha \left(shape_{1} - 1\right) + \left(1 - \alpha\right) \left(shape_{2} - 1\right) + 1 \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} - rate_{2} \left(\alpha - 1\right) > 0 \wedge \alpha shape_{1} - \alpha shape_{2} + shape_{2} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((-alpha*(-shape_1*log(rate_1) + loggamma(shape_1)) - (1 -
+        alpha)*(-shape_2*log(rate_2) + loggamma(shape_2)) - (alpha*(shape_1 - 1) + (1 -
+        alpha)*(shape_2 - 1) + 1)*log(alpha*rate_1 + rate_2*(1 - alpha)) +
+        loggamma(alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1))/(alpha - 1),
+        (alpha*shape_1 - alpha*shape_2 + shape_2 > 0) & (alpha*rate_1 - rate_2*(alpha -
+        1) > 0)), (oo, True))
+
+    Parameters
+    ----------
+    shape_1, rate_1 : array_like
+        Parameters of Gamma, broadcasting against each other.
+    shape_2, rate_2 : array_like
+        Parameters of Gamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_gamma_gamma(1.6, 1.3, 1.8, 0.37, 1.5))  # doctest: +ELLIPSIS
+    1.369677439...
+    """
+    xp = namespace(shape_1, rate_1, shape_2, rate_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -shape_2*xp.log(rate_2)
+        t1 = alpha - 1
+        t2 = (1/t1)
+        t3 = alpha*t2
+        t4 = -t3*xp.gammaln(shape_1)
+        t5 = alpha*shape_1
+        t6 = t2*t5*xp.log(rate_1)
+        t7 = -alpha*shape_2
+        t8 = shape_2 + t5
+        t9 = t7 + t8
+        t10 = t2*xp.gammaln(t9)
+        t11 = xp.gammaln(shape_2)
+        t12 = -t2
+        t13 = alpha*rate_1
+        t14 = xp.log(-alpha*rate_2 + rate_2 + t13)
+        t15 = xp.logical_and((t9 > 0), (-rate_2*t1 + t13 > 0))
+        return xp._refine.checked('renyi', xp.where(t15, t0 + t10 + t11*(t12 + t3) - t14*t2*t9 + t4 + t6, xp.inf), xp.where(t15, (t8 + xp.abs(t7))*xp.abs(t14)*xp.abs(t2) + (xp.abs(t12) + xp.abs(t3))*xp.abs(t11) + xp.abs(t0) + xp.abs(t10) + xp.abs(t4) + xp.abs(t6), 0), _renyi_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2, alpha)
+
+
+def _renyi_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2, alpha):
+    """The derived expression of :func:`renyi_gamma_gamma` for mpmath (see anadiv.numeric.refine)."""
+    return (((-alpha*(-shape_1*mpmath.log(rate_1) + mpmath.loggamma(shape_1)) - (1 - alpha)*(-shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)) - (alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1)*mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)) + mpmath.loggamma(alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1))/(alpha - 1)) if (alpha*rate_1 - rate_2*(alpha - 1) > 0) and (alpha*shape_1 - alpha*shape_2 + shape_2 > 0) else (mpmath.inf))

@@ -45,6 +45,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_halfnormal_uniform``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Uniform)``
 - ``cross_entropy_halfnormal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, VonMises)``
 - ``cross_entropy_halfnormal_weibull``: ``anadiv.symbolic.derive_cross_entropy(HalfNormal, Weibull)``
+- ``renyi_halfnormal_halfnormal``: ``anadiv.symbolic.derive_renyi(HalfNormal, HalfNormal)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -92,6 +93,7 @@ __all__ = [
     "cross_entropy_halfnormal_uniform",
     "cross_entropy_halfnormal_vonmises",
     "cross_entropy_halfnormal_weibull",
+    "renyi_halfnormal_halfnormal",
 ]
 
 
@@ -1952,3 +1954,53 @@ def cross_entropy_halfnormal_weibull(scale_1, shape_2, scale_2):
 def _cross_entropy_halfnormal_weibull_exact(mpmath, scale_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_halfnormal_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.power(2, (mpmath.mpf(1)/mpmath.mpf(2))*shape_2)*mpmath.power(scale_1, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*shape_2 + mpmath.mpf(1)/mpmath.mpf(2))/mpmath.sqrt(mpmath.pi) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*shape_2 + (mpmath.mpf(1)/mpmath.mpf(2))*shape_2*mpmath.log(2) + mpmath.log(scale_1) - mpmath.log(shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
+
+
+@elementwise
+def renyi_halfnormal_halfnormal(scale_1, scale_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = HalfNormal(scale_1), Q = HalfNormal(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(HalfNormal, HalfNormal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\frac{\alpha \log{\left(\frac{1}{scale_{1}^{2}} \right)}}{2} + \frac{\left(1 - \alpha\right) \log{\left(\frac{1}{scale_{2}^{2}} \right)}}{2} - \frac{\log{\left(\frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} \right)}}{2}}{\alpha - 1} & \text{for}\: - \frac{\alpha}{scale_{2}^{2}} + \frac{\alpha}{scale_{1}^{2}} + \frac{1}{scale_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((alpha*log(scale_1**(-2))/2 + (1 - alpha)*log(scale_2**(-2))/2 -
+        log(alpha/scale_1**2 + (1 - alpha)/scale_2**2)/2)/(alpha - 1), -alpha/scale_2**2
+        + alpha/scale_1**2 + scale_2**(-2) > 0), (oo, True))
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of HalfNormal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_halfnormal_halfnormal(0.45, 0.46, 0.1))  # doctest: +ELLIPSIS
+    4.887706...e-05
+    """
+    xp = namespace(scale_1, scale_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/(alpha - 1))
+        t2 = alpha*t1*xp.log(scale_1)
+        t3 = (1/(scale_2**2))
+        t4 = -alpha*t3 + alpha/scale_1**2 + t3
+        t5 = (1/2)*t1*xp.log(t4)
+        t6 = (t4 > 0)
+        return xp._refine.checked('renyi', xp.where(t6, t0 - t2 - t5, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t2) + xp.abs(t5), 0), _renyi_halfnormal_halfnormal_exact, scale_1, scale_2, alpha)
+
+
+def _renyi_halfnormal_halfnormal_exact(mpmath, scale_1, scale_2, alpha):
+    """The derived expression of :func:`renyi_halfnormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
+    return ((((mpmath.mpf(1)/mpmath.mpf(2))*alpha*mpmath.log(scale_1**(-2)) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*mpmath.log(scale_2**(-2)) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1)) if (-alpha/scale_2**2 + alpha/scale_1**2 + scale_2**(-2) > 0) else (mpmath.inf))

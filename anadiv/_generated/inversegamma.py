@@ -39,6 +39,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_inversegamma_uniform``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Uniform)``
 - ``cross_entropy_inversegamma_vonmises``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, VonMises)``
 - ``cross_entropy_inversegamma_weibull``: ``anadiv.symbolic.derive_cross_entropy(InverseGamma, Weibull)``
+- ``renyi_inversegamma_inversegamma``: ``anadiv.symbolic.derive_renyi(InverseGamma, InverseGamma)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -80,6 +81,7 @@ __all__ = [
     "cross_entropy_inversegamma_uniform",
     "cross_entropy_inversegamma_vonmises",
     "cross_entropy_inversegamma_weibull",
+    "renyi_inversegamma_inversegamma",
 ]
 
 
@@ -1714,3 +1716,66 @@ def cross_entropy_inversegamma_weibull(concentration_1, rate_1, shape_2, scale_2
 def _cross_entropy_inversegamma_weibull_exact(mpmath, concentration_1, rate_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_inversegamma_weibull` for mpmath (see anadiv.numeric.refine)."""
     return ((mpmath.power(rate_1, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma(concentration_1 - shape_2)/mpmath.gamma(concentration_1) - shape_2*mpmath.log(rate_1) + shape_2*mpmath.log(scale_2) + shape_2*mpmath.polygamma(0, concentration_1) + mpmath.log(rate_1/shape_2) - mpmath.polygamma(0, concentration_1)) if (concentration_1 > shape_2) else (mpmath.inf))
+
+
+@elementwise
+def renyi_inversegamma_inversegamma(concentration_1, rate_1, concentration_2, rate_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = InverseGamma(concentration_1, rate_1), Q = InverseGamma(concentration_2, rate_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(InverseGamma, InverseGamma)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{- \alpha \left(- concentration_{1} \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(concentration_{1} \right)}\right) - \left(1 - \alpha\right) \left(- concentration_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)}\right) - \left(- \alpha \left(- concentration_{1} - 1\right) - \left(1 - \alpha\right) \left(- concentration_{2} - 1\right) - 1\right) \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)} + \operatorname{loggamma}{\left(- \alpha \left(- concentration_{1} - 1\right) - \left(1 - \alpha\right) \left(- concentration_{2} - 1\right) - 1 \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} - rate_{2} \left(\alpha - 1\right) > 0 \wedge \alpha concentration_{1} - \alpha concentration_{2} + concentration_{2} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((-alpha*(-concentration_1*log(rate_1) + loggamma(concentration_1)) -
+        (1 - alpha)*(-concentration_2*log(rate_2) + loggamma(concentration_2)) -
+        (-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) -
+        1)*log(alpha*rate_1 + rate_2*(1 - alpha)) + loggamma(-alpha*(-concentration_1 -
+        1) - (1 - alpha)*(-concentration_2 - 1) - 1))/(alpha - 1),
+        (alpha*concentration_1 - alpha*concentration_2 + concentration_2 > 0) &
+        (alpha*rate_1 - rate_2*(alpha - 1) > 0)), (oo, True))
+
+    Parameters
+    ----------
+    concentration_1, rate_1 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+    concentration_2, rate_2 : array_like
+        Parameters of InverseGamma, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_inversegamma_inversegamma(0.76, 0.69, 1.5, 0.87, 0.1))  # doctest: +ELLIPSIS
+    0.02135559716...
+    """
+    xp = namespace(concentration_1, rate_1, concentration_2, rate_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = -concentration_2*xp.log(rate_2)
+        t1 = alpha - 1
+        t2 = (1/t1)
+        t3 = alpha*t2
+        t4 = -t3*xp.gammaln(concentration_1)
+        t5 = alpha*concentration_1
+        t6 = t2*t5*xp.log(rate_1)
+        t7 = -alpha*concentration_2
+        t8 = concentration_2 + t5
+        t9 = t7 + t8
+        t10 = t2*xp.gammaln(t9)
+        t11 = xp.gammaln(concentration_2)
+        t12 = -t2
+        t13 = alpha*rate_1
+        t14 = xp.log(-alpha*rate_2 + rate_2 + t13)
+        t15 = xp.logical_and((t9 > 0), (-rate_2*t1 + t13 > 0))
+        return xp._refine.checked('renyi', xp.where(t15, t0 + t10 + t11*(t12 + t3) - t14*t2*t9 + t4 + t6, xp.inf), xp.where(t15, (t8 + xp.abs(t7))*xp.abs(t14)*xp.abs(t2) + (xp.abs(t12) + xp.abs(t3))*xp.abs(t11) + xp.abs(t0) + xp.abs(t10) + xp.abs(t4) + xp.abs(t6), 0), _renyi_inversegamma_inversegamma_exact, concentration_1, rate_1, concentration_2, rate_2, alpha)
+
+
+def _renyi_inversegamma_inversegamma_exact(mpmath, concentration_1, rate_1, concentration_2, rate_2, alpha):
+    """The derived expression of :func:`renyi_inversegamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
+    return (((-alpha*(-concentration_1*mpmath.log(rate_1) + mpmath.loggamma(concentration_1)) - (1 - alpha)*(-concentration_2*mpmath.log(rate_2) + mpmath.loggamma(concentration_2)) - (-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) - 1)*mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)) + mpmath.loggamma(-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) - 1))/(alpha - 1)) if (alpha*rate_1 - rate_2*(alpha - 1) > 0) and (alpha*concentration_1 - alpha*concentration_2 + concentration_2 > 0) else (mpmath.inf))

@@ -47,6 +47,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_normal_uniform``: ``anadiv.symbolic.derive_cross_entropy(Normal, Uniform)``
 - ``cross_entropy_normal_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Normal, VonMises)``
 - ``cross_entropy_normal_weibull``: ``anadiv.symbolic.derive_cross_entropy(Normal, Weibull)``
+- ``renyi_normal_normal``: ``anadiv.symbolic.derive_renyi(Normal, Normal)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -96,6 +97,7 @@ __all__ = [
     "cross_entropy_normal_uniform",
     "cross_entropy_normal_vonmises",
     "cross_entropy_normal_weibull",
+    "renyi_normal_normal",
 ]
 
 
@@ -1877,3 +1879,59 @@ def cross_entropy_normal_weibull(mu_1, sigma_1, shape_2, scale_2):
 def _cross_entropy_normal_weibull_exact(mpmath, mu_1, sigma_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_normal_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def renyi_normal_normal(mu_1, sigma_1, mu_2, sigma_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = Normal(mu_1, sigma_1), Q = Normal(mu_2, sigma_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(Normal, Normal)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{- \alpha \left(\frac{\mu_{1}^{2}}{2 \sigma_{1}^{2}} - \frac{\log{\left(\frac{1}{\sigma_{1}^{2}} \right)}}{2}\right) - \left(1 - \alpha\right) \left(\frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} - \frac{\log{\left(\frac{1}{\sigma_{2}^{2}} \right)}}{2}\right) - \frac{\log{\left(\frac{\alpha}{\sigma_{1}^{2}} + \frac{1 - \alpha}{\sigma_{2}^{2}} \right)}}{2} - \frac{\left(\frac{\alpha \mu_{1}}{\sigma_{1}^{2}} + \frac{\mu_{2} \left(1 - \alpha\right)}{\sigma_{2}^{2}}\right)^{2}}{4 \left(- \frac{\alpha}{2 \sigma_{1}^{2}} - \frac{1 - \alpha}{2 \sigma_{2}^{2}}\right)}}{\alpha - 1} & \text{for}\: - \frac{\alpha}{\sigma_{2}^{2}} + \frac{\alpha}{\sigma_{1}^{2}} + \frac{1}{\sigma_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((-alpha*(mu_1**2/(2*sigma_1**2) - log(sigma_1**(-2))/2) - (1 -
+        alpha)*(mu_2**2/(2*sigma_2**2) - log(sigma_2**(-2))/2) - log(alpha/sigma_1**2 +
+        (1 - alpha)/sigma_2**2)/2 - (alpha*mu_1/sigma_1**2 + mu_2*(1 -
+        alpha)/sigma_2**2)**2/(4*(-alpha/(2*sigma_1**2) - (1 -
+        alpha)/(2*sigma_2**2))))/(alpha - 1), -alpha/sigma_2**2 + alpha/sigma_1**2 +
+        sigma_2**(-2) > 0), (oo, True))
+
+    Parameters
+    ----------
+    mu_1, sigma_1 : array_like
+        Parameters of Normal, broadcasting against each other.
+    mu_2, sigma_2 : array_like
+        Parameters of Normal, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_normal_normal(-0.03, 0.53, 1.7, 2.3, 2.0))  # doctest: +ELLIPSIS
+    1.425266469...
+    """
+    xp = namespace(mu_1, sigma_1, mu_2, sigma_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(sigma_2)
+        t1 = (1/(alpha - 1))
+        t2 = alpha*t1*xp.log(sigma_1)
+        t3 = sigma_2**2
+        t4 = (1/t3)
+        t5 = sigma_1**2
+        t6 = -alpha*t4 + alpha/t5 + t4
+        t7 = (1/2)*t1*xp.log(t6)
+        t8 = (1/2)*alpha*(mu_1 - mu_2)**2/(-alpha*t3 + alpha*t5 - t5)
+        t9 = (t6 > 0)
+        return xp._refine.checked('renyi', xp.where(t9, t0 - t2 - t7 - t8, xp.inf), xp.where(t9, xp.abs(t0) + xp.abs(t2) + xp.abs(t7) + xp.abs(t8), 0), _renyi_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2, alpha)
+
+
+def _renyi_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2, alpha):
+    """The derived expression of :func:`renyi_normal_normal` for mpmath (see anadiv.numeric.refine)."""
+    return (((-alpha*((mpmath.mpf(1)/mpmath.mpf(2))*mu_1**2/sigma_1**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(sigma_1**(-2))) - (1 - alpha)*((mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(sigma_2**(-2))) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(alpha/sigma_1**2 + (1 - alpha)/sigma_2**2) - mpmath.mpf(1)/mpmath.mpf(4)*(alpha*mu_1/sigma_1**2 + mu_2*(1 - alpha)/sigma_2**2)**2/(-mpmath.mpf(1)/mpmath.mpf(2)*alpha/sigma_1**2 - mpmath.mpf(1)/mpmath.mpf(2)*(1 - alpha)/sigma_2**2))/(alpha - 1)) if (-alpha/sigma_2**2 + alpha/sigma_1**2 + sigma_2**(-2) > 0) else (mpmath.inf))

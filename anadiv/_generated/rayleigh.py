@@ -45,6 +45,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_rayleigh_uniform``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Uniform)``
 - ``cross_entropy_rayleigh_vonmises``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, VonMises)``
 - ``cross_entropy_rayleigh_weibull``: ``anadiv.symbolic.derive_cross_entropy(Rayleigh, Weibull)``
+- ``renyi_rayleigh_rayleigh``: ``anadiv.symbolic.derive_renyi(Rayleigh, Rayleigh)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -92,6 +93,7 @@ __all__ = [
     "cross_entropy_rayleigh_uniform",
     "cross_entropy_rayleigh_vonmises",
     "cross_entropy_rayleigh_weibull",
+    "renyi_rayleigh_rayleigh",
 ]
 
 
@@ -1979,3 +1981,53 @@ def cross_entropy_rayleigh_weibull(scale_1, shape_2, scale_2):
 def _cross_entropy_rayleigh_weibull_exact(mpmath, scale_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_rayleigh_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.power(2, (mpmath.mpf(1)/mpmath.mpf(2))*shape_2)*mpmath.power(scale_1, shape_2)*mpmath.power(scale_2, -shape_2)*mpmath.gamma((mpmath.mpf(1)/mpmath.mpf(2))*shape_2 + 1) - shape_2*mpmath.log(scale_1) + shape_2*mpmath.log(scale_2) - mpmath.mpf(1)/mpmath.mpf(2)*shape_2*mpmath.log(2) + (mpmath.mpf(1)/mpmath.mpf(2))*mpmath.euler*shape_2 + mpmath.log(mpmath.sqrt(2)*scale_1/shape_2) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.euler
+
+
+@elementwise
+def renyi_rayleigh_rayleigh(scale_1, scale_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = Rayleigh(scale_1), Q = Rayleigh(scale_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(Rayleigh, Rayleigh)``; do not edit.
+
+    .. math::
+
+        \begin{cases} \frac{\alpha \log{\left(\frac{1}{scale_{1}^{2}} \right)} + \left(1 - \alpha\right) \log{\left(\frac{1}{scale_{2}^{2}} \right)} - \log{\left(\frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} \right)}}{\alpha - 1} & \text{for}\: - \frac{\alpha}{scale_{2}^{2}} + \frac{\alpha}{scale_{1}^{2}} + \frac{1}{scale_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+
+    As text::
+
+        Piecewise(((alpha*log(scale_1**(-2)) + (1 - alpha)*log(scale_2**(-2)) -
+        log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1), -alpha/scale_2**2 +
+        alpha/scale_1**2 + scale_2**(-2) > 0), (oo, True))
+
+    Parameters
+    ----------
+    scale_1 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+    scale_2 : array_like
+        Parameters of Rayleigh, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+
+    Examples
+    --------
+    >>> float(renyi_rayleigh_rayleigh(0.32, 1.6, 2.0))  # doctest: +ELLIPSIS
+    2.545931351...
+    """
+    xp = namespace(scale_1, scale_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = xp.log(scale_2)
+        t1 = (1/(alpha - 1))
+        t2 = 2*alpha*t1*xp.log(scale_1)
+        t3 = (1/(scale_2**2))
+        t4 = -alpha*t3 + alpha/scale_1**2 + t3
+        t5 = t1*xp.log(t4)
+        t6 = (t4 > 0)
+        return xp._refine.checked('renyi', xp.where(t6, 2*t0 - t2 - t5, xp.inf), xp.where(t6, 2*xp.abs(t0) + xp.abs(t2) + xp.abs(t5), 0), _renyi_rayleigh_rayleigh_exact, scale_1, scale_2, alpha)
+
+
+def _renyi_rayleigh_rayleigh_exact(mpmath, scale_1, scale_2, alpha):
+    """The derived expression of :func:`renyi_rayleigh_rayleigh` for mpmath (see anadiv.numeric.refine)."""
+    return (((alpha*mpmath.log(scale_1**(-2)) + (1 - alpha)*mpmath.log(scale_2**(-2)) - mpmath.log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1)) if (-alpha/scale_2**2 + alpha/scale_1**2 + scale_2**(-2) > 0) else (mpmath.inf))

@@ -39,6 +39,7 @@ Each function was printed from the derivation named beside it:
 - ``cross_entropy_vonmises_uniform``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Uniform)``
 - ``cross_entropy_vonmises_vonmises``: ``anadiv.symbolic.derive_cross_entropy(VonMises, VonMises)``
 - ``cross_entropy_vonmises_weibull``: ``anadiv.symbolic.derive_cross_entropy(VonMises, Weibull)``
+- ``renyi_vonmises_vonmises``: ``anadiv.symbolic.derive_renyi(VonMises, VonMises)``
 """
 
 from anadiv.numeric.blocks import elementwise
@@ -80,6 +81,7 @@ __all__ = [
     "cross_entropy_vonmises_uniform",
     "cross_entropy_vonmises_vonmises",
     "cross_entropy_vonmises_weibull",
+    "renyi_vonmises_vonmises",
 ]
 
 
@@ -1509,3 +1511,72 @@ def cross_entropy_vonmises_weibull(loc_1, concentration_1, shape_2, scale_2):
 def _cross_entropy_vonmises_weibull_exact(mpmath, loc_1, concentration_1, shape_2, scale_2):
     """The derived expression of :func:`cross_entropy_vonmises_weibull` for mpmath (see anadiv.numeric.refine)."""
     return mpmath.inf
+
+
+@elementwise
+def renyi_vonmises_vonmises(loc_1, concentration_1, loc_2, concentration_2, alpha):
+    r"""Renyi divergence D_alpha(P || Q), P = VonMises(loc_1, concentration_1), Q = VonMises(loc_2, concentration_2).
+
+    Generated from ``anadiv.symbolic.derive_renyi(VonMises, VonMises)``; do not edit.
+
+    .. math::
+
+        \frac{- \alpha \log{\left(2 \pi I_{0}\left(\sqrt{concentration_{1}^{2} \sin^{2}{\left(loc_{1} \right)} + concentration_{1}^{2} \cos^{2}{\left(loc_{1} \right)}}\right) \right)} - \left(1 - \alpha\right) \log{\left(2 \pi I_{0}\left(\sqrt{concentration_{2}^{2} \sin^{2}{\left(loc_{2} \right)} + concentration_{2}^{2} \cos^{2}{\left(loc_{2} \right)}}\right) \right)} + \log{\left(2 \pi I_{0}\left(\sqrt{\left(\alpha concentration_{1} \sin{\left(loc_{1} \right)} + concentration_{2} \left(1 - \alpha\right) \sin{\left(loc_{2} \right)}\right)^{2} + \left(\alpha concentration_{1} \cos{\left(loc_{1} \right)} + concentration_{2} \left(1 - \alpha\right) \cos{\left(loc_{2} \right)}\right)^{2}}\right) \right)}}{\alpha - 1}
+
+    As text::
+
+        (-alpha*log(2*pi*besseli(0, sqrt(concentration_1**2*sin(loc_1)**2 +
+        concentration_1**2*cos(loc_1)**2))) - (1 - alpha)*log(2*pi*besseli(0,
+        sqrt(concentration_2**2*sin(loc_2)**2 + concentration_2**2*cos(loc_2)**2))) +
+        log(2*pi*besseli(0, sqrt((alpha*concentration_1*sin(loc_1) + concentration_2*(1
+        - alpha)*sin(loc_2))**2 + (alpha*concentration_1*cos(loc_1) + concentration_2*(1
+        - alpha)*cos(loc_2))**2))))/(alpha - 1)
+
+    Parameters
+    ----------
+    loc_1, concentration_1 : array_like
+        Parameters of VonMises, broadcasting against each other.
+    loc_2, concentration_2 : array_like
+        Parameters of VonMises, broadcasting against each other.
+
+    Returns
+    -------
+    array_like
+        Same broadcast shape and float dtype as the parameters.
+
+    Examples
+    --------
+    >>> float(renyi_vonmises_vonmises(1.0, 4.2, -2.4, 2.0, 2.0))  # doctest: +ELLIPSIS
+    3.898870826...
+    """
+    xp = namespace(loc_1, concentration_1, loc_2, concentration_2, alpha)
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t0 = (1/(alpha - 1))
+        t1 = concentration_2**2
+        t2 = xp.sin(loc_2)
+        t3 = t1*t2**2
+        t4 = xp.cos(loc_2)
+        t5 = t1*t4**2
+        t6 = t3 + t5
+        t7 = xp._stable.log_i0(xp.sqrt(t6))
+        t8 = t0*t7
+        t9 = concentration_1**2
+        t10 = xp.sin(loc_1)
+        t11 = t10**2*t9
+        t12 = xp.cos(loc_1)
+        t13 = t12**2*t9
+        t14 = alpha*t0*xp._stable.log_i0(xp.sqrt(t11 + t13))
+        t15 = alpha**2
+        t16 = 2*alpha
+        t17 = concentration_1*concentration_2
+        t18 = 2*t15*t17
+        t19 = t12*t4
+        t20 = t10*t2
+        t21 = t16*t17
+        t22 = xp._stable.log_i0(xp.sqrt(t11*t15 + t13*t15 + t15*t3 + t15*t5 - t16*t3 - t16*t5 - t18*t19 - t18*t20 + t19*t21 + t20*t21 + t6))
+        return xp._refine.checked('renyi', alpha*t0*t7 + t0*t22 - t14 - t8, alpha*xp.abs(t8) + xp.abs(t14) + xp.abs(t8) + xp.abs(t0*t22), _renyi_vonmises_vonmises_exact, loc_1, concentration_1, loc_2, concentration_2, alpha)
+
+
+def _renyi_vonmises_vonmises_exact(mpmath, loc_1, concentration_1, loc_2, concentration_2, alpha):
+    """The derived expression of :func:`renyi_vonmises_vonmises` for mpmath (see anadiv.numeric.refine)."""
+    return (-alpha*mpmath.log(2*mpmath.pi*mpmath.besseli(0, mpmath.sqrt(concentration_1**2*mpmath.sin(loc_1)**2 + concentration_1**2*mpmath.cos(loc_1)**2))) - (1 - alpha)*mpmath.log(2*mpmath.pi*mpmath.besseli(0, mpmath.sqrt(concentration_2**2*mpmath.sin(loc_2)**2 + concentration_2**2*mpmath.cos(loc_2)**2))) + mpmath.log(2*mpmath.pi*mpmath.besseli(0, mpmath.sqrt((alpha*concentration_1*mpmath.sin(loc_1) + concentration_2*(1 - alpha)*mpmath.sin(loc_2))**2 + (alpha*concentration_1*mpmath.cos(loc_1) + concentration_2*(1 - alpha)*mpmath.cos(loc_2))**2))))/(alpha - 1)

@@ -31,7 +31,7 @@ def _kind_order() -> tuple[str, ...]:
 
     The order of the index's sections and of the functions in each module.
     """
-    routed = [k for k in _KINDS.values() if k.route is not None]
+    routed = [k for k in _KINDS.values() if k.route is not None and k.generated]
     return tuple(k.name for k in sorted(routed, key=lambda k: k.arity))
 
 

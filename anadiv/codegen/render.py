@@ -167,6 +167,10 @@ def _example_values(families: tuple[type, ...], kind: str, name: str) -> list[li
                 continue
             break
         out.append([repr(v) for v in vals])
+    extra = KINDS[kind].parameters
+    if extra:
+        # the kind's own parameters (Renyi's order), from their typical values
+        out.append([repr(spec.draw(rng)) for spec in extra])
     return out
 
 

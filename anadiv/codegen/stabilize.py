@@ -626,10 +626,20 @@ def _points(derivation: Any, n: int, seed: int = 0) -> list[dict[Any, Any]]:
                 params = tuple(v if spec.constraint.is_discrete else v * (1 + 1e-3 * rng.standard_normal())
                                for (_, v), spec in zip(vals, fam.parameters))
             vals += list(zip(ss, params))
+        # the kind's own parameters (Renyi's order) follow the families' symbols
+        for extra in syms[len(fams):]:
+            vals += list(zip(extra, _kind_draws(derivation.kind, rng)))
         point = {s: mpmath.mpf(float(v)) for s, v in vals}
         point.update({q: point[p] for q, p in tied.items() if p in point})
         pts.append(point)
     return pts
+
+
+def _kind_draws(kind: str, rng: Any) -> tuple[float, ...]:
+    """Test values of a kind's extra parameters (``KindParameter.draw``)."""
+    from ..kinds import KINDS
+
+    return tuple(spec.draw(rng) for spec in KINDS[kind].parameters)
 
 
 def verify(original: Any, rewritten: Any, derivation: Any, n: int = 8, digits: int = 40) -> None:

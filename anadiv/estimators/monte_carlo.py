@@ -93,7 +93,9 @@ from .quadrature import (
     _checked_kind,
     _dim,
     _h,
+    _measure,
     _scan_tails,
+    _singular_value,
     _split_points,
     _support,
     _support_inside,
@@ -511,7 +513,14 @@ def _estimate(
         dq = _dim(q, "q")
         if dq != dp:
             raise ValueError(f"q: dimension {dq or 1} does not match p's dimension {dp or 1}")
+        if dp == 0 and _measure(p) != _measure(q):
+            # a mass function against a density: the value follows from the measures alone
+            r = _singular_value(kind)
+            return Estimate(r.value, 0.0, 0, "support")
         if dp == 0 and kind.infinite_from_supports and not _support_inside(p, q):
+            return Estimate(math.inf, 0.0, 0, "support")
+        if dp == 0 and math.isinf(float(getattr(kind, "outside_weight", 0.0))) and not _support_inside(q, p):
+            # Jeffreys: Q's mass where p = 0 is infinite on its own
             return Estimate(math.inf, 0.0, 0, "support")
         if dp == 0:
             lo, hi = _support(p)
@@ -532,10 +541,35 @@ def _estimate(
     if not math.isfinite(value):
         # inf - inf style failures must not pass as numbers
         raise FloatingPointError(f"{kind.name} estimate is not finite ({value}); check the log-densities")
+    c = float(getattr(kind, "outside_weight", 0.0))
+    if q is not None and c != 0.0 and _may_miss(p, q, dp):
+        out, out_se = _outside_fraction(p, q, int(acc.n), rng)
+        if out > 0.0 and math.isinf(c):
+            return Estimate(math.inf, 0.0, int(acc.n), "support")
+        if math.isfinite(c):
+            value, stderr = value + c * out, math.hypot(stderr, c * out_se)
+    extra: dict[str, Any] = {}
     if unreliable:
         warnings.warn(f"{kind.name} estimate: {unreliable}", RuntimeWarning, stacklevel=3)
-        return Estimate(value, stderr, int(acc.n), method, float(acc.df), stderr_reliable=False, warning=unreliable)
-    return Estimate(value, stderr, int(acc.n), method, float(acc.df))
+        extra = {"stderr_reliable": False, "warning": unreliable}
+    if type(getattr(kind, "kind", kind)).outer is not DivergenceKind.outer:
+        return Estimate.of_moment(kind.outer, kind.moment_range(), value, stderr, int(acc.n), method,
+                                  float(acc.df), **extra)
+    return Estimate(value, stderr, int(acc.n), method, float(acc.df), **extra)
+
+
+def _may_miss(p: Any, q: Any, dim: int) -> bool:
+    """Whether Q may have mass where P has none (univariate: Q's support not inside P's, or P a mixture with gaps)."""
+    return dim == 0 and (isinstance(p, Mixture) or not _support_inside(q, p))
+
+
+def _outside_fraction(p: Any, q: Any, n: int, rng: np.random.Generator) -> tuple[float, float]:
+    """``Q(p = 0)`` estimated from ``n`` draws from Q (the binomial standard error)."""
+    x = _draw(q, n, rng)
+    with np.errstate(all="ignore"):
+        zero = np.asarray(p.logpdf(x), dtype=float) == -np.inf
+    f = float(np.mean(zero))
+    return f, math.sqrt(f * (1.0 - f) / n)
 
 
 def _unreliable_reason(kind: Any, p: Any, q: Any, dim: int, method: str) -> str:

@@ -256,9 +256,14 @@ def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray
         log_h, sign = get_kind(kind).log_abs_integrand(lp, lq)
     alive = lp > -np.inf
     over = alive & (lq == -np.inf)
-    if np.any(over):
+    if np.any(over) and get_kind(kind).infinite_from_supports:
         if np.any(over & ~_in_q_support(q, x)):
             raise _Infinite
+        if not get_kind(kind).linear:
+            # h is not -log q to rounding there (a Renyi integrand): the point cannot be judged
+            log_h = np.array(log_h, dtype=float)
+            log_h[over] = np.nan
+            return lp, log_h, np.array(sign, dtype=float)
         lnl = _log_neg_logq(q, x[over] if np.ndim(x) else x)
         if np.any(np.isnan(lnl)):
             bad = float(np.asarray(x)[over].ravel()[0]) if np.ndim(x) else float(x)
@@ -341,6 +346,8 @@ def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult
     from scipy.integrate import quad
 
     h = _h(kind)
+    # q = 0 where p > 0 is the kind's infinity (KL), or just a value of its integrand (Hellinger)
+    infinite = q is not None and get_kind(kind).infinite_from_supports
 
     def f(x: float) -> float:
         lp = float(p.logpdf(x))
@@ -350,7 +357,7 @@ def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult
             # (Gumbel tails: log q ~ -exp(|x|)).
             return 0.0
         lq = float(q.logpdf(x)) if q is not None else 0.0
-        if lq == -math.inf:
+        if lq == -math.inf and infinite:
             # q = 0 (raises _Infinite) or log q overflowed: p |log q| from logs.
             _, log_h, _ = _log_integrand(kind, p, q, np.array([x]))
             v = lp + float(log_h[0])
@@ -443,6 +450,7 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
     import mpmath
 
     h = _h(kind)
+    infinite = q is not None and get_kind(kind).infinite_from_supports
     with mpmath.workdps(digits + 5):
         logp = _mp_logpdf(p)
         logq = _mp_logpdf(q) if q is not None else (lambda x: mpmath.mpf(0))
@@ -481,7 +489,9 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
                 return mpmath.mpf(0)
             lq = logq(x)
             if lq is None:
-                raise _Infinite
+                if infinite:
+                    raise _Infinite
+                lq = mpmath.ninf
             return mpmath.exp(lp) * h(lp, lq)
 
         total, err = mpmath.mpf(0), mpmath.mpf(0)
@@ -589,6 +599,7 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
     from scipy.special import ndtr
 
     h = _h(kind)
+    infinite = q is not None and get_kind(kind).infinite_from_supports
     parts = _gaussian_parts(p, "p")
     means = np.array([m for _, m, _ in parts])
     sds = np.array([np.sqrt(np.diag(s)) for _, _, s in parts])
@@ -604,7 +615,7 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
         with np.errstate(invalid="ignore", over="ignore"):
             dens = np.exp(lp)
         alive = dens > 0
-        if np.any(alive & (lq == -np.inf)):
+        if infinite and np.any(alive & (lq == -np.inf)):
             raise _Infinite
         with np.errstate(invalid="ignore", over="ignore"):
             hv = np.where(alive, h(lp, lq), 0.0)
@@ -643,7 +654,7 @@ def _sum_terms(kind: Any, p: Any, q: Any, k: np.ndarray) -> np.ndarray:
         lp = np.asarray(p.logpdf(k), dtype=float)
         lq = np.asarray(q.logpdf(k), dtype=float) if q is not None else np.zeros_like(lp)
         alive = lp > -np.inf
-        if np.any(alive & (lq == -np.inf)):
+        if q is not None and get_kind(kind).infinite_from_supports and np.any(alive & (lq == -np.inf)):
             raise _Infinite
         return np.where(alive, np.exp(lp) * h(lp, lq), 0.0)
 
@@ -763,7 +774,9 @@ def _sum_1d_high(kind: Any, p: Any, q: Any, first: float, last: float, bound: fl
                 return mpmath.mpf(0)
             lq = logq(mpmath.mpf(k))
             if lq is None:
-                raise _Infinite
+                if get_kind(kind).infinite_from_supports:
+                    raise _Infinite
+                lq = mpmath.ninf
             return mpmath.exp(lp) * h(lp, lq)
 
         total = mpmath.fsum(term(k) for k in range(int(first), int(last) + 1))
@@ -771,7 +784,8 @@ def _sum_1d_high(kind: Any, p: Any, q: Any, first: float, last: float, bound: fl
 
 
 # ---------------------------------------------------------------- driver
-def _integrate(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
+def _moment(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
+    """``E_P[h]``: the integral (or sum) over P's support, or ``inf`` from the supports or a divergent tail."""
     _check_precision(precision)
     digits = check_count(digits, "digits", 15, _MAX_DIGITS)
     # rtol steers the 2-D cubature; 0 or a negative value would never be met.
@@ -810,6 +824,112 @@ def _integrate(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: flo
                          "use kl_estimate")
     except _Infinite:
         return QuadResult(math.inf, 0.0, "support")
+
+
+class _Mass(DivergenceKind):
+    """The integrand 1: ``E_P[1]`` over a piece is P's mass there (not registered: no ``name``)."""
+
+    infinite_from_supports = False
+
+    def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:
+        return 1.0 + 0.0 * logp
+
+
+_MASS = _Mass()
+
+
+def _gaps(p: Any, q: Any) -> list[tuple[float, float]]:
+    """The pieces of Q's support where no component of P has any: ``Q(p = 0)`` lives there.
+
+    Under the counting measure the pieces are whole counts (both ends included).
+    """
+    qlo, qhi = _support(q)
+    counting = _measure(q) == "counting"
+    step = 1.0 if counting else 0.0
+    out, cur = [], qlo
+    for lo, hi in sorted(_support(c) for _, c in _weighted_components(p)):
+        if lo > cur:
+            out.append((cur, min(lo - step, qhi)))
+        cur = max(cur, hi + step)
+        if cur > qhi:
+            break
+    if math.isfinite(cur) and cur <= qhi and (counting or cur < qhi):
+        out.append((cur, qhi))
+    return [(a, b) for a, b in out if b > a or (counting and b == a)]
+
+
+def _outside_mass(p: Any, q: Any) -> QuadResult:
+    """``Q(p = 0)``, Q's mass where P has none, by quadrature (or summation) over :func:`_gaps`.
+
+    0 for 2-D Gaussians (their supports are the whole plane).
+    """
+    if _dim(p, "p") != 0:
+        return QuadResult(0.0, 0.0, "")
+    total, err = 0.0, 0.0
+    for a, b in _gaps(p, q):
+        if _measure(q) == "counting":
+            if math.isfinite(b) and b - a <= _SUM_WHOLE:
+                k = np.arange(a, b + 1.0)
+                t = _sum_terms(_MASS, q, None, k)
+                total += math.fsum(t)
+            else:
+                parts, bound, _ = _sum_side(_MASS, q, None, a, b, 1, 1e-17)
+                total += math.fsum(parts)
+                err += bound
+            continue
+        edges = [a, *[v for v in _split_points(q, None, a, b)[1:-1]], b]
+        r = _quad_1d_double(_MASS, q, None, edges)
+        total += r.value
+        err += r.error
+    return QuadResult(total, err, "")
+
+
+def _integrate(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
+    """The divergence: ``outer(E_P[h] + c Q(p = 0))`` (see :mod:`anadiv.kinds._fdiv`)."""
+    k = get_kind(kind)
+    c = float(getattr(k, "outside_weight", 0.0))
+    if q is not None and math.isinf(c) and _dim(p, "p") == 0 and not _support_inside(q, p):
+        # Jeffreys: Q's mass where p = 0 is infinite on its own
+        return QuadResult(math.inf, 0.0, "support")
+    if q is not None and _dim(p, "p") == 0 and _measure(p) != _measure(q):
+        return _singular_value(k)
+    m = _moment(k, p, q, precision, digits, rtol)
+    if not math.isfinite(m.value):
+        return m
+    value, error = m.value, m.error
+    if q is not None and c != 0.0:
+        out = _outside_mass(p, q)
+        if out.value > 0.0 and math.isinf(c):
+            return QuadResult(math.inf, 0.0, "support")
+        if math.isfinite(c):
+            value, error = value + c * out.value, error + abs(c) * out.error
+    return _mapped(k, value, error, m.method)
+
+
+def _singular_value(kind: Any) -> QuadResult:
+    """A mass function against a density (or the reverse): each puts its mass where the other has none.
+
+    ``q = 0`` wherever ``p > 0`` and ``Q(p = 0) = 1``, so the moment is
+    ``h(log p, -inf) + c``: ``inf`` for KL, 1 for the Hellinger and total
+    variation distances, ``log 2`` for Jensen-Shannon.
+    """
+    if kind.infinite_from_supports:
+        return QuadResult(math.inf, 0.0, "support")
+    with np.errstate(all="ignore"):
+        m = float(kind.integrand(np.float64(0.0), np.float64(-np.inf)))
+    c = float(getattr(kind, "outside_weight", 0.0))
+    return _mapped(kind, m + c, 0.0, "support")
+
+
+def _mapped(kind: Any, m: float, err: float, method: str) -> QuadResult:
+    """The divergence and its error bound from the moment and its bound (``outer`` is monotone)."""
+    if type(getattr(kind, "kind", kind)).outer is DivergenceKind.outer:
+        return QuadResult(m, err, method)
+    lo, hi = kind.moment_range()
+    clip = lambda v: min(max(v, lo), hi)  # noqa: E731
+    value = kind.outer(clip(m))
+    spread = max(abs(kind.outer(clip(m + err)) - value), abs(value - kind.outer(clip(m - err))))
+    return QuadResult(value, spread, method)
 
 
 def divergence_quad(

@@ -17,12 +17,13 @@ Estimators from samples (k-nearest-neighbour, histograms) will return
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from ..errors import UnreliableIntervalError
 from ..numeric.validation import check_tol
 
-__all__ = ["Result", "Estimate", "QuadResult"]
+__all__ = ["Result", "Estimate", "QuadResult", "ClosedFormResult"]
 
 
 class Result:
@@ -78,6 +79,13 @@ class Estimate(Result):
         :class:`UnreliableIntervalError`.
     warning : str
         Why ``stderr_reliable`` is False (empty otherwise).
+    moment, moment_stderr : float
+        For a divergence computed as a monotone map of a mean (Hellinger
+        ``sqrt(M)``, Renyi ``log(1 + (alpha - 1) M) / (alpha - 1)``; see
+        :mod:`anadiv.kinds._fdiv`): the mean ``M`` and its standard error.
+        ``stderr`` is then the delta-method error, and :meth:`ci` maps the
+        interval of ``M`` through the map, so it stays inside the divergence's
+        range (a Hellinger interval within [0, 1]). NaN otherwise.
     """
 
     value: float
@@ -87,6 +95,25 @@ class Estimate(Result):
     df: float = math.inf
     stderr_reliable: bool = True
     warning: str = ""
+    moment: float = math.nan
+    moment_stderr: float = math.nan
+    outer: Any = field(default=None, repr=False, compare=False)
+    moment_range: tuple[float, float] = field(default=(-math.inf, math.inf), repr=False, compare=False)
+
+    @classmethod
+    def of_moment(cls, outer: Callable[[float], float], moment_range: tuple[float, float], moment: float,
+                  moment_stderr: float, n: int, method: str, df: float = math.inf, **kw: Any) -> "Estimate":
+        """The estimate of ``outer(M)`` from an estimate of ``M`` (``outer`` monotone on ``moment_range``)."""
+        lo, hi = moment_range
+
+        def clip(v: float) -> float:
+            return min(max(v, lo), hi)
+
+        value = outer(clip(moment))
+        up, down = outer(clip(moment + moment_stderr)), outer(clip(moment - moment_stderr))
+        stderr = (up - down) / 2 if math.isfinite(up - down) else math.inf
+        return cls(value, stderr, n, method, df, moment=moment, moment_stderr=moment_stderr, outer=outer,
+                   moment_range=moment_range, **kw)
 
     @property
     def error(self) -> float:
@@ -114,6 +141,11 @@ class Estimate(Result):
 
         p = 0.5 + 0.5 * level
         z = float(ndtri(p)) if math.isinf(self.df) else float(stdtrit(self.df, p))
+        if self.outer is not None:
+            lo, hi = self.moment_range
+            a = min(max(self.moment - z * self.moment_stderr, lo), hi)
+            b = min(max(self.moment + z * self.moment_stderr, lo), hi)
+            return (self.outer(a), self.outer(b))
         return (self.value - z * self.stderr, self.value + z * self.stderr)
 
 
@@ -134,4 +166,29 @@ class QuadResult(Result):
 
     value: float
     error: float
+    method: str
+
+
+@dataclass(frozen=True)
+class ClosedFormResult(Result):
+    """A closed form's value, as :func:`anadiv.divergence` returns it.
+
+    Attributes
+    ----------
+    value : float, numpy.ndarray or sympy expression
+        The closed form (an array over a batch of parameters).
+    error : float or numpy.ndarray
+        Its rounding: ``CLOSED_FORM_RTOL * |value|`` (the relative error the
+        closed forms are tested to), 0 where the value is ``inf``.
+    method : str
+        ``"closed form"`` (``"closed form (symbolic)"`` for sympy parameters).
+
+    Examples
+    --------
+    >>> ClosedFormResult(0.5, 5e-13, "closed form").error
+    5e-13
+    """
+
+    value: Any
+    error: Any
     method: str

@@ -14,6 +14,7 @@ symbolic route is named, and imported only when a derivation is asked for).
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
@@ -38,11 +39,19 @@ class KindParameter:
         kind prefixes the message with the parameter's name).
     doc : str
         What it means, for docstrings.
+    typical : tuple of float
+        Values the generated tests and the code generator's checks use.
     """
 
     name: str
     check: Callable[[Any], Any]
     doc: str = ""
+    #: values the tests and the code generator's checks draw from
+    typical: tuple[float, ...] = ()
+
+    def draw(self, rng: Any) -> float:
+        """One of :attr:`typical`, chosen by ``rng`` (a numpy Generator)."""
+        return float(self.typical[int(rng.integers(len(self.typical)))])
 
 
 class DivergenceKind:
@@ -92,6 +101,26 @@ class DivergenceKind:
     infinite_from_supports : bool
         P putting mass where ``q = 0`` makes the value ``+inf`` (KL,
         cross-entropy); False when no infinite value comes from the supports.
+        A kind whose verdict depends on its parameters (Renyi's order)
+        overrides :meth:`infinite_at`.
+    outside_weight : float
+        ``c`` in ``D = outer(E_P[h] + c Q(p = 0))``: what the divergence
+        carries where Q has mass and P has none, which no expectation under P
+        sees (0 for KL; ``inf`` for Jeffreys: any such mass makes it infinite).
+        See :mod:`anadiv.kinds._fdiv`.
+    linear : bool
+        The integrand is linear in ``log p`` and ``log q`` (KL, cross-entropy,
+        entropy): the engine's expectation route derives it term by term, and
+        where ``log q`` overflows float64 quadrature reads ``log(-log q)`` from
+        the family instead.
+    has_wrappers : bool
+        Whether ``anadiv.<name>_estimate`` and ``anadiv.<name>_quad`` exist
+        (KL, cross-entropy, entropy); other kinds are reached through
+        ``anadiv.divergence`` and the generic ``divergence_quad`` / ``divergence_estimate``.
+    generated : bool
+        Whether the code generator writes functions for this kind (False for
+        a kind whose closed forms are another kind's, transformed: Hellinger
+        from the Renyi divergence of order 1/2).
 
     Examples
     --------
@@ -115,6 +144,10 @@ class DivergenceKind:
     route: ClassVar[str | None] = None
     nonnegative: ClassVar[bool] = False
     infinite_from_supports: ClassVar[bool] = True
+    outside_weight: ClassVar[float] = 0.0
+    generated: ClassVar[bool] = True
+    has_wrappers: ClassVar[bool] = False
+    linear: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -150,6 +183,32 @@ class DivergenceKind:
 
         h = self.integrand(logp, logq, **params)
         return np.log(np.abs(h)), np.sign(h)
+
+    def outer(self, m: float, **params: Any) -> float:
+        """The divergence from its moment ``M = E_P[h] + c Q(p = 0)`` (identity unless overridden).
+
+        Monotone nondecreasing on :meth:`moment_range`, so a confidence
+        interval of ``M`` maps to one of the divergence.
+        """
+        return m
+
+    def moment_range(self, **params: Any) -> tuple[float, float]:
+        """The values the moment can take (an estimate is clipped into it before :meth:`outer`)."""
+        return (-math.inf, math.inf)
+
+    def infinite_at(self, **params: Any) -> bool:
+        """Whether P's mass where ``q = 0`` makes the value infinite, at these parameter values."""
+        return self.infinite_from_supports
+
+    def closed_form(self, evaluate: Callable[..., Any], p: Any, q: Any = None, **params: Any) -> Any:
+        """The closed form, through ``evaluate(kind_name, p, q, *extra)`` (a registry look-up that
+        raises :class:`~anadiv.errors.NoClosedFormError` on a miss).
+
+        A kind whose closed forms are another kind's, transformed (Hellinger
+        from the Renyi divergence, Jeffreys from two KL divergences),
+        overrides this.
+        """
+        return evaluate(self.name, p, q, *params.values())
 
     # --------------------------------------------------------------- display
     @property
@@ -188,6 +247,10 @@ class DivergenceKind:
     def instead(self) -> str:
         """What to call when there is no closed form."""
         args = "p" if self.arity == 1 else "p, q"
+        if not self.has_wrappers:
+            extra = "".join(f", {spec.name}=..." for spec in self.parameters)
+            return (f"anadiv.divergence({self.name!r}, {args}{extra}) (quadrature, else Monte Carlo, with its "
+                    f"error), or anadiv.divergence_quad / anadiv.divergence_estimate with kind={self.name!r}")
         return (f"anadiv.{self.estimator}({args}) (Monte Carlo with a standard error) or "
                 f"anadiv.{self.quadrature}({args}) (numerical integration)")
 
@@ -269,6 +332,19 @@ class _Bound:
 
     def log_abs_integrand(self, logp: Any, logq: Any) -> tuple[Any, Any]:
         return self.kind.log_abs_integrand(logp, logq, **self.values)
+
+    def closed_form(self, evaluate: Callable[..., Any], p: Any, q: Any = None) -> Any:
+        return self.kind.closed_form(evaluate, p, q, **self.values)
+
+    def outer(self, m: float) -> float:
+        return self.kind.outer(m, **self.values)
+
+    def moment_range(self) -> tuple[float, float]:
+        return self.kind.moment_range(**self.values)
+
+    @property
+    def infinite_from_supports(self) -> bool:
+        return self.kind.infinite_at(**self.values)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.kind, attr)

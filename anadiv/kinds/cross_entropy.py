@@ -19,6 +19,8 @@ class CrossEntropy(DivergenceKind):
     definition = "-E_P[log q(X)]"
     route = "anadiv.symbolic:derive_cross_entropy"
     nonnegative = False  # a density above 1 makes it negative
+    has_wrappers = True
+    linear = True
     infinite_from_supports = True
 
     def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:

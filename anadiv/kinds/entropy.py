@@ -19,6 +19,8 @@ class Entropy(DivergenceKind):
     definition = "-E_P[log p(X)]"
     route = "anadiv.symbolic:derive_entropy"
     nonnegative = False  # differential entropy can be negative
+    has_wrappers = True
+    linear = True
     infinite_from_supports = False  # no Q whose support could miss P's mass
 
     def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:

@@ -19,6 +19,8 @@ class KL(DivergenceKind):
     definition = "E_P[log p(X)] - E_P[log q(X)]"
     route = "anadiv.symbolic:derive_kl"
     nonnegative = True
+    has_wrappers = True
+    linear = True
     infinite_from_supports = True
 
     def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:

@@ -19,7 +19,7 @@ import sympy as sp
 from ..errors import NoClosedFormError
 from ..families import FAMILIES
 from ..kinds import KINDS
-from . import bregman, mvn, wishart
+from . import bregman, chernoff, mvn, wishart
 from .derivation import Derivation
 from .univariate import entropy as _univariate_entropy
 from .univariate import two_sided as _univariate_two_sided
@@ -145,6 +145,59 @@ def derive_entropy(P: Any) -> Derivation:
     """
     Pc, pv = _split(P, "P")
     return _instantiate(_entropy(Pc), [pv])
+
+
+@functools.lru_cache(maxsize=None)
+def _chernoff(name: str, P: type, Q: type) -> Derivation:
+    return chernoff.derive(name, P, Q) if name == "renyi" else chernoff.derive_transformed(name, P, Q)
+
+
+def derive_renyi(P: Any, Q: Any, alpha: Any = None) -> Derivation:
+    r"""Derive the Renyi divergence :math:`D_\alpha(P \| Q) = \frac{1}{\alpha - 1}\log\int p^\alpha q^{1-\alpha}`.
+
+    Two members of one univariate exponential family (Normal, Gamma, Beta,
+    Exponential, ...), from the log-normalizer (:mod:`anadiv.symbolic.chernoff`);
+    ``inf`` where the integral diverges (possible for ``alpha > 1`` only).
+
+    Parameters
+    ----------
+    P, Q : Family subclass or instance
+        As for :func:`derive_kl`.
+    alpha : number or sympy expression, optional
+        The order; the symbol ``alpha`` (positive) when not given.
+
+    Examples
+    --------
+    >>> from anadiv import Exponential
+    >>> from anadiv.symbolic import derive_renyi
+    >>> print(derive_renyi(Exponential, Exponential).expr)
+    Piecewise(((alpha*log(rate_1) + (1 - alpha)*log(rate_2) - log(alpha*rate_1 + rate_2*(1 - alpha)))/(alpha - 1), alpha*rate_1 - rate_2*(alpha - 1) > 0), (oo, True))
+    """
+    (Pc, pv), (Qc, qv) = _split(P, "P"), _split(Q, "Q")
+    d = _instantiate(_chernoff("renyi", Pc, Qc), [pv, qv])
+    if alpha is not None:
+        d = d.substitute({chernoff.ALPHA: sp.sympify(alpha)})
+    return d
+
+
+def _transformed(name: str, P: Any, Q: Any) -> Derivation:
+    (Pc, pv), (Qc, qv) = _split(P, "P"), _split(Q, "Q")
+    return _instantiate(_chernoff(name, Pc, Qc), [pv, qv])
+
+
+def derive_bhattacharyya(P: Any, Q: Any) -> Derivation:
+    r"""Derive the Bhattacharyya distance :math:`-\log\int\sqrt{pq} = D_{1/2}/2` (see :func:`derive_renyi`)."""
+    return _transformed("bhattacharyya", P, Q)
+
+
+def derive_hellinger(P: Any, Q: Any) -> Derivation:
+    r"""Derive the Hellinger distance :math:`\sqrt{1 - \int\sqrt{pq}}` (see :func:`derive_renyi`)."""
+    return _transformed("hellinger", P, Q)
+
+
+def derive_chi_square(P: Any, Q: Any) -> Derivation:
+    r"""Derive the chi-square divergence :math:`\int p^2/q - 1 = e^{D_2} - 1` (see :func:`derive_renyi`)."""
+    return _transformed("chi_square", P, Q)
 
 
 def kl_symbolic(p: Any, q: Any) -> Any:
