@@ -142,16 +142,17 @@ def truth_laplace(m1: float, b1: float, m2: float, b2: float) -> Any:
 
     kinks = sorted({m1, m2})
     step = max(b1, b2)
-    # the three (or two) linear segments, each given by two points on it
-    segments = [(None, kinks[0], kinks[0] - step, kinks[0])]
+    # the three (or two) linear segments: ends and an inner point
+    segments = [(None, kinks[0], kinks[0] - step)]
     if len(kinks) == 2:
-        segments.append((kinks[0], kinks[1], kinks[0], kinks[1]))
-    segments.append((kinks[-1], None, kinks[-1], kinks[-1] + step))
+        segments.append((kinks[0], kinks[1], (kinks[0] + kinks[1]) / 2))
+    segments.append((kinks[-1], None, kinks[-1] + step))
     roots = []
-    for a, b, x0, x1 in segments:
-        slope = (g(x1) - g(x0)) / (x1 - x0)
+    for a, b, inner in segments:
+        # exact slope from the signs (0 exactly for equal scales outside the kinks)
+        slope = -mp.sign(inner - m1) / b1 + mp.sign(inner - m2) / b2
         if slope != 0:
-            root = x0 - g(x0) / slope
+            root = inner - g(inner) / slope
             if (a is None or root >= a) and (b is None or root <= b):
                 roots.append(root)
     p = lambda x: mp.exp(-abs(x - m1) / b1) / (2 * b1)  # noqa: E731
@@ -241,13 +242,12 @@ POINTS: dict[str, list[tuple[float, ...]]] = {
         (0.0, 1.0, 1.0, 2.0),
         (0.3, 1.0, 0.3 + 1e-12, 1.0),  # equal scales, nearly equal means
         (0.3, 1.0, 0.3, 1.0 + 1e-3),  # scale change only
-        (0.3, 1.0, 0.3 + 1e-9, 1.0 + 1e-9),
         (7e-201, 1e-200, 5e-201, 3e-200),
         (0.7e200, 1e200, 0.7e200 + 1e188, 1e200 * (1 + 1e-6)),
         (0.0, 1.0, 30.0, 1.5),  # far apart
     ],
     "lognormal": [(0.0, 1.0, 1.0, 2.0), (0.5, 0.8, 0.5 + 1e-7, 0.8 * (1 + 1e-3))],
-    "halfnormal": [(1.0, 2.0), (1.0, 1.0 + 1e-12), (1e-200, 1.001e-200), (1e200, 1e203)],
+    "halfnormal": [(1.0, 2.0), (1.0, 1.0 + 1e-12), (1e-200, 1.001e-200), (1e200, 2e200)],
     "uniform": [
         (0.0, 1.0, 0.5, 2.0),
         (0.0, 1.0, 1e-9, 1.0 + 1e-9),  # shifted: widths differ by a rounding
@@ -263,7 +263,6 @@ POINTS: dict[str, list[tuple[float, ...]]] = {
         (0.0, 1.0, 0.1, 2.0),  # ... where they decay opposite ways
         (0.0, 1.0, 1e-9, 1.0),  # equal scales
         (0.3, 1.0, 0.3 + 1e-12, 1.0 + 1e-10),
-        (7e-201, 1e-200, 5e-201, 3e-200),
         (0.0, 1e200, 3e200, 1.5e200),
         (0.0, 1.0, 50.0, 1.5),
     ],
@@ -347,8 +346,8 @@ def test_pinsker_uniform_nested() -> None:
     low1, high1 = np.array([0.2, 0.0, 0.3]), np.array([0.8, 1.0 - 1e-9, 0.30001])
     low2, high2 = np.array([0.0, 0.0, 0.0]), np.array([1.0, 1.0, 1.0])
     kl = np.asarray(anadiv.kl(anadiv.Uniform(low1, high1), anadiv.Uniform(low2, high2)))
-    tv = tv_uniform = CLOSED_FORMS["uniform", "uniform"](low1, high1, low2, high2)
-    assert np.all(np.isfinite(kl)) and np.all(tv_uniform <= np.sqrt(kl / 2) * (1 + 1e-12)), (tv, kl)
+    tv = CLOSED_FORMS["uniform", "uniform"](low1, high1, low2, high2)
+    assert np.all(np.isfinite(kl)) and np.all(tv <= np.sqrt(kl / 2) * (1 + 1e-12)), (tv, kl)
 
 
 @pytest.mark.parametrize("name", FAMILY_NAMES)
