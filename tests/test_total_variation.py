@@ -87,18 +87,23 @@ def truth_normal(mu1: float, s1: float, mu2: float, s2: float) -> Any:
 
 
 def truth_lognormal(mu1: float, s1: float, mu2: float, s2: float) -> Any:
-    """In x (not log x) space, so the invariance under the log map is checked, not assumed."""
+    """With the log-normal densities of x (not those of log x), so the invariance under the log map is
+    checked, not assumed; quad runs over y = log x (density p(e^y) e^y), as the crossings can lie
+    at x = e^(+-1e5) and beyond, out of reach of a quadrature in x."""
     mu1, s1, mu2, s2 = map(mp.mpf, (mu1, s1, mu2, s2))
     a = 1 / (2 * s2**2) - 1 / (2 * s1**2)
     b = -mu2 / s2**2 + mu1 / s1**2
     c = mu2**2 / (2 * s2**2) - mu1**2 / (2 * s1**2) + mp.log(s2 / s1)
-    roots = [mp.exp(r) for r in _quadratic_roots(a, b, c)]
+    roots = _quadratic_roots(a, b, c)  # in log x
 
-    def pdf(mu: Any, s: Any) -> Callable:
-        return lambda x: mp.npdf(mp.log(x), mu, s) / x
+    def pdf_in_log(mu: Any, s: Any) -> Callable:
+        def pdf_x(x: Any) -> Any:
+            return mp.exp(-((mp.log(x) - mu) ** 2) / (2 * s**2)) / (x * s * mp.sqrt(2 * mp.pi))
 
-    splits = roots + [mp.exp(v) for v in _peaks(mu1, s1) + _peaks(mu2, s2)]
-    return _pieces_truth(pdf(mu1, s1), pdf(mu2, s2), mp.mpf(0), mp.inf, splits, 1)
+        return lambda y: pdf_x(mp.exp(y)) * mp.exp(y)
+
+    splits = roots + _peaks(mu1, s1) + _peaks(mu2, s2)
+    return _pieces_truth(pdf_in_log(mu1, s1), pdf_in_log(mu2, s2), mp.ninf, mp.inf, splits, min(s1, s2))
 
 
 def truth_halfnormal(s1: float, s2: float) -> Any:
