@@ -363,7 +363,7 @@ def tv_uniform_uniform(low1: Any, high1: Any, low2: Any, high2: Any) -> Any:
     # intervals), largest for the wider one. Taking the larger of the two, rather than deciding which is
     # wider from rounded widths, keeps the numerator exact when the widths differ by less than a rounding.
     disjoint = np.minimum(high1, high2) <= np.maximum(low1, low2)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # huge ratios only for disjoint intervals, set to 1
         tv1 = (np.maximum(high1 - high2, 0.0) + np.maximum(low2 - low1, 0.0)) / (high1 - low1)
         tv2 = (np.maximum(high2 - high1, 0.0) + np.maximum(low1 - low2, 0.0)) / (high2 - low2)
     tv = np.maximum(tv1, tv2)
