@@ -20,7 +20,7 @@ members of one exponential family (:mod:`anadiv.symbolic.chernoff`) and
 generated like the KL's; Bhattacharyya, Hellinger and chi-square are its
 values at orders 1/2 and 2, mapped without loss of digits
 (``-expm1``, ``expm1``); Jeffreys is the sum of the two KL closed forms; the
-total variation closed forms are written by hand (:mod:`anadiv.total_variation`).
+total variation closed forms are written by hand (:mod:`anadiv.total_variation_pairs`).
 The Jensen-Shannon divergence has none (quadrature and Monte Carlo only).
 
 Examples
@@ -307,7 +307,7 @@ def total_variation(p: Any, q: Any, *, validate: bool = True) -> Any:
     r"""Total variation distance :math:`\sup_A |P(A) - Q(A)| = \tfrac12\int|p - q|`, in [0, 1].
 
     Closed forms through the crossing points of the two densities
-    (:mod:`anadiv.total_variation`).
+    (:mod:`anadiv.total_variation_pairs`).
     """
     return closed_form("total_variation", p, q, validate=validate)
 

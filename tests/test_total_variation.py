@@ -1,4 +1,4 @@
-"""Closed-form total variation distances (anadiv.total_variation) against 50-digit mpmath truth.
+"""Closed-form total variation distances (anadiv.total_variation_pairs) against 50-digit mpmath truth.
 
 The truth is :math:`\\int (p - q)_+`, computed independently of the module's
 formulas: the crossing points of the two densities are found in mpmath (roots
@@ -25,7 +25,7 @@ import pytest
 
 import anadiv
 from anadiv import total_variation as tvm
-from anadiv.total_variation import CLOSED_FORMS
+from anadiv.total_variation_pairs import CLOSED_FORMS
 
 DPS = 50
 RTOL = 1e-12

@@ -24,7 +24,7 @@ class TotalVariation(DivergenceKind):
     arity = 2
     log_densities = ("p", "q")
     definition = "E_P[max(0, 1 - q(X)/p(X))]"
-    route = None  # closed forms are written by hand (anadiv.total_variation)
+    route = None  # closed forms are written by hand (anadiv.total_variation_pairs)
     nonnegative = True
     infinite_from_supports = False
     outside_weight = 0.0

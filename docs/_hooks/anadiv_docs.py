@@ -1,5 +1,8 @@
 """MkDocs hook for the anadiv site.
 
+* Writes ``kinds/*.md``: one page per divergence kind beyond KL (its module's
+  docstring, how to ask, its closed-form pairs) and an overview with the grid
+  of which pairs are closed for which kind.
 * Writes ``closed-forms.md`` from the closed-form registry
   (:func:`anadiv.closed_form_pairs`): one section per registered pair with
   the formula (the LaTeX of the derivation, as stored in the generated
@@ -375,6 +378,126 @@ def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
     return out
 
 
+# ------------------------------------------------------------ kind pages
+#: the kinds beyond KL, each with a page ``kinds/<name>.md`` written from its object
+KIND_PAGES = ("renyi", "hellinger", "bhattacharyya", "chi_square", "total_variation", "jeffreys", "jensen_shannon")
+KINDS_INDEX = "kinds/index.md"
+
+
+def _kind_page(kind: str) -> str:
+    return f"kinds/{kind.replace('_', '-')}.md"
+
+
+def _closed_pairs(kind: str) -> list[tuple[str, str, str]]:
+    """(P, Q, how) of the pairs with a closed form of ``kind``, from the registry (and the kinds it derives from)."""
+    from anadiv import api
+    from anadiv.families import FAMILIES
+    from anadiv.kinds import KINDS
+
+    k = KINDS[kind]
+    name = lambda n: FAMILIES[n].__name__  # noqa: E731
+    if hasattr(k, "renyi_order"):
+        return [(name(c.p), name(c.q), f"from the Renyi form at order {k.renyi_order:g}")
+                for c in api.closed_form_pairs("renyi")]
+    if kind == "jeffreys":
+        kl = {(c.p, c.q): c for c in api.closed_form_pairs("kl")}
+        return [(name(p), name(q), "KL(P || Q) + KL(Q || P)") for (p, q) in kl
+                if (q, p) in kl and "partial" not in (kl[p, q].status, kl[q, p].status)]
+    return [(name(c.p), name(c.q), "generated" if c.source == "generated" else f"`{c.function}`")
+            for c in api.closed_form_pairs(kind)]
+
+
+def kind_page_markdown(kind: str) -> str:
+    """The page of one kind: its definition (the kind module's docstring), how to ask, its closed forms."""
+    import inspect as _inspect
+
+    from anadiv.kinds import KINDS
+
+    k = KINDS[kind]
+    module = importlib.import_module(type(k).__module__)
+    doc = _rst_to_markdown(_inspect.cleandoc(module.__doc__ or ""))
+    extra = "".join(f", {spec.name}=0.5" for spec in k.parameters)
+    out = [f"# {_heading(kind)}", "", doc, "", "## How to ask", "",
+           "```python", "import anadiv", "from anadiv import Normal, Mixture", "",
+           f"r = anadiv.divergence({kind!r}, Normal(0.0, 1.0), Normal(1.0, 2.0){extra})",
+           "r.value, r.error, r.method   # closed form if there is one, else quadrature, else Monte Carlo",
+           f"anadiv.divergence_quad({kind!r}, p, q{', params={' + repr(k.parameters[0].name) + ': 0.5}' if k.parameters else ''})"
+           "   # numerical integration, with its error bound",
+           f"anadiv.divergence_estimate({kind!r}, p, q{', params={' + repr(k.parameters[0].name) + ': 0.5}' if k.parameters else ''}, n=100_000, seed=0)"
+           "   # Monte Carlo, with a standard error and ci()",
+           "```", ""]
+    if hasattr(anadiv_module(), kind):
+        args = "p, q" + "".join(f", {spec.name}" for spec in k.parameters)
+        out += [f"`anadiv.{kind}({args})` is the closed form alone: it raises `NoClosedFormError` for a pair "
+                "without one (naming the calls above).", ""]
+    else:
+        out += ["There is no closed form between the usual families (the logarithm of a sum of two densities); "
+                "`anadiv.divergence` integrates numerically (univariate, 2-D Gaussians and their mixtures) or "
+                "estimates by Monte Carlo.", ""]
+    out += ["Quadrature and Monte Carlo read the same expectation under P as the formula above (a nonnegative "
+            "integrand of second order near P = Q, plus the part carried where P has no mass); Monte Carlo's "
+            "interval is the interval of that mean mapped through the kind's monotone map, so it stays in "
+            "the kind's range. See [Estimation](../estimation.md).", ""]
+    pairs = _closed_pairs(kind)
+    out += ["## Closed forms", ""]
+    if not pairs:
+        out += ["None.", ""]
+    else:
+        out += [f"{len(pairs)} ordered pairs; the formulas of the generated ones are on the "
+                "[closed-form page](../closed-forms.md).", "", "| P | Q | how |", "|---|---|---|"]
+        out += [f"| {p} | {q} | {how} |" for p, q, how in pairs] + [""]
+    if k.route is not None:
+        out += [f"Derivation with LaTeX: `anadiv.{k.route_name}(P, Q)`; from a shell: "
+                f"`anadiv derive normal normal --kind {k.cli_name}`.", ""]
+    return "\n".join(out) + "\n"
+
+
+def _rst_to_markdown(text: str) -> str:
+    """The reST math and roles of a docstring as Markdown (the API pages' rewrite, :mod:`griffe_math`)."""
+    spec = importlib.util.spec_from_file_location("griffe_math_rst", Path(__file__).with_name("griffe_math.py"))
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module.rst_to_markdown(text).replace("``", "`")
+
+
+def anadiv_module() -> Any:
+    import anadiv
+
+    return anadiv
+
+
+def kinds_index_markdown() -> str:
+    """The overview: each kind, and a grid of which same-family pairs have a closed form of which kind."""
+    from anadiv import api
+    from anadiv.families import FAMILIES
+    from anadiv.kinds import KINDS
+
+    kinds = ("kl", *KIND_PAGES)
+    closed = {"kl": {(FAMILIES[c.p].__name__, FAMILIES[c.q].__name__) for c in api.closed_form_pairs("kl")
+                     if c.q is not None and c.status != "partial"}}
+    for kind in KIND_PAGES:
+        closed[kind] = {(p, q) for p, q, _ in _closed_pairs(kind)}
+    same = sorted({p for p, q in closed["kl"] if p == q} | {p for kind in KIND_PAGES for p, q in closed[kind] if p == q})
+    out = ["# Divergences beyond KL", "",
+           "Each kind is one object (`anadiv.kinds.KINDS`) read the same way by the closed forms, quadrature, "
+           "Monte Carlo and the command line. `anadiv.divergence(kind, p, q)` answers any of them for any pair "
+           "it can evaluate and says how it did it.", "", "| kind | definition | page |", "|---|---|---|"]
+    for kind in kinds:
+        k = KINDS[kind]
+        page = "[closed forms](../closed-forms.md)" if kind == "kl" else f"[{k.title}]({kind.replace('_', '-')}.md)"
+        out.append(f"| `{kind}` | `{k.definition}` | {page} |")
+    out += ["", "## Which pairs are closed for which kind", "",
+            "Two members of one family (pairs of different families: KL and Jeffreys only, see the "
+            "[closed-form page](../closed-forms.md)). A dash: quadrature or Monte Carlo.", "",
+            "| family | " + " | ".join(KINDS[k].symbol for k in kinds) + " |",
+            "|---|" + "---|" * len(kinds)]
+    for fam in same:
+        cells = ["yes" if (fam, fam) in closed[k] else "-" for k in kinds]
+        out.append(f"| {fam} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
 # ----------------------------------------------------------- mkdocs events
 def _module_exists(name: str) -> bool:
     try:
@@ -416,7 +539,8 @@ def _prune_nav(nav: Any, docs_dir: Path, generated: set[str]) -> Any:
 
 
 def on_config(config: Any) -> Any:
-    config.nav = _prune_nav(config.nav, Path(config.docs_dir), {GENERATED_PAGE})
+    generated = {GENERATED_PAGE, KINDS_INDEX, *(_kind_page(k) for k in KIND_PAGES)}
+    config.nav = _prune_nav(config.nav, Path(config.docs_dir), generated)
     return config
 
 
@@ -429,6 +553,9 @@ def on_files(files: Any, config: Any) -> Any:
         log.info("anadiv docs: closed-form registry unavailable (%s)", exc)
         content = "# Closed forms\n\n*The closed-form registry is not available in this build.*\n"
     files.append(File.generated(config, GENERATED_PAGE, content=content))
+    files.append(File.generated(config, KINDS_INDEX, content=kinds_index_markdown()))
+    for kind in KIND_PAGES:
+        files.append(File.generated(config, _kind_page(kind), content=kind_page_markdown(kind)))
     return files
 
 

@@ -47,7 +47,7 @@ This module imports numpy and, on the first call that needs it,
 
 Examples
 --------
->>> from anadiv.total_variation import CLOSED_FORMS
+>>> from anadiv.total_variation_pairs import CLOSED_FORMS
 >>> round(CLOSED_FORMS["normal", "normal"](0.0, 1.0, 1.0, 1.0), 12)  # erf(1/(2 sqrt 2))
 0.382924922548
 """
@@ -737,3 +737,26 @@ CLOSED_FORMS: dict[tuple[str, str], Callable[..., Any]] = {
     ("geometric", "geometric"): tv_geometric_geometric,
     ("poisson", "poisson"): tv_poisson_poisson,
 }
+
+
+def _registered(function: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+    """The registry's form of a closed form: a function of the two distributions."""
+
+    def rule(p: Any, q: Any) -> Any:
+        return function(*p.param_values, *q.param_values)
+
+    rule.__name__ = rule.__qualname__ = function.__name__
+    rule.__doc__ = function.__doc__
+    return rule
+
+
+def _register() -> None:
+    """Register every closed form above for ``anadiv.total_variation`` and ``anadiv.divergence`` (``source="builtin"``)."""
+    from .families import FAMILIES
+    from .registry import register_closed_form
+
+    for (p, q), function in CLOSED_FORMS.items():
+        register_closed_form("total_variation", FAMILIES[p], FAMILIES[q], source="builtin")(_registered(function))
+
+
+_register()
