@@ -37,8 +37,8 @@ def assert_right(kind: str, value: float, ref: mpmath.mpf, *, rtol: float, where
     shown = mpmath.nstr(ref, 17)
     assert not math.isnan(value), f"NaN {where} (true {shown})"
     assert not mpmath.isnan(ref), f"reference is NaN {where}"
-    if kind == "kl":
-        assert value >= 0, f"negative KL {value!r} {where} (true {shown})"
+    if kind in ("kl", "renyi"):
+        assert value >= 0, f"negative {kind} {value!r} {where} (true {shown})"
     if mpmath.isinf(ref) or abs(ref) > fmax:
         assert value == (math.inf if ref > 0 else -math.inf), f"{value!r} {where}, true {shown} (beyond float)"
         return

@@ -51,7 +51,7 @@ FLOAT32_BOUND = 1e-5
 
 def _cases() -> list[tuple[str, tuple[str, ...]]]:
     out = []
-    for kind in ("kl", "cross_entropy", "entropy"):
+    for kind in ("kl", "cross_entropy", "entropy", "renyi"):
         for key, (_, _, status) in _index.REGISTRY[kind].items():
             names = key if isinstance(key, tuple) else (key,)
             # vector parameters (the Gaussians, and the simplex families: tests/test_simplex_families.py)
@@ -217,6 +217,16 @@ def _near(fam, rng: np.random.Generator, p: tuple[float, ...], eps: float) -> tu
     return tuple(out)
 
 
+#: Renyi orders drawn with each point: the typical ones, and orders next to 1 (where the
+#: derived form divides a difference of log-normalizers by alpha - 1) and far from it.
+ORDERS = (0.1, 0.5, 0.9, 1.5, 2.0, 4.0, 1.0 - 1e-7, 1.0 + 1e-5, 1e-6, 50.0)
+
+
+def _kind_values(kind: str, rng: np.random.Generator) -> tuple[float, ...]:
+    """Values of the kind's own parameters (Renyi's order), after the families'."""
+    return (float(rng.choice(ORDERS)),) if kind == "renyi" else ()
+
+
 def _points(kind: str, names: tuple[str, ...], seed: int) -> list[tuple[float, ...]]:
     rng = np.random.default_rng(seed)
     fams = [FAMILIES[n] for n in names]
@@ -226,7 +236,7 @@ def _points(kind: str, names: tuple[str, ...], seed: int) -> list[tuple[float, .
     def add(*groups: tuple[float, ...]) -> None:
         groups = tuple(_with_tie(list(groups), tie))
         if all(_valid(f, g) for f, g in zip(fams, groups)):
-            pts.append(tuple(x for g in groups for x in g))
+            pts.append(tuple(x for g in groups for x in g) + tuple(float(np.float32(v)) for v in _kind_values(kind, rng)))
 
     for _ in range(8):
         add(*[_wide(f, rng) for f in fams])
@@ -279,7 +289,7 @@ def test_whole_range_float32(kind: str, names: tuple[str, ...]) -> None:
         groups = [tuple(float(np.float32(x)) for x in g) for g in groups]
         if all(_valid(f, g) for f, g in zip(fams, groups)) and all(
             np.float32(x) != 0 and np.isfinite(np.float32(x)) for g in groups for x in g):
-            pts.append(tuple(x for g in groups for x in g))
+            pts.append(tuple(x for g in groups for x in g) + tuple(float(np.float32(v)) for v in _kind_values(kind, rng)))
         if len(pts) == 8:
             break
     fmax = float(np.finfo(np.float32).max)

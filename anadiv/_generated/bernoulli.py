@@ -165,7 +165,7 @@ def kl_bernoulli_binomial(p_1, n_2, p_2):
         t5 = (1 - p_1)*xp.log1p(-p_1)
         t6 = xp.log1p(-p_2)
         t7 = -t3
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5 + t6*(p_1 + t7), xp.inf), xp.where(t2, (p_1 + xp.abs(t7))*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), 0), _kl_bernoulli_binomial_exact, p_1, n_2, p_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5 + t6*(p_1 + t7), xp.inf), xp.where(t2, (p_1 + xp.abs(t7))*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), (0*(n_2 - 1))), _kl_bernoulli_binomial_exact, p_1, n_2, p_2)
 
 
 def _kl_bernoulli_binomial_exact(mpmath, p_1, n_2, p_2):
@@ -394,7 +394,7 @@ def cross_entropy_bernoulli_binomial(p_1, n_2, p_2):
         t3 = p_1*xp.log(t2)
         t4 = xp.log1p(-p_2)
         t5 = -t2
-        return xp._refine.checked('cross_entropy', xp.where(t1, -t0 - t3 + t4*(p_1 + t5), xp.inf), xp.where(t1, (p_1 + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3), 0), _cross_entropy_bernoulli_binomial_exact, p_1, n_2, p_2)
+        return xp._refine.checked('cross_entropy', xp.where(t1, -t0 - t3 + t4*(p_1 + t5), xp.inf), xp.where(t1, (p_1 + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3), (0*(n_2 - 1))), _cross_entropy_bernoulli_binomial_exact, p_1, n_2, p_2)
 
 
 def _cross_entropy_bernoulli_binomial_exact(mpmath, p_1, n_2, p_2):

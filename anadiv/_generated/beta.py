@@ -528,7 +528,7 @@ def kl_beta_inversegamma(a_1, b_1, concentration_2, rate_2):
         t7 = xp._stable.lgamma_mpsi(t6, 1 - concentration_2)
         t8 = t4 - 1
         t9 = (1/t8)
-        return xp._refine.checked('kl', xp.where(t3, rate_2*t9*(b_1 + t8) + t0 + t1 + t2 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t7), 0), _kl_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
+        return xp._refine.checked('kl', xp.where(t3, rate_2*t9*(b_1 + t8) + t0 + t1 + t2 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t7), (0*(a_1 - 1))), _kl_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
 
 
 def _kl_beta_inversegamma_exact(mpmath, a_1, b_1, concentration_2, rate_2):
@@ -902,7 +902,7 @@ def kl_beta_uniform(a_1, b_1, low_2, high_2):
         t4 = (low_2 <= 0)
         t5 = xp._stable.log_diff(xp.where(t3, high_2, 2), xp.where(t4, low_2, -1))
         t6 = xp.logical_and(t3, t4)
-        return xp._refine.checked('kl', xp.where(t6, t0 + t1 + t2 + t5, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_beta_uniform_exact, a_1, b_1, low_2, high_2)
+        return xp._refine.checked('kl', xp.where(t6, t0 + t1 + t2 + t5, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), (0*(high_2 + low_2 - 1))), _kl_beta_uniform_exact, a_1, b_1, low_2, high_2)
 
 
 def _kl_beta_uniform_exact(mpmath, a_1, b_1, low_2, high_2):
@@ -1345,7 +1345,7 @@ def cross_entropy_beta_inversegamma(a_1, b_1, concentration_2, rate_2):
         t6 = b_1 + t4
         t7 = -t2*xp.digamma(t6)
         t8 = (1/(t4 - 1))
-        return xp._refine.checked('cross_entropy', xp.where(t3, rate_2*t8*(t6 - 1) + t0 + t1 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t7), 0), _cross_entropy_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, rate_2*t8*(t6 - 1) + t0 + t1 + t5 + t7, xp.inf), xp.where(t3, rate_2*(t6 + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + xp.abs(t7), (0*(a_1 - 1))), _cross_entropy_beta_inversegamma_exact, a_1, b_1, concentration_2, rate_2)
 
 
 def _cross_entropy_beta_inversegamma_exact(mpmath, a_1, b_1, concentration_2, rate_2):
@@ -1684,7 +1684,7 @@ def cross_entropy_beta_uniform(a_1, b_1, low_2, high_2):
         t1 = (low_2 <= 0)
         t2 = xp._stable.log_diff(xp.where(t0, high_2, 2), xp.where(t1, low_2, -1))
         t3 = xp.logical_and(t0, t1)
-        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, a_1, b_1), xp.where(t3, t2, 0), _cross_entropy_beta_uniform_exact, a_1, b_1, low_2, high_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, a_1, b_1), xp.where(t3, t2, (0*(high_2 + low_2 - 1))), _cross_entropy_beta_uniform_exact, a_1, b_1, low_2, high_2)
 
 
 def _cross_entropy_beta_uniform_exact(mpmath, a_1, b_1, low_2, high_2):
@@ -1751,7 +1751,7 @@ def renyi_beta_beta(a_1, b_1, a_2, b_2, alpha):
 
     .. math::
 
-        \begin{cases} \frac{- \alpha \left(\operatorname{loggamma}{\left(a_{1} \right)} + \operatorname{loggamma}{\left(b_{1} \right)} - \operatorname{loggamma}{\left(a_{1} + b_{1} \right)}\right) - \left(1 - \alpha\right) \left(\operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)}\right) + \operatorname{loggamma}{\left(\alpha \left(a_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) + 1 \right)} + \operatorname{loggamma}{\left(\alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) + 1 \right)} - \operatorname{loggamma}{\left(\alpha \left(a_{1} - 1\right) + \alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) + 2 \right)}}{\alpha - 1} & \text{for}\: a_{1} \alpha - a_{2} \alpha + a_{2} > 0 \wedge \alpha b_{1} - \alpha b_{2} + b_{2} > 0 \wedge a_{1} \alpha - a_{2} \alpha + a_{2} + \alpha b_{1} - \alpha b_{2} + b_{2} > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{- \alpha \left(\operatorname{loggamma}{\left(a_{1} \right)} + \operatorname{loggamma}{\left(b_{1} \right)} - \operatorname{loggamma}{\left(a_{1} + b_{1} \right)}\right) - \left(1 - \alpha\right) \left(\operatorname{loggamma}{\left(a_{2} \right)} + \operatorname{loggamma}{\left(b_{2} \right)} - \operatorname{loggamma}{\left(a_{2} + b_{2} \right)}\right) + \operatorname{loggamma}{\left(\alpha \left(a_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) + 1 \right)} + \operatorname{loggamma}{\left(\alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) + 1 \right)} - \operatorname{loggamma}{\left(\alpha \left(a_{1} - 1\right) + \alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) + 2 \right)}}{\alpha - 1} & \text{for}\: \alpha \left(a_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) > -1 \wedge \alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) > -1 \wedge \alpha \left(a_{1} - 1\right) + \alpha \left(b_{1} - 1\right) + \left(1 - \alpha\right) \left(a_{2} - 1\right) + \left(1 - \alpha\right) \left(b_{2} - 1\right) > -2 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -1759,9 +1759,10 @@ def renyi_beta_beta(a_1, b_1, a_2, b_2, alpha):
         alpha)*(loggamma(a_2) + loggamma(b_2) - loggamma(a_2 + b_2)) +
         loggamma(alpha*(a_1 - 1) + (1 - alpha)*(a_2 - 1) + 1) + loggamma(alpha*(b_1 - 1)
         + (1 - alpha)*(b_2 - 1) + 1) - loggamma(alpha*(a_1 - 1) + alpha*(b_1 - 1) + (1 -
-        alpha)*(a_2 - 1) + (1 - alpha)*(b_2 - 1) + 2))/(alpha - 1), (a_1*alpha -
-        a_2*alpha + a_2 > 0) & (alpha*b_1 - alpha*b_2 + b_2 > 0) & (a_1*alpha -
-        a_2*alpha + a_2 + alpha*b_1 - alpha*b_2 + b_2 > 0)), (oo, True))
+        alpha)*(a_2 - 1) + (1 - alpha)*(b_2 - 1) + 2))/(alpha - 1), (alpha*(a_1 - 1) +
+        (1 - alpha)*(a_2 - 1) > -1) & (alpha*(b_1 - 1) + (1 - alpha)*(b_2 - 1) > -1) &
+        (alpha*(a_1 - 1) + alpha*(b_1 - 1) + (1 - alpha)*(a_2 - 1) + (1 - alpha)*(b_2 -
+        1) > -2)), (oo, True))
 
     Parameters
     ----------
@@ -1782,30 +1783,20 @@ def renyi_beta_beta(a_1, b_1, a_2, b_2, alpha):
     """
     xp = namespace(a_1, b_1, a_2, b_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/(alpha - 1))
-        t1 = alpha*t0
-        t2 = -t1*xp.gammaln(a_1)
-        t3 = -t1*xp.gammaln(b_1)
-        t4 = t1*xp.gammaln(a_1 + b_1)
-        t5 = a_1*alpha - a_2*alpha
-        t6 = a_2 + t5
-        t7 = t0*xp.gammaln(t6)
-        t8 = alpha*b_1 - alpha*b_2
-        t9 = b_2 + t8
-        t10 = t0*xp.gammaln(t9)
-        t11 = xp.gammaln(a_2)
-        t12 = -t0
-        t13 = t1 + t12
-        t14 = xp.gammaln(b_2)
-        t15 = a_2 + b_2
-        t16 = xp.gammaln(t15)
-        t17 = t15 + t5 + t8
-        t18 = -t0*xp.gammaln(t17)
-        t19 = xp.logical_and(xp.logical_and((t17 > 0), (t6 > 0)), (t9 > 0))
-        t20 = xp.abs(t1) + xp.abs(t12)
-        return xp._refine.checked('renyi', xp.where(t19, t10 + t11*t13 + t13*t14 - t13*t16 + t18 + t2 + t3 + t4 + t7, xp.inf), xp.where(t19, t20*xp.abs(t11) + t20*xp.abs(t14) + (xp.abs(t0) + xp.abs(t1))*xp.abs(t16) + xp.abs(t10) + xp.abs(t18) + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t7), 0), _renyi_beta_beta_exact, a_1, b_1, a_2, b_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = xp._stable.mix(alpha, a_1, a_2)
+        t2 = t0*xp.gammaln(t1)
+        t3 = xp._stable.mix(alpha, b_1, b_2)
+        t4 = t0*xp.gammaln(t3)
+        t5 = a_1 + b_1
+        t6 = a_2 + b_2
+        t7 = xp._stable.mix(alpha, t5, t6)
+        t8 = -t0*xp.gammaln(t7)
+        t9 = t0*xp._stable.mix(alpha, -xp.gammaln(a_1) - xp.gammaln(b_1) + xp.gammaln(t5), -xp.gammaln(a_2) - xp.gammaln(b_2) + xp.gammaln(t6))
+        t10 = xp.logical_and(xp.logical_and((t1 > 0), (t3 > 0)), (t7 > 0))
+        return xp._refine.checked('renyi', xp.where(t10, t2 + t4 + t8 + t9, xp.inf), xp.where(t10, xp.abs(t2) + xp.abs(t4) + xp.abs(t8) + xp.abs(t9), (0*(t1 + t3 + t7))), _renyi_beta_beta_exact, a_1, b_1, a_2, b_2, alpha)
 
 
 def _renyi_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2, alpha):
     """The derived expression of :func:`renyi_beta_beta` for mpmath (see anadiv.numeric.refine)."""
-    return (((-alpha*(mpmath.loggamma(a_1) + mpmath.loggamma(b_1) - mpmath.loggamma(a_1 + b_1)) - (1 - alpha)*(mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2)) + mpmath.loggamma(alpha*(a_1 - 1) + (1 - alpha)*(a_2 - 1) + 1) + mpmath.loggamma(alpha*(b_1 - 1) + (1 - alpha)*(b_2 - 1) + 1) - mpmath.loggamma(alpha*(a_1 - 1) + alpha*(b_1 - 1) + (1 - alpha)*(a_2 - 1) + (1 - alpha)*(b_2 - 1) + 2))/(alpha - 1)) if (a_1*alpha - a_2*alpha + a_2 > 0) and (alpha*b_1 - alpha*b_2 + b_2 > 0) and (a_1*alpha - a_2*alpha + a_2 + alpha*b_1 - alpha*b_2 + b_2 > 0) else (mpmath.inf))
+    return (((-alpha*(mpmath.loggamma(a_1) + mpmath.loggamma(b_1) - mpmath.loggamma(a_1 + b_1)) - (1 - alpha)*(mpmath.loggamma(a_2) + mpmath.loggamma(b_2) - mpmath.loggamma(a_2 + b_2)) + mpmath.loggamma(alpha*(a_1 - 1) + (1 - alpha)*(a_2 - 1) + 1) + mpmath.loggamma(alpha*(b_1 - 1) + (1 - alpha)*(b_2 - 1) + 1) - mpmath.loggamma(alpha*(a_1 - 1) + alpha*(b_1 - 1) + (1 - alpha)*(a_2 - 1) + (1 - alpha)*(b_2 - 1) + 2))/(alpha - 1)) if (alpha*(a_1 - 1) + (1 - alpha)*(a_2 - 1) > -1) and (alpha*(b_1 - 1) + (1 - alpha)*(b_2 - 1) > -1) and (alpha*(a_1 - 1) + alpha*(b_1 - 1) + (1 - alpha)*(a_2 - 1) + (1 - alpha)*(b_2 - 1) > -2) else (mpmath.inf))

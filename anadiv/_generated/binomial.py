@@ -63,7 +63,7 @@ def kl_binomial_bernoulli(n_1, p_1, p_2):
         t5 = 1 - p_1
         t6 = t5*xp._stable.xm1mlog_d(1 - p_2, t5, t3)
         t7 = (n_1 == 1)
-        return xp._refine.checked('kl', xp.where(t2, t1, xp.where(t7, t4 + t6, xp.inf)), xp.where(t2, t1, xp.where(t7, t4 + xp.abs(t6), 0)), _kl_binomial_bernoulli_exact, n_1, p_1, p_2)
+        return xp._refine.checked('kl', xp.where(t2, t1, xp.where(t7, t4 + t6, xp.inf)), xp.where(t2, t1, xp.where(t7, t4 + xp.abs(t6), (0*(2*n_1 - 1)))), _kl_binomial_bernoulli_exact, n_1, p_1, p_2)
 
 
 def _kl_binomial_bernoulli_exact(mpmath, n_1, p_1, p_2):
@@ -115,7 +115,7 @@ def kl_binomial_binomial(n_1, p_1, n_2, p_2):
         t6 = (1/(1 - p_2))
         t7 = t1*t2**2*t4*t6
         t8 = t4*(1 - p_1)*xp._stable.log1pmx(-t2*t6)
-        return xp._refine.defined(xp._refine.checked('kl', xp.where(t0, xp.inf, xp.where(t3, t5 + t7 + t8, xp.nan)), xp.where(t0, 0, xp.where(t3, xp.abs(t5) + xp.abs(t7) + xp.abs(t8), xp.nan)), _kl_binomial_binomial_exact, n_1, p_1, n_2, p_2), 'kl_binomial_binomial: no closed form where n_1 < n_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', n_1, p_1, n_2, p_2)
+        return xp._refine.defined(xp._refine.checked('kl', xp.where(t0, xp.inf, xp.where(t3, t5 + t7 + t8, xp.nan)), xp.where(t0, (0*(2*n_1 - 2*n_2)), xp.where(t3, xp.abs(t5) + xp.abs(t7) + xp.abs(t8), xp.nan)), _kl_binomial_binomial_exact, n_1, p_1, n_2, p_2), 'kl_binomial_binomial: no closed form where n_1 < n_2; use anadiv.kl_estimate(p, q) (Monte Carlo with a standard error) or anadiv.kl_quad(p, q) (numerical integration)', n_1, p_1, n_2, p_2)
 
 
 def _kl_binomial_binomial_exact(mpmath, n_1, p_1, n_2, p_2):
@@ -162,7 +162,7 @@ def cross_entropy_binomial_bernoulli(n_1, p_1, p_2):
         t2 = -p_1*t1*xp.log(p_2)
         t3 = xp.log1p(-p_2)
         t4 = p_1*t1
-        return xp._refine.checked('cross_entropy', xp.where(t0, t2 + t3*(t4 - 1), xp.inf), xp.where(t0, (t4 + 1)*xp.abs(t3) + xp.abs(t2), 0), _cross_entropy_binomial_bernoulli_exact, n_1, p_1, p_2)
+        return xp._refine.checked('cross_entropy', xp.where(t0, t2 + t3*(t4 - 1), xp.inf), xp.where(t0, (t4 + 1)*xp.abs(t3) + xp.abs(t2), (0*(n_1 - 1))), _cross_entropy_binomial_bernoulli_exact, n_1, p_1, p_2)
 
 
 def _cross_entropy_binomial_bernoulli_exact(mpmath, n_1, p_1, p_2):

@@ -485,7 +485,7 @@ def kl_chi_inversegamma(df_1, concentration_2, rate_2):
         t4 = 0.7071067811865476*rate_2*xp.gamma(t1 - 1/2)/xp.gamma(t1)
         t5 = xp.gammaln(concentration_2)
         t6 = 0.34657359027997264*concentration_2 + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t0, t2 + t3 + t4 + t5 + t6, xp.inf), xp.where(t0, t6 + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), 0), _kl_chi_inversegamma_exact, df_1, concentration_2, rate_2)
+        return xp._refine.checked('kl', xp.where(t0, t2 + t3 + t4 + t5 + t6, xp.inf), xp.where(t0, t6 + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), (0*(df_1 - 1))), _kl_chi_inversegamma_exact, df_1, concentration_2, rate_2)
 
 
 def _kl_chi_inversegamma_exact(mpmath, df_1, concentration_2, rate_2):
@@ -1310,7 +1310,7 @@ def cross_entropy_chi_inversegamma(df_1, concentration_2, rate_2):
         t4 = 0.7071067811865476*rate_2*xp.gamma(t1 - 1/2)/xp.gamma(t1)
         t5 = xp.gammaln(concentration_2)
         t6 = 0.34657359027997264*concentration_2 + 0.34657359027997264
-        return xp._refine.checked('cross_entropy', xp.where(t0, t2 + t3 + t4 + t5 + t6, xp.inf), xp.where(t0, t6 + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), 0), _cross_entropy_chi_inversegamma_exact, df_1, concentration_2, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t0, t2 + t3 + t4 + t5 + t6, xp.inf), xp.where(t0, t6 + xp.abs(t2) + xp.abs(t3) + xp.abs(t4) + xp.abs(t5), (0*(df_1 - 1))), _cross_entropy_chi_inversegamma_exact, df_1, concentration_2, rate_2)
 
 
 def _cross_entropy_chi_inversegamma_exact(mpmath, df_1, concentration_2, rate_2):
@@ -1783,15 +1783,15 @@ def renyi_chi_chi(df_1, df_2, alpha):
 
     .. math::
 
-        \begin{cases} \frac{- \alpha \left(\left(\frac{df_{1}}{2} - 1\right) \log{\left(2 \right)} + \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)}\right) - \left(1 - \alpha\right) \left(\left(\frac{df_{2}}{2} - 1\right) \log{\left(2 \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)}\right) + \left(\frac{\alpha \left(df_{1} - 1\right)}{2} + \frac{\left(1 - \alpha\right) \left(df_{2} - 1\right)}{2} - \frac{1}{2}\right) \log{\left(2 \right)} + \operatorname{loggamma}{\left(\frac{\alpha \left(df_{1} - 1\right)}{2} + \frac{\left(1 - \alpha\right) \left(df_{2} - 1\right)}{2} + \frac{1}{2} \right)}}{\alpha - 1} & \text{for}\: \frac{\alpha df_{1}}{2} - \frac{\alpha df_{2}}{2} + \frac{df_{2}}{2} > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{- \alpha \left(\left(\frac{df_{1}}{2} - 1\right) \log{\left(2 \right)} + \operatorname{loggamma}{\left(\frac{df_{1}}{2} \right)}\right) - \left(1 - \alpha\right) \left(\left(\frac{df_{2}}{2} - 1\right) \log{\left(2 \right)} + \operatorname{loggamma}{\left(\frac{df_{2}}{2} \right)}\right) + \left(\frac{\alpha \left(df_{1} - 1\right)}{2} + \frac{\left(1 - \alpha\right) \left(df_{2} - 1\right)}{2} - \frac{1}{2}\right) \log{\left(2 \right)} + \operatorname{loggamma}{\left(\frac{\alpha \left(df_{1} - 1\right)}{2} + \frac{\left(1 - \alpha\right) \left(df_{2} - 1\right)}{2} + \frac{1}{2} \right)}}{\alpha - 1} & \text{for}\: \frac{\alpha \left(df_{1} - 1\right)}{2} + \frac{\left(1 - \alpha\right) \left(df_{2} - 1\right)}{2} > - \frac{1}{2} \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise(((-alpha*((df_1/2 - 1)*log(2) + loggamma(df_1/2)) - (1 -
         alpha)*((df_2/2 - 1)*log(2) + loggamma(df_2/2)) + (alpha*(df_1 - 1)/2 + (1 -
         alpha)*(df_2 - 1)/2 - 1/2)*log(2) + loggamma(alpha*(df_1 - 1)/2 + (1 -
-        alpha)*(df_2 - 1)/2 + 1/2))/(alpha - 1), alpha*df_1/2 - alpha*df_2/2 + df_2/2 >
-        0), (oo, True))
+        alpha)*(df_2 - 1)/2 + 1/2))/(alpha - 1), alpha*(df_1 - 1)/2 + (1 - alpha)*(df_2
+        - 1)/2 > -1/2), (oo, True))
 
     Parameters
     ----------
@@ -1812,19 +1812,16 @@ def renyi_chi_chi(df_1, df_2, alpha):
     """
     xp = namespace(df_1, df_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/2)*df_1
-        t1 = (1/(alpha - 1))
-        t2 = alpha*t1
-        t3 = -t2*xp.gammaln(t0)
-        t4 = (1/2)*df_2
-        t5 = alpha*t0 - alpha*t4 + t4
-        t6 = t1*xp.gammaln(t5)
-        t7 = xp.gammaln(t4)
-        t8 = -t1
-        t9 = (t5 > 0)
-        return xp._refine.checked('renyi', xp.where(t9, t3 + t6 + t7*(t2 + t8), xp.inf), xp.where(t9, (xp.abs(t2) + xp.abs(t8))*xp.abs(t7) + xp.abs(t3) + xp.abs(t6), 0), _renyi_chi_chi_exact, df_1, df_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = (1/2)*df_1
+        t2 = (1/2)*df_2
+        t3 = xp._stable.mix(alpha, t1, t2)
+        t4 = t0*xp.gammaln(t3)
+        t5 = t0*xp._stable.mix(alpha, -0.34657359027997264*df_1 - xp.gammaln(t1) + 0.6931471805599453, -0.34657359027997264*df_2 - xp.gammaln(t2) + 0.6931471805599453)
+        t6 = (t3 > 0)
+        return xp._refine.checked('renyi', xp.where(t6, 0.6931471805599453*t0*(t3 - 1) + t4 + t5, xp.inf), xp.where(t6, 0.6931471805599453*(xp.abs(t3) + 1)*xp.abs(t0) + xp.abs(t4) + xp.abs(t5), (0*(t3))), _renyi_chi_chi_exact, df_1, df_2, alpha)
 
 
 def _renyi_chi_chi_exact(mpmath, df_1, df_2, alpha):
     """The derived expression of :func:`renyi_chi_chi` for mpmath (see anadiv.numeric.refine)."""
-    return (((-alpha*(((mpmath.mpf(1)/mpmath.mpf(2))*df_1 - 1)*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) - (1 - alpha)*(((mpmath.mpf(1)/mpmath.mpf(2))*df_2 - 1)*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) + ((mpmath.mpf(1)/mpmath.mpf(2))*alpha*(df_1 - 1) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*(df_2 - 1) + mpmath.mpf(-1)/mpmath.mpf(2))*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*alpha*(df_1 - 1) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*(df_2 - 1) + mpmath.mpf(1)/mpmath.mpf(2)))/(alpha - 1)) if ((mpmath.mpf(1)/mpmath.mpf(2))*alpha*df_1 - mpmath.mpf(1)/mpmath.mpf(2)*alpha*df_2 + (mpmath.mpf(1)/mpmath.mpf(2))*df_2 > 0) else (mpmath.inf))
+    return (((-alpha*(((mpmath.mpf(1)/mpmath.mpf(2))*df_1 - 1)*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_1)) - (1 - alpha)*(((mpmath.mpf(1)/mpmath.mpf(2))*df_2 - 1)*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*df_2)) + ((mpmath.mpf(1)/mpmath.mpf(2))*alpha*(df_1 - 1) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*(df_2 - 1) + mpmath.mpf(-1)/mpmath.mpf(2))*mpmath.log(2) + mpmath.loggamma((mpmath.mpf(1)/mpmath.mpf(2))*alpha*(df_1 - 1) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*(df_2 - 1) + mpmath.mpf(1)/mpmath.mpf(2)))/(alpha - 1)) if ((mpmath.mpf(1)/mpmath.mpf(2))*alpha*(df_1 - 1) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*(df_2 - 1) > mpmath.mpf(-1)/mpmath.mpf(2)) else (mpmath.inf))

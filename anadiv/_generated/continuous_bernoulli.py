@@ -524,7 +524,7 @@ def kl_continuous_bernoulli_uniform(probs_1, low_2, high_2):
         t8 = xp._stable.log_diff(xp.where(t6, high_2, 2), xp.where(t7, low_2, -1))
         t9 = -t1*t4
         t10 = xp.logical_and(t6, t7)
-        return xp._refine.checked('kl', xp.where(t10, t3 + t5 + t8 + t9, xp.inf), xp.where(t10, xp.abs(t3) + xp.abs(t5) + xp.abs(t8) + xp.abs(t9), 0), _kl_continuous_bernoulli_uniform_exact, probs_1, low_2, high_2)
+        return xp._refine.checked('kl', xp.where(t10, t3 + t5 + t8 + t9, xp.inf), xp.where(t10, xp.abs(t3) + xp.abs(t5) + xp.abs(t8) + xp.abs(t9), (0*(high_2 + low_2 - 1))), _kl_continuous_bernoulli_uniform_exact, probs_1, low_2, high_2)
 
 
 def _kl_continuous_bernoulli_uniform_exact(mpmath, probs_1, low_2, high_2):
@@ -911,7 +911,7 @@ def cross_entropy_continuous_bernoulli_uniform(probs_1, low_2, high_2):
         t1 = (low_2 <= 0)
         t2 = xp._stable.log_diff(xp.where(t0, high_2, 2), xp.where(t1, low_2, -1))
         t3 = xp.logical_and(t0, t1)
-        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, probs_1), xp.where(t3, t2, 0), _cross_entropy_continuous_bernoulli_uniform_exact, probs_1, low_2, high_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, probs_1), xp.where(t3, t2, (0*(high_2 + low_2 - 1))), _cross_entropy_continuous_bernoulli_uniform_exact, probs_1, low_2, high_2)
 
 
 def _cross_entropy_continuous_bernoulli_uniform_exact(mpmath, probs_1, low_2, high_2):
@@ -955,17 +955,12 @@ def renyi_continuous_bernoulli_continuous_bernoulli(probs_1, probs_2, alpha):
     """
     xp = namespace(probs_1, probs_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/(alpha - 1))
-        t1 = xp.log(probs_2)
-        t2 = xp.log1p(-probs_2)
-        t3 = t1 - t2
-        t4 = xp._stable.cb_log_normalizer(t3)
-        t5 = t0*t4
-        t6 = xp.log(probs_1)
-        t7 = xp.log1p(-probs_1)
-        t8 = alpha*t0*xp._stable.cb_log_normalizer(t6 - t7)
-        t9 = xp._stable.cb_log_normalizer(-alpha*t1 + alpha*t2 + alpha*t6 - alpha*t7 + t3)
-        return xp._refine.checked('renyi', alpha*t0*t4 + t0*t9 - t5 - t8, alpha*xp.abs(t5) + xp.abs(t5) + xp.abs(t8) + xp.abs(t0*t9), _renyi_continuous_bernoulli_continuous_bernoulli_exact, probs_1, probs_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = xp.log(probs_1) - xp.log1p(-probs_1)
+        t2 = xp.log(probs_2) - xp.log1p(-probs_2)
+        t3 = t0*xp._stable.cb_log_normalizer(xp._stable.mix(alpha, t1, t2))
+        t4 = t0*xp._stable.mix(alpha, -xp._stable.cb_log_normalizer(t1), -xp._stable.cb_log_normalizer(t2))
+        return xp._refine.checked('renyi', t3 + t4, xp.abs(t3) + xp.abs(t4), _renyi_continuous_bernoulli_continuous_bernoulli_exact, probs_1, probs_2, alpha)
 
 
 def _renyi_continuous_bernoulli_continuous_bernoulli_exact(mpmath, probs_1, probs_2, alpha):

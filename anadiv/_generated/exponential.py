@@ -1963,12 +1963,12 @@ def renyi_exponential_exponential(rate_1, rate_2, alpha):
 
     .. math::
 
-        \begin{cases} \frac{\alpha \log{\left(rate_{1} \right)} + \left(1 - \alpha\right) \log{\left(rate_{2} \right)} - \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} - rate_{2} \left(\alpha - 1\right) > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{\alpha \log{\left(rate_{1} \right)} + \left(1 - \alpha\right) \log{\left(rate_{2} \right)} - \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} + rate_{2} \left(1 - \alpha\right) > 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise(((alpha*log(rate_1) + (1 - alpha)*log(rate_2) - log(alpha*rate_1 +
-        rate_2*(1 - alpha)))/(alpha - 1), alpha*rate_1 - rate_2*(alpha - 1) > 0), (oo,
+        rate_2*(1 - alpha)))/(alpha - 1), alpha*rate_1 + rate_2*(1 - alpha) > 0), (oo,
         True))
 
     Parameters
@@ -1990,16 +1990,14 @@ def renyi_exponential_exponential(rate_1, rate_2, alpha):
     """
     xp = namespace(rate_1, rate_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(rate_2)
-        t1 = xp.log(rate_1)
-        t2 = alpha - 1
-        t3 = (1/t2)
-        t4 = alpha*rate_1
-        t5 = t3*xp.log(-alpha*rate_2 + rate_2 + t4)
-        t6 = (-rate_2*t2 + t4 > 0)
-        return xp._refine.checked('renyi', xp.where(t6, alpha*t1*t3 - t0 - t5, xp.inf), xp.where(t6, alpha*xp.abs(t1*t3) + xp.abs(t0) + xp.abs(t5), 0), _renyi_exponential_exponential_exact, rate_1, rate_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = xp._stable.mix(alpha, rate_1, rate_2)
+        t2 = t0*xp.log(t1)
+        t3 = xp._stable.mix(alpha, xp.log(rate_1), xp.log(rate_2))
+        t4 = (t1 > 0)
+        return xp._refine.checked('renyi', xp.where(t4, t0*t3 - t2, xp.inf), xp.where(t4, xp.abs(t2) + xp.abs(t0*t3), (0*(t1))), _renyi_exponential_exponential_exact, rate_1, rate_2, alpha)
 
 
 def _renyi_exponential_exponential_exact(mpmath, rate_1, rate_2, alpha):
     """The derived expression of :func:`renyi_exponential_exponential` for mpmath (see anadiv.numeric.refine)."""
-    return (((alpha*mpmath.log(rate_1) + (1 - alpha)*mpmath.log(rate_2) - mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)))/(alpha - 1)) if (alpha*rate_1 - rate_2*(alpha - 1) > 0) else (mpmath.inf))
+    return (((alpha*mpmath.log(rate_1) + (1 - alpha)*mpmath.log(rate_2) - mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)))/(alpha - 1)) if (alpha*rate_1 + rate_2*(1 - alpha) > 0) else (mpmath.inf))

@@ -547,7 +547,7 @@ def kl_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
         t4 = xp.where(t3, shape_1, 2)
         t5 = xp._stable.lgamma_mpsi(t4, -concentration_2)
         t6 = (1/(t4 - 1))
-        return xp._refine.checked('kl', xp.where(t3, rate_1*rate_2*t6 - t0 - t1 + t2 - t5, xp.inf), xp.where(t3, rate_1*rate_2*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
+        return xp._refine.checked('kl', xp.where(t3, rate_1*rate_2*t6 - t0 - t1 + t2 - t5, xp.inf), xp.where(t3, rate_1*rate_2*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), (0*(shape_1 - 1))), _kl_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
 
 
 def _kl_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
@@ -1481,7 +1481,7 @@ def cross_entropy_gamma_inversegamma(shape_1, rate_1, concentration_2, rate_2):
         t5 = xp.where(t4, shape_1, 2)
         t6 = t2*xp.digamma(t5)
         t7 = rate_1*rate_2/(t5 - 1)
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), 0), _cross_entropy_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), (0*(shape_1 - 1))), _cross_entropy_gamma_inversegamma_exact, shape_1, rate_1, concentration_2, rate_2)
 
 
 def _cross_entropy_gamma_inversegamma_exact(mpmath, shape_1, rate_1, concentration_2, rate_2):
@@ -2010,7 +2010,7 @@ def renyi_gamma_gamma(shape_1, rate_1, shape_2, rate_2, alpha):
 
     .. math::
 
-        \begin{cases} \frac{- \alpha \left(- shape_{1} \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(shape_{1} \right)}\right) - \left(1 - \alpha\right) \left(- shape_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)}\right) - \left(\alpha \left(shape_{1} - 1\right) + \left(1 - \alpha\right) \left(shape_{2} - 1\right) + 1\right) \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)} + \operatorname{loggamma}{\left(\alpha \left(shape_{1} - 1\right) + \left(1 - \alpha\right) \left(shape_{2} - 1\right) + 1 \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} - rate_{2} \left(\alpha - 1\right) > 0 \wedge \alpha shape_{1} - \alpha shape_{2} + shape_{2} > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{- \alpha \left(- shape_{1} \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(shape_{1} \right)}\right) - \left(1 - \alpha\right) \left(- shape_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(shape_{2} \right)}\right) - \left(\alpha \left(shape_{1} - 1\right) + \left(1 - \alpha\right) \left(shape_{2} - 1\right) + 1\right) \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)} + \operatorname{loggamma}{\left(\alpha \left(shape_{1} - 1\right) + \left(1 - \alpha\right) \left(shape_{2} - 1\right) + 1 \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} + rate_{2} \left(1 - \alpha\right) > 0 \wedge \alpha \left(shape_{1} - 1\right) + \left(1 - \alpha\right) \left(shape_{2} - 1\right) > -1 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -2018,8 +2018,8 @@ def renyi_gamma_gamma(shape_1, rate_1, shape_2, rate_2, alpha):
         alpha)*(-shape_2*log(rate_2) + loggamma(shape_2)) - (alpha*(shape_1 - 1) + (1 -
         alpha)*(shape_2 - 1) + 1)*log(alpha*rate_1 + rate_2*(1 - alpha)) +
         loggamma(alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1))/(alpha - 1),
-        (alpha*shape_1 - alpha*shape_2 + shape_2 > 0) & (alpha*rate_1 - rate_2*(alpha -
-        1) > 0)), (oo, True))
+        (alpha*rate_1 + rate_2*(1 - alpha) > 0) & (alpha*(shape_1 - 1) + (1 -
+        alpha)*(shape_2 - 1) > -1)), (oo, True))
 
     Parameters
     ----------
@@ -2040,25 +2040,16 @@ def renyi_gamma_gamma(shape_1, rate_1, shape_2, rate_2, alpha):
     """
     xp = namespace(shape_1, rate_1, shape_2, rate_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = -shape_2*xp.log(rate_2)
-        t1 = alpha - 1
-        t2 = (1/t1)
-        t3 = alpha*t2
-        t4 = -t3*xp.gammaln(shape_1)
-        t5 = alpha*shape_1
-        t6 = t2*t5*xp.log(rate_1)
-        t7 = -alpha*shape_2
-        t8 = shape_2 + t5
-        t9 = t7 + t8
-        t10 = t2*xp.gammaln(t9)
-        t11 = xp.gammaln(shape_2)
-        t12 = -t2
-        t13 = alpha*rate_1
-        t14 = xp.log(-alpha*rate_2 + rate_2 + t13)
-        t15 = xp.logical_and((t9 > 0), (-rate_2*t1 + t13 > 0))
-        return xp._refine.checked('renyi', xp.where(t15, t0 + t10 + t11*(t12 + t3) - t14*t2*t9 + t4 + t6, xp.inf), xp.where(t15, (t8 + xp.abs(t7))*xp.abs(t14)*xp.abs(t2) + (xp.abs(t12) + xp.abs(t3))*xp.abs(t11) + xp.abs(t0) + xp.abs(t10) + xp.abs(t4) + xp.abs(t6), 0), _renyi_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = xp._stable.mix(alpha, shape_1, shape_2)
+        t2 = t0*xp.gammaln(t1)
+        t3 = xp._stable.mix(alpha, rate_1, rate_2)
+        t4 = -t0*t1*xp.log(t3)
+        t5 = t0*xp._stable.mix(alpha, shape_1*xp.log(rate_1) - xp.gammaln(shape_1), shape_2*xp.log(rate_2) - xp.gammaln(shape_2))
+        t6 = xp.logical_and((t1 > 0), (t3 > 0))
+        return xp._refine.checked('renyi', xp.where(t6, t2 + t4 + t5, xp.inf), xp.where(t6, xp.abs(t2) + xp.abs(t4) + xp.abs(t5), (0*(t1 + t3))), _renyi_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2, alpha)
 
 
 def _renyi_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2, alpha):
     """The derived expression of :func:`renyi_gamma_gamma` for mpmath (see anadiv.numeric.refine)."""
-    return (((-alpha*(-shape_1*mpmath.log(rate_1) + mpmath.loggamma(shape_1)) - (1 - alpha)*(-shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)) - (alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1)*mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)) + mpmath.loggamma(alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1))/(alpha - 1)) if (alpha*rate_1 - rate_2*(alpha - 1) > 0) and (alpha*shape_1 - alpha*shape_2 + shape_2 > 0) else (mpmath.inf))
+    return (((-alpha*(-shape_1*mpmath.log(rate_1) + mpmath.loggamma(shape_1)) - (1 - alpha)*(-shape_2*mpmath.log(rate_2) + mpmath.loggamma(shape_2)) - (alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1)*mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)) + mpmath.loggamma(alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) + 1))/(alpha - 1)) if (alpha*rate_1 + rate_2*(1 - alpha) > 0) and (alpha*(shape_1 - 1) + (1 - alpha)*(shape_2 - 1) > -1) else (mpmath.inf))

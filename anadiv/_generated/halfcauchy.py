@@ -901,7 +901,7 @@ def kl_halfcauchy_weibull(scale_1, shape_2, scale_2):
         t4 = xp.log(scale_2)
         t5 = (1/xp._stable.cos_half_pi(t1))
         t6 = xp.exp(t1*xp._stable.log_ratio(scale_1, scale_2))
-        return xp._refine.checked('kl', xp.where(t0, t1*t4 - t2 - t3 + t5*t6 - 1.8378770664093453, xp.inf), xp.where(t0, xp.abs(t2) + xp.abs(t3) + xp.abs(t1*t4) + xp.abs(t5*t6) + 1.8378770664093453, 0), _kl_halfcauchy_weibull_exact, scale_1, shape_2, scale_2)
+        return xp._refine.checked('kl', xp.where(t0, t1*t4 - t2 - t3 + t5*t6 - 1.8378770664093453, xp.inf), xp.where(t0, xp.abs(t2) + xp.abs(t3) + xp.abs(t1*t4) + xp.abs(t5*t6) + 1.8378770664093453, (0*(shape_2 - 1))), _kl_halfcauchy_weibull_exact, scale_1, shape_2, scale_2)
 
 
 def _kl_halfcauchy_weibull_exact(mpmath, scale_1, shape_2, scale_2):
@@ -1683,7 +1683,7 @@ def cross_entropy_halfcauchy_weibull(scale_1, shape_2, scale_2):
         t4 = xp.log(scale_1)
         t5 = -t1
         t6 = xp.exp(t1*xp._stable.log_ratio(scale_1, scale_2))/xp._stable.cos_half_pi(t1)
-        return xp._refine.checked('cross_entropy', xp.where(t0, t2 + t3 + t4*(t5 + 1) + t6, xp.inf), xp.where(t0, (xp.abs(t5) + 1)*xp.abs(t4) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), 0), _cross_entropy_halfcauchy_weibull_exact, scale_1, shape_2, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t0, t2 + t3 + t4*(t5 + 1) + t6, xp.inf), xp.where(t0, (xp.abs(t5) + 1)*xp.abs(t4) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), (0*(shape_2 - 1))), _cross_entropy_halfcauchy_weibull_exact, scale_1, shape_2, scale_2)
 
 
 def _cross_entropy_halfcauchy_weibull_exact(mpmath, scale_1, shape_2, scale_2):

@@ -1964,13 +1964,13 @@ def renyi_halfnormal_halfnormal(scale_1, scale_2, alpha):
 
     .. math::
 
-        \begin{cases} \frac{\frac{\alpha \log{\left(\frac{1}{scale_{1}^{2}} \right)}}{2} + \frac{\left(1 - \alpha\right) \log{\left(\frac{1}{scale_{2}^{2}} \right)}}{2} - \frac{\log{\left(\frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} \right)}}{2}}{\alpha - 1} & \text{for}\: - \frac{\alpha}{scale_{2}^{2}} + \frac{\alpha}{scale_{1}^{2}} + \frac{1}{scale_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{\frac{\alpha \log{\left(\frac{1}{scale_{1}^{2}} \right)}}{2} + \frac{\left(1 - \alpha\right) \log{\left(\frac{1}{scale_{2}^{2}} \right)}}{2} - \frac{\log{\left(\frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} \right)}}{2}}{\alpha - 1} & \text{for}\: \frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise(((alpha*log(scale_1**(-2))/2 + (1 - alpha)*log(scale_2**(-2))/2 -
-        log(alpha/scale_1**2 + (1 - alpha)/scale_2**2)/2)/(alpha - 1), -alpha/scale_2**2
-        + alpha/scale_1**2 + scale_2**(-2) > 0), (oo, True))
+        log(alpha/scale_1**2 + (1 - alpha)/scale_2**2)/2)/(alpha - 1), alpha/scale_1**2
+        + (1 - alpha)/scale_2**2 > 0), (oo, True))
 
     Parameters
     ----------
@@ -1991,16 +1991,14 @@ def renyi_halfnormal_halfnormal(scale_1, scale_2, alpha):
     """
     xp = namespace(scale_1, scale_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(scale_2)
-        t1 = (1/(alpha - 1))
-        t2 = alpha*t1*xp.log(scale_1)
-        t3 = (1/(scale_2**2))
-        t4 = -alpha*t3 + alpha/scale_1**2 + t3
-        t5 = (1/2)*t1*xp.log(t4)
-        t6 = (t4 > 0)
-        return xp._refine.checked('renyi', xp.where(t6, t0 - t2 - t5, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t2) + xp.abs(t5), 0), _renyi_halfnormal_halfnormal_exact, scale_1, scale_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = xp._stable.mix(alpha, (1/(scale_1**2)), (1/(scale_2**2)))
+        t2 = (1/2)*t0*xp.log(t1)
+        t3 = xp._stable.mix(alpha, -xp.log(scale_1), -xp.log(scale_2))
+        t4 = (t1 > 0)
+        return xp._refine.checked('renyi', xp.where(t4, t0*t3 - t2, xp.inf), xp.where(t4, xp.abs(t2) + xp.abs(t0*t3), (0*(t1))), _renyi_halfnormal_halfnormal_exact, scale_1, scale_2, alpha)
 
 
 def _renyi_halfnormal_halfnormal_exact(mpmath, scale_1, scale_2, alpha):
     """The derived expression of :func:`renyi_halfnormal_halfnormal` for mpmath (see anadiv.numeric.refine)."""
-    return ((((mpmath.mpf(1)/mpmath.mpf(2))*alpha*mpmath.log(scale_1**(-2)) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*mpmath.log(scale_2**(-2)) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1)) if (-alpha/scale_2**2 + alpha/scale_1**2 + scale_2**(-2) > 0) else (mpmath.inf))
+    return ((((mpmath.mpf(1)/mpmath.mpf(2))*alpha*mpmath.log(scale_1**(-2)) + (mpmath.mpf(1)/mpmath.mpf(2))*(1 - alpha)*mpmath.log(scale_2**(-2)) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1)) if (alpha/scale_1**2 + (1 - alpha)/scale_2**2 > 0) else (mpmath.inf))

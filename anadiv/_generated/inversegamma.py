@@ -211,7 +211,7 @@ def kl_inversegamma_chi(concentration_1, rate_1, df_2):
         t4 = xp.where(t3, concentration_1, 3)
         t5 = -xp._stable.lgamma_mpsi(t4, -df_2)
         t6 = (1/2)*rate_1**2/((t4 - 2)*(t4 - 1))
-        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + t6 - 0.6931471805599453, xp.inf), xp.where(t3, t0 + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t6) + 0.6931471805599453, 0), _kl_inversegamma_chi_exact, concentration_1, rate_1, df_2)
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + t6 - 0.6931471805599453, xp.inf), xp.where(t3, t0 + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t6) + 0.6931471805599453, (0*(concentration_1 - 2))), _kl_inversegamma_chi_exact, concentration_1, rate_1, df_2)
 
 
 def _kl_inversegamma_chi_exact(mpmath, concentration_1, rate_1, df_2):
@@ -263,7 +263,7 @@ def kl_inversegamma_chi2(concentration_1, rate_1, df_2):
         t5 = xp.where(t4, concentration_1, 2)
         t6 = -xp._stable.lgamma_mpsi(t5, -t1)
         t7 = (1/2)*rate_1/(t5 - 1)
-        return xp._refine.checked('kl', xp.where(t4, t0 + t2 + t3 + t6 + t7, xp.inf), xp.where(t4, t0 + xp.abs(t2) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), 0), _kl_inversegamma_chi2_exact, concentration_1, rate_1, df_2)
+        return xp._refine.checked('kl', xp.where(t4, t0 + t2 + t3 + t6 + t7, xp.inf), xp.where(t4, t0 + xp.abs(t2) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), (0*(concentration_1 - 1))), _kl_inversegamma_chi2_exact, concentration_1, rate_1, df_2)
 
 
 def _kl_inversegamma_chi2_exact(mpmath, concentration_1, rate_1, df_2):
@@ -353,7 +353,7 @@ def kl_inversegamma_exponential(concentration_1, rate_1, rate_2):
         t3 = xp.where(t2, concentration_1, 2)
         t4 = xp._stable.lgamma_mpsi(t3, -1)
         t5 = (1/(t3 - 1))
-        return xp._refine.checked('kl', xp.where(t2, rate_1*rate_2*t5 - t0 - t1 - t4, xp.inf), xp.where(t2, rate_1*rate_2*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), 0), _kl_inversegamma_exponential_exact, concentration_1, rate_1, rate_2)
+        return xp._refine.checked('kl', xp.where(t2, rate_1*rate_2*t5 - t0 - t1 - t4, xp.inf), xp.where(t2, rate_1*rate_2*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), (0*(concentration_1 - 1))), _kl_inversegamma_exponential_exact, concentration_1, rate_1, rate_2)
 
 
 def _kl_inversegamma_exponential_exact(mpmath, concentration_1, rate_1, rate_2):
@@ -404,7 +404,7 @@ def kl_inversegamma_gamma(concentration_1, rate_1, shape_2, rate_2):
         t4 = xp.where(t3, concentration_1, 2)
         t5 = xp._stable.lgamma_mpsi(t4, -shape_2)
         t6 = (1/(t4 - 1))
-        return xp._refine.checked('kl', xp.where(t3, rate_1*rate_2*t6 - t0 - t1 + t2 - t5, xp.inf), xp.where(t3, rate_1*rate_2*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_inversegamma_gamma_exact, concentration_1, rate_1, shape_2, rate_2)
+        return xp._refine.checked('kl', xp.where(t3, rate_1*rate_2*t6 - t0 - t1 + t2 - t5, xp.inf), xp.where(t3, rate_1*rate_2*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), (0*(concentration_1 - 1))), _kl_inversegamma_gamma_exact, concentration_1, rate_1, shape_2, rate_2)
 
 
 def _kl_inversegamma_gamma_exact(mpmath, concentration_1, rate_1, shape_2, rate_2):
@@ -455,7 +455,7 @@ def kl_inversegamma_halfnormal(concentration_1, rate_1, scale_2):
         t3 = xp.where(t2, concentration_1, 3)
         t4 = -xp._stable.lgamma_mpsi(t3, -1)
         t5 = ((1/2)/((t3 - 2)*(t3 - 1)))*(rate_1/scale_2)**2
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5 + 0.22579135264472744, xp.inf), xp.where(t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + 0.22579135264472744, 0), _kl_inversegamma_halfnormal_exact, concentration_1, rate_1, scale_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5 + 0.22579135264472744, xp.inf), xp.where(t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5) + 0.22579135264472744, (0*(concentration_1 - 2))), _kl_inversegamma_halfnormal_exact, concentration_1, rate_1, scale_2)
 
 
 def _kl_inversegamma_halfnormal_exact(mpmath, concentration_1, rate_1, scale_2):
@@ -693,7 +693,7 @@ def kl_inversegamma_normal(concentration_1, rate_1, mu_2, sigma_2):
         t11 = 4*t10
         t12 = -2*t10*t3
         t13 = rate_1**2 + t3**2*t8 + 2*t8
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t5*t6*t7*(t11 + t12 + t13 + t9) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t13 + xp.abs(t11) + xp.abs(t12) + xp.abs(t9))*xp.abs(t5)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, 0), _kl_inversegamma_normal_exact, concentration_1, rate_1, mu_2, sigma_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t5*t6*t7*(t11 + t12 + t13 + t9) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t13 + xp.abs(t11) + xp.abs(t12) + xp.abs(t9))*xp.abs(t5)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, (0*(concentration_1 - 2))), _kl_inversegamma_normal_exact, concentration_1, rate_1, mu_2, sigma_2)
 
 
 def _kl_inversegamma_normal_exact(mpmath, concentration_1, rate_1, mu_2, sigma_2):
@@ -783,7 +783,7 @@ def kl_inversegamma_rayleigh(concentration_1, rate_1, scale_2):
         t3 = xp.where(t2, concentration_1, 3)
         t4 = -xp._stable.lgamma_mpsi(t3, -2)
         t5 = ((1/2)/((t3 - 2)*(t3 - 1)))*(rate_1/scale_2)**2
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5, xp.inf), xp.where(t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), 0), _kl_inversegamma_rayleigh_exact, concentration_1, rate_1, scale_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5, xp.inf), xp.where(t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), (0*(concentration_1 - 2))), _kl_inversegamma_rayleigh_exact, concentration_1, rate_1, scale_2)
 
 
 def _kl_inversegamma_rayleigh_exact(mpmath, concentration_1, rate_1, scale_2):
@@ -919,7 +919,7 @@ def kl_inversegamma_weibull(concentration_1, rate_1, shape_2, scale_2):
         t8 = -xp.gammaln(t4)
         t9 = xp.exp(t7 + t8)
         t10 = xp.gamma(t4 + t5)
-        return xp._refine.checked('kl', xp.where(t3, shape_2*t2 - t0 - t1 + t10*t9 - t6, xp.inf), xp.where(t3, shape_2*xp.abs(t2) + (xp.abs(t7) + xp.abs(t8) + 1)*xp.abs(t10*t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6), 0), _kl_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
+        return xp._refine.checked('kl', xp.where(t3, shape_2*t2 - t0 - t1 + t10*t9 - t6, xp.inf), xp.where(t3, shape_2*xp.abs(t2) + (xp.abs(t7) + xp.abs(t8) + 1)*xp.abs(t10*t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6), (0*(concentration_1 + t5))), _kl_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
 
 
 def _kl_inversegamma_weibull_exact(mpmath, concentration_1, rate_1, shape_2, scale_2):
@@ -1011,7 +1011,7 @@ def cross_entropy_inversegamma_chi(concentration_1, rate_1, df_2):
         t5 = xp.where(t4, concentration_1, 3)
         t6 = t2*xp.digamma(t5)
         t7 = (1/2)*rate_1**2/((t5 - 2)*(t5 - 1))
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7 - 0.6931471805599453, xp.inf), xp.where(t4, t0 + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7) + 0.6931471805599453, 0), _cross_entropy_inversegamma_chi_exact, concentration_1, rate_1, df_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7 - 0.6931471805599453, xp.inf), xp.where(t4, t0 + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7) + 0.6931471805599453, (0*(concentration_1 - 2))), _cross_entropy_inversegamma_chi_exact, concentration_1, rate_1, df_2)
 
 
 def _cross_entropy_inversegamma_chi_exact(mpmath, concentration_1, rate_1, df_2):
@@ -1062,7 +1062,7 @@ def cross_entropy_inversegamma_chi2(concentration_1, rate_1, df_2):
         t5 = xp.where(t4, concentration_1, 2)
         t6 = (1/2)*rate_1/(t5 - 1)
         t7 = xp.digamma(t5)
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t2 + t3 + t6 + t7*(t1 - 1), xp.inf), xp.where(t4, t0 + (t1 + 1)*xp.abs(t7) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), 0), _cross_entropy_inversegamma_chi2_exact, concentration_1, rate_1, df_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t2 + t3 + t6 + t7*(t1 - 1), xp.inf), xp.where(t4, t0 + (t1 + 1)*xp.abs(t7) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), (0*(concentration_1 - 1))), _cross_entropy_inversegamma_chi2_exact, concentration_1, rate_1, df_2)
 
 
 def _cross_entropy_inversegamma_chi2_exact(mpmath, concentration_1, rate_1, df_2):
@@ -1147,7 +1147,7 @@ def cross_entropy_inversegamma_exponential(concentration_1, rate_1, rate_2):
         t0 = -xp.log(rate_2)
         t1 = (concentration_1 > 1)
         t2 = rate_1*rate_2/(xp.where(t1, concentration_1, 2) - 1)
-        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t2, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t2), 0), _cross_entropy_inversegamma_exponential_exact, concentration_1, rate_1, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t2, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t2), (0*(concentration_1 - 1))), _cross_entropy_inversegamma_exponential_exact, concentration_1, rate_1, rate_2)
 
 
 def _cross_entropy_inversegamma_exponential_exact(mpmath, concentration_1, rate_1, rate_2):
@@ -1199,7 +1199,7 @@ def cross_entropy_inversegamma_gamma(concentration_1, rate_1, shape_2, rate_2):
         t5 = xp.where(t4, concentration_1, 2)
         t6 = t2*xp.digamma(t5)
         t7 = rate_1*rate_2/(t5 - 1)
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), 0), _cross_entropy_inversegamma_gamma_exact, concentration_1, rate_1, shape_2, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t7, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t7), (0*(concentration_1 - 1))), _cross_entropy_inversegamma_gamma_exact, concentration_1, rate_1, shape_2, rate_2)
 
 
 def _cross_entropy_inversegamma_gamma_exact(mpmath, concentration_1, rate_1, shape_2, rate_2):
@@ -1246,7 +1246,7 @@ def cross_entropy_inversegamma_halfnormal(concentration_1, rate_1, scale_2):
         t1 = (concentration_1 > 2)
         t2 = xp.where(t1, concentration_1, 3)
         t3 = ((1/2)/((t2 - 2)*(t2 - 1)))*(rate_1/scale_2)**2
-        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t3 + 0.22579135264472744, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t3) + 0.22579135264472744, 0), _cross_entropy_inversegamma_halfnormal_exact, concentration_1, rate_1, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t3 + 0.22579135264472744, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t3) + 0.22579135264472744, (0*(concentration_1 - 2))), _cross_entropy_inversegamma_halfnormal_exact, concentration_1, rate_1, scale_2)
 
 
 def _cross_entropy_inversegamma_halfnormal_exact(mpmath, concentration_1, rate_1, scale_2):
@@ -1486,7 +1486,7 @@ def cross_entropy_inversegamma_normal(concentration_1, rate_1, mu_2, sigma_2):
         t9 = 4*t8
         t10 = -2*t3*t8
         t11 = rate_1**2 + t3**2*t6 + 2*t6
-        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/2)*t1*t4*t5*(t10 + t11 + t7 + t9) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t11 + xp.abs(t10) + xp.abs(t7) + xp.abs(t9))*xp.abs(t1)*xp.abs(t4)*xp.abs(t5) + xp.abs(t0) + 0.9189385332046727, 0), _cross_entropy_inversegamma_normal_exact, concentration_1, rate_1, mu_2, sigma_2)
+        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/2)*t1*t4*t5*(t10 + t11 + t7 + t9) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t11 + xp.abs(t10) + xp.abs(t7) + xp.abs(t9))*xp.abs(t1)*xp.abs(t4)*xp.abs(t5) + xp.abs(t0) + 0.9189385332046727, (0*(concentration_1 - 2))), _cross_entropy_inversegamma_normal_exact, concentration_1, rate_1, mu_2, sigma_2)
 
 
 def _cross_entropy_inversegamma_normal_exact(mpmath, concentration_1, rate_1, mu_2, sigma_2):
@@ -1575,7 +1575,7 @@ def cross_entropy_inversegamma_rayleigh(concentration_1, rate_1, scale_2):
         t3 = xp.where(t2, concentration_1, 3)
         t4 = xp.digamma(t3)
         t5 = ((1/2)/((t3 - 2)*(t3 - 1)))*(rate_1/scale_2)**2
-        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + t1 + t4 + t5, xp.inf), xp.where(t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), 0), _cross_entropy_inversegamma_rayleigh_exact, concentration_1, rate_1, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + t1 + t4 + t5, xp.inf), xp.where(t2, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t5), (0*(concentration_1 - 2))), _cross_entropy_inversegamma_rayleigh_exact, concentration_1, rate_1, scale_2)
 
 
 def _cross_entropy_inversegamma_rayleigh_exact(mpmath, concentration_1, rate_1, scale_2):
@@ -1709,8 +1709,9 @@ def cross_entropy_inversegamma_weibull(concentration_1, rate_1, shape_2, scale_2
         t6 = t2*xp.digamma(t5)
         t7 = shape_2*xp._stable.log_ratio(rate_1, scale_2)
         t8 = -xp.gammaln(t5)
-        t9 = xp.exp(t7 + t8)*xp.gamma(-shape_2 + t5)
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t9, xp.inf), xp.where(t4, (xp.abs(t7) + xp.abs(t8) + 1)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6), 0), _cross_entropy_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
+        t9 = -shape_2
+        t10 = xp.exp(t7 + t8)*xp.gamma(t5 + t9)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t10 + t3 + t6, xp.inf), xp.where(t4, (xp.abs(t7) + xp.abs(t8) + 1)*xp.abs(t10) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6), (0*(concentration_1 + t9))), _cross_entropy_inversegamma_weibull_exact, concentration_1, rate_1, shape_2, scale_2)
 
 
 def _cross_entropy_inversegamma_weibull_exact(mpmath, concentration_1, rate_1, shape_2, scale_2):
@@ -1726,7 +1727,7 @@ def renyi_inversegamma_inversegamma(concentration_1, rate_1, concentration_2, ra
 
     .. math::
 
-        \begin{cases} \frac{- \alpha \left(- concentration_{1} \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(concentration_{1} \right)}\right) - \left(1 - \alpha\right) \left(- concentration_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)}\right) - \left(- \alpha \left(- concentration_{1} - 1\right) - \left(1 - \alpha\right) \left(- concentration_{2} - 1\right) - 1\right) \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)} + \operatorname{loggamma}{\left(- \alpha \left(- concentration_{1} - 1\right) - \left(1 - \alpha\right) \left(- concentration_{2} - 1\right) - 1 \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} - rate_{2} \left(\alpha - 1\right) > 0 \wedge \alpha concentration_{1} - \alpha concentration_{2} + concentration_{2} > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{- \alpha \left(- concentration_{1} \log{\left(rate_{1} \right)} + \operatorname{loggamma}{\left(concentration_{1} \right)}\right) - \left(1 - \alpha\right) \left(- concentration_{2} \log{\left(rate_{2} \right)} + \operatorname{loggamma}{\left(concentration_{2} \right)}\right) - \left(- \alpha \left(- concentration_{1} - 1\right) - \left(1 - \alpha\right) \left(- concentration_{2} - 1\right) - 1\right) \log{\left(\alpha rate_{1} + rate_{2} \left(1 - \alpha\right) \right)} + \operatorname{loggamma}{\left(- \alpha \left(- concentration_{1} - 1\right) - \left(1 - \alpha\right) \left(- concentration_{2} - 1\right) - 1 \right)}}{\alpha - 1} & \text{for}\: \alpha rate_{1} + rate_{2} \left(1 - \alpha\right) > 0 \wedge \alpha \left(- concentration_{1} - 1\right) + \left(1 - \alpha\right) \left(- concentration_{2} - 1\right) < -1 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -1734,9 +1735,9 @@ def renyi_inversegamma_inversegamma(concentration_1, rate_1, concentration_2, ra
         (1 - alpha)*(-concentration_2*log(rate_2) + loggamma(concentration_2)) -
         (-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) -
         1)*log(alpha*rate_1 + rate_2*(1 - alpha)) + loggamma(-alpha*(-concentration_1 -
-        1) - (1 - alpha)*(-concentration_2 - 1) - 1))/(alpha - 1),
-        (alpha*concentration_1 - alpha*concentration_2 + concentration_2 > 0) &
-        (alpha*rate_1 - rate_2*(alpha - 1) > 0)), (oo, True))
+        1) - (1 - alpha)*(-concentration_2 - 1) - 1))/(alpha - 1), (alpha*rate_1 +
+        rate_2*(1 - alpha) > 0) & (alpha*(-concentration_1 - 1) + (1 -
+        alpha)*(-concentration_2 - 1) < -1)), (oo, True))
 
     Parameters
     ----------
@@ -1757,25 +1758,17 @@ def renyi_inversegamma_inversegamma(concentration_1, rate_1, concentration_2, ra
     """
     xp = namespace(concentration_1, rate_1, concentration_2, rate_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = -concentration_2*xp.log(rate_2)
-        t1 = alpha - 1
-        t2 = (1/t1)
-        t3 = alpha*t2
-        t4 = -t3*xp.gammaln(concentration_1)
-        t5 = alpha*concentration_1
-        t6 = t2*t5*xp.log(rate_1)
-        t7 = -alpha*concentration_2
-        t8 = concentration_2 + t5
-        t9 = t7 + t8
-        t10 = t2*xp.gammaln(t9)
-        t11 = xp.gammaln(concentration_2)
-        t12 = -t2
-        t13 = alpha*rate_1
-        t14 = xp.log(-alpha*rate_2 + rate_2 + t13)
-        t15 = xp.logical_and((t9 > 0), (-rate_2*t1 + t13 > 0))
-        return xp._refine.checked('renyi', xp.where(t15, t0 + t10 + t11*(t12 + t3) - t14*t2*t9 + t4 + t6, xp.inf), xp.where(t15, (t8 + xp.abs(t7))*xp.abs(t14)*xp.abs(t2) + (xp.abs(t12) + xp.abs(t3))*xp.abs(t11) + xp.abs(t0) + xp.abs(t10) + xp.abs(t4) + xp.abs(t6), 0), _renyi_inversegamma_inversegamma_exact, concentration_1, rate_1, concentration_2, rate_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = xp._stable.mix(alpha, concentration_1, concentration_2)
+        t2 = t0*xp.gammaln(t1)
+        t3 = xp._stable.mix(alpha, rate_1, rate_2)
+        t4 = -t0*t1*xp.log(t3)
+        t5 = t0*xp._stable.mix(alpha, concentration_1*xp.log(rate_1) - xp.gammaln(concentration_1), concentration_2*xp.log(rate_2) - xp.gammaln(concentration_2))
+        t6 = xp._stable.mix(alpha, -concentration_1, -concentration_2)
+        t7 = xp.logical_and((t3 > 0), (t6 < 0))
+        return xp._refine.checked('renyi', xp.where(t7, t2 + t4 + t5, xp.inf), xp.where(t7, xp.abs(t2) + xp.abs(t4) + xp.abs(t5), (0*(t3 + t6))), _renyi_inversegamma_inversegamma_exact, concentration_1, rate_1, concentration_2, rate_2, alpha)
 
 
 def _renyi_inversegamma_inversegamma_exact(mpmath, concentration_1, rate_1, concentration_2, rate_2, alpha):
     """The derived expression of :func:`renyi_inversegamma_inversegamma` for mpmath (see anadiv.numeric.refine)."""
-    return (((-alpha*(-concentration_1*mpmath.log(rate_1) + mpmath.loggamma(concentration_1)) - (1 - alpha)*(-concentration_2*mpmath.log(rate_2) + mpmath.loggamma(concentration_2)) - (-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) - 1)*mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)) + mpmath.loggamma(-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) - 1))/(alpha - 1)) if (alpha*rate_1 - rate_2*(alpha - 1) > 0) and (alpha*concentration_1 - alpha*concentration_2 + concentration_2 > 0) else (mpmath.inf))
+    return (((-alpha*(-concentration_1*mpmath.log(rate_1) + mpmath.loggamma(concentration_1)) - (1 - alpha)*(-concentration_2*mpmath.log(rate_2) + mpmath.loggamma(concentration_2)) - (-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) - 1)*mpmath.log(alpha*rate_1 + rate_2*(1 - alpha)) + mpmath.loggamma(-alpha*(-concentration_1 - 1) - (1 - alpha)*(-concentration_2 - 1) - 1))/(alpha - 1)) if (alpha*rate_1 + rate_2*(1 - alpha) > 0) and (alpha*(-concentration_1 - 1) + (1 - alpha)*(-concentration_2 - 1) < -1) else (mpmath.inf))

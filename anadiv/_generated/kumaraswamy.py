@@ -530,8 +530,9 @@ def kl_kumaraswamy_inversegamma(concentration1_1, concentration0_1, concentratio
         t8 = concentration0_1 + 1
         t9 = -t5
         t10 = rate_2*xp.gamma(t8)*xp.gamma(t9 + 1)/xp.gamma(t8 + t9)
-        t11 = (t5*(concentration1_1 - 1) > 0)
-        return xp._refine.checked('kl', xp.where(t11, t0 + t1 + t10 + t2 + t3 + t4*(-t6 - 1) + t7, xp.inf), xp.where(t11, (xp.abs(t6) + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t10) + xp.abs(t2) + xp.abs(t3) + xp.abs(t7), 0), _kl_kumaraswamy_inversegamma_exact, concentration1_1, concentration0_1, concentration_2, rate_2)
+        t11 = t5*(concentration1_1 - 1)
+        t12 = (t11 > 0)
+        return xp._refine.checked('kl', xp.where(t12, t0 + t1 + t10 + t2 + t3 + t4*(-t6 - 1) + t7, xp.inf), xp.where(t12, (xp.abs(t6) + 1)*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t10) + xp.abs(t2) + xp.abs(t3) + xp.abs(t7), (0*(t11))), _kl_kumaraswamy_inversegamma_exact, concentration1_1, concentration0_1, concentration_2, rate_2)
 
 
 def _kl_kumaraswamy_inversegamma_exact(mpmath, concentration1_1, concentration0_1, concentration_2, rate_2):
@@ -936,7 +937,7 @@ def kl_kumaraswamy_uniform(concentration1_1, concentration0_1, low_2, high_2):
         t8 = 0.5772156649015329*concentration0_1
         t9 = xp.logical_and(t4, t5)
         t10 = 1
-        return xp._refine.checked('kl', xp.where(t9, t0 + t1 + t2*(t3 - 1) - t3*t7*(1.5772156649015328*concentration0_1*concentration1_1 - t8 - 1) + t6, xp.inf), xp.where(t9, t10*(1.5772156649015328*concentration0_1*concentration1_1 + t10 + xp.abs(t8))*xp.abs(t3)*xp.abs(t7) + (t10 + t3)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6), 0), _kl_kumaraswamy_uniform_exact, concentration1_1, concentration0_1, low_2, high_2)
+        return xp._refine.checked('kl', xp.where(t9, t0 + t1 + t2*(t3 - 1) - t3*t7*(1.5772156649015328*concentration0_1*concentration1_1 - t8 - 1) + t6, xp.inf), xp.where(t9, t10*(1.5772156649015328*concentration0_1*concentration1_1 + t10 + xp.abs(t8))*xp.abs(t3)*xp.abs(t7) + (t10 + t3)*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t6), (0*(high_2 + low_2 - 1))), _kl_kumaraswamy_uniform_exact, concentration1_1, concentration0_1, low_2, high_2)
 
 
 def _kl_kumaraswamy_uniform_exact(mpmath, concentration1_1, concentration0_1, low_2, high_2):
@@ -1381,8 +1382,9 @@ def cross_entropy_kumaraswamy_inversegamma(concentration1_1, concentration0_1, c
         t6 = concentration0_1 + 1
         t7 = -t2
         t8 = rate_2*xp.gamma(t6)*xp.gamma(t7 + 1)/xp.gamma(t6 + t7)
-        t9 = (t2*(concentration1_1 - 1) > 0)
-        return xp._refine.checked('cross_entropy', xp.where(t9, t0 + t1 + t3 + t4*(-t2 - t5) + t8, xp.inf), xp.where(t9, (xp.abs(t5) + xp.abs(t7))*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t8), 0), _cross_entropy_kumaraswamy_inversegamma_exact, concentration1_1, concentration0_1, concentration_2, rate_2)
+        t9 = t2*(concentration1_1 - 1)
+        t10 = (t9 > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t10, t0 + t1 + t3 + t4*(-t2 - t5) + t8, xp.inf), xp.where(t10, (xp.abs(t5) + xp.abs(t7))*xp.abs(t4) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t8), (0*(t9))), _cross_entropy_kumaraswamy_inversegamma_exact, concentration1_1, concentration0_1, concentration_2, rate_2)
 
 
 def _cross_entropy_kumaraswamy_inversegamma_exact(mpmath, concentration1_1, concentration0_1, concentration_2, rate_2):
@@ -1737,7 +1739,7 @@ def cross_entropy_kumaraswamy_uniform(concentration1_1, concentration0_1, low_2,
         t1 = (low_2 <= 0)
         t2 = xp._stable.log_diff(xp.where(t0, high_2, 2), xp.where(t1, low_2, -1))
         t3 = xp.logical_and(t0, t1)
-        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, concentration1_1, concentration0_1), xp.where(t3, t2, 0), _cross_entropy_kumaraswamy_uniform_exact, concentration1_1, concentration0_1, low_2, high_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, concentration1_1, concentration0_1), xp.where(t3, t2, (0*(high_2 + low_2 - 1))), _cross_entropy_kumaraswamy_uniform_exact, concentration1_1, concentration0_1, low_2, high_2)
 
 
 def _cross_entropy_kumaraswamy_uniform_exact(mpmath, concentration1_1, concentration0_1, low_2, high_2):

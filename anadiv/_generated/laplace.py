@@ -419,8 +419,9 @@ def kl_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
         t2 = (1/scale_2)
         t3 = loc_1 - loc_2 - scale_2
         t4 = xp.exp(-t2*(loc_1 - loc_2))/((scale_1/scale_2)**2 - 1)
-        t5 = (t2*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('kl', xp.where(t5, -t0 + t1 + t2*t3 - t4 - 0.6931471805599453, xp.inf), xp.where(t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t2*t3) + 0.6931471805599453, 0), _kl_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+        t5 = t2*(-scale_1 + scale_2)
+        t6 = (t5 > 0)
+        return xp._refine.checked('kl', xp.where(t6, -t0 + t1 + t2*t3 - t4 - 0.6931471805599453, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t2*t3) + 0.6931471805599453, (0*(t5))), _kl_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -755,8 +756,9 @@ def kl_laplace_moyal(loc_1, scale_1, loc_2, scale_2):
         t3 = 2*scale_2
         t4 = -loc_2
         t5 = -1/2*xp.exp(-t2*(loc_1 + t4))/((scale_1/scale_2)**2 - 1)
-        t6 = (t2*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('kl', xp.where(t6, t0 + t1 + (1/2)*t2*(loc_1 - loc_2 - t3) + t5 + 0.22579135264472744, xp.inf), xp.where(t6, (1/2)*(xp.abs(loc_1) + xp.abs(t3) + xp.abs(t4))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + 0.22579135264472744, 0), _kl_laplace_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+        t6 = t2*(-scale_1 + scale_2)
+        t7 = (t6 > 0)
+        return xp._refine.checked('kl', xp.where(t7, t0 + t1 + (1/2)*t2*(loc_1 - loc_2 - t3) + t5 + 0.22579135264472744, xp.inf), xp.where(t7, (1/2)*(xp.abs(loc_1) + xp.abs(t3) + xp.abs(t4))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1) + xp.abs(t5) + 0.22579135264472744, (0*(t6))), _kl_laplace_moyal_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_laplace_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -1291,8 +1293,9 @@ def cross_entropy_laplace_gumbel(loc_1, scale_1, loc_2, scale_2):
         t1 = (1/scale_2)
         t2 = t1*(loc_1 - loc_2)
         t3 = -xp.exp(-t2)/((scale_1/scale_2)**2 - 1)
-        t4 = (t1*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t2 + t3, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t2) + xp.abs(t3), 0), _cross_entropy_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+        t4 = t1*(-scale_1 + scale_2)
+        t5 = (t4 > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t5, t0 + t2 + t3, xp.inf), xp.where(t5, xp.abs(t0) + xp.abs(t2) + xp.abs(t3), (0*(t4))), _cross_entropy_laplace_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_laplace_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -1626,8 +1629,9 @@ def cross_entropy_laplace_moyal(loc_1, scale_1, loc_2, scale_2):
         t2 = t1*(loc_1 - loc_2)
         t3 = (1/2)*t2
         t4 = -1/2*xp.exp(-t2)/((scale_1/scale_2)**2 - 1)
-        t5 = (t1*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('cross_entropy', xp.where(t5, t0 + t3 + t4 + 0.9189385332046727, xp.inf), xp.where(t5, xp.abs(t0) + xp.abs(t3) + xp.abs(t4) + 0.9189385332046727, 0), _cross_entropy_laplace_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+        t5 = t1*(-scale_1 + scale_2)
+        t6 = (t5 > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t6, t0 + t3 + t4 + 0.9189385332046727, xp.inf), xp.where(t6, xp.abs(t0) + xp.abs(t3) + xp.abs(t4) + 0.9189385332046727, (0*(t5))), _cross_entropy_laplace_moyal_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_laplace_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):

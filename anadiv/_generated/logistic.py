@@ -423,8 +423,9 @@ def kl_logistic_gumbel(loc_1, scale_1, loc_2, scale_2):
         t6 = -loc_2
         t7 = -t2*(loc_1 + t6)
         t8 = xp.exp(t5 + t7)*xp.gamma(1 - t4)
-        t9 = (t2*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('kl', xp.where(t9, t0 + t1 + t2*(loc_1 - loc_2 - t3) + t8, xp.inf), xp.where(t9, (xp.abs(loc_1) + xp.abs(t3) + xp.abs(t6))*xp.abs(t2) + (xp.abs(t5) + xp.abs(t7) + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1), 0), _kl_logistic_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+        t9 = t2*(-scale_1 + scale_2)
+        t10 = (t9 > 0)
+        return xp._refine.checked('kl', xp.where(t10, t0 + t1 + t2*(loc_1 - loc_2 - t3) + t8, xp.inf), xp.where(t10, (xp.abs(loc_1) + xp.abs(t3) + xp.abs(t6))*xp.abs(t2) + (xp.abs(t5) + xp.abs(t7) + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1), (0*(t9))), _kl_logistic_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_logistic_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -765,8 +766,9 @@ def kl_logistic_moyal(loc_1, scale_1, loc_2, scale_2):
         t6 = -loc_2
         t7 = -t2*(loc_1 + t6)
         t8 = (1/2)*xp.exp(t5 + t7)*xp.gamma(1 - t4)
-        t9 = (t2*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('kl', xp.where(t9, t0 + t1 + (1/2)*t2*(loc_1 - loc_2 - t3) + t8 + 0.9189385332046727, xp.inf), xp.where(t9, (1/2)*(xp.abs(loc_1) + xp.abs(t3) + xp.abs(t6))*xp.abs(t2) + (xp.abs(t5) + xp.abs(t7) + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, 0), _kl_logistic_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+        t9 = t2*(-scale_1 + scale_2)
+        t10 = (t9 > 0)
+        return xp._refine.checked('kl', xp.where(t10, t0 + t1 + (1/2)*t2*(loc_1 - loc_2 - t3) + t8 + 0.9189385332046727, xp.inf), xp.where(t10, (1/2)*(xp.abs(loc_1) + xp.abs(t3) + xp.abs(t6))*xp.abs(t2) + (xp.abs(t5) + xp.abs(t7) + 1)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + 0.9189385332046727, (0*(t9))), _kl_logistic_moyal_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _kl_logistic_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -1304,8 +1306,9 @@ def cross_entropy_logistic_gumbel(loc_1, scale_1, loc_2, scale_2):
         t4 = xp.gammaln(t3 + 1)
         t5 = -t2
         t6 = xp.exp(t4 + t5)*xp.gamma(1 - t3)
-        t7 = (t1*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('cross_entropy', xp.where(t7, t0 + t2 + t6, xp.inf), xp.where(t7, (xp.abs(t4) + xp.abs(t5) + 1)*xp.abs(t6) + xp.abs(t0) + xp.abs(t2), 0), _cross_entropy_logistic_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
+        t7 = t1*(-scale_1 + scale_2)
+        t8 = (t7 > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t2 + t6, xp.inf), xp.where(t8, (xp.abs(t4) + xp.abs(t5) + 1)*xp.abs(t6) + xp.abs(t0) + xp.abs(t2), (0*(t7))), _cross_entropy_logistic_gumbel_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_logistic_gumbel_exact(mpmath, loc_1, scale_1, loc_2, scale_2):
@@ -1643,8 +1646,9 @@ def cross_entropy_logistic_moyal(loc_1, scale_1, loc_2, scale_2):
         t5 = xp.gammaln(t4 + 1)
         t6 = -t2
         t7 = (1/2)*xp.exp(t5 + t6)*xp.gamma(1 - t4)
-        t8 = (t1*(-scale_1 + scale_2) > 0)
-        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t3 + t7 + 0.9189385332046727, xp.inf), xp.where(t8, (xp.abs(t5) + xp.abs(t6) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t3) + 0.9189385332046727, 0), _cross_entropy_logistic_moyal_exact, loc_1, scale_1, loc_2, scale_2)
+        t8 = t1*(-scale_1 + scale_2)
+        t9 = (t8 > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t9, t0 + t3 + t7 + 0.9189385332046727, xp.inf), xp.where(t9, (xp.abs(t5) + xp.abs(t6) + 1)*xp.abs(t7) + xp.abs(t0) + xp.abs(t3) + 0.9189385332046727, (0*(t8))), _cross_entropy_logistic_moyal_exact, loc_1, scale_1, loc_2, scale_2)
 
 
 def _cross_entropy_logistic_moyal_exact(mpmath, loc_1, scale_1, loc_2, scale_2):

@@ -179,7 +179,7 @@ def cross_entropy_logitnormal_uniform(loc_1, scale_1, low_2, high_2):
         t1 = (low_2 <= 0)
         t2 = xp._stable.log_diff(xp.where(t0, high_2, 2), xp.where(t1, low_2, -1))
         t3 = xp.logical_and(t0, t1)
-        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, loc_1, scale_1), xp.where(t3, t2, 0), _cross_entropy_logitnormal_uniform_exact, loc_1, scale_1, low_2, high_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, loc_1, scale_1), xp.where(t3, t2, (0*(high_2 + low_2 - 1))), _cross_entropy_logitnormal_uniform_exact, loc_1, scale_1, low_2, high_2)
 
 
 def _cross_entropy_logitnormal_uniform_exact(mpmath, loc_1, scale_1, low_2, high_2):

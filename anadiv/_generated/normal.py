@@ -1889,7 +1889,7 @@ def renyi_normal_normal(mu_1, sigma_1, mu_2, sigma_2, alpha):
 
     .. math::
 
-        \begin{cases} \frac{- \alpha \left(\frac{\mu_{1}^{2}}{2 \sigma_{1}^{2}} - \frac{\log{\left(\frac{1}{\sigma_{1}^{2}} \right)}}{2}\right) - \left(1 - \alpha\right) \left(\frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} - \frac{\log{\left(\frac{1}{\sigma_{2}^{2}} \right)}}{2}\right) - \frac{\log{\left(\frac{\alpha}{\sigma_{1}^{2}} + \frac{1 - \alpha}{\sigma_{2}^{2}} \right)}}{2} - \frac{\left(\frac{\alpha \mu_{1}}{\sigma_{1}^{2}} + \frac{\mu_{2} \left(1 - \alpha\right)}{\sigma_{2}^{2}}\right)^{2}}{4 \left(- \frac{\alpha}{2 \sigma_{1}^{2}} - \frac{1 - \alpha}{2 \sigma_{2}^{2}}\right)}}{\alpha - 1} & \text{for}\: - \frac{\alpha}{\sigma_{2}^{2}} + \frac{\alpha}{\sigma_{1}^{2}} + \frac{1}{\sigma_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{- \alpha \left(\frac{\mu_{1}^{2}}{2 \sigma_{1}^{2}} - \frac{\log{\left(\frac{1}{\sigma_{1}^{2}} \right)}}{2}\right) - \left(1 - \alpha\right) \left(\frac{\mu_{2}^{2}}{2 \sigma_{2}^{2}} - \frac{\log{\left(\frac{1}{\sigma_{2}^{2}} \right)}}{2}\right) - \frac{\log{\left(\frac{\alpha}{\sigma_{1}^{2}} + \frac{1 - \alpha}{\sigma_{2}^{2}} \right)}}{2} - \frac{\left(\frac{\alpha \mu_{1}}{\sigma_{1}^{2}} + \frac{\mu_{2} \left(1 - \alpha\right)}{\sigma_{2}^{2}}\right)^{2}}{4 \left(- \frac{\alpha}{2 \sigma_{1}^{2}} - \frac{1 - \alpha}{2 \sigma_{2}^{2}}\right)}}{\alpha - 1} & \text{for}\: \frac{\alpha}{\sigma_{1}^{2}} + \frac{1 - \alpha}{\sigma_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
@@ -1897,8 +1897,8 @@ def renyi_normal_normal(mu_1, sigma_1, mu_2, sigma_2, alpha):
         alpha)*(mu_2**2/(2*sigma_2**2) - log(sigma_2**(-2))/2) - log(alpha/sigma_1**2 +
         (1 - alpha)/sigma_2**2)/2 - (alpha*mu_1/sigma_1**2 + mu_2*(1 -
         alpha)/sigma_2**2)**2/(4*(-alpha/(2*sigma_1**2) - (1 -
-        alpha)/(2*sigma_2**2))))/(alpha - 1), -alpha/sigma_2**2 + alpha/sigma_1**2 +
-        sigma_2**(-2) > 0), (oo, True))
+        alpha)/(2*sigma_2**2))))/(alpha - 1), alpha/sigma_1**2 + (1 - alpha)/sigma_2**2
+        > 0), (oo, True))
 
     Parameters
     ----------
@@ -1919,19 +1919,19 @@ def renyi_normal_normal(mu_1, sigma_1, mu_2, sigma_2, alpha):
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(sigma_2)
-        t1 = (1/(alpha - 1))
-        t2 = alpha*t1*xp.log(sigma_1)
-        t3 = sigma_2**2
-        t4 = (1/t3)
-        t5 = sigma_1**2
-        t6 = -alpha*t4 + alpha/t5 + t4
-        t7 = (1/2)*t1*xp.log(t6)
-        t8 = (1/2)*alpha*(mu_1 - mu_2)**2/(-alpha*t3 + alpha*t5 - t5)
-        t9 = (t6 > 0)
-        return xp._refine.checked('renyi', xp.where(t9, t0 - t2 - t7 - t8, xp.inf), xp.where(t9, xp.abs(t0) + xp.abs(t2) + xp.abs(t7) + xp.abs(t8), 0), _renyi_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = (1/(sigma_1**2))
+        t2 = (1/(sigma_2**2))
+        t3 = xp._stable.mix(alpha, t1, t2)
+        t4 = (1/2)*t0*xp.log(t3)
+        t5 = (1/2)*t1
+        t6 = (1/2)*t2
+        t7 = xp._stable.mix(alpha, -mu_1**2*t5 - xp.log(sigma_1), -mu_2**2*t6 - xp.log(sigma_2))
+        t8 = (1/4)*t0*xp._stable.mix(alpha, mu_1*t1, mu_2*t2)**2/xp._stable.mix(alpha, -t5, -t6)
+        t9 = (t3 > 0)
+        return xp._refine.checked('renyi', xp.where(t9, t0*t7 - t4 - t8, xp.inf), xp.where(t9, xp.abs(t4) + xp.abs(t8) + xp.abs(t0*t7), (0*(t3))), _renyi_normal_normal_exact, mu_1, sigma_1, mu_2, sigma_2, alpha)
 
 
 def _renyi_normal_normal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2, alpha):
     """The derived expression of :func:`renyi_normal_normal` for mpmath (see anadiv.numeric.refine)."""
-    return (((-alpha*((mpmath.mpf(1)/mpmath.mpf(2))*mu_1**2/sigma_1**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(sigma_1**(-2))) - (1 - alpha)*((mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(sigma_2**(-2))) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(alpha/sigma_1**2 + (1 - alpha)/sigma_2**2) - mpmath.mpf(1)/mpmath.mpf(4)*(alpha*mu_1/sigma_1**2 + mu_2*(1 - alpha)/sigma_2**2)**2/(-mpmath.mpf(1)/mpmath.mpf(2)*alpha/sigma_1**2 - mpmath.mpf(1)/mpmath.mpf(2)*(1 - alpha)/sigma_2**2))/(alpha - 1)) if (-alpha/sigma_2**2 + alpha/sigma_1**2 + sigma_2**(-2) > 0) else (mpmath.inf))
+    return (((-alpha*((mpmath.mpf(1)/mpmath.mpf(2))*mu_1**2/sigma_1**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(sigma_1**(-2))) - (1 - alpha)*((mpmath.mpf(1)/mpmath.mpf(2))*mu_2**2/sigma_2**2 - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(sigma_2**(-2))) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(alpha/sigma_1**2 + (1 - alpha)/sigma_2**2) - mpmath.mpf(1)/mpmath.mpf(4)*(alpha*mu_1/sigma_1**2 + mu_2*(1 - alpha)/sigma_2**2)**2/(-mpmath.mpf(1)/mpmath.mpf(2)*alpha/sigma_1**2 - mpmath.mpf(1)/mpmath.mpf(2)*(1 - alpha)/sigma_2**2))/(alpha - 1)) if (alpha/sigma_1**2 + (1 - alpha)/sigma_2**2 > 0) else (mpmath.inf))

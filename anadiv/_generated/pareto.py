@@ -216,7 +216,7 @@ def kl_pareto_chi(scale_1, alpha_1, df_2):
         t9 = -2*t8
         t10 = -2*df_2*t4
         t11 = 4*df_2 + scale_1**2*t8 + 4*t4
-        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + (1/2)*t6*t7*(t10 + t11 + t9) - 0.6931471805599453, xp.inf), xp.where(t3, t0 + (1/2)*(t11 + xp.abs(t10) + xp.abs(t9))*xp.abs(t6)*xp.abs(t7) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + 0.6931471805599453, 0), _kl_pareto_chi_exact, scale_1, alpha_1, df_2)
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + (1/2)*t6*t7*(t10 + t11 + t9) - 0.6931471805599453, xp.inf), xp.where(t3, t0 + (1/2)*(t11 + xp.abs(t10) + xp.abs(t9))*xp.abs(t6)*xp.abs(t7) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + 0.6931471805599453, (0*(alpha_1 - 2))), _kl_pareto_chi_exact, scale_1, alpha_1, df_2)
 
 
 def _kl_pareto_chi_exact(mpmath, scale_1, alpha_1, df_2):
@@ -272,7 +272,7 @@ def kl_pareto_chi2(scale_1, alpha_1, df_2):
         t10 = -2*t9
         t11 = -df_2*t5
         t12 = df_2 + scale_1*t9 + 2*t5
-        return xp._refine.checked('kl', xp.where(t4, t0 + t2 + t3 + t6 + (1/2)*t7*t8*(t10 + t11 + t12), xp.inf), xp.where(t4, t0 + (1/2)*(t12 + xp.abs(t10) + xp.abs(t11))*xp.abs(t7)*xp.abs(t8) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), 0), _kl_pareto_chi2_exact, scale_1, alpha_1, df_2)
+        return xp._refine.checked('kl', xp.where(t4, t0 + t2 + t3 + t6 + (1/2)*t7*t8*(t10 + t11 + t12), xp.inf), xp.where(t4, t0 + (1/2)*(t12 + xp.abs(t10) + xp.abs(t11))*xp.abs(t7)*xp.abs(t8) + xp.abs(t2) + xp.abs(t3) + xp.abs(t6), (0*(alpha_1 - 1))), _kl_pareto_chi2_exact, scale_1, alpha_1, df_2)
 
 
 def _kl_pareto_chi2_exact(mpmath, scale_1, alpha_1, df_2):
@@ -364,7 +364,7 @@ def kl_pareto_exponential(scale_1, alpha_1, rate_2):
         t7 = t3**2
         t8 = -t7
         t9 = rate_2*scale_1*t7 + 1
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5*t6*(t8 + t9), xp.inf), xp.where(t2, (t9 + xp.abs(t8))*xp.abs(t5)*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), 0), _kl_pareto_exponential_exact, scale_1, alpha_1, rate_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + t5*t6*(t8 + t9), xp.inf), xp.where(t2, (t9 + xp.abs(t8))*xp.abs(t5)*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), (0*(alpha_1 - 1))), _kl_pareto_exponential_exact, scale_1, alpha_1, rate_2)
 
 
 def _kl_pareto_exponential_exact(mpmath, scale_1, alpha_1, rate_2):
@@ -419,7 +419,7 @@ def kl_pareto_gamma(scale_1, alpha_1, shape_2, rate_2):
         t9 = -t8
         t10 = -shape_2*t4
         t11 = rate_2*scale_1*t8 + shape_2 + t4
-        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + t6*t7*(t10 + t11 + t9), xp.inf), xp.where(t3, (t11 + xp.abs(t10) + xp.abs(t9))*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), 0), _kl_pareto_gamma_exact, scale_1, alpha_1, shape_2, rate_2)
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 + t6*t7*(t10 + t11 + t9), xp.inf), xp.where(t3, (t11 + xp.abs(t10) + xp.abs(t9))*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5), (0*(alpha_1 - 1))), _kl_pareto_gamma_exact, scale_1, alpha_1, shape_2, rate_2)
 
 
 def _kl_pareto_gamma_exact(mpmath, scale_1, alpha_1, shape_2, rate_2):
@@ -475,7 +475,7 @@ def kl_pareto_halfnormal(scale_1, alpha_1, scale_2):
         t10 = t3**2
         t11 = -t10*t9
         t12 = scale_1**2*t10 + t3*t9 + 4*t5
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t6*t7*t8*(t11 + t12) + 0.22579135264472744, xp.inf), xp.where(t2, (1/2)*(t12 + xp.abs(t11))*xp.abs(t6)*xp.abs(t7)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.22579135264472744, 0), _kl_pareto_halfnormal_exact, scale_1, alpha_1, scale_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t6*t7*t8*(t11 + t12) + 0.22579135264472744, xp.inf), xp.where(t2, (1/2)*(t12 + xp.abs(t11))*xp.abs(t6)*xp.abs(t7)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.22579135264472744, (0*(alpha_1 - 2))), _kl_pareto_halfnormal_exact, scale_1, alpha_1, scale_2)
 
 
 def _kl_pareto_halfnormal_exact(mpmath, scale_1, alpha_1, scale_2):
@@ -644,7 +644,7 @@ def kl_pareto_laplace(scale_1, alpha_1, loc_2, scale_2):
         t22 = -scale_1*t17*t18*t2
         t23 = xp.abs(t3)
         t24 = xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + 0.6931471805599453
-        return xp._refine.checked('kl', xp.where(t14, -t0*t3*t4*(scale_2*t5 - scale_2 + t5*t8 - t6 - t9) + t13, xp.where(t1, t13 - t15*t3 + t19 + t20 + t21 + t22, xp.inf)), xp.where(t14, t23*(scale_2*t5 + scale_2 + xp.abs(t6) + xp.abs(t9) + xp.abs(t5*t8))*xp.abs(t0)*xp.abs(t4) + t24, xp.where(t1, t15*t23 + t24 + xp.abs(t19) + xp.abs(t20) + xp.abs(t21) + xp.abs(t22), 0)), _kl_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
+        return xp._refine.checked('kl', xp.where(t14, -t0*t3*t4*(scale_2*t5 - scale_2 + t5*t8 - t6 - t9) + t13, xp.where(t1, t13 - t15*t3 + t19 + t20 + t21 + t22, xp.inf)), xp.where(t14, t23*(scale_2*t5 + scale_2 + xp.abs(t6) + xp.abs(t9) + xp.abs(t5*t8))*xp.abs(t0)*xp.abs(t4) + t24, xp.where(t1, t15*t23 + t24 + xp.abs(t19) + xp.abs(t20) + xp.abs(t21) + xp.abs(t22), (0*(2*alpha_1 + loc_2 - scale_1 - 2)))), _kl_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
 
 
 def _kl_pareto_laplace_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
@@ -812,7 +812,7 @@ def kl_pareto_normal(scale_1, alpha_1, mu_2, sigma_2):
         t21 = -2*t18*t20
         t22 = 4*t13*t20
         t23 = t10*t13 + t12*t18 + t15*t18 + 2*t15*t3 + t17*t3
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t6*t7*t8*t9*(t11 + t14 + t16 + t19 + t21 + t22 + t23) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t23 + xp.abs(t11) + xp.abs(t14) + xp.abs(t16) + xp.abs(t19) + xp.abs(t21) + xp.abs(t22))*xp.abs(t6)*xp.abs(t7)*xp.abs(t8)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, 0), _kl_pareto_normal_exact, scale_1, alpha_1, mu_2, sigma_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t6*t7*t8*t9*(t11 + t14 + t16 + t19 + t21 + t22 + t23) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t23 + xp.abs(t11) + xp.abs(t14) + xp.abs(t16) + xp.abs(t19) + xp.abs(t21) + xp.abs(t22))*xp.abs(t6)*xp.abs(t7)*xp.abs(t8)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 0.9189385332046727, (0*(alpha_1 - 2))), _kl_pareto_normal_exact, scale_1, alpha_1, mu_2, sigma_2)
 
 
 def _kl_pareto_normal_exact(mpmath, scale_1, alpha_1, mu_2, sigma_2):
@@ -857,7 +857,7 @@ def kl_pareto_pareto(scale_1, alpha_1, scale_2, alpha_2):
         t0 = xp._stable.powm1mlog(alpha_1, alpha_2, -1)
         t1 = (scale_1 >= scale_2)
         t2 = alpha_2*xp._stable.log_ratio(xp.where(t1, scale_1, scale_2 + 1), scale_2)
-        return xp._refine.checked('kl', xp.where(t1, t0 + t2, xp.inf), xp.where(t1, t0 + xp.abs(t2), 0), _kl_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
+        return xp._refine.checked('kl', xp.where(t1, t0 + t2, xp.inf), xp.where(t1, t0 + xp.abs(t2), (0*(scale_1 - scale_2))), _kl_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
 
 
 def _kl_pareto_pareto_exact(mpmath, scale_1, alpha_1, scale_2, alpha_2):
@@ -911,7 +911,7 @@ def kl_pareto_rayleigh(scale_1, alpha_1, scale_2):
         t9 = t3**2
         t10 = -2*t5*t9
         t11 = scale_1**2*t9 + 8*t5
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t6*t7*t8*(t10 + t11), xp.inf), xp.where(t2, (1/2)*(t11 + xp.abs(t10))*xp.abs(t6)*xp.abs(t7)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), 0), _kl_pareto_rayleigh_exact, scale_1, alpha_1, scale_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + t4 + (1/2)*t6*t7*t8*(t10 + t11), xp.inf), xp.where(t2, (1/2)*(t11 + xp.abs(t10))*xp.abs(t6)*xp.abs(t7)*xp.abs(t8) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), (0*(alpha_1 - 2))), _kl_pareto_rayleigh_exact, scale_1, alpha_1, scale_2)
 
 
 def _kl_pareto_rayleigh_exact(mpmath, scale_1, alpha_1, scale_2):
@@ -1044,7 +1044,7 @@ def kl_pareto_weibull(scale_1, alpha_1, shape_2, scale_2):
         t7 = shape_2 + t4
         t8 = xp.power(scale_2, shape_2)
         t9 = xp.power(scale_1, shape_2)*t4/(-shape_2*t8 + t4*t8)
-        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 - t6*t7 + t9, xp.inf), xp.where(t3, t7*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t9), 0), _kl_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
+        return xp._refine.checked('kl', xp.where(t3, t0 + t1 + t2 + t5 - t6*t7 + t9, xp.inf), xp.where(t3, t7*xp.abs(t6) + xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t5) + xp.abs(t9), (0*(alpha_1 - shape_2))), _kl_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
 
 
 def _kl_pareto_weibull_exact(mpmath, scale_1, alpha_1, shape_2, scale_2):
@@ -1136,7 +1136,7 @@ def cross_entropy_pareto_chi(scale_1, alpha_1, df_2):
         t6 = (1/(t4 - 2))
         t7 = -2*df_2*t4
         t8 = 4*df_2 + scale_1**2*t4**2 + 2*t4
-        return xp._refine.checked('cross_entropy', xp.where(t3, t0 + t1 + t2 + (1/2)*t5*t6*(t7 + t8 - 4) - 0.6931471805599453, xp.inf), xp.where(t3, t0 + (1/2)*(t8 + xp.abs(t7) + 4)*xp.abs(t5)*xp.abs(t6) + xp.abs(t1) + xp.abs(t2) + 0.6931471805599453, 0), _cross_entropy_pareto_chi_exact, scale_1, alpha_1, df_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, t0 + t1 + t2 + (1/2)*t5*t6*(t7 + t8 - 4) - 0.6931471805599453, xp.inf), xp.where(t3, t0 + (1/2)*(t8 + xp.abs(t7) + 4)*xp.abs(t5)*xp.abs(t6) + xp.abs(t1) + xp.abs(t2) + 0.6931471805599453, (0*(alpha_1 - 2))), _cross_entropy_pareto_chi_exact, scale_1, alpha_1, df_2)
 
 
 def _cross_entropy_pareto_chi_exact(mpmath, scale_1, alpha_1, df_2):
@@ -1189,7 +1189,7 @@ def cross_entropy_pareto_chi2(scale_1, alpha_1, df_2):
         t7 = (1/(t5 - 1))
         t8 = -df_2*t5
         t9 = scale_1*t5**2 + 2*t5
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + (1/2)*t6*t7*(t2 + t8 + t9), xp.inf), xp.where(t4, t0 + (1/2)*(df_2 + t9 + xp.abs(t8) + 2)*xp.abs(t6)*xp.abs(t7) + xp.abs(t1) + xp.abs(t3), 0), _cross_entropy_pareto_chi2_exact, scale_1, alpha_1, df_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + (1/2)*t6*t7*(t2 + t8 + t9), xp.inf), xp.where(t4, t0 + (1/2)*(df_2 + t9 + xp.abs(t8) + 2)*xp.abs(t6)*xp.abs(t7) + xp.abs(t1) + xp.abs(t3), (0*(alpha_1 - 1))), _cross_entropy_pareto_chi2_exact, scale_1, alpha_1, df_2)
 
 
 def _cross_entropy_pareto_chi2_exact(mpmath, scale_1, alpha_1, df_2):
@@ -1275,7 +1275,7 @@ def cross_entropy_pareto_exponential(scale_1, alpha_1, rate_2):
         t1 = (alpha_1 > 1)
         t2 = xp.where(t1, alpha_1, 2)
         t3 = rate_2*scale_1*t2/(t2 - 1)
-        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t3, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t3), 0), _cross_entropy_pareto_exponential_exact, scale_1, alpha_1, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t3, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t3), (0*(alpha_1 - 1))), _cross_entropy_pareto_exponential_exact, scale_1, alpha_1, rate_2)
 
 
 def _cross_entropy_pareto_exponential_exact(mpmath, scale_1, alpha_1, rate_2):
@@ -1328,7 +1328,7 @@ def cross_entropy_pareto_gamma(scale_1, alpha_1, shape_2, rate_2):
         t7 = (1/(t5 - 1))
         t8 = -shape_2*t5
         t9 = rate_2*scale_1*t5**2 + t5
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6*t7*(t2 + t8 + t9), xp.inf), xp.where(t4, (shape_2 + t9 + xp.abs(t8) + 1)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3), 0), _cross_entropy_pareto_gamma_exact, scale_1, alpha_1, shape_2, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6*t7*(t2 + t8 + t9), xp.inf), xp.where(t4, (shape_2 + t9 + xp.abs(t8) + 1)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1) + xp.abs(t3), (0*(alpha_1 - 1))), _cross_entropy_pareto_gamma_exact, scale_1, alpha_1, shape_2, rate_2)
 
 
 def _cross_entropy_pareto_gamma_exact(mpmath, scale_1, alpha_1, shape_2, rate_2):
@@ -1374,7 +1374,7 @@ def cross_entropy_pareto_halfnormal(scale_1, alpha_1, scale_2):
         t1 = (alpha_1 > 2)
         t2 = xp.where(t1, alpha_1, 3)
         t3 = ((1/2)*t2/(t2 - 2))*(scale_1/scale_2)**2
-        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t3 + 0.22579135264472744, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t3) + 0.22579135264472744, 0), _cross_entropy_pareto_halfnormal_exact, scale_1, alpha_1, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0 + t3 + 0.22579135264472744, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t3) + 0.22579135264472744, (0*(alpha_1 - 2))), _cross_entropy_pareto_halfnormal_exact, scale_1, alpha_1, scale_2)
 
 
 def _cross_entropy_pareto_halfnormal_exact(mpmath, scale_1, alpha_1, scale_2):
@@ -1528,7 +1528,7 @@ def cross_entropy_pareto_laplace(scale_1, alpha_1, loc_2, scale_2):
         t15 = t10*t11*t12*t2
         t16 = -scale_1*t11*t12*t2
         t17 = xp.abs(t7) + 0.6931471805599453
-        return xp._refine.checked('cross_entropy', xp.where(t9, -t0*t3*(t2*t6 - t4 - t6) + t8, xp.where(t1, t13 + t14 + t15 + t16 + t8, xp.inf)), xp.where(t9, t17 + (xp.abs(t4) + xp.abs(t6) + xp.abs(t2*t6))*xp.abs(t0)*xp.abs(t3), xp.where(t1, t17 + xp.abs(t13) + xp.abs(t14) + xp.abs(t15) + xp.abs(t16), 0)), _cross_entropy_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t9, -t0*t3*(t2*t6 - t4 - t6) + t8, xp.where(t1, t13 + t14 + t15 + t16 + t8, xp.inf)), xp.where(t9, t17 + (xp.abs(t4) + xp.abs(t6) + xp.abs(t2*t6))*xp.abs(t0)*xp.abs(t3), xp.where(t1, t17 + xp.abs(t13) + xp.abs(t14) + xp.abs(t15) + xp.abs(t16), (0*(2*alpha_1 + loc_2 - scale_1 - 2)))), _cross_entropy_pareto_laplace_exact, scale_1, alpha_1, loc_2, scale_2)
 
 
 def _cross_entropy_pareto_laplace_exact(mpmath, scale_1, alpha_1, loc_2, scale_2):
@@ -1686,7 +1686,7 @@ def cross_entropy_pareto_normal(scale_1, alpha_1, mu_2, sigma_2):
         t12 = -2*t10*t11
         t13 = 4*t10*t3
         t14 = t11*t6 + t11*t8 + 2*t8
-        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/2)*t1*t4*t5*(t12 + t13 + t14 + t7 + t9) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t14 + xp.abs(t12) + xp.abs(t13) + xp.abs(t7) + xp.abs(t9))*xp.abs(t1)*xp.abs(t4)*xp.abs(t5) + xp.abs(t0) + 0.9189385332046727, 0), _cross_entropy_pareto_normal_exact, scale_1, alpha_1, mu_2, sigma_2)
+        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/2)*t1*t4*t5*(t12 + t13 + t14 + t7 + t9) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t14 + xp.abs(t12) + xp.abs(t13) + xp.abs(t7) + xp.abs(t9))*xp.abs(t1)*xp.abs(t4)*xp.abs(t5) + xp.abs(t0) + 0.9189385332046727, (0*(alpha_1 - 2))), _cross_entropy_pareto_normal_exact, scale_1, alpha_1, mu_2, sigma_2)
 
 
 def _cross_entropy_pareto_normal_exact(mpmath, scale_1, alpha_1, mu_2, sigma_2):
@@ -1734,7 +1734,7 @@ def cross_entropy_pareto_pareto(scale_1, alpha_1, scale_2, alpha_2):
         t3 = t2/alpha_1
         t4 = (scale_1 >= scale_2)
         t5 = t2*xp.log(xp.where(t4, scale_1, scale_2 + 1))
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t5, xp.inf), xp.where(t4, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), 0), _cross_entropy_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t5, xp.inf), xp.where(t4, t3 + xp.abs(t0) + xp.abs(t1) + xp.abs(t5), (0*(scale_1 - scale_2))), _cross_entropy_pareto_pareto_exact, scale_1, alpha_1, scale_2, alpha_2)
 
 
 def _cross_entropy_pareto_pareto_exact(mpmath, scale_1, alpha_1, scale_2, alpha_2):
@@ -1786,7 +1786,7 @@ def cross_entropy_pareto_rayleigh(scale_1, alpha_1, scale_2):
         t7 = (1/(t5 - 2))
         t8 = -2*t2*t5
         t9 = scale_1**2*t5**2 + 4*t2
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + (1/2)*t3*t6*t7*(t8 + t9), xp.inf), xp.where(t4, (1/2)*(t9 + xp.abs(t8))*xp.abs(t3)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1), 0), _cross_entropy_pareto_rayleigh_exact, scale_1, alpha_1, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + (1/2)*t3*t6*t7*(t8 + t9), xp.inf), xp.where(t4, (1/2)*(t9 + xp.abs(t8))*xp.abs(t3)*xp.abs(t6)*xp.abs(t7) + xp.abs(t0) + xp.abs(t1), (0*(alpha_1 - 2))), _cross_entropy_pareto_rayleigh_exact, scale_1, alpha_1, scale_2)
 
 
 def _cross_entropy_pareto_rayleigh_exact(mpmath, scale_1, alpha_1, scale_2):
@@ -1919,7 +1919,7 @@ def cross_entropy_pareto_weibull(scale_1, alpha_1, shape_2, scale_2):
         t6 = -t2/t5
         t7 = xp.power(scale_2, shape_2)
         t8 = xp.power(scale_1, shape_2)*t5/(-shape_2*t7 + t5*t7)
-        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t8, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t8), 0), _cross_entropy_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t4, t0 + t1 + t3 + t6 + t8, xp.inf), xp.where(t4, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t6) + xp.abs(t8), (0*(alpha_1 - shape_2))), _cross_entropy_pareto_weibull_exact, scale_1, alpha_1, shape_2, scale_2)
 
 
 def _cross_entropy_pareto_weibull_exact(mpmath, scale_1, alpha_1, shape_2, scale_2):

@@ -1991,13 +1991,13 @@ def renyi_rayleigh_rayleigh(scale_1, scale_2, alpha):
 
     .. math::
 
-        \begin{cases} \frac{\alpha \log{\left(\frac{1}{scale_{1}^{2}} \right)} + \left(1 - \alpha\right) \log{\left(\frac{1}{scale_{2}^{2}} \right)} - \log{\left(\frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} \right)}}{\alpha - 1} & \text{for}\: - \frac{\alpha}{scale_{2}^{2}} + \frac{\alpha}{scale_{1}^{2}} + \frac{1}{scale_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
+        \begin{cases} \frac{\alpha \log{\left(\frac{1}{scale_{1}^{2}} \right)} + \left(1 - \alpha\right) \log{\left(\frac{1}{scale_{2}^{2}} \right)} - \log{\left(\frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} \right)}}{\alpha - 1} & \text{for}\: \frac{\alpha}{scale_{1}^{2}} + \frac{1 - \alpha}{scale_{2}^{2}} > 0 \\\infty & \text{otherwise} \end{cases}
 
     As text::
 
         Piecewise(((alpha*log(scale_1**(-2)) + (1 - alpha)*log(scale_2**(-2)) -
-        log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1), -alpha/scale_2**2 +
-        alpha/scale_1**2 + scale_2**(-2) > 0), (oo, True))
+        log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1), alpha/scale_1**2 +
+        (1 - alpha)/scale_2**2 > 0), (oo, True))
 
     Parameters
     ----------
@@ -2018,16 +2018,14 @@ def renyi_rayleigh_rayleigh(scale_1, scale_2, alpha):
     """
     xp = namespace(scale_1, scale_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = xp.log(scale_2)
-        t1 = (1/(alpha - 1))
-        t2 = 2*alpha*t1*xp.log(scale_1)
-        t3 = (1/(scale_2**2))
-        t4 = -alpha*t3 + alpha/scale_1**2 + t3
-        t5 = t1*xp.log(t4)
-        t6 = (t4 > 0)
-        return xp._refine.checked('renyi', xp.where(t6, 2*t0 - t2 - t5, xp.inf), xp.where(t6, 2*xp.abs(t0) + xp.abs(t2) + xp.abs(t5), 0), _renyi_rayleigh_rayleigh_exact, scale_1, scale_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = xp._stable.mix(alpha, (1/(scale_1**2)), (1/(scale_2**2)))
+        t2 = t0*xp.log(t1)
+        t3 = xp._stable.mix(alpha, -2*xp.log(scale_1), -2*xp.log(scale_2))
+        t4 = (t1 > 0)
+        return xp._refine.checked('renyi', xp.where(t4, t0*t3 - t2, xp.inf), xp.where(t4, xp.abs(t2) + xp.abs(t0*t3), (0*(t1))), _renyi_rayleigh_rayleigh_exact, scale_1, scale_2, alpha)
 
 
 def _renyi_rayleigh_rayleigh_exact(mpmath, scale_1, scale_2, alpha):
     """The derived expression of :func:`renyi_rayleigh_rayleigh` for mpmath (see anadiv.numeric.refine)."""
-    return (((alpha*mpmath.log(scale_1**(-2)) + (1 - alpha)*mpmath.log(scale_2**(-2)) - mpmath.log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1)) if (-alpha/scale_2**2 + alpha/scale_1**2 + scale_2**(-2) > 0) else (mpmath.inf))
+    return (((alpha*mpmath.log(scale_1**(-2)) + (1 - alpha)*mpmath.log(scale_2**(-2)) - mpmath.log(alpha/scale_1**2 + (1 - alpha)/scale_2**2))/(alpha - 1)) if (alpha/scale_1**2 + (1 - alpha)/scale_2**2 > 0) else (mpmath.inf))

@@ -753,7 +753,7 @@ def kl_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
         t12 = (loc_1 - mu_2)**2
         t13 = -t3*t8
         t14 = scale_1**2*t3 + 2*t8
-        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + (1/2)*t11*t9*(t10*t12 + t13 + t14) + t4 + t6 + t7 + 0.34657359027997264, xp.inf), xp.where(t2, (1/2)*(t14 + (t3 + 2)*xp.abs(t12) + xp.abs(t13))*xp.abs(t11)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t6) + xp.abs(t7) + 0.34657359027997264, 0), _kl_studentt_normal_exact, df_1, loc_1, scale_1, mu_2, sigma_2)
+        return xp._refine.checked('kl', xp.where(t2, t0 + t1 + (1/2)*t11*t9*(t10*t12 + t13 + t14) + t4 + t6 + t7 + 0.34657359027997264, xp.inf), xp.where(t2, (1/2)*(t14 + (t3 + 2)*xp.abs(t12) + xp.abs(t13))*xp.abs(t11)*xp.abs(t9) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + xp.abs(t6) + xp.abs(t7) + 0.34657359027997264, (0*(df_1 - 2))), _kl_studentt_normal_exact, df_1, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _kl_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):
@@ -1563,7 +1563,7 @@ def cross_entropy_studentt_normal(df_1, loc_1, scale_1, mu_2, sigma_2):
         t5 = (1/t4)
         t6 = scale_1**2*t3
         t7 = (loc_1 - mu_2)**2
-        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/2)*t1*t5*(t4*t7 + t6) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t6 + (t3 + 2)*xp.abs(t7))*xp.abs(t1)*xp.abs(t5) + xp.abs(t0) + 0.9189385332046727, 0), _cross_entropy_studentt_normal_exact, df_1, loc_1, scale_1, mu_2, sigma_2)
+        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/2)*t1*t5*(t4*t7 + t6) + 0.9189385332046727, xp.inf), xp.where(t2, (1/2)*(t6 + (t3 + 2)*xp.abs(t7))*xp.abs(t1)*xp.abs(t5) + xp.abs(t0) + 0.9189385332046727, (0*(df_1 - 2))), _cross_entropy_studentt_normal_exact, df_1, loc_1, scale_1, mu_2, sigma_2)
 
 
 def _cross_entropy_studentt_normal_exact(mpmath, df_1, loc_1, scale_1, mu_2, sigma_2):

@@ -235,7 +235,7 @@ def kl_uniform_beta(low_1, high_1, a_2, b_2):
         t35 = t31*t32*t33*(t32 + xp.abs(t4))*xp.abs(t13) + t31*t33*(t32 + xp.abs(t2))*xp.abs(t12) + t34
         t36 = t34 + xp.abs(t24)
         t37 = xp.abs(t27)
-        return xp._refine.checked('kl', xp.where(t23, t10 + t20, xp.where(t26, t10 + t25, xp.where(t28, t20 + t27, xp.where(t29, t25 + t27, xp.inf)))), xp.where(t23, t30 + t35, xp.where(t26, t30 + t36, xp.where(t28, t35 + t37, xp.where(t29, t36 + t37, 0)))), _kl_uniform_beta_exact, low_1, high_1, a_2, b_2)
+        return xp._refine.checked('kl', xp.where(t23, t10 + t20, xp.where(t26, t10 + t25, xp.where(t28, t20 + t27, xp.where(t29, t25 + t27, xp.inf)))), xp.where(t23, t30 + t35, xp.where(t26, t30 + t36, xp.where(t28, t35 + t37, xp.where(t29, t36 + t37, (0*(6*high_1 + 6*low_1 - 6)))))), _kl_uniform_beta_exact, low_1, high_1, a_2, b_2)
 
 
 def _kl_uniform_beta_exact(mpmath, low_1, high_1, a_2, b_2):
@@ -359,7 +359,7 @@ def kl_uniform_chi(low_1, high_1, df_2):
         t13 = -xp.log(2*high_1 - 2*t1)
         t14 = -t3*t6
         t15 = t10 + xp.abs(t8) + xp.abs(t9)
-        return xp._refine.checked('kl', xp.where(t12, t11 + t2 + t5 + t7 - 1.6931471805599454, xp.where(t0, t11 + t13 + t14 - 1, xp.inf)), xp.where(t12, t15 + xp.abs(t2) + xp.abs(t5) + xp.abs(t7) + 1.6931471805599454, xp.where(t0, t15 + xp.abs(t13) + xp.abs(t14) + 1, 0)), _kl_uniform_chi_exact, low_1, high_1, df_2)
+        return xp._refine.checked('kl', xp.where(t12, t11 + t2 + t5 + t7 - 1.6931471805599454, xp.where(t0, t11 + t13 + t14 - 1, xp.inf)), xp.where(t12, t15 + xp.abs(t2) + xp.abs(t5) + xp.abs(t7) + 1.6931471805599454, xp.where(t0, t15 + xp.abs(t13) + xp.abs(t14) + 1, (0*(3*low_1)))), _kl_uniform_chi_exact, low_1, high_1, df_2)
 
 
 def _kl_uniform_chi_exact(mpmath, low_1, high_1, df_2):
@@ -423,7 +423,7 @@ def kl_uniform_chi2(low_1, high_1, df_2):
         t13 = xp.logical_and(t1, (low_1 != 0))
         t14 = -t5
         t15 = t10 + xp.abs(t11) + xp.abs(t7) + xp.abs(t8) + xp.abs(t9) + 1
-        return xp._refine.checked('kl', xp.where(t13, t12 + t4 + t6, xp.where(t1, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t15 + xp.abs(t14), 0)), _kl_uniform_chi2_exact, low_1, high_1, df_2)
+        return xp._refine.checked('kl', xp.where(t13, t12 + t4 + t6, xp.where(t1, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t15 + xp.abs(t14), (0*(3*low_1)))), _kl_uniform_chi2_exact, low_1, high_1, df_2)
 
 
 def _kl_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
@@ -478,7 +478,7 @@ def kl_uniform_continuous_bernoulli(low_1, high_1, probs_2):
         t8 = t4 + t6
         t9 = xp.logical_and(t3, t5)
         t10 = xp.abs(t4) + xp.abs(t6)
-        return xp._refine.checked('kl', xp.where(t9, -1/2*t0*t8 + (1/2)*t1*t8 + t2 + t7, xp.inf), xp.where(t9, (1/2)*t10*xp.abs(t0) + (1/2)*t10*xp.abs(t1) + xp.abs(t2) + xp.abs(t7), 0), _kl_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
+        return xp._refine.checked('kl', xp.where(t9, -1/2*t0*t8 + (1/2)*t1*t8 + t2 + t7, xp.inf), xp.where(t9, (1/2)*t10*xp.abs(t0) + (1/2)*t10*xp.abs(t1) + xp.abs(t2) + xp.abs(t7), (0*(high_1 + low_1 - 1))), _kl_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
 
 
 def _kl_uniform_continuous_bernoulli_exact(mpmath, low_1, high_1, probs_2):
@@ -524,7 +524,7 @@ def kl_uniform_exponential(low_1, high_1, rate_2):
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
         t3 = xp._stable.log_diff(high_1, t2)
-        return xp._refine.checked('kl', xp.where(t1, (1/2)*rate_2*(high_1 + t2) - t0 - t3, xp.inf), xp.where(t1, (1/2)*rate_2*(xp.abs(high_1) + xp.abs(t2)) + xp.abs(t0) + xp.abs(t3), 0), _kl_uniform_exponential_exact, low_1, high_1, rate_2)
+        return xp._refine.checked('kl', xp.where(t1, (1/2)*rate_2*(high_1 + t2) - t0 - t3, xp.inf), xp.where(t1, (1/2)*rate_2*(xp.abs(high_1) + xp.abs(t2)) + xp.abs(t0) + xp.abs(t3), (0*(low_1))), _kl_uniform_exponential_exact, low_1, high_1, rate_2)
 
 
 def _kl_uniform_exponential_exact(mpmath, low_1, high_1, rate_2):
@@ -589,7 +589,7 @@ def kl_uniform_gamma(low_1, high_1, shape_2, rate_2):
         t14 = xp.logical_and(t1, (low_1 != 0))
         t15 = -t0*t5
         t16 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t12) + xp.abs(t7) + xp.abs(t9) + 1
-        return xp._refine.checked('kl', xp.where(t14, t13 + t4 + t6, xp.where(t1, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t16 + xp.abs(t15), 0)), _kl_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
+        return xp._refine.checked('kl', xp.where(t14, t13 + t4 + t6, xp.where(t1, t13 + t15, xp.inf)), xp.where(t14, t16 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t16 + xp.abs(t15), (0*(3*low_1)))), _kl_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
 
 
 def _kl_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
@@ -699,7 +699,7 @@ def kl_uniform_halfcauchy(low_1, high_1, scale_2):
         t9 = 2*scale_2
         t10 = t6*t9*xp.arctan(t2*t4)
         t11 = t2*t6*xp.log(t2**2 + t7)
-        return xp._refine.checked('kl', xp.where(t1, high_1*t6*t8 + 2*scale_2*t5*t6 - t0 - t10 - t11 - t3 - 1.548417294710545, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t10) + xp.abs(t11) + xp.abs(t3) + xp.abs(high_1*t6*t8) + xp.abs(t5*t6*t9) + 1.548417294710545, 0), _kl_uniform_halfcauchy_exact, low_1, high_1, scale_2)
+        return xp._refine.checked('kl', xp.where(t1, high_1*t6*t8 + 2*scale_2*t5*t6 - t0 - t10 - t11 - t3 - 1.548417294710545, xp.inf), xp.where(t1, xp.abs(t0) + xp.abs(t10) + xp.abs(t11) + xp.abs(t3) + xp.abs(high_1*t6*t8) + xp.abs(t5*t6*t9) + 1.548417294710545, (0*(low_1))), _kl_uniform_halfcauchy_exact, low_1, high_1, scale_2)
 
 
 def _kl_uniform_halfcauchy_exact(mpmath, low_1, high_1, scale_2):
@@ -749,7 +749,7 @@ def kl_uniform_halfnormal(low_1, high_1, scale_2):
         t4 = (1/(scale_2**2))
         t5 = high_1*t2
         t6 = high_1**2 + t2**2
-        return xp._refine.checked('kl', xp.where(t1, t0 + t3 + (1/6)*t4*(t5 + t6) + 0.22579135264472744, xp.inf), xp.where(t1, (1/6)*(t6 + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3) + 0.22579135264472744, 0), _kl_uniform_halfnormal_exact, low_1, high_1, scale_2)
+        return xp._refine.checked('kl', xp.where(t1, t0 + t3 + (1/6)*t4*(t5 + t6) + 0.22579135264472744, xp.inf), xp.where(t1, (1/6)*(t6 + xp.abs(t5))*xp.abs(t4) + xp.abs(t0) + xp.abs(t3) + 0.22579135264472744, (0*(low_1))), _kl_uniform_halfnormal_exact, low_1, high_1, scale_2)
 
 
 def _kl_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
@@ -824,7 +824,7 @@ def kl_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
         t21 = t12*t15
         t22 = 1
         t23 = xp.abs(t7)
-        return xp._refine.checked('kl', xp.where(t10, -concentration_2 - t0 + t1 - t4 + t5*t7*(high_1 + rate_2 + t6) - t7*t9*(rate_2 + t3 + t8) - 1, xp.where(t2, t13 + t14 + t16 + t17*t18 + t19*(-t15 + xp.inf*t20 - t21), xp.inf)), xp.where(t10, concentration_2 + t22*t23*(rate_2 + xp.abs(t3) + xp.abs(t8))*xp.abs(t9) + t22 + t23*(rate_2 + xp.abs(high_1) + xp.abs(t6))*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), xp.where(t2, t18*xp.abs(t17) + (xp.abs(t15) + xp.inf*xp.abs(t20) + xp.abs(t21))*xp.abs(t19) + xp.abs(t13) + xp.abs(t14) + xp.abs(t16), 0)), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+        return xp._refine.checked('kl', xp.where(t10, -concentration_2 - t0 + t1 - t4 + t5*t7*(high_1 + rate_2 + t6) - t7*t9*(rate_2 + t3 + t8) - 1, xp.where(t2, t13 + t14 + t16 + t17*t18 + t19*(-t15 + xp.inf*t20 - t21), xp.inf)), xp.where(t10, concentration_2 + t22*t23*(rate_2 + xp.abs(t3) + xp.abs(t8))*xp.abs(t9) + t22 + t23*(rate_2 + xp.abs(high_1) + xp.abs(t6))*xp.abs(t5) + xp.abs(t0) + xp.abs(t1) + xp.abs(t4), xp.where(t2, t18*xp.abs(t17) + (xp.abs(t15) + xp.inf*xp.abs(t20) + xp.abs(t21))*xp.abs(t19) + xp.abs(t13) + xp.abs(t14) + xp.abs(t16), (0*(3*low_1)))), _kl_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
 
 
 def _kl_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
@@ -980,7 +980,7 @@ def kl_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         t27 = 1
         t28 = xp.abs(t0)
         t29 = (1/2)*t24*(t18 + xp.abs(t16) + xp.abs(t17)) + xp.abs(t15) + xp.abs(t20)
-        return xp._refine.checked('kl', xp.where(t22, -high_1*t13*t14 + t12*t13*t5*t8 + t21 + t7 + t9 + 0.9189385332046727, xp.where(t4, -t14 + t21 + t23, xp.inf)), xp.where(t22, t24*t25*t26*t27*t28*xp.abs(high_1) + t24*t25*t26*xp.abs(t5)*xp.abs(t8) + t29 + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t23 + t24*t25*t27*t28 + t29, 0)), _kl_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
+        return xp._refine.checked('kl', xp.where(t22, -high_1*t13*t14 + t12*t13*t5*t8 + t21 + t7 + t9 + 0.9189385332046727, xp.where(t4, -t14 + t21 + t23, xp.inf)), xp.where(t22, t24*t25*t26*t27*t28*xp.abs(high_1) + t24*t25*t26*xp.abs(t5)*xp.abs(t8) + t29 + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t23 + t24*t25*t27*t28 + t29, (0*(3*low_1)))), _kl_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
 
 
 def _kl_uniform_lognormal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
@@ -1144,7 +1144,7 @@ def kl_uniform_pareto(low_1, high_1, scale_2, alpha_2):
         t10 = xp.logical_and(t1, (low_1 != 0))
         t11 = t0*t5
         t12 = alpha_2 + xp.abs(t6) + xp.abs(t7) + xp.abs(t8) + 1
-        return xp._refine.checked('kl', xp.where(t10, high_1*t0*t3*t5 - t4 - t9, xp.where(t1, t0*t5 - t9, xp.inf)), xp.where(t10, t12 + xp.abs(t4) + xp.abs(high_1*t11*t3), xp.where(t1, t12 + xp.abs(t11), 0)), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+        return xp._refine.checked('kl', xp.where(t10, high_1*t0*t3*t5 - t4 - t9, xp.where(t1, t0*t5 - t9, xp.inf)), xp.where(t10, t12 + xp.abs(t4) + xp.abs(high_1*t11*t3), xp.where(t1, t12 + xp.abs(t11), (0*(3*low_1 - 2*scale_2)))), _kl_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
 
 
 def _kl_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
@@ -1207,7 +1207,7 @@ def kl_uniform_rayleigh(low_1, high_1, scale_2):
         t13 = xp.logical_and(t0, (low_1 != 0))
         t14 = -t4
         t15 = (1/6)*(t11 + xp.abs(t10))*xp.abs(t9) + xp.abs(t6) + xp.abs(t7)
-        return xp._refine.checked('kl', xp.where(t13, t12 + t3 + t5, xp.where(t0, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t3) + xp.abs(t5), xp.where(t0, t15 + xp.abs(t14), 0)), _kl_uniform_rayleigh_exact, low_1, high_1, scale_2)
+        return xp._refine.checked('kl', xp.where(t13, t12 + t3 + t5, xp.where(t0, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t3) + xp.abs(t5), xp.where(t0, t15 + xp.abs(t14), (0*(3*low_1)))), _kl_uniform_rayleigh_exact, low_1, high_1, scale_2)
 
 
 def _kl_uniform_rayleigh_exact(mpmath, low_1, high_1, scale_2):
@@ -1333,13 +1333,14 @@ def kl_uniform_uniform(low_1, high_1, low_2, high_2):
     """
     xp = namespace(low_1, high_1, low_2, high_2)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (high_1 <= high_2)
-        t1 = xp.where(t0, high_1, high_2 - 1)
-        t2 = (low_1 >= low_2)
-        t3 = xp.where(t2, low_1, low_2 + 1)
-        t4 = xp._stable.log_ratio_d(high_2 - low_2, t1 - t3, xp._stable.diff2(high_2, t1, low_2, t3))
-        t5 = xp.logical_and(t0, t2)
-        return xp._refine.checked('kl', xp.where(t5, t4, xp.inf), xp.where(t5, t4, 0), _kl_uniform_uniform_exact, low_1, high_1, low_2, high_2)
+        t0 = -low_2
+        t1 = (high_1 <= high_2)
+        t2 = xp.where(t1, high_1, high_2 - 1)
+        t3 = (low_1 >= low_2)
+        t4 = xp.where(t3, low_1, low_2 + 1)
+        t5 = xp._stable.log_ratio_d(high_2 + t0, t2 - t4, xp._stable.diff2(high_2, t2, low_2, t4))
+        t6 = xp.logical_and(t1, t3)
+        return xp._refine.checked('kl', xp.where(t6, t5, xp.inf), xp.where(t6, t5, (0*(high_1 - high_2 + low_1 + t0))), _kl_uniform_uniform_exact, low_1, high_1, low_2, high_2)
 
 
 def _kl_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
@@ -1394,7 +1395,7 @@ def kl_uniform_vonmises(low_1, high_1, loc_2, concentration_2):
         t8 = -concentration_2*t7*xp.sin(loc_2 - t2)
         t9 = concentration_2*t7*xp.sin(loc_2 + t6)
         t10 = xp.logical_and(t1, t3)
-        return xp._refine.checked('kl', xp.where(t10, t0 - t5 - t8 - t9 + 1.8378770664093453, xp.inf), xp.where(t10, xp.abs(t0) + xp.abs(t5) + xp.abs(t8) + xp.abs(t9) + 1.8378770664093453, 0), _kl_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
+        return xp._refine.checked('kl', xp.where(t10, t0 - t5 - t8 - t9 + 1.8378770664093453, xp.inf), xp.where(t10, xp.abs(t0) + xp.abs(t5) + xp.abs(t8) + xp.abs(t9) + 1.8378770664093453, (0*(high_1 + low_1))), _kl_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
 
 
 def _kl_uniform_vonmises_exact(mpmath, low_1, high_1, loc_2, concentration_2):
@@ -1472,7 +1473,7 @@ def kl_uniform_weibull(low_1, high_1, shape_2, scale_2):
         t20 = high_1*t10*t13
         t21 = -t14
         t22 = shape_2 + xp.abs(t16) + xp.abs(t17) + xp.abs(t18) + xp.abs(t20) + xp.abs(t21) + 1
-        return xp._refine.checked('kl', xp.where(t15, high_1*t10*t13 + shape_2*t1 + shape_2 - t0 - t14 + t3*t6*t7*t9 - t4 - t8 - 1, xp.where(t2, t16 + t17 + t18 + t19 + t20 + t21 + t6, xp.inf)), xp.where(t15, t22 + xp.abs(t8) + xp.abs(t3*t6*t7*t9), xp.where(t2, t22 + xp.abs(t19), 0)), _kl_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
+        return xp._refine.checked('kl', xp.where(t15, high_1*t10*t13 + shape_2*t1 + shape_2 - t0 - t14 + t3*t6*t7*t9 - t4 - t8 - 1, xp.where(t2, t16 + t17 + t18 + t19 + t20 + t21 + t6, xp.inf)), xp.where(t15, t22 + xp.abs(t8) + xp.abs(t3*t6*t7*t9), xp.where(t2, t22 + xp.abs(t19), (0*(3*low_1)))), _kl_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
 
 
 def _kl_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):
@@ -1575,7 +1576,7 @@ def cross_entropy_uniform_beta(low_1, high_1, a_2, b_2):
         t34 = t30*t31*t32*(t31 + xp.abs(t4))*xp.abs(t13) + t30*t32*(t31 + xp.abs(t2))*xp.abs(t12) + t33
         t35 = t33 + xp.abs(t23)
         t36 = xp.abs(t26)
-        return xp._refine.checked('cross_entropy', xp.where(t22, t10 + t19, xp.where(t25, t10 + t24, xp.where(t27, t19 + t26, xp.where(t28, t24 + t26, xp.inf)))), xp.where(t22, t29 + t34, xp.where(t25, t29 + t35, xp.where(t27, t34 + t36, xp.where(t28, t35 + t36, 0)))), _cross_entropy_uniform_beta_exact, low_1, high_1, a_2, b_2)
+        return xp._refine.checked('cross_entropy', xp.where(t22, t10 + t19, xp.where(t25, t10 + t24, xp.where(t27, t19 + t26, xp.where(t28, t24 + t26, xp.inf)))), xp.where(t22, t29 + t34, xp.where(t25, t29 + t35, xp.where(t27, t34 + t36, xp.where(t28, t35 + t36, (0*(6*high_1 + 6*low_1 - 6)))))), _cross_entropy_uniform_beta_exact, low_1, high_1, a_2, b_2)
 
 
 def _cross_entropy_uniform_beta_exact(mpmath, low_1, high_1, a_2, b_2):
@@ -1695,7 +1696,7 @@ def cross_entropy_uniform_chi(low_1, high_1, df_2):
         t11 = xp.logical_and(t1, (low_1 != 0))
         t12 = -t0*t5
         t13 = t9 + xp.abs(t7) + xp.abs(t8) + 1.6931471805599454
-        return xp._refine.checked('cross_entropy', xp.where(t11, t10 + t4 + t6, xp.where(t1, t10 + t12, xp.inf)), xp.where(t11, t13 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t13 + xp.abs(t12), 0)), _cross_entropy_uniform_chi_exact, low_1, high_1, df_2)
+        return xp._refine.checked('cross_entropy', xp.where(t11, t10 + t4 + t6, xp.where(t1, t10 + t12, xp.inf)), xp.where(t11, t13 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t13 + xp.abs(t12), (0*(3*low_1)))), _cross_entropy_uniform_chi_exact, low_1, high_1, df_2)
 
 
 def _cross_entropy_uniform_chi_exact(mpmath, low_1, high_1, df_2):
@@ -1757,7 +1758,7 @@ def cross_entropy_uniform_chi2(low_1, high_1, df_2):
         t12 = xp.logical_and(t1, (low_1 != 0))
         t13 = -t5
         t14 = t9 + xp.abs(t10) + xp.abs(t7) + xp.abs(t8) + 1
-        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t4 + t6, xp.where(t1, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t14 + xp.abs(t13), 0)), _cross_entropy_uniform_chi2_exact, low_1, high_1, df_2)
+        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t4 + t6, xp.where(t1, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t14 + xp.abs(t13), (0*(3*low_1)))), _cross_entropy_uniform_chi2_exact, low_1, high_1, df_2)
 
 
 def _cross_entropy_uniform_chi2_exact(mpmath, low_1, high_1, df_2):
@@ -1810,7 +1811,7 @@ def cross_entropy_uniform_continuous_bernoulli(low_1, high_1, probs_2):
         t7 = t4 + t6
         t8 = xp.logical_and(t3, t5)
         t9 = xp.abs(t4) + xp.abs(t6)
-        return xp._refine.checked('cross_entropy', xp.where(t8, -1/2*t0*t7 + (1/2)*t1*t7 + t2, xp.inf), xp.where(t8, (1/2)*t9*xp.abs(t0) + (1/2)*t9*xp.abs(t1) + xp.abs(t2), 0), _cross_entropy_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
+        return xp._refine.checked('cross_entropy', xp.where(t8, -1/2*t0*t7 + (1/2)*t1*t7 + t2, xp.inf), xp.where(t8, (1/2)*t9*xp.abs(t0) + (1/2)*t9*xp.abs(t1) + xp.abs(t2), (0*(high_1 + low_1 - 1))), _cross_entropy_uniform_continuous_bernoulli_exact, low_1, high_1, probs_2)
 
 
 def _cross_entropy_uniform_continuous_bernoulli_exact(mpmath, low_1, high_1, probs_2):
@@ -1855,7 +1856,7 @@ def cross_entropy_uniform_exponential(low_1, high_1, rate_2):
         t0 = -xp.log(rate_2)
         t1 = (low_1 >= 0)
         t2 = xp.where(t1, low_1, 1)
-        return xp._refine.checked('cross_entropy', xp.where(t1, (1/2)*rate_2*(high_1 + t2) + t0, xp.inf), xp.where(t1, (1/2)*rate_2*(xp.abs(high_1) + xp.abs(t2)) + xp.abs(t0), 0), _cross_entropy_uniform_exponential_exact, low_1, high_1, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t1, (1/2)*rate_2*(high_1 + t2) + t0, xp.inf), xp.where(t1, (1/2)*rate_2*(xp.abs(high_1) + xp.abs(t2)) + xp.abs(t0), (0*(low_1))), _cross_entropy_uniform_exponential_exact, low_1, high_1, rate_2)
 
 
 def _cross_entropy_uniform_exponential_exact(mpmath, low_1, high_1, rate_2):
@@ -1919,7 +1920,7 @@ def cross_entropy_uniform_gamma(low_1, high_1, shape_2, rate_2):
         t13 = xp.logical_and(t1, (low_1 != 0))
         t14 = -t0*t5
         t15 = shape_2 + xp.abs(t10) + xp.abs(t11) + xp.abs(t8) + xp.abs(t9) + 1
-        return xp._refine.checked('cross_entropy', xp.where(t13, t12 + t4 + t6, xp.where(t1, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t15 + xp.abs(t14), 0)), _cross_entropy_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t13, t12 + t4 + t6, xp.where(t1, t12 + t14, xp.inf)), xp.where(t13, t15 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t15 + xp.abs(t14), (0*(3*low_1)))), _cross_entropy_uniform_gamma_exact, low_1, high_1, shape_2, rate_2)
 
 
 def _cross_entropy_uniform_gamma_exact(mpmath, low_1, high_1, shape_2, rate_2):
@@ -2027,7 +2028,7 @@ def cross_entropy_uniform_halfcauchy(low_1, high_1, scale_2):
         t8 = 2*scale_2
         t9 = t5*t8*xp.arctan(t1*t4)
         t10 = t4*t5*xp.log(t4**2 + t6)
-        return xp._refine.checked('cross_entropy', xp.where(t3, high_1*t5*t7 + 2*scale_2*t2*t5 - t0 - t10 - t9 - 1.548417294710545, xp.inf), xp.where(t3, xp.abs(t0) + xp.abs(t10) + xp.abs(t9) + xp.abs(high_1*t5*t7) + xp.abs(t2*t5*t8) + 1.548417294710545, 0), _cross_entropy_uniform_halfcauchy_exact, low_1, high_1, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, high_1*t5*t7 + 2*scale_2*t2*t5 - t0 - t10 - t9 - 1.548417294710545, xp.inf), xp.where(t3, xp.abs(t0) + xp.abs(t10) + xp.abs(t9) + xp.abs(high_1*t5*t7) + xp.abs(t2*t5*t8) + 1.548417294710545, (0*(low_1))), _cross_entropy_uniform_halfcauchy_exact, low_1, high_1, scale_2)
 
 
 def _cross_entropy_uniform_halfcauchy_exact(mpmath, low_1, high_1, scale_2):
@@ -2076,7 +2077,7 @@ def cross_entropy_uniform_halfnormal(low_1, high_1, scale_2):
         t3 = xp.where(t2, low_1, 1)
         t4 = high_1*t3
         t5 = high_1**2 + t3**2
-        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/6)*t1*(t4 + t5) + 0.22579135264472744, xp.inf), xp.where(t2, (1/6)*(t5 + xp.abs(t4))*xp.abs(t1) + xp.abs(t0) + 0.22579135264472744, 0), _cross_entropy_uniform_halfnormal_exact, low_1, high_1, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t2, t0 + (1/6)*t1*(t4 + t5) + 0.22579135264472744, xp.inf), xp.where(t2, (1/6)*(t5 + xp.abs(t4))*xp.abs(t1) + xp.abs(t0) + 0.22579135264472744, (0*(low_1))), _cross_entropy_uniform_halfnormal_exact, low_1, high_1, scale_2)
 
 
 def _cross_entropy_uniform_halfnormal_exact(mpmath, low_1, high_1, scale_2):
@@ -2149,7 +2150,7 @@ def cross_entropy_uniform_inversegamma(low_1, high_1, concentration_2, rate_2):
         t19 = t11*t14
         t20 = 1
         t21 = xp.abs(t6)
-        return xp._refine.checked('cross_entropy', xp.where(t9, -concentration_2 - t0 + t1 + t2*t6*(high_1 + rate_2 + t3) - t6*t8*(rate_2 + t5 + t7) - 1, xp.where(t4, t12 + t13 + t15*t16 + t17*(-t14 + xp.inf*t18 - t19), xp.inf)), xp.where(t9, concentration_2 + t20*t21*(rate_2 + xp.abs(t5) + xp.abs(t7))*xp.abs(t8) + t20 + t21*(rate_2 + xp.abs(high_1) + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1), xp.where(t4, t16*xp.abs(t15) + (xp.abs(t14) + xp.inf*xp.abs(t18) + xp.abs(t19))*xp.abs(t17) + xp.abs(t12) + xp.abs(t13), 0)), _cross_entropy_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
+        return xp._refine.checked('cross_entropy', xp.where(t9, -concentration_2 - t0 + t1 + t2*t6*(high_1 + rate_2 + t3) - t6*t8*(rate_2 + t5 + t7) - 1, xp.where(t4, t12 + t13 + t15*t16 + t17*(-t14 + xp.inf*t18 - t19), xp.inf)), xp.where(t9, concentration_2 + t20*t21*(rate_2 + xp.abs(t5) + xp.abs(t7))*xp.abs(t8) + t20 + t21*(rate_2 + xp.abs(high_1) + xp.abs(t3))*xp.abs(t2) + xp.abs(t0) + xp.abs(t1), xp.where(t4, t16*xp.abs(t15) + (xp.abs(t14) + xp.inf*xp.abs(t18) + xp.abs(t19))*xp.abs(t17) + xp.abs(t12) + xp.abs(t13), (0*(3*low_1)))), _cross_entropy_uniform_inversegamma_exact, low_1, high_1, concentration_2, rate_2)
 
 
 def _cross_entropy_uniform_inversegamma_exact(mpmath, low_1, high_1, concentration_2, rate_2):
@@ -2299,7 +2300,7 @@ def cross_entropy_uniform_lognormal(low_1, high_1, mu_2, sigma_2):
         t26 = 1
         t27 = xp.abs(t0)
         t28 = (1/2)*t23*(t17 + xp.abs(t15) + xp.abs(t16)) + xp.abs(t19)
-        return xp._refine.checked('cross_entropy', xp.where(t21, -high_1*t13*t14 + t12*t13*t5*t8 + t20 + t7 + t9 + 0.9189385332046727, xp.where(t4, -t14 + t20 + t22, xp.inf)), xp.where(t21, t23*t24*t25*t26*t27*xp.abs(high_1) + t23*t24*t25*xp.abs(t5)*xp.abs(t8) + t28 + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t22 + t23*t24*t26*t27 + t28, 0)), _cross_entropy_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
+        return xp._refine.checked('cross_entropy', xp.where(t21, -high_1*t13*t14 + t12*t13*t5*t8 + t20 + t7 + t9 + 0.9189385332046727, xp.where(t4, -t14 + t20 + t22, xp.inf)), xp.where(t21, t23*t24*t25*t26*t27*xp.abs(high_1) + t23*t24*t25*xp.abs(t5)*xp.abs(t8) + t28 + xp.abs(t7) + xp.abs(t9) + 0.9189385332046727, xp.where(t4, t22 + t23*t24*t26*t27 + t28, (0*(3*low_1)))), _cross_entropy_uniform_lognormal_exact, low_1, high_1, mu_2, sigma_2)
 
 
 def _cross_entropy_uniform_lognormal_exact(mpmath, low_1, high_1, mu_2, sigma_2):
@@ -2460,7 +2461,7 @@ def cross_entropy_uniform_pareto(low_1, high_1, scale_2, alpha_2):
         t9 = xp.logical_and(t1, (low_1 != 0))
         t10 = t0*t5
         t11 = alpha_2 + xp.abs(t6) + xp.abs(t7) + 1
-        return xp._refine.checked('cross_entropy', xp.where(t9, high_1*t0*t3*t5 - t4 - t8, xp.where(t1, t0*t5 - t8, xp.inf)), xp.where(t9, t11 + xp.abs(t4) + xp.abs(high_1*t10*t3), xp.where(t1, t11 + xp.abs(t10), 0)), _cross_entropy_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
+        return xp._refine.checked('cross_entropy', xp.where(t9, high_1*t0*t3*t5 - t4 - t8, xp.where(t1, t0*t5 - t8, xp.inf)), xp.where(t9, t11 + xp.abs(t4) + xp.abs(high_1*t10*t3), xp.where(t1, t11 + xp.abs(t10), (0*(3*low_1 - 2*scale_2)))), _cross_entropy_uniform_pareto_exact, low_1, high_1, scale_2, alpha_2)
 
 
 def _cross_entropy_uniform_pareto_exact(mpmath, low_1, high_1, scale_2, alpha_2):
@@ -2521,7 +2522,7 @@ def cross_entropy_uniform_rayleigh(low_1, high_1, scale_2):
         t12 = xp.logical_and(t0, (low_1 != 0))
         t13 = -t4
         t14 = (1/6)*(t10 + xp.abs(t9))*xp.abs(t8) + xp.abs(t6)
-        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t3 + t5, xp.where(t0, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t3) + xp.abs(t5), xp.where(t0, t14 + xp.abs(t13), 0)), _cross_entropy_uniform_rayleigh_exact, low_1, high_1, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t12, t11 + t3 + t5, xp.where(t0, t11 + t13, xp.inf)), xp.where(t12, t14 + xp.abs(t3) + xp.abs(t5), xp.where(t0, t14 + xp.abs(t13), (0*(3*low_1)))), _cross_entropy_uniform_rayleigh_exact, low_1, high_1, scale_2)
 
 
 def _cross_entropy_uniform_rayleigh_exact(mpmath, low_1, high_1, scale_2):
@@ -2648,7 +2649,7 @@ def cross_entropy_uniform_uniform(low_1, high_1, low_2, high_2):
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = xp._stable.log_diff(high_2, low_2)
         t1 = xp.logical_and((low_1 >= low_2), (high_1 <= high_2))
-        return xp._refine.checked('cross_entropy', xp.where(t1, t0, xp.inf), xp.where(t1, t0, 0), _cross_entropy_uniform_uniform_exact, low_1, high_1, low_2, high_2)
+        return xp._refine.checked('cross_entropy', xp.where(t1, t0, xp.inf), xp.where(t1, t0, (0*(high_1 - high_2 + low_1 - low_2))), _cross_entropy_uniform_uniform_exact, low_1, high_1, low_2, high_2)
 
 
 def _cross_entropy_uniform_uniform_exact(mpmath, low_1, high_1, low_2, high_2):
@@ -2700,7 +2701,7 @@ def cross_entropy_uniform_vonmises(low_1, high_1, loc_2, concentration_2):
         t6 = concentration_2*t5*xp.sin(loc_2 - t2)
         t7 = -concentration_2*t5*xp.sin(loc_2 + t4)
         t8 = xp.logical_and(t1, t3)
-        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t6 + t7 + 1.8378770664093453, xp.inf), xp.where(t8, xp.abs(t0) + xp.abs(t6) + xp.abs(t7) + 1.8378770664093453, 0), _cross_entropy_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
+        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t6 + t7 + 1.8378770664093453, xp.inf), xp.where(t8, xp.abs(t0) + xp.abs(t6) + xp.abs(t7) + 1.8378770664093453, (0*(high_1 + low_1))), _cross_entropy_uniform_vonmises_exact, low_1, high_1, loc_2, concentration_2)
 
 
 def _cross_entropy_uniform_vonmises_exact(mpmath, low_1, high_1, loc_2, concentration_2):
@@ -2773,7 +2774,7 @@ def cross_entropy_uniform_weibull(low_1, high_1, shape_2, scale_2):
         t15 = xp.logical_and(t1, (low_1 != 0))
         t16 = -t0*t5
         t17 = shape_2 + xp.abs(t12) + xp.abs(t13) + xp.abs(t7) + xp.abs(t8) + 1
-        return xp._refine.checked('cross_entropy', xp.where(t15, t14 + t4 + t6, xp.where(t1, t14 + t16, xp.inf)), xp.where(t15, t17 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t17 + xp.abs(t16), 0)), _cross_entropy_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
+        return xp._refine.checked('cross_entropy', xp.where(t15, t14 + t4 + t6, xp.where(t1, t14 + t16, xp.inf)), xp.where(t15, t17 + xp.abs(t4) + xp.abs(t6), xp.where(t1, t17 + xp.abs(t16), (0*(3*low_1)))), _cross_entropy_uniform_weibull_exact, low_1, high_1, shape_2, scale_2)
 
 
 def _cross_entropy_uniform_weibull_exact(mpmath, low_1, high_1, shape_2, scale_2):

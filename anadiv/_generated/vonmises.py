@@ -728,7 +728,7 @@ def kl_vonmises_uniform(loc_1, concentration_1, low_2, high_2):
         t3 = (low_2 <= -3.141592653589793)
         t4 = xp._stable.log_diff(xp.where(t2, high_2, 4.141592653589793), xp.where(t3, low_2, -4.141592653589793))
         t5 = xp.logical_and(t2, t3)
-        return xp._refine.checked('kl', xp.where(t5, t0 + t1 + t4 - 1.8378770664093453, xp.inf) + xp.full(0.0, loc_1), xp.where(t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 1.8378770664093453, 0), _kl_vonmises_uniform_exact, loc_1, concentration_1, low_2, high_2)
+        return xp._refine.checked('kl', xp.where(t5, t0 + t1 + t4 - 1.8378770664093453, xp.inf) + xp.full(0.0, loc_1), xp.where(t5, xp.abs(t0) + xp.abs(t1) + xp.abs(t4) + 1.8378770664093453, (0*(high_2 + low_2))), _kl_vonmises_uniform_exact, loc_1, concentration_1, low_2, high_2)
 
 
 def _kl_vonmises_uniform_exact(mpmath, loc_1, concentration_1, low_2, high_2):
@@ -1421,7 +1421,7 @@ def cross_entropy_vonmises_uniform(loc_1, concentration_1, low_2, high_2):
         t1 = (low_2 <= -3.141592653589793)
         t2 = xp._stable.log_diff(xp.where(t0, high_2, 4.141592653589793), xp.where(t1, low_2, -4.141592653589793))
         t3 = xp.logical_and(t0, t1)
-        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, loc_1, concentration_1), xp.where(t3, t2, 0), _cross_entropy_vonmises_uniform_exact, loc_1, concentration_1, low_2, high_2)
+        return xp._refine.checked('cross_entropy', xp.where(t3, t2, xp.inf) + xp.full(0.0, loc_1, concentration_1), xp.where(t3, t2, (0*(high_2 + low_2))), _cross_entropy_vonmises_uniform_exact, loc_1, concentration_1, low_2, high_2)
 
 
 def _cross_entropy_vonmises_uniform_exact(mpmath, loc_1, concentration_1, low_2, high_2):
@@ -1551,30 +1551,17 @@ def renyi_vonmises_vonmises(loc_1, concentration_1, loc_2, concentration_2, alph
     """
     xp = namespace(loc_1, concentration_1, loc_2, concentration_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/(alpha - 1))
-        t1 = concentration_2**2
-        t2 = xp.sin(loc_2)
-        t3 = t1*t2**2
-        t4 = xp.cos(loc_2)
-        t5 = t1*t4**2
-        t6 = t3 + t5
-        t7 = xp._stable.log_i0(xp.sqrt(t6))
-        t8 = t0*t7
-        t9 = concentration_1**2
-        t10 = xp.sin(loc_1)
-        t11 = t10**2*t9
-        t12 = xp.cos(loc_1)
-        t13 = t12**2*t9
-        t14 = alpha*t0*xp._stable.log_i0(xp.sqrt(t11 + t13))
-        t15 = alpha**2
-        t16 = 2*alpha
-        t17 = concentration_1*concentration_2
-        t18 = 2*t15*t17
-        t19 = t12*t4
-        t20 = t10*t2
-        t21 = t16*t17
-        t22 = xp._stable.log_i0(xp.sqrt(t11*t15 + t13*t15 + t15*t3 + t15*t5 - t16*t3 - t16*t5 - t18*t19 - t18*t20 + t19*t21 + t20*t21 + t6))
-        return xp._refine.checked('renyi', alpha*t0*t7 + t0*t22 - t14 - t8, alpha*xp.abs(t8) + xp.abs(t14) + xp.abs(t8) + xp.abs(t0*t22), _renyi_vonmises_vonmises_exact, loc_1, concentration_1, loc_2, concentration_2, alpha)
+        t0 = (1/xp._stable.xm1(alpha))
+        t1 = 1.8378770664093453*t0
+        t2 = xp.sin(loc_1)
+        t3 = xp.sin(loc_2)
+        t4 = xp.cos(loc_1)
+        t5 = xp.cos(loc_2)
+        t6 = t0*xp._stable.log_i0(xp.sqrt(xp._stable.mix(alpha, concentration_1*t2, concentration_2*t3)**2 + xp._stable.mix(alpha, concentration_1*t4, concentration_2*t5)**2))
+        t7 = concentration_1**2
+        t8 = concentration_2**2
+        t9 = t0*xp._stable.mix(alpha, -xp._stable.log_i0(xp.sqrt(t2**2*t7 + t4**2*t7)) - 1.8378770664093453, -xp._stable.log_i0(xp.sqrt(t3**2*t8 + t5**2*t8)) - 1.8378770664093453)
+        return xp._refine.checked('renyi', t1 + t6 + t9, xp.abs(t1) + xp.abs(t6) + xp.abs(t9), _renyi_vonmises_vonmises_exact, loc_1, concentration_1, loc_2, concentration_2, alpha)
 
 
 def _renyi_vonmises_vonmises_exact(mpmath, loc_1, concentration_1, loc_2, concentration_2, alpha):

@@ -501,8 +501,9 @@ def kl_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2):
         t4 = (1/shape_1)
         t5 = -t4*(0.5772156649015329*concentration_2 + 1.5772156649015328*shape_1)
         t6 = rate_2*xp.gamma(1 - t4)/scale_1
-        t7 = (t4*(shape_1 - 1) > 0)
-        return xp._refine.checked('kl', xp.where(t7, t0 + t1 + t2 + t3 + t5 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), 0), _kl_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
+        t7 = t4*(shape_1 - 1)
+        t8 = (t7 > 0)
+        return xp._refine.checked('kl', xp.where(t8, t0 + t1 + t2 + t3 + t5 + t6, xp.inf), xp.where(t8, xp.abs(t0) + xp.abs(t1) + xp.abs(t2) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), (0*(t7))), _kl_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
 
 
 def _kl_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):
@@ -1346,8 +1347,9 @@ def cross_entropy_weibull_inversegamma(shape_1, scale_1, concentration_2, rate_2
         t4 = (1/shape_1)
         t5 = -0.5772156649015329*t2*t4
         t6 = rate_2*xp.gamma(1 - t4)/scale_1
-        t7 = (t4*(shape_1 - 1) > 0)
-        return xp._refine.checked('cross_entropy', xp.where(t7, t0 + t1 + t3 + t5 + t6, xp.inf), xp.where(t7, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), 0), _cross_entropy_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
+        t7 = t4*(shape_1 - 1)
+        t8 = (t7 > 0)
+        return xp._refine.checked('cross_entropy', xp.where(t8, t0 + t1 + t3 + t5 + t6, xp.inf), xp.where(t8, xp.abs(t0) + xp.abs(t1) + xp.abs(t3) + xp.abs(t5) + xp.abs(t6), (0*(t7))), _cross_entropy_weibull_inversegamma_exact, shape_1, scale_1, concentration_2, rate_2)
 
 
 def _cross_entropy_weibull_inversegamma_exact(mpmath, shape_1, scale_1, concentration_2, rate_2):

@@ -52,6 +52,9 @@ __all__ = [
     "beta_bregman",
     "diff2",
     "log_diff",
+    "mix",
+    "xm1",
+    "with_mixtures",
     "with_exact_widths",
     "log_ratio_d",
     "lgamma_mpsi",
@@ -180,6 +183,79 @@ class log_diff(StableHelper):
     def fdiff(self, argindex: int = 1) -> Any:
         a, b = self.args
         return 1 / (a - b) if argindex == 1 else -1 / (a - b)
+
+
+class mix(StableHelper):
+    r""":math:`a x + (1 - a) y`: a natural parameter between two others (the Renyi forms' :math:`\eta_\alpha`)."""
+
+    nargs = 3
+
+    @staticmethod
+    def _elementary(a: Any, x: Any, y: Any) -> Any:
+        return a * x + (1 - a) * y
+
+    @staticmethod
+    def _mp(a: Any, x: Any, y: Any) -> Any:
+        return a * x + (1 - a) * y
+
+
+class xm1(StableHelper):
+    r""":math:`x - 1` as one number: a factor ``alpha - 1`` the stabilizer must not distribute."""
+
+    nargs = 1
+
+    @staticmethod
+    def _elementary(x: Any) -> Any:
+        return x - 1
+
+    @staticmethod
+    def _mp(x: Any) -> Any:
+        return x - 1
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sympy.Integer(1)
+
+
+def with_mixtures(expr: Any, a: Any) -> Any:
+    """Every ``a X + (1 - a) Y`` in a sum (``a``: Renyi's order) -> ``mix(a, X, Y)``.
+
+    Printed as written, ``(1 - a) Y`` is expanded into ``Y - a Y``, which
+    cancels for ``a`` near 1 (``Y`` far above ``X``: 1e-9 relative at
+    ``a = 1 - 1e-7``); :func:`anadiv.numeric.stable.mix` keeps both products.
+    Applied before the stabilizer, which treats the helper as an atom.
+    """
+    one_minus = 1 - a
+
+    def split(term: Any) -> tuple[str, Any] | None:
+        factors = sympy.Mul.make_args(term)
+        if one_minus in factors:
+            return "y", sympy.Mul(*[f for f in factors if f != one_minus])
+        if a in factors and not any(f.has(a) for f in factors if f != a):
+            return "x", sympy.Mul(*[f for f in factors if f != a])
+        return None
+
+    def is_mixture(e: Any) -> bool:
+        if not e.is_Add:
+            return False
+        kinds = [split(t) for t in e.args]
+        return any(k and k[0] == "x" for k in kinds) and any(k and k[0] == "y" for k in kinds)
+
+    def rewrite(e: Any) -> Any:
+        xs, ys, rest = [], [], []
+        for t in e.args:
+            k = split(t)
+            (xs if k and k[0] == "x" else ys if k else rest).append(k[1] if k else t)
+        x, y = sympy.Add(*xs), sympy.Add(*ys)
+        # mix(a, x + c, y + c) = mix(a, x, y) + c: a shared constant (a natural parameter k - 1) leaves
+        # the mixture, where it would cancel against the constant beside it (k near 0: mix(...) + 1)
+        cx, cy = x.as_coeff_Add()[0], y.as_coeff_Add()[0]
+        if cx != 0 and cx == cy:
+            return sympy.Add(mix(a, x - cx, y - cx), cx, *rest)
+        return sympy.Add(mix(a, x, y), *rest)
+
+    expr = expr.replace(is_mixture, rewrite)
+    # (a - 1) X distributed into a X - X cancels for a near 1: the factor stays one number
+    return expr.replace(lambda e: e == a - 1, lambda e: xm1(a))
 
 
 def with_exact_widths(expr: Any) -> Any:
@@ -652,7 +728,7 @@ def with_scaled_bessel(expr: Any) -> Any:
 #: Every helper by name (the names of the numpy functions in anadiv.numeric.stable).
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
-    for cls in (expm1mx, log1pmx, log_ratio, log_diff, xm1mlog, xm1mlog_d, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
+    for cls in (expm1mx, log1pmx, log_ratio, log_diff, mix, xm1, xm1mlog, xm1mlog_d, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
                 lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx, cos_half_pi, log_i0, i1_i0)
 }

@@ -42,6 +42,12 @@ def is_helper(func: Any) -> bool:
     return getattr(func, "__module__", "") == HELPERS_MODULE
 
 
+class zero_or_nan(sympy.Function):  # noqa: N801 - printed as a numpy expression
+    """``0 * x``, kept as written: 0 where ``x`` is a number, NaN where it overflowed (never simplified to 0)."""
+
+    nargs = 1
+
+
 class XpPrinter(SciPyPrinter):
     """Print sympy expressions as calls on an array namespace named ``xp``."""
 
@@ -234,6 +240,9 @@ class XpPrinter(SciPyPrinter):
         for arg in expr.args[1:]:
             out = f"xp.maximum({out}, {self._print(arg)})"
         return out
+
+    def _print_zero_or_nan(self, expr: Any) -> str:
+        return f"(0*({self._print(expr.args[0])}))"
 
     def _print_erfcx(self, expr: Any) -> str:
         return f"xp.erfcx({self._print(expr.args[0])})"

@@ -61,7 +61,7 @@ def cancellation_scale(expr: Any) -> Any:
     if isinstance(expr, sympy.Piecewise):
         # an infinite branch (the supports say so) gets scale 0: an inf there is
         # the true value, not an overflow, and is not recomputed
-        branches = [(sympy.S.Zero if e == sympy.oo else cancellation_scale(e), c) for e, c in expr.args]
+        branches = [(_verdict_scale(expr) if e == sympy.oo else cancellation_scale(e), c) for e, c in expr.args]
         if all(s is None for s, _ in branches):
             return None
         return sympy.Piecewise(*[(e if s is None else s, c) for (s, c), (e, _) in zip(branches, expr.args)],
@@ -72,6 +72,28 @@ def cancellation_scale(expr: Any) -> Any:
     if len(terms) == 1 and not _inner_sum(expr) and _exponent_scale(expr) is None:
         return None
     return sympy.Add(*[_term_scale(t) for t in terms], evaluate=False)
+
+
+def _verdict_scale(expr: Any) -> Any:
+    """The scale of an infinite branch: 0, or NaN where a condition's sides overflowed.
+
+    ``0 * (lhs - rhs)`` of every relational before it is 0 where the
+    conditions were computed, and NaN where a side is infinite or NaN (a
+    Renyi form's ``alpha / sigma_1**2`` at ``sigma_1 = 1e-300``): the branch
+    taken there is not a verdict, and the element is recomputed exactly.
+    """
+    sides = []
+    for _, cond in expr.args:
+        if cond is sympy.true:
+            break
+        for rel in cond.atoms(sympy.core.relational.Relational):
+            if rel.lhs.free_symbols or rel.rhs.free_symbols:
+                sides.append(rel.lhs - rel.rhs)
+    if not sides:
+        return sympy.S.Zero
+    from .printer import zero_or_nan
+
+    return zero_or_nan(sympy.Add(*sides))
 
 
 def _inner_sum(term: Any) -> bool:

@@ -250,7 +250,13 @@ def render_function(derivation: Any) -> GeneratedFunction:
         constraints = {n: p.constraint for fam, ns in zip(families, names) for p, n in zip(fam.parameters, ns)}
         body_lines = matrix_body(raw, flat, constraints)
     else:
-        expr = stabilize(derivation.expr, _per_coordinate_view(derivation))
+        expr = derivation.expr
+        if len(derivation.symbols) > len(families) and kind == "renyi":
+            # the order's mixtures of natural parameters, kept as products (a near 1 would cancel)
+            from .helpers import with_mixtures
+
+            expr = with_mixtures(expr, derivation.symbols[len(families)][0])
+        expr = stabilize(expr, _per_coordinate_view(derivation))
         expr, renamed = _rename(expr, derivation, names)
         expr = location_differences(expr, families, names, renamed)
         if any(f.event_ndim == 1 for f in families):

@@ -87,7 +87,8 @@ def log_affinity(P: type) -> tuple[Any, tuple[Any, ...], tuple[Any, ...], list[A
         return a.xreplace(dict(zip(etas, values)))
 
     log_c = at(mixed) - ALPHA * at(eta1) - (1 - ALPHA) * at(eta2)
-    conditions = [sp.simplify(c.xreplace(dict(zip(etas, mixed)))) for c in _domain(a, etas)]
+    # not simplified: the mixtures stay "alpha x + (1 - alpha) y", which the code generator keeps as products
+    conditions = [c.xreplace(dict(zip(etas, mixed))) for c in _domain(a, etas)]
     conditions = [c for c in conditions if c is not sp.true]
     steps = [
         f"natural parameters eta = {tuple(P.sym_natural_params(*P.symbols('')))}, log-normalizer A(eta) = {a}",

@@ -142,6 +142,14 @@ class GenericStable:
         e = (a - (s - back)) + (-b - back)
         return xp.log(s) + xp.where(xp.isfinite(e) & (s > 0), e / s, 0.0)
 
+    def mix(self, a: Any, x: Any, y: Any) -> Any:
+        xp = self.xp
+        d = x - y
+        return xp.where(xp.abs(d) <= 0.5 * xp.abs(y), y + a * d, a * x + (1 - a) * y)
+
+    def xm1(self, x: Any) -> Any:
+        return x - 1
+
     def diff2(self, a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
         return self.xp.asarray((a2 - a1) - (b2 - b1))
 
