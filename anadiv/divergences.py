@@ -111,7 +111,12 @@ def closed_form(kind: str, p: Any, q: Any = None, *, validate: bool = True, **pa
     k = get_kind(kind).at(params)
     if k.arity == 2 and q is None:
         raise ValueError(f"q: {k.title} needs a second distribution")
-    return api._finish(k.closed_form(_evaluate(validate), p, q))
+    return _finish(k.closed_form(_evaluate(validate), p, q))
+
+
+def _finish(out: Any) -> Any:
+    """A float for one value, an array for a batch, a sympy expression as it is."""
+    return api._finish(out) if isinstance(out, (float, int, np.ndarray, np.generic)) else out
 
 
 def _closed_result(value: Any) -> ClosedFormResult:
@@ -218,7 +223,7 @@ def divergence(
                              f"got {type(d).__name__}")
     if method in ("auto", "closed"):
         try:
-            return _closed_result(api._finish(k.closed_form(_evaluate(validate), p, q)))
+            return _closed_result(_finish(k.closed_form(_evaluate(validate), p, q)))
         except NoClosedFormError:
             if method == "closed":
                 raise

@@ -528,10 +528,15 @@ def _estimate(
                 # Sample means would be finite but meaningless (infinite variance).
                 return Estimate(math.inf, 0.0, 0, "divergent tail")
     rng = np.random.default_rng(seed)
-    evaluate = _evaluator(kind, p, q, rng)
-    unreliable = _unreliable_reason(kind, p, q, dp, method)
+    half = _half_mixture(p, q) if q is not None and kind.bounded_under_mixture() else None
+    if half is not None:
+        # draws from M = (P + Q)/2: a bounded integrand, and Q's mass where p = 0 drawn too
+        sampler, evaluate, unreliable = half, _mixture_evaluator(kind, p, q), ""
+    else:
+        sampler, evaluate = p, _evaluator(kind, p, q, rng)
+        unreliable = _unreliable_reason(kind, p, q, dp, method)
     try:
-        acc = _METHODS[method](p, evaluate, rng, batches, n)
+        acc = _METHODS[method](sampler, evaluate, rng, batches, n)
         if method == "qmc":
             value, stderr = _drive_qmc(acc, n, rtol, atol, max_n, chunk_size, progress, adaptive)
         else:
@@ -542,7 +547,7 @@ def _estimate(
         # inf - inf style failures must not pass as numbers
         raise FloatingPointError(f"{kind.name} estimate is not finite ({value}); check the log-densities")
     c = float(getattr(kind, "outside_weight", 0.0))
-    if q is not None and c != 0.0 and _may_miss(p, q, dp):
+    if q is not None and c != 0.0 and half is None and _may_miss(p, q, dp):
         out, out_se = _outside_fraction(p, q, int(acc.n), rng)
         if out > 0.0 and math.isinf(c):
             return Estimate(math.inf, 0.0, int(acc.n), "support")
@@ -556,6 +561,43 @@ def _estimate(
         return Estimate.of_moment(kind.outer, kind.moment_range(), value, stderr, int(acc.n), method,
                                   float(acc.df), **extra)
     return Estimate(value, stderr, int(acc.n), method, float(acc.df), **extra)
+
+
+def _half_mixture(p: Any, q: Any) -> Mixture | None:
+    """``M = (P + Q)/2`` as one mixture of their components, or None where they cannot be mixed."""
+    parts = []
+    for dist in (p, q):
+        if isinstance(dist, Mixture):
+            parts += [(0.5 * float(w), c) for w, c in zip(dist.weights, dist.components) if w > 0]
+        elif isinstance(dist, Family):
+            parts.append((0.5, dist))
+        else:
+            return None
+    try:
+        return Mixture([w for w, _ in parts], [c for _, c in parts])
+    except (ValueError, TypeError):
+        return None
+
+
+def _mixture_evaluator(kind: Any, p: Any, q: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """The integrand under ``M = (P + Q)/2``: ``(p/m) h`` from logs, and ``2c`` where ``p = 0``.
+
+    ``E_P[h] + c Q(p = 0) = E_M[(p/m) h + 2c 1{p = 0}]``; with ``log|p h|``
+    from the kind (:meth:`~anadiv.kinds.DivergenceKind.log_abs_weighted`),
+    nothing overflows where ``h`` grows like ``q/p``.
+    """
+    c = float(getattr(kind, "outside_weight", 0.0))
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            lp = np.asarray(p.logpdf(x), dtype=float)
+            lq = np.asarray(q.logpdf(x), dtype=float)
+            log_ph, sign = kind.log_abs_weighted(lp, lq)
+            log_m = np.logaddexp(lp, lq) - math.log(2.0)
+            v = sign * np.exp(log_ph - log_m)
+            return np.where(lp == -np.inf, 2.0 * c, v)
+
+    return evaluate
 
 
 def _may_miss(p: Any, q: Any, dim: int) -> bool:

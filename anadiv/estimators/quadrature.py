@@ -244,7 +244,11 @@ def _in_q_support(q: Any, x: np.ndarray) -> np.ndarray:
 
 
 def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(log p, log|h|, sign of h) at x, with log|h| right where log q overflows.
+    """(log p, log|p h|, sign of h) at x, with log|p h| right where log q overflows.
+
+    ``log|p h|`` comes from the kind (:meth:`~anadiv.kinds.DivergenceKind.log_abs_weighted`),
+    not as ``log p + log|h|``: where ``h ~ q/p`` (Jensen-Shannon far in a light tail of P)
+    that sum adds two numbers of 1e300 to get ``log q``.
 
     Raises ``_Infinite`` where p > 0 and q = 0 (x outside every part of Q's
     support) and ``QuadratureError`` where log q overflows and no formula for
@@ -253,7 +257,7 @@ def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray
     with np.errstate(all="ignore"):
         lp = np.asarray(p.logpdf(x), dtype=float)
         lq = np.asarray(q.logpdf(x), dtype=float) if q is not None else np.zeros_like(lp)
-        log_h, sign = get_kind(kind).log_abs_integrand(lp, lq)
+        log_h, sign = get_kind(kind).log_abs_weighted(lp, lq)
     alive = lp > -np.inf
     over = alive & (lq == -np.inf)
     if np.any(over) and get_kind(kind).infinite_from_supports:
@@ -272,7 +276,7 @@ def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray
         # h = log p - log q (or -log q) is -log q to rounding there: positive.
         log_h = np.array(log_h, dtype=float)
         sign = np.array(sign, dtype=float)
-        log_h[over] = lnl
+        log_h[over] = lp[over] + lnl
         sign[over] = 1.0
     return lp, log_h, sign
 
@@ -297,9 +301,10 @@ def _scan_tail(kind: str, p: Any, q: Any, start: float, sign: float, scale: floa
         x = np.round(x)
         keep &= (np.abs(x) < 2.0**53) & (x != start)
     x, d = x[keep], d[keep]
-    lp, log_h, _ = _log_integrand(kind, p, q, x)
+    lp, log_ph, _ = _log_integrand(kind, p, q, x)
     with np.errstate(all="ignore"):
-        log_g = np.log(d) + lp + power * log_h
+        # log(d p |h|^power), from log|p h| so that power 1 adds nothing large
+        log_g = np.log(d) + (1 - power) * lp + power * log_ph
     ok = np.isfinite(log_g)
     if np.count_nonzero(ok) < 4:
         return _Tail()
@@ -323,12 +328,110 @@ def _scan_tails(kind: str, p: Any, q: Any, power: int = 1) -> tuple[_Tail, _Tail
 
 
 def _tail_diverges(kind: str, p: Any, q: Any, edges: list[float] | None = None) -> bool:
-    """True when an infinite end makes the integral diverge (see :func:`_scan_tail`).
+    """True when an infinite end makes the integral diverge (see :func:`_scan_tail`), or, for a kind
+    not linear in the logs, a finite end does (:func:`_end_diverges`).
 
     ``edges`` is accepted for the callers' convenience; the scan starts from P's bulk.
     """
     left, right = _scan_tails(kind, p, q)
-    return left.diverges or right.diverges
+    if left.diverges or right.diverges:
+        return True
+    return not get_kind(kind).linear and _end_diverges(kind, p, q)
+
+
+def _end_diverges(kind: Any, p: Any, q: Any) -> bool:
+    """Whether ``p h`` has a non-integrable singularity at a finite end of P's support.
+
+    A Renyi integrand of order alpha > 1 between two Gammas is
+    ``x^(alpha (k_P - 1) + (1 - alpha)(k_Q - 1))`` near 0, which diverges where
+    the exponent is at most -1 though both densities are integrable. Scanned
+    like an infinite tail, in logs: ``log(d p |h|)`` at ``d = s 2^-j`` from the
+    end must decrease as ``d -> 0`` (over the last points the float grid
+    resolves next to the end).
+    """
+    if _measure(p) == "counting":
+        return False
+    scale = _p_scale(p)
+    j = np.arange(0, 1100, dtype=float)
+    for end, inward in zip(_support(p), (1.0, -1.0)):
+        if not math.isfinite(end):
+            continue
+        d = scale * np.exp2(-j)
+        x = end + inward * d
+        keep = (x != end) & (d > 0)
+        x, d = x[keep], d[keep]
+        d = np.abs(x - end)  # the distance the float grid holds
+        try:
+            _, log_ph, _ = _log_integrand(kind, p, q, x)
+        except _Infinite:
+            continue  # decided by the supports elsewhere
+        with np.errstate(all="ignore"):
+            log_g = np.log(d) + log_ph
+        ok = np.isfinite(log_g)
+        if np.count_nonzero(ok) < 8:
+            continue
+        lg = log_g[ok]
+        if lg[-1] >= lg[-8] and lg[-1] > math.log(1e-300):
+            return True
+    return False
+
+
+def _peak_points(kind: Any, p: Any, q: Any, lo: float, hi: float, edges: list[float]) -> list[float]:
+    """Split points around where ``|x| p |h|`` peaks on a geometric grid out from P's bulk.
+
+    KL's integrand lives where P does; a chi-square or Renyi integrand
+    (``p^alpha q^(1 - alpha)``) can peak far out in P's tail (two LogNormals
+    whose ``p^2/q`` peaks at 1e30), past every split point taken from P and Q:
+    quad would step over it. The grid cell holding the maximum and its
+    neighbours become pieces of their own.
+    """
+    scale = _p_scale(p)
+    bulk = [b for _, c in _weighted_components(p) for b in _bulk_points(c)]
+    inner = [e for e in edges[1:-1] if math.isfinite(e)]
+    covered = (min(inner), max(inner)) if inner else (math.inf, -math.inf)
+    out: list[float] = []
+
+    def add(x: np.ndarray, k: int) -> None:
+        # a peak among the split points already taken is integrated as it is
+        if not covered[0] <= x[k] <= covered[1]:
+            out.extend(float(v) for v in x[max(k - 40, 0):k + 41])
+
+    j = np.arange(0, 1100, dtype=float)
+    for start, sign, end in ((min(bulk), -1.0, lo), (max(bulk), 1.0, hi)):
+        with np.errstate(all="ignore"):
+            d = scale * np.exp2(j)
+            x = start + sign * d
+        keep = np.isfinite(x) & ((x > lo) & (x < hi))
+        x, d = x[keep], d[keep]
+        if len(x) < 3:
+            continue
+        try:
+            _, log_ph, _ = _log_integrand(kind, p, q, x)
+        except _Infinite:
+            continue
+        with np.errstate(all="ignore"):
+            log_g = np.log(d) + log_ph
+        if not np.any(np.isfinite(log_g)):
+            continue
+        add(x, int(np.nanargmax(np.where(np.isfinite(log_g), log_g, -np.inf))))
+    for end, inward in zip((lo, hi), (1.0, -1.0)):
+        if not math.isfinite(end):
+            continue
+        # towards a finite end: x = end + d, d = s 2^-j (p^2/q of two LogNormals can peak at 1e-17)
+        x = end + inward * scale * np.exp2(-j)
+        x = x[(x > lo) & (x < hi)]
+        if len(x) < 3:
+            continue
+        try:
+            _, log_ph, _ = _log_integrand(kind, p, q, x)
+        except _Infinite:
+            continue
+        with np.errstate(all="ignore"):
+            log_g = np.log(np.abs(x - end)) + log_ph
+        if not np.any(np.isfinite(log_g)):
+            continue
+        add(x, int(np.nanargmax(np.where(np.isfinite(log_g), log_g, -np.inf))))
+    return out
 
 
 def _check_precision(precision: str) -> None:
@@ -348,26 +451,41 @@ def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult
     h = _h(kind)
     # q = 0 where p > 0 is the kind's infinity (KL), or just a value of its integrand (Hellinger)
     infinite = q is not None and get_kind(kind).infinite_from_supports
+    # p h tends to c q where p -> 0 (c the outside weight): the terms where p underflows count
+    carried = float(getattr(get_kind(kind), "outside_weight", 0.0)) != 0.0
 
     def f(x: float) -> float:
         lp = float(p.logpdf(x))
+        if lp == math.inf:
+            # a node rounded onto a finite end where the density is unbounded (Beta(0.9, 0.99) at 1):
+            # an integrable singularity, whose one node carries no weight
+            return 0.0
         dens = math.exp(lp)
         if dens == 0.0:
             # p underflows: the term is 0 even where log q overflows to -inf
-            # (Gumbel tails: log q ~ -exp(|x|)).
-            return 0.0
+            # (Gumbel tails: log q ~ -exp(|x|)), unless h grows like q/p (Jensen-Shannon,
+            # Hellinger: p h -> c q in a light tail of P under a heavy-tailed Q), read in logs.
+            if not carried or lp == -math.inf or q is None:
+                return 0.0
+            lq = float(q.logpdf(x))
+            with np.errstate(all="ignore"):
+                log_ph, sign = get_kind(kind).log_abs_weighted(np.array([lp]), np.array([lq]))
+            t = float(log_ph[0])
+            return float(sign[0]) * math.exp(t) if t < 709.7 else math.inf
         lq = float(q.logpdf(x)) if q is not None else 0.0
+        if lq == math.inf:
+            return 0.0  # the same at an end where q is unbounded
         if lq == -math.inf and infinite:
             # q = 0 (raises _Infinite) or log q overflowed: p |log q| from logs.
-            _, log_h, _ = _log_integrand(kind, p, q, np.array([x]))
-            v = lp + float(log_h[0])
+            _, log_ph, _ = _log_integrand(kind, p, q, np.array([x]))
+            v = float(log_ph[0])
             return math.exp(v) if v < 709.7 else math.inf
         v = dens * h(lp, lq)
         if not math.isfinite(v) and math.isfinite(lq):
             # h overflowed where p h does not (an integrand with q/p in it): p h from logs
             with np.errstate(all="ignore"):
-                log_h, sign = get_kind(kind).log_abs_integrand(np.array([lp]), np.array([lq]))
-            t = lp + float(log_h[0])
+                log_ph, sign = get_kind(kind).log_abs_weighted(np.array([lp]), np.array([lq]))
+            t = float(log_ph[0])
             return float(sign[0]) * (math.exp(t) if t < 709.7 else math.inf)
         return v
 
@@ -451,6 +569,8 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
 
     h = _h(kind)
     infinite = q is not None and get_kind(kind).infinite_from_supports
+    c_weight = float(getattr(get_kind(kind), "outside_weight", 0.0))
+    carried = q is not None and c_weight != 0.0 and math.isfinite(c_weight)
     with mpmath.workdps(digits + 5):
         logp = _mp_logpdf(p)
         logq = _mp_logpdf(q) if q is not None else (lambda x: mpmath.mpf(0))
@@ -479,6 +599,10 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
                 # A polynomial tail whose float64 log-density overflowed
                 # (x^2 at |x| > 1e154): mpmath evaluates it cheaply.
                 return False
+            if carried and lpf < -1e4:
+                # p h -> c q there: negligible only where q is too
+                with np.errstate(all="ignore"):
+                    return float(q.logpdf(xf)) < -1e4
             return lpf < -1e4
 
         def f(x: Any) -> Any:
@@ -492,6 +616,10 @@ def _quad_1d_high(kind: str, p: Any, q: Any, edges: list[float], digits: int) ->
                 if infinite:
                     raise _Infinite
                 lq = mpmath.ninf
+            if carried and lq - lp > 10_000:
+                # p/q < e^-10000: p h = c q to far beyond any working precision (and r = log q - log p
+                # would carry the rounding of two numbers of 1e300 into an exponent)
+                return c_weight * mpmath.exp(lq)
             return mpmath.exp(lp) * h(lp, lq)
 
         total, err = mpmath.mpf(0), mpmath.mpf(0)
@@ -811,6 +939,8 @@ def _moment(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: float)
             edges = _split_points(p, q, lo, hi)
             if q is not None and _tail_diverges(kind, p, q, edges):
                 return QuadResult(math.inf, 0.0, "divergent tail")
+            if q is not None and not kind.linear:
+                edges = sorted(set(edges) | set(_peak_points(kind, p, q, lo, hi, edges)))
             if precision == "high":
                 return _quad_1d_high(kind, p, q, edges, int(digits))
             return _quad_1d_double(kind, p, q, edges)

@@ -196,6 +196,16 @@ class DivergenceKind:
         """The values the moment can take (an estimate is clipped into it before :meth:`outer`)."""
         return (-math.inf, math.inf)
 
+    def bounded_under_mixture(self, **params: Any) -> bool:
+        """Whether ``p |h| / m`` is bounded, ``m = (p + q)/2``: Monte Carlo then draws from the mixture M.
+
+        Under P a Hellinger or Jensen-Shannon integrand grows like ``q/p`` in a
+        light tail of P, so its variance is infinite whenever Q's tails are
+        heavier (and what lies where P underflows is never drawn); read as
+        ``E_M[(p/m) h]`` it is bounded, and Q's mass where ``p = 0`` is drawn too.
+        """
+        return False
+
     def infinite_at(self, **params: Any) -> bool:
         """Whether P's mass where ``q = 0`` makes the value infinite, at these parameter values."""
         return self.infinite_from_supports
@@ -209,6 +219,17 @@ class DivergenceKind:
         overrides this.
         """
         return evaluate(self.name, p, q, *params.values())
+
+    def log_abs_weighted(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+        """``(log |p h|, sign h)`` on numpy arrays: what quadrature's tail scans and far points read.
+
+        The default adds ``log p`` to :meth:`log_abs_integrand`. A kind whose
+        ``h`` grows like ``q/p`` overrides it where ``h`` overflows, writing
+        the result through ``log q`` (``log p + (log q - log p)`` in floats
+        loses ``log q`` when ``log p`` is -1e300).
+        """
+        log_h, sign = self.log_abs_integrand(logp, logq, **params)
+        return logp + log_h, sign
 
     # --------------------------------------------------------------- display
     @property
@@ -333,11 +354,17 @@ class _Bound:
     def log_abs_integrand(self, logp: Any, logq: Any) -> tuple[Any, Any]:
         return self.kind.log_abs_integrand(logp, logq, **self.values)
 
+    def log_abs_weighted(self, logp: Any, logq: Any) -> tuple[Any, Any]:
+        return self.kind.log_abs_weighted(logp, logq, **self.values)
+
     def closed_form(self, evaluate: Callable[..., Any], p: Any, q: Any = None) -> Any:
         return self.kind.closed_form(evaluate, p, q, **self.values)
 
     def outer(self, m: float) -> float:
         return self.kind.outer(m, **self.values)
+
+    def bounded_under_mixture(self) -> bool:
+        return self.kind.bounded_under_mixture(**self.values)
 
     def moment_range(self) -> tuple[float, float]:
         return self.kind.moment_range(**self.values)

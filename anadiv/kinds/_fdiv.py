@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["ops", "quiet", "LOG2"]
+__all__ = ["ops", "quiet", "log_abs_gap", "LOG2"]
 
 LOG2 = math.log(2.0)
 
@@ -95,3 +95,13 @@ def quiet() -> Any:
     import numpy as np
 
     return np.errstate(all="ignore")
+
+
+
+def log_abs_gap(logp: Any, logq: Any) -> Any:
+    """``log|p - q|`` from the two log-densities, without forming either density."""
+    import numpy as np
+
+    lp, lq = np.asarray(logp, dtype=float), np.asarray(logq, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.maximum(lp, lq) + np.log(-np.expm1(-np.abs(lq - lp)))

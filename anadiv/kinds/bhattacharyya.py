@@ -31,10 +31,13 @@ class Bhattacharyya(DivergenceKind):
     infinite_from_supports = False
     outside_weight = 0.5
 
+    def bounded_under_mixture(self, **params: Any) -> bool:
+        return True  # (sqrt p - sqrt q)^2 / (2 m) <= 1
+
     def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:
         return half_squared_root_gap(logp, logq)
 
-    def log_abs_integrand(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+    def log_abs_weighted(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
         return log_half_squared_root_gap(logp, logq)
 
     def outer(self, m: float, **params: Any) -> float:

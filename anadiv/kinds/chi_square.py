@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 from ._base import DivergenceKind
-from ._fdiv import ops, quiet
+from ._fdiv import log_abs_gap, ops, quiet
 
 
 class ChiSquare(DivergenceKind):
@@ -44,12 +44,12 @@ class ChiSquare(DivergenceKind):
             s = o.sinh((logq - logp) / 2)
             return 4 * s * s
 
-    def log_abs_integrand(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+    def log_abs_weighted(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+        # p 4 sinh^2(r/2) = (p - q)^2 / q
         import numpy as np
 
-        r = np.abs(np.asarray(logq, dtype=float) - np.asarray(logp, dtype=float))
         with np.errstate(all="ignore"):
-            out = r + 2.0 * np.log(-np.expm1(-r))
+            out = 2.0 * log_abs_gap(logp, logq) - np.asarray(logq, dtype=float)
         return out, np.ones_like(out)
 
     #: the Renyi order whose closed form gives this kind's (see :mod:`anadiv.symbolic.chernoff`)

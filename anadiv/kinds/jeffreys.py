@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from ._base import DivergenceKind
-from ._fdiv import ops, quiet
+from ._fdiv import log_abs_gap, ops, quiet
 
 
 class Jeffreys(DivergenceKind):
@@ -38,14 +38,11 @@ class Jeffreys(DivergenceKind):
         with quiet():  # overflows to inf where q / p does: the tail scans read log_abs_integrand there
             return r * o.expm1(r)
 
-    def log_abs_integrand(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+    def log_abs_weighted(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+        # p r (e^r - 1) = r (q - p)
         import numpy as np
 
         r = np.asarray(logq, dtype=float) - np.asarray(logp, dtype=float)
         with np.errstate(all="ignore"):
-            h = self.integrand(np.asarray(logp, dtype=float), np.asarray(logq, dtype=float))
-            out = np.where(np.isfinite(h), np.log(np.abs(h)), r + np.log(np.abs(r)))
+            out = np.log(np.abs(r)) + log_abs_gap(logp, logq)
         return out, np.ones_like(out)
-
-    def instead(self) -> str:
-        return ("anadiv.divergence('jeffreys', p, q) (the two KL closed forms, else quadrature, else Monte Carlo)")

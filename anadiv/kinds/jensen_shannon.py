@@ -37,6 +37,9 @@ class JensenShannon(DivergenceKind):
     infinite_from_supports = False
     outside_weight = LOG2 / 2
 
+    def bounded_under_mixture(self, **params: Any) -> bool:
+        return True  # at most log 2 per unit of m
+
     def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:
         o = ops(logp, logq)
         r = logq - logp
@@ -47,14 +50,18 @@ class JensenShannon(DivergenceKind):
             first = o.where(t == 0, 0.0, t * (LOG2 - o.softplus(-r)))
         return (first + (LOG2 - o.softplus(r))) / 2
 
-    def log_abs_integrand(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+    def log_abs_weighted(self, logp: Any, logq: Any, **params: Any) -> tuple[Any, Any]:
+        # for r > 0: p g(e^r) = q g(e^r) e^-r, with g e^-r = [(log 2 - softplus(-r)) + e^-r (log 2 - softplus(r))] / 2
         import numpy as np
 
-        r = np.asarray(logq, dtype=float) - np.asarray(logp, dtype=float)
+        lp, lq = np.asarray(logp, dtype=float), np.asarray(logq, dtype=float)
+        r = lq - lp
         with np.errstate(all="ignore"):
-            h = self.integrand(np.asarray(logp, dtype=float), np.asarray(logq, dtype=float))
-            # r -> inf: g ~ e^r log(2) / 2
-            out = np.where(np.isfinite(h), np.log(np.abs(h)), r + math.log(LOG2 / 2))
+            near = lp + np.log(np.abs(self.integrand(lp, lq)))
+            s = np.where(r > 0, r, 0.0)
+            per_q = ((LOG2 - np.logaddexp(0.0, -s)) + np.exp(-s) * (LOG2 - np.logaddexp(0.0, s))) / 2
+            far = lq + np.log(per_q)
+            out = np.where(r > 1.0, far, near)
         return out, np.ones_like(out)
 
     def outer(self, m: float, **params: Any) -> float:

@@ -68,6 +68,9 @@ class Renyi(DivergenceKind):
             return evaluate("kl", p, q)
         return evaluate(self.name, p, q, alpha)
 
+    def bounded_under_mixture(self, alpha: float = 2.0, **params: Any) -> bool:
+        return alpha <= 1.0  # p^alpha q^(1 - alpha) <= max(p, q) <= 2 m only for alpha <= 1
+
     def integrand(self, logp: Any, logq: Any, alpha: float = 2.0, **params: Any) -> Any:
         o = ops(logp, logq)
         r = logq - logp
@@ -76,20 +79,25 @@ class Renyi(DivergenceKind):
                 return o.expm1(r) - r
             return o.expm1(r) + o.expm1((1.0 - alpha) * r) / (alpha - 1.0)
 
-    def log_abs_integrand(self, logp: Any, logq: Any, alpha: float = 2.0, **params: Any) -> tuple[Any, Any]:
+    def log_abs_weighted(self, logp: Any, logq: Any, alpha: float = 2.0, **params: Any) -> tuple[Any, Any]:
         import numpy as np
 
-        r = np.asarray(logq, dtype=float) - np.asarray(logp, dtype=float)
+        lp, lq = np.asarray(logp, dtype=float), np.asarray(logq, dtype=float)
+        r = lq - lp
         with np.errstate(all="ignore"):
-            h = self.integrand(np.asarray(logp, dtype=float), np.asarray(logq, dtype=float), alpha=alpha)
-            out = np.log(np.abs(h))
-            # where h overflows: e^r dominates for r > 0, e^((1 - alpha) r) / (alpha - 1) for r < 0, alpha > 1
-            big = ~np.isfinite(h)
+            h = self.integrand(lp, lq, alpha=alpha)
+            near = lp + np.log(np.abs(h))
+            # r > 0: p h = q B, B = 1 - e^-r + (e^(-alpha r) - e^-r) / (alpha - 1) (alpha = 1: 1 - e^-r - r e^-r)
+            s = np.where(r > 0, r, 1.0)
+            e = np.exp(-s)
+            bracket = (-np.expm1(-s) - s * e if alpha == 1.0
+                       else -np.expm1(-s) + (np.exp(-alpha * s) - e) / (alpha - 1.0))
+            far = lq + np.log(bracket)
+            out = np.where((r > 1.0) | ((r > 0) & ~np.isfinite(h)), far, near)
             if alpha > 1.0:
-                far = (1.0 - alpha) * r - math.log(alpha - 1.0)
-            else:
-                far = -r if alpha == 1.0 else r
-            out = np.where(big, np.where(r > 0, r, far), out)
+                # r < 0 far out: p h ~ p^alpha q^(1 - alpha) / (alpha - 1)
+                big = (r < 0) & ~np.isfinite(h)
+                out = np.where(big, alpha * lp + (1.0 - alpha) * lq - math.log(alpha - 1.0), out)
         return out, np.ones_like(out)
 
     def outer(self, m: float, alpha: float = 2.0, **params: Any) -> float:

@@ -29,6 +29,9 @@ class TotalVariation(DivergenceKind):
     infinite_from_supports = False
     outside_weight = 0.0
 
+    def bounded_under_mixture(self, **params: Any) -> bool:
+        return True  # (p - q)_+ / m <= 2
+
     def integrand(self, logp: Any, logq: Any, **params: Any) -> Any:
         o = ops(logp, logq)
         return o.maximum(-o.expm1(logq - logp), 0.0)
