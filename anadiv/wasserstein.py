@@ -261,10 +261,9 @@ def wasserstein2(p: Any, q: Any, *, squared: bool = False) -> Any:
         return _finish(_normal(p, q, squared))
     if isinstance(p, Normal) or isinstance(q, Normal):
         arg, other = ("q", q) if isinstance(p, Normal) else ("p", p)
-        raise NoClosedFormError(
-            f"{arg}: a Normal pairs only with a Normal in the closed form, got {other!r}; "
-            "use Independent(Normal(mu, sigma), 1) for a vector with independent coordinates"
-        )
+        hint = (_INSTEAD if isinstance(other, Mixture) or (isinstance(other, Family) and not other.event_ndim)
+                else "use Independent(Normal(mu, sigma), 1) for a vector with independent coordinates")
+        raise NoClosedFormError(f"{arg}: a Normal pairs only with a Normal in the closed form, got {other!r}; {hint}")
     a, b = _gaussian(p, "p"), _gaussian(q, "q")
     d1, d2 = int(a[0].shape[-1]), int(b[0].shape[-1])
     if d1 != d2:
@@ -289,8 +288,8 @@ def _normal(p: Normal, q: Normal, squared: bool) -> np.ndarray:
     mu1, s1, mu2, s2 = (_f64(v) for v in (p.mu, p.sigma, q.mu, q.sigma))
     with np.errstate(over="ignore"):
         dm, ds = mu1 - mu2, s1 - s2
-        w = np.hypot(dm, ds)
-        return w * w if squared else w
+        # hypot scales: no overflow or underflow of the squares unless W2 itself is out of range
+        return dm * dm + ds * ds if squared else np.hypot(dm, ds)
 
 
 def _finish(value: Any) -> Any:
