@@ -428,6 +428,16 @@ def _infinite_second_moment(dist: Any) -> bool | None:
     return mv is None or not bool(np.all(np.isfinite(np.asarray(mv[1], dtype=float))))
 
 
+def _same(p: Any, q: Any) -> bool:
+    """Whether ``p`` and ``q`` are the same distribution: one class, equal parameters (or weights and components)."""
+    if type(p) is not type(q):
+        return False
+    if isinstance(p, Mixture):
+        return (len(p.components) == len(q.components) and bool(np.array_equal(p.weights, q.weights))
+                and all(_same(a, b) for a, b in zip(p.components, q.components)))
+    return all(np.array_equal(a, b) for a, b in zip(p.param_values, q.param_values))
+
+
 def _jumps(dist: Any, side: _Side, upper: bool, s_max: float) -> list[float]:
     """``s = -log t`` of the discontinuities of a counting family's quantile on one half."""
     if isinstance(dist, Mixture) or dist.measure != "counting" or side.cdf is None:
@@ -558,7 +568,7 @@ def wasserstein2_quad(p: Any, q: Any, *, squared: bool = False) -> QuadResult:
     inf_p, inf_q = _infinite_second_moment(p), _infinite_second_moment(q)
     if inf_p is True or inf_q is True:
         if inf_p is True and inf_q is True:
-            if repr(p) == repr(q):
+            if _same(p, q):
                 return QuadResult(0.0, 0.0, "equal distributions")
             raise QuadratureError(
                 "p, q: both second moments are infinite: W2 may be finite (equal tails, e.g. two Cauchy differing "
