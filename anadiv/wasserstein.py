@@ -477,7 +477,7 @@ def _reach(fp: _Quantile, fq: _Quantile, s_cap: float) -> float:
     return good
 
 
-def _half(fp: _Quantile, fq: _Quantile, s_max: float, jumps: list[float]) -> tuple[float, float]:
+def _half(fp: _Quantile, fq: _Quantile, s_max: float, jumps: list[float], exact: bool) -> tuple[float, float]:
     r""":math:`\int_0^{1/2} (f_P(t) - f_Q(t))^2 dt` in ``s = -log t``, with its error estimate."""
     from scipy.integrate import quad
 
@@ -495,15 +495,19 @@ def _half(fp: _Quantile, fq: _Quantile, s_max: float, jumps: list[float]) -> tup
         v, e = quad(h, a, b, epsabs=1e-14 * total, epsrel=_EPSREL, limit=200)
         total += v
         err += e
+    hb = h(s_max)
+    if hb == 0.0:
+        return total, err
+    if not exact:
+        # quantile(1 - t) near t = 2^-53 carries the rounding of 1 - t: no decay rate can be read
+        # there; the remainder is taken as h(s_max) (an integrand falling like t) and added to the error
+        return total + hb, err + hb
     # beyond s_max: the integrand falls like exp(-rate s) (a finite second moment)
-    hb, ha = h(s_max), h(s_max - 4.0)
-    if hb > 0.0:
-        rate = (math.log(ha) - math.log(hb)) / 4.0 if ha > 0.0 else 0.0
-        if rate <= 0.0:
-            raise QuadratureError(f"wasserstein2_quad: the quantile integrand does not decay at t = {math.exp(-s_max):g}")
-        total += hb / rate
-        err += hb / rate
-    return total, err
+    ha = h(s_max - 4.0)
+    rate = (math.log(ha) - math.log(hb)) / 4.0 if ha > 0.0 else 0.0
+    if rate <= 0.0:
+        raise QuadratureError(f"wasserstein2_quad: the quantile integrand does not decay at t = {math.exp(-s_max):g}")
+    return total + hb / rate, err + hb / rate
 
 
 def wasserstein2_quad(p: Any, q: Any, *, squared: bool = False) -> QuadResult:
@@ -581,10 +585,14 @@ def wasserstein2_quad(p: Any, q: Any, *, squared: bool = False) -> QuadResult:
         # below 1e-300); the quantile returned there is right, and quad's own warnings still show
         warnings.simplefilter("ignore", RuntimeWarning)
         halves = []
-        for upper, cap in ((False, _S_MAX), (True, _S_MAX if a.upper_exact and b.upper_exact else _S_MAX_ROUNDED)):
+        for upper, exact in ((False, True), (True, a.upper_exact and b.upper_exact)):
             fp, fq = (a.upper, b.upper) if upper else (a.lower, b.lower)
-            s_max = _reach(fp, fq, cap)
-            halves.append(_half(fp, fq, s_max, _jumps(p, a, upper, s_max) + _jumps(q, b, upper, s_max)))
+            if upper and not exact:
+                # both through quantile(1 - t), so that both see the same rounded level
+                fp, fq = (lambda t: a.lower(1.0 - t)), (lambda t: b.lower(1.0 - t))
+            s_max = _reach(fp, fq, _S_MAX if exact else _S_MAX_ROUNDED)
+            jumps = _jumps(p, a, upper, s_max) + _jumps(q, b, upper, s_max)
+            halves.append(_half(fp, fq, s_max, jumps, exact))
     (lo, e_lo), (hi, e_hi) = halves
     value, err = lo + hi, e_lo + e_hi
     method = "scipy.integrate.quad (quantile integral)"

@@ -17,6 +17,7 @@ from anadiv import (
     Exponential,
     Gamma,
     Independent,
+    Kumaraswamy,
     Laplace,
     LowRankMultivariateNormal,
     Mixture,
@@ -326,6 +327,12 @@ def test_quad_discrete_and_mixture():
     # a mixture of two equal Normals is that Normal: its quantile comes from inverting its cdf
     mix = Mixture([0.25, 0.75], [Normal(0.0, 1.0), Normal(0.0, 1.0)])
     assert wasserstein2_quad(mix, Normal(1.0, 1.0)).value == pytest.approx(1.0, rel=1e-12)
+
+
+def test_quad_family_without_scipy_counterpart():
+    # Kumaraswamy(1, b) is Beta(1, b): its quantile hook (upper half from quantile(1 - t)) against scipy's
+    r = wasserstein2_quad(Kumaraswamy(1.0, 3.0), Beta(1.0, 2.0))
+    assert r.value == pytest.approx(wasserstein2_quad(Beta(1.0, 3.0), Beta(1.0, 2.0)).value, rel=1e-12)
 
 
 def test_quad_heavy_tails_and_errors():
