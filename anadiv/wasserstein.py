@@ -53,7 +53,9 @@ power-of-2 scaling. Results are float64.
 by ``scipy.integrate.quad``, each half in ``t = u`` or ``t = 1 - u`` and ``t = e^{-s}``
 (``s`` from ``log 2`` to 700, split on a geometric ladder, plus the remainder beyond):
 the upper half uses ``isf`` (scipy's inverse survival function) where the family has a
-scipy counterpart, so both tails keep their digits down to ``t = 1e-304``.
+scipy counterpart, so both tails keep their digits down to ``t = 1e-304``. A pair of families
+takes about 0.1 s; a :class:`~anadiv.Mixture` inverts its cdf by root finding at every node
+(about 1 s).
 """
 
 from __future__ import annotations
@@ -81,7 +83,6 @@ _MAX_STEPS = 200
 
 # ----------------------------------------------------------------- closed form
 _INSTEAD = "use anadiv.wasserstein2_quad(p, q) for univariate pairs"
-_Parts = tuple  # (loc, dense, (diag_hi, diag_lo), factor, scale): see _gaussian
 
 
 def _f64(x: Any) -> np.ndarray:

@@ -48,7 +48,8 @@ def timings(fn: Callable[[], Any], repeat: int, warm: bool = True) -> list[float
 def show(label: str, times: list[float], base: float | None = None) -> float:
     med = statistics.median(times)
     ratio = "" if base is None else f"   {med / base:6.2f}x anadiv"
-    print(f"  {label:<40} median {med * 1e3:9.2f} ms   range {min(times) * 1e3:9.2f} - {max(times) * 1e3:9.2f} ms{ratio}")
+    spread = f"range {min(times) * 1e3:9.2f} - {max(times) * 1e3:9.2f} ms"
+    print(f"  {label:<40} median {med * 1e3:9.2f} ms   {spread}{ratio}")
     return med
 
 
