@@ -39,6 +39,8 @@ _LAZY: dict[str, str] = {
     "chi_square": "anadiv.divergences",
     "total_variation": "anadiv.divergences",
     "jeffreys": "anadiv.divergences",
+    "wasserstein2": "anadiv.wasserstein",
+    "wasserstein2_quad": "anadiv.wasserstein",
     "divergence_quad": "anadiv.estimators.quadrature",
     "divergence_estimate": "anadiv.estimators.monte_carlo",
     # the open registry of closed forms

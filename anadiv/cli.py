@@ -386,26 +386,48 @@ def _kind(kind: str) -> DivergenceKind:
     return _KINDS[kind.replace("-", "_")]
 
 
+def _kind_params(args: argparse.Namespace, kind: str) -> dict[str, float]:
+    """The kind's own parameters from their options (``--alpha``), checked by the kind (message naming them)."""
+    given = {spec.name: getattr(args, spec.name, None) for spec in _kind(kind).parameters}
+    missing = [name for name, v in given.items() if v is None]
+    if missing:
+        raise CLIError(f"--{missing[0]}: required for {kind}, e.g. --{missing[0]} 0.5")
+    try:
+        return _kind(kind).bind(given)
+    except ValueError as exc:
+        raise CLIError(f"--{exc}") from None
+
+
+def _scale(args: argparse.Namespace, kind: str) -> float:
+    """The unit conversion of ``--base``: logarithmic kinds only."""
+    if not _kind(kind).in_nats:
+        if args.base != "e":
+            raise CLIError(f"--base: the {_kind(kind).title} is not a logarithm (no nats to convert)")
+        return 1.0
+    return _log_base(args.base)
+
+
 def _divergence(args: argparse.Namespace, kind: str) -> int:
     """A kind's command: its closed form, or the discrete version for probability vectors."""
     texts = [args.p] if _kind(kind).arity == 1 else [args.p, args.q]
     values = [parse_distribution(t, label) for t, label in zip(texts, ("P", "Q"))]
-    scale = _log_base(args.base)
+    params = _kind_params(args, kind)
+    scale = _scale(args, kind)
     if any(_is_mixture(v) for v in values):
         quoted = " ".join(f'"{t}"' for t in texts)
         extra = "" if kind == _DEFAULT_KIND[2] else f" --kind {kind}"
         raise CLIError(f"mixtures have no closed form; estimate it instead: anadiv estimate {quoted}{extra}")
     if all(isinstance(v, list) for v in values):
-        result = _discrete(kind, values)
+        result = _discrete(kind, values, params)
     elif any(isinstance(v, list) for v in values):
         raise CLIError("cannot mix a probability vector and a continuous family")
     else:
-        result = _closed_form(kind, values, texts)
+        result = _closed_form(kind, values, texts, params)
     print(_format_number(np.asarray(result, dtype=float) / scale, args.digits))
     return 0
 
 
-def _discrete(kind: str, vectors: list[list[Any]]) -> Any:
+def _discrete(kind: str, vectors: list[list[Any]], params: dict[str, float] | None = None) -> Any:
     from . import discrete
 
     from .numeric.validation import as_float_array
@@ -414,20 +436,23 @@ def _discrete(kind: str, vectors: list[list[Any]]) -> Any:
     func = getattr(discrete, _kind(kind).name, None)
     if func is None:
         raise CLIError(f"{kind}: no discrete version for probability vectors")
-    return func(*arrays)
+    return func(*arrays, **(params or {}))
 
 
-def _closed_form(kind: str, dists: list[Any], texts: list[str]) -> Any:
-    from . import api
+def _closed_form(kind: str, dists: list[Any], texts: list[str], params: dict[str, float] | None = None) -> Any:
+    from . import divergences
     from .errors import NoClosedFormError
 
-    func = getattr(api, _kind(kind).name)
+    if not _kind(kind).expectation:
+        # the Wasserstein-2 distance: its closed form, else its quantile integral
+        return divergences.divergence(_kind(kind).name, *dists, method="auto").value
     try:
-        return func(*dists)
+        return divergences.closed_form(_kind(kind).name, *dists, **(params or {}))
     except NoClosedFormError:
         what = _what(kind, [type(d).__name__ for d in dists])
         quoted = " ".join(f'"{t}"' for t in texts)
         extra = "" if kind == _DEFAULT_KIND[2] else f" --kind {kind}"
+        extra += "".join(f" --{name} {value:g}" for name, value in (params or {}).items())
         raise CLIError(f"no closed form for {what}; estimate it instead: anadiv estimate {quoted}{extra} --quad") from None
 
 
@@ -571,7 +596,10 @@ def _cmd_pairs(args: argparse.Namespace) -> int:
     width_q = max(len(r[2]) for r in rows)
     print(f"{'kind':<14} {'P':<{width_p}}  {'Q':<{width_q}}  value")
     for kind, p, q, status in rows:
-        print(f"{kind:<14} {p:<{width_p}}  {q:<{width_q}}  {_STATUS_TEXT.get(status, status)}")
+        text = _STATUS_TEXT.get(status, status)
+        if status == "conditional":
+            text = f"closed form; inf {_kind(kind).infinite_where}"
+        print(f"{kind:<14} {p:<{width_p}}  {q:<{width_q}}  {text}")
     print(f"{len(rows)} closed forms")
     return 0
 
@@ -620,28 +648,33 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         raise CLIError(f"--n: must be between 2 and {MAX_SAMPLES:,}, got {args.n}")
     if args.seed < 0:
         raise CLIError(f"--seed: must be >= 0, got {args.seed}")
-    scale = _log_base(args.base)
-    est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method)
+    if not _kind(kind).expectation:
+        raise CLIError(f"estimate --kind {kind}: no Monte Carlo estimate from distributions; "
+                       f"anadiv {kind} P Q gives the closed form or the quantile integral")
+    params = _kind_params(args, kind)
+    scale = _scale(args, kind)
+    est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method, params=params)
     for line in estimate_lines(kind, est, scale, args.digits):
         print(line)
     if args.quad:
-        quad = run_quad(kind, dists)
+        quad = run_quad(kind, dists, params=params)
         print(f"quadrature:     {_format_number(quad_value(quad) / scale, args.digits)}")
     return 0
 
 
-def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None, method: str = "mc") -> Any:
+def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None, method: str = "mc",
+                 params: dict[str, float] | None = None) -> Any:
     """Monte Carlo estimate of a divergence with a fixed seed."""
     from . import estimate
 
-    return estimate.divergence_estimate(_kind(kind), *dists, n=n, seed=seed, method=method)
+    return estimate.divergence_estimate(_kind(kind), *dists, params=params or None, n=n, seed=seed, method=method)
 
 
-def run_quad(kind: str, dists: list[Any]) -> Any:
+def run_quad(kind: str, dists: list[Any], params: dict[str, float] | None = None) -> Any:
     """Numerical-integration value of a divergence (the reference truth)."""
     from . import quadrature
 
-    return quadrature.divergence_quad(_kind(kind), *dists)
+    return quadrature.divergence_quad(_kind(kind), *dists, params=params or None)
 
 
 def quad_value(result: Any) -> float:
@@ -758,6 +791,17 @@ def _digits(text: str) -> int:
     return value
 
 
+def _add_kind_params(p: argparse.ArgumentParser, kinds: tuple[DivergenceKind, ...]) -> None:
+    """An option per extra parameter of these kinds (``--alpha`` for the Renyi divergence)."""
+    seen: set[str] = set()
+    for kind in kinds:
+        for spec in kind.parameters:
+            if spec.name not in seen:
+                seen.add(spec.name)
+                p.add_argument(f"--{spec.name}", type=float, default=None,
+                               help=f"{kind.title}: {spec.doc}")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10 (bans)")
     p.add_argument("--digits", type=_digits, default=None,
@@ -826,6 +870,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("p", metavar="P", help=_DIST_HELP)
         if kind.arity == 2:
             p.add_argument("q", metavar="Q", help="the second distribution, written the same way")
+        _add_kind_params(p, (kind,))
         _add_common(p)
         p.set_defaults(func=functools.partial(_divergence, kind=kind.cli_name))
 
@@ -857,6 +902,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("p", metavar="P", help='a distribution or "Mixture([weights], [components])"')
     p.add_argument("q", metavar="Q", nargs="?", default=None, help="the second distribution (not for --kind entropy)")
     p.add_argument("--kind", choices=KINDS, default="kl", help="what to estimate (default: kl)")
+    _add_kind_params(p, tuple(_KINDS.values()))
     p.add_argument("--n", type=int, default=100_000,
                    help=f"number of samples, from 2 to {MAX_SAMPLES:,} (default: 100000)")
     p.add_argument("--seed", type=int, default=0, help="random seed, for reproducible numbers (default: 0)")

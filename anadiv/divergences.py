@@ -50,6 +50,7 @@ from .distribution import Distribution
 from .errors import NoClosedFormError, QuadratureError
 from .estimators.result import ClosedFormResult, Result
 from .kinds import KINDS, get_kind
+from .wasserstein import wasserstein2, wasserstein2_quad
 
 __all__ = [
     "divergence",
@@ -60,6 +61,8 @@ __all__ = [
     "chi_square",
     "total_variation",
     "jeffreys",
+    "wasserstein2",
+    "wasserstein2_quad",
     "CLOSED_FORM_RTOL",
     "METHODS",
 ]
@@ -73,9 +76,12 @@ METHODS = ("auto", "closed", "quad", "mc", "qmc", "control")
 
 
 def _evaluate(validate: bool) -> Any:
+    """The registry look-up the kinds' ``closed_form`` call: ``anadiv.kl`` & co. for the kinds that have one."""
+
     def evaluate(name: str, p: Any, q: Any, *extra: Any) -> Any:
-        if KINDS[name].arity == 1:
-            return api.entropy(p, validate=validate)
+        if KINDS[name].has_wrappers:
+            args = (p,) if KINDS[name].arity == 1 else (p, q)
+            return getattr(api, name)(*args, validate=validate)
         return api._divergence(name, p, q, validate, *extra)
 
     return evaluate
@@ -165,7 +171,9 @@ def divergence(
     kind : str
         ``"kl"``, ``"cross_entropy"``, ``"entropy"``, ``"renyi"`` (give
         ``alpha=``), ``"bhattacharyya"``, ``"hellinger"``, ``"chi_square"``,
-        ``"total_variation"``, ``"jeffreys"``, ``"jensen_shannon"``.
+        ``"total_variation"``, ``"jeffreys"``, ``"jensen_shannon"``,
+        ``"wasserstein2"`` (closed forms between Gaussians, else the quantile
+        integral of a univariate pair; no Monte Carlo).
     p, q : distribution
         Families (array parameters broadcast on the closed-form path),
         mixtures, ``Independent``; ``q`` omitted for the entropy.
@@ -230,6 +238,12 @@ def divergence(
     from .estimators.monte_carlo import divergence_estimate
     from .estimators.quadrature import divergence_quad
 
+    if not k.expectation:
+        # the Wasserstein-2 distance: its own quadrature (the quantile integral), no Monte Carlo
+        if method not in ("auto", "quad"):
+            raise ValueError(f"method: {k.title} has no Monte Carlo estimate from distributions; use "
+                             f"method='quad' ({k.instead()})")
+        return k.quadrature(p, q)
     if method == "quad" or (method == "auto" and _quad_possible(p, q)):
         try:
             return divergence_quad(kind, p, q, params=params or None, precision=precision)

@@ -250,7 +250,9 @@ def test_pairs_all_kinds(capsys: pytest.CaptureFixture[str]) -> None:
     from anadiv import api
 
     code, out, _ = run(capsys, "pairs")
-    total = sum(len(api.closed_form_pairs(k)) for k in ("kl", "cross_entropy", "entropy", "renyi"))
+    from anadiv.kinds import KINDS
+
+    total = sum(len(api.closed_form_pairs(k)) for k in KINDS)
     assert code == 0 and out.strip().splitlines()[-1] == f"{total} closed forms"
 
 

@@ -210,7 +210,7 @@ def test_registration_errors_name_the_argument() -> None:
     ok: Callable[..., float] = lambda *a: 0.0  # noqa: E731
     with pytest.raises(ValueError, match="^kind: must be one of bhattacharyya, chi_square, cross_entropy, entropy, "
                                          "hellinger, jeffreys, jensen_shannon, kl, renyi, total_variation, "
-                                         "got 'kullback'"):
+                                         "wasserstein2, got 'kullback'"):
         register_closed_form("kullback", Normal, Normal)
     with pytest.raises(TypeError, match="^P: expected a distribution class.*instance of Normal"):
         register_closed_form("kl", Normal(0, 1), Normal)

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import anadiv
-from anadiv import total_variation as tvm
+from anadiv import total_variation_pairs as tvm
 from anadiv.total_variation_pairs import CLOSED_FORMS
 
 DPS = 50
@@ -416,5 +416,12 @@ def test_numeric_path_does_not_import_sympy() -> None:
             imported |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
+    # the families and the registry: the rules register themselves (sympy-free modules both)
     assert imported == {"__future__", "math", "typing", "numpy", "scipy.special", ".families._base",
-                        ".numeric.validation", ".numeric.stable"}, imported
+                        ".numeric.validation", ".numeric.stable", ".families", ".registry"}, imported
+    import subprocess
+    import sys
+
+    code = ("import sys, anadiv; from anadiv import Normal; anadiv.total_variation(Normal(0.0, 1.0), "
+            "Normal(1.0, 2.0)); assert 'sympy' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

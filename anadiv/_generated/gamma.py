@@ -2031,7 +2031,7 @@ def renyi_gamma_gamma(shape_1, rate_1, shape_2, rate_2, alpha):
     Returns
     -------
     array_like
-        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+        Same broadcast shape and float dtype as the parameters. ``inf`` where the integral of p^alpha q^(1 - alpha) diverges (alpha > 1 only).
 
     Examples
     --------

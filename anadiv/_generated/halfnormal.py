@@ -1982,7 +1982,7 @@ def renyi_halfnormal_halfnormal(scale_1, scale_2, alpha):
     Returns
     -------
     array_like
-        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+        Same broadcast shape and float dtype as the parameters. ``inf`` where the integral of p^alpha q^(1 - alpha) diverges (alpha > 1 only).
 
     Examples
     --------

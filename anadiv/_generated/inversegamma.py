@@ -1749,7 +1749,7 @@ def renyi_inversegamma_inversegamma(concentration_1, rate_1, concentration_2, ra
     Returns
     -------
     array_like
-        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+        Same broadcast shape and float dtype as the parameters. ``inf`` where the integral of p^alpha q^(1 - alpha) diverges (alpha > 1 only).
 
     Examples
     --------

@@ -1795,7 +1795,7 @@ def renyi_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2, alpha):
     Returns
     -------
     array_like
-        Same broadcast shape and float dtype as the parameters. ``inf`` where P's support is not inside Q's.
+        Same broadcast shape and float dtype as the parameters. ``inf`` where the integral of p^alpha q^(1 - alpha) diverges (alpha > 1 only).
 
     Examples
     --------

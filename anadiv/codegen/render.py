@@ -213,7 +213,7 @@ def _docstring(kind: str, families: tuple[type, ...], names: list[list[str]], fn
     if status == "infinite":
         lines[-1] += " Always ``inf``: P is not absolutely continuous with respect to Q."
     elif status == "conditional":
-        lines[-1] += " ``inf`` where P's support is not inside Q's."
+        lines[-1] += f" ``inf`` {k.infinite_where}."
     elif status == "partial":
         lines[-1] += (" A closed form where the trial counts are equal (``inf`` where P's support is not inside"
                       " Q's); elsewhere it raises ``NoClosedFormError``.")

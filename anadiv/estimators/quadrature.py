@@ -1113,6 +1113,9 @@ def divergence_quad(
 def _checked_kind(kind: Any, q: Any, params: dict[str, Any] | None) -> Any:
     """The kind object with its parameters fixed; the number of distributions checked against its arity."""
     k = get_kind(kind).at(params)
+    if not k.expectation:
+        raise ValueError(f"kind: the {k.title} is not an expectation under P, so this path cannot compute it; "
+                         f"use {k.instead()}")
     if k.arity == 1 and q is not None:
         raise ValueError(f"q: {k.title} takes one distribution, got a second one")
     if k.arity == 2 and q is None:

@@ -2,7 +2,8 @@
 
 ``KINDS`` maps a name to its :class:`DivergenceKind`, in declaration order
 (KL, cross-entropy, entropy, then the f-divergences: Renyi, Bhattacharyya,
-Hellinger, chi-square, total variation, Jeffreys, Jensen-Shannon). Adding a kind is one module here (a subclass of
+Hellinger, chi-square, total variation, Jeffreys, Jensen-Shannon; and the Wasserstein-2
+distance, which is no expectation of the log-densities). Adding a kind is one module here (a subclass of
 :class:`DivergenceKind`, imported below) plus its symbolic route in the engine.
 Importing this package imports neither numpy nor sympy.
 
@@ -30,6 +31,8 @@ from .chi_square import ChiSquare
 from .total_variation import TotalVariation
 from .jeffreys import Jeffreys
 from .jensen_shannon import JensenShannon
+from .wasserstein2 import Wasserstein2
 
 __all__ = ["KINDS", "DivergenceKind", "KindParameter", "get_kind", "KL", "CrossEntropy", "Entropy", "Renyi",
-           "Bhattacharyya", "Hellinger", "ChiSquare", "TotalVariation", "Jeffreys", "JensenShannon"]
+           "Bhattacharyya", "Hellinger", "ChiSquare", "TotalVariation", "Jeffreys", "JensenShannon",
+           "Wasserstein2"]

@@ -113,6 +113,14 @@ class DivergenceKind:
         entropy): the engine's expectation route derives it term by term, and
         where ``log q`` overflows float64 quadrature reads ``log(-log q)`` from
         the family instead.
+    expectation : bool
+        The value is read through an expectation under P (:meth:`integrand`):
+        quadrature and Monte Carlo apply. False for the Wasserstein-2
+        distance, which brings its own closed forms and quadrature.
+    in_nats : bool
+        A logarithmic quantity (nats; the command line's ``--base`` converts
+        it); False for the distances (Hellinger, total variation, chi-square,
+        Wasserstein-2).
     has_wrappers : bool
         Whether ``anadiv.<name>_estimate`` and ``anadiv.<name>_quad`` exist
         (KL, cross-entropy, entropy); other kinds are reached through
@@ -147,6 +155,10 @@ class DivergenceKind:
     outside_weight: ClassVar[float] = 0.0
     generated: ClassVar[bool] = True
     has_wrappers: ClassVar[bool] = False
+    expectation: ClassVar[bool] = True
+    #: where a "conditional" closed form is infinite, in words (the generated docstrings, the docs, the CLI)
+    infinite_where: ClassVar[str] = "where P's support is not inside Q's"
+    in_nats: ClassVar[bool] = True
     linear: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

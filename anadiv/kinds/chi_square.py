@@ -35,6 +35,7 @@ class ChiSquare(DivergenceKind):
     route = "anadiv.symbolic:derive_chi_square"
     generated = False  # evaluated from the Renyi closed form of order 2
     nonnegative = True
+    in_nats = False  # a distance (or a ratio), not a logarithm
     infinite_from_supports = True
     outside_weight = 1.0
 

@@ -52,6 +52,7 @@ class Hellinger(DivergenceKind):
     route = "anadiv.symbolic:derive_hellinger"
     generated = False  # evaluated from the Renyi closed form of order 1/2
     nonnegative = True
+    in_nats = False  # a distance (or a ratio), not a logarithm
     infinite_from_supports = False
     outside_weight = 0.5
 

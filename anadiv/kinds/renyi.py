@@ -57,6 +57,7 @@ class Renyi(DivergenceKind):
     nonnegative = True
     infinite_from_supports = True
     outside_weight = 1.0
+    infinite_where = "where the integral of p^alpha q^(1 - alpha) diverges (alpha > 1 only)"
 
     def infinite_at(self, alpha: float = 2.0, **params: Any) -> bool:
         # q = 0 where p > 0: p^alpha q^(1 - alpha) is infinite only for alpha > 1

@@ -26,6 +26,7 @@ class TotalVariation(DivergenceKind):
     definition = "E_P[max(0, 1 - q(X)/p(X))]"
     route = None  # closed forms are written by hand (anadiv.total_variation_pairs)
     nonnegative = True
+    in_nats = False  # a distance (or a ratio), not a logarithm
     infinite_from_supports = False
     outside_weight = 0.0
 

@@ -145,6 +145,15 @@ _STATUS_CELL = {
 }
 
 
+def _status_cell(kind: str, status: str) -> str:
+    """The table cell of a status, in the words of the kind for a conditional one."""
+    from anadiv.kinds import KINDS
+
+    if status == "conditional" and KINDS[kind].infinite_where != "where P's support is not inside Q's":
+        return f"closed form, \\(+\\infty\\) {KINDS[kind].infinite_where}"
+    return _STATUS_CELL.get(status, status)
+
+
 def _counts(rows: list[tuple[str, tuple[type, ...], str]], kind: str) -> dict[str, int]:
     """Families and pairs of one kind by status; ``none``: pairs of families of one event
     dimension (and measure) with no closed form."""
@@ -298,14 +307,14 @@ def closed_forms_markdown() -> str:
                 "|---|---|---|---|" if pair else "|---|---|---|"]
         for _, fams, status, builtin in mine:
             if builtin:
-                cells = [f.__name__ for f in fams] + [_STATUS_CELL.get(status, status), f"`{builtin}`"]
+                cells = [f.__name__ for f in fams] + [_status_cell(kind, status), f"`{builtin}`"]
                 out.append("| " + " | ".join(cells) + " |")
                 continue
             func = _function(kind, fams)
             name = f"`{func.__name__}`"
             if status != "infinite":
                 name = f"[{name}](#{_anchor(kind, fams)})"
-            cells = [f.__name__ for f in fams] + [_STATUS_CELL.get(status, status), name]
+            cells = [f.__name__ for f in fams] + [_status_cell(kind, status), name]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
         if any(r[3] for r in mine):
@@ -323,7 +332,9 @@ def closed_forms_markdown() -> str:
             latex = formula_latex(func)
             if latex:
                 out += ["\\[", prettify_latex(latex), "\\]", ""]
-            if status == "conditional":
+            if status == "conditional" and KINDS[kind].infinite_where != "where P's support is not inside Q's":
+                out += [f"and \\(+\\infty\\) {KINDS[kind].infinite_where}.", ""]
+            elif status == "conditional":
                 out += ["where P's support lies inside Q's, and \\(+\\infty\\) elsewhere.", ""]
             elif status == "partial":
                 out += ["where the trial counts are equal (\\(+\\infty\\) where P's support is not inside Q's); "
@@ -380,7 +391,8 @@ def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
 
 # ------------------------------------------------------------ kind pages
 #: the kinds beyond KL, each with a page ``kinds/<name>.md`` written from its object
-KIND_PAGES = ("renyi", "hellinger", "bhattacharyya", "chi_square", "total_variation", "jeffreys", "jensen_shannon")
+KIND_PAGES = ("renyi", "hellinger", "bhattacharyya", "chi_square", "total_variation", "jeffreys", "jensen_shannon",
+              "wasserstein2")
 KINDS_INDEX = "kinds/index.md"
 
 
@@ -403,8 +415,38 @@ def _closed_pairs(kind: str) -> list[tuple[str, str, str]]:
         kl = {(c.p, c.q): c for c in api.closed_form_pairs("kl")}
         return [(name(p), name(q), "KL(P || Q) + KL(Q || P)") for (p, q) in kl
                 if (q, p) in kl and "partial" not in (kl[p, q].status, kl[q, p].status)]
+    if not k.expectation:
+        return _tried_pairs(kind)
     return [(name(c.p), name(c.q), "generated" if c.source == "generated" else f"`{c.function}`")
             for c in api.closed_form_pairs(kind)]
+
+
+def _tried_pairs(kind: str) -> list[tuple[str, str, str]]:
+    """The pairs whose closed form answers at the families' typical parameters (a kind outside the registry)."""
+    import numpy as np
+
+    from anadiv.errors import NoClosedFormError
+    from anadiv.families import FAMILIES
+    from anadiv.kinds import KINDS
+
+    k = KINDS[kind]
+    rng = np.random.default_rng(0)
+    fams = sorted(FAMILIES.values(), key=lambda f: f.name)
+    examples = {}
+    for f in fams:
+        try:
+            examples[f] = f(*f.random_params(rng))
+        except Exception:  # a family without typical draws: not listed
+            continue
+    out = []
+    for a, pa in examples.items():
+        for b, pb in examples.items():
+            try:
+                k.closed_form(None, pa, pb)
+            except (NoClosedFormError, TypeError, ValueError):
+                continue
+            out.append((a.__name__, b.__name__, f"`{k.closed_route.replace(':', '.')}`"))
+    return out
 
 
 def kind_page_markdown(kind: str) -> str:
@@ -488,8 +530,9 @@ def kinds_index_markdown() -> str:
         page = "[closed forms](../closed-forms.md)" if kind == "kl" else f"[{k.title}]({kind.replace('_', '-')}.md)"
         out.append(f"| `{kind}` | `{k.definition}` | {page} |")
     out += ["", "## Which pairs are closed for which kind", "",
-            "Two members of one family (pairs of different families: KL and Jeffreys only, see the "
-            "[closed-form page](../closed-forms.md)). A dash: quadrature or Monte Carlo.", "",
+            "Two members of one family; the pairs of different families are listed on each kind's page (KL: "
+            "the [closed-form page](../closed-forms.md)). A dash: quadrature or Monte Carlo, through "
+            "`anadiv.divergence`.", "",
             "| family | " + " | ".join(KINDS[k].symbol for k in kinds) + " |",
             "|---|" + "---|" * len(kinds)]
     for fam in same:
