@@ -257,7 +257,14 @@ def test_front_door_chooses_and_says_how() -> None:
 
     p2 = MultivariateNormal(np.zeros(2), np.eye(2))
     q2 = MultivariateNormal(np.array([0.5, 0.0]), np.diag([1.0, 2.0]))
-    assert divergence("hellinger", p2, q2).method.startswith("scipy.integrate.cubature")
+    assert divergence("hellinger", p2, q2).method == "closed form"
+    assert divergence("jensen_shannon", p2, q2).method.startswith("scipy.integrate.cubature")
+    # 2-D quadrature against the closed forms, Q much wider than P (p h -> c q where P has no mass)
+    wide = MultivariateNormal(np.array([0.5, 0.0]), 25 * np.eye(2))
+    for kind, params in (("hellinger", {}), ("renyi", {"alpha": 0.5}), ("bhattacharyya", {})):
+        quad = divergence(kind, p2, wide, method="quad", **params)
+        closed = divergence(kind, p2, wide, **params).value
+        assert quad.value == pytest.approx(closed, rel=1e-9) and quad.error < 1e-8, (kind, quad, closed)
     p3 = MultivariateNormal(np.zeros(3), np.eye(3))
     q3 = MultivariateNormal(np.full(3, 0.2), np.eye(3))
     r3 = divergence("total_variation", p3, q3, n=20_000, seed=1)

@@ -32,7 +32,8 @@ def kl_normal(m1: float, s1: float, m2: float, s2: float) -> float:
 # ------------------------------------------------------------------ metadata
 def test_registry_holds_the_kinds_in_declaration_order() -> None:
     assert list(KINDS) == ["kl", "cross_entropy", "entropy", "renyi", "hellinger", "bhattacharyya", "chi_square",
-                           "total_variation", "jeffreys", "jensen_shannon", "wasserstein2"]
+                           "total_variation", "jeffreys", "jensen_shannon", "jensen_shannon_distance",
+                           "wasserstein2"]
     assert all(isinstance(k, DivergenceKind) and k.name == name for name, k in KINDS.items())
     # the generated index has one section per kind the generator writes (a symbolic route of its own)
     assert set(_index.REGISTRY) == {n for n, k in KINDS.items() if k.route is not None and k.generated}

@@ -209,7 +209,7 @@ def test_a_registered_rule_replaces_a_generated_one_until_removed(register) -> N
 def test_registration_errors_name_the_argument() -> None:
     ok: Callable[..., float] = lambda *a: 0.0  # noqa: E731
     with pytest.raises(ValueError, match="^kind: must be one of bhattacharyya, chi_square, cross_entropy, entropy, "
-                                         "hellinger, jeffreys, jensen_shannon, kl, renyi, total_variation, "
+                                         "hellinger, jeffreys, jensen_shannon, jensen_shannon_distance, kl, renyi, total_variation, "
                                          "wasserstein2, got 'kullback'"):
         register_closed_form("kullback", Normal, Normal)
     with pytest.raises(TypeError, match="^P: expected a distribution class.*instance of Normal"):

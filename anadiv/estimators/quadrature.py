@@ -727,7 +727,11 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
     from scipy.special import ndtr
 
     h = _h(kind)
-    infinite = q is not None and get_kind(kind).infinite_from_supports
+    k = get_kind(kind)
+    infinite = q is not None and k.infinite_from_supports
+    c = float(getattr(k, "outside_weight", 0.0))
+    # p h -> c q where p vanishes: outside P's box the integral is c Q(outside), read as c (1 - Q(box))
+    carried = q is not None and c != 0.0 and math.isfinite(c)
     parts = _gaussian_parts(p, "p")
     means = np.array([m for _, m, _ in parts])
     sds = np.array([np.sqrt(np.diag(s)) for _, _, s in parts])
@@ -745,7 +749,12 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
         alive = dens > 0
         if infinite and np.any(alive & (lq == -np.inf)):
             raise _Infinite
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            if carried:
+                # from logs: p h keeps its value (~ c q) where p underflows; second column: Q's mass
+                log_ph, sign = k.log_abs_weighted(lp, lq)
+                value = np.where(np.isfinite(log_ph), sign * np.exp(log_ph), np.where(lp == -np.inf, c * np.exp(lq), 0.0))
+                return np.stack([value, np.exp(lq)], axis=-1)
             hv = np.where(alive, h(lp, lq), 0.0)
         return np.stack([dens * hv, dens * hv * hv], axis=-1)
 
@@ -757,8 +766,26 @@ def _quad_2d(kind: str, p: Any, q: Any, rtol: float) -> QuadResult:
             stacklevel=3,
         )
     value, second = float(res.estimate[0]), float(res.estimate[1])
-    tail = math.sqrt(p_out) * math.sqrt(2.0 * max(second, 0.0) + 1.0)
+    if carried:
+        # outside the box p h = c q + (p h - c q), and |p h - c q| <= K (p + sqrt(p q)) with
+        # K = sup |g(t) - c t| / (1 + sqrt t) (the kind's generator, r = log t), so by Cauchy-Schwarz
+        # its integral there is at most K (P_out + sqrt(P_out))
+        value += c * (1.0 - second)
+        tail = _gap_bound(k, c) * (p_out + math.sqrt(p_out)) + abs(c) * float(res.error[1])
+    else:
+        tail = math.sqrt(p_out) * math.sqrt(2.0 * max(second, 0.0) + 1.0)
     return QuadResult(value, float(res.error[0]) + tail, "scipy.integrate.cubature (gk21)")
+
+
+def _gap_bound(kind: Any, c: float) -> float:
+    """``sup_t |g(t) - c t| / (1 + sqrt t)`` for the kind's generator ``g`` (on a fine grid of ``log t``, plus 10%)."""
+    # up to t = e^40: beyond, |g(t) - c t| is a difference of two numbers near c t, all rounding
+    r = np.linspace(-700.0, 40.0, 20001)
+    with np.errstate(all="ignore"):
+        log_ph, sign = kind.log_abs_weighted(np.zeros_like(r), r)  # p = 1, q = t
+        gap = np.abs(sign * np.exp(log_ph) - c * np.exp(r)) / (1.0 + np.exp(r / 2))
+    gap = gap[np.isfinite(gap)]
+    return 1.1 * float(np.max(gap)) if gap.size else math.inf
 
 
 # ------------------------------------------------------- counting measure

@@ -31,8 +31,9 @@ from .chi_square import ChiSquare
 from .total_variation import TotalVariation
 from .jeffreys import Jeffreys
 from .jensen_shannon import JensenShannon
+from .jensen_shannon_distance import JensenShannonDistance
 from .wasserstein2 import Wasserstein2
 
 __all__ = ["KINDS", "DivergenceKind", "KindParameter", "get_kind", "KL", "CrossEntropy", "Entropy", "Renyi",
-           "Bhattacharyya", "Hellinger", "ChiSquare", "TotalVariation", "Jeffreys", "JensenShannon",
+           "Bhattacharyya", "Hellinger", "ChiSquare", "TotalVariation", "Jeffreys", "JensenShannon", "JensenShannonDistance",
            "Wasserstein2"]

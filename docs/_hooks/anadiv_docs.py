@@ -392,7 +392,7 @@ def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
 # ------------------------------------------------------------ kind pages
 #: the kinds beyond KL, each with a page ``kinds/<name>.md`` written from its object
 KIND_PAGES = ("renyi", "hellinger", "bhattacharyya", "chi_square", "total_variation", "jeffreys", "jensen_shannon",
-              "wasserstein2")
+              "jensen_shannon_distance", "wasserstein2")
 KINDS_INDEX = "kinds/index.md"
 
 
