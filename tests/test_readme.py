@@ -20,6 +20,12 @@ def test_readme_example_runs_and_matches_its_comments():
     est, truth = ns["est"], float(anadiv.kl_quad(ns["p"], Normal(0, 2)))
     assert abs(est.value - truth) < 4 * est.stderr
     assert abs(ns["discrete"].kl([0.10, 0.40, 0.50], [0.80, 0.15, 0.05], base=2) - 1.927) < 5e-4
+    # beyond KL: what each line says it returns
+    r = anadiv.divergence("hellinger", Normal(0, 1), Normal(1, 2))
+    assert r.method == "closed form" and r.error <= 1e-12 * r.value
+    r = anadiv.divergence("jensen_shannon", ns["p"], Normal(0, 2))
+    assert r.method == "scipy.integrate.quad" and 0 < r.value < np.log(2) and r.error < 1e-9
+    assert abs(anadiv.renyi(Gamma(2.0, 1.0), Gamma(3.0, 2.0), alpha=0.5) - 0.071665438475) < 1e-11
 
 
 def test_readme_commands_match_ci():
