@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import anadiv
+from anadiv.kinds import KINDS
 from anadiv.numeric import blocks as _blocks
 from anadiv._generated import _index
 from anadiv.families import FAMILIES
@@ -124,6 +125,9 @@ def test_every_elementwise_entry_gives_identical_results(kind, key, monkeypatch)
     args = _batch(names, np.random.default_rng(zlib.crc32(repr(key).encode())), N_SMALL)
     for i, j in _tied_columns(kind, names):
         args[j] = args[i]  # a tied closed form (a Binomial pair's trial counts) holds where they are equal
+    rng = np.random.default_rng(1)
+    for spec in KINDS[kind].parameters:  # the kind's own (Renyi's order), one per entry
+        args.append(np.array([spec.draw(rng) for _ in range(N_SMALL)]))
     with np.errstate(all="ignore"):
         expected = f.__wrapped__(*args)
         got = f(*args)
