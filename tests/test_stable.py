@@ -226,6 +226,13 @@ def test_helpers_elementary_form_and_mpmath_evaluation_agree():
                 args[2] = args[0] - args[1]
             if name == "log_diff":  # a width: a > b
                 args = [max(args), min(args) - 1]
+            if name in ("log_mix_gap", "lgamma_mix_gap"):  # an order in (0, 2) whose mixture stays positive
+                args[0] = sympy.Rational(float(2 * args[0] / (args[0] + 1)))
+                if args[0] > 1:
+                    args[1], args[2] = sorted(args[1:3])[::-1]
+                args[3] = args[1] - args[2]
+            if name == "mix":  # an order
+                args[0] = sympy.Rational(float(args[0] / (args[0] + 1)))
             expr = cls(*args)
             if name == "betainc_reg":  # sympy cannot evalf betainc_regularized; mpmath can
                 with mpmath.workdps(40):

@@ -1784,17 +1784,16 @@ def renyi_beta_beta(a_1, b_1, a_2, b_2, alpha):
     xp = namespace(a_1, b_1, a_2, b_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = (1/xp._stable.xm1(alpha))
-        t1 = xp._stable.mix(alpha, a_1, a_2)
-        t2 = t0*xp.gammaln(t1)
-        t3 = xp._stable.mix(alpha, b_1, b_2)
-        t4 = t0*xp.gammaln(t3)
-        t5 = a_1 + b_1
-        t6 = a_2 + b_2
-        t7 = xp._stable.mix(alpha, t5, t6)
-        t8 = -t0*xp.gammaln(t7)
-        t9 = t0*xp._stable.mix(alpha, -xp.gammaln(a_1) - xp.gammaln(b_1) + xp.gammaln(t5), -xp.gammaln(a_2) - xp.gammaln(b_2) + xp.gammaln(t6))
-        t10 = xp.logical_and(xp.logical_and((t1 > 0), (t3 > 0)), (t7 > 0))
-        return xp._refine.checked('renyi', xp.where(t10, t2 + t4 + t8 + t9, xp.inf), xp.where(t10, xp.abs(t2) + xp.abs(t4) + xp.abs(t8) + xp.abs(t9), (0*(t1 + t3 + t7))), _renyi_beta_beta_exact, a_1, b_1, a_2, b_2, alpha)
+        t1 = xp._stable.lgamma_mix_gap(alpha, a_1, a_2, a_1 - a_2)
+        t2 = xp._stable.lgamma_mix_gap(alpha, b_1, b_2, b_1 - b_2)
+        t3 = a_1 + b_1
+        t4 = a_2 + b_2
+        t5 = -xp._stable.lgamma_mix_gap(alpha, t3, t4, xp._stable.diff2(a_1, a_2, b_2, b_1))
+        t6 = xp._stable.mix(alpha, a_1, a_2)
+        t7 = xp._stable.mix(alpha, b_1, b_2)
+        t8 = xp._stable.mix(alpha, t3, t4)
+        t9 = xp.logical_and(xp.logical_and((t6 > 0), (t7 > 0)), (t8 > 0))
+        return xp._refine.checked('renyi', xp.where(t9, t0*(t1 + t2 + t5), xp.inf), xp.where(t9, (xp.abs(t1) + xp.abs(t2) + xp.abs(t5))*xp.abs(t0), (0*(t6 + t7 + t8))), _renyi_beta_beta_exact, a_1, b_1, a_2, b_2, alpha)
 
 
 def _renyi_beta_beta_exact(mpmath, a_1, b_1, a_2, b_2, alpha):

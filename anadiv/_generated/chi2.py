@@ -1997,15 +1997,12 @@ def renyi_chi2_chi2(df_1, df_2, alpha):
     """
     xp = namespace(df_1, df_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/xp._stable.xm1(alpha))
-        t1 = (1/2)*df_1
-        t2 = (1/2)*df_2
-        t3 = xp._stable.mix(alpha, t1, t2)
-        t4 = 0.6931471805599453*t0*t3
-        t5 = t0*xp.gammaln(t3)
-        t6 = t0*xp._stable.mix(alpha, -0.34657359027997264*df_1 - xp.gammaln(t1), -0.34657359027997264*df_2 - xp.gammaln(t2))
-        t7 = (t3 > 0)
-        return xp._refine.checked('renyi', xp.where(t7, t4 + t5 + t6, xp.inf), xp.where(t7, xp.abs(t4) + xp.abs(t5) + xp.abs(t6), (0*(t3))), _renyi_chi2_chi2_exact, df_1, df_2, alpha)
+        t0 = (1/2)*df_1
+        t1 = (1/2)*df_2
+        t2 = xp._stable.lgamma_mix_gap(alpha, t0, t1, t0 - t1)/xp._stable.xm1(alpha)
+        t3 = xp._stable.mix(alpha, t0, t1)
+        t4 = (t3 > 0)
+        return xp._refine.checked('renyi', xp.where(t4, t2, xp.inf), xp.where(t4, t2, (0*(t3))), _renyi_chi2_chi2_exact, df_1, df_2, alpha)
 
 
 def _renyi_chi2_chi2_exact(mpmath, df_1, df_2, alpha):

@@ -1990,12 +1990,10 @@ def renyi_exponential_exponential(rate_1, rate_2, alpha):
     """
     xp = namespace(rate_1, rate_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/xp._stable.xm1(alpha))
+        t0 = -xp._stable.log_mix_gap(alpha, rate_1, rate_2, rate_1 - rate_2)/xp._stable.xm1(alpha)
         t1 = xp._stable.mix(alpha, rate_1, rate_2)
-        t2 = t0*xp.log(t1)
-        t3 = xp._stable.mix(alpha, xp.log(rate_1), xp.log(rate_2))
-        t4 = (t1 > 0)
-        return xp._refine.checked('renyi', xp.where(t4, t0*t3 - t2, xp.inf), xp.where(t4, xp.abs(t2) + xp.abs(t0*t3), (0*(t1))), _renyi_exponential_exponential_exact, rate_1, rate_2, alpha)
+        t2 = (t1 > 0)
+        return xp._refine.checked('renyi', xp.where(t2, t0, xp.inf), xp.where(t2, t0, (0*(t1))), _renyi_exponential_exponential_exact, rate_1, rate_2, alpha)
 
 
 def _renyi_exponential_exponential_exact(mpmath, rate_1, rate_2, alpha):

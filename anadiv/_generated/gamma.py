@@ -2040,14 +2040,16 @@ def renyi_gamma_gamma(shape_1, rate_1, shape_2, rate_2, alpha):
     """
     xp = namespace(shape_1, rate_1, shape_2, rate_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/xp._stable.xm1(alpha))
-        t1 = xp._stable.mix(alpha, shape_1, shape_2)
-        t2 = t0*xp.gammaln(t1)
-        t3 = xp._stable.mix(alpha, rate_1, rate_2)
-        t4 = -t0*t1*xp.log(t3)
-        t5 = t0*xp._stable.mix(alpha, shape_1*xp.log(rate_1) - xp.gammaln(shape_1), shape_2*xp.log(rate_2) - xp.gammaln(shape_2))
-        t6 = xp.logical_and((t1 > 0), (t3 > 0))
-        return xp._refine.checked('renyi', xp.where(t6, t2 + t4 + t5, xp.inf), xp.where(t6, xp.abs(t2) + xp.abs(t4) + xp.abs(t5), (0*(t1 + t3))), _renyi_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2, alpha)
+        t0 = xp._stable.xm1(alpha)
+        t1 = (1/t0)
+        t2 = shape_1 - shape_2
+        t3 = xp._stable.lgamma_mix_gap(alpha, shape_1, shape_2, t2)
+        t4 = alpha*t0*t2*xp._stable.log_ratio(rate_1, rate_2)
+        t5 = xp._stable.mix(alpha, shape_1, shape_2)
+        t6 = t5*xp._stable.log_mix_gap(alpha, rate_1, rate_2, rate_1 - rate_2)
+        t7 = xp._stable.mix(alpha, rate_1, rate_2)
+        t8 = xp.logical_and((t5 > 0), (t7 > 0))
+        return xp._refine.checked('renyi', xp.where(t8, t1*(t3 - t4 - t6), xp.inf), xp.where(t8, (xp.abs(t3) + xp.abs(t4) + xp.abs(t6))*xp.abs(t1), (0*(t5 + t7))), _renyi_gamma_gamma_exact, shape_1, rate_1, shape_2, rate_2, alpha)
 
 
 def _renyi_gamma_gamma_exact(mpmath, shape_1, rate_1, shape_2, rate_2, alpha):

@@ -1991,12 +1991,12 @@ def renyi_halfnormal_halfnormal(scale_1, scale_2, alpha):
     """
     xp = namespace(scale_1, scale_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/xp._stable.xm1(alpha))
-        t1 = xp._stable.mix(alpha, (1/(scale_1**2)), (1/(scale_2**2)))
-        t2 = (1/2)*t0*xp.log(t1)
-        t3 = xp._stable.mix(alpha, -xp.log(scale_1), -xp.log(scale_2))
-        t4 = (t1 > 0)
-        return xp._refine.checked('renyi', xp.where(t4, t0*t3 - t2, xp.inf), xp.where(t4, xp.abs(t2) + xp.abs(t0*t3), (0*(t1))), _renyi_halfnormal_halfnormal_exact, scale_1, scale_2, alpha)
+        t0 = (1/(scale_1**2))
+        t1 = (1/(scale_2**2))
+        t2 = -1/2*xp._stable.log_mix_gap(alpha, t0, t1, -t0*t1*(scale_1 - scale_2)*(scale_1 + scale_2))/xp._stable.xm1(alpha)
+        t3 = xp._stable.mix(alpha, t0, t1)
+        t4 = (t3 > 0)
+        return xp._refine.checked('renyi', xp.where(t4, t2, xp.inf), xp.where(t4, t2, (0*(t3))), _renyi_halfnormal_halfnormal_exact, scale_1, scale_2, alpha)
 
 
 def _renyi_halfnormal_halfnormal_exact(mpmath, scale_1, scale_2, alpha):

@@ -1758,15 +1758,17 @@ def renyi_inversegamma_inversegamma(concentration_1, rate_1, concentration_2, ra
     """
     xp = namespace(concentration_1, rate_1, concentration_2, rate_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/xp._stable.xm1(alpha))
-        t1 = xp._stable.mix(alpha, concentration_1, concentration_2)
-        t2 = t0*xp.gammaln(t1)
-        t3 = xp._stable.mix(alpha, rate_1, rate_2)
-        t4 = -t0*t1*xp.log(t3)
-        t5 = t0*xp._stable.mix(alpha, concentration_1*xp.log(rate_1) - xp.gammaln(concentration_1), concentration_2*xp.log(rate_2) - xp.gammaln(concentration_2))
-        t6 = xp._stable.mix(alpha, -concentration_1, -concentration_2)
-        t7 = xp.logical_and((t3 > 0), (t6 < 0))
-        return xp._refine.checked('renyi', xp.where(t7, t2 + t4 + t5, xp.inf), xp.where(t7, xp.abs(t2) + xp.abs(t4) + xp.abs(t5), (0*(t3 + t6))), _renyi_inversegamma_inversegamma_exact, concentration_1, rate_1, concentration_2, rate_2, alpha)
+        t0 = xp._stable.xm1(alpha)
+        t1 = (1/t0)
+        t2 = -concentration_2
+        t3 = concentration_1 + t2
+        t4 = xp._stable.lgamma_mix_gap(alpha, concentration_1, concentration_2, t3)
+        t5 = alpha*t0*t3*xp._stable.log_ratio(rate_1, rate_2)
+        t6 = xp._stable.log_mix_gap(alpha, rate_1, rate_2, rate_1 - rate_2)*xp._stable.mix(alpha, concentration_1, concentration_2)
+        t7 = xp._stable.mix(alpha, rate_1, rate_2)
+        t8 = xp._stable.mix(alpha, -concentration_1, t2)
+        t9 = xp.logical_and((t7 > 0), (t8 < 0))
+        return xp._refine.checked('renyi', xp.where(t9, t1*(t4 - t5 - t6), xp.inf), xp.where(t9, (xp.abs(t4) + xp.abs(t5) + xp.abs(t6))*xp.abs(t1), (0*(t7 + t8))), _renyi_inversegamma_inversegamma_exact, concentration_1, rate_1, concentration_2, rate_2, alpha)
 
 
 def _renyi_inversegamma_inversegamma_exact(mpmath, concentration_1, rate_1, concentration_2, rate_2, alpha):

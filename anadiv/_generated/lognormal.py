@@ -1804,17 +1804,16 @@ def renyi_lognormal_lognormal(mu_1, sigma_1, mu_2, sigma_2, alpha):
     """
     xp = namespace(mu_1, sigma_1, mu_2, sigma_2, alpha)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t0 = (1/xp._stable.xm1(alpha))
-        t1 = (1/(sigma_1**2))
-        t2 = (1/(sigma_2**2))
-        t3 = xp._stable.mix(alpha, t1, t2)
-        t4 = (1/2)*t0*xp.log(t3)
-        t5 = (1/2)*t1
-        t6 = (1/2)*t2
-        t7 = xp._stable.mix(alpha, -mu_1**2*t5 - xp.log(sigma_1), -mu_2**2*t6 - xp.log(sigma_2))
-        t8 = (1/4)*t0*xp._stable.mix(alpha, mu_1*t1, mu_2*t2)**2/xp._stable.mix(alpha, -t5, -t6)
-        t9 = (t3 > 0)
-        return xp._refine.checked('renyi', xp.where(t9, t0*t7 - t4 - t8, xp.inf), xp.where(t9, xp.abs(t4) + xp.abs(t8) + xp.abs(t0*t7), (0*(t3))), _renyi_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2, alpha)
+        t0 = xp._stable.xm1(alpha)
+        t1 = (1/t0)
+        t2 = (1/(sigma_1**2))
+        t3 = (1/(sigma_2**2))
+        t4 = t2*t3
+        t5 = (1/2)*xp._stable.log_mix_gap(alpha, t2, t3, -t4*(sigma_1 - sigma_2)*(sigma_1 + sigma_2))
+        t6 = (1/4)*alpha*t0*t4*(mu_1 - mu_2)**2/xp._stable.mix(alpha, -1/2*t2, -1/2*t3)
+        t7 = xp._stable.mix(alpha, t2, t3)
+        t8 = (t7 > 0)
+        return xp._refine.checked('renyi', xp.where(t8, t1*(-t5 - t6), xp.inf), xp.where(t8, (xp.abs(t5) + xp.abs(t6))*xp.abs(t1), (0*(t7))), _renyi_lognormal_lognormal_exact, mu_1, sigma_1, mu_2, sigma_2, alpha)
 
 
 def _renyi_lognormal_lognormal_exact(mpmath, mu_1, sigma_1, mu_2, sigma_2, alpha):

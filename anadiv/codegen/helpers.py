@@ -54,6 +54,8 @@ __all__ = [
     "log_diff",
     "mix",
     "xm1",
+    "log_mix_gap",
+    "lgamma_mix_gap",
     "with_mixtures",
     "with_exact_widths",
     "log_ratio_d",
@@ -214,6 +216,34 @@ class xm1(StableHelper):
 
     def fdiff(self, argindex: int = 1) -> Any:
         return sympy.Integer(1)
+
+
+class log_mix_gap(StableHelper):
+    r""":math:`\log(a x + (1 - a) y) - a \log x - (1 - a) \log y`: the Jensen gap of ``log``; ``d = x - y`` (used numerically)."""
+
+    nargs = 4
+
+    @staticmethod
+    def _elementary(a: Any, x: Any, y: Any, d: Any) -> Any:
+        return log(a * x + (1 - a) * y) - a * log(x) - (1 - a) * log(y)
+
+    @staticmethod
+    def _mp(a: Any, x: Any, y: Any, d: Any) -> Any:
+        return mpmath.log(a * x + (1 - a) * y) - a * mpmath.log(x) - (1 - a) * mpmath.log(y)
+
+
+class lgamma_mix_gap(StableHelper):
+    r""":math:`\log\Gamma(a x + (1 - a) y) - a \log\Gamma(x) - (1 - a) \log\Gamma(y)`: the Jensen gap of ``lgamma``; ``d = x - y``."""
+
+    nargs = 4
+
+    @staticmethod
+    def _elementary(a: Any, x: Any, y: Any, d: Any) -> Any:
+        return sympy.loggamma(a * x + (1 - a) * y) - a * sympy.loggamma(x) - (1 - a) * sympy.loggamma(y)
+
+    @staticmethod
+    def _mp(a: Any, x: Any, y: Any, d: Any) -> Any:
+        return mpmath.loggamma(a * x + (1 - a) * y) - a * mpmath.loggamma(x) - (1 - a) * mpmath.loggamma(y)
 
 
 def with_mixtures(expr: Any, a: Any) -> Any:
@@ -728,7 +758,7 @@ def with_scaled_bessel(expr: Any) -> Any:
 #: Every helper by name (the names of the numpy functions in anadiv.numeric.stable).
 HELPERS: dict[str, type[StableHelper]] = {
     cls.__name__: cls
-    for cls in (expm1mx, log1pmx, log_ratio, log_diff, mix, xm1, xm1mlog, xm1mlog_d, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
+    for cls in (expm1mx, log1pmx, log_ratio, log_diff, mix, xm1, log_mix_gap, lgamma_mix_gap, xm1mlog, xm1mlog_d, powm1mlog, lgamma_diff, digamma_diff, lgamma_diff_d, digamma_diff_d,
                 lgamma_bregman, lgamma_bregman_d, gamma_bregman, beta_bregman, diff2, log_ratio_d,
                 lgamma_mpsi, lowergamma_reg, betainc_reg, atanmx, cos_half_pi, log_i0, i1_i0)
 }

@@ -251,12 +251,22 @@ def render_function(derivation: Any) -> GeneratedFunction:
         body_lines = matrix_body(raw, flat, constraints)
     else:
         expr = derivation.expr
+        stable = None
         if len(derivation.symbols) > len(families) and kind == "renyi":
-            # the order's mixtures of natural parameters, kept as products (a near 1 would cancel)
+            # a sum of Jensen gaps of the log-normalizer's terms (renyi_form), else the order's mixtures of
+            # natural parameters kept as products (alpha near 1 would cancel them)
             from .helpers import with_mixtures
+            from .renyi_form import stable_renyi
 
+            stable = stable_renyi(derivation)
             expr = with_mixtures(expr, derivation.symbols[len(families)][0])
-        expr = stabilize(expr, _per_coordinate_view(derivation))
+        if stable is not None:
+            from .stabilize import verify
+
+            verify(derivation.expr, stable, _per_coordinate_view(derivation))
+            expr = stable
+        else:
+            expr = stabilize(expr, _per_coordinate_view(derivation))
         expr, renamed = _rename(expr, derivation, names)
         expr = location_differences(expr, families, names, renamed)
         if any(f.event_ndim == 1 for f in families):

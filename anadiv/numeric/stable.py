@@ -33,6 +33,8 @@ Helpers
 ``log_diff(a, b)``        :math:`\log(a - b)`, with the rounding error of ``a - b`` added back
 ``mix(a, x, y)``          :math:`a x + (1 - a) y` without ``y - a y`` (a Renyi order near 1)
 ``xm1(x)``                :math:`x - 1` kept as one factor (``(x - 1) y`` never as ``x y - y``)
+``log_mix_gap(a, x, y, d)`` :math:`\log(a x + (1-a) y) - a\log x - (1-a)\log y`, ``d = x - y`` given (second order)
+``lgamma_mix_gap(a, x, y, d)`` the same Jensen gap of :math:`\log\Gamma`
 ``lgamma_mpsi(x, c)``     :math:`\log\Gamma(x) + (c - x)\psi(x) + x` (entropy pieces)
 ``lowergamma_reg(s, x)``   :math:`\gamma(s, x)/\Gamma(s)` (regularized; no overflow)
 ``atanmx(x)``             :math:`\arctan x - x` (series near 0)
@@ -65,6 +67,8 @@ __all__ = [
     "log_diff",
     "mix",
     "xm1",
+    "log_mix_gap",
+    "lgamma_mix_gap",
     "xm1mlog",
     "xm1mlog_d",
     "powm1mlog",
@@ -320,6 +324,83 @@ def mix(a: Any, x: Any, y: Any) -> Any:
     with np.errstate(invalid="ignore", over="ignore"):
         d = x - y
         out = np.where(np.abs(d) <= 0.5 * np.abs(y), y + a * d, a * x + (1 - a) * y)
+    return _result(np.asarray(out))
+
+
+def _mix_base(a: np.ndarray, x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(b, o, w, s)``: ``a x + (1 - a) y = b + w s``, ``s = o - b``, the base ``b`` the argument weighted at least 1/2."""
+    high = a >= 0.5
+    return np.where(high, x, y), np.where(high, y, x), np.where(high, 1 - a, a), np.where(high, -d, d)
+
+
+def log_mix_gap(a: Any, x: Any, y: Any, d: Any) -> Any:
+    r"""Jensen gap of the logarithm, :math:`\log(a x + (1 - a) y) - a \log x - (1 - a) \log y`, with ``d = x - y`` given.
+
+    .. math:: G = \operatorname{log1pmx}(w t) - w \operatorname{log1pmx}(t), \quad a x + (1 - a) y = b\,(1 + w t)
+
+    with ``b`` the argument of weight at least 1/2 and ``w`` the other weight
+    (:math:`|w| \le 1/2` for orders in [0, 1]) and ``t`` the relative difference
+    from ``d`` (formed exactly by the caller: ``1/sigma_1^2 - 1/sigma_2^2`` from the
+    sigmas' difference), so the linear terms cancel symbolically and the second-order
+    ones lose at most a factor :math:`1/(1 - w) \le 2`. Far apart (:math:`|t| > 1/2`):
+    :math:`\log(1 + w t) - w \log(o / b)`, the logarithms taken separately.
+
+    Examples
+    --------
+    >>> float(log_mix_gap(0.5, 1.0, 1.0 + 1e-8, -1e-8)) / (0.5 * 0.5 * 1e-16 / 2)  # a (1 - a) t^2 / 2
+    1.0000000...
+    """
+    a, x, y, d = _floats(a, x, y, d)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        b, o, w, s_ = _mix_base(a, x, y, d)
+        t = s_ / b
+        near = np.abs(t) <= 0.5
+        tn = np.where(near, t, 0.0)
+        series = np.asarray(log1pmx(w * tn)) - w * np.asarray(log1pmx(tn))
+        direct = np.log1p(w * t) - w * (np.log(o) - np.log(b))
+        out = np.where(near, series, direct)
+        out = np.where(_consistent(x, y, d), out, np.nan)
+    return _result(np.asarray(out))
+
+
+def _consistent(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Positive finite arguments whose given difference is ``x - y`` to rounding: elsewhere (an
+    argument that under- or overflowed, ``1/sigma^2`` at ``sigma = 1e300``) the helper returns NaN,
+    and the generated code's result check recomputes the element exactly."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y) & np.isfinite(d)
+        return ok & (np.abs(d - (x - y)) <= 1e-12 * np.maximum(np.abs(x), np.abs(y)))
+
+
+def lgamma_mix_gap(a: Any, x: Any, y: Any, d: Any) -> Any:
+    r"""Jensen gap of :math:`\log\Gamma`, :math:`\log\Gamma(a x + (1 - a) y) - a \log\Gamma(x) - (1 - a) \log\Gamma(y)`, ``d = x - y``.
+
+    .. math:: G = B(b, w s) - w\,B(b, s), \quad B(b, s) = \log\Gamma(b + s) - \log\Gamma(b) - s\,\psi(b)
+
+    (:func:`lgamma_bregman_d`, nonnegative terms; ``b`` the argument of weight at least
+    1/2, ``s`` the step to the other): the first-order parts cancel symbolically. Far
+    apart (:math:`|s| > b/2`, where ``s psi(b)`` would dwarf both terms):
+    :math:`[\log\Gamma(b + w s) - \log\Gamma(b)] - w [\log\Gamma(o) - \log\Gamma(b)]`, the
+    first difference from its exact step (:func:`lgamma_diff_d`).
+
+    Examples
+    --------
+    >>> round(float(lgamma_mix_gap(0.5, 2.0, 4.0, -2.0)), 12)  # lgamma(3) - (lgamma(2) + lgamma(4)) / 2
+    -0.202732554054
+    """
+    from scipy.special import gammaln
+
+    a, x, y, d = _floats(a, x, y, d)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        b, o, w, s_ = _mix_base(a, x, y, d)
+        near = np.abs(s_) <= 0.5 * b
+        sn = np.where(near, s_, 0.0)
+        bregman = np.asarray(lgamma_bregman_d(b, w * sn)) - w * np.asarray(lgamma_bregman_d(b, sn))
+        # far apart: [lgamma(b + w s) - lgamma(b)] - w [lgamma(o) - lgamma(b)], the first with its exact
+        # step (for an order near 1 the mixture is next to b, and lgamma(m) - lgamma(b) would cancel)
+        direct = np.asarray(lgamma_diff_d(b, w * s_)) - w * (gammaln(o) - gammaln(b))
+        out = np.where(near, bregman, direct)
+        out = np.where(_consistent(x, y, d), out, np.nan)
     return _result(np.asarray(out))
 
 

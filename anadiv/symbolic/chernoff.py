@@ -69,6 +69,15 @@ def _domain(a: Any, etas: list[Any]) -> list[Any]:
     return out
 
 
+def pieces(P: type) -> tuple[Any, list[Any], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    """``(A(eta), eta symbols, eta_P, eta_Q, P's symbols, Q's symbols)``: what the code generator
+    needs to write the log-affinity term by term (:mod:`anadiv.codegen.renyi_form`)."""
+    params1, params2 = P.symbols("1"), P.symbols("2")
+    eta1, eta2 = P.sym_natural_params(*params1), P.sym_natural_params(*params2)
+    etas = [sp.Symbol(f"eta{i}", real=True) for i in range(len(eta1))]
+    return sp.sympify(P.sym_log_normalizer(*etas)), etas, tuple(eta1), tuple(eta2), params1, params2
+
+
 def log_affinity(P: type) -> tuple[Any, tuple[Any, ...], tuple[Any, ...], list[Any], list[str]]:
     r"""``log int p^alpha q^(1 - alpha)`` for two members of ``P``, its finiteness conditions and the steps."""
     if not handles(P, P):
