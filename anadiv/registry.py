@@ -549,7 +549,8 @@ def rules(kind: str) -> list[Rule]:
 #: anadiv's modules that register rules (composite or hand-written), imported before the rules
 #: are listed or first looked up: a LowRankMultivariateNormal finds its closed forms in
 #: anadiv.gaussian_pairs without the program importing that module.
-_COMPOSITE_MODULES = ("anadiv.independent", "anadiv.gaussian_pairs", "anadiv.gaussian_renyi", "anadiv.wishart_pairs",
+_COMPOSITE_MODULES = ("anadiv.independent", "anadiv.gaussian_pairs", "anadiv.gaussian_renyi", "anadiv.renyi_pairs",
+                      "anadiv.wishart_pairs",
                       "anadiv.total_variation_pairs")
 _LOADED: list[bool] = []
 

@@ -384,3 +384,24 @@ def test_gaussian_renyi_structures_agree() -> None:
     # Sigma_alpha not positive definite: infinite (P much wider than Q, alpha > 1)
     assert anadiv.renyi(MultivariateNormal(np.zeros(2), 9 * np.eye(2)), MultivariateNormal(np.zeros(2), np.eye(2)),
                         2.0) == math.inf
+
+
+def test_uniform_renyi_closed_form() -> None:
+    """Two Uniforms: log(w2/w1) + log(L/w1)/(alpha - 1), against quadrature and, nearly equal, mpmath."""
+    import mpmath
+
+    cases = [((0.0, 1.0), (0.0, 2.0)), ((0.0, 2.0), (0.0, 1.0)), ((0.0, 1.0), (0.5, 2.0)), ((0.0, 1.0), (2.0, 3.0)),
+             ((-1.0, 1.0), (-0.5, 3.0))]
+    for (l1, h1), (l2, h2) in cases:
+        for alpha in (0.3, 2.0):
+            p, q = Uniform(l1, h1), Uniform(l2, h2)
+            assert _close(anadiv.renyi(p, q, alpha), divergence_quad("renyi", p, q, params={"alpha": alpha}).value,
+                          1e-9), (l1, h1, l2, h2, alpha)
+    # nearly equal intervals: every digit (the widths' difference from the ends' differences)
+    l1, h1, l2, h2 = 0.3, 1.3, 0.3 - 1e-9, 1.3 + 2e-9
+    with mpmath.workdps(50):
+        w1 = mpmath.mpf(h1) - mpmath.mpf(l1)
+        w2 = mpmath.mpf(h2) - mpmath.mpf(l2)
+        truth = float(mpmath.log(w2 / w1))
+    assert anadiv.renyi(Uniform(l1, h1), Uniform(l2, h2), 0.5) == pytest.approx(truth, rel=1e-12)
+    assert anadiv.renyi(Uniform(l1, h1), Uniform(l2, h2), 1.0) == anadiv.kl(Uniform(l1, h1), Uniform(l2, h2))
