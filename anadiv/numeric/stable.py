@@ -390,16 +390,21 @@ def lgamma_mix_gap(a: Any, x: Any, y: Any, d: Any) -> Any:
     """
     from scipy.special import gammaln
 
-    a, x, y, d = _floats(a, x, y, d)
+    a, x, y, d = _floats(a, x, y, d)  # broadcast, in the inputs' float type
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         b, o, w, s_ = _mix_base(a, x, y, d)
         near = np.abs(s_) <= 0.5 * b
-        sn = np.where(near, s_, 0.0)
-        bregman = np.asarray(lgamma_bregman_d(b, w * sn)) - w * np.asarray(lgamma_bregman_d(b, sn))
-        # far apart: [lgamma(b + w s) - lgamma(b)] - w [lgamma(o) - lgamma(b)], the first with its exact
-        # step (for an order near 1 the mixture is next to b, and lgamma(m) - lgamma(b) would cancel)
-        direct = np.asarray(lgamma_diff_d(b, w * s_)) - w * (gammaln(o) - gammaln(b))
-        out = np.where(near, bregman, direct)
+        out = np.empty(b.shape, dtype=b.dtype)
+        # each branch only where it applies (the Bregman terms' series is the costly part)
+        if np.any(near):
+            bn, wn, sn = b[near], w[near], s_[near]
+            out[near] = np.asarray(lgamma_bregman_d(bn, wn * sn)) - wn * np.asarray(lgamma_bregman_d(bn, sn))
+        far = ~near
+        if np.any(far):
+            # far apart: [lgamma(b + w s) - lgamma(b)] - w [lgamma(o) - lgamma(b)], the first with its exact
+            # step (for an order near 1 the mixture is next to b, and lgamma(m) - lgamma(b) would cancel)
+            bf, wf, sf, of = b[far], w[far], s_[far], o[far]
+            out[far] = np.asarray(lgamma_diff_d(bf, wf * sf)) - wf * (gammaln(of) - gammaln(bf))
         out = np.where(_consistent(x, y, d), out, np.nan)
     return _result(np.asarray(out))
 
