@@ -391,46 +391,34 @@ def _peak_points(kind: Any, p: Any, q: Any, lo: float, hi: float, edges: list[fl
     covered = (min(inner), max(inner)) if inner else (math.inf, -math.inf)
     out: list[float] = []
 
-    def add(x: np.ndarray, k: int) -> None:
+    def scan(x: np.ndarray, origin: float) -> None:
+        """The cell of ``x`` (a geometric grid from ``origin``) where ``|x - origin| p |h|`` peaks, and its neighbours."""
+        x = x[np.isfinite(x) & (x > lo) & (x < hi)]
+        if len(x) < 3:
+            return
+        try:
+            _, log_ph, _ = _log_integrand(kind, p, q, x)
+        except _Infinite:
+            return
+        with np.errstate(all="ignore"):
+            log_g = np.log(np.abs(x - origin)) + log_ph
+        if not np.any(np.isfinite(log_g)):
+            return
+        k = int(np.nanargmax(np.where(np.isfinite(log_g), log_g, -np.inf)))
         # a peak among the split points already taken is integrated as it is
         if not covered[0] <= x[k] <= covered[1]:
             out.extend(float(v) for v in x[max(k - 40, 0):k + 41])
 
     j = np.arange(0, 1100, dtype=float)
-    for start, sign, end in ((min(bulk), -1.0, lo), (max(bulk), 1.0, hi)):
+    with np.errstate(all="ignore"):
+        steps = scale * np.exp2(j)
+    for start, sign in ((min(bulk), -1.0), (max(bulk), 1.0)):
         with np.errstate(all="ignore"):
-            d = scale * np.exp2(j)
-            x = start + sign * d
-        keep = np.isfinite(x) & ((x > lo) & (x < hi))
-        x, d = x[keep], d[keep]
-        if len(x) < 3:
-            continue
-        try:
-            _, log_ph, _ = _log_integrand(kind, p, q, x)
-        except _Infinite:
-            continue
-        with np.errstate(all="ignore"):
-            log_g = np.log(d) + log_ph
-        if not np.any(np.isfinite(log_g)):
-            continue
-        add(x, int(np.nanargmax(np.where(np.isfinite(log_g), log_g, -np.inf))))
+            scan(start + sign * steps, start)
     for end, inward in zip((lo, hi), (1.0, -1.0)):
-        if not math.isfinite(end):
-            continue
-        # towards a finite end: x = end + d, d = s 2^-j (p^2/q of two LogNormals can peak at 1e-17)
-        x = end + inward * scale * np.exp2(-j)
-        x = x[(x > lo) & (x < hi)]
-        if len(x) < 3:
-            continue
-        try:
-            _, log_ph, _ = _log_integrand(kind, p, q, x)
-        except _Infinite:
-            continue
-        with np.errstate(all="ignore"):
-            log_g = np.log(np.abs(x - end)) + log_ph
-        if not np.any(np.isfinite(log_g)):
-            continue
-        add(x, int(np.nanargmax(np.where(np.isfinite(log_g), log_g, -np.inf))))
+        if math.isfinite(end):
+            # towards a finite end: x = end + s 2^-j (p^2/q of two LogNormals can peak at 1e-17)
+            scan(end + inward * scale * np.exp2(-j), end)
     return out
 
 
