@@ -557,7 +557,7 @@ def _estimate(
     if unreliable:
         warnings.warn(f"{kind.name} estimate: {unreliable}", RuntimeWarning, stacklevel=3)
         extra = {"stderr_reliable": False, "warning": unreliable}
-    if type(getattr(kind, "kind", kind)).outer is not DivergenceKind.outer:
+    if kind.maps_moment:
         return Estimate.of_moment(kind.outer, kind.moment_range(), value, stderr, int(acc.n), method,
                                   float(acc.df), **extra)
     return Estimate(value, stderr, int(acc.n), method, float(acc.df), **extra)

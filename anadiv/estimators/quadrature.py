@@ -1068,7 +1068,7 @@ def _singular_value(kind: Any) -> QuadResult:
 
 def _mapped(kind: Any, m: float, err: float, method: str) -> QuadResult:
     """The divergence and its error bound from the moment and its bound (``outer`` is monotone)."""
-    if type(getattr(kind, "kind", kind)).outer is DivergenceKind.outer:
+    if not kind.maps_moment:
         return QuadResult(m, err, method)
     lo, hi = kind.moment_range()
     clip = lambda v: min(max(v, lo), hi)  # noqa: E731

@@ -204,6 +204,11 @@ class DivergenceKind:
         """
         return m
 
+    @property
+    def maps_moment(self) -> bool:
+        """Whether :meth:`outer` is more than the identity (the estimators then map errors and intervals)."""
+        return type(self).outer is not DivergenceKind.outer
+
     def moment_range(self, **params: Any) -> tuple[float, float]:
         """The values the moment can take (an estimate is clipped into it before :meth:`outer`)."""
         return (-math.inf, math.inf)
