@@ -45,10 +45,25 @@ from .neighbours import NeighbourIndex
 from .result import Estimate
 from .samples import as_samples, check_same_dim, is_dask
 
-__all__ = ["DEFAULT_K", "entropy_knn", "kl_knn", "kl_knn_density"]
+__all__ = ["DEFAULT_K", "default_k", "entropy_knn", "kl_knn", "kl_knn_density", "kl_density_knn"]
 
-#: The default neighbour rank (see the docs' bias and coverage tables for why).
-DEFAULT_K = 5
+#: The neighbour rank used when none is given, by dimension: the rank of smallest root-mean-square error of
+#: the two-sample KL measured at n = 2000 on Gaussian pairs (benchmarks/knn_study.py, docs/data.md): the
+#: variance falls with k, the bias grows with k and with the dimension.
+DEFAULT_K = {1: 5, 2: 3, 3: 3, 4: 3}
+#: ... and for five dimensions or more.
+DEFAULT_K_HIGH = 1
+
+
+def default_k(d: int) -> int:
+    """The default neighbour rank in ``d`` dimensions (:data:`DEFAULT_K`).
+
+    Examples
+    --------
+    >>> default_k(1), default_k(2), default_k(10)
+    (5, 3, 1)
+    """
+    return DEFAULT_K.get(d, DEFAULT_K_HIGH)
 
 _NEGATIVE = ("the k-nearest-neighbour KL estimate is negative: the KL itself is >= 0, but the estimator is only "
              "asymptotically unbiased, and a small divergence is estimated with a spread of about its "
@@ -255,11 +270,12 @@ def _scaled(*samples: np.ndarray) -> tuple[list[np.ndarray], int, float]:
         samples = tuple(np.ldexp(s, e) for s in samples)
         top = math.ldexp(top, e)
     d = samples[0].shape[1]
-    return list(samples), e, 32.0 * float(np.finfo(np.float64).eps) * top * math.sqrt(d)
+    # decimals are off by up to an ulp each in binary: a few ulps of the largest coordinate
+    return list(samples), e, 4.0 * float(np.finfo(np.float64).eps) * top * math.sqrt(d)
 
 
-def _check_k(k: Any, n: int, name: str) -> int:
-    k = check_count(k, "k", 1)
+def _check_k(k: Any, n: int, name: str, d: int) -> int:
+    k = default_k(d) if k is None else check_count(k, "k", 1)
     if k + 1 >= n:
         raise ValueError(f"k: must be at most n - 2 = {n - 2} for {n} points in {name}, got {k}")
     return k
@@ -271,7 +287,7 @@ def _finish(value: float, var: float, n: int, negative_possible: bool) -> Estima
     return Estimate(value, stderr, n, "knn", warning=warning)
 
 
-def entropy_knn(x: Any, *, k: int = DEFAULT_K, workers: int | None = None) -> Estimate:
+def entropy_knn(x: Any, *, k: int | None = None, workers: int | None = None) -> Estimate:
     r"""Differential entropy of a sample, by k-nearest neighbours (Kozachenko-Leonenko).
 
     .. math::
@@ -288,8 +304,8 @@ def entropy_knn(x: Any, *, k: int = DEFAULT_K, workers: int | None = None) -> Es
     ----------
     x : array_like, shape (n,) or (n, d)
         Samples of P (a dask array is read into memory: the tree needs it).
-    k : int
-        Neighbour rank (default :data:`DEFAULT_K`).
+    k : int, optional
+        Neighbour rank (default :func:`default_k` of the dimension).
     workers : int, optional
         Threads for the neighbour search (default: anadiv's thread count).
 
@@ -308,7 +324,7 @@ def entropy_knn(x: Any, *, k: int = DEFAULT_K, workers: int | None = None) -> Es
     """
     x = _materialised(x, "x")
     n, d = x.shape
-    k = _check_k(k, n, "x")
+    k = _check_k(k, n, "x", d)
     (xs,), e2, tol = _scaled(x)
     groups, ranked = _self_ranked(xs, k, workers, "x", tol)
     c = groups.counts
@@ -319,7 +335,7 @@ def entropy_knn(x: Any, *, k: int = DEFAULT_K, workers: int | None = None) -> Es
     return _finish(value, _jackknife_var(loo, c), n, False)
 
 
-def kl_knn(x: Any, y: Any, *, k: int = DEFAULT_K, workers: int | None = None) -> Estimate:
+def kl_knn(x: Any, y: Any, *, k: int | None = None, workers: int | None = None) -> Estimate:
     r"""KL(P || Q) from a sample ``x`` of P and a sample ``y`` of Q, by k-nearest neighbours.
 
     .. math::
@@ -338,8 +354,8 @@ def kl_knn(x: Any, y: Any, *, k: int = DEFAULT_K, workers: int | None = None) ->
     ----------
     x, y : array_like, shape (n,) or (n, d) and (m,) or (m, d)
         Samples of P and of Q, of the same dimension.
-    k : int
-        Neighbour rank in both samples (default :data:`DEFAULT_K`).
+    k : int, optional
+        Neighbour rank in both samples (default :func:`default_k` of the dimension).
     workers : int, optional
         Threads for the neighbour search (default: anadiv's thread count).
 
@@ -363,7 +379,7 @@ def kl_knn(x: Any, y: Any, *, k: int = DEFAULT_K, workers: int | None = None) ->
     check_same_dim(x, y, "y")
     n, d = x.shape
     m = len(y)
-    k = _check_k(k, n, "x")
+    k = _check_k(k, n, "x", d)
     if k + 1 > m:
         raise ValueError(f"k: must be at most m - 1 = {m - 1} for {m} points in y, got {k}")
     (xs, ys), _, tol = _scaled(x, y)
@@ -380,7 +396,7 @@ def kl_knn(x: Any, y: Any, *, k: int = DEFAULT_K, workers: int | None = None) ->
     return _finish(value, var, n, True)
 
 
-def kl_knn_density(x: Any, q: Any, *, k: int = DEFAULT_K, workers: int | None = None) -> Estimate:
+def kl_knn_density(x: Any, q: Any, *, k: int | None = None, workers: int | None = None) -> Estimate:
     r"""KL(P || Q) from a sample ``x`` of P and a density Q: ``-H(P) - E_P[log q]``.
 
     .. math::
@@ -400,8 +416,8 @@ def kl_knn_density(x: Any, q: Any, *, k: int = DEFAULT_K, workers: int | None = 
         A density anadiv can evaluate (``q.logpdf``), of the sample's
         dimension. A mass function is refused (the data would be discrete:
         use the histogram or :mod:`anadiv.discrete` estimators).
-    k : int
-        Neighbour rank for the entropy (default :data:`DEFAULT_K`).
+    k : int, optional
+        Neighbour rank for the entropy (default :func:`default_k` of the dimension).
     workers : int, optional
         Threads for the neighbour search.
 
@@ -425,7 +441,7 @@ def kl_knn_density(x: Any, q: Any, *, k: int = DEFAULT_K, workers: int | None = 
     lq_all = log_density_at(q, x, "q", "x")
     x = _materialised(x, "x")
     n, d = x.shape
-    k = _check_k(k, n, "x")
+    k = _check_k(k, n, "x", d)
     if np.any(lq_all == -np.inf):
         return Estimate(math.inf, 0.0, n, "support")
     (xs,), e2, tol = _scaled(x)
@@ -448,3 +464,69 @@ def _materialised(x: Any, name: str) -> np.ndarray:
     if is_dask(x):
         x = x.compute()
     return as_samples(x, name, minimum=3)
+
+
+def kl_density_knn(p: Any, y: Any, *, n: int | None = None, k: int | None = None, seed: Any = None,
+                   workers: int | None = None) -> Estimate:
+    r"""KL(P || Q) from a distribution P and a sample ``y`` of Q.
+
+    .. math::
+
+        \widehat{\mathrm{KL}} = \frac1n\sum_i \Big[\log p(x_i) + \psi(m + 1) + \log V_d
+            + d \log \nu_{l_i}(i) - \psi(l_i)\Big], \qquad x_i \sim P,
+
+    the log-density of Q at fresh draws of P read from their k-th nearest
+    point of ``y`` (as in :func:`kl_knn`), and that of P exact. Its variance
+    adds the spread over the draws (independent given ``y``) and the
+    delete-one jackknife over ``y``.
+
+    Parameters
+    ----------
+    p : Family or Mixture
+        A density anadiv can evaluate and sample.
+    y : array_like, shape (m,) or (m, d)
+        Samples of Q.
+    n : int, optional
+        Draws of P (default ``max(m, 10_000)``: the error is then set by ``m``).
+    k : int, optional
+        Neighbour rank in ``y`` (default :func:`default_k` of the dimension).
+    seed : int or numpy Generator, optional
+        For the draws of P.
+    workers : int, optional
+        Threads for the neighbour search.
+
+    Returns
+    -------
+    Estimate
+        In nats (``method="knn"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from anadiv import Normal
+    >>> y = np.random.default_rng(3).normal(1.0, 1.0, 5000)
+    >>> est = kl_density_knn(Normal(0.0, 1.0), y, seed=0)  # KL = 0.5
+    >>> bool(abs(est.value - 0.5) < 4 * est.stderr)
+    True
+    """
+    from ..numeric.validation import check_seed
+    from .against_density import log_density_at
+
+    ys = _materialised(y, "y")
+    m, d = ys.shape
+    k = default_k(d) if k is None else check_count(k, "k", 1)
+    if k + 1 > m:
+        raise ValueError(f"k: must be at most m - 1 = {m - 1} for {m} points in y, got {k}")
+    n = max(m, 10_000) if n is None else check_count(n, "n", 2)
+    rng = np.random.default_rng(check_seed(seed))
+    x = np.asarray(p.sample(n, rng=rng), dtype=np.float64)
+    lp = log_density_at(p, x, "p", "y")  # also checks that P is a density of y's dimension
+    x = x.reshape(n, d)
+    (xs, yscaled), e2, tol = _scaled(x, ys)
+    gy, ry = _cross_ranked(_Groups.plain(xs, None), yscaled, k, workers, "y", tol)  # type: ignore[arg-type]
+    base = float(digamma(m + 1)) + _log_ball_volume(d) - d * e2 * math.log(2.0)
+    terms = lp + ry.e
+    value = base + float(terms.mean())
+    var_draws = float(terms.var(ddof=1)) / n
+    loo_y = float(digamma(m)) + _log_ball_volume(d) - d * e2 * math.log(2.0) + (terms.sum() + ry.delta) / n
+    return _finish(value, var_draws + _jackknife_var(loo_y, gy.counts), n, True)

@@ -86,6 +86,7 @@ import numpy as np
 from ..errors import UnreliableIntervalError
 from ..numeric.validation import check_count, check_seed, check_tol
 from ..families._base import Family
+from .from_data import estimate_from_data, inputs_of
 from .result import Estimate
 from ..kinds import KINDS, DivergenceKind
 from ..mixture import Mixture, _is_gaussian, _vector_parameters, gaussian_params
@@ -490,7 +491,21 @@ def _estimate(
     chunk_size: int,
     batches: int | None,
     progress: bool,
+    k: int | None = None,
 ) -> Estimate:
+    inputs = inputs_of(p, q)
+    if inputs is not None:
+        # data, not distributions: the estimators from samples (knn, sample means, ...)
+        for name, value in (("rtol", rtol), ("atol", atol), ("batches", batches)):
+            if value is not None:
+                raise ValueError(f"{name}: applies to Monte Carlo over distributions, not to samples (arrays)")
+        if progress:
+            raise ValueError("progress: applies to Monte Carlo over distributions, not to samples (arrays)")
+        return estimate_from_data(kind.name, p, q, inputs, method, k, seed, n)
+    if k is not None:
+        raise ValueError(f"k: the neighbour rank applies to samples (arrays), not to distributions (got k={k!r})")
+    if method is None:
+        method = "mc"
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method: must be one of {tuple(_METHODS)}, got {method!r}")
     n = check_count(n, "n", 2, _MAX_SAMPLES)
@@ -752,17 +767,25 @@ def _finish(acc: Any, method: str, value: float, stderr: float, rtol: Any, atol:
 _DOC_PARAMS = """
     Parameters
     ----------
-    p, q : Family or Mixture
+    p, q : Family, Mixture or array of samples
         Distributions with scalar parameters (univariate, or vector-valued of
         one dimension). P must be able to sample (and, for ``"qmc"``, have
-        inverse CDFs).
+        inverse CDFs). Either may instead be data, an array of shape ``(n,)``
+        or ``(n, d)``: then the estimators from samples answer (k-nearest
+        neighbours, sample means; :mod:`anadiv.estimators.from_data` lists
+        which kinds and inputs), and ``rtol``, ``atol``, ``batches`` and
+        ``progress`` are refused.
     n : int
         Number of samples (>= 2); with ``rtol``/``atol`` the initial number.
+        (Data against a distribution P: the number of draws of P.)
     seed : int, numpy Generator or None
         Same seed and ``chunk_size`` give the same result.
-    method : {"mc", "qmc", "control"}
-        Plain Monte Carlo, randomized quasi-Monte Carlo, or quadratic control
-        variates (see the module documentation for what each guarantees).
+    method : {"mc", "qmc", "control"} or a method from data, optional
+        Plain Monte Carlo (the default), randomized quasi-Monte Carlo, or
+        quadratic control variates (see the module documentation for what
+        each guarantees). For data: ``"knn"`` (the default), ``"sample mean"``
+        (cross-entropy against a density), and the others of
+        :data:`anadiv.estimators.from_data.ROUTES`.
     rtol, atol : float, optional
         Adaptive mode: sample until ``stderr <= atol + rtol * |value|``.
     max_n : int
@@ -774,6 +797,9 @@ _DOC_PARAMS = """
         (``"control"``, default 32) behind the Student-t interval.
     progress : bool
         Print a progress line to stderr.
+    k : int, optional
+        Data only: the neighbour rank of the k-nearest-neighbour estimators
+        (default :func:`anadiv.estimators.knn.default_k` of the dimension).
 
     Returns
     -------
@@ -803,16 +829,17 @@ def divergence_estimate(
     params: dict[str, Any] | None = None,
     n: int = 100_000,
     seed: Any = None,
-    method: str = "mc",
+    method: str | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     max_n: int = 10**8,
     chunk_size: int = 1 << 16,
     batches: int | None = None,
     progress: bool = False,
+    k: int | None = None,
 ) -> Estimate:
     return _estimate(_checked_kind(kind, q, params), p, q, n=n, seed=seed, method=method, rtol=rtol, atol=atol,
-                     max_n=max_n, chunk_size=chunk_size, batches=batches, progress=progress)
+                     max_n=max_n, chunk_size=chunk_size, batches=batches, progress=progress, k=k)
 
 
 def kl_estimate(
@@ -821,16 +848,17 @@ def kl_estimate(
     *,
     n: int = 100_000,
     seed: Any = None,
-    method: str = "mc",
+    method: str | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     max_n: int = 10**8,
     chunk_size: int = 1 << 16,
     batches: int | None = None,
     progress: bool = False,
+    k: int | None = None,
 ) -> Estimate:
     return _estimate(KINDS["kl"], p, q, n=n, seed=seed, method=method, rtol=rtol, atol=atol, max_n=max_n,
-                     chunk_size=chunk_size, batches=batches, progress=progress)
+                     chunk_size=chunk_size, batches=batches, progress=progress, k=k)
 
 
 def cross_entropy_estimate(
@@ -839,16 +867,17 @@ def cross_entropy_estimate(
     *,
     n: int = 100_000,
     seed: Any = None,
-    method: str = "mc",
+    method: str | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     max_n: int = 10**8,
     chunk_size: int = 1 << 16,
     batches: int | None = None,
     progress: bool = False,
+    k: int | None = None,
 ) -> Estimate:
     return _estimate(KINDS["cross_entropy"], p, q, n=n, seed=seed, method=method, rtol=rtol, atol=atol, max_n=max_n,
-                     chunk_size=chunk_size, batches=batches, progress=progress)
+                     chunk_size=chunk_size, batches=batches, progress=progress, k=k)
 
 
 def entropy_estimate(
@@ -856,16 +885,17 @@ def entropy_estimate(
     *,
     n: int = 100_000,
     seed: Any = None,
-    method: str = "mc",
+    method: str | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     max_n: int = 10**8,
     chunk_size: int = 1 << 16,
     batches: int | None = None,
     progress: bool = False,
+    k: int | None = None,
 ) -> Estimate:
     return _estimate(KINDS["entropy"], p, None, n=n, seed=seed, method=method, rtol=rtol, atol=atol, max_n=max_n,
-                     chunk_size=chunk_size, batches=batches, progress=progress)
+                     chunk_size=chunk_size, batches=batches, progress=progress, k=k)
 
 
 divergence_estimate.__doc__ = r"""Monte Carlo estimate of any divergence kind, :math:`E_P[h(\log p(X), \log q(X))]`.

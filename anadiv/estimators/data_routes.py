@@ -1,0 +1,64 @@
+"""The estimators from data offered through the front doors (``kl_estimate`` & co. on arrays).
+
+Each route adapts one estimator to the common call ``fn(p, q, *, k, seed, n)``;
+:mod:`.from_data` holds the table and the dispatch. A new estimator from data
+is one decorated function here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import knn
+from .against_density import cross_entropy_samples, log_density_at
+from .from_data import register_route
+from .result import Estimate
+from .samples import as_samples, check_same_dim, is_dask
+
+
+def _samples(x: Any, name: str) -> Any:
+    """Checked under the front door's own argument name (a dask array is checked as it streams)."""
+    return x if is_dask(x) else as_samples(x, name, minimum=3)
+
+
+def _pair(p: Any, q: Any) -> tuple[Any, Any]:
+    p, q = _samples(p, "p"), _samples(q, "q")
+    check_same_dim(p, q, "q", "p")
+    return p, q
+
+
+def _no_k(k: int | None, what: str) -> None:
+    if k is not None:
+        raise ValueError(f"k: {what} has no neighbour rank (got k={k!r})")
+
+
+@register_route("kl", "samples-samples", "knn", default=True)
+def _kl_two_samples(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    return knn.kl_knn(*_pair(p, q), k=k)
+
+
+@register_route("kl", "samples-density", "knn", default=True)
+def _kl_samples_density(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    log_density_at(q, _samples(p, "p")[:1], "q", "p")  # Q a density of p's dimension, named as given
+    return knn.kl_knn_density(p, q, k=k)
+
+
+@register_route("kl", "density-samples", "knn", default=True)
+def _kl_density_samples(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    q = _samples(q, "q")
+    log_density_at(p, q[:1], "p", "q")
+    return knn.kl_density_knn(p, q, n=n, k=k, seed=seed)
+
+
+@register_route("entropy", "samples", "knn", default=True)
+def _entropy_samples(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    return knn.entropy_knn(_samples(p, "p"), k=k)
+
+
+@register_route("cross_entropy", "samples-density", "sample mean", default=True)
+def _cross_entropy_samples(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    _no_k(k, "the cross-entropy of samples against a density (a sample mean)")
+    p = _samples(p, "p")
+    if not is_dask(p):
+        log_density_at(q, p[:1], "q", "p")
+    return cross_entropy_samples(p, q)
