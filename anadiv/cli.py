@@ -35,6 +35,7 @@ import difflib
 import functools
 import math
 import operator
+import os
 import sys
 import textwrap
 import warnings
@@ -633,6 +634,46 @@ def _display_name(name: Any) -> str:
     return cls.__name__ if cls is not None else str(name)
 
 
+#: the estimate methods for sample files (those of anadiv.estimators.from_data.ROUTES)
+DATA_METHODS = ("knn", "sample mean", "histogram", "classifier")
+
+#: file endings read as samples (one point per row, one column per coordinate)
+SAMPLE_FILES = (".npy", ".csv", ".tsv", ".txt")
+
+
+def is_sample_file(text: str) -> bool:
+    return text.lower().endswith(SAMPLE_FILES)
+
+
+def load_samples(path: str, label: str) -> Any:
+    """Samples from a ``.npy`` file (no pickles) or a delimited text file (an optional header row is skipped)."""
+    import numpy as np
+
+    if not os.path.isfile(path):
+        raise CLIError(f"{label}: no such sample file: {path}")
+    try:
+        if path.lower().endswith(".npy"):
+            data = np.load(path, allow_pickle=False)
+        else:
+            delimiter = "\t" if path.lower().endswith(".tsv") else ("," if path.lower().endswith(".csv") else None)
+            with open(path, encoding="utf-8") as fh:
+                first = fh.readline()
+            try:
+                [float(v) for v in (first.split(delimiter) if delimiter else first.split()) if v.strip()]
+                skip = 0
+            except ValueError:
+                skip = 1  # a header row
+            data = np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=1, dtype=np.float64)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise CLIError(f"{label}: cannot read samples from {path} ({_first_line(exc)})") from None
+    from .estimators.samples import as_samples
+
+    try:
+        return as_samples(data, label, minimum=2)
+    except ValueError as exc:
+        raise CLIError(f"{exc} (file {path})") from None
+
+
 def _cmd_estimate(args: argparse.Namespace) -> int:
     kind = args.kind
     one = _kind(kind).arity == 1
@@ -641,6 +682,12 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         raise CLIError(f"estimate --kind {kind} takes one distribution")
     if not one and args.q is None:
         raise CLIError(f"estimate --kind {kind} takes two distributions, P and Q")
+    if any(is_sample_file(t) for t in texts):
+        return _estimate_from_files(args, kind, texts)
+    if args.k is not None:
+        raise CLIError("--k: the neighbour rank applies to sample files, not to distributions")
+    if args.method in DATA_METHODS:
+        raise CLIError(f"--method {args.method}: applies to sample files; for distributions use mc, qmc or control")
     dists = [parse_distribution(t, label) for t, label in zip(texts, ("P", "Q"))]
     if any(isinstance(d, list) for d in dists):
         raise CLIError("estimate works on continuous distributions; for probability vectors use anadiv kl")
@@ -653,12 +700,45 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
                        f"anadiv {kind} P Q gives the closed form or the quantile integral")
     params = _kind_params(args, kind)
     scale = _scale(args, kind)
-    est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method, params=params)
+    est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method or "mc", params=params)
     for line in estimate_lines(kind, est, scale, args.digits):
         print(line)
     if args.quad:
         quad = run_quad(kind, dists, params=params)
         print(f"quadrature:     {_format_number(quad_value(quad) / scale, args.digits)}")
+    return 0
+
+
+def _estimate_from_files(args: argparse.Namespace, kind: str, texts: list[str]) -> int:
+    """P and/or Q given as sample files: the estimators from data."""
+    from .estimators.monte_carlo import divergence_estimate
+
+    if args.quad:
+        raise CLIError("--quad: numerical integration needs two distributions, not samples")
+    if args.method in ("mc", "qmc", "control"):
+        raise CLIError(f"--method {args.method}: applies to distributions; for sample files use "
+                       f"{', '.join(DATA_METHODS)}")
+    inputs = [load_samples(t, label) if is_sample_file(t) else parse_distribution(t, label)
+              for t, label in zip(texts, ("P", "Q"))]
+    if any(isinstance(d, list) for d in inputs):
+        raise CLIError("estimate: a sample file goes with a continuous distribution or another sample file")
+    if not 2 <= args.n <= MAX_SAMPLES:
+        raise CLIError(f"--n: must be between 2 and {MAX_SAMPLES:,}, got {args.n}")
+    params = _kind_params(args, kind)
+    scale = _scale(args, kind)
+    try:
+        est = divergence_estimate(_kind(kind), *inputs, params=params or None, n=args.n, seed=args.seed,
+                                  method=args.method, k=args.k)
+    except ValueError as exc:
+        msg = str(exc)
+        for option in ("k", "n", "method"):  # the library's argument is the command's option
+            if msg.startswith(f"{option}: "):
+                msg = f"--{msg}"
+        raise CLIError(msg) from None
+    for line in estimate_lines(kind, est, scale, args.digits):
+        print(line)
+    if est.warning:
+        print(f"note:           {est.warning}")
     return 0
 
 
@@ -888,6 +968,8 @@ def build_parser() -> argparse.ArgumentParser:
             """\
             Monte Carlo estimate of KL(P || Q), H(P, Q) or H(P) with its standard error and
             confidence interval, for pairs without a closed form, such as Gaussian mixtures.
+            P and Q may also be sample files (.npy, or .csv/.tsv/.txt with one point per row and
+            an optional header): then the estimators from data answer (k nearest neighbours).
             A mixture is written Mixture([w1, w2, ...], [Family(...), Family(...), ...]):
             weights first (positive, summing to 1), then the components."""
         ),
@@ -896,19 +978,28 @@ def build_parser() -> argparse.ArgumentParser:
             examples:
               anadiv estimate "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])" "Normal(1, 2)"
               anadiv estimate "Mixture([0.5, 0.5], [Normal(-1, 1), Normal(1, 1)])" "Laplace(0, 1)" --n 200000 --seed 1 --quad
-              anadiv estimate "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])" --kind entropy"""
+              anadiv estimate "Mixture([0.3, 0.7], [Normal(0, 1), Normal(3, 0.5)])" --kind entropy
+              anadiv estimate predictions.npy "Normal(0, 1)"          (samples against a distribution)
+              anadiv estimate real.csv generated.csv --k 3            (two samples, k nearest neighbours)"""
         ),
     )
-    p.add_argument("p", metavar="P", help='a distribution or "Mixture([weights], [components])"')
-    p.add_argument("q", metavar="Q", nargs="?", default=None, help="the second distribution (not for --kind entropy)")
+    p.add_argument("p", metavar="P", help='a distribution, "Mixture([weights], [components])", or a sample '
+                   "file (.npy, .csv, .tsv, .txt: one point per row)")
+    p.add_argument("q", metavar="Q", nargs="?", default=None,
+                   help="the second distribution or sample file (not for --kind entropy)")
     p.add_argument("--kind", choices=KINDS, default="kl", help="what to estimate (default: kl)")
     _add_kind_params(p, tuple(_KINDS.values()))
     p.add_argument("--n", type=int, default=100_000,
                    help=f"number of samples, from 2 to {MAX_SAMPLES:,} (default: 100000)")
     p.add_argument("--seed", type=int, default=0, help="random seed, for reproducible numbers (default: 0)")
-    p.add_argument("--method", choices=("mc", "qmc", "control"), default="mc",
-                   help="mc: plain Monte Carlo (default); qmc: randomized quasi-Monte Carlo (scrambled "
-                   "Sobol, t-interval over randomizations); control: control variates")
+    p.add_argument("--method", choices=("mc", "qmc", "control", *DATA_METHODS), default=None,
+                   help="mc: plain Monte Carlo (default for distributions); qmc: randomized quasi-Monte Carlo "
+                   "(scrambled Sobol, t-interval over randomizations); control: control variates; for sample "
+                   "files: knn (k nearest neighbours, the default), sample mean (cross-entropy against a "
+                   "distribution), and the others listed in the docs")
+    p.add_argument("--k", type=int, default=None,
+                   help="sample files: the neighbour rank of the k-nearest-neighbour estimators "
+                   "(default: by dimension, 5 in one dimension)")
     p.add_argument("--quad", action="store_true", help="also print the value from numerical integration")
     p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10")
     p.add_argument("--digits", type=_digits, default=6, help="significant digits to print (default: 6)")
