@@ -63,6 +63,12 @@ _LAZY: dict[str, str] = {
     "entropy_quad": "anadiv.estimators.quadrature",
     "cross_entropy_quad": "anadiv.estimators.quadrature",
     "QuadResult": "anadiv.estimators.result",
+    # from data (samples)
+    "kl_knn": "anadiv.estimators.knn",
+    "entropy_knn": "anadiv.estimators.knn",
+    "kl_knn_density": "anadiv.estimators.knn",
+    "kl_density_knn": "anadiv.estimators.knn",
+    "cross_entropy_samples": "anadiv.estimators.against_density",
     "Result": "anadiv.estimators.result",
     # interoperability
     "from_scipy": "anadiv.interop",

@@ -10,6 +10,15 @@ module                             estimates
                                    (scipy in double precision, mpmath beyond)
 :mod:`.gmm`                        bounds and approximations of the KL between
                                    Gaussian mixtures
+:mod:`.knn`                        from samples: ``kl_knn`` (two samples),
+                                   ``kl_knn_density``, ``kl_density_knn``,
+                                   ``entropy_knn`` (k nearest neighbours)
+:mod:`.against_density`            ``cross_entropy_samples``: data against a
+                                   density, as a sample mean
+:mod:`.from_data`                  the table routing data through the front
+                                   doors (``kl_estimate(x, y)`` & co.)
+:mod:`.samples`                    the one check of sample arrays
+:mod:`.neighbours`                 exact k-nearest-neighbour search
 :mod:`.result`                     :class:`Result`, :class:`Estimate`,
                                    :class:`QuadResult`
 =================================  ==========================================

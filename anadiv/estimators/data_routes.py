@@ -11,9 +11,11 @@ from typing import Any
 
 from . import knn
 from .against_density import cross_entropy_samples, log_density_at
-from .from_data import register_route
+from .from_data import estimate_from_data, register_route
 from .result import Estimate
 from .samples import as_samples, check_same_dim, is_dask
+
+__all__ = ["estimate_from_data"]
 
 
 def _samples(x: Any, name: str) -> Any:

@@ -12,8 +12,9 @@ table of what is offered: ``(kind, inputs, method) -> estimator``, with
 * ``"density-samples"``: a distribution P against a sample of Q.
 
 Anything not in the table is refused with a ``ValueError`` that lists what is
-offered for those inputs. Estimator modules add their routes with
-:func:`register_route`.
+offered for those inputs. :mod:`.data_routes` adds the routes with
+:func:`register_route`; the front doors import it, and with it the
+estimators, only when data arrives.
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ def _offered(inputs: str) -> str:
 
 def estimate_from_data(kind_name: str, p: Any, q: Any, inputs: str, method: str | None,
                        k: int | None, seed: Any, n: int | None = None) -> Estimate:
-    """Run the estimator :data:`ROUTES` names for ``(kind_name, inputs, method)``."""
-    _load_routes()
+    """Run the estimator :data:`ROUTES` names for ``(kind_name, inputs, method)``.
+
+    The table is filled by importing :mod:`.data_routes` (the front doors do).
+    """
     if method is None:
         method = DEFAULT_METHOD.get(f"{kind_name}|{inputs}")
     fn = ROUTES.get((kind_name, inputs, method or ""))
@@ -77,14 +80,3 @@ def estimate_from_data(kind_name: str, p: Any, q: Any, inputs: str, method: str 
                          f"{_offered(inputs)}")
     return fn(p, q, k=k, seed=seed, n=n)
 
-
-_LOADED = False
-
-
-def _load_routes() -> None:
-    """Import the estimator modules, whose decorators fill the table (once)."""
-    global _LOADED
-    if not _LOADED:
-        from . import data_routes  # noqa: F401
-
-        _LOADED = True

@@ -86,7 +86,7 @@ import numpy as np
 from ..errors import UnreliableIntervalError
 from ..numeric.validation import check_count, check_seed, check_tol
 from ..families._base import Family
-from .from_data import estimate_from_data, inputs_of
+from .from_data import inputs_of
 from .result import Estimate
 from ..kinds import KINDS, DivergenceKind
 from ..mixture import Mixture, _is_gaussian, _vector_parameters, gaussian_params
@@ -501,6 +501,8 @@ def _estimate(
                 raise ValueError(f"{name}: applies to Monte Carlo over distributions, not to samples (arrays)")
         if progress:
             raise ValueError("progress: applies to Monte Carlo over distributions, not to samples (arrays)")
+        from .data_routes import estimate_from_data  # the estimators from data, loaded when data arrives
+
         return estimate_from_data(kind.name, p, q, inputs, method, k, seed, n)
     if k is not None:
         raise ValueError(f"k: the neighbour rank applies to samples (arrays), not to distributions (got k={k!r})")
