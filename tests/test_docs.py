@@ -26,7 +26,7 @@ DOCS = ROOT / "docs"
 HOOK = DOCS / "_hooks" / "anadiv_docs.py"
 
 # Pages with doctest examples; interop needs scipy only (torch/jax/dask blocks are plain code).
-DOCTEST_PAGES = ["index.md", "getting-started.md", "interop.md", "derivation.md"]
+DOCTEST_PAGES = ["index.md", "getting-started.md", "interop.md", "derivation.md", "data.md"]
 
 
 def _hook_module():

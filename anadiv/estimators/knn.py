@@ -105,9 +105,16 @@ class _Ranked:
 
 
 def _untied(dist: np.ndarray, k: int, tol: float) -> bool:
-    """True when no row has a tie (within ``tol``) at its k-th, (k+1)-th or (k+2)-th distance, nor a zero there."""
-    cols = dist[:, max(k - 2, 0):k + 2]
-    return bool(cols[:, -3 if k > 1 else 0].min() > tol) and bool((np.diff(cols, axis=1) > tol).all())
+    """True when no row has a tie (within ``tol``) around its k-th distance, nor a zero there.
+
+    ``dist`` holds the first k + 1 distances: the k-th must be positive and
+    differ from the (k-1)-th and the (k+1)-th. (A tie of the (k+1)-th with the
+    (k+2)-th alone, a null event for continuous data, would change the jackknife
+    of that row by a half rank; data with ties anywhere near rank k takes the
+    exact path.)
+    """
+    cols = dist[:, max(k - 2, 0):k + 1]
+    return bool(cols[:, -2].min() > tol) and bool((np.diff(cols, axis=1) > tol).all())
 
 
 def _fast(dist: np.ndarray, ids: np.ndarray, groups: int, k: int, d: int) -> _Ranked:
@@ -224,7 +231,7 @@ def _self_ranked(x: np.ndarray, k: int, workers: Any, name: str, tol: float) -> 
     """Each point against the rest of its own sample."""
     n, d = x.shape
     index = NeighbourIndex(x, workers=workers)
-    dist, ids = index.query(x, k + 2, exclude_self=True)
+    dist, ids = index.query(x, k + 1, exclude_self=True)
     if _untied(dist, k, tol):
         groups = _Groups.plain(x, index)
         ranked = _fast(dist, ids, n, k, d)
@@ -241,7 +248,7 @@ def _cross_ranked(queries: "_Groups", y: np.ndarray, k: int, workers: Any, name:
     """Each (distinct) point of x against the sample y."""
     d = y.shape[1]
     index = NeighbourIndex(y, workers=workers)
-    dist, ids = index.query(queries.points, k + 2)
+    dist, ids = index.query(queries.points, k + 1)
     if _untied(dist, k, tol):
         ref = _Groups.plain(y, index)
         r = _fast(dist, ids, len(y), k, d)
