@@ -248,3 +248,10 @@ def test_dask_samples_give_the_numpy_results():
     bad = da.from_array(np.where(np.arange(600)[:, None] == 300, np.nan, x), chunks=(128, 2))
     with pytest.raises(ValueError, match="^x: samples must be finite"):
         cross_entropy_samples(bad, q)
+
+
+def test_high_dimension_estimates_say_their_bias_is_not_in_the_interval():
+    rng = np.random.default_rng(21)
+    x, y = rng.standard_normal((300, 5)), rng.standard_normal((300, 5)) + 0.2
+    assert "bias that its interval does not include" in kl_knn(x, y).warning
+    assert "bias" not in kl_knn(x[:, :4], y[:, :4]).warning
