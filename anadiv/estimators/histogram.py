@@ -49,6 +49,8 @@ BIN_RULES: frozenset[str] = frozenset({"auto", "fd", "doane", "scott", "stone", 
 PSEUDO_COUNTS: dict[str, float] = {"laplace": 1.0, "jeffreys": 0.5}
 # Cell numbers are int64; beyond this many cells the grid is surely a mistake (and would overflow).
 _MAX_CELLS = 2**62
+# Edges of one axis are stored (8 bytes each): 10^7 bins per axis is 80 MB, more is a slip.
+_MAX_BINS_PER_AXIS = 10**7
 
 BinSpec = Union[str, int, Sequence[Any], np.ndarray]
 
@@ -124,7 +126,7 @@ def _axis_edges(values: np.ndarray, spec: Any, bounds: tuple[float, float] | Non
                              "or explicit edges")
         count: str | int = spec
     else:
-        count = check_count(spec, "bins", 1)
+        count = check_count(spec, "bins", 1, _MAX_BINS_PER_AXIS)
     try:
         return np.histogram_bin_edges(values, bins=count, range=bounds), False
     except (ValueError, MemoryError) as exc:  # e.g. "fd" on data with a tiny spread and far outliers
