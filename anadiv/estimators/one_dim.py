@@ -165,39 +165,37 @@ def _weights(w: Any, name: str, n: int) -> np.ndarray | None:
     return arr
 
 
-def _quantile_distance_p(x: np.ndarray, y: np.ndarray, wx: np.ndarray | None, wy: np.ndarray | None,
+def _quantile_distance_p(xs: np.ndarray, ys: np.ndarray, wx: np.ndarray | None, wy: np.ndarray | None,
                          p: float) -> float:
     r"""W_p^p = \int_0^1 |F^{-1}(u) - G^{-1}(u)|^p du for two discrete measures, exactly.
 
-    Both quantile functions are step functions; between consecutive jumps of
-    either, the integrand is constant. Without weights the jumps sit at
-    i/n and j/m, numbered as the integers i*m and j*n so that no rounding
-    merges or splits them.
+    ``xs`` and ``ys`` are sorted (the weights in the same order). Both quantile
+    functions are step functions; between consecutive jumps of either, the
+    integrand is constant. Without weights the jumps sit at i/n and j/m,
+    numbered as the integers i*m and j*n so that no rounding merges or splits
+    them.
     """
-    ox, oy = np.argsort(x, kind="stable"), np.argsort(y, kind="stable")
-    xs, ys = x[ox], y[oy]
     if wx is None and wy is None:
         n, m = len(xs), len(ys)
         cx, cy, total = np.arange(1, n + 1) * m, np.arange(1, m + 1) * n, n * m
     else:
-        ux = np.full(len(xs), 1.0 / len(xs)) if wx is None else wx[ox] / wx.sum()
-        uy = np.full(len(ys), 1.0 / len(ys)) if wy is None else wy[oy] / wy.sum()
+        ux = np.full(len(xs), 1.0 / len(xs)) if wx is None else wx / wx.sum()
+        uy = np.full(len(ys), 1.0 / len(ys)) if wy is None else wy / wy.sum()
         cx, cy, total = np.cumsum(ux), np.cumsum(uy), 1.0
         cx[-1] = cy[-1] = 1.0  # the last jump at exactly 1, whatever the rounding of the sums
-    u = np.union1d(cx, cy)
-    du = np.diff(u, prepend=0)
+    # both are sorted: a stable sort of the two runs is a merge
+    merged = np.sort(np.concatenate([cx, cy]), kind="stable")
+    u = merged[np.diff(merged, prepend=merged.dtype.type(0)) != 0]
+    du = np.diff(u, prepend=u.dtype.type(0))
     ix = np.minimum(np.searchsorted(cx, u, side="left"), len(xs) - 1)
     iy = np.minimum(np.searchsorted(cy, u, side="left"), len(ys) - 1)
     gap = np.abs(xs[ix] - ys[iy])
     return float(np.dot(du, gap if p == 1 else gap**p)) / total
 
 
-def _distance(x: np.ndarray, y: np.ndarray, wx: np.ndarray | None, wy: np.ndarray | None, p: float) -> float:
-    if p == 1:
-        from scipy.stats import wasserstein_distance
-
-        return float(wasserstein_distance(x, y, wx, wy))
-    return _quantile_distance_p(x, y, wx, wy, p) ** (1 / p)
+def _sorted(v: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    order = np.argsort(v, kind="stable")
+    return v[order], None if w is None else w[order], order
 
 
 def wasserstein_samples(x: Any, y: Any, *, p: float = 1, x_weights: Any = None, y_weights: Any = None) -> Estimate:
@@ -214,7 +212,8 @@ def wasserstein_samples(x: Any, y: Any, *, p: float = 1, x_weights: Any = None, 
     weights) both quantile functions are step functions: the integral is a
     finite sum over the union of their jumps, computed exactly. ``p = 1``
     goes through :func:`scipy.stats.wasserstein_distance`
-    (:math:`\int |\hat F - \hat G|\,dx`, the same number).
+    (:math:`\int |\hat F - \hat G|\,dx`, the same number; its jackknife
+    replicates go through the quantile sum).
 
     ``value`` is the **exact distance between the empirical measures**. As an
     estimate of the distance between the populations it is biased upward
@@ -276,15 +275,24 @@ def wasserstein_samples(x: Any, y: Any, *, p: float = 1, x_weights: Any = None, 
     ys = _one_dimensional(y, "y", 1)
     wx = _weights(x_weights, "x_weights", len(xs))
     wy = _weights(y_weights, "y_weights", len(ys))
-    value = _distance(xs, ys, wx, wy, pv)
+    if pv == 1:
+        from scipy.stats import wasserstein_distance
+
+        value = float(wasserstein_distance(xs, ys, wx, wy))
     groups = _JACKKNIFE_GROUPS
+    # sorted once: a subsample of a sorted array is sorted, so the jackknife re-sorts nothing
+    xs, wx, ox = _sorted(xs, wx)
+    ys, wy, oy = _sorted(ys, wy)
+    if pv != 1:
+        value = _quantile_distance_p(xs, ys, wx, wy, pv) ** (1 / pv)
     if min(len(xs), len(ys)) < groups:
         return Estimate(value, math.nan, len(xs) + len(ys), "empirical (exact)",
                         warning=f"no standard error: the jackknife needs {groups} points in each sample")
-    gx, gy = np.arange(len(xs)) % groups, np.arange(len(ys)) % groups
+    gx, gy = ox % groups, oy % groups  # the group of each point by its position in the input
     leave_out = np.empty(groups)
     for g in range(groups):
         kx, ky = gx != g, gy != g
-        leave_out[g] = _distance(xs[kx], ys[ky], None if wx is None else wx[kx], None if wy is None else wy[ky], pv)
+        leave_out[g] = _quantile_distance_p(xs[kx], ys[ky], None if wx is None else wx[kx],
+                                            None if wy is None else wy[ky], pv) ** (1 / pv)
     stderr = math.sqrt((groups - 1) / groups * float(np.sum((leave_out - leave_out.mean()) ** 2)))
     return Estimate(value, stderr, len(xs) + len(ys), "empirical (exact)", df=groups - 1)
