@@ -10,6 +10,10 @@ module                             estimates
                                    (scipy in double precision, mpmath beyond)
 :mod:`.gmm`                        bounds and approximations of the KL between
                                    Gaussian mixtures
+:mod:`.histogram`                  ``histogram_divergence`` (KL, Jensen-Shannon)
+                                   and ``histogram_entropy`` from samples
+:mod:`.one_dim`                    ``entropy_spacing``, ``wasserstein_samples``:
+                                   samples on the line
 :mod:`.result`                     :class:`Result`, :class:`Estimate`,
                                    :class:`QuadResult`
 =================================  ==========================================
