@@ -141,8 +141,6 @@ def _grid(pooled: np.ndarray, bins: Any, bounds: Any) -> _Grid:
         specs = list(bins)
         if len(specs) != d:
             raise ValueError(f"bins: give one rule, count or edge array per axis ({d} axes), got {len(specs)}")
-    if isinstance(bins, bytes):
-        raise ValueError(f"bins: must be a rule name (str), a number or edges, got {bins!r}")
     edges, explicit = [], []
     for j in range(d):
         e, x = _axis_edges(pooled[:, j], specs[j], _axis_range(bounds, j, d), j, d)
