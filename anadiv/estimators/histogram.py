@@ -115,7 +115,10 @@ def _axis_range(bounds: Any, axis: int, d: int) -> tuple[float, float] | None:
     return lo, hi
 
 
-def _axis_edges(values: np.ndarray, spec: Any, bounds: tuple[float, float] | None, axis: int, d: int) -> tuple[np.ndarray, bool]:
+def _axis_edges(
+    values: np.ndarray, spec: Any, bounds: tuple[float, float] | None, axis: int, d: int
+) -> tuple[np.ndarray, bool]:
+    """The edges of one axis, and whether the user gave them explicitly."""
     if _is_edges(spec):
         if bounds is not None:
             raise ValueError("range: applies to a rule or a number of bins, not to explicit edges")
