@@ -70,6 +70,11 @@ _LAZY: dict[str, str] = {
     "kl_density_knn": "anadiv.estimators.knn",
     "cross_entropy_samples": "anadiv.estimators.against_density",
     "Result": "anadiv.estimators.result",
+    # divergences from samples: histograms and the one-dimensional estimators
+    "histogram_divergence": "anadiv.estimators.histogram",
+    "histogram_entropy": "anadiv.estimators.histogram",
+    "entropy_spacing": "anadiv.estimators.one_dim",
+    "wasserstein_samples": "anadiv.estimators.one_dim",
     # interoperability
     "from_scipy": "anadiv.interop",
     # threads for large batches

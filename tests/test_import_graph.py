@@ -26,7 +26,12 @@ LAYERS: dict[str, set[str]] = {
     "anadiv.kinds": {"anadiv.kinds", "anadiv.constraints", "anadiv.numeric", "anadiv.errors"},
     "anadiv._generated": {"anadiv.numeric", "anadiv.kinds"},
     "anadiv.estimators": {"anadiv.estimators", "anadiv.mixture", "anadiv.distribution", "anadiv.families", "anadiv.kinds",
-                          "anadiv.constraints", "anadiv.numeric", "anadiv.errors"},
+                          "anadiv.constraints", "anadiv.numeric", "anadiv.errors",
+                          # the histogram estimators hand their probability vectors to anadiv.discrete
+                          "anadiv.discrete", "anadiv._discrete_kinds"},
+    # divergences of probability vectors: numeric only, so the estimators may build on them
+    "anadiv.discrete": {"anadiv._discrete_kinds", "anadiv.numeric"},
+    "anadiv._discrete_kinds": {"anadiv.numeric"},
 }
 
 

@@ -19,6 +19,10 @@ module                             estimates
                                    doors (``kl_estimate(x, y)`` & co.)
 :mod:`.samples`                    the one check of sample arrays
 :mod:`.neighbours`                 exact k-nearest-neighbour search
+:mod:`.histogram`                  ``histogram_divergence`` (KL, Jensen-Shannon)
+                                   and ``histogram_entropy`` from samples
+:mod:`.one_dim`                    ``entropy_spacing``, ``wasserstein_samples``:
+                                   samples on the line
 :mod:`.result`                     :class:`Result`, :class:`Estimate`,
                                    :class:`QuadResult`
 =================================  ==========================================
