@@ -64,3 +64,47 @@ def _cross_entropy_samples(p: Any, q: Any, *, k: int | None, seed: Any, n: int |
     if not is_dask(p):
         log_density_at(q, p[:1], "q", "p")
     return cross_entropy_samples(p, q)
+
+
+@register_route("kl", "samples-samples", "histogram")
+def _kl_histogram(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    from .histogram import histogram_divergence
+
+    _no_k(k, "the histogram estimate")
+    return histogram_divergence(*_pair(p, q), "kl")
+
+
+@register_route("jensen_shannon", "samples-samples", "histogram")
+def _js_histogram(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    from .histogram import histogram_divergence
+
+    _no_k(k, "the histogram estimate")
+    return histogram_divergence(*_pair(p, q), "jensen_shannon")
+
+
+@register_route("entropy", "samples", "histogram")
+def _entropy_histogram(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    from .histogram import histogram_entropy
+
+    _no_k(k, "the histogram estimate")
+    return histogram_entropy(_samples(p, "p"))
+
+
+@register_route("entropy", "samples", "spacing")
+def _entropy_spacing(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    from .one_dim import entropy_spacing
+
+    _no_k(k, "the spacing estimate (its window is set by entropy_spacing)")
+    return entropy_spacing(_samples(p, "p"))
+
+
+@register_route("wasserstein2", "samples-samples", "empirical", default=True)
+def _w2_empirical(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+    from .one_dim import wasserstein_samples
+
+    _no_k(k, "the empirical Wasserstein distance")
+    p, q = _pair(p, q)
+    if p.shape[1] != 1:
+        raise ValueError(f"p: the empirical Wasserstein-2 distance is offered on the line; got {p.shape[1]}-dimensional "
+                         "samples (POT's ot.emd2 computes it in d > 1)")
+    return wasserstein_samples(p, q, p=2)

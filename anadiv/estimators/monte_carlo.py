@@ -840,7 +840,8 @@ def divergence_estimate(
     progress: bool = False,
     k: int | None = None,
 ) -> Estimate:
-    return _estimate(_checked_kind(kind, q, params), p, q, n=n, seed=seed, method=method, rtol=rtol, atol=atol,
+    return _estimate(_checked_kind(kind, q, params, data=inputs_of(p, q) is not None), p, q, n=n, seed=seed,
+                     method=method, rtol=rtol, atol=atol,
                      max_n=max_n, chunk_size=chunk_size, batches=batches, progress=progress, k=k)
 
 

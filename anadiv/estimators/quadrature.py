@@ -1125,10 +1125,15 @@ def divergence_quad(
     return _integrate(k, p, q, precision, digits, rtol)
 
 
-def _checked_kind(kind: Any, q: Any, params: dict[str, Any] | None) -> Any:
-    """The kind object with its parameters fixed; the number of distributions checked against its arity."""
+def _checked_kind(kind: Any, q: Any, params: dict[str, Any] | None, data: bool = False) -> Any:
+    """The kind object with its parameters fixed; the number of distributions checked against its arity.
+
+    ``data``: the inputs are samples, whose estimators are listed per kind by
+    :mod:`anadiv.estimators.from_data` (Wasserstein-2 included), so a kind that
+    is not an expectation is not refused here.
+    """
     k = get_kind(kind).at(params)
-    if not k.expectation:
+    if not k.expectation and not data:
         raise ValueError(f"kind: the {k.title} is not an expectation under P, so this path cannot compute it; "
                          f"use {k.instead()}")
     if k.arity == 1 and q is not None:
