@@ -12,6 +12,8 @@ module                             estimates
                                    Gaussian mixtures
 :mod:`.result`                     :class:`Result`, :class:`Estimate`,
                                    :class:`QuadResult`
+:mod:`.neighbours`                 :class:`NeighbourIndex`: exact k-nearest
+                                   neighbours of samples (k-d tree or BLAS)
 =================================  ==========================================
 
 The modules are also reachable under their earlier names ``anadiv.estimate``,
