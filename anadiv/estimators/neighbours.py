@@ -72,9 +72,9 @@ BRUTE_FROM_DIM = 16
 
 # working memory of one block (all threads together), in bytes
 _BLOCK_BYTES = 64 * 2**20
-# extra candidates beyond k for the BLAS pick: enough that a row is almost
-# always certified at once, few enough that their exact distances cost little
-_MARGIN = 8
+# candidates for the BLAS pick come in groups of this many points: their
+# minima are selected, and the groups' points all get exact distances
+_GROUP = 32
 _EPS = float(np.finfo(np.float64).eps)
 
 
@@ -317,26 +317,32 @@ class _Brute:
 
     def __init__(self, points: np.ndarray) -> None:
         self.points = points
+        n, d = points.shape
         self.centre = points.mean(axis=0)
-        self.centred = points - self.centre
+        # padded to whole groups with points at infinite distance (their |y|^2 is inf)
+        self.groups = -(-n // _GROUP)
+        self.centred = np.zeros((self.groups * _GROUP, d))
+        np.subtract(points, self.centre, out=self.centred[:n])
         self.sq_norms = np.einsum("ij,ij->i", self.centred, self.centred)
         self.radius = math.sqrt(float(self.sq_norms.max()))
-        d = points.shape[1]
+        self.sq_norms[n:] = np.inf
         # rounding of the BLAS expansion (inner products, norms, the centring) ...
         self.blas_error = 8.0 * (d + 4) * _EPS
         # ... and of the exact squared distances, relative
         self.exact_error = 4.0 * (d + 2) * _EPS
 
     def search(self, q: np.ndarray, k: int, self_first: int | None, workers: int) -> tuple[np.ndarray, np.ndarray]:
-        m, n = q.shape[0], self.points.shape[0]
+        m = q.shape[0]
         dist = np.empty((m, k))
         idx = np.empty((m, k), dtype=np.int64)
         threads = max(1, min(workers, m))
         split = threads > 1 and _numpy_blas_threads() is not None
         threads = threads if split else 1
-        # per row: the (row, n) approximations (float64), their argpartition
-        # (int64) and a mask (bool), for each thread at once
-        rows = max(1, _BLOCK_BYTES // (threads * 17 * n))
+        # per row and thread: the approximations (float64) and, for a row the
+        # bound does not certify, their sum with |x|^2 and a mask; the
+        # candidates' indices, differences and squared distances
+        per_row = 17 * self.groups * _GROUP + 8 * (k + 1) * _GROUP * (self.points.shape[1] + 3)
+        rows = max(1, _BLOCK_BYTES // (threads * per_row))
 
         def make_work() -> Callable[[int, int], None]:
             def work(lo: int, hi: int) -> None:
@@ -355,7 +361,7 @@ class _Brute:
         return dist, idx
 
     def _block(self, q: np.ndarray, k: int, self_first: int | None) -> tuple[np.ndarray, np.ndarray]:
-        b, n = q.shape[0], self.points.shape[0]
+        b = q.shape[0]
         rows = np.arange(b)
         qc = q - self.centre
         q_sq = np.einsum("ij,ij->i", qc, qc)
@@ -363,20 +369,25 @@ class _Brute:
         s = qc @ self.centred.T
         s *= -2.0
         s += self.sq_norms
-        available = n
         if self_first is not None:
             s[rows, self_first + rows] = np.inf
-            available -= 1
-        picked = min(available, k + _MARGIN)
-        if picked < available:
-            order = np.argpartition(s, picked, axis=1)
-            cand = order[:, :picked]
-            # smallest approximation left out, as a squared distance
-            outside = s[rows, order[:, picked]] + q_sq
-        else:
-            cand = np.argpartition(s, picked - 1, axis=1)[:, :picked] if picked < n else np.tile(np.arange(n), (b, 1))
+        picked = k + 1  # groups: the k nearest lie in the k groups of smallest minima
+        if picked < self.groups:
+            # Selecting among the minima of groups of 32 costs a fraction of an
+            # argpartition over all n (the bottleneck of brute force otherwise).
+            minima = s.reshape(b, self.groups, _GROUP).min(axis=2)
+            order = np.argpartition(minima, picked, axis=1)
+            # no point outside the chosen groups is below the next group minimum
+            outside = minima[rows, order[:, picked]] + q_sq
+            cand = (order[:, :picked, None] * _GROUP + np.arange(_GROUP)).reshape(b, -1)
+        else:  # k + 1 groups or fewer: every point is a candidate
+            cand = np.broadcast_to(np.arange(s.shape[1]), s.shape)
             outside = np.full(b, np.inf)
+        # padding and self are at +inf: kept out of the exact distances
+        real = np.isfinite(np.take_along_axis(s, cand, axis=1))
+        cand = np.where(real, cand, 0)
         sq = _exact_sq(q, self.points, cand)
+        sq[~real] = np.inf
         cand, sq = _sorted_by_distance(cand, sq)
         # every point whose exact squared distance could be <= the k-th
         # candidate's has an approximation below this threshold
