@@ -21,8 +21,10 @@ Two methods, chosen by dimension (``method="auto"``):
   :math:`\lVert x\rVert^2 + \lVert y\rVert^2 - 2\,x\cdot y` loses all the
   digits of a small distance between points far from the origin (and gives
   tiny nonzero or negative values for duplicates), so it only *picks*
-  candidates, on centred data: the :math:`k` plus a margin smallest, whose
-  distances are then recomputed as a difference then a norm. A rounding
+  candidates, on centred data: the reference points are cut into groups of
+  32, and the :math:`k + 1` groups with the smallest minima (they hold the
+  :math:`k` nearest) are the candidates, whose distances are then
+  recomputed as a difference then a norm. A rounding
   error bound of the expansion,
   :math:`|\tilde s - s| \le 8 (d + 4)\, \epsilon\, (\lVert x\rVert + \max_j \lVert y_j\rVert)^2`
   (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 2002,
