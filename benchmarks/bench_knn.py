@@ -53,16 +53,16 @@ def fmt(times: list[float]) -> str:
     return f"{statistics.median(times):8.3f} s ({min(times):.3f}-{max(times):.3f})"
 
 
-def crossover(repeat: int) -> None:
+def crossover(repeat: int, dims: list[int] | None = None) -> None:
     rng = np.random.default_rng(0)
     print(f"1. crossover: standard normal data, {get_num_threads()} threads, median (range) of {repeat}")
     # k = 1..5 where the crossover lies, k = 1 and 5 (the ends: the tree's cost grows with k,
     # brute force's hardly) elsewhere
-    near = {8, 12, 16, 24}
+    near = {8, 10, 12, 16, 24}
     n = m = 10**4
     print(f"  n = m = {n:.0e}, build + query")
     print(f"  {'d':>3} {'k':>2}  {'kdtree':>26}  {'brute':>26}  tree/brute")
-    for d in (1, 2, 4, 8, 12, 16, 24, 32, 64):
+    for d in dims or (1, 2, 4, 8, 10, 12, 16, 24, 32, 64):
         x, y = rng.normal(size=(n, d)), rng.normal(size=(m, d))
         for k in ((1, 2, 3, 4, 5) if d in near else (1, 5)):
             res = {meth: timings(lambda meth=meth: NeighbourIndex(x, method=meth).query(y, k), repeat)
@@ -72,7 +72,7 @@ def crossover(repeat: int) -> None:
     n, m = 10**5, 2 * 10**3
     print(f"  n = {n:.0e}: query of m = {m:.0e} rows, build excluded (printed once)")
     print(f"  {'d':>3} {'k':>2}  {'kdtree':>26}  {'brute':>26}  tree/brute")
-    for d in (8, 12, 16, 24):
+    for d in dims or (8, 10, 12, 16, 24):
         x, y = rng.normal(size=(n, d)), rng.normal(size=(m, d))
         built = {}
         for meth in ("kdtree", "brute"):
@@ -177,8 +177,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("crossover", "kl", "memory"))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dims", type=int, nargs="+", help="crossover: only these dimensions")
     args = parser.parse_args()
-    sections = {"kl": lambda: kl_work(args.repeat), "memory": memory, "crossover": lambda: crossover(args.repeat)}
+    sections = {"kl": lambda: kl_work(args.repeat), "memory": memory, "crossover": lambda: crossover(args.repeat, args.dims)}
     for name, run in sections.items():
         if args.only in (None, name):
             run()
