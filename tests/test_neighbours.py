@@ -158,7 +158,7 @@ def test_bad_input_names_the_argument() -> None:
     with pytest.raises(ValueError, match=r"^k: must be at most 6 \(6 reference points\), got 7"):
         index.query(points, 7)
     with pytest.raises(ValueError, match=r"^k: must be at most 5 .*less the query itself"):
-        next(index.chunks(points, 6, exclude_self=True))
+        index.chunks(points, 6, exclude_self=True)  # checked at the call, not at the first block
     with pytest.raises(ValueError, match="^queries: samples have dimension 3, but points has dimension 2"):
         index.query(np.zeros((4, 3)), 1)
     with pytest.raises(ValueError, match="^queries: samples must be finite"):
@@ -175,7 +175,7 @@ def test_bad_input_names_the_argument() -> None:
         with pytest.raises(ValueError, match="^workers: must be None, -1"):
             NeighbourIndex(points, workers=workers)
     with pytest.raises(ValueError, match="^chunk_size: must be an integer >= 1"):
-        next(index.chunks(points, 1, chunk_size=0))
+        index.chunks(points, 1, chunk_size=0)
 
 
 def test_dask_queries_not_the_reference_are_refused() -> None:

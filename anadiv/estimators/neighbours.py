@@ -106,6 +106,8 @@ class NeighbourIndex:
         Number and dimension of the reference points.
     method : str
         The method actually used, ``"kdtree"`` or ``"brute"``.
+    points : numpy.ndarray, shape (n, d)
+        The checked reference points (float64).
 
     Examples
     --------
@@ -194,12 +196,15 @@ class NeighbourIndex:
             cut). None: as many as keep a block's working memory under
             about 64 MiB.
 
-        Yields
-        ------
-        first_row : int
-            Index of the block's first row among the queries.
-        dist, idx : numpy.ndarray, shape (rows, k)
-            As returned by :meth:`query` for these rows.
+        Returns
+        -------
+        iterator of (first_row, dist, idx)
+            ``first_row`` (int) is the index of the block's first row among
+            the queries; ``dist`` and ``idx``, of shape ``(rows, k)``, are
+            what :meth:`query` returns for these rows. The arguments are
+            checked at the call (``ValueError`` as in :meth:`query`, and
+            naming ``chunk_size``); a dask block is checked when it is
+            computed.
 
         Examples
         --------
@@ -209,6 +214,7 @@ class NeighbourIndex:
         >>> [(first, dist[:, 0].tolist()) for first, dist, _ in index.chunks(x, 1, exclude_self=True, chunk_size=4)]
         [(0, [1.0, 1.0, 1.0, 1.0]), (4, [1.0, 1.0, 1.0, 1.0]), (8, [1.0, 1.0])]
         """
+        # the arguments are checked here, at the call, not at the first block
         k = self._check_k(k, exclude_self)
         if chunk_size is None:
             # the search's own output and the tree's copy of it, plus the query row
@@ -216,12 +222,16 @@ class NeighbourIndex:
         else:
             rows = check_count(chunk_size, "chunk_size", 1)
         if not is_dask(queries):
-            q = self._checked_queries(queries, exclude_self)
-            yield from self._blocks(q, 0, k, exclude_self, rows)
-            return
+            return self._blocks(self._checked_queries(queries, exclude_self), 0, k, exclude_self, rows)
         check_same_dim(self.points, queries, "queries", "points")
         if queries.ndim == 2:
             queries = queries.rechunk({1: -1})  # whole rows per block
+        return self._dask_blocks(queries, k, exclude_self, rows)
+
+    # ---------------------------------------------------------------- helpers
+    def _dask_blocks(
+        self, queries: Any, k: int, exclude_self: bool, rows: int
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         first = 0
         for i in range(queries.numblocks[0]):
             block = np.asarray(queries.blocks[i].compute())
@@ -235,7 +245,6 @@ class NeighbourIndex:
         if exclude_self and first != self.n:
             raise ValueError(_NOT_REFERENCE)
 
-    # ---------------------------------------------------------------- helpers
     def _blocks(
         self, q: np.ndarray, first: int, k: int, exclude_self: bool, rows: int
     ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
