@@ -25,6 +25,8 @@ module                             estimates
                                    samples on the line
 :mod:`.result`                     :class:`Result`, :class:`Estimate`,
                                    :class:`QuadResult`
+:mod:`.neighbours`                 :class:`NeighbourIndex`: exact k-nearest
+                                   neighbours of samples (k-d tree or BLAS)
 =================================  ==========================================
 
 The modules are also reachable under their earlier names ``anadiv.estimate``,
