@@ -117,13 +117,29 @@ def _untied(dist: np.ndarray, k: int, tol: float) -> bool:
     return bool(cols[:, -2].min() > tol) and bool((np.diff(cols, axis=1) > tol).all())
 
 
-def _fast(dist: np.ndarray, ids: np.ndarray, groups: int, k: int, d: int) -> _Ranked:
+def _fast(dist: np.ndarray, ids: np.ndarray, groups: int, k: int, d: int, weights: np.ndarray | None = None) -> _Ranked:
     """Continuous data: rank k exactly, and a deletion within the first k moves it to the (k+1)-th."""
     log_rho = np.log(dist[:, k - 1])
     shift = d * (np.log(dist[:, k]) - log_rho)
-    within = ids[:, :k]
-    delta = np.bincount(within.ravel(), weights=np.repeat(shift, k), minlength=groups)
+    if weights is not None:
+        shift = shift * weights
+    delta = np.bincount(ids[:, :k].ravel(), weights=np.repeat(shift, k), minlength=groups)
     return _Ranked(d * log_rho - digamma(k), delta)
+
+
+def _streamed(index: NeighbourIndex, queries: np.ndarray, k: int, d: int, tol: float, exclude_self: bool,
+              weights: np.ndarray | None = None) -> _Ranked | None:
+    """The untied fast path over blocks of queries (memory bounded by the block); None at the first tie."""
+    e = np.empty(len(queries))
+    delta = np.zeros(index.n)
+    for start, dist, ids in index.chunks(queries, k + 1, exclude_self=exclude_self):
+        if not _untied(dist, k, tol):
+            return None
+        stop = start + len(dist)
+        block = _fast(dist, ids, index.n, k, d, None if weights is None else weights[start:stop])
+        e[start:stop] = block.e
+        delta += block.delta
+    return _Ranked(e, delta)
 
 
 def _rule(dist: np.ndarray, counts: np.ndarray, k: int, d: int, tol: float) -> np.ndarray:
@@ -229,18 +245,15 @@ def _tied(ref: "_Groups", queries: np.ndarray, qcounts: np.ndarray, zero_self: b
 
 def _self_ranked(x: np.ndarray, k: int, workers: Any, name: str, tol: float) -> tuple["_Groups", _Ranked]:
     """Each point against the rest of its own sample."""
-    n, d = x.shape
+    d = x.shape[1]
     index = NeighbourIndex(x, workers=workers)
-    dist, ids = index.query(x, k + 1, exclude_self=True)
-    if _untied(dist, k, tol):
-        groups = _Groups.plain(x, index)
-        ranked = _fast(dist, ids, n, k, d)
-    else:
-        groups = _Groups.of(x, workers)
-        if len(groups.points) < 2:
-            raise ValueError(f"{name}: all samples are identical; no neighbour estimate exists")
-        ranked = _tied(groups, groups.points, groups.counts, True, k, d, name, tol)
-    return groups, ranked
+    ranked = _streamed(index, x, k, d, tol, True)
+    if ranked is not None:
+        return _Groups.plain(x, index), ranked
+    groups = _Groups.of(x, workers)
+    if len(groups.points) < 2:
+        raise ValueError(f"{name}: all samples are identical; no neighbour estimate exists")
+    return groups, _tied(groups, groups.points, groups.counts, True, k, d, name, tol)
 
 
 def _cross_ranked(queries: "_Groups", y: np.ndarray, k: int, workers: Any, name: str,
@@ -248,14 +261,10 @@ def _cross_ranked(queries: "_Groups", y: np.ndarray, k: int, workers: Any, name:
     """Each (distinct) point of x against the sample y."""
     d = y.shape[1]
     index = NeighbourIndex(y, workers=workers)
-    dist, ids = index.query(queries.points, k + 1)
-    if _untied(dist, k, tol):
-        ref = _Groups.plain(y, index)
-        r = _fast(dist, ids, len(y), k, d)
-        if not (queries.counts == 1).all():
-            r = _Ranked(r.e, np.bincount(ids[:, :k].ravel(), weights=np.repeat(
-                (d * (np.log(dist[:, k]) - np.log(dist[:, k - 1]))) * queries.counts, k), minlength=len(y)))
-        return ref, r
+    plain = bool((queries.counts == 1).all())
+    ranked = _streamed(index, queries.points, k, d, tol, False, None if plain else queries.counts)
+    if ranked is not None:
+        return _Groups.plain(y, index), ranked
     ref = _Groups.of(y, workers)
     return ref, _tied(ref, queries.points, queries.counts, False, k, d, name, tol)
 
