@@ -62,6 +62,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..numeric.blas import openblas_thread_functions
 from ..numeric.threads import _cpus, get_num_threads, run_chunks
 from ..numeric.validation import check_count
 from .samples import as_samples, check_same_dim, is_dask
@@ -453,15 +454,7 @@ def _numpy_blas_threads() -> tuple[Any, Any] | None:
         lib = ctypes.CDLL(_multiarray_umath.__file__)
     except Exception:  # noqa: BLE001  (another numpy layout: blocks run on one thread, BLAS threads itself)
         return None
-    for prefix in ("scipy_openblas", "openblas"):
-        for suffix in ("64_", ""):
-            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-            if get is not None and put is not None:
-                get.restype, get.argtypes = ctypes.c_int, []
-                put.restype, put.argtypes = None, [ctypes.c_int]
-                return get, put
-    return None
+    return openblas_thread_functions(lib)
 
 
 _blas_lock = threading.Lock()

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["routines", "can_split", "one_blas_thread"]
+__all__ = ["routines", "can_split", "one_blas_thread", "openblas_thread_functions"]
 
 _P = ctypes.c_void_p
 _TRSM = ctypes.CFUNCTYPE(None, *([_P] * 11))
@@ -143,6 +143,24 @@ _get_threads: Any = None
 _set_threads: Any = None
 
 
+def openblas_thread_functions(lib: Any) -> tuple[Any, Any] | None:
+    """``(get, set)`` of the thread count of the OpenBLAS reachable through ``lib`` (a ``ctypes.CDLL``), or None.
+
+    scipy and numpy each link their own OpenBLAS (``scipy_openblas`` or plain
+    ``openblas`` names, with or without the ``64_`` suffix of the 64-bit
+    integer build); a library without them is not an OpenBLAS.
+    """
+    for prefix in ("scipy_openblas", "openblas"):
+        for suffix in ("", "64_"):
+            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                get.restype, get.argtypes = ctypes.c_int, []
+                put.restype, put.argtypes = None, [ctypes.c_int]
+                return get, put
+    return None
+
+
 def _capsule_pointer(module: Any, name: str) -> int:
     get_name = ctypes.pythonapi.PyCapsule_GetName
     get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
@@ -169,18 +187,9 @@ def _load() -> None:
                 _routines[np.dtype(dtype)] = Routines(trsm, trsv, potrf, dot, scalar)
             # The OpenBLAS scipy links against is a dependency of cython_blas:
             # dlsym through its handle finds the thread-count functions.
-            lib = ctypes.CDLL(cblas.__file__)
-            for prefix in ("scipy_openblas", "openblas"):
-                for suffix in ("", "64_"):
-                    get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                    put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                    if get is not None and put is not None:
-                        get.restype, get.argtypes = ctypes.c_int, []
-                        put.restype, put.argtypes = None, [ctypes.c_int]
-                        _get_threads, _set_threads = get, put
-                        break
-                if _get_threads is not None:
-                    break
+            found = openblas_thread_functions(ctypes.CDLL(cblas.__file__))
+            if found is not None:
+                _get_threads, _set_threads = found
         except Exception:  # noqa: BLE001  (no usable scipy build: the callers fall back to scipy.linalg.lapack)
             _routines.clear()
         _loaded = True
