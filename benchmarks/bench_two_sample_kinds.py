@@ -15,7 +15,8 @@ Printed per (classifier, d, n, kind, correction): the mean error (bias) over R r
 own standard error, the ratio of the empirical spread to the mean reported stderr, and the coverage of
 the reported 95% interval. The machine is shared (2 cores, other jobs): the timings are indicative.
 
-Run: python benchmarks/bench_two_sample_kinds.py [--scale 1.0]
+Run: python benchmarks/bench_two_sample_kinds.py [--scale 1.0] [--only knn logistic oracle] > out.txt
+     python benchmarks/bench_two_sample_kinds.py --compact out.txt   (the tables of docs/data.md)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import time
 import numpy as np
 
 import anadiv
-from anadiv.estimators.classifier import divergence_from_posterior, held_out_posterior
+from anadiv.estimators.classifier import HeldOutPosterior, divergence_from_posterior, held_out_posterior
 
 KINDS = ("jensen_shannon", "hellinger", "total_variation")
 CORRECTIONS = ("one_step", "plug_in")
@@ -67,15 +68,31 @@ def quad_logistic():
     return make_pipeline(PolynomialFeatures(2, include_bias=False), StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
 
 
-def run(scale: float) -> None:
+def oracle_posterior(x: np.ndarray, y: np.ndarray, p: anadiv.Distribution, q: anadiv.Distribution) -> HeldOutPosterior:
+    """The true eta = p / (p + q): what the estimator gives with a perfect classifier (sampling noise only)."""
+    z = np.concatenate([x, y])
+    with np.errstate(over="ignore"):
+        eta = 1.0 / (1.0 + np.exp(np.asarray(q.logpdf(z)) - np.asarray(p.logpdf(z))))
+    from_x = np.arange(len(z)) < len(x)
+    clip = 1.0 / (2 * len(z))
+    return HeldOutPosterior(np.clip(eta, clip, 1.0 - clip), from_x, clip, None, "oracle")
+
+
+def run(scale: float, only: list[str] | None) -> None:
     one_d = {k: float(anadiv.divergence(k, anadiv.Normal(0.0, 1.0), anadiv.Normal(SHIFT, SCALE)).value) for k in KINDS}
     print(f"pair: N(0, I) against N({SHIFT} e1, diag({SCALE}^2, 1, ...)); univariate truth "
           + ", ".join(f"{k} {v:.5f}" for k, v in one_d.items()))
     classifiers = {
-        "knn (k by log-loss)": lambda n: {},
-        "knn (k = sqrt n_train)": lambda n: {"k": math.ceil(math.sqrt(0.8 * 2 * n))},
-        "logistic, quadratic features": lambda n: {"classifier": quad_logistic()},
+        "knn (k by log-loss)": lambda x, y, rng, p, q: held_out_posterior(x, y, seed=rng),
+        "knn (k = sqrt n_train)": lambda x, y, rng, p, q: held_out_posterior(
+            x, y, seed=rng, k=math.ceil(math.sqrt(0.8 * (len(x) + len(y))))),
+        "logistic, quadratic features": lambda x, y, rng, p, q: held_out_posterior(
+            x, y, seed=rng, classifier=quad_logistic()),
+        # the truth's eta: the sampling noise alone, on the same draws (the reference for the spread ratio)
+        "oracle (true eta)": lambda x, y, rng, p, q: oracle_posterior(x, y, p, q),
     }
+    if only:
+        classifiers = {name: f for name, f in classifiers.items() if name.split()[0] in only}
     rows = []
     for d in DIMS:
         truth = truths(d)
@@ -92,7 +109,7 @@ def run(scale: float) -> None:
                     rng = np.random.default_rng([d, n, r])
                     x = p.sample(n, rng=rng)
                     y = q.sample(n, rng=rng)
-                    post = held_out_posterior(x, y, seed=rng, **extra(n))
+                    post = extra(x, y, rng, p, q)
                     ks.append(post.k or 0)
                     for k in KINDS:
                         for c in CORRECTIONS:
@@ -102,26 +119,55 @@ def run(scale: float) -> None:
                             lo, hi = est.ci(0.95)
                             cover[k, c] += lo <= truth[k][0] <= hi
                 per_rep = (time.perf_counter() - t0) / reps
+                print(f"  {name}, d = {d}, n = {n}: R = {reps}, {per_rep:.2f} s per replication, "
+                      f"median k {int(np.median(ks))}", flush=True)
                 for k in KINDS:
                     for c in CORRECTIONS:
                         e = np.asarray(err[k, c])
-                        rows.append((name, d, n, k, c, reps, truth[k][0], e.mean(), e.std(ddof=1) / math.sqrt(reps),
-                                     e.std(ddof=1) / np.mean(se[k, c]), cover[k, c] / reps, per_rep,
-                                     int(np.median(ks))))
-                print(f"  {name:30s} n={n:6d} R={reps:4d} {per_rep:6.2f} s/rep  k~{int(np.median(ks))}", flush=True)
+                        row = (f"| {name} | {d} | {n} | {k} | {c} | {reps} | {truth[k][0]:.4f} | "
+                               f"{e.mean():+.4f} (+- {e.std(ddof=1) / math.sqrt(reps):.4f}) | "
+                               f"{e.std(ddof=1) / np.mean(se[k, c]):.2f} | {cover[k, c] / reps:.0%} |")
+                        rows.append(row)
+                        print(row, flush=True)
     print()
-    print("| classifier | d | n | kind | correction | R | truth | bias (+- its se) | spread / stderr | 95% coverage |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for name, d, n, k, c, reps, t, b, bse, ratio, cov, _, _ in rows:
-        print(f"| {name} | {d} | {n} | {k} | {c} | {reps} | {t:.4f} | {b:+.4f} (+- {bse:.4f}) | {ratio:.2f} | {cov:.0%} |")
+    print(HEADER)
+    print("\n".join(rows))
+
+
+HEADER = ("| classifier | d | n | kind | correction | R | truth | bias (+- its se) | spread / stderr | 95% coverage |\n"
+          "|---|---|---|---|---|---|---|---|---|---|")
+
+
+def compact(lines: list[str]) -> None:
+    """The long rows as two tables (one-step, plug-in): one line per classifier, d and n; bias / coverage per kind."""
+    cells: dict[tuple[str, str, str, str], dict[str, str]] = {}
+    for line in lines:
+        parts = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(parts) != 10 or not parts[1].isdigit():
+            continue
+        name, d, n, kind, corr, reps, _, bias, ratio, cover = parts
+        cells.setdefault((corr, name, d, n), {"R": reps})[kind] = f"{bias.split()[0]} / {ratio} / {cover}"
+    for corr in CORRECTIONS:
+        print(f"\n{corr}: bias / spread over stderr / coverage of the 95% interval\n")
+        print("| classifier | d | n | R | " + " | ".join(KINDS) + " |")
+        print("|---|---|---|---|" + "---|" * len(KINDS))
+        for (c, name, d, n), row in sorted(cells.items(), key=lambda kv: (int(kv[0][2]), int(kv[0][3]))):
+            if c == corr:
+                print(f"| {name} | {d} | {n} | {row['R']} | " + " | ".join(row.get(k, "") for k in KINDS) + " |")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the replication counts")
+    ap.add_argument("--only", nargs="*", help="classifiers by first word: knn, logistic, oracle")
+    ap.add_argument("--compact", nargs="+", metavar="OUTPUT", help="only reformat earlier outputs of this script")
     args = ap.parse_args(argv)
+    if args.compact:
+        lines = [line for path in args.compact for line in open(path, encoding="utf-8")]
+        compact(lines)
+        return
     t0 = time.perf_counter()
-    run(args.scale)
+    run(args.scale, args.only)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s (python {sys.version.split()[0]}, numpy {np.__version__})")
 
 
