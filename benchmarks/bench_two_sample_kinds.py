@@ -139,7 +139,10 @@ HEADER = ("| classifier | d | n | kind | correction | R | truth | bias (+- its s
 
 
 def compact(lines: list[str]) -> None:
-    """The long rows as two tables (one-step, plug-in): one line per classifier, d and n; bias / coverage per kind."""
+    """The long rows as two tables (one-step, plug-in): one line per classifier, d and n; bias / coverage per kind.
+
+    Several outputs may be given: a later one's rows replace an earlier one's for the same classifier, d and n.
+    """
     cells: dict[tuple[str, str, str, str], dict[str, str]] = {}
     for line in lines:
         parts = [c.strip() for c in line.strip().strip("|").split("|")]
