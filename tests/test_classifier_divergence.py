@@ -75,6 +75,13 @@ def test_agrees_with_the_closed_form_within_its_error(posterior, kind: str) -> N
     assert 0.0 <= lo <= est.value <= hi
 
 
+def test_the_distance_is_the_root_of_the_divergence(posterior) -> None:
+    js = divergence_from_posterior("jensen_shannon", posterior)
+    jsd = divergence_from_posterior("jensen_shannon_distance", posterior)
+    assert jsd.value == pytest.approx(math.sqrt(js.value), rel=1e-12)
+    assert jsd.ci() == pytest.approx(tuple(math.sqrt(v) for v in js.ci()), rel=1e-12)
+
+
 def test_unequal_sample_sizes_estimate_the_populations() -> None:
     # without the prior correction the 1:4 imbalance shifts eta and the JS estimate by far more than 0.05
     x, y = _samples(400, 1600, seed=5)

@@ -10,6 +10,9 @@ module                             estimates
                                    (scipy in double precision, mpmath beyond)
 :mod:`.gmm`                        bounds and approximations of the KL between
                                    Gaussian mixtures
+:mod:`.classifier`                 ``divergence_from_classifier``: JS,
+                                   Hellinger, TV from two samples through a
+                                   cross-fitted classifier
 :mod:`.result`                     :class:`Result`, :class:`Estimate`,
                                    :class:`QuadResult`
 =================================  ==========================================
