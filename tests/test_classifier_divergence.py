@@ -147,6 +147,11 @@ def test_kl_is_offered_but_flagged(posterior) -> None:
         est.ci()
 
 
+def test_posterior_must_come_from_held_out_posterior() -> None:
+    with pytest.raises(ValueError, match="posterior: must come from held_out_posterior"):
+        divergence_from_posterior("jensen_shannon", np.full(10, 0.5))
+
+
 def test_offered_kinds_follow_the_kind_objects() -> None:
     offered = offered_kinds()
     assert {"jensen_shannon", "jensen_shannon_distance", "hellinger", "total_variation", "kl"} <= set(offered)
