@@ -43,6 +43,7 @@ _LAZY: dict[str, str] = {
     "wasserstein2_quad": "anadiv.wasserstein",
     "divergence_quad": "anadiv.estimators.quadrature",
     "divergence_estimate": "anadiv.estimators.monte_carlo",
+    "divergence_from_classifier": "anadiv.estimators.classifier",
     # the open registry of closed forms
     "register_closed_form": "anadiv.registry",
     "Independent": "anadiv.independent",

@@ -23,6 +23,9 @@ module                             estimates
                                    and ``histogram_entropy`` from samples
 :mod:`.one_dim`                    ``entropy_spacing``, ``wasserstein_samples``:
                                    samples on the line
+:mod:`.classifier`                 ``divergence_from_classifier``: JS,
+                                   Hellinger, TV from two samples through a
+                                   cross-fitted classifier
 :mod:`.result`                     :class:`Result`, :class:`Estimate`,
                                    :class:`QuadResult`
 :mod:`.neighbours`                 :class:`NeighbourIndex`: exact k-nearest
