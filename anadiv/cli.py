@@ -635,7 +635,7 @@ def _display_name(name: Any) -> str:
 
 
 #: the estimate methods for sample files (those of anadiv.estimators.from_data.ROUTES)
-DATA_METHODS = ("knn", "sample mean", "histogram", "classifier")
+DATA_METHODS = ("knn", "sample mean", "histogram", "classifier", "spacing", "empirical")
 
 #: file endings read as samples (one point per row, one column per coordinate)
 SAMPLE_FILES = (".npy", ".csv", ".tsv", ".txt")

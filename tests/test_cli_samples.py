@@ -71,3 +71,19 @@ def test_samples_against_a_distribution_and_entropy_in_bits(capsys, files):
 def test_bad_sample_input_is_named(capsys, files, argv, message):
     code, _, err = run(capsys, "estimate", *[a.format(d=files["dir"]) for a in argv])
     assert code != 0 and message in err
+
+
+def test_the_command_offers_every_method_of_the_route_table():
+    from anadiv.cli import DATA_METHODS
+    from anadiv.estimators import data_routes  # noqa: F401  (fills the table)
+    from anadiv.estimators.from_data import ROUTES
+
+    assert set(DATA_METHODS) == {m for (_, _, m) in ROUTES}
+
+
+def test_classifier_kinds_and_wasserstein_from_files(capsys, files):
+    d = files["dir"]
+    code, out, _ = run(capsys, "estimate", str(d / "x.npy"), str(d / "y.npy"), "--kind", "jensen-shannon")
+    assert code == 0 and "classifier" in out
+    code, out, _ = run(capsys, "estimate", str(d / "x.npy"), str(d / "y.npy"), "--kind", "wasserstein2")
+    assert code == 0 and "empirical" in out

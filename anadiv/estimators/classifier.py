@@ -188,15 +188,10 @@ def _fold_ids(n: int, folds: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _neighbour_labels(train: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
-    """Indices into ``train`` of each query point's ``k`` nearest neighbours, shape (n_query, k).
+    """Indices into ``train`` of each query point's ``k`` nearest neighbours, shape (n_query, k)."""
+    from .neighbours import NeighbourIndex
 
-    The one neighbour search of this module (to be replaced by the shared
-    neighbour index when it lands).
-    """
-    from scipy.spatial import cKDTree
-
-    _, idx = cKDTree(train).query(query, k=k)
-    return idx.reshape(len(query), k)
+    return NeighbourIndex(train).query(query, k)[1]
 
 
 def _balanced(raw: np.ndarray, n_x: int, n_y: int, clip: float) -> np.ndarray:
@@ -339,15 +334,11 @@ def held_out_posterior(x: Any, y: Any, *, classifier: Any = None, folds: int = 5
 
 
 def _phi(kind: Any) -> Callable[[np.ndarray], np.ndarray]:
-    """``phi(e) = (p/m) h`` at ``p/m = 2e``, ``q/m = 2(1 - e)``, from the kind's own log form (``log m = 0``)."""
-    c = float(getattr(kind, "outside_weight", 0.0))
+    """``phi(e) = (p/m) h`` at ``p/m = 2e``, ``q/m = 2(1 - e)``: the kind's integrand under the mixture."""
 
     def phi(e: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            lp = np.log(2.0 * e)
-            lq = np.log(2.0 * (1.0 - e))
-            log_ph, sign = kind.log_abs_weighted(lp, lq)
-            return np.where(e == 0.0, 2.0 * c, sign * np.exp(log_ph))
+        with np.errstate(divide="ignore"):
+            return kind.mixture_integrand(np.log(2.0 * e), np.log(2.0 * (1.0 - e)))
 
     return phi
 

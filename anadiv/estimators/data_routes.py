@@ -108,3 +108,52 @@ def _w2_empirical(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) ->
         raise ValueError(f"p: the empirical Wasserstein-2 distance is offered on the line; got {p.shape[1]}-dimensional "
                          "samples (POT's ot.emd2 computes it in d > 1)")
     return wasserstein_samples(p, q, p=2)
+
+
+def _classifier_route(kind_name: str) -> Any:
+    def route(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+        from .classifier import divergence_from_classifier
+
+        return divergence_from_classifier(kind_name, *_pair(p, q), seed=seed, k=k)
+
+    route.__name__ = f"_{kind_name}_classifier"
+    return route
+
+
+def _drawn_classifier_route(kind_name: str, data_first: bool) -> Any:
+    """Samples against a distribution: as many draws of the distribution as there are samples, then the classifier."""
+
+    def route(p: Any, q: Any, *, k: int | None, seed: Any, n: int | None) -> Estimate:
+        import numpy as np
+
+        from ..numeric.validation import check_seed
+        from .classifier import divergence_from_classifier
+
+        data, dist, name, dname = (p, q, "p", "q") if data_first else (q, p, "q", "p")
+        data = _samples(data, name)
+        log_density_at(dist, data[:1], dname, name)  # a density of the data's dimension
+        rng = np.random.default_rng(check_seed(seed))
+        drawn = np.asarray(dist.sample(len(data), rng=rng), dtype=float).reshape(data.shape)
+        x, y = (data, drawn) if data_first else (drawn, data)
+        return divergence_from_classifier(kind_name, x, y, seed=rng, k=k)
+
+    route.__name__ = f"_{kind_name}_classifier_drawn"
+    return route
+
+
+def _register_classifier_routes() -> None:
+    """Every kind the classifier estimates; the default for two samples except KL (kNN is).
+
+    Against a distribution, the classifier tells the samples from as many
+    draws of it (bounded kinds only: KL has its kNN routes there).
+    """
+    from .classifier import offered_kinds
+
+    for name in offered_kinds():
+        register_route(name, "samples-samples", "classifier", default=name != "kl")(_classifier_route(name))
+        if name != "kl":
+            register_route(name, "samples-density", "classifier", default=True)(_drawn_classifier_route(name, True))
+            register_route(name, "density-samples", "classifier", default=True)(_drawn_classifier_route(name, False))
+
+
+_register_classifier_routes()

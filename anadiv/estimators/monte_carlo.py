@@ -597,22 +597,11 @@ def _half_mixture(p: Any, q: Any) -> Mixture | None:
 
 
 def _mixture_evaluator(kind: Any, p: Any, q: Any) -> Callable[[np.ndarray], np.ndarray]:
-    """The integrand under ``M = (P + Q)/2``: ``(p/m) h`` from logs, and ``2c`` where ``p = 0``.
-
-    ``E_P[h] + c Q(p = 0) = E_M[(p/m) h + 2c 1{p = 0}]``; with ``log|p h|``
-    from the kind (:meth:`~anadiv.kinds.DivergenceKind.log_abs_weighted`),
-    nothing overflows where ``h`` grows like ``q/p``.
-    """
-    c = float(getattr(kind, "outside_weight", 0.0))
+    """The integrand under ``M = (P + Q)/2`` at draws of M (:meth:`~anadiv.kinds.DivergenceKind.mixture_integrand`)."""
 
     def evaluate(x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            lp = np.asarray(p.logpdf(x), dtype=float)
-            lq = np.asarray(q.logpdf(x), dtype=float)
-            log_ph, sign = kind.log_abs_weighted(lp, lq)
-            log_m = np.logaddexp(lp, lq) - math.log(2.0)
-            v = sign * np.exp(log_ph - log_m)
-            return np.where(lp == -np.inf, 2.0 * c, v)
+            return kind.mixture_integrand(np.asarray(p.logpdf(x), dtype=float), np.asarray(q.logpdf(x), dtype=float))
 
     return evaluate
 

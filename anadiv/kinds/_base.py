@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
+import numpy as np
+
 from ..numeric.refine import register_rule
 
 __all__ = ["DivergenceKind", "KindParameter", "KINDS", "get_kind"]
@@ -248,6 +250,22 @@ class DivergenceKind:
         log_h, sign = self.log_abs_integrand(logp, logq, **params)
         return logp + log_h, sign
 
+    def mixture_integrand(self, logp: Any, logq: Any, **params: Any) -> Any:
+        """The integrand under ``M = (P + Q)/2``: ``(p/m) h``, and ``2c`` where ``p = 0`` (numpy arrays).
+
+        ``E_P[h] + c Q(p = 0) = E_M[(p/m) h + 2c 1{p = 0}]``. Read through
+        :meth:`log_abs_weighted`, nothing overflows where ``h`` grows like
+        ``q/p``. Monte Carlo draws from M with it (:meth:`bounded_under_mixture`),
+        and the classifier estimators evaluate it at ``p/m = 2 eta``.
+        """
+        c = float(getattr(self, "outside_weight", 0.0))
+        with np.errstate(all="ignore"):
+            logp = np.asarray(logp, dtype=float)
+            logq = np.asarray(logq, dtype=float)
+            log_ph, sign = self.log_abs_weighted(logp, logq, **params)
+            log_m = np.logaddexp(logp, logq) - math.log(2.0)
+            return np.where(logp == -np.inf, 2.0 * c, sign * np.exp(log_ph - log_m))
+
     # --------------------------------------------------------------- display
     @property
     def cli_name(self) -> str:
@@ -382,6 +400,9 @@ class _Bound:
 
     def bounded_under_mixture(self) -> bool:
         return self.kind.bounded_under_mixture(**self.values)
+
+    def mixture_integrand(self, logp: Any, logq: Any) -> Any:
+        return self.kind.mixture_integrand(logp, logq, **self.values)
 
     def moment_range(self) -> tuple[float, float]:
         return self.kind.moment_range(**self.values)
