@@ -109,6 +109,8 @@ def kl_work(repeat: int) -> None:
     mine = timings(ours, repeat)
     print(f"  (a) bare cKDTree                   {fmt(base)}")
     print(f"  (b) NeighbourIndex                 {fmt(mine)}   {statistics.median(mine) / statistics.median(base):.2f}x (a)")
+    kl_knn: Any = None
+    t: list[float] = []
     try:
         from anadiv.estimators.knn import kl_knn
     except ImportError:
@@ -142,6 +144,10 @@ def kl_work(repeat: int) -> None:
         print(f"  (c) universal_divergence, n = {size:.0e}  {fmt(t_ud)} ({len(t_ud)} run(s))   "
               f"{med / statistics.median(b):.0f}x (a); (a) {fmt(b)}, (b) {fmt(o)}: "
               f"(b) is {med / statistics.median(o):.0f}x faster than (c)")
+        if kl_knn is not None:
+            est = t if size == n else timings(lambda: kl_knn(xs, ys, k=1), repeat)
+            print(f"      (d) kl_knn at n = {size:.0e}: {fmt(est)}, {med / statistics.median(est):.1f}x faster "
+                  "than (c)")
 
 
 def memory() -> None:
@@ -171,6 +177,18 @@ def memory() -> None:
         tracemalloc.stop()
         print(f"  {label:<45} peak {peak / 2**20:7.1f} MiB   (sum of log distances {value:.6f})")
     print(f"  (the queries themselves: {q.nbytes / 2**20:.1f} MiB; the full (dist, idx) output: {m * 4 * 16 / 2**20:.1f} MiB)")
+    try:
+        from anadiv.estimators.knn import kl_knn
+    except ImportError:
+        return
+    x, y = rng.normal(size=(m, d)), rng.normal(0.5, 1.0, size=(m, d))
+    tracemalloc.start()
+    kl_knn(x, y, k=4)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"  kl_knn, n = m = {m:.0e}, k = 4: peak {peak / 2**20:.1f} MiB beyond the two samples "
+          f"({(x.nbytes + y.nbytes) / 2**20:.1f} MiB); its neighbour lists whole would be "
+          f"{2 * m * 5 * 16 / 2**20:.1f} MiB")
 
 
 def main() -> None:
