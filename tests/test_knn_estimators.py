@@ -255,3 +255,23 @@ def test_high_dimension_estimates_say_their_bias_is_not_in_the_interval():
     x, y = rng.standard_normal((300, 5)), rng.standard_normal((300, 5)) + 0.2
     assert "bias that its interval does not include" in kl_knn(x, y).warning
     assert "bias" not in kl_knn(x[:, :4], y[:, :4]).warning
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_interval_coverage_and_bias_on_known_gaussians(d):
+    """A small seeded version of the coverage study (benchmarks/knn_study.py; docs/data.md)."""
+    rng = np.random.default_rng([22, d])
+    shift = np.zeros(d)
+    shift[0] = 1.0
+    values, errors = [], []
+    for _ in range(60):
+        est = kl_knn(rng.standard_normal((400, d)), rng.standard_normal((400, d)) + shift)
+        values.append(est.value)
+        errors.append(est.stderr)
+    values, errors = np.array(values), np.array(errors)
+    cover = np.mean(np.abs(values - 0.5) <= 1.959964 * errors)
+    assert cover >= 0.88  # measured 96-98 % at n = 500 over 200 replications
+    # the jackknife is honest or wide, never narrow: mean se / spread measured 1.1-1.4
+    assert 0.9 <= errors.mean() / values.std(ddof=1) <= 1.8
+    # bias measured -0.038 (d = 1) and -0.048 (d = 2) at n = 500, +- 0.006
+    assert abs(values.mean() - 0.5) < 0.08
