@@ -359,7 +359,8 @@ class Mixture(Distribution):
                 block *= kern.chol[k, 0, 0]
                 block += kern.means[k, 0]
                 start += m
-            return z
+            # a mixture of 1-D multivariate Gaussians has points of shape (1,), not scalars
+            return z if self.dim == 0 else z[:, None]
         z = rng.standard_normal((d, n))
         out = np.empty((d, n))
         start = 0
@@ -389,7 +390,7 @@ class Mixture(Distribution):
             if kern.d == 1:
                 x = kern.chol[labels, 0, 0] * z[:, 0]
                 x += kern.means[labels, 0]
-                return x
+                return x if self.dim == 0 else x[:, None]
             x = np.empty((n, kern.d))
             if kern.d <= 4:
                 # Gathers of scalars per (i, j) beat a gathered (n, d, d) einsum.
