@@ -256,3 +256,17 @@ def test_high_dimensional_diagonal_normal():
     for method in ("mc", "qmc", "control"):
         est = kl_estimate(DiagonalNormal(m0, s0), DiagonalNormal(m1, s1), n=16_384, seed=3, method=method)
         assert abs(est.value - exact) < 5 * est.stderr, method
+
+
+def test_mapped_estimate_below_its_range_keeps_an_error_and_an_interval():
+    """A moment estimated below 0 with its whole interval (a small Hellinger by a one-step estimator):
+    the value sits at 0, and the error and the interval reach one (z) error of the moment inward."""
+    import math
+
+    from anadiv.estimators.result import Estimate
+
+    est = Estimate.of_moment(math.sqrt, (0.0, 1.0), -0.05, 0.01, 100, "test")
+    assert est.value == 0.0
+    assert est.stderr == pytest.approx(0.1)
+    lo, hi = est.ci(0.95)
+    assert lo == 0.0 and hi == pytest.approx(math.sqrt(1.959963984540054 * 0.01))

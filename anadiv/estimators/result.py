@@ -112,6 +112,11 @@ class Estimate(Result):
         value = outer(clip(moment))
         up, down = outer(clip(moment + moment_stderr)), outer(clip(moment - moment_stderr))
         stderr = (up - down) / 2 if math.isfinite(up - down) else math.inf
+        if stderr == 0.0 and moment_stderr > 0.0 and math.isfinite(moment):
+            # M and M +- its error all beyond one end of the range (a small divergence estimated
+            # below 0): the value sits at the end, and one error of M inward is how far it may move
+            edge, inward = (lo, moment_stderr) if moment <= lo else (hi, -moment_stderr)
+            stderr = abs(outer(clip(edge + inward)) - outer(edge))
         return cls(value, stderr, n, method, df, moment=moment, moment_stderr=moment_stderr, outer=outer,
                    moment_range=moment_range, **kw)
 
@@ -145,6 +150,12 @@ class Estimate(Result):
             lo, hi = self.moment_range
             a = min(max(self.moment - z * self.moment_stderr, lo), hi)
             b = min(max(self.moment + z * self.moment_stderr, lo), hi)
+            if a == b and self.moment_stderr > 0:
+                # the whole interval of M beyond one end: keep z errors of M inward from that end
+                if a == lo:
+                    b = min(lo + z * self.moment_stderr, hi)
+                else:
+                    a = max(hi - z * self.moment_stderr, lo)
             return (self.outer(a), self.outer(b))
         return (self.value - z * self.stderr, self.value + z * self.stderr)
 
