@@ -417,7 +417,7 @@ ESTIMATOR_BAD = {
     "n": [0, 1, -5, 2.5, "100", None, math.nan, 10**13, True],
     "max_n": [0, -1, 1.5, "10", 10**13],
     "seed": ["a", -1, 1.5, math.nan, [1.5]],
-    "method": ["foo", 3, None, "MC "],
+    "method": ["foo", 3, "knn", "MC "],  # None is the default; "knn" is for samples only
     "rtol": [-1.0, math.nan, "x", math.inf, 1j],
     "atol": [-1.0, math.nan, "x", 1j],
     "chunk_size": [0, -3, 2.5, "8"],

@@ -9,6 +9,7 @@ array backends) are registrations, not edges.
 from __future__ import annotations
 
 import ast
+import functools
 import pathlib
 
 import pytest
@@ -69,9 +70,15 @@ def _imports(name: str, path: pathlib.Path, modules: dict[str, pathlib.Path]) ->
     return out
 
 
-def _graph() -> dict[str, set[str]]:
+@functools.lru_cache(maxsize=1)
+def _read_graph() -> tuple[tuple[str, frozenset[str]], ...]:
+    # parsing every module takes seconds: once per test process, not once per layer
     modules = _modules()
-    return {name: _imports(name, path, modules) for name, path in modules.items()}
+    return tuple((name, frozenset(_imports(name, path, modules))) for name, path in modules.items())
+
+
+def _graph() -> dict[str, set[str]]:
+    return {name: set(targets) for name, targets in _read_graph()}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
