@@ -24,21 +24,13 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import time
 import warnings
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from _timing import timings
 
 
-def timings(fn: Callable[[], Any], repeat: int) -> list[float]:
-    fn()
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def fmt_time(times: list[float]) -> str:

@@ -32,21 +32,15 @@ import argparse
 import statistics
 import time
 import tracemalloc
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from _timing import timings
 
 from anadiv import get_num_threads
 from anadiv.estimators.neighbours import NeighbourIndex
 
 
-def timings(fn: Callable[[], Any], repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def fmt(times: list[float]) -> str:
@@ -65,7 +59,7 @@ def crossover(repeat: int, dims: list[int] | None = None) -> None:
     for d in dims or (1, 2, 4, 8, 10, 12, 16, 24, 32, 64):
         x, y = rng.normal(size=(n, d)), rng.normal(size=(m, d))
         for k in ((1, 2, 3, 4, 5) if d in near else (1, 5)):
-            res = {meth: timings(lambda meth=meth: NeighbourIndex(x, method=meth).query(y, k), repeat)
+            res = {meth: timings(lambda meth=meth: NeighbourIndex(x, method=meth).query(y, k), repeat, warm=False)
                    for meth in ("kdtree", "brute")}
             ratio = statistics.median(res["kdtree"]) / statistics.median(res["brute"])
             print(f"  {d:>3} {k:>2}  {fmt(res['kdtree']):>26}  {fmt(res['brute']):>26}  {ratio:6.2f}", flush=True)
@@ -80,7 +74,7 @@ def crossover(repeat: int, dims: list[int] | None = None) -> None:
             built[meth] = NeighbourIndex(x, method=meth)
             print(f"  {d:>3}     build {meth}: {time.perf_counter() - t0:.3f} s")
         for k in (1, 5):
-            res = {meth: timings(lambda meth=meth: built[meth].query(y, k), repeat) for meth in built}
+            res = {meth: timings(lambda meth=meth: built[meth].query(y, k), repeat, warm=False) for meth in built}
             ratio = statistics.median(res["kdtree"]) / statistics.median(res["brute"])
             print(f"  {d:>3} {k:>2}  {fmt(res['kdtree']):>26}  {fmt(res['brute']):>26}  {ratio:6.2f}", flush=True)
 
@@ -105,8 +99,8 @@ def kl_work(repeat: int) -> None:
         ix.query(x, k, exclude_self=True)
         iy.query(x, k)
 
-    base = timings(bare, repeat)
-    mine = timings(ours, repeat)
+    base = timings(bare, repeat, warm=False)
+    mine = timings(ours, repeat, warm=False)
     print(f"  (a) bare cKDTree                   {fmt(base)}")
     print(f"  (b) NeighbourIndex                 {fmt(mine)}   {statistics.median(mine) / statistics.median(base):.2f}x (a)")
     kl_knn: Any = None
@@ -116,7 +110,7 @@ def kl_work(repeat: int) -> None:
     except ImportError:
         print("  (d) anadiv.estimators.knn.kl_knn: not importable in this tree, skipped")
     else:
-        t = timings(lambda: kl_knn(x, y, k=1), repeat)
+        t = timings(lambda: kl_knn(x, y, k=1), repeat, warm=False)
         print(f"  (d) kl_knn                         {fmt(t)}   {statistics.median(t) / statistics.median(base):.2f}x (a)")
     try:
         import universal_divergence
@@ -124,7 +118,7 @@ def kl_work(repeat: int) -> None:
         print("  (c) universal-divergence not installed, skipped")
         return
     small = 10**5
-    t_small = timings(lambda: universal_divergence.estimate(x[:small], y[:small], k=1), 1)[0]
+    t_small = timings(lambda: universal_divergence.estimate(x[:small], y[:small], k=1), 1, warm=False)[0]
     sizes = [small, 3 * small] if t_small * 10 > 180 else [n]
     if sizes != [n]:
         print(f"  (c) universal-divergence took {t_small:.1f} s at n = 1e5 (one run): about 3 minutes or more "
@@ -132,20 +126,20 @@ def kl_work(repeat: int) -> None:
     for size in sizes:
         xs, ys = x[:size], y[:size]
         # one run each: a run takes minutes
-        t_ud = [t_small] if size == small else timings(lambda: universal_divergence.estimate(xs, ys, k=1), 1)
+        t_ud = [t_small] if size == small else timings(lambda: universal_divergence.estimate(xs, ys, k=1), 1, warm=False)
         if size == n:
             b, o = base, mine
         else:
             b = timings(lambda: (cKDTree(xs).query(xs, k=k + 1, workers=workers),
-                                 cKDTree(ys).query(xs, k=k, workers=workers)), repeat)
+                                 cKDTree(ys).query(xs, k=k, workers=workers)), repeat, warm=False)
             o = timings(lambda: (NeighbourIndex(xs).query(xs, k, exclude_self=True),
-                                 NeighbourIndex(ys).query(xs, k)), repeat)
+                                 NeighbourIndex(ys).query(xs, k)), repeat, warm=False)
         med = statistics.median(t_ud)
         print(f"  (c) universal_divergence, n = {size:.0e}  {fmt(t_ud)} ({len(t_ud)} run(s))   "
               f"{med / statistics.median(b):.0f}x (a); (a) {fmt(b)}, (b) {fmt(o)}: "
               f"(b) is {med / statistics.median(o):.0f}x faster than (c)")
         if kl_knn is not None:
-            est = t if size == n else timings(lambda: kl_knn(xs, ys, k=1), repeat)
+            est = t if size == n else timings(lambda: kl_knn(xs, ys, k=1), repeat, warm=False)
             print(f"      (d) kl_knn at n = {size:.0e}: {fmt(est)}, {med / statistics.median(est):.1f}x faster "
                   "than (c)")
 

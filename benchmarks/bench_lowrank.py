@@ -22,21 +22,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from typing import Any, Callable
 
 import numpy as np
+from _timing import timings
 
 
-def timings(fn: Callable[[], Any], repeat: int) -> list[float]:
-    """Wall times of ``repeat`` calls after one warm-up call, in seconds."""
-    fn()
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def show(label: str, times: list[float]) -> float:
@@ -56,7 +46,7 @@ def main() -> None:
     d, r, n = args.d, args.r, args.batch
 
     import anadiv
-    from anadiv import LowRankMultivariateNormal, MultivariateNormal
+    from anadiv import LowRankMultivariateNormal
 
     rng = np.random.default_rng(0)
 

@@ -27,22 +27,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from _timing import timings
 
 
-def timings(fn: Callable[[], Any], repeat: int, warm: bool = True) -> list[float]:
-    """Wall times of ``repeat`` calls after one warm-up call (unless ``warm`` is False), in seconds."""
-    if warm:
-        fn()
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def show(label: str, times: list[float], base: float | None = None) -> float:
