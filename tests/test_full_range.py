@@ -21,6 +21,7 @@ the true value fits in float32, relative error at most 1e-5.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import warnings
@@ -252,19 +253,35 @@ def _points(kind: str, names: tuple[str, ...], seed: int) -> list[tuple[float, .
     return pts
 
 
+# The float64 test and the backend tests of a pair use the same points and the same numpy batch:
+# drawn and evaluated once per test process (an exception is not cached: it is raised again).
+@functools.lru_cache(maxsize=None)
+def _case_points(kind: str, names: tuple[str, ...]) -> tuple[tuple[float, ...], ...]:
+    return tuple(_points(kind, names, seed=len(kind) * 1000 + sum(map(ord, "".join(names)))))
+
+
+@functools.lru_cache(maxsize=None)
+def _numpy_batch(kind: str, names: tuple[str, ...]) -> np.ndarray:
+    """The generated function on the case's points as numpy columns, with no RuntimeWarning (read-only)."""
+    with warnings.catch_warnings():
+        # an overflow on the float path is recomputed, not reported: the caller sees no warning
+        warnings.simplefilter("error", RuntimeWarning)
+        batch = np.asarray(_function(kind, names)(*(np.array(col) for col in zip(*_case_points(kind, names)))))
+    batch.flags.writeable = False
+    return batch
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind,names", CASES, ids=[f"{k}-{'-'.join(n)}" for k, n in CASES])
 def test_whole_range_float64(kind: str, names: tuple[str, ...]) -> None:
     fn = _function(kind, names)
     ref = _reference(kind, names)
     bound = BOUNDS.get((kind, names), DEFAULT_BOUND)
-    pts = _points(kind, names, seed=len(kind) * 1000 + sum(map(ord, "".join(names))))
+    pts = _case_points(kind, names)
     assert len(pts) >= 10
-    arrays = [np.array(col) for col in zip(*pts)]
+    batch = _numpy_batch(kind, names)
     with warnings.catch_warnings():
-        # an overflow on the float path is recomputed, not reported: the caller sees no warning
         warnings.simplefilter("error", RuntimeWarning)
-        batch = np.asarray(fn(*arrays))
         for i, pt in enumerate(pts):
             r = ref(pt)
             scalar = float(fn(*pt))
@@ -333,11 +350,9 @@ def test_whole_range_array_backends(library: str, kind: str, names: tuple[str, .
     (checked against the reference above), through the backend's own result check."""
     to_backend, to_numpy = _backend_arrays(library)
     fn = _function(kind, names)
-    pts = _points(kind, names, seed=len(kind) * 1000 + sum(map(ord, "".join(names))))
+    pts = _case_points(kind, names)
     cols = [list(col) for col in zip(*pts)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        want = np.asarray(fn(*(np.array(c) for c in cols)))
+    want = _numpy_batch(kind, names)
     got = to_numpy(fn(*(to_backend(c) for c in cols)))
     assert got.shape == want.shape
     assert not np.isnan(got).any(), [pts[i] for i in np.nonzero(np.isnan(got))[0]]
