@@ -106,7 +106,6 @@ def _from_sums(n: int, s: float, s2: float, outside: bool) -> Estimate:
 def _cross_entropy_dask(x: Any, q: Any) -> Estimate:
     """Blockwise: each block is checked and evaluated where it lives; only three sums come back."""
     import dask
-    import dask.array as da
 
     dim = _density_dim(q, "q")
     if x.ndim == 1:
@@ -131,5 +130,4 @@ def _cross_entropy_dask(x: Any, q: Any) -> Estimate:
     n, s, s2, out = (float(v) for v in tot)
     if math.isnan(n):
         raise ValueError("x: samples must be finite (a block has NaN or inf)")
-    del da
     return _from_sums(int(n), s, s2, out > 0)

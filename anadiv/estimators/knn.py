@@ -81,7 +81,7 @@ class _Groups:
 
     points: np.ndarray  # (u, d)
     counts: np.ndarray  # (u,) int64
-    index: NeighbourIndex
+    index: NeighbourIndex | None  # None for points that are only queries, never searched
 
     @classmethod
     def of(cls, x: np.ndarray, workers: Any) -> "_Groups":
@@ -90,7 +90,7 @@ class _Groups:
         return cls(uniq, counts.astype(np.int64), NeighbourIndex(uniq, workers=workers))
 
     @classmethod
-    def plain(cls, x: np.ndarray, index: NeighbourIndex) -> "_Groups":
+    def plain(cls, x: np.ndarray, index: NeighbourIndex | None) -> "_Groups":
         return cls(x, np.ones(len(x), dtype=np.int64), index)
 
 
@@ -181,6 +181,8 @@ def _complete(dist: np.ndarray, counts: np.ndarray, k: int, exhaustive: bool, to
 def _tied(ref: "_Groups", queries: np.ndarray, qcounts: np.ndarray, zero_self: bool, k: int, d: int,
           name: str, tol: float) -> _Ranked:
     """Ties: lists of distinct reference points with multiplicities, each deletion re-ranked exactly."""
+    index = ref.index
+    assert index is not None  # a reference is always searched
     u, groups = len(queries), len(ref.counts)
     e = np.empty(u)
     delta = np.zeros(groups)
@@ -191,7 +193,7 @@ def _tied(ref: "_Groups", queries: np.ndarray, qcounts: np.ndarray, zero_self: b
         kq = min(width, avail)
         if zero_self:
             # a subset of the rows: their own groups are excluded by index, not by position
-            dist, ids = ref.index.query(queries[pending], kq + 1)
+            dist, ids = index.query(queries[pending], kq + 1)
             own = ids == pending[:, None]
             drop = np.where(own.any(axis=1), np.argmax(own, axis=1), kq)
             keep = np.ones(dist.shape, dtype=bool)
@@ -202,7 +204,7 @@ def _tied(ref: "_Groups", queries: np.ndarray, qcounts: np.ndarray, zero_self: b
             zero_c = ref.counts[pending] - 1
             weight_zero = qcounts[pending] - 1  # the other copies of the deleted point's own group
         else:
-            dist, ids = ref.index.query(queries[pending], kq)
+            dist, ids = index.query(queries[pending], kq)
             is_zero = dist[:, 0] == 0.0
             zero_d = np.zeros(len(pending))
             zero_id = np.where(is_zero, ids[:, 0], -1)
@@ -549,7 +551,7 @@ def kl_density_knn(p: Any, y: Any, *, n: int | None = None, k: int | None = None
     lp = log_density_at(p, x, "p", "y")  # also checks that P is a density of y's dimension
     x = x.reshape(n, d)
     (xs, yscaled), e2, tol = _scaled(x, ys)
-    gy, ry = _cross_ranked(_Groups.plain(xs, None), yscaled, k, workers, "y", tol)  # type: ignore[arg-type]
+    gy, ry = _cross_ranked(_Groups.plain(xs, None), yscaled, k, workers, "y", tol)
     base = float(digamma(m + 1)) + _log_ball_volume(d) - d * e2 * math.log(2.0)
     terms = lp + ry.e
     value = base + float(terms.mean())
