@@ -28,6 +28,7 @@ from . import registry
 from .distribution import Distribution
 from .errors import NoClosedFormError
 from .families import FAMILIES, Family
+from .families._scipy_objects import ScipyDistribution, as_distribution, common_reduction, is_scipy_object
 from .kinds import KINDS
 from .registry import RAW as _RAW
 
@@ -157,9 +158,55 @@ def _symbolic(kind: str, *dists: Family) -> Any:
     return d.total
 
 
+def _log_scale_weight(kind: str) -> float:
+    """How the kind's value moves per ``log a`` when P and Q both go through ``x -> a x + b``.
+
+    Both log-densities drop by ``log a``, so the integrand ``h(log p, log q)``
+    moves by this weight times ``log a``: 0 for KL and the f-divergences (a
+    function of ``log q - log p``), 1 for the entropy and the cross-entropy.
+    """
+    k = KINDS[kind]
+    with np.errstate(all="ignore"):
+        one, zero = np.float64(-1.0), np.float64(0.0)
+        return float(k.integrand(one, one) - k.integrand(zero, zero))
+
+
+def _through_scipy(kind: str, dists: tuple[Any, ...], validate: bool, *extra: Any) -> Any:
+    """The closed form for scipy objects (or adapters on them): their families, else one shift and scale removed.
+
+    A scipy object with an anadiv family is that family. One without (an
+    adapter on scipy's methods) has a closed form only where removing the shift
+    (and, if need be, the scale) that all the distributions share leaves
+    families: ``KL(expon(loc=1), expon(loc=1, scale=2)) = KL(Exponential(1), Exponential(0.5))``.
+    """
+    names = ("p", "q")
+    dists = tuple(as_distribution(d, names[i]) for i, d in enumerate(dists))
+    adapters = [d for d in dists if isinstance(d, ScipyDistribution)]
+    if not adapters:
+        return _divergence(kind, *dists, validate, *extra) if len(dists) == 2 else entropy(dists[0], validate=validate)
+    k = KINDS[kind]
+    if len(dists) == 2 and k.infinite_from_supports and registry.mutually_singular(type(dists[0]), type(dists[1])):
+        return float("inf")  # a mass function against a density
+    # an expectation of the log-densities only: the Wasserstein distance scales with the map
+    exact = k.expectation and (not k.maps_moment or _log_scale_weight(kind) == 0.0)
+    reduced = common_reduction(*dists) if exact else None
+    if reduced is not None:
+        families, log_scale = reduced
+        value = _divergence(kind, *families, validate, *extra) if len(families) == 2 else entropy(families[0], validate=validate)
+        return _finish(value + _log_scale_weight(kind) * log_scale) if log_scale else value
+    shown = k.show([repr(d) if isinstance(d, ScipyDistribution) else type(d).__name__ for d in dists])
+    raise NoClosedFormError(
+        f"no closed form for {shown}: scipy.stats.{adapters[0].form.name if adapters[0].form else 'this distribution'} "
+        f"has no anadiv family, and no shift or scale shared by the distributions reduces them to families; "
+        f"use {k.instead()}, which take scipy objects as they are"
+    )
+
+
 def _divergence(kind: str, p: Any, q: Any, validate: bool, *extra: Any) -> Any:
     """The closed form of ``kind`` for ``p`` and ``q``; ``extra``: the kind's own parameter values (Renyi's order)."""
     if not (isinstance(p, Family) and isinstance(q, Family)):
+        if is_scipy_object(p) or is_scipy_object(q):
+            return _through_scipy(kind, (p, q), validate, *extra)
         # classes and foreign objects fail here; a Mixture fails the registry look-up
         _check_family(p, "p")
         _check_family(q, "q")
@@ -170,6 +217,8 @@ def _divergence(kind: str, p: Any, q: Any, validate: bool, *extra: Any) -> Any:
     key = (kind, type(p), type(q))
     func = _RAW.get(key)
     if func is None:  # first call for these classes, or a rule that takes the distributions
+        if isinstance(p, ScipyDistribution) or isinstance(q, ScipyDistribution):
+            return _through_scipy(kind, (p, q), validate, *extra)
         rule = _function(kind, key[1:])
         if not rule.raw:
             return rule.function(p, q, *extra)  # type: ignore[misc]
@@ -242,12 +291,16 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
     1.418939
     """
     if not isinstance(p, Family):
+        if is_scipy_object(p):
+            return _through_scipy("entropy", (p,), validate)
         _check_family(p, "p")
         return _function("entropy", type(p)).function(p)  # type: ignore[misc]
     if p.symbolic:
         return _symbolic("entropy", p)
     func = _RAW.get(("entropy", type(p), None))
     if func is None:
+        if isinstance(p, ScipyDistribution):
+            return _through_scipy("entropy", (p,), validate)
         rule = _function("entropy", type(p))
         if not rule.raw:
             return rule.function(p)  # type: ignore[misc]

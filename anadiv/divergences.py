@@ -49,6 +49,7 @@ from . import api
 from .distribution import Distribution
 from .errors import NoClosedFormError, QuadratureError
 from .estimators.result import ClosedFormResult, Result
+from .families._scipy_objects import as_distribution
 from .kinds import KINDS, get_kind
 from .wasserstein import wasserstein2, wasserstein2_quad
 
@@ -225,6 +226,9 @@ def divergence(
         raise ValueError(f"q: {k.title} needs a second distribution")
     if k.arity == 1 and q is not None:
         raise ValueError(f"q: {k.title} takes one distribution, got a second one")
+    # scipy objects: their family, or the adapter on scipy's own methods
+    p = as_distribution(p, "p")
+    q = as_distribution(q, "q") if q is not None else None
     for arg, d in (("p", p), ("q", q)):
         if d is not None and not isinstance(d, Distribution):
             raise ValueError(f"{arg}: expected an anadiv distribution (Normal(...), Mixture(...), ...), "

@@ -86,6 +86,7 @@ import numpy as np
 from ..errors import UnreliableIntervalError
 from ..numeric.validation import check_count, check_seed, check_tol
 from ..families._base import Family
+from ..families._scipy_objects import as_distribution
 from .from_data import inputs_of
 from .result import Estimate
 from ..kinds import KINDS, DivergenceKind
@@ -493,6 +494,9 @@ def _estimate(
     progress: bool,
     k: int | None = None,
 ) -> Estimate:
+    # scipy objects: their family, or the adapter on scipy's own methods
+    p = as_distribution(p, "p")
+    q = as_distribution(q, "q") if q is not None else None
     inputs = inputs_of(p, q)
     if inputs is not None:
         # data, not distributions: the estimators from samples (knn, sample means, ...)

@@ -82,6 +82,7 @@ import numpy as np
 from ..errors import QuadratureError
 from ..numeric.validation import check_count, check_tol
 from ..families._base import Family
+from ..families._scipy_objects import as_distribution
 from .result import QuadResult
 from ..kinds import KINDS, DivergenceKind, get_kind
 from ..mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
@@ -1032,6 +1033,9 @@ def _outside_mass(p: Any, q: Any) -> QuadResult:
 def _integrate(kind: Any, p: Any, q: Any, precision: str, digits: int, rtol: float) -> QuadResult:
     """The divergence: ``outer(E_P[h] + c Q(p = 0))`` (see :mod:`anadiv.kinds._fdiv`)."""
     k = get_kind(kind)
+    # scipy objects: their family, or the adapter on scipy's own methods
+    p = as_distribution(p, "p")
+    q = as_distribution(q, "q") if q is not None else None
     c = float(getattr(k, "outside_weight", 0.0))
     if q is not None and math.isinf(c) and _dim(p, "p") == 0 and not _support_inside(q, p):
         # Jeffreys: Q's mass where p = 0 is infinite on its own

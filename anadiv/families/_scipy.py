@@ -14,10 +14,19 @@ from typing import Any
 import numpy as np
 
 
+class NotRepresentable(ValueError):
+    """A scipy ``loc`` or ``scale`` that the anadiv family cannot express (a shifted or stretched support).
+
+    A ``ValueError`` for :func:`anadiv.from_scipy`, which refuses such objects;
+    the front doors that take scipy objects catch it and fall back to the
+    adapter on scipy's own methods (:mod:`anadiv.families._scipy_objects`).
+    """
+
+
 def require_zero_loc(loc: Any, scipy_name: str) -> None:
     """Reject a shifted support, which the anadiv family cannot express."""
     if np.any(np.asarray(loc) != 0):
-        raise ValueError(
+        raise NotRepresentable(
             f"loc: scipy.stats.{scipy_name} with loc != 0 (a shifted support) has no anadiv equivalent; "
             f"got loc={loc!r}"
         )
@@ -26,7 +35,7 @@ def require_zero_loc(loc: Any, scipy_name: str) -> None:
 def require_unit_scale(scale: Any, scipy_name: str) -> None:
     """Reject a rescaled support, which the anadiv family cannot express."""
     if np.any(np.asarray(scale) != 1):
-        raise ValueError(
+        raise NotRepresentable(
             f"scale: scipy.stats.{scipy_name} with scale != 1 (a stretched support) has no anadiv equivalent; "
             f"got scale={scale!r}"
         )

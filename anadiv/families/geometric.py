@@ -63,7 +63,9 @@ class Geometric(Family):
     @classmethod
     def _from_scipy_params(cls, shapes: dict[str, Any], loc: Any, scale: Any) -> tuple[Any, ...]:
         if np.any(np.asarray(loc) != -1):
-            raise ValueError(
+            from ._scipy import NotRepresentable
+
+            raise NotRepresentable(
                 "loc: scipy.stats.geom counts trials (from 1); the anadiv Geometric counts failures, which is "
                 f"geom(p, loc=-1); got loc={loc!r}"
             )
