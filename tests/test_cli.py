@@ -162,7 +162,7 @@ def test_error_bad_parameter_value(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_error_bad_parameter_names(capsys: pytest.CaptureFixture[str]) -> None:
-    assert_one_line_error(*run(capsys, "kl", "Normal(0, 1)", "Normal(loc=1, scale=2)"), "Q: ", "unknown parameter")
+    assert_one_line_error(*run(capsys, "kl", "Normal(0, 1)", "Normal(mean=1, sd=2)"), "Q: ", "unknown parameter")
     assert_one_line_error(*run(capsys, "kl", "Normal(0, 1, 2)", "Normal(1, 2)"), "takes 2 parameters")
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, TypeAlias
 
 import numpy as np
 
@@ -37,6 +37,21 @@ from ..distribution import Distribution
 #: Every family class, keyed by its lower-case name ("normal", "gamma", ...):
 #: the class that declared the name, never a subclass inheriting it.
 FAMILIES: dict[str, type["Family"]] = {}
+
+#: A parameter's value: a number, an array (a batch that broadcasts like numpy) or a sympy expression.
+ParamValue: TypeAlias = Any
+
+
+class _Unset:
+    """The default of a parameter that may be given under an alias instead (``Normal(loc=0, scale=1)``)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: Marks a parameter not given; the families' explicit ``__init__`` signatures use it as the default of a
+#: parameter that has aliases, so either name may be passed.
+UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,15 @@ class Param:
         defaults to the constraint's.
     doc : str
         What the parameter means.
+    aliases : tuple of str
+        Other names the constructor accepts for it: torch's and scipy's names
+        when they are a pure rename (``Normal``'s ``mu`` is ``loc`` in both).
+    reparametrizations : tuple of (str, str)
+        Keywords of torch or scipy that mean a function of this parameter, not
+        the parameter itself (a Gamma's scipy ``scale`` is ``1/rate``), each
+        with how to convert it. They are refused, with that advice: converting
+        would round (``1/scale`` is not exact in floating point) and hide which
+        parameter the distribution holds.
 
     Examples
     --------
@@ -74,6 +98,8 @@ class Param:
     constraint: Constraint
     typical: tuple[float, float] | None = None
     doc: str = ""
+    aliases: tuple[str, ...] = ()
+    reparametrizations: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # frozen: the normalised fields are set through object.__setattr__
@@ -281,23 +307,37 @@ class Family(Distribution):
         # Only a class that declares ``name`` itself claims it: a subclass
         # inheriting its parent's name is a variant of that family, not a
         # second family of the same name.
+        if "parameters" in cls.__dict__:
+            _check_aliases(cls)
+            if "__init__" not in cls.__dict__ and cls.__init__ is not Family.__init__:
+                # new parameters under a family's explicit constructor (which names the parent's): the generic one
+                cls.__init__ = Family.__init__  # type: ignore[method-assign]
         if cls.__dict__.get("name"):
             old = FAMILIES.get(cls.name)
             if old is not None and old is not cls and not _redefinition(old, cls):
                 raise TypeError(f"family name {cls.name!r} registered twice")
             FAMILIES[cls.name] = cls
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Family":
+        # before the explicit constructors bind their arguments: too many values, an unknown keyword or a
+        # reparametrization (a Gamma's scipy ``scale``) get a message that lists the parameters and their aliases
+        if cls.parameters and len(args) > len(cls.parameters):
+            names = [p.name for p in cls.parameters]
+            raise TypeError(f"{cls.__name__} takes {len(names)} parameters ({', '.join(names)}), got {len(args)}")
+        if kwargs and cls.parameters:
+            known = _alias_table(cls)[2]
+            for key in kwargs:
+                if key not in known:
+                    _refuse_keyword(cls, key)
+        return super().__new__(cls)
+
     def __init__(self, *args: Any, validate: bool = True, **kwargs: Any) -> None:
         names = [p.name for p in self.parameters]
         if len(args) > len(names):
             raise TypeError(f"{type(self).__name__} takes {len(names)} parameters ({', '.join(names)}), got {len(args)}")
-        values = dict(zip(names, args))
-        for key, val in kwargs.items():
-            if key not in names:
-                raise TypeError(f"{type(self).__name__}: unknown parameter {key!r}; expected {', '.join(names)}")
-            if key in values:
-                raise TypeError(f"{type(self).__name__}: parameter {key!r} given twice")
-            values[key] = val
+        values = {n: v for n, v in zip(names, args) if v is not UNSET}
+        if kwargs:
+            self._bind_keywords(names, values, kwargs)
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"{type(self).__name__}: missing parameter(s) {', '.join(missing)}")
@@ -323,6 +363,36 @@ class Family(Distribution):
                             break
                 self._check_joint(params)
         self._params: dict[str, Any] = params
+
+    @classmethod
+    def _bind_keywords(cls, names: list[str], values: dict[str, Any], kwargs: dict[str, Any]) -> None:
+        """Add the keyword arguments to ``values``, each under its parameter's name (aliases resolved)."""
+        spelled = {n: n for n in values}  # how each parameter was given, for the messages
+        for key, val in kwargs.items():
+            if val is UNSET:
+                continue
+            name = key if key in names else _alias_table(cls)[0].get(key)
+            if name is None:
+                _refuse_keyword(cls, key)
+            if name in values:
+                if spelled[name] == key:
+                    raise TypeError(f"{cls.__name__}: parameter {key!r} given twice")
+                raise TypeError(f"{cls.__name__}: parameter {name!r} given twice, as {spelled[name]!r} and {key!r} "
+                                f"(one is an alias of the other)")
+            values[name] = val
+            spelled[name] = key
+
+    @classmethod
+    def aliases(cls) -> dict[str, str]:
+        """The keyword aliases the constructor accepts, each with the parameter it names.
+
+        Examples
+        --------
+        >>> from anadiv import Normal
+        >>> Normal.aliases()
+        {'loc': 'mu', 'scale': 'sigma'}
+        """
+        return dict(_alias_table(cls)[0])
 
     # ------------------------------------------------------------------ values
     @staticmethod
@@ -668,6 +738,52 @@ class Family(Distribution):
         from ._scipy import shapes_loc_scale
 
         return cls._from_scipy_params(*shapes_loc_scale(frozen))
+
+
+_ALIAS_TABLES: dict[type, tuple[dict[str, str], dict[str, tuple[str, str]], frozenset[str]]] = {}
+
+
+def _alias_table(cls: type[Family]) -> tuple[dict[str, str], dict[str, tuple[str, str]], frozenset[str]]:
+    """A family class's ``(alias -> parameter, refused keyword -> (parameter, how to convert), every keyword
+    the constructor takes)`` (cached)."""
+    table = _ALIAS_TABLES.get(cls)
+    if table is None:
+        aliases = {a: p.name for p in cls.parameters for a in p.aliases}
+        refused = {k: (p.name, how) for p in cls.parameters for k, how in p.reparametrizations}
+        known = frozenset([*(p.name for p in cls.parameters), *aliases, "validate"])
+        table = _ALIAS_TABLES[cls] = (aliases, refused, known)
+    return table
+
+
+def _refuse_keyword(cls: type[Family], key: str) -> None:
+    """Raise the ``TypeError`` for a keyword the family does not take (advice for a reparametrization)."""
+    refused = _alias_table(cls)[1].get(key)
+    if refused is not None:
+        raise TypeError(f"{cls.__name__}: {key!r} is no alias of {refused[0]!r} but a reparametrization "
+                        f"({refused[1]}); {_expected(cls)}")
+    raise TypeError(f"{cls.__name__}: unknown parameter {key!r}; {_expected(cls)}")
+
+
+def _expected(cls: type[Family]) -> str:
+    """What the constructor takes, for the message of an unknown keyword."""
+    aliases = _alias_table(cls)[0]
+    text = f"expected {', '.join(p.name for p in cls.parameters)}"
+    if aliases:
+        text += f" (aliases: {', '.join(f'{a}={n}' for a, n in aliases.items())})"
+    return text
+
+
+def _check_aliases(cls: type[Family]) -> None:
+    """A family's aliases name one parameter each and never another parameter's name."""
+    names = [p.name for p in cls.parameters]
+    seen: dict[str, str] = {}
+    for p in cls.parameters:
+        for key in (*p.aliases, *(k for k, _ in p.reparametrizations)):
+            if key in names or key in seen or key == "validate":
+                other = key if key in names else seen.get(key, key)
+                raise TypeError(f"{cls.__name__}: keyword {key!r} of parameter {p.name!r} is already {other!r}'s")
+            seen[key] = p.name
+    _ALIAS_TABLES.pop(cls, None)
 
 
 def _derived_hooks(cls: type, hook: str) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import unit_interval
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ._scipy import require_zero_loc
 
 
@@ -44,7 +44,12 @@ class Bernoulli(Family):
     name = "bernoulli"
     scipy_name = "bernoulli"
     measure = "counting"
-    parameters = (Param("p", unit_interval, (0.05, 0.95), "probability of a one"),)
+    parameters = (Param("p", unit_interval, (0.05, 0.95), "probability of a one", aliases=("probs",),
+              reparametrizations=(("logits", "torch's log-odds: pass p=scipy.special.expit(logits)"),)),)
+
+    def __init__(self, p: ParamValue = UNSET, *, probs: ParamValue = UNSET, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(p, probs=probs, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, p: np.ndarray) -> np.ndarray:

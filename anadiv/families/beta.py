@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import positive
 from ._scipy import require_unit_scale, require_zero_loc
 
@@ -46,9 +46,16 @@ class Beta(Family):
     name = "beta"
     scipy_name = "beta"
     parameters = (
-        Param("a", positive, (0.5, 5.0), "first shape parameter (concentration1)"),
-        Param("b", positive, (0.5, 5.0), "second shape parameter (concentration0)"),
+        Param("a", positive, (0.5, 5.0), "first shape parameter (concentration1)", aliases=("concentration1",)),
+        Param("b", positive, (0.5, 5.0), "second shape parameter (concentration0)", aliases=("concentration0",)),
     )
+
+    def __init__(
+        self, a: ParamValue = UNSET, b: ParamValue = UNSET, *,
+        concentration1: ParamValue = UNSET, concentration0: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(a, b, concentration1=concentration1, concentration0=concentration0, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

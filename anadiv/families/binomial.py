@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import nonnegative_integer, unit_interval
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ._scipy import require_zero_loc
 from .poisson import _counts
 
@@ -54,9 +54,17 @@ class Binomial(Family):
     scipy_name = "binom"
     measure = "counting"
     parameters = (
-        Param("n", nonnegative_integer, (0.0, 30.0), "number of trials"),
-        Param("p", unit_interval, (0.05, 0.95), "success probability"),
+        Param("n", nonnegative_integer, (0.0, 30.0), "number of trials", aliases=("total_count",)),
+        Param("p", unit_interval, (0.05, 0.95), "success probability", aliases=("probs",),
+              reparametrizations=(("logits", "torch's log-odds: pass p=scipy.special.expit(logits)"),)),
     )
+
+    def __init__(
+        self, n: ParamValue = UNSET, p: ParamValue = UNSET, *,
+        total_count: ParamValue = UNSET, probs: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(n, p, total_count=total_count, probs=probs, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ..constraints import simplex
 
 
@@ -50,7 +50,12 @@ class Categorical(Family):
     name = "categorical"
     scipy_name = None  # scipy.stats has no categorical distribution
     event_ndim = 0
-    parameters = (Param("probs", simplex, (0.1, 1.0), "probability of each category, shape (..., K)"),)
+    parameters = (Param("probs", simplex, (0.1, 1.0), "probability of each category, shape (..., K)",
+              reparametrizations=(("logits", "torch's log-odds: pass probs=scipy.special.softmax(logits, axis=-1)"),)),)
+
+    def __init__(self, probs: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(probs, validate=validate)
     measure = "counting"
     exponential_family = True
     #: doctest literals of the generated functions (P's, then Q's)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ..constraints import positive, real
 
 _LOG_PI = float(np.log(np.pi))
@@ -45,6 +45,10 @@ class Cauchy(Family):
         Param("loc", real, (-3.0, 3.0), "location (median and mode)"),
         Param("scale", positive, (0.3, 3.0), "scale (half width at half maximum)"),
     )
+
+    def __init__(self, loc: ParamValue, scale: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(loc, scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:

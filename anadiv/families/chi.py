@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ._scipy import require_zero_loc
 
 # Python floats, so float32 inputs are not promoted to float64.
@@ -58,6 +58,10 @@ class Chi(Family):
     # df = 1, where the 30-digit quadrature truth of the generated tests still reaches 1e-12; below df = 1 lie
     # the infinite branches (E[1/X] is infinite for df <= 1: KL against an InverseGamma)
     parameters = (Param("df", positive, (0.5, 10.0), "degrees of freedom"),)
+
+    def __init__(self, df: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(df, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, df: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ._scipy import require_zero_loc
 
 _LOG2 = float(np.log(2.0))
@@ -50,6 +50,10 @@ class Chi2(Family):
     # from df = 1 (shape 1/2, as Gamma's typical shapes): the 30-digit quadrature truth of the generated tests
     # does not reach 1e-12 at the stronger endpoint singularity x**(df/2 - 1) of df < 1 (the closed forms do)
     parameters = (Param("df", positive, (1.0, 10.0), "degrees of freedom"),)
+
+    def __init__(self, df: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(df, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, df: np.ndarray) -> np.ndarray:

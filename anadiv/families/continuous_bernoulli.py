@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import unit_interval
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 
 
 def _eta(probs: np.ndarray) -> np.ndarray:
@@ -72,7 +72,12 @@ class ContinuousBernoulli(Family):
 
     name = "continuous_bernoulli"
     scipy_name = None
-    parameters = (Param("probs", unit_interval, (0.05, 0.95), "shape lambda in (0, 1)"),)
+    parameters = (Param("probs", unit_interval, (0.05, 0.95), "shape lambda in (0, 1)",
+              reparametrizations=(("logits", "torch's log-odds: pass probs=scipy.special.expit(logits)"),)),)
+
+    def __init__(self, probs: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(probs, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, probs: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import independent, positive, real
 from .normal import Normal
 
@@ -65,9 +65,16 @@ class DiagonalNormal(Family):
     event_ndim = 1
     coordinate_family = Normal
     parameters = (
-        Param("mean", independent(real), (-3.0, 3.0), "mean of each coordinate, shape (..., d)"),
+        Param("mean", independent(real), (-3.0, 3.0), "mean of each coordinate, shape (..., d)", aliases=("loc",)),
         Param("scale", independent(positive), (0.3, 3.0), "standard deviation of each coordinate, shape (..., d)"),
     )
+
+    def __init__(
+        self, mean: ParamValue = UNSET, scale: ParamValue = UNSET, *,
+        loc: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(mean, scale, loc=loc, validate=validate)
 
     @staticmethod
     def _check_param(param: Param, value: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import independent, positive
 
 
@@ -66,8 +66,13 @@ class Dirichlet(Family):
     scipy_name = None  # scipy.stats.dirichlet takes one unbatched vector: see _scipy_frozen
     event_ndim = 1
     parameters = (
-        Param("concentration", independent(positive), (0.3, 5.0), "concentration of each category, shape (..., K)"),
+        Param("concentration", independent(positive), (0.3, 5.0), "concentration of each category, shape (..., K)",
+              aliases=("alpha",)),
     )
+
+    def __init__(self, concentration: ParamValue = UNSET, *, alpha: ParamValue = UNSET, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(concentration, alpha=alpha, validate=validate)
     measure = "lebesgue"
     exponential_family = True
     #: doctest literals of the generated functions (P's, then Q's)

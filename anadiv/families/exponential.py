@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ..constraints import positive
 from ._scipy import require_zero_loc
 
@@ -30,7 +30,12 @@ class Exponential(Family):
 
     name = "exponential"
     scipy_name = "expon"
-    parameters = (Param("rate", positive, (0.2, 5.0), "rate (inverse mean)"),)
+    parameters = (Param("rate", positive, (0.2, 5.0), "rate (inverse mean)",
+              reparametrizations=(("scale", "scipy's scale is 1/rate: pass rate=1/scale"),)),)
+
+    def __init__(self, rate: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(rate, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, rate: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import positive
 from ._scipy import require_zero_loc
 
@@ -45,9 +45,17 @@ class Gamma(Family):
     name = "gamma"
     scipy_name = "gamma"
     parameters = (
-        Param("shape", positive, (0.5, 6.0), "shape (concentration)"),
-        Param("rate", positive, (0.3, 3.0), "rate (inverse scale)"),
+        Param("shape", positive, (0.5, 6.0), "shape (concentration)", aliases=("concentration", "a")),
+        Param("rate", positive, (0.3, 3.0), "rate (inverse scale)",
+              reparametrizations=(("scale", "scipy's scale is 1/rate: pass rate=1/scale"),)),
     )
+
+    def __init__(
+        self, shape: ParamValue = UNSET, rate: ParamValue = UNSET, *,
+        concentration: ParamValue = UNSET, a: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(shape, rate, concentration=concentration, a=a, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, shape: np.ndarray, rate: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import unit_interval
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from .poisson import _counts
 
 
@@ -43,7 +43,12 @@ class Geometric(Family):
     name = "geometric"
     scipy_name = "geom"
     measure = "counting"
-    parameters = (Param("p", unit_interval, (0.05, 0.95), "success probability"),)
+    parameters = (Param("p", unit_interval, (0.05, 0.95), "success probability", aliases=("probs",),
+              reparametrizations=(("logits", "torch's log-odds: pass p=scipy.special.expit(logits)"),)),)
+
+    def __init__(self, p: ParamValue = UNSET, *, probs: ParamValue = UNSET, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(p, probs=probs, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, p: np.ndarray) -> np.ndarray:

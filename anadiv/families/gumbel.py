@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ..constraints import positive, real
 
 
@@ -46,6 +46,10 @@ class Gumbel(Family):
         Param("loc", real, (-3.0, 3.0), "location (mode)"),
         Param("scale", positive, (0.3, 3.0), "scale"),
     )
+
+    def __init__(self, loc: ParamValue, scale: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(loc, scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ._scipy import require_zero_loc
 
 
@@ -51,9 +51,16 @@ class InverseGamma(Family):
     name = "inversegamma"
     scipy_name = "invgamma"
     parameters = (
-        Param("concentration", positive, (0.5, 6.0), "shape (concentration)"),
-        Param("rate", positive, (0.3, 3.0), "rate of the Gamma variable 1/X (the scale of X)"),
+        Param("concentration", positive, (0.5, 6.0), "shape (concentration)", aliases=("a",)),
+        Param("rate", positive, (0.3, 3.0), "rate of the Gamma variable 1/X (the scale of X)", aliases=("scale",)),
     )
+
+    def __init__(
+        self, concentration: ParamValue = UNSET, rate: ParamValue = UNSET, *,
+        a: ParamValue = UNSET, scale: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(concentration, rate, a=a, scale=scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, concentration: np.ndarray, rate: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 
 
 class Kumaraswamy(Family):
@@ -57,6 +57,10 @@ class Kumaraswamy(Family):
         Param("concentration1", positive, (0.5, 4.0), "shape a (the power of x)"),
         Param("concentration0", positive, (0.5, 4.0), "shape b (the power of 1 - x^a)"),
     )
+
+    def __init__(self, concentration1: ParamValue, concentration0: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(concentration1, concentration0, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

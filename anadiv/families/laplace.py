@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ..constraints import positive, real
 
 
@@ -43,6 +43,10 @@ class Laplace(Family):
         Param("loc", real, (-3.0, 3.0), "location (mean and median)"),
         Param("scale", positive, (0.3, 3.0), "scale; the variance is 2 scale^2"),
     )
+
+    def __init__(self, loc: ParamValue, scale: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(loc, scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive, real
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 
 
 class Logistic(Family):
@@ -61,6 +61,10 @@ class Logistic(Family):
         Param("loc", real, (-3.0, 3.0), "location (mean, median and mode)"),
         Param("scale", positive, (0.3, 3.0), "scale; the variance is pi^2 scale^2 / 3"),
     )
+
+    def __init__(self, loc: ParamValue, scale: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(loc, scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:

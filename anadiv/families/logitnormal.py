@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive, real
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 
 _LOG_SQRT_2PI = float(0.5 * np.log(2.0 * np.pi))
 
@@ -84,6 +84,10 @@ class LogitNormal(Family):
         Param("loc", real, (-2.0, 2.0), "mean of logit(X)"),
         Param("scale", positive, (0.3, 2.0), "standard deviation of logit(X)"),
     )
+
+    def __init__(self, loc: ParamValue, scale: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(loc, scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:

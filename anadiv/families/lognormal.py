@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import positive, real
 from ._scipy import require_zero_loc
 
@@ -48,9 +48,16 @@ class LogNormal(Family):
     name = "lognormal"
     scipy_name = "lognorm"
     parameters = (
-        Param("mu", real, (-1.0, 1.0), "mean of log X"),
-        Param("sigma", positive, (0.3, 1.5), "standard deviation of log X"),
+        Param("mu", real, (-1.0, 1.0), "mean of log X", aliases=("loc",)),
+        Param("sigma", positive, (0.3, 1.5), "standard deviation of log X", aliases=("scale", "s")),
     )
+
+    def __init__(
+        self, mu: ParamValue = UNSET, sigma: ParamValue = UNSET, *,
+        loc: ParamValue = UNSET, scale: ParamValue = UNSET, s: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(mu, sigma, loc=loc, scale=scale, s=s, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:

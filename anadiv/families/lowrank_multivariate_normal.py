@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ..constraints import independent, positive, real
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -95,6 +95,10 @@ class LowRankMultivariateNormal(Family):
         Param("cov_factor", independent(real, 2), (-1.0, 1.0), "covariance factor W, shape (..., d, r)"),
         Param("cov_diag", independent(positive), (0.3, 3.0), "covariance diagonal D > 0, shape (..., d)"),
     )
+
+    def __init__(self, loc: ParamValue, cov_factor: ParamValue, cov_diag: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(loc, cov_factor, cov_diag, validate=validate)
 
     # ------------------------------------------------------------ validation
     @staticmethod

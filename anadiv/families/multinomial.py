@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import integer_interval, simplex
 
 
@@ -60,9 +60,17 @@ class Multinomial(Family):
     event_ndim = 1
     parameters = (
         # n >= 1: at n = 0 both laws are the point mass at the zero vector (nothing to compare)
-        Param("total_count", integer_interval(1, math.inf), (1.0, 10.0), "number of draws n >= 1"),
-        Param("probs", simplex, (0.1, 1.0), "probability of each category, shape (..., K)"),
+        Param("total_count", integer_interval(1, math.inf), (1.0, 10.0), "number of draws n >= 1", aliases=("n",)),
+        Param("probs", simplex, (0.1, 1.0), "probability of each category, shape (..., K)", aliases=("p",),
+              reparametrizations=(("logits", "torch's log-odds: pass probs=scipy.special.softmax(logits, axis=-1)"),)),
     )
+
+    def __init__(
+        self, total_count: ParamValue = UNSET, probs: ParamValue = UNSET, *,
+        n: ParamValue = UNSET, p: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(total_count, probs, n=n, p=p, validate=validate)
     measure = "counting"
     exponential_family = True
     #: one exponential family per number of draws; different numbers give disjoint supports

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import independent, positive_definite, real
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -72,9 +72,21 @@ class MultivariateNormal(Family):
     scipy_name = "multivariate_normal"
     event_ndim = 1
     parameters = (
-        Param("mean", independent(real), (-2.0, 2.0), "mean vector, shape (..., d)"),
-        Param("cov", positive_definite, (0.3, 3.0), "covariance matrix, shape (..., d, d); typical = eigenvalue range"),
+        Param("mean", independent(real), (-2.0, 2.0), "mean vector, shape (..., d)", aliases=("loc",)),
+        Param("cov", positive_definite, (0.3, 3.0), "covariance matrix, shape (..., d, d); typical = eigenvalue range",
+              aliases=("covariance_matrix",),
+              reparametrizations=(
+                  ("scale_tril", "torch's Cholesky factor L of cov: pass cov=L @ L.T"),
+                  ("precision_matrix", "the inverse of cov: pass cov=numpy.linalg.inv(precision_matrix)"),
+              )),
     )
+
+    def __init__(
+        self, mean: ParamValue = UNSET, cov: ParamValue = UNSET, *,
+        loc: ParamValue = UNSET, covariance_matrix: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(mean, cov, loc=loc, covariance_matrix=covariance_matrix, validate=validate)
 
     # ------------------------------------------------------------ validation
     # The constraints check each parameter: ``cov`` is kept as the immutable

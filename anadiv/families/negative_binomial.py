@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive, unit_interval
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ._scipy import require_zero_loc
 from .poisson import _counts
 
@@ -59,9 +59,20 @@ class NegativeBinomial(Family):
     scipy_name = "nbinom"
     measure = "counting"
     parameters = (
-        Param("total_count", positive, (0.5, 20.0), "number of failures that ends the trials"),
-        Param("probs", unit_interval, (0.05, 0.95), "success probability of each trial"),
+        Param("total_count", positive, (0.5, 20.0), "number of failures that ends the trials", aliases=("n",)),
+        Param("probs", unit_interval, (0.05, 0.95), "success probability of each trial",
+              reparametrizations=(
+                  ("p", "scipy's nbinom p is 1 - probs: pass probs=1 - p"),
+                  ("logits", "torch's log-odds: pass probs=scipy.special.expit(logits)"),
+              )),
     )
+
+    def __init__(
+        self, total_count: ParamValue = UNSET, probs: ParamValue = UNSET, *,
+        n: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(total_count, probs, n=n, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, total_count: np.ndarray, probs: np.ndarray) -> np.ndarray:

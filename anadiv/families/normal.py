@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import positive, real
 
 # A Python float, so float32 inputs are not promoted to float64.
@@ -36,9 +36,16 @@ class Normal(Family):
     scipy_name = "norm"
     location = "mu"
     parameters = (
-        Param("mu", real, (-3.0, 3.0), "mean"),
-        Param("sigma", positive, (0.3, 3.0), "standard deviation"),
+        Param("mu", real, (-3.0, 3.0), "mean", aliases=("loc",)),
+        Param("sigma", positive, (0.3, 3.0), "standard deviation", aliases=("scale",)),
     )
+
+    def __init__(
+        self, mu: ParamValue = UNSET, sigma: ParamValue = UNSET, *,
+        loc: ParamValue = UNSET, scale: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(mu, sigma, loc=loc, scale=scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ._scipy import require_zero_loc
 
 
@@ -56,8 +56,15 @@ class Pareto(Family):
     scipy_name = "pareto"
     parameters = (
         Param("scale", positive, (0.3, 3.0), "scale (the support starts there)"),
-        Param("alpha", positive, (0.6, 6.0), "tail index (shape)"),
+        Param("alpha", positive, (0.6, 6.0), "tail index (shape)", aliases=("b",)),
     )
+
+    def __init__(
+        self, scale: ParamValue = UNSET, alpha: ParamValue = UNSET, *,
+        b: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(scale, alpha, b=b, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, scale: np.ndarray, alpha: np.ndarray) -> np.ndarray:

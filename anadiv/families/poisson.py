@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ._scipy import require_zero_loc
 
 
@@ -51,7 +51,11 @@ class Poisson(Family):
     name = "poisson"
     scipy_name = "poisson"
     measure = "counting"
-    parameters = (Param("rate", positive, (0.3, 20.0), "mean number of events"),)
+    parameters = (Param("rate", positive, (0.3, 20.0), "mean number of events", aliases=("mu",)),)
+
+    def __init__(self, rate: ParamValue = UNSET, *, mu: ParamValue = UNSET, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(rate, mu=mu, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, rate: np.ndarray) -> np.ndarray:

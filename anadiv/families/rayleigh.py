@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import positive
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ._scipy import require_zero_loc
 
 
@@ -44,6 +44,10 @@ class Rayleigh(Family):
     name = "rayleigh"
     scipy_name = "rayleigh"
     parameters = (Param("scale", positive, (0.3, 3.0), "scale (the mode)"),)
+
+    def __init__(self, scale: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, scale: np.ndarray) -> np.ndarray:

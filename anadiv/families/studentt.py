@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import Family, Param, ParamValue
 from ..constraints import positive, real
 
 _LOG_PI = float(np.log(np.pi))
@@ -55,6 +55,10 @@ class StudentT(Family):
         Param("loc", real, (-3.0, 3.0), "location (median and mode)"),
         Param("scale", positive, (0.3, 3.0), "scale"),
     )
+
+    def __init__(self, df: ParamValue, loc: ParamValue, scale: ParamValue, *, validate: bool = True) -> None:
+        # explicit, so editors and type checkers see the parameters
+        super().__init__(df, loc, scale, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, df: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:

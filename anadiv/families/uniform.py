@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import real
 
 
@@ -41,9 +41,16 @@ class Uniform(Family):
     scipy_name = "uniform"
     shifted = ("low", "high")
     parameters = (
-        Param("low", real, (-3.0, 0.0), "lower end of the interval"),
-        Param("high", real, (0.5, 3.0), "upper end of the interval (> low)"),
+        Param("low", real, (-3.0, 0.0), "lower end of the interval", aliases=("a",)),
+        Param("high", real, (0.5, 3.0), "upper end of the interval (> low)", aliases=("b",)),
     )
+
+    def __init__(
+        self, low: ParamValue = UNSET, high: ParamValue = UNSET, *,
+        a: ParamValue = UNSET, b: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(low, high, a=a, b=b, validate=validate)
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         low, high = params["low"], params["high"]

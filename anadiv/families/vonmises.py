@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import interval, positive
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 #: an angle: a location beyond [-pi, pi] is the same distribution as its remainder there, and a huge
@@ -82,8 +82,15 @@ class VonMises(Family):
     scipy_name = None
     parameters = (
         Param("loc", _ANGLE, (-3.0, 3.0), "location (the mode), an angle in [-pi, pi]"),
-        Param("concentration", positive, (0.3, 5.0), "concentration kappa"),
+        Param("concentration", positive, (0.3, 5.0), "concentration kappa", aliases=("kappa",)),
     )
+
+    def __init__(
+        self, loc: ParamValue = UNSET, concentration: ParamValue = UNSET, *,
+        kappa: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(loc, concentration, kappa=kappa, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, loc: np.ndarray, concentration: np.ndarray) -> np.ndarray:

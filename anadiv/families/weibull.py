@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import positive
 from ._scipy import require_zero_loc
 
@@ -46,9 +46,16 @@ class Weibull(Family):
     name = "weibull"
     scipy_name = "weibull_min"
     parameters = (
-        Param("shape", positive, (0.6, 5.0), "shape (concentration)"),
+        Param("shape", positive, (0.6, 5.0), "shape (concentration)", aliases=("concentration", "c")),
         Param("scale", positive, (0.3, 3.0), "scale"),
     )
+
+    def __init__(
+        self, shape: ParamValue = UNSET, scale: ParamValue = UNSET, *,
+        concentration: ParamValue = UNSET, c: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(shape, scale, concentration=concentration, c=c, validate=validate)
 
     @staticmethod
     def _np_logpdf(x: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Family, Param
+from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import positive, positive_definite
 
 _LOG_2 = float(np.log(2.0))
@@ -120,8 +120,20 @@ class Wishart(Family):
     event_ndim = 2
     parameters = (
         Param("df", positive, (2.5, 13.0), "degrees of freedom n > d - 1; typical for d = 2"),
-        Param("scale", positive_definite, (0.3, 3.0), "scale matrix V, shape (..., d, d); typical = eigenvalue range"),
+        Param("scale", positive_definite, (0.3, 3.0), "scale matrix V, shape (..., d, d); typical = eigenvalue range",
+              aliases=("covariance_matrix",),
+              reparametrizations=(
+                  ("scale_tril", "torch's Cholesky factor L of scale: pass scale=L @ L.T"),
+                  ("precision_matrix", "the inverse of scale: pass scale=numpy.linalg.inv(precision_matrix)"),
+              )),
     )
+
+    def __init__(
+        self, df: ParamValue = UNSET, scale: ParamValue = UNSET, *,
+        covariance_matrix: ParamValue = UNSET, validate: bool = True,
+    ) -> None:
+        # explicit, so editors and type checkers see the parameters; the aliases are torch's and scipy's names
+        super().__init__(df, scale, covariance_matrix=covariance_matrix, validate=validate)
 
     # ------------------------------------------------------------ validation
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
