@@ -10,12 +10,15 @@ those parameters as scipy writes them and once more shifted and scaled
 * ``kl``: ``anadiv.kl(frozen, frozen)`` answers in closed form (the pair with itself);
 * ``estimate``: ``anadiv.entropy_estimate(frozen, n=64)`` answers (Monte Carlo).
 
-Run: ``python benchmarks/scipy_coverage.py`` (about a minute: some of scipy's samplers are slow).
+Run: ``python benchmarks/scipy_coverage.py`` (minutes: some of scipy's samplers are slow; a call over
+:data:`LIMIT` seconds counts as not accepted and is named on stderr).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -25,13 +28,32 @@ from scipy.stats._distr_params import distcont, distdiscrete
 import anadiv
 
 
+#: Seconds one call may take; slower counts as not accepted (a sampler or a sum that takes minutes).
+LIMIT = 30
+
+
+class _TooSlow(BaseException):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _TooSlow
+
+
 def _ok(call) -> bool:
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(LIMIT)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             value = call()
+    except _TooSlow:
+        print(f"  over {LIMIT} s: {SLOW[-1]}", file=sys.stderr)
+        return False
     except Exception:
         return False
+    finally:
+        signal.alarm(0)
     return bool(np.all(np.isfinite(np.asarray(getattr(value, "value", value), dtype=float))))
 
 
@@ -49,10 +71,14 @@ def _frozen(kind: str) -> list[tuple[str, str, object]]:
     return out
 
 
+SLOW: list[str] = [""]
+
+
 def count(kind: str) -> dict[str, dict[str, int]]:
     rows = _frozen(kind)
     tallies: dict[str, dict[str, int]] = {}
     for name, variant, frozen in rows:
+        SLOW.append(f"{name} ({variant})")
         t = tallies.setdefault(variant, {"total": 0, "from_scipy": 0, "entropy": 0, "kl": 0, "estimate": 0})
         t["total"] += 1
         t["from_scipy"] += _ok(lambda: anadiv.from_scipy(frozen).logpdf(frozen.median()))

@@ -65,11 +65,12 @@ class ScipyForm:
         """Whether every value is a scalar (one distribution, not a batch)."""
         return all(np.ndim(v) == 0 for v in (*self.shapes.values(), self.loc, self.scale))
 
-    def shifted_to_zero(self) -> "ScipyForm":
-        return replace(self, loc=0.0)
+    def shifted_to_origin(self) -> "ScipyForm":
+        """The same distribution moved to where its family starts (``loc = 0``, but ``-1`` for scipy's geom)."""
+        return replace(self, loc=ORIGIN.get(self.name, 0.0))
 
     def standardized(self) -> "ScipyForm":
-        return replace(self, loc=0.0, scale=1.0)
+        return replace(self, loc=ORIGIN.get(self.name, 0.0), scale=1.0)
 
 
 # ------------------------------------------------------------------ special cases
@@ -137,6 +138,11 @@ SPECIAL_CASES: dict[str, tuple[tuple[str, Callable[[dict[str, Any], Any, Any], t
     "vonmises_line": (("vonmises", _unit(lambda s: (0.0, s["kappa"]), "vonmises_line")),),
     "planck": (("geometric", _planck),),
 }
+
+#: Where scipy's distribution is the family's when that is not at ``loc = 0``: scipy's geom counts trials
+#: (from 1), anadiv's Geometric failures (from 0), so ``geom(p, loc=-1)`` is ``Geometric(p)``. The
+#: reductions by a common shift move the distributions there.
+ORIGIN: dict[str, float] = {"geom": -1.0}
 
 #: Multivariate frozen objects: scipy's name -> (family name, ``frozen -> parameters``).
 _MULTIVARIATE: dict[str, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {
@@ -462,7 +468,9 @@ def common_reduction(*dists: Any) -> tuple[tuple[Family, ...], float] | None:
     scales = {float(f.scale) for f in forms}  # type: ignore[union-attr]
     if len(locs) != 1:
         return None
-    steps = [(lambda f: f.shifted_to_zero(), 0.0)]
+    if len({ORIGIN.get(f.name, 0.0) for f in forms}) != 1:  # type: ignore[union-attr]
+        return None  # moved to different origins the pair would change
+    steps = [(lambda f: f.shifted_to_origin(), 0.0)]
     if len(scales) == 1:
         steps.append((lambda f: f.standardized(), math.log(scales.pop())))
     for step, log_scale in steps:
