@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping, TypeAlias
+from typing import Any, Callable, ClassVar, Mapping, NoReturn, TypeAlias
 
 import numpy as np
 
@@ -755,7 +755,7 @@ def _alias_table(cls: type[Family]) -> tuple[dict[str, str], dict[str, tuple[str
     return table
 
 
-def _refuse_keyword(cls: type[Family], key: str) -> None:
+def _refuse_keyword(cls: type[Family], key: str) -> NoReturn:
     """Raise the ``TypeError`` for a keyword the family does not take (advice for a reparametrization)."""
     refused = _alias_table(cls)[1].get(key)
     if refused is not None:

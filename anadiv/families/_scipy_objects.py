@@ -385,7 +385,7 @@ class ScipyDistribution(Family):
 
     def sample(self, size: int | tuple[int, ...] = (), rng: np.random.Generator | int | None = None) -> np.ndarray:
         rng = np.random.default_rng(rng)
-        shape = (size,) if np.isscalar(size) else tuple(size)
+        shape: tuple[int, ...] = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
         obj = self.scipy_object
         draws = obj.sample(shape, rng=rng) if _is_new(obj) else obj.rvs(size=shape, random_state=rng)
         return np.asarray(draws, dtype=float).reshape(shape)
