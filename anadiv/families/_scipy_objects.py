@@ -375,6 +375,11 @@ class ScipyDistribution(Family):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({_describe(self.scipy_object)})"
 
+    @property
+    def scipy_distribution(self) -> str:
+        """scipy's name of the distribution (``"skewnorm"``), or of the object's class for a transformed one."""
+        return _scipy_name(self.scipy_object)
+
     def logpdf(self, x: Any) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         method = self.scipy_object.logpmf if type(self).measure == "counting" else self.scipy_object.logpdf
