@@ -192,12 +192,15 @@ def _through_scipy(kind: str, dists: tuple[Any, ...], validate: bool, *extra: An
     reduced = common_reduction(*dists) if exact else None
     if reduced is not None:
         families, log_scale = reduced
-        value = _divergence(kind, *families, validate, *extra) if len(families) == 2 else entropy(families[0], validate=validate)
+        if len(families) == 2:
+            value = _divergence(kind, *families, validate, *extra)
+        else:
+            value = entropy(families[0], validate=validate)
         return _finish(value + _log_scale_weight(kind) * log_scale) if log_scale else value
     shown = k.show([repr(d) if isinstance(d, ScipyDistribution) else type(d).__name__ for d in dists])
     raise NoClosedFormError(
-        f"no closed form for {shown}: scipy.stats.{adapters[0].scipy_distribution} has no anadiv family, and no shift or "
-        f"scale shared by the distributions reduces them to families; "
+        f"no closed form for {shown}: scipy.stats.{adapters[0].scipy_distribution} has no anadiv family, and "
+        f"no shift or scale shared by the distributions reduces them to families; "
         f"use {k.instead()}, which take scipy objects as they are"
     )
 

@@ -202,7 +202,10 @@ _NEW_CLASSES: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any], An
 
 
 def scipy_form(obj: Any) -> ScipyForm | None:
-    """``obj`` as scipy's name, shapes, loc and scale; ``None`` for what has none (a reflection, a multivariate object)."""
+    """``obj`` as scipy's name, shapes, loc and scale.
+
+    ``None`` for what has none: a reflection, another transformation, a multivariate object.
+    """
     discrete = _is_discrete(obj)
     if _is_new(obj):
         params = {k: _value(v) for k, v in obj._parameters.items()}
@@ -214,7 +217,8 @@ def scipy_form(obj: Any) -> ScipyForm | None:
             loc, scale = params.get("loc", 0.0), params.get("scale", 1.0)
             if inner is None or np.any(np.asarray(scale) <= 0) or (discrete and np.any(np.asarray(scale) != 1)):
                 return None  # a reflection has no classic form
-            return replace(inner, loc=_value(loc + scale * np.asarray(inner.loc)), scale=_value(scale * np.asarray(inner.scale)))
+            return replace(inner, loc=_value(loc + scale * np.asarray(inner.loc)),
+                           scale=_value(scale * np.asarray(inner.scale)))
         make = _NEW_CLASSES.get(type(obj).__name__)
         if make is not None:
             name, shapes, loc, scale = make(params)
@@ -356,7 +360,8 @@ class ScipyDistribution(Family):
 
     def __init__(self, obj: Any, *, arg: str = "obj") -> None:
         super().__init__()
-        if not is_scipy_object(obj) or not (hasattr(obj, "logpdf") or hasattr(obj, "logpmf")) or not hasattr(obj, "support"):
+        density = hasattr(obj, "logpdf") or hasattr(obj, "logpmf")
+        if not is_scipy_object(obj) or not density or not hasattr(obj, "support"):
             raise TypeError(f"{arg}: expected a scipy.stats distribution object, got {type(obj).__name__}")
         if _is_discrete(obj) != (type(self).measure == "counting"):
             kind = "ScipyMassFunction" if _is_discrete(obj) else "ScipyDistribution"
@@ -366,8 +371,9 @@ class ScipyDistribution(Family):
         self.form: ScipyForm | None = scipy_form(obj)
         lo, hi = (np.asarray(v, dtype=float) for v in obj.support())
         if lo.ndim or hi.ndim or (self.form is not None and not self.form.scalar()):
+            shape = np.broadcast_shapes(lo.shape, hi.shape)
             raise ValueError(f"{arg}: {_describe(obj)} has no anadiv family, and the adapter on scipy's methods "
-                             f"takes one distribution (scalar parameters), got a batch of shape {np.broadcast_shapes(lo.shape, hi.shape)}")
+                             f"takes one distribution (scalar parameters), got a batch of shape {shape}")
         if math.isnan(float(lo)) or math.isnan(float(hi)):
             raise ValueError(f"{arg}: {_describe(obj)} has parameters scipy marks invalid (its support is NaN)")
         self._lo, self._hi = float(lo), float(hi)
