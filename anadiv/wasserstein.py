@@ -70,6 +70,7 @@ from .errors import NoClosedFormError, QuadratureError
 from .estimators.result import QuadResult
 from .families import DiagonalNormal, LowRankMultivariateNormal, MultivariateNormal, Normal
 from .families._base import Family
+from .families._scipy_objects import ScipyDistribution, as_distribution
 from .independent import Independent
 from .mixture import Mixture
 from .numeric import linalg
@@ -258,6 +259,7 @@ def wasserstein2(p: Any, q: Any, *, squared: bool = False) -> Any:
     >>> round(wasserstein2(p, q, squared=True), 12)  # |m|^2 + 2 (2 - 1)^2
     4.0
     """
+    p, q = as_distribution(p, "p"), as_distribution(q, "q")  # scipy objects: their family, or the adapter
     if isinstance(p, Normal) and isinstance(q, Normal):
         return _finish(_normal(p, q, squared))
     if isinstance(p, Normal) or isinstance(q, Normal):
@@ -347,11 +349,14 @@ def _scalar(fn: Callable[..., Any], *params: Any) -> _Quantile:
 
 def _family_side(dist: Family, arg: str) -> _Side:
     cls, params = type(dist), dist.param_values
-    if cls._scipy_frozen is not None:
+    if cls._scipy_frozen is not None or isinstance(dist, ScipyDistribution):
         # scipy's ppf and isf keep their digits far in both tails (a quantile hook may not:
-        # 1 - 2|u - 1/2| loses them below u ~ 1e-8), and invert the cdf where no formula exists
+        # 1 - 2|u - 1/2| loses them below u ~ 1e-8), and invert the cdf where no formula exists;
+        # scipy's new distribution objects name them icdf, iccdf, cdf and ccdf
         frozen = dist.to_scipy()
-        return _Side(_scalar(frozen.ppf), _scalar(frozen.isf), True, _scalar(frozen.cdf), _scalar(frozen.sf))
+        ppf, isf, cdf, sf = (getattr(frozen, old, None) or getattr(frozen, new)
+                             for old, new in (("ppf", "icdf"), ("isf", "iccdf"), ("cdf", "cdf"), ("sf", "ccdf")))
+        return _Side(_scalar(ppf), _scalar(isf), True, _scalar(cdf), _scalar(sf))
     if cls._np_quantile is not None:
         lower = _scalar(cls._np_quantile, *params)
         return _Side(lower, lambda t: lower(1.0 - t), False, _cdf_from_quantile(lower), None)
@@ -568,6 +573,7 @@ def wasserstein2_quad(p: Any, q: Any, *, squared: bool = False) -> QuadResult:
     >>> wasserstein2_quad(Cauchy(0.0, 1.0), Exponential(1.0)).value
     inf
     """
+    p, q = as_distribution(p, "p"), as_distribution(q, "q")  # scipy objects: their family, or the adapter
     _check_univariate(p, "p")
     _check_univariate(q, "q")
     inf_p, inf_q = _infinite_second_moment(p), _infinite_second_moment(q)

@@ -233,3 +233,13 @@ def test_special_cases_and_multivariate_objects_convert():
     assert isinstance(m, anadiv.Multinomial) and float(m.total_count) == 4.0
     with pytest.raises(ValueError, match=r"^loc: scipy.stats.expon"):
         anadiv.from_scipy(st.expon(loc=1.0))
+
+
+def test_wasserstein_takes_scipy_objects():
+    # the quantile integral through scipy's own ppf/isf (classic) or icdf/iccdf (new objects)
+    p, q = st.skewnorm(2.0), st.norm(3.0, 5.0)
+    truth = math.sqrt(scipy.integrate.quad(lambda u: (p.ppf(u) - q.ppf(u)) ** 2, 0.0, 1.0, limit=200)[0])
+    np.testing.assert_allclose(anadiv.wasserstein2_quad(p, q).value, truth, rtol=1e-9)
+    np.testing.assert_allclose(anadiv.wasserstein2_quad(st.make_distribution(st.skewnorm)(a=2.0), q).value, truth,
+                               rtol=1e-9)
+    assert anadiv.wasserstein2(st.norm(0.0, 1.0), st.Normal(mu=3.0, sigma=5.0)) == 5.0

@@ -352,11 +352,9 @@ class ScipyDistribution(Family):
     True
     """
 
+    # No hook is declared: what the adapter does not know (moments, a closed-form quantile) is unknown,
+    # not "none" (a declared ``_np_mean_var = None`` would say the mean never exists).
     parameters = ()
-    _np_quantile = None
-    _np_mean_var = None
-    _scipy_frozen = None
-    torch_name = None
 
     def __init__(self, obj: Any, *, arg: str = "obj") -> None:
         super().__init__()
