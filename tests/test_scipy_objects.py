@@ -243,3 +243,11 @@ def test_wasserstein_takes_scipy_objects():
     np.testing.assert_allclose(anadiv.wasserstein2_quad(st.make_distribution(st.skewnorm)(a=2.0), q).value, truth,
                                rtol=1e-9)
     assert anadiv.wasserstein2(st.norm(0.0, 1.0), st.Normal(mu=3.0, sigma=5.0)) == 5.0
+
+
+def test_other_new_objects_go_through_the_adapter():
+    # a mixture, a truncation, a monotone transform: scipy's own log-density, integrated over its support
+    for obj in (st.Mixture([st.Normal(mu=-1.0), st.Normal(mu=1.0)], weights=[0.5, 0.5]),
+                st.truncate(st.Normal(), -1.0, 1.0), st.exp(st.Normal())):
+        assert isinstance(as_distribution(obj, "p"), ScipyDistribution)
+        np.testing.assert_allclose(anadiv.entropy_quad(obj).value, obj.entropy(), rtol=1e-9)

@@ -163,7 +163,7 @@ def is_scipy_object(obj: Any) -> bool:
 
 def _is_new(obj: Any) -> bool:
     """A distribution object of scipy's new infrastructure (``scipy.stats.Normal``, ...)."""
-    return hasattr(obj, "_parameters") and hasattr(obj, "logpdf") and not hasattr(obj, "dist")
+    return hasattr(obj, "sample") and hasattr(obj, "logpdf") and not hasattr(obj, "dist")
 
 
 def _is_discrete(obj: Any) -> bool:
@@ -208,6 +208,8 @@ def scipy_form(obj: Any) -> ScipyForm | None:
     """
     discrete = _is_discrete(obj)
     if _is_new(obj):
+        if not hasattr(obj, "_parameters"):
+            return None  # a mixture
         params = {k: _value(v) for k, v in obj._parameters.items()}
         base = getattr(obj, "_dist", None)
         if base is not None:  # a shifted and scaled distribution: loc + scale * base
