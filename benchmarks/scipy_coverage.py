@@ -10,6 +10,26 @@ those parameters as scipy writes them and once more shifted and scaled
 * ``kl``: ``anadiv.kl(frozen, frozen)`` answers in closed form (the pair with itself);
 * ``estimate``: ``anadiv.entropy_estimate(frozen, n=64)`` answers (Monte Carlo).
 
+Measured with scipy 1.17.1 (110 continuous, 21 discrete names; plain / shifted and scaled):
+
+============  ==========  =========  ==========  ==========
+before        from_scipy  entropy    kl          estimate
+============  ==========  =========  ==========  ==========
+continuous    20 / 8      0 / 0      0 / 0       0 / 0
+discrete      4 / 0       0 / 0      0 / 0       0 / 0
+============  ==========  =========  ==========  ==========
+
+============  ==========  =========  ==========  ==========
+after         from_scipy  entropy    kl          estimate
+============  ==========  =========  ==========  ==========
+continuous    27 / 8      27 / 27    25 / 25     108 / 107
+discrete      5 / 0       3 / 3      6 / 6       20 / 20
+============  ==========  =========  ==========  ==========
+
+(``from_scipy`` still refuses a shift its family cannot express; the front doors take such objects
+through the adapter. Not estimated: studentized_range, whose sampler takes minutes; vonmises, refused
+as periodic; wrapcauchy shifted; poisson_binom, whose shape is a vector.)
+
 Run: ``python benchmarks/scipy_coverage.py`` (minutes: some of scipy's samplers are slow; a call over
 :data:`LIMIT` seconds counts as not accepted and is named on stderr).
 """
@@ -18,7 +38,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
 import warnings
 
 import numpy as np
