@@ -62,6 +62,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import blas as _blas
+from . import blas_threads
 
 __all__ = [
     "cholesky",
@@ -188,21 +189,21 @@ def _for_each(make_work: Callable[[], Callable[[int, int], None]], n: int, flops
     returns ``work``. Threads take chunks of about a quarter of the smallest
     worthwhile part (one matrix at d = 200) from a shared queue rather than
     fixed halves, so a core slowed by another process does not hold the
-    others up. OpenBLAS runs on one thread while the batch is split, and
+    others up. The BLAS runs on one thread while the batch is split, and
     also when anadiv is set to one thread (``set_num_threads(1)``: the
-    caller runs one computation per core); see :mod:`anadiv.numeric.blas`.
+    caller runs one computation per core); see :mod:`anadiv.numeric.blas_threads`.
     """
     from .threads import get_num_threads, run_chunks
 
     threads = get_num_threads()
     min_part = max(1, int(_MIN_PART_FLOPS // max(flops_per_item, 1.0)))
-    if not _blas.can_split():
+    if not blas_threads.can_split():
         make_work()(0, n)
     elif threads > 1 and n >= 2 * min_part:
-        with _blas.one_blas_thread():
+        with blas_threads.one_blas_thread():
             run_chunks(make_work, n, min_part // 4, min_part)
     elif threads == 1:
-        with _blas.one_blas_thread():
+        with blas_threads.one_blas_thread():
             make_work()(0, n)
     else:
         make_work()(0, n)
