@@ -421,3 +421,10 @@ def test_symmetry_check_in_parts(rng, monkeypatch):
         MultivariateNormal(np.zeros(d), s)
     finally:
         _threads.set_num_threads(None)
+
+
+def test_blas_threads_example_runs():
+    import doctest
+
+    result = doctest.testmod(_blas_threads, verbose=False)
+    assert result.failed == 0 and result.attempted > 0

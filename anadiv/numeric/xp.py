@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["namespace", "register_backend", "NumpyNamespace", "numpy_namespace"]
+__all__ = ["namespace", "register_backend", "NumpyNamespace", "numpy_namespace", "is_dask"]
 
 
 class NumpyNamespace:
@@ -188,6 +188,11 @@ def register_backend(module: str, ns: Any, priority: int = 1) -> None:
 
 def _module_of(typ: type) -> str:
     return typ.__module__.split(".", 1)[0]
+
+
+def is_dask(x: Any) -> bool:
+    """True for a dask array (detected without importing dask)."""
+    return _module_of(type(x)) == "dask" and hasattr(x, "chunks")
 
 
 def _resolve(typ: type) -> Any:
