@@ -38,6 +38,7 @@ from ..constraints import simplex
 from ..errors import NoClosedFormError
 from ..kinds import KINDS
 from .derivation import Derivation
+from .steps import result as result_step
 
 #: the dimension of a vector family's parameters (the families use the same symbol)
 K = sp.Symbol("K", integer=True, positive=True)
@@ -154,7 +155,7 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
             same = sp.And(*[sp.Eq(f1, f2) for f1, f2 in zip(fixed1, fixed2)])
             steps.append(f"members with different {', '.join(map(str, fixed1))} have disjoint supports: oo unless {same}")
             expr = sp.Piecewise((expr, same), (sp.oo, True))
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, len(fams)))
     return Derivation(kind, fams, syms, expr, [], steps)
 
 

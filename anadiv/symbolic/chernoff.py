@@ -40,6 +40,7 @@ import sympy as sp
 from ..errors import NoClosedFormError
 from ..kinds import KINDS
 from .derivation import Derivation
+from .steps import result as result_step
 
 #: the order of the Renyi divergence in the derived expressions
 ALPHA = sp.Symbol("alpha", positive=True)
@@ -121,7 +122,7 @@ def derive(kind: str, P: type, Q: type) -> Derivation:
     steps.append("D_alpha = log(int p^alpha q^(1 - alpha)) / (alpha - 1)")
     if conditions:
         expr = sp.Piecewise((expr, sp.And(*conditions)), (sp.oo, True))
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, 2))
     return Derivation(kind, (P, Q), (params1, params2, (ALPHA,)), expr, [], steps)
 
 
@@ -132,5 +133,5 @@ def derive_transformed(kind: str, P: type, Q: type) -> Derivation:
     order, transform, text = sp.nsimplify(k.renyi_order), k.sym_from_renyi, k.from_renyi_text
     expr = renyi.expr.xreplace({ALPHA: order})
     expr = sp.piecewise_fold(transform(expr)) if isinstance(expr, sp.Piecewise) else transform(expr)
-    steps = [*renyi.steps[:-1], f"at alpha = {order}: {text}", f"result = {expr}"]
+    steps = [*renyi.steps[:-1], f"at alpha = {order}: {text}", result_step(kind, expr)]
     return Derivation(kind, renyi.families, renyi.symbols[:2], expr, [], steps)

@@ -33,6 +33,7 @@ from ..families import FAMILIES
 from ..kinds import KINDS
 from . import univariate
 from .derivation import Derivation
+from .steps import result as result_step
 
 _MVN = "multivariate_normal"
 _DIAG = "diagonal_normal"
@@ -101,7 +102,7 @@ def _mvn(kind: str, P: type, Q: type | None = None) -> Derivation:
     cross = -_settle(_quadratic_expectation(logq, x, mu1, S1, steps, "q"))
     # the two-sided kinds with a closed form here: -E[log q], or E[log p] - E[log q]
     expr = cross if neg_elogp is None else sp.expand(cross - neg_elogp, deep=False)
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, 2))
     return Derivation(kind, (P, Q), ((mu1, S1), (mu2, S2)), expr, conditions, steps)
 
 

@@ -30,8 +30,11 @@ from ..errors import NoClosedFormError
 from ..families import FAMILIES
 from ..kinds import KINDS, DivergenceKind
 from .derivation import Derivation
+from .steps import result as result_step
+from .display import display_latex
 from .functions import with_erfcx
 from .expectations import expectation, gamma_logs, growth
+from .steps import Step, equation
 from .terms import decompose
 
 
@@ -161,6 +164,17 @@ def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
     return " + ".join(parts) if parts else "0"
 
 
+def _sum_step(lhs_text: str, lhs_latex: str, const: Any, pieces: dict, x: Any) -> Step:
+    """The step ``lhs = const + sum c_k g_k(x)`` of a decomposed log-density."""
+    rhs = const + sp.Add(*[c * t.as_expr(x) for t, c in pieces.items()])
+    return equation(lhs_text, lhs_latex, rhs, text=f"{lhs_text} = {_fmt_sum(const, pieces, x)}")
+
+
+def _expectation_step(g: Any, value: Any, note: str, text: str) -> Step:
+    """The step ``E_P[g(X)] = value (note)``."""
+    return equation(f"E_P[{g}]", rf"\mathbb{{E}}_P\left[{display_latex(g)}\right]", value, note, text=text)
+
+
 def expected_log_density(
     P: type, p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
 ) -> tuple[Any, Any]:
@@ -173,7 +187,7 @@ def expected_log_density(
         infinite is not decided by the dominant term.
     """
     const, pieces = decompose(logdensity, x)
-    steps.append(f"log {label}(x) = {_fmt_sum(const, pieces, x)}")
+    steps.append(_sum_step(f"log {label}(x)", rf"\log {label}(x)", const, pieces, x))
     value = const
     pending = []
     for term, coef in pieces.items():
@@ -184,7 +198,8 @@ def expected_log_density(
             steps.append(f"E_P[{g}] is infinite ({how})")
         else:
             where = "" if m.finite == sp.true else f", finite iff {m.finite}"
-            steps.append(f"E_P[{g}] = {m.value}{where} (from {how})")
+            steps.append(_expectation_step(g, m.value, f"{where[2:]}{'; ' if where else ''}from {how}",
+                                           text=f"E_P[{g}] = {m.value}{where} (from {how})"))
             value += coef * m.value
         if m.finite != sp.true:
             pending.append((term, coef, m))
@@ -239,13 +254,14 @@ def _combined(
     integrand = kind.integrand(P.sym_logpdf(x, *ps), Q.sym_logpdf(x, *qs))
     try:
         const, pieces = decompose(integrand, x)
-        steps.append(f"h(log p(x), log q(x)) = {_fmt_sum(const, pieces, x)}")
+        steps.append(_sum_step("h(log p(x), log q(x))", r"h\left(\log p(x), \log q(x)\right)", const, pieces, x))
         value = const
         for term, coef in pieces.items():
             m = expectation(P, ps, term)
             if m.value is None or m.finite != sp.true:
                 raise NoClosedFormError(f"E_P[{term.as_expr(x)}] is not finite for every parameter value")
-            steps.append(f"E_P[{term.as_expr(x)}] = {m.value} (from {'; '.join(m.notes)})")
+            steps.append(_expectation_step(term.as_expr(x), m.value, f"from {'; '.join(m.notes)}",
+                                           text=f"E_P[{term.as_expr(x)}] = {m.value} (from {'; '.join(m.notes)})"))
             value += coef * m.value
     except NoClosedFormError as exc:
         raise NoClosedFormError(
@@ -280,7 +296,7 @@ def entropy(P: type) -> Derivation:
     if finite != sp.true:
         raise NoClosedFormError(f"the entropy of {P.__name__} is not finite everywhere; {_instead(kind)}")
     expr = tidy(kind.integrand(elogp, None))
-    steps.append(f"{kind.show(['P'])} = {expr}")
+    steps.append(equation(kind.show(['P']), kind.latex(['P']), expr))
     return Derivation(kind.name, (P,), (sym,), expr, param_constraints(P, sym), steps)
 
 
@@ -337,9 +353,10 @@ def two_sided(name: str, P: type, Q: type) -> Derivation:
     expr = _piecewise(finite_value, condition)
     if condition != sp.true:
         conditions.append(condition)
-        steps.append(f"result = {finite_value} where {condition}, oo elsewhere")
+        steps.append(equation("result", kind.latex(["P", "Q"]), expr,
+                              text=f"result = {finite_value} where {condition}, oo elsewhere"))
     else:
-        steps.append(f"result = {finite_value}")
+        steps.append(equation("result", kind.latex(["P", "Q"]), finite_value))
     return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
 
 
@@ -394,7 +411,7 @@ def _pinned_derivation(
         branches.append((value, sp.Eq(sym, v)))
     expr = sp.Piecewise(*branches, (sp.oo, True))
     conditions.append(inside)
-    steps.append(f"result = {expr}")
+    steps.append(result_step(name, expr, 2))
     return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
 
 

@@ -54,6 +54,7 @@ import sympy as sp
 from ..errors import NoClosedFormError
 from ..kinds import KINDS
 from .derivation import Derivation
+from .steps import result as result_step
 
 #: the summation index of the log multivariate gamma and digamma
 _J = sp.Symbol("j", integer=True, nonnegative=True)
@@ -261,7 +262,7 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
             steps.append("H(P, Q) = A(eta_Q) - eta_Q E_P[log det X] - <H_Q, E_P[X]> - E_P[log h] = H(P) + KL(P || Q)")
         fams, syms = (P, Q), (params1, params2)
     expr = _tidy(_settle(expr, matrices), matrices)
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, len(fams)))
     return Derivation(kind, fams, syms, expr, [sp.Q.positive_definite(m) for m in matrices], steps)
 
 
