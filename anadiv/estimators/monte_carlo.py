@@ -77,7 +77,6 @@ of the end (see :class:`_EdgeModel`) instead of an infinite log-density.
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from typing import Any, Callable
 
@@ -87,6 +86,7 @@ from ..errors import UnreliableIntervalError
 from ..numeric.validation import check_count, check_seed, check_tol
 from ..families._base import Family
 from .from_data import inputs_of
+from .progress import Progress
 from .result import Estimate
 from ..kinds import KINDS, DivergenceKind
 from ..mixture import Mixture, _is_gaussian, _vector_parameters, gaussian_params
@@ -472,11 +472,6 @@ _METHODS: dict[str, type] = {"mc": _MC, "qmc": _QMC, "control": _Control}
 
 
 # --------------------------------------------------------------- driver
-def _progress_line(method: str, n: int, value: float, stderr: float, end: str = "") -> None:
-    sys.stderr.write(f"\r{method}: n={n:,} value={value:.6g} stderr={stderr:.3g}   {end}")
-    sys.stderr.flush()
-
-
 def _estimate(
     kind: Any,
     p: Any,
@@ -684,21 +679,18 @@ def _needed(n: int, value: float, stderr: float, rtol: Any, atol: Any, max_n: in
 
 
 class _Progress:
-    """At most a few stderr lines per second."""
+    """The progress display of one estimate (:mod:`.progress`), or nothing when it is off."""
 
     def __init__(self, on: bool, method: str) -> None:
-        self.on, self.method, self.last = on, method, 0.0
+        self.display = Progress(method) if on else None
+        self.total = 0
 
-    def __call__(self, acc: Any, force: bool = False) -> None:
-        if not self.on:
+    def __call__(self, acc: Any, force: bool = False, total: int | None = None) -> None:
+        if self.display is None:
             return
-        import time
-
-        now = time.monotonic()
-        if force or now - self.last > 0.25:
-            self.last = now
-            value, stderr = acc.result()
-            _progress_line(self.method, acc.n, value, stderr, end="\n" if force else "")
+        self.total = max(self.total, total or 0, acc.n)
+        value, stderr = acc.result()
+        self.display.update(acc.n, self.total, value, stderr, final=force)
 
 
 def _drive_stream(acc: Any, method: str, n: int, rtol: Any, atol: Any, max_n: int, chunk: int, batches: int,
@@ -711,13 +703,13 @@ def _drive_stream(acc: Any, method: str, n: int, rtol: Any, atol: Any, max_n: in
             while acc.n < total:
                 for _ in range(batches):
                     acc.step(per)
-                show(acc)
+                show(acc, total=total)
     else:
 
         def sample_to(total: int) -> None:
             while acc.n < total:
                 acc.step(min(chunk, total - acc.n) if total - acc.n >= 2 else 2)
-                show(acc)
+                show(acc, total=total)
 
     sample_to(n)
     value, stderr = acc.result()
@@ -739,7 +731,7 @@ def _drive_qmc(acc: _QMC, n: int, rtol: Any, atol: Any, max_n: int, chunk: int, 
         targets = [2 * t for t in targets]  # Sobol balance: extend to the next power of 2
         acc.draw(targets, chunk)
         value, stderr = acc.result()
-        show(acc)
+        show(acc, total=sum(targets))
     show(acc, force=True)
     _finish(acc, "qmc", value, stderr, rtol, atol, max_n, adaptive)
     return value, stderr
