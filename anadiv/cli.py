@@ -1038,10 +1038,13 @@ def estimate_lines(kind: str, est: Any, scale: float = 1.0, digits: int | None =
     lines = [f"estimate:       {fmt(value)} +/- {fmt(se)} (standard error, n={getattr(est, 'n', '?')}"
              + (f", {method})" if method else ")")]
     ci = getattr(est, "ci", None)
-    if ci is not None:
+    if ci is not None and getattr(est, "stderr_reliable", True):
         lo, hi = (float(c) / scale for c in (ci() if callable(ci) else ci))
         level = getattr(est, "level", 0.95)
         lines.append(f"{int(round(100 * float(level)))}% interval:   [{fmt(lo)}, {fmt(hi)}]")
+    elif ci is not None:
+        # no valid interval (infinite variance, ...): the value still, the reason in the warning, not an error
+        lines.append("no interval:    the standard error is not valid here (see the warning)")
     return lines
 
 

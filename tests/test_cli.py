@@ -390,6 +390,7 @@ def test_numeric_commands_do_not_import_sympy() -> None:
     code = (
         "import sys; from anadiv.cli import main; "
         "main(['kl', 'Normal(0, 1)', 'Normal(1, 2)']); main(['pairs']); "
+        "main(['kl', 'Normal(0, 1)', 'Normal(1, 2)', '--json']); main(['kl', '[1, 2]', '[2, 1]', '--normalize']); "
         "print('sympy' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
