@@ -141,7 +141,7 @@ _PREDICATES = {"Q.positive_definite": r"\succ 0", "Q.positive": "> 0", "Q.negati
 class DisplayPrinter(LatexPrinter):
     r"""sympy's LaTeX printer with the notation of papers.
 
-    ``\log x`` for a symbol, ``\log\frac{a}{b}`` for a ratio, ``\log\left(...\right)``
+    ``\log x`` for a symbol or a whole number, ``\log\frac{a}{b}`` for a ratio, ``\log\left(...\right)``
     otherwise; ``\psi`` (digamma), ``\log\Gamma``; a rational coefficient in front
     (``\frac{1}{2} \log\left(2 \pi\right)``) where the rest has no denominator; the
     constant terms of a sum last; names that are words upright (``\mathrm{rate}_{1}``).
@@ -153,9 +153,9 @@ class DisplayPrinter(LatexPrinter):
         inner = self._print(argument)
         if isinstance(argument, sp.Determinant):
             return rf"{name}\left|{self._print(argument.arg)}\right|"
-        if argument.is_Symbol:
+        if argument.is_Symbol or (argument.is_Integer and argument.is_positive):
             return rf"{name} {inner}"
-        if inner.startswith(r"\frac") and argument.is_Mul:
+        if inner.startswith(r"\frac") and (argument.is_Mul or argument.is_Rational):
             return rf"{name}{inner}"
         return rf"{name}\left({inner}\right)"
 
