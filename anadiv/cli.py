@@ -275,7 +275,7 @@ def parse_distribution(text: str, label: str = "distribution") -> Any:
     >>> parse_distribution("Normal(mu=-1, sigma=1/2)")
     Normal(mu=-1.0, sigma=0.5)
     """
-    tree, source, shown = _parse(text, label)
+    tree, _, shown = _parse(text, label)
     return _Reader(shown, label).value(tree.body)
 
 

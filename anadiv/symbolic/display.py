@@ -202,9 +202,9 @@ class DisplayPrinter(LatexPrinter):
         if style == "bold":
             name = rf"\mathbf{{{name}}}"
         if supers:
-            name += "^{%s}" % " ".join(supers)
+            name += "^{" + " ".join(supers) + "}"
         if subs:
-            name += "_{%s}" % " ".join(subs)
+            name += "_{" + " ".join(subs) + "}"
         return name
 
 

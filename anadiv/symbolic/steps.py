@@ -38,7 +38,7 @@ class Step(str):
     rhs: Any
     note: str
 
-    def __new__(cls, text: str, lhs: str = "", rhs: Any = None, note: str = "") -> "Step":
+    def __new__(cls, text: str, lhs: str = "", rhs: Any = None, note: str = "") -> Step:
         self = super().__new__(cls, text)
         self.lhs, self.rhs, self.note = lhs, rhs, note
         return self
