@@ -596,7 +596,8 @@ def _discrete(kind: str, vectors: list[list[Any]], params: dict[str, float] | No
     from .numeric.validation import as_float_array
 
     arrays = [as_float_array(v, label) for v, label in zip(vectors, ("P", "Q"))]
-    func = getattr(discrete, _kind(kind).name, None)
+    spec = _kind(kind)
+    func = getattr(discrete, spec.discrete_name or spec.name, None)
     if func is None:
         raise CLIError(f"{kind}: no discrete version for probability vectors")
     if normalize:

@@ -161,6 +161,8 @@ class DivergenceKind:
     #: where a "conditional" closed form is infinite, in words (the generated docstrings, the docs, the CLI)
     infinite_where: ClassVar[str] = "where P's support is not inside Q's"
     in_nats: ClassVar[bool] = True
+    #: the function of :mod:`anadiv.discrete` computing this kind for probability vectors ('' : the name)
+    discrete_name: ClassVar[str] = ""
     linear: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
