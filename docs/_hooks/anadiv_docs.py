@@ -346,7 +346,7 @@ def parity_markdown() -> list[str]:
 #: the mark of a grid cell by the pair's status; a pair with no closed form has an empty cell
 GRID_MARKS = {
     "finite": ("\u25cf", "closed form"),
-    "conditional": ("\u25d0", "closed form; +\u221e by the parameters (where the supports allow no other value)"),
+    "conditional": ("\u25d0", "closed form; +\u221e for some parameters"),
     "partial": ("\u25d2", "closed form where the trial counts are equal, none elsewhere"),
     "infinite": ("\u221e", "+\u221e for all parameters (the supports differ)"),
 }
@@ -365,7 +365,11 @@ def _family_groups() -> list[list[type]]:
 def _grid_cell(kind: str, fams: tuple[type, ...], status: str | None) -> str:
     if status is None:
         return "<td></td>"
+    from anadiv.kinds import KINDS
+
     mark, meaning = GRID_MARKS[status]
+    if status == "conditional":  # in the kind's words: where it is infinite
+        meaning = f"closed form; +\u221e {KINDS[kind].infinite_where}"
     title = f"{_title_plain(kind, fams)}: {meaning}"
     if status == "infinite":
         return f'<td title="{title}">{mark}</td>'
