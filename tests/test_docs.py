@@ -140,6 +140,7 @@ def test_notebook_pages_show_outputs(built_site: Path) -> None:
     assert figures and all(f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in figures)
 
 
+@functools.lru_cache(maxsize=None)
 def _hook_sibling(name: str):
     spec = importlib.util.spec_from_file_location(f"anadiv_docs_{name}", DOCS / "_hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
