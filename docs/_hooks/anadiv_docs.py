@@ -144,7 +144,7 @@ def public_example(kind: str, fams: tuple[type, ...], func: Any) -> list[str]:
         shown = float(getattr(anadiv, kind)(*(cls(*v) for cls, v in zip(fams, p_values)), **options))
     except Exception:  # noqa: BLE001 (e.g. a pair whose checks refuse the example's parameters): raw call only
         shown = None
-    if shown is not None and abs(shown - raw) <= 1e-9 * max(1.0, abs(raw)):
+    if shown is not None and (shown == raw or abs(shown - raw) <= 1e-9 * max(1.0, abs(raw))):  # inf == inf
         lines += [f">>> {public}", value]
     if hasattr(anadiv, f"{kind}_function"):
         names = ", ".join(repr(f.name) for f in fams)
