@@ -243,7 +243,7 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
     """
     if not isinstance(p, Family):
         _check_family(p, "p")
-        return _function("entropy", type(p)).function(p)  # type: ignore[misc]
+        return _function("entropy", type(p)).function(p)
     if p.symbolic:
         return _symbolic("entropy", p)
     func = _RAW.get(("entropy", type(p), None))

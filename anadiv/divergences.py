@@ -243,7 +243,7 @@ def divergence(
         if method not in ("auto", "quad"):
             raise ValueError(f"method: {k.title} has no Monte Carlo estimate from distributions; use "
                              f"method='quad' ({k.instead()})")
-        return k.quadrature(p, q)
+        return k.own_quadrature(p, q)
     if method == "quad" or (method == "auto" and _quad_possible(p, q)):
         try:
             return divergence_quad(kind, p, q, params=params or None, precision=precision)

@@ -132,7 +132,7 @@ def indexed_body(expr: Any, derivation: Any, args: list[str], kind: str, fname: 
     p_syms = tuple(derivation.symbols[0])
     q_syms = tuple(derivation.symbols[1]) if len(derivation.symbols) == 2 else ()
 
-    def parts(expr: Any) -> tuple[Any, Any]:
+    def parts(expr: Any) -> tuple[Any, Any, tuple[Any, Any] | None]:
         outer, inner = _split(expr)
         # coordinate part: a[j] -> a plain symbol, stabilized, and back
         inner_plain = inner.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in coord and e.indices[0] == _J,

@@ -361,7 +361,7 @@ def _log_ratios(expr: Any, p: tuple, q: tuple) -> Any:
         else:
             rest.append(t)
     out = []
-    paired = set()
+    paired: set[Any] = set()
     for lg, c in log_terms.items():  # P-side logs first: pair each with its Q-side partner
         partner = log(lg.args[0].xreplace(to_q))
         if partner != lg and partner in log_terms and sympy.expand(log_terms[partner] + c) == 0:

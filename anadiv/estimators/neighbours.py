@@ -449,7 +449,7 @@ _METHODS: dict[str, type] = {"kdtree": _KDTree, "brute": _Brute}
 @functools.lru_cache(maxsize=1)
 def _numpy_blas_threads() -> tuple[Any, Any] | None:
     try:
-        from numpy._core import _multiarray_umath
+        from numpy._core import _multiarray_umath  # type: ignore[attr-defined]  # private: not in numpy's stubs
 
         lib = ctypes.CDLL(_multiarray_umath.__file__)
     except Exception:  # noqa: BLE001  (another numpy layout: blocks run on one thread, BLAS threads itself)

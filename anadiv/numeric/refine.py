@@ -151,13 +151,13 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
         floats = [float(np.asarray(p)) if e == 0 else [float(x) for x in np.ravel(p)] for p, e in zip(params, events)]
         if not all(map(math.isfinite, _flat(floats))):
             return value
-        out = exact_value(exact, floats, kind)
-        if math.isnan(out):
+        exact_out = exact_value(exact, floats, kind)
+        if math.isnan(exact_out):
             return value  # the exact form failed too: the float result is all there is
         if isinstance(value, float):
-            return out
+            return exact_out
         with np.errstate(over="ignore"):
-            return np.asarray(out, dtype=dtype) if isinstance(value, np.ndarray) else dtype.type(out)
+            return np.asarray(exact_out, dtype=dtype) if isinstance(value, np.ndarray) else dtype.type(exact_out)
     bad = _bad_mask(kind, value, scale, _limit(value.dtype))
     if bad is None or not bad.any():
         return value

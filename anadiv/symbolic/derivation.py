@@ -5,11 +5,15 @@ from __future__ import annotations
 import importlib
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from ..kinds import KINDS
+
+if TYPE_CHECKING:
+    from ..families._base import Family
+
 
 @dataclass(frozen=True)
 class Derivation:
@@ -51,7 +55,7 @@ class Derivation:
     """
 
     kind: str
-    families: tuple[type, ...]
+    families: tuple[type[Family], ...]
     symbols: tuple[tuple[Any, ...], ...]
     expr: Any
     conditions: list[Any] = field(default_factory=list)

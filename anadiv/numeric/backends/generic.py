@@ -83,6 +83,10 @@ class GenericStable:
     unused branch can neither overflow nor poison a gradient with NaN.
     """
 
+    # numpy's helpers as each backend's ``__getattr__`` provides them (anadiv.numeric.stable)
+    lgamma_bregman_d: Callable[[Any, Any], Any]
+    lgamma_diff_d: Callable[[Any, Any], Any]
+
     def __init__(self, xp: Any) -> None:
         self.xp = xp
 
