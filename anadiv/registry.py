@@ -145,10 +145,16 @@ class Rule:
 
     def load(self) -> "Rule":
         """Import a generated rule's module (once) and return the rule."""
+        self.loaded  # noqa: B018 - the property imports
+        return self
+
+    @property
+    def loaded(self) -> Callable[..., Any]:
+        """The function, a generated rule's module imported first (once)."""
         if self.function is None:
             module = importlib.import_module(f"anadiv._generated.{self._module}")
             self.function = getattr(module, self.name)
-        return self
+        return self.function
 
     @property
     def classes(self) -> tuple[type, ...]:
@@ -347,7 +353,7 @@ def unregister_closed_form(kind: str, P: type, Q: type | None = None) -> Callabl
     if rule is None:
         raise ValueError(f"P: no rule registered for {_signature(kind, (p,) if q is None else (p, q))}")
     _clear()
-    return rule.function  # type: ignore[return-value]
+    return rule.loaded
 
 
 # ------------------------------------------------------------------ lookup
@@ -404,7 +410,7 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     rule = best[2].load()
     RESOLVED[key] = rule
     if rule.raw:
-        RAW[key] = rule.function  # type: ignore[assignment]
+        RAW[key] = rule.loaded
     return rule
 
 

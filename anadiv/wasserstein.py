@@ -69,10 +69,12 @@ import numpy as np
 from .errors import NoClosedFormError, QuadratureError
 from .estimators.result import QuadResult
 from .families import DiagonalNormal, LowRankMultivariateNormal, MultivariateNormal, Normal
+from .distribution import Distribution
 from .families._base import Family
 from .independent import Independent
 from .mixture import Mixture
 from .numeric import linalg
+from .typing import DivergenceValue
 
 __all__ = ["wasserstein2", "wasserstein2_quad"]
 
@@ -207,7 +209,7 @@ def _bures(a: tuple, b: tuple, batch: tuple[int, ...], d: int) -> tuple[np.ndarr
     return value, k
 
 
-def wasserstein2(p: Any, q: Any, *, squared: bool = False) -> Any:
+def wasserstein2(p: Distribution, q: Distribution, *, squared: bool = False) -> DivergenceValue:
     r"""The Wasserstein-2 distance between two Gaussians in closed form, batched.
 
     .. math::

@@ -174,6 +174,8 @@ def _module_text(module: str, funcs: list[GeneratedFunction]) -> str:
     imports = ["from anadiv.numeric.xp import namespace"]
     if any(f.source.startswith("@elementwise") for f in funcs):
         imports.insert(0, "from anadiv.numeric.blocks import elementwise")
+    if any("\n@with_event_ndim(" in f.source for f in funcs):
+        imports.append("from anadiv.numeric.refine import with_event_ndim")
     lines += ['"""', "", *imports, "", "__all__ = ["]
     lines += [f'    "{f.name}",' for f in funcs]
     lines += ["]", ""]

@@ -141,7 +141,9 @@ def _value_print(value: Any, seen: set[int], depth: int) -> Any:
     if isinstance(value, type):
         return ["class", value.__module__, value.__qualname__]
     # a constraint object and the like: its type and its own description
-    return [type(value).__module__, type(value).__qualname__, repr(value) if type(value).__repr__ is not object.__repr__ else ""]
+    # (mypy types the class's __repr__ as bound, object's as unbound: both are plain functions here)
+    own_repr = type(value).__repr__ is not object.__repr__  # type: ignore[comparison-overlap]
+    return [type(value).__module__, type(value).__qualname__, repr(value) if own_repr else ""]
 
 
 def _code_print(code: types.CodeType, globs: dict[str, Any], closure: Any, seen: set[int], depth: int) -> Any:
@@ -367,6 +369,7 @@ def _derive_source(kind: str, classes: tuple[type[Family], ...]) -> str | None:
         '"""',
         "",
         "from anadiv.numeric.blocks import elementwise",
+        *(["from anadiv.numeric.refine import with_event_ndim"] if "\n@with_event_ndim(" in gen.source else []),
         "from anadiv.numeric.xp import namespace",
         "",
         f"FUNCTION = {gen.name!r}",

@@ -361,9 +361,11 @@ def _per_coordinate_view(derivation: Any) -> Any:
 
 def _evaluate(source: str, fname: str, call: str) -> float:
     from anadiv.numeric.blocks import elementwise
+    from anadiv.numeric.refine import with_event_ndim
     from anadiv.numeric.xp import namespace
 
-    scope: dict[str, Any] = {"namespace": namespace, "np": np, "elementwise": elementwise}
+    scope: dict[str, Any] = {"namespace": namespace, "np": np, "elementwise": elementwise,
+                             "with_event_ndim": with_event_ndim}
     exec(compile(source, f"<generated {fname}>", "exec"), scope)  # noqa: S102 - our own generated code
     value = eval(call, scope)  # noqa: S307
     return float(value) if np.ndim(value) == 0 else math.nan

@@ -30,11 +30,11 @@ from __future__ import annotations
 import ctypes
 import math
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["checked", "event_ndims", "exact_value", "rule", "register_rule", "CANCELLATION", "MP"]
+__all__ = ["checked", "event_ndims", "with_event_ndim", "exact_value", "rule", "register_rule", "CANCELLATION", "MP"]
 
 #: Largest tolerated ratio sum|terms| / |value|, by float type. float64: a
 #: few ulps of error on each term times 256 stays below 1e-12 relative;
@@ -180,6 +180,34 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     with np.errstate(over="ignore"):
         out[bad] = np.where(keep, out[bad], fixed)
     return out
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def with_event_ndim(*event_ndim: int) -> Callable[[_F], _F]:
+    """Mark an exact form's parameters with their coordinate axes (1: a vector, 0: a scalar).
+
+    The generated code decorates the exact form of a closed form over vector
+    parameters (a Dirichlet's concentration) with it; :func:`checked` then
+    hands it each such parameter as a list of mpmath numbers (read back by
+    :func:`event_ndims`).
+
+    Examples
+    --------
+    >>> @with_event_ndim(1, 0)
+    ... def exact(mpmath, alpha, t):
+    ...     return mpmath.fsum(alpha) * t
+    >>> event_ndims(exact, 2)
+    (1, 0)
+    """
+
+    def mark(exact: _F) -> _F:
+        # a function attribute: setattr, since a function's type declares none
+        setattr(exact, "event_ndim", event_ndim)
+        return exact
+
+    return mark
 
 
 def event_ndims(exact: Callable[..., Any], count: int) -> tuple[int, ...]:
