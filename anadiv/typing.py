@@ -32,11 +32,11 @@ from .distribution import Distribution
 
 __all__ = ["ClosedFormFunction", "DivergenceValue", "FamilyKey"]
 
-#: A closed form's value: a float (scalar parameters) or an array over the batch shape.
 DivergenceValue = Union[float, NDArray[np.floating[Any]]]
+"""A closed form's value: a float (scalar parameters) or an array over the batch shape."""
 
-#: A generated closed form, called with P's parameter values then Q's (raw: no validation).
 ClosedFormFunction = Callable[..., DivergenceValue]
+"""A generated closed form, called with P's parameter values then Q's (raw: no validation)."""
 
-#: What names a family in :func:`anadiv.kl_function` & co.: its class, an instance, or its name.
 FamilyKey = Union[type[Distribution], Distribution, str]
+"""What names a family in :func:`anadiv.kl_function` & co.: its class, an instance, or its name."""

@@ -77,6 +77,7 @@ assert_type(anadiv.wasserstein_samples(x[:, 0], y[:, 0]), Estimate)
 # the symbolic engine
 assert_type(anadiv.derive_kl(Normal, Normal), Derivation)
 assert_type(anadiv.derive_entropy(Normal), Derivation)
+assert_type(anadiv.derive_cross_entropy(Normal(0.0, 1.0), Gamma), Derivation)
 assert_type(anadiv.derivable_pairs("kl"), list[tuple[type[Family], ...]])
 
 # probability vectors
@@ -101,4 +102,5 @@ assert_type(_kl_normal_gamma(p, Gamma(2.0, 1.0)), float)  # the decorator keeps 
 kl(Normal, Normal)  # type: ignore[arg-type]  # a class is not a distribution
 kl(p, "normal")  # type: ignore[arg-type]
 anadiv.kl_estimate(p, q, n="1000")  # type: ignore[arg-type]
+anadiv.derive_kl("normal", Normal)  # type: ignore[arg-type]  # classes or instances, not names
 anadiv.no_such_name  # type: ignore[attr-defined]  # noqa: B018

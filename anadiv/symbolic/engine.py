@@ -95,7 +95,7 @@ def _instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivat
     return d.substitute(mapping)
 
 
-def derive_kl(P: Any, Q: Any) -> Derivation:
+def derive_kl(P: type[Family] | Family, Q: type[Family] | Family) -> Derivation:
     r"""Derive :math:`\mathrm{KL}(P \| Q) = E_P[\log p(X) - \log q(X)]` in closed form.
 
     Parameters
@@ -128,13 +128,13 @@ def derive_kl(P: Any, Q: Any) -> Derivation:
     return _instantiate(_two_sided("kl", Pc, Qc), [pv, qv])
 
 
-def derive_cross_entropy(P: Any, Q: Any) -> Derivation:
+def derive_cross_entropy(P: type[Family] | Family, Q: type[Family] | Family) -> Derivation:
     r"""Derive the cross-entropy :math:`H(P, Q) = -E_P[\log q(X)]` (see :func:`derive_kl`)."""
     (Pc, pv), (Qc, qv) = _split(P, "P"), _split(Q, "Q")
     return _instantiate(_two_sided("cross_entropy", Pc, Qc), [pv, qv])
 
 
-def derive_entropy(P: Any) -> Derivation:
+def derive_entropy(P: type[Family] | Family) -> Derivation:
     r"""Derive the differential entropy :math:`H(P) = -E_P[\log p(X)]`.
 
     The result is in the unsuffixed symbols ``P.symbols("")``.

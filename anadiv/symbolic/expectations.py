@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import sympy as sp
 
@@ -607,6 +607,16 @@ def _route_poisson(cls: type[Family], term: Term) -> Moment:
         f"half-plane with logarithmic growth, so its Cauchy expectation is its value at loc + i*scale (Poisson integral): {val}",))
 
 
+_RouteT = TypeVar("_RouteT", bound=Callable[..., Moment])
+
+
+def _per_arguments(route: _RouteT) -> _RouteT:
+    """Mark a route whose verdict depends on the actual arguments: called with them, not cached per kind."""
+    setattr(route, "per_arguments", True)  # read back by getattr: a function's type declares no such attribute
+    return route
+
+
+@_per_arguments
 def _route_studentt_logquad(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """Needs the actual parameters: the reduction holds only for StudentT's own location and scale."""
     if term.kind != "logquad":
@@ -624,6 +634,7 @@ def _route_studentt_logquad(cls: type[Family], term: Term, params: tuple[Any, ..
     return Moment(val, sp.true, 1, (f"(x - loc)**2 + df*scale**2 = df*scale**2/(1 - W) with W = Y**2/(df + Y**2) ~ Beta(1/2, df/2), and E[log(1 - W)] = {inner.value}",))
 
 
+@_per_arguments
 def _route_half_poisson(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """``log(x**2 + c)`` under ``X = scale*|Y|``, ``Y`` standard Cauchy: the Cauchy's Poisson integral.
 
@@ -680,6 +691,7 @@ def _route_logistic_mgf(cls: type[Family], term: Term) -> Moment:
     raise _NoForm(term.kind)
 
 
+@_per_arguments
 def _route_logistic_softplus(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """``log(1 + exp(-(x - m)/s))`` under a logistic with its own ``m = loc`` and ``s = scale``.
 
@@ -705,7 +717,6 @@ def _route_logistic_softplus(cls: type[Family], term: Term, params: tuple[Any, .
         f"whose integral over (0, 1) is {value}",))
 
 
-_route_logistic_softplus.per_arguments = True  # type: ignore[attr-defined]
 
 
 def _route_natural_cos(cls: type[Family], term: Term) -> Moment:
@@ -733,6 +744,7 @@ def _route_natural_cos(cls: type[Family], term: Term) -> Moment:
         "and cos(x - m) = cos(x) cos(m) + sin(x) sin(m)",))
 
 
+@_per_arguments
 def _route_log1mpow_base(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """``log(1 - x**c)`` where the representation's base variable is ``W = X**c`` on (0, 1).
 
@@ -777,7 +789,6 @@ def _own_power(rep: Representation, params: tuple[Any, ...]) -> Any:
     return 1 / e
 
 
-_route_log1mpow_base.per_arguments = True  # type: ignore[attr-defined]
 
 
 
@@ -842,8 +853,6 @@ def _chain(*routes: Callable[[type[Family], Term], Moment]) -> Callable[[type[Fa
 
 
 # Not cached per kind: whether the route applies depends on the actual arguments.
-_route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
-_route_half_poisson.per_arguments = True  # type: ignore[attr-defined]
 
 def _route_density(cls: type[Family], term: Term) -> Moment:
     """A family declaring no routes (a user's own): the Mellin transform or the direct integral.
