@@ -127,7 +127,7 @@ def _batch(loc: np.ndarray, dense: np.ndarray | None, diag: Any, factor: np.ndar
     return np.broadcast_shapes(*shapes)
 
 
-def _dense_factor(parts: tuple, arg: str) -> np.ndarray:
+def _dense_factor(parts: tuple[Any, ...], arg: str) -> np.ndarray:
     """Lower Cholesky factor of one side's covariance (a diagonal side: ``diag(s)``, no factorization)."""
     _, dense, diag, factor, scale = parts
     if scale is not None:
@@ -179,7 +179,7 @@ def _near_equal(l2: np.ndarray, diff: np.ndarray, fallback: np.ndarray) -> np.nd
     return np.where(done & np.isfinite(value), value, fallback)
 
 
-def _bures(a: tuple, b: tuple, batch: tuple[int, ...], d: int) -> tuple[np.ndarray, np.ndarray]:
+def _bures(a: tuple[Any, ...], b: tuple[Any, ...], batch: tuple[int, ...], d: int) -> tuple[np.ndarray, np.ndarray]:
     """``(4^-k B^2, k)`` per item of ``batch``: the Bures term after the exact scaling by ``2^-k``."""
     if a[4] is not None and b[4] is not None:
         # both diagonal: the scales' differences, exactly

@@ -131,7 +131,7 @@ def _not_pd(name: str) -> ValueError:
 # id(frozen covariance) -> (weak reference to it, its read-only factor). The
 # weak reference's callback drops the entry when the array is freed, and a
 # hit also checks identity, so a recycled id can never match.
-_FACTORS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+_FACTORS: dict[int, tuple[weakref.ref[Any], np.ndarray]] = {}
 
 
 def _forget(key: int) -> Callable[[Any], None]:

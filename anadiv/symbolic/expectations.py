@@ -84,7 +84,7 @@ class Moment:
     sign_if_infinite: int = 1
     notes: tuple[str, ...] = field(default=())
 
-    def subs(self, mapping: dict) -> "Moment":
+    def subs(self, mapping: dict[Any, Any]) -> "Moment":
         value = self.value.xreplace(mapping) if self.value is not None else None
         finite = self.finite.xreplace(mapping) if self.finite is not sp.true else sp.true
         notes = []
@@ -139,7 +139,7 @@ def representation(cls: type[Family]) -> Representation:
     )
 
 
-class _Representations(Mapping):
+class _Representations(Mapping[str, Any]):
     """Family name -> declared :class:`Representation`, read from the classes (a live view)."""
 
     def _declaring(self) -> dict[str, type[Family]]:
@@ -947,7 +947,7 @@ def routes(cls: type[Family]) -> dict[str, Callable[..., Moment]]:
     return out
 
 
-class _Routes(Mapping):
+class _Routes(Mapping[str, Any]):
     """Family name -> basis kind -> route, read from the classes (a live view)."""
 
     def __getitem__(self, name: str) -> dict[str, Callable[..., Moment]]:

@@ -158,7 +158,7 @@ def _log_with_squares(e: Any) -> Any:
     return sp.log(folded) if folded is not arg else e
 
 
-def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
+def _fmt_sum(const: Any, pieces: dict[Any, Any], x: Any) -> str:
     parts = [str(const)] if const != 0 else []
     parts.extend(f"({c})*{t.as_expr(x)}" for t, c in pieces.items())
     return " + ".join(parts) if parts else "0"

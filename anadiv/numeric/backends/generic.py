@@ -45,7 +45,7 @@ class Constants:
     euler_gamma = float(np.euler_gamma)
 
 
-class _Quiet(contextlib.AbstractContextManager):
+class _Quiet(contextlib.AbstractContextManager["_Quiet"]):
     """``errstate`` stand-in for libraries that never warn on inf/NaN."""
 
     def __init__(self, **kwargs: Any) -> None:
