@@ -58,10 +58,12 @@ def test_type_checkers_see_every_lazy_name_of_anadiv() -> None:
     assert moved == {}, "under TYPE_CHECKING from another module than _LAZY says"
 
 
-def test_typing_and_caching_examples_run() -> None:
+def test_typing_helpers_examples_run() -> None:
+    import anadiv.kinds  # noqa: F401  (the kinds register the result check's rules, which refine's examples read)
     import anadiv.numeric.caching
+    import anadiv.numeric.refine
     import anadiv.typing
 
-    for module in (anadiv.typing, anadiv.numeric.caching):
+    for module in (anadiv.typing, anadiv.numeric.caching, anadiv.numeric.refine):
         result = doctest.testmod(module, verbose=False)
         assert result.failed == 0 and result.attempted > 0, module.__name__
