@@ -41,12 +41,15 @@ import os
 import sys
 import textwrap
 import warnings
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from .kinds import KINDS as _KINDS
 from .kinds import DivergenceKind
+
+if TYPE_CHECKING:
+    from .families._base import Family
 
 __all__ = ["main", "parse_distribution", "parse_exact", "CLIError"]
 
@@ -205,14 +208,14 @@ class _Reader:
         cls = None if name.lower() == "mixture" else resolve_family(name)
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             raise self.fail("*args and **kwargs are not supported")
-        keywords = [k.arg for k in node.keywords]
+        keywords = [k.arg for k in node.keywords if k.arg is not None]  # None (**kwargs) refused above
         if "validate" in keywords:
             raise self.fail("validate: not accepted on the command line (parameters are always validated)")
         repeated = sorted({k for k in keywords if keywords.count(k) > 1})
         if repeated:
             raise self.fail(f"{', '.join(repeated)}: given twice")
         args = [self.value(a) for a in node.args]
-        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        kwargs = {k.arg: self.value(k.value) for k in node.keywords if k.arg is not None}
         if cls is None:
             return self.mixture(args, kwargs)
         try:
@@ -628,7 +631,7 @@ def _normalized(vector: Any, label: str) -> Any:
     return vector / total
 
 
-def _closed_form(kind: str, dists: list[Any], texts: list[str], params: dict[str, float] | None = None) -> Any:
+def _closed_form(kind: str, dists: list[Any], texts: list[str], params: dict[str, Any] | None = None) -> Any:
     from . import divergences
     from .errors import NoClosedFormError
 
@@ -676,7 +679,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 
 def _require_same_event(kind: str, fams: list[Any]) -> None:
     """A vector family and a univariate one have no divergence between them: say so plainly."""
-    classes = [f if isinstance(f, type) else type(f) for f in fams]
+    classes: list[type[Family]] = [f if isinstance(f, type) else type(f) for f in fams]
     if len(classes) == 2 and bool(classes[0].event_ndim) != bool(classes[1].event_ndim):
         what = _what(kind, [c.__name__ for c in classes])
         vector, scalar = (classes[0], classes[1]) if classes[0].event_ndim else (classes[1], classes[0])
@@ -707,7 +710,7 @@ def _derive(kind: str, fams: list[Any]) -> Any:
         ) from None
 
 
-def _example_call(fam: Any) -> str:
+def _example_call(fam: Family | type[Family]) -> str:
     if not isinstance(fam, type):  # an instance: its own values, in full
         values = ", ".join(repr(_plain(v).tolist()) for v in fam.param_values)
         return f"{type(fam).__name__}({values})"
@@ -1011,17 +1014,16 @@ def _estimate_from_files(args: argparse.Namespace, kind: str, texts: list[str]) 
 def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None, method: str = "mc",
                  params: dict[str, float] | None = None, **options: Any) -> Any:
     """Monte Carlo estimate of a divergence with a fixed seed (``options``: ``rtol``, ``atol``, ``progress``)."""
-    from . import estimate
+    from .estimators.monte_carlo import divergence_estimate
 
-    return estimate.divergence_estimate(_kind(kind), *dists, params=params or None, n=n, seed=seed, method=method,
-                                        **options)
+    return divergence_estimate(_kind(kind), *dists, params=params or None, n=n, seed=seed, method=method, **options)
 
 
 def run_quad(kind: str, dists: list[Any], params: dict[str, float] | None = None) -> Any:
     """Numerical-integration value of a divergence (the reference truth)."""
-    from . import quadrature
+    from .estimators.quadrature import divergence_quad
 
-    return quadrature.divergence_quad(_kind(kind), *dists, params=params or None)
+    return divergence_quad(_kind(kind), *dists, params=params or None)
 
 
 def quad_value(result: Any) -> float:
@@ -1134,9 +1136,9 @@ def _without_docstring(source: str) -> str:
         return source
     node = tree.body[0] if tree.body else None
     body = getattr(node, "body", None)
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        first, last = body[0].lineno - 1, body[0].end_lineno
+    doc = body[0] if body else None
+    if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str):
+        first, last = doc.lineno - 1, doc.end_lineno
         lines = lines[:first] + lines[last:]
     return "\n".join(lines)
 

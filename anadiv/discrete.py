@@ -304,7 +304,9 @@ def _align(
     return qarr
 
 
-def _one(p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"):
+def _one(
+    p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Checked ``p`` with the probability axis last (a view) and its vector sums."""
     atol = _check_atol(atol)
     arr = _as_array(p, name)
@@ -312,7 +314,10 @@ def _one(p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"):
     return _checked(arr, name, ax, axis, normalize, atol)
 
 
-def _two(p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any):
+def _two(
+    p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any
+) -> tuple[tuple[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]],
+           tuple[int, ...]]:
     """Checked ``p`` and ``q`` with the probability axis last (views), their
     vector sums, and the broadcast batch shape."""
     atol = _check_atol(atol)
@@ -376,7 +381,8 @@ class _Scratch:
             self.masks.append(np.empty(self.size, dtype=bool))
             self.neg_half = np.full(self.size, -_NEAR)
         n = math.prod(shape)
-        if kl:
+        arrays: tuple[NDArray[Any], ...]
+        if kl and self.neg_half is not None:  # set above
             arrays = (*self.buffers[:5], *self.masks[:2], self.half, self.neg_half)
         else:
             arrays = (*self.buffers[:4], self.masks[0], self.half)

@@ -436,5 +436,3 @@ def _sorted_by_distance(cand: np.ndarray, sq: np.ndarray) -> tuple[np.ndarray, n
 
 
 _METHODS: dict[str, type] = {"kdtree": _KDTree, "brute": _Brute}
-
-

@@ -63,7 +63,7 @@ class Routines:
         def total(x: int) -> float:
             return dot(size, x, step, x, step)
 
-        total.keep = (n_, inc)  # type: ignore[attr-defined]
+        total.keep = (n_, inc)  # type: ignore[attr-defined]  # the ctypes integers outlive the call
         return total
 
     def factorizer(self, n: int, ld: int) -> Callable[[int], int]:
@@ -102,7 +102,7 @@ class Routines:
         def solve(a: int, b: int) -> None:
             trsm(*head, a, a_ld, b, b_ld)
 
-        solve.keep = (m_, n_, lda_, ldb_)  # type: ignore[attr-defined]
+        solve.keep = (m_, n_, lda_, ldb_)  # type: ignore[attr-defined]  # the ctypes integers outlive the call
         return solve
 
     def vector_solver(self, n: int, lda: int) -> Callable[[int, int], None]:
@@ -119,7 +119,7 @@ class Routines:
         def solve(a: int, x: int) -> None:
             trsv(*head, a, a_ld, x, x_inc)
 
-        solve.keep = (n_, lda_, inc)  # type: ignore[attr-defined]
+        solve.keep = (n_, lda_, inc)  # type: ignore[attr-defined]  # the ctypes integers outlive the call
         return solve
 
 

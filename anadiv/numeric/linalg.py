@@ -132,7 +132,7 @@ def _not_pd(name: str) -> ValueError:
 # id(frozen covariance) -> (weak reference to it, its read-only factor). The
 # weak reference's callback drops the entry when the array is freed, and a
 # hit also checks identity, so a recycled id can never match.
-_FACTORS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+_FACTORS: dict[int, tuple[weakref.ref[Any], np.ndarray]] = {}
 
 
 def _forget(key: int) -> Callable[[Any], None]:
@@ -217,10 +217,10 @@ def _stack(a: np.ndarray, batch: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
     """
     tail = a.shape[len(a.shape) - 2 :]
     own = a.shape[:-2]
-    stack = np.require(a, requirements="CA").reshape((-1,) + tail)  # BLAS gets aligned, C-ordered data
+    stack = np.require(a, requirements=("C", "A")).reshape((-1,) + tail)  # BLAS gets aligned, C-ordered data
     if own == batch:
         return stack, None
-    index = np.broadcast_to(np.arange(stack.shape[0]).reshape(own), batch).ravel()
+    index = np.broadcast_to(np.arange(len(stack)).reshape(own), batch).ravel()
     return stack, index
 
 
@@ -316,7 +316,7 @@ def cholesky(cov: Any, name: str = "cov") -> np.ndarray:
         down = np.ldexp(1.0, -shift).astype(cov.dtype)[..., None, None]
         cov = cov * down * down
     if batch and _use_loop(batch, d, cov.dtype):
-        flat = np.require(cov, requirements="CA").reshape((-1, d, d))
+        flat = np.require(cov, requirements=("C", "A")).reshape((-1, d, d))
         lib = _blas.routines(flat.dtype)
         out = _cholesky_blas(flat, name, lib) if lib is not None else _cholesky_f2py(flat, name)
         out = out.reshape(cov.shape)
@@ -388,7 +388,7 @@ def solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         cb = np.broadcast_to(chol, batch + chol.shape[-2:]).reshape((-1, d, d))
         rb = np.broadcast_to(rhs, batch + rhs.shape[-2:]).reshape((-1,) + rhs.shape[-2:])
         out = np.empty(rb.shape, dtype=dtype)
-        for i in range(cb.shape[0]):
+        for i in range(len(cb)):
             # L^T is a Fortran-ordered view of L: solve (L^T)^T x = b without copying L
             out[i], _info = trtrs(cb[i].T, rb[i], lower=0, trans=1)
         return out.reshape(batch + rhs.shape[-2:])
@@ -796,7 +796,7 @@ ho_i) + \operatorname{tr}(W_1^	op D_2^{-1} W_1)
         t4 = logdet(chol_cap_1)
         value = value + t1 - t4
         scale = scale + t1 + t4
-        if w2t_over_d2 is not None:
+        if w2t_over_d2 is not None and chol_cap_2 is not None:  # both or neither: Q's factor
             cross = w2t_over_d2 @ factor_1  # W_2^T D_2^-1 W_1
             t3 = np.sum(solve_lower(chol_cap_2, cross) ** 2, axis=(-2, -1))
             value = value - t3

@@ -110,6 +110,7 @@ class NumpyNamespace:
     def __getattr__(self, item: str) -> Any:
         # Only reached for attributes not set above: load lazily, then cache
         # on the class so later calls are plain attribute look-ups.
+        value: Any
         if item in self._SPECIAL:
             import scipy.special
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import importlib
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from ..kinds import KINDS
 from .display import display_form, display_latex
 from .steps import steps_latex
+
+if TYPE_CHECKING:
+    from ..families._base import Family
+
 
 @dataclass(frozen=True)
 class Derivation:
@@ -53,7 +57,7 @@ class Derivation:
     """
 
     kind: str
-    families: tuple[type, ...]
+    families: tuple[type[Family], ...]
     symbols: tuple[tuple[Any, ...], ...]
     expr: Any
     conditions: list[Any] = field(default_factory=list)

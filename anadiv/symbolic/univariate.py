@@ -20,9 +20,8 @@ vector families go to :mod:`.mvn`):
 
 from __future__ import annotations
 
-import functools
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -36,10 +35,14 @@ from .functions import with_erfcx
 from .expectations import expectation, gamma_logs, growth
 from .steps import Step, equation
 from .terms import decompose
+from ..numeric.caching import memoize
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 
 # ------------------------------------------------------------------ helpers
-def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
+def param_constraints(cls: type[Family], syms: tuple[Any, ...]) -> list[Any]:
     """sympy relations stating the parameter constraints of ``cls`` for ``syms``."""
     out: list[Any] = []
     for p, s in zip(cls.parameters, syms):
@@ -57,11 +60,11 @@ def _ends(support: Any) -> tuple[Any, Any]:
     return support.inf, support.sup
 
 
-def _measure(P: type) -> str:
+def _measure(P: type[Family]) -> str:
     return getattr(P, "measure", "lebesgue")
 
 
-def _x_symbol(P: type, *supports: Any) -> Any:
+def _x_symbol(P: type[Family], *supports: Any) -> Any:
     """The integration (or summation) variable: positive when some support is known to lie in [0, oo).
 
     Integer for a family on the counting measure, so that sympy sums over it.
@@ -158,13 +161,13 @@ def _log_with_squares(e: Any) -> Any:
     return sp.log(folded) if folded is not arg else e
 
 
-def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
+def _fmt_sum(const: Any, pieces: dict[Any, Any], x: Any) -> str:
     parts = [str(const)] if const != 0 else []
     parts.extend(f"({c})*{t.as_expr(x)}" for t, c in pieces.items())
     return " + ".join(parts) if parts else "0"
 
 
-def _sum_step(lhs_text: str, lhs_latex: str, const: Any, pieces: dict, x: Any) -> Step:
+def _sum_step(lhs_text: str, lhs_latex: str, const: Any, pieces: dict[Any, Any], x: Any) -> Step:
     """The step ``lhs = const + sum c_k g_k(x)`` of a decomposed log-density."""
     rhs = const + sp.Add(*[c * t.as_expr(x) for t, c in pieces.items()])
     return equation(lhs_text, lhs_latex, rhs, text=f"{lhs_text} = {_fmt_sum(const, pieces, x)}")
@@ -176,7 +179,7 @@ def _expectation_step(g: Any, value: Any, note: str, text: str) -> Step:
 
 
 def expected_log_density(
-    P: type, p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
+    P: type[Family], p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
 ) -> tuple[Any, Any]:
     """``(E_P[logdensity], finite_condition)``; the value is ``-oo`` where the condition fails.
 
@@ -236,7 +239,7 @@ def _piecewise(finite_value: Any, condition: Any) -> Any:
 
 
 def _combined(
-    kind: DivergenceKind, P: type, ps: tuple[Any, ...], Q: type, qs: tuple[Any, ...], x: Any, steps: list[str],
+    kind: DivergenceKind, P: type[Family], ps: tuple[Any, ...], Q: type[Family], qs: tuple[Any, ...], x: Any, steps: list[str],
     separate: Exception,
 ) -> tuple[Any, Any]:
     """``(E_P[h(log p, log q)], sp.true)`` with ``h`` (linear) applied to the log-densities before the expectation.
@@ -272,7 +275,7 @@ def _combined(
 
 
 # ---------------------------------------------------------------- derivations
-def _check_supported(*classes: type) -> None:
+def _check_supported(*classes: type[Family]) -> None:
     for c in classes:
         if not (isinstance(c, type) and getattr(c, "name", "") in FAMILIES):
             raise TypeError(f"expected a family class or instance, got {c!r}")
@@ -282,8 +285,8 @@ def _instead(kind: DivergenceKind) -> str:
     return f"use {kind.instead()}"
 
 
-@functools.lru_cache(maxsize=None)
-def entropy(P: type) -> Derivation:
+@memoize
+def entropy(P: type[Family]) -> Derivation:
     """The entropy of a univariate family, through the expectation of its log-density."""
     kind = KINDS["entropy"]
     sym = P.symbols("")
@@ -300,8 +303,8 @@ def entropy(P: type) -> Derivation:
     return Derivation(kind.name, (P,), (sym,), expr, param_constraints(P, sym), steps)
 
 
-@functools.lru_cache(maxsize=None)
-def two_sided(name: str, P: type, Q: type) -> Derivation:
+@memoize
+def two_sided(name: str, P: type[Family], Q: type[Family]) -> Derivation:
     """A kind linear in ``E_P[log p]`` and ``E_P[log q]`` (its integrand applied to them), univariate P and Q."""
     kind = KINDS[name]
     ps, qs = P.symbols("1"), Q.symbols("2")
@@ -385,7 +388,7 @@ _FEW = 4
 
 
 def _pinned_derivation(
-    name: str, P: type, Q: type, ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
+    name: str, P: type[Family], Q: type[Family], ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
     steps: list[str], inside: Any, pinned: tuple[Any, list[Any]], combined: NoClosedFormError,
 ) -> Derivation:
     """A value for each pinned parameter value (where the supports nest), ``oo`` elsewhere.
@@ -416,7 +419,7 @@ def _pinned_derivation(
 
 
 def _tied(
-    kind: DivergenceKind, P: type, ps: tuple[Any, ...], Q: type, qs: tuple[Any, ...], x: Any, steps: list[str],
+    kind: DivergenceKind, P: type[Family], ps: tuple[Any, ...], Q: type[Family], qs: tuple[Any, ...], x: Any, steps: list[str],
     separate: Exception, combined: NoClosedFormError,
 ) -> tuple[Any, Any]:
     """``(tie, value)``: the combined route again with Q's parameters inside ``log gamma`` terms set to P's.
@@ -446,7 +449,7 @@ def _tied(
 
 
 def _tied_derivation(
-    name: str, P: type, Q: type, ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
+    name: str, P: type[Family], Q: type[Family], ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
     steps: list[str], inside: Any, tie: Any, value: Any,
 ) -> Derivation:
     """``value`` where ``tie`` holds, ``oo`` where P's support leaves Q's, ``nan`` (no closed form) elsewhere.

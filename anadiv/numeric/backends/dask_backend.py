@@ -41,7 +41,7 @@ class _DaskRefine:
         return self.ns.lift(block_scaled)(value, scale, *params)
 
     def _checked_vectors(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any],
-                         params: tuple, events: tuple[int, ...]) -> Any:
+                         params: tuple[Any, ...], events: tuple[int, ...]) -> Any:
         """The check with vector parameters: each block gets its rows' coordinates whole."""
         import dask.array as da
 
