@@ -31,7 +31,7 @@ def _sum(terms: Array, axis: int) -> Array:
     return np.asarray(terms.sum(axis=axis))
 
 
-def _log_ratio(pp: Array, qq: Array) -> tuple[Array, Array, Array]:
+def _log_ratio(pp: Array, qq: Array) -> tuple[Array, Array, NDArray[np.bool_]]:
     """x = (p - q)/q, L = log(p/q) accurate to a few ulps of L itself, and
     the mask of the near bins, for positive ``pp`` and ``qq``."""
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):

@@ -31,6 +31,7 @@ from .families import FAMILIES, Family
 from .families._scipy_objects import ScipyDistribution, as_distribution, common_reduction, is_scipy_object
 from .kinds import KINDS
 from .registry import RAW as _RAW
+from .typing import ClosedFormFunction, DivergenceValue, FamilyKey
 
 __all__ = [
     "kl",
@@ -92,8 +93,8 @@ def _function(kind: str, key: Any) -> registry.Rule:
     is :func:`anadiv.registry.resolve`.
     """
     items = key if isinstance(key, tuple) else (key,)
-    classes = [_class(k) for k in items]
-    rule = None if None in classes else registry.resolve(kind, *classes)
+    classes = [c for c in map(_class, items) if c is not None]
+    rule = registry.resolve(kind, *classes) if len(classes) == len(items) else None
     if rule is None:
         raise NoClosedFormError(f"no closed form for {_describe(kind, key)} in the registry; use {KINDS[kind].instead()}")
     return rule
@@ -111,7 +112,7 @@ def _raw(kind: str, key: Any) -> Callable[..., Any]:
             f"{kind}_function: {_describe(kind, key)} is {origin} "
             f"({rule.name}); it takes the distributions, not raw parameter values: call anadiv.{call}"
         )
-    return rule.function  # type: ignore[return-value]
+    return rule.loaded
 
 
 # -------------------------------------------------------------- validation
@@ -214,7 +215,7 @@ def _divergence(kind: str, p: Any, q: Any, validate: bool, *extra: Any) -> Any:
         _check_family(p, "p")
         _check_family(q, "q")
         # generated rules are for families only, so what matches here takes the distributions
-        return _function(kind, (type(p), type(q))).function(p, q, *extra)  # type: ignore[misc]
+        return _function(kind, (type(p), type(q))).loaded(p, q, *extra)
     if p.symbolic or q.symbolic:
         return _symbolic(kind, p, q, *extra)
     key = (kind, type(p), type(q))
@@ -224,15 +225,15 @@ def _divergence(kind: str, p: Any, q: Any, validate: bool, *extra: Any) -> Any:
             return _through_scipy(kind, (p, q), validate, *extra)
         rule = _function(kind, key[1:])
         if not rule.raw:
-            return rule.function(p, q, *extra)  # type: ignore[misc]
-        func = rule.function
+            return rule.loaded(p, q, *extra)
+        func = rule.loaded
     if validate:
         _check_pair(p, q)
-    return _finish(func(*p.param_values, *q.param_values, *extra))  # type: ignore[misc]
+    return _finish(func(*p.param_values, *q.param_values, *extra))
 
 
 # -------------------------------------------------------------- public API
-def kl(p: Family, q: Family, *, validate: bool = True) -> Any:
+def kl(p: Distribution, q: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Kullback-Leibler divergence :math:`KL(P \| Q) = E_P[\log p(X) - \log q(X)]` in nats.
 
     Parameters
@@ -270,7 +271,7 @@ def kl(p: Family, q: Family, *, validate: bool = True) -> Any:
     return _divergence("kl", p, q, validate)
 
 
-def cross_entropy(p: Family, q: Family, *, validate: bool = True) -> Any:
+def cross_entropy(p: Distribution, q: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Cross-entropy :math:`H(P, Q) = -E_P[\log q(X)]` in nats.
 
     Same arguments, broadcasting and errors as :func:`kl`.
@@ -284,7 +285,7 @@ def cross_entropy(p: Family, q: Family, *, validate: bool = True) -> Any:
     return _divergence("cross_entropy", p, q, validate)
 
 
-def entropy(p: Family, *, validate: bool = True) -> Any:
+def entropy(p: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Differential entropy :math:`H(P) = -E_P[\log p(X)]` in nats.
 
     Examples
@@ -297,7 +298,7 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
         if is_scipy_object(p):
             return _through_scipy("entropy", (p,), validate)
         _check_family(p, "p")
-        return _function("entropy", type(p)).function(p)  # type: ignore[misc]
+        return _function("entropy", type(p)).loaded(p)
     if p.symbolic:
         return _symbolic("entropy", p)
     func = _RAW.get(("entropy", type(p), None))
@@ -306,12 +307,12 @@ def entropy(p: Family, *, validate: bool = True) -> Any:
             return _through_scipy("entropy", (p,), validate)
         rule = _function("entropy", type(p))
         if not rule.raw:
-            return rule.function(p)  # type: ignore[misc]
-        func = rule.function
-    return _finish(func(*p.param_values))  # type: ignore[misc]
+            return rule.loaded(p)
+        func = rule.loaded
+    return _finish(func(*p.param_values))
 
 
-def kl_function(p: Any, q: Any) -> Callable[..., Any]:
+def kl_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
     """The generated KL function for a pair of families (raw: no validation).
 
     Parameters
@@ -345,12 +346,12 @@ def kl_function(p: Any, q: Any) -> Callable[..., Any]:
     return _raw("kl", (p, q))
 
 
-def cross_entropy_function(p: Any, q: Any) -> Callable[..., Any]:
+def cross_entropy_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
     """The generated cross-entropy function for a pair of families (raw); as :func:`kl_function`."""
     return _raw("cross_entropy", (p, q))
 
 
-def entropy_function(p: Any) -> Callable[..., Any]:
+def entropy_function(p: FamilyKey) -> ClosedFormFunction:
     """The generated entropy function for a family (raw); as :func:`kl_function`."""
     return _raw("entropy", p)
 

@@ -31,22 +31,27 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import functools
+import json
 import math
 import operator
 import os
 import sys
 import textwrap
 import warnings
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from .kinds import KINDS as _KINDS
 from .kinds import DivergenceKind
 
-__all__ = ["main", "parse_distribution", "CLIError"]
+if TYPE_CHECKING:
+    from .families._base import Family
+
+__all__ = ["main", "parse_distribution", "parse_exact", "CLIError"]
 
 _PROG = "anadiv"
 
@@ -203,21 +208,25 @@ class _Reader:
         cls = None if name.lower() == "mixture" else resolve_family(name)
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             raise self.fail("*args and **kwargs are not supported")
-        keywords = [k.arg for k in node.keywords]
+        keywords = [k.arg for k in node.keywords if k.arg is not None]  # None (**kwargs) refused above
         if "validate" in keywords:
             raise self.fail("validate: not accepted on the command line (parameters are always validated)")
         repeated = sorted({k for k in keywords if keywords.count(k) > 1})
         if repeated:
             raise self.fail(f"{', '.join(repeated)}: given twice")
         args = [self.value(a) for a in node.args]
-        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        kwargs = {k.arg: self.value(k.value) for k in node.keywords if k.arg is not None}
         if cls is None:
             return self.mixture(args, kwargs)
         try:
-            return cls(*args, **kwargs)
+            return self.construct(cls, args, kwargs)
         except (TypeError, ValueError) as exc:
             # Wrong parameters: the family's own message, naming the argument.
             raise CLIError(f"{self.label}: {_first_line(exc)}") from None
+
+    def construct(self, cls: type, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """The family's instance from the values read."""
+        return cls(*args, **kwargs)
 
     def mixture(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
         from .mixture import Mixture
@@ -269,14 +278,40 @@ def parse_distribution(text: str, label: str = "distribution") -> Any:
     >>> parse_distribution("Normal(mu=-1, sigma=1/2)")
     Normal(mu=-1.0, sigma=0.5)
     """
+    tree, _, shown = _parse(text, label)
+    return _Reader(shown, label).value(tree.body)
+
+
+def parse_exact(text: str, label: str = "distribution") -> Any:
+    """Read a distribution as :func:`parse_distribution` does, with exact sympy numbers (for ``derive``).
+
+    A decimal literal becomes the rational it spells (``0.1`` is ``1/10``, never
+    the float nearest to it), an integer a sympy ``Integer``, ``pi`` and ``e``
+    sympy's constants and ``1/3`` a ``Rational``, so that a derived formula with
+    numbers substituted is exact (``log(sigma_2)``, not ``log(1.0*sigma_2)``).
+    Lists become sympy matrices. The text is read with :mod:`ast`, never evaluated,
+    under the same bounds.
+
+    Examples
+    --------
+    >>> parse_exact("Normal(0.1, 1/3)")
+    Normal(mu=1/10, sigma=1/3)
+    """
+    tree, source, shown = _parse(text, label)
+    return _ExactReader(shown, label, source).value(tree.body)
+
+
+def _parse(text: str, label: str) -> tuple[ast.Expression, str, str]:
+    """The syntax tree of ``text``, the source it was parsed from, and the text shown in messages."""
     if len(text) > _MAX_TEXT:
         raise CLIError(f"{label}: text too long ({len(text):,} characters; at most {_MAX_TEXT:,})")
     shown = text if len(text) <= 200 else f"{text[:200]}..."
+    source = text.strip()
     try:
         with warnings.catch_warnings():
             # the parser's SyntaxWarnings ("invalid decimal literal") about text that is read anyway
             warnings.simplefilter("ignore")
-            tree = ast.parse(text.strip(), mode="eval")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise CLIError(f"{label}: cannot read {shown!r} ({exc.msg})") from None
     except (RecursionError, MemoryError):  # how the parser gives up on deep nesting
@@ -285,7 +320,88 @@ def parse_distribution(text: str, label: str = "distribution") -> Any:
         raise CLIError(f"{label}: cannot read {shown!r} ({_first_line(exc)})") from None
     if _depth(tree.body) > _MAX_DEPTH:
         raise CLIError(f"{label}: expression nested too deeply (more than {_MAX_DEPTH} levels) in {shown!r}")
-    return _Reader(shown, label).value(tree.body)
+    return tree, source, shown
+
+
+class _ExactReader(_Reader):
+    """The reader with exact sympy numbers: decimal literals as the rationals they spell."""
+
+    def __init__(self, text: str, label: str, source: str) -> None:
+        super().__init__(text, label)
+        self.source = source
+
+    def value(self, node: ast.AST) -> Any:
+        import sympy
+
+        if isinstance(node, ast.Constant) and isinstance(node.value, float):
+            literal = ast.get_source_segment(self.source, node) or repr(node.value)
+            return self._bounded(self._decimal(literal))
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            return self._bounded(sympy.Integer(self._bounded(node.value)))
+        if isinstance(node, ast.Name) and node.id.lower() in _CONSTANTS:
+            return {"pi": sympy.pi, "e": sympy.E, "inf": sympy.oo}[node.id.lower()]
+        return super().value(node)
+
+    def _decimal(self, literal: str) -> Any:
+        """The exact rational a decimal literal spells (``"0.1"`` -> 1/10, ``"1e-3"`` -> 1/1000)."""
+        import decimal
+
+        import sympy
+
+        try:
+            number = decimal.Decimal(literal.replace("_", ""))
+        except decimal.InvalidOperation:
+            raise self.fail(f"cannot read the number {literal!r}") from None
+        # the exponent is checked before the rational is formed, so 1e999999999 is refused at once
+        if number.is_finite() and number and abs(number.adjusted()) > _MAX_INT_BITS * 0.30103:
+            raise self.fail(f"number {literal!r} out of range for an exact value")
+        if not number.is_finite():
+            raise self.fail(f"number {literal!r} is not finite")
+        return sympy.Rational(*number.as_integer_ratio())
+
+    def _require_number(self, value: Any) -> None:
+        import sympy
+
+        if not (isinstance(value, sympy.Expr) and value.is_number):
+            raise self.fail("arithmetic is only allowed on numbers")
+
+    def _check_int_size(self, op: ast.operator, left: Any, right: Any) -> None:
+        """Refuse a product or power whose exact result would be too large, before computing it."""
+        def bits(x: Any) -> int:
+            return max(abs(int(x.p)).bit_length(), int(x.q).bit_length()) if x.is_Rational else 0
+
+        if isinstance(op, ast.Mult):
+            size = bits(left) + bits(right)
+        elif isinstance(op, ast.Pow) and right.is_Rational:
+            if abs(int(right.p)) > _MAX_INT_BITS or int(right.q) > _MAX_INT_BITS:
+                raise self.fail(f"exponent too large or too fine (numerator or denominator over {_MAX_INT_BITS})")
+            size = (bits(left) - 1) * abs(int(right.p)) if left.is_Rational else 0
+        else:
+            return
+        if size > _MAX_INT_BITS:
+            raise self.fail(f"number too large for an exact value (over {_MAX_INT_BITS} bits)")
+
+    def _bounded(self, value: Any) -> Any:
+        import sympy
+
+        if not isinstance(value, sympy.Basic):
+            return super()._bounded(value)
+        if value.has(sympy.zoo, sympy.nan):
+            raise self.fail("arithmetic error (division by zero)")
+        if value.is_extended_real is False:
+            raise self.fail(f"arithmetic error (complex result {value})")
+        if value.is_Rational and max(abs(int(value.p)).bit_length(), int(value.q).bit_length()) > _MAX_INT_BITS:
+            raise self.fail(f"number too large for an exact value (over {_MAX_INT_BITS} bits)")
+        return value
+
+    def construct(self, cls: type, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        import sympy
+
+        # a vector or matrix parameter as a sympy Matrix of exact entries (a list would become floats)
+        def exact(v: Any) -> Any:
+            return sympy.Matrix(v) if isinstance(v, list) else v
+
+        return super().construct(cls, [exact(v) for v in args], {k: exact(v) for k, v in kwargs.items()})
 
 
 def _depth(root: ast.AST) -> int:
@@ -305,7 +421,7 @@ def _family_or_class(text: str, label: str) -> Any:
     stripped = text.strip()
     if stripped.isidentifier():
         return resolve_family(stripped)
-    value = parse_distribution(stripped, label)
+    value = parse_exact(stripped, label)
     if not hasattr(value, "param_values"):
         raise CLIError(f"{label}: expected a family name or call such as Normal(0, 1), got {text!r}")
     return value
@@ -339,6 +455,45 @@ def _log_base(base: str) -> float:
     if not b > 1 or not math.isfinite(b):
         raise CLIError(f"--base: must be > 1, got {base!r}")
     return math.log(b)
+
+
+# --------------------------------------------------------------------------
+# --json: one object on stdout (keys listed in docs/cli.md)
+# --------------------------------------------------------------------------
+#: the unit of a logarithmic divergence for each common --base
+_UNITS = {"e": "nats", "2": "bits", "10": "bans"}
+
+
+def _json_number(value: Any) -> Any:
+    """A float (or nested lists of floats) for JSON; inf, -inf and nan as the strings "inf", "-inf", "nan".
+
+    JSON has no non-finite numbers, and Python's ``Infinity`` extension breaks strict readers (jq, browsers).
+    """
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim:
+        return [_json_number(v) for v in arr]
+    x = float(arr)
+    if math.isfinite(x):
+        return x
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def _unit(base: str, kind: str) -> str | None:
+    """``nats``, ``bits``, ``bans``, ``log base <b>``; None for a kind that is not a logarithm."""
+    if not _kind(kind).in_nats:
+        return None
+    return _UNITS.get(base, f"log base {base}")
+
+
+def _inputs(texts: Sequence[str]) -> dict[str, str]:
+    """The distributions as given on the command line, by label."""
+    return dict(zip(("P", "Q"), texts))
+
+
+def _emit_json(args: argparse.Namespace, record: dict[str, Any]) -> None:
+    """Print the command's one JSON object: ``command``, the record's keys, then ``warnings``."""
+    whole = {"command": args.command, **record, "warnings": list(args.warnings)}
+    print(json.dumps(whole, allow_nan=False))
 
 
 # --------------------------------------------------------------------------
@@ -418,29 +573,65 @@ def _divergence(args: argparse.Namespace, kind: str) -> int:
         quoted = " ".join(f'"{t}"' for t in texts)
         extra = "" if kind == _DEFAULT_KIND[2] else f" --kind {kind}"
         raise CLIError(f"mixtures have no closed form; estimate it instead: anadiv estimate {quoted}{extra}")
-    if all(isinstance(v, list) for v in values):
-        result = _discrete(kind, values, params)
+    discrete = all(isinstance(v, list) for v in values)
+    if discrete:
+        result = _discrete(kind, values, params, normalize=args.normalize)
     elif any(isinstance(v, list) for v in values):
         raise CLIError("cannot mix a probability vector and a continuous family")
+    elif args.normalize:
+        raise CLIError("--normalize: applies to probability vectors, not to distributions")
     else:
         result = _closed_form(kind, values, texts, params)
-    print(_format_number(np.asarray(result, dtype=float) / scale, args.digits))
+    value = np.asarray(result, dtype=float) / scale
+    if args.json:
+        _emit_json(args, {"kind": _kind(kind).name, "inputs": _inputs(texts), "parameters": params,
+                          "discrete": discrete, "normalized": bool(args.normalize),
+                          "value": _json_number(value), "base": args.base, "unit": _unit(args.base, kind)})
+    else:
+        print(_format_number(value, args.digits))
     return 0
 
 
-def _discrete(kind: str, vectors: list[list[Any]], params: dict[str, float] | None = None) -> Any:
+def _discrete(kind: str, vectors: list[list[Any]], params: dict[str, float] | None = None,
+              normalize: bool = False) -> Any:
     from . import discrete
 
     from .numeric.validation import as_float_array
 
     arrays = [as_float_array(v, label) for v, label in zip(vectors, ("P", "Q"))]
-    func = getattr(discrete, _kind(kind).name, None)
+    spec = _kind(kind)
+    func = getattr(discrete, spec.discrete_name or spec.name, None)
     if func is None:
         raise CLIError(f"{kind}: no discrete version for probability vectors")
-    return func(*arrays, **(params or {}))
+    if normalize:
+        arrays = [_normalized(a, label) for a, label in zip(arrays, ("P", "Q"))]
+    try:
+        return func(*arrays, **(params or {}))
+    except ValueError as exc:
+        # the library names its arguments p and q, and its option normalize=True: say it as the command does
+        message = _first_line(exc).replace("pass normalize=True", "pass --normalize")
+        if message[:3] in ("p: ", "q: "):
+            message = message[0].upper() + message[1:]
+        raise CLIError(message) from None
 
 
-def _closed_form(kind: str, dists: list[Any], texts: list[str], params: dict[str, float] | None = None) -> Any:
+def _normalized(vector: Any, label: str) -> Any:
+    """``--normalize``: the vector divided by its sum, refused where that is no probability vector."""
+    if vector.ndim != 1:
+        raise CLIError(f"--normalize: {label} must be one vector of weights, got shape {vector.shape}")
+    if not np.isfinite(vector).all():
+        raise CLIError(f"--normalize: {label} has an entry that is not a finite number")
+    if (vector < 0).any():
+        raise CLIError(f"--normalize: {label} has a negative entry ({vector[vector < 0][0]:g}); weights must be >= 0")
+    total = float(vector.sum())
+    if not total > 0:
+        raise CLIError(f"--normalize: {label} sums to 0; nothing to divide by")
+    if not math.isfinite(total):
+        raise CLIError(f"--normalize: {label}'s sum overflows; rescale it")
+    return vector / total
+
+
+def _closed_form(kind: str, dists: list[Any], texts: list[str], params: dict[str, Any] | None = None) -> Any:
     from . import divergences
     from .errors import NoClosedFormError
 
@@ -471,13 +662,24 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     fams = [_family_or_class(t, label) for t, label in zip(args.families, ("P", "Q"))]
     _require_same_event(kind, fams)
     derivation = _derive(kind, fams)
+    if args.json:
+        record = {"kind": kind.replace("-", "_"), "inputs": _inputs(args.families),
+                  "families": [f.__name__ if isinstance(f, type) else type(f).__name__ for f in fams],
+                  "symbols": [[str(s) for s in syms] for syms in derivation.symbols],
+                  "text": str(derivation.total), "latex": derivation.latex(steps=args.steps),
+                  "conditions": [str(c) for c in derivation._shown_conditions()],
+                  "steps": [str(step) for step in derivation.steps]}
+        if args.format == "code":
+            record["code"] = render_derivation(derivation, "code")
+        _emit_json(args, record)
+        return 0
     print(render_derivation(derivation, args.format, steps=args.steps, inputs=fams))
     return 0
 
 
 def _require_same_event(kind: str, fams: list[Any]) -> None:
     """A vector family and a univariate one have no divergence between them: say so plainly."""
-    classes = [f if isinstance(f, type) else type(f) for f in fams]
+    classes: list[type[Family]] = [f if isinstance(f, type) else type(f) for f in fams]
     if len(classes) == 2 and bool(classes[0].event_ndim) != bool(classes[1].event_ndim):
         what = _what(kind, [c.__name__ for c in classes])
         vector, scalar = (classes[0], classes[1]) if classes[0].event_ndim else (classes[1], classes[0])
@@ -508,13 +710,21 @@ def _derive(kind: str, fams: list[Any]) -> Any:
         ) from None
 
 
-def _example_call(fam: Any) -> str:
+def _example_call(fam: Family | type[Family]) -> str:
     if not isinstance(fam, type):  # an instance: its own values, in full
-        values = ", ".join(repr(np.asarray(v, dtype=float).tolist()) for v in fam.param_values)
+        values = ", ".join(repr(_plain(v).tolist()) for v in fam.param_values)
         return f"{type(fam).__name__}({values})"
     rng = np.random.default_rng(0)
     values = ", ".join(_rounded(v) for v in fam.random_params(rng))
     return f"{fam.__name__}({values})"
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as a float array; an exact vector (a sympy column) as a flat one, as it was written."""
+    arr = np.asarray(value, dtype=float)
+    if hasattr(value, "free_symbols") and arr.ndim == 2 and arr.shape[1] == 1:
+        return arr.reshape(-1)
+    return arr
 
 
 def _rounded(value: Any) -> str:
@@ -542,6 +752,10 @@ def _title(derivation: Any, inputs: Sequence[Any] | None = None) -> str:
 
 
 def _short(value: Any) -> str:
+    if hasattr(value, "free_symbols"):  # an exact value read by parse_exact: shown as it was read
+        if hasattr(value, "tolist"):
+            return str(value.T.tolist()[0] if value.shape[1] == 1 else value.tolist())
+        return str(value)
     arr = np.asarray(value, dtype=float)
     return f"{float(arr):g}" if arr.ndim == 0 else np.array2string(arr, separator=", ")
 
@@ -562,8 +776,8 @@ def render_derivation(derivation: Any, fmt: str, steps: bool = False, inputs: Se
             source = "\n".join(imports) + "\n\n\n" + source
         return source
     if fmt == "latex":
-        body = sympy.latex(derivation.expr)
-    elif fmt == "pretty":
+        return derivation.latex(steps=steps)
+    if fmt == "pretty":
         body = sympy.pretty(derivation.expr, use_unicode=False)
     else:
         body = str(derivation.expr)
@@ -590,6 +804,11 @@ def _steps_text(steps: Any) -> str:
 
 def _cmd_pairs(args: argparse.Namespace) -> int:
     rows = pair_rows(args.kind)
+    if args.json:
+        _emit_json(args, {"kind": args.kind.replace("-", "_"), "count": len(rows),
+                          "pairs": [{"kind": k.replace("-", "_"), "p": p, "q": q or None, "status": status}
+                                    for k, p, q, status in rows]})
+        return 0
     if not rows:
         print("no closed forms registered")
         return 0
@@ -700,13 +919,66 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
                        f"anadiv {kind} P Q gives the closed form or the quantile integral")
     params = _kind_params(args, kind)
     scale = _scale(args, kind)
-    est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method or "mc", params=params)
+    with _library_options():
+        est = run_estimate(kind, dists, n=args.n, seed=args.seed, method=args.method or "mc", params=params,
+                           **_adaptive(args))
+    quad = quad_value(run_quad(kind, dists, params=params)) / scale if args.quad else None
+    if args.json:
+        _emit_json(args, _estimate_record(args, kind, texts, params, est, scale, quad))
+        return 0
     for line in estimate_lines(kind, est, scale, args.digits):
         print(line)
-    if args.quad:
-        quad = run_quad(kind, dists, params=params)
-        print(f"quadrature:     {_format_number(quad_value(quad) / scale, args.digits)}")
+    if quad is not None:
+        print(f"quadrature:     {_format_number(quad, args.digits)}")
     return 0
+
+
+def _adaptive(args: argparse.Namespace) -> dict[str, Any]:
+    """``--rtol``, ``--atol`` and ``--progress`` as the estimators' keywords, the tolerances checked here."""
+    from .numeric.validation import check_tol
+
+    options: dict[str, Any] = {}
+    for name in ("rtol", "atol"):
+        value = getattr(args, name)
+        if value is not None:
+            try:
+                options[name] = check_tol(value, f"--{name}", positive=True)
+            except ValueError as exc:
+                raise CLIError(str(exc)) from None
+    if args.progress:
+        options["progress"] = True
+    return options
+
+
+@contextlib.contextmanager
+def _library_options() -> Any:
+    """The estimators' complaints about an argument, named as the command's option (``n:`` -> ``--n:``)."""
+    try:
+        yield
+    except ValueError as exc:
+        msg = _first_line(exc)
+        for option in ("k", "n", "method", "rtol", "atol", "progress", "seed"):
+            if msg.startswith(f"{option}: "):
+                msg = f"--{msg}"
+        raise CLIError(msg) from None
+
+
+def _estimate_record(args: argparse.Namespace, kind: str, texts: list[str], params: dict[str, float], est: Any,
+                     scale: float, quad: float | None) -> dict[str, Any]:
+    """The ``--json`` object of ``estimate``."""
+    from .errors import UnreliableIntervalError
+
+    level = 0.95
+    try:
+        interval: Any = [_json_number(float(c) / scale) for c in est.ci(level)]
+    except UnreliableIntervalError:
+        interval = None
+    return {"kind": _kind(kind).name, "inputs": _inputs(texts), "parameters": params,
+            "value": _json_number(float(est.value) / scale), "stderr": _json_number(float(est.stderr) / scale),
+            "interval": interval, "level": level, "n": int(est.n), "method": est.method, "seed": args.seed,
+            "rtol": args.rtol, "atol": args.atol, "stderr_reliable": bool(getattr(est, "stderr_reliable", True)),
+            "note": getattr(est, "warning", None) or None, "quadrature": None if quad is None else _json_number(quad),
+            "base": args.base, "unit": _unit(args.base, kind)}
 
 
 def _estimate_from_files(args: argparse.Namespace, kind: str, texts: list[str]) -> int:
@@ -726,15 +998,12 @@ def _estimate_from_files(args: argparse.Namespace, kind: str, texts: list[str]) 
         raise CLIError(f"--n: must be between 2 and {MAX_SAMPLES:,}, got {args.n}")
     params = _kind_params(args, kind)
     scale = _scale(args, kind)
-    try:
+    with _library_options():
         est = divergence_estimate(_kind(kind), *inputs, params=params or None, n=args.n, seed=args.seed,
-                                  method=args.method, k=args.k)
-    except ValueError as exc:
-        msg = str(exc)
-        for option in ("k", "n", "method"):  # the library's argument is the command's option
-            if msg.startswith(f"{option}: "):
-                msg = f"--{msg}"
-        raise CLIError(msg) from None
+                                  method=args.method, k=args.k, **_adaptive(args))
+    if args.json:
+        _emit_json(args, _estimate_record(args, kind, texts, params, est, scale, None))
+        return 0
     for line in estimate_lines(kind, est, scale, args.digits):
         print(line)
     if est.warning:
@@ -743,18 +1012,18 @@ def _estimate_from_files(args: argparse.Namespace, kind: str, texts: list[str]) 
 
 
 def run_estimate(kind: str, dists: list[Any], n: int, seed: int | None, method: str = "mc",
-                 params: dict[str, float] | None = None) -> Any:
-    """Monte Carlo estimate of a divergence with a fixed seed."""
-    from . import estimate
+                 params: dict[str, float] | None = None, **options: Any) -> Any:
+    """Monte Carlo estimate of a divergence with a fixed seed (``options``: ``rtol``, ``atol``, ``progress``)."""
+    from .estimators.monte_carlo import divergence_estimate
 
-    return estimate.divergence_estimate(_kind(kind), *dists, params=params or None, n=n, seed=seed, method=method)
+    return divergence_estimate(_kind(kind), *dists, params=params or None, n=n, seed=seed, method=method, **options)
 
 
 def run_quad(kind: str, dists: list[Any], params: dict[str, float] | None = None) -> Any:
     """Numerical-integration value of a divergence (the reference truth)."""
-    from . import quadrature
+    from .estimators.quadrature import divergence_quad
 
-    return quadrature.divergence_quad(_kind(kind), *dists, params=params or None)
+    return divergence_quad(_kind(kind), *dists, params=params or None)
 
 
 def quad_value(result: Any) -> float:
@@ -772,15 +1041,38 @@ def estimate_lines(kind: str, est: Any, scale: float = 1.0, digits: int | None =
     lines = [f"estimate:       {fmt(value)} +/- {fmt(se)} (standard error, n={getattr(est, 'n', '?')}"
              + (f", {method})" if method else ")")]
     ci = getattr(est, "ci", None)
-    if ci is not None:
+    if ci is not None and getattr(est, "stderr_reliable", True):
         lo, hi = (float(c) / scale for c in (ci() if callable(ci) else ci))
         level = getattr(est, "level", 0.95)
         lines.append(f"{int(round(100 * float(level)))}% interval:   [{fmt(lo)}, {fmt(hi)}]")
+    elif ci is not None:
+        # no valid interval (infinite variance, ...): the value still, the reason in the warning, not an error
+        lines.append("no interval:    the standard error is not valid here (see the warning)")
     return lines
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    run_demo(print)
+    if not args.json:
+        run_demo(print)
+        return 0
+    from . import api, discrete
+    from .families import Normal
+
+    derivation = _derive("kl", [Normal, Normal])
+    p, q = parse_distribution(DEMO_MIXTURE, "P"), parse_distribution(DEMO_MIXTURE_Q, "Q")
+    est = run_estimate("kl", [p, q], n=100_000, seed=0)
+    _emit_json(args, {
+        "derivation": {"kind": "kl", "families": ["Normal", "Normal"], "text": str(derivation.total),
+                       "latex": derivation.latex()},
+        "closed_form": {"kind": "kl", "inputs": {"P": "Normal(0, 1)", "Q": "Normal(1, 2)"},
+                        "value": _json_number(api.kl(Normal(0.0, 1.0), Normal(1.0, 2.0))), "unit": "nats"},
+        "discrete": {"kind": "kl", "inputs": {"P": DEMO_DISCRETE_P, "Q": DEMO_DISCRETE_Q},
+                     "value": _json_number(discrete.kl(DEMO_DISCRETE_P, DEMO_DISCRETE_Q, base=2)), "unit": "bits"},
+        "estimate": {"kind": "kl", "inputs": {"P": DEMO_MIXTURE, "Q": DEMO_MIXTURE_Q}, "value": _json_number(est.value),
+                     "stderr": _json_number(est.stderr), "interval": _json_number(est.ci(0.95)), "level": 0.95,
+                     "n": int(est.n), "seed": 0, "method": est.method, "unit": "nats",
+                     "quadrature": _json_number(quad_value(run_quad("kl", [p, q])))},
+    })
     return 0
 
 
@@ -844,9 +1136,9 @@ def _without_docstring(source: str) -> str:
         return source
     node = tree.body[0] if tree.body else None
     body = getattr(node, "body", None)
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        first, last = body[0].lineno - 1, body[0].end_lineno
+    doc = body[0] if body else None
+    if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str):
+        first, last = doc.lineno - 1, doc.end_lineno
         lines = lines[:first] + lines[last:]
     return "\n".join(lines)
 
@@ -886,6 +1178,22 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10 (bans)")
     p.add_argument("--digits", type=_digits, default=None,
                    help="significant digits to print (default: all, the shortest exact repr)")
+    p.add_argument("--normalize", action="store_true",
+                   help="probability vectors: divide each by its sum (weights >= 0, not all zero) "
+                   "instead of requiring it to be 1")
+
+
+def _add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object instead of text (keys in docs/cli.md; errors too)")
+
+
+def _tolerance(text: str) -> float:
+    """--rtol, --atol: read as a float here, checked (> 0, finite) with the option's name later."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -919,6 +1227,7 @@ def build_parser() -> argparse.ArgumentParser:
         "estimate for a Gaussian mixture with its confidence interval next to the quadrature value.",
         epilog="example:\n  anadiv demo",
     )
+    _add_json(p)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser(
@@ -941,6 +1250,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "pretty", "latex", "code"), default="text",
                    help="text (sympy expression, default), pretty (2-D ASCII), latex, or code (generated numpy)")
     p.add_argument("--steps", action="store_true", help="also print the derivation steps")
+    _add_json(p)
     p.set_defaults(func=_cmd_derive)
 
     for kind in _KINDS.values():
@@ -952,6 +1262,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("q", metavar="Q", help="the second distribution, written the same way")
         _add_kind_params(p, (kind,))
         _add_common(p)
+        _add_json(p)
         p.set_defaults(func=functools.partial(_divergence, kind=kind.cli_name))
 
     p = sub.add_parser(
@@ -960,6 +1271,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  anadiv pairs\n  anadiv pairs --kind entropy",
     )
     p.add_argument("--kind", choices=(*KINDS, "all"), default="all", help="only this kind (default: all)")
+    _add_json(p)
     p.set_defaults(func=_cmd_pairs)
 
     p = sub.add_parser(
@@ -1003,6 +1315,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quad", action="store_true", help="also print the value from numerical integration")
     p.add_argument("--base", default="e", help="logarithm base: e (nats, default), 2 (bits), 10")
     p.add_argument("--digits", type=_digits, default=6, help="significant digits to print (default: 6)")
+    p.add_argument("--rtol", type=_tolerance, default=None,
+                   help="adaptive: keep sampling (from --n on) until stderr <= atol + rtol * |value|")
+    p.add_argument("--atol", type=_tolerance, default=None, help="adaptive: the absolute part of that tolerance")
+    p.add_argument("--progress", action="store_true",
+                   help="show progress on stderr (a tqdm bar when tqdm is installed, else a status line)")
+    _add_json(p)
     p.set_defaults(func=_cmd_estimate)
     return parser
 
@@ -1013,8 +1331,13 @@ def _version() -> str:
     return __version__
 
 
-def _error(message: str) -> int:
-    print(f"{_PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+def _error(message: str, as_json: bool = False, command: str | None = None,
+           warnings_seen: Sequence[str] = ()) -> int:
+    """The one-line error on stderr (exit code 2); with ``--json`` also its JSON object on stdout."""
+    text = " ".join(message.split())
+    print(f"{_PROG}: error: {text}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"command": command, "error": text, "exit_code": 2, "warnings": list(warnings_seen)}))
     return 2
 
 
@@ -1044,44 +1367,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     0.0
     0
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # known before parsing, so that a usage error is answered in JSON too
+    as_json = "--json" in argv
+    collected: list[str] = []
+
+    def show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
+                     line: str | None = None) -> None:
+        text = " ".join(str(message).split())
+        if as_json:
+            collected.append(text)  # into the object's "warnings"
+        else:
+            print(f"{_PROG}: warning: {text}", file=sys.stderr)
+
     with warnings.catch_warnings():
         # numpy's floating-point warnings say nothing to a command-line user
         # (the result, or the one-line error, does); other warnings print as
         # one line each.
         warnings.filterwarnings("ignore", category=RuntimeWarning,
                                 message="(invalid value|divide by zero|overflow|underflow) encountered")
-        warnings.showwarning = _show_warning
-        return _main(argv)
+        warnings.showwarning = show_warning
+        return _main(argv, as_json, collected)
 
 
-def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
-                  line: str | None = None) -> None:
-    print(f"{_PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
-
-
-def _main(argv: Sequence[str] | None) -> int:
+def _main(argv: Sequence[str], as_json: bool, collected: list[str]) -> int:
     parser = build_parser()
+    command = next((a for a in argv if not a.startswith("-")), None)
+
+    def fail(message: str) -> int:
+        return _error(message, as_json, command, collected)
+
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:  # argparse's own usage error, as one line
-        return _error(str(exc))
+        return fail(str(exc))
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help()
         return 0
+    args.warnings = collected
     if args.command == "derive":
         args.kind_given = args.kind is not None
         args.kind = args.kind or "kl"
     try:
         return int(args.func(args))
     except CLIError as exc:
-        return _error(str(exc))
+        return fail(str(exc))
     except ValueError as exc:  # bad parameter values: the family's own message
-        return _error(str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid value")
+        return fail(str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid value")
     except NotImplementedError as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "not implemented"
-        return _error(msg)
+        return fail(msg)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `anadiv ... | head`: the reader left; not an error
@@ -1090,7 +1427,7 @@ def _main(argv: Sequence[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # a failure inside the library: still one line, no traceback
-        return _error(f"{args.command} failed: {type(exc).__name__}: {_first_line(exc)}")
+        return fail(f"{args.command} failed: {type(exc).__name__}: {_first_line(exc)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

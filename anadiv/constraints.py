@@ -131,7 +131,7 @@ class Constraint:
             return SHORTHANDS.get(other) == self
         if type(other) is not type(self):
             return NotImplemented
-        return self._key() == other._key()  # type: ignore[attr-defined]
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._key()))
@@ -370,7 +370,7 @@ class IntegerInterval(Constraint):
              shape: tuple[int, ...] = ()) -> Any:
         """Integers uniform in ``typical`` (clipped to the domain): an ``int`` for ``shape=()``."""
         lo, hi = self.typical if typical is None else typical
-        lo, hi = max(math.ceil(lo), self.low), min(math.floor(hi), self.high)
+        lo, hi = int(max(math.ceil(lo), self.low)), int(min(math.floor(hi), self.high))
         if shape == ():
             return int(rng.integers(lo, hi, endpoint=True))
         return rng.integers(lo, hi, size=shape, endpoint=True)
@@ -585,7 +585,7 @@ def _asymmetry(cov: np.ndarray) -> tuple[bool, float]:
             worst = max(worst, float(asym.max()))
         return bad, worst
 
-    results = run_parts(part, flat.shape[0], max(1, _MIN_PART_ENTRIES // (d * d)))
+    results = run_parts(part, len(flat), max(1, _MIN_PART_ENTRIES // (d * d)))
     return any(r[0] for r in results), max(r[1] for r in results)
 
 

@@ -48,6 +48,7 @@ against 50-digit mpmath: at most 4 ulps for KL and 13 for JS, where
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -59,6 +60,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _discrete_kinds as _kinds
 from .numeric.threads import get_num_threads, run_chunks
+from .numeric.xp import is_dask
+from .pairwise_dask import lazy_pairwise
 
 __all__ = [
     "SUM_ATOL",
@@ -301,7 +304,9 @@ def _align(
     return qarr
 
 
-def _one(p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"):
+def _one(
+    p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Checked ``p`` with the probability axis last (a view) and its vector sums."""
     atol = _check_atol(atol)
     arr = _as_array(p, name)
@@ -309,7 +314,10 @@ def _one(p: ArrayLike, axis: Any, normalize: bool, atol: Any, name: str = "p"):
     return _checked(arr, name, ax, axis, normalize, atol)
 
 
-def _two(p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any):
+def _two(
+    p: ArrayLike, q: ArrayLike, axis: Any, normalize: bool, atol: Any
+) -> tuple[tuple[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]],
+           tuple[int, ...]]:
     """Checked ``p`` and ``q`` with the probability axis last (views), their
     vector sums, and the broadcast batch shape."""
     atol = _check_atol(atol)
@@ -373,7 +381,8 @@ class _Scratch:
             self.masks.append(np.empty(self.size, dtype=bool))
             self.neg_half = np.full(self.size, -_NEAR)
         n = math.prod(shape)
-        if kl:
+        arrays: tuple[NDArray[Any], ...]
+        if kl and self.neg_half is not None:  # set above
             arrays = (*self.buffers[:5], *self.masks[:2], self.half, self.neg_half)
         else:
             arrays = (*self.buffers[:4], self.masks[0], self.half)
@@ -1530,7 +1539,8 @@ def pairwise(
     atol: float = SUM_ATOL,
     chunk_size: int | None = None,
     workers: int | None = None,
-) -> NDArray[np.float64]:
+    chunks: int | None = None,
+) -> NDArray[np.float64] | Any:
     r"""Matrix of a divergence between every pair of distributions.
 
     .. math::
@@ -1575,17 +1585,27 @@ def pairwise(
         Threads computing tiles (numpy releases the GIL inside its loops),
         taken from anadiv's shared pool. Default:
         :func:`anadiv.get_num_threads` (``ANADIV_NUM_THREADS`` or the CPUs
-        available); 1 computes in the calling thread.
+        available); 1 computes in the calling thread. Refused for a lazy
+        result, whose tasks Dask's scheduler runs.
+    chunks : int, optional
+        Distributions per block of a lazy result: the matrix is returned as
+        a Dask array of blocks ``chunks x chunks``, computed only when asked
+        (see :mod:`anadiv.pairwise_dask`), for matrices too large to hold.
+        Implied when ``dists`` or ``q`` is a Dask array (then its blocks are
+        used unless ``chunks`` is given).
 
     Returns
     -------
     ndarray, shape (N, N) or (N, M)
+        A ``dask.array.Array`` of that shape when the result is lazy.
 
     Raises
     ------
     ValueError
         Message starting with ``divergence``, ``dists``, ``q``, ``alpha``,
-        ``base``, ``axis``, ``atol``, ``chunk_size`` or ``workers``.
+        ``base``, ``axis``, ``atol``, ``chunk_size``, ``workers`` or ``chunks``.
+        For a lazy result the checks of the probabilities run when it is
+        computed.
 
     Examples
     --------
@@ -1608,6 +1628,8 @@ def pairwise(
         )
     log_base = _log_base_for_root(base) if rule is _RULES["js_distance"] else _log_base(base)
     atol = _check_atol(atol)
+    if chunks is not None or is_dask(dists) or is_dask(q):
+        return _lazy(divergence, dists, q, rule, alpha, base, axis, normalize, atol, chunk_size, workers, chunks)
     x = _pairwise_set(dists, "dists", axis, normalize, atol)
     if q is None:
         y = x
@@ -1668,3 +1690,41 @@ def pairwise(
     # and ANADIV_NUM_THREADS govern it; Ctrl-C stops it after the tiles under way)
     run_chunks(make_work, len(tiles), 1, threads=n_workers)
     return rule.finish(result, log_base)
+
+
+def _lazy(
+    divergence: Any, dists: Any, q: Any, rule: _PairwiseRule, alpha: Any, base: Any, axis: Any,
+    normalize: bool, atol: float, chunk_size: Any, workers: Any, chunks: Any,
+) -> Any:
+    """:func:`pairwise` as a lazy Dask array (:mod:`anadiv.pairwise_dask`), its options checked here."""
+    if workers is not None:
+        raise ValueError(
+            f"workers: a lazy (Dask) matrix is computed by Dask's scheduler, which sets the workers; got {workers!r}"
+        )
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1
+    ):
+        raise ValueError(f"chunk_size: must be a positive integer, got {chunk_size!r}")
+    ax = _resolve_axis(axis, 2)
+    if not is_dask(dists) and not is_dask(q):
+        # in memory: checked and aligned (pandas labels) now, split into blocks after
+        dists_in = dists
+        dists = _pairwise_set(dists, "dists", ax, normalize, atol)
+        q = None if q is None else _pairwise_set(q, "q", ax, normalize, atol, labels_of=dists_in)
+        ax = -1
+    options = {"alpha": alpha, "base": base, "normalize": normalize, "atol": atol, "chunk_size": chunk_size}
+    block = functools.partial(_pairwise_block, divergence, options)
+    return lazy_pairwise(block, dists, q=q, symmetric=rule.symmetric, axis=ax, chunks=chunks)
+
+
+def _pairwise_block(
+    divergence: Any, options: dict[str, Any], rows: NDArray[np.float64], cols: NDArray[np.float64] | None, cols_name: str
+) -> NDArray[np.float64]:
+    """One block of a lazy :func:`pairwise`: ``rows`` against ``cols`` (None: against themselves), in memory."""
+    normalize, atol = options["normalize"], options["atol"]
+    kwargs = {k: v for k, v in options.items() if k not in ("normalize", "atol")}
+    x = _pairwise_set(rows, "dists", -1, normalize, atol)
+    if cols is None:
+        return pairwise(divergence, x, workers=1, **kwargs)
+    y = _pairwise_set(cols, cols_name, -1, normalize, atol)
+    return pairwise(divergence, x, q=y, workers=1, **kwargs)

@@ -51,6 +51,7 @@ from .errors import NoClosedFormError, QuadratureError
 from .estimators.result import ClosedFormResult, Result
 from .families._scipy_objects import as_distribution
 from .kinds import KINDS, get_kind
+from .typing import DivergenceValue
 from .wasserstein import wasserstein2, wasserstein2_quad
 
 __all__ = [
@@ -88,7 +89,8 @@ def _evaluate(validate: bool) -> Any:
     return evaluate
 
 
-def closed_form(kind: str, p: Any, q: Any = None, *, validate: bool = True, **params: Any) -> Any:
+def closed_form(kind: str, p: Distribution, q: Distribution | None = None, *, validate: bool = True,
+                **params: Any) -> DivergenceValue:
     r"""The closed form of any kind: a float, an array over the batch shape, or a sympy expression.
 
     Parameters
@@ -247,7 +249,7 @@ def divergence(
         if method not in ("auto", "quad"):
             raise ValueError(f"method: {k.title} has no Monte Carlo estimate from distributions; use "
                              f"method='quad' ({k.instead()})")
-        return k.quadrature(p, q)
+        return k.own_quadrature(p, q)
     if method == "quad" or (method == "auto" and _quad_possible(p, q)):
         try:
             return divergence_quad(kind, p, q, params=params or None, precision=precision)
@@ -260,7 +262,7 @@ def divergence(
 
 
 # ----------------------------------------------------------- explicit closed forms
-def renyi(p: Any, q: Any, alpha: float, *, validate: bool = True) -> Any:
+def renyi(p: Distribution, q: Distribution, alpha: float, *, validate: bool = True) -> DivergenceValue:
     r"""Renyi divergence of order :math:`\alpha`, :math:`D_\alpha(P \| Q) = \frac{1}{\alpha - 1}\log\int p^\alpha q^{1-\alpha}`, in nats.
 
     Closed forms for two members of one exponential family (Normal, LogNormal,
@@ -287,7 +289,7 @@ def renyi(p: Any, q: Any, alpha: float, *, validate: bool = True) -> Any:
     return closed_form("renyi", p, q, validate=validate, alpha=alpha)
 
 
-def bhattacharyya(p: Any, q: Any, *, validate: bool = True) -> Any:
+def bhattacharyya(p: Distribution, q: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Bhattacharyya distance :math:`-\log\int\sqrt{pq}` (half the Renyi divergence of order 1/2).
 
     Examples
@@ -299,7 +301,7 @@ def bhattacharyya(p: Any, q: Any, *, validate: bool = True) -> Any:
     return closed_form("bhattacharyya", p, q, validate=validate)
 
 
-def hellinger(p: Any, q: Any, *, validate: bool = True) -> Any:
+def hellinger(p: Distribution, q: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Hellinger distance :math:`\sqrt{1 - \int\sqrt{pq}}`, in [0, 1].
 
     Computed as ``sqrt(-expm1(-D_B))`` from the Bhattacharyya distance: no
@@ -314,7 +316,7 @@ def hellinger(p: Any, q: Any, *, validate: bool = True) -> Any:
     return closed_form("hellinger", p, q, validate=validate)
 
 
-def chi_square(p: Any, q: Any, *, validate: bool = True) -> Any:
+def chi_square(p: Distribution, q: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Pearson chi-square divergence :math:`\int p^2/q - 1 = e^{D_2} - 1`; ``inf`` where the integral diverges.
 
     Examples
@@ -326,7 +328,7 @@ def chi_square(p: Any, q: Any, *, validate: bool = True) -> Any:
     return closed_form("chi_square", p, q, validate=validate)
 
 
-def total_variation(p: Any, q: Any, *, validate: bool = True) -> Any:
+def total_variation(p: Distribution, q: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Total variation distance :math:`\sup_A |P(A) - Q(A)| = \tfrac12\int|p - q|`, in [0, 1].
 
     Closed forms through the crossing points of the two densities
@@ -335,7 +337,7 @@ def total_variation(p: Any, q: Any, *, validate: bool = True) -> Any:
     return closed_form("total_variation", p, q, validate=validate)
 
 
-def jeffreys(p: Any, q: Any, *, validate: bool = True) -> Any:
+def jeffreys(p: Distribution, q: Distribution, *, validate: bool = True) -> DivergenceValue:
     r"""Jeffreys divergence :math:`KL(P \| Q) + KL(Q \| P)`, wherever both KL closed forms exist.
 
     Examples

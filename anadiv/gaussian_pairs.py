@@ -91,6 +91,13 @@ class _Parts:
         return int(self.loc.shape[-1])
 
     @property
+    def diagonal(self) -> tuple[np.ndarray, np.ndarray]:
+        """``diag``, which the structured parts (no ``dense``) always have."""
+        if self.diag is None:
+            raise TypeError("a dense covariance has no diagonal part: take the dense path")
+        return self.diag
+
+    @property
     def batch(self) -> tuple[int, ...]:
         shapes = [self.loc.shape[:-1]]
         if self.dense is not None:
@@ -157,20 +164,21 @@ def _dense_cov(s: _Parts) -> np.ndarray:
 
 def _chol(s: _Parts, name: str) -> np.ndarray:
     if s.factor is None and s.dense is None:
-        return np.sqrt(s.diag[0])[..., :, None] * np.eye(s.dim)  # diagonal: no factorization
+        return np.sqrt(s.diagonal[0])[..., :, None] * np.eye(s.dim)  # diagonal: no factorization
     return linalg.cholesky(_dense_cov(s), name)
 
 
 def _select(s: _Parts, batch: tuple[int, ...], mask: Any) -> _Parts:
     """``s`` broadcast to ``batch`` and restricted to ``mask`` (a leading axis of items)."""
 
-    def take(x: np.ndarray | None, event: int) -> np.ndarray | None:
-        if x is None:
-            return None
+    def take(x: np.ndarray, event: int) -> np.ndarray:
         return np.broadcast_to(x, batch + x.shape[x.ndim - event :])[mask]
 
+    def take_part(x: np.ndarray | None, event: int) -> np.ndarray | None:
+        return None if x is None else take(x, event)
+
     diag = None if s.diag is None else (take(s.diag[0], 1), take(s.diag[1], 1))
-    return _Parts(take(s.loc, 1), take(s.dense, 2), diag, take(s.factor, 2))
+    return _Parts(take(s.loc, 1), take_part(s.dense, 2), diag, take_part(s.factor, 2))
 
 
 def _difference(p: _Parts, q: _Parts, batch: tuple[int, ...]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -191,14 +199,14 @@ def _dense_kl2(p: _Parts, q: _Parts) -> np.ndarray:
 
 # ------------------------------------------------------- structured path
 def _capacitance(s: _Parts) -> np.ndarray | None:
-    return None if s.factor is None else linalg.capacitance_cholesky(s.factor, s.diag[0])
+    return None if s.factor is None else linalg.capacitance_cholesky(s.factor, s.diagonal[0])
 
 
 def _structured_kl2(p: _Parts, q: _Parts, batch: tuple[int, ...]) -> np.ndarray:
     """``2 KL`` in ``O(d r^2)``, the items whose terms cancel recomputed densely."""
     cap_p, cap_q = _capacitance(p), _capacitance(q)
-    core, core_scale = linalg.lowrank_kl_core(p.diag, p.factor, cap_p, q.diag, q.factor, cap_q)
-    maha, maha_scale = linalg.lowrank_mahalanobis(q.diag[0], q.factor, cap_q, p.loc - q.loc)
+    core, core_scale = linalg.lowrank_kl_core(p.diagonal, p.factor, cap_p, q.diagonal, q.factor, cap_q)
+    maha, maha_scale = linalg.lowrank_mahalanobis(q.diagonal[0], q.factor, cap_q, p.loc - q.loc)
     value = np.broadcast_to(core + maha, batch)
     redo = np.broadcast_to((core < _NEAR * core_scale) | (maha < _NEAR * maha_scale), batch)
     if np.any(redo):
@@ -217,7 +225,7 @@ def _entropy(s: _Parts) -> np.ndarray:
     if s.dense is not None:
         logdet = linalg.logdet(linalg.cholesky(s.dense, "cov"))
     else:
-        logdet = linalg.lowrank_logdet(s.factor, s.diag[0], _capacitance(s))
+        logdet = linalg.lowrank_logdet(s.factor, s.diagonal[0], _capacitance(s))
     return 0.5 * (s.dim * _LOG_2PI_E + logdet)
 
 
@@ -299,7 +307,7 @@ _INDEPENDENT_PAIRS = [
 for _p, _q in _VECTOR_PAIRS:
     register_closed_form("kl", _p, _q, source="builtin")(kl_gaussian)
     register_closed_form("cross_entropy", _p, _q, source="builtin")(cross_entropy_gaussian)
-for _p, _q in _INDEPENDENT_PAIRS:
-    register_closed_form("kl", _p, _q, source="composite")(kl_gaussian)
-    register_closed_form("cross_entropy", _p, _q, source="composite")(cross_entropy_gaussian)
+for _pi, _qi in _INDEPENDENT_PAIRS:
+    register_closed_form("kl", _pi, _qi, source="composite")(kl_gaussian)
+    register_closed_form("cross_entropy", _pi, _qi, source="composite")(cross_entropy_gaussian)
 register_closed_form("entropy", LowRankMultivariateNormal, source="builtin")(entropy_lowrank)

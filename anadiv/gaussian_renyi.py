@@ -59,7 +59,7 @@ def _diagonal_renyi(p: _Parts, q: _Parts, alpha: float) -> np.ndarray:
     """Both covariances diagonal: the univariate closed forms summed over the coordinates."""
     from ._generated.normal import renyi_normal_normal
 
-    sigma_p, sigma_q = np.sqrt(p.diag[0] + p.diag[1]), np.sqrt(q.diag[0] + q.diag[1])
+    sigma_p, sigma_q = np.sqrt(p.diagonal[0] + p.diagonal[1]), np.sqrt(q.diagonal[0] + q.diagonal[1])
     return np.sum(renyi_normal_normal(p.loc, sigma_p, q.loc, sigma_q, alpha), axis=-1)
 
 

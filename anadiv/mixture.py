@@ -320,11 +320,11 @@ class Mixture(Distribution):
         in random order.
         """
         rng = np.random.default_rng(rng)
-        size = (size,) if np.isscalar(size) else tuple(size)
-        n = int(np.prod(size, dtype=np.int64))
+        shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(size)
+        n = int(np.prod(shape, dtype=np.int64))
         labels = self.sample_labels(n, rng)
         out = self.sample_given_labels(labels, rng)
-        return out.reshape(size + ((self.dim,) if self.dim else ()))
+        return out.reshape(shape + ((self.dim,) if self.dim else ()))
 
     def sample_labels(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` i.i.d. component indices drawn with the mixture weights."""

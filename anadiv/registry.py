@@ -68,12 +68,15 @@ from __future__ import annotations
 
 import importlib
 import math
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from ._generated import _index
 from .distribution import Distribution
 from .errors import AmbiguousClosedFormError
 from .kinds import KINDS
+
+if TYPE_CHECKING:
+    from .families._base import Family
 
 __all__ = [
     "Rule",
@@ -142,10 +145,16 @@ class Rule:
 
     def load(self) -> "Rule":
         """Import a generated rule's module (once) and return the rule."""
+        self.loaded  # noqa: B018 - the property imports
+        return self
+
+    @property
+    def loaded(self) -> Callable[..., Any]:
+        """The function, a generated rule's module imported first (once)."""
         if self.function is None:
             module = importlib.import_module(f"anadiv._generated.{self._module}")
             self.function = getattr(module, self.name)
-        return self
+        return self.function
 
     @property
     def classes(self) -> tuple[type, ...]:
@@ -194,7 +203,7 @@ def _generated(kind: str) -> dict[tuple[type, type | None], Rule]:
 
         table = {}
         for key, (module, fname, status) in _index.REGISTRY.get(kind, {}).items():
-            names = (key, None) if KINDS[kind].arity == 1 else key
+            names = (key, None) if isinstance(key, str) else key  # a str: one family (an entropy)
             p = FAMILIES.get(names[0])
             q = FAMILIES.get(names[1]) if names[1] is not None else None
             if p is None or (names[1] is not None and q is None):
@@ -344,7 +353,7 @@ def unregister_closed_form(kind: str, P: type, Q: type | None = None) -> Callabl
     if rule is None:
         raise ValueError(f"P: no rule registered for {_signature(kind, (p,) if q is None else (p, q))}")
     _clear()
-    return rule.function  # type: ignore[return-value]
+    return rule.loaded
 
 
 # ------------------------------------------------------------------ lookup
@@ -376,7 +385,7 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
         return rule
     _load_rule_modules()
     xmro = {c: i for i, c in enumerate(X.__mro__)}
-    ymro = {c: i for i, c in enumerate(Y.__mro__)} if Y is not None else {None: 0}
+    ymro: dict[type | None, int] = {c: i for i, c in enumerate(Y.__mro__)} if Y is not None else {None: 0}
     matches = [
         (xmro[p], ymro[q], r) for (p, q), r in _effective(kind).items() if p in xmro and q in ymro
     ]
@@ -401,7 +410,7 @@ def resolve(kind: str, X: type, Y: type | None = None) -> Rule | None:
     rule = best[2].load()
     RESOLVED[key] = rule
     if rule.raw:
-        RAW[key] = rule.function  # type: ignore[assignment]
+        RAW[key] = rule.loaded
     return rule
 
 
@@ -456,10 +465,10 @@ def _derive(kind: str, X: type, Y: type | None) -> Rule | None:
     """
     from .families._base import FAMILIES, Family
 
-    classes = (X,) if Y is None else (X, Y)
-    for c in classes:
-        if not (issubclass(c, Family) and c.__dict__.get("name") and FAMILIES.get(c.name) is c and not c.event_ndim):
-            return None
+    classes = tuple(c for c in ((X,) if Y is None else (X, Y))
+                    if issubclass(c, Family) and c.__dict__.get("name") and FAMILIES.get(c.name) is c and not c.event_ndim)
+    if len(classes) != (1 if Y is None else 2):
+        return None
     if KINDS[kind].route is None or not any(c.is_own_family() for c in classes):
         return None
     if all(c.name in _indexed_names() for c in classes):
@@ -478,7 +487,7 @@ def _derive(kind: str, X: type, Y: type | None) -> Rule | None:
 CHECK_POINTS = 3
 
 
-def _check_derived(kind: str, classes: tuple[type, ...], function: Callable[..., Any]) -> str | None:
+def _check_derived(kind: str, classes: tuple[type[Family], ...], function: Callable[..., Any]) -> str | None:
     """Compare a closed form derived at first use with quadrature; the disagreement found, or None.
 
     anadiv's generated closed forms are checked by its test suite against

@@ -357,8 +357,8 @@ def tv_uniform_uniform(low1: Any, high1: Any, low2: Any, high2: Any) -> Any:
             raise ValueError(f"low{s}, high{s}: need low{s} < high{s} for every element")
     # Halved ends: a width up to 2 * 1.8e308 stays finite (halving is exact above the subnormals).
     big = np.maximum.reduce([np.abs(low1), np.abs(high1), np.abs(low2), np.abs(high2)]) > 1e300
-    s = np.where(big, 0.5, 1.0)
-    low1, high1, low2, high2 = low1 * s, high1 * s, low2 * s, high2 * s
+    halve = np.where(big, 0.5, 1.0)
+    low1, high1, low2, high2 = low1 * halve, high1 * halve, low2 * halve, high2 * halve
     # For either interval i, ((h_i - h_j)_+ + (l_j - l_i)_+) / w_i = 1 - o / w_i exactly (overlapping
     # intervals), largest for the wider one. Taking the larger of the two, rather than deciding which is
     # wider from rounded widths, keeps the numerator exact when the widths differ by less than a rounding.

@@ -69,11 +69,13 @@ import numpy as np
 from .errors import NoClosedFormError, QuadratureError
 from .estimators.result import QuadResult
 from .families import DiagonalNormal, LowRankMultivariateNormal, MultivariateNormal, Normal
+from .distribution import Distribution
 from .families._base import Family
 from .families._scipy_objects import ScipyDistribution, as_distribution
 from .independent import Independent
 from .mixture import Mixture
 from .numeric import linalg
+from .typing import DivergenceValue
 
 __all__ = ["wasserstein2", "wasserstein2_quad"]
 
@@ -126,7 +128,7 @@ def _batch(loc: np.ndarray, dense: np.ndarray | None, diag: Any, factor: np.ndar
     return np.broadcast_shapes(*shapes)
 
 
-def _dense_factor(parts: tuple, arg: str) -> np.ndarray:
+def _dense_factor(parts: tuple[Any, ...], arg: str) -> np.ndarray:
     """Lower Cholesky factor of one side's covariance (a diagonal side: ``diag(s)``, no factorization)."""
     _, dense, diag, factor, scale = parts
     if scale is not None:
@@ -178,7 +180,7 @@ def _near_equal(l2: np.ndarray, diff: np.ndarray, fallback: np.ndarray) -> np.nd
     return np.where(done & np.isfinite(value), value, fallback)
 
 
-def _bures(a: tuple, b: tuple, batch: tuple[int, ...], d: int) -> tuple[np.ndarray, np.ndarray]:
+def _bures(a: tuple[Any, ...], b: tuple[Any, ...], batch: tuple[int, ...], d: int) -> tuple[np.ndarray, np.ndarray]:
     """``(4^-k B^2, k)`` per item of ``batch``: the Bures term after the exact scaling by ``2^-k``."""
     if a[4] is not None and b[4] is not None:
         # both diagonal: the scales' differences, exactly
@@ -208,7 +210,7 @@ def _bures(a: tuple, b: tuple, batch: tuple[int, ...], d: int) -> tuple[np.ndarr
     return value, k
 
 
-def wasserstein2(p: Any, q: Any, *, squared: bool = False) -> Any:
+def wasserstein2(p: Distribution, q: Distribution, *, squared: bool = False) -> DivergenceValue:
     r"""The Wasserstein-2 distance between two Gaussians in closed form, batched.
 
     .. math::

@@ -390,6 +390,7 @@ def test_numeric_commands_do_not_import_sympy() -> None:
     code = (
         "import sys; from anadiv.cli import main; "
         "main(['kl', 'Normal(0, 1)', 'Normal(1, 2)']); main(['pairs']); "
+        "main(['kl', 'Normal(0, 1)', 'Normal(1, 2)', '--json']); main(['kl', '[1, 2]', '[2, 1]', '--normalize']); "
         "print('sympy' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -407,3 +408,27 @@ def test_estimate_infinite_divergence(capsys: pytest.CaptureFixture[str]) -> Non
     lines = out.strip().splitlines()
     assert lines[0].split()[:2] == ["estimate:", "inf"]
     assert lines[1].split() == ["quadrature:", "inf"]
+
+
+def test_every_divergence_command_takes_probability_vectors_where_anadiv_discrete_has_the_kind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command of each kind with a function in anadiv.discrete computes it for vectors (the
+    Jensen-Shannon commands looked for a function named after the kind and always failed)."""
+    from anadiv import discrete
+    from anadiv.kinds import KINDS as kinds
+
+    p, q = [0.5, 0.3, 0.2], [0.1, 0.6, 0.3]
+    covered = set()
+    for kind in kinds.values():
+        if kind.arity != 2 or kind.parameters:
+            continue
+        func = getattr(discrete, kind.discrete_name or kind.name, None)
+        code, out, err = run(capsys, kind.cli_name, str(p), str(q))
+        if func is None:
+            assert code != 0 and "no discrete version" in err, kind.name
+            continue
+        assert code == 0, (kind.name, err)
+        assert float(out) == pytest.approx(float(func(p, q)), rel=1e-15), kind.name
+        covered.add(kind.name)
+    assert {"kl", "jensen_shannon", "jensen_shannon_distance", "hellinger", "total_variation"} <= covered

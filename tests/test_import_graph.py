@@ -31,7 +31,8 @@ LAYERS: dict[str, set[str]] = {
                           # the histogram estimators hand their probability vectors to anadiv.discrete
                           "anadiv.discrete", "anadiv._discrete_kinds"},
     # divergences of probability vectors: numeric only, so the estimators may build on them
-    "anadiv.discrete": {"anadiv._discrete_kinds", "anadiv.numeric"},
+    "anadiv.discrete": {"anadiv._discrete_kinds", "anadiv.numeric", "anadiv.pairwise_dask"},
+    "anadiv.pairwise_dask": {"anadiv.numeric"},
     "anadiv._discrete_kinds": {"anadiv.numeric"},
 }
 

@@ -17,6 +17,7 @@ Budget: about 2 s (1.3 s measured on 2 cores).
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 
 import numpy as np
@@ -25,6 +26,7 @@ import pytest
 import anadiv
 from anadiv import MultivariateNormal
 from anadiv.numeric import blas as _blas
+from anadiv.numeric import blas_threads as _blas_threads
 from anadiv.numeric import linalg as _linalg
 from anadiv.numeric import threads as _threads
 
@@ -183,7 +185,7 @@ def test_one_thread_equals_threaded(rng, monkeypatch):
     finally:
         anadiv.set_num_threads(None)
     np.testing.assert_allclose(threaded, single, rtol=RTOL)
-    monkeypatch.setattr(_blas, "can_split", lambda: False)  # a BLAS whose threads cannot be set
+    monkeypatch.setattr(_blas_threads, "can_split", lambda: False)  # a BLAS whose threads cannot be set
     np.testing.assert_allclose(KL(m1, s1, m2, s2), single, rtol=RTOL)
 
 
@@ -240,10 +242,30 @@ def test_not_positive_definite_names_the_argument_from_a_worker(rng, split_small
         KL(m, covs[0], m, covs[1])
 
 
+def _blas_thread_counts() -> list[int]:
+    """The thread count of every BLAS library loaded (numpy's and scipy's), as threadpoolctl reads it."""
+    return [lib["num_threads"] for lib in _blas_threads.blas_libraries()]
+
+
+def test_without_threadpoolctl_batches_run_on_one_anadiv_thread(rng, monkeypatch):
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # the import fails
+    _blas_threads._controller.cache_clear()
+    try:
+        assert not _blas_threads.can_split()
+        assert _blas_threads.blas_libraries() == []
+        with _blas_threads.one_blas_thread():
+            pass
+        d, n = 30, 6
+        s = spd(rng, (n,), d)
+        np.testing.assert_allclose(_linalg.cholesky(s), np.linalg.cholesky(s), rtol=1e-12, atol=1e-12)
+    finally:
+        _blas_threads._controller.cache_clear()
+
+
 def test_blas_thread_count_is_restored(rng, monkeypatch):
-    if not _blas.can_split():
-        pytest.skip("no OpenBLAS thread control in this scipy build")
-    before = _blas._get_threads()
+    if not _blas_threads.can_split():
+        pytest.skip("threadpoolctl is not installed (extra 'threads')")
+    before = _blas_thread_counts()
     monkeypatch.setattr(_linalg, "_MIN_PART_FLOPS", 1.0)
     d, n = 30, 8
     s = spd(rng, (n,), d)
@@ -254,7 +276,7 @@ def test_blas_thread_count_is_restored(rng, monkeypatch):
         try:
             for _ in range(20):
                 _linalg.cholesky(s)
-                seen.append(_blas._active)
+                seen.append(_blas_threads._active)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -264,21 +286,21 @@ def test_blas_thread_count_is_restored(rng, monkeypatch):
     for t in threads:
         t.join()
     assert not errors
-    assert _blas._active == 0
-    assert _blas._get_threads() == before
+    assert _blas_threads._active == 0
+    assert _blas_thread_counts() == before
 
 
 def test_blas_runs_on_one_thread_while_split_or_when_anadiv_has_one(rng, monkeypatch):
-    if not _blas.can_split():
-        pytest.skip("no OpenBLAS thread control in this scipy build")
-    seen: list[int] = []
+    if not _blas_threads.can_split():
+        pytest.skip("threadpoolctl is not installed (extra 'threads')")
+    seen: list[list[int]] = []
     original = _blas.Routines.solver
 
     def spying_solver(self, *sizes):
         solve = original(self, *sizes)
 
         def spy(a, b):
-            seen.append(_blas._get_threads())
+            seen.append(_blas_thread_counts())
             solve(a, b)
 
         return spy
@@ -289,14 +311,14 @@ def test_blas_runs_on_one_thread_while_split_or_when_anadiv_has_one(rng, monkeyp
     chol = np.linalg.cholesky(spd(rng, (4,), d))
     rhs = rng.normal(size=(4, d, 2))
     _linalg.solve_lower(chol, rhs)  # split: one BLAS thread per worker
-    assert seen and set(seen) == {1}
+    assert seen and all(counts == [1] * len(counts) for counts in seen)
     seen.clear()
     anadiv.set_num_threads(1)
     try:
         _linalg.solve_lower(chol[0], rhs[0])
     finally:
         anadiv.set_num_threads(None)
-    assert set(seen) == {1}
+    assert seen and all(counts == [1] * len(counts) for counts in seen)
 
 
 # --------------------------------------------------------------- factor reuse
@@ -399,3 +421,10 @@ def test_symmetry_check_in_parts(rng, monkeypatch):
         MultivariateNormal(np.zeros(d), s)
     finally:
         _threads.set_num_threads(None)
+
+
+def test_blas_threads_example_runs():
+    import doctest
+
+    result = doctest.testmod(_blas_threads, verbose=False)
+    assert result.failed == 0 and result.attempted > 0

@@ -226,7 +226,7 @@ def test_workers_follow_set_num_threads(monkeypatch: pytest.MonkeyPatch) -> None
     finally:
         anadiv.set_num_threads(previous)
     assert recorder.workers == [2, 1]
-    assert split_threads == ([2] if neighbours._numpy_blas_threads() is not None else [])
+    assert split_threads == ([2] if neighbours.blas_threads.can_split() else [])
     for (d2, i2), (d1, i1) in zip(many, one):
         np.testing.assert_array_equal(d2, d1)
         np.testing.assert_array_equal(i2, i1)

@@ -33,3 +33,31 @@ def test_readme_commands_match_ci():
     ci = (README.parent / ".ci" / "run").read_text()
     test_cmd = [line for line in ci.splitlines() if line.startswith("python3 -m venv")][0]
     assert test_cmd in text
+
+
+def _extras() -> dict[str, list[str]]:
+    import tomllib
+
+    project = tomllib.loads((README.parent / "pyproject.toml").read_text())["project"]
+    return project["optional-dependencies"]
+
+
+def test_every_extra_the_docs_name_exists():
+    extras = _extras()
+    pages = [README, *sorted((README.parent / "docs").rglob("*.md"))]
+    named = {m for page in pages for m in re.findall(r"anadiv\[([a-z,]+)\]", page.read_text())}
+    missing = {e for group in named for e in group.split(",") if e not in extras}
+    assert not missing, f"extras named in the docs but not in pyproject.toml: {missing}"
+
+
+def test_extras_say_what_they_install():
+    """Each array-library extra installs that library, and the test extra installs every one the tests cover."""
+    extras = _extras()
+    for extra, package in [("torch", "torch"), ("jax", "jax"), ("dask", "dask"), ("plot", "matplotlib"),
+                           ("learn", "scikit-learn"), ("threads", "threadpoolctl")]:
+        assert any(re.match(rf"{package}\b", req) for req in extras[extra]), extra
+    test = " ".join(extras["test"])
+    for covered in ("torch", "jax", "dask", "plot", "docs", "threads"):
+        assert re.search(rf"anadiv\[[a-z,]*\b{covered}\b", test), f"the test extra lacks {covered}"
+    # no platform-conditional requirement: a marker would leave other platforms silently without it
+    assert not [req for reqs in extras.values() for req in reqs if ";" in req]

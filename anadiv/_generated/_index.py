@@ -969,4 +969,6 @@ RENYI: dict[tuple[str, str], tuple[str, str, str]] = {
     ("vonmises", "vonmises"): ("vonmises", "renyi_vonmises_vonmises", "finite"),
 }
 
-REGISTRY = {"entropy": ENTROPY, "kl": KL, "cross_entropy": CROSS_ENTROPY, "renyi": RENYI}
+REGISTRY: dict[str, dict[str, tuple[str, str, str]] | dict[tuple[str, str], tuple[str, str, str]]] = {
+    "entropy": ENTROPY, "kl": KL, "cross_entropy": CROSS_ENTROPY, "renyi": RENYI,
+}

@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 """
 
 from anadiv.numeric.xp import namespace
+from anadiv.numeric.refine import with_event_ndim
 
 __all__ = [
     "entropy_categorical",
@@ -53,13 +54,12 @@ def entropy_categorical(probs):
         return xp._refine.checked('entropy', value, xp.sum(xp.abs(xp.where((probs == 0), 0, -xp.log(probs)*probs)), axis=-1), _entropy_categorical_exact, probs)
 
 
+@with_event_ndim(1)
 def _entropy_categorical_exact(mpmath, probs):
     """The derived expression of :func:`entropy_categorical` for mpmath (see anadiv.numeric.refine)."""
     K = len(probs)
     _agg0 = mpmath.fsum(mpmath.xlogy(probs[j], probs[j]) for j in range(0, K))
     return -_agg0
-
-_entropy_categorical_exact.event_ndim = (1,)
 
 
 def kl_categorical_categorical(probs_1, probs_2):
@@ -101,13 +101,12 @@ def kl_categorical_categorical(probs_1, probs_2):
         return xp._refine.checked('kl', value, None, _kl_categorical_categorical_exact, probs_1, probs_2)
 
 
+@with_event_ndim(1, 1)
 def _kl_categorical_categorical_exact(mpmath, probs_1, probs_2):
     """The derived expression of :func:`kl_categorical_categorical` for mpmath (see anadiv.numeric.refine)."""
     K = len(probs_1)
     _agg0 = mpmath.fsum(-mpmath.xlogy(probs_1[j], probs_1[j]) + mpmath.xlogy(probs_1[j], probs_2[j]) for j in range(0, K))
     return -_agg0
-
-_kl_categorical_categorical_exact.event_ndim = (1, 1,)
 
 
 def cross_entropy_categorical_categorical(probs_1, probs_2):
@@ -149,10 +148,9 @@ def cross_entropy_categorical_categorical(probs_1, probs_2):
         return xp._refine.checked('cross_entropy', value, xp.sum(xp.abs(xp.where((probs_1 == 0), 0, -xp.log(probs_2)*probs_1)), axis=-1), _cross_entropy_categorical_categorical_exact, probs_1, probs_2)
 
 
+@with_event_ndim(1, 1)
 def _cross_entropy_categorical_categorical_exact(mpmath, probs_1, probs_2):
     """The derived expression of :func:`cross_entropy_categorical_categorical` for mpmath (see anadiv.numeric.refine)."""
     K = len(probs_1)
     _agg0 = mpmath.fsum(mpmath.xlogy(probs_1[j], probs_2[j]) for j in range(0, K))
     return -_agg0
-
-_cross_entropy_categorical_categorical_exact.event_ndim = (1, 1,)

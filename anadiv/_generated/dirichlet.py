@@ -10,6 +10,7 @@ Each function was printed from the derivation named beside it:
 """
 
 from anadiv.numeric.xp import namespace
+from anadiv.numeric.refine import with_event_ndim
 
 __all__ = [
     "entropy_dirichlet",
@@ -59,6 +60,7 @@ def entropy_dirichlet(concentration):
         return xp._refine.checked('entropy', value, xp.sum(xp.abs(xp._stable.lgamma_mpsi(concentration, 1)), axis=-1) + xp.abs(outer), _entropy_dirichlet_exact, concentration)
 
 
+@with_event_ndim(1)
 def _entropy_dirichlet_exact(mpmath, concentration):
     """The derived expression of :func:`entropy_dirichlet` for mpmath (see anadiv.numeric.refine)."""
     K = len(concentration)
@@ -68,8 +70,6 @@ def _entropy_dirichlet_exact(mpmath, concentration):
     _agg3 = mpmath.loggamma(_agg0)
     _agg4 = mpmath.fsum((-_agg2 + mpmath.polygamma(0, concentration[j]))*(concentration[j] - 1) for j in range(0, K))
     return _agg1 - _agg3 - _agg4
-
-_entropy_dirichlet_exact.event_ndim = (1,)
 
 
 def kl_dirichlet_dirichlet(concentration_1, concentration_2):
@@ -118,6 +118,7 @@ def kl_dirichlet_dirichlet(concentration_1, concentration_2):
         return xp._refine.checked('kl', value, inner + xp.abs(outer), _kl_dirichlet_dirichlet_exact, concentration_1, concentration_2)
 
 
+@with_event_ndim(1, 1)
 def _kl_dirichlet_dirichlet_exact(mpmath, concentration_1, concentration_2):
     """The derived expression of :func:`kl_dirichlet_dirichlet` for mpmath (see anadiv.numeric.refine)."""
     K = len(concentration_1)
@@ -130,8 +131,6 @@ def _kl_dirichlet_dirichlet_exact(mpmath, concentration_1, concentration_2):
     _agg6 = mpmath.loggamma(_agg0)
     _agg7 = mpmath.fsum((-_agg4 + mpmath.polygamma(0, concentration_1[j]))*(-concentration_1[j] + concentration_2[j]) for j in range(0, K))
     return -_agg1 + _agg3 - _agg5 + _agg6 - _agg7
-
-_kl_dirichlet_dirichlet_exact.event_ndim = (1, 1,)
 
 
 def cross_entropy_dirichlet_dirichlet(concentration_1, concentration_2):
@@ -179,6 +178,7 @@ def cross_entropy_dirichlet_dirichlet(concentration_1, concentration_2):
         return xp._refine.checked('cross_entropy', value, xp.sum(xp.abs(xp._stable.lgamma_mpsi(concentration_1, 1)) + xp._stable.lgamma_bregman(concentration_1, concentration_2), axis=-1) + xp.abs(-xp._stable.lgamma_bregman_d(xp.sum(concentration_1, axis=-1), xp.sum(-concentration_1 + concentration_2, axis=-1))) + xp.abs(-xp._stable.lgamma_mpsi(xp.sum(concentration_1, axis=-1), K)), _cross_entropy_dirichlet_dirichlet_exact, concentration_1, concentration_2)
 
 
+@with_event_ndim(1, 1)
 def _cross_entropy_dirichlet_dirichlet_exact(mpmath, concentration_1, concentration_2):
     """The derived expression of :func:`cross_entropy_dirichlet_dirichlet` for mpmath (see anadiv.numeric.refine)."""
     K = len(concentration_1)
@@ -189,5 +189,3 @@ def _cross_entropy_dirichlet_dirichlet_exact(mpmath, concentration_1, concentrat
     _agg4 = mpmath.loggamma(_agg1)
     _agg5 = mpmath.fsum((-_agg3 + mpmath.polygamma(0, concentration_1[j]))*(concentration_2[j] - 1) for j in range(0, K))
     return _agg2 - _agg4 - _agg5
-
-_cross_entropy_dirichlet_dirichlet_exact.event_ndim = (1, 1,)

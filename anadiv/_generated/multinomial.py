@@ -8,6 +8,7 @@ Each function was printed from the derivation named beside it:
 """
 
 from anadiv.numeric.xp import namespace
+from anadiv.numeric.refine import with_event_ndim
 
 __all__ = [
     "kl_multinomial_multinomial",
@@ -54,11 +55,10 @@ def kl_multinomial_multinomial(total_count_1, probs_1, total_count_2, probs_2):
         return xp._refine.checked('kl', value, xp.where((total_count_1 == total_count_2), value, 0.0), _kl_multinomial_multinomial_exact, total_count_1, probs_1, total_count_2, probs_2)
 
 
+@with_event_ndim(0, 1, 0, 1)
 def _kl_multinomial_multinomial_exact(mpmath, total_count_1, probs_1, total_count_2, probs_2):
     """The derived expression of :func:`kl_multinomial_multinomial` for mpmath (see anadiv.numeric.refine)."""
     K = len(probs_1)
     _agg0 = mpmath.fsum(-total_count_1*mpmath.xlogy(probs_1[j], probs_1[j]) + total_count_1*mpmath.xlogy(probs_1[j], probs_2[j]) for j in range(0, K))
     _agg1 = ((-_agg0) if (total_count_1 == total_count_2) else (mpmath.inf))
     return _agg1
-
-_kl_multinomial_multinomial_exact.event_ndim = (0, 1, 0, 1,)

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 from .generate import DEFAULT_OUT, diff_files, generate_all, jobs, render_files, write_files
 
@@ -32,25 +33,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output package directory")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
-    args = parser.parse_args(argv)
+    options = parser.parse_args(argv)
 
     t0 = time.perf_counter()
     todo = jobs()
-    funcs = generate_all(todo, processes=args.jobs, progress=None if args.quiet else _progress_default())
+    funcs = generate_all(todo, processes=options.jobs, progress=None if options.quiet else _progress_default())
     files = render_files(funcs)
-    if args.check:
-        differ = diff_files(files, args.out)
+    if options.check:
+        differ = diff_files(files, options.out)
         for name in differ:
-            print(f"differs: {args.out / name}", file=sys.stderr)
+            print(f"differs: {options.out / name}", file=sys.stderr)
         print(f"{len(todo)} closed forms, {len(differ)} file(s) differ, {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         return 1 if differ else 0
-    changed = write_files(files, args.out)
-    print(f"{len(todo)} closed forms, {len(changed)} file(s) rewritten in {args.out}, {time.perf_counter() - t0:.1f} s",
+    changed = write_files(files, options.out)
+    print(f"{len(todo)} closed forms, {len(changed)} file(s) rewritten in {options.out}, {time.perf_counter() - t0:.1f} s",
           file=sys.stderr)
     return 0
 
 
-def _progress_default():  # noqa: ANN202 - the default progress printer
+def _progress_default() -> Callable[[int, int, Any, float, Any], None]:
+    """The default progress printer."""
     from .generate import _progress
 
     return _progress

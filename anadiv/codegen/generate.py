@@ -20,10 +20,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..kinds import KINDS as _KINDS
 from .render import GeneratedFunction, render_function
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 
 def _kind_order() -> tuple[str, ...]:
@@ -51,7 +54,7 @@ class Job:
         return f"{self.kind} {' || '.join(self.names)}"
 
 
-def _families() -> dict[str, type]:
+def _families() -> dict[str, type[Family]]:
     from anadiv.families import FAMILIES
 
     return FAMILIES
@@ -62,7 +65,7 @@ def _as_names(item: Any) -> tuple[str, ...]:
     return tuple(x if isinstance(x, str) else x.name for x in items)
 
 
-def _singular(P: type, Q: type) -> bool:
+def _singular(P: type[Family], Q: type[Family]) -> bool:
     """A mass function against a density (see :func:`anadiv.registry.mutually_singular`)."""
     return P.measure != Q.measure
 
@@ -77,7 +80,7 @@ def _builtin(kind: str) -> set[tuple[str, ...]]:
     """
     from anadiv import registry
 
-    return {(r.p.name,) if r.q is None else (r.p.name, r.q.name)
+    return {(registry.label(r.p),) if r.q is None else (registry.label(r.p), registry.label(r.q))
             for r in registry.rules(kind) if r.source == "builtin"}
 
 
@@ -171,6 +174,8 @@ def _module_text(module: str, funcs: list[GeneratedFunction]) -> str:
     imports = ["from anadiv.numeric.xp import namespace"]
     if any(f.source.startswith("@elementwise") for f in funcs):
         imports.insert(0, "from anadiv.numeric.blocks import elementwise")
+    if any("\n@with_event_ndim(" in f.source for f in funcs):
+        imports.append("from anadiv.numeric.refine import with_event_ndim")
     lines += ['"""', "", *imports, "", "__all__ = ["]
     lines += [f'    "{f.name}",' for f in funcs]
     lines += ["]", ""]
@@ -213,7 +218,9 @@ def _index_text(funcs: list[GeneratedFunction]) -> str:
                 lines.append(f'    ("{f.key[0]}", "{f.key[1]}"): ("{f.module}", "{f.name}", "{f.status}"),')
         lines += ["}", ""]
     sections = ", ".join(f'"{kind}": {_KINDS[kind].index_section}' for kind in KINDS)
-    lines.append(f"REGISTRY = {{{sections}}}")
+    lines.append("REGISTRY: dict[str, dict[str, tuple[str, str, str]] | dict[tuple[str, str], tuple[str, str, str]]] = {")
+    lines.append(f"    {sections},")
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 

@@ -271,7 +271,9 @@ def with_mixtures(expr: Any, a: Any) -> Any:
         return any(k and k[0] == "x" for k in kinds) and any(k and k[0] == "y" for k in kinds)
 
     def rewrite(e: Any) -> Any:
-        xs, ys, rest = [], [], []
+        xs: list[Any] = []
+        ys: list[Any] = []
+        rest: list[Any] = []
         for t in e.args:
             k = split(t)
             (xs if k and k[0] == "x" else ys if k else rest).append(k[1] if k else t)

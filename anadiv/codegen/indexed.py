@@ -69,7 +69,7 @@ def _split(expr: Any) -> tuple[Any, Any]:
     return outer, inner
 
 
-def _stable(expr: Any, p: tuple, q: tuple, probs: set) -> Any:
+def _stable(expr: Any, p: tuple[Any, ...], q: tuple[Any, ...], probs: set[Any]) -> Any:
     """The scalar stabilizer's atoms for one part (in plain symbols)."""
     atoms: list[Any] = []
     if q:
@@ -97,7 +97,7 @@ def _stable(expr: Any, p: tuple, q: tuple, probs: set) -> Any:
 class _ArrayPrinter(XpPrinter):
     """Coordinates as whole arrays; a sum over the coordinates as ``xp.sum`` on the last axis."""
 
-    def __init__(self, keepdims: bool, scalars: set | None = None) -> None:
+    def __init__(self, keepdims: bool, scalars: set[Any] | None = None) -> None:
         super().__init__()
         self._keepdims = keepdims
         self._scalars = scalars or set()
@@ -132,7 +132,7 @@ def indexed_body(expr: Any, derivation: Any, args: list[str], kind: str, fname: 
     p_syms = tuple(derivation.symbols[0])
     q_syms = tuple(derivation.symbols[1]) if len(derivation.symbols) == 2 else ()
 
-    def parts(expr: Any) -> tuple[Any, Any]:
+    def parts(expr: Any) -> tuple[Any, Any, tuple[Any, Any] | None]:
         outer, inner = _split(expr)
         # coordinate part: a[j] -> a plain symbol, stabilized, and back
         inner_plain = inner.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in coord and e.indices[0] == _J,

@@ -24,14 +24,17 @@ ever formed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from .printer import XpPrinter, constants_to_floats
 
+if TYPE_CHECKING:
+    from ..families._base import Family
 
-def example_literals(fam: type, index: int) -> list[str]:
+
+def example_literals(fam: type[Family], index: int) -> list[str]:
     """Doctest literals for a vector/matrix family (two fixed 2-d examples, or the family's ``codegen_examples``)."""
     own = getattr(fam, "codegen_examples", None)
     if own is not None:

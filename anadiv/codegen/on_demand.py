@@ -54,7 +54,10 @@ import tempfile
 import types
 import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 __all__ = ["MARK", "CACHE_ENV", "cache_dir", "fingerprint", "is_own_family", "closed_form", "family_module", "forget"]
 
@@ -70,7 +73,7 @@ _FAMILY_MODULES: dict[str, types.ModuleType] = {}
 # class -> fingerprint (classes are immutable enough: a changed class is a new class)
 _PRINTS: dict[type, str] = {}
 # family name -> the class last derived under that name (the engine caches some results by name)
-_DERIVED_CLASS: dict[str, type] = {}
+_DERIVED_CLASS: dict[str, type[Family]] = {}
 
 
 def cache_dir() -> Path:
@@ -90,7 +93,7 @@ def cache_dir() -> Path:
     return Path(base) / "anadiv"
 
 
-def is_own_family(cls: type) -> bool:
+def is_own_family(cls: type[Family]) -> bool:
     """Whether ``cls`` is a user's own family: declared outside anadiv, with ``sym_logpdf`` and ``sym_support``.
 
     Examples
@@ -138,7 +141,9 @@ def _value_print(value: Any, seen: set[int], depth: int) -> Any:
     if isinstance(value, type):
         return ["class", value.__module__, value.__qualname__]
     # a constraint object and the like: its type and its own description
-    return [type(value).__module__, type(value).__qualname__, repr(value) if type(value).__repr__ is not object.__repr__ else ""]
+    # (mypy types the class's __repr__ as bound, object's as unbound: both are plain functions here)
+    own_repr = type(value).__repr__ is not object.__repr__  # type: ignore[comparison-overlap]
+    return [type(value).__module__, type(value).__qualname__, repr(value) if own_repr else ""]
 
 
 def _code_print(code: types.CodeType, globs: dict[str, Any], closure: Any, seen: set[int], depth: int) -> Any:
@@ -161,7 +166,7 @@ def _has_contents(cell: Any) -> bool:
     return True
 
 
-def fingerprint(cls: type) -> str:
+def fingerprint(cls: type[Family]) -> str:
     """SHA-256 of what decides a family's derivations, computed without sympy.
 
     Its name, parameters and the code of its symbolic hooks (with the
@@ -263,7 +268,7 @@ def _key(*parts: str) -> str:
 
 # ------------------------------------------------------------ closed forms
 def closed_form(
-    kind: str, classes: tuple[type, ...], check: Callable[[str, tuple[type, ...], Callable[..., Any]], str | None] | None = None
+    kind: str, classes: tuple[type[Family], ...], check: Callable[[str, tuple[type[Family], ...], Callable[..., Any]], str | None] | None = None
 ) -> tuple[Callable[..., Any], str] | None:
     """The numeric closed form of ``kind`` for ``classes`` and its status, or None when the engine has none.
 
@@ -327,7 +332,7 @@ def closed_form(
     return found
 
 
-def _forget_stale_names(classes: tuple[type, ...]) -> None:
+def _forget_stale_names(classes: tuple[type[Family], ...]) -> None:
     """Drop the engine's by-name caches when a name now belongs to another class (a redefined family)."""
     stale = [c for c in classes if _DERIVED_CLASS.get(c.name, c) is not c]
     for c in classes:
@@ -343,7 +348,7 @@ def _clear_engine_name_caches() -> None:
         expectations.clear_name_caches()
 
 
-def _derive_source(kind: str, classes: tuple[type, ...]) -> str | None:
+def _derive_source(kind: str, classes: tuple[type[Family], ...]) -> str | None:
     """The module source of one closed form, or None when the engine finds none (imports sympy)."""
     from anadiv.errors import NoClosedFormError
     from anadiv.kinds import KINDS
@@ -364,6 +369,7 @@ def _derive_source(kind: str, classes: tuple[type, ...]) -> str | None:
         '"""',
         "",
         "from anadiv.numeric.blocks import elementwise",
+        *(["from anadiv.numeric.refine import with_event_ndim"] if "\n@with_event_ndim(" in gen.source else []),
         "from anadiv.numeric.xp import namespace",
         "",
         f"FUNCTION = {gen.name!r}",
@@ -375,7 +381,7 @@ def _derive_source(kind: str, classes: tuple[type, ...]) -> str | None:
 
 
 # --------------------------------------------------------- numeric hooks
-def family_module(cls: type) -> types.ModuleType:
+def family_module(cls: type[Family]) -> types.ModuleType:
     """The module with the family's printed ``logpdf(x, *params)`` and ``support(*params)``.
 
     ``logpdf`` is the printed ``sym_logpdf``, valid on the support (the caller
@@ -397,7 +403,7 @@ def family_module(cls: type) -> types.ModuleType:
     return module
 
 
-def _family_source(cls: type) -> str:
+def _family_source(cls: type[Family]) -> str:
     """Print ``sym_logpdf`` and ``sym_support`` as numpy functions (imports sympy)."""
     import sympy
 
@@ -439,7 +445,7 @@ def _family_source(cls: type) -> str:
     return "\n".join(lines) + "\n"
 
 
-def forget(cls: type) -> None:
+def forget(cls: type[Family]) -> None:
     """Drop what this process holds in memory for ``cls`` (not the files): for tests and redefinitions."""
     fp = _PRINTS.pop(cls, None)
     _clear_engine_name_caches()

@@ -54,7 +54,7 @@ class XpPrinter(SciPyPrinter):
     printmethod = "_xpcode"
     language = "Python with an array namespace"
 
-    def __init__(self, settings: dict | None = None) -> None:
+    def __init__(self, settings: dict[Any, Any] | None = None) -> None:
         base = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
         base.update(settings or {})
         super().__init__(base)

@@ -265,7 +265,7 @@ def exact_source(raw: Any, fname: str, args: list[str]) -> str:
 
     For a closed form over coordinate sums (``IndexedBase`` parameters) a vector
     argument arrives as a list of mpmath numbers, ``K`` is its length, and the
-    function carries ``event_ndim`` (1 per vector argument) for
+    function is decorated with ``@with_event_ndim`` (1 per vector argument) for
     :func:`anadiv.numeric.refine.checked`.
     """
     bases = {b.label.name for b in raw.atoms(sympy.IndexedBase)}
@@ -273,11 +273,11 @@ def exact_source(raw: Any, fname: str, args: list[str]) -> str:
     lines = [f"def {exact_name(fname)}(mpmath, {', '.join(args)}):",
              f'    """The derived expression of :func:`{fname}` for mpmath (see anadiv.numeric.refine)."""']
     if bases:
+        events = ", ".join("1" if a in bases else "0" for a in args)
+        lines.insert(0, f"@with_event_ndim({events})")
+    if bases:
         lines.append(f"    K = len({next(a for a in args if a in bases)})")
         raw, hoisted = _hoist_aggregates(_entry_logs(raw))
         lines += [f"    {name} = {printer.doprint(value)}" for name, value in hoisted]
     lines += [f"    return {printer.doprint(raw)}", ""]
-    if bases:
-        events = ", ".join("1" if a in bases else "0" for a in args)
-        lines += [f"{exact_name(fname)}.event_ndim = ({events},)", ""]
     return "\n".join(lines)

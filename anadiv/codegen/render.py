@@ -19,7 +19,7 @@ import math
 import textwrap
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy
@@ -28,6 +28,9 @@ from ..kinds import KINDS
 from .refine import exact_source
 from .scalar import scalar_body
 from .stabilize import stabilize, tied_symbols
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 
 
@@ -43,11 +46,11 @@ class GeneratedFunction:
     status: str  # "finite", "infinite", "conditional" (inf where supports say so) or "partial" (see _status)
 
 
-def function_name(kind: str, families: tuple[type, ...]) -> str:
+def function_name(kind: str, families: tuple[type[Family], ...]) -> str:
     return KINDS[kind].function_name([f.name for f in families])
 
 
-def argument_names(kind: str, families: tuple[type, ...]) -> list[list[str]]:
+def argument_names(kind: str, families: tuple[type[Family], ...]) -> list[list[str]]:
     """Argument names per family (suffixed ``_1``/``_2`` for pairs, plain for one family), then the kind's own."""
     k = KINDS[kind]
     if k.arity == 1:
@@ -57,7 +60,7 @@ def argument_names(kind: str, families: tuple[type, ...]) -> list[list[str]]:
     return k.argument_names(per_family)
 
 
-def is_matrix_family(fam: type) -> bool:
+def is_matrix_family(fam: type[Family]) -> bool:
     return any(p.constraint.event_ndim for p in fam.parameters)
 
 
@@ -72,7 +75,7 @@ def _status(expr: Any) -> str:
     return "finite"
 
 
-def location_differences(expr: Any, families: tuple[type, ...], names: list[list[str]], symbols: list[Any]) -> Any:
+def location_differences(expr: Any, families: tuple[type[Family], ...], names: list[list[str]], symbols: list[Any]) -> Any:
     """Write a pair's closed form through the difference of the two locations.
 
     A divergence between location families depends on ``loc_1 - loc_2`` only,
@@ -146,7 +149,7 @@ def _renamed(derivation: Any, names: list[list[str]]) -> Any:
     return SimpleNamespace(kind=derivation.kind, families=derivation.families, symbols=grouped)
 
 
-def _example_values(families: tuple[type, ...], kind: str, name: str) -> list[list[str]]:
+def _example_values(families: tuple[type[Family], ...], kind: str, name: str) -> list[list[str]]:
     """Doctest argument literals: short decimals drawn from each family's typical range.
 
     The draw is seeded by the function name, so the docstring is reproducible.
@@ -191,7 +194,7 @@ def _format_example(value: float) -> str:
     return text
 
 
-def _docstring(kind: str, families: tuple[type, ...], names: list[list[str]], fname: str,
+def _docstring(kind: str, families: tuple[type[Family], ...], names: list[list[str]], fname: str,
                expr_for_doc: Any, example_call: str, example_out: str, status: str) -> str:
     cls = [f.__name__ for f in families]
     k = KINDS[kind]
@@ -337,7 +340,7 @@ class _OneCoordinate:
 
     event_ndim = 0
 
-    def __init__(self, fam: type) -> None:
+    def __init__(self, fam: type[Family]) -> None:
         self._fam = fam
         self.name = fam.name
         self.__name__ = fam.__name__
@@ -358,9 +361,11 @@ def _per_coordinate_view(derivation: Any) -> Any:
 
 def _evaluate(source: str, fname: str, call: str) -> float:
     from anadiv.numeric.blocks import elementwise
+    from anadiv.numeric.refine import with_event_ndim
     from anadiv.numeric.xp import namespace
 
-    scope: dict[str, Any] = {"namespace": namespace, "np": np, "elementwise": elementwise}
+    scope: dict[str, Any] = {"namespace": namespace, "np": np, "elementwise": elementwise,
+                             "with_event_ndim": with_event_ndim}
     exec(compile(source, f"<generated {fname}>", "exec"), scope)  # noqa: S102 - our own generated code
     value = eval(call, scope)  # noqa: S307
     return float(value) if np.ndim(value) == 0 else math.nan

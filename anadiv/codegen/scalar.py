@@ -60,7 +60,7 @@ def scalar_body(expr: Any, args: list[str], kind: str | None = None, fname: str 
     if unused:
         # keep the broadcast shape and dtype of every argument
         result = f"{result} + xp.full(0.0, {', '.join(unused)})"
-    if checked:
+    if checked and fname is not None:
         scale_src = "None" if scale is None else printer.doprint(reduced_all[1])
         result = f"xp._refine.checked({kind!r}, {result}, {scale_src}, {exact_name(fname)}, {', '.join(args)})"
     if undefined is not None:

@@ -85,17 +85,17 @@ class StabilizeError(AssertionError):
 #: An atom is any expression built from helpers; the residual (derivation minus
 #: atoms) is computed from the derivation, so a wrong atom cannot change the
 #: value, only the accuracy, and the accuracy test catches that.
-REWRITES: dict[tuple[str, str, str], Callable[[tuple, tuple], list[Any]]] = {}
+REWRITES: dict[tuple[str, str, str], Callable[[tuple[Any, ...], tuple[Any, ...]], list[Any]]] = {}
 #: Pairs whose atoms are the whole value of one case of a case split: a case
 #: they do not add up to takes the generic atoms (``Binomial(n) || Bernoulli``:
 #: the Bernoulli KL where ``n = 1``, ``-log(1 - p_2)`` where ``n = 0``).
 ONE_CASE: set[tuple[str, str, str]] = set()
 
 
-def register_rewrite(kind: str, p: str, q: str, one_case: bool = False) -> Callable[[Callable[[tuple, tuple], list[Any]]], Callable[[tuple, tuple], list[Any]]]:
+def register_rewrite(kind: str, p: str, q: str, one_case: bool = False) -> Callable[[Callable[[tuple[Any, ...], tuple[Any, ...]], list[Any]]], Callable[[tuple[Any, ...], tuple[Any, ...]], list[Any]]]:
     """Decorator registering the atoms of one family pair (``one_case``: see :data:`ONE_CASE`)."""
 
-    def deco(fn: Callable[[tuple, tuple], list[Any]]) -> Callable[[tuple, tuple], list[Any]]:
+    def deco(fn: Callable[[tuple[Any, ...], tuple[Any, ...]], list[Any]]) -> Callable[[tuple[Any, ...], tuple[Any, ...]], list[Any]]:
         key = (kind, p, q)
         if key in REWRITES:
             raise ValueError(f"rewrite for {key} registered twice")
@@ -108,7 +108,7 @@ def register_rewrite(kind: str, p: str, q: str, one_case: bool = False) -> Calla
 
 
 @register_rewrite("kl", "gamma", "gamma")
-def _gamma(p: tuple, q: tuple) -> list[Any]:
+def _gamma(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # the generic atoms (lgamma Bregman + r - 1 - log r + a log-ratio term) cancel by a
     # factor up to 2*shape; the helper regroups them with Stirling's series
     (a1, b1), (a2, b2) = p, q
@@ -116,14 +116,14 @@ def _gamma(p: tuple, q: tuple) -> list[Any]:
 
 
 @register_rewrite("kl", "beta", "beta")
-def _beta(p: tuple, q: tuple) -> list[Any]:
+def _beta(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # three lgamma Bregman terms cancel by a factor up to a + b; see _stable.beta_bregman
     (a1, b1), (a2, b2) = p, q
     return [beta_bregman(a1, b1, a2, b2)]
 
 
 @register_rewrite("kl", "laplace", "laplace")
-def _laplace(p: tuple, q: tuple) -> list[Any]:
+def _laplace(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # (b1/b2) exp(-|m1-m2|/b1) - 1 - log(b1/b2) + |m1-m2|/b1 = expm1mx(log(b1/b2) - |m1-m2|/b1) >= 0;
     # what is left, |m1-m2| (1/b2 - 1/b1), factors as |m1-m2| (b1 - b2)/(b1 b2).
     (m1, b1), (m2, b2) = p, q
@@ -142,21 +142,21 @@ def _gumbel_like(u_rest: Any, e: Any, c1: Any, c2: Any) -> list[Any]:
 
 
 @register_rewrite("kl", "gumbel", "gumbel")
-def _gumbel(p: tuple, q: tuple) -> list[Any]:
+def _gumbel(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # exp((m2-m1)/b2) Gamma(1 + b1/b2) = exp(u)
     (m1, b1), (m2, b2) = p, q
     return _gumbel_like((m2 - m1) / b2, (b1 - b2) / b2, b1, b2)
 
 
 @register_rewrite("kl", "weibull", "weibull")
-def _weibull(p: tuple, q: tuple) -> list[Any]:
+def _weibull(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # (l1/l2)^k2 Gamma(1 + k2/k1) = exp(u)
     (k1, l1), (k2, l2) = p, q
     return _gumbel_like(k2 * log_ratio(l1, l2), (k2 - k1) / k1, k2, k1)
 
 
 @register_rewrite("kl", "moyal", "moyal")
-def _moyal(p: tuple, q: tuple) -> list[Any]:
+def _moyal(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # 2^(r-1) exp((m2-m1)/b2) Gamma(r + 1/2)/sqrt(pi) = exp(u)/2 with r = b1/b2 = 1 + e and
     # u = (m2-m1)/b2 + (2 - gamma - log 2) e + B(3/2, e), B = lgamma_bregman_d (psi(3/2) = 2 - gamma - 2 log 2);
     # the KL is then (expm1mx(u) + B(3/2, e))/2 + xm1mlog(b1, b2), three nonnegative terms
@@ -168,7 +168,7 @@ def _moyal(p: tuple, q: tuple) -> list[Any]:
 
 
 @register_rewrite("kl", "cauchy", "cauchy")
-def _cauchy(p: tuple, q: tuple) -> list[Any]:
+def _cauchy(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # log(((b1+b2)^2 + (m1-m2)^2) / (4 b1 b2)) = log1p(((b1-b2)^2 + (m1-m2)^2) / (4 b1 b2))
     from sympy.codegen.cfunctions import log1p
 
@@ -190,25 +190,25 @@ def _two_point_bregman(p1: Any, p2: Any) -> list[Any]:
 
 
 @register_rewrite("kl", "bernoulli", "bernoulli")
-def _bernoulli(p: tuple, q: tuple) -> list[Any]:
+def _bernoulli(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     return _two_point_bregman(p[0], q[0])
 
 
 @register_rewrite("kl", "binomial", "bernoulli", one_case=True)
-def _binomial_bernoulli(p: tuple, q: tuple) -> list[Any]:
+def _binomial_bernoulli(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # finite where n = 0 (-log(1 - p_2), generic atoms) or n = 1: Bernoulli(p_1) || Bernoulli(p_2)
     return _two_point_bregman(p[1], q[0])
 
 
 @register_rewrite("kl", "geometric", "geometric")
-def _geometric(p: tuple, q: tuple) -> list[Any]:
+def _geometric(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # KL(Geometric(p1) || Geometric(p2)) = KL(Bernoulli(p1) || Bernoulli(p2)) / p1
     (p1,), (p2,) = p, q
     return [atom / p1 for atom in _two_point_bregman(p1, p2)]
 
 
 @register_rewrite("kl", "halfcauchy", "halfcauchy")
-def _halfcauchy(p: tuple, q: tuple) -> list[Any]:
+def _halfcauchy(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # the Cauchy's with equal locations: log((s1+s2)^2 / (4 s1 s2)) = log1p((s1-s2)^2 / (4 s1 s2))
     from sympy.codegen.cfunctions import log1p
 
@@ -222,7 +222,7 @@ def _halfcauchy(p: tuple, q: tuple) -> list[Any]:
 # log1p(t) is log1pmx(t) + t, and the first-order terms t add up to a multiple of d^2: nothing
 # cancels to first order when P and Q are nearly equal.
 @register_rewrite("kl", "binomial", "binomial")
-def _binomial(p: tuple, q: tuple) -> list[Any]:
+def _binomial(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # n [p1 log(p1/p2) + q1 log(q1/q2)], d = p1 - p2: n [p1 log1pmx(d/p2) + q1 log1pmx(-d/q2) + d^2/(p2 q2)]
     (n1, p1), (_, p2) = p, q
     d = p1 - p2
@@ -230,7 +230,7 @@ def _binomial(p: tuple, q: tuple) -> list[Any]:
 
 
 @register_rewrite("kl", "negative_binomial", "negative_binomial")
-def _negative_binomial(p: tuple, q: tuple) -> list[Any]:
+def _negative_binomial(p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     # r [log(q1/q2) + (p1/q1) log(p1/p2)], d = p1 - p2:
     # r [log1pmx(-d/q2) + (p1/q1) log1pmx(d/p2) + d^2/(q1 q2 p2)]
     (r1, p1), (_, p2) = p, q
@@ -241,7 +241,7 @@ def _negative_binomial(p: tuple, q: tuple) -> list[Any]:
 # ------------------------------------------------------------------ generic atoms
 
 
-def _swap_map(p: tuple, q: tuple) -> dict[Any, Any]:
+def _swap_map(p: tuple[Any, ...], q: tuple[Any, ...]) -> dict[Any, Any]:
     """P's symbols -> Q's (for same-family pairs)."""
     return dict(zip(p, q))
 
@@ -250,7 +250,7 @@ def _has_special(term: Any) -> bool:
     return any(not isinstance(f, (exp, log, Abs)) for f in term.atoms(sympy.Function))
 
 
-def _gamma_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
+def _gamma_atoms(expr: Any, p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     """``c * lgamma_bregman(x, y)`` for every loggamma/digamma Bregman pattern."""
     to_q = _swap_map(p, q)
     e = sympy.expand(expr)
@@ -269,7 +269,7 @@ def _gamma_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
     return atoms
 
 
-def _cross_mpsi_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
+def _cross_mpsi_atoms(expr: Any, p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     """Same-family cross-entropy: ``k (loggamma(y) + (c - y) digamma(x))`` with ``y`` = Q's ``x``.
 
     Equal to ``k (lgamma_bregman(x, y) + lgamma_mpsi(x, c) - x)``: a
@@ -319,7 +319,7 @@ def _mpsi_atoms(expr: Any) -> list[Any]:
     return atoms
 
 
-def _scale_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
+def _scale_atoms(expr: Any, p: tuple[Any, ...], q: tuple[Any, ...]) -> list[Any]:
     """``c * powm1mlog(x1, x2, k)`` for ``c (r^k - 1 - k log r)`` with ``r = x1/x2``."""
     plain = Add(*[t for t in Add.make_args(sympy.expand(expr)) if not _has_special(t)])
     atoms = []
@@ -348,7 +348,7 @@ def _scale_atoms(expr: Any, p: tuple, q: tuple) -> list[Any]:
 # ------------------------------------------------------------------ the residual
 
 
-def _log_ratios(expr: Any, p: tuple, q: tuple) -> Any:
+def _log_ratios(expr: Any, p: tuple[Any, ...], q: tuple[Any, ...]) -> Any:
     """``a log(g(P)) - a log(g(Q))`` -> ``a log_ratio(g(P), g(Q))``; the rest factored."""
     to_q = _swap_map(p, q)
     e = sympy.expand(sympy.expand_log(expr, force=True))
@@ -361,7 +361,7 @@ def _log_ratios(expr: Any, p: tuple, q: tuple) -> Any:
         else:
             rest.append(t)
     out = []
-    paired = set()
+    paired: set[Any] = set()
     for lg, c in log_terms.items():  # P-side logs first: pair each with its Q-side partner
         partner = log(lg.args[0].xreplace(to_q))
         if partner != lg and partner in log_terms and sympy.expand(log_terms[partner] + c) == 0:
@@ -489,7 +489,7 @@ def _pair_logs(expo: Any) -> Any:
     return Add(*out, *rest)
 
 
-def _log_of_width_ratio(expr: Any, p: tuple, q: tuple) -> Any:
+def _log_of_width_ratio(expr: Any, p: tuple[Any, ...], q: tuple[Any, ...]) -> Any:
     """``log(g)`` with ``g = N/D``, ``N`` the Q-side copy of the sum ``D`` (a ratio of
     widths, ``(high_2 - low_2)/(high_1 - low_1)``) -> :func:`_log_ratio_of`."""
     to_p = dict(zip(q, p))
@@ -657,7 +657,7 @@ def verify(original: Any, rewritten: Any, derivation: Any, n: int = 8, digits: i
 # ------------------------------------------------------------------------ driver
 
 
-def _flat_symbols(derivation: Any) -> tuple[tuple, tuple]:
+def _flat_symbols(derivation: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     syms = tuple(tuple(s) for s in derivation.symbols)
     if len(syms) == 1:
         return syms[0], ()

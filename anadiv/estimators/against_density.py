@@ -105,7 +105,7 @@ def _from_sums(n: int, s: float, s2: float, outside: bool) -> Estimate:
 
 def _cross_entropy_dask(x: Any, q: Any) -> Estimate:
     """Blockwise: each block is checked and evaluated where it lives; only three sums come back."""
-    import dask
+    from dask.base import compute
 
     dim = _density_dim(q, "q")
     if x.ndim == 1:
@@ -126,7 +126,7 @@ def _cross_entropy_dask(x: Any, q: Any) -> Estimate:
         return np.array([[len(b), fin.sum(), (fin * fin).sum(), float(out)]])
 
     parts = x.map_blocks(block_sums, dtype=np.float64, chunks=((1,) * x.numblocks[0], (4,)))
-    (tot,) = dask.compute(parts.sum(axis=0))
+    (tot,) = compute(parts.sum(axis=0))
     n, s, s2, out = (float(v) for v in tot)
     if math.isnan(n):
         raise ValueError("x: samples must be finite (a block has NaN or inf)")

@@ -194,7 +194,7 @@ def _neighbour_labels(train: np.ndarray, query: np.ndarray, k: int) -> np.ndarra
     return NeighbourIndex(train).query(query, k)[1]
 
 
-def _balanced(raw: np.ndarray, n_x: int, n_y: int, clip: float) -> np.ndarray:
+def _balanced(raw: np.ndarray, n_x: int | np.ndarray, n_y: int | np.ndarray, clip: float) -> np.ndarray:
     """The posterior at equal class sizes from one fitted on ``n_x`` against ``n_y`` points, clipped.
 
     Odds times ``n_y / n_x``: ``eta = a / (a + b)`` with ``a = raw / n_x``,

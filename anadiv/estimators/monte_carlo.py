@@ -77,8 +77,8 @@ of the end (see :class:`_EdgeModel`) instead of an infinite log-density.
 from __future__ import annotations
 
 import math
-import sys
 import warnings
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -88,6 +88,7 @@ from ..numeric.validation import check_count, check_seed, check_tol
 from ..families._base import Family
 from ..families._scipy_objects import as_distribution
 from .from_data import inputs_of
+from .progress import Progress
 from .result import Estimate
 from ..kinds import KINDS, DivergenceKind
 from ..mixture import Mixture, _is_gaussian, _vector_parameters, gaussian_params
@@ -258,12 +259,12 @@ def _mean_cov(p: Any) -> tuple[np.ndarray, np.ndarray]:
                 "use method='mc' or method='qmc'"
             )
         parts.append((w, np.array([mom[0]]), np.array([[mom[1]]])))
-    w = np.array([t[0] for t in parts])
+    weights = np.array([t[0] for t in parts])
     means = np.stack([t[1] for t in parts])
     covs = np.stack([t[2] for t in parts])
-    m = w @ means
+    m = weights @ means
     dev = means - m
-    s = np.einsum("k,kij->ij", w, covs + dev[:, :, None] * dev[:, None, :])
+    s = np.einsum("k,kij->ij", weights, covs + dev[:, :, None] * dev[:, None, :])
     return m, s
 
 
@@ -402,7 +403,7 @@ class _Control:
             ch = (tot[4] - self.sch[b]) / n_o - cbar * hbar
             beta = _solve_psd(cc, ch)
             est[b] = self.sh[b] / self.count[b] - beta @ (self.sc[b] / self.count[b])
-        value = float(np.mean(est)) + float(self.shift)
+        value = float(np.mean(est)) + (self.shift or 0.0)
         return value, float(np.std(est, ddof=1) / math.sqrt(self.B))
 
 
@@ -425,6 +426,17 @@ def _component_transform(c: Family) -> tuple[int, Callable[[np.ndarray], np.ndar
     return 1, lambda u: fn(u[:, 0], *params)
 
 
+@dataclass
+class _Stratum:
+    """One mixture component's share of the QMC points: its Sobol engines (one per replicate) and sums."""
+
+    weight: float
+    transform: Callable[[np.ndarray], np.ndarray]  # uniforms (m, k) -> samples
+    engines: list[Any]
+    have: int  # points per replicate drawn so far
+    sums: np.ndarray  # per replicate
+
+
 class _QMC:
     """Scrambled Sobol, stratified over mixture components, independent replicates."""
 
@@ -435,37 +447,35 @@ class _QMC:
         self.evaluate = evaluate
         self.R = batches
         self.df = batches - 1
-        self.strata = []
+        self.strata: list[_Stratum] = []
         for w, c in _weighted_components(p):
             k, tf = _component_transform(c)
             engines = [qmc.Sobol(k, scramble=True, seed=rng) for _ in range(batches)]
-            self.strata.append([w, tf, engines, 0, np.zeros(batches)])  # weight, map, engines, points, sums
+            self.strata.append(_Stratum(w, tf, engines, 0, np.zeros(batches)))
         self.n = 0
         self.block = 0  # points per stratum and replicate already requested
 
     def plan(self, n_total: int) -> list[int]:
         """Points per stratum (a power of 2, >= 2) for about n_total points overall."""
         per_rep = max(n_total / self.R, 2.0)
-        return [1 << max(1, int(round(math.log2(max(w * per_rep, 2.0))))) for w, *_ in self.strata]
+        return [1 << max(1, int(round(math.log2(max(s.weight * per_rep, 2.0))))) for s in self.strata]
 
     def draw(self, targets: list[int], chunk: int) -> None:
         """Extend each stratum's Sobol sequences to ``targets`` points (powers of 2)."""
         chunk = 1 << max(1, int(math.log2(max(chunk, 2))))
         for s, target in zip(self.strata, targets):
-            _, tf, engines, have, sums = s
-            while have < target:
-                m = min(chunk, target - have) if have else min(chunk, target)
+            while s.have < target:
+                m = min(chunk, target - s.have) if s.have else min(chunk, target)
                 m = 1 << int(math.log2(m))
-                for r, eng in enumerate(engines):
+                for r, eng in enumerate(s.engines):
                     u = eng.random(m)
                     np.clip(u, 2.0**-64, 1.0 - 2.0**-53, out=u)
-                    sums[r] += float(np.sum(self.evaluate(tf(u))))
-                have += m
+                    s.sums[r] += float(np.sum(self.evaluate(s.transform(u))))
+                s.have += m
                 self.n += m * self.R
-            s[3] = have
 
     def result(self) -> tuple[float, float]:
-        reps = sum(w * sums / have for w, _, _, have, sums in self.strata)
+        reps = sum(s.weight * s.sums / s.have for s in self.strata)
         return float(np.mean(reps)), float(np.std(reps, ddof=1) / math.sqrt(self.R))
 
 
@@ -473,11 +483,6 @@ _METHODS: dict[str, type] = {"mc": _MC, "qmc": _QMC, "control": _Control}
 
 
 # --------------------------------------------------------------- driver
-def _progress_line(method: str, n: int, value: float, stderr: float, end: str = "") -> None:
-    sys.stderr.write(f"\r{method}: n={n:,} value={value:.6g} stderr={stderr:.3g}   {end}")
-    sys.stderr.flush()
-
-
 def _estimate(
     kind: Any,
     p: Any,
@@ -485,7 +490,7 @@ def _estimate(
     *,
     n: int,
     seed: Any,
-    method: str,
+    method: str | None,
     rtol: float | None,
     atol: float | None,
     max_n: int,
@@ -688,21 +693,18 @@ def _needed(n: int, value: float, stderr: float, rtol: Any, atol: Any, max_n: in
 
 
 class _Progress:
-    """At most a few stderr lines per second."""
+    """The progress display of one estimate (:mod:`.progress`), or nothing when it is off."""
 
     def __init__(self, on: bool, method: str) -> None:
-        self.on, self.method, self.last = on, method, 0.0
+        self.display = Progress(method) if on else None
+        self.total = 0
 
-    def __call__(self, acc: Any, force: bool = False) -> None:
-        if not self.on:
+    def __call__(self, acc: Any, force: bool = False, total: int | None = None) -> None:
+        if self.display is None:
             return
-        import time
-
-        now = time.monotonic()
-        if force or now - self.last > 0.25:
-            self.last = now
-            value, stderr = acc.result()
-            _progress_line(self.method, acc.n, value, stderr, end="\n" if force else "")
+        self.total = max(self.total, total or 0, acc.n)
+        value, stderr = acc.result()
+        self.display.update(acc.n, self.total, value, stderr, final=force)
 
 
 def _drive_stream(acc: Any, method: str, n: int, rtol: Any, atol: Any, max_n: int, chunk: int, batches: int,
@@ -715,13 +717,13 @@ def _drive_stream(acc: Any, method: str, n: int, rtol: Any, atol: Any, max_n: in
             while acc.n < total:
                 for _ in range(batches):
                     acc.step(per)
-                show(acc)
+                show(acc, total=total)
     else:
 
         def sample_to(total: int) -> None:
             while acc.n < total:
                 acc.step(min(chunk, total - acc.n) if total - acc.n >= 2 else 2)
-                show(acc)
+                show(acc, total=total)
 
     sample_to(n)
     value, stderr = acc.result()
@@ -743,7 +745,7 @@ def _drive_qmc(acc: _QMC, n: int, rtol: Any, atol: Any, max_n: int, chunk: int, 
         targets = [2 * t for t in targets]  # Sobol balance: extend to the next power of 2
         acc.draw(targets, chunk)
         value, stderr = acc.result()
-        show(acc)
+        show(acc, total=sum(targets))
     show(acc, force=True)
     _finish(acc, "qmc", value, stderr, rtol, atol, max_n, adaptive)
     return value, stderr

@@ -53,16 +53,12 @@ memory stays under about 64 MiB.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
 import math
-import threading
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..numeric.blas import openblas_thread_functions
+from ..numeric import blas_threads
 from ..numeric.threads import _cpus, get_num_threads, run_chunks
 from ..numeric.validation import check_count
 from .samples import as_samples, check_same_dim, is_dask
@@ -351,7 +347,7 @@ class _Brute:
         dist = np.empty((m, k))
         idx = np.empty((m, k), dtype=np.int64)
         threads = max(1, min(workers, m))
-        split = threads > 1 and _numpy_blas_threads() is not None
+        split = threads > 1 and blas_threads.can_split()
         threads = threads if split else 1
         # per row and thread: the approximations (float64) and, for a row the
         # bound does not certify, their sum with |x|^2 and a mask; the
@@ -367,7 +363,7 @@ class _Brute:
             return work
 
         if split:
-            with _one_numpy_blas_thread():
+            with blas_threads.one_blas_thread():
                 run_chunks(make_work, m, rows, rows, threads=threads)
         else:
             work = make_work()
@@ -440,44 +436,3 @@ def _sorted_by_distance(cand: np.ndarray, sq: np.ndarray) -> tuple[np.ndarray, n
 
 
 _METHODS: dict[str, type] = {"kdtree": _KDTree, "brute": _Brute}
-
-
-# ------------------------------------------------------- numpy's BLAS threads
-# numpy links its own OpenBLAS (not the one of anadiv.numeric.blas, which is
-# scipy's). Blocks multiplied from several threads at once run in parallel only
-# with that OpenBLAS on one thread per call; otherwise its calls serialise.
-@functools.lru_cache(maxsize=1)
-def _numpy_blas_threads() -> tuple[Any, Any] | None:
-    try:
-        from numpy._core import _multiarray_umath
-
-        lib = ctypes.CDLL(_multiarray_umath.__file__)
-    except Exception:  # noqa: BLE001  (another numpy layout: blocks run on one thread, BLAS threads itself)
-        return None
-    return openblas_thread_functions(lib)
-
-
-_blas_lock = threading.Lock()
-_blas_active = 0
-_blas_saved = 1
-
-
-@contextlib.contextmanager
-def _one_numpy_blas_thread() -> Iterator[None]:
-    """numpy's OpenBLAS on one thread inside the block, restored when the last overlapping block ends."""
-    global _blas_active, _blas_saved
-    found = _numpy_blas_threads()
-    assert found is not None  # callers check first
-    get, put = found
-    with _blas_lock:
-        if _blas_active == 0:
-            _blas_saved = int(get())
-            put(1)
-        _blas_active += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_active -= 1
-            if _blas_active == 0:
-                put(_blas_saved)

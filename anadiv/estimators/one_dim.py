@@ -175,6 +175,7 @@ def _quantile_distance_p(xs: np.ndarray, ys: np.ndarray, wx: np.ndarray | None, 
     numbered as the integers i*m and j*n so that no rounding merges or splits
     them.
     """
+    total: float
     if wx is None and wy is None:
         n, m = len(xs), len(ys)
         cx, cy, total = np.arange(1, n + 1) * m, np.arange(1, m + 1) * n, n * m

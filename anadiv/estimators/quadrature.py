@@ -71,7 +71,6 @@ estimate exceeds ``10**-digits`` of the value.
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -86,6 +85,7 @@ from ..families._scipy_objects import as_distribution
 from .result import QuadResult
 from ..kinds import KINDS, DivergenceKind, get_kind
 from ..mixture import Mixture, _component_dim, _is_gaussian, gaussian_params
+from ..numeric.caching import memoize
 
 __all__ = ["QuadResult", "QuadratureError", "divergence_quad", "kl_quad", "entropy_quad", "cross_entropy_quad"]
 
@@ -135,7 +135,7 @@ def _support_inside(p: Any, q: Any) -> bool:
     return plo >= qlo and phi <= qhi
 
 
-@functools.lru_cache(maxsize=None)
+@memoize
 def _bulk_points(c: Family) -> tuple[float, ...]:
     """Quantiles of one component from a fixed-seed sample (deterministic)."""
     s = np.asarray(c.sample(4096, rng=np.random.default_rng(20260522)), dtype=float)
@@ -244,7 +244,7 @@ def _in_q_support(q: Any, x: np.ndarray) -> np.ndarray:
     return inside
 
 
-def _log_integrand(kind: str, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _log_integrand(kind: str | DivergenceKind, p: Any, q: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(log p, log|p h|, sign of h) at x, with log|p h| right where log q overflows.
 
     ``log|p h|`` comes from the kind (:meth:`~anadiv.kinds.DivergenceKind.log_abs_weighted`),
@@ -434,7 +434,7 @@ def _h(kind: Any) -> Callable[[Any, Any], Any]:
 
 
 # ------------------------------------------------------------ double, 1-D
-def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult:
+def _quad_1d_double(kind: str | DivergenceKind, p: Any, q: Any, edges: list[float]) -> QuadResult:
     from scipy.integrate import quad
 
     h = _h(kind)
@@ -518,8 +518,8 @@ def _quad_1d_double(kind: str, p: Any, q: Any, edges: list[float]) -> QuadResult
 
 
 # -------------------------------------------------------------- high, 1-D
-@functools.lru_cache(maxsize=None)
-def _mp_logpdf_function(cls: type) -> Callable[..., Any]:
+@memoize
+def _mp_logpdf_function(cls: type[Family]) -> Callable[..., Any]:
     """mpmath log-density of a family class from its sympy ``sym_logpdf`` (cached)."""
     import sympy  # high-precision path only
 
@@ -823,7 +823,7 @@ def _tail_bound(t: np.ndarray) -> float:
     return float(a[-1]) * r / (1.0 - r)
 
 
-def _log_mass_rounding(p: Any, q: Any, k: np.ndarray, terms: np.ndarray) -> float:
+def _log_mass_rounding(p: Any, q: Any, k: np.ndarray) -> float:
     """A bound on the float64 rounding of the log-masses, summed with the terms' weights.
 
     A log-mass at count ``k`` is a difference of terms up to ``~k log k`` in
@@ -898,7 +898,7 @@ def _sum_1d(kind: Any, p: Any, q: Any, precision: str, digits: int) -> QuadResul
         return _sum_1d_high(kind, p, q, first, last, left_bound + right_bound, digits)
     total = math.fsum(parts)
     counts = np.arange(first, last + 1.0)
-    rounding = 4 * np.finfo(float).eps * sum(abs(v) for v in parts) + _log_mass_rounding(p, q, counts, None)
+    rounding = 4 * np.finfo(float).eps * sum(abs(v) for v in parts) + _log_mass_rounding(p, q, counts)
     return QuadResult(total, float(left_bound + right_bound + rounding), "sum over the support")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import UnreliableIntervalError
 from ..numeric.validation import check_tol
@@ -44,9 +44,12 @@ class Result:
     value: float
     #: How it was computed (``"mc"``, ``"scipy.integrate.quad"``, ...).
     method: str
-    #: Uncertainty on ``value``: a standard error or an absolute error bound
-    #: (a field or a property of the subclass).
-    error: float
+    if TYPE_CHECKING:
+        # Uncertainty on ``value``: a standard error or an absolute error bound,
+        # a field or a property of the subclass (declared for type checkers only:
+        # a property here would become the default of the subclasses' fields).
+        @property
+        def error(self) -> float: ...
 
     def __float__(self) -> float:
         return float(self.value)

@@ -23,13 +23,9 @@ from typing import Any
 import numpy as np
 
 from ..numeric.validation import as_float_array
+from ..numeric.xp import is_dask
 
 __all__ = ["as_samples", "check_same_dim", "is_dask", "is_sample_array"]
-
-
-def is_dask(x: Any) -> bool:
-    """True for a dask array (detected without importing dask)."""
-    return type(x).__module__.split(".", 1)[0] == "dask" and hasattr(x, "chunks")
 
 
 def is_sample_array(x: Any) -> bool:

@@ -500,8 +500,8 @@ class Family(Distribution):
         """
         self._require_numeric("sample")
         rng = np.random.default_rng(rng)
-        size = (size,) if np.isscalar(size) else tuple(size)
-        return self._np_sample(rng, size + self.batch_shape, *self.param_values)
+        shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(size)
+        return self._np_sample(rng, shape + self.batch_shape, *self.param_values)
 
     def support(self) -> tuple[np.ndarray, np.ndarray]:
         """Numeric support ``(low, high)`` (may be infinite), broadcast to the batch."""
@@ -635,29 +635,30 @@ class Family(Distribution):
     # user's own family (declared outside anadiv with sym_logpdf and sym_support)
     # may leave them out: these fallbacks derive them from the sympy declarations
     # (anadiv/families/_derived.py; the printed code is cached, sympy imported
-    # only when it is not).
+    # only when it is not). ``*params: Any``: each family names its own
+    # parameters (``mu, sigma``), which a type checker accepts as an override.
     @classmethod
-    def _np_logpdf(cls, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
+    def _np_logpdf(cls, x: np.ndarray, *params: Any) -> np.ndarray:
         return _derived_hooks(cls, "_np_logpdf").logpdf(cls, x, *params)
 
     @classmethod
-    def _np_sample(cls, rng: np.random.Generator, size: tuple[int, ...], *params: np.ndarray) -> np.ndarray:
+    def _np_sample(cls, rng: np.random.Generator, size: tuple[int, ...], *params: Any) -> np.ndarray:
         return _derived_hooks(cls, "_np_sample").sample(cls, rng, size, *params)
 
     @classmethod
-    def _np_support(cls, *params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _np_support(cls, *params: Any) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = _derived_hooks(cls, "_np_support").support(cls, *params)
         shape = np.broadcast_shapes(*(np.shape(p) for p in params))
         return np.broadcast_to(lo, shape), np.broadcast_to(hi, shape)
 
     @staticmethod
-    def _np_breakpoints(*params: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _np_breakpoints(*params: Any) -> tuple[np.ndarray, ...]:
         return ()
 
     # ------------------------------------------------------------------ random
     @classmethod
-    def random_params(cls, rng: np.random.Generator) -> tuple[float, ...]:
-        """One random valid parameter point from the typical ranges."""
+    def random_params(cls, rng: np.random.Generator) -> tuple[Any, ...]:
+        """One random valid parameter point from the typical ranges (floats; arrays for a vector family)."""
         return tuple(p.draw(rng) for p in cls.parameters)
 
     # ---------------------------------------------------------------- symbolic
@@ -786,7 +787,7 @@ def _check_aliases(cls: type[Family]) -> None:
     _ALIAS_TABLES.pop(cls, None)
 
 
-def _derived_hooks(cls: type, hook: str) -> Any:
+def _derived_hooks(cls: type[Family], hook: str) -> Any:
     """The module deriving a user's own family's numeric hooks; an error naming ``hook`` for any other family."""
     if not (isinstance(cls, type) and issubclass(cls, Family) and cls.is_own_family()):
         raise NotImplementedError(
@@ -798,7 +799,7 @@ def _derived_hooks(cls: type, hook: str) -> Any:
     return _derived
 
 
-def _redefinition(old: type, new: type) -> bool:
+def _redefinition(old: type[Family], new: type[Family]) -> bool:
     """A user's own family declared again where it was (a notebook cell run twice, a reloaded module).
 
     The new class takes the name; its closed forms are derived afresh (their

@@ -472,20 +472,20 @@ def common_reduction(*dists: Any) -> tuple[tuple[Family, ...], float] | None:
     ``scale`` when removing the shift alone leaves no family. ``None`` when the
     distributions share no such map or no family expresses the result.
     """
-    forms = [form_of(d) for d in dists]
-    if any(f is None or not f.scalar() for f in forms):
+    found = [form_of(d) for d in dists]
+    forms = [f for f in found if f is not None and f.scalar()]
+    if len(forms) != len(found):
         return None
-    locs = {float(f.loc) for f in forms}  # type: ignore[union-attr]
-    scales = {float(f.scale) for f in forms}  # type: ignore[union-attr]
-    if len(locs) != 1:
-        return None
-    if len({ORIGIN.get(f.name, 0.0) for f in forms}) != 1:  # type: ignore[union-attr]
-        return None  # moved to different origins the pair would change
-    steps = [(lambda f: f.shifted_to_origin(), 0.0)]
+    locs = {float(f.loc) for f in forms}
+    scales = {float(f.scale) for f in forms}
+    if len(locs) != 1 or len({ORIGIN.get(f.name, 0.0) for f in forms}) != 1:
+        return None  # no common shift, or one that would move them to different origins
+    steps: list[tuple[Callable[[ScipyForm], ScipyForm], float]] = [(ScipyForm.shifted_to_origin, 0.0)]
     if len(scales) == 1:
-        steps.append((lambda f: f.standardized(), math.log(scales.pop())))
+        steps.append((ScipyForm.standardized, math.log(scales.pop())))
     for step, log_scale in steps:
-        families = [_family_of_form(step(f)) for f in forms]  # type: ignore[arg-type]
-        if all(f is not None for f in families):
-            return tuple(families), log_scale  # type: ignore[arg-type]
+        families = [_family_of_form(step(f)) for f in forms]
+        known = [f for f in families if f is not None]
+        if len(known) == len(families):
+            return tuple(known), log_scale
     return None

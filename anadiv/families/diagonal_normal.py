@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._base import UNSET, Family, Param, ParamValue
+from ..constraints import Independent as EntryWise
 from ..constraints import independent, positive, real
 from .normal import Normal
 
@@ -80,7 +81,9 @@ class DiagonalNormal(Family):
     def _check_param(param: Param, value: np.ndarray) -> np.ndarray:
         # mean and scale broadcast into the event axis together (a scalar scale
         # is isotropic): each is checked entry by entry, the event axis by _check_joint
-        return param.constraint.base.check(value, param.name)
+        constraint = param.constraint
+        base = constraint.base if isinstance(constraint, EntryWise) else constraint
+        return base.check(value, param.name)
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         try:

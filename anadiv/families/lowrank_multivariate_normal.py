@@ -198,8 +198,10 @@ class LowRankMultivariateNormal(Family):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A random mean, factor (``dim x rank``, rank ``max(1, dim // 2)`` by default) and diagonal."""
         r = max(1, dim // 2) if rank is None else int(rank)
-        loc = rng.uniform(*cls.parameters[0].typical, size=dim)
-        factor = rng.uniform(*cls.parameters[1].typical, size=(dim, r))
+        loc_range, factor_range = cls.parameters[0].typical, cls.parameters[1].typical
+        assert loc_range is not None and factor_range is not None  # both declared in parameters
+        loc = rng.uniform(*loc_range, size=dim)
+        factor = rng.uniform(*factor_range, size=(dim, r))
         diag = cls.parameters[2].draw(rng, shape=(dim,))
         return loc, factor, diag
 

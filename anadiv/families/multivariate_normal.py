@@ -162,8 +162,10 @@ class MultivariateNormal(Family):
     @classmethod
     def random_params(cls, rng: np.random.Generator, dim: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """A random mean and a random SPD covariance with eigenvalues in the typical range."""
-        mean = rng.uniform(*cls.parameters[0].typical, size=dim)
-        lo, hi = cls.parameters[1].typical
+        mean_range, eig_range = cls.parameters[0].typical, cls.parameters[1].typical
+        assert mean_range is not None and eig_range is not None  # both declared in parameters
+        mean = rng.uniform(*mean_range, size=dim)
+        lo, hi = eig_range
         eig = np.exp(rng.uniform(np.log(lo), np.log(hi), size=dim))
         q, r = np.linalg.qr(rng.standard_normal((dim, dim)))
         q = q * np.sign(np.diag(r))

@@ -45,7 +45,7 @@ def _cholesky_where_pd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pass
     flat = x.reshape((-1,) + x.shape[-2:])
     chol = np.broadcast_to(np.eye(x.shape[-1]), flat.shape).copy()
-    ok = np.zeros(flat.shape[0], dtype=bool)
+    ok = np.zeros(len(flat), dtype=bool)
     for i, m in enumerate(flat):
         try:
             chol[i] = np.linalg.cholesky(m)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, cast, runtime_checkable
 
 import numpy as np
 
@@ -161,6 +161,8 @@ class DivergenceKind:
     #: where a "conditional" closed form is infinite, in words (the generated docstrings, the docs, the CLI)
     infinite_where: ClassVar[str] = "where P's support is not inside Q's"
     in_nats: ClassVar[bool] = True
+    #: the function of :mod:`anadiv.discrete` computing this kind for probability vectors ('' : the name)
+    discrete_name: ClassVar[str] = ""
     linear: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -300,6 +302,13 @@ class DivergenceKind:
         """Name of the quadrature wrapper in ``anadiv`` (``kl_quad``)."""
         return f"{self.name}_quad"
 
+    def own_quadrature(self, p: Any, q: Any) -> Any:
+        """The numerical value of a kind that is no expectation (``expectation = False``), its own way.
+
+        An expectation's quadrature is the generic one (``anadiv.divergence_quad``).
+        """
+        raise TypeError(f"kind: {self.name!r} is an expectation; its quadrature is anadiv.divergence_quad")
+
     def instead(self) -> str:
         """What to call when there is no closed form."""
         args = "p" if self.arity == 1 else "p, q"
@@ -340,7 +349,8 @@ class DivergenceKind:
         Quadrature and Monte Carlo call ``integrand(logp, logq)`` on the result.
         """
         values = self.bind(params)
-        return _Bound(self, values) if values else self
+        # _Bound reads as the kind: what it does not override it forwards (__getattr__)
+        return cast(DivergenceKind, _Bound(self, values)) if values else self
 
     def argument_names(self, per_family: Sequence[Sequence[str]]) -> list[list[str]]:
         """Arguments of the generated function: each family's, then the kind's own."""
@@ -374,6 +384,20 @@ class DivergenceKind:
 
     def __repr__(self) -> str:
         return f"<divergence kind {self.name!r}>"
+
+
+@runtime_checkable
+class FromRenyi(Protocol):
+    """A kind whose closed forms are the Renyi divergence's at one order, mapped (Hellinger, chi-square, ...)."""
+
+    #: the order of the Renyi divergence it is read from
+    renyi_order: float
+    #: the map, as text for the derivation's steps
+    from_renyi_text: str
+
+    @staticmethod
+    def sym_from_renyi(d: Any) -> Any:
+        """The map on a sympy expression of the Renyi divergence."""
 
 
 class _Bound:
@@ -428,7 +452,7 @@ def get_kind(kind: "str | DivergenceKind", arg: str = "kind") -> DivergenceKind:
     1
     """
     if isinstance(kind, (DivergenceKind, _Bound)):
-        return kind  # type: ignore[return-value]
+        return kind
     found = KINDS.get(kind) if isinstance(kind, str) else None
     if found is None:
         raise ValueError(f"{arg}: must be one of {', '.join(KINDS)} or a DivergenceKind, got {kind!r}")

@@ -24,6 +24,7 @@ from ._fdiv import LOG2, ops, quiet as _quiet
 
 class JensenShannon(DivergenceKind):
     name = "jensen_shannon"
+    discrete_name = "js_divergence"
     title = "Jensen-Shannon divergence"
     symbol = "JS"
     separator = ", "

@@ -16,6 +16,7 @@ from .jensen_shannon import JensenShannon
 
 class JensenShannonDistance(JensenShannon):
     name = "jensen_shannon_distance"
+    discrete_name = "js_distance"
     title = "Jensen-Shannon distance"
     symbol = "JSD"
     definition = "sqrt(JS(P, Q))"

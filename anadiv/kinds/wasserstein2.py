@@ -42,7 +42,7 @@ class Wasserstein2(DivergenceKind):
     def closed_form(self, evaluate: Any, p: Any, q: Any = None, **params: Any) -> Any:
         return _load(self.closed_route)(p, q)
 
-    def quadrature(self, p: Any, q: Any) -> Any:
+    def own_quadrature(self, p: Any, q: Any) -> Any:
         """The quantile integral (:func:`anadiv.wasserstein.wasserstein2_quad`), a ``QuadResult``."""
         return _load(self.quadrature_route)(p, q)
 

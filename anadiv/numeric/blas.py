@@ -16,32 +16,19 @@ A C-ordered lower-triangular ``L`` is, to Fortran, the upper-triangular
 ``L^T`` with the same leading dimension. Every function here documents its
 operation in C terms.
 
-Threads. OpenBLAS runs its own worker threads inside each call, and calls
-made concurrently from several threads do not run in parallel while it does
-(measured: 50 factorizations of d = 200 from 2 threads took as long as from
-one; with OpenBLAS on one thread, half as long).
-:func:`one_blas_thread` sets OpenBLAS to one thread while a batch is split
-across anadiv's threads and restores the previous value afterwards (a
-process-wide count of the active splits, under a lock, so overlapping calls
-from several user threads restore the value once, at the end). Other
-scipy.linalg calls made from other threads meanwhile run single-threaded;
-their results do not change. When the thread count of the loaded BLAS
-cannot be read and set (a BLAS other than OpenBLAS), :func:`can_split`
-reports False and the batch runs on one thread, where the BLAS threads
-itself.
+Threads: a batch split across anadiv's threads runs with the BLAS on one
+thread per call (:mod:`anadiv.numeric.blas_threads`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import os
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["routines", "can_split", "one_blas_thread", "openblas_thread_functions"]
+__all__ = ["routines"]
 
 _P = ctypes.c_void_p
 _TRSM = ctypes.CFUNCTYPE(None, *([_P] * 11))
@@ -76,7 +63,7 @@ class Routines:
         def total(x: int) -> float:
             return dot(size, x, step, x, step)
 
-        total.keep = (n_, inc)  # type: ignore[attr-defined]
+        total.keep = (n_, inc)  # type: ignore[attr-defined]  # the ctypes integers outlive the call
         return total
 
     def factorizer(self, n: int, ld: int) -> Callable[[int], int]:
@@ -115,7 +102,7 @@ class Routines:
         def solve(a: int, b: int) -> None:
             trsm(*head, a, a_ld, b, b_ld)
 
-        solve.keep = (m_, n_, lda_, ldb_)  # type: ignore[attr-defined]
+        solve.keep = (m_, n_, lda_, ldb_)  # type: ignore[attr-defined]  # the ctypes integers outlive the call
         return solve
 
     def vector_solver(self, n: int, lda: int) -> Callable[[int, int], None]:
@@ -132,33 +119,13 @@ class Routines:
         def solve(a: int, x: int) -> None:
             trsv(*head, a, a_ld, x, x_inc)
 
-        solve.keep = (n_, lda_, inc)  # type: ignore[attr-defined]
+        solve.keep = (n_, lda_, inc)  # type: ignore[attr-defined]  # the ctypes integers outlive the call
         return solve
 
 
 _lock = threading.Lock()
 _loaded = False
 _routines: dict[np.dtype, Routines] = {}
-_get_threads: Any = None
-_set_threads: Any = None
-
-
-def openblas_thread_functions(lib: Any) -> tuple[Any, Any] | None:
-    """``(get, set)`` of the thread count of the OpenBLAS reachable through ``lib`` (a ``ctypes.CDLL``), or None.
-
-    scipy and numpy each link their own OpenBLAS (``scipy_openblas`` or plain
-    ``openblas`` names, with or without the ``64_`` suffix of the 64-bit
-    integer build); a library without them is not an OpenBLAS.
-    """
-    for prefix in ("scipy_openblas", "openblas"):
-        for suffix in ("", "64_"):
-            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-            if get is not None and put is not None:
-                get.restype, get.argtypes = ctypes.c_int, []
-                put.restype, put.argtypes = None, [ctypes.c_int]
-                return get, put
-    return None
 
 
 def _capsule_pointer(module: Any, name: str) -> int:
@@ -171,7 +138,7 @@ def _capsule_pointer(module: Any, name: str) -> int:
 
 
 def _load() -> None:
-    global _loaded, _get_threads, _set_threads
+    global _loaded
     with _lock:
         if _loaded:
             return
@@ -185,11 +152,6 @@ def _load() -> None:
                 potrf = _POTRF(_capsule_pointer(clapack, f"{prefix}potrf"))
                 dot = _DOT[dtype](_capsule_pointer(cblas, f"{prefix}dot"))
                 _routines[np.dtype(dtype)] = Routines(trsm, trsv, potrf, dot, scalar)
-            # The OpenBLAS scipy links against is a dependency of cython_blas:
-            # dlsym through its handle finds the thread-count functions.
-            found = openblas_thread_functions(ctypes.CDLL(cblas.__file__))
-            if found is not None:
-                _get_threads, _set_threads = found
         except Exception:  # noqa: BLE001  (no usable scipy build: the callers fall back to scipy.linalg.lapack)
             _routines.clear()
         _loaded = True
@@ -200,50 +162,3 @@ def routines(dtype: Any) -> Routines | None:
     if not _loaded:
         _load()
     return _routines.get(np.dtype(dtype))
-
-
-def can_split() -> bool:
-    """True when calls from several threads at once run in parallel (see the module notes)."""
-    if not _loaded:
-        _load()
-    return _get_threads is not None
-
-
-_active = 0
-_saved: int | None = None
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """OpenBLAS on one thread inside the block, restored when the last overlapping block ends."""
-    global _active, _saved
-    if _get_threads is None:
-        yield
-        return
-    with _lock:
-        if _active == 0:
-            _saved = int(_get_threads())
-            if _saved != 1:
-                _set_threads(1)
-        _active += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _active -= 1
-            if _active == 0 and _saved is not None and _saved != 1:
-                _set_threads(_saved)
-
-
-def _after_fork_in_child() -> None:
-    # A fork taken while another thread was inside one_blas_thread: that
-    # thread does not exist in the child, so restore the count here.
-    global _lock, _active
-    _lock = threading.Lock()
-    if _active and _saved is not None and _saved != 1 and _set_threads is not None:
-        _set_threads(_saved)
-    _active = 0
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -62,6 +62,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import blas as _blas
+from . import blas_threads
 
 __all__ = [
     "cholesky",
@@ -131,7 +132,7 @@ def _not_pd(name: str) -> ValueError:
 # id(frozen covariance) -> (weak reference to it, its read-only factor). The
 # weak reference's callback drops the entry when the array is freed, and a
 # hit also checks identity, so a recycled id can never match.
-_FACTORS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+_FACTORS: dict[int, tuple[weakref.ref[Any], np.ndarray]] = {}
 
 
 def _forget(key: int) -> Callable[[Any], None]:
@@ -188,21 +189,21 @@ def _for_each(make_work: Callable[[], Callable[[int, int], None]], n: int, flops
     returns ``work``. Threads take chunks of about a quarter of the smallest
     worthwhile part (one matrix at d = 200) from a shared queue rather than
     fixed halves, so a core slowed by another process does not hold the
-    others up. OpenBLAS runs on one thread while the batch is split, and
+    others up. The BLAS runs on one thread while the batch is split, and
     also when anadiv is set to one thread (``set_num_threads(1)``: the
-    caller runs one computation per core); see :mod:`anadiv.numeric.blas`.
+    caller runs one computation per core); see :mod:`anadiv.numeric.blas_threads`.
     """
     from .threads import get_num_threads, run_chunks
 
     threads = get_num_threads()
     min_part = max(1, int(_MIN_PART_FLOPS // max(flops_per_item, 1.0)))
-    if not _blas.can_split():
+    if not blas_threads.can_split():
         make_work()(0, n)
     elif threads > 1 and n >= 2 * min_part:
-        with _blas.one_blas_thread():
+        with blas_threads.one_blas_thread():
             run_chunks(make_work, n, min_part // 4, min_part)
     elif threads == 1:
-        with _blas.one_blas_thread():
+        with blas_threads.one_blas_thread():
             make_work()(0, n)
     else:
         make_work()(0, n)
@@ -216,10 +217,10 @@ def _stack(a: np.ndarray, batch: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
     """
     tail = a.shape[len(a.shape) - 2 :]
     own = a.shape[:-2]
-    stack = np.require(a, requirements="CA").reshape((-1,) + tail)  # BLAS gets aligned, C-ordered data
+    stack = np.require(a, requirements=("C", "A")).reshape((-1,) + tail)  # BLAS gets aligned, C-ordered data
     if own == batch:
         return stack, None
-    index = np.broadcast_to(np.arange(stack.shape[0]).reshape(own), batch).ravel()
+    index = np.broadcast_to(np.arange(len(stack)).reshape(own), batch).ravel()
     return stack, index
 
 
@@ -315,7 +316,7 @@ def cholesky(cov: Any, name: str = "cov") -> np.ndarray:
         down = np.ldexp(1.0, -shift).astype(cov.dtype)[..., None, None]
         cov = cov * down * down
     if batch and _use_loop(batch, d, cov.dtype):
-        flat = np.require(cov, requirements="CA").reshape((-1, d, d))
+        flat = np.require(cov, requirements=("C", "A")).reshape((-1, d, d))
         lib = _blas.routines(flat.dtype)
         out = _cholesky_blas(flat, name, lib) if lib is not None else _cholesky_f2py(flat, name)
         out = out.reshape(cov.shape)
@@ -387,7 +388,7 @@ def solve_lower(chol: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         cb = np.broadcast_to(chol, batch + chol.shape[-2:]).reshape((-1, d, d))
         rb = np.broadcast_to(rhs, batch + rhs.shape[-2:]).reshape((-1,) + rhs.shape[-2:])
         out = np.empty(rb.shape, dtype=dtype)
-        for i in range(cb.shape[0]):
+        for i in range(len(cb)):
             # L^T is a Fortran-ordered view of L: solve (L^T)^T x = b without copying L
             out[i], _info = trtrs(cb[i].T, rb[i], lower=0, trans=1)
         return out.reshape(batch + rhs.shape[-2:])
@@ -795,7 +796,7 @@ ho_i) + \operatorname{tr}(W_1^	op D_2^{-1} W_1)
         t4 = logdet(chol_cap_1)
         value = value + t1 - t4
         scale = scale + t1 + t4
-        if w2t_over_d2 is not None:
+        if w2t_over_d2 is not None and chol_cap_2 is not None:  # both or neither: Q's factor
             cross = w2t_over_d2 @ factor_1  # W_2^T D_2^-1 W_1
             t3 = np.sum(solve_lower(chol_cap_2, cross) ** 2, axis=(-2, -1))
             value = value - t3

@@ -30,11 +30,11 @@ from __future__ import annotations
 import ctypes
 import math
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["checked", "event_ndims", "exact_value", "rule", "register_rule", "CANCELLATION", "MP"]
+__all__ = ["checked", "event_ndims", "with_event_ndim", "exact_value", "rule", "register_rule", "CANCELLATION", "MP"]
 
 #: Largest tolerated ratio sum|terms| / |value|, by float type. float64: a
 #: few ulps of error on each term times 256 stays below 1e-12 relative;
@@ -151,13 +151,13 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
         floats = [float(np.asarray(p)) if e == 0 else [float(x) for x in np.ravel(p)] for p, e in zip(params, events)]
         if not all(map(math.isfinite, _flat(floats))):
             return value
-        out = exact_value(exact, floats, kind)
-        if math.isnan(out):
+        exact_out = exact_value(exact, floats, kind)
+        if math.isnan(exact_out):
             return value  # the exact form failed too: the float result is all there is
         if isinstance(value, float):
-            return out
+            return exact_out
         with np.errstate(over="ignore"):
-            return np.asarray(out, dtype=dtype) if isinstance(value, np.ndarray) else dtype.type(out)
+            return np.asarray(exact_out, dtype=dtype) if isinstance(value, np.ndarray) else dtype.type(exact_out)
     bad = _bad_mask(kind, value, scale, _limit(value.dtype))
     if bad is None or not bad.any():
         return value
@@ -180,6 +180,34 @@ def checked(kind: str, value: Any, scale: Any, exact: Callable[..., Any], *param
     with np.errstate(over="ignore"):
         out[bad] = np.where(keep, out[bad], fixed)
     return out
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def with_event_ndim(*event_ndim: int) -> Callable[[_F], _F]:
+    """Mark an exact form's parameters with their coordinate axes (1: a vector, 0: a scalar).
+
+    The generated code decorates the exact form of a closed form over vector
+    parameters (a Dirichlet's concentration) with it; :func:`checked` then
+    hands it each such parameter as a list of mpmath numbers (read back by
+    :func:`event_ndims`).
+
+    Examples
+    --------
+    >>> @with_event_ndim(1, 0)
+    ... def exact(mpmath, alpha, t):
+    ...     return mpmath.fsum(alpha) * t
+    >>> event_ndims(exact, 2)
+    (1, 0)
+    """
+
+    def mark(exact: _F) -> _F:
+        # a function attribute: setattr, since a function's type declares none
+        setattr(exact, "event_ndim", event_ndim)
+        return exact
+
+    return mark
 
 
 def event_ndims(exact: Callable[..., Any], count: int) -> tuple[int, ...]:

@@ -1054,7 +1054,8 @@ def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         terms_a = np.asarray(lgamma_bregman(a1, a2))
         terms_b = np.asarray(lgamma_bregman(b1, b2))
-        terms_s = np.asarray(_two_branch(*_floats(s1, s2, ds), _lgamma_bregman_near, _lgamma_bregman_far))
+        fs1, fs2, fds = _floats(s1, s2, ds)
+        terms_s = np.asarray(_two_branch(fs1, fs2, fds, _lgamma_bregman_near, _lgamma_bregman_far))
         generic = terms_a + terms_b - terms_s
         # the three Bregman terms are nonnegative but may cancel; where they do by
         # more than the float result can carry, NaN hands the element to
@@ -1313,7 +1314,7 @@ def _bernoulli_over_factorial(n_terms: int) -> list[float]:
 
     b = [Fraction(1)]
     for m in range(1, 2 * n_terms + 1):
-        b.append(-sum(Fraction(math.comb(m + 1, j)) * b[j] for j in range(m)) / (m + 1))
+        b.append(-sum((Fraction(math.comb(m + 1, j)) * b[j] for j in range(m)), Fraction(0)) / (m + 1))
     return [float(b[2 * k] / math.factorial(2 * k)) for k in range(1, n_terms + 1)]
 
 

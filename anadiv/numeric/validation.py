@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -218,6 +218,14 @@ def check_count(value: Any, name: str, minimum: int, maximum: int | None = None)
     if not integral or as_int < minimum or (maximum is not None and as_int > maximum):
         raise ValueError(msg)
     return as_int
+
+
+@overload
+def check_tol(value: Any, name: str, *, allow_none: Literal[False], positive: bool = False) -> float: ...
+
+
+@overload
+def check_tol(value: Any, name: str, *, allow_none: bool = True, positive: bool = False) -> float | None: ...
 
 
 def check_tol(value: Any, name: str, *, allow_none: bool = True, positive: bool = False) -> float | None:

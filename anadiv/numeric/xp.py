@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["namespace", "register_backend", "NumpyNamespace", "numpy_namespace"]
+__all__ = ["namespace", "register_backend", "NumpyNamespace", "numpy_namespace", "is_dask"]
 
 
 class NumpyNamespace:
@@ -110,6 +110,7 @@ class NumpyNamespace:
     def __getattr__(self, item: str) -> Any:
         # Only reached for attributes not set above: load lazily, then cache
         # on the class so later calls are plain attribute look-ups.
+        value: Any
         if item in self._SPECIAL:
             import scipy.special
 
@@ -188,6 +189,11 @@ def register_backend(module: str, ns: Any, priority: int = 1) -> None:
 
 def _module_of(typ: type) -> str:
     return typ.__module__.split(".", 1)[0]
+
+
+def is_dask(x: Any) -> bool:
+    """True for a dask array (detected without importing dask)."""
+    return _module_of(type(x)) == "dask" and hasattr(x, "chunks")
 
 
 def _resolve(typ: type) -> Any:

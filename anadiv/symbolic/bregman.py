@@ -30,7 +30,7 @@ is a sympy expression with ``Sum`` over the coordinates, printed by
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -38,13 +38,17 @@ from ..constraints import simplex
 from ..errors import NoClosedFormError
 from ..kinds import KINDS
 from .derivation import Derivation
+from .steps import result as result_step
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 #: the dimension of a vector family's parameters (the families use the same symbol)
 K = sp.Symbol("K", integer=True, positive=True)
 _J = sp.Symbol("j", integer=True, nonnegative=True)
 
 
-def handles(*families: type) -> bool:
+def handles(*families: type[Family]) -> bool:
     """Whether the Bregman route derives this tuple of families: one exponential family with vector parameters."""
     first = families[0]
     return (
@@ -54,7 +58,7 @@ def handles(*families: type) -> bool:
     )
 
 
-def _fixed(cls: type, params: tuple[Any, ...]) -> list[Any]:
+def _fixed(cls: type[Family], params: tuple[Any, ...]) -> list[Any]:
     """The values of the family's ``singular_parameters`` among ``params``."""
     names = [p.name for p in cls.parameters]
     return [params[names.index(n)] for n in getattr(cls, "singular_parameters", ())]
@@ -71,7 +75,7 @@ def _gradient(a: Any, eta: Any) -> Any:
     return g.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
 
 
-def _natural(cls: type, etas: list[Any], params: tuple[Any, ...], expr: Any) -> Any:
+def _natural(cls: type[Family], etas: list[Any], params: tuple[Any, ...], expr: Any) -> Any:
     """Replace ``eta_k[idx]`` by the ``k``-th natural parameter at coordinate ``idx``."""
     def at(e: Any) -> Any:
         k = etas.index(e.base)
@@ -80,7 +84,7 @@ def _natural(cls: type, etas: list[Any], params: tuple[Any, ...], expr: Any) -> 
     return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base in etas, at)
 
 
-def _unit_sums(cls: type, params: tuple[Any, ...], expr: Any) -> Any:
+def _unit_sums(cls: type[Family], params: tuple[Any, ...], expr: Any) -> Any:
     """A probability vector sums to one: ``Sum(p[i], (i, 0, K - 1)) = 1``."""
     for spec, p in zip(cls.parameters, params):
         if spec.constraint is simplex:
@@ -92,7 +96,7 @@ def _unit_sums(cls: type, params: tuple[Any, ...], expr: Any) -> Any:
     return expr
 
 
-def _mean_log_base_measure(cls: type) -> Any:
+def _mean_log_base_measure(cls: type[Family]) -> Any:
     x = sp.IndexedBase("x")
     log_h = sp.sympify(cls.sym_log_base_measure(x))
     if log_h.has(x):
@@ -103,7 +107,7 @@ def _mean_log_base_measure(cls: type) -> Any:
     return log_h
 
 
-def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
+def derive(kind: str, P: type[Family], Q: type[Family] | None = None) -> Derivation:
     """Entropy, KL or cross-entropy of one vector exponential family from its log-normalizer."""
     k = KINDS[kind]
     if k.arity == 2 and (Q is None or not handles(P, Q)):
@@ -129,10 +133,12 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
         inner = sp.Add(*[e * t for e, t in zip(eta1, mean_t)])
         expr = a1 - sp.Sum(inner, (_J, 0, K - 1)) - _mean_log_base_measure(P)
         steps.append("H(P) = A(eta_P) - <eta_P, grad A(eta_P)> - E_P[log h]")
-        fams: tuple[type, ...] = (P,)
+        fams: tuple[type[Family], ...] = (P,)
         syms: tuple[tuple[Any, ...], ...] = (params1,)
         expr = _unit_sums(P, params1, expr)
     else:
+        if Q is None:  # a two-sided kind without Q was refused above
+            raise TypeError(f"Q: {kind} needs a second family")
         params2 = Q.symbols("2")
         eta2 = Q.sym_natural_params(*_coordinate(params2, _J))
         # one exponential family per value of the singular parameters: Q's A is P's (where they agree)
@@ -154,17 +160,18 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
             same = sp.And(*[sp.Eq(f1, f2) for f1, f2 in zip(fixed1, fixed2)])
             steps.append(f"members with different {', '.join(map(str, fixed1))} have disjoint supports: oo unless {same}")
             expr = sp.Piecewise((expr, same), (sp.oo, True))
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, len(fams)))
     return Derivation(kind, fams, syms, expr, [], steps)
 
 
 def instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
     """Substitute explicit vectors (sympy ``Matrix`` or numbers) into a Bregman-route derivation."""
-    if any(v is None for v in values):
+    given = [v for v in values if v is not None]
+    if len(given) != len(values):
         raise ValueError("P, Q: give both distributions as instances (or both as classes) for a vector family")
     mapping: dict[Any, Any] = {}
     n = None
-    for syms, vals in zip(d.symbols, values):
+    for syms, vals in zip(d.symbols, given):
         for s, v in zip(syms, vals):
             if isinstance(s, sp.IndexedBase):
                 vec = list(sp.Matrix(v))

@@ -33,19 +33,24 @@ The Bhattacharyya distance :math:`D_{1/2}/2`, the Hellinger distance
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from ..errors import NoClosedFormError
 from ..kinds import KINDS
+from ..kinds._base import FromRenyi
 from .derivation import Derivation
+from .steps import result as result_step
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 #: the order of the Renyi divergence in the derived expressions
 ALPHA = sp.Symbol("alpha", positive=True)
 
 
-def handles(*families: type) -> bool:
+def handles(*families: type[Family]) -> bool:
     """One univariate exponential family with a declared log-normalizer, paired with itself."""
     first = families[0]
     return (
@@ -69,7 +74,7 @@ def _domain(a: Any, etas: list[Any]) -> list[Any]:
     return out
 
 
-def pieces(P: type) -> tuple[Any, list[Any], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+def pieces(P: type[Family]) -> tuple[Any, list[Any], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
     """``(A(eta), eta symbols, eta_P, eta_Q, P's symbols, Q's symbols)``: what the code generator
     needs to write the log-affinity term by term (:mod:`anadiv.codegen.renyi_form`)."""
     params1, params2 = P.symbols("1"), P.symbols("2")
@@ -78,7 +83,7 @@ def pieces(P: type) -> tuple[Any, list[Any], tuple[Any, ...], tuple[Any, ...], t
     return sp.sympify(P.sym_log_normalizer(*etas)), etas, tuple(eta1), tuple(eta2), params1, params2
 
 
-def log_affinity(P: type) -> tuple[Any, tuple[Any, ...], tuple[Any, ...], list[Any], list[str]]:
+def log_affinity(P: type[Family]) -> tuple[Any, tuple[Any, ...], tuple[Any, ...], list[Any], list[str]]:
     r"""``log int p^alpha q^(1 - alpha)`` for two members of ``P``, its finiteness conditions and the steps."""
     if not handles(P, P):
         raise NoClosedFormError(
@@ -109,7 +114,7 @@ def log_affinity(P: type) -> tuple[Any, tuple[Any, ...], tuple[Any, ...], list[A
     return log_c, params1, params2, conditions, steps
 
 
-def derive(kind: str, P: type, Q: type) -> Derivation:
+def derive(kind: str, P: type[Family], Q: type[Family]) -> Derivation:
     """The Renyi divergence of order ``alpha`` (symbol :data:`ALPHA`) between two members of ``P``."""
     if not handles(P, Q):
         raise NoClosedFormError(
@@ -121,16 +126,18 @@ def derive(kind: str, P: type, Q: type) -> Derivation:
     steps.append("D_alpha = log(int p^alpha q^(1 - alpha)) / (alpha - 1)")
     if conditions:
         expr = sp.Piecewise((expr, sp.And(*conditions)), (sp.oo, True))
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, 2))
     return Derivation(kind, (P, Q), (params1, params2, (ALPHA,)), expr, [], steps)
 
 
-def derive_transformed(kind: str, P: type, Q: type) -> Derivation:
+def derive_transformed(kind: str, P: type[Family], Q: type[Family]) -> Derivation:
     """Bhattacharyya, Hellinger or chi-square from the Renyi form at the kind's order (see the module docs)."""
     renyi = derive("renyi", P, Q)
     k = KINDS[kind]
+    if not isinstance(k, FromRenyi):
+        raise NoClosedFormError(f"{kind}: not read from the Renyi divergence at one order")
     order, transform, text = sp.nsimplify(k.renyi_order), k.sym_from_renyi, k.from_renyi_text
     expr = renyi.expr.xreplace({ALPHA: order})
     expr = sp.piecewise_fold(transform(expr)) if isinstance(expr, sp.Piecewise) else transform(expr)
-    steps = [*renyi.steps[:-1], f"at alpha = {order}: {text}", f"result = {expr}"]
+    steps = [*renyi.steps[:-1], f"at alpha = {order}: {text}", result_step(kind, expr)]
     return Derivation(kind, renyi.families, renyi.symbols[:2], expr, [], steps)

@@ -11,8 +11,7 @@ values into the family-level derivation.
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -23,21 +22,25 @@ from . import bregman, chernoff, mvn, wishart
 from .derivation import Derivation
 from .univariate import entropy as _univariate_entropy
 from .univariate import two_sided as _univariate_two_sided
+from ..numeric.caching import memoize
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 
-def _vector(*families: type) -> bool:
+def _vector(*families: type[Family]) -> bool:
     """Whether the matrix route (:mod:`.mvn`) handles this tuple of families."""
     return any(getattr(f, "event_ndim", 0) for f in families)
 
 
-def _check_supported(*classes: type) -> None:
+def _check_supported(*classes: type[Family]) -> None:
     for c in classes:
         if not (isinstance(c, type) and getattr(c, "name", "") in FAMILIES):
             raise TypeError(f"expected a family class or instance, got {c!r}")
 
 
-@functools.lru_cache(maxsize=None)
-def _entropy(P: type) -> Derivation:
+@memoize
+def _entropy(P: type[Family]) -> Derivation:
     if wishart.handles(P):
         return wishart.derive("entropy", P)
     if bregman.handles(P):
@@ -45,8 +48,8 @@ def _entropy(P: type) -> Derivation:
     return mvn.derive("entropy", P) if _vector(P) else _univariate_entropy(P)
 
 
-@functools.lru_cache(maxsize=None)
-def _two_sided(name: str, P: type, Q: type) -> Derivation:
+@memoize
+def _two_sided(name: str, P: type[Family], Q: type[Family]) -> Derivation:
     if wishart.handles(P, Q):
         return wishart.derive(name, P, Q)
     if bregman.handles(P) or bregman.handles(Q):
@@ -55,7 +58,7 @@ def _two_sided(name: str, P: type, Q: type) -> Derivation:
 
 
 # ----------------------------------------------------------------- public API
-def _split(dist: Any, name: str) -> tuple[type, tuple[Any, ...] | None]:
+def _split(dist: Any, name: str) -> tuple[type[Family], tuple[Any, ...] | None]:
     if isinstance(dist, type):
         _check_supported(dist)
         return dist, None
@@ -92,7 +95,7 @@ def _instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivat
     return d.substitute(mapping)
 
 
-def derive_kl(P: Any, Q: Any) -> Derivation:
+def derive_kl(P: type[Family] | Family, Q: type[Family] | Family) -> Derivation:
     r"""Derive :math:`\mathrm{KL}(P \| Q) = E_P[\log p(X) - \log q(X)]` in closed form.
 
     Parameters
@@ -125,13 +128,13 @@ def derive_kl(P: Any, Q: Any) -> Derivation:
     return _instantiate(_two_sided("kl", Pc, Qc), [pv, qv])
 
 
-def derive_cross_entropy(P: Any, Q: Any) -> Derivation:
+def derive_cross_entropy(P: type[Family] | Family, Q: type[Family] | Family) -> Derivation:
     r"""Derive the cross-entropy :math:`H(P, Q) = -E_P[\log q(X)]` (see :func:`derive_kl`)."""
     (Pc, pv), (Qc, qv) = _split(P, "P"), _split(Q, "Q")
     return _instantiate(_two_sided("cross_entropy", Pc, Qc), [pv, qv])
 
 
-def derive_entropy(P: Any) -> Derivation:
+def derive_entropy(P: type[Family] | Family) -> Derivation:
     r"""Derive the differential entropy :math:`H(P) = -E_P[\log p(X)]`.
 
     The result is in the unsuffixed symbols ``P.symbols("")``.
@@ -147,8 +150,8 @@ def derive_entropy(P: Any) -> Derivation:
     return _instantiate(_entropy(Pc), [pv])
 
 
-@functools.lru_cache(maxsize=None)
-def _chernoff(name: str, P: type, Q: type) -> Derivation:
+@memoize
+def _chernoff(name: str, P: type[Family], Q: type[Family]) -> Derivation:
     return chernoff.derive(name, P, Q) if name == "renyi" else chernoff.derive_transformed(name, P, Q)
 
 
@@ -216,18 +219,19 @@ def entropy_symbolic(p: Any) -> Any:
     return derive_entropy(p).total
 
 
-def _all_families() -> list[type]:
+def _all_families() -> list[type[Family]]:
     return sorted(FAMILIES.values(), key=lambda f: f.name)
 
 
-@functools.lru_cache(maxsize=None)
-def _survey(kind: str) -> tuple[tuple[tuple[type, ...], ...], tuple[tuple[tuple[type, ...], str], ...]]:
+@memoize
+def _survey(kind: str) -> tuple[tuple[tuple[type[Family], ...], ...], tuple[tuple[tuple[type[Family], ...], str], ...]]:
     if kind not in KINDS or KINDS[kind].route is None:
         routed = [k for k, v in KINDS.items() if v.route is not None]
         raise ValueError(f"kind: expected one of {', '.join(map(repr, routed))}, got {kind!r}")
     k = KINDS[kind]
     ok, failed = [], []
     fams = _all_families()
+    candidates: list[tuple[type[Family], ...]]
     if k.arity == 1:
         candidates = [(P,) for P in fams]
     else:
@@ -243,7 +247,7 @@ def _survey(kind: str) -> tuple[tuple[tuple[type, ...], ...], tuple[tuple[tuple[
     return tuple(ok), tuple(failed)
 
 
-def derivable_pairs(kind: str = "kl") -> list[tuple[type, ...]]:
+def derivable_pairs(kind: str = "kl") -> list[tuple[type[Family], ...]]:
     """Every family pair (``(P,)`` for the entropy) the engine derives: a closed form or a proven ``oo``.
 
     Computed by trying each pair once (cached).
@@ -257,6 +261,6 @@ def derivable_pairs(kind: str = "kl") -> list[tuple[type, ...]]:
     return list(_survey(kind)[0])
 
 
-def no_closed_form_pairs(kind: str = "kl") -> list[tuple[tuple[type, ...], str]]:
+def no_closed_form_pairs(kind: str = "kl") -> list[tuple[tuple[type[Family], ...], str]]:
     """The pairs that raise :class:`~anadiv.errors.NoClosedFormError`, with the reason."""
     return list(_survey(kind)[1])

@@ -41,16 +41,19 @@ is the resulting table).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import sympy as sp
 
 from ..errors import NoClosedFormError
 from ..families._representation import Representation
 from .terms import Term
+from ..numeric.caching import memoize
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 #: sympy functions a derived expectation may contain (all have numpy/scipy equivalents).
 ALLOWED_FUNCTIONS = (
@@ -81,7 +84,7 @@ class Moment:
     sign_if_infinite: int = 1
     notes: tuple[str, ...] = field(default=())
 
-    def subs(self, mapping: dict) -> "Moment":
+    def subs(self, mapping: dict[Any, Any]) -> "Moment":
         value = self.value.xreplace(mapping) if self.value is not None else None
         finite = self.finite.xreplace(mapping) if self.finite is not sp.true else sp.true
         notes = []
@@ -109,7 +112,7 @@ def growth(term: Term) -> float:
 
 
 # --------------------------------------------------------------- representations
-def _family(name_or_cls: Any) -> type:
+def _family(name_or_cls: Any) -> type[Family]:
     if isinstance(name_or_cls, str):
         from ..families import FAMILIES
 
@@ -117,8 +120,8 @@ def _family(name_or_cls: Any) -> type:
     return name_or_cls
 
 
-@functools.lru_cache(maxsize=None)
-def representation(cls: type) -> Representation:
+@memoize
+def representation(cls: type[Family]) -> Representation:
     """The family's ``sym_representation``, or its own density on its support (``X = Y``).
 
     Cached per class, so every derivation sees the same object.
@@ -136,10 +139,10 @@ def representation(cls: type) -> Representation:
     )
 
 
-class _Representations(Mapping):
+class _Representations(Mapping[str, Any]):
     """Family name -> declared :class:`Representation`, read from the classes (a live view)."""
 
-    def _declaring(self) -> dict[str, type]:
+    def _declaring(self) -> dict[str, type[Family]]:
         from ..families import FAMILIES
 
         return {n: c for n, c in FAMILIES.items() if c.sym_representation() is not None}
@@ -327,7 +330,7 @@ _M = sp.Symbol("m", real=True)
 _D = sp.Symbol("D", positive=True)
 
 
-def _generic(cls: type) -> tuple[Any, ...]:
+def _generic(cls: type[Family]) -> tuple[Any, ...]:
     return cls.symbols("P")
 
 
@@ -342,7 +345,7 @@ def _simplify(expr: Any) -> Any:
 
 
 # ------------------------------------------------------ generating functions
-@functools.lru_cache(maxsize=None)
+@memoize
 def mgf(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     """``M(t) = E[exp(t X)]`` and its existence condition, in generic symbols."""
     from ..families import FAMILIES
@@ -353,7 +356,7 @@ def mgf(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     return _simplify(value), cond, params
 
 
-@functools.lru_cache(maxsize=None)
+@memoize
 def mellin(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     """``M(t) = E[X**t]`` for a positive family, and its existence condition."""
     from ..families import FAMILIES
@@ -364,7 +367,7 @@ def mellin(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     return sp.powsimp(sp.expand_power_base(value, force=True), force=True), cond, params
 
 
-@functools.lru_cache(maxsize=None)
+@memoize
 def mellin_complement(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     """``M(u) = E[(1 - X)**u]`` for a family on (0, 1)."""
     from ..families import FAMILIES
@@ -390,7 +393,7 @@ def _from_generating(gen: tuple[Any, Any, tuple[Any, ...]], order: int | None, a
     t = sp.Symbol("t", real=True)
     if order is not None:
         value = sp.diff(value, t, order)
-        point = 0
+        point: Any = 0
     else:
         point = at
     out = value.subs(t, point)
@@ -401,7 +404,7 @@ def _from_generating(gen: tuple[Any, Any, tuple[Any, ...]], order: int | None, a
 
 
 # ------------------------------------------------------------------- routes
-def _route_mgf(cls: type, term: Term) -> Moment:
+def _route_mgf(cls: type[Family], term: Term) -> Moment:
     name = cls.name
     gen = mgf(name)
     if term.kind == "pow" and term.args[0].is_Integer and term.args[0] > 0:
@@ -414,7 +417,7 @@ def _route_mgf(cls: type, term: Term) -> Moment:
     raise _NoForm(term.kind)
 
 
-def _route_mellin(cls: type, term: Term) -> Moment:
+def _route_mellin(cls: type[Family], term: Term) -> Moment:
     name = cls.name
     if term.kind == "log1m":
         gen = mellin_complement(name)
@@ -431,7 +434,7 @@ def _route_mellin(cls: type, term: Term) -> Moment:
     raise _NoForm(term.kind)
 
 
-def _route_direct(cls: type, term: Term, end_limits: bool = False) -> Moment:
+def _route_direct(cls: type[Family], term: Term, end_limits: bool = False) -> Moment:
     """Direct integral of the term against the density."""
     params = _generic(cls)
     x = sp.Symbol("x", real=True)
@@ -445,7 +448,7 @@ def _route_direct(cls: type, term: Term, end_limits: bool = False) -> Moment:
     return Moment(val, _as_bool(cond), 1, tuple(notes))
 
 
-def _route_direct_interval(cls: type, term: Term) -> Moment:
+def _route_direct_interval(cls: type[Family], term: Term) -> Moment:
     """Direct integral for a family on ``[low, high]`` (its two parameters), with the limits at ends 0 and 1."""
     return _route_direct(cls, term, end_limits=True)
 
@@ -467,7 +470,7 @@ def _uniform_end_limits(val: Any, params: tuple[Any, ...]) -> tuple[Any, list[st
     return val, notes
 
 
-def _route_uniform_log1m(cls: type, term: Term) -> Moment:
+def _route_uniform_log1m(cls: type[Family], term: Term) -> Moment:
     """``log(1 - X)`` with ``X ~ Uniform(low, high)`` is ``log(U)`` with ``U = 1 - X ~ Uniform(1 - high, 1 - low)``."""
     if term.kind != "log1m":
         raise _NoForm(term.kind)
@@ -476,16 +479,16 @@ def _route_uniform_log1m(cls: type, term: Term) -> Moment:
     return Moment(inner.value, inner.finite, 1, ("1 - X ~ Uniform(1 - high, 1 - low), so E[log(1 - X)] = E[log U] for that uniform",))
 
 
-def _first_moment(cls: type) -> Moment:
+def _first_moment(cls: type[Family]) -> Moment:
     return expectation_generic(cls, Term("pow", (sp.Integer(1),)))
 
 
-def _route_abs(cls: type, term: Term) -> Moment:
+def _route_abs(cls: type[Family], term: Term) -> Moment:
     name = cls.name
     rep = representation(cls)
     params = _generic(cls)
     c = term.args[0]
-    if rep.symmetric:
+    if rep.loc_scale is not None:  # rep.symmetric
         loc, scale = rep.loc_scale(*params)
         D = _D
         # E|Y - D| = -D + 2 * integral_{-oo}^{D} (D - y) p(y) dy  (E[Y] = 0 by symmetry)
@@ -532,7 +535,7 @@ def _decreasing_lower_part(rep: Representation, params: tuple[Any, ...], yc: Any
     return part.xreplace({ylim: yc}), sp.And(c1, c2).xreplace({ylim: yc})
 
 
-@functools.lru_cache(maxsize=None)
+@memoize
 def tail_exponent(name: str) -> Any:
     """``alpha = lim_{x->oo} -log p(x)/log(x)`` for a power-law family."""
     from ..families import FAMILIES
@@ -543,7 +546,7 @@ def tail_exponent(name: str) -> Any:
     return sp.simplify(sp.limit(-logp / sp.log(x), x, sp.oo))
 
 
-def _route_tail(cls: type, term: Term, finite_power: Callable[[type, int, Any, str], Moment] | None = None) -> Moment:
+def _route_tail(cls: type[Family], term: Term, finite_power: Callable[[type[Family], int, Any, str], Moment] | None = None) -> Moment:
     """Power-law tails; ``finite_power`` derives the power moments that are finite."""
     alpha = tail_exponent(cls.name)
     note = f"the density decays like |x|**({-alpha}) (tail exponent from a limit), so "
@@ -566,12 +569,12 @@ def _route_tail(cls: type, term: Term, finite_power: Callable[[type, int, Any, s
     raise _NoForm(term.kind)
 
 
-def _route_tail_t(cls: type, term: Term) -> Moment:
+def _route_tail_t(cls: type[Family], term: Term) -> Moment:
     """Power-law tails of a Student t ``(df, loc, scale)``: its finite moments through the Beta transform."""
     return _route_tail(cls, term, _studentt_power)
 
 
-def _studentt_power(cls: type, n: int, finite: Any, note: str) -> Moment:
+def _studentt_power(cls: type[Family], n: int, finite: Any, note: str) -> Moment:
     from ..families import FAMILIES
 
     nu, loc, scale = _generic(cls)
@@ -592,7 +595,7 @@ def _studentt_power(cls: type, n: int, finite: Any, note: str) -> Moment:
                   (note + f"E[X**{n}] is finite iff {finite}; even moments of Y from W = Y**2/(df + Y**2) ~ Beta(1/2, df/2)",))
 
 
-def _route_poisson(cls: type, term: Term) -> Moment:
+def _route_poisson(cls: type[Family], term: Term) -> Moment:
     if term.kind != "logquad":
         raise _NoForm(term.kind)
     loc, scale = _generic(cls)
@@ -604,7 +607,17 @@ def _route_poisson(cls: type, term: Term) -> Moment:
         f"half-plane with logarithmic growth, so its Cauchy expectation is its value at loc + i*scale (Poisson integral): {val}",))
 
 
-def _route_studentt_logquad(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+_RouteT = TypeVar("_RouteT", bound=Callable[..., Moment])
+
+
+def _per_arguments(route: _RouteT) -> _RouteT:
+    """Mark a route whose verdict depends on the actual arguments: called with them, not cached per kind."""
+    setattr(route, "per_arguments", True)  # read back by getattr: a function's type declares no such attribute
+    return route
+
+
+@_per_arguments
+def _route_studentt_logquad(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """Needs the actual parameters: the reduction holds only for StudentT's own location and scale."""
     if term.kind != "logquad":
         raise _NoForm(term.kind)
@@ -621,7 +634,8 @@ def _route_studentt_logquad(cls: type, term: Term, params: tuple[Any, ...] | Non
     return Moment(val, sp.true, 1, (f"(x - loc)**2 + df*scale**2 = df*scale**2/(1 - W) with W = Y**2/(df + Y**2) ~ Beta(1/2, df/2), and E[log(1 - W)] = {inner.value}",))
 
 
-def _route_half_poisson(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+@_per_arguments
+def _route_half_poisson(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """``log(x**2 + c)`` under ``X = scale*|Y|``, ``Y`` standard Cauchy: the Cauchy's Poisson integral.
 
     Needs the actual arguments: the term is even in ``x`` only for ``m = 0``, and
@@ -637,7 +651,7 @@ def _route_half_poisson(cls: type, term: Term, params: tuple[Any, ...] | None = 
     return Moment(val, sp.true, 1, (
         f"log(x**2 + c) is even, so its expectation under scale*|Y| is the one under a Cauchy(0, scale): "
         f"the value at i*scale of 2 Re log(x + i sqrt(c)) (Poisson integral), {val}",))
-def _logistic_uniform(cls: type, g: Callable[[Any], Any]) -> tuple[Any, Any, tuple[Any, ...]]:
+def _logistic_uniform(cls: type[Family], g: Callable[[Any], Any]) -> tuple[Any, Any, tuple[Any, ...]]:
     """``E[g(X)]`` for ``X = loc + scale*Y`` with the standard logistic ``Y`` written as ``Y = log(U/(1 - U))``.
 
     The base cdf ``1/(1 + exp(-y))`` maps ``Y`` to a uniform ``U`` on (0, 1), so the
@@ -651,7 +665,7 @@ def _logistic_uniform(cls: type, g: Callable[[Any], Any]) -> tuple[Any, Any, tup
     return value, cond, (loc, scale)
 
 
-@functools.lru_cache(maxsize=None)
+@memoize
 def _logistic_mgf(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     from ..families import FAMILIES
 
@@ -661,7 +675,7 @@ def _logistic_mgf(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     return sp.expand_func(value), cond, params
 
 
-def _route_logistic_mgf(cls: type, term: Term) -> Moment:
+def _route_logistic_mgf(cls: type[Family], term: Term) -> Moment:
     """Powers and exponentials under a logistic, from its mgf (a beta integral in the uniform coordinate)."""
     gen = _logistic_mgf(cls.name)
     note = f"the moment generating function M(t) = {gen[0]} (X = loc + scale*log(U/(1 - U)), U uniform: Euler's beta integral)"
@@ -677,7 +691,8 @@ def _route_logistic_mgf(cls: type, term: Term) -> Moment:
     raise _NoForm(term.kind)
 
 
-def _route_logistic_softplus(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+@_per_arguments
+def _route_logistic_softplus(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """``log(1 + exp(-(x - m)/s))`` under a logistic with its own ``m = loc`` and ``s = scale``.
 
     In the uniform coordinate the term is ``log(1 + (1 - u)/u) = -log(u)``; with another
@@ -702,10 +717,9 @@ def _route_logistic_softplus(cls: type, term: Term, params: tuple[Any, ...] | No
         f"whose integral over (0, 1) is {value}",))
 
 
-_route_logistic_softplus.per_arguments = True  # type: ignore[attr-defined]
 
 
-def _route_natural_cos(cls: type, term: Term) -> Moment:
+def _route_natural_cos(cls: type[Family], term: Term) -> Moment:
     """``E[cos(X - m)]`` from an exponential family with sufficient statistics ``(cos x, sin x)``.
 
     ``E[T] = grad A(eta)`` (the derivative of the log-normalizer), and
@@ -730,7 +744,8 @@ def _route_natural_cos(cls: type, term: Term) -> Moment:
         "and cos(x - m) = cos(x) cos(m) + sin(x) sin(m)",))
 
 
-def _route_log1mpow_base(cls: type, term: Term, params: tuple[Any, ...] | None = None) -> Moment:
+@_per_arguments
+def _route_log1mpow_base(cls: type[Family], term: Term, params: tuple[Any, ...] | None = None) -> Moment:
     """``log(1 - x**c)`` where the representation's base variable is ``W = X**c`` on (0, 1).
 
     ``E[(1 - X**c)**u] = E[(1 - W)**u]`` is Euler's beta integral in base coordinates;
@@ -753,7 +768,7 @@ def _route_log1mpow_base(cls: type, term: Term, params: tuple[Any, ...] | None =
     return moment.subs(mapping)
 
 
-@functools.lru_cache(maxsize=None)
+@memoize
 def _log1mpow_generating(name: str) -> tuple[Any, Any, tuple[Any, ...]]:
     """``E[(1 - X**c)**u]`` with ``c`` the family's own power, in base coordinates."""
     cls = _family(name)
@@ -774,11 +789,10 @@ def _own_power(rep: Representation, params: tuple[Any, ...]) -> Any:
     return 1 / e
 
 
-_route_log1mpow_base.per_arguments = True  # type: ignore[attr-defined]
 
 
 
-def _route_natural_linear(cls: type, term: Term) -> Moment:
+def _route_natural_linear(cls: type[Family], term: Term) -> Moment:
     """A one-parameter exponential family with sufficient statistic ``x`` on a bounded support.
 
     ``E[exp(tX)] = exp(A(eta + t) - A(eta))`` (the density integrates to one at
@@ -807,7 +821,7 @@ def _route_natural_linear(cls: type, term: Term) -> Moment:
     return Moment(value, sp.true, 1 if int(n) % 2 == 0 else 0, (f"the derivative of order {n} at t = 0 of {note}",))
 
 
-def _route_logit_base(cls: type, term: Term) -> Moment:
+def _route_logit_base(cls: type[Family], term: Term) -> Moment:
     """``E[logit(X)**n]`` where the representation is ``X = sigmoid(a + b*Y)``: the base moment ``E[(a + b*Y)**n]``.
 
     ``logit`` of the sigmoid is its argument (:class:`.functions.logit`), so the
@@ -826,8 +840,8 @@ def _route_logit_base(cls: type, term: Term) -> Moment:
                   (f"E[logit(X)**{n}] in base coordinates ({representation(cls).text})",))
 
 
-def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Moment]:
-    def run(cls: type, term: Term) -> Moment:
+def _chain(*routes: Callable[[type[Family], Term], Moment]) -> Callable[[type[Family], Term], Moment]:
+    def run(cls: type[Family], term: Term) -> Moment:
         for r in routes:
             try:
                 return r(cls, term)
@@ -839,10 +853,8 @@ def _chain(*routes: Callable[[type, Term], Moment]) -> Callable[[type, Term], Mo
 
 
 # Not cached per kind: whether the route applies depends on the actual arguments.
-_route_studentt_logquad.per_arguments = True  # type: ignore[attr-defined]
-_route_half_poisson.per_arguments = True  # type: ignore[attr-defined]
 
-def _route_density(cls: type, term: Term) -> Moment:
+def _route_density(cls: type[Family], term: Term) -> Moment:
     """A family declaring no routes (a user's own): the Mellin transform or the direct integral.
 
     ``E[log(X)**n]`` against a density like ``x**2 exp(-x**2/2)`` (Maxwell) has
@@ -910,8 +922,8 @@ GENERIC_ROUTES: dict[str, str] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def routes(cls: type) -> dict[str, Callable[..., Moment]]:
+@memoize
+def routes(cls: type[Family]) -> dict[str, Callable[..., Moment]]:
     """Basis kind -> route deriving ``E_P[term]`` for the family ``cls`` (asked of the class).
 
     Raises
@@ -935,7 +947,7 @@ def routes(cls: type) -> dict[str, Callable[..., Moment]]:
     return out
 
 
-class _Routes(Mapping):
+class _Routes(Mapping[str, Any]):
     """Family name -> basis kind -> route, read from the classes (a live view)."""
 
     def __getitem__(self, name: str) -> dict[str, Callable[..., Moment]]:
@@ -1001,7 +1013,7 @@ def _domain(constraint: Any, symbol: Any) -> Any:
         return None
 
 
-def _holds_everywhere(cond: Any, cls: type, params: tuple[Any, ...]) -> Any:
+def _holds_everywhere(cond: Any, cls: type[Family], params: tuple[Any, ...]) -> Any:
     """``sp.true`` when ``cond`` (in one parameter) holds on that parameter's whole domain, else ``cond``."""
     if cond in (sp.true, sp.false) or len(cond.free_symbols) != 1:
         return cond
@@ -1013,7 +1025,7 @@ def _holds_everywhere(cond: Any, cls: type, params: tuple[Any, ...]) -> Any:
     return cond
 
 
-def _mass_function(cls: type, k: Any, params: tuple[Any, ...]) -> Any:
+def _mass_function(cls: type[Family], k: Any, params: tuple[Any, ...]) -> Any:
     """The probability mass at ``k`` as a product of powers and factorials: the form sympy's summation recognises.
 
     ``exp(k*log(1 - p))`` becomes ``(1 - p)**k``, ``exp(-loggamma(k + 1))`` becomes ``1/k!``.
@@ -1024,7 +1036,7 @@ def _mass_function(cls: type, k: Any, params: tuple[Any, ...]) -> Any:
     return pmf.rewrite(sp.Pow).rewrite(sp.factorial)
 
 
-def _route_sum(cls: type, term: Term) -> Moment:
+def _route_sum(cls: type[Family], term: Term) -> Moment:
     """Counting measure: ``E_P[g] = sum over the support of pmf(k) g(k)``, summed by sympy.
 
     The sum comes back as ``Piecewise((value, convergence condition), (Sum, True))``;
@@ -1078,7 +1090,7 @@ def gamma_logs(value: Any) -> Any:
     return sp.expand(sp.expand_log(sp.expand_func(value), force=True))
 
 
-def _route_score(cls: type, term: Term) -> Moment:
+def _route_score(cls: type[Family], term: Term) -> Moment:
     """``E[X]`` from the score identity ``E_P[d/dtheta log p(X)] = 0``.
 
     For a continuous parameter ``theta`` that the support does not depend on
@@ -1107,7 +1119,7 @@ def _route_score(cls: type, term: Term) -> Moment:
     raise _NoForm("no parameter whose score is affine in x")
 
 
-def _route_counting(cls: type, term: Term) -> Moment:
+def _route_counting(cls: type[Family], term: Term) -> Moment:
     """Counting measure: the score identity for ``E[X]`` where it applies, else the sum over the support."""
     try:
         return _route_score(cls, term)
@@ -1115,7 +1127,7 @@ def _route_counting(cls: type, term: Term) -> Moment:
         return _route_sum(cls, term)
 
 
-def _routes_for(cls: type, term: Term) -> Callable[[type, Term], Moment] | None:
+def _routes_for(cls: type[Family], term: Term) -> Callable[[type[Family], Term], Moment] | None:
     # a family's reference measure decides how an expectation is taken: sums
     # under the counting measure, the per-family integral routes otherwise
     if getattr(cls, "measure", "lebesgue") == "counting":
@@ -1123,8 +1135,8 @@ def _routes_for(cls: type, term: Term) -> Callable[[type, Term], Moment] | None:
     return routes(cls).get(term.kind)
 
 
-@functools.lru_cache(maxsize=None)
-def expectation_generic(cls: type, term: Term) -> Moment:
+@memoize
+def expectation_generic(cls: type[Family], term: Term) -> Moment:
     """``E_P[term]`` in P's generic symbols ``cls.symbols("P")`` (cached per family and term)."""
     route = _routes_for(cls, term)
     if route is None:
@@ -1137,7 +1149,7 @@ def expectation_generic(cls: type, term: Term) -> Moment:
         ) from None
 
 
-def expectation(cls: type, params: tuple[Any, ...], term: Term) -> Moment:
+def expectation(cls: type[Family], params: tuple[Any, ...], term: Term) -> Moment:
     """``E_P[term]`` for P = ``cls(*params)`` (params are sympy expressions).
 
     Raises
@@ -1146,7 +1158,7 @@ def expectation(cls: type, params: tuple[Any, ...], term: Term) -> Moment:
         When no route derives the expectation.
     """
     route = routes(cls).get(term.kind)
-    if getattr(route, "per_arguments", False):
+    if route is not None and getattr(route, "per_arguments", False):
         # not cached per kind: whether the route applies depends on the actual arguments
         try:
             return route(cls, term, tuple(params))
@@ -1161,6 +1173,6 @@ def expectation(cls: type, params: tuple[Any, ...], term: Term) -> Moment:
     return moment.subs(mapping)
 
 
-@functools.lru_cache(maxsize=None)
-def _cached(cls: type, term: Term) -> Moment:
+@memoize
+def _cached(cls: type[Family], term: Term) -> Moment:
     return expectation_generic(cls, term)

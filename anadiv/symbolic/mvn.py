@@ -24,7 +24,7 @@ exponential-family route in matrix form), never here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -33,6 +33,10 @@ from ..families import FAMILIES
 from ..kinds import KINDS
 from . import univariate
 from .derivation import Derivation
+from .steps import result as result_step
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 _MVN = "multivariate_normal"
 _DIAG = "diagonal_normal"
@@ -78,7 +82,7 @@ def _settle(expr: Any) -> Any:
     return out
 
 
-def _mvn(kind: str, P: type, Q: type | None = None) -> Derivation:
+def _mvn(kind: str, P: type[Family], Q: type[Family] | None = None) -> Derivation:
     reads = KINDS[kind].log_densities
     mu1, S1 = P.symbols("1") if KINDS[kind].arity == 2 else P.symbols("")
     d = mu1.shape[0]
@@ -94,6 +98,8 @@ def _mvn(kind: str, P: type, Q: type | None = None) -> Derivation:
         expr = neg_elogp
         steps.append(f"H(P) = -E_P[log p] = {expr}")
         return Derivation(kind, (P,), ((mu1, S1),), expr, conditions, steps)
+    if Q is None:
+        raise TypeError(f"Q: {kind} needs a second family")
     mu2, S2 = Q.symbols("2")
     conditions.append(sp.Q.positive_definite(S2))
     logq = Q.sym_logpdf(x, mu2, S2)
@@ -101,31 +107,32 @@ def _mvn(kind: str, P: type, Q: type | None = None) -> Derivation:
     cross = -_settle(_quadratic_expectation(logq, x, mu1, S1, steps, "q"))
     # the two-sided kinds with a closed form here: -E[log q], or E[log p] - E[log q]
     expr = cross if neg_elogp is None else sp.expand(cross - neg_elogp, deep=False)
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, 2))
     return Derivation(kind, (P, Q), ((mu1, S1), (mu2, S2)), expr, conditions, steps)
 
 
-def _diag(kind: str, P: type, Q: type | None = None) -> Derivation:
+def _diag(kind: str, P: type[Family], Q: type[Family] | None = None) -> Derivation:
     normal = FAMILIES["normal"]
+    syms: tuple[tuple[Any, ...], ...]
+    fams: tuple[type[Family], ...]
     if KINDS[kind].arity == 1:
         base = univariate.entropy(normal)
-        syms = (P.symbols(""),)
+        syms, fams = (P.symbols(""),), (P,)
     else:
         if Q is None or Q.name != _DIAG:
             raise NoClosedFormError(f"{kind} between {P.__name__} and {getattr(Q, '__name__', Q)} is not derived; "
                                     "convert with DiagonalNormal.to_multivariate()")
         base = univariate.two_sided(kind, normal, normal)
-        syms = (P.symbols("1"), Q.symbols("2"))
+        syms, fams = (P.symbols("1"), Q.symbols("2")), (P, Q)
     mapping = {a: b for old, new in zip(base.symbols, syms) for a, b in zip(old, new)}
     expr = base.expr.xreplace(mapping)
     steps = ["coordinates are independent, so the divergence is the sum over coordinates of the univariate "
              "Normal result:", *base.steps, f"per coordinate: {expr}"]
-    fams = (P,) if KINDS[kind].arity == 1 else (P, Q)
     conditions = [c.xreplace(mapping) for c in base.conditions]
     return Derivation(kind, fams, syms, expr, conditions, steps, coordinate_sum=True)
 
 
-def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
+def derive(kind: str, P: type[Family], Q: type[Family] | None = None) -> Derivation:
     """Derivation for vector families (called by the engine)."""
     names = (P.name, Q.name if Q is not None else None)
     if P.name == _MVN and (Q is None or Q.name == _MVN):
@@ -140,24 +147,25 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
 
 def instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
     """Substitute explicit (numeric or symbolic) parameters into a vector-family derivation."""
+    given = [v for v in values if v is not None]
     if d.coordinate_sum:
-        vecs = [tuple(sp.Matrix(v) for v in vals) if vals is not None else None for vals in values]
-        if any(v is None for v in vecs):
+        if len(given) != len(values):
             raise ValueError("P, Q: give both distributions as instances (or both as classes) for DiagonalNormal")
+        vecs = [tuple(sp.Matrix(v) for v in vals) for vals in given]
         n = vecs[0][0].shape[0]
         total = sp.Integer(0)
         for i in range(n):
             mapping = {s: vec[i] for syms, vv in zip(d.symbols, vecs) for s, vec in zip(syms, vv)}
             total += d.expr.xreplace(mapping)
         return Derivation(d.kind, d.families, d.symbols, total, [], [*d.steps, f"summed over {n} coordinates"])
-    if any(v is None for v in values):
+    if len(given) != len(values):
         raise ValueError("P, Q: give both distributions as instances (or both as classes) for MultivariateNormal")
-    first = sp.Matrix(values[0][0])
+    first = sp.Matrix(given[0][0])
     n = first.shape[0]
     dim = d.symbols[0][0].shape[0]
     expr = d.expr.xreplace({dim: n}) if isinstance(dim, sp.Symbol) else d.expr
     mapping = {}
-    for syms, vals in zip(d.symbols, values):
+    for syms, vals in zip(d.symbols, given):
         for s, v in zip(syms, vals):
             mapping[sp.MatrixSymbol(s.name, *[n if isinstance(k, sp.Symbol) else k for k in s.shape])] = sp.ImmutableMatrix(v)
     out = expr.xreplace(mapping).doit()

@@ -20,9 +20,8 @@ vector families go to :mod:`.mvn`):
 
 from __future__ import annotations
 
-import functools
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -30,13 +29,20 @@ from ..errors import NoClosedFormError
 from ..families import FAMILIES
 from ..kinds import KINDS, DivergenceKind
 from .derivation import Derivation
+from .steps import result as result_step
+from .display import display_latex
 from .functions import with_erfcx
 from .expectations import expectation, gamma_logs, growth
+from .steps import Step, equation
 from .terms import decompose
+from ..numeric.caching import memoize
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 
 # ------------------------------------------------------------------ helpers
-def param_constraints(cls: type, syms: tuple[Any, ...]) -> list[Any]:
+def param_constraints(cls: type[Family], syms: tuple[Any, ...]) -> list[Any]:
     """sympy relations stating the parameter constraints of ``cls`` for ``syms``."""
     out: list[Any] = []
     for p, s in zip(cls.parameters, syms):
@@ -54,11 +60,11 @@ def _ends(support: Any) -> tuple[Any, Any]:
     return support.inf, support.sup
 
 
-def _measure(P: type) -> str:
+def _measure(P: type[Family]) -> str:
     return getattr(P, "measure", "lebesgue")
 
 
-def _x_symbol(P: type, *supports: Any) -> Any:
+def _x_symbol(P: type[Family], *supports: Any) -> Any:
     """The integration (or summation) variable: positive when some support is known to lie in [0, oo).
 
     Integer for a family on the counting measure, so that sympy sums over it.
@@ -155,14 +161,25 @@ def _log_with_squares(e: Any) -> Any:
     return sp.log(folded) if folded is not arg else e
 
 
-def _fmt_sum(const: Any, pieces: dict, x: Any) -> str:
+def _fmt_sum(const: Any, pieces: dict[Any, Any], x: Any) -> str:
     parts = [str(const)] if const != 0 else []
     parts.extend(f"({c})*{t.as_expr(x)}" for t, c in pieces.items())
     return " + ".join(parts) if parts else "0"
 
 
+def _sum_step(lhs_text: str, lhs_latex: str, const: Any, pieces: dict[Any, Any], x: Any) -> Step:
+    """The step ``lhs = const + sum c_k g_k(x)`` of a decomposed log-density."""
+    rhs = const + sp.Add(*[c * t.as_expr(x) for t, c in pieces.items()])
+    return equation(lhs_text, lhs_latex, rhs, text=f"{lhs_text} = {_fmt_sum(const, pieces, x)}")
+
+
+def _expectation_step(g: Any, value: Any, note: str, text: str) -> Step:
+    """The step ``E_P[g(X)] = value (note)``."""
+    return equation(f"E_P[{g}]", rf"\mathbb{{E}}_P\left[{display_latex(g)}\right]", value, note, text=text)
+
+
 def expected_log_density(
-    P: type, p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
+    P: type[Family], p_params: tuple[Any, ...], logdensity: Any, x: Any, label: str, steps: list[str]
 ) -> tuple[Any, Any]:
     """``(E_P[logdensity], finite_condition)``; the value is ``-oo`` where the condition fails.
 
@@ -173,7 +190,7 @@ def expected_log_density(
         infinite is not decided by the dominant term.
     """
     const, pieces = decompose(logdensity, x)
-    steps.append(f"log {label}(x) = {_fmt_sum(const, pieces, x)}")
+    steps.append(_sum_step(f"log {label}(x)", rf"\log {label}(x)", const, pieces, x))
     value = const
     pending = []
     for term, coef in pieces.items():
@@ -184,7 +201,8 @@ def expected_log_density(
             steps.append(f"E_P[{g}] is infinite ({how})")
         else:
             where = "" if m.finite == sp.true else f", finite iff {m.finite}"
-            steps.append(f"E_P[{g}] = {m.value}{where} (from {how})")
+            steps.append(_expectation_step(g, m.value, f"{where[2:]}{'; ' if where else ''}from {how}",
+                                           text=f"E_P[{g}] = {m.value}{where} (from {how})"))
             value += coef * m.value
         if m.finite != sp.true:
             pending.append((term, coef, m))
@@ -221,7 +239,7 @@ def _piecewise(finite_value: Any, condition: Any) -> Any:
 
 
 def _combined(
-    kind: DivergenceKind, P: type, ps: tuple[Any, ...], Q: type, qs: tuple[Any, ...], x: Any, steps: list[str],
+    kind: DivergenceKind, P: type[Family], ps: tuple[Any, ...], Q: type[Family], qs: tuple[Any, ...], x: Any, steps: list[str],
     separate: Exception,
 ) -> tuple[Any, Any]:
     """``(E_P[h(log p, log q)], sp.true)`` with ``h`` (linear) applied to the log-densities before the expectation.
@@ -239,13 +257,14 @@ def _combined(
     integrand = kind.integrand(P.sym_logpdf(x, *ps), Q.sym_logpdf(x, *qs))
     try:
         const, pieces = decompose(integrand, x)
-        steps.append(f"h(log p(x), log q(x)) = {_fmt_sum(const, pieces, x)}")
+        steps.append(_sum_step("h(log p(x), log q(x))", r"h\left(\log p(x), \log q(x)\right)", const, pieces, x))
         value = const
         for term, coef in pieces.items():
             m = expectation(P, ps, term)
             if m.value is None or m.finite != sp.true:
                 raise NoClosedFormError(f"E_P[{term.as_expr(x)}] is not finite for every parameter value")
-            steps.append(f"E_P[{term.as_expr(x)}] = {m.value} (from {'; '.join(m.notes)})")
+            steps.append(_expectation_step(term.as_expr(x), m.value, f"from {'; '.join(m.notes)}",
+                                           text=f"E_P[{term.as_expr(x)}] = {m.value} (from {'; '.join(m.notes)})"))
             value += coef * m.value
     except NoClosedFormError as exc:
         raise NoClosedFormError(
@@ -256,7 +275,7 @@ def _combined(
 
 
 # ---------------------------------------------------------------- derivations
-def _check_supported(*classes: type) -> None:
+def _check_supported(*classes: type[Family]) -> None:
     for c in classes:
         if not (isinstance(c, type) and getattr(c, "name", "") in FAMILIES):
             raise TypeError(f"expected a family class or instance, got {c!r}")
@@ -266,8 +285,8 @@ def _instead(kind: DivergenceKind) -> str:
     return f"use {kind.instead()}"
 
 
-@functools.lru_cache(maxsize=None)
-def entropy(P: type) -> Derivation:
+@memoize
+def entropy(P: type[Family]) -> Derivation:
     """The entropy of a univariate family, through the expectation of its log-density."""
     kind = KINDS["entropy"]
     sym = P.symbols("")
@@ -280,12 +299,12 @@ def entropy(P: type) -> Derivation:
     if finite != sp.true:
         raise NoClosedFormError(f"the entropy of {P.__name__} is not finite everywhere; {_instead(kind)}")
     expr = tidy(kind.integrand(elogp, None))
-    steps.append(f"{kind.show(['P'])} = {expr}")
+    steps.append(equation(kind.show(['P']), kind.latex(['P']), expr))
     return Derivation(kind.name, (P,), (sym,), expr, param_constraints(P, sym), steps)
 
 
-@functools.lru_cache(maxsize=None)
-def two_sided(name: str, P: type, Q: type) -> Derivation:
+@memoize
+def two_sided(name: str, P: type[Family], Q: type[Family]) -> Derivation:
     """A kind linear in ``E_P[log p]`` and ``E_P[log q]`` (its integrand applied to them), univariate P and Q."""
     kind = KINDS[name]
     ps, qs = P.symbols("1"), Q.symbols("2")
@@ -337,9 +356,10 @@ def two_sided(name: str, P: type, Q: type) -> Derivation:
     expr = _piecewise(finite_value, condition)
     if condition != sp.true:
         conditions.append(condition)
-        steps.append(f"result = {finite_value} where {condition}, oo elsewhere")
+        steps.append(equation("result", kind.latex(["P", "Q"]), expr,
+                              text=f"result = {finite_value} where {condition}, oo elsewhere"))
     else:
-        steps.append(f"result = {finite_value}")
+        steps.append(equation("result", kind.latex(["P", "Q"]), finite_value))
     return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
 
 
@@ -368,7 +388,7 @@ _FEW = 4
 
 
 def _pinned_derivation(
-    name: str, P: type, Q: type, ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
+    name: str, P: type[Family], Q: type[Family], ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
     steps: list[str], inside: Any, pinned: tuple[Any, list[Any]], combined: NoClosedFormError,
 ) -> Derivation:
     """A value for each pinned parameter value (where the supports nest), ``oo`` elsewhere.
@@ -394,12 +414,12 @@ def _pinned_derivation(
         branches.append((value, sp.Eq(sym, v)))
     expr = sp.Piecewise(*branches, (sp.oo, True))
     conditions.append(inside)
-    steps.append(f"result = {expr}")
+    steps.append(result_step(name, expr, 2))
     return Derivation(name, (P, Q), (ps, qs), expr, conditions, steps)
 
 
 def _tied(
-    kind: DivergenceKind, P: type, ps: tuple[Any, ...], Q: type, qs: tuple[Any, ...], x: Any, steps: list[str],
+    kind: DivergenceKind, P: type[Family], ps: tuple[Any, ...], Q: type[Family], qs: tuple[Any, ...], x: Any, steps: list[str],
     separate: Exception, combined: NoClosedFormError,
 ) -> tuple[Any, Any]:
     """``(tie, value)``: the combined route again with Q's parameters inside ``log gamma`` terms set to P's.
@@ -429,7 +449,7 @@ def _tied(
 
 
 def _tied_derivation(
-    name: str, P: type, Q: type, ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
+    name: str, P: type[Family], Q: type[Family], ps: tuple[Any, ...], qs: tuple[Any, ...], conditions: list[Any],
     steps: list[str], inside: Any, tie: Any, value: Any,
 ) -> Derivation:
     """``value`` where ``tie`` holds, ``oo`` where P's support leaves Q's, ``nan`` (no closed form) elsewhere.

@@ -47,13 +47,17 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
 from ..errors import NoClosedFormError
 from ..kinds import KINDS
 from .derivation import Derivation
+from .steps import result as result_step
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 #: the summation index of the log multivariate gamma and digamma
 _J = sp.Symbol("j", integer=True, nonnegative=True)
@@ -61,7 +65,7 @@ _J = sp.Symbol("j", integer=True, nonnegative=True)
 _ETA = sp.Symbol("eta")
 
 
-def handles(*families: type) -> bool:
+def handles(*families: type[Family]) -> bool:
     """Whether this route answers for the tuple: any matrix-variate family (it raises for a mixed pair)."""
     return any(getattr(f, "event_ndim", 0) == 2 for f in families if f is not None)
 
@@ -94,7 +98,7 @@ def _log_multigamma_as_sum(expr: Any) -> Any:
     return expr.replace(is_log_gamma_sum, as_sum)
 
 
-def _decompose(P: type, params: tuple[Any, ...], X: Any) -> tuple[Any, Any, Any, Any]:
+def _decompose(P: type[Family], params: tuple[Any, ...], X: Any) -> tuple[Any, Any, Any, Any]:
     """``(eta, H, A, log h)`` of ``P``'s log-density at ``params``: see the module notes."""
     logp = _log_multigamma_as_sum(sp.expand(P.sym_logpdf(X, *params)))
     eta, H, rest, log_h = sp.Integer(0), None, sp.Integer(0), sp.Integer(0)
@@ -115,7 +119,7 @@ def _decompose(P: type, params: tuple[Any, ...], X: Any) -> tuple[Any, Any, Any,
     return sp.factor(eta), H, -rest, log_h
 
 
-def _natural_form(P: type, params: tuple[Any, ...], eta: Any, H: Any, A: Any, Eta: Any) -> tuple[Any, dict[Any, Any]]:
+def _natural_form(P: type[Family], params: tuple[Any, ...], eta: Any, H: Any, A: Any, Eta: Any) -> tuple[Any, dict[Any, Any]]:
     """``A`` in the natural parameters, and the parameters in terms of them.
 
     The scalar parameter is solved from ``eta``; the matrix one from ``H = c V^-1`` (``V = (H / c)^-1``).
@@ -199,7 +203,7 @@ def _tidy(expr: Any, matrices: list[Any]) -> Any:
 
 
 # ------------------------------------------------------------------ the route
-def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
+def derive(kind: str, P: type[Family], Q: type[Family] | None = None) -> Derivation:
     """Entropy, KL or cross-entropy of a matrix-variate exponential family from its log-normalizer."""
     k = KINDS[kind]
     if k.arity == 2 and (Q is None or Q is not P):
@@ -247,9 +251,11 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
     if kind == "entropy":
         expr = A1 - eta1 * mean_logdet - inner(H1) - log_h
         steps.append("H(P) = A(eta_P) - eta_P E_P[log det X] - <H_P, E_P[X]> - E_P[log h]")
-        fams: tuple[type, ...] = (P,)
+        fams: tuple[type[Family], ...] = (P,)
         syms: tuple[tuple[Any, ...], ...] = (params1,)
     else:
+        if Q is None:  # a two-sided kind without Q was refused above
+            raise TypeError(f"Q: {kind} needs a second family")
         params2 = Q.symbols("2")
         matrices += [p for p in params2 if isinstance(p, sp.MatrixSymbol)]
         eta2, H2, A2, _ = _decompose(Q, params2, X)
@@ -261,17 +267,18 @@ def derive(kind: str, P: type, Q: type | None = None) -> Derivation:
             steps.append("H(P, Q) = A(eta_Q) - eta_Q E_P[log det X] - <H_Q, E_P[X]> - E_P[log h] = H(P) + KL(P || Q)")
         fams, syms = (P, Q), (params1, params2)
     expr = _tidy(_settle(expr, matrices), matrices)
-    steps.append(f"result = {expr}")
+    steps.append(result_step(kind, expr, len(fams)))
     return Derivation(kind, fams, syms, expr, [sp.Q.positive_definite(m) for m in matrices], steps)
 
 
 def instantiate(d: Derivation, values: list[tuple[Any, ...] | None]) -> Derivation:
     """Substitute explicit parameters (numbers or sympy, a ``d x d`` scale) into a Wishart derivation."""
-    if any(v is None for v in values):
+    given = [v for v in values if v is not None]
+    if len(given) != len(values):
         raise ValueError("P, Q: give both distributions as instances (or both as classes) for a Wishart")
     size = None
     mapping: dict[Any, Any] = {}
-    for syms, vals in zip(d.symbols, values):
+    for syms, vals in zip(d.symbols, given):
         for s, v in zip(syms, vals):
             if isinstance(s, sp.MatrixSymbol):
                 m = sp.ImmutableMatrix(v)

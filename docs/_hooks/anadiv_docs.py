@@ -4,10 +4,16 @@
   docstring, how to ask, its closed-form pairs) and an overview with the grid
   of which pairs are closed for which kind.
 * Writes ``closed-forms.md`` from the closed-form registry
-  (:func:`anadiv.closed_form_pairs`): one section per registered pair with
-  the formula (the LaTeX of the derivation, as stored in the generated
-  function's docstring), the generated function's name and a call example.
-  The table can never drift from the code: both come from one expression.
+  (:func:`anadiv.closed_form_pairs`): per kind a P x Q grid per group of
+  families (:func:`grid_markdown`), each mark linking to the pair's section
+  with the formula (the LaTeX of the derivation, as stored in the generated
+  function's docstring), the function's name and an example of the public
+  calls (:func:`public_example`). The page can never drift from the code:
+  both come from one expression.
+* Writes a page per example notebook with its outputs (``notebook_pages.py``)
+  and puts them in the navigation under "Examples".
+* Serves MathJax from the site (:data:`MATHJAX_FILES`): no CDN.
+* Breaks every page's long display formulas over lines (``formula_lines.py``).
 * Leaves out of the navigation the pages other parts of the project have not
   written yet (links to them become plain text), and the ``::: module`` API
   sections whose module does not exist yet (logged at INFO, so
@@ -102,6 +108,52 @@ def prettify_latex(latex: str) -> str:
     words = "|".join(sorted(names - greek, key=len, reverse=True))
     # one pass, so a name is never wrapped twice; not inside commands (\\log, \\left)
     return re.sub(rf"(?<![\\a-zA-Z])({words})(?![a-zA-Z])", r"\\mathrm{\1}", latex)
+
+
+def public_example(kind: str, fams: tuple[type, ...], func: Any) -> list[str]:
+    """The section's example: the public calls (the distributions, and the raw function
+    where a ``<kind>_function`` hands it out), with the docstring's arguments and value.
+
+    The generated function's own docstring calls it by its bare name; users reach it
+    through the public API, which is what the page shows.
+    """
+    import ast
+
+    import anadiv
+    from anadiv.kinds import KINDS
+
+    example = _example(func)
+    if example is None:
+        return [f"Generated function: `{func.__name__}`.", ""]
+    call, value = example
+    outer = ast.parse(call, mode="eval").body
+    inner = outer.args[0] if isinstance(outer, ast.Call) and outer.args else outer
+    args = [ast.get_source_segment(call, a) for a in inner.args]
+    extra = KINDS[kind].parameters
+    n_p = len(fams[0].parameters)
+    groups = [args[:n_p]] if len(fams) == 1 else [args[:n_p], args[n_p:len(args) - len(extra)]]
+    dists = [f"{cls.__name__}({', '.join(a)})" for cls, a in zip(fams, groups)]
+    kwargs = "".join(f", {spec.name}={a}" for spec, a in zip(extra, args[len(args) - len(extra):]))
+    public = f"anadiv.{kind}({', '.join(dists)}{kwargs})"
+    lines = ["```python", ">>> import anadiv", f">>> from anadiv import {', '.join(sorted({f.__name__ for f in fams}))}"]
+    values = [ast.literal_eval(a) for a in inner.args]  # the docstring's literal arguments (no code is run)
+    raw = float(func(*values))
+    p_values = [values[:n_p]] if len(fams) == 1 else [values[:n_p], values[n_p:len(values) - len(extra)]]
+    options = {spec.name: v for spec, v in zip(extra, values[len(values) - len(extra):])}
+    try:
+        shown = float(getattr(anadiv, kind)(*(cls(*v) for cls, v in zip(fams, p_values)), **options))
+    except Exception:  # noqa: BLE001 (e.g. a pair whose checks refuse the example's parameters): raw call only
+        shown = None
+    if shown is not None and (shown == raw or abs(shown - raw) <= 1e-9 * max(1.0, abs(raw))):  # inf == inf
+        lines += [f">>> {public}", value]
+    if hasattr(anadiv, f"{kind}_function"):
+        names = ", ".join(repr(f.name) for f in fams)
+        lines += [f">>> {func.__name__} = anadiv.{kind}_function({names})  # the generated function: raw "
+                  "parameters, no checks", f">>> {call}", value]
+    lines.append("```")
+    where = (f"`anadiv.{kind}_function({', '.join(repr(f.name) for f in fams)})` returns it"
+             if hasattr(anadiv, f"{kind}_function") else f"`anadiv.{kind}` calls it")
+    return [f"Generated function: `{func.__name__}` ({where}).", "", *lines, ""]
 
 
 def _example(func: Any) -> tuple[str, str] | None:
@@ -205,6 +257,25 @@ def counts_markdown(rows: list[tuple[str, tuple[type, ...], str]]) -> list[str]:
     return out
 
 
+def _sibling(name: str) -> Any:
+    """A module of this folder (mkdocs loads hooks by path: their folder is not on sys.path)."""
+    import sys
+
+    key = f"anadiv_docs_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[key] = module  # registered first: its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _formula_lines() -> Any:
+    return _sibling("formula_lines")
+
+
 def _peers() -> Any:
     spec = importlib.util.spec_from_file_location("peer_kl_pairs", Path(__file__).with_name("peer_kl_pairs.py"))
     module = importlib.util.module_from_spec(spec)
@@ -272,6 +343,85 @@ def parity_markdown() -> list[str]:
     return out
 
 
+#: the mark of a grid cell by the pair's status; a pair with no closed form has an empty cell
+GRID_MARKS = {
+    "finite": ("\u25cf", "closed form"),
+    "conditional": ("\u25d0", "closed form; +\u221e for some parameters"),
+    "partial": ("\u25d2", "closed form where the trial counts are equal, none elsewhere"),
+    "infinite": ("\u221e", "+\u221e for all parameters (the supports differ)"),
+}
+
+
+def _family_groups() -> list[list[type]]:
+    """The families by event dimension and measure: a closed form only pairs families of one group."""
+    from anadiv.families import FAMILIES
+
+    groups: dict[tuple[int, str], list[type]] = {}
+    for cls in FAMILIES.values():
+        groups.setdefault((cls.event_ndim, cls.measure), []).append(cls)
+    return list(groups.values())
+
+
+def _grid_cell(kind: str, fams: tuple[type, ...], status: str | None) -> str:
+    if status is None:
+        return "<td></td>"
+    from anadiv.kinds import KINDS
+
+    mark, meaning = GRID_MARKS[status]
+    if status == "conditional":  # in the kind's words: where it is infinite
+        meaning = f"closed form; +\u221e {KINDS[kind].infinite_where}"
+    title = f"{_title_plain(kind, fams)}: {meaning}"
+    if status == "infinite":
+        return f'<td title="{title}">{mark}</td>'
+    return f'<td><a href="#{_anchor(kind, fams)}" title="{title}">{mark}</a></td>'
+
+
+def _title_plain(kind: str, fams: tuple[type, ...]) -> str:
+    from anadiv.kinds import KINDS
+
+    return KINDS[kind].show([f.__name__ for f in fams])
+
+
+def grid_markdown(kind: str, mine: list[tuple[str, tuple[type, ...], str, Any]]) -> list[str]:
+    """One kind's closed forms as a P x Q grid per group of families (a column of families for the entropy).
+
+    A cell links to the pair's formula below; the groups (univariate densities, mass
+    functions, multivariate densities, ...) are the families that can pair at all.
+    """
+    from anadiv.kinds import KINDS
+
+    status = {fams: st for _, fams, st, _ in mine}
+    unary = KINDS[kind].arity == 1
+    out = [" ".join(f"{mark} {meaning}." for mark, meaning in GRID_MARKS.values()
+                    if any(st in status.values() for st in GRID_MARKS if GRID_MARKS[st][0] == mark))
+           + " An empty cell: no closed form (estimate it). Each mark links to the pair's formula below.", ""]
+    for group in _family_groups():
+        if unary:
+            rows = [f for f in group if (f,) in status]
+            if not rows:
+                continue
+            body = "".join(f"<tr><th>{f.__name__}</th>{_grid_cell(kind, (f,), status[(f,)])}</tr>" for f in rows)
+            out += ['<div class="closed-form-grid" markdown="0"><table>',
+                    f"<thead><tr><th>P</th><th>{KINDS[kind].symbol}</th></tr></thead>",
+                    f"<tbody>{body}</tbody></table></div>", ""]
+            continue
+        if not any((p, q) in status for p in group for q in group):
+            continue
+        head = "".join(f"<th><span>{q.__name__}</span></th>" for q in group)
+        body = "".join(
+            f"<tr><th>{p.__name__}</th>" + "".join(_grid_cell(kind, (p, q), status.get((p, q))) for q in group)
+            + "</tr>" for p in group)
+        out += ['<div class="closed-form-grid" markdown="0"><table>',
+                f'<thead><tr><th class="corner">P \\ Q</th>{head}</tr></thead>',
+                f"<tbody>{body}</tbody></table></div>", ""]
+    infinite = [r for r in mine if r[2] == "infinite"]
+    if infinite:
+        names = ", ".join(f"`{builtin or _function(kind, fams).__name__}`" for _, fams, _, builtin in infinite)
+        out += [f'??? note "The {len(infinite)} functions of the always-infinite pairs (they return +inf)"', "",
+                f"    {names}", ""]
+    return out
+
+
 def closed_forms_markdown() -> str:
     """Markdown of the closed-form page, from the registry."""
     rows = _registry()
@@ -302,21 +452,7 @@ def closed_forms_markdown() -> str:
         if not mine:
             continue
         out += [f"## {_heading(kind)}", ""]
-        pair = KINDS[kind].arity == 2
-        out += ["| P | Q | value | function |" if pair else "| P | value | function |",
-                "|---|---|---|---|" if pair else "|---|---|---|"]
-        for _, fams, status, builtin in mine:
-            if builtin:
-                cells = [f.__name__ for f in fams] + [_status_cell(kind, status), f"`{builtin}`"]
-                out.append("| " + " | ".join(cells) + " |")
-                continue
-            func = _function(kind, fams)
-            name = f"`{func.__name__}`"
-            if status != "infinite":
-                name = f"[{name}](#{_anchor(kind, fams)})"
-            cells = [f.__name__ for f in fams] + [_status_cell(kind, status), name]
-            out.append("| " + " | ".join(cells) + " |")
-        out.append("")
+        out += grid_markdown(kind, mine)
         if any(r[3] for r in mine):
             out += ["Functions named by their module are anadiv's hand-written rules (the Gaussians of "
                     "different covariance structure: `anadiv.gaussian_pairs`; the Wishart: `anadiv.wishart_pairs`, "
@@ -339,12 +475,7 @@ def closed_forms_markdown() -> str:
             elif status == "partial":
                 out += ["where the trial counts are equal (\\(+\\infty\\) where P's support is not inside Q's); "
                         "elsewhere the function raises `NoClosedFormError`: estimate those.", ""]
-            module = getattr(func, "__module__", "")
-            out.append(f"Generated function: `{module}.{func.__name__}`.")
-            example = _example(func)
-            if example:
-                call, value = example
-                out += ["", "```python", f">>> {call}", value, "```"]
+            out += public_example(kind, fams, func)
             derive = KINDS[kind].route_name
             cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
             names = " ".join(f.name for f in fams)
@@ -378,7 +509,7 @@ def _builtin_section(kind: str, fams: tuple[type, ...], name: str) -> list[str]:
     if latex:
         out += ["\\[", prettify_latex(latex), "\\]", ""]
     args = "p" if len(fams) == 1 else "p, q"
-    out += [f"Hand-written function: `{name}({args})`, called by `anadiv.{kind}({args})` with the "
+    out += [f"Hand-written function: `{name}`, called as `{name}({args})` by `anadiv.{kind}({args})` with the "
             f"distributions; how each term is evaluated: `{func.__module__}`.", ""]
     if derived:
         cli_kind = "" if kind == "kl" else f" --kind {kind.replace('_', '-')}"
@@ -581,14 +712,53 @@ def _prune_nav(nav: Any, docs_dir: Path, generated: set[str]) -> Any:
     return nav
 
 
+def _notebook_pages() -> Any:
+    return _sibling("notebook_pages")
+
+
 def on_config(config: Any) -> Any:
     generated = {GENERATED_PAGE, KINDS_INDEX, *(_kind_page(k) for k in KIND_PAGES)}
     config.nav = _prune_nav(config.nav, Path(config.docs_dir), generated)
+    # the example notebooks, after the guide: one page each (written in on_files)
+    nb = _notebook_pages()
+    examples = {"Examples": [{nb.title(p): nb.page_path(p)} for p in nb.notebooks()]}
+    at = next((i + 1 for i, item in enumerate(config.nav) if isinstance(item, dict) and "Guide" in item),
+              len(config.nav))
+    config.nav.insert(at, examples)
     return config
+
+
+#: MathJax's files the site serves (from the django-static-mathjax package: MathJax 3's
+#: ``es5`` build): the TeX-to-HTML component, its fonts, the TeX extensions it loads on
+#: demand, and the menu's accessibility parts. The speech engine (``sre``, 4 MB) is left
+#: out: only the menu's speech options ask for it.
+MATHJAX_SITE_DIR = "javascripts/mathjax"
+MATHJAX_FILES = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "a11y", "ui")
+
+
+def mathjax_sources() -> list[tuple[str, Path]]:
+    """(path in the site, file) of every MathJax file the site serves."""
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("MathJax is served from the site: install the docs extra (django-static-mathjax)")
+    es5 = Path(list(spec.submodule_search_locations)[0]) / "static" / "mathjax" / "es5"
+    out = []
+    for name in MATHJAX_FILES:
+        path = es5 / name
+        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        out += [(f"{MATHJAX_SITE_DIR}/{p.relative_to(es5).as_posix()}", p) for p in found]
+    return out
 
 
 def on_files(files: Any, config: Any) -> Any:
     from mkdocs.structure.files import File
+
+    for dest, source in mathjax_sources():
+        files.append(File.generated(config, dest, abs_src_path=str(source)))
+    for page in _notebook_pages().pages():
+        files.append(File.generated(config, page.page, content=page.markdown))
+        for name, data in page.files.items():
+            files.append(File.generated(config, name, content=data))
 
     try:
         content = closed_forms_markdown()
@@ -623,6 +793,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """Drop ``::: module`` directives whose module does not exist yet, and
     links to pages not written yet."""
     markdown = _unlink_missing(markdown, Path(config.docs_dir))
+    markdown = _formula_lines().break_display_blocks(markdown)
     lines = markdown.splitlines()
     out: list[str] = []
     skipping = False

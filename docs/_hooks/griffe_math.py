@@ -6,7 +6,8 @@ Sphinx users read. mkdocstrings renders docstrings as Markdown, so before
 rendering this extension rewrites
 
 * ``.. math:: X`` (one line, or an indented block) into an arithmatex
-  display block ``\\[ X \\]``,
+  display block ``\\[ X \\]``, broken over lines that fit the page column
+  (``formula_lines.py``),
 * ``:math:`X``` into inline ``\\( X \\)``,
 * ``:func:`name``` (and ``:class:``, ``:mod:``, ``:meth:``, ``:attr:``,
   ``:data:``, ``:obj:``, ``:exc:``) into inline code,
@@ -18,12 +19,26 @@ and gives functions whose docstring is assigned at import time
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import re
+from pathlib import Path
 from typing import Any
 
 import griffe
 
+
+def _load_formula_lines() -> Any:
+    # mkdocstrings loads this extension by path: its folder is not on sys.path
+    path = Path(__file__).with_name("formula_lines.py")
+    spec = importlib.util.spec_from_file_location("griffe_math_formula_lines", path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+_FORMULA_LINES = _load_formula_lines()
 _INLINE_MATH = re.compile(r":math:`([^`]+)`")
 _ROLE = re.compile(r":(?:py:)?(?:func|class|mod|meth|attr|data|obj|exc|const):`~?([^`]+)`")
 
@@ -47,6 +62,8 @@ def rst_to_markdown(text: str) -> str:
                     body.append(lines[i].strip())
                 i += 1
             if body:
+                # one formula over lines that fit the page column (formula_lines.py)
+                body = _FORMULA_LINES.break_lines("\n".join(body)).splitlines()
                 out += ["", f"{indent}\\[", *(f"{indent}{b}" for b in body), f"{indent}\\]", ""]
             continue
         out.append(line)

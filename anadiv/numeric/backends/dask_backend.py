@@ -41,7 +41,7 @@ class _DaskRefine:
         return self.ns.lift(block_scaled)(value, scale, *params)
 
     def _checked_vectors(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any],
-                         params: tuple, events: tuple[int, ...]) -> Any:
+                         params: tuple[Any, ...], events: tuple[int, ...]) -> Any:
         """The check with vector parameters: each block gets its rows' coordinates whole."""
         import dask.array as da
 
@@ -97,8 +97,12 @@ class DaskNamespace(Constants):
 
         from ..xp import numpy_namespace
 
+        from dask.base import tokenize
+
         self.da = da
         self._elemwise = elemwise
+        self._tokenize = tokenize
+        self._fn_tokens: dict[Callable[..., Any], str] = {}
         self._np = numpy_namespace
         self.errstate = np.errstate
         self._stable = _DaskModule(self, "_stable")
@@ -115,12 +119,22 @@ class DaskNamespace(Constants):
             with np.errstate(all="ignore"):
                 return fn(*args, **kwargs)
 
+        label = getattr(fn, "__name__", "op")
+
         def call(*args: Any) -> Any:
             if not any(self._is_dask(a) for a in args):
                 return fn(*args)
-            return self._elemwise(quiet, *args)
+            # The graph key is named here from a token of ``fn`` computed once: dask
+            # would tokenize the function (by pickling it) at every operation.
+            return self._elemwise(quiet, *args, name=f"{label}-{self._tokenize(self._token_of(fn), *args)}")
 
         return call
+
+    def _token_of(self, fn: Callable[..., Any]) -> str:
+        token = self._fn_tokens.get(fn)
+        if token is None:
+            token = self._fn_tokens[fn] = self._tokenize(fn)
+        return token
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):

@@ -45,7 +45,7 @@ class Constants:
     euler_gamma = float(np.euler_gamma)
 
 
-class _Quiet(contextlib.AbstractContextManager):
+class _Quiet(contextlib.AbstractContextManager["_Quiet"]):
     """``errstate`` stand-in for libraries that never warn on inf/NaN."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -82,6 +82,10 @@ class GenericStable:
     *safe* input where it is not selected (``where(mask, x, 0)``), so the
     unused branch can neither overflow nor poison a gradient with NaN.
     """
+
+    # numpy's helpers as each backend's ``__getattr__`` provides them (anadiv.numeric.stable)
+    lgamma_bregman_d: Callable[[Any, Any], Any]
+    lgamma_diff_d: Callable[[Any, Any], Any]
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
