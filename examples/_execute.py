@@ -135,5 +135,6 @@ def executed_all(paths: list[Path]) -> dict[Path, Any]:
         started = [p for p in pending if (nb := executed(p, wait=False)) is not None and done.setdefault(p, nb)]
         pending = [p for p in pending if p not in started]
         if pending:  # all the rest are running elsewhere: wait for the first
-            done[pending[0]] = executed(pending.pop(0), wait=True)
+            first = pending.pop(0)
+            done[first] = executed(first, wait=True)
     return {p: done[p] for p in paths}

@@ -74,3 +74,20 @@ def _executor():
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
+
+
+def test_executed_all_waits_for_notebooks_another_process_is_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The docs build asks for every notebook; those a test worker is running are waited for, one by one
+    (the last one waited for was lost: a clean clone's first docs build failed with an IndexError)."""
+    execute = _executor()
+    running_elsewhere = {"b", "c"}
+    calls: list[tuple[str, bool]] = []
+
+    def fake(path: Path, wait: bool = True) -> object:
+        calls.append((path.name, wait))
+        return None if (path.name in running_elsewhere and not wait) else f"executed {path.name}"
+
+    monkeypatch.setattr(execute, "executed", fake)
+    paths = [Path("a"), Path("b"), Path("c")]
+    assert execute.executed_all(paths) == {p: f"executed {p.name}" for p in paths}
+    assert ("b", True) in calls and ("c", True) in calls
