@@ -27,12 +27,17 @@ SLOW = {"04_mixture_kl_monte_carlo.ipynb"}
 NEEDS_MATPLOTLIB = {"04_mixture_kl_monte_carlo.ipynb", "05_js_clustering.ipynb"}
 
 
-def _builder():
-    spec = importlib.util.spec_from_file_location("_build_notebooks", EXAMPLES / "_build_notebooks.py")
+def _example_script(name: str):
+    """The module of ``examples/<name>.py`` (the folder is no package)."""
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
+
+
+def _builder():
+    return _example_script("_build_notebooks")
 
 
 def test_every_notebook_is_built_by_the_script() -> None:
@@ -69,11 +74,7 @@ def test_notebook_runs(name: str) -> None:
 
 
 def _executor():
-    spec = importlib.util.spec_from_file_location("_execute", EXAMPLES / "_execute.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return _example_script("_execute")
 
 
 def test_executed_all_waits_for_notebooks_another_process_is_running(monkeypatch: pytest.MonkeyPatch) -> None:
