@@ -338,6 +338,10 @@ def test_interrupt_between_two_submissions_abandons_the_unsent_parts(monkeypatch
 
 
 _EXIT_AFTER_CTRL_C = """
+import signal
+# Python's own SIGINT handler, as in an interactive session: a runner started in the background
+# ignores SIGINT, and a child inherits that (then neither Ctrl-C nor interrupt_main does anything)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import _thread, time
 import anadiv
 from anadiv.numeric import threads
@@ -417,6 +421,10 @@ def test_threads_argument_caps_the_split():
 
 
 _SIGINT = """
+import signal
+# Python's own SIGINT handler, as in an interactive session: a runner started in the background
+# ignores SIGINT, and a child inherits that (then neither Ctrl-C nor interrupt_main does anything)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import os, signal, sys, threading, time
 import numpy as np
 import anadiv
