@@ -54,10 +54,10 @@ def test_extras_say_what_they_install():
     """Each array-library extra installs that library, and the test extra installs every one the tests cover."""
     extras = _extras()
     for extra, package in [("torch", "torch"), ("jax", "jax"), ("dask", "dask"), ("plot", "matplotlib"),
-                           ("learn", "scikit-learn"), ("threads", "threadpoolctl")]:
+                           ("learn", "scikit-learn"), ("threads", "threadpoolctl"), ("progress", "tqdm")]:
         assert any(re.match(rf"{package}\b", req) for req in extras[extra]), extra
     test = " ".join(extras["test"])
-    for covered in ("torch", "jax", "dask", "plot", "docs", "threads"):
+    for covered in ("torch", "jax", "dask", "plot", "docs", "threads", "progress"):
         assert re.search(rf"anadiv\[[a-z,]*\b{covered}\b", test), f"the test extra lacks {covered}"
     # no platform-conditional requirement: a marker would leave other platforms silently without it
     assert not [req for reqs in extras.values() for req in reqs if ";" in req]
