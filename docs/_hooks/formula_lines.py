@@ -36,6 +36,9 @@ FORMULA_EM_PX = 19.0
 COLUMN_EM = COLUMN_PX / FORMULA_EM_PX
 LINE_EM = 0.85 * COLUMN_EM
 
+#: How a token changes the nesting depth of TeX groups (braces, \\left...\\right, environments).
+_GROUP_DEPTH = {"{": 1, "\\left": 1, "\\begin": 1, "}": -1, "\\right": -1, "\\end": -1}
+
 _TOKEN = re.compile(r"\\[a-zA-Z]+\*?|\\.|[{}_^&]|\s+|.", re.S)
 
 _BINARY = {"+": 1.22, "-": 1.22, "\\pm": 1.22, "\\mp": 1.22, "\\cdot": 0.72, "\\times": 1.22, "\\wedge": 1.22,
@@ -229,11 +232,9 @@ def _relation_split(tokens: list[str]) -> tuple[list[str], list[str]]:
     """``lhs =`` and the rest, at the first relation of the outermost level (``[]`` and all when there is none)."""
     depth = 0
     for k, t in enumerate(tokens):
-        if t in ("{", "\\left", "\\begin"):
-            depth += 1
-        elif t in ("}", "\\right", "\\end"):
-            depth -= 1
-        elif depth == 0 and t in _RELATION and k > 0:
+        step = _GROUP_DEPTH.get(t, 0)
+        depth += step
+        if not step and depth == 0 and t in _RELATION and k > 0:
             return tokens[:k + 1], tokens[k + 1:]
     return [], tokens
 
@@ -306,10 +307,7 @@ def _open_group(term: list[str], budget: float) -> list[list[str]] | None:
                 pieces[-1] = pieces[-1] + closing
                 return pieces
             # a narrow sum here: look for a wider group further on
-        if t in ("{", "\\begin", "\\left"):
-            depth += 1
-        elif t in ("}", "\\end", "\\right"):
-            depth -= 1
+        depth += _GROUP_DEPTH.get(t, 0)
     return None
 
 
@@ -334,10 +332,7 @@ def _open_frac(term: list[str], budget: float) -> list[list[str]] | None:
             pieces[0] = term[:k] + ["\\frac", "{", "1", "}", "{", *den, "}", " ", "\\Bigl", "("] + pieces[0]
             pieces[-1] = pieces[-1] + ["\\Bigr", ")", *term[after_den:]]
             return pieces
-        if t in ("{", "\\left", "\\begin"):
-            depth += 1
-        elif t in ("}", "\\right", "\\end"):
-            depth -= 1
+        depth += _GROUP_DEPTH.get(t, 0)
     return None
 
 
@@ -352,10 +347,7 @@ def _factors(tokens: list[str]) -> list[list[str]]:
     parts: list[list[str]] = [[]]
     depth = 0
     for k, t in enumerate(tokens):
-        if t in ("{", "\\left", "\\begin"):
-            depth += 1
-        elif t in ("}", "\\right", "\\end"):
-            depth -= 1
+        depth += _GROUP_DEPTH.get(t, 0)
         before = [x for x in parts[-1] if x != " "]
         if (depth == 0 and t == " " and before and k + 1 < len(tokens)
                 and before[-1] not in _CUTS | _RELATION | _OPENING and before[-1] not in _DROP
