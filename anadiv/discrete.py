@@ -1628,6 +1628,8 @@ def pairwise(
         )
     log_base = _log_base_for_root(base) if rule is _RULES["js_distance"] else _log_base(base)
     atol = _check_atol(atol)
+    chunk_size, workers, chunks = (_positive_int(v, name) for v, name in
+                                   ((chunk_size, "chunk_size"), (workers, "workers"), (chunks, "chunks")))
     if chunks is not None or is_dask(dists) or is_dask(q):
         return _lazy(divergence, dists, q, rule, alpha, base, axis, normalize, atol, chunk_size, workers, chunks)
     x = _pairwise_set(dists, "dists", axis, normalize, atol)
@@ -1639,19 +1641,9 @@ def pairwise(
             raise ValueError(f"q: has {y.shape[1]} probabilities per distribution but dists has {x.shape[1]}")
     n, bins = x.shape
     m = y.shape[0]
-    if chunk_size is None:
-        chunk = max(1, math.isqrt(_TILE_ELEMENTS // bins))
-    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size: must be a positive integer, got {chunk_size!r}")
-    else:
-        chunk = int(chunk_size)
+    chunk = max(1, math.isqrt(_TILE_ELEMENTS // bins)) if chunk_size is None else chunk_size
     chunk = min(chunk, max(n, m))  # a larger tile side only sizes the scratch buffers larger
-    if workers is None:
-        n_workers = get_num_threads()
-    elif isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise ValueError(f"workers: must be a positive integer, got {workers!r}")
-    else:
-        n_workers = int(workers)
+    n_workers = get_num_threads() if workers is None else workers
 
     bins_first = rule.builtin and bins < _BINS_FIRST_BELOW
 
@@ -1692,19 +1684,24 @@ def pairwise(
     return rule.finish(result, log_base)
 
 
+def _positive_int(value: Any, name: str) -> int | None:
+    """``value`` as an int when it is a positive integer, None when None; ValueError naming ``name`` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def _lazy(
     divergence: Any, dists: Any, q: Any, rule: _PairwiseRule, alpha: Any, base: Any, axis: Any,
-    normalize: bool, atol: float, chunk_size: Any, workers: Any, chunks: Any,
+    normalize: bool, atol: float, chunk_size: int | None, workers: int | None, chunks: int | None,
 ) -> Any:
-    """:func:`pairwise` as a lazy Dask array (:mod:`anadiv.pairwise_dask`), its options checked here."""
+    """:func:`pairwise` as a lazy Dask array (:mod:`anadiv.pairwise_dask`); the options are checked by the caller."""
     if workers is not None:
         raise ValueError(
             f"workers: a lazy (Dask) matrix is computed by Dask's scheduler, which sets the workers; got {workers!r}"
         )
-    if chunk_size is not None and (
-        isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1
-    ):
-        raise ValueError(f"chunk_size: must be a positive integer, got {chunk_size!r}")
     ax = _resolve_axis(axis, 2)
     if not is_dask(dists) and not is_dask(q):
         # in memory: checked and aligned (pandas labels) now, split into blocks after

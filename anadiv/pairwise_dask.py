@@ -46,8 +46,6 @@ def _as_lazy(value: Any, name: str, axis: int, chunks: int | None) -> Any:
     """``value`` as a 2-D Dask array of distributions x bins, bins in one chunk."""
     import dask.array as da
 
-    if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1):
-        raise ValueError(f"chunks: must be a positive integer (distributions per block), got {chunks!r}")
     arr = value if is_dask(value) else da.from_array(np.asarray(value, dtype=np.float64), chunks=-1)
     if arr.ndim != 2:
         raise ValueError(f"{name}: must be 2-D (distributions x probabilities), got shape {arr.shape}")
@@ -76,7 +74,7 @@ def lazy_pairwise(
     distributions ``rows`` against ``cols`` (None: ``rows`` against
     themselves), the columns named ``cols_name`` in its errors; it must be
     picklable to run on a cluster. ``dists`` and ``q`` are Dask arrays or
-    in-memory float arrays already checked, with the probabilities along
+    in-memory float arrays already checked (as is ``chunks``), with the probabilities along
     ``axis``; ``symmetric`` says whether the divergence is symmetric.
     """
     import dask.array as da
