@@ -131,8 +131,11 @@ class DaskNamespace(Constants):
         return call
 
     def _token_of(self, fn: Callable[..., Any]) -> str:
+        if getattr(fn, "__closure__", None) is not None:
+            # made per call (the result check's block): kept by no cache, so none grows
+            return str(self._tokenize(fn))
         token = self._fn_tokens.get(fn)
-        if token is None:
+        if token is None:  # a ufunc or a module's function: lives as long as the process
             token = self._fn_tokens[fn] = self._tokenize(fn)
         return token
 
