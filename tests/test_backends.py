@@ -398,14 +398,15 @@ def test_torch_gamma_helper_gradients(torch: Any, name: str) -> None:
     args = [np.exp(rng.normal(size=3)) + 0.2 for _ in range(nargs)]
     tensors = [torch.tensor(a, requires_grad=True) for a in args]
     out = helper(*tensors)
-    np.testing.assert_array_equal(out.detach().numpy(), getattr(_stable, name)(*args))
+    # native torch (anadiv.numeric.backends.generic_gamma): numpy's values to a few ulps
+    np.testing.assert_allclose(out.detach().numpy(), getattr(_stable, name)(*args), rtol=1e-13, atol=0)
     out.sum().backward()
     for i, t in enumerate(tensors):
         np.testing.assert_allclose(t.grad.numpy(), numeric_gradient(getattr(_stable, name), args, i), rtol=1e-6)
 
 
 def test_jax_gamma_helpers_under_grad_and_jit(jax: Any) -> None:
-    """The gamma-function helpers run through a host callback with analytic derivatives."""
+    """The gamma-function helpers run natively under jit and grad (numpy's values to a few ulps)."""
     import jax.numpy as jnp
 
     from anadiv.numeric import stable as _stable
@@ -414,8 +415,8 @@ def test_jax_gamma_helpers_under_grad_and_jit(jax: Any) -> None:
     st = jax_namespace()._stable
     a, b = np.array([0.7, 2.0, 30.0]), np.array([0.7 * (1 + 1e-9), 3.5, 29.0])
     for name in ("lgamma_diff", "digamma_diff", "lgamma_bregman"):
-        np.testing.assert_array_equal(np.asarray(jax.jit(getattr(st, name))(jnp.asarray(a), jnp.asarray(b))),
-                                      getattr(_stable, name)(a, b))
+        np.testing.assert_allclose(np.asarray(jax.jit(getattr(st, name))(jnp.asarray(a), jnp.asarray(b))),
+                                   getattr(_stable, name)(a, b), rtol=1e-13, atol=0)
         g = jax.grad(lambda x: jnp.sum(getattr(st, name)(x, jnp.asarray(b + 0.5))))(jnp.asarray(a))
         h = 1e-6
         fd = (getattr(_stable, name)(a + h, b + 0.5) - getattr(_stable, name)(a - h, b + 0.5)) / (2 * h)

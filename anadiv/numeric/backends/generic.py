@@ -11,10 +11,14 @@ Stable helpers (:mod:`anadiv.numeric.stable`). The elementary ones
 written here once for any namespace (:class:`GenericStable`) with the same
 branches and series as the numpy versions, so torch and JAX run them natively
 (on GPU, differentiably). The gamma-function ones (``lgamma_diff``,
-``digamma_diff``, ``lgamma_bregman``, ...) run the accurate numpy code on the
-values (a host round-trip; ``jax.pure_callback`` under JAX) and supply their
-derivatives analytically, from ``digamma``/``polygamma`` of the library
-itself (the ``_d_*`` functions below).
+``digamma_diff``, ``lgamma_bregman``, ``gamma_bregman``, ``beta_bregman``, ...)
+are written once too, in :mod:`.generic_gamma` (a mixin of
+:class:`GenericStable`): no host round-trip, and they work under
+``torch.func``, ``torch.compile``, ``jax.jit`` and ``jax.vmap``. The Gamma and
+Beta KL helpers take their derivatives analytically, from ``digamma``/``polygamma``
+of the library itself (the ``_d_*`` functions below). What remains on the host
+is what the libraries lack: scipy's ``expi``/``exp1`` (torch), ``lambertw``,
+``betainc`` and ``gammainc`` (torch), each with an analytic derivative.
 
 Matrix helpers (:mod:`anadiv.numeric.linalg`) are written once over a few
 primitives (Cholesky, triangular solve, diagonal, lower triangle):
@@ -30,6 +34,8 @@ import math
 from typing import Any, Callable
 
 import numpy as np
+
+from .generic_gamma import GammaStable
 
 __all__ = ["Constants", "GenericStable", "GenericLinalg"]
 
@@ -75,17 +81,15 @@ def _horner(x: Any, coefs: list[float]) -> Any:
     return acc
 
 
-class GenericStable:
+class GenericStable(GammaStable):
     """The elementary stable helpers, written once for torch and JAX.
+
+    The gamma-function helpers come from :class:`.generic_gamma.GammaStable`.
 
     Same branches and series as :mod:`anadiv.numeric.stable`. Each branch gets a
     *safe* input where it is not selected (``where(mask, x, 0)``), so the
     unused branch can neither overflow nor poison a gradient with NaN.
     """
-
-    # numpy's helpers as each backend's ``__getattr__`` provides them (anadiv.numeric.stable)
-    lgamma_bregman_d: Callable[[Any, Any], Any]
-    lgamma_diff_d: Callable[[Any, Any], Any]
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp

@@ -1,7 +1,10 @@
 """The JAX backend: ``jax.Array`` arguments and tracers compute with ``jax.numpy``.
 
-Works under ``jax.grad``, ``jax.jit`` and ``jax.vmap``; the gamma-function
-helpers and the result check reach numpy through ``jax.pure_callback``.
+Works under ``jax.grad``, ``jax.jit`` and ``jax.vmap``. The stable helpers,
+the gamma-function ones included, are native ``jax.numpy``
+(:mod:`.generic` and :mod:`.generic_gamma`); ``lambertw``, the shape
+derivatives of ``betainc`` and the result check reach numpy through
+``jax.pure_callback``.
 jax is imported when the first JAX array reaches a generated function.
 """
 
@@ -175,15 +178,61 @@ class _JaxLinalgOps:
 
 
 class _JaxStable(GenericStable):
-    """Stable helpers for JAX: native ones from GenericStable, the
-    gamma-function ones through ``pure_callback`` with a custom JVP."""
+    """Stable helpers for JAX: all native (GenericStable, with the gamma-function ones of
+    :mod:`.generic_gamma`); a helper of :mod:`anadiv.numeric.stable` without a native
+    version would run through ``pure_callback`` with a custom JVP (``__getattr__``)."""
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
             raise AttributeError(name)
         fn = _jax_numpy_helper(self.xp, name, _numpy_stable(name), _GAMMA_HELPER_GRADS.get(name))
         setattr(self, name, fn)
         return fn
+
+    # hooks of generic_gamma.GammaStable
+    def _floats(self, *args: Any) -> tuple[Any, ...]:
+        jnp = self.xp.jnp
+        arrays = [jnp.asarray(a) for a in args]
+        # integer literals of the generated code (lgamma_bregman_d(2, t)) as floats
+        floating = jnp.result_type(*arrays, 1.0)
+        return tuple(a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(floating) for a in arrays)
+
+    def _wide(self, *arrays: Any) -> tuple[tuple[Any, ...], Any]:
+        jnp = self.xp.jnp
+        dtype = jnp.result_type(*arrays)
+        if dtype == jnp.float64 or not self.xp.jax.config.jax_enable_x64:  # no float64 without x64
+            return arrays, None
+        return tuple(a.astype(jnp.float64) for a in arrays), dtype
+
+    def _narrow(self, x: Any, dtype: Any) -> Any:
+        return x if dtype is None else x.astype(dtype)
+
+    def _is_double(self, x: Any) -> bool:
+        return bool(x.dtype == self.xp.jnp.float64)
+
+    def _with_partials(self, name: str, fn: Callable[..., Any], partials: Callable[..., tuple[Any, ...]],
+                       *args: Any) -> Any:
+        cache = self.__dict__.setdefault("_partials_cache", {})
+        wrapped = cache.get(name)
+        if wrapped is None:
+            wrapped = cache[name] = _jax_with_partials(self.xp, fn, partials)
+        return wrapped(*args)
+
+
+def _jax_with_partials(ns: JaxNamespace, fn: Callable[..., Any], grad: Callable[..., tuple[Any, ...]]) -> Any:
+    """``fn`` (native jax.numpy) with the analytic partials ``grad(ns, *args)`` as its JVP."""
+    jax, jnp = ns.jax, ns.jnp
+    helper = jax.custom_jvp(fn)
+
+    @helper.defjvp
+    def helper_jvp(primals: Any, tangents: Any) -> Any:
+        out = helper(*primals)
+        tangent = jnp.zeros(out.shape, out.dtype)
+        for p, t in zip(grad(ns, *primals), tangents):
+            tangent = tangent + p * t
+        return out, jnp.broadcast_to(tangent, out.shape).astype(out.dtype)
+
+    return helper
 
 
 def _jax_numpy_helper(ns: JaxNamespace, name: str, np_fn: Any, grad: Any) -> Callable[..., Any]:

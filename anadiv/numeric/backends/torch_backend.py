@@ -123,12 +123,9 @@ class TorchNamespace(Constants):
         return self._stable._function.apply("lambertw", _lambertw_real, _d_lambertw, self, self._t(x))
 
     def _host(self, np_fn: Callable[..., Any], *args: Any) -> Any:
-        """``np_fn`` on the values (host numpy), as a tensor like the arguments (not differentiable)."""
-        tensors = [self._t(a) for a in args]
-        dtype = functools.reduce(self.torch.promote_types, [t.dtype for t in tensors])
-        device = next((t.device for t in tensors if t.ndim), tensors[0].device)
-        out = np_fn(*(t.detach().cpu().numpy() for t in tensors))
-        return self.torch.as_tensor(np.asarray(out)).to(device=device, dtype=dtype)
+        """``np_fn`` on the values (host numpy), as a tensor like the arguments (not differentiable;
+        works under ``torch.func`` transforms)."""
+        return self._stable._host_function.apply(np_fn, *(self._t(a) for a in args))
 
     def betainc(self, a: Any, b: Any, x: Any) -> Any:
         """Regularized incomplete beta (torch has none): scipy's values, analytic derivative in
@@ -204,15 +201,18 @@ class _TorchLinalgOps:
 
 
 class _TorchStable(GenericStable):
-    """Stable helpers for torch: native ones from GenericStable, the
-    gamma-function ones through numpy with analytic gradients."""
+    """Stable helpers for torch: all native (GenericStable, with the gamma-function
+    ones of :mod:`.generic_gamma`); a helper of :mod:`anadiv.numeric.stable` without a
+    native version would run on the host with its analytic gradient (``__getattr__``)."""
 
     def __init__(self, ns: TorchNamespace) -> None:
         super().__init__(ns)
         self._function = _torch_numpy_function(ns.torch)
+        self._host_function = _torch_host_function(ns.torch)
+        self._partials_function = _torch_partials_function(ns.torch)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("__") or name.startswith("_"):
             raise AttributeError(name)
         np_fn = _numpy_stable(name)
         grad = _GAMMA_HELPER_GRADS.get(name)
@@ -225,19 +225,74 @@ class _TorchStable(GenericStable):
         setattr(self, name, call)
         return call
 
+    # hooks of generic_gamma.GammaStable
+    def _floats(self, *args: Any) -> tuple[Any, ...]:
+        return tuple(self.xp._t(a) for a in args)
+
+    def _wide(self, *arrays: Any) -> tuple[tuple[Any, ...], Any]:
+        torch = self.xp.torch
+        dtype = _result_dtype(torch, arrays)
+        if dtype == torch.float64 or any(t.device.type == "mps" for t in arrays):  # MPS has no float64
+            return arrays, None
+        return tuple(t.to(torch.float64) for t in arrays), dtype
+
+    def _narrow(self, x: Any, dtype: Any) -> Any:
+        return x if dtype is None else x.to(dtype)
+
+    def _is_double(self, x: Any) -> bool:
+        return bool(x.dtype == self.xp.torch.float64)
+
+    def _with_partials(self, name: str, fn: Callable[..., Any], partials: Callable[..., tuple[Any, ...]],
+                       *args: Any) -> Any:
+        return self._partials_function.apply(name, fn, partials, self.xp, *args)
+
+
+def _result_dtype(torch: Any, tensors: Any) -> Any:
+    """The dtype torch's arithmetic gives: dimensioned tensors decide over 0-d ones."""
+    dims = [t.dtype for t in tensors if t.ndim] or [t.dtype for t in tensors]
+    return functools.reduce(torch.promote_types, dims)
+
+
+def _vmap_elementwise(apply: Callable[..., Any], info: Any, in_dims: tuple[Any, ...], args: tuple[Any, ...],
+                      tensor_from: int) -> tuple[Any, int]:
+    """vmap rule of an elementwise function: the batch dimension moved to the front of every
+    tensor argument (a size-1 one where unbatched), the per-example shapes aligned to the
+    right as broadcasting aligns them, and the function applied to the whole batch at once."""
+    tensors = args[tensor_from:]
+    dims = in_dims[tensor_from:]
+    moved = [t.movedim(d, 0) if d is not None else t.unsqueeze(0) for t, d in zip(tensors, dims)]
+    rank = max(t.ndim for t in moved)
+    aligned = [t.reshape(t.shape[:1] + (1,) * (rank - t.ndim) + t.shape[1:]) for t in moved]
+    out = apply(*args[:tensor_from], *aligned)
+    if out.shape[0] != info.batch_size:  # every argument unbatched (cannot happen under vmap; kept total)
+        out = out.expand(info.batch_size, *out.shape[1:])
+    return out, 0
+
+
+def _to_host(torch: Any, np_fn: Callable[..., Any], tensors: Any) -> Any:
+    dtype = _result_dtype(torch, tensors)
+    device = next((t.device for t in tensors if t.ndim), tensors[0].device)
+    out = np_fn(*(t.detach().cpu().numpy() for t in tensors))
+    return torch.as_tensor(np.asarray(out)).to(device=device, dtype=dtype)
+
 
 def _torch_numpy_function(torch: Any) -> Any:
     class NumpyHelper(torch.autograd.Function):
-        """Forward: the accurate numpy helper; backward: analytic partials."""
+        """Forward: the numpy function on the host; backward: analytic partials in torch ops.
+
+        ``setup_context`` and ``vmap`` make it work under ``torch.func.grad``,
+        ``jacrev`` and ``vmap`` (it is elementwise: the vmap rule runs it once on
+        the whole batch)."""
 
         @staticmethod
-        def forward(ctx: Any, name: str, np_fn: Any, grad: Any, ns: Any, *tensors: Any) -> Any:
+        def forward(name: str, np_fn: Any, grad: Any, ns: Any, *tensors: Any) -> Any:
+            return _to_host(torch, np_fn, tensors)
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+            name, _, grad, ns, *tensors = inputs
             ctx.name, ctx.grad, ctx.ns = name, grad, ns
             ctx.save_for_backward(*tensors)
-            dtype = functools.reduce(torch.promote_types, [t.dtype for t in tensors])
-            device = next((t.device for t in tensors if t.ndim), tensors[0].device)
-            out = np_fn(*(t.detach().cpu().numpy() for t in tensors))
-            return torch.as_tensor(np.asarray(out)).to(device=device, dtype=dtype)
 
         @staticmethod
         def backward(ctx: Any, grad_out: Any) -> Any:
@@ -252,12 +307,78 @@ def _torch_numpy_function(torch: Any) -> Any:
                 grads.append((grad_out * p).sum_to_size(t.shape) if need else None)
             return (None, None, None, None, *grads)
 
+        @staticmethod
+        def vmap(info: Any, in_dims: tuple[Any, ...], *args: Any) -> tuple[Any, int]:
+            return _vmap_elementwise(NumpyHelper.apply, info, in_dims, args, 4)
+
     return NumpyHelper
+
+
+def _torch_host_function(torch: Any) -> Any:
+    class HostValues(torch.autograd.Function):
+        """A numpy function's values as a constant tensor (no derivative), vmappable."""
+
+        @staticmethod
+        def forward(np_fn: Any, *tensors: Any) -> Any:
+            return _to_host(torch, np_fn, tensors)
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+            ctx.mark_non_differentiable(output)
+
+        @staticmethod
+        def backward(ctx: Any, grad_out: Any) -> Any:
+            raise NotImplementedError("host values carry no derivative")
+
+        @staticmethod
+        def vmap(info: Any, in_dims: tuple[Any, ...], *args: Any) -> tuple[Any, int]:
+            return _vmap_elementwise(HostValues.apply, info, in_dims, args, 1)
+
+    return HostValues
+
+
+def _torch_partials_function(torch: Any) -> Any:
+    class NativeWithPartials(torch.autograd.Function):
+        """Forward: a native torch expression; backward: its analytic partials.
+
+        For the Gamma and Beta KL helpers, whose forward hands cancelling elements
+        to the result check (NaN) and whose derivative is elementary. Everything is
+        torch ops, so torch generates the vmap rule."""
+
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(name: str, fn: Any, grad: Any, ns: Any, *tensors: Any) -> Any:
+            return fn(*tensors)
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+            _, _, grad, ns, *tensors = inputs
+            ctx.grad, ctx.ns = grad, ns
+            ctx.save_for_backward(*tensors)
+
+        @staticmethod
+        def backward(ctx: Any, grad_out: Any) -> Any:
+            tensors = ctx.saved_tensors
+            partials = ctx.grad(ctx.ns, *tensors)
+            grads = [(grad_out * p).sum_to_size(t.shape) if need else None
+                     for t, p, need in zip(tensors, partials, ctx.needs_input_grad[4:])]
+            return (None, None, None, None, *grads)
+
+    return NativeWithPartials
 
 
 class _TorchRefine:
     """:func:`anadiv.numeric.refine.checked` for tensors: the check runs on the tensor's
     device (one synchronisation, for ``any``); only doubtful elements go to the host.
+
+    Under ``torch.func`` transforms (``grad``, ``vmap``, ``jacrev``: the tensors
+    are functorch wrappers, whose values Python cannot branch on) and while
+    ``torch.compile`` traces, the check runs instead as an elementwise host
+    function with a vmap rule (:func:`_torch_check_function`): the values and
+    parameters go to the host, numpy's :func:`~anadiv.numeric.refine.checked`
+    recomputes the doubtful elements, and the elements it changed replace the
+    float result (as the JAX backend does through ``pure_callback``).
 
     A recomputed element is a constant: no gradient flows through it (the float
     expression it replaces was NaN, infinite or cancelled there).
@@ -265,12 +386,22 @@ class _TorchRefine:
 
     def __init__(self, ns: TorchNamespace) -> None:
         self.ns = ns
+        self._check_function = _torch_check_function(ns.torch)
+
+    def _transformed(self, *tensors: Any) -> bool:
+        torch = self.ns.torch
+        if torch.compiler.is_compiling():
+            return True
+        wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+        return any(isinstance(t, torch.Tensor) and wrapped(t) for t in tensors)
 
     def checked(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any], *params: Any) -> Any:
         from .. import refine as _refine
 
         torch = self.ns.torch
         params = tuple(self.ns._t(p) for p in params)
+        if self._transformed(value, scale, *params):
+            return self._checked_transformed(kind, value, scale, exact, params)
         with torch.no_grad():
             v = value.detach()
             c = 256.0 if v.dtype == torch.float64 else 8.0
@@ -299,16 +430,78 @@ class _TorchRefine:
             fixed_t = torch.as_tensor(fixed).to(device=v.device, dtype=v.dtype)
         return torch.where(bad, fixed_t, value)
 
-    def defined(self, value: Any, message: str, *params: Any) -> Any:
-        """:func:`anadiv.numeric.refine.defined` on the host (one synchronisation, for ``any``)."""
+    def _checked_transformed(self, kind: str, value: Any, scale: Any, exact: Callable[..., Any],
+                             params: tuple[Any, ...]) -> Any:
         from .. import refine as _refine
 
         torch = self.ns.torch
+        events = _refine.event_ndims(exact, len(params))
+        v = value.detach()
+        shape = tuple(v.shape)
+        s = v.new_zeros(()) if scale is None else self.ns._t(scale).detach().to(v.dtype).expand(shape)
+        ps = [p.detach().expand(shape + (tuple(p.shape[-1:]) if e else ())) for p, e in zip(params, events)]
+        fixed = self._check_function.apply(kind, exact, scale is not None, tuple(events), v, s, *ps)
+        changed = ~((fixed == v) | (torch.isnan(fixed) & torch.isnan(v)))
+        return torch.where(changed, fixed, value)
+
+    def defined(self, value: Any, message: str, *params: Any) -> Any:
+        """:func:`anadiv.numeric.refine.defined` on the host (one synchronisation, for ``any``).
+
+        Under ``torch.func`` transforms and ``torch.compile`` Python cannot read the
+        values: there the NaN stays (call the function untransformed to have it checked)."""
+        from .. import refine as _refine
+
+        torch = self.ns.torch
+        if self._transformed(value, *params):
+            return value
         if not bool(torch.isnan(value.detach()).any()):
             return value
         _refine.defined(value.detach().cpu().numpy(), message,
                         *(self.ns._t(p).detach().cpu().numpy() for p in params))
         return value
+
+
+def _torch_check_function(torch: Any) -> Any:
+    class HostCheck(torch.autograd.Function):
+        """numpy's :func:`anadiv.numeric.refine.checked` on the values, as a constant tensor.
+
+        Arguments after the tensors' metadata: the value, the cancellation scale (a 0-d
+        zero when there is none) and the parameters, each broadcast to the value's shape
+        (plus the event dimension of a vector parameter). Elementwise over the value's
+        elements, so its vmap rule moves the batch dimension to the front and checks the
+        whole batch in one call."""
+
+        @staticmethod
+        def forward(kind: str, exact: Any, has_scale: bool, events: tuple[int, ...], v: Any, s: Any,
+                    *ps: Any) -> Any:
+            from .. import refine as _refine
+
+            out = _refine.checked(kind, v.cpu().numpy().copy(), s.cpu().numpy() if has_scale else None, exact,
+                                  *(p.cpu().numpy() for p in ps))
+            return torch.as_tensor(np.asarray(out)).to(device=v.device, dtype=v.dtype)
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+            ctx.mark_non_differentiable(output)
+
+        @staticmethod
+        def backward(ctx: Any, grad_out: Any) -> Any:
+            raise NotImplementedError("the result check carries no derivative")
+
+        @staticmethod
+        def vmap(info: Any, in_dims: tuple[Any, ...], kind: str, exact: Any, has_scale: bool,
+                 events: tuple[int, ...], v: Any, s: Any, *ps: Any) -> tuple[Any, int]:
+            size = info.batch_size
+
+            def front(t: Any, d: Any) -> Any:
+                return t.movedim(d, 0) if d is not None else t.unsqueeze(0).expand(size, *t.shape)
+
+            vb = front(v, in_dims[4])
+            sb = front(s, in_dims[5]).expand(vb.shape) if has_scale else s
+            pb = [front(p, d) for p, d in zip(ps, in_dims[6:])]
+            return HostCheck.apply(kind, exact, has_scale, events, vb, sb, *pb), 0
+
+    return HostCheck
 
 
 # ======================================================================== jax
