@@ -66,7 +66,8 @@ __all__ = ["GammaStable"]
 _STIRLING = _np_stable._STIRLING
 _DIGAMMA_ASYM = _np_stable._DIGAMMA_ASYM
 _X0 = _np_stable._X0
-_SHIFT_STEPS = int(_X0)  # positive arguments never need more than 16 steps of the recurrence
+# positive arguments never need more than 16 steps of the recurrence: j = 0, ..., 15
+_STEPS = tuple((float(j),) for j in range(int(_X0)))
 _SPLIT64 = _np_stable._SPLIT64
 _SPLIT32 = 4097.0  # 2**12 + 1, Veltkamp's splitter for float32
 _CANCELLATION64 = _np_stable._CANCELLATION
@@ -104,6 +105,18 @@ class GammaStable:
     def _is_double(self, x: Any) -> bool:
         return True
 
+    def _sum_terms(self, start: Any, term: Callable[..., Any], table: tuple[tuple[float, ...], ...]) -> Any:
+        """``start + term(*table[0]) + term(*table[1]) + ...``, in this order.
+
+        The series (``_STIRLING``, ``_DIGAMMA_ASYM``) and the recurrence's fixed 16 steps
+        (:data:`_STEPS`; each term masked where the element needs fewer). A Python loop
+        (the table's numbers as Python floats); JAX overrides it with ``lax.fori_loop``
+        under tracing (one body to trace and compile instead of one per row)."""
+        out = start
+        for row in table:
+            out = out + term(*row)
+        return out
+
     def _with_partials(self, name: str, fn: Callable[..., Any], partials: Callable[..., tuple[Any, ...]],
                        *args: Any) -> Any:
         """``fn(*args)`` whose derivative is ``partials(xp, *args)`` (a backend attaches it)."""
@@ -133,9 +146,9 @@ class GammaStable:
         l1 = self._l1(t, lt)
         out = x * (t * lt + l1) - 0.5 * l1
         xi = 1.0 / x
-        for c, m in _STIRLING:
-            out = out + c * xi**m * (self.expm1mx(-m * lt) - m * l1)
-        for j in range(_SHIFT_STEPS):
+        out = self._sum_terms(out, lambda c, m: c * xi**m * (self.expm1mx(-m * lt) - m * l1), _STIRLING)
+
+        def term(j: Any) -> Any:
             active = n > j
             aj = xp.where(active, a + j, 1.0)
             bj = xp.where(active, b + j, 1.0)
@@ -144,37 +157,39 @@ class GammaStable:
             near_term = -self.log1pmx(xp.where(small, tj, 0.0))
             tf = xp.where(small, 1.0, tj)
             far_term = tf - self._log_ratio_d(xp.where(small, 2.0, bj), xp.where(small, 1.0, aj), tf)
-            out = out + xp.where(active, xp.where(small, near_term, far_term), 0.0)
-        return out
+            return xp.where(active, xp.where(small, near_term, far_term), 0.0)
+
+        return self._sum_terms(out, term, _STEPS)
 
     def _lgamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
         x, t, lt, n = self._pieces(a, b, d)
         out = (x + d - 0.5) * lt + d * (xp.log(x) - 1.0)
         xi = 1.0 / x
-        for c, m in _STIRLING:
-            out = out + c * xi**m * xp.expm1(-m * lt)
-        for j in range(_SHIFT_STEPS):
+        out = self._sum_terms(out, lambda c, m: c * xi**m * xp.expm1(-m * lt), _STIRLING)
+
+        def term(j: Any) -> Any:
             active = n > j
             aj = xp.where(active, a + j, 1.0)
             bj = xp.where(active, b + j, 1.0)
-            dj = xp.where(active, d, 0.0)
-            out = out - xp.where(active, self._log_ratio_d(bj, aj, dj / aj), 0.0)
-        return out
+            return -xp.where(active, self._log_ratio_d(bj, aj, xp.where(active, d, 0.0) / aj), 0.0)
+
+        return self._sum_terms(out, term, _STEPS)
 
     def _digamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
         x, t, lt, n = self._pieces(a, b, d)
         out = lt + 0.5 * d / (x * (b + n))
         xi = 1.0 / x
-        for c, m in _DIGAMMA_ASYM:
-            out = out - c * xi**m * xp.expm1(-m * lt)
-        for j in range(_SHIFT_STEPS):
+        out = self._sum_terms(out, lambda c, m: -c * xi**m * xp.expm1(-m * lt), _DIGAMMA_ASYM)
+
+        def term(j: Any) -> Any:
             active = n > j
             aj = xp.where(active, a + j, 1.0)
             bj = xp.where(active, b + j, 1.0)
-            out = out + xp.where(active, xp.where(active, d, 0.0) / (aj * bj), 0.0)
-        return out
+            return xp.where(active, xp.where(active, d, 0.0) / (aj * bj), 0.0)
+
+        return self._sum_terms(out, term, _STEPS)
 
     def _lgamma_bregman_far(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
@@ -275,11 +290,8 @@ class GammaStable:
         return xp.where(far, far_value, near_value)
 
     def _stirling_r_bregman(self, x: Any, t: Any, lt: Any, l1: Any) -> Any:
-        out = x * 0.0
         xi = 1.0 / x
-        for c, m in _STIRLING:
-            out = out + c * xi**m * (self.expm1mx(-m * lt) - m * l1)
-        return out
+        return self._sum_terms(x * 0.0, lambda c, m: c * xi**m * (self.expm1mx(-m * lt) - m * l1), _STIRLING)
 
     def _rel_parts(self, x: Any, y: Any, d: Any) -> tuple[Any, Any, Any]:
         t = d / x
