@@ -239,3 +239,13 @@ def test_jax_jit_runs_compiled(jax: Any) -> None:
     np.testing.assert_allclose(np.asarray(values), _expected("gamma", "gamma", params), rtol=1e-13)
     for i, g in enumerate(grads):
         np.testing.assert_allclose(np.asarray(g), numeric_gradient(func, params, i), rtol=1e-5, atol=1e-9)
+
+
+def test_generic_gamma_docstring_example() -> None:
+    pytest.importorskip("torch")
+    import doctest
+
+    from anadiv.numeric.backends import generic_gamma
+
+    result = doctest.testmod(generic_gamma, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.failed == 0 and result.attempted > 0

@@ -105,6 +105,20 @@ class GammaStable:
     def _is_double(self, x: Any) -> bool:
         return True
 
+    def _values_known(self, x: Any) -> bool:
+        """Whether Python may read ``x``'s values (eager arrays; not under a transform or a tracer)."""
+        return False
+
+    def _some(self, mask: Any) -> bool:
+        """Whether any element of ``mask`` may be true: ``True`` unless the values are known."""
+        return bool(mask.any()) if self._values_known(mask) else True
+
+    def _steps(self, n: Any) -> tuple[tuple[float, ...], ...]:
+        """The recurrence's steps: all 16, or, with known values, as many as the largest shift needs."""
+        if not self._values_known(n) or not math.prod(n.shape):
+            return _STEPS
+        return _STEPS[: int(n.max())]
+
     def _sum_terms(self, start: Any, term: Callable[..., Any], table: tuple[tuple[float, ...], ...]) -> Any:
         """``start + term(*table[0]) + term(*table[1]) + ...``, in this order.
 
@@ -148,18 +162,15 @@ class GammaStable:
         xi = 1.0 / x
         out = self._sum_terms(out, lambda c, m: c * xi**m * (self.expm1mx(-m * lt) - m * l1), _STIRLING)
 
+        # A step is active (n > j) only where min(a, b) < 16, and this branch runs only where
+        # then |b - a| < min(a, b) / 2: so |d / (a + j)| < 1/2 and numpy's |t| > 1 form of
+        # the step (t - log((b + j)/(a + j))) is never taken here.
         def term(j: Any) -> Any:
             active = n > j
-            aj = xp.where(active, a + j, 1.0)
-            bj = xp.where(active, b + j, 1.0)
-            tj = xp.where(active, d, 0.0) / aj
-            small = xp.abs(tj) <= 1.0
-            near_term = -self.log1pmx(xp.where(small, tj, 0.0))
-            tf = xp.where(small, 1.0, tj)
-            far_term = tf - self._log_ratio_d(xp.where(small, 2.0, bj), xp.where(small, 1.0, aj), tf)
-            return xp.where(active, xp.where(small, near_term, far_term), 0.0)
+            tj = xp.where(active, d, 0.0) / xp.where(active, a + j, 1.0)
+            return -xp.where(active, self.log1pmx(tj), 0.0)
 
-        return self._sum_terms(out, term, _STEPS)
+        return self._sum_terms(out, term, self._steps(n))
 
     def _lgamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
@@ -168,13 +179,13 @@ class GammaStable:
         xi = 1.0 / x
         out = self._sum_terms(out, lambda c, m: c * xi**m * xp.expm1(-m * lt), _STIRLING)
 
+        # active steps have |d / (a + j)| < 1/2 (see _lgamma_bregman_near): log1p directly
         def term(j: Any) -> Any:
             active = n > j
-            aj = xp.where(active, a + j, 1.0)
-            bj = xp.where(active, b + j, 1.0)
-            return -xp.where(active, self._log_ratio_d(bj, aj, xp.where(active, d, 0.0) / aj), 0.0)
+            tj = xp.where(active, d, 0.0) / xp.where(active, a + j, 1.0)
+            return -xp.where(active, xp.log1p(tj), 0.0)
 
-        return self._sum_terms(out, term, _STEPS)
+        return self._sum_terms(out, term, self._steps(n))
 
     def _digamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
@@ -189,7 +200,7 @@ class GammaStable:
             bj = xp.where(active, b + j, 1.0)
             return xp.where(active, xp.where(active, d, 0.0) / (aj * bj), 0.0)
 
-        return self._sum_terms(out, term, _STEPS)
+        return self._sum_terms(out, term, self._steps(n))
 
     def _lgamma_bregman_far(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
@@ -207,8 +218,11 @@ class GammaStable:
         lo = xp.minimum(a, b)
         near = (xp.abs(b - a) < 0.5 * lo) | (lo >= _X0)
         # safe points: a near pair (1, 1) for the near branch, a far pair (1, 2) for the far one
-        near_value = near_fn(xp.where(near, a, 1.0), xp.where(near, b, 1.0), xp.where(near, d, 0.0))
-        far_value = far_fn(xp.where(near, 1.0, a), xp.where(near, 2.0, b), xp.where(near, 1.0, d))
+        near_value = far_value = 0.0
+        if self._some(near):
+            near_value = near_fn(xp.where(near, a, 1.0), xp.where(near, b, 1.0), xp.where(near, d, 0.0))
+        if self._some(~near):
+            far_value = far_fn(xp.where(near, 1.0, a), xp.where(near, 2.0, b), xp.where(near, 1.0, d))
         return xp.where(near, near_value, far_value)
 
     # ------------------------------------------------------------ the helpers
@@ -248,16 +262,23 @@ class GammaStable:
         xp = self.xp
         x, c = self._floats(x, c)
         big = x >= 10.0
-        xb = xp.where(big, x, 10.0)
+        series = small = 0.0
+        if self._some(big):
+            series = self._lgamma_mpsi_big(xp.where(big, x, 10.0), c)
+        if self._some(~big):
+            xs = xp.where(big, 1.0, x)
+            small = xp.gammaln(xs) + (c - xs) * xp.digamma(xs) + xs
+        return xp.where(big, series, small)
+
+    def _lgamma_mpsi_big(self, xb: Any, c: Any) -> Any:
+        xp = self.xp
         series = (c - 0.5) * xp.log(xb) + 0.5 * math.log(2 * math.pi) + 0.5 - 0.5 * c / xb
         xi = 1.0 / xb
         for k, m in _STIRLING:
             series = series + k * xi**m
         for k, m in _DIGAMMA_ASYM:
             series = series + k * (xb - c) * xi**m
-        xs = xp.where(big, 1.0, x)
-        small = xp.gammaln(xs) + (c - xs) * xp.digamma(xs) + xs
-        return xp.where(big, series, small)
+        return series
 
     # ---------------------------------------- Bregman divergences of log-normalizers
     def _two_prod(self, a: Any, b: Any) -> tuple[Any, Any]:
@@ -305,78 +326,92 @@ class GammaStable:
         xp = self.xp
         (a1, b1, a2, b2), dtype = self._wide(a1, b1, a2, b2)
         da = a2 - a1
-        bregman = self.lgamma_bregman(a1, a2) + a1 * self.powm1mlog(b1, b2, -1.0)
-        cross = da * self.log_ratio(b1, b2)
-        generic = bregman + cross
-        generic = xp.where(bregman + xp.abs(cross) <= self._cancellation(generic) * generic, generic, xp.nan)
         big = xp.minimum(a1, a2) >= _X0
-        # safe point for the regrouped form where it is not used: equal Gammas of shape 16
-        a1s, a2s = xp.where(big, a1, _X0), xp.where(big, a2, _X0)
-        b1s, b2s = xp.where(big, b1, 1.0), xp.where(big, b2, 1.0)
-        t, lt, l1 = self._rel_parts(a1s, a2s, xp.where(big, da, 0.0))
-        n = self._cross_diff(a2s, b1s, a1s, b2s)
-        den = a1s * b2s
-        close = xp.abs(n) < 0.5 * den
-        m = xp.where(close, self._log_ratio_d(a2s * b1s, den, xp.where(close, n, 0.0) / den),
-                     xp.log((a2s * b1s) / den))
-        stir = a2s * self.expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(a1s, t, lt, l1)
+        generic = stir = 0.0
+        if self._some(~big):
+            bregman = self.lgamma_bregman(a1, a2) + a1 * self.powm1mlog(b1, b2, -1.0)
+            cross = da * self.log_ratio(b1, b2)
+            generic = bregman + cross
+            # the last term has either sign: where it cancels the nonnegative rest by more than
+            # the float result can carry, NaN hands the element to the result check
+            generic = xp.where(bregman + xp.abs(cross) <= self._cancellation(generic) * generic, generic, xp.nan)
+        if self._some(big):
+            # safe point for the regrouped form where it is not used: equal Gammas of shape 16
+            a1s, a2s = xp.where(big, a1, _X0), xp.where(big, a2, _X0)
+            b1s, b2s = xp.where(big, b1, 1.0), xp.where(big, b2, 1.0)
+            t, lt, l1 = self._rel_parts(a1s, a2s, xp.where(big, da, 0.0))
+            n = self._cross_diff(a2s, b1s, a1s, b2s)
+            den = a1s * b2s
+            close = xp.abs(n) < 0.5 * den
+            m = xp.where(close, self._log_ratio_d(a2s * b1s, den, xp.where(close, n, 0.0) / den),
+                         xp.log((a2s * b1s) / den))
+            stir = a2s * self.expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(a1s, t, lt, l1)
         return self._narrow(xp.where(big, stir, generic), dtype)
 
     def _beta_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         xp = self.xp
         (a1, b1, a2, b2), dtype = self._wide(a1, b1, a2, b2)
         da, db = a2 - a1, b2 - b1
-        ds = da + db
-        s1, s2 = a1 + b1, a2 + b2
-        terms_a = self.lgamma_bregman(a1, a2)
-        terms_b = self.lgamma_bregman(b1, b2)
-        terms_s = self._two_branch(s1, s2, ds, self._lgamma_bregman_near, self._lgamma_bregman_far)
-        generic = terms_a + terms_b - terms_s
-        bound = self._cancellation(generic)
-        generic = xp.where(terms_a + terms_b + terms_s <= bound * generic, generic, xp.nan)
         big = xp.minimum(xp.minimum(a1, a2), xp.minimum(b1, b2)) >= _X0
-        # safe point for the regrouped form where it is not used: equal Betas (16, 16)
-        a1, a2, b1, b2 = (xp.where(big, v, _X0) for v in (a1, a2, b1, b2))
-        da, db = xp.where(big, da, 0.0), xp.where(big, db, 0.0)
-        ds = da + db
-        s1, s2 = a1 + b1, a2 + b2
-        n = self._cross_diff(a2, b1, a1, b2)
-        e = n / (a1 * s2)  # p2/p1 - 1
-        f = -n / (b1 * s2)  # q2/q1 - 1
-        main = ((s2 * a1 / s1) * self._phi1(e, (a2 * s1) / (a1 * s2))
-                + (s2 * b1 / s1) * self._phi1(f, (b2 * s1) / (b1 * s2)))
-        ta, lta, l1a = self._rel_parts(a1, a2, da)
-        tb, ltb, l1b = self._rel_parts(b1, b2, db)
-        ts, lts, l1s = self._rel_parts(s1, s2, ds)
-        half = -0.5 * (l1a + l1b - l1s)
-        rest = (self._stirling_r_bregman(a1, ta, lta, l1a) + self._stirling_r_bregman(b1, tb, ltb, l1b)
-                - self._stirling_r_bregman(s1, ts, lts, l1s))
-        return self._narrow(xp.where(big, main + half + rest, generic), dtype)
+        generic = regrouped = 0.0
+        if self._some(~big):
+            terms_a = self.lgamma_bregman(a1, a2)
+            terms_b = self.lgamma_bregman(b1, b2)
+            terms_s = self._two_branch(a1 + b1, a2 + b2, da + db, self._lgamma_bregman_near,
+                                       self._lgamma_bregman_far)
+            generic = terms_a + terms_b - terms_s
+            # the three Bregman terms are nonnegative but may cancel; where they do by more
+            # than the float result can carry, NaN hands the element to the result check
+            bound = self._cancellation(generic)
+            generic = xp.where(terms_a + terms_b + terms_s <= bound * generic, generic, xp.nan)
+        if self._some(big):
+            # safe point for the regrouped form where it is not used: equal Betas (16, 16)
+            a1, a2, b1, b2 = (xp.where(big, v, _X0) for v in (a1, a2, b1, b2))
+            da, db = xp.where(big, da, 0.0), xp.where(big, db, 0.0)
+            ds = da + db
+            s1, s2 = a1 + b1, a2 + b2
+            n = self._cross_diff(a2, b1, a1, b2)
+            e = n / (a1 * s2)  # p2/p1 - 1
+            f = -n / (b1 * s2)  # q2/q1 - 1
+            main = ((s2 * a1 / s1) * self._phi1(e, (a2 * s1) / (a1 * s2))
+                    + (s2 * b1 / s1) * self._phi1(f, (b2 * s1) / (b1 * s2)))
+            ta, lta, l1a = self._rel_parts(a1, a2, da)
+            tb, ltb, l1b = self._rel_parts(b1, b2, db)
+            ts, lts, l1s = self._rel_parts(s1, s2, ds)
+            half = -0.5 * (l1a + l1b - l1s)
+            rest = (self._stirling_r_bregman(a1, ta, lta, l1a) + self._stirling_r_bregman(b1, tb, ltb, l1b)
+                    - self._stirling_r_bregman(s1, ts, lts, l1s))
+            regrouped = main + half + rest
+        return self._narrow(xp.where(big, regrouped, generic), dtype)
 
     def _gamma_bregman_step(self, a: Any, b: Any, e: Any) -> Any:
         xp = self.xp
         (a, b, e), dtype = self._wide(a, b, e)
         d = b - a
-        ep = xp.where(e > -1.0, e, 0.0)  # log1p's domain (e > -1 for a positive rate)
+        ep = xp.where(e > -1.0, e, 0.0)  # log1p's domain (a positive rate has e > -1)
         lg = xp.log1p(ep)
-        bregman = self.lgamma_bregman(a, b)
-        half = e >= -0.5
-        rate = a * xp.where(half, -self.log1pmx(xp.where(half, e, 0.0)), e - lg)
-        cross = -d * lg
-        generic = bregman + rate + cross
-        generic = xp.where(bregman + rate + xp.abs(cross) <= self._cancellation(generic) * generic, generic, xp.nan)
         big = xp.minimum(a, b) >= _X0
-        as_, bs = xp.where(big, a, _X0), xp.where(big, b, _X0)
-        es, ls = xp.where(big, ep, 0.0), xp.where(big, lg, 0.0)
-        ds = xp.where(big, d, 0.0)
-        t, lt, l1 = self._rel_parts(as_, bs, ds)
-        p, err = self._two_prod(as_, es)
-        num = (ds - p) - err  # b - a (1 + e), the numerator of the mean ratio
-        q = num / (as_ * (1.0 + es))
-        close = xp.abs(q) < 0.5
-        m = xp.where(close, xp.log1p(xp.where(close, q, 0.0)), lt - ls)
-        stir = bs * self.expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(as_, t, lt, l1)
-        return self._narrow(xp.where(big, stir, generic), dtype)
+        generic = stir = 0.0
+        if self._some(~big):
+            bregman = self.lgamma_bregman(a, b)
+            half = e >= -0.5
+            rate = a * xp.where(half, -self.log1pmx(xp.where(half, e, 0.0)), e - lg)
+            cross = -d * lg
+            generic = bregman + rate + cross
+            generic = xp.where(bregman + rate + xp.abs(cross) <= self._cancellation(generic) * generic, generic,
+                               xp.nan)
+        if self._some(big):
+            as_, bs = xp.where(big, a, _X0), xp.where(big, b, _X0)
+            es, ls = xp.where(big, ep, 0.0), xp.where(big, lg, 0.0)
+            ds = xp.where(big, d, 0.0)
+            t, lt, l1 = self._rel_parts(as_, bs, ds)
+            p, err = self._two_prod(as_, es)
+            num = (ds - p) - err  # b - a (1 + e), the numerator of the mean ratio
+            q = num / (as_ * (1.0 + es))
+            close = xp.abs(q) < 0.5
+            m = xp.where(close, xp.log1p(xp.where(close, q, 0.0)), lt - ls)
+            stir = bs * self.expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(as_, t, lt, l1)
+        return self._narrow(xp.where(e > -1.0, xp.where(big, stir, generic), xp.nan), dtype)
 
     def gamma_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         """KL between Gamma(shape, rate) distributions (see :func:`anadiv.numeric.stable.gamma_bregman`)."""

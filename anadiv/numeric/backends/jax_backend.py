@@ -210,6 +210,10 @@ class _JaxStable(GenericStable):
     def _is_double(self, x: Any) -> bool:
         return bool(x.dtype == self.xp.jnp.float64)
 
+    def _values_known(self, x: Any) -> bool:
+        # concrete arrays (eager): a branch no element takes is skipped; tracers get the static path
+        return not isinstance(x, self.xp.jax.core.Tracer)
+
     def _sum_terms(self, start: Any, term: Callable[..., Any], table: tuple[tuple[float, ...], ...]) -> Any:
         # traced (jit, grad, vmap): one loop body to trace and compile instead of one per row
         # (unrolled, a Gamma KL under vmap(grad) took seconds to trace); eager: the Python

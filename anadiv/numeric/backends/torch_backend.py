@@ -242,6 +242,12 @@ class _TorchStable(GenericStable):
     def _is_double(self, x: Any) -> bool:
         return bool(x.dtype == self.xp.torch.float64)
 
+    def _values_known(self, x: Any) -> bool:
+        # eager tensors: a branch no element takes is skipped (one synchronisation each);
+        # functorch wrappers and torch.compile's tracing get the static path
+        torch = self.xp.torch
+        return not (torch.compiler.is_compiling() or torch._C._functorch.is_functorch_wrapped_tensor(x))
+
     def _with_partials(self, name: str, fn: Callable[..., Any], partials: Callable[..., tuple[Any, ...]],
                        *args: Any) -> Any:
         return self._partials_function.apply(name, fn, partials, self.xp, *args)
