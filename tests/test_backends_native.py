@@ -12,8 +12,9 @@
   univariate KL pair, values against numpy and gradients against central
   differences of the numpy function at one typical point per pair; on JAX
   every pair is traced under ``jit(vmap(value_and_grad))`` (the tracing is
-  where a transform fails), a Gamma KL is compiled and run, and a pair with a
-  host callback runs under ``vmap(value_and_grad)``.
+  where a transform fails), and a Gamma KL is compiled and run
+  (tests/test_backends.py compares every pair's JAX values, and a subset's
+  gradients, with numpy).
 """
 
 from __future__ import annotations
@@ -209,23 +210,6 @@ def test_jax_every_kl_pair_traces_under_jit_vmap_grad(jax: Any) -> None:
         n = sum(len(f.parameters) for f in _families(p, q))
         f = jax.jit(jax.vmap(jax.value_and_grad(lambda *a: func(*a), argnums=tuple(range(n)))))
         f.trace(*[jnp.ones(2)] * n)  # a transform that cannot handle a helper fails here
-
-
-def test_jax_vmap_grad_values_through_a_host_callback(jax: Any) -> None:
-    """vmap over value_and_grad, run, on a pair whose helper is a host callback with a custom
-    JVP (betainc; eagerly: compiling takes seconds, and the trace above is jit's)."""
-    import jax.numpy as jnp
-
-    fams = _families("beta", "laplace")
-    func = api.kl_function(*fams)
-    params = finite_point("kl", fams)
-    f = jax.vmap(jax.value_and_grad(lambda *a: func(*a), argnums=(0, 1, 2, 3)))
-    values, grads = f(*(jnp.asarray(np.stack([x, x])) for x in params))
-    np.testing.assert_allclose(np.asarray(values), np.broadcast_to(_expected("beta", "laplace", params), (2,)),
-                               rtol=1e-11)
-    for i, g in enumerate(grads):
-        np.testing.assert_allclose(np.asarray(g), np.broadcast_to(numeric_gradient(func, params, i), (2,)),
-                                   rtol=1e-5, atol=1e-7)
 
 
 def test_jax_jit_runs_compiled(jax: Any) -> None:

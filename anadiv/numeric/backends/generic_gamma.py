@@ -8,12 +8,16 @@ the Gamma and Beta KLs regrouped around an exact cross-product difference
 (Dekker's product); NaN where the generic sum cancels by more than the float
 result can carry, so the result check recomputes that element.
 
-Written for tracing array libraries (torch eager, ``torch.func``,
-``torch.compile``, ``jax.jit``, ``jax.vmap``): no data-dependent Python control
-flow and no data-dependent shapes. The recurrence runs a fixed 16 steps, each
-masked where the element needs fewer; every branch of a ``where`` gets a safe
-input where it is not selected, so neither its value nor its gradient sees a
-NaN or an infinity from the branch that is discarded.
+Written for tracing array libraries (``torch.func``, ``torch.compile``,
+``jax.jit``, ``jax.vmap``): under a transform or a tracer there is no
+data-dependent Python control flow and no data-dependent shape. The
+recurrence runs a fixed 16 steps, each masked where the element needs fewer;
+every branch of a ``where`` gets a safe input where it is not selected, so
+neither its value nor its gradient sees a NaN or an infinity from the branch
+that is discarded. On eager arrays, whose values Python may read
+(:meth:`GammaStable._values_known`), a branch no element takes is skipped and
+the recurrence stops at the largest shift, as numpy's helpers do (one
+synchronisation each; the values are the same).
 
 Dtypes, as numpy's helpers: ``lgamma_diff``, ``lgamma_diff_d``,
 ``digamma_diff``, ``digamma_diff_d``, ``lgamma_bregman``, ``lgamma_bregman_d``
@@ -30,20 +34,21 @@ cancellation bound (8, as :data:`anadiv.numeric.refine.CANCELLATION`).
 Gradients: the six difference and Bregman helpers and ``lgamma_mpsi`` are
 differentiated by the library's own autodiff of these expressions (accurate:
 every piece is smooth, and the masks are locally constant). The three KL
-helpers return NaN where their generic branch cancels, and the result check
-then supplies a constant; so their derivatives are the analytic partials
-(from ``digamma``/``trigamma``, :mod:`.generic`'s ``_d_*``), attached by the
-backend's :meth:`GammaStable._with_partials` (``torch.autograd.Function`` with
-a vmap rule, ``jax.custom_jvp``).
+helpers return NaN where their generic branch cancels (the result check then
+recomputes the value, as a constant); their derivatives are the analytic
+partials (from ``digamma``/``trigamma``, :mod:`.generic`'s ``_d_*``), right
+at those points too and cheaper than differentiating the whole expression,
+attached by the backend's :meth:`GammaStable._with_partials`
+(``torch.autograd.Function`` with ``setup_context`` and a generated vmap rule;
+``jax.custom_jvp``).
 
 Dekker's product and FMA: eager kernels (torch, JAX op by op) never contract
-``a * b - c``. A compiler that fuses may (Triton, XLA on GPU): ``ah * bh - p``
-contracted is still exact (``ah * bh`` is exact), but ``c - (c - a)`` with
-``c = S a`` contracted to ``fma(S, a, -(c - a))`` would not split ``a``. The
-splitting is therefore written ``c - (c - a)`` with ``c`` a separate product
-whose rounding the fused form would also need to reproduce; the tests compare
-``torch.compile`` and ``jax.jit`` results with numpy's on the nearly equal
-means where the cross product matters.
+``a * b - c``. A compiler that fuses may: ``ah * bh - p`` contracted is still
+exact (``ah * bh`` is exact), but ``c - (c - a)`` with ``c = S a`` would not
+split ``a`` if ``c - a`` became ``fma(S, a, -a)``. ``torch.compile`` on the
+CPU and ``jax.jit`` on the CPU give numpy's values at nearly equal means
+(where the cross product decides the result); a GPU compiler has not been
+checked.
 
 Examples
 --------
@@ -60,6 +65,33 @@ import math
 from typing import Any, Callable
 
 from .. import stable as _np_stable
+
+# GenericStable's series (the same as anadiv.numeric.stable's)
+_ATANH_COEFS = [1.0 / (2 * k + 3) for k in range(20)]
+_EXPM1MX_COEFS = [1.0 / math.factorial(k + 2) for k in range(19)]
+
+
+def _horner(x: Any, coefs: list[float]) -> Any:
+    acc = x * 0.0 + coefs[-1]
+    for c in coefs[-2::-1]:
+        acc = acc * x + c
+    return acc
+
+
+def _needed(xmax: float, coefs: list[float]) -> list[float]:
+    """The leading ``coefs`` a series with ``|x| <= xmax`` needs (numpy's ``_horner_needed``).
+
+    For positive, decreasing coefficients and ``|x| < 1`` the terms left out after
+    ``k`` are below ``6 coefs[k] xmax^k``: ``k`` is the first index where that is under
+    1e-19 of ``coefs[0]`` (all terms for ``xmax >= 1`` or NaN)."""
+    if not xmax < 1.0:
+        return coefs
+    power = 1.0
+    for k in range(1, len(coefs)):
+        power *= xmax
+        if 6.0 * coefs[k] * power <= 1e-19 * coefs[0]:
+            return coefs[:k]
+    return coefs
 
 __all__ = ["GammaStable"]
 
@@ -119,6 +151,40 @@ class GammaStable:
             return _STEPS
         return _STEPS[: int(n.max())]
 
+    def _log1pmx(self, t: Any) -> Any:
+        """``log1pmx`` (:class:`~.generic.GenericStable`'s); on eager arrays with the branches
+        some element takes and the series terms its largest argument needs (numpy's
+        ``_horner_needed``): the recurrence calls it 16 times, on small arguments mostly."""
+        if not self._values_known(t) or not math.prod(t.shape):
+            return self.log1pmx(t)
+        xp = self.xp
+        near = (t >= -0.5) & (t <= 1.0)
+        series = direct = 0.0
+        if self._some(near):
+            ts = xp.where(near, t, 0.0)
+            z = ts / (2.0 + ts)
+            z2 = z * z
+            series = -ts * z + 2.0 * z * z2 * _horner(z2, _needed(float(z2.max()), _ATANH_COEFS))
+        if self._some(~near):
+            tf = xp.where(near, 2.0, t)
+            direct = xp.log1p(tf) - tf
+        return xp.where(near, series, direct)
+
+    def _expm1mx(self, u: Any) -> Any:
+        """``expm1mx`` (:class:`~.generic.GenericStable`'s), adapted on eager arrays as :meth:`_log1pmx`."""
+        if not self._values_known(u) or not math.prod(u.shape):
+            return self.expm1mx(u)
+        xp = self.xp
+        small = xp.abs(u) < 1.0
+        series = direct = 0.0
+        if self._some(small):
+            us = xp.where(small, u, 0.0)
+            series = us * us * _horner(us, _needed(float(xp.abs(us).max()), _EXPM1MX_COEFS))
+        if self._some(~small):
+            ul = xp.where(small, 1.0, u)
+            direct = xp.expm1(ul) - ul
+        return xp.where(small, series, direct)
+
     def _sum_terms(self, start: Any, term: Callable[..., Any], table: tuple[tuple[float, ...], ...]) -> Any:
         """``start + term(*table[0]) + term(*table[1]) + ...``, in this order.
 
@@ -152,7 +218,7 @@ class GammaStable:
         """``log1pmx(t)``; for ``t < -0.5`` from ``log1p(t)`` (t -> -1 carries an absolute error)."""
         xp = self.xp
         far = t < -0.5
-        return xp.where(far, lt - t, self.log1pmx(xp.where(far, 0.0, t)))
+        return xp.where(far, lt - t, self._log1pmx(xp.where(far, 0.0, t)))
 
     def _lgamma_bregman_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
@@ -160,7 +226,7 @@ class GammaStable:
         l1 = self._l1(t, lt)
         out = x * (t * lt + l1) - 0.5 * l1
         xi = 1.0 / x
-        out = self._sum_terms(out, lambda c, m: c * xi**m * (self.expm1mx(-m * lt) - m * l1), _STIRLING)
+        out = self._sum_terms(out, lambda c, m: c * xi**m * (self._expm1mx(-m * lt) - m * l1), _STIRLING)
 
         # A step is active (n > j) only where min(a, b) < 16, and this branch runs only where
         # then |b - a| < min(a, b) / 2: so |d / (a + j)| < 1/2 and numpy's |t| > 1 form of
@@ -168,7 +234,7 @@ class GammaStable:
         def term(j: Any) -> Any:
             active = n > j
             tj = xp.where(active, d, 0.0) / xp.where(active, a + j, 1.0)
-            return -xp.where(active, self.log1pmx(tj), 0.0)
+            return -xp.where(active, self._log1pmx(tj), 0.0)
 
         return self._sum_terms(out, term, self._steps(n))
 
@@ -304,7 +370,7 @@ class GammaStable:
         xp = self.xp
         far = t < -0.5
         tn = xp.where(far, 0.0, t)
-        near_value = tn * xp.log1p(tn) + self.log1pmx(tn)
+        near_value = tn * xp.log1p(tn) + self._log1pmx(tn)
         positive = ratio > 0
         rs = xp.where(positive, ratio, 1.0)
         far_value = xp.where(positive, rs * xp.log(rs), 0.0) - t
@@ -312,7 +378,7 @@ class GammaStable:
 
     def _stirling_r_bregman(self, x: Any, t: Any, lt: Any, l1: Any) -> Any:
         xi = 1.0 / x
-        return self._sum_terms(x * 0.0, lambda c, m: c * xi**m * (self.expm1mx(-m * lt) - m * l1), _STIRLING)
+        return self._sum_terms(x * 0.0, lambda c, m: c * xi**m * (self._expm1mx(-m * lt) - m * l1), _STIRLING)
 
     def _rel_parts(self, x: Any, y: Any, d: Any) -> tuple[Any, Any, Any]:
         t = d / x
@@ -345,7 +411,7 @@ class GammaStable:
             close = xp.abs(n) < 0.5 * den
             m = xp.where(close, self._log_ratio_d(a2s * b1s, den, xp.where(close, n, 0.0) / den),
                          xp.log((a2s * b1s) / den))
-            stir = a2s * self.expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(a1s, t, lt, l1)
+            stir = a2s * self._expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(a1s, t, lt, l1)
         return self._narrow(xp.where(big, stir, generic), dtype)
 
     def _beta_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
@@ -395,7 +461,7 @@ class GammaStable:
         if self._some(~big):
             bregman = self.lgamma_bregman(a, b)
             half = e >= -0.5
-            rate = a * xp.where(half, -self.log1pmx(xp.where(half, e, 0.0)), e - lg)
+            rate = a * xp.where(half, -self._log1pmx(xp.where(half, e, 0.0)), e - lg)
             cross = -d * lg
             generic = bregman + rate + cross
             generic = xp.where(bregman + rate + xp.abs(cross) <= self._cancellation(generic) * generic, generic,
@@ -410,7 +476,7 @@ class GammaStable:
             q = num / (as_ * (1.0 + es))
             close = xp.abs(q) < 0.5
             m = xp.where(close, xp.log1p(xp.where(close, q, 0.0)), lt - ls)
-            stir = bs * self.expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(as_, t, lt, l1)
+            stir = bs * self._expm1mx(-m) - 0.5 * l1 + self._stirling_r_bregman(as_, t, lt, l1)
         return self._narrow(xp.where(e > -1.0, xp.where(big, stir, generic), xp.nan), dtype)
 
     def gamma_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
