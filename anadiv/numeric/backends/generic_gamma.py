@@ -66,18 +66,6 @@ from typing import Any, Callable
 
 from .. import stable as _np_stable
 
-# GenericStable's series (the same as anadiv.numeric.stable's)
-_ATANH_COEFS = [1.0 / (2 * k + 3) for k in range(20)]
-_EXPM1MX_COEFS = [1.0 / math.factorial(k + 2) for k in range(19)]
-
-
-def _horner(x: Any, coefs: list[float]) -> Any:
-    acc = x * 0.0 + coefs[-1]
-    for c in coefs[-2::-1]:
-        acc = acc * x + c
-    return acc
-
-
 def _needed(xmax: float, coefs: list[float]) -> list[float]:
     """The leading ``coefs`` a series with ``|x| <= xmax`` needs (numpy's ``_horner_needed``).
 
@@ -157,6 +145,8 @@ class GammaStable:
         ``_horner_needed``): the recurrence calls it 16 times, on small arguments mostly."""
         if not self._values_known(t) or not math.prod(t.shape):
             return self.log1pmx(t)
+        from .generic import _ATANH_COEFS, _horner
+
         xp = self.xp
         near = (t >= -0.5) & (t <= 1.0)
         series = direct = 0.0
@@ -174,6 +164,8 @@ class GammaStable:
         """``expm1mx`` (:class:`~.generic.GenericStable`'s), adapted on eager arrays as :meth:`_log1pmx`."""
         if not self._values_known(u) or not math.prod(u.shape):
             return self.expm1mx(u)
+        from .generic import _EXPM1MX_COEFS, _horner
+
         xp = self.xp
         small = xp.abs(u) < 1.0
         series = direct = 0.0
