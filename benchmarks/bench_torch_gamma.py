@@ -104,8 +104,10 @@ def main() -> None:
     for name, fn, dist, exact in (("Gamma", kl_gamma, Gamma, exact_gamma), ("Beta", kl_beta, Beta, exact_beta)):
         truth = exact(a1, b1, a2, b2)
         ours = float(fn(*t)[0])
-        theirs = float(kl_divergence(dist(t[0], t[1], validate_args=False), dist(t[2], t[3], validate_args=False))[0])
-        print(f"  {name}: true {truth:.6e}; anadiv {abs(ours - truth) / truth:.1e}; torch {abs(theirs - truth) / truth:.1e}")
+        pd, qd = dist(t[0], t[1], validate_args=False), dist(t[2], t[3], validate_args=False)
+        theirs = float(kl_divergence(pd, qd)[0])
+        ours_err, theirs_err = abs(ours - truth) / truth, abs(theirs - truth) / truth
+        print(f"  {name}: true {truth:.6e}; anadiv {ours_err:.1e}; torch {theirs_err:.1e}")
 
 
 if __name__ == "__main__":

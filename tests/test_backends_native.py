@@ -57,8 +57,10 @@ def _uses(source: str, names: tuple[str, ...], prefix: str) -> bool:
 KL_PAIRS = _kl_pairs()
 GAMMA_PAIRS = [pq for pq in KL_PAIRS if _uses(_source(*pq), GAMMA_HELPERS, r"_stable\.")]
 # the pairs with no host-only special function: nothing of theirs may leave the device
-NATIVE_PAIRS = [pq for pq in GAMMA_PAIRS if not (_uses(_source(*pq), HOST_FUNCTIONS, r"xp\.")
-                                                  or _uses(_source(*pq), ("betainc_reg", "lowergamma_reg"), r"_stable\."))]
+HOST_HELPERS = ("betainc_reg", "lowergamma_reg")
+NATIVE_PAIRS = [pq for pq in GAMMA_PAIRS
+                if not _uses(_source(*pq), HOST_FUNCTIONS, r"xp\.")
+                and not _uses(_source(*pq), HOST_HELPERS, r"_stable\.")]
 # (P's positive parameters, Q's): nearly equal at 50 and 1e6, tiny, huge, far apart
 HARD = ((50.0, 50.0 * (1 + 1e-6)), (1e6, 1e6 * (1 + 1e-6)), (1e-3, 1e-3 * (1 + 1e-6)), (1e-3, 2e-3),
         (1e12, 1e12 * (1 + 1e-6)), (0.5, 30.0), (30.0, 0.5))

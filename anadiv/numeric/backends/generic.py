@@ -94,6 +94,9 @@ class GenericStable(GammaStable):
     def __init__(self, xp: Any) -> None:
         self.xp = xp
 
+    def _partials(self, name: str) -> Callable[..., tuple[Any, ...]]:
+        return _GAMMA_HELPER_GRADS[name]
+
     def expm1mx(self, u: Any) -> Any:
         xp = self.xp
         u = xp.asarray(u)

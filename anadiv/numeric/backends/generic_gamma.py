@@ -66,6 +66,24 @@ from typing import Any, Callable
 
 from .. import stable as _np_stable
 
+# the series of log1pmx (atanh) and expm1mx, as anadiv.numeric.stable has them
+_ATANH_COEFS = [float(c) for c in _np_stable._ATANH_COEFS]
+_EXPM1MX_COEFS = [float(c) for c in _np_stable._EXPM1MX_COEFS]
+
+
+def _horner(x: Any, coefs: list[float]) -> Any:
+    """``sum(coefs[i] * x**i)`` by Horner's rule, in any namespace (no in-place updates)."""
+    acc = x * 0.0 + coefs[-1]
+    for c in coefs[-2::-1]:
+        acc = acc * x + c
+    return acc
+
+
+def _largest(x: Any) -> float:
+    """The largest element of an eager array, read without its autograd graph (torch)."""
+    return float((x.detach() if hasattr(x, "detach") else x).max())
+
+
 def _needed(xmax: float, coefs: list[float]) -> list[float]:
     """The leading ``coefs`` a series with ``|x| <= xmax`` needs (numpy's ``_horner_needed``).
 
@@ -145,8 +163,6 @@ class GammaStable:
         ``_horner_needed``): the recurrence calls it 16 times, on small arguments mostly."""
         if not self._values_known(t) or not math.prod(t.shape):
             return self.log1pmx(t)
-        from .generic import _ATANH_COEFS, _horner
-
         xp = self.xp
         near = (t >= -0.5) & (t <= 1.0)
         series = direct = 0.0
@@ -154,7 +170,7 @@ class GammaStable:
             ts = xp.where(near, t, 0.0)
             z = ts / (2.0 + ts)
             z2 = z * z
-            series = -ts * z + 2.0 * z * z2 * _horner(z2, _needed(float(z2.max()), _ATANH_COEFS))
+            series = -ts * z + 2.0 * z * z2 * _horner(z2, _needed(_largest(z2), _ATANH_COEFS))
         if self._some(~near):
             tf = xp.where(near, 2.0, t)
             direct = xp.log1p(tf) - tf
@@ -164,14 +180,12 @@ class GammaStable:
         """``expm1mx`` (:class:`~.generic.GenericStable`'s), adapted on eager arrays as :meth:`_log1pmx`."""
         if not self._values_known(u) or not math.prod(u.shape):
             return self.expm1mx(u)
-        from .generic import _EXPM1MX_COEFS, _horner
-
         xp = self.xp
         small = xp.abs(u) < 1.0
         series = direct = 0.0
         if self._some(small):
             us = xp.where(small, u, 0.0)
-            series = us * us * _horner(us, _needed(float(xp.abs(us).max()), _EXPM1MX_COEFS))
+            series = us * us * _horner(us, _needed(_largest(xp.abs(us)), _EXPM1MX_COEFS))
         if self._some(~small):
             ul = xp.where(small, 1.0, u)
             direct = xp.expm1(ul) - ul
@@ -188,6 +202,10 @@ class GammaStable:
         for row in table:
             out = out + term(*row)
         return out
+
+    def _partials(self, name: str) -> Callable[..., tuple[Any, ...]]:
+        """The analytic partials of the helper ``name``: ``partials(xp, *args)`` (generic.py's ``_d_*``)."""
+        raise NotImplementedError(f"{type(self).__name__} supplies no derivative for {name}")
 
     def _with_partials(self, name: str, fn: Callable[..., Any], partials: Callable[..., tuple[Any, ...]],
                        *args: Any) -> Any:
@@ -473,21 +491,15 @@ class GammaStable:
 
     def gamma_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         """KL between Gamma(shape, rate) distributions (see :func:`anadiv.numeric.stable.gamma_bregman`)."""
-        from .generic import _d_gamma_bregman
-
-        return self._with_partials("gamma_bregman", self._gamma_bregman, _d_gamma_bregman,
+        return self._with_partials("gamma_bregman", self._gamma_bregman, self._partials("gamma_bregman"),
                                    *self._floats(a1, b1, a2, b2))
 
     def beta_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         """KL between Beta distributions (see :func:`anadiv.numeric.stable.beta_bregman`)."""
-        from .generic import _d_beta_bregman
-
-        return self._with_partials("beta_bregman", self._beta_bregman, _d_beta_bregman,
+        return self._with_partials("beta_bregman", self._beta_bregman, self._partials("beta_bregman"),
                                    *self._floats(a1, b1, a2, b2))
 
     def gamma_bregman_step(self, a: Any, b: Any, e: Any) -> Any:
         """KL between Gamma(a, 1) and Gamma(b, 1 + e) (see :func:`anadiv.numeric.stable.gamma_bregman_step`)."""
-        from .generic import _d_gamma_bregman_step
-
-        return self._with_partials("gamma_bregman_step", self._gamma_bregman_step, _d_gamma_bregman_step,
-                                   *self._floats(a, b, e))
+        name = "gamma_bregman_step"
+        return self._with_partials(name, self._gamma_bregman_step, self._partials(name), *self._floats(a, b, e))
