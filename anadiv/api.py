@@ -312,7 +312,7 @@ def entropy(p: Distribution, *, validate: bool = True) -> DivergenceValue:
     return _finish(func(*p.param_values))
 
 
-def kl_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
+def kl_function(p: FamilyKey, q: FamilyKey, *, compile: str | None = None) -> ClosedFormFunction:
     """The generated KL function for a pair of families (raw: no validation).
 
     Parameters
@@ -320,6 +320,9 @@ def kl_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
     p, q : family class, instance or name
         ``Normal``, ``Normal(0, 1)`` or ``"normal"``. A subclass of a family
         gets its parent's function (:mod:`anadiv.registry`).
+    compile : {None, "torch", "jax"}, default None
+        Hand back the function compiled by ``torch.compile`` or ``jax.jit``
+        (one fused kernel per call; :func:`anadiv.compiled.compiled`).
 
     Returns
     -------
@@ -343,7 +346,12 @@ def kl_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
     >>> round(float(f(0.0, 1.0, 1.0, 2.0)), 6)
     0.443147
     """
-    return _raw("kl", (p, q))
+    fn = _raw("kl", (p, q))
+    if compile is None:
+        return fn
+    from .compiled import compiled
+
+    return compiled(fn, compile)
 
 
 def cross_entropy_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
