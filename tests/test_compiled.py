@@ -81,3 +81,11 @@ def test_torch_backend_failure_raises_clearly(monkeypatch):
     f = compiled_module.compiled(anadiv.kl_function("normal", "normal"), "torch")
     with pytest.raises(RuntimeError, match=r"could not build kl_normal_normal .*needs a C\+\+ compiler"):
         f(torch.tensor([0.0]), torch.tensor([1.0]), torch.tensor([0.0]), torch.tensor([2.0]))
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    pytest.importorskip("jax")
+    result = doctest.testmod(compiled_module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3 and result.failed == 0

@@ -181,15 +181,16 @@ class GenericStable:
         elsewhere it sees every element, the safe value where ``mask`` is false.
         """
         xp = self.xp
+        subsets = self._subsets
         coords = None
-        if self._subsets is not None and mask.shape == out.shape and all(a.ndim <= out.ndim for a, _ in pairs):
-            coords = self._subsets.coords(mask)
-        if coords is not None:
+        if subsets is not None and mask.shape == out.shape and all(a.ndim <= out.ndim for a, _ in pairs):
+            coords = subsets.coords(mask)
+        if subsets is not None and coords is not None:
             if coords[0].numel() == 0:
                 return out
             # a broadcast argument is read through a view: only the selected elements are gathered
             args = [a.expand(out.shape)[coords] if a.ndim else a for a, _ in pairs]
-            return self._subsets.scatter(out, coords, fn(*args))
+            return subsets.scatter(out, coords, fn(*args))
         return xp.where(mask, fn(*(xp.where(mask, a, s) for a, s in pairs)), out)
 
     def _safe_needed(self, x: Any) -> bool:
@@ -212,8 +213,10 @@ class GenericStable:
         args = tuple(xp.asarray(a) for a in args)
         if self._subsets is not None:
             torch = self._subsets.torch
-            dtype = xp.result_type(*args)
-            if dtype.is_floating_point and dtype.itemsize <= 4 and args[0].device.type != "mps":
+            # torch's rule: 0-d tensors (Python numbers) do not promote a batch's dtype
+            batch = [a for a in args if a.ndim] or list(args)
+            dtype = functools.reduce(torch.promote_types, [a.dtype for a in batch])
+            if dtype.is_floating_point and dtype.itemsize <= 4 and batch[0].device.type != "mps":
                 return fn(*(a.to(torch.float64) for a in args)).to(dtype)
         return fn(*args)
 
@@ -238,7 +241,6 @@ class GenericStable:
 
     def _log1pmx(self, t: Any) -> Any:
         # numpy's branches: log1p(t) - t, the atanh series near 0 (see _log1pmx_near)
-        xp = self.xp
         out = self._log1p(t) - t
         return self._patch(out, self._log1pmx_near(t), lambda ts: -_minus_log1pmx_series(ts, _ATANH_13), (t, 0.0))
 
