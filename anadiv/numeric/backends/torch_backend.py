@@ -275,7 +275,7 @@ class _TorchRefine:
             v = value.detach()
             c = 256.0 if v.dtype == torch.float64 else 8.0
             nonnegative, from_supports = _refine.rule(kind)
-            if scale is None and v.ndim and v.is_floating_point():
+            if scale is None and v.numel() > 1 and v.is_floating_point():
                 # the common case in one reduction (one kernel instead of two per parameter):
                 # all finite (and >= 0 for a divergence); a NaN fails both comparisons
                 lo, hi = torch.stack(torch.aminmax(v)).tolist()
