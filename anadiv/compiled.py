@@ -37,9 +37,13 @@ def _torch_compile(fn: Callable[..., Any]) -> Callable[..., Any]:
             "Python; call the function without compile (eager torch gives the same values)"
         )
     fused = compile_fn(fn, dynamic=None)
+    from .numeric.xp import namespace
 
     @functools.wraps(fn)
     def call(*args: Any) -> Any:
+        # the array namespace resolved here first: its first resolution imports the backend,
+        # which inside the traced function would be a graph break splitting the formula
+        namespace(*args)
         try:
             return fused(*args)
         except Exception as err:  # a backend failure (no C++ compiler for CPU tensors, ...)
