@@ -28,6 +28,7 @@ import numpy as np
 from .distribution import Distribution
 from .registry import register_closed_form
 from .families._base import Family
+from .numeric.validation import kept_library
 
 __all__ = ["Independent"]
 
@@ -104,7 +105,11 @@ class Independent(Distribution):
         return f"Independent({self.base!r}, {self.reinterpreted_batch_ndims})"
 
     def _sum(self, value: Any) -> Any:
-        out = np.sum(value, axis=self._axes) if self._axes else value
+        if not self._axes:
+            return value
+        if type(value) is not np.ndarray and kept_library(value) is not None:
+            return value.sum(self._axes)  # a torch tensor or JAX array: summed on its device, 0-d stays a tensor
+        out = np.sum(value, axis=self._axes)
         return float(out) if np.ndim(out) == 0 else out
 
     def logpdf(self, x: Any) -> Any:
