@@ -27,7 +27,9 @@ import numpy as np
 
 from .distribution import Distribution
 from .registry import register_closed_form
+from .errors import NoClosedFormError
 from .families._base import Family
+from .families._torch_objects import from_torch, register_torch_wrapper
 from .numeric.validation import kept_library
 
 __all__ = ["Independent"]
@@ -127,6 +129,18 @@ class Independent(Distribution):
     def sample(self, size: int | tuple[int, ...] = (), rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draws of shape ``size + batch_shape + event_shape`` (the base's batch is already in that order)."""
         return self.base.sample(size, rng=rng)
+
+
+@register_torch_wrapper("Independent")
+def _from_torch_independent(obj: Any, arg: str) -> Independent:
+    """``torch.distributions.Independent(base, n)``: anadiv's Independent of the base's family."""
+    base = from_torch(obj.base_dist, arg)
+    if not isinstance(base, Family) or base.event_ndim:
+        raise NoClosedFormError(
+            f"{arg}: torch.distributions.Independent of {type(obj.base_dist).__name__} has no anadiv "
+            "counterpart (anadiv's Independent takes a univariate family)"
+        )
+    return Independent(base, obj.reinterpreted_batch_ndims)
 
 
 def _check_events(p: Independent, q: Independent) -> None:

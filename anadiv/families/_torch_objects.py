@@ -12,12 +12,13 @@ One table, built from the registry, maps torch's class names to families:
 each family's ``torch_name`` and, in reverse, its ``_torch_params`` hook
 (called once with placeholders, it says which torch attribute holds which
 parameter). A family whose ``_torch_params`` is no renaming of its parameters
-declares ``_from_torch(obj) -> parameter values`` instead. Two wrappers of
-torch map to anadiv's: ``Independent(base, n)`` to
-:class:`anadiv.Independent` of the base's family, and the
-``MultivariateNormal`` of any of its three parametrizations (``scale_tril``,
-``covariance_matrix``, ``precision_matrix``) to
-:class:`~anadiv.MultivariateNormal` through its ``covariance_matrix``.
+declares ``_from_torch(obj) -> parameter values`` instead. torch's wrappers
+map to anadiv's through :data:`TORCH_WRAPPERS`, filled by the wrappers' own
+modules: ``Independent(base, n)`` to :class:`anadiv.Independent` of the
+base's family (:mod:`anadiv.independent`). A ``MultivariateNormal`` of any of
+torch's three parametrizations (``scale_tril``, ``covariance_matrix``,
+``precision_matrix``) is a :class:`~anadiv.MultivariateNormal` of its
+``covariance_matrix`` (torch forms it, differentiably, from the one given).
 
 torch checked the parameters when it built the object (unless its
 ``validate_args`` was off, when torch's own ``kl_divergence`` does not check
@@ -36,14 +37,31 @@ tensor([0.4431, 0.5681])
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, Callable
 
 from ..errors import NoClosedFormError
 from ._base import FAMILIES, Family
 
-__all__ = ["is_torch_distribution", "from_torch", "torch_families"]
+__all__ = ["is_torch_distribution", "from_torch", "torch_families", "register_torch_wrapper", "TORCH_WRAPPERS"]
 
 _TABLE: dict[str, tuple[type[Family], tuple[str, ...] | None]] = {}
+
+#: torch's wrapper classes (``"Independent"``) -> ``convert(obj, arg)``: the anadiv distribution for such an
+#: object; filled by the modules of anadiv's wrappers (:mod:`anadiv.independent`), which this module does not import.
+TORCH_WRAPPERS: dict[str, Callable[[Any, str], Any]] = {}
+#: The module that registers each wrapper, imported on the first such object (``import anadiv`` loads it lazily).
+_WRAPPER_MODULES: dict[str, str] = {"Independent": "anadiv.independent"}
+
+
+def register_torch_wrapper(name: str) -> Callable[[Callable[[Any, str], Any]], Callable[[Any, str], Any]]:
+    """Decorator: ``convert(obj, arg)`` turns torch's wrapper class ``name`` into an anadiv distribution."""
+
+    def add(convert: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+        TORCH_WRAPPERS[name] = convert
+        return convert
+
+    return add
 
 
 def is_torch_distribution(obj: Any) -> bool:
@@ -130,21 +148,16 @@ def from_torch(obj: Any, arg: str = "p") -> Any:
     if not is_torch_distribution(obj):
         return obj
     name = type(obj).__name__
-    if name == "Independent" and hasattr(obj, "base_dist"):
-        from ..independent import Independent  # deferred: it imports this package
-
-        base = from_torch(obj.base_dist, arg)
-        if not isinstance(base, Family) or base.event_ndim:
-            raise NoClosedFormError(
-                f"{arg}: torch.distributions.Independent of {type(obj.base_dist).__name__} has no anadiv "
-                "counterpart (anadiv's Independent takes a univariate family)"
-            )
-        return Independent(base, obj.reinterpreted_batch_ndims)
+    if name in _WRAPPER_MODULES and name not in TORCH_WRAPPERS:
+        importlib.import_module(_WRAPPER_MODULES[name])
+    wrapper = TORCH_WRAPPERS.get(name)
+    if wrapper is not None:
+        return wrapper(obj, arg)
     entry = torch_families().get(_torch_class(obj))
     if entry is None:
         raise NoClosedFormError(
             f"{arg}: torch.distributions.{name} has no anadiv family (families with a torch counterpart: "
-            f"{', '.join(sorted(torch_families()))}, and Independent of a univariate one)"
+            f"{', '.join(sorted(torch_families()))}; wrappers: {', '.join(sorted(_WRAPPER_MODULES))})"
         )
     cls, attributes = entry
     if attributes is None and cls._from_torch is not None:
