@@ -87,18 +87,19 @@ class Independent(Distribution):
         if base.symbolic:
             raise ValueError(f"base: must have numeric parameters, got symbolic {base!r}")
         n = reinterpreted_batch_ndims
-        ndim = len(base.batch_shape)
+        shape = tuple(base.batch_shape)
+        ndim = len(shape)
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 0 <= n <= ndim:
             raise ValueError(
                 f"reinterpreted_batch_ndims: must be an integer from 0 to {ndim} (the base's batch dimensions "
-                f"{base.batch_shape}), got {n!r}"
+                f"{shape}), got {n!r}"
             )
         n = int(n)
         self.base: Family = base
         self.reinterpreted_batch_ndims: int = n
         self.event_ndim: int = n
-        self.batch_shape: tuple[int, ...] = base.batch_shape[: ndim - n]
-        self.event_shape: tuple[int, ...] = base.batch_shape[ndim - n :]
+        self.batch_shape: tuple[int, ...] = shape[: ndim - n]
+        self.event_shape: tuple[int, ...] = shape[ndim - n :]
         #: Number of coordinates of one event.
         self.dim: int = math.prod(self.event_shape)
         self._axes = tuple(range(-n, 0))

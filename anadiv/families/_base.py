@@ -381,6 +381,19 @@ class Family(Distribution):
         self._params: dict[str, Any] = params
 
     @classmethod
+    def _from_checked(cls, values: tuple[Any, ...], library: Any) -> "Family":
+        """An instance holding ``values`` (in constructor order) as they are: arrays of ``library`` that their
+        own library has checked (a torch object's parameters), Python numbers made floats. No conversion, no
+        check: the front doors' fast way from a torch object to its family."""
+        self = object.__new__(cls)
+        self.symbolic = False
+        self._library = library
+        self._params = {
+            p.name: float(v) if isinstance(v, (int, float)) else v for p, v in zip(cls.parameters, values)
+        }
+        return self
+
+    @classmethod
     def _bind_keywords(cls, names: list[str], values: dict[str, Any], kwargs: dict[str, Any]) -> None:
         """Add the keyword arguments to ``values``, each under its parameter's name (aliases resolved)."""
         spelled = {n: n for n in values}  # how each parameter was given, for the messages
@@ -485,7 +498,13 @@ class Family(Distribution):
         """Broadcast shape of the parameters (excluding event dimensions)."""
         if self.symbolic:
             return ()
-        return np.broadcast_shapes(*(np.shape(v) for v in self.param_values))
+        shapes = [s for s in map(np.shape, self._params.values()) if s]
+        if not shapes:
+            return ()
+        first = tuple(shapes[0])
+        if all(s == first for s in shapes[1:]):  # the common case, without numpy's general broadcasting
+            return first
+        return np.broadcast_shapes(*shapes)
 
     def __repr__(self) -> str:
         def fmt(v: Any) -> str:

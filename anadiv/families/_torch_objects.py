@@ -22,8 +22,9 @@ torch's three parametrizations (``scale_tril``, ``covariance_matrix``,
 
 torch checked the parameters when it built the object (unless its
 ``validate_args`` was off, when torch's own ``kl_divergence`` does not check
-either), so the families are built with ``validate=False``: no second check,
-no host synchronisation. Nothing here imports torch: a torch object is
+either), so the families are built unchecked (``Family._from_checked``): no
+second check, no host synchronisation, no conversion. The conversion of each
+torch class is looked up once and kept (one dictionary look-up per object). Nothing here imports torch: a torch object is
 recognised by its class's module.
 
 Examples
@@ -41,6 +42,7 @@ import importlib
 from typing import Any, Callable
 
 from ..errors import NoClosedFormError
+from ..numeric.validation import kept_library
 from ._base import FAMILIES, Family
 
 __all__ = ["is_torch_distribution", "from_torch", "torch_families", "register_torch_wrapper", "TORCH_WRAPPERS"]
@@ -113,12 +115,50 @@ def torch_families() -> dict[str, tuple[type[Family], tuple[str, ...] | None]]:
     return _TABLE
 
 
-def _torch_class(obj: Any) -> str:
-    """The name of the ``torch.distributions`` class ``obj`` is (a subclass of one: the nearest)."""
-    for klass in type(obj).__mro__:
+def _torch_class(typ: type) -> str:
+    """The name of the ``torch.distributions`` class ``typ`` is (a subclass of one: the nearest)."""
+    for klass in typ.__mro__:
         if klass.__module__.startswith("torch.distributions") and klass.__name__ in torch_families():
             return klass.__name__
-    return type(obj).__name__
+    return typ.__name__
+
+
+#: torch class -> how to convert its objects: the one look-up per call, filled on first sight of each class.
+_CONVERTERS: dict[type, Callable[[Any, str], Any]] = {}
+
+
+def _converter(typ: type) -> Callable[[Any, str], Any]:
+    name = typ.__name__
+    if name in _WRAPPER_MODULES and name not in TORCH_WRAPPERS:
+        importlib.import_module(_WRAPPER_MODULES[name])
+    wrapper = TORCH_WRAPPERS.get(name)
+    if wrapper is not None:
+        return wrapper
+    entry = torch_families().get(_torch_class(typ))
+    if entry is None:
+
+        def refuse(obj: Any, arg: str) -> Any:
+            raise NoClosedFormError(
+                f"{arg}: torch.distributions.{name} has no anadiv family (families with a torch counterpart: "
+                f"{', '.join(sorted(torch_families()))}; wrappers: {', '.join(sorted(_WRAPPER_MODULES))})"
+            )
+
+        return refuse
+    cls, attributes = entry
+    if attributes is None:
+        read = cls._from_torch
+        assert read is not None  # the table holds no family with neither
+    else:
+
+        def read(obj: Any) -> tuple[Any, ...]:
+            return tuple(getattr(obj, a) for a in attributes)
+
+    def convert(obj: Any, arg: str) -> Any:
+        values = read(obj)
+        library = next((kept_library(v) for v in values if kept_library(v) is not None), None)
+        return cls._from_checked(values, library)
+
+    return convert
 
 
 def from_torch(obj: Any, arg: str = "p") -> Any:
@@ -145,24 +185,9 @@ def from_torch(obj: Any, arg: str = "p") -> Any:
         ``<arg>: ...`` naming the torch class when no anadiv family is that
         distribution (its closed forms are torch's alone).
     """
-    if not is_torch_distribution(obj):
-        return obj
-    name = type(obj).__name__
-    if name in _WRAPPER_MODULES and name not in TORCH_WRAPPERS:
-        importlib.import_module(_WRAPPER_MODULES[name])
-    wrapper = TORCH_WRAPPERS.get(name)
-    if wrapper is not None:
-        return wrapper(obj, arg)
-    entry = torch_families().get(_torch_class(obj))
-    if entry is None:
-        raise NoClosedFormError(
-            f"{arg}: torch.distributions.{name} has no anadiv family (families with a torch counterpart: "
-            f"{', '.join(sorted(torch_families()))}; wrappers: {', '.join(sorted(_WRAPPER_MODULES))})"
-        )
-    cls, attributes = entry
-    if attributes is None and cls._from_torch is not None:
-        values = cls._from_torch(obj)
-    else:
-        assert attributes is not None  # the table holds no family with neither
-        values = tuple(getattr(obj, a) for a in attributes)
-    return cls(*values, validate=False)
+    convert = _CONVERTERS.get(type(obj))
+    if convert is None:
+        if not is_torch_distribution(obj):
+            return obj
+        convert = _CONVERTERS[type(obj)] = _converter(type(obj))
+    return convert(obj, arg)
