@@ -248,10 +248,13 @@ def kl(p: Distribution, q: Distribution, *, validate: bool = True) -> Divergence
 
     Parameters
     ----------
-    p, q : Family
+    p, q : Family, scipy.stats or torch.distributions object
         Distributions (``Normal(0, 1)``, ...). Numeric parameters may be
         arrays: the result broadcasts over their batch shapes. sympy
-        parameters give a sympy expression from the symbolic engine.
+        parameters give a sympy expression from the symbolic engine. torch
+        tensors and JAX arrays stay in their library (a tensor result, with
+        gradients); a ``torch.distributions`` object is its family holding
+        the object's tensors (the result has torch's batch shape).
     validate : bool, default True
         Check that batch shapes broadcast and dimensions agree. The families
         validate their own parameters on construction; pass ``False`` in hot
@@ -259,7 +262,7 @@ def kl(p: Distribution, q: Distribution, *, validate: bool = True) -> Divergence
 
     Returns
     -------
-    float, numpy.ndarray or sympy expression
+    float, numpy.ndarray, torch.Tensor, JAX array or sympy expression
         ``inf`` where P is not absolutely continuous with respect to Q.
 
     Raises

@@ -247,7 +247,7 @@ def _library(*dists: Any) -> ArrayLibrary | None:
     for dist in dists:
         family = dist.base if isinstance(dist, Independent) else dist
         if family._library is not None:
-            return family._library  # type: ignore[no-any-return]
+            return family._library
     return None
 
 

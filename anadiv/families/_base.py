@@ -184,7 +184,7 @@ class Family(Distribution):
     #: ``_from_torch(obj) -> parameter values`` from a torch object of class ``torch_name``, for a family whose
     #: ``_torch_params`` is no renaming of its parameters; ``None``: ``_torch_params`` in reverse
     #: (:mod:`anadiv.families._torch_objects`).
-    _from_torch: ClassVar[Callable[[Any], tuple[Any, ...]] | None] = None
+    _from_torch: ClassVar[Callable[..., tuple[Any, ...]] | None] = None
     #: A Gaussian family: ``_np_gaussian(*params) -> (mean vector, covariance
     #: matrix)`` for unbatched parameters. Mixtures, control variates, QMC and
     #: the Gaussian-mixture code use the exact Gaussian algebra for such components.
