@@ -4,7 +4,10 @@ A :class:`Constraint` is a small object that knows one domain. Every place
 that needs to know what a parameter may be asks its constraint:
 
 * :meth:`Constraint.check` validates numeric values (``ValueError`` whose
-  message starts with the argument's name);
+  message starts with the argument's name): numpy arrays with numpy, torch
+  tensors and JAX arrays with their own library's operations on their device
+  (one reduction, one host synchronisation; a traced array has its shape
+  checked only), with the same messages;
 * :meth:`Constraint.check_sympy` refuses a sympy value known to lie outside
   the domain and keeps one whose sign sympy cannot decide;
 * :meth:`Constraint.draw` draws test values from a typical range;

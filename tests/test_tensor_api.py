@@ -17,7 +17,7 @@ import pytest
 from scipy.special import polygamma
 
 import anadiv
-from anadiv import Independent, Normal
+from anadiv import Normal
 from anadiv.errors import NoClosedFormError
 from anadiv.families import FAMILIES
 from anadiv.numeric import validation

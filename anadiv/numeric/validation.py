@@ -12,6 +12,10 @@ slip, not the number 1), complex numbers, ``datetime64``/``timedelta64``,
 such as ``10**400``). sympy objects are recognised by :func:`is_symbolic`;
 this module never imports sympy except in :func:`as_sympy`, which only the
 symbolic path calls.
+
+torch tensors and JAX arrays are kept as given (:func:`as_param_array`); the
+adapters of :data:`KEPT_LIBRARIES` give the checks what they need of each
+library without copying values to the host.
 """
 
 from __future__ import annotations
