@@ -160,6 +160,9 @@ def test_jax_arrays_grad_and_jit() -> None:
     np.testing.assert_allclose(float(jax.jit(loss)(mu)), float(loss(mu)), rtol=1e-6)  # checks skip tracers
     with pytest.raises(ValueError, match=r"^sigma: must be > 0, got -1.0$"):
         Normal(mu, jnp.array([1.0, -1.0]))
+    with pytest.raises(ValueError, match=r"^cov: must be positive definite"):
+        anadiv.MultivariateNormal(jnp.zeros(2), jnp.array([[1.0, 2.0], [2.0, 1.0]]))
+    assert Normal(jnp.array([1, 2]), 1.0).mu.dtype == jnp.float32  # JAX's default float (no x64)
 
 
 # --------------------------------------------------------- torch.distributions objects
