@@ -63,6 +63,7 @@ def test_python_numbers_stay_floats_and_numpy_arrays_join_the_tensors() -> None:
     mu = torch.zeros(3, dtype=torch.float32)
     p = Normal(mu, 2)
     assert type(p.sigma) is float and p.sigma == 2.0
+    assert p.to_torch().loc is mu  # handed over as it is, not copied
     q = Normal(mu, np.full(3, 2.0))
     assert isinstance(q.sigma, torch.Tensor) and q.sigma.dtype == torch.float64
     value = anadiv.kl(p, Normal(1.0, 3.0))  # a numpy family beside a tensor family
@@ -293,3 +294,13 @@ def test_vae_term_equals_torch() -> None:
     np.testing.assert_allclose(values[0].numpy(), values[1].numpy(), rtol=2e-5, atol=1e-5)
     for ours, theirs in zip(grads[0], grads[1]):
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    from anadiv.families import _torch_objects
+
+    for module in (_torch_objects, validation):
+        result = doctest.testmod(module, verbose=False)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
