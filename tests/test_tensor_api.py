@@ -10,6 +10,7 @@ their tests are skipped when the library is not installed (CI has both).
 from __future__ import annotations
 
 import math
+import pickle
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,8 @@ def test_python_numbers_stay_floats_and_numpy_arrays_join_the_tensors() -> None:
     p = Normal(mu, 2)
     assert type(p.sigma) is float and p.sigma == 2.0
     assert p.to_torch().loc is mu  # handed over as it is, not copied
+    again = pickle.loads(pickle.dumps(p))
+    assert again._library is p._library and torch.equal(again.mu, mu)
     q = Normal(mu, np.full(3, 2.0))
     assert isinstance(q.sigma, torch.Tensor) and q.sigma.dtype == torch.float64
     value = anadiv.kl(p, Normal(1.0, 3.0))  # a numpy family beside a tensor family

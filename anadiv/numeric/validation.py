@@ -282,8 +282,12 @@ class ArrayLibrary:
     of a reduction) and, on the error path only, :meth:`to_host`.
     """
 
-    #: The library's name, as in messages.
+    #: The library's name, as in messages (and its key in :data:`KEPT_LIBRARIES`).
     name: str = ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the one adapter of the library, found again by name (a family holding tensors pickles and copies)
+        return (_library_named, (self.name,))
 
     def kind(self, x: Any) -> str:
         """The numpy dtype kind of ``x``: ``"f"``, ``"i"``, ``"u"``, ``"b"``, ``"c"``, ..."""
@@ -420,6 +424,14 @@ KEPT_LIBRARIES: dict[str, Callable[[], ArrayLibrary]] = {
 _LIBRARY_OBJECTS: dict[Callable[[], ArrayLibrary], ArrayLibrary] = {}
 
 
+def _library_named(name: str) -> ArrayLibrary:
+    make = KEPT_LIBRARIES[name]
+    lib = _LIBRARY_OBJECTS.get(make)
+    if lib is None:
+        lib = _LIBRARY_OBJECTS[make] = make()
+    return lib
+
+
 def kept_library(value: Any) -> ArrayLibrary | None:
     """The adapter of ``value``'s library when families keep its arrays as given (torch, JAX); else ``None``.
 
@@ -432,13 +444,8 @@ def kept_library(value: Any) -> ArrayLibrary | None:
     >>> kept_library(np.ones(2)) is None
     True
     """
-    make = KEPT_LIBRARIES.get(type(value).__module__.partition(".")[0])
-    if make is None:
-        return None
-    lib = _LIBRARY_OBJECTS.get(make)
-    if lib is None:
-        lib = _LIBRARY_OBJECTS[make] = make()
-    return lib
+    module = type(value).__module__.partition(".")[0]
+    return _library_named(module) if module in KEPT_LIBRARIES else None
 
 
 def as_param_array(value: Any, name: str) -> Any:
