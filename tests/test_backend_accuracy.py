@@ -39,8 +39,16 @@ from anadiv.numeric.backends import generic
 
 torch = pytest.importorskip("torch")
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
+
+
+@pytest.fixture
+def x64():
+    """JAX with float64 for the test, the process's setting back afterwards (other files test JAX's default)."""
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", before)
 
 #: float32 KL results against the exact value at the float32 parameters, typical values
 #: (docs/accuracy.md): the float32 rounding of the parameters' differences inside the
@@ -126,7 +134,7 @@ def test_helpers_torch_equal_numpy(name, torch_form):
 
 
 @pytest.mark.parametrize("name", list(HELPERS))
-def test_helpers_jax_equal_numpy(name):
+def test_helpers_jax_equal_numpy(name, x64):
     fn, args = HELPERS[name]
     want = fn(stable, *args)
     got = fn(_jax_stable(), *(jnp.asarray(a) for a in args))
@@ -236,7 +244,7 @@ JAX_PAIRS = sorted(set(KL_PAIRS[::4]) | {("normal", "normal"), ("gamma", "gamma"
 
 
 @pytest.mark.parametrize("names", JAX_PAIRS, ids=["-".join(n) for n in JAX_PAIRS])
-def test_kl_jax_float32(names):
+def test_kl_jax_float32(names, x64):
     cols, _ = _case(names)
     cols32, keep, want32 = _float32_case(names, cols)
     got32 = np.asarray(_function("kl", names)(*(jnp.asarray(c) for c in cols32))).astype(np.float32)
@@ -249,7 +257,7 @@ def _normal_kl_exact(m1, s1, m2, s2) -> float:
         return float(mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mpmath.mpf(1) / 2)
 
 
-def test_nearly_equal_normals_float32():
+def test_nearly_equal_normals_float32(x64):
     """The issue's target: nearly equal Normals in float32 within 1e-6 of the exact KL (torch and JAX)."""
     rng = np.random.default_rng(15)
     mu = rng.uniform(-3, 3, 64).astype(np.float32)

@@ -42,12 +42,21 @@ def test_torch_compiled_equals_eager():
     np.testing.assert_allclose(got.numpy(), _exact(), rtol=1e-13, atol=0)
 
 
-def test_jax_compiled_equals_eager():
+@pytest.fixture
+def jax_x64():
+    """JAX with float64 for the test, the process's setting back afterwards (other files test JAX's default)."""
     jax = pytest.importorskip("jax")
+    before = jax.config.jax_enable_x64
     jax.config.update("jax_enable_x64", True)
-    args = [jax.numpy.asarray(np.array(c)) for c in (MU_1, SIGMA_1, MU_2, SIGMA_2)]
+    yield jax
+    jax.config.update("jax_enable_x64", before)
+
+
+def test_jax_compiled_equals_eager(jax_x64):
+    args = [jax_x64.numpy.asarray(np.array(c)) for c in (MU_1, SIGMA_1, MU_2, SIGMA_2)]
     eager = anadiv.kl_function("normal", "normal")(*args)
     got = anadiv.kl_function("normal", "normal", compile="jax")(*args)
+    assert got.dtype == np.float64
     np.testing.assert_allclose(np.asarray(got), np.asarray(eager), rtol=1e-15, atol=0)
     np.testing.assert_allclose(np.asarray(got), _exact(), rtol=1e-13, atol=0)
 
