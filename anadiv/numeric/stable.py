@@ -711,31 +711,124 @@ def _pieces(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np
 def _lgamma_bregman_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     r"""Bregman divergence of lgamma as a sum of nonnegative pieces (no cancellation).
 
-    With :math:`x = a + n \ge 16`, :math:`t = d/x`:
+    With :math:`x = a + n \ge 16`, :math:`y = b + n`, :math:`t = d/x`:
     :math:`B_{\log\Gamma}(a, b) = x\,[t\log(1+t) + \operatorname{log1pmx}(t)]
     - \tfrac12\operatorname{log1pmx}(t)
-    + \sum_k c_k x^{-m_k}[\operatorname{expm1mx}(-m_k\log(1+t)) - m_k \operatorname{log1pmx}(t)]
-    - \sum_{j<n} \operatorname{log1pmx}(d/(a+j))`
+    + \sum_k c_k x^{-m_k}[(1+t)^{-m_k} - 1 + m_k t]
+    + \sum_{j<n} \phi(d/(a+j))`, :math:`\phi(t) = t - \log(1+t)`
     (Stirling's series at the shifted point, and the recurrence
     :math:`\log\Gamma(z) = \log\Gamma(z+n) - \sum_j \log(z+j)`, each term the
-    Bregman divergence of a convex function).
+    Bregman divergence of a convex function; the remainder's terms by
+    :func:`_remainder_bregman`, the recurrence's by :func:`_shift_sum`).
     """
-    x, t, lt, n = _pieces(a, b, d)
+    n = _shift(a, b)
+    x = a + n
+    y = b + n
+    t = d / x
+    lt = _log_ratio_d(y, x, t)
     # for b << a, t -> -1 carries an absolute rounding error: take log1p(t) from the ratio
     l1 = np.where(t < -0.5, lt - t, log1pmx(t))
     out = x * (t * lt + l1) - 0.5 * l1
-    xi = 1.0 / x
-    for c, m in _STIRLING:
-        out = out + c * xi**m * (expm1mx(-m * lt) - m * l1)
+    out += _remainder_bregman(x, y, t)
+    out += _shift_sum(a, b, d, n)
+    return out
+
+
+def _shift_sum(a: np.ndarray, b: np.ndarray, d: np.ndarray, n: np.ndarray) -> np.ndarray:
+    r"""``sum_{j < n} phi(d / (a + j))`` per element, :math:`\phi(t) = t - \log(1 + t) \ge 0`.
+
+    The recurrence part of :func:`_lgamma_bregman_near`. The elements are put
+    in the order of their shift ``n`` once (a radix sort of small integers), so
+    step ``j`` works on the contiguous prefix of those with ``n > j``: no masks
+    and no gathers inside the loop, and no work for elements already done
+    (the old loop ran every step over every element, through ``np.where``).
+    Where :math:`|d| < \min(a, b)/2` (the near branch's condition, so
+    :math:`|t| < 1/2`) each term is the atanh series, with as many terms as the
+    step's largest :math:`|t|` needs; beyond, :func:`log1pmx` as it stands.
+    """
+    out = np.zeros_like(a)
     nmax = int(n.max()) if n.size else 0
-    for j in range(nmax):
-        active = n > j
-        aj = a + j
-        tj = d / aj
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = tj - _log_ratio_d(b + j, aj, tj)
-            term = np.where(np.abs(tj) <= 1.0, -log1pmx(tj), term)
-        out = out + np.where(active, term, 0.0)
+    if nmax <= 0:
+        return out
+    shifts = n.astype(np.int16 if nmax < 2**15 else np.int64)
+    order = np.argsort(-shifts, kind="stable")
+    # with_shift[j]: how many elements have n >= j (the first with_shift[j + 1] in ``order`` need step j)
+    with_shift = np.cumsum(np.bincount(shifts, minlength=nmax + 1)[::-1])[::-1]
+    a_s, b_s, d_s = a[order], b[order], d[order]
+    acc = np.zeros_like(a_s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(nmax):
+            k = int(with_shift[j + 1])
+            aj = a_s[:k] + j
+            tj = d_s[:k] / aj
+            if k and np.max(np.abs(tj)) < 0.5:
+                acc[:k] += _phi_series(tj)
+            else:
+                term = tj - _log_ratio_d(b_s[:k] + j, aj, tj)
+                acc[:k] += np.where(np.abs(tj) <= 1.0, -np.asarray(log1pmx(tj)), term)
+    out[order] = acc
+    return out
+
+
+def _phi_series(t: np.ndarray) -> np.ndarray:
+    r""":math:`t - \log(1 + t)` for :math:`|t| < 1/2` by the atanh series (:math:`z^2 < 1/9`), in place."""
+    z = t / (2.0 + t)
+    z2 = z * z
+    s = _horner_needed(z2, _ATANH_COEFS)
+    s *= z2
+    s *= z
+    s *= -2.0
+    z *= t
+    s += z
+    return s
+
+
+def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    r"""Bregman divergence of Stirling's remainder :math:`R(z) = \sum_m c_m z^{-m}` between ``x`` and ``y = x (1 + t)``.
+
+    .. math:: \sum_m c_m x^{-m}\,[(1+t)^{-m} - 1 + m t]
+              = t^2 r \sum_m c_m x^{-m} \sum_{l<m} (m - l)\, r^l, \quad r = \frac{x}{y} = \frac{1}{1 + t}
+
+    (from :math:`r^m - 1 = (r - 1)\sum_{l<m} r^l` and :math:`r - 1 = -t r`): a
+    sum of positive terms for each :math:`m`, so no cancellation for any
+    :math:`t`, and no exponentials. With :math:`w = 1/x`, :math:`v = 1/y` the
+    inner sums are :math:`Q_m = \sum_{l<m}(m-l)\,v^l w^{m-l}` (every factor at
+    most 1/16, so no overflow however far apart ``x`` and ``y`` are), from
+    :math:`G_{k+1} = w (G_k + v^k)` and :math:`Q_{k+1} = w Q_k + G_{k+1}`.
+
+    Term ``m`` is at most :math:`|c_m| m (m+1) u^{m+1}` of the whole Bregman
+    divergence of :math:`\log\Gamma` (:math:`u = 1/\min(x, y)`, using
+    :math:`\psi'(z) > 1/z`); terms below 1e-20 of it are left out (all eight
+    are kept at 16, three at 1000).
+    """
+    out = np.zeros_like(x)
+    if not x.size:
+        return out
+    w = 1.0 / x
+    v = 1.0 / y
+    with np.errstate(invalid="ignore"):
+        u = max(float(np.max(w)), float(np.max(v)))
+    if not u <= 1.0 / _X0:  # outside the helpers' domain (or NaN): every term
+        u = 1.0 / _X0
+    coef = {m: c for c, m in _STIRLING if abs(c) * m * (m + 1) * u ** (m + 1) > 1e-20}
+    if not coef:
+        return out
+    g = w.copy()  # G_1
+    q = w.copy()  # Q_1
+    out += coef[1] * q
+    vk = v.copy()  # v^k
+    for k in range(1, max(coef)):
+        g += vk
+        g *= w  # G_(k+1)
+        q *= w
+        q += g  # Q_(k+1)
+        if k + 1 in coef:
+            out += coef[k + 1] * q
+        vk *= v
+    r = x * v
+    r *= t  # t r = d / y
+    out *= r
+    out *= t
     return out
 
 
@@ -782,11 +875,22 @@ def _near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _two_branch(a: np.ndarray, b: np.ndarray, d: np.ndarray, near_fn: Any, far_fn: Any) -> Any:
     shape = a.shape
     a1, b1, d1 = (np.array(v, copy=True).reshape(-1) for v in (a, b, d))
-    out = np.empty_like(a1)
-    near = _near(a1, b1)
-    _patch(out, near, near_fn, a1, b1, d1)
-    _patch(out, ~near, far_fn, a1, b1, d1)
-    return _result(out.reshape(shape))
+    return _result(_two_branch_flat(a1, b1, d1, near_fn, far_fn).reshape(shape))
+
+
+def _two_branch_flat(a: np.ndarray, b: np.ndarray, d: np.ndarray, near_fn: Any, far_fn: Any) -> np.ndarray:
+    """:func:`_two_branch` for 1-D arrays (no copies)."""
+    out = np.empty_like(a)
+    near = _near(a, b)
+    _patch(out, near, near_fn, a, b, d)
+    np.logical_not(near, out=near)
+    _patch(out, near, far_fn, a, b, d)
+    return out
+
+
+def _lgamma_bregman_flat(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """:func:`lgamma_bregman` of 1-D float64 arrays, ``d = b - a`` given."""
+    return _two_branch_flat(a, b, d, _lgamma_bregman_near, _lgamma_bregman_far)
 
 
 def _lgamma_bregman_far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -940,20 +1044,6 @@ def _phi1(t: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     return np.where(t < -0.5, far, near)
 
 
-def _g(m: int, t: np.ndarray, lt: np.ndarray, l1: np.ndarray) -> np.ndarray:
-    """``(1+t)^-m - 1 + m t`` (Bregman divergence of x^-m, scaled) from log1p(t), log1pmx(t)."""
-    return expm1mx(-m * lt) - m * l1
-
-
-def _stirling_r_bregman(x: np.ndarray, t: np.ndarray, lt: np.ndarray, l1: np.ndarray) -> np.ndarray:
-    """Bregman divergence of Stirling's remainder R between ``x`` and ``x (1 + t)``."""
-    out = np.zeros_like(x)
-    xi = 1.0 / x
-    for c, m in _STIRLING:
-        out = out + c * xi**m * _g(m, t, lt, l1)
-    return out
-
-
 def _rel_parts(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``t = d/x``, ``log1p(t)`` and ``log1pmx(t)`` for ``y = x + d`` (``d`` accurate)."""
     t = d / x
@@ -997,25 +1087,59 @@ def gamma_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     5.000002...e-13
     """
     (a1, b1, a2, b2), dtype = _as64(a1, b1, a2, b2)
-    da = a2 - a1
+    out = _by_shape_size(_gamma_bregman_big, _gamma_bregman_generic, 2, a1, b1, a2, b2)
+    return _result(out.astype(dtype, copy=False))
+
+
+def _by_shape_size(big_fn: Any, generic_fn: Any, nshapes: int, *params: np.ndarray) -> np.ndarray:
+    """``big_fn`` where the first ``nshapes`` parameters and their partners are all at least 16, ``generic_fn`` elsewhere.
+
+    ``params`` are ``(a1, b1, a2, b2)``; the shapes compared are ``a1, a2``
+    (``nshapes = 2``) or all four (``nshapes = 4``). Each branch runs on its
+    own elements only (a batch mixing small and large shapes pays for each
+    element's branch once).
+    """
+    shape = params[0].shape
+    flat = [np.reshape(v, -1) for v in params]
+    a1, b1, a2, b2 = flat
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        bregman = np.asarray(lgamma_bregman(a1, a2)) + a1 * np.asarray(powm1mlog(b1, b2, -1.0))
-        cross = da * np.asarray(log_ratio(b1, b2))
-        generic = bregman + cross
-        # the last term has either sign: where it cancels the nonnegative rest by
-        # more than the float result can carry, NaN hands the element to anadiv.numeric.refine
-        generic = np.where(bregman + np.abs(cross) <= _CANCELLATION * generic, generic, np.nan)
-        big = np.minimum(a1, a2) >= _X0
-        out = generic
-        if np.any(big):
-            t, lt, l1 = _rel_parts(a1, a2, da)
-            n = _cross_diff(a2, b1, a1, b2)
-            ratio = (a2 * b1) / (a1 * b2)
-            m = _log_ratio_d(a2 * b1, a1 * b2, n / (a1 * b2))
-            m = np.where(np.abs(n) < 0.5 * a1 * b2, m, np.log(ratio))
-            stir = a2 * expm1mx(-m) - 0.5 * l1 + _stirling_r_bregman(a1, t, lt, l1)
-            out = np.where(big, stir, generic)
-    return _result(np.asarray(out).astype(dtype, copy=False))
+        low = np.minimum(a1, a2)
+        if nshapes == 4:
+            np.minimum(low, np.minimum(b1, b2), out=low)
+        big = low >= _X0
+        out = np.empty(low.shape)
+        _patch(out, big, big_fn, *flat)
+        np.logical_not(big, out=big)
+        _patch(out, big, generic_fn, *flat)
+    return out.reshape(shape)
+
+
+def _gamma_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`gamma_bregman`'s three terms added, NaN where they cancel by more than 256."""
+    da = a2 - a1
+    bregman = _lgamma_bregman_flat(a1, a2, da)
+    bregman += a1 * np.asarray(powm1mlog(b1, b2, -1.0))
+    cross = da * np.asarray(log_ratio(b1, b2))
+    generic = bregman + cross
+    # the last term has either sign: where it cancels the nonnegative rest by
+    # more than the float result can carry, NaN hands the element to anadiv.numeric.refine
+    bregman += np.abs(cross)
+    return np.where(bregman <= _CANCELLATION * generic, generic, np.nan)
+
+
+def _gamma_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`gamma_bregman` for shapes of 16 and more: Stirling's series regrouped (nonnegative terms)."""
+    t, lt, l1 = _rel_parts(a1, a2, a2 - a1)
+    n = _cross_diff(a2, b1, a1, b2)
+    a1b2 = a1 * b2
+    m = _log_ratio_d(a2 * b1, a1b2, n / a1b2)
+    far = ~(np.abs(n) < 0.5 * a1b2)
+    if np.any(far):
+        m = np.where(far, np.log((a2 * b1) / a1b2), m)
+    out = a2 * np.asarray(expm1mx(-m))
+    out -= 0.5 * l1
+    out += _remainder_bregman(a1, a2, t)
+    return out
 
 
 def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
@@ -1046,36 +1170,42 @@ def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     2.500001...e-19
     """
     (a1, b1, a2, b2), dtype = _as64(a1, b1, a2, b2)
+    out = _by_shape_size(_beta_bregman_big, _beta_bregman_generic, 4, a1, b1, a2, b2)
+    return _result(out.astype(dtype, copy=False))
+
+
+def _beta_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`beta_bregman`'s three Bregman terms added, NaN where they cancel by more than 256."""
+    da = a2 - a1
+    db = b2 - b1
+    terms_a = _lgamma_bregman_flat(a1, a2, da)
+    terms_ab = terms_a + _lgamma_bregman_flat(b1, b2, db)
+    terms_s = _lgamma_bregman_flat(a1 + b1, a2 + b2, da + db)
+    generic = terms_ab - terms_s
+    # the three Bregman terms are nonnegative but may cancel; where they do by
+    # more than the float result can carry, NaN hands the element to
+    # anadiv.numeric.refine (the generated code's exact fallback)
+    terms_ab += terms_s
+    return np.where(terms_ab <= _CANCELLATION * generic, generic, np.nan)
+
+
+def _beta_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`beta_bregman` for all parameters 16 or more: Stirling's series regrouped."""
     da = a2 - a1
     db = b2 - b1
     ds = da + db
     s1 = a1 + b1
     s2 = a2 + b2
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        terms_a = np.asarray(lgamma_bregman(a1, a2))
-        terms_b = np.asarray(lgamma_bregman(b1, b2))
-        fs1, fs2, fds = _floats(s1, s2, ds)
-        terms_s = np.asarray(_two_branch(fs1, fs2, fds, _lgamma_bregman_near, _lgamma_bregman_far))
-        generic = terms_a + terms_b - terms_s
-        # the three Bregman terms are nonnegative but may cancel; where they do by
-        # more than the float result can carry, NaN hands the element to
-        # anadiv.numeric.refine (the generated code's exact fallback)
-        generic = np.where(terms_a + terms_b + terms_s <= _CANCELLATION * generic, generic, np.nan)
-        big = np.minimum(np.minimum(a1, a2), np.minimum(b1, b2)) >= _X0
-        out = generic
-        if np.any(big):
-            n = _cross_diff(a2, b1, a1, b2)
-            e = n / (a1 * s2)  # p2/p1 - 1
-            f = -n / (b1 * s2)  # q2/q1 - 1
-            main = (s2 * a1 / s1) * _phi1(e, (a2 * s1) / (a1 * s2)) + (s2 * b1 / s1) * _phi1(f, (b2 * s1) / (b1 * s2))
-            ta, lta, l1a = _rel_parts(a1, a2, da)
-            tb, ltb, l1b = _rel_parts(b1, b2, db)
-            ts, lts, l1s = _rel_parts(s1, s2, ds)
-            half = -0.5 * (l1a + l1b - l1s)
-            rest = (_stirling_r_bregman(a1, ta, lta, l1a) + _stirling_r_bregman(b1, tb, ltb, l1b)
-                    - _stirling_r_bregman(s1, ts, lts, l1s))
-            out = np.where(big, main + half + rest, generic)
-    return _result(np.asarray(out).astype(dtype, copy=False))
+    n = _cross_diff(a2, b1, a1, b2)
+    e = n / (a1 * s2)  # p2/p1 - 1
+    f = -n / (b1 * s2)  # q2/q1 - 1
+    main = (s2 * a1 / s1) * _phi1(e, (a2 * s1) / (a1 * s2)) + (s2 * b1 / s1) * _phi1(f, (b2 * s1) / (b1 * s2))
+    ta, lta, l1a = _rel_parts(a1, a2, da)
+    tb, ltb, l1b = _rel_parts(b1, b2, db)
+    ts, lts, l1s = _rel_parts(s1, s2, ds)
+    half = -0.5 * (l1a + l1b - l1s)
+    rest = _remainder_bregman(a1, a2, ta) + _remainder_bregman(b1, b2, tb) - _remainder_bregman(s1, s2, ts)
+    return main + half + rest
 
 
 def gamma_bregman_step(a: Any, b: Any, e: Any) -> Any:
@@ -1117,7 +1247,7 @@ def gamma_bregman_step(a: Any, b: Any, e: Any) -> Any:
             n = (d - p) - err  # b - a (1 + e), the numerator of the mean ratio
             q = n / (a * (1.0 + e))
             m = np.where(np.abs(q) < 0.5, np.log1p(q), lt - l)
-            stir = b * expm1mx(-m) - 0.5 * l1 + _stirling_r_bregman(a, t, lt, l1)
+            stir = b * expm1mx(-m) - 0.5 * l1 + _remainder_bregman(a, b, t)
             out = np.where(big, stir, generic)
     return _result(np.asarray(out).astype(dtype, copy=False))
 
