@@ -128,6 +128,11 @@ def _patch(out: np.ndarray, mask: np.ndarray, fn: Any, *args: np.ndarray) -> Non
     if mask.all():
         # every element (common inside the gamma-function helpers' loops): no gathers
         out[...] = fn(*args)
+    elif mask.ndim == 1:
+        # integer indices: a boolean gather or scatter of a scattered mask costs ten times more
+        where = np.flatnonzero(mask)
+        if where.size:
+            out[where] = fn(*(a[where] for a in args))
     elif mask.any():
         out[mask] = fn(*(a[mask] for a in args))
 
@@ -688,6 +693,25 @@ _DIGAMMA_ASYM = ((1.0 / 12.0, 2), (-1.0 / 120.0, 4), (1.0 / 252.0, 6), (-1.0 / 2
 _X0 = 16.0
 
 
+def _bernoulli_numbers(n: int) -> list[Any]:
+    """Exact Bernoulli numbers ``B_0 .. B_n`` (``B_1 = -1/2``), as fractions."""
+    from fractions import Fraction
+
+    b = [Fraction(1)]
+    for m in range(1, n + 1):
+        b.append(-sum((Fraction(math.comb(m + 1, j)) * b[j] for j in range(m)), Fraction(0)) / (m + 1))
+    return b
+
+
+#: Stirling's remainder, ``lgamma(x) - [(x - 1/2) log x - x + log(2 pi)/2] = sum c_m x^-m`` over odd m
+#: to 25, ``c_m = B_(m+1) / (m (m+1))`` (the first eight are :data:`_STIRLING`): enough for 1e-20 of
+#: the Bregman divergence from x = 10 on (see :func:`_remainder_bregman`).
+_REMAINDER = tuple((float(b / (m * (m + 1))), m) for m, b in zip(range(1, 26, 2), _bernoulli_numbers(26)[2::2]))
+#: :func:`_lgamma_bregman_near` shifts its arguments to at least this (Stirling's remainder takes
+#: thirteen terms there; each step of the recurrence below it costs about as much as two terms).
+_SHIFT_TO = 10.0
+
+
 def _special() -> Any:
     import scipy.special  # deferred: only the gamma-function helpers need it
 
@@ -711,7 +735,7 @@ def _pieces(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np
 def _lgamma_bregman_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     r"""Bregman divergence of lgamma as a sum of nonnegative pieces (no cancellation).
 
-    With :math:`x = a + n \ge 16`, :math:`y = b + n`, :math:`t = d/x`:
+    With :math:`x = a + n \ge 10`, :math:`y = b + n`, :math:`t = d/x`:
     :math:`B_{\log\Gamma}(a, b) = x\,[t\log(1+t) + \operatorname{log1pmx}(t)]
     - \tfrac12\operatorname{log1pmx}(t)
     + \sum_k c_k x^{-m_k}[(1+t)^{-m_k} - 1 + m_k t]
@@ -721,7 +745,7 @@ def _lgamma_bregman_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndar
     Bregman divergence of a convex function; the remainder's terms by
     :func:`_remainder_bregman`, the recurrence's by :func:`_shift_sum`).
     """
-    n = _shift(a, b)
+    n = np.ceil(np.maximum(_SHIFT_TO - np.minimum(a, b), 0.0))
     x = a + n
     y = b + n
     t = d / x
@@ -750,36 +774,56 @@ def _shift_sum(a: np.ndarray, b: np.ndarray, d: np.ndarray, n: np.ndarray) -> np
     nmax = int(n.max()) if n.size else 0
     if nmax <= 0:
         return out
-    shifts = n.astype(np.int16 if nmax < 2**15 else np.int64)
-    order = np.argsort(-shifts, kind="stable")
+    # largest shift first; a radix sort for 8-bit keys (a few passes)
+    key = (nmax - n).astype(np.uint8 if nmax < 256 else np.int64)
+    order = np.argsort(key, kind="stable")
     # with_shift[j]: how many elements have n >= j (the first with_shift[j + 1] in ``order`` need step j)
-    with_shift = np.cumsum(np.bincount(shifts, minlength=nmax + 1)[::-1])[::-1]
-    a_s, b_s, d_s = a[order], b[order], d[order]
-    acc = np.zeros_like(a_s)
+    with_shift = np.cumsum(np.bincount(key, minlength=nmax + 1))[::-1]
+    aj, d_s = a[order], d[order]  # aj: a + j, advanced in place
+    acc = np.zeros_like(aj)
+    buf = np.empty_like(aj)
     with np.errstate(divide="ignore", invalid="ignore"):
         for j in range(nmax):
             k = int(with_shift[j + 1])
-            aj = a_s[:k] + j
-            tj = d_s[:k] / aj
-            if k and np.max(np.abs(tj)) < 0.5:
-                acc[:k] += _phi_series(tj)
+            if j:
+                aj[:k] += 1.0
+            tj = np.divide(d_s[:k], aj[:k], out=buf[:k])
+            tmax = float(np.max(np.abs(tj))) if k else 0.0
+            if tmax < 0.5:
+                acc[:k] += _phi_series(tj, tmax)
             else:
-                term = tj - _log_ratio_d(b_s[:k] + j, aj, tj)
+                bj = b[order][:k] + j
+                term = tj - _log_ratio_d(bj, aj[:k], tj)
                 acc[:k] += np.where(np.abs(tj) <= 1.0, -np.asarray(log1pmx(tj)), term)
     out[order] = acc
     return out
 
 
-def _phi_series(t: np.ndarray) -> np.ndarray:
-    r""":math:`t - \log(1 + t)` for :math:`|t| < 1/2` by the atanh series (:math:`z^2 < 1/9`), in place."""
-    z = t / (2.0 + t)
+# phi(t) = t - log1p(t) = z (t + z^2 S), z = t/(2 + t), S = -2 sum_k z^(2k)/(2k + 3)
+_PHI_COEFS = -2.0 * _ATANH_COEFS
+
+
+def _phi_series(t: np.ndarray, tmax: float) -> np.ndarray:
+    r""":math:`t - \log(1 + t)` for :math:`|t| \le` ``tmax`` :math:`< 1/2` by the atanh series, ``t`` overwritten.
+
+    .. math:: t - \log(1+t) = z\,\Bigl(t - 2 z^2 \sum_{k\ge0} \frac{z^{2k}}{2k+3}\Bigr), \quad z = \frac{t}{2+t}
+
+    Terms are taken until the next is below 1e-18 of the value
+    (:math:`|z|^{2k+1}/(2k+3)`, :math:`|z| \le 1/3`: at most 17).
+    """
+    zmax = tmax / (2.0 - tmax)
+    z2max = zmax * zmax
+    terms, power = 1, zmax
+    while terms < len(_PHI_COEFS) and power / (2 * terms + 3) > 1e-18:
+        terms += 1
+        power *= z2max
+    z = np.add(t, 2.0)
+    np.divide(t, z, out=z)
     z2 = z * z
-    s = _horner_needed(z2, _ATANH_COEFS)
+    s = _horner(z2, _PHI_COEFS[:terms])
     s *= z2
+    s += t
     s *= z
-    s *= -2.0
-    z *= t
-    s += z
     return s
 
 
@@ -793,42 +837,70 @@ def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarra
     sum of positive terms for each :math:`m`, so no cancellation for any
     :math:`t`, and no exponentials. With :math:`w = 1/x`, :math:`v = 1/y` the
     inner sums are :math:`Q_m = \sum_{l<m}(m-l)\,v^l w^{m-l}` (every factor at
-    most 1/16, so no overflow however far apart ``x`` and ``y`` are), from
-    :math:`G_{k+1} = w (G_k + v^k)` and :math:`Q_{k+1} = w Q_k + G_{k+1}`.
+    most 1/10, so no overflow however far apart ``x`` and ``y`` are).
 
     Term ``m`` is at most :math:`|c_m| m (m+1) u^{m+1}` of the whole Bregman
     divergence of :math:`\log\Gamma` (:math:`u = 1/\min(x, y)`, using
-    :math:`\psi'(z) > 1/z`); terms below 1e-20 of it are left out (all eight
-    are kept at 16, three at 1000).
+    :math:`\psi'(z) > 1/z`); terms below 1e-20 of it are left out: thirteen
+    at 10, nine at 16, four from 128, two from 8192. The elements are grouped by how many
+    terms they need (a batch of large shapes needs few).
     """
-    out = np.zeros_like(x)
-    if not x.size:
-        return out
     w = 1.0 / x
     v = 1.0 / y
-    with np.errstate(invalid="ignore"):
-        u = max(float(np.max(w)), float(np.max(v)))
-    if not u <= 1.0 / _X0:  # outside the helpers' domain (or NaN): every term
-        u = 1.0 / _X0
-    coef = {m: c for c, m in _STIRLING if abs(c) * m * (m + 1) * u ** (m + 1) > 1e-20}
-    if not coef:
+    out = np.zeros_like(w)
+    if not w.size:
         return out
+    with np.errstate(invalid="ignore"):
+        u = np.maximum(w, v)
+    _, e = np.frexp(u)  # u < 2**e (e = 0 for NaN: every term)
+    lo, hi = int(e.min()), int(e.max())
+    needs = {k: _remainder_terms(k) for k in range(lo, hi + 1)}
+    groups = sorted(set(needs.values()))
+    if len(groups) == 1:
+        out = _remainder_sum(w, v, groups[0])
+    else:
+        # one radix sort by the number of terms, then each group is a contiguous run of ``order``
+        rank = np.array([groups.index(needs[k]) for k in range(lo, hi + 1)], dtype=np.uint8)[e - lo]
+        order = np.argsort(rank, kind="stable")
+        ends = np.cumsum(np.bincount(rank, minlength=len(groups)))
+        start = 0
+        for m_last, end in zip(groups, ends):
+            if end > start:
+                where = order[start:end]
+                out[where] = _remainder_sum(w[where], v[where], m_last)
+            start = end
+    r = x * v
+    r *= t  # t r = d / y
+    out *= r
+    out *= t
+    return out
+
+
+def _remainder_terms(exponent: int) -> int:
+    """Largest ``m`` of Stirling's remainder needed (to 1e-20 relative) when ``1/min(x, y) < 2**exponent``."""
+    u = min(2.0**exponent, 1.0 / _SHIFT_TO)  # beyond the helpers' domain (or NaN): every term
+    return max((m for c, m in _REMAINDER if abs(c) * m * (m + 1) * u ** (m + 1) > 1e-20), default=0)
+
+
+def _remainder_sum(w: np.ndarray, v: np.ndarray, m_last: int) -> np.ndarray:
+    r""":math:`\sum_{m \le m_{last}} c_m Q_m`, from :math:`G_{k+1} = w (G_k + v^k)` and :math:`Q_{k+1} = w Q_k + G_{k+1}`."""
+    out = np.zeros_like(w)
+    if m_last == 0:
+        return out
+    coef = {m: c for c, m in _REMAINDER}
     g = w.copy()  # G_1
     q = w.copy()  # Q_1
     out += coef[1] * q
     vk = v.copy()  # v^k
-    for k in range(1, max(coef)):
+    for k in range(1, m_last):
         g += vk
         g *= w  # G_(k+1)
         q *= w
         q += g  # Q_(k+1)
         if k + 1 in coef:
             out += coef[k + 1] * q
-        vk *= v
-    r = x * v
-    r *= t  # t r = d / y
-    out *= r
-    out *= t
+        if k + 1 < m_last:
+            vk *= v
     return out
 
 
