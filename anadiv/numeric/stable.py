@@ -841,34 +841,30 @@ def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarra
 
     Term ``m`` is at most :math:`|c_m| m (m+1) u^{m+1}` of the whole Bregman
     divergence of :math:`\log\Gamma` (:math:`u = 1/\min(x, y)`, using
-    :math:`\psi'(z) > 1/z`); terms below 1e-20 of it are left out: thirteen
-    at 10, nine at 16, four from 128, two from 8192. The elements are grouped by how many
-    terms they need (a batch of large shapes needs few).
+    :math:`\psi'(z) > 1/z`); terms below 1e-18 of it are left out: ten at
+    10, seven at 16, four from 64, two from 1024. All elements get the
+    terms most of them need, the few that need more get the rest on their own
+    (a batch of large shapes needs few).
     """
     w = 1.0 / x
     v = 1.0 / y
-    out = np.zeros_like(w)
     if not w.size:
-        return out
+        return w
     with np.errstate(invalid="ignore"):
         u = np.maximum(w, v)
     _, e = np.frexp(u)  # u < 2**e (e = 0 for NaN: every term)
-    lo, hi = int(e.min()), int(e.max())
-    needs = {k: _remainder_terms(k) for k in range(lo, hi + 1)}
-    groups = sorted(set(needs.values()))
-    if len(groups) == 1:
-        out = _remainder_sum(w, v, groups[0])
-    else:
-        # one radix sort by the number of terms, then each group is a contiguous run of ``order``
-        rank = np.array([groups.index(needs[k]) for k in range(lo, hi + 1)], dtype=np.uint8)[e - lo]
-        order = np.argsort(rank, kind="stable")
-        ends = np.cumsum(np.bincount(rank, minlength=len(groups)))
-        start = 0
-        for m_last, end in zip(groups, ends):
-            if end > start:
-                where = order[start:end]
-                out[where] = _remainder_sum(w[where], v[where], m_last)
-            start = end
+    lo = int(e.min())
+    counts = np.bincount(e - lo)
+    needs = [_remainder_terms(k) for k in range(lo, lo + counts.size)]
+    # all elements get the terms most of them need; those that need more get the rest on their own
+    top = max(needs)
+    cost = {m: counts.sum() * m + sum(c for c, k in zip(counts, needs) if k > m) * (top + 2) for m in set(needs)}
+    bulk = min(cost, key=cost.__getitem__)
+    out = _remainder_sum(w, v, bulk)
+    if bulk < top:
+        first = lo + next(i for i, k in enumerate(needs) if k > bulk)
+        more = np.flatnonzero(e >= first)
+        out[more] += _remainder_sum(w[more], v[more], top, bulk + 2)
     r = x * v
     r *= t  # t r = d / y
     out *= r
@@ -877,31 +873,32 @@ def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarra
 
 
 def _remainder_terms(exponent: int) -> int:
-    """Largest ``m`` of Stirling's remainder needed (to 1e-20 relative) when ``1/min(x, y) < 2**exponent``."""
+    """Largest ``m`` of Stirling's remainder needed (to 1e-18 relative) when ``1/min(x, y) < 2**exponent``."""
     u = min(2.0**exponent, 1.0 / _SHIFT_TO)  # beyond the helpers' domain (or NaN): every term
-    return max((m for c, m in _REMAINDER if abs(c) * m * (m + 1) * u ** (m + 1) > 1e-20), default=0)
+    return max((m for c, m in _REMAINDER if abs(c) * m * (m + 1) * u ** (m + 1) > 1e-18), default=0)
 
 
-def _remainder_sum(w: np.ndarray, v: np.ndarray, m_last: int) -> np.ndarray:
-    r""":math:`\sum_{m \le m_{last}} c_m Q_m`, from :math:`G_{k+1} = w (G_k + v^k)` and :math:`Q_{k+1} = w Q_k + G_{k+1}`."""
-    out = np.zeros_like(w)
-    if m_last == 0:
-        return out
-    coef = {m: c for c, m in _REMAINDER}
-    g = w.copy()  # G_1
-    q = w.copy()  # Q_1
-    out += coef[1] * q
-    vk = v.copy()  # v^k
-    for k in range(1, m_last):
-        g += vk
-        g *= w  # G_(k+1)
-        q *= w
-        q += g  # Q_(k+1)
-        if k + 1 in coef:
-            out += coef[k + 1] * q
-        if k + 1 < m_last:
-            vk *= v
-    return out
+def _remainder_sum(w: np.ndarray, v: np.ndarray, m_last: int, m_first: int = 1) -> np.ndarray:
+    r""":math:`\sum_{m_{first} \le m \le m_{last}} c_m Q_m` regrouped by powers of ``w``: :math:`\sum_i i\,w^i\,T_i`, :math:`T_i = \sum_{m \ge i} c_m v^{m-i}`.
+
+    Both by Horner's rule from the top (:math:`T_i = v T_{i+1} + c_i`), four or
+    five passes per power. Each :math:`T_i` is dominated by its first term
+    (:math:`|c_{m+2}| v^2 < |c_m|/7` for :math:`v \le 1/10`), so nothing cancels.
+    """
+    if m_last < m_first:
+        return np.zeros_like(w)
+    coef = {m: c for c, m in _REMAINDER if m >= m_first}
+    t = np.full_like(v, coef[m_last])  # T_M
+    acc = np.full_like(w, m_last * coef[m_last])
+    tmp = np.empty_like(w)
+    for i in range(m_last - 1, 0, -1):
+        t *= v
+        if i in coef:
+            t += coef[i]
+        acc *= w
+        acc += np.multiply(t, float(i), out=tmp)
+    acc *= w
+    return acc
 
 
 def _lgamma_diff_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -1117,16 +1114,27 @@ def _phi1(t: np.ndarray, ratio: np.ndarray) -> np.ndarray:
 
 
 def _rel_parts(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``t = d/x``, ``log1p(t)`` and ``log1pmx(t)`` for ``y = x + d`` (``d`` accurate)."""
+    """``t = d/x``, ``log1p(t)`` and ``log1pmx(t)`` for ``y = x + d`` (``d`` accurate), 1-D.
+
+    ``log1p(t)`` from the ratio ``y/x`` where ``t < -1/2``, and ``log1pmx`` from
+    its series where ``|t| <= 1/4`` (as :func:`log1pmx`), each on its own elements.
+    """
     t = d / x
-    lt = _log_ratio_d(y, x, t)
-    l1 = np.where(t < -0.5, lt - t, log1pmx(t))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lt = np.log1p(t)
+        far = np.flatnonzero(t < -0.5)
+        if far.size:
+            lt[far] = np.log(y[far] / x[far])
+        l1 = lt - t
+        near = np.flatnonzero(np.abs(t) <= 0.25)
+        if near.size:
+            l1[near] = _log1pmx_series(t[near])
     return t, lt, l1
 
 
 def _as64(*xs: Any) -> tuple[tuple[np.ndarray, ...], Any]:
     arrs = _floats(*xs)
-    return tuple(a.astype(np.float64) for a in arrs), arrs[0].dtype
+    return tuple(a.astype(np.float64, copy=False) for a in arrs), arrs[0].dtype
 
 
 #: Largest ratio sum|terms| / value a helper accepts before it returns NaN for the
@@ -1168,8 +1176,7 @@ def _by_shape_size(big_fn: Any, generic_fn: Any, nshapes: int, *params: np.ndarr
 
     ``params`` are ``(a1, b1, a2, b2)``; the shapes compared are ``a1, a2``
     (``nshapes = 2``) or all four (``nshapes = 4``). Each branch runs on its
-    own elements only (a batch mixing small and large shapes pays for each
-    element's branch once).
+    on every element and the other on its own elements only.
     """
     shape = params[0].shape
     flat = [np.reshape(v, -1) for v in params]
@@ -1179,10 +1186,15 @@ def _by_shape_size(big_fn: Any, generic_fn: Any, nshapes: int, *params: np.ndarr
         if nshapes == 4:
             np.minimum(low, np.minimum(b1, b2), out=low)
         big = low >= _X0
-        out = np.empty(low.shape)
-        _patch(out, big, big_fn, *flat)
-        np.logical_not(big, out=big)
-        _patch(out, big, generic_fn, *flat)
+        if np.count_nonzero(big) * 2 > big.size:
+            out = big_fn(*flat)
+            np.logical_not(big, out=big)
+            _patch(out, big, generic_fn, *flat)
+        else:
+            # the majority's branch on every element (its values elsewhere are overwritten):
+            # cheaper than gathering four parameters for most of a batch
+            out = generic_fn(*flat)
+            _patch(out, big, big_fn, *flat)
     return out.reshape(shape)
 
 
@@ -1190,8 +1202,21 @@ def _gamma_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: n
     """:func:`gamma_bregman`'s three terms added, NaN where they cancel by more than 256."""
     da = a2 - a1
     bregman = _lgamma_bregman_flat(a1, a2, da)
-    bregman += a1 * np.asarray(powm1mlog(b1, b2, -1.0))
-    cross = da * np.asarray(log_ratio(b1, b2))
+    # the rate terms from t = b2/b1 - 1 (an exact difference over b1): log(b2/b1) once, for both
+    t = b2 - b1
+    t /= b1
+    lr = np.log1p(t)
+    far = np.flatnonzero(t < -0.5)  # log1p is ill-conditioned there: the ratio itself
+    if far.size:
+        lr[far] = np.log(b2[far] / b1[far])
+    rate = t - lr  # b2/b1 - 1 - log(b2/b1), accurate to 4 eps/|t|: the series below 0.05
+    near = np.flatnonzero(rate < _F_NEAR)
+    if near.size:
+        rate[near] = -_log1pmx_series_short(t[near])
+    rate *= a1
+    bregman += rate
+    cross = da * lr
+    np.negative(cross, out=cross)  # (a2 - a1) log(b1/b2)
     generic = bregman + cross
     # the last term has either sign: where it cancels the nonnegative rest by
     # more than the float result can carry, NaN hands the element to anadiv.numeric.refine
@@ -1202,12 +1227,15 @@ def _gamma_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: n
 def _gamma_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
     """:func:`gamma_bregman` for shapes of 16 and more: Stirling's series regrouped (nonnegative terms)."""
     t, lt, l1 = _rel_parts(a1, a2, a2 - a1)
-    n = _cross_diff(a2, b1, a1, b2)
+    a2b1 = a2 * b1
     a1b2 = a1 * b2
-    m = _log_ratio_d(a2 * b1, a1b2, n / a1b2)
-    far = ~(np.abs(n) < 0.5 * a1b2)
-    if np.any(far):
-        m = np.where(far, np.log((a2 * b1) / a1b2), m)
+    # M, the log ratio of the means: from the ratio where they are far apart, and
+    # from the exact cross-product difference where that is under half of a1 b2
+    m = np.log(a2b1 / a1b2)
+    close = np.flatnonzero(np.abs(a2b1 - a1b2) < 0.5 * a1b2)
+    if close.size:
+        n = _cross_diff(a2[close], b1[close], a1[close], b2[close])
+        m[close] = np.log1p(n / a1b2[close])
     out = a2 * np.asarray(expm1mx(-m))
     out -= 0.5 * l1
     out += _remainder_bregman(a1, a2, t)
