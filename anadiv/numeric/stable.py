@@ -1106,11 +1106,26 @@ def _cross_diff(a2: np.ndarray, b1: np.ndarray, a1: np.ndarray, b2: np.ndarray) 
 
 
 def _phi1(t: np.ndarray, ratio: np.ndarray) -> np.ndarray:
-    """``(1+t) log(1+t) - t`` (Bregman divergence of x log x), ``ratio = 1 + t`` computed directly."""
+    """``(1+t) log(1+t) - t`` (Bregman divergence of x log x), ``ratio = 1 + t`` computed directly.
+
+    ``t log1p(t) + log1pmx(t)``, and ``ratio log(ratio) - t`` where ``t < -1/2``
+    (on those elements only).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        near = t * np.log1p(t) + log1pmx(t)
-        far = np.where(ratio > 0, ratio * np.log(np.where(ratio > 0, ratio, 1.0)), 0.0) - t
-    return np.where(t < -0.5, far, near)
+        lt = np.log1p(t)
+        near = np.abs(t) <= 0.25
+        if near.all():
+            out = _log1pmx_series(t)
+        else:
+            out = lt - t
+            _patch(out, near, _log1pmx_series, t)
+        lt *= t
+        out += lt
+        far = np.flatnonzero(t < -0.5)
+        if far.size:
+            rf = ratio[far]
+            out[far] = np.where(rf > 0, rf * np.log(np.where(rf > 0, rf, 1.0)), 0.0) - t[far]
+    return out
 
 
 def _rel_parts(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1125,10 +1140,12 @@ def _rel_parts(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray,
         far = np.flatnonzero(t < -0.5)
         if far.size:
             lt[far] = np.log(y[far] / x[far])
-        l1 = lt - t
-        near = np.flatnonzero(np.abs(t) <= 0.25)
-        if near.size:
-            l1[near] = _log1pmx_series(t[near])
+        near = np.abs(t) <= 0.25
+        if near.all():  # nearly equal arguments (common in a batch of large shapes): no gathers
+            l1 = _log1pmx_series(t)
+        else:
+            l1 = lt - t
+            _patch(l1, near, _log1pmx_series, t)
     return t, lt, l1
 
 
@@ -1232,10 +1249,7 @@ def _gamma_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.nd
     # M, the log ratio of the means: from the ratio where they are far apart, and
     # from the exact cross-product difference where that is under half of a1 b2
     m = np.log(a2b1 / a1b2)
-    close = np.flatnonzero(np.abs(a2b1 - a1b2) < 0.5 * a1b2)
-    if close.size:
-        n = _cross_diff(a2[close], b1[close], a1[close], b2[close])
-        m[close] = np.log1p(n / a1b2[close])
+    _patch(m, np.abs(a2b1 - a1b2) < 0.5 * a1b2, _log_mean_ratio, a2, b1, a1, b2, a1b2)
     out = a2 * np.asarray(expm1mx(-m))
     out -= 0.5 * l1
     out += _remainder_bregman(a1, a2, t)
@@ -1272,6 +1286,11 @@ def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     (a1, b1, a2, b2), dtype = _as64(a1, b1, a2, b2)
     out = _by_shape_size(_beta_bregman_big, _beta_bregman_generic, 4, a1, b1, a2, b2)
     return _result(out.astype(dtype, copy=False))
+
+
+def _log_mean_ratio(a2: np.ndarray, b1: np.ndarray, a1: np.ndarray, b2: np.ndarray, a1b2: np.ndarray) -> np.ndarray:
+    """``log(a2 b1 / (a1 b2))`` from the exact cross-product difference (for ratios within 1/2 of 1)."""
+    return np.log1p(_cross_diff(a2, b1, a1, b2) / a1b2)
 
 
 def _beta_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
