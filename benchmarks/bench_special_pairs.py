@@ -13,6 +13,11 @@ arrays and of ``kl_divergence(..., validate_args=False)`` on CPU float64
 tensors, both on 2 threads, their repeats interleaved, with the median and
 range of the per-repeat time ratio (target: at most 1.5x). Then the worst
 relative error of both against 50-digit mpmath on nearly equal pairs.
+
+On a machine shared with other work, wall times of two threads mostly measure
+the contention (torch's worker threads wait for each other); ``--cpu-time``
+runs both on one thread and times the calling thread's CPU time instead
+(``time.thread_time``), which the other processes disturb far less.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-THREADS = 2
 RANGES: dict[str, tuple[float, float] | None] = {
     "U(0.5, 20)": (0.5, 20.0),
     "U(0.1, 5)": (0.1, 5.0),
@@ -45,15 +49,15 @@ def _params(kind: str, rng: np.random.Generator, n: int) -> list[np.ndarray]:
     return [p1, q1, p1 * (1 + step * rng.choice((-1.0, 1.0), n)), q1 * (1 + step * rng.choice((-1.0, 1.0), n))]
 
 
-def _interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[list[float]]:
+def _interleaved(fns: list[Callable[[], Any]], repeat: int, clock: Callable[[], float]) -> list[list[float]]:
     for fn in fns:
         fn()
     out: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
         for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            out[i].append(time.perf_counter() - t0)
+            out[i].append(clock() - t0)
     return out
 
 
@@ -74,14 +78,18 @@ def _swap_in(path: str) -> Callable[[bool], None]:
     return use
 
 
-def bench_speed(sizes: list[int], repeat: int, before: str | None) -> None:
+def bench_speed(sizes: list[int], repeat: int, before: str | None, cpu_time: bool) -> None:
     import torch
     from torch.distributions import Beta, Gamma, kl_divergence
 
     import anadiv
 
-    anadiv.set_num_threads(THREADS)
-    torch.set_num_threads(THREADS)
+    threads = 1 if cpu_time else 2
+    anadiv.set_num_threads(threads)
+    torch.set_num_threads(threads)
+    clock = time.thread_time if cpu_time else time.perf_counter
+    print(f"{threads} thread(s) each, {'CPU time of the calling thread' if cpu_time else 'wall time'}, "
+          f"median of {repeat} interleaved repeats")
     use_before = _swap_in(before) if before else None
     families = {"gamma": Gamma, "beta": Beta}
     head = "| pair | parameters | n | anadiv (ms) | torch (ms) | ratio, median [range] |"
@@ -113,7 +121,7 @@ def bench_speed(sizes: list[int], repeat: int, before: str | None) -> None:
                             use_before(False)
 
                     fns.append(old)
-                times = _interleaved(fns, repeat)
+                times = _interleaved(fns, repeat, clock)
                 ratios = [a / b for a, b in zip(times[0], times[1])]
                 ms = [1e3 * statistics.median(x) for x in times]
                 row = (f"| {name}-{name} | {kind} | {n:.0e} | {ms[0]:.1f} | {ms[1]:.1f} | "
@@ -163,10 +171,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 repeats, 1e6 values only")
     parser.add_argument("--before", metavar="FILE", help="an older anadiv/numeric/stable.py to time as well")
+    parser.add_argument("--cpu-time", action="store_true", help="one thread each, timed by the thread's CPU time")
     parser.add_argument("--no-accuracy", action="store_true")
     args = parser.parse_args()
     sizes = [10**6] if args.quick else [10**6, 10**5]
-    bench_speed(sizes, 5 if args.quick else 11, args.before)
+    bench_speed(sizes, 5 if args.quick else 11, args.before, args.cpu_time)
     if not args.no_accuracy:
         bench_accuracy(200)
 
