@@ -748,18 +748,20 @@ def _lgamma_bregman_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndar
     n = np.ceil(np.maximum(_SHIFT_TO - np.minimum(a, b), 0.0))
     x = a + n
     y = b + n
-    t = d / x
-    lt = _log_ratio_d(y, x, t)
-    # for b << a, t -> -1 carries an absolute rounding error: take log1p(t) from the ratio
-    l1 = np.where(t < -0.5, lt - t, log1pmx(t))
-    out = x * (t * lt + l1) - 0.5 * l1
+    # for b << a, t -> -1 carries an absolute rounding error: _rel_parts takes log1p(t) from the ratio
+    t, lt, l1 = _rel_parts(x, y, d)
+    out = t * lt
+    out += l1
+    out *= x
+    l1 *= 0.5
+    out -= l1
     out += _remainder_bregman(x, y, t)
-    out += _shift_sum(a, b, d, n)
+    _shift_sum(out, a, b, d, n)
     return out
 
 
-def _shift_sum(a: np.ndarray, b: np.ndarray, d: np.ndarray, n: np.ndarray) -> np.ndarray:
-    r"""``sum_{j < n} phi(d / (a + j))`` per element, :math:`\phi(t) = t - \log(1 + t) \ge 0`.
+def _shift_sum(out: np.ndarray, a: np.ndarray, b: np.ndarray, d: np.ndarray, n: np.ndarray) -> None:
+    r"""Add ``sum_{j < n} phi(d / (a + j))`` to ``out``, per element, :math:`\phi(t) = t - \log(1 + t) \ge 0`.
 
     The recurrence part of :func:`_lgamma_bregman_near`. The elements are put
     in the order of their shift ``n`` once (a radix sort of small integers), so
@@ -770,10 +772,9 @@ def _shift_sum(a: np.ndarray, b: np.ndarray, d: np.ndarray, n: np.ndarray) -> np
     :math:`|t| < 1/2`) each term is the atanh series, with as many terms as the
     step's largest :math:`|t|` needs; beyond, :func:`log1pmx` as it stands.
     """
-    out = np.zeros_like(a)
     nmax = int(n.max()) if n.size else 0
     if nmax <= 0:
-        return out
+        return
     # largest shift first; a radix sort for 8-bit keys (a few passes)
     key = (nmax - n).astype(np.uint8 if nmax < 256 else np.int64)
     order = np.argsort(key, kind="stable")
@@ -795,8 +796,7 @@ def _shift_sum(a: np.ndarray, b: np.ndarray, d: np.ndarray, n: np.ndarray) -> np
                 bj = b[order][:k] + j
                 term = tj - _log_ratio_d(bj, aj[:k], tj)
                 acc[:k] += np.where(np.abs(tj) <= 1.0, -np.asarray(log1pmx(tj)), term)
-    out[order] = acc
-    return out
+    out[order] += acc
 
 
 # phi(t) = t - log1p(t) = z (t + z^2 S), z = t/(2 + t), S = -2 sum_k z^(2k)/(2k + 3)
