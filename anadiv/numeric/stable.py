@@ -1192,11 +1192,30 @@ def _by_shape_size(big_fn: Any, generic_fn: Any, nshapes: int, *params: np.ndarr
     """``big_fn`` where the first ``nshapes`` parameters and their partners are all at least 16, ``generic_fn`` elsewhere.
 
     ``params`` are ``(a1, b1, a2, b2)``; the shapes compared are ``a1, a2``
-    (``nshapes = 2``) or all four (``nshapes = 4``). Each branch runs on its
-    on every element and the other on its own elements only.
+    (``nshapes = 2``) or all four (``nshapes = 4``). The majority's branch runs
+    on every element and the other on its own elements only. Batches of more
+    than :data:`_SLICE` values go slice by slice: the branches make dozens of
+    temporaries, which then stay in the caches (1e6 Gamma and Beta KLs of
+    shapes 20 to 1000 took 15 and 23 % less time in slices of 2**15 than in
+    whole blocks of 2**18).
     """
     shape = params[0].shape
     flat = [np.reshape(v, -1) for v in params]
+    size = flat[0].size
+    if size <= _SLICE:
+        return _by_shape_size_flat(big_fn, generic_fn, nshapes, *flat).reshape(shape)
+    out = np.empty(size)
+    for lo in range(0, size, _SLICE):
+        part = [v[lo:lo + _SLICE] for v in flat]
+        out[lo:lo + _SLICE] = _by_shape_size_flat(big_fn, generic_fn, nshapes, *part)
+    return out.reshape(shape)
+
+
+#: values per slice in :func:`_by_shape_size` (2**15 and 2**16 measured best of 2**14 ... 2**18)
+_SLICE = 1 << 15
+
+
+def _by_shape_size_flat(big_fn: Any, generic_fn: Any, nshapes: int, *flat: np.ndarray) -> np.ndarray:
     a1, b1, a2, b2 = flat
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         low = np.minimum(a1, a2)
@@ -1212,7 +1231,7 @@ def _by_shape_size(big_fn: Any, generic_fn: Any, nshapes: int, *params: np.ndarr
             # cheaper than gathering four parameters for most of a batch
             out = generic_fn(*flat)
             _patch(out, big, big_fn, *flat)
-    return out.reshape(shape)
+    return out
 
 
 def _gamma_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
