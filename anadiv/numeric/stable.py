@@ -846,10 +846,12 @@ def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarra
     terms most of them need, the few that need more get the rest on their own
     (a batch of large shapes needs few).
     """
+    shape = np.shape(x)
+    x, y, t = (np.reshape(v, -1) for v in (x, y, t))  # any shape (0-d from gamma_bregman_step's scalars)
     w = 1.0 / x
     v = 1.0 / y
     if not w.size:
-        return w
+        return w.reshape(shape)
     with np.errstate(invalid="ignore"):
         u = np.maximum(w, v)
     _, e = np.frexp(u)  # u < 2**e (e = 0 for NaN: every term)
@@ -869,7 +871,7 @@ def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarra
     r *= t  # t r = d / y
     out *= r
     out *= t
-    return out
+    return out.reshape(shape)
 
 
 def _remainder_terms(exponent: int) -> int:
@@ -1134,6 +1136,8 @@ def _rel_parts(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray,
     ``log1p(t)`` from the ratio ``y/x`` where ``t < -1/2``, and ``log1pmx`` from
     its series where ``|t| <= 1/4`` (as :func:`log1pmx`), each on its own elements.
     """
+    shape = np.shape(x)
+    x, y, d = (np.reshape(v, -1) for v in (x, y, d))  # any shape (0-d from gamma_bregman_step's scalars)
     t = d / x
     with np.errstate(divide="ignore", invalid="ignore"):
         lt = np.log1p(t)
@@ -1146,7 +1150,7 @@ def _rel_parts(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray,
         else:
             l1 = lt - t
             _patch(l1, near, _log1pmx_series, t)
-    return t, lt, l1
+    return t.reshape(shape), lt.reshape(shape), l1.reshape(shape)
 
 
 def _as64(*xs: Any) -> tuple[tuple[np.ndarray, ...], Any]:
