@@ -26,7 +26,8 @@ import argparse
 import importlib.util
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -105,15 +106,15 @@ def bench_speed(sizes: list[int], repeat: int, before: str | None, cpu_time: boo
                 p = _params(kind, rng, n)
                 t = [torch.from_numpy(x) for x in p]
 
-                def ours() -> Any:
+                def ours(fn: Any = fn, p: list[np.ndarray] = p) -> Any:
                     return fn(*p)
 
-                def theirs() -> Any:
+                def theirs(dist: Any = dist, t: list[Any] = t) -> Any:
                     return kl_divergence(dist(t[0], t[1], validate_args=False), dist(t[2], t[3], validate_args=False))
 
                 fns = [ours, theirs]
                 if use_before:
-                    def old() -> Any:
+                    def old(fn: Any = fn, p: list[np.ndarray] = p) -> Any:
                         use_before(True)
                         try:
                             return fn(*p)

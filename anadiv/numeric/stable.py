@@ -1266,7 +1266,7 @@ def _gamma_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: n
 
 def _gamma_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
     """:func:`gamma_bregman` for shapes of 16 and more: Stirling's series regrouped (nonnegative terms)."""
-    t, lt, l1 = _rel_parts(a1, a2, a2 - a1)
+    t, _, l1 = _rel_parts(a1, a2, a2 - a1)
     a2b1 = a2 * b1
     a1b2 = a1 * b2
     # M, the log ratio of the means: from the ratio where they are far apart, and
@@ -1342,9 +1342,9 @@ def _beta_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.nda
     e = n / (a1 * s2)  # p2/p1 - 1
     f = -n / (b1 * s2)  # q2/q1 - 1
     main = (s2 * a1 / s1) * _phi1(e, (a2 * s1) / (a1 * s2)) + (s2 * b1 / s1) * _phi1(f, (b2 * s1) / (b1 * s2))
-    ta, lta, l1a = _rel_parts(a1, a2, da)
-    tb, ltb, l1b = _rel_parts(b1, b2, db)
-    ts, lts, l1s = _rel_parts(s1, s2, ds)
+    ta, _, l1a = _rel_parts(a1, a2, da)
+    tb, _, l1b = _rel_parts(b1, b2, db)
+    ts, _, l1s = _rel_parts(s1, s2, ds)
     half = -0.5 * (l1a + l1b - l1s)
     rest = _remainder_bregman(a1, a2, ta) + _remainder_bregman(b1, b2, tb) - _remainder_bregman(s1, s2, ts)
     return main + half + rest
