@@ -352,8 +352,9 @@ def log_mix_gap(a: Any, x: Any, y: Any, d: Any) -> Any:
 
     Examples
     --------
-    >>> float(log_mix_gap(0.5, 1.0, 1.0 + 1e-8, -1e-8)) / (0.5 * 0.5 * 1e-16 / 2)  # a (1 - a) t^2 / 2
-    1.0000000...
+    >>> gap = float(log_mix_gap(0.5, 1.0, 1.0 + 1e-8, -1e-8))
+    >>> round(gap / (0.5 * 0.5 * 1e-16 / 2), 6)  # a (1 - a) t^2 / 2, to first order in t
+    1.0
     """
     a, x, y, d = _floats(a, x, y, d)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
