@@ -29,7 +29,9 @@ from .distribution import Distribution
 from .errors import NoClosedFormError
 from .families import FAMILIES, Family
 from .families._scipy_objects import ScipyDistribution, as_distribution, common_reduction, is_scipy_object
+from .families._torch_objects import from_torch, is_torch_distribution
 from .kinds import KINDS
+from .numeric.validation import with_library
 from .registry import RAW as _RAW
 from .typing import ClosedFormFunction, DivergenceValue, FamilyKey
 
@@ -143,8 +145,10 @@ def _check_pair(p: Family, q: Family) -> None:
 
 
 def _finish(out: Any) -> Any:
-    # A 0-d result is returned as a Python float; batches stay arrays.
-    return float(out) if np.ndim(out) == 0 else out
+    # A 0-d numpy result is returned as a Python float; batches stay arrays, tensors (0-d too) stay tensors.
+    if type(out) is np.ndarray:
+        return float(out) if out.ndim == 0 else out
+    return float(out) if isinstance(out, (float, np.generic)) else out
 
 
 def _symbolic(kind: str, *dists: Family) -> Any:
@@ -209,6 +213,9 @@ def _through_scipy(kind: str, dists: tuple[Any, ...], validate: bool, *extra: An
 def _divergence(kind: str, p: Any, q: Any, validate: bool, *extra: Any) -> Any:
     """The closed form of ``kind`` for ``p`` and ``q``; ``extra``: the kind's own parameter values (Renyi's order)."""
     if not (isinstance(p, Family) and isinstance(q, Family)):
+        if is_torch_distribution(p) or is_torch_distribution(q):
+            # torch objects: their families, holding the objects' own tensors
+            return _divergence(kind, from_torch(p, "p"), from_torch(q, "q"), validate, *extra)
         if is_scipy_object(p) or is_scipy_object(q):
             return _through_scipy(kind, (p, q), validate, *extra)
         # classes and foreign objects fail here; a Mixture fails the registry look-up
@@ -229,6 +236,9 @@ def _divergence(kind: str, p: Any, q: Any, validate: bool, *extra: Any) -> Any:
         func = rule.loaded
     if validate:
         _check_pair(p, q)
+    if p._library is not q._library:  # a tensor family with a numpy one: the numpy values join the tensors
+        args = with_library((*p.param_values, *q.param_values), p._library or q._library)
+        return _finish(func(*args, *extra))
     return _finish(func(*p.param_values, *q.param_values, *extra))
 
 
@@ -238,10 +248,13 @@ def kl(p: Distribution, q: Distribution, *, validate: bool = True) -> Divergence
 
     Parameters
     ----------
-    p, q : Family
+    p, q : Family, scipy.stats or torch.distributions object
         Distributions (``Normal(0, 1)``, ...). Numeric parameters may be
         arrays: the result broadcasts over their batch shapes. sympy
-        parameters give a sympy expression from the symbolic engine.
+        parameters give a sympy expression from the symbolic engine. torch
+        tensors and JAX arrays stay in their library (a tensor result, with
+        gradients); a ``torch.distributions`` object is its family holding
+        the object's tensors (the result has torch's batch shape).
     validate : bool, default True
         Check that batch shapes broadcast and dimensions agree. The families
         validate their own parameters on construction; pass ``False`` in hot
@@ -249,7 +262,7 @@ def kl(p: Distribution, q: Distribution, *, validate: bool = True) -> Divergence
 
     Returns
     -------
-    float, numpy.ndarray or sympy expression
+    float, numpy.ndarray, torch.Tensor, JAX array or sympy expression
         ``inf`` where P is not absolutely continuous with respect to Q.
 
     Raises
@@ -295,6 +308,8 @@ def entropy(p: Distribution, *, validate: bool = True) -> DivergenceValue:
     1.418939
     """
     if not isinstance(p, Family):
+        if is_torch_distribution(p):
+            return entropy(from_torch(p, "p"), validate=validate)
         if is_scipy_object(p):
             return _through_scipy("entropy", (p,), validate)
         _check_family(p, "p")
@@ -312,7 +327,7 @@ def entropy(p: Distribution, *, validate: bool = True) -> DivergenceValue:
     return _finish(func(*p.param_values))
 
 
-def kl_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
+def kl_function(p: FamilyKey, q: FamilyKey, *, compile: str | None = None) -> ClosedFormFunction:
     """The generated KL function for a pair of families (raw: no validation).
 
     Parameters
@@ -320,6 +335,9 @@ def kl_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
     p, q : family class, instance or name
         ``Normal``, ``Normal(0, 1)`` or ``"normal"``. A subclass of a family
         gets its parent's function (:mod:`anadiv.registry`).
+    compile : {None, "torch", "jax"}, default None
+        Hand back the function compiled by ``torch.compile`` or ``jax.jit``
+        (one fused kernel per call; :func:`anadiv.compiled.compiled`).
 
     Returns
     -------
@@ -343,7 +361,12 @@ def kl_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:
     >>> round(float(f(0.0, 1.0, 1.0, 2.0)), 6)
     0.443147
     """
-    return _raw("kl", (p, q))
+    fn = _raw("kl", (p, q))
+    if compile is None:
+        return fn
+    from .compiled import compiled
+
+    return compiled(fn, compile)
 
 
 def cross_entropy_function(p: FamilyKey, q: FamilyKey) -> ClosedFormFunction:

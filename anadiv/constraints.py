@@ -4,7 +4,10 @@ A :class:`Constraint` is a small object that knows one domain. Every place
 that needs to know what a parameter may be asks its constraint:
 
 * :meth:`Constraint.check` validates numeric values (``ValueError`` whose
-  message starts with the argument's name);
+  message starts with the argument's name): numpy arrays with numpy, torch
+  tensors and JAX arrays with their own library's operations on their device
+  (one reduction, one host synchronisation; a traced array has its shape
+  checked only), with the same messages;
 * :meth:`Constraint.check_sympy` refuses a sympy value known to lie outside
   the domain and keeps one whose sign sympy cannot decide;
 * :meth:`Constraint.draw` draws test values from a typical range;
@@ -61,7 +64,7 @@ from typing import Any
 
 import numpy as np
 
-from .numeric.validation import as_float_array, check_finite, check_positive
+from .numeric.validation import ArrayLibrary, as_float_array, check_finite, check_positive, kept_library
 
 __all__ = [
     "Constraint",
@@ -88,9 +91,14 @@ def _first_bad(value: np.ndarray, ok: np.ndarray) -> float:
     return float(value[~ok].ravel()[0])
 
 
-def _as_array(value: Any, name: str) -> np.ndarray:
-    # Families hand over arrays already converted; anything else is converted here.
-    return value if type(value) is np.ndarray else as_float_array(value, name)
+def _empty(value: Any) -> bool:
+    return math.prod(value.shape) == 0
+
+
+def _namespace(value: Any) -> Any:
+    from .numeric.xp import namespace  # deferred: import anadiv stays lean
+
+    return namespace(value)
 
 
 class Constraint:
@@ -140,32 +148,67 @@ class Constraint:
         return type(self).__name__.lower()
 
     # -------------------------------------------------------------- numeric
-    def check(self, value: Any, name: str) -> np.ndarray:
+    def check(self, value: Any, name: str) -> Any:
         """Validate ``value``; return the array the family keeps.
 
         Parameters
         ----------
-        value : array_like
-            Real numbers (a float array is used as it is).
+        value : array_like, torch.Tensor or JAX array
+            Real numbers (a float array is used as it is). A torch tensor or
+            a JAX array is checked with its own library's operations, on its
+            device (one host synchronisation, the ``bool`` of the reduction;
+            the values are copied to the host only to word an error), and
+            returned as given. A traced array (under ``jax.jit``,
+            ``torch.func`` or ``torch.compile``) has no values: only its
+            shape is checked.
         name : str
             The argument's name, which starts every error message.
 
         Returns
         -------
-        numpy.ndarray
+        numpy.ndarray, torch.Tensor or JAX array
             ``value`` as a float array (for :data:`positive_definite`, an
-            immutable copy whose Cholesky factor is remembered).
+            immutable copy whose Cholesky factor is remembered); a tensor or
+            JAX array as given.
 
         Raises
         ------
         ValueError
-            ``"<name>: ..."`` when a value lies outside the domain.
+            ``"<name>: ..."`` when a value lies outside the domain (the same
+            message for every array library).
         """
-        value = _as_array(value, name)
+        if type(value) is not np.ndarray:
+            lib = kept_library(value)
+            if lib is not None:
+                return self._check_kept(value, name, lib)
+            value = as_float_array(value, name)
+        return self._check_numpy(value, name)
+
+    def _check_numpy(self, value: np.ndarray, name: str) -> np.ndarray:
+        """:meth:`check` for a numpy float array."""
         if value.ndim == 0 and math.isfinite(value):
             return value  # the scalar hot path: one float test
         check_finite(value, name)
         return value
+
+    def _check_shape(self, value: Any, name: str) -> None:
+        """The shape test of the domain (any array library); nothing for scalar domains."""
+
+    def _holds(self, value: Any, lib: ArrayLibrary) -> Any:
+        """Whether ``value`` lies in the domain: a boolean array of the value's library (reduced by the caller)."""
+        if _empty(value):
+            return _namespace(value).isfinite(value)
+        low, high = lib.extremes(value)  # NaN propagates: both tests fail
+        return (low > -math.inf) & (high < math.inf)
+
+    def _check_kept(self, value: Any, name: str, lib: ArrayLibrary) -> Any:
+        """:meth:`check` for a torch tensor or JAX array: its own operations, one synchronisation."""
+        self._check_shape(value, name)
+        if lib.traced(value) or lib.all_true(self._holds(value, lib)):
+            return value
+        # the error path: the numpy check on a host copy words the same message
+        self._check_numpy(lib.to_host(value), name)
+        raise ValueError(f"{name}: must lie in the domain {self!r}")  # pragma: no cover - numpy agrees
 
     def draw(self, rng: np.random.Generator, typical: tuple[float, float] | None = None,
              shape: tuple[int, ...] = ()) -> Any:
@@ -229,12 +272,17 @@ class Positive(Constraint):
 
     typical = (0.3, 3.0)
 
-    def check(self, value: Any, name: str) -> np.ndarray:
-        value = _as_array(value, name)
+    def _check_numpy(self, value: np.ndarray, name: str) -> np.ndarray:
         if value.ndim == 0 and 0.0 < float(value) < math.inf:
             return value
         check_positive(value, name)
         return value
+
+    def _holds(self, value: Any, lib: ArrayLibrary) -> Any:
+        if _empty(value):
+            return _namespace(value).isfinite(value)
+        low, high = lib.extremes(value)  # NaN propagates: both tests fail
+        return (low > 0) & (high < math.inf)
 
     def draw(self, rng: np.random.Generator, typical: tuple[float, float] | None = None,
              shape: tuple[int, ...] = ()) -> Any:
@@ -289,13 +337,18 @@ class Interval(Constraint):
         below = value <= self.high if self.high_closed else value < self.high
         return above & below
 
-    def check(self, value: Any, name: str) -> np.ndarray:
-        value = _as_array(value, name)
+    def _check_numpy(self, value: np.ndarray, name: str) -> np.ndarray:
         check_finite(value, name)
         ok = self._inside(value)
         if not np.all(ok):
             raise ValueError(f"{name}: must lie in {self.text}, got {_first_bad(value, ok)!r}")
         return value
+
+    def _holds(self, value: Any, lib: ArrayLibrary) -> Any:
+        if _empty(value):
+            return _namespace(value).isfinite(value)
+        low, high = lib.extremes(value)  # finite ends: inside them is finite; NaN fails both tests
+        return self._inside(low) & self._inside(high)
 
     def sympy_assumptions(self) -> dict[str, bool]:
         if self.low > 0 or (self.low == 0 and not self.low_closed):
@@ -358,13 +411,16 @@ class IntegerInterval(Constraint):
     def __repr__(self) -> str:
         return self._name or f"integer_interval({self.low}, {self.high})"
 
-    def check(self, value: Any, name: str) -> np.ndarray:
-        value = _as_array(value, name)
+    def _check_numpy(self, value: np.ndarray, name: str) -> np.ndarray:
         check_finite(value, name)
         ok = (value == np.floor(value)) & (value >= self.low) & (value <= self.high)
         if not np.all(ok):
             raise ValueError(f"{name}: must be {self.text}, got {_first_bad(value, ok)!r}")
         return value
+
+    def _holds(self, value: Any, lib: ArrayLibrary) -> Any:
+        xp = _namespace(value)
+        return xp.isfinite(value) & (value == xp.floor(value)) & (value >= self.low) & (value <= self.high)
 
     def draw(self, rng: np.random.Generator, typical: tuple[float, float] | None = None,
              shape: tuple[int, ...] = ()) -> Any:
@@ -413,11 +469,19 @@ class Simplex(Constraint):
     #: range of the positive weights a test vector is normalised from
     typical = (0.1, 1.0)
 
-    def check(self, value: Any, name: str) -> np.ndarray:
-        value = _as_array(value, name)
-        check_finite(value, name)
+    def _check_shape(self, value: Any, name: str) -> None:
         if value.ndim < 1:
             raise ValueError(f"{name}: must have shape (..., k), got a scalar")
+
+    def _holds(self, value: Any, lib: ArrayLibrary) -> Any:
+        xp = _namespace(value)
+        entries = xp.isfinite(value) & (value >= 0)
+        sums = xp.abs(xp.sum(value, axis=-1) - 1.0) <= math.sqrt(lib.eps(value))
+        return entries.all() & sums.all()
+
+    def _check_numpy(self, value: np.ndarray, name: str) -> np.ndarray:
+        check_finite(value, name)
+        self._check_shape(value, name)
         ok = value >= 0
         if not np.all(ok):
             raise ValueError(f"{name}: must be non-negative, got {_first_bad(value, ok)!r}")
@@ -485,11 +549,24 @@ class PositiveDefinite(Constraint):
     def __repr__(self) -> str:
         return "positive_definite"
 
-    def check(self, value: Any, name: str) -> np.ndarray:
-        value = _as_array(value, name)
-        check_finite(value, name)
+    def _check_shape(self, value: Any, name: str) -> None:
         if value.ndim < 2 or value.shape[-1] != value.shape[-2]:
-            raise ValueError(f"{name}: must be square with shape (..., d, d), got shape {value.shape}")
+            raise ValueError(f"{name}: must be square with shape (..., d, d), got shape {tuple(value.shape)}")
+
+    def _holds(self, value: Any, lib: ArrayLibrary) -> Any:
+        # the numpy rules on the value's device: finite, symmetric to sqrt(eps) relative, Cholesky succeeds
+        xp = _namespace(value)
+        if value.shape[-1] == 0 or math.prod(value.shape) == 0:
+            return xp.isfinite(value)
+        finite = xp.isfinite(value).all()
+        scale = lib.amax(xp.abs(value), (-2, -1))
+        asym = lib.amax(xp.abs(value - value.swapaxes(-1, -2)), (-2, -1))
+        symmetric = asym <= math.sqrt(lib.eps(value)) * scale
+        return finite & symmetric.all() & lib.cholesky_ok(value).all()
+
+    def _check_numpy(self, value: np.ndarray, name: str) -> np.ndarray:
+        check_finite(value, name)
+        self._check_shape(value, name)
         asymmetric, worst = _asymmetry(value)
         if asymmetric:
             raise ValueError(f"{name}: must be symmetric (max |{name} - {name}.T| = {worst:.3g})")
@@ -608,13 +685,19 @@ class Independent(Constraint):
     def __repr__(self) -> str:
         return f"independent({self.base!r})" if self.ndims == 1 else f"independent({self.base!r}, {self.ndims})"
 
-    def check(self, value: Any, name: str) -> np.ndarray:
-        value = _as_array(value, name)
+    def _check_shape(self, value: Any, name: str) -> None:
         if value.ndim < self.event_ndim:
             axes = "d" if self.event_ndim == 1 else ", ".join(f"d{i + 1}" for i in range(self.event_ndim))
-            got = "a scalar" if value.ndim == 0 else f"shape {value.shape}"
+            got = "a scalar" if value.ndim == 0 else f"shape {tuple(value.shape)}"
             raise ValueError(f"{name}: must have shape (..., {axes}), got {got}")
-        return self.base.check(value, name)
+        self.base._check_shape(value, name)
+
+    def _holds(self, value: Any, lib: ArrayLibrary) -> Any:
+        return self.base._holds(value, lib)
+
+    def _check_numpy(self, value: np.ndarray, name: str) -> np.ndarray:
+        self._check_shape(value, name)
+        return self.base._check_numpy(value, name)
 
     def draw(self, rng: np.random.Generator, typical: tuple[float, float] | None = None,
              shape: tuple[int, ...] = ()) -> Any:

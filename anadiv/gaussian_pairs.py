@@ -55,6 +55,13 @@ relative changes down to 1e-15 and below. ``O(d^3)``: a dense covariance needs
 its factorization anyway.
 
 Results are float64 (float32 parameters are computed in float64).
+
+*torch tensors and JAX arrays.* Where a side holds them, both sides are made
+dense ``(mean, covariance)`` in that library (on its device, differentiable)
+and handed to the generated ``MultivariateNormal`` closed forms, which compute
+in the arrays' own library: ``O(d^3)``, the Cholesky form of the
+differentiable backends (:class:`~anadiv.numeric.backends.generic.GenericLinalg`),
+results in the arrays' dtype.
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ from .errors import NoClosedFormError
 from .families import DiagonalNormal, LowRankMultivariateNormal, MultivariateNormal, Normal
 from .independent import Independent
 from .numeric import linalg
+from .numeric.validation import ArrayLibrary, with_library
 from .registry import register_closed_form
 
 __all__ = ["kl_gaussian", "cross_entropy_gaussian", "entropy_lowrank"]
@@ -233,6 +241,59 @@ def _finish(value: Any) -> Any:
     return float(value) if np.ndim(value) == 0 else np.asarray(value)
 
 
+# ---------------------------------------------- torch tensors, JAX arrays
+def _library(*dists: Any) -> ArrayLibrary | None:
+    """The array library (torch, JAX) some of ``dists`` hold, or ``None`` (numpy)."""
+    for dist in dists:
+        family = dist.base if isinstance(dist, Independent) else dist
+        if family._library is not None:
+            return family._library
+    return None
+
+
+def _dense(dist: Any, lib: ArrayLibrary, arg: str) -> tuple[Any, Any]:
+    """``(mean, covariance)`` of a Gaussian, formed with the operations of its parameters' library."""
+    if isinstance(dist, MultivariateNormal):
+        return dist.mean, dist.cov
+    if isinstance(dist, LowRankMultivariateNormal):
+        w = dist.cov_factor
+        return dist.loc, w @ w.swapaxes(-1, -2) + _diagonal_matrix(dist.cov_diag, lib, w)
+    if isinstance(dist, DiagonalNormal):
+        mean, scale = dist.mean, dist.scale
+    elif isinstance(dist, Independent) and isinstance(dist.base, Normal) and dist.reinterpreted_batch_ndims == 1:
+        mean, scale = dist.base.mu, dist.base.sigma
+    else:
+        _parts(dist, arg)  # raises what the numpy path raises for it
+        raise TypeError(f"{arg}: not a Gaussian distribution: {dist!r}")  # pragma: no cover
+    ref = scale if isinstance(mean, float) else mean  # one of them is an array of the library
+    # both to the batch + event shape (a Python float or a shorter array broadcast by adding zeros)
+    zeros = lib.like(np.zeros(tuple(dist.batch_shape) + (int(dist.dim),), dtype=_np_dtype(ref)), ref)
+    mean, scale = mean + zeros, scale + zeros
+    return mean, _diagonal_matrix(scale * scale, lib, ref)
+
+
+def _np_dtype(x: Any) -> np.dtype[Any]:
+    """The numpy dtype of a torch or JAX array's dtype (``torch.float32`` -> ``float32``)."""
+    return np.dtype(str(x.dtype).rpartition(".")[2])
+
+
+def _diagonal_matrix(diag: Any, lib: ArrayLibrary, ref: Any) -> Any:
+    return diag[..., :, None] * lib.like(np.eye(diag.shape[-1], dtype=_np_dtype(diag)), ref)
+
+
+def _through_dense(kind: str, lib: ArrayLibrary, *dists: Any) -> Any:
+    """The generated MultivariateNormal closed form of ``kind`` on the dense forms of ``dists``."""
+    from .api import _raw  # deferred: api imports the registry this module fills
+
+    args: tuple[Any, ...] = ()
+    for dist, arg in zip(dists, ("p", "q")):
+        args += _dense(dist, lib, arg)
+    if len(dists) == 2 and dists[0].dim != dists[1].dim:
+        raise ValueError(f"q: dimension {dists[1].dim} differs from p's dimension {dists[0].dim}")
+    key = ("multivariate_normal",) * len(dists)
+    return _raw(kind, key if len(key) == 2 else key[0])(*with_library(args, lib))
+
+
 # ------------------------------------------------------------------ rules
 def kl_gaussian(p: Any, q: Any) -> Any:
     r""":math:`KL(P \| Q)` between two Gaussians of any of the structures above (module notes).
@@ -258,6 +319,9 @@ def kl_gaussian(p: Any, q: Any) -> Any:
     >>> round(anadiv.kl(q, MultivariateNormal(np.zeros(2), np.eye(2))), 6)
     2.613706
     """
+    lib = _library(p, q)
+    if lib is not None:
+        return _through_dense("kl", lib, p, q)
     a, b = _parts(p, "p"), _parts(q, "q")
     batch = _check(a, b)
     return _finish(0.5 * _kl2(a, b, batch))
@@ -268,6 +332,9 @@ def cross_entropy_gaussian(p: Any, q: Any) -> Any:
 
     .. math:: \tfrac12 \left[d \log 2\pi + \log\det\Sigma_Q + \operatorname{tr}(\Sigma_Q^{-1}\Sigma_P) + (m_Q - m_P)^\top \Sigma_Q^{-1} (m_Q - m_P)\right]
     """
+    lib = _library(p, q)
+    if lib is not None:
+        return _through_dense("cross_entropy", lib, p, q)
     a, b = _parts(p, "p"), _parts(q, "q")
     batch = _check(a, b)
     return _finish(_entropy(a) + 0.5 * _kl2(a, b, batch))
@@ -286,6 +353,9 @@ def entropy_lowrank(p: LowRankMultivariateNormal) -> Any:
     >>> round(anadiv.entropy(p), 12) == round(anadiv.entropy(p.to_multivariate()), 12)
     True
     """
+    lib = _library(p)
+    if lib is not None:
+        return _through_dense("entropy", lib, p)
     return _finish(_entropy(_parts(p, "p")))
 
 

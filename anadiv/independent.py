@@ -27,7 +27,10 @@ import numpy as np
 
 from .distribution import Distribution
 from .registry import register_closed_form
+from .errors import NoClosedFormError
 from .families._base import Family
+from .families._torch_objects import from_torch, register_torch_wrapper
+from .numeric.validation import kept_library
 
 __all__ = ["Independent"]
 
@@ -84,18 +87,19 @@ class Independent(Distribution):
         if base.symbolic:
             raise ValueError(f"base: must have numeric parameters, got symbolic {base!r}")
         n = reinterpreted_batch_ndims
-        ndim = len(base.batch_shape)
+        shape = tuple(base.batch_shape)
+        ndim = len(shape)
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 0 <= n <= ndim:
             raise ValueError(
                 f"reinterpreted_batch_ndims: must be an integer from 0 to {ndim} (the base's batch dimensions "
-                f"{base.batch_shape}), got {n!r}"
+                f"{shape}), got {n!r}"
             )
         n = int(n)
         self.base: Family = base
         self.reinterpreted_batch_ndims: int = n
         self.event_ndim: int = n
-        self.batch_shape: tuple[int, ...] = base.batch_shape[: ndim - n]
-        self.event_shape: tuple[int, ...] = base.batch_shape[ndim - n :]
+        self.batch_shape: tuple[int, ...] = shape[: ndim - n]
+        self.event_shape: tuple[int, ...] = shape[ndim - n :]
         #: Number of coordinates of one event.
         self.dim: int = math.prod(self.event_shape)
         self._axes = tuple(range(-n, 0))
@@ -104,7 +108,11 @@ class Independent(Distribution):
         return f"Independent({self.base!r}, {self.reinterpreted_batch_ndims})"
 
     def _sum(self, value: Any) -> Any:
-        out = np.sum(value, axis=self._axes) if self._axes else value
+        if not self._axes:
+            return value
+        if type(value) is not np.ndarray and kept_library(value) is not None:
+            return value.sum(self._axes)  # a torch tensor or JAX array: summed on its device, 0-d stays a tensor
+        out = np.sum(value, axis=self._axes)
         return float(out) if np.ndim(out) == 0 else out
 
     def logpdf(self, x: Any) -> Any:
@@ -122,6 +130,18 @@ class Independent(Distribution):
     def sample(self, size: int | tuple[int, ...] = (), rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draws of shape ``size + batch_shape + event_shape`` (the base's batch is already in that order)."""
         return self.base.sample(size, rng=rng)
+
+
+@register_torch_wrapper("Independent")
+def _from_torch_independent(obj: Any, arg: str) -> Independent:
+    """``torch.distributions.Independent(base, n)``: anadiv's Independent of the base's family."""
+    base = from_torch(obj.base_dist, arg)
+    if not isinstance(base, Family) or base.event_ndim:
+        raise NoClosedFormError(
+            f"{arg}: torch.distributions.Independent of {type(obj.base_dist).__name__} has no anadiv "
+            "counterpart (anadiv's Independent takes a univariate family)"
+        )
+    return Independent(base, obj.reinterpreted_batch_ndims)
 
 
 def _check_events(p: Independent, q: Independent) -> None:

@@ -96,6 +96,11 @@ _TRUST = 1e-14
 def _side(dist: Any, arg: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not isinstance(dist, Wishart):
         raise TypeError(f"{arg}: expected a Wishart, got {type(dist).__name__}")
+    if dist._library is not None:  # the stable evaluation below is numpy's (lgamma Bregman terms, eigenvalues)
+        raise TypeError(
+            f"{arg}: the Wishart closed forms compute with numpy; this Wishart holds {dist._library.name} arrays: "
+            "build it from numpy values"
+        )
     scale = dist.scale if np.asarray(dist.scale).dtype == np.float64 else np.asarray(dist.scale, dtype=np.float64)
     return np.asarray(dist.df, dtype=np.float64), scale, linalg.cholesky(scale, "scale")
 

@@ -734,7 +734,8 @@ def stabilize(expr: Any, derivation: Any) -> Any:
         Usually ``derivation.expr``; ``oo`` and ``Piecewise`` are handled
         branch by branch.
     derivation : Derivation
-        Supplies ``kind``, ``families`` and ``symbols`` (P's, then Q's).
+        Supplies ``kind``, ``families``, ``symbols`` (P's, then Q's) and ``expr`` (its ties of
+        discrete parameters).
 
     Returns
     -------
@@ -750,7 +751,7 @@ def stabilize(expr: Any, derivation: Any) -> Any:
     >>> from anadiv.families import Normal
     >>> m1, s1 = Normal.symbols("1"); m2, s2 = Normal.symbols("2")
     >>> kl = sympy.log(s2) - sympy.log(s1) + (s1**2 + (m1 - m2)**2) / (2 * s2**2) - sympy.Rational(1, 2)
-    >>> d = SimpleNamespace(kind="kl", families=(Normal, Normal), symbols=((m1, s1), (m2, s2)))
+    >>> d = SimpleNamespace(kind="kl", families=(Normal, Normal), symbols=((m1, s1), (m2, s2)), expr=kl)
     >>> stabilize(kl, d)
     powm1mlog(sigma_1, sigma_2, 2)/2 + (mu_1 - mu_2)**2/(2*sigma_2**2)
     """

@@ -30,7 +30,7 @@ from typing import Any, Callable, ClassVar, Mapping, NoReturn, TypeAlias
 
 import numpy as np
 
-from ..numeric.validation import as_float_array, as_sympy, is_symbolic
+from ..numeric.validation import as_float_array, as_param_array, as_sympy, is_symbolic, kept_library
 from ..constraints import Constraint, as_constraint
 from ..distribution import Distribution
 
@@ -151,6 +151,9 @@ class Family(Distribution):
     #: Every parameter that moves with a shift of the variable, when that is not
     #: one location (a Uniform's ``low`` and ``high``); defaults to ``(location,)``.
     shifted: ClassVar[tuple[str, ...] | None] = None
+    #: The adapter of the array library (torch, JAX) whose arrays this instance holds
+    #: (:func:`anadiv.numeric.validation.kept_library`); ``None`` for numpy and sympy values.
+    _library: Any = None
     #: Reference measure of the density: ``"lebesgue"`` (a density on the real
     #: line) or ``"counting"`` (a probability mass function on the integers of
     #: the support, which ``sym_support`` gives as a ``sympy.Range``). The
@@ -178,6 +181,10 @@ class Family(Distribution):
     #: ``_torch_params(*params) -> dict`` its keyword arguments; ``None``: torch has none.
     torch_name: ClassVar[str | None] = None
     _torch_params: ClassVar[Callable[..., dict[str, Any]] | None] = None
+    #: ``_from_torch(obj) -> parameter values`` from a torch object of class ``torch_name``, for a family whose
+    #: ``_torch_params`` is no renaming of its parameters; ``None``: ``_torch_params`` in reverse
+    #: (:mod:`anadiv.families._torch_objects`).
+    _from_torch: ClassVar[Callable[..., tuple[Any, ...]] | None] = None
     #: A Gaussian family: ``_np_gaussian(*params) -> (mean vector, covariance
     #: matrix)`` for unbatched parameters. Mixtures, control variates, QMC and
     #: the Gaussian-mixture code use the exact Gaussian algebra for such components.
@@ -351,18 +358,40 @@ class Family(Distribution):
                 self._check_joint_symbolic(params)
         else:
             params = {p.name: self._convert(p, values[p.name]) for p in self.parameters}
+            # Python numbers beside torch tensors or JAX arrays stay Python floats (weak scalars: they keep
+            # the arrays' dtype and device in the generated code); numpy parameters are all numpy arrays.
+            kept: frozenset[str] = frozenset()
+            for v in params.values():
+                if type(v) is not np.ndarray:
+                    self._library = lib = kept_library(v)
+                    if lib is not None:
+                        kept = _one_library(values, params, lib, v)
+                    break
             if validate:
                 for p in self.parameters:
                     checked = self._check_param(p, params[p.name])
-                    if checked is not None:  # an override written before checks returned the value
+                    if checked is not None and p.name not in kept:  # None: an override that returns nothing
                         params[p.name] = checked
                 if not self.event_ndim:
                     for v in params.values():
-                        if v.ndim:  # scalars (the hot path) always broadcast
+                        if np.ndim(v):  # scalars (the hot path) always broadcast
                             self._check_broadcast(params)
                             break
                 self._check_joint(params)
         self._params: dict[str, Any] = params
+
+    @classmethod
+    def _from_checked(cls, values: tuple[Any, ...], library: Any) -> "Family":
+        """An instance holding ``values`` (in constructor order) as they are: arrays of ``library`` that their
+        own library has checked (a torch object's parameters), Python numbers made floats. No conversion, no
+        check: the front doors' fast way from a torch object to its family."""
+        self = object.__new__(cls)
+        self.symbolic = False
+        self._library = library
+        self._params = {
+            p.name: float(v) if isinstance(v, (int, float)) else v for p, v in zip(cls.parameters, values)
+        }
+        return self
 
     @classmethod
     def _bind_keywords(cls, names: list[str], values: dict[str, Any], kwargs: dict[str, Any]) -> None:
@@ -396,8 +425,9 @@ class Family(Distribution):
 
     # ------------------------------------------------------------------ values
     @staticmethod
-    def _convert(param: Param, value: Any) -> np.ndarray:
-        return as_float_array(value, param.name)
+    def _convert(param: Param, value: Any) -> Any:
+        # torch tensors and JAX arrays are kept as given (integers in their default float dtype)
+        return as_param_array(value, param.name)
 
     @staticmethod
     def _check_param(param: Param, value: np.ndarray) -> np.ndarray | None:
@@ -407,16 +437,17 @@ class Family(Distribution):
     def _check_broadcast(self, params: dict[str, np.ndarray]) -> None:
         """Batch shapes must broadcast; the message names the first two that do not."""
         try:
-            np.broadcast_shapes(*(v.shape for v in params.values()))
+            np.broadcast_shapes(*(np.shape(v) for v in params.values()))
         except ValueError:
             items = list(params.items())
             for i, (n1, v1) in enumerate(items):
                 for n2, v2 in items[i + 1 :]:
                     try:
-                        np.broadcast_shapes(v1.shape, v2.shape)
+                        np.broadcast_shapes(np.shape(v1), np.shape(v2))
                     except ValueError:
                         raise ValueError(
-                            f"{n1}, {n2}: shapes {v1.shape} and {v2.shape} do not broadcast against each other "
+                            f"{n1}, {n2}: shapes {tuple(np.shape(v1))} and {tuple(np.shape(v2))} do not broadcast "
+                            f"against each other "
                             f"in {type(self).__name__}"
                         ) from None
             raise  # pragma: no cover - some pair always fails when all of them together do
@@ -467,7 +498,13 @@ class Family(Distribution):
         """Broadcast shape of the parameters (excluding event dimensions)."""
         if self.symbolic:
             return ()
-        return np.broadcast_shapes(*(np.shape(v) for v in self.param_values))
+        shapes = [s for s in map(np.shape, self._params.values()) if s]
+        if not shapes:
+            return ()
+        first = tuple(shapes[0])
+        if all(s == first for s in shapes[1:]):  # the common case, without numpy's general broadcasting
+            return first
+        return np.broadcast_shapes(*shapes)
 
     def __repr__(self) -> str:
         def fmt(v: Any) -> str:
@@ -475,6 +512,8 @@ class Family(Distribution):
                 return repr(float(v))
             if isinstance(v, np.ndarray):
                 return f"array(shape={v.shape})"
+            if kept_library(v) is not None:  # never a host copy of a tensor's values
+                return f"{type(v).__name__}(shape={tuple(v.shape)}, dtype={v.dtype})"
             return str(v)
 
         inner = ", ".join(f"{k}={fmt(v)}" for k, v in self._params.items())
@@ -605,6 +644,9 @@ class Family(Distribution):
     def to_torch(self) -> Any:
         """The equal ``torch.distributions`` object, with float64 tensor parameters (imports torch).
 
+        Parameters that are already torch tensors are handed over as they are
+        (their dtype, device and gradients kept).
+
         Raises
         ------
         NotImplementedError
@@ -616,7 +658,8 @@ class Family(Distribution):
         >>> Normal(0.0, 2.0).to_torch()  # doctest: +SKIP
         Normal(loc: 0.0, scale: 2.0)
         """
-        self._require_numeric("to_torch")
+        if self.symbolic:
+            raise TypeError(f"to_torch needs numeric parameters; {self!r} is symbolic")
         cls = type(self)
         if cls.torch_name is None or cls._torch_params is None:
             raise NotImplementedError(f"{cls.__name__} has no torch.distributions counterpart")
@@ -624,12 +667,20 @@ class Family(Distribution):
         import torch.distributions
 
         # copies: torch refuses read-only arrays (a validated covariance is one)
-        tensors = [torch.from_numpy(np.array(v, dtype=np.float64)) for v in self.param_values]
+        tensors = [v if isinstance(v, torch.Tensor) else torch.from_numpy(np.array(v, dtype=np.float64))
+                   for v in self.param_values]
         return getattr(torch.distributions, cls.torch_name)(**cls._torch_params(*tensors))
 
     def _require_numeric(self, what: str) -> None:
         if self.symbolic:
             raise TypeError(f"{what} needs numeric parameters; {self!r} is symbolic")
+        for v in self._params.values():
+            lib = None if type(v) is np.ndarray else kept_library(v)
+            if lib is not None:
+                raise TypeError(
+                    f"{what} computes with numpy; {type(self).__name__} holds {lib.name} arrays (the closed forms "
+                    f"anadiv.kl, entropy and cross_entropy take them): build it from numpy values for {what}"
+                )
 
     # anadiv's families implement these as static methods on plain arrays. A
     # user's own family (declared outside anadiv with sym_logpdf and sym_support)
@@ -739,6 +790,25 @@ class Family(Distribution):
         from ._scipy import shapes_loc_scale
 
         return cls._from_scipy_params(*shapes_loc_scale(frozen))
+
+
+def _one_library(given: dict[str, Any], params: dict[str, Any], lib: Any, ref: Any) -> frozenset[str]:
+    """Where some parameter is a torch tensor or JAX array (``ref``, of ``lib``): every parameter in that library.
+
+    Python numbers stay Python floats (the generated code broadcasts them as
+    weak scalars, keeping the arrays' dtype and device; their checks run on the
+    converted value, which is then dropped: their names are returned); numpy
+    arrays become ``lib``'s arrays on ``ref``'s device (a tensor does not
+    combine with a numpy array in arithmetic).
+    """
+    names = []
+    for name, value in given.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            params[name] = float(params[name])
+            names.append(name)
+        elif type(params[name]) is np.ndarray:
+            params[name] = lib.like(params[name], ref)
+    return frozenset(names)
 
 
 _ALIAS_TABLES: dict[type, tuple[dict[str, str], dict[str, tuple[str, str]], frozenset[str]]] = {}

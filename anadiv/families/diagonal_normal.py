@@ -87,10 +87,11 @@ class DiagonalNormal(Family):
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         try:
-            shape = np.broadcast_shapes(params["mean"].shape, params["scale"].shape)
+            shape = np.broadcast_shapes(np.shape(params["mean"]), np.shape(params["scale"]))
         except ValueError:
             raise ValueError(
-                f"mean, scale: shapes {params['mean'].shape} and {params['scale'].shape} do not broadcast "
+                f"mean, scale: shapes {tuple(np.shape(params['mean']))} and {tuple(np.shape(params['scale']))} "
+                "do not broadcast "
                 "against each other in DiagonalNormal"
             ) from None
         if len(shape) == 0:

@@ -103,8 +103,8 @@ class LowRankMultivariateNormal(Family):
     # ------------------------------------------------------------ validation
     @staticmethod
     def _check_param(param: Param, value: np.ndarray) -> np.ndarray:
-        if param.name == "cov_factor" and value.ndim < 2:
-            got = "a scalar" if value.ndim == 0 else f"shape {value.shape}"
+        if param.name == "cov_factor" and np.ndim(value) < 2:
+            got = "a scalar" if np.ndim(value) == 0 else f"shape {tuple(np.shape(value))}"
             raise ValueError(f"cov_factor: must have shape (..., d, r), got {got}")
         return param.constraint.check(value, param.name)
 

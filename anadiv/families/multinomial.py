@@ -132,6 +132,11 @@ class Multinomial(Family):
         return n[..., 0] * p, n * (p[..., :, None] * np.eye(p.shape[-1]) - p[..., :, None] * p[..., None, :])
 
     @staticmethod
+    def _from_torch(obj: Any) -> tuple[Any, ...]:
+        # torch's one number of draws for the whole batch (an int): the reverse of _torch_params
+        return (obj.total_count, obj.probs)
+
+    @staticmethod
     def _torch_params(total_count: Any, probs: Any) -> dict[str, Any]:
         counts = np.unique(np.asarray(total_count))
         if counts.size != 1:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import real
+from ..numeric.validation import all_true
 
 
 class Uniform(Family):
@@ -54,7 +55,7 @@ class Uniform(Family):
 
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         low, high = params["low"], params["high"]
-        if not np.all(low < high):
+        if not all_true(low < high):  # numpy, torch or JAX: on the values' device
             raise ValueError("low, high: need low < high for every element")
 
     def _check_joint_symbolic(self, params: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._base import UNSET, Family, Param, ParamValue
 from ..constraints import positive, positive_definite
+from ..numeric.validation import all_true, to_numpy
 
 _LOG_2 = float(np.log(2.0))
 _LOG_PI = float(np.log(np.pi))
@@ -139,14 +140,14 @@ class Wishart(Family):
     def _check_joint(self, params: dict[str, np.ndarray]) -> None:
         df, scale = params["df"], params["scale"]
         try:
-            np.broadcast_shapes(df.shape, scale.shape[:-2])
+            np.broadcast_shapes(np.shape(df), tuple(scale.shape[:-2]))
         except ValueError:
             raise ValueError(
-                f"df, scale: batch shapes {df.shape} and {scale.shape[:-2]} do not broadcast"
+                f"df, scale: batch shapes {tuple(np.shape(df))} and {tuple(scale.shape[:-2])} do not broadcast"
             ) from None
         d = scale.shape[-1]
-        if np.any(df <= d - 1):
-            worst = float(np.min(df))
+        if not all_true(df > d - 1):  # numpy, torch or JAX: on the values' device
+            worst = float(np.min(to_numpy(df)))
             raise ValueError(f"df: must be > d - 1 = {d - 1} for a {d} x {d} scale, got {worst:g}")
 
     @classmethod

@@ -128,6 +128,11 @@ def _patch(out: np.ndarray, mask: np.ndarray, fn: Any, *args: np.ndarray) -> Non
     if mask.all():
         # every element (common inside the gamma-function helpers' loops): no gathers
         out[...] = fn(*args)
+    elif mask.ndim == 1:
+        # integer indices: a boolean gather or scatter of a scattered mask costs ten times more
+        where = np.flatnonzero(mask)
+        if where.size:
+            out[where] = fn(*(a[where] for a in args))
     elif mask.any():
         out[mask] = fn(*(a[mask] for a in args))
 
@@ -347,8 +352,9 @@ def log_mix_gap(a: Any, x: Any, y: Any, d: Any) -> Any:
 
     Examples
     --------
-    >>> float(log_mix_gap(0.5, 1.0, 1.0 + 1e-8, -1e-8)) / (0.5 * 0.5 * 1e-16 / 2)  # a (1 - a) t^2 / 2
-    1.0000000...
+    >>> gap = float(log_mix_gap(0.5, 1.0, 1.0 + 1e-8, -1e-8))
+    >>> round(gap / (0.5 * 0.5 * 1e-16 / 2), 6)  # a (1 - a) t^2 / 2, to first order in t
+    1.0
     """
     a, x, y, d = _floats(a, x, y, d)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -688,6 +694,25 @@ _DIGAMMA_ASYM = ((1.0 / 12.0, 2), (-1.0 / 120.0, 4), (1.0 / 252.0, 6), (-1.0 / 2
 _X0 = 16.0
 
 
+def _bernoulli_numbers(n: int) -> list[Any]:
+    """Exact Bernoulli numbers ``B_0 .. B_n`` (``B_1 = -1/2``), as fractions."""
+    from fractions import Fraction
+
+    b = [Fraction(1)]
+    for m in range(1, n + 1):
+        b.append(-sum((Fraction(math.comb(m + 1, j)) * b[j] for j in range(m)), Fraction(0)) / (m + 1))
+    return b
+
+
+#: Stirling's remainder, ``lgamma(x) - [(x - 1/2) log x - x + log(2 pi)/2] = sum c_m x^-m`` over odd m
+#: to 25, ``c_m = B_(m+1) / (m (m+1))`` (the first eight are :data:`_STIRLING`): enough for 1e-20 of
+#: the Bregman divergence from x = 10 on (see :func:`_remainder_bregman`).
+_REMAINDER = tuple((float(b / (m * (m + 1))), m) for m, b in zip(range(1, 26, 2), _bernoulli_numbers(26)[2::2]))
+#: :func:`_lgamma_bregman_near` shifts its arguments to at least this (Stirling's remainder takes
+#: ten terms there (to 1e-18 of the divergence); each step of the recurrence below it costs about as much as two).
+_SHIFT_TO = 10.0
+
+
 def _special() -> Any:
     import scipy.special  # deferred: only the gamma-function helpers need it
 
@@ -711,32 +736,172 @@ def _pieces(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np
 def _lgamma_bregman_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     r"""Bregman divergence of lgamma as a sum of nonnegative pieces (no cancellation).
 
-    With :math:`x = a + n \ge 16`, :math:`t = d/x`:
+    With :math:`x = a + n \ge 10`, :math:`y = b + n`, :math:`t = d/x`:
     :math:`B_{\log\Gamma}(a, b) = x\,[t\log(1+t) + \operatorname{log1pmx}(t)]
     - \tfrac12\operatorname{log1pmx}(t)
-    + \sum_k c_k x^{-m_k}[\operatorname{expm1mx}(-m_k\log(1+t)) - m_k \operatorname{log1pmx}(t)]
-    - \sum_{j<n} \operatorname{log1pmx}(d/(a+j))`
+    + \sum_k c_k x^{-m_k}[(1+t)^{-m_k} - 1 + m_k t]
+    + \sum_{j<n} \phi(d/(a+j))`, :math:`\phi(t) = t - \log(1+t)`
     (Stirling's series at the shifted point, and the recurrence
     :math:`\log\Gamma(z) = \log\Gamma(z+n) - \sum_j \log(z+j)`, each term the
-    Bregman divergence of a convex function).
+    Bregman divergence of a convex function; the remainder's terms by
+    :func:`_remainder_bregman`, the recurrence's by :func:`_shift_sum`).
     """
-    x, t, lt, n = _pieces(a, b, d)
-    # for b << a, t -> -1 carries an absolute rounding error: take log1p(t) from the ratio
-    l1 = np.where(t < -0.5, lt - t, log1pmx(t))
-    out = x * (t * lt + l1) - 0.5 * l1
-    xi = 1.0 / x
-    for c, m in _STIRLING:
-        out = out + c * xi**m * (expm1mx(-m * lt) - m * l1)
-    nmax = int(n.max()) if n.size else 0
-    for j in range(nmax):
-        active = n > j
-        aj = a + j
-        tj = d / aj
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = tj - _log_ratio_d(b + j, aj, tj)
-            term = np.where(np.abs(tj) <= 1.0, -log1pmx(tj), term)
-        out = out + np.where(active, term, 0.0)
+    n = np.ceil(np.maximum(_SHIFT_TO - np.minimum(a, b), 0.0))
+    x = a + n
+    y = b + n
+    # for b << a, t -> -1 carries an absolute rounding error: _rel_parts takes log1p(t) from the ratio
+    t, lt, l1 = _rel_parts(x, y, d)
+    out = t * lt
+    out += l1
+    out *= x
+    l1 *= 0.5
+    out -= l1
+    out += _remainder_bregman(x, y, t)
+    _shift_sum(out, a, b, d, n)
     return out
+
+
+def _shift_sum(out: np.ndarray, a: np.ndarray, b: np.ndarray, d: np.ndarray, n: np.ndarray) -> None:
+    r"""Add ``sum_{j < n} phi(d / (a + j))`` to ``out``, per element, :math:`\phi(t) = t - \log(1 + t) \ge 0`.
+
+    The recurrence part of :func:`_lgamma_bregman_near`. The elements are put
+    in the order of their shift ``n`` once (a radix sort of small integers), so
+    step ``j`` works on the contiguous prefix of those with ``n > j``: no masks
+    and no gathers inside the loop, and no work for elements already done
+    (the old loop ran every step over every element, through ``np.where``).
+    Where :math:`|d| < \min(a, b)/2` (the near branch's condition, so
+    :math:`|t| < 1/2`) each term is the atanh series, with as many terms as the
+    step's largest :math:`|t|` needs; beyond, :func:`log1pmx` as it stands.
+    """
+    nmax = int(n.max()) if n.size else 0
+    if nmax <= 0:
+        return
+    # largest shift first; a radix sort for 8-bit keys (a few passes)
+    key = (nmax - n).astype(np.uint8 if nmax < 256 else np.int64)
+    order = np.argsort(key, kind="stable")
+    # with_shift[j]: how many elements have n >= j (the first with_shift[j + 1] in ``order`` need step j)
+    with_shift = np.cumsum(np.bincount(key, minlength=nmax + 1))[::-1]
+    aj, d_s = a[order], d[order]  # aj: a + j, advanced in place
+    acc = np.zeros_like(aj)
+    buf = np.empty_like(aj)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(nmax):
+            k = int(with_shift[j + 1])
+            if j:
+                aj[:k] += 1.0
+            tj = np.divide(d_s[:k], aj[:k], out=buf[:k])
+            tmax = float(np.max(np.abs(tj))) if k else 0.0
+            if tmax < 0.5:
+                acc[:k] += _phi_series(tj, tmax)
+            else:
+                bj = b[order][:k] + j
+                term = tj - _log_ratio_d(bj, aj[:k], tj)
+                acc[:k] += np.where(np.abs(tj) <= 1.0, -np.asarray(log1pmx(tj)), term)
+    out[order] += acc
+
+
+# phi(t) = t - log1p(t) = z (t + z^2 S), z = t/(2 + t), S = -2 sum_k z^(2k)/(2k + 3)
+_PHI_COEFS = -2.0 * _ATANH_COEFS
+
+
+def _phi_series(t: np.ndarray, tmax: float) -> np.ndarray:
+    r""":math:`t - \log(1 + t)` for :math:`|t| \le` ``tmax`` :math:`< 1/2` by the atanh series, ``t`` overwritten.
+
+    .. math:: t - \log(1+t) = z\,\Bigl(t - 2 z^2 \sum_{k\ge0} \frac{z^{2k}}{2k+3}\Bigr), \quad z = \frac{t}{2+t}
+
+    Terms are taken until the next is below 1e-18 of the value
+    (:math:`|z|^{2k+1}/(2k+3)`, :math:`|z| \le 1/3`: at most 17).
+    """
+    zmax = tmax / (2.0 - tmax)
+    z2max = zmax * zmax
+    terms, power = 1, zmax
+    while terms < len(_PHI_COEFS) and power / (2 * terms + 3) > 1e-18:
+        terms += 1
+        power *= z2max
+    z = np.add(t, 2.0)
+    np.divide(t, z, out=z)
+    z2 = z * z
+    s = _horner(z2, _PHI_COEFS[:terms])
+    s *= z2
+    s += t
+    s *= z
+    return s
+
+
+def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    r"""Bregman divergence of Stirling's remainder :math:`R(z) = \sum_m c_m z^{-m}` between ``x`` and ``y = x (1 + t)``.
+
+    .. math:: \sum_m c_m x^{-m}\,[(1+t)^{-m} - 1 + m t]
+              = t^2 r \sum_m c_m x^{-m} \sum_{l<m} (m - l)\, r^l, \quad r = \frac{x}{y} = \frac{1}{1 + t}
+
+    (from :math:`r^m - 1 = (r - 1)\sum_{l<m} r^l` and :math:`r - 1 = -t r`): a
+    sum of positive terms for each :math:`m`, so no cancellation for any
+    :math:`t`, and no exponentials. With :math:`w = 1/x`, :math:`v = 1/y` the
+    inner sums are :math:`Q_m = \sum_{l<m}(m-l)\,v^l w^{m-l}` (every factor at
+    most 1/10, so no overflow however far apart ``x`` and ``y`` are).
+
+    Term ``m`` is at most :math:`|c_m| m (m+1) u^{m+1}` of the whole Bregman
+    divergence of :math:`\log\Gamma` (:math:`u = 1/\min(x, y)`, using
+    :math:`\psi'(z) > 1/z`); terms below 1e-18 of it are left out: ten at
+    10, seven at 16, four from 64, two from 1024. All elements get the
+    terms most of them need, the few that need more get the rest on their own
+    (a batch of large shapes needs few).
+    """
+    shape = np.shape(x)
+    x, y, t = (np.reshape(v, -1) for v in (x, y, t))  # any shape (0-d from gamma_bregman_step's scalars)
+    w = 1.0 / x
+    v = 1.0 / y
+    if not w.size:
+        return w.reshape(shape)
+    with np.errstate(invalid="ignore"):
+        u = np.maximum(w, v)
+    _, e = np.frexp(u)  # u < 2**e (e = 0 for NaN: every term)
+    lo = int(e.min())
+    counts = np.bincount(e - lo)
+    needs = [_remainder_terms(k) for k in range(lo, lo + counts.size)]
+    # all elements get the terms most of them need; those that need more get the rest on their own
+    top = max(needs)
+    cost = {m: counts.sum() * m + sum(c for c, k in zip(counts, needs) if k > m) * (top + 2) for m in set(needs)}
+    bulk = min(cost, key=cost.__getitem__)
+    out = _remainder_sum(w, v, bulk)
+    if bulk < top:
+        first = lo + next(i for i, k in enumerate(needs) if k > bulk)
+        more = np.flatnonzero(e >= first)
+        out[more] += _remainder_sum(w[more], v[more], top, bulk + 2)
+    r = x * v
+    r *= t  # t r = d / y
+    out *= r
+    out *= t
+    return out.reshape(shape)
+
+
+def _remainder_terms(exponent: int) -> int:
+    """Largest ``m`` of Stirling's remainder needed (to 1e-18 relative) when ``1/min(x, y) < 2**exponent``."""
+    u = min(2.0**exponent, 1.0 / _SHIFT_TO)  # beyond the helpers' domain (or NaN): every term
+    return max((m for c, m in _REMAINDER if abs(c) * m * (m + 1) * u ** (m + 1) > 1e-18), default=0)
+
+
+def _remainder_sum(w: np.ndarray, v: np.ndarray, m_last: int, m_first: int = 1) -> np.ndarray:
+    r""":math:`\sum_{m_{first} \le m \le m_{last}} c_m Q_m` regrouped by powers of ``w``: :math:`\sum_i i\,w^i\,T_i`, :math:`T_i = \sum_{m \ge i} c_m v^{m-i}`.
+
+    Both by Horner's rule from the top (:math:`T_i = v T_{i+1} + c_i`), four or
+    five passes per power. Each :math:`T_i` is dominated by its first term
+    (:math:`|c_{m+2}| v^2 < |c_m|/7` for :math:`v \le 1/10`), so nothing cancels.
+    """
+    if m_last < m_first:
+        return np.zeros_like(w)
+    coef = {m: c for c, m in _REMAINDER if m >= m_first}
+    t = np.full_like(v, coef[m_last])  # T_M
+    acc = np.full_like(w, m_last * coef[m_last])
+    tmp = np.empty_like(w)
+    for i in range(m_last - 1, 0, -1):
+        t *= v
+        if i in coef:
+            t += coef[i]
+        acc *= w
+        acc += np.multiply(t, float(i), out=tmp)
+    acc *= w
+    return acc
 
 
 def _lgamma_diff_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -782,11 +947,22 @@ def _near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _two_branch(a: np.ndarray, b: np.ndarray, d: np.ndarray, near_fn: Any, far_fn: Any) -> Any:
     shape = a.shape
     a1, b1, d1 = (np.array(v, copy=True).reshape(-1) for v in (a, b, d))
-    out = np.empty_like(a1)
-    near = _near(a1, b1)
-    _patch(out, near, near_fn, a1, b1, d1)
-    _patch(out, ~near, far_fn, a1, b1, d1)
-    return _result(out.reshape(shape))
+    return _result(_two_branch_flat(a1, b1, d1, near_fn, far_fn).reshape(shape))
+
+
+def _two_branch_flat(a: np.ndarray, b: np.ndarray, d: np.ndarray, near_fn: Any, far_fn: Any) -> np.ndarray:
+    """:func:`_two_branch` for 1-D arrays (no copies)."""
+    out = np.empty_like(a)
+    near = _near(a, b)
+    _patch(out, near, near_fn, a, b, d)
+    np.logical_not(near, out=near)
+    _patch(out, near, far_fn, a, b, d)
+    return out
+
+
+def _lgamma_bregman_flat(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """:func:`lgamma_bregman` of 1-D float64 arrays, ``d = b - a`` given."""
+    return _two_branch_flat(a, b, d, _lgamma_bregman_near, _lgamma_bregman_far)
 
 
 def _lgamma_bregman_far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -802,7 +978,7 @@ def lgamma_bregman(a: Any, b: Any) -> Any:
     It is the gamma-function part of the Gamma-Gamma and Beta-Beta KLs and is
     second order in :math:`b - a`. Near :math:`a = b`, and for large
     arguments, it is computed as a sum of nonnegative terms from Stirling's
-    series after shifting both arguments above 16 with the recurrence of
+    series after shifting both arguments to 10 or more with the recurrence of
     :math:`\Gamma` (no cancellation); otherwise from ``gammaln`` and
     ``digamma`` directly.
 
@@ -933,38 +1109,54 @@ def _cross_diff(a2: np.ndarray, b1: np.ndarray, a1: np.ndarray, b2: np.ndarray) 
 
 
 def _phi1(t: np.ndarray, ratio: np.ndarray) -> np.ndarray:
-    """``(1+t) log(1+t) - t`` (Bregman divergence of x log x), ``ratio = 1 + t`` computed directly."""
+    """``(1+t) log(1+t) - t`` (Bregman divergence of x log x), ``ratio = 1 + t`` computed directly.
+
+    ``t log1p(t) + log1pmx(t)``, and ``ratio log(ratio) - t`` where ``t < -1/2``
+    (on those elements only).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        near = t * np.log1p(t) + log1pmx(t)
-        far = np.where(ratio > 0, ratio * np.log(np.where(ratio > 0, ratio, 1.0)), 0.0) - t
-    return np.where(t < -0.5, far, near)
-
-
-def _g(m: int, t: np.ndarray, lt: np.ndarray, l1: np.ndarray) -> np.ndarray:
-    """``(1+t)^-m - 1 + m t`` (Bregman divergence of x^-m, scaled) from log1p(t), log1pmx(t)."""
-    return expm1mx(-m * lt) - m * l1
-
-
-def _stirling_r_bregman(x: np.ndarray, t: np.ndarray, lt: np.ndarray, l1: np.ndarray) -> np.ndarray:
-    """Bregman divergence of Stirling's remainder R between ``x`` and ``x (1 + t)``."""
-    out = np.zeros_like(x)
-    xi = 1.0 / x
-    for c, m in _STIRLING:
-        out = out + c * xi**m * _g(m, t, lt, l1)
+        lt = np.log1p(t)
+        near = np.abs(t) <= 0.25
+        if near.all():
+            out = _log1pmx_series(t)
+        else:
+            out = lt - t
+            _patch(out, near, _log1pmx_series, t)
+        lt *= t
+        out += lt
+        far = np.flatnonzero(t < -0.5)
+        if far.size:
+            rf = ratio[far]
+            out[far] = np.where(rf > 0, rf * np.log(np.where(rf > 0, rf, 1.0)), 0.0) - t[far]
     return out
 
 
 def _rel_parts(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``t = d/x``, ``log1p(t)`` and ``log1pmx(t)`` for ``y = x + d`` (``d`` accurate)."""
+    """``t = d/x``, ``log1p(t)`` and ``log1pmx(t)`` for ``y = x + d`` (``d`` accurate), 1-D.
+
+    ``log1p(t)`` from the ratio ``y/x`` where ``t < -1/2``, and ``log1pmx`` from
+    its series where ``|t| <= 1/4`` (as :func:`log1pmx`), each on its own elements.
+    """
+    shape = np.shape(x)
+    x, y, d = (np.reshape(v, -1) for v in (x, y, d))  # any shape (0-d from gamma_bregman_step's scalars)
     t = d / x
-    lt = _log_ratio_d(y, x, t)
-    l1 = np.where(t < -0.5, lt - t, log1pmx(t))
-    return t, lt, l1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lt = np.log1p(t)
+        far = np.flatnonzero(t < -0.5)
+        if far.size:
+            lt[far] = np.log(y[far] / x[far])
+        near = np.abs(t) <= 0.25
+        if near.all():  # nearly equal arguments (common in a batch of large shapes): no gathers
+            l1 = _log1pmx_series(t)
+        else:
+            l1 = lt - t
+            _patch(l1, near, _log1pmx_series, t)
+    return t.reshape(shape), lt.reshape(shape), l1.reshape(shape)
 
 
 def _as64(*xs: Any) -> tuple[tuple[np.ndarray, ...], Any]:
     arrs = _floats(*xs)
-    return tuple(a.astype(np.float64) for a in arrs), arrs[0].dtype
+    return tuple(a.astype(np.float64, copy=False) for a in arrs), arrs[0].dtype
 
 
 #: Largest ratio sum|terms| / value a helper accepts before it returns NaN for the
@@ -997,25 +1189,95 @@ def gamma_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     5.000002...e-13
     """
     (a1, b1, a2, b2), dtype = _as64(a1, b1, a2, b2)
-    da = a2 - a1
+    out = _by_shape_size(_gamma_bregman_big, _gamma_bregman_generic, 2, a1, b1, a2, b2)
+    return _result(out.astype(dtype, copy=False))
+
+
+def _by_shape_size(big_fn: Any, generic_fn: Any, nshapes: int, *params: np.ndarray) -> np.ndarray:
+    """``big_fn`` where the first ``nshapes`` parameters and their partners are all at least 16, ``generic_fn`` elsewhere.
+
+    ``params`` are ``(a1, b1, a2, b2)``; the shapes compared are ``a1, a2``
+    (``nshapes = 2``) or all four (``nshapes = 4``). The majority's branch runs
+    on every element and the other on its own elements only. Batches of more
+    than :data:`_SLICE` values go slice by slice: the branches make dozens of
+    temporaries, which then stay in the caches (1e6 Gamma and Beta KLs of
+    shapes 20 to 1000 took 15 and 23 % less time in slices of 2**15 than in
+    whole blocks of 2**18).
+    """
+    shape = params[0].shape
+    flat = [np.reshape(v, -1) for v in params]
+    size = flat[0].size
+    if size <= _SLICE:
+        return _by_shape_size_flat(big_fn, generic_fn, nshapes, *flat).reshape(shape)
+    out = np.empty(size)
+    for lo in range(0, size, _SLICE):
+        part = [v[lo:lo + _SLICE] for v in flat]
+        out[lo:lo + _SLICE] = _by_shape_size_flat(big_fn, generic_fn, nshapes, *part)
+    return out.reshape(shape)
+
+
+#: values per slice in :func:`_by_shape_size` (2**15 and 2**16 measured best of 2**14 ... 2**18)
+_SLICE = 1 << 15
+
+
+def _by_shape_size_flat(big_fn: Any, generic_fn: Any, nshapes: int, *flat: np.ndarray) -> np.ndarray:
+    a1, b1, a2, b2 = flat
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        bregman = np.asarray(lgamma_bregman(a1, a2)) + a1 * np.asarray(powm1mlog(b1, b2, -1.0))
-        cross = da * np.asarray(log_ratio(b1, b2))
-        generic = bregman + cross
-        # the last term has either sign: where it cancels the nonnegative rest by
-        # more than the float result can carry, NaN hands the element to anadiv.numeric.refine
-        generic = np.where(bregman + np.abs(cross) <= _CANCELLATION * generic, generic, np.nan)
-        big = np.minimum(a1, a2) >= _X0
-        out = generic
-        if np.any(big):
-            t, lt, l1 = _rel_parts(a1, a2, da)
-            n = _cross_diff(a2, b1, a1, b2)
-            ratio = (a2 * b1) / (a1 * b2)
-            m = _log_ratio_d(a2 * b1, a1 * b2, n / (a1 * b2))
-            m = np.where(np.abs(n) < 0.5 * a1 * b2, m, np.log(ratio))
-            stir = a2 * expm1mx(-m) - 0.5 * l1 + _stirling_r_bregman(a1, t, lt, l1)
-            out = np.where(big, stir, generic)
-    return _result(np.asarray(out).astype(dtype, copy=False))
+        low = np.minimum(a1, a2)
+        if nshapes == 4:
+            np.minimum(low, np.minimum(b1, b2), out=low)
+        big = low >= _X0
+        if np.count_nonzero(big) * 2 > big.size:
+            out = big_fn(*flat)
+            np.logical_not(big, out=big)
+            _patch(out, big, generic_fn, *flat)
+        else:
+            # the majority's branch on every element (its values elsewhere are overwritten):
+            # cheaper than gathering four parameters for most of a batch
+            out = generic_fn(*flat)
+            _patch(out, big, big_fn, *flat)
+    return out
+
+
+def _gamma_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`gamma_bregman`'s three terms added, NaN where they cancel by more than 256."""
+    da = a2 - a1
+    bregman = _lgamma_bregman_flat(a1, a2, da)
+    # the rate terms from t = b2/b1 - 1 (an exact difference over b1): log(b2/b1) once, for both
+    t = b2 - b1
+    t /= b1
+    lr = np.log1p(t)
+    far = np.flatnonzero(t < -0.5)  # log1p is ill-conditioned there: the ratio itself
+    if far.size:
+        lr[far] = np.log(b2[far] / b1[far])
+    rate = t - lr  # b2/b1 - 1 - log(b2/b1), accurate to 4 eps/|t|: the series below 0.05
+    near = np.flatnonzero(rate < _F_NEAR)
+    if near.size:
+        rate[near] = -_log1pmx_series_short(t[near])
+    rate *= a1
+    bregman += rate
+    cross = da * lr
+    np.negative(cross, out=cross)  # (a2 - a1) log(b1/b2)
+    generic = bregman + cross
+    # the last term has either sign: where it cancels the nonnegative rest by
+    # more than the float result can carry, NaN hands the element to anadiv.numeric.refine
+    bregman += np.abs(cross)
+    return np.where(bregman <= _CANCELLATION * generic, generic, np.nan)
+
+
+def _gamma_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`gamma_bregman` for shapes of 16 and more: Stirling's series regrouped (nonnegative terms)."""
+    t, _, l1 = _rel_parts(a1, a2, a2 - a1)
+    a2b1 = a2 * b1
+    a1b2 = a1 * b2
+    # M, the log ratio of the means: from the ratio where they are far apart, and
+    # from the exact cross-product difference where that is under half of a1 b2
+    m = np.log(a2b1 / a1b2)
+    _patch(m, np.abs(a2b1 - a1b2) < 0.5 * a1b2, _log_mean_ratio, a2, b1, a1, b2, a1b2)
+    out = a2 * np.asarray(expm1mx(-m))
+    out -= 0.5 * l1
+    out += _remainder_bregman(a1, a2, t)
+    return out
 
 
 def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
@@ -1046,36 +1308,47 @@ def beta_bregman(a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
     2.500001...e-19
     """
     (a1, b1, a2, b2), dtype = _as64(a1, b1, a2, b2)
+    out = _by_shape_size(_beta_bregman_big, _beta_bregman_generic, 4, a1, b1, a2, b2)
+    return _result(out.astype(dtype, copy=False))
+
+
+def _log_mean_ratio(a2: np.ndarray, b1: np.ndarray, a1: np.ndarray, b2: np.ndarray, a1b2: np.ndarray) -> np.ndarray:
+    """``log(a2 b1 / (a1 b2))`` from the exact cross-product difference (for ratios within 1/2 of 1)."""
+    return np.log1p(_cross_diff(a2, b1, a1, b2) / a1b2)
+
+
+def _beta_bregman_generic(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`beta_bregman`'s three Bregman terms added, NaN where they cancel by more than 256."""
+    da = a2 - a1
+    db = b2 - b1
+    terms_a = _lgamma_bregman_flat(a1, a2, da)
+    terms_ab = terms_a + _lgamma_bregman_flat(b1, b2, db)
+    terms_s = _lgamma_bregman_flat(a1 + b1, a2 + b2, da + db)
+    generic = terms_ab - terms_s
+    # the three Bregman terms are nonnegative but may cancel; where they do by
+    # more than the float result can carry, NaN hands the element to
+    # anadiv.numeric.refine (the generated code's exact fallback)
+    terms_ab += terms_s
+    return np.where(terms_ab <= _CANCELLATION * generic, generic, np.nan)
+
+
+def _beta_bregman_big(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """:func:`beta_bregman` for all parameters 16 or more: Stirling's series regrouped."""
     da = a2 - a1
     db = b2 - b1
     ds = da + db
     s1 = a1 + b1
     s2 = a2 + b2
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        terms_a = np.asarray(lgamma_bregman(a1, a2))
-        terms_b = np.asarray(lgamma_bregman(b1, b2))
-        fs1, fs2, fds = _floats(s1, s2, ds)
-        terms_s = np.asarray(_two_branch(fs1, fs2, fds, _lgamma_bregman_near, _lgamma_bregman_far))
-        generic = terms_a + terms_b - terms_s
-        # the three Bregman terms are nonnegative but may cancel; where they do by
-        # more than the float result can carry, NaN hands the element to
-        # anadiv.numeric.refine (the generated code's exact fallback)
-        generic = np.where(terms_a + terms_b + terms_s <= _CANCELLATION * generic, generic, np.nan)
-        big = np.minimum(np.minimum(a1, a2), np.minimum(b1, b2)) >= _X0
-        out = generic
-        if np.any(big):
-            n = _cross_diff(a2, b1, a1, b2)
-            e = n / (a1 * s2)  # p2/p1 - 1
-            f = -n / (b1 * s2)  # q2/q1 - 1
-            main = (s2 * a1 / s1) * _phi1(e, (a2 * s1) / (a1 * s2)) + (s2 * b1 / s1) * _phi1(f, (b2 * s1) / (b1 * s2))
-            ta, lta, l1a = _rel_parts(a1, a2, da)
-            tb, ltb, l1b = _rel_parts(b1, b2, db)
-            ts, lts, l1s = _rel_parts(s1, s2, ds)
-            half = -0.5 * (l1a + l1b - l1s)
-            rest = (_stirling_r_bregman(a1, ta, lta, l1a) + _stirling_r_bregman(b1, tb, ltb, l1b)
-                    - _stirling_r_bregman(s1, ts, lts, l1s))
-            out = np.where(big, main + half + rest, generic)
-    return _result(np.asarray(out).astype(dtype, copy=False))
+    n = _cross_diff(a2, b1, a1, b2)
+    e = n / (a1 * s2)  # p2/p1 - 1
+    f = -n / (b1 * s2)  # q2/q1 - 1
+    main = (s2 * a1 / s1) * _phi1(e, (a2 * s1) / (a1 * s2)) + (s2 * b1 / s1) * _phi1(f, (b2 * s1) / (b1 * s2))
+    ta, _, l1a = _rel_parts(a1, a2, da)
+    tb, _, l1b = _rel_parts(b1, b2, db)
+    ts, _, l1s = _rel_parts(s1, s2, ds)
+    half = -0.5 * (l1a + l1b - l1s)
+    rest = _remainder_bregman(a1, a2, ta) + _remainder_bregman(b1, b2, tb) - _remainder_bregman(s1, s2, ts)
+    return main + half + rest
 
 
 def gamma_bregman_step(a: Any, b: Any, e: Any) -> Any:
@@ -1117,7 +1390,7 @@ def gamma_bregman_step(a: Any, b: Any, e: Any) -> Any:
             n = (d - p) - err  # b - a (1 + e), the numerator of the mean ratio
             q = n / (a * (1.0 + e))
             m = np.where(np.abs(q) < 0.5, np.log1p(q), lt - l)
-            stir = b * expm1mx(-m) - 0.5 * l1 + _stirling_r_bregman(a, t, lt, l1)
+            stir = b * expm1mx(-m) - 0.5 * l1 + _remainder_bregman(a, b, t)
             out = np.where(big, stir, generic)
     return _result(np.asarray(out).astype(dtype, copy=False))
 

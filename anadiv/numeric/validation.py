@@ -12,6 +12,10 @@ slip, not the number 1), complex numbers, ``datetime64``/``timedelta64``,
 such as ``10**400``). sympy objects are recognised by :func:`is_symbolic`;
 this module never imports sympy except in :func:`as_sympy`, which only the
 symbolic path calls.
+
+torch tensors and JAX arrays are kept as given (:func:`as_param_array`); the
+adapters of :data:`KEPT_LIBRARIES` give the checks what they need of each
+library without copying values to the host.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from typing import Any, Literal, overload
+from typing import Any, Callable, Literal, overload
 
 import numpy as np
 
@@ -262,3 +266,250 @@ def check_seed(seed: Any, name: str = "seed") -> Any:
         if arr.ndim == 1 and arr.size and arr.dtype.kind in "iu" and np.all(arr >= 0):
             return seed
     raise ValueError(msg)
+
+
+# ------------------------------------------- arrays of other libraries, kept
+# A family keeps a torch tensor or a JAX array as given (same library, device
+# and dtype), so the closed forms compute in that library and gradients flow.
+# What validation needs from such a library is one small adapter each, in the
+# table below, keyed by the top-level module of the array's type; the library
+# is imported only when one of its arrays arrives.
+class ArrayLibrary:
+    """What the checks need to know about one array library whose arrays families keep.
+
+    Subclasses fill in the library's own operations; the values never leave
+    the device except in :meth:`all_true` (one synchronisation: the ``bool``
+    of a reduction) and, on the error path only, :meth:`to_host`.
+    """
+
+    #: The library's name, as in messages (and its key in :data:`KEPT_LIBRARIES`).
+    name: str = ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the one adapter of the library, found again by name (a family holding tensors pickles and copies)
+        return (_library_named, (self.name,))
+
+    def kind(self, x: Any) -> str:
+        """The numpy dtype kind of ``x``: ``"f"``, ``"i"``, ``"u"``, ``"b"``, ``"c"``, ..."""
+        raise NotImplementedError
+
+    def default_float(self, x: Any) -> Any:
+        """``x`` (integers) in the library's default floating dtype."""
+        raise NotImplementedError
+
+    def traced(self, x: Any) -> bool:
+        """Whether ``x`` is traced by a transform (no concrete values: its checks are skipped)."""
+        raise NotImplementedError
+
+    def to_host(self, x: Any) -> np.ndarray:
+        """A numpy copy of the values (the error path only)."""
+        raise NotImplementedError
+
+    def eps(self, x: Any) -> float:
+        """The machine epsilon of ``x``'s floating dtype."""
+        raise NotImplementedError
+
+    def amax(self, x: Any, axes: tuple[int, ...]) -> Any:
+        """The maximum over ``axes``."""
+        raise NotImplementedError
+
+    def extremes(self, x: Any) -> tuple[Any, Any]:
+        """``(min, max)`` of a non-empty ``x`` in one pass where the library can, NaN if any element is NaN."""
+        raise NotImplementedError
+
+    def cholesky_ok(self, x: Any) -> Any:
+        """Per matrix of the batch, whether the Cholesky factorization of ``x`` succeeds (a bool array)."""
+        raise NotImplementedError
+
+    def all_true(self, x: Any) -> bool:
+        """``bool(all(x))``: the one host synchronisation of a check."""
+        return bool(x.all())
+
+    def like(self, x: np.ndarray, ref: Any) -> Any:
+        """The numpy array ``x`` as an array of this library, on ``ref``'s device."""
+        raise NotImplementedError
+
+
+class _TorchArrays(ArrayLibrary):
+    name = "torch"
+
+    def __init__(self) -> None:
+        import torch
+
+        self.torch = torch
+
+    def kind(self, x: Any) -> str:
+        dtype = x.dtype
+        if dtype.is_floating_point:
+            return "f"
+        if dtype.is_complex:
+            return "c"
+        return "b" if dtype == self.torch.bool else "i"
+
+    def default_float(self, x: Any) -> Any:
+        return x.to(self.torch.get_default_dtype())
+
+    def traced(self, x: Any) -> bool:
+        # torch.func's grad/vmap wrap tensors; torch.compile traces fake ones
+        functorch = getattr(self.torch._C, "_functorch", None)
+        wrapped = functorch is not None and functorch.is_functorch_wrapped_tensor(x)
+        return bool(wrapped) or self.torch.compiler.is_compiling()
+
+    def to_host(self, x: Any) -> np.ndarray:
+        x = x.detach()
+        if x.dtype not in (self.torch.float32, self.torch.float64):
+            x = x.to(self.torch.float64)
+        return np.asarray(x.cpu().numpy())
+
+    def eps(self, x: Any) -> float:
+        return float(self.torch.finfo(x.dtype).eps)
+
+    def amax(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return x.amax(dim=axes)
+
+    def extremes(self, x: Any) -> tuple[Any, Any]:
+        out = self.torch.aminmax(x.detach())  # one read of the values, no temporary the size of x
+        return out.min, out.max
+
+    def cholesky_ok(self, x: Any) -> Any:
+        return self.torch.linalg.cholesky_ex(x).info == 0
+
+    def like(self, x: np.ndarray, ref: Any) -> Any:
+        return self.torch.as_tensor(np.array(x), device=ref.device)  # a copy: torch refuses read-only arrays
+
+
+class _JaxArrays(ArrayLibrary):
+    name = "jax"
+
+    def __init__(self) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        self.jax, self.jnp = jax, jnp
+
+    def kind(self, x: Any) -> str:
+        return str(np.dtype(x.dtype).kind)
+
+    def default_float(self, x: Any) -> Any:
+        return x.astype(self.jax.dtypes.canonicalize_dtype(self.jnp.float64))
+
+    def traced(self, x: Any) -> bool:
+        return isinstance(x, self.jax.core.Tracer)
+
+    def to_host(self, x: Any) -> np.ndarray:
+        return np.asarray(x)
+
+    def eps(self, x: Any) -> float:
+        return float(self.jnp.finfo(x.dtype).eps)
+
+    def amax(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return x.max(axis=axes)
+
+    def extremes(self, x: Any) -> tuple[Any, Any]:
+        return x.min(), x.max()
+
+    def cholesky_ok(self, x: Any) -> Any:
+        return self.jnp.isfinite(self.jnp.linalg.cholesky(x)).all(axis=(-2, -1))
+
+    def like(self, x: np.ndarray, ref: Any) -> Any:
+        return self.jnp.asarray(x)
+
+
+#: Array libraries whose arrays families keep as given, by the top-level module of the array type.
+KEPT_LIBRARIES: dict[str, Callable[[], ArrayLibrary]] = {
+    "torch": _TorchArrays,
+    "jax": _JaxArrays,
+    "jaxlib": _JaxArrays,
+}
+_LIBRARY_OBJECTS: dict[Callable[[], ArrayLibrary], ArrayLibrary] = {}
+
+
+def _library_named(name: str) -> ArrayLibrary:
+    make = KEPT_LIBRARIES[name]
+    lib = _LIBRARY_OBJECTS.get(make)
+    if lib is None:
+        lib = _LIBRARY_OBJECTS[make] = make()
+    return lib
+
+
+def kept_library(value: Any) -> ArrayLibrary | None:
+    """The adapter of ``value``'s library when families keep its arrays as given (torch, JAX); else ``None``.
+
+    Decided from the type's module without importing anything for numpy
+    arrays, Python numbers and lists.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kept_library(np.ones(2)) is None
+    True
+    """
+    module = type(value).__module__.partition(".")[0]
+    return _library_named(module) if module in KEPT_LIBRARIES else None
+
+
+def as_param_array(value: Any, name: str) -> Any:
+    """A numeric parameter as the family keeps it.
+
+    torch tensors and JAX arrays are kept as given (same library, device and
+    dtype; nothing is copied to the host): floating arrays as they are,
+    integer arrays in their library's default floating dtype (torch's
+    ``torch.get_default_dtype()``, float32 unless changed; JAX's float32, or
+    float64 with ``jax_enable_x64``). Boolean and complex arrays are refused
+    like numpy ones. Anything else goes through :func:`as_float_array`.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, as :func:`as_float_array`.
+    """
+    if type(value) is np.ndarray and value.dtype.kind == "f":
+        return value  # the common numpy case, first
+    lib = kept_library(value)
+    if lib is None:
+        return as_float_array(value, name)
+    kind = lib.kind(value)
+    if kind == "f":
+        return value
+    if kind in "iu":
+        return lib.default_float(value)
+    what = _REFUSED_KINDS.get(kind, "value")
+    raise ValueError(f"{name}: must be real numbers, got a {lib.name} array of {what}s (dtype {value.dtype})")
+
+
+def all_true(x: Any) -> bool:
+    """Whether every element of a boolean array (numpy, torch, JAX) or a Python bool is true.
+
+    A kept library's array computes the reduction on its device and
+    synchronises once; a traced one (under ``jax.jit``, ``torch.func``) has no
+    values to test and counts as true (its checks are skipped).
+    """
+    if isinstance(x, (bool, np.bool_, np.ndarray)):
+        return bool(np.all(x))
+    lib = kept_library(x)
+    if lib is None:
+        return bool(np.all(x))
+    return True if lib.traced(x) else lib.all_true(x)
+
+
+def with_library(values: tuple[Any, ...], lib: ArrayLibrary) -> tuple[Any, ...]:
+    """Parameter values of two distributions, one holding ``lib``'s arrays: numpy ones moved into ``lib``.
+
+    A 0-d numpy array becomes a Python float (a weak scalar, which keeps the
+    arrays' dtype); a larger one an array of ``lib`` on the device of the
+    first of ``lib``'s arrays. A torch tensor does not combine with a numpy
+    array in arithmetic, so the generated code needs one library.
+    """
+    ref = next(v for v in values if kept_library(v) is lib)
+    out = []
+    for v in values:
+        if type(v) is np.ndarray:
+            v = float(v) if v.ndim == 0 else lib.like(v, ref)
+        out.append(v)
+    return tuple(out)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """A numpy copy of a parameter's values (numpy as is; torch and JAX copied to the host): for messages."""
+    lib = kept_library(x)
+    return np.asarray(x) if lib is None else lib.to_host(x)

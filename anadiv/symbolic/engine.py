@@ -174,7 +174,7 @@ def derive_renyi(P: Any, Q: Any, alpha: Any = None) -> Derivation:
     >>> from anadiv import Exponential
     >>> from anadiv.symbolic import derive_renyi
     >>> print(derive_renyi(Exponential, Exponential).expr)
-    Piecewise(((alpha*log(rate_1) + (1 - alpha)*log(rate_2) - log(alpha*rate_1 + rate_2*(1 - alpha)))/(alpha - 1), alpha*rate_1 - rate_2*(alpha - 1) > 0), (oo, True))
+    Piecewise(((alpha*log(rate_1) + (1 - alpha)*log(rate_2) - log(alpha*rate_1 + rate_2*(1 - alpha)))/(alpha - 1), alpha*rate_1 + rate_2*(1 - alpha) > 0), (oo, True))
     """
     (Pc, pv), (Qc, qv) = _split(P, "P"), _split(Q, "Q")
     d = _instantiate(_chernoff("renyi", Pc, Qc), [pv, qv])

@@ -51,14 +51,14 @@ class Constants:
     euler_gamma = float(np.euler_gamma)
 
 
-class _Quiet(contextlib.AbstractContextManager["_Quiet"]):
-    """``errstate`` stand-in for libraries that never warn on inf/NaN."""
+def _Quiet(**kwargs: Any) -> contextlib.nullcontext[None]:  # noqa: N802 - stands in for a class
+    """``errstate`` stand-in for libraries that never warn on inf/NaN.
 
-    def __init__(self, **kwargs: Any) -> None:
-        pass
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
+    A ``nullcontext``: ``torch.compile`` knows it, so the result check's graph
+    break inside ``with xp.errstate(...)`` resumes in a compiled graph instead
+    of running the whole generated function eagerly.
+    """
+    return contextlib.nullcontext()
 
 
 # Series coefficients, the same as anadiv.numeric.stable's.
@@ -66,6 +66,21 @@ _EXPM1MX_COEFS = [1.0 / math.factorial(k + 2) for k in range(19)]
 _ATANH_COEFS = [1.0 / (2 * k + 3) for k in range(20)]
 _ATANMX_COEFS = [(-1.0) ** k / (2 * k + 1) for k in range(1, 18)]
 _I0M1_COEFS = [1.0 / math.factorial(j) ** 2 for j in range(1, 15)]
+# log1pmx's series where it is used (float64 |t| <= 1/4, float32 -1/2 <= t <= 1): z^2 <= 1/9,
+# and 13 terms reach 1e-19 of the sum at |t| <= 1/4 (1e-13 at the float32 edge, far below its ulp)
+_ATANH_13 = _ATANH_COEFS[:13]
+# powm1mlog for k = +-1, +-2, as numpy's: t = (a/b)**k - 1 and f = t - log1p(t) (one transcendental),
+# the short atanh series where f < 0.0012 (-0.048 < t < 0.0498, six terms reach 1e-19) and, in
+# float32, where f < 0.08 (-0.345 < t < 0.48: the direct form there would lose up to 80 ulps of
+# float32; six terms still reach 1e-16); t - k log(a/b) from the ratio where t < -0.99 (1 + t
+# has lost digits). In float32 the ratio takes over at t < -1/2, where the rounding of t,
+# amplified by 1/(1 + t) in log1p, passes that of log(a/b) (numpy keeps -0.99 there too).
+_ATANH_6 = _ATANH_COEFS[:6]
+_SMALL_K = (1.0, 2.0, -1.0, -2.0)
+_F_NEAR = {8: 0.0012, 4: 0.08}
+_T_FAR = {8: -0.99, 4: -0.5}
+# the compressed subset pays while it holds at most this share of the elements
+_SUBSET_SHARE = 0.25
 
 
 def _cb_coefs() -> tuple[list[float], list[float], list[float]]:
@@ -75,10 +90,59 @@ def _cb_coefs() -> tuple[list[float], list[float], list[float]]:
 
 
 def _horner(x: Any, coefs: list[float]) -> Any:
-    acc = x * 0.0 + coefs[-1]
-    for c in coefs[-2::-1]:
+    # the first step as c[-1] x + c[-2] (no array of the constant: one kernel less)
+    if len(coefs) == 1:
+        return x * 0.0 + coefs[0]
+    acc = x * coefs[-1] + coefs[-2]
+    for c in coefs[-3::-1]:
         acc = acc * x + c
     return acc
+
+
+def _is_single(x: Any) -> bool:
+    """Whether ``x`` holds float32 (or narrower) values: the branches' thresholds follow the precision."""
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and getattr(dtype, "itemsize", 8) <= 4
+
+
+def _minus_log1pmx_series(t: Any, coefs: list[float]) -> Any:
+    """``t - log1p(t)`` by the atanh series: ``z (t - 2 z^2 sum c_k z^(2k))``, ``z = t / (2 + t)``."""
+    z = t / (2.0 + t)
+    z2 = z * z
+    return z * (t - z2 * _horner(z2, [2.0 * c for c in coefs]))
+
+
+class _TorchSubsets:
+    """Eager torch: a branch needed on few elements runs on those elements only.
+
+    ``torch.nonzero`` gives the indices (one synchronisation, whose size is
+    data-dependent), so this is for eager tensors only: under
+    ``torch.compile``, ``torch.jit`` tracing and ``torch.func`` transforms
+    (vmap, grad) the branch runs everywhere through ``where`` instead.
+    """
+
+    def __init__(self, torch: Any) -> None:
+        self.torch = torch
+        functorch = getattr(torch._C, "_functorch", None)
+        self._wrapped = getattr(functorch, "is_functorch_wrapped_tensor", lambda x: False)
+        self._transforms = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+
+    def coords(self, mask: Any) -> Any:
+        """The coordinates where ``mask`` holds, or None where the where-form is the better (or only) choice."""
+        torch = self.torch
+        if (not isinstance(mask, torch.Tensor) or mask.ndim == 0 or torch.compiler.is_compiling()
+                or torch.jit.is_tracing() or self._transforms() or self._wrapped(mask)):
+            return None
+        coords = torch.nonzero(mask, as_tuple=True)
+        if coords[0].numel() > _SUBSET_SHARE * mask.numel():
+            return None
+        return coords
+
+    def scatter(self, out: Any, coords: Any, values: Any) -> Any:
+        if out.requires_grad or values.requires_grad:
+            return out.index_put(coords, values)  # out of place: autograd sees a fresh tensor
+        out[coords] = values.to(out.dtype)
+        return out
 
 
 class GenericStable(GammaStable):
@@ -86,36 +150,106 @@ class GenericStable(GammaStable):
 
     The gamma-function helpers come from :class:`.generic_gamma.GammaStable`.
 
-    Same branches and series as :mod:`anadiv.numeric.stable`. Each branch gets a
-    *safe* input where it is not selected (``where(mask, x, 0)``), so the
-    unused branch can neither overflow nor poison a gradient with NaN.
+    Same branches and series as :mod:`anadiv.numeric.stable`, and as few
+    full-size operations as that allows (on a GPU each is a kernel launch and a
+    pass over memory): the common formula runs everywhere, the accurate branch
+    only where it is needed (:meth:`_patch`). Eager torch tensors run that
+    branch on the compressed subset of elements; under ``torch.compile``,
+    ``torch.func`` and JAX (where shapes must not depend on values) it runs on
+    every element through ``where``, each branch given a *safe* input where it
+    is not selected, so the unused branch can neither overflow nor poison a
+    gradient with NaN.
     """
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
+        self._subsets = _TorchSubsets(xp.torch) if getattr(xp, "name", None) == "torch" else None
+        # XLA's float64 log1p on the CPU is off by up to 3e-14 (t - log1p(t) multiplies that by up
+        # to 40); torch's is within an ulp
+        self._log1p = xp.log1p if self._subsets is not None else self._log1p_from_log
+
+    def _log1p_from_log(self, t: Any) -> Any:
+        """``log1p(t) = log(u) t / (u - 1)``, ``u = fl(1 + t)`` (the rounding of ``1 + t`` cancels
+        in the ratio; Goldberg's identity): as accurate as ``log``, within 4e-16 in float64."""
+        xp = self.xp
+        u = 1.0 + t
+        d = u - 1.0
+        tiny = d == 0.0
+        return xp.where(tiny, t, xp.log(u) * (t / xp.where(tiny, 1.0, d)))
+
+    def _patch(self, out: Any, mask: Any, fn: Callable[..., Any], *pairs: tuple[Any, float]) -> Any:
+        """``out`` with ``fn(*args)`` where ``mask`` holds; ``pairs`` are ``(arg, safe value)``.
+
+        ``out`` is a fresh array of the broadcast shape. Eager torch: ``fn`` sees
+        the arguments at the selected elements only (when those are few);
+        elsewhere it sees every element, the safe value where ``mask`` is false.
+        """
+        xp = self.xp
+        subsets = self._subsets
+        coords = None
+        if subsets is not None and mask.shape == out.shape and all(a.ndim <= out.ndim for a, _ in pairs):
+            coords = subsets.coords(mask)
+        if subsets is not None and coords is not None:
+            if coords[0].numel() == 0:
+                return out
+            # a broadcast argument is read through a view: only the selected elements are gathered
+            args = [a.expand(out.shape)[coords] if a.ndim else a for a, _ in pairs]
+            return subsets.scatter(out, coords, fn(*args))
+        return xp.where(mask, fn(*(xp.where(mask, a, s) for a, s in pairs)), out)
+
+    def _safe_needed(self, x: Any) -> bool:
+        """Whether a branch evaluated beyond its range may meet a derivative (then it gets a clamped input)."""
+        if self._subsets is None:
+            return True  # JAX: any array may be traced for a gradient
+        torch = self._subsets.torch
+        return bool(torch.is_grad_enabled() and (x.requires_grad or self._subsets._transforms()))
+
+    def _widened(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)``; torch float32 (or narrower) in float64, rounded once at the end.
+
+        The float32 bands of the series are wide (the direct forms lose up to 80
+        ulps of float32 near them), so most elements would take the series; in
+        float64 the narrow float64 bands apply and the result is the float64
+        value rounded to float32. JAX keeps its float32 (without x64 it has
+        no float64; under ``jit`` the series costs no extra pass).
+        """
+        xp = self.xp
+        args = tuple(xp.asarray(a) for a in args)
+        if self._subsets is not None:
+            torch = self._subsets.torch
+            # torch's rule: 0-d tensors (Python numbers) do not promote a batch's dtype
+            batch = [a for a in args if a.ndim] or list(args)
+            dtype = functools.reduce(torch.promote_types, [a.dtype for a in batch])
+            if dtype.is_floating_point and dtype.itemsize <= 4 and batch[0].device.type != "mps":
+                return fn(*(a.to(torch.float64) for a in args)).to(dtype)
+        return fn(*args)
+
+    def _log1pmx_near(self, t: Any) -> Any:
+        # numpy's range of the series in float64; in float32 the direct form would lose up to
+        # 16 ulps at |t| = 1/4, so the series (exact to float32 there) covers [-1/2, 1]
+        if _is_single(t):
+            return (t >= -0.5) & (t <= 1.0)
+        return self.xp.abs(t) <= 0.25
 
     def _partials(self, name: str) -> Callable[..., tuple[Any, ...]]:
         return _GAMMA_HELPER_GRADS[name]
 
     def expm1mx(self, u: Any) -> Any:
+        return self._widened(self._expm1mx, u)
+
+    def _expm1mx(self, u: Any) -> Any:
+        # numpy's branches: expm1(u) - u, the power series where |u| < 1
         xp = self.xp
-        u = xp.asarray(u)
-        small = xp.abs(u) < 1.0
-        us = xp.where(small, u, 0.0)
-        series = us * us * _horner(us, _EXPM1MX_COEFS)
-        ul = xp.where(small, 1.0, u)
-        return xp.where(small, series, xp.expm1(ul) - ul)
+        out = xp.expm1(u) - u
+        return self._patch(out, xp.abs(u) < 1.0, lambda us: us * us * _horner(us, _EXPM1MX_COEFS), (u, 0.0))
 
     def log1pmx(self, t: Any) -> Any:
-        xp = self.xp
-        t = xp.asarray(t)
-        near = (t >= -0.5) & (t <= 1.0)
-        ts = xp.where(near, t, 0.0)
-        z = ts / (2.0 + ts)
-        z2 = z * z
-        series = -ts * z + 2.0 * z * z2 * _horner(z2, _ATANH_COEFS)
-        tf = xp.where(near, 2.0, t)
-        return xp.where(near, series, xp.log1p(tf) - tf)
+        return self._widened(self._log1pmx, t)
+
+    def _log1pmx(self, t: Any) -> Any:
+        # numpy's branches: log1p(t) - t, the atanh series near 0 (see _log1pmx_near)
+        out = self._log1p(t) - t
+        return self._patch(out, self._log1pmx_near(t), lambda ts: -_minus_log1pmx_series(ts, _ATANH_13), (t, 0.0))
 
     def atanmx(self, x: Any) -> Any:
         # numpy's branches: the odd series for |x| < 0.3, arctan(x) - x beyond.
@@ -136,11 +270,16 @@ class GenericStable(GammaStable):
         return xp.where(near, xp.sin((0.5 * math.pi) * (1.0 - xp.where(near, ax, 1.0))), xp.cos((0.5 * math.pi) * x))
 
     def _log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
+        # numpy's branches: log1p(d), log(a / b) where d < -1/2 (1 + d has lost digits there)
         xp = self.xp
+        a, b, d = xp.asarray(a), xp.asarray(b), xp.asarray(d)
         far = d < -0.5
-        return xp.where(far, xp.log(a / b), xp.log1p(xp.where(far, 0.0, d)))
+        out = self._log1p(xp.maximum(d, -0.5) if self._safe_needed(d) else d)
+        return self._patch(out, far, lambda aa, bb: xp.log(aa / bb), (a, 1.0), (b, 1.0))
 
     def log_ratio(self, a: Any, b: Any) -> Any:
+        xp = self.xp
+        a, b = xp.asarray(a), xp.asarray(b)
         return self._log_ratio_d(a, b, (a - b) / b)
 
     def log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
@@ -193,23 +332,29 @@ class GenericStable(GammaStable):
     def diff2(self, a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
         return self.xp.asarray((a2 - a1) - (b2 - b1))
 
-    def xm1mlog(self, a: Any, b: Any) -> Any:
+    def _minus_log1pmx_far(self, t: Any, a: Any, b: Any) -> Any:
+        """``t - log1p(t)`` with ``t = a/b - 1`` (numpy's ``xm1mlog``): the atanh series near 0,
+        ``r - 1 - log r`` from the ratio ``r = a/b`` where ``t < -1/2``."""
         xp = self.xp
-        d = (a - b) / b
-        far = d < -0.5
-        r = a / b
-        near_value = -self.log1pmx(xp.where(far, 0.0, d))
-        return xp.where(far, r - 1.0 - xp.log(r), near_value)
+        far = t < -0.5
+        tl = xp.maximum(t, -0.5) if self._safe_needed(t) else t
+        out = tl - self._log1p(tl)
+
+        def branches(ts: Any, aa: Any, bb: Any) -> Any:
+            r = aa / bb
+            return xp.where(ts < -0.5, r - 1.0 - xp.log(r), _minus_log1pmx_series(ts, _ATANH_13))
+
+        return self._patch(out, self._log1pmx_near(t) | far, branches, (t, 0.0), (a, 1.0), (b, 1.0))
+
+    def xm1mlog(self, a: Any, b: Any) -> Any:
+        return self._widened(lambda a, b: self._minus_log1pmx_far((a - b) / b, a, b), a, b)
 
     def xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
-        xp = self.xp
-        t = d / b
-        far = t < -0.5
-        r = xp.where(far, a / b, 1.0)
-        near_value = -self.log1pmx(xp.where(far, 0.0, t))
-        return xp.where(far, r - 1.0 - xp.log(r), near_value)
+        return self._widened(lambda a, b, d: self._minus_log1pmx_far(d / b, a, b), a, b, d)
 
     def powm1mlog(self, a: Any, b: Any, k: Any) -> Any:
+        if isinstance(k, (int, float)) and float(k) in _SMALL_K:
+            return self._widened(lambda a, b: self._powm1mlog_small_k(a, b, float(k)), a, b)
         # numpy's branches: u = k log(a/b); expm1(u) - u by default, r**k - 1 - u for
         # |u| > 20, and for |log r| < 0.05 the log from log1p((a - b)/b), with a short
         # series for |u| < 0.05.
@@ -222,13 +367,35 @@ class GenericStable(GammaStable):
         u_def = xp.where(big, 0.0, u)
         default = xp.expm1(u_def) - u_def
         far_value = xp.where(big, r, 1.0) ** k - 1.0 - xp.where(big, u, 0.0)
-        un = xp.where(near, k * xp.log1p(xp.where(near, (a - b) / b, 0.0)), 0.0)
+        un = xp.where(near, k * self._log1p(xp.where(near, (a - b) / b, 0.0)), 0.0)
         small = xp.abs(un) < 0.05
         us = xp.where(small, un, 0.0)
         series = us * us * _horner(us, _EXPM1MX_COEFS[:10])
         ul = xp.where(small, 0.0, un)
         near_value = xp.where(small, series, xp.expm1(ul) - ul)
         return xp.where(near, near_value, xp.where(big, far_value, default))
+
+    def _powm1mlog_small_k(self, a: Any, b: Any, k: float) -> Any:
+        """numpy's ``_powm1mlog_small_k``: ``t = (a/b)**k - 1`` from the exact difference
+        (``d`` or ``d (d + 2)``, ``d = (a - b)/b``), ``f = t - log1p(t)``; the short series
+        where ``f`` is small, ``t - k log(a/b)`` where ``t < -0.99``."""
+        xp = self.xp
+        if k < 0:  # (a/b)**-k == (b/a)**k
+            a, b, k = b, a, -k
+        t = (a - b) / b
+        if k == 2.0:
+            t = t * (t + 2.0)
+        width = 4 if _is_single(t) else 8
+        f_near, t_far = _F_NEAR[width], _T_FAR[width]
+        tl = xp.maximum(t, t_far) if self._safe_needed(t) else t
+        f = tl - self._log1p(tl)
+
+        def branches(ts: Any, fs: Any, aa: Any, bb: Any) -> Any:
+            near = xp.where(fs < f_near, _minus_log1pmx_series(ts, _ATANH_6), fs)
+            return xp.where(ts < t_far, ts - k * xp.log(aa / bb), near)
+
+        mask = (f < f_near) | (t < t_far)
+        return self._patch(f, mask, branches, (t, 0.0), (f, 0.0), (a, 1.0), (b, 1.0))
 
     def lowergamma_reg(self, s: Any, x: Any) -> Any:
         return self.xp.gammainc(s, x)

@@ -412,6 +412,12 @@ class _TorchRefine:
             v = value.detach()
             c = 256.0 if v.dtype == torch.float64 else 8.0
             nonnegative, from_supports = _refine.rule(kind)
+            if scale is None and v.numel() > 1 and v.is_floating_point():
+                # the common case in one reduction (one kernel instead of two per parameter):
+                # all finite (and >= 0 for a divergence); a NaN fails both comparisons
+                lo, hi = torch.stack(torch.aminmax(v)).tolist()
+                if (lo >= 0 if nonnegative else lo > -math.inf) and hi < math.inf:
+                    return value
             ok = torch.isfinite(v) & (v >= 0) if nonnegative else torch.isfinite(v)
             if scale is not None:
                 s = scale.detach() if isinstance(scale, torch.Tensor) else torch.as_tensor(scale)
