@@ -79,6 +79,12 @@ _ATANH_6 = _ATANH_COEFS[:6]
 _SMALL_K = (1.0, 2.0, -1.0, -2.0)
 _F_NEAR = {8: 0.0012, 4: 0.08}
 _T_FAR = {8: -0.99, 4: -0.5}
+# Computed in float64 and rounded to float32 (GenericStable._widened), the direct forms
+# t - log1p(t) and log1p(t) - t are within 2.2e-16/|t| (log1p's last-bit error over t^2/2)
+# plus a few ulps of float64: under 1e-11 relative where |t| >= 2.5e-5, far below float32's
+# rounding. So the series is needed only there (f < 3e-10), almost never: no subset to gather.
+_T_NEAR_ROUNDED = 2.5e-5
+_F_NEAR_ROUNDED = 0.5 * _T_NEAR_ROUNDED**2
 # the compressed subset pays while it holds at most this share of the elements
 _SUBSET_SHARE = 0.25
 
@@ -204,14 +210,16 @@ class GenericStable(GammaStable):
         torch = self._subsets.torch
         return bool(torch.is_grad_enabled() and (x.requires_grad or self._subsets._transforms()))
 
-    def _widened(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def _widened(self, fn: Callable[..., Any], *args: Any, rounded: Callable[..., Any] | None = None) -> Any:
         """``fn(*args)``; torch float32 (or narrower) in float64, rounded once at the end.
 
         The float32 bands of the series are wide (the direct forms lose up to 80
         ulps of float32 near them), so most elements would take the series; in
-        float64 the narrow float64 bands apply and the result is the float64
-        value rounded to float32. JAX keeps its float32 (without x64 it has
-        no float64; under ``jit`` the series costs no extra pass).
+        float64 the result is the float64 value rounded to float32, and there
+        ``rounded`` (when given; ``fn`` otherwise) runs instead of ``fn``: the same
+        computation with the series bands a float32 result needs, narrower still
+        than float64's (:data:`_T_NEAR_ROUNDED`). JAX keeps its float32 (without
+        x64 it has no float64; under ``jit`` the series costs no extra pass).
         """
         xp = self.xp
         args = tuple(xp.asarray(a) for a in args)
@@ -221,20 +229,51 @@ class GenericStable(GammaStable):
             batch = [a for a in args if a.ndim] or list(args)
             dtype = functools.reduce(torch.promote_types, [a.dtype for a in batch])
             if dtype.is_floating_point and dtype.itemsize <= 4 and batch[0].device.type != "mps":
-                return fn(*(a.to(torch.float64) for a in args)).to(dtype)
+                return (rounded or fn)(*(a.to(torch.float64) for a in args)).to(dtype)
         return fn(*args)
 
-    def _log1pmx_near(self, t: Any) -> Any:
+    def _log1pmx_near(self, t: Any, rounded: bool = False) -> Any:
         # numpy's range of the series in float64; in float32 the direct form would lose up to
-        # 16 ulps at |t| = 1/4, so the series (exact to float32 there) covers [-1/2, 1]
+        # 16 ulps at |t| = 1/4, so the series (exact to float32 there) covers [-1/2, 1]; a float64
+        # value to be rounded to float32 needs it only at |t| < 2.5e-5 (_T_NEAR_ROUNDED)
+        if rounded:
+            return self.xp.abs(t) < _T_NEAR_ROUNDED
         if _is_single(t):
             return (t >= -0.5) & (t <= 1.0)
         return self.xp.abs(t) <= 0.25
 
     def _partials(self, name: str) -> Callable[..., tuple[Any, ...]]:
-        return _GAMMA_HELPER_GRADS[name]
+        return _HELPER_GRADS[name]
+
+    # -------------------------------------------------- analytic derivatives
+    def _grad_needed(self, *args: Any) -> bool:
+        """Whether a derivative of a helper's result may be taken (a backend hook).
+
+        False here: JAX differentiates through the where-form (under ``jit``
+        it costs no extra pass). The torch backend says True when autograd
+        records and an argument requires grad; then the elementary helpers
+        run as one node whose backward is their analytic partials
+        (:meth:`_analytic`) instead of dozens of recorded operations.
+        """
+        return False
+
+    def _analytic(self, name: str, fn: Callable[..., Any], partials: Callable[..., tuple[Any, ...]],
+                  *args: Any) -> Any:
+        """``fn(*args)``; where a gradient is needed, with the derivative ``partials(xp, *args)``.
+
+        ``partials`` are the closed-form partial derivatives (the ``_d_*``
+        functions below), which keep their relative accuracy where the
+        helper's argument cancels (``a`` near ``b``); the forward stays the
+        native computation, run without a graph.
+        """
+        if self._grad_needed(*args):
+            return self._with_partials(name, fn, partials, *self._floats(*args))
+        return fn(*args)
 
     def expm1mx(self, u: Any) -> Any:
+        return self._analytic("expm1mx", self._expm1mx_wide, _d_expm1mx, u)
+
+    def _expm1mx_wide(self, u: Any) -> Any:
         return self._widened(self._expm1mx, u)
 
     def _expm1mx(self, u: Any) -> Any:
@@ -244,14 +283,20 @@ class GenericStable(GammaStable):
         return self._patch(out, xp.abs(u) < 1.0, lambda us: us * us * _horner(us, _EXPM1MX_COEFS), (u, 0.0))
 
     def log1pmx(self, t: Any) -> Any:
-        return self._widened(self._log1pmx, t)
+        return self._analytic("log1pmx", self._log1pmx_wide, _d_log1pmx, t)
 
-    def _log1pmx(self, t: Any) -> Any:
+    def _log1pmx_wide(self, t: Any) -> Any:
+        return self._widened(self._log1pmx, t, rounded=functools.partial(self._log1pmx, rounded=True))
+
+    def _log1pmx(self, t: Any, rounded: bool = False) -> Any:
         # numpy's branches: log1p(t) - t, the atanh series near 0 (see _log1pmx_near)
         out = self._log1p(t) - t
-        return self._patch(out, self._log1pmx_near(t), lambda ts: -_minus_log1pmx_series(ts, _ATANH_13), (t, 0.0))
+        return self._patch(out, self._log1pmx_near(t, rounded), lambda ts: -_minus_log1pmx_series(ts, _ATANH_13), (t, 0.0))
 
     def atanmx(self, x: Any) -> Any:
+        return self._analytic("atanmx", self._atanmx, _d_atanmx, x)
+
+    def _atanmx(self, x: Any) -> Any:
         # numpy's branches: the odd series for |x| < 0.3, arctan(x) - x beyond.
         xp = self.xp
         x = xp.asarray(x)
@@ -278,11 +323,17 @@ class GenericStable(GammaStable):
         return self._patch(out, far, lambda aa, bb: xp.log(aa / bb), (a, 1.0), (b, 1.0))
 
     def log_ratio(self, a: Any, b: Any) -> Any:
+        return self._analytic("log_ratio", self._log_ratio, _d_log_ratio, a, b)
+
+    def _log_ratio(self, a: Any, b: Any) -> Any:
         xp = self.xp
         a, b = xp.asarray(a), xp.asarray(b)
         return self._log_ratio_d(a, b, (a - b) / b)
 
     def log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
+        return self._analytic("log_ratio_d", self._log_ratio_d_plain, _d_log_ratio_d, a, b, d)
+
+    def _log_ratio_d_plain(self, a: Any, b: Any, d: Any) -> Any:
         return self._log_ratio_d(a, b, d / b)
 
     def log_diff(self, a: Any, b: Any) -> Any:
@@ -332,7 +383,7 @@ class GenericStable(GammaStable):
     def diff2(self, a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
         return self.xp.asarray((a2 - a1) - (b2 - b1))
 
-    def _minus_log1pmx_far(self, t: Any, a: Any, b: Any) -> Any:
+    def _minus_log1pmx_far(self, t: Any, a: Any, b: Any, rounded: bool = False) -> Any:
         """``t - log1p(t)`` with ``t = a/b - 1`` (numpy's ``xm1mlog``): the atanh series near 0,
         ``r - 1 - log r`` from the ratio ``r = a/b`` where ``t < -1/2``."""
         xp = self.xp
@@ -344,17 +395,34 @@ class GenericStable(GammaStable):
             r = aa / bb
             return xp.where(ts < -0.5, r - 1.0 - xp.log(r), _minus_log1pmx_series(ts, _ATANH_13))
 
-        return self._patch(out, self._log1pmx_near(t) | far, branches, (t, 0.0), (a, 1.0), (b, 1.0))
+        return self._patch(out, self._log1pmx_near(t, rounded) | far, branches, (t, 0.0), (a, 1.0), (b, 1.0))
 
     def xm1mlog(self, a: Any, b: Any) -> Any:
-        return self._widened(lambda a, b: self._minus_log1pmx_far((a - b) / b, a, b), a, b)
+        return self._analytic("xm1mlog", self._xm1mlog, _d_xm1mlog, a, b)
+
+    def _xm1mlog(self, a: Any, b: Any) -> Any:
+        return self._widened(lambda a, b: self._minus_log1pmx_far((a - b) / b, a, b), a, b,
+                             rounded=lambda a, b: self._minus_log1pmx_far((a - b) / b, a, b, rounded=True))
 
     def xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
-        return self._widened(lambda a, b, d: self._minus_log1pmx_far(d / b, a, b), a, b, d)
+        return self._analytic("xm1mlog_d", self._xm1mlog_d, _d_xm1mlog_d, a, b, d)
+
+    def _xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
+        return self._widened(lambda a, b, d: self._minus_log1pmx_far(d / b, a, b), a, b, d,
+                             rounded=lambda a, b, d: self._minus_log1pmx_far(d / b, a, b, rounded=True))
 
     def powm1mlog(self, a: Any, b: Any, k: Any) -> Any:
         if isinstance(k, (int, float)) and float(k) in _SMALL_K:
-            return self._widened(lambda a, b: self._powm1mlog_small_k(a, b, float(k)), a, b)
+            kf = float(k)
+            return self._analytic("powm1mlog", functools.partial(self._powm1mlog_small_wide, k=kf),
+                                  functools.partial(_d_powm1mlog, k=kf), a, b)
+        return self._analytic("powm1mlog", self._powm1mlog_any_k, _d_powm1mlog, a, b, k)
+
+    def _powm1mlog_small_wide(self, a: Any, b: Any, k: float) -> Any:
+        return self._widened(lambda a, b: self._powm1mlog_small_k(a, b, k), a, b,
+                             rounded=lambda a, b: self._powm1mlog_small_k(a, b, k, rounded=True))
+
+    def _powm1mlog_any_k(self, a: Any, b: Any, k: Any) -> Any:
         # numpy's branches: u = k log(a/b); expm1(u) - u by default, r**k - 1 - u for
         # |u| > 20, and for |log r| < 0.05 the log from log1p((a - b)/b), with a short
         # series for |u| < 0.05.
@@ -375,10 +443,11 @@ class GenericStable(GammaStable):
         near_value = xp.where(small, series, xp.expm1(ul) - ul)
         return xp.where(near, near_value, xp.where(big, far_value, default))
 
-    def _powm1mlog_small_k(self, a: Any, b: Any, k: float) -> Any:
+    def _powm1mlog_small_k(self, a: Any, b: Any, k: float, rounded: bool = False) -> Any:
         """numpy's ``_powm1mlog_small_k``: ``t = (a/b)**k - 1`` from the exact difference
         (``d`` or ``d (d + 2)``, ``d = (a - b)/b``), ``f = t - log1p(t)``; the short series
-        where ``f`` is small, ``t - k log(a/b)`` where ``t < -0.99``."""
+        where ``f`` is small (``rounded``: a float64 result to be rounded to float32, see
+        :data:`_F_NEAR_ROUNDED`), ``t - k log(a/b)`` where ``t < -0.99``."""
         xp = self.xp
         if k < 0:  # (a/b)**-k == (b/a)**k
             a, b, k = b, a, -k
@@ -386,7 +455,7 @@ class GenericStable(GammaStable):
         if k == 2.0:
             t = t * (t + 2.0)
         width = 4 if _is_single(t) else 8
-        f_near, t_far = _F_NEAR[width], _T_FAR[width]
+        f_near, t_far = (_F_NEAR_ROUNDED if rounded else _F_NEAR[width]), _T_FAR[width]
         tl = xp.maximum(t, t_far) if self._safe_needed(t) else t
         f = tl - self._log1p(tl)
 
@@ -454,6 +523,94 @@ class GenericStable(GammaStable):
 
 # Derivatives of the gamma-function helpers, in the target library's ops.
 # Each returns the partial derivatives with respect to the helper's inputs.
+# Derivatives of the elementary helpers. Each keeps the relative accuracy of its helper
+# where that cancels (a near b): the differences are formed exactly, never from a rounded ratio.
+def _d_expm1mx(xp: Any, u: Any) -> tuple[Any, ...]:
+    # d/du (e^u - 1 - u) = e^u - 1
+    return (xp.expm1(u),)
+
+
+def _d_log1pmx(xp: Any, t: Any) -> tuple[Any, ...]:
+    # d/dt (log(1 + t) - t) = 1/(1 + t) - 1 = -t/(1 + t)
+    return (-t / (1.0 + t),)
+
+
+def _d_atanmx(xp: Any, x: Any) -> tuple[Any, ...]:
+    # d/dx (atan(x) - x) = 1/(1 + x^2) - 1 = -x^2/(1 + x^2)
+    x2 = x * x
+    return (-x2 / (1.0 + x2),)
+
+
+def _d_log_ratio(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    return 1.0 / a, -1.0 / b
+
+
+def _d_log_ratio_d(xp: Any, a: Any, b: Any, d: Any) -> tuple[Any, ...]:
+    # the forward's branches: log1p(d/b), whose partials are d/dd = 1/(b + d), d/db = -d/(b (b + d))
+    # (none in a), and log(a/b) where d/b < -1/2 (d/da = 1/a, d/db = -1/b, none in d); with
+    # d = a - b both give the total derivative da/a - db/b
+    far = d / b < -0.5
+    s = b + d
+    return xp.where(far, 1.0 / a, 0.0), xp.where(far, -1.0 / b, -d / (b * s)), xp.where(far, 0.0, 1.0 / s)
+
+
+def _d_xm1mlog(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    # a/b - 1 - log(a/b): d/da = 1/b - 1/a = (a - b)/(a b), d/db = (b - a)/b^2
+    t = (a - b) / b
+    return t / a, -t / b
+
+
+def _d_xm1mlog_d(xp: Any, a: Any, b: Any, d: Any) -> tuple[Any, ...]:
+    # the forward's branches: f(t) = t - log1p(t), t = d/b, f'(t) = t/(1 + t): d/dd = d/(b (b + d)),
+    # d/db = -d^2/(b^2 (b + d)) (none in a); and r - 1 - log r, r = a/b, where t < -1/2
+    # (the partials of xm1mlog, none in d)
+    t = d / b
+    far = t < -0.5
+    s = b + d
+    near_d = t / s
+    tf = (a - b) / b
+    return xp.where(far, tf / a, 0.0), xp.where(far, -tf / b, -t * near_d), xp.where(far, 0.0, near_d)
+
+
+def _powm1(xp: Any, a: Any, b: Any, k: Any) -> Any:
+    """``(a/b)**k - 1`` to full relative accuracy near ``a = b``: from the exact difference
+    (``t`` or ``t (t + 2)``, ``t = (a - b)/b``) for ``k = +-1, +-2``, else
+    ``expm1(k log1p((a - b)/b))`` (``log(a/b)`` where the ratio is far from 1)."""
+    if isinstance(k, float) and k in _SMALL_K:
+        if k < 0:
+            a, b, k = b, a, -k
+        t = (a - b) / b
+        return t * (t + 2.0) if k == 2.0 else t
+    return xp.expm1(k * _log_ratio_accurate(xp, a, b))
+
+
+def _log_ratio_accurate(xp: Any, a: Any, b: Any) -> Any:
+    d = (a - b) / b
+    near = xp.abs(d) < 0.5
+    return xp.where(near, xp.log1p(xp.where(near, d, 0.0)), xp.log(a / b))
+
+
+def _d_powm1mlog(xp: Any, a: Any, b: Any, k: Any) -> tuple[Any, ...]:
+    # (a/b)**k - 1 - k log(a/b): d/da = (k/a) ((a/b)**k - 1), d/db = -(k/b) ((a/b)**k - 1),
+    # d/dk = log(a/b) ((a/b)**k - 1) (for a tensor k only; a Python k is a constant)
+    em1 = _powm1(xp, a, b, k)
+    if isinstance(k, float):
+        return (k / a) * em1, (-k / b) * em1
+    return (k / a) * em1, (-k / b) * em1, _log_ratio_accurate(xp, a, b) * em1
+
+
+_ELEMENTARY_GRADS: dict[str, Callable[..., tuple[Any, ...]]] = {
+    "expm1mx": _d_expm1mx,
+    "log1pmx": _d_log1pmx,
+    "atanmx": _d_atanmx,
+    "log_ratio": _d_log_ratio,
+    "log_ratio_d": _d_log_ratio_d,
+    "xm1mlog": _d_xm1mlog,
+    "xm1mlog_d": _d_xm1mlog_d,
+    "powm1mlog": _d_powm1mlog,
+}
+
+
 def _d_lgamma_diff(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
     return -xp.digamma(a), xp.digamma(b)
 
@@ -530,6 +687,9 @@ _GAMMA_HELPER_GRADS: dict[str, Callable[..., tuple[Any, ...]]] = {
     "beta_bregman": _d_beta_bregman,
     "gamma_bregman_step": _d_gamma_bregman_step,
 }
+
+# every helper's analytic partials, by name (GenericStable._partials)
+_HELPER_GRADS = {**_ELEMENTARY_GRADS, **_GAMMA_HELPER_GRADS}
 
 
 def _betainc_fd(which: int, a: Any, b: Any, x: Any) -> np.ndarray:

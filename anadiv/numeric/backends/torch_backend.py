@@ -252,6 +252,13 @@ class _TorchStable(GenericStable):
                        *args: Any) -> Any:
         return self._partials_function.apply(name, fn, partials, self.xp, *args)
 
+    def _grad_needed(self, *args: Any) -> bool:
+        # autograd records (eagerly or under torch.func.grad/vjp, whose tracked tensors require
+        # grad) and some argument is differentiated; vmap alone, no_grad and constants take the
+        # plain forward (no autograd.Function overhead)
+        torch = self.xp.torch
+        return torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args)
+
 
 def _result_dtype(torch: Any, tensors: Any) -> Any:
     """The dtype torch's arithmetic gives: dimensioned tensors decide over 0-d ones."""
@@ -347,9 +354,12 @@ def _torch_partials_function(torch: Any) -> Any:
     class NativeWithPartials(torch.autograd.Function):
         """Forward: a native torch expression; backward: its analytic partials.
 
-        For the Gamma and Beta KL helpers, whose forward hands cancelling elements
-        to the result check (NaN) and whose derivative is elementary. Everything is
-        torch ops, so torch generates the vmap rule."""
+        For the elementary stable helpers (one recorded node instead of the dozens
+        of their branches, widening and subsets; the partials keep the relative
+        accuracy near cancellation) and the Gamma and Beta KL helpers, whose forward
+        hands cancelling elements to the result check (NaN) and whose derivative is
+        elementary. Everything is torch ops, so torch generates the vmap rule, and
+        the backward is itself differentiable (double backward, ``torch.func.hessian``)."""
 
         generate_vmap_rule = True
 
