@@ -105,6 +105,12 @@ def _horner(x: Any, coefs: list[float]) -> Any:
     return acc
 
 
+def _at_least(xp: Any, x: Any, low: float) -> Any:
+    """``x`` clamped below at ``low`` by ``where``: at ``x == low`` the derivative stays 1
+    (``maximum`` splits it between its arguments at a tie, halving the branch's gradient)."""
+    return xp.where(x < low, low, x)
+
+
 def _is_single(x: Any) -> bool:
     """Whether ``x`` holds float32 (or narrower) values: the branches' thresholds follow the precision."""
     dtype = getattr(x, "dtype", None)
@@ -319,7 +325,7 @@ class GenericStable(GammaStable):
         xp = self.xp
         a, b, d = xp.asarray(a), xp.asarray(b), xp.asarray(d)
         far = d < -0.5
-        out = self._log1p(xp.maximum(d, -0.5) if self._safe_needed(d) else d)
+        out = self._log1p(_at_least(xp, d, -0.5) if self._safe_needed(d) else d)
         return self._patch(out, far, lambda aa, bb: xp.log(aa / bb), (a, 1.0), (b, 1.0))
 
     def log_ratio(self, a: Any, b: Any) -> Any:
@@ -388,7 +394,7 @@ class GenericStable(GammaStable):
         ``r - 1 - log r`` from the ratio ``r = a/b`` where ``t < -1/2``."""
         xp = self.xp
         far = t < -0.5
-        tl = xp.maximum(t, -0.5) if self._safe_needed(t) else t
+        tl = _at_least(xp, t, -0.5) if self._safe_needed(t) else t
         out = tl - self._log1p(tl)
 
         def branches(ts: Any, aa: Any, bb: Any) -> Any:
@@ -456,7 +462,7 @@ class GenericStable(GammaStable):
             t = t * (t + 2.0)
         width = 4 if _is_single(t) else 8
         f_near, t_far = (_F_NEAR_ROUNDED if rounded else _F_NEAR[width]), _T_FAR[width]
-        tl = xp.maximum(t, t_far) if self._safe_needed(t) else t
+        tl = _at_least(xp, t, t_far) if self._safe_needed(t) else t
         f = tl - self._log1p(tl)
 
         def branches(ts: Any, fs: Any, aa: Any, bb: Any) -> Any:

@@ -372,6 +372,7 @@ def _torch_partials_function(torch: Any) -> Any:
             _, _, grad, ns, *tensors = inputs
             ctx.grad, ctx.ns = grad, ns
             ctx.save_for_backward(*tensors)
+            ctx.save_for_forward(*tensors)
 
         @staticmethod
         def backward(ctx: Any, grad_out: Any) -> Any:
@@ -380,6 +381,15 @@ def _torch_partials_function(torch: Any) -> Any:
             grads = [(grad_out * p).sum_to_size(t.shape) if need else None
                      for t, p, need in zip(tensors, partials, ctx.needs_input_grad[4:])]
             return (None, None, None, None, *grads)
+
+        @staticmethod
+        def jvp(ctx: Any, *tangents: Any) -> Any:
+            # forward mode (torch.func.jvp, jacfwd, hessian): the partials times the tangents
+            tensors = ctx.saved_tensors
+            partials = ctx.grad(ctx.ns, *tensors)
+            terms = [p * t for p, t in zip(partials, tangents[4:]) if t is not None]
+            # the output's (broadcast) shape even where the partials depend on fewer arguments
+            return functools.reduce(lambda x, y: x + y, terms).expand(torch.broadcast_shapes(*(t.shape for t in tensors)))
 
     return NativeWithPartials
 
