@@ -208,3 +208,24 @@ def test_forward_mode_jvp() -> None:
     a.requires_grad_()  # through the analytic node's jvp
     _, tangent = torch.func.jvp(lambda x: STABLE.log_ratio(x, b), (a,), (torch.ones_like(a),))
     np.testing.assert_allclose(tangent.detach().numpy(), np.broadcast_to(1 / a.detach().numpy(), (2, 3)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("b", [1.37, float(np.float32(1.37)) * (1 + 1e-12), float(np.float32(1.37)), 1.0])
+def test_float32_values_near_equal_arguments_correctly_rounded(b: float) -> None:
+    """float32 values computed in float64: the series runs only where the direct form would
+    lose a float32 digit (none where all arguments hold float32 values, ``a - b`` being 0 or at
+    least an ulp); a = b and a within 30 ulps of b, and spread ratios."""
+    b32 = np.float32(b)
+    steps = np.arange(-30, 31, dtype=np.float32)
+    a = np.concatenate([b32 + steps * np.spacing(b32), b32 * np.float32([0.005, 0.3, 0.9, 1.1, 4.0, 300.0])])
+    a = a.astype(np.float32)
+    helpers = [(lambda x, y: STABLE.powm1mlog(x, y, 2), lambda x, y: (x / y) ** 2 - 1 - 2 * mpmath.log(x / y)),
+               (lambda x, y: STABLE.powm1mlog(x, y, -1), lambda x, y: y / x - 1 + mpmath.log(x / y)),
+               (STABLE.xm1mlog, lambda x, y: x / y - 1 - mpmath.log(x / y))]
+    for fn, exact in helpers:
+        got = fn(torch.from_numpy(a), b).numpy()
+        assert got.dtype == np.float32
+        with mpmath.workdps(40):
+            want = np.array([float(exact(mpmath.mpf(float(x)), mpmath.mpf(b))) for x in a])
+        ulps = np.abs(got - want) / np.spacing(np.abs(want).astype(np.float32)).astype(np.float64)
+        assert np.all(np.where(want == 0, got == 0, ulps <= 0.51)), ulps.max()

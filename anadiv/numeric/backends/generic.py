@@ -82,9 +82,11 @@ _T_FAR = {8: -0.99, 4: -0.5}
 # Computed in float64 and rounded to float32 (GenericStable._widened), the direct forms
 # t - log1p(t) and log1p(t) - t are within 2.2e-16/|t| (log1p's last-bit error over t^2/2)
 # plus a few ulps of float64: under 1e-11 relative where |t| >= 2.5e-5, far below float32's
-# rounding. So the series is needed only there (f < 3e-10), almost never: no subset to gather.
+# rounding. So the series is needed only there (f < 3e-10): a few elements at most.
+# Where t is (a - b)/b (or (a/b)**k - 1, k = +-1, +-2) of float32 values, t is 0 or at
+# least 2**-25 in size, where the direct form is within 7.4e-9 relative (1/8 ulp of
+# float32): no series at all, and no subset to find.
 _T_NEAR_ROUNDED = 2.5e-5
-_F_NEAR_ROUNDED = 0.5 * _T_NEAR_ROUNDED**2
 # the compressed subset pays while it holds at most this share of the elements
 _SUBSET_SHARE = 0.25
 
@@ -145,6 +147,8 @@ class _TorchSubsets:
         if (not isinstance(mask, torch.Tensor) or mask.ndim == 0 or torch.compiler.is_compiling()
                 or torch.jit.is_tracing() or self._transforms() or self._wrapped(mask)):
             return None
+        if not bool(mask.any()):  # the common case of a narrow band: one cheap reduction, not nonzero's two passes
+            return (mask.new_zeros(0, dtype=torch.long),) * mask.ndim
         coords = torch.nonzero(mask, as_tuple=True)
         if coords[0].numel() > _SUBSET_SHARE * mask.numel():
             return None
@@ -216,16 +220,19 @@ class GenericStable(GammaStable):
         torch = self._subsets.torch
         return bool(torch.is_grad_enabled() and (x.requires_grad or self._subsets._transforms()))
 
-    def _widened(self, fn: Callable[..., Any], *args: Any, rounded: Callable[..., Any] | None = None) -> Any:
+    def _widened(self, fn: Callable[..., Any], *args: Any, rounded: Callable[..., Any] | None = None,
+                 gap: bool = False) -> Any:
         """``fn(*args)``; torch float32 (or narrower) in float64, rounded once at the end.
 
         The float32 bands of the series are wide (the direct forms lose up to 80
         ulps of float32 near them), so most elements would take the series; in
         float64 the result is the float64 value rounded to float32, and there
-        ``rounded`` (when given; ``fn`` otherwise) runs instead of ``fn``: the same
-        computation with the series bands a float32 result needs, narrower still
-        than float64's (:data:`_T_NEAR_ROUNDED`). JAX keeps its float32 (without
-        x64 it has no float64; under ``jit`` the series costs no extra pass).
+        ``rounded(near, *args)`` (when given; ``fn`` otherwise) runs instead: the
+        same computation with the series band ``|t| < near`` that a float32 result
+        needs, narrower still than float64's (:data:`_T_NEAR_ROUNDED`); ``near`` is 0
+        (no series) where ``gap`` says the series variable is a relative difference
+        of the arguments and all of them hold float32 values. JAX keeps its float32
+        (without x64 it has no float64; under ``jit`` the series costs no extra pass).
         """
         xp = self.xp
         args = tuple(xp.asarray(a) for a in args)
@@ -235,15 +242,25 @@ class GenericStable(GammaStable):
             batch = [a for a in args if a.ndim] or list(args)
             dtype = functools.reduce(torch.promote_types, [a.dtype for a in batch])
             if dtype.is_floating_point and dtype.itemsize <= 4 and batch[0].device.type != "mps":
-                return (rounded or fn)(*(a.to(torch.float64) for a in args)).to(dtype)
+                wide = tuple(a.to(torch.float64) for a in args)
+                if rounded is None:
+                    return fn(*wide).to(dtype)
+                near = 0.0 if gap and self._single_values(args, dtype) else _T_NEAR_ROUNDED
+                return rounded(near, *wide).to(dtype)
         return fn(*args)
 
-    def _log1pmx_near(self, t: Any, rounded: bool = False) -> Any:
+    def _single_values(self, args: tuple[Any, ...], dtype: Any) -> bool:
+        """Whether every argument holds ``dtype`` values: tensors of that precision, and 0-d
+        float64 ones (Python numbers) on the host that it represents exactly."""
+        return all(a.dtype.itemsize <= dtype.itemsize
+                   or (a.ndim == 0 and a.device.type == "cpu" and bool(a.to(dtype) == a)) for a in args)
+
+    def _log1pmx_near(self, t: Any, near: float | None = None) -> Any:
         # numpy's range of the series in float64; in float32 the direct form would lose up to
         # 16 ulps at |t| = 1/4, so the series (exact to float32 there) covers [-1/2, 1]; a float64
-        # value to be rounded to float32 needs it only at |t| < 2.5e-5 (_T_NEAR_ROUNDED)
-        if rounded:
-            return self.xp.abs(t) < _T_NEAR_ROUNDED
+        # value to be rounded to float32 needs it only at |t| < near (see _widened)
+        if near is not None:
+            return self.xp.abs(t) < near
         if _is_single(t):
             return (t >= -0.5) & (t <= 1.0)
         return self.xp.abs(t) <= 0.25
@@ -292,12 +309,12 @@ class GenericStable(GammaStable):
         return self._analytic("log1pmx", self._log1pmx_wide, _d_log1pmx, t)
 
     def _log1pmx_wide(self, t: Any) -> Any:
-        return self._widened(self._log1pmx, t, rounded=functools.partial(self._log1pmx, rounded=True))
+        return self._widened(self._log1pmx, t, rounded=lambda near, t: self._log1pmx(t, near))
 
-    def _log1pmx(self, t: Any, rounded: bool = False) -> Any:
+    def _log1pmx(self, t: Any, near: float | None = None) -> Any:
         # numpy's branches: log1p(t) - t, the atanh series near 0 (see _log1pmx_near)
         out = self._log1p(t) - t
-        return self._patch(out, self._log1pmx_near(t, rounded), lambda ts: -_minus_log1pmx_series(ts, _ATANH_13), (t, 0.0))
+        return self._patch(out, self._log1pmx_near(t, near), lambda ts: -_minus_log1pmx_series(ts, _ATANH_13), (t, 0.0))
 
     def atanmx(self, x: Any) -> Any:
         return self._analytic("atanmx", self._atanmx, _d_atanmx, x)
@@ -389,7 +406,7 @@ class GenericStable(GammaStable):
     def diff2(self, a2: Any, a1: Any, b2: Any, b1: Any) -> Any:
         return self.xp.asarray((a2 - a1) - (b2 - b1))
 
-    def _minus_log1pmx_far(self, t: Any, a: Any, b: Any, rounded: bool = False) -> Any:
+    def _minus_log1pmx_far(self, t: Any, a: Any, b: Any, near: float | None = None) -> Any:
         """``t - log1p(t)`` with ``t = a/b - 1`` (numpy's ``xm1mlog``): the atanh series near 0,
         ``r - 1 - log r`` from the ratio ``r = a/b`` where ``t < -1/2``."""
         xp = self.xp
@@ -401,21 +418,22 @@ class GenericStable(GammaStable):
             r = aa / bb
             return xp.where(ts < -0.5, r - 1.0 - xp.log(r), _minus_log1pmx_series(ts, _ATANH_13))
 
-        return self._patch(out, self._log1pmx_near(t, rounded) | far, branches, (t, 0.0), (a, 1.0), (b, 1.0))
+        mask = far if near == 0.0 else self._log1pmx_near(t, near) | far
+        return self._patch(out, mask, branches, (t, 0.0), (a, 1.0), (b, 1.0))
 
     def xm1mlog(self, a: Any, b: Any) -> Any:
         return self._analytic("xm1mlog", self._xm1mlog, _d_xm1mlog, a, b)
 
     def _xm1mlog(self, a: Any, b: Any) -> Any:
         return self._widened(lambda a, b: self._minus_log1pmx_far((a - b) / b, a, b), a, b,
-                             rounded=lambda a, b: self._minus_log1pmx_far((a - b) / b, a, b, rounded=True))
+                             rounded=lambda near, a, b: self._minus_log1pmx_far((a - b) / b, a, b, near), gap=True)
 
     def xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
         return self._analytic("xm1mlog_d", self._xm1mlog_d, _d_xm1mlog_d, a, b, d)
 
     def _xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
         return self._widened(lambda a, b, d: self._minus_log1pmx_far(d / b, a, b), a, b, d,
-                             rounded=lambda a, b, d: self._minus_log1pmx_far(d / b, a, b, rounded=True))
+                             rounded=lambda near, a, b, d: self._minus_log1pmx_far(d / b, a, b, near))
 
     def powm1mlog(self, a: Any, b: Any, k: Any) -> Any:
         if isinstance(k, (int, float)) and float(k) in _SMALL_K:
@@ -426,7 +444,7 @@ class GenericStable(GammaStable):
 
     def _powm1mlog_small_wide(self, a: Any, b: Any, k: float) -> Any:
         return self._widened(lambda a, b: self._powm1mlog_small_k(a, b, k), a, b,
-                             rounded=lambda a, b: self._powm1mlog_small_k(a, b, k, rounded=True))
+                             rounded=lambda near, a, b: self._powm1mlog_small_k(a, b, k, near), gap=True)
 
     def _powm1mlog_any_k(self, a: Any, b: Any, k: Any) -> Any:
         # numpy's branches: u = k log(a/b); expm1(u) - u by default, r**k - 1 - u for
@@ -449,11 +467,11 @@ class GenericStable(GammaStable):
         near_value = xp.where(small, series, xp.expm1(ul) - ul)
         return xp.where(near, near_value, xp.where(big, far_value, default))
 
-    def _powm1mlog_small_k(self, a: Any, b: Any, k: float, rounded: bool = False) -> Any:
+    def _powm1mlog_small_k(self, a: Any, b: Any, k: float, near: float | None = None) -> Any:
         """numpy's ``_powm1mlog_small_k``: ``t = (a/b)**k - 1`` from the exact difference
         (``d`` or ``d (d + 2)``, ``d = (a - b)/b``), ``f = t - log1p(t)``; the short series
-        where ``f`` is small (``rounded``: a float64 result to be rounded to float32, see
-        :data:`_F_NEAR_ROUNDED`), ``t - k log(a/b)`` where ``t < -0.99``."""
+        where ``f`` is small (for a float64 value to be rounded to float32, ``|t| < near``:
+        see :meth:`_widened`), ``t - k log(a/b)`` where ``t < -0.99``."""
         xp = self.xp
         if k < 0:  # (a/b)**-k == (b/a)**k
             a, b, k = b, a, -k
@@ -461,7 +479,8 @@ class GenericStable(GammaStable):
         if k == 2.0:
             t = t * (t + 2.0)
         width = 4 if _is_single(t) else 8
-        f_near, t_far = (_F_NEAR_ROUNDED if rounded else _F_NEAR[width]), _T_FAR[width]
+        # f = t - log1p(t) < t^2/2: f < near^2/2 covers |t| < near
+        f_near, t_far = (_F_NEAR[width] if near is None else 0.5 * near * near), _T_FAR[width]
         tl = _at_least(xp, t, t_far) if self._safe_needed(t) else t
         f = tl - self._log1p(tl)
 
@@ -469,7 +488,7 @@ class GenericStable(GammaStable):
             near = xp.where(fs < f_near, _minus_log1pmx_series(ts, _ATANH_6), fs)
             return xp.where(ts < t_far, ts - k * xp.log(aa / bb), near)
 
-        mask = (f < f_near) | (t < t_far)
+        mask = (t < t_far) if f_near == 0.0 else (f < f_near) | (t < t_far)
         return self._patch(f, mask, branches, (t, 0.0), (f, 0.0), (a, 1.0), (b, 1.0))
 
     def lowergamma_reg(self, s: Any, x: Any) -> Any:
