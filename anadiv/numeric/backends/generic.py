@@ -10,7 +10,10 @@ Stable helpers (:mod:`anadiv.numeric.stable`). The elementary ones
 (``expm1mx``, ``log1pmx``, ``log_ratio``, ``xm1mlog``, ``powm1mlog``) are
 written here once for any namespace (:class:`GenericStable`) with the same
 branches and series as the numpy versions, so torch and JAX run them natively
-(on GPU, differentiably). The gamma-function ones (``lgamma_diff``,
+(on GPU, differentiably); on torch, where a gradient is needed, each runs as
+one autograd node whose backward is its closed-form partials
+(:meth:`GenericStable._analytic`, the ``_d_*`` functions below), not the
+dozens of operations of its branches. The gamma-function ones (``lgamma_diff``,
 ``digamma_diff``, ``lgamma_bregman``, ``gamma_bregman``, ``beta_bregman``, ...)
 are written once too, in :mod:`.generic_gamma` (a mixin of
 :class:`GenericStable`): no host round-trip, and they work under
@@ -410,16 +413,18 @@ class GenericStable(GammaStable):
         """``t - log1p(t)`` with ``t = a/b - 1`` (numpy's ``xm1mlog``): the atanh series near 0,
         ``r - 1 - log r`` from the ratio ``r = a/b`` where ``t < -1/2``."""
         xp = self.xp
-        far = t < -0.5
         tl = _at_least(xp, t, -0.5) if self._safe_needed(t) else t
         out = tl - self._log1p(tl)
 
-        def branches(ts: Any, aa: Any, bb: Any) -> Any:
+        def ratio_form(aa: Any, bb: Any) -> Any:
             r = aa / bb
-            return xp.where(ts < -0.5, r - 1.0 - xp.log(r), _minus_log1pmx_series(ts, _ATANH_13))
+            return r - 1.0 - xp.log(r)
 
-        mask = far if near == 0.0 else self._log1pmx_near(t, near) | far
-        return self._patch(out, mask, branches, (t, 0.0), (a, 1.0), (b, 1.0))
+        # two patches, so the common one (the series) gathers t alone; the ratio's is rare
+        if near != 0.0:
+            out = self._patch(out, self._log1pmx_near(t, near), lambda ts: _minus_log1pmx_series(ts, _ATANH_13),
+                              (t, 0.0))
+        return self._patch(out, t < -0.5, ratio_form, (a, 1.0), (b, 1.0))
 
     def xm1mlog(self, a: Any, b: Any) -> Any:
         return self._analytic("xm1mlog", self._xm1mlog, _d_xm1mlog, a, b)
@@ -484,12 +489,10 @@ class GenericStable(GammaStable):
         tl = _at_least(xp, t, t_far) if self._safe_needed(t) else t
         f = tl - self._log1p(tl)
 
-        def branches(ts: Any, fs: Any, aa: Any, bb: Any) -> Any:
-            near = xp.where(fs < f_near, _minus_log1pmx_series(ts, _ATANH_6), fs)
-            return xp.where(ts < t_far, ts - k * xp.log(aa / bb), near)
-
-        mask = (t < t_far) if f_near == 0.0 else (f < f_near) | (t < t_far)
-        return self._patch(f, mask, branches, (t, 0.0), (f, 0.0), (a, 1.0), (b, 1.0))
+        # two patches, so the common one (the series) gathers t alone; the ratio's is rare
+        if f_near > 0.0:
+            f = self._patch(f, f < f_near, lambda ts: _minus_log1pmx_series(ts, _ATANH_6), (t, 0.0))
+        return self._patch(f, t < t_far, lambda ts, aa, bb: ts - k * xp.log(aa / bb), (t, 0.0), (a, 1.0), (b, 1.0))
 
     def lowergamma_reg(self, s: Any, x: Any) -> Any:
         return self.xp.gammainc(s, x)
