@@ -205,8 +205,14 @@ def test_forward_mode_jvp() -> None:
     b = torch.tensor([1.0, 4.0, 0.25], dtype=torch.float64)
     _, tangent = torch.func.jvp(lambda x: STABLE.log_ratio(x, b), (a,), (torch.ones_like(a),))
     np.testing.assert_allclose(tangent.numpy(), np.broadcast_to(1 / a.numpy(), (2, 3)), rtol=1e-15)
-    a.requires_grad_()  # through the analytic node's jvp
-    _, tangent = torch.func.jvp(lambda x: STABLE.log_ratio(x, b), (a,), (torch.ones_like(a),))
+    # the analytic node's forward-mode rule (an argument that requires grad; torch.func.hessian
+    # reaches it too, in test_gradcheck_and_double_backward)
+    import torch.autograd.forward_ad as fwad
+
+    with fwad.dual_level():
+        out = STABLE.log_ratio(fwad.make_dual(a.requires_grad_(), torch.ones_like(a)), b)
+        assert type(out.grad_fn).__name__ == "NativeWithPartialsBackward"
+        tangent = fwad.unpack_dual(out).tangent
     np.testing.assert_allclose(tangent.detach().numpy(), np.broadcast_to(1 / a.detach().numpy(), (2, 3)), rtol=1e-15)
 
 
