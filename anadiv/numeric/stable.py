@@ -867,7 +867,7 @@ def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarra
     if bulk < top:
         first = lo + next(i for i, k in enumerate(needs) if k > bulk)
         more = np.flatnonzero(e >= first)
-        out[more] += _remainder_sum(w[more], v[more], top, bulk + 2)
+        out[more] += _remainder_sum(w[more], v[more], top, bulk + 1)  # the terms after bulk's last (m = 0: none)
     r = x * v
     r *= t  # t r = d / y
     out *= r
