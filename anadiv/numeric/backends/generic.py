@@ -127,11 +127,16 @@ class _TorchSubsets:
         self._wrapped = getattr(functorch, "is_functorch_wrapped_tensor", lambda x: False)
         self._transforms = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
 
+    def eager(self, *tensors: Any) -> bool:
+        """Whether the tensors are plain eager ones (not traced, compiled or under a ``torch.func`` transform)."""
+        torch = self.torch
+        return not (torch.compiler.is_compiling() or torch.jit.is_tracing() or self._transforms()
+                    or any(self._wrapped(t) for t in tensors))
+
     def coords(self, mask: Any) -> Any:
         """The coordinates where ``mask`` holds, or None where the where-form is the better (or only) choice."""
         torch = self.torch
-        if (not isinstance(mask, torch.Tensor) or mask.ndim == 0 or torch.compiler.is_compiling()
-                or torch.jit.is_tracing() or self._transforms() or self._wrapped(mask)):
+        if not isinstance(mask, torch.Tensor) or mask.ndim == 0 or not self.eager(mask):
             return None
         coords = torch.nonzero(mask, as_tuple=True)
         if coords[0].numel() > _SUBSET_SHARE * mask.numel():
