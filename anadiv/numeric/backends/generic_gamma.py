@@ -67,6 +67,7 @@ import math
 from typing import Any, Callable
 
 from .. import stable as _np_stable
+from ..error_free import SPLIT32, SPLIT64, two_product
 
 # the series of log1pmx (atanh) and expm1mx, as anadiv.numeric.stable has them
 _ATANH_COEFS = [float(c) for c in _np_stable._ATANH_COEFS]
@@ -108,8 +109,6 @@ _DIGAMMA_ASYM = _np_stable._DIGAMMA_ASYM
 _X0 = _np_stable._X0
 # positive arguments never need more than 16 steps of the recurrence: j = 0, ..., 15
 _STEPS = tuple((float(j),) for j in range(int(_X0)))
-_SPLIT64 = _np_stable._SPLIT64
-_SPLIT32 = 4097.0  # 2**12 + 1, Veltkamp's splitter for float32
 _CANCELLATION64 = _np_stable._CANCELLATION
 _CANCELLATION32 = 8.0
 
@@ -275,7 +274,7 @@ class GammaStable:
 
     def _lgamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
-        x, t, lt, n = self._pieces(a, b, d)
+        x, _, lt, n = self._pieces(a, b, d)
         out = (x + d - 0.5) * lt + d * (xp.log(x) - 1.0)
         xi = 1.0 / x
         out = self._sum_terms(out, lambda c, m: c * xi**m * xp.expm1(-m * lt), _STIRLING)
@@ -290,7 +289,7 @@ class GammaStable:
 
     def _digamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
-        x, t, lt, n = self._pieces(a, b, d)
+        x, _, lt, n = self._pieces(a, b, d)
         out = lt + 0.5 * d / (x * (b + n))
         xi = 1.0 / x
         out = self._sum_terms(out, lambda c, m: -c * xi**m * xp.expm1(-m * lt), _DIGAMMA_ASYM)
@@ -387,17 +386,8 @@ class GammaStable:
 
     # ---------------------------------------- Bregman divergences of log-normalizers
     def _two_prod(self, a: Any, b: Any) -> tuple[Any, Any]:
-        """``a * b = p + e`` exactly (Dekker; Veltkamp's splitter for the dtype)."""
-        split = _SPLIT64 if self._is_double(a) else _SPLIT32
-        p = a * b
-        c = split * a
-        ah = c - (c - a)
-        al = a - ah
-        c = split * b
-        bh = c - (c - b)
-        bl = b - bh
-        e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-        return p, e
+        """``a * b = p + e`` exactly (Dekker, with Veltkamp's splitter for the dtype)."""
+        return two_product(a, b, SPLIT64 if self._is_double(a) else SPLIT32)
 
     def _cross_diff(self, a2: Any, b1: Any, a1: Any, b2: Any) -> Any:
         p1, e1 = self._two_prod(a2, b1)
