@@ -100,8 +100,17 @@ def _expected(p: str, q: str, params: list[np.ndarray]) -> np.ndarray:
 
 
 # ====================================================================== values
+@pytest.fixture
+def native_on_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The torch gamma helpers natively on CPU tensors too, as they run on a GPU (not numpy's code)."""
+    pytest.importorskip("torch")
+    from anadiv.numeric.backends import torch_backend
+
+    monkeypatch.setattr(torch_backend._TorchStable, "numpy_on_cpu", False)
+
+
 @pytest.mark.parametrize("library", ["torch", "jax"])
-def test_gamma_pairs_equal_numpy_at_hard_points(library: str) -> None:
+def test_gamma_pairs_equal_numpy_at_hard_points(library: str, native_on_cpu: None) -> None:
     if library == "torch":
         torch = pytest.importorskip("torch")
         convert, back = (lambda x: torch.tensor(x, dtype=torch.float64)), (lambda y: y.numpy())
@@ -119,7 +128,7 @@ def test_gamma_pairs_equal_numpy_at_hard_points(library: str) -> None:
         np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0, err_msg=f"{library} KL({p} || {q})")
 
 
-def test_torch_gamma_pairs_never_leave_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_torch_gamma_pairs_never_leave_the_device(monkeypatch: pytest.MonkeyPatch, native_on_cpu: None) -> None:
     torch = pytest.importorskip("torch")
     from anadiv.numeric.backends import generic, torch_backend
 
@@ -137,6 +146,39 @@ def test_torch_gamma_pairs_never_leave_the_device(monkeypatch: pytest.MonkeyPatc
         params = finite_point("kl", _families(p, q))
         out = api.kl_function(*_families(p, q))(*(torch.tensor(x, dtype=torch.float64) for x in params))
         np.testing.assert_allclose(out.numpy(), _expected(p, q, params), rtol=1e-13, err_msg=f"KL({p} || {q})")
+
+
+def test_torch_gamma_helpers_on_eager_cpu_tensors_run_numpy_on_their_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    # eager CPU tensors: numpy's helper (each element's branch only), with torch's gradient; under
+    # torch.func the native code (shapes that do not depend on values)
+    torch = pytest.importorskip("torch")
+    from anadiv.numeric.backends import torch_backend
+
+    calls: list[str] = []
+    host = torch_backend._to_host
+
+    def counted(torch_: Any, np_fn: Any, tensors: Any) -> Any:
+        calls.append(np_fn.__name__)
+        return host(torch_, np_fn, tensors)
+
+    monkeypatch.setattr(torch_backend, "_to_host", counted)
+    a = torch.tensor([2.0, 50.0, 1e6], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([3.0, 50.0 * (1 + 1e-6), 1e6 * (1 - 1e-9)], dtype=torch.float64)
+    f = api.kl_function("gamma", "gamma")
+    value = f(a, 1.0, b, 2.0)
+    assert calls == ["gamma_bregman"]
+    expected = _expected("gamma", "gamma", [a.detach().numpy(), np.ones(3), b.numpy(), np.full(3, 2.0)])
+    np.testing.assert_allclose(value.detach().numpy(), expected, rtol=1e-15)
+    (grad,) = torch.autograd.grad(value.sum(), a)
+    # d KL / d a1 = (a1 - a2) psi'(a1) + (b2 - b1) / b1, rates b1 = 1, b2 = 2
+    import scipy.special  # torch's own trigamma is 5e-10 off
+
+    want = (a.detach().numpy() - b.numpy()) * scipy.special.polygamma(1, a.detach().numpy()) + 1.0
+    np.testing.assert_allclose(grad.numpy(), want, rtol=1e-12)
+    calls.clear()
+    batched = torch.func.vmap(lambda x: f(x, 1.0, b, 2.0))(a.detach().expand(2, 3))
+    assert calls == []
+    np.testing.assert_allclose(batched.numpy(), np.broadcast_to(expected, (2, 3)), rtol=1e-13)
 
 
 # ================================================================ torch.func

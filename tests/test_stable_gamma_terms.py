@@ -95,3 +95,19 @@ def test_gamma_and_beta_kl_of_large_shapes_at_the_remainder_boundaries(edge):
         with mpmath.workdps(80):
             refs = [ref(*(mpmath.mpf(float(x[i])) for x in (a1, b1, a2, b2))) for i in range(a1.size)]
         assert _worst(got, refs) <= 16 * EPS, fn.__name__
+
+
+def test_a_batch_of_huge_shapes_needing_no_remainder_terms_keeps_the_few_small_ones_whole():
+    # shapes of 1e12 need none of Stirling's remainder terms, so the common count is zero; the
+    # elements that need terms must still get all of them (a batch once dropped their first term)
+    a = np.array([p[0] for p in POINTS])
+    b = np.array([p[1] for p in POINTS])
+    huge = np.full(3 * a.size, 1e12)
+    batch = _stable.lgamma_bregman(np.concatenate([a, huge]), np.concatenate([b, huge * (1 + 1e-7)]))[: a.size]
+    assert _worst(batch, REFS) <= 8 * EPS
+    # the Beta KL found so: its value in a batch with a pair of huge shapes is its value alone
+    pair = ([17.3, 1e12], [26.551525034662863, 16.799831726437034],
+            [20.08972048321544, 707068646173.0659], [84.99903034112128, 19.472217258908405])
+    alone = float(_stable.beta_bregman(*(p[0] for p in pair)))
+    assert float(_stable.beta_bregman(*(np.array(p) for p in pair))[0]) == alone
+    assert abs(alone / 10.323995086661479710455363775803 - 1) <= 16 * EPS

@@ -158,6 +158,16 @@ def test_jax_arrays_grad_and_jit() -> None:
     def loss(mu: Any) -> Any:
         return anadiv.kl(Normal(mu, 1.0), Normal(0.0, 2.0)).sum()
 
+    # other tests turn x64 on for the whole process; this one states JAX's default (float32) itself
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", False)
+    try:
+        _jax_arrays_grad_and_jit(jax, jnp, loss)
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def _jax_arrays_grad_and_jit(jax: Any, jnp: Any, loss: Any) -> None:
     mu = jnp.array([0.5, -1.0], dtype=jnp.float32)
     assert isinstance(Normal(mu, 1.0).mu, type(mu))
     np.testing.assert_allclose(np.asarray(jax.grad(loss)(mu)), [0.125, -0.25], rtol=1e-6)

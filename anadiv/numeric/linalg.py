@@ -62,7 +62,8 @@ from typing import Any, Callable
 import numpy as np
 
 from . import blas as _blas
-from . import blas_threads
+from . import blas_threads, error_free
+from .error_free import two_sum
 
 __all__ = [
     "cholesky",
@@ -642,27 +643,9 @@ def _near_equal_core(
 # so nothing of size d x d is formed or factored: O(d r^2) per matrix.
 # A diagonal is carried as a double-double pair (hi, lo), hi + lo exact: a
 # DiagonalNormal's variance is scale^2, exactly the pair two_product(scale, scale).
-_SPLITTER = 134217729.0  # 2^27 + 1: Veltkamp's split into two 26-bit halves
-
-
-def two_sum(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``(s, e)`` with ``s = fl(a + b)`` and ``s + e = a + b`` exactly (Knuth), elementwise."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    c = _SPLITTER * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
 def two_product(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``(p, e)`` with ``p = fl(a b)`` and ``p + e = a b`` exactly (Dekker, no FMA), elementwise.
-
-    Exact for ``|a|, |b| < 1e150`` or so (the split multiplies by ``2^27``) and
-    products above the subnormal range.
+    """``(p, e)`` with ``p = fl(a b)`` and ``p + e = a b`` exactly, as float64 arrays
+    (:func:`anadiv.numeric.error_free.two_product`).
 
     Examples
     --------
@@ -671,11 +654,7 @@ def two_product(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
     >>> Fraction(p) + Fraction(e) == Fraction(0.1) ** 2
     True
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return error_free.two_product(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
 
 
 def capacitance_cholesky(factor: np.ndarray, diag: np.ndarray) -> np.ndarray:

@@ -60,6 +60,8 @@ import math
 
 import numpy as np
 
+from .error_free import two_product
+
 __all__ = [
     "expm1mx",
     "log1pmx",
@@ -867,7 +869,7 @@ def _remainder_bregman(x: np.ndarray, y: np.ndarray, t: np.ndarray) -> np.ndarra
     if bulk < top:
         first = lo + next(i for i, k in enumerate(needs) if k > bulk)
         more = np.flatnonzero(e >= first)
-        out[more] += _remainder_sum(w[more], v[more], top, bulk + 2)
+        out[more] += _remainder_sum(w[more], v[more], top, bulk + 1)  # the terms after bulk's last (m = 0: none)
     r = x * v
     r *= t  # t r = d / y
     out *= r
@@ -910,7 +912,7 @@ def _lgamma_diff_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray
     :math:`(x+d-\tfrac12)\log(1+t) + d(\log x - 1)
     + \sum_k c_k x^{-m_k}\operatorname{expm1}(-m_k\log(1+t)) - \sum_{j<n}\log(1+d/(a+j))`.
     """
-    x, t, lt, n = _pieces(a, b, d)
+    x, _, lt, n = _pieces(a, b, d)
     out = (x + d - 0.5) * lt + d * (np.log(x) - 1.0)
     xi = 1.0 / x
     for c, m in _STIRLING:
@@ -928,7 +930,7 @@ def _digamma_diff_near(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarra
     :math:`\log(1+t) + \frac{d}{2x(x+d)} - \sum_k c_k x^{-m_k}\operatorname{expm1}(-m_k\log(1+t))
     + \sum_{j<n}\frac{d}{(a+j)(b+j)}`.
     """
-    x, t, lt, n = _pieces(a, b, d)
+    x, _, lt, n = _pieces(a, b, d)
     out = lt + 0.5 * d / (x * (b + n))
     xi = 1.0 / x
     for c, m in _DIGAMMA_ASYM:
@@ -1085,20 +1087,9 @@ def digamma_diff(a: Any, b: Any) -> Any:
 # singular); splitting lgamma into Stirling's series regroups the leading parts
 # into one nonnegative term whose argument is an exact cross-product difference.
 
-_SPLIT64 = 134217729.0  # 2**27 + 1, Veltkamp's splitter for float64
-
-
 def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``a * b = p + e`` exactly (Dekker), float64 without FMA."""
-    p = a * b
-    c = _SPLIT64 * a
-    ah = c - (c - a)
-    al = a - ah
-    c = _SPLIT64 * b
-    bh = c - (c - b)
-    bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
+    """``a * b = p + e`` exactly (:func:`anadiv.numeric.error_free.two_product`, float64)."""
+    return two_product(a, b)
 
 
 def _cross_diff(a2: np.ndarray, b1: np.ndarray, a1: np.ndarray, b2: np.ndarray) -> np.ndarray:

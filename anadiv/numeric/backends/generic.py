@@ -144,11 +144,16 @@ class _TorchSubsets:
         self._wrapped = getattr(functorch, "is_functorch_wrapped_tensor", lambda x: False)
         self._transforms = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
 
+    def eager(self, *tensors: Any) -> bool:
+        """Whether the tensors are plain eager ones (not traced, compiled or under a ``torch.func`` transform)."""
+        torch = self.torch
+        return not (torch.compiler.is_compiling() or torch.jit.is_tracing() or self._transforms()
+                    or any(self._wrapped(t) for t in tensors))
+
     def coords(self, mask: Any) -> Any:
         """The coordinates where ``mask`` holds, or None where the where-form is the better (or only) choice."""
         torch = self.torch
-        if (not isinstance(mask, torch.Tensor) or mask.ndim == 0 or torch.compiler.is_compiling()
-                or torch.jit.is_tracing() or self._transforms() or self._wrapped(mask)):
+        if not isinstance(mask, torch.Tensor) or mask.ndim == 0 or not self.eager(mask):
             return None
         # the count first (one cheap reduction; torch's any() on the CPU costs 3x more): an empty
         # mask (a narrow band) or a wide one is decided without nonzero's two passes
@@ -188,12 +193,14 @@ class GenericStable(GammaStable):
         # XLA's float64 log1p on the CPU is off by up to 3e-14 (t - log1p(t) multiplies that by up
         # to 40); torch's is within an ulp
         self._log1p = xp.log1p if self._subsets is not None else self._log1p_from_log
+        # ``fl(1 + t)`` kept as rounded (a compiler may otherwise fold ``(1 + t) - 1`` to ``t``)
+        self._as_rounded = getattr(xp, "as_rounded", lambda value: value)
 
     def _log1p_from_log(self, t: Any) -> Any:
         """``log1p(t) = log(u) t / (u - 1)``, ``u = fl(1 + t)`` (the rounding of ``1 + t`` cancels
         in the ratio; Goldberg's identity): as accurate as ``log``, within 4e-16 in float64."""
         xp = self.xp
-        u = 1.0 + t
+        u = self._as_rounded(1.0 + t)
         d = u - 1.0
         tiny = d == 0.0
         return xp.where(tiny, t, xp.log(u) * (t / xp.where(tiny, 1.0, d)))

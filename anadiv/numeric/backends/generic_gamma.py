@@ -19,17 +19,19 @@ that is discarded. On eager arrays, whose values Python may read
 the recurrence stops at the largest shift, as numpy's helpers do (one
 synchronisation each; the values are the same).
 
-Dtypes, as numpy's helpers: ``lgamma_diff``, ``lgamma_diff_d``,
-``digamma_diff``, ``digamma_diff_d``, ``lgamma_bregman``, ``lgamma_bregman_d``
-and ``lgamma_mpsi`` compute in the input's dtype (float32 stays float32: the
-series and the recurrence are nonnegative sums or differences taken from the
-exact step ``d``, so float32 keeps its own accuracy, and float64 on a GPU can
-be many times slower). ``gamma_bregman``, ``beta_bregman`` and
-``gamma_bregman_step`` compute in float64 and cast back: their generic branch
-cancels by up to 256 before the NaN hand-off, which float32 cannot carry.
-Where the library has no float64 (JAX without ``jax_enable_x64``) they compute
-in float32, with float32's splitter for Dekker's product and float32's
-cancellation bound (8, as :data:`anadiv.numeric.refine.CANCELLATION`).
+Dtypes: every helper computes in float64 and casts back to its arguments'
+dtype. For ``gamma_bregman``, ``beta_bregman`` and ``gamma_bregman_step``, the
+generic branch cancels by up to 256 before the NaN hand-off, which float32
+cannot carry. For the other seven (``lgamma_diff``, ``lgamma_diff_d``,
+``digamma_diff``, ``digamma_diff_d``, ``lgamma_bregman``, ``lgamma_bregman_d``,
+``lgamma_mpsi``: :meth:`GammaStable._in_double`), the far branches take the
+library's float32 ``gammaln``/``digamma`` (XLA's are off by up to 16 ulps of
+their terms), and the terms' cancellation (``lgamma_mpsi`` near its zeros)
+would magnify that beyond what the result check sees. Where the library has no
+float64 (JAX without ``jax_enable_x64``), the three KL helpers compute in
+float32, with float32's splitter for Dekker's product and float32's cancellation
+bound (8, as :data:`anadiv.numeric.refine.CANCELLATION`), and the seven others
+run numpy's helper on the host (scipy's float32 loops compute in double).
 
 Gradients: the six difference and Bregman helpers and ``lgamma_mpsi`` are
 differentiated by the library's own autodiff of these expressions (accurate:
@@ -65,6 +67,7 @@ import math
 from typing import Any, Callable
 
 from .. import stable as _np_stable
+from ..error_free import SPLIT32, SPLIT64, two_product
 
 # the series of log1pmx (atanh) and expm1mx, as anadiv.numeric.stable has them
 _ATANH_COEFS = [float(c) for c in _np_stable._ATANH_COEFS]
@@ -106,8 +109,6 @@ _DIGAMMA_ASYM = _np_stable._DIGAMMA_ASYM
 _X0 = _np_stable._X0
 # positive arguments never need more than 16 steps of the recurrence: j = 0, ..., 15
 _STEPS = tuple((float(j),) for j in range(int(_X0)))
-_SPLIT64 = _np_stable._SPLIT64
-_SPLIT32 = 4097.0  # 2**12 + 1, Veltkamp's splitter for float32
 _CANCELLATION64 = _np_stable._CANCELLATION
 _CANCELLATION32 = 8.0
 
@@ -142,6 +143,29 @@ class GammaStable:
 
     def _is_double(self, x: Any) -> bool:
         return True
+
+    def _host_helper(self, name: str) -> Callable[..., Any] | None:
+        """numpy's helper ``name`` run on the host, for a library without float64 (JAX without x64); else None."""
+        return None
+
+    def _in_double(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn`` on the arguments in float64, cast back to their dtype.
+
+        The far branches take the library's ``gammaln``/``digamma``, whose float32
+        values are off by up to 16 ulps of their size (XLA's): the terms' cancellation
+        (``lgamma_mpsi`` near its zeros, a Bregman divergence of close arguments) would
+        magnify that beyond what the result check sees. Where the library has no float64
+        (JAX without ``jax_enable_x64``), numpy's helper runs on the host (scipy's float32
+        loops compute in double and round once).
+        """
+        arrays = self._floats(*args)
+        wide, dtype = self._wide(*arrays)
+        batch = [a for a in arrays if a.ndim] or list(arrays)  # 0-d values (Python numbers) do not set the dtype
+        if dtype is None and not all(self._is_double(a) for a in batch):
+            host = self._host_helper(name)
+            if host is not None:
+                return host(*arrays)
+        return self._narrow(fn(*wide), dtype)
 
     def _values_known(self, x: Any) -> bool:
         """Whether Python may read ``x``'s values (eager arrays; not under a transform or a tracer)."""
@@ -250,7 +274,7 @@ class GammaStable:
 
     def _lgamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
-        x, t, lt, n = self._pieces(a, b, d)
+        x, _, lt, n = self._pieces(a, b, d)
         out = (x + d - 0.5) * lt + d * (xp.log(x) - 1.0)
         xi = 1.0 / x
         out = self._sum_terms(out, lambda c, m: c * xi**m * xp.expm1(-m * lt), _STIRLING)
@@ -265,7 +289,7 @@ class GammaStable:
 
     def _digamma_diff_near(self, a: Any, b: Any, d: Any) -> Any:
         xp = self.xp
-        x, t, lt, n = self._pieces(a, b, d)
+        x, _, lt, n = self._pieces(a, b, d)
         out = lt + 0.5 * d / (x * (b + n))
         xi = 1.0 / x
         out = self._sum_terms(out, lambda c, m: -c * xi**m * xp.expm1(-m * lt), _DIGAMMA_ASYM)
@@ -302,41 +326,45 @@ class GammaStable:
         return xp.where(near, near_value, far_value)
 
     # ------------------------------------------------------------ the helpers
+    def _by_ends(self, near_fn: Callable[..., Any], far_fn: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+        """The two-branch evaluation at ``(a, b)``, the step ``b - a``."""
+        return lambda a, b: self._two_branch(a, b, b - a, near_fn, far_fn)
+
+    def _by_step(self, near_fn: Callable[..., Any], far_fn: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+        """The two-branch evaluation at ``(a, a + d)`` from the exact step ``d``."""
+        return lambda a, d: self._two_branch(a, a + d, d, near_fn, far_fn)
+
     def lgamma_bregman(self, a: Any, b: Any) -> Any:
         """``lgamma(b) - lgamma(a) - (b - a) digamma(a)`` (see :func:`anadiv.numeric.stable.lgamma_bregman`)."""
-        a, b = self._floats(a, b)
-        return self._two_branch(a, b, b - a, self._lgamma_bregman_near, self._lgamma_bregman_far)
+        return self._in_double("lgamma_bregman", self._by_ends(self._lgamma_bregman_near, self._lgamma_bregman_far), a, b)
 
     def lgamma_bregman_d(self, a: Any, d: Any) -> Any:
         """:meth:`lgamma_bregman` at ``(a, a + d)`` with the step ``d`` exact."""
-        a, d = self._floats(a, d)
-        return self._two_branch(a, a + d, d, self._lgamma_bregman_near, self._lgamma_bregman_far)
+        return self._in_double("lgamma_bregman_d", self._by_step(self._lgamma_bregman_near, self._lgamma_bregman_far), a, d)
 
     def lgamma_diff(self, a: Any, b: Any) -> Any:
         """``lgamma(b) - lgamma(a)`` without cancellation when close."""
-        a, b = self._floats(a, b)
-        return self._two_branch(a, b, b - a, self._lgamma_diff_near, self._lgamma_diff_far)
+        return self._in_double("lgamma_diff", self._by_ends(self._lgamma_diff_near, self._lgamma_diff_far), a, b)
 
     def lgamma_diff_d(self, a: Any, d: Any) -> Any:
         """``lgamma(a + d) - lgamma(a)`` from the exact increment ``d``."""
-        a, d = self._floats(a, d)
-        return self._two_branch(a, a + d, d, self._lgamma_diff_near, self._lgamma_diff_far)
+        return self._in_double("lgamma_diff_d", self._by_step(self._lgamma_diff_near, self._lgamma_diff_far), a, d)
 
     def digamma_diff(self, a: Any, b: Any) -> Any:
         """``digamma(b) - digamma(a)`` without cancellation when close."""
-        a, b = self._floats(a, b)
-        return self._two_branch(a, b, b - a, self._digamma_diff_near, self._digamma_diff_far)
+        return self._in_double("digamma_diff", self._by_ends(self._digamma_diff_near, self._digamma_diff_far), a, b)
 
     def digamma_diff_d(self, a: Any, d: Any) -> Any:
         """``digamma(a + d) - digamma(a)`` from the exact increment ``d``."""
-        a, d = self._floats(a, d)
-        return self._two_branch(a, a + d, d, self._digamma_diff_near, self._digamma_diff_far)
+        return self._in_double("digamma_diff_d", self._by_step(self._digamma_diff_near, self._digamma_diff_far), a, d)
 
     def lgamma_mpsi(self, x: Any, c: Any) -> Any:
         """``lgamma(x) + (c - x) digamma(x) + x``: the asymptotic series with the large terms
         cancelled by hand from 10 on, ``gammaln`` and ``digamma`` below."""
+        return self._in_double("lgamma_mpsi", self._lgamma_mpsi, x, c)
+
+    def _lgamma_mpsi(self, x: Any, c: Any) -> Any:
         xp = self.xp
-        x, c = self._floats(x, c)
         big = x >= 10.0
         series = small = 0.0
         if self._some(big):
@@ -358,17 +386,8 @@ class GammaStable:
 
     # ---------------------------------------- Bregman divergences of log-normalizers
     def _two_prod(self, a: Any, b: Any) -> tuple[Any, Any]:
-        """``a * b = p + e`` exactly (Dekker; Veltkamp's splitter for the dtype)."""
-        split = _SPLIT64 if self._is_double(a) else _SPLIT32
-        p = a * b
-        c = split * a
-        ah = c - (c - a)
-        al = a - ah
-        c = split * b
-        bh = c - (c - b)
-        bl = b - bh
-        e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-        return p, e
+        """``a * b = p + e`` exactly (Dekker, with Veltkamp's splitter for the dtype)."""
+        return two_product(a, b, SPLIT64 if self._is_double(a) else SPLIT32)
 
     def _cross_diff(self, a2: Any, b1: Any, a1: Any, b2: Any) -> Any:
         p1, e1 = self._two_prod(a2, b1)

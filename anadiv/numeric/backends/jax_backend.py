@@ -58,6 +58,9 @@ class JaxNamespace(Constants):
                 setattr(self, nm, getattr(jsp, nm))
         self._jsp = jsp
         self.errstate = _Quiet
+        # a value the compiler must keep as computed: XLA simplifies (1 + t) - 1 to t, which
+        # undoes the rounding that Goldberg's log1p (GenericStable._log1p_from_log) relies on
+        self.as_rounded = jax.lax.optimization_barrier
         self._stable = _JaxStable(self)
         self._refine = _JaxRefine(self)
         self._linalg = GenericLinalg(self, _JaxLinalgOps(jax))
@@ -209,6 +212,13 @@ class _JaxStable(GenericStable):
 
     def _is_double(self, x: Any) -> bool:
         return bool(x.dtype == self.xp.jnp.float64)
+
+    def _host_helper(self, name: str) -> Callable[..., Any] | None:
+        # without x64 JAX has no float64: numpy's helper (pure_callback, custom JVP) keeps float32's accuracy
+        if self.xp.jax.config.jax_enable_x64:
+            return None
+        return getattr(self, "_host_" + name, None) or self.__dict__.setdefault(
+            "_host_" + name, _jax_numpy_helper(self.xp, name, _numpy_stable(name), _GAMMA_HELPER_GRADS.get(name)))
 
     def _values_known(self, x: Any) -> bool:
         # concrete arrays (eager): a branch no element takes is skipped; tracers get the static path

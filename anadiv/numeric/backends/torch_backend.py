@@ -200,16 +200,48 @@ class _TorchLinalgOps:
         return self.torch.zeros(shape, dtype=dtype, device=like.device)
 
 
+#: The gamma-function helpers that run numpy's code on eager CPU tensors (see :class:`_TorchStable`).
+CPU_NUMPY_HELPERS = ("lgamma_diff", "lgamma_diff_d", "digamma_diff", "digamma_diff_d", "lgamma_bregman",
+                     "lgamma_bregman_d", "lgamma_mpsi", "gamma_bregman", "beta_bregman", "gamma_bregman_step")
+
+
 class _TorchStable(GenericStable):
-    """Stable helpers for torch: all native (GenericStable, with the gamma-function
-    ones of :mod:`.generic_gamma`); a helper of :mod:`anadiv.numeric.stable` without a
-    native version would run on the host with its analytic gradient (``__getattr__``)."""
+    """Stable helpers for torch: native (GenericStable, with the gamma-function ones of
+    :mod:`.generic_gamma`); a helper of :mod:`anadiv.numeric.stable` without a native
+    version runs on the host with its analytic gradient (``__getattr__``).
+
+    On eager CPU tensors the gamma-function helpers (:data:`CPU_NUMPY_HELPERS`) run
+    numpy's code on the tensors' own memory (no copy, analytic gradients): it
+    computes each element's branch only, where the native code, with shapes that do
+    not depend on values, runs every branch and the 16-step recurrence on every
+    element (10^6 Gamma KLs: about 10x faster on the CPU). On another device, under
+    ``torch.func`` or ``torch.compile``, or with :attr:`numpy_on_cpu` off, they run natively.
+    """
+
+    #: Whether the gamma-function helpers run numpy's code on eager CPU tensors.
+    numpy_on_cpu: bool = True
 
     def __init__(self, ns: TorchNamespace) -> None:
         super().__init__(ns)
         self._function = _torch_numpy_function(ns.torch)
         self._host_function = _torch_host_function(ns.torch)
         self._partials_function = _torch_partials_function(ns.torch)
+        for name in CPU_NUMPY_HELPERS:
+            setattr(self, name, self._numpy_on_cpu(name, getattr(self, name)))
+
+    def _numpy_on_cpu(self, name: str, native: Callable[..., Any]) -> Callable[..., Any]:
+        """``name`` through numpy's helper for eager CPU tensors, else ``native``."""
+        np_fn, grad, fn, ns = _numpy_stable(name), _GAMMA_HELPER_GRADS[name], self._function, self.xp
+        eager = self._subsets.eager  # type: ignore[union-attr]  # torch's namespace always has them
+
+        def call(*args: Any) -> Any:
+            tensors = [ns._t(a) for a in args]
+            if self.numpy_on_cpu and all(t.device.type == "cpu" for t in tensors) and eager(*tensors):
+                return fn.apply(name, np_fn, grad, ns, *tensors)
+            return native(*args)
+
+        call.__name__ = call.__qualname__ = name
+        return call
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name.startswith("_"):
