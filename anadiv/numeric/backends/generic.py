@@ -266,8 +266,7 @@ class GenericStable(GammaStable):
         float64 ones (Python numbers) on the host that it represents exactly. Traced (compile,
         jit tracing, functorch transforms) the values are unknown: no."""
         subsets = self._subsets
-        torch = subsets.torch
-        if torch.compiler.is_compiling() or torch.jit.is_tracing() or subsets._transforms():
+        if subsets is None or not subsets.eager(*args):
             return all(a.dtype.itemsize <= dtype.itemsize for a in args)
         return all(a.dtype.itemsize <= dtype.itemsize
                    or (a.ndim == 0 and a.device.type == "cpu" and bool(a.to(dtype) == a)) for a in args)
