@@ -296,21 +296,21 @@ class GenericStable(GammaStable):
         """
         return False
 
-    def _analytic(self, name: str, fn: Callable[..., Any], partials: Callable[..., tuple[Any, ...]],
-                  *args: Any) -> Any:
+    def _analytic(self, name: str, fn: Callable[..., Any], *args: Any,
+                  partials: Callable[..., tuple[Any, ...]] | None = None) -> Any:
         """``fn(*args)``; where a gradient is needed, with the derivative ``partials(xp, *args)``.
 
-        ``partials`` are the closed-form partial derivatives (the ``_d_*``
-        functions below), which keep their relative accuracy where the
-        helper's argument cancels (``a`` near ``b``); the forward stays the
-        native computation, run without a graph.
+        ``partials`` (by default the helper's entry of :meth:`_partials`, the
+        ``_d_*`` functions below) are the closed-form partial derivatives, which
+        keep their relative accuracy where the helper's argument cancels (``a``
+        near ``b``); the forward stays the native computation, run without a graph.
         """
         if self._grad_needed(*args):
-            return self._with_partials(name, fn, partials, *self._floats(*args))
+            return self._with_partials(name, fn, partials or self._partials(name), *self._floats(*args))
         return fn(*args)
 
     def expm1mx(self, u: Any) -> Any:
-        return self._analytic("expm1mx", self._expm1mx_wide, _d_expm1mx, u)
+        return self._analytic("expm1mx", self._expm1mx_wide, u)
 
     def _expm1mx_wide(self, u: Any) -> Any:
         return self._widened(self._expm1mx, u)
@@ -322,7 +322,7 @@ class GenericStable(GammaStable):
         return self._patch(out, xp.abs(u) < 1.0, lambda us: us * us * _horner(us, _EXPM1MX_COEFS), (u, 0.0))
 
     def log1pmx(self, t: Any) -> Any:
-        return self._analytic("log1pmx", self._log1pmx_wide, _d_log1pmx, t)
+        return self._analytic("log1pmx", self._log1pmx_wide, t)
 
     def _log1pmx_wide(self, t: Any) -> Any:
         return self._widened(self._log1pmx, t, rounded=lambda near, t: self._log1pmx(t, near))
@@ -333,7 +333,7 @@ class GenericStable(GammaStable):
         return self._patch(out, self._log1pmx_near(t, near), lambda ts: -_minus_log1pmx_series(ts, _ATANH_13), (t, 0.0))
 
     def atanmx(self, x: Any) -> Any:
-        return self._analytic("atanmx", self._atanmx, _d_atanmx, x)
+        return self._analytic("atanmx", self._atanmx, x)
 
     def _atanmx(self, x: Any) -> Any:
         # numpy's branches: the odd series for |x| < 0.3, arctan(x) - x beyond.
@@ -362,7 +362,7 @@ class GenericStable(GammaStable):
         return self._patch(out, far, lambda aa, bb: xp.log(aa / bb), (a, 1.0), (b, 1.0))
 
     def log_ratio(self, a: Any, b: Any) -> Any:
-        return self._analytic("log_ratio", self._log_ratio, _d_log_ratio, a, b)
+        return self._analytic("log_ratio", self._log_ratio, a, b)
 
     def _log_ratio(self, a: Any, b: Any) -> Any:
         xp = self.xp
@@ -370,7 +370,7 @@ class GenericStable(GammaStable):
         return self._log_ratio_d(a, b, (a - b) / b)
 
     def log_ratio_d(self, a: Any, b: Any, d: Any) -> Any:
-        return self._analytic("log_ratio_d", self._log_ratio_d_plain, _d_log_ratio_d, a, b, d)
+        return self._analytic("log_ratio_d", self._log_ratio_d_plain, a, b, d)
 
     def _log_ratio_d_plain(self, a: Any, b: Any, d: Any) -> Any:
         return self._log_ratio_d(a, b, d / b)
@@ -440,14 +440,14 @@ class GenericStable(GammaStable):
         return self._patch(out, t < -0.5, ratio_form, (a, 1.0), (b, 1.0))
 
     def xm1mlog(self, a: Any, b: Any) -> Any:
-        return self._analytic("xm1mlog", self._xm1mlog, _d_xm1mlog, a, b)
+        return self._analytic("xm1mlog", self._xm1mlog, a, b)
 
     def _xm1mlog(self, a: Any, b: Any) -> Any:
         return self._widened(lambda a, b: self._minus_log1pmx_far((a - b) / b, a, b), a, b,
                              rounded=lambda near, a, b: self._minus_log1pmx_far((a - b) / b, a, b, near), gap=True)
 
     def xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
-        return self._analytic("xm1mlog_d", self._xm1mlog_d, _d_xm1mlog_d, a, b, d)
+        return self._analytic("xm1mlog_d", self._xm1mlog_d, a, b, d)
 
     def _xm1mlog_d(self, a: Any, b: Any, d: Any) -> Any:
         return self._widened(lambda a, b, d: self._minus_log1pmx_far(d / b, a, b), a, b, d,
@@ -456,9 +456,9 @@ class GenericStable(GammaStable):
     def powm1mlog(self, a: Any, b: Any, k: Any) -> Any:
         if isinstance(k, (int, float)) and float(k) in _SMALL_K:
             kf = float(k)
-            return self._analytic("powm1mlog", functools.partial(self._powm1mlog_small_wide, k=kf),
-                                  functools.partial(_d_powm1mlog, k=kf), a, b)
-        return self._analytic("powm1mlog", self._powm1mlog_any_k, _d_powm1mlog, a, b, k)
+            return self._analytic("powm1mlog", functools.partial(self._powm1mlog_small_wide, k=kf), a, b,
+                                  partials=functools.partial(self._partials("powm1mlog"), k=kf))
+        return self._analytic("powm1mlog", self._powm1mlog_any_k, a, b, k)
 
     def _powm1mlog_small_wide(self, a: Any, b: Any, k: float) -> Any:
         return self._widened(lambda a, b: self._powm1mlog_small_k(a, b, k), a, b,
@@ -562,10 +562,9 @@ class GenericStable(GammaStable):
         return xp.where(small, series, 1.0 / (el * el) - 0.25 / (sh * sh))
 
 
-# Derivatives of the gamma-function helpers, in the target library's ops.
-# Each returns the partial derivatives with respect to the helper's inputs.
-# Derivatives of the elementary helpers. Each keeps the relative accuracy of its helper
-# where that cancels (a near b): the differences are formed exactly, never from a rounded ratio.
+# Derivatives of the elementary helpers, in the target library's ops: each returns the partial
+# derivatives with respect to the helper's inputs, keeping the helper's relative accuracy where
+# it cancels (a near b): the differences are formed exactly, never from a rounded ratio.
 def _d_expm1mx(xp: Any, u: Any) -> tuple[Any, ...]:
     # d/du (e^u - 1 - u) = e^u - 1
     return (xp.expm1(u),)
@@ -652,6 +651,8 @@ _ELEMENTARY_GRADS: dict[str, Callable[..., tuple[Any, ...]]] = {
 }
 
 
+# Derivatives of the gamma-function helpers, in the target library's ops.
+# Each returns the partial derivatives with respect to the helper's inputs.
 def _d_lgamma_diff(xp: Any, a: Any, b: Any) -> tuple[Any, ...]:
     return -xp.digamma(a), xp.digamma(b)
 
