@@ -28,10 +28,13 @@ cannot carry. For the other seven (``lgamma_diff``, ``lgamma_diff_d``,
 library's float32 ``gammaln``/``digamma`` (XLA's are off by up to 16 ulps of
 their terms), and the terms' cancellation (``lgamma_mpsi`` near its zeros)
 would magnify that beyond what the result check sees. Where the library has no
-float64 (JAX without ``jax_enable_x64``), the three KL helpers compute in
-float32, with float32's splitter for Dekker's product and float32's cancellation
-bound (8, as :data:`anadiv.numeric.refine.CANCELLATION`), and the seven others
-run numpy's helper on the host (scipy's float32 loops compute in double).
+float64 (JAX without ``jax_enable_x64``), all ten run numpy's helper on the host
+(``pure_callback``; scipy's float32 loops and the KL helpers compute in double):
+in float32 the KL helpers' cancellation bound (8, as
+:data:`anadiv.numeric.refine.CANCELLATION`) would hand about 15 % of typical
+Gamma pairs to the exact fallback, one mpmath evaluation each. On a torch device
+without float64 (MPS) they compute in float32, with float32's splitter for
+Dekker's product and that bound.
 
 Gradients: the six difference and Bregman helpers and ``lgamma_mpsi`` are
 differentiated by the library's own autodiff of these expressions (accurate:
@@ -148,24 +151,37 @@ class GammaStable:
         """numpy's helper ``name`` run on the host, for a library without float64 (JAX without x64); else None."""
         return None
 
+    def _host_for_single(self, name: str, arrays: tuple[Any, ...]) -> Callable[..., Any] | None:
+        """numpy's helper on the host where the arrays are single precision and the library has no
+        float64 (JAX without ``jax_enable_x64``), else None (the native code)."""
+        batch = [a for a in arrays if a.ndim] or list(arrays)  # 0-d values (Python numbers) do not set the dtype
+        return None if all(self._is_double(a) for a in batch) else self._host_helper(name)
+
     def _in_double(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn`` on the arguments in float64, cast back to their dtype.
+        """``fn`` on the arguments in float64, cast back to their dtype (numpy's helper on the host
+        where the library has no float64: :meth:`_host_for_single`).
 
         The far branches take the library's ``gammaln``/``digamma``, whose float32
         values are off by up to 16 ulps of their size (XLA's): the terms' cancellation
         (``lgamma_mpsi`` near its zeros, a Bregman divergence of close arguments) would
-        magnify that beyond what the result check sees. Where the library has no float64
-        (JAX without ``jax_enable_x64``), numpy's helper runs on the host (scipy's float32
-        loops compute in double and round once).
+        magnify that beyond what the result check sees.
         """
         arrays = self._floats(*args)
+        host = self._host_for_single(name, arrays)
+        if host is not None:
+            return host(*arrays)
         wide, dtype = self._wide(*arrays)
-        batch = [a for a in arrays if a.ndim] or list(arrays)  # 0-d values (Python numbers) do not set the dtype
-        if dtype is None and not all(self._is_double(a) for a in batch):
-            host = self._host_helper(name)
-            if host is not None:
-                return host(*arrays)
         return self._narrow(fn(*wide), dtype)
+
+    def _kl_helper(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """A KL helper with its analytic partials, or numpy's on the host where the library has no
+        float64: in float32 the generic branch's cancellation bound (8) hands about 15 % of typical
+        Gamma pairs to the exact (mpmath) fallback, element by element."""
+        arrays = self._floats(*args)
+        host = self._host_for_single(name, arrays)
+        if host is not None:
+            return host(*arrays)
+        return self._with_partials(name, fn, self._partials(name), *arrays)
 
     def _values_known(self, x: Any) -> bool:
         """Whether Python may read ``x``'s values (eager arrays; not under a transform or a tracer)."""
@@ -510,15 +526,12 @@ class GammaStable:
 
     def gamma_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         """KL between Gamma(shape, rate) distributions (see :func:`anadiv.numeric.stable.gamma_bregman`)."""
-        return self._with_partials("gamma_bregman", self._gamma_bregman, self._partials("gamma_bregman"),
-                                   *self._floats(a1, b1, a2, b2))
+        return self._kl_helper("gamma_bregman", self._gamma_bregman, a1, b1, a2, b2)
 
     def beta_bregman(self, a1: Any, b1: Any, a2: Any, b2: Any) -> Any:
         """KL between Beta distributions (see :func:`anadiv.numeric.stable.beta_bregman`)."""
-        return self._with_partials("beta_bregman", self._beta_bregman, self._partials("beta_bregman"),
-                                   *self._floats(a1, b1, a2, b2))
+        return self._kl_helper("beta_bregman", self._beta_bregman, a1, b1, a2, b2)
 
     def gamma_bregman_step(self, a: Any, b: Any, e: Any) -> Any:
         """KL between Gamma(a, 1) and Gamma(b, 1 + e) (see :func:`anadiv.numeric.stable.gamma_bregman_step`)."""
-        name = "gamma_bregman_step"
-        return self._with_partials(name, self._gamma_bregman_step, self._partials(name), *self._floats(a, b, e))
+        return self._kl_helper("gamma_bregman_step", self._gamma_bregman_step, a, b, e)
