@@ -391,14 +391,7 @@ class GammaStable:
         return xp.where(big, series, small)
 
     def _lgamma_mpsi_big(self, xb: Any, c: Any) -> Any:
-        xp = self.xp
-        series = (c - 0.5) * xp.log(xb) + 0.5 * math.log(2 * math.pi) + 0.5 - 0.5 * c / xb
-        xi = 1.0 / xb
-        for k, m in _STIRLING:
-            series = series + k * xi**m
-        for k, m in _DIGAMMA_ASYM:
-            series = series + k * (xb - c) * xi**m
-        return series
+        return _np_stable._lgamma_mpsi_big(xb, c, self.xp.log)
 
     # ---------------------------------------- Bregman divergences of log-normalizers
     def _two_prod(self, a: Any, b: Any) -> tuple[Any, Any]:
