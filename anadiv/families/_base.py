@@ -374,7 +374,8 @@ class Family(Distribution):
                         params[p.name] = checked
                 if not self.event_ndim:
                     for v in params.values():
-                        if np.ndim(v):  # scalars (the hot path) always broadcast
+                        # scalars (the hot path) always broadcast; a Python float beside tensors has no ndim
+                        if (v.ndim if type(v) is np.ndarray else np.ndim(v)):
                             self._check_broadcast(params)
                             break
                 self._check_joint(params)

@@ -465,6 +465,8 @@ def as_param_array(value: Any, name: str) -> Any:
     """
     if type(value) is np.ndarray and value.dtype.kind == "f":
         return value  # the common numpy case, first
+    if type(value) is float:  # the scalar hot path: no library to look up
+        return as_float_array(value, name)
     lib = kept_library(value)
     if lib is None:
         return as_float_array(value, name)
